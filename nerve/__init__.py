@@ -1,0 +1,65 @@
+"""nerve: a small deep-learning framework on NumPy with PyTorch's API."""
+
+from nerve.tensor import Size, Tensor  # noqa: I001  (Tensor first: the ops attach to it)
+from nerve import autograd
+from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
+                                      set_grad_enabled)
+from nerve.backend import device
+from nerve.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
+                          half, int, int8, int16, int32, int64, long, set_default_dtype, short,
+                          uint8)
+from nerve.random import Generator, default_generator, get_rng_state, manual_seed, seed, \
+    set_rng_state, initial_seed
+from nerve.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy,
+                            full, full_like, linspace, logspace, multinomial, normal, ones,
+                            ones_like, rand, rand_like, randint, randint_like, randn,
+                            randn_like, randperm, tensor, zeros, zeros_like)
+from nerve.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from nerve.ops.elementwise import (abs, add, clamp, clip, cos, div, exp, log, maximum, minimum,
+                                   mul, neg, pow, sin, sqrt, square, sub, where)
+from nerve.ops.indexing import gather, index_select, masked_fill
+from nerve.ops.linalg import bmm, dot, matmul, mm, outer
+from nerve.ops.reduce import amax, amin, logsumexp, max, mean, min, prod, std, sum, var
+from nerve.ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten,
+                             pad, permute, repeat, reshape, split, squeeze, stack, swapaxes, t,
+                             transpose, unbind, unflatten, unsqueeze)
+
+__version__ = "0.1.0"
+FloatTensor = Tensor
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:  # noqa: A002
+    return input.numel()
+
+
+def argmax(input, dim=None, keepdim=False):  # noqa: A002
+    return input.argmax(dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):  # noqa: A002
+    return input.argmin(dim, keepdim)
+
+
+def sign(input):  # noqa: A002
+    return input.sign()
+
+
+def eq(input, other):  # noqa: A002
+    return input == other
+
+
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):  # noqa: A002
+    return input.allclose(other, rtol, atol, equal_nan)
+
+
+def equal(input, other):  # noqa: A002
+    return input.equal(other)
+
+
+def isnan(input):  # noqa: A002
+    return input.isnan()
+

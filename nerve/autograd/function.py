@@ -1,0 +1,82 @@
+"""Function: one node of the graph, forward and backward side by side.
+
+A subclass implements ``forward(*arrays, **params) -> array | tuple[array]`` on raw
+arrays, saving on ``self`` what backward needs, and ``backward(*dys) -> grads``
+returning one gradient per positional input (None where ``needs_input_grad`` is
+False). The engine reduces broadcast gradients back to the input's shape, so a
+backward may return a gradient of the broadcast (output) shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd import grad_mode
+
+_enabled = grad_mode._enabled
+
+
+class Function:
+    """Base of every differentiable op. See the module docstring for the protocol."""
+
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run forward on the inputs' arrays; record the node when a grad is needed.
+
+        Positional Tensors are graph inputs; other positional values (Python
+        scalars, arrays) are passed through as constants.
+        """
+        fn = cls.__new__(cls)
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
+        try:
+            out = fn.forward(*arrays, **params)
+        except ValueError as err:
+            raise RuntimeError(_describe(cls, inputs, err)) from None
+        if _enabled[0]:
+            needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+            if True in needs:
+                fn.parents = inputs
+                fn.needs_input_grad = needs
+                if type(out) is tuple:
+                    fn.n_outputs = len(out)
+                    return tuple(_node_output(o, fn, i) for i, o in enumerate(out))
+                fn.n_outputs = 1
+                return _node_output(out, fn, 0)
+        if type(out) is tuple:
+            return tuple(Tensor._wrap(o) for o in out)
+        return Tensor._wrap(out)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+
+def _node_output(out, fn, index):
+    t = Tensor._wrap(out)
+    t.requires_grad = True
+    t._ctx = fn
+    t._out_index = index
+    return t
+
+
+def _describe(cls, inputs, err) -> str:
+    shapes = ", ".join(
+        f"shape {tuple(x.shape)}" if hasattr(x, "shape") else repr(x) for x in inputs
+    )
+    return f"{cls.__name__.lower()}: {err} (inputs: {shapes})"
+
+
+def as_array(x) -> np.ndarray:
+    """Numpy returns scalars from 0-d reductions; the graph only holds arrays."""
+    return x if type(x) is np.ndarray else np.asarray(x)
+
+
+from nerve.tensor import Tensor  # noqa: E402  (tensor.py imports this module)

@@ -1,0 +1,70 @@
+"""Compare analytic gradients with central finite differences in float64."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class GradcheckError(RuntimeError):
+    """Analytic and numerical gradients disagree."""
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return out if isinstance(out, tuple | list) else (out,)
+
+
+def _weighted(outs, weights) -> float:
+    return float(sum((o._data.astype(np.float64) * w).sum() for o, w in zip(outs, weights)))
+
+
+def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check ``fn``'s gradients w.r.t. every input that requires grad.
+
+    With a random upstream gradient v, L = Σ v · fn(x). The analytic ∂L/∂x from
+    backward must match (L(x + εeᵢ) - L(x - εeᵢ)) / 2ε for every element i.
+    Inputs that require grad must be float64 (finite differences need the precision).
+    """
+    from nerve.autograd.grad_mode import no_grad
+    from nerve.tensor import Tensor
+
+    inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
+    checked = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    for x in checked:
+        if x.dtype != np.float64:
+            raise GradcheckError(f"gradcheck: inputs must be float64, got {x.dtype}")
+    rng = np.random.default_rng(seed)
+    outs = _outputs(fn, inputs)
+    weights = [rng.standard_normal(o.shape) for o in outs]
+    for x in checked:
+        x.grad = None
+    total = None
+    for o, w in zip(outs, weights):
+        if o.requires_grad:
+            term = (o * Tensor._wrap(w.astype(o.dtype))).sum()
+            total = term if total is None else total + term
+    if total is not None:
+        total.backward()
+    for k, x in enumerate(checked):
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad._data
+        numeric = np.zeros(x.shape)
+        flat, nflat = x._data.reshape(-1), numeric.reshape(-1)
+        with no_grad():
+            for i in range(flat.size):
+                orig = flat[i]
+                flat[i] = orig + eps
+                plus = _weighted(_outputs(fn, inputs), weights)
+                flat[i] = orig - eps
+                minus = _weighted(_outputs(fn, inputs), weights)
+                flat[i] = orig
+                nflat[i] = (plus - minus) / (2 * eps)
+        if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
+            if not raise_exception:
+                return False
+            err = np.abs(analytic - numeric).max()
+            raise GradcheckError(
+                f"gradcheck: Jacobian mismatch for input {k} of shape {tuple(x.shape)} "
+                f"(max abs error {err:.3g})\nanalytic:\n{analytic}\nnumerical:\n{numeric}"
+            )
+    return True

@@ -1,0 +1,53 @@
+"""Array modules per device. Ops call ``array_module(x)`` rather than numpy directly,
+so that a CuPy backend ("cuda") can be added without touching them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """A device name such as ``cpu``; compares equal to its string."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, idx = str(type).partition(":")
+        if name not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}"
+            )
+        self.type = name
+        self.index = int(idx) if idx else index
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else (
+            f"device(type='{self.type}', index={self.index})")
+
+
+CPU = device("cpu")
+
+
+def array_module(x=None):
+    """The array module (numpy; cupy later) that holds ``x``."""
+    return np
+
+
+def check_device(dev) -> device:
+    d = device(dev)
+    if d.type != "cpu":
+        raise RuntimeError(f"device '{d}' is not available: nerve runs on the CPU in this build")
+    return d

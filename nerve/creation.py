@@ -1,0 +1,169 @@
+"""Tensor creation: tensor, zeros, ones, full, arange, linspace, eye, random draws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve import dtypes
+from nerve import random as _random
+from nerve.backend import check_device
+from nerve.tensor import Tensor, _to_array
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        size = tuple(size[0])
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+    return shape
+
+
+def _make(arr, requires_grad: bool, device=None) -> Tensor:
+    if device is not None:
+        check_device(device)
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float(dtype) -> np.dtype:
+    return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``; Python floats become float32."""
+    arr = _to_array(data, dtype)
+    return _make(np.array(arr, copy=True), requires_grad, device)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array when the dtype allows."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
+        return data
+    return _make(_to_array(data, dtype), False, device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    return Tensor._wrap(array)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape(size), _float(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape(size), _float(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.empty(_shape(size), _float(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = (dtypes.bool if isinstance(fill_value, bool) else
+                 dtypes.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
+    return _make(np.full(_shape((size,)), fill_value, dtypes.to_dtype(dtype)), requires_grad,
+                 device)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        ints = all(isinstance(v, int) for v in (start, end, step))
+        dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
+    return _make(np.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad,
+                 device)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.linspace(start, end, int(steps)).astype(_float(dtype)), requires_grad, device)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None) -> Tensor:
+    return Tensor._wrap(np.logspace(start, end, int(steps), base=base).astype(_float(dtype)))
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad, device)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    arr = _random.rng(generator).random(_shape(size), dtype=np.float64).astype(_float(dtype))
+    return _make(arr, requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    arr = _random.rng(generator).standard_normal(_shape(size)).astype(_float(dtype))
+    return _make(arr, requires_grad, device)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Integers uniform on [low, high); int64 by default."""
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    arr = _random.rng(generator).integers(low, high, _shape((size,)))
+    return _make(arr.astype(dtypes.to_dtype(dtype) or dtypes.int64), False, device)
+
+
+def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
+    arr = _random.rng(generator).permutation(int(n))
+    return _make(arr.astype(dtypes.to_dtype(dtype) or dtypes.int64), False, device)
+
+
+def normal(mean=0.0, std=1.0, size=None, generator=None) -> Tensor:
+    arr = _random.rng(generator).normal(mean, std, _shape((size,)) if size else None)
+    return Tensor._wrap(np.asarray(arr, dtypes.get_default_dtype()))
+
+
+def bernoulli(input, generator=None) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    p = input._data
+    return Tensor._wrap((_random.rng(generator).random(p.shape) < p).astype(p.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:  # noqa: A002
+    """Draw category indices with probabilities proportional to the rows of ``input``."""
+    p = np.asarray(input._data, np.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    rows = rows / rows.sum(axis=1, keepdims=True)
+    g = _random.rng(generator)
+    out = np.stack([g.choice(rows.shape[1], num_samples, replace=replacement, p=r) for r in rows])
+    return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+def _like(fn):
+    def like(input, dtype=None, device=None, requires_grad: bool = False, **kw):  # noqa: A002
+        d = dtype or input.dtype
+        if fn in (rand, randn) and dtypes.to_dtype(d).kind != "f":
+            d = dtypes.get_default_dtype()
+        return fn(*input.shape, dtype=d, device=device, requires_grad=requires_grad, **kw)
+
+    like.__name__ = fn.__name__ + "_like"
+    like.__doc__ = f"``{fn.__name__}`` with the shape (and by default the dtype) of ``input``."
+    return like
+
+
+zeros_like = _like(zeros)
+ones_like = _like(ones)
+empty_like = _like(empty)
+rand_like = _like(rand)
+randn_like = _like(randn)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, dtype=None) -> Tensor:  # noqa: A002
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)

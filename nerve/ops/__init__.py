@@ -1,0 +1,1 @@
+"""The primitives: one family per file, each op a Function with forward and backward."""

@@ -1,0 +1,320 @@
+"""Elementwise arithmetic and math. Broadcasting is undone by the engine, so each
+backward returns gradients of the output's shape."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+
+
+class Add(Function):
+    """y = a + b;  ∂L/∂a = δ,  ∂L/∂b = δ"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, dy):
+        return dy, dy
+
+
+class Sub(Function):
+    """y = a - b;  ∂L/∂a = δ,  ∂L/∂b = -δ"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, dy):
+        return dy, (-dy if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """y = a · b;  ∂L/∂a = δ · b,  ∂L/∂b = δ · a"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, dy):
+        da = dy * self.b if self.needs_input_grad[0] else None
+        db = dy * self.a if self.needs_input_grad[1] else None
+        return da, db
+
+
+class Div(Function):
+    """y = a / b;  ∂L/∂a = δ / b,  ∂L/∂b = -δ · a / b² = -δ · y / b"""
+
+    def forward(self, a, b):
+        y = np.true_divide(a, b)
+        if y.dtype == np.float64 and _kind(a) in "iub" and _kind(b) in "iub":
+            y = y.astype(np.float32)  # integer / integer is float32, as in PyTorch
+        self.b, self.y = b, y
+        return y
+
+    def backward(self, dy):
+        da = dy / self.b if self.needs_input_grad[0] else None
+        db = -dy * self.y / self.b if self.needs_input_grad[1] else None
+        return da, db
+
+
+class Neg(Function):
+    """y = -x;  ∂L/∂x = -δ"""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, dy):
+        return -dy
+
+
+class Pow(Function):
+    """y = aᵇ;  ∂L/∂a = δ · b · aᵇ⁻¹,  ∂L/∂b = δ · y · ln a  (0 where a = 0 and b ≥ 0)"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = np.power(a, b)
+        return self.y
+
+    def backward(self, dy):
+        a, b = self.a, self.b
+        da = db = None
+        if self.needs_input_grad[0]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = dy * b * np.power(a, b - 1)
+            da = np.where(np.asarray(b) == 0, 0, da) if np.any(np.asarray(b) == 0) else da
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                db = dy * self.y * np.log(a)
+            db = np.where((np.asarray(a) == 0) & (np.asarray(b) >= 0), 0, db)
+        return da, db
+
+
+class Exp(Function):
+    """y = eˣ;  ∂L/∂x = δ · y"""
+
+    def forward(self, x):
+        self.y = np.exp(x)
+        return self.y
+
+    def backward(self, dy):
+        return dy * self.y
+
+
+class Log(Function):
+    """y = ln x;  ∂L/∂x = δ / x"""
+
+    def forward(self, x):
+        self.x = x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    def backward(self, dy):
+        with np.errstate(divide="ignore"):
+            return dy / self.x
+
+
+class Sqrt(Function):
+    """y = √x;  ∂L/∂x = δ / (2y)"""
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            self.y = np.sqrt(x)
+        return self.y
+
+    def backward(self, dy):
+        with np.errstate(divide="ignore"):
+            return dy / (2 * self.y)
+
+
+class Abs(Function):
+    """y = |x|;  ∂L/∂x = δ · sign(x)  (0 at x = 0)"""
+
+    def forward(self, x):
+        self.x = x
+        return np.abs(x)
+
+    def backward(self, dy):
+        return dy * np.sign(self.x)
+
+
+class Sin(Function):
+    """y = sin x;  ∂L/∂x = δ · cos x"""
+
+    def forward(self, x):
+        self.x = x
+        return np.sin(x)
+
+    def backward(self, dy):
+        return dy * np.cos(self.x)
+
+
+class Cos(Function):
+    """y = cos x;  ∂L/∂x = -δ · sin x"""
+
+    def forward(self, x):
+        self.x = x
+        return np.cos(x)
+
+    def backward(self, dy):
+        return -dy * np.sin(self.x)
+
+
+class Maximum(Function):
+    """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return np.maximum(a, b)
+
+    def backward(self, dy):
+        return _split_tie(dy, self.a > self.b, self.a == self.b, self.needs_input_grad)
+
+
+class Minimum(Function):
+    """y = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return np.minimum(a, b)
+
+    def backward(self, dy):
+        return _split_tie(dy, self.a < self.b, self.a == self.b, self.needs_input_grad)
+
+
+def _split_tie(dy, a_wins, tie, needs):
+    share_a = a_wins + 0.5 * tie
+    da = dy * share_a if needs[0] else None
+    db = dy * (1 - share_a) if needs[1] else None
+    return da, db
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  ∂L/∂x = δ where lo ≤ x ≤ hi, else 0"""
+
+    def forward(self, x, lo=None, hi=None):
+        self.mask = np.ones(x.shape, bool)
+        if lo is not None:
+            self.mask &= x >= lo
+        if hi is not None:
+            self.mask &= x <= hi
+        return np.clip(x, lo, hi)
+
+    def backward(self, dy):
+        return dy * self.mask, None, None
+
+
+class Where(Function):
+    """y = c ? a : b;  ∂L/∂a = δ where c, ∂L/∂b = δ where not c"""
+
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, dy):
+        zero = np.zeros((), dy.dtype)
+        da = np.where(self.cond, dy, zero) if self.needs_input_grad[1] else None
+        db = np.where(self.cond, zero, dy) if self.needs_input_grad[2] else None
+        return None, da, db
+
+
+class Cast(Function):
+    """y = x converted to another dtype;  ∂L/∂x = δ converted back"""
+
+    def forward(self, x, dtype=None):
+        self.dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, dy):
+        return dy.astype(self.dtype) if self.dtype.kind == "f" else None
+
+
+class Clone(Function):
+    """y = a copy of x;  ∂L/∂x = δ"""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, dy):
+        return dy
+
+
+def _kind(v) -> str:
+    return v.dtype.kind if hasattr(v, "dtype") else ("f" if isinstance(v, float) else "i")
+
+
+def add(input, other, alpha=1):  # noqa: A002 - PyTorch's argument names
+    return Add.apply(input, other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, alpha=1):  # noqa: A002
+    return Sub.apply(input, other if alpha == 1 else other * alpha)
+
+
+def mul(input, other):  # noqa: A002
+    return Mul.apply(input, other)
+
+
+def div(input, other):  # noqa: A002
+    return Div.apply(input, other)
+
+
+def neg(input):  # noqa: A002
+    return Neg.apply(input)
+
+
+def pow(input, exponent):  # noqa: A001, A002
+    return Pow.apply(input, exponent)
+
+
+def exp(input):  # noqa: A002
+    return Exp.apply(input)
+
+
+def log(input):  # noqa: A002
+    return Log.apply(input)
+
+
+def sqrt(input):  # noqa: A002
+    return Sqrt.apply(input)
+
+
+def abs(input):  # noqa: A001, A002
+    return Abs.apply(input)
+
+
+def sin(input):  # noqa: A002
+    return Sin.apply(input)
+
+
+def cos(input):  # noqa: A002
+    return Cos.apply(input)
+
+
+def square(input):  # noqa: A002
+    return Mul.apply(input, input)
+
+
+def maximum(input, other):  # noqa: A002
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other):  # noqa: A002
+    return Minimum.apply(input, other)
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    lo = min.item() if hasattr(min, "item") else min
+    hi = max.item() if hasattr(max, "item") else max
+    return Clamp.apply(input, lo, hi)
+
+
+clip = clamp
+
+
+def where(condition, input, other):  # noqa: A002
+    cond = condition._data if hasattr(condition, "_data") else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
+    return Where.apply(cond, input, other)

@@ -1,0 +1,75 @@
+"""Matrix products."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.engine import unbroadcast
+from nerve.autograd.function import Function
+
+
+class MatMul(Function):
+    """Y = A B (1-D, 2-D, batched and broadcast, as numpy.matmul).
+
+    With δ = ∂L/∂Y:  ∂L/∂A = δ Bᵀ,  ∂L/∂B = Aᵀ δ, summed over broadcast batch axes.
+    A 1-D A is a row (1, k), a 1-D B a column (k, 1); the added axis is removed again.
+    """
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("both arguments to matmul need to be at least 1D, "
+                             f"but they are {a.ndim}D and {b.ndim}D")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied "
+                             f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
+        self.a, self.b = a, b
+        return np.matmul(a, b)
+
+    def backward(self, dy):
+        a, b = self.a, self.b
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
+            da = dy @ b.T if self.needs_input_grad[0] else None
+            db = a.T @ dy if self.needs_input_grad[1] else None
+            return da, db
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        # (…, n) or (…, m) -> (…, n, m) with the axes that 1-D operands removed
+        dy2 = dy
+        if a.ndim == 1:
+            dy2 = np.expand_dims(dy2, -2 if b.ndim > 1 else -1)
+        if b.ndim == 1:
+            dy2 = np.expand_dims(dy2, -1)
+        da = db = None
+        if self.needs_input_grad[0]:
+            da = unbroadcast(dy2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            db = unbroadcast(np.swapaxes(a2, -1, -2) @ dy2, b2.shape).reshape(b.shape)
+        return da, db
+
+
+def matmul(input, other):  # noqa: A002 - PyTorch's argument names
+    return MatMul.apply(input, other)
+
+
+def mm(input, mat2):  # noqa: A002
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    return MatMul.apply(input, mat2)
+
+
+def bmm(input, mat2):  # noqa: A002
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
+    return MatMul.apply(input, mat2)
+
+
+def dot(input, other):  # noqa: A002
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: expected 1-D tensors, got {input.ndim}-D and {other.ndim}-D")
+    return MatMul.apply(input, other)
+
+
+def outer(input, vec2):  # noqa: A002
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)

@@ -1,0 +1,59 @@
+"""Attach the ops' wrapper functions to Tensor as methods (``x.sum()``, ``x.view(...)``)."""
+
+from __future__ import annotations
+
+from nerve.ops import activation as A
+from nerve.ops import elementwise as E
+from nerve.ops import indexing as I
+from nerve.ops import linalg as L
+from nerve.ops import reduce as R
+from nerve.ops import shape as S
+from nerve.tensor import Tensor
+
+_METHODS = {
+    "add": E.add, "sub": E.sub, "mul": E.mul, "div": E.div, "neg": E.neg, "pow": E.pow,
+    "exp": E.exp, "log": E.log, "sqrt": E.sqrt, "abs": E.abs, "sin": E.sin, "cos": E.cos,
+    "square": E.square, "maximum": E.maximum, "minimum": E.minimum, "clamp": E.clamp,
+    "clip": E.clamp, "tanh": A.tanh, "sigmoid": A.sigmoid, "relu": A.relu,
+    "softmax": A.softmax, "log_softmax": A.log_softmax,
+    "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
+    "amax": R.amax, "amin": R.amin, "prod": R.prod, "logsumexp": R.logsumexp,
+    "reshape": S.reshape, "view": S.view, "flatten": S.flatten, "unflatten": S.unflatten,
+    "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "permute": S.permute,
+    "transpose": S.transpose, "swapaxes": S.transpose, "t": S.t, "expand": S.expand,
+    "repeat": S.repeat, "split": S.split, "chunk": S.chunk, "unbind": S.unbind,
+    "gather": I.gather, "index_select": I.index_select, "masked_fill": I.masked_fill,
+    "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
+    "__getitem__": I.getitem,
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+
+def _expand_as(self, other):
+    return S.expand(self, tuple(other.shape))
+
+
+def _view_as(self, other):
+    return S.reshape(self, tuple(other.shape))
+
+
+def _where(self, condition, other):
+    return E.where(condition, self, other)
+
+
+def _rsqrt(self):
+    return 1.0 / E.sqrt(self)
+
+
+def _log1p(self):
+    return E.log(self + 1.0)
+
+
+Tensor.expand_as = _expand_as
+Tensor.view_as = _view_as
+Tensor.reshape_as = _view_as
+Tensor.where = _where
+Tensor.rsqrt = _rsqrt
+Tensor.log1p = _log1p

@@ -1,0 +1,258 @@
+"""Reductions over all elements or over the given dimensions."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from nerve.autograd.function import Function
+
+MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+def _expand(dy, x_shape, axis, keepdim):
+    """Give a reduced gradient back its reduced axes so that it broadcasts over x."""
+    if axis is not None and not keepdim:
+        dy = np.expand_dims(dy, axis)
+    elif axis is None and not keepdim:
+        dy = dy.reshape((1,) * len(x_shape))
+    return dy
+
+
+class Sum(Function):
+    """y = Σ x over the axes;  ∂L/∂x = δ broadcast back over the summed axes"""
+
+    def forward(self, x, axis=None, keepdim=False):
+        self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        return x.sum(axis=axis, keepdims=keepdim)
+
+    def backward(self, dy):
+        return np.broadcast_to(_expand(dy, self.shape, self.axis, self.keepdim), self.shape)
+
+
+class Mean(Function):
+    """y = (1/n) Σ x over the axes;  ∂L/∂x = δ / n broadcast back"""
+
+    def forward(self, x, axis=None, keepdim=False):
+        self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        self.n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        return x.mean(axis=axis, keepdims=keepdim)
+
+    def backward(self, dy):
+        g = _expand(dy, self.shape, self.axis, self.keepdim) / self.n
+        return np.broadcast_to(g, self.shape)
+
+
+class Var(Function):
+    """y = Σ (x - x̄)² / (n - c) over the axes (c the correction);
+    ∂L/∂x = δ · 2 (x - x̄) / (n - c)"""
+
+    def forward(self, x, axis=None, correction=1, keepdim=False):
+        self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
+        n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        self.centered = x - x.mean(axis=axis, keepdims=True)
+        self.denom = max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (self.centered**2).sum(axis=axis, keepdims=keepdim) / self.denom
+
+    def backward(self, dy):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = 2 / np.asarray(self.denom, dy.dtype)
+            return _expand(dy, self.shape, self.axis, self.keepdim) * self.centered * scale
+
+
+class Amax(Function):
+    """y = max x over the axes;  δ is shared evenly among the elements equal to the max"""
+
+    reduce = staticmethod(np.max)
+
+    def forward(self, x, axis=None, keepdim=False):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        if x.size == 0:
+            raise ValueError("cannot reduce an empty tensor")
+        self.y = self.reduce(x, axis=axis, keepdims=True)
+        return self.y if keepdim else self.reduce(x, axis=axis, keepdims=False)
+
+    def backward(self, dy):
+        hit = self.x == self.y
+        count = hit.sum(axis=self.axis, keepdims=True)
+        return _expand(dy, self.x.shape, self.axis, self.keepdim) * hit / count
+
+
+class Amin(Amax):
+    """y = min x over the axes;  δ is shared evenly among the elements equal to the min"""
+
+    reduce = staticmethod(np.min)
+
+
+class MaxDim(Function):
+    """(values, indices) = max of x along one dim;  δ goes to the arg-max element"""
+
+    pick = staticmethod(np.argmax)
+
+    def forward(self, x, dim=0, keepdim=False):
+        if x.shape and x.shape[dim] == 0:
+            raise ValueError(f"cannot reduce over an empty dimension {dim}")
+        self.shape, self.dim, self.keepdim = x.shape, dim, keepdim
+        self.idx = np.expand_dims(self.pick(x, axis=dim), dim) if x.ndim else np.zeros((), np.int64)
+        values = np.take_along_axis(x, self.idx, dim) if x.ndim else x
+        if not keepdim and x.ndim:
+            values = values.squeeze(dim)
+        return values
+
+    def backward(self, dy):
+        if not self.shape:
+            return dy
+        dx = np.zeros(self.shape, dy.dtype)
+        g = dy if self.keepdim else np.expand_dims(dy, self.dim)
+        np.put_along_axis(dx, self.idx, g, self.dim)
+        return dx
+
+    def indices(self):
+        idx = self.idx.astype(np.int64)
+        return idx if self.keepdim or not self.shape else idx.squeeze(self.dim)
+
+
+class MinDim(MaxDim):
+    """(values, indices) = min of x along one dim;  δ goes to the arg-min element"""
+
+    pick = staticmethod(np.argmin)
+
+
+class Prod(Function):
+    """y = Π x over an axis (or all);  ∂L/∂xᵢ = δ · Π_{j≠i} xⱼ
+
+    The products of the others come from exclusive cumulative products from both
+    sides, so zeros in x are handled exactly (no division by x)."""
+
+    def forward(self, x, axis=None, keepdim=False):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        return x.prod(axis=axis, keepdims=keepdim)
+
+    def backward(self, dy):
+        x = self.x
+        flat = x.reshape(-1) if self.axis is None else x
+        ax = 0 if self.axis is None else self.axis[0]
+        ones = np.ones_like(np.take(flat, [0], axis=ax))
+        left = np.cumprod(np.concatenate([ones, flat], axis=ax), axis=ax)
+        left = np.take(left, np.arange(flat.shape[ax]), axis=ax)
+        rflat = np.flip(flat, axis=ax)
+        right = np.cumprod(np.concatenate([ones, rflat], axis=ax), axis=ax)
+        right = np.flip(np.take(right, np.arange(flat.shape[ax]), axis=ax), axis=ax)
+        others = (left * right).reshape(x.shape)
+        return _expand(dy, x.shape, self.axis, self.keepdim) * others
+
+
+class LogSumExp(Function):
+    """y = m + ln Σ e^(x - m), m = max x;  ∂L/∂x = δ · e^(x - y)  (a softmax)"""
+
+    def forward(self, x, axis=None, keepdim=False):
+        self.x, self.axis, self.keepdim = x, axis, keepdim
+        m = x.max(axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        self.y = y
+        return y if keepdim else np.squeeze(y, axis=axis)
+
+    def backward(self, dy):
+        g = _expand(dy, self.x.shape, self.axis, self.keepdim)
+        return g * np.exp(self.x - self.y)
+
+
+def _axes(x, dim, op: str):
+    """``dim`` (int, tuple, list or None) as a tuple of non-negative axes, or None."""
+    from nerve.tensor import _dim
+
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return None
+    axes = tuple(_dim(d, x.ndim, op) for d in dims)
+    if x.ndim == 0:
+        return None
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{op}: dim {dims} appears multiple times in the list of dims")
+    return axes
+
+
+def _need_float(x, op: str) -> None:
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}(): could not infer output dtype. Input dtype must be a floating point "
+            f"dtype. Got: {x.dtype}"
+        )
+
+
+def sum(input, dim=None, keepdim=False, dtype=None):  # noqa: A001, A002 - PyTorch's names
+    x = input if dtype is None else input.to(dtype)
+    if x.dtype.kind in "bu" or x.dtype == np.int32:
+        x = x.long()
+    return Sum.apply(x, axis=_axes(x, dim, "sum"), keepdim=keepdim)
+
+
+def mean(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
+    x = input if dtype is None else input.to(dtype)
+    _need_float(x, "mean")
+    return Mean.apply(x, axis=_axes(x, dim, "mean"), keepdim=keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    _need_float(input, "var")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return Var.apply(input, axis=_axes(input, dim, "var"), correction=correction,
+                     keepdim=keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def amax(input, dim=(), keepdim=False):  # noqa: A002
+    return Amax.apply(input, axis=_axes(input, dim, "amax"), keepdim=keepdim)
+
+
+def amin(input, dim=(), keepdim=False):  # noqa: A002
+    return Amin.apply(input, axis=_axes(input, dim, "amin"), keepdim=keepdim)
+
+
+def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
+    if other is not None:
+        from nerve.ops.elementwise import Maximum, Minimum
+
+        return (Maximum if op == "max" else Minimum).apply(input, other)
+    if dim is None:
+        return fn_all.apply(input, axis=None, keepdim=False)
+    if not isinstance(dim, int):
+        other, dim = dim, None
+        return _minmax(fn_all, fn_dim, op, input, None, keepdim, other)
+    from nerve.tensor import Tensor, _dim
+
+    d = _dim(dim, input.ndim, op) if input.ndim else 0
+    values = fn_dim.apply(input, dim=d, keepdim=keepdim)
+    node = values._ctx
+    if node is None:  # no graph recorded: recompute the indices directly
+        pick = np.argmax if op == "max" else np.argmin
+        idx = pick(input._data, axis=d, keepdims=keepdim) if input.ndim else np.zeros((), np.int64)
+        return MinMax(values, Tensor._wrap(np.asarray(idx, np.int64)))
+    return MinMax(values, Tensor._wrap(node.indices()))
+
+
+def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
+    return _minmax(Amax, MaxDim, "max", input, dim, keepdim, other)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
+    return _minmax(Amin, MinDim, "min", input, dim, keepdim, other)
+
+
+def prod(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
+    x = input if dtype is None else input.to(dtype)
+    return Prod.apply(x, axis=_axes(x, dim, "prod"), keepdim=keepdim)
+
+
+def logsumexp(input, dim, keepdim=False):  # noqa: A002
+    _need_float(input, "logsumexp")
+    return LogSumExp.apply(input, axis=_axes(input, dim, "logsumexp"), keepdim=keepdim)

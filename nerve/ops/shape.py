@@ -1,0 +1,304 @@
+"""Shape ops: they move elements around, so each backward moves δ back."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+
+
+class Reshape(Function):
+    """y = x with a new shape (same elements in row-major order);  ∂L/∂x = δ reshaped back"""
+
+    def forward(self, x, shape=()):
+        self.shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"shape '{list(shape)}' is invalid for input of size {x.size}"
+            ) from None
+
+    def backward(self, dy):
+        return dy.reshape(self.shape)
+
+
+class Permute(Function):
+    """y = x with its axes reordered;  ∂L/∂x = δ with the inverse order"""
+
+    def forward(self, x, dims=()):
+        self.inverse = tuple(np.argsort(dims))
+        return x.transpose(dims)
+
+    def backward(self, dy):
+        return dy.transpose(self.inverse)
+
+
+class Expand(Function):
+    """y = x broadcast to a larger shape (a view);  ∂L/∂x = δ summed over the new axes
+    (the engine does that sum, as for any broadcast)."""
+
+    def forward(self, x, shape=()):
+        return np.broadcast_to(x, shape)
+
+    def backward(self, dy):
+        return dy
+
+
+class Cat(Function):
+    """y = [x₁, x₂, …] joined along ``dim``;  ∂L/∂xₖ = the k-th slice of δ"""
+
+    def forward(self, *xs, dim=0):
+        self.dim = dim
+        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    def backward(self, dy):
+        return tuple(np.split(dy, self.bounds, axis=self.dim))
+
+
+class Stack(Function):
+    """y = [x₁, x₂, …] stacked along a new axis ``dim``;  ∂L/∂xₖ = δ[…, k, …]"""
+
+    def forward(self, *xs, dim=0):
+        self.dim = dim
+        return np.stack(xs, axis=dim)
+
+    def backward(self, dy):
+        return tuple(np.moveaxis(dy, self.dim, 0))
+
+
+class Split(Function):
+    """(y₁, y₂, …) = consecutive pieces of x along ``dim`` (views);
+    ∂L/∂x = the pieces' gradients joined (zeros for pieces without one)"""
+
+    def forward(self, x, sizes=(), dim=0):
+        self.dim, self.dtype = dim, x.dtype
+        self.shapes = []
+        bounds = np.cumsum(sizes)[:-1]
+        pieces = tuple(np.split(x, bounds, axis=dim))
+        self.shapes = [p.shape for p in pieces]
+        return pieces
+
+    def backward(self, *dys):
+        dys = [np.zeros(s, self.dtype) if d is None else d for d, s in zip(dys, self.shapes)]
+        return np.concatenate(dys, axis=self.dim)
+
+
+class Pad(Function):
+    """y = x with constant borders;  ∂L/∂x = δ without the borders"""
+
+    def forward(self, x, widths=(), value=0.0):
+        self.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(self, dy):
+        return dy[self.crop]
+
+
+class PadEdge(Function):
+    """y = x padded by 'reflect', 'replicate' or 'circular';
+    ∂L/∂x = δ with each border element's gradient added to the element it copies"""
+
+    def forward(self, x, widths=(), mode="reflect"):
+        self.shape, self.widths, self.mode = x.shape, widths, mode
+        return np.pad(x, widths, mode=mode)
+
+    def backward(self, dy):
+        # The padding is linear: send the gradient back through the transpose of
+        # np.pad by padding an index map and scattering δ with it.
+        index = np.arange(int(np.prod(self.shape))).reshape(self.shape)
+        src = np.pad(index, self.widths, mode=self.mode)
+        dx = np.zeros(int(np.prod(self.shape)), dy.dtype)
+        np.add.at(dx, src.reshape(-1), dy.reshape(-1))
+        return dx.reshape(self.shape)
+
+
+_NUMPY_PAD = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _dim(d, ndim, op):
+    from nerve.tensor import _dim as check
+
+    return check(d, ndim, op)
+
+
+def reshape(input, *shape):  # noqa: A002 - PyTorch's argument names
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        shape = tuple(shape[0])
+    shape = tuple(int(s) for s in shape)
+    if shape == input._data.shape:
+        return input
+    return Reshape.apply(input, shape=shape)
+
+
+view = reshape
+
+
+def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
+    s = input.shape
+    if not s:
+        return reshape(input, 1)
+    a, b = _dim(start_dim, len(s), "flatten"), _dim(end_dim, len(s), "flatten")
+    if a > b:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    return reshape(input, s[:a] + (-1,) + s[b + 1:])
+
+
+def unflatten(input, dim, sizes):  # noqa: A002
+    s = input.shape
+    d = _dim(dim, len(s), "unflatten")
+    return reshape(input, s[:d] + tuple(sizes) + s[d + 1:])
+
+
+def squeeze(input, dim=None):  # noqa: A002
+    s = input.shape
+    if dim is None:
+        return reshape(input, tuple(n for n in s if n != 1))
+    dims = {_dim(d, len(s), "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
+    return reshape(input, tuple(n for i, n in enumerate(s) if not (i in dims and n == 1)))
+
+
+def unsqueeze(input, dim):  # noqa: A002
+    s = input.shape
+    d = _dim(dim, len(s) + 1, "unsqueeze")
+    return reshape(input, s[:d] + (1,) + s[d:])
+
+
+def permute(input, *dims):  # noqa: A002
+    if len(dims) == 1 and isinstance(dims[0], tuple | list):
+        dims = tuple(dims[0])
+    n = input.ndim
+    if len(dims) != n:
+        raise RuntimeError(f"permute: number of dims don't match: got {len(dims)} for a "
+                           f"tensor of {n} dims")
+    dims = tuple(_dim(d, n, "permute") for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError(f"permute: repeated dim in {dims}")
+    return Permute.apply(input, dims=dims)
+
+
+def transpose(input, dim0, dim1):  # noqa: A002
+    n = input.ndim
+    if n == 0:
+        return input
+    order = list(range(n))
+    a, b = _dim(dim0, n, "transpose"), _dim(dim1, n, "transpose")
+    order[a], order[b] = order[b], order[a]
+    return Permute.apply(input, dims=tuple(order))
+
+
+swapaxes = transpose
+
+
+def t(input):  # noqa: A002
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+def expand(input, *sizes):  # noqa: A002
+    if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
+        sizes = tuple(sizes[0])
+    s = input.shape
+    if len(sizes) < len(s):
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({len(s)})")
+    lead = len(sizes) - len(s)
+    shape = tuple(s[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+    for i, n in enumerate(s):
+        if n != 1 and n != shape[lead + i]:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({shape[lead + i]}) must "
+                               f"match the existing size ({n}) at non-singleton dimension {i}. "
+                               f"Target sizes: {list(sizes)}. Tensor sizes: {list(s)}")
+    return Expand.apply(input, shape=shape)
+
+
+def broadcast_to(input, shape):  # noqa: A002
+    return expand(input, tuple(shape))
+
+
+def repeat(input, *sizes):  # noqa: A002
+    if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
+        sizes = tuple(sizes[0])
+    s = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
+    # (s0, s1) -> (1, s0, 1, s1) -> (r0, s0, r1, s1) -> (r0*s0, r1*s1)
+    x = reshape(input, tuple(v for n in s for v in (1, n)))
+    x = expand(x, tuple(v for r, n in zip(sizes, s) for v in (r, n)))
+    return reshape(x, tuple(r * n for r, n in zip(sizes, s)))
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of Tensors")
+    tensors = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)] or tensors[:1]
+    ref = tensors[0]
+    d = _dim(dim, ref.ndim, "cat")
+    for x in tensors[1:]:
+        if x.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, ref.shape))
+                                     if i != d):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: got "
+                               f"shapes {tuple(ref.shape)} and {tuple(x.shape)}")
+    return Cat.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of Tensors")
+    for x in tensors[1:]:
+        if x.shape != tensors[0].shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
+                               f"{tuple(tensors[0].shape)} and {tuple(x.shape)}")
+    return Stack.apply(*tensors, dim=_dim(dim, tensors[0].ndim + 1, "stack"))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = _dim(dim, tensor.ndim, "split")
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got {sizes}")
+    out = Split.apply(tensor, sizes=tuple(sizes), dim=d)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def chunk(input, chunks, dim=0):  # noqa: A002
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input.shape[_dim(dim, input.ndim, "chunk")]
+    return split(input, max(1, -(-n // chunks)), dim)
+
+
+def unbind(input, dim=0):  # noqa: A002
+    d = _dim(dim, input.ndim, "unbind")
+    return tuple(squeeze(p, d) for p in split(input, 1, d))
+
+
+def pad(input, pad, mode="constant", value=None):  # noqa: A002
+    """Pad the last len(pad)//2 dims; ``pad`` lists (left, right) from the last dim back."""
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"pad: padding length must be even and at most 2*{input.ndim}, "
+                           f"got {len(pad)}")
+    if any(p < 0 for p in pad):
+        raise NotImplementedError("pad: negative padding (cropping) is not supported")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if mode == "constant":
+        return Pad.apply(input, widths=tuple(widths), value=0.0 if value is None else value)
+    if mode not in _NUMPY_PAD:
+        raise NotImplementedError(f"pad: mode '{mode}' is not supported "
+                                  "(constant, reflect, replicate, circular)")
+    return PadEdge.apply(input, widths=tuple(widths), mode=_NUMPY_PAD[mode])

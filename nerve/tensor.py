@@ -1,0 +1,633 @@
+"""Tensor: an array, its gradient and the graph node that produced it."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from nerve import dtypes
+from nerve.autograd import grad_mode
+from nerve.autograd.engine import run_backward
+from nerve.backend import CPU, check_device
+from nerve.backend import device as Device
+
+_FLOAT_KINDS = "f"
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    ``_data`` is a plain array of the device's array module, ``grad`` a Tensor or
+    None, ``_ctx`` the Function that produced it (None for leaves).
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "_hooks",
+                 "__weakref__")
+    __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
+
+    def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
+        if data is None:
+            data = np.empty(0, dtype=dtypes.get_default_dtype())
+        arr = _to_array(data, dtype, float_default=True)
+        self._data = arr
+        self.grad = None
+        self._ctx = None
+        self._out_index = 0
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, arr) -> Tensor:
+        """A leaf around an existing array, without copy or checks (the fast path)."""
+        t = object.__new__(Tensor)
+        t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t.grad = None
+        t.requires_grad = False
+        t._ctx = None
+        t._out_index = 0
+        t._hooks = None
+        return t
+
+    def _wrap_grad(self, g) -> Tensor:
+        return Tensor._wrap(g)
+
+    # ----- properties -------------------------------------------------------------
+    @property
+    def data(self) -> Tensor:
+        """A detached Tensor sharing this one's memory."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def shape(self) -> tuple:
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        return self._ctx
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        return self.transpose(-2, -1)
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind in _FLOAT_KINDS
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_dim(dim, self.ndim, "size")]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    # ----- conversion -------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad and grad_mode._enabled[0]:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self) -> float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return builtins.int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous"
+            )
+        return builtins.bool(self._data.reshape(()))
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self._data.reshape(()))
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return _format(self)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("nerve tensors are not pickled; use nerve.save (no code runs on load)")
+
+    def to(self, *args, dtype=None, device=None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str | Device):
+                device = a
+            else:
+                dtype = a
+        if device is not None:
+            check_device(device)
+        dtype = dtypes.to_dtype(dtype)
+        if dtype is None or dtype == self._data.dtype:
+            return self.clone() if copy else self
+        return Cast.apply(self, dtype=dtype)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return _TYPE_NAMES.get(self.dtype, str(self.dtype))
+        return self.to(dtype)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtypes.float16)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    # ----- autograd ---------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients, "
+                f"got dtype {self._data.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. Use detach()."
+            )
+        self.requires_grad = builtins.bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        return Tensor._wrap(self._data)
+
+    def detach_(self) -> Tensor:
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires grad."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError(
+                    "grad can be implicitly created only for scalar outputs "
+                    f"(backward() on a tensor of shape {tuple(self.shape)} needs a gradient)"
+                )
+            grad = np.ones_like(self._data)
+        else:
+            grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if grad.shape != self._data.shape:
+                raise RuntimeError(
+                    f"backward: gradient has shape {grad.shape}, expected {self._data.shape}"
+                )
+            grad = grad.astype(self._data.dtype, copy=False)
+        with grad_mode.no_grad():
+            run_backward(self, grad, builtins.bool(retain_graph))
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this leaf's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._ctx is not None:
+            raise RuntimeError("nerve supports gradient hooks on leaf tensors only")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def retain_grad(self) -> None:
+        if self._ctx is not None:
+            raise RuntimeError("nerve does not keep gradients of non-leaf tensors")
+
+    def clone(self) -> Tensor:
+        return Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
+
+    # ----- in-place (leaves under no_grad, or tensors outside the graph) ---------------
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and grad_mode._enabled[0]:
+            if self._ctx is None:
+                raise RuntimeError(
+                    f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                    "operation (wrap it in nerve.no_grad())."
+                )
+            raise RuntimeError(
+                f"{op}: in-place operations on tensors that are part of the graph are not "
+                "supported; use the out-of-place form."
+            )
+
+    def _inplace(self, op: str, ufunc, other) -> Tensor:
+        self._check_inplace(op)
+        value = other._data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self._data, value, out=self._data)
+        except (ValueError, TypeError) as err:
+            raise RuntimeError(f"{op}: {err}") from None
+        return self
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other) -> Tensor:
+        return self._inplace("div_", np.divide, other)
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        self._check_inplace("clamp_")
+        np.clip(self._data, min, max, out=self._data)
+        return self
+
+    def copy_(self, src) -> Tensor:
+        self._check_inplace("copy_")
+        self._data[...] = src._data if isinstance(src, Tensor) else src
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace("fill_")
+        self._data.fill(value.item() if isinstance(value, Tensor) else value)
+        return self
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+        self._check_inplace("uniform_")
+        self._data[...] = _random.rng(generator).uniform(a, b, self._data.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+        self._check_inplace("normal_")
+        self._data[...] = _random.rng(generator).normal(mean, std, self._data.shape)
+        return self
+
+    def bernoulli_(self, p: float = 0.5, generator=None) -> Tensor:
+        self._check_inplace("bernoulli_")
+        self._data[...] = _random.rng(generator).random(self._data.shape) < p
+        return self
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        self._check_inplace("masked_fill_")
+        m = mask._data if isinstance(mask, Tensor) else mask
+        self._data[np.broadcast_to(m, self._data.shape)] = value
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        self._check_inplace("__setitem__")
+        self._data[_index(index)] = value._data if isinstance(value, Tensor) else value
+
+    # ----- arithmetic -------------------------------------------------------------
+    def __add__(self, other):
+        return Add.apply(self, other)
+
+    def __radd__(self, other):
+        return Add.apply(self, other)
+
+    def __sub__(self, other):
+        return Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return Mul.apply(self, other)
+
+    def __truediv__(self, other):
+        return Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return Div.apply(other, self)
+
+    def __pow__(self, other):
+        return Pow.apply(self, other)
+
+    def __rpow__(self, other):
+        return Pow.apply(other, self)
+
+    def __neg__(self):
+        return Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return Abs.apply(self)
+
+    def __matmul__(self, other):
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        return MatMul.apply(other, self)
+
+    def __iadd__(self, other):
+        return self.add_(other) if not self.requires_grad else self + other
+
+    def __isub__(self, other):
+        return self.sub_(other) if not self.requires_grad else self - other
+
+    def __imul__(self, other):
+        return self.mul_(other) if not self.requires_grad else self * other
+
+    def __itruediv__(self, other):
+        return self.div_(other) if not self.requires_grad else self / other
+
+    def __floordiv__(self, other):
+        return _nograd(np.floor_divide, self, other)
+
+    def __mod__(self, other):
+        return _nograd(np.remainder, self, other)
+
+    # ----- comparisons and other ops without gradient -------------------------------
+    def __eq__(self, other):  # type: ignore[override]
+        return _nograd(np.equal, self, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return _nograd(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _nograd(np.less, self, other)
+
+    def __le__(self, other):
+        return _nograd(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _nograd(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _nograd(np.greater_equal, self, other)
+
+    def __and__(self, other):
+        return _nograd(np.logical_and if self.dtype == dtypes.bool else np.bitwise_and, self, other)
+
+    def __or__(self, other):
+        return _nograd(np.logical_or if self.dtype == dtypes.bool else np.bitwise_or, self, other)
+
+    def __xor__(self, other):
+        return _nograd(np.logical_xor if self.dtype == dtypes.bool else np.bitwise_xor, self, other)
+
+    def __invert__(self):
+        return Tensor._wrap(~self._data)
+
+    eq = __eq__
+    ne = __ne__
+    lt = __lt__
+    le = __le__
+    gt = __gt__
+    ge = __ge__
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def equal(self, other) -> bool:
+        return self.shape == other.shape and builtins.bool((self._data == other._data).all())
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
+        return builtins.bool(np.allclose(self._data, other._data, rtol, atol, equal_nan))
+
+    def sign(self):
+        return Tensor._wrap(np.sign(self._data))
+
+    def argmax(self, dim=None, keepdim=False):
+        return _arg(np.argmax, self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _arg(np.argmin, self, dim, keepdim)
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self._data))
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.asarray(self._data.any(axis=dim, keepdims=keepdim)))
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._wrap(np.asarray(self._data.all(axis=dim, keepdims=keepdim)))
+
+    def floor(self):
+        return Tensor._wrap(np.floor(self._data))
+
+    def ceil(self):
+        return Tensor._wrap(np.ceil(self._data))
+
+    def round(self):
+        return Tensor._wrap(np.round(self._data))
+
+    def nonzero(self):
+        return Tensor._wrap(np.argwhere(self._data))
+
+    def count_nonzero(self, dim=None):
+        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=dim)))
+
+
+class Size(tuple):
+    """A shape: a tuple that prints as PyTorch's ``Size([...])``."""
+
+    def __repr__(self) -> str:
+        return f"nerve.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _HookHandle:
+    def __init__(self, hooks: list, hook) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+_TYPE_NAMES = {
+    dtypes.float32: "nerve.FloatTensor", dtypes.float64: "nerve.DoubleTensor",
+    dtypes.int64: "nerve.LongTensor", dtypes.int32: "nerve.IntTensor",
+    dtypes.bool: "nerve.BoolTensor", dtypes.float16: "nerve.HalfTensor",
+}
+
+
+def _to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
+    """Convert user data to an array with PyTorch's dtype rules: Python floats become
+    the default float dtype, Python ints int64, NumPy arrays keep their dtype."""
+    dtype = dtypes.to_dtype(dtype)
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray | np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
+            data = [x._data if isinstance(x, Tensor) else x for x in data]
+        arr = np.asarray(data)
+        if arr.dtype == np.float64:
+            arr = arr.astype(dtypes.get_default_dtype())
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "fbc":
+            raise TypeError(f"can't convert {type(data).__name__} of dtype {arr.dtype} to a tensor")
+    if float_default and dtype is None and arr.dtype.kind != "f":
+        dtype = dtypes.get_default_dtype()
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr
+
+
+def _dim(dim: int, ndim: int, op: str) -> int:
+    n = builtins.max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return dim % n
+
+
+def _nograd(ufunc, a, b) -> Tensor:
+    x = a._data if isinstance(a, Tensor) else a
+    y = b._data if isinstance(b, Tensor) else b
+    try:
+        return Tensor._wrap(ufunc(x, y))
+    except ValueError as err:
+        raise RuntimeError(f"{ufunc.__name__}: {err}") from None
+
+
+def _arg(fn, t: Tensor, dim, keepdim) -> Tensor:
+    if dim is None:
+        return Tensor._wrap(np.asarray(fn(t._data), dtype=np.int64))
+    dim = _dim(dim, t.ndim, fn.__name__)
+    return Tensor._wrap(fn(t._data, axis=dim, keepdims=keepdim).astype(np.int64))
+
+
+def _index(index):
+    """Turn Tensors inside an index into arrays."""
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
+        return [i._data if isinstance(i, Tensor) else i for i in index]
+    return index
+
+
+def _format(t: Tensor) -> str:
+    arr = t._data
+    body = np.array2string(
+        arr, separator=", ", precision=4, prefix="tensor(", threshold=1000, edgeitems=3,
+        floatmode="maxprec_equal" if arr.dtype.kind == "f" else "maxprec",
+        formatter={"bool": lambda v: "True" if v else "False"},
+    )
+    extras = []
+    if arr.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
+        extras.append(f"dtype=nerve.{arr.dtype}")
+    if t._ctx is not None:
+        extras.append(f"grad_fn=<{t._ctx.name()}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+# The ops import Tensor; importing them last closes the cycle.
+from nerve import random as _random  # noqa: E402
+from nerve.ops import methods as _methods  # noqa: E402, F401  (attaches the named methods)
+from nerve.ops.elementwise import Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
+from nerve.ops.linalg import MatMul  # noqa: E402
