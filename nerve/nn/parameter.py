@@ -1,0 +1,40 @@
+"""Parameter: a leaf Tensor that a Module registers as learnable."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that is a module's learnable weight; requires grad by default.
+
+    It shares memory with the data it is made from, as PyTorch's does.
+    """
+
+    def __init__(self, data=None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, np.float32)
+        arr = data._data if isinstance(data, Tensor) else np.asarray(data)
+        self._data = arr
+        self.grad = None
+        self._ctx = None
+        self._out_index = 0
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Buffer(Tensor):
+    """Marks a tensor to be registered as a module buffer when assigned as an attribute."""
+
+    def __init__(self, data=None, persistent: bool = True) -> None:
+        super().__init__(data if data is not None else np.empty(0, np.float32))
+        if isinstance(data, Tensor):
+            self._data = data._data
+        self.persistent = persistent

@@ -1,0 +1,131 @@
+"""The generic op check: finite differences in float64 and PyTorch on the same inputs.
+
+A table row is ``Case(name, nerve_fn, torch_fn, inputs)``. Each input is an array
+(used as is), a shape (standard normal draws), or ``Const(array)`` for an input that
+takes no gradient (indices, masks). Both functions get the inputs in the same order,
+as nerve Tensors or as torch tensors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+import nerve
+from nerve.autograd.gradcheck import gradcheck
+
+torch.set_num_threads(2)
+
+
+@dataclass
+class Const:
+    value: object
+
+
+@dataclass
+class Case:
+    name: str
+    fn: object
+    torch_fn: object
+    inputs: list
+    rtol: float = 1e-4
+    atol: float = 1e-5
+    gradcheck: bool = True
+    tags: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def make_inputs(case: Case, seed: int = 0) -> list:
+    rng = np.random.default_rng(seed)
+    out = []
+    for spec in case.inputs:
+        if isinstance(spec, Const):
+            out.append(spec)
+        elif isinstance(spec, tuple):
+            out.append(rng.standard_normal(spec))
+        else:
+            out.append(np.asarray(spec, dtype=np.float64))
+    return out
+
+
+def _nerve(values, dtype):
+    return [
+        v.value if isinstance(v, Const) else
+        nerve.tensor(v.astype(dtype), requires_grad=True) for v in values
+    ]
+
+
+def _torch(values, dtype):
+    out = []
+    for v in values:
+        if isinstance(v, Const):
+            c = v.value
+            out.append(torch.from_numpy(np.asarray(c)) if isinstance(c, np.ndarray) else c)
+        else:
+            out.append(torch.tensor(v.astype(dtype), requires_grad=True))
+    return out
+
+
+def _unconst(values):
+    return [
+        (nerve.from_numpy(v.value) if isinstance(v.value, np.ndarray) else v.value)
+        if isinstance(v, Const) else v for v in values
+    ]
+
+
+def check_gradcheck(case: Case) -> None:
+    values = make_inputs(case)
+    xs = _unconst(_nerve(values, np.float64))
+    assert gradcheck(case.fn, xs, eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+def _as_tuple(out):
+    return tuple(out) if isinstance(out, tuple | list) else (out,)
+
+
+def check_torch(case: Case, dtype=np.float32) -> None:
+    values = make_inputs(case)
+    xs = _unconst(_nerve(values, dtype))
+    ts = _torch(values, dtype)
+    outs, touts = _as_tuple(case.fn(*xs)), _as_tuple(case.torch_fn(*ts))
+    assert len(outs) == len(touts), f"{case}: {len(outs)} outputs vs torch's {len(touts)}"
+    rng = np.random.default_rng(1)
+    loss, tloss = 0, 0
+    for o, t in zip(outs, touts):
+        tnp = t.detach().numpy()
+        assert o.shape == tuple(t.shape), f"{case}: shape {o.shape} vs torch {tuple(t.shape)}"
+        assert o.dtype == tnp.dtype, f"{case}: dtype {o.dtype} vs torch {tnp.dtype}"
+        np.testing.assert_allclose(o.detach().numpy(), tnp, rtol=case.rtol, atol=case.atol,
+                                   err_msg=f"{case}: forward")
+        if t.requires_grad:
+            w = rng.standard_normal(tuple(t.shape)).astype(dtype)
+            loss = loss + (o * nerve.tensor(w)).sum()
+            tloss = tloss + (t * torch.from_numpy(w)).sum()
+    if not isinstance(loss, int):
+        loss.backward()
+        tloss.backward()
+    for i, (x, t) in enumerate(zip(xs, ts)):
+        if isinstance(t, torch.Tensor) and t.requires_grad:
+            if t.grad is None:
+                assert x.grad is None or not np.any(x.grad.numpy()), f"{case}: grad {i}"
+                continue
+            assert x.grad is not None, f"{case}: input {i} got no gradient"
+            assert isinstance(x.grad, nerve.Tensor)
+            assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=case.rtol,
+                                       atol=case.atol, err_msg=f"{case}: grad of input {i}")
+
+
+def all_functions(module) -> set:
+    """The Function subclasses defined in an ops module."""
+    from nerve.autograd.function import Function
+
+    return {
+        name for name, obj in vars(module).items()
+        if isinstance(obj, type) and issubclass(obj, Function) and obj is not Function
+        and obj.__module__ == module.__name__
+    }
