@@ -63,3 +63,5 @@ def equal(input, other):  # noqa: A002
 def isnan(input):  # noqa: A002
     return input.isnan()
 
+
+from nerve import functional, nn  # noqa: E402  (after the core they build on)
