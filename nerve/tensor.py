@@ -263,8 +263,12 @@ class Tensor:
                     f"backward: gradient has shape {grad.shape}, expected {self._data.shape}"
                 )
             grad = grad.astype(self._data.dtype, copy=False)
-        with grad_mode.no_grad():
+        enabled = grad_mode._enabled
+        prev, enabled[0] = enabled[0], False
+        try:
             run_backward(self, grad, builtins.bool(retain_graph))
+        finally:
+            enabled[0] = prev
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this leaf's gradient is computed; it may return a new one."""

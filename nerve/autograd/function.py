@@ -14,6 +14,8 @@ import numpy as np
 from nerve.autograd import grad_mode
 
 _enabled = grad_mode._enabled
+_new = object.__new__
+ndarray = np.ndarray
 
 
 class Function:
@@ -32,25 +34,24 @@ class Function:
         Positional Tensors are graph inputs; other positional values (Python
         scalars, arrays) are passed through as constants.
         """
-        fn = cls.__new__(cls)
+        fn = _new(cls)
         arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         try:
             out = fn.forward(*arrays, **params)
         except ValueError as err:
             raise RuntimeError(_describe(cls, inputs, err)) from None
+        record = False
         if _enabled[0]:
-            needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-            if True in needs:
-                fn.parents = inputs
-                fn.needs_input_grad = needs
-                if type(out) is tuple:
-                    fn.n_outputs = len(out)
-                    return tuple(_node_output(o, fn, i) for i, o in enumerate(out))
-                fn.n_outputs = 1
-                return _node_output(out, fn, 0)
+            needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]
+            record = True in needs
         if type(out) is tuple:
-            return tuple(Tensor._wrap(o) for o in out)
-        return Tensor._wrap(out)
+            if record:
+                fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, len(out)
+            return tuple(_output(o, fn if record else None, i) for i, o in enumerate(out))
+        if record:
+            fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, 1
+            return _output(out, fn, 0)
+        return _output(out, None, 0)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
@@ -59,11 +60,15 @@ class Function:
         return type(self).__name__ + "Backward"
 
 
-def _node_output(out, fn, index):
-    t = Tensor._wrap(out)
-    t.requires_grad = True
+def _output(arr, fn, index):
+    """Wrap a forward result; ``fn`` is its node when the graph is recorded."""
+    t = _new(Tensor)
+    t._data = arr if type(arr) is ndarray else np.asarray(arr)
+    t.grad = None
+    t.requires_grad = fn is not None
     t._ctx = fn
     t._out_index = index
+    t._hooks = None
     return t
 
 

@@ -28,7 +28,9 @@ class Sum(Function):
         return x.sum(axis=axis, keepdims=keepdim)
 
     def backward(self, dy):
-        return np.broadcast_to(_expand(dy, self.shape, self.axis, self.keepdim), self.shape)
+        dx = np.empty(self.shape, dy.dtype)
+        dx[...] = _expand(dy, self.shape, self.axis, self.keepdim)
+        return dx
 
 
 class Mean(Function):
