@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from nerve import dtypes
@@ -76,7 +78,7 @@ def arange(start, end=None, step=1, dtype=None, device=None,
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if dtype is None:
-        ints = all(isinstance(v, int) for v in (start, end, step))
+        ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
     return _make(np.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad,
                  device)
@@ -108,10 +110,14 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None) -> Tensor:
     """Integers uniform on [low, high); int64 by default."""
+    if size is None and isinstance(high, tuple | list):
+        size, high = high, None  # randint(high, size)
     if high is None:
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
+    if low >= high:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     arr = _random.rng(generator).integers(low, high, _shape((size,)))
     return _make(arr.astype(dtypes.to_dtype(dtype) or dtypes.int64), False, device)
 

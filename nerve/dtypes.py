@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 float16 = half = np.dtype("float16")
@@ -40,3 +42,41 @@ def to_dtype(dtype) -> np.dtype | None:
 
 def is_floating_point_dtype(dtype) -> object:
     return np.dtype(dtype).kind == "f"
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _scalar_dtype(v) -> np.dtype | None:
+    if isinstance(v, builtins.bool | np.bool_):
+        return bool
+    if isinstance(v, builtins.int | np.integer):
+        return int64
+    if isinstance(v, builtins.float | np.floating):
+        return get_default_dtype()
+    return None
+
+
+def result_type(*values) -> np.dtype:
+    """PyTorch's promotion of arrays (tensors' data) and Python scalars.
+
+    Three tiers: arrays with dimensions, 0-d arrays, then scalars. A lower tier only
+    changes the result when its category (bool < integer < float) is higher, so
+    float32 * 2.5 and float32 * 0-d float64 stay float32, int64 * 2.5 becomes float32.
+    """
+    tiers: tuple[list, list, list] = ([], [], [])
+    for v in values:
+        if isinstance(v, np.ndarray):
+            tiers[0 if v.ndim else 1].append(v.dtype)
+        else:
+            d = _scalar_dtype(v)
+            if d is not None:
+                tiers[2].append(d)
+    result, best = None, -1
+    for tier in tiers:
+        if not tier:
+            continue
+        cat = builtins.max(_CATEGORY[d.kind] for d in tier)
+        if cat > best:
+            result, best = np.result_type(*(d for d in tier if _CATEGORY[d.kind] == cat)), cat
+    return get_default_dtype() if result is None else result

@@ -417,17 +417,23 @@ class Tensor:
     def __rmatmul__(self, other):
         return MatMul.apply(other, self)
 
+    def _in_graph(self) -> builtins.bool:
+        # An intermediate result inside a recorded graph cannot be overwritten (its
+        # value may be saved for backward); ``y += 1`` then rebinds y out of place.
+        # Leaves are updated in place, which under no_grad keeps a parameter a leaf.
+        return self._ctx is not None and self.requires_grad and grad_mode._enabled[0]
+
     def __iadd__(self, other):
-        return self.add_(other) if not self.requires_grad else self + other
+        return self + other if self._in_graph() else self.add_(other)
 
     def __isub__(self, other):
-        return self.sub_(other) if not self.requires_grad else self - other
+        return self - other if self._in_graph() else self.sub_(other)
 
     def __imul__(self, other):
-        return self.mul_(other) if not self.requires_grad else self * other
+        return self * other if self._in_graph() else self.mul_(other)
 
     def __itruediv__(self, other):
-        return self.div_(other) if not self.requires_grad else self / other
+        return self / other if self._in_graph() else self.div_(other)
 
     def __floordiv__(self, other):
         return _nograd(np.floor_divide, self, other)
@@ -613,15 +619,41 @@ def _index(index):
     return index
 
 
+def _float_formatter(arr: np.ndarray):
+    """PyTorch's print style: ``1.`` when all values are whole numbers, else 4 decimals,
+    scientific when the magnitudes span more than 1000x or leave [1e-4, 1e8]."""
+    finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
+    nonzero = finite[finite != 0]
+    whole = builtins.bool(np.all(finite == np.round(finite)))
+    sci = nonzero.size and (nonzero.max() > 1e8 or nonzero.max() / nonzero.min() > 1e3
+                            or (not whole and nonzero.min() < 1e-4))
+
+    def fmt(v) -> str:
+        if not np.isfinite(v):
+            return str(builtins.float(v))
+        if sci:
+            return f"{v:.4e}"
+        return f"{v:.0f}." if whole else f"{v:.4f}"
+
+    width = builtins.max((len(fmt(v)) for v in arr.reshape(-1)), default=0)
+    return lambda v: fmt(v).rjust(width)
+
+
 def _format(t: Tensor) -> str:
     arr = t._data
-    body = np.array2string(
-        arr, separator=", ", precision=4, prefix="tensor(", threshold=1000, edgeitems=3,
-        floatmode="maxprec_equal" if arr.dtype.kind == "f" else "maxprec",
-        formatter={"bool": lambda v: "True" if v else "False"},
-    )
+    width = 5 if arr.dtype.kind == "b" and not arr.all() else 4
+    formatter = {"bool": lambda v: str(builtins.bool(v)).rjust(width)}
+    if arr.dtype.kind == "f":
+        flat = arr.reshape(-1)
+        shown = flat if flat.size <= 1000 else np.concatenate([flat[:3], flat[-3:]])
+        formatter["float_kind"] = _float_formatter(shown)
+    # PyTorch's 80 columns do not count the "tensor(" prefix
+    body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
+                           max_line_width=87, formatter=formatter)
     extras = []
-    if arr.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
+    if arr.size == 0 and arr.shape != (0,):
+        extras.append(f"size={tuple(arr.shape)}")
+    if arr.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
         extras.append(f"dtype=nerve.{arr.dtype}")
     if t._ctx is not None:
         extras.append(f"grad_fn=<{t._ctx.name()}>")

@@ -1,18 +1,15 @@
 """Reverse-mode automatic differentiation: Function, the engine, grad mode, gradcheck."""
 
 from nerve.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nerve.autograd.gradcheck import GradcheckError, gradcheck
 
 
 def __getattr__(name):
-    # Function and gradcheck import Tensor, which imports this package: load them lazily.
+    # function.py imports Tensor, which imports this package: load it lazily.
     if name == "Function":
         from nerve.autograd.function import Function
 
         return Function
-    if name in ("gradcheck", "GradcheckError"):
-        from nerve.autograd import gradcheck as module
-
-        return getattr(module, name)
     raise AttributeError(f"module 'nerve.autograd' has no attribute '{name}'")
 
 

@@ -48,7 +48,8 @@ class Function:
             if record:
                 fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, len(out)
             return tuple(_output(o, fn if record else None, i) for i, o in enumerate(out))
-        if record:
+        # An integer or bool result (a cast) carries no gradient, as in PyTorch.
+        if record and out.dtype.kind in "fc":
             fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, 1
             return _output(out, fn, 0)
         return _output(out, None, 0)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
+from nerve.dtypes import get_default_dtype, result_type
 
 
 class Add(Function):
     """y = a + b;  ∂L/∂a = δ,  ∂L/∂b = δ"""
 
     def forward(self, a, b):
+        a, b = _promote(a, b)
         return a + b
 
     def backward(self, dy):
@@ -22,6 +24,7 @@ class Sub(Function):
     """y = a - b;  ∂L/∂a = δ,  ∂L/∂b = -δ"""
 
     def forward(self, a, b):
+        a, b = _promote(a, b)
         return a - b
 
     def backward(self, dy):
@@ -32,7 +35,7 @@ class Mul(Function):
     """y = a · b;  ∂L/∂a = δ · b,  ∂L/∂b = δ · a"""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.a, self.b = a, b = _promote(a, b)
         return a * b
 
     def backward(self, dy):
@@ -45,9 +48,10 @@ class Div(Function):
     """y = a / b;  ∂L/∂a = δ / b,  ∂L/∂b = -δ · a / b² = -δ · y / b"""
 
     def forward(self, a, b):
+        a, b = _promote(a, b)
         y = np.true_divide(a, b)
-        if y.dtype == np.float64 and _kind(a) in "iub" and _kind(b) in "iub":
-            y = y.astype(np.float32)  # integer / integer is float32, as in PyTorch
+        if a.dtype.kind in "iub":
+            y = y.astype(get_default_dtype())  # integer / integer is float, as in PyTorch
         self.b, self.y = b, y
         return y
 
@@ -71,7 +75,7 @@ class Pow(Function):
     """y = aᵇ;  ∂L/∂a = δ · b · aᵇ⁻¹,  ∂L/∂b = δ · y · ln a  (0 where a = 0 and b ≥ 0)"""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.a, self.b = a, b = _promote(a, b)
         self.y = np.power(a, b)
         return self.y
 
@@ -93,7 +97,7 @@ class Exp(Function):
     """y = eˣ;  ∂L/∂x = δ · y"""
 
     def forward(self, x):
-        self.y = np.exp(x)
+        self.y = np.exp(_floating(x))
         return self.y
 
     def backward(self, dy):
@@ -104,7 +108,7 @@ class Log(Function):
     """y = ln x;  ∂L/∂x = δ / x"""
 
     def forward(self, x):
-        self.x = x
+        self.x = x = _floating(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
 
@@ -118,7 +122,7 @@ class Sqrt(Function):
 
     def forward(self, x):
         with np.errstate(invalid="ignore"):
-            self.y = np.sqrt(x)
+            self.y = np.sqrt(_floating(x))
         return self.y
 
     def backward(self, dy):
@@ -141,7 +145,7 @@ class Sin(Function):
     """y = sin x;  ∂L/∂x = δ · cos x"""
 
     def forward(self, x):
-        self.x = x
+        self.x = x = _floating(x)
         return np.sin(x)
 
     def backward(self, dy):
@@ -152,7 +156,7 @@ class Cos(Function):
     """y = cos x;  ∂L/∂x = -δ · sin x"""
 
     def forward(self, x):
-        self.x = x
+        self.x = x = _floating(x)
         return np.cos(x)
 
     def backward(self, dy):
@@ -163,7 +167,7 @@ class Maximum(Function):
     """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.a, self.b = a, b = _promote(a, b)
         return np.maximum(a, b)
 
     def backward(self, dy):
@@ -174,7 +178,7 @@ class Minimum(Function):
     """y = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
 
     def forward(self, a, b):
-        self.a, self.b = a, b
+        self.a, self.b = a, b = _promote(a, b)
         return np.minimum(a, b)
 
     def backward(self, dy):
@@ -208,7 +212,7 @@ class Where(Function):
 
     def forward(self, cond, a, b):
         self.cond = cond
-        return np.where(cond, a, b)
+        return np.where(cond, *_promote(a, b))
 
     def backward(self, dy):
         zero = np.zeros((), dy.dtype)
@@ -238,8 +242,18 @@ class Clone(Function):
         return dy
 
 
-def _kind(v) -> str:
-    return v.dtype.kind if hasattr(v, "dtype") else ("f" if isinstance(v, float) else "i")
+def _promote(a, b):
+    """Both operands as arrays of PyTorch's result dtype; NumPy's own rules differ
+    (int64 array * 2.5 would be float64, float32 * 0-d float64 array float64)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+        return a, b
+    dtype = result_type(a, b)
+    return np.asarray(a, dtype), np.asarray(b, dtype)
+
+
+def _floating(x):
+    """Integer and bool inputs of a float function compute in the default float dtype."""
+    return x.astype(get_default_dtype()) if x.dtype.kind in "biu" else x
 
 
 def add(input, other, alpha=1):  # noqa: A002 - PyTorch's argument names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -54,7 +55,7 @@ class Var(Function):
         self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
         n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
         self.centered = x - x.mean(axis=axis, keepdims=True)
-        self.denom = max(n - correction, 0)
+        self.denom = builtins.max(n - correction, 0)  # this module shadows max
         with np.errstate(divide="ignore", invalid="ignore"):
             return (self.centered**2).sum(axis=axis, keepdims=keepdim) / self.denom
 
