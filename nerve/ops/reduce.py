@@ -154,7 +154,8 @@ class LogSumExp(Function):
         self.x, self.axis, self.keepdim = x, axis, keepdim
         m = x.max(axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
-        y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # all -inf gives log 0 = -inf, as it should
+            y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
         self.y = y
         return y if keepdim else np.squeeze(y, axis=axis)
 
@@ -252,7 +253,11 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
 
 
 def prod(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
+    if dim is not None and not isinstance(dim, int | np.integer):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = input if dtype is None else input.to(dtype)
+    if x.dtype.kind in "bu" or x.dtype == np.int32:
+        x = x.long()  # as sum: integer products are int64
     return Prod.apply(x, axis=_axes(x, dim, "prod"), keepdim=keepdim)
 
 
