@@ -1,0 +1,26 @@
+"""Datasets, samplers, the DataLoader and transforms (``torch.utils.data`` in PyTorch)."""
+
+from nerve.data import datasets, transforms
+from nerve.data.dataloader import (
+    BatchSampler,
+    DataLoader,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    default_collate,
+    default_convert,
+)
+from nerve.data.dataset import (
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+
+__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
+           "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
+           "TensorDataset", "datasets", "default_collate", "default_convert", "random_split",
+           "transforms"]
