@@ -22,6 +22,11 @@ class MatMul(Function):
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied "
                              f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"batch dimensions {a.shape[:-2]} and {b.shape[:-2]} of shapes "
+                             f"{a.shape} and {b.shape} cannot be broadcast") from None
         self.a, self.b = a, b
         return np.matmul(a, b)
 
