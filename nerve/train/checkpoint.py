@@ -12,7 +12,6 @@ import json
 import os
 
 import nerve
-import nerve.io
 
 _MARK = "nerve_checkpoint"
 
@@ -45,7 +44,9 @@ def save_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    nerve.io.save(obj, path)  # atomic for a path: temporary file, then rename
+    from nerve.io import save  # late, so importing nerve.train never needs io
+
+    save(obj, path)  # atomic for a path: temporary file, then rename
     return path
 
 
@@ -56,7 +57,9 @@ def load_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     Resume with ``fit(..., initial_epoch=load_checkpoint(path, model, optimizer))``.
     A weights-only file loads into the model and returns 0.
     """
-    obj = nerve.io.load(os.fspath(path))
+    from nerve.io import load
+
+    obj = load(os.fspath(path))
     if not isinstance(obj, dict):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds a "
                          f"{type(obj).__name__}, not a checkpoint dict")
