@@ -44,10 +44,10 @@ class Lambda:
 
 
 class ToTensor:
-    """A NumPy image ``(H, W)`` or ``(H, W, C)`` to a float32 Tensor ``(C, H, W)``.
+    """A NumPy image ``(H, W)`` or ``(H, W, C)`` to a Tensor ``(C, H, W)``.
 
-    uint8 images are scaled from 0..255 to [0, 1], as torchvision does; other
-    dtypes keep their values.
+    uint8 images become float32 scaled from 0..255 to [0, 1]; other dtypes keep
+    their dtype and values, as torchvision's ToTensor does for arrays.
     """
 
     def __call__(self, pic) -> Tensor:
@@ -62,7 +62,7 @@ class ToTensor:
         out = np.ascontiguousarray(arr.transpose(2, 0, 1))  # (H, W, C) -> (C, H, W)
         if out.dtype == np.uint8:
             return Tensor._wrap(out.astype(np.float32) / np.float32(255))
-        return Tensor._wrap(out.astype(np.float32) if out.dtype.kind != "f" else out)
+        return Tensor._wrap(out)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
