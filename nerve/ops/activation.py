@@ -106,3 +106,282 @@ def _softmax_dim(x, dim, op: str) -> int:
     if dim is None:  # PyTorch's legacy implicit choice
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return _dim(dim, x.ndim, op)
+
+
+# ----- the rectifier family and smooth activations ----------------------------------------
+class LeakyReLU(Function):
+    """y = x if x > 0 else a·x  (a the negative slope);  ∂L/∂x = δ · (1 if x > 0 else a)"""
+
+    def forward(self, x, negative_slope=0.01):
+        self.pos, self.slope = x > 0, negative_slope
+        return np.where(self.pos, x, x * np.asarray(negative_slope, x.dtype))
+
+    def backward(self, dy):
+        return np.where(self.pos, dy, dy * np.asarray(self.slope, dy.dtype))
+
+
+class PReLU(Function):
+    """y = max(0, x) + a_c · min(0, x), one learnable slope a_c per channel (axis 1);
+    ∂L/∂x = δ · (1 if x > 0 else a_c),  ∂L/∂a_c = Σ over all but the channel axis δ · min(0, x)
+    """
+
+    def forward(self, x, w):
+        self.x, self.w_shape = x, w.shape
+        # (C,) -> (1, C, 1, ..., 1): the slope broadcasts along the channel axis
+        self.w = w.reshape((1, -1) + (1,) * (x.ndim - 2)) if w.size > 1 else w.reshape(())
+        return np.where(x > 0, x, x * self.w)
+
+    def backward(self, dy):
+        x = self.x
+        dx = np.where(x > 0, dy, dy * self.w) if self.needs_input_grad[0] else None
+        dw = None
+        if self.needs_input_grad[1]:
+            g = dy * np.minimum(x, 0)
+            axes = tuple(i for i in range(x.ndim) if i != 1 or self.w.ndim == 0)
+            dw = g.sum(axis=axes).reshape(self.w_shape)
+        return dx, dw
+
+
+class RReLU(Function):
+    """Randomized leaky ReLU in training: y = r · x with r = 1 for x > 0 and r ~ U(lower, upper)
+    drawn per element otherwise (the draw ``noise`` is an input, so it is reproducible);
+    ∂L/∂x = δ · r"""
+
+    def forward(self, x, noise):
+        self.noise = noise
+        return x * noise
+
+    def backward(self, dy):
+        return dy * self.noise
+
+
+class CReLU(Function):
+    """Concatenated ReLU: y = [max(0, x), max(0, -x)] joined along ``dim`` (channels double);
+    with δ = [δ⁺, δ⁻]:  ∂L/∂x = δ⁺ · [x > 0] - δ⁻ · [x < 0]"""
+
+    def forward(self, x, dim=1):
+        self.x, self.dim = x, dim
+        return np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], axis=dim)
+
+    def backward(self, dy):
+        dpos, dneg = np.split(dy, 2, axis=self.dim)
+        return dpos * (self.x > 0) - dneg * (self.x < 0)
+
+
+class ELU(Function):
+    """y = x if x > 0 else α (eˣ - 1);  ∂L/∂x = δ · (1 if x > 0 else y + α)
+
+    eˣ - 1 is computed as expm1 of min(x, 0): exact near 0, no overflow for large x."""
+
+    def forward(self, x, alpha=1.0):
+        self.pos, self.alpha = x > 0, alpha
+        self.y = np.where(self.pos, x, alpha * np.expm1(np.minimum(x, 0)))
+        return self.y
+
+    def backward(self, dy):
+        return np.where(self.pos, dy, dy * (self.y + self.alpha))
+
+
+class GELU(Function):
+    """y = x Φ(x), Φ the standard normal CDF;  ∂L/∂x = δ · (Φ(x) + x φ(x)),
+    φ(x) = e^(-x²/2) / √(2π).
+
+    approximate='tanh': y = ½ x (1 + tanh u), u = √(2/π) (x + 0.044715 x³);
+    ∂L/∂x = δ · (½ (1 + tanh u) + ½ x (1 - tanh² u) √(2/π) (1 + 3·0.044715 x²))
+    """
+
+    def forward(self, x, approximate="none"):
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            self.t = np.tanh(_SQRT_2_PI * (x + _GELU_C * x**3))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = _normal_cdf(x).astype(x.dtype)
+        return x * self.cdf
+
+    def backward(self, dy):
+        x = self.x
+        if self.approximate == "tanh":
+            t = self.t
+            du = _SQRT_2_PI * (1 + 3 * _GELU_C * x * x)
+            return dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return dy * (self.cdf + x * pdf)
+
+
+class Softplus(Function):
+    """y = (1/β) ln(1 + e^(βx)), and y = x where βx > threshold;
+    ∂L/∂x = δ · σ(βx)  (δ where βx > threshold).  ln(1 + eᶻ) is logaddexp(0, z): no overflow."""
+
+    def forward(self, x, beta=1.0, threshold=20.0):
+        bx = x * beta
+        self.linear, self.bx = bx > threshold, bx
+        return np.where(self.linear, x, np.logaddexp(0, bx) / beta).astype(x.dtype)
+
+    def backward(self, dy):
+        return np.where(self.linear, dy, dy * _sigmoid(self.bx))
+
+
+class LogSigmoid(Function):
+    """y = ln σ(x) = -ln(1 + e⁻ˣ);  ∂L/∂x = δ · (1 - σ(x)) = δ · σ(-x)"""
+
+    def forward(self, x):
+        self.x = x
+        return -np.logaddexp(0, -x)
+
+    def backward(self, dy):
+        return dy * _sigmoid(-self.x)
+
+
+class SiLU(Function):
+    """y = x σ(x)  (swish);  ∂L/∂x = δ · σ(x) (1 + x (1 - σ(x)))"""
+
+    def forward(self, x):
+        self.x, self.s = x, _sigmoid(x)
+        return x * self.s
+
+    def backward(self, dy):
+        s = self.s
+        return dy * s * (1 + self.x * (1 - s))
+
+
+class Mish(Function):
+    """y = x tanh(softplus(x));  with t = tanh(softplus(x)):
+    ∂L/∂x = δ · (t + x σ(x) (1 - t²))"""
+
+    def forward(self, x):
+        self.x = x
+        self.t = np.tanh(np.logaddexp(0, x)).astype(x.dtype)
+        return x * self.t
+
+    def backward(self, dy):
+        x, t = self.x, self.t
+        return dy * (t + x * _sigmoid(x) * (1 - t * t))
+
+
+class Hardtanh(Function):
+    """y = clamp(x, min_val, max_val);  ∂L/∂x = δ · [min_val < x < max_val]"""
+
+    def forward(self, x, min_val=-1.0, max_val=1.0):
+        self.inside = (x > min_val) & (x < max_val)
+        return np.clip(x, min_val, max_val).astype(x.dtype)
+
+    def backward(self, dy):
+        return dy * self.inside
+
+
+_SQRT_2_PI = float(np.sqrt(2 / np.pi))  # Python floats keep float32 arrays float32
+_INV_SQRT_2PI = float(1 / np.sqrt(2 * np.pi))
+_GELU_C = 0.044715
+# Maclaurin coefficients of erf(z)/z in powers of z²: 2/√π · (-1)ⁿ / (n! (2n+1));
+# 40 terms reach double precision for |z| < 2 (beyond, 1 + erf z would lose the relative
+# accuracy of the lower tail to cancellation, so the continued fraction takes over).
+_ERF_SERIES = [2 / np.sqrt(np.pi) * (-1) ** n / (np.prod(np.arange(1.0, n + 1)) * (2 * n + 1))
+               for n in range(40)]
+
+
+def _sigmoid(x):
+    """σ(x) = ½(1 + tanh(x/2)): never overflows."""
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def _erfc_tail(z):
+    """erfc(z) for z ≥ 2 by its continued fraction (NumPy has no erf, and nerve does not
+    depend on SciPy): erfc z = e^(-z²)/√π · 1/(z + ½/(z + 1/(z + (3/2)/(z + …))))."""
+    frac = z
+    for k in range(80, 0, -1):
+        frac = z + (k / 2) / frac
+    return np.exp(-z * z) / (np.sqrt(np.pi) * frac)
+
+
+def _normal_cdf(x):
+    """Φ(x) = ½ (1 + erf(x/√2)) in float64 to ~1e-15, relative accuracy kept in both tails."""
+    z = np.asarray(x, np.float64) / np.sqrt(2)
+    out = np.empty_like(z)
+    mid = np.abs(z) < 2
+    zm = z[mid]
+    z2, acc = zm * zm, np.zeros_like(zm)
+    for c in reversed(_ERF_SERIES):
+        acc = acc * z2 + c
+    out[mid] = 0.5 * (1 + zm * acc)
+    hi, lo = z >= 2, z <= -2
+    out[hi] = 1 - 0.5 * _erfc_tail(z[hi])
+    out[lo] = 0.5 * _erfc_tail(-z[lo])
+    return out
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    return LeakyReLU.apply(input, negative_slope=negative_slope)
+
+
+def prelu(input, weight):  # noqa: A002
+    c = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != c:
+        raise RuntimeError(
+            "prelu: Mismatch of parameter numbers and input channel size. Found parameter "
+            f"numbers = {weight.numel()} and channel size = {c} (input shape "
+            f"{tuple(input.shape)})."
+        )
+    return PReLU.apply(input, weight)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
+    if not training:
+        return LeakyReLU.apply(input, negative_slope=(lower + upper) / 2)
+    from nerve.random import rng
+
+    x = input._data
+    r = rng().uniform(lower, upper, x.shape).astype(x.dtype)
+    return RReLU.apply(input, np.where(x <= 0, r, np.ones((), x.dtype)))
+
+
+def crelu(input, dim=1):  # noqa: A002
+    """Concatenated ReLU (not in PyTorch): cat(relu(x), relu(-x)) along ``dim`` (channels)."""
+    from nerve.tensor import _dim
+
+    return CReLU.apply(input, dim=_dim(dim, input.ndim, "crelu"))
+
+
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    return ELU.apply(input, alpha=alpha)
+
+
+def selu(input, inplace=False):  # noqa: A002
+    return ELU.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, "
+                           f"got {approximate!r}")
+    return GELU.apply(input, approximate=approximate)
+
+
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+    return Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def logsigmoid(input):  # noqa: A002
+    return LogSigmoid.apply(input)
+
+
+def silu(input, inplace=False):  # noqa: A002
+    return SiLU.apply(input)
+
+
+def mish(input, inplace=False):  # noqa: A002
+    return Mish.apply(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    return Hardtanh.apply(input, min_val=min_val, max_val=max_val)
+
+
+def relu6(input, inplace=False):  # noqa: A002
+    return Hardtanh.apply(input, min_val=0.0, max_val=6.0)

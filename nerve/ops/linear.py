@@ -1,0 +1,47 @@
+"""The fully connected layer's op: one GEMM forward, two GEMMs and a sum backward."""
+
+from __future__ import annotations
+
+from nerve.autograd.function import Function
+
+
+class LinearFn(Function):
+    """Linear (delta rule): y = x Wᵀ + b  (the bias unit), for x of shape (*, in).
+
+    With δ = ∂L/∂y flattened to (n, out) and x to (n, in):
+    ∂L/∂W = δᵀ x,  ∂L/∂b = Σₙ δ,  ∂L/∂x = δ W
+    """
+
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        # (*, in) -> (n, in): one GEMM for any number of leading dims
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        y = x2 @ w.T
+        if b is not None:
+            y += b
+        return y.reshape(x.shape[:-1] + (w.shape[0],)) if x.ndim != 2 else y
+
+    def backward(self, dy):
+        x, w = self.x, self.w
+        need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
+        # (*, out) -> (n, out)
+        dy2 = dy.reshape(-1, dy.shape[-1]) if dy.ndim != 2 else dy
+        dx = (dy2 @ w).reshape(x.shape) if need_x else None
+        dw = dy2.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        db = dy2.sum(axis=0) if need_b else None
+        return dx, dw, db
+
+
+def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
+    """y = input weightᵀ + bias, input (*, in), weight (out, in), bias (out,)."""
+    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(
+            f"linear: mat1 and mat2 shapes cannot be multiplied (input shape "
+            f"{tuple(input.shape)}, weight shape {tuple(weight.shape)}; expected input with "
+            f"last dimension {weight.shape[-1] if weight.ndim else '?'})"
+        )
+    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
+        raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
+                           f"{weight.shape[0]} output features")
+    return LinearFn.apply(input, weight, bias)
+
