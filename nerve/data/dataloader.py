@@ -140,7 +140,7 @@ class DataLoader:
         if batch_sampler is None and batch_size is not None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.sampler, self.batch_sampler = sampler, batch_sampler
-        self._auto_collation = batch_sampler is not None or (self._iterable and batch_size)
+        self._auto_collation = batch_sampler is not None or bool(self._iterable and batch_size)
         self.collate_fn = collate_fn if collate_fn is not None else (
             default_collate if self._auto_collation else default_convert)
         self._fast = collate_fn is None and hasattr(dataset, "_fetch_batch")
