@@ -1,0 +1,92 @@
+"""Meta-test: every Function in nerve/ops/<family>.py has a row in the CASES table of
+tests/ops/test_<family>*.py (the row name's prefix before "/" is the class name)."""
+
+import functools
+import importlib
+import importlib.util
+import pkgutil
+import types
+from pathlib import Path
+
+import pytest
+from opcheck import Case, all_functions
+
+import nerve.ops
+from nerve.autograd.function import Function
+
+HERE = Path(__file__).parent
+FAMILIES = sorted(m.name for m in pkgutil.iter_modules(nerve.ops.__path__))
+
+
+@functools.cache
+def _load(path: Path) -> types.ModuleType:
+    # Loaded under a private name so that pytest's own copy of the module is untouched.
+    spec = importlib.util.spec_from_file_location(f"_coverage_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _covers(stem: str, family: str) -> bool:
+    """test_<family>*.py, and test_recurrent.py for a family split as recurrent_gru.py."""
+    name = stem.removeprefix("test_")
+    return name.startswith(family) or family.startswith(name + "_")
+
+
+def table_rows(family: str) -> set:
+    """Class names covered by the CASES of the family's test modules."""
+    rows = set()
+    for path in sorted(HERE.glob("test_*.py")):
+        if path.name != Path(__file__).name and _covers(path.stem, family):
+            for case in getattr(_load(path), "CASES", []):
+                rows.add(case.name.split("/")[0])
+    return rows
+
+
+def missing_rows(module, rows: set) -> set:
+    """Concrete Functions without a row; private bases that leave forward abstract are
+    exempt (their subclasses have rows)."""
+    concrete = {name for name in all_functions(module)
+                if not name.startswith("_") and getattr(module, name).forward is not
+                Function.forward}
+    return concrete - rows
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_function_has_a_row(family):
+    module = importlib.import_module(f"nerve.ops.{family}")
+    missing = missing_rows(module, table_rows(family))
+    assert not missing, (
+        f"nerve/ops/{family}.py: no row in the CASES of tests/ops/test_{family}*.py for "
+        f"{sorted(missing)}"
+    )
+
+
+def test_the_families_are_found():
+    assert {"elementwise", "reduce", "shape", "indexing", "linalg", "activation"} <= set(FAMILIES)
+    assert {"Add", "MatMul", "Softmax"} <= table_rows("elementwise") | table_rows("linalg") | \
+        table_rows("activation")
+
+
+def test_a_function_without_a_row_is_reported():
+    module = types.ModuleType("fake_ops")
+
+    class Covered(Function):
+        def forward(self, x):
+            return x
+
+    class Forgotten(Function):
+        def forward(self, x):
+            return x
+
+    class _Base(Function):
+        pass
+
+    for cls in (Covered, Forgotten, _Base):
+        cls.__module__ = module.__name__
+        setattr(module, cls.__name__, cls)
+    rows = {Case("Covered/x", None, None, []).name.split("/")[0]}
+    assert missing_rows(module, rows) == {"Forgotten"}
+    assert _covers("test_activation_extra", "activation")
+    assert _covers("test_recurrent", "recurrent_gru")
+    assert not _covers("test_linalg", "linear")
