@@ -1,0 +1,231 @@
+"""Convolution as im2col + one GEMM: every receptive field becomes a column, the kernel
+bank a matrix, and the whole layer one matrix product (BLAS does the work).
+
+Shapes: x (N, C, H, W), w (O, C/G, KH, KW), y (N, O, OH, OW) with the lecture's formula
+OH = ⌊(H + 2P - D(K - 1) - 1) / S⌋ + 1 (= (W - K + 2P)/S + 1 for D = 1).
+Conv1d is the same op with H = KH = 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from nerve.autograd.function import Function
+
+
+class Conv(Function):
+    """Convolution (cross-correlation, as in PyTorch), G groups of C/G input channels:
+
+    y[n, o, i, j] = b[o] + Σ_{c ∈ group(o), p, q} w[o, c, p, q] x̃[n, c, Sₕi + Dₕp, S_w j + D_w q]
+
+    with x̃ the zero-padded input. In matrix form per group, with X the im2col matrix
+    (C/G·KH·KW, N·OH·OW) and W the kernels as rows (O/G, C/G·KH·KW):
+    Y = W X + b;  with δ = ∂L/∂Y:  ∂L/∂W = δ Xᵀ,  ∂L/∂b = Σ δ,  ∂L/∂X = Wᵀ δ,
+    and ∂L/∂x = col2im(∂L/∂X): each column's entries are added back to the pixels
+    they were copied from (one vectorised add per kernel offset).
+    """
+
+    def forward(self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)),
+                dilation=(1, 1), groups=1):
+        self.one_d = x.ndim == 3
+        if self.one_d:  # (N, C, L) -> (N, C, 1, L); (O, C/G, K) -> (O, C/G, 1, K)
+            x, w = x[:, :, None, :], w[:, :, None, :]
+        n, c, h, wd = x.shape
+        o, cg, kh, kw = w.shape
+        (pt, pb), (pl, pr) = padding
+        xp = _pad(x, pt, pb, pl, pr)
+        oh = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        ow = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        # (N, C, Hp, Wp) -> (C·KH·KW, N·OH·OW), then one GEMM per group
+        cols = im2col(xp, kh, kw, oh, ow, stride, dilation).reshape(groups, -1, n * oh * ow)
+        wm = w.reshape(groups, o // groups, cg * kh * kw)
+        y = np.matmul(wm, cols) if groups > 1 else (wm[0] @ cols[0])[None]
+        # (G, O/G, N·OH·OW) -> (N, O, OH, OW)
+        y = y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        out = np.empty((n, o, oh, ow), dtype=y.dtype)
+        if b is None:
+            out[...] = y
+        else:
+            np.add(y, b.reshape(1, o, 1, 1), out=out)
+        self.cols, self.wm, self.groups = cols, wm, groups
+        self.geometry = (x.shape, xp.shape, (kh, kw, oh, ow), (pt, pl), stride, dilation)
+        self.w_shape = w.shape
+        return out[:, :, 0, :] if self.one_d else out
+
+    def backward(self, dy):
+        need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
+        if self.one_d:
+            dy = dy[:, :, None, :]
+        g, o = self.groups, self.w_shape[0]
+        # (N, O, OH, OW) -> (G, O/G, N·OH·OW)
+        d2 = np.ascontiguousarray(dy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
+        db = dy.sum(axis=(0, 2, 3)) if need_b else None
+        dw = dx = None
+        if need_w:
+            cols_t = self.cols.transpose(0, 2, 1)
+            dw = np.matmul(d2, cols_t) if g > 1 else (d2[0] @ cols_t[0])[None]
+            dw = dw.reshape(self.w_shape)
+            if self.one_d:
+                dw = dw[:, :, 0, :]
+        if need_x:
+            wt = self.wm.transpose(0, 2, 1)
+            dcols = np.matmul(wt, d2) if g > 1 else (wt[0] @ d2[0])[None]
+            dx = col2im(dcols, *self.geometry)
+            if self.one_d:
+                dx = dx[:, :, 0, :]
+        return dx, dw, db
+
+
+def _pad(x, pt, pb, pl, pr):
+    """Zero padding by writing into a zeroed buffer (faster than np.pad)."""
+    if not (pt or pb or pl or pr):
+        return x
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
+    xp[:, :, pt:pt + h, pl:pl + w] = x
+    return xp
+
+
+def im2col(xp, kh, kw, oh, ow, stride, dilation):
+    """(N, C, Hp, Wp) -> contiguous (C·KH·KW, N·OH·OW): column (n, i, j) holds the receptive
+    field of output pixel (i, j) of sample n. Channel-major rows let groups split by reshape."""
+    n, c = xp.shape[:2]
+    s_n, s_c, s_h, s_w = xp.strides
+    # A read-only strided view (C, KH, KW, N, OH, OW) of the padded input; one copy makes it
+    # the GEMM operand.
+    view = as_strided(xp, (c, kh, kw, n, oh, ow),
+                      (s_c, s_h * dilation[0], s_w * dilation[1], s_n, s_h * stride[0],
+                       s_w * stride[1]), writeable=False)
+    return np.ascontiguousarray(view).reshape(c * kh * kw, n * oh * ow)
+
+
+def col2im(dcols, x_shape, xp_shape, kernel, pad, stride, dilation):
+    """The transpose of im2col: add every column entry back to its input pixel. Looping over
+    the KH·KW kernel offsets only; each step is one strided add over (C, N, OH, OW)."""
+    n, c, h, w = x_shape
+    kh, kw, oh, ow = kernel
+    # (G, C/G·KH·KW, N·OH·OW) -> (C, KH, KW, N, OH, OW)
+    dcols = dcols.reshape(c, kh, kw, n, oh, ow)
+    # Accumulate channel-major to match the columns' layout; one transpose at the end.
+    dxp = np.zeros((c, n) + tuple(xp_shape[2:]), dtype=dcols.dtype)
+    sh, sw = stride
+    for p in range(kh):
+        r0 = p * dilation[0]
+        rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
+        for q in range(kw):
+            c0 = q * dilation[1]
+            dxp[:, :, rows, c0:c0 + sw * (ow - 1) + 1:sw] += dcols[:, p, q]
+    pt, pl = pad
+    # (C, N, Hp, Wp) -> (N, C, H, W)
+    return np.ascontiguousarray(dxp[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+
+
+# ----- argument handling and the functional wrappers ---------------------------------------
+def _tuple(v, n: int, name: str, op: str) -> tuple:
+    if isinstance(v, int):
+        return (v,) * n
+    v = tuple(v)
+    if len(v) == 1:
+        v = v * n
+    if len(v) != n or not all(isinstance(i, int | np.integer) for i in v):
+        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {v}")
+    return tuple(int(i) for i in v)
+
+
+def conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, op: str) -> tuple:
+    """((before, after), ...) per spatial dim from an int, tuple, 'valid' or 'same'.
+    'same' puts the odd extra pixel after, as PyTorch does."""
+    n = len(kernel)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        if padding != "same":
+            raise ValueError(f"{op}: invalid padding string '{padding}', should be one of "
+                             "{'valid', 'same'}")
+        if any(s != 1 for s in stride):
+            raise RuntimeError(f"{op}: padding='same' is not supported for strided "
+                               f"convolutions (stride={stride})")
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return tuple((t // 2, t - t // 2) for t in total)
+    p = _tuple(padding, n, "padding", op)
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"{op}: negative padding is not supported, got {p}")
+    return tuple((v, v) for v in p)
+
+
+def conv_output_size(op: str, size: tuple, kernel: tuple, pad: tuple, stride: tuple,
+                     dilation: tuple) -> tuple:
+    """OH = ⌊(H + P_before + P_after - D(K - 1) - 1) / S⌋ + 1 per spatial dim; a kernel larger
+    than the padded input is an error naming the op, the input size and the formula."""
+    out = []
+    for i, (length, k, (p0, p1), s, d) in enumerate(zip(size, kernel, pad, stride, dilation)):
+        padded, span = length + p0 + p1, d * (k - 1) + 1
+        if span > padded:
+            dil = f" (dilated {span})" if d > 1 else ""
+            raise RuntimeError(
+                f"{op}: kernel size {k}{dil} is larger than the padded input "
+                f"size {padded} (input {length} + padding {p0 + p1}) in spatial dim {i}: "
+                f"output size (W - K + 2P)/S + 1 = ({length} - {span} + {p0 + p1})/{s} + 1 = "
+                f"{(padded - span) / s + 1:g} is not positive. Input size {tuple(size)}, "
+                f"kernel {tuple(kernel)}")
+        out.append((padded - span) // s + 1)
+    return tuple(out)
+
+
+def _check_conv(op: str, x, w, b, dims: int, groups: int) -> None:
+    if w.ndim != dims + 2:
+        raise RuntimeError(f"{op}: expected a weight of {dims + 2} dimensions (out_channels, "
+                           f"in_channels/groups, {'kH, kW' if dims == 2 else 'kW'}), got shape "
+                           f"{tuple(w.shape)}")
+    if x.ndim != dims + 2:
+        raise RuntimeError(f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) "
+                           f"input, but got input of size: {list(x.shape)}")
+    if groups < 1 or w.shape[0] % groups:
+        raise RuntimeError(f"{op}: groups must be a positive divisor of out_channels "
+                           f"{w.shape[0]}, got groups={groups}")
+    if x.shape[1] != w.shape[1] * groups:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, weight of size {list(w.shape)}, expected "
+            f"input{list(x.shape)} to have {w.shape[1] * groups} channels, but got "
+            f"{x.shape[1]} channels instead")
+    if b is not None and tuple(b.shape) != (w.shape[0],):
+        raise RuntimeError(f"{op}: expected bias of shape ({w.shape[0]},) (out_channels), "
+                           f"got {tuple(b.shape)}")
+    for name, t in (("weight", w), ("bias", b)):
+        if t is not None and t.dtype != x.dtype:
+            raise RuntimeError(f"{op}: Input type ({x.dtype}) and {name} type ({t.dtype}) "
+                               "should be the same")
+
+
+def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+    from nerve.ops.shape import reshape
+
+    unbatched = input.ndim == dims + 1
+    if unbatched:
+        input = reshape(input, (1,) + tuple(input.shape))  # noqa: A001
+    _check_conv(op, input, weight, bias, dims, groups)
+    stride = _tuple(stride, dims, "stride", op)
+    dilation = _tuple(dilation, dims, "dilation", op)
+    if min(stride) < 1 or min(dilation) < 1:
+        raise RuntimeError(f"{op}: stride and dilation must be positive, got stride={stride}, "
+                           f"dilation={dilation}")
+    kernel = tuple(weight.shape[2:])
+    pad = conv_padding(padding, kernel, stride, dilation, op)
+    conv_output_size(op, tuple(input.shape[2:]), kernel, pad, stride, dilation)
+    if dims == 1:
+        pad, stride, dilation = ((0, 0),) + pad, (1,) + stride, (1,) + dilation
+    y = Conv.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
+                   groups=groups)
+    return reshape(y, tuple(y.shape[1:])) if unbatched else y
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-D convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, KH, KW);
+    padding is an int, a pair, 'valid' or 'same'. See ``Conv``."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-D convolution of input (N, C, L) or (C, L) with weight (O, C/groups, K)."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
