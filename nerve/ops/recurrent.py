@@ -1,0 +1,218 @@
+"""Recurrent layers as single graph nodes: the Elman RNN here, LSTM in recurrent_lstm.py,
+GRU in recurrent_gru.py, and the helpers they share.
+
+Each Function runs one layer in one direction over a whole time-major sequence
+x (T, B, I): the input projection of all steps is one GEMM, each step does one
+recurrent GEMM for all gates into preallocated buffers, and backpropagation through
+time walks the steps backwards, leaving the weight gradients to a few large GEMMs
+after the loop.
+
+States live in one buffer ``hs`` of shape (T+1, B, H) in *time* order, so the outputs
+and the previous states are both contiguous slices whichever the direction:
+forward  h₀ → hs[0], hₜ → hs[t+1];   reverse  h₀ → hs[T], hₜ → hs[t].
+
+Variable-length batches (``lengths``, one per sequence, no sorting): a step t ≥ Lᵦ is
+padding for sequence b; there the state is carried unchanged (hₜ = hₜ₋₁), the output
+is 0 and no gradient reaches the input, as with PyTorch's packed sequences.
+
+``grad_norms`` (a list): backward appends ‖∂L/∂hₜ‖ for every t (an array of shape (T,),
+in time order) so vanishing gradients through time can be watched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+
+
+def steps(nt: int, reverse: bool):
+    return range(nt - 1, -1, -1) if reverse else range(nt)
+
+
+def slots(t: int, reverse: bool) -> tuple:
+    """(index of the previous state, index of this step's state) in the ``hs`` buffer."""
+    return (t + 1, t) if reverse else (t, t + 1)
+
+
+def outputs_of(hs: np.ndarray, reverse: bool) -> np.ndarray:
+    return hs[:-1] if reverse else hs[1:]
+
+
+def previous_of(hs: np.ndarray, reverse: bool) -> np.ndarray:
+    return hs[1:] if reverse else hs[:-1]
+
+
+def final_of(hs: np.ndarray, reverse: bool) -> np.ndarray:
+    return hs[0] if reverse else hs[-1]
+
+
+def state_buffer(nt: int, h0, nb: int, nh: int, dtype, reverse: bool) -> np.ndarray:
+    hs = np.empty((nt + 1, nb, nh), dtype)
+    hs[nt if reverse else 0] = 0 if h0 is None else h0
+    return hs
+
+
+def time_mask(lengths, nt: int, nb: int, dtype):
+    """(T, B, 1) with 1 where step t is inside sequence b, or None without lengths."""
+    if lengths is None:
+        return None
+    lengths = np.asarray(lengths)
+    if lengths.shape != (nb,):
+        raise ValueError(f"expected {nb} lengths (one per sequence), got shape {lengths.shape}")
+    if lengths.size and (lengths.min() < 0 or lengths.max() > nt):
+        raise ValueError(f"lengths must lie in [0, {nt}] (the padded length), got "
+                         f"{lengths.min()}..{lengths.max()}")
+    return (np.arange(nt)[:, None] < lengths[None, :]).astype(dtype)[:, :, None]
+
+
+def as_sequence(x: np.ndarray) -> np.ndarray:
+    """A single step (B, I) as a sequence (1, B, I); the cells use it."""
+    if x.ndim == 2:
+        return x[None]
+    if x.ndim != 3:
+        raise ValueError(f"expected input of shape (T, B, input_size), got {x.shape}")
+    return x
+
+
+def project(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
+    """All steps' input projection in one GEMM: (T, B, I) -> (T, B, G)."""
+    nt, nb, ni = x.shape
+    if w_ih.shape[1] != ni:
+        raise ValueError(f"input size {ni} does not match weight_ih of shape {w_ih.shape}")
+    x2 = x.reshape(nt * nb, ni)  # (T, B, I) -> (T*B, I)
+    g = x2 @ w_ih.T
+    if bias is not None:
+        g += bias
+    return x2, g.reshape(nt, nb, -1)
+
+
+def check_state(name: str, h, nb: int, nh: int) -> None:
+    if h is not None and h.shape != (nb, nh):
+        raise ValueError(f"expected {name} of shape {(nb, nh)}, got {h.shape}")
+
+
+def blend(h: np.ndarray, prev: np.ndarray, m: np.ndarray, tmp: np.ndarray) -> None:
+    """h ← prev + m (h - prev): padded rows (m = 0) keep the previous state."""
+    np.subtract(h, prev, out=tmp)
+    tmp *= m
+    np.add(prev, tmp, out=h)
+
+
+def input_grads(fn, dz2: np.ndarray, w_ih: np.ndarray, need_x: bool, need_w: bool) -> tuple:
+    """dx = δ W_ih, dW_ih = δᵀ x as single GEMMs over all steps (δ of shape (T*B, G))."""
+    dx = (dz2 @ w_ih).reshape(fn.x_shape) if need_x else None
+    dw = dz2.T @ fn.x2 if need_w else None
+    return dx, dw
+
+
+def record_norms(fn, norms, dh: np.ndarray, t: int) -> None:
+    if norms is not None:
+        norms[t] = np.sqrt(np.vdot(dh, dh))
+
+
+def finish_norms(fn, norms) -> None:
+    if norms is not None:
+        fn.grad_norms.append(norms)
+
+
+def mask_split(dh: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Split ∂L/∂hₜ at a blend: returns the part that skips the step ((1-m) δ) and
+    leaves m δ in ``dh`` for the step itself."""
+    carry = dh * (1 - m)
+    dh *= m
+    return carry
+
+
+class RNNFn(Function):
+    """Elman RNN over a whole sequence (one layer, one direction):
+    hₜ = φ(xₜ W_ihᵀ + b_ih + hₜ₋₁ W_hhᵀ + b_hh),  φ = tanh or relu.
+
+    BPTT with δₜ = ∂L/∂hₜ (from the output yₜ = hₜ and from step t+1):
+    aₜ = δₜ ⊙ φ'(·) (1 - hₜ² or [hₜ > 0]),  δₜ₋₁ += aₜ W_hh,  ∂L/∂xₜ = aₜ W_ih,
+    ∂L/∂W_ih = Σₜ aₜᵀ xₜ,  ∂L/∂W_hh = Σₜ aₜᵀ hₜ₋₁,  ∂L/∂b_ih = ∂L/∂b_hh = Σₜ aₜ.
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh",
+                reverse=False, lengths=None, grad_norms=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             "'relu'.")
+        self.x_shape, x = x.shape, as_sequence(x)
+        nt, nb, _ = x.shape
+        nh = w_hh.shape[1]
+        check_state("hx", h0, nb, nh)
+        bias = None if b_ih is None else b_ih + b_hh
+        self.x2, a = project(x, w_ih, bias)
+        m = time_mask(lengths, nt, nb, a.dtype)
+        hs = state_buffer(nt, h0, nb, nh, a.dtype, reverse)
+        w_t, relu = w_hh.T, nonlinearity == "relu"
+        tmp = np.empty((nb, nh), a.dtype)
+        for t in steps(nt, reverse):
+            prev, out = slots(t, reverse)
+            h = hs[out]
+            np.matmul(hs[prev], w_t, out=h)
+            h += a[t]
+            if relu:
+                np.maximum(h, 0, out=h)
+            else:
+                np.tanh(h, out=h)
+            if m is not None:
+                blend(h, hs[prev], m[t], tmp)
+        self.hs, self.m, self.w_ih, self.w_hh = hs, m, w_ih, w_hh
+        self.relu, self.reverse, self.grad_norms = relu, reverse, grad_norms
+        y = outputs_of(hs, reverse)
+        return (y if m is None else y * m), final_of(hs, reverse).copy()
+
+    def backward(self, dy, dh_n):
+        hs, m, reverse, w_hh = self.hs, self.m, self.reverse, self.w_hh
+        nt, nb, nh = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+        da = np.empty((nt, nb, nh), hs.dtype)
+        dh = np.zeros((nb, nh), hs.dtype) if dh_n is None else dh_n.copy()
+        norms = np.empty(nt) if self.grad_norms is not None else None
+        need_h0 = self.needs_input_grad[1]
+        for k, t in enumerate(steps(nt, not reverse)):
+            if dy is not None:
+                dh += dy[t] if m is None else dy[t] * m[t]
+            record_norms(self, norms, dh, t)
+            carry = None if m is None else mask_split(dh, m[t])
+            h, d = hs[slots(t, reverse)[1]], da[t]
+            if self.relu:
+                np.greater(h, 0, out=d)
+            else:
+                np.multiply(h, h, out=d)
+                np.subtract(1, d, out=d)
+            d *= dh
+            if k == nt - 1 and not need_h0:
+                break
+            np.matmul(d, w_hh, out=dh)
+            if carry is not None:
+                dh += carry
+        finish_norms(self, norms)
+        return self._grads(da, dh if need_h0 else None)
+
+    def _grads(self, da, dh0):
+        need = self.needs_input_grad
+        da2 = da.reshape(-1, da.shape[-1])  # (T, B, H) -> (T*B, H)
+        dx, dw_ih = input_grads(self, da2, self.w_ih, need[0], need[2])
+        hp = previous_of(self.hs, self.reverse).reshape(-1, da.shape[-1])
+        dw_hh = da2.T @ hp if need[3] else None
+        db = da2.sum(axis=0) if len(need) > 4 and (need[4] or need[5]) else None
+        return dx, dh0, dw_ih, dw_hh, db, db
+
+
+def rnn_sequence(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002
+                 nonlinearity: str = "tanh", reverse: bool = False, lengths=None,
+                 grad_norms: list | None = None):
+    """One Elman RNN layer in one direction over input (T, B, I); returns
+    (output (T, B, H), h_n (B, H)). ``hx`` may be None (zeros)."""
+    return RNNFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh,
+                       nonlinearity=nonlinearity, reverse=reverse, lengths=lengths,
+                       grad_norms=grad_norms)
+
+
+def rnn_cell(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002
+             nonlinearity: str = "tanh"):
+    """One step h' = φ(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) for input (B, I), hx (B, H)."""
+    return RNNFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh,
+                       nonlinearity=nonlinearity)[1]

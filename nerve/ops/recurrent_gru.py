@@ -1,0 +1,148 @@
+"""GRU over a whole sequence as one graph node (layout and helpers: recurrent.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.ops.recurrent import (
+    as_sequence,
+    blend,
+    check_state,
+    final_of,
+    finish_norms,
+    mask_split,
+    outputs_of,
+    previous_of,
+    project,
+    record_norms,
+    slots,
+    state_buffer,
+    steps,
+    time_mask,
+)
+
+
+class GRUFn(Function):
+    """GRU over a whole sequence (one layer, one direction), PyTorch's equations:
+    r = σ(xW_irᵀ + b_ir + hW_hrᵀ + b_hr),  z = σ(xW_izᵀ + b_iz + hW_hzᵀ + b_hz),
+    n = tanh(xW_inᵀ + b_in + r ⊙ (hW_hnᵀ + b_hn)),  h' = (1 - z) ⊙ n + z ⊙ h.
+
+    BPTT with δ = ∂L/∂h' and u = hW_hnᵀ + b_hn:
+    δaₙ = δ ⊙ (1 - z) ⊙ (1 - n²),  δa_z = δ ⊙ (h - n) ⊙ z(1 - z),  δa_r = δaₙ ⊙ u ⊙ r(1 - r);
+    the recurrent pre-activation gets [δa_r δa_z δaₙ ⊙ r], the input one [δa_r δa_z δaₙ];
+    ∂L/∂h = [δa_r δa_z δaₙ⊙r] W_hh + δ ⊙ z; the weight gradients are Σₜ of outer products.
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, lengths=None,
+                grad_norms=None):
+        self.x_shape, x = x.shape, as_sequence(x)
+        nt, nb, _ = x.shape
+        nh = w_hh.shape[1]
+        check_state("hx", h0, nb, nh)
+        self.x2, acts = project(x, w_ih, b_ih)
+        if b_hh is not None:
+            acts[:, :, :2 * nh] += b_hh[:2 * nh]  # b_hr, b_hz add as b_ir, b_iz; b_hn cannot
+        dt = acts.dtype
+        m = time_mask(lengths, nt, nb, dt)
+        hs = state_buffer(nt, h0, nb, nh, dt, reverse)
+        us = np.empty((nt, nb, nh), dt)
+        w_t, tmp, t1 = w_hh.T, np.empty((nb, 3 * nh), dt), np.empty((nb, nh), dt)
+        for t in steps(nt, reverse):
+            prev, out = slots(t, reverse)
+            a = acts[t]  # pre-activations become r, z, n in place
+            np.matmul(hs[prev], w_t, out=tmp)
+            if b_hh is None:
+                us[t] = tmp[:, 2 * nh:]
+            else:
+                np.add(tmp[:, 2 * nh:], b_hh[2 * nh:], out=us[t])
+            rz, n = a[:, :2 * nh], a[:, 2 * nh:]
+            rz += tmp[:, :2 * nh]
+            rz *= 0.5  # σ(v) = ½ tanh(v/2) + ½: stable for any v
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            np.multiply(a[:, :nh], us[t], out=t1)
+            n += t1
+            np.tanh(n, out=n)
+            h = hs[out]
+            np.subtract(hs[prev], n, out=h)
+            h *= a[:, nh:2 * nh]
+            h += n
+            if m is not None:
+                blend(h, hs[prev], m[t], t1)
+        self.hs, self.us, self.acts, self.m = hs, us, acts, m
+        self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
+        y = outputs_of(hs, reverse)
+        return (y if m is None else y * m), final_of(hs, reverse).copy()
+
+    def backward(self, dy, dh_n):
+        hs, us, acts, m, reverse = self.hs, self.us, self.acts, self.m, self.reverse
+        nt, nb, nh = us.shape
+        dzh, dn = np.empty_like(acts), np.empty_like(us)
+        dh = np.zeros((nb, nh), hs.dtype) if dh_n is None else dh_n.copy()
+        t1, t2 = np.empty((nb, nh), hs.dtype), np.empty((nb, nh), hs.dtype)
+        norms = np.empty(nt) if self.grad_norms is not None else None
+        need_h0 = self.needs_input_grad[1]
+        for k, t in enumerate(steps(nt, not reverse)):
+            if dy is not None:
+                dh += dy[t] if m is None else dy[t] * m[t]
+            record_norms(self, norms, dh, t)
+            carry = None if m is None else mask_split(dh, m[t])
+            a, d, hp = acts[t], dzh[t], hs[slots(t, reverse)[0]]
+            r, z, n = a[:, :nh], a[:, nh:2 * nh], a[:, 2 * nh:]
+            dar, daz, dan = d[:, :nh], d[:, nh:2 * nh], dn[t]
+            np.multiply(n, n, out=dan)
+            np.subtract(1, dan, out=dan)
+            dan *= dh
+            np.subtract(1, z, out=t2)
+            dan *= t2
+            np.subtract(hp, n, out=daz)
+            daz *= dh
+            daz *= z
+            daz *= t2
+            np.multiply(dan, us[t], out=dar)
+            dar *= r
+            np.subtract(1, r, out=t2)
+            dar *= t2
+            np.multiply(dan, r, out=d[:, 2 * nh:])
+            if k == nt - 1 and not need_h0:
+                break
+            np.multiply(dh, z, out=t1)
+            np.matmul(d, self.w_hh, out=dh)
+            dh += t1
+            if carry is not None:
+                dh += carry
+        finish_norms(self, norms)
+        return self._grads(dzh, dn, dh if need_h0 else None)
+
+    def _grads(self, dzh, dn, dh0):
+        need, w_ih, nh = self.needs_input_grad, self.w_ih, dn.shape[-1]
+        d2 = dzh.reshape(-1, 3 * nh)  # (T, B, 3H) -> (T*B, 3H)
+        n2 = dn.reshape(-1, nh)  # (T, B, H) -> (T*B, H)
+        drz = d2[:, :2 * nh]  # a strided view: BLAS reads it in place
+        dx = dw_ih = db_ih = db_hh = dw_hh = None
+        if need[0]:
+            dx = (drz @ w_ih[:2 * nh] + n2 @ w_ih[2 * nh:]).reshape(self.x_shape)
+        if need[2]:
+            dw_ih = np.concatenate([drz.T @ self.x2, n2.T @ self.x2])
+        if need[3]:
+            dw_hh = d2.T @ previous_of(self.hs, self.reverse).reshape(-1, nh)
+        if len(need) > 4 and need[4]:
+            db_ih = np.concatenate([drz.sum(axis=0), n2.sum(axis=0)])
+        if len(need) > 5 and need[5]:
+            db_hh = d2.sum(axis=0)
+        return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def gru_sequence(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002
+                 reverse: bool = False, lengths=None, grad_norms: list | None = None):
+    """One GRU layer in one direction over input (T, B, I); returns
+    (output (T, B, H), h_n (B, H)). ``hx`` may be None (zeros)."""
+    return GRUFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse,
+                       lengths=lengths, grad_norms=grad_norms)
+
+
+def gru_cell(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None):  # noqa: A002
+    """One GRU step for input (B, I), hx (B, H); returns h'."""
+    return GRUFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh)[1]
