@@ -64,5 +64,5 @@ def isnan(input):  # noqa: A002
     return input.isnan()
 
 
-from nerve import data, functional, nn, train  # noqa: E402  (after the core they build on)
+from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)
 from nerve.io import load, save  # noqa: E402
