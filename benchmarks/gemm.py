@@ -20,6 +20,6 @@ def gflops(repeats: int = 5) -> list:
         b = rng.standard_normal((k, n)).astype(np.float32)
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         flop = 2 * m * k * n
-        rows.append(((m, k, n), flop / time_call(lambda: a @ b, repeats) / 1e9,
-                     flop / time_call(lambda: ta @ tb, repeats) / 1e9))
+        rows.append(((m, k, n), flop / time_call(lambda a=a, b=b: a @ b, repeats) / 1e9,
+                     flop / time_call(lambda ta=ta, tb=tb: ta @ tb, repeats) / 1e9))
     return rows

@@ -30,8 +30,9 @@ def main(argv=None) -> int:
     p.add_argument("--markdown", action="store_true")
     p.add_argument("--gemm", action="store_true", help="also report the GEMM GFLOP/s peak")
     p.add_argument("--no-env-rerun", action="store_true")
+    p.add_argument("--no-torch", action="store_true", help="time nerve alone")
     args = p.parse_args(argv)
-    with_torch = runner.torch_available()
+    with_torch = not args.no_torch and runner.torch_available()
     chosen = [w for w in all_workloads() if not args.names or w.name in args.names]
     print(f"# {runner.machine_line()}")
     print(f"# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: {runner.env_label()}")

@@ -73,21 +73,9 @@ def torch_available() -> bool:
 
 
 def blas_info() -> str:
-    """The BLAS numpy uses and, when threadpoolctl is installed, its kernel and threads."""
-    try:
-        from threadpoolctl import threadpool_info
+    from nerve.backend import blas_summary
 
-        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-        if infos:
-            i = infos[0]
-            return f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} " \
-                   f"threads={i.get('num_threads')}"
-    except ImportError:
-        pass
-    import numpy as np
-
-    cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    return f"{cfg.get('name')} {cfg.get('version')}"
+    return blas_summary()
 
 
 def env_label() -> str:

@@ -51,3 +51,21 @@ def check_device(dev) -> device:
     if d.type != "cpu":
         raise RuntimeError(f"device '{d}' is not available: nerve runs on the CPU in this build")
     return d
+
+
+def blas_summary() -> str:
+    """The BLAS numpy was built with, and (with threadpoolctl) its kernel and threads."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        for i in threadpool_info():
+            if i.get("user_api") == "blas":
+                return (f"{i.get('internal_api')} {i.get('version')}, kernel "
+                        f"{i.get('architecture')}, {i.get('num_threads')} threads")
+    except ImportError:
+        pass
+    try:
+        cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{cfg.get('name')} {cfg.get('version')} (threads: install threadpoolctl to see)"
+    except Exception:  # noqa: BLE001 - show_config's layout varies across numpy versions
+        return "unknown"

@@ -1,0 +1,7 @@
+"""``python -m nerve`` is the ``nerve`` command."""
+
+import sys
+
+from nerve.cli import main
+
+sys.exit(main())

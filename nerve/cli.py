@@ -1,0 +1,222 @@
+"""The ``nerve`` command: demo, train, eval, generate, bench, info.
+
+Errors print one line (``nerve: error: ...``) and exit 1; usage errors exit 2;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+EPILOG = """examples:
+  nerve demo                         train the MLP, the CNN and the char LSTM (built-in data)
+  nerve train digits-mlp --epochs 20 --lr 2e-3 --out runs/mlp
+  nerve train digits-cnn --resume runs/cnn/last.nrv
+  nerve train --config my_task.toml
+  nerve eval runs/mlp/last.nrv
+  nerve generate runs/charlm/last.nrv --length 300 --temperature 0.8 --prime "The "
+  nerve bench --against torch --markdown
+  nerve info
+"""
+
+
+def _default_out(task: str) -> str:
+    return os.path.join("nerve-runs", time.strftime("%Y%m%d-%H%M%S") + "-" + task)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from nerve.tasks import TASKS
+
+    p = argparse.ArgumentParser(prog="nerve", description=__doc__.splitlines()[0],
+                                epilog=EPILOG, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    fmt = argparse.RawTextHelpFormatter
+
+    d = sub.add_parser("demo", help="the main job on built-in data", formatter_class=fmt,
+                       epilog="example:\n  nerve demo --out runs/demo --quick")
+    d.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
+    d.add_argument("--quick", action="store_true", help="fewer epochs (a smoke test)")
+    d.add_argument("--seed", type=int, default=0)
+
+    t = sub.add_parser("train", help="train a built-in task", formatter_class=fmt,
+                       epilog="examples:\n  nerve train digits-mlp --epochs 20\n"
+                              "  nerve train charlm --hidden 256 --out runs/lm\n"
+                              "  nerve train --config task.toml\n\ntasks:\n"
+                              + "\n".join(f"  {n:<12} {c.description}"
+                                          for n, c in sorted(TASKS.items())))
+    t.add_argument("task", nargs="?", choices=sorted(TASKS), metavar="TASK",
+                   help="one of: " + ", ".join(sorted(TASKS)))
+    t.add_argument("--config", help="TOML file: task = '...' and option = value lines")
+    for name, typ in (("epochs", int), ("batch-size", int), ("lr", float), ("hidden", int),
+                      ("seed", int), ("optimizer", str)):
+        t.add_argument(f"--{name}", type=typ, default=None)
+    t.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
+    t.add_argument("--resume", default=None, metavar="CHECKPOINT")
+    t.add_argument("--device", default="cpu", help="cpu (the only device in this build)")
+    t.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    e = sub.add_parser("eval", help="evaluate a checkpoint on its task's test split",
+                       formatter_class=fmt, epilog="example:\n  nerve eval runs/mlp/last.nrv")
+    e.add_argument("checkpoint")
+
+    g = sub.add_parser("generate", help="sample text from a character-model checkpoint",
+                       formatter_class=fmt,
+                       epilog="example:\n  nerve generate runs/lm/last.nrv --length 200")
+    g.add_argument("checkpoint")
+    g.add_argument("--length", type=int, default=300)
+    g.add_argument("--temperature", type=float, default=0.8)
+    g.add_argument("--prime", default="\n")
+    g.add_argument("--seed", type=int, default=0)
+
+    b = sub.add_parser("bench", help="benchmarks side by side with PyTorch", formatter_class=fmt,
+                       epilog="example:\n  nerve bench --against torch --markdown")
+    b.add_argument("names", nargs="*", help="workloads (default: all)")
+    b.add_argument("--against", choices=["torch", "none"], default="torch")
+    b.add_argument("--markdown", action="store_true")
+    b.add_argument("--repeats", type=int, default=7)
+
+    sub.add_parser("info", help="version, array backend, BLAS and threads", formatter_class=fmt,
+                   epilog="example:\n  nerve info")
+    return p
+
+
+def _load_config(path: str) -> dict:
+    import tomllib
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"config file not found: {path}")
+    with open(path, "rb") as f:
+        try:
+            cfg = tomllib.load(f)
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"{path}: not valid TOML ({err})") from None
+    flat = {}
+    for k, v in cfg.items():
+        if isinstance(v, dict):  # sections such as [model] or [train] just group options
+            flat.update({kk.replace("-", "_"): vv for kk, vv in v.items()})
+        else:
+            flat[k.replace("-", "_")] = v
+    return flat
+
+
+def cmd_train(args) -> int:
+    from nerve.backend import check_device
+    from nerve.tasks import get_task, run_training
+
+    check_device(args.device)
+    cfg = _load_config(args.config) if args.config else {}
+    task_name = args.task or cfg.pop("task", None)
+    if task_name is None:
+        raise ValueError("name a TASK or give --config with a task = '...' line")
+    cfg.pop("task", None)
+    cfg.update({k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                                  ("lr", args.lr), ("hidden", args.hidden),
+                                  ("seed", args.seed), ("optimizer", args.optimizer))
+                if v is not None})
+    task = get_task(task_name, cfg)
+    out = args.out or _default_out(task.name)
+    model, history, report = run_training(task, out, args.resume, verbose=not args.quiet)
+    _print_report(task.name, report)
+    _plot(history, os.path.join(out, "history.png"))
+    print(f"checkpoint: {os.path.join(out, 'last.nrv')}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from nerve.tasks import open_run
+    from nerve.train import evaluate
+
+    task, model, _ = open_run(args.checkpoint)
+    _, _, test_loader = task.loaders()
+    metrics = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
+    _print_report(task.name, task.report(model, metrics))
+    return 0
+
+
+def cmd_generate(args) -> int:
+    import nerve
+    from nerve.tasks import open_run
+
+    if args.length < 1:
+        raise ValueError(f"--length must be positive, got {args.length}")
+    if args.temperature <= 0:
+        raise ValueError(f"--temperature must be positive, got {args.temperature}")
+    nerve.manual_seed(args.seed)
+    task, model, _ = open_run(args.checkpoint)
+    print(task.generate(model, args.length, args.temperature, args.prime))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    try:
+        from benchmarks import run as bench_run
+    except ImportError:
+        raise RuntimeError("the benchmarks/ folder is not importable: run `nerve bench` from "
+                           "a checkout of nerve (pip install -e .)") from None
+    argv = list(args.names) + ["--repeats", str(args.repeats)]
+    if args.markdown:
+        argv.append("--markdown")
+    if args.against == "none":
+        argv.append("--no-torch")
+    return bench_run.main(argv)
+
+
+def cmd_info(args) -> int:
+    import numpy as np
+
+    import nerve
+    from nerve.backend import blas_summary
+
+    print(f"nerve {nerve.__version__}")
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}")
+    print("array backend: numpy (device cpu)")
+    print(f"BLAS: {blas_summary()}")
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+              "OMP_NUM_THREADS"):
+        print(f"{k}: {os.environ.get(k, '(unset)')}")
+    return 0
+
+
+def _print_report(task: str, report: dict) -> None:
+    figures = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                        for k, v in report.items())
+    print(f"{task}: test {figures}")
+
+
+def _plot(history, path: str) -> None:
+    try:
+        history.plot(path)
+        print(f"learning curves: {path}")
+    except ImportError:
+        print("learning curves: skipped (pip install 'nerve[plot]' for matplotlib)")
+
+
+COMMANDS = {"train": cmd_train, "eval": cmd_eval, "generate": cmd_generate,
+            "bench": cmd_bench, "info": cmd_info}
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            from nerve.demo import run_demo
+
+            return run_demo(args.out or _default_out("demo"), quick=args.quick, seed=args.seed)
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("nerve: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # one line for the user; the traceback with --debug
+        if args.debug:
+            raise
+        print(f"nerve: error: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Built-in tasks for the ``nerve`` command: a model, its data and how to judge it.
+
+A task turns a config (a flat dict of options: epochs, batch_size, lr, optimizer,
+hidden, seed, ...) into a model, loaders and a loss; ``run_training`` trains it with
+``nerve.train.fit``, checkpointing every epoch so that ``--resume`` continues exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import nerve
+from nerve import nn
+
+TASKS: dict[str, type[Task]] = {}
+
+
+def register(cls):
+    TASKS[cls.name] = cls
+    return cls
+
+
+class Task:
+    """One built-in task. Subclasses set ``name``, ``defaults`` and build the parts."""
+
+    name = ""
+    description = ""
+    defaults: dict = {}
+    metrics = ["accuracy"]
+
+    def __init__(self, config: dict | None = None) -> None:
+        cfg = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "optimizer": "adam",
+               "hidden": 128, "seed": 0}
+        cfg.update(self.defaults)
+        cfg.update({k: v for k, v in (config or {}).items() if v is not None})
+        self.config = cfg
+
+    def build_model(self) -> nn.Module:
+        raise NotImplementedError
+
+    def loaders(self):
+        """(train, validation, test) loaders; validation may be None."""
+        raise NotImplementedError
+
+    def loss_fn(self):
+        return nn.CrossEntropyLoss()
+
+    def extra_state(self) -> dict:
+        """Things besides the weights a checkpoint needs (a vocabulary, say)."""
+        return {}
+
+    def load_extra_state(self, state: dict) -> None:
+        return None
+
+    def report(self, model, test_metrics: dict) -> dict:
+        """The task's headline figures from the test metrics (accuracy, perplexity)."""
+        return dict(test_metrics)
+
+    def generate(self, model, length: int, temperature: float, prime: str) -> str:
+        raise NotImplementedError(f"task {self.name} does not generate text")
+
+
+def make_optimizer(name: str, params, lr: float):
+    opts = {"sgd": lambda: nerve.optim.SGD(params, lr=lr, momentum=0.9),
+            "adam": lambda: nerve.optim.Adam(params, lr=lr),
+            "adamw": lambda: nerve.optim.AdamW(params, lr=lr),
+            "rmsprop": lambda: nerve.optim.RMSprop(params, lr=lr),
+            "adagrad": lambda: nerve.optim.Adagrad(params, lr=lr)}
+    if name not in opts:
+        raise ValueError(f"unknown optimizer '{name}' (choose from {', '.join(opts)})")
+    return opts[name]()
+
+
+def get_task(name: str, config: dict | None = None) -> Task:
+    if name not in TASKS:
+        raise ValueError(f"unknown task '{name}' (choose from {', '.join(sorted(TASKS))})")
+    return TASKS[name](config)
+
+
+def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None) -> None:
+    from nerve.train import save_checkpoint
+
+    save_checkpoint(path, model, optimizer, epoch=epoch, train_loader=loader,
+                    task=task.name, config=json.dumps(task.config),
+                    extra=json.dumps(task.extra_state()))
+
+
+def open_run(path: str):
+    """(task, model) from a checkpoint written by ``save_run``, weights loaded."""
+    from nerve.io import load
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    obj = load(path)
+    if not isinstance(obj, dict) or "task" not in obj or "model" not in obj:
+        raise ValueError(f"{path} is not a checkpoint written by `nerve train`")
+    task = get_task(_text(obj["task"]), json.loads(_text(obj["config"])))
+    task.load_extra_state(json.loads(_text(obj.get("extra", "{}"))))
+    model = task.build_model()
+    model.load_state_dict(obj["model"])
+    return task, model, obj
+
+
+def _text(v) -> str:
+    if hasattr(v, "item") and not isinstance(v, str):
+        v = v.item()
+    return v.decode() if isinstance(v, bytes) else str(v)
