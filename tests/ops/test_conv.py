@@ -17,7 +17,7 @@ def _case2d(name, x, w, bias=True, **kw):
 
 def _case1d(name, x, w, bias=True, **kw):
     inputs = [x, w] + ([(w[0],)] if bias else [])
-    return Case(f"Conv1d/{name}", lambda *a: conv1d(*a, **kw), lambda *a: TF.conv1d(*a, **kw),
+    return Case(f"Conv/1d_{name}", lambda *a: conv1d(*a, **kw), lambda *a: TF.conv1d(*a, **kw),
                 inputs, rtol=1e-4, atol=1e-4)
 
 
