@@ -1,0 +1,33 @@
+"""Dropout layers: random zeroing in training, the identity in evaluation."""
+
+from __future__ import annotations
+
+from nerve import functional as F
+from nerve.nn.module import Module
+from nerve.tensor import Tensor
+
+
+class _DropoutNd(Module):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Inverted dropout: in training each element is zeroed with probability p and the
+    survivors scaled by 1/(1-p), so evaluation needs no rescaling (it is the identity)."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument names
+        return F.dropout(input, self.p, self.training)
+
+
+class Dropout2d(_DropoutNd):
+    """Channel dropout for (N, C, H, W) or (C, H, W): whole feature maps are zeroed."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout2d(input, self.p, self.training)
