@@ -25,8 +25,12 @@ from nerve.ops.activation import (  # noqa: F401
     tanh,
 )
 
+# ----- convolution, pooling, upsampling, ROI pooling -----------------------------------
+from nerve.ops.conv import conv1d, conv2d  # noqa: F401
+
 # ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
 from nerve.ops.dropout import dropout, dropout2d  # noqa: F401
+from nerve.ops.embedding import embedding  # noqa: F401
 from nerve.ops.linear import linear  # noqa: F401
 from nerve.ops.loss import (  # noqa: F401  (losses)
     binary_cross_entropy,
@@ -41,6 +45,19 @@ from nerve.ops.loss import (  # noqa: F401  (losses)
     soft_margin_loss,
 )
 from nerve.ops.normalization import batch_norm, layer_norm  # noqa: F401
+from nerve.ops.pool import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    stochastic_pool2d,
+)
+from nerve.ops.roi import roi_pool  # noqa: F401
 
 # ----- shape and indexing --------------------------------------------------------------
 from nerve.ops.shape import pad  # noqa: F401
+from nerve.ops.upsample import interpolate, upsample_nearest  # noqa: F401
