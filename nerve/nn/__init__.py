@@ -1,5 +1,30 @@
 """nerve.nn: modules (layers that hold parameters) over nerve.nn.functional."""
 
+from nerve.nn import init, utils
+from nerve.nn.activation import (
+    ELU,
+    GELU,
+    SELU,
+    CReLU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    RReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from nerve.nn.containers import ModuleDict, ModuleList, Sequential
+from nerve.nn.dropout import Dropout, Dropout2d
+from nerve.nn.flatten import Flatten, Unflatten
+from nerve.nn.linear import Identity, Linear
 from nerve.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -13,4 +38,5 @@ from nerve.nn.loss import (
     SoftMarginLoss,
 )
 from nerve.nn.module import Module
+from nerve.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from nerve.nn.parameter import Buffer, Parameter
