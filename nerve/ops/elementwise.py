@@ -24,6 +24,9 @@ class Sub(Function):
     """y = a - b;  ∂L/∂a = δ,  ∂L/∂b = -δ"""
 
     def forward(self, a, b):
+        if _is_bool(a) or _is_bool(b):
+            raise ValueError("Subtraction, the `-` operator, with a bool tensor is not "
+                             "supported. To invert a mask, use the `~` operator instead.")
         a, b = _promote(a, b)
         return a - b
 
@@ -249,6 +252,10 @@ def _promote(a, b):
         return a, b
     dtype = result_type(a, b)
     return np.asarray(a, dtype), np.asarray(b, dtype)
+
+
+def _is_bool(v) -> bool:
+    return isinstance(v, bool | np.bool_) or getattr(v, "dtype", None) == np.bool_
 
 
 def _floating(x):
