@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
+from nerve.ops.elementwise import _floating
 
 
 class Tanh(Function):
     """y = tanh x;  ∂L/∂x = δ · (1 - y²)"""
 
     def forward(self, x):
-        self.y = np.tanh(x)
+        self.y = np.tanh(_floating(x))
         return self.y
 
     def backward(self, dy):
@@ -25,7 +26,7 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
-        y = np.tanh(x * 0.5)
+        y = np.tanh(_floating(x) * 0.5)
         y += 1
         y *= 0.5
         self.y = y
