@@ -1,0 +1,137 @@
+"""Convolution layers: a bank of kernels slid over the input (weight sharing, local
+receptive fields), stride, zero padding, dilation, groups and 1x1 convolutions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nerve import dtypes
+from nerve import functional as F
+from nerve.nn import init
+from nerve.nn.module import Module
+from nerve.nn.parameter import Parameter
+from nerve.ops.conv import _tuple, conv_padding
+from nerve.tensor import Tensor
+
+_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
+
+
+class _ConvNd(Module):
+    """Shared by Conv1d and Conv2d: parameters, PyTorch's initialisation and padding modes.
+
+    weight (out_channels, in_channels/groups, *kernel_size) is drawn by kaiming_uniform_
+    with a = √5, i.e. U(-1/√fan_in, 1/√fan_in), fan_in = in_channels/groups · ∏kernel;
+    bias (out_channels,) from the same U(-1/√fan_in, 1/√fan_in).
+    """
+
+    _dims = 2
+    _name = "Conv2d"
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        n, name = self._dims, self._name
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {sorted(_PADDING_MODES)}, but got "
+                             f"padding_mode='{padding_mode}'")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size", name)
+        self.stride = _tuple(stride, n, "stride", name)
+        self.dilation = _tuple(dilation, n, "dilation", name)
+        if isinstance(padding, str):
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)
+            self.padding = padding
+        else:
+            self.padding = _tuple(padding, n, "padding", name)
+        self.padding_mode = padding_mode
+        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dt))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dt))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _conv(self, input: Tensor, fn) -> Tensor:  # noqa: A002
+        if input.ndim not in (self._dims + 1, self._dims + 2):
+            raise RuntimeError(f"{self._short()}: expected {self._dims + 1}D (unbatched) or "
+                               f"{self._dims + 2}D (batched) input, but got input of size: "
+                               f"{list(input.shape)}")
+        c = input.shape[-self._dims - 1]
+        if c != self.in_channels:
+            raise RuntimeError(f"{self._short()}: expected input with {self.in_channels} "
+                               f"channels, but got {c} channels (input shape "
+                               f"{tuple(input.shape)})")
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation,
+                                self._short())
+            # F.pad lists (left, right) from the last dim backwards
+            flat = tuple(v for pair in reversed(pads) for v in pair)
+            input = F.pad(input, flat, mode=self.padding_mode)  # noqa: A001
+            padding = 0
+        return fn(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                  self.groups)
+
+    def _short(self) -> str:
+        return f"{self._name}({self.in_channels}, {self.out_channels}, " \
+               f"kernel_size={self.kernel_size})"
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
+            f"stride={self.stride}"
+        zero = (0,) * self._dims
+        if self.padding != zero:
+            s += f", padding={self.padding!r}"
+        if self.dilation != (1,) * self._dims:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution: y[n, o] = b[o] + Σ_c w[o, c] ⋆ x[n, c] (cross-correlation).
+
+    Shape: input (N, C_in, H, W) or (C_in, H, W); output (N, C_out, H_out, W_out) with
+    H_out = ⌊(H + 2P - D(K - 1) - 1)/S⌋ + 1. padding: int, pair, 'valid' or 'same'.
+    weight (C_out, C_in/groups, KH, KW), bias (C_out,): see ``_ConvNd`` for the init.
+    """
+
+    _dims, _name = 2, "Conv2d"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._conv(input, F.conv2d)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, K).
+    L_out = ⌊(L + 2P - D(K - 1) - 1)/S⌋ + 1. See ``Conv2d``."""
+
+    _dims, _name = 1, "Conv1d"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._conv(input, F.conv1d)
