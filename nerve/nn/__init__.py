@@ -22,6 +22,7 @@ from nerve.nn.activation import (
     Tanh,
 )
 from nerve.nn.containers import ModuleDict, ModuleList, Sequential
+from nerve.nn.conv import Conv1d, Conv2d
 from nerve.nn.dropout import Dropout, Dropout2d
 from nerve.nn.flatten import Flatten, Unflatten
 from nerve.nn.linear import Identity, Linear
@@ -40,3 +41,15 @@ from nerve.nn.loss import (
 from nerve.nn.module import Module
 from nerve.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from nerve.nn.parameter import Buffer, Parameter
+from nerve.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    StochasticPool2d,
+)
+from nerve.nn.upsampling import Upsample, UpsamplingNearest2d
