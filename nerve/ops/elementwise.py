@@ -53,7 +53,7 @@ class Div(Function):
     def forward(self, a, b):
         a, b = _promote(a, b)
         y = np.true_divide(a, b)
-        if a.dtype.kind in "iub":
+        if _kind(a) in "iub" and _kind(b) in "iub":
             y = y.astype(get_default_dtype())  # integer / integer is float, as in PyTorch
         self.b, self.y = b, y
         return y
@@ -248,10 +248,20 @@ class Clone(Function):
 def _promote(a, b):
     """Both operands as arrays of PyTorch's result dtype; NumPy's own rules differ
     (int64 array * 2.5 would be float64, float32 * 0-d float64 array float64)."""
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.dtype == b.dtype:
+    ta, tb = type(a), type(b)
+    if ta is np.ndarray:
+        if (a.dtype == b.dtype if tb is np.ndarray else
+                tb is float and a.dtype.kind == "f" or tb is int and a.dtype.kind in "fiu"):
+            return a, b  # the common cases, where NumPy already agrees with PyTorch
+    elif tb is np.ndarray and (ta is float and b.dtype.kind == "f"
+                               or ta is int and b.dtype.kind in "fiu"):
         return a, b
     dtype = result_type(a, b)
     return np.asarray(a, dtype), np.asarray(b, dtype)
+
+
+def _kind(v) -> str:
+    return v.dtype.kind if type(v) is np.ndarray else "f" if type(v) is float else "i"
 
 
 def _is_bool(v) -> bool:

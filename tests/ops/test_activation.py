@@ -87,3 +87,11 @@ def test_float64_in_float64_out():
     x = nerve.ones(2, dtype=nerve.float64)
     for fn in (nerve.tanh, nerve.sigmoid, nerve.relu, lambda v: nerve.softmax(v, 0)):
         assert fn(x).dtype == nerve.float64
+
+
+def test_tanh_sigmoid_of_ints_give_float32_like_torch():
+    for fn in ("tanh", "sigmoid", "relu"):
+        ours = getattr(nerve, fn)(nerve.tensor([1, -2]))
+        theirs = getattr(torch, fn)(torch.tensor([1, -2]))
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
