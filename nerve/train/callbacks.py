@@ -235,7 +235,9 @@ class LRSchedulerCallback(Callback):
     """Step a learning-rate schedule at the end of each epoch.
 
     A schedule whose ``step`` takes ``metrics`` (ReduceLROnPlateau) gets the value of
-    ``monitor`` ('val_loss' by default, 'loss' when no validation ran).
+    ``monitor`` ('val_loss' by default, 'loss' when no validation ran). Put it before a
+    ModelCheckpoint in the callback list (``fit(scheduler=...)`` does), so checkpoints
+    hold the stepped schedule.
     """
 
     def __init__(self, scheduler, monitor: str | None = None) -> None:

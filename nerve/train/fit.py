@@ -38,9 +38,12 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     _check_fit_args(epochs, initial_epoch, clip_grad_norm)
     metric_fns = get_metrics(metrics)
     history = History()
-    cbs = [history] + list(callbacks or [])
+    cbs: list = [history]
     if scheduler is not None:
+        # before the user's callbacks, so a checkpoint taken at an epoch's end holds the
+        # learning rate of the next epoch, as in a hand-written loop
         cbs.append(LRSchedulerCallback(scheduler, monitor))
+    cbs += list(callbacks or [])
     state = TrainState(model=model, optimizer=optimizer, scheduler=scheduler,
                        train_loader=train_loader, epochs=epochs, initial_epoch=initial_epoch,
                        params={"epochs": epochs, "verbose": verbose,
