@@ -138,12 +138,30 @@ def bernoulli(input, generator=None) -> Tensor:  # noqa: A002 - PyTorch's argume
 
 
 def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:  # noqa: A002
-    """Draw category indices with probabilities proportional to the rows of ``input``."""
+    """Draw category indices with probabilities proportional to the rows of ``input``.
+
+    All rows at once: with replacement by inverting each row's cumulative distribution,
+    without replacement by the Gumbel top-k trick (the k largest of log p + Gumbel noise
+    are distributed as k draws without replacement)."""
     p = np.asarray(input._data, np.float64)
-    rows = p.reshape(-1, p.shape[-1])
-    rows = rows / rows.sum(axis=1, keepdims=True)
+    rows = p.reshape(-1, p.shape[-1])  # (..., K) -> (R, K)
+    k = rows.shape[1]
+    if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("multinomial: probabilities must be finite, non-negative and "
+                           "have a positive sum in every row")
+    if not replacement and num_samples > k:
+        raise RuntimeError(f"multinomial: cannot sample {num_samples} > {k} categories "
+                           "without replacement")
     g = _random.rng(generator)
-    out = np.stack([g.choice(rows.shape[1], num_samples, replace=replacement, p=r) for r in rows])
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        u = g.random((rows.shape[0], num_samples)) * cdf[:, -1:]
+        # (R, S, 1) vs (R, 1, K): count the categories whose cumulative mass is <= u
+        out = (cdf[:, None, :] <= u[:, :, None]).sum(axis=2).clip(max=k - 1)
+    else:
+        with np.errstate(divide="ignore"):
+            keys = np.log(rows) + g.gumbel(size=rows.shape)
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     return Tensor._wrap(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))
 
 

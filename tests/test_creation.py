@@ -156,3 +156,27 @@ def test_device_argument():
     assert nerve.zeros(2, device="cpu").device == "cpu"
     with pytest.raises(RuntimeError, match="cuda"):
         nerve.zeros(2, device="cuda")
+
+
+def test_multinomial_frequencies_and_no_repeats():
+    p = nerve.tensor([[0.1, 0.0, 0.6, 0.3], [1.0, 1.0, 1.0, 1.0]])
+    s = nerve.multinomial(p, 4000, replacement=True)
+    assert s.shape == (2, 4000) and s.dtype == nerve.int64
+    freq = np.bincount(s.numpy()[0], minlength=4) / 4000
+    np.testing.assert_allclose(freq, [0.1, 0.0, 0.6, 0.3], atol=0.03)
+    draws = nerve.multinomial(p[1:].expand(500, 4), 4).numpy()
+    assert (np.sort(draws, axis=1) == np.arange(4)).all()  # a permutation in every row
+    first = np.bincount(nerve.multinomial(p[:1].expand(4000, 4), 1).numpy()[:, 0], minlength=4)
+    np.testing.assert_allclose(first / 4000, [0.1, 0.0, 0.6, 0.3], atol=0.03)
+    with pytest.raises(RuntimeError, match="without replacement"):
+        nerve.multinomial(p, 5)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        nerve.multinomial(nerve.tensor([-1.0, 2.0]), 1)
+
+
+def test_bernoulli_and_normal():
+    b = nerve.bernoulli(nerve.full((4000,), 0.3))
+    assert b.dtype == nerve.float32 and set(b.tolist()) <= {0.0, 1.0}
+    assert b.numpy().mean() == pytest.approx(0.3, abs=0.03)
+    n = nerve.normal(2.0, 0.5, size=(4000,))
+    assert n.numpy().mean() == pytest.approx(2.0, abs=0.05) and n.dtype == nerve.float32
