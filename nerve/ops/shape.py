@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
+from nerve.dtypes import result_type
 
 
 class Reshape(Function):
@@ -51,7 +52,7 @@ class Cat(Function):
     def forward(self, *xs, dim=0):
         self.dim = dim
         self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
-        return np.concatenate(xs, axis=dim)
+        return np.concatenate(_same_dtype(xs), axis=dim)
 
     def backward(self, dy):
         return tuple(np.split(dy, self.bounds, axis=self.dim))
@@ -62,7 +63,7 @@ class Stack(Function):
 
     def forward(self, *xs, dim=0):
         self.dim = dim
-        return np.stack(xs, axis=dim)
+        return np.stack(_same_dtype(xs), axis=dim)
 
     def backward(self, dy):
         return tuple(np.moveaxis(dy, self.dim, 0))
@@ -112,6 +113,15 @@ class PadEdge(Function):
         dx = np.zeros(int(np.prod(self.shape)), dy.dtype)
         np.add.at(dx, src.reshape(-1), dy.reshape(-1))
         return dx.reshape(self.shape)
+
+
+def _same_dtype(xs):
+    """PyTorch's promotion across the inputs (int64 with float32 is float32, not float64)."""
+    first = xs[0].dtype
+    if all(x.dtype == first for x in xs):
+        return xs
+    dtype = result_type(*xs)
+    return [x.astype(dtype, copy=False) for x in xs]
 
 
 _NUMPY_PAD = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}

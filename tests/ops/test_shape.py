@@ -171,3 +171,16 @@ def test_reshape_shares_gradient_with_input_through_views():
 def test_pad_rejects_odd_length():
     with pytest.raises(RuntimeError, match="pad"):
         nerve.pad(nerve.ones(2, 3), (1,))
+
+
+def test_cat_and_stack_promote_like_torch():
+    pairs = [(nerve.tensor([1]), nerve.tensor([1.5])),
+             (nerve.tensor([True]), nerve.tensor([2])),
+             (nerve.ones(1), nerve.ones(1, dtype=nerve.float64))]
+    for a, b in pairs:
+        ta, tb = torch.from_numpy(a.numpy()), torch.from_numpy(b.numpy())
+        assert nerve.cat([a, b]).dtype == torch.cat([ta, tb]).numpy().dtype
+        assert nerve.stack([a, b]).dtype == torch.stack([ta, tb]).numpy().dtype
+    x = nerve.ones(2, requires_grad=True)
+    nerve.cat([x, nerve.tensor([3])]).sum().backward()
+    assert x.grad.dtype == nerve.float32 and x.grad.tolist() == [1.0, 1.0]
