@@ -3,6 +3,7 @@ attribute assignment, as in PyTorch, and make up the state_dict."""
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ from nerve.nn.parameter import Buffer, Parameter
 from nerve.tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_hook_ids = itertools.count()
 
 
 class _Handle:
@@ -113,15 +115,14 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (nerve.nn.Parameter or None required)")
-        _check_name(self, name)
+        _check_name(self, name, "_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (nerve.Tensor or None required)")
-        _check_name(self, name)
-        self.__dict__.pop(name, None)
+        _check_name(self, name, "_buffers")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -131,18 +132,21 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        _check_name(self, name)
+        _check_name(self, name, "_modules")
         self._modules[name] = module
 
     register_module = add_module
 
     def register_forward_hook(self, hook) -> _Handle:
-        key = id(hook) ^ len(self._forward_hooks) << 1
+        """Call ``hook(module, args, output)`` after forward; a non-None result replaces
+        the output."""
+        key = next(_hook_ids)  # unique per registration, so one hook can be added twice
         self._forward_hooks[key] = hook
         return _Handle(self._forward_hooks, key)
 
     def register_forward_pre_hook(self, hook) -> _Handle:
-        key = id(hook) ^ len(self._forward_pre_hooks) << 1
+        """Call ``hook(module, args)`` before forward; a non-None result replaces args."""
+        key = next(_hook_ids)
         self._forward_pre_hooks[key] = hook
         return _Handle(self._forward_pre_hooks, key)
 
@@ -294,7 +298,7 @@ class Module:
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
+        errors, updates = [], []
         if strict and (missing or unexpected):
             if missing:
                 errors.append("Missing key(s) in state_dict: "
@@ -312,11 +316,12 @@ class Module:
                               "from checkpoint, the shape in current model is "
                               f"{target._data.shape}.")
                 continue
-            if not errors:
-                target._data[...] = arr
+            updates.append((target, arr))
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
+        for target, arr in updates:  # only once every key checked out: no half-loaded model
+            target._data[...] = arr
         return IncompatibleKeys(missing, unexpected)
 
     # ----- printing -------------------------------------------------------------------
@@ -364,8 +369,10 @@ def _discard(module: Module, name: str) -> None:
     d["_non_persistent"].discard(name)
 
 
-def _check_name(module: Module, name: str) -> None:
+def _check_name(module: Module, name: str, store: str) -> None:
     if not isinstance(name, str):
         raise TypeError(f"name should be a string, got {type(name).__name__}")
     if "." in name or name == "":
         raise KeyError(f'name can\'t contain "." and can\'t be empty, got "{name}"')
+    if hasattr(module, name) and name not in module.__dict__[store]:
+        raise KeyError(f"attribute '{name}' already exists")
