@@ -1,0 +1,345 @@
+"""Recurrent layers: the Elman RNN, LSTM and GRU over whole sequences (stacked and
+bidirectional), and their single-step cells.
+
+Each layer and direction is one fused graph node (nerve/ops/recurrent*.py); this file
+only holds the parameters, arranges layers and directions, and checks the input.
+proj_size (LSTM projections) is not implemented.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nerve import dtypes
+from nerve import functional as F
+from nerve.nn import init
+from nerve.nn.module import Module
+from nerve.nn.parameter import Parameter
+from nerve.nn.sequence import PackedSequence
+from nerve.ops.recurrent import rnn_cell, rnn_sequence
+from nerve.ops.recurrent_gru import gru_cell, gru_sequence
+from nerve.ops.recurrent_lstm import lstm_cell, lstm_sequence
+from nerve.ops.shape import cat, stack
+from nerve.tensor import Tensor
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """The shared machinery of RNN, LSTM and GRU.
+
+    Parameters per layer k and direction (suffix "" or "_reverse"), as in PyTorch:
+    weight_ih_l{k} (G·hidden, input_size or D·hidden), weight_hh_l{k} (G·hidden, hidden),
+    bias_ih_l{k}, bias_hh_l{k} (G·hidden,), G = 1, 4, 3 gates; all drawn from
+    U(-1/√hidden, 1/√hidden).
+
+    Set ``record_grad_norms = True`` to have every backward store ‖∂L/∂hₜ‖ per step:
+    ``grad_norms[k·D + d]`` lists one array of shape (T,) per backward since the forward.
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        _check_config(type(self).__name__, hidden_size, num_layers, dropout, proj_size)
+        self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
+        self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
+        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        self.record_grad_norms, self.grad_norms = False, []
+        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        g, dirs = _GATES[mode] * hidden_size, 2 if bidirectional else 1
+        self._flat_weights_names = []
+        for k in range(num_layers):
+            for sfx in ("", "_reverse")[:dirs]:
+                fan = input_size if k == 0 else hidden_size * dirs
+                names = [f"weight_ih_l{k}{sfx}", f"weight_hh_l{k}{sfx}"]
+                shapes = [(g, fan), (g, hidden_size)]
+                if bias:
+                    names += [f"bias_ih_l{k}{sfx}", f"bias_hh_l{k}{sfx}"]
+                    shapes += [(g,), (g,)]
+                for name, shape in zip(names, shapes):
+                    setattr(self, name, Parameter(np.empty(shape, dt)))
+                self._flat_weights_names += names
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        k = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for w in self.parameters():
+            init.uniform_(w, -k, k)
+
+    @property
+    def all_weights(self) -> list:
+        n = 4 if self.bias else 2
+        flat = [getattr(self, name) for name in self._flat_weights_names]
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        for name, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
+                              ("bidirectional", False)):
+            if getattr(self, name) != default:
+                s += f", {name}={getattr(self, name)}"
+        return s
+
+    # ----- forward ----------------------------------------------------------------------
+    def forward(self, input, hx=None, lengths=None):  # noqa: A002 - PyTorch's names
+        """input (T, B, input_size) ((B, T, input_size) if batch_first; (T, input_size)
+        unbatched) or a PackedSequence; ``lengths`` (B,) marks padding without packing.
+        Returns (output (T, B, D·hidden), h_n (D·num_layers, B, hidden)); LSTM's h_n is
+        the pair (h_n, c_n)."""
+        packed, x = isinstance(input, PackedSequence), input
+        if packed:
+            x, lengths = input.data, input.lengths
+        x, batched = self._check_input(x, self.batch_first and not packed)
+        states = self._check_hx(hx, x.shape[1], batched, x.dtype)
+        if lengths is not None:
+            lengths = _check_lengths(self, lengths, x.shape)
+        y, finals = self._run(x, states, lengths)
+        if self.batch_first and batched and not packed:
+            y = y.transpose(0, 1)
+        if not batched:
+            y, finals = y.squeeze(1), [h.squeeze(1) for h in finals]
+        if packed:
+            y = PackedSequence(y, lengths)
+        return y, (tuple(finals) if self.mode == "LSTM" else finals[0])
+
+    def _run(self, x, states, lengths) -> tuple:
+        dirs = 2 if self.bidirectional else 1
+        norms = self._norm_sinks(dirs)
+        finals = [[] for _ in range(2 if self.mode == "LSTM" else 1)]
+        for k in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                i = k * dirs + d
+                s0 = [None if s is None else s[i] for s in states]
+                w = self.all_weights[i]
+                out = self._layer(x, s0, w, d == 1, lengths, norms and norms[i])
+                outs.append(out[0])
+                for f, h in zip(finals, out[1:]):
+                    f.append(h)
+            x = outs[0] if dirs == 1 else cat(outs, dim=2)
+            if self.dropout and self.training and k < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        return x, [stack(f) for f in finals]
+
+    def _layer(self, x, s0, w, reverse, lengths, norms):
+        kw = {"reverse": reverse, "lengths": lengths, "grad_norms": norms}
+        if self.mode == "LSTM":
+            return lstm_sequence(x, s0[0], s0[1], *w, **kw)
+        if self.mode == "GRU":
+            return gru_sequence(x, s0[0], *w, **kw)
+        nonlin = "relu" if self.mode == "RNN_RELU" else "tanh"
+        return rnn_sequence(x, s0[0], *w, nonlinearity=nonlin, **kw)
+
+    def _norm_sinks(self, dirs):
+        if not self.record_grad_norms:
+            return None
+        self.grad_norms = [[] for _ in range(self.num_layers * dirs)]
+        return self.grad_norms
+
+    # ----- input checks -----------------------------------------------------------------
+    def _check_input(self, x, batch_first: bool) -> tuple:
+        name = type(self).__name__
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: expected input to be a Tensor, got {type(x).__name__}")
+        if x.ndim not in (2, 3):
+            raise RuntimeError(f"{name}: Expected input to be 2D (unbatched) or 3D (batched), "
+                               f"got {x.ndim}D input of shape {tuple(x.shape)}")
+        if x.shape[-1] != self.input_size:
+            order = "(batch, seq, feature)" if batch_first else "(seq, batch, feature)"
+            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {x.shape[-1]} (input shape "
+                               f"{tuple(x.shape)}, expected {order})")
+        if x.dtype != self.weight_ih_l0.dtype:
+            raise RuntimeError(f"{name}: input must have the type {self.weight_ih_l0.dtype}, "
+                               f"got type {x.dtype}")
+        if x.ndim == 2:
+            return x.unsqueeze(1), False
+        return (x.transpose(0, 1) if batch_first else x), True
+
+    def _check_hx(self, hx, batch: int, batched: bool, dtype) -> list:
+        n = 2 if self.mode == "LSTM" else 1
+        if hx is None:
+            return [None] * n
+        if self.mode == "LSTM":
+            if not isinstance(hx, tuple | list) or len(hx) != 2:
+                raise RuntimeError(f"{type(self).__name__}: expected hx to be a tuple (h_0, c_0)")
+        else:
+            hx = (hx,)
+        lead = self.num_layers * (2 if self.bidirectional else 1)
+        want = (lead, batch, self.hidden_size) if batched else (lead, self.hidden_size)
+        out = []
+        for label, h in zip(("h_0", "c_0"), hx):
+            if tuple(h.shape) != want:
+                raise RuntimeError(_state_error(self, label, want, h.shape, batched))
+            out.append(h if batched else h.unsqueeze(1))
+        return out
+
+
+def _state_error(layer, label, want, got, batched) -> str:
+    hint = ""
+    if batched:
+        hint = (" (input is read as (batch, seq, feature): batch_first=True)" if
+                layer.batch_first else " (input is read as (seq, batch, feature): "
+                "batch_first=False; pass batch_first=True for (batch, seq, feature))")
+    return (f"{type(layer).__name__}: Expected hidden state {label} of size {want}, got "
+            f"{tuple(got)}{hint}")
+
+
+def _check_config(name, hidden_size, num_layers, dropout, proj_size) -> None:
+    if not isinstance(hidden_size, int) or hidden_size <= 0:
+        raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
+    if not isinstance(num_layers, int) or num_layers <= 0:
+        raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers}")
+    if not isinstance(dropout, int | float) or isinstance(dropout, bool) or \
+            not 0 <= dropout <= 1:
+        raise ValueError("dropout should be a number in range [0, 1] representing the "
+                         "probability of an element being zeroed")
+    if proj_size:
+        raise NotImplementedError(f"{name}: proj_size is not implemented in nerve")
+
+
+def _check_lengths(layer, lengths, shape) -> np.ndarray:
+    arr = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
+    if arr.shape != (shape[1],) or arr.dtype.kind not in "iu":
+        raise RuntimeError(f"{type(layer).__name__}: expected lengths of {shape[1]} integers "
+                           f"(one per sequence), got {arr.dtype} array of shape {arr.shape}")
+    if arr.size and (arr.min() < 1 or arr.max() > shape[0]):
+        raise RuntimeError(f"{type(layer).__name__}: lengths must lie in [1, {shape[0]}], got "
+                           f"{arr.min()}..{arr.max()}")
+    return arr
+
+
+class RNN(RNNBase):
+    """Elman network: hₜ = φ(xₜ W_ihᵀ + b_ih + hₜ₋₁ W_hhᵀ + b_hh), φ = tanh or relu."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             "'relu'.")
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, 0, device, dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """LSTM, gates i, f, g, o:  cₜ = f ⊙ cₜ₋₁ + i ⊙ g,  hₜ = o ⊙ tanh cₜ (see LSTMFn)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, proj_size, device, dtype)
+
+
+class GRU(RNNBase):
+    """GRU, gates r, z, n:  h' = (1 - z) ⊙ n + z ⊙ h (see GRUFn)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device=None, dtype=None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, 0, device, dtype)
+
+
+class RNNCellBase(Module):
+    """One step of a recurrent layer: weight_ih (G·hidden, input), weight_hh
+    (G·hidden, hidden), bias_ih, bias_hh (G·hidden,) from U(-1/√hidden, 1/√hidden)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        self.weight_ih = Parameter(np.empty((gates * hidden_size, input_size), dt))
+        self.weight_hh = Parameter(np.empty((gates * hidden_size, hidden_size), dt))
+        if bias:
+            self.bias_ih = Parameter(np.empty(gates * hidden_size, dt))
+            self.bias_hh = Parameter(np.empty(gates * hidden_size, dt))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    reset_parameters = RNNBase.reset_parameters
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+    def _weights(self) -> tuple:
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+
+    def _check(self, x, hx, n: int):
+        """Batch the input (1-D means unbatched) and check states; returns (x, states,
+        batched)."""
+        name = type(self).__name__
+        if not isinstance(x, Tensor) or x.ndim not in (1, 2):
+            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise RuntimeError(f"{name}: Expected input to be 1D or 2D, got {shape}")
+        if x.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input has inconsistent input_size: got "
+                               f"{x.shape[-1]} expected {self.input_size} (input shape "
+                               f"{tuple(x.shape)})")
+        batched = x.ndim == 2
+        x = x if batched else x.unsqueeze(0)
+        if hx is None:
+            return x, [None] * n, batched
+        hx = list(hx) if n == 2 else [hx]
+        want = (x.shape[0], self.hidden_size)
+        for i, h in enumerate(hx):
+            if tuple(h.shape) != (want if batched else want[1:]):
+                raise RuntimeError(f"{name}: Expected hidden state {i} of size "
+                                   f"{want if batched else want[1:]}, got {tuple(h.shape)}")
+        return x, [h if batched else h.unsqueeze(0) for h in hx], batched
+
+
+class RNNCell(RNNCellBase):
+    """h' = φ(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), φ = tanh or relu."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):  # noqa: A002
+        x, (h,), batched = self._check(input, hx, 1)
+        h = rnn_cell(x, h, *self._weights(), nonlinearity=self.nonlinearity)
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step; returns (h', c')."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input, hx=None):  # noqa: A002
+        x, (h, c), batched = self._check(input, hx, 2)
+        h, c = lstm_cell(x, h, c, *self._weights())
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step; returns h'."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input, hx=None):  # noqa: A002
+        x, (h,), batched = self._check(input, hx, 1)
+        h = gru_cell(x, h, *self._weights())
+        return h if batched else h.squeeze(0)
