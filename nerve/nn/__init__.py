@@ -24,6 +24,7 @@ from nerve.nn.activation import (
 from nerve.nn.containers import ModuleDict, ModuleList, Sequential
 from nerve.nn.conv import Conv1d, Conv2d
 from nerve.nn.dropout import Dropout, Dropout2d
+from nerve.nn.embedding import Embedding
 from nerve.nn.flatten import Flatten, Unflatten
 from nerve.nn.linear import Identity, Linear
 from nerve.nn.loss import (
@@ -51,5 +52,12 @@ from nerve.nn.pooling import (
     MaxPool1d,
     MaxPool2d,
     StochasticPool2d,
+)
+from nerve.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from nerve.nn.sequence import (
+    PackedSequence,
+    pack_padded_sequence,
+    pad_packed_sequence,
+    pad_sequence,
 )
 from nerve.nn.upsampling import Upsample, UpsamplingNearest2d
