@@ -1,6 +1,6 @@
 """nerve.nn: modules (layers that hold parameters) over nerve.nn.functional."""
 
-from nerve.nn import init, utils
+from nerve.nn import functional, init, utils
 from nerve.nn.activation import (
     ELU,
     GELU,
