@@ -34,6 +34,13 @@ def _float(dtype) -> np.dtype:
     return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
 
 
+def _float_only(dtype, op: str) -> np.dtype:
+    d = _float(dtype)
+    if d.kind != "f":
+        raise NotImplementedError(f"{op}: draws only floating point dtypes, got {d}")
+    return d
+
+
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``; Python floats become float32."""
     arr = _to_array(data, dtype)
@@ -98,13 +105,14 @@ def eye(n, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tens
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    arr = _random.rng(generator).random(_shape(size), dtype=np.float64).astype(_float(dtype))
+    arr = _random.rng(generator).random(_shape(size), dtype=np.float64).astype(
+        _float_only(dtype, "rand"))
     return _make(arr, requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    arr = _random.rng(generator).standard_normal(_shape(size)).astype(_float(dtype))
+    arr = _random.rng(generator).standard_normal(_shape(size)).astype(_float_only(dtype, "randn"))
     return _make(arr, requires_grad, device)
 
 

@@ -180,3 +180,10 @@ def test_bernoulli_and_normal():
     assert b.numpy().mean() == pytest.approx(0.3, abs=0.03)
     n = nerve.normal(2.0, 0.5, size=(4000,))
     assert n.numpy().mean() == pytest.approx(2.0, abs=0.05) and n.dtype == nerve.float32
+
+
+def test_float_draws_refuse_integer_dtypes():
+    with pytest.raises(NotImplementedError, match="randn"):
+        nerve.randn(2, dtype=nerve.int64)
+    with pytest.raises(NotImplementedError, match="rand"):
+        nerve.rand(2, dtype=nerve.int64)

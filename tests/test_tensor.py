@@ -205,3 +205,12 @@ def test_clone_is_a_copy_with_gradient():
     assert not np.shares_memory(c.detach().numpy(), x.detach().numpy())
     (c * 2).sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_negating_or_subtracting_bools_raises_like_torch():
+    m = nerve.tensor([True, False])
+    with pytest.raises(RuntimeError, match="bool"):
+        _ = -m
+    with pytest.raises(RuntimeError, match="bool"):
+        _ = m - m
+    assert (~m).tolist() == [False, True]

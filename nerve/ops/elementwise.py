@@ -68,6 +68,9 @@ class Neg(Function):
     """y = -x;  ∂L/∂x = -δ"""
 
     def forward(self, x):
+        if x.dtype == np.bool_:
+            raise ValueError("Negation, the `-` operator, on a bool tensor is not supported; "
+                             "use the `~` operator instead.")
         return -x
 
     def backward(self, dy):

@@ -97,8 +97,10 @@ def gather(input, dim, index):  # noqa: A002
             raise RuntimeError(f"gather(): Size does not match at dimension {i}: index "
                                f"{tuple(idx.shape)}, input {tuple(input.shape)}")
     n = input.shape[d]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise RuntimeError(f"gather(): index out of bounds for dimension {d} with size {n}")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise RuntimeError(f"gather(): index {bad} is out of bounds for dimension {d} with "
+                           f"size {n}")
     return Gather.apply(input, index=idx, dim=d)
 
 

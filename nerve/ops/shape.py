@@ -242,6 +242,10 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
+    for i, x in enumerate(tensors):
+        if x.ndim == 0:
+            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
     tensors = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)] or tensors[:1]
     ref = tensors[0]
     d = _dim(dim, ref.ndim, "cat")
@@ -301,14 +305,21 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise RuntimeError(f"pad: padding length must be even and at most 2*{input.ndim}, "
                            f"got {len(pad)}")
-    if any(p < 0 for p in pad):
-        raise NotImplementedError("pad: negative padding (cropping) is not supported")
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if any(p < 0 for p in pad):  # negative padding crops, as in PyTorch
+        if mode != "constant":
+            raise RuntimeError("pad: negative padding is only supported in constant mode")
+        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in
+                     zip(widths, input.shape))
+        return _pad(input[crop], tuple(max(p, 0) for p in pad), mode, value)
     if mode == "constant":
         return Pad.apply(input, widths=tuple(widths), value=0.0 if value is None else value)
     if mode not in _NUMPY_PAD:
         raise NotImplementedError(f"pad: mode '{mode}' is not supported "
                                   "(constant, reflect, replicate, circular)")
     return PadEdge.apply(input, widths=tuple(widths), mode=_NUMPY_PAD[mode])
+
+
+_pad = pad  # the argument named pad hides the function inside it

@@ -122,3 +122,8 @@ def test_indexing_gradient_accumulates_repeats():
     x = nerve.ones(3, requires_grad=True)
     x[[0, 0, 0, 2]].sum().backward()
     assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+def test_gather_negative_index_raises_like_torch():
+    with pytest.raises(RuntimeError, match="-1"):
+        nerve.ones(2, 2).gather(1, nerve.tensor([[-1], [0]]))

@@ -184,3 +184,19 @@ def test_cat_and_stack_promote_like_torch():
     x = nerve.ones(2, requires_grad=True)
     nerve.cat([x, nerve.tensor([3])]).sum().backward()
     assert x.grad.dtype == nerve.float32 and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_negative_padding_crops_like_torch():
+    x = np.arange(24, dtype=np.float32).reshape(1, 4, 6)
+    for widths in [(-1, 2), (1, -2, -1, 0), (-2, -1, 0, 1)]:
+        a, t = nerve.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, ty = nerve.pad(a, widths, value=-1.0), TF.pad(t, widths, value=-1.0)
+        np.testing.assert_array_equal(y.detach().numpy(), ty.detach().numpy())
+        (y * y).sum().backward()
+        (ty * ty).sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy())
+
+
+def test_cat_of_0d_raises():
+    with pytest.raises(RuntimeError, match="zero-dimensional"):
+        nerve.cat([nerve.tensor(1.0), nerve.tensor(2.0)])
