@@ -107,8 +107,8 @@ class LRScheduler:
 _LRScheduler = LRScheduler
 
 
-class LambdaLR(LRScheduler):
-    """lr = initial_lr · lr_lambda(epoch); one function, or one per param group."""
+class _LambdaScheduler(LRScheduler):
+    """Holds one lr function per param group; saves the state of callable objects."""
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list[Callable],
                  last_epoch: int = -1) -> None:
@@ -137,9 +137,30 @@ class LambdaLR(LRScheduler):
             if fn_state is not None:
                 fn.__dict__.update(fn_state)
 
+
+class LambdaLR(_LambdaScheduler):
+    """lr = initial_lr · lr_lambda(epoch); one function, or one per param group."""
+
     def get_lr(self) -> list[float]:
         self._warn_outside_step()
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """lr ← lr · lr_lambda(epoch) at every step after the first."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable | list[Callable],
+                 last_epoch: int = -1) -> None:
+        for fn in lr_lambda if isinstance(lr_lambda, list | tuple) else [lr_lambda]:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        super().__init__(optimizer, lr_lambda, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        if self._is_initial:
+            return self._group_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._group_lrs())]
 
 
 class StepLR(LRScheduler):
@@ -257,6 +278,28 @@ class ExponentialLR(LRScheduler):
         return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
+class PolynomialLR(LRScheduler):
+    """Decay the lr to 0 over total_iters epochs: initial_lr · (1 − t/total_iters)^power."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        self._warn_outside_step()
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._group_lrs()
+        t, n = self.last_epoch, self.total_iters
+        factor = ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+        return [lr * factor for lr in self._group_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * left**self.power for base in self.base_lrs]
+
+
 class CosineAnnealingLR(LRScheduler):
     r"""Cosine annealing (SGDR without restarts), computed recursively as PyTorch does:
 
@@ -291,167 +334,7 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base - self.eta_min) * cos for base in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
-    """Run schedulers one after another, switching at the milestones (e.g. a LinearLR
-    warm-up, then a decay); each hand-over restarts the next one at its epoch 0."""
-
-    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler],
-                 milestones: list[int], last_epoch: int = -1) -> None:
-        if len(schedulers) < 1:
-            raise ValueError("SequentialLR expects at least one scheduler, but got no "
-                             "scheduler.")
-        for i, s in enumerate(schedulers):
-            if not hasattr(s, "optimizer"):
-                raise TypeError(f"SequentialLR at index {i} should have `optimizer` as its "
-                                "attribute.")
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError("SequentialLR does not support `ReduceLROnPlateau` "
-                                 f"scheduler as it requires additional kwargs to be specified "
-                                 f"when calling `step`, but got one at index {i}.")
-            if s.optimizer is not optimizer:
-                raise ValueError("SequentialLR expects all schedulers to belong to the same "
-                                 f"optimizer, but got scheduler {type(s).__name__} at index "
-                                 f"{i} with a different one.")
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError("Sequential Schedulers expects number of schedulers provided to be "
-                             "one more than the number of milestone points, but got number of "
-                             f"schedulers {len(schedulers)} and the number of milestones to be "
-                             f"equal to {len(milestones)}")
-        self._schedulers = schedulers
-        self._milestones = milestones
-        self.last_epoch = last_epoch + 1
-        self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        # the sub-schedulers each stepped once when built: undo that, then start the first
-        for s in schedulers:
-            _undo_step(s)
-        idx = bisect_right(milestones, 0)
-        schedulers[idx]._initial_step()
-        self._last_lr = schedulers[idx].get_last_lr()
-
-    def step(self) -> None:  # type: ignore[override]
-        self.last_epoch += 1
-        idx = bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler._update_lr(0)
-        else:
-            scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for s, s_state in zip(self._schedulers, saved):
-            s.load_state_dict(s_state)
-
-
-def _undo_step(scheduler) -> None:
-    if hasattr(scheduler, "_schedulers"):
-        for s in scheduler._schedulers:
-            _undo_step(s)
-    elif hasattr(scheduler, "last_epoch"):
-        scheduler.last_epoch -= 1
-
-
-class ReduceLROnPlateau(LRScheduler):
-    """Multiply the lr by factor once the metric passed to ``step(metric)`` has not
-    improved for more than patience epochs; then wait cooldown epochs. An improvement
-    must beat the best value by threshold (relative or absolute); the lr never goes
-    below min_lr, and changes smaller than eps are skipped."""
-
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: list[float] | float = 0, eps: float = 1e-8) -> None:
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        self.factor = factor
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        n_groups = len(optimizer.param_groups)
-        if isinstance(min_lr, list | tuple):
-            if len(min_lr) != n_groups:
-                raise ValueError(f"expected {n_groups} min_lrs, got {len(min_lr)}")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * n_groups
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self._last_lr = self._group_lrs()
-        self._init_is_better(mode, threshold, threshold_mode)
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
-
-    def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError("mode " + mode + " is unknown!")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError("threshold mode " + threshold_mode + " is unknown!")
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
-
-    def is_better(self, a: float, best: float) -> bool:
-        rel = self.threshold_mode == "rel"
-        if self.mode == "min":
-            return a < (best * (1.0 - self.threshold) if rel else best - self.threshold)
-        return a > (best * (self.threshold + 1.0) if rel else best + self.threshold)
-
-    def step(self, metrics, epoch: int | None = None) -> None:  # type: ignore[override]
-        current = float(metrics)
-        if epoch is None:
-            epoch = self.last_epoch + 1
-        else:
-            warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)
-        self.last_epoch = epoch
-        if self.is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = self._group_lrs()
-
-    def _reduce_lr(self) -> None:
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {len(groups)} param "
-                                   f"groups but {len(self.min_lrs)} min_lrs were given")
-            self.min_lrs = [self.default_min_lr] * len(groups)
-        for group, min_lr in zip(groups, self.min_lrs):
-            old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, min_lr)
-            if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
-
-
-from nerve.optim.one_cycle import OneCycleLR  # noqa: E402, F401  (it builds on LRScheduler)
+# The metric-driven, per-batch and composite schedules build on LRScheduler above.
+from nerve.optim.one_cycle import OneCycleLR  # noqa: E402, F401
+from nerve.optim.plateau import ReduceLROnPlateau  # noqa: E402, F401
+from nerve.optim.sequential import ChainedScheduler, SequentialLR  # noqa: E402, F401

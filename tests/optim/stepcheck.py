@@ -1,5 +1,6 @@
 """The generic optimizer check: the same small net, the same weights and data, stepped
 by a nerve optimizer and by its PyTorch twin; parameters compared after every step.
+At the end, the same for learning-rate schedules.
 
 The net is a two-layer tanh MLP on a regression target, written with bare
 parameters and ops so that it depends on nothing but the autograd core.
@@ -8,6 +9,7 @@ parameters and ops so that it depends on nothing but the autograd core.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 import nerve
@@ -78,3 +80,57 @@ def step_both(nerve_cls, torch_cls, kwargs: dict, steps: int = 25, spec=None,
             assert p.dtype == dtype and p.grad.dtype == dtype
             np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=rtol,
                                        atol=atol, err_msg=f"{name} after step {i + 1}")
+
+
+# ----- schedules ------------------------------------------------------------------------
+def optimizer_pair(lr=0.1, groups=2):
+    """A nerve SGD and a torch SGD with one param group per parameter, lr, 2·lr, ..."""
+    p = [nerve.nn.Parameter(nerve.zeros(2)) for _ in range(groups)]
+    tp = [torch.nn.Parameter(torch.zeros(2)) for _ in range(groups)]
+    opt = nerve.optim.SGD([{"params": [x], "lr": lr * (i + 1)} for i, x in enumerate(p)],
+                          lr=lr, momentum=0.9)
+    topt = torch.optim.SGD([{"params": [x], "lr": lr * (i + 1)} for i, x in enumerate(tp)],
+                           lr=lr, momentum=0.9)
+    return opt, topt
+
+
+def lrs(opt):
+    """The lr of every param group."""
+    return [g["lr"] for g in opt.param_groups]
+
+
+def run_schedules(sched, tsched, opt, topt, steps=35, metric=None):
+    """Step both schedules (after their optimizers); compare the lrs after every step."""
+    assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+    for i in range(steps):
+        opt.step()
+        topt.step()
+        args = () if metric is None else (metric(i),)
+        sched.step(*args)
+        tsched.step(*args)
+        assert lrs(opt) == pytest.approx(lrs(topt), rel=1e-12, abs=1e-15), f"step {i}"
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        assert getattr(sched, "last_epoch", None) == getattr(tsched, "last_epoch", None)
+
+
+def resumed_lrs(make, steps_before=10, steps_after=20, metric=None):
+    """The lrs of an uninterrupted run, and of one saved and resumed after steps_before."""
+    def run(opt, sched, start, n):
+        out = []
+        for i in range(start, start + n):
+            opt.step()
+            sched.step(*(() if metric is None else (metric(i),)))
+            out.append(lrs(opt))
+        return out
+
+    opt, _ = optimizer_pair()
+    straight = run(opt, make(opt), 0, steps_before + steps_after)
+    opt1, _ = optimizer_pair()
+    sched1 = make(opt1)
+    first = run(opt1, sched1, 0, steps_before)
+    opt_sd, sched_sd = opt1.state_dict(), sched1.state_dict()
+    opt2, _ = optimizer_pair(lr=0.5)
+    sched2 = make(opt2)  # PyTorch's order: build both, then load both
+    opt2.load_state_dict(opt_sd)
+    sched2.load_state_dict(sched_sd)
+    return straight, first + run(opt2, sched2, steps_before, steps_after)
