@@ -14,7 +14,7 @@ from nerve.train.callbacks import (
     TrainState,
 )
 from nerve.train.checkpoint import load_checkpoint, save_checkpoint
-from nerve.train.fit import clip_grad_norm_, evaluate, fit
+from nerve.train.fit import evaluate, fit
 from nerve.train.history import History
 from nerve.train.metrics import (
     Accuracy,
@@ -28,5 +28,5 @@ from nerve.train.metrics import (
 
 __all__ = ["Accuracy", "Callback", "CallbackList", "EarlyStopping", "History",
            "LRSchedulerCallback", "Metric", "ModelCheckpoint", "TerminateOnNaN", "TopKAccuracy",
-           "TrainState", "accuracy", "clip_grad_norm_", "evaluate", "fit", "get_metric",
+           "TrainState", "accuracy", "evaluate", "fit", "get_metric",
            "get_metrics", "load_checkpoint", "save_checkpoint", "top_k_accuracy"]

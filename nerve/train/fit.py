@@ -9,12 +9,12 @@ One training step is exactly the loop you would write by hand::
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 
 from nerve.autograd.grad_mode import no_grad
+from nerve.nn.utils import clip_grad_norm_
 from nerve.tensor import Tensor
 from nerve.train.callbacks import CallbackList, LRSchedulerCallback, TrainState
 from nerve.train.history import History
@@ -38,17 +38,11 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     _check_fit_args(epochs, initial_epoch, clip_grad_norm)
     metric_fns = get_metrics(metrics)
     history = History()
-    cbs: list = [history]
-    if scheduler is not None:
-        # before the user's callbacks, so a checkpoint taken at an epoch's end holds the
-        # learning rate of the next epoch, as in a hand-written loop
-        cbs.append(LRSchedulerCallback(scheduler, monitor))
-    cbs += list(callbacks or [])
     state = TrainState(model=model, optimizer=optimizer, scheduler=scheduler,
                        train_loader=train_loader, epochs=epochs, initial_epoch=initial_epoch,
                        params={"epochs": epochs, "verbose": verbose,
                                "metrics": [m.name for m in metric_fns]})
-    hooks = CallbackList(cbs, state)
+    hooks = _hooks(history, scheduler, monitor, callbacks, state)
     params = [p for p in model.parameters() if p.requires_grad]
     model.train()
     hooks.on_train_begin({})
@@ -69,6 +63,15 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
             break
     hooks.on_train_end({})
     return history
+
+
+def _hooks(history, scheduler, monitor, callbacks, state) -> CallbackList:
+    cbs: list = [history]
+    if scheduler is not None:
+        # before the user's callbacks, so a checkpoint taken at an epoch's end holds the
+        # learning rate of the next epoch, as in a hand-written loop
+        cbs.append(LRSchedulerCallback(scheduler, monitor))
+    return CallbackList(cbs + list(callbacks or []), state)
 
 
 def evaluate(model, loss_fn, loader, metrics=None) -> dict[str, float]:
@@ -133,18 +136,6 @@ def _train_epoch(model, loss_fn, optimizer, loader, metric_fns, hooks, state, pa
     if seen == 0:
         raise ValueError("fit: train_loader yielded no batches")
     return sums.means()
-
-
-def clip_grad_norm_(params, max_norm: float) -> float:
-    """Scale gradients in place so their joint L2 norm is at most ``max_norm``; returns
-    the norm before clipping."""
-    grads = [p.grad._data for p in params if p.grad is not None]
-    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1.0:
-        for g in grads:
-            g *= scale
-    return total
 
 
 class _Sums:

@@ -51,24 +51,26 @@ class History(Callback):
         canvas_cls(fig)
         epochs = [e + 1 for e in self.epoch]
         for i, name in enumerate(names):
-            ax = fig.add_subplot(rows, cols, i + 1)
-            for key, label in ((name, "train"), (f"val_{name}", "validation")):
-                if key in self.history:
-                    ax.plot(epochs[-len(self.history[key]):], self.history[key], marker=".",
-                            label=label)
-            ax.set_xlabel("epoch")
-            ax.set_title(name)
-            ax.grid(alpha=0.3)
-            if name in ("lr", "learning_rate"):
-                ax.set_yscale("log")
-            else:
-                ax.legend()
+            self._panel(fig.add_subplot(rows, cols, i + 1), name, epochs)
         if title:
             fig.suptitle(title)
         fig.tight_layout()
         path = os.fspath(path)
         fig.savefig(path, format="png")
         return path
+
+    def _panel(self, ax, name: str, epochs: list[int]) -> None:
+        for key, label in ((name, "train"), (f"val_{name}", "validation")):
+            if key in self.history:
+                ax.plot(epochs[-len(self.history[key]):], self.history[key], marker=".",
+                        label=label)
+        ax.set_xlabel("epoch")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+        if name in ("lr", "learning_rate"):
+            ax.set_yscale("log")  # schedules decay geometrically
+        else:
+            ax.legend()
 
 
 def _base_names(history: dict) -> list[str]:
