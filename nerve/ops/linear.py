@@ -40,6 +40,9 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
             f"{tuple(input.shape)}, weight shape {tuple(weight.shape)}; expected input with "
             f"last dimension {weight.shape[-1] if weight.ndim else '?'})"
         )
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"linear: input and weight must have the same dtype, but got "
+                           f"{input.dtype} and {weight.dtype}")
     if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
                            f"{weight.shape[0]} output features")

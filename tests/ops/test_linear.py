@@ -41,6 +41,10 @@ def test_shape_error_is_clear():
         F.linear(nerve.ones(2, 5), nerve.ones(4, 3))
     with pytest.raises(RuntimeError, match="bias"):
         F.linear(nerve.ones(2, 3), nerve.ones(4, 3), nerve.ones(5))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        F.linear(nerve.ones(2, 3, dtype=nerve.float64), nerve.ones(4, 3))
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.linear(torch.ones(2, 3, dtype=torch.float64), torch.ones(4, 3))
 
 
 def test_one_gemm_node_and_float32():
