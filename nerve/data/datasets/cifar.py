@@ -177,7 +177,10 @@ class CIFAR10(Dataset):
                 rows, np.ndarray) else type(rows).__name__
             raise DataFileError(f"{path}: expected a dict with 'data', a uint8 array of "
                                 f"shape (N, 3072); got {got}")
-        labels = np.asarray(labels if labels is not None else [], dtype=np.int64)
+        try:
+            labels = np.asarray(labels if labels is not None else [], dtype=np.int64)
+        except (TypeError, ValueError):
+            raise DataFileError(f"{path}: '{self.labels_key}' must be a list of ints") from None
         if labels.shape != (len(rows),) or (labels.size and labels.min() < 0):
             raise DataFileError(f"{path}: expected {len(rows)} non-negative "
                                 f"'{self.labels_key}', got {labels.shape[0]} values")
@@ -198,9 +201,10 @@ class CIFAR10(Dataset):
             return
         except DatasetNotFoundError:
             pass
-        hint = (f"{type(self).__name__}: without network, download {self.url} elsewhere and "
+        hint = (f"Without network, download {self.url} elsewhere and "
                 f"unpack it into {self.root!r}")
-        archive = download_file([self.url], self.root, self.filename, self.tgz_md5, hint)
+        archive = download_file([self.url], self.root, self.filename, self.tgz_md5,
+                                type(self).__name__, hint)
         try:
             with tarfile.open(archive, "r:gz") as tar:
                 # the "data" filter refuses absolute paths, links out of root and devices

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import math
 import os
 import shutil
@@ -95,12 +96,14 @@ def _fetch(url: str, path: str) -> None:
         shutil.copyfileobj(response, out)
 
 
-def download_file(urls: list[str], folder: str, filename: str, md5: str, hint: str) -> str:
+def download_file(urls: list[str], folder: str, filename: str, md5: str, who: str,
+                  hint: str) -> str:
     """Fetch ``filename`` into ``folder`` from the first mirror that delivers it intact.
 
     A file already there with the right md5 is kept. A download is written to a
     ``.part`` file and renamed only once its md5 matches, so a broken transfer never
-    looks like data. ``hint`` ends the error message (where to put files by hand).
+    looks like data. Errors start with ``who`` (the dataset) and end with ``hint``
+(where to put the files by hand).
     """
     path = os.path.join(folder, filename)
     if os.path.isfile(path) and md5sum(path) == md5:
@@ -110,7 +113,8 @@ def download_file(urls: list[str], folder: str, filename: str, md5: str, hint: s
     for url in urls:
         try:
             _fetch(url, tmp)
-        except OSError as e:  # URLError, HTTPError and timeouts are all OSErrors
+        # URLError, HTTPError and timeouts are OSErrors; a cut transfer is an HTTPException
+        except (OSError, http.client.HTTPException) as e:
             failures.append(f"{url}: {getattr(e, 'reason', e)}")
             _remove(tmp)
             continue
@@ -121,9 +125,10 @@ def download_file(urls: list[str], folder: str, filename: str, md5: str, hint: s
         _remove(tmp)
         bad_sum = f"md5 {got} of {url} does not match the expected {md5}"
     if bad_sum is not None:
-        raise DataFileError(f"checksum mismatch downloading {filename}: {bad_sum}; the file "
-                            f"was discarded. {hint}")
-    raise DownloadError(f"could not download {filename} ({'; '.join(failures)}). {hint}")
+        raise DataFileError(f"{who}: checksum mismatch downloading {filename}: {bad_sum}; "
+                            f"the file was discarded. {hint}")
+    raise DownloadError(f"{who}: could not download {filename} ({'; '.join(failures)}). "
+                        f"{hint}")
 
 
 class MNIST(Dataset):
@@ -187,7 +192,7 @@ class MNIST(Dataset):
                 f"or not) into {self.raw_folder!r} or {self.root!r}")
         for filename, md5 in self.resources:
             download_file([m + filename for m in self.mirrors], self.raw_folder, filename,
-                          md5, f"{type(self).__name__}: {hint}")
+                          md5, type(self).__name__, hint)
 
     def __len__(self) -> int:
         return self.data.shape[0]

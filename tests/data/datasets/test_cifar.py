@@ -1,6 +1,7 @@
 """CIFAR-10 from small batches written here; the restricted unpickler refuses code."""
 
 import hashlib
+import http.client
 import io
 import os
 import pickle
@@ -14,6 +15,7 @@ from nerve.data.datasets import (
     CIFAR10,
     DataFileError,
     DatasetNotFoundError,
+    DownloadError,
     UnsafePickleError,
     load_pickle,
 )
@@ -178,6 +180,10 @@ def test_corrupt_and_malformed_batches(tmp_path):
     (folder / "data_batch_2").write_bytes(pickle.dumps(bad, protocol=4))
     with pytest.raises(DataFileError, match="expected 2 non-negative 'labels', got 1"):
         CIFAR10(tmp_path)
+    bad = {"data": np.zeros((1, 3072), np.uint8), "labels": ["cat"]}
+    (folder / "data_batch_2").write_bytes(pickle.dumps(bad, protocol=4))
+    with pytest.raises(DataFileError, match="'labels' must be a list of ints"):
+        CIFAR10(tmp_path)
     bad = {"data": np.zeros((1, 3072), np.uint8), "labels": [10]}
     (folder / "data_batch_2").write_bytes(pickle.dumps(bad, protocol=4))
     with pytest.raises(DataFileError, match="label 10 out of range for the 10 classes"):
@@ -227,7 +233,22 @@ def test_download_checksum_mismatch(tmp_path, monkeypatch):
             f.write(b"not the archive")
 
     monkeypatch.setattr(mnist_module, "_fetch", fetch)
-    with pytest.raises(DataFileError, match="checksum mismatch downloading "
+    with pytest.raises(DataFileError, match="^CIFAR10: checksum mismatch downloading "
                                             "cifar-10-python.tar.gz"):
         CIFAR10(tmp_path, download=True)
     assert os.listdir(tmp_path) == []
+
+
+def test_download_offline_or_cut_off(tmp_path, monkeypatch):
+    def cut(url, path):
+        with open(path, "wb") as f:
+            f.write(b"partial")
+        raise http.client.IncompleteRead(b"partial", 100)
+
+    monkeypatch.setattr(mnist_module, "_fetch", cut)
+    with pytest.raises(DownloadError) as info:
+        CIFAR10(tmp_path / "c", download=True)
+    msg = str(info.value)
+    assert msg.startswith("CIFAR10: could not download cifar-10-python.tar.gz") and "\n" not in msg
+    assert "Without network, download https://www.cs.toronto.edu" in msg
+    assert str(tmp_path / "c") in msg and os.listdir(tmp_path / "c") == []  # no .part left
