@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import tarfile
+import tempfile
 
 import numpy as np
 
@@ -205,12 +207,32 @@ class CIFAR10(Dataset):
                 f"unpack it into {self.root!r}")
         archive = download_file([self.url], self.root, self.filename, self.tgz_md5,
                                 type(self).__name__, hint)
+        self._unpack(archive)
+
+    def _unpack(self, archive: str) -> None:
+        """Unpack into a scratch folder, then move the batches into place.
+
+        A refused or broken archive thus leaves no half-unpacked batches behind.
+        """
+        scratch = tempfile.mkdtemp(dir=self.root, prefix=".unpack-")
         try:
             with tarfile.open(archive, "r:gz") as tar:
                 # the "data" filter refuses absolute paths, links out of root and devices
-                tar.extractall(self.root, filter="data")
+                tar.extractall(scratch, filter="data")
+            unpacked = os.path.join(scratch, self.base_folder)
+            missing = [n for n in self._needed()
+                       if not os.path.isfile(os.path.join(unpacked, n))]
+            if missing:
+                raise DataFileError(f"{archive}: the archive lacks {self.base_folder}/"
+                                    f"{', '.join(missing)}")
+            target = os.path.join(self.root, self.base_folder)
+            os.makedirs(target, exist_ok=True)
+            for name in os.listdir(unpacked):
+                os.replace(os.path.join(unpacked, name), os.path.join(target, name))
         except (tarfile.TarError, OSError, EOFError) as e:
             raise DataFileError(f"{archive}: cannot unpack ({e})") from None
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def __len__(self) -> int:
         return len(self.data)

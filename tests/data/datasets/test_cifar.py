@@ -219,6 +219,7 @@ def test_download_verifies_and_unpacks_safely(tmp_path, monkeypatch, evil):
         with pytest.raises(DataFileError, match="cannot unpack"):
             CIFAR10(root, download=True)
         assert not (tmp_path / "escaped.txt").exists()
+        assert sorted(os.listdir(root)) == ["cifar-10-python.tar.gz"]  # nothing half-unpacked
         return
     ds = CIFAR10(root, train=False, download=True)
     assert calls == [CIFAR10.url] and ds.targets == batches["test_batch"][1]
@@ -252,3 +253,18 @@ def test_download_offline_or_cut_off(tmp_path, monkeypatch):
     assert msg.startswith("CIFAR10: could not download cifar-10-python.tar.gz") and "\n" not in msg
     assert "Without network, download https://www.cs.toronto.edu" in msg
     assert str(tmp_path / "c") in msg and os.listdir(tmp_path / "c") == []  # no .part left
+
+
+def test_download_archive_without_batches(tmp_path, monkeypatch):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "readme.html").write_text("hi")
+    blob = _tarball(tmp_path / "src")
+
+    def fetch(url, path):
+        with open(path, "wb") as f:
+            f.write(blob)
+
+    monkeypatch.setattr(mnist_module, "_fetch", fetch)
+    monkeypatch.setattr(CIFAR10, "tgz_md5", hashlib.md5(blob).hexdigest())
+    with pytest.raises(DataFileError, match="the archive lacks cifar-10-batches-py/data_batch_1"):
+        CIFAR10(tmp_path / "root", download=True)
