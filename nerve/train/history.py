@@ -65,6 +65,7 @@ class History(Callback):
                 ax.plot(epochs[-len(self.history[key]):], self.history[key], marker=".",
                         label=label)
         ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_title(name)
         ax.grid(alpha=0.3)
         if name in ("lr", "learning_rate"):
