@@ -47,6 +47,8 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     model.train()
     hooks.on_train_begin({})
     for epoch in range(initial_epoch, epochs):
+        if state.stop_training:  # a callback may stop the run before an epoch begins
+            break
         state.epoch = epoch
         hooks.on_epoch_begin(epoch, {})
         logs = _train_epoch(model, loss_fn, optimizer, train_loader, metric_fns, hooks, state,
@@ -59,8 +61,6 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
         hooks.on_epoch_end(epoch, logs)
         if verbose and val_loader is not None:
             _say_epoch(epoch, epochs, logs)
-        if state.stop_training:
-            break
     hooks.on_train_end({})
     return history
 

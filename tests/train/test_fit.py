@@ -120,6 +120,13 @@ def test_stop_training_flag_ends_the_run_after_the_epoch():
                verbose=False)
     assert hist.epoch == [0, 1]
 
+    class StopAtOnce(Callback):
+        def on_train_begin(self, logs=None):
+            self.state.stop_training = True
+
+    assert fit(model, cross_entropy, opt, train, epochs=3, callbacks=[StopAtOnce()],
+               verbose=False).epoch == []
+
 
 def test_progress_bar_shows_loss_metrics_and_throughput(capsys):
     model, opt, train, val = _setup()
