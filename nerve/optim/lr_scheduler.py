@@ -8,9 +8,11 @@ SequentialLR's hand-over use the closed form from ``base_lrs`` instead.
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import warnings
+import weakref
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
@@ -45,6 +47,7 @@ class LRScheduler:
                                    "state_dict first, or start from last_epoch=-1)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        _track_step_calls(optimizer)
         self._initial_step()
 
     def _initial_step(self) -> None:
@@ -105,6 +108,24 @@ class LRScheduler:
 
 
 _LRScheduler = LRScheduler
+
+
+def _track_step_calls(optimizer: Optimizer) -> None:
+    """Make ``optimizer.step`` record that it ran, for the call-order warning; any
+    optimizer works, including user subclasses with their own ``step``."""
+    if getattr(optimizer.step, "_tracks_calls", False):
+        return
+    step = optimizer.step.__func__
+    opt_ref = weakref.ref(optimizer)  # no cycle through the bound method
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        opt = opt_ref()
+        opt._opt_called = True
+        return step(opt, *args, **kwargs)
+
+    wrapper._tracks_calls = True
+    optimizer.step = wrapper
 
 
 class _LambdaScheduler(LRScheduler):

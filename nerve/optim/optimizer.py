@@ -30,8 +30,8 @@ required = _RequiredParameter()
 
 
 def step_method(step: Callable) -> Callable:
-    """Wrap an optimizer's ``step``: closure under grad mode, the update under no_grad,
-    and the flag the LR schedulers read to warn about a wrong call order."""
+    """Wrap an optimizer's ``step``: the closure runs in grad mode, the update under
+    no_grad, and the closure's loss is returned."""
 
     @functools.wraps(step)
     def wrapper(self, closure=None):
@@ -41,7 +41,6 @@ def step_method(step: Callable) -> Callable:
                 loss = closure()
         with grad_mode.no_grad():
             step(self)
-        self._opt_called = True
         return loss
 
     return wrapper

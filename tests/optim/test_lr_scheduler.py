@@ -6,6 +6,7 @@ import pytest
 import torch
 from stepcheck import lrs, optimizer_pair, resumed_lrs, run_schedules
 
+import nerve
 from nerve.optim import lr_scheduler as S
 
 T = torch.optim.lr_scheduler
@@ -131,3 +132,27 @@ def test_scheduler_warnings_like_torch():
         sched.step()
     with pytest.warns(UserWarning, match="get_last_lr"):
         sched.get_lr()
+
+
+def test_custom_optimizer_subclass_works_with_schedulers_without_warning():
+    class HalfStep(nerve.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        @nerve.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.sub_(p.grad * (group["lr"] / 2))
+
+    p = nerve.nn.Parameter(nerve.ones(2))
+    opt = HalfStep([p], lr=0.4)
+    sched = S.ExponentialLR(opt, 0.5)
+    p.grad = nerve.ones(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            opt.step()
+            sched.step()
+    assert p.tolist() == pytest.approx([1 - 0.2 - 0.1] * 2)
+    assert sched.get_last_lr() == pytest.approx([0.1])
