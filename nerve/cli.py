@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, typ in (("epochs", int), ("batch-size", int), ("lr", float), ("hidden", int),
                       ("seed", int), ("optimizer", str)):
         t.add_argument(f"--{name}", type=typ, default=None)
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="any other task option, e.g. --set seq_len=128 --set max_chars=50000")
     t.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
     t.add_argument("--resume", default=None, metavar="CHECKPOINT")
     t.add_argument("--device", default="cpu", help="cpu (the only device in this build)")
@@ -118,6 +120,7 @@ def cmd_train(args) -> int:
                                   ("lr", args.lr), ("hidden", args.hidden),
                                   ("seed", args.seed), ("optimizer", args.optimizer))
                 if v is not None})
+    cfg.update(_parse_sets(args.set))
     task = get_task(task_name, cfg)
     out = args.out or _default_out(task.name)
     model, history, report = run_training(task, out, args.resume, verbose=not args.quiet)
@@ -125,6 +128,23 @@ def cmd_train(args) -> int:
     _plot(history, os.path.join(out, "history.png"))
     print(f"checkpoint: {os.path.join(out, 'last.nrv')}")
     return 0
+
+
+def _parse_sets(items: list) -> dict:
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects KEY=VALUE, got '{item}'")
+        for conv in (int, float):
+            try:
+                out[key.replace("-", "_")] = conv(raw)
+                break
+            except ValueError:
+                continue
+        else:
+            out[key.replace("-", "_")] = raw
+    return out
 
 
 def cmd_eval(args) -> int:
