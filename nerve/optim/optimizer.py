@@ -105,7 +105,9 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad._data.fill(0)
+                    # a fresh array: the engine may have handed over one that is shared
+                    # or read-only (a broadcast view), which fill(0) would corrupt or fail on
+                    p.grad._data = np.zeros_like(p.grad._data)
 
     def step(self, closure: Callable | None = None):
         raise NotImplementedError

@@ -156,3 +156,16 @@ def test_custom_optimizer_subclass_works_with_schedulers_without_warning():
             sched.step()
     assert p.tolist() == pytest.approx([1 - 0.2 - 0.1] * 2)
     assert sched.get_last_lr() == pytest.approx([0.1])
+
+
+@pytest.mark.parametrize("name, kwargs", CASES, ids=[f"{n}{k}" for n, k in CASES])
+def test_resume_with_last_epoch_matches_torch(name, kwargs):
+    opt, topt = optimizer_pair()
+    for group, tgroup in zip(opt.param_groups, topt.param_groups):
+        group["initial_lr"], tgroup["initial_lr"] = group["lr"] / 2, tgroup["lr"] / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sched = getattr(S, name)(opt, last_epoch=6, **kwargs)
+        tsched = getattr(T, name)(topt, last_epoch=6, **kwargs)
+        assert sched.base_lrs == tsched.base_lrs == [0.05, 0.1]
+        run_schedules(sched, tsched, opt, topt, steps=15)
