@@ -177,8 +177,26 @@ class RNNBase(Module):
         for label, h in zip(("h_0", "c_0"), hx):
             if tuple(h.shape) != want:
                 raise RuntimeError(_state_error(self, label, want, h.shape, batched))
+            h = _live(h)
             out.append(h if batched else h.unsqueeze(1))
         return out
+
+
+def _live(h):
+    """A state whose graph a backward has already freed (carried over from the previous
+    chunk without detach) is taken as a constant: truncated BPTT, not the error
+    "backward through the graph a second time"."""
+    todo, seen = [h._ctx], set()
+    while todo:
+        fn = todo.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        parents = fn.__dict__.get("parents")
+        if parents is None:
+            return h.detach()
+        todo.extend(getattr(p, "_ctx", None) for p in parents)
+    return h
 
 
 def _state_error(layer, label, want, got, batched) -> str:
@@ -300,7 +318,7 @@ class RNNCellBase(Module):
             if tuple(h.shape) != (want if batched else want[1:]):
                 raise RuntimeError(f"{name}: Expected hidden state {i} of size "
                                    f"{want if batched else want[1:]}, got {tuple(h.shape)}")
-        return x, [h if batched else h.unsqueeze(0) for h in hx], batched
+        return x, [_live(h) if batched else _live(h).unsqueeze(0) for h in hx], batched
 
 
 class RNNCell(RNNCellBase):
