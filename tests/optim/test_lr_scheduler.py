@@ -169,3 +169,24 @@ def test_resume_with_last_epoch_matches_torch(name, kwargs):
         tsched = getattr(T, name)(topt, last_epoch=6, **kwargs)
         assert sched.base_lrs == tsched.base_lrs == [0.05, 0.1]
         run_schedules(sched, tsched, opt, topt, steps=15)
+
+
+def test_multistep_state_survives_a_checkpoint_file(tmp_path):
+    opt, topt = optimizer_pair()
+    sched = S.MultiStepLR(opt, [2, 5, 5])
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    nerve.save(sched.state_dict(), tmp_path / "sched.nrv")
+    other = S.MultiStepLR(opt, [1])
+    other.load_state_dict(nerve.load(tmp_path / "sched.nrv"))
+    tsched = T.MultiStepLR(topt, [2, 5, 5])
+    for _ in range(3):
+        topt.step()
+        tsched.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for epoch in [4, 5, 9]:
+            other.step(epoch)
+            tsched.step(epoch)
+            assert lrs(opt) == pytest.approx(lrs(topt), rel=1e-12)

@@ -221,3 +221,19 @@ def test_load_state_dict_rejects_mismatched_groups():
         optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1).load_state_dict(sd)
     with pytest.raises(ValueError, match="doesn't match the size"):
         optim.SGD([a], lr=0.1).load_state_dict(sd)
+
+
+def test_state_dict_survives_a_checkpoint_file(tmp_path):
+    w = make_weights()
+    straight = nerve_params(w)
+    _train(optim.Adam(straight, lr=0.01, amsgrad=True), straight, 12)
+    first = nerve_params(w)
+    opt = optim.Adam(first, lr=0.01, amsgrad=True)
+    _train(opt, first, 5)
+    nerve.save({"optimizer": opt.state_dict()}, tmp_path / "ck.nrv")
+    resumed = [Parameter(nerve.tensor(p.detach().numpy().copy())) for p in first]
+    opt2 = optim.Adam(resumed)
+    opt2.load_state_dict(nerve.load(tmp_path / "ck.nrv")["optimizer"])
+    _train(opt2, resumed, 7)
+    for a, b in zip(straight, resumed):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
