@@ -164,7 +164,7 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        return _format(self)
+        return _printing.format_tensor(self)
 
     def __iter__(self):
         if self._data.ndim == 0:
@@ -198,24 +198,6 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self
-
-    def float(self) -> Tensor:
-        return self.to(dtypes.float32)
-
-    def double(self) -> Tensor:
-        return self.to(dtypes.float64)
-
-    def half(self) -> Tensor:
-        return self.to(dtypes.float16)
-
-    def long(self) -> Tensor:
-        return self.to(dtypes.int64)
-
-    def int(self) -> Tensor:
-        return self.to(dtypes.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(dtypes.bool)
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
@@ -306,70 +288,6 @@ class Tensor:
                 f"{op}: in-place operations on tensors that are part of the graph are not "
                 "supported; use the out-of-place form."
             )
-
-    def _inplace(self, op: str, ufunc, other) -> Tensor:
-        self._check_inplace(op)
-        value = other._data if isinstance(other, Tensor) else other
-        try:
-            ufunc(self._data, value, out=self._data)
-        except (ValueError, TypeError) as err:
-            raise RuntimeError(f"{op}: {err}") from None
-        return self
-
-    def add_(self, other, alpha=1) -> Tensor:
-        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1) -> Tensor:
-        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other) -> Tensor:
-        return self._inplace("mul_", np.multiply, other)
-
-    def div_(self, other) -> Tensor:
-        return self._inplace("div_", np.divide, other)
-
-    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        np.clip(self._data, min, max, out=self._data)
-        return self
-
-    def copy_(self, src) -> Tensor:
-        self._check_inplace("copy_")
-        self._data[...] = src._data if isinstance(src, Tensor) else src
-        return self
-
-    def fill_(self, value) -> Tensor:
-        self._check_inplace("fill_")
-        self._data.fill(value.item() if isinstance(value, Tensor) else value)
-        return self
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-        self._check_inplace("uniform_")
-        self._data[...] = _random.rng(generator).uniform(a, b, self._data.shape)
-        return self
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-        self._check_inplace("normal_")
-        self._data[...] = _random.rng(generator).normal(mean, std, self._data.shape)
-        return self
-
-    def bernoulli_(self, p: float = 0.5, generator=None) -> Tensor:
-        self._check_inplace("bernoulli_")
-        self._data[...] = _random.rng(generator).random(self._data.shape) < p
-        return self
-
-    def masked_fill_(self, mask, value) -> Tensor:
-        self._check_inplace("masked_fill_")
-        m = mask._data if isinstance(mask, Tensor) else mask
-        self._data[np.broadcast_to(m, self._data.shape)] = value
-        return self
-
-    def __setitem__(self, index, value) -> None:
-        self._check_inplace("__setitem__")
-        self._data[_index(index)] = value._data if isinstance(value, Tensor) else value
 
     # ----- arithmetic -------------------------------------------------------------
     def __add__(self, other):
@@ -479,54 +397,6 @@ class Tensor:
     gt = __gt__
     ge = __ge__
 
-    def logical_not(self):
-        return Tensor._wrap(np.logical_not(self._data))
-
-    def equal(self, other) -> bool:
-        return self.shape == other.shape and builtins.bool((self._data == other._data).all())
-
-    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-        return builtins.bool(np.allclose(self._data, other._data, rtol, atol, equal_nan))
-
-    def sign(self):
-        return Tensor._wrap(np.sign(self._data))
-
-    def argmax(self, dim=None, keepdim=False):
-        return _arg(np.argmax, self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _arg(np.argmin, self, dim, keepdim)
-
-    def isnan(self):
-        return Tensor._wrap(np.isnan(self._data))
-
-    def isinf(self):
-        return Tensor._wrap(np.isinf(self._data))
-
-    def isfinite(self):
-        return Tensor._wrap(np.isfinite(self._data))
-
-    def any(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.asarray(self._data.any(axis=dim, keepdims=keepdim)))
-
-    def all(self, dim=None, keepdim=False):
-        return Tensor._wrap(np.asarray(self._data.all(axis=dim, keepdims=keepdim)))
-
-    def floor(self):
-        return Tensor._wrap(np.floor(self._data))
-
-    def ceil(self):
-        return Tensor._wrap(np.ceil(self._data))
-
-    def round(self):
-        return Tensor._wrap(np.round(self._data))
-
-    def nonzero(self):
-        return Tensor._wrap(np.argwhere(self._data))
-
-    def count_nonzero(self, dim=None):
-        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=dim)))
-
 
 class Size(tuple):
     """A shape: a tuple that prints as PyTorch's ``Size([...])``."""
@@ -601,13 +471,6 @@ def _nograd(ufunc, a, b) -> Tensor:
         raise RuntimeError(f"{ufunc.__name__}: {err}") from None
 
 
-def _arg(fn, t: Tensor, dim, keepdim) -> Tensor:
-    if dim is None:
-        return Tensor._wrap(np.asarray(fn(t._data), dtype=np.int64))
-    dim = _dim(dim, t.ndim, fn.__name__)
-    return Tensor._wrap(fn(t._data, axis=dim, keepdims=keepdim).astype(np.int64))
-
-
 def _index(index):
     """Turn Tensors inside an index into arrays."""
     if isinstance(index, Tensor):
@@ -619,51 +482,8 @@ def _index(index):
     return index
 
 
-def _float_formatter(arr: np.ndarray):
-    """PyTorch's print style: ``1.`` when all values are whole numbers, else 4 decimals,
-    scientific when the magnitudes span more than 1000x or leave [1e-4, 1e8]."""
-    finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
-    nonzero = finite[finite != 0]
-    whole = builtins.bool(np.all(finite == np.round(finite)))
-    sci = nonzero.size and (nonzero.max() > 1e8 or nonzero.max() / nonzero.min() > 1e3
-                            or (not whole and nonzero.min() < 1e-4))
-
-    def fmt(v) -> str:
-        if not np.isfinite(v):
-            return str(builtins.float(v))
-        if sci:
-            return f"{v:.4e}"
-        return f"{v:.0f}." if whole else f"{v:.4f}"
-
-    width = builtins.max((len(fmt(v)) for v in arr.reshape(-1)), default=0)
-    return lambda v: fmt(v).rjust(width)
-
-
-def _format(t: Tensor) -> str:
-    arr = t._data
-    width = 5 if arr.dtype.kind == "b" and not arr.all() else 4
-    formatter = {"bool": lambda v: str(builtins.bool(v)).rjust(width)}
-    if arr.dtype.kind == "f":
-        flat = arr.reshape(-1)
-        shown = flat if flat.size <= 1000 else np.concatenate([flat[:3], flat[-3:]])
-        formatter["float_kind"] = _float_formatter(shown)
-    # PyTorch's 80 columns do not count the "tensor(" prefix
-    body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
-                           max_line_width=87, formatter=formatter)
-    extras = []
-    if arr.size == 0 and arr.shape != (0,):
-        extras.append(f"size={tuple(arr.shape)}")
-    if arr.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
-        extras.append(f"dtype=nerve.{arr.dtype}")
-    if t._ctx is not None:
-        extras.append(f"grad_fn=<{t._ctx.name()}>")
-    elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
-
-
 # The ops import Tensor; importing them last closes the cycle.
-from nerve import random as _random  # noqa: E402
+from nerve import printing as _printing  # noqa: E402
 from nerve.ops import methods as _methods  # noqa: E402, F401  (attaches the named methods)
 from nerve.ops.elementwise import Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from nerve.ops.linalg import MatMul  # noqa: E402

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from nerve.ops import activation as A
+from nerve.ops import compare as C
 from nerve.ops import elementwise as E
 from nerve.ops import indexing as I
+from nerve.ops import inplace as P
 from nerve.ops import linalg as L
 from nerve.ops import reduce as R
 from nerve.ops import shape as S
@@ -25,6 +29,14 @@ _METHODS = {
     "gather": I.gather, "index_select": I.index_select, "masked_fill": I.masked_fill,
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
     "__getitem__": I.getitem,
+    "argmax": C.argmax, "argmin": C.argmin, "equal": C.equal, "allclose": C.allclose,
+    "any": C.any, "all": C.all, "count_nonzero": C.count_nonzero, "nonzero": C.nonzero,
+    "logical_not": C.logical_not, "sign": C.sign, "isnan": C.isnan, "isinf": C.isinf,
+    "isfinite": C.isfinite, "floor": C.floor, "ceil": C.ceil, "round": C.round,
+    "add_": P.add_, "sub_": P.sub_, "mul_": P.mul_, "div_": P.div_, "clamp_": P.clamp_,
+    "clip_": P.clamp_, "copy_": P.copy_, "fill_": P.fill_, "zero_": P.zero_,
+    "uniform_": P.uniform_, "normal_": P.normal_, "bernoulli_": P.bernoulli_,
+    "masked_fill_": P.masked_fill_, "__setitem__": P.setitem,
 }
 
 for _name, _fn in _METHODS.items():
@@ -57,3 +69,16 @@ Tensor.reshape_as = _view_as
 Tensor.where = _where
 Tensor.rsqrt = _rsqrt
 Tensor.log1p = _log1p
+
+
+def _cast_method(dtype):
+    def cast(self):
+        return self.to(dtype)
+
+    cast.__doc__ = f"This tensor as {dtype} (itself when it already is)."
+    return cast
+
+
+for _name, _dtype in (("float", "float32"), ("double", "float64"), ("half", "float16"),
+                      ("long", "int64"), ("int", "int32"), ("bool", "bool")):
+    setattr(Tensor, _name, _cast_method(np.dtype(_dtype)))
