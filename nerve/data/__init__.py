@@ -1,6 +1,6 @@
 """Datasets, samplers, the DataLoader and transforms (``torch.utils.data`` in PyTorch)."""
 
-from nerve.data import datasets, transforms
+from nerve.data import datasets, sequences, transforms
 from nerve.data.dataloader import (
     BatchSampler,
     DataLoader,
@@ -19,8 +19,10 @@ from nerve.data.dataset import (
     TensorDataset,
     random_split,
 )
+from nerve.data.sequences import EmbeddedReber, embedded_reber
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
            "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
            "TensorDataset", "datasets", "default_collate", "default_convert", "random_split",
            "transforms"]
+__all__ += ["EmbeddedReber", "embedded_reber", "sequences"]
