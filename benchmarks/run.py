@@ -18,9 +18,9 @@ from benchmarks import runner
 
 
 def all_workloads() -> list:
-    from benchmarks import mlp, small_ops
+    from benchmarks import mlp, rnn, small_ops
 
-    return small_ops.WORKLOADS + mlp.WORKLOADS
+    return small_ops.WORKLOADS + mlp.WORKLOADS + rnn.WORKLOADS
 
 
 def main(argv=None) -> int:
