@@ -114,7 +114,16 @@ class Optimizer:
 
     def _with_grad(self, group: dict[str, Any]) -> list[Tensor]:
         """The group's parameters that have a gradient (the others are skipped)."""
-        return [p for p in group["params"] if p.grad is not None]
+        params = [p for p in group["params"] if p.grad is not None]
+        for p in params:
+            if not isinstance(p.grad, Tensor):
+                raise TypeError(f"{type(self).__name__}.step: a parameter's .grad must be a "
+                                f"Tensor or None, got {type(p.grad).__name__}")
+            if p.grad._data.shape != p._data.shape:
+                raise RuntimeError(f"{type(self).__name__}.step: a parameter of shape "
+                                   f"{tuple(p.shape)} has a gradient of shape "
+                                   f"{tuple(p.grad.shape)}")
+        return params
 
     # ----- state_dict ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -237,3 +237,16 @@ def test_state_dict_survives_a_checkpoint_file(tmp_path):
     _train(opt2, resumed, 7)
     for a, b in zip(straight, resumed):
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+
+
+@pytest.mark.parametrize("cls, tcls, kwargs", ALL, ids=IDS)
+def test_step_rejects_a_gradient_of_the_wrong_shape_or_type(cls, tcls, kwargs):
+    p = _param(1.0, 2.0)
+    opt = cls([p], **kwargs)
+    p.grad = nerve.ones(3)
+    with pytest.raises(RuntimeError, match=r"shape \(2,\) has a gradient of shape \(3,\)"):
+        opt.step()
+    p.grad = np.ones(2, np.float32)
+    with pytest.raises(TypeError, match="must be a Tensor or None"):
+        opt.step()
+    assert p.tolist() == [1.0, 2.0]
