@@ -72,3 +72,19 @@ def test_gradcheck_leaves_input_values_unchanged():
     before = x.detach().numpy().copy()
     gradcheck(lambda a: a.sin(), [x])
     np.testing.assert_array_equal(x.detach().numpy(), before)
+
+
+def test_gradcheck_perturbs_non_contiguous_inputs():
+    base = np.random.default_rng(0).standard_normal((3, 4))
+    x = nerve.from_numpy(base.T).requires_grad_()  # a transposed, non-contiguous leaf
+    assert not x.is_contiguous()
+    assert gradcheck(lambda a: a * a, [x])
+    with pytest.raises(GradcheckError):
+        gradcheck(WrongSquare.apply, [x])
+
+
+def test_gradcheck_keeps_existing_grad():
+    x = _x()
+    x.grad = nerve.ones(3, 2, dtype=nerve.float64)
+    gradcheck(lambda a: a * 3, [x])
+    assert x.grad.tolist() == [[1.0, 1.0]] * 3
