@@ -174,6 +174,28 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         raise TypeError("nerve tensors are not pickled; use nerve.save (no code runs on load)")
 
+    def __deepcopy__(self, memo) -> Tensor:
+        """A new leaf (of the same class, e.g. Parameter) with copied data and grad."""
+        if self._ctx is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment")
+        t = object.__new__(type(self))
+        if hasattr(self, "__dict__"):
+            t.__dict__.update(self.__dict__)
+        t._data, t._ctx, t._out_index, t._hooks = self._data.copy(), None, 0, None
+        t.requires_grad = self.requires_grad
+        t.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    def __copy__(self) -> Tensor:
+        t = object.__new__(type(self))
+        if hasattr(self, "__dict__"):
+            t.__dict__.update(self.__dict__)
+        t._data, t._ctx, t._out_index, t._hooks = self._data, self._ctx, self._out_index, None
+        t.requires_grad, t.grad = self.requires_grad, self.grad
+        return t
+
     def to(self, *args, dtype=None, device=None, copy: bool = False,
            non_blocking: bool = False) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""

@@ -214,3 +214,24 @@ def test_negating_or_subtracting_bools_raises_like_torch():
     with pytest.raises(RuntimeError, match="bool"):
         _ = m - m
     assert (~m).tolist() == [False, True]
+
+
+def test_deepcopy_of_tensors_parameters_and_models():
+    import copy
+
+    p = nerve.nn.Parameter(nerve.randn(3))
+    p.grad = nerve.ones(3)
+    q = copy.deepcopy(p)
+    assert type(q) is nerve.nn.Parameter and q.requires_grad
+    assert np.array_equal(q.detach().numpy(), p.detach().numpy()) and q.grad is not p.grad
+    with nerve.no_grad():
+        q.mul_(0)
+    assert np.all(p.detach().numpy() != 0)
+    model = nerve.nn.Linear(2, 2)
+    twin = copy.deepcopy(model)
+    assert twin.weight is not model.weight
+    assert np.array_equal(twin.weight.detach().numpy(), model.weight.detach().numpy())
+    state = copy.deepcopy(model.state_dict())
+    assert list(state) == ["weight", "bias"]
+    with pytest.raises(RuntimeError):
+        copy.deepcopy(p * 2)
