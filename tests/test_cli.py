@@ -1,0 +1,109 @@
+"""The `nerve` command: round trips through checkpoints, errors, exit codes."""
+
+import os
+
+import pytest
+
+from nerve.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def mlp_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mlp")
+    assert main(["train", "digits-mlp", "--epochs", "2", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_train_eval_resume_round_trip(mlp_run, capsys):
+    ckpt = str(mlp_run / "last.nrv")
+    code, out, _ = run(capsys, "eval", ckpt)
+    assert code == 0 and "digits-mlp: test" in out and "accuracy" in out
+    acc2 = float(out.split("accuracy")[1].split()[0])
+    assert 0.5 < acc2 <= 1.0
+    code, out, _ = run(capsys, "train", "digits-mlp", "--epochs", "4", "--resume", ckpt,
+                       "--out", str(mlp_run), "--quiet")
+    assert code == 0
+    code, out, _ = run(capsys, "eval", ckpt)
+    assert code == 0 and float(out.split("accuracy")[1].split()[0]) >= acc2 - 0.02
+
+
+def test_resume_matches_uninterrupted_run(tmp_path, capsys):
+    import nerve
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["train", "digits-mlp", "--epochs", "2", "--out", str(a), "--quiet"]) == 0
+    assert main(["train", "digits-mlp", "--epochs", "1", "--out", str(b), "--quiet"]) == 0
+    assert main(["train", "digits-mlp", "--epochs", "2", "--out", str(b), "--quiet",
+                 "--resume", str(b / "last.nrv")]) == 0
+    wa, wb = nerve.load(str(a / "last.nrv"))["model"], nerve.load(str(b / "last.nrv"))["model"]
+    for k in wa:
+        assert (wa[k].numpy() == wb[k].numpy()).all(), k
+
+
+def test_charlm_train_generate(tmp_path, capsys):
+    out = tmp_path / "lm"
+    code, text, _ = run(capsys, "train", "charlm", "--epochs", "1", "--hidden", "32",
+                        "--set", "max_chars=6000", "--set", "seq_len=32", "--out", str(out),
+                        "--quiet")
+    assert code == 0 and "perplexity" in text and "unigram_perplexity" in text
+    code, text, _ = run(capsys, "generate", str(out / "last.nrv"), "--length", "50",
+                        "--prime", "The ")
+    assert code == 0 and text.startswith("The ") and len(text.rstrip("\n")) >= 54
+
+
+def test_config_file(tmp_path, capsys):
+    cfg = tmp_path / "task.toml"
+    cfg.write_text('task = "digits-mlp"\n[train]\nepochs = 1\nbatch_size = 64\nhidden = 16\n')
+    code, out, _ = run(capsys, "train", "--config", str(cfg), "--out", str(tmp_path / "r"),
+                       "--quiet")
+    assert code == 0 and os.path.exists(tmp_path / "r" / "last.nrv")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate"])
+def test_damaged_checkpoint_is_one_line_error(mlp_run, tmp_path, capsys, damage):
+    src = (mlp_run / "last.nrv").read_bytes()
+    bad = tmp_path / "bad.nrv"
+    bad.write_bytes(b"not a checkpoint at all" if damage == "garbage" else src[: len(src) // 2])
+    code, out, err = run(capsys, "eval", str(bad))
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("nerve: error:")
+    assert "Traceback" not in err
+
+
+def test_missing_data_folder(tmp_path, capsys):
+    code, _, err = run(capsys, "train", "charlm", "--set", f"text={tmp_path / 'nope'}",
+                       "--quiet", "--out", str(tmp_path / "o"))
+    assert code == 1 and "nope" in err and err.count("\n") == 1
+
+
+def test_bad_option_exits_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["train", "digits-mlp", "--epochs", "many"])
+    assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        main(["train", "no-such-task"])
+    assert e.value.code == 2
+
+
+def test_generate_needs_a_text_task(mlp_run, capsys):
+    code, _, err = run(capsys, "generate", str(mlp_run / "last.nrv"))
+    assert code == 1 and "does not generate" in err
+
+
+def test_info(capsys):
+    code, out, _ = run(capsys, "info")
+    assert code == 0 and "nerve" in out and "BLAS" in out and "numpy" in out
+
+
+def test_help_has_examples(capsys):
+    for cmd in (["--help"], ["train", "--help"], ["bench", "--help"], ["generate", "--help"]):
+        with pytest.raises(SystemExit) as e:
+            main(cmd)
+        assert e.value.code == 0
+        assert "example" in capsys.readouterr().out
