@@ -18,9 +18,9 @@ from benchmarks import runner
 
 
 def all_workloads() -> list:
-    from benchmarks import mlp, rnn, small_ops
+    from benchmarks import cnn, mlp, rnn, small_ops
 
-    return small_ops.WORKLOADS + mlp.WORKLOADS + rnn.WORKLOADS
+    return small_ops.WORKLOADS + mlp.WORKLOADS + cnn.WORKLOADS + rnn.WORKLOADS
 
 
 def main(argv=None) -> int:

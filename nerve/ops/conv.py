@@ -20,10 +20,16 @@ class Conv(Function):
     y[n, o, i, j] = b[o] + Σ_{c ∈ group(o), p, q} w[o, c, p, q] x̃[n, c, Sₕi + Dₕp, S_w j + D_w q]
 
     with x̃ the zero-padded input. In matrix form per group, with X the im2col matrix
-    (C/G·KH·KW, N·OH·OW) and W the kernels as rows (O/G, C/G·KH·KW):
-    Y = W X + b;  with δ = ∂L/∂Y:  ∂L/∂W = δ Xᵀ,  ∂L/∂b = Σ δ,  ∂L/∂X = Wᵀ δ,
-    and ∂L/∂x = col2im(∂L/∂X): each column's entries are added back to the pixels
-    they were copied from (one vectorised add per kernel offset).
+    (N·OH·OW, KH·KW·C/G) (one row per output pixel: its receptive field) and W the
+    kernels as columns (KH·KW·C/G, O/G):
+    Y = X W + b;  with δ = ∂L/∂Y:  ∂L/∂W = Xᵀ δ,  ∂L/∂b = Σ δ,  ∂L/∂X = δ Wᵀ,
+    and ∂L/∂x = col2im(∂L/∂X): each row's entries are added back to the pixels they
+    were copied from (one vectorised add per kernel offset).
+
+    Memory layout: the GEMMs are tall (N·OH·OW rows), the fast shape for BLAS, so pixels
+    are rows and channels columns. The output is the (N, O, OH, OW) view of that
+    channels-last result, with no transposing copy; a following conv (after ReLU and
+    pooling, which keep the layout) then reads it as channels-last for free.
     """
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)),
@@ -34,91 +40,112 @@ class Conv(Function):
         n, c, h, wd = x.shape
         o, cg, kh, kw = w.shape
         (pt, pb), (pl, pr) = padding
-        xp = _pad(x, pt, pb, pl, pr)
-        oh = (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-        ow = (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        # (N, C, Hp, Wp) -> (C·KH·KW, N·OH·OW), then one GEMM per group
-        cols = im2col(xp, kh, kw, oh, ow, stride, dilation).reshape(groups, -1, n * oh * ow)
-        wm = w.reshape(groups, o // groups, cg * kh * kw)
-        y = np.matmul(wm, cols) if groups > 1 else (wm[0] @ cols[0])[None]
-        # (G, O/G, N·OH·OW) -> (N, O, OH, OW)
-        y = y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
-        out = np.empty((n, o, oh, ow), dtype=y.dtype)
-        if b is None:
-            out[...] = y
-        else:
-            np.add(y, b.reshape(1, o, 1, 1), out=out)
-        self.cols, self.wm, self.groups = cols, wm, groups
+        xp = pad_channels_last(x, pt, pb, pl, pr)  # (N, Hp, Wp, C)
+        oh = (xp.shape[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        ow = (xp.shape[2] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        cols = im2col(xp, kh, kw, oh, ow, stride, dilation, groups)  # (G, N·OH·OW, K)
+        # (O, C/G, KH, KW) -> (G, KH·KW·C/G, O/G): the kernels as GEMM columns
+        wm = np.ascontiguousarray(
+            w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
+        ).reshape(groups, kh * kw * cg, o // groups)
+        y = cols[0] @ wm[0] if groups == 1 else _ungroup(np.matmul(cols, wm))
+        if b is not None:
+            y += b
+        self.cols, self.wm, self.groups, self.w_shape = cols, wm, groups, w.shape
         self.geometry = (x.shape, xp.shape, (kh, kw, oh, ow), (pt, pl), stride, dilation)
-        self.w_shape = w.shape
-        return out[:, :, 0, :] if self.one_d else out
+        # (N·OH·OW, O) -> (N, OH, OW, O) -> the (N, O, OH, OW) view
+        y = y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+        return y[:, :, 0, :] if self.one_d else y
 
     def backward(self, dy):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
         if self.one_d:
             dy = dy[:, :, None, :]
-        g, o = self.groups, self.w_shape[0]
-        # (N, O, OH, OW) -> (G, O/G, N·OH·OW)
-        d2 = np.ascontiguousarray(dy.transpose(1, 0, 2, 3)).reshape(g, o // g, -1)
-        db = dy.sum(axis=(0, 2, 3)) if need_b else None
+        g, (o, cg, kh, kw) = self.groups, self.w_shape
+        # (N, O, OH, OW) -> (N·OH·OW, O); free when dy is channels-last already
+        d2 = np.ascontiguousarray(dy.transpose(0, 2, 3, 1)).reshape(-1, o)
+        db = d2.sum(axis=0) if need_b else None
+        if g > 1:  # (N·OH·OW, O) -> (G, N·OH·OW, O/G)
+            d2 = np.ascontiguousarray(d2.reshape(-1, g, o // g).transpose(1, 0, 2))
+        else:
+            d2 = d2[None]
         dw = dx = None
         if need_w:
             cols_t = self.cols.transpose(0, 2, 1)
-            dw = np.matmul(d2, cols_t) if g > 1 else (d2[0] @ cols_t[0])[None]
-            dw = dw.reshape(self.w_shape)
-            if self.one_d:
-                dw = dw[:, :, 0, :]
+            dwm = cols_t[0] @ d2[0] if g == 1 else np.matmul(cols_t, d2)
+            # (G, KH·KW·C/G, O/G) -> (O, C/G, KH, KW)
+            dw = dwm.reshape(g, kh, kw, cg, o // g).transpose(0, 4, 3, 1, 2).reshape(
+                self.w_shape)
+            dw = dw[:, :, 0, :] if self.one_d else np.ascontiguousarray(dw)
         if need_x:
+            n, oh, ow = self.geometry[0][0], *self.geometry[2][2:]
             wt = self.wm.transpose(0, 2, 1)
-            dcols = np.matmul(wt, d2) if g > 1 else (wt[0] @ d2[0])[None]
+            # One GEMM (a batch of KH·KW small ones would contiguous-ify col2im's reads, but
+            # each BLAS call pays a thread sync, ruinous on a busy machine)
+            dcols = d2[0] @ wt[0] if g == 1 else _ungroup(np.matmul(d2, wt), kh * kw)
+            # (N·OH·OW, KH·KW·C) -> (KH, KW, N, OH, OW, C)
+            dcols = dcols.reshape(n, oh, ow, kh, kw, -1).transpose(3, 4, 0, 1, 2, 5)
             dx = col2im(dcols, *self.geometry)
             if self.one_d:
                 dx = dx[:, :, 0, :]
         return dx, dw, db
 
 
-def _pad(x, pt, pb, pl, pr):
-    """Zero padding by writing into a zeroed buffer (faster than np.pad)."""
-    if not (pt or pb or pl or pr):
-        return x
+def _ungroup(y, inner: int = 1):
+    """(G, R, inner·F) per-group results -> (R, inner·G·F), groups interleaved inside each
+    of the ``inner`` blocks (the channel axis is innermost in the im2col rows)."""
+    g, r, f = y.shape
+    return y.reshape(g, r, inner, f // inner).transpose(1, 2, 0, 3).reshape(r, -1)
+
+
+def pad_channels_last(x, pt, pb, pl, pr):
+    """(N, C, H, W) -> zero-padded channels-last (N, Hp, Wp, C), by one copy into a zeroed
+    buffer (a plain view when x is channels-last in memory and needs no padding)."""
     n, c, h, w = x.shape
-    xp = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
-    xp[:, :, pt:pt + h, pl:pl + w] = x
+    xt = x.transpose(0, 2, 3, 1)
+    if not (pt or pb or pl or pr):
+        return np.ascontiguousarray(xt)
+    xp = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
+    xp[:, pt:pt + h, pl:pl + w] = xt
     return xp
 
 
-def im2col(xp, kh, kw, oh, ow, stride, dilation):
-    """(N, C, Hp, Wp) -> contiguous (C·KH·KW, N·OH·OW): column (n, i, j) holds the receptive
-    field of output pixel (i, j) of sample n. Channel-major rows let groups split by reshape."""
-    n, c = xp.shape[:2]
-    s_n, s_c, s_h, s_w = xp.strides
-    # A read-only strided view (C, KH, KW, N, OH, OW) of the padded input; one copy makes it
+def im2col(xp, kh, kw, oh, ow, stride, dilation, groups=1):
+    """(N, Hp, Wp, C) -> contiguous (G, N·OH·OW, KH·KW·C/G): row (n, i, j) holds the
+    receptive field of output pixel (i, j) of sample n, ordered (kernel row, kernel
+    column, channel), so each kernel row is one contiguous run of the input."""
+    n, c = xp.shape[0], xp.shape[3]
+    s_n, s_h, s_w, s_c = xp.strides
+    # A read-only strided view (N, OH, OW, KH, KW, C) of the padded input; one copy makes it
     # the GEMM operand.
-    view = as_strided(xp, (c, kh, kw, n, oh, ow),
-                      (s_c, s_h * dilation[0], s_w * dilation[1], s_n, s_h * stride[0],
-                       s_w * stride[1]), writeable=False)
-    return np.ascontiguousarray(view).reshape(c * kh * kw, n * oh * ow)
+    view = as_strided(xp, (n, oh, ow, kh, kw, c),
+                      (s_n, s_h * stride[0], s_w * stride[1], s_h * dilation[0],
+                       s_w * dilation[1], s_c), writeable=False)
+    if groups == 1:
+        return np.ascontiguousarray(view).reshape(1, n * oh * ow, kh * kw * c)
+    # (N, OH, OW, KH, KW, G, C/G) -> (G, N·OH·OW, KH·KW·C/G)
+    view = view.reshape(n, oh, ow, kh, kw, groups, c // groups)
+    return np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(
+        groups, n * oh * ow, -1)
 
 
 def col2im(dcols, x_shape, xp_shape, kernel, pad, stride, dilation):
-    """The transpose of im2col: add every column entry back to its input pixel. Looping over
-    the KH·KW kernel offsets only; each step is one strided add over (C, N, OH, OW)."""
+    """The transpose of im2col: add every entry of dcols (KH, KW, N, OH, OW, C) back to its
+    input pixel. Looping over the KH·KW kernel offsets only; each step is one strided add
+    over (N, OH, OW, C)."""
     n, c, h, w = x_shape
     kh, kw, oh, ow = kernel
-    # (G, C/G·KH·KW, N·OH·OW) -> (C, KH, KW, N, OH, OW)
-    dcols = dcols.reshape(c, kh, kw, n, oh, ow)
-    # Accumulate channel-major to match the columns' layout; one transpose at the end.
-    dxp = np.zeros((c, n) + tuple(xp_shape[2:]), dtype=dcols.dtype)
+    dxp = np.zeros(xp_shape, dtype=dcols.dtype)  # channels-last (N, Hp, Wp, C)
     sh, sw = stride
     for p in range(kh):
         r0 = p * dilation[0]
         rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
         for q in range(kw):
             c0 = q * dilation[1]
-            dxp[:, :, rows, c0:c0 + sw * (ow - 1) + 1:sw] += dcols[:, p, q]
+            dxp[:, rows, c0:c0 + sw * (ow - 1) + 1:sw] += dcols[p, q]
     pt, pl = pad
-    # (C, N, Hp, Wp) -> (N, C, H, W)
-    return np.ascontiguousarray(dxp[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+    # (N, Hp, Wp, C) -> the (N, C, H, W) view, channels-last like the forward input
+    return dxp[:, pt:pt + h, pl:pl + w].transpose(0, 3, 1, 2)
 
 
 # ----- argument handling and the functional wrappers ---------------------------------------

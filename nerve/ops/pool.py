@@ -1,8 +1,9 @@
 """Pooling: max, average, adaptive and stochastic pooling over the last 1 or 2 axes.
 
-Every op works on x viewed as (B, H, W) (B = all leading axes; 1-D pooling has H = 1).
-Windows are strided views of the padded input, so no Python loop runs over positions;
-overlapping windows scatter their gradients with one vectorised add per kernel offset.
+Every op works on x of shape (*, H, W) (1-D pooling has H = 1), in whatever memory layout
+it comes. Max and average pooling loop over the KH·KW kernel offsets, each a strided view
+of the padded input covering all windows at once, so no Python loop runs over positions;
+their backward scatters with one vectorised add (or assignment) per kernel offset.
 """
 
 from __future__ import annotations
@@ -31,41 +32,56 @@ class Geometry:
 
 
 def padded(x, g: Geometry, value):
-    """(B, H, W) -> (B, Hp, Wp) filled with ``value`` outside x."""
+    """(*, H, W) -> (*, Hp, Wp) filled with ``value`` outside x."""
     (pt, pb), (pl, pr) = g.pad
     if not (pt or pb or pl or pr):
         return x
-    b, h, w = x.shape
-    xp = np.full((b, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
-    xp[:, pt:pt + h, pl:pl + w] = x
+    h, w = x.shape[-2:]
+    xp = np.full(x.shape[:-2] + (h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    xp[..., pt:pt + h, pl:pl + w] = x
     return xp
 
 
-def windows(xp, g: Geometry, writeable=False):
+def offsets(xp, g: Geometry):
+    """For each kernel offset (p, q): the strided view (*, OH, OW) of the elements that
+    offset picks from every window. Pooling loops over these KH·KW views, never over
+    positions."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out
+    for p in range(kh):
+        rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
+        for q in range(kw):
+            yield xp[..., rows, q * dw:q * dw + sw * (ow - 1) + 1:sw]
+
+
+def windows(xp, g: Geometry):
     """(B, Hp, Wp) -> strided view (B, OH, OW, KH, KW) of every pooling window."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out
     s_b, s_h, s_w = xp.strides
     return as_strided(xp, (xp.shape[0], oh, ow, kh, kw),
-                      (s_b, s_h * sh, s_w * sw, s_h * dh, s_w * dw), writeable=writeable)
+                      (s_b, s_h * sh, s_w * sw, s_h * dh, s_w * dw), writeable=False)
 
 
-def scatter(dwin, g: Geometry, dtype):
-    """The transpose of ``windows``: add dwin (B, OH, OW, KH, KW) back into the input
-    (B, H, W). Disjoint windows are one strided assignment; overlapping ones one add per
-    kernel offset."""
-    (pt, _), (pl, _) = g.pad
+def scatter(part, g: Geometry, x):
+    """The transpose of ``offsets``: add the gradient of each offset's view back into a
+    zero gradient of x's shape (and memory layout). ``part(k, out)`` computes offset k's
+    gradient, written into ``out`` when given (disjoint windows: no temporary)."""
+    (pt, pb), (pl, pr) = g.pad
     h, w = g.shape
-    b = dwin.shape[0]
-    dxp = np.zeros((b, h + sum(g.pad[0]), w + sum(g.pad[1])), dtype=dtype)
-    if g.non_overlapping:
-        windows(dxp, g, writeable=True)[...] = dwin
+    padded_shape = x.shape[:-2] + (h + pt + pb, w + pl + pr)
+    # Windows that tile the input exactly write every element once: no zeroing needed.
+    tiled = all(s == k and d == 1 and o * s == n + p0 + p1 for s, k, d, o, n, (p0, p1)
+                in zip(g.stride, g.kernel, g.dilation, g.out, g.shape, g.pad))
+    if padded_shape == x.shape:
+        dxp = np.empty_like(x) if tiled else np.zeros_like(x)
     else:
-        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out
-        for p in range(kh):
-            rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
-            for q in range(kw):
-                dxp[:, rows, q * dw:q * dw + sw * (ow - 1) + 1:sw] += dwin[:, :, :, p, q]
-    return dxp[:, pt:pt + h, pl:pl + w]
+        dxp = np.zeros(padded_shape, dtype=x.dtype)
+    disjoint = g.non_overlapping
+    for k, view in enumerate(offsets(dxp, g)):
+        if disjoint:
+            part(k, view)
+        else:
+            view += part(k, None)
+    return dxp[..., pt:pt + h, pl:pl + w]
 
 
 class MaxPool(Function):
@@ -74,33 +90,59 @@ class MaxPool(Function):
     The second output holds the maxima's flat indices h·W + w into each input plane."""
 
     def forward(self, x, geometry=None, return_indices=False):
-        g, lead = geometry, x.shape[:-2]
-        x3 = x.reshape((-1,) + x.shape[-2:])  # (*, H, W) -> (B, H, W)
-        # (B, OH, OW, KH, KW) -> (B, OH, OW, KH·KW): one copy, then argmax picks the first max
-        win = windows(padded(x3, g, -np.inf), g)
-        flat = win.reshape(win.shape[:3] + (-1,))
-        idx = flat.argmax(axis=-1)
-        y = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
-        self.g, self.idx, self.x_shape, self.dtype = g, idx, x.shape, x.dtype
-        y = y.reshape(lead + y.shape[1:])
-        return (y, _flat_index(idx, g).reshape(y.shape)) if return_indices else y
+        g = geometry
+        xp = padded(x, g, -np.inf)
+        views = offsets(xp, g)
+        # order="K" keeps the input's memory layout (e.g. a conv's channels-last output), so
+        # every pass below streams through memory in order; np.maximum propagates NaN
+        y = next(views).copy(order="K")
+        for v in views:
+            np.maximum(y, v, out=y)
+        # One mask per kernel offset marking where that offset holds the window's first
+        # maximum (ties go to the earliest offset, as in PyTorch).
+        masks, taken = [], None
+        for v in offsets(xp, g):
+            m = np.equal(v, y)
+            if taken is None:
+                taken = m.copy()
+            else:
+                m &= ~taken
+                taken |= m
+            masks.append(m)
+        self.g, self.masks, self.x = g, masks, x
+        if not return_indices:
+            return y
+        idx = sum(m * np.int64(k) for k, m in enumerate(masks))
+        return y, _flat_index(idx, g)
 
     def backward(self, dy, _dindices=None):
-        g, idx = self.g, self.idx
-        dy3 = dy.reshape(idx.shape)
-        kh, kw = g.kernel
-        dwin = np.zeros(idx.shape + (kh * kw,), dtype=self.dtype)
-        np.put_along_axis(dwin, idx[..., None], dy3[..., None], axis=-1)
-        return scatter(dwin.reshape(idx.shape + (kh, kw)), g, self.dtype).reshape(self.x_shape)
+        masks = self.masks
+        if _order(dy) != _order(masks[0]):
+            # one copy into the masks' memory layout beats KH·KW passes across layouts
+            dy = _like(masks[0], dy)
+        return scatter(lambda k, out: np.multiply(dy, masks[k], out=out), self.g, self.x)
+
+
+def _order(a) -> tuple:
+    """The axes from the slowest-varying to the fastest in memory."""
+    return tuple(np.argsort(a.strides, kind="stable")[::-1])
+
+
+def _like(ref, a):
+    """``a`` copied into the memory layout of ``ref`` (same shape)."""
+    out = np.empty_like(ref, dtype=a.dtype)
+    out[...] = a
+    return out
 
 
 def _flat_index(idx, g: Geometry):
-    """Window-local argmax (B, OH, OW) -> flat index into the unpadded (H, W) plane."""
+    """Window-local argmax (*, OH, OW) -> flat index into the unpadded (H, W) plane."""
     kw, (sh, sw), (dh, dw), (oh, ow) = g.kernel[1], g.stride, g.dilation, g.out
     (pt, _), (pl, _) = g.pad
+    idx = idx.astype(np.int64)
     row = np.arange(oh)[:, None] * sh - pt + (idx // kw) * dh
     col = np.arange(ow)[None, :] * sw - pl + (idx % kw) * dw
-    return (row * g.shape[1] + col).astype(np.int64)
+    return row * g.shape[1] + col
 
 
 class AvgPool(Function):
@@ -109,18 +151,18 @@ class AvgPool(Function):
     ∂L/∂x = δ/d added to every element of the window."""
 
     def forward(self, x, geometry=None, divisor=None):
-        g, lead = geometry, x.shape[:-2]
-        x3 = x.reshape((-1,) + x.shape[-2:])  # (*, H, W) -> (B, H, W)
-        y = windows(padded(x3, g, 0), g).sum(axis=(-2, -1), dtype=x.dtype)
+        g = geometry
+        views = offsets(padded(x, g, 0), g)
+        y = next(views).copy(order="K")
+        for v in views:
+            y += v
         y /= divisor
-        self.g, self.divisor, self.x_shape, self.dtype = g, divisor, x.shape, x.dtype
-        return y.reshape(lead + y.shape[1:])
+        self.g, self.divisor, self.x = g, divisor, x
+        return y
 
     def backward(self, dy):
-        g = self.g
-        d3 = dy.reshape((-1,) + g.out) / self.divisor
-        dwin = np.broadcast_to(d3[..., None, None], d3.shape + g.kernel)
-        return scatter(dwin, g, self.dtype).reshape(self.x_shape)
+        d = dy / self.divisor
+        return scatter(lambda k, out: d if out is None else np.copyto(out, d), self.g, self.x)
 
 
 def avg_divisor(g: Geometry, count_include_pad: bool, divisor_override, dtype):
@@ -214,6 +256,7 @@ class StochasticPool(Function):
         flat = win.reshape(win.shape[:3] + (-1,))  # (B, OH, OW, KH·KW)
         total = flat.sum(axis=-1)
         self.g, self.training, self.x_shape, self.dtype = g, training, x.shape, x.dtype
+        self.x3 = x3
         if training:
             # Inverse-CDF sampling: the first position whose cumulative sum passes u·S.
             u = rng.random(total.shape).astype(x.dtype) * total
@@ -235,8 +278,9 @@ class StochasticPool(Function):
         else:
             scale = np.where(self.total > 0, dy3 / self.safe, 0)
             dwin = (2 * self.flat - self.y[..., None]) * scale[..., None]
-        dwin = dwin.reshape(dy3.shape + g.kernel).astype(self.dtype, copy=False)
-        return scatter(dwin, g, self.dtype).reshape(self.x_shape)
+        dwin = dwin.astype(self.dtype, copy=False)
+        return scatter(lambda k, out: dwin[..., k] if out is None else np.copyto(out, dwin[..., k]),
+                       g, self.x3).reshape(self.x_shape)
 
 
 # ----- argument handling and the functional wrappers ---------------------------------------
