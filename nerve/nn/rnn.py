@@ -95,13 +95,24 @@ class RNNBase(Module):
         packed, x = isinstance(input, PackedSequence), input
         if packed:
             x, lengths = input.data, input.lengths
-        x, batched = self._check_input(x, self.batch_first and not packed)
-        states = self._check_hx(hx, x.shape[1], batched, x.dtype)
+        bf = self.batch_first and not packed  # packed data is time-major
+        x, batched = self._check_input(x, bf)
+        steps, batch = (x.shape[1], x.shape[0]) if bf and batched else x.shape[:2]
+        states = self._check_hx(hx, batch, batched, x.dtype)
         if lengths is not None:
-            lengths = _check_lengths(self, lengths, x.shape)
-        y, finals = self._run(x, states, lengths)
-        if self.batch_first and batched and not packed:
-            y = y.transpose(0, 1)
+            lengths = _check_lengths(self, lengths, (steps, batch))
+        if self.num_layers == 1 and not self.bidirectional:
+            # one fused node does it all: layout and (1, B, H) states handled inside
+            norms = self._norm_sinks(1)
+            out = self._layer(x, states, self.all_weights[0], False, lengths,
+                              norms and norms[0], bf and batched, True)
+            y, finals = out[0], list(out[1:])
+        else:
+            if bf and batched:
+                x = x.transpose(0, 1)
+            y, finals = self._run(x, states, lengths)
+            if bf and batched:
+                y = y.transpose(0, 1)
         if not batched:
             y, finals = y.squeeze(1), [h.squeeze(1) for h in finals]
         if packed:
@@ -127,8 +138,9 @@ class RNNBase(Module):
                 x = F.dropout(x, self.dropout, True)
         return x, [stack(f) for f in finals]
 
-    def _layer(self, x, s0, w, reverse, lengths, norms):
-        kw = {"reverse": reverse, "lengths": lengths, "grad_norms": norms}
+    def _layer(self, x, s0, w, reverse, lengths, norms, batch_first=False, layered=False):
+        kw = {"reverse": reverse, "lengths": lengths, "grad_norms": norms,
+              "batch_first": batch_first, "layered": layered}
         if self.mode == "LSTM":
             return lstm_sequence(x, s0[0], s0[1], *w, **kw)
         if self.mode == "GRU":
@@ -160,7 +172,7 @@ class RNNBase(Module):
                                f"got type {x.dtype}")
         if x.ndim == 2:
             return x.unsqueeze(1), False
-        return (x.transpose(0, 1) if batch_first else x), True
+        return x, True
 
     def _check_hx(self, hx, batch: int, batched: bool, dtype) -> list:
         n = 2 if self.mode == "LSTM" else 1

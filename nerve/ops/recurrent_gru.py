@@ -8,7 +8,6 @@ from nerve.autograd.function import Function
 from nerve.ops.recurrent import (
     as_sequence,
     blend,
-    check_state,
     final_of,
     finish_norms,
     mask_split,
@@ -16,10 +15,17 @@ from nerve.ops.recurrent import (
     previous_of,
     project,
     record_norms,
+    recurrent_weight,
+    seq_grad,
+    seq_out,
     slots,
     state_buffer,
+    state_grad,
+    state_in,
+    state_out,
     steps,
     time_mask,
+    x_grad,
 )
 
 
@@ -35,11 +41,11 @@ class GRUFn(Function):
     """
 
     def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, lengths=None,
-                grad_norms=None):
-        self.x_shape, x = x.shape, as_sequence(x)
+                grad_norms=None, batch_first=False, layered=False):
+        x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
         nh = w_hh.shape[1]
-        check_state("hx", h0, nb, nh)
+        h0 = state_in(self, "hx", h0, nb, nh)
         self.x2, acts = project(x, w_ih, b_ih)
         if b_hh is not None:
             acts[:, :, :2 * nh] += b_hh[:2 * nh]  # b_hr, b_hz add as b_ir, b_iz; b_hn cannot
@@ -47,7 +53,8 @@ class GRUFn(Function):
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
         us = np.empty((nt, nb, nh), dt)
-        w_t, tmp, t1 = w_hh.T, np.empty((nb, 3 * nh), dt), np.empty((nb, nh), dt)
+        w_t = recurrent_weight(w_hh, nt)
+        tmp, t1 = np.empty((nb, 3 * nh), dt), np.empty((nb, nh), dt)
         for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
             a = acts[t]  # pre-activations become r, z, n in place
@@ -74,13 +81,13 @@ class GRUFn(Function):
         self.hs, self.us, self.acts, self.m = hs, us, acts, m
         self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
         y = outputs_of(hs, reverse)
-        return (y if m is None else y * m), final_of(hs, reverse).copy()
+        return seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse))
 
     def backward(self, dy, dh_n):
         hs, us, acts, m, reverse = self.hs, self.us, self.acts, self.m, self.reverse
         nt, nb, nh = us.shape
         dzh, dn = np.empty_like(acts), np.empty_like(us)
-        dh = np.zeros((nb, nh), hs.dtype) if dh_n is None else dh_n.copy()
+        dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
         t1, t2 = np.empty((nb, nh), hs.dtype), np.empty((nb, nh), hs.dtype)
         norms = np.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1]
@@ -114,7 +121,7 @@ class GRUFn(Function):
             if carry is not None:
                 dh += carry
         finish_norms(self, norms)
-        return self._grads(dzh, dn, dh if need_h0 else None)
+        return self._grads(dzh, dn, dh.reshape(self.state_shape) if need_h0 else None)
 
     def _grads(self, dzh, dn, dh0):
         need, w_ih, nh = self.needs_input_grad, self.w_ih, dn.shape[-1]
@@ -123,7 +130,7 @@ class GRUFn(Function):
         drz = d2[:, :2 * nh]  # a strided view: BLAS reads it in place
         dx = dw_ih = db_ih = db_hh = dw_hh = None
         if need[0]:
-            dx = (drz @ w_ih[:2 * nh] + n2 @ w_ih[2 * nh:]).reshape(self.x_shape)
+            dx = x_grad(self, drz @ w_ih[:2 * nh] + n2 @ w_ih[2 * nh:])
         if need[2]:
             dw_ih = np.concatenate([drz.T @ self.x2, n2.T @ self.x2])
         if need[3]:
@@ -136,11 +143,13 @@ class GRUFn(Function):
 
 
 def gru_sequence(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002
-                 reverse: bool = False, lengths=None, grad_norms: list | None = None):
+                 reverse: bool = False, lengths=None, grad_norms: list | None = None,
+                 batch_first: bool = False, layered: bool = False):
     """One GRU layer in one direction over input (T, B, I); returns
-    (output (T, B, H), h_n (B, H)). ``hx`` may be None (zeros)."""
+    (output (T, B, H), h_n (B, H)); batch_first, layered and ``hx`` as rnn_sequence."""
     return GRUFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse,
-                       lengths=lengths, grad_norms=grad_norms)
+                       lengths=lengths, grad_norms=grad_norms, batch_first=batch_first,
+                       layered=layered)
 
 
 def gru_cell(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None):  # noqa: A002

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from nerve.autograd.function import Function
 from nerve.ops.recurrent import (
     as_sequence,
     blend,
-    check_state,
     final_of,
     finish_norms,
     input_grads,
@@ -17,13 +18,20 @@ from nerve.ops.recurrent import (
     previous_of,
     project,
     record_norms,
+    recurrent_weight,
+    seq_grad,
+    seq_out,
     slots,
     state_buffer,
+    state_grad,
+    state_in,
+    state_out,
     steps,
     time_mask,
 )
 
 
+@functools.lru_cache(maxsize=64)
 def _gate_constants(nh: int, dtype) -> tuple:
     """Per-column constants for the gate block in PyTorch's order i, f, g, o.
 
@@ -38,6 +46,8 @@ def _gate_constants(nh: int, dtype) -> tuple:
     s0[2 * nh:3 * nh] = 0
     p = np.zeros(4 * nh, dtype)
     p[2 * nh:3 * nh] = 1
+    for a in (s, s0, p):
+        a.flags.writeable = False  # shared between calls through the cache
     return s, s0, p
 
 
@@ -53,20 +63,20 @@ class LSTMFn(Function):
     """
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False,
-                lengths=None, grad_norms=None):
-        self.x_shape, x = x.shape, as_sequence(x)
+                lengths=None, grad_norms=None, batch_first=False, layered=False):
+        x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
         nh = w_hh.shape[1]
-        check_state("hx", h0, nb, nh)
-        check_state("cx", c0, nb, nh)
+        h0, c0 = state_in(self, "hx", h0, nb, nh), state_in(self, "cx", c0, nb, nh)
         self.x2, acts = project(x, w_ih, None if b_ih is None else b_ih + b_hh)
         dt = acts.dtype
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
         cs = state_buffer(nt, c0, nb, nh, dt, reverse)
         tcs = np.empty((nt, nb, nh), dt)
-        s, s0, self.p = _gate_constants(nh, dt)
-        w_t, tmp, t1 = w_hh.T, np.empty((nb, 4 * nh), dt), np.empty((nb, nh), dt)
+        s, s0, self.p = _gate_constants(nh, np.dtype(dt))
+        w_t = recurrent_weight(w_hh, nt)
+        tmp, t1 = np.empty((nb, 4 * nh), dt), np.empty((nb, nh), dt)
         for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
             a = acts[t]  # the pre-activations become the gates in place
@@ -88,15 +98,15 @@ class LSTMFn(Function):
         self.hs, self.cs, self.tcs, self.acts, self.m = hs, cs, tcs, acts, m
         self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
         y = outputs_of(hs, reverse)
-        return ((y if m is None else y * m), final_of(hs, reverse).copy(),
-                final_of(cs, reverse).copy())
+        return (seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse)),
+                state_out(self, final_of(cs, reverse)))
 
     def backward(self, dy, dh_n, dc_n):
         hs, cs, tcs, acts, m, reverse = self.hs, self.cs, self.tcs, self.acts, self.m, self.reverse
         nt, nb, nh = tcs.shape
         dz = np.empty_like(acts)
-        dh = np.zeros((nb, nh), hs.dtype) if dh_n is None else dh_n.copy()
-        dc = np.zeros((nb, nh), hs.dtype) if dc_n is None else dc_n.copy()
+        dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
+        dc = state_grad(dc_n, nb, nh, hs.dtype)
         t1 = np.empty((nb, nh), hs.dtype)
         d4, e4 = np.empty((nb, 4 * nh), hs.dtype), np.empty((nb, 4 * nh), hs.dtype)
         norms = np.empty(nt) if self.grad_norms is not None else None
@@ -130,7 +140,9 @@ class LSTMFn(Function):
                 dh += carry_h
                 dc += carry_c
         finish_norms(self, norms)
-        return self._grads(dz, dh if need_h0 else None, dc if need_h0 else None)
+        shape = self.state_shape
+        return self._grads(dz, dh.reshape(shape) if need_h0 else None,
+                           dc.reshape(shape) if need_h0 else None)
 
     def _grads(self, dz, dh0, dc0):
         need = self.needs_input_grad
@@ -144,11 +156,14 @@ class LSTMFn(Function):
 
 def lstm_sequence(input, hx, cx, weight_ih, weight_hh, bias_ih=None,  # noqa: A002
                   bias_hh=None, reverse: bool = False, lengths=None,
-                  grad_norms: list | None = None):
+                  grad_norms: list | None = None, batch_first: bool = False,
+                  layered: bool = False):
     """One LSTM layer in one direction over input (T, B, I); returns
-    (output (T, B, H), h_n (B, H), c_n (B, H)). ``hx``/``cx`` may be None (zeros)."""
+    (output (T, B, H), h_n (B, H), c_n (B, H)); batch_first, layered and ``hx``/``cx``
+    as rnn_sequence."""
     return LSTMFn.apply(input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh,
-                        reverse=reverse, lengths=lengths, grad_norms=grad_norms)
+                        reverse=reverse, lengths=lengths, grad_norms=grad_norms,
+                        batch_first=batch_first, layered=layered)
 
 
 def lstm_cell(input, hx, cx, weight_ih, weight_hh, bias_ih=None,  # noqa: A002

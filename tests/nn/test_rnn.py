@@ -96,12 +96,12 @@ def test_sequence_lengths_1_and_200(kind, steps):
     compare(m, t, kind, x, hx, thx, rtol=1e-3, atol=5e-5)
 
 
-@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_unbatched_input(kind):
-    m, t = twins(kind, 3, 4, num_layers=2, bidirectional=True)
+@pytest.mark.parametrize("kind,layers", itertools.product(("rnn", "lstm", "gru"), (1, 2)))
+def test_unbatched_input(kind, layers):
+    m, t = twins(kind, 3, 4, num_layers=layers, bidirectional=layers == 2)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((5, 3)).astype(np.float32)
-    hx, thx = _states(kind, (4, 4), rng, True)
+    hx, thx = _states(kind, (2 * layers if layers == 2 else 1, 4), rng, True)
     compare(m, t, kind, x, hx, thx)
 
 
@@ -112,10 +112,11 @@ def test_no_bias(kind):
     compare(m, t, kind, np.random.default_rng(4).standard_normal((5, 2, 3)).astype(np.float32))
 
 
-@pytest.mark.parametrize("kind,batch_first", itertools.product(("lstm", "gru", "rnn"),
-                                                               (False, True)))
-def test_packed_unsorted_lengths_match_torch(kind, batch_first):
-    m, t = twins(kind, 3, 5, num_layers=2, bidirectional=True, batch_first=batch_first)
+@pytest.mark.parametrize("kind,batch_first,layers",
+                         itertools.product(("lstm", "gru", "rnn"), (False, True), (1, 2)))
+def test_packed_unsorted_lengths_match_torch(kind, batch_first, layers):
+    m, t = twins(kind, 3, 5, num_layers=layers, bidirectional=layers == 2,
+                 batch_first=batch_first)
     rng = np.random.default_rng(5)
     lengths = np.array([3, 7, 1, 5])
     x = rng.standard_normal((4, 7, 3) if batch_first else (7, 4, 3)).astype(np.float32)
