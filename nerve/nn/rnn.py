@@ -70,6 +70,9 @@ class RNNBase(Module):
         for w in self.parameters():
             init.uniform_(w, -k, k)
 
+    def flatten_parameters(self) -> None:
+        """A no-op kept for PyTorch code: nerve's weights need no flattening."""
+
     @property
     def all_weights(self) -> list:
         n = 4 if self.bias else 2
@@ -238,7 +241,9 @@ def _check_lengths(layer, lengths, shape) -> np.ndarray:
     arr = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
     if arr.shape != (shape[1],) or arr.dtype.kind not in "iu":
         raise RuntimeError(f"{type(layer).__name__}: expected lengths of {shape[1]} integers "
-                           f"(one per sequence), got {arr.dtype} array of shape {arr.shape}")
+                           f"(one per sequence), got {arr.dtype} array of shape {arr.shape} "
+                           f"(input read as {'(batch, seq' if layer.batch_first else '(seq, batch'}"
+                           f", feature): is batch_first={layer.batch_first} right?)")
     if arr.size and (arr.min() < 1 or arr.max() > shape[0]):
         raise RuntimeError(f"{type(layer).__name__}: lengths must lie in [1, {shape[0]}], got "
                            f"{arr.min()}..{arr.max()}")

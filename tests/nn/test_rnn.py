@@ -211,6 +211,8 @@ def test_bad_input_errors_name_layer_and_shapes():
         nn.GRU(3, 4)(nerve.zeros(6, 5, 3), nerve.zeros(2, 5, 4))
     with pytest.raises(RuntimeError, match=r"LSTM.*tuple"):
         m(nerve.zeros(6, 2, 3), h)
+    with pytest.raises(RuntimeError, match=r"GRU.*lengths of 5.*shape \(6,\).*batch_first"):
+        nn.GRU(3, 4)(nerve.zeros(6, 5, 3), lengths=[1] * 6)
     with pytest.raises(RuntimeError, match="float64"):
         nn.RNN(3, 4)(nerve.zeros(2, 2, 3, dtype=nerve.float64))
 
