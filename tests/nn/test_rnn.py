@@ -266,3 +266,26 @@ def test_grad_norms_per_layer_and_direction():
     assert all(len(g) == 1 and g[0].shape == (7,) and np.all(g[0] > 0) for g in m.grad_norms)
     # ∂L/∂h_T of the forward direction of the top layer is the output weighting alone
     np.testing.assert_allclose(m.grad_norms[2][0][-1], np.sqrt(2 * 4), rtol=1e-6)
+
+
+def test_pad_sequence_and_pad_packed_options_match_torch():
+    rng = np.random.default_rng(8)
+    seqs = [rng.standard_normal((n, 2)).astype(np.float32) for n in (3, 5, 1)]
+    for batch_first in (False, True):
+        got = nn.pad_sequence([nerve.tensor(s) for s in seqs], batch_first, padding_value=-1.0)
+        want = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first,
+                                               padding_value=-1.0)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    padded = nn.pad_sequence([nerve.tensor(s) for s in seqs])
+    packed = nn.pack_padded_sequence(padded, [3, 5, 1], enforce_sorted=False)
+    assert packed.batch_sizes.numpy().tolist() == [3, 2, 2, 1, 1]
+    y, lengths = nn.pad_packed_sequence(packed, batch_first=True, padding_value=7.0,
+                                        total_length=6)
+    tp = torch.nn.utils.rnn.pack_padded_sequence(
+        torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs]), torch.tensor([3, 5, 1]),
+        enforce_sorted=False)
+    ty, tl = torch.nn.utils.rnn.pad_packed_sequence(tp, True, padding_value=7.0, total_length=6)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(lengths.numpy(), tl.numpy())
+    with pytest.raises(ValueError, match="total_length"):
+        nn.pad_packed_sequence(packed, total_length=2)
