@@ -71,8 +71,7 @@ class Conv(Function):
             d2 = d2[None]
         dw = dx = None
         if need_w:
-            cols_t = self.cols.transpose(0, 2, 1)
-            dwm = cols_t[0] @ d2[0] if g == 1 else np.matmul(cols_t, d2)
+            dwm = _weight_grad(self.cols, d2, self.geometry[0][0])
             # (G, KH·KW·C/G, O/G) -> (O, C/G, KH, KW)
             dw = dwm.reshape(g, kh, kw, cg, o // g).transpose(0, 4, 3, 1, 2).reshape(
                 self.w_shape)
@@ -89,6 +88,19 @@ class Conv(Function):
             if self.one_d:
                 dx = dx[:, :, 0, :]
         return dx, dw, db
+
+
+def _weight_grad(cols, d2, n: int):
+    """Xᵀ δ per group, (G, K, N·OH·OW) @ (G, N·OH·OW, O/G). With few kernel entries (a first
+    layer's K = C·KH·KW = 9) this is a long thin reduction that BLAS threads poorly; summing
+    per-sample products is then faster and immune to thread stalls."""
+    g, rows, k = cols.shape
+    if g == 1 and k * d2.shape[2] <= 1024 and rows >= 8192 and rows % n == 0:
+        per = rows // n  # (N, K, OH·OW) @ (N, OH·OW, O), summed over the batch
+        return np.matmul(cols.reshape(n, per, k).transpose(0, 2, 1),
+                         d2.reshape(n, per, -1)).sum(axis=0)[None]
+    cols_t = cols.transpose(0, 2, 1)
+    return cols_t[0] @ d2[0] if g == 1 else np.matmul(cols_t, d2)
 
 
 def _ungroup(y, inner: int = 1):

@@ -127,3 +127,8 @@ def test_only_needed_gradients_are_computed():
     TF.conv2d(torch.from_numpy(x.numpy()), tw).sum().backward()
     assert x.grad is None
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_first_layer_weight_gradient_path_against_torch():
+    # K = C·KH·KW = 9 and N·OH·OW >= 8192 take the per-sample weight-gradient reduction
+    check_torch(_case2d("first_layer", (12, 1, 28, 28), (4, 1, 3, 3), padding=1))
