@@ -15,7 +15,7 @@ from nerve.ops.recurrent import (
     previous_of,
     project,
     record_norms,
-    recurrent_weight,
+    recurrent_gemm,
     seq_grad,
     seq_out,
     slots,
@@ -53,12 +53,11 @@ class GRUFn(Function):
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
         us = np.empty((nt, nb, nh), dt)
-        w_t = recurrent_weight(w_hh, nt)
-        tmp, t1 = np.empty((nb, 3 * nh), dt), np.empty((nb, nh), dt)
+        tmp_t, t1 = np.empty((3 * nh, nb), dt), np.empty((nb, nh), dt)
         for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
             a = acts[t]  # pre-activations become r, z, n in place
-            np.matmul(hs[prev], w_t, out=tmp)
+            tmp = recurrent_gemm(w_hh, hs[prev], tmp_t)
             if b_hh is None:
                 us[t] = tmp[:, 2 * nh:]
             else:

@@ -18,7 +18,7 @@ from nerve.ops.recurrent import (
     previous_of,
     project,
     record_norms,
-    recurrent_weight,
+    recurrent_gemm,
     seq_grad,
     seq_out,
     slots,
@@ -75,13 +75,11 @@ class LSTMFn(Function):
         cs = state_buffer(nt, c0, nb, nh, dt, reverse)
         tcs = np.empty((nt, nb, nh), dt)
         s, s0, self.p = _gate_constants(nh, np.dtype(dt))
-        w_t = recurrent_weight(w_hh, nt)
-        tmp, t1 = np.empty((nb, 4 * nh), dt), np.empty((nb, nh), dt)
+        tmp_t, t1 = np.empty((4 * nh, nb), dt), np.empty((nb, nh), dt)
         for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
             a = acts[t]  # the pre-activations become the gates in place
-            np.matmul(hs[prev], w_t, out=tmp)
-            a += tmp
+            a += recurrent_gemm(w_hh, hs[prev], tmp_t)
             a *= s
             np.tanh(a, out=a)
             a *= s
