@@ -89,7 +89,7 @@ class MaxPool(Function):
     ∂L/∂x = δ routed to the window's (first) maximum, summed where windows overlap.
     The second output holds the maxima's flat indices h·W + w into each input plane."""
 
-    def forward(self, x, geometry=None, return_indices=False):
+    def forward(self, x, geometry=None, return_indices=False, needs_grad=True):
         g = geometry
         xp = padded(x, g, -np.inf)
         views = offsets(xp, g)
@@ -101,6 +101,8 @@ class MaxPool(Function):
         # One mask per kernel offset marking where that offset holds the window's first
         # maximum (ties go to the earliest offset, as in PyTorch).
         masks, taken = [], None
+        if not (needs_grad or return_indices):  # inference: the maxima are all we need
+            return y
         for v in offsets(xp, g):
             m = np.equal(v, y)
             if taken is None:
@@ -345,7 +347,10 @@ def _from_2d(y, dims: int):
 def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode,  # noqa: A002
               return_indices):
     g = _geometry(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode)
-    out = MaxPool.apply(_as_2d(input, dims), geometry=g, return_indices=return_indices)
+    from nerve.autograd.grad_mode import is_grad_enabled
+
+    out = MaxPool.apply(_as_2d(input, dims), geometry=g, return_indices=return_indices,
+                        needs_grad=input.requires_grad and is_grad_enabled())
     if return_indices:
         out = (out[0], _detached(out[1]))
     return _from_2d(out, dims)

@@ -164,3 +164,12 @@ def test_stochastic_eval_is_deterministic_weighted_average():
     x = nerve.tensor([[[[1.0, 0.0], [3.0, 6.0]]]])
     y = P.stochastic_pool2d(x, 2, training=False)
     np.testing.assert_allclose(y.numpy().ravel(), [(1 + 9 + 36) / 10])
+
+
+def test_max_pool_inference_path_matches():
+    x = nerve.from_numpy(RELU.astype(np.float32))
+    with nerve.no_grad():
+        y = P.max_pool2d(x, 3, 2, 1)
+    np.testing.assert_array_equal(y.numpy(), TF.max_pool2d(torch.from_numpy(x.numpy()), 3, 2,
+                                                           1).numpy())
+    assert not y.requires_grad
