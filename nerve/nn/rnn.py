@@ -9,6 +9,7 @@ proj_size (LSTM projections) is not implemented.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -45,6 +46,10 @@ class RNNBase(Module):
                  dtype=None) -> None:
         super().__init__()
         _check_config(type(self).__name__, hidden_size, num_layers, dropout, proj_size)
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0

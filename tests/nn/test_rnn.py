@@ -171,7 +171,8 @@ def test_dropout_between_layers():
     y1, _ = m(nerve.tensor(x))
     y2, _ = m(nerve.tensor(x))
     assert not np.allclose(y1.detach().numpy(), y2.detach().numpy())
-    single = nn.LSTM(3, 5, dropout=0.5)  # one layer: dropout has no effect, as in PyTorch
+    with pytest.warns(UserWarning, match="num_layers greater than 1"):
+        single = nn.LSTM(3, 5, dropout=0.5)  # one layer: dropout has no effect, as in PyTorch
     single.train()
     np.testing.assert_array_equal(single(nerve.tensor(x))[0].detach().numpy(),
                                   single(nerve.tensor(x))[0].detach().numpy())
