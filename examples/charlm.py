@@ -64,6 +64,23 @@ def bits_per_char(model, ids: np.ndarray, batch: int = 16, chunk: int = 256) -> 
     return total / count / math.log(2)
 
 
+def train(trainer: TBPTT, data: np.ndarray, args) -> tuple:
+    """Stream the text through TBPTT; returns (updates done, seconds)."""
+    t0, pos, seen = time.perf_counter(), 0, 0
+    span = args.k1 * 10  # ten updates per call; the state carries across calls
+    while seen < args.updates:
+        if pos + span + 1 > data.shape[1]:
+            pos = 0
+            trainer.reset()
+        x = nerve.from_numpy(data[:, pos:pos + span])
+        y = nerve.from_numpy(data[:, pos + 1:pos + span + 1])
+        loss = trainer.step(x, y)
+        pos, seen = pos + span, seen + 10
+        print(f"  update {seen:4d}  train loss {loss / math.log(2):.3f} bits/char  "
+              f"({(time.perf_counter() - t0):.0f} s)")
+    return seen, time.perf_counter() - t0
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--updates", type=int, default=300)
@@ -85,20 +102,8 @@ def main(argv=None) -> None:
     def loss_fn(out, y):
         return F.cross_entropy(out.reshape(-1, len(chars)), y.reshape(-1))
 
-    trainer = TBPTT(model, opt, loss_fn, k1=args.k1, clip_grad_norm=1.0)
-    t0, pos, seen = time.perf_counter(), 0, 0
-    span = args.k1 * 10  # ten updates per call; the state carries across calls
-    while seen < args.updates:
-        if pos + span + 1 > data.shape[1]:
-            pos = 0
-            trainer.reset()
-        x = nerve.from_numpy(data[:, pos:pos + span])
-        y = nerve.from_numpy(data[:, pos + 1:pos + span + 1])
-        loss = trainer.step(x, y)
-        pos, seen = pos + span, seen + 10
-        print(f"  update {seen:4d}  train loss {loss / math.log(2):.3f} bits/char  "
-              f"({(time.perf_counter() - t0):.0f} s)")
-    secs = time.perf_counter() - t0
+    seen, secs = train(TBPTT(model, opt, loss_fn, k1=args.k1, clip_grad_norm=1.0), data,
+                       args)
     val = bits_per_char(model, ids[split:])
     print(f"\nvalidation: {val:.3f} bits/char (uniform guessing: "
           f"{math.log2(len(chars)):.2f}) after {seen} updates, "

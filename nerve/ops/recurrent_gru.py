@@ -54,14 +54,12 @@ class GRUFn(Function):
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
         us = np.empty((nt, nb, nh), dt)
         tmp_t, t1 = np.empty((3 * nh, nb), dt), np.empty((nb, nh), dt)
+        b_hn = np.zeros(nh, dt) if b_hh is None else b_hh[2 * nh:]
         for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
             a = acts[t]  # pre-activations become r, z, n in place
             tmp = recurrent_gemm(w_hh, hs[prev], tmp_t)
-            if b_hh is None:
-                us[t] = tmp[:, 2 * nh:]
-            else:
-                np.add(tmp[:, 2 * nh:], b_hh[2 * nh:], out=us[t])
+            np.add(tmp[:, 2 * nh:], b_hn, out=us[t])
             rz, n = a[:, :2 * nh], a[:, 2 * nh:]
             rz += tmp[:, :2 * nh]
             rz *= 0.5  # σ(v) = ½ tanh(v/2) + ½: stable for any v

@@ -113,9 +113,7 @@ class LSTMFn(Function):
             if dy is not None:
                 dh += dy[t] if m is None else dy[t] * m[t]
             record_norms(self, norms, dh, t)
-            carry_h = carry_c = None
-            if m is not None:
-                carry_h, carry_c = mask_split(dh, m[t]), mask_split(dc, m[t])
+            carry = None if m is None else (mask_split(dh, m[t]), mask_split(dc, m[t]))
             a, tc, z = acts[t], tcs[t], dz[t]
             np.multiply(tc, tc, out=t1)
             np.subtract(1, t1, out=t1)
@@ -134,9 +132,9 @@ class LSTMFn(Function):
             if k == nt - 1 and not need_h0:
                 break
             np.matmul(z, self.w_hh, out=dh)
-            if carry_h is not None:
-                dh += carry_h
-                dc += carry_c
+            if carry is not None:
+                dh += carry[0]
+                dc += carry[1]
         finish_norms(self, norms)
         shape = self.state_shape
         return self._grads(dz, dh.reshape(shape) if need_h0 else None,
