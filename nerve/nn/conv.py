@@ -101,7 +101,7 @@ class _ConvNd(Module):
             f"stride={self.stride}"
         zero = (0,) * self._dims
         if self.padding != zero:
-            s += f", padding={self.padding!r}"
+            s += f", padding={self.padding}"
         if self.dilation != (1,) * self._dims:
             s += f", dilation={self.dilation}"
         if self.groups != 1:

@@ -123,3 +123,6 @@ def test_repr():
     assert repr(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)) == \
         repr(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False))
     assert repr(nn.Conv1d(2, 4, 3, groups=2)) == repr(torch.nn.Conv1d(2, 4, 3, groups=2))
+    for kw in (dict(padding="same"), dict(padding=(1, 2), padding_mode="reflect"),
+               dict(dilation=2, groups=2)):
+        assert repr(nn.Conv2d(4, 4, 3, **kw)) == repr(torch.nn.Conv2d(4, 4, 3, **kw))
