@@ -13,6 +13,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from nerve.autograd.function import Function
 
+_KEEP_COLS_BYTES = 1 << 27  # 128 MiB
+
 
 class Conv(Function):
     """Convolution (cross-correlation, as in PyTorch), G groups of C/G input channels:
@@ -51,7 +53,11 @@ class Conv(Function):
         y = cols[0] @ wm[0] if groups == 1 else _ungroup(np.matmul(cols, wm))
         if b is not None:
             y += b
-        self.cols, self.wm, self.groups, self.w_shape = cols, wm, groups, w.shape
+        # Keep the columns for ∂L/∂W unless they are huge (KH·KW times the input); then keep
+        # the padded input and rebuild them in backward: memory over a second copy.
+        self.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
+        self.xp = xp if self.cols is None else None
+        self.wm, self.groups, self.w_shape = wm, groups, w.shape
         self.geometry = (x.shape, xp.shape, (kh, kw, oh, ow), (pt, pl), stride, dilation)
         # (N·OH·OW, O) -> (N, OH, OW, O) -> the (N, O, OH, OW) view
         y = y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
@@ -71,7 +77,11 @@ class Conv(Function):
             d2 = d2[None]
         dw = dx = None
         if need_w:
-            dwm = _weight_grad(self.cols, d2, self.geometry[0][0])
+            cols = self.cols
+            if cols is None:
+                _, _, (_, _, oh, ow), _, stride, dilation = self.geometry
+                cols = im2col(self.xp, kh, kw, oh, ow, stride, dilation, g)
+            dwm = _weight_grad(cols, d2, self.geometry[0][0])
             # (G, KH·KW·C/G, O/G) -> (O, C/G, KH, KW)
             dw = dwm.reshape(g, kh, kw, cg, o // g).transpose(0, 4, 3, 1, 2).reshape(
                 self.w_shape)

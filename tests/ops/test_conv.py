@@ -132,3 +132,10 @@ def test_only_needed_gradients_are_computed():
 def test_first_layer_weight_gradient_path_against_torch():
     # K = C·KH·KW = 9 and N·OH·OW >= 8192 take the per-sample weight-gradient reduction
     check_torch(_case2d("first_layer", (12, 1, 28, 28), (4, 1, 3, 3), padding=1))
+
+
+def test_weight_gradient_with_rebuilt_columns(monkeypatch):
+    # Huge im2col matrices are not kept for backward but rebuilt from the padded input
+    monkeypatch.setattr(conv, "_KEEP_COLS_BYTES", 0)
+    check_torch(_case2d("rebuilt_cols", (2, 4, 7, 6), (6, 2, 3, 2), stride=(2, 1), padding=1,
+                        dilation=(1, 2), groups=2))
