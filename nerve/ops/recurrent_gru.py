@@ -96,18 +96,17 @@ class GRUFn(Function):
             a, d, hp = acts[t], dzh[t], hs[slots(t, reverse)[0]]
             r, z, n = a[:, :nh], a[:, nh:2 * nh], a[:, 2 * nh:]
             dar, daz, dan = d[:, :nh], d[:, nh:2 * nh], dn[t]
+            np.subtract(1, z, out=t2)
+            t2 *= dh  # δ(1 - z), shared by δaₙ and δa_z
             np.multiply(n, n, out=dan)
             np.subtract(1, dan, out=dan)
-            dan *= dh
-            np.subtract(1, z, out=t2)
             dan *= t2
             np.subtract(hp, n, out=daz)
-            daz *= dh
-            daz *= z
             daz *= t2
+            daz *= z
             np.multiply(dan, us[t], out=dar)
-            dar *= r
             np.subtract(1, r, out=t2)
+            t2 *= r
             dar *= t2
             np.multiply(dan, r, out=d[:, 2 * nh:])
             if k == nt - 1 and not need_h0:
