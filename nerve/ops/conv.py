@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import as_strided
 from nerve.autograd.function import Function
 
 _KEEP_COLS_BYTES = 1 << 27  # 128 MiB
+_COL2IM_BLOCK_BYTES = 1 << 20  # about a core's L2 cache
 
 
 class Conv(Function):
@@ -153,18 +154,23 @@ def im2col(xp, kh, kw, oh, ow, stride, dilation, groups=1):
 
 def col2im(dcols, x_shape, xp_shape, kernel, pad, stride, dilation):
     """The transpose of im2col: add every entry of dcols (KH, KW, N, OH, OW, C) back to its
-    input pixel. Looping over the KH·KW kernel offsets only; each step is one strided add
-    over (N, OH, OW, C)."""
+    input pixel. Looping over the KH·KW kernel offsets only (per cache-sized block of
+    samples); each step is one strided add over (samples, OH, OW, C)."""
     n, c, h, w = x_shape
     kh, kw, oh, ow = kernel
     dxp = np.zeros(xp_shape, dtype=dcols.dtype)  # channels-last (N, Hp, Wp, C)
     sh, sw = stride
-    for p in range(kh):
-        r0 = p * dilation[0]
-        rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
-        for q in range(kw):
-            c0 = q * dilation[1]
-            dxp[:, rows, c0:c0 + sw * (ow - 1) + 1:sw] += dcols[p, q]
+    # Cache blocking: a few samples at a time, so that the KH·KW adds into their part of
+    # dxp hit the cache instead of streaming the whole gradient from memory each time.
+    step = max(1, _COL2IM_BLOCK_BYTES // max(dxp[0].nbytes, 1))
+    for b in range(0, n, step):
+        part, src = dxp[b:b + step], dcols[:, :, b:b + step]
+        for p in range(kh):
+            r0 = p * dilation[0]
+            rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
+            for q in range(kw):
+                c0 = q * dilation[1]
+                part[:, rows, c0:c0 + sw * (ow - 1) + 1:sw] += src[p, q]
     pt, pl = pad
     # (N, Hp, Wp, C) -> the (N, C, H, W) view, channels-last like the forward input
     return dxp[:, pt:pt + h, pl:pl + w].transpose(0, 3, 1, 2)

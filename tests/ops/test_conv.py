@@ -139,3 +139,9 @@ def test_weight_gradient_with_rebuilt_columns(monkeypatch):
     monkeypatch.setattr(conv, "_KEEP_COLS_BYTES", 0)
     check_torch(_case2d("rebuilt_cols", (2, 4, 7, 6), (6, 2, 3, 2), stride=(2, 1), padding=1,
                         dilation=(1, 2), groups=2))
+
+
+def test_col2im_in_cache_blocks(monkeypatch):
+    # blocks of one sample (the default block is larger than these small tensors)
+    monkeypatch.setattr(conv, "_COL2IM_BLOCK_BYTES", 1)
+    check_torch(_case2d("blocked_col2im", (3, 2, 6, 5), (3, 2, 3, 3), stride=(1, 2), padding=1))
