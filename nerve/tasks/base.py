@@ -46,6 +46,10 @@ class Task:
     def loss_fn(self):
         return nn.CrossEntropyLoss()
 
+    def make_scheduler(self, optimizer):
+        """A learning-rate schedule stepped once per epoch, or None."""
+        return None
+
     def extra_state(self) -> dict:
         """Things besides the weights a checkpoint needs (a vocabulary, say)."""
         return {}
@@ -78,10 +82,11 @@ def get_task(name: str, config: dict | None = None) -> Task:
     return TASKS[name](config)
 
 
-def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None) -> None:
+def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None,
+             scheduler=None) -> None:
     from nerve.train import save_checkpoint
 
-    save_checkpoint(path, model, optimizer, epoch=epoch, train_loader=loader,
+    save_checkpoint(path, model, optimizer, scheduler, epoch=epoch, train_loader=loader,
                     task=task.name, config=json.dumps(task.config),
                     extra=json.dumps(task.extra_state()))
 
