@@ -5,6 +5,7 @@ from nerve import autograd
 from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                                       set_grad_enabled)
 from nerve.backend import device
+from nerve.backend import allocator as _allocator  # noqa: F401  (malloc reuses big blocks)
 from nerve.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
                           half, int, int8, int16, int32, int64, long, set_default_dtype, short,
                           uint8)
