@@ -33,14 +33,26 @@ def test_train_eval_resume_round_trip(mlp_run, capsys):
     assert code == 0 and float(out.split("accuracy")[1].split()[0]) >= acc2 - 0.02
 
 
-def test_resume_matches_uninterrupted_run(tmp_path, capsys):
+def test_resume_after_interrupt_matches_uninterrupted_run(tmp_path, monkeypatch, capsys):
+    """Ctrl-C after the first epoch's checkpoint, then the same command with --resume:
+    the weights equal those of a run that was never interrupted."""
     import nerve
+    from nerve.tasks import runner
 
     a, b = tmp_path / "a", tmp_path / "b"
-    assert main(["train", "digits-mlp", "--epochs", "2", "--out", str(a), "--quiet"]) == 0
-    assert main(["train", "digits-mlp", "--epochs", "1", "--out", str(b), "--quiet"]) == 0
-    assert main(["train", "digits-mlp", "--epochs", "2", "--out", str(b), "--quiet",
-                 "--resume", str(b / "last.nrv")]) == 0
+    args = ["train", "digits-cnn", "--epochs", "2", "--hidden", "8", "--quiet"]
+    assert main(args + ["--out", str(a)]) == 0
+    save_epoch = runner._EpochCheckpoint.on_epoch_end
+
+    def interrupt(self, epoch, logs=None):
+        save_epoch(self, epoch, logs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner._EpochCheckpoint, "on_epoch_end", interrupt)
+    assert main(args + ["--out", str(b)]) == 130
+    monkeypatch.undo()
+    assert nerve.load(str(b / "last.nrv"))["epoch"] == 1
+    assert main(args + ["--out", str(b), "--resume", str(b / "last.nrv")]) == 0
     wa, wb = nerve.load(str(a / "last.nrv"))["model"], nerve.load(str(b / "last.nrv"))["model"]
     for k in wa:
         assert (wa[k].numpy() == wb[k].numpy()).all(), k
