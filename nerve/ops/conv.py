@@ -58,7 +58,7 @@ class Conv(Function):
         # the padded input and rebuild them in backward: memory over a second copy.
         self.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
         self.xp = xp if self.cols is None else None
-        self.wm, self.groups, self.w_shape = wm, groups, w.shape
+        self.wm, self.groups, self.w_shape, self.padding = wm, groups, w.shape, padding
         self.geometry = (x.shape, xp.shape, (kh, kw, oh, ow), (pt, pl), stride, dilation)
         # (N·OH·OW, O) -> (N, OH, OW, O) -> the (N, O, OH, OW) view
         y = y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
@@ -88,17 +88,43 @@ class Conv(Function):
                 self.w_shape)
             dw = dw[:, :, 0, :] if self.one_d else np.ascontiguousarray(dw)
         if need_x:
-            n, oh, ow = self.geometry[0][0], *self.geometry[2][2:]
-            wt = self.wm.transpose(0, 2, 1)
-            # One GEMM (a batch of KH·KW small ones would contiguous-ify col2im's reads, but
-            # each BLAS call pays a thread sync, ruinous on a busy machine)
-            dcols = d2[0] @ wt[0] if g == 1 else _ungroup(np.matmul(d2, wt), kh * kw)
-            # (N·OH·OW, KH·KW·C) -> (KH, KW, N, OH, OW, C)
-            dcols = dcols.reshape(n, oh, ow, kh, kw, -1).transpose(3, 4, 0, 1, 2, 5)
-            dx = col2im(dcols, *self.geometry)
+            dx = self._input_grad_stride1(dy) if self.geometry[4] == (1, 1) and g == 1 else None
+            if dx is None:
+                dx = self._input_grad(d2)
             if self.one_d:
                 dx = dx[:, :, 0, :]
         return dx, dw, db
+
+    def _input_grad(self, d2):
+        """∂L/∂X = δ Wᵀ, then col2im: the general case (strides, groups)."""
+        g, (_, _, kh, kw) = self.groups, self.w_shape
+        n, oh, ow = self.geometry[0][0], *self.geometry[2][2:]
+        wt = self.wm.transpose(0, 2, 1)
+        # One GEMM (a batch of KH·KW small ones would contiguous-ify col2im's reads, but
+        # each BLAS call pays a thread sync, ruinous on a busy machine)
+        dcols = d2[0] @ wt[0] if g == 1 else _ungroup(np.matmul(d2, wt), kh * kw)
+        # (N·OH·OW, KH·KW·C) -> (KH, KW, N, OH, OW, C)
+        dcols = dcols.reshape(n, oh, ow, kh, kw, -1).transpose(3, 4, 0, 1, 2, 5)
+        return col2im(dcols, *self.geometry)
+
+    def _input_grad_stride1(self, dy):
+        """With stride 1, ∂L/∂x is itself a convolution: of δ zero-padded by D(K-1) - P with
+        the kernels flipped and in/out channels swapped,
+        ∂L/∂x[n, c, h, w] = Σ_{o,p,q} δ̃[n, o, h + Dₕp, w + D_w q] w[o, c, KH-1-p, KW-1-q].
+        One im2col copy of δ and one GEMM replace col2im's KH·KW strided adds.
+        None when the padding exceeds D(K-1) (then δ̃ would need cropping)."""
+        (n, c, h, w), _, (kh, kw, oh, ow), _, _, dilation = self.geometry
+        (pt, pb), (pl, pr) = self.padding
+        full = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+        if max(pt, pb) > full[0] or max(pl, pr) > full[1]:
+            return None
+        dyp = pad_channels_last(dy, full[0] - pt, full[0] - pb, full[1] - pl, full[1] - pr)
+        cols = im2col(dyp, kh, kw, h, w, (1, 1), dilation)[0]  # (N·H·W, KH·KW·O)
+        # (G=1, KH·KW·C, O) -> flipped (KH·KW·O, C): rows (KH-1-p, KW-1-q, o)
+        wf = self.wm[0].reshape(kh, kw, c, -1)[::-1, ::-1].transpose(0, 1, 3, 2)
+        dx = cols @ np.ascontiguousarray(wf).reshape(-1, c)
+        # (N·H·W, C) -> the (N, C, H, W) view of channels-last memory
+        return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
 
 
 def _weight_grad(cols, d2, n: int):

@@ -37,6 +37,10 @@ CASES = [
     _case2d("batch1_size1", (1, 1, 1, 1), (1, 1, 1, 1)),
     _case2d("unbatched", (2, 5, 5), (3, 2, 3, 3), padding=1),
     _case2d("stride_gt_kernel", (2, 2, 9, 9), (2, 2, 2, 2), stride=3, padding=1),
+    # stride 1 with padding beyond D(K-1): ∂L/∂x by col2im, not as a convolution of δ
+    _case2d("pad_gt_kernel", (2, 2, 4, 5), (3, 2, 3, 2), padding=(3, 2)),
+    _case2d("dilated_stride1", (2, 3, 7, 8), (4, 3, 3, 3), bias=False, dilation=2,
+            padding=(2, 3)),
     Case("Conv/noncontig", lambda x, w: conv2d(x.transpose(2, 3), w, padding=1),
          lambda x, w: TF.conv2d(x.transpose(2, 3), w, padding=1), [(2, 2, 5, 4), (3, 2, 3, 3)],
          atol=1e-4),
@@ -145,3 +149,24 @@ def test_col2im_in_cache_blocks(monkeypatch):
     # blocks of one sample (the default block is larger than these small tensors)
     monkeypatch.setattr(conv, "_COL2IM_BLOCK_BYTES", 1)
     check_torch(_case2d("blocked_col2im", (3, 2, 6, 5), (3, 2, 3, 3), stride=(1, 2), padding=1))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stride1_input_gradient_as_convolution_matches_col2im(seed):
+    # the stride-1 ∂L/∂x (a convolution of the padded δ with flipped kernels) and the
+    # general col2im route must agree, asymmetric padding and dilation included
+    rng = np.random.default_rng(seed)
+    kh, kw = (int(v) for v in rng.integers(1, 5, 2))
+    dilation = tuple(int(v) for v in rng.integers(1, 3, 2))
+    pad = tuple((int(rng.integers(0, d * (k - 1) + 1)), int(rng.integers(0, d * (k - 1) + 1)))
+                for d, k in zip(dilation, (kh, kw)))
+    x = rng.standard_normal((2, 3, 9, 8))
+    w = rng.standard_normal((5, 3, kh, kw))
+    fn = conv.Conv()
+    fn.needs_input_grad = [True, False, False]
+    y = fn.forward(x, w, None, (1, 1), pad, dilation)
+    dy = rng.standard_normal(y.shape)
+    d2 = np.ascontiguousarray(dy.transpose(0, 2, 3, 1)).reshape(1, -1, 5)
+    fast = fn._input_grad_stride1(dy)
+    assert fast is not None and fast.shape == x.shape
+    np.testing.assert_allclose(fast, fn._input_grad(d2), rtol=1e-10, atol=1e-10)
