@@ -21,50 +21,9 @@ in time order) so vanishing gradients through time can be watched.
 
 from __future__ import annotations
 
-import sys
-import threading
-
 import numpy as np
 
 from nerve.autograd.function import Function
-
-_POOL: dict = {}
-_POOL_LOCK = threading.Lock()
-_POOL_MIN_BYTES = 1 << 18  # below this malloc keeps the memory mapped by itself
-_POOL_PER_SHAPE, _POOL_SHAPES = 4, 32
-
-
-def _refs(arrays: list, i: int) -> int:
-    return sys.getrefcount(arrays[i])
-
-
-# References to a pooled array that nobody else holds (measured: interpreters differ).
-_FREE = _refs([np.empty(0)], 0) if hasattr(sys, "getrefcount") else None
-
-
-def workspace(shape: tuple, dtype) -> np.ndarray:
-    """An uninitialised array, as np.empty, recycled from an earlier call once nothing
-    else references it (no graph node, no view, no caller). Why: a fresh multi-megabyte
-    array is mapped page by page on first touch, and those page faults cost as much as
-    the gate math of a whole sequence (about 2,500 per LSTM training step here)."""
-    dtype = np.dtype(dtype)
-    nbytes = dtype.itemsize * int(np.prod(shape))
-    if _FREE is None or nbytes < _POOL_MIN_BYTES:
-        return np.empty(shape, dtype)
-    key = (tuple(shape), dtype.str)
-    with _POOL_LOCK:
-        arrays = _POOL.get(key)
-        if arrays is None:
-            if len(_POOL) >= _POOL_SHAPES:  # forget the oldest shape
-                del _POOL[next(iter(_POOL))]
-            arrays = _POOL[key] = []
-        for i in range(len(arrays)):
-            if _refs(arrays, i) == _FREE:
-                return arrays[i]
-        arr = np.empty(shape, dtype)
-        if len(arrays) < _POOL_PER_SHAPE:
-            arrays.append(arr)
-        return arr
 
 
 def steps(nt: int, reverse: bool):
@@ -89,7 +48,7 @@ def final_of(hs: np.ndarray, reverse: bool) -> np.ndarray:
 
 
 def state_buffer(nt: int, h0, nb: int, nh: int, dtype, reverse: bool) -> np.ndarray:
-    hs = workspace((nt + 1, nb, nh), dtype)
+    hs = np.empty((nt + 1, nb, nh), dtype)
     hs[nt if reverse else 0] = 0 if h0 is None else h0
     return hs
 
@@ -162,7 +121,7 @@ def project(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
     if w_ih.shape[1] != ni:
         raise ValueError(f"input size {ni} does not match weight_ih of shape {w_ih.shape}")
     x2 = x.reshape(nt * nb, ni)  # (T, B, I) -> (T*B, I)
-    g = np.matmul(x2, w_ih.T, out=workspace((nt * nb, w_ih.shape[0]), x.dtype))
+    g = x2 @ w_ih.T
     if bias is not None:
         g += bias
     return x2, g.reshape(nt, nb, -1)
@@ -251,7 +210,7 @@ class RNNFn(Function):
     def backward(self, dy, dh_n):
         hs, m, reverse, w_hh = self.hs, self.m, self.reverse, self.w_hh
         nt, nb, nh = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
-        da = workspace((nt, nb, nh), hs.dtype)
+        da = np.empty((nt, nb, nh), hs.dtype)
         dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
         norms = np.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1]

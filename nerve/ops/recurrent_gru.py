@@ -25,7 +25,6 @@ from nerve.ops.recurrent import (
     state_out,
     steps,
     time_mask,
-    workspace,
     x_grad,
 )
 
@@ -53,7 +52,7 @@ class GRUFn(Function):
         dt = acts.dtype
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
-        us = workspace((nt, nb, nh), dt)
+        us = np.empty((nt, nb, nh), dt)
         tmp_t, t1 = np.empty((3 * nh, nb), dt), np.empty((nb, nh), dt)
         b_hn = np.zeros(nh, dt) if b_hh is None else b_hh[2 * nh:]
         for t in steps(nt, reverse):
@@ -84,7 +83,7 @@ class GRUFn(Function):
     def backward(self, dy, dh_n):
         hs, us, acts, m, reverse = self.hs, self.us, self.acts, self.m, self.reverse
         nt, nb, nh = us.shape
-        dzh, dn = workspace(acts.shape, acts.dtype), workspace(us.shape, us.dtype)
+        dzh, dn = np.empty_like(acts), np.empty_like(us)
         dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
         t1, t2 = np.empty((nb, nh), hs.dtype), np.empty((nb, nh), hs.dtype)
         norms = np.empty(nt) if self.grad_norms is not None else None

@@ -28,7 +28,6 @@ from nerve.ops.recurrent import (
     state_out,
     steps,
     time_mask,
-    workspace,
 )
 
 
@@ -74,7 +73,7 @@ class LSTMFn(Function):
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
         cs = state_buffer(nt, c0, nb, nh, dt, reverse)
-        tcs = workspace((nt, nb, nh), dt)
+        tcs = np.empty((nt, nb, nh), dt)
         s, s0, self.p = _gate_constants(nh, np.dtype(dt))
         tmp_t, t1 = np.empty((4 * nh, nb), dt), np.empty((nb, nh), dt)
         for t in steps(nt, reverse):
@@ -103,7 +102,7 @@ class LSTMFn(Function):
     def backward(self, dy, dh_n, dc_n):
         hs, cs, tcs, acts, m, reverse = self.hs, self.cs, self.tcs, self.acts, self.m, self.reverse
         nt, nb, nh = tcs.shape
-        dz = workspace(acts.shape, acts.dtype)
+        dz = np.empty_like(acts)
         dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
         dc = state_grad(dc_n, nb, nh, hs.dtype)
         t1 = np.empty((nb, nh), hs.dtype)
