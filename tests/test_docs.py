@@ -38,6 +38,13 @@ def test_block_extraction_finds_python_fences_only():
     assert python_blocks(text) == [(3, "a = 1\n"), (9, "b = a\n")]
 
 
+def test_fences_are_tagged_so_nothing_is_skipped_by_mistake():
+    # an untagged or misspelt fence (```pyhton) would silently not run
+    for page in PAGES:
+        tags = {m.group(1) for m in FENCE.finditer(page.read_text("utf-8"))}
+        assert tags <= {"python", "sh", "text", "toml"}, f"{page.name}: fences tagged {tags}"
+
+
 def test_every_topic_page_exists_and_has_runnable_code():
     names = {p.stem for p in DOCS.glob("*.md")}
     assert set(EXPECTED) <= names, f"missing pages: {sorted(set(EXPECTED) - names)}"
