@@ -119,3 +119,11 @@ def test_help_has_examples(capsys):
             main(cmd)
         assert e.value.code == 0
         assert "example" in capsys.readouterr().out
+
+
+def test_reber_task_lstm_remembers(tmp_path, capsys):
+    code, out, _ = run(capsys, "train", "reber", "--epochs", "8", "--set", "train_size=1500",
+                       "--quiet", "--out", str(tmp_path / "r"))
+    assert code == 0
+    acc = float(out.split("long_range_accuracy")[1].split()[0])
+    assert acc > 0.9
