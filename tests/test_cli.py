@@ -122,7 +122,7 @@ def test_help_has_examples(capsys):
 
 
 def test_reber_task_lstm_remembers(tmp_path, capsys):
-    code, out, _ = run(capsys, "train", "reber", "--epochs", "8", "--set", "train_size=1500",
+    code, out, _ = run(capsys, "train", "reber", "--epochs", "10", "--set", "train_size=3000",
                        "--quiet", "--out", str(tmp_path / "r"))
     assert code == 0
     acc = float(out.split("long_range_accuracy")[1].split()[0])
