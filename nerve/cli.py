@@ -20,6 +20,7 @@ EPILOG = """examples:
   nerve generate runs/charlm/last.nrv --length 300 --temperature 0.8 --prime "The "
   nerve bench --against torch --markdown
   nerve info
+  nerve lab vanishing                a lecture experiment: finding and plot
 """
 
 
@@ -84,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="version, array backend, BLAS and threads", formatter_class=fmt,
                    epilog="example:\n  nerve info")
+
+    from nerve.diagnostics.labs import LAB_NAMES
+
+    lab = sub.add_parser("lab", help="a lecture experiment: its finding and its plot",
+                         formatter_class=fmt, epilog="example:\n  nerve lab vanishing --quick")
+    lab.add_argument("name", choices=LAB_NAMES, metavar="NAME", help=", ".join(LAB_NAMES))
+    lab.add_argument("--quick", action="store_true", help="a reduced run (a smoke test)")
+    lab.add_argument("--out", default=None, help="plot folder (default ./nerve-runs/<time>)")
+    lab.add_argument("--seed", type=int, default=0)
     return p
 
 
@@ -216,8 +226,16 @@ def _plot(history, path: str) -> None:
         print("learning curves: skipped (pip install 'nerve[plot]' for matplotlib)")
 
 
+def cmd_lab(args) -> int:
+    from nerve.diagnostics.labs import run_lab
+
+    run_lab(args.name, quick=args.quick, out=args.out or _default_out("lab-" + args.name),
+            seed=args.seed)
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "generate": cmd_generate,
-            "bench": cmd_bench, "info": cmd_info}
+            "bench": cmd_bench, "info": cmd_info, "lab": cmd_lab}
 
 
 def main(argv=None) -> int:

@@ -14,6 +14,9 @@ import numpy as np
 from nerve.autograd import grad_mode
 
 _enabled = grad_mode._enabled
+# nerve.diagnostics installs a callable(fn, inputs, out) here for anomaly mode and
+# backprop traces; None (one global lookup per op) keeps them free when off.
+_observer = None
 _new = object.__new__
 ndarray = np.ndarray
 
@@ -40,6 +43,8 @@ class Function:
             out = fn.forward(*arrays, **params)
         except ValueError as err:
             raise RuntimeError(_describe(cls, inputs, err)) from None
+        if _observer is not None:
+            _observer(fn, inputs, out)
         record = False
         if _enabled[0]:
             needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]

@@ -1,0 +1,273 @@
+"""The gradient-health monitor: per-layer weight and gradient norms, update/weight
+ratios, dead ReLUs, saturated sigmoid/tanh units and gradient norms through time,
+sampled every ``every`` steps, for any Module, in a hand-written loop or in ``fit``.
+
+    monitor = GradientMonitor(model, every=10)
+    for x, y in loader:                     # a hand-written loop ...
+        monitor.begin_step()                # before the forward
+        optimizer.zero_grad(); loss = loss_fn(model(x), y); loss.backward()
+        optimizer.step()
+        monitor.end_step(loss)              # after the step (the gradients are still there)
+    print(monitor.verdict())
+
+    fit(model, loss_fn, optimizer, loader, callbacks=[GradientMonitor(every=10)])  # ... or fit
+
+Only sampled steps pay: activation hooks are installed for the sampled forward and
+removed after it, weights are copied before a sampled step to measure its update.
+Activations are seen through ReLU/Sigmoid/Tanh *modules* (``nn.ReLU()``), not
+through ``F.relu`` calls inside a forward.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nerve.nn.activation import ReLU, Sigmoid, Tanh
+from nerve.nn.module import Module
+from nerve.nn.rnn import RNNBase
+from nerve.train.callbacks import Callback
+
+SATURATION = 0.99  # |tanh| or the distance of σ from 0/1 beyond which σ' < 0.01·max
+_KINDS = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh"}
+_HIST = 2000
+ALARM = 10.0  # activation values kept per sampled step, for the histograms
+
+
+@dataclass
+class Layer:
+    """A module that owns parameters, numbered 1.. in the order of ``named_modules``."""
+
+    index: int
+    name: str
+    kind: str
+    module: Module = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        return f"layer {self.index} ({self.name or 'model'}: {self.kind})"
+
+
+@dataclass
+class Activation:
+    """An activation module; ``after`` is the index of the parameter layer before it."""
+
+    name: str
+    kind: str
+    after: int
+    module: Module = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        where = f"layer {self.after}" if self.after else "the input"
+        return f"the {self.kind} after {where} ({self.name})"
+
+
+@dataclass
+class Sample:
+    """One sampled step. ``layers`` maps the layer index to weight_norm, grad_norm and
+    update_ratio; ``activations`` maps the activation name to its statistics."""
+
+    step: int
+    loss: float | None
+    grad_norm: float
+    layers: dict = field(default_factory=dict)
+    activations: dict = field(default_factory=dict)
+    time_norms: dict = field(default_factory=dict)
+
+
+class GradientMonitor(Callback):
+    """Samples gradient health every ``every`` steps; ``verdict()`` diagnoses it.
+
+    ``detect_anomaly=True`` also runs anomaly mode (slow: one finiteness test per op)
+    so a NaN is traced to the op and layer that first produced it.
+    """
+
+    def __init__(self, model: Module | None = None, every: int = 10,
+                 detect_anomaly: bool = False) -> None:
+        super().__init__()
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"GradientMonitor: every must be a positive int, got {every!r}")
+        self.every, self.detect_anomaly = every, detect_anomaly
+        self._model, self.layers, self.activations = None, [], []
+        self.samples: list[Sample] = []
+        self.losses: list[float] = []
+        self.step = 0
+        self.nonfinite_step: int | None = None
+        self.anomaly, self.anomaly_step = None, None
+        self._before, self._handles, self._seen, self._rnn_flags = None, [], {}, {}
+        self._alarm, self._best = False, math.inf
+        if model is not None:
+            self.attach(model)
+
+    # ----- setup ----------------------------------------------------------------------
+    def attach(self, model: Module) -> GradientMonitor:
+        if not isinstance(model, Module):
+            raise TypeError(f"GradientMonitor: expected a nerve.nn.Module, got "
+                            f"{type(model).__name__}")
+        self._model, self.layers, self.activations = model, [], []
+        for name, m in model.named_modules():
+            if any(p is not None for p in m._parameters.values()):
+                self.layers.append(Layer(len(self.layers) + 1, name, type(m).__name__, m))
+            kind = _KINDS.get(type(m))
+            if kind:
+                self.activations.append(Activation(name, kind, len(self.layers), m))
+        if self.detect_anomaly:
+            from nerve.diagnostics.anomaly import detect_anomaly
+
+            self.anomaly = detect_anomaly(model, raise_error=False).__enter__()
+        return self
+
+    def close(self) -> None:
+        """End anomaly mode and remove any hooks (done by ``fit`` at the end of training)."""
+        self._remove_hooks()
+        if self.anomaly is not None:
+            self.anomaly.__exit__(None, None, None)
+
+    @property
+    def model(self) -> Module | None:
+        return self._model
+
+    @property
+    def sampling(self) -> bool:
+        return self.step % self.every == 0 or self._alarm
+
+    # ----- the step -------------------------------------------------------------------
+    def begin_step(self) -> None:
+        """Call before the forward: on a sampled step, copies the weights and hooks the
+        activations."""
+        if self.model is None:
+            raise RuntimeError("GradientMonitor: attach(model) first (or pass the model)")
+        if not self.sampling:
+            return
+        self._before = {id(p): p._data.copy() for p in self.model.parameters()}
+        self._seen = {}
+        for a in self.activations:
+            self._handles.append(a.module.register_forward_hook(self._hook(a)))
+        for m in self.model.modules():
+            if isinstance(m, RNNBase):
+                self._rnn_flags[m] = m.record_grad_norms
+                m.record_grad_norms = True
+
+    def end_step(self, loss=None) -> None:
+        """Call after ``optimizer.step()``: records a sampled step (or a non-finite loss)."""
+        value = None if loss is None else float(loss)
+        if value is not None:
+            self.losses.append(value)
+            # a loss ten times its best and above its start is diverging: sample every step until it
+            # recovers, so the gradient norm on the way to a NaN is on record
+            self._best = min(self._best, abs(value))
+            self._alarm = math.isfinite(value) and abs(value) > max(ALARM * self._best,
+                                                                    abs(self.losses[0]))
+        nonfinite = value is not None and not math.isfinite(value)
+        if nonfinite and self.nonfinite_step is None:
+            self.nonfinite_step = self.step
+        if self.anomaly is not None and self.anomaly.first and self.anomaly_step is None:
+            self.anomaly_step = self.step
+        if self.sampling or (nonfinite and self.nonfinite_step == self.step):
+            self.samples.append(self._record(value))
+        self._remove_hooks()
+        self.step += 1
+
+    def _record(self, loss) -> Sample:
+        sample = Sample(self.step, loss, 0.0)
+        total = 0.0
+        for layer in self.layers:
+            stats = _layer_stats(layer.module, self._before)
+            sample.layers[layer.index] = stats
+            total += stats["grad_norm"] ** 2
+        sample.grad_norm = math.sqrt(total)
+        for name, seen in self._seen.items():
+            sample.activations[name] = _combine(seen)
+        for name, m in self.model.named_modules():
+            if isinstance(m, RNNBase) and m.grad_norms and m.grad_norms[0]:
+                sample.time_norms[name or "model"] = np.asarray(m.grad_norms[0][-1])
+        self._before = None
+        return sample
+
+    def _hook(self, act: Activation):
+        def hook(module, args, output):
+            self._seen.setdefault(act.name, []).append(_activation_stats(act.kind,
+                                                                         output._data))
+        return hook
+
+    def _remove_hooks(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+        for m, flag in self._rnn_flags.items():
+            m.record_grad_norms = flag
+        self._rnn_flags.clear()
+
+    # ----- results --------------------------------------------------------------------
+    def series(self, key: str = "grad_norm") -> tuple[np.ndarray, dict]:
+        """(sampled steps, {layer index: values}) for weight_norm, grad_norm or
+        update_ratio."""
+        steps = np.array([s.step for s in self.samples])
+        return steps, {layer.index: np.array([s.layers.get(layer.index, {}).get(key, np.nan)
+                                              for s in self.samples])
+                       for layer in self.layers}
+
+    def verdict(self):
+        """The diagnosis (see nerve.diagnostics.verdict): problems named with their
+        numbers, and the remedies."""
+        from nerve.diagnostics.verdict import diagnose
+
+        return diagnose(self)
+
+    # ----- Callback hooks (fit) -------------------------------------------------------
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if self.model is None or self.model is not self.state.model:
+            self.attach(self.state.model)
+
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.begin_step()
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.end_step((logs or {}).get("loss"))
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.close()
+
+
+def _norm(arrays) -> float:
+    return math.sqrt(sum(float(np.vdot(a, a).real) for a in arrays))
+
+
+def _layer_stats(module: Module, before: dict | None) -> dict:
+    params = [p for p in module._parameters.values() if p is not None]
+    grads = [p.grad._data for p in params if p.grad is not None]
+    w = _norm(p._data for p in params)
+    stats = {"weight_norm": w, "grad_norm": _norm(grads) if grads else 0.0,
+             "update_ratio": math.nan}
+    if before is not None and all(id(p) in before for p in params):
+        update = _norm(p._data - before[id(p)] for p in params)
+        stats["update_ratio"] = update / w if w > 0 else math.nan
+    return stats
+
+
+def _activation_stats(kind: str, y: np.ndarray) -> dict:
+    """Per-call statistics; a unit is a feature (axis 1), pooled over batch and space."""
+    stats = {"n": y.shape[0] if y.ndim > 1 else 1, "mean": float(y.mean()),
+             "std": float(y.std()), "values": y.ravel()[:: max(1, y.size // _HIST)][:_HIST]}
+    if kind == "relu":
+        axes = (0,) + tuple(range(2, y.ndim)) if y.ndim > 1 else ()
+        stats["active"] = (y > 0).any(axis=axes) if axes else y > 0
+    elif kind == "sigmoid":
+        stats["saturated"] = float(np.mean((y < 1 - SATURATION) | (y > SATURATION)))
+    else:
+        stats["saturated"] = float(np.mean(np.abs(y) > SATURATION))
+    return stats
+
+
+def _combine(calls: list) -> dict:
+    """One module called several times in a step (a shared ReLU): pool its calls."""
+    out = dict(calls[0])
+    out["n"] = sum(c["n"] for c in calls)
+    if "saturated" in out:
+        out["saturated"] = float(np.mean([c["saturated"] for c in calls]))
+    if "active" in out:
+        out["dead"] = float(np.mean([1.0 - c["active"].mean() for c in calls]))
+    return out

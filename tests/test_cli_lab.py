@@ -1,0 +1,20 @@
+"""`nerve lab NAME`: runs a lab, prints its finding, writes its plot."""
+
+import pytest
+
+from nerve.cli import main
+
+
+def test_lab_command(tmp_path, capsys):
+    assert main(["lab", "conv-arithmetic", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "finding: 4 of 4 layers match" in out
+    assert (tmp_path / "lab_conv_arithmetic.png").is_file()
+    assert f"plot: {tmp_path / 'lab_conv_arithmetic.png'}" in out
+
+
+def test_unknown_lab_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as err:
+        main(["lab", "nope"])
+    assert err.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
