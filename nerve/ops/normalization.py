@@ -13,53 +13,88 @@ class BatchNorm(Function):
 
     Training uses the batch's μ and biased σ² (m values per channel) and updates the
     running statistics in place, the variance unbiased (× m/(m-1)), as PyTorch does;
-    evaluation uses the running statistics. With δ = ∂L/∂y and g = γ δ:
+    evaluation uses the running statistics. With δ = ∂L/∂y and s = 1/√(σ² + ε):
     ∂L/∂γ = Σ δ x̂,  ∂L/∂β = Σ δ,
-    ∂L/∂x = (1/(m √(σ² + ε))) (m g - Σ g - x̂ Σ g x̂)   (training; μ, σ² depend on x)
-    ∂L/∂x = g / √(σ² + ε)                               (evaluation)
+    ∂L/∂x = γ s δ - (γ s/m) Σ δ - (γ s/m) x̂ Σ δ x̂   (training; μ, σ² depend on x)
+    ∂L/∂x = γ s δ                                  (evaluation)
+    Both are a δ + b (x - μ) + c with per-channel a, b, c: one pass over the batch.
+
+    The work runs on a (rows, C, cols) view of x that costs no copy in the usual layouts:
+    a conv's channels-last output is (N·H·W, C, 1), a contiguous one (N, C, H·W).
     """
 
     def forward(self, x, w=None, b=None, running_mean=None, running_var=None, training=True,
                 momentum=0.1, eps=1e-5):
-        self.axes = (0,) + tuple(range(2, x.ndim))
-        # (C,) -> (1, C, 1, ..., 1): per-channel values broadcast over the rest
-        self.shape = (1, -1) + (1,) * (x.ndim - 2)
-        self.training = training
+        x3, self.layout = _channel_view(x)
+        m = x3.shape[0] * x3.shape[2]
+        self.training, self.m, self.x_shape = training, m, x.shape
         if training:
-            mean = x.mean(axis=self.axes)
-            xc = x - mean.reshape(self.shape)
-            var = (xc * xc).mean(axis=self.axes)
-            m = x.size // x.shape[1]
-            if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-            if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += (momentum * m / (m - 1)) * var
+            mean = _channel_sum(x3) / m
+            xc = x3 - mean[:, None]
+            var = _channel_sum(xc * xc) / m
+            _update_running(running_mean, running_var, mean, var, momentum, m)
         else:
             mean, var = running_mean, running_var
-            xc = x - mean.reshape(self.shape)
-        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype).reshape(self.shape)
-        self.xhat = xc * self.inv_std
-        self.w = None if w is None else w.reshape(self.shape)
-        y = self.xhat if w is None else self.xhat * self.w
-        return y if b is None else y + b.reshape(self.shape)
+            xc = x3 - mean.astype(x.dtype, copy=False)[:, None]
+        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        self.xc, self.w = xc, w
+        scale = self.inv_std if w is None else self.inv_std * w
+        y = xc * scale[:, None]
+        if b is not None:
+            y += b[:, None]
+        return _from_channel_view(y, self.layout, x.shape)
 
     def backward(self, dy):
-        axes, xhat = self.axes, self.xhat
         need = (*self.needs_input_grad, False, False)
-        g = dy if self.w is None else dy * self.w
+        dy3, _ = _channel_view(dy, self.layout)
+        s, xc, m = self.inv_std, self.xc, self.m
+        sum_dy = _channel_sum(dy3) if need[2] or (need[0] and self.training) else None
+        sum_dyxc = _channel_sum(dy3 * xc) if need[1] or (need[0] and self.training) else None
         dx = None
-        if need[0] and self.training:
-            m = dy.size // dy.shape[1]
-            sum_g = g.sum(axis=axes, keepdims=True)
-            sum_gx = (g * xhat).sum(axis=axes, keepdims=True)
-            dx = (self.inv_std / m) * (m * g - sum_g - xhat * sum_gx)
-        elif need[0]:
-            dx = g * self.inv_std
-        dw = (dy * xhat).sum(axis=axes) if need[1] else None
-        db = dy.sum(axis=axes) if need[2] else None
-        return dx, dw, db
+        if need[0]:
+            a = s if self.w is None else s * self.w
+            dx = np.multiply(dy3, a[:, None])
+            if self.training:
+                dx -= xc * (a * s * s * sum_dyxc / m)[:, None]
+                dx -= (a * sum_dy / m)[:, None]
+            dx = _from_channel_view(dx, self.layout, self.x_shape)
+        dw = s * sum_dyxc if need[1] else None
+        return dx, dw, (sum_dy if need[2] else None)
+
+
+def _update_running(running_mean, running_var, mean, var, momentum, m):
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1 - momentum
+        running_var += (momentum * m / (m - 1)) * var
+
+
+def _channel_view(x, layout=None):
+    """(N, C, *S) -> (rows, C, cols) and the layout tag: "last" when the channels are
+    innermost in memory ((N·∏S, C, 1), a view), else "first" ((N, C, ∏S), a view when
+    contiguous). Given a ``layout``, x is brought to it (a gradient may come in another)."""
+    n, c = x.shape[0], x.shape[1]
+    moved = np.moveaxis(x, 1, -1)
+    if layout == "last" or (layout is None and x.ndim > 2 and moved.flags.c_contiguous):
+        return moved.reshape(-1, c)[:, :, None], "last"
+    return x.reshape(n, c, -1), "first"
+
+
+def _from_channel_view(y3, layout, shape):
+    """The inverse of ``_channel_view``: the (N, C, *S) array (a view of y3)."""
+    if layout == "last":
+        n, c, *rest = shape
+        return np.moveaxis(y3.reshape((n, *rest, c)), -1, 1)
+    return y3.reshape(shape)
+
+
+def _channel_sum(a3):
+    """Σ over rows and cols of (rows, C, cols): per-channel sums in a fast reduction order."""
+    if a3.shape[2] == 1:
+        return a3[:, :, 0].sum(axis=0)
+    return a3.sum(axis=2).sum(axis=0)
 
 
 class LayerNorm(Function):

@@ -98,36 +98,45 @@ class MaxPool(Function):
         y = next(views).copy(order="K")
         for v in views:
             np.maximum(y, v, out=y)
-        # One mask per kernel offset marking where that offset holds the window's first
-        # maximum (ties go to the earliest offset, as in PyTorch).
-        masks, taken = [], None
-        if not (needs_grad or return_indices):  # inference: the maxima are all we need
-            return y
-        for v in offsets(xp, g):
-            m = np.equal(v, y)
-            if taken is None:
-                taken = m.copy()
-            else:
-                m &= ~taken
-                taken |= m
-            masks.append(m)
-        self.g, self.masks, self.x = g, masks, x
+        # Backward finds the maxima again by comparing the offsets' views with y (cheaper
+        # than keeping KH·KW masks built here, which inference would not need anyway).
+        self.g, self.x, self.xp, self.y = g, x, xp, y
         if not return_indices:
             return y
-        idx = sum(m * np.int64(k) for k, m in enumerate(masks))
+        first = _first_max(xp, y, g)
+        idx = sum(m * np.int64(k) for k, m in enumerate(first))
         return y, _flat_index(idx, g)
 
     def backward(self, dy, _dindices=None):
-        masks = self.masks
-        if _order(dy) != _order(masks[0]):
-            # one copy into the masks' memory layout beats KH·KW passes across layouts
-            dy = _like(masks[0], dy)
-        return scatter(lambda k, out: np.multiply(dy, masks[k], out=out), self.g, self.x)
+        y = self.y
+        # What is left of δ for the offsets still to come: a window's first maximum takes it
+        # all (ties go to the earliest offset, as in PyTorch), later equal ones get zero.
+        rest = _like(y, dy)  # a copy in y's memory layout: the passes below stream in order
+        last = self.g.kernel[0] * self.g.kernel[1] - 1
+        views = offsets(self.xp, self.g)
+
+        def part(k, out):
+            taken = np.multiply(rest, np.equal(next(views), y), out=out)
+            if k < last:
+                np.subtract(rest, taken, out=rest)
+            return taken
+
+        return scatter(part, self.g, self.x)
 
 
-def _order(a) -> tuple:
-    """The axes from the slowest-varying to the fastest in memory."""
-    return tuple(np.argsort(a.strides, kind="stable")[::-1])
+def _first_max(xp, y, g: Geometry) -> list:
+    """One mask per kernel offset marking where that offset holds the window's first
+    maximum (ties go to the earliest offset, as in PyTorch)."""
+    masks, taken = [], None
+    for v in offsets(xp, g):
+        m = np.equal(v, y)
+        if taken is None:
+            taken = m.copy()
+        else:
+            m &= ~taken
+            taken |= m
+        masks.append(m)
+    return masks
 
 
 def _like(ref, a):

@@ -27,6 +27,13 @@ def _bn(training, eps=1e-5):
     return fn, tfn
 
 
+def _permuted(fns):
+    """Feed (N, H, W, C) input as the (N, C, H, W) view of its channels-last memory."""
+    fn, tfn = fns
+    return (lambda x, *a: fn(x.permute(0, 3, 1, 2), *a),
+            lambda x, *a: tfn(x.permute(0, 3, 1, 2), *a))
+
+
 def _ln(shape):
     return (lambda x, w=None, b=None: F.layer_norm(x, shape, w, b),
             lambda x, w=None, b=None: TF.layer_norm(x, shape, w, b))
@@ -40,6 +47,10 @@ CASES = [
     Case("BatchNorm/train_batch2", *_bn(True, eps=1e-3), [(2, 3), (3,), (3,)]),
     Case("BatchNorm/eval", *_bn(False), [(5, 3), (3,), (3,)]),
     Case("BatchNorm/eval_3d", *_bn(False), [(2, 3, 4), (3,), (3,)]),
+    # channels innermost in memory (a conv's output): the (N·H·W, C) fast path
+    Case("BatchNorm/train_channels_last", *_permuted(_bn(True)), [(2, 2, 3, 3), (3,), (3,)]),
+    Case("BatchNorm/eval_channels_last", *_permuted(_bn(False)), [(2, 3, 2, 3), (3,), (3,)]),
+    Case("BatchNorm/train_channels_last_nobias", *_permuted(_bn(True)), [(3, 2, 2, 3), (3,)]),
     Case("LayerNorm", *_ln((4,)), [(3, 4), (4,), (4,)]),
     Case("LayerNorm/2dims", *_ln((2, 3)), [(2, 2, 3), (2, 3), (2, 3)]),
     Case("LayerNorm/noaffine", *_ln((5,)), [(2, 5)]),
