@@ -98,7 +98,7 @@ class GradientMonitor(Callback):
         self.nonfinite_step: int | None = None
         self.anomaly, self.anomaly_step = None, None
         self._before, self._handles, self._seen, self._rnn_flags = None, [], {}, {}
-        self._alarm, self._best = False, math.inf
+        self._alarm, self._best, self._anomaly_on = False, math.inf, False
         if model is not None:
             self.attach(model)
 
@@ -114,17 +114,23 @@ class GradientMonitor(Callback):
             kind = _KINDS.get(type(m))
             if kind:
                 self.activations.append(Activation(name, kind, len(self.layers), m))
-        if self.detect_anomaly:
-            from nerve.diagnostics.anomaly import detect_anomaly
-
-            self.anomaly = detect_anomaly(model, raise_error=False).__enter__()
         return self
 
+    def _start_anomaly_mode(self) -> None:
+        from nerve.diagnostics.anomaly import detect_anomaly
+
+        if self.anomaly is None or self.anomaly.model is not self._model:
+            self.anomaly = detect_anomaly(self._model, raise_error=False)
+        self.anomaly.__enter__()
+        self._anomaly_on = True
+
     def close(self) -> None:
-        """End anomaly mode and remove any hooks (done by ``fit`` at the end of training)."""
+        """End anomaly mode and remove any hooks (``fit`` does it at the end of training;
+        a hand-written loop with ``detect_anomaly=True`` should call it)."""
         self._remove_hooks()
-        if self.anomaly is not None:
+        if self._anomaly_on:
             self.anomaly.__exit__(None, None, None)
+            self._anomaly_on = False
 
     @property
     def model(self) -> Module | None:
@@ -140,6 +146,8 @@ class GradientMonitor(Callback):
         activations."""
         if self.model is None:
             raise RuntimeError("GradientMonitor: attach(model) first (or pass the model)")
+        if self.detect_anomaly and not self._anomaly_on:
+            self._start_anomaly_mode()
         if not self.sampling:
             return
         self._before = {id(p): p._data.copy() for p in self.model.parameters()}

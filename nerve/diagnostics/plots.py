@@ -120,3 +120,16 @@ def plot_bars(groups: dict, path: str, ylabel: str, title: str = "") -> str:
     ax.set_title(title)
     ax.legend()
     return _save(fig, path)
+
+
+def plot_monitor(monitor, folder: str) -> list[str]:
+    """A monitor's plots in ``folder``: grad_norms.png, activations.png (when it saw
+    activation modules) and time_grad_norms.png (when it saw recurrent layers)."""
+    paths = [plot_grad_norms(monitor, os.path.join(folder, "grad_norms.png"))]
+    values = activation_values(monitor)
+    if values:
+        paths.append(plot_activation_histograms(values, os.path.join(folder, "activations.png")))
+    if monitor.samples and monitor.samples[-1].time_norms:
+        paths.append(plot_time_grad_norms(monitor.samples[-1].time_norms,
+                                          os.path.join(folder, "time_grad_norms.png")))
+    return paths

@@ -7,9 +7,11 @@
 
 One row per graph node, in the order the backward pass visits them: its forward
 value, the upstream gradient ∂L/∂out, and for each input the local derivative
-∂out/∂in (elementwise ops, where it is a vector) and the gradient sent to it; a
-parameter's line shows its accumulated ``.grad``. Meant for small networks: arrays
-are printed in full up to ``max_print`` elements.
+∂out/∂in and the gradient sent to it; a parameter's line shows its accumulated
+``.grad``. The local derivative is the node's backward applied to ones, 1ᵀ·∂out/∂in:
+for an elementwise op exactly ∂outᵢ/∂inᵢ (σ' = σ(1-σ)), for a linear layer of one
+sample ∂net/∂w = the input and ∂net/∂b = 1, otherwise a sum over the outputs. Meant
+for small networks: arrays are printed in full up to ``max_print`` elements.
 """
 
 from __future__ import annotations

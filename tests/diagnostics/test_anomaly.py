@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
-from diagnets import mlp, run
+from diagnets import data, mlp, run
 
 import nerve
+import nerve.nn.functional as F
 from nerve import nn
 from nerve.autograd import function
-from nerve.diagnostics import AnomalyError, detect_anomaly
+from nerve.data import DataLoader, TensorDataset
+from nerve.diagnostics import AnomalyError, GradientMonitor, detect_anomaly
+from nerve.train import fit
 
 
 class Log(nn.Module):
@@ -92,3 +95,15 @@ def test_the_monitor_reports_the_first_op():
     assert monitor.anomaly.first is not None and monitor.anomaly_step is not None
     assert "the first non-finite value:" in msg and "produced" in msg
     assert function._observer is None  # close() ended anomaly mode
+
+
+def test_the_monitor_in_fit_twice_with_anomaly_mode():
+    x, y = data()
+    loader = DataLoader(TensorDataset(x, y), batch_size=64)
+    model = mlp(nn.ReLU)
+    monitor = GradientMonitor(every=2, detect_anomaly=True)
+    opt = nerve.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(2):
+        fit(model, F.cross_entropy, opt, loader, callbacks=[monitor], verbose=False)
+        assert function._observer is None
+    assert monitor.step == 8 and monitor.anomaly.first is None and monitor.verdict().healthy

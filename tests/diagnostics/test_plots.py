@@ -21,6 +21,9 @@ def test_monitor_plots(tmp_path):
     values = plots.activation_values(monitor)
     assert set(values) == {"1", "3"}
     assert _is_png(plots.plot_activation_histograms(values, str(tmp_path / "hist.png")))
+    paths = plots.plot_monitor(monitor, str(tmp_path / "all"))
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["grad_norms.png", "activations.png"]
+    assert all(_is_png(p) for p in paths)
 
 
 def test_profile_time_and_bar_plots(tmp_path):
