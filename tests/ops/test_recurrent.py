@@ -151,3 +151,62 @@ def test_unknown_nonlinearity():
     with pytest.raises((RuntimeError, ValueError), match="nonlinearity"):
         rnn_sequence(nerve.zeros(1, 1, 1), None, nerve.zeros(1, 1), nerve.zeros(1, 1),
                      nonlinearity="gelu")
+
+
+# ----- two halves of the batch in two threads (over_batch) -------------------------------
+LENGTHS17 = np.random.default_rng(5).integers(1, 6, 17)  # a batch that takes the split path
+
+
+def _blas(n):
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(n, "blas")
+
+
+def test_over_batch_runs_two_halves_in_two_threads():
+    import threading
+
+    from nerve.ops import recurrent
+
+    seen = []
+    with _blas(2):
+        recurrent.over_batch(lambda lo, hi: seen.append((lo, hi, threading.get_ident())), 17)
+    assert sorted(s[:2] for s in seen) == [(0, 8), (8, 17)]
+    assert len({s[2] for s in seen}) == 2
+
+
+@pytest.mark.parametrize("nb, threads", [(3, 2), (17, 1)])
+def test_over_batch_whole_for_small_batches_or_one_blas_thread(nb, threads):
+    from nerve.ops import recurrent
+
+    seen = []
+    with _blas(threads):
+        recurrent.over_batch(lambda lo, hi: seen.append((lo, hi)), nb)
+    assert seen == [(0, nb)]
+
+
+def test_over_batch_holds_blas_at_one_thread_and_restores_it():
+    from threadpoolctl import threadpool_info
+
+    from nerve.ops import recurrent
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    inside = []
+    with _blas(2):
+        recurrent.over_batch(lambda lo, hi: inside.append(blas_threads()), 16)
+        assert blas_threads() == [2]
+    assert inside == [[1], [1]]
+
+
+def test_over_batch_raises_the_worker_error():
+    from nerve.ops import recurrent
+
+    def run(lo, hi):
+        if lo:
+            raise ValueError("worker half failed")
+
+    with _blas(2), pytest.raises(ValueError, match="worker half"):
+        recurrent.over_batch(run, 16)
+
