@@ -9,6 +9,7 @@ are noisy. Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -115,13 +116,42 @@ def profile(name, steps=20):
             print(f"  {key:<28} {sec * 1e3:7.2f} ms  {100 * sec / step_s:5.1f}%  x{calls}")
 
 
+def interleaved(name, steps=30):
+    """nerve and PyTorch steps alternated one by one, so that a load change on a shared
+    machine hits both alike; the ratio of the medians (> 1: nerve faster)."""
+    import torch
+
+    w = {w.name: w for w in cnn.WORKLOADS}[name]
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    fns = (w.setup_nerve(), w.setup_torch())
+    for fn in fns * 3:
+        fn()
+    wall, cpu = ([], []), ([], [])
+    for _ in range(steps):
+        for i, fn in enumerate(fns):
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            wall[i].append(time.perf_counter() - t0)
+            cpu[i].append(time.process_time() - c0)
+    for label, t in (("wall", wall), ("cpu", cpu)):
+        nerve_s, torch_s = (statistics.median(v) for v in t)
+        print(f"{name} interleaved, {torch.get_num_threads()} threads, {label} time: nerve "
+              f"{nerve_s * 1e3:.1f} ms, torch {torch_s * 1e3:.1f} ms per step -> ratio "
+              f"{torch_s / nerve_s:.2f}x")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("names", nargs="*", default=["cnn_train", "resnet_train"])
     p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--ratio", action="store_true",
+                   help="only the nerve/PyTorch ratio, their steps interleaved")
     args = p.parse_args(argv)
     for name in args.names:
-        profile(name, args.steps)
+        if args.ratio:
+            interleaved(name, args.steps)
+        else:
+            profile(name, args.steps)
     return 0
 
 

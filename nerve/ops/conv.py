@@ -15,6 +15,7 @@ from nerve.autograd.function import Function
 
 _KEEP_COLS_BYTES = 1 << 27  # 128 MiB
 _COL2IM_BLOCK_BYTES = 1 << 20  # about a core's L2 cache
+_K_MAJOR_CHANNELS = 4  # up to this many input channels, im2col builds Xᵀ (K-major)
 
 
 class Conv(Function):
@@ -46,23 +47,35 @@ class Conv(Function):
         xp = pad_channels_last(x, pt, pb, pl, pr)  # (N, Hp, Wp, C)
         oh = (xp.shape[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         ow = (xp.shape[2] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        cols = im2col(xp, kh, kw, oh, ow, stride, dilation, groups)  # (G, N·OH·OW, K)
+        self.wm, self.groups, self.w_shape, self.padding = None, groups, w.shape, padding
+        self.geometry = (x.shape, xp.shape, (kh, kw, oh, ow), (pt, pl), stride, dilation)
+        # Few input channels (a first layer): K-major columns, a row of ones adding the bias
+        self.k_major, self.ones = groups == 1 and c <= _K_MAJOR_CHANNELS, b is not None
+        cols = self._columns(xp)
         # (O, C/G, KH, KW) -> (G, KH·KW·C/G, O/G): the kernels as GEMM columns
-        wm = np.ascontiguousarray(
+        self.wm = wm = np.ascontiguousarray(
             w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
         ).reshape(groups, kh * kw * cg, o // groups)
-        y = cols[0] @ wm[0] if groups == 1 else _ungroup(np.matmul(cols, wm))
-        if b is not None:
-            y += b
+        if self.k_major:
+            y = cols.T @ (wm[0] if b is None else np.concatenate([wm[0], b[None]]))
+        else:
+            y = cols[0] @ wm[0] if groups == 1 else _ungroup(np.matmul(cols, wm))
+            if b is not None:
+                y += b
         # Keep the columns for ∂L/∂W unless they are huge (KH·KW times the input); then keep
         # the padded input and rebuild them in backward: memory over a second copy.
         self.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
         self.xp = xp if self.cols is None else None
-        self.wm, self.groups, self.w_shape, self.padding = wm, groups, w.shape, padding
-        self.geometry = (x.shape, xp.shape, (kh, kw, oh, ow), (pt, pl), stride, dilation)
         # (N·OH·OW, O) -> (N, OH, OW, O) -> the (N, O, OH, OW) view
         y = y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
         return y[:, :, 0, :] if self.one_d else y
+
+    def _columns(self, xp):
+        """The im2col matrix of the padded input: (G, N·OH·OW, K), or (K (+1), N·OH·OW)."""
+        _, _, (kh, kw, oh, ow), _, stride, dilation = self.geometry
+        if self.k_major:
+            return im2col_k_major(xp, kh, kw, oh, ow, stride, dilation, self.ones)
+        return im2col(xp, kh, kw, oh, ow, stride, dilation, self.groups)
 
     def backward(self, dy):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
@@ -71,18 +84,18 @@ class Conv(Function):
         g, (o, cg, kh, kw) = self.groups, self.w_shape
         # (N, O, OH, OW) -> (N·OH·OW, O); free when dy is channels-last already
         d2 = np.ascontiguousarray(dy.transpose(0, 2, 3, 1)).reshape(-1, o)
-        db = d2.sum(axis=0) if need_b else None
+        db = dw = dx = None
+        if need_b and not (need_w and self.k_major):  # else the ones row of ∂L/∂W gives it
+            db = np.ones(d2.shape[0], d2.dtype) @ d2  # Σ δ as a GEMV: a fast reduction order
         if g > 1:  # (N·OH·OW, O) -> (G, N·OH·OW, O/G)
             d2 = np.ascontiguousarray(d2.reshape(-1, g, o // g).transpose(1, 0, 2))
         else:
             d2 = d2[None]
-        dw = dx = None
         if need_w:
-            cols = self.cols
-            if cols is None:
-                _, _, (_, _, oh, ow), _, stride, dilation = self.geometry
-                cols = im2col(self.xp, kh, kw, oh, ow, stride, dilation, g)
-            dwm = _weight_grad(cols, d2, self.geometry[0][0])
+            cols = self.cols if self.cols is not None else self._columns(self.xp)
+            dwm = _weight_grad(cols, d2, self.geometry[0][0], self.k_major)
+            if self.k_major and self.ones:  # (1, K + 1, O): the last row is Σ δ
+                db, dwm = dwm[0, -1], dwm[:, :-1]
             # (G, KH·KW·C/G, O/G) -> (O, C/G, KH, KW)
             dw = dwm.reshape(g, kh, kw, cg, o // g).transpose(0, 4, 3, 1, 2).reshape(
                 self.w_shape)
@@ -127,17 +140,18 @@ class Conv(Function):
         return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
 
 
-def _weight_grad(cols, d2, n: int):
-    """Xᵀ δ per group, (G, K, N·OH·OW) @ (G, N·OH·OW, O/G). With few kernel entries (a first
-    layer's K = C·KH·KW = 9) this is a long thin reduction that BLAS threads poorly; summing
-    per-sample products is then faster and immune to thread stalls."""
-    g, rows, k = cols.shape
+def _weight_grad(cols, d2, n: int, k_major: bool = False):
+    """Xᵀ δ per group, (G, K, N·OH·OW) @ (G, N·OH·OW, O/G); K-major columns are Xᵀ already.
+    With few kernel entries (a first layer's K = C·KH·KW = 9) this is a long thin reduction
+    that BLAS threads poorly; summing per-sample products is then faster and immune to
+    thread stalls."""
+    cols_t = cols[None] if k_major else cols.transpose(0, 2, 1)  # (G, K, N·OH·OW)
+    g, k, rows = cols_t.shape
     if g == 1 and k * d2.shape[2] <= 1024 and rows >= 8192 and rows % n == 0:
         per = rows // n  # (N, K, OH·OW) @ (N, OH·OW, O), summed over the batch
-        return np.matmul(cols.reshape(n, per, k).transpose(0, 2, 1),
+        return np.matmul(cols_t[0].reshape(k, n, per).transpose(1, 0, 2),
                          d2.reshape(n, per, -1)).sum(axis=0)[None]
-    cols_t = cols.transpose(0, 2, 1)
-    return cols_t[0] @ d2[0] if g == 1 else np.matmul(cols_t, d2)
+    return (cols_t[0] @ d2[0])[None] if g == 1 else np.matmul(cols_t, d2)
 
 
 def _ungroup(y, inner: int = 1):
@@ -176,6 +190,25 @@ def im2col(xp, kh, kw, oh, ow, stride, dilation, groups=1):
     view = view.reshape(n, oh, ow, kh, kw, groups, c // groups)
     return np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(
         groups, n * oh * ow, -1)
+
+
+def im2col_k_major(xp, kh, kw, oh, ow, stride, dilation, ones=False):
+    """(N, Hp, Wp, C) -> contiguous (KH·KW·C (+1), N·OH·OW), the transpose of im2col's
+    matrix (same (kernel row, kernel column, channel) order), plus a row of ones when
+    ``ones``. For few channels: a row is one strided copy of an input plane, where
+    im2col's rows would be gathered C values at a time."""
+    n, c = xp.shape[0], xp.shape[3]
+    (sh, sw), (dh, dw), k = stride, dilation, kh * kw * c
+    cols = np.empty((k + ones, n, oh, ow), dtype=xp.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            view = xp[:, p * dh:p * dh + sh * (oh - 1) + 1:sh,
+                      q * dw:q * dw + sw * (ow - 1) + 1:sw]  # (N, OH, OW, C)
+            i = (p * kw + q) * c
+            cols[i:i + c] = view.transpose(3, 0, 1, 2)
+    if ones:
+        cols[k] = 1
+    return cols.reshape(k + ones, -1)
 
 
 def col2im(dcols, x_shape, xp_shape, kernel, pad, stride, dilation):

@@ -170,3 +170,26 @@ def test_stride1_input_gradient_as_convolution_matches_col2im(seed):
     fast = fn._input_grad_stride1(dy)
     assert fast is not None and fast.shape == x.shape
     np.testing.assert_allclose(fast, fn._input_grad(d2), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "groups" not in c.name
+                                  and "depthwise" not in c.name], ids=str)
+def test_row_major_columns_against_torch(case, monkeypatch):
+    # the small tables take the K-major columns (few channels); force the row-major im2col
+    monkeypatch.setattr(conv, "_K_MAJOR_CHANNELS", 0)
+    check_torch(case)
+
+
+def test_k_major_columns_rebuilt_in_backward(monkeypatch):
+    monkeypatch.setattr(conv, "_KEEP_COLS_BYTES", 0)
+    check_gradcheck(_case2d("k_major_rebuilt", (2, 3, 7, 6), (4, 3, 3, 2), stride=(2, 1),
+                            padding=(1, 0), dilation=(1, 2)))
+
+
+def test_k_major_columns_carry_the_bias_row():
+    fn = conv.Conv()
+    x, w, b = np.ones((2, 1, 4, 4), np.float32), np.ones((3, 1, 2, 2), np.float32), \
+        np.arange(3, dtype=np.float32)
+    fn.forward(x, w, b)
+    assert fn.k_major and fn.cols.shape == (5, 2 * 3 * 3)
+    np.testing.assert_array_equal(fn.cols[-1], 1)
