@@ -101,7 +101,10 @@ class Conv(Function):
                 self.w_shape)
             dw = dw[:, :, 0, :] if self.one_d else np.ascontiguousarray(dw)
         if need_x:
-            dx = self._input_grad_stride1(dy) if self.geometry[4] == (1, 1) and g == 1 else None
+            # Stride 1: ∂L/∂x as a convolution of δ, unless that GEMM would be narrow (few
+            # input channels), where BLAS runs well below its rate and col2im is cheaper.
+            as_conv = self.geometry[4] == (1, 1) and g == 1 and (cg >= o or cg >= 64)
+            dx = self._input_grad_stride1(dy) if as_conv else None
             if dx is None:
                 dx = self._input_grad(d2)
             if self.one_d:

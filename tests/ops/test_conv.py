@@ -41,6 +41,10 @@ CASES = [
     _case2d("pad_gt_kernel", (2, 2, 4, 5), (3, 2, 3, 2), padding=(3, 2)),
     _case2d("dilated_stride1", (2, 3, 7, 8), (4, 3, 3, 3), bias=False, dilation=2,
             padding=(2, 3)),
+    # as many input channels as output ones: ∂L/∂x as a convolution of the padded δ
+    _case2d("stride1_as_conv", (2, 5, 6, 5), (3, 5, 3, 2), padding=(1, 0)),
+    _case2d("stride1_as_conv_dilated", (1, 4, 7, 7), (4, 4, 2, 3), dilation=(2, 1),
+            padding="same"),
     Case("Conv/noncontig", lambda x, w: conv2d(x.transpose(2, 3), w, padding=1),
          lambda x, w: TF.conv2d(x.transpose(2, 3), w, padding=1), [(2, 2, 5, 4), (3, 2, 3, 3)],
          atol=1e-4),
