@@ -17,65 +17,13 @@ is 0 and no gradient reaches the input, as with PyTorch's packed sequences.
 
 ``grad_norms`` (a list): backward appends ‖∂L/∂hₜ‖ for every t (an array of shape (T,),
 in time order) so vanishing gradients through time can be watched.
-
-Two cores, two halves of the batch: the sequences of a batch are independent, so the
-per-step loops of LSTM and GRU run the two halves in two threads (NumPy releases the
-GIL in BLAS and in ufuncs), each with single-threaded BLAS. A (B/2, H) x (H, G·H)
-product on one core runs at nearly the rate of the whole one on two (BLAS threads gain
-little on such small products), and the gate math, which NumPy does on one core, is
-split as well. This needs threadpoolctl (optional) to hold BLAS at one thread meanwhile;
-without it, with one BLAS thread configured, or for small batches the loop runs whole.
 """
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from nerve.autograd.function import Function
-
-SPLIT_MIN_BATCH = 16  # per-step products thinner than 8 columns lose too much speed
-_split = {"ready": False, "blas": None, "pool": None}
-_split_lock = threading.Lock()
-
-
-def _split_setup() -> None:
-    try:
-        from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        _split["ready"] = True
-        return
-    blas = ThreadpoolController().select(user_api="blas")
-    if blas.lib_controllers:
-        _split["blas"] = blas
-        _split["pool"] = ThreadPoolExecutor(1, thread_name_prefix="nerve-recurrent")
-    _split["ready"] = True
-
-
-def over_batch(run, nb: int) -> None:
-    """run(lo, hi) over batch rows [0, nb): two halves in two threads when it pays."""
-    if nb < SPLIT_MIN_BATCH:
-        return run(0, nb)
-    if not _split["ready"]:
-        _split_setup()
-    blas = _split["blas"]
-    # one split at a time: a second caller (another thread) runs its loop whole
-    if blas is None or not _split_lock.acquire(blocking=False):
-        return run(0, nb)
-    try:
-        if min(lib.num_threads for lib in blas.lib_controllers) < 2:
-            return run(0, nb)  # the user asked for one core
-        with blas.limit(limits=1):
-            half = _split["pool"].submit(run, nb // 2, nb)
-            try:
-                run(0, nb // 2)
-            finally:
-                half.result()
-    finally:
-        _split_lock.release()
 
 
 def steps(nt: int, reverse: bool):

@@ -12,7 +12,6 @@ from nerve.ops.recurrent import (
     finish_norms,
     mask_split,
     outputs_of,
-    over_batch,
     previous_of,
     project,
     record_norms,
@@ -53,72 +52,50 @@ class GRUFn(Function):
         dt = acts.dtype
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
-        self.us = np.empty((nt, nb, nh), dt)
-        self.b_hn = np.zeros(nh, dt) if b_hh is None else b_hh[2 * nh:]
-        self.hs, self.acts, self.m = hs, acts, m
-        self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
-        over_batch(self._forward_rows, nb)
-        y = outputs_of(hs, reverse)
-        return seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse))
-
-    def _forward_rows(self, lo: int, hi: int) -> None:
-        """The step loop for the sequences lo..hi-1 of the batch."""
-        hs, us, acts, m, reverse = self.hs, self.us, self.acts, self.m, self.reverse
-        nh, dt = us.shape[2], us.dtype
-        tmp_t, t1 = np.empty((3 * nh, hi - lo), dt), np.empty((hi - lo, nh), dt)
-        for t in steps(us.shape[0], reverse):
+        us = np.empty((nt, nb, nh), dt)
+        tmp_t, t1 = np.empty((3 * nh, nb), dt), np.empty((nb, nh), dt)
+        b_hn = np.zeros(nh, dt) if b_hh is None else b_hh[2 * nh:]
+        for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
-            a, u, h, hp = acts[t, lo:hi], us[t, lo:hi], hs[out, lo:hi], hs[prev, lo:hi]
-            tmp = recurrent_gemm(self.w_hh, hp, tmp_t)  # pre-activations become r, z, n
-            np.add(tmp[:, 2 * nh:], self.b_hn, out=u)
+            a = acts[t]  # pre-activations become r, z, n in place
+            tmp = recurrent_gemm(w_hh, hs[prev], tmp_t)
+            np.add(tmp[:, 2 * nh:], b_hn, out=us[t])
             rz, n = a[:, :2 * nh], a[:, 2 * nh:]
             rz += tmp[:, :2 * nh]
             rz *= 0.5  # σ(v) = ½ tanh(v/2) + ½: stable for any v
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            np.multiply(a[:, :nh], u, out=t1)
+            np.multiply(a[:, :nh], us[t], out=t1)
             n += t1
             np.tanh(n, out=n)
-            np.subtract(hp, n, out=h)
+            h = hs[out]
+            np.subtract(hs[prev], n, out=h)
             h *= a[:, nh:2 * nh]
             h += n
             if m is not None:
-                blend(h, hp, m[t, lo:hi], t1)
+                blend(h, hs[prev], m[t], t1)
+        self.hs, self.us, self.acts, self.m = hs, us, acts, m
+        self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
+        y = outputs_of(hs, reverse)
+        return seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse))
 
     def backward(self, dy, dh_n):
-        hs, us, acts = self.hs, self.us, self.acts
+        hs, us, acts, m, reverse = self.hs, self.us, self.acts, self.m, self.reverse
         nt, nb, nh = us.shape
         dzh, dn = np.empty_like(acts), np.empty_like(us)
         dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
+        t1, t2 = np.empty((nb, nh), hs.dtype), np.empty((nb, nh), hs.dtype)
         norms = np.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1]
-
-        def rows(lo, hi):
-            self._backward_rows(lo, hi, dy, dh, dzh, dn, norms, need_h0)
-
-        if norms is None:
-            over_batch(rows, nb)
-        else:  # the norms are over the whole batch
-            rows(0, nb)
-        finish_norms(self, norms)
-        return self._grads(dzh, dn, dh.reshape(self.state_shape) if need_h0 else None)
-
-    def _backward_rows(self, lo, hi, dy, dh_all, dzh, dn, norms, need_h0) -> None:
-        """BPTT for the sequences lo..hi-1 of the batch: fills dzh, dn and dh (rows lo..hi-1)."""
-        hs, us, acts, m, reverse = self.hs, self.us, self.acts, self.m, self.reverse
-        nt, nh, dt = us.shape[0], us.shape[2], us.dtype
-        dh = dh_all[lo:hi]
-        t1, t2 = np.empty((hi - lo, nh), dt), np.empty((hi - lo, nh), dt)
         for k, t in enumerate(steps(nt, not reverse)):
-            mt = None if m is None else m[t, lo:hi]
             if dy is not None:
-                dh += dy[t, lo:hi] if mt is None else dy[t, lo:hi] * mt
+                dh += dy[t] if m is None else dy[t] * m[t]
             record_norms(self, norms, dh, t)
-            carry = None if mt is None else mask_split(dh, mt)
-            a, d, hp = acts[t, lo:hi], dzh[t, lo:hi], hs[slots(t, reverse)[0], lo:hi]
+            carry = None if m is None else mask_split(dh, m[t])
+            a, d, hp = acts[t], dzh[t], hs[slots(t, reverse)[0]]
             r, z, n = a[:, :nh], a[:, nh:2 * nh], a[:, 2 * nh:]
-            dar, daz, dan = d[:, :nh], d[:, nh:2 * nh], dn[t, lo:hi]
+            dar, daz, dan = d[:, :nh], d[:, nh:2 * nh], dn[t]
             np.subtract(1, z, out=t2)
             t2 *= dh  # δ(1 - z), shared by δaₙ and δa_z
             np.multiply(n, n, out=dan)
@@ -127,7 +104,7 @@ class GRUFn(Function):
             np.subtract(hp, n, out=daz)
             daz *= t2
             daz *= z
-            np.multiply(dan, us[t, lo:hi], out=dar)
+            np.multiply(dan, us[t], out=dar)
             np.subtract(1, r, out=t2)
             t2 *= r
             dar *= t2
@@ -139,6 +116,8 @@ class GRUFn(Function):
             dh += t1
             if carry is not None:
                 dh += carry
+        finish_norms(self, norms)
+        return self._grads(dzh, dn, dh.reshape(self.state_shape) if need_h0 else None)
 
     def _grads(self, dzh, dn, dh0):
         need, w_ih, nh = self.needs_input_grad, self.w_ih, dn.shape[-1]

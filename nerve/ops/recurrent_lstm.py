@@ -15,7 +15,6 @@ from nerve.ops.recurrent import (
     input_grads,
     mask_split,
     outputs_of,
-    over_batch,
     previous_of,
     project,
     record_norms,
@@ -75,80 +74,54 @@ class LSTMFn(Function):
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
         cs = state_buffer(nt, c0, nb, nh, dt, reverse)
         tcs = np.empty((nt, nb, nh), dt)
-        self.hs, self.cs, self.tcs, self.acts, self.m = hs, cs, tcs, acts, m
-        self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
-        self.p = _gate_constants(nh, np.dtype(dt))[2]
-        over_batch(self._forward_rows, nb)
-        y = outputs_of(hs, reverse)
-        return (seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse)),
-                state_out(self, final_of(cs, reverse)))
-
-    def _forward_rows(self, lo: int, hi: int) -> None:
-        """The step loop for the sequences lo..hi-1 of the batch."""
-        acts, hs, cs, tcs, m, reverse = self.acts, self.hs, self.cs, self.tcs, self.m, self.reverse
-        nh, dt = tcs.shape[2], tcs.dtype
-        s, s0, _ = _gate_constants(nh, np.dtype(dt))
-        tmp_t, t1 = np.empty((4 * nh, hi - lo), dt), np.empty((hi - lo, nh), dt)
-        for t in steps(tcs.shape[0], reverse):
+        s, s0, self.p = _gate_constants(nh, np.dtype(dt))
+        tmp_t, t1 = np.empty((4 * nh, nb), dt), np.empty((nb, nh), dt)
+        for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
-            a, h, hp, c, cp = acts[t, lo:hi], hs[out, lo:hi], hs[prev, lo:hi], cs[out, lo:hi], \
-                cs[prev, lo:hi]
-            a += recurrent_gemm(self.w_hh, hp, tmp_t)  # the pre-activations become the gates
+            a = acts[t]  # the pre-activations become the gates in place
+            a += recurrent_gemm(w_hh, hs[prev], tmp_t)
             a *= s
             np.tanh(a, out=a)
             a *= s
             a += s0
-            np.multiply(a[:, nh:2 * nh], cp, out=c)
+            c = cs[out]
+            np.multiply(a[:, nh:2 * nh], cs[prev], out=c)
             np.multiply(a[:, :nh], a[:, 2 * nh:3 * nh], out=t1)
             c += t1
-            np.tanh(c, out=tcs[t, lo:hi])
-            np.multiply(a[:, 3 * nh:], tcs[t, lo:hi], out=h)
+            np.tanh(c, out=tcs[t])
+            np.multiply(a[:, 3 * nh:], tcs[t], out=hs[out])
             if m is not None:
-                blend(h, hp, m[t, lo:hi], t1)
-                blend(c, cp, m[t, lo:hi], t1)
+                blend(hs[out], hs[prev], m[t], t1)
+                blend(c, cs[prev], m[t], t1)
+        self.hs, self.cs, self.tcs, self.acts, self.m = hs, cs, tcs, acts, m
+        self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
+        y = outputs_of(hs, reverse)
+        return (seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse)),
+                state_out(self, final_of(cs, reverse)))
 
     def backward(self, dy, dh_n, dc_n):
-        hs, acts = self.hs, self.acts
-        nt, nb, nh = self.tcs.shape
+        hs, cs, tcs, acts, m, reverse = self.hs, self.cs, self.tcs, self.acts, self.m, self.reverse
+        nt, nb, nh = tcs.shape
         dz = np.empty_like(acts)
         dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
         dc = state_grad(dc_n, nb, nh, hs.dtype)
+        t1 = np.empty((nb, nh), hs.dtype)
+        d4, e4 = np.empty((nb, 4 * nh), hs.dtype), np.empty((nb, 4 * nh), hs.dtype)
         norms = np.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1] or self.needs_input_grad[2]
-
-        def rows(lo, hi):
-            self._backward_rows(lo, hi, dy, dh, dc, dz, norms, need_h0)
-
-        if norms is None:
-            over_batch(rows, nb)
-        else:  # the norms are over the whole batch
-            rows(0, nb)
-        finish_norms(self, norms)
-        shape = self.state_shape
-        return self._grads(dz, dh.reshape(shape) if need_h0 else None,
-                           dc.reshape(shape) if need_h0 else None)
-
-    def _backward_rows(self, lo, hi, dy, dh_all, dc_all, dz, norms, need_h0) -> None:
-        """BPTT for the sequences lo..hi-1 of the batch: fills dz and dh, dc (rows lo..hi-1)."""
-        cs, tcs, acts, m, reverse = self.cs, self.tcs, self.acts, self.m, self.reverse
-        nt, nh, dt = tcs.shape[0], tcs.shape[2], tcs.dtype
-        dh, dc = dh_all[lo:hi], dc_all[lo:hi]
-        t1 = np.empty((hi - lo, nh), dt)
-        d4, e4 = np.empty((hi - lo, 4 * nh), dt), np.empty((hi - lo, 4 * nh), dt)
         for k, t in enumerate(steps(nt, not reverse)):
-            mt = None if m is None else m[t, lo:hi]
             if dy is not None:
-                dh += dy[t, lo:hi] if mt is None else dy[t, lo:hi] * mt
+                dh += dy[t] if m is None else dy[t] * m[t]
             record_norms(self, norms, dh, t)
-            carry = None if mt is None else (mask_split(dh, mt), mask_split(dc, mt))
-            a, tc, z = acts[t, lo:hi], tcs[t, lo:hi], dz[t, lo:hi]
+            carry = None if m is None else (mask_split(dh, m[t]), mask_split(dc, m[t]))
+            a, tc, z = acts[t], tcs[t], dz[t]
             np.multiply(tc, tc, out=t1)
             np.subtract(1, t1, out=t1)
             t1 *= a[:, 3 * nh:]
             t1 *= dh
             dc += t1
             np.multiply(dc, a[:, 2 * nh:3 * nh], out=z[:, :nh])
-            np.multiply(dc, cs[slots(t, reverse)[0], lo:hi], out=z[:, nh:2 * nh])
+            np.multiply(dc, cs[slots(t, reverse)[0]], out=z[:, nh:2 * nh])
             np.multiply(dc, a[:, :nh], out=z[:, 2 * nh:3 * nh])
             np.multiply(dh, tc, out=z[:, 3 * nh:])
             np.add(a, self.p, out=d4)
@@ -162,6 +135,10 @@ class LSTMFn(Function):
             if carry is not None:
                 dh += carry[0]
                 dc += carry[1]
+        finish_norms(self, norms)
+        shape = self.state_shape
+        return self._grads(dz, dh.reshape(shape) if need_h0 else None,
+                           dc.reshape(shape) if need_h0 else None)
 
     def _grads(self, dz, dh0, dc0):
         need = self.needs_input_grad

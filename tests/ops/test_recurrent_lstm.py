@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 from opcheck import Case, check_gradcheck, check_torch
-from test_recurrent import LENGTHS, LENGTHS17, torch_layer
-from test_recurrent import _blas as blas_threads
+from test_recurrent import LENGTHS, torch_layer
 
 import nerve
 from nerve.ops.recurrent_lstm import lstm_cell, lstm_sequence
@@ -63,41 +62,3 @@ def test_float32_in_float32_out():
     x = nerve.randn(2, 1, 3)
     w = [nerve.randn(8, 3), nerve.randn(8, 2), nerve.randn(8), nerve.randn(8)]
     assert all(o.dtype == nerve.float32 for o in lstm_sequence(x, None, None, *w))
-
-
-# a batch of 17 runs as two halves (8 and 9 sequences) in two threads
-SPLIT_CASES = [
-    lstm_case("LSTMFn/batch17", nt=5, nb=17),
-    lstm_case("LSTMFn/batch17-reverse-lengths", nt=5, nb=17, reverse=True, lengths=LENGTHS17),
-    lstm_case("LSTMFn/batch17-lengths-no-state", nt=5, nb=17, lengths=LENGTHS17, h0=False),
-]
-
-
-@pytest.mark.parametrize("case", SPLIT_CASES, ids=str)
-def test_split_batch(case):
-    with blas_threads(2):
-        check_torch(case)
-        if case.name.endswith("reverse-lengths"):
-            check_gradcheck(case)
-
-
-def test_split_equals_whole(monkeypatch):
-    from nerve.ops import recurrent
-
-    rng = np.random.default_rng(1)
-    x, h, c = (nerve.tensor(rng.standard_normal(s), requires_grad=True)
-               for s in [(6, 20, 3), (20, 4), (20, 4)])
-    w = [nerve.tensor(rng.standard_normal(s), requires_grad=True)
-         for s in [(16, 3), (16, 4), (16,), (16,)]]
-    runs = []
-    for split in (True, False):
-        monkeypatch.setattr(recurrent, "SPLIT_MIN_BATCH", 16 if split else 10**9)
-        for p in (x, h, c, *w):
-            p.grad = None
-        with blas_threads(2):
-            y, hn, cn = lstm_sequence(x, h, c, *w, lengths=np.arange(20) % 6 + 1)
-            (y.sum() + (hn * cn).sum()).backward()
-        runs.append([y.detach().numpy(), hn.detach().numpy()] +
-                    [p.grad.numpy() for p in (x, h, c, *w)])
-    for a, b in zip(*runs):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
