@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
+from nerve.backend.parallel import over_batch
 from nerve.ops.elementwise import _floating
+from nerve.ops.inplace import maybe_inplace
 
 
 class Tanh(Function):
@@ -37,14 +39,28 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """y = max(0, x);  ∂L/∂x = δ · [x > 0]"""
+    """y = max(0, x);  ∂L/∂x = δ · [x > 0]
+
+    Large arrays are done in chunks of samples on all cores (memory-bound passes)."""
 
     def forward(self, x):
-        self.y = np.maximum(x, 0)
-        return self.y
+        if x.ndim == 0:
+            self.y = np.maximum(x, 0)
+            return self.y
+        self.y = y = np.empty_like(x)
+        over_batch(lambda lo, hi: np.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x.nbytes)
+        return y
 
     def backward(self, dy):
-        return dy * (self.y > 0)
+        y = self.y
+        if y.ndim == 0 or dy.shape != y.shape:
+            return dy * (y > 0)
+        # y's memory layout (a broadcast or differently laid-out δ would impose C order on
+        # every op downstream, each then copying back to its channels-last data)
+        dx = np.empty_like(y, dtype=dy.dtype)
+        over_batch(lambda lo, hi: np.multiply(dy[lo:hi], y[lo:hi] > 0, out=dx[lo:hi]),
+                   len(dx), dx.nbytes)
+        return dx
 
 
 class Softmax(Function):
@@ -85,8 +101,8 @@ def sigmoid(input):  # noqa: A002
     return Sigmoid.apply(input)
 
 
-def relu(input):  # noqa: A002
-    return ReLU.apply(input)
+def relu(input, inplace=False):  # noqa: A002
+    return maybe_inplace(input, ReLU.apply(input), inplace)
 
 
 def softmax(input, dim=None, dtype=None):  # noqa: A002
@@ -311,7 +327,7 @@ def _normal_cdf(x):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
-    return LeakyReLU.apply(input, negative_slope=negative_slope)
+    return maybe_inplace(input, LeakyReLU.apply(input, negative_slope=negative_slope), inplace)
 
 
 def prelu(input, weight):  # noqa: A002
@@ -327,12 +343,14 @@ def prelu(input, weight):  # noqa: A002
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
     if not training:
-        return LeakyReLU.apply(input, negative_slope=(lower + upper) / 2)
+        out = LeakyReLU.apply(input, negative_slope=(lower + upper) / 2)
+        return maybe_inplace(input, out, inplace)
     from nerve.random import rng
 
     x = input._data
     r = rng().uniform(lower, upper, x.shape).astype(x.dtype)
-    return RReLU.apply(input, np.where(x <= 0, r, np.ones((), x.dtype)))
+    return maybe_inplace(input, RReLU.apply(input, np.where(x <= 0, r, np.ones((), x.dtype))),
+                         inplace)
 
 
 def crelu(input, dim=1):  # noqa: A002
@@ -343,11 +361,11 @@ def crelu(input, dim=1):  # noqa: A002
 
 
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
-    return ELU.apply(input, alpha=alpha)
+    return maybe_inplace(input, ELU.apply(input, alpha=alpha), inplace)
 
 
 def selu(input, inplace=False):  # noqa: A002
-    return ELU.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE
+    return maybe_inplace(input, ELU.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -370,19 +388,19 @@ def logsigmoid(input):  # noqa: A002
 
 
 def silu(input, inplace=False):  # noqa: A002
-    return SiLU.apply(input)
+    return maybe_inplace(input, SiLU.apply(input), inplace)
 
 
 def mish(input, inplace=False):  # noqa: A002
-    return Mish.apply(input)
+    return maybe_inplace(input, Mish.apply(input), inplace)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
-    return Hardtanh.apply(input, min_val=min_val, max_val=max_val)
+    return maybe_inplace(input, Hardtanh.apply(input, min_val=min_val, max_val=max_val), inplace)
 
 
 def relu6(input, inplace=False):  # noqa: A002
-    return Hardtanh.apply(input, min_val=0.0, max_val=6.0)
+    return maybe_inplace(input, Hardtanh.apply(input, min_val=0.0, max_val=6.0), inplace)

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from nerve.autograd.function import Function
+from nerve.backend.parallel import over_batch
 
 _KEEP_COLS_BYTES = 1 << 27  # 128 MiB
 _COL2IM_BLOCK_BYTES = 1 << 20  # about a core's L2 cache
@@ -188,7 +189,9 @@ def im2col(xp, kh, kw, oh, ow, stride, dilation, groups=1):
                       (s_n, s_h * stride[0], s_w * stride[1], s_h * dilation[0],
                        s_w * dilation[1], s_c), writeable=False)
     if groups == 1:
-        return np.ascontiguousarray(view).reshape(1, n * oh * ow, kh * kw * c)
+        cols = np.empty(view.shape, dtype=xp.dtype)
+        over_batch(lambda lo, hi: np.copyto(cols[lo:hi], view[lo:hi]), n, cols.nbytes)
+        return cols.reshape(1, n * oh * ow, kh * kw * c)
     # (N, OH, OW, KH, KW, G, C/G) -> (G, N·OH·OW, KH·KW·C/G)
     view = view.reshape(n, oh, ow, kh, kw, groups, c // groups)
     return np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(
@@ -225,14 +228,18 @@ def col2im(dcols, x_shape, xp_shape, kernel, pad, stride, dilation):
     # Cache blocking: a few samples at a time, so that the KH·KW adds into their part of
     # dxp hit the cache instead of streaming the whole gradient from memory each time.
     step = max(1, _COL2IM_BLOCK_BYTES // max(dxp[0].nbytes, 1))
-    for b in range(0, n, step):
-        part, src = dxp[b:b + step], dcols[:, :, b:b + step]
-        for p in range(kh):
-            r0 = p * dilation[0]
-            rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
-            for q in range(kw):
-                c0 = q * dilation[1]
-                part[:, rows, c0:c0 + sw * (ow - 1) + 1:sw] += src[p, q]
+
+    def run(lo, hi):  # samples [lo, hi): one chunk per core
+        for b in range(lo, hi, step):
+            part, src = dxp[b:min(b + step, hi)], dcols[:, :, b:min(b + step, hi)]
+            for p in range(kh):
+                r0 = p * dilation[0]
+                rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
+                for q in range(kw):
+                    c0 = q * dilation[1]
+                    part[:, rows, c0:c0 + sw * (ow - 1) + 1:sw] += src[p, q]
+
+    over_batch(run, n, dxp.nbytes * kh * kw)
     pt, pl = pad
     # (N, Hp, Wp, C) -> the (N, C, H, W) view, channels-last like the forward input
     return dxp[:, pt:pt + h, pl:pl + w].transpose(0, 3, 1, 2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
+from nerve.backend.parallel import over_batch
 
 
 class BatchNorm(Function):
@@ -27,39 +28,66 @@ class BatchNorm(Function):
                 momentum=0.1, eps=1e-5):
         x3, self.layout = _channel_view(x)
         m = x3.shape[0] * x3.shape[2]
-        self.training, self.m, self.x_shape = training, m, x.shape
+        self.training, self.m, self.x_shape, self.w = training, m, x.shape, w
+        self.xc = xc = np.empty_like(x3)
         if training:
-            mean = _channel_sum(x3) / m
-            xc = x3 - mean[:, None]
-            var = _channel_sum(xc * xc) / m
+            mean = _sums(lambda lo, hi: _channel_sum(x3[lo:hi]), x3) / m
+
+            def centre(lo, hi):
+                part = np.subtract(x3[lo:hi], mean[:, None], out=xc[lo:hi])
+                return _channel_sum(part * part)
+
+            var = _sums(centre, x3) / m
             _update_running(running_mean, running_var, mean, var, momentum, m)
         else:
             mean, var = running_mean, running_var
-            xc = x3 - mean.astype(x.dtype, copy=False)[:, None]
+            np.subtract(x3, mean.astype(x.dtype, copy=False)[:, None], out=xc)
         self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
-        self.xc, self.w = xc, w
-        scale = self.inv_std if w is None else self.inv_std * w
-        y = xc * scale[:, None]
-        if b is not None:
-            y += b[:, None]
+        scale = (self.inv_std if w is None else self.inv_std * w)[:, None]
+        y = np.empty_like(xc)
+
+        def affine(lo, hi):
+            np.multiply(xc[lo:hi], scale, out=y[lo:hi])
+            if b is not None:
+                y[lo:hi] += b[:, None]
+
+        over_batch(affine, len(y), y.nbytes)
         return _from_channel_view(y, self.layout, x.shape)
 
     def backward(self, dy):
         need = (*self.needs_input_grad, False, False)
         dy3, _ = _channel_view(dy, self.layout)
         s, xc, m = self.inv_std, self.xc, self.m
-        sum_dy = _channel_sum(dy3) if need[2] or (need[0] and self.training) else None
-        sum_dyxc = _channel_sum(dy3 * xc) if need[1] or (need[0] and self.training) else None
+        # Σ δ and Σ δ (x - μ) per channel, in one pass
+        sum_dy, sum_dyxc = _sums(lambda lo, hi: np.stack(
+            [_channel_sum(dy3[lo:hi]), _channel_sum(dy3[lo:hi] * xc[lo:hi])]), dy3)
         dx = None
         if need[0]:
             a = s if self.w is None else s * self.w
-            dx = np.multiply(dy3, a[:, None])
-            if self.training:
-                dx -= xc * (a * s * s * sum_dyxc / m)[:, None]
-                dx -= (a * sum_dy / m)[:, None]
+            k_xc = a * s * s * sum_dyxc / m if self.training else 0 * a
+            k_1 = a * sum_dy / m if self.training else 0 * a
+            dx = np.empty_like(dy3)
+
+            def grad(lo, hi):  # a δ - k_xc (x - μ) - k_1
+                out = np.multiply(dy3[lo:hi], a[:, None], out=dx[lo:hi])
+                out -= xc[lo:hi] * k_xc[:, None] + k_1[:, None]
+
+            over_batch(grad, len(dx), dx.nbytes)
             dx = _from_channel_view(dx, self.layout, self.x_shape)
         dw = s * sum_dyxc if need[1] else None
         return dx, dw, (sum_dy if need[2] else None)
+
+
+def _sums(part, a3):
+    """Σ of part(lo, hi) over chunks of rows of a3, the chunks run on all cores; summed in
+    chunk order, so the result does not depend on thread timing."""
+    parts = {}
+
+    def run(lo, hi):
+        parts[lo] = part(lo, hi)
+
+    over_batch(run, len(a3), a3.nbytes)
+    return sum(parts[k] for k in sorted(parts))
 
 
 def _update_running(running_mean, running_var, mean, var, momentum, m):

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from nerve.autograd.function import Function
+from nerve.backend.parallel import over_batch
 
 
 class Geometry:
@@ -65,39 +66,58 @@ def scatter(part, g: Geometry, x):
     """The transpose of ``offsets``: add the gradient of each offset's view back into a
     zero gradient of x's shape (and memory layout). ``part(k, out)`` computes offset k's
     gradient, written into ``out`` when given (disjoint windows: no temporary)."""
+    dxp = grad_buffer(g, x)
+    scatter_into(part, g, dxp)
+    return unpadded(dxp, g)
+
+
+def grad_buffer(g: Geometry, x):
+    """The gradient of the padded input, in x's memory layout: zeros, or uninitialised
+    when the windows tile the input exactly (every element is written once)."""
     (pt, pb), (pl, pr) = g.pad
     h, w = g.shape
     padded_shape = x.shape[:-2] + (h + pt + pb, w + pl + pr)
-    # Windows that tile the input exactly write every element once: no zeroing needed.
     tiled = all(s == k and d == 1 and o * s == n + p0 + p1 for s, k, d, o, n, (p0, p1)
                 in zip(g.stride, g.kernel, g.dilation, g.out, g.shape, g.pad))
     if padded_shape == x.shape:
-        dxp = np.empty_like(x) if tiled else np.zeros_like(x)
-    else:
-        dxp = np.zeros(padded_shape, dtype=x.dtype)
+        return np.empty_like(x) if tiled else np.zeros_like(x)
+    return np.zeros(padded_shape, dtype=x.dtype)
+
+
+def scatter_into(part, g: Geometry, dxp) -> None:
     disjoint = g.non_overlapping
     for k, view in enumerate(offsets(dxp, g)):
         if disjoint:
             part(k, view)
         else:
             view += part(k, None)
-    return dxp[..., pt:pt + h, pl:pl + w]
+
+
+def unpadded(xp, g: Geometry):
+    (pt, _), (pl, _) = g.pad
+    return xp[..., pt:pt + g.shape[0], pl:pl + g.shape[1]]
 
 
 class MaxPool(Function):
     """Max pooling: y = max over the window of x (padding counts as -∞);
     ∂L/∂x = δ routed to the window's (first) maximum, summed where windows overlap.
-    The second output holds the maxima's flat indices h·W + w into each input plane."""
+    The second output holds the maxima's flat indices h·W + w into each input plane.
+    Large batches run in chunks of samples on all cores (memory-bound passes)."""
 
     def forward(self, x, geometry=None, return_indices=False, needs_grad=True):
         g = geometry
         xp = padded(x, g, -np.inf)
-        views = offsets(xp, g)
-        # order="K" keeps the input's memory layout (e.g. a conv's channels-last output), so
-        # every pass below streams through memory in order; np.maximum propagates NaN
-        y = next(views).copy(order="K")
-        for v in views:
-            np.maximum(y, v, out=y)
+        # empty_like keeps the input's memory layout (e.g. a conv's channels-last output),
+        # so every pass below streams through memory in order
+        y = np.empty_like(next(offsets(xp, g)))
+
+        def run(lo, hi):
+            views, out = offsets(xp[lo:hi], g), y[lo:hi]
+            np.copyto(out, next(views))
+            for v in views:
+                np.maximum(out, v, out=out)  # propagates NaN, as PyTorch
+
+        over_batch(run, len(x), x.nbytes)
         # Backward finds the maxima again by comparing the offsets' views with y (cheaper
         # than keeping KH·KW masks built here, which inference would not need anyway).
         self.g, self.x, self.xp, self.y = g, x, xp, y
@@ -108,20 +128,25 @@ class MaxPool(Function):
         return y, _flat_index(idx, g)
 
     def backward(self, dy, _dindices=None):
-        y = self.y
+        g, y = self.g, self.y
         # What is left of δ for the offsets still to come: a window's first maximum takes it
         # all (ties go to the earliest offset, as in PyTorch), later equal ones get zero.
         rest = _like(y, dy)  # a copy in y's memory layout: the passes below stream in order
-        last = self.g.kernel[0] * self.g.kernel[1] - 1
-        views = offsets(self.xp, self.g)
+        dxp, last = grad_buffer(g, self.x), g.kernel[0] * g.kernel[1] - 1
 
-        def part(k, out):
-            taken = np.multiply(rest, np.equal(next(views), y), out=out)
-            if k < last:
-                np.subtract(rest, taken, out=rest)
-            return taken
+        def run(lo, hi):
+            views, r, yc = offsets(self.xp[lo:hi], g), rest[lo:hi], y[lo:hi]
 
-        return scatter(part, self.g, self.x)
+            def part(k, out):
+                taken = np.multiply(r, np.equal(next(views), yc), out=out)
+                if k < last:
+                    np.subtract(r, taken, out=r)
+                return taken
+
+            scatter_into(part, g, dxp[lo:hi])
+
+        over_batch(run, len(y), dxp.nbytes)
+        return unpadded(dxp, g)
 
 
 def _first_max(xp, y, g: Geometry) -> list:
