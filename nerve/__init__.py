@@ -24,6 +24,15 @@ from nerve.ops.reduce import amax, amin, logsumexp, max, mean, min, prod, std, s
 from nerve.ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten,
                              pad, permute, repeat, reshape, split, squeeze, stack, swapaxes, t,
                              transpose, unbind, unflatten, unsqueeze)
+from nerve.ops.shape import (diag, diagonal, flip, fliplr, flipud, repeat_interleave, roll,
+                             trace, tril, triu)
+from nerve.ops.scan import cumprod, cumsum
+from nerve.ops.sorting import argsort, kthvalue, msort, sort, topk
+from nerve.ops.scatter import index_add, masked_select, scatter, scatter_add
+from nerve.ops.einsum import einsum
+from nerve.ops.mathfns import arctan2, atan2, erf, expm1, isclose, lerp, log1p
+from nerve.linalg import tensor_norm as norm
+from nerve import linalg
 
 __version__ = "0.1.0"
 FloatTensor = Tensor
@@ -63,6 +72,18 @@ def equal(input, other):  # noqa: A002
 
 def isnan(input):  # noqa: A002
     return input.isnan()
+
+
+def clone(input):  # noqa: A002
+    return input.clone()
+
+
+def clamp_min(input, min):  # noqa: A002, F811 - PyTorch's argument names
+    return input.clamp_min(min)
+
+
+def clamp_max(input, max):  # noqa: A002, F811
+    return input.clamp_max(max)
 
 
 from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)

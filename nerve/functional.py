@@ -44,6 +44,7 @@ from nerve.ops.loss import (  # noqa: F401  (losses)
     smooth_l1_loss,
     soft_margin_loss,
 )
+from nerve.ops.mathfns import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from nerve.ops.normalization import batch_norm, layer_norm  # noqa: F401
 from nerve.ops.pool import (  # noqa: F401
     adaptive_avg_pool1d,
@@ -57,6 +58,7 @@ from nerve.ops.pool import (  # noqa: F401
     stochastic_pool2d,
 )
 from nerve.ops.roi import roi_pool  # noqa: F401
+from nerve.ops.scatter import one_hot  # noqa: F401
 
 # ----- shape and indexing --------------------------------------------------------------
 from nerve.ops.shape import pad  # noqa: F401

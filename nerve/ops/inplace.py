@@ -92,3 +92,80 @@ def setitem(input, index, value) -> None:  # noqa: A002
 
     input._check_inplace("__setitem__")
     input._data[_index(index)] = _array(value)
+
+
+# ----- in-place math (x.exp_(), x.relu_() ...) and the functional ``inplace=`` flag ------
+def _write(input, arr, op: str):  # noqa: A002
+    try:
+        np.copyto(input._data, arr, casting="same_kind")
+    except TypeError:
+        raise RuntimeError(f"{op}: result type {arr.dtype} can't be cast to the desired "
+                           f"output type {input._data.dtype}") from None
+    return input
+
+
+def maybe_inplace(input, out, inplace: bool):  # noqa: A002
+    """The functional ops' ``inplace=True``: write ``out`` into ``input`` and return it,
+    unless a graph needs ``input`` (it requires grad in grad mode); then, as nn.ReLU(
+    inplace=True) does, the out-of-place result is returned and ``input`` is unchanged."""
+    if not inplace or (input.requires_grad and _grad_enabled()):
+        return out
+    return _write(input, out._data, "inplace")
+
+
+def _grad_enabled() -> bool:
+    from nerve.autograd import grad_mode
+
+    return grad_mode._enabled[0]
+
+
+def _math_(name: str, fn_path: str):
+    """``x.<name>_(*args)``: the out-of-place op's result written back into x."""
+    module, attr = fn_path.rsplit(".", 1)
+
+    def method(input, *args, **kwargs):  # noqa: A002
+        import importlib
+
+        from nerve.autograd.grad_mode import no_grad
+
+        op = name + "_"
+        input._check_inplace(op)
+        if name in ("floor", "ceil", "round", "trunc") and input._data.dtype.kind in "iub":
+            return input  # rounding an integer tensor changes nothing
+        with no_grad():
+            out = getattr(importlib.import_module(module), attr)(input, *args, **kwargs)
+        return _write(input, out._data, op)
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: the result is written into this tensor."
+    return method
+
+
+_MATH = {
+    "relu": "nerve.ops.activation.relu", "sigmoid": "nerve.ops.activation.sigmoid",
+    "tanh": "nerve.ops.activation.tanh", "exp": "nerve.ops.elementwise.exp",
+    "log": "nerve.ops.elementwise.log", "sqrt": "nerve.ops.elementwise.sqrt",
+    "abs": "nerve.ops.elementwise.abs", "neg": "nerve.ops.elementwise.neg",
+    "pow": "nerve.ops.elementwise.pow", "sin": "nerve.ops.elementwise.sin",
+    "cos": "nerve.ops.elementwise.cos", "square": "nerve.ops.elementwise.square",
+    "clamp_min": "nerve.ops.inplace.clamp_min", "clamp_max": "nerve.ops.inplace.clamp_max",
+    "floor": "nerve.ops.compare.floor", "ceil": "nerve.ops.compare.ceil",
+    "round": "nerve.ops.compare.round", "sign": "nerve.ops.compare.sign",
+    "log1p": "nerve.ops.mathfns.log1p", "expm1": "nerve.ops.mathfns.expm1",
+    "erf": "nerve.ops.mathfns.erf", "atan2": "nerve.ops.mathfns.atan2",
+    "lerp": "nerve.ops.mathfns.lerp", "scatter": "nerve.ops.scatter.scatter",
+    "scatter_add": "nerve.ops.scatter.scatter_add", "index_add": "nerve.ops.scatter.index_add",
+}
+MATH_INPLACE = {name + "_": _math_(name, path) for name, path in _MATH.items()}
+
+
+def clamp_min(input, min):  # noqa: A002
+    from nerve.ops.elementwise import clamp
+
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    from nerve.ops.elementwise import clamp
+
+    return clamp(input, max=max)

@@ -42,6 +42,59 @@ _METHODS = {
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
+# ----- the API gaps: scans, sorting, scatters, reorderings, special functions, norms -----
+from nerve import linalg as _linalg  # noqa: E402
+from nerve.ops import mathfns as M  # noqa: E402
+from nerve.ops import scan as SC  # noqa: E402
+from nerve.ops import scatter as SCT  # noqa: E402
+from nerve.ops import sorting as SO  # noqa: E402
+
+_GAPS = {
+    "cumsum": SC.cumsum, "cumprod": SC.cumprod, "sort": SO.sort, "argsort": SO.argsort,
+    "topk": SO.topk, "kthvalue": SO.kthvalue, "msort": SO.msort, "flip": S.flip,
+    "fliplr": S.fliplr, "flipud": S.flipud, "roll": S.roll, "tril": S.tril, "triu": S.triu,
+    "diag": S.diag, "diagonal": S.diagonal, "trace": S.trace,
+    "repeat_interleave": S.repeat_interleave, "scatter": SCT.scatter,
+    "scatter_add": SCT.scatter_add, "index_add": SCT.index_add,
+    "masked_select": SCT.masked_select, "norm": _linalg.tensor_norm, "log1p": M.log1p,
+    "expm1": M.expm1, "erf": M.erf, "atan2": M.atan2, "arctan2": M.atan2, "lerp": M.lerp,
+    "isclose": M.isclose, "clamp_min": P.clamp_min, "clamp_max": P.clamp_max,
+    **P.MATH_INPLACE,
+}
+for _name, _fn in _GAPS.items():
+    setattr(Tensor, _name, _fn)
+
+
+def _new(fill):
+    """``x.new_zeros(size)`` and friends: a new leaf with x's dtype unless one is given."""
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], tuple | list) else size
+        arr = fill(tuple(int(n) for n in shape), np.dtype(dtype or self.dtype))
+        out = Tensor._wrap(arr)
+        return out.requires_grad_(True) if requires_grad else out
+
+    return new
+
+
+Tensor.new_zeros = _new(lambda shape, dt: np.zeros(shape, dt))
+Tensor.new_ones = _new(lambda shape, dt: np.ones(shape, dt))
+Tensor.new_empty = _new(lambda shape, dt: np.empty(shape, dt))
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    out = Tensor._wrap(np.full(tuple(size), fill_value, np.dtype(dtype or self.dtype)))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    arr = data._data if isinstance(data, Tensor) else data
+    out = Tensor._wrap(np.array(arr, dtype=np.dtype(dtype or self.dtype), copy=True))
+    return out.requires_grad_(True) if requires_grad else out
+
+
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+
 
 def _expand_as(self, other):
     return S.expand(self, tuple(other.shape))
@@ -59,16 +112,11 @@ def _rsqrt(self):
     return 1.0 / E.sqrt(self)
 
 
-def _log1p(self):
-    return E.log(self + 1.0)
-
-
 Tensor.expand_as = _expand_as
 Tensor.view_as = _view_as
 Tensor.reshape_as = _view_as
 Tensor.where = _where
 Tensor.rsqrt = _rsqrt
-Tensor.log1p = _log1p
 
 
 def _cast_method(dtype):

@@ -323,3 +323,136 @@ def pad(input, pad, mode="constant", value=None):  # noqa: A002
 
 
 _pad = pad  # the argument named pad hides the function inside it
+
+
+# ----- reorderings and triangles: composites of GetItem, IndexSelect, Where ------------
+def flip(input, dims):  # noqa: A002
+    """Reverse the order of the entries along ``dims`` (a view through negative strides)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    axes = {_dim(d, input.ndim, "flip") for d in dims}
+    if len(axes) != len(dims):
+        raise RuntimeError(f"flip: dims has duplicates, original flip dims={list(dims)}")
+    return input[tuple(slice(None, None, -1) if i in axes else slice(None)
+                       for i in range(input.ndim))]
+
+
+def fliplr(input):  # noqa: A002
+    if input.ndim < 2:
+        raise RuntimeError("fliplr: Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def flipud(input):  # noqa: A002
+    if input.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+def roll(input, shifts, dims=None):  # noqa: A002
+    """Shift entries cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
+    from nerve.ops.indexing import IndexSelect
+
+    if dims is None:
+        if not isinstance(shifts, int) and len(shifts) != 1:
+            raise RuntimeError("roll: with dims=None, shifts must be a single number")
+        flat = reshape(input, -1)
+        return reshape(roll(flat, shifts if isinstance(shifts, int) else shifts[0], 0),
+                       tuple(input.shape))
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims: {len(dims)}")
+    x = input
+    for s, d in zip(shifts, dims):
+        d = _dim(d, x.ndim, "roll")
+        n = x.shape[d]
+        if n and s % n:
+            # y[i] = x[(i - s) mod n]
+            x = IndexSelect.apply(x, index=(np.arange(n) - s) % n, dim=d)
+    return x
+
+
+def _triangle(input, diagonal: int, lower: bool, op: str):  # noqa: A002
+    from nerve.ops.elementwise import Where
+
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+    r, c = input.shape[-2:]
+    keep = np.tri(r, c, diagonal, dtype=bool)
+    if not lower:
+        keep = ~np.tri(r, c, diagonal - 1, dtype=bool)
+    return Where.apply(keep, input, np.zeros((), input.dtype))
+
+
+def tril(input, diagonal=0):  # noqa: A002
+    """The lower triangle (entries with col - row ≤ diagonal) of the last two dims."""
+    return _triangle(input, diagonal, True, "tril")
+
+
+def triu(input, diagonal=0):  # noqa: A002
+    """The upper triangle (entries with col - row ≥ diagonal) of the last two dims."""
+    return _triangle(input, diagonal, False, "triu")
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
+    """The entries x[i, i + offset] of dims (dim1, dim2), as a new last dimension."""
+    n = input.ndim
+    a, b = _dim(dim1, n, "diagonal"), _dim(dim2, n, "diagonal")
+    if a == b:
+        raise RuntimeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2}")
+    x = permute(input, [i for i in range(n) if i not in (a, b)] + [a, b])
+    r, c = x.shape[-2:]
+    k = max(0, min(r + min(offset, 0), c - max(offset, 0)))
+    rows = np.arange(k) - min(offset, 0)
+    return x[(Ellipsis, rows, rows + offset)]
+
+
+def diag(input, diagonal=0):  # noqa: A002
+    """1-D input: a square matrix with it on the ``diagonal``; 2-D: that diagonal."""
+    from nerve.ops.scatter import IndexAdd
+
+    if input.ndim == 2:
+        return _diagonal(input, diagonal)
+    if input.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    n = input.shape[0]
+    m = n + abs(diagonal)
+    rows = np.arange(n) - min(diagonal, 0)
+    # (n,) added into the flattened (m*m,) zeros at the diagonal's places
+    flat = IndexAdd.apply(np.zeros(m * m, input.dtype), input, index=rows * m + rows + diagonal,
+                          dim=0)
+    return reshape(flat, m, m)
+
+
+_diagonal = diagonal  # diag's argument named diagonal hides the function
+
+
+def trace(input):  # noqa: A002
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return _diagonal(input).sum()
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # noqa: A002
+    """Repeat each entry ``repeats`` times (an int, or one count per entry) along ``dim``
+    (of the flattened input if None). With only an integer tensor of counts, returns
+    the indices repeated by those counts."""
+    from nerve.ops.indexing import IndexSelect
+
+    if repeats is None:  # repeat_interleave(counts) -> 0 repeated counts[0] times, ...
+        counts = input._data
+        return type(input)._wrap(np.repeat(np.arange(counts.size), counts.reshape(-1)))
+    x = reshape(input, -1) if dim is None else input
+    d = 0 if dim is None else _dim(dim, x.ndim, "repeat_interleave")
+    reps = repeats._data if hasattr(repeats, "_data") else np.asarray(repeats)
+    n = x.shape[d] if x.ndim else 1
+    if reps.ndim and reps.size not in (1, n):
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input "
+                           f"along dim {d} ({n}), got {reps.size}")
+    if (reps < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    index = np.repeat(np.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
+    if x.ndim == 0:
+        x = reshape(x, 1)
+    return IndexSelect.apply(x, index=index, dim=d)

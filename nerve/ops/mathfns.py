@@ -1,0 +1,213 @@
+"""Special functions (log1p, expm1, erf, atan2) and vector norms, with the composites
+built on them: lerp, normalize, cosine_similarity, pairwise_distance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.ops.activation import _ERF_SERIES, _erfc_tail
+from nerve.ops.elementwise import _floating, _promote
+
+_TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
+
+
+class Log1p(Function):
+    """y = ln(1 + x), exact for tiny x;  ∂L/∂x = δ / (1 + x)"""
+
+    def forward(self, x):
+        self.x = x = _floating(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    def backward(self, dy):
+        with np.errstate(divide="ignore"):
+            return dy / (1 + self.x)
+
+
+class Expm1(Function):
+    """y = eˣ - 1, exact for tiny x;  ∂L/∂x = δ · (y + 1)"""
+
+    def forward(self, x):
+        self.y = np.expm1(_floating(x))
+        return self.y
+
+    def backward(self, dy):
+        return dy * (self.y + 1)
+
+
+class Erf(Function):
+    """y = erf x = 2/√π ∫₀ˣ e^(-t²) dt;  ∂L/∂x = δ · 2/√π · e^(-x²)"""
+
+    def forward(self, x):
+        self.x = x = _floating(x)
+        return _erf(x).astype(x.dtype)
+
+    def backward(self, dy):
+        return dy * (_TWO_OVER_SQRT_PI * np.exp(-self.x * self.x))
+
+
+def _erf(x):
+    """erf in float64: the Maclaurin series for |x| < 2 (keeps the relative accuracy of
+    tiny arguments), 1 - erfc by the continued fraction beyond (shared with GELU's Φ)."""
+    z = np.asarray(x, np.float64)
+    out = np.empty_like(z)
+    mid = np.abs(z) < 2
+    zm = z[mid]
+    z2, acc = zm * zm, np.zeros_like(zm)
+    for c in reversed(_ERF_SERIES):
+        acc = acc * z2 + c
+    out[mid] = zm * acc
+    big = ~mid & ~np.isnan(z)
+    out[big] = np.sign(z[big]) * (1 - _erfc_tail(np.abs(z[big])))
+    out[np.isnan(z)] = np.nan
+    return out
+
+
+class Atan2(Function):
+    """y = atan2(a, b), the angle of the point (b, a);  with r² = a² + b²:
+    ∂L/∂a = δ · b / r²,  ∂L/∂b = -δ · a / r²"""
+
+    def forward(self, a, b):
+        a, b = _promote(a, b)
+        self.a, self.b = a, b = _floating(np.asarray(a)), _floating(np.asarray(b))
+        return np.arctan2(a, b)
+
+    def backward(self, dy):
+        a, b = self.a, self.b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = a * a + b * b
+            da = dy * b / r2 if self.needs_input_grad[0] else None
+            db = -dy * a / r2 if self.needs_input_grad[1] else None
+        return da, db
+
+
+class VectorNorm(Function):
+    """y = (Σ |x|ᵖ)^(1/p) over the axes (p = ∞: max |x|, p = -∞: min |x|, p = 0: count ≠ 0);
+    ∂L/∂x = δ · sign(x) |x|ᵖ⁻¹ / yᵖ⁻¹  (p = 2: δ · x / y, 0 where y = 0; p = ±∞: δ shared
+    evenly among the elements reaching the max/min; p = 0: 0).
+
+    The sum runs on x / max|x|, so large entries cannot overflow (nor tiny ones underflow)."""
+
+    def forward(self, x, ord=2.0, axis=None, keepdim=False):  # noqa: A002 - PyTorch's name
+        self.x, self.ord, self.axis, self.keepdim = x, ord, axis, keepdim
+        a = np.abs(x)
+        if ord == np.inf or ord == -np.inf:
+            y = (a.max if ord > 0 else a.min)(axis=axis, keepdims=True)
+        elif ord == 0:
+            y = (a != 0).sum(axis=axis, keepdims=True).astype(x.dtype)
+        else:
+            m = a.max(axis=axis, keepdims=True) if a.size else np.ones((), x.dtype)
+            m = np.where(m > 0, m, np.ones((), x.dtype))
+            with np.errstate(divide="ignore"):
+                s = a / m
+                y = m * (s**ord).sum(axis=axis, keepdims=True) ** (1 / ord)
+        self.y = y.astype(x.dtype, copy=False)
+        return self.y if keepdim else _squeeze(self.y, axis)
+
+    def backward(self, dy):
+        x, y, p = self.x, self.y, self.ord
+        g = _unsqueeze(dy, x.ndim, self.axis, self.keepdim)
+        if p == 0:
+            return np.zeros_like(x)
+        if p == np.inf or p == -np.inf:
+            hit = np.abs(x) == y
+            return g * np.sign(x) * hit / hit.sum(axis=self.axis, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                dx = g * x / y
+            elif p == 1:
+                return g * np.sign(x)
+            else:
+                dx = g * np.sign(x) * (np.abs(x) / y) ** (p - 1)
+        return np.where(y == 0, np.zeros((), x.dtype), dx) if p > 1 else dx
+
+
+def _squeeze(y, axis):
+    return y.reshape(()) if axis is None else np.squeeze(y, axis=axis)
+
+
+def _unsqueeze(dy, ndim, axis, keepdim):
+    if keepdim:
+        return dy
+    return dy.reshape((1,) * ndim) if axis is None else np.expand_dims(dy, axis)
+
+
+def log1p(input):  # noqa: A002 - PyTorch's argument names
+    return Log1p.apply(input)
+
+
+def expm1(input):  # noqa: A002
+    return Expm1.apply(input)
+
+
+def erf(input):  # noqa: A002
+    return Erf.apply(input)
+
+
+def atan2(input, other):  # noqa: A002
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+def lerp(input, end, weight):  # noqa: A002
+    """input + weight · (end - input): a composite, its gradient follows from Sub/Mul/Add."""
+    return input + weight * (end - input)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    """|input - other| ≤ atol + rtol · |other| elementwise (a bool tensor, no gradient)."""
+    from nerve.tensor import Tensor
+
+    b = other._data if isinstance(other, Tensor) else other
+    return Tensor._wrap(np.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """torch.linalg.vector_norm: the p-norm of the entries over ``dim`` (all by default)."""
+    from nerve.ops.reduce import _axes
+
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input. "
+                           f"Got {x.dtype}")
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    axis = _axes(x, dim, "linalg.vector_norm")
+    if x._data.size == 0 and float(ord) < 0:
+        raise RuntimeError("linalg.vector_norm cannot compute the negative norm of an empty "
+                           "tensor")
+    return VectorNorm.apply(x, ord=float(ord), axis=axis, keepdim=keepdim)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
+    """x / max(‖x‖ₚ, eps) along ``dim`` (F.normalize)."""
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported")
+    n = vector_norm(input, p, dim, keepdim=True)
+    return input / n.clamp(min=eps)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Σ (x₁ / max(‖x₁‖, eps)) (x₂ / max(‖x₂‖, eps)) along ``dim``, the inputs broadcast
+    (each side normalised first, so large norms cannot overflow their product)."""
+    from nerve.ops.shape import broadcast_to
+
+    try:
+        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise RuntimeError(f"cosine_similarity: shapes {tuple(x1.shape)} and "
+                           f"{tuple(x2.shape)} cannot be broadcast") from None
+    x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
+    n1 = vector_norm(x1, 2, dim, keepdim=True).clamp(min=eps)
+    n2 = vector_norm(x2, 2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """‖x₁ - x₂ + eps‖ₚ over the last dimension (F.pairwise_distance)."""
+    d = x1 - x2 + eps
+    return vector_norm(d, p, -1 if d.ndim else None, keepdim=keepdim)

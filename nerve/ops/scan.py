@@ -1,0 +1,72 @@
+"""Scans: cumulative sums and products along one dimension."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+
+
+def _rev_cumsum(a, axis):
+    """Σ_{i ≥ j} aᵢ along ``axis``: a cumulative sum run from the end."""
+    return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis)
+
+
+class Cumsum(Function):
+    """yᵢ = Σ_{j ≤ i} xⱼ along ``dim``;  ∂L/∂xⱼ = Σ_{i ≥ j} δᵢ (δ summed from the end)"""
+
+    def forward(self, x, dim=0):
+        self.dim = dim
+        return np.cumsum(x, axis=dim)
+
+    def backward(self, dy):
+        return _rev_cumsum(dy, self.dim)
+
+
+class Cumprod(Function):
+    """yᵢ = Π_{j ≤ i} xⱼ along ``dim``;  ∂L/∂xⱼ = Σ_{i ≥ j} δᵢ Π_{k ≤ i, k ≠ j} xₖ,
+    which is (Σ_{i ≥ j} δᵢ yᵢ) / xⱼ when no x is zero.
+
+    With zeros the division is undefined, so the products that skip xⱼ are formed
+    explicitly (an n×n table per row; only rows of such inputs pay for it)."""
+
+    def forward(self, x, dim=0):
+        self.x, self.dim = x, dim
+        self.y = np.cumprod(x, axis=dim)
+        return self.y
+
+    def backward(self, dy):
+        x, ax = self.x, self.dim
+        if np.all(x != 0):
+            return _rev_cumsum(dy * self.y, ax) / x
+        xm, g = np.moveaxis(x, ax, -1), np.moveaxis(dy, ax, -1)
+        n = xm.shape[-1]
+        later = np.arange(n)[None, :] > np.arange(n)[:, None]  # (k, i): i > k
+        # (..., n) -> (..., n, n): row k holds x_i for i > k and 1 elsewhere, so its
+        # cumulative product at column j ≥ k is Π_{k < i ≤ j} x_i
+        tail = np.cumprod(np.where(later, xm[..., None, :], 1), axis=-1)
+        head = np.cumprod(xm, axis=-1)
+        head = np.concatenate([np.ones_like(xm[..., :1]), head[..., :-1]], axis=-1)
+        upper = later | np.eye(n, dtype=bool)  # (k, j): j ≥ k
+        dx = head * (np.where(upper, g[..., None, :] * tail, 0)).sum(axis=-1)
+        return np.moveaxis(dx.astype(x.dtype, copy=False), -1, ax)
+
+
+def _scan(cls, input, dim, dtype, op: str):  # noqa: A002 - PyTorch's argument names
+    from nerve.tensor import _dim
+
+    x = input if dtype is None else input.to(dtype)
+    if x.dtype.kind in "bu" or x.dtype == np.int32 or x.dtype == np.int16 or x.dtype == np.int8:
+        x = x.long()  # PyTorch scans integers and bools in int64
+    d = _dim(dim, x.ndim, op)
+    if x.ndim == 0:
+        return cls.apply(x.reshape(1), dim=0).reshape(())
+    return cls.apply(x, dim=d)
+
+
+def cumsum(input, dim, *, dtype=None):  # noqa: A002
+    return _scan(Cumsum, input, dim, dtype, "cumsum")
+
+
+def cumprod(input, dim, *, dtype=None):  # noqa: A002
+    return _scan(Cumprod, input, dim, dtype, "cumprod")

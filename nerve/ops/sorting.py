@@ -1,0 +1,141 @@
+"""Sorting and selection: sort, argsort, topk, kthvalue.
+
+Each op's wrapper finds the permutation (indices) with NumPy; the Function takes the
+values at those indices, so its gradient goes back to the places they came from."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from nerve.autograd.function import Function
+
+# PyTorch returns torch.return_types.<op>(values=..., indices=...)
+SortResult = namedtuple("sort", ["values", "indices"])
+TopKResult = namedtuple("topk", ["values", "indices"])
+KthValueResult = namedtuple("kthvalue", ["values", "indices"])
+
+
+class _TakeAlong(Function):
+    """Shared backward: y = x at ``index`` along ``dim`` (the indices of one row are
+    distinct), so ∂L/∂x is δ put back at those indices and 0 elsewhere."""
+
+    def _take(self, x, index, dim):
+        self.shape, self.index, self.dim = x.shape, index, dim
+        return np.take_along_axis(x, index, axis=dim)
+
+    def backward(self, dy):
+        dx = np.zeros(self.shape, dy.dtype)
+        np.put_along_axis(dx, self.index, dy.reshape(self.index.shape), axis=self.dim)
+        return dx
+
+
+class Sort(_TakeAlong):
+    """y = x reordered along ``dim`` by its sorting permutation π: yᵢ = x_π(i);
+    ∂L/∂x_π(i) = δᵢ"""
+
+    def forward(self, x, index=None, dim=-1):
+        return self._take(x, index, dim)
+
+
+class TopK(_TakeAlong):
+    """y = the k largest (or smallest) entries of x along ``dim``, yᵢ = x_π(i) for the
+    first k positions of the permutation π;  ∂L/∂x_π(i) = δᵢ, 0 for the entries left out"""
+
+    def forward(self, x, index=None, dim=-1):
+        return self._take(x, index, dim)
+
+
+class KthValue(_TakeAlong):
+    """y = the k-th smallest entry of x along ``dim``, x_π(k);  ∂L/∂x_π(k) = δ, 0 elsewhere"""
+
+    def forward(self, x, index=None, dim=-1, keepdim=False):
+        y = self._take(x, index, dim)
+        return y if keepdim else np.squeeze(y, axis=dim)
+
+
+def _argsort(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """A stable sorting permutation (NaN counts as the largest value, as in PyTorch).
+
+    Descending and stable: sort the reversed row ascending and reverse the result, so
+    equal values keep their original order."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    n = x.shape[axis]
+    rev = np.argsort(np.flip(x, axis), axis=axis, kind="stable")
+    return n - 1 - np.flip(rev, axis)
+
+
+def _prepare(input, dim, op: str):  # noqa: A002 - PyTorch's argument names
+    """(input as at least 1-D, the axis, whether it was 0-d)."""
+    from nerve.tensor import _dim
+
+    d = _dim(dim, input.ndim, op)
+    if input.ndim == 0:
+        return input.reshape(1), 0, True
+    return input, d, False
+
+
+def _wrap(arr):
+    from nerve.tensor import Tensor
+
+    return Tensor._wrap(arr)
+
+
+def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    """Sorted values and their original indices along ``dim`` (always a stable sort)."""
+    x, d, scalar = _prepare(input, dim, "sort")
+    idx = _argsort(x._data, d, descending)
+    values = Sort.apply(x, index=idx, dim=d)
+    if scalar:
+        return SortResult(values.reshape(()), _wrap(idx.reshape(())))
+    return SortResult(values, _wrap(idx))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    x, d, scalar = _prepare(input, dim, "argsort")
+    idx = _argsort(x._data, d, descending)
+    return _wrap(idx.reshape(()) if scalar else idx)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    """The k largest (smallest with largest=False) entries along ``dim`` and their indices,
+    in sorted order (also with sorted=False)."""
+    x, d, scalar = _prepare(input, dim, "topk")
+    n = x.shape[d]
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: selected index k out of range (k={k}, size {n} along "
+                           f"dim {d})")
+    a = x._data
+    if 0 < k < n // 4:
+        # partition first, then sort only the k picked entries
+        part = np.argpartition(a, n - k if largest else k - 1, axis=d)
+        part = np.take(part, np.arange(n - k, n) if largest else np.arange(k), axis=d)
+        order = _argsort(np.take_along_axis(a, part, axis=d), d, largest)
+        idx = np.take_along_axis(part, order, axis=d)
+    else:
+        idx = np.take(_argsort(a, d, largest), np.arange(k), axis=d)
+    values = TopK.apply(x, index=idx, dim=d)
+    if scalar:
+        return TopKResult(values.reshape(()), _wrap(idx.reshape(())))
+    return TopKResult(values, _wrap(idx))
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
+    """The k-th smallest entry (k counts from 1) along ``dim`` and its index."""
+    x, d, scalar = _prepare(input, dim, "kthvalue")
+    n = x.shape[d]
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
+                           f"(k={k}, size {n})")
+    part = np.argpartition(x._data, k - 1, axis=d)
+    idx = np.take(part, [k - 1], axis=d)  # keeps the axis: (…, 1, …)
+    values = KthValue.apply(x, index=idx, dim=d, keepdim=keepdim or scalar)
+    if scalar:
+        return KthValueResult(values.reshape(()), _wrap(idx.reshape(())))
+    return KthValueResult(values, _wrap(idx if keepdim else np.squeeze(idx, axis=d)))
+
+
+def msort(input):  # noqa: A002
+    return sort(input, dim=0).values
