@@ -31,6 +31,7 @@ from nerve.ops.conv import conv1d, conv2d  # noqa: F401
 # ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
 from nerve.ops.dropout import dropout, dropout2d  # noqa: F401
 from nerve.ops.embedding import embedding  # noqa: F401
+from nerve.ops.inplace import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
 from nerve.ops.linear import linear  # noqa: F401
 from nerve.ops.loss import (  # noqa: F401  (losses)
     binary_cross_entropy,

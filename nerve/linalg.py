@@ -63,9 +63,11 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002, N8
     return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
 
 
-def tensor_norm(input, p="fro", dim=None, keepdim=False, dtype=None):  # noqa: A002
+def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002
     """torch.norm / Tensor.norm: p='fro' or a number is the vector p-norm over ``dim``
     (all entries if None); 'fro' over two dims is the same sum; 'nuc' needs an SVD."""
+    if out is not None:
+        raise NotImplementedError("norm: out= is not supported; use the returned tensor")
     if p == "nuc":
         raise NotImplementedError("norm: p='nuc' needs singular values (SVD), which nerve "
                                   "does not provide")

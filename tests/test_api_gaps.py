@@ -193,3 +193,12 @@ def test_top_level_names_exist():
         assert callable(getattr(nerve.linalg, name))
     for name in ("one_hot", "normalize", "cosine_similarity", "pairwise_distance"):
         assert callable(getattr(F, name))
+
+
+@pytest.mark.parametrize("name,args", [("relu_", ()), ("leaky_relu_", (0.2,)), ("elu_", ()),
+                                       ("hardtanh_", (-0.5, 0.5)), ("rrelu_", ())])
+def test_functional_underscore_activations_match_torch(name, args):
+    x, t = nerve.from_numpy(X.copy()), torch.from_numpy(X.copy())
+    assert getattr(F, name)(x, *args) is x
+    getattr(TF, name)(t, *args)
+    np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-6)

@@ -157,6 +157,12 @@ _MATH = {
     "scatter_add": "nerve.ops.scatter.scatter_add", "index_add": "nerve.ops.scatter.index_add",
 }
 MATH_INPLACE = {name + "_": _math_(name, path) for name, path in _MATH.items()}
+# F.relu_(x), F.leaky_relu_(x, 0.2) ...: the functional in-place activations
+relu_ = MATH_INPLACE["relu_"]
+leaky_relu_ = _math_("leaky_relu", "nerve.ops.activation.leaky_relu")
+elu_ = _math_("elu", "nerve.ops.activation.elu")
+hardtanh_ = _math_("hardtanh", "nerve.ops.activation.hardtanh")
+rrelu_ = _math_("rrelu", "nerve.ops.activation.rrelu")
 
 
 def clamp_min(input, min):  # noqa: A002
