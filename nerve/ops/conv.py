@@ -35,6 +35,12 @@ class Conv(Function):
     are rows and channels columns. The output is the (N, O, OH, OW) view of that
     channels-last result, with no transposing copy; a following conv (after ReLU and
     pooling, which keep the layout) then reads it as channels-last for free.
+
+    Two shortcuts, same results: with few input channels (a first layer) X is built
+    transposed, one strided copy per kernel entry, with a row of ones so that b rides in
+    the GEMM and Σ δ comes out of ∂L/∂W's; with stride 1 and enough input channels,
+    ∂L/∂x is computed as a convolution of δ (``_input_grad_stride1``) instead of by
+    col2im.
     """
 
     def forward(self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)),
