@@ -17,7 +17,7 @@ import sys
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 MMAP_THRESHOLD = 256 << 20  # arrays above this (rare, huge) still get their own mapping
-TRIM_THRESHOLD = 512 << 20  # at most this much freed memory is kept for reuse
+TRIM_THRESHOLD = 1 << 30  # at most this much freed memory is kept for reuse (1 GiB)
 _USER_KEYS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
 
