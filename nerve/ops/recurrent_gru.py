@@ -46,9 +46,11 @@ class GRUFn(Function):
         nt, nb, _ = x.shape
         nh = w_hh.shape[1]
         h0 = state_in(self, "hx", h0, nb, nh)
-        self.x2, acts = project(x, w_ih, b_ih)
-        if b_hh is not None:
-            acts[:, :, :2 * nh] += b_hh[:2 * nh]  # b_hr, b_hz add as b_ir, b_iz; b_hn cannot
+        bias = b_ih
+        if b_hh is not None:  # b_hr, b_hz add as b_ir, b_iz (one pass); b_hn cannot
+            bias = np.concatenate([b_hh[:2 * nh], np.zeros(nh, b_hh.dtype)])
+            bias = bias if b_ih is None else bias + b_ih
+        self.x2, acts = project(x, w_ih, bias)
         dt = acts.dtype
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
