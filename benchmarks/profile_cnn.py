@@ -72,32 +72,35 @@ def _conv_gemms(name):
     return shapes
 
 
-def gemm_seconds(name, repeats=7):
-    """Median time of the step's GEMMs alone, with contiguous operands of the right shape."""
+def gemm_operands(name):
+    """Contiguous operands for every GEMM of one step (see ``_conv_gemms``)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
-    ops = [(rng.standard_normal((m, k), dtype=np.float32),
-            rng.standard_normal((k, n), dtype=np.float32)) for m, k, n in _conv_gemms(name)]
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for a, b in ops:
-            a @ b
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return [(rng.standard_normal((m, k), dtype=np.float32),
+             rng.standard_normal((k, n), dtype=np.float32)) for m, k, n in _conv_gemms(name)]
+
+
+def gemm_seconds(ops) -> float:
+    """Time of the step's GEMMs alone, one after the other."""
+    t0 = time.perf_counter()
+    for a, b in ops:
+        a @ b
+    return time.perf_counter() - t0
 
 
 def profile(name, steps=20):
     setup = {"cnn_train": cnn.nerve_cnn, "resnet_train": cnn.nerve_resnet}[name]
-    step = setup()
+    step, ops = setup(), gemm_operands(name)
     for _ in range(3):
         step()
-    plain = []
+    # a step and the GEMMs alone alternate, so that load changes on a shared machine hit both
+    plain, gemm = [], []
     for _ in range(steps):
         t0 = time.perf_counter()
         step()
         plain.append(time.perf_counter() - t0)
+        gemm.append(gemm_seconds(ops))
     totals = defaultdict(list)
     originals = _instrument(totals)
     try:
@@ -105,8 +108,7 @@ def profile(name, steps=20):
             step()
     finally:
         _restore(originals)
-    step_s = statistics.median(plain)
-    gemm_s = gemm_seconds(name)
+    step_s, gemm_s = statistics.median(plain), statistics.median(gemm)
     print(f"\n## {name}: step {step_s * 1e3:.1f} ms (median of {steps}), GEMMs alone "
           f"{gemm_s * 1e3:.1f} ms -> {100 * (1 - gemm_s / step_s):.0f}% outside BLAS")
     rows = sorted(((sum(v) / steps, k, len(v) // steps) for k, v in totals.items()),

@@ -6,8 +6,8 @@ so independent chunks of a large array (samples of a batch) run in parallel from
 Python threads. Used by the conv, pooling, activation and normalization ops on their
 large arrays; small ones run whole, since a hand-off costs tens of microseconds.
 
-Threads: NERVE_NUM_THREADS, else OMP_NUM_THREADS, else the CPU count (at most 2 here
-for now: the machines this is tuned on have two cores).
+Threads: NERVE_NUM_THREADS, else OMP_NUM_THREADS (what BLAS uses too), else the CPU
+count; at most MAX_THREADS, since memory bandwidth, not cores, bounds these passes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 MIN_BYTES = 1 << 20  # below this a pass takes about as long as handing it to a thread
+MAX_THREADS = 8
 _state = {"pool": None, "threads": None}
 _busy = threading.Lock()
 
@@ -28,7 +29,7 @@ def num_threads() -> int:
             n = int(env) if env else (os.cpu_count() or 1)
         except ValueError:
             n = 1
-        _state["threads"] = max(1, min(n, os.cpu_count() or 1, 2))
+        _state["threads"] = max(1, min(n, os.cpu_count() or 1, MAX_THREADS))
     return _state["threads"]
 
 
