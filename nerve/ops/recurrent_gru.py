@@ -54,38 +54,39 @@ class GRUFn(Function):
         dt = acts.dtype
         m = time_mask(lengths, nt, nb, dt)
         hs = state_buffer(nt, h0, nb, nh, dt, reverse)
-        us = np.empty((nt, nb, nh), dt)
+        # r, z and n get contiguous buffers of their own: the gate math then runs on
+        # whole blocks, not on strided column slices of the pre-activations
+        us, rzs, ns = (np.empty((nt, nb, k * nh), dt) for k in (1, 2, 1))
         tmp_t, t1 = np.empty((3 * nh, nb), dt), np.empty((nb, nh), dt)
         b_hn = np.zeros(nh, dt) if b_hh is None else b_hh[2 * nh:]
         for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
-            a = acts[t]  # pre-activations become r, z, n in place
+            a, rz, n, u = acts[t], rzs[t], ns[t], us[t]
             tmp = recurrent_gemm(w_hh, hs[prev], tmp_t)
-            np.add(tmp[:, 2 * nh:], b_hn, out=us[t])
-            rz, n = a[:, :2 * nh], a[:, 2 * nh:]
-            rz += tmp[:, :2 * nh]
+            np.add(a[:, :2 * nh], tmp[:, :2 * nh], out=rz)
             rz *= 0.5  # σ(v) = ½ tanh(v/2) + ½: stable for any v
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            np.multiply(a[:, :nh], us[t], out=t1)
-            n += t1
+            np.add(tmp[:, 2 * nh:], b_hn, out=u)
+            np.multiply(rz[:, :nh], u, out=n)
+            n += a[:, 2 * nh:]
             np.tanh(n, out=n)
             h = hs[out]
             np.subtract(hs[prev], n, out=h)
-            h *= a[:, nh:2 * nh]
+            h *= rz[:, nh:]
             h += n
             if m is not None:
                 blend(h, hs[prev], m[t], t1)
-        self.hs, self.us, self.acts, self.m = hs, us, acts, m
+        self.hs, self.us, self.rzs, self.ns, self.m = hs, us, rzs, ns, m
         self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
         y = outputs_of(hs, reverse)
         return seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse))
 
     def backward(self, dy, dh_n):
-        hs, us, acts, m, reverse = self.hs, self.us, self.acts, self.m, self.reverse
+        hs, us, rzs, ns, m, reverse = self.hs, self.us, self.rzs, self.ns, self.m, self.reverse
         nt, nb, nh = us.shape
-        dzh, dn = np.empty_like(acts), np.empty_like(us)
+        dzh, dn = np.empty((nt, nb, 3 * nh), us.dtype), np.empty_like(us)
         dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
         t1, t2 = np.empty((nb, nh), hs.dtype), np.empty((nb, nh), hs.dtype)
         norms = np.empty(nt) if self.grad_norms is not None else None
@@ -95,8 +96,8 @@ class GRUFn(Function):
                 dh += dy[t] if m is None else dy[t] * m[t]
             record_norms(self, norms, dh, t)
             carry = None if m is None else mask_split(dh, m[t])
-            a, d, hp = acts[t], dzh[t], hs[slots(t, reverse)[0]]
-            r, z, n = a[:, :nh], a[:, nh:2 * nh], a[:, 2 * nh:]
+            d, hp = dzh[t], hs[slots(t, reverse)[0]]
+            r, z, n = rzs[t, :, :nh], rzs[t, :, nh:], ns[t]
             dar, daz, dan = d[:, :nh], d[:, nh:2 * nh], dn[t]
             np.subtract(1, z, out=t2)
             t2 *= dh  # δ(1 - z), shared by δaₙ and δa_z
