@@ -17,6 +17,7 @@ from nerve.backend.parallel import over_batch
 _KEEP_COLS_BYTES = 1 << 27  # 128 MiB
 _COL2IM_BLOCK_BYTES = 1 << 20  # about a core's L2 cache
 _K_MAJOR_CHANNELS = 4  # up to this many input channels, im2col builds Xᵀ (K-major)
+_PER_SAMPLE_MAX_K = 64  # ∂L/∂W summed per sample up to this many kernel entries
 
 
 class Conv(Function):
@@ -152,12 +153,13 @@ class Conv(Function):
 
 def _weight_grad(cols, d2, n: int, k_major: bool = False):
     """Xᵀ δ per group, (G, K, N·OH·OW) @ (G, N·OH·OW, O/G); K-major columns are Xᵀ already.
-    With few kernel entries (a first layer's K = C·KH·KW = 9) this is a long thin reduction
-    that BLAS threads poorly; summing per-sample products is then faster and immune to
+    With few kernel entries (a first layer's K = C·KH·KW = 9 or 27) this is a long thin
+    reduction that BLAS threads poorly (two threads took 0.6 s instead of 1.5 ms now and
+    then on a busy machine); summing per-sample products is then faster and immune to
     thread stalls."""
     cols_t = cols[None] if k_major else cols.transpose(0, 2, 1)  # (G, K, N·OH·OW)
     g, k, rows = cols_t.shape
-    if g == 1 and k * d2.shape[2] <= 1024 and rows >= 8192 and rows % n == 0:
+    if g == 1 and k <= _PER_SAMPLE_MAX_K and rows >= 8192 and rows % n == 0:
         per = rows // n  # (N, K, OH·OW) @ (N, OH·OW, O), summed over the batch
         return np.matmul(cols_t[0].reshape(k, n, per).transpose(1, 0, 2),
                          d2.reshape(n, per, -1)).sum(axis=0)[None]
