@@ -140,9 +140,11 @@ def test_only_needed_gradients_are_computed():
 def test_first_layer_weight_gradient_path_against_torch():
     # K = C·KH·KW = 9 and N·OH·OW >= 8192 take the per-sample weight-gradient reduction
     check_torch(_case2d("first_layer", (12, 1, 28, 28), (4, 1, 3, 3), padding=1))
-    # a ResNet stem: K = 3·3·3 = 27 and 64 kernels, no bias
-    check_torch(_case2d("rgb_first_layer", (8, 3, 32, 32), (64, 3, 3, 3), bias=False,
-                        padding=1))
+    # a ResNet stem: K = 3·3·3 = 27 and 64 kernels, no bias; ∂L/∂W sums 8192 float32
+    # products of entries up to ~200, so both frameworks' rounding differs by ~1e-4
+    stem = _case2d("rgb_first_layer", (8, 3, 32, 32), (64, 3, 3, 3), bias=False, padding=1)
+    stem.atol = 1e-3
+    check_torch(stem)
 
 
 def test_weight_gradient_with_rebuilt_columns(monkeypatch):
