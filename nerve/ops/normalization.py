@@ -35,7 +35,7 @@ class BatchNorm(Function):
 
             def centre(lo, hi):
                 part = np.subtract(x3[lo:hi], mean[:, None], out=xc[lo:hi])
-                return _channel_sum(part * part)
+                return _channel_sum(part, part)
 
             var = _sums(centre, x3) / m
             _update_running(running_mean, running_var, mean, var, momentum, m)
@@ -60,7 +60,7 @@ class BatchNorm(Function):
         s, xc, m = self.inv_std, self.xc, self.m
         # Σ δ and Σ δ (x - μ) per channel, in one pass
         sum_dy, sum_dyxc = _sums(lambda lo, hi: np.stack(
-            [_channel_sum(dy3[lo:hi]), _channel_sum(dy3[lo:hi] * xc[lo:hi])]), dy3)
+            [_channel_sum(dy3[lo:hi]), _channel_sum(dy3[lo:hi], xc[lo:hi])]), dy3)
         dx = None
         if need[0]:
             a = s if self.w is None else s * self.w
@@ -118,11 +118,13 @@ def _from_channel_view(y3, layout, shape):
     return y3.reshape(shape)
 
 
-def _channel_sum(a3):
-    """Σ over rows and cols of (rows, C, cols): per-channel sums in a fast reduction order."""
-    if a3.shape[2] == 1:
-        return a3[:, :, 0].sum(axis=0)
-    return a3.sum(axis=2).sum(axis=0)
+def _channel_sum(a3, b3=None):
+    """Σ a (or Σ a·b) over rows and cols of (rows, C, cols), per channel. einsum sums the
+    products without a temporary and runs about twice as fast as ndarray.sum here."""
+    if a3.shape[2] == 1:  # (rows, C): drop the unit axis, einsum's inner loop runs along C
+        a2 = a3[:, :, 0]
+        return np.einsum("rc->c", a2) if b3 is None else np.einsum("rc,rc->c", a2, b3[:, :, 0])
+    return np.einsum("rcl->c", a3) if b3 is None else np.einsum("rcl,rcl->c", a3, b3)
 
 
 class LayerNorm(Function):
