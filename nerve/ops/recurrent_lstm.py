@@ -1,4 +1,14 @@
-"""LSTM over a whole sequence as one graph node (layout and helpers: recurrent.py)."""
+"""LSTM over a whole sequence as one graph node (helpers: recurrent.py).
+
+Unlike the RNN and GRU nodes, the LSTM keeps its per-step arrays *feature-major*:
+gates (4H, B), states (H, B). The per-step product W_hh hᵀ is then BLAS's faster
+orientation for small batches and lands in the layout of the gate block (no transposed
+add), and every gate is a contiguous row block for the elementwise math. The input
+projection of all steps is one batched call giving (T, 4H, B), step t a contiguous
+block. BPTT writes ∂L/∂z of step t into the column block t of one (4H, T·B) matrix and
+the previous states form one (H, T·B) matrix (hs is (H, T+1, B)), so the weight
+gradients stay single GEMMs after the loop. Only the outputs and ∂L/∂y cross layouts.
+"""
 
 from __future__ import annotations
 
@@ -10,45 +20,78 @@ from nerve.autograd.function import Function
 from nerve.ops.recurrent import (
     as_sequence,
     blend,
-    final_of,
     finish_norms,
-    input_grads,
     mask_split,
-    outputs_of,
-    previous_of,
-    project,
     record_norms,
-    recurrent_gemm,
     seq_grad,
     seq_out,
     slots,
-    state_buffer,
     state_grad,
     state_in,
     state_out,
     steps,
     time_mask,
+    x_grad,
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _gate_constants(nh: int, dtype) -> tuple:
-    """Per-column constants for the gate block in PyTorch's order i, f, g, o.
+def _project_fm(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
+    """All steps' input projection, feature-major: (T, B, I) -> (T, 4H, B), one small
+    GEMM per step in one batched call, so that step t is a contiguous block. For long
+    inputs the bias rides along as a column of W against a row of ones in x (cheaper
+    than a pass over the result); returns x as (T·B, I[+1]) rows in (t, b) order for
+    ∂L/∂W_ih (and ∂L/∂b)."""
+    nt, nb, ni = x.shape
+    if w_ih.shape[1] != ni:
+        raise ValueError(f"input size {ni} does not match weight_ih of shape {w_ih.shape}")
+    fold = bias is not None and nt * nb > ni + 1
+    if fold:
+        xa = np.empty((nt, nb, ni + 1), x.dtype)
+        xa[..., :ni] = x
+        xa[..., ni] = 1
+        x, w_ih = xa, np.concatenate([w_ih, bias[:, None]], axis=1)
+    p = np.matmul(w_ih, x.transpose(0, 2, 1))  # (4H, I) @ (T, I, B)
+    if bias is not None and not fold:
+        p += bias[:, None]
+    return x.reshape(nt * nb, x.shape[2]), p
 
-    σ(z) = ½ tanh(z/2) + ½, so one tanh serves all four gates: scale the block by s,
-    tanh it, then multiply by s and add s₀ (s = ½ for i, f, o and 1 for g; s₀ = ½ and 0).
-    The derivative of each gate a is (a + p)(1 - a) with p = 0 for σ (a(1-a)) and
-    p = 1 for tanh (1 - a²).
-    """
-    s = np.full(4 * nh, 0.5, dtype)
-    s[2 * nh:3 * nh] = 1
-    s0 = np.full(4 * nh, 0.5, dtype)
-    s0[2 * nh:3 * nh] = 0
-    p = np.zeros(4 * nh, dtype)
-    p[2 * nh:3 * nh] = 1
-    for a in (s, s0, p):
-        a.flags.writeable = False  # shared between calls through the cache
-    return s, s0, p
+
+@functools.lru_cache(maxsize=64)
+def _gate_columns(nh: int, dtype) -> tuple:
+    """(4H, 1) scale s and shift s₀ of the gate rows: ½, ½ on i, f, o and 1, 0 on g."""
+    s, s0 = np.full((4 * nh, 1), 0.5, dtype), np.full((4 * nh, 1), 0.5, dtype)
+    s[2 * nh:3 * nh], s0[2 * nh:3 * nh] = 1, 0
+    s.flags.writeable = s0.flags.writeable = False  # shared through the cache
+    return s, s0
+
+
+def _gates(a: np.ndarray, nh: int) -> None:
+    """Pre-activations (4H, B) -> [σ σ tanh σ] in place, one tanh for all four gates:
+    σ(z) = ½ tanh(z/2) + ½ is stable for any z."""
+    if a.shape[1] < 8:  # a column or a few (generation): four calls on the whole block
+        s, s0 = _gate_columns(nh, a.dtype)
+        a *= s
+        np.tanh(a, out=a)
+        a *= s
+        a += s0
+        return
+    sig = (a[:2 * nh], a[3 * nh:])  # i, f and o: contiguous row blocks
+    for blk in sig:
+        blk *= 0.5
+    np.tanh(a, out=a)
+    for blk in sig:
+        blk *= 0.5
+        blk += 0.5
+
+
+def _gate_slopes(a: np.ndarray, nh: int, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """σ' = σ(1 - σ) on i, f, o and tanh' = (1 - g)(1 + g) on g, from the gates a."""
+    np.subtract(1, a, out=out)
+    out[:2 * nh] *= a[:2 * nh]
+    out[3 * nh:] *= a[3 * nh:]
+    np.add(a[2 * nh:3 * nh], 1, out=tmp)
+    out[2 * nh:3 * nh] *= tmp
+    return out
 
 
 class LSTMFn(Function):
@@ -68,85 +111,103 @@ class LSTMFn(Function):
         nt, nb, _ = x.shape
         nh = w_hh.shape[1]
         h0, c0 = state_in(self, "hx", h0, nb, nh), state_in(self, "cx", c0, nb, nh)
-        self.x2, acts = project(x, w_ih, None if b_ih is None else b_ih + b_hh)
-        dt = acts.dtype
+        self.x2, p = _project_fm(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        dt = p.dtype
         m = time_mask(lengths, nt, nb, dt)
-        hs = state_buffer(nt, h0, nb, nh, dt, reverse)
-        cs = state_buffer(nt, c0, nb, nh, dt, reverse)
-        tcs = np.empty((nt, nb, nh), dt)
-        s, s0, self.p = _gate_constants(nh, np.dtype(dt))
-        tmp_t, t1 = np.empty((4 * nh, nb), dt), np.empty((nb, nh), dt)
-        for t in steps(nt, reverse):
-            prev, out = slots(t, reverse)
-            a = acts[t]  # the pre-activations become the gates in place
-            a += recurrent_gemm(w_hh, hs[prev], tmp_t)
-            a *= s
-            np.tanh(a, out=a)
-            a *= s
-            a += s0
-            c = cs[out]
-            np.multiply(a[:, nh:2 * nh], cs[prev], out=c)
-            np.multiply(a[:, :nh], a[:, 2 * nh:3 * nh], out=t1)
-            c += t1
-            np.tanh(c, out=tcs[t])
-            np.multiply(a[:, 3 * nh:], tcs[t], out=hs[out])
-            if m is not None:
-                blend(hs[out], hs[prev], m[t], t1)
-                blend(c, cs[prev], m[t], t1)
-        self.hs, self.cs, self.tcs, self.acts, self.m = hs, cs, tcs, acts, m
+        self.m = None if m is None else m.transpose(0, 2, 1)  # (T, 1, B): broadcast over H
+        # hs: (H, T+1, B) so that the previous states of all steps are one (H, T·B) matrix
+        hs, cs = np.empty((nh, nt + 1, nb), dt), np.empty((nt + 1, nh, nb), dt)
+        first = nt if reverse else 0
+        hs[:, first] = 0 if h0 is None else h0.T
+        cs[first] = 0 if c0 is None else c0.T
+        self.hs, self.cs, self.tcs = hs, cs, np.empty((nt, nh, nb), dt)
+        self.acts = p  # the pre-activations become the gates in place
         self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
-        y = outputs_of(hs, reverse)
-        return (seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse)),
-                state_out(self, final_of(cs, reverse)))
+        self._steps_forward()
+        last = 0 if reverse else nt
+        y = hs[:, :-1] if reverse else hs[:, 1:]  # (H, T, B)
+        y = y.transpose(1, 2, 0)  # -> (T, B, H), a view
+        return (seq_out(self, y if m is None else y * m), state_out(self, hs[:, last].T),
+                state_out(self, cs[last].T))
+
+    def _steps_forward(self) -> None:
+        acts, hs, cs, tcs, m, w_hh = self.acts, self.hs, self.cs, self.tcs, self.m, self.w_hh
+        nt, nh, nb = tcs.shape
+        t1, tmp = np.empty((nh, nb), tcs.dtype), np.empty((4 * nh, nb), tcs.dtype)
+        for t in steps(nt, self.reverse):
+            prev, out = slots(t, self.reverse)
+            a, hp, cp, c, tc = acts[t], hs[:, prev], cs[prev], cs[out], tcs[t]
+            a += np.matmul(w_hh, hp, out=tmp)  # (4H, H) @ (H, B)
+            _gates(a, nh)
+            np.multiply(a[nh:2 * nh], cp, out=c)
+            np.multiply(a[:nh], a[2 * nh:3 * nh], out=t1)
+            c += t1
+            np.tanh(c, out=tc)
+            h = hs[:, out]
+            np.multiply(a[3 * nh:], tc, out=h)
+            if m is not None:
+                blend(h, hp, m[t], t1)
+                blend(c, cp, m[t], t1)
 
     def backward(self, dy, dh_n, dc_n):
-        hs, cs, tcs, acts, m, reverse = self.hs, self.cs, self.tcs, self.acts, self.m, self.reverse
-        nt, nb, nh = tcs.shape
-        dz = np.empty_like(acts)
-        dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
-        dc = state_grad(dc_n, nb, nh, hs.dtype)
-        t1 = np.empty((nb, nh), hs.dtype)
-        d4, e4 = np.empty((nb, 4 * nh), hs.dtype), np.empty((nb, 4 * nh), hs.dtype)
+        nt, nh, nb = self.tcs.shape
+        dt = self.tcs.dtype
+        dy = seq_grad(self, dy)
+        dh = state_grad(dh_n, nb, nh, dt).T.copy()  # (H, B)
+        dc = state_grad(dc_n, nb, nh, dt).T.copy()
+        dzs = np.empty((nt, 4 * nh, nb), dt)  # δz of step t: a contiguous block, fresh memory
         norms = np.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1] or self.needs_input_grad[2]
+        self._steps_backward(dy, dh, dc, dzs, norms, need_h0)
+        dz = np.empty((4 * nh, nt, nb), dt)  # all steps' δz as one (4H, T·B) matrix
+        np.copyto(dz, dzs.transpose(1, 0, 2))  # runs of B contiguous values: cheap
+        finish_norms(self, norms)
+        shape = self.state_shape
+        return self._grads(dz.reshape(4 * nh, nt * nb), dh.T.reshape(shape) if need_h0 else None,
+                           dc.T.reshape(shape) if need_h0 else None)
+
+    def _steps_backward(self, dy, dh, dc, dz, norms, need_h0) -> None:
+        acts, cs, tcs, m, reverse = self.acts, self.cs, self.tcs, self.m, self.reverse
+        nt, nh, nb = tcs.shape
+        t1, d4 = np.empty((nh, nb), tcs.dtype), np.empty((4 * nh, nb), tcs.dtype)
         for k, t in enumerate(steps(nt, not reverse)):
             if dy is not None:
-                dh += dy[t] if m is None else dy[t] * m[t]
+                dh += dy[t].T if m is None else dy[t].T * m[t]
             record_norms(self, norms, dh, t)
             carry = None if m is None else (mask_split(dh, m[t]), mask_split(dc, m[t]))
             a, tc, z = acts[t], tcs[t], dz[t]
             np.multiply(tc, tc, out=t1)
             np.subtract(1, t1, out=t1)
-            t1 *= a[:, 3 * nh:]
+            t1 *= a[3 * nh:]
             t1 *= dh
             dc += t1
-            np.multiply(dc, a[:, 2 * nh:3 * nh], out=z[:, :nh])
-            np.multiply(dc, cs[slots(t, reverse)[0]], out=z[:, nh:2 * nh])
-            np.multiply(dc, a[:, :nh], out=z[:, 2 * nh:3 * nh])
-            np.multiply(dh, tc, out=z[:, 3 * nh:])
-            np.add(a, self.p, out=d4)
-            np.subtract(1, a, out=e4)
-            d4 *= e4
-            z *= d4
-            dc *= a[:, nh:2 * nh]
+            np.multiply(dc, a[2 * nh:3 * nh], out=z[:nh])
+            np.multiply(dc, cs[slots(t, reverse)[0]], out=z[nh:2 * nh])
+            np.multiply(dc, a[:nh], out=z[2 * nh:3 * nh])
+            np.multiply(dh, tc, out=z[3 * nh:])
+            z *= _gate_slopes(a, nh, d4, t1)
+            dc *= a[nh:2 * nh]
             if k == nt - 1 and not need_h0:
                 break
-            np.matmul(z, self.w_hh, out=dh)
+            np.matmul(self.w_hh.T, z, out=dh)  # (H, 4H) @ (4H, B)
             if carry is not None:
                 dh += carry[0]
                 dc += carry[1]
-        finish_norms(self, norms)
-        shape = self.state_shape
-        return self._grads(dz, dh.reshape(shape) if need_h0 else None,
-                           dc.reshape(shape) if need_h0 else None)
 
-    def _grads(self, dz, dh0, dc0):
-        need = self.needs_input_grad
-        dz2 = dz.reshape(-1, dz.shape[-1])  # (T, B, 4H) -> (T*B, 4H)
-        dx, dw_ih = input_grads(self, dz2, self.w_ih, need[0], need[3])
-        hp = previous_of(self.hs, self.reverse).reshape(-1, self.w_hh.shape[1])
-        dw_hh = dz2.T @ hp if need[4] else None
-        db = dz2.sum(axis=0) if len(need) > 5 and (need[5] or need[6]) else None
+    def _grads(self, dz2, dh0, dc0):
+        """dz2 (4H, T·B): ∂L/∂W_ih = δz x,  ∂L/∂W_hh = δz hₚᵀ,  ∂L/∂x = δzᵀ W_ih as GEMMs."""
+        need, nh = self.needs_input_grad, self.w_hh.shape[1]
+        dx = x_grad(self, dz2.T @ self.w_ih) if need[0] else None
+        hp = self.hs[:, 1:] if self.reverse else self.hs[:, :-1]  # (H, T, B)
+        dw_hh = dz2 @ hp.reshape(nh, -1).T if need[4] else None
+        db = dw_ih = None
+        if self.x2.shape[1] > self.w_ih.shape[1]:  # x2 carries the bias's column of ones
+            if need[3] or need[5] or need[6]:
+                dw_aug = dz2 @ self.x2  # [∂L/∂W_ih | ∂L/∂b]
+                dw_ih, db = dw_aug[:, :-1], dw_aug[:, -1]
+        else:
+            dw_ih = dz2 @ self.x2 if need[3] else None
+            db = dz2.sum(axis=1) if len(need) > 5 and (need[5] or need[6]) else None
         return dx, dh0, dc0, dw_ih, dw_hh, db, db
 
 

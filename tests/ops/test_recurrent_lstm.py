@@ -9,6 +9,8 @@ from test_recurrent import LENGTHS, torch_layer
 import nerve
 from nerve.ops.recurrent_lstm import lstm_cell, lstm_sequence
 
+LENGTHS9 = np.array([5, 1, 3, 4, 2, 5, 1, 2, 3])
+
 
 def lstm_case(name, nt=4, nb=3, ni=2, nh=3, bias=True, reverse=False, lengths=None, h0=True,
               **kw):
@@ -34,6 +36,11 @@ CASES = [
     lstm_case("LSTMFn/reverse-lengths", reverse=True, lengths=LENGTHS),
     lstm_case("LSTMFn/one-step-batch1", nt=1, nb=1),
     lstm_case("LSTMFn/long", nt=200, nb=2, nh=4, gradcheck=False, rtol=1e-3, atol=1e-5),
+    # 8 sequences or more take the block path of the gate math; more steps than input
+    # features fold the bias into the projection
+    lstm_case("LSTMFn/batch9-lengths", nt=5, nb=9, lengths=LENGTHS9),
+    lstm_case("LSTMFn/batch9-reverse-no-state", nt=5, nb=9, reverse=True, h0=False),
+    lstm_case("LSTMFn/batch9-no-bias", nt=5, nb=9, bias=False),
     Case("LSTMFn/cell", lambda x, h, c, *w: lstm_cell(x, h, c, *w),
          lambda x, h, c, *w: torch.lstm_cell(x, (h, c), *w),
          [(2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]),
