@@ -86,14 +86,18 @@ def gemm_groups(gates: int, clock, repeats: int) -> dict:
     dz = np.random.default_rng(2).standard_normal((SEQ * BATCH, g)).astype(np.float32)
     x2 = a["x"].reshape(-1, EMBED)
     out_t, dh = np.empty((g, BATCH), np.float32), np.empty((BATCH, HIDDEN), np.float32)
+    dz_t, dh_t = np.ascontiguousarray(dz[:BATCH].T), np.empty((HIDDEN, BATCH), np.float32)
 
     def fwd_steps():
         for t in range(SEQ):
             np.matmul(w_hh, hs[t].T, out=out_t)
 
-    def bwd_steps():
+    def bwd_steps():  # the LSTM is feature-major: W_hhᵀ δz (H, B); the GRU δz W_hh (B, H)
         for t in range(SEQ):
-            np.matmul(dz[t * BATCH:(t + 1) * BATCH], w_hh, out=dh)
+            if gates == 4:
+                np.matmul(w_hh.T, dz_t, out=dh_t)
+            else:
+                np.matmul(dz[t * BATCH:(t + 1) * BATCH], w_hh, out=dh)
 
     def large():
         x2 @ w_ih.T  # input projection
