@@ -52,11 +52,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
+        shape = input._data.shape
+        if not shape or shape[-1] != self.in_features:
             raise RuntimeError(
                 f"Linear(in_features={self.in_features}, out_features={self.out_features}): "
                 f"expected input with last dimension {self.in_features}, got shape "
-                f"{tuple(input.shape)}"
+                f"{shape}"
             )
         return F.linear(input, self.weight, self.bias)
 

@@ -34,17 +34,18 @@ class LinearFn(Function):
 
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
     """y = input weightᵀ + bias, input (*, in), weight (out, in), bias (out,)."""
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    # The checks read the raw arrays' shapes: Tensor.shape builds a Size on every access.
+    x, w = input._data, weight._data
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise RuntimeError(
             f"linear: mat1 and mat2 shapes cannot be multiplied (input shape "
-            f"{tuple(input.shape)}, weight shape {tuple(weight.shape)}; expected input with "
-            f"last dimension {weight.shape[-1] if weight.ndim else '?'})"
+            f"{x.shape}, weight shape {w.shape}; expected input with "
+            f"last dimension {w.shape[-1] if w.ndim else '?'})"
         )
-    if input.dtype != weight.dtype:
+    if x.dtype != w.dtype:
         raise RuntimeError(f"linear: input and weight must have the same dtype, but got "
-                           f"{input.dtype} and {weight.dtype}")
-    if bias is not None and tuple(bias.shape) not in ((weight.shape[0],), ()):
-        raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
-                           f"{weight.shape[0]} output features")
+                           f"{x.dtype} and {w.dtype}")
+    if bias is not None and bias._data.shape not in ((w.shape[0],), ()):
+        raise RuntimeError(f"linear: bias of shape {bias._data.shape} does not match "
+                           f"{w.shape[0]} output features")
     return LinearFn.apply(input, weight, bias)
-
