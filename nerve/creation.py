@@ -9,7 +9,32 @@ import numpy as np
 from nerve import dtypes
 from nerve import random as _random
 from nerve.backend import check_device
-from nerve.tensor import Tensor, _to_array
+from nerve.tensor import Tensor
+
+
+def _to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
+    """Convert user data to an array with PyTorch's dtype rules: Python floats become
+    the default float dtype, Python ints int64, NumPy arrays keep their dtype."""
+    dtype = dtypes.to_dtype(dtype)
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray | np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
+            data = [x._data if isinstance(x, Tensor) else x for x in data]
+        arr = np.asarray(data)
+        if arr.dtype == np.float64:
+            arr = arr.astype(dtypes.get_default_dtype())
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "fbc":
+            raise TypeError(f"can't convert {type(data).__name__} of dtype {arr.dtype} to a tensor")
+    if float_default and dtype is None and arr.dtype.kind != "f":
+        dtype = dtypes.get_default_dtype()
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr
 
 
 def _shape(size) -> tuple:

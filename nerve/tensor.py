@@ -27,6 +27,8 @@ class Tensor:
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
+        from nerve.creation import _to_array  # creation.py builds on this module
+
         if data is None:
             data = np.empty(0, dtype=dtypes.get_default_dtype())
         arr = _to_array(data, dtype, float_default=True)
@@ -447,31 +449,6 @@ _TYPE_NAMES = {
     dtypes.int64: "nerve.LongTensor", dtypes.int32: "nerve.IntTensor",
     dtypes.bool: "nerve.BoolTensor", dtypes.float16: "nerve.HalfTensor",
 }
-
-
-def _to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
-    """Convert user data to an array with PyTorch's dtype rules: Python floats become
-    the default float dtype, Python ints int64, NumPy arrays keep their dtype."""
-    dtype = dtypes.to_dtype(dtype)
-    if isinstance(data, Tensor):
-        arr = data._data
-    elif isinstance(data, np.ndarray | np.generic):
-        arr = np.asarray(data)
-    else:
-        if isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
-            data = [x._data if isinstance(x, Tensor) else x for x in data]
-        arr = np.asarray(data)
-        if arr.dtype == np.float64:
-            arr = arr.astype(dtypes.get_default_dtype())
-        elif arr.dtype.kind in "iu":
-            arr = arr.astype(np.int64)
-        elif arr.dtype.kind not in "fbc":
-            raise TypeError(f"can't convert {type(data).__name__} of dtype {arr.dtype} to a tensor")
-    if float_default and dtype is None and arr.dtype.kind != "f":
-        dtype = dtypes.get_default_dtype()
-    if dtype is not None and arr.dtype != dtype:
-        arr = arr.astype(dtype)
-    return arr
 
 
 def _dim(dim: int, ndim: int, op: str) -> int:
