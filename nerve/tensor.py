@@ -31,7 +31,9 @@ class Tensor:
 
         if data is None:
             data = np.empty(0, dtype=dtypes.get_default_dtype())
-        arr = _to_array(data, dtype, float_default=True)
+        self._init_leaf(_to_array(data, dtype, float_default=True), requires_grad)
+
+    def _init_leaf(self, arr, requires_grad: bool) -> None:
         self._data = arr
         self.grad = None
         self._ctx = None

@@ -3,8 +3,6 @@ receptive fields), stride, zero padding, dilation, groups and 1x1 convolutions."
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from nerve import dtypes
@@ -65,11 +63,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.layer_default_(self.weight, self.bias)
 
     def _conv(self, input: Tensor, fn) -> Tensor:  # noqa: A002
         if input.ndim not in (self._dims + 1, self._dims + 2):

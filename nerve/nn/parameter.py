@@ -16,15 +16,8 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, np.float32)
-        arr = data._data if isinstance(data, Tensor) else np.asarray(data)
-        self._data = arr
-        self.grad = None
-        self._ctx = None
-        self._out_index = 0
-        self._hooks = None
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        self._init_leaf(data._data if isinstance(data, Tensor) else np.asarray(data),
+                        requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

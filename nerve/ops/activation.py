@@ -310,16 +310,20 @@ def _erfc_tail(z):
     return np.exp(-z * z) / (np.sqrt(np.pi) * frac)
 
 
+def _erf_series(z):
+    """erf(z) for |z| < 2 by the Maclaurin series (Horner in z²)."""
+    z2, acc = z * z, np.zeros_like(z)
+    for c in reversed(_ERF_SERIES):
+        acc = acc * z2 + c
+    return z * acc
+
+
 def _normal_cdf(x):
     """Φ(x) = ½ (1 + erf(x/√2)) in float64 to ~1e-15, relative accuracy kept in both tails."""
     z = np.asarray(x, np.float64) / np.sqrt(2)
     out = np.empty_like(z)
     mid = np.abs(z) < 2
-    zm = z[mid]
-    z2, acc = zm * zm, np.zeros_like(zm)
-    for c in reversed(_ERF_SERIES):
-        acc = acc * z2 + c
-    out[mid] = 0.5 * (1 + zm * acc)
+    out[mid] = 0.5 * (1 + _erf_series(z[mid]))
     hi, lo = z >= 2, z <= -2
     out[hi] = 1 - 0.5 * _erfc_tail(z[hi])
     out[lo] = 0.5 * _erfc_tail(-z[lo])

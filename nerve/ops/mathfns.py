@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
-from nerve.ops.activation import _ERF_SERIES, _erfc_tail
+from nerve.ops.activation import _erf_series, _erfc_tail
 from nerve.ops.elementwise import _floating, _promote
 
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
@@ -53,11 +53,7 @@ def _erf(x):
     z = np.asarray(x, np.float64)
     out = np.empty_like(z)
     mid = np.abs(z) < 2
-    zm = z[mid]
-    z2, acc = zm * zm, np.zeros_like(zm)
-    for c in reversed(_ERF_SERIES):
-        acc = acc * z2 + c
-    out[mid] = zm * acc
+    out[mid] = _erf_series(z[mid])
     big = ~mid & ~np.isnan(z)
     out[big] = np.sign(z[big]) * (1 - _erfc_tail(np.abs(z[big])))
     out[np.isnan(z)] = np.nan
