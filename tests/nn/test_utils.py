@@ -158,3 +158,33 @@ def test_random_unstructured_count():
     m = nn.Linear(10, 10)
     prune.random_unstructured(m, "bias", amount=3)
     assert (m.bias_mask.numpy() == 0).sum() == 3 and "bias_orig" in m.state_dict()
+
+
+@pytest.mark.parametrize("amount,n,dim", [(0.5, 2, 0), (2, 1, 1), (0.34, float("inf"), -1),
+                                          (0.0, 2, 0), (1.0, 1, 0)])
+def test_ln_structured_matches_torch(amount, n, dim):
+    m = nn.Linear(6, 5)
+    t = _torch_linear_copy(m)
+    prune.ln_structured(m, "weight", amount, n=n, dim=dim)
+    torch.nn.utils.prune.ln_structured(t, "weight", amount, n=n, dim=dim)
+    np.testing.assert_array_equal(m.weight_mask.numpy(), t.weight_mask.numpy())
+    np.testing.assert_allclose(m.weight.detach().numpy(), t.weight.detach().numpy())
+
+
+def test_ln_structured_twice_acts_on_remaining_units_like_torch():
+    m = nn.Linear(4, 8)
+    t = _torch_linear_copy(m)
+    for amount in (0.5, 0.5):
+        prune.ln_structured(m, "weight", amount, n=2, dim=0)
+        torch.nn.utils.prune.ln_structured(t, "weight", amount, n=2, dim=0)
+    np.testing.assert_array_equal(m.weight_mask.numpy(), t.weight_mask.numpy())
+    assert (m.weight_mask.numpy().sum(1) == 0).sum() == 6
+
+
+def test_random_structured_prunes_whole_slices():
+    m = nn.Linear(7, 6)
+    prune.random_structured(m, "weight", amount=3, dim=1)
+    cols = m.weight_mask.numpy().sum(0)
+    assert sorted(set(cols.tolist())) == [0.0, 6.0] and (cols == 0).sum() == 3
+    with pytest.raises(IndexError):
+        prune.ln_structured(nn.Linear(3, 3), "weight", 1, n=2, dim=2)

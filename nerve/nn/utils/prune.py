@@ -106,6 +106,50 @@ class RandomUnstructured(BasePruningMethod):
         return rng().permutation(scores.size)
 
 
+class LnStructured(BasePruningMethod):
+    """Prune the ``amount`` whole slices along ``dim`` (output units for ``dim=0``) of
+    smallest L``n`` norm ‖w_slice‖ₙ; slices already pruned are not counted again."""
+
+    def __init__(self, amount, n, dim: int = -1) -> None:
+        super().__init__(amount)
+        self.n, self.dim = n, dim
+
+    def slice_scores(self, scores: np.ndarray) -> np.ndarray:
+        other = tuple(a for a in range(scores.ndim) if a != self.dim % scores.ndim)
+        if self.n in ("fro", 2):
+            return np.sqrt((scores ** 2).sum(other))
+        if self.n in (np.inf, float("inf"), "inf"):
+            return np.abs(scores).max(other)
+        return (np.abs(scores) ** self.n).sum(other) ** (1.0 / self.n)
+
+    def compute_mask(self, scores, default_mask):
+        if scores.ndim < 1 or not -scores.ndim <= self.dim < scores.ndim:
+            raise IndexError(f"ln_structured: dim={self.dim} is out of range for a "
+                             f"{scores.ndim}-d parameter")
+        axis = self.dim % scores.ndim
+        other = tuple(a for a in range(scores.ndim) if a != axis)
+        alive = np.flatnonzero(default_mask.sum(other) != 0)
+        k = _n_to_prune(self.amount, alive.size)
+        mask = default_mask.copy()
+        if k:
+            norms = self.slice_scores(scores * default_mask)[alive]
+            dead = alive[np.argsort(norms, kind="stable")[:k]]
+            np.moveaxis(mask, axis, 0)[dead] = 0
+        return mask
+
+
+class RandomStructured(LnStructured):
+    """Prune ``amount`` whole slices along ``dim`` chosen at random."""
+
+    def __init__(self, amount, dim: int = -1) -> None:
+        super().__init__(amount, 1, dim)
+
+    def slice_scores(self, scores):
+        from nerve.random import rng
+
+        return rng().random(scores.shape[self.dim])
+
+
 class CustomFromMask(BasePruningMethod):
     """Prune where a given 0/1 mask is 0."""
 
@@ -132,6 +176,18 @@ def l1_unstructured(module: Module, name: str, amount, importance_scores=None) -
 
 def random_unstructured(module: Module, name: str, amount) -> Module:
     RandomUnstructured.apply(module, name, amount)
+    return module
+
+
+def ln_structured(module: Module, name: str, amount, n, dim, importance_scores=None) -> Module:
+    """Zero the ``amount`` slices along ``dim`` of ``module.name`` with the smallest Ln norm
+    (``dim=0`` of a Linear weight: whole output units)."""
+    LnStructured.apply(module, name, amount, n, dim, importance_scores=importance_scores)
+    return module
+
+
+def random_structured(module: Module, name: str, amount, dim) -> Module:
+    RandomStructured.apply(module, name, amount, dim)
     return module
 
 
