@@ -1,0 +1,86 @@
+"""Adadelta (Zeiler, 2012): step sizes from running averages of gradients and updates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.optim.optimizer import (
+    Optimizer,
+    check_nonnegative,
+    direction,
+    new_step,
+    step_method,
+    zeros_state,
+)
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta. With g = ±∇θ L + λθ at every step:
+
+        vₜ = ρ vₜ₋₁ + (1 − ρ) g²
+        Δₜ = √(uₜ₋₁ + ε) / √(vₜ + ε) · g
+        uₜ = ρ uₜ₋₁ + (1 − ρ) Δₜ²
+        θ ← θ − η Δₜ
+
+    The ratio of the two running RMS values gives the update the units of θ, so the
+    default lr is 1. State per parameter: ``step``, ``square_avg`` (v), ``acc_delta`` (u).
+    """
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        check_nonnegative("learning rate", lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        check_nonnegative("epsilon value", eps)
+        check_nonnegative("weight_decay value", weight_decay)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    @step_method
+    def step(self) -> None:
+        """One update of every parameter that has a gradient; returns closure()'s loss."""
+        for group in self.param_groups:
+            params = self._with_grad(group)
+            states = [self._init_state(p) for p in params]
+            adadelta([p._data for p in params], [p.grad._data for p in params],
+                     [s["square_avg"]._data for s in states],
+                     [s["acc_delta"]._data for s in states],
+                     [s["step"]._data for s in states],
+                     lr=group["lr"], rho=group["rho"], eps=group["eps"],
+                     weight_decay=group["weight_decay"], maximize=group["maximize"])
+
+    def _init_state(self, p) -> dict:
+        state = self.state[p]
+        if not state:
+            state["step"] = new_step()
+            state["square_avg"] = zeros_state(p)
+            state["acc_delta"] = zeros_state(p)
+        return state
+
+
+def adadelta(params: list[np.ndarray], grads: list[np.ndarray], square_avgs: list[np.ndarray],
+             acc_deltas: list[np.ndarray], state_steps: list[np.ndarray], *, lr: float,
+             rho: float, eps: float, weight_decay: float, maximize: bool) -> None:
+    """The update of :class:`Adadelta` on raw arrays, in place."""
+    for p, grad, v, u, step_t in zip(params, grads, square_avgs, acc_deltas, state_steps):
+        step_t += 1
+        d = direction(grad, p, weight_decay, maximize)
+        v *= rho
+        tmp = np.multiply(d, d)
+        tmp *= 1 - rho
+        v += tmp
+        std = np.add(v, eps, out=tmp)
+        np.sqrt(std, out=std)
+        delta = np.add(u, eps)
+        np.sqrt(delta, out=delta)
+        delta /= std
+        delta *= d
+        u *= rho
+        np.multiply(delta, delta, out=tmp)
+        tmp *= 1 - rho
+        u += tmp
+        delta *= lr
+        p -= delta
