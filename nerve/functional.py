@@ -24,13 +24,35 @@ from nerve.ops.activation import (  # noqa: F401
     softplus,
     tanh,
 )
+from nerve.ops.activation_more import (  # noqa: F401
+    celu,
+    celu_,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
 
 # ----- convolution, pooling, upsampling, ROI pooling -----------------------------------
 from nerve.ops.conv import conv1d, conv2d  # noqa: F401
+from nerve.ops.conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: F401
 
 # ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
-from nerve.ops.dropout import dropout, dropout2d  # noqa: F401
+from nerve.ops.dropout import (  # noqa: F401
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    feature_alpha_dropout,
+)
 from nerve.ops.embedding import embedding  # noqa: F401
+from nerve.ops.fold import fold, unfold  # noqa: F401
 from nerve.ops.inplace import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
 from nerve.ops.linear import linear  # noqa: F401
 from nerve.ops.loss import (  # noqa: F401  (losses)
@@ -45,8 +67,25 @@ from nerve.ops.loss import (  # noqa: F401  (losses)
     smooth_l1_loss,
     soft_margin_loss,
 )
+from nerve.ops.loss_more import (  # noqa: F401  (margin, embedding and likelihood losses)
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    triplet_margin_loss,
+)
 from nerve.ops.mathfns import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from nerve.ops.normalization import batch_norm, layer_norm  # noqa: F401
+from nerve.ops.normalization_more import (  # noqa: F401
+    group_norm,
+    instance_norm,
+    local_response_norm,
+)
+from nerve.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from nerve.ops.pool import (  # noqa: F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -63,4 +102,8 @@ from nerve.ops.scatter import one_hot  # noqa: F401
 
 # ----- shape and indexing --------------------------------------------------------------
 from nerve.ops.shape import pad  # noqa: F401
-from nerve.ops.upsample import interpolate, upsample_nearest  # noqa: F401
+from nerve.ops.upsample import (  # noqa: F401
+    interpolate,
+    upsample_bilinear,
+    upsample_nearest,
+)

@@ -8,14 +8,15 @@ from nerve.autograd.function import Function
 
 
 class Dropout(Function):
-    """y = x · m with m = [u ≥ p] / (1 - p), u ~ U(0, 1) per element (the draw is an
+    """y = x · m (+ c) with m = [u ≥ p] / (1 - p), u ~ U(0, 1) per element (the draw is an
     input, so it is reproducible);  ∂L/∂x = δ · m.
 
-    Scaling at training time keeps E[y] = x, so evaluation is the identity."""
+    Scaling at training time keeps E[y] = x, so evaluation is the identity. Alpha dropout
+    passes its own m and the constant shift c (see ``alpha_dropout``)."""
 
-    def forward(self, x, mask):
+    def forward(self, x, mask, shift=None):
         self.mask = mask
-        return x * mask
+        return x * mask if shift is None else x * mask + shift
 
     def backward(self, dy):
         return dy * self.mask
@@ -46,6 +47,53 @@ def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     # (N, C, H, W) -> mask (N, C, 1, 1): the draw is shared by a channel's pixels
     shape = tuple(input.shape[:lead]) + (1, 1)
     return Dropout.apply(input, _mask(shape, input._data.dtype, p))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels of (N, C, L) or (C, L) input: one draw per (N, C) or per C."""
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
+                           f"input of shape {tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    shape = tuple(input.shape[:-1]) + (1,)
+    return Dropout.apply(input, _mask(shape, input._data.dtype, p))
+
+
+# SELU's negative saturation value -λα: the value a dropped unit takes before the affine map
+_ALPHA = 1.7580993408473766
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
+    """Dropout for self-normalizing nets: a dropped unit is set to -λα (SELU's saturation),
+    then y = a·(kept ? x : -λα) + a·λα·p with a = ((λα)² p + 1)^-½ (1 - p)^-½, which keeps a
+    zero-mean unit-variance input so. ∂L/∂x = δ·a on kept units, 0 on dropped ones."""
+    return _alpha(input, p, training, tuple(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
+    """Alpha dropout of whole channels: one draw per (N, C) of (N, C, *) input."""
+    if input.ndim < 2:
+        raise RuntimeError(f"feature_alpha_dropout: Feature dropout requires at least 2 "
+                           f"dimensions in the input, got shape {tuple(input.shape)}")
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _alpha(input, p, training, shape)
+
+
+def _alpha(input, p, training, shape):  # noqa: A002
+    from nerve.random import rng
+
+    _check_p(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    dtype = input._data.dtype
+    if p == 1:
+        return Dropout.apply(input, np.zeros(shape, dtype))
+    keep = (rng().random(shape) >= p).astype(dtype)
+    a = 1 / np.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+    shift = ((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(dtype)
+    return Dropout.apply(input, keep * dtype.type(a), shift)
 
 
 def _mask(shape, dtype, p: float) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 
 from nerve.autograd.function import Function
 from nerve.dtypes import result_type
+from nerve.ops.padding import Pad, PadEdge, pad  # noqa: F401  (nerve.pad, older imports)
 
 
 class Reshape(Function):
@@ -86,35 +87,6 @@ class Split(Function):
         return np.concatenate(dys, axis=self.dim)
 
 
-class Pad(Function):
-    """y = x with constant borders;  ∂L/∂x = δ without the borders"""
-
-    def forward(self, x, widths=(), value=0.0):
-        self.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
-        return np.pad(x, widths, mode="constant", constant_values=value)
-
-    def backward(self, dy):
-        return dy[self.crop]
-
-
-class PadEdge(Function):
-    """y = x padded by 'reflect', 'replicate' or 'circular';
-    ∂L/∂x = δ with each border element's gradient added to the element it copies"""
-
-    def forward(self, x, widths=(), mode="reflect"):
-        self.shape, self.widths, self.mode = x.shape, widths, mode
-        return np.pad(x, widths, mode=mode)
-
-    def backward(self, dy):
-        # The padding is linear: send the gradient back through the transpose of
-        # np.pad by padding an index map and scattering δ with it.
-        index = np.arange(int(np.prod(self.shape))).reshape(self.shape)
-        src = np.pad(index, self.widths, mode=self.mode)
-        dx = np.zeros(int(np.prod(self.shape)), dy.dtype)
-        np.add.at(dx, src.reshape(-1), dy.reshape(-1))
-        return dx.reshape(self.shape)
-
-
 def _same_dtype(xs):
     """PyTorch's promotion across the inputs (int64 with float32 is float32, not float64)."""
     first = xs[0].dtype
@@ -124,7 +96,6 @@ def _same_dtype(xs):
     return [x.astype(dtype, copy=False) for x in xs]
 
 
-_NUMPY_PAD = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _dim(d, ndim, op):
@@ -300,29 +271,6 @@ def unbind(input, dim=0):  # noqa: A002
     return tuple(squeeze(p, d) for p in split(input, 1, d))
 
 
-def pad(input, pad, mode="constant", value=None):  # noqa: A002
-    """Pad the last len(pad)//2 dims; ``pad`` lists (left, right) from the last dim back."""
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise RuntimeError(f"pad: padding length must be even and at most 2*{input.ndim}, "
-                           f"got {len(pad)}")
-    widths = [(0, 0)] * input.ndim
-    for i in range(len(pad) // 2):
-        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    if any(p < 0 for p in pad):  # negative padding crops, as in PyTorch
-        if mode != "constant":
-            raise RuntimeError("pad: negative padding is only supported in constant mode")
-        crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in
-                     zip(widths, input.shape))
-        return _pad(input[crop], tuple(max(p, 0) for p in pad), mode, value)
-    if mode == "constant":
-        return Pad.apply(input, widths=tuple(widths), value=0.0 if value is None else value)
-    if mode not in _NUMPY_PAD:
-        raise NotImplementedError(f"pad: mode '{mode}' is not supported "
-                                  "(constant, reflect, replicate, circular)")
-    return PadEdge.apply(input, widths=tuple(widths), mode=_NUMPY_PAD[mode])
-
-
-_pad = pad  # the argument named pad hides the function inside it
 
 
 # ----- reorderings and triangles: composites of GetItem, IndexSelect, Where ------------
