@@ -193,13 +193,26 @@ def _early_stopping(x, y, xv, yv, epochs, seed, patience: int = 10):
     return model, best["epoch"] + 1
 
 
-def _pruned(model, x, y, epochs, seed, amount: float = 0.9):
-    """Zero the ``amount`` smallest weights of every Linear layer, then fine-tune with the
-    pruned weights held at zero."""
+def _prune_linears(model, amount: float) -> None:
     for m in model.modules():
         if isinstance(m, nn.Linear):
             nn.utils.prune.l1_unstructured(m, "weight", amount)
-    return _fit_small(model, x, y, epochs, seed + 1)
+
+
+def _pruned_early(x, y, epochs, seed, amount: float = 0.95, at: int = 3):
+    """Train ``at`` epochs, zero the ``amount`` smallest weights of every Linear layer, and
+    train on with them held at zero: the sparse network has too few free weights to
+    memorise the noise quickly."""
+    model = _fit_small(_big_mlp(), x, y, at, seed)
+    _prune_linears(model, amount)
+    return _fit_small(model, x, y, epochs - at, seed + 1)
+
+
+def _pruned_after(model, x, y, seed, amount: float = 0.9, fine_tune: int = 2):
+    """Optimal-brain-damage style compression of a trained network: zero the ``amount``
+    smallest weights, then fine-tune briefly with them held at zero."""
+    _prune_linears(model, amount)
+    return _fit_small(model, x, y, fine_tune, seed + 1)
 
 
 def _noisy(y, fraction: float, seed: int):
@@ -213,11 +226,10 @@ def _noisy(y, fraction: float, seed: int):
 
 def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """Overfit 300 digits with noisy labels, then L2 weight decay, dropout, early stopping
-    and pruning: train and test error."""
-    n, noise = 300, NOISE
+    and pruning small weights (early in training, and after it): train and test error."""
+    n, noise, epochs = 300, NOISE, 30  # by epoch 30 the plain MLP has memorised the noise
     x, y, xt, yt = _digits(2 * n, seed)
     x, y, xv, yv = x[::2], _noisy(y[::2], noise, seed), x[1::2], _noisy(y[1::2], noise, seed + 1)
-    epochs = 30 if quick else 100
     models = {}
     for name, kw in (("none", {}), ("L2 weight decay", {"weight_decay": 3e-2})):
         nerve.manual_seed(seed)
@@ -227,20 +239,31 @@ def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> La
     nerve.manual_seed(seed)
     models["early stopping"], stopped = _early_stopping(x, y, xv, yv, epochs, seed)
     nerve.manual_seed(seed)
-    base = _fit_small(_big_mlp(), x, y, epochs, seed)
-    models["pruning 90%"] = _pruned(base, x, y, 2, seed)
+    models["pruning 95% early"] = _pruned_early(x, y, epochs, seed)
+    nerve.manual_seed(seed)
+    models["pruning 90% after"] = _pruned_after(_fit_small(_big_mlp(), x, y, epochs, seed),
+                                                x, y, seed)
     nums = {k: {"train_error": error(m, x, y), "test_error": error(m, xt, yt),
                 "weight_norm": float(np.sqrt(sum(float((p._data ** 2).sum())
                                                  for p in m.parameters())))}
             for k, m in models.items()}
     nums["early stopping"]["stopped_epoch"] = stopped
-    b = nums["none"]
-    finding = (f"Trained on {n} digits ({noise:.0%} of the labels random) for {epochs} "
-               f"epochs, the plain MLP overfits (train "
-               f"error {b['train_error']:.1%}, test {b['test_error']:.1%}); test error with "
-               + ", ".join(f"{k} {v['test_error']:.1%}" for k, v in nums.items() if k != "none")
-               + f" (early stopping at epoch {stopped}; weight decay shrinks the weight norm "
-               f"from {b['weight_norm']:.1f} to {nums['L2 weight decay']['weight_norm']:.1f}).")
+    long = 60 if quick else 100
+    nerve.manual_seed(seed)
+    nums["pruning 95% early"]["test_error_long"] = error(_pruned_early(x, y, long, seed), xt, yt)
+    nums["pruning 95% early"]["long_epochs"] = long
+    b, early, after = nums["none"], nums["pruning 95% early"], nums["pruning 90% after"]
+    finding = (
+        f"Trained on {n} digits ({noise:.0%} of the labels random) for {epochs} epochs, the "
+        f"plain MLP overfits (train error {b['train_error']:.1%}, test {b['test_error']:.1%}); "
+        "test error with " + ", ".join(
+            f"{k} {nums[k]['test_error']:.1%}" for k in
+            ("L2 weight decay", "dropout 0.5", "early stopping", "pruning 95% early"))
+        + f" (early stopping at epoch {stopped}; weight decay shrinks the weight norm from "
+        f"{b['weight_norm']:.1f} to {nums['L2 weight decay']['weight_norm']:.1f}). Pruning "
+        f"slows memorisation rather than stopping it: trained {long} epochs the sparse net "
+        f"reaches {early['test_error_long']:.1%}; pruning 90% after training (then fine-tuning 2 "
+        f"epochs) gives {after['test_error']:.1%} with a tenth of the weights.")
     groups = {k: {"train error": v["train_error"], "test error": v["test_error"]}
               for k, v in nums.items()}
     path = save_plot(plots.plot_bars, groups, os.path.join(out, "lab_regularization.png"),

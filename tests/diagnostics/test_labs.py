@@ -62,8 +62,11 @@ def test_regularization(tmp_path, capsys):
     assert n["L2 weight decay"]["test_error"] < base["test_error"] - 0.05
     assert n["L2 weight decay"]["weight_norm"] < base["weight_norm"] / 2
     assert n["dropout 0.5"]["test_error"] < base["test_error"]
-    assert n["pruning 90%"]["test_error"] < base["test_error"] + 0.05
-    for k in ("L2 weight decay", "dropout 0.5", "early stopping"):  # fits less noise
+    early = n["pruning 95% early"]
+    assert early["test_error"] < base["test_error"] - 0.05
+    assert early["test_error_long"] > early["test_error"]  # slows memorisation, no more
+    assert n["pruning 90% after"]["test_error"] < base["test_error"] + 0.05  # compression
+    for k in ("L2 weight decay", "dropout 0.5", "early stopping", "pruning 95% early"):
         assert n[k]["train_error"] > base["train_error"]
 
 
