@@ -21,11 +21,18 @@ from nerve.nn.activation import (
     Softplus,
     Tanh,
 )
-from nerve.nn.containers import ModuleDict, ModuleList, Sequential
-from nerve.nn.conv import Conv1d, Conv2d
+from nerve.nn.containers import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
+from nerve.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from nerve.nn.dropout import Dropout, Dropout2d
 from nerve.nn.embedding import Embedding
 from nerve.nn.flatten import Flatten, Unflatten
+from nerve.nn.fold import Fold, Unfold
 from nerve.nn.linear import Identity, Linear
 from nerve.nn.loss import (
     BCELoss,
@@ -42,6 +49,7 @@ from nerve.nn.loss import (
 from nerve.nn.module import Module
 from nerve.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from nerve.nn.parameter import Buffer, Parameter
+from nerve.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from nerve.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -60,4 +68,4 @@ from nerve.nn.sequence import (
     pad_packed_sequence,
     pad_sequence,
 )
-from nerve.nn.upsampling import Upsample, UpsamplingNearest2d
+from nerve.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d

@@ -12,7 +12,20 @@ import numpy as np
 from nerve.nn.parameter import Buffer, Parameter
 from nerve.tensor import Tensor
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns: the keys it did not find and the keys it did not use."""
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, " \
+               f"unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
+
+
 _hook_ids = itertools.count()
 
 
@@ -179,7 +192,8 @@ class Module:
 
     def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for mprefix, m in mods:
             for name, v in getattr(m, store).items():
                 if v is None or (remove_duplicate and id(v) in seen):
@@ -206,17 +220,27 @@ class Module:
     def get_submodule(self, target: str) -> Module:
         m = self
         for part in filter(None, target.split(".")):
-            if part not in m._modules:
-                raise AttributeError(f"{type(m).__name__} has no attribute `{part}`")
-            m = m._modules[part]
+            if not hasattr(m, part):
+                raise AttributeError(f"{m._get_name()} has no attribute `{part}`")
+            m = getattr(m, part)
+            if not isinstance(m, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return m
 
-    def get_parameter(self, target: str) -> Parameter:
+    def _get_member(self, target: str, store: str, what: str):
         mod, _, name = target.rpartition(".")
         m = self.get_submodule(mod)
-        if name not in m._parameters:
-            raise AttributeError(f"{type(m).__name__} has no parameter `{name}`")
-        return m._parameters[name]
+        if not hasattr(m, name):
+            raise AttributeError(f"{m._get_name()} has no attribute `{name}`")
+        if name not in getattr(m, store):
+            raise AttributeError(f"`{name}` is not {what}")
+        return getattr(m, store)[name]
+
+    def get_parameter(self, target: str) -> Parameter:
+        return self._get_member(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        return self._get_member(target, "_buffers", "a buffer")
 
     # ----- modes and gradients ----------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -239,7 +263,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad._data = np.zeros_like(p.grad._data)
+                p.grad._data[...] = 0  # in place, as PyTorch: references to .grad see zeros
 
     def apply(self, fn) -> Module:
         for m in self.children():
@@ -302,10 +326,10 @@ class Module:
         if strict and (missing or unexpected):
             if missing:
                 errors.append("Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing))
+                              + ", ".join(f'"{k}"' for k in missing) + ". ")
             if unexpected:
                 errors.append("Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected))
+                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         for k, target in own.items():
             if k not in state_dict:
                 continue
