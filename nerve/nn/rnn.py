@@ -3,7 +3,6 @@ bidirectional), and their single-step cells.
 
 Each layer and direction is one fused graph node (nerve/ops/recurrent*.py); this file
 only holds the parameters, arranges layers and directions, and checks the input.
-proj_size (LSTM projections) is not implemented.
 """
 
 from __future__ import annotations
@@ -34,7 +33,9 @@ class RNNBase(Module):
     Parameters per layer k and direction (suffix "" or "_reverse"), as in PyTorch:
     weight_ih_l{k} (G·hidden, input_size or D·hidden), weight_hh_l{k} (G·hidden, hidden),
     bias_ih_l{k}, bias_hh_l{k} (G·hidden,), G = 1, 4, 3 gates; all drawn from
-    U(-1/√hidden, 1/√hidden).
+    U(-1/√hidden, 1/√hidden). An LSTM with proj_size P > 0 adds weight_hr_l{k} (P, hidden)
+    after the biases, and P takes hidden's place in weight_hh (4·hidden, P), in the input
+    of layers above the first (D·P) and in the output and h (not c).
 
     Set ``record_grad_norms = True`` to have every backward store ‖∂L/∂hₜ‖ per step:
     ``grad_norms[k·D + d]`` lists one array of shape (T,) per backward since the forward.
@@ -45,26 +46,31 @@ class RNNBase(Module):
                  bidirectional: bool = False, proj_size: int = 0, device=None,
                  dtype=None) -> None:
         super().__init__()
-        _check_config(type(self).__name__, hidden_size, num_layers, dropout, proj_size)
+        _check_config(type(self).__name__, hidden_size, num_layers, dropout, proj_size, mode)
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
         self.record_grad_norms, self.grad_norms = False, []
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
         g, dirs = _GATES[mode] * hidden_size, 2 if bidirectional else 1
+        nr = proj_size or hidden_size  # features of h: the recurrent input and the output
         self._flat_weights_names = []
         for k in range(num_layers):
             for sfx in ("", "_reverse")[:dirs]:
-                fan = input_size if k == 0 else hidden_size * dirs
+                fan = input_size if k == 0 else nr * dirs
                 names = [f"weight_ih_l{k}{sfx}", f"weight_hh_l{k}{sfx}"]
-                shapes = [(g, fan), (g, hidden_size)]
+                shapes = [(g, fan), (g, nr)]
                 if bias:
                     names += [f"bias_ih_l{k}{sfx}", f"bias_hh_l{k}{sfx}"]
                     shapes += [(g,), (g,)]
+                if proj_size:
+                    names.append(f"weight_hr_l{k}{sfx}")
+                    shapes.append((proj_size, hidden_size))
                 for name, shape in zip(names, shapes):
                     setattr(self, name, Parameter(np.empty(shape, dt)))
                 self._flat_weights_names += names
@@ -80,12 +86,14 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
-        n = 4 if self.bias else 2
+        n = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         flat = [getattr(self, name) for name in self._flat_weights_names]
         return [flat[i:i + n] for i in range(0, len(flat), n)]
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         for name, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
@@ -99,7 +107,8 @@ class RNNBase(Module):
         """input (T, B, input_size) ((B, T, input_size) if batch_first; (T, input_size)
         unbatched) or a PackedSequence; ``lengths`` (B,) marks padding without packing.
         Returns (output (T, B, D·hidden), h_n (D·num_layers, B, hidden)); LSTM's h_n is
-        the pair (h_n, c_n)."""
+        the pair (h_n, c_n), and with proj_size P the output is (T, B, D·P) and h_n
+        (D·num_layers, B, P)."""
         packed, x = isinstance(input, PackedSequence), input
         if packed:
             x, lengths = input.data, input.lengths
@@ -150,6 +159,8 @@ class RNNBase(Module):
         kw = {"reverse": reverse, "lengths": lengths, "grad_norms": norms,
               "batch_first": batch_first, "layered": layered}
         if self.mode == "LSTM":
+            if self.proj_size:
+                *w, kw["weight_hr"] = w
             return lstm_sequence(x, s0[0], s0[1], *w, **kw)
         if self.mode == "GRU":
             return gru_sequence(x, s0[0], *w, **kw)
@@ -192,9 +203,10 @@ class RNNBase(Module):
         else:
             hx = (hx,)
         lead = self.num_layers * (2 if self.bidirectional else 1)
-        want = (lead, batch, self.hidden_size) if batched else (lead, self.hidden_size)
         out = []
         for label, h in zip(("h_0", "c_0"), hx):
+            size = self.proj_size if label == "h_0" and self.proj_size else self.hidden_size
+            want = (lead, batch, size) if batched else (lead, size)
             if tuple(h.shape) != want:
                 raise RuntimeError(_state_error(self, label, want, h.shape, batched))
             h = _live(h)
@@ -221,15 +233,18 @@ def _live(h):
 
 def _state_error(layer, label, want, got, batched) -> str:
     hint = ""
+    if layer.proj_size:
+        hint = (f" (proj_size={layer.proj_size}: h_0 has proj_size features, c_0 "
+                f"hidden_size={layer.hidden_size})")
     if batched:
-        hint = (" (input is read as (batch, seq, feature): batch_first=True)" if
-                layer.batch_first else " (input is read as (seq, batch, feature): "
-                "batch_first=False; pass batch_first=True for (batch, seq, feature))")
+        hint += (" (input is read as (batch, seq, feature): batch_first=True)" if
+                 layer.batch_first else " (input is read as (seq, batch, feature): "
+                 "batch_first=False; pass batch_first=True for (batch, seq, feature))")
     return (f"{type(layer).__name__}: Expected hidden state {label} of size {want}, got "
             f"{tuple(got)}{hint}")
 
 
-def _check_config(name, hidden_size, num_layers, dropout, proj_size) -> None:
+def _check_config(name, hidden_size, num_layers, dropout, proj_size, mode) -> None:
     if not isinstance(hidden_size, int) or hidden_size <= 0:
         raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
     if not isinstance(num_layers, int) or num_layers <= 0:
@@ -238,8 +253,17 @@ def _check_config(name, hidden_size, num_layers, dropout, proj_size) -> None:
             not 0 <= dropout <= 1:
         raise ValueError("dropout should be a number in range [0, 1] representing the "
                          "probability of an element being zeroed")
-    if proj_size:
-        raise NotImplementedError(f"{name}: proj_size is not implemented in nerve")
+    if not isinstance(proj_size, int) or isinstance(proj_size, bool):
+        raise TypeError(f"{name}: proj_size must be an integer, got "
+                        f"{type(proj_size).__name__}")
+    if proj_size < 0:
+        raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable "
+                         f"projections, got {proj_size}")
+    if proj_size and mode != "LSTM":
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if proj_size >= hidden_size:
+        raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                         f"proj_size={proj_size} and hidden_size={hidden_size}")
 
 
 def _check_lengths(layer, lengths, shape) -> np.ndarray:
@@ -272,7 +296,8 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """LSTM, gates i, f, g, o:  cₜ = f ⊙ cₜ₋₁ + i ⊙ g,  hₜ = o ⊙ tanh cₜ (see LSTMFn)."""
+    """LSTM, gates i, f, g, o:  cₜ = f ⊙ cₜ₋₁ + i ⊙ g,  hₜ = o ⊙ tanh cₜ (see LSTMFn);
+    with proj_size P > 0, hₜ = W_hr (o ⊙ tanh cₜ), W_hr = weight_hr_l{k} (P, hidden)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,

@@ -190,9 +190,9 @@ def test_init_shapes_and_keys(kind, gates):
     assert m.weight_ih_l1.shape == (gates * 16, 32)
 
 
-def test_proj_size_not_implemented_and_bad_config():
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(3, 4, proj_size=2)
+def test_bad_config():
+    with pytest.raises(ValueError, match="proj_size"):  # more in test_lstm_proj.py
+        nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match="dropout"):
         nn.GRU(3, 4, dropout=1.5)
     with pytest.raises(ValueError, match="nonlinearity"):
