@@ -11,6 +11,9 @@ from torch.func import functional_call
 import nerve
 from nerve.ops.recurrent_lstm import lstm_sequence
 
+# torch warns that its oneDNN kernel has no projections (it falls back to its own)
+pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections")
+
 LENGTHS9 = np.array([5, 1, 3, 4, 2, 5, 1, 2, 3])
 NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0")
 
