@@ -21,6 +21,7 @@ from nerve.nn.activation import (
     Softplus,
     Tanh,
 )
+from nerve.nn.bilinear import Bilinear
 from nerve.nn.containers import (
     ModuleDict,
     ModuleList,
@@ -29,7 +30,13 @@ from nerve.nn.containers import (
     Sequential,
 )
 from nerve.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from nerve.nn.dropout import Dropout, Dropout2d
+from nerve.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    FeatureAlphaDropout,
+)
 from nerve.nn.embedding import Embedding
 from nerve.nn.flatten import Flatten, Unflatten
 from nerve.nn.fold import Fold, Unfold
@@ -47,7 +54,27 @@ from nerve.nn.loss import (
     SoftMarginLoss,
 )
 from nerve.nn.module import Module
-from nerve.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from nerve.nn.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LayerNorm,
+    LocalResponseNorm,
+)
+from nerve.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from nerve.nn.parameter import Buffer, Parameter
 from nerve.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from nerve.nn.pooling import (

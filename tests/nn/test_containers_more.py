@@ -17,7 +17,8 @@ def _pair(shape):
 
 def test_parameter_list_registration_like_torch():
     (a, ta), (b, tb) = _pair((2, 3)), _pair((4,))
-    pl, tl = nn.ParameterList([nn.Parameter(a), b]), torch.nn.ParameterList([torch.nn.Parameter(ta), tb])
+    pl = nn.ParameterList([nn.Parameter(a), b])
+    tl = torch.nn.ParameterList([torch.nn.Parameter(ta), tb])
     for lib_list, x in ((pl, nerve.ones(1)), (tl, torch.ones(1))):
         lib_list.append(x)
         lib_list.extend([x * 2])
