@@ -1,0 +1,186 @@
+"""More of PyTorch's activations: the shrink family, threshold, GLU, CELU, the hard
+(piecewise-linear) sigmoid and swish, softsign, and the composites tanhshrink and softmin.
+
+At a kink the gradient is the one PyTorch uses: the conditions below are strict, so a point
+exactly on a boundary gets the outer piece's slope.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.ops.activation import _sigmoid, _softmax_dim, softmax, tanh
+from nerve.ops.elementwise import _floating
+from nerve.ops.inplace import _math_, maybe_inplace
+
+
+class Softsign(Function):
+    """y = x / (1 + |x|);  ∂L/∂x = δ / (1 + |x|)²"""
+
+    def forward(self, x):
+        x = _floating(x)
+        self.den = 1 + np.abs(x)
+        return x / self.den
+
+    def backward(self, dy):
+        return dy / (self.den * self.den)
+
+
+class Softshrink(Function):
+    """y = x - λ if x > λ, x + λ if x < -λ, else 0;  ∂L/∂x = δ · [|x| > λ]"""
+
+    def forward(self, x, lambd=0.5):
+        self.keep = np.abs(x) > lambd
+        return np.where(self.keep, x - np.sign(x) * np.asarray(lambd, x.dtype),
+                        np.zeros((), x.dtype))
+
+    def backward(self, dy):
+        return dy * self.keep
+
+
+class Hardshrink(Function):
+    """y = x if |x| > λ else 0;  ∂L/∂x = δ · [|x| > λ]"""
+
+    def forward(self, x, lambd=0.5):
+        self.keep = np.abs(x) > lambd
+        return np.where(self.keep, x, np.zeros((), x.dtype))
+
+    def backward(self, dy):
+        return dy * self.keep
+
+
+class Threshold(Function):
+    """y = x if x > threshold else value;  ∂L/∂x = δ · [x > threshold]"""
+
+    def forward(self, x, threshold=0.0, value=0.0):
+        self.keep = x > threshold
+        return np.where(self.keep, x, np.asarray(value).astype(x.dtype))
+
+    def backward(self, dy):
+        return dy * self.keep
+
+
+class GLU(Function):
+    """Gated linear unit: x = [a, b] split in halves along ``dim``, y = a σ(b);
+    ∂L/∂a = δ σ(b),  ∂L/∂b = δ a σ(b) (1 - σ(b))"""
+
+    def forward(self, x, dim=-1):
+        self.dim = dim
+        self.a, b = np.split(x, 2, axis=dim)
+        self.s = _sigmoid(b)
+        return self.a * self.s
+
+    def backward(self, dy):
+        da = dy * self.s
+        db = da * self.a * (1 - self.s)
+        return np.concatenate([da, db], axis=self.dim)
+
+
+class CELU(Function):
+    """y = x if x > 0 else α (e^(x/α) - 1);  ∂L/∂x = δ · (1 if x > 0 else y/α + 1)
+
+    e^(x/α) - 1 is expm1 of min(x, 0)/α: exact near 0, no overflow for large x."""
+
+    def forward(self, x, alpha=1.0):
+        self.pos, self.alpha = x > 0, alpha
+        self.y = np.where(self.pos, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
+        return self.y.astype(x.dtype, copy=False)
+
+    def backward(self, dy):
+        return np.where(self.pos, dy, dy * (self.y / self.alpha + 1))
+
+
+class Hardsigmoid(Function):
+    """y = 0 if x ≤ -3, 1 if x ≥ 3, else x/6 + 1/2  (= relu6(x + 3) / 6);
+    ∂L/∂x = δ/6 where -3 < x < 3, else 0"""
+
+    def forward(self, x):
+        self.inside = (x > -3) & (x < 3)
+        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    def backward(self, dy):
+        return dy * self.inside / 6
+
+
+class Hardswish(Function):
+    """y = x · hardsigmoid(x): 0 if x ≤ -3, x if x ≥ 3, else x (x + 3) / 6;
+    ∂L/∂x = δ · (0 if x ≤ -3, 1 if x ≥ 3, else (2x + 3) / 6)"""
+
+    def forward(self, x):
+        self.x = x
+        return x * np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+
+    def backward(self, dy):
+        x = self.x
+        slope = np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5)).astype(x.dtype)
+        return dy * slope
+
+
+# ----- wrappers: PyTorch's signatures and argument checks ---------------------------------
+def softsign(input):  # noqa: A002 - PyTorch's argument names
+    return Softsign.apply(input)
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be in range [0, inf) but found {lambd}")
+    return Softshrink.apply(input, lambd=lambd)
+
+
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    return Hardshrink.apply(input, lambd=lambd)
+
+
+def tanhshrink(input):  # noqa: A002
+    """x - tanh x: a composite, ∂L/∂x = δ tanh² x follows from Sub and Tanh."""
+    return input - tanh(input)
+
+
+def threshold(input, threshold, value, inplace=False):  # noqa: A002
+    return maybe_inplace(input, Threshold.apply(input, threshold=threshold, value=value),
+                         inplace)
+
+
+def glu(input, dim=-1):  # noqa: A002
+    from nerve.tensor import _dim
+
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = _dim(dim, input.ndim, "glu")
+    if input.shape[d] % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is size "
+                           f"{input.shape[d]}")
+    return GLU.apply(input, dim=d)
+
+
+def celu(input, alpha=1.0, inplace=False):  # noqa: A002
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
+    return maybe_inplace(input, CELU.apply(input, alpha=alpha), inplace)
+
+
+def hardsigmoid(input, inplace=False):  # noqa: A002
+    return maybe_inplace(input, Hardsigmoid.apply(_need_float(input, "hardsigmoid")), inplace)
+
+
+def hardswish(input, inplace=False):  # noqa: A002
+    return maybe_inplace(input, Hardswish.apply(_need_float(input, "hardswish")), inplace)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+    """softmax(-x) along ``dim`` (PyTorch's implicit choice when dim is None)."""
+    d = _softmax_dim(input, dim, "softmin")
+    return softmax(-(input if dtype is None else input.to(dtype)), d)
+
+
+def _need_float(x, op: str):
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for dtype {x.dtype} (expected a "
+                                  "floating point input)")
+    return x
+
+
+# F.threshold_(x, 0.1, 0.0), F.celu_(x): the functional in-place forms
+threshold_ = _math_("threshold", "nerve.ops.activation_more.threshold")
+celu_ = _math_("celu", "nerve.ops.activation_more.celu")
