@@ -7,6 +7,7 @@ from nerve.optim.adam import Adam
 from nerve.optim.adamax import Adamax
 from nerve.optim.adamw import AdamW
 from nerve.optim.asgd import ASGD
+from nerve.optim.lbfgs import LBFGS
 from nerve.optim.nadam import NAdam
 from nerve.optim.optimizer import Optimizer
 from nerve.optim.radam import RAdam
@@ -14,5 +15,5 @@ from nerve.optim.rmsprop import RMSprop
 from nerve.optim.rprop import Rprop
 from nerve.optim.sgd import SGD
 
-__all__ = ["ASGD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer",
-           "RAdam", "RMSprop", "Rprop", "lr_scheduler"]
+__all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]
