@@ -11,6 +11,7 @@ from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
 from nerve.ops.conv import _tuple, conv_padding
+from nerve.ops.conv_transpose import output_padding_for
 from nerve.tensor import Tensor
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -53,11 +54,14 @@ class _ConvNd(Module):
         else:
             self.padding = _tuple(padding, n, "padding", name)
         self.padding_mode = padding_mode
+        self._make_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
+                              dtype)
+
+    def _make_parameters(self, shape: tuple, bias: bool, dtype) -> None:
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(np.empty(shape, dt))
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dt))
+            self.bias = Parameter(np.empty(self.out_channels, dt))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -98,6 +102,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * self._dims:
             s += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", zero) != zero:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -129,3 +135,76 @@ class Conv1d(_ConvNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return self._conv(input, F.conv1d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Shared by ConvTranspose1d and ConvTranspose2d: weight (in_channels,
+    out_channels/groups, *kernel_size), initialised as Conv's (kaiming_uniform_ with a = √5,
+    so U(-1/√fan_in, 1/√fan_in) with fan_in = out_channels/groups · ∏kernel, the weight's
+    dim 1 times the kernel), bias (out_channels,) from the same range. padding_mode 'zeros'
+    only, as in PyTorch."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        Module.__init__(self)
+        n, name = self._dims, self._name
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}, got '
+                             f"padding_mode='{padding_mode}'")
+        if isinstance(padding, str):
+            raise ValueError(f"{name}: padding must be an int or a tuple of ints, got "
+                             f"'{padding}' (strings such as 'same' are for Conv layers only)")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size", name)
+        self.stride = _tuple(stride, n, "stride", name)
+        self.padding = _tuple(padding, n, "padding", name)
+        self.output_padding = _tuple(output_padding, n, "output_padding", name)
+        self.dilation = _tuple(dilation, n, "dilation", name)
+        self.padding_mode = padding_mode
+        self._make_parameters((in_channels, out_channels // groups) + self.kernel_size, bias,
+                              dtype)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:  # noqa: A002
+        if input.ndim not in (self._dims + 1, self._dims + 2):
+            raise RuntimeError(f"{self._short()}: expected {self._dims + 1}D (unbatched) or "
+                               f"{self._dims + 2}D (batched) input, but got input of size: "
+                               f"{list(input.shape)}")
+        c = input.shape[-self._dims - 1]
+        if c != self.in_channels:
+            raise RuntimeError(f"{self._short()}: expected input with {self.in_channels} "
+                               f"channels, but got {c} channels (input shape "
+                               f"{tuple(input.shape)})")
+        output_padding = self.output_padding
+        if output_size is not None:
+            output_padding = output_padding_for(
+                self._name, output_size, tuple(input.shape[-self._dims:]), self.kernel_size,
+                self.stride, self.padding, self.dilation)
+        fn = F.conv_transpose2d if self._dims == 2 else F.conv_transpose1d
+        return fn(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                  self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the adjoint of Conv2d; "deconvolution"): every input pixel
+    adds a kernel-weighted patch to the output, S pixels apart.
+
+    Shape: input (N, C_in, H, W) or (C_in, H, W); output (N, C_out, H_out, W_out) with
+    H_out = (H - 1)·S - 2P + D(K - 1) + output_padding + 1, or as given by
+    ``forward(input, output_size)``. weight (C_in, C_out/groups, KH, KW), bias (C_out,).
+    """
+
+    _dims, _name = 2, "ConvTranspose2d"
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution over (N, C_in, L) or (C_in, L); weight
+    (C_in, C_out/groups, K); L_out = (L - 1)·S - 2P + D(K - 1) + output_padding + 1."""
+
+    _dims, _name = 1, "ConvTranspose1d"

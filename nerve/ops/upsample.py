@@ -1,4 +1,13 @@
-"""Nearest-neighbour upsampling (``interpolate(mode='nearest')``) of the last 1 or 2 axes."""
+"""Resizing the last 1 or 2 axes (``interpolate``): nearest neighbour ('nearest', and
+'nearest-exact' which rounds pixel centres), linear interpolation ('linear', 'bilinear'
+as linear along W then along H), and 'area' (adaptive average pooling).
+
+Each output position i along an axis reads source positions computed as PyTorch does, in
+the input's floating type: nearest r(i) = min(⌊i·s⌋, n - 1), nearest-exact
+r(i) = min(⌊(i + ½)·s⌋, n - 1), linear src(i) = s·i with align_corners, else
+max(s·(i + ½) - ½, 0), with s = in/out, or 1/scale_factor when one is given (and not
+recomputed), or (in - 1)/(out - 1) with align_corners.
+"""
 
 from __future__ import annotations
 
@@ -10,68 +19,164 @@ from nerve.autograd.function import Function
 
 
 class UpsampleNearest(Function):
-    """y[…, i, j] = x[…, r(i), c(j)] with r(i) = min(⌊i · s_h⌋, H - 1), s_h = H/OH or
-    1/scale_factor (PyTorch's float32 rule). As a matrix product with the one-hot
-    selections R (OH, H) and C (OW, W): y = R x Cᵀ, so ∂L/∂x = Rᵀ δ C (pixels copied to
-    several outputs collect all their gradients)."""
+    """y[…, i, j] = x[…, r(i), c(j)]: each output copies one input pixel. As a matrix
+    product with the one-hot selections R (OH, H) and C (OW, W): y = R x Cᵀ, so
+    ∂L/∂x = Rᵀ δ C: every pixel collects the gradients of all its copies (a sum over runs
+    of equal, sorted indices, along W then H)."""
 
     def forward(self, x, rows=None, cols=None):
         self.h, self.w, self.rows, self.cols = x.shape[-2], x.shape[-1], rows, cols
         return x[..., rows[:, None], cols[None, :]]
 
     def backward(self, dy):
-        r = _one_hot(self.rows, self.h, dy.dtype)  # (OH, H)
-        c = _one_hot(self.cols, self.w, dy.dtype)  # (OW, W)
-        # (*, OH, OW) @ (OW, W) -> (*, OH, W); (H, OH) @ (*, OH, W) -> (*, H, W)
-        return np.matmul(r.T, dy @ c)
+        return _sum_sorted(_sum_sorted(dy, self.cols, self.w, -1), self.rows, self.h, -2)
 
 
-def _one_hot(index, n: int, dtype):
-    return (index[:, None] == np.arange(n)).astype(dtype)
+class UpsampleLinear(Function):
+    """Linear interpolation along one axis (-1 or -2) between the neighbours i₀ ≤ i₁:
+    y[…, i] = (1 - λᵢ) x[…, i₀(i)] + λᵢ x[…, i₁(i)], λᵢ = src(i) - i₀(i).
+    Linear in x: ∂L/∂x[…, k] = Σ_{i: i₀(i) = k} (1 - λᵢ) δᵢ + Σ_{i: i₁(i) = k} λᵢ δᵢ."""
+
+    def forward(self, x, axis=-1, i0=None, i1=None, lam=None):
+        shape = (-1,) + (1,) * (-1 - axis)  # λ broadcast along the axes after ``axis``
+        self.args = (x.shape[axis], axis, i0, i1)
+        self.l1 = lam.astype(x.dtype).reshape(shape)
+        self.l0 = (1 - lam).astype(x.dtype).reshape(shape)
+        return self.l0 * np.take(x, i0, axis) + self.l1 * np.take(x, i1, axis)
+
+    def backward(self, dy):
+        n, axis, i0, i1 = self.args
+        return _sum_sorted(dy * self.l0, i0, n, axis) + _sum_sorted(dy * self.l1, i1, n, axis)
 
 
-def nearest_index(n: int, out: int, scale: float | None):
-    """Source index of each output position, computed in float32 as PyTorch does."""
-    if out == n:
-        return np.arange(n)
-    s = np.float32(1 / scale) if scale else np.float32(n) / np.float32(out)
-    src = np.floor(np.arange(out, dtype=np.float32) * s).astype(np.int64)
-    return np.minimum(src, n - 1)
+def _sum_sorted(v, index, n: int, axis: int):
+    """out[…, k] = Σ_{i: index[i] = k} v[…, i] along ``axis``, for a sorted index: one sum
+    per run of equal indices (np.add.reduceat), no unbuffered scatter."""
+    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+    shape = list(v.shape)
+    shape[axis] = n
+    out = np.zeros(shape, v.dtype)
+    where = [slice(None)] * v.ndim
+    where[axis] = index[starts]
+    out[tuple(where)] = np.add.reduceat(v, starts, axis=axis)
+    return out
+
+
+# ----- source positions -------------------------------------------------------------------
+def _scale(n: int, out: int, scale, dtype):
+    return dtype(1.0 / scale) if scale else dtype(n) / dtype(out)
+
+
+def nearest_index(n: int, out: int, scale: float | None, exact: bool = False,
+                  dtype=np.float32):
+    """Source index of each output position ('nearest' or 'nearest-exact'). Like PyTorch,
+    'nearest' ignores scale_factor when the output is as large as or twice the input."""
+    if not exact and out in (n, 2 * n):
+        return np.arange(out) * n // out
+    s = _scale(n, out, scale, dtype)
+    pos = np.arange(out, dtype=dtype) + (dtype(0.5) if exact else dtype(0))
+    return np.minimum(np.floor(pos * s).astype(np.int64), n - 1)
+
+
+def linear_index(n: int, out: int, scale: float | None, align_corners: bool,
+                 dtype=np.float32):
+    """(i₀, i₁, λ) of each output position for linear interpolation."""
+    dst = np.arange(out, dtype=dtype)
+    if align_corners:
+        src = dst * (dtype(n - 1) / dtype(out - 1) if out > 1 else dtype(0))
+    else:
+        src = np.maximum(_scale(n, out, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5),
+                         dtype(0))
+    i0 = np.floor(src).astype(np.int64)
+    lam = np.clip(src - i0.astype(dtype), 0, 1)
+    return i0, i0 + (i0 < n - 1), lam
+
+
+# ----- interpolate ------------------------------------------------------------------------
+_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+_LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
                 align_corners=None, recompute_scale_factor=None, antialias=False):
-    """Resize the spatial axes of (N, C, L) or (N, C, H, W) input; only mode='nearest'."""
-    from nerve.ops.shape import squeeze, unsqueeze
-
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate: mode '{mode}' is not supported (nearest)")
-    if align_corners is not None:
+    """Resize the spatial axes of (N, C, L) or (N, C, H, W) input by ``mode`` (nearest,
+    nearest-exact, linear (3-D), bilinear (4-D), area) to ``size`` or by ``scale_factor``."""
+    if mode not in _MODES:
+        raise NotImplementedError(
+            f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+            f"{input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear "
+            f"| area | nearest-exact (got {mode})")
+    if mode in _LINEAR_DIMS:
+        align_corners = bool(align_corners)
+    elif align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
     dims = input.ndim - 2
+    if mode in _LINEAR_DIMS and dims != _LINEAR_DIMS[mode]:
+        raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs "
+                                  f"{_LINEAR_DIMS[mode] + 2}D input")
+    if mode in ("bicubic", "trilinear"):
+        raise NotImplementedError(f"interpolate: mode '{mode}' is not supported (nearest, "
+                                  "nearest-exact, linear, bilinear, area)")
     if dims not in (1, 2):
         raise NotImplementedError(f"interpolate: expected 3D (N, C, L) or 4D (N, C, H, W) "
                                   f"input, got input of size {list(input.shape)}")
+    out, scales = _output_size(tuple(input.shape[2:]), size, scale_factor,
+                               recompute_scale_factor)
+    if mode == "area":
+        from nerve.ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+
+        return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, out)
+    if mode in ("linear", "bilinear"):
+        return _linear(input, out, scales, align_corners)
+    return _nearest(input, out, scales, mode == "nearest-exact")
+
+
+def _output_size(spatial: tuple, size, scale_factor, recompute) -> tuple:
+    dims = len(spatial)
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
-    spatial = tuple(input.shape[2:])
     if size is not None:
-        out = _per_dim(size, dims, "size")
-        scales = (None,) * dims
+        out, scales = _per_dim(size, dims, "size"), (None,) * dims
     else:
         scales = _per_dim(scale_factor, dims, "scale_factor")
         out = tuple(math.floor(n * s) for n, s in zip(spatial, scales))
-        if recompute_scale_factor:
+        if recompute:
             scales = (None,) * dims
     if min(out) < 1:
-        raise RuntimeError(f"interpolate: output size {out} must be positive (input size "
-                           f"{spatial})")
-    idx = [nearest_index(n, o, s) for n, o, s in zip(spatial, out, scales)]
-    if dims == 1:
-        y = UpsampleNearest.apply(unsqueeze(input, -2), rows=np.zeros(1, np.int64), cols=idx[0])
+        raise RuntimeError(f"interpolate: Input and output sizes should be greater than 0, "
+                           f"but got input {spatial} output {out}")
+    return out, scales
+
+
+def _float(input):  # noqa: A002 - the type the source positions are computed in
+    return np.float64 if input.dtype == np.float64 else np.float32
+
+
+def _nearest(input, out, scales, exact):  # noqa: A002
+    from nerve.ops.shape import squeeze, unsqueeze
+
+    dt = _float(input)
+    idx = [nearest_index(n, o, s, exact, dt) for n, o, s in
+           zip(input.shape[2:], out, scales)]
+    if len(out) == 1:
+        y = UpsampleNearest.apply(unsqueeze(input, -2), rows=np.zeros(1, np.int64),
+                                  cols=idx[0])
         return squeeze(y, -2)
     return UpsampleNearest.apply(input, rows=idx[0], cols=idx[1])
+
+
+def _linear(input, out, scales, align_corners):  # noqa: A002
+    dt = _float(input)
+    y = input
+    # along W first, then H: the same order of products and sums as PyTorch's kernel
+    for axis in range(-1, -len(out) - 1, -1):
+        i0, i1, lam = linear_index(input.shape[axis], out[axis], scales[axis],
+                                   align_corners, dt)
+        y = UpsampleLinear.apply(y, axis=axis, i0=i0, i1=i1, lam=lam)
+    return y
 
 
 def _per_dim(v, dims: int, name: str) -> tuple:
@@ -84,3 +189,8 @@ def _per_dim(v, dims: int, name: str) -> tuple:
 
 def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
     return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
+    """Bilinear upsampling with align_corners=True (the deprecated F.upsample_bilinear)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
