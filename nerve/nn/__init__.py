@@ -21,6 +21,19 @@ from nerve.nn.activation import (
     Softplus,
     Tanh,
 )
+from nerve.nn.activation_more import (
+    CELU,
+    GLU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Softmax2d,
+    Softmin,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
 from nerve.nn.bilinear import Bilinear
 from nerve.nn.containers import (
     ModuleDict,
@@ -52,6 +65,19 @@ from nerve.nn.loss import (
     NLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
+)
+from nerve.nn.loss_more import (
+    CosineEmbeddingLoss,
+    CosineSimilarity,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PairwiseDistance,
+    PoissonNLLLoss,
+    TripletMarginLoss,
 )
 from nerve.nn.module import Module
 from nerve.nn.normalization import (

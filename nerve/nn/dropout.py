@@ -31,3 +31,26 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout1d(_DropoutNd):
+    """Channel dropout for (N, C, L) or (C, L): whole channels are zeroed."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout1d(input, self.p, self.training)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for self-normalizing (SELU) nets: dropped units take SELU's negative
+    saturation value and an affine map restores a zero mean and unit variance input's
+    statistics; the identity in evaluation."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels of (N, C, *) input."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.feature_alpha_dropout(input, self.p, self.training)

@@ -1,7 +1,10 @@
-"""Normalization layers: BatchNorm1d/2d (per channel over the batch) and LayerNorm (per
-sample over the trailing dims)."""
+"""Normalization layers: BatchNorm1d/2d (per channel over the batch), InstanceNorm1d/2d (per
+sample and channel), GroupNorm (per sample over groups of channels), LayerNorm (per sample
+over the trailing dims) and LocalResponseNorm (across neighbouring channels)."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -14,14 +17,9 @@ from nerve.tensor import Tensor
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
 
-class _BatchNorm(Module):
-    """y = (x - E[x]) / √(Var[x] + eps) · γ + β per channel (axis 1).
-
-    In training the batch statistics are used and the running ones updated:
-    running = (1 - momentum) · running + momentum · batch (unbiased variance), or the
-    cumulative average when momentum is None. In evaluation the running ones are used.
-    γ starts at 1, β at 0; running_mean at 0, running_var at 1.
-    """
+class _NormBase(Module):
+    """Per-channel γ (ones) and β (zeros) when ``affine``, and the running statistics
+    (running_mean 0, running_var 1, num_batches_tracked 0) when ``track_running_stats``."""
 
     _dims: tuple = ()
 
@@ -58,6 +56,21 @@ class _BatchNorm(Module):
         if self.bias is not None:
             self.bias._data[...] = 0
 
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self._use_bias}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """y = (x - E[x]) / √(Var[x] + eps) · γ + β per channel (axis 1).
+
+    In training the batch statistics are used and the running ones updated:
+    running = (1 - momentum) · running + momentum · batch (unbiased variance), or the
+    cumulative average when momentum is None. In evaluation the running ones are used.
+    γ starts at 1, β at 0; running_mean at 0, running_var at 1.
+    """
+
     def _check_input(self, input: Tensor) -> None:
         name = type(self).__name__
         if input.ndim not in self._dims:
@@ -82,11 +95,6 @@ class _BatchNorm(Module):
                             self.running_var if keep else None, self.weight, self.bias,
                             use_batch, factor, self.eps)
 
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self._use_bias}, "
-                f"track_running_stats={self.track_running_stats}")
-
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalization of (N, C) or (N, C, L) input."""
@@ -98,6 +106,107 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalization of (N, C, H, W) input."""
 
     _dims = (4,)
+
+
+class _InstanceNorm(_NormBase):
+    """y = (x - E[x]) / √(Var[x] + eps) · γ + β for each sample and channel, over the
+    spatial dims (biased variance). Unlike BatchNorm, affine and track_running_stats default
+    to False. When tracking, training updates running = (1 - momentum) · running +
+    momentum · (batch average of the per-instance statistics), the variance unbiased (no
+    update when momentum is None; num_batches_tracked stays 0, as in PyTorch), and
+    evaluation normalizes with the running statistics. Unbatched (C, *S) input is taken as
+    a batch of one.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        name = type(self).__name__
+        if input.ndim not in self._dims:
+            raise ValueError(f"{name}: expected {self._dims[0]}D or {self._dims[1]}D input "
+                             f"(got {input.ndim}D input of shape {tuple(input.shape)})")
+        unbatched = input.ndim == self._dims[0]
+        c = input.shape[0 if unbatched else 1]
+        if c != self.num_features:
+            if self.affine:
+                raise ValueError(f"{name}({self.num_features}): expected input's size at "
+                                 f"dim={0 if unbatched else 1} to match num_features "
+                                 f"({self.num_features}), but got: {c} (input shape "
+                                 f"{tuple(input.shape)})")
+            warnings.warn(f"{name}: input's size at dim={0 if unbatched else 1} does not "
+                          f"match num_features. You can silence this warning by not passing "
+                          f"in num_features, which is not used because affine=False",
+                          stacklevel=2)
+        x = input.unsqueeze(0) if unbatched else input
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            0.0 if self.momentum is None else self.momentum, self.eps)
+        return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization of (N, C, L) or unbatched (C, L) input."""
+
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization of (N, C, H, W) or unbatched (C, H, W) input."""
+
+    _dims = (3, 4)
+
+
+class GroupNorm(Module):
+    """y = (x - E[x]) / √(Var[x] + eps) · γ + β, the statistics of each sample taken over
+    groups of num_channels / num_groups channels and all spatial positions (biased variance);
+    γ (ones) and β (zeros) are per channel. The same in training and evaluation."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = eps, affine
+        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        self.register_parameter("weight", Parameter(np.ones(num_channels, dt)) if affine
+                                else None)
+        self.register_parameter("bias", Parameter(np.zeros(num_channels, dt))
+                                if affine and bias else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight._data[...] = 1
+        if self.bias is not None:
+            self.bias._data[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """y_c = x_c / (k + α/n · Σ x_{c'}²)^β, the sum over the n channels around c (zero
+    beyond the edges); no parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 class LayerNorm(Module):
