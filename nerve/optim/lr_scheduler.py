@@ -361,6 +361,7 @@ class CosineAnnealingLR(LRScheduler):
 
 
 # The metric-driven, per-batch and composite schedules build on LRScheduler above.
+from nerve.optim.cyclic import CosineAnnealingWarmRestarts, CyclicLR  # noqa: E402, F401
 from nerve.optim.one_cycle import OneCycleLR  # noqa: E402, F401
 from nerve.optim.plateau import ReduceLROnPlateau  # noqa: E402, F401
 from nerve.optim.sequential import ChainedScheduler, SequentialLR  # noqa: E402, F401
