@@ -85,19 +85,16 @@ def gemm_groups(gates: int, clock, repeats: int) -> dict:
     hs = np.random.default_rng(1).standard_normal((SEQ + 1, BATCH, HIDDEN)).astype(np.float32)
     dz = np.random.default_rng(2).standard_normal((SEQ * BATCH, g)).astype(np.float32)
     x2 = a["x"].reshape(-1, EMBED)
-    out_t, dh = np.empty((g, BATCH), np.float32), np.empty((BATCH, HIDDEN), np.float32)
+    out_t = np.empty((g, BATCH), np.float32)
     dz_t, dh_t = np.ascontiguousarray(dz[:BATCH].T), np.empty((HIDDEN, BATCH), np.float32)
 
     def fwd_steps():
         for t in range(SEQ):
             np.matmul(w_hh, hs[t].T, out=out_t)
 
-    def bwd_steps():  # the LSTM is feature-major: W_hhᵀ δz (H, B); the GRU δz W_hh (B, H)
+    def bwd_steps():  # both nodes are feature-major: W_hhᵀ δz (H, B)
         for t in range(SEQ):
-            if gates == 4:
-                np.matmul(w_hh.T, dz_t, out=dh_t)
-            else:
-                np.matmul(dz[t * BATCH:(t + 1) * BATCH], w_hh, out=dh)
+            np.matmul(w_hh.T, dz_t, out=dh_t)
 
     def large():
         x2 @ w_ih.T  # input projection

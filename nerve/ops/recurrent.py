@@ -127,6 +127,27 @@ def project(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
     return x2, g.reshape(nt, nb, -1)
 
 
+def project_fm(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
+    """All steps' input projection, feature-major: (T, B, I) -> (T, G, B), one small
+    GEMM per step in one batched call, so that step t is a contiguous block. For long
+    inputs the bias rides along as a column of W against a row of ones in x (cheaper
+    than a pass over the result); returns x as (T·B, I[+1]) rows in (t, b) order for
+    ∂L/∂W_ih (and ∂L/∂b)."""
+    nt, nb, ni = x.shape
+    if w_ih.shape[1] != ni:
+        raise ValueError(f"input size {ni} does not match weight_ih of shape {w_ih.shape}")
+    fold = bias is not None and nt * nb > ni + 1
+    if fold:
+        xa = np.empty((nt, nb, ni + 1), x.dtype)
+        xa[..., :ni] = x
+        xa[..., ni] = 1
+        x, w_ih = xa, np.concatenate([w_ih, bias[:, None]], axis=1)
+    p = np.matmul(w_ih, x.transpose(0, 2, 1))  # (G, I) @ (T, I, B)
+    if bias is not None and not fold:
+        p += bias[:, None]
+    return x.reshape(nt * nb, x.shape[2]), p
+
+
 def recurrent_gemm(w_hh: np.ndarray, h: np.ndarray, out_t: np.ndarray) -> np.ndarray:
     """h W_hhᵀ computed as (W_hh hᵀ)ᵀ into ``out_t`` (G, B); returns the (B, G) view.
     BLAS runs this orientation of the per-step product faster for small batches

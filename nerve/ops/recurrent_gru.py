@@ -1,4 +1,16 @@
-"""GRU over a whole sequence as one graph node (layout and helpers: recurrent.py)."""
+"""GRU over a whole sequence as one graph node (helpers: recurrent.py).
+
+Like the LSTM node, the GRU keeps its per-step arrays *feature-major*: gates (3H, B),
+states (H, B), so W_hh hᵀ is BLAS's faster orientation for small batches and lands in
+the layout of the gate block, and r, z, n are contiguous row blocks for the elementwise
+math. The input projection of all steps is one batched call giving (T, 3H, B).
+
+BPTT writes the gradients of step t into the column block t of one (4H, T·B) matrix D
+with rows [δaₙ; δa_r; δa_z; δaₙ⊙r]: rows H..4H are the recurrent pre-activation's
+gradient (the per-step GEMM reads them in place, BLAS takes the row stride) and rows
+0..3H the input one, up to the order of its blocks. The weight gradients are then
+single GEMMs after the loop, with no copy of D.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +20,13 @@ from nerve.autograd.function import Function
 from nerve.ops.recurrent import (
     as_sequence,
     blend,
-    final_of,
     finish_norms,
     mask_split,
-    outputs_of,
-    previous_of,
-    project,
+    project_fm,
     record_norms,
-    recurrent_gemm,
     seq_grad,
     seq_out,
     slots,
-    state_buffer,
     state_grad,
     state_in,
     state_out,
@@ -27,6 +34,24 @@ from nerve.ops.recurrent import (
     time_mask,
     x_grad,
 )
+
+
+def _sigmoid_(a: np.ndarray) -> None:
+    """σ(v) = ½ tanh(v/2) + ½ in place: stable for any v."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+def _n_first(w: np.ndarray, nh: int) -> np.ndarray:
+    """Rows (or entries) [r; z; n] reordered as [n; r; z], the order of D's rows."""
+    return np.concatenate([w[2 * nh:], w[:2 * nh]])
+
+
+def _n_last(w: np.ndarray, nh: int) -> np.ndarray:
+    """The inverse: rows in D's order [n; r; z] back to PyTorch's [r; z; n]."""
+    return np.concatenate([w[nh:], w[:nh]])
 
 
 class GRUFn(Function):
@@ -50,95 +75,113 @@ class GRUFn(Function):
         if b_hh is not None:  # b_hr, b_hz add as b_ir, b_iz (one pass); b_hn cannot
             bias = np.concatenate([b_hh[:2 * nh], np.zeros(nh, b_hh.dtype)])
             bias = bias if b_ih is None else bias + b_ih
-        self.x2, acts = project(x, w_ih, bias)
+        self.x2, acts = project_fm(x, w_ih, bias)  # (T, 3H, B): becomes [r z n] in place
         dt = acts.dtype
         m = time_mask(lengths, nt, nb, dt)
-        hs = state_buffer(nt, h0, nb, nh, dt, reverse)
-        # r, z and n get contiguous buffers of their own: the gate math then runs on
-        # whole blocks, not on strided column slices of the pre-activations
-        us, rzs, ns = (np.empty((nt, nb, k * nh), dt) for k in (1, 2, 1))
-        tmp_t, t1 = np.empty((3 * nh, nb), dt), np.empty((nb, nh), dt)
-        b_hn = np.zeros(nh, dt) if b_hh is None else b_hh[2 * nh:]
-        for t in steps(nt, reverse):
-            prev, out = slots(t, reverse)
-            a, rz, n, u = acts[t], rzs[t], ns[t], us[t]
-            tmp = recurrent_gemm(w_hh, hs[prev], tmp_t)
-            np.add(a[:, :2 * nh], tmp[:, :2 * nh], out=rz)
-            rz *= 0.5  # σ(v) = ½ tanh(v/2) + ½: stable for any v
-            np.tanh(rz, out=rz)
-            rz *= 0.5
-            rz += 0.5
-            np.add(tmp[:, 2 * nh:], b_hn, out=u)
-            np.multiply(rz[:, :nh], u, out=n)
-            n += a[:, 2 * nh:]
+        self.m = None if m is None else m.transpose(0, 2, 1)  # (T, 1, B)
+        hs = np.empty((nh, nt + 1, nb), dt)  # previous states of all steps: one (H, T·B)
+        hs[:, nt if reverse else 0] = 0 if h0 is None else h0.T
+        self.us = np.empty((nt, nh, nb), dt)
+        b_hn = np.zeros((nh, 1), dt) if b_hh is None else b_hh[2 * nh:, None]
+        self.hs, self.acts, self.w_ih, self.w_hh = hs, acts, w_ih, w_hh
+        self.reverse, self.grad_norms = reverse, grad_norms
+        self._steps_forward(b_hn)
+        y = (hs[:, :-1] if reverse else hs[:, 1:]).transpose(1, 2, 0)  # (T, B, H) view
+        last = hs[:, 0 if reverse else nt].T
+        return seq_out(self, y if m is None else y * m), state_out(self, last)
+
+    def _steps_forward(self, b_hn: np.ndarray) -> None:
+        acts, hs, us, m, w_hh = self.acts, self.hs, self.us, self.m, self.w_hh
+        nt, nh, nb = us.shape
+        tmp, t1 = np.empty((3 * nh, nb), hs.dtype), np.empty((nh, nb), hs.dtype)
+        for t in steps(nt, self.reverse):
+            prev, out = slots(t, self.reverse)
+            a, u, hp, h = acts[t], us[t], hs[:, prev], hs[:, out]
+            np.matmul(w_hh, hp, out=tmp)  # (3H, H) @ (H, B)
+            rz, n = a[:2 * nh], a[2 * nh:]
+            rz += tmp[:2 * nh]
+            _sigmoid_(rz)
+            np.add(tmp[2 * nh:], b_hn, out=u)
+            np.multiply(rz[:nh], u, out=t1)
+            n += t1
             np.tanh(n, out=n)
-            h = hs[out]
-            np.subtract(hs[prev], n, out=h)
-            h *= rz[:, nh:]
+            np.subtract(hp, n, out=h)
+            h *= rz[nh:]
             h += n
             if m is not None:
-                blend(h, hs[prev], m[t], t1)
-        self.hs, self.us, self.rzs, self.ns, self.m = hs, us, rzs, ns, m
-        self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
-        y = outputs_of(hs, reverse)
-        return seq_out(self, y if m is None else y * m), state_out(self, final_of(hs, reverse))
+                blend(h, hp, m[t], t1)
 
     def backward(self, dy, dh_n):
-        hs, us, rzs, ns, m, reverse = self.hs, self.us, self.rzs, self.ns, self.m, self.reverse
-        nt, nb, nh = us.shape
-        dzh, dn = np.empty((nt, nb, 3 * nh), us.dtype), np.empty_like(us)
-        dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
-        t1, t2 = np.empty((nb, nh), hs.dtype), np.empty((nb, nh), hs.dtype)
+        nt, nh, nb = self.us.shape
+        dt = self.us.dtype
+        dy = seq_grad(self, dy)
+        dh = state_grad(dh_n, nb, nh, dt).T.copy()  # (H, B)
+        d = np.empty((4 * nh, nt, nb), dt)  # rows [δaₙ; δa_r; δa_z; δaₙ⊙r], steps as columns
         norms = np.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1]
+        self._steps_backward(dy, dh, d, norms, need_h0)
+        finish_norms(self, norms)
+        return self._grads(d.reshape(4 * nh, nt * nb),
+                           dh.T.reshape(self.state_shape) if need_h0 else None)
+
+    def _steps_backward(self, dy, dh, d, norms, need_h0) -> None:
+        acts, hs, us, m, reverse = self.acts, self.hs, self.us, self.m, self.reverse
+        nt, nh, nb = us.shape
+        w_hh_t = self.w_hh.T
+        t1, t2 = np.empty((nh, nb), us.dtype), np.empty((nh, nb), us.dtype)
         for k, t in enumerate(steps(nt, not reverse)):
             if dy is not None:
-                dh += dy[t] if m is None else dy[t] * m[t]
+                dh += dy[t].T if m is None else dy[t].T * m[t]
             record_norms(self, norms, dh, t)
             carry = None if m is None else mask_split(dh, m[t])
-            d, hp = dzh[t], hs[slots(t, reverse)[0]]
-            r, z, n = rzs[t, :, :nh], rzs[t, :, nh:], ns[t]
-            dar, daz, dan = d[:, :nh], d[:, nh:2 * nh], dn[t]
+            a, hp = acts[t], hs[:, slots(t, reverse)[0]]
+            r, z, n = a[:nh], a[nh:2 * nh], a[2 * nh:]
+            dt_ = d[:, t]
+            dan, dar, daz, danr = (dt_[i * nh:(i + 1) * nh] for i in range(4))
             np.subtract(1, z, out=t2)
             t2 *= dh  # δ(1 - z), shared by δaₙ and δa_z
-            np.multiply(n, n, out=dan)
-            np.subtract(1, dan, out=dan)
-            dan *= t2
-            np.subtract(hp, n, out=daz)
-            daz *= t2
-            daz *= z
-            np.multiply(dan, us[t], out=dar)
+            np.multiply(n, n, out=t1)
+            np.subtract(1, t1, out=t1)
+            np.multiply(t1, t2, out=dan)
+            np.subtract(hp, n, out=t1)
+            t1 *= t2
+            np.multiply(t1, z, out=daz)  # δ(1 - z)(h - n) z
+            np.multiply(dan, r, out=danr)
             np.subtract(1, r, out=t2)
-            t2 *= r
-            dar *= t2
-            np.multiply(dan, r, out=d[:, 2 * nh:])
+            t2 *= us[t]
+            np.multiply(danr, t2, out=dar)  # δaₙ ⊙ u ⊙ r(1 - r)
             if k == nt - 1 and not need_h0:
                 break
             np.multiply(dh, z, out=t1)
-            np.matmul(d, self.w_hh, out=dh)
+            np.matmul(w_hh_t, dt_[nh:], out=dh)  # (H, 3H) @ (3H, B), strided rows
             dh += t1
             if carry is not None:
                 dh += carry
-        finish_norms(self, norms)
-        return self._grads(dzh, dn, dh.reshape(self.state_shape) if need_h0 else None)
 
-    def _grads(self, dzh, dn, dh0):
-        need, w_ih, nh = self.needs_input_grad, self.w_ih, dn.shape[-1]
-        d2 = dzh.reshape(-1, 3 * nh)  # (T, B, 3H) -> (T*B, 3H)
-        n2 = dn.reshape(-1, nh)  # (T, B, H) -> (T*B, H)
-        drz = d2[:, :2 * nh]  # a strided view: BLAS reads it in place
-        dx = dw_ih = db_ih = db_hh = dw_hh = None
-        if need[0]:
-            dx = x_grad(self, drz @ w_ih[:2 * nh] + n2 @ w_ih[2 * nh:])
-        if need[2]:
-            dw_ih = np.concatenate([drz.T @ self.x2, n2.T @ self.x2])
+    def _grads(self, d, dh0):
+        """d: (4H, T·B) rows [δaₙ; δa_r; δa_z; δaₙ⊙r]; d[H:] is the recurrent side
+        [r z n], d[:3H] the input side in the order [n r z]: ∂L/∂W_hh = d[H:] hₚᵀ,
+        ∂L/∂W_ih = d[:3H] x, ∂L/∂x = d[:3H]ᵀ W_ih (rows reordered), as GEMMs."""
+        need, nh, ni = self.needs_input_grad, d.shape[0] // 4, self.w_ih.shape[1]
+        di = d[:3 * nh]
+        dx = x_grad(self, di.T @ _n_first(self.w_ih, nh)) if need[0] else None
+        dw_hh = None
         if need[3]:
-            dw_hh = d2.T @ previous_of(self.hs, self.reverse).reshape(-1, nh)
-        if len(need) > 4 and need[4]:
-            db_ih = np.concatenate([drz.sum(axis=0), n2.sum(axis=0)])
-        if len(need) > 5 and need[5]:
-            db_hh = d2.sum(axis=0)
-        return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+            hp = self.hs[:, 1:] if self.reverse else self.hs[:, :-1]  # (H, T, B)
+            dw_hh = d[nh:] @ hp.reshape(nh, -1).T  # (3H, T·B) @ (T·B, H)
+        need_b = len(need) > 4 and (need[4] or need[5])
+        dw_ih = db = None
+        if self.x2.shape[1] > ni:  # x2 carries the bias's column of ones
+            if need[2] or need_b:
+                dw_aug = _n_last(di @ self.x2, nh)  # [∂L/∂W_ih | Σ δa]
+                dw_ih, db = dw_aug[:, :ni], dw_aug[:, ni]
+        else:
+            dw_ih = _n_last(di @ self.x2, nh) if need[2] else None
+            db = _n_last(di.sum(axis=1), nh) if need_b else None
+        if not need_b:
+            return dx, dh0, dw_ih, dw_hh, None, None
+        db_hh = np.concatenate([db[:2 * nh], d[3 * nh:].sum(axis=1)])  # b_hn: Σ δaₙ⊙r
+        return dx, dh0, dw_ih, dw_hh, (db if need[4] else None), db_hh
 
 
 def gru_sequence(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002

@@ -26,6 +26,7 @@ from nerve.ops.recurrent import (
     blend,
     finish_norms,
     mask_split,
+    project_fm,
     record_norms,
     seq_grad,
     seq_out,
@@ -37,27 +38,6 @@ from nerve.ops.recurrent import (
     time_mask,
     x_grad,
 )
-
-
-def _project_fm(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
-    """All steps' input projection, feature-major: (T, B, I) -> (T, 4H, B), one small
-    GEMM per step in one batched call, so that step t is a contiguous block. For long
-    inputs the bias rides along as a column of W against a row of ones in x (cheaper
-    than a pass over the result); returns x as (T·B, I[+1]) rows in (t, b) order for
-    ∂L/∂W_ih (and ∂L/∂b)."""
-    nt, nb, ni = x.shape
-    if w_ih.shape[1] != ni:
-        raise ValueError(f"input size {ni} does not match weight_ih of shape {w_ih.shape}")
-    fold = bias is not None and nt * nb > ni + 1
-    if fold:
-        xa = np.empty((nt, nb, ni + 1), x.dtype)
-        xa[..., :ni] = x
-        xa[..., ni] = 1
-        x, w_ih = xa, np.concatenate([w_ih, bias[:, None]], axis=1)
-    p = np.matmul(w_ih, x.transpose(0, 2, 1))  # (4H, I) @ (T, I, B)
-    if bias is not None and not fold:
-        p += bias[:, None]
-    return x.reshape(nt * nb, x.shape[2]), p
 
 
 @functools.lru_cache(maxsize=64)
@@ -133,7 +113,7 @@ class LSTMFn(Function):
         h_shape = self.state_shape
         c0 = state_in(self, "cx", c0, nb, nh)
         self.state_shapes = (h_shape, self.state_shape)
-        self.x2, p = _project_fm(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        self.x2, p = project_fm(x, w_ih, None if b_ih is None else b_ih + b_hh)
         dt = p.dtype
         m = time_mask(lengths, nt, nb, dt)
         self.m = None if m is None else m.transpose(0, 2, 1)  # (T, 1, B): broadcast over H
