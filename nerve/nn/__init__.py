@@ -50,7 +50,7 @@ from nerve.nn.dropout import (
     Dropout2d,
     FeatureAlphaDropout,
 )
-from nerve.nn.embedding import Embedding
+from nerve.nn.embedding import Embedding, EmbeddingBag
 from nerve.nn.flatten import Flatten, Unflatten
 from nerve.nn.fold import Fold, Unfold
 from nerve.nn.linear import Identity, Linear
