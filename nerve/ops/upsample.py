@@ -68,11 +68,13 @@ def _scale(n: int, out: int, scale, dtype):
 
 
 def nearest_index(n: int, out: int, scale: float | None, exact: bool = False,
-                  dtype=np.float32):
-    """Source index of each output position ('nearest' or 'nearest-exact'). Like PyTorch,
-    'nearest' ignores scale_factor when the output is as large as or twice the input."""
-    if not exact and out in (n, 2 * n):
+                  shortcut: bool = False):
+    """Source index of each output position ('nearest' or 'nearest-exact'), in float32
+    whatever the input's type, as PyTorch does. With ``shortcut`` (PyTorch's 2-D 'nearest'
+    kernel) scale_factor is ignored when the output is as large as or twice the input."""
+    if shortcut and out in (n, 2 * n):
         return np.arange(out) * n // out
+    dtype = np.float32
     s = _scale(n, out, scale, dtype)
     pos = np.arange(out, dtype=dtype) + (dtype(0.5) if exact else dtype(0))
     return np.minimum(np.floor(pos * s).astype(np.int64), n - 1)
@@ -80,7 +82,10 @@ def nearest_index(n: int, out: int, scale: float | None, exact: bool = False,
 
 def linear_index(n: int, out: int, scale: float | None, align_corners: bool,
                  dtype=np.float32):
-    """(i₀, i₁, λ) of each output position for linear interpolation."""
+    """(i₀, i₁, λ) of each output position for linear interpolation. An axis whose size
+    does not change is copied, whatever scale_factor says (as in PyTorch)."""
+    if out == n:
+        scale = None
     dst = np.arange(out, dtype=dtype)
     if align_corners:
         src = dst * (dtype(n - 1) / dtype(out - 1) if out > 1 else dtype(0))
@@ -158,8 +163,8 @@ def _float(input):  # noqa: A002 - the type the source positions are computed in
 def _nearest(input, out, scales, exact):  # noqa: A002
     from nerve.ops.shape import squeeze, unsqueeze
 
-    dt = _float(input)
-    idx = [nearest_index(n, o, s, exact, dt) for n, o, s in
+    shortcut = len(out) == 2 and not exact
+    idx = [nearest_index(n, o, s, exact, shortcut) for n, o, s in
            zip(input.shape[2:], out, scales)]
     if len(out) == 1:
         y = UpsampleNearest.apply(unsqueeze(input, -2), rows=np.zeros(1, np.int64),

@@ -37,6 +37,9 @@ CASES = [
          recompute_scale_factor=True),
     _lin("bilinear_to_1x1_align", (1, 2, 3, 4), mode="bilinear", size=1, align_corners=True),
     _lin("bilinear_from_1x1", (2, 1, 1, 1), mode="bilinear", size=(3, 2)),
+    # an axis that keeps its size is copied, whatever scale_factor says
+    _lin("bilinear_same_size_axis", (1, 2, 3, 5), mode="bilinear", scale_factor=(1.3, 1.5)),
+    _lin("linear_same_size", (1, 2, 3), mode="linear", scale_factor=1.1),
     _lin("linear_x3", (2, 3, 5), mode="linear", scale_factor=3),
     _lin("linear_size_align", (2, 3, 5), mode="linear", size=9, align_corners=True),
     _lin("linear_down", (2, 3, 9), mode="linear", scale_factor=0.4),
@@ -70,6 +73,18 @@ def test_float64_matches_torch(align_corners):
     kw = dict(scale_factor=2.3, mode="bilinear", align_corners=align_corners)
     np.testing.assert_allclose(interpolate(nerve.tensor(x), **kw).numpy(),
                                TF.interpolate(torch.tensor(x), **kw).numpy(), atol=1e-13)
+
+
+@pytest.mark.parametrize("n, scale", [(3, 1.3), (10, 2.05)])
+def test_1d_nearest_applies_the_scale_at_same_or_twice_the_size(n, scale):
+    """PyTorch's 1-D nearest forward applies scale_factor here (its 2-D kernel does not);
+    its backward does not, so only the forward is compared (nerve's gradient is the
+    forward's adjoint, checked by gradcheck)."""
+    x = np.random.default_rng(0).standard_normal((1, 2, n))
+    np.testing.assert_array_equal(
+        interpolate(nerve.tensor(x), scale_factor=scale).numpy(),
+        TF.interpolate(torch.tensor(x), scale_factor=scale).numpy())
+    check_gradcheck(_case("UpsampleNearest", "1d", (1, 2, n), scale_factor=scale))
 
 
 def test_bilinear_keeps_constants_and_corners():
