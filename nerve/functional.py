@@ -52,7 +52,7 @@ from nerve.ops.dropout import (  # noqa: F401
     dropout2d,
     feature_alpha_dropout,
 )
-from nerve.ops.embedding import embedding  # noqa: F401
+from nerve.ops.embedding import embedding, embedding_bag  # noqa: F401
 from nerve.ops.fold import fold, unfold  # noqa: F401
 from nerve.ops.inplace import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
 from nerve.ops.linear import linear  # noqa: F401
