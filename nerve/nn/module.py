@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nerve.nn.hooks import call_with_hooks
 from nerve.nn.parameter import Buffer, Parameter
 from nerve.tensor import Tensor
-
 
 
 class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -30,11 +30,18 @@ _hook_ids = itertools.count()
 
 
 class _Handle:
-    def __init__(self, hooks: dict, key: int) -> None:
-        self.hooks, self.key = hooks, key
+    def __init__(self, hooks: dict, key: int, *extra: dict) -> None:
+        self.hooks, self.key, self.extra = hooks, key, extra
 
     def remove(self) -> None:
-        self.hooks.pop(self.key, None)
+        for d in (self.hooks, *self.extra):
+            d.pop(self.key, None)
+
+    def __enter__(self) -> _Handle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
 
 
 class Module:
@@ -51,24 +58,19 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
+        d["_hook_flags"] = {}  # hook key -> (with_kwargs, always_call)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            out = hook(self, args)
-            if out is not None:
-                args = out if isinstance(out, tuple) else (out,)
-        result = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            out = hook(self, args, result)
-            if out is not None:
-                result = out
-        return result
+        return call_with_hooks(self, args, kwargs)
 
     # ----- registration ---------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
@@ -150,18 +152,40 @@ class Module:
 
     register_module = add_module
 
-    def register_forward_hook(self, hook) -> _Handle:
-        """Call ``hook(module, args, output)`` after forward; a non-None result replaces
-        the output."""
+    def _add_hook(self, store: str, hook, prepend=False, with_kwargs=False,
+                  always_call=False) -> _Handle:
+        hooks = self.__dict__[store]
         key = next(_hook_ids)  # unique per registration, so one hook can be added twice
-        self._forward_hooks[key] = hook
-        return _Handle(self._forward_hooks, key)
+        hooks[key] = hook
+        if prepend:
+            hooks.move_to_end(key, last=False)
+        if with_kwargs or always_call:
+            self._hook_flags[key] = (with_kwargs, always_call)
+        return _Handle(hooks, key, self._hook_flags)
 
-    def register_forward_pre_hook(self, hook) -> _Handle:
-        """Call ``hook(module, args)`` before forward; a non-None result replaces args."""
-        key = next(_hook_ids)
-        self._forward_pre_hooks[key] = hook
-        return _Handle(self._forward_pre_hooks, key)
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> _Handle:
+        """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
+        ``with_kwargs``) after forward; a non-None result replaces the output. With
+        ``always_call`` it also runs (with output None) when forward raises."""
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs, always_call)
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> _Handle:
+        """Call ``hook(module, args)`` before forward; a non-None result replaces args
+        (with ``with_kwargs``: ``hook(module, args, kwargs)`` -> (args, kwargs) or None)."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> _Handle:
+        """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect
+        to the module's tensor arguments are known; a non-None result (a tuple like
+        grad_input) replaces them."""
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> _Handle:
+        """Call ``hook(module, grad_output)`` once the gradients with respect to the
+        module's outputs are known; a non-None result replaces them."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
 
     # ----- traversal ------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
