@@ -78,17 +78,19 @@ class GLU(Function):
 
 
 class CELU(Function):
-    """y = x if x > 0 else α (e^(x/α) - 1);  ∂L/∂x = δ · (1 if x > 0 else y/α + 1)
+    """y = x if x > 0 else α (e^(x/α) - 1);  ∂L/∂x = δ · (1 if x > 0 else e^(x/α))
 
-    e^(x/α) - 1 is expm1 of min(x, 0)/α: exact near 0, no overflow for large x."""
+    e^(x/α) - 1 is expm1 of min(x, 0)/α: exact near 0, no overflow for large x. The slope
+    is kept as e^(x/α) itself (y/α + 1 would cancel to a few digits for very negative x)."""
 
     def forward(self, x, alpha=1.0):
-        self.pos, self.alpha = x > 0, alpha
-        self.y = np.where(self.pos, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
-        return self.y.astype(x.dtype, copy=False)
+        self.pos = x > 0
+        z = np.minimum(x, 0) / alpha
+        self.slope = np.exp(z)
+        return np.where(self.pos, x, alpha * np.expm1(z)).astype(x.dtype, copy=False)
 
     def backward(self, dy):
-        return np.where(self.pos, dy, dy * (self.y / self.alpha + 1))
+        return np.where(self.pos, dy, dy * self.slope)
 
 
 class Hardsigmoid(Function):

@@ -39,14 +39,15 @@ def _pair(name, args, kwargs):
     return getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
 
 
+def _out_of_place(name, args, kwargs):
+    """The pair without ``inplace`` (in-place on a leaf that requires grad is refused)."""
+    n_pos = {"Threshold": 2, "CELU": 1, "Hardsigmoid": 0, "Hardswish": 0}.get(name, 1)
+    return _pair(name, args[:n_pos], {k: v for k, v in kwargs.items() if k != "inplace"})
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s[0]}{s[1]}{s[2]}")
 def test_against_torch(spec):
-    name, args, kwargs = spec
-    ours = getattr(nn, name)(*args, **kwargs)
-    # torch refuses in-place on a leaf that requires grad: its twin runs out of place
-    n_pos = {"Threshold": 2, "CELU": 1, "Hardsigmoid": 0, "Hardswish": 0}.get(name, 1)
-    theirs = getattr(torch.nn, name)(*args[:n_pos],
-                                     **{k: v for k, v in kwargs.items() if k != "inplace"})
+    ours, theirs = _out_of_place(*spec)
     x = (np.random.default_rng(0).standard_normal((2, 4, 3, 2)) * 3).astype(np.float32)
     x[np.abs(x) < 0.05] = 0.3  # no input exactly on a kink
     twin_check(ours, theirs, x)
@@ -66,7 +67,7 @@ def test_repr_attributes_and_state_dict(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s[0]}{s[1]}{s[2]}")
 def test_float64_stays_float64(spec):
-    ours, _ = _pair(*spec)
+    ours, _ = _out_of_place(*spec)
     x = nerve.randn(2, 4, 6, dtype=nerve.float64, requires_grad=True)
     y = ours(x)
     y.sum().backward()
@@ -83,11 +84,14 @@ def test_inplace_like_torch_without_a_graph(name, args):
     yt = getattr(torch.nn, name)(*args, inplace=True)(xt)
     assert y is x and yt is xt
     np.testing.assert_allclose(x.numpy(), xt.numpy(), rtol=1e-6)
-    # with a graph, nerve returns a new tensor and keeps the input (torch would refuse a leaf)
-    z = nerve.tensor(data, requires_grad=True)
-    out = getattr(nn, name)(*args, inplace=True)(z)
-    out.sum().backward()
-    assert out is not z and np.array_equal(z.detach().numpy(), data)
+    # in a graph (on a non-leaf, as torch requires) values and gradients are torch's
+    leaf, tleaf = nerve.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out = getattr(nn, name)(*args, inplace=True)(leaf * 3)
+    tout = getattr(torch.nn, name)(*args, inplace=True)(tleaf * 3)
+    (out * out).sum().backward()
+    (tout * tout).sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("name", ["Softmax", "LogSoftmax", "Softmin"])
