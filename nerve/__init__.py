@@ -86,5 +86,28 @@ def clamp_max(input, max):  # noqa: A002, F811
     return input.clamp_max(max)
 
 
+# elementwise math, comparisons, logic and dtype utilities (after the defs above: these
+# names shadow builtins such as all, any and round inside this module)
+from nerve.ops.mathfns_more import (acos, acosh, arccos, arccosh, arcsin, arcsinh,  # noqa: E402, I001
+                                    arctan, arctanh, asin, asinh, atan, atanh, copysign,
+                                    cosh, deg2rad, digamma, erfc, erfinv, exp2, fix,
+                                    float_power, fmod, frac, hypot, i0, ldexp, lgamma, log2,
+                                    log10, logaddexp, logaddexp2, logit, mvlgamma, nan_to_num,
+                                    polygamma, rad2deg, reciprocal, remainder, rsqrt, sinc,
+                                    sinh, tan, trunc, xlogy)
+from nerve.ops.compare_more import (bitwise_and, bitwise_not, bitwise_or,  # noqa: E402
+                                    bitwise_xor, floor_divide, gcd, ge, greater,
+                                    greater_equal, gt, heaviside, is_nonzero, isin, isneginf,
+                                    isposinf, isreal, lcm, le, less, less_equal, logical_and,
+                                    logical_or, logical_xor, lt, ne, nextafter, not_equal,
+                                    signbit)
+from nerve.ops.aliases import (absolute, all, any, ceil, count_nonzero, divide,  # noqa: E402
+                               floor, isfinite, isinf, logical_not, multiply, negative,
+                               positive, round, sgn, subtract, true_divide)
+from nerve.dtypes_info import (can_cast, finfo, iinfo, is_complex,  # noqa: E402
+                               is_floating_point, promote_types, result_type)
+from nerve.printing import set_printoptions  # noqa: E402
+from nerve.backend.threads import get_num_threads, set_num_threads  # noqa: E402
+
 from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)
 from nerve.io import load, save  # noqa: E402

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from nerve import dtypes
+
+# torch.set_printoptions' state (nerve.set_printoptions changes it)
+PRINT_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
+                 "sci_mode": None}
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+             "full": (4, float("inf"), 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """PyTorch's print options: digits after the point, the element count above which
+    only ``edgeitems`` per edge are shown, the line width, a profile ("default", "short",
+    "full") and ``sci_mode`` (None: automatic; like PyTorch, every call resets it)."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r}, expected one "
+                             f"of {sorted(_PROFILES)}")
+        keys = ("precision", "threshold", "edgeitems", "linewidth")
+        PRINT_OPTIONS.update(zip(keys, _PROFILES[profile]))
+    for key, value in (("precision", precision), ("threshold", threshold),
+                       ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            PRINT_OPTIONS[key] = value
+    PRINT_OPTIONS["sci_mode"] = sci_mode
 
 
 def _float_formatter(arr: np.ndarray):
@@ -15,13 +41,16 @@ def _float_formatter(arr: np.ndarray):
     whole = bool(np.all(finite == np.round(finite)))
     sci = nonzero.size and (nonzero.max() > 1e8 or nonzero.max() / nonzero.min() > 1e3
                             or (not whole and nonzero.min() < 1e-4))
+    if PRINT_OPTIONS["sci_mode"] is not None:
+        sci = PRINT_OPTIONS["sci_mode"]
+    digits = PRINT_OPTIONS["precision"]
 
     def fmt(v) -> str:
         if not np.isfinite(v):
             return str(float(v))
         if sci:
-            return f"{v:.4e}"
-        return f"{v:.0f}." if whole else f"{v:.4f}"
+            return f"{v:.{digits}e}"
+        return f"{v:.0f}." if whole else f"{v:.{digits}f}"
 
     width = max((len(fmt(v)) for v in arr.reshape(-1)), default=0)
     return lambda v: fmt(v).rjust(width)
@@ -34,11 +63,16 @@ def format_tensor(t) -> str:
     formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
     if arr.dtype.kind == "f":
         flat = arr.reshape(-1)
-        shown = flat if flat.size <= 1000 else np.concatenate([flat[:3], flat[-3:]])
+        edge = PRINT_OPTIONS["edgeitems"]
+        shown = flat if flat.size <= PRINT_OPTIONS["threshold"] else np.concatenate(
+            [flat[:edge], flat[-edge:]])
         formatter["float_kind"] = _float_formatter(shown)
     # PyTorch's 80 columns do not count the "tensor(" prefix
-    body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
-                           max_line_width=87, formatter=formatter)
+    threshold = PRINT_OPTIONS["threshold"]
+    body = np.array2string(arr, separator=", ", prefix="tensor(",
+                           threshold=sys.maxsize if threshold == float("inf") else threshold,
+                           edgeitems=PRINT_OPTIONS["edgeitems"],
+                           max_line_width=PRINT_OPTIONS["linewidth"] + 7, formatter=formatter)
     extras = []
     if arr.size == 0 and arr.shape != (0,):
         extras.append(f"size={tuple(arr.shape)}")

@@ -130,3 +130,32 @@ def _cast_method(dtype):
 for _name, _dtype in (("float", "float32"), ("double", "float64"), ("half", "float16"),
                       ("long", "int64"), ("int", "int32"), ("bool", "bool")):
     setattr(Tensor, _name, _cast_method(np.dtype(_dtype)))
+
+# ----- more elementwise math, comparisons, logic (mathfns_more, compare_more, aliases) -----
+from nerve import dtypes_info as _DI  # noqa: E402
+from nerve.ops import aliases as _AL  # noqa: E402
+from nerve.ops import compare_more as _CM  # noqa: E402
+from nerve.ops import inplace_more as _PM  # noqa: E402
+from nerve.ops import mathfns_more as _MM  # noqa: E402
+
+_MORE = {
+    **{name: getattr(_MM, name) for name in (
+        "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh",
+        "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2",
+        "reciprocal", "trunc", "fix", "frac", "fmod", "remainder", "hypot", "logaddexp",
+        "logaddexp2", "xlogy", "lgamma", "digamma", "mvlgamma", "erfc", "erfinv", "i0",
+        "logit", "sinc", "copysign", "nan_to_num", "float_power", "ldexp", "deg2rad",
+        "rad2deg")},
+    **{name: getattr(_CM, name) for name in (
+        "greater", "greater_equal", "less", "less_equal", "not_equal", "logical_and",
+        "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+        "bitwise_not", "gcd", "lcm", "nextafter", "heaviside", "signbit", "isneginf",
+        "isposinf", "isreal", "floor_divide", "is_nonzero")},
+    **{name: getattr(_AL, name) for name in (
+        "absolute", "divide", "true_divide", "multiply", "subtract", "negative", "positive",
+        "sgn")},
+    "polygamma": lambda self, n: _MM.polygamma(n, self), "is_complex": _DI.is_complex,
+    **_PM.INPLACE_MORE,
+}
+for _name, _fn in _MORE.items():
+    setattr(Tensor, _name, _fn)

@@ -1,0 +1,490 @@
+"""More elementwise math with gradients: trigonometric and hyperbolic functions and their
+inverses, log2/log10/exp2, reciprocal, rounding parts, the gamma family, erfc/erfinv,
+logit, sinc, fmod/remainder, hypot, logaddexp, xlogy, copysign, nan_to_num.
+
+Integer and bool inputs of a float function compute in the default float dtype (as
+``torch.tan(int_tensor)`` is float32); the special functions run in float64 (nerve/ops/
+special.py) and return the input's dtype."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.ops import special
+from nerve.ops.elementwise import _floating, _promote, mul
+from nerve.ops.elementwise import pow as _pow
+
+_LN2, _LN10 = math.log(2), math.log(10)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+class _Unary(Function):
+    """y = f(x) elementwise on floats;  ∂L/∂x = δ · f'(x), f' computed from x and y."""
+
+    def forward(self, x):
+        self.x = x = _floating(x)
+        with np.errstate(all="ignore"):
+            self.y = y = np.asarray(self.f(x)).astype(x.dtype, copy=False)
+        return y
+
+    def backward(self, dy):
+        with np.errstate(all="ignore"):
+            return (dy * self.df(self.x, self.y)).astype(dy.dtype, copy=False)
+
+
+class Tan(_Unary):
+    """y = tan x;  ∂L/∂x = δ · (1 + y²)"""
+    f, df = staticmethod(np.tan), staticmethod(lambda x, y: 1 + y * y)
+
+
+class Asin(_Unary):
+    """y = arcsin x;  ∂L/∂x = δ / √(1 - x²)"""
+    f, df = staticmethod(np.arcsin), staticmethod(lambda x, y: 1 / np.sqrt(1 - x * x))
+
+
+class Acos(_Unary):
+    """y = arccos x;  ∂L/∂x = -δ / √(1 - x²)"""
+    f, df = staticmethod(np.arccos), staticmethod(lambda x, y: -1 / np.sqrt(1 - x * x))
+
+
+class Atan(_Unary):
+    """y = arctan x;  ∂L/∂x = δ / (1 + x²)"""
+    f, df = staticmethod(np.arctan), staticmethod(lambda x, y: 1 / (1 + x * x))
+
+
+class Sinh(_Unary):
+    """y = sinh x;  ∂L/∂x = δ · cosh x"""
+    f, df = staticmethod(np.sinh), staticmethod(lambda x, y: np.cosh(x))
+
+
+class Cosh(_Unary):
+    """y = cosh x;  ∂L/∂x = δ · sinh x"""
+    f, df = staticmethod(np.cosh), staticmethod(lambda x, y: np.sinh(x))
+
+
+class Asinh(_Unary):
+    """y = arsinh x;  ∂L/∂x = δ / √(x² + 1)"""
+    f, df = staticmethod(np.arcsinh), staticmethod(lambda x, y: 1 / np.sqrt(x * x + 1))
+
+
+class Acosh(_Unary):
+    """y = arcosh x;  ∂L/∂x = δ / √((x - 1)(x + 1))"""
+    f, df = staticmethod(np.arccosh), staticmethod(lambda x, y: 1 / np.sqrt((x - 1) * (x + 1)))
+
+
+class Atanh(_Unary):
+    """y = artanh x;  ∂L/∂x = δ / (1 - x²)"""
+    f, df = staticmethod(np.arctanh), staticmethod(lambda x, y: 1 / (1 - x * x))
+
+
+class Log2(_Unary):
+    """y = log₂ x;  ∂L/∂x = δ / (x ln 2)"""
+    f, df = staticmethod(np.log2), staticmethod(lambda x, y: 1 / (x * _LN2))
+
+
+class Log10(_Unary):
+    """y = log₁₀ x;  ∂L/∂x = δ / (x ln 10)"""
+    f, df = staticmethod(np.log10), staticmethod(lambda x, y: 1 / (x * _LN10))
+
+
+class Exp2(_Unary):
+    """y = 2ˣ;  ∂L/∂x = δ · y ln 2"""
+    f, df = staticmethod(np.exp2), staticmethod(lambda x, y: y * _LN2)
+
+
+class Reciprocal(_Unary):
+    """y = 1/x;  ∂L/∂x = -δ · y²"""
+    f, df = staticmethod(np.reciprocal), staticmethod(lambda x, y: -y * y)
+
+
+class Rsqrt(_Unary):
+    """y = 1/√x;  ∂L/∂x = -δ · y³ / 2"""
+    f, df = staticmethod(lambda x: 1 / np.sqrt(x)), staticmethod(lambda x, y: -0.5 * y * y * y)
+
+
+class Deg2rad(_Unary):
+    """y = x · π/180;  ∂L/∂x = δ · π/180"""
+    f, df = staticmethod(lambda x: x * (math.pi / 180)), staticmethod(lambda x, y: math.pi / 180)
+
+
+class Rad2deg(_Unary):
+    """y = x · 180/π;  ∂L/∂x = δ · 180/π"""
+    f, df = staticmethod(lambda x: x * (180 / math.pi)), staticmethod(lambda x, y: 180 / math.pi)
+
+
+class Sinc(_Unary):
+    """y = sin(πx) / (πx), 1 at x = 0;  ∂L/∂x = δ · (cos(πx) - y) / x, 0 at x = 0"""
+
+    @staticmethod
+    def f(x):
+        px = np.pi * x
+        return np.where(x == 0, 1, np.sin(px) / np.where(x == 0, 1, px))
+
+    @staticmethod
+    def df(x, y):
+        safe = np.where(x == 0, 1, x)
+        return np.where(x == 0, 0, (np.cos(np.pi * x) - y) / safe)
+
+
+class Erfc(_Unary):
+    """y = erfc x = 1 - erf x;  ∂L/∂x = -δ · 2/√π · e^(-x²)"""
+    f = staticmethod(special.erfc)
+    df = staticmethod(lambda x, y: -_TWO_OVER_SQRT_PI * np.exp(-x * x))
+
+
+class Erfinv(_Unary):
+    """y = erf⁻¹ x;  ∂L/∂x = δ · √π/2 · e^(y²)"""
+    f = staticmethod(special.erfinv)
+    df = staticmethod(lambda x, y: np.exp(y * y) / _TWO_OVER_SQRT_PI)
+
+
+class Lgamma(_Unary):
+    """y = ln |Γ(x)|;  ∂L/∂x = δ · ψ(x)"""
+    f, df = staticmethod(special.lgamma), staticmethod(lambda x, y: special.digamma(x))
+
+
+class Digamma(_Unary):
+    """y = ψ(x) = Γ'(x)/Γ(x);  ∂L/∂x = δ · ψ⁽¹⁾(x)"""
+    f, df = staticmethod(special.digamma), staticmethod(lambda x, y: special.polygamma(1, x))
+
+
+class I0(_Unary):
+    """y = I₀(x), the modified Bessel function of order 0;  ∂L/∂x = δ · I₁(x)"""
+    f, df = staticmethod(special.i0), staticmethod(lambda x, y: special.i1(x))
+
+
+class Polygamma(Function):
+    """y = ψ⁽ⁿ⁾(x);  ∂L/∂x = δ · ψ⁽ⁿ⁺¹⁾(x)"""
+
+    def forward(self, x, n=1):
+        self.x = x = _floating(x)
+        self.n = n
+        return special.polygamma(n, x).astype(x.dtype)
+
+    def backward(self, dy):
+        return dy * special.polygamma(self.n + 1, self.x).astype(dy.dtype)
+
+
+class Trunc(Function):
+    """y = trunc x (rounded toward 0); integers pass unchanged;  ∂L/∂x = 0"""
+
+    def forward(self, x):
+        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+
+    def backward(self, dy):
+        return np.zeros_like(dy)
+
+
+class Frac(Function):
+    """y = x - trunc x (the sign of x kept);  ∂L/∂x = δ"""
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):  # ±∞ - ±∞: NaN, as PyTorch
+            return x - np.trunc(x)
+
+    def backward(self, dy):
+        return dy
+
+
+class Logit(Function):
+    """y = ln(z / (1 - z)) with z = x clamped to [eps, 1 - eps] when eps is given;
+    ∂L/∂x = δ / (x (1 - x)) inside, 0 where the clamp cut x off (NaN outside [0, 1]
+    without eps, as PyTorch)."""
+
+    def forward(self, x, eps=None):
+        self.x = x = _floating(x)
+        self.eps = eps
+        z = x if eps is None else np.clip(x, eps, 1 - eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(z / (1 - z))
+
+    def backward(self, dy):
+        x = self.x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dx = dy / (x * (1 - x))
+        if self.eps is None:
+            return np.where((x < 0) | (x > 1), np.nan, dx).astype(dy.dtype)
+        return np.where((x < self.eps) | (x > 1 - self.eps), 0, dx).astype(dy.dtype)
+
+
+class NanToNum(Function):
+    """y = x with NaN, +∞ and -∞ replaced by the given numbers (±∞ by the dtype's
+    extremes by default);  ∂L/∂x = δ where x is finite, 0 where it was replaced"""
+
+    def forward(self, x, nan=0.0, posinf=None, neginf=None):
+        self.x = x
+        if x.dtype.kind != "f":
+            return x.copy()
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, dy):
+        return dy * np.isfinite(self.x)
+
+
+# ----- two inputs ---------------------------------------------------------------------
+def _binary_float(a, b):
+    """Both operands of PyTorch's result dtype, integers as the default float; a Python
+    number stays a number, so that NumPy does not widen float32 to float64 for it."""
+    a, b = _promote(a, b)
+    return tuple(_floating(v) if type(v) is np.ndarray else v for v in (a, b))
+
+
+def _integer_division(op: str, a, b) -> None:
+    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
+        raise RuntimeError(f"{op}: ZeroDivisionError (an integer divided by zero)")
+
+
+class Fmod(Function):
+    """y = a - trunc(a/b) · b, the remainder with the sign of a;
+    ∂L/∂a = δ,  ∂L/∂b = -δ · trunc(a/b)"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b = _promote(a, b)
+        _integer_division("fmod", a, b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.fmod(a, b)
+
+    def backward(self, dy):
+        db = None
+        if self.needs_input_grad[1]:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                db = -dy * np.trunc(self.a / self.b)
+        return dy, db
+
+
+class Remainder(Function):
+    """y = a - floor(a/b) · b, the remainder with the sign of b (Python's %);
+    ∂L/∂a = δ,  ∂L/∂b = -δ · floor(a/b)"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b = _promote(a, b)
+        _integer_division("remainder", a, b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.remainder(a, b)
+
+    def backward(self, dy):
+        db = None
+        if self.needs_input_grad[1]:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                db = -dy * np.floor(self.a / self.b)
+        return dy, db
+
+
+class Hypot(Function):
+    """y = √(a² + b²) without overflow;  ∂L/∂a = δ · a / y,  ∂L/∂b = δ · b / y"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b = _binary_float(a, b)
+        self.y = np.hypot(a, b)
+        return self.y
+
+    def backward(self, dy):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            da = dy * self.a / self.y if self.needs_input_grad[0] else None
+            db = dy * self.b / self.y if self.needs_input_grad[1] else None
+        return da, db
+
+
+class Logaddexp(Function):
+    """y = ln(eᵃ + eᵇ) = max(a, b) + ln(1 + e^-|a-b|), so nothing overflows;
+    ∂L/∂a = δ · e^(a - y),  ∂L/∂b = δ · e^(b - y)  (the softmax of the pair)"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b = _binary_float(a, b)
+        with np.errstate(invalid="ignore"):
+            self.y = np.logaddexp(a, b)
+        return self.y
+
+    def backward(self, dy):
+        with np.errstate(invalid="ignore"):
+            da = dy * np.exp(self.a - self.y) if self.needs_input_grad[0] else None
+            db = dy * np.exp(self.b - self.y) if self.needs_input_grad[1] else None
+        return da, db
+
+
+class Logaddexp2(Function):
+    """y = log₂(2ᵃ + 2ᵇ);  ∂L/∂a = δ · 2^(a - y),  ∂L/∂b = δ · 2^(b - y)"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b = _binary_float(a, b)
+        with np.errstate(invalid="ignore"):
+            self.y = np.logaddexp2(a, b)
+        return self.y
+
+    def backward(self, dy):
+        with np.errstate(invalid="ignore"):
+            da = dy * np.exp2(self.a - self.y) if self.needs_input_grad[0] else None
+            db = dy * np.exp2(self.b - self.y) if self.needs_input_grad[1] else None
+        return da, db
+
+
+class Xlogy(Function):
+    """y = a · ln b, and 0 where a = 0 (unless b is NaN);
+    ∂L/∂a = δ · ln b (PyTorch's choice at a = 0 too, the limit from either side),
+    ∂L/∂b = δ · a / b"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b = _binary_float(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = a * np.log(b)
+            return np.where((a == 0) & ~np.isnan(b), 0, y).astype(y.dtype)
+
+    def backward(self, dy):
+        da = db = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad[0]:
+                da = dy * np.log(self.b)
+            if self.needs_input_grad[1]:
+                db = dy * self.a / self.b
+        return da, db
+
+
+class Copysign(Function):
+    """y = |a| with the sign (bit) of b;  ∂L/∂a = δ · y / a (0 where a = 0),  ∂L/∂b = 0"""
+
+    def forward(self, a, b):
+        self.a, b = _binary_float(a, b)
+        self.y = np.copysign(self.a, b)
+        return self.y
+
+    def backward(self, dy):
+        a = self.a
+        da = db = None
+        if self.needs_input_grad[0]:
+            da = np.where(a == 0, 0, dy * self.y / np.where(a == 0, 1, a)).astype(dy.dtype)
+        if self.needs_input_grad[1]:
+            db = np.zeros_like(dy)
+        return da, db
+
+
+# ----- the wrappers: PyTorch's names and signatures --------------------------------------
+def no_out(out, op: str) -> None:
+    if out is not None:
+        raise NotImplementedError(f"{op}: the out= argument is not supported by nerve; use "
+                                  f"the returned tensor (or an in-place method such as "
+                                  f"x.{op}_())")
+
+
+def _dtype_of(v):
+    d = getattr(v, "dtype", None)
+    return None if d is None else np.dtype(d)
+
+
+_SCALAR_DTYPES = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64)}
+
+
+def _refuse(op: str, kinds: str, *values) -> None:
+    """NotImplementedError, as PyTorch raises, for a dtype the op has no kernel for."""
+    for v in values:
+        d = _dtype_of(v) or _SCALAR_DTYPES.get(type(v))
+        if d is not None and d.kind in kinds:
+            raise NotImplementedError(f"{op}: not implemented for dtype {d}")
+
+
+def _unary(cls, name: str, refuse: str = ""):
+    def op(input, *, out=None):  # noqa: A002 - PyTorch's argument names
+        no_out(out, name)
+        _refuse(name, refuse, input)
+        return cls.apply(input)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = cls.__doc__
+    return op
+
+
+def _binary(cls, name: str, refuse: str = ""):
+    def op(input, other, *, out=None):  # noqa: A002
+        no_out(out, name)
+        _refuse(name, refuse, input, other)
+        return cls.apply(input, other)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = cls.__doc__
+    return op
+
+
+tan = _unary(Tan, "tan")
+asin = arcsin = _unary(Asin, "asin")
+acos = arccos = _unary(Acos, "acos")
+atan = arctan = _unary(Atan, "atan")
+sinh = _unary(Sinh, "sinh")
+cosh = _unary(Cosh, "cosh")
+asinh = arcsinh = _unary(Asinh, "asinh")
+acosh = arccosh = _unary(Acosh, "acosh")
+atanh = arctanh = _unary(Atanh, "atanh")
+log2 = _unary(Log2, "log2")
+log10 = _unary(Log10, "log10")
+exp2 = _unary(Exp2, "exp2")
+reciprocal = _unary(Reciprocal, "reciprocal")
+rsqrt = _unary(Rsqrt, "rsqrt")
+deg2rad = _unary(Deg2rad, "deg2rad")
+rad2deg = _unary(Rad2deg, "rad2deg")
+sinc = _unary(Sinc, "sinc")
+erfc = _unary(Erfc, "erfc")
+erfinv = _unary(Erfinv, "erfinv")
+lgamma = _unary(Lgamma, "lgamma")
+digamma = _unary(Digamma, "digamma")
+i0 = _unary(I0, "i0")
+trunc = fix = _unary(Trunc, "trunc", refuse="b")
+frac = _unary(Frac, "frac", refuse="biu")
+fmod = _binary(Fmod, "fmod", refuse="b")
+remainder = _binary(Remainder, "remainder", refuse="b")
+hypot = _binary(Hypot, "hypot", refuse="biu")
+logaddexp = _binary(Logaddexp, "logaddexp", refuse="biu")
+logaddexp2 = _binary(Logaddexp2, "logaddexp2", refuse="biu")
+xlogy = _binary(Xlogy, "xlogy")
+copysign = _binary(Copysign, "copysign")
+
+
+def polygamma(n: int, input, *, out=None):  # noqa: A002
+    no_out(out, "polygamma")
+    if int(n) != n or n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n (got {n})")
+    return Polygamma.apply(input, n=int(n))
+
+
+def logit(input, eps=None, *, out=None):  # noqa: A002
+    no_out(out, "logit")
+    return Logit.apply(input, eps=eps)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):  # noqa: A002
+    no_out(out, "nan_to_num")
+    return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def mvlgamma(input, p: int, *, out=None):  # noqa: A002
+    """ln Γₚ(x) = p(p-1)/4 · ln π + Σᵢ₌₀..ₚ₋₁ ln Γ(x - i/2): a composite of lgamma."""
+    no_out(out, "mvlgamma")
+    if p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1 (got {p})")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"mvlgamma: expected a floating point input, got {input.dtype}")
+    if not np.all(input._data > (p - 1) / 2):
+        raise RuntimeError(f"mvlgamma: All elements must be greater than (p-1)/2 = "
+                           f"{(p - 1) / 2}")
+    from nerve.tensor import Tensor
+
+    halves = Tensor._wrap(np.arange(p, dtype=input.dtype) / 2)  # (p,)
+    terms = lgamma(input.unsqueeze(-1) - halves)  # (..., p)
+    return terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def float_power(input, exponent, *, out=None):  # noqa: A002
+    """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64 (PyTorch's result dtype): Cast, then Pow."""
+    no_out(out, "float_power")
+    def f64(v):
+        return v.to(np.float64) if hasattr(v, "_data") else float(v)
+
+    if not hasattr(input, "_data") and not hasattr(exponent, "_data"):
+        raise TypeError("float_power: expected at least one tensor argument")
+    return _pow(f64(input), f64(exponent))
+
+
+def ldexp(input, other, *, out=None):  # noqa: A002
+    """input · 2ᵒᵗʰᵉʳ: a composite of Pow and Mul (so it is a float, as in PyTorch)."""
+    no_out(out, "ldexp")
+    return mul(input, _pow(2.0, other) if hasattr(other, "_data") else 2.0 ** other)
