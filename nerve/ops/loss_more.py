@@ -55,8 +55,12 @@ class MultiLabelMarginLoss(_Reduced, Function):
     def forward(self, x, y, reduction="mean"):
         n, c = x.shape
         # a slot counts if no -1 came before it (cumprod stops at the first -1)
-        listed = np.cumprod(y >= 0, axis=1).astype(bool)  # (N, S) with S = C slots
-        cls = np.where(listed, y, 0)
+        listed = np.cumprod(y >= 0, axis=1).astype(bool)  # (N, C slots)
+        # the listed slots are a prefix of each row: keep only as many as the longest list,
+        # so memory below is N·S·C for S targets, not N·C²
+        s = int(listed.sum(1).max()) if n else 0
+        listed = listed[:, :s]
+        cls = np.where(listed, y[:, :s], 0)
         is_target = np.zeros((n, c), bool)
         rows, slots = np.nonzero(listed)
         is_target[rows, cls[rows, slots]] = True
