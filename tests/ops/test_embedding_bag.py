@@ -42,8 +42,11 @@ CASES = [
     Case("EmbeddingBagFn/padding-max", *_bag(mode="max", padding_idx=2), [(6, 3), IDX, OFF]),
     Case("EmbeddingBagFn/padding-negative", *_bag2(mode="sum", padding_idx=-1),
          [(6, 2), IDX2]),
+    # offsets ending at the input's end: torch 2.13's CPU backward reads uninitialised
+    # memory for indices after the last offset (checked by hand below)
     Case("EmbeddingBagFn/include-last-offset",
-         *_bag(mode="sum", include_last_offset=True), [(6, 3), IDX, OFF]),
+         *_bag(mode="sum", include_last_offset=True),
+         [(6, 3), IDX, Const(np.array([0, 3, 3, 7, 9]))]),
     Case("EmbeddingBagFn/per-sample-weights", *_weighted(mode="sum"),
          [(6, 3), IDX, OFF, (9,)]),
     Case("EmbeddingBagFn/per-sample-weights-padding", *_weighted(mode="sum", padding_idx=4),
@@ -95,6 +98,22 @@ def test_scale_grad_by_freq_divides_by_the_true_count():
     F.embedding_bag(nerve.tensor([1, 1, 3]), w, nerve.tensor([0]), mode="sum",
                     scale_grad_by_freq=True).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy()[:, 0], [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_indices_after_the_last_offset_belong_to_no_bag(mode):
+    w = nerve.ones(6, 3, requires_grad=True)
+    y = F.embedding_bag(nerve.tensor([1, 2, 4, 5, 4, 3, 2, 0, 4]), w, nerve.tensor([0, 3, 3, 7]),
+                        mode=mode, include_last_offset=True)
+    assert y.shape == (3, 3)
+    y.sum().backward()
+    third, quarter = 1 / 3, 1 / 4
+    counts = {"sum": [0, 1, 2, 1, 2, 1],
+              "mean": [0, third, third + quarter, quarter, third + quarter, quarter]}
+    if mode in counts:
+        np.testing.assert_allclose(w.grad.numpy()[:, 0], counts[mode], rtol=1e-6)
+    else:
+        assert w.grad.numpy()[0].sum() == 0
 
 
 def test_embedding_bag_max_norm_like_torch():
