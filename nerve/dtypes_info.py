@@ -39,7 +39,7 @@ class finfo:  # noqa: N801 - PyTorch's name
         self.max = builtins.float(info.max)
         self.min = builtins.float(info.min)
         self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
-        self.resolution = builtins.float(info.resolution)
+        self.resolution = 10.0 ** -builtins.int(info.precision)
         self.dtype = str(d)
 
     def __eq__(self, other) -> bool:

@@ -56,23 +56,34 @@ def _float_formatter(arr: np.ndarray):
     return lambda v: fmt(v).rjust(width)
 
 
+def _line_width(ndim: int, width: int) -> int:
+    """NumPy's line width that puts as many elements on a line as PyTorch does:
+    ⌊(linewidth - indent) / (width + 2)⌋, the indent being "tensor(" plus one per
+    nesting level; NumPy fits k elements in 7 + 2 · level + k (width + 2) columns."""
+    level = max(ndim - 1, 0)
+    per_line = max(1, (PRINT_OPTIONS["linewidth"] - 7 - level) // (width + 2))
+    return 7 + 2 * level + per_line * (width + 2)
+
+
 def format_tensor(t) -> str:
     """``repr`` of a Tensor in PyTorch's layout: values, then size, dtype, grad_fn."""
     arr = t._data
     width = 5 if arr.dtype.kind == "b" and not arr.all() else 4
     formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
+    flat = arr.reshape(-1)
+    edge = PRINT_OPTIONS["edgeitems"]
+    shown = flat if flat.size <= PRINT_OPTIONS["threshold"] else np.concatenate(
+        [flat[:edge], flat[-edge:]])
     if arr.dtype.kind == "f":
-        flat = arr.reshape(-1)
-        edge = PRINT_OPTIONS["edgeitems"]
-        shown = flat if flat.size <= PRINT_OPTIONS["threshold"] else np.concatenate(
-            [flat[:edge], flat[-edge:]])
         formatter["float_kind"] = _float_formatter(shown)
-    # PyTorch's 80 columns do not count the "tensor(" prefix
+        width = len(formatter["float_kind"](shown[0])) if shown.size else 0
+    elif arr.dtype.kind in "iu":
+        width = max((len(str(v)) for v in shown.tolist()), default=0)
     threshold = PRINT_OPTIONS["threshold"]
     body = np.array2string(arr, separator=", ", prefix="tensor(",
                            threshold=sys.maxsize if threshold == float("inf") else threshold,
                            edgeitems=PRINT_OPTIONS["edgeitems"],
-                           max_line_width=PRINT_OPTIONS["linewidth"] + 7, formatter=formatter)
+                           max_line_width=_line_width(arr.ndim, width), formatter=formatter)
     extras = []
     if arr.size == 0 and arr.shape != (0,):
         extras.append(f"size={tuple(arr.shape)}")
