@@ -271,6 +271,8 @@ class Tensor:
                     f"backward: gradient has shape {grad.shape}, expected {self._data.shape}"
                 )
             grad = grad.astype(self._data.dtype, copy=False)
+        if _inplace._Version.live:
+            _inplace.mend_stale_edges(self)
         enabled = grad_mode._enabled
         prev, enabled[0] = enabled[0], False
         try:
@@ -301,19 +303,6 @@ class Tensor:
 
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
-
-    # ----- in-place (leaves under no_grad, or tensors outside the graph) ---------------
-    def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and grad_mode._enabled[0]:
-            if self._ctx is None:
-                raise RuntimeError(
-                    f"{op}: a leaf Variable that requires grad is being used in an in-place "
-                    "operation (wrap it in nerve.no_grad())."
-                )
-            raise RuntimeError(
-                f"{op}: in-place operations on tensors that are part of the graph are not "
-                "supported; use the out-of-place form."
-            )
 
     # ----- arithmetic -------------------------------------------------------------
     def __add__(self, other):
@@ -361,23 +350,19 @@ class Tensor:
     def __rmatmul__(self, other):
         return MatMul.apply(other, self)
 
-    def _in_graph(self) -> builtins.bool:
-        # An intermediate result inside a recorded graph cannot be overwritten (its
-        # value may be saved for backward); ``y += 1`` then rebinds y out of place.
-        # Leaves are updated in place, which under no_grad keeps a parameter a leaf.
-        return self._ctx is not None and self.requires_grad and grad_mode._enabled[0]
-
+    # ``y += 1`` is in place, as in PyTorch (nerve/ops/inplace.py: in a graph, y is
+    # rebound to the result; a leaf that requires grad is refused).
     def __iadd__(self, other):
-        return self + other if self._in_graph() else self.add_(other)
+        return _inplace.augmented(self, other, "add_")
 
     def __isub__(self, other):
-        return self - other if self._in_graph() else self.sub_(other)
+        return _inplace.augmented(self, other, "sub_")
 
     def __imul__(self, other):
-        return self * other if self._in_graph() else self.mul_(other)
+        return _inplace.augmented(self, other, "mul_")
 
     def __itruediv__(self, other):
-        return self / other if self._in_graph() else self.div_(other)
+        return _inplace.augmented(self, other, "div_")
 
     def __floordiv__(self, other):
         return _nograd(np.floor_divide, self, other)
@@ -485,6 +470,7 @@ def _index(index):
 
 # The ops import Tensor; importing them last closes the cycle.
 from nerve import printing as _printing  # noqa: E402
+from nerve.ops import inplace as _inplace  # noqa: E402
 from nerve.ops import methods as _methods  # noqa: E402, F401  (attaches the named methods)
 from nerve.ops.elementwise import Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from nerve.ops.linalg import MatMul  # noqa: E402

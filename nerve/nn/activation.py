@@ -14,8 +14,9 @@ from nerve.tensor import Tensor
 
 
 class _Inplace(Module):
-    """An activation with PyTorch's ``inplace`` flag (accepted; nerve always returns a new
-    tensor, as in-place updates would break the graph)."""
+    """An activation with PyTorch's ``inplace`` flag: with it the input tensor itself is
+    overwritten and returned (in a graph it is rebound to the result, see
+    nerve/ops/inplace.py)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -43,14 +44,14 @@ class ReLU(_Inplace):
     """max(0, x)"""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return F.relu(input, self.inplace)
 
 
 class ReLU6(_Inplace):
     """min(max(0, x), 6)"""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu6(input)
+        return F.relu6(input, self.inplace)
 
 
 class LeakyReLU(Module):
@@ -61,7 +62,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -98,7 +99,7 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.rrelu(input, self.lower, self.upper, self.training)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
@@ -128,7 +129,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -138,7 +139,7 @@ class SELU(_Inplace):
     """scale · ELU(x, α) with PyTorch's self-normalising constants"""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input)
+        return F.selu(input, self.inplace)
 
 
 class GELU(Module):
@@ -173,14 +174,14 @@ class SiLU(_Inplace):
     """x σ(x)"""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
+        return F.silu(input, self.inplace)
 
 
 class Mish(_Inplace):
     """x tanh(softplus(x))"""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.mish(input)
+        return F.mish(input, self.inplace)
 
 
 class LogSigmoid(Module):
@@ -201,7 +202,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + (

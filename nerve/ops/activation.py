@@ -7,7 +7,7 @@ import numpy as np
 from nerve.autograd.function import Function
 from nerve.backend.parallel import over_batch
 from nerve.ops.elementwise import _floating
-from nerve.ops.inplace import maybe_inplace
+from nerve.ops.inplace import inplace_call, maybe_inplace
 
 
 class Tanh(Function):
@@ -102,19 +102,28 @@ def sigmoid(input):  # noqa: A002
 
 
 def relu(input, inplace=False):  # noqa: A002
-    return maybe_inplace(input, ReLU.apply(input), inplace)
+    return maybe_inplace(input, ReLU.apply(input), inplace, "relu_")
 
 
 def softmax(input, dim=None, dtype=None):  # noqa: A002
-    return Softmax.apply(_cast(input, dtype), dim=_softmax_dim(input, dim, "softmax"))
+    x = _cast(input, dtype, "softmax")
+    return Softmax.apply(x, dim=_softmax_dim(input, dim, "softmax"))
 
 
 def log_softmax(input, dim=None, dtype=None):  # noqa: A002
-    return LogSoftmax.apply(_cast(input, dtype), dim=_softmax_dim(input, dim, "log_softmax"))
+    x = _cast(input, dtype, "log_softmax")
+    return LogSoftmax.apply(x, dim=_softmax_dim(input, dim, "log_softmax"))
 
 
-def _cast(x, dtype):
-    return x if dtype is None else x.to(dtype)
+def _cast(x, dtype, op: str):
+    """``dtype=`` casts first; PyTorch has no integer or bool kernel (NotImplementedError,
+    a RuntimeError)."""
+    x = x if dtype is None else x.to(dtype)
+    if x._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"{op}: not implemented for dtype {x._data.dtype} (a "
+                                  "floating point tensor is expected; pass dtype= or call "
+                                  ".float() first)")
+    return x
 
 
 def _softmax_dim(x, dim, op: str) -> int:
@@ -331,7 +340,8 @@ def _normal_cdf(x):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
-    return maybe_inplace(input, LeakyReLU.apply(input, negative_slope=negative_slope), inplace)
+    return maybe_inplace(input, LeakyReLU.apply(input, negative_slope=negative_slope), inplace,
+                         "leaky_relu_")
 
 
 def prelu(input, weight):  # noqa: A002
@@ -348,13 +358,13 @@ def prelu(input, weight):  # noqa: A002
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
     if not training:
         out = LeakyReLU.apply(input, negative_slope=(lower + upper) / 2)
-        return maybe_inplace(input, out, inplace)
+        return maybe_inplace(input, out, inplace, "rrelu_")
     from nerve.random import rng
 
     x = input._data
     r = rng().uniform(lower, upper, x.shape).astype(x.dtype)
     return maybe_inplace(input, RReLU.apply(input, np.where(x <= 0, r, np.ones((), x.dtype))),
-                         inplace)
+                         inplace, "rrelu_")
 
 
 def crelu(input, dim=1):  # noqa: A002
@@ -365,11 +375,13 @@ def crelu(input, dim=1):  # noqa: A002
 
 
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
-    return maybe_inplace(input, ELU.apply(input, alpha=alpha), inplace)
+    return maybe_inplace(input, ELU.apply(input, alpha=alpha), inplace, "elu_")
 
 
 def selu(input, inplace=False):  # noqa: A002
-    return maybe_inplace(input, ELU.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE, inplace)
+    if inplace:  # a composite: computed on a snapshot of input, then written into it
+        return inplace_call(input, "selu_", selu)
+    return ELU.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -392,19 +404,21 @@ def logsigmoid(input):  # noqa: A002
 
 
 def silu(input, inplace=False):  # noqa: A002
-    return maybe_inplace(input, SiLU.apply(input), inplace)
+    return maybe_inplace(input, SiLU.apply(input), inplace, "silu_")
 
 
 def mish(input, inplace=False):  # noqa: A002
-    return maybe_inplace(input, Mish.apply(input), inplace)
+    return maybe_inplace(input, Mish.apply(input), inplace, "mish_")
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
-    return maybe_inplace(input, Hardtanh.apply(input, min_val=min_val, max_val=max_val), inplace)
+    return maybe_inplace(input, Hardtanh.apply(input, min_val=min_val, max_val=max_val), inplace,
+                         "hardtanh_")
 
 
 def relu6(input, inplace=False):  # noqa: A002
-    return maybe_inplace(input, Hardtanh.apply(input, min_val=0.0, max_val=6.0), inplace)
+    return maybe_inplace(input, Hardtanh.apply(input, min_val=0.0, max_val=6.0), inplace,
+                         "relu6_")

@@ -16,6 +16,9 @@ class MatMul(Function):
     """
 
     def forward(self, a, b):
+        if a.dtype != b.dtype:  # PyTorch does not promote in products (elementwise ops do)
+            raise ValueError(f"expected m1 and m2 to have the same dtype, but got: "
+                             f"{c_name(a.dtype)} != {c_name(b.dtype)}")
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError("both arguments to matmul need to be at least 1D, "
                              f"but they are {a.ndim}D and {b.ndim}D")
@@ -52,6 +55,23 @@ class MatMul(Function):
         return da, db
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+
+
+def c_name(dtype) -> str:
+    """PyTorch's name of a dtype in its mixed-dtype messages (double, long int ...)."""
+    return _C_NAMES.get(str(dtype), str(dtype))
+
+
+def _same_dtype(op: str, a, b) -> None:
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
+                           f"{c_name(a.dtype)} != {c_name(b.dtype)}")
+
+
 def matmul(input, other):  # noqa: A002 - PyTorch's argument names
     return MatMul.apply(input, other)
 
@@ -59,12 +79,14 @@ def matmul(input, other):  # noqa: A002 - PyTorch's argument names
 def mm(input, mat2):  # noqa: A002
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    _same_dtype("mm", input, mat2)
     return MatMul.apply(input, mat2)
 
 
 def bmm(input, mat2):  # noqa: A002
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    _same_dtype("bmm", input, mat2)
     if input.shape[0] != mat2.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
     return MatMul.apply(input, mat2)
@@ -73,6 +95,7 @@ def bmm(input, mat2):  # noqa: A002
 def dot(input, other):  # noqa: A002
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"dot: expected 1-D tensors, got {input.ndim}-D and {other.ndim}-D")
+    _same_dtype("dot", input, other)
     return MatMul.apply(input, other)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nerve.autograd.function import Function
+from nerve.ops.linalg import c_name
 
 
 class LinearFn(Function):
@@ -42,9 +43,12 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
             f"{x.shape}, weight shape {w.shape}; expected input with "
             f"last dimension {w.shape[-1] if w.ndim else '?'})"
         )
-    if x.dtype != w.dtype:
-        raise RuntimeError(f"linear: input and weight must have the same dtype, but got "
-                           f"{x.dtype} and {w.dtype}")
+    if x.dtype != w.dtype:  # PyTorch does not promote here
+        raise RuntimeError(f"linear: expected m1 and m2 to have the same dtype, but got: "
+                           f"{c_name(x.dtype)} != {c_name(w.dtype)} (input and weight)")
+    if bias is not None and bias._data.dtype != w.dtype:
+        raise RuntimeError(f"linear: expected bias to have the weight's dtype, but got: "
+                           f"{c_name(bias._data.dtype)} != {c_name(w.dtype)}")
     if bias is not None and bias._data.shape not in ((w.shape[0],), ()):
         raise RuntimeError(f"linear: bias of shape {bias._data.shape} does not match "
                            f"{w.shape[0]} output features")

@@ -1,0 +1,43 @@
+"""The Function behind in-place writes in a graph (nerve/ops/inplace.py): IndexPut, the
+out-of-place ``x[index] = v``. The in-place semantics themselves are tested in
+tests/test_inplace_graph.py."""
+
+import numpy as np
+import pytest
+import torch
+from opcheck import Case, check_gradcheck, check_torch
+
+from nerve.ops.inplace import IndexPut
+
+ROWS = np.array([2, 0], np.int64)
+
+
+def _torch_put(index):
+    def fn(x, v):
+        y = x.clone()
+        y[index] = v
+        return y
+
+    return fn
+
+
+CASES = [
+    Case("IndexPut/slice_broadcast", lambda x, v: IndexPut.apply(x, v, index=(slice(None), 1)),
+         _torch_put((slice(None), 1)), [(3, 4), (1,)]),
+    Case("IndexPut/rows", lambda x, v: IndexPut.apply(x, v, index=ROWS),
+         _torch_put(ROWS), [(3, 4), (2, 4)]),
+    Case("IndexPut/all", lambda x, v: IndexPut.apply(x, v, index=Ellipsis),
+         _torch_put(Ellipsis), [(2, 3), (3,)]),
+    Case("IndexPut/mask", lambda x, v: IndexPut.apply(x, v, index=np.eye(3, dtype=bool)),
+         _torch_put(torch.eye(3, dtype=torch.bool)), [(3, 3), ()]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_gradcheck(case):
+    check_gradcheck(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_against_torch(case):
+    check_torch(case)
