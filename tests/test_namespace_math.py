@@ -151,6 +151,7 @@ def test_aliases():
     assert nerve.positive(x) is x
     assert nerve.absolute(x).tolist() == [1.5, 2.0]
     assert nerve.sgn(x).tolist() == [1.0, -1.0]
+    assert nerve.sgn(nerve.tensor([True, False])).tolist() == [True, False]
     with pytest.raises(RuntimeError, match="bool"):
         nerve.positive(nerve.tensor([True]))
 

@@ -70,7 +70,7 @@ def absolute(input, *, out=None):  # noqa: A002
 def sgn(input, *, out=None):  # noqa: A002
     """sign(input) for real tensors (PyTorch's complex-aware sign)."""
     no_out(out, "sgn")
-    return C.sign(input)
+    return input.clone() if input.dtype.kind == "b" else C.sign(input)
 
 
 def _reduce_dtype(input, result):  # noqa: A002

@@ -226,10 +226,11 @@ class NanToNum(Function):
 
 # ----- two inputs ---------------------------------------------------------------------
 def _binary_float(a, b):
-    """Both operands of PyTorch's result dtype, integers as the default float; a Python
-    number stays a number, so that NumPy does not widen float32 to float64 for it."""
+    """Both operands as arrays of PyTorch's result dtype, integers as the default float
+    (a Python number takes the tensor's dtype, so that float32 is not widened)."""
     a, b = _promote(a, b)
-    return tuple(_floating(v) if type(v) is np.ndarray else v for v in (a, b))
+    dtype = _floating(a if type(a) is np.ndarray else b).dtype
+    return np.asarray(a, dtype), np.asarray(b, dtype)
 
 
 def _integer_division(op: str, a, b) -> None:
@@ -373,7 +374,9 @@ def _dtype_of(v):
     return None if d is None else np.dtype(d)
 
 
-_SCALAR_DTYPES = {bool: np.dtype(bool), int: np.dtype(np.int64), float: np.dtype(np.float64)}
+# a Python float makes an integer-only op float; a Python int or bool takes the tensor's
+# dtype, so it cannot make a float op integer
+_SCALAR_DTYPES = {float: np.dtype(np.float64)}
 
 
 def _refuse(op: str, kinds: str, *values) -> None:

@@ -216,6 +216,18 @@ def test_binary_dtypes(name, types):
     np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-6)
 
 
+def test_python_numbers_take_the_tensors_dtype():
+    for name in ("xlogy", "hypot", "copysign", "logaddexp"):
+        for x in (nerve.tensor([1, 2]), nerve.tensor([1.0, 2.0]),
+                  nerve.tensor([1.0], dtype=nerve.float64)):
+            ours = getattr(nerve, name)(x.float() if name in ("hypot", "logaddexp") else x, 3)
+            t = torch.from_numpy(x.numpy())
+            t = t.float() if name in ("hypot", "logaddexp") else t
+            ref = getattr(torch, name)(t, torch.tensor(3) if name in ("hypot", "logaddexp")
+                                       else 3)
+            assert ours.dtype == ref.numpy().dtype, name
+
+
 def test_edge_values_match_torch():
     e = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.5], np.float64)
     for name in ["tan", "asin", "acosh", "atanh", "log2", "log10", "exp2", "reciprocal",
