@@ -344,7 +344,9 @@ class Module:
 
         Shapes must match; with ``strict`` the keys must match exactly."""
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
+        optional = {f"{name}.{k}" if name else k for name, m in self.named_modules()
+                    for k in getattr(m, "_optional_state", ())}
+        missing = [k for k in own if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in own]
         errors, updates = [], []
         if strict and (missing or unexpected):

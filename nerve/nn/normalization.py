@@ -22,6 +22,8 @@ class _NormBase(Module):
     (running_mean 0, running_var 1, num_batches_tracked 0) when ``track_running_stats``."""
 
     _dims: tuple = ()
+    # checkpoints from before the counter existed load as in PyTorch: the counter is kept
+    _optional_state = ("num_batches_tracked",)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,

@@ -93,3 +93,19 @@ def test_layernorm_stable_for_large_offset():
     y = nn.LayerNorm(64)(x).detach().numpy()
     np.testing.assert_allclose(y.mean(1), 0, atol=1e-3)
     np.testing.assert_allclose(y.std(1), 1, atol=1e-3)
+
+
+def test_state_dict_without_num_batches_tracked_loads_like_torch():
+    import torch
+
+    ours, theirs = nerve.nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
+    state = {"weight": np.full(3, 2.0, np.float32), "bias": np.ones(3, np.float32),
+             "running_mean": np.ones(3, np.float32), "running_var": np.full(3, 4.0, np.float32)}
+    result = ours.load_state_dict(state)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_array_equal(ours.running_var.numpy(), theirs.running_var.numpy())
+    assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked.item()) == 0
+    seq = nerve.nn.Sequential(nerve.nn.BatchNorm1d(2))
+    with pytest.raises(RuntimeError, match="Missing key"):  # other keys are still required
+        seq.load_state_dict({"0.weight": np.ones(2, np.float32)})
