@@ -271,8 +271,8 @@ class Tensor:
                     f"backward: gradient has shape {grad.shape}, expected {self._data.shape}"
                 )
             grad = grad.astype(self._data.dtype, copy=False)
-        if _inplace._Version.live:
-            _inplace.mend_stale_edges(self)
+        if _rebind._Version.live:  # in-place ops rebound tensors: nerve/ops/rebind.py
+            _rebind.mend_stale_edges(self)
         enabled = grad_mode._enabled
         prev, enabled[0] = enabled[0], False
         try:
@@ -472,5 +472,6 @@ def _index(index):
 from nerve import printing as _printing  # noqa: E402
 from nerve.ops import inplace as _inplace  # noqa: E402
 from nerve.ops import methods as _methods  # noqa: E402, F401  (attaches the named methods)
+from nerve.ops import rebind as _rebind  # noqa: E402
 from nerve.ops.elementwise import Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
 from nerve.ops.linalg import MatMul  # noqa: E402

@@ -221,11 +221,32 @@ def test_view_of_a_graph_tensor_is_refused_not_silently_wrong():
                  lambda: F.relu(y.reshape(4, 3), inplace=True), lambda: y.split(1)[0].exp_()]:
         with pytest.raises(RuntimeError, match="view of another tensor"):
             call()
+    h = y.view(-1)  # a view of a view of y, which the test holds
+    with pytest.raises(RuntimeError, match="view of another tensor"):
+        h.view(3, 4).add_(1)
     buf = nerve.zeros(3, 4, dtype=nerve.float64)
     with pytest.raises(RuntimeError, match="view of another tensor"):
         buf[1:].copy_(y[1:])
     buf[1:] = y[1:]  # through the base: fine
     np.testing.assert_allclose(buf.detach().numpy()[1:], 2 * A[1:])
+
+
+def view_of_an_unheld_temporary(x, m, f):  # nothing else can see the base: allowed
+    y = f.relu((x * 2).view(-1), inplace=True)
+    z = (x * 3).t().reshape(-1)
+    z.mul_(2)
+    (x + 1)[1, 2].relu_()
+    return y + z
+
+
+def test_view_of_a_tensor_nobody_else_holds_is_rebound_like_torch():
+    _both(view_of_an_unheld_temporary)
+    nerve.manual_seed(0)
+    lin, tlin = nn.Linear(4, 3, dtype=nerve.float64), torch.nn.Linear(4, 3, dtype=torch.float64)
+    lin.load_state_dict({k: v.detach().numpy() for k, v in tlin.state_dict().items()})
+    m = nn.Sequential(lin, nn.Flatten(0), nn.ReLU(inplace=True))
+    tm = torch.nn.Sequential(tlin, torch.nn.Flatten(0), torch.nn.ReLU(inplace=True))
+    _both(lambda x, lib, f: (m if lib is nerve else tm)(x), A)
 
 
 def test_views_outside_the_graph_still_write_through_to_their_base():

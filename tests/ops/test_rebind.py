@@ -1,4 +1,4 @@
-"""The Function behind in-place writes in a graph (nerve/ops/inplace.py): IndexPut, the
+"""The Function behind in-place writes in a graph (nerve/ops/rebind.py): IndexPut, the
 out-of-place ``x[index] = v``. The in-place semantics themselves are tested in
 tests/test_inplace_graph.py."""
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from opcheck import Case, check_gradcheck, check_torch
 
-from nerve.ops.inplace import IndexPut
+from nerve.ops.rebind import IndexPut
 
 ROWS = np.array([2, 0], np.int64)
 
