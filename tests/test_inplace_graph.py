@@ -293,3 +293,21 @@ def test_ordinary_ops_record_plain_bools():
     x = nerve.ones(2, requires_grad=True)
     y = x * 2
     assert y.requires_grad is True and (y + 1).requires_grad is True
+
+
+def test_version_tokens_die_with_their_tensors():
+    import gc
+
+    from nerve.ops import rebind
+
+    gc.collect()
+    before = rebind._Version.live
+    x = nerve.ones(3, requires_grad=True)
+    y = x * 2
+    y.relu_()
+    y.add_(1)
+    assert rebind._Version.live == before + 2
+    y.sum().backward()
+    del y
+    gc.collect()
+    assert rebind._Version.live == before

@@ -28,6 +28,8 @@ holds (``F.relu(conv(x).flatten(1), inplace=True)``) is simply rebound, and
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from nerve.autograd.function import Function
@@ -118,7 +120,7 @@ def _shared_view(t: Tensor) -> bool:
             if isinstance(p, Tensor) and (element or np.may_share_memory(arr, p._data)):
                 base = p
                 break
-        p = None
+        p = None  # the loop's own reference would blur the count below
         if base is None:
             return False
         if not _unseen(base, "tensor"):
@@ -153,10 +155,10 @@ def _calibrate() -> None:
             if not _shared_view(probe):
                 break
         else:
-            _REFS[kind] = 0  # never: stay on the safe side
+            _REFS[kind] = 0  # no count fits: every base counts as seen (the safe side)
 
 
-_getrefcount = getattr(__import__("sys"), "getrefcount", None)
+_getrefcount = getattr(sys, "getrefcount", None)
 _REFS: dict = {}
 
 
