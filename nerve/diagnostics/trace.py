@@ -110,6 +110,10 @@ class backprop_trace(OpWatch):  # noqa: N801 - used like nerve.no_grad, as a con
         if not isinstance(loss, Tensor) or loss._ctx is None:
             raise RuntimeError("backprop_trace.backward: expected the loss Tensor produced "
                                "inside the traced forward (one that requires grad)")
+        from nerve.ops import rebind
+
+        if rebind._Version.live:  # in-place ops rebound some tensors: as Tensor.backward
+            rebind.mend_stale_edges(loss)
         root = loss._ctx
         pending = {root: np.ones_like(loss._data)}
         rows, given = [], {id(pending[root])}

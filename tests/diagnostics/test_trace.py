@@ -81,3 +81,19 @@ def test_needs_a_traced_loss():
         pass
     with pytest.raises(RuntimeError, match="expected the loss Tensor"):
         tracer.backward(nerve.tensor(1.0))
+
+
+def test_trace_after_in_place_op_gives_the_true_gradients():
+    import nerve
+
+    w = nerve.tensor([0.5, -2.0, 1.5], requires_grad=True)
+    ref = nerve.tensor([0.5, -2.0, 1.5], requires_grad=True)
+    with backprop_trace() as tr:
+        y = w * 2
+        s = y * 3  # recorded before y is rebound
+        y.relu_()
+        loss = (s + y).sum()
+    tr.backward(loss)
+    expected = (ref * 2 * 3 + (ref * 2).relu()).sum()
+    expected.backward()
+    np.testing.assert_allclose(w.grad.numpy(), ref.grad.numpy())
