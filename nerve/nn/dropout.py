@@ -23,21 +23,21 @@ class Dropout(_DropoutNd):
     survivors scaled by 1/(1-p), so evaluation needs no rescaling (it is the identity)."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument names
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
     """Channel dropout for (N, C, H, W) or (C, H, W): whole feature maps are zeroed."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.dropout2d(input, self.p, self.training)
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
     """Channel dropout for (N, C, L) or (C, L): whole channels are zeroed."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.dropout1d(input, self.p, self.training)
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
@@ -46,11 +46,11 @@ class AlphaDropout(_DropoutNd):
     statistics; the identity in evaluation."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.alpha_dropout(input, self.p, self.training)
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels of (N, C, *) input."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.feature_alpha_dropout(input, self.p, self.training)
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

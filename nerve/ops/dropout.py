@@ -22,11 +22,29 @@ class Dropout(Function):
         return dy * self.mask
 
 
+def _written_into(fn):
+    """``fn(input, p, training, inplace=True)`` writes its result into ``input`` and
+    returns it (PyTorch's ``inplace=``); the identity cases return ``input`` anyway."""
+    import functools
+
+    @functools.wraps(fn)
+    def call(input, p=0.5, training=None, inplace=False):  # noqa: A002
+        args = (p,) if training is None else (p, training)
+        if not inplace:
+            return fn(input, *args)
+        from nerve.ops.inplace import inplace_call
+
+        return inplace_call(input, fn.__name__ + "_", lambda x: fn(x, *args))
+
+    return call
+
+
 def _check_p(p) -> None:
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+@_written_into
 def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) in training."""
     _check_p(p)
@@ -35,6 +53,7 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     return Dropout.apply(input, _mask(input._data.shape, input._data.dtype, p))
 
 
+@_written_into
 def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero whole channels: one draw per (N, C) for input (N, C, H, W) or per C for (C, H, W)."""
     _check_p(p)
@@ -49,6 +68,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     return Dropout.apply(input, _mask(shape, input._data.dtype, p))
 
 
+@_written_into
 def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero whole channels of (N, C, L) or (C, L) input: one draw per (N, C) or per C."""
     _check_p(p)
@@ -65,6 +85,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
 _ALPHA = 1.7580993408473766
 
 
+@_written_into
 def alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
     """Dropout for self-normalizing nets: a dropped unit is set to -λα (SELU's saturation),
     then y = a·(kept ? x : -λα) + a·λα·p with a = ((λα)² p + 1)^-½ (1 - p)^-½, which keeps a
@@ -72,6 +93,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
     return _alpha(input, p, training, tuple(input.shape))
 
 
+@_written_into
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
     """Alpha dropout of whole channels: one draw per (N, C) of (N, C, *) input."""
     if input.ndim < 2:
