@@ -48,6 +48,10 @@ class BilinearFn(Function):
         return dx1, dx2, dw, db
 
 
+def _dtype_name(dt) -> str:
+    return {"float64": "double", "float32": "float", "float16": "half"}.get(dt.name, dt.name)
+
+
 def bilinear(input1, input2, weight, bias=None):
     """y = input1ᵀ weight input2 + bias: input1 (*, in1), input2 (*, in2) with the same
     leading dimensions, weight (out, in1, in2), bias (out,); output (*, out)."""
@@ -66,6 +70,11 @@ def bilinear(input1, input2, weight, bias=None):
         if x.shape[-1] != w.shape[k]:
             raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
                                f"{x.shape[-1]} but expected {w.shape[k]}")
+    named = [("input1", x1), ("input2", x2), ("weight", w)]
+    named += [] if bias is None else [("bias", bias._data)]
+    if len({a.dtype for _, a in named}) > 1:  # PyTorch refuses to promote here
+        raise RuntimeError("bilinear(): all tensors must have the same dtype, got "
+                           + ", ".join(f"{k}: {_dtype_name(a.dtype)}" for k, a in named))
     if bias is not None and bias._data.shape != (w.shape[0],):
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
                            f"{bias._data.shape[-1] if bias._data.ndim else 1} but expected "

@@ -1,5 +1,6 @@
 """F.bilinear: finite differences and torch.nn.functional.bilinear, shape errors."""
 
+import numpy as np
 import pytest
 import torch.nn.functional as TF
 from opcheck import Case, check_gradcheck, check_torch
@@ -37,3 +38,18 @@ def test_shape_errors_like_torch(shapes, match):
     a, b, bias = (nerve.randn(*s) for s in shapes)
     with pytest.raises(RuntimeError, match=match):
         F.bilinear(a, b, nerve.randn(4, 2, 3), bias)
+
+
+def test_mixed_dtypes_are_refused_like_torch():
+    import torch
+
+    for args in ((np.float64, np.float32, np.float32, None),
+                 (np.float32, np.float32, np.float32, np.float64)):
+        a = [np.ones(s, t) if t is not None else None
+             for s, t in zip(((2, 3), (2, 4), (5, 3, 4), (5,)), args)]
+        with pytest.raises(RuntimeError, match="same dtype"):
+            torch.nn.functional.bilinear(*[None if v is None else torch.from_numpy(v)
+                                           for v in a])
+        with pytest.raises(RuntimeError, match="same dtype"):
+            nerve.nn.functional.bilinear(*[None if v is None else nerve.from_numpy(v)
+                                           for v in a])
