@@ -107,6 +107,29 @@ from nerve.ops.aliases import (absolute, all, any, ceil, count_nonzero, divide, 
 from nerve.dtypes_info import (can_cast, finfo, iinfo, is_complex,  # noqa: E402
                                is_floating_point, promote_types, result_type)
 from nerve.printing import set_printoptions  # noqa: E402
+# shapes, reductions, linear algebra and indexing (shape_more, reduce_more, linalg_more, ...)
+from nerve.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv, addr,  # noqa: E402
+                                baddbmm, chain_matmul, inner, kron, mv, tensordot, vdot)
+from nerve.ops.linalg_more import (cholesky, det, inverse, logdet, matrix_exp,  # noqa: E402
+                                   matrix_power, pinverse, slogdet, svd)
+from nerve.ops.distance import cdist, corrcoef, cov, dist, pdist, renorm  # noqa: E402
+from nerve.ops.index_more import (diagonal_scatter, index_copy, index_fill,  # noqa: E402
+                                  index_put, index_reduce, masked_scatter, scatter_reduce,
+                                  select_scatter, slice_scatter, take, take_along_dim)
+from nerve.ops.counting import (argwhere, bincount, bucketize, histc, nonzero,  # noqa: E402
+                                searchsorted, unique, unique_consecutive)
+from nerve.ops.shape_more import (atleast_1d, atleast_2d, atleast_3d,  # noqa: E402
+                                  block_diag, broadcast_shapes, broadcast_tensors,
+                                  cartesian_prod, column_stack, combinations, diag_embed,
+                                  diagflat, diff, dsplit, dstack, hsplit, hstack, meshgrid,
+                                  moveaxis, movedim, narrow, narrow_copy, ravel, rot90,
+                                  row_stack, select, split_with_sizes, swapdims, tensor_split,
+                                  tile, tril_indices, triu_indices, unravel_index, vander,
+                                  vsplit, vstack)
+from nerve.ops.reduce_more import (aminmax, cummax, cummin,  # noqa: E402
+                                   cumulative_trapezoid, logcumsumexp, median, mode, nanmean,
+                                   nanmedian, nanquantile, nansum, quantile, std_mean,
+                                   trapezoid, trapz, var_mean)
 from nerve.backend.threads import get_num_threads, set_num_threads  # noqa: E402
 
 from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)

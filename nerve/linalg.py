@@ -78,3 +78,96 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None): 
     if isinstance(p, str):
         raise RuntimeError(f"norm: unsupported p={p!r}")
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+# ----- decompositions, inverses and products (nerve/ops/linalg_more.py, products.py) -----
+from nerve.ops.linalg_more import LinAlgError  # noqa: E402
+from nerve.ops.linalg_more import det, eigh, eigvalsh, inv, matrix_exp, matrix_power  # noqa: E402
+from nerve.ops.linalg_more import linalg_cholesky as cholesky  # noqa: E402
+from nerve.ops.linalg_more import linalg_slogdet as slogdet  # noqa: E402
+from nerve.ops.linalg_more import linalg_svd as svd  # noqa: E402
+from nerve.ops.linalg_more import pinv, qr, solve, svdvals  # noqa: E402
+from nerve.ops.products import multi_dot  # noqa: E402
+
+__all__ += ["LinAlgError", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_power",
+            "cholesky", "slogdet", "svd", "pinv", "qr", "solve", "svdvals", "multi_dot",
+            "cross", "vecdot", "diagonal", "inv_ex", "cholesky_ex", "solve_ex",
+            "matrix_rank", "cond", "vander"]
+
+
+def cross(input, other, *, dim=-1):  # noqa: A002 - PyTorch's argument names
+    """a × b along ``dim`` (size 3), with broadcasting: (a₁b₂ - a₂b₁, a₂b₀ - a₀b₂, a₀b₁ - a₁b₀)."""
+    from nerve.ops.shape import stack
+    from nerve.tensor import _dim
+
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = _dim(dim, input.ndim, "linalg.cross")
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[d]} and {other.shape[d]}")
+    a = [input.select(d, i) for i in range(3)]
+    b = [other.select(d, i) for i in range(3)]
+    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+                  a[0] * b[1] - a[1] * b[0]], d)
+
+
+def vecdot(x, y, *, dim=-1):
+    return (x * y).sum(dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):  # noqa: N803
+    return A.diagonal(offset, dim1, dim2)
+
+
+def vander(x, *, N=None):  # noqa: N803
+    """Columns 1, x, x², …, x^(N-1) (increasing powers, over the last dim)."""
+    from nerve.ops.shape_more import vander as _vander
+
+    if x.ndim == 1:
+        return _vander(x, N, increasing=True)
+    flat = x.reshape(-1)
+    out = _vander(flat, N or x.shape[-1], increasing=True)
+    return out.reshape(tuple(x.shape) + (out.shape[-1],))
+
+
+def _ex(fn, name):
+    def ex(A, *args, check_errors=False, **kwargs):  # noqa: N803
+        """(result, info): info is 0 (an error raises, as with check_errors=True)."""
+        from nerve.tensor import Tensor
+        import numpy as np
+
+        out = fn(A, *args, **kwargs)
+        info = Tensor._wrap(np.zeros(tuple(A.shape[:-2]), np.int32))
+        return (*out, info) if isinstance(out, tuple) else (out, info)
+
+    ex.__name__ = name
+    return ex
+
+
+inv_ex = _ex(inv, "inv_ex")
+cholesky_ex = _ex(cholesky, "cholesky_ex")
+solve_ex = _ex(solve, "solve_ex")
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):  # noqa: N803
+    """The number of singular values above max(atol, rtol · σ_max) (no gradient)."""
+    import numpy as np
+
+    from nerve.tensor import Tensor
+
+    s = np.linalg.svd(A._data, compute_uv=False)
+    m, n = A.shape[-2:]
+    if rtol is None:
+        rtol = np.finfo(A.dtype).eps * max(m, n) if not atol else 0.0
+    smax = s.max(-1, keepdims=True) if s.shape[-1] else s
+    return Tensor._wrap((s > np.maximum(atol or 0.0, rtol * smax)).sum(-1).astype(np.int64))
+
+
+def cond(A, p=None):  # noqa: N803
+    """The condition number σ_max / σ_min (p=None or 2); other p: ‖A‖_p ‖A⁻¹‖_p."""
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        ratio = s[..., 0] / s[..., -1]
+        return ratio if p != -2 else 1 / ratio
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)

@@ -159,3 +159,79 @@ _MORE = {
 }
 for _name, _fn in _MORE.items():
     setattr(Tensor, _name, _fn)
+
+# ----- shapes, reductions, linear algebra and indexing (shape_more, reduce_more, ...) -----
+from nerve.ops import counting as _CO  # noqa: E402
+from nerve.ops import distance as _DS  # noqa: E402
+from nerve.ops import index_more as _IX  # noqa: E402
+from nerve.ops import linalg_more as _LM  # noqa: E402
+from nerve.ops import products as _PR  # noqa: E402
+from nerve.ops import reduce_more as _RM  # noqa: E402
+from nerve.ops import shape_more as _SM  # noqa: E402
+from nerve.ops.inplace import inplace_call as _inplace_call  # noqa: E402
+
+_SHAPES = {
+    **{name: getattr(_PR, name) for name in (
+        "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "addr", "baddbmm", "mv", "inner",
+        "kron", "vdot")},
+    **{name: getattr(_LM, name) for name in (
+        "det", "inverse", "slogdet", "logdet", "pinverse", "matrix_power", "matrix_exp",
+        "cholesky", "svd")},
+    **{name: getattr(_DS, name) for name in ("cov", "corrcoef", "dist", "renorm")},
+    **{name: getattr(_IX, name) for name in (
+        "take", "take_along_dim", "index_fill", "index_copy", "index_put", "index_reduce",
+        "masked_scatter", "scatter_reduce", "select_scatter", "slice_scatter",
+        "diagonal_scatter")},
+    **{name: getattr(_CO, name) for name in (
+        "argwhere", "nonzero", "bincount", "histc", "unique", "unique_consecutive")},
+    **{name: getattr(_SM, name) for name in (
+        "diag_embed", "diagflat", "tile", "ravel", "movedim", "moveaxis", "swapdims", "narrow",
+        "narrow_copy", "tensor_split", "hsplit", "vsplit", "dsplit", "diff", "rot90", "unfold",
+        "select", "sum_to_size", "split_with_sizes")},
+    **{name: getattr(_RM, name) for name in (
+        "median", "nanmedian", "mode", "nanmean", "nansum", "quantile", "nanquantile",
+        "logcumsumexp", "cummax", "cummin", "aminmax")},
+    "ndimension": lambda self: self.ndim,
+    "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    "stride": lambda self, dim=None: _stride(self, dim),
+    "storage_offset": lambda self: _storage_offset(self),
+    "new_empty_strided": lambda self, size, stride, *, dtype=None, device=None,
+    requires_grad=False: self.new_empty(tuple(size), dtype=dtype, requires_grad=requires_grad),
+}
+
+
+def _stride(self, dim=None):
+    """Steps in elements between neighbours along each dim (of the underlying array)."""
+    strides = tuple(s // self._data.itemsize for s in self._data.strides)
+    if dim is None:
+        return strides
+    from nerve.tensor import _dim
+
+    return strides[_dim(dim, self.ndim, "stride")]
+
+
+def _storage_offset(self):
+    """Elements between the start of the base array and this view's first element."""
+    arr, base = self._data, self._data
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    start = arr.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return start // arr.itemsize if arr.itemsize else 0
+
+
+def _inplace_of(name, fn):
+    def method(self, *args, **kwargs):
+        return _inplace_call(self, name + "_", fn, *args, **kwargs)
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: the result is written into this tensor."
+    return method
+
+
+for _name in ("index_fill", "index_copy", "index_put", "index_reduce", "masked_scatter",
+              "scatter_reduce", "addmm", "addmv", "addr", "addbmm", "baddbmm", "addcmul",
+              "addcdiv", "renorm", "logcumsumexp", "tril", "triu"):
+    if not hasattr(Tensor, _name + "_"):
+        _SHAPES[_name + "_"] = _inplace_of(_name, _SHAPES.get(_name) or getattr(Tensor, _name))
+for _name, _fn in _SHAPES.items():
+    setattr(Tensor, _name, _fn)

@@ -1,0 +1,152 @@
+"""Integer-valued ops without gradient: nonzero, argwhere, bincount, histc, bucketize,
+searchsorted, unique, unique_consecutive."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _wrap(arr):
+    from nerve.tensor import Tensor
+
+    return Tensor._wrap(np.asarray(arr))
+
+
+def _arr(x):
+    return x._data if hasattr(x, "_data") else np.asarray(x)
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002 - PyTorch's argument names
+    a = input._data
+    if as_tuple:
+        if a.ndim == 0:
+            return (_wrap(np.zeros(int(a != 0), np.int64)),)
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(a))
+    return _wrap(np.argwhere(a).astype(np.int64))
+
+
+def argwhere(input):  # noqa: A002
+    return nonzero(input)
+
+
+def bincount(input, weights=None, minlength=0):  # noqa: A002
+    """Counts of each value 0..max of a 1-D non-negative integer tensor (sums of weights)."""
+    a = input._data
+    if a.ndim != 1 or a.dtype.kind not in "iub":
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if a.size and a.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        return _wrap(np.bincount(a, minlength=minlength).astype(np.int64))
+    w = weights._data
+    if w.shape != a.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    dtype = np.float32 if w.dtype == np.float32 else np.float64
+    return _wrap(np.bincount(a, w.astype(np.float64), minlength).astype(dtype))
+
+
+def histc(input, bins=100, min=0, max=0):  # noqa: A002
+    """Counts in ``bins`` equal bins over [min, max] (the data's range if min = max);
+    entries outside are left out, the top edge belongs to the last bin."""
+    a = input._data
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"\"histogram_cpu\" not implemented for '{a.dtype}'")
+    if bins <= 0:
+        raise RuntimeError("torch.histc(): bins must be > 0")
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise RuntimeError("torch.histc(): max must be larger than min")
+    flat = a.reshape(-1)
+    flat = flat[(flat >= lo) & (flat <= hi)]
+    idx = ((flat - lo) * bins / (hi - lo)).astype(np.int64)
+    idx = np.minimum(idx, bins - 1)
+    return _wrap(np.bincount(idx, minlength=bins).astype(a.dtype))
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,  # noqa: A002
+                 sorter=None):
+    """Index where each value would be inserted to keep each row sorted (the first such
+    place, or the last with right=True / side='right')."""
+    seq = _arr(sorted_sequence)
+    vals = _arr(input)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    if sorter is not None:
+        seq = np.take_along_axis(seq, _arr(sorter), -1)
+    dtype = np.int32 if out_int32 else np.int64
+    if seq.ndim <= 1:
+        return _wrap(np.searchsorted(seq, vals, side="right" if right else "left")
+                     .astype(dtype))
+    if seq.shape[:-1] != vals.shape[:-1]:
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                           f"the first N-1 dimensions of boundaries tensor and input value "
+                           f"tensor must match, but we got boundaries tensor "
+                           f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
+    # (…, K, 1) against (…, 1, N): the count of entries before each value
+    cmp = seq[..., None, :] <= vals[..., :, None] if right else \
+        seq[..., None, :] < vals[..., :, None]
+    return _wrap(cmp.sum(-1).astype(dtype))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
+    b = _arr(boundaries)
+    if b.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({b.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def _results(values, inverse, counts, return_inverse, return_counts):
+    out = [_wrap(values)]
+    if return_inverse:
+        out.append(_wrap(inverse.astype(np.int64)))
+    if return_counts:
+        out.append(_wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The distinct values (or slices along ``dim``), always in ascending order."""
+    from nerve.tensor import _dim
+
+    a = input._data
+    if dim is None:
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
+        return _results(values, inverse.reshape(a.shape), counts, return_inverse,
+                        return_counts)
+    d = _dim(dim, a.ndim, "unique")
+    values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+    return _results(values, inverse.reshape(-1), counts, return_inverse, return_counts)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """One value (or slice along ``dim``) per run of equal consecutive ones."""
+    from nerve.tensor import _dim
+
+    a = input._data
+    if dim is None:
+        flat = a.reshape(-1)
+        change = flat[1:] != flat[:-1]
+        shape = a.shape
+    else:
+        d = _dim(dim, a.ndim, "unique_consecutive")
+        flat = np.moveaxis(a, d, 0)
+        rows = flat.reshape(flat.shape[0], -1)
+        change = (rows[1:] != rows[:-1]).any(1)
+        shape = (flat.shape[0],)
+    starts = np.concatenate([[True], change]) if len(flat) else np.zeros(0, bool)
+    inverse = np.cumsum(starts) - 1
+    first = np.flatnonzero(starts)
+    counts = np.diff(np.append(first, len(flat)))
+    values = flat[first] if dim is None else np.moveaxis(flat[first], 0, d)
+    return _results(values, inverse.reshape(shape), counts, return_inverse, return_counts)

@@ -1,0 +1,174 @@
+"""Distances and second moments: cdist (one Function), pdist, dist, cov, corrcoef, renorm
+(composites)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nerve.autograd.engine import unbroadcast
+from nerve.autograd.function import Function
+
+
+def _wrap(arr):
+    from nerve.tensor import Tensor
+
+    return Tensor._wrap(np.asarray(arr))
+
+
+def _mT(a):  # noqa: N802
+    return np.swapaxes(a, -1, -2)
+
+
+class Cdist(Function):
+    """dᵢⱼ = ‖x1ᵢ - x2ⱼ‖_p over the rows of (…, P, M) and (…, R, M).
+
+    p = 2 uses the Gram form d² = ‖a‖² + ‖b‖² - 2 a·b (one GEMM; clamped at 0), and
+    ∂L/∂x1ᵢ = Σⱼ δᵢⱼ (x1ᵢ - x2ⱼ) / dᵢⱼ  as two GEMMs (0 where dᵢⱼ = 0).
+    Other p: with Δ = x1ᵢ - x2ⱼ,  ∂dᵢⱼ/∂Δ = sign(Δ) |Δ|^(p-1) / d^(p-1);  p = ∞: sign(Δ) at the
+    largest |Δ|;  p = 0 (a count): 0.  ∂L/∂x2 is the same with the sign flipped."""
+
+    def forward(self, a, b, p=2.0):
+        self.a, self.b, self.p = a, b, p
+        if p == 2:
+            sq = (a * a).sum(-1)[..., :, None] + (b * b).sum(-1)[..., None, :] - 2 * a @ _mT(b)
+            self.d = np.sqrt(np.maximum(sq, 0))
+            return self.d
+        diff = np.abs(a[..., :, None, :] - b[..., None, :, :])  # (…, P, R, M)
+        if p == 0:
+            self.d = (diff != 0).sum(-1).astype(a.dtype)
+        elif math.isinf(p):
+            self.d = diff.max(-1) if diff.shape[-1] else diff.sum(-1)
+        else:
+            self.d = (diff ** p).sum(-1) ** (1 / p)
+        return self.d
+
+    def backward(self, dy):
+        a, b, p, d = self.a, self.b, self.p, self.d
+        if p == 0:
+            return np.zeros_like(a), np.zeros_like(b)
+        if p == 2:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = np.where(d > 0, dy / d, 0)
+            da = w.sum(-1)[..., :, None] * a - w @ b
+            db = _mT(w).sum(-1)[..., :, None] * b - _mT(w) @ a
+            return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
+        diff = a[..., :, None, :] - b[..., None, :, :]
+        ad = np.abs(diff)
+        dd = d[..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if math.isinf(p):
+                g = np.sign(diff) * (ad == dd)
+            else:
+                g = np.sign(diff) * ad ** (p - 1) / dd ** (p - 1)
+        g = np.where((dd > 0) & np.isfinite(g), g, 0) * dy[..., None]
+        da, db = g.sum(-2), -g.sum(-3)
+        return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """Pairwise p-norm distances between the rows of x1 (…, P, M) and x2 (…, R, M)."""
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    if x1.dtype.kind != "f" or x2.dtype.kind != "f":
+        raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype}")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"cdist: X1 and X2 must have the same dtype, got {x1.dtype} and "
+                           f"{x2.dtype}")
+    return Cdist.apply(x1, x2, p=float(p))
+
+
+def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
+    """The distances between all pairs i < j of the rows of (N, M) input, as a vector of
+    N(N-1)/2, in row-major order of the pairs."""
+    from nerve.ops.mathfns import vector_norm
+
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(input.shape[0], 1)
+    diff = input[i] - input[j]  # (pairs, M)
+    if p == 2:  # the norm's gradient at a zero difference is 0, as PyTorch's
+        sq = (diff * diff).sum(1)
+        from nerve.ops.elementwise import where
+
+        safe = where(sq > 0, sq, _wrap(np.ones((), input.dtype))).sqrt()
+        return where(sq > 0, safe, _wrap(np.zeros((), input.dtype)))
+    return vector_norm(diff, p, 1)
+
+
+def dist(input, other, p=2):  # noqa: A002
+    from nerve.ops.mathfns import vector_norm
+
+    return vector_norm(input - other, p)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
+    """Covariance of the variables in the rows of (V, N) input (observations in columns),
+    with optional integer frequency and real observation weights."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {input.ndim} dimensions")
+    x = input.reshape(1, -1) if input.ndim < 2 else input
+    if x.dtype.kind != "f":
+        x = x.to(np.float32)
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights.to(x.dtype)
+    if aweights is not None:
+        w = aweights if w is None else w * aweights
+    if w is None:
+        wsum = n
+        avg = x.mean(1, keepdim=True)
+        norm = wsum - correction
+    else:
+        w = w.to(x.dtype)
+        wsum = w.sum()
+        avg = (x * w).sum(1, keepdim=True) / wsum
+        norm = wsum - correction if aweights is None or correction == 0 else \
+            wsum - correction * (w * aweights).sum() / wsum
+    c = x - avg
+    cw = c if w is None else c * w
+    if not hasattr(norm, "_data"):
+        norm = max(norm, 0)
+    out = (cw @ c.mT) / norm
+    return out.reshape(()) if input.ndim < 2 else out
+
+
+def corrcoef(input):  # noqa: A002
+    """Pearson correlations: cov / √(var_i var_j), clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = c.diagonal().sqrt()
+    return (c / d.reshape(-1, 1) / d.reshape(1, -1)).clamp(-1, 1)
+
+
+def renorm(input, p, dim, maxnorm):  # noqa: A002
+    """Each slice along ``dim`` whose p-norm exceeds maxnorm is scaled down to norm maxnorm
+    (by maxnorm / (norm + 1e-7)); the others stay."""
+    from nerve.ops.elementwise import where
+    from nerve.ops.mathfns import vector_norm
+    from nerve.tensor import _dim
+
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           "dimensions")
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported, got {p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = _dim(dim, input.ndim, "renorm")
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norm = vector_norm(input, p, others, keepdim=True)
+    big = norm._data > maxnorm
+    scale = where(_wrap(big), maxnorm / (norm + 1e-7), _wrap(np.ones((), input.dtype)))
+    return input * scale

@@ -1,0 +1,293 @@
+"""More indexing: writes into copies (index_copy, index_put, index_fill, masked_scatter,
+select/slice/diagonal_scatter, scatter_reduce, index_reduce), take, take_along_dim, and the
+integer-valued ops without gradient (nonzero, argwhere, bincount, histc, bucketize,
+searchsorted, unique, unique_consecutive)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.ops.indexing import Gather
+from nerve.ops.scatter import _bounds, _check, _places
+
+
+def _wrap(arr):
+    from nerve.tensor import Tensor
+
+    return Tensor._wrap(np.asarray(arr))
+
+
+def _arr(x):
+    return x._data if hasattr(x, "_data") else np.asarray(x)
+
+
+def _dim(d, ndim, op):
+    from nerve.tensor import _dim as check
+
+    return check(d, ndim, op)
+
+
+class PutAt(Function):
+    """y = x, then y[index] = src (accumulate: y[index] += src, repeats adding);
+    ∂L/∂x = δ (with the written places zeroed unless accumulating),  ∂L/∂src = δ[index]"""
+
+    def forward(self, x, src, index=None, accumulate=False):
+        self.index, self.accumulate = index, accumulate
+        y = x.copy()
+        if accumulate:
+            np.add.at(y, index, src)
+        else:
+            y[index] = src
+        return y
+
+    def backward(self, dy):
+        dx = dy
+        if not self.accumulate and self.needs_input_grad[0]:
+            dx = dy.copy()
+            dx[self.index] = 0
+        return dx, dy[self.index] if self.needs_input_grad[1] else None
+
+
+class MaskedScatter(Function):
+    """y = x, with the places where mask is True filled by source's first entries in
+    row-major order;  ∂L/∂x = δ where mask is False,  ∂L/∂source[:k] = δ[mask]"""
+
+    def forward(self, x, source, mask=None):
+        self.mask, self.src_shape = mask, source.shape
+        self.k = int(mask.sum())
+        y = x.copy()
+        y[mask] = source.reshape(-1)[:self.k]
+        return y
+
+    def backward(self, dy):
+        dx = np.where(self.mask, 0, dy)
+        dsrc = np.zeros(int(np.prod(self.src_shape)), dy.dtype)
+        dsrc[:self.k] = dy[self.mask]
+        return dx, dsrc.reshape(self.src_shape)
+
+
+class ScatterReduce(Function):
+    """y = x with src reduced in at index along ``dim`` (sum, prod, mean, amax, amin; x's own
+    value joins the reduction when include_self).  With P the place an entry goes to:
+    sum: ∂L/∂src = δ[P];  mean: δ[P] / countₚ;  prod: δ[P] · yₚ / src (the product of the
+    others, exact with zeros);  amax/amin: δ[P] shared evenly among the entries equal to yₚ.
+    ∂L/∂x = δ where nothing is scattered, else the same rule (0 without include_self)."""
+
+    def forward(self, x, src, index=None, dim=0, reduce="sum", include_self=True):
+        self.where = _places(index, dim)
+        self.reduce, self.include_self = reduce, include_self
+        s = src[tuple(slice(0, n) for n in index.shape)]
+        self.src, self.src_shape, self.x = s, src.shape, x
+        hit = np.zeros(x.shape, bool)
+        hit[self.where] = True
+        self.hit = hit
+        init = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+        y = x.copy() if include_self else np.where(hit, np.asarray(init).astype(x.dtype)
+                                                   if x.dtype.kind == "f" else
+                                                   _int_init(reduce, x.dtype), x)
+        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
+                 "amin": np.minimum}[reduce]
+        ufunc.at(y, self.where, s)
+        if reduce == "mean":
+            count = np.full(x.shape, 1 if include_self else 0, np.int64)
+            np.add.at(count, self.where, 1)
+            self.count = np.maximum(count, 1)
+            y = y / self.count if x.dtype.kind == "f" else y // self.count
+            y = y.astype(x.dtype)
+        self.y = y
+        return y
+
+    def backward(self, dy):
+        y, where, s = self.y, self.where, self.src
+        keep = ~self.hit | self.include_self
+        if self.reduce in ("sum", "mean"):
+            g = dy / self.count if self.reduce == "mean" else dy
+            dx, ds = np.where(keep, g, 0), g[where]
+        elif self.reduce == "prod":
+            ds, dx = self._prod_grads(dy)
+        else:
+            hits = (self.x == y) & self.hit & self.include_self
+            count = hits.astype(dy.dtype)
+            np.add.at(count, where, (s == y[where]).astype(dy.dtype))
+            g = dy / np.maximum(count, 1)
+            dx = np.where(~self.hit, dy, np.where(hits, g, 0))
+            ds = np.where(s == y[where], g[where], 0)
+        full = np.zeros(self.src_shape, dy.dtype)
+        full[tuple(slice(0, n) for n in s.shape)] = ds
+        return dx, full
+
+    def _prod_grads(self, dy):
+        """Π of the others at each place: with zeros counted apart, no division by 0."""
+        x, s, where = self.x, self.src, self.where
+        own = self.hit & self.include_self
+        nz_prod = np.where(own & (x != 0), x, 1).astype(dy.dtype)
+        zeros = (own & (x == 0)).astype(np.int64)
+        np.multiply.at(nz_prod, where, np.where(s != 0, s, 1))
+        np.add.at(zeros, where, (s == 0).astype(np.int64))
+        ds = dy[where] * _others(s, nz_prod[where], zeros[where])
+        dx = np.where(~self.hit, dy, np.where(own, dy * _others(x, nz_prod, zeros), 0))
+        return ds, dx
+
+
+def _others(v, nz_prod, zeros):
+    """Π of the other factors at v's place, from the place's product of nonzero factors
+    and its number of zero factors."""
+    safe = np.where(v != 0, v, 1)
+    return np.where(v != 0, np.where(zeros == 0, nz_prod / safe, 0),
+                    np.where(zeros == 1, nz_prod, 0))
+
+
+def _int_init(reduce, dtype):
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    if reduce == "amax":
+        return np.asarray(info.min if info else False, dtype)
+    if reduce == "amin":
+        return np.asarray(info.max if info else True, dtype)
+    return np.asarray(1 if reduce == "prod" else 0, dtype)
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noqa: A002
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    d, idx = _check("scatter_reduce", input, dim, index, src)
+    return ScatterReduce.apply(input, src, index=idx, dim=d, reduce=reduce,
+                               include_self=include_self)
+
+
+def _vector_index(op, input, dim, index):  # noqa: A002
+    idx = _arr(index)
+    if idx.dtype.kind not in "iu" or idx.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    d = _dim(dim, input.ndim, op)
+    idx = idx.reshape(-1).astype(np.int64)
+    n = input.shape[d] if input.ndim else 1
+    _bounds(op, idx, n, d)
+    return d, idx % max(n, 1)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):  # noqa: A002
+    """scatter_reduce with the vector ``index`` spread over source's other dims."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    d, idx = _vector_index("index_reduce", input, dim, index)
+    shape = [1] * source.ndim
+    shape[d] = -1
+    full = np.broadcast_to(idx.reshape(shape), tuple(source.shape)).copy()
+    return scatter_reduce(input, d, _wrap(full), source, reduce, include_self=include_self)
+
+
+def index_copy(input, dim, index, source):  # noqa: A002
+    d, idx = _vector_index("index_copy", input, dim, index)
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
+                           f"but got (self) {input.dtype} and (source) {source.dtype}")
+    return PutAt.apply(input, source, index=(slice(None),) * d + (idx,))
+
+
+def index_fill(input, dim, index, value):  # noqa: A002
+    from nerve.ops.elementwise import where
+
+    d, idx = _vector_index("index_fill", input, dim, index)
+    mask = np.zeros(input.shape[d] if input.ndim else 1, bool)
+    mask[idx] = True
+    mask = mask.reshape((-1,) + (1,) * (input.ndim - d - 1)) if input.ndim else mask.reshape(())
+    if not hasattr(value, "_data"):
+        value = _wrap(np.asarray(value, input.dtype))
+    return where(_wrap(mask), value.to(input.dtype), input)
+
+
+def index_put(input, indices, values, accumulate=False):  # noqa: A002
+    index = tuple(_arr(i) if hasattr(i, "_data") or not isinstance(i, slice) else i
+                  for i in indices)
+    if values.dtype != input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype} for the destination and {values.dtype} for the "
+                           "source.")
+    try:
+        np.broadcast_to(np.empty(tuple(values.shape), bool), input._data[index].shape)
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot "
+                           f"be broadcast to indexing result of shape "
+                           f"{list(input._data[index].shape)}") from None
+    return PutAt.apply(input, values, index=index, accumulate=accumulate)
+
+
+def masked_scatter(input, mask, source):  # noqa: A002
+    m = np.broadcast_to(_arr(mask), tuple(input.shape))
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
+                           f"dtype {m.dtype}")
+    if int(m.sum()) > source.numel():
+        raise RuntimeError("masked_scatter: expected source to have at least as many elements "
+                           "as ones in mask")
+    return MaskedScatter.apply(input, source, mask=m)
+
+
+def select_scatter(input, src, dim, index):  # noqa: A002
+    d = _dim(dim, input.ndim, "select_scatter")
+    return _scatter_view(input, src, (slice(None),) * d + (int(index),), "select_scatter")
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):  # noqa: A002
+    d = _dim(dim, input.ndim, "slice_scatter")
+    return _scatter_view(input, src, (slice(None),) * d + (slice(start, end, step),),
+                         "slice_scatter")
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
+    n = input.ndim
+    a, b = _dim(dim1, n, "diagonal_scatter"), _dim(dim2, n, "diagonal_scatter")
+    r, c = input.shape[a], input.shape[b]
+    k = max(0, min(r + min(offset, 0), c - max(offset, 0)))
+    rows = np.arange(k) - min(offset, 0)
+    index = [slice(None)] * n
+    index[a], index[b] = rows, rows + offset
+    # the diagonal's axis comes first in x[index] when the two arrays are apart, last in torch
+    target_last = tuple(input.shape[i] for i in range(n) if i not in (a, b)) + (k,)
+    if tuple(src.shape) != target_last:
+        raise RuntimeError(f"diagonal_scatter: expected src to have a size equal to the slice "
+                           f"of self. src size = {list(src.shape)}, slice size = "
+                           f"{list(target_last)}")
+    lead = abs(a - b) != 1
+    value = src.movedim(-1, 0) if lead else src.movedim(-1, min(a, b))
+    return PutAt.apply(input, value, index=tuple(index))
+
+
+def _scatter_view(input, src, index, op):  # noqa: A002
+    shape = input._data[index].shape
+    if tuple(src.shape) != shape:
+        raise RuntimeError(f"{op}: expected src to have a size equal to the slice of self. "
+                           f"src size = {list(src.shape)}, slice size = {list(shape)}")
+    return PutAt.apply(input, src, index=index)
+
+
+def take(input, index):  # noqa: A002
+    idx = _arr(index)
+    n = input.numel()
+    _bounds("take", np.where(idx < 0, idx + n, idx), n, 0)
+    return input.reshape(-1)[idx % max(n, 1)]
+
+
+def take_along_dim(input, indices, dim=None):  # noqa: A002
+    idx = _arr(indices)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be int64 but got "
+                           f"{idx.dtype} instead")
+    if dim is None:
+        return take(input, _wrap(idx.reshape(-1)))
+    d = _dim(dim, input.ndim, "take_along_dim")
+    if idx.ndim != input.ndim:
+        raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {input.ndim} dimensions for input, "
+                           f"and {idx.ndim} dimensions for indices")
+    shape = list(np.broadcast_shapes(*[tuple(s[:d] + s[d + 1:]) for s in
+                                       (tuple(input.shape), idx.shape)]))
+    x_shape = tuple(shape[:d] + [input.shape[d]] + shape[d:])
+    i_shape = tuple(shape[:d] + [idx.shape[d]] + shape[d:])
+    x = input if tuple(input.shape) == x_shape else input.expand(x_shape)
+    n = input.shape[d]
+    _bounds("take_along_dim", np.where(idx < 0, idx + n, idx), n, d)
+    return Gather.apply(x, index=np.broadcast_to(idx % max(n, 1), i_shape), dim=d)

@@ -1,0 +1,416 @@
+"""Matrix functions and decompositions: det, slogdet, inverse, solve, cholesky, matrix_exp,
+pinv, svd, eigh, qr. Each works on batches (…, m, n) through NumPy's LAPACK calls."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from nerve.autograd.function import Function
+
+SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
+LinalgSlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+SvdResult = namedtuple("svd", ["U", "S", "V"])
+LinalgSvdResult = namedtuple("linalg_svd", ["U", "S", "Vh"])
+QrResult = namedtuple("linalg_qr", ["Q", "R"])
+EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+
+
+def _mT(a):  # noqa: N802
+    return np.swapaxes(a, -1, -2)
+
+
+class LinAlgError(RuntimeError):
+    """A singular or non-positive-definite input (PyTorch's torch.linalg.LinAlgError)."""
+
+
+def _square(op, a):
+    if a.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
+                           f"Got {_tname(a.dtype)}")
+
+
+def _tname(dtype):
+    return {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(str(dtype), str(dtype))
+
+
+def _prod_others(s):
+    """Π_{j≠i} sⱼ along the last axis, from exclusive cumulative products (no division)."""
+    ones = np.ones_like(s[..., :1])
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s, -1)[..., :-1]], -1), -1), -1)
+    return left * right
+
+
+class Det(Function):
+    """y = det A;  ∂L/∂A = δ · y · A⁻ᵀ (the cofactor matrix).
+
+    For a singular A the cofactors come from the SVD A = U S Vᵀ:
+    cof(A) = det(U) det(V) · U diag(Π_{j≠i} sⱼ) Vᵀ."""
+
+    def forward(self, a):
+        self.a = a
+        self.y = np.linalg.det(a).astype(a.dtype, copy=False)
+        return self.y
+
+    def backward(self, dy):
+        a, y = self.a, self.y
+        if np.all(y != 0):
+            cof = y[..., None, None] * _mT(np.linalg.inv(a))
+        else:
+            u, s, vh = np.linalg.svd(a)
+            sign = np.linalg.det(u) * np.linalg.det(vh)
+            cof = sign[..., None, None] * (u * _prod_others(s)[..., None, :]) @ vh
+        return (dy[..., None, None] * cof).astype(a.dtype, copy=False)
+
+
+class SlogDet(Function):
+    """(sign, log|det A|);  ∂L/∂A = δ_logabsdet · A⁻ᵀ (sign is piecewise constant)"""
+
+    def forward(self, a):
+        self.a = a
+        sign, logabs = np.linalg.slogdet(a)
+        return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
+
+    def backward(self, dsign, dlog):
+        if dlog is None:
+            return np.zeros_like(self.a)
+        return dlog[..., None, None] * _mT(np.linalg.inv(self.a))
+
+
+class Inverse(Function):
+    """Y = A⁻¹;  ∂L/∂A = -Yᵀ δ Yᵀ"""
+
+    def forward(self, a):
+        try:
+            self.y = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
+                              "not be completed because the input matrix is singular.") from None
+        return self.y
+
+    def backward(self, dy):
+        yt = _mT(self.y)
+        return -(yt @ dy @ yt)
+
+
+class Solve(Function):
+    """X = A⁻¹ B (A X = B);  ∂L/∂B = A⁻ᵀ δ,  ∂L/∂A = -(∂L/∂B) Xᵀ"""
+
+    def forward(self, a, b):
+        self.a = a
+        try:
+            self.x = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.solve: The solver failed because the input matrix is "
+                              "singular.") from None
+        return self.x
+
+    def backward(self, dy):
+        db = np.linalg.solve(_mT(self.a), dy)
+        da = -(db @ _mT(self.x)) if self.needs_input_grad[0] else None
+        return da, db
+
+
+class Cholesky(Function):
+    """A = L Lᵀ, L lower triangular;  with Φ(X) = the lower triangle of X with the diagonal
+    halved:  S = L⁻ᵀ Φ(Lᵀ δ) L⁻¹,  ∂L/∂A = (S + Sᵀ) / 2.  upper=True returns U = Lᵀ."""
+
+    def forward(self, a, upper=False):
+        self.upper = upper
+        try:
+            self.l = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
+                              "because the input is not positive-definite.") from None
+        return _mT(self.l).copy() if upper else self.l
+
+    def backward(self, dy):
+        l = self.l  # noqa: E741 - the factor's usual name
+        gl = _mT(dy) if self.upper else dy
+        phi = np.tril(_mT(l) @ gl)
+        idx = np.arange(l.shape[-1])
+        phi[..., idx, idx] *= 0.5
+        linv = np.linalg.inv(l)
+        s = _mT(linv) @ phi @ linv
+        return 0.5 * (s + _mT(s))
+
+
+def _expm(a):
+    """e^A by scaling and squaring: e^A = (e^(A/2ˢ))^(2ˢ) with ‖A/2ˢ‖₁ ≤ 1/2, where a degree-18
+    Taylor polynomial is exact to double precision (0.5¹⁹/19! < 1e-22)."""
+    norm = np.abs(a).sum(-2).max() if a.size else 0.0
+    s = int(max(0, np.ceil(np.log2(norm / 0.5)))) if norm > 0.5 else 0
+    x = a / (2.0 ** s)
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    out, term = eye.copy(), eye
+    for k in range(1, 19):
+        term = (term @ x) / k
+        out = out + term
+    for _ in range(s):
+        out = out @ out
+    return out
+
+
+class MatrixExp(Function):
+    """Y = e^A = Σ Aᵏ/k!;  ∂L/∂A is the adjoint Fréchet derivative at Aᵀ applied to δ, read
+    off the upper-right block of exp([[Aᵀ, δ], [0, Aᵀ]])."""
+
+    def forward(self, a):
+        self.a = a
+        return _expm(a)
+
+    def backward(self, dy):
+        n = self.a.shape[-1]
+        at = _mT(self.a)
+        block = np.zeros(self.a.shape[:-2] + (2 * n, 2 * n), dy.dtype)
+        block[..., :n, :n] = at
+        block[..., n:, n:] = at
+        block[..., :n, n:] = dy
+        return _expm(block)[..., :n, n:]
+
+
+class Pinv(Function):
+    """P = A⁺ (from the SVD, singular values below the cutoff dropped);
+    dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P, so
+    ∂L/∂A = -Pᵀ δ Pᵀ + (I - A P) δᵀ P Pᵀ + Pᵀ P δᵀ (I - P A)"""
+
+    def forward(self, a, atol=0.0, rtol=None, hermitian=False):
+        self.a = a
+        m, n = a.shape[-2:]
+        if rtol is None:
+            rtol = np.finfo(a.dtype).eps * max(m, n) if not atol else 0.0
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        smax = s[..., :1] if s.shape[-1] else s
+        keep = s > np.maximum(atol, rtol * smax)
+        with np.errstate(divide="ignore"):
+            sinv = np.where(keep, 1 / np.where(keep, s, 1), 0)
+        self.p = (_mT(vh) * sinv[..., None, :]) @ _mT(u)
+        return self.p.astype(a.dtype, copy=False)
+
+    def backward(self, dy):
+        a, p = self.a, self.p
+        pt, gt = _mT(p), _mT(dy)
+        left = np.eye(a.shape[-2], dtype=a.dtype) - a @ p
+        right = np.eye(a.shape[-1], dtype=a.dtype) - p @ a
+        return -(pt @ dy @ pt) + left @ gt @ p @ pt + pt @ p @ gt @ right
+
+
+class Svd(Function):
+    """A = U diag(S) Vᵀ (reduced: k = min(m, n) columns). With E_ij = S_j² - S_i² (1 on the
+    diagonal), skew(X) = X - Xᵀ, J = (skew(Uᵀ δU) S + S skew(Vᵀ δV)) / E + diag(δS):
+    ∂L/∂A = U J Vᵀ, plus (I - U Uᵀ) δU S⁻¹ Vᵀ when m > k, or U S⁻¹ δVᵀ (I - V Vᵀ) when n > k."""
+
+    def forward(self, a, full_matrices=False):
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        k = s.shape[-1]
+        self.u, self.s, self.v = u[..., :k], s, _mT(vh[..., :k, :])
+        return u, s.astype(a.dtype, copy=False), _mT(vh)
+
+    def backward(self, du, ds, dv):
+        u, s, v = self.u, self.s, self.v
+        k = s.shape[-1]
+        m, n = u.shape[-2], v.shape[-2]
+        if du is None and dv is None:
+            return (u * ds[..., None, :]) @ _mT(v)
+        du = np.zeros_like(u) if du is None else du[..., :k]
+        dv = np.zeros_like(v) if dv is None else dv[..., :k]
+        e = s[..., None, :] ** 2 - s[..., :, None] ** 2
+        idx = np.arange(k)
+        e[..., idx, idx] = 1
+        uu, vv = _mT(u) @ du, _mT(v) @ dv
+        j = ((uu - _mT(uu)) * s[..., None, :] + s[..., :, None] * (vv - _mT(vv))) / e
+        if ds is not None:
+            j[..., idx, idx] += ds
+        if m > k:
+            dus = du / s[..., None, :]
+            return (u @ j + dus - u @ (_mT(u) @ dus)) @ _mT(v)
+        if n > k:
+            dvs = dv / s[..., None, :]
+            return u @ (j @ _mT(v) + _mT(dvs - v @ (_mT(v) @ dvs)))
+        return u @ j @ _mT(v)
+
+
+class Eigh(Function):
+    """A = V diag(w) Vᵀ for symmetric A (its ``UPLO`` triangle);  with Fᵢⱼ = 1/(wⱼ - wᵢ)
+    (0 on the diagonal):  ∂L/∂A = V (diag(δw) + F ∘ ½(Vᵀ δV - δVᵀ V)) Vᵀ"""
+
+    def forward(self, a, uplo="L"):
+        self.w, self.v = np.linalg.eigh(a, UPLO=uplo)
+        return self.w.astype(a.dtype, copy=False), self.v
+
+    def backward(self, dw, dv):
+        v, w = self.v, self.w
+        n = w.shape[-1]
+        idx = np.arange(n)
+        if dv is None:
+            j = np.zeros(v.shape, v.dtype)
+        else:
+            vv = _mT(v) @ dv
+            e = w[..., None, :] - w[..., :, None]
+            e[..., idx, idx] = 1
+            j = 0.5 * (vv - _mT(vv)) / e
+            j[..., idx, idx] = 0
+        if dw is not None:
+            j[..., idx, idx] += dw
+        return v @ j @ _mT(v)
+
+
+class Qr(Function):
+    """A = Q R (Q orthonormal columns, R upper triangular). Forward only: nerve has no QR
+    gradient yet, so backward raises."""
+
+    def forward(self, a, mode="reduced"):
+        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        return (np.empty((0,), a.dtype) if mode == "r" else q), r
+
+    def backward(self, dq, dr):
+        raise NotImplementedError("linalg.qr: the backward pass is not implemented in nerve")
+
+
+# ----- wrappers: torch.* spellings and torch.linalg.* spellings -------------------------
+def _float(op, a):
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
+                           f"Got {_tname(a.dtype)}")
+
+
+def det(A):  # noqa: N803 - PyTorch's argument names
+    _square("linalg.det", A._data)
+    return Det.apply(A)
+
+
+def slogdet(A):  # noqa: N803
+    _square("linalg.slogdet", A._data)
+    return SlogdetResult(*SlogDet.apply(A))
+
+
+def linalg_slogdet(A):  # noqa: N803
+    return LinalgSlogdetResult(*slogdet(A))
+
+
+def logdet(A):  # noqa: N803
+    """log det A: log|det A| where det A > 0, NaN where it is negative, -inf where 0."""
+    sign, logabs = slogdet(A)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return logabs + np.log(sign._data)
+
+
+def inv(A):  # noqa: N803
+    _square("linalg.inv", A._data)
+    return Inverse.apply(A)
+
+
+inverse = inv
+
+
+def solve(A, B, *, left=True):  # noqa: N803
+    _square("linalg.solve", A._data)
+    if not left:  # X A = B  <=>  Aᵀ Xᵀ = Bᵀ
+        return solve(A.mT, B.mT).mT
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {A.dtype} and B of type {B.dtype} instead")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    if vector:
+        return Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
+    if B.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+    return Solve.apply(A, B)
+
+
+def cholesky(A, upper=False):  # noqa: N803
+    _square("linalg.cholesky", A._data)
+    return Cholesky.apply(A, upper=upper)
+
+
+def linalg_cholesky(A, *, upper=False, out=None):  # noqa: N803
+    return cholesky(A, upper)
+
+
+def matrix_exp(A):  # noqa: N803
+    _square("linalg.matrix_exp", A._data)
+    return MatrixExp.apply(A)
+
+
+def matrix_power(A, n):  # noqa: N803
+    """Aⁿ by repeated squaring (n < 0: of A⁻¹; n = 0: the identity)."""
+    from nerve.tensor import Tensor
+
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
+                           f"they are {tuple(A.shape)} matrices")
+    if n == 0:
+        eye = np.eye(A.shape[-1], dtype=A.dtype)
+        return Tensor._wrap(np.broadcast_to(eye, tuple(A.shape)).copy())
+    base = inv(A) if n < 0 else A
+    n = abs(n)
+    out = None
+    while n:
+        if n & 1:
+            out = base if out is None else out @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return out
+
+
+def pinv(A, *, atol=None, rtol=None, hermitian=False):  # noqa: N803
+    _float("linalg.pinv", A._data)
+    if hasattr(atol, "item"):
+        atol = atol.item()
+    if hasattr(rtol, "item"):
+        rtol = rtol.item()
+    return Pinv.apply(A, atol=atol or 0.0, rtol=rtol, hermitian=hermitian)
+
+
+def pinverse(input, rcond=1e-15):  # noqa: A002
+    return pinv(input, rtol=rcond)
+
+
+def linalg_svd(A, full_matrices=True, *, driver=None):  # noqa: N803
+    _float("linalg.svd", A._data)
+    u, s, v = Svd.apply(A, full_matrices=full_matrices)
+    return LinalgSvdResult(u, s, v.mT)
+
+
+def svd(input, some=True, compute_uv=True):  # noqa: A002
+    """torch.svd: U, S, V with A = U diag(S) Vᵀ (V, not Vᵀ); some=False gives square U, V."""
+    _float("svd", input._data)
+    u, s, v = Svd.apply(input, full_matrices=not some)
+    if not compute_uv:
+        from nerve.tensor import Tensor
+
+        m, n = input.shape[-2:]
+        shape = tuple(input.shape[:-2])
+        z = (lambda k: Tensor._wrap(np.zeros(shape + (k, k), input.dtype)))
+        return SvdResult(z(m), s, z(n))
+    return SvdResult(u, s, v)
+
+
+def svdvals(A):  # noqa: N803
+    return linalg_svd(A, full_matrices=False).S
+
+
+def eigh(A, UPLO="L"):  # noqa: N803
+    _square("linalg.eigh", A._data)
+    return EighResult(*Eigh.apply(A, uplo=UPLO))
+
+
+def eigvalsh(A, UPLO="L"):  # noqa: N803
+    return eigh(A, UPLO).eigenvalues
+
+
+def qr(A, mode="reduced"):  # noqa: N803
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           "'reduced' (default), 'r', or 'complete'")
+    _float("linalg.qr", A._data)
+    return QrResult(*Qr.apply(A, mode=mode))

@@ -1,0 +1,328 @@
+"""More reductions and scans: median, nanmedian, mode, quantile, nanquantile, nansum,
+nanmean, cummax, cummin, logcumsumexp, aminmax, std_mean, var_mean and the trapezoid rules.
+
+The selections (median, mode, cummax, …) find their indices with NumPy and take the values
+with Gather, so the gradient goes to the selected element, as in PyTorch."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.ops import reduce as R
+from nerve.ops import shape as S
+from nerve.ops.indexing import Gather
+
+MedianResult = namedtuple("median", ["values", "indices"])
+NanMedianResult = namedtuple("nanmedian", ["values", "indices"])
+ModeResult = namedtuple("mode", ["values", "indices"])
+CummaxResult = namedtuple("cummax", ["values", "indices"])
+CumminResult = namedtuple("cummin", ["values", "indices"])
+AminmaxResult = namedtuple("aminmax", ["min", "max"])
+
+
+def _wrap(arr):
+    from nerve.tensor import Tensor
+
+    return Tensor._wrap(np.asarray(arr))
+
+
+def _dim(d, ndim, op):
+    from nerve.tensor import _dim as check
+
+    return check(d, ndim, op)
+
+
+def _pick(op, result, input, dim, keepdim, choose):  # noqa: A002 - PyTorch's names
+    """values and indices of the entry ``choose(a, axis) -> (…, 1, …) indices`` picks."""
+    x = input.reshape(1) if input.ndim == 0 else input
+    d = _dim(dim, x.ndim, op)
+    if x.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    idx = choose(x._data, d).astype(np.int64)
+    values = Gather.apply(x, index=idx, dim=d)
+    if input.ndim == 0:
+        return result(values.reshape(()), _wrap(idx.reshape(())))
+    if not keepdim:
+        return result(S.squeeze(values, d), _wrap(np.squeeze(idx, d)))
+    return result(values, _wrap(idx))
+
+
+def _middle(a, axis, skip_nan):
+    """Index of the lower middle of the sorted row; a NaN's index when the row has one
+    (median), or the middle of the non-NaN entries (nanmedian)."""
+    order = np.argsort(a, axis=axis, kind="stable")  # NaN sorts last
+    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    if skip_nan:
+        k = np.maximum((a.shape[axis] - nan.sum(axis, keepdims=True) - 1) // 2, 0)
+        return np.take_along_axis(order, k, axis)
+    mid = np.take(order, [(a.shape[axis] - 1) // 2], axis=axis)
+    first_nan = np.argmax(nan, axis=axis, keepdims=True)
+    return np.where(nan.any(axis, keepdims=True), first_nan, mid)
+
+
+def _even_over_ties(input, value):  # noqa: A002
+    """``value`` (a 0-d array) as a function of input whose gradient is shared evenly among
+    the entries equal to it, as PyTorch's full reductions do."""
+    from nerve.ops.elementwise import where
+
+    hit = np.isnan(input._data) if np.isnan(value) else input._data == value
+    count = max(int(hit.sum()), 1)
+    return where(_wrap(hit), input, _wrap(np.zeros((), input.dtype))).sum() / \
+        _wrap(np.asarray(count, input.dtype))
+
+
+def median(input, dim=None, keepdim=False):  # noqa: A002
+    """The lower median (of n entries, the ((n-1)//2)-th smallest); NaN if any is NaN."""
+    if dim is None:
+        return _full_median(input, skip_nan=False)
+    return _pick("median", MedianResult, input, dim, keepdim,
+                 lambda a, d: _middle(a, d, False))
+
+
+def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
+    """median ignoring NaN entries (NaN only where a row is all NaN)."""
+    if dim is None:
+        return _full_median(input, skip_nan=True)
+    return _pick("nanmedian", NanMedianResult, input, dim, keepdim,
+                 lambda a, d: _middle(a, d, True))
+
+
+def _full_median(input, skip_nan):  # noqa: A002
+    flat = input._data.reshape(-1)
+    if flat.size == 0:
+        return _wrap(np.asarray(np.nan, input.dtype))
+    value = flat[_middle(flat, 0, skip_nan)[0]]
+    if input.dtype.kind != "f":
+        return _wrap(np.asarray(value, input.dtype))
+    return _even_over_ties(input, value)
+
+
+def _mode_index(a, axis):
+    """Index of the most frequent value (the smallest on ties; its last occurrence)."""
+    rows = np.moveaxis(a, axis, -1)
+    shape = rows.shape
+    rows = rows.reshape(-1, shape[-1])  # (…, n) -> (R, n)
+    order = np.argsort(rows, axis=1, kind="stable")
+    s = np.take_along_axis(rows, order, 1)
+    n = s.shape[1]
+    j = np.broadcast_to(np.arange(n), s.shape)
+    starts = np.ones(s.shape, bool)
+    starts[:, 1:] = s[:, 1:] != s[:, :-1]
+    ends = np.ones(s.shape, bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, j, 0), axis=1)
+    last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, j, n), 1), axis=1), 1)
+    best = np.argmax(last - first, axis=1)  # the first (smallest) of the longest runs
+    pos = last[np.arange(len(best)), best]
+    idx = order[np.arange(len(best)), pos]
+    return np.expand_dims(idx.reshape(shape[:-1]), axis)
+
+
+def mode(input, dim=-1, keepdim=False):  # noqa: A002
+    return _pick("mode", ModeResult, input, dim, keepdim, _mode_index)
+
+
+def _cum_extreme(op, result, input, dim, better):  # noqa: A002
+    """Running max/min and the index of its (latest) attainer; NaN propagates."""
+    x = input.reshape(1) if input.ndim == 0 else input
+    d = _dim(dim, x.ndim, op)
+    a = x._data
+    run = better.accumulate(a, axis=d) if a.size else a
+    attains = (a == run) | (np.isnan(a) if a.dtype.kind == "f" else False)
+    shape = [1] * a.ndim
+    shape[d] = a.shape[d]
+    j = np.arange(a.shape[d]).reshape(shape)
+    idx = np.maximum.accumulate(np.where(attains, j, 0), axis=d) if a.size else \
+        np.zeros(a.shape, np.int64)
+    idx = idx.astype(np.int64)
+    values = Gather.apply(x, index=idx, dim=d)
+    if input.ndim == 0:
+        return result(values.reshape(()), _wrap(idx.reshape(())))
+    return result(values, _wrap(idx))
+
+
+def cummax(input, dim):  # noqa: A002
+    return _cum_extreme("cummax", CummaxResult, input, dim, np.maximum)
+
+
+def cummin(input, dim):  # noqa: A002
+    return _cum_extreme("cummin", CumminResult, input, dim, np.minimum)
+
+
+class LogCumSumExp(Function):
+    """yᵢ = log Σ_{j ≤ i} e^(xⱼ) (running logaddexp);
+    ∂L/∂xⱼ = Σ_{i ≥ j} δᵢ e^(xⱼ - yᵢ), formed in log space for δ > 0 and δ < 0 apart, so
+    that no exponential overflows."""
+
+    def forward(self, x, dim=0):
+        self.x, self.dim = x, dim
+        self.y = np.logaddexp.accumulate(x, axis=dim) if x.size else x.copy()
+        return self.y
+
+    def backward(self, dy):
+        d = self.dim
+        with np.errstate(divide="ignore", invalid="ignore"):
+            parts = []
+            for g in (np.maximum(dy, 0), np.maximum(-dy, 0)):
+                t = np.log(g) - self.y  # log(δᵢ e^(-yᵢ)), -inf where δᵢ = 0
+                rev = np.flip(np.logaddexp.accumulate(np.flip(t, d), axis=d), d)
+                parts.append(np.exp(self.x + rev))
+        return np.nan_to_num(parts[0] - parts[1], nan=0.0)
+
+
+def logcumsumexp(input, dim):  # noqa: A002
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"logcumsumexp(): expected input to have floating point dtype but "
+                           f"got {input.dtype}")
+    if input.ndim == 0:
+        return LogCumSumExp.apply(input.reshape(1), dim=0).reshape(())
+    return LogCumSumExp.apply(input, dim=_dim(dim, input.ndim, "logcumsumexp"))
+
+
+def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
+    if input.numel() == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    dims = () if dim is None else dim
+    lo, hi = R.amin(input, dims, keepdim), R.amax(input, dims, keepdim)
+    if dim is None and keepdim:
+        lo, hi = lo.reshape((1,) * input.ndim), hi.reshape((1,) * input.ndim)
+    return AminmaxResult(lo, hi)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    return (R.std(input, dim, unbiased, keepdim, correction=correction),
+            R.mean(input, dim, keepdim))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    return (R.var(input, dim, unbiased, keepdim, correction=correction),
+            R.mean(input, dim, keepdim))
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    from nerve.ops.elementwise import where
+
+    x = input if dtype is None else input.to(dtype)
+    if x.dtype.kind == "f":
+        x = where(_wrap(np.isnan(x._data)), _wrap(np.zeros((), x.dtype)), x)
+    return R.sum(x, dim, keepdim)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    x = input if dtype is None else input.to(dtype)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_tname(x.dtype)}")
+    axes = R._axes(x, dim, "nanmean")
+    count = (~np.isnan(x._data)).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
+    return nansum(x, dim, keepdim) / _wrap(count)
+
+
+def _tname(dtype):
+    return {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(str(dtype), str(dtype))
+
+
+def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A002
+    from nerve.ops.shape_more import movedim
+
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
+    modes = ("linear", "lower", "higher", "midpoint", "nearest")
+    if interpolation not in modes:
+        raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest. Got {interpolation}")
+    if hasattr(q, "_data"):
+        if q.dtype != input.dtype:
+            raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor")
+        if q.ndim > 1:
+            raise RuntimeError(f"{op}() q must be a scalar or 1D tensor")
+        qa, scalar_q = q._data.astype(np.float64), q.ndim == 0
+    else:
+        qa, scalar_q = np.asarray(q, np.float64), np.ndim(q) == 0
+    qa = qa.reshape(-1)
+    if qa.size and (qa.min() < 0 or qa.max() > 1):
+        raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
+    if input.numel() == 0:
+        raise RuntimeError(f"{op}() input tensor must be non-empty")
+    x = S.reshape(input, -1) if dim is None else movedim(input, _dim(dim, max(input.ndim, 1),
+                                                                     op), -1)
+    if x.ndim == 0:
+        x = S.reshape(x, 1)
+    xs = x.sort(-1).values  # (…, n), NaN last; the gradient goes back through the sort
+    a = xs._data
+    n = a.shape[-1]
+    nan = np.isnan(a)
+    count = (n - nan.sum(-1, keepdims=True)) if skip_nan else np.full(a.shape[:-1] + (1,), n)
+    rank = qa * (count - 1)  # (…, Q)
+    rank = np.where(count == 0 if skip_nan else nan.any(-1, keepdims=True), n - 1, rank)
+    lo, hi = np.floor(rank), np.ceil(rank)
+    if interpolation == "nearest":
+        lo = hi = np.round(rank)
+    elif interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    v_lo = Gather.apply(xs, index=lo.astype(np.int64), dim=xs.ndim - 1)
+    out = v_lo
+    if interpolation in ("linear", "midpoint"):
+        v_hi = Gather.apply(xs, index=hi.astype(np.int64), dim=xs.ndim - 1)
+        w = np.asarray(0.5 if interpolation == "midpoint" else rank - lo, input.dtype)
+        w = np.where(hi == lo, 0, w).astype(input.dtype)
+        out = v_lo + (v_hi - v_lo) * _wrap(w)
+    if keepdim:  # (…, Q) -> (…, 1 at the reduced dims, Q)
+        if dim is None:
+            out = S.reshape(out, (1,) * input.ndim + (-1,))
+        else:
+            out = movedim(S.unsqueeze(out, -2), -2, _dim(dim, max(input.ndim, 1), op))
+    out = movedim(out, -1, 0)
+    return S.squeeze(out, 0) if scalar_q else out
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  # noqa: A002
+    """The q-th quantiles along ``dim`` (of all entries if None); q a number or a 1-D
+    tensor (its dim comes first). NaN where a row has a NaN."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, skip_nan=False)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  # noqa: A002
+    """quantile ignoring NaN entries (NaN only where a row is all NaN)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, skip_nan=True)
+
+
+def _spacing(op, y, x, dx, d):
+    if x is None:
+        return 1.0 if dx is None else dx
+    if x.ndim == 1:
+        dxs = x[1:] - x[:-1]
+        return S.reshape(dxs, (-1,) + (1,) * (y.ndim - 1 - d))
+    from nerve.ops.shape_more import diff
+
+    return diff(x, dim=d - y.ndim)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """∫ y dx ≈ Σᵢ (yᵢ + yᵢ₊₁)/2 · Δxᵢ along ``dim`` (Δx from ``x`` or the constant dx)."""
+    d = _dim(dim, y.ndim, "trapezoid")
+    if y.shape[d] == 0:
+        return y.sum(d)
+    pre = (slice(None),) * d
+    pair = y[pre + (slice(1, None),)] + y[pre + (slice(None, -1),)]
+    return (pair * _spacing("trapezoid", y, x, dx, d)).sum(d) / 2
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoid sums (one fewer entry than y along ``dim``)."""
+    from nerve.ops.scan import cumsum
+
+    d = _dim(dim, y.ndim, "cumulative_trapezoid")
+    pre = (slice(None),) * d
+    pair = y[pre + (slice(1, None),)] + y[pre + (slice(None, -1),)]
+    return cumsum(pair * _spacing("cumulative_trapezoid", y, x, dx, d), d) / 2
