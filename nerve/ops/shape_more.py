@@ -265,8 +265,7 @@ def meshgrid(*tensors, indexing="ij"):
     sizes = tuple(t.numel() for t in ts)
     out = [S.expand(S.reshape(t, tuple(-1 if i == j else 1 for j in range(len(ts)))), sizes)
            for i, t in enumerate(ts)]
-    if swap:
-        out = [S.transpose(o, 0, 1) for o in out]
+    if swap:  # the grids of the swapped inputs, handed back in the inputs' order
         out[0], out[1] = out[1], out[0]
     return tuple(out)
 
