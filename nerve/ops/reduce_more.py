@@ -257,7 +257,8 @@ def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A00
     n = a.shape[-1]
     nan = np.isnan(a)
     count = (n - nan.sum(-1, keepdims=True)) if skip_nan else np.full(a.shape[:-1] + (1,), n)
-    rank = qa * (count - 1)  # (…, Q)
+    # in the input's dtype, as torch: 0.1 * 5 rounds to 1 in float32 'nearest', 0 in float64
+    rank = qa.astype(input.dtype) * (count - 1).astype(input.dtype)  # (…, Q)
     rank = np.where(count == 0 if skip_nan else nan.any(-1, keepdims=True), n - 1, rank)
     lo, hi = np.floor(rank), np.ceil(rank)
     if interpolation == "nearest":
