@@ -163,7 +163,10 @@ def _vector_index(op, input, dim, index):  # noqa: A002
     d = _dim(dim, input.ndim, op)
     idx = idx.reshape(-1).astype(np.int64)
     n = input.shape[d] if input.ndim else 1
-    _bounds(op, idx, n, d)
+    try:
+        _bounds(op, idx, n, d)
+    except RuntimeError as err:  # PyTorch raises IndexError for the index_* family
+        raise IndexError(str(err)) from None
     return d, idx % max(n, 1)
 
 
@@ -267,7 +270,10 @@ def _scatter_view(input, src, index, op):  # noqa: A002
 def take(input, index):  # noqa: A002
     idx = _arr(index)
     n = input.numel()
-    _bounds("take", np.where(idx < 0, idx + n, idx), n, 0)
+    bad = idx[(idx >= n) | (idx < -n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of "
+                         f"{n} elements.")
     return input.reshape(-1)[idx % max(n, 1)]
 
 
