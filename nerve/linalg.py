@@ -81,12 +81,22 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None): 
 
 
 # ----- decompositions, inverses and products (nerve/ops/linalg_more.py, products.py) -----
-from nerve.ops.linalg_more import LinAlgError  # noqa: E402
-from nerve.ops.linalg_more import det, eigh, eigvalsh, inv, matrix_exp, matrix_power  # noqa: E402
+from nerve.ops.linalg_more import (  # noqa: E402
+    LinAlgError,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    matrix_exp,
+    matrix_power,
+    pinv,
+    qr,
+    solve,
+    svdvals,
+)
 from nerve.ops.linalg_more import linalg_cholesky as cholesky  # noqa: E402
 from nerve.ops.linalg_more import linalg_slogdet as slogdet  # noqa: E402
 from nerve.ops.linalg_more import linalg_svd as svd  # noqa: E402
-from nerve.ops.linalg_more import pinv, qr, solve, svdvals  # noqa: E402
 from nerve.ops.products import multi_dot  # noqa: E402
 
 __all__ += ["LinAlgError", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_power",
@@ -134,8 +144,9 @@ def vander(x, *, N=None):  # noqa: N803
 def _ex(fn, name):
     def ex(A, *args, check_errors=False, **kwargs):  # noqa: N803
         """(result, info): info is 0 (an error raises, as with check_errors=True)."""
-        from nerve.tensor import Tensor
         import numpy as np
+
+        from nerve.tensor import Tensor
 
         out = fn(A, *args, **kwargs)
         info = Tensor._wrap(np.zeros(tuple(A.shape[:-2]), np.int32))

@@ -52,7 +52,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     entries outside are left out, the top edge belongs to the last bin."""
     a = input._data
     if a.dtype.kind != "f":
-        raise RuntimeError(f"\"histogram_cpu\" not implemented for '{a.dtype}'")
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{a.dtype}'")
     if bins <= 0:
         raise RuntimeError("torch.histc(): bins must be > 0")
     lo, hi = float(min), float(max)

@@ -390,8 +390,8 @@ def svd(input, some=True, compute_uv=True):  # noqa: A002
 
         m, n = input.shape[-2:]
         shape = tuple(input.shape[:-2])
-        z = (lambda k: Tensor._wrap(np.zeros(shape + (k, k), input.dtype)))
-        return SvdResult(z(m), s, z(n))
+        zeros_u = Tensor._wrap(np.zeros(shape + (m, m), input.dtype))
+        return SvdResult(zeros_u, s, Tensor._wrap(np.zeros(shape + (n, n), input.dtype)))
     return SvdResult(u, s, v)
 
 

@@ -36,7 +36,10 @@ class UnfoldDim(Function):
 
     def forward(self, x, dim=0, size=1, step=1):
         self.shape, self.dim, self.size, self.step = x.shape, dim, size, step
-        win = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
+        # writable (aliasing x, as torch's view) only where windows do not overlap
+        win = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim,
+                                                       writeable=step >= size and
+                                                       x.flags.writeable)
         return win[(slice(None),) * dim + (slice(None, None, step),)]
 
     def backward(self, dy):

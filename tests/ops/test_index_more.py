@@ -178,6 +178,7 @@ def test_errors_are_torchs_types():
          RuntimeError),
         (lambda m, f: m.select_scatter(m.zeros(3, 2), m.ones(2), 1, 0), RuntimeError),
         (lambda m, f: m.bincount(f(idx(-1, 2))), RuntimeError),
+        (lambda m, f: m.histc(f(idx(1, 2))), NotImplementedError),
         (lambda m, f: m.bincount(f(np.zeros((2, 2), np.int64))), RuntimeError),
         (lambda m, f: m.take(m.zeros(3), f(idx(3))), IndexError),
         (lambda m, f: m.searchsorted(f(np.zeros((2, 3))), f(np.zeros((3, 1)))),

@@ -179,3 +179,10 @@ def test_errors_are_torchs_types():
             theirs()
         with pytest.raises(err):
             ours()
+
+
+def test_unfold_without_overlap_is_a_writable_view_as_torch():
+    for m in (nerve, torch):
+        x = m.arange(6.0)
+        x.unfold(0, 2, 2).mul_(2)
+        assert x.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
