@@ -43,22 +43,13 @@ class Adadelta(Optimizer):
     def step(self) -> None:
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
-            params = self._with_grad(group)
-            states = [self._init_state(p) for p in params]
-            adadelta([p._data for p in params], [p.grad._data for p in params],
-                     [s["square_avg"]._data for s in states],
-                     [s["acc_delta"]._data for s in states],
-                     [s["step"]._data for s in states],
+            adadelta(*self._arrays(group, self._fresh, "square_avg", "acc_delta", "step"),
                      lr=group["lr"], rho=group["rho"], eps=group["eps"],
                      weight_decay=group["weight_decay"], maximize=group["maximize"])
 
-    def _init_state(self, p) -> dict:
-        state = self.state[p]
-        if not state:
-            state["step"] = new_step()
-            state["square_avg"] = zeros_state(p)
-            state["acc_delta"] = zeros_state(p)
-        return state
+    @staticmethod
+    def _fresh(p) -> dict:
+        return {"step": new_step(), "square_avg": zeros_state(p), "acc_delta": zeros_state(p)}
 
 
 def adadelta(params: list[np.ndarray], grads: list[np.ndarray], square_avgs: list[np.ndarray],

@@ -39,22 +39,14 @@ class Adamax(Optimizer):
     def step(self) -> None:
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
-            params = self._with_grad(group)
-            states = [self._init_state(p) for p in params]
             beta1, beta2 = group["betas"]
-            adamax([p._data for p in params], [p.grad._data for p in params],
-                   [s["exp_avg"]._data for s in states], [s["exp_inf"]._data for s in states],
-                   [s["step"]._data for s in states], lr=group["lr"], beta1=beta1,
-                   beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
-                   maximize=group["maximize"])
+            adamax(*self._arrays(group, self._fresh, "exp_avg", "exp_inf", "step"),
+                   lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                   weight_decay=group["weight_decay"], maximize=group["maximize"])
 
-    def _init_state(self, p) -> dict:
-        state = self.state[p]
-        if not state:
-            state["step"] = new_step()
-            state["exp_avg"] = zeros_state(p)
-            state["exp_inf"] = zeros_state(p)
-        return state
+    @staticmethod
+    def _fresh(p) -> dict:
+        return {"step": new_step(), "exp_avg": zeros_state(p), "exp_inf": zeros_state(p)}
 
 
 def adamax(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.ndarray],

@@ -35,22 +35,15 @@ class ASGD(Optimizer):
     def step(self) -> None:
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
-            params = self._with_grad(group)
-            states = [self._init_state(p, group["lr"]) for p in params]
-            asgd([p._data for p in params], [p.grad._data for p in params],
-                 [s["ax"]._data for s in states], [s["eta"]._data for s in states],
-                 [s["mu"]._data for s in states], [s["step"]._data for s in states],
+            def fresh(p, lr=group["lr"]):
+                return {"step": new_step(), "eta": Tensor._wrap(np.array(lr, np.float32)),
+                        "mu": Tensor._wrap(np.ones((), np.float32)),
+                        "ax": Tensor._wrap(np.zeros_like(p._data))}
+
+            asgd(*self._arrays(group, fresh, "ax", "eta", "mu", "step"),
                  lr=group["lr"], lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
                  weight_decay=group["weight_decay"], maximize=group["maximize"])
 
-    def _init_state(self, p, lr: float) -> dict:
-        state = self.state[p]
-        if not state:
-            state["step"] = new_step()
-            state["eta"] = Tensor._wrap(np.array(lr, np.float32))
-            state["mu"] = Tensor._wrap(np.ones((), np.float32))
-            state["ax"] = Tensor._wrap(np.zeros_like(p._data))
-        return state
 
 
 def asgd(params: list[np.ndarray], grads: list[np.ndarray], axs: list[np.ndarray],

@@ -125,6 +125,20 @@ class Optimizer:
                                    f"{tuple(p.grad.shape)}")
         return params
 
+    def _arrays(self, group: dict[str, Any], fresh: Callable, *names: str) -> tuple:
+        """The raw arrays a functional update takes: the params with a gradient, their
+        gradients, then one list per state entry in ``names``; ``fresh(p)`` is the state
+        of a parameter seen for the first time (its key order is the state_dict's)."""
+        params = self._with_grad(group)
+        states = []
+        for p in params:
+            state = self.state[p]
+            if not state:
+                state.update(fresh(p))
+            states.append(state)
+        return ([p._data for p in params], [p.grad._data for p in params],
+                *([s[n]._data for s in states] for n in names))
+
     # ----- state_dict ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}``;
