@@ -69,7 +69,7 @@ class _ConvNd(Module):
     def reset_parameters(self) -> None:
         init.layer_default_(self.weight, self.bias)
 
-    def _conv(self, input: Tensor, fn) -> Tensor:  # noqa: A002
+    def _check_input(self, input: Tensor) -> None:  # noqa: A002
         if input.ndim not in (self._dims + 1, self._dims + 2):
             raise RuntimeError(f"{self._short()}: expected {self._dims + 1}D (unbatched) or "
                                f"{self._dims + 2}D (batched) input, but got input of size: "
@@ -79,6 +79,9 @@ class _ConvNd(Module):
             raise RuntimeError(f"{self._short()}: expected input with {self.in_channels} "
                                f"channels, but got {c} channels (input shape "
                                f"{tuple(input.shape)})")
+
+    def _conv(self, input: Tensor, fn) -> Tensor:  # noqa: A002
+        self._check_input(input)
         padding = self.padding
         if self.padding_mode != "zeros":
             pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation,
@@ -172,15 +175,7 @@ class _ConvTransposeNd(_ConvNd):
                               dtype)
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:  # noqa: A002
-        if input.ndim not in (self._dims + 1, self._dims + 2):
-            raise RuntimeError(f"{self._short()}: expected {self._dims + 1}D (unbatched) or "
-                               f"{self._dims + 2}D (batched) input, but got input of size: "
-                               f"{list(input.shape)}")
-        c = input.shape[-self._dims - 1]
-        if c != self.in_channels:
-            raise RuntimeError(f"{self._short()}: expected input with {self.in_channels} "
-                               f"channels, but got {c} channels (input shape "
-                               f"{tuple(input.shape)})")
+        self._check_input(input)
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = output_padding_for(

@@ -17,6 +17,14 @@ from nerve.tensor import Tensor
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
 
+def _affine_identity(m: Module) -> None:
+    """γ = 1, β = 0: the affine map starts as the identity (PyTorch's initialisation)."""
+    if m.weight is not None:
+        m.weight._data[...] = 1
+    if m.bias is not None:
+        m.bias._data[...] = 0
+
+
 class _NormBase(Module):
     """Per-channel γ (ones) and β (zeros) when ``affine``, and the running statistics
     (running_mean 0, running_var 1, num_batches_tracked 0) when ``track_running_stats``."""
@@ -53,10 +61,7 @@ class _NormBase(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+        _affine_identity(self)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -182,10 +187,7 @@ class GroupNorm(Module):
                                 if affine and bias else None)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+        _affine_identity(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -235,10 +237,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight._data[...] = 1
-        if self.bias is not None:
-            self.bias._data[...] = 0
+        _affine_identity(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
