@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from nerve.ops.activation import _erf_series, _erfc_tail
+from nerve.ops.mathfns import _erf
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _LOG_PI = math.log(math.pi)
@@ -156,17 +157,6 @@ def erfc(x):
     return out
 
 
-def erf(x):
-    z = _f64(x)
-    out = np.empty_like(z)
-    mid = np.abs(z) < 2
-    out[mid] = _erf_series(z[mid])
-    big = ~mid & ~np.isnan(z)
-    out[big] = np.sign(z[big]) * (1 - _erfc_tail(np.abs(z[big])))
-    out[np.isnan(z)] = np.nan
-    return out
-
-
 # Giles (2010), "Approximating the erfinv function": erfinv(a) ≈ a · p(w), w = -ln(1 - a²)
 _GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
@@ -197,7 +187,7 @@ def erfinv(x):
     for _ in range(_STEPS):
         yc, yt = y[~tail], y[tail]
         slope = 2 / math.sqrt(math.pi)
-        r = (erf(yc) - ai[~tail]) / (slope * np.exp(-yc * yc))
+        r = (_erf(yc) - ai[~tail]) / (slope * np.exp(-yc * yc))
         y[~tail] = yc - r / (1 + yc * r)  # Halley
         c = erfc(yt)
         y[tail] = yt + (np.log(c) - log_rest) * c / (slope * np.exp(-yt * yt))  # Newton

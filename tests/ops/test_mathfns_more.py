@@ -171,7 +171,7 @@ def test_polygamma_matches_torch_in_float64(n):
 def test_erfinv_inverts_erf_and_keeps_the_tail():
     u = np.linspace(-1, 1, 4001)[1:-1]
     y = special.erfinv(u)
-    assert np.max(np.abs(special.erf(y) - u)) < 1e-15 * 8
+    assert np.max(np.abs(special._erf(y) - u)) < 1e-15 * 8
     near_one = 1 - np.logspace(-16, -2, 30)
     assert np.max(np.abs(special.erfc(special.erfinv(near_one)) / (1 - near_one) - 1)) < 1e-12
 
