@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nerve.optim.lr_scheduler import LRScheduler
-from nerve.optim.one_cycle import _per_group
+from nerve.optim.one_cycle import MomentumCycling, _per_group
 from nerve.optim.optimizer import Optimizer
 
 
@@ -26,7 +26,7 @@ def _exp_range_scale_fn(gamma: float, x: float) -> float:
     return gamma**x
 
 
-class CyclicLR(LRScheduler):
+class CyclicLR(MomentumCycling, LRScheduler):
     r"""Cyclical learning rate: the lr climbs from base_lr to max_lr over step_size_up
     steps and falls back over step_size_down, over and over. At step t, with cycle
     length L = up + down and r = up / L:
@@ -68,30 +68,10 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self._init_momentum(optimizer, base_momentum, max_momentum, last_epoch)
+            self.base_momentums, self.max_momentums = self._init_momentum(
+                optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
-
-    def _init_momentum(self, optimizer: Optimizer, base_momentum, max_momentum,
-                       last_epoch: int) -> None:
-        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                             "option enabled")
-        self.use_beta1 = "betas" in optimizer.defaults
-        self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-        self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-        if last_epoch == -1:
-            for top, base, group in zip(self.max_momentums, self.base_momentums,
-                                        optimizer.param_groups):
-                self._set_momentum(group, top)
-                group["max_momentum"] = top
-                group["base_momentum"] = base
-
-    def _set_momentum(self, group: dict, value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _init_scale_fn(self) -> None:
         if self._scale_fn_custom is not None:

@@ -8,7 +8,34 @@ from nerve.optim.lr_scheduler import LRScheduler
 from nerve.optim.optimizer import Optimizer
 
 
-class OneCycleLR(LRScheduler):
+class MomentumCycling:
+    """For schedulers that cycle SGD's momentum (or Adam's β₁) against the learning rate:
+    per-group ``base_momentum``/``max_momentum``, starting at the maximum."""
+
+    def _init_momentum(self, optimizer: Optimizer, base_momentum, max_momentum,
+                       last_epoch: int) -> tuple[list, list]:
+        """Checks the optimizer, sets the starting momentum; returns (bases, tops)."""
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                             "option enabled")
+        self.use_beta1 = "betas" in optimizer.defaults
+        bases = _per_group("base_momentum", optimizer, base_momentum)
+        tops = _per_group("max_momentum", optimizer, max_momentum)
+        if last_epoch == -1:
+            for top, base, group in zip(tops, bases, optimizer.param_groups):
+                self._set_momentum(group, top)
+                group["max_momentum"] = top
+                group["base_momentum"] = base
+        return bases, tops
+
+    def _set_momentum(self, group: dict, value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+
+class OneCycleLR(MomentumCycling, LRScheduler):
     """Raise the lr from max_lr/div_factor to max_lr over the first pct_start of
     total_steps, then anneal it to initial_lr/final_div_factor (three_phase: back to
     initial_lr first). Momentum (or Adam's β₁) moves the opposite way when
@@ -41,28 +68,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self._init_momentum(base_momentum, max_momentum, last_epoch)
+            self._init_momentum(optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
-
-    def _init_momentum(self, base_momentum, max_momentum, last_epoch: int) -> None:
-        optimizer = self.optimizer
-        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                             "option enabled")
-        self.use_beta1 = "betas" in optimizer.defaults
-        tops = _per_group("max_momentum", optimizer, max_momentum)
-        bases = _per_group("base_momentum", optimizer, base_momentum)
-        if last_epoch == -1:
-            for top, base, group in zip(tops, bases, optimizer.param_groups):
-                self._set_momentum(group, top)
-                group["max_momentum"] = top
-                group["base_momentum"] = base
-
-    def _set_momentum(self, group: dict, value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self._anneal_func_type == "cos":
