@@ -10,8 +10,8 @@ import numpy as np
 from nerve.optim.optimizer import (
     Optimizer,
     check_nonnegative,
-    direction,
-    lerp_,
+    decayed_direction,
+    moments_,
     new_step,
     step_method,
     zeros_state,
@@ -92,18 +92,9 @@ def adam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.nd
         step_t = state_steps[i]
         step_t += 1
         step = float(step_t)
-        if decoupled_weight_decay:
-            p *= 1 - lr * weight_decay
-            d = direction(grad, p, 0, maximize)
-        else:
-            d = direction(grad, p, weight_decay, maximize)
+        d = decayed_direction(grad, p, lr, weight_decay, decoupled_weight_decay, maximize)
         m, v = exp_avgs[i], exp_avg_sqs[i]
-        delta = np.subtract(d, m)
-        lerp_(m, d, delta, 1 - beta1)
-        v *= beta2
-        np.multiply(d, d, out=delta)
-        delta *= 1 - beta2
-        v += delta
+        delta = moments_(m, v, d, beta1, beta2)
         if amsgrad:
             np.maximum(max_exp_avg_sqs[i], v, out=max_exp_avg_sqs[i])
             v = max_exp_avg_sqs[i]

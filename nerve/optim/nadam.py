@@ -8,8 +8,8 @@ from nerve.optim.adam import check_adam_args
 from nerve.optim.optimizer import (
     Optimizer,
     check_nonnegative,
-    direction,
-    lerp_,
+    decayed_direction,
+    moments_,
     new_step,
     step_method,
     zeros_state,
@@ -71,23 +71,14 @@ def nadam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.n
     for i, (p, grad) in enumerate(zip(params, grads)):
         state_steps[i] += 1
         step = float(state_steps[i])
-        if decoupled_weight_decay and weight_decay != 0:
-            p *= 1 - lr * weight_decay
-            d = direction(grad, p, 0, maximize)
-        else:
-            d = direction(grad, p, weight_decay, maximize)
+        d = decayed_direction(grad, p, lr, weight_decay, decoupled_weight_decay, maximize)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
         # the product is kept in float32, as PyTorch keeps it, and read back as a double
         mu_products[i] *= np.float32(mu)
         mu_product = float(mu_products[i])
         m, v = exp_avgs[i], exp_avg_sqs[i]
-        tmp = np.subtract(d, m)
-        lerp_(m, d, tmp, 1 - beta1)
-        v *= beta2
-        np.multiply(d, d, out=tmp)
-        tmp *= 1 - beta2
-        v += tmp
+        tmp = moments_(m, v, d, beta1, beta2)
         denom = np.divide(v, 1 - beta2**step, out=tmp)
         np.sqrt(denom, out=denom)
         denom += eps

@@ -245,6 +245,30 @@ def direction(grad: np.ndarray, param: np.ndarray, weight_decay: float,
     return np.subtract(out, grad, out=out) if maximize else np.add(out, grad, out=out)
 
 
+def decayed_direction(grad: np.ndarray, param: np.ndarray, lr: float, weight_decay: float,
+                      decoupled: bool, maximize: bool) -> np.ndarray:
+    """Decoupled weight decay θ ← θ(1 - ηλ) applied to ``param`` in place (AdamW's), then
+    the plain direction ±g; or, coupled, the L2 direction ±g + λθ."""
+    if decoupled:
+        if weight_decay != 0:
+            param *= 1 - lr * weight_decay
+        return direction(grad, param, 0, maximize)
+    return direction(grad, param, weight_decay, maximize)
+
+
+def moments_(m: np.ndarray, v: np.ndarray, d: np.ndarray, beta1: float,
+             beta2: float) -> np.ndarray:
+    """Adam's moment estimates in place: m ← β₁m + (1-β₁)d,  v ← β₂v + (1-β₂)d²;
+    returns a scratch array of d's shape."""
+    tmp = np.subtract(d, m)
+    lerp_(m, d, tmp, 1 - beta1)
+    v *= beta2
+    np.multiply(d, d, out=tmp)
+    tmp *= 1 - beta2
+    v += tmp
+    return tmp
+
+
 def lerp_(m: np.ndarray, d: np.ndarray, delta: np.ndarray, w: float) -> None:
     """m ← m + w (d − m), given delta = d − m (overwritten). Like PyTorch's lerp it
     measures from the nearer end, so that the roundings agree with it."""

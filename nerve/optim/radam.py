@@ -10,8 +10,8 @@ import numpy as np
 from nerve.optim.adam import check_adam_args
 from nerve.optim.optimizer import (
     Optimizer,
-    direction,
-    lerp_,
+    decayed_direction,
+    moments_,
     new_step,
     step_method,
     zeros_state,
@@ -67,18 +67,9 @@ def radam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.n
     for i, (p, grad) in enumerate(zip(params, grads)):
         state_steps[i] += 1
         step = float(state_steps[i])
-        if decoupled_weight_decay and weight_decay != 0:
-            p *= 1 - lr * weight_decay
-            d = direction(grad, p, 0, maximize)
-        else:
-            d = direction(grad, p, weight_decay, maximize)
+        d = decayed_direction(grad, p, lr, weight_decay, decoupled_weight_decay, maximize)
         m, v = exp_avgs[i], exp_avg_sqs[i]
-        tmp = np.subtract(d, m)
-        lerp_(m, d, tmp, 1 - beta1)
-        v *= beta2
-        np.multiply(d, d, out=tmp)
-        tmp *= 1 - beta2
-        v += tmp
+        tmp = moments_(m, v, d, beta1, beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         update = np.divide(m, bias_correction1)
