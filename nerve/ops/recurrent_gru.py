@@ -5,11 +5,13 @@ states (H, B), so W_hh hᵀ is BLAS's faster orientation for small batches and l
 the layout of the gate block, and r, z, n are contiguous row blocks for the elementwise
 math. The input projection of all steps is one batched call giving (T, 3H, B).
 
-BPTT writes the gradients of step t into the column block t of one (4H, T·B) matrix D
-with rows [δaₙ; δa_r; δa_z; δaₙ⊙r]: rows H..4H are the recurrent pre-activation's
-gradient (the per-step GEMM reads them in place, BLAS takes the row stride) and rows
-0..3H the input one, up to the order of its blocks. The weight gradients are then
-single GEMMs after the loop, with no copy of D.
+BPTT writes the gradients of step t as one contiguous (4H, B) block with rows
+[δaₙ; δa_r; δa_z; δaₙ⊙r]: rows H..4H are the recurrent pre-activation's gradient (the
+per-step GEMM reads them) and rows 0..3H the input one, up to the order of its blocks.
+After the loop one copy lays the blocks side by side as a (4H, T·B) matrix D, so the
+weight gradients are single GEMMs. (Writing into D's column blocks directly saves the
+copy but costs more: BLAS then reads each step's rows from T·B-strided memory, measured
+39.5 against 35.6 ms per gru_train step.)
 """
 
 from __future__ import annotations
@@ -116,10 +118,12 @@ class GRUFn(Function):
         dt = self.us.dtype
         dy = seq_grad(self, dy)
         dh = state_grad(dh_n, nb, nh, dt).T.copy()  # (H, B)
-        d = np.empty((4 * nh, nt, nb), dt)  # rows [δaₙ; δa_r; δa_z; δaₙ⊙r], steps as columns
+        ds = np.empty((nt, 4 * nh, nb), dt)  # step t: a contiguous block, fresh memory
         norms = np.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1]
-        self._steps_backward(dy, dh, d, norms, need_h0)
+        self._steps_backward(dy, dh, ds, norms, need_h0)
+        d = np.empty((4 * nh, nt, nb), dt)  # rows [δaₙ; δa_r; δa_z; δaₙ⊙r], steps as columns
+        np.copyto(d, ds.transpose(1, 0, 2))  # runs of B contiguous values: cheap
         finish_norms(self, norms)
         return self._grads(d.reshape(4 * nh, nt * nb),
                            dh.T.reshape(self.state_shape) if need_h0 else None)
@@ -136,7 +140,7 @@ class GRUFn(Function):
             carry = None if m is None else mask_split(dh, m[t])
             a, hp = acts[t], hs[:, slots(t, reverse)[0]]
             r, z, n = a[:nh], a[nh:2 * nh], a[2 * nh:]
-            dt_ = d[:, t]
+            dt_ = d[t]
             dan, dar, daz, danr = (dt_[i * nh:(i + 1) * nh] for i in range(4))
             np.subtract(1, z, out=t2)
             t2 *= dh  # δ(1 - z), shared by δaₙ and δa_z
