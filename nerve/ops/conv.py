@@ -8,6 +8,8 @@ Conv1d is the same op with H = KH = 1.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -25,9 +27,9 @@ class Conv(Function):
 
     y[n, o, i, j] = b[o] + Σ_{c ∈ group(o), p, q} w[o, c, p, q] x̃[n, c, Sₕi + Dₕp, S_w j + D_w q]
 
-    with x̃ the zero-padded input. In matrix form per group, with X the im2col matrix
-    (N·OH·OW, KH·KW·C/G) (one row per output pixel: its receptive field) and W the
-    kernels as columns (KH·KW·C/G, O/G):
+    with x̃ the zero-padded input (written for 2-D; 3-D adds a depth index the same way).
+    In matrix form per group, with X the im2col matrix (N·OH·OW, KH·KW·C/G) (one row per
+    output pixel: its receptive field) and W the kernels as columns (KH·KW·C/G, O/G):
     Y = X W + b;  with δ = ∂L/∂Y:  ∂L/∂W = Xᵀ δ,  ∂L/∂b = Σ δ,  ∂L/∂X = δ Wᵀ,
     and ∂L/∂x = col2im(∂L/∂X): each row's entries are added back to the pixels they
     were copied from (one vectorised add per kernel offset).
@@ -49,53 +51,56 @@ class Conv(Function):
         self.one_d = x.ndim == 3
         if self.one_d:  # (N, C, L) -> (N, C, 1, L); (O, C/G, K) -> (O, C/G, 1, K)
             x, w = x[:, :, None, :], w[:, :, None, :]
-        n, c, h, wd = x.shape
-        o, cg, kh, kw = w.shape
-        (pt, pb), (pl, pr) = padding
-        xp = pad_channels_last(x, pt, pb, pl, pr)  # (N, Hp, Wp, C)
-        oh = (xp.shape[1] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-        ow = (xp.shape[2] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        n, c = x.shape[:2]
+        o, cg, *kernel = w.shape
+        xp = pad_channels_last(x, *(v for pair in padding for v in pair))  # (N, *Sp, C)
+        out = tuple((size - d * (k - 1) - 1) // s + 1
+                    for size, k, s, d in zip(xp.shape[1:-1], kernel, stride, dilation))
         self.wm, self.groups, self.w_shape, self.padding = None, groups, w.shape, padding
-        self.geometry = (x.shape, xp.shape, (kh, kw, oh, ow), (pt, pl), stride, dilation)
+        self.geometry = (x.shape, xp.shape, (*kernel, *out), tuple(p for p, _ in padding),
+                         stride, dilation)
         # Few input channels (a first layer): K-major columns, a row of ones adding the bias
         self.k_major, self.ones = groups == 1 and c <= _K_MAJOR_CHANNELS, b is not None
         cols = self._columns(xp)
-        # (O, C/G, KH, KW) -> (G, KH·KW·C/G, O/G): the kernels as GEMM columns
+        # (O, C/G, *K) -> (G, ∏K·C/G, O/G): the kernels as GEMM columns
+        sp = len(kernel)
         self.wm = wm = np.ascontiguousarray(
-            w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1)
-        ).reshape(groups, kh * kw * cg, o // groups)
+            w.reshape(groups, o // groups, cg, *kernel).transpose(0, *range(3, 3 + sp), 2, 1)
+        ).reshape(groups, -1, o // groups)
         if self.k_major:
             y = cols.T @ (wm[0] if b is None else np.concatenate([wm[0], b[None]]))
         else:
             y = cols[0] @ wm[0] if groups == 1 else _ungroup(np.matmul(cols, wm))
             if b is not None:
                 y += b
-        # Keep the columns for ∂L/∂W unless they are huge (KH·KW times the input); then keep
+        # Keep the columns for ∂L/∂W unless they are huge (∏K times the input); then keep
         # the padded input and rebuild them in backward: memory over a second copy.
         self.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
         self.xp = xp if self.cols is None else None
-        # (N·OH·OW, O) -> (N, OH, OW, O) -> the (N, O, OH, OW) view
-        y = y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+        # (N·∏O, O) -> (N, *O, O) -> the (N, O, *O) view
+        y = y.reshape(n, *out, o).transpose(0, sp + 1, *range(1, sp + 1))
         return y[:, :, 0, :] if self.one_d else y
 
     def _columns(self, xp):
-        """The im2col matrix of the padded input: (G, N·OH·OW, K), or (K (+1), N·OH·OW)."""
-        _, _, (kh, kw, oh, ow), _, stride, dilation = self.geometry
+        """The im2col matrix of the padded input: (G, N·∏O, K), or (K (+1), N·∏O)."""
+        _, _, sizes, _, stride, dilation = self.geometry
+        kernel, out = sizes[:len(stride)], sizes[len(stride):]
         if self.k_major:
-            return im2col_k_major(xp, kh, kw, oh, ow, stride, dilation, self.ones)
-        return im2col(xp, kh, kw, oh, ow, stride, dilation, self.groups)
+            return im2col_k_major(xp, kernel, out, stride, dilation, self.ones)
+        return im2col_nd(xp, kernel, out, stride, dilation, self.groups)
 
     def backward(self, dy):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
         if self.one_d:
             dy = dy[:, :, None, :]
-        g, (o, cg, kh, kw) = self.groups, self.w_shape
-        # (N, O, OH, OW) -> (N·OH·OW, O); free when dy is channels-last already
-        d2 = np.ascontiguousarray(dy.transpose(0, 2, 3, 1)).reshape(-1, o)
+        g, (o, cg, *kernel) = self.groups, self.w_shape
+        sp = len(kernel)
+        # (N, O, *O) -> (N·∏O, O); free when dy is channels-last already
+        d2 = np.ascontiguousarray(dy.transpose(0, *range(2, sp + 2), 1)).reshape(-1, o)
         db = dw = dx = None
         if need_b and not (need_w and self.k_major):  # else the ones row of ∂L/∂W gives it
             db = np.ones(d2.shape[0], d2.dtype) @ d2  # Σ δ as a GEMV: a fast reduction order
-        if g > 1:  # (N·OH·OW, O) -> (G, N·OH·OW, O/G)
+        if g > 1:  # (N·∏O, O) -> (G, N·∏O, O/G)
             d2 = np.ascontiguousarray(d2.reshape(-1, g, o // g).transpose(1, 0, 2))
         else:
             d2 = d2[None]
@@ -104,14 +109,15 @@ class Conv(Function):
             dwm = _weight_grad(cols, d2, self.geometry[0][0], self.k_major)
             if self.k_major and self.ones:  # (1, K + 1, O): the last row is Σ δ
                 db, dwm = dwm[0, -1], dwm[:, :-1]
-            # (G, KH·KW·C/G, O/G) -> (O, C/G, KH, KW)
-            dw = dwm.reshape(g, kh, kw, cg, o // g).transpose(0, 4, 3, 1, 2).reshape(
-                self.w_shape)
+            # (G, ∏K·C/G, O/G) -> (O, C/G, *K)
+            dw = dwm.reshape(g, *kernel, cg, o // g).transpose(
+                0, sp + 2, sp + 1, *range(1, sp + 1)).reshape(self.w_shape)
             dw = dw[:, :, 0, :] if self.one_d else np.ascontiguousarray(dw)
         if need_x:
             # Stride 1: ∂L/∂x as a convolution of δ, unless that GEMM would be narrow (few
             # input channels), where BLAS runs well below its rate and col2im is cheaper.
-            as_conv = self.geometry[4] == (1, 1) and g == 1 and (cg >= o or cg >= 64)
+            as_conv = (all(s == 1 for s in self.geometry[4]) and g == 1
+                       and (cg >= o or cg >= 64))
             dx = self._input_grad_stride1(dy) if as_conv else None
             if dx is None:
                 dx = self._input_grad(d2)
@@ -121,34 +127,36 @@ class Conv(Function):
 
     def _input_grad(self, d2):
         """∂L/∂X = δ Wᵀ, then col2im: the general case (strides, groups)."""
-        g, (_, _, kh, kw) = self.groups, self.w_shape
-        n, oh, ow = self.geometry[0][0], *self.geometry[2][2:]
+        g, kernel = self.groups, self.w_shape[2:]
+        sp, n, out = len(kernel), self.geometry[0][0], self.geometry[2][len(kernel):]
         wt = self.wm.transpose(0, 2, 1)
-        # One GEMM (a batch of KH·KW small ones would contiguous-ify col2im's reads, but
+        # One GEMM (a batch of ∏K small ones would contiguous-ify col2im's reads, but
         # each BLAS call pays a thread sync, ruinous on a busy machine)
-        dcols = d2[0] @ wt[0] if g == 1 else _ungroup(np.matmul(d2, wt), kh * kw)
-        # (N·OH·OW, KH·KW·C) -> (KH, KW, N, OH, OW, C)
-        dcols = dcols.reshape(n, oh, ow, kh, kw, -1).transpose(3, 4, 0, 1, 2, 5)
+        dcols = d2[0] @ wt[0] if g == 1 else _ungroup(np.matmul(d2, wt), int(np.prod(kernel)))
+        # (N·∏O, ∏K·C) -> (*K, N, *O, C)
+        dcols = dcols.reshape(n, *out, *kernel, -1).transpose(
+            *range(sp + 1, 2 * sp + 1), 0, *range(1, sp + 1), 2 * sp + 1)
         return col2im(dcols, *self.geometry)
 
     def _input_grad_stride1(self, dy):
         """With stride 1, ∂L/∂x is itself a convolution: of δ zero-padded by D(K-1) - P with
         the kernels flipped and in/out channels swapped,
         ∂L/∂x[n, c, h, w] = Σ_{o,p,q} δ̃[n, o, h + Dₕp, w + D_w q] w[o, c, KH-1-p, KW-1-q].
-        One im2col copy of δ and one GEMM replace col2im's KH·KW strided adds.
+        One im2col copy of δ and one GEMM replace col2im's ∏K strided adds.
         None when the padding exceeds D(K-1) (then δ̃ would need cropping)."""
-        (n, c, h, w), _, (kh, kw, oh, ow), _, _, dilation = self.geometry
-        (pt, pb), (pl, pr) = self.padding
-        full = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
-        if max(pt, pb) > full[0] or max(pl, pr) > full[1]:
+        (n, c, *size), kernel, dilation = self.geometry[0], self.w_shape[2:], self.geometry[5]
+        full = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
+        if any(max(p) > f for p, f in zip(self.padding, full)):
             return None
-        dyp = pad_channels_last(dy, full[0] - pt, full[0] - pb, full[1] - pl, full[1] - pr)
-        cols = im2col(dyp, kh, kw, h, w, (1, 1), dilation)[0]  # (N·H·W, KH·KW·O)
-        # (G=1, KH·KW·C, O) -> flipped (KH·KW·O, C): rows (KH-1-p, KW-1-q, o)
-        wf = self.wm[0].reshape(kh, kw, c, -1)[::-1, ::-1].transpose(0, 1, 3, 2)
+        dyp = pad_channels_last(dy, *(f - p for f, pair in zip(full, self.padding)
+                                      for p in pair))
+        cols = im2col_nd(dyp, kernel, size, (1,) * len(size), dilation)[0]  # (N·∏S, ∏K·O)
+        # (G=1, ∏K·C, O) -> flipped (∏K·O, C): rows (K-1-p, ..., o)
+        flip = (slice(None, None, -1),) * len(kernel)
+        wf = np.moveaxis(self.wm[0].reshape(*kernel, c, -1)[flip], -1, -2)
         dx = cols @ np.ascontiguousarray(wf).reshape(-1, c)
-        # (N·H·W, C) -> the (N, C, H, W) view of channels-last memory
-        return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        # (N·∏S, C) -> the (N, C, *S) view of channels-last memory
+        return dx.reshape(n, *size, c).transpose(0, len(size) + 1, *range(1, len(size) + 1))
 
 
 def _weight_grad(cols, d2, n: int, k_major: bool = False):
@@ -173,93 +181,103 @@ def _ungroup(y, inner: int = 1):
     return y.reshape(g, r, inner, f // inner).transpose(1, 2, 0, 3).reshape(r, -1)
 
 
-def pad_channels_last(x, pt, pb, pl, pr):
-    """(N, C, H, W) -> zero-padded channels-last (N, Hp, Wp, C), by one copy into a zeroed
-    buffer (a plain view when x is channels-last in memory and needs no padding)."""
-    n, c, h, w = x.shape
-    xt = x.transpose(0, 2, 3, 1)
-    if not (pt or pb or pl or pr):
+def pad_channels_last(x, *pads):
+    """(N, C, *S) -> zero-padded channels-last (N, *Sp, C), by one copy into a zeroed
+    buffer (a plain view when x is channels-last in memory and needs no padding).
+    ``pads`` are (before, after) per spatial dim, flattened: pt, pb, pl, pr for 2-D."""
+    n, c, *size = x.shape
+    sp = len(size)
+    xt = x.transpose(0, *range(2, sp + 2), 1)
+    if not any(pads):
         return np.ascontiguousarray(xt)
-    xp = np.empty((n, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
+    before, after = pads[0::2], pads[1::2]
+    xp = np.empty((n, *(s + a + b for s, a, b in zip(size, before, after)), c), dtype=x.dtype)
+    inner = tuple(slice(b, b + s) for b, s in zip(before, size))
 
     def run(lo, hi):  # zero the border only: the interior is overwritten anyway
         part = xp[lo:hi]
-        part[:, :pt] = 0
-        part[:, pt + h:] = 0
-        part[:, pt:pt + h, :pl] = 0
-        part[:, pt:pt + h, pl + w:] = 0
-        part[:, pt:pt + h, pl:pl + w] = xt[lo:hi]
+        for i in range(sp):  # the slabs before and after along dim i, inside dims < i
+            part[(slice(None), *inner[:i], slice(0, before[i]))] = 0
+            part[(slice(None), *inner[:i], slice(before[i] + size[i], None))] = 0
+        part[(slice(None), *inner)] = xt[lo:hi]
 
     over_batch(run, n, xp.nbytes)
     return xp
 
 
 def im2col(xp, kh, kw, oh, ow, stride, dilation, groups=1):
-    """(N, Hp, Wp, C) -> contiguous (G, N·OH·OW, KH·KW·C/G): row (n, i, j) holds the
-    receptive field of output pixel (i, j) of sample n, ordered (kernel row, kernel
-    column, channel), so each kernel row is one contiguous run of the input."""
-    n, c = xp.shape[0], xp.shape[3]
-    s_n, s_h, s_w, s_c = xp.strides
-    # A read-only strided view (N, OH, OW, KH, KW, C) of the padded input; one copy makes it
-    # the GEMM operand.
-    view = as_strided(xp, (n, oh, ow, kh, kw, c),
-                      (s_n, s_h * stride[0], s_w * stride[1], s_h * dilation[0],
-                       s_w * dilation[1], s_c), writeable=False)
+    """2-D ``im2col_nd``, in the (KH, KW, OH, OW) form ``nerve.ops.fold`` calls it with."""
+    return im2col_nd(xp, (kh, kw), (oh, ow), stride, dilation, groups)
+
+
+def im2col_nd(xp, kernel, out, stride, dilation, groups=1):
+    """(N, *Sp, C) -> contiguous (G, N·∏O, ∏K·C/G): row (n, i, j) holds the receptive
+    field of output pixel (i, j) of sample n, ordered (kernel row, kernel column, channel),
+    so each kernel row is one contiguous run of the input (depth first in 3-D)."""
+    n, c = xp.shape[0], xp.shape[-1]
+    s_n, *s_sp, s_c = xp.strides
+    # A read-only strided view (N, *O, *K, C) of the padded input; one copy makes it the
+    # GEMM operand.
+    view = as_strided(xp, (n, *out, *kernel, c),
+                      (s_n, *(t * s for t, s in zip(s_sp, stride)),
+                       *(t * d for t, d in zip(s_sp, dilation)), s_c), writeable=False)
+    rows, k = n * int(np.prod(out)), int(np.prod(kernel)) * c
     if groups == 1:
         cols = np.empty(view.shape, dtype=xp.dtype)
         over_batch(lambda lo, hi: np.copyto(cols[lo:hi], view[lo:hi]), n, cols.nbytes)
-        return cols.reshape(1, n * oh * ow, kh * kw * c)
-    # (N, OH, OW, KH, KW, G, C/G) -> (G, N·OH·OW, KH·KW·C/G)
-    view = view.reshape(n, oh, ow, kh, kw, groups, c // groups)
-    return np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(
-        groups, n * oh * ow, -1)
+        return cols.reshape(1, rows, k)
+    # (N, *O, *K, G, C/G) -> (G, N·∏O, ∏K·C/G)
+    view = view.reshape(*view.shape[:-1], groups, c // groups)
+    return np.ascontiguousarray(np.moveaxis(view, -2, 0)).reshape(groups, rows, -1)
 
 
-def im2col_k_major(xp, kh, kw, oh, ow, stride, dilation, ones=False):
-    """(N, Hp, Wp, C) -> contiguous (KH·KW·C (+1), N·OH·OW), the transpose of im2col's
-    matrix (same (kernel row, kernel column, channel) order), plus a row of ones when
-    ``ones``. For few channels: a row is one strided copy of an input plane, where
-    im2col's rows would be gathered C values at a time."""
-    n, c = xp.shape[0], xp.shape[3]
-    (sh, sw), (dh, dw), k = stride, dilation, kh * kw * c
-    cols = np.empty((k + ones, n, oh, ow), dtype=xp.dtype)
-    for p in range(kh):
-        for q in range(kw):
-            view = xp[:, p * dh:p * dh + sh * (oh - 1) + 1:sh,
-                      q * dw:q * dw + sw * (ow - 1) + 1:sw]  # (N, OH, OW, C)
-            i = (p * kw + q) * c
-            cols[i:i + c] = view.transpose(3, 0, 1, 2)
+def _kernel_offsets(kernel, out, stride, dilation):
+    """For each kernel offset (p, q, ...), in im2col's order: the slices of the padded
+    input (one per spatial dim) it reads for every output position."""
+    ranges = [[slice(p * d, p * d + s * (o - 1) + 1, s) for p in range(k)]
+              for k, o, s, d in zip(kernel, out, stride, dilation)]
+    return itertools.product(*ranges)
+
+
+def im2col_k_major(xp, kernel, out, stride, dilation, ones=False):
+    """(N, *Sp, C) -> contiguous (∏K·C (+1), N·∏O), the transpose of im2col's matrix
+    (same (kernel row, kernel column, channel) order), plus a row of ones when ``ones``.
+    For few channels: a row is one strided copy of an input plane, where im2col's rows
+    would be gathered C values at a time."""
+    n, c, sp = xp.shape[0], xp.shape[-1], len(kernel)
+    k = int(np.prod(kernel)) * c
+    cols = np.empty((k + ones, n, *out), dtype=xp.dtype)
+    for i, sl in enumerate(_kernel_offsets(kernel, out, stride, dilation)):
+        view = xp[(slice(None), *sl)]  # (N, *O, C)
+        cols[i * c:(i + 1) * c] = view.transpose(sp + 1, *range(sp + 1))
     if ones:
         cols[k] = 1
     return cols.reshape(k + ones, -1)
 
 
-def col2im(dcols, x_shape, xp_shape, kernel, pad, stride, dilation):
-    """The transpose of im2col: add every entry of dcols (KH, KW, N, OH, OW, C) back to its
-    input pixel. Looping over the KH·KW kernel offsets only (per cache-sized block of
-    samples); each step is one strided add over (samples, OH, OW, C)."""
-    n, c, h, w = x_shape
-    kh, kw, oh, ow = kernel
-    dxp = np.zeros(xp_shape, dtype=dcols.dtype)  # channels-last (N, Hp, Wp, C)
-    sh, sw = stride
-    # Cache blocking: a few samples at a time, so that the KH·KW adds into their part of
+def col2im(dcols, x_shape, xp_shape, sizes, pad, stride, dilation):
+    """The transpose of im2col: add every entry of dcols (*K, N, *O, C) back to its input
+    pixel; ``sizes`` is (*K, *O). Looping over the ∏K kernel offsets only (per cache-sized
+    block of samples); each step is one strided add over (samples, *O, C)."""
+    n, sp = x_shape[0], len(stride)
+    kernel, out = sizes[:sp], sizes[sp:]
+    dxp = np.zeros(xp_shape, dtype=dcols.dtype)  # channels-last (N, *Sp, C)
+    src_all = dcols.reshape(-1, *dcols.shape[sp:])  # (∏K, N, *O, C)
+    # Cache blocking: a few samples at a time, so that the ∏K adds into their part of
     # dxp hit the cache instead of streaming the whole gradient from memory each time.
     step = max(1, _COL2IM_BLOCK_BYTES // max(dxp[0].nbytes, 1))
+    offs = list(_kernel_offsets(kernel, out, stride, dilation))
 
     def run(lo, hi):  # samples [lo, hi): one chunk per core
         for b in range(lo, hi, step):
-            part, src = dxp[b:min(b + step, hi)], dcols[:, :, b:min(b + step, hi)]
-            for p in range(kh):
-                r0 = p * dilation[0]
-                rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
-                for q in range(kw):
-                    c0 = q * dilation[1]
-                    part[:, rows, c0:c0 + sw * (ow - 1) + 1:sw] += src[p, q]
+            part, src = dxp[b:min(b + step, hi)], src_all[:, b:min(b + step, hi)]
+            for i, sl in enumerate(offs):
+                part[(slice(None), *sl)] += src[i]
 
-    over_batch(run, n, dxp.nbytes * kh * kw)
-    pt, pl = pad
-    # (N, Hp, Wp, C) -> the (N, C, H, W) view, channels-last like the forward input
-    return dxp[:, pt:pt + h, pl:pl + w].transpose(0, 3, 1, 2)
+    over_batch(run, n, dxp.nbytes * len(offs))
+    # (N, *Sp, C) -> the (N, C, *S) view, channels-last like the forward input
+    crop = tuple(slice(p, p + s) for p, s in zip(pad, x_shape[2:]))
+    return dxp[(slice(None), *crop)].transpose(0, sp + 1, *range(1, sp + 1))
 
 
 # ----- argument handling and the functional wrappers ---------------------------------------
@@ -314,10 +332,13 @@ def conv_output_size(op: str, size: tuple, kernel: tuple, pad: tuple, stride: tu
     return tuple(out)
 
 
+_KERNEL_DIMS = {1: "kW", 2: "kH, kW", 3: "kD, kH, kW"}
+
+
 def _check_conv(op: str, x, w, b, dims: int, groups: int) -> None:
     if w.ndim != dims + 2:
         raise RuntimeError(f"{op}: expected a weight of {dims + 2} dimensions (out_channels, "
-                           f"in_channels/groups, {'kH, kW' if dims == 2 else 'kW'}), got shape "
+                           f"in_channels/groups, {_KERNEL_DIMS[dims]}), got shape "
                            f"{tuple(w.shape)}")
     if x.ndim != dims + 2:
         raise RuntimeError(f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) "
@@ -370,3 +391,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """1-D convolution of input (N, C, L) or (C, L) with weight (O, C/groups, K)."""
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """3-D (volumetric) convolution of input (N, C, D, H, W) or (C, D, H, W) with weight
+    (O, C/groups, KD, KH, KW); padding is an int, a triple, 'valid' or 'same'."""
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
