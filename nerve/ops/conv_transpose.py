@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
-from nerve.ops.conv import _tuple, _ungroup, col2im, im2col, pad_channels_last
+from nerve.ops.conv import _KERNEL_DIMS, _tuple, _ungroup, col2im, im2col_nd, pad_channels_last
 
 
 class ConvTranspose(Function):
@@ -32,75 +32,76 @@ class ConvTranspose(Function):
         self.one_d = x.ndim == 3
         if self.one_d:  # (N, C, L) -> (N, C, 1, L); (C, O/G, K) -> (C, O/G, 1, K)
             x, w = x[:, :, None, :], w[:, :, None, :]
-        n, c, h, wd = x.shape
-        _, og, kh, kw = w.shape
-        g = groups
-        oh, ow = (
-            (size - 1) * s - 2 * p + d * (k - 1) + op + 1
-            for size, s, p, d, k, op in zip((h, wd), stride, padding, dilation, (kh, kw),
-                                            output_padding))
-        self.geometry = ((n, og * g, oh, ow), (n, oh + 2 * padding[0], ow + 2 * padding[1],
-                         og * g), (kh, kw, h, wd), padding, stride, dilation)
+        n, c, *size = x.shape
+        _, og, *kernel = w.shape
+        g, sp = groups, len(size)
+        out = tuple((m - 1) * s - 2 * p + d * (k - 1) + op + 1 for m, s, p, d, k, op in
+                    zip(size, stride, padding, dilation, kernel, output_padding))
+        self.geometry = ((n, og * g, *out),
+                         (n, *(o + 2 * p for o, p in zip(out, padding)), og * g),
+                         (*kernel, *size), padding, stride, dilation)
         self.groups, self.w_shape = g, w.shape
-        # (C_in, O/G, KH, KW) -> (G, C_in/G, KH·KW·O/G): rows ordered like im2col's columns
+        # (C_in, O/G, *K) -> (G, C_in/G, ∏K·O/G): rows ordered like im2col's columns
         self.wm = wm = np.ascontiguousarray(
-            w.reshape(g, c // g, og, kh, kw).transpose(0, 1, 3, 4, 2)).reshape(g, c // g, -1)
-        # (N, C, H, W) -> (G, N·H·W, C/G)
+            w.reshape(g, c // g, og, *kernel).transpose(0, 1, *range(3, sp + 3), 2)
+        ).reshape(g, c // g, -1)
+        # (N, C, *S) -> (G, N·∏S, C/G)
         self.xr = xr = _group_rows(x, g)
-        cols = xr[0] @ wm[0] if g == 1 else _ungroup(np.matmul(xr, wm), kh * kw)
-        # (N·H·W, KH·KW·O) -> (KH, KW, N, H, W, O)
-        cols = cols.reshape(n, h, wd, kh, kw, -1).transpose(3, 4, 0, 1, 2, 5)
+        cols = xr[0] @ wm[0] if g == 1 else _ungroup(np.matmul(xr, wm), int(np.prod(kernel)))
+        # (N·∏S, ∏K·O) -> (*K, N, *S, O)
+        cols = cols.reshape(n, *size, *kernel, -1).transpose(
+            *range(sp + 1, 2 * sp + 1), 0, *range(1, sp + 1), 2 * sp + 1)
         y = col2im(cols, *self.geometry)
         if b is not None:
-            y += b[:, None, None]
+            y += b.reshape(-1, *(1,) * sp)
         return y[:, :, 0, :] if self.one_d else y
 
     def backward(self, dy):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
         if self.one_d:
             dy = dy[:, :, None, :]
-        g, (c, og, kh, kw) = self.groups, self.w_shape
-        h, wd = self.geometry[2][2:]
-        (ph, pw), stride, dilation = self.geometry[3:]
+        g, (c, og, *kernel) = self.groups, self.w_shape
+        sp = len(kernel)
+        size = self.geometry[2][sp:]
+        padding, stride, dilation = self.geometry[3:]
         dx = dw = db = None
         if need_b:
-            db = dy.sum(axis=(0, 2, 3))
+            db = dy.sum(axis=(0, *range(2, sp + 2)))
         if need_x or need_w:
-            dyp = pad_channels_last(dy, ph, ph, pw, pw)  # (N, OH + 2P, OW + 2P, O)
-            cols = im2col(dyp, kh, kw, h, wd, stride, dilation, g)  # (G, N·H·W, KH·KW·O/G)
+            dyp = pad_channels_last(dy, *(p for p in padding for _ in (0, 1)))  # (N, *Sp, O)
+            cols = im2col_nd(dyp, kernel, size, stride, dilation, g)  # (G, N·∏S, ∏K·O/G)
         if need_x:
             dxr = cols[0] @ self.wm[0].T if g == 1 else _ungroup(
                 np.matmul(cols, self.wm.transpose(0, 2, 1)))
-            # (N·H·W, C) -> the (N, C, H, W) view of channels-last memory
-            dx = dxr.reshape(-1, h, wd, c).transpose(0, 3, 1, 2)
+            # (N·∏S, C) -> the (N, C, *S) view of channels-last memory
+            dx = dxr.reshape(-1, *size, c).transpose(0, sp + 1, *range(1, sp + 1))
             if self.one_d:
                 dx = dx[:, :, 0, :]
         if need_w:
-            dwm = np.matmul(self.xr.transpose(0, 2, 1), cols)  # (G, C/G, KH·KW·O/G)
-            # (G, C/G, KH, KW, O/G) -> (C, O/G, KH, KW)
-            dw = np.ascontiguousarray(
-                dwm.reshape(g, c // g, kh, kw, og).transpose(0, 1, 4, 2, 3)).reshape(c, og,
-                                                                                     kh, kw)
+            dwm = np.matmul(self.xr.transpose(0, 2, 1), cols)  # (G, C/G, ∏K·O/G)
+            # (G, C/G, *K, O/G) -> (C, O/G, *K)
+            dw = np.ascontiguousarray(dwm.reshape(g, c // g, *kernel, og).transpose(
+                0, 1, sp + 2, *range(2, sp + 2))).reshape(self.w_shape)
             if self.one_d:
                 dw = dw[:, :, 0, :]
         return dx, dw, db
 
 
 def _group_rows(x, g: int):
-    """(N, C, H, W) -> contiguous (G, N·H·W, C/G): pixels as rows, a group's channels as
+    """(N, C, *S) -> contiguous (G, N·∏S, C/G): pixels as rows, a group's channels as
     columns (a free view for channels-last input when G = 1)."""
-    n, c, h, w = x.shape
-    xt = x.transpose(0, 2, 3, 1)
+    c = x.shape[1]
+    xt = x.transpose(0, *range(2, x.ndim), 1)
     if g == 1:
         return np.ascontiguousarray(xt).reshape(1, -1, c)
-    return np.ascontiguousarray(xt.reshape(n * h * w, g, c // g).transpose(1, 0, 2))
+    return np.ascontiguousarray(xt.reshape(-1, g, c // g).transpose(1, 0, 2))
 
 
 # ----- argument handling and the functional wrappers ---------------------------------------
 def _check(op: str, x, w, b, dims: int, groups: int) -> None:
     if w.ndim != dims + 2:
         raise RuntimeError(f"{op}: expected a weight of {dims + 2} dimensions (in_channels, "
-                           f"out_channels/groups, {'kH, kW' if dims == 2 else 'kW'}), got shape "
+                           f"out_channels/groups, {_KERNEL_DIMS[dims]}), got shape "
                            f"{tuple(w.shape)}")
     if x.ndim != dims + 2:
         raise RuntimeError(f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) "
@@ -195,4 +196,12 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0,  # noqa: A00
     """1-D transposed convolution of (N, C_in, L) or (C_in, L) with weight
     (C_in, C_out/groups, K)."""
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0,  # noqa: A002
+                     output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution of (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_in, C_out/groups, KD, KH, KW). See ``ConvTranspose``."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
