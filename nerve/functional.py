@@ -44,6 +44,7 @@ from nerve.ops.conv import conv1d, conv2d  # noqa: F401
 from nerve.ops.conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: F401
 
 # ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
+from nerve.ops.attention import scaled_dot_product_attention  # noqa: F401
 from nerve.ops.bilinear import bilinear  # noqa: F401
 from nerve.ops.dropout import (  # noqa: F401
     alpha_dropout,

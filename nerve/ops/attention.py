@@ -1,0 +1,169 @@
+"""Scaled dot-product attention: one node for scores, softmax, dropout and the weighted sum."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.tensor import Tensor
+
+# ruff: noqa: A002 - PyTorch's argument names (query, key, value)
+
+
+class ScaledDotProductAttention(Function):
+    """O = P V,  P = softmax_row(S),  S = scale · Q Kᵀ + M  for Q (..., L, E), K (..., S, E),
+    V (..., S, Ev), the batch dims broadcast as in matmul. M is an additive float mask, or
+    -∞ where a bool mask (True = take part) or the causal triangle excludes a key. A row
+    with every key excluded gets P = 0 (so O = 0 and no gradient), as PyTorch does.
+
+    With dropout, O = (P ⊙ D) V where D = keep/(1 - p). With δ = ∂L/∂O:
+    ∂L/∂V = (P ⊙ D)ᵀ δ,  dP = (δ Vᵀ) ⊙ D,
+    dS = P ⊙ (dP - rowsum(dP ⊙ P))   (softmax's Jacobian, never formed),
+    ∂L/∂Q = scale · dS K,  ∂L/∂K = scale · dSᵀ Q,  ∂L/∂M = dS.
+    Without dropout rowsum(dP ⊙ P) = rowsum(δ ⊙ O), one (L, Ev) product instead of (L, S).
+    """
+
+    def forward(self, q, k, v, mask=None, keep=None, scale=1.0, drop=None):
+        s = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, S)
+        s *= np.asarray(scale, s.dtype)
+        if mask is not None:
+            s = s + mask
+        if keep is not None:
+            s = np.where(keep, s, -np.inf)
+        mx = s.max(axis=-1, keepdims=True)
+        # a fully excluded row has max -inf: shift by 0 so every exp is 0, not nan
+        mx[~np.isfinite(mx)] = 0
+        e = np.exp(s - mx)
+        z = e.sum(axis=-1, keepdims=True)
+        z[z == 0] = 1
+        self.p = p = (e / z).astype(q.dtype, copy=False)
+        self.drop = drop
+        pd = p if drop is None else p * drop
+        self.q, self.k, self.v, self.scale = q, k, v, scale
+        self.o = o = np.matmul(pd, v)
+        return o
+
+    def backward(self, do):
+        need = self.needs_input_grad
+        p, drop, scale = self.p, self.drop, self.scale
+        dq = dk = dv = dm = None
+        if need[2]:
+            pd = p if drop is None else p * drop
+            dv = np.matmul(np.swapaxes(pd, -1, -2), do)
+        if need[0] or need[1] or need[3]:
+            dp = np.matmul(do, np.swapaxes(self.v, -1, -2))
+            if drop is None:
+                row = (do * self.o).sum(axis=-1, keepdims=True)
+            else:
+                dp *= drop
+                row = (dp * p).sum(axis=-1, keepdims=True)
+            ds = p * (dp - row)
+            if need[0]:
+                dq = np.matmul(ds, self.k) * np.asarray(scale, ds.dtype)
+            if need[1]:
+                dk = np.matmul(np.swapaxes(ds, -1, -2), self.q) * np.asarray(scale, ds.dtype)
+            dm = ds if need[3] else None
+        return dq, dk, dv, dm
+
+
+def _check(query, key, value, attn_mask) -> None:
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise RuntimeError(f"scaled_dot_product_attention: Expected query, key, and value to all "
+                           f"be at least 2 dimensional, but got query.dim: {query.ndim} "
+                           f"key.dim: {key.ndim} and value.dim: {value.ndim} instead.")
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(f"scaled_dot_product_attention: Expected query, key, and value to "
+                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
+                           f"{key.dtype} and value.dtype: {value.dtype} instead.")
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(f"scaled_dot_product_attention: query and key must have the same "
+                           f"embedding size (last dim), got query {tuple(query.shape)} and key "
+                           f"{tuple(key.shape)}")
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(f"scaled_dot_product_attention: key and value must have the same "
+                           f"sequence length (dim -2), got key {tuple(key.shape)} and value "
+                           f"{tuple(value.shape)}")
+    if attn_mask is not None and attn_mask.dtype not in (np.bool_, np.float32, query.dtype):
+        raise RuntimeError(f"scaled_dot_product_attention: Expected attn_mask dtype to be bool "
+                           f"or float or to match query dtype, but got attn_mask.dtype: "
+                           f"{attn_mask.dtype} and query.dtype: {query.dtype} instead.")
+
+
+def _group_heads(query, key, value, attn_mask):
+    """GQA: query heads (..., Hq, L, E) as (..., Hk, Hq/Hk, L, E) against key/value heads
+    (..., Hk, 1, S, E), so each key head serves its Hq/Hk query heads by broadcasting (no
+    repeated copy of K and V)."""
+    hq, hk = query.shape[-3], key.shape[-3]
+    if hk != value.shape[-3] or hq % hk:
+        raise RuntimeError(f"scaled_dot_product_attention: Number of heads in key and value "
+                           f"must divide the number of heads in query, got query "
+                           f"{tuple(query.shape)}, key {tuple(key.shape)}, value "
+                           f"{tuple(value.shape)}")
+    g = hq // hk
+    query = query.reshape(*query.shape[:-3], hk, g, *query.shape[-2:])
+    key, value = key.unsqueeze(-3), value.unsqueeze(-3)
+    if attn_mask is not None and attn_mask.ndim >= 3:
+        if attn_mask.shape[-3] == hq:
+            attn_mask = attn_mask.reshape(*attn_mask.shape[:-3], hk, g, *attn_mask.shape[-2:])
+        else:
+            attn_mask = attn_mask.unsqueeze(-3)
+    return query, key, value, attn_mask
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(Q Kᵀ · scale + mask) V over the last two dims; see
+    ``ScaledDotProductAttention``. ``scale`` defaults to 1/√E; ``is_causal`` lets query i see
+    keys 0..i (the top-left aligned lower triangle) and excludes ``attn_mask``;
+    ``enable_gqa`` lets Hq query heads (dim -3) share Hk key/value heads. ``dropout_p``
+    applies whenever it is > 0 (the functional form has no training flag)."""
+    if attn_mask is not None and not isinstance(attn_mask, Tensor):
+        attn_mask = Tensor._wrap(np.asarray(attn_mask))
+    _check(query, key, value, attn_mask)
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be set "
+                           "when is_causal=True")
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    lq, sk = query.shape[-2], key.shape[-2]
+    grouped = (enable_gqa and min(query.ndim, key.ndim) >= 3
+               and query.shape[-3] != key.shape[-3])
+    out_shape = None
+    if grouped:
+        q_shape = tuple(query.shape)
+        query, key, value, attn_mask = _group_heads(query, key, value, attn_mask)
+        out_shape = (*q_shape[:-1], value.shape[-1])
+    batch = _batch_shape(query, key, value, attn_mask, lq, sk)
+    keep = np.tril(np.ones((lq, sk), bool)) if is_causal else None
+    mask = None
+    if attn_mask is not None and attn_mask.dtype == np.bool_:
+        keep = attn_mask._data
+    elif attn_mask is not None:
+        mask = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
+    drop = None
+    if dropout_p > 0:
+        from nerve.ops.dropout import _mask
+
+        drop = _mask((*batch, lq, sk), query._data.dtype, dropout_p)
+    out = ScaledDotProductAttention.apply(query, key, value, mask, keep=keep, scale=scale,
+                                          drop=drop)
+    return out if out_shape is None else out.reshape(out_shape)
+
+
+def _batch_shape(query, key, value, attn_mask, lq, sk) -> tuple:
+    shapes = [tuple(query.shape[:-2]), tuple(key.shape[:-2]), tuple(value.shape[:-2])]
+    try:
+        batch = np.broadcast_shapes(*shapes)
+        if attn_mask is not None:
+            full = np.broadcast_shapes((*batch, lq, sk), tuple(attn_mask.shape))
+            if full != (*batch, lq, sk):
+                raise ValueError
+    except ValueError:
+        raise RuntimeError(f"scaled_dot_product_attention: the batch dims of query "
+                           f"{tuple(query.shape)}, key {tuple(key.shape)}, value "
+                           f"{tuple(value.shape)} and attn_mask "
+                           f"{None if attn_mask is None else tuple(attn_mask.shape)} (which must "
+                           f"broadcast to (..., {lq}, {sk})) do not broadcast") from None
+    return batch
