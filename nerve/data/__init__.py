@@ -20,9 +20,12 @@ from nerve.data.dataset import (
     random_split,
 )
 from nerve.data.sequences import EmbeddedReber, embedded_reber
+from nerve.data.dataset_more import ChainDataset, StackDataset, get_worker_info
+from nerve.data.samplers_more import WeightedRandomSampler
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
            "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
            "TensorDataset", "datasets", "default_collate", "default_convert", "random_split",
            "transforms"]
 __all__ += ["EmbeddedReber", "embedded_reber", "sequences"]
+__all__ += ["ChainDataset", "StackDataset", "WeightedRandomSampler", "get_worker_info"]

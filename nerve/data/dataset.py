@@ -39,7 +39,9 @@ class IterableDataset(Dataset):
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
     def __add__(self, other):
-        raise TypeError("IterableDataset does not support concatenation with +")
+        from nerve.data.dataset_more import ChainDataset
+
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
