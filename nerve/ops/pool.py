@@ -1,18 +1,37 @@
-"""Pooling: max, average, adaptive and stochastic pooling over the last 1 or 2 axes.
+"""Pooling: max and average pooling over the last 1, 2 or 3 axes, stochastic pooling
+over 2 (adaptive pooling lives in nerve.ops.pool_adaptive and is re-exported here).
 
-Every op works on x of shape (*, H, W) (1-D pooling has H = 1), in whatever memory layout
-it comes. Max and average pooling loop over the KH·KW kernel offsets, each a strided view
-of the padded input covering all windows at once, so no Python loop runs over positions;
-their backward scatters with one vectorised add (or assignment) per kernel offset.
+Every op works on x of shape (*, H, W) or (*, D, H, W) (1-D pooling has H = 1), in
+whatever memory layout it comes. Max and average pooling loop over the ∏K kernel offsets,
+each a strided view of the padded input covering all windows at once, so no Python loop
+runs over positions; their backward scatters with one vectorised add (or assignment) per
+kernel offset.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from nerve.autograd.function import Function
 from nerve.backend.parallel import over_batch
+from nerve.ops.conv import _kernel_offsets
+from nerve.ops.pool_adaptive import (  # noqa: F401 - nerve.ops.pool's public names
+    AdaptiveAvgPool,
+    AdaptiveMaxPool,
+    _as_2d,
+    _detached,
+    _from_2d,
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_bins,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+)
 
 
 class Geometry:
@@ -20,7 +39,7 @@ class Geometry:
     extra 'after' covering ceil_mode's partial windows), dilation and output size."""
 
     def __init__(self, shape, kernel, stride, pad, dilation, out):
-        self.shape = shape  # the input's (H, W)
+        self.shape = shape  # the input's (H, W) or (D, H, W)
         self.kernel, self.stride, self.dilation, self.out = kernel, stride, dilation, out
         # Pad enough after for the last (possibly partial) window to fit in the buffer.
         self.pad = tuple((p, max(p, (o - 1) * s + d * (k - 1) + 1 - n - p))
@@ -32,26 +51,30 @@ class Geometry:
                    zip(self.kernel, self.stride, self.dilation))
 
 
+def _padded_shape(x, g: Geometry) -> tuple:
+    return x.shape[:-len(g.shape)] + tuple(n + a + b for n, (a, b) in zip(g.shape, g.pad))
+
+
+def _inside(g: Geometry) -> tuple:
+    """The index of the unpadded input inside the padded buffer."""
+    return (Ellipsis, *(slice(a, a + n) for n, (a, _) in zip(g.shape, g.pad)))
+
+
 def padded(x, g: Geometry, value):
-    """(*, H, W) -> (*, Hp, Wp) filled with ``value`` outside x."""
-    (pt, pb), (pl, pr) = g.pad
-    if not (pt or pb or pl or pr):
+    """(*, H, W) -> (*, Hp, Wp) (or with depth) filled with ``value`` outside x."""
+    if not any(a or b for a, b in g.pad):
         return x
-    h, w = x.shape[-2:]
-    xp = np.full(x.shape[:-2] + (h + pt + pb, w + pl + pr), value, dtype=x.dtype)
-    xp[..., pt:pt + h, pl:pl + w] = x
+    xp = np.full(_padded_shape(x, g), value, dtype=x.dtype)
+    xp[_inside(g)] = x
     return xp
 
 
 def offsets(xp, g: Geometry):
     """For each kernel offset (p, q): the strided view (*, OH, OW) of the elements that
-    offset picks from every window. Pooling loops over these KH·KW views, never over
+    offset picks from every window. Pooling loops over these ∏K views, never over
     positions."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out
-    for p in range(kh):
-        rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
-        for q in range(kw):
-            yield xp[..., rows, q * dw:q * dw + sw * (ow - 1) + 1:sw]
+    for sl in _kernel_offsets(g.kernel, g.out, g.stride, g.dilation):
+        yield xp[(Ellipsis, *sl)]
 
 
 def windows(xp, g: Geometry):
@@ -74,9 +97,7 @@ def scatter(part, g: Geometry, x):
 def grad_buffer(g: Geometry, x):
     """The gradient of the padded input, in x's memory layout: zeros, or uninitialised
     when the windows tile the input exactly (every element is written once)."""
-    (pt, pb), (pl, pr) = g.pad
-    h, w = g.shape
-    padded_shape = x.shape[:-2] + (h + pt + pb, w + pl + pr)
+    padded_shape = _padded_shape(x, g)
     tiled = all(s == k and d == 1 and o * s == n + p0 + p1 for s, k, d, o, n, (p0, p1)
                 in zip(g.stride, g.kernel, g.dilation, g.out, g.shape, g.pad))
     if padded_shape == x.shape:
@@ -94,8 +115,7 @@ def scatter_into(part, g: Geometry, dxp) -> None:
 
 
 def unpadded(xp, g: Geometry):
-    (pt, _), (pl, _) = g.pad
-    return xp[..., pt:pt + g.shape[0], pl:pl + g.shape[1]]
+    return xp[_inside(g)]
 
 
 class MaxPool(Function):
@@ -132,7 +152,7 @@ class MaxPool(Function):
         # What is left of δ for the offsets still to come: a window's first maximum takes it
         # all (ties go to the earliest offset, as in PyTorch), later equal ones get zero.
         rest = _like(y, dy)  # a copy in y's memory layout: the passes below stream in order
-        dxp, last = grad_buffer(g, self.x), g.kernel[0] * g.kernel[1] - 1
+        dxp, last = grad_buffer(g, self.x), int(np.prod(g.kernel)) - 1
 
         def run(lo, hi):
             views, r, yc = offsets(self.xp[lo:hi], g), rest[lo:hi], y[lo:hi]
@@ -172,13 +192,15 @@ def _like(ref, a):
 
 
 def _flat_index(idx, g: Geometry):
-    """Window-local argmax (*, OH, OW) -> flat index into the unpadded (H, W) plane."""
-    kw, (sh, sw), (dh, dw), (oh, ow) = g.kernel[1], g.stride, g.dilation, g.out
-    (pt, _), (pl, _) = g.pad
-    idx = idx.astype(np.int64)
-    row = np.arange(oh)[:, None] * sh - pt + (idx // kw) * dh
-    col = np.arange(ow)[None, :] * sw - pl + (idx % kw) * dw
-    return row * g.shape[1] + col
+    """Window-local argmax (*, OH, OW) -> flat index into the unpadded (H, W) plane
+    ((D, H, W) volume): per axis, window start + offset·dilation, raveled."""
+    sp, flat = len(g.shape), 0
+    local = np.unravel_index(idx.astype(np.int64), g.kernel)
+    for i, (k, n, s, d, (p, _), o) in enumerate(zip(local, g.shape, g.stride, g.dilation,
+                                                    g.pad, g.out)):
+        start = np.arange(o).reshape((-1,) + (1,) * (sp - i - 1)) * s - p
+        flat = flat * n + start + k * d
+    return flat
 
 
 class AvgPool(Function):
@@ -202,8 +224,8 @@ class AvgPool(Function):
 
 
 def avg_divisor(g: Geometry, count_include_pad: bool, divisor_override, dtype):
-    """PyTorch's divisor per output position (OH, OW): the window clipped to the padded
-    input (count_include_pad) or to the input itself."""
+    """PyTorch's divisor per output position (OH, OW) or (OD, OH, OW): the window clipped
+    to the padded input (count_include_pad) or to the input itself."""
     if divisor_override:
         return np.asarray(divisor_override, dtype=dtype)
     sizes = []
@@ -213,70 +235,7 @@ def avg_divisor(g: Geometry, count_include_pad: bool, divisor_override, dtype):
         if not count_include_pad:
             start, end = np.maximum(start, 0), np.minimum(end, n)
         sizes.append(end - start)
-    return np.outer(sizes[0], sizes[1]).astype(dtype)
-
-
-class AdaptiveAvgPool(Function):
-    """Adaptive average pooling: output bin i covers [⌊iH/OH⌋, ⌈(i+1)H/OH⌉). Averaging is
-    linear and separable, y = A_h x A_wᵀ with A[i, h] = 1/|bin i| for h in bin i, so
-    ∂L/∂x = A_hᵀ δ A_w."""
-
-    def forward(self, x, out=(1, 1)):
-        self.ah, self.aw = (_bin_matrix(n, o, x.dtype) for n, o in zip(x.shape[-2:], out))
-        # (*, H, W) @ (W, OW) -> (*, H, OW); then (OH, H) @ (*, H, OW) -> (*, OH, OW)
-        return np.matmul(self.ah, x @ self.aw.T)
-
-    def backward(self, dy):
-        return np.matmul(self.ah.T, dy) @ self.aw
-
-
-def adaptive_bins(n: int, out: int):
-    """Start and end (exclusive) of each adaptive pooling bin, as PyTorch computes them."""
-    i = np.arange(out)
-    return (i * n) // out, -((-(i + 1) * n) // out)
-
-
-def _bin_matrix(n: int, out: int, dtype):
-    start, end = adaptive_bins(n, out)
-    h = np.arange(n)
-    inside = (h >= start[:, None]) & (h < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
-
-
-class AdaptiveMaxPool(Function):
-    """Adaptive max pooling over PyTorch's bins (see ``adaptive_bins``): y = max over the
-    bin; ∂L/∂x = δ routed to the bin's first maximum, summed where bins overlap.
-    Bins are gathered as (B, OH, OW, KH·KW) with the short ones repeating their last
-    index, which changes neither the max nor the first argmax."""
-
-    def forward(self, x, out=(1, 1), return_indices=False):
-        h, w = x.shape[-2:]
-        x3 = x.reshape((-1, h, w))
-        rows, cols = _bin_index(h, out[0]), _bin_index(w, out[1])
-        # (B, OH, KH, OW, KW) -> (B, OH, OW, KH·KW)
-        win = x3[:, rows[:, :, None, None], cols[None, None, :, :]]
-        win = win.transpose(0, 1, 3, 2, 4).reshape(x3.shape[0], out[0], out[1], -1)
-        idx = win.argmax(axis=-1)
-        y = np.take_along_axis(win, idx[..., None], axis=-1)[..., 0]
-        kw = cols.shape[1]
-        oi, oj = np.arange(out[0])[:, None], np.arange(out[1])[None, :]
-        self.flat = rows[oi, idx // kw] * w + cols[oj, idx % kw]  # (B, OH, OW) into H·W
-        self.x_shape = x.shape
-        y = y.reshape(x.shape[:-2] + y.shape[1:])
-        return (y, self.flat.reshape(y.shape)) if return_indices else y
-
-    def backward(self, dy, _dindices=None):
-        b, hw = self.flat.shape[0], self.x_shape[-2] * self.x_shape[-1]
-        target = (self.flat + (np.arange(b) * hw)[:, None, None]).reshape(-1)
-        dx = np.bincount(target, weights=dy.reshape(-1), minlength=b * hw)
-        return dx.astype(dy.dtype).reshape(self.x_shape)
-
-
-def _bin_index(n: int, out: int):
-    """(out, longest bin) indices of each bin, the short bins padded with their last index."""
-    start, end = adaptive_bins(n, out)
-    k = int((end - start).max())
-    return np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
+    return functools.reduce(np.multiply.outer, sizes).astype(dtype)
 
 
 class StochasticPool(Function):
@@ -363,21 +322,6 @@ def _geometry(op, x, dims, kernel_size, stride, padding, dilation, ceil_mode) ->
     return Geometry(size, k, s, p, d, out)
 
 
-def _as_2d(x, dims: int):
-    """1-D pooling is 2-D pooling with H = 1: (*, L) -> (*, 1, L)."""
-    from nerve.ops.shape import unsqueeze
-
-    return unsqueeze(x, -2) if dims == 1 else x
-
-
-def _from_2d(y, dims: int):
-    from nerve.ops.shape import squeeze
-
-    if isinstance(y, tuple):
-        return tuple(_from_2d(t, dims) for t in y)
-    return squeeze(y, -2) if dims == 1 else y
-
-
 def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode,  # noqa: A002
               return_indices):
     g = _geometry(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode)
@@ -388,10 +332,6 @@ def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
     if return_indices:
         out = (out[0], _detached(out[1]))
     return _from_2d(out, dims)
-
-
-def _detached(t):
-    return type(t)._wrap(t._data)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
@@ -405,6 +345,14 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: 
                ceil_mode=False, return_indices=False):
     """1-D max pooling of (N, C, L) or (C, L); stride defaults to kernel_size."""
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation,
+                     ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
+               ceil_mode=False, return_indices=False):
+    """3-D max pooling of (N, C, D, H, W) or (C, D, H, W); stride defaults to kernel_size;
+    indices are flat into each D·H·W volume."""
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
                      ceil_mode, return_indices)
 
 
@@ -424,59 +372,19 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
                      count_include_pad, divisor_override)
 
 
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True, divisor_override=None):
+    """3-D average pooling of (N, C, D, H, W) or (C, D, H, W); stride defaults to
+    kernel_size."""
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
                count_include_pad=True):
     """1-D average pooling of (N, C, L) or (C, L); stride defaults to kernel_size."""
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, None)
-
-
-def _adaptive_size(op, x, dims, output_size) -> tuple:
-    if x.ndim not in (dims + 1, dims + 2) or min(x.shape[-dims:]) < 1:
-        raise RuntimeError(f"{op}: expected {dims + 1}D or {dims + 2}D input with non-zero "
-                           f"spatial size, but got input of size: {list(x.shape)}")
-    sizes = (output_size,) * dims if output_size is None or isinstance(output_size, int) \
-        else tuple(output_size)
-    if len(sizes) != dims:
-        raise ValueError(f"{op}: output_size must be an int or a tuple of {dims}, got "
-                         f"{output_size}")
-    out = tuple(n if o is None else int(o) for o, n in zip(sizes, x.shape[-dims:]))
-    if min(out) < 1:
-        raise RuntimeError(f"{op}: output_size must be positive, got {out}")
-    return ((1,) + out) if dims == 1 else out
-
-
-def adaptive_avg_pool2d(input, output_size):  # noqa: A002
-    """Average over PyTorch's adaptive bins to an (OH, OW) output; output_size 1 is
-    global average pooling."""
-    out = _adaptive_size("adaptive_avg_pool2d", input, 2, output_size)
-    if out == (1, 1):  # global average pooling: one mean, no bin matrices
-        from nerve.ops.reduce import mean
-
-        return mean(input, dim=(-2, -1), keepdim=True)
-    return AdaptiveAvgPool.apply(input, out=out)
-
-
-def adaptive_avg_pool1d(input, output_size):  # noqa: A002
-    out = _adaptive_size("adaptive_avg_pool1d", input, 1, output_size)
-    return _from_2d(AdaptiveAvgPool.apply(_as_2d(input, 1), out=out), 1)
-
-
-def _adaptive_max(op, dims, input, output_size, return_indices):  # noqa: A002
-    out = _adaptive_size(op, input, dims, output_size)
-    y = AdaptiveMaxPool.apply(_as_2d(input, dims), out=out, return_indices=return_indices)
-    if return_indices:
-        y = (y[0], _detached(y[1]))
-    return _from_2d(y, dims)
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
-    """Max over PyTorch's adaptive bins to an (OH, OW) output; 1 is global max pooling."""
-    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
-
-
-def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
-    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
 
 
 def stochastic_pool2d(input, kernel_size, stride=None, training=True,  # noqa: A002
