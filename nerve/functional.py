@@ -99,6 +99,7 @@ from nerve.ops.pool import (  # noqa: F401
     max_pool2d,
     stochastic_pool2d,
 )
+from nerve.ops.rms_norm import rms_norm  # noqa: F401
 from nerve.ops.roi import roi_pool  # noqa: F401
 from nerve.ops.scatter import one_hot  # noqa: F401
 

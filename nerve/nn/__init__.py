@@ -88,6 +88,7 @@ from nerve.nn.normalization import (
     InstanceNorm2d,
     LayerNorm,
     LocalResponseNorm,
+    RMSNorm,
 )
 from nerve.nn.padding import (
     CircularPad1d,

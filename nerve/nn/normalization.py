@@ -1,6 +1,7 @@
 """Normalization layers: BatchNorm1d/2d (per channel over the batch), InstanceNorm1d/2d (per
 sample and channel), GroupNorm (per sample over groups of channels), LayerNorm (per sample
-over the trailing dims) and LocalResponseNorm (across neighbouring channels)."""
+over the trailing dims), RMSNorm (LayerNorm without centring) and LocalResponseNorm (across
+neighbouring channels)."""
 
 from __future__ import annotations
 
@@ -245,3 +246,31 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self._use_bias}")
+
+
+class RMSNorm(Module):
+    """y = x / √(mean(x²) + eps) · γ over the trailing ``normalized_shape`` dims of each
+    sample (no centring, no bias); γ (ones) of that shape. ``eps=None`` uses the machine
+    epsilon of the input's dtype."""
+
+    def __init__(self, normalized_shape, eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dt))
+                                if elementwise_affine else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight._data[...] = 1
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
