@@ -40,8 +40,12 @@ from nerve.ops.activation_more import (  # noqa: F401
 )
 
 # ----- convolution, pooling, upsampling, ROI pooling -----------------------------------
-from nerve.ops.conv import conv1d, conv2d  # noqa: F401
-from nerve.ops.conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: F401
+from nerve.ops.conv import conv1d, conv2d, conv3d  # noqa: F401
+from nerve.ops.conv_transpose import (  # noqa: F401
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 
 # ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
 from nerve.ops.attention import scaled_dot_product_attention  # noqa: F401
@@ -51,6 +55,7 @@ from nerve.ops.dropout import (  # noqa: F401
     dropout,
     dropout1d,
     dropout2d,
+    dropout3d,
     feature_alpha_dropout,
 )
 from nerve.ops.embedding import embedding, embedding_bag  # noqa: F401
@@ -91,12 +96,16 @@ from nerve.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from nerve.ops.pool import (  # noqa: F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
     stochastic_pool2d,
 )
 from nerve.ops.rms_norm import rms_norm  # noqa: F401

@@ -33,6 +33,14 @@ class Dropout2d(_DropoutNd):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
+class Dropout3d(_DropoutNd):
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W): whole feature volumes are
+    zeroed."""
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
 class Dropout1d(_DropoutNd):
     """Channel dropout for (N, C, L) or (C, L): whole channels are zeroed."""
 

@@ -69,6 +69,26 @@ def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
 
 
 @_written_into
+def dropout3d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input: one draw per (N, C) or
+    per C, shared by the channel's voxels."""
+    _check_p(p)
+    if input.ndim not in (3, 4, 5):
+        raise RuntimeError(f"dropout3d: expected 4-D (unbatched) or 5-D (batched) input, got "
+                           f"shape {tuple(input.shape)}")
+    if input.ndim == 3:
+        import warnings
+
+        warnings.warn("dropout3d: Received a 3-D input to dropout3d, which is deprecated; it "
+                      "is taken as unbatched (C, H, W) with one draw per C", stacklevel=3)
+    if not training or p == 0:
+        return input
+    lead = 2 if input.ndim == 5 else 1
+    shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
+    return Dropout.apply(input, _mask(shape, input._data.dtype, p))
+
+
+@_written_into
 def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero whole channels of (N, C, L) or (C, L) input: one draw per (N, C) or per C."""
     _check_p(p)
