@@ -59,6 +59,19 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     return total
 
 
+def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                          total_norm: Tensor, foreach=None) -> None:
+    """Scale the gradients in place by min(1, max_norm / (total_norm + 1e-6)), with a
+    ``total_norm`` computed beforehand (e.g. by ``get_total_norm`` over several groups)."""
+    grads = _grads(parameters)
+    if not grads:
+        return
+    norm = float(total_norm._data if isinstance(total_norm, Tensor) else total_norm)
+    coef = min(float(max_norm) / (norm + 1e-6), 1.0) if norm == norm else float("nan")
+    for g in grads:
+        g._data *= np.asarray(coef, g._data.dtype)
+
+
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
                      foreach=None) -> None:
     """Clamp every gradient element, in place, to [-clip_value, clip_value]."""
