@@ -42,12 +42,20 @@ from nerve.nn.containers import (
     ParameterList,
     Sequential,
 )
-from nerve.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from nerve.nn.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from nerve.nn.dropout import (
     AlphaDropout,
     Dropout,
     Dropout1d,
     Dropout2d,
+    Dropout3d,
     FeatureAlphaDropout,
 )
 from nerve.nn.embedding import Embedding, EmbeddingBag
@@ -83,9 +91,11 @@ from nerve.nn.module import Module
 from nerve.nn.normalization import (
     BatchNorm1d,
     BatchNorm2d,
+    BatchNorm3d,
     GroupNorm,
     InstanceNorm1d,
     InstanceNorm2d,
+    InstanceNorm3d,
     LayerNorm,
     LocalResponseNorm,
     RMSNorm,
@@ -93,26 +103,35 @@ from nerve.nn.normalization import (
 from nerve.nn.padding import (
     CircularPad1d,
     CircularPad2d,
+    CircularPad3d,
     ConstantPad1d,
     ConstantPad2d,
+    ConstantPad3d,
     ReflectionPad1d,
     ReflectionPad2d,
+    ReflectionPad3d,
     ReplicationPad1d,
     ReplicationPad2d,
+    ReplicationPad3d,
     ZeroPad1d,
     ZeroPad2d,
+    ZeroPad3d,
 )
 from nerve.nn.parameter import Buffer, Parameter
 from nerve.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from nerve.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
+    AvgPool3d,
     MaxPool1d,
     MaxPool2d,
+    MaxPool3d,
     StochasticPool2d,
 )
 from nerve.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase

@@ -18,7 +18,7 @@ _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 
 class _ConvNd(Module):
-    """Shared by Conv1d and Conv2d: parameters, PyTorch's initialisation and padding modes.
+    """Shared by Conv1d, Conv2d and Conv3d: parameters, PyTorch's initialisation and padding modes.
 
     weight (out_channels, in_channels/groups, *kernel_size) is drawn by kaiming_uniform_
     with a = √5, i.e. U(-1/√fan_in, 1/√fan_in), fan_in = in_channels/groups · ∏kernel;
@@ -130,6 +130,17 @@ class Conv2d(_ConvNd):
         return self._conv(input, F.conv2d)
 
 
+class Conv3d(_ConvNd):
+    """3-D (volumetric) convolution over (N, C_in, D, H, W) or (C_in, D, H, W); weight
+    (C_out, C_in/groups, KD, KH, KW); D_out = ⌊(D + 2P - D(K - 1) - 1)/S⌋ + 1 and likewise
+    for H and W. See ``Conv2d``."""
+
+    _dims, _name = 3, "Conv3d"
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return self._conv(input, F.conv3d)
+
+
 class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L) or (C_in, L); weight (C_out, C_in/groups, K).
     L_out = ⌊(L + 2P - D(K - 1) - 1)/S⌋ + 1. See ``Conv2d``."""
@@ -141,7 +152,7 @@ class Conv1d(_ConvNd):
 
 
 class _ConvTransposeNd(_ConvNd):
-    """Shared by ConvTranspose1d and ConvTranspose2d: weight (in_channels,
+    """Shared by ConvTranspose1d, 2d and 3d: weight (in_channels,
     out_channels/groups, *kernel_size), initialised as Conv's (kaiming_uniform_ with a = √5,
     so U(-1/√fan_in, 1/√fan_in) with fan_in = out_channels/groups · ∏kernel, the weight's
     dim 1 times the kernel), bias (out_channels,) from the same range. padding_mode 'zeros'
@@ -181,7 +192,7 @@ class _ConvTransposeNd(_ConvNd):
             output_padding = output_padding_for(
                 self._name, output_size, tuple(input.shape[-self._dims:]), self.kernel_size,
                 self.stride, self.padding, self.dilation)
-        fn = F.conv_transpose2d if self._dims == 2 else F.conv_transpose1d
+        fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._dims - 1]
         return fn(input, self.weight, self.bias, self.stride, self.padding, output_padding,
                   self.groups, self.dilation)
 
@@ -203,3 +214,11 @@ class ConvTranspose1d(_ConvTransposeNd):
     (C_in, C_out/groups, K); L_out = (L - 1)·S - 2P + D(K - 1) + output_padding + 1."""
 
     _dims, _name = 1, "ConvTranspose1d"
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W); weight
+    (C_in, C_out/groups, KD, KH, KW); D_out = (D - 1)·S - 2P + D(K - 1) + output_padding + 1
+    and likewise for H and W. See ``ConvTranspose2d``."""
+
+    _dims, _name = 3, "ConvTranspose3d"

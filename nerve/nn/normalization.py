@@ -116,6 +116,13 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) input (volumetric: statistics over N, D, H,
+    W per channel)."""
+
+    _dims = (5,)
+
+
 class _InstanceNorm(_NormBase):
     """y = (x - E[x]) / √(Var[x] + eps) · γ + β for each sample and channel, over the
     spatial dims (biased variance). Unlike BatchNorm, affine and track_running_stats default
@@ -166,6 +173,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalization of (N, C, H, W) or unbatched (C, H, W) input."""
 
     _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization of (N, C, D, H, W) or unbatched (C, D, H, W) input."""
+
+    _dims = (4, 5)
 
 
 class GroupNorm(Module):

@@ -1,5 +1,5 @@
 """Padding layers: constant (zero), reflection, replication and circular borders around
-the last one or two dims, each a thin wrapper over F.pad."""
+the last one, two or three dims, each a thin wrapper over F.pad."""
 
 from __future__ import annotations
 
@@ -55,6 +55,13 @@ class ConstantPad2d(_ConstantPadNd):
     _n = 2
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with ``value``: (left, right, top, bottom, front, back), or
+    an int."""
+
+    _n = 3
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pad the last dim with zeros: (left, right), or an int for both."""
 
@@ -67,6 +74,17 @@ class ZeroPad1d(ConstantPad1d):
 
 class ZeroPad2d(ConstantPad2d):
     """Pad the last two dims with zeros: (left, right, top, bottom), or an int."""
+
+    def __init__(self, padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros: (left, right, top, bottom, front, back), or an
+    int."""
 
     def __init__(self, padding) -> None:
         super().__init__(padding, 0.0)
@@ -88,6 +106,13 @@ class ReflectionPad2d(_PadNd):
     _n, _mode = 2, "reflect"
 
 
+class ReflectionPad3d(_PadNd):
+    """Mirror the last three dims of (N, C, D, H, W) or (C, D, H, W); widths < the padded
+    size."""
+
+    _n, _mode = 3, "reflect"
+
+
 class ReplicationPad1d(_PadNd):
     """Repeat the edge values of (N, C, W) or (C, W): [1 2 3] padded (2, 1) is
     [1 1 1 2 3 3]."""
@@ -99,6 +124,12 @@ class ReplicationPad2d(_PadNd):
     """Repeat the edge rows and columns of (N, C, H, W) or (C, H, W)."""
 
     _n, _mode = 2, "replicate"
+
+
+class ReplicationPad3d(_PadNd):
+    """Repeat the edge planes of (N, C, D, H, W) or (C, D, H, W)."""
+
+    _n, _mode = 3, "replicate"
 
 
 class _CircularPadNd(_PadNd):
@@ -121,3 +152,9 @@ class CircularPad2d(_CircularPadNd):
     """Wrap the last two dims of (N, C, H, W) or (C, H, W) around (a torus)."""
 
     _n = 2
+
+
+class CircularPad3d(_CircularPadNd):
+    """Wrap the last three dims of (N, C, D, H, W) or (C, D, H, W) around."""
+
+    _n = 3
