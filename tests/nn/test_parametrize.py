@@ -14,11 +14,6 @@ import nerve.nn.utils.parametrize as Z
 from tests.nn.layercheck import load_from_torch
 
 
-def _pair(mod, tmod):
-    """Each framework's version of a parametrization module class."""
-    return mod, tmod
-
-
 class Symmetric(nn.Module):
     def forward(self, x):
         return x.triu() + x.triu(1).mT

@@ -77,8 +77,8 @@ class WeightNorm:
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Reparametrize ``module.name`` as g · v / ‖v‖ (parameters ``name_g``, ``name_v``)."""
-    warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
-                  "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning,
+    warnings.warn("`nerve.nn.utils.weight_norm` is deprecated in favor of "
+                  "`nerve.nn.utils.parametrizations.weight_norm`.", FutureWarning,
                   stacklevel=2)
     WeightNorm.apply(module, name, dim)
     return module
