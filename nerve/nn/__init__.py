@@ -35,6 +35,7 @@ from nerve.nn.activation_more import (
     Threshold,
 )
 from nerve.nn.bilinear import Bilinear
+from nerve.nn.channel_shuffle import ChannelShuffle
 from nerve.nn.containers import (
     ModuleDict,
     ModuleList,
@@ -74,6 +75,7 @@ from nerve.nn.loss import (
     SmoothL1Loss,
     SoftMarginLoss,
 )
+from nerve.nn.loss_ctc import CTCLoss, TripletMarginWithDistanceLoss
 from nerve.nn.loss_more import (
     CosineEmbeddingLoss,
     CosineSimilarity,
@@ -133,6 +135,13 @@ from nerve.nn.pooling import (
     MaxPool2d,
     MaxPool3d,
     StochasticPool2d,
+)
+from nerve.nn.pooling_more import (
+    FractionalMaxPool2d,
+    LPPool1d,
+    LPPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
 )
 from nerve.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from nerve.nn.sequence import (

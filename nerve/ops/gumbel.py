@@ -1,0 +1,25 @@
+"""Gumbel-softmax (Jang et al. 2017; Maddison et al. 2017): a differentiable sample from a
+categorical distribution, softmax((logits + g)/τ) with g ~ Gumbel(0, 1); ``hard`` returns the
+one-hot argmax forward with the soft sample's gradient (straight-through)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1):
+    """softmax((logits - log E)/τ) along dim, E ~ Exp(1) (so -log E ~ Gumbel(0, 1))."""
+    import nerve
+    from nerve.tensor import Tensor
+
+    u = nerve.rand(*logits.shape, dtype=logits.dtype)._data
+    # 1 - u lies in (0, 1]: -log(1 - u) is an Exp(1) draw that is never log(0)
+    gumbels = -np.log(-np.log1p(-u)).astype(logits.dtype, copy=False)
+    y_soft = ((logits + Tensor._wrap(gumbels)) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft._data.argmax(axis=dim)
+    y_hard = np.zeros(logits.shape, dtype=y_soft.dtype)
+    np.put_along_axis(y_hard, np.expand_dims(index, dim), 1.0, axis=dim)
+    return Tensor._wrap(y_hard) - y_soft.detach() + y_soft
