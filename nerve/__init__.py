@@ -4,6 +4,7 @@ from nerve.tensor import Size, Tensor  # noqa: I001  (Tensor first: the ops atta
 from nerve import autograd
 from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                                       set_grad_enabled)
+from nerve.autograd import inference_mode, is_inference_mode_enabled  # noqa: F811
 from nerve.backend import device
 from nerve.backend import allocator as _allocator  # noqa: F401  (malloc reuses big blocks)
 from nerve.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
@@ -33,6 +34,8 @@ from nerve.ops.einsum import einsum
 from nerve.ops.mathfns import arctan2, atan2, erf, expm1, isclose, lerp, log1p
 from nerve.linalg import tensor_norm as norm
 from nerve import linalg
+
+import numpy as _np  # noqa: E402
 
 __version__ = "0.1.0"
 FloatTensor = Tensor
@@ -84,6 +87,61 @@ def clamp_min(input, min):  # noqa: A002, F811 - PyTorch's argument names
 
 def clamp_max(input, max):  # noqa: A002, F811
     return input.clamp_max(max)
+
+
+dtype = _np.dtype  # nerve.float32 etc. are NumPy dtypes: isinstance(x.dtype, nerve.dtype)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  # noqa: F811
+    """``obj`` as a Tensor, sharing memory with a Tensor or NumPy array when the dtype
+    allows (``copy=True`` always copies, ``copy=False`` refuses to)."""
+    from nerve.creation import _to_array, check_device
+
+    if device is not None:
+        check_device(device)
+    want = None if dtype is None else _np.dtype(dtype)
+    if isinstance(obj, Tensor) and (want is None or want == obj.dtype) and not copy:
+        return obj.requires_grad_() if requires_grad else obj
+    src = obj._data if isinstance(obj, Tensor) else obj
+    if isinstance(src, _np.ndarray) and want is not None and want != src.dtype \
+            and copy is False:
+        raise ValueError(f"can't alias tensor with dtype '{src.dtype}' into dtype '{want}'.")
+    arr = _to_array(obj, want)
+    if copy and _np.shares_memory(arr, src) if isinstance(src, _np.ndarray) else copy:
+        arr = arr.copy()
+    t = Tensor._wrap(arr)
+    return t.requires_grad_() if requires_grad else t
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None,  # noqa: F811
+                  requires_grad=False, pin_memory=False):
+    """An uninitialised tensor of ``size`` whose strides (in elements) are ``stride``."""
+    from nerve.creation import _float, check_device
+
+    if device is not None:
+        check_device(device)
+    import builtins  # this module's int and sum are nerve's
+
+    size = tuple(builtins.int(s) for s in size)
+    stride = tuple(builtins.int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape: {len(size)} sizes and "
+                           f"{len(stride)} strides")
+    d = _float(dtype)
+    n = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if 0 not in size else 0
+    base = _np.empty(n, d)
+    arr = _np.lib.stride_tricks.as_strided(base, size, tuple(s * d.itemsize for s in stride))
+    t = Tensor._wrap(arr)
+    return t.requires_grad_() if requires_grad else t
+
+
+def typename(obj) -> str:
+    """'nerve.FloatTensor' for a tensor, else the object's class with its module."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
 
 
 # elementwise math, comparisons, logic and dtype utilities (after the defs above: these

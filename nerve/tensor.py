@@ -8,6 +8,7 @@ import numpy as np
 
 from nerve import dtypes
 from nerve.autograd import grad_mode
+from nerve.autograd import hooks as _autograd_hooks
 from nerve.autograd.engine import run_backward
 from nerve.backend import CPU, check_device
 from nerve.backend import device as Device
@@ -251,8 +252,12 @@ class Tensor:
         return self
 
     def backward(self, gradient=None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+                 create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires grad."""
+        if inputs is not None or create_graph:
+            from nerve.autograd import backward
+
+            return backward(self, gradient, retain_graph, create_graph, inputs=inputs)
         if not self.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -276,24 +281,42 @@ class Tensor:
         enabled = grad_mode._enabled
         prev, enabled[0] = enabled[0], False
         try:
-            run_backward(self, grad, builtins.bool(retain_graph))
+            if _autograd_hooks._leaves:  # some leaf has hooks: run them on summed grads
+                _autograd_hooks.backward_with_leaf_hooks(run_backward, self, grad,
+                                                         builtins.bool(retain_graph))
+            else:
+                run_backward(self, grad, builtins.bool(retain_graph))
         finally:
             enabled[0] = prev
 
     def register_hook(self, hook):
-        """Call ``hook(grad)`` when this leaf's gradient is computed; it may return a new one."""
+        """Call ``hook(grad)`` when this tensor's gradient is computed (once, on the sum
+        over all its uses); it may return a replacement gradient."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._ctx is not None:
-            raise RuntimeError("nerve supports gradient hooks on leaf tensors only")
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        return _HookHandle(self._hooks, hook)
+            return _autograd_hooks.register_node_hook(self, hook)
+        return _autograd_hooks.register_leaf_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after backward has accumulated this leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._ctx is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        return _autograd_hooks.register_post_accumulate(self, hook)
 
     def retain_grad(self) -> None:
+        """Keep ``.grad`` of this non-leaf tensor in backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._ctx is not None:
-            raise RuntimeError("nerve does not keep gradients of non-leaf tensors")
+            _autograd_hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return _autograd_hooks.retains_grad(self)
 
     def clone(self) -> Tensor:
         return Clone.apply(self)

@@ -22,7 +22,18 @@ ndarray = np.ndarray
 
 
 class Function:
-    """Base of every differentiable op. See the module docstring for the protocol."""
+    """Base of every differentiable op. See the module docstring for the protocol.
+
+    A subclass with a PyTorch-style static ``forward(ctx, ...)`` gets its own ``apply``
+    at class creation (nerve/autograd/custom.py); the ops' ``apply`` below is untouched.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            from nerve.autograd import custom
+
+            custom.install(cls)
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
@@ -91,3 +102,4 @@ def as_array(x) -> np.ndarray:
 
 
 from nerve.tensor import Tensor  # noqa: E402  (tensor.py imports this module)
+from nerve.autograd.custom import FunctionCtx, once_differentiable  # noqa: E402, F401
