@@ -86,6 +86,7 @@ from nerve.ops.loss_more import (  # noqa: F401  (margin, embedding and likeliho
     triplet_margin_loss,
 )
 from nerve.ops.mathfns import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from nerve.ops.multi_head_attention import multi_head_attention_forward  # noqa: F401
 from nerve.ops.normalization import batch_norm, layer_norm  # noqa: F401
 from nerve.ops.normalization_more import (  # noqa: F401
     group_norm,

@@ -34,6 +34,7 @@ from nerve.nn.activation_more import (
     Tanhshrink,
     Threshold,
 )
+from nerve.nn.attention import MultiheadAttention, NonDynamicallyQuantizableLinear
 from nerve.nn.bilinear import Bilinear
 from nerve.nn.channel_shuffle import ChannelShuffle
 from nerve.nn.containers import (
