@@ -193,4 +193,4 @@ from nerve.backend.threads import get_num_threads, set_num_threads  # noqa: E402
 from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)
 from nerve.io import load, save  # noqa: E402
 from nerve import utils  # noqa: E402  (torch.utils.data's name for nerve.data)
-from nerve import testing  # noqa: E402
+from nerve import special, testing  # noqa: E402

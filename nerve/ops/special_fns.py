@@ -1,0 +1,246 @@
+"""The torch.special functions that nerve's other op families lack: the exponentially
+scaled Bessel functions I₀e, I₁e and I₁, the normal distribution's ndtr, ndtri and
+log_ndtr, erfcx, entr, xlog1py (with gradients) and the Hurwitz zeta (without, as
+PyTorch). Values are computed in float64 (nerve/ops/special.py) and returned in the
+input's dtype; integer inputs compute in the default float dtype.
+
+Far tails use the continued fraction of erfc, which carries e^(-z²) as a separate
+factor, so log_ndtr, erfcx and ndtri stay finite and accurate where Φ or erfc
+themselves underflow."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nerve.autograd.function import Function
+from nerve.ops import special
+from nerve.ops.activation import _normal_cdf
+from nerve.ops.elementwise import _floating
+from nerve.ops.mathfns_more import _binary, _binary_float, _Unary, _unary, no_out
+
+_SQRT2 = math.sqrt(2)
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2 * math.pi)
+_BIG = 30.0  # the Bessel series gives way to the asymptotic expansion here, as in special.py
+
+
+def _continued_fraction(z):
+    """F(z) with erfc z = e^(-z²) / (√π F(z)) for z ≥ 2:
+    F(z) = z + ½/(z + 1/(z + (3/2)/(z + …)))."""
+    frac = z
+    for k in range(80, 0, -1):
+        frac = z + (k / 2) / frac
+    return frac
+
+
+def _scaled_bessel(x, order: int):
+    """Iₙ(x) e^(-|x|): the series times e^(-|x|) up to 30, then the asymptotic
+    expansion (1/√(2π|x|)) Σₖ (-1)ᵏ Πⱼ (4n² - (2j-1)²) / (k! 8ᵏ |x|ᵏ) without the eˣ."""
+    x = np.asarray(x, np.float64)
+    a = np.abs(x)
+    out = np.empty_like(a)
+    small = a <= _BIG
+    out[small] = np.abs(special._bessel_i(a[small], order)) * np.exp(-a[small])
+    ab = a[~small]
+    term, total = np.ones_like(ab), np.ones_like(ab)
+    for k in range(1, 30):
+        term = term * -(4.0 * order * order - (2 * k - 1) ** 2) / (k * 8 * ab)
+        total += term
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[~small] = total / np.sqrt(2 * np.pi * ab)
+    out[np.isposinf(a)] = 0.0
+    out[np.isnan(a)] = np.nan
+    return np.sign(x) * out if order % 2 else out
+
+
+def _i1_over_x(x, i1):
+    """I₁(x)/x, ½ at x = 0 (its limit)."""
+    safe = np.where(x == 0, 1, x)
+    return np.where(x == 0, 0.5, i1 / safe)
+
+
+class I0e(_Unary):
+    """y = I₀(x) e^(-|x|);  ∂L/∂x = δ · (I₁e(x) - sign(x) y)"""
+    f = staticmethod(lambda x: _scaled_bessel(x, 0))
+    df = staticmethod(lambda x, y: _scaled_bessel(x, 1) - np.sign(x) * y)
+
+
+class I1(_Unary):
+    """y = I₁(x);  ∂L/∂x = δ · (I₀(x) - I₁(x)/x), ½ at x = 0"""
+    f = staticmethod(lambda x: special.i1(x))
+    df = staticmethod(lambda x, y: special.i0(x) - _i1_over_x(x, y))
+
+
+class I1e(_Unary):
+    """y = I₁(x) e^(-|x|);  ∂L/∂x = δ · (I₀e(x) - y (sign(x) + 1/x)), ½ at x = 0"""
+    f = staticmethod(lambda x: _scaled_bessel(x, 1))
+    df = staticmethod(lambda x, y: _scaled_bessel(x, 0) - _i1_over_x(x, y) - np.sign(x) * y)
+
+
+class Ndtr(_Unary):
+    """y = Φ(x) = ½ (1 + erf(x/√2));  ∂L/∂x = δ · φ(x) = δ · e^(-x²/2)/√(2π)"""
+    f = staticmethod(lambda x: np.where(np.isnan(x), np.nan, _normal_cdf(x)))
+    df = staticmethod(lambda x, y: np.exp(-0.5 * x * x) / _SQRT_2PI)
+
+
+def _log_ndtr_and_ratio(x):
+    """(ln Φ(x), φ(x)/Φ(x)) in float64. Left tail (z = -x/√2 ≥ 2):
+    ln Φ = -z² - ln(2√π F(z)) and φ/Φ = √2 F(z); elsewhere Φ is accurate as computed,
+    and for x > 0 ln Φ = ln(1 - Φ(-x)) keeps the digits of the tiny Φ(-x)."""
+    x = np.asarray(x, np.float64)
+    log_cdf, ratio = np.empty_like(x), np.empty_like(x)
+    z = -x / _SQRT2
+    tail = z >= 2
+    frac = _continued_fraction(z[tail])
+    log_cdf[tail] = -z[tail] ** 2 - np.log(2 * _SQRT_PI * frac)
+    ratio[tail] = _SQRT2 * frac
+    rest = ~tail
+    xr = x[rest]
+    cdf = _normal_cdf(xr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_cdf[rest] = np.where(xr > 0, np.log1p(-_normal_cdf(-xr)), np.log(cdf))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio[rest] = np.exp(-0.5 * xr * xr) / _SQRT_2PI / cdf
+    nan = np.isnan(x)
+    log_cdf[nan] = ratio[nan] = np.nan
+    return log_cdf, ratio
+
+
+class LogNdtr(Function):
+    """y = ln Φ(x);  ∂L/∂x = δ · φ(x)/Φ(x) (the inverse Mills ratio, ≈ -x far left)"""
+
+    def forward(self, x):
+        x = _floating(x)
+        y, self.ratio = _log_ndtr_and_ratio(x)
+        return y.astype(x.dtype)
+
+    def backward(self, dy):
+        return (dy * self.ratio).astype(dy.dtype)
+
+
+def _ndtri(p):
+    """Φ⁻¹(p): a starting point from erfinv (or from the tail asymptotics
+    y² ≈ t - ln t - ln 2π, t = -2 ln p, where 2p - 1 rounds to -1), then Newton steps on
+    ln Φ(y) - ln p, nearly linear in the left tail. p > ½ by symmetry (1 - p is exact)."""
+    p = np.asarray(p, np.float64)
+    upper = p > 0.5
+    q = np.where(upper, 1 - p, p)
+    inside = (q > 0) & (q <= 0.5)
+    qi = q[inside]
+    t = -2 * np.log(qi)
+    with np.errstate(invalid="ignore"):
+        tail_guess = -np.sqrt(np.maximum(t - np.log(t) - math.log(2 * math.pi), 0))
+    y = np.where(qi < 1e-12, tail_guess, _SQRT2 * special.erfinv(2 * qi - 1))
+    log_q = np.log(qi)
+    for _ in range(6):
+        log_cdf, ratio = _log_ndtr_and_ratio(y)
+        y = y - (log_cdf - log_q) / ratio
+    out = np.full(p.shape, np.nan)
+    out[inside] = y
+    out[q == 0] = -np.inf
+    out = np.where(upper, -out, out)
+    out[(p < 0) | (p > 1) | np.isnan(p)] = np.nan
+    return out
+
+
+class Ndtri(_Unary):
+    """y = Φ⁻¹(x);  ∂L/∂x = δ / φ(y) = δ · √(2π) e^(y²/2)"""
+    f = staticmethod(_ndtri)
+    df = staticmethod(lambda x, y: _SQRT_2PI * np.exp(0.5 * y * y))
+
+
+def _erfcx(x):
+    """e^(x²) erfc x: 1/(√π F(x)) for x ≥ 2 (no overflow, no underflow), the product
+    below (it overflows to +∞ only where the value does, x ≲ -26.6)."""
+    x = np.asarray(x, np.float64)
+    out = np.empty_like(x)
+    hi = x >= 2
+    out[hi] = 1 / (_SQRT_PI * _continued_fraction(x[hi]))
+    lo = ~hi
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[lo] = np.exp(x[lo] ** 2) * special.erfc(x[lo])
+    out[np.isposinf(x)] = 0.0
+    return out
+
+
+class Erfcx(_Unary):
+    """y = e^(x²) erfc x;  ∂L/∂x = δ · (2x y - 2/√π)"""
+    f = staticmethod(_erfcx)
+    df = staticmethod(lambda x, y: 2 * x * y - 2 / _SQRT_PI)
+
+
+class Entr(_Unary):
+    """y = -x ln x for x > 0, 0 at x = 0, -∞ for x < 0;
+    ∂L/∂x = -δ · (ln x + 1) (+∞ at 0, NaN for x < 0, as PyTorch)"""
+
+    @staticmethod
+    def f(x):
+        y = -x * np.log(np.where(x > 0, x, 1))
+        return np.where(x < 0, -np.inf, np.where(x == 0, 0, y))
+
+    @staticmethod
+    def df(x, y):
+        return -(np.log(x) + 1)
+
+
+class Xlog1py(Function):
+    """y = a · ln(1 + b), and 0 where a = 0 (unless b is NaN);
+    ∂L/∂a = δ · ln(1 + b) (0 where a = 0 and b = -1, as PyTorch),  ∂L/∂b = δ · a / (1 + b)"""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b = _binary_float(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = a * np.log1p(b)
+            return np.where((a == 0) & ~np.isnan(b), 0, y).astype(y.dtype)
+
+    def backward(self, dy):
+        da = db = None
+        a, b = self.a, self.b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad[0]:
+                da = np.where((a == 0) & (b == -1), 0, dy * np.log1p(b)).astype(dy.dtype)
+            if self.needs_input_grad[1]:
+                db = dy * a / (1 + b)
+        return da, db
+
+
+def hurwitz_zeta(x, q):
+    """ζ(x, q) = Σₖ (k + q)⁻ˣ by Euler-Maclaurin: the first terms summed until k + q ≥ 10,
+    then the tail ∫ + ½ term + Σⱼ B₂ⱼ/(2j)! · x(x+1)…(x+2j-2) · a^(-x-2j+1), a = q + N.
+    ∞ at x = 1 and at the poles q = 0, -1, …; NaN for x < 1, and for q < 0 with x not
+    an integer (as PyTorch)."""
+    x, q = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(q, np.float64))
+    n = int(max(9, math.ceil(10 - np.nanmin(q, initial=10.0))))
+    with np.errstate(all="ignore"):
+        total = np.zeros(x.shape)
+        for k in range(n):
+            total += (q + k) ** -x
+        a = q + n
+        total += a ** (1 - x) / (x - 1) + 0.5 * a ** -x
+        rising, power = x.copy(), a ** (-x - 1)
+        for j, b in enumerate(special._B2K, start=1):
+            total += b / math.factorial(2 * j) * rising * power
+            rising = rising * (x + 2 * j - 1) * (x + 2 * j)
+            power = power / (a * a)
+    total[x < 1] = np.nan
+    total[(q <= 0) & (q != np.floor(q)) & (x != np.floor(x))] = np.nan
+    total[(q <= 0) & (q == np.floor(q)) & (x >= 1)] = np.inf
+    total[x == 1] = np.inf
+    return total
+
+
+i0e = _unary(I0e, "i0e")
+i1 = _unary(I1, "i1")
+i1e = _unary(I1e, "i1e")
+ndtr = _unary(Ndtr, "ndtr")
+ndtri = _unary(Ndtri, "ndtri")
+erfcx = _unary(Erfcx, "erfcx")
+entr = _unary(Entr, "entr")
+xlog1py = _binary(Xlog1py, "xlog1py")
+
+
+def log_ndtr(input, *, out=None):  # noqa: A002 - PyTorch's argument names
+    no_out(out, "log_ndtr")
+    return LogNdtr.apply(input)
