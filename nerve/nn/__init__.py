@@ -63,6 +63,15 @@ from nerve.nn.dropout import (
 from nerve.nn.embedding import Embedding, EmbeddingBag
 from nerve.nn.flatten import Flatten, Unflatten
 from nerve.nn.fold import Fold, Unfold
+from nerve.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from nerve.nn.linear import Identity, Linear
 from nerve.nn.loss import (
     BCELoss,
