@@ -5,6 +5,7 @@ from nerve import autograd
 from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                                       set_grad_enabled)
 from nerve.autograd import inference_mode, is_inference_mode_enabled  # noqa: F811
+from nerve.autograd import is_anomaly_enabled
 from nerve.backend import device
 from nerve.backend import allocator as _allocator  # noqa: F401  (malloc reuses big blocks)
 from nerve.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
@@ -109,8 +110,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  #
     arr = _to_array(obj, want)
     if copy and _np.shares_memory(arr, src) if isinstance(src, _np.ndarray) else copy:
         arr = arr.copy()
-    t = Tensor._wrap(arr)
-    return t.requires_grad_() if requires_grad else t
+    out = Tensor._wrap(arr)
+    return out.requires_grad_() if requires_grad else out
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None,  # noqa: F811
@@ -131,8 +132,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None,  # noqa
     n = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if 0 not in size else 0
     base = _np.empty(n, d)
     arr = _np.lib.stride_tricks.as_strided(base, size, tuple(s * d.itemsize for s in stride))
-    t = Tensor._wrap(arr)
-    return t.requires_grad_() if requires_grad else t
+    out = Tensor._wrap(arr)
+    return out.requires_grad_() if requires_grad else out
 
 
 def typename(obj) -> str:
@@ -194,3 +195,4 @@ from nerve import data, functional, nn, optim, train  # noqa: E402  (after the c
 from nerve.io import load, save  # noqa: E402
 from nerve import utils  # noqa: E402  (torch.utils.data's name for nerve.data)
 from nerve import special, testing  # noqa: E402
+from nerve import func  # noqa: E402  (torch.func's functional_call)

@@ -328,3 +328,15 @@ def test_orthogonal_errors():
         P.orthogonal(nn.Linear(3, 3), orthogonal_map="qr")
     with pytest.raises(ValueError, match="has no parameter or buffer with name 'w'"):
         P.orthogonal(nn.Linear(3, 3), "w")
+
+
+def test_deepcopy_of_a_parametrized_module():
+    import copy
+
+    m = nn.Linear(3, 3)
+    P.spectral_norm(m)
+    c = copy.deepcopy(m)
+    assert type(c) is type(m) and c.parametrizations is not m.parametrizations
+    assert c.parametrizations.weight.original is not m.parametrizations.weight.original
+    np.testing.assert_array_equal(c.weight.detach().numpy(), m.weight.detach().numpy())
+    assert list(c.state_dict()) == list(m.state_dict())

@@ -13,6 +13,7 @@ parametrization is removed.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -144,7 +145,19 @@ def _parametrized_class(module: Module) -> None:
         raise RuntimeError("Serialization of parametrized modules is only supported through "
                            "state_dict().")
 
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    def deepcopy(self, memo):
+        # the copy shares the Parametrized class (and so its properties), as in PyTorch
+        if id(self) in memo:
+            return memo[id(self)]
+        replica = object.__new__(type(self))
+        memo[id(self)] = replica
+        replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return replica
+
+    attrs = {"__getstate__": getstate}
+    if not hasattr(cls, "__deepcopy__"):
+        attrs["__deepcopy__"] = deepcopy
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), attrs)
 
 
 def _add_property(module: Module, tensor_name: str) -> None:
