@@ -123,6 +123,16 @@ from nerve.ops.upsample import (  # noqa: F401
 
 
 # ----- unpooling, Lp and fractional pooling, spatial transformers, CTC, shuffles --------
+def upsample(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
+             align_corners=None):
+    """Deprecated alias of interpolate (as in PyTorch, with its warning)."""
+    import warnings
+
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
 from nerve.ops.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401, E402
 from nerve.ops.ctc import ctc_loss  # noqa: F401, E402
 from nerve.ops.distance import pdist  # noqa: F401, E402
@@ -144,13 +154,3 @@ from nerve.ops.triplet_distance import triplet_margin_with_distance_loss  # noqa
 from nerve.ops.unpool import max_unpool1d, max_unpool2d  # noqa: F401, E402
 
 selu_ = _inplace_math("selu", "nerve.ops.activation.selu")
-
-
-def upsample(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
-             align_corners=None):
-    """Deprecated alias of interpolate (as in PyTorch, with its warning)."""
-    import warnings
-
-    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
-                  "instead.", stacklevel=2)
-    return interpolate(input, size, scale_factor, mode, align_corners)
