@@ -160,4 +160,11 @@ from nerve.nn.sequence import (
     pad_packed_sequence,
     pad_sequence,
 )
+from nerve.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from nerve.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
