@@ -23,7 +23,7 @@ _LINEAR = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 def calculate_gain(nonlinearity: str, param=None) -> float:
     """The recommended scale of the weights' standard deviation for a nonlinearity."""
     if nonlinearity in _LINEAR:
-        return 1.0
+        return 1
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
@@ -77,14 +77,52 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Fill with N(mean, std²) draws redrawn until they lie in [a, b] (rejection sampling)."""
+    """Fill with N(mean, std²) conditioned on [a, b]. With α = (a - mean)/std and
+    β = (b - mean)/std: redraws outside [α, β] when the window holds over a quarter of
+    the mass, else the inverse CDF x = mean + std · Φ⁻¹(U), U ~ U(Φ(α), Φ(β)), which
+    stays exact for windows far in a tail (a right-tail window is sampled as the mirror
+    of the left one, where Φ keeps its relative accuracy). Clamped to [a, b] against the
+    last rounding."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    flip = alpha > 0
+    if flip:
+        alpha, beta = -beta, -alpha
+    return _fill(tensor, np.clip(mean + std * _std_normal_between(alpha, beta, tensor.shape,
+                                                                   generator, flip), a, b))
+
+
+def _std_normal_between(alpha: float, beta: float, shape, generator, flip: bool):
+    """Standard normal draws conditioned on [alpha, beta] (alpha ≤ 0), negated if ``flip``.
+    A window deep in the left tail works with ln Φ, where Φ itself would underflow:
+    ln p = ln Φ(β) + ln(r + U (1 - r)), r = Φ(α)/Φ(β)."""
+    from nerve.ops.special_fns import _log_ndtr_and_ratio, _ndtri_lower
+
+    log_cdf, _ = _log_ndtr_and_ratio(np.array([alpha, beta]))
+    if math.exp(log_cdf[1]) - math.exp(log_cdf[0]) > 0.25:
+        # a wide window: rejection keeps ≥ 1/4 of plain normal draws, far cheaper than Φ⁻¹
+        return _rejected_outside(alpha, beta, shape, generator) * (-1 if flip else 1)
+    if beta < 0:
+        r = math.exp(log_cdf[0] - log_cdf[1])
+        u = rng(generator).uniform(0.0, 1.0, shape)
+        z = _ndtri_lower(log_cdf[1] + np.log(r + u * (1 - r)))
+    else:
+        from nerve.ops.special_fns import _ndtri
+
+        z = _ndtri(rng(generator).uniform(math.exp(log_cdf[0]), math.exp(log_cdf[1]), shape))
+    return -z if flip else z
+
+
+def _rejected_outside(alpha: float, beta: float, shape, generator) -> np.ndarray:
     g = rng(generator)
-    out = g.normal(mean, std, tensor.shape)
-    bad = (out < a) | (out > b)
+    out = g.standard_normal(shape)
+    bad = (out < alpha) | (out > beta)
     while bad.any():
-        out[bad] = g.normal(mean, std, int(bad.sum()))
-        bad = (out < a) | (out > b)
-    return _fill(tensor, out)
+        out[bad] = g.standard_normal(int(bad.sum()))
+        bad = (out < alpha) | (out > beta)
+    return out
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -177,3 +215,66 @@ def layer_default_(weight: Tensor, bias: Tensor | None = None) -> None:
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound)
 
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity of a convolution: weight (out, in, *kernel) zero except a 1 at the
+    kernel's centre for out channel g·(out/groups) + d and in channel d, d < min(out/groups,
+    in), in each of the ``groups``; the layer then passes its input channels through."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported "
+                         f"(got shape {tuple(tensor.shape)})")
+    out_channels = tensor.shape[0]
+    if out_channels % groups != 0:
+        raise ValueError(f"dim 0 must be divisible by groups (got {out_channels} output "
+                         f"channels and groups={groups})")
+    per_group = out_channels // groups
+    d = np.arange(min(per_group, tensor.shape[1]))
+    rows = (np.arange(groups)[:, None] * per_group + d).reshape(-1)  # (groups·min_dim,)
+    cols = np.tile(d, groups)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    values = np.zeros(tensor.shape)
+    values[(rows, cols, *centre)] = 1
+    return _fill(tensor, values)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """Martens' sparse initialisation of a 2-D weight: N(0, std²) draws, then in every
+    column ⌈sparsity · rows⌉ entries, chosen at random, set to 0."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported "
+                         f"(got shape {tuple(tensor.shape)})")
+    rows, cols = tensor.shape
+    g = rng(generator)
+    values = g.normal(0.0, std, (rows, cols))
+    zeros = int(math.ceil(sparsity * rows))
+    # a random permutation per column: its first `zeros` rows are switched off
+    order = np.argsort(g.random((rows, cols)), axis=0)[:zeros]  # (zeros, cols)
+    values[order, np.arange(cols)] = 0
+    return _fill(tensor, values)
+
+
+def _deprecated(new):
+    """The old name without the trailing underscore, kept by PyTorch with a FutureWarning."""
+    old_name = new.__name__[:-1]
+
+    def old(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new.__name__}`.", FutureWarning, stacklevel=2)
+        return new(*args, **kwargs)
+
+    old.__name__ = old.__qualname__ = old_name
+    old.__doc__ = f"Deprecated alias of :func:`{new.__name__}`."
+    return old
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
+dirac = _deprecated(dirac_)
+eye = _deprecated(eye_)

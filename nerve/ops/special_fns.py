@@ -121,28 +121,37 @@ class LogNdtr(Function):
 
 
 def _ndtri(p):
-    """Φ⁻¹(p): a starting point from erfinv (or from the tail asymptotics
-    y² ≈ t - ln t - ln 2π, t = -2 ln p, where 2p - 1 rounds to -1), then Newton steps on
-    ln Φ(y) - ln p, nearly linear in the left tail. p > ½ by symmetry (1 - p is exact)."""
+    """Φ⁻¹(p), from _ndtri_lower on min(p, 1 - p) (1 - p is exact for p > ½) by symmetry."""
     p = np.asarray(p, np.float64)
     upper = p > 0.5
     q = np.where(upper, 1 - p, p)
     inside = (q > 0) & (q <= 0.5)
-    qi = q[inside]
-    t = -2 * np.log(qi)
-    with np.errstate(invalid="ignore"):
-        tail_guess = -np.sqrt(np.maximum(t - np.log(t) - math.log(2 * math.pi), 0))
-    y = np.where(qi < 1e-12, tail_guess, _SQRT2 * special.erfinv(2 * qi - 1))
-    log_q = np.log(qi)
-    for _ in range(6):
-        log_cdf, ratio = _log_ndtr_and_ratio(y)
-        y = y - (log_cdf - log_q) / ratio
     out = np.full(p.shape, np.nan)
-    out[inside] = y
+    out[inside] = _ndtri_lower(np.log(q[inside]))
     out[q == 0] = -np.inf
     out = np.where(upper, -out, out)
     out[(p < 0) | (p > 1) | np.isnan(p)] = np.nan
     return out
+
+
+def _ndtri_lower(log_q):
+    """Φ⁻¹(q) for q ≤ ½ given ln q (so that q may underflow): a starting point from
+    erfinv, or from the tail asymptotics y² ≈ t - ln t - ln 2π with t = -2 ln q where
+    2q - 1 rounds to -1, then Newton steps on ln Φ(y) - ln q, nearly linear in the tail."""
+    log_q = np.asarray(log_q, np.float64)
+    t = -2 * log_q
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tail_guess = -np.sqrt(np.maximum(t - np.log(t) - math.log(2 * math.pi), 0))
+    y = np.where(log_q < math.log(1e-12), tail_guess,
+                 _SQRT2 * special.erfinv(2 * np.exp(log_q) - 1))
+    # from q ≈ 10⁻³ up, 2q - 1 carries q's digits and the erfinv start is already exact
+    tail = log_q < math.log(1e-3)
+    yt, log_qt = y[tail], log_q[tail]
+    for _ in range(6):
+        log_cdf, ratio = _log_ndtr_and_ratio(yt)
+        yt = yt - (log_cdf - log_qt) / ratio
+    y[tail] = yt
+    return y
 
 
 class Ndtri(_Unary):
