@@ -101,5 +101,5 @@ def as_array(x) -> np.ndarray:
     return x if type(x) is np.ndarray else np.asarray(x)
 
 
-from nerve.tensor import Tensor  # noqa: E402  (tensor.py imports this module)
 from nerve.autograd.custom import FunctionCtx, once_differentiable  # noqa: E402, F401
+from nerve.tensor import Tensor  # noqa: E402  (tensor.py imports this module)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nerve.autograd.gradients import grad
 from nerve.autograd.grad_mode import enable_grad
+from nerve.autograd.gradients import grad
 from nerve.tensor import Tensor
 
 NO_DOUBLE = ("{}: needs double backward (create_graph=True: gradients that are themselves "

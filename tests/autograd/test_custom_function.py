@@ -95,9 +95,9 @@ def make_setup_style(lib):
 
 
 def test_pytorch_example_values_and_gradients():
-    def run(lib, Sq):
+    def run(lib, fn):
         x = t(lib, [[1.0, -2.0, 3.0], [0.5, 0.25, -1.5]])
-        y = Sq.apply(x, 3)
+        y = fn.apply(x, 3)
         (y * t(lib, [[1.0, 2, 3], [4, 5, 6]], False)).sum().backward()
         return np_of(y), np_of(x.grad), y.grad_fn.name(), type(y.grad_fn).__name__
 
@@ -108,9 +108,9 @@ def test_pytorch_example_values_and_gradients():
 
 
 def test_keyword_argument_and_default():
-    def run(lib, Sq):
+    def run(lib, fn):
         x = t(lib, [1.0, 2.0, -3.0])
-        y = Sq.apply(x, k=3) + Sq.apply(x)
+        y = fn.apply(x, k=3) + fn.apply(x)
         y.sum().backward()
         return np_of(y), np_of(x.grad)
 
@@ -118,10 +118,10 @@ def test_keyword_argument_and_default():
 
 
 def test_two_outputs_scalar_argument_and_needs_input_grad():
-    def run(lib, MulAdd):
+    def run(lib, fn):
         a = t(lib, [1.0, 2.0, 3.0])
         b = t(lib, [[0.5, -1.0, 2.0]], requires_grad=False)
-        p, s = MulAdd.apply(a, 2.5, b)
+        p, s = fn.apply(a, 2.5, b)
         (p.sum() * 2 + (s * s).sum()).backward()
         return np_of(p), np_of(s), np_of(a.grad), b.grad
 
@@ -129,10 +129,10 @@ def test_two_outputs_scalar_argument_and_needs_input_grad():
 
 
 def test_gradient_broadcast_back_to_input_shape():
-    def run(lib, Scale):
+    def run(lib, fn):
         x = t(lib, np.arange(6.0).reshape(3, 2))
         w = t(lib, [[2.0, -1.0]])
-        y = Scale.apply(x, w)
+        y = fn.apply(x, w)
         (y ** 2).sum().backward()
         return np_of(y), np_of(x.grad), np_of(w.grad)
 
@@ -155,11 +155,11 @@ def test_unused_output_gets_zeros_or_none_without_materialize():
 
         return Two
 
-    def run(lib, Two):
+    def run(lib, fn):
         out = []
         for materialize in (True, False):
             x = t(lib, [1.0, 2.0])
-            a, _ = Two.apply(x, materialize)
+            a, _ = fn.apply(x, materialize)
             node = a.grad_fn
             a.sum().backward(retain_graph=True)
             out.append((np_of(x.grad), node.seen))
@@ -189,9 +189,9 @@ def test_non_differentiable_and_integer_outputs():
 
         return SortIdx
 
-    def run(lib, Fn):
+    def run(lib, fn):
         x = t(lib, [1.0, -2.0, 3.0])
-        y, m, i = Fn.apply(x)
+        y, m, i = fn.apply(x)
         flags = (y.requires_grad, m.requires_grad, i.requires_grad, m.grad_fn is None)
         node = y.grad_fn
         y.sum().backward()
@@ -217,14 +217,14 @@ def test_returning_an_input_and_no_grad_inputs():
 
         return Id
 
-    def run(lib, Id):
+    def run(lib, fn):
         x = t(lib, [1.0, 2.0])
-        y = Id.apply(x)
+        y = fn.apply(x)
         node = y.grad_fn
         y.sum().backward()
-        free = Id.apply(t(lib, [1.0], requires_grad=False))
+        free = fn.apply(t(lib, [1.0], requires_grad=False))
         with lib.no_grad():
-            off = Id.apply(x)
+            off = fn.apply(x)
         return (y is x, node.grad_enabled, free.requires_grad, off.requires_grad,
                 off.grad_fn is None), np_of(x.grad)
 
@@ -235,7 +235,7 @@ def test_returning_an_input_and_no_grad_inputs():
 
 def test_mark_dirty_rebases_the_input():
     def build(lib):
-        class Double_(lib.autograd.Function):
+        class DoubleInPlace(lib.autograd.Function):
             @staticmethod
             def forward(ctx, x):
                 x.mul_(2)
@@ -246,20 +246,20 @@ def test_mark_dirty_rebases_the_input():
             def backward(ctx, g):
                 return g * 2
 
-        return Double_
+        return DoubleInPlace
 
-    def run(lib, Fn):
+    def run(lib, fn):
         w = t(lib, [1.0, -3.0])
         z = w * 1.5
-        out = Fn.apply(z)
+        out = fn.apply(z)
         same = out is z and z.grad_fn is out.grad_fn and type(z.grad_fn).__name__
         (z * z).sum().backward()
         with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
-            Fn.apply(w)
+            fn.apply(w)
         return same, np_of(z), np_of(w.grad)
 
     got = {n: run(lib, build(lib)) for n, lib in LIBS.items()}
-    assert got["nerve"][0] == got["torch"][0] == "Double_Backward"
+    assert got["nerve"][0] == got["torch"][0] == "DoubleInPlaceBackward"
     for a, b in zip(got["nerve"][1:], got["torch"][1:]):
         np.testing.assert_allclose(a, b)
 
@@ -270,7 +270,7 @@ def test_saved_tensors_freed_after_backward():
         y = make_sq(lib).apply(x, 2)
         y.sum().backward()
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
-            y.grad_fn.saved_tensors
+            _ = y.grad_fn.saved_tensors
 
 
 def test_once_differentiable_decorator():
