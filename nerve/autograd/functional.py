@@ -82,10 +82,8 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
         for j in range(n):
             onehot = np.zeros(n, o._data.dtype)
             onehot[j] = 1
-            vs = [np.zeros_like(p._data) for p in outs]
-            vs[k] = onehot.reshape(o._data.shape)
             keep = not (k == len(outs) - 1 and j == n - 1)
-            for r, g in zip(rows, _grads((o,), leaves, [vs[k]], keep)):
+            for r, g in zip(rows, _grads((o,), leaves, [onehot.reshape(o._data.shape)], keep)):
                 r.append(g)
         blocks = tuple(
             Tensor._wrap(np.stack(r).reshape(o._data.shape + x._data.shape) if r
