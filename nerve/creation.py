@@ -24,8 +24,8 @@ def _to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
         if isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
             data = [x._data if isinstance(x, Tensor) else x for x in data]
         arr = np.asarray(data)
-        if arr.dtype == np.float64:
-            arr = arr.astype(dtypes.get_default_dtype())
+        if arr.dtype == np.float64 and dtype is None:  # a given dtype converts straight
+            arr = arr.astype(dtypes.get_default_dtype())  # (no rounding through float32)
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
         elif arr.dtype.kind not in "fbc":

@@ -187,3 +187,15 @@ def test_float_draws_refuse_integer_dtypes():
         nerve.randn(2, dtype=nerve.int64)
     with pytest.raises(NotImplementedError, match="rand"):
         nerve.rand(2, dtype=nerve.int64)
+
+
+def test_python_floats_with_a_dtype_convert_without_float32_rounding():
+    import torch
+
+    for dtype, tdtype in ((nerve.float64, torch.float64), (nerve.float32, torch.float32)):
+        ours = nerve.tensor([0.3, 1e-50, 3.0000001], dtype=dtype).numpy()
+        theirs = torch.tensor([0.3, 1e-50, 3.0000001], dtype=tdtype).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours.dtype == theirs.dtype
+    assert nerve.tensor(0.1, dtype=nerve.float64).item() == 0.1
+    assert nerve.tensor([0.1]).dtype == nerve.float32  # the default is unchanged
