@@ -129,6 +129,10 @@ def multi_head_attention_forward(
         raise RuntimeError("multi_head_attention_forward: Need attn_mask if specifying the "
                            "is_causal hint. You may use the Transformer module method "
                            "`generate_square_subsequent_mask` to create this mask.")
+    # PyTorch trusts the hint where SDPA can apply it: the mask is then not read at all
+    causal_hint = is_causal and key_padding_mask is None and not need_weights
+    if causal_hint:
+        attn_mask = None
     dtype = query.dtype
     key_padding_mask = _additive(key_padding_mask, "key_padding_mask", dtype)
     attn_mask = _additive(attn_mask, "attn_mask", dtype)
@@ -193,7 +197,8 @@ def multi_head_attention_forward(
                          attn_mask.reshape(bsz, num_heads, -1, src_len))
         shape = (bsz, num_heads, -1, head_dim)
         out = scaled_dot_product_attention(q.reshape(shape), k.reshape(shape),
-                                           v.reshape(shape), attn_mask, dropout_p)
+                                           v.reshape(shape), attn_mask, dropout_p,
+                                           is_causal=causal_hint)
         out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, e)  # (L·N, E), heads concatenated
         weights = None
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, e)

@@ -128,6 +128,11 @@ def test_causal_hint_uses_the_mask():
     mha_check({}, [(L, N, E)], {"is_causal": True}, {"attn_mask": mask}, self_attention=True)
     mha_check({}, [(L, N, E)], {"is_causal": True, "need_weights": False},
               {"attn_mask": mask}, self_attention=True)
+    # without weights or padding PyTorch applies the hint and never reads the mask
+    mha_check({}, [(L, N, E)], {"is_causal": True, "need_weights": False},
+              {"attn_mask": np.zeros((L, L), np.float32)}, self_attention=True)
+    mha_check({}, QKV, {"is_causal": True, "need_weights": False},
+              {"attn_mask": ATTN_FLOAT, "key_padding_mask": KPM})
 
 
 def test_fully_masked_row_is_nan_with_weights_and_zero_without():
