@@ -16,11 +16,34 @@ from nerve.ops.aliases import round as _round
 from nerve.ops.mathfns import erf as _erf
 from nerve.ops.mathfns import expm1 as _expm1
 from nerve.ops.mathfns import log1p as _log1p
-from nerve.ops.mathfns_more import (_binary_float, digamma, erfc, erfinv, exp2, i0, lgamma,
-                                    logit, mvlgamma, no_out, polygamma, sinc, xlogy)
+from nerve.ops.mathfns_more import (
+    _binary_float,
+    digamma,
+    erfc,
+    erfinv,
+    exp2,
+    i0,
+    lgamma,
+    logit,
+    mvlgamma,
+    no_out,
+    polygamma,
+    sinc,
+    xlogy,
+)
 from nerve.ops.reduce import logsumexp as _logsumexp
-from nerve.ops.special_fns import (entr, erfcx, hurwitz_zeta, i0e, i1, i1e, log_ndtr, ndtr,
-                                   ndtri, xlog1py)
+from nerve.ops.special_fns import (
+    entr,
+    erfcx,
+    hurwitz_zeta,
+    i0e,
+    i1,
+    i1e,
+    log_ndtr,
+    ndtr,
+    ndtri,
+    xlog1py,
+)
 from nerve.tensor import Tensor
 
 gammaln = lgamma

@@ -23,7 +23,7 @@ _TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6
                np.dtype(np.complex128): (1e-7, 1e-7)}
 
 
-class _Mismatch(Exception):
+class _MismatchError(Exception):
     """A failed comparison; carries the message and the path of the item that failed."""
 
     def __init__(self, message: str, path: str = "") -> None:
@@ -48,7 +48,7 @@ def assert_close(actual, expected, *, rtol: float | None = None, atol: float | N
                          f"got no {'rtol' if rtol is None else 'atol'}.")
     try:
         _compare(actual, expected, rtol, atol, equal_nan, check_dtype)
-    except _Mismatch as m:
+    except _MismatchError as m:
         text = m.message
         if m.path:
             text += f"\n\nThe failure occurred for item {m.path}"
@@ -76,7 +76,7 @@ def _compare(actual, expected, rtol, atol, equal_nan, check_dtype) -> None:
         return _compare_mappings(actual, expected, rtol, atol, equal_nan, check_dtype)
     if _is_sequence(actual) and _is_sequence(expected):
         if len(actual) != len(expected):
-            raise _Mismatch(f"The length of the sequences mismatch: {len(actual)} != "
+            raise _MismatchError(f"The length of the sequences mismatch: {len(actual)} != "
                             f"{len(expected)}")
         for i, (a, e) in enumerate(zip(actual, expected)):
             _nested(i, _compare, a, e, rtol, atol, equal_nan, check_dtype)
@@ -93,7 +93,7 @@ def _compare_mappings(actual, expected, rtol, atol, equal_nan, check_dtype) -> N
     if set(actual) != set(expected):
         missing = sorted(map(repr, set(expected) - set(actual)))
         extra = sorted(map(repr, set(actual) - set(expected)))
-        raise _Mismatch("The keys of the mappings do not match:\n"
+        raise _MismatchError("The keys of the mappings do not match:\n"
                         f"Missing keys in the actual mapping: {missing}\n"
                         f"Extra keys in the actual mapping: {extra}")
     for k in expected:
@@ -103,13 +103,13 @@ def _compare_mappings(actual, expected, rtol, atol, equal_nan, check_dtype) -> N
 def _nested(key, compare, *args) -> None:
     try:
         compare(*args)
-    except _Mismatch as m:
-        raise _Mismatch(m.message, f"[{key!r}]" + m.path) from None
+    except _MismatchError as m:
+        raise _MismatchError(m.message, f"[{key!r}]" + m.path) from None
 
 
 def _compare_numbers(actual, expected, rtol, atol, equal_nan, check_dtype) -> None:
     if check_dtype and type(actual) is not type(expected):
-        raise _Mismatch(f"The (d)types do not match: {type(actual)} != {type(expected)}.")
+        raise _MismatchError(f"The (d)types do not match: {type(actual)} != {type(expected)}.")
     exact = not isinstance(actual, float | complex) and not isinstance(expected, float | complex)
     if rtol is None:
         rtol, atol = (0.0, 0.0) if exact else (1e-7, 1e-7)
@@ -117,7 +117,7 @@ def _compare_numbers(actual, expected, rtol, atol, equal_nan, check_dtype) -> No
         return
     diff = abs(actual - expected)
     rel = diff / abs(expected) if expected != 0 else (math.nan if diff == 0 else math.inf)
-    raise _Mismatch(_scalar_message(actual, expected, diff, rel, rtol, atol, exact))
+    raise _MismatchError(_scalar_message(actual, expected, diff, rel, rtol, atol, exact))
 
 
 def _scalar_message(actual, expected, diff, rel, rtol, atol, exact) -> str:
@@ -136,10 +136,10 @@ def _as_array(x) -> np.ndarray:
 def _compare_arrays(actual, expected, rtol, atol, equal_nan, check_dtype) -> None:
     a, e = _as_array(actual), _as_array(expected)
     if a.shape != e.shape:
-        raise _Mismatch(f"The values for attribute 'shape' do not match: {Size(a.shape)} != "
+        raise _MismatchError(f"The values for attribute 'shape' do not match: {Size(a.shape)} != "
                         f"{Size(e.shape)}.")
     if check_dtype and a.dtype != e.dtype:
-        raise _Mismatch(f"The values for attribute 'dtype' do not match: nerve.{a.dtype} != "
+        raise _MismatchError(f"The values for attribute 'dtype' do not match: nerve.{a.dtype} != "
                         f"nerve.{e.dtype}.")
     exact = a.dtype.kind in "biu" and e.dtype.kind in "biu"
     if rtol is None:
@@ -155,8 +155,8 @@ def _compare_arrays(actual, expected, rtol, atol, equal_nan, check_dtype) -> Non
     if a.ndim == 0:
         diff = abs(a - e).item()
         rel = (abs(a - e) / abs(e)).item() if e != 0 else (math.inf if diff else math.nan)
-        raise _Mismatch(_scalar_message(a.item(), e.item(), diff, rel, rtol, atol, exact))
-    raise _Mismatch(_array_message(a, e, ok, rtol, atol, exact))
+        raise _MismatchError(_scalar_message(a.item(), e.item(), diff, rel, rtol, atol, exact))
+    raise _MismatchError(_array_message(a, e, ok, rtol, atol, exact))
 
 
 def _close(a, e, rtol, atol, equal_nan) -> np.ndarray:

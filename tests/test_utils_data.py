@@ -3,7 +3,6 @@ ChainDataset, StackDataset and get_worker_info."""
 
 import numpy as np
 import pytest
-import torch
 import torch.utils.data as tud
 
 import nerve

@@ -5,11 +5,26 @@ by changing ``torch`` to ``nerve``. The DataLoader always loads in the calling p
 ``num_workers`` is accepted and ignored, so ``get_worker_info()`` is always None.
 """
 
-from nerve.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset,
-                        IterableDataset, RandomSampler, Sampler, SequentialSampler,
-                        StackDataset, Subset, SubsetRandomSampler, TensorDataset,
-                        WeightedRandomSampler, default_collate, default_convert,
-                        get_worker_info, random_split)
+from nerve.data import (
+                        BatchSampler,
+                        ChainDataset,
+                        ConcatDataset,
+                        DataLoader,
+                        Dataset,
+                        IterableDataset,
+                        RandomSampler,
+                        Sampler,
+                        SequentialSampler,
+                        StackDataset,
+                        Subset,
+                        SubsetRandomSampler,
+                        TensorDataset,
+                        WeightedRandomSampler,
+                        default_collate,
+                        default_convert,
+                        get_worker_info,
+                        random_split,
+)
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
