@@ -93,7 +93,7 @@ def gemm_groups(gates: int, clock, repeats: int) -> dict:
             np.matmul(w_hh, hs[t].T, out=out_t)
 
     def bwd_steps():  # both nodes are feature-major: W_hhᵀ δz (H, B)
-        for t in range(SEQ):
+        for _ in range(SEQ):
             np.matmul(w_hh.T, dz_t, out=dh_t)
 
     def large():

@@ -39,6 +39,10 @@ from nerve.ops.activation_more import (  # noqa: F401
     threshold_,
 )
 
+# ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
+from nerve.ops.attention import scaled_dot_product_attention  # noqa: F401
+from nerve.ops.bilinear import bilinear  # noqa: F401
+
 # ----- convolution, pooling, upsampling, ROI pooling -----------------------------------
 from nerve.ops.conv import conv1d, conv2d, conv3d  # noqa: F401
 from nerve.ops.conv_transpose import (  # noqa: F401
@@ -46,10 +50,6 @@ from nerve.ops.conv_transpose import (  # noqa: F401
     conv_transpose2d,
     conv_transpose3d,
 )
-
-# ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
-from nerve.ops.attention import scaled_dot_product_attention  # noqa: F401
-from nerve.ops.bilinear import bilinear  # noqa: F401
 from nerve.ops.dropout import (  # noqa: F401
     alpha_dropout,
     dropout,

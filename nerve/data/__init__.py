@@ -19,9 +19,9 @@ from nerve.data.dataset import (
     TensorDataset,
     random_split,
 )
-from nerve.data.sequences import EmbeddedReber, embedded_reber
 from nerve.data.dataset_more import ChainDataset, StackDataset, get_worker_info
 from nerve.data.samplers_more import WeightedRandomSampler
+from nerve.data.sequences import EmbeddedReber, embedded_reber
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
            "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",

@@ -34,7 +34,7 @@ def test_worked_example_matches_torch_and_the_lecture():
     assert loss.item() == pytest.approx(0.298371109, abs=1e-8)  # the textbook value (rounded)
     for name, p in net.named_parameters():
         np.testing.assert_allclose(p.grad.numpy(), torch_grads[name], rtol=1e-10)
-    assert net[2].weight.grad.numpy()[0, 0] == pytest.approx(0.082167041, abs=2e-9)  # text: 9 digits
+    assert net[2].weight.grad.numpy()[0, 0] == pytest.approx(0.082167041, abs=2e-9)  # 9 digits
     # backward order: the loss first, the first layer last
     assert [r.step for r in trace.rows] == list(range(1, len(trace.rows) + 1))
     assert trace.rows[0].node.startswith("Mul") and trace.rows[-1].layer == "0 (Linear)"
