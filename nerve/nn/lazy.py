@@ -77,14 +77,14 @@ class LazyModuleMixin:
         self.__class__ = self.cls_to_become
         return self.forward(*args, **kwargs)
 
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """A checkpoint gives the placeholders their shapes (no initialisation drawn)."""
+    def _materialize_from_state(self, state_dict, prefix: str) -> None:
+        """A checkpoint gives the placeholders their shapes (no initialisation drawn);
+        Module.load_state_dict calls this on every lazy sub-module first."""
         for store in (self._parameters, self._buffers):
             for name, t in store.items():
-                if is_lazy(t) and name in state_dict:
-                    v = state_dict[name]
+                v = state_dict.get(prefix + name)
+                if is_lazy(t) and v is not None:
                     t.materialize((v._data if isinstance(v, Tensor) else np.asarray(v)).shape)
-        return super().load_state_dict(state_dict, strict, assign)
 
     def _materialize(self, shapes: dict) -> None:
         lazy = [(getattr(self, name), shape) for name, shape in shapes.items()

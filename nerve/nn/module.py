@@ -343,6 +343,9 @@ class Module:
         """Copy values into parameters and buffers. Accepts Tensors or NumPy arrays.
 
         Shapes must match; with ``strict`` the keys must match exactly."""
+        for name, m in self.named_modules():  # lazy layers learn their shapes here
+            if hasattr(m, "_materialize_from_state"):
+                m._materialize_from_state(state_dict, f"{name}." if name else "")
         own = self.state_dict(keep_vars=True)
         optional = {f"{name}.{k}" if name else k for name, m in self.named_modules()
                     for k in getattr(m, "_optional_state", ())}

@@ -102,3 +102,18 @@ def test_in_a_sequential():
     assert [type(m).__name__ for m in net] == ["Conv2d", "BatchNorm2d", "ReLU", "Flatten",
                                                "Linear"]
     assert net[4].in_features == 64
+
+
+def test_parent_load_state_dict_materialises_lazy_children_like_torch():
+    import torch
+
+    src = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    ours = nerve.nn.Sequential(nerve.nn.LazyLinear(4), nerve.nn.ReLU(), nerve.nn.LazyLinear(2))
+    theirs = torch.nn.Sequential(torch.nn.LazyLinear(4), torch.nn.ReLU(),
+                                 torch.nn.LazyLinear(2))
+    state = {k: v.detach().numpy() for k, v in src.state_dict().items()}
+    ours.load_state_dict(state)
+    theirs.load_state_dict(src.state_dict())
+    x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    np.testing.assert_allclose(ours(nerve.from_numpy(x)).detach().numpy(),
+                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
