@@ -82,6 +82,8 @@ class Module:
         params, modules, buffers = d["_parameters"], d["_modules"], d["_buffers"]
         if isinstance(value, Parameter):
             _discard(self, name)
+            if name not in params and hasattr(type(self), name):  # a property, a method
+                raise KeyError(f"attribute '{name}' already exists")
             params[name] = value
         elif isinstance(value, Module):
             _discard(self, name)

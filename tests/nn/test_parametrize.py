@@ -340,3 +340,14 @@ def test_deepcopy_of_a_parametrized_module():
     assert c.parametrizations.weight.original is not m.parametrizations.weight.original
     np.testing.assert_array_equal(c.weight.detach().numpy(), m.weight.detach().numpy())
     assert list(c.state_dict()) == list(m.state_dict())
+
+
+def test_assigning_a_parameter_to_a_parametrized_name_raises_keyerror_like_torch():
+    class Sym(nerve.nn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).T
+
+    m = nerve.nn.Linear(3, 3)
+    Z.register_parametrization(m, "weight", Sym())
+    with pytest.raises(KeyError, match="already exists"):
+        m.weight = nerve.nn.Parameter(nerve.zeros(3, 3))
