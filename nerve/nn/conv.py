@@ -54,6 +54,8 @@ class _ConvNd(Module):
         else:
             self.padding = _tuple(padding, n, "padding", name)
         self.padding_mode = padding_mode
+        # PyTorch's Conv layers carry these too (shared _ConvNd attributes)
+        self.transposed, self.output_padding = False, (0,) * n
         self._make_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
                               dtype)
 
@@ -180,6 +182,7 @@ class _ConvTransposeNd(_ConvNd):
         self.stride = _tuple(stride, n, "stride", name)
         self.padding = _tuple(padding, n, "padding", name)
         self.output_padding = _tuple(output_padding, n, "output_padding", name)
+        self.transposed = True
         self.dilation = _tuple(dilation, n, "dilation", name)
         self.padding_mode = padding_mode
         self._make_parameters((in_channels, out_channels // groups) + self.kernel_size, bias,

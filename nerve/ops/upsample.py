@@ -1,6 +1,7 @@
 """Resizing the last 1 or 2 axes (``interpolate``): nearest neighbour ('nearest', and
 'nearest-exact' which rounds pixel centres), linear interpolation ('linear', 'bilinear'
-as linear along W then along H), and 'area' (adaptive average pooling).
+as linear along W then along H), 'bicubic' (Keys' cubic convolution, A = -0.75, along W then
+H) and 'area' (adaptive average pooling).
 
 Each output position i along an axis reads source positions computed as PyTorch does, in
 the input's floating type: nearest r(i) = min(⌊i·s⌋, n - 1), nearest-exact
@@ -47,6 +48,22 @@ class UpsampleLinear(Function):
     def backward(self, dy):
         n, axis, i0, i1 = self.args
         return _sum_sorted(dy * self.l0, i0, n, axis) + _sum_sorted(dy * self.l1, i1, n, axis)
+
+
+class UpsampleCubic(Function):
+    """Cubic convolution (Keys, A = -0.75) along one axis (-1 or -2) over the four
+    neighbours i₀-1 … i₀+2 (clamped to the edge): y[…, i] = Σₖ wₖ(tᵢ) x[…, jₖ(i)],
+    tᵢ = src(i) - i₀(i). Linear in x: ∂L/∂x[…, m] = Σₖ Σ_{i: jₖ(i) = m} wₖ(tᵢ) δᵢ."""
+
+    def forward(self, x, axis=-1, index=None, weight=None):
+        shape = (-1,) + (1,) * (-1 - axis)  # weights broadcast along the axes after ``axis``
+        self.args = (x.shape[axis], axis, index)
+        self.w = [wk.astype(x.dtype).reshape(shape) for wk in weight]
+        return sum(wk * np.take(x, jk, axis) for wk, jk in zip(self.w, index))
+
+    def backward(self, dy):
+        n, axis, index = self.args
+        return sum(_sum_sorted(dy * wk, jk, n, axis) for wk, jk in zip(self.w, index))
 
 
 def _sum_sorted(v, index, n: int, axis: int):
@@ -97,6 +114,30 @@ def linear_index(n: int, out: int, scale: float | None, align_corners: bool,
     return i0, i0 + (i0 < n - 1), lam
 
 
+def cubic_index(n: int, out: int, scale: float | None, align_corners: bool,
+                dtype=np.float32):
+    """(j, w): the four clamped source indices (4, out) and their Keys weights (4, out),
+    A = -0.75, with the source position unclamped (PyTorch's cubic convention)."""
+    dst = np.arange(out, dtype=dtype)
+    if align_corners:
+        src = dst * (dtype(n - 1) / dtype(out - 1) if out > 1 else dtype(0))
+    else:
+        src = _scale(n, out, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5)
+    i0 = np.floor(src)
+    t = src - i0
+    a = dtype(-0.75)
+
+    def near(x):  # |x| ≤ 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    w = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)]).astype(dtype)
+    j = np.clip(i0.astype(np.int64) + np.arange(-1, 3)[:, None], 0, n - 1)
+    return j, w
+
+
 # ----- interpolate ------------------------------------------------------------------------
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -122,9 +163,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
     if mode in _LINEAR_DIMS and dims != _LINEAR_DIMS[mode]:
         raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR_DIMS[mode] + 2}D input")
-    if mode in ("bicubic", "trilinear"):
+    if mode == "trilinear":
         raise NotImplementedError(f"interpolate: mode '{mode}' is not supported (nearest, "
-                                  "nearest-exact, linear, bilinear, area)")
+                                  "nearest-exact, linear, bilinear, bicubic, area)")
     if dims not in (1, 2):
         raise NotImplementedError(f"interpolate: expected 3D (N, C, L) or 4D (N, C, H, W) "
                                   f"input, got input of size {list(input.shape)}")
@@ -136,6 +177,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
         return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, out)
     if mode in ("linear", "bilinear"):
         return _linear(input, out, scales, align_corners)
+    if mode == "bicubic":
+        return _cubic(input, out, scales, align_corners)
     return _nearest(input, out, scales, mode == "nearest-exact")
 
 
@@ -181,6 +224,15 @@ def _linear(input, out, scales, align_corners):  # noqa: A002
         i0, i1, lam = linear_index(input.shape[axis], out[axis], scales[axis],
                                    align_corners, dt)
         y = UpsampleLinear.apply(y, axis=axis, i0=i0, i1=i1, lam=lam)
+    return y
+
+
+def _cubic(input, out, scales, align_corners):  # noqa: A002
+    dt = _float(input)
+    y = input
+    for axis in (-1, -2):
+        j, w = cubic_index(input.shape[axis], out[axis], scales[axis], align_corners, dt)
+        y = UpsampleCubic.apply(y, axis=axis, index=j, weight=w)
     return y
 
 
