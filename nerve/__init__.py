@@ -196,3 +196,4 @@ from nerve.io import load, save  # noqa: E402
 from nerve import utils  # noqa: E402  (torch.utils.data's name for nerve.data)
 from nerve import special, testing  # noqa: E402
 from nerve import func  # noqa: E402  (torch.func's functional_call)
+from nerve import distributions  # noqa: E402  (uses the ops and nn.functional above)

@@ -1,0 +1,66 @@
+"""The Laplace (double exponential) distribution."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import nerve
+from nerve.distributions import constraints
+from nerve.distributions.distribution import Distribution, broadcast_all, draw
+
+
+class Laplace(Distribution):
+    """Laplace(μ, b).  rsample: u ~ U(−1, 1),  x = μ − b sign(u) log(1 − |u|).
+
+    log p(x) = −log 2b − |x − μ| / b;  F(x) = ½ − ½ sign(x − μ) (e^(−|x − μ|/b) − 1);
+    H = 1 + log 2b.
+    """
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return 2 * self.scale.pow(2)
+
+    @property
+    def stddev(self):
+        return (2**0.5) * self.scale
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        eps = float(np.finfo(self.loc.dtype).eps)
+        # u in (−1 + eps, 1): keeps log1p(−|u|) finite
+        u = draw(lambda g, s: g.uniform(eps - 1, 1, s), shape, self.loc.dtype)
+        return self.loc - self.scale * u.sign() * nerve.log1p(-u.abs())
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return -nerve.log(2 * self.scale) - nerve.abs(value - self.loc) / self.scale
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        d = value - self.loc
+        return 0.5 - 0.5 * d.sign() * nerve.expm1(-d.abs() / self.scale)
+
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * nerve.log1p(-2 * term.abs())
+
+    def entropy(self):
+        return 1 + nerve.log(2 * self.scale)

@@ -1,0 +1,65 @@
+"""The normal (Gaussian) distribution N(μ, σ²)."""
+
+from __future__ import annotations
+
+import math
+
+import nerve
+from nerve.distributions import constraints
+from nerve.distributions.distribution import Distribution, broadcast_all, draw
+
+_LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
+
+
+class Normal(Distribution):
+    """N(loc, scale²).  rsample: x = μ + σ ε with ε ~ N(0, 1), so ∂x/∂μ = 1, ∂x/∂σ = ε.
+
+    log p(x) = −(x − μ)² / (2σ²) − log σ − log √(2π);   H = ½ + ½ log 2π + log σ.
+    """
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def stddev(self):
+        return self.scale
+
+    @property
+    def variance(self):
+        return self.scale.pow(2)
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        eps = draw(lambda g, s: g.standard_normal(s), shape, self.loc.dtype)
+        return self.loc + eps * self.scale
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        var = self.scale**2
+        return -((value - self.loc) ** 2) / (2 * var) - self.scale.log() - _LOG_SQRT_2PI
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 0.5 * (1 + nerve.erf((value - self.loc) * self.scale.reciprocal()
+                                    / math.sqrt(2)))
+
+    def icdf(self, value):
+        return self.loc + self.scale * nerve.erfinv(2 * value - 1) * math.sqrt(2)
+
+    def entropy(self):
+        return 0.5 + 0.5 * math.log(2 * math.pi) + nerve.log(self.scale)
