@@ -6,9 +6,14 @@ import numbers
 
 import nerve
 from nerve.distributions import constraints
-from nerve.distributions.distribution import (Distribution, broadcast_all, draw,
-                                              lazy_property, logits_to_probs,
-                                              probs_to_logits)
+from nerve.distributions.distribution import (
+    Distribution,
+    broadcast_all,
+    draw,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 from nerve.nn import functional as F
 
 

@@ -6,8 +6,12 @@ import numpy as np
 
 import nerve
 from nerve.distributions import constraints
-from nerve.distributions.distribution import (Distribution, lazy_property,
-                                              logits_to_probs, probs_to_logits)
+from nerve.distributions.distribution import (
+    Distribution,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 from nerve.random import rng
 from nerve.tensor import Tensor
 

@@ -6,7 +6,6 @@ registered pair for the two argument types (as ``torch.distributions.kl``).
 
 from __future__ import annotations
 
-
 import nerve
 from nerve.distributions.bernoulli import Bernoulli
 from nerve.distributions.categorical import Categorical

@@ -17,8 +17,8 @@ def batch_mahalanobis(scale_tril, diff):
     """
     n = diff.shape[-1]
     lead = nerve.broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(diff.shape[:-1]))
-    L = scale_tril.tril().expand(tuple(lead) + (n, n))
-    y = nerve.linalg.solve(L, diff.expand(tuple(lead) + (n,)).unsqueeze(-1))
+    lower = scale_tril.tril().expand(tuple(lead) + (n, n))
+    y = nerve.linalg.solve(lower, diff.expand(tuple(lead) + (n,)).unsqueeze(-1))
     return y.squeeze(-1).pow(2).sum(-1)
 
 
@@ -80,16 +80,14 @@ class MultivariateNormal(Distribution):
 
     def __getattr__(self, name):
         # the two matrices that were not given are computed from the Cholesky factor
-        shape = None
         if name in ("scale_tril", "covariance_matrix", "precision_matrix") \
                 and "_unbroadcasted_scale_tril" in self.__dict__:
-            L = self._unbroadcasted_scale_tril
+            lower = self._unbroadcasted_scale_tril
             shape = tuple(self._batch_shape) + tuple(self._event_shape) * 2
             if name == "scale_tril":
-                return L.expand(shape)
-            if name == "covariance_matrix":
-                return L.matmul(L.mT).expand(shape)
-            return nerve.linalg.inv(L.matmul(L.mT)).expand(shape)
+                return lower.expand(shape)
+            cov = lower.matmul(lower.mT)
+            return (cov if name == "covariance_matrix" else nerve.linalg.inv(cov)).expand(shape)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property
