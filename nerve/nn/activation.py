@@ -50,6 +50,8 @@ class ReLU(_Inplace):
 class ReLU6(_Inplace):
     """min(max(0, x), 6)"""
 
+    min_val, max_val = 0.0, 6.0  # PyTorch's ReLU6 is a Hardtanh(0, 6) and carries both
+
     def forward(self, input: Tensor) -> Tensor:
         return F.relu6(input, self.inplace)
 

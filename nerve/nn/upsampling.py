@@ -18,7 +18,7 @@ class Upsample(Module):
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest",
                  align_corners=None, recompute_scale_factor=None) -> None:
         super().__init__()
-        self.size, self.mode = size, mode
+        self.name, self.size, self.mode = type(self).__name__, size, mode
         self.scale_factor = float(scale_factor) if isinstance(scale_factor, int | float) \
             else (tuple(float(s) for s in scale_factor) if scale_factor else None)
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor

@@ -76,7 +76,7 @@ SPECS = {
                ((4, 6, 3), {"stride": 2, "padding": 1, "groups": 2, "bias": False,
                             "dilation": 2, "padding_mode": "reflect"}, [_f(2, 4, 11)])],
     "Conv2d": [((3, 4, 3), {}, [_f(2, 3, 7, 6)]),
-               ((4, 6, (3, 2)), {"stride": 2, "padding": "same" if False else 1, "groups": 2,
+               ((4, 6, (3, 2)), {"stride": 2, "padding": 1, "groups": 2,
                                  "padding_mode": "circular"}, [_f(2, 4, 7, 6)]),
                ((3, 4, 3), {"padding": "same", "bias": False}, [_f(1, 3, 5, 5)])],
     "Conv3d": [((2, 3, 2), {}, [_f(2, 2, 4, 5, 4)]),
@@ -269,6 +269,108 @@ SPECS = {
     "CTCLoss": [((), {}, [_ctc_inputs]), ((), {"blank": 0, "zero_infinity": True},
                                           [_ctc_inputs])],
 }
+
+
+class _T:
+    """A constructor argument that is a tensor: built in each framework from one array."""
+
+    def __init__(self, a):
+        self.a = np.asarray(a, np.float32)
+
+    def __repr__(self):
+        return f"T{self.a.shape}"
+
+
+W5 = _T([0.5, 1.0, 2.0, 0.3, 1.5])
+MORE = {
+    "ReLU": [((True,), {}, X4)], "ReLU6": [((True,), {}, X4)], "SELU": [((True,), {}, X4)],
+    "ELU": [((1.0, True), {}, X4)], "CELU": [((1.0, True), {}, X4)],
+    "LeakyReLU": [((0.01, True), {}, X4)], "Hardtanh": [((-1.0, 1.0, True), {}, X4)],
+    "Hardsigmoid": [((True,), {}, X4)], "Hardswish": [((True,), {}, X4)],
+    "SiLU": [((True,), {}, X4)], "Mish": [((True,), {}, X4)],
+    "Threshold": [((0.1, 20, True), {}, X4)], "RReLU": [((0.1, 0.3, True), {}, X4)],
+    "Dropout": [((0.5, True), {}, X4)], "Dropout2d": [((0.1, True), {}, X4)],
+    "AlphaDropout": [((0.5, True), {}, X4)], "Softplus": [((1, 20), {}, X4)],
+    "GELU": [(("none",), {}, X4)], "PReLU": [((1, 0.25), {}, X4)],
+    "Softmax": [((), {}, [_f(3, 5)])], "Softmin": [((), {}, [_f(3, 5)])],
+    "LogSoftmax": [((), {}, [_f(3, 5)])],
+    "Flatten": [((2, 3), {}, X4)],
+    "Fold": [((4, 2), {"stride": 2}, [_f(2, 12, 4)])],
+    "Unfold": [((2,), {"dilation": 2}, X4)],
+    "PixelShuffle": [((3,), {}, [_f(1, 9, 2, 3)])],
+    "Embedding": [((10, 4), {"max_norm": 1.0, "norm_type": 1.0}, [_ints(10, 3, 5)]),
+                  ((10, 4), {"padding_idx": -1}, [_ints(10, 3, 5)])],
+    "EmbeddingBag": [((10, 4), {"max_norm": 2.0, "include_last_offset": True},
+                      [_ints(10, 8), _const(np.array([0, 3, 5, 8]))]),
+                     ((10, 4), {"mode": "sum"},
+                      [_ints(10, 8), _const(np.array([0, 3, 5])), _pos(8)])],
+    "BatchNorm1d": [((5,), {"momentum": 0.3, "eps": 1e-3}, [_f(4, 5)])],
+    "InstanceNorm1d": [((5,), {"momentum": None, "track_running_stats": True},
+                        [_f(2, 5, 6)])],
+    "GroupNorm": [((2, 4), {"eps": 1e-3}, [_f(2, 4, 3)])],
+    "LayerNorm": [((4,), {"elementwise_affine": False}, [_f(2, 4)])],
+    "RMSNorm": [((4,), {"elementwise_affine": False}, [_f(2, 4)]),
+                ((4,), {"eps": None}, [_f(2, 4)])],
+    "Conv2d": [((2, 4, 3), {"padding": "valid"}, [_f(1, 2, 5, 5)]),
+               ((2, 4, 3), {"padding": (1, 2), "dilation": (2, 1)}, [_f(1, 2, 5, 5)])],
+    "ConvTranspose2d": [((2, 4, 3), {"stride": 2, "output_padding": 1}, [_f(1, 2, 3, 4)])],
+    "MaxPool2d": [((2,), {"return_indices": True}, X4),
+                  (((2, 3),), {"stride": (1, 2), "padding": (1, 1)}, X4)],
+    "AvgPool1d": [((3,), {"stride": 1, "padding": 1}, [_f(2, 3, 7)])],
+    "LPPool2d": [((2, 3), {"stride": 1, "ceil_mode": True}, [_pos(1, 2, 5, 6)])],
+    "FractionalMaxPool2d": [(((2, 3),), {"output_size": (3, 2), "return_indices": True}, X4)],
+    "AdaptiveMaxPool2d": [(((None, 3),), {"return_indices": True}, X4)],
+    "Upsample": [((), {"scale_factor": (2, 3), "mode": "nearest"}, X4),
+                 ((), {"scale_factor": 2.0, "mode": "linear"}, [_f(2, 3, 5)]),
+                 ((), {"size": 5, "mode": "nearest-exact"}, [_f(2, 3, 7)]),
+                 ((), {"scale_factor": 1.7, "mode": "bilinear", "recompute_scale_factor": True},
+                  X4)],
+    "UpsamplingNearest2d": [(((3, 4),), {}, X4)],
+    "UpsamplingBilinear2d": [((), {"scale_factor": 2.5}, X4)],
+    "LSTM": [((4, 6), {"num_layers": 3, "bidirectional": True, "proj_size": 2},
+              [_f(5, 3, 4)])],
+    "GRU": [((4, 6), {"bias": False, "batch_first": True}, [_f(3, 5, 4)])],
+    "RNN": [((4, 6, 2, "relu", False, True, 0.0, True), {}, [_f(3, 5, 4)])],
+    "MultiheadAttention": [((8, 2), {"bias": False}, [_f(5, 3, 8)] * 3),
+                           ((8, 2), {"add_zero_attn": True, "kdim": 8, "vdim": 8},
+                            [_f(5, 3, 8)] * 3)],
+    "TransformerEncoderLayer": [((8, 2), {"dim_feedforward": 16, "layer_norm_eps": 1e-3},
+                                 [_f(5, 3, 8)])],
+    "TransformerDecoderLayer": [((8, 2), {"dim_feedforward": 16, "norm_first": True,
+                                          "batch_first": True, "bias": False,
+                                          "activation": "gelu"},
+                                 [_f(3, 4, 8), _f(3, 5, 8)])],
+    "Transformer": [((), {"d_model": 8, "nhead": 2, "num_encoder_layers": 2,
+                          "num_decoder_layers": 1, "dim_feedforward": 16, "batch_first": True,
+                          "norm_first": True}, [_f(3, 5, 8), _f(3, 4, 8)])],
+    "LocalResponseNorm": [((2,), {"alpha": 1e-3, "beta": 0.5, "k": 2}, X4)],
+    "CrossEntropyLoss": [((), {"weight": W5, "reduction": "sum"}, [_f(4, 5), _ints(5, 4)]),
+                         ((), {"size_average": False}, [_f(4, 5), _ints(5, 4)]),
+                         ((), {"weight": W5, "label_smoothing": 0.2},
+                          [_f(4, 5), _pos(4, 5)])],
+    "NLLLoss": [((), {"ignore_index": 3, "weight": W5}, [_f(4, 5), _ints(5, 4)])],
+    "MSELoss": [((), {"size_average": False, "reduce": True}, [_f(3, 5), _f(3, 5)])],
+    "BCELoss": [((), {"weight": W5}, [_pos(3, 5), _pos(3, 5)])],
+    "BCEWithLogitsLoss": [((), {"reduction": "none", "pos_weight": W5, "weight": W5},
+                           [_f(3, 5), _pos(3, 5)])],
+    "MultiMarginLoss": [((), {"p": 1, "margin": 2.0, "weight": W5}, [_f(4, 5), _ints(5, 4)])],
+    "MultiLabelSoftMarginLoss": [((), {"weight": W5}, [_f(3, 5), _ints(2, 3, 5)])],
+    "HuberLoss": [((), {"reduction": "sum", "delta": 2.0}, [_f(3, 5), _f(3, 5)])],
+    "SmoothL1Loss": [((), {"reduction": "none", "beta": 2.0}, [_f(3, 5), _f(3, 5)])],
+    "TripletMarginLoss": [((), {"margin": 2.0, "p": 3, "eps": 1e-3}, [_f(4, 5)] * 3)],
+    "CosineEmbeddingLoss": [((), {"margin": 0.2}, [_f(4, 5), _f(4, 5), _sign(4)])],
+    "PoissonNLLLoss": [((), {"eps": 1e-6}, [_f(3, 5), _pos(3, 5)])],
+    "GaussianNLLLoss": [((), {"reduction": "sum"}, [_f(3, 5), _f(3, 5), _pos(3, 5)])],
+    "HingeEmbeddingLoss": [((), {"margin": 2.0}, [_f(3, 5), _sign(3, 5)])],
+    "KLDivLoss": [((), {}, [_f(3, 5), _pos(3, 5)])],
+    "CTCLoss": [((), {"reduction": "sum"}, [_ctc_inputs])],
+    "CosineSimilarity": [((1, 1e-8), {}, [_f(3, 5), _f(3, 5)])],
+    "PairwiseDistance": [((2.0, 1e-6, False), {}, [_f(3, 5), _f(3, 5)])],
+    "ChannelShuffle": [((2,), {}, [_f(2, 4, 3, 2)])],
+}
+for _k, _rows in MORE.items():
+    SPECS[_k] = SPECS.get(_k, [((), {}, X4)]) + _rows
+
 # The default row: no arguments, one float input of shape (2, 3, 6, 5).
 DEFAULT = [((), {}, X4)]
 # Multi-tensor makers that return a list of arrays.
@@ -312,9 +414,13 @@ def _build(name, i, seed=0):
             return make(nn), tm, inputs
         args, kwargs, inputs = SPECS.get(name, DEFAULT)[i]
         torch.manual_seed(seed)
-        tm = getattr(torch.nn, name)(*args, **kwargs)
+        tm = getattr(torch.nn, name)(*args, **_convert(kwargs, torch.tensor))
         nerve.manual_seed(seed)
-        return getattr(nn, name)(*args, **kwargs), tm, inputs
+        return getattr(nn, name)(*args, **_convert(kwargs, nerve.tensor)), tm, inputs
+
+
+def _convert(kwargs, tensor):
+    return {k: tensor(v.a) if isinstance(v, _T) else v for k, v in kwargs.items()}
 
 
 def _inputs(makers, seed=0):
@@ -334,7 +440,7 @@ def _run(m, arrays, fw):
     conv = nerve.from_numpy if fw is nerve else torch.from_numpy
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return m(*[conv(np.ascontiguousarray(a)) for a in arrays])
+        return m(*[conv(np.array(a, copy=True)) for a in arrays])
 
 
 def _materialise(name, m, tm, makers):
@@ -486,3 +592,96 @@ def test_forward_float32(name, i):
         if name != "FractionalMaxPool2d":  # random windows per call
             np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-4,
                                        atol=2e-5)
+
+
+@pytest.mark.parametrize("name,i", ROWS)
+def test_public_attributes(name, i):
+    """Every plain attribute torch sets in the constructor exists with the same value."""
+    m, tm, _ = _build(name, i)
+    for k, v in vars(tm).items():
+        if k.startswith("_") or isinstance(v, torch.Tensor | torch.nn.Module):
+            continue
+        assert hasattr(m, k), k
+        got = getattr(m, k)
+        if callable(v):
+            assert getattr(got, "__name__", None) == v.__name__, k
+        else:
+            assert type(got) is type(v) and got == v, (k, got, v)
+
+
+# Random in training mode (dropout, random slopes or windows): compared in eval mode only.
+RANDOM_IN_TRAIN = {"RReLU", "FractionalMaxPool2d", "Transformer", "TransformerEncoder",
+                   "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer"}
+
+
+def _float_outputs(y):
+    return [v for v in _flat(y) if np.issubdtype(np.dtype(str(v.dtype).replace("torch.", "")),
+                                                   np.floating)]
+
+
+@pytest.mark.parametrize("name,i", ROWS)
+def test_train_forward_backward_float32(name, i):
+    """Training mode (batch statistics, running-stat updates) with the same upstream
+    gradient: outputs, input and parameter gradients, and buffers afterwards."""
+    if name in RANDOM_IN_TRAIN or "Dropout" in name:
+        pytest.skip("random in training mode")
+    m, tm, makers = _build(name, i)
+    _materialise(name, m, tm, makers)
+    _copy(m, tm)
+    arrays = _inputs(makers, seed=4)
+    grad = [a.dtype == np.float32 for a in arrays]
+    if name.endswith("Loss"):  # targets are not differentiable for every loss in torch
+        grad = grad[:1] + [False] * (len(grad) - 1)
+    xs = [nerve.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
+    ts = [torch.tensor(a, requires_grad=g) for a, g in zip(arrays, grad)]
+    # in-place layers may not overwrite a leaf that requires grad (both frameworks raise)
+    step = (lambda v: v * 1) if getattr(tm, "inplace", False) else (lambda v: v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ys = _float_outputs(m(*[step(x) for x in xs]))
+        tys = _float_outputs(tm(*[step(t) for t in ts]))
+    assert len(ys) == len(tys)
+    rng = np.random.default_rng(5)
+    loss, tloss = 0, 0
+    for y, ty in zip(ys, tys):
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=2e-4,
+                                   atol=2e-5)
+        dy = rng.standard_normal(tuple(ty.shape)).astype(np.float32)
+        loss = loss + (y * nerve.tensor(dy)).sum()
+        tloss = tloss + (ty * torch.from_numpy(dy)).sum()
+    if not isinstance(loss, int) and tloss.requires_grad:
+        loss.backward()
+        tloss.backward()
+        for x, t in zip(xs, ts):
+            if t.grad is not None:
+                np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=2e-4,
+                                           atol=2e-5)
+        for (k, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
+            if tp.grad is None:
+                assert p.grad is None, k
+            else:
+                np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=2e-4,
+                                           atol=2e-5, err_msg=k)
+    tbuf = dict(tm.named_buffers())
+    for k, b in m.named_buffers():
+        np.testing.assert_allclose(b.numpy(), tbuf[k].numpy(), rtol=1e-5, atol=1e-6,
+                                   err_msg=k)
+
+
+@pytest.mark.parametrize("name,i", ROWS)
+def test_forward_float64(name, i):
+    """After .double(), float64 input gives float64 output equal to torch's."""
+    m, tm, makers = _build(name, i)
+    _materialise(name, m, tm, makers)
+    _copy(m, tm)
+    m.double().eval()
+    tm.double().eval()
+    arrays = [a.astype(np.float64) if a.dtype == np.float32 else a
+              for a in _inputs(makers, seed=6)]
+    ys, tys = _flat(_run(m, arrays, nerve)), _flat(_run(tm, arrays, torch))
+    assert len(ys) == len(tys)
+    for y, ty in zip(ys, tys):
+        assert str(y.dtype) == str(ty.dtype).replace("torch.", "")
+        if name != "FractionalMaxPool2d":
+            np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-9,
+                                       atol=1e-11)
