@@ -102,6 +102,7 @@ def sigmoid(input):  # noqa: A002
 
 
 def relu(input, inplace=False):  # noqa: A002
+    _no_bool(input, "relu")
     return maybe_inplace(input, ReLU.apply(input), inplace, "relu_")
 
 
@@ -113,6 +114,18 @@ def softmax(input, dim=None, dtype=None):  # noqa: A002
 def log_softmax(input, dim=None, dtype=None):  # noqa: A002
     x = _cast(input, dtype, "log_softmax")
     return LogSoftmax.apply(x, dim=_softmax_dim(input, dim, "log_softmax"))
+
+
+def _float_only(x, op: str) -> None:
+    """PyTorch has no integer or bool kernel for these activations."""
+    if x._data.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for dtype {x._data.dtype} "
+                                  "(expected a floating point input)")
+
+
+def _no_bool(x, op: str) -> None:
+    if x._data.dtype == np.bool_:
+        raise RuntimeError(f"{op}: Boolean inputs not supported (got dtype bool)")
 
 
 def _cast(x, dtype, op: str):
@@ -340,6 +353,7 @@ def _normal_cdf(x):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    _float_only(input, "leaky_relu")
     return maybe_inplace(input, LeakyReLU.apply(input, negative_slope=negative_slope), inplace,
                          "leaky_relu_")
 
@@ -375,12 +389,14 @@ def crelu(input, dim=1):  # noqa: A002
 
 
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    _float_only(input, "elu")
     return maybe_inplace(input, ELU.apply(input, alpha=alpha), inplace, "elu_")
 
 
 def selu(input, inplace=False):  # noqa: A002
     if inplace:  # a composite: computed on a snapshot of input, then written into it
         return inplace_call(input, "selu_", selu)
+    _float_only(input, "selu")
     return ELU.apply(input, alpha=_SELU_ALPHA) * _SELU_SCALE
 
 
@@ -392,22 +408,27 @@ def gelu(input, approximate="none"):  # noqa: A002
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate argument must be either none or tanh, "
                            f"got {approximate!r}")
+    _float_only(input, "gelu")
     return GELU.apply(input, approximate=approximate)
 
 
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+    _float_only(input, "softplus")
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
 def logsigmoid(input):  # noqa: A002
+    _float_only(input, "logsigmoid")
     return LogSigmoid.apply(input)
 
 
 def silu(input, inplace=False):  # noqa: A002
+    _float_only(input, "silu")
     return maybe_inplace(input, SiLU.apply(input), inplace, "silu_")
 
 
 def mish(input, inplace=False):  # noqa: A002
+    _float_only(input, "mish")
     return maybe_inplace(input, Mish.apply(input), inplace, "mish_")
 
 
@@ -415,10 +436,12 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    _no_bool(input, "hardtanh")
     return maybe_inplace(input, Hardtanh.apply(input, min_val=min_val, max_val=max_val), inplace,
                          "hardtanh_")
 
 
 def relu6(input, inplace=False):  # noqa: A002
+    _no_bool(input, "relu6")
     return maybe_inplace(input, Hardtanh.apply(input, min_val=0.0, max_val=6.0), inplace,
                          "relu6_")

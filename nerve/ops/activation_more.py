@@ -121,17 +121,20 @@ class Hardswish(Function):
 
 # ----- wrappers: PyTorch's signatures and argument checks ---------------------------------
 def softsign(input):  # noqa: A002 - PyTorch's argument names
+    if input.dtype == np.bool_:
+        raise NotImplementedError("softsign: not implemented for dtype bool (abs has no bool "
+                                  "kernel)")
     return Softsign.apply(input)
 
 
 def softshrink(input, lambd=0.5):  # noqa: A002
     if lambd < 0:
         raise RuntimeError(f"softshrink: lambda must be in range [0, inf) but found {lambd}")
-    return Softshrink.apply(input, lambd=lambd)
+    return Softshrink.apply(_need_float(input, "softshrink"), lambd=lambd)
 
 
 def hardshrink(input, lambd=0.5):  # noqa: A002
-    return Hardshrink.apply(input, lambd=lambd)
+    return Hardshrink.apply(_need_float(input, "hardshrink"), lambd=lambd)
 
 
 def tanhshrink(input):  # noqa: A002
@@ -153,13 +156,13 @@ def glu(input, dim=-1):  # noqa: A002
     if input.shape[d] % 2:
         raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is size "
                            f"{input.shape[d]}")
-    return GLU.apply(input, dim=d)
+    return GLU.apply(_need_float(input, "glu"), dim=d)
 
 
 def celu(input, alpha=1.0, inplace=False):  # noqa: A002
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
-    return maybe_inplace(input, CELU.apply(input, alpha=alpha), inplace)
+    return maybe_inplace(input, CELU.apply(_need_float(input, "celu"), alpha=alpha), inplace)
 
 
 def hardsigmoid(input, inplace=False):  # noqa: A002

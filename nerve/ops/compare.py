@@ -12,6 +12,11 @@ def _wrap(arr):
     return Tensor._wrap(np.asarray(arr))
 
 
+def _no_bool(input, op: str) -> None:  # noqa: A002
+    if input._data.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
+
+
 def _arg(fn, input, dim, keepdim):  # noqa: A002 - PyTorch's argument names
     from nerve.tensor import _dim
 
@@ -24,18 +29,26 @@ def _arg(fn, input, dim, keepdim):  # noqa: A002 - PyTorch's argument names
 
 
 def argmax(input, dim=None, keepdim=False):  # noqa: A002
+    _no_bool(input, "argmax")
     return _arg(np.argmax, input, dim, keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):  # noqa: A002
+    _no_bool(input, "argmin")
     return _arg(np.argmin, input, dim, keepdim)
 
 
 def equal(input, other) -> bool:  # noqa: A002
+    from nerve.ops.elementwise import need_tensor
+
+    need_tensor("equal", other)
     return input.shape == other.shape and bool((input._data == other._data).all())
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:  # noqa: A002
+    from nerve.ops.mathfns import _same_dtype_tensors
+
+    other = _same_dtype_tensors("allclose", input, other)
     return bool(np.allclose(input._data, other._data, rtol, atol, equal_nan))
 
 
@@ -65,7 +78,13 @@ def _elementwise(ufunc):
 
 
 logical_not = _elementwise(np.logical_not)
-sign = _elementwise(np.sign)
+_sign = _elementwise(np.sign)
+
+
+def sign(input):  # noqa: A002
+    """Elementwise ``sign``, without gradient; a bool tensor is its own sign."""
+    return _wrap(input._data.copy()) if input._data.dtype == np.bool_ else _sign(input)
+
 isnan = _elementwise(np.isnan)
 isinf = _elementwise(np.isinf)
 isfinite = _elementwise(np.isfinite)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.dtypes import result_type
+from nerve.ops.elementwise import need_tensor
 from nerve.ops.mathfns_more import _refuse, no_out
 
 
@@ -33,9 +34,11 @@ def _operands(a, b, op: str):
     return np.asarray(a, dtype), np.asarray(b, dtype)
 
 
-def _binary(ufunc, name: str, refuse: str = "", promote: bool = True):
+def _binary(ufunc, name: str, refuse: str = "", promote: bool = True, scalar: bool = True):
     def op(input, other, *, out=None):  # noqa: A002 - PyTorch's argument names
         no_out(out, name)
+        if not scalar:
+            need_tensor(name, other)
         _refuse(name, refuse, input, other)
         if promote:
             a, b = _operands(input, other, name)
@@ -67,16 +70,16 @@ le = less_equal = _binary(np.less_equal, "le", promote=False)
 lt = less = _binary(np.less, "lt", promote=False)
 ne = not_equal = _binary(np.not_equal, "ne", promote=False)
 eq = _binary(np.equal, "eq", promote=False)
-logical_and = _binary(np.logical_and, "logical_and", promote=False)
-logical_or = _binary(np.logical_or, "logical_or", promote=False)
-logical_xor = _binary(np.logical_xor, "logical_xor", promote=False)
+logical_and = _binary(np.logical_and, "logical_and", promote=False, scalar=False)
+logical_or = _binary(np.logical_or, "logical_or", promote=False, scalar=False)
+logical_xor = _binary(np.logical_xor, "logical_xor", promote=False, scalar=False)
 bitwise_and = _binary(np.bitwise_and, "bitwise_and", refuse="fc")
 bitwise_or = _binary(np.bitwise_or, "bitwise_or", refuse="fc")
 bitwise_xor = _binary(np.bitwise_xor, "bitwise_xor", refuse="fc")
 bitwise_not = _unary(np.invert, "bitwise_not", refuse="fc")
 gcd = _binary(np.gcd, "gcd", refuse="bfc")
 lcm = _binary(np.lcm, "lcm", refuse="bfc")
-nextafter = _binary(np.nextafter, "nextafter", refuse="biu")
+nextafter = _binary(np.nextafter, "nextafter", refuse="biu", scalar=False)
 isposinf = _unary(np.isposinf, "isposinf")
 isneginf = _unary(np.isneginf, "isneginf")
 
@@ -97,12 +100,15 @@ def isreal(input):  # noqa: A002
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
     a, b = _array(elements), _array(test_elements)
+    if np.asarray(a).dtype == np.bool_ or np.asarray(b).dtype == np.bool_:
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     return _wrap(np.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
 def heaviside(input, values, *, out=None):  # noqa: A002
     """0 where input < 0 (and where it is NaN), ``values`` where input = 0, 1 where > 0."""
     no_out(out, "heaviside")
+    need_tensor("heaviside", values, "values")
     x, v = _array(input), _array(values)
     if np.asarray(x).dtype != np.asarray(v).dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different "

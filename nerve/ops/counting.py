@@ -75,6 +75,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     place, or the last with right=True / side='right')."""
     seq = _arr(sorted_sequence)
     vals = _arr(input)
+    if (seq.dtype == np.bool_ or vals.dtype == np.bool_) and \
+            (seq.ndim <= 1 or seq.shape[:-1] == vals.shape[:-1]):  # else the shape error
+        raise NotImplementedError("searchsorted: not implemented for dtype bool")
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")

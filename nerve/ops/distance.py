@@ -69,6 +69,9 @@ class Cdist(Function):
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Pairwise p-norm distances between the rows of x1 (…, P, M) and x2 (…, R, M)."""
+    from nerve.ops.elementwise import need_tensor
+
+    need_tensor("cdist", x2, "x2")
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
     if x1.shape[-1] != x2.shape[-1]:
@@ -91,6 +94,8 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
 
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     i, j = np.triu_indices(input.shape[0], 1)
@@ -105,6 +110,9 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
 
 
 def dist(input, other, p=2):  # noqa: A002
+    from nerve.ops.elementwise import need_tensor
+
+    need_tensor("dist", other)
     from nerve.ops.mathfns import vector_norm
 
     return vector_norm(input - other, p)
@@ -116,6 +124,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
     if input.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {input.ndim} dimensions")
+    if input.dtype == np.bool_:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input.reshape(1, -1) if input.ndim < 2 else input
     if x.dtype.kind != "f":
         x = x.to(np.float32)

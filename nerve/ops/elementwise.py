@@ -9,6 +9,23 @@ from nerve.autograd.function import Function
 from nerve.dtypes import get_default_dtype, result_type
 
 
+def need_tensor(op: str, value, name: str = "other", pos: int = 2) -> None:
+    """TypeError, as PyTorch's argument parser raises, for a Python number where only a
+    tensor is accepted."""
+    if not hasattr(value, "_data"):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def need_tensors(op: str, values) -> list:
+    """The same for a sequence argument (cat, block_diag, broadcast_tensors ...)."""
+    for i, v in enumerate(values):
+        if not hasattr(v, "_data"):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(v).__name__}")
+    return values
+
+
 class Add(Function):
     """y = a + b;  ∂L/∂a = δ,  ∂L/∂b = δ"""
 
@@ -297,6 +314,8 @@ def neg(input):  # noqa: A002
 
 
 def pow(input, exponent):  # noqa: A001, A002
+    if getattr(exponent, "dtype", None) == np.bool_ and getattr(input, "dtype", None) == np.bool_:
+        raise NotImplementedError("pow: not implemented for dtype bool")
     return Pow.apply(input, exponent)
 
 
@@ -313,6 +332,8 @@ def sqrt(input):  # noqa: A002
 
 
 def abs(input):  # noqa: A001, A002
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("abs: not implemented for dtype bool")
     return Abs.apply(input)
 
 
@@ -325,29 +346,43 @@ def cos(input):  # noqa: A002
 
 
 def square(input):  # noqa: A002
+    if input._data.dtype == np.bool_:  # pow(x, 2): a bool tensor squares to int64
+        input = input.long()
     return Mul.apply(input, input)
 
 
 def maximum(input, other):  # noqa: A002
+    need_tensor("maximum", other)
     return Maximum.apply(input, other)
 
 
 def minimum(input, other):  # noqa: A002
+    need_tensor("minimum", other)
     return Minimum.apply(input, other)
 
 
 def clamp(input, min=None, max=None):  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if any(getattr(b, "ndim", 0) for b in (min, max)):
+        # tensor bounds broadcast elementwise and get gradients, as maximum/minimum's do
+        out = input if min is None else maximum(input, min)
+        return out if max is None else minimum(out, max)
     lo = min.item() if hasattr(min, "item") else min
     hi = max.item() if hasattr(max, "item") else max
+    if input._data.dtype.kind in "biu" and isinstance(lo, float) | isinstance(hi, float):
+        input = input.to(get_default_dtype())  # an integer tensor clamped to a float bound
     return Clamp.apply(input, lo, hi)
 
 
 clip = clamp
 
 
-def where(condition, input, other):  # noqa: A002
+def where(condition, input=None, other=None):  # noqa: A002
+    if input is None and other is None:  # where(c) is nonzero(c, as_tuple=True)
+        from nerve.ops.counting import nonzero
+
+        return nonzero(condition, as_tuple=True)
     cond = condition._data if hasattr(condition, "_data") else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")

@@ -235,6 +235,9 @@ def select_scatter(input, src, dim, index):  # noqa: A002
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):  # noqa: A002
+    from nerve.ops.elementwise import need_tensor
+
+    need_tensor("slice_scatter", src, "src")
     d = _dim(dim, input.ndim, "slice_scatter")
     return _scatter_view(input, src, (slice(None),) * d + (slice(start, end, step),),
                          "slice_scatter")

@@ -36,7 +36,11 @@ class LinearFn(Function):
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
     """y = input weightᵀ + bias, input (*, in), weight (out, in), bias (out,)."""
     # The checks read the raw arrays' shapes: Tensor.shape builds a Size on every access.
-    x, w = input._data, weight._data
+    try:
+        x, w = input._data, weight._data
+    except AttributeError:  # a number: PyTorch's argument parser raises TypeError
+        raise TypeError(f"linear(): argument 'weight' (position 2) must be Tensor, not "
+                        f"{type(weight).__name__}") from None
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise RuntimeError(
             f"linear: mat1 and mat2 shapes cannot be multiplied (input shape "

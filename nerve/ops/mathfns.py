@@ -7,7 +7,7 @@ import numpy as np
 
 from nerve.autograd.function import Function
 from nerve.ops.activation import _erf_series, _erfc_tail
-from nerve.ops.elementwise import _floating, _promote
+from nerve.ops.elementwise import _floating, _promote, need_tensor
 
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
 
@@ -142,6 +142,7 @@ def erf(input):  # noqa: A002
 
 
 def atan2(input, other):  # noqa: A002
+    need_tensor("atan2", other)
     return Atan2.apply(input, other)
 
 
@@ -153,11 +154,22 @@ def lerp(input, end, weight):  # noqa: A002
     return input + weight * (end - input)
 
 
+def _same_dtype_tensors(op: str, input, other):  # noqa: A002
+    """isclose/allclose compare two tensors of one dtype, as PyTorch's do; returns other."""
+    if not hasattr(other, "_data"):
+        raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{op}: {input._data.dtype} did not match {other._data.dtype} "
+                           "(both tensors must have the same dtype)")
+    return other
+
+
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """|input - other| ≤ atol + rtol · |other| elementwise (a bool tensor, no gradient)."""
     from nerve.tensor import Tensor
 
-    b = other._data if isinstance(other, Tensor) else other
+    b = _same_dtype_tensors("isclose", input, other)._data
     return Tensor._wrap(np.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -192,6 +204,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     (each side normalised first, so large norms cannot overflow their product)."""
     from nerve.ops.shape import broadcast_to
 
+    need_tensor("cosine_similarity", x2, "x2")
     try:
         shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     except ValueError:
@@ -205,5 +218,6 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """‖x₁ - x₂ + eps‖ₚ over the last dimension (F.pairwise_distance)."""
+    need_tensor("pairwise_distance", x2, "x2")
     d = x1 - x2 + eps
     return vector_norm(d, p, -1 if d.ndim else None, keepdim=keepdim)

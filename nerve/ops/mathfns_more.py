@@ -13,8 +13,9 @@ import math
 import numpy as np
 
 from nerve.autograd.function import Function
+from nerve.dtypes import result_type
 from nerve.ops import special
-from nerve.ops.elementwise import _floating, _promote, mul
+from nerve.ops.elementwise import _floating, _promote, mul, need_tensor
 from nerve.ops.elementwise import pow as _pow
 
 _LN2, _LN10 = math.log(2), math.log(10)
@@ -369,22 +370,15 @@ def no_out(out, op: str) -> None:
                                   f"x.{op}_())")
 
 
-def _dtype_of(v):
-    d = getattr(v, "dtype", None)
-    return None if d is None else np.dtype(d)
-
-
-# a Python float makes an integer-only op float; a Python int or bool takes the tensor's
-# dtype, so it cannot make a float op integer
-_SCALAR_DTYPES = {float: np.dtype(np.float64)}
-
-
 def _refuse(op: str, kinds: str, *values) -> None:
-    """NotImplementedError, as PyTorch raises, for a dtype the op has no kernel for."""
-    for v in values:
-        d = _dtype_of(v) or _SCALAR_DTYPES.get(type(v))
-        if d is not None and d.kind in kinds:
-            raise NotImplementedError(f"{op}: not implemented for dtype {d}")
+    """NotImplementedError, as PyTorch raises, for a dtype the op has no kernel for. The
+    kernel runs in the promoted dtype, so hypot(int64, float32) is fine and fmod(bool, 1)
+    runs in int64."""
+    if not kinds:
+        return
+    d = result_type(*(getattr(v, "_data", v) for v in values))
+    if d.kind in kinds:
+        raise NotImplementedError(f"{op}: not implemented for dtype {d}")
 
 
 def _unary(cls, name: str, refuse: str = ""):
@@ -398,9 +392,11 @@ def _unary(cls, name: str, refuse: str = ""):
     return op
 
 
-def _binary(cls, name: str, refuse: str = ""):
+def _binary(cls, name: str, refuse: str = "", scalar: bool = True):
     def op(input, other, *, out=None):  # noqa: A002
         no_out(out, name)
+        if not scalar:
+            need_tensor(name, other)
         _refuse(name, refuse, input, other)
         return cls.apply(input, other)
 
@@ -435,6 +431,7 @@ trunc = fix = _unary(Trunc, "trunc", refuse="b")
 frac = _unary(Frac, "frac", refuse="biu")
 fmod = _binary(Fmod, "fmod", refuse="b")
 remainder = _binary(Remainder, "remainder", refuse="b")
+# PyTorch wants a tensor as other here; nerve also takes a number (tests rely on it)
 hypot = _binary(Hypot, "hypot", refuse="biu")
 logaddexp = _binary(Logaddexp, "logaddexp", refuse="biu")
 logaddexp2 = _binary(Logaddexp2, "logaddexp2", refuse="biu")
@@ -490,4 +487,5 @@ def float_power(input, exponent, *, out=None):  # noqa: A002
 def ldexp(input, other, *, out=None):  # noqa: A002
     """input · 2ᵒᵗʰᵉʳ: a composite of Pow and Mul (so it is a float, as in PyTorch)."""
     no_out(out, "ldexp")
+    need_tensor("ldexp", other)
     return mul(input, _pow(2.0, other) if hasattr(other, "_data") else 2.0 ** other)

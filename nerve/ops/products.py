@@ -89,8 +89,14 @@ def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
     return input + (q if value == 1 else q * value)
 
 
+def _no_bool_product(op: str, a, b) -> None:
+    if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+        raise NotImplementedError(f"{op}: not implemented for dtype bool")
+
+
 def tensordot(a, b, dims=2):
     """Σ over the paired dims: ``dims`` = n (last n of a with first n of b) or two lists."""
+    _no_bool_product("tensordot", a, b)
     if hasattr(dims, "_data"):
         dims = dims._data.tolist()
     if isinstance(dims, int):
@@ -119,6 +125,10 @@ def tensordot(a, b, dims=2):
 
 
 def inner(input, other):  # noqa: A002
+    from nerve.ops.elementwise import need_tensor
+
+    need_tensor("inner", other)
+    _no_bool_product("inner", input, other)
     if input.ndim == 0 or other.ndim == 0:
         return input * other
     if input.shape[-1] != other.shape[-1]:
@@ -137,6 +147,9 @@ def vdot(input, other):  # noqa: A002
 def kron(input, other):  # noqa: A002
     """(a ⊗ b)[i·p + k, j·q + l] = a[i, j] b[k, l], in any number of dims: a broadcast
     product over interleaved axes, then a reshape."""
+    from nerve.ops.elementwise import need_tensor
+
+    need_tensor("kron", other)
     n = max(input.ndim, other.ndim)
     sa = (1,) * (n - input.ndim) + tuple(input.shape)
     sb = (1,) * (n - other.ndim) + tuple(other.shape)

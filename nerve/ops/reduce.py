@@ -229,7 +229,12 @@ def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
         return (Maximum if op == "max" else Minimum).apply(input, other)
     if dim is None:
         return fn_all.apply(input, axis=None, keepdim=False)
+    if isinstance(dim, np.integer):
+        dim = int(dim)
     if not isinstance(dim, int):
+        if not hasattr(dim, "_data"):  # max(x, 2.5): neither a dim nor a tensor
+            raise TypeError(f"{op}() received an invalid combination of arguments: dim must "
+                            f"be an int or other a Tensor, got {type(dim).__name__}")
         other, dim = dim, None
         return _minmax(fn_all, fn_dim, op, input, None, keepdim, other)
     from nerve.tensor import Tensor, _dim

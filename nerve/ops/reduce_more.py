@@ -76,6 +76,7 @@ def _even_over_ties(input, value):  # noqa: A002
 
 def median(input, dim=None, keepdim=False):  # noqa: A002
     """The lower median (of n entries, the ((n-1)//2)-th smallest); NaN if any is NaN."""
+    _no_bool(input, "median")
     if dim is None:
         return _full_median(input, skip_nan=False)
     return _pick("median", MedianResult, input, dim, keepdim,
@@ -84,10 +85,16 @@ def median(input, dim=None, keepdim=False):  # noqa: A002
 
 def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
     """median ignoring NaN entries (NaN only where a row is all NaN)."""
+    _no_bool(input, "nanmedian")
     if dim is None:
         return _full_median(input, skip_nan=True)
     return _pick("nanmedian", NanMedianResult, input, dim, keepdim,
                  lambda a, d: _middle(a, d, True))
+
+
+def _no_bool(input, op: str) -> None:  # noqa: A002
+    if input.dtype == np.bool_:
+        raise NotImplementedError(f"{op}: not implemented for dtype bool")
 
 
 def _full_median(input, skip_nan):  # noqa: A002
@@ -294,6 +301,17 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, skip_nan=True)
 
 
+def _bool_y_or_x(op, y, x):
+    from nerve.ops.elementwise import need_tensor
+
+    need_tensor(op, y, "y", 1)
+    if x is not None:  # a spacing given as a number goes in dx=
+        need_tensor(op, x, "x")
+    if y.dtype == np.bool_ or getattr(x, "dtype", None) == np.bool_:
+        raise RuntimeError(f"{op}: received a bool input for `x` or `y`, but bool is not "
+                           "supported")
+
+
 def _spacing(op, y, x, dx, d):
     if x is None:
         return 1.0 if dx is None else dx
@@ -307,6 +325,7 @@ def _spacing(op, y, x, dx, d):
 
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """∫ y dx ≈ Σᵢ (yᵢ + yᵢ₊₁)/2 · Δxᵢ along ``dim`` (Δx from ``x`` or the constant dx)."""
+    _bool_y_or_x("trapezoid", y, x)
     d = _dim(dim, y.ndim, "trapezoid")
     if y.shape[d] == 0:
         return y.sum(d)
@@ -323,6 +342,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoid sums (one fewer entry than y along ``dim``)."""
     from nerve.ops.scan import cumsum
 
+    _bool_y_or_x("cumulative_trapezoid", y, x)
     d = _dim(dim, y.ndim, "cumulative_trapezoid")
     pre = (slice(None),) * d
     pair = y[pre + (slice(1, None),)] + y[pre + (slice(None, -1),)]

@@ -379,6 +379,8 @@ _diagonal = diagonal  # diag's argument named diagonal hides the function
 def trace(input):  # noqa: A002
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if input.dtype == np.bool_:
+        raise NotImplementedError("trace: not implemented for dtype bool")
     return _diagonal(input).sum()
 
 

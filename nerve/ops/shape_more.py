@@ -177,7 +177,10 @@ def dsplit(input, indices_or_sections):  # noqa: A002
 
 
 def _atleast(shape_of, args):
+    from nerve.ops.elementwise import need_tensors
+
     single = len(args) == 1 and not isinstance(args[0], list | tuple)
+    need_tensors("atleast_nd", _seq(args))
     out = tuple(t if t.ndim >= len(shape_of((1,))) else S.reshape(t, shape_of(tuple(t.shape)))
                 for t in _seq(args))
     return out[0] if single else out
@@ -248,7 +251,9 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
-    ts = _seq(tensors)
+    from nerve.ops.elementwise import need_tensors
+
+    ts = need_tensors("broadcast_tensors", _seq(tensors))
     shape = broadcast_shapes(*(t.shape for t in ts))
     return tuple(t if tuple(t.shape) == shape else S.expand(t, shape) for t in ts)
 
@@ -295,8 +300,10 @@ def combinations(input, r=2, with_replacement=False):  # noqa: A002
 
 def block_diag(*tensors):
     from nerve.dtypes import result_type
+    from nerve.ops.elementwise import need_tensors
     from nerve.ops.padding import pad
 
+    need_tensors("block_diag", tensors)
     ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
     for i, t in enumerate(ts):
         if t.ndim != 2:
