@@ -346,9 +346,8 @@ def cos(input):  # noqa: A002
 
 
 def square(input):  # noqa: A002
-    if input._data.dtype == np.bool_:  # pow(x, 2): a bool tensor squares to int64
-        input = input.long()
-    return Mul.apply(input, input)
+    x = input.long() if input._data.dtype == np.bool_ else input  # pow(b, 2) is int64
+    return Mul.apply(x, x)
 
 
 def maximum(input, other):  # noqa: A002
@@ -370,9 +369,10 @@ def clamp(input, min=None, max=None):  # noqa: A002
         return out if max is None else minimum(out, max)
     lo = min.item() if hasattr(min, "item") else min
     hi = max.item() if hasattr(max, "item") else max
-    if input._data.dtype.kind in "biu" and isinstance(lo, float) | isinstance(hi, float):
-        input = input.to(get_default_dtype())  # an integer tensor clamped to a float bound
-    return Clamp.apply(input, lo, hi)
+    x = input
+    if x._data.dtype.kind in "biu" and isinstance(lo, float) | isinstance(hi, float):
+        x = x.to(get_default_dtype())  # an integer tensor clamped to a float bound
+    return Clamp.apply(x, lo, hi)
 
 
 clip = clamp
