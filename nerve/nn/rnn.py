@@ -179,16 +179,16 @@ class RNNBase(Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}: expected input to be a Tensor, got {type(x).__name__}")
         if x.ndim not in (2, 3):
-            raise RuntimeError(f"{name}: Expected input to be 2D (unbatched) or 3D (batched), "
-                               f"got {x.ndim}D input of shape {tuple(x.shape)}")
+            raise ValueError(f"{name}: Expected input to be 2D (unbatched) or 3D (batched), "
+                             f"got {x.ndim}D input of shape {tuple(x.shape)}")
         if x.shape[-1] != self.input_size:
             order = "(batch, seq, feature)" if batch_first else "(seq, batch, feature)"
             raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]} (input shape "
                                f"{tuple(x.shape)}, expected {order})")
         if x.dtype != self.weight_ih_l0.dtype:
-            raise RuntimeError(f"{name}: input must have the type {self.weight_ih_l0.dtype}, "
-                               f"got type {x.dtype}")
+            raise ValueError(f"{name}: input dtype ({x.dtype}) does not match weight dtype "
+                             f"({self.weight_ih_l0.dtype}): convert the input or the model")
         if x.ndim == 2:
             return x.unsqueeze(1), False
         return x, True
@@ -351,9 +351,11 @@ class RNNCellBase(Module):
         """Batch the input (1-D means unbatched) and check states; returns (x, states,
         batched)."""
         name = type(self).__name__
-        if not isinstance(x, Tensor) or x.ndim not in (1, 2):
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise RuntimeError(f"{name}: Expected input to be 1D or 2D, got {shape}")
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: expected input to be a Tensor, got {type(x).__name__}")
+        if x.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D input of "
+                             f"shape {tuple(x.shape)}")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"{name}: input has inconsistent input_size: got "
                                f"{x.shape[-1]} expected {self.input_size} (input shape "

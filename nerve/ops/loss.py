@@ -379,6 +379,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa
 def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A002
                      reduction="mean"):
     target = _pointwise("soft_margin_loss", input, target)
+    shape = _broadcast(input.shape, target.shape)
+    if tuple(shape) != tuple(input.shape):  # PyTorch writes into an input-shaped output
+        raise RuntimeError(f"soft_margin_loss: output with shape {list(input.shape)} doesn't "
+                           f"match the broadcast shape {list(shape)}")
     reduction = _reduction(reduction, size_average, reduce)
     return SoftMarginLoss.apply(input, target.detach(), reduction=reduction)
 
@@ -447,6 +451,9 @@ def _class_args(op, input, target, weight, ignore_index, label_smoothing=0.0):  
         raise ValueError(f"{op}: Expected 1 or more dimensions (got 0)")
     ishape, tshape = tuple(input.shape), tuple(target.shape)
     n_classes = ishape[1] if len(ishape) > 1 else ishape[0]
+    if len(ishape) > 1 and tshape and tshape[0] != ishape[0]:  # PyTorch checks this first
+        raise ValueError(f"{op}: Expected input batch_size ({ishape[0]}) to match target "
+                         f"batch_size ({tshape[0]}).")
     if weight is not None and tuple(weight.shape) != (n_classes,):
         raise RuntimeError(f"{op}: weight tensor should be defined either for all {n_classes} "
                            f"classes or no classes but got weight tensor of shape: "

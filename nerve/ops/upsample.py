@@ -160,6 +160,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     dims = input.ndim - 2
+    for what, v in (("output size", size), ("scale_factor", scale_factor)):
+        if isinstance(v, tuple | list) and len(v) != dims:  # PyTorch checks this first
+            raise ValueError(f"interpolate: Input and {what} must have the same number of "
+                             f"spatial dimensions, but got input with spatial dimensions of "
+                             f"{list(input.shape[2:])} and {what} of {tuple(v)}")
     if mode in _LINEAR_DIMS and dims != _LINEAR_DIMS[mode]:
         raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR_DIMS[mode] + 2}D input")

@@ -203,7 +203,7 @@ def test_bad_input_errors_name_layer_and_shapes():
     m = nn.LSTM(3, 4, num_layers=2)
     with pytest.raises(RuntimeError, match=r"LSTM.*Expected 3, got 5.*\(6, 2, 5\)"):
         m(nerve.zeros(6, 2, 5))
-    with pytest.raises(RuntimeError, match=r"LSTM.*2D.*3D.*4D"):
+    with pytest.raises(ValueError, match=r"LSTM.*2D.*3D.*4D"):
         m(nerve.zeros(1, 6, 2, 3))
     h = nerve.zeros(2, 6, 4)
     with pytest.raises(RuntimeError, match=r"LSTM.*h_0.*\(2, 2, 4\).*\(2, 6, 4\).*batch_first"):
@@ -214,7 +214,7 @@ def test_bad_input_errors_name_layer_and_shapes():
         m(nerve.zeros(6, 2, 3), h)
     with pytest.raises(RuntimeError, match=r"GRU.*lengths of 5.*shape \(6,\).*batch_first"):
         nn.GRU(3, 4)(nerve.zeros(6, 5, 3), lengths=[1] * 6)
-    with pytest.raises(RuntimeError, match="float64"):
+    with pytest.raises(ValueError, match="float64"):
         nn.RNN(3, 4)(nerve.zeros(2, 2, 3, dtype=nerve.float64))
 
 
