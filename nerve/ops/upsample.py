@@ -1,7 +1,7 @@
-"""Resizing the last 1 or 2 axes (``interpolate``): nearest neighbour ('nearest', and
-'nearest-exact' which rounds pixel centres), linear interpolation ('linear', 'bilinear'
-as linear along W then along H), 'bicubic' (Keys' cubic convolution, A = -0.75, along W then
-H) and 'area' (adaptive average pooling).
+"""Resizing the last 1, 2 or 3 axes (``interpolate``): nearest neighbour ('nearest', and
+'nearest-exact' which rounds pixel centres), linear interpolation ('linear', 'bilinear',
+'trilinear' as linear along W, then H, then D), 'bicubic' (Keys' cubic convolution,
+A = -0.75, along W then H) and 'area' (adaptive average pooling).
 
 Each output position i along an axis reads source positions computed as PyTorch does, in
 the input's floating type: nearest r(i) = min(⌊i·s⌋, n - 1), nearest-exact
@@ -145,8 +145,9 @@ _LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
                 align_corners=None, recompute_scale_factor=None, antialias=False):
-    """Resize the spatial axes of (N, C, L) or (N, C, H, W) input by ``mode`` (nearest,
-    nearest-exact, linear (3-D), bilinear (4-D), area) to ``size`` or by ``scale_factor``."""
+    """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input by
+    ``mode`` (nearest, nearest-exact, linear (3-D), bilinear and bicubic (4-D), trilinear
+    (5-D), area) to ``size`` or by ``scale_factor``."""
     if mode not in _MODES:
         raise NotImplementedError(
             f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
@@ -168,19 +169,19 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
     if mode in _LINEAR_DIMS and dims != _LINEAR_DIMS[mode]:
         raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs "
                                   f"{_LINEAR_DIMS[mode] + 2}D input")
-    if mode == "trilinear":
-        raise NotImplementedError(f"interpolate: mode '{mode}' is not supported (nearest, "
-                                  "nearest-exact, linear, bilinear, bicubic, area)")
-    if dims not in (1, 2):
-        raise NotImplementedError(f"interpolate: expected 3D (N, C, L) or 4D (N, C, H, W) "
-                                  f"input, got input of size {list(input.shape)}")
+    if dims not in (1, 2, 3):
+        raise NotImplementedError(f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors "
+                                  f"supported (got {input.ndim}D) for the modes: nearest | "
+                                  f"linear | bilinear | bicubic | trilinear | area | "
+                                  f"nearest-exact (got {mode})")
     out, scales = _output_size(tuple(input.shape[2:]), size, scale_factor,
                                recompute_scale_factor)
     if mode == "area":
-        from nerve.ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+        from nerve.ops import pool_adaptive as pa
 
-        return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, out)
-    if mode in ("linear", "bilinear"):
+        pool = (pa.adaptive_avg_pool1d, pa.adaptive_avg_pool2d, pa.adaptive_avg_pool3d)
+        return pool[dims - 1](input, out)
+    if mode in ("linear", "bilinear", "trilinear"):
         return _linear(input, out, scales, align_corners)
     if mode == "bicubic":
         return _cubic(input, out, scales, align_corners)
@@ -214,6 +215,13 @@ def _nearest(input, out, scales, exact):  # noqa: A002
     shortcut = len(out) == 2 and not exact
     idx = [nearest_index(n, o, s, exact, shortcut) for n, o, s in
            zip(input.shape[2:], out, scales)]
+    if len(out) == 3:
+        # (N, C, D, H, W) -> (N, C, D, OH, OW) -> (N, C, D, OH·OW): D then picks rows
+        n, c, d = input.shape[:3]
+        y = UpsampleNearest.apply(input, rows=idx[1], cols=idx[2])
+        y = UpsampleNearest.apply(y.reshape(n, c, d, out[1] * out[2]), rows=idx[0],
+                                  cols=np.arange(out[1] * out[2]))
+        return y.reshape(n, c, *out)
     if len(out) == 1:
         y = UpsampleNearest.apply(unsqueeze(input, -2), rows=np.zeros(1, np.int64),
                                   cols=idx[0])

@@ -324,7 +324,9 @@ MORE = {
                  ((), {"scale_factor": 2.0, "mode": "linear"}, [_f(2, 3, 5)]),
                  ((), {"size": 5, "mode": "nearest-exact"}, [_f(2, 3, 7)]),
                  ((), {"scale_factor": 1.7, "mode": "bilinear", "recompute_scale_factor": True},
-                  X4)],
+                  X4),
+                 ((), {"scale_factor": 1.5, "mode": "trilinear"}, [_f(1, 2, 3, 4, 3)]),
+                 ((), {"size": (4, 2, 5)}, [_f(1, 2, 3, 4, 3)])],
     "UpsamplingNearest2d": [(((3, 4),), {}, X4)],
     "UpsamplingBilinear2d": [((), {"scale_factor": 2.5}, X4)],
     "LSTM": [((4, 6), {"num_layers": 3, "bidirectional": True, "proj_size": 2},
@@ -735,12 +737,10 @@ def _bad_variants(arrays):
 
 
 # Left out: torch's pad raises NotImplementedError before Conv's own rank check for
-# non-zero padding modes; Dropout2d/3d accept other ranks with a deprecation warning;
-# interpolate has no 3-D-spatial (5-D input) modes in nerve.
+# non-zero padding modes; Dropout2d/3d accept other ranks with a deprecation warning.
 BAD_INPUT_DEVIATIONS = {("Conv1d", 1, "add-dim"), ("Conv2d", 1, "add-dim"),
                         ("Conv3d", 1, "add-dim"), ("Dropout2d", 0, "add-dim"),
-                        ("Dropout2d", 1, "add-dim"), ("Dropout3d", 0, "add-dim"),
-                        ("Upsample", 5, "add-dim")}
+                        ("Dropout2d", 1, "add-dim"), ("Dropout3d", 0, "add-dim")}
 
 
 @pytest.mark.parametrize("name,i", [r for r in ROWS if not _is_lazy(r.values[0])])
