@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from nerve.autograd.function import Function
@@ -55,35 +57,49 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
 
 @_written_into
 def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
-    """Zero whole channels: one draw per (N, C) for input (N, C, H, W) or per C for (C, H, W)."""
+    """Zero whole channels: one draw per (N, C) of (N, C, H, W) input. As in PyTorch, other
+    ranks are deprecated (a warning) and are taken as batched: 3-D input is (N, C, L)."""
     _check_p(p)
     if input.ndim not in (3, 4):
-        raise RuntimeError(f"dropout2d: expected 3-D or 4-D input, got shape "
-                           f"{tuple(input.shape)}")
+        _deprecated_rank("dropout2d", input.ndim, "2 spatial dimensions", "3D or 4D")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. Use dropout1d for that.",
+                      stacklevel=3)
     if not training or p == 0:
         return input
-    lead = input.ndim - 2
-    # (N, C, H, W) -> mask (N, C, 1, 1): the draw is shared by a channel's pixels
-    shape = tuple(input.shape[:lead]) + (1, 1)
-    return Dropout.apply(input, _mask(shape, input._data.dtype, p))
+    return _feature_dropout(input, p, 2)
 
 
 @_written_into
 def dropout3d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input: one draw per (N, C) or
-    per C, shared by the channel's voxels."""
+    per C, shared by the channel's voxels. Other ranks are deprecated (a warning) and are
+    taken as unbatched: one draw per index of the first axis, as in PyTorch."""
     _check_p(p)
-    if input.ndim not in (3, 4, 5):
-        raise RuntimeError(f"dropout3d: expected 4-D (unbatched) or 5-D (batched) input, got "
-                           f"shape {tuple(input.shape)}")
-    if input.ndim == 3:
-        import warnings
-
-        warnings.warn("dropout3d: Received a 3-D input to dropout3d, which is deprecated; it "
-                      "is taken as unbatched (C, H, W) with one draw per C", stacklevel=3)
+    if input.ndim not in (4, 5):
+        _deprecated_rank("dropout3d", input.ndim, "3 spatial dimensions", "4D or 5D")
     if not training or p == 0:
         return input
-    lead = 2 if input.ndim == 5 else 1
+    return _feature_dropout(input, p, 2 if input.ndim == 5 else 1)
+
+
+def _deprecated_rank(op: str, ndim: int, spatial: str, ranks: str) -> None:
+    warnings.warn(f"{op}: Received a {ndim}-D input to {op}, which is deprecated and will "
+                  f"result in an error in a future release. To retain the behavior and "
+                  f"silence this warning, please use dropout instead. Note that {op} exists "
+                  f"to provide channel-wise dropout on inputs with {spatial}, a channel "
+                  f"dimension, and an optional batch dimension (i.e. {ranks} inputs).",
+                  stacklevel=4)
+
+
+def _feature_dropout(input, p, lead: int):  # noqa: A002
+    """One draw per index of the first ``lead`` axes, shared along the rest."""
+    if input.ndim + 2 - lead < 2:  # unbatched input gains an axis first in PyTorch
+        raise RuntimeError(f"dropout: Feature dropout requires at least 2 dimensions in the "
+                           f"input, got shape {tuple(input.shape)}")
+    # (N, C, H, W) -> mask (N, C, 1, 1): the draw is shared by a channel's pixels
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
     return Dropout.apply(input, _mask(shape, input._data.dtype, p))
 

@@ -172,8 +172,8 @@ def test_bad_input():
         nn.InstanceNorm3d(3)(nerve.randn(3, 4, 4))
     with pytest.raises(RuntimeError, match="max_pool3d: expected 4D or 5D"):
         nn.MaxPool3d(2)(nerve.randn(3, 4, 4))
-    with pytest.raises(RuntimeError, match="dropout3d: expected 4-D"):
-        nn.Dropout3d()(nerve.randn(3, 4))
+    with pytest.warns(UserWarning, match="dropout3d: Received a 2-D input"):  # as torch
+        assert nn.Dropout3d()(nerve.randn(3, 4)).shape == (3, 4)
     with pytest.raises(ValueError, match="CircularPad3d: expected 4D or 5D"):
         nn.CircularPad3d(1)(nerve.randn(3, 4, 4))
     # torch raises the same types

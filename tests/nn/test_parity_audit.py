@@ -737,10 +737,9 @@ def _bad_variants(arrays):
 
 
 # Left out: torch's pad raises NotImplementedError before Conv's own rank check for
-# non-zero padding modes; Dropout2d/3d accept other ranks with a deprecation warning.
+# non-zero padding modes.
 BAD_INPUT_DEVIATIONS = {("Conv1d", 1, "add-dim"), ("Conv2d", 1, "add-dim"),
-                        ("Conv3d", 1, "add-dim"), ("Dropout2d", 0, "add-dim"),
-                        ("Dropout2d", 1, "add-dim"), ("Dropout3d", 0, "add-dim")}
+                        ("Conv3d", 1, "add-dim")}
 
 
 @pytest.mark.parametrize("name,i", [r for r in ROWS if not _is_lazy(r.values[0])])
@@ -762,3 +761,24 @@ def test_bad_input_raises_like_torch(name, i):
             continue
         y = _run(m, arrays, nerve)
         assert [tuple(v.shape) for v in _flat(y)] == [tuple(v.shape) for v in _flat(ty)], tag
+
+
+@pytest.mark.parametrize("name", ["Dropout2d", "Dropout3d"])
+@pytest.mark.parametrize("shape", [(3,), (5, 40), (30, 7, 4), (30, 7, 4, 3), (30, 7, 4, 3, 2),
+                                   (30, 7, 4, 3, 2, 2)])
+def test_feature_dropout_ranks(name, shape):
+    """Each rank raises like torch or shares the draw along the same axes (the axes the
+    mask varies along, on a large enough input that a shared axis is never a fluke)."""
+    def varying(y):
+        return [ax for ax in range(y.ndim) if np.abs(y - np.take(y, [0], ax)).sum() > 0]
+
+    outs = []
+    for fw, m in ((torch, getattr(torch.nn, name)(0.5)), (nerve, getattr(nn, name)(0.5))):
+        fw.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                outs.append(varying(m(fw.ones(*shape)).numpy()))
+            except RuntimeError:
+                outs.append(RuntimeError)
+    assert outs[0] == outs[1]

@@ -78,5 +78,8 @@ def test_dropout2d_zeroes_whole_channels():
     per_channel = y.reshape(8, 16, 9)
     assert (per_channel.min(axis=2) == per_channel.max(axis=2)).all()
     assert 0 < (per_channel[:, :, 0] == 0).mean() < 1
-    with pytest.raises(RuntimeError, match="3-D or 4-D"):
-        F.dropout2d(nerve.ones(2, 3), 0.5)
+    with pytest.warns(UserWarning, match="deprecated"):  # other ranks: as in PyTorch
+        assert F.dropout2d(nerve.ones(2, 3), 0.5).shape == (2, 3)
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"), \
+            pytest.warns(UserWarning):
+        F.dropout2d(nerve.ones(3), 0.5)
