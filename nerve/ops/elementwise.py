@@ -305,7 +305,11 @@ def mul(input, other):  # noqa: A002
     return Mul.apply(input, other)
 
 
-def div(input, other):  # noqa: A002
+def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
+    if rounding_mode is not None or out is not None:
+        from nerve.ops.aliases import divide
+
+        return divide(input, other, rounding_mode=rounding_mode, out=out)
     return Div.apply(input, other)
 
 

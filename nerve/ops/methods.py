@@ -128,7 +128,8 @@ def _cast_method(dtype):
 
 
 for _name, _dtype in (("float", "float32"), ("double", "float64"), ("half", "float16"),
-                      ("long", "int64"), ("int", "int32"), ("bool", "bool")):
+                      ("long", "int64"), ("int", "int32"), ("bool", "bool"),
+                      ("short", "int16"), ("char", "int8"), ("byte", "uint8")):
     setattr(Tensor, _name, _cast_method(np.dtype(_dtype)))
 
 # ----- more elementwise math, comparisons, logic (mathfns_more, compare_more, aliases) -----

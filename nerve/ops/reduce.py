@@ -211,6 +211,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # n
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+    _need_float(input, "std")
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
@@ -267,5 +268,8 @@ def prod(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
 
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
-    _need_float(input, "logsumexp")
+    if input.dtype.kind in "biu":  # integers and bools reduce in the default float dtype
+        from nerve.dtypes import get_default_dtype
+
+        return logsumexp(input.to(get_default_dtype()), dim, keepdim)
     return LogSumExp.apply(input, axis=_axes(input, dim, "logsumexp"), keepdim=keepdim)

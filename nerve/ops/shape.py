@@ -214,6 +214,9 @@ def cat(tensors, dim=0):
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
     for i, x in enumerate(tensors):
+        if not hasattr(x, "_data"):
+            raise TypeError(f"cat(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(x).__name__}")
         if x.ndim == 0:
             raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")

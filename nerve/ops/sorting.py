@@ -103,6 +103,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     """The k largest (smallest with largest=False) entries along ``dim`` and their indices,
     in sorted order (also with sorted=False)."""
     x, d, scalar = _prepare(input, dim, "topk")
+    if x.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     n = x.shape[d]
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: selected index k out of range (k={k}, size {n} along "
@@ -125,6 +127,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
     """The k-th smallest entry (k counts from 1) along ``dim`` and its index."""
     x, d, scalar = _prepare(input, dim, "kthvalue")
+    if x.dtype == np.bool_:
+        raise NotImplementedError("kthvalue: not implemented for dtype bool")
     n = x.shape[d]
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
