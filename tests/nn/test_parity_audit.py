@@ -782,3 +782,22 @@ def test_feature_dropout_ranks(name, shape):
             except RuntimeError:
                 outs.append(RuntimeError)
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("name,i", ROWS)
+def test_state_dict_round_trip_and_deepcopy(name, i):
+    """nerve's state_dict loads strictly into torch (and back), and a deepcopy is an equal,
+    independent module."""
+    import copy
+
+    m, tm, makers = _build(name, i)
+    _materialise(name, m, tm, makers)
+    tm.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in
+                        m.state_dict().items()})
+    for k, v in tm.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), m.state_dict()[k].numpy(), err_msg=k)
+    m2 = copy.deepcopy(m)
+    assert repr(m2) == repr(m) and list(m2.state_dict()) == list(m.state_dict())
+    for (k, p), (_, p2) in zip(m.named_parameters(), m2.named_parameters()):
+        assert p2 is not p and isinstance(p2, nn.Parameter), k
+        np.testing.assert_array_equal(p.detach().numpy(), p2.detach().numpy(), err_msg=k)
