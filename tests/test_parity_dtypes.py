@@ -41,7 +41,6 @@ KNOWN = {
     # nerve takes a Python number as other; PyTorch wants a tensor
     **{(n, c): "number accepted" for n in ("hypot", "logaddexp", "logaddexp2")
        for c in ("float32,2", "float32,2.5", "int64,2", "int64,2.5", "bool,1")},
-    ("cosine_similarity", "int64,float32"): "vector_norm of int64 refused before promotion",
     ("linear", "bool,bool"): "bool matmul computed instead of NotImplementedError",
 }
 

@@ -211,6 +211,11 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         raise RuntimeError(f"cosine_similarity: shapes {tuple(x1.shape)} and "
                            f"{tuple(x2.shape)} cannot be broadcast") from None
     x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
+    if x1.dtype != x2.dtype:  # computed in the promoted dtype (integers alone are refused)
+        from nerve.dtypes import result_type
+
+        d = result_type(x1._data, x2._data)
+        x1, x2 = x1.to(d), x2.to(d)
     n1 = vector_norm(x1, 2, dim, keepdim=True).clamp(min=eps)
     n2 = vector_norm(x2, 2, dim, keepdim=True).clamp(min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
