@@ -227,6 +227,9 @@ class Tensor:
         return self
 
     def type_as(self, other: Tensor) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
         return self.to(other.dtype)
 
     # ----- autograd ---------------------------------------------------------------

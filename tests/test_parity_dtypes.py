@@ -95,6 +95,9 @@ def _call(f, args, kw):
 
 def _diff(ours, ref, floats):
     """None when the results agree, else what differs."""
+    if isinstance(ref, torch.Size):
+        ok = isinstance(ours, nerve.Size) and tuple(ours) == tuple(ref)
+        return None if ok else f"size {ours!r} vs {tuple(ref)}"
     if isinstance(ref, tuple | list) and not isinstance(ref, torch.Size):
         if not isinstance(ours, tuple | list) or len(ours) != len(ref):
             return f"structure {type(ours).__name__} vs {type(ref).__name__}"
@@ -166,6 +169,18 @@ def _audit(prefix, ours_mod, ref_mod, name, kws):
 
 TORCH_NAMES = _names(nerve, torch)
 F_NAMES = [n for n in _names(NF, TF) if n not in LOSSES]
+# Tensor methods: the out-of-place ones (in-place forms end in _), minus those needing
+# special arguments, devices, storage or randomness
+METHOD_SKIP = set("""
+backward register_hook retain_grad detach share_memory_ pin_memory cuda cpu to type
+new_tensor new_ones new_zeros new_full new_empty numpy apply_ map_ data_ptr storage
+untyped_storage tolist item element_size dim_order record_stream bernoulli exponential
+geometric cauchy log_normal random uniform normal multinomial
+""".split())
+METHOD_NAMES = sorted(n for n in dir(torch.Tensor) if not n.startswith("_")
+                      and not n.endswith("_") and n not in METHOD_SKIP
+                      and callable(getattr(torch.Tensor, n, None))
+                      and callable(getattr(nerve.Tensor, n, None)))
 
 
 @pytest.mark.parametrize("name", TORCH_NAMES)
@@ -176,6 +191,15 @@ def test_torch_namespace_dtypes_and_errors(name):
 @pytest.mark.parametrize("name", F_NAMES)
 def test_functional_dtypes_and_errors(name):
     _audit("F.", NF, TF, name, [{}])
+
+
+@pytest.mark.parametrize("name", METHOD_NAMES)
+def test_tensor_methods_dtypes_and_errors(name):
+    def method(x, *args, **kw):
+        return getattr(x, name)(*args, **kw)
+
+    ns = type("methods", (), {name: staticmethod(method)})
+    _audit("Tensor.", ns, ns, name, [{}])
 
 
 @pytest.mark.parametrize("name", sorted(EXTRA))
@@ -190,7 +214,7 @@ def test_the_table_covers_the_common_binary_ops(name):
 
 
 def test_the_table_is_broad():
-    assert len(TORCH_NAMES) > 250 and len(F_NAMES) > 80
+    assert len(TORCH_NAMES) > 250 and len(F_NAMES) > 80 and len(METHOD_NAMES) > 250
 
 
 # ----- tensor methods: casts, .to/.type, item, tolist, dtype names ------------------------

@@ -97,10 +97,12 @@ Tensor.new_tensor = _new_tensor
 
 
 def _expand_as(self, other):
+    E.need_tensor("expand_as", other, pos=1)
     return S.expand(self, tuple(other.shape))
 
 
 def _view_as(self, other):
+    E.need_tensor("view_as", other, pos=1)
     return S.reshape(self, tuple(other.shape))
 
 
@@ -154,7 +156,7 @@ _MORE = {
         "isposinf", "isreal", "floor_divide", "is_nonzero")},
     **{name: getattr(_AL, name) for name in (
         "absolute", "divide", "true_divide", "multiply", "subtract", "negative", "positive",
-        "sgn")},
+        "sgn", "floor", "ceil", "round")},
     "polygamma": lambda self, n: _MM.polygamma(n, self), "is_complex": _DI.is_complex,
     **_PM.INPLACE_MORE,
 }
@@ -193,7 +195,8 @@ _SHAPES = {
         "median", "nanmedian", "mode", "nanmean", "nansum", "quantile", "nanquantile",
         "logcumsumexp", "cummax", "cummin", "aminmax")},
     "ndimension": lambda self: self.ndim,
-    "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    "is_same_size": lambda self, other: E.need_tensor("is_same_size", other, pos=1) or
+    tuple(self.shape) == tuple(other.shape),
     "stride": lambda self, dim=None: _stride(self, dim),
     "storage_offset": lambda self: _storage_offset(self),
     "new_empty_strided": lambda self, size, stride, *, dtype=None, device=None,
