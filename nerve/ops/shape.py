@@ -212,7 +212,7 @@ def repeat(input, *sizes):  # noqa: A002
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("cat: expected a non-empty list of Tensors")
+        raise ValueError("cat: expected a non-empty list of Tensors")
     for i, x in enumerate(tensors):
         if not hasattr(x, "_data"):
             raise TypeError(f"cat(): expected Tensor as element {i} in argument 0, but got "
