@@ -229,3 +229,24 @@ class lazy_property:  # noqa: N801 - a decorator, named as PyTorch's
         value = self.fn(instance)
         instance.__dict__[self.fn.__name__] = value
         return value
+
+
+class LocationScale(Distribution):
+    """A real-valued family with a location μ (its mean and mode) and a positive scale,
+    both broadcast to the batch shape: Normal, Laplace."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc

@@ -5,32 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 import nerve
-from nerve.distributions import constraints
-from nerve.distributions.distribution import Distribution, broadcast_all, draw
+from nerve.distributions.distribution import LocationScale, draw
 
 
-class Laplace(Distribution):
+class Laplace(LocationScale):
     """Laplace(μ, b).  rsample: u ~ U(−1, 1),  x = μ − b sign(u) log(1 − |u|).
 
     log p(x) = −log 2b − |x − μ| / b;  F(x) = ½ − ½ sign(x − μ) (e^(−|x − μ|/b) − 1);
     H = 1 + log 2b.
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

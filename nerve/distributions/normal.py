@@ -5,33 +5,17 @@ from __future__ import annotations
 import math
 
 import nerve
-from nerve.distributions import constraints
-from nerve.distributions.distribution import Distribution, broadcast_all, draw
+from nerve.distributions.distribution import LocationScale, draw
 
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
 
-class Normal(Distribution):
+class Normal(LocationScale):
     """N(loc, scale²).  rsample: x = μ + σ ε with ε ~ N(0, 1), so ∂x/∂μ = 1, ∂x/∂σ = ε.
 
     log p(x) = −(x − μ)² / (2σ²) − log σ − log √(2π);   H = ½ + ½ log 2π + log σ.
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, (), validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def stddev(self):
