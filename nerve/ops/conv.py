@@ -335,14 +335,19 @@ def conv_output_size(op: str, size: tuple, kernel: tuple, pad: tuple, stride: tu
 _KERNEL_DIMS = {1: "kW", 2: "kH, kW", 3: "kD, kH, kW"}
 
 
-def _check_conv(op: str, x, w, b, dims: int, groups: int) -> None:
+def check_ranks(op: str, x, w, dims: int, layout: str) -> None:
+    """The weight (``layout`` names its first two dims) and the batched input both have
+    dims + 2 dimensions."""
     if w.ndim != dims + 2:
-        raise RuntimeError(f"{op}: expected a weight of {dims + 2} dimensions (out_channels, "
-                           f"in_channels/groups, {_KERNEL_DIMS[dims]}), got shape "
-                           f"{tuple(w.shape)}")
+        raise RuntimeError(f"{op}: expected a weight of {dims + 2} dimensions ({layout}, "
+                           f"{_KERNEL_DIMS[dims]}), got shape {tuple(w.shape)}")
     if x.ndim != dims + 2:
         raise RuntimeError(f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) "
                            f"input, but got input of size: {list(x.shape)}")
+
+
+def _check_conv(op: str, x, w, b, dims: int, groups: int) -> None:
+    check_ranks(op, x, w, dims, "out_channels, in_channels/groups")
     if groups < 1 or w.shape[0] % groups:
         raise RuntimeError(f"{op}: groups must be a positive divisor of out_channels "
                            f"{w.shape[0]}, got groups={groups}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
-from nerve.ops.conv import _KERNEL_DIMS, _tuple, _ungroup, col2im, im2col_nd, pad_channels_last
+from nerve.ops.conv import _tuple, _ungroup, check_ranks, col2im, im2col_nd, pad_channels_last
 
 
 class ConvTranspose(Function):
@@ -99,13 +99,7 @@ def _group_rows(x, g: int):
 
 # ----- argument handling and the functional wrappers ---------------------------------------
 def _check(op: str, x, w, b, dims: int, groups: int) -> None:
-    if w.ndim != dims + 2:
-        raise RuntimeError(f"{op}: expected a weight of {dims + 2} dimensions (in_channels, "
-                           f"out_channels/groups, {_KERNEL_DIMS[dims]}), got shape "
-                           f"{tuple(w.shape)}")
-    if x.ndim != dims + 2:
-        raise RuntimeError(f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) "
-                           f"input, but got input of size: {list(x.shape)}")
+    check_ranks(op, x, w, dims, "in_channels, out_channels/groups")
     if groups < 1 or w.shape[0] % groups:
         raise RuntimeError(f"{op}: groups must be a positive divisor of in_channels "
                            f"{w.shape[0]} (weight's first dim), got groups={groups}")
