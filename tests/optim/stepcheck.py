@@ -134,3 +134,11 @@ def resumed_lrs(make, steps_before=10, steps_after=20, metric=None):
     opt2.load_state_dict(opt_sd)
     sched2.load_state_dict(sched_sd)
     return straight, first + run(opt2, sched2, steps_before, steps_after)
+
+
+def assert_defaults_like_torch(cls, torch_cls) -> None:
+    """A fresh optimizer's param group holds exactly torch's defaults."""
+    group = cls([Parameter(nerve.zeros(2))]).param_groups[0]
+    tgroup = torch_cls([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
+    assert {k: v for k, v in group.items() if k != "params"} == \
+        {k: v for k, v in tgroup.items() if k != "params"}

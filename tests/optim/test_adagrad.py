@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from stepcheck import step_both
+from stepcheck import assert_defaults_like_torch, step_both
 
 import nerve
 from nerve import optim
@@ -38,10 +38,7 @@ def test_adagrad_state_made_at_construction():
 
 
 def test_adagrad_defaults_match_torch():
-    group = optim.Adagrad([nerve.nn.Parameter(nerve.zeros(2))]).param_groups[0]
-    tgroup = torch.optim.Adagrad([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert_defaults_like_torch(optim.Adagrad, torch.optim.Adagrad)
 
 
 @pytest.mark.parametrize("kwargs, message", [

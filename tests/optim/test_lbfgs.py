@@ -6,7 +6,15 @@ import copy
 import numpy as np
 import pytest
 import torch
-from stepcheck import SHAPES, make_data, make_weights, mse_loss, nerve_params, torch_params
+from stepcheck import (
+    SHAPES,
+    assert_defaults_like_torch,
+    make_data,
+    make_weights,
+    mse_loss,
+    nerve_params,
+    torch_params,
+)
 
 import nerve
 from nerve import optim
@@ -136,10 +144,7 @@ def test_lbfgs_solves_a_quadratic_and_returns_the_first_loss():
 
 
 def test_lbfgs_defaults_match_torch():
-    group = optim.LBFGS([nerve.nn.Parameter(nerve.zeros(2))]).param_groups[0]
-    tgroup = torch.optim.LBFGS([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert_defaults_like_torch(optim.LBFGS, torch.optim.LBFGS)
     assert optim.LBFGS([nerve.nn.Parameter(nerve.zeros(2))], max_iter=8).defaults[
         "max_eval"] == 10
 

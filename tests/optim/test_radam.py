@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from resumecheck import assert_resumes_exactly, assert_state_like_torch, losses_both
+from stepcheck import assert_defaults_like_torch
 
 import nerve
 from nerve import optim
@@ -35,10 +36,7 @@ def test_radam_state_dict_like_torch_and_resumes(kwargs, tmp_path):
 
 
 def test_radam_defaults_match_torch():
-    group = optim.RAdam([nerve.nn.Parameter(nerve.zeros(2))]).param_groups[0]
-    tgroup = torch.optim.RAdam([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert_defaults_like_torch(optim.RAdam, torch.optim.RAdam)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from stepcheck import step_both
+from stepcheck import assert_defaults_like_torch, step_both
 
 import nerve
 from nerve import optim
@@ -61,10 +61,7 @@ def test_rmsprop_state_keys_match_torch():
 
 
 def test_rmsprop_defaults_match_torch():
-    group = optim.RMSprop([nerve.nn.Parameter(nerve.zeros(2))]).param_groups[0]
-    tgroup = torch.optim.RMSprop([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert_defaults_like_torch(optim.RMSprop, torch.optim.RMSprop)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from resumecheck import assert_resumes_exactly, assert_state_like_torch, losses_both
+from stepcheck import assert_defaults_like_torch
 
 import nerve
 from nerve import optim
@@ -33,10 +34,7 @@ def test_rprop_state_dict_like_torch_and_resumes(kwargs, tmp_path):
 
 
 def test_rprop_defaults_match_torch():
-    group = optim.Rprop([nerve.nn.Parameter(nerve.zeros(2))]).param_groups[0]
-    tgroup = torch.optim.Rprop([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert_defaults_like_torch(optim.Rprop, torch.optim.Rprop)
 
 
 @pytest.mark.parametrize("kwargs, message", [
