@@ -127,7 +127,7 @@ class Tensor:
 
     # ----- conversion -------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        if self.requires_grad and grad_mode._enabled[0]:
+        if self.requires_grad and grad_mode.state.enabled:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead."
@@ -281,8 +281,8 @@ class Tensor:
             grad = grad.astype(self._data.dtype, copy=False)
         if _rebind._Version.live:  # in-place ops rebound tensors: nerve/ops/rebind.py
             _rebind.mend_stale_edges(self)
-        enabled = grad_mode._enabled
-        prev, enabled[0] = enabled[0], False
+        mode = grad_mode.state
+        prev, mode.enabled = mode.enabled, False
         try:
             if _autograd_hooks._leaves:  # some leaf has hooks: run them on summed grads
                 _autograd_hooks.backward_with_leaf_hooks(run_backward, self, grad,
@@ -290,7 +290,7 @@ class Tensor:
             else:
                 run_backward(self, grad, builtins.bool(retain_graph))
         finally:
-            enabled[0] = prev
+            mode.enabled = prev
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed (once, on the sum

@@ -5,7 +5,13 @@ from __future__ import annotations
 import functools
 
 from nerve.autograd import grad_mode as _grad_mode
-from nerve.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from nerve.autograd.grad_mode import (
+    enable_grad,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from nerve.autograd.gradcheck import GradcheckError, gradcheck
 
 # function.py, custom.py, gradients.py and functional.py import Tensor, which imports this
@@ -58,15 +64,14 @@ class inference_mode(_grad_mode._GradModeContext):  # noqa: N801 - PyTorch's nam
         self.inference = bool(mode)
 
     def __enter__(self) -> None:
-        self.prev = _grad_mode._enabled[0]
-        self.prev_inference = _inference[0]
+        state = _grad_mode.state
+        self.prev, self.prev_inference = state.enabled, state.inference
         if self.inference:
-            _grad_mode._enabled[0] = False
-            _inference[0] = True
+            state.enabled, state.inference = False, True
 
     def __exit__(self, *exc) -> None:
-        _grad_mode._enabled[0] = self.prev
-        _inference[0] = self.prev_inference
+        state = _grad_mode.state
+        state.enabled, state.inference = self.prev, self.prev_inference
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -78,13 +83,6 @@ class inference_mode(_grad_mode._GradModeContext):  # noqa: N801 - PyTorch's nam
 
     def clone(self) -> inference_mode:
         return inference_mode(self.inference)
-
-
-_inference = [False]
-
-
-def is_inference_mode_enabled() -> bool:
-    return _inference[0]
 
 
 _anomaly: list = []  # the nerve.diagnostics.detect_anomaly contexts set_detect_anomaly opened

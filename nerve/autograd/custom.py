@@ -201,10 +201,10 @@ def apply(cls, *args, **kwargs):
         args = _bind(cls, args, kwargs)
     ctx = _new(cls._backward_cls)
     object.__setattr__(ctx, "_attrs", {})
-    enabled = grad_mode._enabled
+    mode = grad_mode.state
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx.needs_input_grad = needs
-    prev, enabled[0] = enabled[0], False
+    prev, mode.enabled = mode.enabled, False
     try:
         if cls._setup_style:
             out = cls.forward(*args)
@@ -212,7 +212,7 @@ def apply(cls, *args, **kwargs):
         else:
             out = cls.forward(ctx, *args)
     finally:
-        enabled[0] = prev
+        mode.enabled = prev
     record = prev and True in needs
     d = ctx.__dict__
     dirty = d.pop("_dirty", ())

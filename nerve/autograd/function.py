@@ -13,7 +13,7 @@ import numpy as np
 
 from nerve.autograd import grad_mode
 
-_enabled = grad_mode._enabled
+_grad_state = grad_mode.state
 # nerve.diagnostics installs a callable(fn, inputs, out) here for anomaly mode and
 # backprop traces; None (one global lookup per op) keeps them free when off.
 _observer = None
@@ -57,7 +57,7 @@ class Function:
         if _observer is not None:
             _observer(fn, inputs, out)
         record = False
-        if _enabled[0]:
+        if _grad_state.enabled:
             needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]
             record = True in needs
         if type(out) is tuple:

@@ -1,41 +1,61 @@
-"""Grad mode: whether ops record the graph. Mirrors torch.no_grad / enable_grad."""
+"""Grad mode: whether ops record the graph. Mirrors torch.no_grad / enable_grad.
+
+Grad mode and inference mode are per thread, as in PyTorch: ``no_grad`` in one thread
+(a server predicting) leaves another thread's training step recording its graph, and a
+new thread starts with grad enabled whatever the thread that started it had set.
+(Anomaly mode and the default dtype stay process-wide, as PyTorch's do.)
+"""
 
 from __future__ import annotations
 
 import functools
+import threading
 
-# A one-element list so that hot paths read a module global without a function call.
-_enabled = [True]
+
+class _ThreadState(threading.local):
+    """The switches of one thread; ``__init__`` runs once in each thread that reads them."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.inference = False
+
+
+# Hot paths read ``state.enabled``: one attribute lookup, no function call.
+state = _ThreadState()
 
 
 def is_grad_enabled() -> bool:
-    return _enabled[0]
+    return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return state.inference
 
 
 class set_grad_enabled:  # noqa: N801 - PyTorch's name
     """Context manager (and function) that sets grad mode on or off."""
 
     def __init__(self, mode: bool) -> None:
-        self.prev = _enabled[0]
+        self.prev = state.enabled
         self.mode = bool(mode)
-        _enabled[0] = self.mode
+        state.enabled = self.mode
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc) -> None:
-        _enabled[0] = self.prev
+        state.enabled = self.prev
 
 
 class _GradModeContext:
     mode = True
 
     def __enter__(self) -> None:
-        self.prev = _enabled[0]
-        _enabled[0] = self.mode
+        self.prev = state.enabled
+        state.enabled = self.mode
 
     def __exit__(self, *exc) -> None:
-        _enabled[0] = self.prev
+        state.enabled = self.prev
 
     def __call__(self, fn):
         @functools.wraps(fn)

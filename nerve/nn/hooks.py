@@ -31,7 +31,7 @@ def call_with_hooks(module, args: tuple, kwargs: dict):
             if out is not None:
                 args = out if isinstance(out, tuple) else (out,)
     call = None
-    if (module._backward_hooks or module._backward_pre_hooks) and grad_mode._enabled[0]:
+    if (module._backward_hooks or module._backward_pre_hooks) and grad_mode.state.enabled:
         call = _Call(module)
         args = call.wrap_inputs(args)
     try:

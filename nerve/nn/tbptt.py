@@ -149,8 +149,8 @@ def generate(model, prime: Tensor, steps: int, temperature: float = 1.0, state=N
         raise RuntimeError(f"generate: expected prime token ids of shape (B, P) with P >= 1, "
                            f"got {tuple(prime.shape)}")
     out = np.empty((prime.shape[0], steps), np.int64)
-    enabled = grad_mode._enabled
-    prev, enabled[0] = enabled[0], False
+    mode = grad_mode.state
+    prev, mode.enabled = mode.enabled, False
     try:
         logits, state = model(prime, detach_state(state))
         for t in range(steps):
@@ -158,5 +158,5 @@ def generate(model, prime: Tensor, steps: int, temperature: float = 1.0, state=N
             out[:, t] = token._data
             logits, state = model(token.reshape(-1, 1), state)
     finally:
-        enabled[0] = prev
+        mode.enabled = prev
     return Tensor._wrap(out), state

@@ -32,8 +32,8 @@ import sys
 
 import numpy as np
 
+from nerve.autograd import grad_mode
 from nerve.autograd.function import Function
-from nerve.autograd.grad_mode import _enabled
 from nerve.ops.indexing import GetItem, _is_advanced
 from nerve.tensor import Tensor
 
@@ -91,7 +91,7 @@ class _Version(int):
 
 def _graph(t: Tensor, op: str, values=()) -> bool:
     """Whether the write must go through the graph; refuses a leaf that requires grad."""
-    if not _enabled[0]:
+    if not grad_mode.state.enabled:
         return False
     if t.requires_grad:
         if t._ctx is None:
