@@ -168,3 +168,5 @@ from nerve.nn.transformer import (
     TransformerEncoderLayer,
 )
 from nerve.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+
+from nerve.nn import modules  # noqa: E402  (torch.nn.modules' paths to the classes above)

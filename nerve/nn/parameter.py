@@ -31,3 +31,12 @@ class Buffer(Tensor):
         if isinstance(data, Tensor):
             self._data = data._data
         self.persistent = persistent
+
+
+def __getattr__(name: str):
+    # torch.nn.parameter's lazy placeholders live in nerve/nn/lazy.py, which imports this file
+    if name in ("UninitializedParameter", "UninitializedBuffer"):
+        from nerve.nn import lazy
+
+        return getattr(lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

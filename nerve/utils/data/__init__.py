@@ -30,3 +30,22 @@ __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Datas
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
            "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
            "default_collate", "default_convert", "get_worker_info", "random_split"]
+
+# torch.utils.data's submodules (real programs import them: makemore does
+# ``from torch.utils.data.dataloader import DataLoader``); distributed loads on first use
+from nerve.utils.data import _utils, dataloader, dataset, sampler  # noqa: E402
+
+
+def __getattr__(name: str):
+    if name in ("DistributedSampler", "distributed"):
+        import importlib
+
+        module = importlib.import_module("nerve.utils.data.distributed")
+        if name == "distributed":
+            return module
+        try:
+            return module.DistributedSampler
+        except ImportError as err:  # hasattr() and getattr(..., default) expect this type
+            raise AttributeError(f"nerve.utils.data.DistributedSampler is not available: "
+                                 f"{err}") from err
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,6 @@
+"""``torch.nn.modules.batchnorm``'s path to the same classes as :mod:`nerve.nn`."""
+
+from nerve.nn.lazy import LazyBatchNorm1d, LazyBatchNorm2d
+from nerve.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d"]
