@@ -3,9 +3,18 @@
 For every node the engine sums the gradients of its outputs, calls its backward,
 reduces each input gradient to the input's shape (undoing broadcasting),
 accumulates into leaf ``.grad`` and frees the node unless ``retain_graph``.
+
+Two seams for what runs during a backward (torch's AccumulateGrad node and its engine's
+final callbacks): while ``leaf_final[0]`` is set, the walk counts the edges into each leaf
+and calls ``leaf_final[0](leaf)`` as soon as the last of them has been walked, so a leaf's
+post-accumulate-grad hooks fire while the rest of the graph is still being walked
+(DistributedDataParallel starts its allreduce there); :func:`queue_callback` queues a
+function to run once the outermost backward has finished.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -51,20 +60,86 @@ def toposort(root) -> list:
     return order
 
 
+# set by nerve.autograd.hooks while a leaf has hooks: called with each leaf whose gradient
+# is final (every edge into it walked)
+leaf_final: list = [None]
+_final_callbacks: list = []
+_depth = [0]  # nesting of run_backward: a hook may itself call backward
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` when the current backward pass ends, after every gradient has
+    been accumulated and every hook has run (torch's
+    ``Variable._execution_engine.queue_callback``). Callbacks run in the order queued."""
+    if not _depth[0]:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks.append(callback)
+
+
+def _with_final_callbacks(run):
+    @functools.wraps(run)
+    def wrapper(*args, **kwargs):
+        outer = not _depth[0]
+        _depth[0] += 1
+        try:
+            out = run(*args, **kwargs)
+            while outer and _final_callbacks:
+                _final_callbacks.pop(0)()
+        finally:
+            _depth[0] -= 1
+            if outer:
+                _final_callbacks.clear()
+        return out
+
+    return wrapper
+
+
+def _leaf_edges(order: list) -> dict:
+    """id(leaf) -> [edges into it still to walk, leaf], over the nodes of ``order``."""
+    waiting: dict = {}
+    for fn in order:
+        for parent, needed in zip(fn.parents, fn.needs_input_grad):
+            if needed and parent._ctx is None:
+                w = waiting.get(id(parent))
+                if w is None:
+                    waiting[id(parent)] = [1, parent]
+                else:
+                    w[0] += 1
+    return waiting
+
+
+def _release(fn, waiting: dict, final) -> None:
+    """``fn`` has been walked: its edges into leaves are done; a leaf with none left is final."""
+    for parent, needed in zip(fn.parents, fn.needs_input_grad):
+        if needed and parent._ctx is None:
+            w = waiting[id(parent)]
+            w[0] -= 1
+            if not w[0]:
+                final(parent)
+
+
+@_with_final_callbacks
 def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Backpropagate ``grad`` (the gradient of the loss w.r.t. ``root``) to the leaves."""
     given = {id(grad)}
     ctx = root._ctx
     if ctx is None:
         _accumulate_leaf(root, grad, given)
+        if leaf_final[0] is not None:
+            leaf_final[0](root)
         return
     if ctx.__dict__.get("parents") is None:
         raise RuntimeError(FREED)
     pending = {ctx: [None] * ctx.n_outputs}
     pending[ctx][root._out_index] = grad
-    for fn in toposort(ctx):
+    order = toposort(ctx)
+    final = leaf_final[0]
+    waiting = None if final is None else _leaf_edges(order)
+    for fn in order:
         douts = pending.pop(fn, None)
         if douts is None:
+            if waiting is not None:
+                _release(fn, waiting, final)
             continue
         if fn.n_outputs == 1:
             dins = fn.backward(douts[0])
@@ -85,6 +160,8 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                 slots = pending[pctx] = [None] * pctx.n_outputs
             i = parent._out_index
             slots[i] = g if slots[i] is None else slots[i] + g
+        if waiting is not None:
+            _release(fn, waiting, final)
         if not retain_graph:
             fn.__dict__.clear()
 

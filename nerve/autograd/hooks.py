@@ -92,43 +92,58 @@ def _apply_hooks(hooks, g: np.ndarray, wrap) -> np.ndarray:
 # ----- leaves ---------------------------------------------------------------------------
 def backward_with_leaf_hooks(run, root, grad, retain: bool) -> None:
     """``run(root, grad, retain)`` with each hooked leaf's hooks run once on its summed
-    gradient, then its post-accumulate-grad hooks."""
+    gradient, then its post-accumulate-grad hooks, as soon as the engine has walked every
+    edge into that leaf (``engine.leaf_final``), not after the whole walk."""
+    from nerve.autograd import engine
+
     only = grad_call[0]
-    swapped = []
+    swapped = {}
     for e in list(_leaves.values()):
         leaf = e.ref()
         if leaf is None or (not leaf._hooks and not e.post):
             continue
         got: list = []
         grad_t = leaf.grad
-        swapped.append((leaf, e, leaf._hooks, got, grad_t, None if grad_t is None else
-                        grad_t._data))
+        swapped[id(leaf)] = (leaf, e, leaf._hooks, got, grad_t, None if grad_t is None else
+                             grad_t._data)
         leaf._hooks = [lambda g, got=got: got.append(g._data)]
+
+    def final(leaf) -> None:
+        record = swapped.pop(id(leaf), None)
+        if record is not None:
+            leaf._hooks = record[2]
+            _finish_leaf(record, only)
+
+    prev, engine.leaf_final[0] = engine.leaf_final[0], final
     try:
         run(root, grad, retain)
     finally:
-        for leaf, _, hooks, *_ in swapped:
+        engine.leaf_final[0] = prev
+        for leaf, _, hooks, *_ in swapped.values():
             leaf._hooks = hooks
-    done = []
-    for leaf, e, hooks, got, old, old_data in swapped:
-        if not got or (only is not None and id(leaf) not in only):
-            continue
-        total = got[0]
-        for g in got[1:]:
-            total = total + g
-        new = _apply_hooks(hooks or (), total, leaf._wrap_grad)
-        if new is not got[0] or len(got) > 1:
-            if old is None:  # the engine made this .grad; a hook's result may be shared
-                leaf.grad._data = new.copy()
-            else:
-                old._data = old_data + new
-                leaf.grad = old
-        done.append(e)
+    for record in swapped.values():  # leaves the walk never reached
+        _finish_leaf(record, only)
+
+
+def _finish_leaf(record, only) -> None:
+    """Sum what the engine recorded for one leaf, run its hooks on the sum, fix ``.grad``,
+    then run its post-accumulate-grad hooks."""
+    leaf, e, hooks, got, old, old_data = record
+    if not got or (only is not None and id(leaf) not in only):
+        return
+    total = got[0]
+    for g in got[1:]:
+        total = total + g
+    new = _apply_hooks(hooks or (), total, leaf._wrap_grad)
+    if new is not got[0] or len(got) > 1:
+        if old is None:  # the engine made this .grad; a hook's result may be shared
+            leaf.grad._data = new.copy()
+        else:
+            old._data = old_data + new
+            leaf.grad = old
     if only is None:
-        for e in done:
-            leaf = e.ref()
-            for hook in list(e.post):
-                hook(leaf)
+        for hook in list(e.post):
+            hook(leaf)
 
 
 # ----- non-leaf tensors --------------------------------------------------------------

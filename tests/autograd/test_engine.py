@@ -203,3 +203,70 @@ def test_grad_fn_and_is_leaf():
     assert x.is_leaf and x.grad_fn is None
     assert not y.is_leaf and "Mul" in y.grad_fn.name()
     assert nerve.ones(2).is_leaf
+
+
+def _three_layer(lib, seed=0):
+    g = np.random.default_rng(seed)
+    ws = [lib.tensor(g.standard_normal((4, 4)), requires_grad=True) for _ in range(3)]
+    x = lib.tensor(g.standard_normal((2, 4)))
+    return ws, x
+
+
+@pytest.mark.parametrize("lib", [nerve, torch])
+def test_post_accumulate_hooks_fire_as_each_leaf_is_final(lib):
+    ws, x = _three_layer(lib)
+    seen = []
+    for i, w in enumerate(ws):  # when a hook fires, has the middle layer a gradient yet?
+        w.register_post_accumulate_grad_hook(
+            lambda t, i=i: seen.append((i, ws[1].grad is not None)))
+    y = x
+    for w in ws:
+        y = (y @ w).tanh()
+    (y @ ws[0]).sum().backward()  # ws[0] is used first and last: final only at the end
+    assert seen == [(2, False), (1, True), (0, True)]
+
+
+@pytest.mark.parametrize("lib", [nerve, torch])
+def test_post_accumulate_hook_sees_the_sum_over_every_use(lib):
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    got = []
+    w.register_post_accumulate_grad_hook(lambda t: got.append(t.grad.tolist()))
+    (w * 3 + w * w).sum().backward()
+    assert got == [[5.0, 7.0]]
+
+
+def test_queue_callback_runs_once_after_every_hook():
+    from nerve.autograd.engine import queue_callback
+
+    with pytest.raises(RuntimeError, match="only be installed during backward"):
+        queue_callback(lambda: None)
+    ws, x = _three_layer(nerve)
+    order = []
+    ws[2].register_post_accumulate_grad_hook(
+        lambda t: (order.append("hook2"),
+                   queue_callback(lambda: order.append(("end", ws[0].grad is not None)))))
+    ws[0].register_post_accumulate_grad_hook(lambda t: order.append("hook0"))
+    y = x
+    for w in ws:
+        y = y @ w
+    y.sum().backward(retain_graph=True)
+    assert order == ["hook2", "hook0", ("end", True)]
+    order.clear()
+    y.sum().backward()
+    assert order == ["hook2", "hook0", ("end", True)]  # queued anew, not left over
+
+
+def test_queue_callback_is_dropped_when_backward_fails():
+    from nerve.autograd import engine
+
+    w = nerve.tensor([1.0], requires_grad=True)
+    ran = []
+
+    def boom(t):
+        engine.queue_callback(lambda: ran.append(1))
+        raise ValueError("hook failed")
+
+    w.register_post_accumulate_grad_hook(boom)
+    with pytest.raises(ValueError, match="hook failed"):
+        (w * 2).sum().backward()
+    assert ran == [] and engine._final_callbacks == [] and engine._depth[0] == 0
