@@ -3,26 +3,37 @@
 A file is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays) holding one entry
 ``__nerve__``: the object's structure as JSON, in which every array is a reference
 to another entry. Containers (dict, OrderedDict, list, tuple), Tensors,
-Parameters, NumPy arrays and scalars, numbers, strings, bytes, bools, None and
-dtypes are supported; dict keys may be any of those scalars (optimizer states use
-ints). Arrays are read with ``allow_pickle=False``, so nothing in a file is ever
-unpickled; a file asking for that is refused.
+Parameters, numeric and bool NumPy arrays and scalars, numbers, strings, bytes, bools,
+None and dtypes are supported; dict keys may be any of those scalars (optimizer states
+use ints). Nothing in a file is ever unpickled; a file asking for that is refused.
+
+Format version 2 makes corruption detectable: the header records every array's dtype,
+shape and SHA-256 digest, and the entry ``__nerve_sha256__`` holds the header's own
+digest. On load the archive is read without trusting it (nerve/npz_archive.py), then
+every digest, dtype and shape is checked, and any mismatch, foreign entry or zip-level
+error is a ``LoadError`` naming the file and what is wrong. Version-1 files (no digests)
+still load, with a warning.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
-import zipfile
+import time
+import warnings
 from collections import OrderedDict
 
 import numpy as np
 
+from nerve.npz_archive import NUMERIC_KINDS, ArchiveError, read_members, source_size
 from nerve.tensor import Tensor
 
 _HEADER = "__nerve__"
-_VERSION = 1
+_DIGEST = "__nerve_sha256__"
+_VERSION = 2
+_STALE_AGE_S = 3600  # a temporary file of unknown writer this old is a crash's leftover
 
 
 class LoadError(RuntimeError, ValueError):
@@ -34,18 +45,28 @@ def save(obj, f, **_compat) -> None:
 
     ``f`` is a path or a writable binary file object. A path is written
     atomically: to a temporary file in the same folder, then renamed over ``f``,
-    so an interrupted save never leaves a half-written checkpoint behind.
+    so an interrupted save never leaves a half-written checkpoint behind; the
+    temporary files of writers killed mid-save are removed by the next save.
     """
     arrays: dict[str, np.ndarray] = {}
     tree = _encode(obj, arrays, set())
-    header = json.dumps({"version": _VERSION, "tree": tree}, allow_nan=True)
-    arrays[_HEADER] = np.frombuffer(header.encode("utf-8"), dtype=np.uint8)
+    meta = {key: {"dtype": arr.dtype.str, "shape": list(arr.shape), "sha256": _sha256(arr)}
+            for key, arr in arrays.items()}
+    header = json.dumps({"version": _VERSION, "tree": tree, "arrays": meta},
+                        allow_nan=True).encode("utf-8")
+    arrays[_HEADER] = np.frombuffer(header, dtype=np.uint8)
+    arrays[_DIGEST] = np.frombuffer(hashlib.sha256(header).hexdigest().encode(), np.uint8)
     if hasattr(f, "write"):
         np.savez(f, **arrays)
         return
-    path = os.fspath(f)
+    _write_atomically(os.fspath(f), arrays)
+
+
+def _write_atomically(path: str, arrays: dict) -> None:
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    base = os.path.basename(path)
+    # the pid in the name tells a later save whether the writer is still alive
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
             np.savez(out, **arrays)
@@ -56,38 +77,92 @@ def save(obj, f, **_compat) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    _sync_folder(folder)
+    _remove_stale_temporaries(folder, base)
 
 
-def load(f, map_location=None, weights_only: bool = True, **_compat):
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_temporaries(folder: str, base: str) -> None:
+    """Delete ``.<base>.<pid>.*.tmp`` files whose writer is dead (killed mid-save)."""
+    prefix = f".{base}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        full = os.path.join(folder, name)
+        try:
+            if pid.isdigit():
+                if int(pid) == os.getpid() or _alive(int(pid)):
+                    continue
+            elif time.time() - os.path.getmtime(full) < _STALE_AGE_S:
+                continue
+            os.remove(full)
+        except OSError:
+            pass  # another saver removed it first
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _sha256(arr: np.ndarray) -> str:
+    return hashlib.sha256(arr.reshape(-1).view(np.uint8)).hexdigest()
+
+
+def load(f, map_location=None, weights_only: bool = True, *, max_bytes: int | None = None,
+         **_compat):
     """Read back what ``save`` wrote: the same structure, with Tensors for tensors.
 
     ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility
     (nerve is CPU-only and never unpickles). A plain ``.npz`` of named arrays (for
     example a PyTorch state_dict exported with ``np.savez``) loads as an OrderedDict
-    of Tensors. Raises ``LoadError`` (a RuntimeError and ValueError) naming the file
-    when it is corrupt, truncated, not an npz, or holds pickled objects.
+    of Tensors. ``max_bytes`` bounds the memory the arrays may take (default: the
+    larger of 1 GiB and the file's size). Raises ``LoadError`` (a RuntimeError and
+    ValueError) naming the file when it is corrupt, truncated, not an npz, holds
+    pickled objects, fails a digest, or is not a regular file.
     """
     name = getattr(f, "name", None) if hasattr(f, "read") else os.fspath(f)
     label = repr(name) if name else "<file object>"
     if not hasattr(f, "read") and not os.path.exists(name):
         raise FileNotFoundError(f"nerve.load: no such file: {label}")
-    _check_magic(f, label)
     try:
-        with np.load(f, allow_pickle=False) as archive:
-            return _read(archive, label)
+        size = source_size(f)
+        _check_magic(f, label)
+        members = read_members(f, size, max_bytes)
+        return _read(members, label)
     except LoadError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError,
-            UnicodeDecodeError, json.JSONDecodeError) as err:
-        if "pickle" in str(err):
-            raise LoadError(f"nerve.load: {label} holds pickled Python objects; refusing to "
-                            "load it (unpickling can run code)") from None
+    except ArchiveError as err:
+        raise LoadError(f"nerve.load: {label} is not a readable nerve file: {err}") from None
+    except Exception as err:  # noqa: BLE001 - a hostile header can raise anything in decoding
         raise LoadError(f"nerve.load: {label} is not a readable nerve file "
-                        f"(corrupt, truncated or not written by nerve.save): {err}") from None
+                        f"(corrupt, or not written by nerve.save): {type(err).__name__}: "
+                        f"{err}") from None
 
 
 def _check_magic(f, label: str) -> None:
-    """Refuse anything that is not a zip archive before NumPy looks at it."""
+    """Refuse anything that is not a zip archive before the zip reader looks at it."""
     if hasattr(f, "read"):
         start = f.tell()
         magic = f.read(4)
@@ -103,29 +178,53 @@ def _check_magic(f, label: str) -> None:
                         "npz (zip) archive as written by nerve.save")
 
 
-def _read(archive, label: str):
-    names = archive.zip.namelist()
-    foreign = [n for n in names if not n.endswith(".npy")]
-    if foreign:
-        raise LoadError(f"nerve.load: {label} contains {foreign[0]!r}, which is not a NumPy "
-                        "array; nerve never unpickles (a PyTorch .pt file is refused)")
-    if _HEADER not in archive.files:
-        return OrderedDict((k, Tensor._wrap(_entry(archive, k, label))) for k in archive.files)
-    header = json.loads(bytes(_entry(archive, _HEADER, label)).decode("utf-8"))
-    if not isinstance(header, dict) or header.get("version") != _VERSION:
-        raise LoadError(f"nerve.load: {label} has an unknown format version "
-                        f"{header.get('version') if isinstance(header, dict) else header!r}")
-    return _decode(header["tree"], archive, label)
+def _read(members: dict, label: str):
+    if _HEADER not in members:
+        if _DIGEST in members:
+            raise LoadError(f"nerve.load: {label} has a digest but no header entry")
+        return OrderedDict((k, Tensor._wrap(v)) for k, v in members.items())
+    raw = members.pop(_HEADER)
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise LoadError(f"nerve.load: {label} has a malformed header entry")
+    header = json.loads(raw.tobytes().decode("utf-8"))
+    version = header.get("version") if isinstance(header, dict) else header
+    if version == 1:
+        warnings.warn(f"nerve.load: {label} was written by an older nerve (format 1, without "
+                      "digests), so corruption in it cannot be detected; save it again to add "
+                      "them", UserWarning, stacklevel=3)
+    elif version == _VERSION:
+        _verify(raw, header, members, label)
+    else:
+        raise LoadError(f"nerve.load: {label} has an unknown format version {version!r:.40}")
+    return _decode(header["tree"], members, label)
 
 
-def _entry(archive, key: str, label: str) -> np.ndarray:
-    try:
-        return archive[key]
-    except ValueError as err:
-        if "pickle" in str(err):
-            raise LoadError(f"nerve.load: {label} entry {key!r} holds pickled Python objects; "
-                            "refusing to load it (loading pickles can run code)") from None
-        raise
+def _verify(raw: np.ndarray, header: dict, members: dict, label: str) -> None:
+    """Format 2: the header's digest, then every array's dtype, shape and digest."""
+    digest = members.pop(_DIGEST, None)
+    if digest is None or digest.tobytes() != hashlib.sha256(raw.tobytes()).hexdigest().encode():
+        raise LoadError(f"nerve.load: {label} is corrupt: its header does not match its digest")
+    meta = header.get("arrays")
+    if not isinstance(meta, dict) or set(meta) != set(members):
+        extra = sorted(set(members) - set(meta or ()))[:3]
+        missing = sorted(set(meta or ()) - set(members))[:3]
+        raise LoadError(f"nerve.load: {label} is corrupt: entries {extra} are not in its "
+                        f"header, entries {missing} are missing")
+    for key, arr in members.items():
+        want = meta[key]
+        if arr.dtype.str != want["dtype"] or list(arr.shape) != want["shape"]:
+            raise LoadError(f"nerve.load: {label} is corrupt: entry {key!r} holds "
+                            f"{arr.dtype.str} {list(arr.shape)}, its header says "
+                            f"{want['dtype']} {want['shape']}")
+        if _sha256(arr) != want["sha256"]:
+            raise LoadError(f"nerve.load: {label} is corrupt: entry {key!r} "
+                            f"({want['dtype']} {want['shape']}) does not match its SHA-256")
+
+
+def _entry(members: dict, key, label: str) -> np.ndarray:
+    if not isinstance(key, str) or key not in members:
+        raise LoadError(f"nerve.load: {label} refers to a missing entry {key!r:.40}")
+    return members[key]
 
 
 def _encode(obj, arrays: dict, active: set):
@@ -170,14 +269,16 @@ def _encode_container(obj, arrays: dict, active: set):
 
 
 def _put(arr: np.ndarray, arrays: dict) -> str:
-    if arr.dtype.hasobject:
-        raise TypeError("nerve.save: arrays of Python objects cannot be saved without pickle")
+    if arr.dtype.kind not in NUMERIC_KINDS or arr.dtype.fields is not None:
+        raise TypeError(f"nerve.save: arrays of dtype {arr.dtype} cannot be saved without "
+                        "pickle; only numeric and bool arrays can be saved")
     key = f"a{len(arrays)}"
-    arrays[key] = arr
+    # stored in C order, so the digest of the bytes in memory is the digest of the file's
+    arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
     return key
 
 
-def _decode(node, archive, label: str):
+def _decode(node, archive: dict, label: str):
     if node is None or isinstance(node, bool | int | float | str):
         return node
     if not isinstance(node, dict) or not node:
@@ -195,9 +296,15 @@ def _decode(node, archive, label: str):
     if tag == "ndarray":
         return _entry(archive, value, label)
     if tag == "npscalar":
-        return _entry(archive, value, label)[()]
+        arr = _entry(archive, value, label)
+        if arr.ndim:
+            raise LoadError(f"nerve.load: {label} has a scalar entry of shape {arr.shape}")
+        return arr[()]
     if tag == "bytes":
-        return _entry(archive, value, label).tobytes()
+        arr = _entry(archive, value, label)
+        if arr.dtype != np.uint8 or arr.ndim != 1:
+            raise LoadError(f"nerve.load: {label} has a bytes entry of {arr.dtype} {arr.shape}")
+        return arr.tobytes()
     if tag == "dtype":
         return np.dtype(value)
     raise LoadError(f"nerve.load: {label} has an unknown entry type {tag!r}")
