@@ -197,3 +197,6 @@ from nerve import utils  # noqa: E402  (torch.utils.data's name for nerve.data)
 from nerve import special, testing  # noqa: E402
 from nerve import func  # noqa: E402  (torch.func's functional_call)
 from nerve import distributions  # noqa: E402  (uses the ops and nn.functional above)
+from nerve import accelerator, amp, backends, cuda  # noqa: E402  (CPU PyTorch's answers)
+from nerve.amp import autocast, is_autocast_enabled  # noqa: E402
+from nerve import distributed  # noqa: E402  (mpi4py loads only when a process group starts)
