@@ -12,7 +12,7 @@ from nerve.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from nerve.autograd.gradcheck import GradcheckError, gradcheck
+from nerve.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 # function.py, custom.py, gradients.py and functional.py import Tensor, which imports this
 # package: they load on first use.
@@ -158,5 +158,6 @@ def is_anomaly_enabled() -> bool:
 
 
 __all__ = ["Function", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck",
-           "GradcheckError", "inference_mode", "is_anomaly_enabled", "is_grad_enabled",
-           "is_inference_mode_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
+           "GradcheckError", "gradgradcheck", "inference_mode", "is_anomaly_enabled",
+           "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
+           "set_grad_enabled"]

@@ -86,3 +86,43 @@ def _numerical(fn, inputs, x, weights, eps: float) -> np.ndarray:
             data[i] = orig
             numeric[i] = (plus - minus) / (2 * eps)
     return numeric
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, seed: int = 0, **_ignored) -> bool:
+    """Check the second derivatives of ``func`` (double backward) as torch's gradgradcheck.
+
+    The first-order gradient G(x, v) = vᵀ ∂func/∂x, taken with ``create_graph=True``, is
+    itself a function of the inputs x and the grad_outputs v; :func:`gradcheck` then
+    compares its backward (the recorded backward graph) with central differences
+    (G(x + εeᵢ) - G(x - εeᵢ)) / 2ε in float64, w.r.t. x and v. Without ``grad_outputs``,
+    random float64 ones (requiring grad) are drawn.
+    """
+    from nerve.autograd.grad_mode import enable_grad
+    from nerve.autograd.gradients import grad
+    from nerve.tensor import Tensor
+
+    inputs = tuple(inputs) if isinstance(inputs, tuple | list) else (inputs,)
+    n = len(inputs)
+    if grad_outputs is None:
+        with enable_grad():
+            outs = _outputs(func, inputs)
+        rng = np.random.default_rng(seed)
+        grad_outputs = tuple(Tensor._wrap(rng.standard_normal(o.shape)).requires_grad_()
+                             for o in outs if o.requires_grad)
+    else:
+        grad_outputs = (tuple(grad_outputs) if isinstance(grad_outputs, tuple | list)
+                        else (grad_outputs,))
+
+    def first_order(*args):
+        xs, vs = args[:n], args[n:]
+        diff = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        with enable_grad():
+            outs = [o for o in _outputs(func, xs) if o.requires_grad]
+            got = grad(outs, diff, list(vs), create_graph=True, allow_unused=True)
+        return tuple(Tensor._wrap(np.zeros(x.shape)) if g is None else g
+                     for g, x in zip(got, diff))
+
+    return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)

@@ -13,10 +13,8 @@ import numpy as np
 from nerve.autograd import hooks
 from nerve.autograd.engine import toposort
 from nerve.autograd.function import Function
+from nerve.autograd.graph_backward import run_graph_backward
 from nerve.tensor import Tensor
-
-NO_DOUBLE = ("create_graph=True needs double backward (gradients that are themselves part of "
-             "a graph), which nerve does not have")
 
 
 class _Roots(Function):
@@ -74,11 +72,15 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
              create_graph: bool = False, grad_variables=None, inputs=None) -> None:
     """Accumulate the gradients of ``tensors`` (weighted by ``grad_tensors``) into the
     ``.grad`` of the leaves, or only of ``inputs`` when given."""
-    if create_graph:
-        raise NotImplementedError(f"backward: {NO_DOUBLE}")
     if grad_variables is not None:
         grad_tensors = grad_variables
     outputs = _seq(tensors)
+    if create_graph:
+        if inputs is not None and not _seq(inputs):
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        _graph_backward(outputs, grad_tensors, retain_graph,
+                        None if inputs is None else _seq(inputs))
+        return
     if inputs is not None:
         inputs = _seq(inputs)
         if not inputs:
@@ -104,8 +106,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False):
     """The gradients of ``outputs`` w.r.t. ``inputs`` (leaves or not), leaving every
     ``.grad`` untouched. ``inputs`` may be a dict name -> tensor (a dict comes back)."""
-    if create_graph:
-        raise NotImplementedError(f"grad: {NO_DOUBLE}")
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
@@ -118,23 +118,51 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     outputs, inputs = _seq(outputs), _seq(inputs)
     if is_grads_batched:
         return _batched(outputs, inputs, grad_outputs, retain_graph, allow_unused,
-                        materialize_grads)
+                        materialize_grads, create_graph)
     for x in inputs:
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _grad_outputs(outputs, grad_outputs)
-    got = _collect(outputs, inputs, grads, retain_graph)
+    if create_graph:
+        got = run_graph_backward(outputs, _as_tensors(grads, grad_outputs),
+                                 create_graph if retain_graph is None else retain_graph,
+                                 inputs)
+    else:
+        got = [None if g is None else Tensor._wrap(g)
+               for g in _collect(outputs, inputs, grads, retain_graph)]
     result = []
     for i, (x, g) in enumerate(zip(inputs, got)):
         if g is None:
             if materialize_grads:
-                g = np.zeros_like(x._data)
+                g = Tensor._wrap(np.zeros_like(x._data))
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not "
                                    "have been used in the graph. Set allow_unused=True if "
                                    "this is the desired behavior.")
-        result.append(None if g is None else Tensor._wrap(g))
+        result.append(g)
     return tuple(result)
+
+
+def _as_tensors(arrays: list, grad_outputs) -> list:
+    """The grad_outputs as Tensors for the recorded walk: a given Tensor of the right
+    dtype is kept as it is (a gradient may flow into it, as ``vhp`` needs)."""
+    given = (None,) * len(arrays) if grad_outputs is None else _seq(grad_outputs)
+    return [g if isinstance(g, Tensor) and g._data.dtype == a.dtype else Tensor._wrap(a)
+            for a, g in zip(arrays, given)]
+
+
+def _graph_backward(outputs: tuple, grad_tensors, retain_graph, inputs) -> None:
+    """``backward(create_graph=True)``: the recorded walk into ``.grad`` (of ``inputs``
+    only, when given); the graph is kept unless ``retain_graph=False``."""
+    grads = _as_tensors(_grad_outputs(outputs, grad_tensors), grad_tensors)
+    retain = True if retain_graph is None else bool(retain_graph)
+    if inputs is None:
+        run_graph_backward(outputs, grads, retain)
+        return
+    got = run_graph_backward(outputs, grads, retain, inputs)
+    for x, g in zip(inputs, got):
+        if g is not None:
+            x.grad = g.clone() if x.grad is None else x.grad + g
 
 
 def _collect(outputs: tuple, inputs: tuple, grads: list, retain_graph) -> list:
@@ -182,18 +210,25 @@ def _leaves(outputs: tuple) -> list:
     return list(found.values())
 
 
-def _batched(outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize) -> tuple:
+def _batched(outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize,
+             create_graph=False) -> tuple:
     """``is_grads_batched``: one backward per row of the batched grad_outputs."""
     gos = _seq(grad_outputs)
     n = gos[0].shape[0]
     rows = []
     for b in range(n):
         keep = True if b < n - 1 else retain_graph
-        rows.append(grad(outputs, inputs, [g[b] for g in gos], keep, False, True,
+        rows.append(grad(outputs, inputs, [g[b] for g in gos], keep, create_graph, True,
                          allow_unused, False, materialize))
     out = []
     for i in range(len(inputs)):
         col = [r[i] for r in rows]
-        out.append(None if col[0] is None else
-                   Tensor._wrap(np.stack([c._data for c in col])))
+        if col[0] is None:
+            out.append(None)
+        elif create_graph:
+            from nerve.ops.shape import stack
+
+            out.append(stack(col))
+        else:
+            out.append(Tensor._wrap(np.stack([c._data for c in col])))
     return tuple(out)

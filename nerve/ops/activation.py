@@ -6,7 +6,7 @@ import numpy as np
 
 from nerve.autograd.function import Function
 from nerve.backend.parallel import over_batch
-from nerve.ops.elementwise import _floating
+from nerve.ops.elementwise import Clamp, Exp, Where, _floating
 from nerve.ops.inplace import inplace_call, maybe_inplace
 
 
@@ -19,6 +19,10 @@ class Tanh(Function):
 
     def backward(self, dy):
         return dy * (1 - self.y * self.y)
+
+    def backward_graph(self, dy):
+        y = Tanh.apply(self.parents[0])
+        return dy * (1 - y * y)
 
 
 class Sigmoid(Function):
@@ -36,6 +40,10 @@ class Sigmoid(Function):
 
     def backward(self, dy):
         return dy * self.y * (1 - self.y)
+
+    def backward_graph(self, dy):
+        y = Sigmoid.apply(self.parents[0])
+        return dy * y * (1 - y)
 
 
 class ReLU(Function):
@@ -62,6 +70,9 @@ class ReLU(Function):
                    len(dx), dx.nbytes)
         return dx
 
+    def backward_graph(self, dy):
+        return dy * (self.y > 0)
+
 
 class Softmax(Function):
     """yᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m)  with m = max x (for stability);
@@ -78,6 +89,10 @@ class Softmax(Function):
         y = self.y
         return y * (dy - (dy * y).sum(axis=self.dim, keepdims=True))
 
+    def backward_graph(self, dy):
+        y = Softmax.apply(self.parents[0], dim=self.dim)
+        return y * (dy - (dy * y).sum(dim=self.dim, keepdim=True))
+
 
 class LogSoftmax(Function):
     """yᵢ = xᵢ - m - ln Σⱼ e^(xⱼ - m)  with m = max x;  ∂L/∂xᵢ = δᵢ - e^(yᵢ) Σⱼ δⱼ"""
@@ -91,6 +106,10 @@ class LogSoftmax(Function):
 
     def backward(self, dy):
         return dy - np.exp(self.y) * dy.sum(axis=self.dim, keepdims=True)
+
+    def backward_graph(self, dy):
+        p = Softmax.apply(self.parents[0], dim=self.dim)
+        return dy - p * dy.sum(dim=self.dim, keepdim=True)
 
 
 def tanh(input):  # noqa: A002 - PyTorch's argument names
@@ -158,6 +177,9 @@ class LeakyReLU(Function):
     def backward(self, dy):
         return np.where(self.pos, dy, dy * np.asarray(self.slope, dy.dtype))
 
+    def backward_graph(self, dy):
+        return dy * np.where(self.pos, 1, self.slope).astype(dy.dtype)
+
 
 class PReLU(Function):
     """y = max(0, x) + a_c · min(0, x), one learnable slope a_c per channel (axis 1);
@@ -220,6 +242,10 @@ class ELU(Function):
     def backward(self, dy):
         return np.where(self.pos, dy, dy * (self.y + self.alpha))
 
+    def backward_graph(self, dy):
+        e = Exp.apply(Clamp.apply(self.parents[0], hi=0.0))  # eˣ of x ≤ 0 only: no inf
+        return Where.apply(self.pos, dy, dy * e * self.alpha)
+
 
 class GELU(Function):
     """y = x Φ(x), Φ the standard normal CDF;  ∂L/∂x = δ · (Φ(x) + x φ(x)),
@@ -246,6 +272,17 @@ class GELU(Function):
         pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return dy * (self.cdf + x * pdf)
 
+    def backward_graph(self, dy):
+        x = self.parents[0]
+        if self.approximate == "tanh":
+            t = Tanh.apply((x + x * x * x * _GELU_C) * _SQRT_2_PI)
+            du = (x * x * (3 * _GELU_C) + 1) * _SQRT_2_PI
+            return dy * ((t + 1) * 0.5 + x * (1 - t * t) * du * 0.5)
+        from nerve.ops.mathfns import Erf  # mathfns imports this module
+
+        cdf = (Erf.apply(x * _INV_SQRT_2) + 1) * 0.5
+        return dy * (cdf + x * Exp.apply(x * x * -0.5) * _INV_SQRT_2PI)
+
 
 class Softplus(Function):
     """y = (1/β) ln(1 + e^(βx)), and y = x where βx > threshold;
@@ -254,10 +291,14 @@ class Softplus(Function):
     def forward(self, x, beta=1.0, threshold=20.0):
         bx = x * beta
         self.linear, self.bx = bx > threshold, bx
+        self.beta = beta
         return np.where(self.linear, x, np.logaddexp(0, bx) / beta).astype(x.dtype)
 
     def backward(self, dy):
         return np.where(self.linear, dy, dy * _sigmoid(self.bx))
+
+    def backward_graph(self, dy):
+        return Where.apply(self.linear, dy, dy * Sigmoid.apply(self.parents[0] * self.beta))
 
 
 class LogSigmoid(Function):
@@ -270,6 +311,9 @@ class LogSigmoid(Function):
     def backward(self, dy):
         return dy * _sigmoid(-self.x)
 
+    def backward_graph(self, dy):
+        return dy * Sigmoid.apply(-self.parents[0])
+
 
 class SiLU(Function):
     """y = x σ(x)  (swish);  ∂L/∂x = δ · σ(x) (1 + x (1 - σ(x)))"""
@@ -281,6 +325,11 @@ class SiLU(Function):
     def backward(self, dy):
         s = self.s
         return dy * s * (1 + self.x * (1 - s))
+
+    def backward_graph(self, dy):
+        x = self.parents[0]
+        s = Sigmoid.apply(x)
+        return dy * s * (x * (1 - s) + 1)
 
 
 class Mish(Function):
@@ -307,9 +356,13 @@ class Hardtanh(Function):
     def backward(self, dy):
         return dy * self.inside
 
+    def backward_graph(self, dy):
+        return dy * self.inside
+
 
 _SQRT_2_PI = float(np.sqrt(2 / np.pi))  # Python floats keep float32 arrays float32
 _INV_SQRT_2PI = float(1 / np.sqrt(2 * np.pi))
+_INV_SQRT_2 = float(1 / np.sqrt(2))
 _GELU_C = 0.044715
 # Maclaurin coefficients of erf(z)/z in powers of z²: 2/√π · (-1)ⁿ / (n! (2n+1));
 # 40 terms reach double precision for |z| < 2 (beyond, 1 + erf z would lose the relative

@@ -125,6 +125,44 @@ class Conv(Function):
                 dx = dx[:, :, 0, :]
         return dx, dw, db
 
+    def backward_graph(self, dy):
+        """The same gradients as nerve ops (double backward), per group with the columns
+        X = unfold(x̃) (N, C/G·KH·KW, L) and W as (O/G, C/G·KH·KW):
+        ∂L/∂W = Σₙ δ Xᵀ,  ∂L/∂x = fold(Wᵀ δ) without the padding,  ∂L/∂b = Σ δ."""
+        from nerve.ops.fold import Fold, Unfold
+        from nerve.ops.indexing import GetItem
+        from nerve.ops.padding import Pad
+
+        x, w = self.parents[:2]
+        need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
+        stride, dilation, g = self.geometry[4], self.geometry[5], self.groups
+        if len(stride) != 2:
+            raise RuntimeError(f"{self.name()}: double backward (create_graph=True) is "
+                               "implemented for conv1d and conv2d, not conv3d")
+        if self.one_d:
+            x, w, dy = x.unsqueeze(2), w.unsqueeze(2), dy.unsqueeze(2)
+        (n, c, h, wd), (o, cg, kh, kw) = x.shape, w.shape
+        (pt, pb), (pl, pr) = self.padding
+        dy2 = dy.reshape(n, g, o // g, dy.shape[2] * dy.shape[3])
+        args = {"kernel": (kh, kw), "padding": (0, 0), "stride": stride, "dilation": dilation}
+        dx = dw = db = None
+        if need_w:
+            xp = Pad.apply(x, widths=((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt + pb + pl + pr \
+                else x
+            cols = Unfold.apply(xp, **args).reshape(n, g, cg * kh * kw, -1)
+            dw = (dy2 @ cols.transpose(-1, -2)).sum(dim=0).reshape(o, cg, kh, kw)
+            dw = dw.squeeze(2) if self.one_d else dw
+        if need_x:
+            wm = w.reshape(g, o // g, cg * kh * kw)
+            dcols = (wm.transpose(-1, -2) @ dy2).reshape(n, c * kh * kw, -1)
+            dxp = Fold.apply(dcols, size=(h + pt + pb, wd + pl + pr), **args)
+            dx = GetItem.apply(dxp, index=(slice(None), slice(None), slice(pt, pt + h),
+                                           slice(pl, pl + wd)))
+            dx = dx.squeeze(2) if self.one_d else dx
+        if need_b:
+            db = dy.sum(dim=(0, 2, 3))
+        return dx, dw, db
+
     def _input_grad(self, d2):
         """∂L/∂X = δ Wᵀ, then col2im: the general case (strides, groups)."""
         g, kernel = self.groups, self.w_shape[2:]

@@ -36,6 +36,9 @@ class Add(Function):
     def backward(self, dy):
         return dy, dy
 
+    def backward_graph(self, dy):
+        return dy, dy
+
 
 class Sub(Function):
     """y = a - b;  ∂L/∂a = δ,  ∂L/∂b = -δ"""
@@ -50,6 +53,9 @@ class Sub(Function):
     def backward(self, dy):
         return dy, (-dy if self.needs_input_grad[1] else None)
 
+    def backward_graph(self, dy):
+        return dy, (-dy if self.needs_input_grad[1] else None)
+
 
 class Mul(Function):
     """y = a · b;  ∂L/∂a = δ · b,  ∂L/∂b = δ · a"""
@@ -62,6 +68,11 @@ class Mul(Function):
         da = dy * self.b if self.needs_input_grad[0] else None
         db = dy * self.a if self.needs_input_grad[1] else None
         return da, db
+
+    def backward_graph(self, dy):
+        a, b = self.parents
+        return (dy * b if self.needs_input_grad[0] else None,
+                dy * a if self.needs_input_grad[1] else None)
 
 
 class Div(Function):
@@ -80,6 +91,11 @@ class Div(Function):
         db = -dy * self.y / self.b if self.needs_input_grad[1] else None
         return da, db
 
+    def backward_graph(self, dy):
+        a, b = self.parents
+        return (dy / b if self.needs_input_grad[0] else None,
+                -dy * a / (b * b) if self.needs_input_grad[1] else None)
+
 
 class Neg(Function):
     """y = -x;  ∂L/∂x = -δ"""
@@ -91,6 +107,9 @@ class Neg(Function):
         return -x
 
     def backward(self, dy):
+        return -dy
+
+    def backward_graph(self, dy):
         return -dy
 
 
@@ -115,6 +134,26 @@ class Pow(Function):
             db = np.where((np.asarray(a) == 0) & (np.asarray(b) >= 0), 0, db)
         return da, db
 
+    def backward_graph(self, dy):
+        """The same rule as nerve ops; b · aᵇ⁻¹ is 0 where b = 0 (also for a = 0)."""
+        a, b = self.parents
+        da = db = None
+        b_arr = np.asarray(getattr(b, "_data", b))
+        if self.needs_input_grad[0]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = dy * (b * a ** (b - 1))
+            if np.any(b_arr == 0):
+                da = Where.apply(b_arr != 0, da, np.zeros((), dy.dtype))
+        if self.needs_input_grad[1]:
+            a_arr = np.asarray(getattr(a, "_data", a))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = Log.apply(a) if hasattr(a, "_data") else np.log(a_arr)
+                db = dy * (a ** b) * log_a
+            zero = (a_arr == 0) & (b_arr >= 0)
+            if np.any(zero):
+                db = Where.apply(~zero, db, np.zeros((), dy.dtype))
+        return da, db
+
 
 class Exp(Function):
     """y = eˣ;  ∂L/∂x = δ · y"""
@@ -125,6 +164,9 @@ class Exp(Function):
 
     def backward(self, dy):
         return dy * self.y
+
+    def backward_graph(self, dy):
+        return dy * Exp.apply(self.parents[0])
 
 
 class Log(Function):
@@ -139,6 +181,10 @@ class Log(Function):
         with np.errstate(divide="ignore"):
             return dy / self.x
 
+    def backward_graph(self, dy):
+        with np.errstate(divide="ignore"):
+            return dy / self.parents[0]
+
 
 class Sqrt(Function):
     """y = √x;  ∂L/∂x = δ / (2y)"""
@@ -152,6 +198,10 @@ class Sqrt(Function):
         with np.errstate(divide="ignore"):
             return dy / (2 * self.y)
 
+    def backward_graph(self, dy):
+        with np.errstate(divide="ignore"):
+            return dy / (Sqrt.apply(self.parents[0]) * 2)
+
 
 class Abs(Function):
     """y = |x|;  ∂L/∂x = δ · sign(x)  (0 at x = 0)"""
@@ -161,6 +211,9 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, dy):
+        return dy * np.sign(self.x)
+
+    def backward_graph(self, dy):
         return dy * np.sign(self.x)
 
 
@@ -174,6 +227,9 @@ class Sin(Function):
     def backward(self, dy):
         return dy * np.cos(self.x)
 
+    def backward_graph(self, dy):
+        return dy * Cos.apply(self.parents[0])
+
 
 class Cos(Function):
     """y = cos x;  ∂L/∂x = -δ · sin x"""
@@ -184,6 +240,9 @@ class Cos(Function):
 
     def backward(self, dy):
         return -dy * np.sin(self.x)
+
+    def backward_graph(self, dy):
+        return -dy * Sin.apply(self.parents[0])
 
 
 class Maximum(Function):
@@ -196,6 +255,9 @@ class Maximum(Function):
     def backward(self, dy):
         return _split_tie(dy, self.a > self.b, self.a == self.b, self.needs_input_grad)
 
+    def backward_graph(self, dy):
+        return _split_tie(dy, self.a > self.b, self.a == self.b, self.needs_input_grad)
+
 
 class Minimum(Function):
     """y = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
@@ -205,6 +267,9 @@ class Minimum(Function):
         return np.minimum(a, b)
 
     def backward(self, dy):
+        return _split_tie(dy, self.a < self.b, self.a == self.b, self.needs_input_grad)
+
+    def backward_graph(self, dy):
         return _split_tie(dy, self.a < self.b, self.a == self.b, self.needs_input_grad)
 
 
@@ -229,6 +294,9 @@ class Clamp(Function):
     def backward(self, dy):
         return dy * self.mask, None, None
 
+    def backward_graph(self, dy):
+        return dy * self.mask, None, None
+
 
 class Where(Function):
     """y = c ? a : b;  ∂L/∂a = δ where c, ∂L/∂b = δ where not c"""
@@ -243,6 +311,12 @@ class Where(Function):
         db = np.where(self.cond, zero, dy) if self.needs_input_grad[2] else None
         return None, da, db
 
+    def backward_graph(self, dy):
+        zero = np.zeros((), dy.dtype)
+        da = Where.apply(self.cond, dy, zero) if self.needs_input_grad[1] else None
+        db = Where.apply(self.cond, zero, dy) if self.needs_input_grad[2] else None
+        return None, da, db
+
 
 class Cast(Function):
     """y = x converted to another dtype;  ∂L/∂x = δ converted back"""
@@ -254,6 +328,9 @@ class Cast(Function):
     def backward(self, dy):
         return dy.astype(self.dtype) if self.dtype.kind == "f" else None
 
+    def backward_graph(self, dy):
+        return Cast.apply(dy, dtype=self.dtype) if self.dtype.kind == "f" else None
+
 
 class Clone(Function):
     """y = a copy of x;  ∂L/∂x = δ"""
@@ -262,6 +339,9 @@ class Clone(Function):
         return x.copy()
 
     def backward(self, dy):
+        return dy
+
+    def backward_graph(self, dy):
         return dy
 
 

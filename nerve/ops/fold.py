@@ -56,6 +56,11 @@ class Unfold(Function):
     def backward(self, dy):
         return _fold(dy, self.size, *self.args)
 
+    def backward_graph(self, dy):
+        kernel, padding, stride, dilation = self.args
+        return Fold.apply(dy, size=self.size, kernel=kernel, padding=padding, stride=stride,
+                          dilation=dilation)
+
 
 class Fold(Function):
     """Columns summed into an image (col2im), the adjoint of Unfold:
@@ -69,6 +74,11 @@ class Fold(Function):
 
     def backward(self, dy):
         return _unfold(dy, *self.args)
+
+    def backward_graph(self, dy):
+        kernel, padding, stride, dilation = self.args
+        return Unfold.apply(dy, kernel=kernel, padding=padding, stride=stride,
+                            dilation=dilation)
 
 
 # ----- the functional wrappers -----------------------------------------------------------

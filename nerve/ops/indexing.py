@@ -31,6 +31,29 @@ class GetItem(Function):
             dx[self.index] = dy
         return dx
 
+    def backward_graph(self, dy):
+        return GetItemGrad.apply(dy, shape=self.shape, index=self.index)
+
+
+class GetItemGrad(Function):
+    """The adjoint of x[index], GetItem's backward as an op of its own (double backward):
+    y = zeros(shape) with y[index] += x;  ∂L/∂x = δ[index]"""
+
+    def forward(self, dy, shape=(), index=None):
+        self.index = index
+        dx = np.zeros(shape, dy.dtype)
+        if _is_advanced(index):
+            np.add.at(dx, index, dy)
+        else:
+            dx[index] = dy
+        return dx
+
+    def backward(self, g):
+        return g[self.index]
+
+    def backward_graph(self, g):
+        return GetItem.apply(g, index=self.index)
+
 
 class Gather(Function):
     """y[i][j][k] = x[i][index[i][j][k]][k] (for dim = 1);
@@ -48,6 +71,9 @@ class Gather(Function):
         np.add.at(dx, self.where, dy)
         return dx
 
+    def backward_graph(self, dy):
+        return GetItemGrad.apply(dy, shape=self.shape, index=self.where)
+
 
 class IndexSelect(Function):
     """y = the entries of x at ``index`` along ``dim``;  ∂L/∂x[index[k]] += δ[k]"""
@@ -60,6 +86,10 @@ class IndexSelect(Function):
         dx = np.zeros(self.shape, dy.dtype)
         np.add.at(np.moveaxis(dx, self.dim, 0), self.index, np.moveaxis(dy, self.dim, 0))
         return dx
+
+    def backward_graph(self, dy):
+        index = (slice(None),) * self.dim + (np.asarray(self.index),)
+        return GetItemGrad.apply(dy, shape=self.shape, index=index)
 
 
 def _dim(d, ndim, op):

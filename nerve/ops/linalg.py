@@ -54,6 +54,25 @@ class MatMul(Function):
             db = unbroadcast(np.swapaxes(a2, -1, -2) @ dy2, b2.shape).reshape(b.shape)
         return da, db
 
+    def backward_graph(self, dy):
+        """The same products as nerve ops; the engine sums broadcast batch axes."""
+        a, b = self.parents
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(1) if b.ndim == 1 else b
+        dy2 = dy
+        if a.ndim == 1:
+            dy2 = dy2.unsqueeze(-2 if b.ndim > 1 else -1)
+        if b.ndim == 1:
+            dy2 = dy2.unsqueeze(-1)
+        da = db = None
+        if self.needs_input_grad[0]:
+            da = dy2 @ b2.transpose(-1, -2)
+            da = da.squeeze(-2) if a.ndim == 1 else da
+        if self.needs_input_grad[1]:
+            db = a2.transpose(-1, -2) @ dy2
+            db = db.squeeze(-1) if b.ndim == 1 else db
+        return da, db
+
 
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",

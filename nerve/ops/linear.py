@@ -32,6 +32,15 @@ class LinearFn(Function):
         db = dy2.sum(axis=0) if need_b else None
         return dx, dw, db
 
+    def backward_graph(self, dy):
+        x, w = self.parents[:2]
+        need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
+        dy2 = dy.reshape(-1, dy.shape[-1]) if dy.ndim != 2 else dy
+        dx = (dy2 @ w).reshape(x.shape) if need_x else None
+        dw = dy2.transpose(0, 1) @ x.reshape(-1, x.shape[-1]) if need_w else None
+        db = dy2.sum(dim=0) if need_b else None
+        return dx, dw, db
+
 
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
     """y = input weightᵀ + bias, input (*, in), weight (out, in), bias (out,)."""

@@ -51,6 +51,13 @@ class _Reduced:
                 dy = dy / np.asarray(self.denom, dy.dtype)
         return dy if self.w is None else dy * self.w
 
+    def _delta_graph(self, dy):
+        """``_delta`` on a Tensor δ (double backward)."""
+        if self.reduction == "mean":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dy = dy / np.asarray(self.denom, dy.dtype)
+        return dy if self.w is None else dy * self.w
+
 
 class MseLoss(_Reduced, Function):
     """l = (x - t)²;  ∂L/∂x = δ · 2 (x - t),  ∂L/∂t = -∂L/∂x"""
@@ -61,6 +68,11 @@ class MseLoss(_Reduced, Function):
 
     def backward(self, dy):
         dx = self._delta(dy) * (2 * self.d)
+        return dx, (-dx if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, dy):
+        x, t = self.parents[:2]
+        dx = self._delta_graph(dy) * ((x - t) * 2)
         return dx, (-dx if self.needs_input_grad[1] else None)
 
 
@@ -226,6 +238,11 @@ class NllLoss(_Reduced, Function):
         dx = np.zeros(self.shape, np.result_type(g, self.wy))
         return _scatter(dx, self.safe, -g * self.wy)
 
+    def backward_graph(self, dy):
+        g = self._delta_graph(dy)
+        pick = _scatter(np.zeros(self.shape, dy.dtype), self.safe, -self.wy)
+        return (g.unsqueeze(1) if g.ndim else g) * pick
+
 
 def _log_softmax(x):
     """ln softmax over axis 1, shifted by the max so that no exp overflows."""
@@ -283,6 +300,27 @@ class CrossEntropy(_Reduced, Function):
         if eps > 0:
             dx -= (eps / n) * (g * self.valid) * self.wc
         return _scatter(dx, self.safe, (-(1 - eps) * g * wy)[:, 0]), None
+
+    def backward_graph(self, dy):
+        """δ (p Σ_c q_c - q) with p = softmax(x) as nerve ops; q from the targets."""
+        from nerve.ops.activation import LogSoftmax, Softmax
+
+        x, t = self.parents[:2]
+        eps, n = self.eps, self.n_classes
+        g = self._delta_graph(dy)
+        g = g.unsqueeze(1) if g.ndim else g
+        if self.probs:
+            q = (t * (1 - eps) + eps / n) * self.wc if hasattr(t, "_data") else self.q
+        else:
+            q = _scatter(np.zeros(self.logp.shape, dy.dtype), self.safe, (1 - eps) * self.wy)
+            if eps > 0:
+                q = q + (eps / n) * self.wc * self.valid
+        q_sum = q.sum(dim=1, keepdim=True) if hasattr(q, "_data") else q.sum(1, keepdims=True)
+        dx = g * (Softmax.apply(x, dim=1) * q_sum - q)
+        dt = None
+        if self.probs and self.needs_input_grad[1]:
+            dt = -(g * LogSoftmax.apply(x, dim=1)) * ((1 - eps) * self.wc)
+        return dx, dt
 
 
 # ----- wrappers: PyTorch's signatures, argument checks and error types ------------------

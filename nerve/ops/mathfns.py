@@ -7,7 +7,7 @@ import numpy as np
 
 from nerve.autograd.function import Function
 from nerve.ops.activation import _erf_series, _erfc_tail
-from nerve.ops.elementwise import _floating, _promote, need_tensor
+from nerve.ops.elementwise import Exp, _floating, _promote, need_tensor
 
 _TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
 
@@ -24,6 +24,9 @@ class Log1p(Function):
         with np.errstate(divide="ignore"):
             return dy / (1 + self.x)
 
+    def backward_graph(self, dy):
+        return dy / (self.parents[0] + 1)
+
 
 class Expm1(Function):
     """y = eˣ - 1, exact for tiny x;  ∂L/∂x = δ · (y + 1)"""
@@ -35,6 +38,9 @@ class Expm1(Function):
     def backward(self, dy):
         return dy * (self.y + 1)
 
+    def backward_graph(self, dy):
+        return dy * Exp.apply(self.parents[0])
+
 
 class Erf(Function):
     """y = erf x = 2/√π ∫₀ˣ e^(-t²) dt;  ∂L/∂x = δ · 2/√π · e^(-x²)"""
@@ -45,6 +51,10 @@ class Erf(Function):
 
     def backward(self, dy):
         return dy * (_TWO_OVER_SQRT_PI * np.exp(-self.x * self.x))
+
+    def backward_graph(self, dy):
+        x = self.parents[0]
+        return dy * Exp.apply(-(x * x)) * _TWO_OVER_SQRT_PI
 
 
 def _erf(x):

@@ -144,6 +144,7 @@ class LayerNorm(Function):
         self.xhat = xc * self.inv_std
         self.w = w
         y = self.xhat if w is None else self.xhat * w
+        self.eps = eps
         return y if b is None else y + b
 
     def backward(self, dy):
@@ -160,6 +161,29 @@ class LayerNorm(Function):
             dw = (dy * xhat).sum(axis=self.lead)
         if need[2]:
             db = dy.sum(axis=self.lead)
+        return dx, dw, db
+
+    def backward_graph(self, dy):
+        """The same rule on x̂ and 1/√(σ² + ε) recomputed from x with nerve ops."""
+        from nerve.ops.reduce import Mean, Sum
+
+        x, w = self.parents[:2]
+        axes, lead = self.axes, self.lead
+        need = (*self.needs_input_grad, False, False)
+        xc = x - Mean.apply(x, axis=axes, keepdim=True)
+        inv_std = (Mean.apply(xc * xc, axis=axes, keepdim=True) + self.eps) ** -0.5
+        xhat = xc * inv_std
+        dx = dw = db = None
+        if need[0]:
+            g = dy if w is None else dy * w
+            n = int(np.prod([x.shape[a] for a in axes]))
+            sum_g = Sum.apply(g, axis=axes, keepdim=True)
+            sum_gx = Sum.apply(g * xhat, axis=axes, keepdim=True)
+            dx = inv_std * (g * n - sum_g - xhat * sum_gx) / n
+        if need[1]:
+            dw = Sum.apply(dy * xhat, axis=lead)
+        if need[2]:
+            db = Sum.apply(dy, axis=lead)
         return dx, dw, db
 
 

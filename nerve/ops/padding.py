@@ -17,6 +17,11 @@ class Pad(Function):
     def backward(self, dy):
         return dy[self.crop]
 
+    def backward_graph(self, dy):
+        from nerve.ops.indexing import GetItem
+
+        return GetItem.apply(dy, index=self.crop)
+
 
 class PadEdge(Function):
     """y = x padded by 'reflect', 'replicate' or 'circular' (widths ≥ 0 per axis);

@@ -21,6 +21,18 @@ def _expand(dy, x_shape, axis, keepdim):
     return dy
 
 
+def _expand_graph(dy, x_shape, axis, keepdim):
+    """``_expand`` as nerve ops on a Tensor, broadcast to x's shape (double backward)."""
+    from nerve.ops.shape import Expand, Reshape
+
+    if not keepdim:
+        kept = list(x_shape)
+        for a in range(len(x_shape)) if axis is None else axis:
+            kept[a] = 1
+        dy = Reshape.apply(dy, shape=tuple(kept))
+    return Expand.apply(dy, shape=tuple(x_shape))
+
+
 class Sum(Function):
     """y = Σ x over the axes;  ∂L/∂x = δ broadcast back over the summed axes"""
 
@@ -32,6 +44,9 @@ class Sum(Function):
         dx = np.empty(self.shape, dy.dtype)
         dx[...] = _expand(dy, self.shape, self.axis, self.keepdim)
         return dx
+
+    def backward_graph(self, dy):
+        return _expand_graph(dy, self.shape, self.axis, self.keepdim)
 
 
 class Mean(Function):
@@ -45,6 +60,9 @@ class Mean(Function):
     def backward(self, dy):
         g = _expand(dy, self.shape, self.axis, self.keepdim) / self.n
         return np.broadcast_to(g, self.shape)
+
+    def backward_graph(self, dy):
+        return _expand_graph(dy, self.shape, self.axis, self.keepdim) / self.n
 
 
 class Var(Function):
@@ -64,6 +82,13 @@ class Var(Function):
             scale = 2 / np.asarray(self.denom, dy.dtype)
             return _expand(dy, self.shape, self.axis, self.keepdim) * self.centered * scale
 
+    def backward_graph(self, dy):
+        x = self.parents[0]
+        centered = x - Mean.apply(x, axis=self.axis, keepdim=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = 2 / np.asarray(self.denom, dy.dtype)
+        return _expand_graph(dy, self.shape, self.axis, self.keepdim) * centered * scale
+
 
 class Amax(Function):
     """y = max x over the axes;  δ is shared evenly among the elements equal to the max"""
@@ -81,6 +106,11 @@ class Amax(Function):
         hit = self.x == self.y
         count = hit.sum(axis=self.axis, keepdims=True)
         return _expand(dy, self.x.shape, self.axis, self.keepdim) * hit / count
+
+    def backward_graph(self, dy):
+        hit = self.x == self.y
+        share = hit / hit.sum(axis=self.axis, keepdims=True)
+        return _expand_graph(dy, self.x.shape, self.axis, self.keepdim) * share.astype(dy.dtype)
 
 
 class Amin(Amax):
@@ -111,6 +141,13 @@ class MaxDim(Function):
         g = dy if self.keepdim else np.expand_dims(dy, self.dim)
         np.put_along_axis(dx, self.idx, g, self.dim)
         return dx
+
+    def backward_graph(self, dy):
+        if not self.shape:
+            return dy
+        onehot = np.zeros(self.shape, dy.dtype)
+        np.put_along_axis(onehot, self.idx, 1, self.dim)
+        return _expand_graph(dy, self.shape, (self.dim,), self.keepdim) * onehot
 
     def indices(self):
         idx = self.idx.astype(np.int64)
@@ -162,6 +199,13 @@ class LogSumExp(Function):
     def backward(self, dy):
         g = _expand(dy, self.x.shape, self.axis, self.keepdim)
         return g * np.exp(self.x - self.y)
+
+    def backward_graph(self, dy):
+        from nerve.ops.elementwise import Exp
+
+        x = self.parents[0]
+        y = LogSumExp.apply(x, axis=self.axis, keepdim=True)
+        return _expand_graph(dy, self.x.shape, self.axis, self.keepdim) * Exp.apply(x - y)
 
 
 def _axes(x, dim, op: str):

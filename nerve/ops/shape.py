@@ -24,6 +24,9 @@ class Reshape(Function):
     def backward(self, dy):
         return dy.reshape(self.shape)
 
+    def backward_graph(self, dy):
+        return Reshape.apply(dy, shape=self.shape)
+
 
 class Permute(Function):
     """y = x with its axes reordered;  ∂L/∂x = δ with the inverse order"""
@@ -35,6 +38,9 @@ class Permute(Function):
     def backward(self, dy):
         return dy.transpose(self.inverse)
 
+    def backward_graph(self, dy):
+        return Permute.apply(dy, dims=self.inverse)
+
 
 class Expand(Function):
     """y = x broadcast to a larger shape (a view);  ∂L/∂x = δ summed over the new axes
@@ -44,6 +50,9 @@ class Expand(Function):
         return np.broadcast_to(x, shape)
 
     def backward(self, dy):
+        return dy
+
+    def backward_graph(self, dy):
         return dy
 
 
@@ -58,6 +67,14 @@ class Cat(Function):
     def backward(self, dy):
         return tuple(np.split(dy, self.bounds, axis=self.dim))
 
+    def backward_graph(self, dy):
+        from nerve.ops.indexing import GetItem
+
+        cuts = [0, *self.bounds, dy.shape[self.dim]]
+        lead = (slice(None),) * self.dim
+        return tuple(GetItem.apply(dy, index=lead + (slice(lo, hi),))
+                     for lo, hi in zip(cuts[:-1], cuts[1:]))
+
 
 class Stack(Function):
     """y = [x₁, x₂, …] stacked along a new axis ``dim``;  ∂L/∂xₖ = δ[…, k, …]"""
@@ -68,6 +85,12 @@ class Stack(Function):
 
     def backward(self, dy):
         return tuple(np.moveaxis(dy, self.dim, 0))
+
+    def backward_graph(self, dy):
+        from nerve.ops.indexing import GetItem
+
+        lead = (slice(None),) * self.dim
+        return tuple(GetItem.apply(dy, index=lead + (k,)) for k in range(dy.shape[self.dim]))
 
 
 class Split(Function):
@@ -85,6 +108,10 @@ class Split(Function):
     def backward(self, *dys):
         dys = [np.zeros(s, self.dtype) if d is None else d for d, s in zip(dys, self.shapes)]
         return np.concatenate(dys, axis=self.dim)
+
+    def backward_graph(self, *dys):
+        dys = [np.zeros(s, self.dtype) if d is None else d for d, s in zip(dys, self.shapes)]
+        return Cat.apply(*dys, dim=self.dim)
 
 
 def _same_dtype(xs):

@@ -1,0 +1,182 @@
+"""The backward pass recorded as a graph: ``create_graph=True`` (double backward).
+
+The first-order walk (nerve/autograd/engine.py) runs each node's ``backward`` on raw
+arrays and records nothing. This walk runs with grad mode on and calls each node's
+``backward_graph(*grad_outputs)`` instead: the same gradient rule written with nerve's
+own ops, Tensors in and Tensors out, reading the node's inputs from ``parents`` (the
+original Tensors, with their own history). The gradients it produces therefore have a
+``grad_fn``, and differentiating them again reaches both the upstream gradients and the
+inputs of every node: ∂/∂x (vᵀ ∂f/∂x) = vᵀ ∂²f/∂x².
+
+A node without ``backward_graph`` raises a RuntimeError naming it: a detached
+gradient there would make every second derivative through it silently wrong.
+
+Leaves follow PyTorch's AccumulateGrad under create_graph: the first gradient is
+stored as a copy (``clone``, itself differentiable), later ones are added out of place
+(``grad = grad + g``), so ``.grad`` stays part of the graph.
+"""
+
+from __future__ import annotations
+
+from nerve.autograd import hooks
+from nerve.autograd.engine import FREED, toposort
+from nerve.autograd.grad_mode import enable_grad
+
+NO_GRAPH = ("{name}: no differentiable backward (backward_graph) is implemented for this op, "
+            "so its gradient cannot be part of a graph; create_graph=True (double backward, "
+            "hessian, hvp, gradient penalties) is not supported through {name}")
+
+
+class _Root:
+    """Stands for the loss over several outputs: toposort walks from its parents."""
+
+    def __init__(self, outputs: tuple) -> None:
+        self.parents = outputs
+
+
+def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=None):
+    """Backpropagate ``grads`` (Tensors, one per output) with the backward recorded.
+
+    Without ``inputs``, accumulate into every leaf's ``.grad`` (``Tensor.backward``);
+    with ``inputs`` (a tuple of Tensors), return their gradients (None where unused)
+    and touch no ``.grad`` (``autograd.grad``)."""
+    from nerve.tensor import Tensor
+
+    wanted = None if inputs is None else {id(x): k for k, x in enumerate(inputs)}
+    results = None if inputs is None else [None] * len(inputs)
+    wanted_nodes = {} if inputs is None else {(x._ctx, x._out_index): k
+                                              for k, x in enumerate(inputs) if x._ctx}
+    leaf_sums: dict = {}  # id(leaf) -> [leaf, summed gradient]
+    for o in outputs:
+        ctx = o._ctx
+        if ctx is not None and ctx.__dict__.get("parents") is None:
+            raise RuntimeError(FREED)
+    order = toposort(_Root(tuple(outputs)))[1:]
+    keep = None if wanted is None else _useful(order, wanted, wanted_nodes)
+    pending: dict = {}
+    with enable_grad():
+        for o, g in zip(outputs, grads):
+            _send(o, g, pending, leaf_sums, wanted, keep)
+        for fn in order:
+            douts = pending.pop(fn, None)
+            if douts is None:
+                continue
+            douts = _node_hooks(fn, douts)
+            for i, g in enumerate(douts):
+                k = wanted_nodes.get((fn, i))
+                if k is not None and g is not None:
+                    results[k] = g
+            if keep is not None and fn not in keep:
+                continue
+            backward_graph = getattr(fn, "backward_graph", None)
+            if backward_graph is None:
+                raise RuntimeError(NO_GRAPH.format(name=fn.name()))
+            dins = backward_graph(*douts)
+            if type(dins) is not tuple:
+                dins = (dins,)
+            for parent, needed, g in zip(fn.parents, fn.needs_input_grad, dins):
+                if needed and g is not None:
+                    if not isinstance(g, Tensor):
+                        g = Tensor._wrap(g)
+                    _send(parent, _fit(g, parent), pending, leaf_sums, wanted, keep)
+            if not retain_graph:
+                fn.__dict__.clear()
+        if results is not None:
+            for k, x in enumerate(inputs):
+                if x._ctx is None and id(x) in leaf_sums:
+                    results[k] = _leaf_hooks(x, leaf_sums[id(x)][1])
+            return results
+        for leaf, g in leaf_sums.values():
+            _accumulate(leaf, g)
+    return None
+
+
+def _useful(order: list, wanted: dict, wanted_nodes: dict) -> set:
+    """The nodes whose backward leads to a wanted input (autograd.grad runs no other)."""
+    useful: set = set()
+    for fn in reversed(order):  # each node after the nodes of its inputs
+        for parent, needed in zip(fn.parents, fn.needs_input_grad):
+            if not needed:
+                continue
+            pctx = parent._ctx
+            if (id(parent) in wanted and pctx is None) or pctx in useful or (
+                    pctx is not None and (pctx, parent._out_index) in wanted_nodes):
+                useful.add(fn)
+                break
+    return useful
+
+
+def _send(t, g, pending: dict, leaf_sums: dict, wanted, keep) -> None:
+    """Add ``g`` to the gradient of ``t``: a leaf's running sum or its node's slot."""
+    ctx = t._ctx
+    if ctx is None:
+        if wanted is not None and id(t) not in wanted:
+            return
+        entry = leaf_sums.get(id(t))
+        if entry is None:
+            leaf_sums[id(t)] = [t, g]
+        else:
+            entry[1] = entry[1] + g
+        return
+    slots = pending.get(ctx)
+    if slots is None:
+        slots = pending[ctx] = [None] * ctx.n_outputs
+    i = t._out_index
+    slots[i] = g if slots[i] is None else slots[i] + g
+
+
+def _fit(g, parent):
+    """``g`` summed over the axes along which ``parent`` was broadcast, in its dtype."""
+    shape = parent._data.shape
+    if g._data.shape != shape:
+        lead = g.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and g._data.shape[lead + i] != 1)
+        if axes:
+            g = g.sum(dim=axes, keepdim=True)
+        g = g.reshape(shape)
+    if g._data.dtype != parent._data.dtype:
+        g = g.to(parent._data.dtype)
+    return g
+
+
+def _node_hooks(fn, douts: list) -> list:
+    """Hooks and retain_grad of the node's outputs, on the summed gradients (Tensors)."""
+    state = fn.__dict__.get("_tensor_hooks")
+    if not state:
+        return douts
+    for i in set(state["hooks"]) | set(state["retain"]):
+        g = douts[i]
+        if g is None:
+            continue
+        for hook in list(state["hooks"].get(i, ())):
+            out = hook(g)
+            if out is not None:
+                g = out
+        ref = state["retain"].get(i)
+        t = ref() if ref is not None else None
+        if t is not None:
+            t.grad = g.clone() if t.grad is None else t.grad + g
+        douts[i] = g
+    return douts
+
+
+def _leaf_hooks(leaf, g):
+    for hook in list(leaf._hooks or ()):
+        out = hook(g)
+        if out is not None:
+            g = out
+    return g
+
+
+def _accumulate(leaf, g) -> None:
+    """PyTorch's AccumulateGrad with grad mode on: a copy first, then ``grad + g``."""
+    g = _leaf_hooks(leaf, g)
+    if leaf.grad is None:
+        leaf.grad = g.clone()
+    else:
+        leaf.grad = leaf.grad + g
+    entry = hooks._leaves.get(id(leaf))
+    if entry is not None and entry.ref() is leaf:
+        for hook in list(entry.post):
+            hook(leaf)
