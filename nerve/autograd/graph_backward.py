@@ -18,13 +18,23 @@ stored as a copy (``clone``, itself differentiable), later ones are added out of
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
 from nerve.autograd import hooks
+from nerve.autograd.custom import once_differentiable
 from nerve.autograd.engine import FREED, toposort
-from nerve.autograd.grad_mode import enable_grad
+from nerve.autograd.function import Function
+from nerve.autograd.grad_mode import enable_grad, no_grad
 
 NO_GRAPH = ("{name}: no differentiable backward (backward_graph) is implemented for this op, "
             "so its gradient cannot be part of a graph; create_graph=True (double backward, "
             "hessian, hvp, gradient penalties) is not supported through {name}")
+
+
+# once_differentiable's wrapper, recognised by its code object (custom.py marks nothing)
+_ONCE_CODE = once_differentiable(lambda ctx: None).__code__
 
 
 class _Root:
@@ -68,7 +78,7 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
                     results[k] = g
             if keep is not None and fn not in keep:
                 continue
-            backward_graph = getattr(fn, "backward_graph", None)
+            backward_graph = _backward_graph_of(fn)
             if backward_graph is None:
                 raise RuntimeError(NO_GRAPH.format(name=fn.name()))
             dins = backward_graph(*douts)
@@ -89,6 +99,59 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
         for leaf, g in leaf_sums.values():
             _accumulate(leaf, g)
     return None
+
+
+def _backward_graph_of(fn):
+    """The node's differentiable backward: an op's ``backward_graph``, or for a custom
+    ``autograd.Function`` its user ``backward`` (written with Tensor ops, as in PyTorch)."""
+    from nerve.autograd import custom
+
+    if isinstance(fn, custom.BackwardCFunction):
+        return functools.partial(_custom_backward, fn)
+    return getattr(fn, "backward_graph", None)
+
+
+def _custom_backward(node, *douts):
+    """The user's ``backward(ctx, *grads)`` with grad mode on; one marked
+    ``@once_differentiable`` runs without recording, and its results raise if a later
+    backward reaches them (PyTorch's behaviour)."""
+    from nerve.tensor import Tensor
+
+    grads = []
+    for g, (shape, dtype) in zip(douts, node.__dict__["_out_meta"]):
+        if g is None and node.materialize_grads and shape is not None:
+            g = Tensor._wrap(np.zeros(shape, dtype))
+        grads.append(g)
+    user = node._forward_cls.backward
+    if getattr(user, "__code__", None) is _ONCE_CODE:
+        with no_grad():
+            result = user(node, *grads)
+        anchors = [t for t in grads if isinstance(t, Tensor) and t.requires_grad]
+        result = result if isinstance(result, tuple) else (result,)
+        result = tuple(r if r is None or not anchors else
+                       _NotTwice.apply(r, *anchors, name=node.name()) for r in result)
+    else:
+        result = user(node, *grads)
+    result = result if isinstance(result, tuple) else (result,)
+    n = len(node.parents)
+    if len(result) > n and all(g is None for g in result[n:]):
+        result = result[:n]
+    if len(result) != n:
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {n}, got {len(result)})")
+    return result
+
+
+class _NotTwice(Function):
+    """y = g (the result of a @once_differentiable backward); its backward raises."""
+
+    def forward(self, g, *anchors, name=""):
+        self.fn_name = name
+        return g
+
+    def backward(self, dy):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           f"@once_differentiable ({self.fn_name})")
 
 
 def _useful(order: list, wanted: dict, wanted_nodes: dict) -> set:

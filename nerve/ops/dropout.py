@@ -23,6 +23,9 @@ class Dropout(Function):
     def backward(self, dy):
         return dy * self.mask
 
+    def backward_graph(self, dy):
+        return dy * self.mask
+
 
 def _written_into(fn):
     """``fn(input, p, training, inplace=True)`` writes its result into ``input`` and

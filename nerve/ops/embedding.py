@@ -43,6 +43,23 @@ class EmbeddingFn(Function):
             dw[self.padding_idx] = 0
         return dw, None
 
+    def backward_graph(self, dy):
+        """∂L/∂W = B δ (a scatter-add); Bᵀ reads the rows back, with B's row scaling."""
+        from nerve.ops.linear_map import LinearMap, frozen
+
+        twin, n = frozen(self), self.shape[0]
+        flat = self.indices.reshape(-1) % n
+        scale = np.ones(n, dy.dtype)
+        if self.by_freq:
+            scale /= np.maximum(np.bincount(flat, minlength=n), 1)
+        if self.padding_idx is not None:
+            scale[self.padding_idx] = 0
+
+        def rows(g):
+            return (g * scale[:, None])[self.indices]
+
+        return LinearMap.apply(dy, map=lambda d: twin.backward(d)[0], adjoint=rows), None
+
 
 class EmbeddingBagFn(Function):
     """Bags of table rows reduced to one vector each. Bag b holds the positions P_b

@@ -194,6 +194,17 @@ class BinaryCrossEntropyWithLogits(_Reduced, Function):
         l = self.p * t * self.sp_neg + (1 - t) * self.sp_pos
         return self._reduce(l, reduction, weight)
 
+    def backward_graph(self, dy):
+        from nerve.ops.activation import Sigmoid, Softplus
+
+        x, t = self.parents[:2]
+        g, p = self._delta_graph(dy), self.p
+        dx = g * (Sigmoid.apply(x) * (t * p - t + 1) - t * p)
+        dt = None
+        if self.needs_input_grad[1]:
+            dt = g * (Softplus.apply(-x) * p - Softplus.apply(x))
+        return dx, dt
+
     def backward(self, dy):
         g = self._delta(dy)
         pt = self.p * self.t

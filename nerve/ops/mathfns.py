@@ -128,6 +128,27 @@ class VectorNorm(Function):
                 dx = g * np.sign(x) * (np.abs(x) / y) ** (p - 1)
         return np.where(y == 0, np.zeros((), x.dtype), dx) if p > 1 else dx
 
+    def backward_graph(self, dy):
+        """The same rule as nerve ops, y recomputed from x (1 where y = 0: there x = 0)."""
+        from nerve.ops.elementwise import Abs, Where
+        from nerve.ops.reduce import _expand_graph
+
+        x, p = self.parents[0], self.ord
+        g = _expand_graph(dy, self.x.shape, self.axis, self.keepdim)
+        if p == 0:
+            return None
+        if p == np.inf or p == -np.inf or p == 1:
+            share = np.sign(self.x)
+            if p != 1:
+                hit = np.abs(self.x) == self.y
+                share = share * hit / hit.sum(axis=self.axis, keepdims=True)
+            return g * share.astype(dy.dtype)
+        y = VectorNorm.apply(x, ord=p, axis=self.axis, keepdim=True)
+        y = Where.apply(self.y != 0, y, np.ones((), dy.dtype))
+        if p == 2:
+            return g * x / y
+        return g * np.sign(self.x) * (Abs.apply(x) / y) ** (p - 1)
+
 
 def _squeeze(y, axis):
     return y.reshape(()) if axis is None else np.squeeze(y, axis=axis)

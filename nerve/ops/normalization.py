@@ -29,6 +29,7 @@ class BatchNorm(Function):
         x3, self.layout = _channel_view(x)
         m = x3.shape[0] * x3.shape[2]
         self.training, self.m, self.x_shape, self.w = training, m, x.shape, w
+        self.eps = eps
         self.xc = xc = np.empty_like(x3)
         if training:
             mean = _sums(lambda lo, hi: _channel_sum(x3[lo:hi]), x3) / m
@@ -76,6 +77,39 @@ class BatchNorm(Function):
             dx = _from_channel_view(dx, self.layout, self.x_shape)
         dw = s * sum_dyxc if need[1] else None
         return dx, dw, (sum_dy if need[2] else None)
+
+    def backward_graph(self, dy):
+        """The same rule with x̂ recomputed from x by nerve ops (training: μ and σ² of the
+        batch, so they depend on x; evaluation: the running statistics, constants)."""
+        from nerve.ops.reduce import Mean, Sum
+
+        x, w = self.parents[:2]
+        need = (*self.needs_input_grad, False, False)
+        axes = (0, *range(2, x.ndim))
+        cshape = (1, -1) + (1,) * (x.ndim - 2)
+        if self.training:
+            xc = x - Mean.apply(x, axis=axes, keepdim=True)
+            inv_std = (Mean.apply(xc * xc, axis=axes, keepdim=True) + self.eps) ** -0.5
+        else:
+            x3 = _channel_view(x._data, self.layout)[0]
+            xc = x - (x3 - self.xc)[0, :, 0].reshape(cshape)
+            inv_std = self.inv_std.reshape(cshape)
+        xhat = xc * inv_std
+        dx = dw = db = None
+        if need[0]:
+            a = inv_std if w is None else inv_std * w.reshape(cshape)
+            if self.training:
+                m = self.m
+                sum_dy = Sum.apply(dy, axis=axes, keepdim=True)
+                sum_dyx = Sum.apply(dy * xhat, axis=axes, keepdim=True)
+                dx = a * (dy * m - sum_dy - xhat * sum_dyx) / m
+            else:
+                dx = dy * a
+        if need[1]:
+            dw = Sum.apply(dy * xhat, axis=axes)
+        if need[2]:
+            db = Sum.apply(dy, axis=axes)
+        return dx, dw, db
 
 
 def _sums(part, a3):

@@ -168,6 +168,21 @@ class MaxPool(Function):
         over_batch(run, len(y), dxp.nbytes)
         return unpadded(dxp, g)
 
+    def backward_graph(self, dy, _dindices=None):
+        """B δ routes δ to each window's first maximum; Bᵀ picks those elements out."""
+        from nerve.ops.linear_map import LinearMap, frozen
+
+        twin, g = frozen(self), self.g
+        masks = _first_max(self.xp, self.y, g)
+
+        def pick(gx):
+            out = 0
+            for m, v in zip(masks, offsets(padded(gx, g, 0), g)):
+                out = out + v * m
+            return out
+
+        return LinearMap.apply(dy, map=twin.backward, adjoint=pick)
+
 
 def _first_max(xp, y, g: Geometry) -> list:
     """One mask per kernel offset marking where that offset holds the window's first
@@ -221,6 +236,14 @@ class AvgPool(Function):
     def backward(self, dy):
         d = dy / self.divisor
         return scatter(lambda k, out: d if out is None else np.copyto(out, d), self.g, self.x)
+
+    def backward_graph(self, dy):
+        """B δ spreads δ/d over each window; Bᵀ is this pooling itself."""
+        from nerve.ops.linear_map import LinearMap, frozen
+
+        twin = frozen(self)
+        return LinearMap.apply(dy, map=twin.backward, adjoint=lambda gx: AvgPool().forward(
+            gx, geometry=twin.g, divisor=twin.divisor))
 
 
 def avg_divisor(g: Geometry, count_include_pad: bool, divisor_override, dtype):
