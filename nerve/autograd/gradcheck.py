@@ -97,7 +97,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     itself a function of the inputs x and the grad_outputs v; :func:`gradcheck` then
     compares its backward (the recorded backward graph) with central differences
     (G(x + εeᵢ) - G(x - εeᵢ)) / 2ε in float64, w.r.t. x and v. Without ``grad_outputs``,
-    random float64 ones (requiring grad) are drawn.
+    random float64 ones (requiring grad) are drawn. Before that, G must equal the
+    first-order gradient (nerve's recorded backward is a second implementation of it).
     """
     from nerve.autograd.grad_mode import enable_grad
     from nerve.autograd.gradients import grad
@@ -124,5 +125,21 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         return tuple(Tensor._wrap(np.zeros(x.shape)) if g is None else g
                      for g, x in zip(got, diff))
 
+    # nerve's recorded backward is code of its own (backward_graph), so check first that it
+    # gives the first-order gradient at all (torch's has one backward for both)
+    recorded = first_order(*inputs, *grad_outputs)
+    with enable_grad():
+        outs = [o for o in _outputs(func, inputs) if o.requires_grad]
+        diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+        plain = grad(outs, diff, list(grad_outputs), allow_unused=True)
+    for k, (r, p) in enumerate(zip(recorded, plain)):
+        p = np.zeros(r.shape) if p is None else p._data
+        if not np.allclose(r._data, p, rtol=rtol, atol=atol):
+            if not raise_exception:
+                return False
+            raise GradcheckError(
+                f"gradgradcheck: the gradient recorded with create_graph=True differs from the "
+                f"first-order one for input {k} of shape {tuple(r.shape)} (max abs error "
+                f"{np.abs(r._data - p).max():.3g})")
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, seed=seed)
