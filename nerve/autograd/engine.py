@@ -10,6 +10,10 @@ and calls ``leaf_final[0](leaf)`` as soon as the last of them has been walked, s
 post-accumulate-grad hooks fire while the rest of the graph is still being walked
 (DistributedDataParallel starts its allreduce there); :func:`queue_callback` queues a
 function to run once the outermost backward has finished.
+
+This walk stays on raw arrays and records nothing. ``create_graph=True`` takes a walk of
+its own, nerve/autograd/graph_backward.py, which calls each node's ``backward_graph``
+(nerve ops on Tensors) with grad mode on, so that the gradients are part of a graph.
 """
 
 from __future__ import annotations
