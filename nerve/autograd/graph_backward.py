@@ -24,7 +24,7 @@ import numpy as np
 
 from nerve.autograd import hooks
 from nerve.autograd.custom import once_differentiable
-from nerve.autograd.engine import FREED, toposort
+from nerve.autograd.engine import FREED, _with_final_callbacks, toposort
 from nerve.autograd.function import Function
 from nerve.autograd.grad_mode import enable_grad, no_grad
 
@@ -44,6 +44,7 @@ class _Root:
         self.parents = outputs
 
 
+@_with_final_callbacks  # queue_callback works during this backward too
 def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=None):
     """Backpropagate ``grads`` (Tensors, one per output) with the backward recorded.
 
