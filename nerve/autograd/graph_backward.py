@@ -62,6 +62,11 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
         ctx = o._ctx
         if ctx is not None and ctx.__dict__.get("parents") is None:
             raise RuntimeError(FREED)
+    from nerve.ops import rebind  # in-place ops rebound tensors (as Tensor.backward does)
+
+    if rebind._Version.live:
+        for o in outputs:
+            rebind.mend_stale_edges(o)
     order = toposort(_Root(tuple(outputs)))[1:]
     keep = None if wanted is None else _useful(order, wanted, wanted_nodes)
     pending: dict = {}
@@ -82,7 +87,15 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
             backward_graph = _backward_graph_of(fn)
             if backward_graph is None:
                 raise RuntimeError(NO_GRAPH.format(name=fn.name()))
-            dins = backward_graph(*douts)
+            stale = _overwritten_parents(fn)
+            if stale is None:
+                dins = backward_graph(*douts)
+            else:
+                parents, fn.parents = fn.parents, stale
+                try:
+                    dins = backward_graph(*douts)
+                finally:
+                    fn.parents = parents
             if type(dins) is not tuple:
                 dins = (dins,)
             for parent, needed, g in zip(fn.parents, fn.needs_input_grad, dins):
@@ -153,6 +166,61 @@ class _NotTwice(Function):
     def backward(self, dy):
         raise RuntimeError("trying to differentiate twice a function that was marked with "
                            f"@once_differentiable ({self.fn_name})")
+
+
+def _overwritten_parents(fn):
+    """``fn.parents`` with each input whose value an in-place op has since overwritten
+    replaced by a stand-in that raises when read, or None when there is none.
+
+    nerve/ops/rebind.py keeps a rebound tensor's old version only as a place in the graph
+    (its array becomes a zero-stride dummy; the nodes saved the raw values they need), so
+    a backward_graph that reads that input's values would compute on the dummy."""
+    stale = None
+    for i, (p, needed) in enumerate(zip(fn.parents, fn.needs_input_grad)):
+        arr = getattr(p, "_data", None)
+        if (needed and arr is not None and arr.ndim and arr.base is not None
+                and arr.base.size == 1 and arr.flags.writeable and not any(arr.strides)):
+            stale = stale or list(fn.parents)
+            stale[i] = _Overwritten.of(p, fn.name())
+    return None if stale is None else tuple(stale)
+
+
+def _overwritten_class():
+    from nerve.tensor import Tensor
+
+    class Overwritten(Tensor):
+        """Stands for an input overwritten in place: its place in the graph, no values."""
+
+        __slots__ = ("node_name",)
+
+        @classmethod
+        def of(cls, p, name: str):
+            t = object.__new__(cls)
+            t.grad, t.requires_grad, t._ctx, t._out_index, t._hooks = (
+                None, p.requires_grad, p._ctx, p._out_index, None)
+            t.node_name = name
+            return t
+
+        @property
+        def _data(self):
+            raise RuntimeError(
+                f"{self.node_name}: create_graph=True needs the value of an input that an "
+                "in-place operation has overwritten since (nerve keeps no copy of the old "
+                "value); use the out-of-place op (e.g. x = x.relu() for x.relu_())")
+
+    return Overwritten
+
+
+class _LazyOverwritten:
+    cls = None
+
+    def of(self, p, name: str):
+        if self.cls is None:
+            self.cls = _overwritten_class()
+        return self.cls.of(p, name)
+
+
+_Overwritten = _LazyOverwritten()
 
 
 def _useful(order: list, wanted: dict, wanted_nodes: dict) -> set:

@@ -61,6 +61,16 @@ class IndexPut(Function):
             dv = dy[self.index]
         return dx, dv
 
+    def backward_graph(self, dy):
+        dx = dv = None
+        if self.needs_input_grad[0]:
+            keep = np.ones(dy.shape, dy.dtype)
+            keep[self.index] = 0
+            dx = dy * keep
+        if self.needs_input_grad[1]:
+            dv = GetItem.apply(dy, index=self.index)
+        return dx, dv
+
 
 # ----- the graph path: snapshot, compute out of place, rebind --------------------------
 class _Version(int):

@@ -35,6 +35,12 @@ def seeded_dropout(x):
     return F.dropout(x, 0.5, training=True)
 
 
+def index_put(x, v):
+    y = x * x
+    y[1:, 0] = v * v  # in a graph: IndexPut, y rebound to the result
+    return y
+
+
 # name -> (function, inputs); the function squares its input where the op alone is linear,
 # so that the second derivative is not trivially zero
 CASES = {
@@ -84,6 +90,7 @@ CASES = {
                         (t(2, 3, 4),)),
     "expand": (lambda a: (a * a).expand(2, 3, 4), (t(3, 1),)),
     "getitem": (lambda a: (a * a)[1:, [0, 2, 2]], (t(3, 4),)),
+    "index_put": (index_put, (t(3, 4), t(2))),
     "gather_index_select": (lambda a: (a * a).gather(1, IDX) + a.index_select(1, c([3, 0])),
                             (t(2, 5),)),
     "cat_stack_split": (lambda a, b: nerve.cat([a * a, b], 1) + nerve.stack(

@@ -279,3 +279,28 @@ def test_custom_functions_differentiate_twice_unless_once_differentiable():
         with pytest.raises(RuntimeError, match="once_differentiable"):
             g.sum().backward()
     close(got[nerve][0], got[torch][0])
+
+
+def test_in_place_ops_in_the_graph():
+    """An in-place op inside the graph (nerve rebinds the tensor): the recorded gradient
+    is right where the ops' double backward needs no overwritten value; where it would,
+    a clear error instead of a gradient computed on a stale value."""
+    xs = np.array([1.0, -2.0, 3.0])
+    x = nerve.tensor(xs, requires_grad=True)
+    y = x * x - 2
+    nerve.nn.functional.relu(y, inplace=True)
+    y.add_(1)
+    (g,) = nerve.autograd.grad((y * y).sum(), x, create_graph=True)
+    (h,) = nerve.autograd.grad(g.sum(), x)
+    on = xs * xs > 2  # y = relu(x² - 2) + 1, g = 4 x y [x² > 2], h = 4 (y + 2x²) [x² > 2]
+    yv = np.maximum(xs * xs - 2, 0) + 1
+    close(g, 4 * xs * yv * on)
+    close(h, 4 * (yv + 2 * xs * xs) * on)
+    y = x * 2
+    y.mul_(y)  # the product's backward needs the old y, which nerve does not keep
+    with pytest.raises(RuntimeError, match="MulBackward: create_graph=True needs the value"):
+        nerve.autograd.grad((y * x).sum(), x, create_graph=True)
+    buf = nerve.zeros(4, dtype=nerve.float64)
+    buf[1:] = x * x  # IndexPut
+    (g,) = nerve.autograd.grad((buf * buf).sum(), x, create_graph=True)
+    close(nerve.autograd.grad(g.sum(), x)[0], 12 * xs * xs)
