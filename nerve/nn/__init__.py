@@ -169,5 +169,4 @@ from nerve.nn.transformer import (
 )
 from nerve.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
-from nerve.nn import modules  # noqa: E402  (torch.nn.modules' paths to the classes above)
-from nerve.nn import parallel  # noqa: E402  (DistributedDataParallel; mpi4py loads only in use)
+from nerve.nn import modules, parallel  # noqa: E402  (torch.nn.modules' paths; DDP)

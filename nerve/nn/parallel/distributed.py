@@ -14,8 +14,8 @@ import contextlib
 import numpy as np
 
 import nerve.distributed as dist
-from nerve.distributed.process_group import resolve
 from nerve.autograd import grad_mode
+from nerve.distributed.process_group import resolve
 from nerve.nn.module import Module
 from nerve.nn.parallel.reducer import Reducer
 from nerve.tensor import Tensor
