@@ -20,6 +20,7 @@ from nerve.data.dataset import (
     random_split,
 )
 from nerve.data.dataset_more import ChainDataset, StackDataset, get_worker_info
+from nerve.data.distributed import DistributedSampler
 from nerve.data.samplers_more import WeightedRandomSampler
 from nerve.data.sequences import EmbeddedReber, embedded_reber
 
@@ -29,3 +30,4 @@ __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDa
            "transforms"]
 __all__ += ["EmbeddedReber", "embedded_reber", "sequences"]
 __all__ += ["ChainDataset", "StackDataset", "WeightedRandomSampler", "get_worker_info"]
+__all__ += ["DistributedSampler"]
