@@ -116,6 +116,9 @@ class Reducer:
         """Parameters no gradient reached here count as zero in the average; those no
         rank used keep ``.grad`` as it was (torch's global unused parameters)."""
         if not self.find_unused:
+            for b in self.buckets:  # no allreduce may stay in flight over freed buffers
+                if b.work is not None:
+                    b.work.wait()
             names = [self.names[self.params.index(p)] for b in missing
                      for i, p in enumerate(b.params) if i not in b.ready]
             raise RuntimeError(UNUSED.format(names=", ".join(names)))

@@ -1,0 +1,18 @@
+"""Run under mpiexec by test_collectives.py. ``raise``: rank 1 raises while rank 0 waits
+in an allreduce; ``hang``: rank 1 never joins and rank 0's collective times out. Either
+way the job must end, with the error, in bounded time."""
+
+import datetime
+import sys
+import time
+
+import nerve
+import nerve.distributed as dist
+
+dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=2))
+mode = sys.argv[1]
+if dist.get_rank() == 1:
+    if mode == "raise":
+        raise ValueError("rank 1 fails on purpose")
+    time.sleep(40)  # never joins: rank 0 must time out well before this
+dist.all_reduce(nerve.ones(3))
