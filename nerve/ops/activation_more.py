@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd.function import Function
-from nerve.ops.activation import _sigmoid, _softmax_dim, softmax, tanh
-from nerve.ops.elementwise import _floating
+from nerve.ops.activation import Sigmoid, _sigmoid, _softmax_dim, softmax, tanh
+from nerve.ops.elementwise import Abs, Clamp, Exp, Where, _floating
+from nerve.ops.indexing import GetItem
 from nerve.ops.inplace import _math_, maybe_inplace
+from nerve.ops.shape import Cat
 
 
 class Softsign(Function):
@@ -26,6 +28,10 @@ class Softsign(Function):
     def backward(self, dy):
         return dy / (self.den * self.den)
 
+    def backward_graph(self, dy):
+        den = Abs.apply(self.parents[0]) + 1
+        return dy / (den * den)
+
 
 class Softshrink(Function):
     """y = x - λ if x > λ, x + λ if x < -λ, else 0;  ∂L/∂x = δ · [|x| > λ]"""
@@ -36,6 +42,9 @@ class Softshrink(Function):
                         np.zeros((), x.dtype))
 
     def backward(self, dy):
+        return dy * self.keep
+
+    def backward_graph(self, dy):
         return dy * self.keep
 
 
@@ -49,6 +58,9 @@ class Hardshrink(Function):
     def backward(self, dy):
         return dy * self.keep
 
+    def backward_graph(self, dy):
+        return dy * self.keep
+
 
 class Threshold(Function):
     """y = x if x > threshold else value;  ∂L/∂x = δ · [x > threshold]"""
@@ -58,6 +70,9 @@ class Threshold(Function):
         return np.where(self.keep, x, np.asarray(value).astype(x.dtype))
 
     def backward(self, dy):
+        return dy * self.keep
+
+    def backward_graph(self, dy):
         return dy * self.keep
 
 
@@ -76,6 +91,15 @@ class GLU(Function):
         db = da * self.a * (1 - self.s)
         return np.concatenate([da, db], axis=self.dim)
 
+    def backward_graph(self, dy):
+        x = self.parents[0]
+        d, half = self.dim % x.ndim, x.shape[self.dim] // 2
+        lead = (slice(None),) * d
+        a = GetItem.apply(x, index=lead + (slice(0, half),))
+        s = Sigmoid.apply(GetItem.apply(x, index=lead + (slice(half, None),)))
+        da = dy * s
+        return Cat.apply(da, da * a * (1 - s), dim=d)
+
 
 class CELU(Function):
     """y = x if x > 0 else α (e^(x/α) - 1);  ∂L/∂x = δ · (1 if x > 0 else e^(x/α))
@@ -86,11 +110,16 @@ class CELU(Function):
     def forward(self, x, alpha=1.0):
         self.pos = x > 0
         z = np.minimum(x, 0) / alpha
+        self.alpha = alpha
         self.slope = np.exp(z)
         return np.where(self.pos, x, alpha * np.expm1(z)).astype(x.dtype, copy=False)
 
     def backward(self, dy):
         return np.where(self.pos, dy, dy * self.slope)
+
+    def backward_graph(self, dy):
+        slope = Exp.apply(Clamp.apply(self.parents[0], hi=0.0) / self.alpha)
+        return Where.apply(self.pos, dy, dy * slope)
 
 
 class Hardsigmoid(Function):
@@ -103,6 +132,9 @@ class Hardsigmoid(Function):
 
     def backward(self, dy):
         return dy * self.inside / 6
+
+    def backward_graph(self, dy):
+        return dy * (self.inside / 6).astype(dy.dtype)
 
 
 class Hardswish(Function):
@@ -117,6 +149,11 @@ class Hardswish(Function):
         x = self.x
         slope = np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5)).astype(x.dtype)
         return dy * slope
+
+    def backward_graph(self, dy):
+        x, xa = self.parents[0], self.x
+        inside = (xa > -3) & (xa < 3)
+        return dy * Where.apply(inside, x / 3 + 0.5, (xa >= 3).astype(dy.dtype))
 
 
 # ----- wrappers: PyTorch's signatures and argument checks ---------------------------------

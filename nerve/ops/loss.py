@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from nerve.autograd.function import Function, as_array
+from nerve.ops.elementwise import Clamp, Log
 from nerve.tensor import Tensor
 
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here so that log(0) stays finite
@@ -87,6 +88,10 @@ class L1Loss(_Reduced, Function):
         dx = self._delta(dy) * np.sign(self.d)
         return dx, (-dx if self.needs_input_grad[1] else None)
 
+    def backward_graph(self, dy):
+        dx = self._delta_graph(dy) * np.sign(self.d)
+        return dx, (-dx if self.needs_input_grad[1] else None)
+
 
 class SmoothL1Loss(_Reduced, Function):
     """d = x - t;  l = d² / 2β where |d| < β, else |d| - β/2  (β = 0: l = |d|);
@@ -104,6 +109,13 @@ class SmoothL1Loss(_Reduced, Function):
         dx = self._delta(dy) * slope
         return dx, (-dx if self.needs_input_grad[1] else None)
 
+    def backward_graph(self, dy):
+        x, t = self.parents[:2]
+        slope = (np.sign(self.d) if self.beta == 0 else
+                 Clamp.apply((x - t) / self.beta, lo=-1.0, hi=1.0))
+        dx = self._delta_graph(dy) * slope
+        return dx, (-dx if self.needs_input_grad[1] else None)
+
 
 class HuberLoss(_Reduced, Function):
     """d = x - t;  l = d²/2 where |d| < Δ, else Δ (|d| - Δ/2);
@@ -118,6 +130,11 @@ class HuberLoss(_Reduced, Function):
 
     def backward(self, dy):
         dx = self._delta(dy) * np.clip(self.d, -self.delta, self.delta)
+        return dx, (-dx if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, dy):
+        x, t = self.parents[:2]
+        dx = self._delta_graph(dy) * Clamp.apply(x - t, lo=-self.delta, hi=self.delta)
         return dx, (-dx if self.needs_input_grad[1] else None)
 
 
@@ -179,6 +196,16 @@ class BinaryCrossEntropy(_Reduced, Function):
         g, x = self._delta(dy), self.x
         dx = g * (x - self.t) / np.maximum(x * (1 - x), _BCE_EPS)
         dt = g * (self.log_1mx - self.log_x) if self.needs_input_grad[1] else None
+        return dx, dt
+
+    def backward_graph(self, dy):
+        x, t = self.parents[:2]
+        g = self._delta_graph(dy)
+        dx = g * (x - t) / Clamp.apply(x * (1 - x), lo=_BCE_EPS)
+        dt = None
+        if self.needs_input_grad[1]:
+            dt = g * (Clamp.apply(Log.apply(1 - x), lo=_LOG_FLOOR)
+                      - Clamp.apply(Log.apply(x), lo=_LOG_FLOOR))
         return dx, dt
 
 

@@ -28,6 +28,7 @@ def c(a):
 
 IDX = c([[0, 2], [2, 4]])
 RM, RV = c(rng.standard_normal(3)), c(np.abs(rng.standard_normal(3)) + 0.5)
+W4 = c(rng.random(4))
 
 
 def seeded_dropout(x):
@@ -68,6 +69,12 @@ CASES = {
     "softplus": (lambda a: F.softplus(a, beta=2.0), (t(5),)),
     "silu_logsigmoid": (lambda a: F.silu(a) + F.logsigmoid(a), (t(5),)),
     "hardtanh": (lambda a: F.hardtanh(a * 2) * a, (t(5),)),
+    "softsign_celu_glu": (lambda a: F.softsign(a) + F.celu(a, 0.7) + F.glu(a * a, 0).repeat(2),
+                          (t(4),)),
+    "shrink_threshold": (lambda a: (F.softshrink(a, 0.3) + F.hardshrink(a, 0.3)
+                                    + F.threshold(a, 0.1, -1.0)) * a, (t(6),)),
+    "hardsigmoid_hardswish": (lambda a: F.hardsigmoid(a * 4) * a + F.hardswish(a * 4),
+                              (t(6),)),
     "matmul": (lambda a, b: a @ b, (t(3, 4), t(4, 2))),
     "matmul_batched": (lambda a, b: a @ b, (t(2, 3, 4), t(4, 2))),
     "matmul_vectors": (lambda a, b, v: (v @ b)[0] @ (a @ v)[1], (t(2, 3, 4), t(2, 4, 3), t(4))),
@@ -105,6 +112,11 @@ CASES = {
     "nll_loss": (lambda a: F.nll_loss(F.log_softmax(a, 1), c([1, 0, 3]), reduction="sum"),
                  (t(3, 4),)),
     "mse_loss": (lambda a, b: F.mse_loss(a, b), (t(3, 4), t(3, 4))),
+    "l1_smooth_l1_huber": (lambda a, b: F.l1_loss(a * a, b) + F.smooth_l1_loss(a, b, beta=0.5)
+                           + F.huber_loss(a, b, delta=0.7, reduction="sum"),
+                           (t(3, 4), t(3, 4))),
+    "bce": (lambda a, b: F.binary_cross_entropy(a.sigmoid(), b.sigmoid(),
+                                                weight=W4), (t(3, 4), t(3, 4))),
     "bce_with_logits": (lambda a, b: F.binary_cross_entropy_with_logits(
         a, b, pos_weight=c([1.0, 2.0, 3.0, 4.0])), (t(3, 4), t(3, 4))),
     "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b), (t(3, 4), t(4), t(4))),
