@@ -1,0 +1,37 @@
+"""GetItemGrad (nerve/ops/indexing.py): x[index]'s adjoint as an op of its own, used by
+the double backward of indexing, against torch's index_put with accumulation."""
+
+import numpy as np
+import pytest
+import torch
+from opcheck import Case, check_gradcheck, check_torch
+
+from nerve.ops.indexing import GetItemGrad
+
+ROWS = np.array([0, 2, 2])
+
+
+def _scatter(shape, index):
+    def put(x):
+        return torch.zeros(shape, dtype=x.dtype).index_put(index, x, accumulate=True)
+    return put
+
+
+CASES = [
+    Case("GetItemGrad/slice",
+         lambda x: GetItemGrad.apply(x, shape=(3, 4), index=(slice(1, None), slice(0, None, 2))),
+         lambda x: torch.zeros(3, 4, dtype=x.dtype).index_put(
+             (torch.arange(1, 3)[:, None], torch.arange(0, 4, 2)), x), [(2, 2)]),
+    Case("GetItemGrad/repeated_rows", lambda x: GetItemGrad.apply(x, shape=(3, 4), index=ROWS),
+         _scatter((3, 4), (torch.tensor(ROWS),)), [(3, 4)]),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_gradcheck(case):
+    check_gradcheck(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_against_torch(case):
+    check_torch(case)

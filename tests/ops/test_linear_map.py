@@ -1,0 +1,37 @@
+"""LinearMap (nerve/ops/linear_map.py): a linear map of arrays with its adjoint as an op;
+here A x = x M, so it must match torch's product and gradient."""
+
+import numpy as np
+import pytest
+import torch
+from opcheck import Case, check_gradcheck, check_torch
+
+from nerve.ops.linear_map import LinearMap
+
+M = np.random.default_rng(0).standard_normal((4, 3))
+
+
+def _map(x):
+    return LinearMap.apply(x, map=lambda a: a @ M.astype(a.dtype),
+                           adjoint=lambda g: g @ M.T.astype(g.dtype))
+
+
+CASES = [Case("LinearMap/matrix", _map, lambda x: x @ torch.tensor(M, dtype=x.dtype), [(2, 4)])]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_gradcheck(case):
+    check_gradcheck(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_against_torch(case):
+    check_torch(case)
+
+
+def test_its_double_backward_is_the_map_again():
+    import nerve
+    from nerve.autograd import gradgradcheck
+
+    x = nerve.tensor(np.random.default_rng(1).standard_normal((2, 4)), requires_grad=True)
+    assert gradgradcheck(lambda a: _map(a * a), (x,))
