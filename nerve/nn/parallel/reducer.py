@@ -67,7 +67,8 @@ class Reducer:
                  find_unused: bool, grad_as_view: bool) -> None:
         from nerve.autograd import engine
 
-        self.engine, self.pg, self.names = engine, pg, names
+        self.engine, self.pg = engine, pg
+        self.names = {id(p): n for p, n in zip(params, names)}
         self.params = params
         self.find_unused, self.grad_as_view = find_unused, grad_as_view
         self.buckets = make_buckets(params, cap_bytes)
@@ -119,7 +120,7 @@ class Reducer:
             for b in self.buckets:  # no allreduce may stay in flight over freed buffers
                 if b.work is not None:
                     b.work.wait()
-            names = [self.names[self.params.index(p)] for b in missing
+            names = [self.names[id(p)] for b in missing
                      for i, p in enumerate(b.params) if i not in b.ready]
             raise RuntimeError(UNUSED.format(names=", ".join(names)))
         used = np.zeros(len(self.params), np.int32)
