@@ -17,6 +17,9 @@ _grad_state = grad_mode.state
 # nerve.diagnostics installs a callable(fn, inputs, out) here for anomaly mode and
 # backprop traces; None (one global lookup per op) keeps them free when off.
 _observer = None
+# nerve.onnx installs a callable(cls, inputs, params, out) here while it traces a forward
+# pass for export; None (one global lookup per op) keeps apply's speed when off.
+_tracer = None
 _new = object.__new__
 ndarray = np.ndarray
 
@@ -56,6 +59,8 @@ class Function:
             raise RuntimeError(_describe(cls, inputs, err)) from None
         if _observer is not None:
             _observer(fn, inputs, out)
+        if _tracer is not None:
+            _tracer(cls, inputs, params, out)
         record = False
         if _grad_state.enabled:
             needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]
