@@ -226,6 +226,22 @@ class Tensor:
     def cpu(self) -> Tensor:
         return self
 
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+        from nerve.backend import no_cuda
+
+        raise no_cuda("Tensor.cuda()")
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's index for a CPU tensor
+
     def type_as(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
             raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "

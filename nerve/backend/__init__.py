@@ -46,8 +46,22 @@ def array_module(x=None):
     return np
 
 
+class CUDAUnavailableError(AssertionError, RuntimeError):
+    """What a CPU-only PyTorch raises (AssertionError "Torch not compiled with CUDA
+    enabled") for CUDA work; a RuntimeError too, as nerve raised before."""
+
+
+def no_cuda(what: str = "") -> CUDAUnavailableError:
+    return CUDAUnavailableError(
+        f"{what + ': ' if what else ''}nerve not compiled with CUDA enabled: nerve has no CUDA "
+        "backend yet (a CuPy one is planned; installing cupy does not enable it yet), so "
+        "device 'cuda' cannot be used; run on 'cpu'")
+
+
 def check_device(dev) -> device:
     d = device(dev)
+    if d.type == "cuda":
+        raise no_cuda()
     if d.type != "cpu":
         raise RuntimeError(f"device '{d}' is not available: nerve runs on the CPU in this build")
     return d

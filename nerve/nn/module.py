@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nerve.nn.devices import check_device_argument
 from nerve.nn.hooks import call_with_hooks
 from nerve.nn.parameter import Buffer, Parameter
 from nerve.tensor import Tensor
@@ -48,6 +49,10 @@ class Module:
     """Base class for all layers and models. Subclasses define ``forward``."""
 
     training: bool
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        check_device_argument(cls)  # Linear(..., device="cuda") raises, as CPU PyTorch
 
     def __init__(self) -> None:
         d = self.__dict__
@@ -326,6 +331,11 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device=None) -> Module:
+        from nerve.backend import no_cuda
+
+        raise no_cuda(f"{type(self).__name__}.cuda()")
 
     # ----- state ----------------------------------------------------------------------
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):

@@ -1,0 +1,88 @@
+"""``torch.autocast``: mixed precision regions, as PyTorch runs them without a GPU.
+
+On "cpu", PyTorch runs matmuls and convolutions in ``dtype`` (bfloat16 by default)
+inside the region. nerve computes on NumPy, which has no bfloat16, so on the CPU the
+region is entered and reported (``is_autocast_enabled("cpu")`` is True inside) but every
+op keeps running in its inputs' dtype, float32 as a rule: a documented no-op that
+keeps programs written for autocast running with float32 numerics. On "cuda" autocast
+is disabled with PyTorch's warning, since nerve has no CUDA backend.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import warnings
+
+__all__ = ["autocast", "is_autocast_available", "is_autocast_enabled"]
+
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip",
+                 "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
+                 "privateuseone")
+_CPU_DTYPES = ("bfloat16", "float16")
+_state = threading.local()  # device type -> depth of enabled autocast regions
+
+
+def _depths() -> dict:
+    if not hasattr(_state, "depths"):
+        _state.depths = {}
+    return _state.depths
+
+
+def is_autocast_enabled(device_type: str = "cuda") -> bool:
+    """Whether an enabled autocast region for ``device_type`` is open in this thread."""
+    return _depths().get(device_type, 0) > 0
+
+
+def is_autocast_available(device_type: str) -> bool:
+    return device_type in ("cpu", "cuda")
+
+
+class autocast:  # noqa: N801 - PyTorch's name
+    """``with autocast(device_type, dtype=None, enabled=True, cache_enabled=None):`` or
+    ``@autocast(...)`` on a function. See the module docstring for what nerve does."""
+
+    def __init__(self, device_type: str, dtype=None, enabled: bool = True,
+                 cache_enabled: bool | None = None) -> None:
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        if device_type not in _DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at "
+                               f"start of device string: {device_type}")
+        self.device = device_type
+        self.fast_dtype = ("bfloat16" if device_type == "cpu" else "float16") if dtype is None \
+            else dtype
+        self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
+        self._enabled = bool(enabled)
+        if self._enabled and device_type == "cuda":
+            warnings.warn("CUDA is not available (nerve has no CUDA backend yet). Disabling "
+                          "autocast.", UserWarning, stacklevel=2)
+            self._enabled = False
+        elif self._enabled and device_type != "cpu":
+            warnings.warn(f"nerve has no '{device_type}' backend. Disabling autocast.",
+                          UserWarning, stacklevel=2)
+            self._enabled = False
+        elif self._enabled and str(self.fast_dtype).rpartition(".")[2] not in _CPU_DTYPES:
+            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
+                          "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
+                          "torch.float16 currently.", UserWarning, stacklevel=2)
+            self._enabled = False
+
+    def __enter__(self) -> autocast:
+        if self._enabled:
+            depths = _depths()
+            depths[self.device] = depths.get(self.device, 0) + 1
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self._enabled:
+            _depths()[self.device] -= 1
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def in_autocast(*args, **kwargs):
+            with self:
+                return func(*args, **kwargs)
+
+        return in_autocast
