@@ -180,8 +180,9 @@ def _check_magic(f, label: str) -> None:
 
 def _read(members: dict, label: str):
     if _HEADER not in members:
-        if _DIGEST in members:
-            raise LoadError(f"nerve.load: {label} has a digest but no header entry")
+        if any(k.startswith("__nerve") for k in members):
+            raise LoadError(f"nerve.load: {label} is corrupt: it has nerve entries but no "
+                            "header entry")
         return OrderedDict((k, Tensor._wrap(v)) for k, v in members.items())
     raw = members.pop(_HEADER)
     if raw.dtype != np.uint8 or raw.ndim != 1:

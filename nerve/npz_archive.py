@@ -8,6 +8,8 @@ allocated:
 
 - the source is a regular file (or a seekable file object), never a pipe or device;
 - member names are unique ``*.npy`` names; members are stored or deflated, unencrypted;
+- the members and the central directory account for every byte, so a damaged directory
+  cannot hide members (and load the rest as if that were the whole file);
 - the declared uncompressed sizes add up to at most ``max_bytes`` (by default the larger
   of 1 GiB and the file's own size, so any archive that ``np.savez`` stored uncompressed
   loads, and a decompression bomb does not);
@@ -24,6 +26,7 @@ import io
 import math
 import os
 import stat
+import struct
 import zipfile
 
 import numpy as np
@@ -62,6 +65,7 @@ def read_members(f, size: int, max_bytes: int | None = None) -> dict[str, np.nda
         with zipfile.ZipFile(f) as archive:
             infos = archive.infolist()
             _check_directory(infos, size, limit)
+            _check_layout(archive.fp, infos)
             return {info.filename[:-4]: _read_npy(archive, info, limit) for info in infos}
     except ArchiveError:
         raise
@@ -93,6 +97,36 @@ def _check_directory(infos, size: int, limit: int) -> None:
     if total > limit:
         raise ArchiveError(f"its arrays would take {total} bytes once read, over the limit of "
                            f"{limit} (pass max_bytes= to allow more)")
+
+
+def _check_layout(fp, infos) -> None:
+    """Walk the file: members back to back from the start, then exactly one central
+    directory entry per member, then the end record. Nothing may be left over."""
+    def at(pos: int, n: int) -> bytes:
+        fp.seek(pos)
+        return fp.read(n)
+
+    ordered = sorted(infos, key=lambda i: i.header_offset)
+    pos = ordered[0].header_offset if ordered else 0
+    if ordered and at(0, 4) != b"PK\x03\x04":
+        raise ArchiveError("it does not start with a member")
+    for info in ordered:
+        head = at(pos, 30)
+        if info.header_offset != pos or head[:4] != b"PK\x03\x04":
+            raise ArchiveError(f"bytes at offset {pos} belong to no member")
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        pos += 30 + name_len + extra_len + info.compress_size
+        if info.flag_bits & 0x8:  # a data descriptor follows the data
+            large = max(info.compress_size, info.file_size) > 0xFFFFFFFF
+            pos += (4 if at(pos, 4) == b"PK\x07\x08" else 0) + (20 if large else 12)
+    entries = 0
+    while (head := at(pos, 46))[:4] == b"PK\x01\x02" and len(head) == 46:
+        name_len, extra_len, comment_len = struct.unpack("<HHH", head[28:34])
+        pos += 46 + name_len + extra_len + comment_len
+        entries += 1
+    if entries != len(infos) or at(pos, 4) not in (b"PK\x05\x06", b"PK\x06\x06"):
+        raise ArchiveError(f"its directory lists {len(infos)} members but the file holds "
+                           f"{entries} directory entries before offset {pos}")
 
 
 def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> np.ndarray:

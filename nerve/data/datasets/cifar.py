@@ -10,6 +10,7 @@ refused too.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import shutil
@@ -89,11 +90,12 @@ def load_pickle(path: str):
     """
     try:
         with open(path, "rb") as f:
-            obj = _RestrictedUnpickler(f, encoding="latin1").load()
+            # from memory, a size declared in the pickle can read no more than the file
+            obj = _RestrictedUnpickler(io.BytesIO(f.read()), encoding="latin1").load()
     except UnsafePickleError as e:
         raise UnsafePickleError(f"{path}: {e}") from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError,
-            KeyError, AttributeError) as e:
+            KeyError, AttributeError, OverflowError, RecursionError, MemoryError) as e:
         raise DataFileError(f"{path}: corrupt or truncated pickle ({type(e).__name__}: "
                             f"{e})") from None
     return _plain(obj, path)
