@@ -72,7 +72,7 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
     pending: dict = {}
     with enable_grad():
         for o, g in zip(outputs, grads):
-            _send(o, g, pending, leaf_sums, wanted, keep)
+            _send(o, g, pending, leaf_sums, wanted)
         for fn in order:
             douts = pending.pop(fn, None)
             if douts is None:
@@ -84,25 +84,11 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
                     results[k] = g
             if keep is not None and fn not in keep:
                 continue
-            backward_graph = _backward_graph_of(fn)
-            if backward_graph is None:
-                raise RuntimeError(NO_GRAPH.format(name=fn.name()))
-            stale = _overwritten_parents(fn)
-            if stale is None:
-                dins = backward_graph(*douts)
-            else:
-                parents, fn.parents = fn.parents, stale
-                try:
-                    dins = backward_graph(*douts)
-                finally:
-                    fn.parents = parents
-            if type(dins) is not tuple:
-                dins = (dins,)
-            for parent, needed, g in zip(fn.parents, fn.needs_input_grad, dins):
+            for parent, needed, g in zip(fn.parents, fn.needs_input_grad, _run_node(fn, douts)):
                 if needed and g is not None:
                     if not isinstance(g, Tensor):
                         g = Tensor._wrap(g)
-                    _send(parent, _fit(g, parent), pending, leaf_sums, wanted, keep)
+                    _send(parent, _fit(g, parent), pending, leaf_sums, wanted)
             if not retain_graph:
                 fn.__dict__.clear()
         if results is not None:
@@ -113,6 +99,23 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
         for leaf, g in leaf_sums.values():
             _accumulate(leaf, g)
     return None
+
+
+def _run_node(fn, douts: list) -> tuple:
+    """One gradient (Tensor or None) per input of ``fn``, from its differentiable backward."""
+    backward_graph = _backward_graph_of(fn)
+    if backward_graph is None:
+        raise RuntimeError(NO_GRAPH.format(name=fn.name()))
+    stale = _overwritten_parents(fn)
+    if stale is None:
+        dins = backward_graph(*douts)
+    else:
+        parents, fn.parents = fn.parents, stale
+        try:
+            dins = backward_graph(*douts)
+        finally:
+            fn.parents = parents
+    return dins if type(dins) is tuple else (dins,)
 
 
 def _backward_graph_of(fn):
@@ -238,7 +241,7 @@ def _useful(order: list, wanted: dict, wanted_nodes: dict) -> set:
     return useful
 
 
-def _send(t, g, pending: dict, leaf_sums: dict, wanted, keep) -> None:
+def _send(t, g, pending: dict, leaf_sums: dict, wanted) -> None:
     """Add ``g`` to the gradient of ``t``: a leaf's running sum or its node's slot."""
     ctx = t._ctx
     if ctx is None:
