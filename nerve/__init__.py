@@ -200,3 +200,4 @@ from nerve import distributions  # noqa: E402  (uses the ops and nn.functional a
 from nerve import accelerator, amp, backends, cuda  # noqa: E402  (CPU PyTorch's answers)
 from nerve.amp import autocast, is_autocast_enabled  # noqa: E402
 from nerve import distributed  # noqa: E402  (mpi4py loads only when a process group starts)
+from nerve import onnx  # noqa: E402  (the onnx package loads only when export/load_model run)

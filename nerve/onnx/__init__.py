@@ -1,0 +1,30 @@
+"""ONNX export and import (torch.onnx's place in nerve).
+
+``export(model, args, f, ...)`` traces one forward pass through ``Function.apply`` and
+writes an ONNX model that onnxruntime runs; ``load_model(path)`` reads an ONNX model
+into a nerve Module whose initializers are Parameters, so it runs and fine-tunes in
+nerve. The onnx package is imported only when one of them is called:
+``pip install "nerve[onnx]"``.
+"""
+
+from nerve.onnx.errors import OnnxExporterError, OnnxLoadError, UnsupportedOperatorError
+
+__all__ = ["export", "load_model", "OnnxExporterError", "OnnxLoadError",
+           "UnsupportedOperatorError"]
+
+
+def export(model, args, f, input_names=None, output_names=None, dynamic_axes=None,
+           opset_version=17, do_constant_folding=True, verbose=False, training=None):
+    """Export ``model`` run on ``args`` to the ONNX file (or binary stream) ``f``, as
+    torch.onnx.export's tracing exporter: see ``nerve.onnx.exporter.export``."""
+    from nerve.onnx.exporter import export as _export
+
+    return _export(model, args, f, input_names=input_names, output_names=output_names,
+                   dynamic_axes=dynamic_axes, opset_version=opset_version)
+
+
+def load_model(path):
+    """An ONNX file as a nerve Module: see ``nerve.onnx.importer.load_model``."""
+    from nerve.onnx.importer import load_model as _load
+
+    return _load(path)
