@@ -39,7 +39,7 @@ class ScaledDotProductAttention(Function):
         z = e.sum(axis=-1, keepdims=True)
         z[z == 0] = 1
         self.p = p = (e / z).astype(q.dtype, copy=False)
-        self.drop = drop
+        self.drop, self.keep = drop, keep
         pd = p if drop is None else p * drop
         self.q, self.k, self.v, self.scale = q, k, v, scale
         self.o = o = np.matmul(pd, v)
@@ -65,6 +65,38 @@ class ScaledDotProductAttention(Function):
             if need[1]:
                 dk = np.matmul(np.swapaxes(ds, -1, -2), self.q) * np.asarray(scale, ds.dtype)
             dm = ds if need[3] else None
+        return dq, dk, dv, dm
+
+    def backward_graph(self, do):
+        """The same rule on P recomputed from Q, K (and M) with nerve ops."""
+        from nerve.ops.activation import Softmax
+        from nerve.ops.elementwise import Where
+
+        q, k, v, mask = (*self.parents, None)[:4]
+        keep = self.keep
+        need, drop, scale = self.needs_input_grad, self.drop, self.scale
+        s = q @ k.transpose(-1, -2) * scale
+        if mask is not None:
+            s = s + mask
+        empty = None
+        if keep is not None:
+            empty = ~keep.any(axis=-1, keepdims=True)  # rows without any key: P = 0
+            s = Where.apply(keep | empty, s, np.asarray(-np.inf, s.dtype))
+        p = Softmax.apply(s, dim=-1)
+        if empty is not None and empty.any():
+            p = Where.apply(~empty, p, np.zeros((), p.dtype))
+        pd = p if drop is None else p * drop
+        dq = dk = dv = dm = None
+        if need[2]:
+            dv = pd.transpose(-1, -2) @ do
+        if need[0] or need[1] or (len(need) > 3 and need[3]):
+            dp = do @ v.transpose(-1, -2)
+            if drop is not None:
+                dp = dp * drop
+            ds = p * (dp - (dp * p).sum(dim=-1, keepdim=True))
+            dq = ds @ k * scale if need[0] else None
+            dk = ds.transpose(-1, -2) @ q * scale if need[1] else None
+            dm = ds if len(need) > 3 and need[3] else None
         return dq, dk, dv, dm
 
 

@@ -36,6 +36,14 @@ def seeded_dropout(x):
     return F.dropout(x, 0.5, training=True)
 
 
+BOOL_MASK = c([[True, False, True], [False, False, False]])  # the second row sees no key
+
+
+def attention_with_dropout(q, k, v):
+    nerve.manual_seed(0)
+    return F.scaled_dot_product_attention(q, k, v, dropout_p=0.3)
+
+
 def index_put(x, v):
     y = x * x
     y[1:, 0] = v * v  # in a graph: IndexPut, y rebound to the result
@@ -129,6 +137,13 @@ CASES = {
     "max_pool1d": (lambda x: F.max_pool1d(x * x, 2), (t(1, 2, 6),)),
     "avg_pool2d": (lambda x: F.avg_pool2d(x * x, 2, stride=1, padding=1), (t(1, 2, 4, 4),)),
     "dropout": (lambda x: seeded_dropout(x * x), (t(3, 4),)),
+    "attention": (lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+                  (t(2, 3, 4), t(2, 5, 4), t(2, 5, 3), t(3, 5))),
+    "attention_causal": (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                         (t(2, 4, 4), t(2, 4, 4), t(4, 3))),
+    "attention_bool_mask": (lambda q, k, v: F.scaled_dot_product_attention(
+        q, k, v, attn_mask=BOOL_MASK), (t(2, 4), t(3, 4), t(3, 2))),
+    "attention_dropout": (attention_with_dropout, (t(2, 3, 4), t(2, 5, 4), t(2, 5, 3))),
     "embedding": (lambda w: F.embedding(IDX, w * w, padding_idx=2, scale_grad_by_freq=True),
                   (t(5, 3),)),
 }
