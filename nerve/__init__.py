@@ -39,7 +39,6 @@ from nerve import linalg
 import numpy as _np  # noqa: E402
 
 __version__ = "0.1.0"
-FloatTensor = Tensor
 
 
 def is_tensor(obj) -> bool:
@@ -201,3 +200,6 @@ from nerve import accelerator, amp, backends, cuda  # noqa: E402  (CPU PyTorch's
 from nerve.amp import autocast, is_autocast_enabled  # noqa: E402
 from nerve import distributed  # noqa: E402  (mpi4py loads only when a process group starts)
 from nerve import onnx  # noqa: E402  (the onnx package loads only when export/load_model run)
+from nerve.legacy_tensors import (BoolTensor, ByteTensor, CharTensor,  # noqa: E402
+                                  DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                                  LongTensor, ShortTensor)

@@ -171,6 +171,15 @@ class Tensor:
     def __repr__(self) -> str:
         return _printing.format_tensor(self)
 
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (f"{loss:.4f}", f"{t}" gives 65.0), as in
+        PyTorch; any other takes only the empty spec, which gives its repr."""
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(format_spec)
+        if format_spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
+
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")

@@ -10,6 +10,7 @@ Python work, which is what keeps small-model training fast.
 from __future__ import annotations
 
 import collections.abc as abc
+import itertools
 
 import numpy as np
 
@@ -40,7 +41,14 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    """A fresh random order at each iteration (with ``replacement``: draws with repeats)."""
+    """A fresh random order at each iteration (with ``replacement``: draws with repeats).
+
+    The indices are drawn lazily, as PyTorch's are: with replacement in chunks of
+    ``CHUNK`` draws, without it one permutation of the dataset at a time, so
+    ``num_samples=int(1e10)`` costs memory for one chunk, not for 10¹⁰ indices.
+    """
+
+    CHUNK = 1 << 16
 
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
                  generator: _random.Generator | None = None) -> None:
@@ -57,17 +65,24 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        return iter(self._indices().tolist())
+        for chunk in self._chunks():
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
 
-    def _indices(self) -> np.ndarray:
+    def _chunks(self):
+        """The epoch's indices as a sequence of int64 arrays, drawn as they are needed."""
         rng, n, k = _random.rng(self.generator), len(self.data_source), self.num_samples
         if self.replacement:
-            return rng.integers(0, n, size=k)
-        reps = -(-k // n) if n else 0
-        return np.concatenate([rng.permutation(n) for _ in range(reps)] or [[]])[:k].astype(int)
+            for start in range(0, k, self.CHUNK):
+                yield rng.integers(0, n, size=min(self.CHUNK, k - start))
+        elif n:
+            for start in range(0, k, n):
+                yield rng.permutation(n)[:k - start].astype(np.int64)
+
+    def _indices(self) -> np.ndarray:
+        return np.concatenate([*self._chunks(), np.zeros(0, np.int64)])
 
 
 class SubsetRandomSampler(Sampler):
@@ -107,12 +122,23 @@ class BatchSampler(Sampler):
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _batches(self):
-        """Index arrays, cut from one array of the whole epoch when the sampler gives one."""
-        take = getattr(self.sampler, "_indices", None)
-        order = take() if take is not None else np.fromiter(iter(self.sampler), dtype=np.int64)
-        stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
-        for start in range(0, stop, self.batch_size):
-            yield order[start:start + self.batch_size]
+        """Index arrays, cut from the sampler's chunks (or its whole epoch) as they come;
+        any other sampler is read a few thousand indices at a time."""
+        if hasattr(self.sampler, "_chunks"):
+            chunks = self.sampler._chunks()
+        elif hasattr(self.sampler, "_indices"):
+            chunks = iter([self.sampler._indices()])
+        else:
+            chunks = _in_chunks(self.sampler)
+        size, left = self.batch_size, np.zeros(0, np.int64)
+        for chunk in chunks:
+            order = np.concatenate([left, chunk]) if len(left) else chunk
+            full = len(order) - len(order) % size
+            for start in range(0, full, size):
+                yield order[start:start + size]
+            left = order[full:]
+        if len(left) and not self.drop_last:
+            yield left
 
 
 class DataLoader:
@@ -181,6 +207,13 @@ class DataLoader:
                 batch = []
         if batch and not self.drop_last:
             yield self.collate_fn(batch)
+
+
+def _in_chunks(sampler, size: int = 4096):
+    """A plain sampler's indices as int64 arrays of ``size`` (the last one shorter)."""
+    it = iter(sampler)
+    while (chunk := np.fromiter(itertools.islice(it, size), dtype=np.int64)).size:
+        yield chunk
 
 
 def _fetch(dataset, indices: list) -> list:
