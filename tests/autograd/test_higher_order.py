@@ -304,3 +304,20 @@ def test_in_place_ops_in_the_graph():
     buf[1:] = x * x  # IndexPut
     (g,) = nerve.autograd.grad((buf * buf).sum(), x, create_graph=True)
     close(nerve.autograd.grad(g.sum(), x)[0], 12 * xs * xs)
+
+
+def test_multihead_attention_input_gradient_penalty_matches_torch():
+    x = rng.standard_normal((2, 5, 8))
+    torch.manual_seed(0)
+    tm = torch.nn.MultiheadAttention(8, 2, batch_first=True).double()
+    nm = nerve.nn.MultiheadAttention(8, 2, batch_first=True).double()
+    nm.load_state_dict({k: nerve.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    got = {}
+    for lib, m in ((nerve, nm), (torch, tm)):
+        xt = lib.tensor(x, requires_grad=True)
+        out, _ = m(xt, xt, xt)
+        (g,) = lib.autograd.grad((out ** 2).sum(), xt, create_graph=True)
+        (g ** 2).sum().backward()
+        got[lib] = (m.in_proj_weight.grad, m.out_proj.weight.grad, xt.grad)
+    for a, b in zip(got[nerve], got[torch]):
+        close(a, b)
