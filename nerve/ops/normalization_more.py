@@ -44,6 +44,7 @@ class GroupNorm(Function):
             running_var *= 1 - momentum
             running_var += (momentum * m / (m - 1)) * var.reshape(n, c).mean(axis=0)
         self.x_shape, self.groups = x.shape, groups
+        self.eps = eps
         self.wg = None if w is None else _per_channel(w, groups, len(rest))
         y = xhat if w is None else xhat * self.wg
         if b is not None:
@@ -66,6 +67,32 @@ class GroupNorm(Function):
             dw = (dyg * xhat).sum(axis=spatial).reshape(c)
         if need[2]:
             db = dyg.sum(axis=spatial).reshape(c)
+        return dx, dw, db
+
+    def backward_graph(self, dy):
+        """The same rule with x̂ recomputed from x by nerve ops on the grouped view."""
+        from nerve.ops.reduce import Mean, Sum
+
+        x, w = self.parents[:2]
+        need = (*self.needs_input_grad, False, False)
+        n, c, *rest = self.x_shape
+        axes, m, g_ = self.axes, self.m, self.groups
+        xc = x.reshape(n, g_, c // g_, *rest)
+        xc = xc - Mean.apply(xc, axis=axes, keepdim=True)
+        inv_std = (Mean.apply(xc * xc, axis=axes, keepdim=True) + self.eps) ** -0.5
+        xhat = xc * inv_std
+        dyg = dy.reshape(*xhat.shape)
+        dx = dw = db = None
+        if need[0]:
+            g = dyg if w is None else dyg * w.reshape(g_, -1, *([1] * len(rest)))
+            sum_g = Sum.apply(g, axis=axes, keepdim=True)
+            sum_gx = Sum.apply(g * xhat, axis=axes, keepdim=True)
+            dx = (inv_std * (g * m - sum_g - xhat * sum_gx) / m).reshape(*self.x_shape)
+        spatial = (0,) + axes[1:]
+        if need[1]:
+            dw = Sum.apply(dyg * xhat, axis=spatial).reshape(c)
+        if need[2]:
+            db = Sum.apply(dyg, axis=spatial).reshape(c)
         return dx, dw, db
 
 

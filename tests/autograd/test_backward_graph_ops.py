@@ -133,6 +133,8 @@ CASES = {
                          (t(4, 3, 2), t(3), t(3))),
     "batch_norm_eval": (lambda x, w, b: F.batch_norm(x, RM, RV, w, b, training=False),
                         (t(4, 3, 2, 2), t(3), t(3))),
+    "group_norm": (lambda x, w, b: F.group_norm(x, 2, w, b), (t(2, 4, 3), t(4), t(4))),
+    "instance_norm": (lambda x: F.instance_norm(x), (t(2, 3, 2, 2),)),
     "max_pool2d": (lambda x: F.max_pool2d(x * x, 3, stride=2, padding=1), (t(1, 2, 5, 5),)),
     "max_pool1d": (lambda x: F.max_pool1d(x * x, 2), (t(1, 2, 6),)),
     "avg_pool2d": (lambda x: F.avg_pool2d(x * x, 2, stride=1, padding=1), (t(1, 2, 4, 4),)),
