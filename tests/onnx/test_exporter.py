@@ -1,0 +1,152 @@
+"""nerve.onnx.export on the project's models: onnxruntime and load_model agree with nerve."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import nerve
+import nerve.nn as nn
+from onnxcheck import onnx, roundtrip  # noqa: F401  (skips without onnx)
+
+from nerve.models.resnet import resnet
+from nerve.models.traffic_sign import traffic_sign_net
+from nerve.onnx import UnsupportedOperatorError
+from nerve.tasks.digits import DigitsCNN, DigitsMLP
+
+
+def images(c, h, w):
+    def make(n):
+        return nerve.randn(n, c, h, w)
+    return make
+
+
+def _trained_bn(model, make):
+    """A few training-mode passes so that BatchNorm's running statistics are not 0/1."""
+    model.train()
+    with nerve.no_grad():
+        for _ in range(2):
+            model(make(8))
+    return model
+
+
+def test_digits_mlp():
+    nerve.manual_seed(0)
+    proto, _ = roundtrip(DigitsMLP().build_model(), lambda n: nerve.randn(n, 64))
+    ops = {n.op_type for n in proto.graph.node}
+    assert "Gemm" in ops and "Relu" in ops and "Dropout" not in ops
+
+
+def test_digits_cnn():
+    nerve.manual_seed(1)
+    make = images(1, 8, 8)
+    proto, _ = roundtrip(_trained_bn(DigitsCNN().build_model(), make), make)
+    assert {"Conv", "BatchNormalization", "MaxPool"} <= {n.op_type for n in proto.graph.node}
+
+
+def test_resnet():
+    nerve.manual_seed(2)
+    make = images(3, 16, 16)
+    model = _trained_bn(resnet(layers=(1, 1), num_classes=5, in_channels=3), make)
+    roundtrip(model, make, rtol=1e-4, atol=1e-4)
+
+
+def test_traffic_sign_net():
+    nerve.manual_seed(3)
+    make = images(3, 32, 32)
+    roundtrip(_trained_bn(traffic_sign_net(num_classes=7), make), make, atol=1e-4)
+
+
+def test_conv1d_grouped_dilated_and_pools():
+    nerve.manual_seed(4)
+    model = nn.Sequential(nn.Conv1d(4, 8, 3, stride=2, padding=2, dilation=2, groups=2),
+                          nn.LeakyReLU(0.1), nn.AvgPool1d(2), nn.Conv1d(8, 6, 1),
+                          nn.Tanh(), nn.Flatten(), nn.LogSoftmax(dim=1))
+    roundtrip(model, lambda n: nerve.randn(n, 4, 20))
+
+
+def test_activations_layer_norm_and_transpose_conv():
+    nerve.manual_seed(5)
+    model = nn.Sequential(nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+                          nn.PReLU(4), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.LayerNorm(4), nn.Sigmoid(), nn.Linear(4, 6), nn.CReLU()
+                          if hasattr(nn, "CReLU") else nn.ReLU(), nn.Softmax(dim=-1))
+    roundtrip(model, images(3, 5, 5))
+
+
+class CharModel(nn.Module):
+    """A char-LM: embedding, a 2-layer recurrent core, a linear head (batch first)."""
+
+    def __init__(self, cell, bidirectional, vocab=11):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 6)
+        self.rnn = cell(6, 5, num_layers=2, batch_first=True, bidirectional=bidirectional)
+        self.head = nn.Linear(5 * (2 if bidirectional else 1), vocab)
+
+    def forward(self, x):
+        y, _ = self.rnn(self.embed(x))
+        return self.head(y)
+
+
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU, nn.RNN], ids=["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_char_lm(cell, bidirectional):
+    nerve.manual_seed(6)
+    model = CharModel(cell, bidirectional)
+    rng = np.random.default_rng(0)
+    proto, _ = roundtrip(model, lambda n: nerve.tensor(rng.integers(0, 11, (n, 7))))
+    kinds = [n.op_type for n in proto.graph.node if n.op_type in ("LSTM", "GRU", "RNN")]
+    assert len(kinds) == 2 * (2 if bidirectional else 1)
+    docs = [n.doc_string for n in proto.graph.node if n.op_type in ("LSTM", "GRU", "RNN")]
+    assert all("'rnn'" in d for d in docs)
+
+
+def test_single_layer_lstm_with_initial_state():
+    nerve.manual_seed(7)
+    lstm = nn.LSTM(4, 3)
+
+    class WithState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = lstm
+            self.h0 = nn.Parameter(nerve.randn(1, 1, 3))
+
+        def forward(self, x):
+            h = x[:1, :, :3] * 0 + self.h0  # (1, B, 3): follows the batch at run time
+            return self.lstm(x, (h, h))[0]
+    roundtrip(WithState(), lambda n: nerve.randn(6, n, 4), batch_axis=1)
+
+
+def test_weights_are_initializers_and_nodes_name_layers():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    f = io.BytesIO()
+    proto = nerve.onnx.export(model, (nerve.randn(2, 3),), f)
+    assert {i.name for i in proto.graph.initializer} == {"0.weight", "0.bias"}
+    gemm = next(n for n in proto.graph.node if n.op_type == "Gemm")
+    assert "Linear '0'" in gemm.doc_string
+    assert proto.opset_import[0].version == 17
+    assert proto.ir_version == onnx.helper.find_min_ir_version_for(list(proto.opset_import))
+
+
+def test_opset_version_is_configurable():
+    f = io.BytesIO()
+    proto = nerve.onnx.export(nn.Sequential(nn.Linear(3, 4)), (nerve.randn(2, 3),), f,
+                              opset_version=21)
+    assert proto.opset_import[0].version == 21
+    onnx.checker.check_model(proto, full_check=True)
+
+
+def test_unsupported_op_names_op_and_layer():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Softsign())
+    with pytest.raises(UnsupportedOperatorError, match=r"Softsign.*Softsign '1'"):
+        nerve.onnx.export(model, (nerve.randn(2, 3),), io.BytesIO())
+    assert model.training  # the model's mode is restored
+
+
+def test_tracing_hook_is_off_after_export():
+    from nerve.autograd import function
+
+    nerve.onnx.export(nn.Linear(2, 2), (nerve.randn(1, 2),), io.BytesIO())
+    assert function._tracer is None
