@@ -20,11 +20,28 @@ class RMSNorm(Function):
     def forward(self, x, w=None, k=1, eps=1e-6):
         self.axes = tuple(range(x.ndim - k, x.ndim))
         self.lead = tuple(range(x.ndim - k))
+        self.eps = eps
         ms = (x * x).mean(axis=self.axes, keepdims=True)
         self.r = (1 / np.sqrt(ms + eps)).astype(x.dtype)
         self.xhat = x * self.r
         self.w = w
         return self.xhat if w is None else self.xhat * w
+
+    def backward_graph(self, dy):
+        """The same rule with r and x̂ recomputed from x by nerve ops."""
+        from nerve.ops.reduce import Mean, Sum
+
+        x, w = (*self.parents, None)[:2]
+        need = (*self.needs_input_grad, False)
+        r = (Mean.apply(x * x, axis=self.axes, keepdim=True) + self.eps) ** -0.5
+        xhat = x * r
+        dx = dw = None
+        if need[0]:
+            g = dy if w is None else dy * w
+            dx = r * (g - xhat * Mean.apply(g * xhat, axis=self.axes, keepdim=True))
+        if need[1]:
+            dw = Sum.apply(dy * xhat, axis=self.lead)
+        return dx, dw
 
     def backward(self, dy):
         xhat, need = self.xhat, (*self.needs_input_grad, False)

@@ -133,6 +133,8 @@ CASES = {
                          (t(4, 3, 2), t(3), t(3))),
     "batch_norm_eval": (lambda x, w, b: F.batch_norm(x, RM, RV, w, b, training=False),
                         (t(4, 3, 2, 2), t(3), t(3))),
+    "rms_norm": (lambda x, w: F.rms_norm(x, (4,), w, eps=1e-5) + F.rms_norm(x, (3, 4)),
+                 (t(2, 3, 4), t(4))),
     "group_norm": (lambda x, w, b: F.group_norm(x, 2, w, b), (t(2, 4, 3), t(4), t(4))),
     "instance_norm": (lambda x: F.instance_norm(x), (t(2, 3, 2, 2),)),
     "max_pool2d": (lambda x: F.max_pool2d(x * x, 3, stride=2, padding=1), (t(1, 2, 5, 5),)),
