@@ -10,6 +10,7 @@ from nerve.train.callbacks import (
     EarlyStopping,
     LRSchedulerCallback,
     ModelCheckpoint,
+    TensorBoard,
     TerminateOnNaN,
     TrainState,
 )
@@ -27,6 +28,7 @@ from nerve.train.metrics import (
 )
 
 __all__ = ["Accuracy", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LRSchedulerCallback", "Metric", "ModelCheckpoint", "TerminateOnNaN", "TopKAccuracy",
+           "LRSchedulerCallback", "Metric", "ModelCheckpoint", "TensorBoard", "TerminateOnNaN",
+           "TopKAccuracy",
            "TrainState", "accuracy", "evaluate", "fit", "get_metric",
            "get_metrics", "load_checkpoint", "save_checkpoint", "top_k_accuracy"]

@@ -273,3 +273,51 @@ def _say(message: str) -> None:
     from tqdm import tqdm
 
     tqdm.write(message)  # keeps an open progress bar intact
+
+
+class TensorBoard(Callback):
+    """Logs the run for TensorBoard, as Keras's callback does: each epoch's logs as
+    ``epoch_<name>`` in ``log_dir/train`` (``val_<name>`` as ``epoch_<name>`` in
+    ``log_dir/validation``), every ``update_freq`` batches (an int; "epoch" for none)
+    the batch logs as ``batch_<name>``, and every ``histogram_freq`` epochs (0: never)
+    a histogram of each parameter. Written by :class:`nerve.utils.tensorboard.SummaryWriter`.
+    """
+
+    def __init__(self, log_dir: str = "logs", histogram_freq: int = 0,
+                 update_freq: int | str = "epoch") -> None:
+        super().__init__()
+        if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
+            raise ValueError(f"TensorBoard: update_freq must be 'epoch' or a positive int, "
+                             f"got {update_freq!r}")
+        self.log_dir, self.histogram_freq, self.update_freq = log_dir, histogram_freq, update_freq
+        self._writers: dict = {}
+        self._step = 0
+
+    def _writer(self, run: str):
+        if run not in self._writers:
+            from nerve.utils.tensorboard import SummaryWriter
+
+            self._writers[run] = SummaryWriter(os.path.join(self.log_dir, run))
+        return self._writers[run]
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._step += 1
+        if self.update_freq != "epoch" and self._step % self.update_freq == 0:
+            for name, value in (logs or {}).items():
+                if isinstance(value, int | float):
+                    self._writer("train").add_scalar(f"batch_{name}", value, self._step)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for name, value in (logs or {}).items():
+            run, tag = ("validation", name[4:]) if name.startswith("val_") else ("train", name)
+            self._writer(run).add_scalar(f"epoch_{tag}", float(value), epoch)
+        if self.histogram_freq and (epoch + 1) % self.histogram_freq == 0:
+            for name, p in self.model.named_parameters():
+                self._writer("train").add_histogram(name, p.detach(), epoch, bins=30)
+        for w in self._writers.values():
+            w.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        for w in self._writers.values():
+            w.close()
+        self._writers = {}
