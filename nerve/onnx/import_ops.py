@@ -121,16 +121,16 @@ def _clip(x, a):
 @op("Gemm")
 def _gemm(x, a):
     """Y = α A' B' + β C with A' = Aᵀ if transA, B' = Bᵀ if transB."""
-    A, B = x[0], x[1]
-    C = x[2] if len(x) > 2 else None
+    a_, b_ = x[0], x[1]
+    c_ = x[2] if len(x) > 2 else None
     if a.get("transA", 0):
-        A = A.t()
+        a_ = a_.t()
     alpha, beta = a.get("alpha", 1.0), a.get("beta", 1.0)
     if a.get("transB", 0) and alpha == 1.0 and beta == 1.0:
-        return F.linear(A, B, C)
-    y = nerve.matmul(A, B.t() if a.get("transB", 0) else B)
+        return F.linear(a_, b_, c_)
+    y = nerve.matmul(a_, b_.t() if a.get("transB", 0) else b_)
     y = y if alpha == 1.0 else y * alpha
-    return y if C is None else y + (C if beta == 1.0 else C * beta)
+    return y if c_ is None else y + (c_ if beta == 1.0 else c_ * beta)
 
 
 @op("MatMul")

@@ -38,8 +38,8 @@ def _run(kind, x, a):
     if kind == "GRU" and not a.get("linear_before_reset", 0):
         raise UnsupportedOperatorError("load_model: GRU with linear_before_reset=0 (nerve's "
                                        "GRU is PyTorch's, linear_before_reset=1)")
-    xs, W, R = x[0], x[1], x[2]
-    B = x[3] if len(x) > 3 else None
+    xs, w_all, r_all = x[0], x[1], x[2]
+    b_all = x[3] if len(x) > 3 else None
     if len(x) > 4 and x[4] is not None:
         raise UnsupportedOperatorError(f"load_model: {kind} with sequence_lens")
     h0 = x[5] if len(x) > 5 else None
@@ -48,10 +48,11 @@ def _run(kind, x, a):
     dirs = ["forward", "reverse"] if direction == "bidirectional" else [direction]
     ys, hs, cs = [], [], []
     for d, name in enumerate(dirs):
-        w_ih, w_hh = _regroup(W[d], order, nh), _regroup(R[d], order, nh)
+        w_ih, w_hh = _regroup(w_all[d], order, nh), _regroup(r_all[d], order, nh)
         b_ih = b_hh = None
-        if B is not None:
-            b_ih, b_hh = _regroup(B[d, :g * nh], order, nh), _regroup(B[d, g * nh:], order, nh)
+        if b_all is not None:
+            b_ih = _regroup(b_all[d, :g * nh], order, nh)
+            b_hh = _regroup(b_all[d, g * nh:], order, nh)
         rev = name == "reverse"
         h = None if h0 is None else h0[d]
         if kind == "LSTM":
