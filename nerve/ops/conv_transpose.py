@@ -86,6 +86,36 @@ class ConvTranspose(Function):
                 dw = dw[:, :, 0, :]
         return dx, dw, db
 
+    def backward_graph(self, dy):
+        """The same gradients as nerve ops (double backward), per group with the columns
+        Δ = unfold(δ) (N, O/G·KH·KW, H·W) and W as (C/G, O/G·KH·KW):
+        ∂L/∂x = W Δ,  ∂L/∂W = Σₙ x Δᵀ,  ∂L/∂b = Σ δ."""
+        from nerve.ops.fold import Unfold
+
+        x, w = self.parents[:2]
+        need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
+        padding, stride, dilation = self.geometry[3:]
+        if len(stride) != 2:
+            raise RuntimeError(f"{self.name()}: double backward (create_graph=True) is "
+                               "implemented for conv_transpose1d/2d, not 3d")
+        if self.one_d:
+            x, w, dy = x.unsqueeze(2), w.unsqueeze(2), dy.unsqueeze(2)
+        (n, c, h, wd), (_, og, kh, kw), g = x.shape, w.shape, self.groups
+        cols = Unfold.apply(dy, kernel=(kh, kw), padding=tuple(padding), stride=tuple(stride),
+                            dilation=tuple(dilation)).reshape(n, g, og * kh * kw, h * wd)
+        wm = w.reshape(g, c // g, og * kh * kw)
+        dx = dw = db = None
+        if need_x:
+            dx = (wm @ cols).reshape(n, c, h, wd)
+            dx = dx.squeeze(2) if self.one_d else dx
+        if need_w:
+            xg = x.reshape(n, g, c // g, h * wd)
+            dw = (xg @ cols.transpose(-1, -2)).sum(dim=0).reshape(c, og, kh, kw)
+            dw = dw.squeeze(2) if self.one_d else dw
+        if need_b:
+            db = dy.sum(dim=(0, 2, 3))
+        return dx, dw, db
+
 
 def _group_rows(x, g: int):
     """(N, C, *S) -> contiguous (G, N·∏S, C/G): pixels as rows, a group's channels as
