@@ -6,11 +6,10 @@ import io
 
 import numpy as np
 import pytest
+from onnxcheck import onnx, roundtrip  # noqa: F401  (skips without onnx)
 
 import nerve
 import nerve.nn as nn
-from onnxcheck import onnx, roundtrip  # noqa: F401  (skips without onnx)
-
 from nerve.models.resnet import resnet
 from nerve.models.traffic_sign import traffic_sign_net
 from nerve.onnx import UnsupportedOperatorError

@@ -7,11 +7,10 @@ import warnings
 
 import numpy as np
 import pytest
+from onnxcheck import onnx, run_nerve  # noqa: F401  (skips without onnx)
 
 import nerve
 import nerve.nn as nn
-from onnxcheck import onnx, run_nerve  # noqa: F401  (skips without onnx)
-
 from nerve.onnx import OnnxLoadError, UnsupportedOperatorError, load_model
 
 torch = pytest.importorskip("torch")
