@@ -321,3 +321,23 @@ def test_multihead_attention_input_gradient_penalty_matches_torch():
         got[lib] = (m.in_proj_weight.grad, m.out_proj.weight.grad, xt.grad)
     for a, b in zip(got[nerve], got[torch]):
         close(a, b)
+
+
+def test_backward_inputs_batched_grads_and_a_leaf_output_with_create_graph():
+    got = {}
+    for lib in LIBS:
+        x = lib.tensor(X[0], requires_grad=True)
+        w = lib.tensor(X[1], requires_grad=True)
+        y = (x * w).tanh()
+        y.sum().backward(inputs=[x], create_graph=True)  # only x.grad, kept in the graph
+        assert w.grad is None and x.grad.grad_fn is not None
+        gx = x.grad
+        x.grad = None
+        (hx,) = lib.autograd.grad(gx.sum(), w, retain_graph=True)
+        vs = lib.tensor(np.eye(4))
+        (jac,) = lib.autograd.grad(y, x, vs, create_graph=True, is_grads_batched=True)
+        (hj,) = lib.autograd.grad(jac.sum(), w)
+        (same,) = lib.autograd.grad(x, x, lib.ones(4, dtype=lib.float64), create_graph=True)
+        got[lib] = (gx, hx, jac, hj, same)
+    for a, b in zip(got[nerve], got[torch]):
+        close(a, b)
