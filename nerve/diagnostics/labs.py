@@ -4,7 +4,8 @@ Each lab prints what it measured, closes with its finding in one sentence with t
 numbers, and writes its plot (``<out>/lab_<name>.png``, when matplotlib is installed).
 ``quick=True`` is a reduced run for tests (fewer epochs, less data) that must reach
 the same finding. This file holds the registry and the labs that need no training
-(backprop, init, conv-arithmetic); labs_train.py and labs_rnn.py the others.
+(init, conv-arithmetic); labs_lecture.py the lecture's worked examples (backprop, graph),
+labs_train.py and labs_rnn.py the others.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import nerve
 import nerve.nn.functional as F
 from nerve import nn
 from nerve.diagnostics import plots
-from nerve.diagnostics.trace import backprop_trace
 
 
 @dataclass
@@ -42,7 +42,8 @@ def save_plot(draw, *args, **kwargs) -> str | None:
 
 # ----- backprop -----------------------------------------------------------------------
 def _worked_example():
-    """The classic 2-2-2 sigmoid network (inputs .05, .10; targets .01, .99)."""
+    """The textbook 2-2-2 sigmoid network with biases (inputs .05, .10; targets .01, .99),
+    which the trace tests use; the lecture's own example is in labs_lecture.py."""
     net = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
     net[0].weight._data[...] = [[0.15, 0.20], [0.25, 0.30]]
     net[0].bias._data[...] = 0.35
@@ -57,52 +58,6 @@ def _worked_example():
 def _squared_error(net, x, t):
     """E = Σ ½ (t - o)², the lecture's error."""
     return 0.5 * F.mse_loss(net(x), t, reduction="sum")
-
-
-def _numeric_grads(net, x, t, eps: float = 1e-6) -> list:
-    out = []
-    with nerve.no_grad():
-        for p in net.parameters():
-            g = np.zeros_like(p._data)
-            for i in np.ndindex(p.shape):
-                old = p._data[i]
-                p._data[i] = old + eps
-                hi = _squared_error(net, x, t).item()
-                p._data[i] = old - eps
-                lo = _squared_error(net, x, t).item()
-                p._data[i] = old
-                g[i] = (hi - lo) / (2 * eps)
-            out.append(g)
-    return out
-
-
-def lab_backprop(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
-    """Forward values, deltas and one update of the two-layer sigmoid network, traced."""
-    net, x, t = _worked_example()
-    with backprop_trace(net) as tracer:
-        loss = _squared_error(net, x, t)
-    table = str(tracer.backward(loss))
-    numeric = _numeric_grads(net, x, t)
-    fd_error = max(float(np.abs(p.grad._data - g).max())
-                   for p, g in zip(net.parameters(), numeric))
-    grads = {name: p.grad._data.copy() for name, p in net.named_parameters()}
-    opt = nerve.optim.SGD(net.parameters(), lr=0.5)
-    opt.step()
-    with nerve.no_grad():
-        after = _squared_error(net, x, t).item()
-    w5 = float(net[2].weight._data[0, 0])
-    nums = {"loss": loss.item(), "loss_after": after, "dE_dw5": float(grads["2.weight"][0, 0]),
-            "w5_after": w5, "dE_dw1": float(grads["0.weight"][0, 0]),
-            "finite_difference_error": fd_error}
-    finding = (f"Backpropagation on the 2-2-2 sigmoid network gives E = {nums['loss']:.6f}, "
-               f"∂E/∂w5 = {nums['dE_dw5']:.6f} and ∂E/∂w1 = {nums['dE_dw1']:.6f} (finite "
-               f"differences agree to {fd_error:.1e}); one SGD step (lr 0.5, weights and biases) "
-               f"sets w5 = {w5:.6f} and lowers E to {after:.6f}.")
-    bars = {name.replace(".weight", ".w").replace(".bias", ".b") + f"[{i}]": {"∂E/∂θ": v}
-            for name, g in grads.items() for i, v in enumerate(g.ravel())}
-    path = save_plot(plots.plot_bars, bars, os.path.join(out, "lab_backprop.png"), "∂E/∂θ",
-                     "gradient of every parameter, worked example")
-    return LabResult("backprop", finding, nums, path, table)
 
 
 # ----- init ---------------------------------------------------------------------------
@@ -205,16 +160,17 @@ def lab_conv_arithmetic(quick: bool = False, out: str = ".", seed: int = 0) -> L
 
 # ----- registry -----------------------------------------------------------------------
 def _labs() -> dict:
-    from nerve.diagnostics import labs_rnn, labs_train
+    from nerve.diagnostics import labs_lecture, labs_rnn, labs_train
 
-    return {"backprop": lab_backprop, "vanishing": labs_train.lab_vanishing,
+    return {"backprop": labs_lecture.lab_backprop, "graph": labs_lecture.lab_graph,
+            "vanishing": labs_train.lab_vanishing,
             "init": lab_init, "activations": labs_train.lab_activations,
             "regularization": labs_train.lab_regularization,
             "rnn-memory": labs_rnn.lab_rnn_memory, "conv-arithmetic": lab_conv_arithmetic}
 
 
-LAB_NAMES = ("backprop", "vanishing", "init", "activations", "regularization", "rnn-memory",
-             "conv-arithmetic")
+LAB_NAMES = ("backprop", "graph", "vanishing", "init", "activations", "regularization",
+             "rnn-memory", "conv-arithmetic")
 
 
 def run_lab(name: str, quick: bool = False, out: str = ".", seed: int = 0,
