@@ -14,10 +14,14 @@ _BIG = np.iinfo(np.int64).max
 
 @register(sh.Reshape)
 def _reshape(b, inputs, params, out):
-    """The traced shape, with a leading run of unchanged dims written as 0 (copy) and,
-    if no -1 is present, the first changed dim as -1, so that a dynamic batch axis
-    (and dims derived from it) follow the input at run time."""
+    """With dynamic axes: the dims that change with them computed (``shape_of``);
+    otherwise the traced shape, a leading run of unchanged dims written as 0 (copy) and,
+    if no -1 is present, the first changed dim as -1."""
     x, target = inputs[0], list(out.shape)
+    alt = b.alt_shapes()
+    if alt is not None:
+        return [b.one("Reshape", [b.value(x), b.shape_of(b.value(x), x.shape, alt[0][0],
+                                                          target, alt[1][0])])]
     shape = list(params.get("shape", target))
     shape = list(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
     dims = [int(d) for d in shape] if len(shape) == len(target) else target
@@ -38,9 +42,12 @@ def _permute(b, inputs, params, out):
 @register(sh.Expand)
 def _expand(b, inputs, params, out):
     x = inputs[0]
-    shape = list(out.shape)
+    shape, alt = list(out.shape), b.alt_shapes()
     lead = len(shape) - x.ndim  # dims that x already has keep their size (1 = follow x)
     dims = [1 if i >= lead and x.shape[i - lead] == s else s for i, s in enumerate(shape)]
+    if alt is not None and any(d != 1 and d != a for d, a in zip(dims, alt[1][0])):
+        raise b.fail("expand to a size that follows a dynamic axis (expand_as a traced "
+                     "tensor by broadcasting instead, or export with fixed axes)")
     return [b.one("Expand", [b.value(x), b.ints(dims)])]
 
 

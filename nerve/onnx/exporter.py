@@ -43,7 +43,13 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         b.bind(a._data, name)
         b.used.add(name)
         inputs.append(_value_info(onnx, name, a, dynamic_axes))
+    dyn = {input_names.index(k): v for k, v in (dynamic_axes or {}).items() if k in input_names}
+    if dyn:
+        b.probe = _probe(model, args, dyn)
     outs = _trace(model, args, b)
+    if b.probe is not None and b.call != len(b.probe):
+        raise OnnxExporterError("onnx export: the forward pass runs different ops when the "
+                                "dynamic axes change size; export with fixed axes")
     outs = [outs] if isinstance(outs, Tensor) else list(_flatten(outs))
     output_names = list(output_names or [])
     output_names += [f"output_{i}" for i in range(len(output_names), len(outs))]
@@ -88,11 +94,50 @@ def _value_info(onnx, name, t, dynamic_axes):
     return onnx.helper.make_tensor_value_info(name, elem, shape)
 
 
+def _shapes(values) -> list:
+    return [tuple(np.shape(v._data if isinstance(v, Tensor) else v)) if v is not None
+            else None for v in values]
+
+
+def _probe(model, args, dynamic: dict) -> list:
+    """Run the forward once more with every dynamic axis one longer (the inputs padded by
+    repeating their first slice, so token ids stay valid) and record each op's class and
+    input and output shapes: the dims that change are the ones the export must compute."""
+    from nerve.autograd.grad_mode import no_grad
+
+    grown = list(args)
+    for i, axes in dynamic.items():
+        arr = args[i]._data
+        for ax in (axes.keys() if isinstance(axes, dict) else axes):
+            arr = np.concatenate([arr, arr.take([0], axis=int(ax))], axis=int(ax))
+        grown[i] = Tensor._wrap(arr)
+    calls = []
+
+    def record(cls, inputs, params, out):
+        outs = out if type(out) is tuple else (out,)
+        calls.append((cls, _shapes(inputs), _shapes(outs)))
+
+    was_training = model.training
+    model.eval()
+    _function._tracer = record
+    try:
+        with no_grad():
+            model(*grown)
+    except Exception as err:
+        raise OnnxExporterError(f"onnx export: the model fails when a dynamic axis changes "
+                                f"size: {type(err).__name__}: {err}") from err
+    finally:
+        _function._tracer = None
+        model.train(was_training)
+    return calls
+
+
 def _trace(model, args, b: GraphBuilder):
     """Run the forward pass in eval mode with the tracer installed and layer hooks on."""
     from nerve.autograd.grad_mode import no_grad
 
     def tracer(cls, inputs, params, out):
+        b.check_probe(cls, inputs)
         handler = HANDLERS.get(cls)
         if handler is None:
             raise UnsupportedOperatorError(
@@ -103,6 +148,7 @@ def _trace(model, args, b: GraphBuilder):
         for o, name in zip(outs, names):
             if o is not None and name:
                 b.bind(o, name)
+        b.call += 1
 
     hooks = []
     for path, m in model.named_modules():

@@ -30,6 +30,9 @@ class GraphBuilder:
         self.layers: list[tuple[str, str]] = []  # (qualified name, class name)
         self.counter = 0
         self.current = None  # the Function class being exported
+        # with dynamic axes: each op's (class, input shapes, output shapes) in a forward
+        # pass whose dynamic axes are one longer, and the index of the current op
+        self.probe, self.call = None, 0
 
     # ----- names ------------------------------------------------------------------------
     def fresh(self, hint: str) -> str:
@@ -80,6 +83,59 @@ class GraphBuilder:
 
     def ints(self, values, hint: str = "shape") -> str:
         return self.const(np.asarray(values, np.int64).reshape(-1), hint)
+
+    # ----- dynamic axes -----------------------------------------------------------------
+    def check_probe(self, cls, inputs) -> None:
+        """The probe ran the same op here; a constant whose shape follows a dynamic axis
+        (a tensor made in forward from the input's size) cannot be exported."""
+        if self.probe is None:
+            return
+        if self.call >= len(self.probe) or self.probe[self.call][0] is not cls:
+            raise self.fail("the forward pass runs different ops when the dynamic axes "
+                            "change size; export with fixed axes")
+        alt = self.probe[self.call][1]
+        for t, shape in zip(inputs, alt):
+            if (hasattr(t, "_data") and not self.is_traced(t)
+                    and id(t._data) not in self.named_arrays and tuple(t.shape) != shape):
+                raise self.fail(f"{cls.__name__} reads a tensor made in forward whose shape "
+                                f"{tuple(t.shape)} follows a dynamic axis; build it from the "
+                                "input (e.g. zeros_like) or export with fixed axes")
+
+    def alt_shapes(self):
+        """(input shapes, output shapes) of the current op in the probe, or None."""
+        return None if self.probe is None else self.probe[self.call][1:]
+
+    def shape_of(self, x: str, like_in, alt_in, out, alt_out) -> str:
+        """A shape tensor for Reshape: the dims that stay put as constants; one changing
+        dim as -1; more as (Shape(x)[j] · p/q), j an input dim changing in proportion."""
+        out = [int(d) for d in out]
+        vary = [i for i, (a, c) in enumerate(zip(out, alt_out)) if a != c]
+        if len(vary) <= 1:
+            dims = [(-1 if i in vary else d) for i, d in enumerate(out)]
+            return self.ints(dims)
+        pieces, shape = [], None
+        for i, (d, d2) in enumerate(zip(out, alt_out)):
+            if d == d2:
+                pieces.append(self.ints([d]))
+                continue
+            j = next((j for j, (u, u2) in enumerate(zip(like_in, alt_in))
+                      if u != u2 and d * u2 == d2 * u), None)
+            if j is None:
+                raise self.fail(f"a reshape to {tuple(out)} whose dim {i} does not follow "
+                                "one input dim")
+            if shape is None:
+                shape = self.one("Shape", [x])
+            dim = self.one("Gather", [shape, self.ints([j], "dim")], axis=0)
+            u = like_in[j]
+            if d % u == 0 and d != u:
+                dim = self.one("Mul", [dim, self.ints([d // u], "factor")])
+            elif u % d == 0 and d != u:
+                dim = self.one("Div", [dim, self.ints([u // d], "factor")])
+            elif d != u:
+                raise self.fail(f"a reshape to {tuple(out)}: dim {i} is not a multiple or a "
+                                f"divisor of input dim {j}")
+            pieces.append(dim)
+        return self.one("Concat", pieces, axis=0)
 
     # ----- nodes ------------------------------------------------------------------------
     def layer(self) -> str:

@@ -31,7 +31,7 @@ def roundtrip(model, make_input, batch_axis=0, sizes=(3, 5), rtol=1e-4, atol=1e-
     f = io.BytesIO()
     proto = nonnx.export(model, (make_input(sizes[0]),), f, input_names=["x"],
                          output_names=["y"],
-                         dynamic_axes={"x": {batch_axis: "batch"}})
+                         dynamic_axes={"x": {batch_axis: "batch"}, "y": {batch_axis: "batch"}})
     onnx.checker.check_model(proto, full_check=True)
     session = ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
     loaded = nonnx.load_model(f.getvalue())

@@ -118,6 +118,40 @@ def test_single_layer_lstm_with_initial_state():
     roundtrip(WithState(), lambda n: nerve.randn(6, n, 4), batch_axis=1)
 
 
+@pytest.mark.parametrize("batch_first", [True, False], ids=["batch_first", "seq_first"])
+def test_transformer_encoder(batch_first):
+    nerve.manual_seed(8)
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=batch_first)
+    model = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    shape = (lambda n: (n, 5, 8)) if batch_first else (lambda n: (5, n, 8))
+    proto, _ = roundtrip(model, lambda n: nerve.randn(*shape(n)),
+                         batch_axis=0 if batch_first else 1, atol=1e-4)
+    assert {"LayerNormalization", "Softmax", "MatMul"} <= {n.op_type for n in proto.graph.node}
+
+
+def test_multihead_attention_with_weights():
+    nerve.manual_seed(9)
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = nn.MultiheadAttention(8, 4, batch_first=True)
+
+        def forward(self, x):
+            out, weights = self.attn(x, x, x)
+            return out + weights.sum(-1, keepdim=True)
+    roundtrip(SelfAttention(), lambda n: nerve.randn(n, 6, 8), atol=1e-4)
+
+
+def test_size_dependent_constant_is_refused():
+    class MakesZeros(nn.Module):
+        def forward(self, x):
+            return x + nerve.zeros(x.shape[0], 3)
+    with pytest.raises(nerve.onnx.OnnxExporterError, match="dynamic axis"):
+        nerve.onnx.export(MakesZeros(), (nerve.randn(2, 3),), io.BytesIO(),
+                          input_names=["x"], dynamic_axes={"x": [0]})
+
+
 def test_weights_are_initializers_and_nodes_name_layers():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
     f = io.BytesIO()
