@@ -43,6 +43,11 @@ class PadEdge(Function):
                 g = _fold_border(g, axis, lo, hi, self.mode)
         return g
 
+    def backward_graph(self, dy):
+        from nerve.ops.linear_map import linear_op_graph
+
+        return linear_op_graph(self, dy, widths=self.widths, mode=self.mode)
+
 
 def _fold_border(g, axis, lo, hi, mode):
     """The transpose of padding one axis by (lo, hi): the core with the borders added in."""

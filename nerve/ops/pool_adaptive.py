@@ -25,6 +25,11 @@ class AdaptiveAvgPool(Function):
             y = (self.mats[0] @ y.reshape(*lead, y.shape[-3], -1)).reshape(*lead, *out)
         return y
 
+    def backward_graph(self, dy):
+        from nerve.ops.linear_map import linear_op_graph
+
+        return linear_op_graph(self, dy, out=tuple(dy.shape[-len(self.mats):]))
+
     def backward(self, dy):
         if len(self.mats) == 3:
             lead, d = dy.shape[:-3], self.mats[0].shape[1]

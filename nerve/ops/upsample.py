@@ -32,6 +32,11 @@ class UpsampleNearest(Function):
     def backward(self, dy):
         return _sum_sorted(_sum_sorted(dy, self.cols, self.w, -1), self.rows, self.h, -2)
 
+    def backward_graph(self, dy):
+        from nerve.ops.linear_map import linear_op_graph
+
+        return linear_op_graph(self, dy, rows=self.rows, cols=self.cols)
+
 
 class UpsampleLinear(Function):
     """Linear interpolation along one axis (-1 or -2) between the neighbours i₀ ≤ i₁:
@@ -48,6 +53,12 @@ class UpsampleLinear(Function):
     def backward(self, dy):
         n, axis, i0, i1 = self.args
         return _sum_sorted(dy * self.l0, i0, n, axis) + _sum_sorted(dy * self.l1, i1, n, axis)
+
+    def backward_graph(self, dy):
+        from nerve.ops.linear_map import linear_op_graph
+
+        _, axis, i0, i1 = self.args
+        return linear_op_graph(self, dy, axis=axis, i0=i0, i1=i1, lam=self.l1.reshape(-1))
 
 
 class UpsampleCubic(Function):

@@ -147,6 +147,12 @@ CASES = {
     "max_pool2d": (lambda x: F.max_pool2d(x * x, 3, stride=2, padding=1), (t(1, 2, 5, 5),)),
     "max_pool1d": (lambda x: F.max_pool1d(x * x, 2), (t(1, 2, 6),)),
     "avg_pool2d": (lambda x: F.avg_pool2d(x * x, 2, stride=1, padding=1), (t(1, 2, 4, 4),)),
+    "adaptive_avg_pool": (lambda x: F.adaptive_avg_pool2d(x * x, (2, 3)), (t(1, 2, 5, 4),)),
+    "interpolate_nearest_bilinear": (lambda x: F.interpolate(x * x, scale_factor=2)
+                                     + F.interpolate(x, size=(6, 6), mode="bilinear"),
+                                     (t(1, 2, 3, 3),)),
+    "pad_reflect_replicate": (lambda x: F.pad(x * x, (1, 2, 2, 1), mode="reflect")
+                              + F.pad(x, (1, 2, 2, 1), mode="replicate"), (t(1, 2, 4, 4),)),
     "dropout": (lambda x: seeded_dropout(x * x), (t(3, 4),)),
     "attention": (lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
                   (t(2, 3, 4), t(2, 5, 4), t(2, 5, 3), t(3, 5))),
