@@ -146,8 +146,8 @@ def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> np
         if nbytes > limit or fh.tell() + nbytes != info.file_size:
             raise ArchiveError(f"member {name!r} declares shape {shape} of {dtype.str} "
                                f"({nbytes} bytes) but holds {info.file_size - fh.tell()}")
-        data = bytearray(nbytes)  # writable, so the arrays are too
-        got = fh.readinto(data)
+        data = np.empty(nbytes, np.uint8)  # read straight into the array's own memory
+        got = fh.readinto(memoryview(data))
         if got != nbytes or fh.read(1):  # reading to the end checks the member's CRC-32
             raise ArchiveError(f"member {name!r} is truncated or overlong")
-    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C")
+    return data.view(dtype).reshape(shape, order="F" if fortran else "C")

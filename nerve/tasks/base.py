@@ -83,12 +83,22 @@ def get_task(name: str, config: dict | None = None) -> Task:
 
 
 def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None,
-             scheduler=None) -> None:
+             scheduler=None, history: list | None = None) -> None:
+    """``history`` is every finished epoch's logs so far (a list of dicts), kept in the
+    checkpoint so that a resumed run continues, and plots, the whole trajectory."""
     from nerve.train import save_checkpoint
 
     save_checkpoint(path, model, optimizer, scheduler, epoch=epoch, train_loader=loader,
                     task=task.name, config=json.dumps(task.config),
-                    extra=json.dumps(task.extra_state()))
+                    extra=json.dumps(task.extra_state()), history=json.dumps(history or []))
+
+
+def run_history(path: str) -> list[dict]:
+    """The per-epoch logs stored by ``save_run`` in the checkpoint at ``path``."""
+    from nerve.io import load
+
+    obj = load(path)
+    return json.loads(_text(obj["history"])) if "history" in obj else []
 
 
 def open_run(path: str):

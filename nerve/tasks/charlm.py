@@ -12,19 +12,24 @@ from nerve.tasks.base import Task, register
 
 
 class CharLM(nn.Module):
-    """Embedding -> LSTM (batch first) -> Linear to the vocabulary at every step.
+    """Embedding -> LSTM (batch first) -> [dropout] -> Linear to the vocabulary at every step.
 
-    ``forward(x, state)`` takes ids (B, T) and returns (logits (B, T, V), state)."""
+    ``forward(x, state)`` takes ids (B, T) and returns (logits (B, T, V), state).
+    ``dropout`` applies to the LSTM's outputs (and between its layers, if several)."""
 
     def __init__(self, vocab_size: int, embed: int = 64, hidden: int = 256,
-                 layers: int = 1) -> None:
+                 layers: int = 1, dropout: float = 0.0) -> None:
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed)
-        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True)
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
+                            dropout=dropout if layers > 1 else 0.0)
+        self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(self, x, state=None):
         y, state = self.lstm(self.embed(x), state)
+        if self.drop.p:  # no draw at all when off, so runs without dropout keep their RNG
+            y = self.drop(y)
         return self.head(y), state
 
 
@@ -39,7 +44,8 @@ class CharLMTask(Task):
     name = "charlm"
     description = "character-level LSTM language model on Python's documentation text"
     defaults = {"epochs": 6, "batch_size": 32, "lr": 3e-3, "hidden": 256, "seq_len": 64,
-                "embed": 64, "layers": 1, "max_chars": 0, "clip": 1.0, "text": ""}
+                "embed": 64, "layers": 1, "max_chars": 0, "clip": 1.0, "text": "",
+                "dropout": 0.0}
     metrics: list = []
 
     def __init__(self, config=None) -> None:
@@ -76,7 +82,8 @@ class CharLMTask(Task):
         if self.vocab is None:
             self.loaders()
         c = self.config
-        return CharLM(len(self.vocab), int(c["embed"]), int(c["hidden"]), int(c["layers"]))
+        return CharLM(len(self.vocab), int(c["embed"]), int(c["hidden"]), int(c["layers"]),
+                      float(c["dropout"]))
 
     def loss_fn(self):
         return sequence_loss

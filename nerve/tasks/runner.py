@@ -5,20 +5,22 @@ from __future__ import annotations
 import os
 
 import nerve
-from nerve.tasks.base import Task, make_optimizer, save_run
+from nerve.tasks.base import Task, make_optimizer, run_history, save_run
 
 
 class _EpochCheckpoint(nerve.train.Callback):
     """Writes ``last.nrv`` after every epoch (the state ``--resume`` continues from)."""
 
-    def __init__(self, path: str, task: Task, loader) -> None:
+    def __init__(self, path: str, task: Task, loader, past: list | None = None) -> None:
         super().__init__()
         self.path, self.task, self.loader = path, task, loader
+        self.logs = list(past or [])  # the epochs before a resume, so the file holds all
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         s = self.state
+        self.logs.append({"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}})
         save_run(self.path, self.task, s.model, s.optimizer, epoch + 1, self.loader,
-                 s.scheduler)
+                 s.scheduler, self.logs)
 
 
 def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: bool = True):
@@ -31,16 +33,25 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
     model = task.build_model()
     optimizer = make_optimizer(cfg["optimizer"], model.parameters(), float(cfg["lr"]))
     scheduler = task.make_scheduler(optimizer)
-    start = 0
+    start, past = 0, []
     if resume:
         start = load_checkpoint(resume, model, optimizer, scheduler, train_loader=train_loader)
+        past = [e for e in run_history(resume) if e["epoch"] < start]
     os.makedirs(out_dir, exist_ok=True)
     ckpt = os.path.join(out_dir, "last.nrv")
-    history = fit(model, task.loss_fn(), optimizer, train_loader, val_loader,
-                  epochs=int(cfg["epochs"]), metrics=task.metrics, initial_epoch=start,
-                  callbacks=[_EpochCheckpoint(ckpt, task, train_loader)], verbose=verbose,
-                  clip_grad_norm=cfg.get("clip"), scheduler=scheduler)
+    saver = _EpochCheckpoint(ckpt, task, train_loader, past)
+    fit(model, task.loss_fn(), optimizer, train_loader, val_loader, epochs=int(cfg["epochs"]),
+        metrics=task.metrics, initial_epoch=start, callbacks=[saver], verbose=verbose,
+        clip_grad_norm=cfg.get("clip"), scheduler=scheduler)
     if start >= int(cfg["epochs"]):
-        save_run(ckpt, task, model, optimizer, start, train_loader, scheduler)
+        save_run(ckpt, task, model, optimizer, start, train_loader, scheduler, past)
     test = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
-    return model, history, task.report(model, test)
+    return model, _whole_history(saver.logs), task.report(model, test)
+
+
+def _whole_history(logs: list[dict]):
+    """A History of every epoch, those before a resume included (for the plot)."""
+    history = nerve.train.History()
+    for entry in logs:
+        history.on_epoch_end(entry["epoch"], {k: v for k, v in entry.items() if k != "epoch"})
+    return history

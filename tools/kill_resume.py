@@ -1,0 +1,156 @@
+"""Kill `nerve train` with SIGKILL at random moments, resume it, and check it ends exactly
+where an uninterrupted run ends.
+
+    python tools/kill_resume.py                       # 30 kills per task, 3 tasks
+    python tools/kill_resume.py --kills 3 --tasks digits-mlp
+
+For each task (all with dropout on) an uninterrupted run writes ``ref/last.nrv``. Then the
+same command runs again and is killed (SIGKILL, no chance to clean up) at a random moment
+between its start and the reference run's duration, then started again with ``--resume``
+from whatever ``last.nrv`` it left, until ``--kills`` kills are done and a run finishes.
+After every kill the checkpoint left behind must load (or not exist yet). At the end:
+
+- the final weights, optimizer state, scheduler, RNG state and epoch count are bitwise
+  the reference's, and so is the loss trajectory stored in the checkpoint (every epoch's
+  loss, accuracy, validation figures and lr);
+- no temporary ``.last.nrv.*.tmp`` file is left in the folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+TASKS = {
+    "digits-mlp": ["--epochs", "6", "--set", "dropout=0.3"],
+    "digits-cnn": ["--epochs", "2", "--hidden", "8", "--set", "dropout=0.3"],
+    "charlm": ["--epochs", "3", "--hidden", "48", "--set", "max_chars=12000",
+               "--set", "layers=2", "--set", "dropout=0.3"],
+}
+
+
+def _command(task: str, out: str, resume: bool) -> list[str]:
+    cmd = [sys.executable, "-m", "nerve", "train", task, *TASKS[task], "--quiet", "--out", out]
+    return cmd + (["--resume", os.path.join(out, "last.nrv")] if resume else [])
+
+
+def _env() -> dict:
+    # one BLAS thread: the products then add up in one order, run after run
+    return dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                MPLBACKEND="Agg")
+
+
+def _train(task: str, out: str, resume: bool) -> subprocess.Popen:
+    return subprocess.Popen(_command(task, out, resume), env=_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _loads(path: str) -> bool:
+    import nerve
+
+    try:
+        nerve.load(path)
+    except Exception:  # noqa: BLE001 - any failure to load is what is counted
+        return False
+    return True
+
+
+def _same(a, b) -> bool:
+    import numpy as np
+
+    import nerve
+
+    if isinstance(a, nerve.Tensor):
+        return isinstance(b, nerve.Tensor) and _same(a.detach().numpy(), b.detach().numpy())
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and a.tobytes() == b.tobytes())
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def run_task(task: str, kills: int, folder: str, rng: random.Random) -> dict:
+    import nerve
+
+    ref = os.path.join(folder, task, "ref")
+    t0 = time.perf_counter()
+    p = _train(task, ref, False)
+    _, err = p.communicate()
+    if p.returncode:
+        raise RuntimeError(f"{task}: the reference run failed:\n{err.decode()[-2000:]}")
+    duration = time.perf_counter() - t0
+    out = os.path.join(folder, task, "killed")
+    killed = during_write = loadable = missing = starts = restarts = 0
+    while True:
+        resume = os.path.exists(os.path.join(out, "last.nrv"))
+        p = _train(task, out, resume)
+        starts += 1
+        if killed == kills:  # enough kills: this run must finish from where the last left
+            _, err = p.communicate()
+            if p.returncode:
+                raise RuntimeError(f"{task}: a resumed run failed:\n{err.decode()[-2000:]}")
+            break
+        time.sleep(rng.uniform(0.2, 0.9 * duration))
+        if p.poll() is not None:  # it finished first: start over, so every kill counts
+            shutil.rmtree(out)
+            restarts += 1
+            continue
+        p.kill()
+        p.wait()
+        killed += 1
+        during_write += any(n.endswith(".tmp") for n in os.listdir(out)) if os.path.isdir(
+            out) else 0
+        last = os.path.join(out, "last.nrv")
+        if not os.path.exists(last):
+            missing += 1
+        elif _loads(last):
+            loadable += 1
+        else:
+            raise RuntimeError(f"{task}: after kill {killed} the checkpoint does not load")
+    a = nerve.load(os.path.join(ref, "last.nrv"))
+    b = nerve.load(os.path.join(out, "last.nrv"))
+    differing = [k for k in a if k not in b or not _same(a[k], b[k])]
+    history = json.loads(b["history"]) if "history" in b else []
+    return {"task": task, "kills": killed, "starts": starts, "fresh_restarts": restarts,
+            "killed_during_write": during_write, "loadable_after_kill": loadable,
+            "no_checkpoint_yet": missing,
+            "identical": not differing, "differing_keys": differing,
+            "epochs_in_history": len(history),
+            "stale_temporaries": sorted(n for n in os.listdir(out) if n.endswith(".tmp")),
+            "reference_run_s": round(duration, 2)}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kills", type=int, default=30, help="kills per task")
+    p.add_argument("--tasks", default=",".join(TASKS))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", default=None)
+    args = p.parse_args(argv)
+    rng = random.Random(args.seed)
+    folder = tempfile.mkdtemp(prefix="nerve-kill-")
+    try:
+        results = [run_task(t, args.kills, folder, rng) for t in args.tasks.split(",")]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for r in results:
+        print(json.dumps(r))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    ok = all(r["identical"] and not r["stale_temporaries"] for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
