@@ -22,6 +22,11 @@ class Cumsum(Function):
     def backward(self, dy):
         return _rev_cumsum(dy, self.dim)
 
+    def backward_graph(self, dy):
+        from nerve.ops.linear_map import linear_op_graph
+
+        return linear_op_graph(self, dy, dim=self.dim)
+
 
 class Cumprod(Function):
     """yᵢ = Π_{j ≤ i} xⱼ along ``dim``;  ∂L/∂xⱼ = Σ_{i ≥ j} δᵢ Π_{k ≤ i, k ≠ j} xₖ,

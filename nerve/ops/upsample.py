@@ -76,6 +76,13 @@ class UpsampleCubic(Function):
         n, axis, index = self.args
         return sum(_sum_sorted(dy * wk, jk, n, axis) for wk, jk in zip(self.w, index))
 
+    def backward_graph(self, dy):
+        from nerve.ops.linear_map import linear_op_graph
+
+        _, axis, index = self.args
+        return linear_op_graph(self, dy, axis=axis, index=index,
+                               weight=[wk.reshape(-1) for wk in self.w])
+
 
 def _sum_sorted(v, index, n: int, axis: int):
     """out[…, k] = Σ_{i: index[i] = k} v[…, i] along ``axis``, for a sorted index: one sum

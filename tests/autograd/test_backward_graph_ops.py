@@ -106,6 +106,7 @@ CASES = {
     "amax_amin": (lambda a: (a * a).amax(1) + (a * a).amin(0).sum(), (t(3, 4),)),
     "max_min_dim": (lambda a: (a * a).max(1)[0] + (a * a).min(0)[0].sum(), (t(3, 4),)),
     "logsumexp": (lambda a: a.logsumexp(1), (t(3, 4),)),
+    "cumsum": (lambda a: (a * a).cumsum(1), (t(3, 4),)),
     "vector_norm": (lambda a: (a * a).norm(2, dim=1) + a.norm(3) + a.norm(1, dim=0).sum(),
                     (t(3, 4),)),
     "reshape_permute": (lambda a: (a * a).reshape(4, 6).transpose(0, 1).permute(1, 0),
@@ -149,7 +150,8 @@ CASES = {
     "avg_pool2d": (lambda x: F.avg_pool2d(x * x, 2, stride=1, padding=1), (t(1, 2, 4, 4),)),
     "adaptive_avg_pool": (lambda x: F.adaptive_avg_pool2d(x * x, (2, 3)), (t(1, 2, 5, 4),)),
     "interpolate_nearest_bilinear": (lambda x: F.interpolate(x * x, scale_factor=2)
-                                     + F.interpolate(x, size=(6, 6), mode="bilinear"),
+                                     + F.interpolate(x, size=(6, 6), mode="bilinear")
+                                     + F.interpolate(x, size=(6, 6), mode="bicubic"),
                                      (t(1, 2, 3, 3),)),
     "pad_reflect_replicate": (lambda x: F.pad(x * x, (1, 2, 2, 1), mode="reflect")
                               + F.pad(x, (1, 2, 2, 1), mode="replicate"), (t(1, 2, 4, 4),)),
