@@ -203,3 +203,4 @@ from nerve import onnx  # noqa: E402  (the onnx package loads only when export/l
 from nerve.legacy_tensors import (BoolTensor, ByteTensor, CharTensor,  # noqa: E402
                                   DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                                   LongTensor, ShortTensor)
+from nerve.model_summary import summary  # noqa: E402  (torchinfo's model summary)
