@@ -49,6 +49,35 @@ class Einsum(Function):
             g = np.broadcast_to(g, [sizes[c] for c in sub])
         return g
 
+    def backward_graph(self, dy):
+        """The same einsums on the operands' Tensors (double backward)."""
+        from nerve.ops.shape import Expand, Reshape
+
+        sizes = {}
+        for sub, x in zip(self.inputs, self.xs):
+            for c, n in zip(sub, x.shape):
+                sizes[c] = max(sizes.get(c, 1), n)
+        grads = []
+        for k, need in enumerate(self.needs_input_grad):
+            if not need:
+                grads.append(None)
+                continue
+            sub = self.inputs[k]
+            if len(set(sub)) != len(sub):
+                raise NotImplementedError(f"einsum: the gradient for operand {k} ('{sub}'), "
+                                          "which repeats an index, is not supported")
+            others = [(s, x) for m, (s, x) in enumerate(zip(self.inputs, self.parents))
+                      if m != k]
+            seen = set(self.output).union(*(s for s, _ in others))
+            kept = "".join(c for c in sub if c in seen)
+            g = Einsum.apply(dy, *(x for _, x in others),
+                             inputs=(self.output, *(s for s, _ in others)), output=kept)
+            if len(kept) < len(sub):
+                g = Reshape.apply(g, shape=tuple(sizes[c] if c in seen else 1 for c in sub))
+                g = Expand.apply(g, shape=tuple(sizes[c] for c in sub))
+            grads.append(g)
+        return tuple(grads)
+
 
 def _worth_a_path(xs, *more) -> bool:
     """NumPy's path search (pairwise contractions through BLAS) costs ~30 µs: worth it for

@@ -86,6 +86,8 @@ CASES = {
     "matmul": (lambda a, b: a @ b, (t(3, 4), t(4, 2))),
     "matmul_batched": (lambda a, b: a @ b, (t(2, 3, 4), t(4, 2))),
     "matmul_vectors": (lambda a, b, v: (v @ b)[0] @ (a @ v)[1], (t(2, 3, 4), t(2, 4, 3), t(4))),
+    "einsum": (lambda a, b, v: nerve.einsum("bij,jk->bik", a * a, b)
+               + nerve.einsum("ij,k->i", a[0], v * v)[None, :, None], (t(2, 3, 4), t(4, 2), t(3))),
     "linear": (lambda x, w, b: F.linear(x, w, b), (t(2, 3, 4), t(5, 4), t(5))),
     "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
                (t(2, 4, 5, 5), t(3, 4, 3, 3), t(3))),
