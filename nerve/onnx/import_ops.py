@@ -111,11 +111,16 @@ OPS["LogSoftmax"] = lambda x, a: F.log_softmax(x[0], a.get("axis", -1))
 
 @op("Clip")
 def _clip(x, a):
+    y = x[0]
     lo = x[1] if len(x) > 1 and x[1] is not None else a.get("min")
     hi = x[2] if len(x) > 2 and x[2] is not None else a.get("max")
-    lo = None if lo is None else float(lo.numpy() if isinstance(lo, Tensor) else lo)
-    hi = None if hi is None else float(hi.numpy() if isinstance(hi, Tensor) else hi)
-    return nerve.clamp(x[0], lo, hi)
+    for bound, fn in ((lo, nerve.maximum), (hi, nerve.minimum)):
+        if isinstance(bound, Tensor) and bound.numel() != 1:
+            y = fn(y, bound)
+    scalar = [None if v is None or (isinstance(v, Tensor) and v.numel() != 1)
+              else float(np.asarray(v.numpy() if isinstance(v, Tensor) else v).reshape(-1)[0])
+              for v in (lo, hi)]
+    return nerve.clamp(y, *scalar) if scalar != [None, None] else y
 
 
 @op("Gemm")

@@ -183,3 +183,42 @@ def test_tracing_hook_is_off_after_export():
 
     nerve.onnx.export(nn.Linear(2, 2), (nerve.randn(1, 2),), io.BytesIO())
     assert function._tracer is None
+
+
+class Reductions(nn.Module):
+    def forward(self, x):
+        return (x.var(1) + x.amax(1) + x.mean(1) + x.logsumexp(1) + x.max(1)[0]
+                + x.clamp(-0.5, 0.5).sum(1))
+
+
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerDecoderLayer(8, 2, 16, batch_first=True)
+
+    def forward(self, x):
+        return self.layer(x, x)
+
+
+COVERAGE = {
+    "activations": (lambda: nn.Sequential(
+        nn.Linear(4, 6), nn.SELU(), nn.ReLU6(), nn.GELU(), nn.SiLU(), nn.Softplus(beta=2),
+        nn.LogSigmoid(), nn.ELU(), nn.RReLU(), nn.Hardtanh(), nn.GELU(approximate="tanh")),
+        (4,)),
+    "conv3d_same_maxpool3d_ceil": (lambda: nn.Sequential(
+        nn.Conv3d(2, 3, 3, padding="same"), nn.MaxPool3d(2, ceil_mode=True)), (2, 5, 5, 5)),
+    "avgpool_exclude_pad": (lambda: nn.Sequential(
+        nn.AvgPool2d(3, 2, padding=1, count_include_pad=False), nn.Flatten()), (2, 7, 7)),
+    "conv2d_same_even_kernel": (lambda: nn.Conv2d(2, 3, 4, padding="same"), (2, 7, 7)),
+    "unflatten_softmax": (lambda: nn.Sequential(
+        nn.Linear(6, 6), nn.Unflatten(1, (2, 3)), nn.Softmax(dim=-1)), (6,)),
+    "transformer_decoder_layer": (Decoder, (4, 8)),
+    "reductions": (Reductions, (5,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COVERAGE))
+def test_coverage(name):
+    nerve.manual_seed(10)
+    build, shape = COVERAGE[name]
+    roundtrip(build(), lambda n: nerve.randn(n, *shape), atol=1e-4)
