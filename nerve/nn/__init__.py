@@ -1,6 +1,6 @@
 """nerve.nn: modules (layers that hold parameters) over nerve.nn.functional."""
 
-from nerve.nn import functional, init, utils
+from nerve.nn import functional, init, utils  # noqa: I001  (modules, parallel come last)
 from nerve.nn.activation import (
     ELU,
     GELU,
@@ -61,6 +61,7 @@ from nerve.nn.dropout import (
     FeatureAlphaDropout,
 )
 from nerve.nn.embedding import Embedding, EmbeddingBag
+from nerve.nn.feature_normalization import Normalization
 from nerve.nn.flatten import Flatten, Unflatten
 from nerve.nn.fold import Fold, Unfold
 from nerve.nn.lazy import (
@@ -170,3 +171,4 @@ from nerve.nn.transformer import (
 from nerve.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 from nerve.nn import modules, parallel  # noqa: E402  (torch.nn.modules' paths; DDP)
+from nerve.nn.parallel import SyncBatchNorm  # noqa: E402  (torch.nn.SyncBatchNorm)
