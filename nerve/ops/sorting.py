@@ -30,6 +30,14 @@ class _TakeAlong(Function):
         np.put_along_axis(dx, self.index, dy.reshape(self.index.shape), axis=self.dim)
         return dx
 
+    def backward_graph(self, dy):
+        """The backward puts δ back at the indices; its adjoint takes them out again."""
+        from nerve.ops.linear_map import LinearMap, frozen
+
+        twin, index, dim, shape = frozen(self), self.index, self.dim, tuple(dy.shape)
+        return LinearMap.apply(dy, map=twin.backward, adjoint=lambda g: np.take_along_axis(
+            g, index, axis=dim).reshape(shape))
+
 
 class Sort(_TakeAlong):
     """y = x reordered along ``dim`` by its sorting permutation π: yᵢ = x_π(i);

@@ -109,6 +109,8 @@ CASES = {
     "max_min_dim": (lambda a: (a * a).max(1)[0] + (a * a).min(0)[0].sum(), (t(3, 4),)),
     "logsumexp": (lambda a: a.logsumexp(1), (t(3, 4),)),
     "cumsum": (lambda a: (a * a).cumsum(1), (t(3, 4),)),
+    "sort_topk_kthvalue": (lambda a: (a * a).sort(1)[0] + (a * a).topk(4, 1)[0]
+                           + (a * a).kthvalue(2, 1, keepdim=True)[0], (t(3, 4),)),
     "vector_norm": (lambda a: (a * a).norm(2, dim=1) + a.norm(3) + a.norm(1, dim=0).sum(),
                     (t(3, 4),)),
     "reshape_permute": (lambda a: (a * a).reshape(4, 6).transpose(0, 1).permute(1, 0),
@@ -201,14 +203,15 @@ def _node_types(fn, inputs) -> set:
 
 
 def _claiming() -> dict:
-    """Every Function class of nerve.ops with a differentiable backward, by name."""
+    """Every public Function class of nerve.ops with a differentiable backward, by name."""
     for info in pkgutil.iter_modules(nerve.ops.__path__):
         importlib.import_module(f"nerve.ops.{info.name}")
     found, todo = {}, [Function]
     while todo:
         for sub in todo.pop().__subclasses__():
             todo.append(sub)
-            if sub.__module__.startswith("nerve.ops.") and hasattr(sub, "backward_graph"):
+            if (sub.__module__.startswith("nerve.ops.") and not sub.__name__.startswith("_")
+                    and hasattr(sub, "backward_graph")):  # private bases: their subclasses
                 found[sub.__name__] = sub
     return found
 
