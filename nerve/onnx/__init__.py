@@ -16,11 +16,23 @@ __all__ = ["export", "load_model", "OnnxExporterError", "OnnxLoadError",
 def export(model, args, f, input_names=None, output_names=None, dynamic_axes=None,
            opset_version=17, do_constant_folding=True, verbose=False, training=None):
     """Export ``model`` run on ``args`` to the ONNX file (or binary stream) ``f``, as
-    torch.onnx.export's tracing exporter: see ``nerve.onnx.exporter.export``."""
+    torch.onnx.export's tracing exporter: see ``nerve.onnx.exporter.export``.
+
+    The weights are always folded into initializers (``do_constant_folding`` is accepted
+    for PyTorch's signature); ``verbose`` prints the graph; ``training`` may only be None
+    or False (the export runs the model in eval mode)."""
     from nerve.onnx.exporter import export as _export
 
-    return _export(model, args, f, input_names=input_names, output_names=output_names,
-                   dynamic_axes=dynamic_axes, opset_version=opset_version)
+    if training not in (None, False):
+        raise ValueError(f"onnx export: only eval-mode export is supported (training=None "
+                         f"or False), got training={training!r}")
+    proto = _export(model, args, f, input_names=input_names, output_names=output_names,
+                    dynamic_axes=dynamic_axes, opset_version=opset_version)
+    if verbose:
+        import onnx
+
+        print(onnx.printer.to_text(proto.graph))
+    return proto
 
 
 def load_model(path):

@@ -222,3 +222,11 @@ def test_coverage(name):
     nerve.manual_seed(10)
     build, shape = COVERAGE[name]
     roundtrip(build(), lambda n: nerve.randn(n, *shape), atol=1e-4)
+
+
+def test_verbose_prints_the_graph_and_training_export_is_refused(capsys):
+    model = nn.Linear(2, 3)
+    nerve.onnx.export(model, (nerve.randn(1, 2),), io.BytesIO(), verbose=True)
+    assert "Gemm" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="eval-mode"):
+        nerve.onnx.export(model, (nerve.randn(1, 2),), io.BytesIO(), training=True)
