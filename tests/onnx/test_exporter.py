@@ -200,6 +200,16 @@ class Decoder(nn.Module):
         return self.layer(x, x)
 
 
+class Indexing(nn.Module):
+    def forward(self, x):  # x (N, 6, 4)
+        a = x[:, 1:4] + x[:, 1:4, ::2].sum(-1, keepdim=True)       # Slice
+        b = x[:, 0][:, None, :] * x[:, -1:, :]                      # int index, None
+        c = nerve.index_select(x, 1, nerve.tensor([5, 0, 2]))       # Gather
+        first, second = x.chunk(2, dim=1)                           # Split
+        e = nerve.cat([first, second.transpose(1, 2).transpose(1, 2)], dim=2)
+        return nerve.cat([a.flatten(1), b.flatten(1), c.flatten(1), e.flatten(1)], dim=1)
+
+
 COVERAGE = {
     "activations": (lambda: nn.Sequential(
         nn.Linear(4, 6), nn.SELU(), nn.ReLU6(), nn.GELU(), nn.SiLU(), nn.Softplus(beta=2),
@@ -214,6 +224,7 @@ COVERAGE = {
         nn.Linear(6, 6), nn.Unflatten(1, (2, 3)), nn.Softmax(dim=-1)), (6,)),
     "transformer_decoder_layer": (Decoder, (4, 8)),
     "reductions": (Reductions, (5,)),
+    "indexing_and_shapes": (Indexing, (6, 4)),
 }
 
 
