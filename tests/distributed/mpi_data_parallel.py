@@ -129,4 +129,35 @@ assert np.all(bn[1].running_mean.numpy() == 1.0)
 assert list(d.state_dict())[0] == "module.0.weight" and d.module is bn
 d(nerve.randn(8, 4) + R).sum().backward()
 print(f"DDP {R} buffers ok", flush=True)
+
+
+# SyncBatchNorm: 2 ranks on halves normalise with the whole batch's statistics
+g = np.random.default_rng(0)
+XB, DB = g.standard_normal((8, 3, 4, 4)) * 2 + 1, g.standard_normal((8, 4, 4, 4))
+
+
+def conv_bn():
+    nerve.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4)).double()
+
+
+ref = conv_bn()
+xr = nerve.tensor(XB, requires_grad=True)
+yr = ref(xr)
+(yr * nerve.tensor(DB)).sum().backward()
+sync = nn.SyncBatchNorm.convert_sync_batchnorm(conv_bn())
+assert type(sync[1]) is nn.SyncBatchNorm
+d = DDP(sync)
+sl = slice(R * 8 // N, (R + 1) * 8 // N)
+xs = nerve.tensor(XB[sl], requires_grad=True)
+ys = d(xs)
+(ys * nerve.tensor(DB[sl])).sum().backward()
+np.testing.assert_allclose(ys.detach().numpy(), yr.detach().numpy()[sl], rtol=1e-10)
+np.testing.assert_allclose(xs.grad.numpy(), xr.grad.numpy()[sl], rtol=1e-8, atol=1e-12)
+for p, q in zip(sync.parameters(), ref.parameters()):  # a summed loss: DDP's mean is 1/N
+    np.testing.assert_allclose(p.grad.numpy() * N, q.grad.numpy(), rtol=1e-8, atol=1e-12)
+for name in ("running_mean", "running_var", "num_batches_tracked"):
+    np.testing.assert_allclose(getattr(sync[1], name).numpy(), getattr(ref[1], name).numpy(),
+                               rtol=1e-10)
+print(f"DDP {R} syncbn ok", flush=True)
 dist.destroy_process_group()

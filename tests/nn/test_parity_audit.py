@@ -126,6 +126,7 @@ SPECS = {
                                             [_f(4, 5, 3)])],
     "BatchNorm2d": [((3,), {}, X4), ((3,), {"track_running_stats": False, "eps": 1e-3}, X4)],
     "BatchNorm3d": [((2,), {}, [_f(2, 2, 3, 4, 3)])],
+    "SyncBatchNorm": [((3,), {}, X4), ((5,), {"momentum": None}, [_f(4, 5)])],
     "LazyBatchNorm1d": [((), {}, [_f(4, 5)])],
     "LazyBatchNorm2d": [((), {}, X4)],
     "InstanceNorm1d": [((3,), {}, [_f(2, 3, 10)]),
