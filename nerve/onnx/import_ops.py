@@ -45,9 +45,30 @@ def _identity(x, a):
 
 _BINARY = {"Add": nerve.add, "Sub": nerve.sub, "Mul": nerve.mul, "Div": nerve.div,
            "Pow": nerve.pow, "Max": nerve.maximum, "Min": nerve.minimum}
-for _name, _fn in _BINARY.items():
-    OPS[_name] = (lambda fn: lambda x, a: fn(x[0], x[1]) if len(x) == 2 else
-                  _fold(fn, x))(_fn)
+# integer arithmetic (shape computations) on the arrays: ONNX's Div truncates, Mod is
+# the sign of the divisor (fmod=0), as numpy's // and % for the non-negative sizes here
+_INTEGER = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide,
+            "Mod": np.mod, "Max": np.maximum, "Min": np.minimum, "Pow": np.power}
+
+
+def _integer(x) -> bool:
+    return all(t._data.dtype.kind != "f" for t in x)
+
+
+def _binary(name: str, fn):
+    def run(x, a):
+        if _integer(x):
+            if name == "Mod" and a.get("fmod", 0):
+                return const(np.fmod(x[0].numpy(), x[1].numpy()))
+            return const(_INTEGER[name](x[0].numpy(), x[1].numpy()))
+        if fn is None:
+            raise _unsupported(f"{name} of floating-point tensors")
+        return fn(x[0], x[1]) if len(x) == 2 else _fold(fn, x)
+    return run
+
+
+for _name in _INTEGER:
+    OPS[_name] = _binary(_name, _BINARY.get(_name))
 
 
 def _fold(fn, xs):
@@ -80,7 +101,7 @@ def _cast(x, a):
     to = dtypes.get(a["to"])
     if to is None:
         raise _unsupported(f"Cast to ONNX type {a['to']}")
-    if np.dtype(to).kind == "f" and x[0].dtype.is_floating_point:
+    if np.dtype(to).kind == "f" and x[0]._data.dtype.kind == "f":
         return x[0].to(getattr(nerve, np.dtype(to).name))
     return const(x[0].numpy().astype(to))
 

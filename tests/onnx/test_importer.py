@@ -84,6 +84,21 @@ def test_torch_recurrent_export_runs_in_nerve(kind, bidirectional):
                                atol=1e-5)
 
 
+def test_torch_transformer_encoder_export_runs_in_nerve():
+    torch.manual_seed(6)
+    t = torch.nn.TransformerEncoder(
+        torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2,
+        enable_nested_tensor=False)
+    n = transplant(t, nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16,
+                                                                       batch_first=True),
+                                            2, enable_nested_tensor=False))
+    loaded = load_model(torch_export(t, torch.randn(3, 5, 8)))
+    for b in (3, 4):  # the batch axis is dynamic: torch's shape arithmetic runs in nerve
+        x = nerve.randn(b, 5, 8)
+        np.testing.assert_allclose(run_nerve(loaded, x), run_nerve(n, x), rtol=1e-4,
+                                   atol=1e-5)
+
+
 def test_nerve_and_torch_exports_agree():
     import onnxruntime as ort
 
