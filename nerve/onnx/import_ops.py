@@ -43,11 +43,15 @@ def _identity(x, a):
     return x[0]
 
 
+def _truncated_div(a, b):
+    return (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(np.result_type(a, b))
+
+
 _BINARY = {"Add": nerve.add, "Sub": nerve.sub, "Mul": nerve.mul, "Div": nerve.div,
            "Pow": nerve.pow, "Max": nerve.maximum, "Min": nerve.minimum}
-# integer arithmetic (shape computations) on the arrays: ONNX's Div truncates, Mod is
-# the sign of the divisor (fmod=0), as numpy's // and % for the non-negative sizes here
-_INTEGER = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide,
+# integer arithmetic (shape computations) on the arrays: ONNX's Div truncates toward 0,
+# Mod takes the divisor's sign (fmod=0) as numpy's %
+_INTEGER = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _truncated_div,
             "Mod": np.mod, "Max": np.maximum, "Min": np.minimum, "Pow": np.power}
 
 

@@ -157,3 +157,18 @@ def test_unsupported_onnx_op_is_named():
                                    ir_version=8)
     with pytest.raises(UnsupportedOperatorError, match="Hardmax.*'hm'"):
         load_model(model.SerializeToString())
+
+
+def test_integer_div_truncates_and_mod_takes_the_divisors_sign():
+    h = onnx.helper
+    a = h.make_tensor("a", onnx.TensorProto.INT64, [3], [-7, 7, 6])
+    b = h.make_tensor("b", onnx.TensorProto.INT64, [3], [2, -2, 3])
+    x = h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [3])
+    outs = [h.make_tensor_value_info(n, onnx.TensorProto.INT64, [3]) for n in ("q", "r")]
+    y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [3])
+    nodes = [h.make_node("Div", ["a", "b"], ["q"]), h.make_node("Mod", ["a", "b"], ["r"]),
+             h.make_node("Identity", ["x"], ["y"])]
+    graph = h.make_graph(nodes, "g", [x], [*outs, y], [a, b])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)], ir_version=8)
+    q, r, _ = load_model(model.SerializeToString())(nerve.zeros(3))
+    assert q.tolist() == [-3, -3, 2] and r.tolist() == [1, -1, 0]
