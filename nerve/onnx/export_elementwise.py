@@ -1,4 +1,4 @@
-"""Elementwise arithmetic, comparisons-free math and reductions as ONNX nodes."""
+"""Elementwise arithmetic, clamp, where, casts and reductions as ONNX nodes."""
 
 from __future__ import annotations
 

@@ -172,7 +172,3 @@ def _trace(model, args, b: GraphBuilder):
             h.remove()
         model.train(was_training)
 
-
-def array(t):
-    """The numpy array of a Tensor or array input."""
-    return t._data if isinstance(t, Tensor) else np.asarray(t)
