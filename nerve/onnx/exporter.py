@@ -25,6 +25,8 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     are initializers under their state_dict names; each node's doc_string names the nerve
     layer it came from. Returns the onnx.ModelProto."""
     onnx = require_onnx()
+    if _function._tracer is not None:
+        raise OnnxExporterError("onnx export: another export is tracing already")
     if not 7 <= opset_version <= 26:
         raise ValueError(f"onnx export: opset_version must lie in 7..26 (onnxruntime's), "
                          f"got {opset_version}")
@@ -160,8 +162,6 @@ def _trace(model, args, b: GraphBuilder):
         hooks += [m.register_forward_pre_hook(pre), m.register_forward_hook(post)]
     was_training = model.training
     model.eval()
-    if _function._tracer is not None:
-        raise OnnxExporterError("onnx export: another export is tracing already")
     _function._tracer = tracer
     try:
         with no_grad():
