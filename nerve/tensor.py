@@ -350,7 +350,8 @@ class Tensor:
         return Clone.apply(self)
 
     def contiguous(self) -> Tensor:
-        return self
+        """Self when already C-contiguous, else a C-ordered copy (so ``view`` works)."""
+        return self if self._data.flags.c_contiguous else Clone.apply(self)
 
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous

@@ -235,3 +235,18 @@ def test_deepcopy_of_tensors_parameters_and_models():
     assert list(state) == ["weight", "bias"]
     with pytest.raises(RuntimeError):
         copy.deepcopy(p * 2)
+
+
+def test_view_refuses_a_layout_that_needs_a_copy_as_torch_does():
+    import torch
+
+    for lib in (nerve, torch):
+        x = lib.arange(12.0).reshape(3, 4)
+        with pytest.raises(RuntimeError, match="view size is not compatible"):
+            x.t().view(12)
+        flat = x.t().contiguous().view(12)
+        assert flat.tolist() == [0.0, 4.0, 8.0, 1.0, 5.0, 9.0, 2.0, 6.0, 10.0, 3.0, 7.0, 11.0]
+        v = x.view(4, 3)
+        v[0, 0] = 100.0  # a view shares memory
+        assert x[0, 0].item() == 100.0
+        assert x.t().contiguous().is_contiguous() and not x.t().is_contiguous()

@@ -140,7 +140,19 @@ def reshape(input, *shape):  # noqa: A002 - PyTorch's argument names
     return Reshape.apply(input, shape=shape)
 
 
-view = reshape
+def view(input, *shape):  # noqa: A002 - PyTorch's argument names
+    """``reshape`` where the new shape needs no copy, as PyTorch's ``view``: the result
+    shares the input's memory, and a layout that cannot give the shape (a transposed
+    tensor flattened, say) raises instead of silently copying."""
+    out = reshape(input, *shape)
+    if out is not input and out._data.size > 1 and not np.may_share_memory(out._data,
+                                                                          input._data):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+            f"(view of shape {tuple(input.shape)} with strides {input.stride()} as "
+            f"{tuple(out.shape)})")
+    return out
 
 
 def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
