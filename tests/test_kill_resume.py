@@ -40,3 +40,10 @@ def test_a_resume_keeps_the_whole_loss_trajectory_in_the_checkpoint(tmp_path):
     assert [e["epoch"] for e in ref] == [0, 1, 2]
     assert run_history(str(tmp_path / "cut" / "last.nrv")) == ref
     assert history.epoch == [0, 1, 2] and history.history["loss"] == [e["loss"] for e in ref]
+
+
+def test_a_save_killed_mid_write_leaves_the_previous_whole_file_and_no_temporaries(tmp_path):
+    result = kill_resume.kill_writes(3, str(tmp_path), random.Random(3))
+    assert result["killed_during_write"] >= 1  # the kills did land inside writes
+    assert result["loaded_whole"] + result["no_checkpoint_yet"] == 3
+    assert result["stale_temporaries"] == []

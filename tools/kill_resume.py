@@ -130,17 +130,64 @@ def run_task(task: str, kills: int, folder: str, rng: random.Random) -> dict:
             "reference_run_s": round(duration, 2)}
 
 
+_WRITER = """
+import sys
+import numpy as np
+import nerve
+path, step = sys.argv[1], 0
+while True:
+    step += 1
+    nerve.save({"step": step, "w": nerve.full((2_500_000,), float(step))}, path)
+"""
+
+
+def kill_writes(kills: int, folder: str, rng: random.Random) -> dict:
+    """SIGKILL a process that saves a 10 MB checkpoint over and over: most kills land
+    inside a write. The file must always load whole (one step's tensor, all equal to its
+    step), and the next save must remove the killed writers' temporary files."""
+    import numpy as np
+
+    import nerve
+
+    path = os.path.join(folder, "writes", "last.nrv")
+    os.makedirs(os.path.dirname(path))
+    during_write = whole = missing = 0
+    w = np.zeros(1)
+    for _ in range(kills):
+        p = subprocess.Popen([sys.executable, "-c", _WRITER, path], env=_env())
+        time.sleep(rng.uniform(0.8, 2.0))  # past the imports, into the save loop
+        p.kill()
+        p.wait()
+        during_write += any(n.endswith(".tmp") for n in os.listdir(os.path.dirname(path)))
+        if not os.path.exists(path):
+            missing += 1
+            continue
+        obj = nerve.load(path)
+        w = obj["w"].numpy()
+        whole += bool(w.shape == (2_500_000,) and (w == float(obj["step"])).all())
+    left = [n for n in os.listdir(os.path.dirname(path)) if n.endswith(".tmp")]
+    nerve.save({"w": nerve.ones(1)}, path)
+    after = [n for n in os.listdir(os.path.dirname(path)) if n.endswith(".tmp")]
+    return {"task": "save-loop", "kills": kills, "killed_during_write": during_write,
+            "loaded_whole": whole, "no_checkpoint_yet": missing,
+            "temporaries_before_next_save": len(left), "stale_temporaries": after,
+            "identical": whole + missing == kills and bool(np.isfinite(w).all())}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--kills", type=int, default=30, help="kills per task")
     p.add_argument("--tasks", default=",".join(TASKS))
+    p.add_argument("--writes", type=int, default=30, help="kills of a save loop")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     rng = random.Random(args.seed)
     folder = tempfile.mkdtemp(prefix="nerve-kill-")
     try:
-        results = [run_task(t, args.kills, folder, rng) for t in args.tasks.split(",")]
+        results = [run_task(t, args.kills, folder, rng) for t in args.tasks.split(",") if t]
+        if args.writes:
+            results.append(kill_writes(args.writes, folder, rng))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     for r in results:
