@@ -241,3 +241,43 @@ def test_verbose_prints_the_graph_and_training_export_is_refused(capsys):
     assert "Gemm" in capsys.readouterr().out
     with pytest.raises(ValueError, match="eval-mode"):
         nerve.onnx.export(model, (nerve.randn(1, 2),), io.BytesIO(), training=True)
+
+
+def test_initial_states_as_graph_inputs():
+    """The task's char-LM with (h0, c0) given: the states are inputs of the ONNX graph."""
+    import onnxruntime as ort
+
+    from nerve.tasks.charlm import CharLM
+
+    nerve.manual_seed(11)
+    lm = CharLM(9, embed=4, hidden=6, layers=2).eval()
+
+    class WithState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lm = lm
+
+        def forward(self, ids, h0, c0):
+            logits, (h, c) = self.lm(ids, (h0, c0))
+            return logits, h, c
+
+    rng = np.random.default_rng(3)
+
+    def make(n):
+        return (nerve.tensor(rng.integers(0, 9, (n, 5))), nerve.randn(2, n, 6),
+                nerve.randn(2, n, 6))
+    names = ["ids", "h0", "c0"]
+    f = io.BytesIO()
+    proto = nerve.onnx.export(WithState(), make(2), f, input_names=names,
+                              output_names=["logits", "h", "c"],
+                              dynamic_axes={"ids": {0: "b"}, "h0": {1: "b"}, "c0": {1: "b"},
+                                            "logits": {0: "b"}, "h": {1: "b"}, "c": {1: "b"}})
+    onnx.checker.check_model(proto, full_check=True)
+    session = ort.InferenceSession(f.getvalue())
+    for n in (2, 3):
+        args = make(n)
+        with nerve.no_grad():
+            want = WithState()(*args)
+        got = session.run(None, {k: a.numpy() for k, a in zip(names, args)})
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w.numpy(), rtol=1e-4, atol=1e-5)
