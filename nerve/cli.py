@@ -20,6 +20,7 @@ EPILOG = """examples:
   nerve generate runs/charlm/last.nrv --length 300 --temperature 0.8 --prime "The "
   nerve bench --against torch --markdown
   nerve info
+  nerve export runs/mlp/last.nrv mlp.onnx   the model as ONNX (pip install "nerve[onnx]")
   nerve lab vanishing                a lecture experiment: finding and plot
 """
 
@@ -85,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="version, array backend, BLAS and threads", formatter_class=fmt,
                    epilog="example:\n  nerve info")
+
+    x = sub.add_parser("export", help="a checkpoint's model as an ONNX file", formatter_class=fmt,
+                       epilog="example:\n  nerve export runs/mlp/last.nrv mlp.onnx")
+    x.add_argument("checkpoint")
+    x.add_argument("out", help="the .onnx file to write")
+    x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
 
     from nerve.diagnostics.labs import LAB_NAMES
 
@@ -234,8 +241,18 @@ def cmd_lab(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from nerve.onnx.checkpoint import export_checkpoint
+
+    info = export_checkpoint(args.checkpoint, args.out, args.opset)
+    print(f"{info['task']}: {args.out} (opset {info['opset']}, {info['nodes']} nodes, "
+          f"{info['initializers']} initializers, traced on input {info['input']}, batch "
+          "axis dynamic)")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "generate": cmd_generate,
-            "bench": cmd_bench, "info": cmd_info, "lab": cmd_lab}
+            "bench": cmd_bench, "info": cmd_info, "lab": cmd_lab, "export": cmd_export}
 
 
 def main(argv=None) -> int:
