@@ -52,7 +52,8 @@ class _LeafEntry:
 
     def __init__(self, leaf) -> None:
         key = id(leaf)
-        self.ref = weakref.ref(leaf, lambda _, key=key: _leaves.pop(key, None))
+        # the table is bound now: at interpreter exit the module global is already None
+        self.ref = weakref.ref(leaf, lambda _, key=key, table=_leaves: table.pop(key, None))
         self.post: list = []
 
 
