@@ -2,9 +2,8 @@
 
 from nerve.tensor import Size, Tensor  # noqa: I001  (Tensor first: the ops attach to it)
 from nerve import autograd
-from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
-                                      set_grad_enabled)
-from nerve.autograd import inference_mode, is_inference_mode_enabled  # noqa: F811
+from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                      is_inference_mode_enabled, no_grad, set_grad_enabled)
 from nerve.autograd import is_anomaly_enabled
 from nerve.backend import device
 from nerve.backend import allocator as _allocator  # noqa: F401  (malloc reuses big blocks)

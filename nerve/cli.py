@@ -126,20 +126,32 @@ def _load_config(path: str) -> dict:
 def cmd_train(args) -> int:
     from nerve.backend import check_device
     from nerve.tasks import get_task, run_training
+    from nerve.tasks.base import run_record
 
     check_device(args.device)
     cfg = _load_config(args.config) if args.config else {}
     task_name = args.task or cfg.pop("task", None)
-    if task_name is None:
-        raise ValueError("name a TASK or give --config with a task = '...' line")
     cfg.pop("task", None)
     cfg.update({k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                   ("lr", args.lr), ("hidden", args.hidden),
                                   ("seed", args.seed), ("optimizer", args.optimizer))
                 if v is not None})
     cfg.update(_parse_sets(args.set))
+    if args.resume:  # continue the checkpoint's run: its options, unless given again
+        record = run_record(args.resume)
+        if task_name not in (None, record["task"]):
+            raise ValueError(f"--resume {args.resume} is a {record['task']} run, not "
+                             f"{task_name}")
+        task_name, cfg = record["task"], {**record["config"], **cfg}
+    if task_name is None:
+        raise ValueError("name a TASK or give --config with a task = '...' line")
     task = get_task(task_name, cfg)
-    out = args.out or _default_out(task.name)
+    if args.out:
+        out = args.out
+    elif args.resume:  # into the run's own folder, so its plot shows the whole history
+        out = os.path.dirname(os.path.abspath(args.resume))
+    else:
+        out = _default_out(task.name)
     model, history, report = run_training(task, out, args.resume, verbose=not args.quiet)
     _print_report(task.name, report)
     _plot(history, os.path.join(out, "history.png"))

@@ -65,11 +65,7 @@ def _pairs() -> list[tuple[str, str, str]]:
 
 
 PAIRS = _pairs()
-# nerve/autograd/grad_mode.py's inference_mode is no_grad, nerve.autograd's is the real
-# context (owned by the autograd work): strict, so that this fails once they are one
-KNOWN = {("autograd", "autograd.grad_mode", "inference_mode")}
-PARAMS = [pytest.param(*p, marks=pytest.mark.xfail(strict=True, reason="two inference_mode"))
-          if p in KNOWN else p for p in PAIRS]
+PARAMS = PAIRS
 
 
 def test_the_list_covers_the_families():

@@ -7,6 +7,7 @@ import functools
 from nerve.autograd import grad_mode as _grad_mode
 from nerve.autograd.grad_mode import (
     enable_grad,
+    inference_mode,
     is_grad_enabled,
     is_inference_mode_enabled,
     no_grad,
@@ -49,40 +50,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     return gradients.grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
                           only_inputs, allow_unused, is_grads_batched, materialize_grads)
-
-
-class inference_mode(_grad_mode._GradModeContext):  # noqa: N801 - PyTorch's name
-    """As ``no_grad`` (nerve keeps no version counters to skip); ``mode=False`` leaves
-    grad mode as it is. A context manager and a decorator."""
-
-    def __new__(cls, mode=True):
-        if callable(mode):  # used bare, as @inference_mode
-            return cls()(mode)
-        return super().__new__(cls)
-
-    def __init__(self, mode: bool = True) -> None:
-        self.inference = bool(mode)
-
-    def __enter__(self) -> None:
-        state = _grad_mode.state
-        self.prev, self.prev_inference = state.enabled, state.inference
-        if self.inference:
-            state.enabled, state.inference = False, True
-
-    def __exit__(self, *exc) -> None:
-        state = _grad_mode.state
-        state.enabled, state.inference = self.prev, self.prev_inference
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(self.inference):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-    def clone(self) -> inference_mode:
-        return inference_mode(self.inference)
 
 
 _anomaly: list = []  # the nerve.diagnostics.detect_anomaly contexts set_detect_anomaly opened

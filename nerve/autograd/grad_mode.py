@@ -78,4 +78,33 @@ class enable_grad(_GradModeContext):  # noqa: N801
     mode = True
 
 
-inference_mode = no_grad
+class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """As ``no_grad`` (nerve keeps no version counters to skip); ``mode=False`` leaves
+    grad mode as it is. A context manager and a decorator."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # used bare, as @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.inference = bool(mode)
+
+    def __enter__(self) -> None:
+        self.prev, self.prev_inference = state.enabled, state.inference
+        if self.inference:
+            state.enabled, state.inference = False, True
+
+    def __exit__(self, *exc) -> None:
+        state.enabled, state.inference = self.prev, self.prev_inference
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self.inference):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self) -> inference_mode:
+        return inference_mode(self.inference)

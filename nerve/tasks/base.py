@@ -95,10 +95,21 @@ def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None,
 
 def run_history(path: str) -> list[dict]:
     """The per-epoch logs stored by ``save_run`` in the checkpoint at ``path``."""
+    return run_record(path)["history"]
+
+
+def run_record(path: str) -> dict:
+    """What ``save_run`` stored besides the weights: task name, config, history."""
     from nerve.io import load
 
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"checkpoint not found: {path}")
     obj = load(path)
-    return json.loads(_text(obj["history"])) if "history" in obj else []
+    if not isinstance(obj, dict) or "task" not in obj or "config" not in obj:
+        raise ValueError(f"{path} is not a checkpoint written by `nerve train`")
+    history = json.loads(_text(obj["history"])) if "history" in obj else []
+    return {"task": _text(obj["task"]), "config": json.loads(_text(obj["config"])),
+            "history": history}
 
 
 def open_run(path: str):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import nerve
-from nerve.tasks.base import Task, make_optimizer, run_history, save_run
+from nerve.tasks.base import Task, make_optimizer, run_record, save_run
 
 
 class _EpochCheckpoint(nerve.train.Callback):
@@ -36,7 +37,15 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
     start, past = 0, []
     if resume:
         start = load_checkpoint(resume, model, optimizer, scheduler, train_loader=train_loader)
-        past = [e for e in run_history(resume) if e["epoch"] < start]
+        record = run_record(resume)
+        past = [e for e in record["history"] if e["epoch"] < start]
+        planned = int(record["config"].get("epochs", cfg["epochs"]))
+        if scheduler is not None and planned != int(cfg["epochs"]):
+            scheduler = _rebuild_schedule(task, optimizer, start)
+            if verbose:
+                print(f"resume: the learning-rate schedule is rebuilt for {cfg['epochs']} "
+                      f"epochs (the checkpoint's run planned {planned}); epoch {start + 1} "
+                      f"trains at lr {optimizer.param_groups[0]['lr']:.3g}")
     os.makedirs(out_dir, exist_ok=True)
     ckpt = os.path.join(out_dir, "last.nrv")
     saver = _EpochCheckpoint(ckpt, task, train_loader, past)
@@ -47,6 +56,19 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
         save_run(ckpt, task, model, optimizer, start, train_loader, scheduler, past)
     test = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
     return model, _whole_history(saver.logs), task.report(model, test)
+
+
+def _rebuild_schedule(task: Task, optimizer, start: int):
+    """The task's schedule for its (new) number of epochs, advanced ``start`` epochs, as if
+    the run had planned this length from the beginning."""
+    for group in optimizer.param_groups:
+        group["lr"] = group.get("initial_lr", group["lr"])
+    scheduler = task.make_scheduler(optimizer)
+    with warnings.catch_warnings():  # stepping before optimizer.step() is the point here
+        warnings.simplefilter("ignore")
+        for _ in range(start):
+            scheduler.step()
+    return scheduler
 
 
 def _whole_history(logs: list[dict]):
