@@ -16,17 +16,17 @@ import fuzz_loaders  # noqa: E402
 @pytest.fixture(scope="module")
 def report():
     return fuzz_loaders.run(count=300, seed=12345, jobs=2, chunk=150,
-                            names=["nrv", "idx", "cifar", "toml"])
+                            names=["nrv", "idx", "cifar", "toml", "onnx"])
 
 
 def test_every_loader_was_fuzzed(report):
-    assert {"nrv", "idx", "cifar", "toml"} <= set(report)
+    assert {"nrv", "idx", "cifar", "toml", "onnx"} <= set(report)
     for entry in report.values():
         outcomes = {k: v for k, v in entry["counts"].items() if ":" not in k}
         assert sum(outcomes.values()) == 300
 
 
-@pytest.mark.parametrize("name", ["nrv", "idx", "cifar", "toml"])
+@pytest.mark.parametrize("name", ["nrv", "idx", "cifar", "toml", "onnx"])
 def test_no_crash_hang_or_memory_blowup(report, name):
     entry = report[name]
     assert entry["failures"] == 0, entry["bad"][:5]

@@ -7,9 +7,14 @@ nerve. The onnx package is imported only when one of them is called:
 ``pip install "nerve[onnx]"``.
 """
 
-from nerve.onnx.errors import OnnxExporterError, OnnxLoadError, UnsupportedOperatorError
+from nerve.onnx.errors import (
+    OnnxExporterError,
+    OnnxLoadError,
+    OnnxRunError,
+    UnsupportedOperatorError,
+)
 
-__all__ = ["export", "load_model", "OnnxExporterError", "OnnxLoadError",
+__all__ = ["export", "load_model", "OnnxExporterError", "OnnxLoadError", "OnnxRunError",
            "UnsupportedOperatorError"]
 
 

@@ -17,6 +17,10 @@ class OnnxLoadError(RuntimeError):
     """An .onnx file is unreadable, malformed, or uses what load_model cannot run."""
 
 
+class OnnxRunError(RuntimeError):
+    """A node of a loaded ONNX graph failed on the inputs it was given (names the node)."""
+
+
 def require_onnx():
     """The onnx module, or an ImportError saying what to install."""
     try:

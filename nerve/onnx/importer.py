@@ -12,7 +12,7 @@ import numpy as np
 
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
-from nerve.onnx.errors import OnnxLoadError, UnsupportedOperatorError, require_onnx
+from nerve.onnx.errors import OnnxLoadError, OnnxRunError, UnsupportedOperatorError, require_onnx
 from nerve.tensor import Tensor
 
 
@@ -47,6 +47,9 @@ def load_model(path) -> OnnxModule:
                             "ONNX model)")
     try:
         onnx.checker.check_model(proto)
+        # types and static shapes must agree node by node; a damaged weight shape or
+        # attribute is refused here instead of failing when the model first runs
+        onnx.shape_inference.infer_shapes(proto, check_type=True, strict_mode=True)
     except Exception as err:
         raise OnnxLoadError(f"load_model: '{label}' is a malformed ONNX model: {err}") from None
     for node in proto.graph.node:
@@ -71,7 +74,11 @@ class OnnxModule(Module):
         self._params: dict[str, str] = {}  # onnx name -> attribute name
         self.initializer_names: dict[str, str] = {}
         for init in graph.initializer:
-            arr = numpy_helper.to_array(init).copy()
+            try:
+                arr = numpy_helper.to_array(init).copy()
+            except Exception as err:  # raw bytes that do not fill the declared shape
+                raise OnnxLoadError(f"load_model: '{label}': initializer '{init.name}' is "
+                                    f"malformed: {type(err).__name__}: {err}") from None
             if arr.dtype.kind == "f":
                 attr = _attr_name(init.name, self._params.values())
                 self.register_parameter(attr, Parameter(Tensor._wrap(arr)))
@@ -102,7 +109,7 @@ class OnnxModule(Module):
             except (UnsupportedOperatorError, OnnxLoadError):
                 raise
             except Exception as err:
-                raise RuntimeError(f"{self._label}: ONNX node '{node.name}' ({node.op_type}) "
+                raise OnnxRunError(f"{self._label}: ONNX node '{node.name}' ({node.op_type}) "
                                    f"failed: {err}") from err
             outs = outs if isinstance(outs, tuple | list) else (outs,)
             for name, t in zip(node.output, outs):

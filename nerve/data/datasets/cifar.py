@@ -95,7 +95,8 @@ def load_pickle(path: str):
     except UnsafePickleError as e:
         raise UnsafePickleError(f"{path}: {e}") from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError,
-            KeyError, AttributeError, OverflowError, RecursionError, MemoryError) as e:
+            KeyError, AttributeError, OverflowError, RecursionError, MemoryError,
+            SystemError) as e:  # SystemError: NumPy's dtype constructor fed garbage
         raise DataFileError(f"{path}: corrupt or truncated pickle ({type(e).__name__}: "
                             f"{e})") from None
     return _plain(obj, path)
