@@ -34,6 +34,7 @@ class Task:
                "hidden": 128, "seed": 0}
         cfg.update(self.defaults)
         cfg.update({k: v for k, v in (config or {}).items() if v is not None})
+        _check_sizes(self.name, cfg)
         self.config = cfg
 
     def build_model(self) -> nn.Module:
@@ -112,10 +113,24 @@ def run_record(path: str) -> dict:
             "history": history}
 
 
+def _check_sizes(task: str, cfg: dict) -> None:
+    """One clear line for a size that cannot train (``--hidden 0``, ``--epochs 0`` ...)."""
+    for key in ("epochs", "batch_size", "hidden"):
+        v = cfg.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"{task}: {key} must be a whole number of at least 1, got {v!r}")
+    lr = cfg.get("lr")
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float) or lr <= 0):
+        raise ValueError(f"{task}: lr must be a positive number, got {lr!r}")
+
+
 def open_run(path: str):
-    """(task, model) from a checkpoint written by ``save_run``, weights loaded."""
+    """(task, model) from a checkpoint written by ``save_run`` (or the run folder holding
+    its ``last.nrv``), weights loaded."""
     from nerve.io import load
 
+    if os.path.isdir(path):
+        path = os.path.join(path, "last.nrv")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
     obj = load(path)

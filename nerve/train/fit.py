@@ -185,7 +185,9 @@ def _progress(loader, state, verbose):
         total = len(loader)
     except TypeError:
         total = None
-    return tqdm(loader, total=total, disable=not verbose, unit="batch", leave=True,
+    # disable=None: tqdm draws no bar where its stream is not a terminal (a redirected log
+    # would fill with bar redraws); the per-epoch summary lines are printed either way
+    return tqdm(loader, total=total, disable=None if verbose else True, unit="batch", leave=True,
                 desc=f"Epoch {state.epoch + 1}/{state.epochs}", dynamic_ncols=True)
 
 

@@ -128,8 +128,11 @@ def test_stop_training_flag_ends_the_run_after_the_epoch():
                verbose=False).epoch == []
 
 
-def test_progress_bar_shows_loss_metrics_and_throughput(capsys):
+def test_progress_bar_shows_loss_metrics_and_throughput(capsys, monkeypatch):
+    import sys
+
     model, opt, train, val = _setup()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # bars are drawn on terminals
     fit(model, cross_entropy, opt, train, val, epochs=1, metrics="accuracy", verbose=True)
     out = capsys.readouterr()
     assert "Epoch 1/1" in out.err and "samples/s" in out.err and "accuracy" in out.err
