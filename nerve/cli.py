@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", default=None, metavar="CHECKPOINT")
     t.add_argument("--device", default="cpu", help="cpu (the only device in this build)")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
+    t.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="data-parallel over N MPI processes (launches mpiexec -n N itself,\n"
+                        "or runs under a given mpiexec); the batch size stays global")
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its task's test split",
                        formatter_class=fmt, epilog="example:\n  nerve eval runs/mlp/last.nrv")
@@ -125,10 +128,36 @@ def _load_config(path: str) -> dict:
 
 def cmd_train(args) -> int:
     from nerve.backend import check_device
+    from nerve.tasks.parallel import launcher_world_size, relaunch
+
+    check_device(args.device)
+    if args.nproc < 1:
+        raise ValueError(f"train: --nproc must be at least 1, got {args.nproc}")
+    world = launcher_world_size()
+    if args.nproc > 1 and world is None:  # not yet under mpiexec: launch N of this command
+        return relaunch(args.argv, args.nproc)
+    if world is not None and world > 1:
+        import nerve.distributed as dist
+
+        dist.init_process_group("mpi")
+        try:
+            return _train(args)
+        except BaseException as err:  # the other ranks would wait in a collective
+            print(f"nerve: error on rank {dist.get_rank()}: {type(err).__name__}: {err}",
+                  file=sys.stderr, flush=True)
+            from nerve.distributed.process_group import mpi
+
+            mpi().COMM_WORLD.Abort(1)
+        finally:
+            if dist.is_initialized():
+                dist.destroy_process_group()
+    return _train(args)
+
+
+def _train(args) -> int:
     from nerve.tasks import get_task, run_training
     from nerve.tasks.base import run_record
 
-    check_device(args.device)
     cfg = _load_config(args.config) if args.config else {}
     task_name = args.task or cfg.pop("task", None)
     cfg.pop("task", None)
@@ -152,7 +181,13 @@ def cmd_train(args) -> int:
         out = os.path.dirname(os.path.abspath(args.resume))
     else:
         out = _default_out(task.name)
-    model, history, report = run_training(task, out, args.resume, verbose=not args.quiet)
+    import nerve.distributed as dist
+
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    model, history, report = run_training(task, out, args.resume,
+                                          verbose=not args.quiet and rank == 0)
+    if rank:  # rank 0 alone reports, plots and (in run_training) writes the checkpoint
+        return 0
     _print_report(task.name, report)
     _plot(history, os.path.join(out, "history.png"))
     print(f"checkpoint: {os.path.join(out, 'last.nrv')}")
@@ -268,7 +303,9 @@ COMMANDS = {"train": cmd_train, "eval": cmd_eval, "generate": cmd_generate,
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    args.argv = argv  # for nerve train --nproc, which runs this command again under mpiexec
     try:
         if args.command == "demo":
             from nerve.demo import run_demo

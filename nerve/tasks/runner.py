@@ -12,16 +12,21 @@ from nerve.tasks.base import Task, make_optimizer, run_record, save_run
 class _EpochCheckpoint(nerve.train.Callback):
     """Writes ``last.nrv`` after every epoch (the state ``--resume`` continues from)."""
 
-    def __init__(self, path: str, task: Task, loader, past: list | None = None) -> None:
+    def __init__(self, path: str, task: Task, loader, past: list | None = None,
+                 model=None, write: bool = True) -> None:
         super().__init__()
         self.path, self.task, self.loader = path, task, loader
         self.logs = list(past or [])  # the epochs before a resume, so the file holds all
+        # the plain module (not its DistributedDataParallel wrapper), so that a checkpoint
+        # of N ranks resumes on any number; only rank 0 writes
+        self.module, self.write = model, write
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         s = self.state
         self.logs.append({"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}})
-        save_run(self.path, self.task, s.model, s.optimizer, epoch + 1, self.loader,
-                 s.scheduler, self.logs)
+        if self.write:
+            save_run(self.path, self.task, self.module or s.model, s.optimizer, epoch + 1,
+                     self.loader, s.scheduler, self.logs)
 
 
 def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: bool = True):
@@ -46,16 +51,38 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
                 print(f"resume: the learning-rate schedule is rebuilt for {cfg['epochs']} "
                       f"epochs (the checkpoint's run planned {planned}); epoch {start + 1} "
                       f"trains at lr {optimizer.param_groups[0]['lr']:.3g}")
+    world, rank = _world()
+    trained, loader, callbacks = model, train_loader, []
+    if world > 1:  # data-parallel over the process group's ranks (nerve train --nproc)
+        from nerve.nn.parallel import DistributedDataParallel
+        from nerve.tasks import parallel
+
+        parallel.limit_threads(world)
+        trained = DistributedDataParallel(model)  # rank 0's weights on every rank
+        loader = parallel.shard_loader(train_loader, world, int(cfg["seed"]))
+        callbacks.append(parallel.RankEpochs(loader.sampler))
+        if rank:  # its own dropout masks and augmentations, not rank 0's
+            nerve.manual_seed(int(cfg["seed"]) + 7919 * rank + start)
+    verbose = verbose and rank == 0
     os.makedirs(out_dir, exist_ok=True)
     ckpt = os.path.join(out_dir, "last.nrv")
-    saver = _EpochCheckpoint(ckpt, task, train_loader, past)
-    fit(model, task.loss_fn(), optimizer, train_loader, val_loader, epochs=int(cfg["epochs"]),
-        metrics=task.metrics, initial_epoch=start, callbacks=[saver], verbose=verbose,
-        clip_grad_norm=cfg.get("clip"), scheduler=scheduler)
-    if start >= int(cfg["epochs"]):
+    saver = _EpochCheckpoint(ckpt, task, train_loader, past, model=model, write=rank == 0)
+    fit(trained, task.loss_fn(), optimizer, loader, val_loader, epochs=int(cfg["epochs"]),
+        metrics=task.metrics, initial_epoch=start, callbacks=[*callbacks, saver],
+        verbose=verbose, clip_grad_norm=cfg.get("clip"), scheduler=scheduler)
+    if start >= int(cfg["epochs"]) and rank == 0:
         save_run(ckpt, task, model, optimizer, start, train_loader, scheduler, past)
     test = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
     return model, _whole_history(saver.logs), task.report(model, test)
+
+
+def _world() -> tuple[int, int]:
+    """(world size, rank) of the initialised default process group, else (1, 0)."""
+    import nerve.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size(), dist.get_rank()
+    return 1, 0
 
 
 def _rebuild_schedule(task: Task, optimizer, start: int):
