@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from fuzz_loaders import _same  # one deep equality for both harnesses (same folder)
+
 TASKS = {
     "digits-mlp": ["--epochs", "6", "--set", "dropout=0.3"],
     "digits-cnn": ["--epochs", "2", "--hidden", "8", "--set", "dropout=0.3"],
@@ -60,23 +62,6 @@ def _loads(path: str) -> bool:
     except Exception:  # noqa: BLE001 - any failure to load is what is counted
         return False
     return True
-
-
-def _same(a, b) -> bool:
-    import numpy as np
-
-    import nerve
-
-    if isinstance(a, nerve.Tensor):
-        return isinstance(b, nerve.Tensor) and _same(a.detach().numpy(), b.detach().numpy())
-    if isinstance(a, np.ndarray):
-        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
-                and a.tobytes() == b.tobytes())
-    if isinstance(a, dict):
-        return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
-    return a == b
 
 
 def run_task(task: str, kills: int, folder: str, rng: random.Random) -> dict:

@@ -128,15 +128,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(inputs), J v)``: from the Jacobian, or with ``create_graph`` by the double
     vjp: J v = ∂/∂u (uᵀ J) v for a dummy u (differentiable w.r.t. the inputs)."""
     in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
-    if v is None:
-        if len(ins) != 1 or ins[0]._data.size != 1:
-            raise RuntimeError("The vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single "
-                               "element.")
-        vs = [Tensor._wrap(np.ones_like(ins[0]._data))]
-    else:
-        vs = list(_as_tuple(v, "inputs", "jvp")[1])
-        _same_shapes([t._data for t in vs], ins, "inputs")
+    vs = _input_vectors(v, ins, "jvp")
     out_tuple, outs, leaves = _call(func, ins, "jvp", create_graph)
     if create_graph:
         us = [Tensor._wrap(np.zeros_like(o._data)).requires_grad_() for o in outs]
@@ -200,18 +192,23 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return h if in_tuple else h[0][0]
 
 
-def _second(func, inputs, v, create_graph: bool, fn: str):
-    """``(f(x), vᵀH)`` by differentiating vᵀ∇f once more."""
-    in_tuple, ins = _as_tuple(inputs, "inputs", fn)
+def _input_vectors(v, ins, fn: str) -> list:
+    """The vectors v (one per input, of its shape); None only for a single 1-element input."""
     if v is None:
         if len(ins) != 1 or ins[0]._data.size != 1:
             raise RuntimeError("The vector v can only be None if the input to the "
                                "user-provided function is a single Tensor with a single "
                                "element.")
-        vs = [Tensor._wrap(np.ones_like(ins[0]._data))]
-    else:
-        vs = list(_as_tuple(v, "inputs", fn)[1])
-        _same_shapes([t._data for t in vs], ins, "inputs")
+        return [Tensor._wrap(np.ones_like(ins[0]._data))]
+    vs = list(_as_tuple(v, "inputs", fn)[1])
+    _same_shapes([t._data for t in vs], ins, "inputs")
+    return vs
+
+
+def _second(func, inputs, v, create_graph: bool, fn: str):
+    """``(f(x), vᵀH)`` by differentiating vᵀ∇f once more."""
+    in_tuple, ins = _as_tuple(inputs, "inputs", fn)
+    vs = _input_vectors(v, ins, fn)
     _, outs, leaves = _call(_scalar_output(func, fn), ins, fn, create_graph)
     first = _grads(outs, leaves, [Tensor._wrap(np.ones_like(outs[0]._data))], True, True)
     pairs = [(g, w) for g, w in zip(first, vs) if g.requires_grad]
