@@ -20,6 +20,10 @@ _observer = None
 # nerve.onnx installs a callable(cls, inputs, params, out) here while it traces a forward
 # pass for export; None (one global lookup per op) keeps apply's speed when off.
 _tracer = None
+# Forward observers: callables(fn, inputs, out) called after every op's forward, in order
+# (nerve.diagnostics.GradientMonitor sees activations here, whatever produced them: a
+# module, F.relu or Tensor.relu). Several may be active; an empty list costs one truth test.
+forward_observers: list = []
 _new = object.__new__
 ndarray = np.ndarray
 
@@ -61,6 +65,9 @@ class Function:
             _observer(fn, inputs, out)
         if _tracer is not None:
             _tracer(cls, inputs, params, out)
+        if forward_observers:
+            for observe in forward_observers:
+                observe(fn, inputs, out)
         record = False
         if _grad_state.enabled:
             needs = [isinstance(x, Tensor) and x.requires_grad for x in inputs]
