@@ -1,10 +1,15 @@
 """The 8x8 handwritten digits: an MLP and a CNN (the data ship inside nerve).
 
 The last 200 training images are held out for validation; the test split is only
-used by ``evaluate``. Inputs are standardised with the training split's statistics.
+used by ``evaluate``. The loaders give the pixels as they are (in [0, 1]); the model's
+first layer is an ``nn.Normalization`` fitted by ``adapt`` on the training part, so the
+standardisation y = (x - μ) / σ sits inside the model and travels with its checkpoint
+(``nerve eval``, ``nerve export`` and a Python user feed it raw images).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -42,27 +47,42 @@ class ShiftedImages(TensorDataset):
                 self.tensors[1][indices]]
 
 
-def _standardised():
-    """(train x, y, val x, y, test x, y) with the training part's statistics."""
+def _splits():
+    """(train x, y, val x, y, test x, y): images (N, 1, 8, 8) in [0, 1], not standardised."""
     from nerve.data.datasets import load_digits
 
     x, y = load_digits("train", flatten=False)
     xt, yt = load_digits("test", flatten=False)
-    fit_x = x.numpy()[:-N_VAL]
-    # one mean and scale for all pixels: keeps the images' spatial structure
-    mean, scale = fit_x.mean(), fit_x.std()
+    return x[:-N_VAL], y[:-N_VAL], x[-N_VAL:], y[-N_VAL:], xt, yt
 
-    def z(a):
-        return Tensor._wrap(((a.numpy() - mean) / scale).astype(np.float32))
 
-    return z(x[:-N_VAL]), y[:-N_VAL], z(x[-N_VAL:]), y[-N_VAL:], z(xt), yt
+class DigitsNet(nn.Sequential):
+    """``nn.Sequential`` whose layer 0 is the ``nn.Normalization`` fitted on the training
+    images. It also loads checkpoints written before that layer existed (inputs were
+    standardised outside the model, with the same training-part statistics, and the
+    layers numbered from 0): their keys are shifted by one and layer 0 keeps the
+    statistics ``adapt`` found, which are the ones those runs used."""
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        if "0.mean" not in state_dict and "0.weight" in state_dict:
+            state_dict = _shifted_keys(state_dict, self[0].state_dict())
+        return super().load_state_dict(state_dict, strict, assign)
+
+
+def _shifted_keys(old: dict, norm_state: dict) -> dict:
+    """An earlier layout's ``'<i>.<name>'`` keys as ``'<i+1>.<name>'``, plus layer 0's."""
+    new = {f"0.{k}": v for k, v in norm_state.items()}
+    for key, value in old.items():
+        m = re.fullmatch(r"(\d+)\.(.+)", key)
+        new[f"{int(m.group(1)) + 1}.{m.group(2)}" if m else key] = value
+    return new
 
 
 class _DigitsTask(Task):
     image = False
 
     def loaders(self):
-        x, y, xv, yv, xt, yt = _standardised()
+        x, y, xv, yv, xt, yt = _splits()
         if not self.image:  # (N, 1, 8, 8) -> (N, 64)
             xv, xt = xv.reshape(len(xv), -1), xt.reshape(len(xt), -1)
         bs = int(self.config["batch_size"])
@@ -70,6 +90,12 @@ class _DigitsTask(Task):
         return (DataLoader(train, batch_size=bs, shuffle=True),
                 DataLoader(TensorDataset(xv, yv), batch_size=512),
                 DataLoader(TensorDataset(xt, yt), batch_size=512))
+
+    def normalization(self) -> nn.Normalization:
+        """Fitted on the training part (validation images held out). One mean and scale
+        for all pixels (``axis=None``): it keeps the images' spatial structure, and the
+        always-blank corner pixels (variance 0) would otherwise be divided by ε."""
+        return nn.Normalization(axis=None).adapt(_splits()[0])
 
     def make_scheduler(self, optimizer):
         return CosineAnnealingLR(optimizer, T_max=int(self.config["epochs"]))
@@ -83,8 +109,9 @@ class DigitsMLP(_DigitsTask):
 
     def build_model(self) -> nn.Module:
         h, p = int(self.config["hidden"]), float(self.config["dropout"])
-        return nn.Sequential(nn.Linear(64, h), nn.ReLU(), nn.Dropout(p),
-                             nn.Linear(h, h), nn.ReLU(), nn.Dropout(p), nn.Linear(h, 10))
+        return DigitsNet(self.normalization(),
+                         nn.Linear(64, h), nn.ReLU(), nn.Dropout(p),
+                         nn.Linear(h, h), nn.ReLU(), nn.Dropout(p), nn.Linear(h, 10))
 
 
 @register
@@ -97,7 +124,8 @@ class DigitsCNN(_DigitsTask):
 
     def build_model(self) -> nn.Module:
         h, p = int(self.config["hidden"]), float(self.config["dropout"])
-        return nn.Sequential(
+        return DigitsNet(
+            self.normalization(),
             nn.Conv2d(1, h, 3, padding=1), nn.BatchNorm2d(h), nn.ReLU(),       # h x 8 x 8
             nn.Conv2d(h, h, 3, padding=1), nn.BatchNorm2d(h), nn.ReLU(),
             nn.MaxPool2d(2),                                                   # h x 4 x 4
