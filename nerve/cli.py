@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
     d.add_argument("--quick", action="store_true", help="fewer epochs (a smoke test)")
     d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--quiet", action="store_true", help="no progress bars or epoch lines")
 
     t = sub.add_parser("train", help="train a built-in task", formatter_class=fmt,
                        epilog="examples:\n  nerve train digits-mlp --epochs 20\n"
@@ -310,7 +311,8 @@ def main(argv=None) -> int:
         if args.command == "demo":
             from nerve.demo import run_demo
 
-            return run_demo(args.out or _default_out("demo"), quick=args.quick, seed=args.seed)
+            return run_demo(args.out or _default_out("demo"), quick=args.quick, seed=args.seed,
+                            quiet=args.quiet)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("nerve: interrupted", file=sys.stderr)
