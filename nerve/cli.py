@@ -261,10 +261,24 @@ def cmd_info(args) -> int:
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}")
     print("array backend: numpy (device cpu)")
     print(f"BLAS: {blas_summary()}")
+    print(f"threads: {_thread_pools()}; nerve's own passes {nerve.get_num_threads()} "
+          f"(nerve.set_num_threads); {os.cpu_count()} cores")
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
               "OMP_NUM_THREADS"):
         print(f"{k}: {os.environ.get(k, '(unset)')}")
     return 0
+
+
+def _thread_pools() -> str:
+    """The native thread pools numpy has loaded (BLAS, OpenMP), read by threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_info  # lazily: `import nerve` never needs it
+    except ImportError:
+        return "BLAS threads unknown (pip install threadpoolctl)"
+    api = {"blas": "BLAS", "openmp": "OpenMP"}
+    pools = [f"{api.get(i.get('user_api'), i.get('user_api'))} ({i.get('internal_api')}) "
+             f"{i.get('num_threads')}" for i in threadpool_info()]
+    return ", ".join(pools) or "no native thread pool loaded"
 
 
 def _print_report(task: str, report: dict) -> None:

@@ -113,6 +113,37 @@ def test_info(capsys):
     assert code == 0 and "nerve" in out and "BLAS" in out and "numpy" in out
 
 
+def test_info_shows_the_blas_threads(capsys):
+    from threadpoolctl import threadpool_info
+
+    import nerve
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    code, out, _ = run(capsys, "info")
+    line = next(x for x in out.splitlines() if x.startswith("threads: "))
+    assert code == 0 and blas
+    assert f"BLAS ({blas[0]['internal_api']}) {blas[0]['num_threads']}" in line
+    assert f"nerve's own passes {nerve.get_num_threads()}" in line
+
+
+def test_info_without_threadpoolctl_says_what_to_install(capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import raises ImportError
+    code, out, _ = run(capsys, "info")
+    assert code == 0 and "pip install threadpoolctl" in out
+
+
+def test_import_nerve_does_not_load_threadpoolctl():
+    import subprocess
+    import sys
+
+    code = "import sys, nerve; print('threadpoolctl' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.stdout.strip() == "False"
+
+
 def test_help_has_examples(capsys):
     for cmd in (["--help"], ["train", "--help"], ["bench", "--help"], ["generate", "--help"]):
         with pytest.raises(SystemExit) as e:
