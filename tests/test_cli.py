@@ -158,3 +158,15 @@ def test_reber_task_lstm_remembers(tmp_path, capsys):
     assert code == 0
     acc = float(out.split("long_range_accuracy")[1].split()[0])
     assert acc > 0.9
+
+
+def test_quiet_prints_the_results_only(tmp_path, capsys):
+    code, out, err = run(capsys, "train", "digits-mlp", "--epochs", "2", "--hidden", "8",
+                         "--out", str(tmp_path), "--quiet")
+    assert code == 0 and "digits-mlp: test loss" in out
+    assert "Epoch" not in out + err and "batch/s" not in err
+
+
+def test_eval_of_a_folder_without_a_checkpoint_names_what_it_looked_for(tmp_path, capsys):
+    code, _, err = run(capsys, "eval", str(tmp_path))
+    assert code == 1 and f"checkpoint not found: {tmp_path / 'last.nrv'}" in err

@@ -50,6 +50,11 @@ class CharLMTask(Task):
 
     def __init__(self, config=None) -> None:
         super().__init__(config)
+        for key in ("seq_len", "embed", "layers"):  # one clear line, not a reshape error
+            v = self.config[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"charlm: {key} must be a whole number of at least 1, "
+                                 f"got {v!r}")
         self.vocab = None
         self._text = None
 
