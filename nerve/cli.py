@@ -190,7 +190,7 @@ def _train(args) -> int:
     if rank:  # rank 0 alone reports, plots and (in run_training) writes the checkpoint
         return 0
     _print_report(task.name, report)
-    _plot(history, os.path.join(out, "history.png"))
+    _plot(history, os.path.join(out, "history.png"), task.name)
     print(f"checkpoint: {os.path.join(out, 'last.nrv')}")
     return 0
 
@@ -287,9 +287,9 @@ def _print_report(task: str, report: dict) -> None:
     print(f"{task}: test {figures}")
 
 
-def _plot(history, path: str) -> None:
+def _plot(history, path: str, task: str | None = None) -> None:
     try:
-        history.plot(path)
+        history.plot(path, title=f"{task}: learning curves" if task else None)
         print(f"learning curves: {path}")
     except ImportError:
         print("learning curves: skipped (pip install 'nerve[plot]' for matplotlib)")

@@ -34,7 +34,7 @@ def run_demo(out_dir: str, quick: bool = False, seed: int = 0, quiet: bool = Fal
         folder = os.path.join(out_dir, name)
         model, history, report = run_training(task, folder, verbose=not quiet)
         _print_report(name, report)
-        _plot(history, os.path.join(folder, "history.png"))
+        _plot(history, os.path.join(folder, "history.png"), name)
         if name == "charlm":
             print(baseline_verdict(report, quick))
             print("sample (temperature 0.8):")

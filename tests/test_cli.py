@@ -170,3 +170,14 @@ def test_quiet_prints_the_results_only(tmp_path, capsys):
 def test_eval_of_a_folder_without_a_checkpoint_names_what_it_looked_for(tmp_path, capsys):
     code, _, err = run(capsys, "eval", str(tmp_path))
     assert code == 1 and f"checkpoint not found: {tmp_path / 'last.nrv'}" in err
+
+
+def test_learning_curves_are_titled_with_the_task(tmp_path, capsys, monkeypatch):
+    import nerve
+
+    titles = []
+    monkeypatch.setattr(nerve.train.History, "plot",
+                        lambda self, path, keys=None, title=None, dpi=100: titles.append(title))
+    code, _, _ = run(capsys, "train", "digits-mlp", "--epochs", "1", "--hidden", "8",
+                     "--out", str(tmp_path), "--quiet")
+    assert code == 0 and titles == ["digits-mlp: learning curves"]
