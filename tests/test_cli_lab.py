@@ -18,3 +18,11 @@ def test_unknown_lab_is_a_usage_error(capsys):
         main(["lab", "nope"])
     assert err.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_lab_parallel_command(tmp_path, capsys):
+    assert main(["lab", "parallel", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "the four ways agree: max |difference|" in out
+    assert "GPU: no GPU device in this build" in out
+    assert (tmp_path / "lab_parallel.png").is_file()

@@ -166,11 +166,19 @@ def _labs() -> dict:
             "vanishing": labs_train.lab_vanishing,
             "init": lab_init, "activations": labs_train.lab_activations,
             "regularization": labs_train.lab_regularization,
-            "rnn-memory": labs_rnn.lab_rnn_memory, "conv-arithmetic": lab_conv_arithmetic}
+            "rnn-memory": labs_rnn.lab_rnn_memory, "conv-arithmetic": lab_conv_arithmetic,
+            **_lecture_section_labs()}
+
+
+def _lecture_section_labs() -> dict:
+    """The labs of the lectures' later sections, one file per topic."""
+    from nerve.diagnostics import labs_parallel
+
+    return {"parallel": labs_parallel.lab_parallel}
 
 
 LAB_NAMES = ("backprop", "graph", "vanishing", "init", "activations", "regularization",
-             "rnn-memory", "conv-arithmetic")
+             "rnn-memory", "conv-arithmetic", "parallel")
 
 
 def run_lab(name: str, quick: bool = False, out: str = ".", seed: int = 0,
