@@ -1,19 +1,28 @@
-"""Time a workload in nerve and in PyTorch in the same process and report the ratio.
+"""Time a workload, one framework per process, and compare nerve with PyTorch in pairs.
 
-Each workload is a ``Workload(name, unit, per_call, setup_nerve, setup_torch)``; a
+Each workload is a ``Workload(name, unit, per_call, setup_nerve, setup_torch, ...)``; a
 setup returns a zero-argument callable doing one step (one training step, one
-inference, one recorded op). Every callable is warmed up, then timed in several
-repeats of ``number`` calls; the median of the repeats is reported, because the
-machines are noisy.
+inference, one recorded op), and ``gemms`` lists the step's matrix products for its
+floor (benchmarks/floor.py).
+
+Why separate processes: in one process, after each call the other framework's thread
+pool (OpenBLAS's workers, PyTorch's OpenMP team) keeps spinning on the cores and slows
+whichever runs next. So ``compare`` starts a child process per framework and run,
+alternately (nerve, torch, nerve, torch, ...), each child times the best of several
+rounds, and the pair ratios give the median and the spread. nerve's child also times
+the workload's GEMMs alone (its floor), on the same BLAS in the same process.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Two threads for both frameworks; set before numpy and torch load their BLAS.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
@@ -21,6 +30,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("MKL_NUM_THREADS", "2")
 
 ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+FRAMEWORKS = ("nerve", "torch")
 
 
 @dataclass
@@ -31,45 +41,122 @@ class Workload:
     setup_nerve: object
     setup_torch: object
     description: str = ""
+    gemms: list = field(default_factory=list)  # (m, k, n, count) rows: the step's GEMMs
 
 
-def time_call(fn, repeats: int = 7, min_time: float = 0.2) -> float:
-    """Median seconds per call over ``repeats`` repeats of an auto-sized number of calls."""
-    for _ in range(3):
-        fn()
-    number, elapsed = 1, 0.0
-    while True:  # grow the batch of calls until one repeat takes about min_time / 4
+def _calls_per_round(fn, min_time: float) -> int:
+    """Grow the number of calls until one round takes about ``min_time``."""
+    number = 1
+    while True:
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
-        elapsed = time.perf_counter() - t0
-        if elapsed >= min_time / 4 or number >= 1 << 20:
-            break
+        if time.perf_counter() - t0 >= min_time / 4 or number >= 1 << 20:
+            return number
         number *= 4
+
+
+def round_times(fn, rounds: int = 5, min_time: float = 0.2) -> list:
+    """Seconds per call in each of ``rounds`` rounds of an auto-sized number of calls,
+    after three warm-up calls."""
+    for _ in range(3):
+        fn()
+    number = _calls_per_round(fn, min_time)
     times = []
-    for _ in range(repeats):
+    for _ in range(rounds):
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
         times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+    return times
 
 
-def run_workload(w: Workload, repeats: int = 7, with_torch: bool = True) -> dict:
-    row = {"name": w.name, "unit": w.unit, "description": w.description}
-    row["nerve_s"] = time_call(w.setup_nerve(), repeats)
-    row["torch_s"] = time_call(w.setup_torch(), repeats) if with_torch else None
-    return row
+def time_call(fn, repeats: int = 7, min_time: float = 0.2) -> float:
+    """Median seconds per call over ``repeats`` rounds (see ``round_times``)."""
+    return statistics.median(round_times(fn, repeats, min_time))
+
+
+def measure(w: Workload, framework: str, rounds: int = 5, min_time: float = 0.2) -> dict:
+    """One framework's best seconds per call (and for nerve the GEMM floor), in this
+    process; what the child process reports."""
+    setup = w.setup_nerve if framework == "nerve" else w.setup_torch
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    out = {"framework": framework, "name": w.name}
+    out["rounds"] = round_times(setup(), rounds, min_time)
+    out["s"] = min(out["rounds"])
+    from benchmarks import floor
+
+    if framework == "nerve" and floor.gemms_of(w):
+        out["floor_s"] = min(round_times(floor.gemm_step(floor.gemms_of(w)), rounds, min_time))
+    if framework == "nerve":
+        from nerve.backend import threads
+
+        out["blas_policy"] = threads.blas_policy()
+    return out
+
+
+def child_env(unset_vars: bool) -> dict:
+    """This environment, less OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE when ``unset_vars``."""
+    return {k: v for k, v in os.environ.items() if not (unset_vars and k in ENV_VARS)}
+
+
+def run_child(name: str, framework: str, rounds: int, env: dict, timeout: float = 900.0,
+              min_time: float = 0.2) -> dict:
+    """``measure`` in a fresh interpreter; its last stdout line is the JSON result."""
+    cmd = [sys.executable, "-m", "benchmarks.child", framework, name, str(rounds), str(min_time)]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(env, PYTHONPATH=os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")])))
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=root)
+    lines = p.stdout.strip().splitlines()
+    if p.returncode != 0 or not lines:
+        tail = (p.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"framework": framework, "name": name, "error": tail}
+    return json.loads(lines[-1])
+
+
+def compare(name: str, pairs: int = 3, rounds: int = 5, env: dict | None = None,
+            with_torch: bool = True, loaded: int = 0, min_time: float = 0.2, child=None) -> dict:
+    """Alternate nerve and torch children ``pairs`` times; with ``loaded`` > 0 each pair
+    is followed by the same pair while that many busy processes run (benchmarks/load.py).
+
+    Returns lists of seconds per framework and condition ("quiet", "loaded") in run
+    order, the nerve children's floors, and the first error a child reported.
+    """
+    from benchmarks import load
+
+    child = child or run_child
+    env = dict(os.environ) if env is None else env
+    frameworks = FRAMEWORKS if with_torch else FRAMEWORKS[:1]
+    res = {"name": name, "quiet": {f: [] for f in frameworks}, "floor": [], "error": None}
+    if loaded:
+        res["loaded"] = {f: [] for f in frameworks}
+    for _ in range(pairs):
+        for cond in ("quiet", "loaded") if loaded else ("quiet",):
+            for fw in frameworks:
+                if cond == "loaded":
+                    with load.busy(loaded):
+                        r = child(name, fw, rounds, env, min_time=min_time)
+                else:
+                    r = child(name, fw, rounds, env, min_time=min_time)
+                if "error" in r:
+                    res["error"] = res["error"] or f"{fw}: {r['error']}"
+                    continue
+                res[cond][fw].append(r["s"])
+                if fw == "nerve" and cond == "quiet" and "floor_s" in r:
+                    res["floor"].append(r["floor_s"])
+                res.setdefault("blas_policy", r.get("blas_policy"))
+    return res
 
 
 def torch_available() -> bool:
     try:
-        import torch
-
-        torch.set_num_threads(2)
-        return True
+        import torch  # noqa: F401
     except ImportError:
         return False
+    return True
 
 
 def blas_info() -> str:
@@ -78,31 +165,10 @@ def blas_info() -> str:
     return blas_summary()
 
 
-def env_label() -> str:
-    vals = [f"{k}={os.environ[k]}" for k in ENV_VARS if k in os.environ]
+def env_label(env: dict | None = None) -> str:
+    env = os.environ if env is None else env
+    vals = [f"{k}={env[k]}" for k in ENV_VARS if k in env]
     return ", ".join(vals) if vals else "unset"
-
-
-def format_rows(rows: list, markdown: bool = False) -> str:
-    head = ["workload", "nerve", "torch", "ratio (nerve speed / torch)"]
-    lines = []
-    for r in rows:
-        n, t = r["nerve_s"], r["torch_s"]
-        if r["unit"] == "latency":
-            ns, ts = f"{n * 1e6:.1f} µs", (f"{t * 1e6:.1f} µs" if t else "-")
-        else:
-            per = r.get("per_call", 1)
-            ns = f"{per / n:,.0f} {r['unit']}/s"
-            ts = f"{per / t:,.0f} {r['unit']}/s" if t else "-"
-        ratio = f"{t / n:.2f}x" if t else "-"
-        lines.append([r["name"], ns, ts, ratio])
-    if markdown:
-        out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        out += ["| " + " | ".join(c) + " |" for c in lines]
-        return "\n".join(out)
-    widths = [max(len(str(x[i])) for x in [head] + lines) for i in range(len(head))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head)] + [fmt.format(*c) for c in lines])
 
 
 def machine_line() -> str:

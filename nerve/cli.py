@@ -82,11 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
 
     b = sub.add_parser("bench", help="benchmarks side by side with PyTorch", formatter_class=fmt,
-                       epilog="example:\n  nerve bench --against torch --markdown")
+                       epilog="examples:\n  nerve bench --markdown\n  nerve bench --loaded\n"
+                              "  nerve bench mlp_train --pairs 5\n(python -m benchmarks.run "
+                              "--help tells the method)")
     b.add_argument("names", nargs="*", help="workloads (default: all)")
     b.add_argument("--against", choices=["torch", "none"], default="torch")
     b.add_argument("--markdown", action="store_true")
-    b.add_argument("--repeats", type=int, default=7)
+    b.add_argument("--pairs", type=int, default=3, help="nerve/torch process pairs (default 3)")
+    b.add_argument("--rounds", "--repeats", type=int, default=5, dest="rounds",
+                   help="timed rounds per process, the best counts (default 5)")
+    b.add_argument("--loaded", action="store_true", help="also beside two busy processes")
 
     sub.add_parser("info", help="version, array backend, BLAS and threads", formatter_class=fmt,
                    epilog="example:\n  nerve info")
@@ -243,9 +248,8 @@ def cmd_bench(args) -> int:
     except ImportError:
         raise RuntimeError("the benchmarks/ folder is not importable: run `nerve bench` from "
                            "a checkout of nerve (pip install -e .)") from None
-    argv = list(args.names) + ["--repeats", str(args.repeats)]
-    if args.markdown:
-        argv.append("--markdown")
+    argv = list(args.names) + ["--pairs", str(args.pairs), "--rounds", str(args.rounds)]
+    argv += [f"--{k}" for k in ("markdown", "loaded") if getattr(args, k)]
     if args.against == "none":
         argv.append("--no-torch")
     return bench_run.main(argv)
