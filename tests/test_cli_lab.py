@@ -26,3 +26,11 @@ def test_lab_parallel_command(tmp_path, capsys):
     assert "the four ways agree: max |difference|" in out
     assert "GPU: no GPU device in this build" in out
     assert (tmp_path / "lab_parallel.png").is_file()
+
+
+def test_lab_bptt_command(tmp_path, capsys):
+    assert main(["lab", "bptt", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "reach (first k with ratio < 1%): at init 8" in out
+    assert "truncated BPTT with K = 8 cuts it to exactly 8 steps" in out
+    assert (tmp_path / "lab_bptt.png").is_file()
