@@ -217,18 +217,29 @@ class RNNBase(Module):
 def _live(h):
     """A state whose graph a backward has already freed (carried over from the previous
     chunk without detach) is taken as a constant: truncated BPTT, not the error
-    "backward through the graph a second time"."""
-    todo, seen = [h._ctx], set()
-    while todo:
-        fn = todo.pop()
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        parents = fn.__dict__.get("parents")
-        if parents is None:
+    "backward through the graph a second time".
+
+    Only the state's own node and the nodes of its direct inputs are looked at (the
+    engine clears a node's ``parents`` when it frees it), so a step loop costs O(1) per
+    call, not a walk of the whole history. A backward frees every node it walks, so a
+    state that fed the loss, or was made from one that did (a view, a slice), is caught
+    here; a freed node deeper behind a live one raises PyTorch's error at backward."""
+    ctx = h._ctx
+    if ctx is None:
+        return h
+    parents = _node_parents(ctx)
+    if parents is None:
+        return h.detach()
+    for p in parents:
+        pctx = getattr(p, "_ctx", None)
+        if pctx is not None and _node_parents(pctx) is None:
             return h.detach()
-        todo.extend(getattr(p, "_ctx", None) for p in parents)
     return h
+
+
+def _node_parents(fn):
+    """The inputs of a graph node, or None once a backward has freed it."""
+    return fn.__dict__.get("parents")
 
 
 def _state_error(layer, label, want, got, batched) -> str:

@@ -290,3 +290,43 @@ def test_pad_sequence_and_pad_packed_options_match_torch():
     np.testing.assert_array_equal(lengths.numpy(), tl.numpy())
     with pytest.raises(ValueError, match="total_length"):
         nn.pad_packed_sequence(packed, total_length=2)
+
+
+@pytest.mark.parametrize("name", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cell_state_check_does_not_grow_with_steps(name, monkeypatch):
+    """A step loop is O(1) per call: the freed-graph check looks at a fixed number of
+    nodes however long the history behind the state is."""
+    from nerve.nn import rnn
+
+    visits = [0]
+    real = rnn._node_parents
+
+    def counting(fn):
+        visits[0] += 1
+        return real(fn)
+
+    monkeypatch.setattr(rnn, "_node_parents", counting)
+    cell = getattr(nn, name)(3, 4)
+    x = nerve.randn(2, 3)
+    state = None
+    per_step = []
+    for _ in range(60):
+        visits[0] = 0
+        state = cell(x, state)
+        per_step.append(visits[0])
+    assert max(per_step) <= 2 * 3 + 2  # a few nodes per state, not the history
+    assert per_step[-1] == per_step[5]
+
+
+@pytest.mark.parametrize("name", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cell_state_freed_by_backward_is_a_constant(name):
+    """A state carried over a backward without detach is truncated, as for the layers."""
+    cell = getattr(nn, name)(3, 4)
+    x = nerve.randn(2, 3)
+    state = None
+    for _ in range(3):
+        for _ in range(4):
+            state = cell(x, state)
+        h = state[0] if isinstance(state, tuple) else state
+        h.sum().backward()  # frees the chunk's graph; the next chunk starts from it
+    assert cell.weight_hh.grad is not None
