@@ -29,6 +29,9 @@ CASES = [
     Case("Pow/frac", lambda a: a**0.5, lambda a: a**0.5, [POS]),
     Case("Pow/tensor", lambda a, b: a**b, lambda a, b: a**b, [POS, (3, 4)]),
     Case("Pow/rscalar", lambda b: 2.0**b, lambda b: 2.0**b, [(3, 4)]),
+    Case("Pow/square", lambda a: nerve.pow(a, 2.0), lambda a: torch.pow(a, 2.0), [(3, 4)]),
+    Case("Pow/cube_float", lambda a: nerve.pow(a, 3.0), lambda a: torch.pow(a, 3.0), [(2, 3)]),
+    Case("Pow/reciprocal", lambda a: a**-1, lambda a: a**-1, [POS]),
     Case("Exp", nerve.exp, torch.exp, [(3, 4)]),
     Case("Log", nerve.log, torch.log, [POS]),
     Case("Sqrt", nerve.sqrt, torch.sqrt, [POS]),
@@ -75,3 +78,26 @@ def test_scalar_keeps_float32():
     x = nerve.ones(3)
     assert (x * 2.5).dtype == nerve.float32
     assert (2 ** x).dtype == nerve.float32
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 3.0, 0.5, -1, 2.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_fast_exponents_agree_with_the_reference(exponent, dtype):
+    from nerve.ops.elementwise import pow_reference
+
+    a = (np.abs(rng.standard_normal((5, 7))) + 0.2).astype(dtype)
+    dy = rng.standard_normal((5, 7)).astype(dtype)
+    x = nerve.tensor(a, requires_grad=True)
+    y = nerve.pow(x, exponent)
+    y.backward(nerve.tensor(dy))
+    want_y, want_dx = pow_reference(a, exponent, dy)
+    assert y.dtype == nerve.tensor(a).dtype and x.grad.dtype == y.dtype
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(y.detach().numpy(), want_y, rtol=tol)
+    np.testing.assert_allclose(x.grad.numpy(), want_dx, rtol=tol)
+
+
+def test_pow_integer_tensor_small_exponent_stays_integer():
+    x = nerve.tensor([1, -2, 3])
+    assert (x**3).dtype == nerve.int64 and (x**3).tolist() == [1, -8, 27]
+    assert (x**2.0).dtype == nerve.float32
