@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import builtins
+import math
+import numbers
 from collections import namedtuple
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import errstate
+from nerve.dtypes import int32, int64
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
@@ -15,7 +18,7 @@ MinMax = namedtuple("MinMax", ["values", "indices"])
 def _expand(dy, x_shape, axis, keepdim):
     """Give a reduced gradient back its reduced axes so that it broadcasts over x."""
     if axis is not None and not keepdim:
-        dy = np.expand_dims(dy, axis)
+        dy = array_module(dy).expand_dims(dy, axis)
     elif axis is None and not keepdim:
         dy = dy.reshape((1,) * len(x_shape))
     return dy
@@ -41,7 +44,7 @@ class Sum(Function):
         return x.sum(axis=axis, keepdims=keepdim)
 
     def backward(self, dy):
-        dx = np.empty(self.shape, dy.dtype)
+        dx = array_module(dy).empty(self.shape, dy.dtype)
         dx[...] = _expand(dy, self.shape, self.axis, self.keepdim)
         return dx
 
@@ -54,12 +57,12 @@ class Mean(Function):
 
     def forward(self, x, axis=None, keepdim=False):
         self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
-        self.n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        self.n = x.size if axis is None else math.prod(x.shape[a] for a in axis)
         return x.mean(axis=axis, keepdims=keepdim)
 
     def backward(self, dy):
         g = _expand(dy, self.shape, self.axis, self.keepdim) / self.n
-        return np.broadcast_to(g, self.shape)
+        return array_module(g).broadcast_to(g, self.shape)
 
     def backward_graph(self, dy):
         return _expand_graph(dy, self.shape, self.axis, self.keepdim) / self.n
@@ -71,36 +74,39 @@ class Var(Function):
 
     def forward(self, x, axis=None, correction=1, keepdim=False):
         self.shape, self.axis, self.keepdim = x.shape, axis, keepdim
-        n = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        n = x.size if axis is None else math.prod(x.shape[a] for a in axis)
         self.centered = x - x.mean(axis=axis, keepdims=True)
         self.denom = builtins.max(n - correction, 0)  # this module shadows max
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(array_module(x), divide="ignore", invalid="ignore"):
             return (self.centered**2).sum(axis=axis, keepdims=keepdim) / self.denom
 
     def backward(self, dy):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = 2 / np.asarray(self.denom, dy.dtype)
+        xp = array_module(dy)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            scale = 2 / xp.asarray(self.denom, dtype=dy.dtype)
             return _expand(dy, self.shape, self.axis, self.keepdim) * self.centered * scale
 
     def backward_graph(self, dy):
         x = self.parents[0]
         centered = x - Mean.apply(x, axis=self.axis, keepdim=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = 2 / np.asarray(self.denom, dy.dtype)
+        xp = array_module(dy._data)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            scale = 2 / xp.asarray(self.denom, dtype=dy.dtype)
         return _expand_graph(dy, self.shape, self.axis, self.keepdim) * centered * scale
 
 
 class Amax(Function):
     """y = max x over the axes;  δ is shared evenly among the elements equal to the max"""
 
-    reduce = staticmethod(np.max)
+    reduce = "max"
 
     def forward(self, x, axis=None, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
         if x.size == 0:
             raise ValueError("cannot reduce an empty tensor")
-        self.y = self.reduce(x, axis=axis, keepdims=True)
-        return self.y if keepdim else self.reduce(x, axis=axis, keepdims=False)
+        reduce = getattr(array_module(x), self.reduce)
+        self.y = reduce(x, axis=axis, keepdims=True)
+        return self.y if keepdim else reduce(x, axis=axis, keepdims=False)
 
     def backward(self, dy):
         hit = self.x == self.y
@@ -116,20 +122,24 @@ class Amax(Function):
 class Amin(Amax):
     """y = min x over the axes;  δ is shared evenly among the elements equal to the min"""
 
-    reduce = staticmethod(np.min)
+    reduce = "min"
 
 
 class MaxDim(Function):
     """(values, indices) = max of x along one dim;  δ goes to the arg-max element"""
 
-    pick = staticmethod(np.argmax)
+    pick = "argmax"
 
     def forward(self, x, dim=0, keepdim=False):
         if x.shape and x.shape[dim] == 0:
             raise ValueError(f"cannot reduce over an empty dimension {dim}")
         self.shape, self.dim, self.keepdim = x.shape, dim, keepdim
-        self.idx = np.expand_dims(self.pick(x, axis=dim), dim) if x.ndim else np.zeros((), np.int64)
-        values = np.take_along_axis(x, self.idx, dim) if x.ndim else x
+        xp = array_module(x)
+        if x.ndim:
+            self.idx = xp.expand_dims(getattr(xp, self.pick)(x, axis=dim), dim)
+        else:
+            self.idx = xp.zeros((), int64)
+        values = xp.take_along_axis(x, self.idx, dim) if x.ndim else x
         if not keepdim and x.ndim:
             values = values.squeeze(dim)
         return values
@@ -137,27 +147,29 @@ class MaxDim(Function):
     def backward(self, dy):
         if not self.shape:
             return dy
-        dx = np.zeros(self.shape, dy.dtype)
-        g = dy if self.keepdim else np.expand_dims(dy, self.dim)
-        np.put_along_axis(dx, self.idx, g, self.dim)
+        xp = array_module(dy)
+        dx = xp.zeros(self.shape, dy.dtype)
+        g = dy if self.keepdim else xp.expand_dims(dy, self.dim)
+        xp.put_along_axis(dx, self.idx, g, self.dim)
         return dx
 
     def backward_graph(self, dy):
         if not self.shape:
             return dy
-        onehot = np.zeros(self.shape, dy.dtype)
-        np.put_along_axis(onehot, self.idx, 1, self.dim)
+        xp = array_module(self.idx)
+        onehot = xp.zeros(self.shape, dy.dtype)
+        xp.put_along_axis(onehot, self.idx, 1, self.dim)
         return _expand_graph(dy, self.shape, (self.dim,), self.keepdim) * onehot
 
     def indices(self):
-        idx = self.idx.astype(np.int64)
+        idx = self.idx.astype(int64)
         return idx if self.keepdim or not self.shape else idx.squeeze(self.dim)
 
 
 class MinDim(MaxDim):
     """(values, indices) = min of x along one dim;  δ goes to the arg-min element"""
 
-    pick = staticmethod(np.argmin)
+    pick = "argmin"
 
 
 class Prod(Function):
@@ -172,14 +184,15 @@ class Prod(Function):
 
     def backward(self, dy):
         x = self.x
+        xp = array_module(x)
         flat = x.reshape(-1) if self.axis is None else x
         ax = 0 if self.axis is None else self.axis[0]
-        ones = np.ones_like(np.take(flat, [0], axis=ax))
-        left = np.cumprod(np.concatenate([ones, flat], axis=ax), axis=ax)
-        left = np.take(left, np.arange(flat.shape[ax]), axis=ax)
-        rflat = np.flip(flat, axis=ax)
-        right = np.cumprod(np.concatenate([ones, rflat], axis=ax), axis=ax)
-        right = np.flip(np.take(right, np.arange(flat.shape[ax]), axis=ax), axis=ax)
+        ones = xp.ones_like(xp.take(flat, xp.arange(1), axis=ax))
+        left = xp.cumprod(xp.concatenate([ones, flat], axis=ax), axis=ax)
+        left = xp.take(left, xp.arange(flat.shape[ax]), axis=ax)
+        rflat = xp.flip(flat, axis=ax)
+        right = xp.cumprod(xp.concatenate([ones, rflat], axis=ax), axis=ax)
+        right = xp.flip(xp.take(right, xp.arange(flat.shape[ax]), axis=ax), axis=ax)
         others = (left * right).reshape(x.shape)
         return _expand(dy, x.shape, self.axis, self.keepdim) * others
 
@@ -189,16 +202,17 @@ class LogSumExp(Function):
 
     def forward(self, x, axis=None, keepdim=False):
         self.x, self.axis, self.keepdim = x, axis, keepdim
+        xp = array_module(x)
         m = x.max(axis=axis, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
-        with np.errstate(divide="ignore"):  # all -inf gives log 0 = -inf, as it should
-            y = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        m = xp.where(xp.isfinite(m), m, 0)
+        with errstate(xp, divide="ignore"):  # all -inf gives log 0 = -inf, as it should
+            y = xp.log(xp.exp(x - m).sum(axis=axis, keepdims=True)) + m
         self.y = y
-        return y if keepdim else np.squeeze(y, axis=axis)
+        return y if keepdim else xp.squeeze(y, axis=axis)
 
     def backward(self, dy):
         g = _expand(dy, self.x.shape, self.axis, self.keepdim)
-        return g * np.exp(self.x - self.y)
+        return g * array_module(g).exp(self.x - self.y)
 
     def backward_graph(self, dy):
         from nerve.ops.elementwise import Exp
@@ -235,7 +249,7 @@ def _need_float(x, op: str) -> None:
 
 def sum(input, dim=None, keepdim=False, dtype=None):  # noqa: A001, A002 - PyTorch's names
     x = input if dtype is None else input.to(dtype)
-    if x.dtype.kind in "bu" or x.dtype == np.int32:
+    if x.dtype.kind in "bu" or x.dtype == int32:
         x = x.long()
     return Sum.apply(x, axis=_axes(x, dim, "sum"), keepdim=keepdim)
 
@@ -274,7 +288,7 @@ def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
         return (Maximum if op == "max" else Minimum).apply(input, other)
     if dim is None:
         return fn_all.apply(input, axis=None, keepdim=False)
-    if isinstance(dim, np.integer):
+    if isinstance(dim, numbers.Integral):
         dim = int(dim)
     if not isinstance(dim, int):
         if not hasattr(dim, "_data"):  # max(x, 2.5): neither a dim nor a tensor
@@ -288,9 +302,10 @@ def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
     values = fn_dim.apply(input, dim=d, keepdim=keepdim)
     node = values._ctx
     if node is None:  # no graph recorded: recompute the indices directly
-        pick = np.argmax if op == "max" else np.argmin
-        idx = pick(input._data, axis=d, keepdims=keepdim) if input.ndim else np.zeros((), np.int64)
-        return MinMax(values, Tensor._wrap(np.asarray(idx, np.int64)))
+        xp = array_module(input._data)
+        pick = xp.argmax if op == "max" else xp.argmin
+        idx = pick(input._data, axis=d, keepdims=keepdim) if input.ndim else xp.zeros((), int64)
+        return MinMax(values, Tensor._wrap(xp.asarray(idx, dtype=int64)))
     return MinMax(values, Tensor._wrap(node.indices()))
 
 
@@ -303,10 +318,10 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
 
 
 def prod(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
-    if dim is not None and not isinstance(dim, int | np.integer):
+    if dim is not None and not isinstance(dim, numbers.Integral):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = input if dtype is None else input.to(dtype)
-    if x.dtype.kind in "bu" or x.dtype == np.int32:
+    if x.dtype.kind in "bu" or x.dtype == int32:
         x = x.long()  # as sum: integer products are int64
     return Prod.apply(x, axis=_axes(x, dim, "prod"), keepdim=keepdim)
 
