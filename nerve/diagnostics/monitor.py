@@ -12,10 +12,13 @@ sampled every ``every`` steps, for any Module, in a hand-written loop or in ``fi
 
     fit(model, loss_fn, optimizer, loader, callbacks=[GradientMonitor(every=10)])  # ... or fit
 
-Only sampled steps pay: activation hooks are installed for the sampled forward and
-removed after it, weights are copied before a sampled step to measure its update.
-Activations are seen through ReLU/Sigmoid/Tanh *modules* (``nn.ReLU()``), not
-through ``F.relu`` calls inside a forward.
+Only sampled steps pay: for the sampled forward the monitor joins the forward observers
+of ``Function.apply`` (nerve/autograd/function.py) and hooks the model's modules, and
+leaves both after it; weights are copied before a sampled step to measure its update.
+Activations are seen at the op level: every relu, sigmoid and tanh op run inside the
+model, whether from a module (``nn.ReLU()``), ``F.relu`` or ``Tensor.relu``. Each is
+placed after the parameter layer that ran last; the gates inside recurrent layers are
+not activations of the network and are left out.
 """
 
 from __future__ import annotations
@@ -25,13 +28,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nerve.autograd import function as _function
 from nerve.nn.activation import ReLU, Sigmoid, Tanh
 from nerve.nn.module import Module
-from nerve.nn.rnn import RNNBase
+from nerve.nn.rnn import RNNBase, RNNCellBase
+from nerve.ops import activation as _ops
 from nerve.train.callbacks import Callback
 
 SATURATION = 0.99  # |tanh| or the distance of σ from 0/1 beyond which σ' < 0.01·max
-_KINDS = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh"}
+_KINDS = {ReLU: "relu", Sigmoid: "sigmoid", Tanh: "tanh"}  # activation modules
+_OP_KINDS = {_ops.ReLU: "relu", _ops.Sigmoid: "sigmoid", _ops.Tanh: "tanh"}
 _HIST = 2000
 ALARM = 10.0  # activation values kept per sampled step, for the histograms
 
@@ -52,7 +58,10 @@ class Layer:
 
 @dataclass
 class Activation:
-    """An activation module; ``after`` is the index of the parameter layer before it."""
+    """An activation seen in a sampled forward; ``after`` is the index of the parameter
+    layer that ran before it (0: the input). ``name`` is the activation module's name, or
+    for a functional call ``<module>.<kind>#k`` (``model.relu#1``: the first relu called
+    in the model's own forward), ``module`` the module running it."""
 
     name: str
     kind: str
@@ -98,6 +107,7 @@ class GradientMonitor(Callback):
         self.nonfinite_step: int | None = None
         self.anomaly, self.anomaly_step = None, None
         self._before, self._handles, self._seen, self._rnn_flags = None, [], {}, {}
+        self._stack, self._after, self._acts, self._layer_of = [], 0, {}, {}
         self._alarm, self._best, self._anomaly_on = False, math.inf, False
         if model is not None:
             self.attach(model)
@@ -107,13 +117,11 @@ class GradientMonitor(Callback):
         if not isinstance(model, Module):
             raise TypeError(f"GradientMonitor: expected a nerve.nn.Module, got "
                             f"{type(model).__name__}")
-        self._model, self.layers, self.activations = model, [], []
+        self._model, self.layers, self.activations, self._acts = model, [], [], {}
         for name, m in model.named_modules():
             if any(p is not None for p in m._parameters.values()):
                 self.layers.append(Layer(len(self.layers) + 1, name, type(m).__name__, m))
-            kind = _KINDS.get(type(m))
-            if kind:
-                self.activations.append(Activation(name, kind, len(self.layers), m))
+        self._layer_of = {id(layer.module): layer.index for layer in self.layers}
         return self
 
     def _start_anomaly_mode(self) -> None:
@@ -148,12 +156,13 @@ class GradientMonitor(Callback):
             raise RuntimeError("GradientMonitor: attach(model) first (or pass the model)")
         if self.detect_anomaly and not self._anomaly_on:
             self._start_anomaly_mode()
+        self._remove_hooks()  # a previous step that raised before end_step
         if not self.sampling:
             return
         self._before = {id(p): p._data.copy() for p in self.model.parameters()}
-        self._seen = {}
-        for a in self.activations:
-            self._handles.append(a.module.register_forward_hook(self._hook(a)))
+        self._seen, self._stack, self._after = {}, [], 0
+        self._hook_modules()
+        _function.forward_observers.append(self._observe)
         for m in self.model.modules():
             if isinstance(m, RNNBase):
                 self._rnn_flags[m] = m.record_grad_norms
@@ -195,13 +204,53 @@ class GradientMonitor(Callback):
         self._before = None
         return sample
 
-    def _hook(self, act: Activation):
-        def hook(module, args, output):
-            self._seen.setdefault(act.name, []).append(_activation_stats(act.kind,
-                                                                         output._data))
-        return hook
+    def _hook_modules(self) -> None:
+        """A stack of the running modules: the op observer asks which one runs an op."""
+        def enter(module, args, name):
+            self._stack.append((name, module))
+
+        def leave(module, args, output):
+            if self._stack:
+                self._stack.pop()
+            index = self._layer_of.get(id(module))
+            if index:
+                self._after = index
+
+        for name, m in self.model.named_modules():
+            self._handles.append(m.register_forward_pre_hook(
+                lambda module, args, name=name: enter(module, args, name)))
+            self._handles.append(m.register_forward_hook(leave, always_call=True))
+
+    def _observe(self, fn, inputs, out) -> None:
+        kind = _OP_KINDS.get(type(fn))
+        if kind is None or not self._stack:
+            return  # not an activation, or not run by the model
+        if any(isinstance(m, (RNNBase, RNNCellBase)) for _, m in self._stack):
+            return  # a gate of a recurrent layer
+        name, module = self._stack[-1]
+        after = self._layer_of.get(id(module)) or self._after
+        act = self._activation(name, module, kind, after)
+        self._seen.setdefault(act.name, []).append(_activation_stats(kind, out))
+
+    def _activation(self, name: str, module: Module, kind: str, after: int) -> Activation:
+        """The activation this op is: its module, or (for F.* and Tensor methods) the
+        module whose forward calls it, with the layer it follows."""
+        key = (name, kind) if _KINDS.get(type(module)) == kind else (name, kind, after)
+        act = self._acts.get(key)
+        if act is None:
+            if len(key) == 2:
+                label = name
+            else:
+                k = 1 + sum(1 for other in self._acts if other[:2] == key[:2] and
+                            len(other) == 3)
+                label = f"{name or 'model'}.{kind}#{k}"
+            act = self._acts[key] = Activation(label, kind, after, module)
+            self.activations.append(act)
+        return act
 
     def _remove_hooks(self) -> None:
+        if self._observe in _function.forward_observers:
+            _function.forward_observers.remove(self._observe)
         for h in self._handles:
             h.remove()
         self._handles.clear()

@@ -1,8 +1,9 @@
 """The verdict: a GradientMonitor's numbers turned into named problems and remedies.
 
 Each rule names the problem with its numbers ("gradient norm at layer 1 is 2.1e-07 of
-layer 10's: vanishing gradients") and lists the remedies the lectures give. The
-thresholds are deliberately far from what a healthy network shows, so a healthy one
+layer 10's: vanishing gradients") and lists the remedies the lectures give, fitted to the
+network: no "use ReLU" for a net that has no sigmoid or tanh, no "use an LSTM" for an
+LSTM. The thresholds are deliberately far from what a healthy network shows, so a healthy one
 gets no false alarm.
 """
 
@@ -40,6 +41,27 @@ REMEDIES = {
     "exploding_time": ["gradient clipping (nn.utils.clip_grad_norm_)", "a lower learning rate",
                        "an LSTM or GRU instead of a plain RNN"],
 }
+_ORTHOGONAL = ("orthogonal recurrent weights (nn.init.orthogonal_ on weight_hh_l0): "
+               "singular values of 1, so ‖∂hₜ/∂hₜ₋₁‖ neither shrinks nor grows at the start")
+# Through time, per recurrent layer: an LSTM or GRU already has the gated, additive state
+# path a plain RNN lacks; what helps it is opening that path (the gate biases).
+TIME_REMEDIES = {
+    ("vanishing_time", "RNN"): ["an LSTM or GRU instead of a plain RNN (an additive, gated "
+                                "state path carries the gradient)", _ORTHOGONAL],
+    ("vanishing_time", "LSTM"): ["a forget-gate bias of 1 to 3 (bias_ih_l0[H:2H], gate order "
+                                 "i, f, g, o): over T steps the cell keeps about σ(b_f)^T "
+                                 "of its gradient, 0.5^20 ≈ 1e-6 at b_f = 0, 0.95^20 ≈ 0.36 "
+                                 "at b_f = 3", _ORTHOGONAL],
+    ("vanishing_time", "GRU"): ["an update-gate bias of 1 to 3 (bias_ih_l0[H:2H], gate order r, "
+                                "z, n; h' = (1 - z) n + z h): z near 1 keeps the state and its "
+                                "gradient from step to step", _ORTHOGONAL],
+    ("exploding_time", "RNN"): ["gradient clipping (nn.utils.clip_grad_norm_)",
+                                "a lower learning rate", _ORTHOGONAL,
+                                "an LSTM or GRU instead of a plain RNN"],
+    ("exploding_time", "LSTM"): ["gradient clipping (nn.utils.clip_grad_norm_)",
+                                 "a lower learning rate", _ORTHOGONAL],
+}
+TIME_REMEDIES[("exploding_time", "GRU")] = TIME_REMEDIES[("exploding_time", "LSTM")]
 
 
 @dataclass
@@ -49,10 +71,11 @@ class Finding:
     problem: str
     message: str
     numbers: dict = field(default_factory=dict)
+    advice: list | None = None  # remedies fitted to the layer; None: the problem's own list
 
     @property
     def remedies(self) -> list[str]:
-        return REMEDIES.get(self.problem, [])
+        return list(self.advice) if self.advice is not None else REMEDIES.get(self.problem, [])
 
     def __str__(self) -> str:
         return f"{self.message}\n  remedies: " + "; ".join(self.remedies)
@@ -87,7 +110,7 @@ def diagnose(monitor) -> Diagnosis:
         # a layer behind dead units gets no gradient at all: the dead units are the cause
         depth = [f for f in depth if not (f.problem == "vanishing" and f.numbers["first"] == 0)]
     findings = _nonfinite(monitor) + depth + _growth(monitor) + dead + _through_time(monitor)
-    return Diagnosis(findings, _summary(monitor))
+    return Diagnosis(findings, _summary(monitor, stated=bool(depth)))
 
 
 def _finite_samples(monitor) -> list:
@@ -130,8 +153,11 @@ def _depth(monitor) -> list:
     ratio = g1 / gl
     nums = {"ratio": ratio, "first": g1, "last": gl}
     if ratio < VANISH:
+        advice = REMEDIES["vanishing"]
+        if not {"sigmoid", "tanh"} & {a.kind for a in monitor.activations}:
+            advice = advice[1:]  # no saturating activation seen: "use ReLU" does not fit
         return [Finding("vanishing", f"gradient norm at layer {first} is {ratio:.2g} of layer "
-                        f"{last}'s ({g1:.3g} vs {gl:.3g}): vanishing gradients", nums)]
+                        f"{last}'s ({g1:.3g} vs {gl:.3g}): vanishing gradients", nums, advice)]
     if ratio > EXPLODE_DEPTH:
         return [Finding("exploding", f"gradient norm at layer {first} is {ratio:.3g} times "
                         f"layer {last}'s ({g1:.3g} vs {gl:.3g}): exploding gradients", nums)]
@@ -199,26 +225,35 @@ def _through_time(monitor) -> list:
         if len(norms) < 10 or not np.isfinite(norms).all() or norms.max() <= 0:
             continue
         ratio = float(norms[0] / norms.max())
-        nums = {"ratio": ratio, "steps": len(norms)}
+        reach = int(np.sum(norms >= VANISH * norms.max()))
+        nums = {"ratio": ratio, "steps": len(norms), "reach": reach}
+        kind = kinds.get(name)
         if ratio < VANISH:
-            finding = Finding("vanishing_time", f"‖∂L/∂h₁‖ of {name} ({kinds.get(name)}) is "
-                              f"{ratio:.2g} of its largest step's over {len(norms)} steps: "
-                              "vanishing gradients through time", nums)
-            out.append(finding)
+            advice = TIME_REMEDIES.get(("vanishing_time", kind), REMEDIES["vanishing_time"][:1])
+            advice = advice + [
+                f"dependencies of at most about {reach} steps (shorter sequences, or a loss at "
+                f"more steps): only {reach} of the {len(norms)} steps get 1e-3 of the largest "
+                f"gradient, so truncated BPTT need not reach further back than that"]
+            out.append(Finding("vanishing_time", f"‖∂L/∂h₁‖ of {name} ({kind}) is "
+                               f"{ratio:.2g} of its largest step's over {len(norms)} steps: "
+                               "vanishing gradients through time", nums, advice))
         elif norms[0] / max(norms[-1], 1e-30) > EXPLODE_DEPTH:
-            out.append(Finding("exploding_time", f"‖∂L/∂h₁‖ of {name} is "
+            out.append(Finding("exploding_time", f"‖∂L/∂h₁‖ of {name} ({kind}) is "
                                f"{norms[0] / norms[-1]:.3g} times ‖∂L/∂h_T‖: exploding "
-                               "gradients through time", nums))
+                               "gradients through time", nums,
+                               TIME_REMEDIES.get(("exploding_time", kind))))
     return out
 
 
-def _summary(monitor) -> str:
+def _summary(monitor, stated: bool = False) -> str:
+    """The health numbers in one line; ``stated``: a finding already gives the layer-1 /
+    layer-L ratio, which is then not repeated."""
     n = len(monitor.samples)
     if not n:
         return "nothing sampled yet (call begin_step/end_step, or pass it to fit)"
     parts = [f"{n} sampled steps of {monitor.step}"]
     med = _layer_medians(monitor)
-    if len(med) >= 2 and med[max(med)] > 0:
+    if len(med) >= 2 and med[max(med)] > 0 and not stated:
         parts.append(f"gradient norm layer {min(med)}/layer {max(med)} = "
                      f"{med[min(med)] / med[max(med)]:.2g}")
     ratios = [r["update_ratio"] for s in monitor.samples for r in s.layers.values()

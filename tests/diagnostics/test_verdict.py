@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from diagnets import mlp, run
+from diagnets import HEALTHY, MUST_DETECT, FunctionalMLP, mlp, rnn_monitor, run
 
 import nerve
 import nerve.nn.functional as F
@@ -100,36 +100,8 @@ def test_healthy_residual_and_batchnorm_nets():
     assert run(model).verdict().healthy
 
 
-def _rnn_monitor(kind, scale, steps=3, forget_bias=0.0, every_step_loss=False):
-    nerve.manual_seed(0)
-    rnn, head = getattr(nn, kind)(4, 16, batch_first=True), nn.Linear(16, 2)
-    model = nn.ModuleList([rnn, head])
-    for name, p in rnn.named_parameters():
-        if name.startswith("weight_hh"):
-            p._data *= scale
-    if forget_bias:
-        rnn.bias_ih_l0._data[16:32] = forget_bias  # gate order i, f, g, o
-    x = nerve.randn(8, 40, 4)
-    y = nerve.from_numpy(np.arange(8) % 2)
-    monitor = GradientMonitor(model, every=1)
-    opt = nerve.optim.SGD(model.parameters(), lr=0.01)
-    for _ in range(steps):
-        monitor.begin_step()
-        opt.zero_grad()
-        out, _ = rnn(x)
-        if every_step_loss:
-            every = nerve.from_numpy(np.repeat(y.numpy(), 40))
-            loss = F.cross_entropy(head(out).reshape(-1, 2), every)
-        else:
-            loss = F.cross_entropy(head(out[:, -1]), y)  # only the last step's loss
-        loss.backward()
-        opt.step()
-        monitor.end_step(loss)
-    return monitor
-
-
 def test_vanishing_gradients_through_time_in_a_plain_rnn():
-    monitor = _rnn_monitor("RNN", 0.2)
+    monitor = rnn_monitor("RNN", 0.2)
     norms = monitor.samples[-1].time_norms["0"]
     assert norms.shape == (40,) and norms[0] < norms[-1] * 1e-3
     assert rnn_is_not_recording(monitor)
@@ -137,6 +109,7 @@ def test_vanishing_gradients_through_time_in_a_plain_rnn():
     f = next(f for f in d.findings if f.problem == "vanishing_time")
     assert "(RNN)" in f.message and "through time" in f.message
     assert any("LSTM or GRU" in r for r in f.remedies)
+    assert any("orthogonal" in r for r in f.remedies)
 
 
 def rnn_is_not_recording(monitor):
@@ -144,7 +117,7 @@ def rnn_is_not_recording(monitor):
 
 
 def test_lstm_with_a_forget_gate_bias_keeps_its_gradient_through_time():
-    monitor = _rnn_monitor("LSTM", 1.0, forget_bias=3.0)
+    monitor = rnn_monitor("LSTM", 1.0, forget_bias=3.0)
     norms = monitor.samples[-1].time_norms["0"]
     assert norms[0] > norms.max() * 1e-3
     assert monitor.verdict().healthy
@@ -152,4 +125,61 @@ def test_lstm_with_a_forget_gate_bias_keeps_its_gradient_through_time():
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 def test_no_alarm_through_time_with_a_loss_at_every_step(kind):
-    assert _rnn_monitor(kind, 1.0, every_step_loss=True).verdict().healthy
+    assert rnn_monitor(kind, 1.0, every_step_loss=True).verdict().healthy
+
+
+@pytest.mark.parametrize("name", list(MUST_DETECT))
+def test_must_detect(name):
+    build, problem, wrong = MUST_DETECT[name]
+    d = build().verdict()
+    assert problem in d.problems, f"{name}: {d}"
+    assert not set(wrong) & set(d.problems), f"{name}: {d}"
+
+
+@pytest.mark.parametrize("name", list(HEALTHY))
+def test_no_false_alarm(name):
+    d = HEALTHY[name]().verdict()
+    assert d.healthy, f"{name}: {d}"
+
+
+def test_dead_relus_written_with_f_relu_are_not_called_vanishing():
+    model = FunctionalMLP(F.relu)
+    model.fcs[0].bias._data[...] = -20.0
+    monitor = run(model)
+    d = monitor.verdict()
+    assert "vanishing" not in d.problems
+    dead = next(f for f in d.findings if f.problem == "dead_relu")
+    assert dead.numbers == {"fraction": 1.0, "layer": 1}
+    assert "the relu after layer 1 (model.relu#1)" in dead.message
+    assert not any("instead of sigmoid" in r for f in d.findings for r in f.remedies)
+    assert [(a.name, a.kind, a.after) for a in monitor.activations] == [
+        ("model.relu#1", "relu", 1), ("model.relu#2", "relu", 2)]
+
+
+def test_lstm_vanishing_through_time_gets_remedies_for_an_lstm():
+    monitor = rnn_monitor("LSTM")  # PyTorch's init: forget gate ≈ σ(0) = 0.5 per step
+    f = next(f for f in monitor.verdict().findings if f.problem == "vanishing_time")
+    assert "(LSTM)" in f.message
+    assert not any("LSTM or GRU" in r or "plain RNN" in r for r in f.remedies)
+    assert any("forget-gate bias" in r for r in f.remedies)
+    reach = f.numbers["reach"]
+    assert 0 < reach < 40 and any(f"about {reach} steps" in r for r in f.remedies)
+
+
+def test_gru_vanishing_through_time_gets_remedies_for_a_gru():
+    f = next(f for f in rnn_monitor("GRU", 0.2).verdict().findings
+             if f.problem == "vanishing_time")
+    assert "(GRU)" in f.message and not any("plain RNN" in r for r in f.remedies)
+    assert any("update-gate bias" in r for r in f.remedies)
+
+
+def test_vanishing_in_a_relu_net_is_not_told_to_use_relu():
+    model = mlp(nn.ReLU, depth=10)
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            m.weight._data *= 0.2  # far below He: each layer shrinks the gradient
+    d = run(model).verdict()
+    f = next(f for f in d.findings if f.problem == "vanishing")
+    assert not any("instead of sigmoid" in r for r in f.remedies)
+    assert any("He" in r for r in f.remedies)
+    assert "layer 1/layer" not in d.summary  # the ratio is stated once, in the finding
