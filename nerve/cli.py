@@ -274,15 +274,18 @@ def cmd_info(args) -> int:
 
 
 def _thread_pools() -> str:
-    """The native thread pools numpy has loaded (BLAS, OpenMP), read by threadpoolctl."""
+    """BLAS's threads (read from OpenBLAS itself, no extra package), and the OpenMP pools
+    numpy loaded where threadpoolctl is installed."""
+    from nerve.backend.threads import blas_policy
+
+    line = f"BLAS {blas_policy()}"
     try:
-        from threadpoolctl import threadpool_info  # lazily: `import nerve` never needs it
+        from threadpoolctl import threadpool_info  # optional, lazily: only for OpenMP pools
     except ImportError:
-        return "BLAS threads unknown (pip install threadpoolctl)"
-    api = {"blas": "BLAS", "openmp": "OpenMP"}
-    pools = [f"{api.get(i.get('user_api'), i.get('user_api'))} ({i.get('internal_api')}) "
-             f"{i.get('num_threads')}" for i in threadpool_info()]
-    return ", ".join(pools) or "no native thread pool loaded"
+        return line
+    omp = [f"OpenMP ({i.get('internal_api')}) {i.get('num_threads')}"
+           for i in threadpool_info() if i.get("user_api") == "openmp"]
+    return ", ".join([line, *omp])
 
 
 def _print_report(task: str, report: dict) -> None:
