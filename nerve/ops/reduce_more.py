@@ -1,16 +1,17 @@
 """More reductions and scans: median, nanmedian, mode, quantile, nanquantile, nansum,
 nanmean, cummax, cummin, logcumsumexp, aminmax, std_mean, var_mean and the trapezoid rules.
 
-The selections (median, mode, cummax, …) find their indices with NumPy and take the values
+The selections (median, mode, cummax, …) find their indices on the arrays and take the values
 with Gather, so the gradient goes to the selected element, as in PyTorch."""
 
 from __future__ import annotations
 
 from collections import namedtuple
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import accumulate, errstate
+from nerve.dtypes import float64, int64
 from nerve.ops import reduce as R
 from nerve.ops import shape as S
 from nerve.ops.indexing import Gather
@@ -26,7 +27,7 @@ AminmaxResult = namedtuple("aminmax", ["min", "max"])
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
 
 
 def _dim(d, ndim, op):
@@ -41,26 +42,28 @@ def _pick(op, result, input, dim, keepdim, choose):  # noqa: A002 - PyTorch's na
     d = _dim(dim, x.ndim, op)
     if x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
-    idx = choose(x._data, d).astype(np.int64)
+    idx = choose(x._data, d).astype(int64)
     values = Gather.apply(x, index=idx, dim=d)
     if input.ndim == 0:
         return result(values.reshape(()), _wrap(idx.reshape(())))
     if not keepdim:
-        return result(S.squeeze(values, d), _wrap(np.squeeze(idx, d)))
+        return result(S.squeeze(values, d), _wrap(idx.squeeze(d)))
     return result(values, _wrap(idx))
 
 
 def _middle(a, axis, skip_nan):
     """Index of the lower middle of the sorted row; a NaN's index when the row has one
     (median), or the middle of the non-NaN entries (nanmedian)."""
-    order = np.argsort(a, axis=axis, kind="stable")  # NaN sorts last
-    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    xp = array_module(a)
+    order = xp.argsort(a, axis=axis, kind="stable")  # NaN sorts last
+    nan = xp.isnan(a) if a.dtype.kind == "f" else xp.zeros(a.shape, bool)
     if skip_nan:
-        k = np.maximum((a.shape[axis] - nan.sum(axis, keepdims=True) - 1) // 2, 0)
-        return np.take_along_axis(order, k, axis)
-    mid = np.take(order, [(a.shape[axis] - 1) // 2], axis=axis)
-    first_nan = np.argmax(nan, axis=axis, keepdims=True)
-    return np.where(nan.any(axis, keepdims=True), first_nan, mid)
+        k = xp.maximum((a.shape[axis] - nan.sum(axis, keepdims=True) - 1) // 2, 0)
+        return xp.take_along_axis(order, k, axis)
+    mid = xp.take(order, xp.arange((a.shape[axis] - 1) // 2, (a.shape[axis] + 1) // 2),
+                  axis=axis)
+    first_nan = xp.argmax(nan, axis=axis, keepdims=True)
+    return xp.where(nan.any(axis, keepdims=True), first_nan, mid)
 
 
 def _even_over_ties(input, value):  # noqa: A002
@@ -68,10 +71,11 @@ def _even_over_ties(input, value):  # noqa: A002
     the entries equal to it, as PyTorch's full reductions do."""
     from nerve.ops.elementwise import where
 
-    hit = np.isnan(input._data) if np.isnan(value) else input._data == value
-    count = max(int(hit.sum()), 1)
-    return where(_wrap(hit), input, _wrap(np.zeros((), input.dtype))).sum() / \
-        _wrap(np.asarray(count, input.dtype))
+    a = input._data
+    xp = array_module(a)
+    hit = xp.where(xp.isnan(value), xp.isnan(a), a == value)  # no host sync on a device
+    count = xp.maximum(hit.sum(), 1).astype(input.dtype)
+    return where(_wrap(hit), input, _wrap(xp.zeros((), input.dtype))).sum() / _wrap(count)
 
 
 def median(input, dim=None, keepdim=False):  # noqa: A002
@@ -93,39 +97,42 @@ def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
 
 
 def _no_bool(input, op: str) -> None:  # noqa: A002
-    if input.dtype == np.bool_:
+    if input.dtype.kind == "b":
         raise NotImplementedError(f"{op}: not implemented for dtype bool")
 
 
 def _full_median(input, skip_nan):  # noqa: A002
     flat = input._data.reshape(-1)
+    xp = array_module(flat)
     if flat.size == 0:
-        return _wrap(np.asarray(np.nan, input.dtype))
-    value = flat[_middle(flat, 0, skip_nan)[0]]
+        return _wrap(xp.asarray(float("nan"), dtype=input.dtype))
+    value = flat[_middle(flat, 0, skip_nan)].reshape(())
     if input.dtype.kind != "f":
-        return _wrap(np.asarray(value, input.dtype))
+        return _wrap(value)
     return _even_over_ties(input, value)
 
 
 def _mode_index(a, axis):
     """Index of the most frequent value (the smallest on ties; its last occurrence)."""
-    rows = np.moveaxis(a, axis, -1)
+    xp = array_module(a)
+    rows = xp.moveaxis(a, axis, -1)
     shape = rows.shape
     rows = rows.reshape(-1, shape[-1])  # (…, n) -> (R, n)
-    order = np.argsort(rows, axis=1, kind="stable")
-    s = np.take_along_axis(rows, order, 1)
+    order = xp.argsort(rows, axis=1, kind="stable")
+    s = xp.take_along_axis(rows, order, 1)
     n = s.shape[1]
-    j = np.broadcast_to(np.arange(n), s.shape)
-    starts = np.ones(s.shape, bool)
+    j = xp.broadcast_to(xp.arange(n), s.shape)
+    starts = xp.ones(s.shape, bool)
     starts[:, 1:] = s[:, 1:] != s[:, :-1]
-    ends = np.ones(s.shape, bool)
+    ends = xp.ones(s.shape, bool)
     ends[:, :-1] = starts[:, 1:]
-    first = np.maximum.accumulate(np.where(starts, j, 0), axis=1)
-    last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, j, n), 1), axis=1), 1)
-    best = np.argmax(last - first, axis=1)  # the first (smallest) of the longest runs
-    pos = last[np.arange(len(best)), best]
-    idx = order[np.arange(len(best)), pos]
-    return np.expand_dims(idx.reshape(shape[:-1]), axis)
+    first = accumulate("maximum", xp.where(starts, j, 0), axis=1)
+    last = xp.flip(accumulate("minimum", xp.flip(xp.where(ends, j, n), 1), axis=1), 1)
+    best = xp.argmax(last - first, axis=1)  # the first (smallest) of the longest runs
+    rows_i = xp.arange(len(best))
+    pos = last[rows_i, best]
+    idx = order[rows_i, pos]
+    return xp.expand_dims(idx.reshape(shape[:-1]), axis)
 
 
 def mode(input, dim=-1, keepdim=False):  # noqa: A002
@@ -137,14 +144,15 @@ def _cum_extreme(op, result, input, dim, better):  # noqa: A002
     x = input.reshape(1) if input.ndim == 0 else input
     d = _dim(dim, x.ndim, op)
     a = x._data
-    run = better.accumulate(a, axis=d) if a.size else a
-    attains = (a == run) | (np.isnan(a) if a.dtype.kind == "f" else False)
+    xp = array_module(a)
+    run = accumulate(better, a, axis=d) if a.size else a
+    attains = (a == run) | (xp.isnan(a) if a.dtype.kind == "f" else False)
     shape = [1] * a.ndim
     shape[d] = a.shape[d]
-    j = np.arange(a.shape[d]).reshape(shape)
-    idx = np.maximum.accumulate(np.where(attains, j, 0), axis=d) if a.size else \
-        np.zeros(a.shape, np.int64)
-    idx = idx.astype(np.int64)
+    j = xp.arange(a.shape[d]).reshape(shape)
+    idx = accumulate("maximum", xp.where(attains, j, 0), axis=d) if a.size else \
+        xp.zeros(a.shape, int64)
+    idx = idx.astype(int64)
     values = Gather.apply(x, index=idx, dim=d)
     if input.ndim == 0:
         return result(values.reshape(()), _wrap(idx.reshape(())))
@@ -152,11 +160,11 @@ def _cum_extreme(op, result, input, dim, better):  # noqa: A002
 
 
 def cummax(input, dim):  # noqa: A002
-    return _cum_extreme("cummax", CummaxResult, input, dim, np.maximum)
+    return _cum_extreme("cummax", CummaxResult, input, dim, "maximum")
 
 
 def cummin(input, dim):  # noqa: A002
-    return _cum_extreme("cummin", CumminResult, input, dim, np.minimum)
+    return _cum_extreme("cummin", CumminResult, input, dim, "minimum")
 
 
 class LogCumSumExp(Function):
@@ -166,18 +174,19 @@ class LogCumSumExp(Function):
 
     def forward(self, x, dim=0):
         self.x, self.dim = x, dim
-        self.y = np.logaddexp.accumulate(x, axis=dim) if x.size else x.copy()
+        self.y = accumulate("logaddexp", x, axis=dim) if x.size else x.copy()
         return self.y
 
     def backward(self, dy):
         d = self.dim
-        with np.errstate(divide="ignore", invalid="ignore"):
+        xp = array_module(dy)
+        with errstate(xp, divide="ignore", invalid="ignore"):
             parts = []
-            for g in (np.maximum(dy, 0), np.maximum(-dy, 0)):
-                t = np.log(g) - self.y  # log(δᵢ e^(-yᵢ)), -inf where δᵢ = 0
-                rev = np.flip(np.logaddexp.accumulate(np.flip(t, d), axis=d), d)
-                parts.append(np.exp(self.x + rev))
-        return np.nan_to_num(parts[0] - parts[1], nan=0.0)
+            for g in (xp.maximum(dy, 0), xp.maximum(-dy, 0)):
+                t = xp.log(g) - self.y  # log(δᵢ e^(-yᵢ)), -inf where δᵢ = 0
+                rev = xp.flip(accumulate("logaddexp", xp.flip(t, d), axis=d), d)
+                parts.append(xp.exp(self.x + rev))
+        return xp.nan_to_num(parts[0] - parts[1], nan=0.0)
 
 
 def logcumsumexp(input, dim):  # noqa: A002
@@ -215,7 +224,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
     x = input if dtype is None else input.to(dtype)
     if x.dtype.kind == "f":
-        x = where(_wrap(np.isnan(x._data)), _wrap(np.zeros((), x.dtype)), x)
+        xp = array_module(x._data)
+        x = where(_wrap(xp.isnan(x._data)), _wrap(xp.zeros((), x.dtype)), x)
     return R.sum(x, dim, keepdim)
 
 
@@ -225,8 +235,9 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_tname(x.dtype)}")
     axes = R._axes(x, dim, "nanmean")
-    count = (~np.isnan(x._data)).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
-    return nansum(x, dim, keepdim) / _wrap(count)
+    xp = array_module(x._data)
+    count = (~xp.isnan(x._data)).sum(axis=axes, keepdims=keepdim)
+    return nansum(x, dim, keepdim) / _wrap(xp.asarray(count, dtype=x.dtype))
 
 
 def _tname(dtype):
@@ -247,10 +258,12 @@ def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A00
             raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor")
         if q.ndim > 1:
             raise RuntimeError(f"{op}() q must be a scalar or 1D tensor")
-        qa, scalar_q = q._data.astype(np.float64), q.ndim == 0
+        qa, scalar_q = q._data.astype(float64), q.ndim == 0
     else:
-        qa, scalar_q = np.asarray(q, np.float64), np.ndim(q) == 0
+        qa = array_module(input._data).asarray(q, dtype=float64)
+        scalar_q = qa.ndim == 0
     qa = qa.reshape(-1)
+    # a host sync on a device, as torch's check has
     if qa.size and (qa.min() < 0 or qa.max() > 1):
         raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
     if input.numel() == 0:
@@ -261,25 +274,26 @@ def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A00
         x = S.reshape(x, 1)
     xs = x.sort(-1).values  # (…, n), NaN last; the gradient goes back through the sort
     a = xs._data
+    xp = array_module(a)
     n = a.shape[-1]
-    nan = np.isnan(a)
-    count = (n - nan.sum(-1, keepdims=True)) if skip_nan else np.full(a.shape[:-1] + (1,), n)
+    nan = xp.isnan(a)
+    count = (n - nan.sum(-1, keepdims=True)) if skip_nan else xp.full(a.shape[:-1] + (1,), n)
     # in the input's dtype, as torch: 0.1 * 5 rounds to 1 in float32 'nearest', 0 in float64
     rank = qa.astype(input.dtype) * (count - 1).astype(input.dtype)  # (…, Q)
-    rank = np.where(count == 0 if skip_nan else nan.any(-1, keepdims=True), n - 1, rank)
-    lo, hi = np.floor(rank), np.ceil(rank)
+    rank = xp.where(count == 0 if skip_nan else nan.any(-1, keepdims=True), n - 1, rank)
+    lo, hi = xp.floor(rank), xp.ceil(rank)
     if interpolation == "nearest":
-        lo = hi = np.round(rank)
+        lo = hi = xp.round(rank)
     elif interpolation == "lower":
         hi = lo
     elif interpolation == "higher":
         lo = hi
-    v_lo = Gather.apply(xs, index=lo.astype(np.int64), dim=xs.ndim - 1)
+    v_lo = Gather.apply(xs, index=lo.astype(int64), dim=xs.ndim - 1)
     out = v_lo
     if interpolation in ("linear", "midpoint"):
-        v_hi = Gather.apply(xs, index=hi.astype(np.int64), dim=xs.ndim - 1)
-        w = np.asarray(0.5 if interpolation == "midpoint" else rank - lo, input.dtype)
-        w = np.where(hi == lo, 0, w).astype(input.dtype)
+        v_hi = Gather.apply(xs, index=hi.astype(int64), dim=xs.ndim - 1)
+        w = xp.asarray(0.5 if interpolation == "midpoint" else rank - lo, dtype=input.dtype)
+        w = xp.where(hi == lo, 0, w).astype(input.dtype)
         out = v_lo + (v_hi - v_lo) * _wrap(w)
     if keepdim:  # (…, Q) -> (…, 1 at the reduced dims, Q)
         if dim is None:
@@ -307,7 +321,7 @@ def _bool_y_or_x(op, y, x):
     need_tensor(op, y, "y", 1)
     if x is not None:  # a spacing given as a number goes in dx=
         need_tensor(op, x, "x")
-    if y.dtype == np.bool_ or getattr(x, "dtype", None) == np.bool_:
+    if y.dtype.kind == "b" or getattr(getattr(x, "dtype", None), "kind", None) == "b":
         raise RuntimeError(f"{op}: received a bool input for `x` or `y`, but bool is not "
                            "supported")
 
