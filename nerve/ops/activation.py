@@ -253,24 +253,52 @@ class GELU(Function):
 
     approximate='tanh': y = ½ x (1 + tanh u), u = √(2/π) (x + 0.044715 x³);
     ∂L/∂x = δ · (½ (1 + tanh u) + ½ x (1 - tanh² u) √(2/π) (1 + 3·0.044715 x²))
+
+    Computed in place over two buffers: ½ (1 + tanh u) as σ(2u) = 1/(1 + e^(-2u)), which
+    has no cancellation where tanh u ≈ -1, and 1 - tanh² u = 4 σ(2u)(1 - σ(2u)); float32
+    takes Φ from one exponential (:func:`_normal_cdf_f32`), float64 from the series
+    (:func:`_normal_cdf`, the reference the fast path is tested against).
     """
 
     def forward(self, x, approximate="none"):
         self.x, self.approximate = x, approximate
         if approximate == "tanh":
-            self.t = np.tanh(_SQRT_2_PI * (x + _GELU_C * x**3))
-            return 0.5 * x * (1 + self.t)
-        self.cdf = _normal_cdf(x).astype(x.dtype)
+            s = x * x  # σ(2u) = 1 / (1 + e^(-2u))
+            s *= _GELU_C
+            s += 1
+            s *= x
+            s *= -2 * _SQRT_2_PI
+            with np.errstate(over="ignore"):
+                np.exp(s, out=s)
+            s += 1
+            self.s = np.reciprocal(s, out=s)
+            return x * s
+        self.cdf = _normal_cdf_f32(x) if x.dtype == np.float32 else _normal_cdf(x).astype(x.dtype)
         return x * self.cdf
 
     def backward(self, dy):
         x = self.x
         if self.approximate == "tanh":
-            t = self.t
-            du = _SQRT_2_PI * (1 + 3 * _GELU_C * x * x)
-            return dy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
-        return dy * (self.cdf + x * pdf)
+            s = self.s  # σ(2u) + 2 x σ(2u)(1 - σ(2u)) du/dx
+            du = x * x
+            du *= 3 * _GELU_C
+            du += 1
+            du *= 2 * _SQRT_2_PI
+            g = 1 - s
+            g *= s
+            g *= du
+            g *= x
+            g += s
+            g *= dy
+            return g
+        g = x * x  # Φ(x) + x φ(x)
+        g *= -0.5
+        np.exp(g, out=g)
+        g *= _INV_SQRT_2PI
+        g *= x
+        g += self.cdf
+        g *= dy
+        return g
 
     def backward_graph(self, dy):
         x = self.parents[0]
@@ -391,6 +419,38 @@ def _erf_series(z):
     for c in reversed(_ERF_SERIES):
         acc = acc * z2 + c
     return z * acc
+
+
+# Numerical Recipes' Chebyshev fit erfc z ≈ t·exp(-z² + P(t)), t = 1/(1 + z/2), z ≥ 0:
+# relative error below 1.2e-7 for every z, so the lower tail of Φ keeps float32's
+# relative accuracy (1 + erf z would cancel to 0), with one exponential.
+_ERFC_FIT = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
+             -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+
+
+def _normal_cdf_f32(x):
+    """Φ(x) = ½ erfc(-x/√2) for float32 x: Φ(-|x|) = ½ erfc(|x|/√2) from the fit above,
+    and 1 - Φ(-|x|) where x ≥ 0."""
+    z = np.abs(x)
+    z *= _INV_SQRT_2
+    t = z * 0.5
+    t += 1
+    np.reciprocal(t, out=t)
+    acc = t * _ERFC_FIT[-1]
+    for c in _ERFC_FIT[-2:0:-1]:
+        acc += c
+        acc *= t
+    acc += _ERFC_FIT[0]
+    z *= z
+    acc -= z
+    np.exp(acc, out=acc)
+    acc *= t
+    acc *= 0.5
+    flip = acc * -2  # where x ≥ 0 add 1 - 2Φ(-|x|); a masked subtract or np.where is ~10x slower
+    flip += 1
+    flip *= x >= 0
+    acc += flip
+    return acc
 
 
 def _normal_cdf(x):

@@ -123,3 +123,33 @@ def test_normal_cdf_accuracy():
     ref = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
     got = activation._normal_cdf(x)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
+
+
+def test_normal_cdf_f32_fast_path_agrees_with_the_series():
+    x = np.linspace(-9, 8, 20001).astype(np.float32)
+    got = activation._normal_cdf_f32(x)
+    assert got.dtype == np.float32
+    # relative in the lower tail too (1 + erf would cancel there)
+    np.testing.assert_allclose(got, activation._normal_cdf(x), rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_fast_path_agrees_with_the_formula(approximate):
+    x = np.linspace(-10, 10, 4001).astype(np.float32)
+    dy = np.random.default_rng(2).standard_normal(x.shape).astype(np.float32)
+    xt = nerve.tensor(x, requires_grad=True)
+    y = F.gelu(xt, approximate=approximate)
+    y.backward(nerve.tensor(dy))
+    x64 = x.astype(np.float64)
+    if approximate == "tanh":
+        t = np.tanh(np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64**3))
+        want = 0.5 * x64 * (1 + t)
+        dwant = dy * (0.5 * (1 + t) + 0.5 * x64 * (1 - t * t) * np.sqrt(2 / np.pi)
+                      * (1 + 3 * 0.044715 * x64**2))
+    else:
+        cdf = activation._normal_cdf(x64)
+        want = x64 * cdf
+        dwant = dy * (cdf + x64 * np.exp(-x64 * x64 / 2) / np.sqrt(2 * np.pi))
+    assert y.dtype == nerve.float32 and xt.grad.dtype == nerve.float32
+    np.testing.assert_allclose(y.detach().numpy(), want, rtol=2e-6, atol=2e-7)
+    np.testing.assert_allclose(xt.grad.numpy(), dwant, rtol=2e-5, atol=2e-6)
