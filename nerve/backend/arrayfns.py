@@ -88,3 +88,13 @@ def scatter_add(a, index, values) -> None:
     """a[index] += values with repeated indices adding up (``np.add.at``;
     CuPy's ``add.at`` is ``cupyx.scatter_add``)."""
     ufunc_at("add", a, index, values)
+
+
+def repeat_each(x, repeats, axis=None):
+    """``np.repeat`` with the counts an array of x's module (CuPy takes only an int or a
+    list of counts: the output size depends on them, so they come to the host, as in
+    torch's repeat_interleave without output_size)."""
+    xp = array_module(x)
+    if xp is not np and not isinstance(repeats, int):
+        repeats = repeats.tolist()
+    return xp.repeat(x, repeats, axis=axis)

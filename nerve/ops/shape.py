@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
+import itertools
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import repeat_each
 from nerve.dtypes import result_type
 from nerve.ops.padding import Pad, PadEdge, pad  # noqa: F401  (nerve.pad, older imports)
 
@@ -32,7 +34,7 @@ class Permute(Function):
     """y = x with its axes reordered;  ∂L/∂x = δ with the inverse order"""
 
     def forward(self, x, dims=()):
-        self.inverse = tuple(np.argsort(dims))
+        self.inverse = tuple(sorted(range(len(dims)), key=list(dims).__getitem__))
         return x.transpose(dims)
 
     def backward(self, dy):
@@ -47,7 +49,7 @@ class Expand(Function):
     (the engine does that sum, as for any broadcast)."""
 
     def forward(self, x, shape=()):
-        return np.broadcast_to(x, shape)
+        return array_module(x).broadcast_to(x, shape)
 
     def backward(self, dy):
         return dy
@@ -61,11 +63,11 @@ class Cat(Function):
 
     def forward(self, *xs, dim=0):
         self.dim = dim
-        self.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
-        return np.concatenate(_same_dtype(xs), axis=dim)
+        self.bounds = list(itertools.accumulate(x.shape[dim] for x in xs))[:-1]
+        return array_module(xs[0]).concatenate(_same_dtype(xs), axis=dim)
 
     def backward(self, dy):
-        return tuple(np.split(dy, self.bounds, axis=self.dim))
+        return tuple(array_module(dy).split(dy, self.bounds, axis=self.dim))
 
     def backward_graph(self, dy):
         from nerve.ops.indexing import GetItem
@@ -81,10 +83,10 @@ class Stack(Function):
 
     def forward(self, *xs, dim=0):
         self.dim = dim
-        return np.stack(_same_dtype(xs), axis=dim)
+        return array_module(xs[0]).stack(_same_dtype(xs), axis=dim)
 
     def backward(self, dy):
-        return tuple(np.moveaxis(dy, self.dim, 0))
+        return tuple(array_module(dy).moveaxis(dy, self.dim, 0))
 
     def backward_graph(self, dy):
         from nerve.ops.indexing import GetItem
@@ -100,17 +102,19 @@ class Split(Function):
     def forward(self, x, sizes=(), dim=0):
         self.dim, self.dtype = dim, x.dtype
         self.shapes = []
-        bounds = np.cumsum(sizes)[:-1]
-        pieces = tuple(np.split(x, bounds, axis=dim))
+        bounds = list(itertools.accumulate(sizes))[:-1]
+        pieces = tuple(array_module(x).split(x, bounds, axis=dim))
         self.shapes = [p.shape for p in pieces]
         return pieces
 
     def backward(self, *dys):
-        dys = [np.zeros(s, self.dtype) if d is None else d for d, s in zip(dys, self.shapes)]
-        return np.concatenate(dys, axis=self.dim)
+        xp = array_module(next(d for d in dys if d is not None))
+        dys = [xp.zeros(s, self.dtype) if d is None else d for d, s in zip(dys, self.shapes)]
+        return xp.concatenate(dys, axis=self.dim)
 
     def backward_graph(self, *dys):
-        dys = [np.zeros(s, self.dtype) if d is None else d for d, s in zip(dys, self.shapes)]
+        xp = array_module(next(d for d in dys if d is not None)._data)
+        dys = [xp.zeros(s, self.dtype) if d is None else d for d, s in zip(dys, self.shapes)]
         return Cat.apply(*dys, dim=self.dim)
 
 
@@ -145,8 +149,8 @@ def view(input, *shape):  # noqa: A002 - PyTorch's argument names
     shares the input's memory, and a layout that cannot give the shape (a transposed
     tensor flattened, say) raises instead of silently copying."""
     out = reshape(input, *shape)
-    if out is not input and out._data.size > 1 and not np.may_share_memory(out._data,
-                                                                          input._data):
+    shares = array_module(input._data).may_share_memory
+    if out is not input and out._data.size > 1 and not shares(out._data, input._data):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
@@ -359,7 +363,7 @@ def roll(input, shifts, dims=None):  # noqa: A002
         n = x.shape[d]
         if n and s % n:
             # y[i] = x[(i - s) mod n]
-            x = IndexSelect.apply(x, index=(np.arange(n) - s) % n, dim=d)
+            x = IndexSelect.apply(x, index=(array_module(x._data).arange(n) - s) % n, dim=d)
     return x
 
 
@@ -369,10 +373,11 @@ def _triangle(input, diagonal: int, lower: bool, op: str):  # noqa: A002
     if input.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     r, c = input.shape[-2:]
-    keep = np.tri(r, c, diagonal, dtype=bool)
+    xp = array_module(input._data)
+    keep = xp.tri(r, c, diagonal, dtype=bool)
     if not lower:
-        keep = ~np.tri(r, c, diagonal - 1, dtype=bool)
-    return Where.apply(keep, input, np.zeros((), input.dtype))
+        keep = ~xp.tri(r, c, diagonal - 1, dtype=bool)
+    return Where.apply(keep, input, xp.zeros((), input.dtype))
 
 
 def tril(input, diagonal=0):  # noqa: A002
@@ -394,7 +399,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
     x = permute(input, [i for i in range(n) if i not in (a, b)] + [a, b])
     r, c = x.shape[-2:]
     k = max(0, min(r + min(offset, 0), c - max(offset, 0)))
-    rows = np.arange(k) - min(offset, 0)
+    rows = array_module(x._data).arange(k) - min(offset, 0)
     return x[(Ellipsis, rows, rows + offset)]
 
 
@@ -408,9 +413,10 @@ def diag(input, diagonal=0):  # noqa: A002
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
     n = input.shape[0]
     m = n + abs(diagonal)
-    rows = np.arange(n) - min(diagonal, 0)
+    xp = array_module(input._data)
+    rows = xp.arange(n) - min(diagonal, 0)
     # (n,) added into the flattened (m*m,) zeros at the diagonal's places
-    flat = IndexAdd.apply(np.zeros(m * m, input.dtype), input, index=rows * m + rows + diagonal,
+    flat = IndexAdd.apply(xp.zeros(m * m, input.dtype), input, index=rows * m + rows + diagonal,
                           dim=0)
     return reshape(flat, m, m)
 
@@ -421,7 +427,7 @@ _diagonal = diagonal  # diag's argument named diagonal hides the function
 def trace(input):  # noqa: A002
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
-    if input.dtype == np.bool_:
+    if input.dtype.kind == "b":
         raise NotImplementedError("trace: not implemented for dtype bool")
     return _diagonal(input).sum()
 
@@ -434,17 +440,19 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
 
     if repeats is None:  # repeat_interleave(counts) -> 0 repeated counts[0] times, ...
         counts = input._data
-        return type(input)._wrap(np.repeat(np.arange(counts.size), counts.reshape(-1)))
+        xp = array_module(counts)
+        return type(input)._wrap(repeat_each(xp.arange(counts.size), counts.reshape(-1)))
     x = reshape(input, -1) if dim is None else input
     d = 0 if dim is None else _dim(dim, x.ndim, "repeat_interleave")
-    reps = repeats._data if hasattr(repeats, "_data") else np.asarray(repeats)
+    xp = array_module(x._data)
+    reps = repeats._data if hasattr(repeats, "_data") else xp.asarray(repeats)
     n = x.shape[d] if x.ndim else 1
     if reps.ndim and reps.size not in (1, n):
         raise RuntimeError(f"repeat_interleave: repeats must have the same size as input "
                            f"along dim {d} ({n}), got {reps.size}")
     if (reps < 0).any():
         raise RuntimeError("repeat_interleave: repeats can not be negative")
-    index = np.repeat(np.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
+    index = repeat_each(xp.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
     if x.ndim == 0:
         x = reshape(x, 1)
     return IndexSelect.apply(x, index=index, dim=d)
