@@ -34,3 +34,11 @@ def test_lab_bptt_command(tmp_path, capsys):
     assert "reach (first k with ratio < 1%): at init 8" in out
     assert "truncated BPTT with K = 8 cuts it to exactly 8 steps" in out
     assert (tmp_path / "lab_bptt.png").is_file()
+
+
+def test_lab_exploding_command(tmp_path, capsys):
+    assert main(["lab", "exploding", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "without clipping a gradient norm of" in out
+    assert "clipped at max_norm = 1 the same run stays finite for all 60 steps" in out
+    assert (tmp_path / "lab_exploding.png").is_file()
