@@ -4,6 +4,11 @@ bank a matrix, and the whole layer one matrix product (BLAS does the work).
 Shapes: x (N, C, H, W), w (O, C/G, KH, KW), y (N, O, OH, OW) with the lecture's formula
 OH = ⌊(H + 2P - D(K - 1) - 1) / S⌋ + 1 (= (W - K + 2P)/S + 1 for D = 1).
 Conv1d is the same op with H = KH = 1.
+
+3x3 stride-1 2-D convolutions (one group, no dilation, padding ≤ 2, float32/64) may run
+by Winograd's minimal filtering instead (nerve/ops/winograd.py), forward and ∂L/∂x each
+where ``winograd.select``'s measured rule says it is faster; im2col stays the reference.
+NERVE_CONV3X3 (or ``winograd.CONV3X3``) forces a path: "im2col", "f2", "f4" or "auto".
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from nerve.autograd.function import Function
 from nerve.backend.parallel import over_batch
+from nerve.ops import winograd
 
 _KEEP_COLS_BYTES = 1 << 27  # 128 MiB
 _COL2IM_BLOCK_BYTES = 1 << 20  # about a core's L2 cache
@@ -53,10 +59,15 @@ class Conv(Function):
             x, w = x[:, :, None, :], w[:, :, None, :]
         n, c = x.shape[:2]
         o, cg, *kernel = w.shape
+        self.wm, self.groups, self.w_shape, self.padding = None, groups, w.shape, padding
+        self.tile = 0 if self.one_d else winograd.tile_for(c, o, x.shape[2:], kernel, stride,
+                                                       dilation, groups, padding, x.dtype)
+        if self.tile:
+            self.geometry = (x.shape, None, None, None, stride, dilation)
+            return self._forward_winograd(x, w, b)
         xp = pad_channels_last(x, *(v for pair in padding for v in pair))  # (N, *Sp, C)
         out = tuple((size - d * (k - 1) - 1) // s + 1
                     for size, k, s, d in zip(xp.shape[1:-1], kernel, stride, dilation))
-        self.wm, self.groups, self.w_shape, self.padding = None, groups, w.shape, padding
         self.geometry = (x.shape, xp.shape, (*kernel, *out), tuple(p for p, _ in padding),
                          stride, dilation)
         # Few input channels (a first layer): K-major columns, a row of ones adding the bias
@@ -81,6 +92,38 @@ class Conv(Function):
         y = y.reshape(n, *out, o).transpose(0, sp + 1, *range(1, sp + 1))
         return y[:, :, 0, :] if self.one_d else y
 
+    def _forward_winograd(self, x, w, b):
+        """y by F(m×m, 3×3); keeps V (the transformed input tiles) for ∂L/∂W, or x itself
+        when V is huge, and w for ∂L/∂x."""
+        y, v = winograd.winograd_conv(x, w, self.padding, self.tile, b, keep_tiles=True)
+        self.v = v if v.nbytes <= _KEEP_COLS_BYTES else None
+        self.x, self.w = (x if self.v is None else None), w
+        return y.transpose(0, 3, 1, 2)  # channels-last (N, OH, OW, O) -> the (N, O, OH, OW) view
+
+    def _backward_winograd(self, dy, need_x, need_w, need_b):
+        """∂L/∂W from V, ∂L/∂x as a Winograd or im2col convolution of δ (``select`` again,
+        for the swapped channels), ∂L/∂b = Σ δ."""
+        m, w, size = self.tile, self.w, self.geometry[0][2:]
+        o, c = w.shape[:2]
+        dx = dw = db = None
+        if need_b:
+            db = np.ones(dy[:, 0].size, dy.dtype) @ dy.transpose(0, 2, 3, 1).reshape(-1, o)
+        if need_w:
+            v = self.v
+            if v is None:
+                v = winograd.winograd_conv(self.x, w, self.padding, m, keep_tiles=True)[1]
+            dw = winograd.winograd_weight_grad(v, dy, m, winograd.geometry(size, self.padding,
+                                                                           m)[1])
+        if need_x:
+            full = tuple((2 - a, 2 - b) for a, b in self.padding)
+            mx = winograd.tile_for(o, c, dy.shape[2:], (3, 3), (1, 1), (1, 1), 1, full, dy.dtype)
+            if mx:
+                dx = winograd.winograd_input_grad(dy, w, self.padding, mx).transpose(0, 3, 1, 2)
+            else:  # (O, C, 3, 3) -> (1, 3·3·C, O), im2col's kernel matrix
+                self.wm = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(1, -1, o)
+                dx = self._input_grad_stride1(dy)
+        return dx, dw, db
+
     def _columns(self, xp):
         """The im2col matrix of the padded input: (G, N·∏O, K), or (K (+1), N·∏O)."""
         _, _, sizes, _, stride, dilation = self.geometry
@@ -91,6 +134,8 @@ class Conv(Function):
 
     def backward(self, dy):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
+        if self.tile:
+            return self._backward_winograd(dy, need_x, need_w, need_b)
         if self.one_d:
             dy = dy[:, :, None, :]
         g, (o, cg, *kernel) = self.groups, self.w_shape

@@ -1,0 +1,214 @@
+"""Winograd's minimal filtering for 3x3 stride-1 convolutions (Lavin & Gray, 2016).
+
+F(m×m, r×r) computes an m×m tile of outputs from an α×α tile of input, α = m + r - 1,
+with α² multiplications instead of m²r²: 2.25x fewer for F(2x2, 3x3) (α = 4),
+4x fewer for F(4x4, 3x3) (α = 6). Per tile d (α×α) and kernel g (r×r):
+
+    Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+
+Over all tiles and channels the ⊙ becomes, at each of the α² transform points (a, b),
+one GEMM over channels: M[a,b] = V[a,b] U[a,b], V[a,b] (tiles, C) the transformed
+input, U[a,b] (C, O) the transformed kernels; the transforms are small matrix products
+applied to all tiles at once. Outputs are cut into ⌈OH/m⌉ × ⌈OW/m⌉ tiles; the input is
+zero-padded to cover the last partial tile, whose extra outputs are cropped.
+
+The matrices (Cook-Toom): a 1-D correlation y_i = Σ_k d_{i+k} g_k (i < m) is y = T_gᵀ d,
+the transpose of the linear convolution h = T_g e = g * e (lengths r, m → α). Toom's
+method computes that product polynomial by evaluating g(x), e(x) at α points (α - 1
+finite points aₖ and ∞, whose "value" is the leading coefficient) and interpolating:
+h = V⁻¹ [(V_r g) ⊙ (V_m e)], with V_n the α×n matrix of rows (1, aₖ, ..., aₖⁿ⁻¹) (row
+(0, ..., 0, 1) for ∞). Transposing, y = V_mᵀ [(V_r g) ⊙ (V_α⁻ᵀ d)], so
+
+    Aᵀ = V_mᵀ,   G = V_r,   Bᵀ = V_α⁻ᵀ,
+
+with each row i of Bᵀ scaled to integers by sᵢ and row i of G divided by sᵢ (the product
+is unchanged; the input transform then needs no rounding). ``cook_toom`` derives them in
+exact fractions. Points (0, ±1, ∞) give F(2,3); F(4,3) uses (0, ±1, ±1/2, ∞), which in
+float32 was ~2x more accurate than Lavin's (0, ±1, ±2, ∞) (tests/ops/test_winograd.py
+prints both errors).
+
+Gradients, with δ = ∂L/∂y and Δ its m×m tiles (zero beyond OH, OW):
+∂L/∂g = Σ_tiles G' [ (A Δ Aᵀ) ⊙ (Bᵀ d B) ] G'ᵀ with G' = Gᵀ (the forward's V is reused,
+α² GEMMs (C, tiles) @ (tiles, O)), and ∂L/∂x is the stride-1 convolution of δ, padded
+by 2 - P, with the kernels flipped and their channels swapped (``winograd_conv`` again).
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from functools import cache
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from nerve.backend.parallel import over_batch
+
+CONV3X3 = os.environ.get("NERVE_CONV3X3", "auto")  # "auto", "im2col", "f2" or "f4"
+_CONV3X3_TILES = {"im2col": 0, "f2": 2, "f4": 4}
+POINTS = {2: (0, 1, -1), 4: (0, 1, -1, Fraction(1, 2), -2)}
+
+
+def _vander(points, n: int) -> list:
+    """Rows (1, a, ..., aⁿ⁻¹) for each finite point, then (0, ..., 0, 1) for ∞."""
+    return [[Fraction(a) ** k for k in range(n)] for a in points] + \
+        [[Fraction(0)] * (n - 1) + [Fraction(1)]]
+
+
+def _inverse(rows: list) -> list:
+    """Exact Gauss-Jordan inverse of a square matrix of Fractions."""
+    n = len(rows)
+    a = [list(r) + [Fraction(int(i == j)) for j in range(n)] for i, r in enumerate(rows)]
+    for col in range(n):
+        piv = next(i for i in range(col, n) if a[i][col] != 0)
+        a[col], a[piv] = a[piv], a[col]
+        a[col] = [v / a[col][col] for v in a[col]]
+        for i in range(n):
+            if i != col and a[i][col] != 0:
+                a[i] = [v - a[i][col] * p for v, p in zip(a[i], a[col])]
+    return [r[n:] for r in a]
+
+
+@cache
+def cook_toom(m: int, r: int = 3, points: tuple | None = None):
+    """(Aᵀ (m, α), G (α, r), Bᵀ (α, α)) as float64 arrays for F(m, r) at ``points``
+    (α - 1 finite interpolation points; ∞ is added), Bᵀ's rows scaled to integers."""
+    points = POINTS[m] if points is None else points
+    alpha = m + r - 1
+    if len(points) != alpha - 1 or len(set(points)) != alpha - 1:
+        raise ValueError(f"winograd: F({m},{r}) needs {alpha - 1} distinct finite points, "
+                         f"got {points}")
+    v_inv = _inverse(_vander(points, alpha))
+    bt = [list(col) for col in zip(*v_inv)]  # V⁻ᵀ
+    g = _vander(points, r)
+    for i, row in enumerate(bt):
+        scale = np.lcm.reduce([v.denominator for v in row])
+        bt[i] = [v * scale for v in row]
+        g[i] = [v / scale for v in g[i]]
+    at = [list(col) for col in zip(*_vander(points, m))]
+    return tuple(np.array([[float(v) for v in row] for row in mat]) for mat in (at, g, bt))
+
+
+def _matrices(m: int, dtype):
+    at, g, bt = cook_toom(m, 3, POINTS[m])
+    return at.astype(dtype), g, bt.astype(dtype)
+
+
+def transform_kernels(w, m: int):
+    """U = G g Gᵀ per (out, in) kernel: (O, C, 3, 3) -> (α², C, O), computed in float64
+    (G holds fractions such as 1/6) and rounded once to w's dtype."""
+    _, g, _ = _matrices(m, w.dtype)
+    u = np.einsum("ap,ocpq,bq->abco", g, w.astype(np.float64), g, optimize=True)
+    return np.ascontiguousarray(u.reshape(-1, *u.shape[2:]), dtype=w.dtype)
+
+
+def _apply_both(mat, t, k: int):
+    """mat (k', k) applied along both leading axes of t (k, k, F) -> (k', k', F):
+    two short GEMMs over every tile and channel at once."""
+    f = t.shape[-1]
+    u = (mat @ t.reshape(k, k * f)).reshape(-1, k, f)  # rows: mat[a,i] t[i,j]
+    return np.matmul(mat, u)  # per a: mat[b,j] u[a,j]
+
+
+def input_tiles(xp, m: int, tiles: tuple):
+    """Padded channels-last input (N, Hp, Wp, C) -> V = Bᵀ d B for every tile:
+    (α², N·TH·TW, C). The tiles (overlapping by α - m) are gathered by one strided copy."""
+    _, _, bt = _matrices(m, xp.dtype)
+    alpha, (n, *_, c), (th, tw) = bt.shape[0], xp.shape, tiles
+    s_n, s_h, s_w, s_c = xp.strides
+    # (α, α, N, TH, TW, C): tile point (i, j) of tile (t, u) is pixel (m·t + i, m·u + j)
+    view = as_strided(xp, (alpha, alpha, n, th, tw, c),
+                      (s_h, s_w, s_n, m * s_h, m * s_w, s_c), writeable=False)
+    d = np.empty(view.shape, dtype=xp.dtype)
+    over_batch(lambda lo, hi: np.copyto(d[:, :, lo:hi], view[:, :, lo:hi]), n, d.nbytes)
+    return _apply_both(bt, d.reshape(alpha, alpha, -1), alpha).reshape(alpha * alpha, -1, c)
+
+
+def output_tiles(mt, m: int, shape: tuple, bias=None):
+    """M (α², N·TH·TW, O) -> Y = Aᵀ M A laid out channels-last (N, OH, OW, O) (+ bias)."""
+    at, _, _ = _matrices(m, mt.dtype)
+    alpha, o = at.shape[1], mt.shape[-1]
+    n, th, tw, oh, ow = shape
+    y = _apply_both(at, mt.reshape(alpha, alpha, -1), alpha)  # (m, m, N·TH·TW·O)
+    # (m, m, N, TH, TW, O) -> (N, TH, m, TW, m, O): output pixel (m·t + u, m·s + v)
+    y = y.reshape(m, m, n, th, tw, o).transpose(2, 3, 0, 4, 1, 5)
+    out = np.empty((n, th, m, tw, m, o), dtype=mt.dtype)
+    if bias is None:
+        np.copyto(out, y)
+    else:
+        np.add(y, bias, out=out)
+    out = out.reshape(n, th * m, tw * m, o)
+    return out if (th * m, tw * m) == (oh, ow) else np.ascontiguousarray(out[:, :oh, :ow])
+
+
+def geometry(size: tuple, padding: tuple, m: int):
+    """Output size (OH, OW), tile counts (TH, TW) and the pads (top, bottom, left, right)
+    that make the input cover every tile (extra zeros after the given padding)."""
+    (h, w), ((pt, pb), (pl, pr)) = size, padding
+    oh, ow = h + pt + pb - 2, w + pl + pr - 2
+    th, tw = -(-oh // m), -(-ow // m)
+    return (oh, ow), (th, tw), (pt, th * m + 2 - h - pt, pl, tw * m + 2 - w - pl)
+
+
+def winograd_conv(x, w, padding: tuple, m: int, bias=None, keep_tiles: bool = False):
+    """y = conv2d(x, w, padding), 3x3 stride 1, by F(m×m, 3×3): x (N, C, H, W), w (O, C, 3, 3)
+    -> channels-last y (N, OH, OW, O), and V (α², tiles, C) when ``keep_tiles``."""
+    from nerve.ops.conv import pad_channels_last
+
+    n = x.shape[0]
+    (oh, ow), (th, tw), pads = geometry(x.shape[2:], padding, m)
+    v = input_tiles(pad_channels_last(x, *pads), m, (th, tw))
+    mt = np.matmul(v, transform_kernels(w, m))  # α² GEMMs (tiles, C) @ (C, O)
+    y = output_tiles(mt, m, (n, th, tw, oh, ow), bias)
+    return y, (v if keep_tiles else None)
+
+
+def winograd_weight_grad(v, dy, m: int, tiles: tuple):
+    """∂L/∂w (O, C, 3, 3) from the forward's V (α², tiles, C) and δ (N, O, OH, OW):
+    Σ_tiles G' [(A Δ Aᵀ) ⊙ V] G'ᵀ, the ⊙-and-sum as α² GEMMs Vᵀ (C, tiles) @ (tiles, O)."""
+    at, g, _ = _matrices(m, dy.dtype)
+    n, o, oh, ow = dy.shape
+    th, tw = tiles
+    dyt = dy.transpose(0, 2, 3, 1)  # (N, OH, OW, O), channels-last in memory usually
+    if (th * m, tw * m) != (oh, ow):  # zeros past the output: the cropped pixels
+        dyt = np.zeros((n, th * m, tw * m, o), dtype=dy.dtype)
+        dyt[:, :oh, :ow] = dy.transpose(0, 2, 3, 1)
+    # (N, TH·m, TW·m, O) -> the δ tiles (m, m, N, TH, TW, O)
+    dt = np.ascontiguousarray(dyt.reshape(n, th, m, tw, m, o).transpose(2, 4, 0, 1, 3, 5))
+    alpha = at.shape[1]
+    dm = _apply_both(np.ascontiguousarray(at.T), dt.reshape(m, m, -1), m)  # (α, α, tiles·O)
+    du = np.matmul(v.transpose(0, 2, 1), dm.reshape(alpha * alpha, -1, o))  # (α², C, O)
+    du = du.astype(np.float64).reshape(alpha, alpha, *du.shape[1:])
+    dw = np.einsum("ap,abco,bq->ocpq", g, du, g, optimize=True)
+    return np.ascontiguousarray(dw, dtype=dy.dtype)
+
+
+def winograd_input_grad(dy, w, padding: tuple, m: int):
+    """∂L/∂x (N, H, W, C) channels-last: δ convolved with the flipped, channel-swapped
+    kernels, δ padded by 2 - P on each side (the padding of a 3x3 stride-1 conv is ≤ 2)."""
+    wf = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, O, 3, 3)
+    full = tuple((2 - a, 2 - b) for a, b in padding)
+    return winograd_conv(dy, wf, full, m)[0]
+
+
+def tile_for(c: int, o: int, size: tuple, kernel: tuple, stride: tuple, dilation: tuple,
+             groups: int, padding: tuple, dtype) -> int:
+    """The m of F(m×m, 3×3) for this conv, or 0 for im2col: Winograd needs a 3x3 kernel,
+    stride 1, no dilation, one group, padding ≤ 2 and float32/64; then CONV3X3 decides,
+    "auto" by ``select``'s measured rule."""
+    if (tuple(kernel) != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1)
+            or groups != 1 or max(max(p) for p in padding) > 2
+            or np.dtype(dtype) not in (np.float32, np.float64)):
+        return 0
+    if CONV3X3 == "auto":
+        return select(c, o, *size)
+    if CONV3X3 not in _CONV3X3_TILES:
+        raise ValueError(f"conv2d: NERVE_CONV3X3 must be one of 'auto', 'im2col', 'f2', "
+                         f"'f4', got {CONV3X3!r}")
+    return _CONV3X3_TILES[CONV3X3]
+
+
+def select(c: int, o: int, h: int, w: int) -> int:
+    """The measured rule (benchmarks/conv3x3.py): F(4x4) when the channel product is large
+    enough and the image not tiny, else im2col (0)."""
+    return 4 if c * o >= 1024 and min(h, w) >= 8 else 0
