@@ -42,3 +42,12 @@ def test_lab_exploding_command(tmp_path, capsys):
     assert "without clipping a gradient norm of" in out
     assert "clipped at max_norm = 1 the same run stays finite for all 60 steps" in out
     assert (tmp_path / "lab_exploding.png").is_file()
+
+
+def test_lab_hello_command(tmp_path, capsys):
+    assert main(["lab", "hello", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "vocabulary (the slide's order): h, e, l, o" in out
+    assert "  l     0  0  1  0" in out  # the one-hot table
+    assert 'it predicts "ello":' in out
+    assert (tmp_path / "lab_hello.png").is_file()

@@ -172,14 +172,14 @@ def _labs() -> dict:
 
 def _lecture_section_labs() -> dict:
     """The labs of the lectures' later sections, one file per topic."""
-    from nerve.diagnostics import labs_bptt, labs_exploding, labs_parallel
+    from nerve.diagnostics import labs_bptt, labs_exploding, labs_hello, labs_parallel
 
     return {"parallel": labs_parallel.lab_parallel, "bptt": labs_bptt.lab_bptt,
-            "exploding": labs_exploding.lab_exploding}
+            "exploding": labs_exploding.lab_exploding, "hello": labs_hello.lab_hello}
 
 
 LAB_NAMES = ("backprop", "graph", "vanishing", "init", "activations", "regularization",
-             "rnn-memory", "conv-arithmetic", "parallel", "bptt", "exploding")
+             "rnn-memory", "conv-arithmetic", "parallel", "bptt", "exploding", "hello")
 
 
 def run_lab(name: str, quick: bool = False, out: str = ".", seed: int = 0,
