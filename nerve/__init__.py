@@ -96,8 +96,6 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  #
     allows (``copy=True`` always copies, ``copy=False`` refuses to)."""
     from nerve.creation import _to_array, check_device
 
-    if device is not None:
-        check_device(device)
     want = None if dtype is None else _np.dtype(dtype)
     if isinstance(obj, Tensor) and (want is None or want == obj.dtype) and not copy:
         return obj.requires_grad_() if requires_grad else obj
@@ -109,6 +107,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  #
     if copy and _np.shares_memory(arr, src) if isinstance(src, _np.ndarray) else copy:
         arr = arr.copy()
     out = Tensor._wrap(arr)
+    if device is not None:
+        out = out.to(check_device(device))
     return out.requires_grad_() if requires_grad else out
 
 
@@ -191,6 +191,7 @@ from nerve.backend.threads import get_num_threads, set_num_threads  # noqa: E402
 
 from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)
 from nerve.io import load, save  # noqa: E402
+from nerve.tensor_device import from_dlpack  # noqa: E402, F401
 from nerve import utils  # noqa: E402  (torch.utils.data's name for nerve.data)
 from nerve import special, testing  # noqa: E402
 from nerve import func  # noqa: E402  (torch.func's functional_call)

@@ -8,7 +8,8 @@ import numpy as np
 
 from nerve import dtypes
 from nerve import random as _random
-from nerve.backend import check_device
+from nerve.backend import check_device, to_device
+from nerve.backend.namespaces import MODULES as _MODULES
 from nerve.tensor import Tensor
 
 
@@ -18,6 +19,8 @@ def _to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
     dtype = dtypes.to_dtype(dtype)
     if isinstance(data, Tensor):
         arr = data._data
+    elif type(data) in _MODULES:  # a device array (CuPy, strict) stays where it is
+        arr = data
     elif isinstance(data, np.ndarray | np.generic):
         arr = np.asarray(data)
     else:
@@ -47,8 +50,10 @@ def _shape(size) -> tuple:
 
 
 def _make(arr, requires_grad: bool, device=None) -> Tensor:
+    """A leaf around ``arr`` (made on the host), moved to ``device`` when one is given: so
+    draws and values are the same whichever device the tensor is made on."""
     if device is not None:
-        check_device(device)
+        arr = to_device(arr, check_device(device, "tensor creation"))
     t = Tensor._wrap(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -69,7 +74,8 @@ def _float_only(dtype, op: str) -> np.dtype:
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``; Python floats become float32."""
     arr = _to_array(data, dtype)
-    return _make(np.array(arr, copy=True), requires_grad, device)
+    return _make(arr.copy() if type(arr) is not np.ndarray else np.array(arr, copy=True),
+                 requires_grad, device)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -120,8 +126,10 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad: bool = F
     return _make(np.linspace(start, end, int(steps)).astype(_float(dtype)), requires_grad, device)
 
 
-def logspace(start, end, steps, base=10.0, dtype=None) -> Tensor:
-    return Tensor._wrap(np.logspace(start, end, int(steps), base=base).astype(_float(dtype)))
+def logspace(start, end, steps, base=10.0, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    return _make(np.logspace(start, end, int(steps), base=base).astype(_float(dtype)),
+                 requires_grad, device)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -160,9 +168,10 @@ def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     return _make(arr.astype(dtypes.to_dtype(dtype) or dtypes.int64), False, device)
 
 
-def normal(mean=0.0, std=1.0, size=None, generator=None) -> Tensor:
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
     arr = _random.rng(generator).normal(mean, std, _shape((size,)) if size else None)
-    return Tensor._wrap(np.asarray(arr, dtypes.get_default_dtype()))
+    return _make(np.asarray(arr, _float(dtype)), requires_grad, device)
 
 
 def bernoulli(input, generator=None) -> Tensor:  # noqa: A002 - PyTorch's argument name
@@ -201,6 +210,7 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
 def _like(fn):
     def like(input, dtype=None, device=None, requires_grad: bool = False, **kw):  # noqa: A002
         d = dtype or input.dtype
+        device = input.device if device is None else device
         if fn in (rand, randn) and dtypes.to_dtype(d).kind != "f":
             d = dtypes.get_default_dtype()
         return fn(*input.shape, dtype=d, device=device, requires_grad=requires_grad, **kw)
@@ -218,9 +228,10 @@ randn_like = _like(randn)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device,
-                requires_grad=requires_grad)
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
+                device=input.device if device is None else device, requires_grad=requires_grad)
 
 
-def randint_like(input, low, high=None, dtype=None) -> Tensor:  # noqa: A002
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+def randint_like(input, low, high=None, dtype=None, device=None) -> Tensor:  # noqa: A002
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=input.device if device is None else device)

@@ -10,13 +10,16 @@ from nerve import dtypes
 from nerve.autograd import grad_mode
 from nerve.autograd import hooks as _autograd_hooks
 from nerve.autograd.engine import run_backward
-from nerve.backend import CPU, check_device
+from nerve.backend import as_array, to_host
 from nerve.backend import device as Device
+from nerve.backend.namespaces import MODULES as _MODULES
+from nerve.backend.namespaces import array_module
+from nerve.tensor_device import DeviceMethods
 
 _FLOAT_KINDS = "f"
 
 
-class Tensor:
+class Tensor(DeviceMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     ``_data`` is a plain array of the device's array module, ``grad`` a Tensor or
@@ -48,7 +51,7 @@ class Tensor:
     def _wrap(cls, arr) -> Tensor:
         """A leaf around an existing array, without copy or checks (the fast path)."""
         t = object.__new__(Tensor)
-        t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t._data = arr if type(arr) is np.ndarray else as_array(arr)
         t.grad = None
         t.requires_grad = False
         t._ctx = None
@@ -67,7 +70,7 @@ class Tensor:
 
     @data.setter
     def data(self, value) -> None:
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else as_array(value)
 
     @property
     def shape(self) -> tuple:
@@ -80,10 +83,6 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self._data.ndim
-
-    @property
-    def device(self):
-        return CPU
 
     @property
     def is_leaf(self) -> bool:
@@ -126,14 +125,6 @@ class Tensor:
         return self._data.shape[0]
 
     # ----- conversion -------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        if self.requires_grad and grad_mode.state.enabled:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. "
-                "Use tensor.detach().numpy() instead."
-            )
-        return self._data
-
     def item(self):
         if self._data.size != 1:
             raise RuntimeError(
@@ -162,14 +153,13 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return builtins.int(self._data.reshape(()))
 
-    def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
-
     def __hash__(self) -> int:
         return id(self)
 
     def __repr__(self) -> str:
-        return _printing.format_tensor(self)
+        if type(self._data) is np.ndarray:
+            return _printing.format_tensor(self)
+        return _device_repr(self)
 
     def __format__(self, format_spec: str) -> str:
         """A 0-d tensor formats as its number (f"{loss:.4f}", f"{t}" gives 65.0), as in
@@ -220,36 +210,16 @@ class Tensor:
                 device = a
             else:
                 dtype = a
-        if device is not None:
-            check_device(device)
+        t = self if device is None else self._to_device(device, copy)
         dtype = dtypes.to_dtype(dtype)
-        if dtype is None or dtype == self._data.dtype:
-            return self.clone() if copy else self
-        return Cast.apply(self, dtype=dtype)
+        if dtype is None or dtype == t._data.dtype:
+            return t.clone() if copy and t is self else t
+        return Cast.apply(t, dtype=dtype)
 
     def type(self, dtype=None):
         if dtype is None:
             return _TYPE_NAMES.get(self.dtype, str(self.dtype))
         return self.to(dtype)
-
-    def cpu(self) -> Tensor:
-        return self
-
-    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
-        from nerve.backend import no_cuda
-
-        raise no_cuda("Tensor.cuda()")
-
-    @property
-    def is_cuda(self) -> bool:
-        return False
-
-    @property
-    def is_cpu(self) -> bool:
-        return True
-
-    def get_device(self) -> int:
-        return -1  # PyTorch's index for a CPU tensor
 
     def type_as(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
@@ -296,9 +266,9 @@ class Tensor:
                     "grad can be implicitly created only for scalar outputs "
                     f"(backward() on a tensor of shape {tuple(self.shape)} needs a gradient)"
                 )
-            grad = np.ones_like(self._data)
+            grad = array_module(self._data).ones_like(self._data)
         else:
-            grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            grad = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
             if grad.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward: gradient has shape {grad.shape}, expected {self._data.shape}"
@@ -503,10 +473,24 @@ def _dim(dim: int, ndim: int, op: str) -> int:
 def _nograd(ufunc, a, b) -> Tensor:
     x = a._data if isinstance(a, Tensor) else a
     y = b._data if isinstance(b, Tensor) else b
+    if type(x) is not np.ndarray or type(y) is not np.ndarray and type(y) in _MODULES:
+        ufunc = getattr(array_module(x, y), ufunc.__name__)
     try:
         return Tensor._wrap(ufunc(x, y))
     except ValueError as err:
         raise RuntimeError(f"{ufunc.__name__}: {err}") from None
+
+
+def _device_repr(t) -> str:
+    """PyTorch's repr of a device tensor: the host copy's, with ``device='cuda:0'`` first
+    among the extras (``tensor([1., 2.], device='cuda:0', requires_grad=True)``)."""
+    host = Tensor._wrap(to_host(t._data))
+    s = _printing.format_tensor(host)[:-1]
+    cuts = [i for i in (s.find(", size="), s.find(", dtype=nerve.")) if i >= 0]
+    cut = min(cuts) if cuts else len(s)
+    grad = (f", grad_fn=<{t._ctx.name()}>" if t._ctx is not None else
+            ", requires_grad=True" if t.requires_grad else "")
+    return f"{s[:cut]}, device='{t.device}'{s[cut:]}{grad})"
 
 
 def _index(index):

@@ -22,6 +22,8 @@ import functools
 
 import numpy as np
 
+from nerve.backend.namespaces import as_array
+
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved "
     "tensors after they have already been freed). Saved intermediate values of the "
@@ -172,7 +174,7 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
 
 def _fit(g, parent) -> np.ndarray:
     if type(g) is not np.ndarray:
-        g = np.asarray(g)
+        g = as_array(g)
     shape = parent._data.shape
     if g.shape != shape:
         g = unbroadcast(g, shape)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd import grad_mode
+from nerve.backend import namespaces as _namespaces
 
 _grad_state = grad_mode.state
 # nerve.diagnostics installs a callable(fn, inputs, out) here for anomaly mode and
@@ -24,8 +25,12 @@ _tracer = None
 # (nerve.diagnostics.GradientMonitor sees activations here, whatever produced them: a
 # module, F.relu or Tensor.relu). Several may be active; an empty list costs one truth test.
 forward_observers: list = []
+# Turned on the first time a device array may exist (nerve/backend/namespaces.py): from
+# then on apply checks that its Tensor inputs share one device; a CPU-only run never pays.
+_check_devices = False
 _new = object.__new__
 ndarray = np.ndarray
+_as_array = _namespaces.as_array
 
 
 class Function:
@@ -55,6 +60,8 @@ class Function:
         Positional Tensors are graph inputs; other positional values (Python
         scalars, arrays) are passed through as constants.
         """
+        if _check_devices:
+            _same_device(cls, inputs)
         fn = _new(cls)
         arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         try:
@@ -92,7 +99,7 @@ class Function:
 def _output(arr, fn, index):
     """Wrap a forward result; ``fn`` is its node when the graph is recorded."""
     t = _new(Tensor)
-    t._data = arr if type(arr) is ndarray else np.asarray(arr)
+    t._data = arr if type(arr) is ndarray else _as_array(arr)
     t.grad = None
     t.requires_grad = fn is not None
     t._ctx = fn
@@ -109,8 +116,36 @@ def _describe(cls, inputs, err) -> str:
 
 
 def as_array(x) -> np.ndarray:
-    """Numpy returns scalars from 0-d reductions; the graph only holds arrays."""
-    return x if type(x) is np.ndarray else np.asarray(x)
+    """Numpy returns scalars from 0-d reductions; the graph only holds arrays (a device
+    array is kept as it is)."""
+    return x if type(x) is np.ndarray else _as_array(x)
+
+
+def _same_device(cls, inputs) -> None:
+    """PyTorch's error when the Tensor inputs of one op live on different devices (a type
+    check per input: one array type is one device, and the index is compared only when
+    two arrays are of the same device type)."""
+    first, device_of = None, _namespaces.device_of
+    for x in inputs:
+        if isinstance(x, Tensor):
+            a = x._data
+            if first is None:
+                first = a
+            elif type(a) is not type(first) or (
+                    type(a) is not ndarray and device_of(a) != device_of(first)):
+                d1, d2 = device_of(first), device_of(a)
+                raise RuntimeError(
+                    "Expected all tensors to be on the same device, but found at least two "
+                    f"devices, {d1} and {d2}! (in {cls.__name__.lower()}: move every input "
+                    "to one device with .to(device))")
+
+
+def _devices_in_use() -> None:
+    global _check_devices
+    _check_devices = True
+
+
+_namespaces.on_first_device.append(_devices_in_use)
 
 
 from nerve.autograd.custom import FunctionCtx, once_differentiable  # noqa: E402, F401

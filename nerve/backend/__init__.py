@@ -1,70 +1,51 @@
-"""Array modules per device. Ops call ``array_module(x)`` rather than numpy directly,
-so that a CuPy backend ("cuda") can be added without touching them."""
+"""The device seam: which array module holds an array, and the few places NumPy and
+CuPy differ. Ops take their namespace from their inputs, never from a module-level numpy.
+
+API (ops use these):
+
+- ``array_module(*xs)`` -> numpy, cupy or the strict namespace, from arrays or Tensors
+  (one type -> module dict lookup); ``device_of(a)``; ``is_device_array(a)``
+- ``to_device(a, device)``, ``to_host(a)`` (explicit copies); ``same_module(x, like)``
+  (a host constant onto ``like``'s device); ``as_array(x)`` (scalars -> arrays, device
+  arrays kept)
+- ``windows``: ``as_strided``, ``sliding_window_view``, ``ascontiguousarray``
+- ``draws``: ``uniform``, ``normal``, ``bernoulli_mask`` (host generator, moved to the
+  device of ``like``)
+- ``arrayfns``: ``errstate``, ``accumulate`` (running max/min/logaddexp), ``ufunc_at``,
+  ``scatter_add`` (np.add.at / cupyx.scatter_add)
+- devices: ``device``, ``CPU``, ``check_device``, ``CUDAUnavailableError``, ``no_cuda``,
+  ``cuda_namespace``, ``strict_enabled``, ``use_strict_device`` (the strict stand-in,
+  nerve/backend/strict.py; also ``NERVE_TEST_DEVICE=strict``)
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-
-class device:  # noqa: N801 - PyTorch's name
-    """A device name such as ``cpu``; compares equal to its string."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        name, _, idx = str(type).partition(":")
-        if name not in ("cpu", "cuda"):
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type}"
-            )
-        self.type = name
-        self.index = int(idx) if idx else index
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __repr__(self) -> str:
-        return f"device(type='{self.type}')" if self.index is None else (
-            f"device(type='{self.type}', index={self.index})")
-
-
-CPU = device("cpu")
-
-
-def array_module(x=None):
-    """The array module (numpy; cupy later) that holds ``x``."""
-    return np
-
-
-class CUDAUnavailableError(AssertionError, RuntimeError):
-    """What a CPU-only PyTorch raises (AssertionError "Torch not compiled with CUDA
-    enabled") for CUDA work; a RuntimeError too, as nerve raised before."""
-
-
-def no_cuda(what: str = "") -> CUDAUnavailableError:
-    return CUDAUnavailableError(
-        f"{what + ': ' if what else ''}nerve not compiled with CUDA enabled: nerve has no CUDA "
-        "backend yet (a CuPy one is planned; installing cupy does not enable it yet), so "
-        "device 'cuda' cannot be used; run on 'cpu'")
-
-
-def check_device(dev) -> device:
-    d = device(dev)
-    if d.type == "cuda":
-        raise no_cuda()
-    if d.type != "cpu":
-        raise RuntimeError(f"device '{d}' is not available: nerve runs on the CPU in this build")
-    return d
+from nerve.backend.device import (  # noqa: F401 - the public names of the seam
+    CPU,
+    INSTALL,
+    CUDAUnavailableError,
+    check_device,
+    cuda_available,
+    cuda_device_count,
+    cuda_namespace,
+    device,
+    no_cuda,
+    strict_enabled,
+    use_strict_device,
+)
+from nerve.backend.namespaces import MODULES as MODULES_OF  # noqa: F401
+from nerve.backend.namespaces import (  # noqa: F401
+    array_module,
+    as_array,
+    device_of,
+    is_device_array,
+    same_module,
+    to_device,
+    to_host,
+)
+from nerve.backend.windows import as_strided, ascontiguousarray, sliding_window_view  # noqa: F401, E501
 
 
 def blas_summary() -> str:

@@ -1,8 +1,9 @@
-"""The ``device=`` argument of nerve's layers: honoured for "cpu", refused otherwise.
+"""The ``device=`` argument of nerve's layers, honoured generically.
 
-PyTorch's layers take ``device=`` and create their parameters there; nerve has only the
-CPU, so a layer asked for "cuda" raises (as a CPU-only PyTorch does) rather than quietly
-building CPU parameters.
+PyTorch's layers take ``device=`` and create their parameters there; nerve's layers build
+them on the CPU (so the initial weights are the same numbers on every device) and then
+move the whole layer with ``Module.to(device)``. A device that is not available raises
+before the layer is built (as a CPU-only PyTorch does for "cuda").
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def check_device_argument(cls: type) -> None:
         if device is None and position is not None and len(args) > position:
             device = args[position]
         if device is not None:
-            check_device(device)
+            device = check_device(device, f"{cls.__name__}(device=...)")
         init(self, *args, **kwargs)
+        if device is not None and device.type != "cpu":
+            self.to(device)
 
     cls.__init__ = checked_init

@@ -312,13 +312,34 @@ class Module:
                             v.grad._data = v.grad._data.astype(dtype)
         return self
 
-    def to(self, *args, **kwargs) -> Module:
-        from nerve import dtypes
-        from nerve.backend import check_device
+    def _move(self, device) -> Module:
+        """Move every parameter and buffer (and gradient) to ``device`` in place: the
+        Parameter objects stay the same, so an optimizer built before keeps them."""
+        from nerve.backend import check_device, to_device
 
+        d = check_device(device, f"{type(self).__name__}.to()")
+        for m in self.modules():
+            for store in (m._parameters, m._buffers):
+                for v in store.values():
+                    if v is not None:
+                        v._data = to_device(v._data, d)
+                        if v.grad is not None:
+                            v.grad._data = to_device(v.grad._data, d)
+        return self
+
+    def to(self, *args, **kwargs) -> Module:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``, in place."""
+        from nerve import dtypes
+        from nerve.backend import device as Device
+        from nerve.tensor import Tensor
+
+        kwargs.pop("non_blocking", None)
         for a in list(args) + list(kwargs.values()):
-            if isinstance(a, str) or hasattr(a, "index") and hasattr(a, "type"):
-                check_device(a)
+            if isinstance(a, Tensor):
+                self._move(a.device)
+                self._cast(a.dtype)
+            elif isinstance(a, str | int | Device) and not isinstance(a, bool):
+                self._move(Device(a))
             elif a is not None and not isinstance(a, bool):
                 self._cast(dtypes.to_dtype(a))
         return self
@@ -330,12 +351,15 @@ class Module:
         return self._cast(np.float64)
 
     def cpu(self) -> Module:
-        return self
+        return self._move("cpu")
 
     def cuda(self, device=None) -> Module:
-        from nerve.backend import no_cuda
+        """Move parameters and buffers to the CUDA device (an index or "cuda:i")."""
+        from nerve.backend import device as Device
 
-        raise no_cuda(f"{type(self).__name__}.cuda()")
+        d = Device("cuda", device) if isinstance(device, int) or device is None else (
+            Device(device))
+        return self._move(d)
 
     # ----- state ----------------------------------------------------------------------
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
