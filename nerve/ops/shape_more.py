@@ -5,17 +5,20 @@ sliding-window view (Tensor.unfold), which is a Function of its own."""
 from __future__ import annotations
 
 import itertools
-
-import numpy as np
+import math
+import numbers
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.windows import as_strided
+from nerve.dtypes import float32, int64
 from nerve.ops import shape as S
 
 
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
 
 
 def _dim(d, ndim, op):
@@ -36,19 +39,23 @@ class UnfoldDim(Function):
 
     def forward(self, x, dim=0, size=1, step=1):
         self.shape, self.dim, self.size, self.step = x.shape, dim, size, step
+        # (…, n, …) -> (…, (n - size) // step + 1, …, size), strides in bytes;
         # writable (aliasing x, as torch's view) only where windows do not overlap
-        win = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim,
-                                                       writeable=step >= size and
-                                                       x.flags.writeable)
-        return win[(slice(None),) * dim + (slice(None, None, step),)]
+        shape = list(x.shape)
+        shape[dim] = (x.shape[dim] - size) // step + 1
+        strides = list(x.strides)
+        strides[dim] *= step
+        return as_strided(x, tuple(shape) + (size,), tuple(strides) + (x.strides[dim],),
+                          writeable=step >= size and x.flags.writeable)
 
     def backward(self, dy):
-        dx = np.zeros(self.shape, dy.dtype)
+        xp = array_module(dy)
+        dx = xp.zeros(self.shape, dy.dtype)
         nw = dy.shape[self.dim]
-        moved = np.moveaxis(dx, self.dim, 0)
+        moved = xp.moveaxis(dx, self.dim, 0)
         # one vectorised add per window offset k (a loop over the window, not the data)
         for k in range(self.size):
-            moved[k:k + self.step * (nw - 1) + 1:self.step] += np.moveaxis(dy[..., k],
+            moved[k:k + self.step * (nw - 1) + 1:self.step] += xp.moveaxis(dy[..., k],
                                                                            self.dim, 0)
         return dx
 
@@ -140,7 +147,7 @@ def tensor_split(input, indices_or_sections, dim=0):  # noqa: A002
     ios = indices_or_sections
     if hasattr(ios, "_data"):
         ios = ios._data.tolist() if ios.ndim else int(ios._data)
-    if isinstance(ios, int | np.integer):
+    if isinstance(ios, numbers.Integral):
         if ios <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
         q, r = divmod(n, int(ios))
@@ -244,7 +251,7 @@ def broadcast_shapes(*shapes):
 
     shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
     try:
-        return Size(np.broadcast_shapes(*shapes))
+        return Size(array_module().broadcast_shapes(*shapes))
     except ValueError:
         raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: "
                            f"{shapes}") from None
@@ -291,10 +298,11 @@ def combinations(input, r=2, with_replacement=False):  # noqa: A002
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
-        return _wrap(np.empty(0, input.dtype))
+        return _wrap(array_module(input._data).empty(0, input.dtype))
     pick = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
-    idx = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
+    idx = array_module(input._data).asarray(list(pick(range(input.shape[0]), r)), dtype=int64)
+    idx = idx.reshape(-1, r)
     return input[idx]
 
 
@@ -310,7 +318,7 @@ def block_diag(*tensors):
             raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
                                f"dimensions. Input {i} has {t.ndim} dimensions")
     if not ts:
-        return _wrap(np.empty((1, 0), np.float32))
+        return _wrap(array_module().empty((1, 0), float32))
     dtype = result_type(*(t._data for t in ts))
     total = sum(t.shape[1] for t in ts)
     rows, left = [], 0
@@ -333,9 +341,10 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
     if a == b:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     x = input.reshape(1) if input.ndim == 0 else input
-    rows = np.arange(n) - min(offset, 0)
+    xp = array_module(x._data)
+    rows = xp.arange(n) - min(offset, 0)
     # (…, n) added into (…, m*m) zeros at the diagonal's flat places -> (…, m, m)
-    flat = IndexAdd.apply(np.zeros(tuple(x.shape[:-1]) + (m * m,), x.dtype), x,
+    flat = IndexAdd.apply(xp.zeros(tuple(x.shape[:-1]) + (m * m,), x.dtype), x,
                           index=rows * m + rows + offset, dim=x.ndim - 1)
     return movedim(S.reshape(flat, tuple(x.shape[:-1]) + (m, m)), (-2, -1), (a, b))
 
@@ -353,9 +362,9 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
     if n < 0:
         raise RuntimeError("N must be non-negative.")
     if n == 0:
-        dt = x.dtype if x.dtype.kind in "fc" else np.int64
-        return _wrap(np.empty((x.shape[0], 0), dt))
-    ones = _wrap(np.ones((x.shape[0], 1), x.dtype))
+        dt = x.dtype if x.dtype.kind in "fc" else int64
+        return _wrap(array_module(x._data).empty((x.shape[0], 0), dt))
+    ones = _wrap(array_module(x._data).ones((x.shape[0], 1), x.dtype))
     cols = S.cat([ones, S.expand(S.reshape(x, (-1, 1)), (x.shape[0], n - 1))], 1)
     from nerve.ops.scan import cumprod
 
@@ -363,27 +372,39 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
     return out if increasing else S.flip(out, 1)
 
 
+def _namespace(device, op: str):
+    """The array module of ``device`` (None: the CPU's)."""
+    from nerve.backend import check_device, cuda_namespace
+
+    if device is None or check_device(device).type == "cpu":
+        return array_module()
+    return cuda_namespace(op)
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    r, c = np.tril_indices(row, offset, col)
-    return _wrap(np.stack([r, c]).astype(dtype or np.int64).reshape(2, -1))
+    xp = _namespace(device, "tril_indices")
+    r, c = xp.tril_indices(row, offset, col)
+    return _wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    r, c = np.triu_indices(row, offset, col)
-    return _wrap(np.stack([r, c]).astype(dtype or np.int64).reshape(2, -1))
+    xp = _namespace(device, "triu_indices")
+    r, c = xp.triu_indices(row, offset, col)
+    return _wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
 
 
 def unravel_index(indices, shape):
-    idx = indices._data if hasattr(indices, "_data") else np.asarray(indices)
+    idx = indices._data if hasattr(indices, "_data") else array_module().asarray(indices)
+    xp = array_module(idx)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
-    size = int(np.prod(shape))
-    if idx.size and (idx.min() < -size or idx.max() >= size):
+    size = math.prod(shape)
+    if idx.size and (idx.min() < -size or idx.max() >= size):  # a host sync, as torch's
         raise RuntimeError("index out of bounds: indices must be in the range of the shape's "
                            f"number of elements ({size})")
-    out = np.unravel_index(np.where(idx < 0, idx + size, idx), shape) if shape else ()
-    return tuple(_wrap(o.astype(np.int64)) for o in out)
+    out = xp.unravel_index(xp.where(idx < 0, idx + size, idx), shape) if shape else ()
+    return tuple(_wrap(o.astype(int64)) for o in out)
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
@@ -401,7 +422,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
         if x.shape[d] == 0:
             break
         hi, lo = x[pre + (slice(1, None),)], x[pre + (slice(None, -1),)]
-        x = _wrap(hi._data ^ lo._data) if x.dtype == np.bool_ else hi - lo
+        x = _wrap(hi._data ^ lo._data) if x.dtype.kind == "b" else hi - lo
     return x
 
 
