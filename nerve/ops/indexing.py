@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import MODULES_OF, array_module
+from nerve.backend.arrayfns import scatter_add
 
 
 def _is_advanced(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(i, np.ndarray | list) for i in items)
+    return any(type(i) in MODULES_OF or isinstance(i, list) for i in items)
 
 
 class GetItem(Function):
@@ -24,9 +24,9 @@ class GetItem(Function):
             raise IndexError(f"index: {err} (tensor of shape {x.shape})") from None
 
     def backward(self, dy):
-        dx = np.zeros(self.shape, dy.dtype)
+        dx = array_module(dy).zeros(self.shape, dy.dtype)
         if _is_advanced(self.index):
-            np.add.at(dx, self.index, dy)
+            scatter_add(dx, self.index, dy)
         else:
             dx[self.index] = dy
         return dx
@@ -41,9 +41,9 @@ class GetItemGrad(Function):
 
     def forward(self, dy, shape=(), index=None):
         self.index = index
-        dx = np.zeros(shape, dy.dtype)
+        dx = array_module(dy).zeros(shape, dy.dtype)
         if _is_advanced(index):
-            np.add.at(dx, index, dy)
+            scatter_add(dx, index, dy)
         else:
             dx[index] = dy
         return dx
@@ -61,14 +61,17 @@ class Gather(Function):
 
     def forward(self, x, index=None, dim=0):
         self.shape, self.dim = x.shape, dim
-        grid = list(np.ogrid[tuple(slice(0, n) for n in index.shape)])
+        xp = array_module(x)
+        # open grids: axis k's positions shaped (1, …, n_k, …, 1), broadcasting to index
+        grid = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (index.ndim - k - 1))
+                for k, n in enumerate(index.shape)]
         grid[dim] = index
         self.where = tuple(grid)
         return x[self.where]
 
     def backward(self, dy):
-        dx = np.zeros(self.shape, dy.dtype)
-        np.add.at(dx, self.where, dy)
+        dx = array_module(dy).zeros(self.shape, dy.dtype)
+        scatter_add(dx, self.where, dy)
         return dx
 
     def backward_graph(self, dy):
@@ -80,15 +83,16 @@ class IndexSelect(Function):
 
     def forward(self, x, index=None, dim=0):
         self.shape, self.index, self.dim = x.shape, index, dim
-        return np.take(x, index, axis=dim)
+        return array_module(x).take(x, index, axis=dim)
 
     def backward(self, dy):
-        dx = np.zeros(self.shape, dy.dtype)
-        np.add.at(np.moveaxis(dx, self.dim, 0), self.index, np.moveaxis(dy, self.dim, 0))
+        xp = array_module(dy)
+        dx = xp.zeros(self.shape, dy.dtype)
+        scatter_add(xp.moveaxis(dx, self.dim, 0), self.index, xp.moveaxis(dy, self.dim, 0))
         return dx
 
     def backward_graph(self, dy):
-        index = (slice(None),) * self.dim + (np.asarray(self.index),)
+        index = (slice(None),) * self.dim + (self.index,)
         return GetItemGrad.apply(dy, shape=self.shape, index=index)
 
 
@@ -98,8 +102,8 @@ def _dim(d, ndim, op):
     return check(d, ndim, op)
 
 
-def _array(index, op: str) -> np.ndarray:
-    idx = index._data if hasattr(index, "_data") else np.asarray(index)
+def _array(index, op: str, like):
+    idx = index._data if hasattr(index, "_data") else array_module(like).asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
     return idx
@@ -110,14 +114,14 @@ def getitem(input, index):  # noqa: A002 - PyTorch's argument names
 
     idx = _index(index)
     if isinstance(idx, list):
-        idx = np.asarray(idx)
-    if isinstance(idx, np.ndarray) and idx.dtype.kind == "f":
+        idx = array_module(input._data).asarray(idx)
+    if type(idx) in MODULES_OF and idx.dtype.kind == "f":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return GetItem.apply(input, index=idx)
 
 
 def gather(input, dim, index):  # noqa: A002
-    idx = _array(index, "gather")
+    idx = _array(index, "gather", input._data)
     d = _dim(dim, input.ndim, "gather")
     if idx.ndim != input.ndim:
         raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions as "
@@ -127,6 +131,7 @@ def gather(input, dim, index):  # noqa: A002
             raise RuntimeError(f"gather(): Size does not match at dimension {i}: index "
                                f"{tuple(idx.shape)}, input {tuple(input.shape)}")
     n = input.shape[d]
+    # a host sync on a device; torch raises there too (a device-side assert on CUDA)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(f"gather(): index {bad} is out of bounds for dimension {d} with "
@@ -135,11 +140,12 @@ def gather(input, dim, index):  # noqa: A002
 
 
 def index_select(input, dim, index):  # noqa: A002
-    idx = _array(index, "index_select")
+    idx = _array(index, "index_select", input._data)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = _dim(dim, input.ndim, "index_select")
     n = input.shape[d] if input.ndim else 1
+    # a host sync on a device; torch raises there too (a device-side assert on CUDA)
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"index_select(): index out of range in self (size {n} at dim {d})")
     return IndexSelect.apply(input, index=idx.reshape(-1), dim=d)
@@ -148,10 +154,17 @@ def index_select(input, dim, index):  # noqa: A002
 def masked_fill(input, mask, value):  # noqa: A002
     from nerve.ops.elementwise import where
 
-    m = mask._data if hasattr(mask, "_data") else np.asarray(mask)
-    if m.dtype != np.bool_:
+    xp = array_module(input._data)
+    m = mask._data if hasattr(mask, "_data") else xp.asarray(mask)
+    if m.dtype.kind != "b":
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
         )
-    fill = value.item() if hasattr(value, "item") and not isinstance(value, float | int) else value
-    return where(m, np.asarray(fill, dtype=input.dtype), input)
+    if hasattr(value, "_data"):  # a 0-d tensor stays on its device (no .item() sync)
+        if value.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
+        fill = value._data.astype(input.dtype)
+    else:
+        fill = xp.asarray(value.item() if hasattr(value, "item") else value, dtype=input.dtype)
+    return where(m, fill, input)
