@@ -102,7 +102,7 @@ def lab_graph(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
         "trace of the backward pass:", table])
     finding = (f"f = {nums['f']:g}; its gradients are ∂f/∂x = {nums['df_dx']:g}, "
                f"∂f/∂y = {nums['df_dy']:g}, ∂f/∂z = {nums['df_dz']:g}.")
-    bars = {n: {"gradient": nums[f"df_d{n}"]} for n in "xyz"}
+    bars = {f"∂f/∂{n}": {"gradient": nums[f"df_d{n}"]} for n in "xyz"}
     path = save_plot(plots.plot_bars, bars, os.path.join(out, "lab_graph.png"), "gradient",
                      "f = (x + y) z at x = -2, y = 5, z = -4")
     return LabResult("graph", finding, nums, path, report)

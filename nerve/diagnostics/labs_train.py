@@ -13,6 +13,7 @@ from nerve.data.datasets import load_digits
 from nerve.diagnostics import plots
 from nerve.diagnostics.labs import LabResult, save_plot
 from nerve.diagnostics.monitor import GradientMonitor
+from nerve.diagnostics.verdict import layer_medians
 
 
 def _digits(n_train: int | None = None, seed: int = 0) -> tuple:
@@ -105,9 +106,10 @@ def lab_vanishing(quick: bool = False, out: str = ".", seed: int = 0) -> LabResu
         monitor = GradientMonitor(model, every=5)
         opt = nerve.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
         train(model, opt, x, y, epochs, seed=seed, monitor=monitor)
-        _, series = monitor.series("grad_norm")
-        first = max(1, len(monitor.samples) // 4)  # the early samples: the untrained net
-        profile = [float(np.median(series[k][:first])) for k in sorted(series)]
+        # the verdict's own measurement (median over the sampled steps), so the finding and
+        # the verdict print one ratio, not two estimates of it
+        med = layer_medians(monitor)
+        profile = [med[k] for k in sorted(med)]
         profiles[label] = profile
         verdicts[label] = monitor.verdict()
         nums[kind] = {"ratio": profile[0] / profile[-1], "test_accuracy": 1 - error(model, xt, yt),
@@ -120,7 +122,8 @@ def lab_vanishing(quick: bool = False, out: str = ".", seed: int = 0) -> LabResu
                "the sigmoid network does not learn (10% is chance): vanishing gradients.")
     report = "\n".join(f"{k}: {v}" for k, v in verdicts.items())
     path = save_plot(plots.plot_layer_profile, profiles, os.path.join(out, "lab_vanishing.png"),
-                     "gradient norm ‖∂L/∂W‖", "10-layer MLPs on digits (early training)")
+                     "gradient norm ‖∂L/∂W‖ (median over training)",
+                     f"10-layer MLPs on digits, {epochs} epochs")
     return LabResult("vanishing", finding, nums, path, report)
 
 
@@ -156,7 +159,7 @@ def lab_activations(quick: bool = False, out: str = ".", seed: int = 0) -> LabRe
     groups = {k: {"train error": v["train_error"], "test error": v["test_error"]}
               for k, v in nums.items()}
     path = save_plot(plots.plot_bars, groups, os.path.join(out, "lab_activations.png"),
-                     "error", f"activations on digits, {epochs} epochs")
+                     "error", f"activations on digits, {epochs} epochs", fmt="{:.1%}")
     return LabResult("activations", finding, nums, path)
 
 
@@ -267,5 +270,5 @@ def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> La
     groups = {k: {"train error": v["train_error"], "test error": v["test_error"]}
               for k, v in nums.items()}
     path = save_plot(plots.plot_bars, groups, os.path.join(out, "lab_regularization.png"),
-                     "error", f"{n} training digits, {epochs} epochs")
+                     "error", f"{n} training digits, {epochs} epochs", fmt="{:.1%}")
     return LabResult("regularization", finding, nums, path)

@@ -132,7 +132,9 @@ def _nonfinite(monitor) -> list:
     return [Finding("exploding", msg, {"step": step, "grad_norm": peak})]
 
 
-def _layer_medians(monitor) -> dict:
+def layer_medians(monitor) -> dict:
+    """{layer index: median gradient norm over the finite sampled steps}: the measurement
+    the depth rule (and the vanishing lab) reads."""
     samples = _finite_samples(monitor)
     out = {}
     for layer in monitor.layers:
@@ -143,7 +145,7 @@ def _layer_medians(monitor) -> dict:
 
 
 def _depth(monitor) -> list:
-    med = _layer_medians(monitor)
+    med = layer_medians(monitor)
     if len(med) < 3:
         return []
     first, last = min(med), max(med)
@@ -252,7 +254,7 @@ def _summary(monitor, stated: bool = False) -> str:
     if not n:
         return "nothing sampled yet (call begin_step/end_step, or pass it to fit)"
     parts = [f"{n} sampled steps of {monitor.step}"]
-    med = _layer_medians(monitor)
+    med = layer_medians(monitor)
     if len(med) >= 2 and med[max(med)] > 0 and not stated:
         parts.append(f"gradient norm layer {min(med)}/layer {max(med)} = "
                      f"{med[min(med)] / med[max(med)]:.2g}")

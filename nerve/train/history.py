@@ -34,8 +34,9 @@ class History(Callback):
         """Write a PNG with one panel per quantity (train and validation curves together).
 
         ``keys`` picks the quantities to draw (default: every one recorded, e.g.
-        ``['loss', 'accuracy', 'lr']``). Needs matplotlib: ``pip install nerve[plot]``.
-        Returns the path written.
+        ``['loss', 'accuracy', 'lr']``); ``title`` goes above the panels (the ``nerve``
+        command names the task there). Every panel has its y-axis label and whole-epoch
+        ticks. Needs matplotlib: ``pip install nerve[plot]``. Returns the path written.
         """
         figure_cls, canvas_cls = _matplotlib()
         names = keys if keys is not None else _base_names(self.history)
@@ -65,13 +66,22 @@ class History(Callback):
                 ax.plot(epochs[-len(self.history[key]):], self.history[key], marker=".",
                         label=label)
         ax.set_xlabel("epoch")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        if len(epochs) <= 12:  # a locator falls back to fractions when few integers fit
+            ax.set_xticks(epochs)
+        else:
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylabel(YLABELS.get(name, name.replace("_", " ")))
         ax.set_title(name)
         ax.grid(alpha=0.3)
         if name in ("lr", "learning_rate"):
             ax.set_yscale("log")  # schedules decay geometrically
         else:
             ax.legend()
+
+
+YLABELS = {"loss": "loss (lower is better)", "accuracy": "accuracy (fraction correct)",
+           "lr": "learning rate", "learning_rate": "learning rate",
+           "perplexity": "perplexity (lower is better)"}
 
 
 def _base_names(history: dict) -> list[str]:
