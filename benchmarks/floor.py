@@ -45,6 +45,16 @@ def recurrent(batch: int, seq: int, inp: int, hidden: int, gates: int, train: bo
     return gemms
 
 
+def attention(batch: int, heads: int, seq: int, head_dim: int, train: bool = True) -> list:
+    """Scaled dot-product attention per (batch, head): S = Q Kᵀ (T, d) @ (d, T) and
+    Y = A V (T, T) @ (T, d); backward ∂Q = ∂S K, ∂K = ∂Sᵀ Q, ∂A = ∂Y Vᵀ, ∂V = Aᵀ ∂Y."""
+    bh = batch * heads
+    gemms = [(seq, head_dim, seq, bh), (seq, seq, head_dim, bh)]
+    if train:
+        gemms += [(seq, seq, head_dim, 3 * bh), (seq, head_dim, seq, bh)]
+    return gemms
+
+
 def flops(gemms: list) -> int:
     return sum(2 * m * k * n * c for m, k, n, c in gemms)
 
@@ -75,6 +85,14 @@ def _char_lm(gates: int) -> list:  # benchmarks/rnn.py: vocab 96, embed 64, hidd
     return recurrent(32, 64, 64, 256, gates) + linear(32 * 64, 256, 96)
 
 
+def _gpt(layers=4, heads=4, width=128, block=128, batch=16, vocab=65) -> list:
+    rows, layer = batch * block, []  # benchmarks/gpt.py's FULL configuration
+    layer += linear(rows, width, 3 * width) + attention(batch, heads, block, width // heads)
+    layer += linear(rows, width, width) + linear(rows, width, 4 * width)
+    layer += linear(rows, 4 * width, width)
+    return layers * layer + linear(rows, width, vocab)
+
+
 # The GEMMs of the workloads whose modules do not list them (Workload.gemms wins).
 GEMMS = {
     "mlp_train": _mlp(128, True),
@@ -85,6 +103,7 @@ GEMMS = {
                      + linear(32, 64, 10)),
     "lstm_train": _char_lm(4),
     "gru_train": _char_lm(3),
+    "gpt_train": _gpt(),
     "lstm_generate": recurrent(1, 1, 64, 256, 4, train=False) + linear(1, 256, 96, False),
 }
 
