@@ -57,15 +57,20 @@ def _segment_scan(xp, op, keys, vals):
     return vals
 
 
+# the ufuncs whose .at CuPy has (cupyx.scatter_add and friends underneath)
+_AT = {"add", "subtract", "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor"}
+
+
 def ufunc_at(name: str, a, index, values) -> None:
     """``np.<name>.at(a, index, values)``: a[index] ← op(a[index], values) unbuffered,
     so repeated indices combine (name: add, multiply, maximum, minimum, ...).
 
-    Off NumPy: the targets' flat positions sorted, runs of equal position reduced by a
-    segmented scan, and each run's total combined into ``a`` once."""
+    Off NumPy, for ufuncs without CuPy's ``.at``: the targets' flat positions sorted,
+    runs of equal position reduced by a segmented scan, and each run's total combined
+    into ``a`` once."""
     xp = array_module(a)
     ufunc = getattr(xp, name)
-    if xp is np:
+    if xp is np or name in _AT:
         ufunc.at(a, index, values)
         return
     pos = xp.arange(a.size).reshape(a.shape)[index]
@@ -98,3 +103,9 @@ def repeat_each(x, repeats, axis=None):
     if xp is not np and not isinstance(repeats, int):
         repeats = repeats.tolist()
     return xp.repeat(x, repeats, axis=axis)
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """The shape ``shapes`` broadcast to (ValueError when they do not): plain tuples, the
+    same on every device."""
+    return np.broadcast_shapes(*shapes)

@@ -5,9 +5,13 @@ searchsorted, unique, unique_consecutive)."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes, scatter_add, ufunc_at
+from nerve.dtypes import int64
+from nerve.dtypes_info import iinfo
 from nerve.ops.indexing import Gather
 from nerve.ops.scatter import _bounds, _check, _places
 
@@ -15,11 +19,12 @@ from nerve.ops.scatter import _bounds, _check, _places
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
 
 
-def _arr(x):
-    return x._data if hasattr(x, "_data") else np.asarray(x)
+def _arr(x, like):
+    """x's array, or x (a list, a number) as an array on ``like``'s device."""
+    return x._data if hasattr(x, "_data") else array_module(like).asarray(x)
 
 
 def _dim(d, ndim, op):
@@ -36,7 +41,7 @@ class PutAt(Function):
         self.index, self.accumulate = index, accumulate
         y = x.copy()
         if accumulate:
-            np.add.at(y, index, src)
+            scatter_add(y, index, src)
         else:
             y[index] = src
         return y
@@ -55,14 +60,15 @@ class MaskedScatter(Function):
 
     def forward(self, x, source, mask=None):
         self.mask, self.src_shape = mask, source.shape
-        self.k = int(mask.sum())
+        self.k = int(mask.sum())  # a host sync on a device: the count sizes the copy
         y = x.copy()
         y[mask] = source.reshape(-1)[:self.k]
         return y
 
     def backward(self, dy):
-        dx = np.where(self.mask, 0, dy)
-        dsrc = np.zeros(int(np.prod(self.src_shape)), dy.dtype)
+        xp = array_module(dy)
+        dx = xp.where(self.mask, 0, dy)
+        dsrc = xp.zeros(math.prod(self.src_shape), dy.dtype)
         dsrc[:self.k] = dy[self.mask]
         return dx, dsrc.reshape(self.src_shape)
 
@@ -79,20 +85,21 @@ class ScatterReduce(Function):
         self.reduce, self.include_self = reduce, include_self
         s = src[tuple(slice(0, n) for n in index.shape)]
         self.src, self.src_shape, self.x = s, src.shape, x
-        hit = np.zeros(x.shape, bool)
+        xp = array_module(x)
+        hit = xp.zeros(x.shape, bool)
         hit[self.where] = True
         self.hit = hit
-        init = {"sum": 0, "mean": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
-        y = x.copy() if include_self else np.where(hit, np.asarray(init).astype(x.dtype)
+        init = {"sum": 0, "mean": 0, "prod": 1, "amax": -math.inf, "amin": math.inf}[reduce]
+        y = x.copy() if include_self else xp.where(hit, xp.asarray(init, dtype=x.dtype)
                                                    if x.dtype.kind == "f" else
-                                                   _int_init(reduce, x.dtype), x)
-        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
-                 "amin": np.minimum}[reduce]
-        ufunc.at(y, self.where, s)
+                                                   _int_init(xp, reduce, x.dtype), x)
+        ufunc = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
+                 "amin": "minimum"}[reduce]
+        ufunc_at(ufunc, y, self.where, s)
         if reduce == "mean":
-            count = np.full(x.shape, 1 if include_self else 0, np.int64)
-            np.add.at(count, self.where, 1)
-            self.count = np.maximum(count, 1)
+            count = xp.full(x.shape, 1 if include_self else 0, int64)
+            scatter_add(count, self.where, 1)
+            self.count = xp.maximum(count, 1)
             y = y / self.count if x.dtype.kind == "f" else y // self.count
             y = y.astype(x.dtype)
         self.y = y
@@ -100,51 +107,54 @@ class ScatterReduce(Function):
 
     def backward(self, dy):
         y, where, s = self.y, self.where, self.src
+        xp = array_module(dy)
         keep = ~self.hit | self.include_self
         if self.reduce in ("sum", "mean"):
             g = dy / self.count if self.reduce == "mean" else dy
-            dx, ds = np.where(keep, g, 0), g[where]
+            dx, ds = xp.where(keep, g, 0), g[where]
         elif self.reduce == "prod":
             ds, dx = self._prod_grads(dy)
         else:
             hits = (self.x == y) & self.hit & self.include_self
             count = hits.astype(dy.dtype)
-            np.add.at(count, where, (s == y[where]).astype(dy.dtype))
-            g = dy / np.maximum(count, 1)
-            dx = np.where(~self.hit, dy, np.where(hits, g, 0))
-            ds = np.where(s == y[where], g[where], 0)
-        full = np.zeros(self.src_shape, dy.dtype)
+            scatter_add(count, where, (s == y[where]).astype(dy.dtype))
+            g = dy / xp.maximum(count, 1)
+            dx = xp.where(~self.hit, dy, xp.where(hits, g, 0))
+            ds = xp.where(s == y[where], g[where], 0)
+        full = xp.zeros(self.src_shape, dy.dtype)
         full[tuple(slice(0, n) for n in s.shape)] = ds
         return dx, full
 
     def _prod_grads(self, dy):
         """Π of the others at each place: with zeros counted apart, no division by 0."""
         x, s, where = self.x, self.src, self.where
+        xp = array_module(dy)
         own = self.hit & self.include_self
-        nz_prod = np.where(own & (x != 0), x, 1).astype(dy.dtype)
-        zeros = (own & (x == 0)).astype(np.int64)
-        np.multiply.at(nz_prod, where, np.where(s != 0, s, 1))
-        np.add.at(zeros, where, (s == 0).astype(np.int64))
+        nz_prod = xp.where(own & (x != 0), x, 1).astype(dy.dtype)
+        zeros = (own & (x == 0)).astype(int64)
+        ufunc_at("multiply", nz_prod, where, xp.where(s != 0, s, 1))
+        scatter_add(zeros, where, (s == 0).astype(int64))
         ds = dy[where] * _others(s, nz_prod[where], zeros[where])
-        dx = np.where(~self.hit, dy, np.where(own, dy * _others(x, nz_prod, zeros), 0))
+        dx = xp.where(~self.hit, dy, xp.where(own, dy * _others(x, nz_prod, zeros), 0))
         return ds, dx
 
 
 def _others(v, nz_prod, zeros):
     """Π of the other factors at v's place, from the place's product of nonzero factors
     and its number of zero factors."""
-    safe = np.where(v != 0, v, 1)
-    return np.where(v != 0, np.where(zeros == 0, nz_prod / safe, 0),
-                    np.where(zeros == 1, nz_prod, 0))
+    xp = array_module(v)
+    safe = xp.where(v != 0, v, 1)
+    return xp.where(v != 0, xp.where(zeros == 0, nz_prod / safe, 0),
+                    xp.where(zeros == 1, nz_prod, 0))
 
 
-def _int_init(reduce, dtype):
-    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+def _int_init(xp, reduce, dtype):
+    info = iinfo(dtype) if dtype.kind in "iu" else None
     if reduce == "amax":
-        return np.asarray(info.min if info else False, dtype)
+        return xp.asarray(info.min if info else False, dtype=dtype)
     if reduce == "amin":
-        return np.asarray(info.max if info else True, dtype)
-    return np.asarray(1 if reduce == "prod" else 0, dtype)
+        return xp.asarray(info.max if info else True, dtype=dtype)
+    return xp.asarray(1 if reduce == "prod" else 0, dtype=dtype)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noqa: A002
@@ -157,11 +167,11 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
 
 
 def _vector_index(op, input, dim, index):  # noqa: A002
-    idx = _arr(index)
+    idx = _arr(index, input._data)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
     d = _dim(dim, input.ndim, op)
-    idx = idx.reshape(-1).astype(np.int64)
+    idx = idx.reshape(-1).astype(int64)
     n = input.shape[d] if input.ndim else 1
     try:
         _bounds(op, idx, n, d)
@@ -178,7 +188,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):  # no
     d, idx = _vector_index("index_reduce", input, dim, index)
     shape = [1] * source.ndim
     shape[d] = -1
-    full = np.broadcast_to(idx.reshape(shape), tuple(source.shape)).copy()
+    full = array_module(idx).broadcast_to(idx.reshape(shape), tuple(source.shape)).copy()
     return scatter_reduce(input, d, _wrap(full), source, reduce, include_self=include_self)
 
 
@@ -194,23 +204,26 @@ def index_fill(input, dim, index, value):  # noqa: A002
     from nerve.ops.elementwise import where
 
     d, idx = _vector_index("index_fill", input, dim, index)
-    mask = np.zeros(input.shape[d] if input.ndim else 1, bool)
+    xp = array_module(input._data)
+    mask = xp.zeros(input.shape[d] if input.ndim else 1, bool)
     mask[idx] = True
     mask = mask.reshape((-1,) + (1,) * (input.ndim - d - 1)) if input.ndim else mask.reshape(())
     if not hasattr(value, "_data"):
-        value = _wrap(np.asarray(value, input.dtype))
+        value = _wrap(xp.asarray(value, dtype=input.dtype))
     return where(_wrap(mask), value.to(input.dtype), input)
 
 
 def index_put(input, indices, values, accumulate=False):  # noqa: A002
-    index = tuple(_arr(i) if hasattr(i, "_data") or not isinstance(i, slice) else i
-                  for i in indices)
+    index = tuple(_arr(i, input._data) if hasattr(i, "_data") or not isinstance(i, slice)
+                  else i for i in indices)
     if values.dtype != input.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{input.dtype} for the destination and {values.dtype} for the "
                            "source.")
+    target = input._data[index].shape
     try:
-        np.broadcast_to(np.empty(tuple(values.shape), bool), input._data[index].shape)
+        if broadcast_shapes(tuple(values.shape), target) != target:
+            raise ValueError
     except ValueError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot "
                            f"be broadcast to indexing result of shape "
@@ -219,11 +232,11 @@ def index_put(input, indices, values, accumulate=False):  # noqa: A002
 
 
 def masked_scatter(input, mask, source):  # noqa: A002
-    m = np.broadcast_to(_arr(mask), tuple(input.shape))
-    if m.dtype != np.bool_:
+    m = array_module(input._data).broadcast_to(_arr(mask, input._data), tuple(input.shape))
+    if m.dtype.kind != "b":
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
                            f"dtype {m.dtype}")
-    if int(m.sum()) > source.numel():
+    if int(m.sum()) > source.numel():  # a host sync on a device, as torch's check
         raise RuntimeError("masked_scatter: expected source to have at least as many elements "
                            "as ones in mask")
     return MaskedScatter.apply(input, source, mask=m)
@@ -248,7 +261,7 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
     a, b = _dim(dim1, n, "diagonal_scatter"), _dim(dim2, n, "diagonal_scatter")
     r, c = input.shape[a], input.shape[b]
     k = max(0, min(r + min(offset, 0), c - max(offset, 0)))
-    rows = np.arange(k) - min(offset, 0)
+    rows = array_module(input._data).arange(k) - min(offset, 0)
     index = [slice(None)] * n
     index[a], index[b] = rows, rows + offset
     # the diagonal's axis comes first in x[index] when the two arrays are apart, last in torch
@@ -271,17 +284,18 @@ def _scatter_view(input, src, index, op):  # noqa: A002
 
 
 def take(input, index):  # noqa: A002
-    idx = _arr(index)
+    idx = _arr(index, input._data)
     n = input.numel()
-    bad = idx[(idx >= n) | (idx < -n)]
-    if bad.size:
+    # a host sync on a device; torch raises there too (a device-side assert on CUDA)
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx[(idx >= n) | (idx < -n)]
         raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of "
                          f"{n} elements.")
     return input.reshape(-1)[idx % max(n, 1)]
 
 
 def take_along_dim(input, indices, dim=None):  # noqa: A002
-    idx = _arr(indices)
+    idx = _arr(indices, input._data)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be int64 but got "
                            f"{idx.dtype} instead")
@@ -292,11 +306,12 @@ def take_along_dim(input, indices, dim=None):  # noqa: A002
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {input.ndim} dimensions for input, "
                            f"and {idx.ndim} dimensions for indices")
-    shape = list(np.broadcast_shapes(*[tuple(s[:d] + s[d + 1:]) for s in
+    shape = list(broadcast_shapes(*[tuple(s[:d] + s[d + 1:]) for s in
                                        (tuple(input.shape), idx.shape)]))
     x_shape = tuple(shape[:d] + [input.shape[d]] + shape[d:])
     i_shape = tuple(shape[:d] + [idx.shape[d]] + shape[d:])
     x = input if tuple(input.shape) == x_shape else input.expand(x_shape)
     n = input.shape[d]
-    _bounds("take_along_dim", np.where(idx < 0, idx + n, idx), n, d)
-    return Gather.apply(x, index=np.broadcast_to(idx % max(n, 1), i_shape), dim=d)
+    xp = array_module(idx)
+    _bounds("take_along_dim", xp.where(idx < 0, idx + n, idx), n, d)
+    return Gather.apply(x, index=xp.broadcast_to(idx % max(n, 1), i_shape), dim=d)

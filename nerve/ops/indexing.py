@@ -61,12 +61,9 @@ class Gather(Function):
 
     def forward(self, x, index=None, dim=0):
         self.shape, self.dim = x.shape, dim
-        xp = array_module(x)
-        # open grids: axis k's positions shaped (1, …, n_k, …, 1), broadcasting to index
-        grid = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (index.ndim - k - 1))
-                for k, n in enumerate(index.shape)]
-        grid[dim] = index
-        self.where = tuple(grid)
+        from nerve.ops.scatter import _places
+
+        self.where = _places(index, dim)
         return x[self.where]
 
     def backward(self, dy):

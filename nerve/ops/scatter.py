@@ -3,20 +3,25 @@ and one_hot, a scatter of ones."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes
+from nerve.backend.arrayfns import scatter_add as add_at
+from nerve.dtypes import int64
 
 
-def _places(index: np.ndarray, dim: int) -> tuple:
+def _places(index, dim: int) -> tuple:
     """The places index addresses: index[i][j][k] stands for (i, index[i][j][k], k) at
     dim = 1, an open grid over the index's shape with the index on ``dim``."""
-    grid = list(np.ogrid[tuple(slice(0, n) for n in index.shape)])
+    xp = array_module(index)
+    # axis k's positions shaped (1, …, n_k, …, 1), broadcasting against the index
+    grid = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (index.ndim - k - 1))
+            for k, n in enumerate(index.shape)]
     grid[dim] = index
     return tuple(grid)
 
 
-def _crop(src: np.ndarray, shape: tuple) -> np.ndarray:
+def _crop(src, shape: tuple):
     """The leading corner of ``src`` that the index uses (src may be larger)."""
     return src[tuple(slice(0, n) for n in shape)] if src.ndim else src
 
@@ -27,10 +32,10 @@ class Scatter(Function):
     ∂L/∂src[i][j][k] = δ[i][index[i][j][k]][k]  (0 outside the index's shape)"""
 
     def forward(self, x, src, index=None, dim=0):
-        self.where, self.src_shape = _places(index, dim), np.shape(src)
+        self.where, self.src_shape = _places(index, dim), src.shape
         self.index_shape = index.shape
         y = x.copy()
-        y[self.where] = _crop(np.asarray(src), index.shape)
+        y[self.where] = _crop(src, index.shape)
         return y
 
     def backward(self, dy):
@@ -51,7 +56,7 @@ class ScatterAdd(Function):
         self.where, self.src_shape = _places(index, dim), src.shape
         self.index_shape = index.shape
         y = x.copy()
-        np.add.at(y, self.where, _crop(src, index.shape))
+        add_at(y, self.where, _crop(src, index.shape))
         return y
 
     def backward(self, dy):
@@ -68,23 +73,25 @@ class IndexAdd(Function):
     def forward(self, x, src, index=None, dim=0, alpha=1):
         self.index, self.dim, self.alpha = index, dim, alpha
         y = x.copy()
-        add = src if alpha == 1 else src * np.asarray(alpha, src.dtype)
-        np.add.at(np.moveaxis(y, dim, 0), index, np.moveaxis(add, dim, 0))
+        xp = array_module(x)
+        add = src if alpha == 1 else src * xp.asarray(alpha, dtype=src.dtype)
+        add_at(xp.moveaxis(y, dim, 0), index, xp.moveaxis(add, dim, 0))
         return y
 
     def backward(self, dy):
         dsrc = None
         if self.needs_input_grad[1]:
-            dsrc = np.take(dy, self.index, axis=self.dim)
+            xp = array_module(dy)
+            dsrc = xp.take(dy, self.index, axis=self.dim)
             if self.alpha != 1:
-                dsrc = dsrc * np.asarray(self.alpha, dy.dtype)
+                dsrc = dsrc * xp.asarray(self.alpha, dtype=dy.dtype)
         return dy, dsrc
 
 
 def _uncrop(g, shape, index_shape):
     if shape == index_shape:
         return g
-    out = np.zeros(shape, g.dtype)
+    out = array_module(g).zeros(shape, g.dtype)
     out[tuple(slice(0, n) for n in index_shape)] = g
     return out
 
@@ -93,8 +100,8 @@ def _check(op: str, input, dim, index, src=None):  # noqa: A002 - PyTorch's argu
     """Validate as PyTorch does and return (axis, index array)."""
     from nerve.tensor import _dim
 
-    idx = index._data if hasattr(index, "_data") else np.asarray(index)
-    if idx.dtype != np.int64:
+    idx = index._data if hasattr(index, "_data") else array_module(input._data).asarray(index)
+    if idx.dtype != int64:
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
     d = _dim(dim, input.ndim, op)
     if idx.ndim != input.ndim and idx.size:
@@ -114,6 +121,7 @@ def _check(op: str, input, dim, index, src=None):  # noqa: A002 - PyTorch's argu
 
 
 def _bounds(op, idx, n, d):
+    # a host sync on a device; torch raises there too (a device-side assert on CUDA)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(f"{op}(): index {bad} is out of bounds for dimension {d} with "
@@ -131,13 +139,15 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A
         if reduce != "add":
             raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported ('add' is)")
         if src is None:
-            src = Tensor._wrap(np.full(np.shape(index), value, input.dtype))
+            shape = index.shape if hasattr(index, "shape") else (len(index),)
+            src = Tensor._wrap(array_module(input._data).full(shape, value, input.dtype))
         return scatter_add(input, dim, index, src)
     if src is None and value is None:
         raise TypeError("scatter() missing 1 required argument: 'src' or 'value'")
     d, idx = _check("scatter", input, dim, index, src)
     if src is None:
-        return Scatter.apply(input, np.asarray(value, input.dtype), index=idx, dim=d)
+        value = array_module(idx).asarray(value, dtype=input.dtype)
+        return Scatter.apply(input, value, index=idx, dim=d)
     return Scatter.apply(input, src, index=idx, dim=d)
 
 
@@ -150,7 +160,7 @@ def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     """A copy of ``input`` with α · ``source``'s slices added at ``index`` along ``dim``."""
     from nerve.tensor import _dim
 
-    idx = index._data if hasattr(index, "_data") else np.asarray(index)
+    idx = index._data if hasattr(index, "_data") else array_module(input._data).asarray(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise RuntimeError(f"index_add_(): Index is supposed to be a vector of integers, got "
                            f"dtype {idx.dtype} and shape {tuple(idx.shape)}")
@@ -174,7 +184,7 @@ def one_hot(tensor, num_classes=-1):
     from nerve.tensor import Tensor
 
     idx = tensor._data
-    if idx.dtype != np.int64:
+    if idx.dtype != int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if idx.size and idx.min() < 0:
         raise RuntimeError("one_hot: Class values must be non-negative.")
@@ -187,20 +197,22 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError(f"one_hot: Class values must be smaller than num_classes "
                            f"({num_classes}), got {int(idx.max())}.")
     # (…,) vs (num_classes,) broadcast compare -> (…, num_classes)
-    return Tensor._wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+    xp = array_module(idx)
+    return Tensor._wrap((idx[..., None] == xp.arange(num_classes)).astype(int64))
 
 
 def masked_select(input, mask):  # noqa: A002
     """The entries of ``input`` where the (broadcast) bool ``mask`` is True, as 1-D."""
     from nerve.ops.shape import broadcast_to
 
-    m = mask._data if hasattr(mask, "_data") else np.asarray(mask)
-    if m.dtype != np.bool_:
+    xp = array_module(input._data)
+    m = mask._data if hasattr(mask, "_data") else xp.asarray(mask)
+    if m.dtype.kind != "b":
         raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {m.dtype}")
     try:
-        shape = np.broadcast_shapes(tuple(input.shape), m.shape)
+        shape = broadcast_shapes(tuple(input.shape), m.shape)
     except ValueError:
         raise RuntimeError(f"masked_select: the mask of shape {m.shape} does not broadcast "
                            f"with the input of shape {tuple(input.shape)}") from None
     x = input if tuple(input.shape) == shape else broadcast_to(input, shape)
-    return x[np.broadcast_to(m, shape)]
+    return x[xp.broadcast_to(m, shape)]

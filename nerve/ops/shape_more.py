@@ -9,7 +9,7 @@ import math
 import numbers
 
 from nerve.autograd.function import Function
-from nerve.backend import array_module
+from nerve.backend import array_module, arrayfns
 from nerve.backend.windows import as_strided
 from nerve.dtypes import float32, int64
 from nerve.ops import shape as S
@@ -251,7 +251,7 @@ def broadcast_shapes(*shapes):
 
     shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
     try:
-        return Size(array_module().broadcast_shapes(*shapes))
+        return Size(arrayfns.broadcast_shapes(*shapes))
     except ValueError:
         raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: "
                            f"{shapes}") from None
@@ -261,7 +261,7 @@ def broadcast_tensors(*tensors):
     from nerve.ops.elementwise import need_tensors
 
     ts = need_tensors("broadcast_tensors", _seq(tensors))
-    shape = broadcast_shapes(*(t.shape for t in ts))
+    shape = arrayfns.broadcast_shapes(*(t.shape for t in ts))
     return tuple(t if tuple(t.shape) == shape else S.expand(t, shape) for t in ts)
 
 
