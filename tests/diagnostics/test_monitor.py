@@ -4,11 +4,12 @@ import math
 
 import numpy as np
 import pytest
-from diagnets import data, mlp, run
+from diagnets import FunctionalMLP, data, mlp, run
 
 import nerve
 import nerve.nn.functional as F
 from nerve import nn
+from nerve.autograd import function
 from nerve.data import DataLoader, TensorDataset
 from nerve.diagnostics import GradientMonitor
 from nerve.train import fit
@@ -67,7 +68,8 @@ def test_only_sampled_steps_are_recorded_and_hooks_are_removed():
     monitor = run(model, steps=25, every=10)
     assert [s.step for s in monitor.samples] == [0, 10, 20]
     assert len(monitor.losses) == 25 and monitor.step == 25
-    assert all(not m._forward_hooks for m in model.modules())
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    assert function.forward_observers == []  # the monitor left the op observers
     steps, series = monitor.series("grad_norm")
     assert list(steps) == [0, 10, 20] and set(series) == {1, 2, 3}
     assert np.isfinite(series[1]).all()
@@ -108,3 +110,67 @@ def test_bad_arguments():
 def test_no_samples_yet():
     d = GradientMonitor(mlp(nn.ReLU)).verdict()
     assert d.healthy and "nothing sampled yet" in str(d)
+
+
+def test_forward_observers_see_every_op_and_cost_nothing_when_empty():
+    seen = []
+    function.forward_observers.append(lambda fn, inputs, out: seen.append(type(fn).__name__))
+    try:
+        x = nerve.randn(3, 4)
+        F.relu(x).tanh().sigmoid()
+    finally:
+        function.forward_observers.clear()
+    assert seen == ["ReLU", "Tanh", "Sigmoid"]
+    F.relu(x)
+    assert seen == ["ReLU", "Tanh", "Sigmoid"]
+
+
+def test_activations_are_seen_at_the_op_level():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.act, self.fc2 = nn.Linear(4, 6), nn.Sigmoid(), nn.Linear(6, 3)
+            self.lstm = nn.LSTM(3, 5, batch_first=True)
+
+        def forward(self, x):
+            h = self.act(self.fc1(x))                   # a module
+            h = F.relu(self.fc2(h)).tanh()              # F.relu, then a Tensor method
+            return self.lstm(h.unsqueeze(1))[0].sum()   # the LSTM's gates: not activations
+
+    model = Net()
+    model.fc2.bias._data[...] = -100.0  # every unit of the relu dead
+    monitor = GradientMonitor(model, every=1)
+    monitor.begin_step()
+    model(nerve.randn(32, 4)).backward()
+    monitor.end_step(0.0)
+    assert [(a.name, a.kind, a.after) for a in monitor.activations] == [
+        ("act", "sigmoid", 1), ("model.relu#1", "relu", 2), ("model.tanh#1", "tanh", 2)]
+    acts = monitor.samples[0].activations
+    assert acts["model.relu#1"]["dead"] == 1.0 and acts["model.tanh#1"]["saturated"] == 0.0
+    assert monitor.activations[1].label == "the relu after layer 2 (model.relu#1)"
+
+
+def test_ops_outside_the_model_or_between_samples_are_not_watched():
+    model = FunctionalMLP(F.relu)
+    monitor = GradientMonitor(model, every=2)
+    x = nerve.randn(16, 16)
+    for _ in range(3):
+        monitor.begin_step()
+        F.relu(model(x)).sum().backward()  # this relu is the loss's, not the model's
+        monitor.end_step(0.0)
+    assert [a.name for a in monitor.activations] == ["model.relu#1", "model.relu#2"]
+    assert len(monitor.samples) == 2 and function.forward_observers == []
+
+
+def test_a_forward_that_raises_leaves_no_observer_behind():
+    model = FunctionalMLP(F.relu)
+    monitor = GradientMonitor(model, every=1)
+    monitor.begin_step()
+    with pytest.raises(RuntimeError):
+        model(nerve.randn(2, 5))  # 5 features for a 16-feature layer
+    monitor.begin_step()  # the next step starts clean
+    model(nerve.randn(4, 16)).sum().backward()
+    monitor.end_step(0.0)
+    assert function.forward_observers == []
+    assert monitor.samples[0].activations["model.relu#1"]["n"] == 4
+    monitor.close()

@@ -54,3 +54,28 @@ def test_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match=r"pip install nerve\[plot\]"):
         _history().plot(tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_plot_names_every_axis_and_ticks_whole_epochs(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from nerve.train import history as history_module
+
+    figures = []
+    figure_cls, canvas_cls = history_module._matplotlib()
+
+    def keep(*args, **kwargs):
+        figures.append(figure_cls(*args, **kwargs))
+        return figures[-1]
+
+    monkeypatch.setattr(history_module, "_matplotlib", lambda: (keep, canvas_cls))
+    h = History()
+    h.on_epoch_end(0, {"loss": 1.0, "val_loss": 1.1, "lr": 0.01})  # one epoch: one tick
+    h.plot(tmp_path / "one.png", title="digits-mlp: learning curves")
+    (fig,) = figures
+    assert fig._suptitle.get_text() == "digits-mlp: learning curves"
+    loss, lr = fig.axes
+    assert loss.get_ylabel() == "loss (lower is better)" and lr.get_ylabel() == "learning rate"
+    assert list(loss.get_xticks()) == [1] and all(ax.get_xlabel() == "epoch" for ax in fig.axes)
+    _history().plot(tmp_path / "three.png")
+    assert [ax.get_ylabel() for ax in figures[1].axes] == [
+        "loss (lower is better)", "accuracy (fraction correct)", "learning rate"]
