@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import string
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 
 
 class Einsum(Function):
@@ -22,7 +21,8 @@ class Einsum(Function):
     def forward(self, *xs, inputs=(), output=""):
         self.xs, self.inputs, self.output = xs, inputs, output
         eq = ",".join(inputs) + "->" + output
-        return np.asarray(np.einsum(eq, *xs, optimize=_worth_a_path(xs)))
+        xp = array_module(*xs)
+        return xp.asarray(xp.einsum(eq, *xs, optimize=_worth_a_path(xs)))
 
     def backward(self, dy):
         sizes = {}
@@ -42,11 +42,12 @@ class Einsum(Function):
         seen = set(self.output).union(*(s for s, _ in others))
         kept = "".join(c for c in sub if c in seen)
         eq = ",".join([self.output] + [s for s, _ in others]) + "->" + kept
-        g = np.einsum(eq, dy, *(x for _, x in others), optimize=_worth_a_path(others, dy))
+        xp = array_module(dy)
+        g = xp.einsum(eq, dy, *(x for _, x in others), optimize=_worth_a_path(others, dy))
         if len(kept) < len(sub):
             # (kept axes) -> (all axes of xₖ) with size-1 axes where it summed alone
             g = g.reshape([sizes[c] if c in seen else 1 for c in sub])
-            g = np.broadcast_to(g, [sizes[c] for c in sub])
+            g = xp.broadcast_to(g, [sizes[c] for c in sub])
         return g
 
     def backward_graph(self, dy):
@@ -82,7 +83,7 @@ class Einsum(Function):
 def _worth_a_path(xs, *more) -> bool:
     """NumPy's path search (pairwise contractions through BLAS) costs ~30 µs: worth it for
     three operands or more, or for two with a large one."""
-    arrays = [x if isinstance(x, np.ndarray) else x[1] for x in xs] + list(more)
+    arrays = [x[1] if isinstance(x, tuple) else x for x in xs] + list(more)
     return len(arrays) > 2 or (len(arrays) == 2 and max(a.size for a in arrays) > 4096)
 
 

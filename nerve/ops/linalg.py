@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.engine import unbroadcast
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes
 
 
 class MatMul(Function):
@@ -26,12 +26,12 @@ class MatMul(Function):
             raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied "
                              f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
         try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
             raise ValueError(f"batch dimensions {a.shape[:-2]} and {b.shape[:-2]} of shapes "
                              f"{a.shape} and {b.shape} cannot be broadcast") from None
         self.a, self.b = a, b
-        return np.matmul(a, b)
+        return a @ b
 
     def backward(self, dy):
         a, b = self.a, self.b
@@ -42,16 +42,17 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         # (…, n) or (…, m) -> (…, n, m) with the axes that 1-D operands removed
+        xp = array_module(dy)
         dy2 = dy
         if a.ndim == 1:
-            dy2 = np.expand_dims(dy2, -2 if b.ndim > 1 else -1)
+            dy2 = xp.expand_dims(dy2, -2 if b.ndim > 1 else -1)
         if b.ndim == 1:
-            dy2 = np.expand_dims(dy2, -1)
+            dy2 = xp.expand_dims(dy2, -1)
         da = db = None
         if self.needs_input_grad[0]:
-            da = unbroadcast(dy2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            da = unbroadcast(dy2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            db = unbroadcast(np.swapaxes(a2, -1, -2) @ dy2, b2.shape).reshape(b.shape)
+            db = unbroadcast(xp.swapaxes(a2, -1, -2) @ dy2, b2.shape).reshape(b.shape)
         return da, db
 
     def backward_graph(self, dy):

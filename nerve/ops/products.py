@@ -4,8 +4,10 @@ Mul, Add and reshapes, so their gradients come from those ops."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes
 from nerve.ops import linalg as L
 from nerve.ops import shape as S
 
@@ -13,7 +15,7 @@ from nerve.ops import shape as S
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
 
 
 def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument names
@@ -24,7 +26,7 @@ def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument na
         raise RuntimeError(f"{op}: expected self and mat2 to have the same dtype, but got: "
                            f"{L.c_name(input.dtype)} != {L.c_name(prod.dtype)}")
     try:
-        np.broadcast_shapes(tuple(input.shape), tuple(prod.shape))
+        broadcast_shapes(tuple(input.shape), tuple(prod.shape))
     except ValueError:
         raise RuntimeError(f"{op}: the input of shape {tuple(input.shape)} does not broadcast "
                            f"to the product's shape {tuple(prod.shape)}") from None
@@ -34,7 +36,7 @@ def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument na
                            "not be a floating point number.")
     scaled = prod if alpha == 1 else prod * alpha
     if beta == 0:
-        keep = np.isfinite(input._data) if input.dtype.kind == "f" else True
+        keep = array_module(input._data).isfinite(input._data) if input.dtype.kind == "f" else True
         return scaled + where(_wrap(keep), input, 0) * 0
     return scaled + (input if beta == 1 else input * beta)
 
@@ -89,8 +91,12 @@ def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
     return input + (q if value == 1 else q * value)
 
 
+def _is_bool(t) -> bool:
+    return getattr(getattr(t, "dtype", None), "kind", None) == "b"
+
+
 def _no_bool_product(op: str, a, b) -> None:
-    if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
+    if _is_bool(a) and _is_bool(b):
         raise NotImplementedError(f"{op}: not implemented for dtype bool")
 
 
@@ -116,7 +122,7 @@ def tensordot(a, b, dims=2):
     L._same_dtype("tensordot", a, b)
     fa = [i for i in range(a.ndim) if i not in da]
     fb = [j for j in range(b.ndim) if j not in db]
-    k = int(np.prod([a.shape[i] for i in da]))
+    k = math.prod(a.shape[i] for i in da)
     # a -> (free_a, k), b -> (k, free_b), one GEMM, then the free dims back
     am = S.reshape(S.permute(a, fa + da), (-1, k))
     bm = S.reshape(S.permute(b, db + fb), (k, -1))
