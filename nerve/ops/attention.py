@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -25,23 +26,19 @@ class ScaledDotProductAttention(Function):
     Without dropout rowsum(dP ⊙ P) = rowsum(δ ⊙ O), one (L, Ev) product instead of (L, S).
     """
 
-    def forward(self, q, k, v, mask=None, keep=None, scale=1.0, drop=None):
-        s = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, S)
-        s *= np.asarray(scale, s.dtype)
+    def forward(self, q, k, v, mask=None, keep=None, scale=1.0, drop=None, causal=False):
+        # scale on Q (L·E numbers), not on S (L·S): the same product, a smaller pass
+        self.qs = qs = q * np.asarray(scale, q.dtype)
+        s = np.matmul(qs, np.swapaxes(k, -1, -2))  # (..., L, S)
         if mask is not None:
-            s = s + mask
-        if keep is not None:
-            s = np.where(keep, s, -np.inf)
-        mx = s.max(axis=-1, keepdims=True)
-        # a fully excluded row has max -inf: shift by 0 so every exp is 0, not nan
-        mx[~np.isfinite(mx)] = 0
-        e = np.exp(s - mx)
-        z = e.sum(axis=-1, keepdims=True)
-        z[z == 0] = 1
-        self.p = p = (e / z).astype(q.dtype, copy=False)
-        self.drop, self.keep = drop, keep
+            s = _add(s, mask)
+        if keep is not None:  # an additive 0/-∞ bias: one in-place add, not np.where
+            s = _add(s, _causal_bias(*keep.shape, s.dtype) if causal else
+                     np.where(keep, 0, -np.inf).astype(s.dtype))
+        self.p = p = _softmax_(s)
+        self.drop, self.keep, self.causal = drop, keep, causal
         pd = p if drop is None else p * drop
-        self.q, self.k, self.v, self.scale = q, k, v, scale
+        self.k, self.v, self.scale = k, v, scale
         self.o = o = np.matmul(pd, v)
         return o
 
@@ -53,17 +50,19 @@ class ScaledDotProductAttention(Function):
             pd = p if drop is None else p * drop
             dv = np.matmul(np.swapaxes(pd, -1, -2), do)
         if need[0] or need[1] or need[3]:
-            dp = np.matmul(do, np.swapaxes(self.v, -1, -2))
+            ds = np.matmul(do, np.swapaxes(self.v, -1, -2))  # dP, made dS in place
             if drop is None:
                 row = (do * self.o).sum(axis=-1, keepdims=True)
             else:
-                dp *= drop
-                row = (dp * p).sum(axis=-1, keepdims=True)
-            ds = p * (dp - row)
+                ds *= drop
+                row = (ds * p).sum(axis=-1, keepdims=True)
+            ds -= row
+            ds *= p
             if need[0]:
-                dq = np.matmul(ds, self.k) * np.asarray(scale, ds.dtype)
+                dq = np.matmul(ds, self.k)
+                dq *= np.asarray(scale, dq.dtype)
             if need[1]:
-                dk = np.matmul(np.swapaxes(ds, -1, -2), self.q) * np.asarray(scale, ds.dtype)
+                dk = np.matmul(np.swapaxes(ds, -1, -2), self.qs)  # scale · dSᵀ Q
             dm = ds if need[3] else None
         return dq, dk, dv, dm
 
@@ -98,6 +97,56 @@ class ScaledDotProductAttention(Function):
             dk = ds.transpose(-1, -2) @ q * scale if need[1] else None
             dm = ds if len(need) > 3 and need[3] else None
         return dq, dk, dv, dm
+
+
+def _add(s, m):
+    """s + m, in place where m broadcasts to s's shape."""
+    if np.broadcast_shapes(s.shape, m.shape) == s.shape:
+        s += m
+        return s
+    return s + m
+
+
+def _softmax_(s):
+    """softmax over the last axis, overwriting s. A row with every key excluded (max -∞)
+    is shifted by 0, so its exps are 0 and its sum is taken as 1: P = 0, not nan."""
+    mx = s.max(axis=-1, keepdims=True)
+    mx[~np.isfinite(mx)] = 0
+    s -= mx
+    np.exp(s, out=s)
+    z = s.sum(axis=-1, keepdims=True)
+    z[z == 0] = 1
+    s /= z
+    return s
+
+
+def attention_reference(q, k, v, mask=None, keep=None, scale=1.0):
+    """O = softmax(scale · Q Kᵀ + M, excluded keys -∞) V, as written: what the in-place
+    forward must equal (rows without any key give 0)."""
+    s = scale * (q @ np.swapaxes(k, -1, -2))
+    if mask is not None:
+        s = s + mask
+    if keep is not None:
+        s = np.where(keep, s, -np.inf)
+    mx = np.max(s, axis=-1, keepdims=True)
+    e = np.exp(s - np.where(np.isfinite(mx), mx, 0))
+    z = e.sum(axis=-1, keepdims=True)
+    return (e / np.where(z == 0, 1, z)) @ v
+
+
+@functools.lru_cache(maxsize=16)
+def _causal_keep(lq: int, sk: int) -> np.ndarray:
+    """Query i sees keys 0..i (top-left aligned); read-only, shared by every call."""
+    keep = np.tril(np.ones((lq, sk), bool))
+    keep.flags.writeable = False
+    return keep
+
+
+@functools.lru_cache(maxsize=16)
+def _causal_bias(lq: int, sk: int, dtype) -> np.ndarray:
+    bias = np.where(_causal_keep(lq, sk), 0, -np.inf).astype(dtype)
+    bias.flags.writeable = False
+    return bias
 
 
 def _check(query, key, value, attn_mask) -> None:
@@ -168,7 +217,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         query, key, value, attn_mask = _group_heads(query, key, value, attn_mask)
         out_shape = (*q_shape[:-1], value.shape[-1])
     batch = _batch_shape(query, key, value, attn_mask, lq, sk)
-    keep = np.tril(np.ones((lq, sk), bool)) if is_causal else None
+    keep = _causal_keep(lq, sk) if is_causal else None
     mask = None
     if attn_mask is not None and attn_mask.dtype == np.bool_:
         keep = attn_mask._data
@@ -180,7 +229,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
         drop = _mask((*batch, lq, sk), query._data.dtype, dropout_p)
     out = ScaledDotProductAttention.apply(query, key, value, mask, keep=keep, scale=scale,
-                                          drop=drop)
+                                          drop=drop, causal=is_causal)
     return out if out_shape is None else out.reshape(out_shape)
 
 

@@ -134,3 +134,25 @@ def test_dtype_is_kept():
     q = nerve.tensor(_x(3, 4, dtype=np.float64))
     mask = nerve.zeros(3, 3)  # a float32 mask is accepted for any query, as in torch
     assert F.scaled_dot_product_attention(q, q, q, mask).dtype == np.float64
+
+
+@pytest.mark.parametrize("kind", ["plain", "causal", "bool_mask", "float_mask"])
+def test_in_place_forward_agrees_with_the_reference(kind):
+    from nerve.ops.attention import _causal_keep, attention_reference
+
+    g = np.random.default_rng(5)
+    q, k, v = (g.standard_normal(s) for s in [(2, 3, 6, 4), (2, 3, 7, 4), (2, 3, 7, 5)])
+    mask = keep = None
+    kw = {}
+    if kind == "causal":
+        keep, kw = _causal_keep(6, 7), {"is_causal": True}
+    elif kind == "bool_mask":
+        keep = g.standard_normal((6, 7)) > 0
+        keep[2] = False  # a row with no key: zeros
+        kw = {"attn_mask": nerve.from_numpy(keep)}
+    elif kind == "float_mask":
+        mask = g.standard_normal((3, 6, 7))
+        kw = {"attn_mask": nerve.from_numpy(mask)}
+    got = F.scaled_dot_product_attention(*map(nerve.from_numpy, (q, k, v)), **kw).numpy()
+    want = attention_reference(q, k, v, mask, keep, scale=0.5)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
