@@ -199,12 +199,17 @@ def _wrap(label: str, width: int) -> str:
 
 def plot_monitor(monitor, folder: str) -> list[str]:
     """A monitor's plots in ``folder``: grad_norms.png, activations.png (when it saw
-    activation modules) and time_grad_norms.png (when it saw recurrent layers)."""
+    relu/sigmoid/tanh activations) and time_grad_norms.png (when it saw recurrent layers);
+    panels and lines are named as the verdict names them ("the relu after layer 1 (1)")."""
     paths = [plot_grad_norms(monitor, os.path.join(folder, "grad_norms.png"))]
     values = activation_values(monitor)
+    labels = {a.name: a.label for a in monitor.activations}
     if values:
-        paths.append(plot_activation_histograms(values, os.path.join(folder, "activations.png")))
+        paths.append(plot_activation_histograms({labels[k]: v for k, v in values.items()},
+                                                os.path.join(folder, "activations.png")))
     if monitor.samples and monitor.samples[-1].time_norms:
-        paths.append(plot_time_grad_norms(monitor.samples[-1].time_norms,
-                                          os.path.join(folder, "time_grad_norms.png")))
+        kinds = {name or "model": type(m).__name__ for name, m in monitor.model.named_modules()}
+        norms = {f"{name} ({kinds.get(name, '?')})": v
+                 for name, v in monitor.samples[-1].time_norms.items()}
+        paths.append(plot_time_grad_norms(norms, os.path.join(folder, "time_grad_norms.png")))
     return paths
