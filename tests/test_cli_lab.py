@@ -51,3 +51,11 @@ def test_lab_hello_command(tmp_path, capsys):
     assert "  l     0  0  1  0" in out  # the one-hot table
     assert 'it predicts "ello":' in out
     assert (tmp_path / "lab_hello.png").is_file()
+
+
+def test_lab_traffic_sign_command(tmp_path, capsys):
+    assert main(["lab", "traffic-sign", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Total params: 6,899" in out and "[1, 16, 8, 8]" in out
+    assert "test accuracy" in out and "chance 33.3%" in out
+    assert (tmp_path / "lab_traffic_sign.png").is_file()

@@ -172,14 +172,16 @@ def _labs() -> dict:
 
 def _lecture_section_labs() -> dict:
     """The labs of the lectures' later sections, one file per topic."""
-    from nerve.diagnostics import labs_bptt, labs_exploding, labs_hello, labs_parallel
+    from nerve.diagnostics import labs_bptt, labs_cnn, labs_exploding, labs_hello, labs_parallel
 
     return {"parallel": labs_parallel.lab_parallel, "bptt": labs_bptt.lab_bptt,
-            "exploding": labs_exploding.lab_exploding, "hello": labs_hello.lab_hello}
+            "exploding": labs_exploding.lab_exploding, "hello": labs_hello.lab_hello,
+            "traffic-sign": labs_cnn.lab_traffic_sign}
 
 
 LAB_NAMES = ("backprop", "graph", "vanishing", "init", "activations", "regularization",
-             "rnn-memory", "conv-arithmetic", "parallel", "bptt", "exploding", "hello")
+             "rnn-memory", "conv-arithmetic", "parallel", "bptt", "exploding", "hello",
+             "traffic-sign")
 
 
 def run_lab(name: str, quick: bool = False, out: str = ".", seed: int = 0,
