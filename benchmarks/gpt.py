@@ -187,6 +187,52 @@ def _compare(pairs: int, steps: int, rounds: int) -> None:
           f"spread {min(ratios):.2f}-{max(ratios):.2f}, load average {os.getloadavg()}")
 
 
+def _op_names() -> dict:
+    """(file, first line) of every nerve op's forward/backward -> "Class.method"."""
+    from nerve.autograd.function import Function
+
+    names, todo = {}, [Function]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        for meth in ("forward", "backward"):
+            code = getattr(cls.__dict__.get(meth), "__code__", None)
+            if code is not None:
+                names[(code.co_filename, code.co_firstlineno)] = f"{cls.__name__}.{meth}"
+    return names
+
+
+def profile(fw_name: str, steps: int, top: int = 15) -> None:
+    """cProfile nerve's steps; print each op's forward/backward (time inside it, ms per
+    step), the optimizer step and the rest."""
+    import cProfile
+    import pstats
+
+    step = trainer(fw_name, FULL, _common_weights())
+    step()
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for _ in range(steps):
+        step()
+    prof.disable()
+    total = (time.perf_counter() - t0) / steps * 1e3
+    names = _op_names()
+    rows: dict = {}
+    for (file, line, func), (_, _, _, cum, _) in pstats.Stats(prof).stats.items():
+        name = names.get((file, line))
+        if name is None and func == "step" and "optim" in file:
+            name = "optimizer.step"
+        if name is not None:
+            rows[name] = rows.get(name, 0.0) + cum / steps * 1e3
+    print(f"{fw_name}: {total:.1f} ms/step under cProfile, load {os.getloadavg()[0]:.1f}")
+    print("| op | ms/step | share |\n|---|---|---|")
+    for name, ms in sorted(rows.items(), key=lambda r: -r[1])[:top]:
+        print(f"| {name} | {ms:.1f} | {ms / total:.0%} |")
+    print(f"| everything else (Python, engine, ops below the top) | "
+          f"{total - sum(sorted(rows.values())[-top:]):.1f} | |")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
@@ -200,17 +246,7 @@ def main(argv=None) -> int:
         _compare(args.pairs, args.steps, args.rounds)
         return 0
     if args.profile:
-        import cProfile
-        import pstats
-
-        step = trainer(args.which, FULL, _common_weights())
-        step()
-        prof = cProfile.Profile()
-        prof.enable()
-        for _ in range(args.steps):
-            step()
-        prof.disable()
-        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+        profile(args.which, args.steps)
         return 0
     best, losses = time_steps(args.which, args.steps, args.rounds)
     print(f"{args.which} {best * 1e3:.1f} ms/step")

@@ -171,30 +171,42 @@ class LayerNorm(Function):
     def forward(self, x, w=None, b=None, k=1, eps=1e-5):
         self.axes = tuple(range(x.ndim - k, x.ndim))
         self.lead = tuple(range(x.ndim - k))
-        mean = x.mean(axis=self.axes, keepdims=True)
-        xc = x - mean
-        var = (xc * xc).mean(axis=self.axes, keepdims=True)
-        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
-        self.xhat = xc * self.inv_std
-        self.w = w
-        y = self.xhat if w is None else self.xhat * w
-        self.eps = eps
-        return y if b is None else y + b
+        self.shape, self.w, self.eps = x.shape, w, eps
+        n = int(np.prod(x.shape[x.ndim - k:]))
+        x2 = x.reshape(-1, n)  # (*, normalized) -> (rows, n): row sums along contiguous memory
+        xc = x2 - x2.mean(axis=1, keepdims=True)
+        var = np.einsum("rn,rn->r", xc, xc)[:, None] / n  # Σ (x - μ)² without a temporary
+        self.inv_std = inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        xc *= inv_std
+        self.xhat = xhat = xc
+        if w is None:
+            y = xhat if b is None else xhat + b.reshape(-1)
+        else:
+            y = xhat * w.reshape(-1)
+            if b is not None:
+                y += b.reshape(-1)
+        return y.reshape(x.shape)
 
     def backward(self, dy):
-        xhat, axes = self.xhat, self.axes
+        xhat = self.xhat
+        rows, n = xhat.shape
         need = (*self.needs_input_grad, False, False)
+        dy2 = dy.reshape(rows, n)
         dx = dw = db = None
         if need[0]:
-            g = dy if self.w is None else dy * self.w
-            n = xhat.size // max(int(np.prod([xhat.shape[a] for a in self.lead])), 1)
-            sum_g = g.sum(axis=axes, keepdims=True)
-            sum_gx = (g * xhat).sum(axis=axes, keepdims=True)
-            dx = (self.inv_std / n) * (n * g - sum_g - xhat * sum_gx)
+            g = dy2 if self.w is None else dy2 * self.w.reshape(-1)
+            sum_g = g.sum(axis=1, keepdims=True)
+            sum_gx = np.einsum("rn,rn->r", g, xhat)[:, None]
+            dx = xhat * -sum_gx  # (1/(n √(σ²+ε))) (n g - Σ g - x̂ Σ g x̂), in place
+            dx -= sum_g
+            dx += n * g
+            dx *= self.inv_std / n
+            dx = dx.reshape(self.shape)
         if need[1]:
-            dw = (dy * xhat).sum(axis=self.lead)
+            dw = np.einsum("rn,rn->n", dy2, xhat).reshape(self.w.shape)
         if need[2]:
-            db = dy.sum(axis=self.lead)
+            db = dy2.sum(axis=0).reshape(self.w.shape if self.w is not None else
+                                         self.shape[len(self.lead):])
         return dx, dw, db
 
     def backward_graph(self, dy):
@@ -219,6 +231,17 @@ class LayerNorm(Function):
         if need[2]:
             db = Sum.apply(dy, axis=lead)
         return dx, dw, db
+
+
+def layer_norm_reference(x, w=None, b=None, k=1, eps=1e-5):
+    """y = γ (x - μ) / √(σ² + ε) + β over the last k axes, as written: what the in-place
+    forward must equal."""
+    axes = tuple(range(x.ndim - k, x.ndim))
+    mu = x.mean(axis=axes, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
+    y = (x - mu) / np.sqrt(var + eps)
+    y = y if w is None else y * w
+    return y if b is None else y + b
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002

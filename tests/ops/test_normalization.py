@@ -100,3 +100,17 @@ def test_errors():
         F.batch_norm(nerve.ones(2, 3), nerve.zeros(4), nerve.ones(4), training=True)
     with pytest.raises(RuntimeError, match=r"normalized_shape=\[4\].*\[2, 3\]"):
         F.layer_norm(nerve.ones(2, 3), (4,))
+
+
+@pytest.mark.parametrize("k,affine", [(1, True), (2, True), (1, False)])
+def test_layer_norm_in_place_forward_agrees_with_the_reference(k, affine):
+    from nerve.ops.normalization import layer_norm_reference
+
+    g = np.random.default_rng(4)
+    x = g.standard_normal((3, 5, 6)) * 3 + 1
+    shape = x.shape[3 - k:]
+    w, b = (g.standard_normal(shape), g.standard_normal(shape)) if affine else (None, None)
+    got = nerve.nn.functional.layer_norm(
+        nerve.from_numpy(x), shape, *(None if a is None else nerve.from_numpy(a) for a in (w, b)))
+    np.testing.assert_allclose(got.numpy(), layer_norm_reference(x, w, b, k), rtol=1e-12,
+                               atol=1e-12)
