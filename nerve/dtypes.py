@@ -66,8 +66,8 @@ def result_type(*values) -> np.dtype:
     """
     tiers: tuple[list, list, list] = ([], [], [])
     for v in values:
-        if isinstance(v, np.ndarray):
-            tiers[0 if v.ndim else 1].append(v.dtype)
+        if isinstance(v, np.ndarray) or hasattr(v, "ndim") and not isinstance(v, np.generic):
+            tiers[0 if v.ndim else 1].append(v.dtype)  # a NumPy or a device array
         else:
             d = _scalar_dtype(v)
             if d is not None:

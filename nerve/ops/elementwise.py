@@ -3,10 +3,14 @@ backward returns gradients of the output's shape."""
 
 from __future__ import annotations
 
-import numpy as np
+import numpy as np  # Pow's helpers only (rewritten apart); the other ops use array_module
 
 from nerve.autograd.function import Function
+from nerve.backend import MODULES_OF, array_module
+from nerve.backend.arrayfns import errstate
 from nerve.dtypes import get_default_dtype, result_type
+
+_ARRAYS = MODULES_OF  # array type -> its module: numpy's, cupy's and the strict device's
 
 
 def need_tensor(op: str, value, name: str = "other", pos: int = 2) -> None:
@@ -80,7 +84,7 @@ class Div(Function):
 
     def forward(self, a, b):
         a, b = _promote(a, b)
-        y = np.true_divide(a, b)
+        y = a / b
         if _kind(a) in "iub" and _kind(b) in "iub":
             y = y.astype(get_default_dtype())  # integer / integer is float, as in PyTorch
         self.b, self.y = b, y
@@ -101,7 +105,7 @@ class Neg(Function):
     """y = -x;  ∂L/∂x = -δ"""
 
     def forward(self, x):
-        if x.dtype == np.bool_:
+        if x.dtype.kind == "b":
             raise ValueError("Negation, the `-` operator, on a bool tensor is not supported; "
                              "use the `~` operator instead.")
         return -x
@@ -224,7 +228,7 @@ class Exp(Function):
     """y = eˣ;  ∂L/∂x = δ · y"""
 
     def forward(self, x):
-        self.y = np.exp(_floating(x))
+        self.y = array_module(x).exp(_floating(x))
         return self.y
 
     def backward(self, dy):
@@ -239,15 +243,16 @@ class Log(Function):
 
     def forward(self, x):
         self.x = x = _floating(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(x)
+        xp = array_module(x)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            return xp.log(x)
 
     def backward(self, dy):
-        with np.errstate(divide="ignore"):
+        with errstate(array_module(dy), divide="ignore"):
             return dy / self.x
 
     def backward_graph(self, dy):
-        with np.errstate(divide="ignore"):
+        with errstate(array_module(dy), divide="ignore"):
             return dy / self.parents[0]
 
 
@@ -255,16 +260,17 @@ class Sqrt(Function):
     """y = √x;  ∂L/∂x = δ / (2y)"""
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):
-            self.y = np.sqrt(_floating(x))
+        xp = array_module(x)
+        with errstate(xp, invalid="ignore"):
+            self.y = xp.sqrt(_floating(x))
         return self.y
 
     def backward(self, dy):
-        with np.errstate(divide="ignore"):
+        with errstate(array_module(dy), divide="ignore"):
             return dy / (2 * self.y)
 
     def backward_graph(self, dy):
-        with np.errstate(divide="ignore"):
+        with errstate(array_module(dy), divide="ignore"):
             return dy / (Sqrt.apply(self.parents[0]) * 2)
 
 
@@ -273,13 +279,13 @@ class Abs(Function):
 
     def forward(self, x):
         self.x = x
-        return np.abs(x)
+        return array_module(x).abs(x)
 
     def backward(self, dy):
-        return dy * np.sign(self.x)
+        return dy * array_module(dy).sign(self.x)
 
     def backward_graph(self, dy):
-        return dy * np.sign(self.x)
+        return dy * array_module(self.x).sign(self.x)
 
 
 class Sin(Function):
@@ -287,10 +293,10 @@ class Sin(Function):
 
     def forward(self, x):
         self.x = x = _floating(x)
-        return np.sin(x)
+        return array_module(x).sin(x)
 
     def backward(self, dy):
-        return dy * np.cos(self.x)
+        return dy * array_module(dy).cos(self.x)
 
     def backward_graph(self, dy):
         return dy * Cos.apply(self.parents[0])
@@ -301,10 +307,10 @@ class Cos(Function):
 
     def forward(self, x):
         self.x = x = _floating(x)
-        return np.cos(x)
+        return array_module(x).cos(x)
 
     def backward(self, dy):
-        return -dy * np.sin(self.x)
+        return -dy * array_module(dy).sin(self.x)
 
     def backward_graph(self, dy):
         return -dy * Sin.apply(self.parents[0])
@@ -315,7 +321,7 @@ class Maximum(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b = _promote(a, b)
-        return np.maximum(a, b)
+        return array_module(a, b).maximum(a, b)
 
     def backward(self, dy):
         return _split_tie(dy, self.a > self.b, self.a == self.b, self.needs_input_grad)
@@ -329,7 +335,7 @@ class Minimum(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b = _promote(a, b)
-        return np.minimum(a, b)
+        return array_module(a, b).minimum(a, b)
 
     def backward(self, dy):
         return _split_tie(dy, self.a < self.b, self.a == self.b, self.needs_input_grad)
@@ -349,12 +355,13 @@ class Clamp(Function):
     """y = min(max(x, lo), hi);  ∂L/∂x = δ where lo ≤ x ≤ hi, else 0"""
 
     def forward(self, x, lo=None, hi=None):
-        self.mask = np.ones(x.shape, bool)
+        xp = array_module(x)
+        self.mask = xp.ones(x.shape, bool)
         if lo is not None:
             self.mask &= x >= lo
         if hi is not None:
             self.mask &= x <= hi
-        return np.clip(x, lo, hi)
+        return xp.clip(x, lo, hi)
 
     def backward(self, dy):
         return dy * self.mask, None, None
@@ -368,16 +375,17 @@ class Where(Function):
 
     def forward(self, cond, a, b):
         self.cond = cond
-        return np.where(cond, *_promote(a, b))
+        return array_module(cond).where(cond, *_promote(a, b))
 
     def backward(self, dy):
-        zero = np.zeros((), dy.dtype)
-        da = np.where(self.cond, dy, zero) if self.needs_input_grad[1] else None
-        db = np.where(self.cond, zero, dy) if self.needs_input_grad[2] else None
+        xp = array_module(dy)
+        zero = dy.dtype.type(0)  # a NumPy scalar: fine on every device, keeps dy's dtype
+        da = xp.where(self.cond, dy, zero) if self.needs_input_grad[1] else None
+        db = xp.where(self.cond, zero, dy) if self.needs_input_grad[2] else None
         return None, da, db
 
     def backward_graph(self, dy):
-        zero = np.zeros((), dy.dtype)
+        zero = array_module(dy).zeros((), dy.dtype)
         da = Where.apply(self.cond, dy, zero) if self.needs_input_grad[1] else None
         db = Where.apply(self.cond, zero, dy) if self.needs_input_grad[2] else None
         return None, da, db
@@ -414,23 +422,24 @@ def _promote(a, b):
     """Both operands as arrays of PyTorch's result dtype; NumPy's own rules differ
     (int64 array * 2.5 would be float64, float32 * 0-d float64 array float64)."""
     ta, tb = type(a), type(b)
-    if ta is np.ndarray:
-        if (a.dtype == b.dtype if tb is np.ndarray else
+    if ta in _ARRAYS:
+        if (a.dtype == b.dtype if tb in _ARRAYS else
                 tb is float and a.dtype.kind == "f" or tb is int and a.dtype.kind in "fiu"):
             return a, b  # the common cases, where NumPy already agrees with PyTorch
-    elif tb is np.ndarray and (ta is float and b.dtype.kind == "f"
-                               or ta is int and b.dtype.kind in "fiu"):
+    elif tb in _ARRAYS and (ta is float and b.dtype.kind == "f"
+                            or ta is int and b.dtype.kind in "fiu"):
         return a, b
     dtype = result_type(a, b)
-    return np.asarray(a, dtype), np.asarray(b, dtype)
+    xp = array_module(a, b)  # a scalar becomes a 0-d array on the other operand's device
+    return xp.asarray(a, dtype=dtype), xp.asarray(b, dtype=dtype)
 
 
 def _kind(v) -> str:
-    return v.dtype.kind if type(v) is np.ndarray else "f" if type(v) is float else "i"
+    return v.dtype.kind if type(v) in _ARRAYS else "f" if type(v) is float else "i"
 
 
 def _is_bool(v) -> bool:
-    return isinstance(v, bool | np.bool_) or getattr(v, "dtype", None) == np.bool_
+    return isinstance(v, bool) or getattr(getattr(v, "dtype", None), "kind", None) == "b"
 
 
 def _floating(x):
@@ -481,7 +490,7 @@ def sqrt(input):  # noqa: A002
 
 
 def abs(input):  # noqa: A001, A002
-    if input._data.dtype == np.bool_:
+    if input._data.dtype.kind == "b":
         raise NotImplementedError("abs: not implemented for dtype bool")
     return Abs.apply(input)
 
@@ -495,7 +504,7 @@ def cos(input):  # noqa: A002
 
 
 def square(input):  # noqa: A002
-    x = input.long() if input._data.dtype == np.bool_ else input  # pow(b, 2) is int64
+    x = input.long() if input._data.dtype.kind == "b" else input  # pow(b, 2) is int64
     return Mul.apply(x, x)
 
 
@@ -532,7 +541,8 @@ def where(condition, input=None, other=None):  # noqa: A002
         from nerve.ops.counting import nonzero
 
         return nonzero(condition, as_tuple=True)
-    cond = condition._data if hasattr(condition, "_data") else np.asarray(condition)
-    if cond.dtype != np.bool_:
+    cond = condition._data if hasattr(condition, "_data") else \
+        array_module(input, other).asarray(condition)
+    if cond.dtype.kind != "b":
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
     return Where.apply(cond, input, other)
