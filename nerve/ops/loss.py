@@ -282,11 +282,17 @@ class NllLoss(_Reduced, Function):
         return (g.unsqueeze(1) if g.ndim else g) * pick
 
 
-def _log_softmax(x):
-    """ln softmax over axis 1, shifted by the max so that no exp overflows."""
+def _log_softmax(x, with_softmax=False):
+    """ln softmax over axis 1, shifted by the max so that no exp overflows; with
+    ``with_softmax`` also softmax itself from the same exponentials (one exp, not two)."""
     z = x - x.max(axis=1, keepdims=True)
-    z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return z
+    e = np.exp(z)
+    total = e.sum(axis=1, keepdims=True)
+    z -= np.log(total)
+    if not with_softmax:
+        return z
+    e /= total
+    return z, e
 
 
 class CrossEntropy(_Reduced, Function):
@@ -301,7 +307,7 @@ class CrossEntropy(_Reduced, Function):
 
     def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean",
                 label_smoothing=0.0):
-        self.logp = _log_softmax(x)
+        self.logp, self.p = _log_softmax(x, with_softmax=True)
         self.eps, self.n_classes = label_smoothing, x.shape[1]
         cshape = (1, -1) + (1,) * (x.ndim - 2)  # class weights along axis 1
         self.wc = (np.ones(x.shape[1], x.dtype) if weight is None else weight).reshape(cshape)
@@ -324,7 +330,7 @@ class CrossEntropy(_Reduced, Function):
     def backward(self, dy):
         g = self._delta(dy)
         g = g[:, None] if g.ndim else g  # per position, broadcast over the classes
-        p = np.exp(self.logp)
+        p = self.p
         eps, n = self.eps, self.n_classes
         if self.probs:
             dx = g * (p * self.q.sum(1, keepdims=True) - self.q)
