@@ -6,6 +6,7 @@ thread count per call (the measurements behind nerve/backend/threads.py's rule).
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 
@@ -63,7 +64,8 @@ def switch_cost(calls: int = 20000) -> dict:
 
 
 def thread_table(shapes: list, rounds: int = 5, min_time: float = 0.05) -> list:
-    """Rows (shape, best ms on 1 thread, best ms on all threads) in this process."""
+    """Rows (shape, median ms on 1 thread, median ms on all threads) in this process; the
+    median, not the best, since under load the best round hides the stalls."""
     from nerve.backend import blas
 
     rng = np.random.default_rng(0)
@@ -72,11 +74,12 @@ def thread_table(shapes: list, rounds: int = 5, min_time: float = 0.05) -> list:
         for m, k, n in shapes:
             a = rng.standard_normal((m, k)).astype(np.float32)
             b = rng.standard_normal((k, n)).astype(np.float32)
-            best = []
+            ms = []
             for threads in (1, blas.max_threads()):
                 blas.put(threads)
-                best.append(min(round_times(lambda a=a, b=b: a @ b, rounds, min_time)) * 1e3)
-            rows.append(((m, k, n), *best))
+                times = round_times(lambda a=a, b=b: a @ b, rounds, min_time)
+                ms.append(statistics.median(times) * 1e3)
+            rows.append(((m, k, n), *ms))
     finally:
         blas.put(before)
     return rows
@@ -87,7 +90,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", action="store_true",
                    help="1 vs all BLAS threads, quiet and loaded (default: GFLOP/s)")
     p.add_argument("--busy", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=7)
     args = p.parse_args(argv)
     if not args.threads:
         for shape, gn, gt in gflops(args.rounds):
@@ -103,7 +106,7 @@ def main(argv=None) -> int:
     quiet = thread_table(shapes, args.rounds)
     with load.busy(args.busy):
         loaded = thread_table(shapes, args.rounds)
-    print(f"# {load.load_line()} after; best of {args.rounds} rounds, ms per product")
+    print(f"# {load.load_line()} after; median of {args.rounds} rounds, ms per product")
     print(f"{'m x k x n':>22}  {'quiet 1':>8} {'quiet all':>9}  {'loaded 1':>8} {'loaded all':>10}")
     for (shape, q1, qn), (_, l1, ln) in zip(quiet, loaded):
         print(f"{'x'.join(map(str, shape)):>22}  {q1:8.3f} {qn:9.3f}  {l1:8.3f} {ln:10.3f}")
