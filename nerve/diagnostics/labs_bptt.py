@@ -120,7 +120,7 @@ def _row(v: np.ndarray, per_line: int = 16) -> str:
 
 def lab_bptt(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """The gradient ratio per step back, at init, after training, and truncated at K."""
-    hidden, length, steps, cut = (32, 32, 60, 8) if quick else (32, 32, 200, 8)
+    hidden, length, steps, cut = (32, 32, 30, 8) if quick else (32, 32, 200, 8)
     nerve.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = DelayNet(hidden)

@@ -181,7 +181,7 @@ def plot_parallel(times: dict, path: str, title: str) -> str:
 
 def lab_parallel(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """One dense layer per unit, per row and as one matrix product, on 1 and 2 threads."""
-    n, d_in, d_out, repeats = (64, 128, 64, 3) if quick else (128, 256, 128, 7)
+    n, d_in, d_out, repeats = (32, 64, 32, 2) if quick else (128, 256, 128, 7)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, d_in), dtype=np.float32)
     w = (rng.standard_normal((d_out, d_in)) / np.sqrt(d_in)).astype(np.float32)
