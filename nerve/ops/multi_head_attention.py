@@ -86,14 +86,15 @@ def _project(query, key, value, e, in_proj_weight, in_proj_bias, separate, qkv_w
     return linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
 
 
-def _heads(x, static, n_heads, head_dim, name):
-    """(S, N, E) -> (N·H, S, hd), or the given static (N·H, S, hd) projection."""
+def _heads(x, static, bsz, num_heads, head_dim, name):
+    """(S, N, E) -> (N, H, S, hd) as a view (E split into H·hd, then permuted: no copy), or
+    the given static (N·H, S, hd) projection as (N, H, S, hd)."""
     if static is None:
-        return x.reshape(x.shape[0], n_heads, head_dim).transpose(0, 1)
-    if tuple(static.shape[::2]) != (n_heads, head_dim):
-        _fail(f"expecting static_{name} of shape ({n_heads}, S, {head_dim}), got "
+        return x.reshape(x.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    if tuple(static.shape[::2]) != (bsz * num_heads, head_dim):
+        _fail(f"expecting static_{name} of shape ({bsz * num_heads}, S, {head_dim}), got "
               f"{tuple(static.shape)}")
-    return static
+    return static.reshape(bsz, num_heads, static.shape[1], head_dim)
 
 
 def multi_head_attention_forward(
@@ -160,15 +161,17 @@ def multi_head_attention_forward(
         _fail("bias_k and bias_v must both be given or both be None")
 
     bh = bsz * num_heads
-    q = q.reshape(tgt_len, bh, head_dim).transpose(0, 1)  # (N·H, L, hd)
-    k = _heads(k, static_k, bh, head_dim, "k")
-    v = _heads(v, static_v, bh, head_dim, "v")
+    # heads as (N, H, L, hd) views of the projections: every product below is batched over
+    # (N, H) by matmul's broadcasting, so no head split is copied
+    q = _heads(q, None, bsz, num_heads, head_dim, "q")
+    k = _heads(k, static_k, bsz, num_heads, head_dim, "k")
+    v = _heads(v, static_v, bsz, num_heads, head_dim, "v")
     if add_zero_attn:
-        zeros = nerve.zeros(bh, 1, head_dim, dtype=dtype)
-        k, v = nerve.cat([k, zeros], 1), nerve.cat([v, zeros], 1)
+        zeros = nerve.zeros(bsz, num_heads, 1, head_dim, dtype=dtype)
+        k, v = nerve.cat([k, zeros], 2), nerve.cat([v, zeros], 2)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
-    src_len = k.shape[1]
+    src_len = k.shape[2]
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
             _fail(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
@@ -176,31 +179,26 @@ def multi_head_attention_forward(
         kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
         kpm = kpm.reshape(bh, 1, src_len)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    if attn_mask is not None:  # (1 or N·H, L, S) -> (1 or N, 1 or H, L, S)
+        attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else
+                     attn_mask.reshape(bsz, num_heads, -1, src_len))
     if not training:
         dropout_p = 0.0
 
     if need_weights:
-        scores = nerve.bmm(q * math.sqrt(1.0 / head_dim), k.transpose(1, 2))
+        scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-1, -2)  # (N, H, L, S)
         if attn_mask is not None:
             scores = scores + attn_mask
         weights = scores.softmax(-1)  # a fully masked row is nan here, as in PyTorch
         if dropout_p > 0:
             weights = dropout(weights, dropout_p)
-        out = nerve.bmm(weights, v)  # (N·H, L, hd)
-        out = out.transpose(0, 1).reshape(tgt_len * bsz, e)
-        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
+        out = weights @ v  # (N, H, L, hd)
         if average_attn_weights:
             weights = weights.mean(1)
     else:
-        if attn_mask is not None:
-            attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else
-                         attn_mask.reshape(bsz, num_heads, -1, src_len))
-        shape = (bsz, num_heads, -1, head_dim)
-        out = scaled_dot_product_attention(q.reshape(shape), k.reshape(shape),
-                                           v.reshape(shape), attn_mask, dropout_p,
-                                           is_causal=causal_hint)
-        out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, e)  # (L·N, E), heads concatenated
+        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal=causal_hint)
         weights = None
+    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, e)  # (L·N, E), heads concatenated
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, e)
     if not batched:
         out = out.squeeze(1)
