@@ -7,6 +7,11 @@
     python examples/labs.py regularization    # weight decay, dropout, early stopping, pruning
     python examples/labs.py rnn-memory        # RNN vs LSTM vs GRU, gradient through time
     python examples/labs.py conv-arithmetic   # output sizes and parameter counts
+    python examples/labs.py parallel          # a dense layer per unit, per row, as one GEMM
+    python examples/labs.py bptt              # how far BPTT reaches; truncated BPTT
+    python examples/labs.py exploding         # exp activation: exploding gradients, clipping
+    python examples/labs.py traffic-sign      # the small CNN on synthetic traffic signs
+    python examples/labs.py hello             # the "hello" character RNN
     python examples/labs.py all --quick       # every lab, reduced
 
 Each prints its finding in one sentence with the numbers and writes lab_<name>.png to
