@@ -144,3 +144,23 @@ def test_a_child_process_measures_a_tiny_workload():
     assert "blas_policy" in r
     with pytest.raises(SystemExit, match="framework must be one of"):
         child.main(["jax", "op_record", "1"])
+
+
+def test_nerve_bench_passes_its_options_and_says_when_torch_is_missing(monkeypatch, capsys):
+    from nerve.cli import main as nerve_main
+
+    seen = {}
+
+    def compare(name, pairs, rounds, env, with_torch, loaded, min_time):
+        seen.update(name=name, pairs=pairs, rounds=rounds, with_torch=with_torch, loaded=loaded)
+        return fake_compare({"nerve": 1.0, "torch": 1.0})(name, pairs, rounds, env, with_torch,
+                                                            loaded, min_time)
+
+    monkeypatch.setattr(runner, "torch_available", lambda: False)
+    monkeypatch.setattr(runner, "compare", compare)
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    assert nerve_main(["bench", "mlp_train", "--pairs", "4", "--repeats", "2", "--loaded"]) == 0
+    assert seen == {"name": "mlp_train", "pairs": 4, "rounds": 2, "with_torch": False,
+                    "loaded": 2}
+    assert "torch is not installed" in capsys.readouterr().out
