@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nerve.autograd.function import Function
-from nerve.backend import MODULES_OF, array_module
+from nerve.backend import MODULES_OF, array_module, is_device_array, same_module
 from nerve.backend.arrayfns import scatter_add
 
 
@@ -106,12 +106,20 @@ def _array(index, op: str, like):
     return idx
 
 
+def _on(i, like):
+    return same_module(i, like) if type(i) in MODULES_OF and not is_device_array(i) else i
+
+
 def getitem(input, index):  # noqa: A002 - PyTorch's argument names
     from nerve.tensor import _index
 
     idx = _index(index)
+    xp = array_module(input._data)
     if isinstance(idx, list):
-        idx = array_module(input._data).asarray(idx)
+        idx = xp.asarray(idx)
+    if xp is not array_module():  # a host index of a device tensor moves over, as in torch
+        idx = tuple(_on(i, input._data) for i in idx) if isinstance(idx, tuple) else \
+            _on(idx, input._data)
     if type(idx) in MODULES_OF and idx.dtype.kind == "f":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return GetItem.apply(input, index=idx)

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.dtypes import int8, int16, int32
 
 
 def _rev_cumsum(a, axis):
     """Σ_{i ≥ j} aᵢ along ``axis``: a cumulative sum run from the end."""
-    return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis)
+    xp = array_module(a)
+    return xp.flip(xp.cumsum(xp.flip(a, axis), axis=axis), axis)
 
 
 class Cumsum(Function):
     """yᵢ = Σ_{j ≤ i} xⱼ along ``dim``;  ∂L/∂xⱼ = Σ_{i ≥ j} δᵢ (δ summed from the end)"""
 
     def forward(self, x, dim=0):
+        xp = array_module(x)
         self.dim = dim
-        return np.cumsum(x, axis=dim)
+        return xp.cumsum(x, axis=dim)
 
     def backward(self, dy):
         return _rev_cumsum(dy, self.dim)
@@ -36,32 +38,34 @@ class Cumprod(Function):
     explicitly (an n×n table per row; only rows of such inputs pay for it)."""
 
     def forward(self, x, dim=0):
+        xp = array_module(x)
         self.x, self.dim = x, dim
-        self.y = np.cumprod(x, axis=dim)
+        self.y = xp.cumprod(x, axis=dim)
         return self.y
 
     def backward(self, dy):
+        xp = array_module(dy)
         x, ax = self.x, self.dim
-        if np.all(x != 0):
+        if xp.all(x != 0):  # one host sync on a device, to skip the n×n table
             return _rev_cumsum(dy * self.y, ax) / x
-        xm, g = np.moveaxis(x, ax, -1), np.moveaxis(dy, ax, -1)
+        xm, g = xp.moveaxis(x, ax, -1), xp.moveaxis(dy, ax, -1)
         n = xm.shape[-1]
-        later = np.arange(n)[None, :] > np.arange(n)[:, None]  # (k, i): i > k
+        later = xp.arange(n)[None, :] > xp.arange(n)[:, None]  # (k, i): i > k
         # (..., n) -> (..., n, n): row k holds x_i for i > k and 1 elsewhere, so its
         # cumulative product at column j ≥ k is Π_{k < i ≤ j} x_i
-        tail = np.cumprod(np.where(later, xm[..., None, :], 1), axis=-1)
-        head = np.cumprod(xm, axis=-1)
-        head = np.concatenate([np.ones_like(xm[..., :1]), head[..., :-1]], axis=-1)
-        upper = later | np.eye(n, dtype=bool)  # (k, j): j ≥ k
-        dx = head * (np.where(upper, g[..., None, :] * tail, 0)).sum(axis=-1)
-        return np.moveaxis(dx.astype(x.dtype, copy=False), -1, ax)
+        tail = xp.cumprod(xp.where(later, xm[..., None, :], 1), axis=-1)
+        head = xp.cumprod(xm, axis=-1)
+        head = xp.concatenate([xp.ones_like(xm[..., :1]), head[..., :-1]], axis=-1)
+        upper = later | xp.eye(n, dtype=bool)  # (k, j): j ≥ k
+        dx = head * (xp.where(upper, g[..., None, :] * tail, 0)).sum(axis=-1)
+        return xp.moveaxis(dx.astype(x.dtype, copy=False), -1, ax)
 
 
 def _scan(cls, input, dim, dtype, op: str):  # noqa: A002 - PyTorch's argument names
     from nerve.tensor import _dim
 
     x = input if dtype is None else input.to(dtype)
-    if x.dtype.kind in "bu" or x.dtype == np.int32 or x.dtype == np.int16 or x.dtype == np.int8:
+    if x.dtype.kind in "bu" or x.dtype == int32 or x.dtype == int16 or x.dtype == int8:
         x = x.long()  # PyTorch scans integers and bools in int64
     d = _dim(dim, x.ndim, op)
     if x.ndim == 0:
