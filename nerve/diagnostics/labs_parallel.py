@@ -215,8 +215,8 @@ def lab_parallel(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
         nums["two_thread_speedup"] = two
         threads_text = (f"2 BLAS threads run the matrix product {two['forward']:.2f}x "
                         f"(forward) and {two['backward']:.2f}x (backward) as fast as 1")
-        if min(two.values()) < 1:
-            threads_text += (f" (slower: the second core was busy, load average "
+        if min(two.values()) < 1.1:
+            threads_text += (f" (no gain: the second core was busy, load average "
                              f"{os.getloadavg()[0]:.1f}, and a BLAS thread waits for it)")
         threads_text += "."
     else:
