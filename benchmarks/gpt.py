@@ -152,9 +152,23 @@ def _common_weights():
     return _WEIGHTS["w"]
 
 
+def gemms(cfg: Config) -> list:
+    """The step's matrix products, for the floor: per layer QKV, output projection and the
+    two MLP linears, attention per (batch, head); the lm_head (the embedding's gradient is
+    a scatter-add, no GEMM)."""
+    from benchmarks import floor
+
+    rows, c = cfg.batch * cfg.block, cfg.n_embd
+    layer = (floor.linear(rows, c, 3 * c) + floor.linear(rows, c, c)
+             + floor.linear(rows, c, 4 * c) + floor.linear(rows, 4 * c, c)
+             + floor.attention(cfg.batch, cfg.n_head, cfg.block, c // cfg.n_head))
+    return layer * cfg.n_layer + floor.linear(rows, c, cfg.vocab)
+
+
 WORKLOADS = [
     Workload("gpt_train", "tokens", FULL.batch * FULL.block, _setup("nerve"), _setup("torch"),
-             "decoder-only transformer 4x4x128, block 128, batch 16, AdamW (tokens/s)"),
+             "decoder-only transformer 4x4x128, block 128, batch 16, AdamW (tokens/s)",
+             gemms=gemms(FULL)),
 ]
 
 
