@@ -2,12 +2,12 @@
 ops, float tests (isposinf, signbit ...), isin, integer arithmetic (gcd, lcm,
 floor_divide), heaviside and nextafter. Their results are bool, integer or piecewise
 constant, so they are plain tensors outside the graph. Operands are promoted by
-PyTorch's rules (nerve.dtypes.result_type) before NumPy sees them."""
+PyTorch's rules (nerve.dtypes.result_type) before the array module sees them."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import result_type
 from nerve.ops.elementwise import need_tensor
 from nerve.ops.mathfns_more import _refuse, no_out
@@ -16,25 +16,30 @@ from nerve.ops.mathfns_more import _refuse, no_out
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
 
 
 def _array(v):
     return v._data if hasattr(v, "_data") else v
 
 
+def _shape(v) -> tuple:
+    return tuple(getattr(v, "shape", ()))
+
+
 def _operands(a, b, op: str):
     a, b = _array(a), _array(b)
     dtype = result_type(a, b)
     try:
-        np.broadcast_shapes(np.shape(a), np.shape(b))
+        broadcast_shapes(_shape(a), _shape(b))
     except ValueError:
-        raise RuntimeError(f"{op}: the shapes {list(np.shape(a))} and {list(np.shape(b))} "
+        raise RuntimeError(f"{op}: the shapes {list(_shape(a))} and {list(_shape(b))} "
                            f"cannot be broadcast together") from None
-    return np.asarray(a, dtype), np.asarray(b, dtype)
+    xp = array_module(a, b)
+    return xp.asarray(a, dtype=dtype), xp.asarray(b, dtype=dtype)
 
 
-def _binary(ufunc, name: str, refuse: str = "", promote: bool = True, scalar: bool = True):
+def _binary(ufunc: str, name: str, refuse: str = "", promote: bool = True, scalar: bool = True):
     def op(input, other, *, out=None):  # noqa: A002 - PyTorch's argument names
         no_out(out, name)
         if not scalar:
@@ -44,65 +49,70 @@ def _binary(ufunc, name: str, refuse: str = "", promote: bool = True, scalar: bo
             a, b = _operands(input, other, name)
         else:
             a, b = _array(input), _array(other)
-        with np.errstate(invalid="ignore"):
-            return _wrap(ufunc(a, b))
+        xp = array_module(a, b)
+        with errstate(xp, invalid="ignore"):
+            return _wrap(getattr(xp, ufunc)(a, b))
 
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Elementwise ``{name}`` (NumPy's ``{ufunc.__name__}``), without gradient."
+    op.__doc__ = f"Elementwise ``{name}`` (NumPy's ``{ufunc}``), without gradient."
     return op
 
 
-def _unary(ufunc, name: str, refuse: str = ""):
+def _unary(ufunc: str, name: str, refuse: str = ""):
     def op(input, *, out=None):  # noqa: A002
         no_out(out, name)
         _refuse(name, refuse, input)
-        return _wrap(ufunc(input._data))
+        return _wrap(getattr(array_module(input._data), ufunc)(input._data))
 
     op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Elementwise ``{name}`` (NumPy's ``{ufunc.__name__}``), without gradient."
+    op.__doc__ = f"Elementwise ``{name}`` (NumPy's ``{ufunc}``), without gradient."
     return op
 
 
 # comparisons: NumPy compares mixed dtypes exactly (int64 with 2.5), so no promotion
-ge = greater_equal = _binary(np.greater_equal, "ge", promote=False)
-gt = greater = _binary(np.greater, "gt", promote=False)
-le = less_equal = _binary(np.less_equal, "le", promote=False)
-lt = less = _binary(np.less, "lt", promote=False)
-ne = not_equal = _binary(np.not_equal, "ne", promote=False)
-eq = _binary(np.equal, "eq", promote=False)
-logical_and = _binary(np.logical_and, "logical_and", promote=False, scalar=False)
-logical_or = _binary(np.logical_or, "logical_or", promote=False, scalar=False)
-logical_xor = _binary(np.logical_xor, "logical_xor", promote=False, scalar=False)
-bitwise_and = _binary(np.bitwise_and, "bitwise_and", refuse="fc")
-bitwise_or = _binary(np.bitwise_or, "bitwise_or", refuse="fc")
-bitwise_xor = _binary(np.bitwise_xor, "bitwise_xor", refuse="fc")
-bitwise_not = _unary(np.invert, "bitwise_not", refuse="fc")
-gcd = _binary(np.gcd, "gcd", refuse="bfc")
-lcm = _binary(np.lcm, "lcm", refuse="bfc")
-nextafter = _binary(np.nextafter, "nextafter", refuse="biu", scalar=False)
-isposinf = _unary(np.isposinf, "isposinf")
-isneginf = _unary(np.isneginf, "isneginf")
+ge = greater_equal = _binary("greater_equal", "ge", promote=False)
+gt = greater = _binary("greater", "gt", promote=False)
+le = less_equal = _binary("less_equal", "le", promote=False)
+lt = less = _binary("less", "lt", promote=False)
+ne = not_equal = _binary("not_equal", "ne", promote=False)
+eq = _binary("equal", "eq", promote=False)
+logical_and = _binary("logical_and", "logical_and", promote=False, scalar=False)
+logical_or = _binary("logical_or", "logical_or", promote=False, scalar=False)
+logical_xor = _binary("logical_xor", "logical_xor", promote=False, scalar=False)
+bitwise_and = _binary("bitwise_and", "bitwise_and", refuse="fc")
+bitwise_or = _binary("bitwise_or", "bitwise_or", refuse="fc")
+bitwise_xor = _binary("bitwise_xor", "bitwise_xor", refuse="fc")
+bitwise_not = _unary("invert", "bitwise_not", refuse="fc")
+gcd = _binary("gcd", "gcd", refuse="bfc")
+lcm = _binary("lcm", "lcm", refuse="bfc")
+nextafter = _binary("nextafter", "nextafter", refuse="biu", scalar=False)
+isposinf = _unary("isposinf", "isposinf")
+isneginf = _unary("isneginf", "isneginf")
 
 
 def signbit(input, *, out=None):  # noqa: A002
     """Whether the sign bit is set (True for -0.0 too), without gradient."""
     no_out(out, "signbit")
     arr = input._data
-    return _wrap(np.signbit(arr) if arr.dtype.kind in "fiu" else np.zeros(arr.shape, bool))
+    xp = array_module(arr)
+    return _wrap(xp.signbit(arr) if arr.dtype.kind in "fiu" else xp.zeros(arr.shape, bool))
 
 
 def isreal(input):  # noqa: A002
     """True everywhere for a real dtype (nerve has no complex tensors of its own)."""
     arr = input._data
-    return _wrap(np.ones(arr.shape, bool) if arr.dtype.kind != "c" else arr.imag == 0)
+    return _wrap(array_module(arr).ones(arr.shape, bool) if arr.dtype.kind != "c" else
+                 arr.imag == 0)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each of ``elements`` occurs in ``test_elements`` (either may be a scalar)."""
     a, b = _array(elements), _array(test_elements)
-    if np.asarray(a).dtype == np.bool_ or np.asarray(b).dtype == np.bool_:
+    xp = array_module(a, b)
+    a, b = xp.asarray(a), xp.asarray(b)
+    if a.dtype.kind == "b" or b.dtype.kind == "b":
         raise RuntimeError("Unsupported input type encountered for isin(): Bool")
-    return _wrap(np.isin(a, b, assume_unique=assume_unique, invert=invert))
+    return _wrap(xp.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
 def heaviside(input, values, *, out=None):  # noqa: A002
@@ -110,15 +120,18 @@ def heaviside(input, values, *, out=None):  # noqa: A002
     no_out(out, "heaviside")
     need_tensor("heaviside", values, "values")
     x, v = _array(input), _array(values)
-    if np.asarray(x).dtype != np.asarray(v).dtype:
+    xp = array_module(x, v)
+    x, v = xp.asarray(x), xp.asarray(v)
+    if x.dtype != v.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different "
-                           f"dtypes (got {np.asarray(x).dtype} and {np.asarray(v).dtype})")
+                           f"dtypes (got {x.dtype} and {v.dtype})")
     x, v = _operands(x, v, "heaviside")
-    return _wrap(np.where(x == 0, v, x > 0).astype(x.dtype))
+    return _wrap(xp.where(x == 0, v, x > 0).astype(x.dtype))
 
 
 def _check_int_divisor(op: str, a, b) -> None:
-    if a.dtype.kind in "iu" and np.any(b == 0):
+    # a host sync on a device (torch's CUDA kernels do not check)
+    if a.dtype.kind in "iu" and array_module(b).any(b == 0):
         raise RuntimeError(f"{op}: ZeroDivisionError (an integer divided by zero)")
 
 
@@ -128,8 +141,9 @@ def floor_divide(input, other, *, out=None):  # noqa: A002
     _refuse("floor_divide", "b", input, other)
     a, b = _operands(input, other, "floor_divide")
     _check_int_divisor("floor_divide", a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _wrap(np.floor_divide(a, b))
+    xp = array_module(a, b)
+    with errstate(xp, divide="ignore", invalid="ignore"):
+        return _wrap(xp.floor_divide(a, b))
 
 
 def trunc_divide(input, other):  # noqa: A002
@@ -137,11 +151,12 @@ def trunc_divide(input, other):  # noqa: A002
     _refuse("div", "b", input, other)
     a, b = _operands(input, other, "div")
     _check_int_divisor("div", a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    xp = array_module(a, b)
+    with errstate(xp, divide="ignore", invalid="ignore"):
         if a.dtype.kind == "f":
-            return _wrap(np.trunc(a / b))
+            return _wrap(xp.trunc(a / b))
         # exact for every int64: remove the truncated remainder, then divide
-        return _wrap((a - np.fmod(a, b)) // b)
+        return _wrap((a - xp.fmod(a, b)) // b)
 
 
 def is_nonzero(input) -> bool:  # noqa: A002

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 
 
 class Pad(Function):
     """y = x with constant borders;  ∂L/∂x = δ without the borders"""
 
     def forward(self, x, widths=(), value=0.0):
+        xp = array_module(x)
         self.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
-        return np.pad(x, widths, mode="constant", constant_values=value)
+        return xp.pad(x, widths, mode="constant", constant_values=value)
 
     def backward(self, dy):
         return dy[self.crop]
@@ -32,8 +32,9 @@ class PadEdge(Function):
     The padding is separable, so backward folds one axis at a time, last padded first."""
 
     def forward(self, x, widths=(), mode="reflect"):
+        xp = array_module(x)
         self.widths, self.mode = widths, mode
-        return np.pad(x, widths, mode=_NUMPY_PAD[mode])
+        return xp.pad(x, widths, mode=_NUMPY_PAD[mode])
 
     def backward(self, dy):
         g = dy
@@ -51,7 +52,8 @@ class PadEdge(Function):
 
 def _fold_border(g, axis, lo, hi, mode):
     """The transpose of padding one axis by (lo, hi): the core with the borders added in."""
-    g = np.moveaxis(g, axis, 0)
+    xp = array_module(g)
+    g = xp.moveaxis(g, axis, 0)
     n = g.shape[0] - lo - hi
     core = g[lo:lo + n].copy()
     left, right = g[:lo], g[lo + n:]
@@ -64,7 +66,7 @@ def _fold_border(g, axis, lo, hi, mode):
     else:  # circular: lo, hi ≤ n
         core[n - lo:] += left
         core[:hi] += right
-    return np.moveaxis(core, 0, axis)
+    return xp.moveaxis(core, 0, axis)
 
 
 _NUMPY_PAD = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}

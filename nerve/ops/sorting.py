@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 
 # PyTorch returns torch.return_types.<op>(values=..., indices=...)
 SortResult = namedtuple("sort", ["values", "indices"])
@@ -22,20 +21,23 @@ class _TakeAlong(Function):
     distinct), so ∂L/∂x is δ put back at those indices and 0 elsewhere."""
 
     def _take(self, x, index, dim):
+        xp = array_module(x)
         self.shape, self.index, self.dim = x.shape, index, dim
-        return np.take_along_axis(x, index, axis=dim)
+        return xp.take_along_axis(x, index, axis=dim)
 
     def backward(self, dy):
-        dx = np.zeros(self.shape, dy.dtype)
-        np.put_along_axis(dx, self.index, dy.reshape(self.index.shape), axis=self.dim)
+        xp = array_module(dy)
+        dx = xp.zeros(self.shape, dy.dtype)
+        xp.put_along_axis(dx, self.index, dy.reshape(self.index.shape), axis=self.dim)
         return dx
 
     def backward_graph(self, dy):
         """The backward puts δ back at the indices; its adjoint takes them out again."""
         from nerve.ops.linear_map import LinearMap, frozen
 
+        xp = array_module(dy)
         twin, index, dim, shape = frozen(self), self.index, self.dim, tuple(dy.shape)
-        return LinearMap.apply(dy, map=twin.backward, adjoint=lambda g: np.take_along_axis(
+        return LinearMap.apply(dy, map=twin.backward, adjoint=lambda g: xp.take_along_axis(
             g, index, axis=dim).reshape(shape))
 
 
@@ -59,20 +61,22 @@ class KthValue(_TakeAlong):
     """y = the k-th smallest entry of x along ``dim``, x_π(k);  ∂L/∂x_π(k) = δ, 0 elsewhere"""
 
     def forward(self, x, index=None, dim=-1, keepdim=False):
+        xp = array_module(x)
         y = self._take(x, index, dim)
-        return y if keepdim else np.squeeze(y, axis=dim)
+        return y if keepdim else xp.squeeze(y, axis=dim)
 
 
-def _argsort(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+def _argsort(x, axis: int, descending: bool):
     """A stable sorting permutation (NaN counts as the largest value, as in PyTorch).
 
     Descending and stable: sort the reversed row ascending and reverse the result, so
     equal values keep their original order."""
+    xp = array_module(x)
     if not descending:
-        return np.argsort(x, axis=axis, kind="stable")
+        return xp.argsort(x, axis=axis, kind="stable")
     n = x.shape[axis]
-    rev = np.argsort(np.flip(x, axis), axis=axis, kind="stable")
-    return n - 1 - np.flip(rev, axis)
+    rev = xp.argsort(xp.flip(x, axis), axis=axis, kind="stable")
+    return n - 1 - xp.flip(rev, axis)
 
 
 def _prepare(input, dim, op: str):  # noqa: A002 - PyTorch's argument names
@@ -110,8 +114,9 @@ def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     """The k largest (smallest with largest=False) entries along ``dim`` and their indices,
     in sorted order (also with sorted=False)."""
+    xp = array_module(input)
     x, d, scalar = _prepare(input, dim, "topk")
-    if x.dtype == np.bool_:
+    if x.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
     n = x.shape[d]
     if not 0 <= k <= n:
@@ -120,12 +125,12 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     a = x._data
     if 0 < k < n // 4:
         # partition first, then sort only the k picked entries
-        part = np.argpartition(a, n - k if largest else k - 1, axis=d)
-        part = np.take(part, np.arange(n - k, n) if largest else np.arange(k), axis=d)
-        order = _argsort(np.take_along_axis(a, part, axis=d), d, largest)
-        idx = np.take_along_axis(part, order, axis=d)
+        part = xp.argpartition(a, n - k if largest else k - 1, axis=d)
+        part = xp.take(part, xp.arange(n - k, n) if largest else xp.arange(k), axis=d)
+        order = _argsort(xp.take_along_axis(a, part, axis=d), d, largest)
+        idx = xp.take_along_axis(part, order, axis=d)
     else:
-        idx = np.take(_argsort(a, d, largest), np.arange(k), axis=d)
+        idx = xp.take(_argsort(a, d, largest), xp.arange(k), axis=d)
     values = TopK.apply(x, index=idx, dim=d)
     if scalar:
         return TopKResult(values.reshape(()), _wrap(idx.reshape(())))
@@ -134,19 +139,20 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 
 def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
     """The k-th smallest entry (k counts from 1) along ``dim`` and its index."""
+    xp = array_module(input)
     x, d, scalar = _prepare(input, dim, "kthvalue")
-    if x.dtype == np.bool_:
+    if x.dtype.kind == "b":
         raise NotImplementedError("kthvalue: not implemented for dtype bool")
     n = x.shape[d]
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
                            f"(k={k}, size {n})")
-    part = np.argpartition(x._data, k - 1, axis=d)
-    idx = np.take(part, [k - 1], axis=d)  # keeps the axis: (…, 1, …)
+    part = xp.argpartition(x._data, k - 1, axis=d)
+    idx = xp.take(part, xp.arange(k - 1, k), axis=d)  # keeps the axis: (…, 1, …)
     values = KthValue.apply(x, index=idx, dim=d, keepdim=keepdim or scalar)
     if scalar:
         return KthValueResult(values.reshape(()), _wrap(idx.reshape(())))
-    return KthValueResult(values, _wrap(idx if keepdim else np.squeeze(idx, axis=d)))
+    return KthValueResult(values, _wrap(idx if keepdim else xp.squeeze(idx, axis=d)))
 
 
 def msort(input):  # noqa: A002
