@@ -27,6 +27,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from nerve.backend import cuda_available, device, to_device, to_host
 from nerve.npz_archive import NUMERIC_KINDS, ArchiveError, read_members, source_size
 from nerve.tensor import Tensor
 
@@ -134,9 +135,12 @@ def load(f, map_location=None, weights_only: bool = True, *, max_bytes: int | No
          **_compat):
     """Read back what ``save`` wrote: the same structure, with Tensors for tensors.
 
-    ``map_location`` and ``weights_only`` are accepted for PyTorch compatibility
-    (nerve is CPU-only and never unpickles). A plain ``.npz`` of named arrays (for
-    example a PyTorch state_dict exported with ``np.savez``) loads as an OrderedDict
+    Tensors go back to the device they were saved from, unless ``map_location`` says
+    otherwise, as in PyTorch: a device or its name (every tensor there), a dict from saved
+    to wanted location (``{"cuda:0": "cpu"}``), or a callable ``(tensor, location)``
+    returning the placed tensor (or anything else: keep the CPU one). ``weights_only`` is
+    accepted for PyTorch compatibility (nerve never unpickles). A plain ``.npz`` of named
+    arrays (for example a PyTorch state_dict exported with ``np.savez``) loads as an OrderedDict
     of Tensors. ``max_bytes`` bounds the memory the arrays may take (default: the
     larger of 1 GiB and the file's size). Raises ``LoadError`` (a RuntimeError and
     ValueError) naming the file when it is corrupt, truncated, not an npz, holds
@@ -150,8 +154,12 @@ def load(f, map_location=None, weights_only: bool = True, *, max_bytes: int | No
         size = source_size(f)
         _check_magic(f, label)
         members = read_members(f, size, max_bytes)
-        return _read(members, label)
-    except LoadError:
+        _placement.append(map_location)
+        try:
+            return _read(members, label)
+        finally:
+            _placement.pop()
+    except (LoadError, AssertionError, _NoDeviceError):
         raise
     except ArchiveError as err:
         raise LoadError(f"nerve.load: {label} is not a readable nerve file: {err}") from None
@@ -235,7 +243,11 @@ def _encode(obj, arrays: dict, active: set):
     if isinstance(obj, int | float) and type(obj) in (int, float):
         return obj
     if isinstance(obj, Tensor):
-        node = {"tensor": _put(obj._data, arrays), "requires_grad": bool(obj.requires_grad)}
+        # device arrays are written as host copies, with the device they came from
+        node = {"tensor": _put(to_host(obj._data), arrays),
+                "requires_grad": bool(obj.requires_grad)}
+        if obj.is_cuda:
+            node["device"] = str(obj.device)
         if type(obj).__name__ == "Parameter":
             node["parameter"] = True
         return node
@@ -311,7 +323,33 @@ def _decode(node, archive: dict, label: str):
     raise LoadError(f"nerve.load: {label} has an unknown entry type {tag!r}")
 
 
+_placement: list = []  # the map_location of the load in progress
+
+
+class _NoDeviceError(RuntimeError):
+    """A saved device that is not here (PyTorch's RuntimeError), passed through as is."""
+
+
+def _place(arr: np.ndarray, node: dict):
+    """``arr`` (read from the file) on the device map_location picks for it."""
+    saved = node.get("device", "cpu")
+    where = _placement[-1] if _placement else None
+    if callable(where):
+        out = where(Tensor._wrap(arr), saved)
+        return out._data if isinstance(out, Tensor) else arr
+    if isinstance(where, dict):
+        where = where.get(saved, saved)
+    target = saved if where is None else str(device(where))
+    if device(target).type == "cuda" and not cuda_available():
+        raise _NoDeviceError("Attempting to deserialize object on a CUDA device but "
+                           "nerve.cuda.is_available() is False. If you are running on a "
+                           "CPU-only machine, please use nerve.load with "
+                           "map_location=nerve.device('cpu') to map your storages to the CPU.")
+    return to_device(arr, target)
+
+
 def _tensor(arr: np.ndarray, node: dict) -> Tensor:
+    arr = _place(arr, node)
     if node.get("parameter"):
         from nerve.nn.parameter import Parameter  # io sits above nn; imported only when needed
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd import grad_mode
-from nerve.backend import CPU, check_device, device_of, to_device, to_host
+from nerve.backend import CPU, check_device, device_of, is_device_array, to_device, to_host
 from nerve.backend import device as Device
 
 
@@ -32,7 +32,8 @@ class DeviceMethods:
 
     @property
     def is_cuda(self) -> bool:
-        return type(self._data) is not np.ndarray and self.device.type == "cuda"
+        a = self._data
+        return type(a) is not np.ndarray and device_of(a).type == "cuda"
 
     @property
     def is_cpu(self) -> bool:
@@ -51,7 +52,7 @@ class DeviceMethods:
                 "Use tensor.detach().numpy() instead."
             )
         a = self._data
-        if type(a) is not np.ndarray:
+        if type(a) is not np.ndarray and is_device_array(a):
             if not force:
                 raise host_refusal(self.device)
             return to_host(a)
@@ -59,7 +60,7 @@ class DeviceMethods:
 
     def __array__(self, dtype=None, copy=None):
         a = self._data
-        if type(a) is not np.ndarray:
+        if type(a) is not np.ndarray and is_device_array(a):
             raise host_refusal(self.device)
         return a if dtype is None else a.astype(dtype)
 

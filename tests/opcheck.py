@@ -8,6 +8,8 @@ as nerve Tensors or as torch tensors.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +39,17 @@ class Case:
 
     def __str__(self) -> str:
         return self.name
+
+    def __post_init__(self) -> None:
+        # every row is recorded with the file that made it, so that tests/devices can run
+        # each one on the device (keyed "tests/ops/test_x.py::name")
+        caller = sys._getframe(2).f_globals.get("__file__") or "?"
+        self.where = os.path.relpath(caller, _TESTS).replace(os.sep, "/")
+        REGISTRY.setdefault(f"{self.where}::{self.name}", self)
+
+
+_TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGISTRY: dict = {}  # "tests/ops/test_x.py::name" -> the first Case made with that key
 
 
 def make_inputs(case: Case, seed: int = 0) -> list:

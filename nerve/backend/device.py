@@ -79,9 +79,10 @@ def strict_enabled() -> bool:
     return on
 
 
-def use_strict_device(on: bool = True) -> None:
-    """Make "cuda" resolve to the strict CPU stand-in (``on``), or to CuPy again."""
-    _strict["on"] = bool(on)
+def use_strict_device(on: bool | None = True) -> None:
+    """Make "cuda" resolve to the strict CPU stand-in (``on``), or to CuPy again (False);
+    None goes back to what NERVE_TEST_DEVICE says."""
+    _strict["on"] = None if on is None else bool(on)
 
 
 def cuda_namespace(what: str = ""):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nerve.autograd import grad_mode
+from nerve.backend import array_module, to_device
 from nerve.tensor import Tensor
 
 
@@ -107,7 +108,7 @@ class Optimizer:
                 else:
                     # a fresh array: the engine may have handed over one that is shared
                     # or read-only (a broadcast view), which fill(0) would corrupt or fail on
-                    p.grad._data = np.zeros_like(p.grad._data)
+                    p.grad._data = array_module(p.grad._data).zeros_like(p.grad._data)
 
     def step(self, closure: Callable | None = None):
         raise NotImplementedError
@@ -210,11 +211,12 @@ def _typename(obj) -> str:
 
 
 def _cast(param: Tensor, value, key: str):
-    """Copy one loaded state value into a nerve Tensor of the parameter's dtype."""
+    """Copy one loaded state value into a nerve Tensor of the parameter's dtype, on the
+    parameter's device (the step count stays on the host, as PyTorch keeps it)."""
     if isinstance(value, dict):
         return {k: _cast(param, v, k) for k, v in value.items()}
     if isinstance(value, Tensor):
-        arr = value._data
+        arr = value._host()
     elif hasattr(value, "__array__") or (key == "step" and isinstance(value, int | float)):
         # a torch tensor converts through __array__ without importing torch here
         arr = np.asarray(value) if key != "step" else np.asarray(value, np.float32)
@@ -223,7 +225,7 @@ def _cast(param: Tensor, value, key: str):
     arr = np.array(arr, copy=True)
     if key != "step" and arr.dtype.kind == "f" and param._data.dtype.kind == "f":
         arr = arr.astype(param._data.dtype, copy=False)
-    return Tensor._wrap(arr)
+    return Tensor._wrap(arr if key == "step" else to_device(arr, param.device))
 
 
 def check_nonnegative(name: str, value: float) -> None:
@@ -239,10 +241,11 @@ def direction(grad: np.ndarray, param: np.ndarray, weight_decay: float,
     Returns ``grad`` itself when there is nothing to add: callers must not write into
     the result unless it is a fresh array (``result is not grad``).
     """
+    xp = array_module(grad)
     if weight_decay == 0:
-        return np.negative(grad) if maximize else grad
-    out = np.multiply(param, weight_decay)
-    return np.subtract(out, grad, out=out) if maximize else np.add(out, grad, out=out)
+        return xp.negative(grad) if maximize else grad
+    out = xp.multiply(param, weight_decay)
+    return xp.subtract(out, grad, out=out) if maximize else xp.add(out, grad, out=out)
 
 
 def decayed_direction(grad: np.ndarray, param: np.ndarray, lr: float, weight_decay: float,
@@ -260,10 +263,11 @@ def moments_(m: np.ndarray, v: np.ndarray, d: np.ndarray, beta1: float,
              beta2: float) -> np.ndarray:
     """Adam's moment estimates in place: m ← β₁m + (1-β₁)d,  v ← β₂v + (1-β₂)d²;
     returns a scratch array of d's shape."""
-    tmp = np.subtract(d, m)
+    xp = array_module(d)
+    tmp = xp.subtract(d, m)
     lerp_(m, d, tmp, 1 - beta1)
     v *= beta2
-    np.multiply(d, d, out=tmp)
+    xp.multiply(d, d, out=tmp)
     tmp *= 1 - beta2
     v += tmp
     return tmp
@@ -277,7 +281,7 @@ def lerp_(m: np.ndarray, d: np.ndarray, delta: np.ndarray, w: float) -> None:
         m += delta
     else:
         delta *= w - 1
-        np.add(d, delta, out=m)
+        array_module(d).add(d, delta, out=m)
 
 
 def new_step() -> Tensor:
@@ -285,4 +289,4 @@ def new_step() -> Tensor:
 
 
 def zeros_state(p: Tensor) -> Tensor:
-    return Tensor._wrap(np.zeros_like(p._data))
+    return Tensor._wrap(array_module(p._data).zeros_like(p._data))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from nerve.backend import array_module
 from nerve.tensor import Tensor
 
 
@@ -16,13 +17,15 @@ def _grads(parameters) -> list:
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def _total_norm(arrays: list, norm_type: float) -> float:
+def _total_norm(arrays: list, norm_type: float):
     """The norm of the per-tensor norms (the max of the maxima for norm_type=inf),
-    accumulated in float64."""
+    accumulated in float64, as a 0-d array on the gradients' device (no host sync)."""
+    xp = array_module(*arrays)
     if math.isinf(norm_type):
-        return float(max((np.abs(a).max() for a in arrays if a.size), default=0.0))
-    norms = [np.linalg.norm(a.reshape(-1).astype(np.float64), ord=norm_type) for a in arrays]
-    return float(np.linalg.norm(np.asarray(norms), ord=norm_type))
+        maxima = [xp.abs(a).max().astype(xp.float64) for a in arrays if a.size]
+        return xp.stack(maxima).max() if maxima else xp.zeros((), xp.float64)
+    norms = [xp.linalg.norm(a.reshape(-1).astype(xp.float64), ord=norm_type) for a in arrays]
+    return xp.linalg.norm(xp.stack(norms), ord=norm_type)
 
 
 def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
@@ -32,13 +35,13 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
     if not tensors:
         return Tensor._wrap(np.zeros((), np.float32))
     total = _total_norm([t._data for t in tensors], float(norm_type))
-    if error_if_nonfinite and not math.isfinite(total):
+    if error_if_nonfinite and not math.isfinite(float(total)):  # the one host sync
         raise RuntimeError(
             f"The total norm of order {float(norm_type)} for gradients from `parameters` is "
             "non-finite, so it cannot be clipped. To disable this error and scale the "
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
-    return Tensor._wrap(np.asarray(total, tensors[0].dtype))
+    return Tensor._wrap(total.astype(tensors[0].dtype))
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -52,11 +55,17 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     grads = _grads(parameters)
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if grads:
-        coef = float(max_norm) / (float(total._data) + 1e-6)
-        if not coef >= 1.0:  # also scales by a NaN coefficient, as PyTorch does
-            for g in grads:
-                g._data *= np.asarray(coef, g._data.dtype)
+        _scale(grads, max_norm, total._data)
     return total
+
+
+def _scale(grads: list, max_norm: float, total) -> None:
+    """g ← g · min(1, max_norm / (total + 1e-6)) on the device, without a host sync (a
+    NaN total scales by NaN, as PyTorch does; a factor of 1 leaves g exact)."""
+    xp = array_module(total)
+    coef = xp.minimum(float(max_norm) / (total.astype(xp.float64) + 1e-6), 1.0)
+    for g in grads:
+        g._data *= coef.astype(g._data.dtype)
 
 
 def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -66,10 +75,9 @@ def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float
     grads = _grads(parameters)
     if not grads:
         return
-    norm = float(total_norm._data if isinstance(total_norm, Tensor) else total_norm)
-    coef = min(float(max_norm) / (norm + 1e-6), 1.0) if norm == norm else float("nan")
-    for g in grads:
-        g._data *= np.asarray(coef, g._data.dtype)
+    total = total_norm._data if isinstance(total_norm, Tensor) else array_module(
+        grads[0]._data).asarray(float(total_norm))
+    _scale(grads, max_norm, total)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
@@ -77,4 +85,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     """Clamp every gradient element, in place, to [-clip_value, clip_value]."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g._data, -clip_value, clip_value, out=g._data)
+        array_module(g._data).clip(g._data, -clip_value, clip_value, out=g._data)
