@@ -428,15 +428,32 @@ _ERFC_FIT = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.278
              -1.13520398, 1.48851587, -0.82215223, 0.17087277)
 
 
+# Φ's ~25 passes run over blocks of this many values, so that the scratch arrays stay in
+# the core's cache instead of streaming the whole activation through memory each pass.
+_CDF_BLOCK = 1 << 16
+
+
 def _normal_cdf_f32(x):
     """Φ(x) = ½ erfc(-x/√2) for float32 x: Φ(-|x|) = ½ erfc(|x|/√2) from the fit above,
     and 1 - Φ(-|x|) where x ≥ 0."""
-    z = np.abs(x)
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, np.float32)
+    size = min(flat.size, _CDF_BLOCK)
+    z, t = np.empty(size, np.float32), np.empty(size, np.float32)
+    for i in range(0, flat.size, _CDF_BLOCK):
+        n = min(_CDF_BLOCK, flat.size - i)
+        _cdf_block(flat[i:i + n], out[i:i + n], z[:n], t[:n])
+    return out.reshape(x.shape)
+
+
+def _cdf_block(x, acc, z, t):
+    """Φ of one block of x into acc, with z and t as scratch."""
+    np.abs(x, out=z)
     z *= _INV_SQRT_2
-    t = z * 0.5
+    np.multiply(z, 0.5, out=t)
     t += 1
     np.reciprocal(t, out=t)
-    acc = t * _ERFC_FIT[-1]
+    np.multiply(t, _ERFC_FIT[-1], out=acc)
     for c in _ERFC_FIT[-2:0:-1]:
         acc += c
         acc *= t
@@ -446,11 +463,10 @@ def _normal_cdf_f32(x):
     np.exp(acc, out=acc)
     acc *= t
     acc *= 0.5
-    flip = acc * -2  # where x ≥ 0 add 1 - 2Φ(-|x|); a masked subtract or np.where is ~10x slower
-    flip += 1
-    flip *= x >= 0
-    acc += flip
-    return acc
+    np.multiply(acc, -2, out=z)  # where x ≥ 0 add 1 - 2Φ(-|x|): np.where is ~10x slower
+    z += 1
+    z *= x >= 0
+    acc += z
 
 
 def _normal_cdf(x):
