@@ -3,25 +3,30 @@ built on them: lerp, normalize, cosine_similarity, pairwise_distance."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes, errstate
+from nerve.dtypes import float64
 from nerve.ops.activation import _erf_series, _erfc_tail
 from nerve.ops.elementwise import Exp, _floating, _promote, need_tensor
 
-_TWO_OVER_SQRT_PI = float(2 / np.sqrt(np.pi))
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 class Log1p(Function):
     """y = ln(1 + x), exact for tiny x;  ∂L/∂x = δ / (1 + x)"""
 
     def forward(self, x):
+        xp = array_module(x)
         self.x = x = _floating(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(x)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            return xp.log1p(x)
 
     def backward(self, dy):
-        with np.errstate(divide="ignore"):
+        xp = array_module(dy)
+        with errstate(xp, divide="ignore"):
             return dy / (1 + self.x)
 
     def backward_graph(self, dy):
@@ -32,7 +37,8 @@ class Expm1(Function):
     """y = eˣ - 1, exact for tiny x;  ∂L/∂x = δ · (y + 1)"""
 
     def forward(self, x):
-        self.y = np.expm1(_floating(x))
+        xp = array_module(x)
+        self.y = xp.expm1(_floating(x))
         return self.y
 
     def backward(self, dy):
@@ -50,7 +56,8 @@ class Erf(Function):
         return _erf(x).astype(x.dtype)
 
     def backward(self, dy):
-        return dy * (_TWO_OVER_SQRT_PI * np.exp(-self.x * self.x))
+        xp = array_module(dy)
+        return dy * (_TWO_OVER_SQRT_PI * xp.exp(-self.x * self.x))
 
     def backward_graph(self, dy):
         x = self.parents[0]
@@ -60,13 +67,14 @@ class Erf(Function):
 def _erf(x):
     """erf in float64: the Maclaurin series for |x| < 2 (keeps the relative accuracy of
     tiny arguments), 1 - erfc by the continued fraction beyond (shared with GELU's Φ)."""
-    z = np.asarray(x, np.float64)
-    out = np.empty_like(z)
-    mid = np.abs(z) < 2
+    xp = array_module(x)
+    z = xp.asarray(x, float64)
+    out = xp.empty_like(z)
+    mid = xp.abs(z) < 2
     out[mid] = _erf_series(z[mid])
-    big = ~mid & ~np.isnan(z)
-    out[big] = np.sign(z[big]) * (1 - _erfc_tail(np.abs(z[big])))
-    out[np.isnan(z)] = np.nan
+    big = ~mid & ~xp.isnan(z)
+    out[big] = xp.sign(z[big]) * (1 - _erfc_tail(xp.abs(z[big])))
+    out[xp.isnan(z)] = math.nan
     return out
 
 
@@ -75,13 +83,15 @@ class Atan2(Function):
     ∂L/∂a = δ · b / r²,  ∂L/∂b = -δ · a / r²"""
 
     def forward(self, a, b):
+        xp = array_module(a)
         a, b = _promote(a, b)
-        self.a, self.b = a, b = _floating(np.asarray(a)), _floating(np.asarray(b))
-        return np.arctan2(a, b)
+        self.a, self.b = a, b = _floating(xp.asarray(a)), _floating(xp.asarray(b))
+        return xp.arctan2(a, b)
 
     def backward(self, dy):
+        xp = array_module(dy)
         a, b = self.a, self.b
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(xp, divide="ignore", invalid="ignore"):
             r2 = a * a + b * b
             da = dy * b / r2 if self.needs_input_grad[0] else None
             db = -dy * a / r2 if self.needs_input_grad[1] else None
@@ -96,68 +106,73 @@ class VectorNorm(Function):
     The sum runs on x / max|x|, so large entries cannot overflow (nor tiny ones underflow)."""
 
     def forward(self, x, ord=2.0, axis=None, keepdim=False):  # noqa: A002 - PyTorch's name
+        xp = array_module(x)
         self.x, self.ord, self.axis, self.keepdim = x, ord, axis, keepdim
-        a = np.abs(x)
-        if ord == np.inf or ord == -np.inf:
+        a = xp.abs(x)
+        if ord == math.inf or ord == -math.inf:
             y = (a.max if ord > 0 else a.min)(axis=axis, keepdims=True)
         elif ord == 0:
             y = (a != 0).sum(axis=axis, keepdims=True).astype(x.dtype)
         else:
-            m = a.max(axis=axis, keepdims=True) if a.size else np.ones((), x.dtype)
-            m = np.where(m > 0, m, np.ones((), x.dtype))
-            with np.errstate(divide="ignore"):
+            m = a.max(axis=axis, keepdims=True) if a.size else xp.ones((), x.dtype)
+            m = xp.where(m > 0, m, xp.ones((), x.dtype))
+            with errstate(xp, divide="ignore"):
                 s = a / m
                 y = m * (s**ord).sum(axis=axis, keepdims=True) ** (1 / ord)
         self.y = y.astype(x.dtype, copy=False)
         return self.y if keepdim else _squeeze(self.y, axis)
 
     def backward(self, dy):
+        xp = array_module(dy)
         x, y, p = self.x, self.y, self.ord
         g = _unsqueeze(dy, x.ndim, self.axis, self.keepdim)
         if p == 0:
-            return np.zeros_like(x)
-        if p == np.inf or p == -np.inf:
-            hit = np.abs(x) == y
-            return g * np.sign(x) * hit / hit.sum(axis=self.axis, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.zeros_like(x)
+        if p == math.inf or p == -math.inf:
+            hit = xp.abs(x) == y
+            return g * xp.sign(x) * hit / hit.sum(axis=self.axis, keepdims=True)
+        with errstate(xp, divide="ignore", invalid="ignore"):
             if p == 2:
                 dx = g * x / y
             elif p == 1:
-                return g * np.sign(x)
+                return g * xp.sign(x)
             else:
-                dx = g * np.sign(x) * (np.abs(x) / y) ** (p - 1)
-        return np.where(y == 0, np.zeros((), x.dtype), dx) if p > 1 else dx
+                dx = g * xp.sign(x) * (xp.abs(x) / y) ** (p - 1)
+        return xp.where(y == 0, xp.zeros((), x.dtype), dx) if p > 1 else dx
 
     def backward_graph(self, dy):
         """The same rule as nerve ops, y recomputed from x (1 where y = 0: there x = 0)."""
         from nerve.ops.elementwise import Abs, Where
         from nerve.ops.reduce import _expand_graph
+        xp = array_module(dy)
 
         x, p = self.parents[0], self.ord
         g = _expand_graph(dy, self.x.shape, self.axis, self.keepdim)
         if p == 0:
             return None
-        if p == np.inf or p == -np.inf or p == 1:
-            share = np.sign(self.x)
+        if p == math.inf or p == -math.inf or p == 1:
+            share = xp.sign(self.x)
             if p != 1:
-                hit = np.abs(self.x) == self.y
+                hit = xp.abs(self.x) == self.y
                 share = share * hit / hit.sum(axis=self.axis, keepdims=True)
             return g * share.astype(dy.dtype)
         y = VectorNorm.apply(x, ord=p, axis=self.axis, keepdim=True)
-        y = Where.apply(self.y != 0, y, np.ones((), dy.dtype))
+        y = Where.apply(self.y != 0, y, xp.ones((), dy.dtype))
         if p == 2:
             return g * x / y
-        return g * np.sign(self.x) * (Abs.apply(x) / y) ** (p - 1)
+        return g * xp.sign(self.x) * (Abs.apply(x) / y) ** (p - 1)
 
 
 def _squeeze(y, axis):
-    return y.reshape(()) if axis is None else np.squeeze(y, axis=axis)
+    xp = array_module(y)
+    return y.reshape(()) if axis is None else xp.squeeze(y, axis=axis)
 
 
 def _unsqueeze(dy, ndim, axis, keepdim):
+    xp = array_module(dy)
     if keepdim:
         return dy
-    return dy.reshape((1,) * ndim) if axis is None else np.expand_dims(dy, axis)
+    return dy.reshape((1,) * ndim) if axis is None else xp.expand_dims(dy, axis)
 
 
 def log1p(input):  # noqa: A002 - PyTorch's argument names
@@ -199,9 +214,10 @@ def _same_dtype_tensors(op: str, input, other):  # noqa: A002
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """|input - other| ≤ atol + rtol · |other| elementwise (a bool tensor, no gradient)."""
     from nerve.tensor import Tensor
+    xp = array_module(input)
 
     b = _same_dtype_tensors("isclose", input, other)._data
-    return Tensor._wrap(np.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._wrap(xp.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
@@ -237,7 +253,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     need_tensor("cosine_similarity", x2, "x2")
     try:
-        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+        shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     except ValueError:
         raise RuntimeError(f"cosine_similarity: shapes {tuple(x1.shape)} and "
                            f"{tuple(x2.shape)} cannot be broadcast") from None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from nerve.autograd.function import Function
-from nerve.dtypes import result_type
+from nerve.backend import array_module
+from nerve.backend.arrayfns import errstate
+from nerve.dtypes import float64, result_type
 from nerve.ops import special
 from nerve.ops.elementwise import _floating, _promote, mul, need_tensor
 from nerve.ops.elementwise import pow as _pow
@@ -23,97 +23,106 @@ _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 class _Unary(Function):
-    """y = f(x) elementwise on floats;  ∂L/∂x = δ · f'(x), f' computed from x and y."""
+    """y = f(x) elementwise on floats;  ∂L/∂x = δ · f'(x), f' computed from x and y.
+
+    ``f`` is a ufunc's name (taken from the input's array module) or a function of x;
+    ``df(x, y, xp)`` gets the array module too."""
 
     def forward(self, x):
+        xp = array_module(x)
         self.x = x = _floating(x)
-        with np.errstate(all="ignore"):
-            self.y = y = np.asarray(self.f(x)).astype(x.dtype, copy=False)
+        f = getattr(xp, self.f) if isinstance(self.f, str) else self.f  # a ufunc's name
+        with errstate(xp, all="ignore"):
+            self.y = y = xp.asarray(f(x)).astype(x.dtype, copy=False)
         return y
 
     def backward(self, dy):
-        with np.errstate(all="ignore"):
-            return (dy * self.df(self.x, self.y)).astype(dy.dtype, copy=False)
+        xp = array_module(dy)
+        with errstate(xp, all="ignore"):
+            return (dy * self.df(self.x, self.y, xp)).astype(dy.dtype, copy=False)
 
 
 class Tan(_Unary):
     """y = tan x;  ∂L/∂x = δ · (1 + y²)"""
-    f, df = staticmethod(np.tan), staticmethod(lambda x, y: 1 + y * y)
+    f, df = "tan", staticmethod(lambda x, y, xp: 1 + y * y)
 
 
 class Asin(_Unary):
     """y = arcsin x;  ∂L/∂x = δ / √(1 - x²)"""
-    f, df = staticmethod(np.arcsin), staticmethod(lambda x, y: 1 / np.sqrt(1 - x * x))
+    f, df = "arcsin", staticmethod(lambda x, y, xp: 1 / xp.sqrt(1 - x * x))
 
 
 class Acos(_Unary):
     """y = arccos x;  ∂L/∂x = -δ / √(1 - x²)"""
-    f, df = staticmethod(np.arccos), staticmethod(lambda x, y: -1 / np.sqrt(1 - x * x))
+    f, df = "arccos", staticmethod(lambda x, y, xp: -1 / xp.sqrt(1 - x * x))
 
 
 class Atan(_Unary):
     """y = arctan x;  ∂L/∂x = δ / (1 + x²)"""
-    f, df = staticmethod(np.arctan), staticmethod(lambda x, y: 1 / (1 + x * x))
+    f, df = "arctan", staticmethod(lambda x, y, xp: 1 / (1 + x * x))
 
 
 class Sinh(_Unary):
     """y = sinh x;  ∂L/∂x = δ · cosh x"""
-    f, df = staticmethod(np.sinh), staticmethod(lambda x, y: np.cosh(x))
+    f, df = "sinh", staticmethod(lambda x, y, xp: xp.cosh(x))
 
 
 class Cosh(_Unary):
     """y = cosh x;  ∂L/∂x = δ · sinh x"""
-    f, df = staticmethod(np.cosh), staticmethod(lambda x, y: np.sinh(x))
+    f, df = "cosh", staticmethod(lambda x, y, xp: xp.sinh(x))
 
 
 class Asinh(_Unary):
     """y = arsinh x;  ∂L/∂x = δ / √(x² + 1)"""
-    f, df = staticmethod(np.arcsinh), staticmethod(lambda x, y: 1 / np.sqrt(x * x + 1))
+    f, df = "arcsinh", staticmethod(lambda x, y, xp: 1 / xp.sqrt(x * x + 1))
 
 
 class Acosh(_Unary):
     """y = arcosh x;  ∂L/∂x = δ / √((x - 1)(x + 1))"""
-    f, df = staticmethod(np.arccosh), staticmethod(lambda x, y: 1 / np.sqrt((x - 1) * (x + 1)))
+    f, df = "arccosh", staticmethod(lambda x, y, xp: 1 / xp.sqrt((x - 1) * (x + 1)))
 
 
 class Atanh(_Unary):
     """y = artanh x;  ∂L/∂x = δ / (1 - x²)"""
-    f, df = staticmethod(np.arctanh), staticmethod(lambda x, y: 1 / (1 - x * x))
+    f, df = "arctanh", staticmethod(lambda x, y, xp: 1 / (1 - x * x))
 
 
 class Log2(_Unary):
     """y = log₂ x;  ∂L/∂x = δ / (x ln 2)"""
-    f, df = staticmethod(np.log2), staticmethod(lambda x, y: 1 / (x * _LN2))
+    f, df = "log2", staticmethod(lambda x, y, xp: 1 / (x * _LN2))
 
 
 class Log10(_Unary):
     """y = log₁₀ x;  ∂L/∂x = δ / (x ln 10)"""
-    f, df = staticmethod(np.log10), staticmethod(lambda x, y: 1 / (x * _LN10))
+    f, df = "log10", staticmethod(lambda x, y, xp: 1 / (x * _LN10))
 
 
 class Exp2(_Unary):
     """y = 2ˣ;  ∂L/∂x = δ · y ln 2"""
-    f, df = staticmethod(np.exp2), staticmethod(lambda x, y: y * _LN2)
+    f, df = "exp2", staticmethod(lambda x, y, xp: y * _LN2)
 
 
 class Reciprocal(_Unary):
     """y = 1/x;  ∂L/∂x = -δ · y²"""
-    f, df = staticmethod(np.reciprocal), staticmethod(lambda x, y: -y * y)
+    f, df = "reciprocal", staticmethod(lambda x, y, xp: -y * y)
 
 
 class Rsqrt(_Unary):
     """y = 1/√x;  ∂L/∂x = -δ · y³ / 2"""
-    f, df = staticmethod(lambda x: 1 / np.sqrt(x)), staticmethod(lambda x, y: -0.5 * y * y * y)
+    f = staticmethod(lambda x: 1 / array_module(x).sqrt(x))
+    df = staticmethod(lambda x, y, xp: -0.5 * y * y * y)
 
 
 class Deg2rad(_Unary):
     """y = x · π/180;  ∂L/∂x = δ · π/180"""
-    f, df = staticmethod(lambda x: x * (math.pi / 180)), staticmethod(lambda x, y: math.pi / 180)
+    f = staticmethod(lambda x: x * (math.pi / 180))
+    df = staticmethod(lambda x, y, xp: math.pi / 180)
 
 
 class Rad2deg(_Unary):
     """y = x · 180/π;  ∂L/∂x = δ · 180/π"""
-    f, df = staticmethod(lambda x: x * (180 / math.pi)), staticmethod(lambda x, y: 180 / math.pi)
+    f = staticmethod(lambda x: x * (180 / math.pi))
+    df = staticmethod(lambda x, y, xp: 180 / math.pi)
 
 
 class Sinc(_Unary):
@@ -121,40 +130,41 @@ class Sinc(_Unary):
 
     @staticmethod
     def f(x):
-        px = np.pi * x
-        return np.where(x == 0, 1, np.sin(px) / np.where(x == 0, 1, px))
+        xp = array_module(x)
+        px = math.pi * x
+        return xp.where(x == 0, 1, xp.sin(px) / xp.where(x == 0, 1, px))
 
     @staticmethod
-    def df(x, y):
-        safe = np.where(x == 0, 1, x)
-        return np.where(x == 0, 0, (np.cos(np.pi * x) - y) / safe)
+    def df(x, y, xp):
+        safe = xp.where(x == 0, 1, x)
+        return xp.where(x == 0, 0, (xp.cos(math.pi * x) - y) / safe)
 
 
 class Erfc(_Unary):
     """y = erfc x = 1 - erf x;  ∂L/∂x = -δ · 2/√π · e^(-x²)"""
     f = staticmethod(special.erfc)
-    df = staticmethod(lambda x, y: -_TWO_OVER_SQRT_PI * np.exp(-x * x))
+    df = staticmethod(lambda x, y, xp: -_TWO_OVER_SQRT_PI * xp.exp(-x * x))
 
 
 class Erfinv(_Unary):
     """y = erf⁻¹ x;  ∂L/∂x = δ · √π/2 · e^(y²)"""
     f = staticmethod(special.erfinv)
-    df = staticmethod(lambda x, y: np.exp(y * y) / _TWO_OVER_SQRT_PI)
+    df = staticmethod(lambda x, y, xp: xp.exp(y * y) / _TWO_OVER_SQRT_PI)
 
 
 class Lgamma(_Unary):
     """y = ln |Γ(x)|;  ∂L/∂x = δ · ψ(x)"""
-    f, df = staticmethod(special.lgamma), staticmethod(lambda x, y: special.digamma(x))
+    f, df = staticmethod(special.lgamma), staticmethod(lambda x, y, xp: special.digamma(x))
 
 
 class Digamma(_Unary):
     """y = ψ(x) = Γ'(x)/Γ(x);  ∂L/∂x = δ · ψ⁽¹⁾(x)"""
-    f, df = staticmethod(special.digamma), staticmethod(lambda x, y: special.polygamma(1, x))
+    f, df = staticmethod(special.digamma), staticmethod(lambda x, y, xp: special.polygamma(1, x))
 
 
 class I0(_Unary):
     """y = I₀(x), the modified Bessel function of order 0;  ∂L/∂x = δ · I₁(x)"""
-    f, df = staticmethod(special.i0), staticmethod(lambda x, y: special.i1(x))
+    f, df = staticmethod(special.i0), staticmethod(lambda x, y, xp: special.i1(x))
 
 
 class Polygamma(Function):
@@ -173,18 +183,21 @@ class Trunc(Function):
     """y = trunc x (rounded toward 0); integers pass unchanged;  ∂L/∂x = 0"""
 
     def forward(self, x):
-        return np.trunc(x) if x.dtype.kind == "f" else x.copy()
+        xp = array_module(x)
+        return xp.trunc(x) if x.dtype.kind == "f" else x.copy()
 
     def backward(self, dy):
-        return np.zeros_like(dy)
+        xp = array_module(dy)
+        return xp.zeros_like(dy)
 
 
 class Frac(Function):
     """y = x - trunc x (the sign of x kept);  ∂L/∂x = δ"""
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):  # ±∞ - ±∞: NaN, as PyTorch
-            return x - np.trunc(x)
+        xp = array_module(x)
+        with errstate(xp, invalid="ignore"):  # ±∞ - ±∞: NaN, as PyTorch
+            return x - xp.trunc(x)
 
     def backward(self, dy):
         return dy
@@ -196,19 +209,21 @@ class Logit(Function):
     without eps, as PyTorch)."""
 
     def forward(self, x, eps=None):
+        xp = array_module(x)
         self.x = x = _floating(x)
         self.eps = eps
-        z = x if eps is None else np.clip(x, eps, 1 - eps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(z / (1 - z))
+        z = x if eps is None else xp.clip(x, eps, 1 - eps)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            return xp.log(z / (1 - z))
 
     def backward(self, dy):
+        xp = array_module(dy)
         x = self.x
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(xp, divide="ignore", invalid="ignore"):
             dx = dy / (x * (1 - x))
         if self.eps is None:
-            return np.where((x < 0) | (x > 1), np.nan, dx).astype(dy.dtype)
-        return np.where((x < self.eps) | (x > 1 - self.eps), 0, dx).astype(dy.dtype)
+            return xp.where((x < 0) | (x > 1), math.nan, dx).astype(dy.dtype)
+        return xp.where((x < self.eps) | (x > 1 - self.eps), 0, dx).astype(dy.dtype)
 
 
 class NanToNum(Function):
@@ -216,13 +231,15 @@ class NanToNum(Function):
     extremes by default);  ∂L/∂x = δ where x is finite, 0 where it was replaced"""
 
     def forward(self, x, nan=0.0, posinf=None, neginf=None):
+        xp = array_module(x)
         self.x = x
         if x.dtype.kind != "f":
             return x.copy()
-        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(self, dy):
-        return dy * np.isfinite(self.x)
+        xp = array_module(dy)
+        return dy * xp.isfinite(self.x)
 
 
 # ----- two inputs ---------------------------------------------------------------------
@@ -230,12 +247,14 @@ def _binary_float(a, b):
     """Both operands as arrays of PyTorch's result dtype, integers as the default float
     (a Python number takes the tensor's dtype, so that float32 is not widened)."""
     a, b = _promote(a, b)
-    dtype = _floating(a if type(a) is np.ndarray else b).dtype
-    return np.asarray(a, dtype), np.asarray(b, dtype)
+    xp = array_module(a, b)
+    dtype = _floating(a if hasattr(a, "dtype") else b).dtype
+    return xp.asarray(a, dtype), xp.asarray(b, dtype)
 
 
 def _integer_division(op: str, a, b) -> None:
-    if np.asarray(a).dtype.kind in "iu" and np.any(np.asarray(b) == 0):
+    xp = array_module(a, b)
+    if xp.asarray(a).dtype.kind in "iu" and xp.any(xp.asarray(b) == 0):
         raise RuntimeError(f"{op}: ZeroDivisionError (an integer divided by zero)")
 
 
@@ -244,16 +263,18 @@ class Fmod(Function):
     ∂L/∂a = δ,  ∂L/∂b = -δ · trunc(a/b)"""
 
     def forward(self, a, b):
+        xp = array_module(a, b)
         self.a, self.b = a, b = _promote(a, b)
         _integer_division("fmod", a, b)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.fmod(a, b)
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            return xp.fmod(a, b)
 
     def backward(self, dy):
+        xp = array_module(dy)
         db = None
         if self.needs_input_grad[1]:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                db = -dy * np.trunc(self.a / self.b)
+            with errstate(xp, invalid="ignore", divide="ignore"):
+                db = -dy * xp.trunc(self.a / self.b)
         return dy, db
 
 
@@ -262,16 +283,18 @@ class Remainder(Function):
     ∂L/∂a = δ,  ∂L/∂b = -δ · floor(a/b)"""
 
     def forward(self, a, b):
+        xp = array_module(a, b)
         self.a, self.b = a, b = _promote(a, b)
         _integer_division("remainder", a, b)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.remainder(a, b)
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            return xp.remainder(a, b)
 
     def backward(self, dy):
+        xp = array_module(dy)
         db = None
         if self.needs_input_grad[1]:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                db = -dy * np.floor(self.a / self.b)
+            with errstate(xp, invalid="ignore", divide="ignore"):
+                db = -dy * xp.floor(self.a / self.b)
         return dy, db
 
 
@@ -279,12 +302,14 @@ class Hypot(Function):
     """y = √(a² + b²) without overflow;  ∂L/∂a = δ · a / y,  ∂L/∂b = δ · b / y"""
 
     def forward(self, a, b):
+        xp = array_module(a, b)
         self.a, self.b = a, b = _binary_float(a, b)
-        self.y = np.hypot(a, b)
+        self.y = xp.hypot(a, b)
         return self.y
 
     def backward(self, dy):
-        with np.errstate(invalid="ignore", divide="ignore"):
+        xp = array_module(dy)
+        with errstate(xp, invalid="ignore", divide="ignore"):
             da = dy * self.a / self.y if self.needs_input_grad[0] else None
             db = dy * self.b / self.y if self.needs_input_grad[1] else None
         return da, db
@@ -295,15 +320,17 @@ class Logaddexp(Function):
     ∂L/∂a = δ · e^(a - y),  ∂L/∂b = δ · e^(b - y)  (the softmax of the pair)"""
 
     def forward(self, a, b):
+        xp = array_module(a, b)
         self.a, self.b = a, b = _binary_float(a, b)
-        with np.errstate(invalid="ignore"):
-            self.y = np.logaddexp(a, b)
+        with errstate(xp, invalid="ignore"):
+            self.y = xp.logaddexp(a, b)
         return self.y
 
     def backward(self, dy):
-        with np.errstate(invalid="ignore"):
-            da = dy * np.exp(self.a - self.y) if self.needs_input_grad[0] else None
-            db = dy * np.exp(self.b - self.y) if self.needs_input_grad[1] else None
+        xp = array_module(dy)
+        with errstate(xp, invalid="ignore"):
+            da = dy * xp.exp(self.a - self.y) if self.needs_input_grad[0] else None
+            db = dy * xp.exp(self.b - self.y) if self.needs_input_grad[1] else None
         return da, db
 
 
@@ -311,15 +338,17 @@ class Logaddexp2(Function):
     """y = log₂(2ᵃ + 2ᵇ);  ∂L/∂a = δ · 2^(a - y),  ∂L/∂b = δ · 2^(b - y)"""
 
     def forward(self, a, b):
+        xp = array_module(a, b)
         self.a, self.b = a, b = _binary_float(a, b)
-        with np.errstate(invalid="ignore"):
-            self.y = np.logaddexp2(a, b)
+        with errstate(xp, invalid="ignore"):
+            self.y = xp.logaddexp2(a, b)
         return self.y
 
     def backward(self, dy):
-        with np.errstate(invalid="ignore"):
-            da = dy * np.exp2(self.a - self.y) if self.needs_input_grad[0] else None
-            db = dy * np.exp2(self.b - self.y) if self.needs_input_grad[1] else None
+        xp = array_module(dy)
+        with errstate(xp, invalid="ignore"):
+            da = dy * xp.exp2(self.a - self.y) if self.needs_input_grad[0] else None
+            db = dy * xp.exp2(self.b - self.y) if self.needs_input_grad[1] else None
         return da, db
 
 
@@ -329,16 +358,18 @@ class Xlogy(Function):
     ∂L/∂b = δ · a / b"""
 
     def forward(self, a, b):
+        xp = array_module(a, b)
         self.a, self.b = a, b = _binary_float(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = a * np.log(b)
-            return np.where((a == 0) & ~np.isnan(b), 0, y).astype(y.dtype)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            y = a * xp.log(b)
+            return xp.where((a == 0) & ~xp.isnan(b), 0, y).astype(y.dtype)
 
     def backward(self, dy):
+        xp = array_module(dy)
         da = db = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(xp, divide="ignore", invalid="ignore"):
             if self.needs_input_grad[0]:
-                da = dy * np.log(self.b)
+                da = dy * xp.log(self.b)
             if self.needs_input_grad[1]:
                 db = dy * self.a / self.b
         return da, db
@@ -348,17 +379,19 @@ class Copysign(Function):
     """y = |a| with the sign (bit) of b;  ∂L/∂a = δ · y / a (0 where a = 0),  ∂L/∂b = 0"""
 
     def forward(self, a, b):
+        xp = array_module(a, b)
         self.a, b = _binary_float(a, b)
-        self.y = np.copysign(self.a, b)
+        self.y = xp.copysign(self.a, b)
         return self.y
 
     def backward(self, dy):
+        xp = array_module(dy)
         a = self.a
         da = db = None
         if self.needs_input_grad[0]:
-            da = np.where(a == 0, 0, dy * self.y / np.where(a == 0, 1, a)).astype(dy.dtype)
+            da = xp.where(a == 0, 0, dy * self.y / xp.where(a == 0, 1, a)).astype(dy.dtype)
         if self.needs_input_grad[1]:
-            db = np.zeros_like(dy)
+            db = xp.zeros_like(dy)
         return da, db
 
 
@@ -458,17 +491,18 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):  # noqa: 
 
 def mvlgamma(input, p: int, *, out=None):  # noqa: A002
     """ln Γₚ(x) = p(p-1)/4 · ln π + Σᵢ₌₀..ₚ₋₁ ln Γ(x - i/2): a composite of lgamma."""
+    xp = array_module(input)
     no_out(out, "mvlgamma")
     if p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1 (got {p})")
     if input.dtype.kind != "f":
         raise RuntimeError(f"mvlgamma: expected a floating point input, got {input.dtype}")
-    if not np.all(input._data > (p - 1) / 2):
+    if not xp.all(input._data > (p - 1) / 2):
         raise RuntimeError(f"mvlgamma: All elements must be greater than (p-1)/2 = "
                            f"{(p - 1) / 2}")
     from nerve.tensor import Tensor
 
-    halves = Tensor._wrap(np.arange(p, dtype=input.dtype) / 2)  # (p,)
+    halves = Tensor._wrap(xp.arange(p, dtype=input.dtype) / 2)  # (p,)
     terms = lgamma(input.unsqueeze(-1) - halves)  # (..., p)
     return terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
 
@@ -477,7 +511,7 @@ def float_power(input, exponent, *, out=None):  # noqa: A002
     """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64 (PyTorch's result dtype): Cast, then Pow."""
     no_out(out, "float_power")
     def f64(v):
-        return v.to(np.float64) if hasattr(v, "_data") else float(v)
+        return v.to(float64) if hasattr(v, "_data") else float(v)
 
     if not hasattr(input, "_data") and not hasattr(exponent, "_data"):
         raise TypeError("float_power: expected at least one tensor argument")
