@@ -145,6 +145,32 @@ def plot_exploding(runs: dict, ratios: dict, path: str) -> str:
     return _save(fig, path)
 
 
+def _outcomes(plain: dict, clipped: dict, steps: int) -> tuple[str, str]:
+    """One clause per run: how the unclipped run ended, and the clipped one."""
+    g = plain["grad_norm"]
+    if plain["finite"]:
+        plain_text = f"without clipping this run stayed finite (largest gradient norm {max(g):.3g})"
+    else:
+        top = max(a for a in g if math.isfinite(a))
+        plain_text = (f"without clipping a gradient norm of {top:.3g} makes an SGD step "
+                      f"{LR * top:.3g} long and the loss is {plain['loss'][-1]:.3g} at step "
+                      f"{plain['diverged_at']}")
+    if not clipped["finite"]:
+        return plain_text, (f"even clipped at max_norm = {MAX_NORM:g} the run diverged at "
+                            f"step {clipped['diverged_at']}")
+    return plain_text, (f"clipped at max_norm = {MAX_NORM:g} the same run stays finite for "
+                        f"all {steps} steps, the loss falling from {clipped['loss'][0]:.3g} to "
+                        f"{np.mean(clipped['loss'][-20:]):.3g} (the best constant guess: "
+                        f"{1 / 12:.3g})")
+
+
+def _from(start: dict, activation=nerve.exp) -> ExpRNN:
+    model = ExpRNN()
+    model.load_state_dict(start)
+    model.activation = activation
+    return model
+
+
 def lab_exploding(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """The same exp-RNN trained by SGD with and without gradient clipping."""
     steps = 60 if quick else 200
@@ -153,47 +179,24 @@ def lab_exploding(quick: bool = False, out: str = ".", seed: int = 0) -> LabResu
     model = ExpRNN()
     scale = enlarge_recurrent_weights(model, probe[0])
     start = model.state_dict()
-    ratios = {}
-    for name, act in (("exp", nerve.exp), ("tanh", nerve.tanh)):
-        model = ExpRNN()
-        model.load_state_dict(start)
-        model.activation = act
-        ratios[name] = step_back_ratios(model, *probe)
-    runs = {}
-    for label, max_norm in (("no clipping", None), (f"clip_grad_norm_({MAX_NORM:g})", MAX_NORM)):
-        model = ExpRNN()
-        model.load_state_dict(start)
-        runs[label] = train(model, seed, steps, max_norm)
-    plain, clipped = runs.values()
-    nums = {"ratios": {k: v.tolist() for k, v in ratios.items()}, "runs": runs,
-            "lr": LR, "max_norm": MAX_NORM, "steps": steps, "scale": scale}
-    g = plain["grad_norm"]
+    ratios = {name: step_back_ratios(_from(start, act), *probe)
+              for name, act in (("exp", nerve.exp), ("tanh", nerve.tanh))}
+    runs = {label: train(_from(start), seed, steps, max_norm) for label, max_norm in
+            (("no clipping", None), (f"clip_grad_norm_({MAX_NORM:g})", MAX_NORM))}
+    plain_text, clip_text = _outcomes(*runs.values(), steps)
+    k = int(np.argmax(ratios["exp"]))
+    nums = {"ratios": {name: v.tolist() for name, v in ratios.items()}, "runs": runs,
+            "lr": LR, "max_norm": MAX_NORM, "steps": steps, "scale": scale,
+            "growth": float(ratios["exp"][k])}
     lines = [f"hₜ = exp(W_ih xₜ + W_hh hₜ₋₁ + b), {HIDDEN} units, T = {STEPS_IN_TIME}, "
              f"target = the last input; SGD lr = {LR}, {steps} steps",
              f"large weights: W_hh ~ N(0, 0.25/{HIDDEN}) scaled by {scale:.2f}, the most (in "
              "steps of 5%) that keeps every h_T below 100 on the probe",
              "‖∂L/∂h_{T-k}‖/‖∂L/∂h_T‖ at init, k = 0..T-1:",
-             *(f"  {k:<5}" + " ".join(f"{a:.2g}" for a in v) for k, v in ratios.items()),
-             "gradient norm, no clipping, steps 0..: " + " ".join(f"{a:.3g}" for a in g[:12])]
-    if plain["finite"]:
-        plain_text = (f"without clipping this run stayed finite (largest gradient norm "
-                      f"{max(g):.3g})")
-    else:
-        top = max(a for a in g if math.isfinite(a))
-        plain_text = (f"without clipping a gradient norm of {top:.3g} makes an SGD step "
-                      f"{LR * top:.3g} long and the loss is {plain['loss'][-1]:.3g} at step "
-                      f"{plain['diverged_at']}")
-    if clipped["finite"]:
-        clip_text = (f"clipped at max_norm = {MAX_NORM:g} the same run stays finite for all "
-                     f"{steps} steps, the loss falling from {clipped['loss'][0]:.3g} to "
-                     f"{np.mean(clipped['loss'][-20:]):.3g} (the best constant guess: "
-                     f"{1 / 12:.3g})")
-    else:
-        clip_text = (f"even clipped at max_norm = {MAX_NORM:g} the run diverged at step "
-                     f"{clipped['diverged_at']}")
-    lines += [plain_text, clip_text]
-    k = int(np.argmax(ratios["exp"]))
-    nums["growth"] = float(ratios["exp"][k])
+             *(f"  {name:<5}" + " ".join(f"{a:.2g}" for a in v) for name, v in ratios.items()),
+             "gradient norm, no clipping, steps 0..: " +
+             " ".join(f"{a:.3g}" for a in runs["no clipping"]["grad_norm"][:12]),
+             plain_text, clip_text]
     finding = (f"With exp as the activation and large recurrent weights the gradient grows "
                f"going back in time, ‖∂L/∂h_(T-{k})‖ = {nums['growth']:.2g} ‖∂L/∂h_T‖ (tanh with "
                f"the same weights: {float(ratios['tanh'][k]):.2g}); {plain_text}; {clip_text}.")

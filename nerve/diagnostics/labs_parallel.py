@@ -179,6 +179,31 @@ def plot_parallel(times: dict, path: str, title: str) -> str:
     return path
 
 
+def _threads_text(times: dict, nums: dict) -> str:
+    """The sentence on 1 against 2 BLAS threads (and the speed-ups into ``nums``)."""
+    if "2 threads" not in times:
+        return ("threadpoolctl is not installed (pip install threadpoolctl), so only the "
+                "default BLAS threads were timed.")
+    two = {p: times["1 thread"]["matrix"][p] / times["2 threads"]["matrix"][p]
+           for p in ("forward", "backward")}
+    nums["two_thread_speedup"] = two
+    text = (f"2 BLAS threads run the matrix product {two['forward']:.2f}x (forward) and "
+            f"{two['backward']:.2f}x (backward) as fast as 1")
+    if min(two.values()) < 1.1:
+        text += (f" (no gain: the second core was busy, load average "
+                 f"{os.getloadavg()[0]:.1f}, and a BLAS thread waits for it)")
+    return text + "."
+
+
+def _table(times: dict) -> list:
+    lines = [f"{'':<18}" + "".join(f"{way:>12}" for way in WAYS)]
+    for label, t in times.items():
+        for phase in ("forward", "backward"):
+            lines.append(f"{label + ', ' + phase:<18}" +
+                         "".join(f"{t[way][phase] * 1e3:>10.3f}ms" for way in WAYS))
+    return lines
+
+
 def lab_parallel(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """One dense layer per unit, per row and as one matrix product, on 1 and 2 threads."""
     n, d_in, d_out, repeats = (32, 64, 32, 2) if quick else (128, 256, 128, 7)
@@ -195,37 +220,19 @@ def lab_parallel(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
     limits = _thread_limits()
     settings = {"1 thread": 1, "2 threads": 2} if limits else {"default threads": None}
     times = time_ways(x, w, b, dy, repeats, settings, limits)
+    first = next(iter(times.values()))
+    speed = {p: {way: first[way][p] / first["matrix"][p] for way in WAYS}
+             for p in ("forward", "backward")}
     nums = {"sizes": {"batch": n, "in": d_in, "out": d_out}, "max_abs_difference": agree,
             "seconds": times, "threadpoolctl": limits is not None,
-            "gpu": nerve.cuda.is_available()}
-    first = next(iter(times.values()))
-    speed = {p: {way: first[way][p] / first["matrix"][p] for way in WAYS} for p in
-             ("forward", "backward")}
-    nums["speedup_of_matrix"] = speed
+            "gpu": nerve.cuda.is_available(), "speedup_of_matrix": speed}
+    threads_text = _threads_text(times, nums)
     lines = [f"one dense layer y = x Wᵀ + b: batch {n}, {d_in} inputs, {d_out} units (float32)",
-             f"the four ways agree: max |difference| = {agree:.1e}",
-             f"{'':<18}" + "".join(f"{way:>12}" for way in WAYS)]
-    for label, t in times.items():
-        for phase in ("forward", "backward"):
-            lines.append(f"{label + ', ' + phase:<18}" +
-                         "".join(f"{t[way][phase] * 1e3:>10.3f}ms" for way in WAYS))
-    if limits:
-        two = {p: times["1 thread"]["matrix"][p] / times["2 threads"]["matrix"][p]
-               for p in ("forward", "backward")}
-        nums["two_thread_speedup"] = two
-        threads_text = (f"2 BLAS threads run the matrix product {two['forward']:.2f}x "
-                        f"(forward) and {two['backward']:.2f}x (backward) as fast as 1")
-        if min(two.values()) < 1.1:
-            threads_text += (f" (no gain: the second core was busy, load average "
-                             f"{os.getloadavg()[0]:.1f}, and a BLAS thread waits for it)")
-        threads_text += "."
-    else:
-        threads_text = ("threadpoolctl is not installed (pip install threadpoolctl), so only "
-                        "the default BLAS threads were timed.")
-    lines.append(threads_text)
-    lines.append("GPU: no GPU device in this build (nerve.cuda.is_available() is False)"
-                 if not nums["gpu"] else "GPU: present, but this lab times the CPU only")
-    lines.append("timings are the fastest of several runs; on a loaded machine they vary")
+             f"the four ways agree: max |difference| = {agree:.1e}", *_table(times),
+             threads_text,
+             "GPU: present, but this lab times the CPU only" if nums["gpu"] else
+             "GPU: no GPU device in this build (nerve.cuda.is_available() is False)",
+             "timings are the fastest of several runs; on a loaded machine they vary"]
     finding = (f"On {next(iter(times))} one matrix product is {speed['forward']['per unit']:.0f}x "
                f"faster than the per-unit loop and {speed['forward']['per row']:.0f}x faster "
                f"than the per-row loop in the forward pass ({speed['backward']['per unit']:.0f}x "
