@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from nerve.backend import array_module
+from nerve.backend.arrayfns import errstate
+from nerve.dtypes import float64
 from nerve.ops.activation import _erf_series, _erfc_tail
 from nerve.ops.mathfns import _erf
 
@@ -23,15 +24,17 @@ _B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
 
 
 def _f64(x):
-    return np.asarray(x, np.float64)
+    xp = array_module(x)
+    return xp.asarray(x, float64)
 
 
 def _shift_up(z, target, each):
     """Raise every finite z below ``target`` by 1 repeatedly, calling ``each(z, mask)``
     before each step (the recurrence's correction term); returns the shifted z."""
+    xp = array_module(z)
     z = z.copy()
     while True:
-        mask = np.isfinite(z) & (z < target)
+        mask = xp.isfinite(z) & (z < target)
         if not mask.any():
             return z
         each(z, mask)
@@ -43,92 +46,98 @@ def lgamma(x):
     ln Γ(z) ≈ (z - ½) ln z - z + ½ ln 2π + Σₖ B₂ₖ / (2k (2k - 1) z²ᵏ⁻¹),
     reached by ln Γ(x) = ln Γ(x + n) - ln |x (x + 1) ... (x + n - 1)|, and
     ln |Γ(x)| = ln π - ln |sin πx| - ln Γ(1 - x) for x < ½. +∞ at the poles x = 0, -1, ..."""
+    xp = array_module(x)
     x = _f64(x)
-    out = np.full(x.shape, np.inf)
+    out = xp.full(x.shape, math.inf)
     neg = x < 0.5
-    pole = (x <= 0) & (x == np.floor(x))
+    pole = (x <= 0) & (x == xp.floor(x))
     pos = ~neg & ~pole
     out[pos] = _lgamma_pos(x[pos])
-    ref = neg & ~pole & np.isfinite(x)
+    ref = neg & ~pole & xp.isfinite(x)
     xr = x[ref]
     # sin πx from the fractional part only: πx itself loses the digits for large |x|
-    s = np.abs(np.sin(np.pi * (xr - np.floor(xr))))
-    out[ref] = _LOG_PI - np.log(s) - _lgamma_pos(1 - xr)
-    out[np.isnan(x)] = np.nan
+    s = xp.abs(xp.sin(math.pi * (xr - xp.floor(xr))))
+    out[ref] = _LOG_PI - xp.log(s) - _lgamma_pos(1 - xr)
+    out[xp.isnan(x)] = math.nan
     return out
 
 
 def _lgamma_pos(x):
-    acc = np.zeros_like(x)
+    xp = array_module(x)
+    acc = xp.zeros_like(x)
 
     def each(z, m):
-        acc[m] -= np.log(z[m])
+        xp = array_module(z)
+        acc[m] -= xp.log(z[m])
 
     z = _shift_up(x, _SHIFT, each)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with errstate(xp, invalid="ignore", over="ignore"):
         inv, inv2 = 1 / z, 1 / (z * z)
-        series, p = np.zeros_like(z), inv
+        series, p = xp.zeros_like(z), inv
         for k, b in enumerate(_B2K, start=1):
             series += b / (2 * k * (2 * k - 1)) * p
             p = p * inv2
-        y = (z - 0.5) * np.log(z) - z + _HALF_LOG_2PI + series + acc
-    return np.where(np.isposinf(x), np.inf, y)
+        y = (z - 0.5) * xp.log(z) - z + _HALF_LOG_2PI + series + acc
+    return xp.where(xp.isposinf(x), math.inf, y)
 
 
 def digamma(x):
     """ψ(x) = d ln Γ(x)/dx: ψ(z) ≈ ln z - 1/(2z) - Σₖ B₂ₖ / (2k z²ᵏ) for z ≥ 10, reached by
     ψ(x) = ψ(x + n) - Σᵢ 1/(x + i);  ψ(x) = ψ(1 - x) - π / tan πx for x < 0.
     -∞ at +0, +∞ at -0 and NaN at the negative integers (as PyTorch)."""
+    xp = array_module(x)
     x = _f64(x)
-    out = np.empty(x.shape)
+    out = xp.empty(x.shape)
     neg = x < 0
-    pole = neg & (x == np.floor(x))
+    pole = neg & (x == xp.floor(x))
     pos = ~neg
     out[pos] = _digamma_pos(x[pos])
-    ref = neg & ~pole & np.isfinite(x)
+    ref = neg & ~pole & xp.isfinite(x)
     xr = x[ref]
-    frac = xr - np.floor(xr)
-    out[ref] = _digamma_pos(1 - xr) - np.pi / np.tan(np.pi * frac)
-    out[pole | np.isneginf(x) | np.isnan(x)] = np.nan
+    frac = xr - xp.floor(xr)
+    out[ref] = _digamma_pos(1 - xr) - math.pi / xp.tan(math.pi * frac)
+    out[pole | xp.isneginf(x) | xp.isnan(x)] = math.nan
     zero = x == 0
-    out[zero] = np.where(np.signbit(x[zero]), np.inf, -np.inf)
+    out[zero] = xp.where(xp.signbit(x[zero]), math.inf, -math.inf)
     return out
 
 
 def _digamma_pos(x):
-    acc = np.zeros_like(x)
+    xp = array_module(x)
+    acc = xp.zeros_like(x)
 
     def each(z, m):
         acc[m] -= 1 / z[m]
 
-    with np.errstate(divide="ignore"):
+    with errstate(xp, divide="ignore"):
         z = _shift_up(x, _SHIFT, each)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with errstate(xp, invalid="ignore", divide="ignore"):
         inv2 = 1 / (z * z)
-        series, p = np.zeros_like(z), inv2
+        series, p = xp.zeros_like(z), inv2
         for k, b in enumerate(_B2K, start=1):
             series += b / (2 * k) * p
             p = p * inv2
-        y = np.log(z) - 0.5 / z - series + acc
-    return np.where(np.isposinf(x), np.inf, y)
+        y = xp.log(z) - 0.5 / z - series + acc
+    return xp.where(xp.isposinf(x), math.inf, y)
 
 
 def polygamma(n: int, x):
     """ψ⁽ⁿ⁾(x), the n-th derivative of ψ (n ≥ 1): for large z
     ψ⁽ⁿ⁾(z) ≈ (-1)ⁿ⁺¹ [(n-1)!/zⁿ + n!/(2zⁿ⁺¹) + Σₖ B₂ₖ (2k+n-1)! / ((2k)! z²ᵏ⁺ⁿ)],
     reached by ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) - (-1)ⁿ n! / xⁿ⁺¹ (valid for negative x too)."""
+    xp = array_module(x)
     if n == 0:
         return digamma(x)
     x = _f64(x)
     sign = -1.0 if n % 2 == 0 else 1.0  # (-1)ⁿ⁺¹
     fact = math.factorial(n)
-    acc = np.zeros_like(x)
+    acc = xp.zeros_like(x)
 
     def each(z, m):
         acc[m] += sign * fact / z[m] ** (n + 1)
 
     # the series' terms shrink like ((2k + n) / 2πz)²: start it further out for large n
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+    with errstate(xp, divide="ignore", over="ignore", invalid="ignore"):
         z = _shift_up(x, _SHIFT + 2 * n, each)
         inv = 1 / z
         total = math.factorial(n - 1) * inv**n + fact / 2 * inv ** (n + 1)
@@ -136,24 +145,25 @@ def polygamma(n: int, x):
             total = total + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * \
                 inv ** (2 * k + n)
         y = sign * total + acc
-    pole = (x <= 0) & (x == np.floor(x))
-    y[pole] = np.inf if n % 2 else np.nan
-    y[np.isposinf(x)] = 0.0
-    y[np.isneginf(x) | np.isnan(x)] = np.nan
+    pole = (x <= 0) & (x == xp.floor(x))
+    y[pole] = math.inf if n % 2 else math.nan
+    y[xp.isposinf(x)] = 0.0
+    y[xp.isneginf(x) | xp.isnan(x)] = math.nan
     return y
 
 
 def erfc(x):
     """erfc x = 1 - erf x, with its relative accuracy kept in the right tail:
     1 - the Maclaurin series for erf on |x| < 2, the continued fraction beyond."""
+    xp = array_module(x)
     z = _f64(x)
-    out = np.empty_like(z)
-    mid = np.abs(z) < 2
+    out = xp.empty_like(z)
+    mid = xp.abs(z) < 2
     out[mid] = 1 - _erf_series(z[mid])
     hi, lo = z >= 2, z <= -2
     out[hi] = _erfc_tail(z[hi])
     out[lo] = 2 - _erfc_tail(-z[lo])
-    out[np.isnan(z)] = np.nan
+    out[xp.isnan(z)] = math.nan
     return out
 
 
@@ -171,29 +181,30 @@ def erfinv(x):
     steps on ln erfc y - ln(1 - a) beyond (1 - a is exact there, and the logarithm is
     nearly linear in y where erfc falls like e^(-y²), so the far tail, where the
     single-precision fit starts 5% off, converges as fast as the centre)."""
+    xp = array_module(x)
     x = _f64(x)
-    a = np.abs(x)
+    a = xp.abs(x)
     inside = a < 1
     ai = a[inside]
-    w = -np.log((1 - ai) * (1 + ai))
+    w = -xp.log((1 - ai) * (1 + ai))
     central = w < 5
-    t = np.where(central, w - 2.5, np.sqrt(w) - 3)
-    p = np.zeros_like(t)
+    t = xp.where(central, w - 2.5, xp.sqrt(w) - 3)
+    p = xp.zeros_like(t)
     for c_mid, c_tail in zip(_GILES_CENTRAL, _GILES_TAIL):
-        p = p * t + np.where(central, c_mid, c_tail)
+        p = p * t + xp.where(central, c_mid, c_tail)
     y = p * ai
     tail = ai > 0.5
-    log_rest = np.log(1 - ai[tail])
+    log_rest = xp.log(1 - ai[tail])
     for _ in range(_STEPS):
         yc, yt = y[~tail], y[tail]
         slope = 2 / math.sqrt(math.pi)
-        r = (_erf(yc) - ai[~tail]) / (slope * np.exp(-yc * yc))
+        r = (_erf(yc) - ai[~tail]) / (slope * xp.exp(-yc * yc))
         y[~tail] = yc - r / (1 + yc * r)  # Halley
         c = erfc(yt)
-        y[tail] = yt + (np.log(c) - log_rest) * c / (slope * np.exp(-yt * yt))  # Newton
-    out = np.full(x.shape, np.nan)
-    out[inside] = np.copysign(y, x[inside])
-    out[a == 1] = np.sign(x[a == 1]) * np.inf
+        y[tail] = yt + (xp.log(c) - log_rest) * c / (slope * xp.exp(-yt * yt))  # Newton
+    out = xp.full(x.shape, math.nan)
+    out[inside] = xp.copysign(y, x[inside])
+    out[a == 1] = xp.sign(x[a == 1]) * math.inf
     return out
 
 
@@ -211,12 +222,13 @@ def i1(x):
 
 
 def _bessel_i(x, order: int):
+    xp = array_module(x)
     x = _f64(x)
-    a = np.abs(x)
-    out = np.empty_like(a)
+    a = xp.abs(x)
+    out = xp.empty_like(a)
     small = a <= 30
     h = a[small] / 2
-    term = h if order else np.ones_like(h)
+    term = h if order else xp.ones_like(h)
     total = term.copy()
     h2 = h * h
     for k in range(1, 80):
@@ -226,12 +238,12 @@ def _bessel_i(x, order: int):
     big = ~small
     ab = a[big]
     mu = 4.0 * order * order
-    term, total = np.ones_like(ab), np.ones_like(ab)
+    term, total = xp.ones_like(ab), xp.ones_like(ab)
     for k in range(1, 30):
         term = term * -(mu - (2 * k - 1) ** 2) / (k * 8 * ab)
         total += term
-    with np.errstate(over="ignore", invalid="ignore"):
-        out[big] = np.exp(ab) / np.sqrt(2 * np.pi * ab) * total
-    out[np.isposinf(a)] = np.inf
-    out[np.isnan(a)] = np.nan
-    return np.sign(x) * out if order % 2 else out
+    with errstate(xp, over="ignore", invalid="ignore"):
+        out[big] = xp.exp(ab) / xp.sqrt(2 * math.pi * ab) * total
+    out[xp.isposinf(a)] = math.inf
+    out[xp.isnan(a)] = math.nan
+    return xp.sign(x) * out if order % 2 else out
