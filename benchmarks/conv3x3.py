@@ -5,6 +5,11 @@ each path against a float64 reference on realistic activations.
     python -m benchmarks.conv3x3             # timings over the shape grid, then errors
     python -m benchmarks.conv3x3 --errors    # errors only
     python -m benchmarks.conv3x3 --shapes 32,64,64,32 64,32,64,14 --rounds 7
+    python -m benchmarks.conv3x3 --steps 3   # cnn_train, resnet_train: im2col vs auto
+
+``--steps P``: whole training steps of benchmarks/cnn.py, each run in a process of its
+own with NERVE_CONV3X3=im2col (before) and =auto (after), alternately, P pairs; prints
+each pair's im2col/auto time ratio (the speedup), their median and the load average.
 
 Timings: best of ``rounds`` per path, the paths interleaved round by round (A B C A B C
 ...) so that a busy machine slows them alike; forward, ∂L/∂x and ∂L/∂W each timed
@@ -24,8 +29,10 @@ import numpy as np  # noqa: E402
 PATHS = ("im2col", "f2", "f4")
 # (N, C_in, C_out, H=W): cnn_train's and resnet_train's 3x3 convs, then a grid around them
 SHAPES = [(64, 1, 32, 28), (64, 32, 64, 14), (32, 3, 64, 32), (32, 64, 64, 32)] + [
-    (32, c, c, s) for c in (8, 16, 32, 64, 128) for s in (8, 16, 32) if c * c * s * s <= 1 << 22
-] + [(32, 16, 64, 16), (32, 64, 16, 16), (8, 256, 256, 8), (32, 64, 64, 7)]
+    (32, c, c, s) for c in (8, 16, 24, 32, 64, 128) for s in (8, 16, 32)
+    if c * c * s * s <= 1 << 22
+] + [(32, 4, 64, 16), (32, 8, 64, 16), (32, 64, 8, 16), (32, 16, 64, 16), (32, 64, 16, 16),
+     (32, 64, 64, 7), (32, 64, 64, 4), (32, 64, 64, 2), (8, 256, 256, 8)]
 
 
 def _steps(shape, path, dtype=np.float32):
@@ -129,12 +136,40 @@ def print_errors(shape=(8, 64, 64, 32)) -> None:
         print(f"| {p} | {cells} |")
 
 
+def print_steps(pairs: int, rounds: int, names=("cnn_train", "resnet_train")) -> None:
+    import statistics
+
+    from benchmarks import runner
+
+    for name in names:
+        times = {"im2col": [], "auto": []}
+        loads = [os.getloadavg()[0]]
+        for _ in range(pairs):
+            for path in times:
+                env = dict(os.environ, NERVE_CONV3X3=path)
+                r = runner.run_child(name, "nerve", rounds, env)
+                if "error" in r:
+                    raise SystemExit(f"{name} ({path}): {r['error']}")
+                times[path].append(r["s"])
+            loads.append(os.getloadavg()[0])
+        ratios = [a / b for a, b in zip(times["im2col"], times["auto"])]
+        print(f"{name}: im2col ms {[round(t * 1e3, 1) for t in times['im2col']]}, "
+              f"auto ms {[round(t * 1e3, 1) for t in times['auto']]}, speedup per pair "
+              f"{[round(r, 2) for r in ratios]}, median {statistics.median(ratios):.2f}x; "
+              f"load average {min(loads):.1f}-{max(loads):.1f}", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shapes", nargs="*", help="N,C_in,C_out,H shapes (default: the grid)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--errors", action="store_true", help="only the error table")
+    ap.add_argument("--steps", type=int, default=0, metavar="PAIRS",
+                    help="time cnn_train/resnet_train steps, im2col vs auto, PAIRS pairs")
     args = ap.parse_args(argv)
+    if args.steps:
+        print_steps(args.steps, args.rounds)
+        return 0
     shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes] if args.shapes \
         else SHAPES
     if not args.errors:

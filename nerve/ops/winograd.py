@@ -112,16 +112,23 @@ def _apply_both(mat, t, k: int):
 
 def input_tiles(xp, m: int, tiles: tuple):
     """Padded channels-last input (N, Hp, Wp, C) -> V = Bᵀ d B for every tile:
-    (α², N·TH·TW, C). The tiles (overlapping by α - m) are gathered by one strided copy."""
+    (α², N·TH·TW, C). Bᵀ d first runs on whole image rows (tile rows overlap by α - m,
+    so this pass writes α/m times the input, not (α/m)²), then the tiles are gathered
+    and d B applied."""
     _, _, bt = _matrices(m, xp.dtype)
-    alpha, (n, *_, c), (th, tw) = bt.shape[0], xp.shape, tiles
-    s_n, s_h, s_w, s_c = xp.strides
-    # (α, α, N, TH, TW, C): tile point (i, j) of tile (t, u) is pixel (m·t + i, m·u + j)
-    view = as_strided(xp, (alpha, alpha, n, th, tw, c),
-                      (s_h, s_w, s_n, m * s_h, m * s_w, s_c), writeable=False)
+    alpha, (n, _, wp, c), (th, tw) = bt.shape[0], xp.shape, tiles
+    s_n, s_h, _, s_c = xp.strides
+    # (N, TH, α, Wp·C): the α image rows of tile row t, a strided stack BLAS reads as is
+    rows = as_strided(xp, (n, th, alpha, wp * c), (s_n, m * s_h, s_h, s_c), writeable=False)
+    u = np.matmul(bt, rows)  # (N, TH, α_a, Wp·C)
+    s_u, s_t, s_a, s_e = u.strides  # s_e: one element; an image column is C of them
+    # (α_a, α_j, N, TH, TW, C): column j of tile (t, s) is image column m·s + j
+    view = as_strided(u, (alpha, alpha, n, th, tw, c),
+                      (s_a, c * s_e, s_u, s_t, m * c * s_e, s_e), writeable=False)
     d = np.empty(view.shape, dtype=xp.dtype)
     over_batch(lambda lo, hi: np.copyto(d[:, :, lo:hi], view[:, :, lo:hi]), n, d.nbytes)
-    return _apply_both(bt, d.reshape(alpha, alpha, -1), alpha).reshape(alpha * alpha, -1, c)
+    # per a: d[a] B, i.e. Bᵀ applied along j
+    return np.matmul(bt, d.reshape(alpha, alpha, -1)).reshape(alpha * alpha, -1, c)
 
 
 def output_tiles(mt, m: int, shape: tuple, bias=None):
