@@ -3,26 +3,29 @@ searchsorted, unique, unique_consecutive."""
 
 from __future__ import annotations
 
-import numpy as np
+from nerve.backend import array_module
+from nerve.dtypes import float32, float64, int32, int64
 
 
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
 
 
-def _arr(x):
-    return x._data if hasattr(x, "_data") else np.asarray(x)
+def _arr(x, like=None):
+    """x's array, or x (a number, a list) as an array on ``like``'s device."""
+    return x._data if hasattr(x, "_data") else array_module(like).asarray(x)
 
 
 def nonzero(input, *, as_tuple=False):  # noqa: A002 - PyTorch's argument names
+    xp = array_module(input)
     a = input._data
     if as_tuple:
         if a.ndim == 0:
-            return (_wrap(np.zeros(int(a != 0), np.int64)),)
-        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(a))
-    return _wrap(np.argwhere(a).astype(np.int64))
+            return (_wrap(xp.zeros(int(a != 0), int64)),)
+        return tuple(_wrap(i.astype(int64)) for i in xp.nonzero(a))
+    return _wrap(xp.argwhere(a).astype(int64))
 
 
 def argwhere(input):  # noqa: A002
@@ -31,6 +34,7 @@ def argwhere(input):  # noqa: A002
 
 def bincount(input, weights=None, minlength=0):  # noqa: A002
     """Counts of each value 0..max of a 1-D non-negative integer tensor (sums of weights)."""
+    xp = array_module(input)
     a = input._data
     if a.ndim != 1 or a.dtype.kind not in "iub":
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -39,17 +43,18 @@ def bincount(input, weights=None, minlength=0):  # noqa: A002
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
     if weights is None:
-        return _wrap(np.bincount(a, minlength=minlength).astype(np.int64))
+        return _wrap(xp.bincount(a, minlength=minlength).astype(int64))
     w = weights._data
     if w.shape != a.shape:
         raise RuntimeError("weights should be 1-d and have the same length as input")
-    dtype = np.float32 if w.dtype == np.float32 else np.float64
-    return _wrap(np.bincount(a, w.astype(np.float64), minlength).astype(dtype))
+    dtype = float32 if w.dtype == float32 else float64
+    return _wrap(xp.bincount(a, w.astype(float64), minlength).astype(dtype))
 
 
 def histc(input, bins=100, min=0, max=0):  # noqa: A002
     """Counts in ``bins`` equal bins over [min, max] (the data's range if min = max);
     entries outside are left out, the top edge belongs to the last bin."""
+    xp = array_module(input)
     a = input._data
     if a.dtype.kind != "f":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{a.dtype}'")
@@ -64,18 +69,19 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
         raise RuntimeError("torch.histc(): max must be larger than min")
     flat = a.reshape(-1)
     flat = flat[(flat >= lo) & (flat <= hi)]
-    idx = ((flat - lo) * bins / (hi - lo)).astype(np.int64)
-    idx = np.minimum(idx, bins - 1)
-    return _wrap(np.bincount(idx, minlength=bins).astype(a.dtype))
+    idx = ((flat - lo) * bins / (hi - lo)).astype(int64)
+    idx = xp.minimum(idx, bins - 1)
+    return _wrap(xp.bincount(idx, minlength=bins).astype(a.dtype))
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,  # noqa: A002
                  sorter=None):
     """Index where each value would be inserted to keep each row sorted (the first such
     place, or the last with right=True / side='right')."""
+    xp = array_module(sorted_sequence)
     seq = _arr(sorted_sequence)
-    vals = _arr(input)
-    if (seq.dtype == np.bool_ or vals.dtype == np.bool_) and \
+    vals = _arr(input, seq)
+    if (seq.dtype.kind == "b" or vals.dtype.kind == "b") and \
             (seq.ndim <= 1 or seq.shape[:-1] == vals.shape[:-1]):  # else the shape error
         raise NotImplementedError("searchsorted: not implemented for dtype bool")
     if side is not None:
@@ -86,10 +92,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                "while right was True")
         right = side == "right"
     if sorter is not None:
-        seq = np.take_along_axis(seq, _arr(sorter), -1)
-    dtype = np.int32 if out_int32 else np.int64
+        seq = xp.take_along_axis(seq, _arr(sorter), -1)
+    dtype = int32 if out_int32 else int64
     if seq.ndim <= 1:
-        return _wrap(np.searchsorted(seq, vals, side="right" if right else "left")
+        return _wrap(xp.searchsorted(seq, vals, side="right" if right else "left")
                      .astype(dtype))
     if seq.shape[:-1] != vals.shape[:-1]:
         raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
@@ -112,29 +118,31 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
 def _results(values, inverse, counts, return_inverse, return_counts):
     out = [_wrap(values)]
     if return_inverse:
-        out.append(_wrap(inverse.astype(np.int64)))
+        out.append(_wrap(inverse.astype(int64)))
     if return_counts:
-        out.append(_wrap(counts.astype(np.int64)))
+        out.append(_wrap(counts.astype(int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct values (or slices along ``dim``), always in ascending order."""
     from nerve.tensor import _dim
+    xp = array_module(input)
 
     a = input._data
     if dim is None:
-        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
+        values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True)
         return _results(values, inverse.reshape(a.shape), counts, return_inverse,
                         return_counts)
     d = _dim(dim, a.ndim, "unique")
-    values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+    values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=d)
     return _results(values, inverse.reshape(-1), counts, return_inverse, return_counts)
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """One value (or slice along ``dim``) per run of equal consecutive ones."""
     from nerve.tensor import _dim
+    xp = array_module(input)
 
     a = input._data
     if dim is None:
@@ -143,13 +151,13 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         shape = a.shape
     else:
         d = _dim(dim, a.ndim, "unique_consecutive")
-        flat = np.moveaxis(a, d, 0)
+        flat = xp.moveaxis(a, d, 0)
         rows = flat.reshape(flat.shape[0], -1)
         change = (rows[1:] != rows[:-1]).any(1)
         shape = (flat.shape[0],)
-    starts = np.concatenate([[True], change]) if len(flat) else np.zeros(0, bool)
-    inverse = np.cumsum(starts) - 1
-    first = np.flatnonzero(starts)
-    counts = np.diff(np.append(first, len(flat)))
-    values = flat[first] if dim is None else np.moveaxis(flat[first], 0, d)
+    starts = xp.concatenate([xp.ones(1, bool), change]) if len(flat) else xp.zeros(0, bool)
+    inverse = xp.cumsum(starts) - 1
+    first = xp.flatnonzero(starts)
+    counts = xp.diff(xp.concatenate([first, xp.full(1, len(flat), first.dtype)]))
+    values = flat[first] if dim is None else xp.moveaxis(flat[first], 0, d)
     return _results(values, inverse.reshape(shape), counts, return_inverse, return_counts)
