@@ -3,11 +3,13 @@ pinv, svd, eigh, qr. Each works on batches (…, m, n) through NumPy's LAPACK ca
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module, arrayfns
+from nerve.backend.arrayfns import errstate
+from nerve.dtypes_info import finfo
 
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 LinalgSlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
@@ -18,7 +20,8 @@ EighResult = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 
 
 def _mT(a):  # noqa: N802
-    return np.swapaxes(a, -1, -2)
+    xp = array_module(a)
+    return xp.swapaxes(a, -1, -2)
 
 
 class LinAlgError(RuntimeError):
@@ -42,9 +45,10 @@ def _tname(dtype):
 
 def _prod_others(s):
     """Π_{j≠i} sⱼ along the last axis, from exclusive cumulative products (no division)."""
-    ones = np.ones_like(s[..., :1])
-    left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
-    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s, -1)[..., :-1]], -1), -1), -1)
+    xp = array_module(s)
+    ones = xp.ones_like(s[..., :1])
+    left = xp.cumprod(xp.concatenate([ones, s[..., :-1]], -1), -1)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(s, -1)[..., :-1]], -1), -1), -1)
     return left * right
 
 
@@ -55,17 +59,19 @@ class Det(Function):
     cof(A) = det(U) det(V) · U diag(Π_{j≠i} sⱼ) Vᵀ."""
 
     def forward(self, a):
+        xp = array_module(a)
         self.a = a
-        self.y = np.linalg.det(a).astype(a.dtype, copy=False)
+        self.y = xp.linalg.det(a).astype(a.dtype, copy=False)
         return self.y
 
     def backward(self, dy):
+        xp = array_module(dy)
         a, y = self.a, self.y
-        if np.all(y != 0):
-            cof = y[..., None, None] * _mT(np.linalg.inv(a))
+        if xp.all(y != 0):
+            cof = y[..., None, None] * _mT(xp.linalg.inv(a))
         else:
-            u, s, vh = np.linalg.svd(a)
-            sign = np.linalg.det(u) * np.linalg.det(vh)
+            u, s, vh = xp.linalg.svd(a)
+            sign = xp.linalg.det(u) * xp.linalg.det(vh)
             cof = sign[..., None, None] * (u * _prod_others(s)[..., None, :]) @ vh
         return (dy[..., None, None] * cof).astype(a.dtype, copy=False)
 
@@ -74,23 +80,26 @@ class SlogDet(Function):
     """(sign, log|det A|);  ∂L/∂A = δ_logabsdet · A⁻ᵀ (sign is piecewise constant)"""
 
     def forward(self, a):
+        xp = array_module(a)
         self.a = a
-        sign, logabs = np.linalg.slogdet(a)
+        sign, logabs = xp.linalg.slogdet(a)
         return sign.astype(a.dtype, copy=False), logabs.astype(a.dtype, copy=False)
 
     def backward(self, dsign, dlog):
+        xp = array_module(self.a)
         if dlog is None:
-            return np.zeros_like(self.a)
-        return dlog[..., None, None] * _mT(np.linalg.inv(self.a))
+            return xp.zeros_like(self.a)
+        return dlog[..., None, None] * _mT(xp.linalg.inv(self.a))
 
 
 class Inverse(Function):
     """Y = A⁻¹;  ∂L/∂A = -Yᵀ δ Yᵀ"""
 
     def forward(self, a):
+        xp = array_module(a)
         try:
-            self.y = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
+            self.y = xp.linalg.inv(a)
+        except arrayfns.LinAlgError:
             raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
                               "not be completed because the input matrix is singular.") from None
         return self.y
@@ -104,16 +113,18 @@ class Solve(Function):
     """X = A⁻¹ B (A X = B);  ∂L/∂B = A⁻ᵀ δ,  ∂L/∂A = -(∂L/∂B) Xᵀ"""
 
     def forward(self, a, b):
+        xp = array_module(a)
         self.a = a
         try:
-            self.x = np.linalg.solve(a, b)
-        except np.linalg.LinAlgError:
+            self.x = xp.linalg.solve(a, b)
+        except arrayfns.LinAlgError:
             raise LinAlgError("linalg.solve: The solver failed because the input matrix is "
                               "singular.") from None
         return self.x
 
     def backward(self, dy):
-        db = np.linalg.solve(_mT(self.a), dy)
+        xp = array_module(dy)
+        db = xp.linalg.solve(_mT(self.a), dy)
         da = -(db @ _mT(self.x)) if self.needs_input_grad[0] else None
         return da, db
 
@@ -123,21 +134,23 @@ class Cholesky(Function):
     halved:  S = L⁻ᵀ Φ(Lᵀ δ) L⁻¹,  ∂L/∂A = (S + Sᵀ) / 2.  upper=True returns U = Lᵀ."""
 
     def forward(self, a, upper=False):
+        xp = array_module(a)
         self.upper = upper
         try:
-            self.l = np.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
+            self.l = xp.linalg.cholesky(a)
+        except arrayfns.LinAlgError:
             raise LinAlgError("linalg.cholesky: The factorization could not be completed "
                               "because the input is not positive-definite.") from None
         return _mT(self.l).copy() if upper else self.l
 
     def backward(self, dy):
+        xp = array_module(dy)
         l = self.l  # noqa: E741 - the factor's usual name
         gl = _mT(dy) if self.upper else dy
-        phi = np.tril(_mT(l) @ gl)
-        idx = np.arange(l.shape[-1])
+        phi = xp.tril(_mT(l) @ gl)
+        idx = xp.arange(l.shape[-1])
         phi[..., idx, idx] *= 0.5
-        linv = np.linalg.inv(l)
+        linv = xp.linalg.inv(l)
         s = _mT(linv) @ phi @ linv
         return 0.5 * (s + _mT(s))
 
@@ -145,10 +158,12 @@ class Cholesky(Function):
 def _expm(a):
     """e^A by scaling and squaring: e^A = (e^(A/2ˢ))^(2ˢ) with ‖A/2ˢ‖₁ ≤ 1/2, where a degree-18
     Taylor polynomial is exact to double precision (0.5¹⁹/19! < 1e-22)."""
-    norm = np.abs(a).sum(-2).max() if a.size else 0.0
-    s = int(max(0, np.ceil(np.log2(norm / 0.5)))) if norm > 0.5 else 0
+    xp = array_module(a)
+    # the squaring count follows the norm: a host sync on a device
+    norm = float(xp.abs(a).sum(-2).max()) if a.size else 0.0
+    s = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
     x = a / (2.0 ** s)
-    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
     out, term = eye.copy(), eye
     for k in range(1, 19):
         term = (term @ x) / k
@@ -167,9 +182,10 @@ class MatrixExp(Function):
         return _expm(a)
 
     def backward(self, dy):
+        xp = array_module(dy)
         n = self.a.shape[-1]
         at = _mT(self.a)
-        block = np.zeros(self.a.shape[:-2] + (2 * n, 2 * n), dy.dtype)
+        block = xp.zeros(self.a.shape[:-2] + (2 * n, 2 * n), dy.dtype)
         block[..., :n, :n] = at
         block[..., n:, n:] = at
         block[..., :n, n:] = dy
@@ -182,23 +198,25 @@ class Pinv(Function):
     ∂L/∂A = -Pᵀ δ Pᵀ + (I - A P) δᵀ P Pᵀ + Pᵀ P δᵀ (I - P A)"""
 
     def forward(self, a, atol=0.0, rtol=None, hermitian=False):
+        xp = array_module(a)
         self.a = a
         m, n = a.shape[-2:]
         if rtol is None:
-            rtol = np.finfo(a.dtype).eps * max(m, n) if not atol else 0.0
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+            rtol = finfo(a.dtype).eps * max(m, n) if not atol else 0.0
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
         smax = s[..., :1] if s.shape[-1] else s
-        keep = s > np.maximum(atol, rtol * smax)
-        with np.errstate(divide="ignore"):
-            sinv = np.where(keep, 1 / np.where(keep, s, 1), 0)
+        keep = s > xp.maximum(atol, rtol * smax)
+        with errstate(xp, divide="ignore"):
+            sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0)
         self.p = (_mT(vh) * sinv[..., None, :]) @ _mT(u)
         return self.p.astype(a.dtype, copy=False)
 
     def backward(self, dy):
+        xp = array_module(dy)
         a, p = self.a, self.p
         pt, gt = _mT(p), _mT(dy)
-        left = np.eye(a.shape[-2], dtype=a.dtype) - a @ p
-        right = np.eye(a.shape[-1], dtype=a.dtype) - p @ a
+        left = xp.eye(a.shape[-2], dtype=a.dtype) - a @ p
+        right = xp.eye(a.shape[-1], dtype=a.dtype) - p @ a
         return -(pt @ dy @ pt) + left @ gt @ p @ pt + pt @ p @ gt @ right
 
 
@@ -208,21 +226,23 @@ class Svd(Function):
     ∂L/∂A = U J Vᵀ, plus (I - U Uᵀ) δU S⁻¹ Vᵀ when m > k, or U S⁻¹ δVᵀ (I - V Vᵀ) when n > k."""
 
     def forward(self, a, full_matrices=False):
-        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        xp = array_module(a)
+        u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
         k = s.shape[-1]
         self.u, self.s, self.v = u[..., :k], s, _mT(vh[..., :k, :])
         return u, s.astype(a.dtype, copy=False), _mT(vh)
 
     def backward(self, du, ds, dv):
+        xp = array_module(self.u)
         u, s, v = self.u, self.s, self.v
         k = s.shape[-1]
         m, n = u.shape[-2], v.shape[-2]
         if du is None and dv is None:
             return (u * ds[..., None, :]) @ _mT(v)
-        du = np.zeros_like(u) if du is None else du[..., :k]
-        dv = np.zeros_like(v) if dv is None else dv[..., :k]
+        du = xp.zeros_like(u) if du is None else du[..., :k]
+        dv = xp.zeros_like(v) if dv is None else dv[..., :k]
         e = s[..., None, :] ** 2 - s[..., :, None] ** 2
-        idx = np.arange(k)
+        idx = xp.arange(k)
         e[..., idx, idx] = 1
         uu, vv = _mT(u) @ du, _mT(v) @ dv
         j = ((uu - _mT(uu)) * s[..., None, :] + s[..., :, None] * (vv - _mT(vv))) / e
@@ -242,15 +262,17 @@ class Eigh(Function):
     (0 on the diagonal):  ∂L/∂A = V (diag(δw) + F ∘ ½(Vᵀ δV - δVᵀ V)) Vᵀ"""
 
     def forward(self, a, uplo="L"):
-        self.w, self.v = np.linalg.eigh(a, UPLO=uplo)
+        xp = array_module(a)
+        self.w, self.v = xp.linalg.eigh(a, UPLO=uplo)
         return self.w.astype(a.dtype, copy=False), self.v
 
     def backward(self, dw, dv):
+        xp = array_module(self.v)
         v, w = self.v, self.w
         n = w.shape[-1]
-        idx = np.arange(n)
+        idx = xp.arange(n)
         if dv is None:
-            j = np.zeros(v.shape, v.dtype)
+            j = xp.zeros(v.shape, v.dtype)
         else:
             vv = _mT(v) @ dv
             e = w[..., None, :] - w[..., :, None]
@@ -267,8 +289,9 @@ class Qr(Function):
     gradient yet, so backward raises."""
 
     def forward(self, a, mode="reduced"):
-        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
-        return (np.empty((0,), a.dtype) if mode == "r" else q), r
+        xp = array_module(a)
+        q, r = xp.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        return (xp.empty((0,), a.dtype) if mode == "r" else q), r
 
     def backward(self, dq, dr):
         raise NotImplementedError("linalg.qr: the backward pass is not implemented in nerve")
@@ -297,9 +320,10 @@ def linalg_slogdet(A):  # noqa: N803
 
 def logdet(A):  # noqa: N803
     """log det A: log|det A| where det A > 0, NaN where it is negative, -inf where 0."""
+    xp = array_module(A)
     sign, logabs = slogdet(A)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return logabs + np.log(sign._data)
+    with errstate(xp, divide="ignore", invalid="ignore"):
+        return logabs + xp.log(sign._data)
 
 
 def inv(A):  # noqa: N803
@@ -343,13 +367,14 @@ def matrix_exp(A):  # noqa: N803
 def matrix_power(A, n):  # noqa: N803
     """Aⁿ by repeated squaring (n < 0: of A⁻¹; n = 0: the identity)."""
     from nerve.tensor import Tensor
+    xp = array_module(A)
 
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"they are {tuple(A.shape)} matrices")
     if n == 0:
-        eye = np.eye(A.shape[-1], dtype=A.dtype)
-        return Tensor._wrap(np.broadcast_to(eye, tuple(A.shape)).copy())
+        eye = xp.eye(A.shape[-1], dtype=A.dtype)
+        return Tensor._wrap(xp.broadcast_to(eye, tuple(A.shape)).copy())
     base = inv(A) if n < 0 else A
     n = abs(n)
     out = None
@@ -383,6 +408,7 @@ def linalg_svd(A, full_matrices=True, *, driver=None):  # noqa: N803
 
 def svd(input, some=True, compute_uv=True):  # noqa: A002
     """torch.svd: U, S, V with A = U diag(S) Vᵀ (V, not Vᵀ); some=False gives square U, V."""
+    xp = array_module(input)
     _float("svd", input._data)
     u, s, v = Svd.apply(input, full_matrices=not some)
     if not compute_uv:
@@ -390,8 +416,8 @@ def svd(input, some=True, compute_uv=True):  # noqa: A002
 
         m, n = input.shape[-2:]
         shape = tuple(input.shape[:-2])
-        zeros_u = Tensor._wrap(np.zeros(shape + (m, m), input.dtype))
-        return SvdResult(zeros_u, s, Tensor._wrap(np.zeros(shape + (n, n), input.dtype)))
+        zeros_u = Tensor._wrap(xp.zeros(shape + (m, m), input.dtype))
+        return SvdResult(zeros_u, s, Tensor._wrap(xp.zeros(shape + (n, n), input.dtype)))
     return SvdResult(u, s, v)
 
 
