@@ -186,3 +186,14 @@ def test_chosen_points_beat_lavins_for_f4(monkeypatch):
     lavin = _float32_errors()["f4"]
     print(f"F(4x4) float32 error: points {winograd.POINTS[4]}: {lavin:.2e}, ours {ours:.2e}")
     assert ours < lavin
+
+
+def test_winograd_forward_with_im2col_input_gradient(monkeypatch):
+    # the rule is asked again for ∂L/∂x with the channels swapped (O -> C)
+    monkeypatch.setattr(winograd, "CONV3X3", "auto")
+    monkeypatch.setattr(winograd, "select", lambda c, o, h, w: 4 if c == 3 else 0)
+    case = _case("fwd_f4_dx_im2col", (2, 3, 7, 6), (5, 3, 3, 3), padding=1)
+    check_torch(case)
+    check_gradcheck(case)
+    x = nerve.randn(1, 3, 5, 5, requires_grad=True)
+    assert conv2d(x, nerve.randn(5, 3, 3, 3), padding=1).grad_fn.tile == 4
