@@ -4,6 +4,10 @@ outputs, input gradients, parameter gradients (by name) and buffers."""
 
 from __future__ import annotations
 
+import os
+import sys
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -50,3 +54,35 @@ def twin_check(module, tmodule, x, train: bool = True, rtol: float = 1e-4,
                                    atol=atol, err_msg=name)
     assert not tbuffers
     return y
+
+
+@dataclass
+class Twin:
+    """A layer and its PyTorch twin, as a row: ``make()`` returns (nerve layer, torch
+    layer); ``x`` is the input shape. Every Twin made is recorded in ``TWINS`` (keyed
+    "file::name"), so that tests/devices runs each one on the device too."""
+
+    name: str
+    make: object
+    x: tuple
+    train: bool = True
+    rtol: float = 1e-4
+    atol: float = 1e-5
+
+    def __post_init__(self) -> None:
+        caller = sys._getframe(2).f_globals.get("__file__") or "?"
+        where = os.path.relpath(caller, _TESTS).replace(os.sep, "/")
+        TWINS.setdefault(f"{where}::{self.name}", self)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def check(self):
+        """The twin check on the CPU (weights transplanted from the torch layer)."""
+        module, tmodule = self.make()
+        return twin_check(module, tmodule, self.x, train=self.train, rtol=self.rtol,
+                          atol=self.atol)
+
+
+_TESTS = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TWINS: dict = {}
