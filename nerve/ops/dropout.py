@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.draws import uniform
+from nerve.dtypes import float64
 
 
 class Dropout(Function):
@@ -55,7 +57,7 @@ def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
     _check_p(p)
     if not training or p == 0:
         return input
-    return Dropout.apply(input, _mask(input._data.shape, input._data.dtype, p))
+    return Dropout.apply(input, _mask(input._data.shape, input._data, p))
 
 
 @_written_into
@@ -104,7 +106,7 @@ def _feature_dropout(input, p, lead: int):  # noqa: A002
                            f"input, got shape {tuple(input.shape)}")
     # (N, C, H, W) -> mask (N, C, 1, 1): the draw is shared by a channel's pixels
     shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
-    return Dropout.apply(input, _mask(shape, input._data.dtype, p))
+    return Dropout.apply(input, _mask(shape, input._data, p))
 
 
 @_written_into
@@ -117,7 +119,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     if not training or p == 0:
         return input
     shape = tuple(input.shape[:-1]) + (1,)
-    return Dropout.apply(input, _mask(shape, input._data.dtype, p))
+    return Dropout.apply(input, _mask(shape, input._data, p))
 
 
 # SELU's negative saturation value -λα: the value a dropped unit takes before the affine map
@@ -150,17 +152,21 @@ def _alpha(input, p, training, shape):  # noqa: A002
         return input
     dtype = input._data.dtype
     if p == 1:
-        return Dropout.apply(input, np.zeros(shape, dtype))
-    keep = (rng().random(shape) >= p).astype(dtype)
-    a = 1 / np.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+        return Dropout.apply(input, array_module(input._data).zeros(shape, dtype))
+    # drawn on the host (the CPU's numbers on every device), compared where input lives
+    keep = (uniform(rng(), shape, float64, input._data) >= p).astype(dtype)
+    a = 1 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
     shift = ((keep - 1) * (_ALPHA * a) + _ALPHA * a * p).astype(dtype)
     return Dropout.apply(input, keep * dtype.type(a), shift)
 
 
-def _mask(shape, dtype, p: float) -> np.ndarray:
+def _mask(shape, like, p: float):
+    """The kept entries scaled by 1/(1 - p), of ``like``'s dtype and on its device (the
+    uniforms drawn on the host, so every device sees the CPU's mask)."""
     from nerve.random import rng
 
+    dtype = like.dtype
     if p == 1:
-        return np.zeros(shape, dtype)
-    keep = rng().random(shape) >= p
-    return keep.astype(dtype) * np.asarray(1 / (1 - p), dtype)
+        return array_module(like).zeros(shape, dtype)
+    keep = uniform(rng(), shape, float64, like) >= p
+    return keep.astype(dtype) * dtype.type(1 / (1 - p))
