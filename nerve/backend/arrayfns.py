@@ -109,3 +109,18 @@ def broadcast_shapes(*shapes) -> tuple:
     """The shape ``shapes`` broadcast to (ValueError when they do not): plain tuples, the
     same on every device."""
     return np.broadcast_shapes(*shapes)
+
+
+# what a singular or non-positive-definite matrix raises (cupy.linalg raises NumPy's too,
+# where it checks)
+LinAlgError = np.linalg.LinAlgError
+
+
+def namespace_for(device):
+    """The array module of ``device`` (a device, its name, or None for the CPU): what a
+    creation call with ``device=`` allocates with."""
+    from nerve.backend.device import check_device, cuda_namespace
+
+    if device is None or check_device(device).type == "cpu":
+        return np
+    return cuda_namespace()

@@ -4,8 +4,8 @@ top-level forms, with PyTorch's signatures, of ops that nerve first had as Tenso
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import array_module
+from nerve.dtypes import uint8
 from nerve.ops import compare as C
 from nerve.ops import elementwise as E
 from nerve.ops.compare_more import floor_divide, trunc_divide
@@ -15,7 +15,11 @@ from nerve.ops.mathfns_more import Trunc, _refuse, no_out
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
+
+
+def _kind(v) -> str:
+    return getattr(getattr(v, "dtype", None), "kind", "i")
 
 
 def divide(input, other, *, rounding_mode=None, out=None):  # noqa: A002 - PyTorch's names
@@ -27,8 +31,7 @@ def divide(input, other, *, rounding_mode=None, out=None):  # noqa: A002 - PyTor
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        if getattr(input, "dtype", np.dtype(int)).kind == "f" or \
-                getattr(other, "dtype", np.dtype(int)).kind == "f" or isinstance(other, float):
+        if _kind(input) == "f" or _kind(other) == "f" or isinstance(other, float):
             return Trunc.apply(E.div(input, other))
         return trunc_divide(input, other)
     raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
@@ -75,7 +78,7 @@ def sgn(input, *, out=None):  # noqa: A002
 
 def _reduce_dtype(input, result):  # noqa: A002
     # PyTorch's all/any keep uint8 for a uint8 input, bool otherwise
-    return result.to(np.uint8) if input.dtype == np.uint8 else result
+    return result.to(uint8) if input.dtype == uint8 else result
 
 
 def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
@@ -120,4 +123,4 @@ def round(input, *, decimals=0, out=None):  # noqa: A001, A002
     _refuse("round", "b", input)
     if decimals == 0:
         return C.round(input)
-    return _wrap(np.round(input._data, decimals))
+    return _wrap(array_module(input._data).round(input._data, decimals))

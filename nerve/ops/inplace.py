@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import importlib
 
-import numpy as np
-
 from nerve import random as _random
 from nerve.autograd.grad_mode import no_grad
+from nerve.backend import array_module, same_module
 from nerve.ops.rebind import (
     IndexPut,
     _adopt,
@@ -37,8 +36,8 @@ def _array(v):
 def _ufunc_(x, op: str, ufunc, other, compute):
     if _graph(x, op, (other,)):
         return _rebind(x, op, compute)
-    try:
-        ufunc(x._data, _array(other), out=x._data)
+    try:  # the ufunc by name, from the array module of x
+        getattr(array_module(x._data), ufunc)(x._data, _array(other), out=x._data)
     except (ValueError, TypeError) as err:  # a bad shape, or float into an int tensor
         raise RuntimeError(f"{op}: {err}") from None
     return x
@@ -50,20 +49,20 @@ def _scaled(other, alpha):
 
 def add_(input, other, alpha=1):  # noqa: A002 - PyTorch's argument names
     o = _scaled(other, alpha)
-    return _ufunc_(input, "add_", np.add, o, lambda s: s + o)
+    return _ufunc_(input, "add_", "add", o, lambda s: s + o)
 
 
 def sub_(input, other, alpha=1):  # noqa: A002
     o = _scaled(other, alpha)
-    return _ufunc_(input, "sub_", np.subtract, o, lambda s: s - o)
+    return _ufunc_(input, "sub_", "subtract", o, lambda s: s - o)
 
 
 def mul_(input, other):  # noqa: A002
-    return _ufunc_(input, "mul_", np.multiply, other, lambda s: s * other)
+    return _ufunc_(input, "mul_", "multiply", other, lambda s: s * other)
 
 
 def div_(input, other):  # noqa: A002
-    return _ufunc_(input, "div_", np.divide, other, lambda s: s / other)
+    return _ufunc_(input, "div_", "divide", other, lambda s: s / other)
 
 
 def clamp_(input, min=None, max=None):  # noqa: A002
@@ -71,7 +70,7 @@ def clamp_(input, min=None, max=None):  # noqa: A002
         from nerve.ops.elementwise import clamp
 
         return _rebind(input, "clamp_", lambda s: clamp(s, min, max))
-    np.clip(input._data, _array(min), _array(max), out=input._data)
+    array_module(input._data).clip(input._data, _array(min), _array(max), out=input._data)
     return input
 
 
@@ -98,28 +97,37 @@ def zero_(input):  # noqa: A002
 
 
 def uniform_(input, a: float = 0.0, b: float = 1.0, generator=None):  # noqa: A002
-    return _put(input, "uniform_", Ellipsis,
-                _random.rng(generator).uniform(a, b, input._data.shape))
+    # drawn on the host (a CPU run's numbers on every device), then moved to the tensor's
+    return _put(input, "uniform_", Ellipsis, same_module(
+        _random.rng(generator).uniform(a, b, input._data.shape), input._data))
 
 
 def normal_(input, mean: float = 0.0, std: float = 1.0, generator=None):  # noqa: A002
-    return _put(input, "normal_", Ellipsis,
-                _random.rng(generator).normal(mean, std, input._data.shape))
+    return _put(input, "normal_", Ellipsis, same_module(
+        _random.rng(generator).normal(mean, std, input._data.shape), input._data))
 
 
 def bernoulli_(input, p: float = 0.5, generator=None):  # noqa: A002
-    return _put(input, "bernoulli_", Ellipsis,
-                _random.rng(generator).random(input._data.shape) < p)
+    return _put(input, "bernoulli_", Ellipsis, same_module(
+        _random.rng(generator).random(input._data.shape) < p, input._data))
 
 
 def masked_fill_(input, mask, value):  # noqa: A002
-    return _put(input, "masked_fill_", np.broadcast_to(_array(mask), input._data.shape), value)
+    xp = array_module(input._data)
+    m = xp.asarray(_array(mask))
+    return _put(input, "masked_fill_", xp.broadcast_to(m, input._data.shape), value)
 
 
 def setitem(input, index, value) -> None:  # noqa: A002
+    from nerve.ops.indexing import _on
+
     idx = _index(index)
+    xp = array_module(input._data)
     if isinstance(idx, list):
-        idx = np.asarray(idx)
+        idx = xp.asarray(idx)
+    if xp is not array_module():  # a host index of a device tensor moves over, as in torch
+        idx = tuple(_on(i, input._data) for i in idx) if isinstance(idx, tuple) else \
+            _on(idx, input._data)
     _put(input, "__setitem__", idx, value)
 
 
@@ -142,7 +150,7 @@ _INPLACE = {"add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_}
 # ----- in-place math (x.exp_(), x.relu_() ...) and the functional ``inplace=`` flag ------
 def _write(input, arr, op: str):  # noqa: A002
     try:
-        np.copyto(input._data, arr, casting="same_kind")
+        array_module(input._data).copyto(input._data, arr, casting="same_kind")
     except TypeError:
         raise RuntimeError(f"{op}: result type {arr.dtype} can't be cast to the desired "
                            f"output type {input._data.dtype}") from None

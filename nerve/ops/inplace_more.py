@@ -6,8 +6,7 @@ RuntimeError, as in PyTorch; a comparison writes 1/0 in the tensor's own dtype."
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.dtypes import float64
 from nerve.ops import aliases as AL
 from nerve.ops import compare_more as CM
 from nerve.ops import elementwise as E
@@ -28,7 +27,7 @@ def _inplace(name: str, fn):
 
 
 def _float_power_(input, exponent):  # noqa: A002
-    if input.dtype != np.float64:
+    if input.dtype != float64:
         raise RuntimeError(f"the base given to float_power_ has dtype {input.dtype} but the "
                            "operation's result requires dtype float64")
     return inplace_call(input, "float_power_", MM.float_power, exponent)

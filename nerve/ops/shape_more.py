@@ -372,23 +372,14 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
     return out if increasing else S.flip(out, 1)
 
 
-def _namespace(device, op: str):
-    """The array module of ``device`` (None: the CPU's)."""
-    from nerve.backend import check_device, cuda_namespace
-
-    if device is None or check_device(device).type == "cpu":
-        return array_module()
-    return cuda_namespace(op)
-
-
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    xp = _namespace(device, "tril_indices")
+    xp = arrayfns.namespace_for(device)
     r, c = xp.tril_indices(row, offset, col)
     return _wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    xp = _namespace(device, "triu_indices")
+    xp = arrayfns.namespace_for(device)
     r, c = xp.triu_indices(row, offset, col)
     return _wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
 
