@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import MODULES_OF, array_module
+from nerve.backend.arrayfns import namespace_for
+from nerve.dtypes import to_dtype
 from nerve.ops import activation as A
 from nerve.ops import compare as C
 from nerve.ops import elementwise as E
@@ -69,26 +70,34 @@ def _new(fill):
     """``x.new_zeros(size)`` and friends: a new leaf with x's dtype unless one is given."""
     def new(self, *size, dtype=None, device=None, requires_grad=False):
         shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], tuple | list) else size
-        arr = fill(tuple(int(n) for n in shape), np.dtype(dtype or self.dtype))
+        arr = fill(_namespace(self, device), tuple(int(n) for n in shape),
+                   to_dtype(dtype or self.dtype))
         out = Tensor._wrap(arr)
         return out.requires_grad_(True) if requires_grad else out
 
     return new
 
 
-Tensor.new_zeros = _new(lambda shape, dt: np.zeros(shape, dt))
-Tensor.new_ones = _new(lambda shape, dt: np.ones(shape, dt))
-Tensor.new_empty = _new(lambda shape, dt: np.empty(shape, dt))
+def _namespace(self, device):
+    """The array module of ``device``, or of this tensor when none is given."""
+    return array_module(self._data) if device is None else namespace_for(device)
+
+
+Tensor.new_zeros = _new(lambda xp, shape, dt: xp.zeros(shape, dt))
+Tensor.new_ones = _new(lambda xp, shape, dt: xp.ones(shape, dt))
+Tensor.new_empty = _new(lambda xp, shape, dt: xp.empty(shape, dt))
 
 
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    out = Tensor._wrap(np.full(tuple(size), fill_value, np.dtype(dtype or self.dtype)))
+    xp = _namespace(self, device)
+    out = Tensor._wrap(xp.full(tuple(size), fill_value, to_dtype(dtype or self.dtype)))
     return out.requires_grad_(True) if requires_grad else out
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
     arr = data._data if isinstance(data, Tensor) else data
-    out = Tensor._wrap(np.array(arr, dtype=np.dtype(dtype or self.dtype), copy=True))
+    xp = _namespace(self, device)
+    out = Tensor._wrap(xp.array(arr, dtype=to_dtype(dtype or self.dtype), copy=True))
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -132,7 +141,7 @@ def _cast_method(dtype):
 for _name, _dtype in (("float", "float32"), ("double", "float64"), ("half", "float16"),
                       ("long", "int64"), ("int", "int32"), ("bool", "bool"),
                       ("short", "int16"), ("char", "int8"), ("byte", "uint8")):
-    setattr(Tensor, _name, _cast_method(np.dtype(_dtype)))
+    setattr(Tensor, _name, _cast_method(to_dtype(_dtype)))
 
 # ----- more elementwise math, comparisons, logic (mathfns_more, compare_more, aliases) -----
 from nerve import dtypes_info as _DI  # noqa: E402
@@ -217,7 +226,7 @@ def _stride(self, dim=None):
 def _storage_offset(self):
     """Elements between the start of the base array and this view's first element."""
     arr, base = self._data, self._data
-    while isinstance(base.base, np.ndarray):
+    while type(base.base) in MODULES_OF:  # NumPy's array interface: a CPU tensor's
         base = base.base
     start = arr.__array_interface__["data"][0] - base.__array_interface__["data"][0]
     return start // arr.itemsize if arr.itemsize else 0

@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from nerve.autograd import grad_mode
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 from nerve.ops.indexing import GetItem, _is_advanced
 from nerve.tensor import Tensor
 
@@ -64,7 +63,7 @@ class IndexPut(Function):
     def backward_graph(self, dy):
         dx = dv = None
         if self.needs_input_grad[0]:
-            keep = np.ones(dy.shape, dy.dtype)
+            keep = array_module(dy).ones(dy.shape, dy.dtype)
             keep[self.index] = 0
             dx = dy * keep
         if self.needs_input_grad[1]:
@@ -127,7 +126,7 @@ def _shared_view(t: Tensor) -> bool:
             return False
         base = None
         for p in fn.__dict__.get("parents", ()):
-            if isinstance(p, Tensor) and (element or np.may_share_memory(arr, p._data)):
+            if isinstance(p, Tensor) and (element or _shares(arr, p._data)):
                 base = p
                 break
         p = None  # the loop's own reference would blur the count below
@@ -149,16 +148,21 @@ def _unseen(obj, kind: str) -> bool:
     return _getrefcount(obj) <= _REFS[kind]
 
 
+def _shares(a, b) -> bool:
+    return array_module(a).may_share_memory(a, b)
+
+
 def _calibrate() -> None:
     """Measure the counts _shared_view sees for a base that only one node holds (a
     tensor) and for an array that only one view holds."""
     _REFS["tensor"] = _REFS["array"] = 1 << 30
-    held = Tensor._wrap(np.zeros(2))
+    xp = array_module()  # host arrays: reference counts are the same on every device
+    held = Tensor._wrap(xp.zeros(2))
     t = Tensor._wrap(held._data.reshape(1, 2))
     ctx = _new(Function)
     ctx.parents = (held,)
     t._ctx, held = ctx, None
-    u = Tensor._wrap(np.zeros(4)[1:])
+    u = Tensor._wrap(xp.zeros(4)[1:])
     for kind, probe in (("tensor", t), ("array", u)):
         for k in range(1, 12):
             _REFS[kind] = k
@@ -205,7 +209,8 @@ def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
     t.requires_grad = _Version(snap)
     # The snapshot now only stands for the old version's place in the graph (its shape
     # and dtype); a node that needs the old values saved them itself.
-    snap._data = np.ndarray(old.shape, old.dtype, np.zeros(1, old.dtype), 0, (0,) * old.ndim)
+    xp = array_module(old)  # one element broadcast (zero strides): no memory held
+    snap._data = xp.broadcast_to(xp.zeros((), old.dtype), old.shape)
     return t
 
 
