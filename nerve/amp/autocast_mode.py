@@ -4,8 +4,13 @@ On "cpu", PyTorch runs matmuls and convolutions in ``dtype`` (bfloat16 by defaul
 inside the region. nerve computes on NumPy, which has no bfloat16, so on the CPU the
 region is entered and reported (``is_autocast_enabled("cpu")`` is True inside) but every
 op keeps running in its inputs' dtype, float32 as a rule: a documented no-op that
-keeps programs written for autocast running with float32 numerics. On "cuda" autocast
-is disabled with PyTorch's warning, since nerve has no CUDA backend.
+keeps programs written for autocast running with float32 numerics.
+
+On "cuda" (CuPy, or the strict stand-in) the matrix products (matmul, linear,
+convolution) take float16 copies of their floating inputs inside the region and return
+float16, as PyTorch's autocast does; their gradients come back in the inputs' dtype.
+Only float16 is offered there (CuPy has no bfloat16 arithmetic). Without CUDA, autocast
+on "cuda" is disabled with PyTorch's warning. The switch is process-wide, not per thread.
 """
 
 from __future__ import annotations
@@ -54,10 +59,16 @@ class autocast:  # noqa: N801 - PyTorch's name
             else dtype
         self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
         self._enabled = bool(enabled)
-        if self._enabled and device_type == "cuda":
-            warnings.warn("CUDA is not available (nerve has no CUDA backend yet). Disabling "
+        if self._enabled and device_type == "cuda" and not _cuda_available():
+            warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
                           "autocast.", UserWarning, stacklevel=2)
             self._enabled = False
+        elif self._enabled and device_type == "cuda":
+            if str(self.fast_dtype).rpartition(".")[2] != "float16":
+                warnings.warn("nerve's CUDA autocast runs in float16 only (CuPy has no "
+                              "bfloat16 arithmetic). Disabling autocast.", UserWarning,
+                              stacklevel=2)
+                self._enabled = False
         elif self._enabled and device_type != "cpu":
             warnings.warn(f"nerve has no '{device_type}' backend. Disabling autocast.",
                           UserWarning, stacklevel=2)
@@ -72,11 +83,15 @@ class autocast:  # noqa: N801 - PyTorch's name
         if self._enabled:
             depths = _depths()
             depths[self.device] = depths.get(self.device, 0) + 1
+            if self.device == "cuda":
+                _cuda_switch(+1)
         return self
 
     def __exit__(self, *exc) -> bool:
         if self._enabled:
             _depths()[self.device] -= 1
+            if self.device == "cuda":
+                _cuda_switch(-1)
         return False
 
     def __call__(self, func):
@@ -86,3 +101,25 @@ class autocast:  # noqa: N801 - PyTorch's name
                 return func(*args, **kwargs)
 
         return in_autocast
+
+
+def _cuda_available() -> bool:
+    from nerve.backend import cuda_available
+
+    return cuda_available()
+
+
+_cuda_depth = [0]
+
+
+def _cuda_switch(step: int) -> None:
+    """Open (+1) or close (-1) a CUDA autocast region: Function.apply runs the matrix
+    products in float16 while any is open."""
+    from nerve.autograd import function
+    from nerve.ops.conv import Conv
+    from nerve.ops.linalg import MatMul
+    from nerve.ops.linear import LinearFn
+
+    function.autocast_ops.update((MatMul, LinearFn, Conv))
+    _cuda_depth[0] += step
+    function.autocast_cuda[0] = _cuda_depth[0] > 0

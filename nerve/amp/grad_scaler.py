@@ -5,8 +5,10 @@ large; ``unscale_(opt)`` multiplies the gradients by 1/s and records whether any
 or NaN; ``step(opt)`` unscales if needed and skips ``opt.step()`` when one was;
 ``update()`` sets s ← s·backoff_factor after a skipped step (and restarts the count),
 else counts the step and sets s ← s·growth_factor after ``growth_interval`` clean steps
-in a row. Disabled (``enabled=False``, or device "cuda", which nerve has not), every
-method is PyTorch's pass-through: scale returns its input, step calls ``opt.step()``.
+in a row. Disabled (``enabled=False``, or device "cuda" without CUDA), every method is
+PyTorch's pass-through: scale returns its input, step calls ``opt.step()``. On a device
+the gradients are unscaled in place there; the inf/NaN check is one host sync per
+parameter, as PyTorch's is one per step.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from nerve.backend import array_module, cuda_available
 from nerve.tensor import Tensor
 
 __all__ = ["GradScaler"]
@@ -28,10 +31,9 @@ class GradScaler:
                  growth_interval: int = 2000, enabled: bool = True) -> None:
         self._device = device
         self._enabled = bool(enabled)
-        if self._enabled and device == "cuda":
-            warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available "
-                          "(nerve has no CUDA backend yet).  Disabling.", UserWarning,
-                          stacklevel=2)
+        if self._enabled and device == "cuda" and not cuda_available():
+            warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
+                          "Disabling.", UserWarning, stacklevel=2)
             self._enabled = False
         if self._enabled:
             if growth_factor <= 1.0:
@@ -59,7 +61,7 @@ class GradScaler:
             return outputs
         s = self._lazy_scale()
         if isinstance(outputs, Tensor):
-            return outputs * Tensor._wrap(s.astype(outputs.dtype))
+            return outputs * float(s)  # a Python scalar: the output keeps its dtype and device
         if isinstance(outputs, list | tuple):
             return type(outputs)(self.scale(o) for o in outputs)
         raise ValueError("outputs must be a Tensor or an iterable of Tensors")
@@ -88,8 +90,9 @@ class GradScaler:
                 if p.grad is None:
                     continue
                 g = p.grad._data
-                np.multiply(g, inv.astype(g.dtype), out=g)
-                found = found or not bool(np.isfinite(g).all())
+                xp = array_module(g)
+                xp.multiply(g, g.dtype.type(inv), out=g)
+                found = found or not bool(xp.isfinite(g).all())
         state[:] = [_UNSCALED, found]
 
     def step(self, optimizer, *args, **kwargs):

@@ -28,6 +28,11 @@ forward_observers: list = []
 # Turned on the first time a device array may exist (nerve/backend/namespaces.py): from
 # then on apply checks that its Tensor inputs share one device; a CPU-only run never pays.
 _check_devices = False
+# The ops that run in float16 inside an enabled ``nerve.amp.autocast("cuda")`` region (the
+# matrix products, as PyTorch's autocast lists them) and the region's on/off switch, which
+# nerve/amp sets; read only in the device branch above, so CPU runs never pay for it.
+autocast_ops: set = set()
+autocast_cuda = [False]
 _new = object.__new__
 ndarray = np.ndarray
 _as_array = _namespaces.as_array
@@ -60,10 +65,12 @@ class Function:
         Positional Tensors are graph inputs; other positional values (Python
         scalars, arrays) are passed through as constants.
         """
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         if _check_devices:
             _same_device(cls, inputs)
+            if autocast_cuda[0] and cls in autocast_ops:
+                arrays = _half(arrays)
         fn = _new(cls)
-        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         try:
             out = fn.forward(*arrays, **params)
         except ValueError as err:
@@ -138,6 +145,16 @@ def _same_device(cls, inputs) -> None:
                     "Expected all tensors to be on the same device, but found at least two "
                     f"devices, {d1} and {d2}! (in {cls.__name__.lower()}: move every input "
                     "to one device with .to(device))")
+
+
+def _half(arrays: list) -> list:
+    """Autocast: the floating device arrays among ``arrays`` in float16."""
+    out = []
+    for a in arrays:
+        if _namespaces.is_device_array(a) and a.dtype.kind == "f" and a.dtype != np.float16:
+            a = a.astype(np.float16)
+        out.append(a)
+    return out
 
 
 def _devices_in_use() -> None:

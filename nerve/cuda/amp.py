@@ -1,6 +1,6 @@
 """``torch.cuda.amp``: the deprecated spellings of :mod:`nerve.amp` for device "cuda".
 
-Without a GPU both are disabled at construction, with PyTorch's warnings.
+Without CUDA both are disabled at construction, with PyTorch's warnings.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ __all__ = ["GradScaler", "autocast"]
 
 
 class autocast(autocast_mode.autocast):  # noqa: N801 - PyTorch's name
-    """``nerve.amp.autocast("cuda", ...)``; disabled, since nerve has no CUDA backend."""
+    """``nerve.amp.autocast("cuda", ...)``; disabled (with a warning) when CUDA is not available."""
 
     def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True) -> None:
         warnings.warn("`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
@@ -23,7 +23,7 @@ class autocast(autocast_mode.autocast):  # noqa: N801 - PyTorch's name
 
 
 class GradScaler(grad_scaler.GradScaler):
-    """``nerve.amp.GradScaler("cuda", ...)``; disabled, since nerve has no CUDA backend."""
+    """``nerve.amp.GradScaler("cuda", ...)``; disabled (with a warning) when CUDA is not available."""
 
     def __init__(self, init_scale: float = 2.0**16, growth_factor: float = 2.0,
                  backoff_factor: float = 0.5, growth_interval: int = 2000,
