@@ -328,6 +328,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     args.argv = argv  # for nerve train --nproc, which runs this command again under mpiexec
+    if hasattr(sys.stdout, "reconfigure"):  # a redirected log shows each epoch as it ends,
+        sys.stdout.reconfigure(line_buffering=True)  # not 8 KB at a time
     try:
         if args.command == "demo":
             from nerve.demo import run_demo

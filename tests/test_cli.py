@@ -189,3 +189,14 @@ def test_learning_curves_are_titled_with_the_task(tmp_path, capsys, monkeypatch)
     code, _, _ = run(capsys, "train", "digits-mlp", "--epochs", "1", "--hidden", "8",
                      "--out", str(tmp_path), "--quiet")
     assert code == 0 and titles == ["digits-mlp: learning curves"]
+
+
+def test_redirected_output_is_written_line_by_line(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from nerve.cli import main; main(['info']); "
+            "print('line-buffered', sys.stdout.line_buffering)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout
+    assert "line-buffered True" in out
