@@ -1,5 +1,6 @@
-"""``torch.backends.cuda``: the CUDA matmul and attention switches, kept but without
-effect (nerve has no CUDA backend); their defaults are PyTorch's."""
+"""``torch.backends.cuda``: the CUDA matmul and attention switches, accepted and without
+effect (CuPy's matmul runs cuBLAS in the arrays' own dtype; nerve has no fused attention
+kernels to switch); their defaults are PyTorch's."""
 
 from __future__ import annotations
 
@@ -34,7 +35,10 @@ _sdp = {"flash": True, "mem_efficient": True, "math": True}
 
 
 def is_built() -> bool:
-    return False
+    """Whether CUDA can be used: CuPy with a GPU (or the strict stand-in)."""
+    from nerve.backend import cuda_available
+
+    return cuda_available()
 
 
 def flash_sdp_enabled() -> bool:

@@ -219,3 +219,14 @@ def test_the_strict_array_keeps_cupys_rules():
         xp.errstate  # noqa: B018 - CuPy has none
     assert isinstance(xp.random.default_rng(0).random((2,)), strict.StrictArray)
     assert xp.float32 is np.float32 and xp.pi == np.pi
+
+
+def test_accelerator_and_backends_answer_for_the_device():
+    assert nerve.accelerator.is_available() and nerve.accelerator.device_count() >= 1
+    assert nerve.accelerator.current_accelerator() == nerve.device("cuda")
+    assert nerve.accelerator.current_device_index() == 0
+    nerve.accelerator.synchronize()
+    assert nerve.backends.cuda.is_built()
+    nerve.backends.cuda.matmul.allow_tf32 = True  # accepted, documented as no effect
+    nerve.backends.cudnn.benchmark = True
+    nerve.backends.cudnn.benchmark = False
