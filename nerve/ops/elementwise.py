@@ -9,6 +9,7 @@ from nerve.autograd.function import Function
 from nerve.backend import MODULES_OF, array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import get_default_dtype, result_type
+from nerve.ops.power import pow_grad_a, small_power, small_power_grad
 
 _ARRAYS = MODULES_OF  # array type -> its module: numpy's, cupy's and the strict device's
 
@@ -122,11 +123,11 @@ class Pow(Function):
 
     A scalar exponent of 2, 3, 0.5 or -1 is a product, a square root or a reciprocal
     (one or two passes, as PyTorch does), not the general ``power`` routine, which is
-    ~15x slower; :func:`pow_reference` is the formula as written, tested to agree."""
+    ~15x slower; ``ops.power.pow_reference`` is the formula as written, tested to agree."""
 
     def forward(self, a, b):
         self.a, self.b = a, b = _promote(a, b)
-        self.y = _small_power(a, b)
+        self.y = small_power(a, b)
         if self.y is None:
             self.y = np.power(a, b)
         return self.y
@@ -135,9 +136,9 @@ class Pow(Function):
         a, b = self.a, self.b
         da = db = None
         if self.needs_input_grad[0]:
-            da = _small_power_grad(a, b, self.y, dy)
+            da = small_power_grad(a, b, self.y, dy)
             if da is None:
-                da = _pow_grad_a(a, b, dy)
+                da = pow_grad_a(a, b, dy)
         if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 db = dy * self.y * np.log(a)
@@ -163,65 +164,6 @@ class Pow(Function):
             if np.any(zero):
                 db = Where.apply(~zero, db, np.zeros((), dy.dtype))
         return da, db
-
-
-def _pow_grad_a(a, b, dy):
-    """δ · b · aᵇ⁻¹, 0 where b = 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        da = dy * b * np.power(a, b - 1)
-    return np.where(np.asarray(b) == 0, 0, da) if np.any(np.asarray(b) == 0) else da
-
-
-def pow_reference(a, b, dy):
-    """aᵇ and δ · b · aᵇ⁻¹ by the general routine: what the fast exponents must equal."""
-    a, b = _promote(a, b)
-    return np.power(a, b), _pow_grad_a(a, b, dy)
-
-
-def _scalar_exponent(a, b):
-    """b as a Python number when it is a scalar and a a floating (or exact integer
-    result) array; None otherwise."""
-    if type(a) is not np.ndarray:
-        return None
-    if type(b) is np.ndarray:
-        if b.ndim or b.dtype != a.dtype:
-            return None
-        b = b.item()
-    return b if type(b) in (int, float) else None
-
-
-def _small_power(a, b):
-    e = _scalar_exponent(a, b)
-    if e is None:
-        return None
-    if e == 2:
-        return a * a
-    if e == 3:
-        return a * a * a
-    if a.dtype.kind in "fc":
-        if e == 0.5:
-            return np.sqrt(a)
-        if e == -1:
-            with np.errstate(divide="ignore"):
-                return np.reciprocal(a)
-    return None
-
-
-def _small_power_grad(a, b, y, dy):
-    e = _scalar_exponent(a, b)
-    if e is None:
-        return None
-    if e == 2:
-        return dy * (a + a)
-    if e == 3:
-        return dy * (3 * (a * a))
-    if a.dtype.kind in "fc":
-        if e == 0.5:
-            with np.errstate(divide="ignore"):
-                return dy * (0.5 / y)
-        if e == -1:
-            return -dy * (y * y)
-    return None
 
 
 class Exp(Function):
