@@ -23,9 +23,16 @@ h = V⁻¹ [(V_r g) ⊙ (V_m e)], with V_n the α×n matrix of rows (1, aₖ, ..
 
 with each row i of Bᵀ scaled to integers by sᵢ and row i of G divided by sᵢ (the product
 is unchanged; the input transform then needs no rounding). ``cook_toom`` derives them in
-exact fractions. Points (0, ±1, ∞) give F(2,3); F(4,3) uses (0, ±1, ±1/2, ∞), which in
-float32 was ~2x more accurate than Lavin's (0, ±1, ±2, ∞) (tests/ops/test_winograd.py
-prints both errors).
+exact fractions. Points (0, ±1, ∞) give F(2,3); F(4,3) uses (0, ±1, 1/2, -2, ∞), whose
+float32 error on post-ReLU activations was 3x below Lavin's (0, ±1, ±2, ∞): max abs
+9.5e-6 against 2.8e-5 (±1/2 alone: 3.2e-5) on a 64 -> 64 conv of 8x64x32x32.
+
+Error growth (``python -m benchmarks.conv3x3 --errors``: float32 against float64, that
+conv, pad 1, post-ReLU input, He-initialised kernels; max abs error, and over max |ref|):
+im2col forward 1.8e-6 (3.7e-7), ∂L/∂x 4.1e-8 (4.7e-7), ∂L/∂W 7.5e-7 (2.6e-7);
+F(2x2) 1.5e-6 (3.1e-7), 2.9e-8 (3.3e-7), 1.8e-6 (6.4e-7): as accurate as im2col;
+F(4x4) 9.5e-6 (1.9e-6), 1.8e-7 (2.1e-6), 7.0e-6 (2.5e-6): 4-10x im2col's, from the
+transforms' larger coefficients (Bᵀ up to 8, Aᵀ down to 1/8).
 
 Gradients, with δ = ∂L/∂y and Δ its m×m tiles (zero beyond OH, OW):
 ∂L/∂g = Σ_tiles G' [ (A Δ Aᵀ) ⊙ (Bᵀ d B) ] G'ᵀ with G' = Gᵀ (the forward's V is reused,
@@ -207,15 +214,35 @@ def tile_for(c: int, o: int, size: tuple, kernel: tuple, stride: tuple, dilation
             or groups != 1 or max(max(p) for p in padding) > 2
             or np.dtype(dtype) not in (np.float32, np.float64)):
         return 0
-    if CONV3X3 == "auto":
-        return select(c, o, *size)
+    if CONV3X3 == "auto":  # select decides on the output size
+        return select(c, o, *(s + a + b - 2 for s, (a, b) in zip(size, padding)))
     if CONV3X3 not in _CONV3X3_TILES:
         raise ValueError(f"conv2d: NERVE_CONV3X3 must be one of 'auto', 'im2col', 'f2', "
                          f"'f4', got {CONV3X3!r}")
     return _CONV3X3_TILES[CONV3X3]
 
 
-def select(c: int, o: int, h: int, w: int) -> int:
-    """The measured rule (benchmarks/conv3x3.py): F(4x4) when the channel product is large
-    enough and the image not tiny, else im2col (0)."""
-    return 4 if c * o >= 1024 and min(h, w) >= 8 else 0
+def select(c: int, o: int, oh: int, ow: int) -> int:
+    """The measured rule: the m of F(m×m, 3×3) for a conv of C -> O channels and an
+    OH×OW output, or 0 for im2col.
+
+    Winograd when C·O/(C + O) ≥ 7 (half the harmonic mean of the channel counts: the
+    GEMMs' share of the work, against the transforms' (C + O) passes) and OH, OW ≥ 4;
+    then the tile with fewer products, α²·⌈OH/m⌉·⌈OW/m⌉ (ties go to F(2x2), the more
+    accurate), which is F(4x4) from 7x7 up.
+
+    Measured by ``python -m benchmarks.conv3x3 --rounds 7`` (2 cores, load average ~12,
+    float32, batch 32, pad 1; ms for forward + ∂L/∂x + ∂L/∂W, im2col / F(2x2) / F(4x4)):
+    C=O=8 at 8², 16², 32²: 1.0/2.0/1.7, 3.3/5.3/3.7, 12.0/17.9/13.5 (im2col wins);
+    C=O=16: 2.0/2.7/2.3 at 8², 7.3/8.9/6.5 at 16², 85/77/59 at 32² (the crossover);
+    C=O=24 at 8²: 4.0/4.4/3.4; C=O=32 at 32²: 397/326/235; C=O=64 at 32²: 1568/796/508;
+    C=O=128 at 16²: 2490/795/496; C, O = 4, 64: 15.6/43.6/37.1 and 8, 64: 44.8/59.1/39.5
+    (C·O/(C + O) = 3.8 and 7.1; for 8, 64 the forward alone is 9.8 against 16.2 by
+    F(4x4), the training step's sum favours it); 64, 8: 45.8/48.2/33.6;
+    C=O=64 at 7²: 55/34/19, 4²: 9.7/5.4/5.7, 2²: 1.9/3.4/5.9; cnn_train's second conv
+    (64, 32 -> 64, 14²): 565/361/313; first layers (C = 1 or 3) are far below the line.
+    """
+    if c * o < 7 * (c + o) or min(oh, ow) < 4:
+        return 0
+    f2, f4 = 16 * -(-oh // 2) * -(-ow // 2), 36 * -(-oh // 4) * -(-ow // 4)
+    return 4 if f4 < f2 else 2

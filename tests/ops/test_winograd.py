@@ -197,3 +197,12 @@ def test_winograd_forward_with_im2col_input_gradient(monkeypatch):
     check_gradcheck(case)
     x = nerve.randn(1, 3, 5, 5, requires_grad=True)
     assert conv2d(x, nerve.randn(5, 3, 3, 3), padding=1).grad_fn.tile == 4
+
+
+@pytest.mark.parametrize("c, o, size, tile", [
+    (8, 8, 32, 0), (4, 64, 16, 0), (1, 32, 28, 0), (3, 64, 32, 0),  # few channels
+    (16, 16, 16, 4), (64, 64, 32, 4), (32, 64, 14, 4), (64, 8, 16, 4), (8, 64, 16, 4),
+    (12, 12, 16, 0),
+    (64, 64, 2, 0), (64, 64, 3, 0), (64, 64, 5, 2), (64, 64, 6, 2), (64, 64, 7, 4)])
+def test_selection_rule(c, o, size, tile):
+    assert winograd.select(c, o, size, size) == tile
