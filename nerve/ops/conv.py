@@ -115,14 +115,21 @@ class Conv(Function):
             dw = winograd.winograd_weight_grad(v, dy, m, winograd.geometry(size, self.padding,
                                                                            m)[1])
         if need_x:
-            full = tuple((2 - a, 2 - b) for a, b in self.padding)
-            mx = winograd.tile_for(o, c, dy.shape[2:], (3, 3), (1, 1), (1, 1), 1, full, dy.dtype)
-            if mx:
-                dx = winograd.winograd_input_grad(dy, w, self.padding, mx).transpose(0, 3, 1, 2)
-            else:  # (O, C, 3, 3) -> (1, 3·3·C, O), im2col's kernel matrix
+            dx = self._input_grad_winograd(dy, w)
+            if dx is None:  # (O, C, 3, 3) -> (1, 3·3·C, O), im2col's kernel matrix
                 self.wm = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(1, -1, o)
                 dx = self._input_grad_stride1(dy)
         return dx, dw, db
+
+    def _input_grad_winograd(self, dy, w):
+        """∂L/∂x by Winograd where ``tile_for`` picks it for the O -> C convolution of δ
+        (padded by 2 - P), else None."""
+        full = tuple((2 - a, 2 - b) for a, b in self.padding)
+        m = 0 if self.one_d else winograd.tile_for(
+            w.shape[0], w.shape[1], dy.shape[2:], w.shape[2:], self.geometry[4],
+            self.geometry[5], self.groups, full, dy.dtype)
+        return winograd.winograd_input_grad(dy, w, self.padding, m).transpose(0, 3, 1, 2) \
+            if m else None
 
     def _columns(self, xp):
         """The im2col matrix of the padded input: (G, N·∏O, K), or (K (+1), N·∏O)."""
@@ -163,7 +170,10 @@ class Conv(Function):
             # input channels), where BLAS runs well below its rate and col2im is cheaper.
             as_conv = (all(s == 1 for s in self.geometry[4]) and g == 1
                        and (cg >= o or cg >= 64))
-            dx = self._input_grad_stride1(dy) if as_conv else None
+            dx = None if self.one_d or g > 1 or len(kernel) != 2 else self._input_grad_winograd(
+                dy, self.wm[0].reshape(*kernel, cg, o).transpose(3, 2, 0, 1))
+            if dx is None and as_conv:
+                dx = self._input_grad_stride1(dy)
             if dx is None:
                 dx = self._input_grad(d2)
             if self.one_d:

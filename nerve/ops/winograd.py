@@ -211,7 +211,7 @@ def tile_for(c: int, o: int, size: tuple, kernel: tuple, stride: tuple, dilation
     stride 1, no dilation, one group, padding ≤ 2 and float32/64; then CONV3X3 decides,
     "auto" by ``select``'s measured rule."""
     if (tuple(kernel) != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1)
-            or groups != 1 or max(max(p) for p in padding) > 2
+            or groups != 1 or not all(0 <= v <= 2 for p in padding for v in p)
             or np.dtype(dtype) not in (np.float32, np.float64)):
         return 0
     if CONV3X3 == "auto":  # select decides on the output size

@@ -8,6 +8,7 @@ from opcheck import Case, check_gradcheck, check_torch
 import nerve
 from nerve.ops import conv, winograd
 from nerve.ops.conv import Conv, conv2d
+from nerve.ops.winograd import winograd_input_grad
 
 
 @pytest.fixture
@@ -206,3 +207,19 @@ def test_winograd_forward_with_im2col_input_gradient(monkeypatch):
     (64, 64, 2, 0), (64, 64, 3, 0), (64, 64, 5, 2), (64, 64, 6, 2), (64, 64, 7, 4)])
 def test_selection_rule(c, o, size, tile):
     assert winograd.select(c, o, size, size) == tile
+
+
+def test_im2col_forward_with_winograd_input_gradient(monkeypatch):
+    monkeypatch.setattr(winograd, "CONV3X3", "auto")
+    monkeypatch.setattr(winograd, "select", lambda c, o, h, w: 2 if c == 5 else 0)
+    case = _case("fwd_im2col_dx_f2", (2, 3, 7, 6), (5, 3, 3, 3), padding=(0, 1))
+    check_torch(case)
+    check_gradcheck(case)
+    calls = []
+    monkeypatch.setattr(winograd, "winograd_input_grad",
+                        lambda *a: calls.append(a) or winograd_input_grad(*a))
+    x = nerve.randn(1, 3, 5, 5, requires_grad=True)
+    y = conv2d(x, nerve.randn(5, 3, 3, 3), padding=1)
+    assert y.grad_fn.tile == 0
+    y.sum().backward()
+    assert len(calls) == 1 and calls[0][3] == 2
