@@ -23,7 +23,7 @@ class autocast(autocast_mode.autocast):  # noqa: N801 - PyTorch's name
 
 
 class GradScaler(grad_scaler.GradScaler):
-    """``nerve.amp.GradScaler("cuda", ...)``; disabled (with a warning) when CUDA is not available."""
+    """``nerve.amp.GradScaler("cuda", ...)``; disabled (warning) when CUDA is unavailable."""
 
     def __init__(self, init_scale: float = 2.0**16, growth_factor: float = 2.0,
                  backoff_factor: float = 0.5, growth_interval: int = 2000,

@@ -37,7 +37,7 @@ def failing_now() -> tuple:
     """(rows, twins, models) that fail on the device in this checkout."""
     import layer_twins  # noqa: F401
     import test_layer_twins
-    import test_training
+    import test_training_parity as test_training
     from devicecheck import check_on_device, collect
     from layercheck import TWINS
 
