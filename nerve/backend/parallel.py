@@ -16,6 +16,9 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
+_HOST = np.ndarray
 MIN_BYTES = 1 << 20  # below this a pass takes about as long as handing it to a thread
 MAX_THREADS = 8
 _state = {"pool": None, "threads": None}
@@ -33,11 +36,14 @@ def num_threads() -> int:
     return _state["threads"]
 
 
-def over_batch(run, n: int, nbytes: int) -> None:
+def over_batch(run, n: int, nbytes: int, like=None) -> None:
     """run(lo, hi) over [0, n) in one contiguous chunk per thread when the pass touches
-    at least MIN_BYTES; else (or when called from inside a split) in one call."""
+    at least MIN_BYTES; else (or when called from inside a split) in one call. With
+    ``like`` a device array (not NumPy's), always one call: the device runs its kernels
+    in parallel itself, and host threads would only serialise on its stream."""
     k = num_threads()
-    if k < 2 or n < 2 or nbytes < MIN_BYTES or not _busy.acquire(blocking=False):
+    if (k < 2 or n < 2 or nbytes < MIN_BYTES or (like is not None and type(like) is not _HOST)
+            or not _busy.acquire(blocking=False)):
         run(0, n)
         return
     try:
