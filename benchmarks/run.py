@@ -75,6 +75,9 @@ def run_setting(ws: list, args, env: dict, with_torch: bool, compare=None) -> in
     for w in ws:
         res = compare(w.name, args.pairs, args.rounds, env, with_torch, loaded, args.min_time)
         results.append((res, w))
+        # progress on stderr, so a long run that is cut short still leaves its rows
+        done = report.quiet_row(res, w) + (report.loaded_row(res, w)[1:] if loaded else [])
+        print("# done: " + " | ".join(done), file=sys.stderr, flush=True)
         if res["error"]:
             errors.append(f"# {w.name}: {res['error']}")
     if results and results[0][0].get("blas_policy"):
