@@ -3,9 +3,8 @@ for the second."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 
 
 class BilinearFn(Function):
@@ -23,7 +22,7 @@ class BilinearFn(Function):
         x1f, x2f = x1.reshape(-1, i), x2.reshape(-1, j)  # (*, I) -> (N, I), (*, J) -> (N, J)
         # A as (I, O*J): the contraction over i for every output at once
         u = (x1f @ w.transpose(1, 0, 2).reshape(i, o * j)).reshape(-1, o, j)
-        y = np.einsum("noj,nj->no", u, x2f)
+        y = array_module(u).einsum("noj,nj->no", u, x2f)
         if b is not None:
             y += b
         self.x1, self.x2, self.w, self.u = x1f, x2f, w, u
@@ -42,7 +41,7 @@ class BilinearFn(Function):
             if need_w:
                 dw = (self.x1.T @ v).reshape(i, o, j).transpose(1, 0, 2)
         if need_x2:
-            dx2 = np.einsum("no,noj->nj", dyf, self.u).reshape(lead + (j,))
+            dx2 = array_module(dyf).einsum("no,noj->nj", dyf, self.u).reshape(lead + (j,))
         if need_b:
             db = dyf.sum(axis=0)
         return dx1, dx2, dw, db

@@ -9,9 +9,8 @@ OH = ⌊(H + 2P - D(K - 1) - 1)/S⌋ + 1, row index c·KH·KW + p·KW + q (chann
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import ascontiguousarray
 from nerve.ops.conv import _tuple, col2im, im2col, pad_channels_last
 
 
@@ -23,7 +22,7 @@ def _unfold(x, kernel, padding, stride, dilation):
     cols = im2col(pad_channels_last(x, ph, ph, pw, pw), kh, kw, oh, ow, stride, dilation)
     # (N·OH·OW, KH·KW·C) -> (N, C, KH, KW, OH·OW) -> (N, C·KH·KW, L)
     cols = cols.reshape(n, oh * ow, kh, kw, c).transpose(0, 4, 2, 3, 1)
-    return np.ascontiguousarray(cols).reshape(n, c * kh * kw, oh * ow)
+    return ascontiguousarray(cols).reshape(n, c * kh * kw, oh * ow)
 
 
 def _fold(cols, size, kernel, padding, stride, dilation):

@@ -4,7 +4,7 @@ one-hot argmax forward with the soft sample's gradient (straight-through)."""
 
 from __future__ import annotations
 
-import numpy as np
+from nerve.backend import array_module
 
 
 def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10,
@@ -13,13 +13,17 @@ def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-1
     import nerve
     from nerve.tensor import Tensor
 
-    u = nerve.rand(*logits.shape, dtype=logits.dtype)._data
+    u = nerve.rand(*logits.shape, dtype=logits.dtype, device=logits.device)._data
+    xp = array_module(u)
     # 1 - u lies in (0, 1]: -log(1 - u) is an Exp(1) draw that is never log(0)
-    gumbels = -np.log(-np.log1p(-u)).astype(logits.dtype, copy=False)
+    gumbels = -xp.log(-xp.log1p(-u)).astype(logits.dtype, copy=False)
     y_soft = ((logits + Tensor._wrap(gumbels)) / tau).softmax(dim)
     if not hard:
         return y_soft
     index = y_soft._data.argmax(axis=dim)
-    y_hard = np.zeros(logits.shape, dtype=y_soft.dtype)
-    np.put_along_axis(y_hard, np.expand_dims(index, dim), 1.0, axis=dim)
+    # one-hot by comparing with 0..k-1 along dim (CuPy lacks put_along_axis)
+    k = logits.shape[dim]
+    along = [1] * logits.ndim
+    along[dim] = k
+    y_hard = (xp.expand_dims(index, dim) == xp.arange(k).reshape(along)).astype(y_soft.dtype)
     return Tensor._wrap(y_hard) - y_soft.detach() + y_soft

@@ -3,9 +3,11 @@ average pool of xᵖ times the window size, then one root."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import errstate
 
 
 class LPRoot(Function):
@@ -15,14 +17,16 @@ class LPRoot(Function):
 
     def forward(self, a, k=1, p=2.0):
         self.a, self.k, self.p = a, k, p
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.power(k * a, 1.0 / p).astype(a.dtype, copy=False)
+        xp = array_module(a)
+        with errstate(xp, invalid="ignore", divide="ignore"):
+            return xp.power(k * a, 1.0 / p).astype(a.dtype, copy=False)
 
     def backward(self, dy):
         a, k, p = self.a, self.k, self.p
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            slope = (k / p) * np.power(k * a, 1.0 / p - 1.0)
-        return np.where(a == 0, 0, dy * slope).astype(a.dtype, copy=False)
+        xp = array_module(a)
+        with errstate(xp, invalid="ignore", divide="ignore", over="ignore"):
+            slope = (k / p) * xp.power(k * a, 1.0 / p - 1.0)
+        return xp.where(a == 0, 0, dy * slope).astype(a.dtype, copy=False)
 
 
 def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):  # noqa: A002
@@ -38,7 +42,7 @@ def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):  # noqa: A
                                                   ceil_mode)
     avg = getattr(pool, f"avg_pool{dims}d")(input.pow(norm_type), kernel_size, stride, 0,
                                            ceil_mode)
-    return LPRoot.apply(avg, k=int(np.prod(k)), p=float(norm_type))
+    return LPRoot.apply(avg, k=math.prod(k), p=float(norm_type))
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
@@ -30,12 +31,13 @@ class GroupNorm(Function):
         n, c, *rest = x.shape
         xg = x.reshape(n, groups, c // groups, *rest)
         self.axes = axes = tuple(range(2, xg.ndim))
-        self.m = m = c // groups * int(np.prod(rest, dtype=np.int64))
+        self.m = m = c // groups * math.prod(rest)
         mean = xg.mean(axis=axes, keepdims=True)
         xc = xg - mean
         sub = "ngcdefh"[:xc.ndim]  # Σ xc² per (n, g) without a squared temporary
-        var = np.einsum(f"{sub},{sub}->ng", xc, xc)[(...,) + (None,) * len(axes)] / m
-        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        xp = array_module(x)
+        var = xp.einsum(f"{sub},{sub}->ng", xc, xc)[(...,) + (None,) * len(axes)] / m
+        self.inv_std = (1 / xp.sqrt(var + eps)).astype(x.dtype)
         self.xhat = xhat = xc * self.inv_std
         if running_mean is not None:
             running_mean *= 1 - momentum
@@ -165,7 +167,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             raise RuntimeError("instance_norm: expected running_mean and running_var to be "
                                "defined when use_input_stats is false")
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    if int(np.prod(input.shape[2:], dtype=np.int64)) <= 1:
+    if math.prod(input.shape[2:]) <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"{list(input.shape)}")
     rm = None if running_mean is None else running_mean._data

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.dtypes_info import finfo
 
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
@@ -22,7 +22,7 @@ class RMSNorm(Function):
         self.lead = tuple(range(x.ndim - k))
         self.eps = eps
         ms = (x * x).mean(axis=self.axes, keepdims=True)
-        self.r = (1 / np.sqrt(ms + eps)).astype(x.dtype)
+        self.r = (1 / array_module(ms).sqrt(ms + eps)).astype(x.dtype)
         self.xhat = x * self.r
         self.w = w
         return self.xhat if w is None else self.xhat * w
@@ -80,5 +80,5 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
                            f"normalized_shape, but got weight of shape {list(weight.shape)} "
                            f"and normalized_shape = {list(shape)}")
     if eps is None:
-        eps = float(np.finfo(input.dtype).eps)
+        eps = float(finfo(input.dtype).eps)
     return RMSNorm.apply(input, weight, k=k, eps=eps)

@@ -3,9 +3,11 @@ max pooling recorded for it in its (N, C) plane, zeros everywhere else."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.dtypes import int64
 
 
 class MaxUnpool(Function):
@@ -15,8 +17,9 @@ class MaxUnpool(Function):
     def forward(self, x, indices=None, out_shape=None):
         # (B, L_in) values and indices -> (B, L_out) planes
         b = x.shape[0]
-        y = np.zeros((b, int(np.prod(out_shape[1:], dtype=np.int64))), dtype=x.dtype)
-        self.rows = np.arange(b)[:, None]
+        xp = array_module(x)
+        y = xp.zeros((b, math.prod(out_shape[1:])), dtype=x.dtype)
+        self.rows = xp.arange(b)[:, None]
         self.idx = indices
         y[self.rows, indices] = x
         return y
@@ -62,8 +65,8 @@ def _max_unpool(op, dims, input, indices, kernel_size, stride, padding,  # noqa:
     if x.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"{op}: expected {dims + 1}D or {dims + 2}D input (batch "
                            f"dimension optional), but got input of size: {list(x.shape)}")
-    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
-    if idx.dtype != np.int64:
+    idx = indices._data if isinstance(indices, Tensor) else array_module(x).asarray(indices)
+    if idx.dtype != int64:
         raise RuntimeError(f"{op}: elements in indices should be type int64 but got: "
                            f"{idx.dtype}")
     if tuple(idx.shape) != tuple(x.shape):
@@ -71,13 +74,13 @@ def _max_unpool(op, dims, input, indices, kernel_size, stride, padding,  # noqa:
                            f"tensor ({list(x.shape)}) but got indices tensor with shape: "
                            f"{list(idx.shape)}")
     size = _default_size(x, dims, kernel_size, stride, padding, output_size, op)
-    plane = int(np.prod(size))
+    plane = math.prod(size)
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.max() if idx.max() >= plane else idx.min()
         raise RuntimeError(f"{op}: Found an invalid max index: {bad} (output volumes are of "
                            f"size {'x'.join(map(str, size))})")
     lead = tuple(x.shape[:-dims])
-    b = int(np.prod(lead, dtype=np.int64))
+    b = math.prod(lead)
     flat = x.reshape(b, -1)  # (*, spatial) -> (B, L_in)
     y = MaxUnpool.apply(flat, indices=idx.reshape(b, -1), out_shape=(b, plane))
     return y.reshape(lead + size)

@@ -17,7 +17,6 @@ LAYERS_NOT_YET = {
     "tests/devices/layer_twins.py::Conv2d",
     "tests/devices/layer_twins.py::ConvTranspose2d",
     "tests/devices/layer_twins.py::GRU",
-    "tests/devices/layer_twins.py::GroupNorm",
     "tests/devices/layer_twins.py::LSTM",
     "tests/devices/layer_twins.py::LayerNorm",
     "tests/devices/layer_twins.py::LogSoftmax",
