@@ -11,12 +11,13 @@ kernel offset.
 from __future__ import annotations
 
 import functools
-
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
+import math
+import operator
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module, as_strided, draws
 from nerve.backend.parallel import over_batch
+from nerve.dtypes import int64
 from nerve.ops.conv import _kernel_offsets
 from nerve.ops.pool_adaptive import (  # noqa: F401 - nerve.ops.pool's public names
     AdaptiveAvgPool,
@@ -64,24 +65,24 @@ def padded(x, g: Geometry, value):
     """(*, H, W) -> (*, Hp, Wp) (or with depth) filled with ``value`` outside x."""
     if not any(a or b for a, b in g.pad):
         return x
-    xp = np.full(_padded_shape(x, g), value, dtype=x.dtype)
-    xp[_inside(g)] = x
-    return xp
+    xpad = array_module(x).full(_padded_shape(x, g), value, dtype=x.dtype)
+    xpad[_inside(g)] = x
+    return xpad
 
 
-def offsets(xp, g: Geometry):
+def offsets(xpad, g: Geometry):
     """For each kernel offset (p, q): the strided view (*, OH, OW) of the elements that
     offset picks from every window. Pooling loops over these ∏K views, never over
     positions."""
     for sl in _kernel_offsets(g.kernel, g.out, g.stride, g.dilation):
-        yield xp[(Ellipsis, *sl)]
+        yield xpad[(Ellipsis, *sl)]
 
 
-def windows(xp, g: Geometry):
+def windows(xpad, g: Geometry):
     """(B, Hp, Wp) -> strided view (B, OH, OW, KH, KW) of every pooling window."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out
-    s_b, s_h, s_w = xp.strides
-    return as_strided(xp, (xp.shape[0], oh, ow, kh, kw),
+    s_b, s_h, s_w = xpad.strides
+    return as_strided(xpad, (xpad.shape[0], oh, ow, kh, kw),
                       (s_b, s_h * sh, s_w * sw, s_h * dh, s_w * dw), writeable=False)
 
 
@@ -97,12 +98,12 @@ def scatter(part, g: Geometry, x):
 def grad_buffer(g: Geometry, x):
     """The gradient of the padded input, in x's memory layout: zeros, or uninitialised
     when the windows tile the input exactly (every element is written once)."""
-    padded_shape = _padded_shape(x, g)
+    xp, padded_shape = array_module(x), _padded_shape(x, g)
     tiled = all(s == k and d == 1 and o * s == n + p0 + p1 for s, k, d, o, n, (p0, p1)
                 in zip(g.stride, g.kernel, g.dilation, g.out, g.shape, g.pad))
     if padded_shape == x.shape:
-        return np.empty_like(x) if tiled else np.zeros_like(x)
-    return np.zeros(padded_shape, dtype=x.dtype)
+        return xp.empty_like(x) if tiled else xp.zeros_like(x)
+    return xp.zeros(padded_shape, dtype=x.dtype)
 
 
 def scatter_into(part, g: Geometry, dxp) -> None:
@@ -114,8 +115,8 @@ def scatter_into(part, g: Geometry, dxp) -> None:
             view += part(k, None)
 
 
-def unpadded(xp, g: Geometry):
-    return xp[_inside(g)]
+def unpadded(xpad, g: Geometry):
+    return xpad[_inside(g)]
 
 
 class MaxPool(Function):
@@ -125,47 +126,47 @@ class MaxPool(Function):
     Large batches run in chunks of samples on all cores (memory-bound passes)."""
 
     def forward(self, x, geometry=None, return_indices=False, needs_grad=True):
-        g = geometry
-        xp = padded(x, g, -np.inf)
+        g, xp = geometry, array_module(x)
+        xpad = padded(x, g, -math.inf)
         # empty_like keeps the input's memory layout (e.g. a conv's channels-last output),
         # so every pass below streams through memory in order
-        y = np.empty_like(next(offsets(xp, g)))
+        y = xp.empty_like(next(offsets(xpad, g)))
 
         def run(lo, hi):
-            views, out = offsets(xp[lo:hi], g), y[lo:hi]
-            np.copyto(out, next(views))
+            views, out = offsets(xpad[lo:hi], g), y[lo:hi]
+            xp.copyto(out, next(views))
             for v in views:
-                np.maximum(out, v, out=out)  # propagates NaN, as PyTorch
+                xp.maximum(out, v, out=out)  # propagates NaN, as PyTorch
 
-        over_batch(run, len(x), x.nbytes)
+        over_batch(run, len(x), x.nbytes, like=x)
         # Backward finds the maxima again by comparing the offsets' views with y (cheaper
         # than keeping KH·KW masks built here, which inference would not need anyway).
-        self.g, self.x, self.xp, self.y = g, x, xp, y
+        self.g, self.x, self.xpad, self.y = g, x, xpad, y
         if not return_indices:
             return y
-        first = _first_max(xp, y, g)
-        idx = sum(m * np.int64(k) for k, m in enumerate(first))
+        first = _first_max(xpad, y, g)
+        idx = sum(m * xp.int64(k) for k, m in enumerate(first))
         return y, _flat_index(idx, g)
 
     def backward(self, dy, _dindices=None):
-        g, y = self.g, self.y
+        g, y, xp = self.g, self.y, array_module(self.y)
         # What is left of δ for the offsets still to come: a window's first maximum takes it
         # all (ties go to the earliest offset, as in PyTorch), later equal ones get zero.
         rest = _like(y, dy)  # a copy in y's memory layout: the passes below stream in order
-        dxp, last = grad_buffer(g, self.x), int(np.prod(g.kernel)) - 1
+        dxp, last = grad_buffer(g, self.x), math.prod(g.kernel) - 1
 
         def run(lo, hi):
-            views, r, yc = offsets(self.xp[lo:hi], g), rest[lo:hi], y[lo:hi]
+            views, r, yc = offsets(self.xpad[lo:hi], g), rest[lo:hi], y[lo:hi]
 
             def part(k, out):
-                taken = np.multiply(r, np.equal(next(views), yc), out=out)
+                taken = xp.multiply(r, xp.equal(next(views), yc), out=out)
                 if k < last:
-                    np.subtract(r, taken, out=r)
+                    xp.subtract(r, taken, out=r)
                 return taken
 
             scatter_into(part, g, dxp[lo:hi])
 
-        over_batch(run, len(y), dxp.nbytes)
+        over_batch(run, len(y), dxp.nbytes, like=y)
         return unpadded(dxp, g)
 
     def backward_graph(self, dy, _dindices=None):
@@ -173,7 +174,7 @@ class MaxPool(Function):
         from nerve.ops.linear_map import LinearMap, frozen
 
         twin, g = frozen(self), self.g
-        masks = _first_max(self.xp, self.y, g)
+        masks = _first_max(self.xpad, self.y, g)
 
         def pick(gx):
             out = 0
@@ -184,12 +185,12 @@ class MaxPool(Function):
         return LinearMap.apply(dy, map=twin.backward, adjoint=pick)
 
 
-def _first_max(xp, y, g: Geometry) -> list:
+def _first_max(xpad, y, g: Geometry) -> list:
     """One mask per kernel offset marking where that offset holds the window's first
     maximum (ties go to the earliest offset, as in PyTorch)."""
     masks, taken = [], None
-    for v in offsets(xp, g):
-        m = np.equal(v, y)
+    for v in offsets(xpad, g):
+        m = v == y
         if taken is None:
             taken = m.copy()
         else:
@@ -201,7 +202,7 @@ def _first_max(xp, y, g: Geometry) -> list:
 
 def _like(ref, a):
     """``a`` copied into the memory layout of ``ref`` (same shape)."""
-    out = np.empty_like(ref, dtype=a.dtype)
+    out = array_module(ref).empty_like(ref, dtype=a.dtype)
     out[...] = a
     return out
 
@@ -209,11 +210,11 @@ def _like(ref, a):
 def _flat_index(idx, g: Geometry):
     """Window-local argmax (*, OH, OW) -> flat index into the unpadded (H, W) plane
     ((D, H, W) volume): per axis, window start + offset·dilation, raveled."""
-    sp, flat = len(g.shape), 0
-    local = np.unravel_index(idx.astype(np.int64), g.kernel)
+    xp, sp, flat = array_module(idx), len(g.shape), 0
+    local = xp.unravel_index(idx.astype(int64), g.kernel)
     for i, (k, n, s, d, (p, _), o) in enumerate(zip(local, g.shape, g.stride, g.dilation,
                                                     g.pad, g.out)):
-        start = np.arange(o).reshape((-1,) + (1,) * (sp - i - 1)) * s - p
+        start = xp.arange(o).reshape((-1,) + (1,) * (sp - i - 1)) * s - p
         flat = flat * n + start + k * d
     return flat
 
@@ -235,7 +236,8 @@ class AvgPool(Function):
 
     def backward(self, dy):
         d = dy / self.divisor
-        return scatter(lambda k, out: d if out is None else np.copyto(out, d), self.g, self.x)
+        xp = array_module(d)
+        return scatter(lambda k, out: d if out is None else xp.copyto(out, d), self.g, self.x)
 
     def backward_graph(self, dy):
         """B δ spreads δ/d over each window; Bᵀ is this pooling itself."""
@@ -246,19 +248,20 @@ class AvgPool(Function):
             gx, geometry=twin.g, divisor=twin.divisor))
 
 
-def avg_divisor(g: Geometry, count_include_pad: bool, divisor_override, dtype):
+def avg_divisor(g: Geometry, count_include_pad: bool, divisor_override, dtype, xp):
     """PyTorch's divisor per output position (OH, OW) or (OD, OH, OW): the window clipped
-    to the padded input (count_include_pad) or to the input itself."""
+    to the padded input (count_include_pad) or to the input itself; built with ``xp``
+    (the input's array module), so it lives on the input's device."""
     if divisor_override:
-        return np.asarray(divisor_override, dtype=dtype)
-    sizes = []
-    for n, k, s, (p, _), o in zip(g.shape, g.kernel, g.stride, g.pad, g.out):
-        start = np.arange(o) * s - p
-        end = np.minimum(start + k, n + p)
+        return xp.asarray(divisor_override, dtype=dtype)
+    sizes, sp = [], len(g.shape)
+    for i, (n, k, s, (p, _), o) in enumerate(zip(g.shape, g.kernel, g.stride, g.pad, g.out)):
+        start = xp.arange(o) * s - p
+        end = xp.minimum(start + k, n + p)
         if not count_include_pad:
-            start, end = np.maximum(start, 0), np.minimum(end, n)
-        sizes.append(end - start)
-    return functools.reduce(np.multiply.outer, sizes).astype(dtype)
+            start, end = xp.maximum(start, 0), xp.minimum(end, n)
+        sizes.append((end - start).reshape((1,) * i + (-1,) + (1,) * (sp - i - 1)))
+    return functools.reduce(operator.mul, sizes).astype(dtype)
 
 
 class StochasticPool(Function):
@@ -268,7 +271,7 @@ class StochasticPool(Function):
     ∂L/∂a_i = δ (2 a_i - y) / S; zero where the window is all zero (S = 0)."""
 
     def forward(self, x, geometry=None, training=True, rng=None):
-        g, lead = geometry, x.shape[:-2]
+        g, lead, xp = geometry, x.shape[:-2], array_module(x)
         x3 = x.reshape((-1,) + x.shape[-2:])
         win = windows(padded(x3, g, 0), g)
         flat = win.reshape(win.shape[:3] + (-1,))  # (B, OH, OW, KH·KW)
@@ -277,27 +280,29 @@ class StochasticPool(Function):
         self.x3 = x3
         if training:
             # Inverse-CDF sampling: the first position whose cumulative sum passes u·S.
-            u = rng.random(total.shape).astype(x.dtype) * total
-            idx = (np.cumsum(flat, axis=-1) <= u[..., None]).sum(axis=-1)
-            self.idx = np.minimum(idx, flat.shape[-1] - 1)
-            y = np.take_along_axis(flat, self.idx[..., None], axis=-1)[..., 0]
+            u = draws.uniform(rng, total.shape, x.dtype, like=x) * total
+            idx = (xp.cumsum(flat, axis=-1) <= u[..., None]).sum(axis=-1)
+            self.idx = xp.minimum(idx, flat.shape[-1] - 1)
+            y = xp.take_along_axis(flat, self.idx[..., None], axis=-1)[..., 0]
         else:
-            safe = np.where(total > 0, total, 1)
+            safe = xp.where(total > 0, total, 1)
             y = (flat * flat).sum(axis=-1) / safe
             self.flat, self.total, self.safe, self.y = flat, total, safe, y
         return y.reshape(lead + y.shape[1:])
 
     def backward(self, dy):
-        g = self.g
+        g, xp = self.g, array_module(dy)
         dy3 = dy.reshape((-1,) + g.out)
         if self.training:
-            dwin = np.zeros(dy3.shape + (g.kernel[0] * g.kernel[1],), dtype=self.dtype)
-            np.put_along_axis(dwin, self.idx[..., None], dy3[..., None], axis=-1)
+            # δ into the drawn position of each window: a one-hot over the KH·KW positions
+            # (what put_along_axis writes; one comparison per element, as zeros() was)
+            hot = self.idx[..., None] == xp.arange(g.kernel[0] * g.kernel[1])
+            dwin = xp.where(hot, dy3[..., None], 0).astype(self.dtype, copy=False)
         else:
-            scale = np.where(self.total > 0, dy3 / self.safe, 0)
+            scale = xp.where(self.total > 0, dy3 / self.safe, 0)
             dwin = (2 * self.flat - self.y[..., None]) * scale[..., None]
         dwin = dwin.astype(self.dtype, copy=False)
-        return scatter(lambda k, out: dwin[..., k] if out is None else np.copyto(out, dwin[..., k]),
+        return scatter(lambda k, out: dwin[..., k] if out is None else xp.copyto(out, dwin[..., k]),
                        g, self.x3).reshape(self.x_shape)
 
 
@@ -384,7 +389,8 @@ def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode,  # noqa:
     g = _geometry(op, input, dims, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{op}: divisor must be not zero")
-    div = avg_divisor(g, count_include_pad, divisor_override, input.dtype)
+    div = avg_divisor(g, count_include_pad, divisor_override, input.dtype,
+                      array_module(input))
     return _from_2d(AvgPool.apply(_as_2d(input, dims), geometry=g, divisor=div), dims)
 
 

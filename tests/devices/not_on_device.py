@@ -10,7 +10,6 @@ from not_on_device_rows import NOT_YET  # noqa: F401 - the op rows (a long list)
 
 LAYERS_NOT_YET = {
     "tests/devices/layer_twins.py::AdaptiveAvgPool2d",
-    "tests/devices/layer_twins.py::AvgPool2d",
     "tests/devices/layer_twins.py::BatchNorm1d",
     "tests/devices/layer_twins.py::BatchNorm2d",
     "tests/devices/layer_twins.py::Conv1d",
@@ -21,7 +20,6 @@ LAYERS_NOT_YET = {
     "tests/devices/layer_twins.py::LayerNorm",
     "tests/devices/layer_twins.py::LogSoftmax",
     "tests/devices/layer_twins.py::MLP",
-    "tests/devices/layer_twins.py::MaxPool2d",
     "tests/devices/layer_twins.py::RNN",
     "tests/devices/layer_twins.py::ReLU",
     "tests/devices/layer_twins.py::Sigmoid",

@@ -5,7 +5,6 @@ NOT_YET = {
     'tests/backend/test_parallel.py::batch_norm_train_channels_last',
     'tests/backend/test_parallel.py::conv_col2im',
     'tests/backend/test_parallel.py::conv_stride1',
-    'tests/backend/test_parallel.py::max_pool_overlap_pad',
     'tests/backend/test_parallel.py::max_pool_tiled',
     'tests/ops/test_activation.py::LogSoftmax/dim0',
     'tests/ops/test_activation.py::LogSoftmax/last',
