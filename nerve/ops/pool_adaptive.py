@@ -4,9 +4,10 @@ size, output bin i of an axis of length n covering [⌊i·n/out⌋, ⌈(i+1)·n/
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 
 
 class AdaptiveAvgPool(Function):
@@ -15,11 +16,11 @@ class AdaptiveAvgPool(Function):
     ∂L/∂x = A_hᵀ δ A_w (3-D applies A_d to the depth axis the same way)."""
 
     def forward(self, x, out=(1, 1)):
-        sp = len(out)
-        self.mats = [_bin_matrix(n, o, x.dtype) for n, o in zip(x.shape[-sp:], out)]
+        sp, xp = len(out), array_module(x)
+        self.mats = [_bin_matrix(n, o, x.dtype, xp) for n, o in zip(x.shape[-sp:], out)]
         ah, aw = self.mats[-2:]
         # (*, H, W) @ (W, OW) -> (*, H, OW); then (OH, H) @ (*, H, OW) -> (*, OH, OW)
-        y = np.matmul(ah, x @ aw.T)
+        y = xp.matmul(ah, x @ aw.T)
         if sp == 3:  # (OD, D) @ (*, D, OH·OW)
             lead = y.shape[:-3]
             y = (self.mats[0] @ y.reshape(*lead, y.shape[-3], -1)).reshape(*lead, *out)
@@ -36,18 +37,23 @@ class AdaptiveAvgPool(Function):
             dy = (self.mats[0].T @ dy.reshape(*lead, dy.shape[-3], -1)).reshape(
                 *lead, d, *dy.shape[-2:])
         ah, aw = self.mats[-2:]
-        return np.matmul(ah.T, dy) @ aw
+        return array_module(dy).matmul(ah.T, dy) @ aw
 
 
-def adaptive_bins(n: int, out: int):
-    """Start and end (exclusive) of each adaptive pooling bin, as PyTorch computes them."""
-    i = np.arange(out)
+def adaptive_bins(n: int, out: int, xp=None):
+    """Start and end (exclusive) of each adaptive pooling bin, as PyTorch computes them,
+    as arrays of ``xp`` (the input's array module; NumPy when None)."""
+    if xp is None:
+        from nerve.backend.arrayfns import namespace_for
+
+        xp = namespace_for(None)
+    i = xp.arange(out)
     return (i * n) // out, -((-(i + 1) * n) // out)
 
 
-def _bin_matrix(n: int, out: int, dtype):
-    start, end = adaptive_bins(n, out)
-    h = np.arange(n)
+def _bin_matrix(n: int, out: int, dtype, xp):
+    start, end = adaptive_bins(n, out, xp)
+    h = xp.arange(n)
     inside = (h >= start[:, None]) & (h < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
 
@@ -59,10 +65,10 @@ class AdaptiveMaxPool(Function):
     which changes neither the max nor the first argmax."""
 
     def forward(self, x, out=(1, 1), return_indices=False):
-        sp = len(out)
+        sp, xp = len(out), array_module(x)
         size = x.shape[-sp:]
         xb = x.reshape((-1,) + size)
-        bins = [_bin_index(n, o) for n, o in zip(size, out)]  # per axis (O, K)
+        bins = [_bin_index(n, o, xp) for n, o in zip(size, out)]  # per axis (O, K)
         # Index arrays broadcasting to (O₁, K₁, O₂, K₂, ...): one gather of every bin
         index = [b.reshape((1,) * (2 * i) + b.shape + (1,) * (2 * (sp - i - 1)))
                  for i, b in enumerate(bins)]
@@ -71,27 +77,28 @@ class AdaptiveMaxPool(Function):
         win = win.transpose(0, *range(1, 2 * sp, 2), *range(2, 2 * sp + 1, 2)).reshape(
             xb.shape[0], *out, -1)
         idx = win.argmax(axis=-1)
-        y = np.take_along_axis(win, idx[..., None], axis=-1)[..., 0]
+        y = xp.take_along_axis(win, idx[..., None], axis=-1)[..., 0]
         # the argmax's flat index into the input's plane (volume)
         flat = 0
-        for i, (b, k) in enumerate(zip(bins, np.unravel_index(idx, [b.shape[1] for b in bins]))):
-            flat = flat * size[i] + b[np.arange(out[i]).reshape((-1,) + (1,) * (sp - i - 1)), k]
+        for i, (b, k) in enumerate(zip(bins, xp.unravel_index(idx, [b.shape[1] for b in bins]))):
+            flat = flat * size[i] + b[xp.arange(out[i]).reshape((-1,) + (1,) * (sp - i - 1)), k]
         self.flat, self.x_shape, self.sp = flat, x.shape, sp
         y = y.reshape(x.shape[:-sp] + y.shape[1:])
         return (y, flat.reshape(y.shape)) if return_indices else y
 
     def backward(self, dy, _dindices=None):
-        b, plane = self.flat.shape[0], int(np.prod(self.x_shape[-self.sp:]))
-        target = (self.flat + (np.arange(b) * plane).reshape((-1,) + (1,) * self.sp))
-        dx = np.bincount(target.reshape(-1), weights=dy.reshape(-1), minlength=b * plane)
+        xp = array_module(dy)
+        b, plane = self.flat.shape[0], math.prod(self.x_shape[-self.sp:])
+        target = (self.flat + (xp.arange(b) * plane).reshape((-1,) + (1,) * self.sp))
+        dx = xp.bincount(target.reshape(-1), weights=dy.reshape(-1), minlength=b * plane)
         return dx.astype(dy.dtype).reshape(self.x_shape)
 
 
-def _bin_index(n: int, out: int):
+def _bin_index(n: int, out: int, xp):
     """(out, longest bin) indices of each bin, the short bins padded with their last index."""
-    start, end = adaptive_bins(n, out)
-    k = int((end - start).max())
-    return np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
+    start, end = adaptive_bins(n, out, xp)
+    k = int((end - start).max())  # the gather's width (one scalar to the host)
+    return xp.minimum(start[:, None] + xp.arange(k), end[:, None] - 1)
 
 
 # ----- the functional wrappers, and the 1-D <-> 2-D lift shared with nerve.ops.pool -------

@@ -9,7 +9,6 @@ with ``python tests/devices/not_on_device.py`` (prints the three sets that fail 
 from not_on_device_rows import NOT_YET  # noqa: F401 - the op rows (a long list)
 
 LAYERS_NOT_YET = {
-    "tests/devices/layer_twins.py::AdaptiveAvgPool2d",
     "tests/devices/layer_twins.py::BatchNorm1d",
     "tests/devices/layer_twins.py::BatchNorm2d",
     "tests/devices/layer_twins.py::Conv1d",
