@@ -227,7 +227,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0:
         from nerve.ops.dropout import _mask
 
-        drop = _mask((*batch, lq, sk), query._data.dtype, dropout_p)
+        drop = _mask((*batch, lq, sk), query._data, dropout_p)
     out = ScaledDotProductAttention.apply(query, key, value, mask, keep=keep, scale=scale,
                                           drop=drop, causal=is_causal)
     return out if out_shape is None else out.reshape(out_shape)
