@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import array_module
 from nerve.optim.optimizer import (
     Optimizer,
     check_nonnegative,
@@ -52,25 +51,26 @@ class Adadelta(Optimizer):
         return {"step": new_step(), "square_avg": zeros_state(p), "acc_delta": zeros_state(p)}
 
 
-def adadelta(params: list[np.ndarray], grads: list[np.ndarray], square_avgs: list[np.ndarray],
-             acc_deltas: list[np.ndarray], state_steps: list[np.ndarray], *, lr: float,
+def adadelta(params: list, grads: list, square_avgs: list,
+             acc_deltas: list, state_steps: list, *, lr: float,
              rho: float, eps: float, weight_decay: float, maximize: bool) -> None:
     """The update of :class:`Adadelta` on raw arrays, in place."""
     for p, grad, v, u, step_t in zip(params, grads, square_avgs, acc_deltas, state_steps):
+        xp = array_module(p)
         step_t += 1
         d = direction(grad, p, weight_decay, maximize)
         v *= rho
-        tmp = np.multiply(d, d)
+        tmp = xp.multiply(d, d)
         tmp *= 1 - rho
         v += tmp
-        std = np.add(v, eps, out=tmp)
-        np.sqrt(std, out=std)
-        delta = np.add(u, eps)
-        np.sqrt(delta, out=delta)
+        std = xp.add(v, eps, out=tmp)
+        xp.sqrt(std, out=std)
+        delta = xp.add(u, eps)
+        xp.sqrt(delta, out=delta)
         delta /= std
         delta *= d
         u *= rho
-        np.multiply(delta, delta, out=tmp)
+        xp.multiply(delta, delta, out=tmp)
         tmp *= 1 - rho
         u += tmp
         delta *= lr

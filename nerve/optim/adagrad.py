@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from nerve.optim.optimizer import Optimizer, check_nonnegative, direction, step_method
+from nerve.backend import array_module
+from nerve.optim.optimizer import Optimizer, check_nonnegative, direction, new_step, step_method
 from nerve.tensor import Tensor
 
 
@@ -35,9 +34,9 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
-                state["step"] = Tensor._wrap(np.zeros((), np.float32))
+                state["step"] = new_step()
                 init = group["initial_accumulator_value"]
-                state["sum"] = Tensor._wrap(np.full_like(p._data, init))
+                state["sum"] = Tensor._wrap(array_module(p._data).full_like(p._data, init))
 
     @step_method
     def step(self) -> None:
@@ -51,18 +50,19 @@ class Adagrad(Optimizer):
                     lr_decay=group["lr_decay"], eps=group["eps"], maximize=group["maximize"])
 
 
-def adagrad(params: list[np.ndarray], grads: list[np.ndarray], state_sums: list[np.ndarray],
-            state_steps: list[np.ndarray], *, lr: float, weight_decay: float, lr_decay: float,
+def adagrad(params: list, grads: list, state_sums: list,
+            state_steps: list, *, lr: float, weight_decay: float, lr_decay: float,
             eps: float, maximize: bool) -> None:
     """The update of :class:`Adagrad` on raw arrays, in place."""
     for p, grad, s, step_t in zip(params, grads, state_sums, state_steps):
+        xp = array_module(p)
         step_t += 1
         d = direction(grad, p, weight_decay, maximize)
         clr = lr / (1 + (float(step_t) - 1) * lr_decay)
-        tmp = np.multiply(d, d)
+        tmp = xp.multiply(d, d)
         s += tmp
-        std = np.sqrt(s, out=tmp)
+        std = xp.sqrt(s, out=tmp)
         std += eps
-        np.divide(d, std, out=tmp)
+        xp.divide(d, std, out=tmp)
         tmp *= clr
         p -= tmp

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from nerve.backend import array_module
 from nerve.optim.optimizer import (
     Optimizer,
     check_nonnegative,
@@ -81,14 +80,15 @@ class Adam(Optimizer):
         return state
 
 
-def adam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.ndarray],
-         exp_avg_sqs: list[np.ndarray], max_exp_avg_sqs: list[np.ndarray | None],
-         state_steps: list[np.ndarray], *, amsgrad: bool, beta1: float, beta2: float,
+def adam(params: list, grads: list, exp_avgs: list,
+         exp_avg_sqs: list, max_exp_avg_sqs: list,
+         state_steps: list, *, amsgrad: bool, beta1: float, beta2: float,
          lr: float, weight_decay: float, eps: float, maximize: bool,
          decoupled_weight_decay: bool = False) -> None:
     """The update of :class:`Adam` / :class:`AdamW` on raw arrays, in place (the step
     counters, 0-d arrays, are incremented)."""
     for i, (p, grad) in enumerate(zip(params, grads)):
+        xp = array_module(p)
         step_t = state_steps[i]
         step_t += 1
         step = float(step_t)
@@ -96,13 +96,13 @@ def adam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.nd
         m, v = exp_avgs[i], exp_avg_sqs[i]
         delta = moments_(m, v, d, beta1, beta2)
         if amsgrad:
-            np.maximum(max_exp_avg_sqs[i], v, out=max_exp_avg_sqs[i])
+            xp.maximum(max_exp_avg_sqs[i], v, out=max_exp_avg_sqs[i])
             v = max_exp_avg_sqs[i]
         step_size = lr / (1 - beta1**step)
-        denom = np.sqrt(v, out=delta)
+        denom = xp.sqrt(v, out=delta)
         denom /= math.sqrt(1 - beta2**step)
         denom += eps
-        np.divide(m, denom, out=denom)
+        xp.divide(m, denom, out=denom)
         denom *= step_size
         p -= denom
 

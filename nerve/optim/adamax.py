@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import array_module
 from nerve.optim.adam import check_adam_args
 from nerve.optim.optimizer import (
     Optimizer,
@@ -49,20 +48,21 @@ class Adamax(Optimizer):
         return {"step": new_step(), "exp_avg": zeros_state(p), "exp_inf": zeros_state(p)}
 
 
-def adamax(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.ndarray],
-           exp_infs: list[np.ndarray], state_steps: list[np.ndarray], *, lr: float,
+def adamax(params: list, grads: list, exp_avgs: list,
+           exp_infs: list, state_steps: list, *, lr: float,
            beta1: float, beta2: float, eps: float, weight_decay: float,
            maximize: bool) -> None:
     """The update of :class:`Adamax` on raw arrays, in place."""
     for p, grad, m, u, step_t in zip(params, grads, exp_avgs, exp_infs, state_steps):
+        xp = array_module(p)
         step_t += 1
         d = direction(grad, p, weight_decay, maximize)
-        lerp_(m, d, np.subtract(d, m), 1 - beta1)
+        lerp_(m, d, xp.subtract(d, m), 1 - beta1)
         u *= beta2
-        tmp = np.abs(d)
+        tmp = xp.abs(d)
         tmp += eps
-        np.maximum(u, tmp, out=u)
+        xp.maximum(u, tmp, out=u)
         clr = lr / (1 - beta1 ** float(step_t))
-        np.divide(m, u, out=tmp)
+        xp.divide(m, u, out=tmp)
         tmp *= clr
         p -= tmp

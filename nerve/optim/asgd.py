@@ -3,10 +3,16 @@ the iterates, which is the estimate to use at the end."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from nerve.optim.optimizer import Optimizer, check_nonnegative, direction, new_step, step_method
-from nerve.tensor import Tensor
+from nerve.backend import array_module
+from nerve.optim.optimizer import (
+    Optimizer,
+    check_nonnegative,
+    direction,
+    new_step,
+    step_method,
+    zeros_state,
+)
+from nerve.optim.scalar_state import host_scalar
 
 
 class ASGD(Optimizer):
@@ -36,9 +42,8 @@ class ASGD(Optimizer):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
             def fresh(p, lr=group["lr"]):
-                return {"step": new_step(), "eta": Tensor._wrap(np.array(lr, np.float32)),
-                        "mu": Tensor._wrap(np.ones((), np.float32)),
-                        "ax": Tensor._wrap(np.zeros_like(p._data))}
+                return {"step": new_step(), "eta": host_scalar(lr), "mu": host_scalar(1.0),
+                        "ax": zeros_state(p)}
 
             asgd(*self._arrays(group, fresh, "ax", "eta", "mu", "step"),
                  lr=group["lr"], lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
@@ -46,11 +51,11 @@ class ASGD(Optimizer):
 
 
 
-def asgd(params: list[np.ndarray], grads: list[np.ndarray], axs: list[np.ndarray],
-         etas: list[np.ndarray], mus: list[np.ndarray], state_steps: list[np.ndarray], *,
+def asgd(params: list, grads: list, axs: list, etas: list, mus: list, state_steps: list, *,
          lr: float, lambd: float, alpha: float, t0: float, weight_decay: float,
          maximize: bool) -> None:
-    """The update of :class:`ASGD` on raw arrays, in place (eta and mu are 0-d arrays)."""
+    """The update of :class:`ASGD` on raw arrays, in place (eta and mu are 0-d arrays,
+    read as Python floats: kept on the host like the step count, so no device sync)."""
     for p, grad, ax, eta, mu, step_t in zip(params, grads, axs, etas, mus, state_steps):
         step_t += 1
         step = float(step_t)
@@ -59,7 +64,7 @@ def asgd(params: list[np.ndarray], grads: list[np.ndarray], axs: list[np.ndarray
         p *= 1 - lambd * eta_value
         p -= d * eta_value
         if float(mu) != 1:
-            diff = np.subtract(p, ax)
+            diff = array_module(p).subtract(p, ax)
             diff *= float(mu)
             ax += diff
         else:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from nerve.autograd import grad_mode
+from nerve.backend import array_module
 from nerve.optim.line_search import strong_wolfe
 from nerve.optim.optimizer import Optimizer, check_nonnegative
 from nerve.tensor import Tensor
@@ -48,12 +47,13 @@ class LBFGS(Optimizer):
     def _params(self) -> list[Tensor]:
         return self.param_groups[0]["params"]
 
-    def _gather_flat_grad(self) -> np.ndarray:
-        return np.concatenate([p.grad._data.reshape(-1) if p.grad is not None
-                               else np.zeros(p._data.size, p._data.dtype)
+    def _gather_flat_grad(self):
+        xp = array_module(self._params[0]._data)
+        return xp.concatenate([p.grad._data.reshape(-1) if p.grad is not None
+                               else xp.zeros(p._data.size, p._data.dtype)
                                for p in self._params])
 
-    def _add_grad(self, t, d: np.ndarray) -> None:
+    def _add_grad(self, t, d) -> None:
         """θ ← θ + t d, d split back into the parameters' shapes."""
         offset = 0
         for p in self._params:
@@ -65,8 +65,8 @@ class LBFGS(Optimizer):
         with grad_mode.enable_grad():
             return float(closure())
 
-    def _directional_evaluate(self, closure: Callable, x: list[np.ndarray], t,
-                              d: np.ndarray) -> tuple[float, np.ndarray]:
+    def _directional_evaluate(self, closure: Callable, x: list, t,
+                              d) -> tuple:
         """Loss and gradient at θ + t d; the parameters are put back to x."""
         self._add_grad(t, d)
         loss = self._evaluate(closure)
@@ -94,7 +94,7 @@ class LBFGS(Optimizer):
         loss = float(orig_loss)
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
-        if np.abs(flat_grad).max() <= group["tolerance_grad"]:
+        if abs(flat_grad).max() <= group["tolerance_grad"]:
             return orig_loss
         mem = _Memory.load(state)
         self._iterate(closure, group, state, mem, loss, flat_grad)
@@ -102,7 +102,7 @@ class LBFGS(Optimizer):
         return orig_loss
 
     def _iterate(self, closure: Callable, group: dict, state: dict, mem: _Memory,
-                 loss: float, flat_grad: np.ndarray) -> None:
+                 loss: float, flat_grad) -> None:
         lr, max_iter = group["lr"], group["max_iter"]
         tolerance_change, line_search_fn = group["tolerance_change"], group["line_search_fn"]
         evals = 1
@@ -116,7 +116,7 @@ class LBFGS(Optimizer):
                 mem.update(flat_grad, group["history_size"], state)
             mem.prev_flat_grad = flat_grad.copy()
             mem.prev_loss = loss
-            mem.t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
+            mem.t = min(1.0, 1.0 / abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
             gtd = flat_grad.dot(mem.d)
             if gtd > -tolerance_change:
                 break
@@ -141,8 +141,8 @@ class LBFGS(Optimizer):
             evals += ls_evals
             state["func_evals"] += ls_evals
             if (n_iter == max_iter or evals >= group["max_eval"]
-                    or (ls_evals and np.abs(flat_grad).max() <= group["tolerance_grad"])
-                    or np.abs(mem.d * mem.t).max() <= tolerance_change
+                    or (ls_evals and abs(flat_grad).max() <= group["tolerance_grad"])
+                    or abs(mem.d * mem.t).max() <= tolerance_change
                     or abs(loss - mem.prev_loss) < tolerance_change):
                 break
 
@@ -164,12 +164,12 @@ class _Memory:
         for key in self.KEYS:
             state[key] = _wrap(getattr(self, key))
 
-    def reset(self, flat_grad: np.ndarray) -> None:
+    def reset(self, flat_grad) -> None:
         self.d = -flat_grad
         self.old_dirs, self.old_stps, self.ro = [], [], []
         self.H_diag = 1
 
-    def update(self, flat_grad: np.ndarray, history_size: int, state: dict) -> None:
+    def update(self, flat_grad, history_size: int, state: dict) -> None:
         """Record the newest (s, y) pair if yᵀs > 1e-10; d = −H g by the two-loop recursion."""
         y = flat_grad - self.prev_flat_grad
         s = self.d * self.t
@@ -206,8 +206,8 @@ def _unwrap(value):
 
 
 def _wrap(value):
-    if isinstance(value, np.ndarray | np.generic):
-        return Tensor._wrap(np.array(value))
+    if hasattr(value, "dtype"):  # an array or a NumPy scalar (a 0-d result on the host)
+        return Tensor._wrap(array_module(value).array(value))
     if isinstance(value, list):
         return [_wrap(v) for v in value]
     return value

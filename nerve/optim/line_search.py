@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
+from nerve.backend import array_module
 
 
 def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -26,7 +26,7 @@ def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     d2_square = d1**2 - g1 * g2
     if d2_square < 0:
         return (xmin_bound + xmax_bound) / 2.0
-    d2 = np.sqrt(d2_square)
+    d2 = array_module(d2_square).sqrt(d2_square)
     if x1 <= x2:
         min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
@@ -34,7 +34,7 @@ def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     return min(max(min_pos, xmin_bound), xmax_bound)
 
 
-def strong_wolfe(obj_func: Callable, x, t, d: np.ndarray, f: float, g: np.ndarray, gtd,
+def strong_wolfe(obj_func: Callable, x, t, d, f: float, g, gtd,
                  c1: float = 1e-4, c2: float = 0.9, tolerance_change: float = 1e-9,
                  max_ls: int = 25):
     """A step t along d satisfying the strong Wolfe conditions
@@ -43,7 +43,7 @@ def strong_wolfe(obj_func: Callable, x, t, d: np.ndarray, f: float, g: np.ndarra
 
     ``obj_func(x, t, d)`` returns the loss and flat gradient at x + t d. Returns
     ``(loss, flat_grad, t, evaluations)`` at the chosen step."""
-    d_norm = np.abs(d).max()
+    d_norm = abs(d).max()
     f_new, g_new = obj_func(x, t, d)
     evals = 1
     gtd_new = g_new.dot(d)

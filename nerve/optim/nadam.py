@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import array_module
+from nerve.dtypes import float32
 from nerve.optim.adam import check_adam_args
 from nerve.optim.optimizer import (
     Optimizer,
@@ -14,7 +14,7 @@ from nerve.optim.optimizer import (
     step_method,
     zeros_state,
 )
-from nerve.tensor import Tensor
+from nerve.optim.scalar_state import host_scalar
 
 
 class NAdam(Optimizer):
@@ -58,31 +58,32 @@ class NAdam(Optimizer):
 
     @staticmethod
     def _fresh(p) -> dict:
-        return {"step": new_step(), "mu_product": Tensor._wrap(np.ones((), np.float32)),
+        return {"step": new_step(), "mu_product": host_scalar(1.0),
                 "exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
 
 
-def nadam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.ndarray],
-          exp_avg_sqs: list[np.ndarray], mu_products: list[np.ndarray],
-          state_steps: list[np.ndarray], *, lr: float, beta1: float, beta2: float, eps: float,
+def nadam(params: list, grads: list, exp_avgs: list,
+          exp_avg_sqs: list, mu_products: list,
+          state_steps: list, *, lr: float, beta1: float, beta2: float, eps: float,
           weight_decay: float, momentum_decay: float, decoupled_weight_decay: bool,
           maximize: bool) -> None:
     """The update of :class:`NAdam` on raw arrays, in place."""
     for i, (p, grad) in enumerate(zip(params, grads)):
+        xp = array_module(p)
         state_steps[i] += 1
         step = float(state_steps[i])
         d = decayed_direction(grad, p, lr, weight_decay, decoupled_weight_decay, maximize)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
         # the product is kept in float32, as PyTorch keeps it, and read back as a double
-        mu_products[i] *= np.float32(mu)
+        mu_products[i] *= float32.type(mu)
         mu_product = float(mu_products[i])
         m, v = exp_avgs[i], exp_avg_sqs[i]
         tmp = moments_(m, v, d, beta1, beta2)
-        denom = np.divide(v, 1 - beta2**step, out=tmp)
-        np.sqrt(denom, out=denom)
+        denom = xp.divide(v, 1 - beta2**step, out=tmp)
+        xp.sqrt(denom, out=denom)
         denom += eps
-        p -= np.divide(d, denom) * (lr * (1.0 - mu) / (1.0 - mu_product))
-        np.divide(m, denom, out=denom)
+        p -= xp.divide(d, denom) * (lr * (1.0 - mu) / (1.0 - mu_product))
+        xp.divide(m, denom, out=denom)
         denom *= lr * mu_next / (1.0 - mu_product * mu_next)
         p -= denom

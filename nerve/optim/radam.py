@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from nerve.backend import array_module
 from nerve.optim.adam import check_adam_args
 from nerve.optim.optimizer import (
     Optimizer,
@@ -59,12 +58,13 @@ class RAdam(Optimizer):
         return {"step": new_step(), "exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
 
 
-def radam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.ndarray],
-          exp_avg_sqs: list[np.ndarray], state_steps: list[np.ndarray], *, lr: float,
+def radam(params: list, grads: list, exp_avgs: list,
+          exp_avg_sqs: list, state_steps: list, *, lr: float,
           beta1: float, beta2: float, eps: float, weight_decay: float,
           decoupled_weight_decay: bool, maximize: bool) -> None:
     """The update of :class:`RAdam` on raw arrays, in place."""
     for i, (p, grad) in enumerate(zip(params, grads)):
+        xp = array_module(p)
         state_steps[i] += 1
         step = float(state_steps[i])
         d = decayed_direction(grad, p, lr, weight_decay, decoupled_weight_decay, maximize)
@@ -72,17 +72,17 @@ def radam(params: list[np.ndarray], grads: list[np.ndarray], exp_avgs: list[np.n
         tmp = moments_(m, v, d, beta1, beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
-        update = np.divide(m, bias_correction1)
+        update = xp.divide(m, bias_correction1)
         update *= lr
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
         if rho_t > 5.0:
             rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                              / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-            denom = np.sqrt(v, out=tmp)
+            denom = xp.sqrt(v, out=tmp)
             denom += eps
             # √(1 − β₂ᵗ) / (√v + ε), the adaptive lr
-            np.divide(bias_correction2**0.5, denom, out=denom)
+            xp.divide(bias_correction2**0.5, denom, out=denom)
             update *= denom
             update *= rect
         p -= update

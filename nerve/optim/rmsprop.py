@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import array_module
+from nerve.dtypes import float64
 from nerve.optim.optimizer import (
     Optimizer,
     check_nonnegative,
@@ -67,36 +67,37 @@ class RMSprop(Optimizer):
         return state
 
 
-def rmsprop(params: list[np.ndarray], grads: list[np.ndarray], square_avgs: list[np.ndarray],
-            grad_avgs: list[np.ndarray | None], momentum_buffer_list: list[np.ndarray | None],
-            state_steps: list[np.ndarray], *, lr: float, alpha: float, eps: float,
+def rmsprop(params: list, grads: list, square_avgs: list,
+            grad_avgs: list, momentum_buffer_list: list,
+            state_steps: list, *, lr: float, alpha: float, eps: float,
             weight_decay: float, momentum: float, centered: bool, maximize: bool) -> None:
     """The update of :class:`RMSprop` on raw arrays, in place."""
     for i, (p, grad) in enumerate(zip(params, grads)):
+        xp = array_module(p)
         state_steps[i] += 1
         d = direction(grad, p, weight_decay, maximize)
         v = square_avgs[i]
         v *= alpha
-        tmp = np.multiply(d, d)
+        tmp = xp.multiply(d, d)
         tmp *= 1 - alpha
         v += tmp
         if centered:
             g_avg = grad_avgs[i]
-            lerp_(g_avg, d, np.subtract(d, g_avg, out=tmp), 1 - alpha)
+            lerp_(g_avg, d, xp.subtract(d, g_avg, out=tmp), 1 - alpha)
             # v − ḡ² cancels when the gradient barely varies: square in float64 (exact
             # for float32) so that only the difference is rounded, as a fused multiply-add
-            np.subtract(v, np.square(g_avg, dtype=np.float64), out=tmp, casting="same_kind")
-            np.maximum(tmp, 0, out=tmp)  # a rounding below 0 would make the sqrt NaN
-            avg = np.sqrt(tmp, out=tmp)
+            xp.subtract(v, xp.square(g_avg, dtype=float64), out=tmp, casting="same_kind")
+            xp.maximum(tmp, 0, out=tmp)  # a rounding below 0 would make the sqrt NaN
+            avg = xp.sqrt(tmp, out=tmp)
         else:
-            avg = np.sqrt(v, out=tmp)
+            avg = xp.sqrt(v, out=tmp)
         avg += eps
-        np.divide(d, avg, out=tmp)
+        xp.divide(d, avg, out=tmp)
         if momentum > 0:
             buf = momentum_buffer_list[i]
             buf *= momentum
             buf += tmp
-            tmp = np.multiply(buf, lr, out=tmp)
+            tmp = xp.multiply(buf, lr, out=tmp)
         else:
             tmp *= lr
         p -= tmp

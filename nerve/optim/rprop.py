@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from nerve.optim.optimizer import Optimizer, check_nonnegative, new_step, step_method
+from nerve.backend import array_module
+from nerve.optim.optimizer import (
+    Optimizer,
+    check_nonnegative,
+    new_step,
+    step_method,
+    zeros_state,
+)
 from nerve.tensor import Tensor
 
 
@@ -49,26 +54,27 @@ class Rprop(Optimizer):
         state = self.state[p]
         if not state:
             state["step"] = new_step()
-            state["prev"] = Tensor._wrap(np.zeros_like(p._data))
-            state["step_size"] = Tensor._wrap(np.full_like(p._data, lr))
+            state["prev"] = zeros_state(p)
+            state["step_size"] = Tensor._wrap(array_module(p._data).full_like(p._data, lr))
         return state
 
 
-def rprop(params: list[np.ndarray], grads: list[np.ndarray], prevs: list[np.ndarray],
-          step_sizes: list[np.ndarray], state_steps: list[np.ndarray], *, etaminus: float,
+def rprop(params: list, grads: list, prevs: list,
+          step_sizes: list, state_steps: list, *, etaminus: float,
           etaplus: float, step_size_min: float, step_size_max: float, maximize: bool) -> None:
     """The update of :class:`Rprop` on raw arrays, in place."""
     for p, grad, prev, step_size, step_t in zip(params, grads, prevs, step_sizes, state_steps):
+        xp = array_module(p)
         step_t += 1
-        g = np.negative(grad) if maximize else grad.copy()
-        agreement = np.sign(g * prev)
-        factor = np.where(agreement > 0, etaplus, np.where(agreement < 0, etaminus, 1.0))
+        g = xp.negative(grad) if maximize else grad.copy()
+        agreement = xp.sign(g * prev)
+        factor = xp.where(agreement > 0, etaplus, xp.where(agreement < 0, etaminus, 1.0))
         # NaN products stay NaN, as the sign of a NaN is NaN
-        factor = np.where(np.isnan(agreement), agreement, factor).astype(p.dtype, copy=False)
+        factor = xp.where(xp.isnan(agreement), agreement, factor).astype(p.dtype, copy=False)
         step_size *= factor
-        np.clip(step_size, step_size_min, step_size_max, out=step_size)
+        xp.clip(step_size, step_size_min, step_size_max, out=step_size)
         # a sign change: skip this step and forget the gradient (compared by value, as
         # PyTorch does, so a factor that happens to equal etaminus counts too)
-        g[factor == np.asarray(etaminus, p.dtype)] = 0
-        p -= np.sign(g) * step_size
+        g[factor == p.dtype.type(etaminus)] = 0
+        p -= xp.sign(g) * step_size
         prev[...] = g

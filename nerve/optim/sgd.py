@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.optim.optimizer import Optimizer, check_nonnegative, direction, step_method
 from nerve.tensor import Tensor
 
@@ -52,8 +50,8 @@ class SGD(Optimizer):
                         state["momentum_buffer"] = Tensor._wrap(b)
 
 
-def sgd(params: list[np.ndarray], grads: list[np.ndarray],
-        momentum_buffer_list: list[np.ndarray | None], *, lr: float, momentum: float,
+def sgd(params: list, grads: list,
+        momentum_buffer_list: list, *, lr: float, momentum: float,
         dampening: float, weight_decay: float, nesterov: bool, maximize: bool) -> None:
     """The SGD update of :class:`SGD` on raw arrays, in place. Missing momentum buffers
     (None) are created in ``momentum_buffer_list``."""
