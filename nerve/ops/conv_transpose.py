@@ -9,9 +9,10 @@ Conv maps to H. ConvTranspose1d is the same op with H = KH = 1.
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module, ascontiguousarray
 from nerve.ops.conv import _tuple, _ungroup, check_ranks, col2im, im2col_nd, pad_channels_last
 
 
@@ -42,12 +43,13 @@ class ConvTranspose(Function):
                          (*kernel, *size), padding, stride, dilation)
         self.groups, self.w_shape = g, w.shape
         # (C_in, O/G, *K) -> (G, C_in/G, ∏K·O/G): rows ordered like im2col's columns
-        self.wm = wm = np.ascontiguousarray(
+        xp = array_module(x)
+        self.wm = wm = ascontiguousarray(
             w.reshape(g, c // g, og, *kernel).transpose(0, 1, *range(3, sp + 3), 2)
         ).reshape(g, c // g, -1)
         # (N, C, *S) -> (G, N·∏S, C/G)
         self.xr = xr = _group_rows(x, g)
-        cols = xr[0] @ wm[0] if g == 1 else _ungroup(np.matmul(xr, wm), int(np.prod(kernel)))
+        cols = xr[0] @ wm[0] if g == 1 else _ungroup(xp.matmul(xr, wm), math.prod(kernel))
         # (N·∏S, ∏K·O) -> (*K, N, *S, O)
         cols = cols.reshape(n, *size, *kernel, -1).transpose(
             *range(sp + 1, 2 * sp + 1), 0, *range(1, sp + 1), 2 * sp + 1)
@@ -60,7 +62,7 @@ class ConvTranspose(Function):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
         if self.one_d:
             dy = dy[:, :, None, :]
-        g, (c, og, *kernel) = self.groups, self.w_shape
+        g, (c, og, *kernel), xp = self.groups, self.w_shape, array_module(dy)
         sp = len(kernel)
         size = self.geometry[2][sp:]
         padding, stride, dilation = self.geometry[3:]
@@ -72,15 +74,15 @@ class ConvTranspose(Function):
             cols = im2col_nd(dyp, kernel, size, stride, dilation, g)  # (G, N·∏S, ∏K·O/G)
         if need_x:
             dxr = cols[0] @ self.wm[0].T if g == 1 else _ungroup(
-                np.matmul(cols, self.wm.transpose(0, 2, 1)))
+                xp.matmul(cols, self.wm.transpose(0, 2, 1)))
             # (N·∏S, C) -> the (N, C, *S) view of channels-last memory
             dx = dxr.reshape(-1, *size, c).transpose(0, sp + 1, *range(1, sp + 1))
             if self.one_d:
                 dx = dx[:, :, 0, :]
         if need_w:
-            dwm = np.matmul(self.xr.transpose(0, 2, 1), cols)  # (G, C/G, ∏K·O/G)
+            dwm = xp.matmul(self.xr.transpose(0, 2, 1), cols)  # (G, C/G, ∏K·O/G)
             # (G, C/G, *K, O/G) -> (C, O/G, *K)
-            dw = np.ascontiguousarray(dwm.reshape(g, c // g, *kernel, og).transpose(
+            dw = ascontiguousarray(dwm.reshape(g, c // g, *kernel, og).transpose(
                 0, 1, sp + 2, *range(2, sp + 2))).reshape(self.w_shape)
             if self.one_d:
                 dw = dw[:, :, 0, :]
@@ -123,8 +125,8 @@ def _group_rows(x, g: int):
     c = x.shape[1]
     xt = x.transpose(0, *range(2, x.ndim), 1)
     if g == 1:
-        return np.ascontiguousarray(xt).reshape(1, -1, c)
-    return np.ascontiguousarray(xt.reshape(-1, g, c // g).transpose(1, 0, 2))
+        return ascontiguousarray(xt).reshape(1, -1, c)
+    return ascontiguousarray(xt.reshape(-1, g, c // g).transpose(1, 0, 2))
 
 
 # ----- argument handling and the functional wrappers ---------------------------------------
