@@ -105,6 +105,24 @@ def repeat_each(x, repeats, axis=None):
     return xp.repeat(x, repeats, axis=axis)
 
 
+def reduceat(name: str, x, starts):
+    """``np.<name>.reduceat(x, starts, axis=0)`` for strictly increasing ``starts``
+    (segment i is x[starts[i]:starts[i+1]], the last running to the end): the sums,
+    maxima or minima of contiguous runs of rows. Off NumPy (CuPy has only add.reduceat),
+    each row's segment number from a running count of starts, then ``ufunc_at`` onto the
+    segments' first rows."""
+    xp = array_module(x)
+    ufunc = getattr(xp, name)
+    if xp is np or name == "add":
+        return ufunc.reduceat(x, starts, axis=0)
+    first = xp.zeros(x.shape[0], dtype=starts.dtype)
+    first[starts] = 1
+    seg = xp.cumsum(first) - 1
+    out = x[starts].copy()
+    ufunc_at(name, out, seg, x)
+    return out
+
+
 def broadcast_shapes(*shapes) -> tuple:
     """The shape ``shapes`` broadcast to (ValueError when they do not): plain tuples, the
     same on every device."""

@@ -3,21 +3,22 @@ max-pooled per bag of indices)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module, as_array
+from nerve.backend.arrayfns import reduceat, repeat_each
 
 _MODES = ("sum", "mean", "max")
 
 
 def _scatter_rows(idx, g, n: int, by_freq: bool = False):
     """dw[k] = Σ_{p: idx_p = k} g[p]  (divided by the count of k when ``by_freq``)."""
-    dw = np.zeros((n, g.shape[1]), g.dtype)
+    xp = array_module(g)
+    dw = xp.zeros((n, g.shape[1]), g.dtype)
     # sorted segment sums beat np.add.at by far for many repeated indices
-    order = np.argsort(idx, kind="stable")
-    rows, starts, counts = np.unique(idx[order], return_index=True, return_counts=True)
+    order = xp.argsort(idx, kind="stable")
+    rows, starts, counts = xp.unique(idx[order], return_index=True, return_counts=True)
     if rows.size:
-        sums = np.add.reduceat(g[order], starts, axis=0)
+        sums = reduceat("add", g[order], starts)
         dw[rows] = sums / counts[:, None].astype(g.dtype) if by_freq else sums
     return dw
 
@@ -49,9 +50,10 @@ class EmbeddingFn(Function):
 
         twin, n = frozen(self), self.shape[0]
         flat = self.indices.reshape(-1) % n
-        scale = np.ones(n, dy.dtype)
+        xp = array_module(dy)
+        scale = xp.ones(n, dy.dtype)
         if self.by_freq:
-            scale /= np.maximum(np.bincount(flat, minlength=n), 1)
+            scale /= xp.maximum(xp.bincount(flat, minlength=n), 1)
         if self.padding_idx is not None:
             scale[self.padding_idx] = 0
 
@@ -76,22 +78,24 @@ class EmbeddingBagFn(Function):
     """
 
     def forward(self, weight, psw, idx, bag, keep, n_bags, mode, scale_grad_by_freq):
-        d = weight.shape[1]
+        d, xp = weight.shape[1], array_module(weight)
         rows = weight[idx]  # (L, D), the kept positions only
         if psw is not None:
             rows = rows * psw[keep][:, None]
-        y = np.zeros((n_bags, d), weight.dtype)
+        y = xp.zeros((n_bags, d), weight.dtype)
         # bag ids are sorted, so each bag is one contiguous run of positions
-        starts = np.flatnonzero(np.r_[True, bag[1:] != bag[:-1]]) if bag.size else bag
+        new = xp.ones(bag.shape, dtype=bool)
+        new[1:] = bag[1:] != bag[:-1]
+        starts = xp.flatnonzero(new) if bag.size else bag
         bags = bag[starts]
-        counts = np.diff(np.r_[starts, bag.size])
+        counts = xp.diff(starts, append=bag.size)
         if bag.size and mode == "max":
-            y[bags] = np.maximum.reduceat(rows, starts, axis=0)
+            y[bags] = reduceat("maximum", rows, starts)
             # the first position holding each maximum: (bags, D) row numbers
-            pos = np.where(rows == y[bag], np.arange(bag.size)[:, None], bag.size)
-            self.argmax = idx[np.minimum.reduceat(pos, starts, axis=0)]
+            pos = xp.where(rows == y[bag], xp.arange(bag.size)[:, None], bag.size)
+            self.argmax = idx[reduceat("minimum", pos, starts)]
         elif bag.size:
-            y[bags] = np.add.reduceat(rows, starts, axis=0)
+            y[bags] = reduceat("add", rows, starts)
             if mode == "mean":
                 y[bags] /= counts[:, None].astype(y.dtype)
         self.weight, self.psw, self.idx, self.bag, self.keep = weight, psw, idx, bag, keep
@@ -99,26 +103,26 @@ class EmbeddingBagFn(Function):
         return y
 
     def backward(self, dy):
-        n, d = self.weight.shape
+        (n, d), xp = self.weight.shape, array_module(dy)
         need_w, need_psw = self.needs_input_grad[0], self.needs_input_grad[1]
         dw = dpsw = None
         if need_w and self.mode == "max":
             if self.bag.size:
-                cell = (self.argmax * d + np.arange(d)).ravel()  # flat (row, column) cells
-                dw = np.bincount(cell, dy[self.bags].ravel(), n * d).reshape(n, d)
+                cell = (self.argmax * d + xp.arange(d)).ravel()  # flat (row, column) cells
+                dw = xp.bincount(cell, dy[self.bags].ravel(), n * d).reshape(n, d)
                 dw = dw.astype(dy.dtype)
             else:
-                dw = np.zeros((n, d), dy.dtype)
+                dw = xp.zeros((n, d), dy.dtype)
         elif need_w:
             g = dy[self.bag]  # (L, D): each position's bag gradient
             if self.psw is not None:
                 g = g * self.psw[self.keep][:, None]
             elif self.mode == "mean":
-                g = g / np.repeat(self.counts, self.counts)[:, None].astype(dy.dtype)
+                g = g / repeat_each(self.counts, self.counts)[:, None].astype(dy.dtype)
             dw = _scatter_rows(self.idx, g, n, self.by_freq)
         if need_psw:
-            dpsw = np.zeros(self.keep.shape, dy.dtype)
-            dpsw[self.keep] = np.einsum("ld,ld->l", dy[self.bag], self.weight[self.idx])
+            dpsw = xp.zeros(self.keep.shape, dy.dtype)
+            dpsw[self.keep] = xp.einsum("ld,ld->l", dy[self.bag], self.weight[self.idx])
         return dw, dpsw
 
 
@@ -136,8 +140,9 @@ def _renorm_rows(weight, indices, max_norm: float, norm_type: float) -> None:
     """Rescale in place, without gradient, the rows read by ``indices`` whose
     ``norm_type``-norm exceeds ``max_norm`` down to norm ``max_norm`` (as PyTorch)."""
     w = weight._data
-    rows = np.unique(indices) % w.shape[0]
-    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+    xp = array_module(w)
+    rows = xp.unique(indices) % w.shape[0]
+    norms = xp.linalg.norm(w[rows], ord=norm_type, axis=1)
     big = norms > max_norm
     w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
 
@@ -163,7 +168,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
 
 
 def _raw(x):
-    return x._data if hasattr(x, "_data") else np.asarray(x)
+    return x._data if hasattr(x, "_data") else as_array(x)
 
 
 def _bag_ids(idx, offsets, include_last_offset: bool):
@@ -174,7 +179,8 @@ def _bag_ids(idx, offsets, include_last_offset: bool):
                              "is a mini-batch of fixed length sequences. However, found "
                              f"offsets of type {type(offsets)}")
         b, length = idx.shape
-        return idx.reshape(-1), np.repeat(np.arange(b), length), b
+        xp = array_module(idx)
+        return idx.reshape(-1), xp.repeat(xp.arange(b), length), b
     if idx.ndim != 1:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
                          f"{idx.ndim}")
@@ -191,12 +197,13 @@ def _bag_ids(idx, offsets, include_last_offset: bool):
     if off.size and off[-1] > idx.size:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {idx.size} "
                            f"but got offsets[-1] of {off[-1]}")
-    if np.any(np.diff(off) < 0):
+    xp = array_module(idx)
+    if bool((xp.diff(off) < 0).any()):
         raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {off.tolist()}")
     starts = off[:-1] if include_last_offset else off
     end = off[-1] if include_last_offset and off.size else idx.size
-    pos = np.arange(idx.size)
-    bag = np.searchsorted(starts, pos, side="right") - 1
+    pos = xp.arange(idx.size)
+    bag = xp.searchsorted(starts, pos, side="right") - 1
     bag[pos >= end] = -1
     return idx, bag, starts.size
 
