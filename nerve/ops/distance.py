@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from nerve.autograd.engine import unbroadcast
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import errstate
+from nerve.dtypes import bool as bool_
+from nerve.dtypes import float32
 
 
 def _wrap(arr):
     from nerve.tensor import Tensor
 
-    return Tensor._wrap(np.asarray(arr))
+    return Tensor._wrap(arr)
 
 
 def _mT(a):  # noqa: N802
-    return np.swapaxes(a, -1, -2)
+    return array_module(a).swapaxes(a, -1, -2)
 
 
 class Cdist(Function):
@@ -30,12 +32,12 @@ class Cdist(Function):
     largest |Δ|;  p = 0 (a count): 0.  ∂L/∂x2 is the same with the sign flipped."""
 
     def forward(self, a, b, p=2.0):
-        self.a, self.b, self.p = a, b, p
+        self.a, self.b, self.p, xp = a, b, p, array_module(a, b)
         if p == 2:
             sq = (a * a).sum(-1)[..., :, None] + (b * b).sum(-1)[..., None, :] - 2 * a @ _mT(b)
-            self.d = np.sqrt(np.maximum(sq, 0))
+            self.d = xp.sqrt(xp.maximum(sq, 0))
             return self.d
-        diff = np.abs(a[..., :, None, :] - b[..., None, :, :])  # (…, P, R, M)
+        diff = xp.abs(a[..., :, None, :] - b[..., None, :, :])  # (…, P, R, M)
         if p == 0:
             self.d = (diff != 0).sum(-1).astype(a.dtype)
         elif math.isinf(p):
@@ -46,23 +48,24 @@ class Cdist(Function):
 
     def backward(self, dy):
         a, b, p, d = self.a, self.b, self.p, self.d
+        xp = array_module(dy)
         if p == 0:
-            return np.zeros_like(a), np.zeros_like(b)
+            return xp.zeros_like(a), xp.zeros_like(b)
         if p == 2:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                w = np.where(d > 0, dy / d, 0)
+            with errstate(xp, divide="ignore", invalid="ignore"):
+                w = xp.where(d > 0, dy / d, 0)
             da = w.sum(-1)[..., :, None] * a - w @ b
             db = _mT(w).sum(-1)[..., :, None] * b - _mT(w) @ a
             return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
         diff = a[..., :, None, :] - b[..., None, :, :]
-        ad = np.abs(diff)
+        ad = xp.abs(diff)
         dd = d[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with errstate(xp, divide="ignore", invalid="ignore"):
             if math.isinf(p):
-                g = np.sign(diff) * (ad == dd)
+                g = xp.sign(diff) * (ad == dd)
             else:
-                g = np.sign(diff) * ad ** (p - 1) / dd ** (p - 1)
-        g = np.where((dd > 0) & np.isfinite(g), g, 0) * dy[..., None]
+                g = xp.sign(diff) * ad ** (p - 1) / dd ** (p - 1)
+        g = xp.where((dd > 0) & xp.isfinite(g), g, 0) * dy[..., None]
         da, db = g.sum(-2), -g.sum(-3)
         return unbroadcast(da, a.shape), unbroadcast(db, b.shape)
 
@@ -98,14 +101,15 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
         raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
-    i, j = np.triu_indices(input.shape[0], 1)
+    xp = array_module(input)
+    i, j = xp.triu_indices(input.shape[0], 1)
     diff = input[i] - input[j]  # (pairs, M)
     if p == 2:  # the norm's gradient at a zero difference is 0, as PyTorch's
         sq = (diff * diff).sum(1)
         from nerve.ops.elementwise import where
 
-        safe = where(sq > 0, sq, _wrap(np.ones((), input.dtype))).sqrt()
-        return where(sq > 0, safe, _wrap(np.zeros((), input.dtype)))
+        safe = where(sq > 0, sq, _wrap(xp.ones((), input.dtype))).sqrt()
+        return where(sq > 0, safe, _wrap(xp.zeros((), input.dtype)))
     return vector_norm(diff, p, 1)
 
 
@@ -124,11 +128,11 @@ def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
     if input.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                            f"input with {input.ndim} dimensions")
-    if input.dtype == np.bool_:
+    if input.dtype == bool_:
         raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input.reshape(1, -1) if input.ndim < 2 else input
     if x.dtype.kind != "f":
-        x = x.to(np.float32)
+        x = x.to(float32)
     n = x.shape[1]
     w = None
     if fweights is not None:
@@ -180,5 +184,6 @@ def renorm(input, p, dim, maxnorm):  # noqa: A002
     others = tuple(i for i in range(input.ndim) if i != d)
     norm = vector_norm(input, p, others, keepdim=True)
     big = norm._data > maxnorm
-    scale = where(_wrap(big), maxnorm / (norm + 1e-7), _wrap(np.ones((), input.dtype)))
+    one = array_module(input).ones((), input.dtype)
+    scale = where(_wrap(big), maxnorm / (norm + 1e-7), _wrap(one))
     return input * scale
