@@ -105,16 +105,18 @@ def repeat_each(x, repeats, axis=None):
     return xp.repeat(x, repeats, axis=axis)
 
 
-def reduceat(name: str, x, starts):
-    """``np.<name>.reduceat(x, starts, axis=0)`` for strictly increasing ``starts``
+def reduceat(name: str, x, starts, axis: int = 0):
+    """``np.<name>.reduceat(x, starts, axis)`` for strictly increasing ``starts``
     (segment i is x[starts[i]:starts[i+1]], the last running to the end): the sums,
-    maxima or minima of contiguous runs of rows. Off NumPy (CuPy has only add.reduceat),
-    each row's segment number from a running count of starts, then ``ufunc_at`` onto the
-    segments' first rows."""
+    maxima or minima of contiguous runs along ``axis``. Off NumPy (CuPy has only
+    add.reduceat), each row's segment number from a running count of starts, then
+    ``ufunc_at`` onto the segments' first rows."""
     xp = array_module(x)
     ufunc = getattr(xp, name)
     if xp is np or name == "add":
-        return ufunc.reduceat(x, starts, axis=0)
+        return ufunc.reduceat(x, starts, axis=axis)
+    if axis != 0:
+        return xp.moveaxis(reduceat(name, xp.moveaxis(x, axis, 0), starts), 0, axis)
     first = xp.zeros(x.shape[0], dtype=starts.dtype)
     first[starts] = 1
     seg = xp.cumsum(first) - 1

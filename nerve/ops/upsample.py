@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import reduceat
+from nerve.dtypes import float32, float64, int64
+
+_F32 = float32.type  # the scalar type the source positions of float32 inputs use
 
 
 class UpsampleNearest(Function):
@@ -48,7 +51,8 @@ class UpsampleLinear(Function):
         self.args = (x.shape[axis], axis, i0, i1)
         self.l1 = lam.astype(x.dtype).reshape(shape)
         self.l0 = (1 - lam).astype(x.dtype).reshape(shape)
-        return self.l0 * np.take(x, i0, axis) + self.l1 * np.take(x, i1, axis)
+        xp = array_module(x)
+        return self.l0 * xp.take(x, i0, axis) + self.l1 * xp.take(x, i1, axis)
 
     def backward(self, dy):
         n, axis, i0, i1 = self.args
@@ -70,7 +74,8 @@ class UpsampleCubic(Function):
         shape = (-1,) + (1,) * (-1 - axis)  # weights broadcast along the axes after ``axis``
         self.args = (x.shape[axis], axis, index)
         self.w = [wk.astype(x.dtype).reshape(shape) for wk in weight]
-        return sum(wk * np.take(x, jk, axis) for wk, jk in zip(self.w, index))
+        xp = array_module(x)
+        return sum(wk * xp.take(x, jk, axis) for wk, jk in zip(self.w, index))
 
     def backward(self, dy):
         n, axis, index = self.args
@@ -86,14 +91,17 @@ class UpsampleCubic(Function):
 
 def _sum_sorted(v, index, n: int, axis: int):
     """out[…, k] = Σ_{i: index[i] = k} v[…, i] along ``axis``, for a sorted index: one sum
-    per run of equal indices (np.add.reduceat), no unbuffered scatter."""
-    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+    per run of equal indices (add.reduceat), no unbuffered scatter."""
+    xp = array_module(v)
+    new = xp.ones(index.shape, dtype=bool)
+    new[1:] = index[1:] != index[:-1]
+    starts = xp.flatnonzero(new)
     shape = list(v.shape)
     shape[axis] = n
-    out = np.zeros(shape, v.dtype)
+    out = xp.zeros(shape, v.dtype)
     where = [slice(None)] * v.ndim
     where[axis] = index[starts]
-    out[tuple(where)] = np.add.reduceat(v, starts, axis=axis)
+    out[tuple(where)] = reduceat("add", v, starts, axis=axis)
     return out
 
 
@@ -103,45 +111,46 @@ def _scale(n: int, out: int, scale, dtype):
 
 
 def nearest_index(n: int, out: int, scale: float | None, exact: bool = False,
-                  shortcut: bool = False):
+                  shortcut: bool = False, xp=None):
     """Source index of each output position ('nearest' or 'nearest-exact'), in float32
-    whatever the input's type, as PyTorch does. With ``shortcut`` (PyTorch's 2-D 'nearest'
-    kernel) scale_factor is ignored when the output is as large as or twice the input."""
+    whatever the input's type, as PyTorch does, as an array of ``xp`` (the input's
+    module). With ``shortcut`` (PyTorch's 2-D 'nearest' kernel) scale_factor is ignored
+    when the output is as large as or twice the input."""
     if shortcut and out in (n, 2 * n):
-        return np.arange(out) * n // out
-    dtype = np.float32
+        return xp.arange(out) * n // out
+    dtype = _F32
     s = _scale(n, out, scale, dtype)
-    pos = np.arange(out, dtype=dtype) + (dtype(0.5) if exact else dtype(0))
-    return np.minimum(np.floor(pos * s).astype(np.int64), n - 1)
+    pos = xp.arange(out, dtype=dtype) + (dtype(0.5) if exact else dtype(0))
+    return xp.minimum(xp.floor(pos * s).astype(int64), n - 1)
 
 
 def linear_index(n: int, out: int, scale: float | None, align_corners: bool,
-                 dtype=np.float32):
+                 dtype=_F32, xp=None):
     """(i₀, i₁, λ) of each output position for linear interpolation. An axis whose size
     does not change is copied, whatever scale_factor says (as in PyTorch)."""
     if out == n:
         scale = None
-    dst = np.arange(out, dtype=dtype)
+    dst = xp.arange(out, dtype=dtype)
     if align_corners:
         src = dst * (dtype(n - 1) / dtype(out - 1) if out > 1 else dtype(0))
     else:
-        src = np.maximum(_scale(n, out, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5),
+        src = xp.maximum(_scale(n, out, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5),
                          dtype(0))
-    i0 = np.floor(src).astype(np.int64)
-    lam = np.clip(src - i0.astype(dtype), 0, 1)
+    i0 = xp.floor(src).astype(int64)
+    lam = xp.clip(src - i0.astype(dtype), 0, 1)
     return i0, i0 + (i0 < n - 1), lam
 
 
 def cubic_index(n: int, out: int, scale: float | None, align_corners: bool,
-                dtype=np.float32):
+                dtype=_F32, xp=None):
     """(j, w): the four clamped source indices (4, out) and their Keys weights (4, out),
     A = -0.75, with the source position unclamped (PyTorch's cubic convention)."""
-    dst = np.arange(out, dtype=dtype)
+    dst = xp.arange(out, dtype=dtype)
     if align_corners:
         src = dst * (dtype(n - 1) / dtype(out - 1) if out > 1 else dtype(0))
     else:
         src = _scale(n, out, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5)
-    i0 = np.floor(src)
+    i0 = xp.floor(src)
     t = src - i0
     a = dtype(-0.75)
 
@@ -151,8 +160,8 @@ def cubic_index(n: int, out: int, scale: float | None, align_corners: bool,
     def far(x):  # 1 < |x| < 2
         return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
-    w = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)]).astype(dtype)
-    j = np.clip(i0.astype(np.int64) + np.arange(-1, 3)[:, None], 0, n - 1)
+    w = xp.stack([far(t + 1), near(t), near(1 - t), far(2 - t)]).astype(dtype)
+    j = xp.clip(i0.astype(int64) + xp.arange(-1, 3)[:, None], 0, n - 1)
     return j, w
 
 
@@ -224,45 +233,45 @@ def _output_size(spatial: tuple, size, scale_factor, recompute) -> tuple:
 
 
 def _float(input):  # noqa: A002 - the type the source positions are computed in
-    return np.float64 if input.dtype == np.float64 else np.float32
+    return float64.type if input.dtype == float64 else _F32
 
 
 def _nearest(input, out, scales, exact):  # noqa: A002
     from nerve.ops.shape import squeeze, unsqueeze
 
-    shortcut = len(out) == 2 and not exact
-    idx = [nearest_index(n, o, s, exact, shortcut) for n, o, s in
+    shortcut, xp = len(out) == 2 and not exact, array_module(input)
+    idx = [nearest_index(n, o, s, exact, shortcut, xp) for n, o, s in
            zip(input.shape[2:], out, scales)]
     if len(out) == 3:
         # (N, C, D, H, W) -> (N, C, D, OH, OW) -> (N, C, D, OH·OW): D then picks rows
         n, c, d = input.shape[:3]
         y = UpsampleNearest.apply(input, rows=idx[1], cols=idx[2])
         y = UpsampleNearest.apply(y.reshape(n, c, d, out[1] * out[2]), rows=idx[0],
-                                  cols=np.arange(out[1] * out[2]))
+                                  cols=xp.arange(out[1] * out[2]))
         return y.reshape(n, c, *out)
     if len(out) == 1:
-        y = UpsampleNearest.apply(unsqueeze(input, -2), rows=np.zeros(1, np.int64),
+        y = UpsampleNearest.apply(unsqueeze(input, -2), rows=xp.zeros(1, int64),
                                   cols=idx[0])
         return squeeze(y, -2)
     return UpsampleNearest.apply(input, rows=idx[0], cols=idx[1])
 
 
 def _linear(input, out, scales, align_corners):  # noqa: A002
-    dt = _float(input)
+    dt, xp = _float(input), array_module(input)
     y = input
     # along W first, then H: the same order of products and sums as PyTorch's kernel
     for axis in range(-1, -len(out) - 1, -1):
         i0, i1, lam = linear_index(input.shape[axis], out[axis], scales[axis],
-                                   align_corners, dt)
+                                   align_corners, dt, xp)
         y = UpsampleLinear.apply(y, axis=axis, i0=i0, i1=i1, lam=lam)
     return y
 
 
 def _cubic(input, out, scales, align_corners):  # noqa: A002
-    dt = _float(input)
+    dt, xp = _float(input), array_module(input)
     y = input
     for axis in (-1, -2):
-        j, w = cubic_index(input.shape[axis], out[axis], scales[axis], align_corners, dt)
+        j, w = cubic_index(input.shape[axis], out[axis], scales[axis], align_corners, dt, xp)
         y = UpsampleCubic.apply(y, axis=axis, index=j, weight=w)
     return y
 

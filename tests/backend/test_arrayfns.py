@@ -23,3 +23,10 @@ def test_reduceat_strict_integer_segments():
     starts = np.array([0, 1, 4])
     got = reduceat("minimum", strict.xp.asarray(x), strict.xp.asarray(starts)).get()
     np.testing.assert_array_equal(got, np.minimum.reduceat(x, starts))
+
+
+def test_reduceat_strict_along_a_later_axis():
+    x = np.random.default_rng(1).standard_normal((2, 7, 3))
+    starts = np.array([0, 3, 4])
+    got = reduceat("maximum", strict.xp.asarray(x), strict.xp.asarray(starts), axis=1).get()
+    np.testing.assert_array_equal(got, np.maximum.reduceat(x, starts, axis=1))
