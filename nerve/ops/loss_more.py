@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import scatter_add
+from nerve.dtypes import int64
 from nerve.ops.activation import logsigmoid
 from nerve.ops.elementwise import minimum, where
 from nerve.ops.loss import _need_tensors, _Reduced, _reduction
@@ -27,13 +28,14 @@ class MultiMarginLoss(_Reduced, Function):
     ∂L/∂x_i = δ w_y p max(0, z_i)ᵖ⁻¹ / C for i ≠ y,  ∂L/∂x_y = -Σ_{i≠y} ∂L/∂x_i"""
 
     def forward(self, x, y, p=1, margin=1.0, weight=None, reduction="mean"):
+        xp = array_module(x)
         n, c = x.shape
         self.y, self.p = y, p
-        xy = np.take_along_axis(x, y[:, None], 1)  # (N, 1)
+        xy = xp.take_along_axis(x, y[:, None], 1)  # (N, 1)
         z = (margin - xy) + x
-        z[np.arange(n), y] = 0  # the target class is not its own competitor
-        self.z = np.maximum(z, 0)
-        self.scale = np.full(n, 1 / c, x.dtype) if weight is None else weight[y] / c
+        z[xp.arange(n), y] = 0  # the target class is not its own competitor
+        self.z = xp.maximum(z, 0)
+        self.scale = xp.full(n, 1 / c, x.dtype) if weight is None else weight[y] / c
         h = self.z if p == 1 else self.z * self.z
         return self._reduce(h.sum(1) * self.scale, reduction)
 
@@ -41,7 +43,7 @@ class MultiMarginLoss(_Reduced, Function):
         g = self._delta(dy) * self.scale  # (N,)
         dx = (self.z > 0) * g[:, None] if self.p == 1 else (2 * g[:, None]) * self.z
         dx = dx.astype(self.z.dtype, copy=False)
-        rows = np.arange(len(dx))
+        rows = array_module(dx).arange(len(dx))
         dx[rows, self.y] = -dx.sum(1)  # its own entry is 0, so the sum is over i ≠ y
         return dx, None
 
@@ -53,29 +55,31 @@ class MultiLabelMarginLoss(_Reduced, Function):
     ∂L/∂x_i = δ/C · #{j : z_ji > 0},  ∂L/∂x_j = -δ/C · #{i : z_ji > 0}"""
 
     def forward(self, x, y, reduction="mean"):
+        xp = array_module(x)
         n, c = x.shape
         # a slot counts if no -1 came before it (cumprod stops at the first -1)
-        listed = np.cumprod(y >= 0, axis=1).astype(bool)  # (N, C slots)
+        listed = xp.cumprod(y >= 0, axis=1).astype(bool)  # (N, C slots)
         # the listed slots are a prefix of each row: keep only as many as the longest list,
         # so memory below is N·S·C for S targets, not N·C²
         s = int(listed.sum(1).max()) if n else 0
         listed = listed[:, :s]
-        cls = np.where(listed, y[:, :s], 0)
-        is_target = np.zeros((n, c), bool)
-        rows, slots = np.nonzero(listed)
-        is_target[rows, cls[rows, slots]] = True
-        xj = np.take_along_axis(x, cls, 1)  # (N, S)
+        cls = xp.where(listed, y[:, :s], 0)
+        # the classes listed in each row, as a boolean (N, C) table
+        is_target = (cls[:, :, None] == xp.arange(c)) & listed[:, :, None]
+        is_target = is_target.any(1)
+        xj = xp.take_along_axis(x, cls, 1)  # (N, S)
         # (N, S, 1) vs (N, 1, C) -> (N, S, C): every listed slot against every other class
         z = (1 - xj)[:, :, None] + x[:, None, :]
         self.hit = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]
         self.cls, self.c = cls, c
-        return self._reduce(np.where(self.hit, z, 0).sum((1, 2)).astype(x.dtype) / c,
+        return self._reduce(xp.where(self.hit, z, 0).sum((1, 2)).astype(x.dtype) / c,
                             reduction)
 
     def backward(self, dy):
-        g = np.broadcast_to(self._delta(dy) / self.c, self.hit.shape[:1])[:, None]
+        xp = array_module(self.hit)
+        g = xp.broadcast_to(self._delta(dy) / self.c, self.hit.shape[:1])[:, None]
         dx = self.hit.sum(1) * g  # (N, C): as the competitor i
-        np.add.at(dx, (np.arange(len(dx))[:, None], self.cls), -self.hit.sum(2) * g)
+        scatter_add(dx, (xp.arange(len(dx))[:, None], self.cls), -self.hit.sum(2) * g)
         return dx, None
 
 
@@ -99,7 +103,7 @@ def _reduced(loss, reduction):
 
 
 def _class_index(op, target):
-    if target.dtype != np.int64:
+    if target.dtype != int64:
         raise RuntimeError(f"{op}: expected target of scalar type Long (int64) but found "
                            f"{target.dtype}")
 
@@ -182,9 +186,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None,  # noqa: A002
         raise RuntimeError(f"{op}: inconsistent weight size, expected {c} but got "
                            f"{list(weight.shape)}")
     y = target._data.reshape(n)
-    if np.any((y < 0) | (y >= c)):
+    if bool(((y < 0) | (y >= c)).any()):
         raise RuntimeError(f"{op}: target out of range (expected class indices in [0, {c}))")
-    w = None if weight is None else np.asarray(weight._data, x.dtype)
+    w = None if weight is None else weight._data.astype(x.dtype, copy=False)
     out = MultiMarginLoss.apply(x, y, p=int(p), margin=float(margin), weight=w,
                                 reduction=reduction)
     return out.reshape(tuple(target.shape)) if reduction == "none" else out
@@ -202,7 +206,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,  # noq
         raise RuntimeError(f"{op}: inconsistent target size: {list(target.shape)} for input "
                            f"of size: {list(input.shape)}")
     y = target._data.reshape(x.shape)
-    if np.any((y < -1) | (y >= x.shape[1])):
+    if bool(((y < -1) | (y >= x.shape[1])).any()):
         raise RuntimeError(f"{op}: target is out of range (expected class indices in "
                            f"[0, {x.shape[1]}) or -1 to end the list)")
     out = MultiLabelMarginLoss.apply(x, y, reduction=reduction)
@@ -246,8 +250,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if isinstance(var, int | float):
         if var < 0:
             raise ValueError(f"{op}: var has negative entry/entries")
-        var = Tensor._wrap(np.full(tuple(input.shape), var, input.dtype))
-    elif np.any(var._data < 0):
+        var = Tensor._wrap(array_module(input._data).full(tuple(input.shape), var, input.dtype))
+    elif bool((var._data < 0).any()):
         raise ValueError(f"{op}: var has negative entry/entries")
     ishape, vshape = tuple(input.shape), tuple(var.shape)
     if vshape != ishape:
@@ -259,9 +263,10 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                              f"{list(ishape)})")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not valid")
-    floor = np.maximum(var._data, np.asarray(eps, var.dtype)) - var._data
+    floor = array_module(var._data).maximum(var._data, var.dtype.type(eps)) - var._data
     var = var + Tensor._wrap(floor)  # the clamped value, with var's own gradient
-    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    diff = input - target
+    loss = 0.5 * (var.log() + diff * diff / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduced(loss, reduction)
