@@ -209,8 +209,12 @@ def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
     t.requires_grad = _Version(snap)
     # The snapshot now only stands for the old version's place in the graph (its shape
     # and dtype); a node that needs the old values saved them itself.
-    xp = array_module(old)  # one element broadcast (zero strides): no memory held
-    snap._data = xp.broadcast_to(xp.zeros((), old.dtype), old.shape)
+    # one writable element under zero strides, no memory held: the form graph_backward
+    # recognises as "values not kept" (a read-only broadcast view stands in off the CPU)
+    xp = array_module(old)
+    one = xp.zeros(1, old.dtype)
+    snap._data = xp.ndarray(old.shape, old.dtype, one, 0, (0,) * old.ndim) \
+        if xp is array_module() else xp.broadcast_to(one.reshape(()), old.shape)
     return t
 
 
