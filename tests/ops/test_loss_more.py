@@ -40,7 +40,8 @@ def _mm(p=1, margin=1.0, weighted=False, reduction="mean"):
         t = _args(mod, [x, t])[1]
         w = None
         if weighted:
-            w = (nerve.tensor(W, device=x.device).to(x.dtype) if mod is F else torch.tensor(W, dtype=x.dtype))
+            w = (nerve.tensor(W, device=x.device).to(x.dtype) if mod is F
+                 else torch.tensor(W, dtype=x.dtype))
         return mod.multi_margin_loss(x, t, p=p, margin=margin, weight=w, reduction=reduction)
     return (lambda x, t: run(F, x, t)), (lambda x, t: run(TF, x, t))
 
@@ -85,7 +86,8 @@ CASES = [
          reduction="none"),
     case("multilabel_soft_margin/3d", "multilabel_soft_margin_loss", [(2, 2, 5), PROBS[:2]]),
     Case("multilabel_soft_margin/weight",
-         lambda x, t: F.multilabel_soft_margin_loss(x, t, weight=nerve.tensor(W, device=x.device).to(x.dtype)),
+         lambda x, t: F.multilabel_soft_margin_loss(
+             x, t, weight=nerve.tensor(W, device=x.device).to(x.dtype)),
          lambda x, t: TF.multilabel_soft_margin_loss(x, t, weight=torch.tensor(W,
                                                                                dtype=x.dtype)),
          [(4, 5), PROBS]),
