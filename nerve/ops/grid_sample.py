@@ -9,38 +9,41 @@ the backward four scatter-adds; nothing loops over pixels.
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import scatter_add
+from nerve.dtypes import float64, int64
 
 
 def _reflect(x, lo2, hi2):
     """Reflect x into [lo2/2, hi2/2] (as a mirror bouncing at both ends), with ∂/∂x = ±1."""
+    xp = array_module(x)
     if lo2 == hi2:
-        return np.zeros_like(x), np.zeros_like(x)
+        return xp.zeros_like(x), xp.zeros_like(x)
     low, span = lo2 / 2, (hi2 - lo2) / 2
     d = x - low
-    sign = np.where(d < 0, -1.0, 1.0)
-    d = np.abs(d)
-    flips = np.floor(d / span)
-    extra = np.fmod(d, span)
+    sign = xp.where(d < 0, -1.0, 1.0)
+    d = xp.abs(d)
+    flips = xp.floor(d / span)
+    extra = xp.fmod(d, span)
     even = flips % 2 == 0
-    out = np.where(even, extra + low, span - extra + low)
-    return out, np.where(even, sign, -sign)
+    out = xp.where(even, extra + low, span - extra + low)
+    return out, xp.where(even, sign, -sign)
 
 
 def _clip(x, size):
     """Clamp into [0, size - 1]; ∂/∂x = 0 at and beyond the ends (as PyTorch)."""
     inside = (x > 0) & (x < size - 1)
-    return np.clip(x, 0, size - 1), inside.astype(x.dtype)
+    return array_module(x).clip(x, 0, size - 1), inside.astype(x.dtype)
 
 
 def source_index(g, size: int, align_corners: bool, padding_mode: str):
     """Normalised coordinates g -> pixel coordinates, and their derivative ∂ix/∂g."""
+    xp = array_module(g)
     if align_corners:
-        ix, d = (g + 1) / 2 * (size - 1), np.full_like(g, (size - 1) / 2)
+        ix, d = (g + 1) / 2 * (size - 1), xp.full_like(g, (size - 1) / 2)
     else:
-        ix, d = ((g + 1) * size - 1) / 2, np.full_like(g, size / 2)
+        ix, d = ((g + 1) * size - 1) / 2, xp.full_like(g, size / 2)
     if padding_mode == "border":
         ix, dc = _clip(ix, size)
         d = d * dc
@@ -61,44 +64,44 @@ class GridSample(Function):
     ∂ix/∂grid (unnormalisation, and the clipping or reflection of the padding mode)."""
 
     def forward(self, x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
-        n, c, h, w = x.shape
+        (n, c, h, w), xp = x.shape, array_module(x, grid)
         gx, gy = grid[..., 0].reshape(n, -1), grid[..., 1].reshape(n, -1)  # (N, P)
         ix, dix = source_index(gx, w, align_corners, padding_mode)
         iy, diy = source_index(gy, h, align_corners, padding_mode)
         self.shape, self.out_hw, self.mode = x.shape, grid.shape[1:3], mode
         xf = x.reshape(n, c, h * w)  # (N, C, H, W) -> (N, C, H·W)
         if mode == "nearest":
-            corners = [(np.rint(iy), np.rint(ix), np.ones_like(ix))]
+            corners = [(xp.rint(iy), xp.rint(ix), xp.ones_like(ix))]
         else:
-            x0, y0 = np.floor(ix), np.floor(iy)
+            x0, y0 = xp.floor(ix), xp.floor(iy)
             tx, ty = ix - x0, iy - y0
             corners = [(y0, x0, (1 - tx) * (1 - ty)), (y0, x0 + 1, tx * (1 - ty)),
                        (y0 + 1, x0, (1 - tx) * ty), (y0 + 1, x0 + 1, tx * ty)]
             self.t, self.d = (tx, ty), (dix, diy)
-        rows = np.arange(n)[:, None, None]
+        rows = xp.arange(n)[:, None, None]
         self.reads, y = [], 0
         for yy, xx, wk in corners:
             valid = (xx >= 0) & (xx <= w - 1) & (yy >= 0) & (yy <= h - 1)
-            idx = (np.clip(yy, 0, h - 1) * w + np.clip(xx, 0, w - 1)).astype(np.intp)
+            idx = (xp.clip(yy, 0, h - 1) * w + xp.clip(xx, 0, w - 1)).astype(int64)
             wk = (wk * valid).astype(x.dtype, copy=False)
-            v = xf[rows, np.arange(c)[None, :, None], idx[:, None, :]]  # (N, C, P)
+            v = xf[rows, xp.arange(c)[None, :, None], idx[:, None, :]]  # (N, C, P)
             v = v * valid[:, None, :]  # outside the image reads 0 (for ∂L/∂grid)
             self.reads.append((idx, wk, v))
             y = y + v * wk[:, None, :]
         return y.reshape(n, c, *grid.shape[1:3]).astype(x.dtype, copy=False)
 
     def backward(self, dy):
-        n, c, h, w = self.shape
+        (n, c, h, w), xp = self.shape, array_module(dy)
         dy = dy.reshape(n, c, -1)  # (N, C, Ho, Wo) -> (N, C, P)
         dx = dgrid = None
         if self.needs_input_grad[0]:
-            acc = np.zeros((n, h * w, c), dtype=dy.dtype)  # channels last: one add.at per corner
-            rows = np.arange(n)[:, None]
+            acc = xp.zeros((n, h * w, c), dtype=dy.dtype)  # channels last: one add.at per corner
+            rows = xp.arange(n)[:, None]
             for idx, wk, _ in self.reads:
-                np.add.at(acc, (rows, idx), (dy * wk[:, None, :]).transpose(0, 2, 1))
+                scatter_add(acc, (rows, idx), (dy * wk[:, None, :]).transpose(0, 2, 1))
             dx = acc.transpose(0, 2, 1).reshape(self.shape)
         if self.needs_input_grad[1]:
-            dgrid = np.zeros((n, *self.out_hw, 2), dtype=dy.dtype)
+            dgrid = xp.zeros((n, *self.out_hw, 2), dtype=dy.dtype)
             if self.mode != "nearest":
                 (tx, ty), (dix, diy) = self.t, self.d
                 (_, _, nw), (_, _, ne), (_, _, sw), (_, _, se) = self.reads
@@ -143,10 +146,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros",  # noqa: A00
                             align_corners=bool(align_corners))
 
 
-def _base_axis(n: int, align_corners: bool, dtype):
+def _base_axis(n: int, align_corners: bool, dtype, xp):
     if n == 1:
-        return np.zeros(1, dtype=dtype)
-    ax = np.linspace(-1, 1, n, dtype=np.float64)
+        return xp.zeros(1, dtype=dtype)
+    ax = xp.linspace(-1, 1, n, dtype=float64)
     if not align_corners:
         ax = ax * (n - 1) / n
     return ax.astype(dtype)
@@ -170,9 +173,9 @@ def affine_grid(theta, size, align_corners=None):
                          f"Nx{dims}x{dims + 1} for size {size}. Got {tuple(theta.shape)}.")
     if min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
-    dtype = theta.dtype
-    axes = [_base_axis(n, bool(align_corners), dtype) for n in size[2:]][::-1]  # x, y(, z)
-    mesh = list(np.meshgrid(*axes[::-1], indexing="ij"))[::-1]  # each (H, W) or (D, H, W)
-    base = np.stack(mesh + [np.ones_like(mesh[0])], -1).reshape(-1, dims + 1)  # (P, dims+1)
+    dtype, xp = theta.dtype, array_module(theta)
+    axes = [_base_axis(n, bool(align_corners), dtype, xp) for n in size[2:]][::-1]  # x, y(, z)
+    mesh = list(xp.meshgrid(*axes[::-1], indexing="ij"))[::-1]  # each (H, W) or (D, H, W)
+    base = xp.stack(mesh + [xp.ones_like(mesh[0])], -1).reshape(-1, dims + 1)  # (P, dims+1)
     grid = matmul(Tensor._wrap(base), theta.transpose(1, 2))  # (N, P, dims)
     return grid.reshape(size[0], *size[2:], dims)
