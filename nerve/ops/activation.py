@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module, draws
+from nerve.backend.arrayfns import errstate
 from nerve.backend.parallel import over_batch
-from nerve.ops.elementwise import Clamp, Exp, Where, _floating
+from nerve.dtypes import bool as bool_
+from nerve.dtypes import float32, float64
+from nerve.ops.elementwise import Exp, Where, _floating
 from nerve.ops.inplace import inplace_call, maybe_inplace
 
 # mathfns, special and special_fns import the first three from here
@@ -16,13 +20,15 @@ from nerve.ops.normal_cdf import (  # noqa: F401
     _normal_cdf,
     _normal_cdf_f32,
 )
+from nerve.ops.rectifiers import ELU, CReLU, LeakyReLU, PReLU, RReLU  # noqa: F401 - re-exported
 
 
 class Tanh(Function):
     """y = tanh x;  ∂L/∂x = δ · (1 - y²)"""
 
     def forward(self, x):
-        self.y = np.tanh(_floating(x))
+        x = _floating(x)
+        self.y = array_module(x).tanh(x)
         return self.y
 
     def backward(self, dy):
@@ -40,7 +46,8 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
-        y = np.tanh(_floating(x) * 0.5)
+        x = _floating(x)
+        y = array_module(x).tanh(x * 0.5)
         y += 1
         y *= 0.5
         self.y = y
@@ -60,11 +67,13 @@ class ReLU(Function):
     Large arrays are done in chunks of samples on all cores (memory-bound passes)."""
 
     def forward(self, x):
+        xp = array_module(x)
         if x.ndim == 0:
-            self.y = np.maximum(x, 0)
+            self.y = xp.maximum(x, 0)
             return self.y
-        self.y = y = np.empty_like(x)
-        over_batch(lambda lo, hi: np.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x.nbytes)
+        self.y = y = xp.empty_like(x)
+        over_batch(lambda lo, hi: xp.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x.nbytes,
+                   like=x)
         return y
 
     def backward(self, dy):
@@ -73,9 +82,10 @@ class ReLU(Function):
             return dy * (y > 0)
         # y's memory layout (a broadcast or differently laid-out δ would impose C order on
         # every op downstream, each then copying back to its channels-last data)
-        dx = np.empty_like(y, dtype=dy.dtype)
-        over_batch(lambda lo, hi: np.multiply(dy[lo:hi], y[lo:hi] > 0, out=dx[lo:hi]),
-                   len(dx), dx.nbytes)
+        xp = array_module(dy)
+        dx = xp.empty_like(y, dtype=dy.dtype)
+        over_batch(lambda lo, hi: xp.multiply(dy[lo:hi], y[lo:hi] > 0, out=dx[lo:hi]),
+                   len(dx), dx.nbytes, like=dx)
         return dx
 
     def backward_graph(self, dy):
@@ -88,7 +98,7 @@ class Softmax(Function):
 
     def forward(self, x, dim=-1):
         self.dim = dim
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        e = array_module(x).exp(x - x.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
         self.y = e
         return e
@@ -108,12 +118,13 @@ class LogSoftmax(Function):
     def forward(self, x, dim=-1):
         self.dim = dim
         shifted = x - x.max(axis=dim, keepdims=True)
-        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        xp = array_module(x)
+        shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         self.y = shifted
         return shifted
 
     def backward(self, dy):
-        return dy - np.exp(self.y) * dy.sum(axis=self.dim, keepdims=True)
+        return dy - array_module(dy).exp(self.y) * dy.sum(axis=self.dim, keepdims=True)
 
     def backward_graph(self, dy):
         p = Softmax.apply(self.parents[0], dim=self.dim)
@@ -151,7 +162,7 @@ def _float_only(x, op: str) -> None:
 
 
 def _no_bool(x, op: str) -> None:
-    if x._data.dtype == np.bool_:
+    if x._data.dtype == bool_:
         raise RuntimeError(f"{op}: Boolean inputs not supported (got dtype bool)")
 
 
@@ -174,87 +185,7 @@ def _softmax_dim(x, dim, op: str) -> int:
     return _dim(dim, x.ndim, op)
 
 
-# ----- the rectifier family and smooth activations ----------------------------------------
-class LeakyReLU(Function):
-    """y = x if x > 0 else a·x  (a the negative slope);  ∂L/∂x = δ · (1 if x > 0 else a)"""
-
-    def forward(self, x, negative_slope=0.01):
-        self.pos, self.slope = x > 0, negative_slope
-        return np.where(self.pos, x, x * np.asarray(negative_slope, x.dtype))
-
-    def backward(self, dy):
-        return np.where(self.pos, dy, dy * np.asarray(self.slope, dy.dtype))
-
-    def backward_graph(self, dy):
-        return dy * np.where(self.pos, 1, self.slope).astype(dy.dtype)
-
-
-class PReLU(Function):
-    """y = max(0, x) + a_c · min(0, x), one learnable slope a_c per channel (axis 1);
-    ∂L/∂x = δ · (1 if x > 0 else a_c),  ∂L/∂a_c = Σ over all but the channel axis δ · min(0, x)
-    """
-
-    def forward(self, x, w):
-        self.x, self.w_shape = x, w.shape
-        # (C,) -> (1, C, 1, ..., 1): the slope broadcasts along the channel axis
-        self.w = w.reshape((1, -1) + (1,) * (x.ndim - 2)) if w.size > 1 else w.reshape(())
-        return np.where(x > 0, x, x * self.w)
-
-    def backward(self, dy):
-        x = self.x
-        dx = np.where(x > 0, dy, dy * self.w) if self.needs_input_grad[0] else None
-        dw = None
-        if self.needs_input_grad[1]:
-            g = dy * np.minimum(x, 0)
-            axes = tuple(i for i in range(x.ndim) if i != 1 or self.w.ndim == 0)
-            dw = g.sum(axis=axes).reshape(self.w_shape)
-        return dx, dw
-
-
-class RReLU(Function):
-    """Randomized leaky ReLU in training: y = r · x with r = 1 for x > 0 and r ~ U(lower, upper)
-    drawn per element otherwise (the draw ``noise`` is an input, so it is reproducible);
-    ∂L/∂x = δ · r"""
-
-    def forward(self, x, noise):
-        self.noise = noise
-        return x * noise
-
-    def backward(self, dy):
-        return dy * self.noise
-
-
-class CReLU(Function):
-    """Concatenated ReLU: y = [max(0, x), max(0, -x)] joined along ``dim`` (channels double);
-    with δ = [δ⁺, δ⁻]:  ∂L/∂x = δ⁺ · [x > 0] - δ⁻ · [x < 0]"""
-
-    def forward(self, x, dim=1):
-        self.x, self.dim = x, dim
-        return np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], axis=dim)
-
-    def backward(self, dy):
-        dpos, dneg = np.split(dy, 2, axis=self.dim)
-        return dpos * (self.x > 0) - dneg * (self.x < 0)
-
-
-class ELU(Function):
-    """y = x if x > 0 else α (eˣ - 1);  ∂L/∂x = δ · (1 if x > 0 else y + α)
-
-    eˣ - 1 is computed as expm1 of min(x, 0): exact near 0, no overflow for large x."""
-
-    def forward(self, x, alpha=1.0):
-        self.pos, self.alpha = x > 0, alpha
-        self.y = np.where(self.pos, x, alpha * np.expm1(np.minimum(x, 0)))
-        return self.y
-
-    def backward(self, dy):
-        return np.where(self.pos, dy, dy * (self.y + self.alpha))
-
-    def backward_graph(self, dy):
-        e = Exp.apply(Clamp.apply(self.parents[0], hi=0.0))  # eˣ of x ≤ 0 only: no inf
-        return Where.apply(self.pos, dy, dy * e * self.alpha)
-
-
+# ----- smooth activations -----------------------------------------------------------------
 class GELU(Function):
     """y = x Φ(x), Φ the standard normal CDF;  ∂L/∂x = δ · (Φ(x) + x φ(x)),
     φ(x) = e^(-x²/2) / √(2π).
@@ -270,18 +201,19 @@ class GELU(Function):
 
     def forward(self, x, approximate="none"):
         self.x, self.approximate = x, approximate
+        xp = array_module(x)
         if approximate == "tanh":
             s = x * x  # σ(2u) = 1 / (1 + e^(-2u))
             s *= _GELU_C
             s += 1
             s *= x
             s *= -2 * _SQRT_2_PI
-            with np.errstate(over="ignore"):
-                np.exp(s, out=s)
+            with errstate(xp, over="ignore"):
+                xp.exp(s, out=s)
             s += 1
-            self.s = np.reciprocal(s, out=s)
+            self.s = xp.reciprocal(s, out=s)
             return x * s
-        self.cdf = _normal_cdf_f32(x) if x.dtype == np.float32 else _normal_cdf(x).astype(x.dtype)
+        self.cdf = _normal_cdf_f32(x) if x.dtype == float32 else _normal_cdf(x).astype(x.dtype)
         return x * self.cdf
 
     def backward(self, dy):
@@ -301,7 +233,7 @@ class GELU(Function):
             return g
         g = x * x  # Φ(x) + x φ(x)
         g *= -0.5
-        np.exp(g, out=g)
+        array_module(g).exp(g, out=g)
         g *= _INV_SQRT_2PI
         g *= x
         g += self.cdf
@@ -328,10 +260,11 @@ class Softplus(Function):
         bx = x * beta
         self.linear, self.bx = bx > threshold, bx
         self.beta = beta
-        return np.where(self.linear, x, np.logaddexp(0, bx) / beta).astype(x.dtype)
+        xp = array_module(x)
+        return xp.where(self.linear, x, xp.logaddexp(0, bx) / beta).astype(x.dtype)
 
     def backward(self, dy):
-        return np.where(self.linear, dy, dy * _sigmoid(self.bx))
+        return array_module(dy).where(self.linear, dy, dy * _sigmoid(self.bx))
 
     def backward_graph(self, dy):
         return Where.apply(self.linear, dy, dy * Sigmoid.apply(self.parents[0] * self.beta))
@@ -342,7 +275,7 @@ class LogSigmoid(Function):
 
     def forward(self, x):
         self.x = x
-        return -np.logaddexp(0, -x)
+        return -array_module(x).logaddexp(0, -x)
 
     def backward(self, dy):
         return dy * _sigmoid(-self.x)
@@ -374,7 +307,8 @@ class Mish(Function):
 
     def forward(self, x):
         self.x = x
-        self.t = np.tanh(np.logaddexp(0, x)).astype(x.dtype)
+        xp = array_module(x)
+        self.t = xp.tanh(xp.logaddexp(0, x)).astype(x.dtype)
         return x * self.t
 
     def backward(self, dy):
@@ -387,7 +321,7 @@ class Hardtanh(Function):
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
         self.inside = (x > min_val) & (x < max_val)
-        return np.clip(x, min_val, max_val).astype(x.dtype)
+        return array_module(x).clip(x, min_val, max_val).astype(x.dtype)
 
     def backward(self, dy):
         return dy * self.inside
@@ -396,13 +330,13 @@ class Hardtanh(Function):
         return dy * self.inside
 
 
-_SQRT_2_PI = float(np.sqrt(2 / np.pi))  # Python floats keep float32 arrays float32
-_INV_SQRT_2PI = float(1 / np.sqrt(2 * np.pi))
-_INV_SQRT_2 = float(1 / np.sqrt(2))
+_SQRT_2_PI = math.sqrt(2 / math.pi)  # Python floats keep float32 arrays float32
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_INV_SQRT_2 = 1 / math.sqrt(2)
 _GELU_C = 0.044715
 def _sigmoid(x):
     """σ(x) = ½(1 + tanh(x/2)): never overflows."""
-    return 0.5 * (1 + np.tanh(0.5 * x))
+    return 0.5 * (1 + array_module(x).tanh(0.5 * x))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
@@ -429,9 +363,11 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
     from nerve.random import rng
 
     x = input._data
-    r = rng().uniform(lower, upper, x.shape).astype(x.dtype)
-    return maybe_inplace(input, RReLU.apply(input, np.where(x <= 0, r, np.ones((), x.dtype))),
-                         inplace, "rrelu_")
+    # lower + (upper - lower)·u in float64 is exactly what Generator.uniform computes
+    u = draws.uniform(rng(), x.shape, float64, like=x)
+    r = (lower + (upper - lower) * u).astype(x.dtype)
+    noise = array_module(x).where(x <= 0, r, r.dtype.type(1))
+    return maybe_inplace(input, RReLU.apply(input, noise), inplace, "rrelu_")
 
 
 def crelu(input, dim=1):  # noqa: A002

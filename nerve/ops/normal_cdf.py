@@ -4,14 +4,17 @@ from one exponential by a Chebyshev fit of erfc. GELU, erf/erfc and ndtr use the
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-_INV_SQRT_2 = float(1 / np.sqrt(2))
+from nerve.backend import array_module
+from nerve.dtypes import float32, float64
+
+_INV_SQRT_2 = 1 / math.sqrt(2)
 # Maclaurin coefficients of erf(z)/z in powers of z²: 2/√π · (-1)ⁿ / (n! (2n+1));
 # 40 terms reach double precision for |z| < 2 (beyond, 1 + erf z would lose the relative
 # accuracy of the lower tail to cancellation, so the continued fraction takes over).
-_ERF_SERIES = [2 / np.sqrt(np.pi) * (-1) ** n / (np.prod(np.arange(1.0, n + 1)) * (2 * n + 1))
-               for n in range(40)]
+_ERF_SERIES = [2 / math.sqrt(math.pi) * (-1) ** n
+               / (math.prod(map(float, range(1, n + 1))) * (2 * n + 1)) for n in range(40)]
 
 
 def _erfc_tail(z):
@@ -20,12 +23,12 @@ def _erfc_tail(z):
     frac = z
     for k in range(80, 0, -1):
         frac = z + (k / 2) / frac
-    return np.exp(-z * z) / (np.sqrt(np.pi) * frac)
+    return array_module(z).exp(-z * z) / (math.sqrt(math.pi) * frac)
 
 
 def _erf_series(z):
     """erf(z) for |z| < 2 by the Maclaurin series (Horner in z²)."""
-    z2, acc = z * z, np.zeros_like(z)
+    z2, acc = z * z, array_module(z).zeros_like(z)
     for c in reversed(_ERF_SERIES):
         acc = acc * z2 + c
     return z * acc
@@ -46,10 +49,10 @@ _CDF_BLOCK = 1 << 16
 def _normal_cdf_f32(x):
     """Φ(x) = ½ erfc(-x/√2) for float32 x: Φ(-|x|) = ½ erfc(|x|/√2) from the fit above,
     and 1 - Φ(-|x|) where x ≥ 0."""
-    flat = x.reshape(-1)
-    out = np.empty(flat.shape, np.float32)
+    xp, flat = array_module(x), x.reshape(-1)
+    out = xp.empty(flat.shape, float32)
     size = min(flat.size, _CDF_BLOCK)
-    z, t = np.empty(size, np.float32), np.empty(size, np.float32)
+    z, t = xp.empty(size, float32), xp.empty(size, float32)
     for i in range(0, flat.size, _CDF_BLOCK):
         n = min(_CDF_BLOCK, flat.size - i)
         _cdf_block(flat[i:i + n], out[i:i + n], z[:n], t[:n])
@@ -58,22 +61,23 @@ def _normal_cdf_f32(x):
 
 def _cdf_block(x, acc, z, t):
     """Φ of one block of x into acc, with z and t as scratch."""
-    np.abs(x, out=z)
+    xp = array_module(x)
+    xp.abs(x, out=z)
     z *= _INV_SQRT_2
-    np.multiply(z, 0.5, out=t)
+    xp.multiply(z, 0.5, out=t)
     t += 1
-    np.reciprocal(t, out=t)
-    np.multiply(t, _ERFC_FIT[-1], out=acc)
+    xp.reciprocal(t, out=t)
+    xp.multiply(t, _ERFC_FIT[-1], out=acc)
     for c in _ERFC_FIT[-2:0:-1]:
         acc += c
         acc *= t
     acc += _ERFC_FIT[0]
     z *= z
     acc -= z
-    np.exp(acc, out=acc)
+    xp.exp(acc, out=acc)
     acc *= t
     acc *= 0.5
-    np.multiply(acc, -2, out=z)  # where x ≥ 0 add 1 - 2Φ(-|x|): np.where is ~10x slower
+    xp.multiply(acc, -2, out=z)  # where x ≥ 0 add 1 - 2Φ(-|x|): np.where is ~10x slower
     z += 1
     z *= x >= 0
     acc += z
@@ -81,9 +85,10 @@ def _cdf_block(x, acc, z, t):
 
 def _normal_cdf(x):
     """Φ(x) = ½ (1 + erf(x/√2)) in float64 to ~1e-15, relative accuracy kept in both tails."""
-    z = np.asarray(x, np.float64) / np.sqrt(2)
-    out = np.empty_like(z)
-    mid = np.abs(z) < 2
+    xp = array_module(x)
+    z = xp.asarray(x, dtype=float64) / math.sqrt(2)
+    out = xp.empty_like(z)
+    mid = xp.abs(z) < 2
     out[mid] = 0.5 * (1 + _erf_series(z[mid]))
     hi, lo = z >= 2, z <= -2
     out[hi] = 1 - 0.5 * _erfc_tail(z[hi])

@@ -17,13 +17,8 @@ LAYERS_NOT_YET = {
     "tests/devices/layer_twins.py::GRU",
     "tests/devices/layer_twins.py::LSTM",
     "tests/devices/layer_twins.py::LayerNorm",
-    "tests/devices/layer_twins.py::LogSoftmax",
     "tests/devices/layer_twins.py::MLP",
     "tests/devices/layer_twins.py::RNN",
-    "tests/devices/layer_twins.py::ReLU",
-    "tests/devices/layer_twins.py::Sigmoid",
-    "tests/devices/layer_twins.py::Softmax",
-    "tests/devices/layer_twins.py::Tanh",
 }
 
 TRAINING_NOT_YET = {"charlm", "digits-cnn", "digits-mlp"}
