@@ -104,8 +104,6 @@ NOT_YET = {
     'tests/ops/test_conv_transpose.py::ConvTranspose/output_padding_lt_dilation',
     'tests/ops/test_conv_transpose.py::ConvTranspose/stride2_pad1',
     'tests/ops/test_conv_transpose.py::ConvTranspose/unbatched',
-    'tests/ops/test_distance.py::distance/cov_fweights_c0',
-    'tests/ops/test_distance.py::distance/cov_weights',
     'tests/ops/test_dropout.py::Dropout',
     'tests/ops/test_dropout.py::Dropout/channel_mask',
     'tests/ops/test_dropout.py::Dropout/p1',
