@@ -4,20 +4,22 @@ and axis: start_i = ⌊(i + u)·α⌋ - ⌊u·α⌋, the last window flush with 
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import scatter_add
+from nerve.dtypes import int64
 
 
 def interval_starts(u, n: int, out: int, k: int):
     """Window starts (…, out) for samples u (…), computed in u's precision as PyTorch does,
     so that the same samples give the same windows."""
-    starts = np.empty(u.shape + (out,), dtype=np.int64)
+    xp = array_module(u)
+    starts = xp.empty(u.shape + (out,), dtype=int64)
     if out > 1:
         alpha = u.dtype.type(n - k) / u.dtype.type(out - 1)
-        i = np.arange(out - 1, dtype=u.dtype)
-        starts[..., :-1] = ((i + u[..., None]) * alpha).astype(np.int64) - \
-            (u * alpha).astype(np.int64)[..., None]
+        i = xp.arange(out - 1, dtype=u.dtype)
+        starts[..., :-1] = ((i + u[..., None]) * alpha).astype(int64) - \
+            (u * alpha).astype(int64)[..., None]
     starts[..., -1] = n - k
     return starts
 
@@ -27,25 +29,27 @@ class FractionalMaxPool(Function):
     summed where windows overlap. The second output holds flat indices h·W + w."""
 
     def forward(self, x, samples=None, kernel=(2, 2), out=(1, 1)):
-        n, c, h, w = x.shape
+        (n, c, h, w), xp = x.shape, array_module(x)
         (kh, kw), (oh, ow) = kernel, out
         rows = interval_starts(samples[..., 1], h, oh, kh)  # (N, C, OH)
         cols = interval_starts(samples[..., 0], w, ow, kw)  # (N, C, OW)
         # (N, C, OH, OW, KH·KW) flat indices of every window's elements
-        r = rows[:, :, :, None, None, None] + np.arange(kh)[:, None]
-        q = cols[:, :, None, :, None, None] + np.arange(kw)
+        r = rows[:, :, :, None, None, None] + xp.arange(kh)[:, None]
+        q = cols[:, :, None, :, None, None] + xp.arange(kw)
         flat = (r * w + q).reshape(n, c, oh, ow, kh * kw)
-        vals = np.take_along_axis(x.reshape(n, c, 1, 1, h * w), flat, axis=-1)
-        pick = np.argmax(vals, axis=-1)[..., None]  # the first maximum (NaN wins, as max)
-        y = np.take_along_axis(vals, pick, axis=-1)[..., 0]
-        self.idx, self.shape = np.take_along_axis(flat, pick, axis=-1)[..., 0], x.shape
+        # take_along_axis needs matching ranks: the plane broadcast over the windows
+        vals = xp.take_along_axis(xp.broadcast_to(x.reshape(n, c, 1, 1, h * w),
+                                                  (n, c, oh, ow, h * w)), flat, axis=-1)
+        pick = xp.argmax(vals, axis=-1)[..., None]  # the first maximum (NaN wins, as max)
+        y = xp.take_along_axis(vals, pick, axis=-1)[..., 0]
+        self.idx, self.shape = xp.take_along_axis(flat, pick, axis=-1)[..., 0], x.shape
         return y, self.idx
 
     def backward(self, dy, _dindices=None):
-        n, c, h, w = self.shape
-        dx = np.zeros((n * c, h * w), dtype=dy.dtype)
-        np.add.at(dx, (np.arange(n * c)[:, None], self.idx.reshape(n * c, -1)),
-                  dy.reshape(n * c, -1))
+        (n, c, h, w), xp = self.shape, array_module(dy)
+        dx = xp.zeros((n * c, h * w), dtype=dy.dtype)
+        scatter_add(dx, (xp.arange(n * c)[:, None], self.idx.reshape(n * c, -1)),
+                    dy.reshape(n * c, -1))
         return dx.reshape(self.shape)
 
 
@@ -79,10 +83,12 @@ def fractional_max_pool2d(input, kernel_size, output_size=None,  # noqa: A002
         raise RuntimeError(f"{op}: pool width {kw} too large relative to input width {w}")
     x = unsqueeze(input, 0) if input.ndim == 3 else input
     if _random_samples is None:
-        samples = nerve.rand(x.shape[0], x.shape[1], 2, dtype=input.dtype)._data
+        samples = nerve.rand(x.shape[0], x.shape[1], 2, dtype=input.dtype,
+                             device=input.device)._data
     else:
-        samples = np.asarray(_random_samples._data if isinstance(_random_samples, Tensor)
-                             else _random_samples)
+        # given samples (a tensor or host values) are copied explicitly to the input's device
+        samples = array_module(input).asarray(
+            _random_samples._data if isinstance(_random_samples, Tensor) else _random_samples)
         if samples.ndim != 3 or samples.shape[1] != x.shape[1]:
             raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
         if samples.shape[0] != x.shape[0] or samples.shape[2] != 2:
