@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from nerve.backend import is_device_array, to_device
 from nerve.random import rng
 from nerve.tensor import Tensor
 
@@ -47,7 +48,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     if tensor.ndim < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
                          f"2 dimensions (got shape {tuple(tensor.shape)})")
-    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
@@ -60,8 +61,13 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _fill(tensor: Tensor, values) -> Tensor:
-    """Write in place, bypassing autograd (initialisation is never part of the graph)."""
-    tensor._data[...] = values
+    """Write in place, bypassing autograd (initialisation is never part of the graph).
+    The values are drawn on the host (the same numbers on every device); a device tensor
+    gets them cast on the host and copied over once."""
+    data = tensor._data
+    if isinstance(values, np.ndarray) and is_device_array(data):
+        values = to_device(values.astype(data.dtype, copy=False), tensor.device)
+    data[...] = values
     return tensor
 
 
