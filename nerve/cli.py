@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="any other task option, e.g. --set seq_len=128 --set max_chars=50000")
     t.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
     t.add_argument("--resume", default=None, metavar="CHECKPOINT")
-    t.add_argument("--device", default="cpu", help="cpu (the only device in this build)")
+    t.add_argument("--device", default="cpu",
+                   help="cpu, or cuda / cuda:N (needs cupy: docs/devices.md)")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
     t.add_argument("--nproc", type=int, default=1, metavar="N",
                    help="data-parallel over N MPI processes (launches mpiexec -n N itself,\n"
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="evaluate a checkpoint on its task's test split",
                        formatter_class=fmt, epilog="example:\n  nerve eval runs/mlp/last.nrv")
     e.add_argument("checkpoint")
+    e.add_argument("--device", default="cpu", help="cpu, or cuda / cuda:N")
 
     g = sub.add_parser("generate", help="sample text from a character-model checkpoint",
                        formatter_class=fmt,
@@ -80,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--temperature", type=float, default=0.8)
     g.add_argument("--prime", default="\n")
     g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--device", default="cpu", help="cpu, or cuda / cuda:N")
 
     b = sub.add_parser("bench", help="benchmarks side by side with PyTorch", formatter_class=fmt,
                        epilog="examples:\n  nerve bench --markdown\n  nerve bench --loaded\n"
@@ -191,7 +194,8 @@ def _train(args) -> int:
 
     rank = dist.get_rank() if dist.is_initialized() else 0
     model, history, report = run_training(task, out, args.resume,
-                                          verbose=not args.quiet and rank == 0)
+                                          verbose=not args.quiet and rank == 0,
+                                          device=args.device)
     if rank:  # rank 0 alone reports, plots and (in run_training) writes the checkpoint
         return 0
     _print_report(task.name, report)
@@ -218,10 +222,12 @@ def _parse_sets(items: list) -> dict:
 
 
 def cmd_eval(args) -> int:
+    from nerve.backend import check_device
     from nerve.tasks import open_run
     from nerve.train import evaluate
 
-    task, model, _ = open_run(args.checkpoint)
+    check_device(args.device)
+    task, model, _ = open_run(args.checkpoint, args.device)
     _, _, test_loader = task.loaders()
     metrics = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
     _print_report(task.name, task.report(model, metrics))
@@ -230,14 +236,16 @@ def cmd_eval(args) -> int:
 
 def cmd_generate(args) -> int:
     import nerve
+    from nerve.backend import check_device
     from nerve.tasks import open_run
 
     if args.length < 1:
         raise ValueError(f"--length must be positive, got {args.length}")
     if args.temperature <= 0:
         raise ValueError(f"--temperature must be positive, got {args.temperature}")
+    check_device(args.device)
     nerve.manual_seed(args.seed)
-    task, model, _ = open_run(args.checkpoint)
+    task, model, _ = open_run(args.checkpoint, args.device)
     print(task.generate(model, args.length, args.temperature, args.prime))
     return 0
 

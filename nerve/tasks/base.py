@@ -105,7 +105,7 @@ def run_record(path: str) -> dict:
 
     if not os.path.isfile(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    obj = load(path)
+    obj = load(path, map_location="cpu")
     if not isinstance(obj, dict) or "task" not in obj or "config" not in obj:
         raise ValueError(f"{path} is not a checkpoint written by `nerve train`")
     history = json.loads(_text(obj["history"])) if "history" in obj else []
@@ -124,21 +124,21 @@ def _check_sizes(task: str, cfg: dict) -> None:
         raise ValueError(f"{task}: lr must be a positive number, got {lr!r}")
 
 
-def open_run(path: str):
-    """(task, model) from a checkpoint written by ``save_run`` (or the run folder holding
-    its ``last.nrv``), weights loaded."""
+def open_run(path: str, device="cpu"):
+    """(task, model, checkpoint) from a checkpoint written by ``save_run`` (or the run
+    folder holding its ``last.nrv``), weights loaded, the model on ``device``."""
     from nerve.io import load
 
     if os.path.isdir(path):
         path = os.path.join(path, "last.nrv")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    obj = load(path)
+    obj = load(path, map_location=device)
     if not isinstance(obj, dict) or "task" not in obj or "model" not in obj:
         raise ValueError(f"{path} is not a checkpoint written by `nerve train`")
     task = get_task(_text(obj["task"]), json.loads(_text(obj["config"])))
     task.load_extra_state(json.loads(_text(obj.get("extra", "{}"))))
-    model = task.build_model()
+    model = task.build_model().to(device)
     model.load_state_dict(obj["model"])
     return task, model, obj
 

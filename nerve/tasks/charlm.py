@@ -116,6 +116,7 @@ class CharLMTask(Task):
             raise ValueError(f"charlm: prime has characters outside the vocabulary: "
                              f"{''.join(unknown)!r}")
         model.eval()
-        ids = nerve.tensor(self.vocab.encode(prime)).reshape(1, -1)
+        device = next(iter(model.parameters())).device
+        ids = nerve.tensor(self.vocab.encode(prime), device=device).reshape(1, -1)
         tokens, _ = generate(model, ids, length, temperature)
         return prime + self.vocab.decode(tokens[0])

@@ -29,14 +29,15 @@ class _EpochCheckpoint(nerve.train.Callback):
                      self.loader, s.scheduler, self.logs)
 
 
-def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: bool = True):
-    """Train ``task`` into ``out_dir``; returns (model, history, test metrics)."""
+def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: bool = True,
+                 device="cpu"):
+    """Train ``task`` into ``out_dir`` on ``device``; returns (model, history, test metrics)."""
     from nerve.train import evaluate, fit, load_checkpoint
 
     cfg = task.config
     nerve.manual_seed(int(cfg["seed"]))
     train_loader, val_loader, test_loader = task.loaders()
-    model = task.build_model()
+    model = task.build_model().to(device)  # fit and evaluate move each batch there
     optimizer = make_optimizer(cfg["optimizer"], model.parameters(), float(cfg["lr"]))
     scheduler = task.make_scheduler(optimizer)
     start, past = 0, []

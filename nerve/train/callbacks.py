@@ -28,6 +28,7 @@ class TrainState:
     epoch: int = 0
     stop_training: bool = False
     params: dict = field(default_factory=dict)
+    device: object = None  # where fit moves the batches (None: they stay as given)
 
 
 class Callback:

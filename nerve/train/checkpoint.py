@@ -59,7 +59,8 @@ def load_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     """
     from nerve.io import load
 
-    obj = load(os.fspath(path))
+    device = next((p.device for p in model.parameters()), None)
+    obj = load(os.fspath(path), map_location=device)  # onto the model's device
     if not isinstance(obj, dict):
         raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds a "
                          f"{type(obj).__name__}, not a checkpoint dict")

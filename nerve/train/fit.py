@@ -33,7 +33,8 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     ``val_loader``, as ``val_<name>``. ``scheduler`` is stepped once per epoch (a
     ReduceLROnPlateau gets ``monitor``, by default 'val_loss' or else 'loss').
     ``clip_grad_norm`` rescales the gradients so their global L2 norm is at most that.
-    To resume, load a checkpoint and pass its epoch as ``initial_epoch``.
+    To resume, load a checkpoint and pass its epoch as ``initial_epoch``. Batches go to
+    the model's device (that of its first parameter) when it is not the CPU.
     """
     _check_fit_args(epochs, initial_epoch, clip_grad_norm)
     metric_fns = get_metrics(metrics)
@@ -44,6 +45,7 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
                                "metrics": [m.name for m in metric_fns]})
     hooks = _hooks(history, scheduler, monitor, callbacks, state)
     params = [p for p in model.parameters() if p.requires_grad]
+    state.device = _model_device(model)
     model.train()
     hooks.on_train_begin({})
     for epoch in range(initial_epoch, epochs):
@@ -82,12 +84,13 @@ def evaluate(model, loss_fn, loader, metrics=None) -> dict[str, float]:
     """
     metric_fns = get_metrics(metrics)
     sums, seen = _Sums(), 0
+    device = _model_device(model)
     was_training = model.training
     model.eval()
     try:
         with no_grad():
             for batch in loader:
-                x, y = _unpack(batch)
+                x, y = _unpack(batch, device)
                 out = model(x)
                 n = _batch_size(y)
                 if loss_fn is not None:
@@ -108,7 +111,7 @@ def _train_epoch(model, loss_fn, optimizer, loader, metric_fns, hooks, state, pa
     bar = _progress(loader, state, verbose)
     sums, seen, start = _Sums(), 0, time.perf_counter()
     for i, batch in enumerate(bar):
-        x, y = _unpack(batch)
+        x, y = _unpack(batch, state.device)
         hooks.on_batch_begin(i, {})
         optimizer.zero_grad()
         out = model(x)
@@ -153,9 +156,26 @@ class _Sums:
         return {k: self.total[k] / self.count[k] for k in self.total}
 
 
-def _unpack(batch):
+def _model_device(model):
+    """The device of the model's first parameter, or None for the CPU (and no params)."""
+    for p in model.parameters():
+        return None if p.device.type == "cpu" else p.device
+    return None
+
+
+def _to(v, device):
+    if isinstance(v, Tensor):
+        return v.to(device)
+    if isinstance(v, tuple | list):
+        return type(v)(_to(u, device) for u in v)
+    return v
+
+
+def _unpack(batch, device=None):
     if isinstance(batch, tuple | list) and len(batch) == 2:
-        return batch[0], batch[1]
+        if device is None:
+            return batch[0], batch[1]
+        return _to(batch[0], device), _to(batch[1], device)
     got = f"a {type(batch).__name__}"
     if isinstance(batch, tuple | list):
         got += f" of {len(batch)} items"
