@@ -3,11 +3,10 @@ backward returns gradients of the output's shape."""
 
 from __future__ import annotations
 
-import numpy as np  # Pow's helpers only (rewritten apart); the other ops use array_module
-
 from nerve.autograd.function import Function
 from nerve.backend import MODULES_OF, array_module
 from nerve.backend.arrayfns import errstate
+from nerve.dtypes import bool as bool_
 from nerve.dtypes import get_default_dtype, result_type
 from nerve.ops.power import pow_grad_a, small_power, small_power_grad
 
@@ -129,7 +128,7 @@ class Pow(Function):
         self.a, self.b = a, b = _promote(a, b)
         self.y = small_power(a, b)
         if self.y is None:
-            self.y = np.power(a, b)
+            self.y = array_module(a, b).power(a, b)
         return self.y
 
     def backward(self, dy):
@@ -140,29 +139,31 @@ class Pow(Function):
             if da is None:
                 da = pow_grad_a(a, b, dy)
         if self.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                db = dy * self.y * np.log(a)
-            db = np.where((np.asarray(a) == 0) & (np.asarray(b) >= 0), 0, db)
+            xp = array_module(a, b, dy)
+            with errstate(xp, divide="ignore", invalid="ignore"):
+                db = dy * self.y * xp.log(a)
+            db = xp.where((xp.asarray(a) == 0) & (xp.asarray(b) >= 0), 0, db)
         return da, db
 
     def backward_graph(self, dy):
         """The same rule as nerve ops; b · aᵇ⁻¹ is 0 where b = 0 (also for a = 0)."""
         a, b = self.parents
         da = db = None
-        b_arr = np.asarray(getattr(b, "_data", b))
+        xp = array_module(a, b, dy)
+        b_arr = xp.asarray(getattr(b, "_data", b))
         if self.needs_input_grad[0]:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with errstate(xp, divide="ignore", invalid="ignore"):
                 da = dy * (b * a ** (b - 1))
-            if np.any(b_arr == 0):
-                da = Where.apply(b_arr != 0, da, np.zeros((), dy.dtype))
+            if (b_arr == 0).any():
+                da = Where.apply(b_arr != 0, da, xp.zeros((), dy.dtype))
         if self.needs_input_grad[1]:
-            a_arr = np.asarray(getattr(a, "_data", a))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = Log.apply(a) if hasattr(a, "_data") else np.log(a_arr)
+            a_arr = xp.asarray(getattr(a, "_data", a))
+            with errstate(xp, divide="ignore", invalid="ignore"):
+                log_a = Log.apply(a) if hasattr(a, "_data") else xp.log(a_arr)
                 db = dy * (a ** b) * log_a
             zero = (a_arr == 0) & (b_arr >= 0)
-            if np.any(zero):
-                db = Where.apply(~zero, db, np.zeros((), dy.dtype))
+            if zero.any():
+                db = Where.apply(~zero, db, xp.zeros((), dy.dtype))
         return da, db
 
 
@@ -414,7 +415,7 @@ def neg(input):  # noqa: A002
 
 
 def pow(input, exponent):  # noqa: A001, A002
-    if getattr(exponent, "dtype", None) == np.bool_ and getattr(input, "dtype", None) == np.bool_:
+    if getattr(exponent, "dtype", None) == bool_ and getattr(input, "dtype", None) == bool_:
         raise NotImplementedError("pow: not implemented for dtype bool")
     return Pow.apply(input, exponent)
 

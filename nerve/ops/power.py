@@ -1,18 +1,21 @@
 """The exponents that PyTorch, too, computes without the general power routine: x², x³,
 √x and 1/x as one or two elementwise passes, forward and backward (``np.power`` with a
 float exponent is about 15x slower). ``Pow`` in nerve/ops/elementwise.py uses them and
-falls back to ``np.power`` for every other exponent."""
+falls back to ``xp.power`` for every other exponent."""
 
 from __future__ import annotations
 
-import numpy as np
+from nerve.backend import MODULES_OF, array_module
+from nerve.backend.arrayfns import errstate
 
 
 def pow_grad_a(a, b, dy):
     """δ · b · aᵇ⁻¹, 0 where b = 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        da = dy * b * np.power(a, b - 1)
-    return np.where(np.asarray(b) == 0, 0, da) if np.any(np.asarray(b) == 0) else da
+    xp = array_module(a, b, dy)
+    with errstate(xp, divide="ignore", invalid="ignore"):
+        da = dy * b * xp.power(a, b - 1)
+    zero = xp.asarray(b) == 0
+    return xp.where(zero, 0, da) if zero.any() else da
 
 
 def pow_reference(a, b, dy):
@@ -20,15 +23,15 @@ def pow_reference(a, b, dy):
     from nerve.ops.elementwise import _promote  # elementwise imports this module
 
     a, b = _promote(a, b)
-    return np.power(a, b), pow_grad_a(a, b, dy)
+    return array_module(a, b).power(a, b), pow_grad_a(a, b, dy)
 
 
 def _scalar_exponent(a, b):
     """b as a Python number when it is a scalar and a a floating (or exact integer
     result) array; None otherwise."""
-    if type(a) is not np.ndarray:
+    if type(a) not in MODULES_OF:
         return None
-    if type(b) is np.ndarray:
+    if type(b) in MODULES_OF:
         if b.ndim or b.dtype != a.dtype:
             return None
         b = b.item()
@@ -45,11 +48,12 @@ def small_power(a, b):
     if e == 3:
         return a * a * a
     if a.dtype.kind in "fc":
+        xp = array_module(a)
         if e == 0.5:
-            return np.sqrt(a)
+            return xp.sqrt(a)
         if e == -1:
-            with np.errstate(divide="ignore"):
-                return np.reciprocal(a)
+            with errstate(xp, divide="ignore"):
+                return xp.reciprocal(a)
     return None
 
 
@@ -64,7 +68,7 @@ def small_power_grad(a, b, y, dy):
         return dy * (3 * (a * a))
     if a.dtype.kind in "fc":
         if e == 0.5:
-            with np.errstate(divide="ignore"):
+            with errstate(array_module(a), divide="ignore"):
                 return dy * (0.5 / y)
         if e == -1:
             return -dy * (y * y)
