@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-
+from nerve.backend import array_module, is_device_array, same_module, to_host
+from nerve.dtypes import int64
 from nerve.tensor import Tensor
 
 
@@ -25,17 +25,21 @@ class PackedSequence(NamedTuple):
     Unlike PyTorch's, the data is not packed step by step: the layers read the lengths."""
 
     data: Tensor
-    lengths: np.ndarray
+    lengths: object  # a host int64 array: PyTorch keeps the lengths on the CPU too
 
     @property
     def batch_sizes(self) -> Tensor:
         """Sequences still running at each step, as in PyTorch's PackedSequence."""
-        steps = np.arange(self.data.shape[0])
+        steps = array_module(self.lengths).arange(self.data.shape[0])
         return Tensor._wrap((steps[:, None] < self.lengths[None, :]).sum(axis=1))
 
 
-def _lengths(lengths, batch: int, total: int) -> np.ndarray:
-    arr = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
+def _lengths(lengths, batch: int, total: int):
+    data = lengths._data if isinstance(lengths, Tensor) else lengths
+    if is_device_array(data):  # PyTorch's rule: the lengths are read on the host
+        raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got "
+                           f"{data.ndim}D {lengths.device} {lengths.dtype} tensor")
+    arr = to_host(data)
     if arr.ndim != 1 or arr.shape[0] != batch:
         raise RuntimeError(f"pack_padded_sequence: expected {batch} lengths (one per "
                            f"sequence), got shape {arr.shape}")
@@ -47,7 +51,7 @@ def _lengths(lengths, batch: int, total: int) -> np.ndarray:
     if arr.size and arr.max() > total:
         raise RuntimeError(f"pack_padded_sequence: a length of {arr.max()} exceeds the padded "
                            f"length {total}")
-    return arr.astype(np.int64)
+    return arr.astype(int64)
 
 
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,  # noqa: A002
@@ -61,7 +65,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,  # n
                            f"got shape {tuple(input.shape)}")
     x = input.transpose(0, 1) if batch_first else input
     arr = _lengths(lengths, x.shape[1], x.shape[0])
-    if enforce_sorted and np.any(np.diff(arr) > 0):
+    if enforce_sorted and bool((arr[1:] > arr[:-1]).any()):
         raise RuntimeError("`lengths` array must be sorted in decreasing order when "
                            "`enforce_sorted` is True. You can pass `enforce_sorted=False` to "
                            "pack_padded_sequence and/or pack_sequence to sidestep this "
@@ -79,7 +83,8 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
                              f"total_length={total_length}")
         x = _pad_time(x, total_length - x.shape[0])
     if padding_value != 0:
-        steps = np.arange(x.shape[0])[:, None] < lengths[None, :]
+        xp = array_module(x._data)
+        steps = xp.arange(x.shape[0])[:, None] < same_module(lengths, x._data)[None, :]
         pad = (~steps).astype(x.dtype).reshape(steps.shape + (1,) * (x.ndim - 2))
         x = x + Tensor._wrap(pad * padding_value)
     return (x.transpose(0, 1) if batch_first else x), Tensor._wrap(lengths.copy())
@@ -88,7 +93,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
 def _pad_time(x: Tensor, extra: int) -> Tensor:
     from nerve.ops.shape import cat
 
-    zeros = Tensor._wrap(np.zeros((extra,) + tuple(x.shape[1:]), x.dtype))
+    zeros = Tensor._wrap(array_module(x._data).zeros((extra,) + tuple(x.shape[1:]), x.dtype))
     return cat([x, zeros], dim=0)
 
 
@@ -104,7 +109,8 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
     for s in sequences:
         extra = longest - s.shape[0]
         if extra:
-            fill = np.full((extra,) + tuple(s.shape[1:]), padding_value, s.dtype)
+            fill = array_module(s._data).full((extra,) + tuple(s.shape[1:]), padding_value,
+                                              s.dtype)
             s = cat([s, Tensor._wrap(fill)], dim=0)
         padded.append(s)
     return stack(padded, dim=0 if batch_first else 1)
