@@ -7,9 +7,9 @@ exactly on a boundary gets the outer piece's slope.
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.dtypes import bool as bool_
 from nerve.ops.activation import Sigmoid, _sigmoid, _softmax_dim, softmax, tanh
 from nerve.ops.elementwise import Abs, Clamp, Exp, Where, _floating
 from nerve.ops.indexing import GetItem
@@ -22,7 +22,7 @@ class Softsign(Function):
 
     def forward(self, x):
         x = _floating(x)
-        self.den = 1 + np.abs(x)
+        self.den = 1 + array_module(x).abs(x)
         return x / self.den
 
     def backward(self, dy):
@@ -37,9 +37,10 @@ class Softshrink(Function):
     """y = x - λ if x > λ, x + λ if x < -λ, else 0;  ∂L/∂x = δ · [|x| > λ]"""
 
     def forward(self, x, lambd=0.5):
-        self.keep = np.abs(x) > lambd
-        return np.where(self.keep, x - np.sign(x) * np.asarray(lambd, x.dtype),
-                        np.zeros((), x.dtype))
+        xp = array_module(x)
+        self.keep = xp.abs(x) > lambd
+        return xp.where(self.keep, x - xp.sign(x) * xp.asarray(lambd, dtype=x.dtype),
+                        xp.zeros((), x.dtype))
 
     def backward(self, dy):
         return dy * self.keep
@@ -52,8 +53,9 @@ class Hardshrink(Function):
     """y = x if |x| > λ else 0;  ∂L/∂x = δ · [|x| > λ]"""
 
     def forward(self, x, lambd=0.5):
-        self.keep = np.abs(x) > lambd
-        return np.where(self.keep, x, np.zeros((), x.dtype))
+        xp = array_module(x)
+        self.keep = xp.abs(x) > lambd
+        return xp.where(self.keep, x, xp.zeros((), x.dtype))
 
     def backward(self, dy):
         return dy * self.keep
@@ -67,7 +69,8 @@ class Threshold(Function):
 
     def forward(self, x, threshold=0.0, value=0.0):
         self.keep = x > threshold
-        return np.where(self.keep, x, np.asarray(value).astype(x.dtype))
+        xp = array_module(x)
+        return xp.where(self.keep, x, xp.asarray(value).astype(x.dtype))
 
     def backward(self, dy):
         return dy * self.keep
@@ -82,14 +85,14 @@ class GLU(Function):
 
     def forward(self, x, dim=-1):
         self.dim = dim
-        self.a, b = np.split(x, 2, axis=dim)
+        self.a, b = array_module(x).split(x, 2, axis=dim)
         self.s = _sigmoid(b)
         return self.a * self.s
 
     def backward(self, dy):
         da = dy * self.s
         db = da * self.a * (1 - self.s)
-        return np.concatenate([da, db], axis=self.dim)
+        return array_module(dy).concatenate([da, db], axis=self.dim)
 
     def backward_graph(self, dy):
         x = self.parents[0]
@@ -108,14 +111,14 @@ class CELU(Function):
     is kept as e^(x/α) itself (y/α + 1 would cancel to a few digits for very negative x)."""
 
     def forward(self, x, alpha=1.0):
-        self.pos = x > 0
-        z = np.minimum(x, 0) / alpha
+        self.pos, xp = x > 0, array_module(x)
+        z = xp.minimum(x, 0) / alpha
         self.alpha = alpha
-        self.slope = np.exp(z)
-        return np.where(self.pos, x, alpha * np.expm1(z)).astype(x.dtype, copy=False)
+        self.slope = xp.exp(z)
+        return xp.where(self.pos, x, alpha * xp.expm1(z)).astype(x.dtype, copy=False)
 
     def backward(self, dy):
-        return np.where(self.pos, dy, dy * self.slope)
+        return array_module(dy).where(self.pos, dy, dy * self.slope)
 
     def backward_graph(self, dy):
         slope = Exp.apply(Clamp.apply(self.parents[0], hi=0.0) / self.alpha)
@@ -128,7 +131,7 @@ class Hardsigmoid(Function):
 
     def forward(self, x):
         self.inside = (x > -3) & (x < 3)
-        return np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+        return array_module(x).clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
 
     def backward(self, dy):
         return dy * self.inside / 6
@@ -143,11 +146,11 @@ class Hardswish(Function):
 
     def forward(self, x):
         self.x = x
-        return x * np.clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
+        return x * array_module(x).clip(x / 6 + 0.5, 0, 1).astype(x.dtype, copy=False)
 
     def backward(self, dy):
-        x = self.x
-        slope = np.where(x <= -3, 0, np.where(x >= 3, 1, x / 3 + 0.5)).astype(x.dtype)
+        x, xp = self.x, array_module(dy)
+        slope = xp.where(x <= -3, 0, xp.where(x >= 3, 1, x / 3 + 0.5)).astype(x.dtype)
         return dy * slope
 
     def backward_graph(self, dy):
@@ -158,7 +161,7 @@ class Hardswish(Function):
 
 # ----- wrappers: PyTorch's signatures and argument checks ---------------------------------
 def softsign(input):  # noqa: A002 - PyTorch's argument names
-    if input.dtype == np.bool_:
+    if input.dtype == bool_:
         raise NotImplementedError("softsign: not implemented for dtype bool (abs has no bool "
                                   "kernel)")
     return Softsign.apply(input)
