@@ -12,10 +12,10 @@ Module wrapping Embedding → LSTM → Linear.
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve import random as _random
 from nerve.autograd import grad_mode
+from nerve.backend import array_module, draws, to_host
+from nerve.dtypes import float64, int64
 from nerve.nn.module import Module
 from nerve.ops.shape import cat
 from nerve.tensor import Tensor
@@ -128,16 +128,18 @@ def sample_next(logits: Tensor, temperature: float = 1.0, generator=None) -> Ten
     """One draw per row from softmax(logits / temperature); logits (B, V) -> (B,) int64.
 
     temperature → 0 approaches argmax (temperature 0 is argmax exactly)."""
-    z = np.asarray(logits._data if isinstance(logits, Tensor) else logits, np.float64)
-    z = z.reshape(-1, z.shape[-1])
+    z = logits._data if isinstance(logits, Tensor) else to_host(logits)
+    xp = array_module(z)
+    z = z.astype(float64).reshape(-1, z.shape[-1])
     if temperature <= 0:
         return Tensor._wrap(z.argmax(axis=1))
     z = z / temperature
-    p = np.exp(z - z.max(axis=1, keepdims=True))  # stable softmax, unnormalised
-    c = np.cumsum(p, axis=1)
-    u = _random.rng(generator).random((c.shape[0], 1)) * c[:, -1:]
+    p = xp.exp(z - z.max(axis=1, keepdims=True))  # stable softmax, unnormalised
+    c = xp.cumsum(p, axis=1)
+    # the uniform draw is made on the host generator (the CPU's numbers on any device)
+    u = draws.uniform(_random.rng(generator), (c.shape[0], 1), float64, z) * c[:, -1:]
     # the first index whose cumulative mass exceeds u, for every row at once
-    return Tensor._wrap(np.minimum((c <= u).sum(axis=1), z.shape[1] - 1))
+    return Tensor._wrap(xp.minimum((c <= u).sum(axis=1), z.shape[1] - 1))
 
 
 def generate(model, prime: Tensor, steps: int, temperature: float = 1.0, state=None,
@@ -148,7 +150,7 @@ def generate(model, prime: Tensor, steps: int, temperature: float = 1.0, state=N
     if prime.ndim != 2 or prime.shape[1] < 1:
         raise RuntimeError(f"generate: expected prime token ids of shape (B, P) with P >= 1, "
                            f"got {tuple(prime.shape)}")
-    out = np.empty((prime.shape[0], steps), np.int64)
+    out = array_module(prime._data).empty((prime.shape[0], steps), int64)
     mode = grad_mode.state
     prev, mode.enabled = mode.enabled, False
     try:
