@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import math
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes
+from nerve.dtypes import bool as bool_
+from nerve.dtypes import float32
 from nerve.tensor import Tensor
 
 # ruff: noqa: A002 - PyTorch's argument names (query, key, value)
@@ -28,29 +30,31 @@ class ScaledDotProductAttention(Function):
 
     def forward(self, q, k, v, mask=None, keep=None, scale=1.0, drop=None, causal=False):
         # scale on Q (L·E numbers), not on S (L·S): the same product, a smaller pass
-        self.qs = qs = q * np.asarray(scale, q.dtype)
-        s = np.matmul(qs, np.swapaxes(k, -1, -2))  # (..., L, S)
+        xp = array_module(q)
+        self.qs = qs = q * xp.asarray(scale, dtype=q.dtype)
+        s = xp.matmul(qs, xp.swapaxes(k, -1, -2))  # (..., L, S)
         if mask is not None:
             s = _add(s, mask)
-        if keep is not None:  # an additive 0/-∞ bias: one in-place add, not np.where
-            s = _add(s, _causal_bias(*keep.shape, s.dtype) if causal else
-                     np.where(keep, 0, -np.inf).astype(s.dtype))
+        if keep is not None:  # an additive 0/-∞ bias: one in-place add, not xp.where
+            s = _add(s, _causal_bias(*keep.shape, s.dtype, xp) if causal else
+                     xp.where(keep, 0, -math.inf).astype(s.dtype))
         self.p = p = _softmax_(s)
         self.drop, self.keep, self.causal = drop, keep, causal
         pd = p if drop is None else p * drop
         self.k, self.v, self.scale = k, v, scale
-        self.o = o = np.matmul(pd, v)
+        self.o = o = xp.matmul(pd, v)
         return o
 
     def backward(self, do):
         need = self.needs_input_grad
         p, drop, scale = self.p, self.drop, self.scale
         dq = dk = dv = dm = None
+        xp = array_module(do)
         if need[2]:
             pd = p if drop is None else p * drop
-            dv = np.matmul(np.swapaxes(pd, -1, -2), do)
+            dv = xp.matmul(xp.swapaxes(pd, -1, -2), do)
         if need[0] or need[1] or need[3]:
-            ds = np.matmul(do, np.swapaxes(self.v, -1, -2))  # dP, made dS in place
+            ds = xp.matmul(do, xp.swapaxes(self.v, -1, -2))  # dP, made dS in place
             if drop is None:
                 row = (do * self.o).sum(axis=-1, keepdims=True)
             else:
@@ -59,10 +63,10 @@ class ScaledDotProductAttention(Function):
             ds -= row
             ds *= p
             if need[0]:
-                dq = np.matmul(ds, self.k)
-                dq *= np.asarray(scale, dq.dtype)
+                dq = xp.matmul(ds, self.k)
+                dq *= xp.asarray(scale, dtype=dq.dtype)
             if need[1]:
-                dk = np.matmul(np.swapaxes(ds, -1, -2), self.qs)  # scale · dSᵀ Q
+                dk = xp.matmul(xp.swapaxes(ds, -1, -2), self.qs)  # scale · dSᵀ Q
             dm = ds if need[3] else None
         return dq, dk, dv, dm
 
@@ -77,13 +81,13 @@ class ScaledDotProductAttention(Function):
         s = q @ k.transpose(-1, -2) * scale
         if mask is not None:
             s = s + mask
-        empty = None
+        empty, xp = None, array_module(do)
         if keep is not None:
             empty = ~keep.any(axis=-1, keepdims=True)  # rows without any key: P = 0
-            s = Where.apply(keep | empty, s, np.asarray(-np.inf, s.dtype))
+            s = Where.apply(keep | empty, s, xp.asarray(-math.inf, dtype=s.dtype))
         p = Softmax.apply(s, dim=-1)
         if empty is not None and empty.any():
-            p = Where.apply(~empty, p, np.zeros((), p.dtype))
+            p = Where.apply(~empty, p, xp.zeros((), p.dtype))
         pd = p if drop is None else p * drop
         dq = dk = dv = dm = None
         if need[2]:
@@ -101,7 +105,7 @@ class ScaledDotProductAttention(Function):
 
 def _add(s, m):
     """s + m, in place where m broadcasts to s's shape."""
-    if np.broadcast_shapes(s.shape, m.shape) == s.shape:
+    if broadcast_shapes(s.shape, m.shape) == s.shape:
         s += m
         return s
     return s + m
@@ -110,10 +114,11 @@ def _add(s, m):
 def _softmax_(s):
     """softmax over the last axis, overwriting s. A row with every key excluded (max -∞)
     is shifted by 0, so its exps are 0 and its sum is taken as 1: P = 0, not nan."""
+    xp = array_module(s)
     mx = s.max(axis=-1, keepdims=True)
-    mx[~np.isfinite(mx)] = 0
+    mx[~xp.isfinite(mx)] = 0
     s -= mx
-    np.exp(s, out=s)
+    xp.exp(s, out=s)
     z = s.sum(axis=-1, keepdims=True)
     z[z == 0] = 1
     s /= z
@@ -123,30 +128,37 @@ def _softmax_(s):
 def attention_reference(q, k, v, mask=None, keep=None, scale=1.0):
     """O = softmax(scale · Q Kᵀ + M, excluded keys -∞) V, as written: what the in-place
     forward must equal (rows without any key give 0)."""
-    s = scale * (q @ np.swapaxes(k, -1, -2))
+    xp = array_module(q)
+    s = scale * (q @ xp.swapaxes(k, -1, -2))
     if mask is not None:
         s = s + mask
     if keep is not None:
-        s = np.where(keep, s, -np.inf)
-    mx = np.max(s, axis=-1, keepdims=True)
-    e = np.exp(s - np.where(np.isfinite(mx), mx, 0))
+        s = xp.where(keep, s, -math.inf)
+    mx = xp.max(s, axis=-1, keepdims=True)
+    e = xp.exp(s - xp.where(xp.isfinite(mx), mx, 0))
     z = e.sum(axis=-1, keepdims=True)
-    return (e / np.where(z == 0, 1, z)) @ v
+    return (e / xp.where(z == 0, 1, z)) @ v
 
 
 @functools.lru_cache(maxsize=16)
-def _causal_keep(lq: int, sk: int) -> np.ndarray:
-    """Query i sees keys 0..i (top-left aligned); read-only, shared by every call."""
-    keep = np.tril(np.ones((lq, sk), bool))
-    keep.flags.writeable = False
-    return keep
+def _causal_keep(lq: int, sk: int, xp=None):
+    """Query i sees keys 0..i (top-left aligned), in the array module ``xp`` (NumPy's by
+    default); read-only, shared by every call on that device."""
+    xp = array_module() if xp is None else xp
+    return _read_only(xp.tril(xp.ones((lq, sk), bool_)))
 
 
 @functools.lru_cache(maxsize=16)
-def _causal_bias(lq: int, sk: int, dtype) -> np.ndarray:
-    bias = np.where(_causal_keep(lq, sk), 0, -np.inf).astype(dtype)
-    bias.flags.writeable = False
-    return bias
+def _causal_bias(lq: int, sk: int, dtype, xp):
+    return _read_only(xp.where(_causal_keep(lq, sk, xp), 0, -math.inf).astype(dtype))
+
+
+def _read_only(a):
+    try:
+        a.flags.writeable = False
+    except AttributeError:  # CuPy arrays have no read-only flag
+        pass
+    return a
 
 
 def _check(query, key, value, attn_mask) -> None:
@@ -166,7 +178,7 @@ def _check(query, key, value, attn_mask) -> None:
         raise RuntimeError(f"scaled_dot_product_attention: key and value must have the same "
                            f"sequence length (dim -2), got key {tuple(key.shape)} and value "
                            f"{tuple(value.shape)}")
-    if attn_mask is not None and attn_mask.dtype not in (np.bool_, np.float32, query.dtype):
+    if attn_mask is not None and attn_mask.dtype not in (bool_, float32, query.dtype):
         raise RuntimeError(f"scaled_dot_product_attention: Expected attn_mask dtype to be bool "
                            f"or float or to match query dtype, but got attn_mask.dtype: "
                            f"{attn_mask.dtype} and query.dtype: {query.dtype} instead.")
@@ -201,7 +213,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     ``enable_gqa`` lets Hq query heads (dim -3) share Hk key/value heads. ``dropout_p``
     applies whenever it is > 0 (the functional form has no training flag)."""
     if attn_mask is not None and not isinstance(attn_mask, Tensor):
-        attn_mask = Tensor._wrap(np.asarray(attn_mask))
+        attn_mask = Tensor._wrap(array_module(query).asarray(attn_mask))
     _check(query, key, value, attn_mask)
     if is_causal and attn_mask is not None:
         raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be set "
@@ -217,9 +229,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         query, key, value, attn_mask = _group_heads(query, key, value, attn_mask)
         out_shape = (*q_shape[:-1], value.shape[-1])
     batch = _batch_shape(query, key, value, attn_mask, lq, sk)
-    keep = _causal_keep(lq, sk) if is_causal else None
+    keep = _causal_keep(lq, sk, array_module(query)) if is_causal else None
     mask = None
-    if attn_mask is not None and attn_mask.dtype == np.bool_:
+    if attn_mask is not None and attn_mask.dtype == bool_:
         keep = attn_mask._data
     elif attn_mask is not None:
         mask = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
@@ -236,9 +248,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 def _batch_shape(query, key, value, attn_mask, lq, sk) -> tuple:
     shapes = [tuple(query.shape[:-2]), tuple(key.shape[:-2]), tuple(value.shape[:-2])]
     try:
-        batch = np.broadcast_shapes(*shapes)
+        batch = broadcast_shapes(*shapes)
         if attn_mask is not None:
-            full = np.broadcast_shapes((*batch, lq, sk), tuple(attn_mask.shape))
+            full = broadcast_shapes((*batch, lq, sk), tuple(attn_mask.shape))
             if full != (*batch, lq, sk):
                 raise ValueError
     except ValueError:
