@@ -5,9 +5,8 @@ into its ordinary class (LazyLinear becomes Linear)."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve import dtypes
+from nerve.backend import array_module, to_device, to_host
 from nerve.nn.conv import Conv1d, Conv2d
 from nerve.nn.linear import Linear
 from nerve.nn.module import Module
@@ -24,12 +23,15 @@ class UninitializedParameter(Parameter):
     cls_to_become = Parameter
 
     def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
-        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        super().__init__(np.empty(0, dt), requires_grad)
+        # as a Tensor: Parameter takes a raw array through np.asarray (host only)
+        super().__init__(Tensor._wrap(_placeholder(device, dtype)), requires_grad)
 
     def materialize(self, shape, device=None, dtype=None) -> None:
+        """Allocate ``shape`` on ``device`` (default: where the placeholder is, so a lazy
+        layer moved with ``.to(device)`` materialises there)."""
         dt = dtypes.to_dtype(dtype) or self._data.dtype
-        self._data = np.empty(tuple(shape), dt)
+        data = array_module(self._data).empty(tuple(shape), dt)
+        self._data = data if device is None else to_device(data, device)
         self.__class__ = self.cls_to_become
 
     @property
@@ -54,8 +56,13 @@ class UninitializedBuffer(Tensor):
                                     UninitializedParameter.__repr__)
 
     def __init__(self, requires_grad: bool = False, device=None, dtype=None) -> None:
-        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        self._init_leaf(np.empty(0, dt), requires_grad)
+        self._init_leaf(_placeholder(device, dtype), requires_grad)
+
+
+def _placeholder(device, dtype):
+    """The empty array an uninitialized tensor holds, on ``device`` (cpu by default)."""
+    data = array_module().empty(0, dtypes.to_dtype(dtype) or dtypes.get_default_dtype())
+    return data if device is None else to_device(data, device)
 
 
 def is_lazy(t) -> bool:
@@ -84,7 +91,7 @@ class LazyModuleMixin:
             for name, t in store.items():
                 v = state_dict.get(prefix + name)
                 if is_lazy(t) and v is not None:
-                    t.materialize((v._data if isinstance(v, Tensor) else np.asarray(v)).shape)
+                    t.materialize(tuple((v._data if isinstance(v, Tensor) else to_host(v)).shape))
 
     def _materialize(self, shapes: dict) -> None:
         lazy = [(getattr(self, name), shape) for name, shape in shapes.items()
@@ -158,11 +165,12 @@ class _LazyNormBase(LazyModuleMixin):
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device=None, dtype=None) -> None:
         super().__init__(0, eps, momentum, affine, track_running_stats, device, dtype)
+        # made after the base class moved the layer to ``device``: placed there directly
         for name in ("weight", "bias") if affine else ():
-            self.register_parameter(name, UninitializedParameter(dtype=dtype))
+            self.register_parameter(name, UninitializedParameter(device=device, dtype=dtype))
         if track_running_stats:
             for name in ("running_mean", "running_var"):
-                self.register_buffer(name, UninitializedBuffer(dtype=dtype))
+                self.register_buffer(name, UninitializedBuffer(device=device, dtype=dtype))
 
     def initialize_parameters(self, input: Tensor) -> None:
         self.num_features = input.shape[1] if input.ndim > 1 else input.shape[0]
