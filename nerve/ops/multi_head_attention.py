@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 import nerve
+from nerve.backend import array_module
+from nerve.dtypes import bool as bool_
 from nerve.ops.attention import scaled_dot_product_attention
 from nerve.ops.dropout import dropout
 from nerve.ops.linear import linear
@@ -55,14 +55,16 @@ def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads) -> 
           f"query tensor")
 
 
-def _additive(mask, name: str, dtype):
-    """A bool mask (True = masked out) as 0/-inf of the query's dtype; a float one as is."""
+def _additive(mask, name: str, query):
+    """A bool mask (True = masked out) as 0/-inf of the query's dtype, on its device; a
+    float one as is."""
     if mask is None:
         return None
+    xp, dtype = array_module(query), query.dtype
     if not isinstance(mask, Tensor):
-        mask = Tensor._wrap(np.asarray(mask))
-    if mask.dtype == np.bool_:
-        return Tensor._wrap(np.where(mask._data, -np.inf, 0).astype(dtype))
+        mask = Tensor._wrap(xp.asarray(mask))
+    if mask.dtype == bool_:
+        return Tensor._wrap(xp.where(mask._data, -math.inf, 0).astype(dtype))
     if mask.dtype.kind != "f":
         _fail(f"only bool and floating types of {name} are supported, got {mask.dtype}")
     return mask if mask.dtype == dtype else mask.to(dtype)
@@ -135,8 +137,8 @@ def multi_head_attention_forward(
     if causal_hint:
         attn_mask = None
     dtype = query.dtype
-    key_padding_mask = _additive(key_padding_mask, "key_padding_mask", dtype)
-    attn_mask = _additive(attn_mask, "attn_mask", dtype)
+    key_padding_mask = _additive(key_padding_mask, "key_padding_mask", query)
+    attn_mask = _additive(attn_mask, "attn_mask", query)
 
     q, k, v = _project(query, key, value, e, in_proj_weight, in_proj_bias,
                        use_separate_proj_weight, (q_proj_weight, k_proj_weight, v_proj_weight))
@@ -167,7 +169,7 @@ def multi_head_attention_forward(
     k = _heads(k, static_k, bsz, num_heads, head_dim, "k")
     v = _heads(v, static_v, bsz, num_heads, head_dim, "v")
     if add_zero_attn:
-        zeros = nerve.zeros(bsz, num_heads, 1, head_dim, dtype=dtype)
+        zeros = nerve.zeros(bsz, num_heads, 1, head_dim, dtype=dtype, device=query.device)
         k, v = nerve.cat([k, zeros], 2), nerve.cat([v, zeros], 2)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
