@@ -78,6 +78,8 @@ def wrap(r):
     t = type(r)
     if t is tuple or t is list:
         return t(wrap(e) for e in r)
+    if isinstance(r, tuple):  # named results (linalg.svd, eigh, slogdet, qr)
+        return t(*(wrap(e) for e in r))
     if isinstance(r, np.random.Generator):
         return _Proxy(r)
     return r

@@ -83,7 +83,6 @@ NOT_YET = {
     'tests/ops/test_fold.py::Unfold/rect_kernel_stride',
     'tests/ops/test_fold.py::Unfold/unbatched',
     'tests/ops/test_indexing_adjoint.py::GetItemGrad/repeated_rows',
-    'tests/ops/test_linalg_more.py::SlogDet/linalg_batched',
     'tests/ops/test_loss.py::BinaryCrossEntropy/[reduction=mean,weight=w]',
     'tests/ops/test_loss.py::BinaryCrossEntropy/[reduction=mean]',
     'tests/ops/test_loss.py::BinaryCrossEntropy/[reduction=none,weight=w]',
