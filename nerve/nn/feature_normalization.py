@@ -8,8 +8,8 @@ with ``invert=True`` x = μ + y·√σ².
 
 from __future__ import annotations
 
-import numpy as np
-
+from nerve.backend import array_module, to_device, to_host
+from nerve.dtypes import float32, float64
 from nerve.nn.module import Module
 from nerve.tensor import Tensor
 
@@ -28,17 +28,20 @@ class Normalization(Module):
         if (mean is None) != (variance is None):
             raise ValueError("Normalization: give both mean and variance, or neither")
         if mean is not None:
-            m = np.asarray(getattr(mean, "_data", mean), np.float32).reshape(-1)
-            v = np.asarray(getattr(variance, "_data", variance), np.float32).reshape(-1)
+            # the layer is built on the host (as every layer; .to(device) moves it)
+            m = to_host(getattr(mean, "_data", mean)).astype(float32).reshape(-1)
+            v = to_host(getattr(variance, "_data", variance)).astype(float32).reshape(-1)
         else:
             n = (1 if axis is None else num_features) or 0
-            m, v = np.zeros(n, np.float32), np.ones(n, np.float32)
+            xp = array_module()
+            m, v = xp.zeros(n, float32), xp.ones(n, float32)
         self.register_buffer("mean", Tensor._wrap(m))
         self.register_buffer("variance", Tensor._wrap(v))
 
     def adapt(self, data) -> Normalization:
         """Fit μ and σ² (the population variance, as Keras's) on ``data``."""
-        x = np.asarray(getattr(data, "_data", data), np.float64)
+        x = getattr(data, "_data", None)
+        x = (to_host(data) if x is None else x).astype(float64, copy=False)
         if self.axis is None:
             m, v = x.mean().reshape(1), x.var().reshape(1)
         else:
@@ -48,7 +51,10 @@ class Normalization(Module):
             rest = tuple(i for i in range(x.ndim) if i != self.axis % x.ndim)
             m, v = x.mean(axis=rest), x.var(axis=rest)
         dtype = self.mean.dtype
-        self.mean._data, self.variance._data = m.astype(dtype), v.astype(dtype)
+        # the statistics are computed where the data is and kept where the layer is
+        dev = self.mean.device
+        self.mean._data = to_device(m.astype(dtype), dev)
+        self.variance._data = to_device(v.astype(dtype), dev)
         return self
 
     def _shaped(self, t: Tensor, x: Tensor) -> Tensor:

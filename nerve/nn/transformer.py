@@ -5,14 +5,14 @@ LayerNorm (after it, or before it with ``norm_first``)."""
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from collections.abc import Callable
-
-import numpy as np
 
 from nerve import dtypes
 from nerve import functional as F
 from nerve.autograd.grad_mode import is_grad_enabled
+from nerve.backend.arrayfns import namespace_for
 from nerve.nn import init
 from nerve.nn.activation import GELU, ReLU
 from nerve.nn.attention import MultiheadAttention
@@ -185,8 +185,8 @@ class TransformerEncoder(Module):
                 or key_padding_mask is None or mask is not None):
             return None
         pad = key_padding_mask._data
-        keep = ~pad if pad.dtype == np.bool_ else pad == 0
-        if np.any(keep[:, 1:] > keep[:, :-1]):  # a kept position after padding
+        keep = ~pad if pad.dtype.kind == "b" else pad == 0
+        if bool((keep[:, 1:] > keep[:, :-1]).any()):  # a kept position after padding
             return None
         attn = first.self_attn
         args = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
@@ -309,4 +309,5 @@ class Transformer(Module):
         """(sz, sz) float mask: 0 on and below the diagonal, -inf above (position i sees
         0..i)."""
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        return Tensor._wrap(np.triu(np.full((sz, sz), -np.inf, dt), 1))
+        xp = namespace_for(device)
+        return Tensor._wrap(xp.triu(xp.full((sz, sz), -math.inf, dt), 1))
