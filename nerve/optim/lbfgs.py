@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nerve.autograd import grad_mode
-from nerve.backend import array_module
+from nerve.backend import array_module, to_device
 from nerve.optim.line_search import strong_wolfe
 from nerve.optim.optimizer import Optimizer, check_nonnegative
 from nerve.tensor import Tensor
@@ -96,7 +96,7 @@ class LBFGS(Optimizer):
         flat_grad = self._gather_flat_grad()
         if abs(flat_grad).max() <= group["tolerance_grad"]:
             return orig_loss
-        mem = _Memory.load(state)
+        mem = _Memory.load(state, self._params[0].device)
         self._iterate(closure, group, state, mem, loss, flat_grad)
         mem.save(state)
         return orig_loss
@@ -154,10 +154,12 @@ class _Memory:
     KEYS = ("d", "t", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "prev_loss")
 
     @classmethod
-    def load(cls, state: dict) -> _Memory:
+    def load(cls, state: dict, device) -> _Memory:
+        """The history on the parameters' ``device`` (a state_dict saved on another
+        device keeps its lists of arrays where they were)."""
         mem = cls()
         for key in cls.KEYS:
-            setattr(mem, key, _unwrap(state.get(key)))
+            setattr(mem, key, _unwrap(state.get(key), device))
         return mem
 
     def save(self, state: dict) -> None:
@@ -197,11 +199,12 @@ class _Memory:
         state["al"] = [None if a is None else _wrap(a) for a in al]
 
 
-def _unwrap(value):
+def _unwrap(value, device):
     if isinstance(value, Tensor):
-        return value._data if value._data.ndim else value._data[()]
+        data = to_device(value._data, device)
+        return data if data.ndim else data[()]
     if isinstance(value, list):
-        return [_unwrap(v) for v in value]
+        return [_unwrap(v, device) for v in value]
     return value
 
 

@@ -60,10 +60,11 @@ def _loss(params, x, y):
     return (d * d).mean()
 
 
-def _train(cls, kwargs, device, schedule=None):
-    params = [Parameter(nerve.tensor(w, device=device)) for w in _weights()]
+def _train(cls, kwargs, device, schedule=None, steps=STEPS, params=None, opt=None):
+    if params is None:
+        params = [Parameter(nerve.tensor(w, device=device)) for w in _weights()]
     x, y = _data(device)
-    opt = cls(params, **kwargs)
+    opt = cls(params, **kwargs) if opt is None else opt
     sched = schedule(opt) if schedule is not None else None
 
     def closure():
@@ -73,7 +74,7 @@ def _train(cls, kwargs, device, schedule=None):
         return loss
 
     losses = []
-    for _ in range(STEPS):
+    for _ in range(steps):
         losses.append(float(opt.step(closure)))
         if sched is not None:
             sched.step()
@@ -116,3 +117,19 @@ def test_plateau_schedule_reads_a_device_loss():
     for _ in range(3):
         sched.step(loss)
     assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 2)
+
+
+@pytest.mark.parametrize("saved, loaded", [("cuda", "cpu"), ("cpu", "cuda")])
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_state_saved_on_one_device_resumes_on_the_other(name, saved, loaded):
+    """Three steps on one device, the optimizer's state_dict loaded into a twin on the
+    other, three more steps there: the CPU's six-step result."""
+    cls, kwargs = OPTIMIZERS[name]
+    want, _, _, _ = _train(cls, kwargs, "cpu", steps=2 * (STEPS // 2))
+    _, _, opt, params = _train(cls, kwargs, saved, steps=STEPS // 2)
+    twins = [Parameter(nerve.tensor(p.detach().cpu().numpy(), device=loaded)) for p in params]
+    resumed = cls(twins, **kwargs)
+    resumed.load_state_dict(opt.state_dict())
+    got, _, _, _ = _train(cls, kwargs, loaded, steps=STEPS // 2, params=twins, opt=resumed)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
