@@ -14,11 +14,11 @@ NERVE_CONV3X3 (or ``winograd.CONV3X3``) forces a path: "im2col", "f2", "f4" or "
 from __future__ import annotations
 
 import itertools
-
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
+import math
+import numbers
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module, as_strided, ascontiguousarray
 from nerve.backend.parallel import over_batch
 from nerve.ops import winograd
 
@@ -59,35 +59,36 @@ class Conv(Function):
             x, w = x[:, :, None, :], w[:, :, None, :]
         n, c = x.shape[:2]
         o, cg, *kernel = w.shape
+        xp = array_module(x)
         self.wm, self.groups, self.w_shape, self.padding = None, groups, w.shape, padding
         self.tile = 0 if self.one_d else winograd.tile_for(c, o, x.shape[2:], kernel, stride,
                                                        dilation, groups, padding, x.dtype)
         if self.tile:
             self.geometry = (x.shape, None, None, None, stride, dilation)
             return self._forward_winograd(x, w, b)
-        xp = pad_channels_last(x, *(v for pair in padding for v in pair))  # (N, *Sp, C)
+        xpad = pad_channels_last(x, *(v for pair in padding for v in pair))  # (N, *Sp, C)
         out = tuple((size - d * (k - 1) - 1) // s + 1
-                    for size, k, s, d in zip(xp.shape[1:-1], kernel, stride, dilation))
-        self.geometry = (x.shape, xp.shape, (*kernel, *out), tuple(p for p, _ in padding),
+                    for size, k, s, d in zip(xpad.shape[1:-1], kernel, stride, dilation))
+        self.geometry = (x.shape, xpad.shape, (*kernel, *out), tuple(p for p, _ in padding),
                          stride, dilation)
         # Few input channels (a first layer): K-major columns, a row of ones adding the bias
         self.k_major, self.ones = groups == 1 and c <= _K_MAJOR_CHANNELS, b is not None
-        cols = self._columns(xp)
+        cols = self._columns(xpad)
         # (O, C/G, *K) -> (G, ∏K·C/G, O/G): the kernels as GEMM columns
         sp = len(kernel)
-        self.wm = wm = np.ascontiguousarray(
+        self.wm = wm = ascontiguousarray(
             w.reshape(groups, o // groups, cg, *kernel).transpose(0, *range(3, 3 + sp), 2, 1)
         ).reshape(groups, -1, o // groups)
         if self.k_major:
-            y = cols.T @ (wm[0] if b is None else np.concatenate([wm[0], b[None]]))
+            y = cols.T @ (wm[0] if b is None else xp.concatenate([wm[0], b[None]]))
         else:
-            y = cols[0] @ wm[0] if groups == 1 else _ungroup(np.matmul(cols, wm))
+            y = cols[0] @ wm[0] if groups == 1 else _ungroup(xp.matmul(cols, wm))
             if b is not None:
                 y += b
         # Keep the columns for ∂L/∂W unless they are huge (∏K times the input); then keep
         # the padded input and rebuild them in backward: memory over a second copy.
         self.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
-        self.xp = xp if self.cols is None else None
+        self.xpad = xpad if self.cols is None else None
         # (N·∏O, O) -> (N, *O, O) -> the (N, O, *O) view
         y = y.reshape(n, *out, o).transpose(0, sp + 1, *range(1, sp + 1))
         return y[:, :, 0, :] if self.one_d else y
@@ -107,7 +108,8 @@ class Conv(Function):
         o, c = w.shape[:2]
         dx = dw = db = None
         if need_b:
-            db = np.ones(dy[:, 0].size, dy.dtype) @ dy.transpose(0, 2, 3, 1).reshape(-1, o)
+            ones = array_module(dy).ones(dy[:, 0].size, dy.dtype)
+            db = ones @ dy.transpose(0, 2, 3, 1).reshape(-1, o)
         if need_w:
             v = self.v
             if v is None:
@@ -117,7 +119,7 @@ class Conv(Function):
         if need_x:
             dx = self._input_grad_winograd(dy, w)
             if dx is None:  # (O, C, 3, 3) -> (1, 3·3·C, O), im2col's kernel matrix
-                self.wm = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(1, -1, o)
+                self.wm = ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(1, -1, o)
                 dx = self._input_grad_stride1(dy)
         return dx, dw, db
 
@@ -131,13 +133,13 @@ class Conv(Function):
         return winograd.winograd_input_grad(dy, w, self.padding, m).transpose(0, 3, 1, 2) \
             if m else None
 
-    def _columns(self, xp):
+    def _columns(self, xpad):
         """The im2col matrix of the padded input: (G, N·∏O, K), or (K (+1), N·∏O)."""
         _, _, sizes, _, stride, dilation = self.geometry
         kernel, out = sizes[:len(stride)], sizes[len(stride):]
         if self.k_major:
-            return im2col_k_major(xp, kernel, out, stride, dilation, self.ones)
-        return im2col_nd(xp, kernel, out, stride, dilation, self.groups)
+            return im2col_k_major(xpad, kernel, out, stride, dilation, self.ones)
+        return im2col_nd(xpad, kernel, out, stride, dilation, self.groups)
 
     def backward(self, dy):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
@@ -145,26 +147,26 @@ class Conv(Function):
             return self._backward_winograd(dy, need_x, need_w, need_b)
         if self.one_d:
             dy = dy[:, :, None, :]
-        g, (o, cg, *kernel) = self.groups, self.w_shape
+        g, (o, cg, *kernel), xp = self.groups, self.w_shape, array_module(dy)
         sp = len(kernel)
         # (N, O, *O) -> (N·∏O, O); free when dy is channels-last already
-        d2 = np.ascontiguousarray(dy.transpose(0, *range(2, sp + 2), 1)).reshape(-1, o)
+        d2 = ascontiguousarray(dy.transpose(0, *range(2, sp + 2), 1)).reshape(-1, o)
         db = dw = dx = None
         if need_b and not (need_w and self.k_major):  # else the ones row of ∂L/∂W gives it
-            db = np.ones(d2.shape[0], d2.dtype) @ d2  # Σ δ as a GEMV: a fast reduction order
+            db = xp.ones(d2.shape[0], d2.dtype) @ d2  # Σ δ as a GEMV: a fast reduction order
         if g > 1:  # (N·∏O, O) -> (G, N·∏O, O/G)
-            d2 = np.ascontiguousarray(d2.reshape(-1, g, o // g).transpose(1, 0, 2))
+            d2 = ascontiguousarray(d2.reshape(-1, g, o // g).transpose(1, 0, 2))
         else:
             d2 = d2[None]
         if need_w:
-            cols = self.cols if self.cols is not None else self._columns(self.xp)
+            cols = self.cols if self.cols is not None else self._columns(self.xpad)
             dwm = _weight_grad(cols, d2, self.geometry[0][0], self.k_major)
             if self.k_major and self.ones:  # (1, K + 1, O): the last row is Σ δ
                 db, dwm = dwm[0, -1], dwm[:, :-1]
             # (G, ∏K·C/G, O/G) -> (O, C/G, *K)
             dw = dwm.reshape(g, *kernel, cg, o // g).transpose(
                 0, sp + 2, sp + 1, *range(1, sp + 1)).reshape(self.w_shape)
-            dw = dw[:, :, 0, :] if self.one_d else np.ascontiguousarray(dw)
+            dw = dw[:, :, 0, :] if self.one_d else ascontiguousarray(dw)
         if need_x:
             # Stride 1: ∂L/∂x as a convolution of δ, unless that GEMM would be narrow (few
             # input channels), where BLAS runs well below its rate and col2im is cheaper.
@@ -202,9 +204,9 @@ class Conv(Function):
         args = {"kernel": (kh, kw), "padding": (0, 0), "stride": stride, "dilation": dilation}
         dx = dw = db = None
         if need_w:
-            xp = Pad.apply(x, widths=((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt + pb + pl + pr \
+            xpad = Pad.apply(x, widths=((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt + pb + pl + pr \
                 else x
-            cols = Unfold.apply(xp, **args).reshape(n, g, cg * kh * kw, -1)
+            cols = Unfold.apply(xpad, **args).reshape(n, g, cg * kh * kw, -1)
             dw = (dy2 @ cols.transpose(-1, -2)).sum(dim=0).reshape(o, cg, kh, kw)
             dw = dw.squeeze(2) if self.one_d else dw
         if need_x:
@@ -225,7 +227,8 @@ class Conv(Function):
         wt = self.wm.transpose(0, 2, 1)
         # One GEMM (a batch of ∏K small ones would contiguous-ify col2im's reads, but
         # each BLAS call pays a thread sync, ruinous on a busy machine)
-        dcols = d2[0] @ wt[0] if g == 1 else _ungroup(np.matmul(d2, wt), int(np.prod(kernel)))
+        dcols = d2[0] @ wt[0] if g == 1 else _ungroup(array_module(d2).matmul(d2, wt),
+                                                      math.prod(kernel))
         # (N·∏O, ∏K·C) -> (*K, N, *O, C)
         dcols = dcols.reshape(n, *out, *kernel, -1).transpose(
             *range(sp + 1, 2 * sp + 1), 0, *range(1, sp + 1), 2 * sp + 1)
@@ -246,8 +249,8 @@ class Conv(Function):
         cols = im2col_nd(dyp, kernel, size, (1,) * len(size), dilation)[0]  # (N·∏S, ∏K·O)
         # (G=1, ∏K·C, O) -> flipped (∏K·O, C): rows (K-1-p, ..., o)
         flip = (slice(None, None, -1),) * len(kernel)
-        wf = np.moveaxis(self.wm[0].reshape(*kernel, c, -1)[flip], -1, -2)
-        dx = cols @ np.ascontiguousarray(wf).reshape(-1, c)
+        wf = array_module(dy).moveaxis(self.wm[0].reshape(*kernel, c, -1)[flip], -1, -2)
+        dx = cols @ ascontiguousarray(wf).reshape(-1, c)
         # (N·∏S, C) -> the (N, C, *S) view of channels-last memory
         return dx.reshape(n, *size, c).transpose(0, len(size) + 1, *range(1, len(size) + 1))
 
@@ -259,12 +262,12 @@ def _weight_grad(cols, d2, n: int, k_major: bool = False):
     then on a busy machine); summing per-sample products is then faster and immune to
     thread stalls."""
     cols_t = cols[None] if k_major else cols.transpose(0, 2, 1)  # (G, K, N·OH·OW)
-    g, k, rows = cols_t.shape
+    (g, k, rows), xp = cols_t.shape, array_module(cols)
     if g == 1 and k <= _PER_SAMPLE_MAX_K and rows >= 8192 and rows % n == 0:
         per = rows // n  # (N, K, OH·OW) @ (N, OH·OW, O), summed over the batch
-        return np.matmul(cols_t[0].reshape(k, n, per).transpose(1, 0, 2),
+        return xp.matmul(cols_t[0].reshape(k, n, per).transpose(1, 0, 2),
                          d2.reshape(n, per, -1)).sum(axis=0)[None]
-    return (cols_t[0] @ d2[0])[None] if g == 1 else np.matmul(cols_t, d2)
+    return (cols_t[0] @ d2[0])[None] if g == 1 else xp.matmul(cols_t, d2)
 
 
 def _ungroup(y, inner: int = 1):
@@ -282,46 +285,48 @@ def pad_channels_last(x, *pads):
     sp = len(size)
     xt = x.transpose(0, *range(2, sp + 2), 1)
     if not any(pads):
-        return np.ascontiguousarray(xt)
+        return ascontiguousarray(xt)
     before, after = pads[0::2], pads[1::2]
-    xp = np.empty((n, *(s + a + b for s, a, b in zip(size, before, after)), c), dtype=x.dtype)
+    xpad = array_module(x).empty((n, *(s + a + b for s, a, b in zip(size, before, after)), c),
+                                 dtype=x.dtype)
     inner = tuple(slice(b, b + s) for b, s in zip(before, size))
 
     def run(lo, hi):  # zero the border only: the interior is overwritten anyway
-        part = xp[lo:hi]
+        part = xpad[lo:hi]
         for i in range(sp):  # the slabs before and after along dim i, inside dims < i
             part[(slice(None), *inner[:i], slice(0, before[i]))] = 0
             part[(slice(None), *inner[:i], slice(before[i] + size[i], None))] = 0
         part[(slice(None), *inner)] = xt[lo:hi]
 
-    over_batch(run, n, xp.nbytes)
-    return xp
+    over_batch(run, n, xpad.nbytes, like=x)
+    return xpad
 
 
-def im2col(xp, kh, kw, oh, ow, stride, dilation, groups=1):
+def im2col(xpad, kh, kw, oh, ow, stride, dilation, groups=1):
     """2-D ``im2col_nd``, in the (KH, KW, OH, OW) form ``nerve.ops.fold`` calls it with."""
-    return im2col_nd(xp, (kh, kw), (oh, ow), stride, dilation, groups)
+    return im2col_nd(xpad, (kh, kw), (oh, ow), stride, dilation, groups)
 
 
-def im2col_nd(xp, kernel, out, stride, dilation, groups=1):
+def im2col_nd(xpad, kernel, out, stride, dilation, groups=1):
     """(N, *Sp, C) -> contiguous (G, N·∏O, ∏K·C/G): row (n, i, j) holds the receptive
     field of output pixel (i, j) of sample n, ordered (kernel row, kernel column, channel),
     so each kernel row is one contiguous run of the input (depth first in 3-D)."""
-    n, c = xp.shape[0], xp.shape[-1]
-    s_n, *s_sp, s_c = xp.strides
+    n, c = xpad.shape[0], xpad.shape[-1]
+    s_n, *s_sp, s_c = xpad.strides
     # A read-only strided view (N, *O, *K, C) of the padded input; one copy makes it the
     # GEMM operand.
-    view = as_strided(xp, (n, *out, *kernel, c),
+    view = as_strided(xpad, (n, *out, *kernel, c),
                       (s_n, *(t * s for t, s in zip(s_sp, stride)),
                        *(t * d for t, d in zip(s_sp, dilation)), s_c), writeable=False)
-    rows, k = n * int(np.prod(out)), int(np.prod(kernel)) * c
+    rows, k, xp = n * math.prod(out), math.prod(kernel) * c, array_module(xpad)
     if groups == 1:
-        cols = np.empty(view.shape, dtype=xp.dtype)
-        over_batch(lambda lo, hi: np.copyto(cols[lo:hi], view[lo:hi]), n, cols.nbytes)
+        cols = xp.empty(view.shape, dtype=xpad.dtype)
+        over_batch(lambda lo, hi: xp.copyto(cols[lo:hi], view[lo:hi]), n, cols.nbytes,
+                   like=xpad)
         return cols.reshape(1, rows, k)
     # (N, *O, *K, G, C/G) -> (G, N·∏O, ∏K·C/G)
     view = view.reshape(*view.shape[:-1], groups, c // groups)
-    return np.ascontiguousarray(np.moveaxis(view, -2, 0)).reshape(groups, rows, -1)
+    return ascontiguousarray(xp.moveaxis(view, -2, 0)).reshape(groups, rows, -1)
 
 
 def _kernel_offsets(kernel, out, stride, dilation):
@@ -332,16 +337,16 @@ def _kernel_offsets(kernel, out, stride, dilation):
     return itertools.product(*ranges)
 
 
-def im2col_k_major(xp, kernel, out, stride, dilation, ones=False):
+def im2col_k_major(xpad, kernel, out, stride, dilation, ones=False):
     """(N, *Sp, C) -> contiguous (∏K·C (+1), N·∏O), the transpose of im2col's matrix
     (same (kernel row, kernel column, channel) order), plus a row of ones when ``ones``.
     For few channels: a row is one strided copy of an input plane, where im2col's rows
     would be gathered C values at a time."""
-    n, c, sp = xp.shape[0], xp.shape[-1], len(kernel)
-    k = int(np.prod(kernel)) * c
-    cols = np.empty((k + ones, n, *out), dtype=xp.dtype)
+    n, c, sp = xpad.shape[0], xpad.shape[-1], len(kernel)
+    k = math.prod(kernel) * c
+    cols = array_module(xpad).empty((k + ones, n, *out), dtype=xpad.dtype)
     for i, sl in enumerate(_kernel_offsets(kernel, out, stride, dilation)):
-        view = xp[(slice(None), *sl)]  # (N, *O, C)
+        view = xpad[(slice(None), *sl)]  # (N, *O, C)
         cols[i * c:(i + 1) * c] = view.transpose(sp + 1, *range(sp + 1))
     if ones:
         cols[k] = 1
@@ -354,7 +359,7 @@ def col2im(dcols, x_shape, xp_shape, sizes, pad, stride, dilation):
     block of samples); each step is one strided add over (samples, *O, C)."""
     n, sp = x_shape[0], len(stride)
     kernel, out = sizes[:sp], sizes[sp:]
-    dxp = np.zeros(xp_shape, dtype=dcols.dtype)  # channels-last (N, *Sp, C)
+    dxp = array_module(dcols).zeros(xp_shape, dtype=dcols.dtype)  # channels-last (N, *Sp, C)
     src_all = dcols.reshape(-1, *dcols.shape[sp:])  # (∏K, N, *O, C)
     # Cache blocking: a few samples at a time, so that the ∏K adds into their part of
     # dxp hit the cache instead of streaming the whole gradient from memory each time.
@@ -367,7 +372,7 @@ def col2im(dcols, x_shape, xp_shape, sizes, pad, stride, dilation):
             for i, sl in enumerate(offs):
                 part[(slice(None), *sl)] += src[i]
 
-    over_batch(run, n, dxp.nbytes * len(offs))
+    over_batch(run, n, dxp.nbytes * len(offs), like=dcols)
     # (N, *Sp, C) -> the (N, C, *S) view, channels-last like the forward input
     crop = tuple(slice(p, p + s) for p, s in zip(pad, x_shape[2:]))
     return dxp[(slice(None), *crop)].transpose(0, sp + 1, *range(1, sp + 1))
@@ -380,7 +385,7 @@ def _tuple(v, n: int, name: str, op: str) -> tuple:
     v = tuple(v)
     if len(v) == 1:
         v = v * n
-    if len(v) != n or not all(isinstance(i, int | np.integer) for i in v):
+    if len(v) != n or not all(isinstance(i, numbers.Integral) for i in v):
         raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {v}")
     return tuple(int(i) for i in v)
 

@@ -42,14 +42,14 @@ by 2 - P, with the kernels flipped and their channels swapped (``winograd_conv``
 
 from __future__ import annotations
 
+import math
 import os
 from fractions import Fraction
 from functools import cache
 
-import numpy as np
-from numpy.lib.stride_tricks import as_strided
-
+from nerve.backend import array_module, as_strided, ascontiguousarray, device_of, same_module
 from nerve.backend.parallel import over_batch
+from nerve.dtypes import float32, float64
 
 CONV3X3 = os.environ.get("NERVE_CONV3X3", "auto")  # "auto", "im2col", "f2" or "f4"
 _CONV3X3_TILES = {"im2col": 0, "f2": 2, "f4": 4}
@@ -89,24 +89,36 @@ def cook_toom(m: int, r: int = 3, points: tuple | None = None):
     bt = [list(col) for col in zip(*v_inv)]  # V⁻ᵀ
     g = _vander(points, r)
     for i, row in enumerate(bt):
-        scale = np.lcm.reduce([v.denominator for v in row])
+        scale = math.lcm(*(v.denominator for v in row))
         bt[i] = [v * scale for v in row]
         g[i] = [v / scale for v in g[i]]
     at = [list(col) for col in zip(*_vander(points, m))]
-    return tuple(np.array([[float(v) for v in row] for row in mat]) for mat in (at, g, bt))
+    host = array_module()
+    return tuple(host.array([[float(v) for v in row] for row in mat], dtype=float64)
+                 for mat in (at, g, bt))
 
 
-def _matrices(m: int, dtype):
-    at, g, bt = cook_toom(m, 3, POINTS[m])
-    return at.astype(dtype), g, bt.astype(dtype)
+_PLACED: dict = {}  # (m, points, dtype, device) -> (Aᵀ, G, Bᵀ) on that device
+
+
+def _matrices(m: int, like):
+    """F(m, 3)'s (Aᵀ, Bᵀ in ``like``'s dtype, G in float64) on ``like``'s device, built
+    once per device: the host constants are copied there on first use only."""
+    key = (m, POINTS[m], like.dtype, device_of(like))
+    mats = _PLACED.get(key)
+    if mats is None:
+        at, g, bt = cook_toom(m, 3, POINTS[m])
+        mats = _PLACED[key] = tuple(same_module(a, like) for a in
+                                    (at.astype(like.dtype), g, bt.astype(like.dtype)))
+    return mats
 
 
 def transform_kernels(w, m: int):
     """U = G g Gᵀ per (out, in) kernel: (O, C, 3, 3) -> (α², C, O), computed in float64
     (G holds fractions such as 1/6) and rounded once to w's dtype."""
-    _, g, _ = _matrices(m, w.dtype)
-    u = np.einsum("ap,ocpq,bq->abco", g, w.astype(np.float64), g, optimize=True)
-    return np.ascontiguousarray(u.reshape(-1, *u.shape[2:]), dtype=w.dtype)
+    _, g, _ = _matrices(m, w)
+    u = array_module(w).einsum("ap,ocpq,bq->abco", g, w.astype(float64), g, optimize=True)
+    return array_module(u).ascontiguousarray(u.reshape(-1, *u.shape[2:]), dtype=w.dtype)
 
 
 def _apply_both(mat, t, k: int):
@@ -114,45 +126,46 @@ def _apply_both(mat, t, k: int):
     two short GEMMs over every tile and channel at once."""
     f = t.shape[-1]
     u = (mat @ t.reshape(k, k * f)).reshape(-1, k, f)  # rows: mat[a,i] t[i,j]
-    return np.matmul(mat, u)  # per a: mat[b,j] u[a,j]
+    return array_module(t).matmul(mat, u)  # per a: mat[b,j] u[a,j]
 
 
-def input_tiles(xp, m: int, tiles: tuple):
+def input_tiles(xpad, m: int, tiles: tuple):
     """Padded channels-last input (N, Hp, Wp, C) -> V = Bᵀ d B for every tile:
     (α², N·TH·TW, C). Bᵀ d first runs on whole image rows (tile rows overlap by α - m,
     so this pass writes α/m times the input, not (α/m)²), then the tiles are gathered
     and d B applied."""
-    _, _, bt = _matrices(m, xp.dtype)
-    alpha, (n, _, wp, c), (th, tw) = bt.shape[0], xp.shape, tiles
-    s_n, s_h, _, s_c = xp.strides
+    (_, _, bt), xp = _matrices(m, xpad), array_module(xpad)
+    alpha, (n, _, wp, c), (th, tw) = bt.shape[0], xpad.shape, tiles
+    s_n, s_h, _, s_c = xpad.strides
     # (N, TH, α, Wp·C): the α image rows of tile row t, a strided stack BLAS reads as is
-    rows = as_strided(xp, (n, th, alpha, wp * c), (s_n, m * s_h, s_h, s_c), writeable=False)
-    u = np.matmul(bt, rows)  # (N, TH, α_a, Wp·C)
+    rows = as_strided(xpad, (n, th, alpha, wp * c), (s_n, m * s_h, s_h, s_c), writeable=False)
+    u = xp.matmul(bt, rows)  # (N, TH, α_a, Wp·C)
     s_u, s_t, s_a, s_e = u.strides  # s_e: one element; an image column is C of them
     # (α_a, α_j, N, TH, TW, C): column j of tile (t, s) is image column m·s + j
     view = as_strided(u, (alpha, alpha, n, th, tw, c),
                       (s_a, c * s_e, s_u, s_t, m * c * s_e, s_e), writeable=False)
-    d = np.empty(view.shape, dtype=xp.dtype)
-    over_batch(lambda lo, hi: np.copyto(d[:, :, lo:hi], view[:, :, lo:hi]), n, d.nbytes)
+    d = xp.empty(view.shape, dtype=xpad.dtype)
+    over_batch(lambda lo, hi: xp.copyto(d[:, :, lo:hi], view[:, :, lo:hi]), n, d.nbytes,
+               like=xpad)
     # per a: d[a] B, i.e. Bᵀ applied along j
-    return np.matmul(bt, d.reshape(alpha, alpha, -1)).reshape(alpha * alpha, -1, c)
+    return xp.matmul(bt, d.reshape(alpha, alpha, -1)).reshape(alpha * alpha, -1, c)
 
 
 def output_tiles(mt, m: int, shape: tuple, bias=None):
     """M (α², N·TH·TW, O) -> Y = Aᵀ M A laid out channels-last (N, OH, OW, O) (+ bias)."""
-    at, _, _ = _matrices(m, mt.dtype)
+    (at, _, _), xp = _matrices(m, mt), array_module(mt)
     alpha, o = at.shape[1], mt.shape[-1]
     n, th, tw, oh, ow = shape
     y = _apply_both(at, mt.reshape(alpha, alpha, -1), alpha)  # (m, m, N·TH·TW·O)
     # (m, m, N, TH, TW, O) -> (N, TH, m, TW, m, O): output pixel (m·t + u, m·s + v)
     y = y.reshape(m, m, n, th, tw, o).transpose(2, 3, 0, 4, 1, 5)
-    out = np.empty((n, th, m, tw, m, o), dtype=mt.dtype)
+    out = xp.empty((n, th, m, tw, m, o), dtype=mt.dtype)
     if bias is None:
-        np.copyto(out, y)
+        xp.copyto(out, y)
     else:
-        np.add(y, bias, out=out)
+        xp.add(y, bias, out=out)
     out = out.reshape(n, th * m, tw * m, o)
-    return out if (th * m, tw * m) == (oh, ow) else np.ascontiguousarray(out[:, :oh, :ow])
+    return out if (th * m, tw * m) == (oh, ow) else ascontiguousarray(out[:, :oh, :ow])
 
 
 def geometry(size: tuple, padding: tuple, m: int):
@@ -172,7 +185,7 @@ def winograd_conv(x, w, padding: tuple, m: int, bias=None, keep_tiles: bool = Fa
     n = x.shape[0]
     (oh, ow), (th, tw), pads = geometry(x.shape[2:], padding, m)
     v = input_tiles(pad_channels_last(x, *pads), m, (th, tw))
-    mt = np.matmul(v, transform_kernels(w, m))  # α² GEMMs (tiles, C) @ (C, O)
+    mt = array_module(v).matmul(v, transform_kernels(w, m))  # α² GEMMs (tiles, C) @ (C, O)
     y = output_tiles(mt, m, (n, th, tw, oh, ow), bias)
     return y, (v if keep_tiles else None)
 
@@ -180,27 +193,27 @@ def winograd_conv(x, w, padding: tuple, m: int, bias=None, keep_tiles: bool = Fa
 def winograd_weight_grad(v, dy, m: int, tiles: tuple):
     """∂L/∂w (O, C, 3, 3) from the forward's V (α², tiles, C) and δ (N, O, OH, OW):
     Σ_tiles G' [(A Δ Aᵀ) ⊙ V] G'ᵀ, the ⊙-and-sum as α² GEMMs Vᵀ (C, tiles) @ (tiles, O)."""
-    at, g, _ = _matrices(m, dy.dtype)
+    (at, g, _), xp = _matrices(m, dy), array_module(dy)
     n, o, oh, ow = dy.shape
     th, tw = tiles
     dyt = dy.transpose(0, 2, 3, 1)  # (N, OH, OW, O), channels-last in memory usually
     if (th * m, tw * m) != (oh, ow):  # zeros past the output: the cropped pixels
-        dyt = np.zeros((n, th * m, tw * m, o), dtype=dy.dtype)
+        dyt = xp.zeros((n, th * m, tw * m, o), dtype=dy.dtype)
         dyt[:, :oh, :ow] = dy.transpose(0, 2, 3, 1)
     # (N, TH·m, TW·m, O) -> the δ tiles (m, m, N, TH, TW, O)
-    dt = np.ascontiguousarray(dyt.reshape(n, th, m, tw, m, o).transpose(2, 4, 0, 1, 3, 5))
+    dt = ascontiguousarray(dyt.reshape(n, th, m, tw, m, o).transpose(2, 4, 0, 1, 3, 5))
     alpha = at.shape[1]
-    dm = _apply_both(np.ascontiguousarray(at.T), dt.reshape(m, m, -1), m)  # (α, α, tiles·O)
-    du = np.matmul(v.transpose(0, 2, 1), dm.reshape(alpha * alpha, -1, o))  # (α², C, O)
-    du = du.astype(np.float64).reshape(alpha, alpha, *du.shape[1:])
-    dw = np.einsum("ap,abco,bq->ocpq", g, du, g, optimize=True)
-    return np.ascontiguousarray(dw, dtype=dy.dtype)
+    dm = _apply_both(ascontiguousarray(at.T), dt.reshape(m, m, -1), m)  # (α, α, tiles·O)
+    du = xp.matmul(v.transpose(0, 2, 1), dm.reshape(alpha * alpha, -1, o))  # (α², C, O)
+    du = du.astype(float64).reshape(alpha, alpha, *du.shape[1:])
+    dw = xp.einsum("ap,abco,bq->ocpq", g, du, g, optimize=True)
+    return xp.ascontiguousarray(dw, dtype=dy.dtype)
 
 
 def winograd_input_grad(dy, w, padding: tuple, m: int):
     """∂L/∂x (N, H, W, C) channels-last: δ convolved with the flipped, channel-swapped
     kernels, δ padded by 2 - P on each side (the padding of a 3x3 stride-1 conv is ≤ 2)."""
-    wf = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, O, 3, 3)
+    wf = ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, O, 3, 3)
     full = tuple((2 - a, 2 - b) for a, b in padding)
     return winograd_conv(dy, wf, full, m)[0]
 
@@ -212,7 +225,7 @@ def tile_for(c: int, o: int, size: tuple, kernel: tuple, stride: tuple, dilation
     "auto" by ``select``'s measured rule."""
     if (tuple(kernel) != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1)
             or groups != 1 or not all(0 <= v <= 2 for p in padding for v in p)
-            or np.dtype(dtype) not in (np.float32, np.float64)):
+            or dtype not in (float32, float64)):
         return 0
     if CONV3X3 == "auto":  # select decides on the output size
         return select(c, o, *(s + a + b - 2 for s, (a, b) in zip(size, padding)))
