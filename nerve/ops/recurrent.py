@@ -21,9 +21,8 @@ in time order) so vanishing gradients through time can be watched.
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 
 
 def steps(nt: int, reverse: bool):
@@ -35,38 +34,42 @@ def slots(t: int, reverse: bool) -> tuple:
     return (t + 1, t) if reverse else (t, t + 1)
 
 
-def outputs_of(hs: np.ndarray, reverse: bool) -> np.ndarray:
+def outputs_of(hs, reverse: bool):
     return hs[:-1] if reverse else hs[1:]
 
 
-def previous_of(hs: np.ndarray, reverse: bool) -> np.ndarray:
+def previous_of(hs, reverse: bool):
     return hs[1:] if reverse else hs[:-1]
 
 
-def final_of(hs: np.ndarray, reverse: bool) -> np.ndarray:
+def final_of(hs, reverse: bool):
     return hs[0] if reverse else hs[-1]
 
 
-def state_buffer(nt: int, h0, nb: int, nh: int, dtype, reverse: bool) -> np.ndarray:
-    hs = np.empty((nt + 1, nb, nh), dtype)
+def state_buffer(xp, nt: int, h0, nb: int, nh: int, dtype, reverse: bool):
+    hs = xp.empty((nt + 1, nb, nh), dtype)
     hs[nt if reverse else 0] = 0 if h0 is None else h0
     return hs
 
 
-def time_mask(lengths, nt: int, nb: int, dtype):
-    """(T, B, 1) with 1 where step t is inside sequence b, or None without lengths."""
+def time_mask(xp, lengths, nt: int, nb: int, dtype):
+    """(T, B, 1) with 1 where step t is inside sequence b, or None without lengths.
+    The lengths are host data (ints, as PyTorch keeps them on the CPU); the mask is
+    built on ``xp``'s device from one small transfer."""
     if lengths is None:
         return None
-    lengths = np.asarray(lengths)
-    if lengths.shape != (nb,):
-        raise ValueError(f"expected {nb} lengths (one per sequence), got shape {lengths.shape}")
-    if lengths.size and (lengths.min() < 0 or lengths.max() > nt):
+    shape = tuple(getattr(lengths, "shape", (len(lengths),)))
+    if shape != (nb,):
+        raise ValueError(f"expected {nb} lengths (one per sequence), got shape {shape}")
+    lengths = [int(v) for v in (lengths.tolist() if hasattr(lengths, "tolist") else lengths)]
+    if lengths and (min(lengths) < 0 or max(lengths) > nt):
         raise ValueError(f"lengths must lie in [0, {nt}] (the padded length), got "
-                         f"{lengths.min()}..{lengths.max()}")
-    return (np.arange(nt)[:, None] < lengths[None, :]).astype(dtype)[:, :, None]
+                         f"{min(lengths)}..{max(lengths)}")
+    inside = xp.arange(nt)[:, None] < xp.asarray(lengths)[None, :]
+    return inside.astype(dtype)[:, :, None]
 
 
-def as_sequence(fn, x: np.ndarray, batch_first: bool = False, layered: bool = False):
+def as_sequence(fn, x, batch_first: bool = False, layered: bool = False):
     """The input as a time-major sequence (T, B, I), recording the layout on ``fn``:
     a single step (B, I) (the cells) is (1, B, I); batch_first (B, T, I) is a swapped
     view. ``layered`` states are (1, B, H) as an nn layer's (layers·directions, B, H)."""
@@ -92,11 +95,11 @@ def state_in(fn, name: str, h, nb: int, nh: int):
     return h.reshape(nb, nh)
 
 
-def state_out(fn, h: np.ndarray) -> np.ndarray:
+def state_out(fn, h):
     return h[None].copy() if fn.layered else h.copy()
 
 
-def seq_out(fn, y: np.ndarray) -> np.ndarray:
+def seq_out(fn, y):
     return y.swapaxes(0, 1) if fn.batch_first else y
 
 
@@ -104,18 +107,18 @@ def seq_grad(fn, dy):
     return dy.swapaxes(0, 1) if dy is not None and fn.batch_first else dy
 
 
-def state_grad(g, nb: int, nh: int, dtype) -> np.ndarray:
+def state_grad(xp, g, nb: int, nh: int, dtype):
     """The incoming gradient of a final state as a fresh (B, H) array."""
-    return np.zeros((nb, nh), dtype) if g is None else g.reshape(nb, nh).copy()
+    return xp.zeros((nb, nh), dtype) if g is None else g.reshape(nb, nh).copy()
 
 
-def x_grad(fn, dx2: np.ndarray) -> np.ndarray:
+def x_grad(fn, dx2):
     """(T*B, I) -> the input's own shape and layout."""
     dx = dx2.reshape(fn.seq_shape)
     return (dx.swapaxes(0, 1) if fn.batch_first else dx).reshape(fn.x_shape)
 
 
-def project(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
+def project(x, w_ih, bias) -> tuple:
     """All steps' input projection in one GEMM: (T, B, I) -> (T, B, G)."""
     nt, nb, ni = x.shape
     if w_ih.shape[1] != ni:
@@ -127,7 +130,7 @@ def project(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
     return x2, g.reshape(nt, nb, -1)
 
 
-def project_fm(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
+def project_fm(x, w_ih, bias) -> tuple:
     """All steps' input projection, feature-major: (T, B, I) -> (T, G, B), one small
     GEMM per step in one batched call, so that step t is a contiguous block. For long
     inputs the bias rides along as a column of W against a row of ones in x (cheaper
@@ -136,43 +139,46 @@ def project_fm(x: np.ndarray, w_ih: np.ndarray, bias) -> tuple:
     nt, nb, ni = x.shape
     if w_ih.shape[1] != ni:
         raise ValueError(f"input size {ni} does not match weight_ih of shape {w_ih.shape}")
+    xp = array_module(x, w_ih)
     fold = bias is not None and nt * nb > ni + 1
     if fold:
-        xa = np.empty((nt, nb, ni + 1), x.dtype)
+        xa = xp.empty((nt, nb, ni + 1), x.dtype)
         xa[..., :ni] = x
         xa[..., ni] = 1
-        x, w_ih = xa, np.concatenate([w_ih, bias[:, None]], axis=1)
-    p = np.matmul(w_ih, x.transpose(0, 2, 1))  # (G, I) @ (T, I, B)
+        x, w_ih = xa, xp.concatenate([w_ih, bias[:, None]], axis=1)
+    p = xp.matmul(w_ih, x.transpose(0, 2, 1))  # (G, I) @ (T, I, B)
     if bias is not None and not fold:
         p += bias[:, None]
     return x.reshape(nt * nb, x.shape[2]), p
 
 
-def recurrent_gemm(w_hh: np.ndarray, h: np.ndarray, out_t: np.ndarray) -> np.ndarray:
+def recurrent_gemm(w_hh, h, out_t):
     """h W_hhᵀ computed as (W_hh hᵀ)ᵀ into ``out_t`` (G, B); returns the (B, G) view.
     BLAS runs this orientation of the per-step product faster for small batches
     (about 190 against 265 µs for 32x256 by 256x1024 on one thread)."""
-    np.matmul(w_hh, h.T, out=out_t)
+    array_module(out_t).matmul(w_hh, h.T, out=out_t)
     return out_t.T
 
 
-def blend(h: np.ndarray, prev: np.ndarray, m: np.ndarray, tmp: np.ndarray) -> None:
+def blend(h, prev, m, tmp) -> None:
     """h ← prev + m (h - prev): padded rows (m = 0) keep the previous state."""
-    np.subtract(h, prev, out=tmp)
+    xp = array_module(h)
+    xp.subtract(h, prev, out=tmp)
     tmp *= m
-    np.add(prev, tmp, out=h)
+    xp.add(prev, tmp, out=h)
 
 
-def input_grads(fn, dz2: np.ndarray, w_ih: np.ndarray, need_x: bool, need_w: bool) -> tuple:
+def input_grads(fn, dz2, w_ih, need_x: bool, need_w: bool) -> tuple:
     """dx = δ W_ih, dW_ih = δᵀ x as single GEMMs over all steps (δ of shape (T*B, G))."""
     dx = x_grad(fn, dz2 @ w_ih) if need_x else None
     dw = dz2.T @ fn.x2 if need_w else None
     return dx, dw
 
 
-def record_norms(fn, norms, dh: np.ndarray, t: int) -> None:
+def record_norms(fn, norms, dh, t: int) -> None:
     if norms is not None:
-        norms[t] = np.sqrt(np.vdot(dh, dh))
+        xp = array_module(dh)
+        norms[t] = xp.sqrt(xp.vdot(dh, dh))
 
 
 def finish_norms(fn, norms) -> None:
@@ -180,7 +186,7 @@ def finish_norms(fn, norms) -> None:
         fn.grad_norms.append(norms)
 
 
-def mask_split(dh: np.ndarray, m: np.ndarray) -> np.ndarray:
+def mask_split(dh, m):
     """Split ∂L/∂hₜ at a blend: returns the part that skips the step ((1-m) δ) and
     leaves m δ in ``dh`` for the step itself."""
     carry = dh * (1 - m)
@@ -203,24 +209,25 @@ class RNNFn(Function):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                              "'relu'.")
+        xp = array_module(x)
         x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
         nh = w_hh.shape[1]
         h0 = state_in(self, "hx", h0, nb, nh)
         bias = None if b_ih is None else b_ih + b_hh
         self.x2, a = project(x, w_ih, bias)
-        m = time_mask(lengths, nt, nb, a.dtype)
-        hs = state_buffer(nt, h0, nb, nh, a.dtype, reverse)
-        relu, tmp = nonlinearity == "relu", np.empty((nb, nh), a.dtype)
-        tmp_t = np.empty((nh, nb), a.dtype)
+        m = time_mask(xp, lengths, nt, nb, a.dtype)
+        hs = state_buffer(xp, nt, h0, nb, nh, a.dtype, reverse)
+        relu, tmp = nonlinearity == "relu", xp.empty((nb, nh), a.dtype)
+        tmp_t = xp.empty((nh, nb), a.dtype)
         for t in steps(nt, reverse):
             prev, out = slots(t, reverse)
             h = hs[out]
-            np.add(recurrent_gemm(w_hh, hs[prev], tmp_t), a[t], out=h)
+            xp.add(recurrent_gemm(w_hh, hs[prev], tmp_t), a[t], out=h)
             if relu:
-                np.maximum(h, 0, out=h)
+                xp.maximum(h, 0, out=h)
             else:
-                np.tanh(h, out=h)
+                xp.tanh(h, out=h)
             if m is not None:
                 blend(h, hs[prev], m[t], tmp)
         self.hs, self.m, self.w_ih, self.w_hh = hs, m, w_ih, w_hh
@@ -231,9 +238,10 @@ class RNNFn(Function):
     def backward(self, dy, dh_n):
         hs, m, reverse, w_hh = self.hs, self.m, self.reverse, self.w_hh
         nt, nb, nh = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
-        da = np.empty((nt, nb, nh), hs.dtype)
-        dy, dh = seq_grad(self, dy), state_grad(dh_n, nb, nh, hs.dtype)
-        norms = np.empty(nt) if self.grad_norms is not None else None
+        xp = array_module(hs)
+        da = xp.empty((nt, nb, nh), hs.dtype)
+        dy, dh = seq_grad(self, dy), state_grad(xp, dh_n, nb, nh, hs.dtype)
+        norms = xp.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1]
         for k, t in enumerate(steps(nt, not reverse)):
             if dy is not None:
@@ -242,14 +250,14 @@ class RNNFn(Function):
             carry = None if m is None else mask_split(dh, m[t])
             h, d = hs[slots(t, reverse)[1]], da[t]
             if self.relu:
-                np.greater(h, 0, out=d)
+                xp.greater(h, 0, out=d)
             else:
-                np.multiply(h, h, out=d)
-                np.subtract(1, d, out=d)
+                xp.multiply(h, h, out=d)
+                xp.subtract(1, d, out=d)
             d *= dh
             if k == nt - 1 and not need_h0:
                 break
-            np.matmul(d, w_hh, out=dh)
+            xp.matmul(d, w_hh, out=dh)
             if carry is not None:
                 dh += carry
         finish_norms(self, norms)

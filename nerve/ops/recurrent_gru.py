@@ -16,9 +16,8 @@ copy but costs more: BLAS then reads each step's rows from T·B-strided memory, 
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 from nerve.ops.recurrent import (
     as_sequence,
     blend,
@@ -38,22 +37,22 @@ from nerve.ops.recurrent import (
 )
 
 
-def _sigmoid_(a: np.ndarray) -> None:
+def _sigmoid_(a) -> None:
     """σ(v) = ½ tanh(v/2) + ½ in place: stable for any v."""
     a *= 0.5
-    np.tanh(a, out=a)
+    array_module(a).tanh(a, out=a)
     a *= 0.5
     a += 0.5
 
 
-def _n_first(w: np.ndarray, nh: int) -> np.ndarray:
+def _n_first(w, nh: int):
     """Rows (or entries) [r; z; n] reordered as [n; r; z], the order of D's rows."""
-    return np.concatenate([w[2 * nh:], w[:2 * nh]])
+    return array_module(w).concatenate([w[2 * nh:], w[:2 * nh]])
 
 
-def _n_last(w: np.ndarray, nh: int) -> np.ndarray:
+def _n_last(w, nh: int):
     """The inverse: rows in D's order [n; r; z] back to PyTorch's [r; z; n]."""
-    return np.concatenate([w[nh:], w[:nh]])
+    return array_module(w).concatenate([w[nh:], w[:nh]])
 
 
 class GRUFn(Function):
@@ -69,22 +68,23 @@ class GRUFn(Function):
 
     def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, lengths=None,
                 grad_norms=None, batch_first=False, layered=False):
+        xp = array_module(x)
         x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
         nh = w_hh.shape[1]
         h0 = state_in(self, "hx", h0, nb, nh)
         bias = b_ih
         if b_hh is not None:  # b_hr, b_hz add as b_ir, b_iz (one pass); b_hn cannot
-            bias = np.concatenate([b_hh[:2 * nh], np.zeros(nh, b_hh.dtype)])
+            bias = xp.concatenate([b_hh[:2 * nh], xp.zeros(nh, b_hh.dtype)])
             bias = bias if b_ih is None else bias + b_ih
         self.x2, acts = project_fm(x, w_ih, bias)  # (T, 3H, B): becomes [r z n] in place
         dt = acts.dtype
-        m = time_mask(lengths, nt, nb, dt)
+        m = time_mask(xp, lengths, nt, nb, dt)
         self.m = None if m is None else m.transpose(0, 2, 1)  # (T, 1, B)
-        hs = np.empty((nh, nt + 1, nb), dt)  # previous states of all steps: one (H, T·B)
+        hs = xp.empty((nh, nt + 1, nb), dt)  # previous states of all steps: one (H, T·B)
         hs[:, nt if reverse else 0] = 0 if h0 is None else h0.T
-        self.us = np.empty((nt, nh, nb), dt)
-        b_hn = np.zeros((nh, 1), dt) if b_hh is None else b_hh[2 * nh:, None]
+        self.us = xp.empty((nt, nh, nb), dt)
+        b_hn = xp.zeros((nh, 1), dt) if b_hh is None else b_hh[2 * nh:, None]
         self.hs, self.acts, self.w_ih, self.w_hh = hs, acts, w_ih, w_hh
         self.reverse, self.grad_norms = reverse, grad_norms
         self._steps_forward(b_hn)
@@ -92,22 +92,23 @@ class GRUFn(Function):
         last = hs[:, 0 if reverse else nt].T
         return seq_out(self, y if m is None else y * m), state_out(self, last)
 
-    def _steps_forward(self, b_hn: np.ndarray) -> None:
+    def _steps_forward(self, b_hn) -> None:
         acts, hs, us, m, w_hh = self.acts, self.hs, self.us, self.m, self.w_hh
         nt, nh, nb = us.shape
-        tmp, t1 = np.empty((3 * nh, nb), hs.dtype), np.empty((nh, nb), hs.dtype)
+        xp = array_module(hs)
+        tmp, t1 = xp.empty((3 * nh, nb), hs.dtype), xp.empty((nh, nb), hs.dtype)
         for t in steps(nt, self.reverse):
             prev, out = slots(t, self.reverse)
             a, u, hp, h = acts[t], us[t], hs[:, prev], hs[:, out]
-            np.matmul(w_hh, hp, out=tmp)  # (3H, H) @ (H, B)
+            xp.matmul(w_hh, hp, out=tmp)  # (3H, H) @ (H, B)
             rz, n = a[:2 * nh], a[2 * nh:]
             rz += tmp[:2 * nh]
             _sigmoid_(rz)
-            np.add(tmp[2 * nh:], b_hn, out=u)
-            np.multiply(rz[:nh], u, out=t1)
+            xp.add(tmp[2 * nh:], b_hn, out=u)
+            xp.multiply(rz[:nh], u, out=t1)
             n += t1
-            np.tanh(n, out=n)
-            np.subtract(hp, n, out=h)
+            xp.tanh(n, out=n)
+            xp.subtract(hp, n, out=h)
             h *= rz[nh:]
             h += n
             if m is not None:
@@ -116,14 +117,15 @@ class GRUFn(Function):
     def backward(self, dy, dh_n):
         nt, nh, nb = self.us.shape
         dt = self.us.dtype
+        xp = array_module(self.us)
         dy = seq_grad(self, dy)
-        dh = state_grad(dh_n, nb, nh, dt).T.copy()  # (H, B)
-        ds = np.empty((nt, 4 * nh, nb), dt)  # step t: a contiguous block, fresh memory
-        norms = np.empty(nt) if self.grad_norms is not None else None
+        dh = state_grad(xp, dh_n, nb, nh, dt).T.copy()  # (H, B)
+        ds = xp.empty((nt, 4 * nh, nb), dt)  # step t: a contiguous block, fresh memory
+        norms = xp.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1]
         self._steps_backward(dy, dh, ds, norms, need_h0)
-        d = np.empty((4 * nh, nt, nb), dt)  # rows [δaₙ; δa_r; δa_z; δaₙ⊙r], steps as columns
-        np.copyto(d, ds.transpose(1, 0, 2))  # runs of B contiguous values: cheap
+        d = xp.empty((4 * nh, nt, nb), dt)  # rows [δaₙ; δa_r; δa_z; δaₙ⊙r], steps as columns
+        xp.copyto(d, ds.transpose(1, 0, 2))  # runs of B contiguous values: cheap
         finish_norms(self, norms)
         return self._grads(d.reshape(4 * nh, nt * nb),
                            dh.T.reshape(self.state_shape) if need_h0 else None)
@@ -132,7 +134,8 @@ class GRUFn(Function):
         acts, hs, us, m, reverse = self.acts, self.hs, self.us, self.m, self.reverse
         nt, nh, nb = us.shape
         w_hh_t = self.w_hh.T
-        t1, t2 = np.empty((nh, nb), us.dtype), np.empty((nh, nb), us.dtype)
+        xp = array_module(us)
+        t1, t2 = xp.empty((nh, nb), us.dtype), xp.empty((nh, nb), us.dtype)
         for k, t in enumerate(steps(nt, not reverse)):
             if dy is not None:
                 dh += dy[t].T if m is None else dy[t].T * m[t]
@@ -142,22 +145,22 @@ class GRUFn(Function):
             r, z, n = a[:nh], a[nh:2 * nh], a[2 * nh:]
             dt_ = d[t]
             dan, dar, daz, danr = (dt_[i * nh:(i + 1) * nh] for i in range(4))
-            np.subtract(1, z, out=t2)
+            xp.subtract(1, z, out=t2)
             t2 *= dh  # δ(1 - z), shared by δaₙ and δa_z
-            np.multiply(n, n, out=t1)
-            np.subtract(1, t1, out=t1)
-            np.multiply(t1, t2, out=dan)
-            np.subtract(hp, n, out=t1)
+            xp.multiply(n, n, out=t1)
+            xp.subtract(1, t1, out=t1)
+            xp.multiply(t1, t2, out=dan)
+            xp.subtract(hp, n, out=t1)
             t1 *= t2
-            np.multiply(t1, z, out=daz)  # δ(1 - z)(h - n) z
-            np.multiply(dan, r, out=danr)
-            np.subtract(1, r, out=t2)
+            xp.multiply(t1, z, out=daz)  # δ(1 - z)(h - n) z
+            xp.multiply(dan, r, out=danr)
+            xp.subtract(1, r, out=t2)
             t2 *= us[t]
-            np.multiply(danr, t2, out=dar)  # δaₙ ⊙ u ⊙ r(1 - r)
+            xp.multiply(danr, t2, out=dar)  # δaₙ ⊙ u ⊙ r(1 - r)
             if k == nt - 1 and not need_h0:
                 break
-            np.multiply(dh, z, out=t1)
-            np.matmul(w_hh_t, dt_[nh:], out=dh)  # (H, 3H) @ (3H, B), strided rows
+            xp.multiply(dh, z, out=t1)
+            xp.matmul(w_hh_t, dt_[nh:], out=dh)  # (H, 3H) @ (3H, B), strided rows
             dh += t1
             if carry is not None:
                 dh += carry
@@ -167,6 +170,7 @@ class GRUFn(Function):
         [r z n], d[:3H] the input side in the order [n r z]: ∂L/∂W_hh = d[H:] hₚᵀ,
         ∂L/∂W_ih = d[:3H] x, ∂L/∂x = d[:3H]ᵀ W_ih (rows reordered), as GEMMs."""
         need, nh, ni = self.needs_input_grad, d.shape[0] // 4, self.w_ih.shape[1]
+        xp = array_module(d)
         di = d[:3 * nh]
         dx = x_grad(self, di.T @ _n_first(self.w_ih, nh)) if need[0] else None
         dw_hh = None
@@ -184,7 +188,7 @@ class GRUFn(Function):
             db = _n_last(di.sum(axis=1), nh) if need_b else None
         if not need_b:
             return dx, dh0, dw_ih, dw_hh, None, None
-        db_hh = np.concatenate([db[:2 * nh], d[3 * nh:].sum(axis=1)])  # b_hn: Σ δaₙ⊙r
+        db_hh = xp.concatenate([db[:2 * nh], d[3 * nh:].sum(axis=1)])  # b_hn: Σ δaₙ⊙r
         return dx, dh0, dw_ih, dw_hh, (db if need[4] else None), db_hh
 
 

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 from nerve.ops.recurrent import (
     as_sequence,
     blend,
@@ -41,44 +40,51 @@ from nerve.ops.recurrent import (
 
 
 @functools.lru_cache(maxsize=64)
-def _gate_columns(nh: int, dtype) -> tuple:
-    """(4H, 1) scale s and shift s₀ of the gate rows: ½, ½ on i, f, o and 1, 0 on g."""
-    s, s0 = np.full((4 * nh, 1), 0.5, dtype), np.full((4 * nh, 1), 0.5, dtype)
+def _gate_columns(xp, nh: int, dtype) -> tuple:
+    """(4H, 1) scale s and shift s₀ of the gate rows: ½, ½ on i, f, o and 1, 0 on g,
+    cached per array module (so on the device they are made once)."""
+    s, s0 = xp.full((4 * nh, 1), 0.5, dtype), xp.full((4 * nh, 1), 0.5, dtype)
     s[2 * nh:3 * nh], s0[2 * nh:3 * nh] = 1, 0
-    s.flags.writeable = s0.flags.writeable = False  # shared through the cache
+    for v in (s, s0):  # shared through the cache: read-only where the module allows
+        try:
+            v.flags.writeable = False
+        except AttributeError:  # CuPy arrays have no read-only flag
+            pass
     return s, s0
 
 
-def _gates(a: np.ndarray, nh: int) -> None:
+def _gates(a, nh: int) -> None:
     """Pre-activations (4H, B) -> [σ σ tanh σ] in place, one tanh for all four gates:
     σ(z) = ½ tanh(z/2) + ½ is stable for any z."""
+    xp = array_module(a)
     if a.shape[1] < 8:  # a column or a few (generation): four calls on the whole block
-        s, s0 = _gate_columns(nh, a.dtype)
+        s, s0 = _gate_columns(xp, nh, a.dtype)
         a *= s
-        np.tanh(a, out=a)
+        xp.tanh(a, out=a)
         a *= s
         a += s0
         return
     sig = (a[:2 * nh], a[3 * nh:])  # i, f and o: contiguous row blocks
     for blk in sig:
         blk *= 0.5
-    np.tanh(a, out=a)
+    xp.tanh(a, out=a)
     for blk in sig:
         blk *= 0.5
         blk += 0.5
 
 
-def _gate_slopes(a: np.ndarray, nh: int, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+def _gate_slopes(a, nh: int, out, tmp):
     """σ' = σ(1 - σ) on i, f, o and tanh' = (1 - g)(1 + g) on g, from the gates a."""
-    np.subtract(1, a, out=out)
+    xp = array_module(a)
+    xp.subtract(1, a, out=out)
     out[:2 * nh] *= a[:2 * nh]
     out[3 * nh:] *= a[3 * nh:]
-    np.add(a[2 * nh:3 * nh], 1, out=tmp)
+    xp.add(a[2 * nh:3 * nh], 1, out=tmp)
     out[2 * nh:3 * nh] *= tmp
     return out
 
 
-def _hidden_size(w_hh: np.ndarray, w_hr: np.ndarray) -> int:
+def _hidden_size(w_hh, w_hr) -> int:
     """H of a projected LSTM, after checking W_hh (4H, P) against W_hr (P, H)."""
     nh, npr = w_hh.shape[0] // 4, w_hh.shape[1]
     if w_hr.shape != (npr, nh) or w_hh.shape[0] != 4 * nh or not 0 < npr < nh:
@@ -105,6 +111,7 @@ class LSTMFn(Function):
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False,
                 lengths=None, grad_norms=None, batch_first=False, layered=False):
+        xp = array_module(x)
         x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
         nr = w_hh.shape[1]  # features of hₜ: hidden_size, or proj_size with W_hr
@@ -115,17 +122,17 @@ class LSTMFn(Function):
         self.state_shapes = (h_shape, self.state_shape)
         self.x2, p = project_fm(x, w_ih, None if b_ih is None else b_ih + b_hh)
         dt = p.dtype
-        m = time_mask(lengths, nt, nb, dt)
+        m = time_mask(xp, lengths, nt, nb, dt)
         self.m = None if m is None else m.transpose(0, 2, 1)  # (T, 1, B): broadcast over H
         # hs: (P, T+1, B) so that the previous states of all steps are one (P, T·B) matrix
-        hs, cs = np.empty((nr, nt + 1, nb), dt), np.empty((nt + 1, nh, nb), dt)
+        hs, cs = xp.empty((nr, nt + 1, nb), dt), xp.empty((nt + 1, nh, nb), dt)
         first = nt if reverse else 0
         hs[:, first] = 0 if h0 is None else h0.T
         cs[first] = 0 if c0 is None else c0.T
-        self.hs, self.cs, self.tcs = hs, cs, np.empty((nt, nh, nb), dt)
+        self.hs, self.cs, self.tcs = hs, cs, xp.empty((nt, nh, nb), dt)
         self.acts = p  # the pre-activations become the gates in place
         self.w_ih, self.w_hh, self.reverse, self.grad_norms = w_ih, w_hh, reverse, grad_norms
-        self.w_hr, self.rs = w_hr, None if w_hr is None else np.empty((nh, nt, nb), dt)
+        self.w_hr, self.rs = w_hr, None if w_hr is None else xp.empty((nh, nt, nb), dt)
         self._steps_forward()
         last = 0 if reverse else nt
         y = hs[:, :-1] if reverse else hs[:, 1:]  # (P, T, B)
@@ -137,23 +144,24 @@ class LSTMFn(Function):
         acts, hs, cs, tcs, m, w_hh = self.acts, self.hs, self.cs, self.tcs, self.m, self.w_hh
         w_hr, rs = self.w_hr, self.rs
         nt, nh, nb = tcs.shape
-        t1, tmp = np.empty((nh, nb), tcs.dtype), np.empty((4 * nh, nb), tcs.dtype)
-        th = t1 if w_hr is None else np.empty((w_hr.shape[0], nb), tcs.dtype)
+        xp = array_module(tcs)
+        t1, tmp = xp.empty((nh, nb), tcs.dtype), xp.empty((4 * nh, nb), tcs.dtype)
+        th = t1 if w_hr is None else xp.empty((w_hr.shape[0], nb), tcs.dtype)
         for t in steps(nt, self.reverse):
             prev, out = slots(t, self.reverse)
             a, hp, cp, c, tc = acts[t], hs[:, prev], cs[prev], cs[out], tcs[t]
-            a += np.matmul(w_hh, hp, out=tmp)  # (4H, P) @ (P, B)
+            a += xp.matmul(w_hh, hp, out=tmp)  # (4H, P) @ (P, B)
             _gates(a, nh)
-            np.multiply(a[nh:2 * nh], cp, out=c)
-            np.multiply(a[:nh], a[2 * nh:3 * nh], out=t1)
+            xp.multiply(a[nh:2 * nh], cp, out=c)
+            xp.multiply(a[:nh], a[2 * nh:3 * nh], out=t1)
             c += t1
-            np.tanh(c, out=tc)
+            xp.tanh(c, out=tc)
             h = hs[:, out]
             if w_hr is None:
-                np.multiply(a[3 * nh:], tc, out=h)
+                xp.multiply(a[3 * nh:], tc, out=h)
             else:
-                np.multiply(a[3 * nh:], tc, out=rs[:, t])
-                np.matmul(w_hr, rs[:, t], out=h)  # (P, H) @ (H, B)
+                xp.multiply(a[3 * nh:], tc, out=rs[:, t])
+                xp.matmul(w_hr, rs[:, t], out=h)  # (P, H) @ (H, B)
             if m is not None:
                 blend(h, hp, m[t], th)
                 blend(c, cp, m[t], t1)
@@ -161,17 +169,18 @@ class LSTMFn(Function):
     def backward(self, dy, dh_n, dc_n):
         nt, nh, nb = self.tcs.shape
         dt, nr = self.tcs.dtype, self.hs.shape[0]
+        xp = array_module(self.tcs)
         dy = seq_grad(self, dy)
-        dh = state_grad(dh_n, nb, nr, dt).T.copy()  # (P, B)
-        dc = state_grad(dc_n, nb, nh, dt).T.copy()  # (H, B)
+        dh = state_grad(xp, dh_n, nb, nr, dt).T.copy()  # (P, B)
+        dc = state_grad(xp, dc_n, nb, nh, dt).T.copy()  # (H, B)
         need_hr = len(self.needs_input_grad) > 7 and self.needs_input_grad[7]
-        self.dhs = np.empty((nr, nt, nb), dt) if need_hr else None  # the δhₜ for ∂L/∂W_hr
-        dzs = np.empty((nt, 4 * nh, nb), dt)  # δz of step t: a contiguous block, fresh memory
-        norms = np.empty(nt) if self.grad_norms is not None else None
+        self.dhs = xp.empty((nr, nt, nb), dt) if need_hr else None  # the δhₜ for ∂L/∂W_hr
+        dzs = xp.empty((nt, 4 * nh, nb), dt)  # δz of step t: a contiguous block, fresh memory
+        norms = xp.empty(nt) if self.grad_norms is not None else None
         need_h0 = self.needs_input_grad[1] or self.needs_input_grad[2]
         self._steps_backward(dy, dh, dc, dzs, norms, need_h0)
-        dz = np.empty((4 * nh, nt, nb), dt)  # all steps' δz as one (4H, T·B) matrix
-        np.copyto(dz, dzs.transpose(1, 0, 2))  # runs of B contiguous values: cheap
+        dz = xp.empty((4 * nh, nt, nb), dt)  # all steps' δz as one (4H, T·B) matrix
+        xp.copyto(dz, dzs.transpose(1, 0, 2))  # runs of B contiguous values: cheap
         finish_norms(self, norms)
         h_shape, c_shape = self.state_shapes
         return self._grads(dz.reshape(4 * nh, nt * nb),
@@ -181,9 +190,10 @@ class LSTMFn(Function):
     def _steps_backward(self, dy, dh, dc, dz, norms, need_h0) -> None:
         acts, cs, tcs, m, reverse = self.acts, self.cs, self.tcs, self.m, self.reverse
         nt, nh, nb = tcs.shape
-        t1, d4 = np.empty((nh, nb), tcs.dtype), np.empty((4 * nh, nb), tcs.dtype)
+        xp = array_module(tcs)
+        t1, d4 = xp.empty((nh, nb), tcs.dtype), xp.empty((4 * nh, nb), tcs.dtype)
         w_hr, dhs = self.w_hr, self.dhs
-        dr = dh if w_hr is None else np.empty((nh, nb), tcs.dtype)  # δrₜ (H, B)
+        dr = dh if w_hr is None else xp.empty((nh, nb), tcs.dtype)  # δrₜ (H, B)
         for k, t in enumerate(steps(nt, not reverse)):
             if dy is not None:
                 dh += dy[t].T if m is None else dy[t].T * m[t]
@@ -192,22 +202,22 @@ class LSTMFn(Function):
             if w_hr is not None:
                 if dhs is not None:
                     dhs[:, t] = dh
-                np.matmul(w_hr.T, dh, out=dr)  # (H, P) @ (P, B)
+                xp.matmul(w_hr.T, dh, out=dr)  # (H, P) @ (P, B)
             a, tc, z = acts[t], tcs[t], dz[t]
-            np.multiply(tc, tc, out=t1)
-            np.subtract(1, t1, out=t1)
+            xp.multiply(tc, tc, out=t1)
+            xp.subtract(1, t1, out=t1)
             t1 *= a[3 * nh:]
             t1 *= dr
             dc += t1
-            np.multiply(dc, a[2 * nh:3 * nh], out=z[:nh])
-            np.multiply(dc, cs[slots(t, reverse)[0]], out=z[nh:2 * nh])
-            np.multiply(dc, a[:nh], out=z[2 * nh:3 * nh])
-            np.multiply(dr, tc, out=z[3 * nh:])
+            xp.multiply(dc, a[2 * nh:3 * nh], out=z[:nh])
+            xp.multiply(dc, cs[slots(t, reverse)[0]], out=z[nh:2 * nh])
+            xp.multiply(dc, a[:nh], out=z[2 * nh:3 * nh])
+            xp.multiply(dr, tc, out=z[3 * nh:])
             z *= _gate_slopes(a, nh, d4, t1)
             dc *= a[nh:2 * nh]
             if k == nt - 1 and not need_h0:
                 break
-            np.matmul(self.w_hh.T, z, out=dh)  # (P, 4H) @ (4H, B)
+            xp.matmul(self.w_hh.T, z, out=dh)  # (P, 4H) @ (4H, B)
             if carry is not None:
                 dh += carry[0]
                 dc += carry[1]
