@@ -9,16 +9,10 @@ with ``python tests/devices/not_on_device.py`` (prints the three sets that fail 
 from not_on_device_rows import NOT_YET  # noqa: F401 - the op rows (a long list)
 
 LAYERS_NOT_YET = {
-    "tests/devices/layer_twins.py::BatchNorm1d",
-    "tests/devices/layer_twins.py::BatchNorm2d",
     "tests/devices/layer_twins.py::Conv1d",
     "tests/devices/layer_twins.py::Conv2d",
     "tests/devices/layer_twins.py::ConvTranspose2d",
-    "tests/devices/layer_twins.py::GRU",
-    "tests/devices/layer_twins.py::LSTM",
-    "tests/devices/layer_twins.py::LayerNorm",
     "tests/devices/layer_twins.py::MLP",
-    "tests/devices/layer_twins.py::RNN",
 }
 
 TRAINING_NOT_YET = {"charlm", "digits-cnn", "digits-mlp"}
