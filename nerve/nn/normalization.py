@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from nerve import dtypes
 from nerve import functional as F
+from nerve.backend.arrayfns import namespace_for
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
 from nerve.tensor import Tensor
 
 # ruff: noqa: A002 - PyTorch's argument names (input)
+
+
+def _param(data) -> Parameter:
+    """A Parameter of an array of any device (Parameter() itself takes host data)."""
+    return Parameter(Tensor._wrap(data))
 
 
 def _affine_identity(m: Module) -> None:
@@ -42,14 +46,15 @@ class _NormBase(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         self._use_bias = affine and bias
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        self.register_parameter("weight", Parameter(np.ones(num_features, dt)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(num_features, dt))
+        xp = namespace_for(device)  # made where they will live (no host copy to move)
+        self.register_parameter("weight", _param(xp.ones(num_features, dt)) if affine else None)
+        self.register_parameter("bias", _param(xp.zeros(num_features, dt))
                                 if self._use_bias else None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor._wrap(np.zeros(num_features, dt)))
-            self.register_buffer("running_var", Tensor._wrap(np.ones(num_features, dt)))
+            self.register_buffer("running_mean", Tensor._wrap(xp.zeros(num_features, dt)))
+            self.register_buffer("running_var", Tensor._wrap(xp.ones(num_features, dt)))
             self.register_buffer("num_batches_tracked",
-                                 Tensor._wrap(np.zeros((), np.int64)))
+                                 Tensor._wrap(xp.zeros((), dtypes.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -195,9 +200,10 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        self.register_parameter("weight", Parameter(np.ones(num_channels, dt)) if affine
+        xp = namespace_for(device)  # made where they will live (no host copy to move)
+        self.register_parameter("weight", _param(xp.ones(num_channels, dt)) if affine
                                 else None)
-        self.register_parameter("bias", Parameter(np.zeros(num_channels, dt))
+        self.register_parameter("bias", _param(xp.zeros(num_channels, dt))
                                 if affine and bias else None)
 
     def reset_parameters(self) -> None:
@@ -240,10 +246,11 @@ class LayerNorm(Module):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         self._use_bias = elementwise_affine and bias
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        xp = namespace_for(device)  # made where they will live (no host copy to move)
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dt))
+            self.weight = _param(xp.ones(self.normalized_shape, dt))
             if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dt))
+                self.bias = _param(xp.zeros(self.normalized_shape, dt))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -274,7 +281,8 @@ class RMSNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dt))
+        xp = namespace_for(device)  # made where they will live (no host copy to move)
+        self.register_parameter("weight", _param(xp.ones(self.normalized_shape, dt))
                                 if elementwise_affine else None)
 
     def reset_parameters(self) -> None:
