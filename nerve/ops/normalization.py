@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
+from nerve.backend import array_module
 from nerve.backend.parallel import over_batch
 
 
@@ -29,51 +30,51 @@ class BatchNorm(Function):
         x3, self.layout = _channel_view(x)
         m = x3.shape[0] * x3.shape[2]
         self.training, self.m, self.x_shape, self.w = training, m, x.shape, w
-        self.eps = eps
-        self.xc = xc = np.empty_like(x3)
+        self.eps, xp = eps, array_module(x)
+        self.xc = xc = xp.empty_like(x3)
         if training:
             mean = _sums(lambda lo, hi: _channel_sum(x3[lo:hi]), x3) / m
 
             def centre(lo, hi):
-                part = np.subtract(x3[lo:hi], mean[:, None], out=xc[lo:hi])
+                part = xp.subtract(x3[lo:hi], mean[:, None], out=xc[lo:hi])
                 return _channel_sum(part, part)
 
             var = _sums(centre, x3) / m
             _update_running(running_mean, running_var, mean, var, momentum, m)
         else:
             mean, var = running_mean, running_var
-            np.subtract(x3, mean.astype(x.dtype, copy=False)[:, None], out=xc)
-        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+            xp.subtract(x3, mean.astype(x.dtype, copy=False)[:, None], out=xc)
+        self.inv_std = (1 / xp.sqrt(var + eps)).astype(x.dtype)
         scale = (self.inv_std if w is None else self.inv_std * w)[:, None]
-        y = np.empty_like(xc)
+        y = xp.empty_like(xc)
 
         def affine(lo, hi):
-            np.multiply(xc[lo:hi], scale, out=y[lo:hi])
+            xp.multiply(xc[lo:hi], scale, out=y[lo:hi])
             if b is not None:
                 y[lo:hi] += b[:, None]
 
-        over_batch(affine, len(y), y.nbytes)
+        over_batch(affine, len(y), y.nbytes, like=y)
         return _from_channel_view(y, self.layout, x.shape)
 
     def backward(self, dy):
         need = (*self.needs_input_grad, False, False)
         dy3, _ = _channel_view(dy, self.layout)
-        s, xc, m = self.inv_std, self.xc, self.m
+        s, xc, m, xp = self.inv_std, self.xc, self.m, array_module(dy)
         # Σ δ and Σ δ (x - μ) per channel, in one pass
-        sum_dy, sum_dyxc = _sums(lambda lo, hi: np.stack(
+        sum_dy, sum_dyxc = _sums(lambda lo, hi: xp.stack(
             [_channel_sum(dy3[lo:hi]), _channel_sum(dy3[lo:hi], xc[lo:hi])]), dy3)
         dx = None
         if need[0]:
             a = s if self.w is None else s * self.w
             k_xc = a * s * s * sum_dyxc / m if self.training else 0 * a
             k_1 = a * sum_dy / m if self.training else 0 * a
-            dx = np.empty_like(dy3)
+            dx = xp.empty_like(dy3)
 
             def grad(lo, hi):  # a δ - k_xc (x - μ) - k_1
-                out = np.multiply(dy3[lo:hi], a[:, None], out=dx[lo:hi])
+                out = xp.multiply(dy3[lo:hi], a[:, None], out=dx[lo:hi])
                 out -= xc[lo:hi] * k_xc[:, None] + k_1[:, None]
 
-            over_batch(grad, len(dx), dx.nbytes)
+            over_batch(grad, len(dx), dx.nbytes, like=dx)
             dx = _from_channel_view(dx, self.layout, self.x_shape)
         dw = s * sum_dyxc if need[1] else None
         return dx, dw, (sum_dy if need[2] else None)
@@ -120,7 +121,7 @@ def _sums(part, a3):
     def run(lo, hi):
         parts[lo] = part(lo, hi)
 
-    over_batch(run, len(a3), a3.nbytes)
+    over_batch(run, len(a3), a3.nbytes, like=a3)
     return sum(parts[k] for k in sorted(parts))
 
 
@@ -138,7 +139,7 @@ def _channel_view(x, layout=None):
     innermost in memory ((N·∏S, C, 1), a view), else "first" ((N, C, ∏S), a view when
     contiguous). Given a ``layout``, x is brought to it (a gradient may come in another)."""
     n, c = x.shape[0], x.shape[1]
-    moved = np.moveaxis(x, 1, -1)
+    moved = array_module(x).moveaxis(x, 1, -1)
     if layout == "last" or (layout is None and x.ndim > 2 and moved.flags.c_contiguous):
         return moved.reshape(-1, c)[:, :, None], "last"
     return x.reshape(n, c, -1), "first"
@@ -148,17 +149,18 @@ def _from_channel_view(y3, layout, shape):
     """The inverse of ``_channel_view``: the (N, C, *S) array (a view of y3)."""
     if layout == "last":
         n, c, *rest = shape
-        return np.moveaxis(y3.reshape((n, *rest, c)), -1, 1)
+        return array_module(y3).moveaxis(y3.reshape((n, *rest, c)), -1, 1)
     return y3.reshape(shape)
 
 
 def _channel_sum(a3, b3=None):
     """Σ a (or Σ a·b) over rows and cols of (rows, C, cols), per channel. einsum sums the
     products without a temporary and runs about twice as fast as ndarray.sum here."""
+    xp = array_module(a3)
     if a3.shape[2] == 1:  # (rows, C): drop the unit axis, einsum's inner loop runs along C
         a2 = a3[:, :, 0]
-        return np.einsum("rc->c", a2) if b3 is None else np.einsum("rc,rc->c", a2, b3[:, :, 0])
-    return np.einsum("rcl->c", a3) if b3 is None else np.einsum("rcl,rcl->c", a3, b3)
+        return xp.einsum("rc->c", a2) if b3 is None else xp.einsum("rc,rc->c", a2, b3[:, :, 0])
+    return xp.einsum("rcl->c", a3) if b3 is None else xp.einsum("rcl,rcl->c", a3, b3)
 
 
 class LayerNorm(Function):
@@ -172,11 +174,11 @@ class LayerNorm(Function):
         self.axes = tuple(range(x.ndim - k, x.ndim))
         self.lead = tuple(range(x.ndim - k))
         self.shape, self.w, self.eps = x.shape, w, eps
-        n = int(np.prod(x.shape[x.ndim - k:]))
+        n, xp = math.prod(x.shape[x.ndim - k:]), array_module(x)
         x2 = x.reshape(-1, n)  # (*, normalized) -> (rows, n): row sums along contiguous memory
         xc = x2 - x2.mean(axis=1, keepdims=True)
-        var = np.einsum("rn,rn->r", xc, xc)[:, None] / n  # Σ (x - μ)² without a temporary
-        self.inv_std = inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        var = xp.einsum("rn,rn->r", xc, xc)[:, None] / n  # Σ (x - μ)² without a temporary
+        self.inv_std = inv_std = (1 / xp.sqrt(var + eps)).astype(x.dtype)
         xc *= inv_std
         self.xhat = xhat = xc
         if w is None:
@@ -190,20 +192,20 @@ class LayerNorm(Function):
     def backward(self, dy):
         xhat = self.xhat
         rows, n = xhat.shape
-        need = (*self.needs_input_grad, False, False)
+        need, xp = (*self.needs_input_grad, False, False), array_module(dy)
         dy2 = dy.reshape(rows, n)
         dx = dw = db = None
         if need[0]:
             g = dy2 if self.w is None else dy2 * self.w.reshape(-1)
             sum_g = g.sum(axis=1, keepdims=True)
-            sum_gx = np.einsum("rn,rn->r", g, xhat)[:, None]
+            sum_gx = xp.einsum("rn,rn->r", g, xhat)[:, None]
             dx = xhat * -sum_gx  # (1/(n √(σ²+ε))) (n g - Σ g - x̂ Σ g x̂), in place
             dx -= sum_g
             dx += n * g
             dx *= self.inv_std / n
             dx = dx.reshape(self.shape)
         if need[1]:
-            dw = np.einsum("rn,rn->n", dy2, xhat).reshape(self.w.shape)
+            dw = xp.einsum("rn,rn->n", dy2, xhat).reshape(self.w.shape)
         if need[2]:
             db = dy2.sum(axis=0).reshape(self.w.shape if self.w is not None else
                                          self.shape[len(self.lead):])
@@ -222,7 +224,7 @@ class LayerNorm(Function):
         dx = dw = db = None
         if need[0]:
             g = dy if w is None else dy * w
-            n = int(np.prod([x.shape[a] for a in axes]))
+            n = math.prod(x.shape[a] for a in axes)
             sum_g = Sum.apply(g, axis=axes, keepdim=True)
             sum_gx = Sum.apply(g * xhat, axis=axes, keepdim=True)
             dx = inv_std * (g * n - sum_g - xhat * sum_gx) / n
@@ -239,7 +241,7 @@ def layer_norm_reference(x, w=None, b=None, k=1, eps=1e-5):
     axes = tuple(range(x.ndim - k, x.ndim))
     mu = x.mean(axis=axes, keepdims=True)
     var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
-    y = (x - mu) / np.sqrt(var + eps)
+    y = (x - mu) / array_module(x).sqrt(var + eps)
     y = y if w is None else y * w
     return y if b is None else y + b
 
@@ -263,6 +265,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("batch_norm: running_mean and running_var must be given when not "
                            "training")
+    for t in (running_mean, running_var):  # passed as arrays: apply's device check skips them
+        if t is not None and t.device != input.device:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {input.device} and {t.device}! (in "
+                               "batch_norm: running_mean and running_var must be on the "
+                               "input's device)")
     rm = None if running_mean is None else running_mean._data
     rv = None if running_var is None else running_var._data
     return BatchNorm.apply(input, weight, bias, running_mean=rm, running_var=rv,

@@ -9,9 +9,6 @@ with ``python tests/devices/not_on_device.py`` (prints the three sets that fail 
 from not_on_device_rows import NOT_YET  # noqa: F401 - the op rows (a long list)
 
 LAYERS_NOT_YET = {
-    "tests/devices/layer_twins.py::Conv1d",
-    "tests/devices/layer_twins.py::Conv2d",
-    "tests/devices/layer_twins.py::ConvTranspose2d",
     "tests/devices/layer_twins.py::MLP",
 }
 
