@@ -16,7 +16,8 @@ MISSING = "-"
 
 
 def pair_ratios(num: list, den: list) -> list:
-    return [a / b for a, b in zip(num, den)]
+    """aᵢ / bᵢ over the pairs where both runs succeeded (a failed run is None)."""
+    return [a / b for a, b in zip(num, den) if a is not None and b is not None]
 
 
 def ratio_summary(ratios: list) -> tuple | None:
@@ -42,6 +43,7 @@ def fmt_rate(seconds: float | None, unit: str, per_call: int) -> str:
 
 
 def _median(xs: list) -> float | None:
+    xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
 
 

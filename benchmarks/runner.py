@@ -141,8 +141,9 @@ def compare(name: str, pairs: int = 3, rounds: int = 5, env: dict | None = None,
                         r = child(name, fw, rounds, env, min_time=min_time)
                 else:
                     r = child(name, fw, rounds, env, min_time=min_time)
-                if "error" in r:
+                if "error" in r:  # None keeps the pairs aligned; report.py skips it
                     res["error"] = res["error"] or f"{fw}: {r['error']}"
+                    res[cond][fw].append(None)
                     continue
                 res[cond][fw].append(r["s"])
                 if fw == "nerve" and cond == "quiet" and "floor_s" in r:

@@ -43,7 +43,9 @@ def test_compare_alternates_the_frameworks_and_loads_the_machine_for_the_loaded_
 def test_compare_keeps_the_first_error_and_goes_on():
     res = runner.compare("x", pairs=2, rounds=1, env={}, with_torch=False,
                          child=lambda *a, **k: {"error": "boom"})
-    assert res["error"] == "nerve: boom" and res["quiet"] == {"nerve": []}
+    assert res["error"] == "nerve: boom" and res["quiet"] == {"nerve": [None, None]}
+    assert report.pair_ratios([2.0, None, 6.0], [1.0, 1.0, None]) == [2.0]
+    assert report._median([None, 3.0, 1.0]) == 2.0
 
 
 def test_pair_statistics():
