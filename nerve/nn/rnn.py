@@ -14,6 +14,7 @@ import numpy as np
 
 from nerve import dtypes
 from nerve import functional as F
+from nerve.backend import device_of, is_device_array
 from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
@@ -278,7 +279,14 @@ def _check_config(name, hidden_size, num_layers, dropout, proj_size, mode) -> No
 
 
 def _check_lengths(layer, lengths, shape) -> np.ndarray:
-    arr = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
+    """The lengths as a host integer array: they drive the step bookkeeping, so, as
+    PyTorch's packing requires, a device tensor of lengths is refused."""
+    data = lengths._data if isinstance(lengths, Tensor) else lengths
+    if is_device_array(data):
+        raise RuntimeError(f"{type(layer).__name__}: 'lengths' argument should be a 1D CPU "
+                           f"int64 tensor, but got {data.ndim}D {device_of(data)} "
+                           f"{data.dtype} tensor")
+    arr = np.asarray(data)
     if arr.shape != (shape[1],) or arr.dtype.kind not in "iu":
         raise RuntimeError(f"{type(layer).__name__}: expected lengths of {shape[1]} integers "
                            f"(one per sequence), got {arr.dtype} array of shape {arr.shape} "
