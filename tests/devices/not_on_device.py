@@ -9,7 +9,6 @@ with ``python tests/devices/not_on_device.py`` (prints the three sets that fail 
 from not_on_device_rows import NOT_YET  # noqa: F401 - the op rows (a long list)
 
 LAYERS_NOT_YET = {
-    "tests/devices/layer_twins.py::MLP",
 }
 
 TRAINING_NOT_YET = {"charlm", "digits-cnn", "digits-mlp"}
