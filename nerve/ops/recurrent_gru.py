@@ -37,10 +37,10 @@ from nerve.ops.recurrent import (
 )
 
 
-def _sigmoid_(a) -> None:
+def _sigmoid_(xp, a) -> None:
     """σ(v) = ½ tanh(v/2) + ½ in place: stable for any v."""
     a *= 0.5
-    array_module(a).tanh(a, out=a)
+    xp.tanh(a, out=a)
     a *= 0.5
     a += 0.5
 
@@ -103,7 +103,7 @@ class GRUFn(Function):
             xp.matmul(w_hh, hp, out=tmp)  # (3H, H) @ (H, B)
             rz, n = a[:2 * nh], a[2 * nh:]
             rz += tmp[:2 * nh]
-            _sigmoid_(rz)
+            _sigmoid_(xp, rz)
             xp.add(tmp[2 * nh:], b_hn, out=u)
             xp.multiply(rz[:nh], u, out=t1)
             n += t1
@@ -112,7 +112,7 @@ class GRUFn(Function):
             h *= rz[nh:]
             h += n
             if m is not None:
-                blend(h, hp, m[t], t1)
+                blend(xp, h, hp, m[t], t1)
 
     def backward(self, dy, dh_n):
         nt, nh, nb = self.us.shape

@@ -53,10 +53,9 @@ def _gate_columns(xp, nh: int, dtype) -> tuple:
     return s, s0
 
 
-def _gates(a, nh: int) -> None:
+def _gates(xp, a, nh: int) -> None:
     """Pre-activations (4H, B) -> [σ σ tanh σ] in place, one tanh for all four gates:
     σ(z) = ½ tanh(z/2) + ½ is stable for any z."""
-    xp = array_module(a)
     if a.shape[1] < 8:  # a column or a few (generation): four calls on the whole block
         s, s0 = _gate_columns(xp, nh, a.dtype)
         a *= s
@@ -73,9 +72,8 @@ def _gates(a, nh: int) -> None:
         blk += 0.5
 
 
-def _gate_slopes(a, nh: int, out, tmp):
+def _gate_slopes(xp, a, nh: int, out, tmp):
     """σ' = σ(1 - σ) on i, f, o and tanh' = (1 - g)(1 + g) on g, from the gates a."""
-    xp = array_module(a)
     xp.subtract(1, a, out=out)
     out[:2 * nh] *= a[:2 * nh]
     out[3 * nh:] *= a[3 * nh:]
@@ -151,7 +149,7 @@ class LSTMFn(Function):
             prev, out = slots(t, self.reverse)
             a, hp, cp, c, tc = acts[t], hs[:, prev], cs[prev], cs[out], tcs[t]
             a += xp.matmul(w_hh, hp, out=tmp)  # (4H, P) @ (P, B)
-            _gates(a, nh)
+            _gates(xp, a, nh)
             xp.multiply(a[nh:2 * nh], cp, out=c)
             xp.multiply(a[:nh], a[2 * nh:3 * nh], out=t1)
             c += t1
@@ -163,8 +161,8 @@ class LSTMFn(Function):
                 xp.multiply(a[3 * nh:], tc, out=rs[:, t])
                 xp.matmul(w_hr, rs[:, t], out=h)  # (P, H) @ (H, B)
             if m is not None:
-                blend(h, hp, m[t], th)
-                blend(c, cp, m[t], t1)
+                blend(xp, h, hp, m[t], th)
+                blend(xp, c, cp, m[t], t1)
 
     def backward(self, dy, dh_n, dc_n):
         nt, nh, nb = self.tcs.shape
@@ -213,7 +211,7 @@ class LSTMFn(Function):
             xp.multiply(dc, cs[slots(t, reverse)[0]], out=z[nh:2 * nh])
             xp.multiply(dc, a[:nh], out=z[2 * nh:3 * nh])
             xp.multiply(dr, tc, out=z[3 * nh:])
-            z *= _gate_slopes(a, nh, d4, t1)
+            z *= _gate_slopes(xp, a, nh, d4, t1)
             dc *= a[nh:2 * nh]
             if k == nt - 1 and not need_h0:
                 break
