@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from nerve.autograd.function import Function, as_array
+from nerve.backend import array_module
+from nerve.backend.arrayfns import broadcast_shapes, errstate
+from nerve.dtypes import int64, uint8
 from nerve.ops.elementwise import Clamp, Log
 from nerve.tensor import Tensor
 
@@ -20,12 +21,12 @@ _BCE_EPS = 1e-12  # and keeps x(1 - x) away from zero in BCE's gradient
 
 def _softplus(z):
     """ln(1 + eᶻ) without overflow for large |z|."""
-    return np.logaddexp(0, z)
+    return array_module(z).logaddexp(0, z)
 
 
 def _sigmoid(z):
     """σ(z) as ½(1 + tanh(z/2)), which never overflows."""
-    return 0.5 * (1 + np.tanh(0.5 * z))
+    return 0.5 * (1 + array_module(z).tanh(0.5 * z))
 
 
 class _Reduced:
@@ -43,20 +44,23 @@ class _Reduced:
         if reduction == "sum":
             return total
         self.denom = l.size if denom is None else denom
-        with np.errstate(divide="ignore", invalid="ignore"):  # empty or all-ignored: NaN
-            return as_array(total / np.asarray(self.denom, total.dtype))
+        xp = array_module(total)
+        with errstate(xp, divide="ignore", invalid="ignore"):  # empty or all-ignored: NaN
+            return as_array(total / xp.asarray(self.denom, dtype=total.dtype))
 
     def _delta(self, dy):
         if self.reduction == "mean":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dy = dy / np.asarray(self.denom, dy.dtype)
+            xp = array_module(dy)
+            with errstate(xp, divide="ignore", invalid="ignore"):
+                dy = dy / xp.asarray(self.denom, dtype=dy.dtype)
         return dy if self.w is None else dy * self.w
 
     def _delta_graph(self, dy):
         """``_delta`` on a Tensor δ (double backward)."""
         if self.reduction == "mean":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dy = dy / np.asarray(self.denom, dy.dtype)
+            xp = array_module(dy)
+            with errstate(xp, divide="ignore", invalid="ignore"):
+                dy = dy / xp.asarray(self.denom, dtype=dy.dtype)
         return dy if self.w is None else dy * self.w
 
 
@@ -82,14 +86,14 @@ class L1Loss(_Reduced, Function):
 
     def forward(self, x, t, reduction="mean"):
         self.d = x - t
-        return self._reduce(np.abs(self.d), reduction)
+        return self._reduce(array_module(self.d).abs(self.d), reduction)
 
     def backward(self, dy):
-        dx = self._delta(dy) * np.sign(self.d)
+        dx = self._delta(dy) * array_module(self.d).sign(self.d)
         return dx, (-dx if self.needs_input_grad[1] else None)
 
     def backward_graph(self, dy):
-        dx = self._delta_graph(dy) * np.sign(self.d)
+        dx = self._delta_graph(dy) * array_module(self.d).sign(self.d)
         return dx, (-dx if self.needs_input_grad[1] else None)
 
 
@@ -100,18 +104,20 @@ class SmoothL1Loss(_Reduced, Function):
     def forward(self, x, t, reduction="mean", beta=1.0):
         d = x - t
         self.d, self.beta = d, beta
-        ad = np.abs(d)
-        l = np.where(ad < beta, d * d * (0.5 / beta) if beta > 0 else 0, ad - 0.5 * beta)
+        xp, ad = array_module(d), abs(d)
+        l = xp.where(ad < beta, d * d * (0.5 / beta) if beta > 0 else 0, ad - 0.5 * beta)
         return self._reduce(l.astype(d.dtype, copy=False), reduction)
 
     def backward(self, dy):
-        slope = np.sign(self.d) if self.beta == 0 else np.clip(self.d / self.beta, -1, 1)
+        xp = array_module(self.d)
+        slope = xp.sign(self.d) if self.beta == 0 else xp.clip(self.d / self.beta, -1, 1)
         dx = self._delta(dy) * slope
         return dx, (-dx if self.needs_input_grad[1] else None)
 
     def backward_graph(self, dy):
         x, t = self.parents[:2]
-        slope = (np.sign(self.d) if self.beta == 0 else
+        xp = array_module(self.d)
+        slope = (xp.sign(self.d) if self.beta == 0 else
                  Clamp.apply((x - t) / self.beta, lo=-1.0, hi=1.0))
         dx = self._delta_graph(dy) * slope
         return dx, (-dx if self.needs_input_grad[1] else None)
@@ -124,12 +130,12 @@ class HuberLoss(_Reduced, Function):
     def forward(self, x, t, reduction="mean", delta=1.0):
         d = x - t
         self.d, self.delta = d, delta
-        ad = np.abs(d)
-        l = np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+        xp, ad = array_module(d), abs(d)
+        l = xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
         return self._reduce(l.astype(d.dtype, copy=False), reduction)
 
     def backward(self, dy):
-        dx = self._delta(dy) * np.clip(self.d, -self.delta, self.delta)
+        dx = self._delta(dy) * array_module(self.d).clip(self.d, -self.delta, self.delta)
         return dx, (-dx if self.needs_input_grad[1] else None)
 
     def backward_graph(self, dy):
@@ -157,22 +163,24 @@ class KlDiv(_Reduced, Function):
 
     def forward(self, x, t, reduction="mean", log_target=False):
         self.x, self.t, self.log_target = x, t, log_target
-        with np.errstate(divide="ignore", invalid="ignore"):
+        xp = array_module(x, t)
+        with errstate(xp, divide="ignore", invalid="ignore"):
             if log_target:
-                l = np.exp(t) * (t - x)
+                l = xp.exp(t) * (t - x)
             else:
-                l = np.where(t == 0, 0, t * np.log(t)).astype(t.dtype, copy=False) - t * x
+                l = xp.where(t == 0, 0, t * xp.log(t)).astype(t.dtype, copy=False) - t * x
         if reduction == "batchmean":
             return self._reduce(l, "mean", denom=x.shape[0] if x.ndim else 1)
         return self._reduce(l, reduction)
 
     def backward(self, dy):
         g = self._delta(dy)
-        t, p = self.t, (np.exp(self.t) if self.log_target else self.t)
+        xp = array_module(dy)
+        t, p = self.t, (xp.exp(self.t) if self.log_target else self.t)
         if not self.needs_input_grad[1]:
             return -g * p, None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dt = g * p * (t - self.x + 1) if self.log_target else g * (np.log(t) + 1 - self.x)
+        with errstate(xp, divide="ignore", invalid="ignore"):
+            dt = g * p * (t - self.x + 1) if self.log_target else g * (xp.log(t) + 1 - self.x)
         return -g * p, dt
 
 
@@ -182,19 +190,20 @@ class BinaryCrossEntropy(_Reduced, Function):
     ∂L/∂t = δ w [ln(1 - x) - ln x]  (the clamped logs: the exact slope of l in t)"""
 
     def forward(self, x, t, weight=None, reduction="mean"):
+        xp = array_module(x, t)
         for name, v in (("input", x), ("target", t)):
-            if np.any((v < 0) | (v > 1)):
+            if ((v < 0) | (v > 1)).any():
                 raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be "
                                    "between 0 and 1")
-        with np.errstate(divide="ignore"):
-            self.log_x = np.maximum(np.log(x), _LOG_FLOOR)
-            self.log_1mx = np.maximum(np.log1p(-x), _LOG_FLOOR)
+        with errstate(xp, divide="ignore"):
+            self.log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
+            self.log_1mx = xp.maximum(xp.log1p(-x), _LOG_FLOOR)
         self.x, self.t = x, t
         return self._reduce(-(t * self.log_x + (1 - t) * self.log_1mx), reduction, weight)
 
     def backward(self, dy):
         g, x = self._delta(dy), self.x
-        dx = g * (x - self.t) / np.maximum(x * (1 - x), _BCE_EPS)
+        dx = g * (x - self.t) / array_module(x).maximum(x * (1 - x), _BCE_EPS)
         dt = g * (self.log_1mx - self.log_x) if self.needs_input_grad[1] else None
         return dx, dt
 
@@ -246,17 +255,18 @@ def _class_targets(target, n_classes, weight, ignore_index, dtype):
     valid = target != ignore_index
     bad = valid & ((target < 0) | (target >= n_classes))
     if bad.any():
-        raise IndexError(f"Target {target[bad].flat[0]} is out of bounds. (expected class "
-                         f"indices in [0, {n_classes - 1}] or ignore_index={ignore_index})")
-    safe = np.where(valid, target, 0).astype(np.intp)
+        raise IndexError(f"Target {target[bad].reshape(-1)[0].item()} is out of bounds. "
+                         f"(expected class indices in [0, {n_classes - 1}] or "
+                         f"ignore_index={ignore_index})")
+    safe = array_module(target).where(valid, target, 0).astype(int64)
     wy = valid.astype(dtype) if weight is None else weight[safe] * valid
     return valid, safe, wy
 
 
 def _scatter(dx, safe, values):
     """dx[n, tₙ, ...] += values[n, ...] (one target per position, so no collisions)."""
-    idx = safe[:, None]
-    np.put_along_axis(dx, idx, np.take_along_axis(dx, idx, 1) + values[:, None], 1)
+    idx, xp = safe[:, None], array_module(dx)
+    xp.put_along_axis(dx, idx, xp.take_along_axis(dx, idx, 1) + values[:, None], 1)
     return dx
 
 
@@ -268,27 +278,28 @@ class NllLoss(_Reduced, Function):
     def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean"):
         _, safe, wy = _class_targets(target, x.shape[1], weight, ignore_index, x.dtype)
         self.shape, self.safe, self.wy = x.shape, safe, wy
-        l = -wy * np.take_along_axis(x, safe[:, None], 1)[:, 0]
+        l = -wy * array_module(x).take_along_axis(x, safe[:, None], 1)[:, 0]
         return self._reduce(l, reduction, denom=as_array(wy.sum()))
 
     def backward(self, dy):
-        g = self._delta(dy)
-        dx = np.zeros(self.shape, np.result_type(g, self.wy))
+        g, xp = self._delta(dy), array_module(dy)
+        dx = xp.zeros(self.shape, xp.result_type(g.dtype, self.wy.dtype))
         return _scatter(dx, self.safe, -g * self.wy)
 
     def backward_graph(self, dy):
         g = self._delta_graph(dy)
-        pick = _scatter(np.zeros(self.shape, dy.dtype), self.safe, -self.wy)
+        pick = _scatter(array_module(dy).zeros(self.shape, dy.dtype), self.safe, -self.wy)
         return (g.unsqueeze(1) if g.ndim else g) * pick
 
 
 def _log_softmax(x, with_softmax=False):
     """ln softmax over axis 1, shifted by the max so that no exp overflows; with
     ``with_softmax`` also softmax itself from the same exponentials (one exp, not two)."""
+    xp = array_module(x)
     z = x - x.max(axis=1, keepdims=True)
-    e = np.exp(z)
+    e = xp.exp(z)
     total = e.sum(axis=1, keepdims=True)
-    z -= np.log(total)
+    z -= xp.log(total)
     if not with_softmax:
         return z
     e /= total
@@ -310,7 +321,8 @@ class CrossEntropy(_Reduced, Function):
         self.logp, self.p = _log_softmax(x, with_softmax=True)
         self.eps, self.n_classes = label_smoothing, x.shape[1]
         cshape = (1, -1) + (1,) * (x.ndim - 2)  # class weights along axis 1
-        self.wc = (np.ones(x.shape[1], x.dtype) if weight is None else weight).reshape(cshape)
+        xp = array_module(x)
+        self.wc = (xp.ones(x.shape[1], x.dtype) if weight is None else weight).reshape(cshape)
         self.probs = target.dtype.kind == "f"
         if self.probs:
             q = (1 - self.eps) * target + self.eps / self.n_classes if self.eps else target
@@ -321,7 +333,8 @@ class CrossEntropy(_Reduced, Function):
     def _forward_index(self, target, weight, ignore_index, reduction):
         logp, eps, n = self.logp, self.eps, self.n_classes
         valid, self.safe, self.wy = _class_targets(target, n, weight, ignore_index, logp.dtype)
-        l = -(1 - eps) * self.wy * np.take_along_axis(logp, self.safe[:, None], 1)[:, 0]
+        take = array_module(logp).take_along_axis
+        l = -(1 - eps) * self.wy * take(logp, self.safe[:, None], 1)[:, 0]
         if eps > 0:
             self.valid = valid.astype(logp.dtype)[:, None]
             l -= (eps / n) * (logp * self.wc).sum(1) * self.valid[:, 0]
@@ -356,7 +369,8 @@ class CrossEntropy(_Reduced, Function):
         if self.probs:
             q = (t * (1 - eps) + eps / n) * self.wc if hasattr(t, "_data") else self.q
         else:
-            q = _scatter(np.zeros(self.logp.shape, dy.dtype), self.safe, (1 - eps) * self.wy)
+            zeros = array_module(dy).zeros(self.logp.shape, dy.dtype)
+            q = _scatter(zeros, self.safe, (1 - eps) * self.wy)
             if eps > 0:
                 q = q + (eps / n) * self.wc * self.valid
         q_sum = q.sum(dim=1, keepdim=True) if hasattr(q, "_data") else q.sum(1, keepdims=True)
@@ -382,7 +396,7 @@ def _reduction(reduction, size_average=None, reduce=None, allowed=("none", "mean
 
 def _broadcast(a, b):
     try:
-        return np.broadcast_shapes(a, b)
+        return broadcast_shapes(a, b)
     except ValueError:
         return None
 
@@ -485,7 +499,9 @@ def _bce_args(op, input, target, *weights):  # noqa: A002
     if target.shape != input.shape:
         raise ValueError(f"{op}: Target size ({tuple(target.shape)}) must be the same as "
                          f"input size ({tuple(input.shape)})")
-    arrays = [None if w is None else np.asarray(w).astype(input.dtype) for w in weights]
+    xp = array_module(input)
+    arrays = [None if w is None else xp.asarray(getattr(w, "_data", w)).astype(input.dtype)
+              for w in weights]
     for name, w in zip(("weight", "pos_weight"), arrays):
         if w is not None and _broadcast(w.shape, input.shape) != input.shape:
             raise RuntimeError(f"{op}: {name} of shape {w.shape} does not broadcast to the "
@@ -549,16 +565,21 @@ def _class_args(op, input, target, weight, ignore_index, label_smoothing=0.0):  
                            f"probabilities, got {target.dtype}")
     if probs and ignore_index != -100:
         raise RuntimeError(f"{op}: ignore_index is not supported for floating point target")
-    if not probs and target.dtype not in (np.int64, np.uint8):
+    if not probs and target.dtype not in (int64, uint8):
         raise RuntimeError(f"{op}: expected target dtype to be Long or Byte (class indices), "
                            f"but got {target.dtype} (input {ishape}, target {tshape})")
     if not probs:
         _index_shape(op, ishape, tshape)
-    return (None if weight is None else np.asarray(weight).astype(input.dtype)), probs
+    w = None if weight is None else array_module(input).asarray(getattr(weight, "_data", weight))
+    return (None if w is None else w.astype(input.dtype)), probs
 
 
 def _classify(cls, input, target, probs, reduction, **params):  # noqa: A002
     """Apply a classification Function, making an unbatched input (C,) a batch of one."""
+    if target.device != input.device:  # index targets go in as arrays, unchecked by apply
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {input.device} and {target.device}! (in "
+                           f"{cls.__name__.lower()}: move the target to the input's device)")
     t = target if probs else target._data
     if input.ndim > 1:
         return cls.apply(input, t, reduction=reduction, **params)
