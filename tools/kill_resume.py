@@ -123,13 +123,26 @@ path, step = sys.argv[1], 0
 while True:
     step += 1
     nerve.save({"step": step, "w": nerve.full((2_500_000,), float(step))}, path)
+    if step == 1:  # the parent times its kill from here, not from the start (imports vary)
+        print("saving", flush=True)
 """
 
 
+def _wait_for_temporary(folder: str, limit: float = 5.0) -> None:
+    """Return as soon as a writer's temporary file exists in ``folder`` (or after
+    ``limit`` seconds), so that the kill lands inside a write, whatever the load."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if any(n.endswith(".tmp") for n in os.listdir(folder)):
+            return
+        time.sleep(0.001)
+
+
 def kill_writes(kills: int, folder: str, rng: random.Random) -> dict:
-    """SIGKILL a process that saves a 10 MB checkpoint over and over: most kills land
-    inside a write. The file must always load whole (one step's tensor, all equal to its
-    step), and the next save must remove the killed writers' temporary files."""
+    """SIGKILL a process that saves a 10 MB checkpoint over and over, each kill at a
+    random point of the loop while a temporary file is open (inside a write). The file
+    must always load whole (one step's tensor, all equal to its step), and the next save
+    must remove the killed writers' temporary files."""
     import numpy as np
 
     import nerve
@@ -139,8 +152,13 @@ def kill_writes(kills: int, folder: str, rng: random.Random) -> dict:
     during_write = whole = missing = 0
     w = np.zeros(1)
     for _ in range(kills):
-        p = subprocess.Popen([sys.executable, "-c", _WRITER, path], env=_env())
-        time.sleep(rng.uniform(0.8, 2.0))  # past the imports, into the save loop
+        p = subprocess.Popen([sys.executable, "-c", _WRITER, path], env=_env(),
+                             stdout=subprocess.PIPE, text=True)
+        if p.stdout.readline() != "saving\n":  # it died before its first save
+            p.wait()
+            raise RuntimeError(f"kill_writes: the save loop did not start (exit {p.returncode})")
+        time.sleep(rng.uniform(0.05, 0.6))  # into the save loop, at a random point
+        _wait_for_temporary(os.path.dirname(path))  # then strike while a write is open
         p.kill()
         p.wait()
         during_write += any(n.endswith(".tmp") for n in os.listdir(os.path.dirname(path)))
