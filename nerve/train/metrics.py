@@ -57,7 +57,7 @@ class Accuracy(Metric):
         if pred.size != tgt.size:
             raise ValueError(f"accuracy: output of shape {out.shape} does not match target "
                              f"of shape {_array(target).shape}")
-        return float(np.mean(pred.reshape(-1) == tgt.reshape(-1)))
+        return float((pred.reshape(-1) == tgt.reshape(-1)).mean())  # on any device
 
 
 class TopKAccuracy(Metric):
