@@ -7,7 +7,7 @@ import pathlib
 
 OPS = pathlib.Path(__file__).resolve().parents[2] / "nerve" / "ops"
 
-NOT_YET: set[str] = {"conv.py", "loss.py", "winograd.py"}
+NOT_YET: set[str] = {"loss.py"}
 
 
 def _imports_numpy(path: pathlib.Path) -> bool:
