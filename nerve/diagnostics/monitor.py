@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nerve.autograd import function as _function
+from nerve.backend import to_host
 from nerve.nn.activation import ReLU, Sigmoid, Tanh
 from nerve.nn.module import Module
 from nerve.nn.rnn import RNNBase, RNNCellBase
@@ -159,7 +160,7 @@ class GradientMonitor(Callback):
         self._remove_hooks()  # a previous step that raised before end_step
         if not self.sampling:
             return
-        self._before = {id(p): p._data.copy() for p in self.model.parameters()}
+        self._before = {id(p): to_host(p._data).copy() for p in self.model.parameters()}
         self._seen, self._stack, self._after = {}, [], 0
         self._hook_modules()
         _function.forward_observers.append(self._observe)
@@ -200,7 +201,7 @@ class GradientMonitor(Callback):
             sample.activations[name] = _combine(seen)
         for name, m in self.model.named_modules():
             if isinstance(m, RNNBase) and m.grad_norms and m.grad_norms[0]:
-                sample.time_norms[name or "model"] = np.asarray(m.grad_norms[0][-1])
+                sample.time_norms[name or "model"] = to_host(m.grad_norms[0][-1])
         self._before = None
         return sample
 
@@ -290,7 +291,8 @@ class GradientMonitor(Callback):
 
 
 def _norm(arrays) -> float:
-    return math.sqrt(sum(float(np.vdot(a, a).real) for a in arrays))
+    # the monitor's statistics are host work on sampled steps: device arrays are copied
+    return math.sqrt(sum(float(np.vdot(h, h).real) for h in map(to_host, arrays)))
 
 
 def _layer_stats(module: Module, before: dict | None) -> dict:
@@ -300,13 +302,14 @@ def _layer_stats(module: Module, before: dict | None) -> dict:
     stats = {"weight_norm": w, "grad_norm": _norm(grads) if grads else 0.0,
              "update_ratio": math.nan}
     if before is not None and all(id(p) in before for p in params):
-        update = _norm(p._data - before[id(p)] for p in params)
+        update = _norm(to_host(p._data) - before[id(p)] for p in params)
         stats["update_ratio"] = update / w if w > 0 else math.nan
     return stats
 
 
 def _activation_stats(kind: str, y: np.ndarray) -> dict:
     """Per-call statistics; a unit is a feature (axis 1), pooled over batch and space."""
+    y = to_host(y)
     stats = {"n": y.shape[0] if y.ndim > 1 else 1, "mean": float(y.mean()),
              "std": float(y.std()), "values": y.ravel()[:: max(1, y.size // _HIST)][:_HIST]}
     if kind == "relu":
