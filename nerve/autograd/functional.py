@@ -16,10 +16,9 @@ the graph, differentiable w.r.t. inputs that require grad, as in PyTorch.
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd.grad_mode import enable_grad
 from nerve.autograd.gradients import grad
+from nerve.backend import array_module as _xp
 from nerve.tensor import Tensor
 
 
@@ -56,7 +55,7 @@ def _grads(outs: tuple, leaves: tuple, vs: list, retain: bool, create_graph: boo
     """vᵀ J for each leaf as Tensors (zeros where an input does not reach the outputs)."""
     pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
     needed = [x for x in leaves if x.requires_grad]
-    zeros = [Tensor._wrap(np.zeros_like(x._data)) for x in leaves]
+    zeros = [Tensor._wrap(_xp(x).zeros_like(x._data)) for x in leaves]
     if not pairs or not needed:
         return zeros
     got = grad([o for o, _ in pairs], needed, [v for _, v in pairs],
@@ -70,13 +69,13 @@ def _grads(outs: tuple, leaves: tuple, vs: list, retain: bool, create_graph: boo
 def _block(rows: list, shape: tuple, x, create_graph: bool):
     """Stack the rows ∂oⱼ/∂x into one Tensor of shape ``shape`` (o.shape + x.shape)."""
     if not rows:
-        return Tensor._wrap(np.zeros(shape, x._data.dtype))
+        return Tensor._wrap(_xp(x).zeros(shape, x._data.dtype))
     if create_graph:
         from nerve.ops.shape import stack
 
         with enable_grad():
             return stack(rows).reshape(shape)
-    return Tensor._wrap(np.stack([r._data for r in rows]).reshape(shape))
+    return Tensor._wrap(_xp(x).stack([r._data for r in rows]).reshape(shape))
 
 
 def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
@@ -96,7 +95,7 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
         rows = [[] for _ in leaves]
         n = o._data.size
         for j in range(n):
-            onehot = np.zeros(n, o._data.dtype)
+            onehot = _xp(o).zeros(n, o._data.dtype)
             onehot[j] = 1
             keep = not (k == len(outs) - 1 and j == n - 1)
             got = _grads((o,), leaves, [onehot.reshape(o._data.shape)], keep, create_graph)
@@ -116,7 +115,7 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         if len(outs) != 1 or outs[0]._data.size != 1:
             raise RuntimeError("The vector v can only be None if the user-provided function "
                                "returns a single Tensor with a single element.")
-        vs = [Tensor._wrap(np.ones_like(outs[0]._data))]
+        vs = [Tensor._wrap(_xp(outs[0]).ones_like(outs[0]._data))]
     else:
         vs = list(_as_tuple(v, "inputs", "vjp")[1])
         _same_shapes([t._data for t in vs], outs, "outputs of the user-provided function")
@@ -131,7 +130,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     vs = _input_vectors(v, ins, "jvp")
     out_tuple, outs, leaves = _call(func, ins, "jvp", create_graph)
     if create_graph:
-        us = [Tensor._wrap(np.zeros_like(o._data)).requires_grad_() for o in outs]
+        us = [Tensor._wrap(_xp(o).zeros_like(o._data)).requires_grad_() for o in outs]
         uj = _grads(outs, leaves, us, True, True)
         products = tuple(_grads(tuple(uj), tuple(us), vs, True, True))
         return _detached(outs, out_tuple, True), products if out_tuple else products[0]
@@ -142,7 +141,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         # (O..., I...) -> (O, I) @ (I,) for each input, summed
         total = sum(block._data.reshape(o._data.size, -1) @ vi._data.reshape(-1)
                     for block, vi in zip(row, vs))
-        products.append(Tensor._wrap(np.asarray(total).reshape(o._data.shape)))
+        products.append(Tensor._wrap(_xp(o).asarray(total).reshape(o._data.shape)))
     return _detached(outs, out_tuple), tuple(products) if out_tuple else products[0]
 
 
@@ -199,7 +198,7 @@ def _input_vectors(v, ins, fn: str) -> list:
             raise RuntimeError("The vector v can only be None if the input to the "
                                "user-provided function is a single Tensor with a single "
                                "element.")
-        return [Tensor._wrap(np.ones_like(ins[0]._data))]
+        return [Tensor._wrap(_xp(ins[0]).ones_like(ins[0]._data))]
     vs = list(_as_tuple(v, "inputs", fn)[1])
     _same_shapes([t._data for t in vs], ins, "inputs")
     return vs
@@ -210,13 +209,13 @@ def _second(func, inputs, v, create_graph: bool, fn: str):
     in_tuple, ins = _as_tuple(inputs, "inputs", fn)
     vs = _input_vectors(v, ins, fn)
     _, outs, leaves = _call(_scalar_output(func, fn), ins, fn, create_graph)
-    first = _grads(outs, leaves, [Tensor._wrap(np.ones_like(outs[0]._data))], True, True)
+    first = _grads(outs, leaves, [Tensor._wrap(_xp(outs[0]).ones_like(outs[0]._data))], True, True)
     pairs = [(g, w) for g, w in zip(first, vs) if g.requires_grad]
     if pairs:
         res = _grads(tuple(g for g, _ in pairs), leaves, [w for _, w in pairs], False,
                      create_graph)
     else:
-        res = [Tensor._wrap(np.zeros_like(x._data)) for x in leaves]
+        res = [Tensor._wrap(_xp(x).zeros_like(x._data)) for x in leaves]
     out = outs[0] if create_graph else outs[0].detach()
     return out, tuple(res) if in_tuple else res[0]
 

@@ -8,12 +8,12 @@ leaf's ``.grad`` back as it was.
 
 from __future__ import annotations
 
-import numpy as np
-
 from nerve.autograd import hooks
 from nerve.autograd.engine import toposort
 from nerve.autograd.function import Function
 from nerve.autograd.graph_backward import run_graph_backward
+from nerve.backend import array_module
+from nerve.dtypes import float64
 from nerve.tensor import Tensor
 
 
@@ -22,7 +22,7 @@ class _Roots(Function):
 
     def forward(self, *outputs, grads=()):
         self.grads = grads
-        return np.zeros((), np.float64)
+        return array_module(*outputs).zeros((), float64)
 
     def backward(self, dr):
         return self.grads
@@ -46,9 +46,9 @@ def _grad_outputs(outputs: tuple, grad_outputs) -> list:
         if g is None:
             if o._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            arrays.append(np.ones_like(o._data))
+            arrays.append(array_module(o._data).ones_like(o._data))
             continue
-        arr = g._data if isinstance(g, Tensor) else np.asarray(g)
+        arr = g._data if isinstance(g, Tensor) else array_module(o._data).asarray(g)
         if arr.shape != o._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                f"nerve.Size({list(arr.shape)}) and output[{i}] has a shape "
@@ -134,7 +134,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     for i, (x, g) in enumerate(zip(inputs, got)):
         if g is None:
             if materialize_grads:
-                g = Tensor._wrap(np.zeros_like(x._data))
+                g = Tensor._wrap(array_module(x._data).zeros_like(x._data))
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not "
                                    "have been used in the graph. Set allow_unused=True if "
@@ -230,5 +230,5 @@ def _batched(outputs, inputs, grad_outputs, retain_graph, allow_unused, material
 
             out.append(stack(col))
         else:
-            out.append(Tensor._wrap(np.stack([c._data for c in col])))
+            out.append(Tensor._wrap(array_module(col[0]._data).stack([c._data for c in col])))
     return tuple(out)
