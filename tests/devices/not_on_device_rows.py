@@ -89,7 +89,6 @@ NOT_YET = {
     'tests/ops/test_loss.py::SoftMarginLoss/large',
     'tests/ops/test_mathfns_more.py::Hypot/const',
     'tests/ops/test_mathfns_more.py::Ldexp/composite',
-    'tests/ops/test_mathfns_more.py::Ldexp/float_exponent',
     'tests/ops/test_mathfns_more.py::Xlogy/const_x',
     'tests/ops/test_normalization.py::BatchNorm/eval',
     'tests/ops/test_normalization.py::BatchNorm/eval_3d',
