@@ -108,13 +108,4 @@ NOT_YET = {
     'tests/ops/test_reduce_more.py::quantile/lower',
     'tests/ops/test_reduce_more.py::quantile/midpoint',
     'tests/ops/test_reduce_more.py::quantile/nearest',
-    'tests/ops/test_scatter.py::IndexAdd/dim0',
-    'tests/ops/test_scatter.py::IndexAdd/dim1_alpha',
-    'tests/ops/test_scatter.py::Scatter/big_src',
-    'tests/ops/test_scatter.py::Scatter/src',
-    'tests/ops/test_scatter.py::Scatter/value',
-    'tests/ops/test_scatter.py::Scatter/value_kw',
-    'tests/ops/test_scatter.py::ScatterAdd/3d',
-    'tests/ops/test_scatter.py::ScatterAdd/dim1',
-    'tests/ops/test_scatter.py::ScatterAdd/reduce',
 }

@@ -18,26 +18,31 @@ def _t(a):
     return (nerve.from_numpy(a), torch.from_numpy(a))
 
 
+def _on(a, like):
+    """The index array as a nerve tensor on ``like``'s device (as a torch program must)."""
+    return nerve.tensor(a, device=like.device)
+
+
 CASES = [
-    Case("Scatter/src", lambda x, s: x.scatter(0, _t(UNIQUE0)[0], s),
+    Case("Scatter/src", lambda x, s: x.scatter(0, _on(UNIQUE0, x), s),
          lambda x, s: x.scatter(0, _t(UNIQUE0)[1], s), [(4, 3), (2, 3)]),
-    Case("Scatter/big_src", lambda x, s: nerve.scatter(x, 0, _t(UNIQUE0)[0], s),
+    Case("Scatter/big_src", lambda x, s: nerve.scatter(x, 0, _on(UNIQUE0, x), s),
          # torch's own backward rejects a src larger than the index; it uses only this corner
          lambda x, s: torch.scatter(x, 0, _t(UNIQUE0)[1], s[:2, :3]), [(4, 3), (3, 5)]),
-    Case("Scatter/value", lambda x: x.scatter(0, _t(UNIQUE0)[0], 2.5),
+    Case("Scatter/value", lambda x: x.scatter(0, _on(UNIQUE0, x), 2.5),
          lambda x: x.scatter(0, _t(UNIQUE0)[1], 2.5), [(4, 3)]),
-    Case("Scatter/value_kw", lambda x: nerve.scatter(x, -2, _t(UNIQUE0)[0], value=-1.0),
+    Case("Scatter/value_kw", lambda x: nerve.scatter(x, -2, _on(UNIQUE0, x), value=-1.0),
          lambda x: torch.scatter(x, -2, _t(UNIQUE0)[1], value=-1.0), [(4, 3)]),
-    Case("ScatterAdd/dim1", lambda x, s: x.scatter_add(1, _t(REPEAT1)[0], s),
+    Case("ScatterAdd/dim1", lambda x, s: x.scatter_add(1, _on(REPEAT1, x), s),
          lambda x, s: x.scatter_add(1, _t(REPEAT1)[1], s), [(3, 5), (3, 6)]),
-    Case("ScatterAdd/reduce", lambda x, s: x.scatter(1, _t(REPEAT1)[0], s, reduce="add"),
+    Case("ScatterAdd/reduce", lambda x, s: x.scatter(1, _on(REPEAT1, x), s, reduce="add"),
          # torch's deprecated reduce= has no derivative; its value is scatter_add's
          lambda x, s: x.scatter_add(1, _t(REPEAT1)[1], s), [(3, 5), (3, 6)]),
-    Case("ScatterAdd/3d", lambda x, s: nerve.scatter_add(x, 2, _t(REPEAT1[None])[0], s),
+    Case("ScatterAdd/3d", lambda x, s: nerve.scatter_add(x, 2, _on(REPEAT1[None], x), s),
          lambda x, s: torch.scatter_add(x, 2, _t(REPEAT1[None])[1], s), [(2, 3, 5), (1, 3, 6)]),
-    Case("IndexAdd/dim0", lambda x, s: x.index_add(0, _t(INDEX)[0], s),
+    Case("IndexAdd/dim0", lambda x, s: x.index_add(0, _on(INDEX, x), s),
          lambda x, s: x.index_add(0, _t(INDEX)[1], s), [(5, 3), (5, 3)]),
-    Case("IndexAdd/dim1_alpha", lambda x, s: nerve.index_add(x, 1, _t(INDEX)[0], s, alpha=2.0),
+    Case("IndexAdd/dim1_alpha", lambda x, s: nerve.index_add(x, 1, _on(INDEX, x), s, alpha=2.0),
          lambda x, s: torch.index_add(x, 1, _t(INDEX)[1], s, alpha=2.0), [(2, 5), (2, 5)]),
     Case("IndexAdd/diag", lambda x: nerve.diag(x, 1), lambda x: torch.diag(x, 1), [(3,)]),
     Case("IndexAdd/diag_neg", lambda x: x.diag(-2), lambda x: x.diag(-2), [(2,)]),
@@ -61,11 +66,11 @@ def test_inplace_scatters_match_torch():
     base = rng.standard_normal((3, 5)).astype(np.float32)
     src = rng.standard_normal((3, 6)).astype(np.float32)
     x, t = nerve.from_numpy(base.copy()), torch.from_numpy(base.copy())
-    assert x.scatter_add_(1, _t(REPEAT1)[0], nerve.from_numpy(src)) is x
+    assert x.scatter_add_(1, _on(REPEAT1, x), nerve.from_numpy(src)) is x
     t.scatter_add_(1, _t(REPEAT1)[1], torch.from_numpy(src))
     x.scatter_(1, _t(REPEAT1[:, :1])[0], 7.0)
     t.scatter_(1, _t(REPEAT1[:, :1])[1], 7.0)
-    x.index_add_(1, _t(INDEX)[0], nerve.ones(3, 5))
+    x.index_add_(1, _on(INDEX, x), nerve.ones(3, 5))
     t.index_add_(1, _t(INDEX)[1], torch.ones(3, 5))
     np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-6)
 
