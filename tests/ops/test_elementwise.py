@@ -45,7 +45,7 @@ CASES = [
     Case("Clamp", lambda a: nerve.clamp(a, -0.5, 0.5), lambda a: torch.clamp(a, -0.5, 0.5),
          [(3, 4)]),
     Case("Clamp/min", lambda a: a.clamp(min=0.1), lambda a: a.clamp(min=0.1), [(3, 4)]),
-    Case("Where", lambda a, b: nerve.where(nerve.from_numpy(COND.value), a, b),
+    Case("Where", lambda a, b: nerve.where(nerve.tensor(COND.value, device=a.device), a, b),
          lambda a, b: torch.where(torch.from_numpy(COND.value), a, b), [(3, 4), (4,)]),
     Case("Cast", lambda a: a.double() * 2, lambda a: a.double() * 2, [(3,)], gradcheck=False),
     Case("Clone", lambda a: a.clone(), lambda a: a.clone(), [(3,)]),

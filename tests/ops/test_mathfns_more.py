@@ -105,7 +105,7 @@ CASES = [
     Case("Ldexp/float_exponent", nerve.ldexp, torch.ldexp, [X, (3, 4)]),
     Case("Divide/trunc", lambda a, b: nerve.divide(a, b, rounding_mode="trunc"),
          lambda a, b: torch.divide(a, b, rounding_mode="trunc"), [NUMERATOR, DIVISOR]),
-    Case("Xlogy/const_x", lambda y: nerve.xlogy(nerve.tensor([0.0, 2.0]), y),
+    Case("Xlogy/const_x", lambda y: nerve.xlogy(nerve.tensor([0.0, 2.0], device=y.device), y),
          lambda y: torch.xlogy(torch.tensor([0.0, 2.0]), y), [np.array([0.5, 1.5])]),
     Case("Tan/scalar", nerve.tan, torch.tan, [np.array(0.3)]),
     Case("Hypot/const", lambda a, b: nerve.hypot(a, nerve.tensor(b)),

@@ -54,12 +54,12 @@ CASES = [
     Case("quantile/linear_all", lambda x: x.quantile(0.3), lambda x: x.quantile(0.3),
          [DISTINCT]),
     *[Case(f"quantile/{mode}", lambda x, m=mode: nerve.quantile(
-        x, nerve.tensor(Q, dtype=x.dtype), 1, interpolation=m),
+        x, nerve.tensor(Q, dtype=x.dtype, device=x.device), 1, interpolation=m),
         lambda x, m=mode: torch.quantile(x, torch.tensor(Q, dtype=x.dtype), 1,
                                          interpolation=m), [DISTINCT])
       for mode in ("linear", "lower", "higher", "midpoint", "nearest")],
-    Case("quantile/keepdim_dim0", lambda x: x.quantile(nerve.tensor(Q[:2], dtype=x.dtype),
-                                                       0, True),
+    Case("quantile/keepdim_dim0", lambda x: x.quantile(nerve.tensor(Q[:2], dtype=x.dtype,
+                                                                    device=x.device), 0, True),
          lambda x: x.quantile(torch.tensor(Q[:2], dtype=x.dtype), 0, True), [EVEN]),
     Case("quantile/keepdim_all", lambda x: nerve.quantile(x, 0.5, keepdim=True),
          lambda x: torch.quantile(x, 0.5, keepdim=True), [EVEN]),
