@@ -48,9 +48,9 @@ def t_(a):
 def pair(name, nerve_fn, torch_fn, target, inputs, **kw):
     """A Case for a loss of (input, fixed target) with options ``kw``; float arrays among
     the options (weights) are cast to the input's dtype for torch, as torch requires."""
-    def n_fn(x):
+    def n_fn(x):  # the target and weights on the input's device, as a torch program must
         t = n_(target).to(x.dtype) if target.dtype.kind == "f" else n_(target)
-        return nerve_fn(x, t, **_n_opts(kw))
+        return nerve_fn(x, t.to(x.device), **_n_opts(kw, x.device))
 
     def t_fn(x):
         t = t_(target).to(x.dtype) if target.dtype.kind == "f" else t_(target)
@@ -103,8 +103,8 @@ def ce_prob_cases():
     return out
 
 
-def _n_opts(kw):
-    return {k: n_(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+def _n_opts(kw, device="cpu"):
+    return {k: n_(v).to(device) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
 
 
 def _t_opts(kw, x):
