@@ -55,7 +55,8 @@ def _bn(training):
     rm, rv = np.array([0.1, -0.2, 0.3]), np.array([0.5, 1.5, 2.0])
 
     def fn(x, w, b):
-        stats = (nerve.tensor(rm.astype(x.dtype)), nerve.tensor(rv.astype(x.dtype)))
+        stats = (nerve.tensor(rm.astype(x.dtype), device=x.device),
+                 nerve.tensor(rv.astype(x.dtype), device=x.device))
         return F.batch_norm(x, *stats, w, b, training=training)
 
     def tfn(x, w, b):

@@ -1,8 +1,6 @@
 """Op-table rows not on the device yet (see not_on_device.py); generated."""
 
 NOT_YET = {
-    'tests/backend/test_parallel.py::batch_norm_eval',
-    'tests/backend/test_parallel.py::batch_norm_train_channels_last',
     'tests/ops/test_activation_extra.py::RReLU/train',
     'tests/ops/test_attention.py::ScaledDotProductAttention/dropout',
     'tests/ops/test_dropout.py::Dropout',
@@ -12,16 +10,6 @@ NOT_YET = {
     'tests/ops/test_loss.py::SoftMarginLoss/large',
     'tests/ops/test_mathfns_more.py::Hypot/const',
     'tests/ops/test_mathfns_more.py::Ldexp/composite',
-    'tests/ops/test_normalization.py::BatchNorm/eval',
-    'tests/ops/test_normalization.py::BatchNorm/eval_3d',
-    'tests/ops/test_normalization.py::BatchNorm/eval_channels_last',
-    'tests/ops/test_normalization.py::BatchNorm/train_2d',
-    'tests/ops/test_normalization.py::BatchNorm/train_3d',
-    'tests/ops/test_normalization.py::BatchNorm/train_4d',
-    'tests/ops/test_normalization.py::BatchNorm/train_batch2',
-    'tests/ops/test_normalization.py::BatchNorm/train_channels_last',
-    'tests/ops/test_normalization.py::BatchNorm/train_channels_last_nobias',
-    'tests/ops/test_normalization.py::BatchNorm/train_noaffine',
     'tests/ops/test_rebind.py::IndexPut/mask',
     'tests/ops/test_rebind.py::IndexPut/rows',
 }

@@ -15,8 +15,8 @@ RM, RV = np.array([0.1, -0.2, 0.3]), np.array([0.5, 1.5, 2.0])
 
 def _bn(training, eps=1e-5):
     def fn(x, w=None, b=None):
-        rm = nerve.tensor(RM.astype(x.dtype))
-        rv = nerve.tensor(RV.astype(x.dtype))
+        rm = nerve.tensor(RM.astype(x.dtype), device=x.device)
+        rv = nerve.tensor(RV.astype(x.dtype), device=x.device)
         return F.batch_norm(x, rm, rv, w, b, training=training, eps=eps)
 
     def tfn(x, w=None, b=None):
