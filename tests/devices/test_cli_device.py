@@ -4,7 +4,7 @@ device yet are strict xfails (the list in not_on_device.py)."""
 
 import numpy as np
 import pytest
-from not_on_device import TRAINING_NOT_YET
+from not_on_device import TRAINING_NOT_YET, run_check
 
 import nerve
 from nerve.cli import main
@@ -43,13 +43,7 @@ def _check_digits(tmp_path, capsys):
                                                         "device yet")]
                  if "digits-mlp" in TRAINING_NOT_YET else [])])
 def test_train_and_eval_on_cuda_match_the_cpu(tmp_path, capsys, task):
-    if task not in TRAINING_NOT_YET:
-        _check_digits(tmp_path, capsys)
-        return
-    try:
-        _check_digits(tmp_path, capsys)
-    except Exception as err:  # noqa: BLE001 - expected: the short reason is enough
-        pytest.fail(f"{type(err).__name__}: {str(err)[:200]}", pytrace=False)
+    run_check(task in TRAINING_NOT_YET, _check_digits, tmp_path, capsys)
 
 
 def test_device_that_does_not_exist_is_one_clear_line(tmp_path, capsys):

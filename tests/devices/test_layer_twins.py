@@ -8,7 +8,7 @@ import layer_twins  # noqa: F401 - fills TWINS with this folder's table
 import numpy as np
 import pytest
 from layercheck import TWINS, load_from_torch
-from not_on_device import LAYERS_NOT_YET
+from not_on_device import LAYERS_NOT_YET, run_check
 
 import nerve
 
@@ -51,13 +51,7 @@ def _params():
 
 @pytest.mark.parametrize(("key", "twin"), list(_params()))
 def test_twin_on_device(key, twin):
-    if key not in LAYERS_NOT_YET:
-        check_twin_on_device(twin)
-        return
-    try:
-        check_twin_on_device(twin)
-    except Exception as err:  # noqa: BLE001 - expected: the short reason is enough
-        pytest.fail(f"{type(err).__name__}: {str(err)[:200]}", pytrace=False)
+    run_check(key in LAYERS_NOT_YET, check_twin_on_device, twin)
 
 
 # the recurrent layers return (output, state), which twin_check does not take; their

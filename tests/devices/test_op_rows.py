@@ -8,7 +8,7 @@ pass, which fails here until they are taken off the list. Nothing is skipped.
 
 import pytest
 from devicecheck import check_on_device, collect, table_files
-from not_on_device import NOT_YET
+from not_on_device import NOT_YET, run_check
 
 ROWS = collect()
 print(f"device rows: {len(ROWS)}, not on the device yet: {len(NOT_YET)}")
@@ -23,13 +23,7 @@ def _params():
 
 @pytest.mark.parametrize("case", list(_params()))
 def test_row_on_device(case):
-    if f"{case.where}::{case}" not in NOT_YET:
-        check_on_device(case)  # a converted op: a failure shows its whole traceback
-        return
-    try:
-        check_on_device(case)
-    except Exception as err:  # noqa: BLE001 - expected: the short reason is enough here
-        pytest.fail(f"{type(err).__name__}: {str(err)[:200]}", pytrace=False)
+    run_check(f"{case.where}::{case}" in NOT_YET, check_on_device, case)
 
 
 def test_every_row_has_a_device_run():

@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 import pytest
-from not_on_device import TRAINING_NOT_YET
+from not_on_device import TRAINING_NOT_YET, run_check
 
 import nerve
 import nerve.nn.functional as F
@@ -74,13 +74,7 @@ def check_parity(name):
     pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason="ops not on the device yet")]
                  if n in TRAINING_NOT_YET else []) for n in ("digits-mlp", "digits-cnn", "charlm")])
 def test_training_parity(name):
-    if name not in TRAINING_NOT_YET:
-        check_parity(name)
-        return
-    try:
-        check_parity(name)
-    except Exception as err:  # noqa: BLE001 - expected: the short reason is enough
-        pytest.fail(f"{type(err).__name__}: {str(err)[:200]}", pytrace=False)
+    run_check(name in TRAINING_NOT_YET, check_parity, name)
 
 
 def test_checkpoint_saved_on_cuda_loads_on_cpu_and_back(tmp_path):
