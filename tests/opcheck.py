@@ -52,6 +52,14 @@ _TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGISTRY: dict = {}  # "tests/ops/test_x.py::name" -> the first Case made with that key
 
 
+def on_device_of(array, like):
+    """A row's fixed host array (a mask, an index) on the device of the tensor ``like``,
+    as a torch program must place it; unchanged on the CPU."""
+    from nerve.backend import to_device
+
+    return to_device(np.asarray(array), like.device)
+
+
 def make_inputs(case: Case, seed: int = 0) -> list:
     rng = np.random.default_rng(seed)
     out = []

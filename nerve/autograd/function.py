@@ -67,7 +67,8 @@ class Function:
         """
         arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         if _check_devices:
-            _same_device(cls, inputs)
+            if _same_device(cls, inputs):
+                arrays = _scalars_to_device(inputs, arrays)
             if autocast_cuda[0] and cls in autocast_ops:
                 arrays = _half(arrays)
         fn = _new(cls)
@@ -128,11 +129,13 @@ def as_array(x) -> np.ndarray:
     return x if type(x) is np.ndarray else _as_array(x)
 
 
-def _same_device(cls, inputs) -> None:
+def _same_device(cls, inputs) -> bool:
     """PyTorch's error when the Tensor inputs of one op live on different devices (a type
     check per input: one array type is one device, and the index is compared only when
-    two arrays are of the same device type)."""
-    first, device_of = None, _namespaces.device_of
+    two arrays are of the same device type). As in PyTorch, a 0-d CPU tensor may join
+    device tensors like a Python number does; True when there is one to move (a 0-d CPU
+    tensor that requires grad is not moved: its gradient would land on the device)."""
+    first, device_of, scalars = None, _namespaces.device_of, False
     for x in inputs:
         if isinstance(x, Tensor):
             a = x._data
@@ -140,11 +143,35 @@ def _same_device(cls, inputs) -> None:
                 first = a
             elif type(a) is not type(first) or (
                     type(a) is not ndarray and device_of(a) != device_of(first)):
+                if _movable_scalar(x):
+                    scalars = True
+                    continue
+                if type(first) is ndarray and first.ndim == 0 and not _needs_grad(inputs, first):
+                    first, scalars = a, True
+                    continue
                 d1, d2 = device_of(first), device_of(a)
                 raise RuntimeError(
                     "Expected all tensors to be on the same device, but found at least two "
                     f"devices, {d1} and {d2}! (in {cls.__name__.lower()}: move every input "
                     "to one device with .to(device))")
+    return scalars
+
+
+def _movable_scalar(x) -> bool:
+    return type(x._data) is ndarray and x._data.ndim == 0 and not x.requires_grad
+
+
+def _needs_grad(inputs, array) -> bool:
+    return any(isinstance(x, Tensor) and x._data is array and x.requires_grad for x in inputs)
+
+
+def _scalars_to_device(inputs, arrays) -> list:
+    """The 0-d CPU tensors among ``inputs`` copied to the device of the others."""
+    device = next(_namespaces.device_of(x._data) for x in inputs
+                  if isinstance(x, Tensor) and type(x._data) is not ndarray)
+    return [_namespaces.to_device(a, device)
+            if isinstance(x, Tensor) and type(a) is ndarray and a.ndim == 0 else a
+            for x, a in zip(inputs, arrays)]
 
 
 def _half(arrays: list) -> list:

@@ -84,6 +84,26 @@ def test_mixing_devices_raises_like_torch():
         nerve.matmul(nerve.ones(2, 2, device="cuda"), nerve.ones(2, 2))
 
 
+def test_a_0d_cpu_tensor_joins_device_tensors_like_a_number():
+    """PyTorch lets a 0-dim CPU tensor take part in an op on cuda (as a scalar does);
+    the result is on cuda, whichever side the CPU scalar is on."""
+    x = nerve.tensor([3.0, 4.0], device="cuda", requires_grad=True)
+    two = nerve.tensor(2.0)
+    for y in (x * two, two * x, nerve.hypot(x, two), nerve.where(x > 3, x, two)):
+        assert y.device == nerve.device("cuda:0")
+    y = nerve.hypot(x, two)
+    np.testing.assert_allclose(y.detach().cpu().numpy(), np.hypot([3.0, 4.0], 2.0), rtol=1e-6)
+    (x * two).sum().backward()
+    assert x.grad.device == x.device
+    np.testing.assert_allclose(x.grad.cpu().numpy(), [2.0, 2.0])
+    with pytest.raises(RuntimeError, match="cuda:0 and cpu!"):
+        x + nerve.tensor([2.0])  # one dimension is no longer a scalar
+    with pytest.raises(RuntimeError, match="cuda:0 and cpu!"):
+        # nerve keeps a CPU scalar that needs a gradient off the device (its gradient
+        # would be made on cuda); PyTorch allows it
+        x * nerve.tensor(2.0, requires_grad=True)
+
+
 def test_bad_device_index_and_missing_cupy():
     with pytest.raises(RuntimeError, match="CUDA error: invalid device ordinal"):
         nerve.zeros(2, device="cuda:7")

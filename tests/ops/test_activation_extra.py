@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, all_functions, check_gradcheck, check_torch
+from opcheck import Case, all_functions, check_gradcheck, check_torch, on_device_of
 
 import nerve
 import nerve.nn.functional as F
@@ -30,7 +30,7 @@ CASES = [
     Case("PReLU/channels", F.prelu, TF.prelu, [X[:, :, None] * np.ones((1, 1, 2)),
                                                np.array([0.1, 0.2, 0.3, -0.4])]),
     Case("PReLU/2d", F.prelu, TF.prelu, [X.reshape(3, 2, 2), np.array([0.3, 0.7])]),
-    Case("RReLU/train", lambda x: activation.RReLU.apply(x, NOISE.astype(x.dtype)),
+    Case("RReLU/train", lambda x: activation.RReLU.apply(x, on_device_of(NOISE.astype(x.dtype), x)),
          lambda x: x * torch.from_numpy(NOISE.astype(np.float32 if x.dtype == torch.float32
                                                      else np.float64)), [X]),
     Case("RReLU/eval", lambda x: F.rrelu(x), lambda x: TF.rrelu(x, training=False), [X]),

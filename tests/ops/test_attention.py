@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, Const, check_gradcheck, check_torch
+from opcheck import Case, Const, check_gradcheck, check_torch, on_device_of
 
 import nerve
 import nerve.nn.functional as F
@@ -28,7 +28,7 @@ def _sdpa(**kw):
 
 def _fixed_dropout(q, k, v):
     """The node with a given keep-mask (the functional draws one per call)."""
-    drop = DROP.astype(q.dtype)
+    drop = on_device_of(DROP.astype(q.dtype), q)
     return ScaledDotProductAttention.apply(q, k, v, None, scale=0.5, drop=drop)
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, all_functions, check_gradcheck, check_torch
+from opcheck import Case, all_functions, check_gradcheck, check_torch, on_device_of
 
 import nerve
 import nerve.nn.functional as F
@@ -14,7 +14,7 @@ MASK = (rng.random((3, 4)) >= 0.3) / 0.7
 
 
 def _nerve_mask(mask):
-    return lambda x: dropout.Dropout.apply(x, mask.astype(x.dtype))
+    return lambda x: dropout.Dropout.apply(x, on_device_of(mask.astype(x.dtype), x))
 
 
 def _torch_mask(mask):

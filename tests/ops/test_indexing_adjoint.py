@@ -4,7 +4,7 @@ the double backward of indexing, against torch's index_put with accumulation."""
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, check_gradcheck, check_torch, on_device_of
 
 from nerve.ops.indexing import GetItemGrad
 
@@ -22,7 +22,7 @@ CASES = [
          lambda x: GetItemGrad.apply(x, shape=(3, 4), index=(slice(1, None), slice(0, None, 2))),
          lambda x: torch.zeros(3, 4, dtype=x.dtype).index_put(
              (torch.arange(1, 3)[:, None], torch.arange(0, 4, 2)), x), [(2, 2)]),
-    Case("GetItemGrad/repeated_rows", lambda x: GetItemGrad.apply(x, shape=(3, 4), index=ROWS),
+    Case("GetItemGrad/repeated_rows", lambda x: GetItemGrad.apply(x, shape=(3, 4), index=on_device_of(ROWS, x)),
          _scatter((3, 4), (torch.tensor(ROWS),)), [(3, 4)]),
 ]
 

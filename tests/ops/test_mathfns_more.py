@@ -100,7 +100,7 @@ CASES = [
          lambda x: torch.float_power(x, 2.5), [POS]),
     Case("FloatPower/tensor_exponent", nerve.float_power, torch.float_power, [POS, X]),
     # (non-negative exponents: PyTorch's own gradient is 0 where an integer one is < 0)
-    Case("Ldexp/composite", lambda x: nerve.ldexp(x, nerve.tensor([1, 2, 3, 0])),
+    Case("Ldexp/composite", lambda x: nerve.ldexp(x, nerve.tensor([1, 2, 3, 0], device=x.device)),
          lambda x: torch.ldexp(x, torch.tensor([1, 2, 3, 0])), [X]),
     Case("Ldexp/float_exponent", nerve.ldexp, torch.ldexp, [X, (3, 4)]),
     Case("Divide/trunc", lambda a, b: nerve.divide(a, b, rounding_mode="trunc"),
