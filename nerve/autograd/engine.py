@@ -11,6 +11,14 @@ post-accumulate-grad hooks fire while the rest of the graph is still being walke
 (DistributedDataParallel starts its allreduce there); :func:`queue_callback` queues a
 function to run once the outermost backward has finished.
 
+One hook for observing a walk (nerve.diagnostics' backprop trace is built on it): with
+``run_backward(..., observer=f)`` the engine calls ``f(node, grad_outputs, grad_inputs)``
+for each node it walks, right after the node's backward and the accumulation of its
+gradients (so a leaf's ``.grad`` already holds them), before the node is freed:
+``grad_outputs`` is the list of the gradients w.r.t. its outputs (None for an output no
+path reached), ``grad_inputs`` a tuple with one gradient per input, shaped and typed as
+that input (None where no gradient flows). The observer must not change them.
+
 This walk stays on raw arrays and records nothing. ``create_graph=True`` takes a walk of
 its own, nerve/autograd/graph_backward.py, which calls each node's ``backward_graph``
 (nerve ops on Tensors) with grad mode on, so that the gradients are part of a graph.
@@ -125,8 +133,10 @@ def _release(fn, waiting: dict, final) -> None:
 
 
 @_with_final_callbacks
-def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
-    """Backpropagate ``grad`` (the gradient of the loss w.r.t. ``root``) to the leaves."""
+def run_backward(root, grad: np.ndarray, retain_graph: bool = False,
+                 observer=None) -> None:
+    """Backpropagate ``grad`` (the gradient of the loss w.r.t. ``root``) to the leaves;
+    ``observer(node, grad_outputs, grad_inputs)`` sees each node walked (module doc)."""
     given = {id(grad)}
     ctx = root._ctx
     if ctx is None:
@@ -153,10 +163,15 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             dins = fn.backward(*douts)
         if type(dins) is not tuple:
             dins = (dins,)
+        fitted = [] if observer is not None else None
         for parent, needed, g in zip(fn.parents, fn.needs_input_grad, dins):
             if not needed or g is None:
+                if fitted is not None:
+                    fitted.append(None)
                 continue
             g = _fit(g, parent)
+            if fitted is not None:
+                fitted.append(g)
             pctx = parent._ctx
             if pctx is None:
                 _accumulate_leaf(parent, g, given)
@@ -168,6 +183,9 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             slots[i] = g if slots[i] is None else slots[i] + g
         if waiting is not None:
             _release(fn, waiting, final)
+        if observer is not None:
+            fitted += [None] * (len(fn.parents) - len(fitted))
+            observer(fn, douts, tuple(fitted))
         if not retain_graph:
             fn.__dict__.clear()
 

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nerve.autograd.engine import _accumulate_leaf, _fit, toposort
-from nerve.diagnostics.watch import OpWatch, op_name
+from nerve.autograd.anomaly_mode import OpWatch, op_name
+from nerve.autograd.engine import run_backward
+from nerve.autograd.grad_mode import no_grad
+from nerve.ops.rebind import mend_stale_edges
 from nerve.tensor import Tensor
 
 MAX_NODES = 2000
@@ -106,42 +108,30 @@ class backprop_trace(OpWatch):  # noqa: N801 - used like nerve.no_grad, as a con
 
     def backward(self, loss: Tensor) -> BackpropTrace:
         """Run the backward pass of ``loss`` (accumulating ``.grad`` as ``loss.backward()``
-        would) and return its trace."""
+        would) and return its trace: the engine's walk, seen through its observer hook."""
         if not isinstance(loss, Tensor) or loss._ctx is None:
             raise RuntimeError("backprop_trace.backward: expected the loss Tensor produced "
                                "inside the traced forward (one that requires grad)")
-        from nerve.ops import rebind
+        rows: list = []
 
-        if rebind._Version.live:  # in-place ops rebound some tensors: as Tensor.backward
-            rebind.mend_stale_edges(loss)
-        root = loss._ctx
-        pending = {root: np.ones_like(loss._data)}
-        rows, given = [], {id(pending[root])}
-        for fn in toposort(root):
-            dy = pending.pop(fn, None)
-            if dy is None:
-                continue
+        def observe(fn, douts, dins) -> None:
             name, layer, out = self._nodes.get(fn, (op_name(fn), None, None))
             local = self._local(fn, out)
-            dins = fn.backward(dy)
-            dins = dins if isinstance(dins, tuple) else (dins,)
-            row = TraceRow(len(rows) + 1, name, layer, out, dy)
-            for k, (parent, needed, g) in enumerate(zip(fn.parents, fn.needs_input_grad, dins)):
-                g = _fit(g, parent) if needed and g is not None else None
-                row.inputs.append(self._send(parent, g, local[k], pending, given))
+            upstream = douts[0] if len(douts) == 1 else douts
+            row = TraceRow(len(rows) + 1, name, layer, out, upstream)
+            for parent, g, loc in zip(fn.parents, dins, local):
+                row.inputs.append(self._input(parent, g, loc))
             rows.append(row)
-            fn.__dict__.clear()
+
+        mend_stale_edges(loss)  # in-place ops may have rebound tensors: as Tensor.backward
+        with no_grad():
+            run_backward(loss, np.ones_like(loss._data), observer=observe)
         return BackpropTrace(rows, self.max_print)
 
-    def _send(self, parent, g, local, pending, given) -> TraceInput:
+    def _input(self, parent, g, local) -> TraceInput:
         label = self._label(parent)
-        if g is None:
-            return TraceInput(label, local, None)
-        if parent._ctx is None:
-            _accumulate_leaf(parent, g, given)
+        if g is not None and parent._ctx is None:  # a leaf: its .grad holds g already
             return TraceInput(label, local, g, parent.grad._data.copy())
-        prev = pending.get(parent._ctx)
-        pending[parent._ctx] = g if prev is None else prev + g
         return TraceInput(label, local, g)
 
     def _label(self, x) -> str:
