@@ -28,10 +28,10 @@ from __future__ import annotations
 import functools
 import inspect
 
-import numpy as np
 
 from nerve.autograd import grad_mode
 from nerve.autograd.engine import FREED
+from nerve.backend import array_module
 from nerve.tensor import Tensor
 
 _new = object.__new__
@@ -124,12 +124,12 @@ class BackwardCFunction(FunctionCtx):
         d = self.__dict__
         outs = d["_out_meta"]
         grads = []
-        for g, (shape, dtype) in zip(grad_arrays, outs):
+        for g, (shape, dtype, xp) in zip(grad_arrays, outs):
             if g is None:
                 if not self.materialize_grads or shape is None:
                     grads.append(None)
                     continue
-                g = np.zeros(shape, dtype)
+                g = xp.zeros(shape, dtype)
             grads.append(Tensor._wrap(g))
         user = self._forward_cls.backward
         result = user(self, *grads)
@@ -225,9 +225,10 @@ def apply(cls, *args, **kwargs):
     for i, o in enumerate(outs):
         if not isinstance(o, Tensor):
             results.append(o)
-            meta.append((None, None))
+            meta.append((None, None, None))
             continue
-        meta.append((o._data.shape, o._data.dtype))
+        # the namespace too: a missing gradient is materialised as zeros on the output's device
+        meta.append((o._data.shape, o._data.dtype, array_module(o._data)))
         diff = record and o._data.dtype.kind in "fc" and not any(o is t for t in non_diff)
         results.append(_output(o, ctx if diff else None, i, dirty))
     if record:

@@ -135,9 +135,9 @@ def _custom_backward(node, *douts):
     from nerve.tensor import Tensor
 
     grads = []
-    for g, (shape, dtype) in zip(douts, node.__dict__["_out_meta"]):
+    for g, (shape, dtype, xp) in zip(douts, node.__dict__["_out_meta"]):
         if g is None and node.materialize_grads and shape is not None:
-            g = Tensor._wrap(np.zeros(shape, dtype))
+            g = Tensor._wrap(xp.zeros(shape, dtype))
         grads.append(g)
     user = node._forward_cls.backward
     if getattr(user, "__code__", None) is _ONCE_CODE:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nerve.backend import array_module
 from nerve.tensor import Tensor
 
 
@@ -80,8 +81,8 @@ class TopKAccuracy(Metric):
         if self.k >= out.shape[1]:
             return 1.0
         # argpartition finds the k largest in O(C) per row, no full sort needed
-        top = np.argpartition(out, -self.k, axis=1)[:, -self.k:]
-        return float(np.mean((top == tgt[:, None]).any(axis=1)))
+        top = array_module(out).argpartition(out, -self.k, axis=1)[:, -self.k:]
+        return float((top == tgt[:, None]).any(axis=1).mean())  # on the outputs' device
 
 
 class _Wrapped(Metric):

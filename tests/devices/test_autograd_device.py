@@ -39,3 +39,27 @@ def test_functional_transforms_on_cuda_give_the_cpu_numbers():
     for a, b in zip(got["cpu"], got["cuda"]):
         assert b.device.type == "cuda"
         np.testing.assert_allclose(b.cpu().numpy(), a.numpy(), rtol=1e-12)
+
+
+class _TwoOut(nerve.autograd.Function):
+    """y1 = 2x, y2 = x²; backward sees a zero tensor for an unused output (materialised)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2, x * x
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        (x,) = ctx.saved_tensors
+        assert g2.device == x.device  # the materialised zeros are on the output's device
+        return g1 * 2 + g2 * 2 * x
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_custom_function_materialises_missing_grads_on_the_device(create_graph):
+    x = nerve.tensor([1.0, -2.0, 3.0], device="cuda", requires_grad=True)
+    y1, _ = _TwoOut.apply(x)
+    (g,) = nerve.autograd.grad(y1.sum(), x, create_graph=create_graph)
+    assert g.device == x.device
+    np.testing.assert_allclose(g.detach().cpu().numpy(), [2.0, 2.0, 2.0])
