@@ -49,8 +49,18 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        if grad.dtype.kind == "V":  # bfloat16: sum in float32 (bf16_compute.py says why)
+            grad = grad.sum(axis=axes, keepdims=True, dtype=np.float32).astype(grad.dtype)
+        else:
+            grad = grad.sum(axis=axes, keepdims=True)
     return grad.reshape(shape)
+
+
+def is_freed(node) -> bool:
+    """Whether a backward without ``retain_graph`` has freed ``node`` (a graph node, as
+    ``tensor.grad_fn``): its saved values and its edges are gone, and a backward through
+    it raises the error above. One dict lookup: the node itself, not its history."""
+    return node.__dict__.get("parents") is None
 
 
 def toposort(root) -> list:

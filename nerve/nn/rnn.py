@@ -14,6 +14,7 @@ import numpy as np
 
 from nerve import dtypes
 from nerve import functional as F
+from nerve.autograd.engine import is_freed
 from nerve.backend import device_of, is_device_array
 from nerve.nn import init
 from nerve.nn.module import Module
@@ -221,26 +222,20 @@ def _live(h):
     "backward through the graph a second time".
 
     Only the state's own node and the nodes of its direct inputs are looked at (the
-    engine clears a node's ``parents`` when it frees it), so a step loop costs O(1) per
+    engine's ``is_freed`` looks at one node), so a step loop costs O(1) per
     call, not a walk of the whole history. A backward frees every node it walks, so a
     state that fed the loss, or was made from one that did (a view, a slice), is caught
     here; a freed node deeper behind a live one raises PyTorch's error at backward."""
-    ctx = h._ctx
+    ctx = h.grad_fn
     if ctx is None:
         return h
-    parents = _node_parents(ctx)
-    if parents is None:
+    if is_freed(ctx):
         return h.detach()
-    for p in parents:
-        pctx = getattr(p, "_ctx", None)
-        if pctx is not None and _node_parents(pctx) is None:
+    for p in ctx.parents:
+        pctx = getattr(p, "grad_fn", None)
+        if pctx is not None and is_freed(pctx):
             return h.detach()
     return h
-
-
-def _node_parents(fn):
-    """The inputs of a graph node, or None once a backward has freed it."""
-    return fn.__dict__.get("parents")
 
 
 def _state_error(layer, label, want, got, batched) -> str:

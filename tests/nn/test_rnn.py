@@ -299,13 +299,13 @@ def test_cell_state_check_does_not_grow_with_steps(name, monkeypatch):
     from nerve.nn import rnn
 
     visits = [0]
-    real = rnn._node_parents
+    real = rnn.is_freed
 
     def counting(fn):
         visits[0] += 1
         return real(fn)
 
-    monkeypatch.setattr(rnn, "_node_parents", counting)
+    monkeypatch.setattr(rnn, "is_freed", counting)
     cell = getattr(nn, name)(3, 4)
     x = nerve.randn(2, 3)
     state = None
