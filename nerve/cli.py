@@ -1,7 +1,8 @@
 """The ``nerve`` command: demo, train, eval, generate, bench, info.
 
-Errors print one line (``nerve: error: ...``) and exit 1; usage errors exit 2;
-``--debug`` shows the traceback instead.
+Errors print one line (``nerve: error: ...``) and exit 1; usage errors exit 2 (an unknown
+or badly typed task option too, from ``--set`` or ``--config``); ``--debug`` shows the
+traceback instead.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import os
 import sys
 import time
+
+from nerve.tasks.values import ConfigError
 
 EPILOG = """examples:
   nerve demo                         train the MLP, the CNN and the char LSTM (built-in data)
@@ -27,6 +30,28 @@ EPILOG = """examples:
 
 def _default_out(task: str) -> str:
     return os.path.join("nerve-runs", time.strftime("%Y%m%d-%H%M%S") + "-" + task)
+
+
+def _task_options(tasks: dict) -> str:
+    """``nerve train --help``'s list of the task options, from the tasks' Config classes."""
+    from nerve.tasks.config import TaskConfig, option_table
+
+    base = {row[0]: row for row in option_table(TaskConfig)}
+    lines = ["options of every task (--set KEY=VALUE, or KEY = value in a --config file):"]
+    lines += [f"  {n:<11} {t:<14} {h}" for n, t, _, h in base.values()]
+    lines.append("each task's defaults, and its own options (type, default):")
+    for name, cls in sorted(tasks.items()):
+        rows = option_table(cls.Config)
+        own = [r for r in rows if r[0] not in base or r[3] != base[r[0]][3]]
+        lines.append(f"  {name:<11} " + ", ".join(
+            f"{n} {d}" for n, _, d, _ in rows if n in base and d != base[n][2]
+            and all(n != r[0] for r in own)))
+        lines += [f"    {n:<11} {t:<6} {d!r:<7} {h}" for n, t, d, h in own]
+    lines += ["optimizer arguments: --set NAME=VALUE for any keyword argument of the chosen",
+              "  optimizer's signature (nerve.optim), e.g. --optimizer sgd --set momentum=0.5",
+              "  (the tasks' SGD has momentum 0.9 unless set), --optimizer adam --set "
+              "betas=0.9,0.99"]
+    return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,17 +74,24 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a built-in task", formatter_class=fmt,
                        epilog="examples:\n  nerve train digits-mlp --epochs 20\n"
                               "  nerve train charlm --hidden 256 --out runs/lm\n"
-                              "  nerve train --config task.toml\n\ntasks:\n"
+                              "  nerve train --config task.toml\n"
+                              "  nerve train digits-cnn --optimizer sgd --set nesterov=true\n"
+                              "\ntasks:\n"
                               + "\n".join(f"  {n:<12} {c.description}"
-                                          for n, c in sorted(TASKS.items())))
+                                          for n, c in sorted(TASKS.items()))
+                              + "\n\n" + _task_options(TASKS))
     t.add_argument("task", nargs="?", choices=sorted(TASKS), metavar="TASK",
                    help="one of: " + ", ".join(sorted(TASKS)))
     t.add_argument("--config", help="TOML file: task = '...' and option = value lines")
     for name, typ in (("epochs", int), ("batch-size", int), ("lr", float), ("hidden", int),
-                      ("seed", int), ("optimizer", str)):
+                      ("seed", int)):
         t.add_argument(f"--{name}", type=typ, default=None)
+    t.add_argument("--optimizer", default=None, metavar="NAME",
+                   help="any nerve.optim optimizer, in any case (default adam); its\n"
+                        "arguments by --set, e.g. --set momentum=0.5")
     t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="any other task option, e.g. --set seq_len=128 --set max_chars=50000")
+                   help="any task option or optimizer argument, e.g. --set seq_len=128\n"
+                        "(the lists below); an unknown key is an error")
     t.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
     t.add_argument("--resume", default=None, metavar="CHECKPOINT")
     t.add_argument("--device", default="cpu",
@@ -68,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--nproc", type=int, default=1, metavar="N",
                    help="data-parallel over N MPI processes (launches mpiexec -n N itself,\n"
                         "or runs under a given mpiexec); the batch size stays global")
+    t.set_defaults(usage_error=t.error)  # a bad task option is a usage error of train
 
     e = sub.add_parser("eval", help="evaluate a checkpoint on its task's test split",
                        formatter_class=fmt, epilog="example:\n  nerve eval runs/mlp/last.nrv")
@@ -117,22 +150,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_config(path: str) -> dict:
-    import tomllib
+    from nerve.tasks.config import load_toml
 
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"config file not found: {path}")
-    with open(path, "rb") as f:
-        try:
-            cfg = tomllib.load(f)
-        except tomllib.TOMLDecodeError as err:
-            raise ValueError(f"{path}: not valid TOML ({err})") from None
-    flat = {}
-    for k, v in cfg.items():
-        if isinstance(v, dict):  # sections such as [model] or [train] just group options
-            flat.update({kk.replace("-", "_"): vv for kk, vv in v.items()})
-        else:
-            flat[k.replace("-", "_")] = v
-    return flat
+    return load_toml(path)
 
 
 def cmd_train(args) -> int:
@@ -165,25 +185,28 @@ def cmd_train(args) -> int:
 
 def _train(args) -> int:
     from nerve.tasks import get_task, run_training
-    from nerve.tasks.base import run_record
+    from nerve.tasks.base import run_record, task_config
+    from nerve.tasks.runner import plot_history, print_report
 
-    cfg = _load_config(args.config) if args.config else {}
-    task_name = args.task or cfg.pop("task", None)
-    cfg.pop("task", None)
-    cfg.update({k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
-                                  ("lr", args.lr), ("hidden", args.hidden),
-                                  ("seed", args.seed), ("optimizer", args.optimizer))
-                if v is not None})
-    cfg.update(_parse_sets(args.set))
+    layers, task_name, saved = [], args.task, None
+    if args.config:
+        from_file = _load_config(args.config)
+        name = from_file.pop("task", None)
+        task_name = task_name or name
+        layers.append((args.config, from_file))
+    flags = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                               ("lr", args.lr), ("hidden", args.hidden), ("seed", args.seed),
+                               ("optimizer", args.optimizer)) if v is not None}
+    layers += [("command line", flags), ("--set", _parse_sets(args.set))]
     if args.resume:  # continue the checkpoint's run: its options, unless given again
         record = run_record(args.resume)
         if task_name not in (None, record["task"]):
             raise ValueError(f"--resume {args.resume} is a {record['task']} run, not "
                              f"{task_name}")
-        task_name, cfg = record["task"], {**record["config"], **cfg}
+        task_name, saved = record["task"], record["config"]
     if task_name is None:
         raise ValueError("name a TASK or give --config with a task = '...' line")
-    task = get_task(task_name, cfg)
+    task = get_task(task_name, task_config(task_name, *layers, saved=saved))
     if args.out:
         out = args.out
     elif args.resume:  # into the run's own folder, so its plot shows the whole history
@@ -198,26 +221,20 @@ def _train(args) -> int:
                                           device=args.device)
     if rank:  # rank 0 alone reports, plots and (in run_training) writes the checkpoint
         return 0
-    _print_report(task.name, report)
-    _plot(history, os.path.join(out, "history.png"), task.name)
+    print_report(task.name, report)
+    plot_history(history, os.path.join(out, "history.png"), task.name)
     print(f"checkpoint: {os.path.join(out, 'last.nrv')}")
     return 0
 
 
 def _parse_sets(items: list) -> dict:
+    """``--set KEY=VALUE`` items as text; the task's config converts each to its type."""
     out = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise ValueError(f"--set expects KEY=VALUE, got '{item}'")
-        for conv in (int, float):
-            try:
-                out[key.replace("-", "_")] = conv(raw)
-                break
-            except ValueError:
-                continue
-        else:
-            out[key.replace("-", "_")] = raw
+            raise ConfigError(f"--set expects KEY=VALUE, got '{item}'")
+        out[key.strip().replace("-", "_")] = raw
     return out
 
 
@@ -227,10 +244,12 @@ def cmd_eval(args) -> int:
     from nerve.train import evaluate
 
     check_device(args.device)
+    from nerve.tasks.runner import print_report
+
     task, model, _ = open_run(args.checkpoint, args.device)
     _, _, test_loader = task.loaders()
     metrics = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
-    _print_report(task.name, task.report(model, metrics))
+    print_report(task.name, task.report(model, metrics))
     return 0
 
 
@@ -296,20 +315,6 @@ def _thread_pools() -> str:
     return ", ".join([line, *omp])
 
 
-def _print_report(task: str, report: dict) -> None:
-    figures = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                        for k, v in report.items())
-    print(f"{task}: test {figures}")
-
-
-def _plot(history, path: str, task: str | None = None) -> None:
-    try:
-        history.plot(path, title=f"{task}: learning curves" if task else None)
-        print(f"learning curves: {path}")
-    except ImportError:
-        print("learning curves: skipped (pip install 'nerve[plot]' for matplotlib)")
-
-
 def cmd_lab(args) -> int:
     from nerve.diagnostics.labs import run_lab
 
@@ -348,6 +353,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("nerve: interrupted", file=sys.stderr)
         return 130
+    except ConfigError as err:  # an unknown or mistyped option: a usage error, as argparse's
+        if args.debug or not hasattr(args, "usage_error"):
+            if args.debug:
+                raise
+            print(f"nerve: error: {type(err).__name__}: {err}", file=sys.stderr)
+            return 1
+        args.usage_error(str(err))  # prints the usage and the message, exits 2
     except Exception as err:  # one line for the user; the traceback with --debug
         if args.debug:
             raise

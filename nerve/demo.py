@@ -20,8 +20,8 @@ QUICK = {"digits-mlp": {"epochs": 2}, "digits-cnn": {"epochs": 1},
 
 def run_demo(out_dir: str, quick: bool = False, seed: int = 0, quiet: bool = False) -> int:
     """``quiet``: no progress bars or per-epoch lines, only each task's results."""
-    from nerve.cli import _plot, _print_report
     from nerve.tasks import get_task, run_training
+    from nerve.tasks.runner import plot_history, print_report
 
     os.makedirs(out_dir, exist_ok=True)
     print(f"nerve demo: writing into {out_dir}")
@@ -33,8 +33,8 @@ def run_demo(out_dir: str, quick: bool = False, seed: int = 0, quiet: bool = Fal
         t0 = time.perf_counter()
         folder = os.path.join(out_dir, name)
         model, history, report = run_training(task, folder, verbose=not quiet)
-        _print_report(name, report)
-        _plot(history, os.path.join(folder, "history.png"), name)
+        print_report(name, report)
+        plot_history(history, os.path.join(folder, "history.png"), name)
         if name == "charlm":
             print(baseline_verdict(report, quick))
             print("sample (temperature 0.8):")

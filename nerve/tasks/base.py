@@ -1,41 +1,58 @@
 """Built-in tasks for the ``nerve`` command: a model, its data and how to judge it.
 
-A task turns a config (a flat dict of options: epochs, batch_size, lr, optimizer,
-hidden, seed, ...) into a model, loaders and a loss; ``run_training`` trains it with
-``nerve.train.fit``, checkpointing every epoch so that ``--resume`` continues exactly.
+A task turns its config (a ``Config`` dataclass, ``nerve.tasks.config``: epochs,
+batch_size, lr, optimizer and its arguments, hidden, seed and the task's own options) into
+a model, loaders, a loss and an optimizer; ``run_training`` trains it with
+``nerve.train.fit``, checkpointing every epoch (the config too) so that ``--resume``
+continues exactly.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from typing import ClassVar
 
-import nerve
 from nerve import nn
+from nerve.tasks.config import TaskConfig, check_values, make_config, settable_fields
+from nerve.tasks.optimizers import all_optimizer_arguments, build_optimizer
 
 TASKS: dict[str, type[Task]] = {}
 
 
 def register(cls):
+    shadowed = set(settable_fields(cls.Config)) & all_optimizer_arguments()
+    if shadowed:  # --set KEY=VALUE would be ambiguous
+        raise TypeError(f"task {cls.name}: options {sorted(shadowed)} are also optimizer "
+                        "arguments; name them otherwise")
     TASKS[cls.name] = cls
     return cls
 
 
 class Task:
-    """One built-in task. Subclasses set ``name``, ``defaults`` and build the parts."""
+    """One built-in task. Subclasses set ``name``, ``Config`` and build the parts."""
 
     name = ""
     description = ""
-    defaults: dict = {}
+    Config: ClassVar[type[TaskConfig]] = TaskConfig
     metrics = ["accuracy"]
 
-    def __init__(self, config: dict | None = None) -> None:
-        cfg = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "optimizer": "adam",
-               "hidden": 128, "seed": 0}
-        cfg.update(self.defaults)
-        cfg.update({k: v for k, v in (config or {}).items() if v is not None})
-        _check_sizes(self.name, cfg)
-        self.config = cfg
+    def __init__(self, config: TaskConfig | Mapping | None = None) -> None:
+        """``config``: a ``Config``, or a mapping of options (converted and checked as
+        ``--set`` values are; None values keep the default)."""
+        if isinstance(config, TaskConfig):
+            if not isinstance(config, self.Config):
+                raise TypeError(f"{self.name}: expected a {self.Config.__name__}, got "
+                                f"{type(config).__name__}")
+            check_values(config, self.name)
+        else:
+            config = make_config(self.Config, self.name, ("", config or {}))
+        self.config = config
+
+    def build_optimizer(self, params):
+        """The config's optimizer with its lr and arguments."""
+        return build_optimizer(self.config, params)
 
     def build_model(self) -> nn.Module:
         raise NotImplementedError
@@ -66,21 +83,21 @@ class Task:
         raise NotImplementedError(f"task {self.name} does not generate text")
 
 
-def make_optimizer(name: str, params, lr: float):
-    opts = {"sgd": lambda: nerve.optim.SGD(params, lr=lr, momentum=0.9),
-            "adam": lambda: nerve.optim.Adam(params, lr=lr),
-            "adamw": lambda: nerve.optim.AdamW(params, lr=lr),
-            "rmsprop": lambda: nerve.optim.RMSprop(params, lr=lr),
-            "adagrad": lambda: nerve.optim.Adagrad(params, lr=lr)}
-    if name not in opts:
-        raise ValueError(f"unknown optimizer '{name}' (choose from {', '.join(opts)})")
-    return opts[name]()
-
-
-def get_task(name: str, config: dict | None = None) -> Task:
+def task_class(name: str) -> type[Task]:
     if name not in TASKS:
         raise ValueError(f"unknown task '{name}' (choose from {', '.join(sorted(TASKS))})")
-    return TASKS[name](config)
+    return TASKS[name]
+
+
+def get_task(name: str, config: TaskConfig | Mapping | None = None) -> Task:
+    return task_class(name)(config)
+
+
+def task_config(name: str, *layers: tuple[str, Mapping],
+                saved: Mapping | None = None) -> TaskConfig:
+    """Task ``name``'s config from a checkpoint's ``saved`` one and (source, values) layers
+    (``make_config``)."""
+    return make_config(task_class(name).Config, name, *layers, saved=saved)
 
 
 def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None,
@@ -90,7 +107,7 @@ def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None,
     from nerve.train import save_checkpoint
 
     save_checkpoint(path, model, optimizer, scheduler, epoch=epoch, train_loader=loader,
-                    task=task.name, config=json.dumps(task.config),
+                    task=task.name, config=json.dumps(task.config.to_dict()),
                     extra=json.dumps(task.extra_state()), history=json.dumps(history or []))
 
 
@@ -113,17 +130,6 @@ def run_record(path: str) -> dict:
             "history": history}
 
 
-def _check_sizes(task: str, cfg: dict) -> None:
-    """One clear line for a size that cannot train (``--hidden 0``, ``--epochs 0`` ...)."""
-    for key in ("epochs", "batch_size", "hidden"):
-        v = cfg.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-            raise ValueError(f"{task}: {key} must be a whole number of at least 1, got {v!r}")
-    lr = cfg.get("lr")
-    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float) or lr <= 0):
-        raise ValueError(f"{task}: lr must be a positive number, got {lr!r}")
-
-
 def open_run(path: str, device="cpu"):
     """(task, model, checkpoint) from a checkpoint written by ``save_run`` (or the run
     folder holding its ``last.nrv``), weights loaded, the model on ``device``."""
@@ -136,7 +142,8 @@ def open_run(path: str, device="cpu"):
     obj = load(path, map_location=device)
     if not isinstance(obj, dict) or "task" not in obj or "model" not in obj:
         raise ValueError(f"{path} is not a checkpoint written by `nerve train`")
-    task = get_task(_text(obj["task"]), json.loads(_text(obj["config"])))
+    name = _text(obj["task"])
+    task = get_task(name, task_config(name, saved=json.loads(_text(obj["config"]))))
     task.load_extra_state(json.loads(_text(obj.get("extra", "{}"))))
     model = task.build_model().to(device)
     model.load_state_dict(obj["model"])

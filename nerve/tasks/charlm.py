@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import nerve
@@ -9,6 +10,7 @@ import nerve.nn.functional as F
 from nerve import nn
 from nerve.data import DataLoader
 from nerve.tasks.base import Task, register
+from nerve.tasks.config import TaskConfig, option
 
 
 class CharLM(nn.Module):
@@ -39,22 +41,32 @@ def sequence_loss(out, y):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
+@dataclasses.dataclass
+class CharLMConfig(TaskConfig):
+    epochs: int = 6
+    batch_size: int = 32
+    lr: float = 3e-3
+    hidden: int = option(256, "units of each LSTM layer")
+    clip: float | None = 1.0
+    seq_len: int = option(64, "characters per training sequence (the BPTT length)",
+                          at_least=1)
+    embed: int = option(64, "size of the character embedding", at_least=1)
+    layers: int = option(1, "stacked LSTM layers", at_least=1)
+    dropout: float = option(0.0, "dropout on the LSTM's outputs (and between its layers)")
+    max_chars: int = option(0, "train on the text's first N characters (0: the whole text)")
+    text: str = option("", "a UTF-8 file or folder to train on (empty: Python's "
+                           "documentation)")
+
+
 @register
 class CharLMTask(Task):
     name = "charlm"
     description = "character-level LSTM language model on Python's documentation text"
-    defaults = {"epochs": 6, "batch_size": 32, "lr": 3e-3, "hidden": 256, "seq_len": 64,
-                "embed": 64, "layers": 1, "max_chars": 0, "clip": 1.0, "text": "",
-                "dropout": 0.0}
+    Config = CharLMConfig
     metrics: list = []
 
     def __init__(self, config=None) -> None:
         super().__init__(config)
-        for key in ("seq_len", "embed", "layers"):  # one clear line, not a reshape error
-            v = self.config[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"charlm: {key} must be a whole number of at least 1, "
-                                 f"got {v!r}")
         self.vocab = None
         self._text = None
 
@@ -62,9 +74,9 @@ class CharLMTask(Task):
         from nerve.data.datasets import pydoc_corpus, text_corpus
 
         if self._text is None:
-            path = self.config.get("text") or ""
+            path = self.config.text
             text = text_corpus(path) if path else pydoc_corpus()
-            limit = int(self.config.get("max_chars") or 0)
+            limit = self.config.max_chars
             self._text = text[:limit] if limit > 0 else text
         return self._text
 
@@ -72,14 +84,14 @@ class CharLMTask(Task):
         from nerve.data.datasets import char_datasets, unigram_perplexity
 
         text = self._corpus()
-        train, val, vocab = char_datasets(text, int(self.config["seq_len"]))
+        train, val, vocab = char_datasets(text, self.config.seq_len)
         if self.vocab is not None and self.vocab != vocab:
             raise ValueError("charlm: the text's characters differ from the checkpoint's "
                              "vocabulary (was it trained on another text?)")
         self.vocab = vocab
         n_val = len(val.ids)
         self.baseline = unigram_perplexity(text[:-n_val], text[-n_val:], vocab)
-        bs = int(self.config["batch_size"])
+        bs = self.config.batch_size
         return (DataLoader(train, batch_size=bs, shuffle=True, drop_last=True),
                 DataLoader(val, batch_size=256), DataLoader(val, batch_size=256))
 
@@ -87,8 +99,7 @@ class CharLMTask(Task):
         if self.vocab is None:
             self.loaders()
         c = self.config
-        return CharLM(len(self.vocab), int(c["embed"]), int(c["hidden"]), int(c["layers"]),
-                      float(c["dropout"]))
+        return CharLM(len(self.vocab), c.embed, c.hidden, c.layers, c.dropout)
 
     def loss_fn(self):
         return sequence_loss

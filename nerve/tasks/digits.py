@@ -9,6 +9,7 @@ standardisation y = (x - μ) / σ sits inside the model and travels with its che
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -18,6 +19,7 @@ from nerve import random as nrandom
 from nerve.data import DataLoader, TensorDataset
 from nerve.optim.lr_scheduler import CosineAnnealingLR
 from nerve.tasks.base import Task, register
+from nerve.tasks.config import TaskConfig, option
 from nerve.tensor import Tensor
 
 N_VAL = 200
@@ -85,7 +87,7 @@ class _DigitsTask(Task):
         x, y, xv, yv, xt, yt = _splits()
         if not self.image:  # (N, 1, 8, 8) -> (N, 64)
             xv, xt = xv.reshape(len(xv), -1), xt.reshape(len(xt), -1)
-        bs = int(self.config["batch_size"])
+        bs = self.config.batch_size
         train = ShiftedImages(x, y, flatten=not self.image)
         return (DataLoader(train, batch_size=bs, shuffle=True),
                 DataLoader(TensorDataset(xv, yv), batch_size=512),
@@ -98,17 +100,35 @@ class _DigitsTask(Task):
         return nn.Normalization(axis=None).adapt(_splits()[0])
 
     def make_scheduler(self, optimizer):
-        return CosineAnnealingLR(optimizer, T_max=int(self.config["epochs"]))
+        return CosineAnnealingLR(optimizer, T_max=self.config.epochs)
+
+
+@dataclasses.dataclass
+class DigitsMLPConfig(TaskConfig):
+    epochs: int = 40
+    batch_size: int = 64
+    lr: float = 2e-3
+    hidden: int = option(512, "units in each of the two hidden layers")
+    dropout: float = option(0.2, "dropout probability after each hidden layer")
+
+
+@dataclasses.dataclass
+class DigitsCNNConfig(TaskConfig):
+    epochs: int = 15
+    batch_size: int = 32
+    lr: float = 3e-3
+    hidden: int = option(32, "channels of the first two convolutions (the third has twice)")
+    dropout: float = option(0.25, "dropout probability before the linear layer")
 
 
 @register
 class DigitsMLP(_DigitsTask):
     name = "digits-mlp"
     description = "MLP 64-h-h-10 with ReLU and dropout on the 8x8 digits"
-    defaults = {"epochs": 40, "batch_size": 64, "lr": 2e-3, "hidden": 512, "dropout": 0.2}
+    Config = DigitsMLPConfig
 
     def build_model(self) -> nn.Module:
-        h, p = int(self.config["hidden"]), float(self.config["dropout"])
+        h, p = self.config.hidden, self.config.dropout
         return DigitsNet(self.normalization(),
                          nn.Linear(64, h), nn.ReLU(), nn.Dropout(p),
                          nn.Linear(h, h), nn.ReLU(), nn.Dropout(p), nn.Linear(h, 10))
@@ -119,11 +139,11 @@ class DigitsCNN(_DigitsTask):
     name = "digits-cnn"
     description = ("CNN on the 8x8 digits as 1x8x8 images: 3 conv-BN-ReLU stages, "
                    "2 max pools, shift augmentation")
-    defaults = {"epochs": 15, "batch_size": 32, "lr": 3e-3, "hidden": 32, "dropout": 0.25}
+    Config = DigitsCNNConfig
     image = True
 
     def build_model(self) -> nn.Module:
-        h, p = int(self.config["hidden"]), float(self.config["dropout"])
+        h, p = self.config.hidden, self.config.dropout
         return DigitsNet(
             self.normalization(),
             nn.Conv2d(1, h, 3, padding=1), nn.BatchNorm2d(h), nn.ReLU(),       # h x 8 x 8

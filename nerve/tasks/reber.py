@@ -6,6 +6,8 @@ predict the second-to-last one; the task's headline metric is that accuracy.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 import nerve.nn.functional as F
@@ -13,6 +15,7 @@ from nerve import nn
 from nerve.data import DataLoader, Dataset
 from nerve.data.sequences import INDEX, SYMBOLS, EmbeddedReber
 from nerve.tasks.base import Task, register
+from nerve.tasks.config import TaskConfig, option
 from nerve.tensor import Tensor
 
 PAD = len(SYMBOLS)  # an extra token id for padding (its embedding row stays zero)
@@ -73,28 +76,37 @@ def long_range_accuracy(logits, y) -> float:
     return float((logits.numpy()[rows, last].argmax(-1) == target[rows, last]).mean())
 
 
+@dataclasses.dataclass
+class ReberConfig(TaskConfig):
+    epochs: int = 15
+    batch_size: int = 32
+    lr: float = 1e-2
+    hidden: int = option(16, "units of the recurrent layer")
+    cell: str = option("LSTM", "the recurrent layer: LSTM, GRU or RNN")
+    train_size: int = option(3000, "training strings drawn from the grammar", at_least=1)
+
+
 @register
 class ReberTask(Task):
     name = "reber"
     description = "embedded Reber grammar: an LSTM (or --set cell=RNN) must remember"
-    defaults = {"epochs": 15, "batch_size": 32, "lr": 1e-2, "hidden": 16, "cell": "LSTM",
-                "train_size": 3000}
+    Config = ReberConfig
     metrics = [long_range_accuracy]
 
     def loaders(self):
-        n = int(self.config["train_size"])
+        n = self.config.train_size
         train = ReberBatches(EmbeddedReber(n, seed=1).strings)
         val = ReberBatches(EmbeddedReber(300, seed=3).strings)
         test = ReberBatches(EmbeddedReber(500, seed=2).strings)
-        bs = int(self.config["batch_size"])
+        bs = self.config.batch_size
         return (DataLoader(train, batch_size=bs, shuffle=True),
                 DataLoader(val, batch_size=500), DataLoader(test, batch_size=500))
 
     def build_model(self) -> nn.Module:
-        cell = str(self.config["cell"])
+        cell = self.config.cell
         if cell not in ("LSTM", "GRU", "RNN"):
             raise ValueError(f"reber: cell must be LSTM, GRU or RNN, got '{cell}'")
-        return ReberNet(cell, int(self.config["hidden"]))
+        return ReberNet(cell, self.config.hidden)
 
     def loss_fn(self):
         return masked_loss

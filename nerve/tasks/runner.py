@@ -1,4 +1,5 @@
-"""Train and evaluate a built-in task, with per-epoch checkpoints and exact resume."""
+"""Train and evaluate a built-in task, with per-epoch checkpoints and exact resume; its
+results as one line and its learning curves as a plot."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 import warnings
 
 import nerve
-from nerve.tasks.base import Task, make_optimizer, run_record, save_run
+from nerve.tasks.base import Task, run_record, save_run
 
 
 class _EpochCheckpoint(nerve.train.Callback):
@@ -35,21 +36,21 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
     from nerve.train import evaluate, fit, load_checkpoint
 
     cfg = task.config
-    nerve.manual_seed(int(cfg["seed"]))
+    nerve.manual_seed(cfg.seed)
     train_loader, val_loader, test_loader = task.loaders()
     model = task.build_model().to(device)  # fit and evaluate move each batch there
-    optimizer = make_optimizer(cfg["optimizer"], model.parameters(), float(cfg["lr"]))
+    optimizer = task.build_optimizer(model.parameters())
     scheduler = task.make_scheduler(optimizer)
     start, past = 0, []
     if resume:
         start = load_checkpoint(resume, model, optimizer, scheduler, train_loader=train_loader)
         record = run_record(resume)
         past = [e for e in record["history"] if e["epoch"] < start]
-        planned = int(record["config"].get("epochs", cfg["epochs"]))
-        if scheduler is not None and planned != int(cfg["epochs"]):
+        planned = int(record["config"].get("epochs", cfg.epochs))
+        if scheduler is not None and planned != cfg.epochs:
             scheduler = _rebuild_schedule(task, optimizer, start)
             if verbose:
-                print(f"resume: the learning-rate schedule is rebuilt for {cfg['epochs']} "
+                print(f"resume: the learning-rate schedule is rebuilt for {cfg.epochs} "
                       f"epochs (the checkpoint's run planned {planned}); epoch {start + 1} "
                       f"trains at lr {optimizer.param_groups[0]['lr']:.3g}")
     world, rank = _world()
@@ -60,18 +61,18 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
 
         parallel.limit_threads(world)
         trained = DistributedDataParallel(model)  # rank 0's weights on every rank
-        loader = parallel.shard_loader(train_loader, world, int(cfg["seed"]))
+        loader = parallel.shard_loader(train_loader, world, cfg.seed)
         callbacks.append(parallel.RankEpochs(loader.sampler))
         if rank:  # its own dropout masks and augmentations, not rank 0's
-            nerve.manual_seed(int(cfg["seed"]) + 7919 * rank + start)
+            nerve.manual_seed(cfg.seed + 7919 * rank + start)
     verbose = verbose and rank == 0
     os.makedirs(out_dir, exist_ok=True)
     ckpt = os.path.join(out_dir, "last.nrv")
     saver = _EpochCheckpoint(ckpt, task, train_loader, past, model=model, write=rank == 0)
-    fit(trained, task.loss_fn(), optimizer, loader, val_loader, epochs=int(cfg["epochs"]),
+    fit(trained, task.loss_fn(), optimizer, loader, val_loader, epochs=cfg.epochs,
         metrics=task.metrics, initial_epoch=start, callbacks=[*callbacks, saver],
-        verbose=verbose, clip_grad_norm=cfg.get("clip"), scheduler=scheduler)
-    if start >= int(cfg["epochs"]) and rank == 0:
+        verbose=verbose, clip_grad_norm=cfg.clip, scheduler=scheduler)
+    if start >= cfg.epochs and rank == 0:
         save_run(ckpt, task, model, optimizer, start, train_loader, scheduler, past)
     test = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
     return model, _whole_history(saver.logs), task.report(model, test)
@@ -105,3 +106,19 @@ def _whole_history(logs: list[dict]):
     for entry in logs:
         history.on_epoch_end(entry["epoch"], {k: v for k, v in entry.items() if k != "epoch"})
     return history
+
+
+def print_report(task: str, report: dict) -> None:
+    """The task's test figures in one line: ``digits-mlp: test loss 0.1, accuracy 0.97``."""
+    figures = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                        for k, v in report.items())
+    print(f"{task}: test {figures}")
+
+
+def plot_history(history, path: str, task: str | None = None) -> None:
+    """The learning curves as a PNG at ``path``, or a line saying matplotlib is missing."""
+    try:
+        history.plot(path, title=f"{task}: learning curves" if task else None)
+        print(f"learning curves: {path}")
+    except ImportError:
+        print("learning curves: skipped (pip install 'nerve[plot]' for matplotlib)")
