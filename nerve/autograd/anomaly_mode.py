@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-
 def _function():
     # function.py imports Tensor, which imports this package: it is looked up on use
     from nerve.autograd import function

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from nerve import random as _random
-from nerve.data.dataloader import Sampler
+from nerve.data.samplers import Sampler
 
 
 class DistributedSampler(Sampler):

@@ -1,13 +1,13 @@
 """``torch.utils.data.sampler``: the same objects as :mod:`nerve.data`."""
 
-from nerve.data.dataloader import (
+from nerve.data.samplers import (
     BatchSampler,
     RandomSampler,
     Sampler,
     SequentialSampler,
     SubsetRandomSampler,
+    WeightedRandomSampler,
 )
-from nerve.data.samplers_more import WeightedRandomSampler
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
            "SubsetRandomSampler", "WeightedRandomSampler"]
