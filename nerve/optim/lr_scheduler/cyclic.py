@@ -9,8 +9,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from nerve.optim.lr_scheduler import LRScheduler
-from nerve.optim.one_cycle import MomentumCycling, _per_group
+from nerve.optim.lr_scheduler.base import LRScheduler
+from nerve.optim.lr_scheduler.one_cycle import MomentumCycling, _per_group
 from nerve.optim.optimizer import Optimizer
 
 

@@ -6,7 +6,7 @@ import math
 import warnings
 from typing import Any
 
-from nerve.optim.lr_scheduler import _EPOCH_DEPRECATION, LRScheduler
+from nerve.optim.lr_scheduler.base import _EPOCH_DEPRECATION, LRScheduler
 from nerve.optim.optimizer import Optimizer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from nerve.optim.lr_scheduler import LRScheduler
+from nerve.optim.lr_scheduler.base import LRScheduler
 from nerve.optim.optimizer import Optimizer
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from nerve.optim.lr_scheduler import LRScheduler
+from nerve.optim.lr_scheduler.base import LRScheduler
+from nerve.optim.lr_scheduler.plateau import ReduceLROnPlateau
 from nerve.optim.optimizer import Optimizer
-from nerve.optim.plateau import ReduceLROnPlateau
 
 
 class SequentialLR(LRScheduler):
