@@ -101,6 +101,20 @@ def test_bad_option_exits_2(capsys):
     with pytest.raises(SystemExit) as e:
         main(["train", "no-such-task"])
     assert e.value.code == 2
+    for bad in (["--set", "hiden=8"], ["--set", "epochs=many"], ["--set", "momentum=0.5"],
+                ["--optimizer", "nope"]):  # the task's config finds these: usage errors too
+        with pytest.raises(SystemExit) as e:
+            main(["train", "digits-mlp", *bad])
+        assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("usage: nerve train") == 6 and "Traceback" not in err
+
+
+def test_debug_shows_a_config_errors_traceback(capsys):
+    from nerve.tasks.config import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown option 'hiden'"):
+        main(["--debug", "train", "digits-mlp", "--set", "hiden=8"])
 
 
 def test_generate_needs_a_text_task(mlp_run, capsys):
