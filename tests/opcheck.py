@@ -3,16 +3,47 @@
 A table row is ``Case(name, nerve_fn, torch_fn, inputs)``. Each input is an array
 (used as is), a shape (standard normal draws), or ``Const(array)`` for an input that
 takes no gradient (indices, masks). Both functions get the inputs in the same order,
-as nerve Tensors or as torch tensors.
+as nerve Tensors or as torch tensors. A row's name is "Class/variant" (the Function
+class it tests, then what this row varies); ``rtol``/``atol`` loosen one row's
+comparison with torch, ``gradcheck=False`` leaves a row out of the finite differences
+(a kink or a tie that central differences straddle).
+
+A table file holds its rows and one call that turns them into tests::
+
+    from opcheck import Case, table_tests
+    from nerve.ops import fold
+
+    CASES = [Case("Fold/basic", fold_fn, torch_fold_fn, [(2, 12, 9)]), ...]
+
+    table_tests(CASES, covers=fold)
+
+``table_tests`` defines, in the module that calls it, one test per row of each of:
+
+- ``test_gradcheck[row]``: the row's nerve function against float64 finite differences
+  (rows with ``gradcheck=False`` check nothing here);
+- ``test_against_torch[row]``: outputs and input gradients against ``torch_fn`` in
+  float32, under a random upstream gradient (``against_torch=False`` for a table whose
+  rows have no torch twin);
+- ``test_against_torch_float64[row]``: the same in float64, with ``float64=True``;
+
+and, with ``covers=module``, ``test_every_function_has_a_case``: every Function class
+defined in that ``nerve.ops`` module has a row. So adding an op is one class in its
+family's module and one row in the family's table. Special tests (error messages, a
+forced code path) stay ordinary functions beside the table.
+
+Every row is also recorded in ``REGISTRY`` under "tests/ops/test_x.py::name", from
+which tests/devices runs each row on the device.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 import torch
 
 import nerve
@@ -150,3 +181,49 @@ def all_functions(module) -> set:
         if isinstance(obj, type) and issubclass(obj, Function) and obj is not Function
         and obj.__module__ == module.__name__
     }
+
+
+def table_tests(cases: list, *, float64: bool = False, against_torch: bool = True,
+                covers=None, ignore_warnings: str | None = None) -> dict:
+    """Define the standard tests of the table ``cases`` in the calling module (see the
+    module docstring) and return them by name. ``ignore_warnings`` (the reason) silences
+    warnings during the comparisons with torch, for a torch function that warns about
+    the call the row makes on purpose."""
+    namespace = sys._getframe(1).f_globals
+    each_row = pytest.mark.parametrize("case", cases, ids=str)
+
+    def compare(case, dtype):
+        if ignore_warnings is None:
+            check_torch(case, dtype)
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_torch(case, dtype)
+
+    def test_gradcheck(case):
+        if case.gradcheck:
+            check_gradcheck(case)
+
+    def test_against_torch(case):
+        compare(case, np.float32)
+
+    def test_against_torch_float64(case):
+        compare(case, np.float64)
+
+    def test_every_function_has_a_case():
+        missing = all_functions(covers) - {c.name.split("/")[0] for c in cases}
+        assert not missing, f"{covers.__name__}: no row for {sorted(missing)}"
+
+    tests = {"test_gradcheck": each_row(test_gradcheck)}
+    if against_torch:
+        tests["test_against_torch"] = each_row(test_against_torch)
+    if float64:
+        tests["test_against_torch_float64"] = each_row(test_against_torch_float64)
+    if covers is not None:
+        tests["test_every_function_has_a_case"] = test_every_function_has_a_case
+    for name, test in tests.items():
+        if name in namespace:
+            raise ValueError(f"table_tests: {namespace.get('__name__')} already defines {name}")
+        test.__module__ = namespace.get("__name__", test.__module__)
+        namespace[name] = test
+    return tests

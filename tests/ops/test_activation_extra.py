@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, all_functions, check_gradcheck, check_torch, on_device_of
+from opcheck import Case, all_functions, on_device_of, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -67,15 +67,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_every_new_function_has_a_case():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, all_functions, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -64,24 +64,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch_float64(case):
-    check_torch(case, np.float64)
-
-
-def test_every_function_has_a_case():
-    assert all_functions(activation_more) <= {c.name.split("/")[0] for c in CASES}
+table_tests(CASES, float64=True, covers=activation_more)
 
 
 @pytest.mark.parametrize("name", ["hardswish", "hardsigmoid", "softshrink", "hardshrink"])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, Const, check_gradcheck, check_torch, on_device_of
+from opcheck import Case, Const, on_device_of, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -75,15 +75,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
-    check_torch(case, np.float64)
+table_tests(CASES, float64=True)
 
 
 def test_large_scores_stay_finite():

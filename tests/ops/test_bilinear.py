@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch.nn.functional as TF
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -18,14 +18,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 @pytest.mark.parametrize("shapes, match", [

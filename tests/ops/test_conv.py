@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, all_functions, check_gradcheck, check_torch
+from opcheck import Case, all_functions, check_gradcheck, check_torch, table_tests
 
 import nerve
 from nerve.ops import conv
@@ -55,14 +55,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_every_function_has_a_case():

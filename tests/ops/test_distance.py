@@ -4,7 +4,7 @@ cov, corrcoef, renorm, in float64 finite differences and against torch."""
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, Const, check_gradcheck, check_torch
+from opcheck import Case, Const, table_tests
 
 import nerve
 
@@ -57,15 +57,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_values_and_dtypes_as_torch():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, all_functions, check_gradcheck, check_torch, on_device_of
+from opcheck import Case, on_device_of, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -31,18 +31,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
-
-
-def test_every_function_has_a_case():
-    assert all_functions(dropout) <= {c.name.split("/")[0] for c in CASES}
+table_tests(CASES, covers=dropout)
 
 
 def test_keep_rate_scale_and_gradient():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 
@@ -44,15 +44,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_trace_and_diagonal_forward_match_torch_without_grad():

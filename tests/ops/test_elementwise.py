@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, Const, check_gradcheck, check_torch
+from opcheck import Case, Const, table_tests
 
 import nerve
 
@@ -53,15 +53,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_broadcast_error_names_op_and_shapes():

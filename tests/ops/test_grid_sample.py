@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -42,15 +42,7 @@ CASES = [_sample(*c) for c in itertools.product(("bilinear", "nearest"),
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 @pytest.mark.parametrize("size,theta_shape", [((2, 3, 4, 5), (2, 2, 3)),

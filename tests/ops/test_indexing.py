@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, Const, check_gradcheck, check_torch
+from opcheck import Case, Const, table_tests
 
 import nerve
 
@@ -52,15 +52,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_index_out_of_range_raises_index_error():

@@ -2,9 +2,8 @@
 the double backward of indexing, against torch's index_put with accumulation."""
 
 import numpy as np
-import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch, on_device_of
+from opcheck import Case, on_device_of, table_tests
 
 from nerve.ops.indexing import GetItemGrad
 
@@ -27,11 +26,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)

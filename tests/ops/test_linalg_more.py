@@ -4,7 +4,7 @@ float64 finite differences and torch on the same inputs."""
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, Const, check_gradcheck, check_torch
+from opcheck import Case, Const, check_gradcheck, table_tests
 
 import nerve
 
@@ -110,15 +110,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix():

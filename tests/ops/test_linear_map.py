@@ -2,9 +2,8 @@
 here A x = x M, so it must match torch's product and gradient."""
 
 import numpy as np
-import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 from nerve.backend import same_module
 from nerve.ops.linear_map import LinearMap
@@ -21,14 +20,7 @@ def _map(x):
 CASES = [Case("LinearMap/matrix", _map, lambda x: x @ torch.tensor(M, dtype=x.dtype), [(2, 4)])]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_its_double_backward_is_the_map_again():

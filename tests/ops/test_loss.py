@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as tF
-from opcheck import Case, all_functions, check_gradcheck, check_torch
+from opcheck import Case, all_functions, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -236,16 +236,7 @@ CASES = ce_index_cases() + ce_prob_cases() + nll_cases() + pointwise_cases() + b
     + edge_cases()
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch's kl_div warns about reduction='mean'
-        check_torch(case)
+table_tests(CASES, ignore_warnings="torch's kl_div warns about reduction='mean'")
 
 
 def test_every_function_has_a_row():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, Const, all_functions, check_gradcheck, check_torch
+from opcheck import Case, Const, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -116,24 +116,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch_float64(case):
-    check_torch(case, np.float64)
-
-
-def test_every_function_has_a_case():
-    assert all_functions(loss_more) <= {c.name.split("/")[0] for c in CASES}
+table_tests(CASES, float64=True, covers=loss_more)
 
 
 def _raises(exc, match, *fns):

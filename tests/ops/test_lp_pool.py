@@ -1,9 +1,8 @@
 """Power-average pooling: float64 finite differences and PyTorch."""
 
 import numpy as np
-import pytest
 import torch.nn.functional as TF
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -33,15 +32,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_dead_window_gradient_is_zero():

@@ -5,7 +5,7 @@ values; dtypes of integer inputs; the in-place forms."""
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, Const, check_gradcheck, check_torch
+from opcheck import Case, Const, table_tests
 
 import nerve
 from nerve.ops import special
@@ -114,20 +114,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch_float64(case):
-    check_torch(case, np.float64)
+table_tests(CASES, float64=True)
 
 
 # ----- the special functions in float64, on wide grids and at the edges -------------------

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, all_functions, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -60,18 +60,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
-
-
-def test_every_function_has_a_case():
-    assert all_functions(normalization) <= {c.name.split("/")[0] for c in CASES}
+table_tests(CASES, covers=normalization)
 
 
 def test_running_stats_update_like_torch():

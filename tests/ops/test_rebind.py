@@ -1,13 +1,12 @@
-"""The Function behind in-place writes in a graph (nerve/ops/rebind.py): IndexPut, the
+"""The Function behind in-place writes in a graph (nerve/ops/inplace.py): IndexPut, the
 out-of-place ``x[index] = v``. The in-place semantics themselves are tested in
 tests/test_inplace_graph.py."""
 
 import numpy as np
-import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch, on_device_of
+from opcheck import Case, on_device_of, table_tests
 
-from nerve.ops.rebind import IndexPut
+from nerve.ops.inplace import IndexPut
 
 ROWS = np.array([2, 0], np.int64)
 
@@ -33,11 +32,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)

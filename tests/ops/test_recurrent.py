@@ -5,7 +5,7 @@ The torch twins here are shared with test_recurrent_lstm.py and test_recurrent_g
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 from torch.func import functional_call
 
 import nerve
@@ -89,15 +89,7 @@ CASES = [
 CASES[1].gradcheck = False
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_padded_steps_get_no_gradient_and_keep_state():

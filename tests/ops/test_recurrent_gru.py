@@ -1,9 +1,8 @@
 """The fused GRU op against finite differences and torch.nn.GRU (see test_recurrent.py)."""
 
 import numpy as np
-import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 from test_recurrent import LENGTHS, torch_layer
 
 import nerve
@@ -36,15 +35,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_grad_norms_one_array_per_backward():

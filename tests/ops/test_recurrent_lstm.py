@@ -1,9 +1,8 @@
 """The fused LSTM op against finite differences and torch.nn.LSTM (see test_recurrent.py)."""
 
 import numpy as np
-import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 from test_recurrent import LENGTHS, torch_layer
 
 import nerve
@@ -47,15 +46,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def test_saturated_gates_stay_finite():

@@ -4,7 +4,7 @@ and torch.nn.LSTM(proj_size=...) called with our tensors as its parameters."""
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 from test_recurrent import LENGTHS, _reverse_index, _time_gather
 from torch.func import functional_call
 
@@ -77,15 +77,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 def _weights(rng, ni=2, nh=4, npr=2, dtype=np.float64):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 
@@ -27,15 +27,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 @pytest.mark.parametrize("dtype", [nerve.int32, nerve.bool, nerve.int64])

@@ -4,7 +4,7 @@ for every Function; values against torch.special in float64 on wide grids and ed
 import numpy as np
 import pytest
 import torch
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 from nerve.ops import special_fns as F
@@ -37,20 +37,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    if case.gradcheck:
-        check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch_float64(case):
-    check_torch(case, np.float64)
+table_tests(CASES, float64=True)
 
 
 GRID = np.concatenate([np.linspace(-45, 45, 1801), [1e-8, -1e-8, 0.5, 100.0, 700.0, 1e5]])

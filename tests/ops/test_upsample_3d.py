@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from opcheck import Case, check_gradcheck, check_torch
+from opcheck import Case, table_tests
 
 import nerve
 from nerve.ops.upsample import interpolate
@@ -33,14 +33,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_against_torch(case):
-    check_torch(case)
+table_tests(CASES)
 
 
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "trilinear", "area"])
