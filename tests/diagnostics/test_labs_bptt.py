@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nerve
-from nerve.diagnostics import labs_bptt as lb
+from nerve.diagnostics.labs import bptt as lb
 
 
 def _numpy_ratios(model, x, tokens):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nerve.diagnostics import labs_cnn as lc
+from nerve.diagnostics.labs import cnn as lc
 
 
 def test_sign_images_are_balanced_colour_free_shapes():

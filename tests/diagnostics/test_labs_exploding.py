@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import nerve
-from nerve.diagnostics import labs_exploding as le
+from nerve.diagnostics.labs import exploding as le
 
 
 def test_ratios_follow_the_exp_recursion():

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from nerve.diagnostics import labs_hello as lh
+from nerve.diagnostics.labs import hello as lh
 
 
 def test_vocabulary_and_one_hot_follow_the_slide():

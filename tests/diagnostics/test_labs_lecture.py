@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nerve.cli import main
-from nerve.diagnostics.labs_lecture import THETA1, THETA2, X, lab_backprop, lab_graph
+from nerve.diagnostics.labs.lecture import THETA1, THETA2, X, lab_backprop, lab_graph
 
 torch = pytest.importorskip("torch")
 

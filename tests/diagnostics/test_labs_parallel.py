@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from nerve.diagnostics import labs_parallel as lp
+from nerve.diagnostics.labs import parallel as lp
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import re
 
-from nerve.diagnostics.labs_train import lab_vanishing
+from nerve.diagnostics.labs.train import lab_vanishing
 
 
 def test_vanishing_prints_the_verdicts_ratio_not_a_second_estimate(tmp_path):

@@ -9,11 +9,11 @@ import nerve.nn.functional as F
 from nerve import nn
 from nerve.autograd import function
 from nerve.diagnostics import backprop_trace
-from nerve.diagnostics.labs import _squared_error, _worked_example
+from nerve.diagnostics.labs.lecture import squared_error, textbook_network
 
 
 def _torch_grads():
-    net, x, t = _worked_example()
+    net, x, t = textbook_network()
     tnet = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 2),
                                torch.nn.Sigmoid()).double()
     with torch.no_grad():
@@ -25,9 +25,9 @@ def _torch_grads():
 
 
 def test_worked_example_matches_torch_and_the_lecture():
-    net, x, t = _worked_example()
+    net, x, t = textbook_network()
     with backprop_trace(net) as tracer:
-        loss = _squared_error(net, x, t)
+        loss = squared_error(net, x, t)
     trace = tracer.backward(loss)
     torch_loss, torch_grads = _torch_grads()
     assert loss.item() == pytest.approx(torch_loss, rel=1e-12)
@@ -48,9 +48,9 @@ def test_worked_example_matches_torch_and_the_lecture():
 
 
 def test_table_lists_every_node_and_parameter():
-    net, x, t = _worked_example()
+    net, x, t = textbook_network()
     with backprop_trace(net) as tracer:
-        loss = _squared_error(net, x, t)
+        loss = squared_error(net, x, t)
     table = str(tracer.backward(loss))
     lines = table.splitlines()
     assert "forward value" in lines[0] and "upstream" in lines[0] and "local" in lines[0]

@@ -9,9 +9,10 @@ import os
 import numpy as np
 
 import nerve
+import nerve.nn.functional as F
 from nerve import nn
 from nerve.diagnostics import plots
-from nerve.diagnostics.labs import LabResult, save_plot
+from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.trace import backprop_trace
 
 X = (1.0, -0.5)
@@ -106,3 +107,25 @@ def lab_graph(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     path = save_plot(plots.plot_bars, bars, os.path.join(out, "lab_graph.png"), "gradient",
                      "f = (x + y) z at x = -2, y = 5, z = -4")
     return LabResult("graph", finding, nums, path, report)
+
+
+def textbook_network():
+    """The textbook 2-2-2 sigmoid network with biases (inputs .05, .10; targets .01, .99),
+    which the trace tests use (the lecture's own example is above)."""
+    net = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
+    net[0].weight._data[...] = [[0.15, 0.20], [0.25, 0.30]]
+    net[0].bias._data[...] = 0.35
+    net[2].weight._data[...] = [[0.40, 0.45], [0.50, 0.55]]
+    net[2].bias._data[...] = 0.60
+    net.double()
+    x = nerve.tensor([[0.05, 0.10]], dtype=np.float64)
+    t = nerve.tensor([[0.01, 0.99]], dtype=np.float64)
+    return net, x, t
+
+
+def squared_error(net, x, t):
+    """E = Σ ½ (t - o)², the lecture's error."""
+    return 0.5 * F.mse_loss(net(x), t, reduction="sum")
+
+
+# ----- init ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import nerve.nn.functional as F
 from nerve import nn
 from nerve.data.datasets import load_digits
 from nerve.diagnostics import plots
-from nerve.diagnostics.labs import LabResult, save_plot
+from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.monitor import GradientMonitor
 from nerve.diagnostics.verdict import layer_medians
 

@@ -19,7 +19,7 @@ import numpy as np
 import nerve
 import nerve.nn.functional as F
 from nerve import nn
-from nerve.diagnostics.labs import LabResult, save_plot
+from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import _figure, _positive, _save
 
 SYMBOLS, DELAY, THRESHOLD = 4, 4, 1e-2

@@ -24,7 +24,7 @@ import numpy as np
 
 import nerve
 from nerve import nn
-from nerve.diagnostics.labs import LabResult, save_plot
+from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import _figure
 
 WAYS = ("per unit", "per row", "matrix", "nn.Linear")

@@ -21,7 +21,7 @@ import numpy as np
 import nerve
 import nerve.nn.functional as F
 from nerve import nn
-from nerve.diagnostics.labs import LabResult, save_plot
+from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import _figure, _positive, _save
 
 HIDDEN, STEPS_IN_TIME, LR, MAX_NORM = 8, 10, 0.1, 1.0

@@ -17,7 +17,7 @@ import nerve.nn.functional as F
 from nerve import nn
 from nerve.data.sequences import SYMBOLS, EmbeddedReber, encode
 from nerve.diagnostics import plots
-from nerve.diagnostics.labs import LabResult, save_plot
+from nerve.diagnostics.labs.result import LabResult, save_plot
 
 KINDS = ("RNN", "LSTM", "GRU")
 
