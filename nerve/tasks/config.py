@@ -134,7 +134,8 @@ def _take(cls, task, fields, source, mapping, values, args, lenient=False) -> No
             continue
         if key in fields:
             values[key] = _field_value(cls, task, key, fields[key], value, source)
-        elif lenient and key not in all_optimizer_arguments():
+        elif lenient:  # a saved config keeps the optimizer's arguments apart, under
+            # optimizer_args: a loose key is one an older version accepted and ignored
             warnings.warn(f"{task}: the checkpoint's option '{key}' is not an option of this "
                           "task (ignored)", stacklevel=3)
         else:

@@ -271,11 +271,16 @@ def test_a_resume_with_another_optimizer_drops_the_saved_optimizers_arguments():
 def test_a_saved_config_with_a_key_this_version_lacks_loads_with_a_warning():
     from nerve.tasks.base import task_config
 
+    # before the config was typed, `--set momentm=0.5` or `--set momentum=0.5` with Adam
+    # was accepted, ignored and saved: such a checkpoint still loads, and says so
     old = {"epochs": 3, "batch_size": 64, "lr": 0.002, "optimizer": "adam", "hidden": 16,
-           "seed": 0, "dropout": 0.2, "momentm": 0.5}
-    with pytest.warns(UserWarning, match="digits-mlp: the checkpoint's option 'momentm'"):
+           "seed": 0, "dropout": 0.2, "momentm": 0.5, "momentum": 0.5}
+    with pytest.warns(UserWarning) as caught:
         cfg = task_config("digits-mlp", saved=old)
-    assert (cfg.epochs, cfg.hidden, cfg.optimizer_args) == (3, 16, {})
+    assert [str(w.message) for w in caught] == [
+        f"digits-mlp: the checkpoint's option '{k}' is not an option of this task (ignored)"
+        for k in ("momentm", "momentum")]
+    assert (cfg.epochs, cfg.hidden, cfg.optimizer, cfg.optimizer_args) == (3, 16, "adam", {})
 
 
 def test_a_task_option_may_not_shadow_an_optimizer_argument():
@@ -324,3 +329,19 @@ def test_docs_cli_names_every_option():
     for cls in TASKS.values():
         for name, *_ in option_table(cls.Config):
             assert f"`{name}`" in page, name
+
+
+def test_docs_cli_task_table_shows_each_tasks_defaults():
+    import re
+    from pathlib import Path
+
+    from nerve.tasks import TASKS
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text("utf-8")
+    rows = dict(re.findall(r"^\| `([\w-]+)` \| .* \| (\d[\w., -]*) \|$", page, re.M))
+    assert set(rows) == set(TASKS)
+    for name, cls in TASKS.items():
+        c = cls.Config()
+        epochs, batch, lr, hidden = (v.strip() for v in rows[name].split(","))
+        assert (int(epochs), int(batch), float(lr), int(hidden)) == (
+            c.epochs, c.batch_size, c.lr, c.hidden), name
