@@ -2,10 +2,15 @@
 
 from nerve.nn import functional, init, utils  # noqa: I001  (modules, parallel come last)
 from nerve.nn.activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
     SELU,
     CReLU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
     LogSigmoid,
@@ -18,19 +23,12 @@ from nerve.nn.activation import (
     Sigmoid,
     SiLU,
     Softmax,
-    Softplus,
-    Tanh,
-)
-from nerve.nn.activation_more import (
-    CELU,
-    GLU,
-    Hardshrink,
-    Hardsigmoid,
-    Hardswish,
     Softmax2d,
     Softmin,
+    Softplus,
     Softshrink,
     Softsign,
+    Tanh,
     Tanhshrink,
     Threshold,
 )
@@ -52,6 +50,7 @@ from nerve.nn.conv import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from nerve.nn.distance import CosineSimilarity, PairwiseDistance
 from nerve.nn.dropout import (
     AlphaDropout,
     Dropout,
@@ -77,29 +76,25 @@ from nerve.nn.linear import Identity, Linear
 from nerve.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
-    MSELoss,
-    NLLLoss,
-    SmoothL1Loss,
-    SoftMarginLoss,
-)
-from nerve.nn.loss_ctc import CTCLoss, TripletMarginWithDistanceLoss
-from nerve.nn.loss_more import (
-    CosineEmbeddingLoss,
-    CosineSimilarity,
-    GaussianNLLLoss,
-    HingeEmbeddingLoss,
     MarginRankingLoss,
+    MSELoss,
     MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
-    PairwiseDistance,
+    NLLLoss,
     PoissonNLLLoss,
+    SmoothL1Loss,
+    SoftMarginLoss,
     TripletMarginLoss,
 )
+from nerve.nn.loss_ctc import CTCLoss, TripletMarginWithDistanceLoss
 from nerve.nn.module import Module
 from nerve.nn.normalization import (
     BatchNorm1d,
@@ -142,17 +137,15 @@ from nerve.nn.pooling import (
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-    StochasticPool2d,
-)
-from nerve.nn.pooling_more import (
     FractionalMaxPool2d,
     LPPool1d,
     LPPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
     MaxUnpool1d,
     MaxUnpool2d,
+    StochasticPool2d,
 )
 from nerve.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from nerve.nn.sequence import (

@@ -4,8 +4,8 @@ triplet loss over any distance). Names, arguments and defaults are PyTorch's."""
 from __future__ import annotations
 
 from nerve import functional as F
+from nerve.nn.distance import PairwiseDistance
 from nerve.nn.loss import _Loss
-from nerve.nn.loss_more import PairwiseDistance
 from nerve.tensor import Tensor
 
 

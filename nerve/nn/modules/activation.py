@@ -1,9 +1,14 @@
 """``torch.nn.modules.activation``'s path to the same classes as :mod:`nerve.nn`."""
 
 from nerve.nn.activation import (
+    CELU,
     ELU,
     GELU,
+    GLU,
     SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
     Hardtanh,
     LeakyReLU,
     LogSigmoid,
@@ -16,19 +21,12 @@ from nerve.nn.activation import (
     Sigmoid,
     SiLU,
     Softmax,
-    Softplus,
-    Tanh,
-)
-from nerve.nn.activation_more import (
-    CELU,
-    GLU,
-    Hardshrink,
-    Hardsigmoid,
-    Hardswish,
     Softmax2d,
     Softmin,
+    Softplus,
     Softshrink,
     Softsign,
+    Tanh,
     Tanhshrink,
     Threshold,
 )
