@@ -111,7 +111,7 @@ def make_config(cls: type[TaskConfig], task: str, *layers: tuple[str, Mapping],
         saved_args = {k: (v, "the checkpoint") for k, v in
                       (saved.pop("optimizer_args", None) or {}).items()}
         _take(cls, task, fields, "the checkpoint", saved, values, args, lenient=True)
-    saved_optimizer = values.get("optimizer")
+    saved_optimizer = str(values.get("optimizer", "")).lower()
     for source, mapping in layers:
         _take(cls, task, fields, source, mapping, values, args)
     opt_cls = optimizer_class(values.get("optimizer", _default(cls, "optimizer")), task)
