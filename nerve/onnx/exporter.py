@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nerve.autograd import function as _function
+from nerve.autograd.tracing import trace_ops, tracing
 from nerve.onnx.errors import OnnxExporterError, UnsupportedOperatorError, require_onnx
 from nerve.onnx.graph import GraphBuilder
 from nerve.onnx.registry import HANDLERS, load_families
@@ -25,7 +25,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     are initializers under their state_dict names; each node's doc_string names the nerve
     layer it came from. Returns the onnx.ModelProto."""
     onnx = require_onnx()
-    if _function._tracer is not None:
+    if tracing():
         raise OnnxExporterError("onnx export: another export is tracing already")
     if not 7 <= opset_version <= 26:
         raise ValueError(f"onnx export: opset_version must lie in 7..26 (onnxruntime's), "
@@ -121,15 +121,13 @@ def _probe(model, args, dynamic: dict) -> list:
 
     was_training = model.training
     model.eval()
-    _function._tracer = record
     try:
-        with no_grad():
+        with trace_ops(record), no_grad():
             model(*grown)
     except Exception as err:
         raise OnnxExporterError(f"onnx export: the model fails when a dynamic axis changes "
                                 f"size: {type(err).__name__}: {err}") from err
     finally:
-        _function._tracer = None
         model.train(was_training)
     return calls
 
@@ -162,12 +160,10 @@ def _trace(model, args, b: GraphBuilder):
         hooks += [m.register_forward_pre_hook(pre), m.register_forward_hook(post)]
     was_training = model.training
     model.eval()
-    _function._tracer = tracer
     try:
-        with no_grad():
+        with trace_ops(tracer), no_grad():
             return model(*args)
     finally:
-        _function._tracer = None
         for h in hooks:
             h.remove()
         model.train(was_training)
