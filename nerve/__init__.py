@@ -1,6 +1,7 @@
 """nerve: a small deep-learning framework on NumPy with PyTorch's API."""
 
-from nerve.tensor import Size, Tensor  # noqa: I001  (Tensor first: the ops attach to it)
+from nerve.tensor import Size, Tensor  # noqa: I001  (Tensor first, then the ops it calls)
+from nerve import ops as _ops  # noqa: F401  (fills the table Tensor's methods call)
 from nerve import autograd
 from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                       is_inference_mode_enabled, no_grad, set_grad_enabled)
@@ -158,9 +159,10 @@ from nerve.ops.compare_more import (bitwise_and, bitwise_not, bitwise_or,  # noq
                                     isposinf, isreal, lcm, le, less, less_equal, logical_and,
                                     logical_or, logical_xor, lt, ne, nextafter, not_equal,
                                     signbit)
-from nerve.ops.aliases import (absolute, all, any, ceil, count_nonzero, divide,  # noqa: E402
-                               floor, isfinite, isinf, logical_not, multiply, negative,
-                               positive, round, sgn, subtract, true_divide)
+from nerve.ops.arithmetic import (absolute, divide, multiply, negative,  # noqa: E402
+                                  positive, sgn, subtract, true_divide)
+from nerve.ops.compare import (all, any, ceil, count_nonzero, floor, isfinite,  # noqa: E402
+                               isinf, logical_not, round)
 from nerve.dtypes_info import (can_cast, finfo, iinfo, is_complex,  # noqa: E402
                                is_floating_point, promote_types, result_type)
 from nerve.printing import set_printoptions  # noqa: E402
@@ -191,7 +193,7 @@ from nerve.backend.threads import get_num_threads, set_num_threads  # noqa: E402
 
 from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)
 from nerve.io import load, save  # noqa: E402
-from nerve.tensor_device import from_dlpack  # noqa: E402, F401
+from nerve.creation import from_dlpack  # noqa: E402, F401
 from nerve import utils  # noqa: E402  (torch.utils.data's name for nerve.data)
 from nerve import special, testing  # noqa: E402
 from nerve import func  # noqa: E402  (torch.func's functional_call)

@@ -8,36 +8,10 @@ import numpy as np
 
 from nerve import dtypes
 from nerve import random as _random
-from nerve.backend import check_device, to_device
+from nerve.backend import check_device, cuda_namespace, to_device
 from nerve.backend.namespaces import MODULES as _MODULES
-from nerve.tensor import Tensor
-
-
-def _to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
-    """Convert user data to an array with PyTorch's dtype rules: Python floats become
-    the default float dtype, Python ints int64, NumPy arrays keep their dtype."""
-    dtype = dtypes.to_dtype(dtype)
-    if isinstance(data, Tensor):
-        arr = data._data
-    elif type(data) in _MODULES:  # a device array (CuPy, strict) stays where it is
-        arr = data
-    elif isinstance(data, np.ndarray | np.generic):
-        arr = np.asarray(data)
-    else:
-        if isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
-            data = [x._data if isinstance(x, Tensor) else x for x in data]
-        arr = np.asarray(data)
-        if arr.dtype == np.float64 and dtype is None:  # a given dtype converts straight
-            arr = arr.astype(dtypes.get_default_dtype())  # (no rounding through float32)
-        elif arr.dtype.kind in "iu":
-            arr = arr.astype(np.int64)
-        elif arr.dtype.kind not in "fbc":
-            raise TypeError(f"can't convert {type(data).__name__} of dtype {arr.dtype} to a tensor")
-    if float_default and dtype is None and arr.dtype.kind != "f":
-        dtype = dtypes.get_default_dtype()
-    if dtype is not None and arr.dtype != dtype:
-        arr = arr.astype(dtype)
-    return arr
+from nerve.tensor.core import Tensor
+from nerve.tensor.core import to_array as _to_array
 
 
 def _shape(size) -> tuple:
@@ -235,3 +209,18 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -
 def randint_like(input, low, high=None, dtype=None, device=None) -> Tensor:  # noqa: A002
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
                    device=input.device if device is None else device)
+
+
+def from_dlpack(ext):
+    """A tensor sharing memory with ``ext``: any object with ``__dlpack__`` (a NumPy or
+    CuPy array, a torch tensor) or a DLPack capsule; host memory gives a CPU tensor, CUDA
+    memory a cuda one (through CuPy)."""
+    if isinstance(ext, Tensor):
+        return Tensor._wrap(ext._data)
+    if type(ext) in _MODULES:
+        return Tensor._wrap(ext)
+    dev = ext.__dlpack_device__()[0] if hasattr(ext, "__dlpack_device__") else 1
+    if dev == 1:  # kDLCPU
+        return Tensor._wrap(np.from_dlpack(ext))
+    xp = cuda_namespace("nerve.from_dlpack()")
+    return Tensor._wrap(xp.from_dlpack(ext))

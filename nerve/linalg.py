@@ -98,6 +98,7 @@ from nerve.ops.linalg_more import linalg_cholesky as cholesky  # noqa: E402
 from nerve.ops.linalg_more import linalg_slogdet as slogdet  # noqa: E402
 from nerve.ops.linalg_more import linalg_svd as svd  # noqa: E402
 from nerve.ops.products import multi_dot  # noqa: E402
+from nerve.tensor import ops_table
 
 __all__ += ["LinAlgError", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_power",
             "cholesky", "slogdet", "svd", "pinv", "qr", "solve", "svdvals", "multi_dot",
@@ -182,3 +183,7 @@ def cond(A, p=None):  # noqa: N803
         ratio = s[..., 0] / s[..., -1]
         return ratio if p != -2 else 1 / ratio
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(tensor_norm)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.ops import activation as _activation
-from nerve.ops.aliases import round as _round
+from nerve.ops.compare import round as _round
 from nerve.ops.mathfns import erf as _erf
 from nerve.ops.mathfns import expm1 as _expm1
 from nerve.ops.mathfns import log1p as _log1p

@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.autograd import grad_mode
+from nerve.autograd.custom import FunctionCtx, once_differentiable  # noqa: F401
 from nerve.backend import namespaces as _namespaces
+from nerve.tensor import Tensor
 
 _grad_state = grad_mode.state
 # nerve.diagnostics installs a callable(fn, inputs, out) here for anomaly mode and
@@ -192,5 +194,8 @@ def _devices_in_use() -> None:
 _namespaces.on_first_device.append(_devices_in_use)
 
 
-from nerve.autograd.custom import FunctionCtx, once_differentiable  # noqa: E402, F401
-from nerve.tensor import Tensor  # noqa: E402  (tensor.py imports this module)
+def wrap(array) -> Tensor:
+    """A Tensor around ``array`` (no copy), outside the graph: how an op returns a
+    result that has no gradient (an index, a mask, a count, a rounded value). Results
+    that have one come from ``Function.apply``."""
+    return Tensor._wrap(array)

@@ -22,7 +22,7 @@ import functools
 
 import numpy as np
 
-from nerve.autograd import hooks
+from nerve.autograd import hooks, rebound
 from nerve.autograd.custom import once_differentiable
 from nerve.autograd.engine import FREED, _with_final_callbacks, toposort
 from nerve.autograd.function import Function
@@ -62,11 +62,9 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
         ctx = o._ctx
         if ctx is not None and ctx.__dict__.get("parents") is None:
             raise RuntimeError(FREED)
-    from nerve.ops import rebind  # in-place ops rebound tensors (as Tensor.backward does)
-
-    if rebind._Version.live:
+    if rebound.Version.live:  # in-place ops rebound tensors (as Tensor.backward does)
         for o in outputs:
-            rebind.mend_stale_edges(o)
+            rebound.mend_stale_edges(o)
     order = toposort(_Root(tuple(outputs)))[1:]
     keep = None if wanted is None else _useful(order, wanted, wanted_nodes)
     pending: dict = {}
@@ -175,7 +173,7 @@ def _overwritten_parents(fn):
     """``fn.parents`` with each input whose value an in-place op has since overwritten
     replaced by a stand-in that raises when read, or None when there is none.
 
-    nerve/ops/rebind.py keeps a rebound tensor's old version only as a place in the graph
+    nerve/ops/inplace.py keeps a rebound tensor's old version only as a place in the graph
     (its array becomes a zero-stride dummy; the nodes saved the raw values they need), so
     a backward_graph that reads that input's values would compute on the dummy."""
     stale = None

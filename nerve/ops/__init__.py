@@ -1,11 +1,33 @@
-"""The primitives: one family per file, each op a Function with forward and backward."""
+"""The primitives: one family per file, each op a Function with forward and backward.
 
+Importing the package loads the families whose functions Tensor's methods call: each
+registers them in the tensor tier's ops table (nerve/tensor/ops_table.py) as it loads,
+so that ``x.sum()`` finds ``nerve.ops.reduce.sum`` however nerve was entered.
+"""
 
-def __getattr__(name: str):
-    # nerve.ops.roi_pool (torchvision's spelling is torchvision.ops.roi_pool); resolved
-    # lazily because tensor.py imports this package before the ops can load.
-    if name == "roi_pool":
-        from nerve.ops.roi import roi_pool
-
-        return roi_pool
-    raise AttributeError(f"module 'nerve.ops' has no attribute '{name}'")
+from nerve.autograd import tensor_backward  # noqa: F401  (Tensor.backward, hooks)
+from nerve.ops import (  # noqa: F401  (each registers its Tensor methods)
+    activation,
+    arithmetic,
+    compare,
+    compare_more,
+    counting,
+    distance,
+    elementwise,
+    index_more,
+    indexing,
+    inplace,
+    linalg,
+    linalg_more,
+    mathfns,
+    mathfns_more,
+    products,
+    reduce,
+    reduce_more,
+    scan,
+    scatter,
+    shape,
+    shape_more,
+    sorting,
+)
+from nerve.ops.roi import roi_pool  # noqa: F401  (torchvision.ops.roi_pool's spelling)

@@ -21,6 +21,7 @@ from nerve.ops.normal_cdf import (  # noqa: F401
     _normal_cdf_f32,
 )
 from nerve.ops.rectifiers import ELU, CReLU, LeakyReLU, PReLU, RReLU  # noqa: F401 - re-exported
+from nerve.tensor import ops_table
 
 
 class Tanh(Function):
@@ -434,3 +435,7 @@ def relu6(input, inplace=False):  # noqa: A002
     _no_bool(input, "relu6")
     return maybe_inplace(input, Hardtanh.apply(input, min_val=0.0, max_val=6.0), inplace,
                          "relu6_")
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(log_softmax, relu, sigmoid, softmax, tanh)

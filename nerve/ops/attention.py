@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.dtypes import bool as bool_
@@ -213,7 +213,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     ``enable_gqa`` lets Hq query heads (dim -3) share Hk key/value heads. ``dropout_p``
     applies whenever it is > 0 (the functional form has no training flag)."""
     if attn_mask is not None and not isinstance(attn_mask, Tensor):
-        attn_mask = Tensor._wrap(array_module(query).asarray(attn_mask))
+        attn_mask = wrap(array_module(query).asarray(attn_mask))
     _check(query, key, value, attn_mask)
     if is_causal and attn_mask is not None:
         raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be set "

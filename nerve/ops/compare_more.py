@@ -6,17 +6,13 @@ PyTorch's rules (nerve.dtypes.result_type) before the array module sees them."""
 
 from __future__ import annotations
 
+from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import result_type
 from nerve.ops.elementwise import need_tensor
 from nerve.ops.mathfns_more import _refuse, no_out
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
+from nerve.tensor import ops_table
 
 
 def _array(v):
@@ -51,7 +47,7 @@ def _binary(ufunc: str, name: str, refuse: str = "", promote: bool = True, scala
             a, b = _array(input), _array(other)
         xp = array_module(a, b)
         with errstate(xp, invalid="ignore"):
-            return _wrap(getattr(xp, ufunc)(a, b))
+            return wrap(getattr(xp, ufunc)(a, b))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` (NumPy's ``{ufunc}``), without gradient."
@@ -62,7 +58,7 @@ def _unary(ufunc: str, name: str, refuse: str = ""):
     def op(input, *, out=None):  # noqa: A002
         no_out(out, name)
         _refuse(name, refuse, input)
-        return _wrap(getattr(array_module(input._data), ufunc)(input._data))
+        return wrap(getattr(array_module(input._data), ufunc)(input._data))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` (NumPy's ``{ufunc}``), without gradient."
@@ -95,13 +91,13 @@ def signbit(input, *, out=None):  # noqa: A002
     no_out(out, "signbit")
     arr = input._data
     xp = array_module(arr)
-    return _wrap(xp.signbit(arr) if arr.dtype.kind in "fiu" else xp.zeros(arr.shape, bool))
+    return wrap(xp.signbit(arr) if arr.dtype.kind in "fiu" else xp.zeros(arr.shape, bool))
 
 
 def isreal(input):  # noqa: A002
     """True everywhere for a real dtype (nerve has no complex tensors of its own)."""
     arr = input._data
-    return _wrap(array_module(arr).ones(arr.shape, bool) if arr.dtype.kind != "c" else
+    return wrap(array_module(arr).ones(arr.shape, bool) if arr.dtype.kind != "c" else
                  arr.imag == 0)
 
 
@@ -112,7 +108,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     a, b = xp.asarray(a), xp.asarray(b)
     if a.dtype.kind == "b" or b.dtype.kind == "b":
         raise RuntimeError("Unsupported input type encountered for isin(): Bool")
-    return _wrap(xp.isin(a, b, assume_unique=assume_unique, invert=invert))
+    return wrap(xp.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
 def heaviside(input, values, *, out=None):  # noqa: A002
@@ -126,7 +122,7 @@ def heaviside(input, values, *, out=None):  # noqa: A002
         raise RuntimeError("heaviside is not yet implemented for tensors with different "
                            f"dtypes (got {x.dtype} and {v.dtype})")
     x, v = _operands(x, v, "heaviside")
-    return _wrap(xp.where(x == 0, v, x > 0).astype(x.dtype))
+    return wrap(xp.where(x == 0, v, x > 0).astype(x.dtype))
 
 
 def _check_int_divisor(op: str, a, b) -> None:
@@ -143,7 +139,7 @@ def floor_divide(input, other, *, out=None):  # noqa: A002
     _check_int_divisor("floor_divide", a, b)
     xp = array_module(a, b)
     with errstate(xp, divide="ignore", invalid="ignore"):
-        return _wrap(xp.floor_divide(a, b))
+        return wrap(xp.floor_divide(a, b))
 
 
 def trunc_divide(input, other):  # noqa: A002
@@ -154,9 +150,9 @@ def trunc_divide(input, other):  # noqa: A002
     xp = array_module(a, b)
     with errstate(xp, divide="ignore", invalid="ignore"):
         if a.dtype.kind == "f":
-            return _wrap(xp.trunc(a / b))
+            return wrap(xp.trunc(a / b))
         # exact for every int64: remove the truncated remainder, then divide
-        return _wrap((a - xp.fmod(a, b)) // b)
+        return wrap((a - xp.fmod(a, b)) // b)
 
 
 def is_nonzero(input) -> bool:  # noqa: A002
@@ -166,3 +162,9 @@ def is_nonzero(input) -> bool:  # noqa: A002
         raise RuntimeError("Boolean value of Tensor with "
                            f"{'no values' if n == 0 else 'more than one value'} is ambiguous")
     return bool(input._data.reshape(()))
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, floor_divide, gcd, ge,
+                   gt, heaviside, is_nonzero, isneginf, isposinf, isreal, lcm, le, logical_and,
+                   logical_or, logical_xor, lt, ne, nextafter, signbit)

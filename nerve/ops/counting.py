@@ -3,14 +3,10 @@ searchsorted, unique, unique_consecutive."""
 
 from __future__ import annotations
 
+from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.dtypes import float32, float64, int32, int64
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
+from nerve.tensor import ops_table
 
 
 def _arr(x, like=None):
@@ -23,9 +19,9 @@ def nonzero(input, *, as_tuple=False):  # noqa: A002 - PyTorch's argument names
     a = input._data
     if as_tuple:
         if a.ndim == 0:
-            return (_wrap(xp.zeros(int(a != 0), int64)),)
-        return tuple(_wrap(i.astype(int64)) for i in xp.nonzero(a))
-    return _wrap(xp.argwhere(a).astype(int64))
+            return (wrap(xp.zeros(int(a != 0), int64)),)
+        return tuple(wrap(i.astype(int64)) for i in xp.nonzero(a))
+    return wrap(xp.argwhere(a).astype(int64))
 
 
 def argwhere(input):  # noqa: A002
@@ -43,12 +39,12 @@ def bincount(input, weights=None, minlength=0):  # noqa: A002
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
     if weights is None:
-        return _wrap(xp.bincount(a, minlength=minlength).astype(int64))
+        return wrap(xp.bincount(a, minlength=minlength).astype(int64))
     w = weights._data
     if w.shape != a.shape:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     dtype = float32 if w.dtype == float32 else float64
-    return _wrap(xp.bincount(a, w.astype(float64), minlength).astype(dtype))
+    return wrap(xp.bincount(a, w.astype(float64), minlength).astype(dtype))
 
 
 def histc(input, bins=100, min=0, max=0):  # noqa: A002
@@ -71,7 +67,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     flat = flat[(flat >= lo) & (flat <= hi)]
     idx = ((flat - lo) * bins / (hi - lo)).astype(int64)
     idx = xp.minimum(idx, bins - 1)
-    return _wrap(xp.bincount(idx, minlength=bins).astype(a.dtype))
+    return wrap(xp.bincount(idx, minlength=bins).astype(a.dtype))
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,  # noqa: A002
@@ -95,7 +91,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         seq = xp.take_along_axis(seq, _arr(sorter), -1)
     dtype = int32 if out_int32 else int64
     if seq.ndim <= 1:
-        return _wrap(xp.searchsorted(seq, vals, side="right" if right else "left")
+        return wrap(xp.searchsorted(seq, vals, side="right" if right else "left")
                      .astype(dtype))
     if seq.shape[:-1] != vals.shape[:-1]:
         raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
@@ -105,7 +101,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     # (…, K, 1) against (…, 1, N): the count of entries before each value
     cmp = seq[..., None, :] <= vals[..., :, None] if right else \
         seq[..., None, :] < vals[..., :, None]
-    return _wrap(cmp.sum(-1).astype(dtype))
+    return wrap(cmp.sum(-1).astype(dtype))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
@@ -116,11 +112,11 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
 
 
 def _results(values, inverse, counts, return_inverse, return_counts):
-    out = [_wrap(values)]
+    out = [wrap(values)]
     if return_inverse:
-        out.append(_wrap(inverse.astype(int64)))
+        out.append(wrap(inverse.astype(int64)))
     if return_counts:
-        out.append(_wrap(counts.astype(int64)))
+        out.append(wrap(counts.astype(int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -161,3 +157,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     counts = xp.diff(xp.concatenate([first, xp.full(1, len(flat), first.dtype)]))
     values = flat[first] if dim is None else xp.moveaxis(flat[first], 0, d)
     return _results(values, inverse.reshape(shape), counts, return_inverse, return_counts)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(argwhere, bincount, histc, nonzero, unique, unique_consecutive)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, to_device, to_host
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import int64
@@ -181,5 +181,5 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0,  # noqa
         return loss.sum()
     if reduction == "mean":
         div = array_module(tl).maximum(tl, 1).astype(loss.dtype)
-        return (loss / Tensor._wrap(div)).mean()
+        return (loss / wrap(div)).mean()
     return squeeze(loss, 0) if unbatched else loss

@@ -6,17 +6,12 @@ from __future__ import annotations
 import math
 
 from nerve.autograd.engine import unbroadcast
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import float32
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
+from nerve.tensor import ops_table
 
 
 def _mT(a):  # noqa: N802
@@ -108,8 +103,8 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
         sq = (diff * diff).sum(1)
         from nerve.ops.elementwise import where
 
-        safe = where(sq > 0, sq, _wrap(xp.ones((), input.dtype))).sqrt()
-        return where(sq > 0, safe, _wrap(xp.zeros((), input.dtype)))
+        safe = where(sq > 0, sq, wrap(xp.ones((), input.dtype))).sqrt()
+        return where(sq > 0, safe, wrap(xp.zeros((), input.dtype)))
     return vector_norm(diff, p, 1)
 
 
@@ -185,5 +180,9 @@ def renorm(input, p, dim, maxnorm):  # noqa: A002
     norm = vector_norm(input, p, others, keepdim=True)
     big = norm._data > maxnorm
     one = array_module(input).ones((), input.dtype)
-    scale = where(_wrap(big), maxnorm / (norm + 1e-7), _wrap(one))
+    scale = where(wrap(big), maxnorm / (norm + 1e-7), wrap(one))
     return input * scale
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(corrcoef, cov, dist, renorm)

@@ -9,6 +9,7 @@ from nerve.backend.arrayfns import errstate
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import get_default_dtype, result_type
 from nerve.ops.power import pow_grad_a, small_power, small_power_grad
+from nerve.tensor import ops_table
 
 _ARRAYS = MODULES_OF  # array type -> its module: numpy's, cupy's and the strict device's
 
@@ -404,7 +405,7 @@ def mul(input, other):  # noqa: A002
 
 def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
     if rounding_mode is not None or out is not None:
-        from nerve.ops.aliases import divide
+        from nerve.ops.arithmetic import divide
 
         return divide(input, other, rounding_mode=rounding_mode, out=out)
     return Div.apply(input, other)
@@ -489,3 +490,9 @@ def where(condition, input=None, other=None):  # noqa: A002
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
     return Where.apply(cond, input, other)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub, abs, add, clamp, cos, div, exp,
+                   log, maximum, minimum, mul, need_tensor, neg, pow, sin, sqrt, square, sub,
+                   where)

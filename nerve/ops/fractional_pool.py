@@ -7,6 +7,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
+from nerve.creation import rand
 from nerve.dtypes import int64
 
 
@@ -61,7 +62,6 @@ def fractional_max_pool2d(input, kernel_size, output_size=None,  # noqa: A002
                           output_ratio=None, return_indices=False, _random_samples=None):
     """Fractional max pooling of (N, C, H, W) or (C, H, W) to output_size, or to
     ⌊H·ratio⌋ × ⌊W·ratio⌋; _random_samples (N, C, 2) fixes the jitter (default U[0, 1))."""
-    import nerve
     from nerve.ops.pool import _detached
     from nerve.ops.shape import squeeze, unsqueeze
     from nerve.tensor import Tensor
@@ -83,7 +83,7 @@ def fractional_max_pool2d(input, kernel_size, output_size=None,  # noqa: A002
         raise RuntimeError(f"{op}: pool width {kw} too large relative to input width {w}")
     x = unsqueeze(input, 0) if input.ndim == 3 else input
     if _random_samples is None:
-        samples = nerve.rand(x.shape[0], x.shape[1], 2, dtype=input.dtype,
+        samples = rand(x.shape[0], x.shape[1], 2, dtype=input.dtype,
                              device=input.device)._data
     else:
         # given samples (a tensor or host values) are copied explicitly to the input's device

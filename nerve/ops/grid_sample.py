@@ -9,7 +9,7 @@ the backward four scatter-adds; nothing loops over pixels.
 
 from __future__ import annotations
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
 from nerve.dtypes import float64, int64
@@ -159,7 +159,6 @@ def affine_grid(theta, size, align_corners=None):
     """Grid (N, H, W, 2) of θ·(x, y, 1) over the output pixels' normalised centres, for
     θ of shape (N, 2, 3) and size (N, C, H, W); (N, D, H, W, 3) for θ (N, 3, 4)."""
     from nerve.ops.linalg import matmul
-    from nerve.tensor import Tensor
 
     size = tuple(int(s) for s in size)
     if not theta.dtype.kind == "f":
@@ -177,5 +176,5 @@ def affine_grid(theta, size, align_corners=None):
     axes = [_base_axis(n, bool(align_corners), dtype, xp) for n in size[2:]][::-1]  # x, y(, z)
     mesh = list(xp.meshgrid(*axes[::-1], indexing="ij"))[::-1]  # each (H, W) or (D, H, W)
     base = xp.stack(mesh + [xp.ones_like(mesh[0])], -1).reshape(-1, dims + 1)  # (P, dims+1)
-    grid = matmul(Tensor._wrap(base), theta.transpose(1, 2))  # (N, P, dims)
+    grid = matmul(wrap(base), theta.transpose(1, 2))  # (N, P, dims)
     return grid.reshape(size[0], *size[2:], dims)

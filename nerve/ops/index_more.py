@@ -7,19 +7,14 @@ from __future__ import annotations
 
 import math
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, scatter_add, ufunc_at
 from nerve.dtypes import int64
 from nerve.dtypes_info import iinfo
 from nerve.ops.indexing import Gather
 from nerve.ops.scatter import _bounds, _check, _places
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
+from nerve.tensor import ops_table
 
 
 def _arr(x, like):
@@ -189,7 +184,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):  # no
     shape = [1] * source.ndim
     shape[d] = -1
     full = array_module(idx).broadcast_to(idx.reshape(shape), tuple(source.shape)).copy()
-    return scatter_reduce(input, d, _wrap(full), source, reduce, include_self=include_self)
+    return scatter_reduce(input, d, wrap(full), source, reduce, include_self=include_self)
 
 
 def index_copy(input, dim, index, source):  # noqa: A002
@@ -209,8 +204,8 @@ def index_fill(input, dim, index, value):  # noqa: A002
     mask[idx] = True
     mask = mask.reshape((-1,) + (1,) * (input.ndim - d - 1)) if input.ndim else mask.reshape(())
     if not hasattr(value, "_data"):
-        value = _wrap(xp.asarray(value, dtype=input.dtype))
-    return where(_wrap(mask), value.to(input.dtype), input)
+        value = wrap(xp.asarray(value, dtype=input.dtype))
+    return where(wrap(mask), value.to(input.dtype), input)
 
 
 def index_put(input, indices, values, accumulate=False):  # noqa: A002
@@ -300,7 +295,7 @@ def take_along_dim(input, indices, dim=None):  # noqa: A002
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be int64 but got "
                            f"{idx.dtype} instead")
     if dim is None:
-        return take(input, _wrap(idx.reshape(-1)))
+        return take(input, wrap(idx.reshape(-1)))
     d = _dim(dim, input.ndim, "take_along_dim")
     if idx.ndim != input.ndim:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
@@ -315,3 +310,9 @@ def take_along_dim(input, indices, dim=None):  # noqa: A002
     xp = array_module(idx)
     _bounds("take_along_dim", xp.where(idx < 0, idx + n, idx), n, d)
     return Gather.apply(x, index=xp.broadcast_to(idx % max(n, 1), i_shape), dim=d)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(diagonal_scatter, index_copy, index_fill, index_put, index_reduce,
+                   masked_scatter, scatter_reduce, select_scatter, slice_scatter, take,
+                   take_along_dim)

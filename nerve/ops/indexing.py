@@ -5,6 +5,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import MODULES_OF, array_module, is_device_array, same_module
 from nerve.backend.arrayfns import scatter_add
+from nerve.tensor import ops_table
 
 
 def _is_advanced(index) -> bool:
@@ -173,3 +174,7 @@ def masked_fill(input, mask, value):  # noqa: A002
     else:
         fill = xp.asarray(value.item() if hasattr(value, "item") else value, dtype=input.dtype)
     return where(m, fill, input)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(gather, getitem, index_select, masked_fill)

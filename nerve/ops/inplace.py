@@ -6,27 +6,38 @@ initialiser) they write into the tensor's array, as PyTorch does.
 Inside a graph (the target requires grad, or a value that requires grad is written into
 it) the op is computed out of place and the tensor object is rebound to the result, so
 that it carries the new ``grad_fn`` as in PyTorch; a leaf that requires grad is refused.
-How, and what happens to views: nerve/ops/rebind.py.
+How, and what happens to views: below, after the ops (the graph path); the versions
+a rebound tensor leaves behind, and how backward mends the edges recorded before:
+nerve/autograd/rebound.py.
+
+The graph path: inside a graph nerve does not overwrite memory (a node may have saved
+the old array for its backward). The op is computed out of place through the ordinary
+Functions, on a *snapshot* of the target (a new Tensor object holding its old array and
+node), and the target object is then *rebound* to the result: its array, node and
+output index change, as ``y.grad_fn`` does in PyTorch. Every saved value stays valid.
+
+Views: a rebound tensor gets a new array, so a write cannot reach other tensors that
+share its memory. Where the target is a view of a tensor that anything else still
+refers to (``y[0].relu_()``, ``y.view(-1).add_(1)`` with y held) the op is refused with
+a RuntimeError instead of silently leaving y unchanged; a view of a temporary nobody
+holds (``F.relu(conv(x).flatten(1), inplace=True)``) is simply rebound, and
+``y[0] = ...`` and ``y[0] += ...`` (a read and a ``__setitem__`` on y) work.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 
 from nerve import random as _random
+from nerve.autograd import grad_mode
+from nerve.autograd.function import Function, wrap
 from nerve.autograd.grad_mode import no_grad
+from nerve.autograd.rebound import Version
 from nerve.backend import array_module, same_module
-from nerve.ops.rebind import (
-    IndexPut,
-    _adopt,
-    _graph,
-    _rebind,
-    _refuse_shared_view,
-    _shared_view,
-    _snapshot,
-)
-from nerve.tensor import Tensor, _index
-
+from nerve.ops.elementwise import Cast, clamp
+from nerve.ops.indexing import GetItem, _is_advanced, _on
+from nerve.tensor import Tensor, _index, ops_table
 
 def _array(v):
     return v._data if hasattr(v, "_data") else v
@@ -67,8 +78,6 @@ def div_(input, other):  # noqa: A002
 
 def clamp_(input, min=None, max=None):  # noqa: A002
     if _graph(input, "clamp_"):
-        from nerve.ops.elementwise import clamp
-
         return _rebind(input, "clamp_", lambda s: clamp(s, min, max))
     array_module(input._data).clip(input._data, _array(min), _array(max), out=input._data)
     return input
@@ -119,8 +128,6 @@ def masked_fill_(input, mask, value):  # noqa: A002
 
 
 def setitem(input, index, value) -> None:  # noqa: A002
-    from nerve.ops.indexing import _on
-
     idx = _index(index)
     xp = array_module(input._data)
     if isinstance(idx, list):
@@ -205,24 +212,8 @@ def _math_(name: str, fn_path: str):
     return method
 
 
-_MATH = {
-    "relu": "nerve.ops.activation.relu", "sigmoid": "nerve.ops.activation.sigmoid",
-    "tanh": "nerve.ops.activation.tanh", "exp": "nerve.ops.elementwise.exp",
-    "log": "nerve.ops.elementwise.log", "sqrt": "nerve.ops.elementwise.sqrt",
-    "abs": "nerve.ops.elementwise.abs", "neg": "nerve.ops.elementwise.neg",
-    "pow": "nerve.ops.elementwise.pow", "sin": "nerve.ops.elementwise.sin",
-    "cos": "nerve.ops.elementwise.cos", "square": "nerve.ops.elementwise.square",
-    "clamp_min": "nerve.ops.inplace.clamp_min", "clamp_max": "nerve.ops.inplace.clamp_max",
-    "floor": "nerve.ops.compare.floor", "ceil": "nerve.ops.compare.ceil",
-    "round": "nerve.ops.compare.round", "sign": "nerve.ops.compare.sign",
-    "log1p": "nerve.ops.mathfns.log1p", "expm1": "nerve.ops.mathfns.expm1",
-    "erf": "nerve.ops.mathfns.erf", "atan2": "nerve.ops.mathfns.atan2",
-    "lerp": "nerve.ops.mathfns.lerp", "scatter": "nerve.ops.scatter.scatter",
-    "scatter_add": "nerve.ops.scatter.scatter_add", "index_add": "nerve.ops.scatter.index_add",
-}
-MATH_INPLACE = {name + "_": _math_(name, path) for name, path in _MATH.items()}
 # F.relu_(x), F.leaky_relu_(x, 0.2) ...: the functional in-place activations
-relu_ = MATH_INPLACE["relu_"]
+relu_ = _math_("relu", "nerve.ops.activation.relu")
 leaky_relu_ = _math_("leaky_relu", "nerve.ops.activation.leaky_relu")
 elu_ = _math_("elu", "nerve.ops.activation.elu")
 hardtanh_ = _math_("hardtanh", "nerve.ops.activation.hardtanh")
@@ -230,12 +221,174 @@ rrelu_ = _math_("rrelu", "nerve.ops.activation.rrelu")
 
 
 def clamp_min(input, min):  # noqa: A002
-    from nerve.ops.elementwise import clamp
-
     return clamp(input, min=min)
 
 
 def clamp_max(input, max):  # noqa: A002
-    from nerve.ops.elementwise import clamp
-
     return clamp(input, max=max)
+
+
+_new = object.__new__
+LEAF = "{}: a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class IndexPut(Function):
+    """y = x with y[index] = v (v broadcast to the indexed shape): ``x[index] = v`` in a
+    graph. ∂L/∂x = δ with the written places zeroed;  ∂L/∂v = δ[index] (the engine sums
+    it over the axes along which v was broadcast)."""
+
+    def forward(self, x, v, index=None):
+        self.index = index
+        y = x.copy()
+        y[index] = v
+        return y
+
+    def backward(self, dy):
+        dx = dv = None
+        if self.needs_input_grad[0]:
+            dx = dy.copy()
+            dx[self.index] = 0
+        if self.needs_input_grad[1]:
+            dv = dy[self.index]
+        return dx, dv
+
+    def backward_graph(self, dy):
+        dx = dv = None
+        if self.needs_input_grad[0]:
+            keep = array_module(dy).ones(dy.shape, dy.dtype)
+            keep[self.index] = 0
+            dx = dy * keep
+        if self.needs_input_grad[1]:
+            dv = GetItem.apply(dy, index=self.index)
+        return dx, dv
+
+
+# ----- the graph path: snapshot, compute out of place, rebind --------------------------
+def _graph(t: Tensor, op: str, values=()) -> bool:
+    """Whether the write must go through the graph; refuses a leaf that requires grad."""
+    if not grad_mode.state.enabled:
+        return False
+    if t.requires_grad:
+        if t._ctx is None:
+            raise RuntimeError(LEAF.format(op))
+        return True
+    if t._data.dtype.kind not in "fc":
+        return False  # an integer tensor cannot join the graph: a plain (casting) write
+    return any(isinstance(v, Tensor) and v.requires_grad for v in values)
+
+
+def _shared_view(t: Tensor) -> bool:
+    """Whether some other tensor that anything still refers to sees t's memory, so that
+    PyTorch would write through to it: t is an untracked view of an array held
+    elsewhere, or the output of a node that shares memory with an input (view, reshape,
+    getitem ...; a basic-index element too, which numpy copies but PyTorch views) that
+    is referenced by more than that node, or is itself such a view."""
+    arr, fn = t._data, t._ctx
+    while True:
+        if fn is None:
+            return arr.base is not None and not _unseen(arr.base, "array")
+        element = type(fn) is GetItem and not _is_advanced(fn.__dict__.get("index"))
+        if not element and arr.base is None:
+            return False
+        base = None
+        for p in fn.__dict__.get("parents", ()):
+            if isinstance(p, Tensor) and (element or _shares(arr, p._data)):
+                base = p
+                break
+        p = None  # the loop's own reference would blur the count below
+        if base is None:
+            return False
+        if not _unseen(base, "tensor"):
+            return True
+        arr, fn = base._data, base._ctx  # a view of a view: the next link too
+
+
+def _unseen(obj, kind: str) -> bool:
+    """Whether nothing but the node (or view) in hand refers to ``obj`` (CPython's
+    reference count, against the count measured once for exactly that situation; where
+    there is no reference count nothing can be told, and the answer is no)."""
+    if _getrefcount is None:
+        return False
+    if not _REFS:
+        _calibrate()
+    return _getrefcount(obj) <= _REFS[kind]
+
+
+def _shares(a, b) -> bool:
+    return array_module(a).may_share_memory(a, b)
+
+
+def _calibrate() -> None:
+    """Measure the counts _shared_view sees for a base that only one node holds (a
+    tensor) and for an array that only one view holds."""
+    _REFS["tensor"] = _REFS["array"] = 1 << 30
+    xp = array_module()  # host arrays: reference counts are the same on every device
+    held = wrap(xp.zeros(2))
+    t = wrap(held._data.reshape(1, 2))
+    ctx = _new(Function)
+    ctx.parents = (held,)
+    t._ctx, held = ctx, None
+    u = wrap(xp.zeros(4)[1:])
+    for kind, probe in (("tensor", t), ("array", u)):
+        for k in range(1, 12):
+            _REFS[kind] = k
+            if not _shared_view(probe):
+                break
+        else:
+            _REFS[kind] = 0  # no count fits: every base counts as seen (the safe side)
+
+
+_getrefcount = getattr(sys, "getrefcount", None)
+_REFS: dict = {}
+
+
+def _refuse_shared_view(t: Tensor, op: str) -> None:
+    if _shared_view(t):
+        raise RuntimeError(
+            f"{op}: the tensor (shape {tuple(t._data.shape)}) is a view of another tensor, "
+            "and the in-place write is part of the graph; nerve computes it out of place "
+            "and cannot carry it through to the tensor it views, as PyTorch does. Write "
+            "through the base instead (base[index] = value), or clone() the view first."
+        )
+
+
+def _snapshot(t: Tensor) -> Tensor:
+    s = _new(Tensor)
+    s._data, s.grad, s.requires_grad = t._data, None, t.requires_grad
+    s._ctx, s._out_index, s._hooks = t._ctx, t._out_index, None
+    return s
+
+
+def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
+    """Rebind t to ``out`` (computed from ``snap``, t's old version)."""
+    if out._data.shape != t._data.shape:
+        raise RuntimeError(f"{op}: output with shape {list(t._data.shape)} doesn't match "
+                           f"the broadcast shape {list(out._data.shape)}")
+    if out._data.dtype != t._data.dtype:
+        out = Cast.apply(out, dtype=t._data.dtype)
+    if not out.requires_grad:  # floor_, sign_ ...: the old value gets a zero gradient
+        out = IndexPut.apply(snap, out._data, index=Ellipsis)
+    old = snap._data
+    t._data, t._ctx, t._out_index = out._data, out._ctx, out._out_index
+    t.requires_grad = Version(snap)
+    # The snapshot now only stands for the old version's place in the graph (its shape
+    # and dtype); a node that needs the old values saved them itself.
+    # one writable element under zero strides, no memory held: the form graph_backward
+    # recognises as "values not kept" (a read-only broadcast view stands in off the CPU)
+    xp = array_module(old)
+    one = xp.zeros(1, old.dtype)
+    snap._data = xp.ndarray(old.shape, old.dtype, one, 0, (0,) * old.ndim) \
+        if xp is array_module() else xp.broadcast_to(one.reshape(()), old.shape)
+    return t
+
+
+def _rebind(t: Tensor, op: str, compute) -> Tensor:
+    """The graph path: ``compute(snapshot)`` out of place, then rebind t to the result."""
+    _refuse_shared_view(t, op)
+    snap = _snapshot(t)
+    return _adopt(t, compute(snap), snap, op)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(add_, augmented, bernoulli_, clamp_, clamp_max, clamp_min, copy_, div_, fill_,
+                   inplace_call, masked_fill_, mul_, normal_, setitem, sub_, uniform_, zero_)

@@ -6,6 +6,7 @@ from nerve.autograd.engine import unbroadcast
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
+from nerve.tensor import ops_table
 
 
 class MatMul(Function):
@@ -121,3 +122,7 @@ def dot(input, other):  # noqa: A002
 
 def outer(input, vec2):  # noqa: A002
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(MatMul, bmm, dot, matmul, mm, outer)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, arrayfns
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes_info import finfo
+from nerve.tensor import ops_table
 
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 LinalgSlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
@@ -366,7 +367,6 @@ def matrix_exp(A):  # noqa: N803
 
 def matrix_power(A, n):  # noqa: N803
     """Aⁿ by repeated squaring (n < 0: of A⁻¹; n = 0: the identity)."""
-    from nerve.tensor import Tensor
     xp = array_module(A)
 
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
@@ -374,7 +374,7 @@ def matrix_power(A, n):  # noqa: N803
                            f"they are {tuple(A.shape)} matrices")
     if n == 0:
         eye = xp.eye(A.shape[-1], dtype=A.dtype)
-        return Tensor._wrap(xp.broadcast_to(eye, tuple(A.shape)).copy())
+        return wrap(xp.broadcast_to(eye, tuple(A.shape)).copy())
     base = inv(A) if n < 0 else A
     n = abs(n)
     out = None
@@ -412,12 +412,11 @@ def svd(input, some=True, compute_uv=True):  # noqa: A002
     _float("svd", input._data)
     u, s, v = Svd.apply(input, full_matrices=not some)
     if not compute_uv:
-        from nerve.tensor import Tensor
 
         m, n = input.shape[-2:]
         shape = tuple(input.shape[:-2])
-        zeros_u = Tensor._wrap(xp.zeros(shape + (m, m), input.dtype))
-        return SvdResult(zeros_u, s, Tensor._wrap(xp.zeros(shape + (n, n), input.dtype)))
+        zeros_u = wrap(xp.zeros(shape + (m, m), input.dtype))
+        return SvdResult(zeros_u, s, wrap(xp.zeros(shape + (n, n), input.dtype)))
     return SvdResult(u, s, v)
 
 
@@ -440,3 +439,7 @@ def qr(A, mode="reduced"):  # noqa: N803
                            "'reduced' (default), 'r', or 'complete'")
     _float("linalg.qr", A._data)
     return QrResult(*Qr.apply(A, mode=mode))
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(cholesky, det, inv, logdet, matrix_exp, matrix_power, pinverse, slogdet, svd)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
 from nerve.dtypes import int64
@@ -19,7 +19,6 @@ from nerve.ops.activation import logsigmoid
 from nerve.ops.elementwise import minimum, where
 from nerve.ops.loss import _need_tensors, _Reduced, _reduction
 from nerve.ops.mathfns import pairwise_distance
-from nerve.tensor import Tensor
 
 
 class MultiMarginLoss(_Reduced, Function):
@@ -250,7 +249,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if isinstance(var, int | float):
         if var < 0:
             raise ValueError(f"{op}: var has negative entry/entries")
-        var = Tensor._wrap(array_module(input._data).full(tuple(input.shape), var, input.dtype))
+        var = wrap(array_module(input._data).full(tuple(input.shape), var, input.dtype))
     elif bool((var._data < 0).any()):
         raise ValueError(f"{op}: var has negative entry/entries")
     ishape, vshape = tuple(input.shape), tuple(var.shape)
@@ -264,7 +263,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not valid")
     floor = array_module(var._data).maximum(var._data, var.dtype.type(eps)) - var._data
-    var = var + Tensor._wrap(floor)  # the clamped value, with var's own gradient
+    var = var + wrap(floor)  # the clamped value, with var's own gradient
     diff = input - target
     loss = 0.5 * (var.log() + diff * diff / var)
     if full:

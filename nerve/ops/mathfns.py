@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import float64
 from nerve.ops.activation import _erf_series, _erfc_tail
 from nerve.ops.elementwise import Exp, _floating, _promote, need_tensor
+from nerve.tensor import ops_table
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
@@ -213,11 +214,10 @@ def _same_dtype_tensors(op: str, input, other):  # noqa: A002
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """|input - other| ≤ atol + rtol · |other| elementwise (a bool tensor, no gradient)."""
-    from nerve.tensor import Tensor
     xp = array_module(input)
 
     b = _same_dtype_tensors("isclose", input, other)._data
-    return Tensor._wrap(xp.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return wrap(xp.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
@@ -273,3 +273,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     need_tensor("pairwise_distance", x2, "x2")
     d = x1 - x2 + eps
     return vector_norm(d, p, -1 if d.ndim else None, keepdim=keepdim)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(atan2, erf, expm1, isclose, lerp, log1p)

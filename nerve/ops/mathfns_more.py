@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import float64, result_type
 from nerve.ops import special
 from nerve.ops.elementwise import _floating, _promote, mul, need_tensor
 from nerve.ops.elementwise import pow as _pow
+from nerve.tensor import ops_table
 
 _LN2, _LN10 = math.log(2), math.log(10)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -500,9 +501,8 @@ def mvlgamma(input, p: int, *, out=None):  # noqa: A002
     if not xp.all(input._data > (p - 1) / 2):
         raise RuntimeError(f"mvlgamma: All elements must be greater than (p-1)/2 = "
                            f"{(p - 1) / 2}")
-    from nerve.tensor import Tensor
 
-    halves = Tensor._wrap(xp.arange(p, dtype=input.dtype) / 2)  # (p,)
+    halves = wrap(xp.arange(p, dtype=input.dtype) / 2)  # (p,)
     terms = lgamma(input.unsqueeze(-1) - halves)  # (..., p)
     return terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
 
@@ -523,3 +523,10 @@ def ldexp(input, other, *, out=None):  # noqa: A002
     no_out(out, "ldexp")
     need_tensor("ldexp", other)
     return mul(input, _pow(2.0, other) if hasattr(other, "_data") else 2.0 ** other)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(acos, acosh, asin, asinh, atan, atanh, copysign, cosh, deg2rad, digamma, erfc,
+                   erfinv, exp2, float_power, fmod, frac, hypot, i0, ldexp, lgamma, log10, log2,
+                   logaddexp, logaddexp2, logit, mvlgamma, nan_to_num, polygamma, rad2deg,
+                   reciprocal, remainder, rsqrt, sinc, sinh, tan, trunc, xlogy)

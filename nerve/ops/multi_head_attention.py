@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 
-import nerve
+from nerve.autograd.function import wrap
 from nerve.backend import array_module
+from nerve.creation import zeros
 from nerve.dtypes import bool as bool_
 from nerve.ops.attention import scaled_dot_product_attention
 from nerve.ops.dropout import dropout
 from nerve.ops.linear import linear
-from nerve.ops.shape import pad
+from nerve.ops.shape import cat, pad
 from nerve.tensor import Tensor
 
 # ruff: noqa: A002 - PyTorch's argument names
@@ -62,9 +63,9 @@ def _additive(mask, name: str, query):
         return None
     xp, dtype = array_module(query), query.dtype
     if not isinstance(mask, Tensor):
-        mask = Tensor._wrap(xp.asarray(mask))
+        mask = wrap(xp.asarray(mask))
     if mask.dtype == bool_:
-        return Tensor._wrap(xp.where(mask._data, -math.inf, 0).astype(dtype))
+        return wrap(xp.where(mask._data, -math.inf, 0).astype(dtype))
     if mask.dtype.kind != "f":
         _fail(f"only bool and floating types of {name} are supported, got {mask.dtype}")
     return mask if mask.dtype == dtype else mask.to(dtype)
@@ -155,8 +156,8 @@ def multi_head_attention_forward(
     if bias_k is not None and bias_v is not None:
         if static_k is not None or static_v is not None:
             _fail("bias cannot be added to static key or value")
-        k = nerve.cat([k, bias_k.repeat(1, bsz, 1)])
-        v = nerve.cat([v, bias_v.repeat(1, bsz, 1)])
+        k = cat([k, bias_k.repeat(1, bsz, 1)])
+        v = cat([v, bias_v.repeat(1, bsz, 1)])
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
     elif bias_k is not None or bias_v is not None:
@@ -169,8 +170,8 @@ def multi_head_attention_forward(
     k = _heads(k, static_k, bsz, num_heads, head_dim, "k")
     v = _heads(v, static_v, bsz, num_heads, head_dim, "v")
     if add_zero_attn:
-        zeros = nerve.zeros(bsz, num_heads, 1, head_dim, dtype=dtype, device=query.device)
-        k, v = nerve.cat([k, zeros], 2), nerve.cat([v, zeros], 2)
+        zeros = zeros(bsz, num_heads, 1, head_dim, dtype=dtype, device=query.device)
+        k, v = cat([k, zeros], 2), cat([v, zeros], 2)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
     src_len = k.shape[2]

@@ -14,6 +14,7 @@ import functools
 import math
 import operator
 
+from nerve import random
 from nerve.autograd.function import Function
 from nerve.backend import array_module, as_strided, draws
 from nerve.backend.parallel import over_batch
@@ -421,8 +422,6 @@ def stochastic_pool2d(input, kernel_size, stride=None, training=True,  # noqa: A
     """Stochastic pooling of non-negative activations (N, C, H, W): in training each
     window outputs one of its values drawn with probability a_i / Σ a, in evaluation the
     probability-weighted average Σ a_i² / Σ a. See ``StochasticPool``."""
-    from nerve import random
-
     g = _geometry("stochastic_pool2d", input, 2, kernel_size, stride, 0, 1, False)
     if input.numel() and float(input._data.min()) < 0:
         raise ValueError(f"stochastic_pool2d: expects non-negative activations (apply ReLU "

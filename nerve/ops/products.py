@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import math
 
+from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.ops import linalg as L
 from nerve.ops import shape as S
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
+from nerve.tensor import ops_table
 
 
 def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument names
@@ -37,7 +33,7 @@ def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument na
     scaled = prod if alpha == 1 else prod * alpha
     if beta == 0:
         keep = array_module(input._data).isfinite(input._data) if input.dtype.kind == "f" else True
-        return scaled + where(_wrap(keep), input, 0) * 0
+        return scaled + where(wrap(keep), input, 0) * 0
     return scaled + (input if beta == 1 else input * beta)
 
 
@@ -186,3 +182,7 @@ def chain_matmul(*matrices):
         if t.ndim != 2:
             raise RuntimeError(f"chain_matmul(): Expected 2D tensors but got {t.ndim}D")
     return multi_dot(matrices)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, inner, kron, mv, vdot)

@@ -7,10 +7,11 @@ import math
 import numbers
 from collections import namedtuple
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import int32, int64
+from nerve.tensor import ops_table
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
@@ -296,7 +297,7 @@ def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
                             f"be an int or other a Tensor, got {type(dim).__name__}")
         other, dim = dim, None
         return _minmax(fn_all, fn_dim, op, input, None, keepdim, other)
-    from nerve.tensor import Tensor, _dim
+    from nerve.tensor import _dim
 
     d = _dim(dim, input.ndim, op) if input.ndim else 0
     values = fn_dim.apply(input, dim=d, keepdim=keepdim)
@@ -305,8 +306,8 @@ def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
         xp = array_module(input._data)
         pick = xp.argmax if op == "max" else xp.argmin
         idx = pick(input._data, axis=d, keepdims=keepdim) if input.ndim else xp.zeros((), int64)
-        return MinMax(values, Tensor._wrap(xp.asarray(idx, dtype=int64)))
-    return MinMax(values, Tensor._wrap(node.indices()))
+        return MinMax(values, wrap(xp.asarray(idx, dtype=int64)))
+    return MinMax(values, wrap(node.indices()))
 
 
 def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
@@ -332,3 +333,7 @@ def logsumexp(input, dim, keepdim=False):  # noqa: A002
 
         return logsumexp(input.to(get_default_dtype()), dim, keepdim)
     return LogSumExp.apply(input, axis=_axes(input, dim, "logsumexp"), keepdim=keepdim)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(amax, amin, logsumexp, max, mean, min, prod, std, sum, var)

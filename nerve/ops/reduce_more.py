@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import accumulate, errstate
 from nerve.dtypes import float64, int64
 from nerve.ops import reduce as R
 from nerve.ops import shape as S
 from nerve.ops.indexing import Gather
+from nerve.tensor import ops_table
 
 MedianResult = namedtuple("median", ["values", "indices"])
 NanMedianResult = namedtuple("nanmedian", ["values", "indices"])
@@ -22,12 +23,6 @@ ModeResult = namedtuple("mode", ["values", "indices"])
 CummaxResult = namedtuple("cummax", ["values", "indices"])
 CumminResult = namedtuple("cummin", ["values", "indices"])
 AminmaxResult = namedtuple("aminmax", ["min", "max"])
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
 
 
 def _dim(d, ndim, op):
@@ -45,10 +40,10 @@ def _pick(op, result, input, dim, keepdim, choose):  # noqa: A002 - PyTorch's na
     idx = choose(x._data, d).astype(int64)
     values = Gather.apply(x, index=idx, dim=d)
     if input.ndim == 0:
-        return result(values.reshape(()), _wrap(idx.reshape(())))
+        return result(values.reshape(()), wrap(idx.reshape(())))
     if not keepdim:
-        return result(S.squeeze(values, d), _wrap(idx.squeeze(d)))
-    return result(values, _wrap(idx))
+        return result(S.squeeze(values, d), wrap(idx.squeeze(d)))
+    return result(values, wrap(idx))
 
 
 def _middle(a, axis, skip_nan):
@@ -75,7 +70,7 @@ def _even_over_ties(input, value):  # noqa: A002
     xp = array_module(a)
     hit = xp.where(xp.isnan(value), xp.isnan(a), a == value)  # no host sync on a device
     count = xp.maximum(hit.sum(), 1).astype(input.dtype)
-    return where(_wrap(hit), input, _wrap(xp.zeros((), input.dtype))).sum() / _wrap(count)
+    return where(wrap(hit), input, wrap(xp.zeros((), input.dtype))).sum() / wrap(count)
 
 
 def median(input, dim=None, keepdim=False):  # noqa: A002
@@ -105,10 +100,10 @@ def _full_median(input, skip_nan):  # noqa: A002
     flat = input._data.reshape(-1)
     xp = array_module(flat)
     if flat.size == 0:
-        return _wrap(xp.asarray(float("nan"), dtype=input.dtype))
+        return wrap(xp.asarray(float("nan"), dtype=input.dtype))
     value = flat[_middle(flat, 0, skip_nan)].reshape(())
     if input.dtype.kind != "f":
-        return _wrap(value)
+        return wrap(value)
     return _even_over_ties(input, value)
 
 
@@ -155,8 +150,8 @@ def _cum_extreme(op, result, input, dim, better):  # noqa: A002
     idx = idx.astype(int64)
     values = Gather.apply(x, index=idx, dim=d)
     if input.ndim == 0:
-        return result(values.reshape(()), _wrap(idx.reshape(())))
-    return result(values, _wrap(idx))
+        return result(values.reshape(()), wrap(idx.reshape(())))
+    return result(values, wrap(idx))
 
 
 def cummax(input, dim):  # noqa: A002
@@ -225,7 +220,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     x = input if dtype is None else input.to(dtype)
     if x.dtype.kind == "f":
         xp = array_module(x._data)
-        x = where(_wrap(xp.isnan(x._data)), _wrap(xp.zeros((), x.dtype)), x)
+        x = where(wrap(xp.isnan(x._data)), wrap(xp.zeros((), x.dtype)), x)
     return R.sum(x, dim, keepdim)
 
 
@@ -237,7 +232,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     axes = R._axes(x, dim, "nanmean")
     xp = array_module(x._data)
     count = (~xp.isnan(x._data)).sum(axis=axes, keepdims=keepdim)
-    return nansum(x, dim, keepdim) / _wrap(xp.asarray(count, dtype=x.dtype))
+    return nansum(x, dim, keepdim) / wrap(xp.asarray(count, dtype=x.dtype))
 
 
 def _tname(dtype):
@@ -294,7 +289,7 @@ def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A00
         v_hi = Gather.apply(xs, index=hi.astype(int64), dim=xs.ndim - 1)
         w = xp.asarray(0.5 if interpolation == "midpoint" else rank - lo, dtype=input.dtype)
         w = xp.where(hi == lo, 0, w).astype(input.dtype)
-        out = v_lo + (v_hi - v_lo) * _wrap(w)
+        out = v_lo + (v_hi - v_lo) * wrap(w)
     if keepdim:  # (…, Q) -> (…, 1 at the reduced dims, Q)
         if dim is None:
             out = S.reshape(out, (1,) * input.ndim + (-1,))
@@ -361,3 +356,8 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     pre = (slice(None),) * d
     pair = y[pre + (slice(1, None),)] + y[pre + (slice(None, -1),)]
     return cumsum(pair * _spacing("cumulative_trapezoid", y, x, dx, d), d) / 2
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(aminmax, cummax, cummin, logcumsumexp, median, mode, nanmean, nanmedian,
+                   nanquantile, nansum, quantile)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.dtypes import int8, int16, int32
+from nerve.tensor import ops_table
 
 
 def _rev_cumsum(a, axis):
@@ -79,3 +80,7 @@ def cumsum(input, dim, *, dtype=None):  # noqa: A002
 
 def cumprod(input, dim, *, dtype=None):  # noqa: A002
     return _scan(Cumprod, input, dim, dtype, "cumprod")
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(cumprod, cumsum)

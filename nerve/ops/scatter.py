@@ -3,11 +3,12 @@ and one_hot, a scatter of ones."""
 
 from __future__ import annotations
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.backend.arrayfns import scatter_add as add_at
 from nerve.dtypes import int64
+from nerve.tensor import ops_table
 
 
 def _places(index, dim: int) -> tuple:
@@ -140,7 +141,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A
             raise NotImplementedError(f"scatter: reduce={reduce!r} is not supported ('add' is)")
         if src is None:
             shape = index.shape if hasattr(index, "shape") else (len(index),)
-            src = Tensor._wrap(array_module(input._data).full(shape, value, input.dtype))
+            src = wrap(array_module(input._data).full(shape, value, input.dtype))
         return scatter_add(input, dim, index, src)
     if src is None and value is None:
         raise TypeError("scatter() missing 1 required argument: 'src' or 'value'")
@@ -181,7 +182,6 @@ def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
 def one_hot(tensor, num_classes=-1):
     """An int64 tensor of shape (*tensor.shape, num_classes) with 1 at each class index
     (num_classes=-1: one more than the largest index)."""
-    from nerve.tensor import Tensor
 
     idx = tensor._data
     if idx.dtype != int64:
@@ -198,7 +198,7 @@ def one_hot(tensor, num_classes=-1):
                            f"({num_classes}), got {int(idx.max())}.")
     # (…,) vs (num_classes,) broadcast compare -> (…, num_classes)
     xp = array_module(idx)
-    return Tensor._wrap((idx[..., None] == xp.arange(num_classes)).astype(int64))
+    return wrap((idx[..., None] == xp.arange(num_classes)).astype(int64))
 
 
 def masked_select(input, mask):  # noqa: A002
@@ -216,3 +216,7 @@ def masked_select(input, mask):  # noqa: A002
                            f"with the input of shape {tuple(input.shape)}") from None
     x = input if tuple(input.shape) == shape else broadcast_to(input, shape)
     return x[xp.broadcast_to(m, shape)]
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(index_add, masked_select, scatter, scatter_add)

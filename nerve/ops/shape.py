@@ -9,6 +9,7 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import repeat_each
 from nerve.dtypes import result_type
 from nerve.ops.padding import Pad, PadEdge, pad  # noqa: F401  (nerve.pad, older imports)
+from nerve.tensor import ops_table
 
 
 class Reshape(Function):
@@ -456,3 +457,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
     if x.ndim == 0:
         x = reshape(x, 1)
     return IndexSelect.apply(x, index=index, dim=d)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(chunk, diag, diagonal, expand, flatten, flip, fliplr, flipud, permute, repeat,
+                   repeat_interleave, reshape, roll, split, squeeze, t, trace, transpose, tril,
+                   triu, unbind, unflatten, unsqueeze, view)

@@ -8,17 +8,12 @@ import itertools
 import math
 import numbers
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, arrayfns
 from nerve.backend.windows import as_strided
 from nerve.dtypes import float32, int64
 from nerve.ops import shape as S
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
+from nerve.tensor import ops_table
 
 
 def _dim(d, ndim, op):
@@ -298,7 +293,7 @@ def combinations(input, r=2, with_replacement=False):  # noqa: A002
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
-        return _wrap(array_module(input._data).empty(0, input.dtype))
+        return wrap(array_module(input._data).empty(0, input.dtype))
     pick = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
     idx = array_module(input._data).asarray(list(pick(range(input.shape[0]), r)), dtype=int64)
@@ -318,7 +313,7 @@ def block_diag(*tensors):
             raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
                                f"dimensions. Input {i} has {t.ndim} dimensions")
     if not ts:
-        return _wrap(array_module().empty((1, 0), float32))
+        return wrap(array_module().empty((1, 0), float32))
     dtype = result_type(*(t._data for t in ts))
     total = sum(t.shape[1] for t in ts)
     rows, left = [], 0
@@ -363,8 +358,8 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
         raise RuntimeError("N must be non-negative.")
     if n == 0:
         dt = x.dtype if x.dtype.kind in "fc" else int64
-        return _wrap(array_module(x._data).empty((x.shape[0], 0), dt))
-    ones = _wrap(array_module(x._data).ones((x.shape[0], 1), x.dtype))
+        return wrap(array_module(x._data).empty((x.shape[0], 0), dt))
+    ones = wrap(array_module(x._data).ones((x.shape[0], 1), x.dtype))
     cols = S.cat([ones, S.expand(S.reshape(x, (-1, 1)), (x.shape[0], n - 1))], 1)
     from nerve.ops.scan import cumprod
 
@@ -375,13 +370,13 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     xp = arrayfns.namespace_for(device)
     r, c = xp.tril_indices(row, offset, col)
-    return _wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
+    return wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     xp = arrayfns.namespace_for(device)
     r, c = xp.triu_indices(row, offset, col)
-    return _wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
+    return wrap(xp.stack([r, c]).astype(dtype or int64).reshape(2, -1))
 
 
 def unravel_index(indices, shape):
@@ -395,7 +390,7 @@ def unravel_index(indices, shape):
         raise RuntimeError("index out of bounds: indices must be in the range of the shape's "
                            f"number of elements ({size})")
     out = xp.unravel_index(xp.where(idx < 0, idx + size, idx), shape) if shape else ()
-    return tuple(_wrap(o.astype(int64)) for o in out)
+    return tuple(wrap(o.astype(int64)) for o in out)
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
@@ -413,7 +408,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
         if x.shape[d] == 0:
             break
         hi, lo = x[pre + (slice(1, None),)], x[pre + (slice(None, -1),)]
-        x = _wrap(hi._data ^ lo._data) if x.dtype.kind == "b" else hi - lo
+        x = wrap(hi._data ^ lo._data) if x.dtype.kind == "b" else hi - lo
     return x
 
 
@@ -427,3 +422,9 @@ def sum_to_size(input, *size):  # noqa: A002
                                       if s == 1 and input.shape[lead + i] != 1)
     x = input.sum(axes, keepdim=True) if axes else input
     return S.reshape(x, size)
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(diag_embed, diagflat, diff, dsplit, hsplit, movedim, narrow, narrow_copy, ravel,
+                   rot90, select, split_with_sizes, sum_to_size, tensor_split, tile, unfold,
+                   vsplit)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
+from nerve.tensor import ops_table
 
 # PyTorch returns torch.return_types.<op>(values=..., indices=...)
 SortResult = namedtuple("sort", ["values", "indices"])
@@ -89,26 +90,20 @@ def _prepare(input, dim, op: str):  # noqa: A002 - PyTorch's argument names
     return input, d, False
 
 
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
-
-
 def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
     """Sorted values and their original indices along ``dim`` (always a stable sort)."""
     x, d, scalar = _prepare(input, dim, "sort")
     idx = _argsort(x._data, d, descending)
     values = Sort.apply(x, index=idx, dim=d)
     if scalar:
-        return SortResult(values.reshape(()), _wrap(idx.reshape(())))
-    return SortResult(values, _wrap(idx))
+        return SortResult(values.reshape(()), wrap(idx.reshape(())))
+    return SortResult(values, wrap(idx))
 
 
 def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
     x, d, scalar = _prepare(input, dim, "argsort")
     idx = _argsort(x._data, d, descending)
-    return _wrap(idx.reshape(()) if scalar else idx)
+    return wrap(idx.reshape(()) if scalar else idx)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
@@ -133,8 +128,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
         idx = xp.take(_argsort(a, d, largest), xp.arange(k), axis=d)
     values = TopK.apply(x, index=idx, dim=d)
     if scalar:
-        return TopKResult(values.reshape(()), _wrap(idx.reshape(())))
-    return TopKResult(values, _wrap(idx))
+        return TopKResult(values.reshape(()), wrap(idx.reshape(())))
+    return TopKResult(values, wrap(idx))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
@@ -151,9 +146,13 @@ def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
     idx = xp.take(part, xp.arange(k - 1, k), axis=d)  # keeps the axis: (…, 1, …)
     values = KthValue.apply(x, index=idx, dim=d, keepdim=keepdim or scalar)
     if scalar:
-        return KthValueResult(values.reshape(()), _wrap(idx.reshape(())))
-    return KthValueResult(values, _wrap(idx if keepdim else xp.squeeze(idx, axis=d)))
+        return KthValueResult(values.reshape(()), wrap(idx.reshape(())))
+    return KthValueResult(values, wrap(idx if keepdim else xp.squeeze(idx, axis=d)))
 
 
 def msort(input):  # noqa: A002
     return sort(input, dim=0).values
+
+
+# Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
+ops_table.register(argsort, kthvalue, msort, sort, topk)

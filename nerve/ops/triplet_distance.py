@@ -3,14 +3,14 @@ distance a callable (pairwise Euclidean by default); autograd differentiates thr
 
 from __future__ import annotations
 
+from nerve.ops.elementwise import clamp, minimum
+from nerve.ops.mathfns import pairwise_distance
+
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin: float = 1.0, swap: bool = False,
                                       reduction: str = "mean"):
     """swap uses min(d(a, n), d(p, n)) as the negative distance (Balntas et al. 2016)."""
-    import nerve
-    from nerve.ops.mathfns import pairwise_distance
-
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if margin <= 0:
@@ -23,8 +23,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     d = distance_function if distance_function is not None else pairwise_distance
     dist_pos, dist_neg = d(anchor, positive), d(anchor, negative)
     if swap:
-        dist_neg = nerve.minimum(dist_neg, d(positive, negative))
-    loss = nerve.clamp_min(margin + dist_pos - dist_neg, 0)
+        dist_neg = minimum(dist_neg, d(positive, negative))
+    loss = clamp(margin + dist_pos - dist_neg, min=0)
     if reduction == "sum":
         return loss.sum()
     return loss.mean() if reduction == "mean" else loss

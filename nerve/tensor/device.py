@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from nerve.autograd import grad_mode
-from nerve.backend import CPU, check_device, device_of, is_device_array, to_device, to_host
+from nerve.backend import (
+    CPU,
+    check_device,
+    device_of,
+    is_device_array,
+    to_device,
+    to_host,
+)
 from nerve.backend import device as Device
+from nerve.tensor.ops_table import ops
 
 
 def host_refusal(dev) -> TypeError:
@@ -46,7 +53,7 @@ class DeviceMethods:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The array itself on CPU (no copy); a device tensor raises PyTorch's TypeError
         unless ``force`` (then a host copy)."""
-        if self.requires_grad and grad_mode.state.enabled and not force:
+        if self.requires_grad and not force and ops.is_grad_enabled():
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead."
@@ -72,9 +79,7 @@ class DeviceMethods:
         d = check_device(device, "Tensor.to()")
         if self.device == d:
             return self.clone() if copy else self
-        from nerve.autograd.transfer import ToDevice
-
-        return ToDevice.apply(self, device=d)
+        return ops.ToDevice.apply(self, device=d)
 
     def cpu(self, memory_format=None):
         """This tensor when on the CPU, else a copy there."""
@@ -103,24 +108,4 @@ class DeviceMethods:
         return self._data.__dlpack_device__()
 
 
-def from_dlpack(ext):
-    """A tensor sharing memory with ``ext``: any object with ``__dlpack__`` (a NumPy or
-    CuPy array, a torch tensor) or a DLPack capsule; host memory gives a CPU tensor, CUDA
-    memory a cuda one (through CuPy)."""
-    from nerve.backend import MODULES_OF
-    from nerve.tensor import Tensor
-
-    if isinstance(ext, Tensor):
-        return Tensor._wrap(ext._data)
-    if type(ext) in MODULES_OF:
-        return Tensor._wrap(ext)
-    dev = ext.__dlpack_device__()[0] if hasattr(ext, "__dlpack_device__") else 1
-    if dev == 1:  # kDLCPU
-        return Tensor._wrap(np.from_dlpack(ext))
-    from nerve.backend import cuda_namespace
-
-    xp = cuda_namespace("nerve.from_dlpack()")
-    return Tensor._wrap(xp.from_dlpack(ext))
-
-
-__all__ = ["DeviceMethods", "from_dlpack", "host_refusal", "to_device"]
+__all__ = ["DeviceMethods", "host_refusal", "to_device"]

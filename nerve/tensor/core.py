@@ -1,4 +1,12 @@
-"""Tensor: an array, its gradient and the graph node that produced it."""
+"""Tensor: an array, its gradient and the graph node that produced it.
+
+The class is assembled here from topic mixins, one file each in this package, where
+every method is declared (shape.py, math.py, compare.py, reduce.py, indexing.py,
+linalg.py, inplace.py, inplace_math.py, conversion.py, autograd.py, device.py). This
+file holds the data, the properties and the Python protocols (operators, indexing,
+conversion to numbers, printing, copying). Nothing here imports an op or the engine:
+they sit above Tensor and are reached through the ops table (ops_table.py).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +14,31 @@ import builtins
 
 import numpy as np
 
-from nerve import dtypes
-from nerve.autograd import grad_mode
-from nerve.autograd import hooks as _autograd_hooks
-from nerve.autograd.engine import run_backward
+from nerve import dtypes, printing
 from nerve.backend import as_array, to_host
 from nerve.backend import device as Device
 from nerve.backend.namespaces import MODULES as _MODULES
 from nerve.backend.namespaces import array_module
-from nerve.tensor_device import DeviceMethods
+from nerve.tensor.autograd import AutogradMethods
+from nerve.tensor.compare import CompareMethods
+from nerve.tensor.conversion import ConversionMethods
+from nerve.tensor.device import DeviceMethods
+from nerve.tensor.indexing import IndexingMethods
+from nerve.tensor.inplace import InplaceMethods
+from nerve.tensor.inplace_math import InplaceMathMethods
+from nerve.tensor.linalg import LinalgMethods
+from nerve.tensor.math import MathMethods
+from nerve.tensor.ops_table import ops
+from nerve.tensor.reduce import ReduceMethods
+from nerve.tensor.shape import ShapeMethods
+from nerve.tensor.size import Size, _dim
 
 _FLOAT_KINDS = "f"
 
 
-class Tensor(DeviceMethods):
+class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingMethods,
+             LinalgMethods, InplaceMethods, InplaceMathMethods, ConversionMethods,
+             AutogradMethods, DeviceMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     ``_data`` is a plain array of the device's array module, ``grad`` a Tensor or
@@ -31,11 +50,9 @@ class Tensor(DeviceMethods):
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
-        from nerve.creation import _to_array  # creation.py builds on this module
-
         if data is None:
             data = np.empty(0, dtype=dtypes.get_default_dtype())
-        self._init_leaf(_to_array(data, dtype, float_default=True), requires_grad)
+        self._init_leaf(to_array(data, dtype, float_default=True), requires_grad)
 
     def _init_leaf(self, arr, requires_grad: bool) -> None:
         self._data = arr
@@ -158,7 +175,7 @@ class Tensor(DeviceMethods):
 
     def __repr__(self) -> str:
         if type(self._data) is np.ndarray:
-            return _printing.format_tensor(self)
+            return printing.format_tensor(self)
         return _device_repr(self)
 
     def __format__(self, format_spec: str) -> str:
@@ -214,7 +231,7 @@ class Tensor(DeviceMethods):
         dtype = dtypes.to_dtype(dtype)
         if dtype is None or dtype == t._data.dtype:
             return t.clone() if copy and t is self else t
-        return Cast.apply(t, dtype=dtype)
+        return ops.Cast.apply(t, dtype=dtype)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -227,164 +244,75 @@ class Tensor(DeviceMethods):
                             f"{type(other).__name__}")
         return self.to(other.dtype)
 
-    # ----- autograd ---------------------------------------------------------------
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError(
-                "only Tensors of floating point dtype can require gradients, "
-                f"got dtype {self._data.dtype}"
-            )
-        if not requires_grad and self._ctx is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. Use detach()."
-            )
-        self.requires_grad = builtins.bool(requires_grad)
-        return self
-
-    def detach(self) -> Tensor:
-        return Tensor._wrap(self._data)
-
-    def detach_(self) -> Tensor:
-        self._ctx = None
-        self.requires_grad = False
-        return self
-
-    def backward(self, gradient=None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires grad."""
-        if inputs is not None or create_graph:
-            from nerve.autograd import backward
-
-            return backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-        if not self.requires_grad:
-            raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn"
-            )
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError(
-                    "grad can be implicitly created only for scalar outputs "
-                    f"(backward() on a tensor of shape {tuple(self.shape)} needs a gradient)"
-                )
-            grad = array_module(self._data).ones_like(self._data)
-        else:
-            grad = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
-            if grad.shape != self._data.shape:
-                raise RuntimeError(
-                    f"backward: gradient has shape {grad.shape}, expected {self._data.shape}"
-                )
-            grad = grad.astype(self._data.dtype, copy=False)
-        if _rebind._Version.live:  # in-place ops rebound tensors: nerve/ops/rebind.py
-            _rebind.mend_stale_edges(self)
-        mode = grad_mode.state
-        prev, mode.enabled = mode.enabled, False
-        try:
-            if _autograd_hooks._leaves:  # some leaf has hooks: run them on summed grads
-                _autograd_hooks.backward_with_leaf_hooks(run_backward, self, grad,
-                                                         builtins.bool(retain_graph))
-            else:
-                run_backward(self, grad, builtins.bool(retain_graph))
-        finally:
-            mode.enabled = prev
-
-    def register_hook(self, hook):
-        """Call ``hook(grad)`` when this tensor's gradient is computed (once, on the sum
-        over all its uses); it may return a replacement gradient."""
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._ctx is not None:
-            return _autograd_hooks.register_node_hook(self, hook)
-        return _autograd_hooks.register_leaf_hook(self, hook)
-
-    def register_post_accumulate_grad_hook(self, hook):
-        """Call ``hook(self)`` after backward has accumulated this leaf's ``.grad``."""
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self._ctx is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
-                               "tensors")
-        return _autograd_hooks.register_post_accumulate(self, hook)
-
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` of this non-leaf tensor in backward (leaves always keep it)."""
-        if not self.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._ctx is not None:
-            _autograd_hooks.retain_grad(self)
-
-    @property
-    def retains_grad(self) -> bool:
-        return _autograd_hooks.retains_grad(self)
-
     def clone(self) -> Tensor:
-        return Clone.apply(self)
+        return ops.Clone.apply(self)
 
     def contiguous(self) -> Tensor:
         """Self when already C-contiguous, else a C-ordered copy (so ``view`` works)."""
-        return self if self._data.flags.c_contiguous else Clone.apply(self)
+        return self if self._data.flags.c_contiguous else ops.Clone.apply(self)
 
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
 
     # ----- arithmetic -------------------------------------------------------------
     def __add__(self, other):
-        return Add.apply(self, other)
+        return ops.Add.apply(self, other)
 
     def __radd__(self, other):
-        return Add.apply(self, other)
+        return ops.Add.apply(self, other)
 
     def __sub__(self, other):
-        return Sub.apply(self, other)
+        return ops.Sub.apply(self, other)
 
     def __rsub__(self, other):
-        return Sub.apply(other, self)
+        return ops.Sub.apply(other, self)
 
     def __mul__(self, other):
-        return Mul.apply(self, other)
+        return ops.Mul.apply(self, other)
 
     def __rmul__(self, other):
-        return Mul.apply(self, other)
+        return ops.Mul.apply(self, other)
 
     def __truediv__(self, other):
-        return Div.apply(self, other)
+        return ops.Div.apply(self, other)
 
     def __rtruediv__(self, other):
-        return Div.apply(other, self)
+        return ops.Div.apply(other, self)
 
     def __pow__(self, other):
-        return Pow.apply(self, other)
+        return ops.Pow.apply(self, other)
 
     def __rpow__(self, other):
-        return Pow.apply(other, self)
+        return ops.Pow.apply(other, self)
 
     def __neg__(self):
-        return Neg.apply(self)
+        return ops.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return Abs.apply(self)
+        return ops.Abs.apply(self)
 
     def __matmul__(self, other):
-        return MatMul.apply(self, other)
+        return ops.MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
-        return MatMul.apply(other, self)
+        return ops.MatMul.apply(other, self)
 
     # ``y += 1`` is in place, as in PyTorch (nerve/ops/inplace.py: in a graph, y is
     # rebound to the result; a leaf that requires grad is refused).
     def __iadd__(self, other):
-        return _inplace.augmented(self, other, "add_")
+        return ops.augmented(self, other, "add_")
 
     def __isub__(self, other):
-        return _inplace.augmented(self, other, "sub_")
+        return ops.augmented(self, other, "sub_")
 
     def __imul__(self, other):
-        return _inplace.augmented(self, other, "mul_")
+        return ops.augmented(self, other, "mul_")
 
     def __itruediv__(self, other):
-        return _inplace.augmented(self, other, "div_")
+        return ops.augmented(self, other, "div_")
 
     def __floordiv__(self, other):
         return _nograd(np.floor_divide, self, other)
@@ -431,43 +359,11 @@ class Tensor(DeviceMethods):
     ge = __ge__
 
 
-class Size(tuple):
-    """A shape: a tuple that prints as PyTorch's ``Size([...])``."""
-
-    def __repr__(self) -> str:
-        return f"nerve.Size({list(self)})"
-
-    def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-
-class _HookHandle:
-    def __init__(self, hooks: list, hook) -> None:
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self) -> None:
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
 _TYPE_NAMES = {
     dtypes.float32: "nerve.FloatTensor", dtypes.float64: "nerve.DoubleTensor",
     dtypes.int64: "nerve.LongTensor", dtypes.int32: "nerve.IntTensor",
     dtypes.bool: "nerve.BoolTensor", dtypes.float16: "nerve.HalfTensor",
 }
-
-
-def _dim(dim: int, ndim: int, op: str) -> int:
-    n = builtins.max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-            f"but got {dim})"
-        )
-    return dim % n
 
 
 def _nograd(ufunc, a, b) -> Tensor:
@@ -485,7 +381,7 @@ def _device_repr(t) -> str:
     """PyTorch's repr of a device tensor: the host copy's, with ``device='cuda:0'`` first
     among the extras (``tensor([1., 2.], device='cuda:0', requires_grad=True)``)."""
     host = Tensor._wrap(to_host(t._data))
-    s = _printing.format_tensor(host)[:-1]
+    s = printing.format_tensor(host)[:-1]
     cuts = [i for i in (s.find(", size="), s.find(", dtype=nerve.")) if i >= 0]
     cut = min(cuts) if cuts else len(s)
     grad = (f", grad_fn=<{t._ctx.name()}>" if t._ctx is not None else
@@ -504,10 +400,28 @@ def _index(index):
     return index
 
 
-# The ops import Tensor; importing them last closes the cycle.
-from nerve import printing as _printing  # noqa: E402
-from nerve.ops import inplace as _inplace  # noqa: E402
-from nerve.ops import methods as _methods  # noqa: E402, F401  (attaches the named methods)
-from nerve.ops import rebind as _rebind  # noqa: E402
-from nerve.ops.elementwise import Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub  # noqa: E402
-from nerve.ops.linalg import MatMul  # noqa: E402
+def to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
+    """Convert user data to an array with PyTorch's dtype rules: Python floats become
+    the default float dtype, Python ints int64, NumPy arrays keep their dtype."""
+    dtype = dtypes.to_dtype(dtype)
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif type(data) in _MODULES:  # a device array (CuPy, strict) stays where it is
+        arr = data
+    elif isinstance(data, np.ndarray | np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
+            data = [x._data if isinstance(x, Tensor) else x for x in data]
+        arr = np.asarray(data)
+        if arr.dtype == np.float64 and dtype is None:  # a given dtype converts straight
+            arr = arr.astype(dtypes.get_default_dtype())  # (no rounding through float32)
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "fbc":
+            raise TypeError(f"can't convert {type(data).__name__} of dtype {arr.dtype} to a tensor")
+    if float_default and dtype is None and arr.dtype.kind != "f":
+        dtype = dtypes.get_default_dtype()
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return arr

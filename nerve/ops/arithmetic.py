@@ -1,21 +1,14 @@
-"""PyTorch's other names for existing ops (divide, multiply, absolute, greater ...) and the
-top-level forms, with PyTorch's signatures, of ops that nerve first had as Tensor methods
-(floor, all, isfinite ...). No new math here: each wraps an op defined elsewhere."""
+"""PyTorch's arithmetic names with PyTorch's signatures, on the ops in elementwise.py:
+``divide`` (with ``rounding_mode``), ``true_divide``, ``multiply``, ``subtract``,
+``negative``, ``positive``, ``absolute``, ``sgn``. No new math: each calls an op."""
 
 from __future__ import annotations
 
-from nerve.backend import array_module
-from nerve.dtypes import uint8
 from nerve.ops import compare as C
 from nerve.ops import elementwise as E
 from nerve.ops.compare_more import floor_divide, trunc_divide
-from nerve.ops.mathfns_more import Trunc, _refuse, no_out
-
-
-def _wrap(arr):
-    from nerve.tensor import Tensor
-
-    return Tensor._wrap(arr)
+from nerve.ops.mathfns_more import Trunc, no_out
+from nerve.tensor import ops_table
 
 
 def _kind(v) -> str:
@@ -76,51 +69,4 @@ def sgn(input, *, out=None):  # noqa: A002
     return input.clone() if input.dtype.kind == "b" else C.sign(input)
 
 
-def _reduce_dtype(input, result):  # noqa: A002
-    # PyTorch's all/any keep uint8 for a uint8 input, bool otherwise
-    return result.to(uint8) if input.dtype == uint8 else result
-
-
-def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
-    no_out(out, "all")
-    return _reduce_dtype(input, C.all(input, _dims(dim), keepdim))
-
-
-def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001, A002
-    no_out(out, "any")
-    return _reduce_dtype(input, C.any(input, _dims(dim), keepdim))
-
-
-def _dims(dim):
-    return tuple(dim) if isinstance(dim, list) else dim
-
-
-def count_nonzero(input, dim=None):  # noqa: A002
-    return C.count_nonzero(input, _dims(dim))
-
-
-def _unary(fn, name: str, refuse: str = ""):
-    def op(input, *, out=None):  # noqa: A002
-        no_out(out, name)
-        _refuse(name, refuse, input)
-        return fn(input)
-
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = fn.__doc__
-    return op
-
-
-floor = _unary(C.floor, "floor", refuse="b")
-ceil = _unary(C.ceil, "ceil", refuse="b")
-isfinite = _unary(C.isfinite, "isfinite")
-isinf = _unary(C.isinf, "isinf")
-logical_not = _unary(C.logical_not, "logical_not")
-
-
-def round(input, *, decimals=0, out=None):  # noqa: A001, A002
-    """Round half to even, at ``decimals`` digits after the point."""
-    no_out(out, "round")
-    _refuse("round", "b", input)
-    if decimals == 0:
-        return C.round(input)
-    return _wrap(array_module(input._data).round(input._data, decimals))
+ops_table.register(divide, true_divide, multiply, subtract, negative, positive, absolute, sgn)

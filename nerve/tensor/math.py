@@ -1,0 +1,357 @@
+"""Tensor's elementwise math: arithmetic, powers, exponentials, trigonometry, activations.
+
+Each method is declared here and calls the op of the same name (or the one named) in
+the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
+the comment above each group names the file that holds the ops. In-place forms go
+through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+outside a graph, computed out of place and rebound inside one.
+"""
+
+from __future__ import annotations
+
+from nerve.tensor.ops_table import ops
+
+
+class MathMethods:
+    """Tensor's elementwise math (a mixin of Tensor)."""
+
+    __slots__ = ()
+
+    # ----- nerve/ops/elementwise.py --------------------------------------------------------
+
+    def abs(self):
+        """``abs`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.abs(self)
+
+    def add(self, other, alpha=1):
+        """``add`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.add(self, other, alpha)
+
+    def clamp(self, min=None, max=None):
+        """``clamp`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.clamp(self, min, max)
+
+    def clip(self, min=None, max=None):
+        """PyTorch's other name for ``clamp``."""
+        return ops.clamp(self, min, max)
+
+    def cos(self):
+        """``cos`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.cos(self)
+
+    def div(self, other, *, rounding_mode=None, out=None):
+        """``div`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.div(self, other, rounding_mode=rounding_mode, out=out)
+
+    def exp(self):
+        """``exp`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.exp(self)
+
+    def log(self):
+        """``log`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.log(self)
+
+    def maximum(self, other):
+        """``maximum`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.maximum(self, other)
+
+    def minimum(self, other):
+        """``minimum`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.minimum(self, other)
+
+    def mul(self, other):
+        """``mul`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.mul(self, other)
+
+    def neg(self):
+        """``neg`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.neg(self)
+
+    def pow(self, exponent):
+        """``pow`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.pow(self, exponent)
+
+    def sin(self):
+        """``sin`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.sin(self)
+
+    def sqrt(self):
+        """``sqrt`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.sqrt(self)
+
+    def square(self):
+        """``square`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.square(self)
+
+    def sub(self, other, alpha=1):
+        """``sub`` of this tensor (see ``nerve.ops.elementwise``)."""
+        return ops.sub(self, other, alpha)
+
+    # ----- nerve/ops/arithmetic.py ---------------------------------------------------------
+
+    def absolute(self, *, out=None):
+        """``absolute`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        return ops.absolute(self, out=out)
+
+    def divide(self, other, *, rounding_mode=None, out=None):
+        """``divide`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        return ops.divide(self, other, rounding_mode=rounding_mode, out=out)
+
+    def multiply(self, other, *, out=None):
+        """``multiply`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        return ops.multiply(self, other, out=out)
+
+    def negative(self, *, out=None):
+        """``negative`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        return ops.negative(self, out=out)
+
+    def positive(self):
+        """input itself (an error for bool, as in PyTorch)"""
+        return ops.positive(self)
+
+    def sgn(self, *, out=None):
+        """sign(input) for real tensors (PyTorch's complex-aware sign)"""
+        return ops.sgn(self, out=out)
+
+    def subtract(self, other, *, alpha=1, out=None):
+        """``subtract`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        return ops.subtract(self, other, alpha=alpha, out=out)
+
+    def true_divide(self, other, *, out=None):
+        """``true_divide`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        return ops.true_divide(self, other, out=out)
+
+    # ----- nerve/ops/mathfns.py ------------------------------------------------------------
+
+    def arctan2(self, other):
+        """PyTorch's other name for ``atan2``."""
+        return ops.atan2(self, other)
+
+    def atan2(self, other):
+        """``atan2`` of this tensor (see ``nerve.ops.mathfns``)."""
+        return ops.atan2(self, other)
+
+    def erf(self):
+        """``erf`` of this tensor (see ``nerve.ops.mathfns``)."""
+        return ops.erf(self)
+
+    def expm1(self):
+        """``expm1`` of this tensor (see ``nerve.ops.mathfns``)."""
+        return ops.expm1(self)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|input - other| ≤ atol + rtol · |other| elementwise (a bool tensor, no gradient)"""
+        return ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def lerp(self, end, weight):
+        """input + weight · (end - input): a composite, its gradient follows from Sub/Mul/Add."""
+        return ops.lerp(self, end, weight)
+
+    def log1p(self):
+        """``log1p`` of this tensor (see ``nerve.ops.mathfns``)."""
+        return ops.log1p(self)
+
+    # ----- nerve/ops/mathfns_more.py -------------------------------------------------------
+
+    def acos(self, *, out=None):
+        """y = arccos x;  ∂L/∂x = -δ / √(1 - x²)"""
+        return ops.acos(self, out=out)
+
+    def acosh(self, *, out=None):
+        """y = arcosh x;  ∂L/∂x = δ / √((x - 1)(x + 1))"""
+        return ops.acosh(self, out=out)
+
+    def arccos(self, *, out=None):
+        """y = arccos x;  ∂L/∂x = -δ / √(1 - x²)"""
+        return ops.acos(self, out=out)
+
+    def arccosh(self, *, out=None):
+        """y = arcosh x;  ∂L/∂x = δ / √((x - 1)(x + 1))"""
+        return ops.acosh(self, out=out)
+
+    def arcsin(self, *, out=None):
+        """y = arcsin x;  ∂L/∂x = δ / √(1 - x²)"""
+        return ops.asin(self, out=out)
+
+    def arcsinh(self, *, out=None):
+        """y = arsinh x;  ∂L/∂x = δ / √(x² + 1)"""
+        return ops.asinh(self, out=out)
+
+    def arctan(self, *, out=None):
+        """y = arctan x;  ∂L/∂x = δ / (1 + x²)"""
+        return ops.atan(self, out=out)
+
+    def arctanh(self, *, out=None):
+        """y = artanh x;  ∂L/∂x = δ / (1 - x²)"""
+        return ops.atanh(self, out=out)
+
+    def asin(self, *, out=None):
+        """y = arcsin x;  ∂L/∂x = δ / √(1 - x²)"""
+        return ops.asin(self, out=out)
+
+    def asinh(self, *, out=None):
+        """y = arsinh x;  ∂L/∂x = δ / √(x² + 1)"""
+        return ops.asinh(self, out=out)
+
+    def atan(self, *, out=None):
+        """y = arctan x;  ∂L/∂x = δ / (1 + x²)"""
+        return ops.atan(self, out=out)
+
+    def atanh(self, *, out=None):
+        """y = artanh x;  ∂L/∂x = δ / (1 - x²)"""
+        return ops.atanh(self, out=out)
+
+    def copysign(self, other, *, out=None):
+        """y = |a| with the sign (bit) of b;  ∂L/∂a = δ · y / a (0 where a = 0),  ∂L/∂b = 0."""
+        return ops.copysign(self, other, out=out)
+
+    def cosh(self, *, out=None):
+        """y = cosh x;  ∂L/∂x = δ · sinh x."""
+        return ops.cosh(self, out=out)
+
+    def deg2rad(self, *, out=None):
+        """y = x · π/180;  ∂L/∂x = δ · π/180."""
+        return ops.deg2rad(self, out=out)
+
+    def digamma(self, *, out=None):
+        """y = ψ(x) = Γ'(x)/Γ(x);  ∂L/∂x = δ · ψ⁽¹⁾(x)"""
+        return ops.digamma(self, out=out)
+
+    def erfc(self, *, out=None):
+        """y = erfc x = 1 - erf x;  ∂L/∂x = -δ · 2/√π · e^(-x²)"""
+        return ops.erfc(self, out=out)
+
+    def erfinv(self, *, out=None):
+        """y = erf⁻¹ x;  ∂L/∂x = δ · √π/2 · e^(y²)"""
+        return ops.erfinv(self, out=out)
+
+    def exp2(self, *, out=None):
+        """y = 2ˣ;  ∂L/∂x = δ · y ln 2."""
+        return ops.exp2(self, out=out)
+
+    def fix(self, *, out=None):
+        """y = trunc x (rounded toward 0); integers pass unchanged;  ∂L/∂x = 0."""
+        return ops.trunc(self, out=out)
+
+    def float_power(self, exponent, *, out=None):
+        """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64 (PyTorch's result dtype): Cast, then Pow."""
+        return ops.float_power(self, exponent, out=out)
+
+    def fmod(self, other, *, out=None):
+        """``fmod`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        return ops.fmod(self, other, out=out)
+
+    def frac(self, *, out=None):
+        """y = x - trunc x (the sign of x kept);  ∂L/∂x = δ."""
+        return ops.frac(self, out=out)
+
+    def hypot(self, other, *, out=None):
+        """y = √(a² + b²) without overflow;  ∂L/∂a = δ · a / y,  ∂L/∂b = δ · b / y."""
+        return ops.hypot(self, other, out=out)
+
+    def i0(self, *, out=None):
+        """y = I₀(x), the modified Bessel function of order 0;  ∂L/∂x = δ · I₁(x)"""
+        return ops.i0(self, out=out)
+
+    def ldexp(self, other, *, out=None):
+        """input · 2ᵒᵗʰᵉʳ: a composite of Pow and Mul (so it is a float, as in PyTorch)"""
+        return ops.ldexp(self, other, out=out)
+
+    def lgamma(self, *, out=None):
+        """y = ln |Γ(x)|;  ∂L/∂x = δ · ψ(x)"""
+        return ops.lgamma(self, out=out)
+
+    def log10(self, *, out=None):
+        """y = log₁₀ x;  ∂L/∂x = δ / (x ln 10)"""
+        return ops.log10(self, out=out)
+
+    def log2(self, *, out=None):
+        """y = log₂ x;  ∂L/∂x = δ / (x ln 2)"""
+        return ops.log2(self, out=out)
+
+    def logaddexp(self, other, *, out=None):
+        """``logaddexp`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        return ops.logaddexp(self, other, out=out)
+
+    def logaddexp2(self, other, *, out=None):
+        """y = log₂(2ᵃ + 2ᵇ);  ∂L/∂a = δ · 2^(a - y),  ∂L/∂b = δ · 2^(b - y)"""
+        return ops.logaddexp2(self, other, out=out)
+
+    def logit(self, eps=None, *, out=None):
+        """``logit`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        return ops.logit(self, eps, out=out)
+
+    def mvlgamma(self, p, *, out=None):
+        """ln Γₚ(x) = p(p-1)/4 · ln π + Σᵢ₌₀..ₚ₋₁ ln Γ(x - i/2): a composite of lgamma."""
+        return ops.mvlgamma(self, p, out=out)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None, *, out=None):
+        """``nan_to_num`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        return ops.nan_to_num(self, nan, posinf, neginf, out=out)
+
+    def rad2deg(self, *, out=None):
+        """y = x · 180/π;  ∂L/∂x = δ · 180/π."""
+        return ops.rad2deg(self, out=out)
+
+    def reciprocal(self, *, out=None):
+        """y = 1/x;  ∂L/∂x = -δ · y²."""
+        return ops.reciprocal(self, out=out)
+
+    def remainder(self, other, *, out=None):
+        """``remainder`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        return ops.remainder(self, other, out=out)
+
+    def sinc(self, *, out=None):
+        """y = sin(πx) / (πx), 1 at x = 0;  ∂L/∂x = δ · (cos(πx) - y) / x, 0 at x = 0."""
+        return ops.sinc(self, out=out)
+
+    def sinh(self, *, out=None):
+        """y = sinh x;  ∂L/∂x = δ · cosh x."""
+        return ops.sinh(self, out=out)
+
+    def tan(self, *, out=None):
+        """y = tan x;  ∂L/∂x = δ · (1 + y²)"""
+        return ops.tan(self, out=out)
+
+    def trunc(self, *, out=None):
+        """y = trunc x (rounded toward 0); integers pass unchanged;  ∂L/∂x = 0."""
+        return ops.trunc(self, out=out)
+
+    def xlogy(self, other, *, out=None):
+        """``xlogy`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        return ops.xlogy(self, other, out=out)
+
+    # ----- nerve/ops/activation.py ---------------------------------------------------------
+
+    def log_softmax(self, dim=None, dtype=None):
+        """``log_softmax`` of this tensor (see ``nerve.ops.activation``)."""
+        return ops.log_softmax(self, dim, dtype)
+
+    def relu(self, inplace=False):
+        """``relu`` of this tensor (see ``nerve.ops.activation``)."""
+        return ops.relu(self, inplace)
+
+    def sigmoid(self):
+        """``sigmoid`` of this tensor (see ``nerve.ops.activation``)."""
+        return ops.sigmoid(self)
+
+    def softmax(self, dim=None, dtype=None):
+        """``softmax`` of this tensor (see ``nerve.ops.activation``)."""
+        return ops.softmax(self, dim, dtype)
+
+    def tanh(self):
+        """``tanh`` of this tensor (see ``nerve.ops.activation``)."""
+        return ops.tanh(self)
+
+    # ----- composed of the ops above ---------------------------------------------------
+    def rsqrt(self):
+        """1 / sqrt(x)."""
+        return 1.0 / ops.sqrt(self)
+
+    def where(self, condition, other):
+        """``nerve.where(condition, self, other)``."""
+        return ops.where(condition, self, other)
+
+    def polygamma(self, n):
+        """``nerve.polygamma(n, self)``: the n-th derivative of digamma."""
+        return ops.polygamma(n, self)

@@ -1,0 +1,214 @@
+"""Tensor's shape methods: views, reshapes, permutations, splits and joins.
+
+Each method is declared here and calls the op of the same name (or the one named) in
+the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
+the comment above each group names the file that holds the ops. In-place forms go
+through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+outside a graph, computed out of place and rebound inside one.
+"""
+
+from __future__ import annotations
+
+from nerve.tensor.ops_table import ops
+
+
+class ShapeMethods:
+    """Tensor's shape methods (a mixin of Tensor)."""
+
+    __slots__ = ()
+
+    # ----- nerve/ops/shape.py --------------------------------------------------------------
+
+    def chunk(self, chunks, dim=0):
+        """``chunk`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.chunk(self, chunks, dim)
+
+    def diag(self, diagonal=0):
+        """1-D input: a square matrix with it on the ``diagonal``; 2-D: that diagonal."""
+        return ops.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The entries x[i, i + offset] of dims (dim1, dim2), as a new last dimension."""
+        return ops.diagonal(self, offset, dim1, dim2)
+
+    def expand(self, *sizes):
+        """``expand`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.expand(self, *sizes)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """``flatten`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.flatten(self, start_dim, end_dim)
+
+    def flip(self, dims):
+        """Reverse the order of the entries along ``dims`` (a view through negative strides)"""
+        return ops.flip(self, dims)
+
+    def fliplr(self):
+        """``fliplr`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.fliplr(self)
+
+    def flipud(self):
+        """``flipud`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.flipud(self)
+
+    def permute(self, *dims):
+        """``permute`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.permute(self, *dims)
+
+    def repeat(self, *sizes):
+        """``repeat`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.repeat(self, *sizes)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        """``repeat_interleave`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def reshape(self, *shape):
+        """``reshape`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.reshape(self, *shape)
+
+    def roll(self, shifts, dims=None):
+        """Shift entries cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)"""
+        return ops.roll(self, shifts, dims)
+
+    def split(self, split_size_or_sections, dim=0):
+        """``split`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.split(self, split_size_or_sections, dim)
+
+    def squeeze(self, dim=None):
+        """``squeeze`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.squeeze(self, dim)
+
+    def swapaxes(self, dim0, dim1):
+        """PyTorch's other name for ``transpose``."""
+        return ops.transpose(self, dim0, dim1)
+
+    def swapdims(self, dim0, dim1):
+        """PyTorch's other name for ``transpose``."""
+        return ops.transpose(self, dim0, dim1)
+
+    def t(self):
+        """``t`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.t(self)
+
+    def trace(self):
+        """``trace`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.trace(self)
+
+    def transpose(self, dim0, dim1):
+        """``transpose`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.transpose(self, dim0, dim1)
+
+    def tril(self, diagonal=0):
+        """The lower triangle (entries with col - row ≤ diagonal) of the last two dims."""
+        return ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """The upper triangle (entries with col - row ≥ diagonal) of the last two dims."""
+        return ops.triu(self, diagonal)
+
+    def unbind(self, dim=0):
+        """``unbind`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.unbind(self, dim)
+
+    def unflatten(self, dim, sizes):
+        """``unflatten`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.unflatten(self, dim, sizes)
+
+    def unsqueeze(self, dim):
+        """``unsqueeze`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.unsqueeze(self, dim)
+
+    def view(self, *shape):
+        """``view`` of this tensor (see ``nerve.ops.shape``)."""
+        return ops.view(self, *shape)
+
+    # ----- nerve/ops/shape_more.py ---------------------------------------------------------
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """``diag_embed`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset=0):
+        """``diagflat`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.diagflat(self, offset)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """``diff`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.diff(self, n, dim, prepend, append)
+
+    def dsplit(self, indices_or_sections):
+        """``dsplit`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.dsplit(self, indices_or_sections)
+
+    def hsplit(self, indices_or_sections):
+        """``hsplit`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.hsplit(self, indices_or_sections)
+
+    def moveaxis(self, source, destination):
+        """PyTorch's other name for ``movedim``."""
+        return ops.movedim(self, source, destination)
+
+    def movedim(self, source, destination):
+        """``movedim`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.movedim(self, source, destination)
+
+    def narrow(self, dim, start, length):
+        """``narrow`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.narrow(self, dim, start, length)
+
+    def narrow_copy(self, dim, start, length):
+        """``narrow_copy`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.narrow_copy(self, dim, start, length)
+
+    def ravel(self):
+        """``ravel`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.ravel(self)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """``rot90`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.rot90(self, k, dims)
+
+    def select(self, dim, index):
+        """``select`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.select(self, dim, index)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        """``split_with_sizes`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.split_with_sizes(self, split_sizes, dim)
+
+    def sum_to_size(self, *size):
+        """``sum_to_size`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.sum_to_size(self, *size)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        """Pieces along ``dim``: n sections (the first n mod k one longer) or cut at indices."""
+        return ops.tensor_split(self, indices_or_sections, dim)
+
+    def tile(self, dims):
+        """``tile`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.tile(self, dims)
+
+    def unfold(self, dimension, size, step):
+        """Tensor.unfold: all windows of ``size`` entries every ``step`` along ``dimension``."""
+        return ops.unfold(self, dimension, size, step)
+
+    def vsplit(self, indices_or_sections):
+        """``vsplit`` of this tensor (see ``nerve.ops.shape_more``)."""
+        return ops.vsplit(self, indices_or_sections)
+
+    # ----- shaped like another tensor -----------------------------------------------
+    def expand_as(self, other):
+        """This tensor expanded to ``other``'s shape."""
+        ops.need_tensor("expand_as", other, pos=1)
+        return ops.expand(self, tuple(other.shape))
+
+    def view_as(self, other):
+        """This tensor viewed with ``other``'s shape."""
+        ops.need_tensor("view_as", other, pos=1)
+        return ops.reshape(self, tuple(other.shape))
+
+    def reshape_as(self, other):
+        """This tensor reshaped to ``other``'s shape."""
+        ops.need_tensor("view_as", other, pos=1)
+        return ops.reshape(self, tuple(other.shape))
