@@ -18,7 +18,8 @@ import numpy as np
 LEGEND_INSIDE = 4  # more lines than this: the legend goes to the right of the axes
 
 
-def _figure(ncols: int = 1, width: float = 6.0, height: float = 4.0):
+def new_figure(ncols: int = 1, width: float = 6.0, height: float = 4.0):
+    """A matplotlib Figure (Agg, no display) and its ``ncols`` axes; the labs draw on it."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -30,7 +31,8 @@ def _figure(ncols: int = 1, width: float = 6.0, height: float = 4.0):
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
 
 
-def _save(fig, path: str) -> str:
+def save_figure(fig, path: str) -> str:
+    """Write ``fig`` as a PNG at ``path`` (its folder made) and return the path."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fig.tight_layout()
@@ -54,7 +56,7 @@ def legend(ax, n: int, **kwargs) -> None:
         ax.legend(loc="best", **kwargs)
 
 
-def _positive(values) -> np.ndarray:
+def positive_for_log(values) -> np.ndarray:
     """Log axes cannot show zeros; they become NaN (a gap), not an error."""
     v = np.asarray(values, dtype=float)
     return np.where(v > 0, v, np.nan)
@@ -62,15 +64,15 @@ def _positive(values) -> np.ndarray:
 
 def plot_grad_norms(monitor, path: str, key: str = "grad_norm") -> str:
     """Gradient norm (or ``key``: weight_norm, update_ratio) per layer over training."""
-    return _save(grad_norms_figure(monitor, key), path)
+    return save_figure(grad_norms_figure(monitor, key), path)
 
 
 def grad_norms_figure(monitor, key: str = "grad_norm"):
     steps, series = monitor.series(key)
     many = len(monitor.layers) > LEGEND_INSIDE
-    fig, (ax,) = _figure(width=8.0 if many else 6.0)
+    fig, (ax,) = new_figure(width=8.0 if many else 6.0)
     for layer in monitor.layers:
-        ax.semilogy(steps, _positive(series[layer.index]), "o-", ms=3, label=layer.label)
+        ax.semilogy(steps, positive_for_log(series[layer.index]), "o-", ms=3, label=layer.label)
     ax.set_xlabel("training step")
     integer_ticks(ax.xaxis)
     ax.set_ylabel(key.replace("_", " "))
@@ -84,13 +86,13 @@ def grad_norms_figure(monitor, key: str = "grad_norm"):
 def plot_time_grad_norms(norms: dict, path: str, title: str = "gradient norm through time"
                          ) -> str:
     """‖∂L/∂hₜ‖ against the time step t, one line per network (``{label: array}``)."""
-    return _save(time_grad_norms_figure(norms, title), path)
+    return save_figure(time_grad_norms_figure(norms, title), path)
 
 
 def time_grad_norms_figure(norms: dict, title: str = "gradient norm through time"):
-    fig, (ax,) = _figure(width=8.0 if len(norms) > LEGEND_INSIDE else 6.0)
+    fig, (ax,) = new_figure(width=8.0 if len(norms) > LEGEND_INSIDE else 6.0)
     for label, v in norms.items():
-        ax.semilogy(np.arange(1, len(v) + 1), _positive(v), "o-", ms=3, label=label)
+        ax.semilogy(np.arange(1, len(v) + 1), positive_for_log(v), "o-", ms=3, label=label)
     ax.set_xlabel("time step t")
     integer_ticks(ax.xaxis)
     ax.set_ylabel("‖∂L/∂hₜ‖")
@@ -103,14 +105,14 @@ def time_grad_norms_figure(norms: dict, title: str = "gradient norm through time
 def plot_activation_histograms(values: dict, path: str, bins: int = 50) -> str:
     """One histogram per layer, ``{label: array of activation values}``; a monitor's last
     sample is accepted too (``activation_values(monitor)``)."""
-    return _save(activation_histograms_figure(values, bins), path)
+    return save_figure(activation_histograms_figure(values, bins), path)
 
 
 def activation_histograms_figure(values: dict, bins: int = 50):
     if not values:
         raise ValueError("plot_activation_histograms: no activations to plot")
     n = len(values)
-    fig, axes = _figure(ncols=n, width=2.6, height=2.6)
+    fig, axes = new_figure(ncols=n, width=2.6, height=2.6)
     for ax, (label, v) in zip(axes, values.items()):
         v = np.asarray(v, dtype=float).ravel()
         ax.hist(v[np.isfinite(v)], bins=bins, color="tab:blue")
@@ -132,15 +134,15 @@ def activation_values(monitor) -> dict:
 def plot_layer_profile(profiles: dict, path: str, ylabel: str, title: str = "",
                        log: bool = True) -> str:
     """A quantity against depth (layer 1..L), one line per network: ``{label: values}``."""
-    return _save(layer_profile_figure(profiles, ylabel, title, log), path)
+    return save_figure(layer_profile_figure(profiles, ylabel, title, log), path)
 
 
 def layer_profile_figure(profiles: dict, ylabel: str, title: str = "", log: bool = True):
-    fig, (ax,) = _figure(width=8.0 if len(profiles) > LEGEND_INSIDE else 6.0)
+    fig, (ax,) = new_figure(width=8.0 if len(profiles) > LEGEND_INSIDE else 6.0)
     for label, v in profiles.items():
         x = np.arange(1, len(v) + 1)
         if log:
-            ax.semilogy(x, _positive(v), "o-", ms=4, label=label)
+            ax.semilogy(x, positive_for_log(v), "o-", ms=4, label=label)
         else:
             ax.plot(x, v, "o-", ms=4, label=label)
     ax.set_xlabel("layer")
@@ -156,13 +158,13 @@ def plot_bars(groups: dict, path: str, ylabel: str, title: str = "",
               fmt: str = "{:.3g}") -> str:
     """Grouped bars: ``{group: {series: value}}`` (e.g. train/test error per method), each
     bar labelled with its value in ``fmt`` ("{:.1%}"), so a bar of 0 is seen too."""
-    return _save(bars_figure(groups, ylabel, title, fmt), path)
+    return save_figure(bars_figure(groups, ylabel, title, fmt), path)
 
 
 def bars_figure(groups: dict, ylabel: str, title: str = "", fmt: str = "{:.3g}"):
     names = list(groups)
     series = list(next(iter(groups.values())))
-    fig, (ax,) = _figure(width=max(6.0, 1.3 * len(groups) * max(1, len(series) / 2)))
+    fig, (ax,) = new_figure(width=max(6.0, 1.3 * len(groups) * max(1, len(series) / 2)))
     width = 0.8 / len(series)
     x = np.arange(len(names))
     for k, s in enumerate(series):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 
-import nerve
+from nerve import random
 
 _MARK = "nerve_checkpoint"
 
@@ -31,7 +31,7 @@ def save_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     else:
         obj = {_MARK: 1, "model": model.state_dict(), "epoch": int(epoch),
                # a JSON string: the generator state holds 128-bit integers
-               "rng_state": json.dumps(nerve.random.get_rng_state())}
+               "rng_state": json.dumps(random.get_rng_state())}
         if optimizer is not None:
             obj["optimizer"] = optimizer.state_dict()
         if scheduler is not None:
@@ -71,7 +71,7 @@ def load_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     _load_part(obj, "optimizer", optimizer, path)
     _load_part(obj, "scheduler", scheduler, path)
     if restore_rng:
-        nerve.random.set_rng_state(json.loads(_text(obj["rng_state"])))
+        random.set_rng_state(json.loads(_text(obj["rng_state"])))
         generator = getattr(train_loader, "generator", None)
         if generator is not None and "loader_rng_state" in obj:
             generator.set_state(json.loads(_text(obj["loader_rng_state"])))

@@ -20,7 +20,7 @@ import nerve
 import nerve.nn.functional as F
 from nerve import nn
 from nerve.diagnostics.labs.result import LabResult, save_plot
-from nerve.diagnostics.plots import _figure, _positive, _save
+from nerve.diagnostics.plots import new_figure, positive_for_log, save_figure
 
 SYMBOLS, DELAY, THRESHOLD = 4, 4, 1e-2
 
@@ -91,12 +91,12 @@ def plot_reach(curves: dict, cut: int, path: str, title: str) -> str:
     """The ratio against the step back k (log axis, integer ticks), one line per case."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, (ax,) = _figure(width=7.0, height=4.4)
+    fig, (ax,) = new_figure(width=7.0, height=4.4)
     for label, v in curves.items():
         # the truncated curve equals the init one up to the cut: a wide band under it
         style = (dict(lw=7, alpha=0.35, zorder=1) if "truncated" in label
                  else dict(marker="o", ms=3, zorder=2))
-        ax.semilogy(np.arange(len(v)), _positive(v), label=label, **style)
+        ax.semilogy(np.arange(len(v)), positive_for_log(v), label=label, **style)
     ax.axhline(THRESHOLD, color="gray", ls=":", lw=1)
     ax.text(0.01, THRESHOLD / 1.3, "1%", color="gray", ha="left", va="top", fontsize=8,
             transform=ax.get_yaxis_transform())  # at the left edge, under the line
@@ -109,7 +109,7 @@ def plot_reach(curves: dict, cut: int, path: str, title: str) -> str:
     ax.set_title(title, fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _row(v: np.ndarray, per_line: int = 16) -> str:

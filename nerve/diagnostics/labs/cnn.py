@@ -20,7 +20,7 @@ import nerve
 import nerve.nn.functional as F
 from nerve import nn
 from nerve.diagnostics.labs.result import LabResult, save_plot
-from nerve.diagnostics.plots import _figure
+from nerve.diagnostics.plots import new_figure
 
 CLASSES = ("circle", "triangle", "square")
 COLOURS = np.array([[0.85, 0.1, 0.1], [0.1, 0.3, 0.85], [0.95, 0.8, 0.1],
@@ -95,7 +95,7 @@ def plot_signs(x: np.ndarray, y: np.ndarray, pred: np.ndarray, history: list,
     """12 test images titled with their class and the prediction, and the loss."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, (ax,) = _figure(width=9.0, height=4.6)
+    fig, (ax,) = new_figure(width=9.0, height=4.6)
     ax.set_position((0.62, 0.14, 0.35, 0.72))
     ax.plot(np.arange(1, len(history) + 1), history, "o-", ms=4)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

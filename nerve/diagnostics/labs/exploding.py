@@ -22,7 +22,7 @@ import nerve
 import nerve.nn.functional as F
 from nerve import nn
 from nerve.diagnostics.labs.result import LabResult, save_plot
-from nerve.diagnostics.plots import _figure, _positive, _save
+from nerve.diagnostics.plots import new_figure, positive_for_log, save_figure
 
 HIDDEN, STEPS_IN_TIME, LR, MAX_NORM = 8, 10, 0.1, 1.0
 
@@ -112,11 +112,11 @@ def plot_exploding(runs: dict, ratios: dict, path: str) -> str:
     """Loss and gradient norm per training step (log), and the BPTT ratio per step back."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, axes = _figure(ncols=3, width=4.0, height=3.8)
+    fig, axes = new_figure(ncols=3, width=4.0, height=3.8)
     for key, ax in zip(("loss", "grad_norm"), axes):
         for label, run in runs.items():
             v = np.asarray(run[key], dtype=float)
-            line, = ax.semilogy(np.arange(len(v)), _positive(v), lw=1.2, label=label)
+            line, = ax.semilogy(np.arange(len(v)), positive_for_log(v), lw=1.2, label=label)
             if run["diverged_at"] is not None:  # the last finite value, then inf/NaN
                 last = np.flatnonzero(np.isfinite(v))[-1]
                 ax.plot(last, v[last], "x", ms=9, mew=2, color=line.get_color())
@@ -134,7 +134,7 @@ def plot_exploding(runs: dict, ratios: dict, path: str) -> str:
         ax.legend(loc="upper right", fontsize=7)
     ax = axes[2]
     for (label, v), color in zip(ratios.items(), ("tab:red", "tab:gray")):
-        ax.semilogy(np.arange(len(v)), _positive(v), "o-", ms=3, label=label, color=color)
+        ax.semilogy(np.arange(len(v)), positive_for_log(v), "o-", ms=3, label=label, color=color)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("steps back k")
     ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| \;/\; \|\partial L/\partial h_T\|$")
@@ -142,7 +142,7 @@ def plot_exploding(runs: dict, ratios: dict, path: str) -> str:
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower left", fontsize=7)
     fig.suptitle("exponential activation: exploding gradients and clipping", fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _outcomes(plain: dict, clipped: dict, steps: int) -> tuple[str, str]:

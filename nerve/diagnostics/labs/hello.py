@@ -18,7 +18,7 @@ import nerve
 import nerve.nn.functional as F
 from nerve import nn
 from nerve.diagnostics.labs.result import LabResult, save_plot
-from nerve.diagnostics.plots import _figure, _save
+from nerve.diagnostics.plots import new_figure, save_figure
 
 VOCAB = ("h", "e", "l", "o")
 INPUT, TARGET = "hell", "ello"
@@ -85,7 +85,7 @@ def plot_hello(before: np.ndarray, after: np.ndarray, losses: list, path: str) -
     """pₜ before and after training (characters by steps, annotated), and the loss."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, axes = _figure(ncols=3, width=3.8, height=3.6)
+    fig, axes = new_figure(ncols=3, width=3.8, height=3.6)
     steps = [f"{t + 1}: {a}→{b}" for t, (a, b) in enumerate(zip(INPUT, TARGET))]
     for ax, p, title in ((axes[0], before, "before training"), (axes[1], after,
                                                                    "after training")):
@@ -107,7 +107,7 @@ def plot_hello(before: np.ndarray, after: np.ndarray, losses: list, path: str) -
     ax.set_title("loss", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
     fig.suptitle("the \"hello\" character RNN: input \"hell\", target \"ello\"", fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def lab_hello(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:

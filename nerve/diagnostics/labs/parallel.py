@@ -25,7 +25,7 @@ import numpy as np
 import nerve
 from nerve import nn
 from nerve.diagnostics.labs.result import LabResult, save_plot
-from nerve.diagnostics.plots import _figure
+from nerve.diagnostics.plots import new_figure
 
 WAYS = ("per unit", "per row", "matrix", "nn.Linear")
 
@@ -150,7 +150,7 @@ def _thread_limits():
 def plot_parallel(times: dict, path: str, title: str) -> str:
     """Grouped bars, log axis: seconds per pass, one group per way, one bar per threads,
     forward and backward side by side."""
-    fig, axes = _figure(ncols=2, width=4.6, height=4.2)
+    fig, axes = new_figure(ncols=2, width=4.6, height=4.2)
     from matplotlib.ticker import FuncFormatter, NullFormatter
     settings = list(times)
     width = 0.8 / len(settings)
@@ -175,7 +175,7 @@ def plot_parallel(times: dict, path: str, title: str) -> str:
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=110)  # not plots._save: its tight_layout would drop the margin
+    fig.savefig(path, dpi=110)  # not plots.save_figure: its tight_layout would drop the margin
     return path
 
 

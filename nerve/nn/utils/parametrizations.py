@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-import nerve
+from nerve import creation, linalg
 from nerve.autograd.grad_mode import no_grad
+from nerve.nn import functional as F
 from nerve.nn.module import Module
 from nerve.nn.utils import parametrize
 from nerve.nn.utils.spectral_norm import _default_dim, normalize_, weight_matrix
 from nerve.nn.utils.weight_norm import norm_except_dim, weight_norm_of
+from nerve.ops.shape import cat as _cat  # private: not a name of torch's module
 from nerve.tensor import Tensor
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
@@ -76,7 +78,7 @@ class _SpectralNorm(Module):
 
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
-            return nerve.nn.functional.normalize(weight, dim=0, eps=self.eps)
+            return F.normalize(weight, dim=0, eps=self.eps)
         w = weight_matrix(weight, self.dim)
         if self.training:
             self._power_method(w.detach()._data, self.n_power_iterations)
@@ -107,8 +109,8 @@ def householder_product(a: Tensor, tau: Tensor) -> Tensor:
     ``a`` (n, k) below the diagonal and 1 on it (``torch.linalg.householder_product``).
     A composite of matmuls, so the gradient reaches ``a`` and ``tau``."""
     n, k = a.shape[-2], a.shape[-1]
-    v = a.tril(-1) + nerve.eye(n, k, dtype=a.dtype)
-    q = nerve.eye(n, dtype=a.dtype).expand(*a.shape[:-2], n, n)
+    v = a.tril(-1) + creation.eye(n, k, dtype=a.dtype)
+    q = creation.eye(n, dtype=a.dtype).expand(*a.shape[:-2], n, n)
     for i in range(k):  # the reflections compose in order: inherently sequential
         vi = v[..., :, i:i + 1]  # (..., n, 1)
         q = q - (q @ vi) @ (vi.mT * tau[..., i:i + 1].unsqueeze(-1))
@@ -157,13 +159,13 @@ class _Orthogonal(Module):
         else:
             x = x.tril()
             if n != k:
-                x = nerve.cat([x, nerve.zeros(*x.shape[:-1], n - k, dtype=x.dtype)], dim=-1)
+                x = _cat([x, creation.zeros(*x.shape[:-1], n - k, dtype=x.dtype)], dim=-1)
             a = x - x.mT
             if self.orthogonal_map == "matrix_exp":
-                q = nerve.linalg.matrix_exp(a)
+                q = linalg.matrix_exp(a)
             else:
-                eye = nerve.eye(n, dtype=a.dtype)
-                q = nerve.linalg.solve(eye - 0.5 * a, eye + 0.5 * a)
+                eye = creation.eye(n, dtype=a.dtype)
+                q = linalg.solve(eye - 0.5 * a, eye + 0.5 * a)
             if n != k:
                 q = q[..., :k]
         if "base" in self._buffers:
