@@ -81,11 +81,6 @@ CYCLES = {
         'nerve.distributions.one_hot_categorical',
         'nerve.distributions.uniform',
     }),
-    frozenset({
-        'nerve.onnx.import_ops',
-        'nerve.onnx.import_recurrent',
-        'nerve.onnx.import_shape',
-    }),
 }
 
 UPWARD = {

@@ -1,4 +1,5 @@
-"""ONNX ops run with nerve's differentiable ops: OPS[op_type](inputs, attrs) -> output(s).
+"""ONNX ops run with nerve's differentiable ops (the elementwise, matrix, activation and
+normalization ones), registered in import_registry.OPS.
 Inputs that ONNX passes as shape/axes tensors are read as integers (they are constants,
 or computed from Shape)."""
 
@@ -9,29 +10,8 @@ import numpy as np
 import nerve
 import nerve.nn.functional as F
 from nerve.onnx.errors import UnsupportedOperatorError
+from nerve.onnx.import_registry import OPS, const, op, positive_axis
 from nerve.tensor import Tensor
-
-OPS: dict = {}
-
-
-def op(*names):
-    def put(fn):
-        for n in names:
-            OPS[n] = fn
-        return fn
-    return put
-
-
-def ints(t) -> list[int]:
-    return [int(v) for v in np.asarray(t.numpy() if isinstance(t, Tensor) else t).reshape(-1)]
-
-
-def const(arr) -> Tensor:
-    return Tensor._wrap(np.asarray(arr))
-
-
-def _axis(a: int, ndim: int) -> int:
-    return a + ndim if a < 0 else a
 
 
 def _unsupported(what: str):
@@ -247,9 +227,7 @@ def _batch_norm(x, a):
 
 @op("LayerNormalization")
 def _layer_norm(x, a):
-    axis = _axis(a.get("axis", -1), x[0].ndim)
+    axis = positive_axis(a.get("axis", -1), x[0].ndim)
     return F.layer_norm(x[0], tuple(x[0].shape[axis:]), x[1], x[2] if len(x) > 2 else None,
                         a.get("epsilon", 1e-5))
 
-
-from nerve.onnx import import_recurrent, import_shape  # noqa: E402, F401  (register more ops)

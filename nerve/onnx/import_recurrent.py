@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nerve
 from nerve.onnx.errors import UnsupportedOperatorError
-from nerve.onnx.import_ops import op
+from nerve.onnx.import_registry import op
 from nerve.ops.recurrent import rnn_sequence
 from nerve.ops.recurrent_gru import gru_sequence
 from nerve.ops.recurrent_lstm import lstm_sequence

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import nerve
-from nerve.onnx.import_ops import _axis, const, ints, op
+from nerve.onnx.import_registry import const, ints, op, positive_axis
 
 _BIG = 2 ** 62
 
@@ -13,7 +13,7 @@ _BIG = 2 ** 62
 @op("Flatten")
 def _flatten(x, a):
     t = x[0]
-    axis = _axis(a.get("axis", 1), t.ndim)
+    axis = positive_axis(a.get("axis", 1), t.ndim)
     lead = int(np.prod(t.shape[:axis]))
     return t.reshape(lead, -1)
 
@@ -43,7 +43,7 @@ def _squeeze(x, a):
     axes = ints(x[1]) if len(x) > 1 and x[1] is not None else a.get("axes")
     if axes is None:
         axes = [i for i, n in enumerate(t.shape) if n == 1]
-    keep = [n for i, n in enumerate(t.shape) if i not in {_axis(v, t.ndim) for v in axes}]
+    keep = [n for i, n in enumerate(t.shape) if i not in {positive_axis(v, t.ndim) for v in axes}]
     return t.reshape(*keep) if keep else t.reshape(())
 
 
@@ -53,7 +53,7 @@ def _unsqueeze(x, a):
     axes = ints(x[1]) if len(x) > 1 and x[1] is not None else a["axes"]
     n = t.ndim + len(axes)
     shape, src = [], iter(t.shape)
-    axes = {_axis(v, n) for v in axes}
+    axes = {positive_axis(v, n) for v in axes}
     for i in range(n):
         shape.append(1 if i in axes else next(src))
     return t.reshape(*shape)
@@ -99,14 +99,14 @@ def _slice(x, a):
         if st < 0:
             raise ValueError("Slice with a negative step")
         e = None if e >= _BIG else e
-        index[_axis(ax, t.ndim)] = slice(s, e, st)
+        index[positive_axis(ax, t.ndim)] = slice(s, e, st)
     return t[tuple(index)]
 
 
 @op("Gather")
 def _gather(x, a):
     t, idx = x[0], x[1]
-    axis = _axis(a.get("axis", 0), t.ndim)
+    axis = positive_axis(a.get("axis", 0), t.ndim)
     raw = idx.numpy().astype(np.int64)
     raw = np.where(raw < 0, raw + t.shape[axis], raw)
     flat = nerve.index_select(t, axis, const(raw.reshape(-1)))
@@ -120,7 +120,7 @@ def _gather_elements(x, a):
 
 @op("Split")
 def _split(x, a):
-    t, axis = x[0], _axis(a.get("axis", 0), x[0].ndim)
+    t, axis = x[0], positive_axis(a.get("axis", 0), x[0].ndim)
     sizes = ints(x[1]) if len(x) > 1 and x[1] is not None else a.get("split")
     if sizes is None:
         n = a.get("num_outputs")
@@ -137,7 +137,7 @@ def _reduce(fn):
             if a.get("noop_with_empty_axes", 0):
                 return t
             axes = list(range(t.ndim))
-        return fn(t, tuple(_axis(v, t.ndim) for v in axes), keep)
+        return fn(t, tuple(positive_axis(v, t.ndim) for v in axes), keep)
     return run
 
 

@@ -24,7 +24,8 @@ def load_model(path) -> OnnxModule:
     Raises OnnxLoadError for an unreadable, truncated or malformed file and
     UnsupportedOperatorError naming the first node whose op nerve cannot run."""
     onnx = require_onnx()
-    from nerve.onnx import import_ops
+    from nerve.onnx import import_ops, import_recurrent, import_shape  # noqa: F401 - they fill OPS
+    from nerve.onnx.import_registry import OPS
 
     label = path if isinstance(path, str) else "<onnx model>"
     try:
@@ -53,7 +54,7 @@ def load_model(path) -> OnnxModule:
     except Exception as err:
         raise OnnxLoadError(f"load_model: '{label}' is a malformed ONNX model: {err}") from None
     for node in proto.graph.node:
-        if node.domain not in ("", "ai.onnx") or node.op_type not in import_ops.OPS:
+        if node.domain not in ("", "ai.onnx") or node.op_type not in OPS:
             raise UnsupportedOperatorError(
                 f"load_model: ONNX op {node.domain + '.' if node.domain else ''}"
                 f"{node.op_type} (node '{node.name}') of '{label}' has no nerve mapping")
@@ -92,7 +93,7 @@ class OnnxModule(Module):
         self._attrs = [_attributes(n) for n in self._nodes]
 
     def forward(self, *inputs):
-        from nerve.onnx.import_ops import OPS
+        from nerve.onnx.import_registry import OPS
 
         if len(inputs) != len(self._inputs):
             raise TypeError(f"{self._label}: the ONNX graph takes {len(self._inputs)} inputs "
