@@ -11,16 +11,6 @@ LONG_FILES = {
 
 FACE_IMPORTS = {
     'nerve.cli -> nerve',
-    'nerve.diagnostics.labs.bptt -> nerve',
-    'nerve.diagnostics.labs.cnn -> nerve',
-    'nerve.diagnostics.labs.conv_arithmetic -> nerve',
-    'nerve.diagnostics.labs.exploding -> nerve',
-    'nerve.diagnostics.labs.hello -> nerve',
-    'nerve.diagnostics.labs.initialisation -> nerve',
-    'nerve.diagnostics.labs.lecture -> nerve',
-    'nerve.diagnostics.labs.parallel -> nerve',
-    'nerve.diagnostics.labs.rnn -> nerve',
-    'nerve.diagnostics.labs.train -> nerve',
     'nerve.distributions.bernoulli -> nerve',
     'nerve.distributions.beta -> nerve',
     'nerve.distributions.categorical -> nerve',

@@ -16,11 +16,12 @@ import os
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, nn, optim
+from nerve.autograd.grad_mode import no_grad
 from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import new_figure, positive_for_log, save_figure
+from nerve.random import manual_seed
 
 SYMBOLS, DELAY, THRESHOLD = 4, 4, 1e-2
 
@@ -40,17 +41,17 @@ class DelayNet(nn.Module):
 def delay_batch(rng, batch: int, steps: int):
     """One-hot inputs (batch, steps, SYMBOLS) and the symbol ids."""
     tokens = rng.integers(0, SYMBOLS, (batch, steps))
-    return nerve.from_numpy(np.eye(SYMBOLS, dtype=np.float32)[tokens]), tokens
+    return creation.from_numpy(np.eye(SYMBOLS, dtype=np.float32)[tokens]), tokens
 
 
 def train(model, rng, steps: int, batch: int, length: int) -> list:
     """Adam on the delay task; the losses per step."""
-    opt = nerve.optim.Adam(model.parameters(), lr=1e-2)
+    opt = optim.Adam(model.parameters(), lr=1e-2)
     losses = []
     for _ in range(steps):
         x, tokens = delay_batch(rng, batch, length)
         logits = model(x)[:, DELAY:]
-        target = nerve.from_numpy(tokens[:, :-DELAY].reshape(-1))
+        target = creation.from_numpy(tokens[:, :-DELAY].reshape(-1))
         loss = F.cross_entropy(logits.reshape(-1, SYMBOLS), target)
         opt.zero_grad()
         loss.backward()
@@ -64,17 +65,17 @@ def reach_ratios(model, x, tokens, truncate: int | None = None) -> np.ndarray:
     ``truncate`` = K the state is detached before every K-th step (truncated BPTT)."""
     rnn = model.rnn
     cell = nn.RNNCell(SYMBOLS, rnn.hidden_size)
-    with nerve.no_grad():
+    with no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(cell, name).copy_(getattr(rnn, name + "_l0"))
-    h, states = nerve.zeros(x.shape[0], rnn.hidden_size), []
+    h, states = creation.zeros(x.shape[0], rnn.hidden_size), []
     for t in range(x.shape[1]):
         if truncate and t and t % truncate == 0:
             h = h.detach()
         h = cell(x[:, t], h)
         h.retain_grad()
         states.append(h)
-    target = nerve.from_numpy(tokens[:, -1 - DELAY])
+    target = creation.from_numpy(tokens[:, -1 - DELAY])
     F.cross_entropy(model.head(states[-1]), target).backward()
     model.zero_grad()
     norms = [0.0 if s.grad is None else float(np.linalg.norm(s.grad.numpy())) for s in states]
@@ -121,7 +122,7 @@ def _row(v: np.ndarray, per_line: int = 16) -> str:
 def lab_bptt(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """The gradient ratio per step back, at init, after training, and truncated at K."""
     hidden, length, steps, cut = (32, 32, 30, 8) if quick else (32, 32, 200, 8)
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = DelayNet(hidden)
     probe = delay_batch(np.random.default_rng(seed + 1), 64, length)

@@ -16,11 +16,13 @@ import os
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, nn, optim
+from nerve.autograd.grad_mode import no_grad
 from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import new_figure
+from nerve.model_summary import summary
+from nerve.random import manual_seed
 
 CLASSES = ("circle", "triangle", "square")
 COLOURS = np.array([[0.85, 0.1, 0.1], [0.1, 0.3, 0.85], [0.95, 0.8, 0.1],
@@ -66,22 +68,22 @@ def sign_cnn() -> nn.Sequential:
 
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
     model.eval()
-    with nerve.no_grad():
-        pred = model(nerve.from_numpy(x)).numpy().argmax(-1)
+    with no_grad():
+        pred = model(creation.from_numpy(x)).numpy().argmax(-1)
     model.train()
     return float(np.mean(pred == y))
 
 
 def train(model, x, y, epochs: int, seed: int, batch: int = 16) -> list:
     """Adam, shuffled mini-batches; the mean loss of every epoch."""
-    opt = nerve.optim.Adam(model.parameters(), lr=3e-3)
+    opt = optim.Adam(model.parameters(), lr=3e-3)
     rng = np.random.default_rng(seed)
     history = []
     for _ in range(epochs):
         order, total = rng.permutation(len(x)), 0.0
         for i in range(0, len(x), batch):
             idx = order[i:i + batch]
-            loss = F.cross_entropy(model(nerve.from_numpy(x[idx])), nerve.from_numpy(y[idx]))
+            loss = F.cross_entropy(model(creation.from_numpy(x[idx])), creation.from_numpy(y[idx]))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -122,16 +124,16 @@ def lab_traffic_sign(quick: bool = False, out: str = ".", seed: int = 0) -> LabR
     images, y = sign_images(n_train, seed)
     test_images, y_test = sign_images(n_test, seed + 1000)
     x, x_test = standardize(images), standardize(test_images)
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     model = sign_cnn()
-    info = nerve.summary(model, (1, 3, SIZE, SIZE), verbose=0)
+    info = summary(model, (1, 3, SIZE, SIZE), verbose=0)
     before = accuracy(model, x_test, y_test)
     history = train(model, x, y, epochs, seed)
     test_acc, train_acc = accuracy(model, x_test, y_test), accuracy(model, x, y)
     shown = np.concatenate([np.flatnonzero(y_test == k)[:4] for k in range(len(CLASSES))])
-    with nerve.no_grad():
+    with no_grad():
         model.eval()
-        pred = model(nerve.from_numpy(x_test[shown])).numpy().argmax(-1)
+        pred = model(creation.from_numpy(x_test[shown])).numpy().argmax(-1)
     layers = {f"{layer.name} ({layer.kind})": {"output": layer.output_shape,
                                                "parameters": layer.num_params}
               for layer in info.layers}

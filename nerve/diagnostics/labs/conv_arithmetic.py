@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
-import nerve
-from nerve import nn
+from nerve import creation, nn
+from nerve.autograd.grad_mode import no_grad
 from nerve.diagnostics import plots
 from nerve.diagnostics.labs.result import LabResult, save_plot
 
@@ -40,8 +40,8 @@ def lab_conv_arithmetic(quick: bool = False, out: str = ".", seed: int = 0) -> L
     examples = CONV_EXAMPLES[:3] + CONV_EXAMPLES[5:6] if quick else CONV_EXAMPLES
     for name, (c, h, w), make in examples:
         layer = make()
-        with nerve.no_grad():
-            y = layer(nerve.zeros(1, c, h, w))
+        with no_grad():
+            y = layer(creation.zeros(1, c, h, w))
         shape, params = tuple(y.shape[1:]), layer.num_parameters()
         want_shape, want_params = _expected(layer, c, h)
         ok += shape == want_shape and params == want_params

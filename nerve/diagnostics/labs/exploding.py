@@ -18,11 +18,13 @@ import warnings
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, nn, optim
+from nerve.autograd.grad_mode import no_grad
 from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import new_figure, positive_for_log, save_figure
+from nerve.random import manual_seed
+from nerve.tensor import Tensor
 
 HIDDEN, STEPS_IN_TIME, LR, MAX_NORM = 8, 10, 0.1, 1.0
 
@@ -32,14 +34,14 @@ class ExpRNN(nn.Module):
 
     def __init__(self, hidden: int = HIDDEN, scale: float = 0.5) -> None:
         super().__init__()
-        self.weight_ih = nn.Parameter(nerve.randn(hidden, 1) * (scale / math.sqrt(hidden)))
-        self.weight_hh = nn.Parameter(nerve.randn(hidden, hidden) * (scale / math.sqrt(hidden)))
-        self.bias = nn.Parameter(nerve.zeros(hidden))
+        self.weight_ih = nn.Parameter(creation.randn(hidden, 1) * (scale / math.sqrt(hidden)))
+        self.weight_hh = nn.Parameter(creation.randn(hidden, hidden) * (scale / math.sqrt(hidden)))
+        self.bias = nn.Parameter(creation.zeros(hidden))
         self.head = nn.Linear(hidden, 1)
-        self.activation = nerve.exp
+        self.activation = Tensor.exp
 
     def states(self, x) -> list:
-        h, states = nerve.zeros(x.shape[0], self.weight_hh.shape[0]), []
+        h, states = creation.zeros(x.shape[0], self.weight_hh.shape[0]), []
         for t in range(x.shape[1]):
             h = self.activation(x[:, t] @ self.weight_ih.T + h @ self.weight_hh.T + self.bias)
             states.append(h)
@@ -52,7 +54,7 @@ class ExpRNN(nn.Module):
 def task_batch(rng, batch: int = 32):
     """Inputs xₜ ~ U(0, 1), (batch, T, 1); the target is the last input."""
     x = rng.uniform(0.0, 1.0, (batch, STEPS_IN_TIME, 1)).astype(np.float32)
-    return nerve.from_numpy(x), nerve.from_numpy(x[:, -1])
+    return creation.from_numpy(x), creation.from_numpy(x[:, -1])
 
 
 def enlarge_recurrent_weights(model, x, limit: float = 100.0) -> float:
@@ -61,15 +63,15 @@ def enlarge_recurrent_weights(model, x, limit: float = 100.0) -> float:
     threshold, so the next step would overflow or nearly); returns the scale."""
     base = model.weight_hh.detach().numpy().copy()
     chosen = 1.0
-    with nerve.no_grad(), warnings.catch_warnings():
+    with no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for scale in np.arange(1.0, 4.0, 0.05):
-            model.weight_hh.copy_(nerve.from_numpy(base * np.float32(scale)))
+            model.weight_hh.copy_(creation.from_numpy(base * np.float32(scale)))
             top = float(np.max(model.states(x)[-1].numpy()))
             if not top <= limit:
                 break
             chosen = float(scale)
-        model.weight_hh.copy_(nerve.from_numpy(base * np.float32(chosen)))
+        model.weight_hh.copy_(creation.from_numpy(base * np.float32(chosen)))
     return chosen
 
 
@@ -88,7 +90,7 @@ def train(model, seed: int, steps: int, max_norm: float | None) -> dict:
     """SGD (lr = LR); the loss and the gradient norm (before clipping) at every step,
     stopping at the first non-finite loss."""
     rng = np.random.default_rng(seed)
-    opt = nerve.optim.SGD(model.parameters(), lr=LR)
+    opt = optim.SGD(model.parameters(), lr=LR)
     losses, norms = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # the overflow is the lesson
@@ -164,7 +166,7 @@ def _outcomes(plain: dict, clipped: dict, steps: int) -> tuple[str, str]:
                         f"{1 / 12:.3g})")
 
 
-def _from(start: dict, activation=nerve.exp) -> ExpRNN:
+def _from(start: dict, activation=Tensor.exp) -> ExpRNN:
     model = ExpRNN()
     model.load_state_dict(start)
     model.activation = activation
@@ -174,13 +176,13 @@ def _from(start: dict, activation=nerve.exp) -> ExpRNN:
 def lab_exploding(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """The same exp-RNN trained by SGD with and without gradient clipping."""
     steps = 60 if quick else 200
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     probe = task_batch(np.random.default_rng(seed + 1), 256)
     model = ExpRNN()
     scale = enlarge_recurrent_weights(model, probe[0])
     start = model.state_dict()
     ratios = {name: step_back_ratios(_from(start, act), *probe)
-              for name, act in (("exp", nerve.exp), ("tanh", nerve.tanh))}
+              for name, act in (("exp", Tensor.exp), ("tanh", F.tanh))}
     runs = {label: train(_from(start), seed, steps, max_norm) for label, max_norm in
             (("no clipping", None), (f"clip_grad_norm_({MAX_NORM:g})", MAX_NORM))}
     plain_text, clip_text = _outcomes(*runs.values(), steps)

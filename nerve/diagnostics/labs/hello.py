@@ -14,11 +14,12 @@ import os
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, nn, optim
+from nerve.autograd.grad_mode import no_grad
 from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import new_figure, save_figure
+from nerve.random import manual_seed
 
 VOCAB = ("h", "e", "l", "o")
 INPUT, TARGET = "hell", "ello"
@@ -43,8 +44,8 @@ class CharRNN(nn.Module):
 
 def probabilities(model) -> np.ndarray:
     """(steps, vocab): pₜ for the input "hell"."""
-    with nerve.no_grad():
-        logits = model(nerve.from_numpy(one_hot(INPUT)[None]))[0]
+    with no_grad():
+        logits = model(creation.from_numpy(one_hot(INPUT)[None]))[0]
         return F.softmax(logits, dim=-1).numpy()
 
 
@@ -55,9 +56,9 @@ def predicted(p: np.ndarray) -> str:
 def train(model, max_steps: int, lr: float = 0.05) -> list:
     """Adam on L = mean cross-entropy, until the predictions read "ello" with every
     target above probability 0.9 (or ``max_steps``); the losses."""
-    opt = nerve.optim.Adam(model.parameters(), lr=lr)
-    x = nerve.from_numpy(one_hot(INPUT)[None])
-    target = nerve.tensor([VOCAB.index(c) for c in TARGET])
+    opt = optim.Adam(model.parameters(), lr=lr)
+    x = creation.from_numpy(one_hot(INPUT)[None])
+    target = creation.tensor([VOCAB.index(c) for c in TARGET])
     rows = np.arange(len(TARGET))
     losses = []
     for _ in range(max_steps):
@@ -112,7 +113,7 @@ def plot_hello(before: np.ndarray, after: np.ndarray, losses: list, path: str) -
 
 def lab_hello(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """Train the 3-unit RNN on "hell" → "ello"; pₜ before and after."""
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     model = CharRNN()
     before = probabilities(model)
     losses = train(model, 300 if quick else 1000)

@@ -7,11 +7,12 @@ import os
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, nn
+from nerve.autograd.grad_mode import no_grad
 from nerve.diagnostics import plots
 from nerve.diagnostics.labs.result import LabResult, save_plot
+from nerve.random import manual_seed
 
 INITS = {"N(0,1)": lambda w: nn.init.normal_(w, 0.0, 1.0),
          "0.01·N(0,1)": lambda w: nn.init.normal_(w, 0.0, 0.01),
@@ -22,7 +23,7 @@ INITS = {"N(0,1)": lambda w: nn.init.normal_(w, 0.0, 1.0),
 def _activation_profile(init, act, x, depth: int, width: int) -> tuple[list, np.ndarray]:
     """Variance of the activations of each layer, and the last layer's values."""
     h, variances = x, []
-    with nerve.no_grad():
+    with no_grad():
         for _ in range(depth):
             layer = nn.Linear(h.shape[1], width, bias=False)
             init(layer.weight)
@@ -33,9 +34,9 @@ def _activation_profile(init, act, x, depth: int, width: int) -> tuple[list, np.
 
 def lab_init(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """5 layers of 100 units: activation variance per layer for four initialisations."""
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     n = 500 if quick else 2000
-    x = nerve.randn(n, 100)
+    x = creation.randn(n, 100)
     profiles, nums, last = {}, {}, {}
     for act_name, act in (("tanh", F.tanh), ("ReLU", F.relu)):
         for init_name, init in INITS.items():

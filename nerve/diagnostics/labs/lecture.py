@@ -8,9 +8,8 @@ import os
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, dtypes, nn, optim
 from nerve.diagnostics import plots
 from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.trace import backprop_trace
@@ -27,12 +26,12 @@ class LectureNet(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.theta1 = nn.Parameter(nerve.tensor(THETA1, dtype=nerve.float64))
-        self.theta2 = nn.Parameter(nerve.tensor(THETA2, dtype=nerve.float64))
+        self.theta1 = nn.Parameter(creation.tensor(THETA1, dtype=dtypes.float64))
+        self.theta2 = nn.Parameter(creation.tensor(THETA2, dtype=dtypes.float64))
 
     def forward(self, x):
-        self.h1 = nerve.sigmoid(x @ self.theta1)
-        return nerve.sigmoid(self.h1 @ self.theta2)
+        self.h1 = F.sigmoid(x @ self.theta1)
+        return F.sigmoid(self.h1 @ self.theta2)
 
 
 def _vec(v) -> str:
@@ -43,7 +42,7 @@ def lab_backprop(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
     """Forward pass, E = ½(y - ŷ)², backward pass and one SGD step (γ = 1) of the
     lecture's network, with the traced table of every node."""
     net, y, lr = LectureNet(), 1.0, 1.0
-    x = nerve.tensor(X, dtype=nerve.float64)
+    x = creation.tensor(X, dtype=dtypes.float64)
     with backprop_trace(net) as tracer:
         y_hat = net(x)
         y_hat.retain_grad()
@@ -53,7 +52,7 @@ def lab_backprop(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
     d_theta2 = net.theta2.grad.numpy().copy()
     d_theta1 = net.theta1.grad.numpy().copy()
     d_y_hat = -(y - y_hat.item())  # ∂E/∂ŷ = -(y - ŷ)
-    nerve.optim.SGD(net.parameters(), lr=lr).step()
+    optim.SGD(net.parameters(), lr=lr).step()
     theta2_new = net.theta2.detach().numpy().copy()
     nums = {"theta1_T_x": (x.numpy() @ np.array(THETA1)).tolist(), "h1": h1.tolist(),
             "y_hat": y_hat.item(), "E": loss.item(), "dE_dy_hat": d_y_hat,
@@ -86,7 +85,7 @@ def lab_backprop(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
 def lab_graph(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """The computational graph q = x + y, f = q z at x = -2, y = 5, z = -4: ∂f/∂z = q,
     ∂f/∂q = z, and the add gate passes ∂f/∂q to both x and y."""
-    x, y, z = (nerve.tensor(v, dtype=nerve.float64, requires_grad=True) for v in (-2.0, 5.0,
+    x, y, z = (creation.tensor(v, dtype=dtypes.float64, requires_grad=True) for v in (-2.0, 5.0,
                                                                                 -4.0))
     with backprop_trace() as tracer:
         q = x + y
@@ -118,8 +117,8 @@ def textbook_network():
     net[2].weight._data[...] = [[0.40, 0.45], [0.50, 0.55]]
     net[2].bias._data[...] = 0.60
     net.double()
-    x = nerve.tensor([[0.05, 0.10]], dtype=np.float64)
-    t = nerve.tensor([[0.01, 0.99]], dtype=np.float64)
+    x = creation.tensor([[0.05, 0.10]], dtype=np.float64)
+    t = creation.tensor([[0.01, 0.99]], dtype=np.float64)
     return net, x, t
 
 

@@ -22,8 +22,8 @@ from contextlib import nullcontext
 
 import numpy as np
 
-import nerve
-from nerve import nn
+from nerve import creation, cuda, nn
+from nerve.autograd.grad_mode import no_grad
 from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.plots import new_figure
 
@@ -74,18 +74,18 @@ def backward_matrix(x, w, dy):
 def _linear_pass(layer, x, dy):
     """nerve's nn.Linear: forward, backward, and its gradients (dW, db, dx)."""
     layer.zero_grad()
-    xt = nerve.from_numpy(x).requires_grad_()
+    xt = creation.from_numpy(x).requires_grad_()
     y = layer(xt)
-    y.backward(nerve.from_numpy(dy))
+    y.backward(creation.from_numpy(dy))
     return y.detach().numpy(), (layer.weight.grad.numpy(), layer.bias.grad.numpy(), xt.grad.numpy())
 
 
 def compute_all(x, w, b, dy) -> dict:
     """{way: (y, (dW, db, dx))} for the four ways, to check that they agree."""
     layer = nn.Linear(w.shape[1], w.shape[0])
-    with nerve.no_grad():
-        layer.weight.copy_(nerve.from_numpy(w))
-        layer.bias.copy_(nerve.from_numpy(b))
+    with no_grad():
+        layer.weight.copy_(creation.from_numpy(w))
+        layer.bias.copy_(creation.from_numpy(b))
     return {"per unit": (forward_per_unit(x, w, b), backward_per_unit(x, w, dy)),
             "per row": (forward_per_row(x, w, b), backward_per_row(x, w, dy)),
             "matrix": (forward_matrix(x, w, b), backward_matrix(x, w, dy)),
@@ -101,10 +101,10 @@ def _once(fn) -> float:
 def _passes(x, w, b, dy) -> dict:
     """{way: (forward, forward + backward)}: the callables timed."""
     layer = nn.Linear(w.shape[1], w.shape[0])
-    xt, dyt = nerve.from_numpy(x).requires_grad_(), nerve.from_numpy(dy)
+    xt, dyt = creation.from_numpy(x).requires_grad_(), creation.from_numpy(dy)
 
     def linear_forward():
-        with nerve.no_grad():
+        with no_grad():
             layer(xt)
 
     def linear_both():  # nn.Linear's backward needs the graph its forward records
@@ -225,7 +225,7 @@ def lab_parallel(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
              for p in ("forward", "backward")}
     nums = {"sizes": {"batch": n, "in": d_in, "out": d_out}, "max_abs_difference": agree,
             "seconds": times, "threadpoolctl": limits is not None,
-            "gpu": nerve.cuda.is_available(), "speedup_of_matrix": speed}
+            "gpu": cuda.is_available(), "speedup_of_matrix": speed}
     threads_text = _threads_text(times, nums)
     lines = [f"one dense layer y = x Wᵀ + b: batch {n}, {d_in} inputs, {d_out} units (float32)",
              f"the four ways agree: max |difference| = {agree:.1e}", *_table(times),

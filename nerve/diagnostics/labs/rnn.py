@@ -12,12 +12,13 @@ import os
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, nn, optim
+from nerve.autograd.grad_mode import no_grad
 from nerve.data.sequences import SYMBOLS, EmbeddedReber, encode
 from nerve.diagnostics import plots
 from nerve.diagnostics.labs.result import LabResult, save_plot
+from nerve.random import manual_seed
 
 KINDS = ("RNN", "LSTM", "GRU")
 
@@ -43,11 +44,11 @@ def _batches(strings: list, batch: int, rng):
         target = tokens.numpy()[:, 1:].copy()
         n = lengths.numpy() - 1
         target[np.arange(target.shape[1])[None, :] >= n[:, None]] = -100  # padding
-        yield tokens[:, :-1], nerve.from_numpy(target), n
+        yield tokens[:, :-1], creation.from_numpy(target), n
 
 
 def _train(model, strings, epochs: int, seed: int, lr: float = 1e-2) -> None:
-    opt = nerve.optim.Adam(model.parameters(), lr=lr)
+    opt = optim.Adam(model.parameters(), lr=lr)
     rng = np.random.default_rng(seed)
     for _ in range(epochs):
         for x, y, n in _batches(strings, 32, rng):
@@ -61,7 +62,7 @@ def long_range_accuracy(model, strings: list) -> float:
     """How often the second-to-last symbol (the remembered T or P) is predicted."""
     tokens, lengths = encode(strings)
     n = lengths.numpy() - 1
-    with nerve.no_grad():
+    with no_grad():
         logits = model(tokens[:, :-1], n).numpy()
     rows = np.arange(len(strings))
     pred = logits[rows, n - 2].argmax(-1)
@@ -90,7 +91,7 @@ def lab_rnn_memory(quick: bool = False, out: str = ".", seed: int = 0) -> LabRes
              if len(s) == length][:100]
     nums, norms = {}, {}
     for kind in KINDS:
-        nerve.manual_seed(seed)
+        manual_seed(seed)
         model = ReberNet(kind)
         _train(model, train_set, epochs, seed)
         g = time_grad_norms(model, probe)

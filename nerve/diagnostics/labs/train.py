@@ -6,14 +6,15 @@ import os
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
-from nerve import nn
+from nerve import creation, nn, optim
+from nerve.autograd.grad_mode import no_grad
 from nerve.data.datasets import load_digits
 from nerve.diagnostics import plots
 from nerve.diagnostics.labs.result import LabResult, save_plot
 from nerve.diagnostics.monitor import GradientMonitor
 from nerve.diagnostics.verdict import layer_medians
+from nerve.random import manual_seed
 
 
 def _digits(n_train: int | None = None, seed: int = 0) -> tuple:
@@ -22,7 +23,7 @@ def _digits(n_train: int | None = None, seed: int = 0) -> tuple:
     x, y = load_digits("train")
     xt, yt = load_digits("test")
     mean, std = x.numpy().mean(0), x.numpy().std(0) + 0.1  # + 0.1: constant border pixels
-    x, xt = (nerve.from_numpy((a.numpy() - mean) / std) for a in (x, xt))
+    x, xt = (creation.from_numpy((a.numpy() - mean) / std) for a in (x, xt))
     if n_train is not None:
         rng = np.random.default_rng(seed)
         labels = y.numpy()
@@ -36,7 +37,7 @@ def error(model, x, y) -> float:
     """Classification error, in eval mode (dropout off), without a graph."""
     was = model.training
     model.eval()
-    with nerve.no_grad():
+    with no_grad():
         pred = model(x).numpy().argmax(1)
     model.train(was)
     return float(np.mean(pred != y.numpy()))
@@ -101,10 +102,10 @@ def lab_vanishing(quick: bool = False, out: str = ".", seed: int = 0) -> LabResu
     labels = {"sigmoid": "sigmoid", "relu": "ReLU + He init", "residual": "residual (ReLU)"}
     profiles, nums, verdicts = {}, {}, {}
     for kind, label in labels.items():
-        nerve.manual_seed(seed)
+        manual_seed(seed)
         model = deep_mlp(kind)
         monitor = GradientMonitor(model, every=5)
-        opt = nerve.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
+        opt = optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
         train(model, opt, x, y, epochs, seed=seed, monitor=monitor)
         # the verdict's own measurement (median over the sampled steps), so the finding and
         # the verdict print one ratio, not two estimates of it
@@ -145,9 +146,9 @@ def lab_activations(quick: bool = False, out: str = ".", seed: int = 0) -> LabRe
     epochs = 5 if quick else 25
     nums = {}
     for name in ACTIVATIONS:
-        nerve.manual_seed(seed)
+        manual_seed(seed)
         model = activation_mlp(name)
-        opt = nerve.optim.Adam(model.parameters(), lr=2e-3)
+        opt = optim.Adam(model.parameters(), lr=2e-3)
         train(model, opt, x, y, epochs, seed=seed)
         nums[name] = {"train_error": error(model, x, y), "test_error": error(model, xt, yt)}
     best = min(nums, key=lambda k: nums[k]["test_error"])
@@ -174,7 +175,7 @@ def _big_mlp(dropout: float = 0.0, hidden: int = 128) -> nn.Module:
 
 
 def _fit_small(model, x, y, epochs, seed, weight_decay=0.0, after_epoch=None):
-    opt = nerve.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=weight_decay)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=weight_decay)
     train(model, opt, x, y, epochs, batch=32, seed=seed, after_epoch=after_epoch)
     return model
 
@@ -224,7 +225,7 @@ def _noisy(y, fraction: float, seed: int):
     labels = y.numpy().copy()
     flip = rng.random(len(labels)) < fraction
     labels[flip] = rng.integers(0, 10, flip.sum())
-    return nerve.from_numpy(labels)
+    return creation.from_numpy(labels)
 
 
 def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
@@ -235,15 +236,15 @@ def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> La
     x, y, xv, yv = x[::2], _noisy(y[::2], noise, seed), x[1::2], _noisy(y[1::2], noise, seed + 1)
     models = {}
     for name, kw in (("none", {}), ("L2 weight decay", {"weight_decay": 3e-2})):
-        nerve.manual_seed(seed)
+        manual_seed(seed)
         models[name] = _fit_small(_big_mlp(), x, y, epochs, seed, **kw)
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     models["dropout 0.5"] = _fit_small(_big_mlp(0.5), x, y, epochs, seed)
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     models["early stopping"], stopped = _early_stopping(x, y, xv, yv, epochs, seed)
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     models["pruning 95% early"] = _pruned_early(x, y, epochs, seed)
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     models["pruning 90% after"] = _pruned_after(_fit_small(_big_mlp(), x, y, epochs, seed),
                                                 x, y, seed)
     nums = {k: {"train_error": error(m, x, y), "test_error": error(m, xt, yt),
@@ -252,7 +253,7 @@ def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> La
             for k, m in models.items()}
     nums["early stopping"]["stopped_epoch"] = stopped
     long = 60 if quick else 100
-    nerve.manual_seed(seed)
+    manual_seed(seed)
     nums["pruning 95% early"]["test_error_long"] = error(_pruned_early(x, y, long, seed), xt, yt)
     nums["pruning 95% early"]["long_epochs"] = long
     b, early, after = nums["none"], nums["pruning 95% early"], nums["pruning 90% after"]
