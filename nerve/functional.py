@@ -122,6 +122,27 @@ from nerve.ops.upsample import (  # noqa: F401
 )
 
 
+from nerve.ops.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401
+from nerve.ops.ctc import ctc_loss  # noqa: F401
+from nerve.ops.distance import pdist  # noqa: F401
+from nerve.ops.fractional_pool import (  # noqa: F401
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+)
+from nerve.ops.grid_sample import affine_grid, grid_sample  # noqa: F401
+from nerve.ops.gumbel import gumbel_softmax  # noqa: F401
+from nerve.ops.inplace import inplace_form as _inplace_math
+from nerve.ops.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401
+from nerve.ops.pool_indices import (  # noqa: F401
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+)
+from nerve.ops.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401
+from nerve.ops.unpool import max_unpool1d, max_unpool2d  # noqa: F401
+
+
 # ----- unpooling, Lp and fractional pooling, spatial transformers, CTC, shuffles --------
 def upsample(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
              align_corners=None):
@@ -132,25 +153,5 @@ def upsample(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
                   "instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
-
-from nerve.ops.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401, E402
-from nerve.ops.ctc import ctc_loss  # noqa: F401, E402
-from nerve.ops.distance import pdist  # noqa: F401, E402
-from nerve.ops.fractional_pool import (  # noqa: F401, E402
-    fractional_max_pool2d,
-    fractional_max_pool2d_with_indices,
-)
-from nerve.ops.grid_sample import affine_grid, grid_sample  # noqa: F401, E402
-from nerve.ops.gumbel import gumbel_softmax  # noqa: F401, E402
-from nerve.ops.inplace import _math_ as _inplace_math  # noqa: E402
-from nerve.ops.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401, E402
-from nerve.ops.pool_indices import (  # noqa: F401, E402
-    adaptive_max_pool1d_with_indices,
-    adaptive_max_pool2d_with_indices,
-    max_pool1d_with_indices,
-    max_pool2d_with_indices,
-)
-from nerve.ops.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401, E402
-from nerve.ops.unpool import max_unpool1d, max_unpool2d  # noqa: F401, E402
 
 selu_ = _inplace_math("selu", "nerve.ops.activation.selu")

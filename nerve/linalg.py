@@ -10,8 +10,32 @@ from __future__ import annotations
 
 import math
 
+import numpy as _np
+
+from nerve.autograd.function import wrap as _wrap_result
 from nerve.ops.linalg import matmul
+from nerve.ops.linalg_more import (
+    LinAlgError,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    matrix_exp,
+    matrix_power,
+    pinv,
+    qr,
+    solve,
+    svdvals,
+)
+from nerve.ops.linalg_more import linalg_cholesky as cholesky
+from nerve.ops.linalg_more import linalg_slogdet as slogdet
+from nerve.ops.linalg_more import linalg_svd as svd
 from nerve.ops.mathfns import vector_norm
+from nerve.ops.products import multi_dot
+from nerve.ops.shape import stack as _stack
+from nerve.ops.shape_more import vander as _vander
+from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 __all__ = ["matmul", "matrix_norm", "norm", "vector_norm", "tensor_norm"]
 
@@ -33,8 +57,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
         return vector_norm(A, 2, dim, keepdim)
     if ord not in (1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    from nerve.tensor import _dim
-
     r, c = (_dim(d, A.ndim, "linalg.matrix_norm") for d in dim)
     if r == c:
         raise RuntimeError("linalg.matrix_norm: dims must be different")
@@ -81,25 +103,6 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None): 
 
 
 # ----- decompositions, inverses and products (nerve/ops/linalg_more.py, products.py) -----
-from nerve.ops.linalg_more import (  # noqa: E402
-    LinAlgError,
-    det,
-    eigh,
-    eigvalsh,
-    inv,
-    matrix_exp,
-    matrix_power,
-    pinv,
-    qr,
-    solve,
-    svdvals,
-)
-from nerve.ops.linalg_more import linalg_cholesky as cholesky  # noqa: E402
-from nerve.ops.linalg_more import linalg_slogdet as slogdet  # noqa: E402
-from nerve.ops.linalg_more import linalg_svd as svd  # noqa: E402
-from nerve.ops.products import multi_dot  # noqa: E402
-from nerve.tensor import ops_table
-
 __all__ += ["LinAlgError", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_power",
             "cholesky", "slogdet", "svd", "pinv", "qr", "solve", "svdvals", "multi_dot",
             "cross", "vecdot", "diagonal", "inv_ex", "cholesky_ex", "solve_ex",
@@ -108,9 +111,6 @@ __all__ += ["LinAlgError", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matr
 
 def cross(input, other, *, dim=-1):  # noqa: A002 - PyTorch's argument names
     """a × b along ``dim`` (size 3), with broadcasting: (a₁b₂ - a₂b₁, a₂b₀ - a₀b₂, a₀b₁ - a₁b₀)."""
-    from nerve.ops.shape import stack
-    from nerve.tensor import _dim
-
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     d = _dim(dim, input.ndim, "linalg.cross")
@@ -119,7 +119,7 @@ def cross(input, other, *, dim=-1):  # noqa: A002 - PyTorch's argument names
                            f"{input.shape[d]} and {other.shape[d]}")
     a = [input.select(d, i) for i in range(3)]
     b = [other.select(d, i) for i in range(3)]
-    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+    return _stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
                   a[0] * b[1] - a[1] * b[0]], d)
 
 
@@ -133,8 +133,6 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):  # noqa: N803
 
 def vander(x, *, N=None):  # noqa: N803
     """Columns 1, x, x², …, x^(N-1) (increasing powers, over the last dim)."""
-    from nerve.ops.shape_more import vander as _vander
-
     if x.ndim == 1:
         return _vander(x, N, increasing=True)
     flat = x.reshape(-1)
@@ -145,12 +143,8 @@ def vander(x, *, N=None):  # noqa: N803
 def _ex(fn, name):
     def ex(A, *args, check_errors=False, **kwargs):  # noqa: N803
         """(result, info): info is 0 (an error raises, as with check_errors=True)."""
-        import numpy as np
-
-        from nerve.tensor import Tensor
-
         out = fn(A, *args, **kwargs)
-        info = Tensor._wrap(np.zeros(tuple(A.shape[:-2]), np.int32))
+        info = _wrap_result(_np.zeros(tuple(A.shape[:-2]), _np.int32))
         return (*out, info) if isinstance(out, tuple) else (out, info)
 
     ex.__name__ = name
@@ -164,16 +158,12 @@ solve_ex = _ex(solve, "solve_ex")
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):  # noqa: N803
     """The number of singular values above max(atol, rtol · σ_max) (no gradient)."""
-    import numpy as np
-
-    from nerve.tensor import Tensor
-
-    s = np.linalg.svd(A._data, compute_uv=False)
+    s = _np.linalg.svd(A._data, compute_uv=False)
     m, n = A.shape[-2:]
     if rtol is None:
-        rtol = np.finfo(A.dtype).eps * max(m, n) if not atol else 0.0
+        rtol = _np.finfo(A.dtype).eps * max(m, n) if not atol else 0.0
     smax = s.max(-1, keepdims=True) if s.shape[-1] else s
-    return Tensor._wrap((s > np.maximum(atol or 0.0, rtol * smax)).sum(-1).astype(np.int64))
+    return _wrap_result((s > _np.maximum(atol or 0.0, rtol * smax)).sum(-1).astype(_np.int64))
 
 
 def cond(A, p=None):  # noqa: N803

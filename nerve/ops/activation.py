@@ -21,7 +21,9 @@ from nerve.ops.normal_cdf import (  # noqa: F401
     _normal_cdf_f32,
 )
 from nerve.ops.rectifiers import ELU, CReLU, LeakyReLU, PReLU, RReLU  # noqa: F401 - re-exported
+from nerve.random import rng
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 
 class Tanh(Function):
@@ -179,8 +181,6 @@ def _cast(x, dtype, op: str):
 
 
 def _softmax_dim(x, dim, op: str) -> int:
-    from nerve.tensor import _dim
-
     if dim is None:  # PyTorch's legacy implicit choice
         dim = 0 if x.ndim in (0, 1, 3) else 1
     return _dim(dim, x.ndim, op)
@@ -361,8 +361,6 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
     if not training:
         out = LeakyReLU.apply(input, negative_slope=(lower + upper) / 2)
         return maybe_inplace(input, out, inplace, "rrelu_")
-    from nerve.random import rng
-
     x = input._data
     # lower + (upper - lower)·u in float64 is exactly what Generator.uniform computes
     u = draws.uniform(rng(), x.shape, float64, like=x)
@@ -373,8 +371,6 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
 
 def crelu(input, dim=1):  # noqa: A002
     """Concatenated ReLU (not in PyTorch): cat(relu(x), relu(-x)) along ``dim`` (channels)."""
-    from nerve.tensor import _dim
-
     return CReLU.apply(input, dim=_dim(dim, input.ndim, "crelu"))
 
 

@@ -13,8 +13,9 @@ from nerve.dtypes import bool as bool_
 from nerve.ops.activation import Sigmoid, _sigmoid, _softmax_dim, softmax, tanh
 from nerve.ops.elementwise import Abs, Clamp, Exp, Where, _floating
 from nerve.ops.indexing import GetItem
-from nerve.ops.inplace import _math_, maybe_inplace
+from nerve.ops.inplace import inplace_form, maybe_inplace
 from nerve.ops.shape import Cat
+from nerve.tensor import wrap_dim as _dim
 
 
 class Softsign(Function):
@@ -188,8 +189,6 @@ def threshold(input, threshold, value, inplace=False):  # noqa: A002
 
 
 def glu(input, dim=-1):  # noqa: A002
-    from nerve.tensor import _dim
-
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = _dim(dim, input.ndim, "glu")
@@ -227,5 +226,5 @@ def _need_float(x, op: str):
 
 
 # F.threshold_(x, 0.1, 0.0), F.celu_(x): the functional in-place forms
-threshold_ = _math_("threshold", "nerve.ops.activation_more.threshold")
-celu_ = _math_("celu", "nerve.ops.activation_more.celu")
+threshold_ = inplace_form("threshold", "nerve.ops.activation_more.threshold")
+celu_ = inplace_form("celu", "nerve.ops.activation_more.celu")

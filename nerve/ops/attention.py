@@ -10,6 +10,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import float32
+from nerve.ops.activation import Softmax
+from nerve.ops.elementwise import Where
 from nerve.tensor import Tensor
 
 # ruff: noqa: A002 - PyTorch's argument names (query, key, value)
@@ -72,8 +74,6 @@ class ScaledDotProductAttention(Function):
 
     def backward_graph(self, do):
         """The same rule on P recomputed from Q, K (and M) with nerve ops."""
-        from nerve.ops.activation import Softmax
-        from nerve.ops.elementwise import Where
 
         q, k, v, mask = (*self.parents, None)[:4]
         keep = self.keep

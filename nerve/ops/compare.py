@@ -6,8 +6,11 @@ from __future__ import annotations
 from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.dtypes import int64, uint8
+from nerve.ops.elementwise import need_tensor
+from nerve.ops.mathfns import _same_dtype_tensors
 from nerve.ops.mathfns_more import _refuse, no_out
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 
 def _no_bool(input, op: str) -> None:  # noqa: A002
@@ -16,8 +19,6 @@ def _no_bool(input, op: str) -> None:  # noqa: A002
 
 
 def _arg(name, input, dim, keepdim):  # noqa: A002 - PyTorch's argument names
-    from nerve.tensor import _dim
-
     xp = array_module(input._data)
     fn = getattr(xp, name)
     if dim is None:
@@ -39,15 +40,11 @@ def argmin(input, dim=None, keepdim=False):  # noqa: A002
 
 
 def equal(input, other) -> bool:  # noqa: A002
-    from nerve.ops.elementwise import need_tensor
-
     need_tensor("equal", other)
     return input.shape == other.shape and bool((input._data == other._data).all())
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:  # noqa: A002
-    from nerve.ops.mathfns import _same_dtype_tensors
-
     other = _same_dtype_tensors("allclose", input, other)
     xp = array_module(input._data)
     return bool(xp.allclose(input._data, other._data, rtol, atol, equal_nan))

@@ -21,6 +21,9 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module, as_strided, ascontiguousarray
 from nerve.backend.parallel import over_batch
 from nerve.ops import winograd
+from nerve.ops.indexing import GetItem
+from nerve.ops.padding import Pad
+from nerve.ops.shape import reshape
 
 _KEEP_COLS_BYTES = 1 << 27  # 128 MiB
 _COL2IM_BLOCK_BYTES = 1 << 20  # about a core's L2 cache
@@ -187,8 +190,6 @@ class Conv(Function):
         X = unfold(x̃) (N, C/G·KH·KW, L) and W as (O/G, C/G·KH·KW):
         ∂L/∂W = Σₙ δ Xᵀ,  ∂L/∂x = fold(Wᵀ δ) without the padding,  ∂L/∂b = Σ δ."""
         from nerve.ops.fold import Fold, Unfold
-        from nerve.ops.indexing import GetItem
-        from nerve.ops.padding import Pad
 
         x, w = self.parents[:2]
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
@@ -464,8 +465,6 @@ def _check_conv(op: str, x, w, b, dims: int, groups: int) -> None:
 
 
 def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
-    from nerve.ops.shape import reshape
-
     unbatched = input.ndim == dims + 1
     if unbatched:
         input = reshape(input, (1,) + tuple(input.shape))  # noqa: A001

@@ -14,6 +14,8 @@ import math
 from nerve.autograd.function import Function
 from nerve.backend import array_module, ascontiguousarray
 from nerve.ops.conv import _tuple, _ungroup, check_ranks, col2im, im2col_nd, pad_channels_last
+from nerve.ops.fold import Unfold
+from nerve.ops.shape import reshape
 
 
 class ConvTranspose(Function):
@@ -92,8 +94,6 @@ class ConvTranspose(Function):
         """The same gradients as nerve ops (double backward), per group with the columns
         Δ = unfold(δ) (N, O/G·KH·KW, H·W) and W as (C/G, O/G·KH·KW):
         ∂L/∂x = W Δ,  ∂L/∂W = Σₙ x Δᵀ,  ∂L/∂b = Σ δ."""
-        from nerve.ops.fold import Unfold
-
         x, w = self.parents[:2]
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
         padding, stride, dilation = self.geometry[3:]
@@ -186,8 +186,6 @@ def output_padding_for(op: str, output_size, size: tuple, kernel: tuple, stride:
 
 def _conv_transpose(op, dims, input, weight, bias, stride, padding,  # noqa: A002
                     output_padding, groups, dilation):
-    from nerve.ops.shape import reshape
-
     unbatched = input.ndim == dims + 1
     if unbatched:
         input = reshape(input, (1,) + tuple(input.shape))  # noqa: A001

@@ -7,6 +7,7 @@ from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.dtypes import float32, float64, int32, int64
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 
 def _arr(x, like=None):
@@ -122,7 +123,6 @@ def _results(values, inverse, counts, return_inverse, return_counts):
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct values (or slices along ``dim``), always in ascending order."""
-    from nerve.tensor import _dim
     xp = array_module(input)
 
     a = input._data
@@ -137,7 +137,6 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """One value (or slice along ``dim``) per run of equal consecutive ones."""
-    from nerve.tensor import _dim
     xp = array_module(input)
 
     a = input._data

@@ -15,6 +15,8 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, to_device, to_host
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import int64
+from nerve.ops.shape import squeeze, unsqueeze
+from nerve.tensor import Tensor
 
 
 def _shift(a, k: int):
@@ -117,8 +119,6 @@ def _shift_labels(ext):
 
 
 def _lengths(v, n: int, name: str):
-    from nerve.tensor import Tensor
-
     # lengths are read on the host (checks, padding), as PyTorch reads them
     a = to_host(v._data if isinstance(v, Tensor) else v).reshape(-1)
     if a.dtype.kind not in "iu":
@@ -130,8 +130,6 @@ def _lengths(v, n: int, name: str):
 
 
 def _padded_targets(targets, target_lengths):
-    from nerve.tensor import Tensor
-
     tg = to_host(targets._data if isinstance(targets, Tensor) else targets)
     if tg.ndim == 2:
         return tg.astype(int64)
@@ -148,8 +146,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0,  # noqa
              reduction="mean", zero_infinity=False):
     """CTC loss of log_probs (T, N, C) (log_softmax outputs) against targets (N, S) padded
     or 1-D concatenated; 'mean' divides each loss by its target length, then averages."""
-    from nerve.ops.shape import squeeze, unsqueeze
-    from nerve.tensor import Tensor
 
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")

@@ -11,7 +11,10 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import float32
+from nerve.ops.elementwise import need_tensor, where
+from nerve.ops.mathfns import vector_norm
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 
 def _mT(a):  # noqa: N802
@@ -67,8 +70,6 @@ class Cdist(Function):
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Pairwise p-norm distances between the rows of x1 (…, P, M) and x2 (…, R, M)."""
-    from nerve.ops.elementwise import need_tensor
-
     need_tensor("cdist", x2, "x2")
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
@@ -88,8 +89,6 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
     """The distances between all pairs i < j of the rows of (N, M) input, as a vector of
     N(N-1)/2, in row-major order of the pairs."""
-    from nerve.ops.mathfns import vector_norm
-
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if input.dtype.kind != "f":
@@ -109,11 +108,7 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
 
 
 def dist(input, other, p=2):  # noqa: A002
-    from nerve.ops.elementwise import need_tensor
-
     need_tensor("dist", other)
-    from nerve.ops.mathfns import vector_norm
-
     return vector_norm(input - other, p)
 
 
@@ -164,9 +159,6 @@ def corrcoef(input):  # noqa: A002
 def renorm(input, p, dim, maxnorm):  # noqa: A002
     """Each slice along ``dim`` whose p-norm exceeds maxnorm is scaled down to norm maxnorm
     (by maxnorm / (norm + 1e-7)); the others stay."""
-    from nerve.ops.elementwise import where
-    from nerve.ops.mathfns import vector_norm
-    from nerve.tensor import _dim
 
     if input.ndim <= 1:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "

@@ -9,6 +9,8 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.draws import uniform
 from nerve.dtypes import float64
+from nerve.ops.inplace import inplace_call
+from nerve.random import rng
 
 
 class Dropout(Function):
@@ -39,8 +41,6 @@ def _written_into(fn):
         args = (p,) if training is None else (p, training)
         if not inplace:
             return fn(input, *args)
-        from nerve.ops.inplace import inplace_call
-
         return inplace_call(input, fn.__name__ + "_", lambda x: fn(x, *args))
 
     return call
@@ -145,8 +145,6 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa:
 
 
 def _alpha(input, p, training, shape):  # noqa: A002
-    from nerve.random import rng
-
     _check_p(p)
     if not training or p == 0 or input.numel() == 0:
         return input
@@ -163,8 +161,6 @@ def _alpha(input, p, training, shape):  # noqa: A002
 def _mask(shape, like, p: float):
     """The kept entries scaled by 1/(1 - p), of ``like``'s dtype and on its device (the
     uniforms drawn on the host, so every device sees the CPU's mask)."""
-    from nerve.random import rng
-
     dtype = like.dtype
     if p == 1:
         return array_module(like).zeros(shape, dtype)

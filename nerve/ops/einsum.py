@@ -6,6 +6,7 @@ import string
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
+from nerve.ops.shape import Expand, Reshape
 
 
 class Einsum(Function):
@@ -52,8 +53,6 @@ class Einsum(Function):
 
     def backward_graph(self, dy):
         """The same einsums on the operands' Tensors (double backward)."""
-        from nerve.ops.shape import Expand, Reshape
-
         sizes = {}
         for sub, x in zip(self.inputs, self.xs):
             for c, n in zip(sub, x.shape):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module, as_array
 from nerve.backend.arrayfns import reduceat, repeat_each
+from nerve.ops.linear_map import LinearMap, frozen
 
 _MODES = ("sum", "mean", "max")
 
@@ -46,8 +47,6 @@ class EmbeddingFn(Function):
 
     def backward_graph(self, dy):
         """∂L/∂W = B δ (a scatter-add); Bᵀ reads the rows back, with B's row scaling."""
-        from nerve.ops.linear_map import LinearMap, frozen
-
         twin, n = frozen(self), self.shape[0]
         flat = self.indices.reshape(-1) % n
         xp = array_module(dy)

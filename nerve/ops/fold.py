@@ -12,6 +12,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import ascontiguousarray
 from nerve.ops.conv import _tuple, col2im, im2col, pad_channels_last
+from nerve.ops.shape import reshape
 
 
 def _unfold(x, kernel, padding, stride, dilation):
@@ -95,8 +96,6 @@ def _params(op, kernel_size, dilation, padding, stride):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Extract sliding local blocks: (N, C, H, W) -> (N, C·∏kernel_size, L), or
     (C, H, W) -> (C·∏kernel_size, L). See ``Unfold``."""
-    from nerve.ops.shape import reshape
-
     if input.ndim not in (3, 4):
         raise RuntimeError(f"unfold: expected 3D (unbatched) or 4D (batched) input, but got "
                            f"input of size: {list(input.shape)}")
@@ -117,8 +116,6 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """Sum sliding local blocks into an image: (N, C·∏kernel_size, L) -> (N, C, *output_size),
     or unbatched (C·∏kernel_size, L) -> (C, *output_size). See ``Fold``."""
-    from nerve.ops.shape import reshape
-
     if input.ndim not in (2, 3):
         raise RuntimeError(f"fold: expected 2D (unbatched) or 3D (batched) input, but got "
                            f"input of size: {list(input.shape)}")

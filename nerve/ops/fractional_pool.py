@@ -9,6 +9,9 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
 from nerve.creation import rand
 from nerve.dtypes import int64
+from nerve.ops.pool import _detached
+from nerve.ops.shape import squeeze, unsqueeze
+from nerve.tensor import Tensor
 
 
 def interval_starts(u, n: int, out: int, k: int):
@@ -62,9 +65,6 @@ def fractional_max_pool2d(input, kernel_size, output_size=None,  # noqa: A002
                           output_ratio=None, return_indices=False, _random_samples=None):
     """Fractional max pooling of (N, C, H, W) or (C, H, W) to output_size, or to
     ⌊H·ratio⌋ × ⌊W·ratio⌋; _random_samples (N, C, 2) fixes the jitter (default U[0, 1))."""
-    from nerve.ops.pool import _detached
-    from nerve.ops.shape import squeeze, unsqueeze
-    from nerve.tensor import Tensor
 
     op = "fractional_max_pool2d()"
     if output_size is None and output_ratio is None:

@@ -13,6 +13,7 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
 from nerve.dtypes import float64, int64
+from nerve.ops.linalg import matmul
 
 
 def _reflect(x, lo2, hi2):
@@ -158,8 +159,6 @@ def _base_axis(n: int, align_corners: bool, dtype, xp):
 def affine_grid(theta, size, align_corners=None):
     """Grid (N, H, W, 2) of θ·(x, y, 1) over the output pixels' normalised centres, for
     θ of shape (N, 2, 3) and size (N, C, H, W); (N, D, H, W, 3) for θ (N, 3, 4)."""
-    from nerve.ops.linalg import matmul
-
     size = tuple(int(s) for s in size)
     if not theta.dtype.kind == "f":
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")

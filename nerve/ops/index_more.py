@@ -12,9 +12,11 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, scatter_add, ufunc_at
 from nerve.dtypes import int64
 from nerve.dtypes_info import iinfo
+from nerve.ops.elementwise import need_tensor, where
 from nerve.ops.indexing import Gather
 from nerve.ops.scatter import _bounds, _check, _places
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as check
 
 
 def _arr(x, like):
@@ -23,8 +25,6 @@ def _arr(x, like):
 
 
 def _dim(d, ndim, op):
-    from nerve.tensor import _dim as check
-
     return check(d, ndim, op)
 
 
@@ -196,8 +196,6 @@ def index_copy(input, dim, index, source):  # noqa: A002
 
 
 def index_fill(input, dim, index, value):  # noqa: A002
-    from nerve.ops.elementwise import where
-
     d, idx = _vector_index("index_fill", input, dim, index)
     xp = array_module(input._data)
     mask = xp.zeros(input.shape[d] if input.ndim else 1, bool)
@@ -243,8 +241,6 @@ def select_scatter(input, src, dim, index):  # noqa: A002
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):  # noqa: A002
-    from nerve.ops.elementwise import need_tensor
-
     need_tensor("slice_scatter", src, "src")
     d = _dim(dim, input.ndim, "slice_scatter")
     return _scatter_view(input, src, (slice(None),) * d + (slice(start, end, step),),

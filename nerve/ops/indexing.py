@@ -5,7 +5,11 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import MODULES_OF, array_module, is_device_array, same_module
 from nerve.backend.arrayfns import scatter_add
+from nerve.ops.elementwise import where
+from nerve.ops.scatter import _places
+from nerve.tensor import index_arrays as _index
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as check
 
 
 def _is_advanced(index) -> bool:
@@ -62,8 +66,6 @@ class Gather(Function):
 
     def forward(self, x, index=None, dim=0):
         self.shape, self.dim = x.shape, dim
-        from nerve.ops.scatter import _places
-
         self.where = _places(index, dim)
         return x[self.where]
 
@@ -95,8 +97,6 @@ class IndexSelect(Function):
 
 
 def _dim(d, ndim, op):
-    from nerve.tensor import _dim as check
-
     return check(d, ndim, op)
 
 
@@ -112,8 +112,6 @@ def _on(i, like):
 
 
 def getitem(input, index):  # noqa: A002 - PyTorch's argument names
-    from nerve.tensor import _index
-
     idx = _index(index)
     xp = array_module(input._data)
     if isinstance(idx, list):
@@ -158,8 +156,6 @@ def index_select(input, dim, index):  # noqa: A002
 
 
 def masked_fill(input, mask, value):  # noqa: A002
-    from nerve.ops.elementwise import where
-
     xp = array_module(input._data)
     m = mask._data if hasattr(mask, "_data") else xp.asarray(mask)
     if m.dtype.kind != "b":

@@ -37,7 +37,9 @@ from nerve.autograd.rebound import Version
 from nerve.backend import array_module, same_module
 from nerve.ops.elementwise import Cast, clamp
 from nerve.ops.indexing import GetItem, _is_advanced, _on
-from nerve.tensor import Tensor, _index, ops_table
+from nerve.tensor import Tensor, ops_table
+from nerve.tensor import index_arrays as _index
+
 
 def _array(v):
     return v._data if hasattr(v, "_data") else v
@@ -196,7 +198,7 @@ def inplace_call(input, op: str, fn, *args, **kwargs):  # noqa: A002
     return _write(input, out._data, op)
 
 
-def _math_(name: str, fn_path: str):
+def inplace_form(name: str, fn_path: str):
     """``x.<name>_(*args)``: the out-of-place op's result written into x."""
     module, attr = fn_path.rsplit(".", 1)
     op = name + "_"
@@ -213,11 +215,11 @@ def _math_(name: str, fn_path: str):
 
 
 # F.relu_(x), F.leaky_relu_(x, 0.2) ...: the functional in-place activations
-relu_ = _math_("relu", "nerve.ops.activation.relu")
-leaky_relu_ = _math_("leaky_relu", "nerve.ops.activation.leaky_relu")
-elu_ = _math_("elu", "nerve.ops.activation.elu")
-hardtanh_ = _math_("hardtanh", "nerve.ops.activation.hardtanh")
-rrelu_ = _math_("rrelu", "nerve.ops.activation.rrelu")
+relu_ = inplace_form("relu", "nerve.ops.activation.relu")
+leaky_relu_ = inplace_form("leaky_relu", "nerve.ops.activation.leaky_relu")
+elu_ = inplace_form("elu", "nerve.ops.activation.elu")
+hardtanh_ = inplace_form("hardtanh", "nerve.ops.activation.hardtanh")
+rrelu_ = inplace_form("rrelu", "nerve.ops.activation.rrelu")
 
 
 def clamp_min(input, min):  # noqa: A002

@@ -59,7 +59,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
     if x.dtype != w.dtype:  # PyTorch does not promote here
         raise RuntimeError(f"linear: expected m1 and m2 to have the same dtype, but got: "
                            f"{c_name(x.dtype)} != {c_name(w.dtype)} (input and weight)")
-    if bias is not None and bias._data.dtype != w.dtype and not cast:
+    if bias is not None and bias._data.dtype != w.dtype:
         raise RuntimeError(f"linear: expected bias to have the weight's dtype, but got: "
                            f"{c_name(bias._data.dtype)} != {c_name(w.dtype)}")
     if bias is not None and bias._data.shape not in ((w.shape[0],), ()):

@@ -12,6 +12,7 @@ from nerve.autograd.function import Function, as_array
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import int64, uint8
+from nerve.ops.activation import LogSoftmax, Sigmoid, Softmax, Softplus
 from nerve.ops.elementwise import Clamp, Log
 from nerve.tensor import Tensor
 
@@ -231,8 +232,6 @@ class BinaryCrossEntropyWithLogits(_Reduced, Function):
         return self._reduce(l, reduction, weight)
 
     def backward_graph(self, dy):
-        from nerve.ops.activation import Sigmoid, Softplus
-
         x, t = self.parents[:2]
         g, p = self._delta_graph(dy), self.p
         dx = g * (Sigmoid.apply(x) * (t * p - t + 1) - t * p)
@@ -360,8 +359,6 @@ class CrossEntropy(_Reduced, Function):
 
     def backward_graph(self, dy):
         """δ (p Σ_c q_c - q) with p = softmax(x) as nerve ops; q from the targets."""
-        from nerve.ops.activation import LogSoftmax, Softmax
-
         x, t = self.parents[:2]
         eps, n = self.eps, self.n_classes
         g = self._delta_graph(dy)

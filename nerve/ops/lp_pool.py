@@ -8,6 +8,7 @@ import math
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
+from nerve.ops import pool
 
 
 class LPRoot(Function):
@@ -30,8 +31,6 @@ class LPRoot(Function):
 
 
 def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):  # noqa: A002
-    from nerve.ops import pool
-
     op = f"lp_pool{dims}d"
     k = pool._tuple(kernel_size, dims, "kernel_size", op)
     if norm_type == float("inf"):

@@ -10,7 +10,9 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import float64
 from nerve.ops.activation import _erf_series, _erfc_tail
-from nerve.ops.elementwise import Exp, _floating, _promote, need_tensor
+from nerve.ops.elementwise import Abs, Exp, Where, _floating, _promote, need_tensor
+from nerve.ops.reduce import _axes, _expand_graph
+from nerve.ops.shape import broadcast_to
 from nerve.tensor import ops_table
 
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -143,8 +145,6 @@ class VectorNorm(Function):
 
     def backward_graph(self, dy):
         """The same rule as nerve ops, y recomputed from x (1 where y = 0: there x = 0)."""
-        from nerve.ops.elementwise import Abs, Where
-        from nerve.ops.reduce import _expand_graph
         xp = array_module(dy)
 
         x, p = self.parents[0], self.ord
@@ -222,8 +222,6 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A00
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """torch.linalg.vector_norm: the p-norm of the entries over ``dim`` (all by default)."""
-    from nerve.ops.reduce import _axes
-
     if dtype is not None:
         x = x.to(dtype)
     if x.dtype.kind != "f":
@@ -249,8 +247,6 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Σ (x₁ / max(‖x₁‖, eps)) (x₂ / max(‖x₂‖, eps)) along ``dim``, the inputs broadcast
     (each side normalised first, so large norms cannot overflow their product)."""
-    from nerve.ops.shape import broadcast_to
-
     need_tensor("cosine_similarity", x2, "x2")
     try:
         shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))

@@ -170,8 +170,8 @@ def multi_head_attention_forward(
     k = _heads(k, static_k, bsz, num_heads, head_dim, "k")
     v = _heads(v, static_v, bsz, num_heads, head_dim, "v")
     if add_zero_attn:
-        zeros = zeros(bsz, num_heads, 1, head_dim, dtype=dtype, device=query.device)
-        k, v = cat([k, zeros], 2), cat([v, zeros], 2)
+        pad_kv = zeros(bsz, num_heads, 1, head_dim, dtype=dtype, device=query.device)
+        k, v = cat([k, pad_kv], 2), cat([v, pad_kv], 2)
         attn_mask = None if attn_mask is None else pad(attn_mask, (0, 1))
         key_padding_mask = None if key_padding_mask is None else pad(key_padding_mask, (0, 1))
     src_len = k.shape[2]

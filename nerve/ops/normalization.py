@@ -7,6 +7,7 @@ import math
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.parallel import over_batch
+from nerve.ops.reduce import Mean, Sum
 
 
 class BatchNorm(Function):
@@ -82,8 +83,6 @@ class BatchNorm(Function):
     def backward_graph(self, dy):
         """The same rule with x̂ recomputed from x by nerve ops (training: μ and σ² of the
         batch, so they depend on x; evaluation: the running statistics, constants)."""
-        from nerve.ops.reduce import Mean, Sum
-
         x, w = self.parents[:2]
         need = (*self.needs_input_grad, False, False)
         axes = (0, *range(2, x.ndim))
@@ -213,8 +212,6 @@ class LayerNorm(Function):
 
     def backward_graph(self, dy):
         """The same rule on x̂ and 1/√(σ² + ε) recomputed from x with nerve ops."""
-        from nerve.ops.reduce import Mean, Sum
-
         x, w = self.parents[:2]
         axes, lead = self.axes, self.lead
         need = (*self.needs_input_grad, False, False)

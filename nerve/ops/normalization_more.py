@@ -6,6 +6,8 @@ import math
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
+from nerve.ops.normalization import batch_norm
+from nerve.ops.reduce import Mean, Sum
 
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
@@ -73,8 +75,6 @@ class GroupNorm(Function):
 
     def backward_graph(self, dy):
         """The same rule with x̂ recomputed from x by nerve ops on the grouped view."""
-        from nerve.ops.reduce import Mean, Sum
-
         x, w = self.parents[:2]
         need = (*self.needs_input_grad, False, False)
         n, c, *rest = self.x_shape
@@ -156,8 +156,6 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalize each (sample, channel) over its spatial values (GroupNorm with G = C); with
     ``use_input_stats=False`` the running statistics are used instead, per channel."""
-    from nerve.ops.normalization import batch_norm
-
     if input.ndim < 2:
         raise RuntimeError(f"instance_norm: expected input with at least 2 dimensions "
                            f"(N, C, ...), got shape {tuple(input.shape)}")

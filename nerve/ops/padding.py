@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
+from nerve.ops.indexing import GetItem
+from nerve.ops.linear_map import linear_op_graph
 
 
 class Pad(Function):
@@ -18,8 +20,6 @@ class Pad(Function):
         return dy[self.crop]
 
     def backward_graph(self, dy):
-        from nerve.ops.indexing import GetItem
-
         return GetItem.apply(dy, index=self.crop)
 
 
@@ -45,8 +45,6 @@ class PadEdge(Function):
         return g
 
     def backward_graph(self, dy):
-        from nerve.ops.linear_map import linear_op_graph
-
         return linear_op_graph(self, dy, widths=self.widths, mode=self.mode)
 
 

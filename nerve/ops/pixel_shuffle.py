@@ -3,6 +3,8 @@ Composites of reshape and permute, so their gradients are the inverse rearrangem
 
 from __future__ import annotations
 
+from nerve.ops.shape import permute, reshape
+
 
 def _check(op: str, input, factor, name: str) -> int:  # noqa: A002
     if isinstance(factor, bool) or not isinstance(factor, int):
@@ -19,8 +21,6 @@ def _check(op: str, input, factor, name: str) -> int:  # noqa: A002
 def pixel_shuffle(input, upscale_factor: int):  # noqa: A002
     """(*, C·r², H, W) -> (*, C, H·r, W·r):
     y[…, c, h·r + i, w·r + j] = x[…, c·r² + i·r + j, h, w]."""
-    from nerve.ops.shape import permute, reshape
-
     r = _check("pixel_shuffle", input, upscale_factor, "upscale_factor")
     *lead, c, h, w = input.shape
     if c % (r * r):
@@ -36,8 +36,6 @@ def pixel_shuffle(input, upscale_factor: int):  # noqa: A002
 
 def pixel_unshuffle(input, downscale_factor: int):  # noqa: A002
     """(*, C, H·r, W·r) -> (*, C·r², H, W), the inverse of pixel_shuffle."""
-    from nerve.ops.shape import permute, reshape
-
     r = _check("pixel_unshuffle", input, downscale_factor, "downscale_factor")
     *lead, c, h, w = input.shape
     for name, dim, n in (("height", -2, h), ("width", -1, w)):

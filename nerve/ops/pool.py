@@ -16,10 +16,13 @@ import operator
 
 from nerve import random
 from nerve.autograd.function import Function
+from nerve.autograd.grad_mode import is_grad_enabled
 from nerve.backend import array_module, as_strided, draws
 from nerve.backend.parallel import over_batch
 from nerve.dtypes import int64
 from nerve.ops.conv import _kernel_offsets
+from nerve.ops.conv import _tuple as conv_tuple
+from nerve.ops.linear_map import LinearMap, frozen
 from nerve.ops.pool_adaptive import (  # noqa: F401 - nerve.ops.pool's public names
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -172,8 +175,6 @@ class MaxPool(Function):
 
     def backward_graph(self, dy, _dindices=None):
         """B δ routes δ to each window's first maximum; Bᵀ picks those elements out."""
-        from nerve.ops.linear_map import LinearMap, frozen
-
         twin, g = frozen(self), self.g
         masks = _first_max(self.xpad, self.y, g)
 
@@ -242,8 +243,6 @@ class AvgPool(Function):
 
     def backward_graph(self, dy):
         """B δ spreads δ/d over each window; Bᵀ is this pooling itself."""
-        from nerve.ops.linear_map import LinearMap, frozen
-
         twin = frozen(self)
         return LinearMap.apply(dy, map=twin.backward, adjoint=lambda gx: AvgPool().forward(
             gx, geometry=twin.g, divisor=twin.divisor))
@@ -309,8 +308,6 @@ class StochasticPool(Function):
 
 # ----- argument handling and the functional wrappers ---------------------------------------
 def _tuple(v, n: int, name: str, op: str) -> tuple:
-    from nerve.ops.conv import _tuple as conv_tuple
-
     return conv_tuple(v, n, name, op)
 
 
@@ -354,8 +351,6 @@ def _geometry(op, x, dims, kernel_size, stride, padding, dilation, ceil_mode) ->
 def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode,  # noqa: A002
               return_indices):
     g = _geometry(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode)
-    from nerve.autograd.grad_mode import is_grad_enabled
-
     out = MaxPool.apply(_as_2d(input, dims), geometry=g, return_indices=return_indices,
                         needs_grad=input.requires_grad and is_grad_enabled())
     if return_indices:

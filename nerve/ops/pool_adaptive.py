@@ -8,6 +8,8 @@ import math
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
+from nerve.ops.linear_map import linear_op_graph
+from nerve.ops.shape import squeeze, unsqueeze
 
 
 class AdaptiveAvgPool(Function):
@@ -27,8 +29,6 @@ class AdaptiveAvgPool(Function):
         return y
 
     def backward_graph(self, dy):
-        from nerve.ops.linear_map import linear_op_graph
-
         return linear_op_graph(self, dy, out=tuple(dy.shape[-len(self.mats):]))
 
     def backward(self, dy):
@@ -104,14 +104,10 @@ def _bin_index(n: int, out: int, xp):
 # ----- the functional wrappers, and the 1-D <-> 2-D lift shared with nerve.ops.pool -------
 def _as_2d(x, dims: int):
     """1-D pooling is 2-D pooling with H = 1: (*, L) -> (*, 1, L)."""
-    from nerve.ops.shape import unsqueeze
-
     return unsqueeze(x, -2) if dims == 1 else x
 
 
 def _from_2d(y, dims: int):
-    from nerve.ops.shape import squeeze
-
     if isinstance(y, tuple):
         return tuple(_from_2d(t, dims) for t in y)
     return squeeze(y, -2) if dims == 1 else y

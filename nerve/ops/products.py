@@ -11,13 +11,12 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.ops import linalg as L
 from nerve.ops import shape as S
+from nerve.ops.elementwise import need_tensor, where
 from nerve.tensor import ops_table
 
 
 def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument names
     """β·input + α·prod; β = 0 ignores input (its NaN and inf are not propagated)."""
-    from nerve.ops.elementwise import where
-
     if input.dtype != prod.dtype:
         raise RuntimeError(f"{op}: expected self and mat2 to have the same dtype, but got: "
                            f"{L.c_name(input.dtype)} != {L.c_name(prod.dtype)}")
@@ -127,8 +126,6 @@ def tensordot(a, b, dims=2):
 
 
 def inner(input, other):  # noqa: A002
-    from nerve.ops.elementwise import need_tensor
-
     need_tensor("inner", other)
     _no_bool_product("inner", input, other)
     if input.ndim == 0 or other.ndim == 0:
@@ -149,8 +146,6 @@ def vdot(input, other):  # noqa: A002
 def kron(input, other):  # noqa: A002
     """(a ⊗ b)[i·p + k, j·q + l] = a[i, j] b[k, l], in any number of dims: a broadcast
     product over interleaved axes, then a reshape."""
-    from nerve.ops.elementwise import need_tensor
-
     need_tensor("kron", other)
     n = max(input.ndim, other.ndim)
     sa = (1,) * (n - input.ndim) + tuple(input.shape)

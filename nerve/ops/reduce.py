@@ -11,7 +11,10 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import int32, int64
+from nerve.ops.elementwise import Exp
+from nerve.ops.shape import Expand, Reshape
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
@@ -27,8 +30,6 @@ def _expand(dy, x_shape, axis, keepdim):
 
 def _expand_graph(dy, x_shape, axis, keepdim):
     """``_expand`` as nerve ops on a Tensor, broadcast to x's shape (double backward)."""
-    from nerve.ops.shape import Expand, Reshape
-
     if not keepdim:
         kept = list(x_shape)
         for a in range(len(x_shape)) if axis is None else axis:
@@ -216,8 +217,6 @@ class LogSumExp(Function):
         return g * array_module(g).exp(self.x - self.y)
 
     def backward_graph(self, dy):
-        from nerve.ops.elementwise import Exp
-
         x = self.parents[0]
         y = LogSumExp.apply(x, axis=self.axis, keepdim=True)
         return _expand_graph(dy, self.x.shape, self.axis, self.keepdim) * Exp.apply(x - y)
@@ -225,8 +224,6 @@ class LogSumExp(Function):
 
 def _axes(x, dim, op: str):
     """``dim`` (int, tuple, list or None) as a tuple of non-negative axes, or None."""
-    from nerve.tensor import _dim
-
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
@@ -297,8 +294,6 @@ def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
                             f"be an int or other a Tensor, got {type(dim).__name__}")
         other, dim = dim, None
         return _minmax(fn_all, fn_dim, op, input, None, keepdim, other)
-    from nerve.tensor import _dim
-
     d = _dim(dim, input.ndim, op) if input.ndim else 0
     values = fn_dim.apply(input, dim=d, keepdim=keepdim)
     node = values._ctx

@@ -14,8 +14,12 @@ from nerve.backend.arrayfns import accumulate, errstate
 from nerve.dtypes import float64, int64
 from nerve.ops import reduce as R
 from nerve.ops import shape as S
+from nerve.ops.elementwise import need_tensor, where
 from nerve.ops.indexing import Gather
+from nerve.ops.scan import cumsum
+from nerve.ops.shape_more import diff, movedim
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as check
 
 MedianResult = namedtuple("median", ["values", "indices"])
 NanMedianResult = namedtuple("nanmedian", ["values", "indices"])
@@ -26,8 +30,6 @@ AminmaxResult = namedtuple("aminmax", ["min", "max"])
 
 
 def _dim(d, ndim, op):
-    from nerve.tensor import _dim as check
-
     return check(d, ndim, op)
 
 
@@ -64,8 +66,6 @@ def _middle(a, axis, skip_nan):
 def _even_over_ties(input, value):  # noqa: A002
     """``value`` (a 0-d array) as a function of input whose gradient is shared evenly among
     the entries equal to it, as PyTorch's full reductions do."""
-    from nerve.ops.elementwise import where
-
     a = input._data
     xp = array_module(a)
     hit = xp.where(xp.isnan(value), xp.isnan(a), a == value)  # no host sync on a device
@@ -215,8 +215,6 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
-    from nerve.ops.elementwise import where
-
     x = input if dtype is None else input.to(dtype)
     if x.dtype.kind == "f":
         xp = array_module(x._data)
@@ -240,8 +238,6 @@ def _tname(dtype):
 
 
 def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A002
-    from nerve.ops.shape_more import movedim
-
     if input.dtype.kind != "f":
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
     modes = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -311,8 +307,6 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  
 
 
 def _bool_y_or_x(op, y, x):
-    from nerve.ops.elementwise import need_tensor
-
     need_tensor(op, y, "y", 1)
     if x is not None:  # a spacing given as a number goes in dx=
         need_tensor(op, x, "x")
@@ -327,8 +321,6 @@ def _spacing(op, y, x, dx, d):
     if x.ndim == 1:
         dxs = x[1:] - x[:-1]
         return S.reshape(dxs, (-1,) + (1,) * (y.ndim - 1 - d))
-    from nerve.ops.shape_more import diff
-
     return diff(x, dim=d - y.ndim)
 
 
@@ -349,8 +341,6 @@ def trapz(y, x=None, *, dx=None, dim=-1):
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     """The running trapezoid sums (one fewer entry than y along ``dim``)."""
-    from nerve.ops.scan import cumsum
-
     _bool_y_or_x("cumulative_trapezoid", y, x)
     d = _dim(dim, y.ndim, "cumulative_trapezoid")
     pre = (slice(None),) * d

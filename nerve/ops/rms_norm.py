@@ -5,6 +5,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.dtypes_info import finfo
+from nerve.ops.reduce import Mean, Sum
 
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
@@ -29,8 +30,6 @@ class RMSNorm(Function):
 
     def backward_graph(self, dy):
         """The same rule with r and x̂ recomputed from x by nerve ops."""
-        from nerve.ops.reduce import Mean, Sum
-
         x, w = (*self.parents, None)[:2]
         need = (*self.needs_input_grad, False)
         r = (Mean.apply(x * x, axis=self.axes, keepdim=True) + self.eps) ** -0.5

@@ -5,7 +5,9 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.dtypes import int8, int16, int32
+from nerve.ops.linear_map import linear_op_graph
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 
 def _rev_cumsum(a, axis):
@@ -26,8 +28,6 @@ class Cumsum(Function):
         return _rev_cumsum(dy, self.dim)
 
     def backward_graph(self, dy):
-        from nerve.ops.linear_map import linear_op_graph
-
         return linear_op_graph(self, dy, dim=self.dim)
 
 
@@ -63,8 +63,6 @@ class Cumprod(Function):
 
 
 def _scan(cls, input, dim, dtype, op: str):  # noqa: A002 - PyTorch's argument names
-    from nerve.tensor import _dim
-
     x = input if dtype is None else input.to(dtype)
     if x.dtype.kind in "bu" or x.dtype == int32 or x.dtype == int16 or x.dtype == int8:
         x = x.long()  # PyTorch scans integers and bools in int64

@@ -8,7 +8,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.backend.arrayfns import scatter_add as add_at
 from nerve.dtypes import int64
-from nerve.tensor import ops_table
+from nerve.tensor import Tensor, ops_table
+from nerve.tensor import wrap_dim as _dim
 
 
 def _places(index, dim: int) -> tuple:
@@ -99,8 +100,6 @@ def _uncrop(g, shape, index_shape):
 
 def _check(op: str, input, dim, index, src=None):  # noqa: A002 - PyTorch's argument names
     """Validate as PyTorch does and return (axis, index array)."""
-    from nerve.tensor import _dim
-
     idx = index._data if hasattr(index, "_data") else array_module(input._data).asarray(index)
     if idx.dtype != int64:
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
@@ -132,8 +131,6 @@ def _bounds(op, idx, n, d):
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
     """A copy of ``input`` with ``src`` (a tensor, or a number ``value``) written at the
     places ``index`` addresses along ``dim``. reduce='add' adds instead of writing."""
-    from nerve.tensor import Tensor
-
     if src is not None and not isinstance(src, Tensor):
         src, value = None, src  # scatter(dim, index, 2.5): PyTorch's value overload
     if reduce is not None:
@@ -159,8 +156,6 @@ def scatter_add(input, dim, index, src):  # noqa: A002
 
 def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
     """A copy of ``input`` with α · ``source``'s slices added at ``index`` along ``dim``."""
-    from nerve.tensor import _dim
-
     idx = index._data if hasattr(index, "_data") else array_module(input._data).asarray(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise RuntimeError(f"index_add_(): Index is supposed to be a vector of integers, got "

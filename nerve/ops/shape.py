@@ -8,8 +8,12 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.arrayfns import repeat_each
 from nerve.dtypes import result_type
+from nerve.ops.elementwise import Where
+from nerve.ops.indexing import GetItem, IndexSelect
 from nerve.ops.padding import Pad, PadEdge, pad  # noqa: F401  (nerve.pad, older imports)
+from nerve.ops.scatter import IndexAdd
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as check
 
 
 class Reshape(Function):
@@ -71,8 +75,6 @@ class Cat(Function):
         return tuple(array_module(dy).split(dy, self.bounds, axis=self.dim))
 
     def backward_graph(self, dy):
-        from nerve.ops.indexing import GetItem
-
         cuts = [0, *self.bounds, dy.shape[self.dim]]
         lead = (slice(None),) * self.dim
         return tuple(GetItem.apply(dy, index=lead + (slice(lo, hi),))
@@ -90,8 +92,6 @@ class Stack(Function):
         return tuple(array_module(dy).moveaxis(dy, self.dim, 0))
 
     def backward_graph(self, dy):
-        from nerve.ops.indexing import GetItem
-
         lead = (slice(None),) * self.dim
         return tuple(GetItem.apply(dy, index=lead + (k,)) for k in range(dy.shape[self.dim]))
 
@@ -131,8 +131,6 @@ def _same_dtype(xs):
 
 
 def _dim(d, ndim, op):
-    from nerve.tensor import _dim as check
-
     return check(d, ndim, op)
 
 
@@ -345,8 +343,6 @@ def flipud(input):  # noqa: A002
 
 def roll(input, shifts, dims=None):  # noqa: A002
     """Shift entries cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
-    from nerve.ops.indexing import IndexSelect
-
     if dims is None:
         if not isinstance(shifts, int) and len(shifts) != 1:
             raise RuntimeError("roll: with dims=None, shifts must be a single number")
@@ -369,8 +365,6 @@ def roll(input, shifts, dims=None):  # noqa: A002
 
 
 def _triangle(input, diagonal: int, lower: bool, op: str):  # noqa: A002
-    from nerve.ops.elementwise import Where
-
     if input.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     r, c = input.shape[-2:]
@@ -406,8 +400,6 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
 
 def diag(input, diagonal=0):  # noqa: A002
     """1-D input: a square matrix with it on the ``diagonal``; 2-D: that diagonal."""
-    from nerve.ops.scatter import IndexAdd
-
     if input.ndim == 2:
         return _diagonal(input, diagonal)
     if input.ndim != 1:
@@ -437,8 +429,6 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
     """Repeat each entry ``repeats`` times (an int, or one count per entry) along ``dim``
     (of the flattened input if None). With only an integer tensor of counts, returns
     the indices repeated by those counts."""
-    from nerve.ops.indexing import IndexSelect
-
     if repeats is None:  # repeat_interleave(counts) -> 0 repeated counts[0] times, ...
         counts = input._data
         xp = array_module(counts)

@@ -11,14 +11,17 @@ import numbers
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, arrayfns
 from nerve.backend.windows import as_strided
-from nerve.dtypes import float32, int64
+from nerve.dtypes import float32, int64, result_type
 from nerve.ops import shape as S
-from nerve.tensor import ops_table
+from nerve.ops.elementwise import need_tensors
+from nerve.ops.padding import pad
+from nerve.ops.scan import cumprod
+from nerve.ops.scatter import IndexAdd
+from nerve.tensor import Size, ops_table
+from nerve.tensor import wrap_dim as check
 
 
 def _dim(d, ndim, op):
-    from nerve.tensor import _dim as check
-
     return check(d, ndim, op)
 
 
@@ -179,8 +182,6 @@ def dsplit(input, indices_or_sections):  # noqa: A002
 
 
 def _atleast(shape_of, args):
-    from nerve.ops.elementwise import need_tensors
-
     single = len(args) == 1 and not isinstance(args[0], list | tuple)
     need_tensors("atleast_nd", _seq(args))
     out = tuple(t if t.ndim >= len(shape_of((1,))) else S.reshape(t, shape_of(tuple(t.shape)))
@@ -242,8 +243,6 @@ def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
 
 
 def broadcast_shapes(*shapes):
-    from nerve.tensor import Size
-
     shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
     try:
         return Size(arrayfns.broadcast_shapes(*shapes))
@@ -253,8 +252,6 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
-    from nerve.ops.elementwise import need_tensors
-
     ts = need_tensors("broadcast_tensors", _seq(tensors))
     shape = arrayfns.broadcast_shapes(*(t.shape for t in ts))
     return tuple(t if tuple(t.shape) == shape else S.expand(t, shape) for t in ts)
@@ -302,9 +299,6 @@ def combinations(input, r=2, with_replacement=False):  # noqa: A002
 
 
 def block_diag(*tensors):
-    from nerve.dtypes import result_type
-    from nerve.ops.elementwise import need_tensors
-    from nerve.ops.padding import pad
 
     need_tensors("block_diag", tensors)
     ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
@@ -327,8 +321,6 @@ def block_diag(*tensors):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
     """Each last-dim vector of ``input`` on the ``offset`` diagonal of a new matrix whose
     two dims are ``dim1`` and ``dim2`` of the output."""
-    from nerve.ops.scatter import IndexAdd
-
     n = input.shape[-1] if input.ndim else 1
     m = n + abs(offset)
     nd = input.ndim + 1
@@ -361,8 +353,6 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
         return wrap(array_module(x._data).empty((x.shape[0], 0), dt))
     ones = wrap(array_module(x._data).ones((x.shape[0], 1), x.dtype))
     cols = S.cat([ones, S.expand(S.reshape(x, (-1, 1)), (x.shape[0], n - 1))], 1)
-    from nerve.ops.scan import cumprod
-
     out = cumprod(cols, 1)
     return out if increasing else S.flip(out, 1)
 

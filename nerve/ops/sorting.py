@@ -9,7 +9,9 @@ from collections import namedtuple
 
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
+from nerve.ops.linear_map import LinearMap, frozen
 from nerve.tensor import ops_table
+from nerve.tensor import wrap_dim as _dim
 
 # PyTorch returns torch.return_types.<op>(values=..., indices=...)
 SortResult = namedtuple("sort", ["values", "indices"])
@@ -34,8 +36,6 @@ class _TakeAlong(Function):
 
     def backward_graph(self, dy):
         """The backward puts δ back at the indices; its adjoint takes them out again."""
-        from nerve.ops.linear_map import LinearMap, frozen
-
         xp = array_module(dy)
         twin, index, dim, shape = frozen(self), self.index, self.dim, tuple(dy.shape)
         return LinearMap.apply(dy, map=twin.backward, adjoint=lambda g: xp.take_along_axis(
@@ -82,8 +82,6 @@ def _argsort(x, axis: int, descending: bool):
 
 def _prepare(input, dim, op: str):  # noqa: A002 - PyTorch's argument names
     """(input as at least 1-D, the axis, whether it was 0-d)."""
-    from nerve.tensor import _dim
-
     d = _dim(dim, input.ndim, op)
     if input.ndim == 0:
         return input.reshape(1), 0, True

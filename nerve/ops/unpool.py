@@ -8,6 +8,8 @@ import math
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.dtypes import int64
+from nerve.ops.conv import _tuple as conv_tuple
+from nerve.tensor import Tensor
 
 
 class MaxUnpool(Function):
@@ -29,8 +31,6 @@ class MaxUnpool(Function):
 
 
 def _tuple(v, n: int, name: str, op: str) -> tuple:
-    from nerve.ops.conv import _tuple as conv_tuple
-
     return conv_tuple(v, n, name, op)
 
 
@@ -59,8 +59,6 @@ def _default_size(x, dims, kernel_size, stride, padding, output_size, op) -> tup
 
 def _max_unpool(op, dims, input, indices, kernel_size, stride, padding,  # noqa: A002
                 output_size):
-    from nerve.tensor import Tensor
-
     x = input
     if x.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"{op}: expected {dims + 1}D or {dims + 2}D input (batch "

@@ -18,6 +18,8 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.arrayfns import reduceat
 from nerve.dtypes import float32, float64, int64
+from nerve.ops.linear_map import linear_op_graph
+from nerve.ops.shape import squeeze, unsqueeze
 
 _F32 = float32.type  # the scalar type the source positions of float32 inputs use
 
@@ -36,8 +38,6 @@ class UpsampleNearest(Function):
         return _sum_sorted(_sum_sorted(dy, self.cols, self.w, -1), self.rows, self.h, -2)
 
     def backward_graph(self, dy):
-        from nerve.ops.linear_map import linear_op_graph
-
         return linear_op_graph(self, dy, rows=self.rows, cols=self.cols)
 
 
@@ -59,8 +59,6 @@ class UpsampleLinear(Function):
         return _sum_sorted(dy * self.l0, i0, n, axis) + _sum_sorted(dy * self.l1, i1, n, axis)
 
     def backward_graph(self, dy):
-        from nerve.ops.linear_map import linear_op_graph
-
         _, axis, i0, i1 = self.args
         return linear_op_graph(self, dy, axis=axis, i0=i0, i1=i1, lam=self.l1.reshape(-1))
 
@@ -82,8 +80,6 @@ class UpsampleCubic(Function):
         return sum(_sum_sorted(dy * wk, jk, n, axis) for wk, jk in zip(self.w, index))
 
     def backward_graph(self, dy):
-        from nerve.ops.linear_map import linear_op_graph
-
         _, axis, index = self.args
         return linear_op_graph(self, dy, axis=axis, index=index,
                                weight=[wk.reshape(-1) for wk in self.w])
@@ -237,8 +233,6 @@ def _float(input):  # noqa: A002 - the type the source positions are computed in
 
 
 def _nearest(input, out, scales, exact):  # noqa: A002
-    from nerve.ops.shape import squeeze, unsqueeze
-
     shortcut, xp = len(out) == 2 and not exact, array_module(input)
     idx = [nearest_index(n, o, s, exact, shortcut, xp) for n, o, s in
            zip(input.shape[2:], out, scales)]

@@ -18,7 +18,7 @@ table, ops_table.py, which the op modules fill as they load):
     size.py          Size and the dimension check
 """
 
-from nerve.tensor.core import Tensor, _index
-from nerve.tensor.size import Size, _dim
+from nerve.tensor.core import Tensor, index_arrays
+from nerve.tensor.size import Size, wrap_dim
 
-__all__ = ["Size", "Tensor"]
+__all__ = ["Size", "Tensor", "index_arrays", "wrap_dim"]

@@ -389,7 +389,7 @@ def _device_repr(t) -> str:
     return f"{s[:cut]}, device='{t.device}'{s[cut:]}{grad})"
 
 
-def _index(index):
+def index_arrays(index):
     """Turn Tensors inside an index into arrays."""
     if isinstance(index, Tensor):
         return index._data

@@ -18,7 +18,7 @@ class Size(tuple):
         return n
 
 
-def _dim(dim: int, ndim: int, op: str) -> int:
+def wrap_dim(dim: int, ndim: int, op: str) -> int:
     """``dim`` as an index in [0, ndim) (negative counts from the end); PyTorch's
     IndexError naming ``op`` when it is out of range. A 0-d tensor takes 0 and -1."""
     n = builtins.max(ndim, 1)
@@ -28,3 +28,6 @@ def _dim(dim: int, ndim: int, op: str) -> int:
             f"but got {dim})"
         )
     return dim % n
+
+
+_dim = wrap_dim  # the short name this package uses
