@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-import nerve
 import nerve.nn.functional as F
+from nerve import creation, dtypes
 from nerve.onnx.errors import UnsupportedOperatorError
 from nerve.onnx.import_registry import OPS, const, op, positive_axis
 from nerve.tensor import Tensor
@@ -27,8 +27,8 @@ def _truncated_div(a, b):
     return (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(np.result_type(a, b))
 
 
-_BINARY = {"Add": nerve.add, "Sub": nerve.sub, "Mul": nerve.mul, "Div": nerve.div,
-           "Pow": nerve.pow, "Max": nerve.maximum, "Min": nerve.minimum}
+_BINARY = {"Add": Tensor.add, "Sub": Tensor.sub, "Mul": Tensor.mul, "Div": Tensor.div,
+           "Pow": Tensor.pow, "Max": Tensor.maximum, "Min": Tensor.minimum}
 # integer arithmetic (shape computations) on the arrays: ONNX's Div truncates toward 0,
 # Mod takes the divisor's sign (fmod=0) as numpy's %
 _INTEGER = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _truncated_div,
@@ -62,8 +62,8 @@ def _fold(fn, xs):
     return y
 
 
-_UNARY = {"Neg": nerve.neg, "Exp": nerve.exp, "Log": nerve.log, "Sqrt": nerve.sqrt,
-          "Abs": nerve.abs, "Sin": nerve.sin, "Cos": nerve.cos, "Erf": nerve.erf,
+_UNARY = {"Neg": Tensor.neg, "Exp": Tensor.exp, "Log": Tensor.log, "Sqrt": Tensor.sqrt,
+          "Abs": Tensor.abs, "Sin": Tensor.sin, "Cos": Tensor.cos, "Erf": Tensor.erf,
           "Relu": F.relu, "Sigmoid": F.sigmoid, "Tanh": F.tanh, "Softplus": F.softplus}
 for _name, _fn in _UNARY.items():
     OPS[_name] = (lambda fn: lambda x, a: fn(x[0]))(_fn)
@@ -76,17 +76,18 @@ for _name, _fn in {"Greater": np.greater, "Less": np.less, "Equal": np.equal}.it
 
 @op("Where")
 def _where(x, a):
-    return nerve.where(x[0].to(nerve.bool) if x[0].dtype != nerve.bool else x[0], x[1], x[2])
+    cond = x[0].to(dtypes.bool) if x[0].dtype != dtypes.bool else x[0]
+    return x[1].where(cond, x[2])  # nerve.where(cond, x[1], x[2])
 
 
 @op("Cast")
 def _cast(x, a):
-    dtypes = {1: np.float32, 6: np.int32, 7: np.int64, 9: np.bool_, 11: np.float64}
-    to = dtypes.get(a["to"])
+    onnx_types = {1: np.float32, 6: np.int32, 7: np.int64, 9: np.bool_, 11: np.float64}
+    to = onnx_types.get(a["to"])
     if to is None:
         raise _unsupported(f"Cast to ONNX type {a['to']}")
     if np.dtype(to).kind == "f" and x[0]._data.dtype.kind == "f":
-        return x[0].to(getattr(nerve, np.dtype(to).name))
+        return x[0].to(getattr(dtypes, np.dtype(to).name))
     return const(x[0].numpy().astype(to))
 
 
@@ -102,8 +103,8 @@ def _elu(x, a):
 
 @op("PRelu")
 def _prelu(x, a):
-    z = nerve.zeros((), dtype=x[0].dtype)
-    return nerve.maximum(x[0], z) + x[1] * nerve.minimum(x[0], z)
+    z = creation.zeros((), dtype=x[0].dtype)
+    return Tensor.maximum(x[0], z) + x[1] * Tensor.minimum(x[0], z)
 
 
 @op("Softmax", "LogSoftmax")
@@ -119,13 +120,13 @@ def _clip(x, a):
     y = x[0]
     lo = x[1] if len(x) > 1 and x[1] is not None else a.get("min")
     hi = x[2] if len(x) > 2 and x[2] is not None else a.get("max")
-    for bound, fn in ((lo, nerve.maximum), (hi, nerve.minimum)):
+    for bound, fn in ((lo, Tensor.maximum), (hi, Tensor.minimum)):
         if isinstance(bound, Tensor) and bound.numel() != 1:
             y = fn(y, bound)
     scalar = [None if v is None or (isinstance(v, Tensor) and v.numel() != 1)
               else float(np.asarray(v.numpy() if isinstance(v, Tensor) else v).reshape(-1)[0])
               for v in (lo, hi)]
-    return nerve.clamp(y, *scalar) if scalar != [None, None] else y
+    return Tensor.clamp(y, *scalar) if scalar != [None, None] else y
 
 
 @op("Gemm")
@@ -138,14 +139,14 @@ def _gemm(x, a):
     alpha, beta = a.get("alpha", 1.0), a.get("beta", 1.0)
     if a.get("transB", 0) and alpha == 1.0 and beta == 1.0:
         return F.linear(a_, b_, c_)
-    y = nerve.matmul(a_, b_.t() if a.get("transB", 0) else b_)
+    y = Tensor.matmul(a_, b_.t() if a.get("transB", 0) else b_)
     y = y if alpha == 1.0 else y * alpha
     return y if c_ is None else y + (c_ if beta == 1.0 else c_ * beta)
 
 
 @op("MatMul")
 def _matmul(x, a):
-    return nerve.matmul(x[0], x[1])
+    return Tensor.matmul(x[0], x[1])
 
 
 def _pads(a, sp: int) -> tuple:

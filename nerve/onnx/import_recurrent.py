@@ -6,12 +6,12 @@ ONNX weights stay the Parameters that train."""
 
 from __future__ import annotations
 
-import nerve
 from nerve.onnx.errors import UnsupportedOperatorError
 from nerve.onnx.import_registry import op
 from nerve.ops.recurrent import rnn_sequence
 from nerve.ops.recurrent_gru import gru_sequence
 from nerve.ops.recurrent_lstm import lstm_sequence
+from nerve.ops.shape import cat, stack
 
 # for each nerve gate, the ONNX block it comes from
 _FROM_ONNX = {"LSTM": [0, 2, 3, 1], "GRU": [1, 0, 2], "RNN": [0]}
@@ -19,7 +19,7 @@ _DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"]
 
 
 def _regroup(w, order, nh):
-    return nerve.cat([w[i * nh:(i + 1) * nh] for i in order], dim=0)
+    return cat([w[i * nh:(i + 1) * nh] for i in order], dim=0)
 
 
 def _run(kind, x, a):
@@ -66,9 +66,9 @@ def _run(kind, x, a):
                                  reverse=rev)
         ys.append(y)
         hs.append(hn)
-    out = [nerve.stack(ys, dim=1), nerve.stack(hs, dim=0)]
+    out = [stack(ys, dim=1), stack(hs, dim=0)]
     if kind == "LSTM":
-        out.append(nerve.stack(cs, dim=0))
+        out.append(stack(cs, dim=0))
     return tuple(out)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import nerve
 from nerve.onnx.import_registry import const, ints, op, positive_axis
+from nerve.ops.shape import cat
+from nerve.tensor import Tensor
 
 _BIG = 2 ** 62
 
@@ -34,7 +35,7 @@ def _transpose(x, a):
 
 @op("Concat")
 def _concat(x, a):
-    return nerve.cat([t for t in x if t is not None], dim=a["axis"])
+    return cat([t for t in x if t is not None], dim=a["axis"])
 
 
 @op("Squeeze")
@@ -109,13 +110,13 @@ def _gather(x, a):
     axis = positive_axis(a.get("axis", 0), t.ndim)
     raw = idx.numpy().astype(np.int64)
     raw = np.where(raw < 0, raw + t.shape[axis], raw)
-    flat = nerve.index_select(t, axis, const(raw.reshape(-1)))
+    flat = Tensor.index_select(t, axis, const(raw.reshape(-1)))
     return flat.reshape(*t.shape[:axis], *raw.shape, *t.shape[axis + 1:])
 
 
 @op("GatherElements")
 def _gather_elements(x, a):
-    return nerve.gather(x[0], a.get("axis", 0), const(x[1].numpy().astype(np.int64)))
+    return Tensor.gather(x[0], a.get("axis", 0), const(x[1].numpy().astype(np.int64)))
 
 
 @op("Split")
@@ -125,7 +126,7 @@ def _split(x, a):
     if sizes is None:
         n = a.get("num_outputs")
         sizes = [t.shape[axis] // n] * n
-    return tuple(nerve.split(t, list(sizes), dim=axis))
+    return tuple(Tensor.split(t, list(sizes), dim=axis))
 
 
 def _reduce(fn):
@@ -143,10 +144,10 @@ def _reduce(fn):
 
 op("ReduceSum")(_reduce(lambda t, d, k: t.sum(dim=d, keepdim=k)))
 op("ReduceMean")(_reduce(lambda t, d, k: t.mean(dim=d, keepdim=k)))
-op("ReduceMax")(_reduce(lambda t, d, k: nerve.amax(t, dim=d, keepdim=k)))
-op("ReduceMin")(_reduce(lambda t, d, k: nerve.amin(t, dim=d, keepdim=k)))
+op("ReduceMax")(_reduce(lambda t, d, k: Tensor.amax(t, dim=d, keepdim=k)))
+op("ReduceMin")(_reduce(lambda t, d, k: Tensor.amin(t, dim=d, keepdim=k)))
 op("ReduceProd")(_reduce(lambda t, d, k: _prod(t, d, k)))
-op("ReduceLogSumExp")(_reduce(lambda t, d, k: nerve.logsumexp(t, dim=d, keepdim=k)))
+op("ReduceLogSumExp")(_reduce(lambda t, d, k: Tensor.logsumexp(t, dim=d, keepdim=k)))
 
 
 def _prod(t, dims, keep):
