@@ -8,9 +8,9 @@ from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabl
 from nerve.autograd import is_anomaly_enabled
 from nerve.backend import device
 from nerve.backend import allocator as _allocator  # noqa: F401  (malloc reuses big blocks)
-from nerve.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
-                          half, int, int8, int16, int32, int64, long, set_default_dtype, short,
-                          uint8)
+from nerve.dtypes import (bfloat16, bool, double, float, float16, float32, float64,
+                          get_default_dtype, half, int, int8, int16, int32, int64, long,
+                          set_default_dtype, short, uint8)
 from nerve.random import Generator, default_generator, get_rng_state, manual_seed, seed, \
     set_rng_state, initial_seed
 from nerve.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy,
@@ -202,7 +202,7 @@ from nerve import accelerator, amp, backends, cuda  # noqa: E402  (CPU PyTorch's
 from nerve.amp import autocast, is_autocast_enabled  # noqa: E402
 from nerve import distributed  # noqa: E402  (mpi4py loads only when a process group starts)
 from nerve import onnx  # noqa: E402  (the onnx package loads only when export/load_model run)
-from nerve.legacy_tensors import (BoolTensor, ByteTensor, CharTensor,  # noqa: E402
-                                  DoubleTensor, FloatTensor, HalfTensor, IntTensor,
-                                  LongTensor, ShortTensor)
+from nerve.legacy_tensors import (BFloat16Tensor, BoolTensor, ByteTensor,  # noqa: E402
+                                  CharTensor, DoubleTensor, FloatTensor, HalfTensor,
+                                  IntTensor, LongTensor, ShortTensor)
 from nerve.model_summary import summary  # noqa: E402  (torchinfo's model summary)

@@ -40,7 +40,7 @@ def _float(dtype) -> np.dtype:
 
 def _float_only(dtype, op: str) -> np.dtype:
     d = _float(dtype)
-    if d.kind != "f":
+    if not dtypes.is_floating(d):
         raise NotImplementedError(f"{op}: draws only floating point dtypes, got {d}")
     return d
 
@@ -60,6 +60,9 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
+    kind = getattr(getattr(array, "dtype", None), "kind", None)
+    if kind == "V" and not dtypes.is_floating(array.dtype):  # bfloat16 is NumPy's kind V
+        raise TypeError(f"can't convert np.ndarray of dtype {array.dtype} to a tensor")
     return Tensor._wrap(array)
 
 
@@ -185,7 +188,7 @@ def _like(fn):
     def like(input, dtype=None, device=None, requires_grad: bool = False, **kw):  # noqa: A002
         d = dtype or input.dtype
         device = input.device if device is None else device
-        if fn in (rand, randn) and dtypes.to_dtype(d).kind != "f":
+        if fn in (rand, randn) and not dtypes.is_floating(d):
             d = dtypes.get_default_dtype()
         return fn(*input.shape, dtype=d, device=device, requires_grad=requires_grad, **kw)
 

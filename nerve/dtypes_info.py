@@ -9,12 +9,10 @@ import numpy as np
 
 from nerve import dtypes
 
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
-
 
 def _dtype(d, op: str) -> np.dtype:
     try:
-        return np.dtype(d)
+        return dtypes.to_dtype(d)
     except TypeError:
         raise TypeError(f"{op}: expected a dtype, got {d!r}") from None
 
@@ -30,10 +28,10 @@ class finfo:  # noqa: N801 - PyTorch's name
 
     def __init__(self, type=None) -> None:  # noqa: A002 - PyTorch's name
         d = dtypes.get_default_dtype() if type is None else _dtype(type, "finfo")
-        if d.kind != "f":
+        if not dtypes.is_floating(d):
             raise TypeError("finfo() requires a floating point input type. Use iinfo to "
                             f"handle '{d}'")
-        info = np.finfo(d)
+        info = np.finfo(d)  # ml_dtypes gives np.finfo its bfloat16 limits
         self.bits = builtins.int(info.bits)
         self.eps = builtins.float(info.eps)
         self.max = builtins.float(info.max)
@@ -86,7 +84,7 @@ def promote_types(type1, type2) -> np.dtype:
     category (bool < integer < float) wins outright, so int32 with float16 is float16
     (NumPy says float64); within a category, NumPy's (and PyTorch's) table."""
     a, b = _dtype(type1, "promote_types"), _dtype(type2, "promote_types")
-    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    ca, cb = dtypes.category(a), dtypes.category(b)
     if ca != cb:
         return a if ca > cb else b
     return np.promote_types(a, b)
@@ -96,7 +94,7 @@ def can_cast(from_, to) -> bool:
     """Whether PyTorch's casting rules allow ``from_`` → ``to``: never down a category
     (float to integer, integer to bool); any size within one."""
     a, b = _dtype(from_, "can_cast"), _dtype(to, "can_cast")
-    return _CATEGORY[a.kind] <= _CATEGORY[b.kind]
+    return dtypes.category(a) <= dtypes.category(b)
 
 
 def result_type(tensor, other) -> np.dtype:
@@ -114,7 +112,7 @@ def result_type(tensor, other) -> np.dtype:
 
 
 def is_floating_point(input) -> bool:  # noqa: A002 - PyTorch's name
-    return input.dtype.kind == "f"
+    return dtypes.is_floating(input.dtype)
 
 
 def is_complex(input) -> bool:  # noqa: A002

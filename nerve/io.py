@@ -6,6 +6,9 @@ to another entry. Containers (dict, OrderedDict, list, tuple), Tensors,
 Parameters, numeric and bool NumPy arrays and scalars, numbers, strings, bytes, bools,
 None and dtypes are supported; dict keys may be any of those scalars (optimizer states
 use ints). Nothing in a file is ever unpickled; a file asking for that is refused.
+A bfloat16 array (NumPy's kind 'V', which ``.npy`` would store as raw void bytes) is
+stored as its 16-bit patterns (uint16) and its structure entry says ``"dtype":
+"bfloat16"``; loading it back needs ml_dtypes.
 
 Format version 2 makes corruption detectable: the header records every array's dtype,
 shape and SHA-256 digest, and the entry ``__nerve_sha256__`` holds the header's own
@@ -27,6 +30,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from nerve import bf16_dtype
 from nerve.backend import cuda_available, device, to_device, to_host
 from nerve.npz_archive import NUMERIC_KINDS, ArchiveError, read_members, source_size
 from nerve.tensor import Tensor
@@ -159,8 +163,8 @@ def load(f, map_location=None, weights_only: bool = True, *, max_bytes: int | No
             return _read(members, label)
         finally:
             _placement.pop()
-    except (LoadError, AssertionError, _NoDeviceError):
-        raise
+    except (LoadError, AssertionError, _NoDeviceError, ImportError):
+        raise  # ImportError: a bfloat16 entry, and no ml_dtypes to hold it
     except ArchiveError as err:
         raise LoadError(f"nerve.load: {label} is not a readable nerve file: {err}") from None
     except Exception as err:  # noqa: BLE001 - a hostile header can raise anything in decoding
@@ -244,19 +248,21 @@ def _encode(obj, arrays: dict, active: set):
         return obj
     if isinstance(obj, Tensor):
         # device arrays are written as host copies, with the device they came from
-        node = {"tensor": _put(to_host(obj._data), arrays),
-                "requires_grad": bool(obj.requires_grad)}
+        host = to_host(obj._data)
+        node = {"tensor": _put(host, arrays), "requires_grad": bool(obj.requires_grad)}
         if obj.is_cuda:
             node["device"] = str(obj.device)
         if type(obj).__name__ == "Parameter":
             node["parameter"] = True
-        return node
+        return _mark_bf16(node, host)
     if isinstance(obj, np.ndarray):
-        return {"ndarray": _put(obj, arrays)}
+        return _mark_bf16({"ndarray": _put(obj, arrays)}, obj)
     if isinstance(obj, np.generic):
-        return {"npscalar": _put(np.asarray(obj), arrays)}
+        return _mark_bf16({"npscalar": _put(np.asarray(obj), arrays)}, obj)
     if isinstance(obj, bytes):
         return {"bytes": _put(np.frombuffer(obj, dtype=np.uint8), arrays)}
+    if obj is bf16_dtype.bfloat16 or isinstance(obj, np.dtype) and bf16_dtype.is_bf16(obj):
+        return {"dtype": "bfloat16"}
     if isinstance(obj, np.dtype):
         return {"dtype": obj.str}
     if isinstance(obj, dict | list | tuple):
@@ -281,7 +287,15 @@ def _encode_container(obj, arrays: dict, active: set):
         active.discard(id(obj))
 
 
+def _mark_bf16(node: dict, arr) -> dict:
+    if bf16_dtype.is_bf16(arr.dtype):
+        node["dtype"] = "bfloat16"
+    return node
+
+
 def _put(arr: np.ndarray, arrays: dict) -> str:
+    if bf16_dtype.is_bf16(arr.dtype):
+        arr = arr.view(np.uint16)  # its bit patterns; the structure entry names the dtype
     if arr.dtype.kind not in NUMERIC_KINDS or arr.dtype.fields is not None:
         raise TypeError(f"nerve.save: arrays of dtype {arr.dtype} cannot be saved without "
                         "pickle; only numeric and bool arrays can be saved")
@@ -305,11 +319,11 @@ def _decode(node, archive: dict, label: str):
         items = [_decode(v, archive, label) for v in value]
         return items if tag == "list" else tuple(items)
     if tag == "tensor":
-        return _tensor(_entry(archive, value, label), node)
+        return _tensor(_typed(archive, value, node, label), node)
     if tag == "ndarray":
-        return _entry(archive, value, label)
+        return _typed(archive, value, node, label)
     if tag == "npscalar":
-        arr = _entry(archive, value, label)
+        arr = _typed(archive, value, node, label)
         if arr.ndim:
             raise LoadError(f"nerve.load: {label} has a scalar entry of shape {arr.shape}")
         return arr[()]
@@ -319,8 +333,23 @@ def _decode(node, archive: dict, label: str):
             raise LoadError(f"nerve.load: {label} has a bytes entry of {arr.dtype} {arr.shape}")
         return arr.tobytes()
     if tag == "dtype":
-        return np.dtype(value)
+        return bf16_dtype.bfloat16 if value == "bfloat16" else np.dtype(value)
     raise LoadError(f"nerve.load: {label} has an unknown entry type {tag!r}")
+
+
+def _typed(archive: dict, key, node: dict, label: str) -> np.ndarray:
+    """The entry ``key`` as the dtype its structure entry names (bfloat16 is stored as
+    uint16 bit patterns); an entry with no dtype is the array it holds."""
+    arr = _entry(archive, key, label)
+    want = node.get("dtype")
+    if want is None:
+        return arr
+    if want != "bfloat16":
+        raise LoadError(f"nerve.load: {label} has an entry of unknown dtype {want!r:.40}")
+    if arr.dtype != np.uint16:
+        raise LoadError(f"nerve.load: {label} is corrupt: its bfloat16 entry {key!r} holds "
+                        f"{arr.dtype.str}, not the 16-bit patterns (<u2) nerve.save writes")
+    return arr.view(bf16_dtype.in_use())
 
 
 _placement: list = []  # the map_location of the load in progress

@@ -67,7 +67,9 @@ def _line_width(ndim: int, width: int) -> int:
 
 def format_tensor(t) -> str:
     """``repr`` of a Tensor in PyTorch's layout: values, then size, dtype, grad_fn."""
-    arr = t._data
+    arr, dtype = t._data, t._data.dtype
+    if dtype.kind == "V" and dtypes.is_floating(dtype):
+        arr = arr.astype(np.float32)  # bfloat16 values, printed as the floats they are
     width = 5 if arr.dtype.kind == "b" and not arr.all() else 4
     formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
     flat = arr.reshape(-1)
@@ -87,8 +89,8 @@ def format_tensor(t) -> str:
     extras = []
     if arr.size == 0 and arr.shape != (0,):
         extras.append(f"size={tuple(arr.shape)}")
-    if arr.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
-        extras.append(f"dtype=nerve.{arr.dtype}")
+    if dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+        extras.append(f"dtype=nerve.{dtype}")
     if t._ctx is not None:
         extras.append(f"grad_fn=<{t._ctx.name()}>")
     elif t.requires_grad:

@@ -32,7 +32,7 @@ import import_graph  # noqa: E402
 TIERS = {
     # the array seam and plain values: no Tensor here
     "nerve.backend": "backend", "nerve.backends": "backend", "nerve.dtypes": "backend",
-    "nerve.dtypes_info": "backend", "nerve.random": "backend",
+    "nerve.dtypes_info": "backend", "nerve.random": "backend", "nerve.bf16_dtype": "backend",
     "nerve.npz_archive": "backend", "nerve.printing": "backend",
     # Tensor and what makes plain ones
     "nerve.tensor": "tensor", "nerve.tensor_device": "tensor", "nerve.creation": "tensor",

@@ -1,10 +1,14 @@
 """``torch.autocast``: mixed precision regions, as PyTorch runs them without a GPU.
 
 On "cpu", PyTorch runs matmuls and convolutions in ``dtype`` (bfloat16 by default)
-inside the region. nerve computes on NumPy, which has no bfloat16, so on the CPU the
-region is entered and reported (``is_autocast_enabled("cpu")`` is True inside) but every
-op keeps running in its inputs' dtype, float32 as a rule: a documented no-op that
-keeps programs written for autocast running with float32 numerics.
+inside the region. So does nerve with bfloat16 when ml_dtypes is installed: the matrix
+products (matmul, linear, convolution) round their float32 (and float16) inputs to
+bfloat16, multiply in float32 and return bfloat16, as PyTorch's CPU kernels do
+(nerve/autograd/bf16_compute.py); their gradients come back in the inputs' dtype. Every
+other op runs in its inputs' dtype. Without ml_dtypes, and for ``dtype=float16`` (NumPy
+has no float16 BLAS), the region is entered and reported (``is_autocast_enabled("cpu")``
+is True inside) but every op keeps its inputs' dtype, float32 as a rule; without
+ml_dtypes a bfloat16 region warns that it runs in float32.
 
 On "cuda" (CuPy, or the strict stand-in) the matrix products (matmul, linear,
 convolution) take float16 copies of their floating inputs inside the region and return
@@ -78,6 +82,9 @@ class autocast:  # noqa: N801 - PyTorch's name
                           "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
                           "torch.float16 currently.", UserWarning, stacklevel=2)
             self._enabled = False
+        self._cpu_bf16 = (self._enabled and device_type == "cpu"
+                          and str(self.fast_dtype).rpartition(".")[2] == "bfloat16"
+                          and _bf16_loads())
 
     def __enter__(self) -> autocast:
         if self._enabled:
@@ -85,6 +92,8 @@ class autocast:  # noqa: N801 - PyTorch's name
             depths[self.device] = depths.get(self.device, 0) + 1
             if self.device == "cuda":
                 _cuda_switch(+1)
+            elif self._cpu_bf16:
+                _cpu_switch(+1)
         return self
 
     def __exit__(self, *exc) -> bool:
@@ -92,6 +101,8 @@ class autocast:  # noqa: N801 - PyTorch's name
             _depths()[self.device] -= 1
             if self.device == "cuda":
                 _cuda_switch(-1)
+            elif self._cpu_bf16:
+                _cpu_switch(-1)
         return False
 
     def __call__(self, func):
@@ -123,3 +134,32 @@ def _cuda_switch(step: int) -> None:
     function.autocast_ops.update((MatMul, LinearFn, Conv))
     _cuda_depth[0] += step
     function.autocast_cuda[0] = _cuda_depth[0] > 0
+
+
+_cpu_depth = [0]
+
+
+def _bf16_loads() -> bool:
+    """Whether ml_dtypes is there to run a CPU region in bfloat16 (a warning when not)."""
+    from nerve.bf16_dtype import in_use
+
+    try:
+        in_use()
+    except ImportError as err:
+        warnings.warn(f"CPU autocast to bfloat16 runs in float32 here: {err}", UserWarning,
+                      stacklevel=3)
+        return False
+    return True
+
+
+def _cpu_switch(step: int) -> None:
+    """Open (+1) or close (-1) a CPU bfloat16 autocast region: Function.apply rounds the
+    matrix products' float32 inputs to bfloat16 while any is open."""
+    from nerve.autograd import bf16_compute, function
+    from nerve.ops.conv import Conv
+    from nerve.ops.linalg import MatMul
+    from nerve.ops.linear import LinearFn
+
+    function.autocast_ops.update((MatMul, LinearFn, Conv))
+    _cpu_depth[0] += step
+    bf16_compute.autocast_cpu[0] = _cpu_depth[0] > 0

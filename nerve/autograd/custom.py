@@ -28,10 +28,10 @@ from __future__ import annotations
 import functools
 import inspect
 
-
 from nerve.autograd import grad_mode
 from nerve.autograd.engine import FREED
 from nerve.backend import array_module
+from nerve.dtypes import is_floating
 from nerve.tensor import Tensor
 
 _new = object.__new__
@@ -229,7 +229,8 @@ def apply(cls, *args, **kwargs):
             continue
         # the namespace too: a missing gradient is materialised as zeros on the output's device
         meta.append((o._data.shape, o._data.dtype, array_module(o._data)))
-        diff = record and o._data.dtype.kind in "fc" and not any(o is t for t in non_diff)
+        diff = record and (o._data.dtype.kind == "c" or is_floating(o._data.dtype)) \
+            and not any(o is t for t in non_diff)
         results.append(_output(o, ctx if diff else None, i, dirty))
     if record:
         d["parents"], d["n_outputs"], d["_out_meta"] = args, len(outs), meta

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from nerve import bf16_dtype as _bf16_dtype
+from nerve.autograd import bf16_compute as _bf16_compute
 from nerve.autograd import grad_mode
 from nerve.autograd.custom import FunctionCtx, once_differentiable  # noqa: F401
 from nerve.backend import namespaces as _namespaces
+from nerve.dtypes import is_floating as _is_floating
 from nerve.tensor import Tensor
 
 _grad_state = grad_mode.state
@@ -35,6 +38,9 @@ _check_devices = False
 # nerve/amp sets; read only in the device branch above, so CPU runs never pay for it.
 autocast_ops: set = set()
 autocast_cuda = [False]
+# Turned on when the bfloat16 dtype is first loaded: from then on apply runs the ops on
+# float32 copies of bfloat16 arrays and rounds back (nerve/autograd/bf16_compute.py).
+_bf16 = False
 _new = object.__new__
 ndarray = np.ndarray
 _as_array = _namespaces.as_array
@@ -53,6 +59,11 @@ class Function:
             from nerve.autograd import custom
 
             custom.install(cls)
+
+    # True for ops that only move or view elements: they run on bfloat16 arrays as they are
+    bf16_native = False
+    # True where PyTorch rounds a Python-number operand to a bfloat16 result's dtype
+    bf16_round_operands = False
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
@@ -73,11 +84,17 @@ class Function:
                 arrays = _scalars_to_device(inputs, arrays)
             if autocast_cuda[0] and cls in autocast_ops:
                 arrays = _half(arrays)
+        wide = None
+        if _bf16 and not cls.bf16_native:
+            wide = _bf16_compute.widen(cls, arrays, autocast_ops)
         fn = _new(cls)
         try:
-            out = fn.forward(*arrays, **params)
+            out = fn.forward(*(arrays if wide is None else wide[0]), **params)
         except ValueError as err:
             raise RuntimeError(_describe(cls, inputs, err)) from None
+        if wide is not None:
+            out = _bf16_compute.narrow(fn, out, wide[1], params)
+            _bf16_compute.widen_backward(fn, wide[2])
         if _observer is not None:
             _observer(fn, inputs, out)
         if _tracer is not None:
@@ -94,7 +111,7 @@ class Function:
                 fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, len(out)
             return tuple(_output(o, fn if record else None, i) for i, o in enumerate(out))
         # An integer or bool result (a cast) carries no gradient, as in PyTorch.
-        if record and out.dtype.kind in "fc":
+        if record and (out.dtype.kind in "fc" or _is_floating(out.dtype)):
             fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, 1
             return _output(out, fn, 0)
         return _output(out, None, 0)
@@ -176,6 +193,15 @@ def _scalars_to_device(inputs, arrays) -> list:
             for x, a in zip(inputs, arrays)]
 
 
+def autocast_covers(cls, a) -> bool:
+    """Whether an open autocast region casts the inputs of op ``cls`` (one of the matrix
+    products) on ``a``'s device to one dtype: its dtype checks then wait for the cast, as
+    PyTorch's autocast casts before the op looks at its inputs."""
+    if cls not in autocast_ops:
+        return False
+    return _bf16_compute.autocast_cpu[0] if type(a) is ndarray else autocast_cuda[0]
+
+
 def _half(arrays: list) -> list:
     """Autocast: the floating device arrays among ``arrays`` in float16."""
     out = []
@@ -192,6 +218,17 @@ def _devices_in_use() -> None:
 
 
 _namespaces.on_first_device.append(_devices_in_use)
+
+
+def _bf16_in_use() -> None:
+    global _bf16
+    _bf16_compute.loaded()
+    _bf16 = True
+
+
+_bf16_dtype.on_first_use.append(_bf16_in_use)
+if _bf16_dtype.used():
+    _bf16_in_use()
 
 
 def wrap(array) -> Tensor:

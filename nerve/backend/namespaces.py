@@ -12,6 +12,7 @@ import numpy as np
 from nerve.backend.device import CPU, check_device, cuda_namespace, device
 from nerve.backend.strict import StrictArray
 from nerve.backend.strict import xp as strict_xp
+from nerve.bf16_dtype import NOT_ON_CUDA, is_bf16
 
 _CUDA0 = device("cuda", 0)
 MODULES: dict = {np.ndarray: np, StrictArray: strict_xp}
@@ -82,6 +83,8 @@ def to_device(a, dev):
         return to_host(a)
     if device_of(a) == d:
         return a
+    if getattr(a, "dtype", None) is not None and is_bf16(a.dtype):
+        raise TypeError(NOT_ON_CUDA)
     xp = cuda_namespace()
     if xp is strict_xp:
         return StrictArray(np.array(to_host(a), copy=True))

@@ -24,6 +24,8 @@ import types
 
 import numpy as np
 
+from nerve.bf16_dtype import NOT_ON_CUDA
+
 _IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
              "construct a NumPy array explicitly.")
 _SCALARS = (int, float, bool, complex, np.generic)
@@ -72,6 +74,8 @@ def unwrap(v, transfer: bool = False):
 def wrap(r):
     """A result: NumPy arrays and scalars become StrictArrays (CuPy returns 0-d arrays)."""
     if isinstance(r, np.ndarray):
+        if r.dtype.kind == "V":  # bfloat16 (ml_dtypes): CuPy has none
+            raise TypeError(NOT_ON_CUDA)
         return StrictArray(r)
     if isinstance(r, np.generic):
         return StrictArray(np.asarray(r))

@@ -81,11 +81,11 @@ def _index(device, name: str) -> int:
 
 
 def is_bf16_supported(including_emulation: bool = True) -> bool:
-    """Compute capability 8.0 or newer (Ampere), as PyTorch; False on the strict device
-    and without CUDA."""
-    if not _available() or _strict():
-        return False
-    return get_device_capability()[0] >= 8
+    """False, whatever the GPU: nerve's CUDA device is CuPy, which has no bfloat16 dtype,
+    so no nerve CUDA tensor can be ``nerve.bfloat16`` (moving one there raises). PyTorch
+    says True on Ampere or newer; programs that ask (nanoGPT) then choose float16, which
+    nerve's CUDA autocast runs. ``nerve.bfloat16`` works on the CPU (with ml_dtypes)."""
+    return False
 
 
 def get_arch_list() -> list:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from nerve.dtypes import is_floating
 from nerve.nn.devices import check_device_argument
 from nerve.nn.hooks import call_with_hooks
 from nerve.nn.parameter import Buffer, Parameter
@@ -306,7 +307,7 @@ class Module:
         for m in self.modules():
             for store in (m._parameters, m._buffers):
                 for v in store.values():
-                    if v is not None and v.dtype.kind == "f":
+                    if v is not None and is_floating(v.dtype):
                         v._data = v._data.astype(dtype)
                         if v.grad is not None:
                             v.grad._data = v.grad._data.astype(dtype)

@@ -9,7 +9,7 @@ from nerve.backend import array_module, draws
 from nerve.backend.arrayfns import errstate
 from nerve.backend.parallel import over_batch
 from nerve.dtypes import bool as bool_
-from nerve.dtypes import float32, float64
+from nerve.dtypes import float32, float64, is_floating
 from nerve.ops.elementwise import Exp, Where, _floating
 from nerve.ops.inplace import inplace_call, maybe_inplace
 
@@ -159,7 +159,7 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
 
 def _float_only(x, op: str) -> None:
     """PyTorch has no integer or bool kernel for these activations."""
-    if x._data.dtype.kind != "f":
+    if not is_floating(x._data.dtype):
         raise NotImplementedError(f"{op}: not implemented for dtype {x._data.dtype} "
                                   "(expected a floating point input)")
 
@@ -173,7 +173,7 @@ def _cast(x, dtype, op: str):
     """``dtype=`` casts first; PyTorch has no integer or bool kernel (NotImplementedError,
     a RuntimeError)."""
     x = x if dtype is None else x.to(dtype)
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind != "c" and not is_floating(x._data.dtype):
         raise NotImplementedError(f"{op}: not implemented for dtype {x._data.dtype} (a "
                                   "floating point tensor is expected; pass dtype= or call "
                                   ".float() first)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.dtypes import bool as bool_
+from nerve.dtypes import is_floating
 from nerve.ops.activation import Sigmoid, _sigmoid, _softmax_dim, softmax, tanh
 from nerve.ops.elementwise import Abs, Clamp, Exp, Where, _floating
 from nerve.ops.indexing import GetItem
@@ -219,7 +220,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
 
 
 def _need_float(x, op: str):
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise NotImplementedError(f"{op}: not implemented for dtype {x.dtype} (expected a "
                                   "floating point input)")
     return x

@@ -9,7 +9,7 @@ from __future__ import annotations
 from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
-from nerve.dtypes import result_type
+from nerve.dtypes import is_floating, result_type
 from nerve.ops.elementwise import need_tensor
 from nerve.ops.mathfns_more import _refuse, no_out
 from nerve.tensor import ops_table
@@ -149,7 +149,7 @@ def trunc_divide(input, other):  # noqa: A002
     _check_int_divisor("div", a, b)
     xp = array_module(a, b)
     with errstate(xp, divide="ignore", invalid="ignore"):
-        if a.dtype.kind == "f":
+        if is_floating(a.dtype):
             return wrap(xp.trunc(a / b))
         # exact for every int64: remove the truncated remainder, then divide
         return wrap((a - xp.fmod(a, b)) // b)

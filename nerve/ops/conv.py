@@ -17,7 +17,7 @@ import itertools
 import math
 import numbers
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, autocast_covers
 from nerve.backend import array_module, as_strided, ascontiguousarray
 from nerve.backend.parallel import over_batch
 from nerve.ops import winograd
@@ -459,7 +459,7 @@ def _check_conv(op: str, x, w, b, dims: int, groups: int) -> None:
         raise RuntimeError(f"{op}: expected bias of shape ({w.shape[0]},) (out_channels), "
                            f"got {tuple(b.shape)}")
     for name, t in (("weight", w), ("bias", b)):
-        if t is not None and t.dtype != x.dtype:
+        if t is not None and t.dtype != x.dtype and not autocast_covers(Conv, x._data):
             raise RuntimeError(f"{op}: Input type ({x.dtype}) and {name} type ({t.dtype}) "
                                "should be the same")
 

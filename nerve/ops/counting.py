@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nerve.autograd.function import wrap
 from nerve.backend import array_module
-from nerve.dtypes import float32, float64, int32, int64
+from nerve.dtypes import float32, float64, int32, int64, is_floating
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
@@ -53,7 +53,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     entries outside are left out, the top edge belongs to the last bin."""
     xp = array_module(input)
     a = input._data
-    if a.dtype.kind != "f":
+    if not is_floating(a.dtype):
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{a.dtype}'")
     if bins <= 0:
         raise RuntimeError("torch.histc(): bins must be > 0")

@@ -10,7 +10,7 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import bool as bool_
-from nerve.dtypes import float32
+from nerve.dtypes import float32, is_floating
 from nerve.ops.elementwise import need_tensor, where
 from nerve.ops.mathfns import vector_norm
 from nerve.tensor import ops_table
@@ -78,7 +78,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
-    if x1.dtype.kind != "f" or x2.dtype.kind != "f":
+    if not is_floating(x1.dtype) or not is_floating(x2.dtype):
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype}")
     if x1.dtype != x2.dtype:
         raise RuntimeError(f"cdist: X1 and X2 must have the same dtype, got {x1.dtype} and "
@@ -91,7 +91,7 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
     N(N-1)/2, in row-major order of the pairs."""
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise RuntimeError(f"pdist only supports floating-point dtypes, got {input.dtype}")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
@@ -100,8 +100,6 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
     diff = input[i] - input[j]  # (pairs, M)
     if p == 2:  # the norm's gradient at a zero difference is 0, as PyTorch's
         sq = (diff * diff).sum(1)
-        from nerve.ops.elementwise import where
-
         safe = where(sq > 0, sq, wrap(xp.ones((), input.dtype))).sqrt()
         return where(sq > 0, safe, wrap(xp.zeros((), input.dtype)))
     return vector_norm(diff, p, 1)
@@ -121,7 +119,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
     if input.dtype == bool_:
         raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input.reshape(1, -1) if input.ndim < 2 else input
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         x = x.to(float32)
     n = x.shape[1]
     w = None

@@ -7,7 +7,8 @@ from nerve.autograd.function import Function
 from nerve.backend import MODULES_OF, array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import bool as bool_
-from nerve.dtypes import get_default_dtype, result_type
+from nerve.dtypes import get_default_dtype, is_floating, result_type
+from nerve.ops.counting import nonzero
 from nerve.ops.power import pow_grad_a, small_power, small_power_grad
 from nerve.tensor import ops_table
 
@@ -343,10 +344,10 @@ class Cast(Function):
         return x.astype(dtype)
 
     def backward(self, dy):
-        return dy.astype(self.dtype) if self.dtype.kind == "f" else None
+        return dy.astype(self.dtype) if is_floating(self.dtype) else None
 
     def backward_graph(self, dy):
-        return Cast.apply(dy, dtype=self.dtype) if self.dtype.kind == "f" else None
+        return Cast.apply(dy, dtype=self.dtype) if is_floating(self.dtype) else None
 
 
 class Clone(Function):
@@ -482,8 +483,6 @@ clip = clamp
 
 def where(condition, input=None, other=None):  # noqa: A002
     if input is None and other is None:  # where(c) is nonzero(c, as_tuple=True)
-        from nerve.ops.counting import nonzero
-
         return nonzero(condition, as_tuple=True)
     cond = condition._data if hasattr(condition, "_data") else \
         array_module(input, other).asarray(condition)
@@ -496,3 +495,5 @@ def where(condition, input=None, other=None):  # noqa: A002
 ops_table.register(Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub, abs, add, clamp, cos, div, exp,
                    log, maximum, minimum, mul, need_tensor, neg, pow, sin, sqrt, square, sub,
                    where)
+# PyTorch rounds a Python-number operand of these to a bfloat16 result dtype first
+Add.bf16_round_operands = Sub.bf16_round_operands = Pow.bf16_round_operands = True

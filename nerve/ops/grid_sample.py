@@ -12,7 +12,7 @@ from __future__ import annotations
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
-from nerve.dtypes import float64, int64
+from nerve.dtypes import float64, int64, is_floating
 from nerve.ops.linalg import matmul
 
 
@@ -160,7 +160,7 @@ def affine_grid(theta, size, align_corners=None):
     """Grid (N, H, W, 2) of θ·(x, y, 1) over the output pixels' normalised centres, for
     θ of shape (N, 2, 3) and size (N, C, H, W); (N, D, H, W, 3) for θ (N, 3, 4)."""
     size = tuple(int(s) for s in size)
-    if not theta.dtype.kind == "f":
+    if not is_floating(theta.dtype):
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     dims = len(size) - 2
     if dims not in (2, 3):

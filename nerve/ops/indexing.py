@@ -21,6 +21,8 @@ class GetItem(Function):
     """y = x[index];  ∂L/∂x = δ scattered back to the indexed places
     (summed where an integer index repeats)"""
 
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
+
     def forward(self, x, index=None):
         self.shape, self.index = x.shape, index
         try:

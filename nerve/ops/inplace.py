@@ -35,6 +35,7 @@ from nerve.autograd.function import Function, wrap
 from nerve.autograd.grad_mode import no_grad
 from nerve.autograd.rebound import Version
 from nerve.backend import array_module, same_module
+from nerve.dtypes import is_floating
 from nerve.ops.elementwise import Cast, clamp
 from nerve.ops.indexing import GetItem, _is_advanced, _on
 from nerve.tensor import Tensor, ops_table
@@ -274,7 +275,7 @@ def _graph(t: Tensor, op: str, values=()) -> bool:
         if t._ctx is None:
             raise RuntimeError(LEAF.format(op))
         return True
-    if t._data.dtype.kind not in "fc":
+    if t._data.dtype.kind != "c" and not is_floating(t._data.dtype):
         return False  # an integer tensor cannot join the graph: a plain (casting) write
     return any(isinstance(v, Tensor) and v.requires_grad for v in values)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nerve.autograd.engine import unbroadcast
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, autocast_covers
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.tensor import ops_table
@@ -88,7 +88,7 @@ def c_name(dtype) -> str:
 
 
 def _same_dtype(op: str, a, b) -> None:
-    if a.dtype != b.dtype:
+    if a.dtype != b.dtype and not autocast_covers(MatMul, a._data):
         raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
                            f"{c_name(a.dtype)} != {c_name(b.dtype)}")
 

@@ -9,6 +9,7 @@ from collections import namedtuple
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, arrayfns
 from nerve.backend.arrayfns import errstate
+from nerve.dtypes import is_floating
 from nerve.dtypes_info import finfo
 from nerve.tensor import ops_table
 
@@ -35,7 +36,7 @@ def _square(op, a):
     if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")
-    if a.dtype.kind != "f":
+    if not is_floating(a.dtype):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
                            f"Got {_tname(a.dtype)}")
 
@@ -300,7 +301,7 @@ class Qr(Function):
 
 # ----- wrappers: torch.* spellings and torch.linalg.* spellings -------------------------
 def _float(op, a):
-    if a.dtype.kind != "f":
+    if not is_floating(a.dtype):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
                            f"Got {_tname(a.dtype)}")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nerve.autograd.function import Function
+from nerve.autograd.function import Function, autocast_covers
 from nerve.ops.linalg import c_name
 
 
@@ -56,10 +56,11 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
             f"{x.shape}, weight shape {w.shape}; expected input with "
             f"last dimension {w.shape[-1] if w.ndim else '?'})"
         )
-    if x.dtype != w.dtype:  # PyTorch does not promote here
+    cast = autocast_covers(LinearFn, x)  # an autocast region casts all three first
+    if x.dtype != w.dtype and not cast:  # PyTorch does not promote here
         raise RuntimeError(f"linear: expected m1 and m2 to have the same dtype, but got: "
                            f"{c_name(x.dtype)} != {c_name(w.dtype)} (input and weight)")
-    if bias is not None and bias._data.dtype != w.dtype:
+    if bias is not None and bias._data.dtype != w.dtype and not cast:
         raise RuntimeError(f"linear: expected bias to have the weight's dtype, but got: "
                            f"{c_name(bias._data.dtype)} != {c_name(w.dtype)}")
     if bias is not None and bias._data.shape not in ((w.shape[0],), ()):

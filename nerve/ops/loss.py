@@ -11,7 +11,7 @@ import warnings
 from nerve.autograd.function import Function, as_array
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
-from nerve.dtypes import int64, uint8
+from nerve.dtypes import int64, is_floating, uint8
 from nerve.ops.activation import LogSoftmax, Sigmoid, Softmax, Softplus
 from nerve.ops.elementwise import Clamp, Log
 from nerve.tensor import Tensor
@@ -402,7 +402,7 @@ def _need_tensors(op, **tensors):
     for name, v in tensors.items():
         if not isinstance(v, Tensor):
             raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(v).__name__}")
-        if name == "input" and v.dtype.kind != "f":
+        if name == "input" and not is_floating(v.dtype):
             raise RuntimeError(f"{op}: expected a floating point input, got dtype {v.dtype}")
 
 
@@ -410,7 +410,7 @@ def _pointwise(op, input, target):  # noqa: A002 - PyTorch's argument names
     """Check a pointwise loss's operands and give an integer target the input's dtype.
     Like PyTorch, a target of another (broadcastable) shape is broadcast with a warning."""
     _need_tensors(op, input=input, target=target)
-    if target.dtype.kind != "f":
+    if not is_floating(target.dtype):
         target = target.to(input.dtype)
     if input.shape != target.shape:
         if _broadcast(input.shape, target.shape) is None:
@@ -490,7 +490,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
 def _bce_args(op, input, target, *weights):  # noqa: A002
     """Check BCE's operands; weight and pos_weight become arrays of the input's dtype."""
     _need_tensors(op, input=input, target=target)
-    if target.dtype.kind != "f":
+    if not is_floating(target.dtype):
         raise RuntimeError(f"{op}: expected a floating point target (probabilities), got "
                            f"dtype {target.dtype}")
     if target.shape != input.shape:
@@ -557,7 +557,7 @@ def _class_args(op, input, target, weight, ignore_index, label_smoothing=0.0):  
         raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
     probs = op == "cross_entropy" and tshape == ishape
-    if probs and target.dtype.kind != "f":
+    if probs and not is_floating(target.dtype):
         raise RuntimeError(f"{op}: Expected floating point type for target with class "
                            f"probabilities, got {target.dtype}")
     if probs and ignore_index != -100:

@@ -14,7 +14,7 @@ import math
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
-from nerve.dtypes import int64
+from nerve.dtypes import int64, is_floating
 from nerve.ops.activation import logsigmoid
 from nerve.ops.elementwise import minimum, where
 from nerve.ops.loss import _need_tensors, _Reduced, _reduction
@@ -92,7 +92,7 @@ def _check_dims(op, **tensors):
 
 
 def _float_target(target, input):  # noqa: A002 - PyTorch's argument names
-    return target if target.dtype.kind == "f" else target.to(input.dtype)
+    return target if is_floating(target.dtype) else target.to(input.dtype)
 
 
 def _reduced(loss, reduction):

@@ -8,7 +8,7 @@ import math
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
-from nerve.dtypes import float64
+from nerve.dtypes import float64, is_floating, result_type
 from nerve.ops.activation import _erf_series, _erfc_tail
 from nerve.ops.elementwise import Abs, Exp, Where, _floating, _promote, need_tensor
 from nerve.ops.reduce import _axes, _expand_graph
@@ -224,7 +224,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """torch.linalg.vector_norm: the p-norm of the entries over ``dim`` (all by default)."""
     if dtype is not None:
         x = x.to(dtype)
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input. "
                            f"Got {x.dtype}")
     if isinstance(ord, str):
@@ -255,8 +255,6 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
                            f"{tuple(x2.shape)} cannot be broadcast") from None
     x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
     if x1.dtype != x2.dtype:  # computed in the promoted dtype (integers alone are refused)
-        from nerve.dtypes import result_type
-
         d = result_type(x1._data, x2._data)
         x1, x2 = x1.to(d), x2.to(d)
     n1 = vector_norm(x1, 2, dim, keepdim=True).clamp(min=eps)

@@ -13,7 +13,7 @@ import math
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
-from nerve.dtypes import float64, result_type
+from nerve.dtypes import float64, is_floating, result_type
 from nerve.ops import special
 from nerve.ops.elementwise import _floating, _promote, mul, need_tensor
 from nerve.ops.elementwise import pow as _pow
@@ -496,7 +496,7 @@ def mvlgamma(input, p: int, *, out=None):  # noqa: A002
     no_out(out, "mvlgamma")
     if p < 1:
         raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1 (got {p})")
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise RuntimeError(f"mvlgamma: expected a floating point input, got {input.dtype}")
     if not xp.all(input._data > (p - 1) / 2):
         raise RuntimeError(f"mvlgamma: All elements must be greater than (p-1)/2 = "

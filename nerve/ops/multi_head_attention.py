@@ -9,6 +9,7 @@ from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.creation import zeros
 from nerve.dtypes import bool as bool_
+from nerve.dtypes import is_floating
 from nerve.ops.attention import scaled_dot_product_attention
 from nerve.ops.dropout import dropout
 from nerve.ops.linear import linear
@@ -66,7 +67,7 @@ def _additive(mask, name: str, query):
         mask = wrap(xp.asarray(mask))
     if mask.dtype == bool_:
         return wrap(xp.where(mask._data, -math.inf, 0).astype(dtype))
-    if mask.dtype.kind != "f":
+    if not is_floating(mask.dtype):
         _fail(f"only bool and floating types of {name} are supported, got {mask.dtype}")
     return mask if mask.dtype == dtype else mask.to(dtype)
 

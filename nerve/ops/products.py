@@ -9,6 +9,7 @@ import math
 from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
+from nerve.dtypes import is_floating
 from nerve.ops import linalg as L
 from nerve.ops import shape as S
 from nerve.ops.elementwise import need_tensor, where
@@ -25,13 +26,13 @@ def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument na
     except ValueError:
         raise RuntimeError(f"{op}: the input of shape {tuple(input.shape)} does not broadcast "
                            f"to the product's shape {tuple(prod.shape)}") from None
-    if input.dtype.kind != "f" and (not float(alpha).is_integer() or
+    if not is_floating(input.dtype) and (not float(alpha).is_integer() or
                                     not float(beta).is_integer()):
         raise RuntimeError(f"{op}: For integral input tensors, argument alpha and beta must "
                            "not be a floating point number.")
     scaled = prod if alpha == 1 else prod * alpha
     if beta == 0:
-        keep = array_module(input._data).isfinite(input._data) if input.dtype.kind == "f" else True
+        keep = array_module(input._data).isfinite(input._data) if is_floating(input.dtype) else True
         return scaled + where(wrap(keep), input, 0) * 0
     return scaled + (input if beta == 1 else input * beta)
 

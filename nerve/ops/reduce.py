@@ -10,8 +10,8 @@ from collections import namedtuple
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
-from nerve.dtypes import int32, int64
-from nerve.ops.elementwise import Exp
+from nerve.dtypes import get_default_dtype, int32, int64, is_floating
+from nerve.ops.elementwise import Exp, Maximum, Minimum
 from nerve.ops.shape import Expand, Reshape
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
@@ -238,7 +238,7 @@ def _axes(x, dim, op: str):
 
 
 def _need_float(x, op: str) -> None:
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise RuntimeError(
             f"{op}(): could not infer output dtype. Input dtype must be a floating point "
             f"dtype. Got: {x.dtype}"
@@ -281,8 +281,6 @@ def amin(input, dim=(), keepdim=False):  # noqa: A002
 
 def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
     if other is not None:
-        from nerve.ops.elementwise import Maximum, Minimum
-
         return (Maximum if op == "max" else Minimum).apply(input, other)
     if dim is None:
         return fn_all.apply(input, axis=None, keepdim=False)
@@ -324,8 +322,6 @@ def prod(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
 
 def logsumexp(input, dim, keepdim=False):  # noqa: A002
     if input.dtype.kind in "biu":  # integers and bools reduce in the default float dtype
-        from nerve.dtypes import get_default_dtype
-
         return logsumexp(input.to(get_default_dtype()), dim, keepdim)
     return LogSumExp.apply(input, axis=_axes(input, dim, "logsumexp"), keepdim=keepdim)
 

@@ -11,7 +11,7 @@ from collections import namedtuple
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import accumulate, errstate
-from nerve.dtypes import float64, int64
+from nerve.dtypes import float64, int64, is_floating
 from nerve.ops import reduce as R
 from nerve.ops import shape as S
 from nerve.ops.elementwise import need_tensor, where
@@ -102,7 +102,7 @@ def _full_median(input, skip_nan):  # noqa: A002
     if flat.size == 0:
         return wrap(xp.asarray(float("nan"), dtype=input.dtype))
     value = flat[_middle(flat, 0, skip_nan)].reshape(())
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         return wrap(value)
     return _even_over_ties(input, value)
 
@@ -141,7 +141,7 @@ def _cum_extreme(op, result, input, dim, better):  # noqa: A002
     a = x._data
     xp = array_module(a)
     run = accumulate(better, a, axis=d) if a.size else a
-    attains = (a == run) | (xp.isnan(a) if a.dtype.kind == "f" else False)
+    attains = (a == run) | (xp.isnan(a) if is_floating(a.dtype) else False)
     shape = [1] * a.ndim
     shape[d] = a.shape[d]
     j = xp.arange(a.shape[d]).reshape(shape)
@@ -185,7 +185,7 @@ class LogCumSumExp(Function):
 
 
 def logcumsumexp(input, dim):  # noqa: A002
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise RuntimeError(f"logcumsumexp(): expected input to have floating point dtype but "
                            f"got {input.dtype}")
     if input.ndim == 0:
@@ -216,7 +216,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     x = input if dtype is None else input.to(dtype)
-    if x.dtype.kind == "f":
+    if is_floating(x.dtype):
         xp = array_module(x._data)
         x = where(wrap(xp.isnan(x._data)), wrap(xp.zeros((), x.dtype)), x)
     return R.sum(x, dim, keepdim)
@@ -224,7 +224,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     x = input if dtype is None else input.to(dtype)
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
                            f"but got {_tname(x.dtype)}")
     axes = R._axes(x, dim, "nanmean")
@@ -238,7 +238,7 @@ def _tname(dtype):
 
 
 def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A002
-    if input.dtype.kind != "f":
+    if not is_floating(input.dtype):
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
     modes = ("linear", "lower", "higher", "midpoint", "nearest")
     if interpolation not in modes:

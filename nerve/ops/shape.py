@@ -19,6 +19,8 @@ from nerve.tensor import wrap_dim as check
 class Reshape(Function):
     """y = x with a new shape (same elements in row-major order);  ∂L/∂x = δ reshaped back"""
 
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
+
     def forward(self, x, shape=()):
         self.shape = x.shape
         try:
@@ -38,6 +40,8 @@ class Reshape(Function):
 class Permute(Function):
     """y = x with its axes reordered;  ∂L/∂x = δ with the inverse order"""
 
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
+
     def forward(self, x, dims=()):
         self.inverse = tuple(sorted(range(len(dims)), key=list(dims).__getitem__))
         return x.transpose(dims)
@@ -53,6 +57,8 @@ class Expand(Function):
     """y = x broadcast to a larger shape (a view);  ∂L/∂x = δ summed over the new axes
     (the engine does that sum, as for any broadcast)."""
 
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
+
     def forward(self, x, shape=()):
         return array_module(x).broadcast_to(x, shape)
 
@@ -65,6 +71,8 @@ class Expand(Function):
 
 class Cat(Function):
     """y = [x₁, x₂, …] joined along ``dim``;  ∂L/∂xₖ = the k-th slice of δ"""
+
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
 
     def forward(self, *xs, dim=0):
         self.dim = dim
@@ -84,6 +92,8 @@ class Cat(Function):
 class Stack(Function):
     """y = [x₁, x₂, …] stacked along a new axis ``dim``;  ∂L/∂xₖ = δ[…, k, …]"""
 
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
+
     def forward(self, *xs, dim=0):
         self.dim = dim
         return array_module(xs[0]).stack(_same_dtype(xs), axis=dim)
@@ -99,6 +109,8 @@ class Stack(Function):
 class Split(Function):
     """(y₁, y₂, …) = consecutive pieces of x along ``dim`` (views);
     ∂L/∂x = the pieces' gradients joined (zeros for pieces without one)"""
+
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
 
     def forward(self, x, sizes=(), dim=0):
         self.dim, self.dtype = dim, x.dtype

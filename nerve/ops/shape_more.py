@@ -11,7 +11,7 @@ import numbers
 from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, arrayfns
 from nerve.backend.windows import as_strided
-from nerve.dtypes import float32, int64, result_type
+from nerve.dtypes import float32, int64, is_floating, result_type
 from nerve.ops import shape as S
 from nerve.ops.elementwise import need_tensors
 from nerve.ops.padding import pad
@@ -34,6 +34,8 @@ class UnfoldDim(Function):
     """Tensor.unfold: y[…, i, …, k] = x[…, i·step + k, …] along ``dimension``, windows of
     ``size`` as a new last dim (a strided view);
     ∂L/∂x[…, j, …] = Σ over (i, k) with i·step + k = j of δ[…, i, …, k]"""
+
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
 
     def forward(self, x, dim=0, size=1, step=1):
         self.shape, self.dim, self.size, self.step = x.shape, dim, size, step
@@ -349,7 +351,7 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
     if n < 0:
         raise RuntimeError("N must be non-negative.")
     if n == 0:
-        dt = x.dtype if x.dtype.kind in "fc" else int64
+        dt = x.dtype if (x.dtype.kind == "c" or is_floating(x.dtype)) else int64
         return wrap(array_module(x._data).empty((x.shape[0], 0), dt))
     ones = wrap(array_module(x._data).ones((x.shape[0], 1), x.dtype))
     cols = S.cat([ones, S.expand(S.reshape(x, (-1, 1)), (x.shape[0], n - 1))], 1)

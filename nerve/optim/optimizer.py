@@ -15,8 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from nerve import bf16_dtype
 from nerve.autograd import grad_mode
 from nerve.backend import array_module, to_device
+from nerve.dtypes import is_floating
+from nerve.optim.bf16_update import float32_update
 from nerve.tensor import Tensor
 
 
@@ -32,7 +35,8 @@ required = _RequiredParameter()
 
 def step_method(step: Callable) -> Callable:
     """Wrap an optimizer's ``step``: the closure runs in grad mode, the update under
-    no_grad, and the closure's loss is returned."""
+    no_grad (in float32 for bfloat16 parameters: nerve/optim/bf16_update.py), and the
+    closure's loss is returned."""
 
     @functools.wraps(step)
     def wrapper(self, closure=None):
@@ -41,7 +45,11 @@ def step_method(step: Callable) -> Callable:
             with grad_mode.enable_grad():
                 loss = closure()
         with grad_mode.no_grad():
-            step(self)
+            if bf16_dtype.used():
+                with float32_update(self):
+                    step(self)
+            else:
+                step(self)
         return loss
 
     return wrapper
@@ -223,7 +231,7 @@ def _cast(param: Tensor, value, key: str):
     else:
         return copy.deepcopy(value)
     arr = np.array(arr, copy=True)
-    if key != "step" and arr.dtype.kind == "f" and param._data.dtype.kind == "f":
+    if key != "step" and is_floating(arr.dtype) and is_floating(param._data.dtype):
         arr = arr.astype(param._data.dtype, copy=False)
     return Tensor._wrap(arr if key == "step" else to_device(arr, param.device))
 

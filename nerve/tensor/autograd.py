@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 
+from nerve.dtypes import is_floating
 from nerve.tensor.ops_table import ops
 
 
@@ -19,7 +20,7 @@ class AutogradMethods:
 
     def requires_grad_(self, requires_grad=True):
         """Set whether autograd records operations on this leaf; returns it."""
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind != "c" and not is_floating(self._data.dtype):
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients, "
                 f"got dtype {self._data.dtype}"

@@ -43,6 +43,10 @@ class ConversionMethods:
         """This tensor as float16 (itself when it already is)."""
         return self.to(to_dtype("float16"))
 
+    def bfloat16(self):
+        """This tensor as bfloat16 (itself when it already is; needs ml_dtypes)."""
+        return self.to(to_dtype("bfloat16"))
+
     def long(self):
         """This tensor as int64 (itself when it already is)."""
         return self.to(to_dtype("int64"))

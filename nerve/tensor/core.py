@@ -118,7 +118,7 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
         return self.transpose(-2, -1)
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind in _FLOAT_KINDS
+        return dtypes.is_floating(self._data.dtype)
 
     def size(self, dim: int | None = None):
         if dim is None:
@@ -235,7 +235,8 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
 
     def type(self, dtype=None):
         if dtype is None:
-            return _TYPE_NAMES.get(self.dtype, str(self.dtype))
+            return _TYPE_NAMES.get(self.dtype) or (
+                "nerve.BFloat16Tensor" if self.dtype == dtypes.bfloat16 else str(self.dtype))
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -420,7 +421,9 @@ def to_array(data, dtype=None, float_default: bool = False) -> np.ndarray:
             arr = arr.astype(np.int64)
         elif arr.dtype.kind not in "fbc":
             raise TypeError(f"can't convert {type(data).__name__} of dtype {arr.dtype} to a tensor")
-    if float_default and dtype is None and arr.dtype.kind != "f":
+    if arr.dtype.kind == "V" and not dtypes.is_floating(arr.dtype):  # bfloat16 is kind V
+        raise TypeError(f"can't convert an array of dtype {arr.dtype} to a tensor")
+    if float_default and dtype is None and not dtypes.is_floating(arr.dtype):
         dtype = dtypes.get_default_dtype()
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
