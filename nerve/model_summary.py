@@ -85,7 +85,8 @@ def _unused(module, x) -> dict:
 def summary(model, input_size=None, input_data=None, dtypes=None, verbose: int = 1):
     """Run ``model`` once on zeros of ``input_size`` (or on ``input_data``) and return
     (and with ``verbose``, print) its :class:`ModelSummary`."""
-    import nerve
+    from nerve.autograd.grad_mode import no_grad
+    from nerve.creation import zeros
 
     if input_data is None:
         if input_size is None:
@@ -93,7 +94,7 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose: int =
                              "input_data")
         sizes = input_size if isinstance(input_size, list) else [input_size]
         kinds = dtypes or [None] * len(sizes)
-        input_data = [nerve.zeros(*s, dtype=dt) for s, dt in zip(sizes, kinds)]
+        input_data = [zeros(*s, dtype=dt) for s, dt in zip(sizes, kinds)]
     elif not isinstance(input_data, list | tuple):
         input_data = [input_data]
     seen: dict = {}
@@ -109,7 +110,7 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose: int =
     was_training = model.training
     model.eval()
     try:
-        with nerve.no_grad():
+        with no_grad():
             model(*input_data)
     finally:
         for h in handles:

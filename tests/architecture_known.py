@@ -11,19 +11,6 @@ LONG_FILES = {
 
 FACE_IMPORTS = {
     'nerve.cli -> nerve',
-    'nerve.distributions.bernoulli -> nerve',
-    'nerve.distributions.beta -> nerve',
-    'nerve.distributions.categorical -> nerve',
-    'nerve.distributions.distribution -> nerve',
-    'nerve.distributions.exponential -> nerve',
-    'nerve.distributions.gamma -> nerve',
-    'nerve.distributions.kl -> nerve',
-    'nerve.distributions.laplace -> nerve',
-    'nerve.distributions.multivariate_normal -> nerve',
-    'nerve.distributions.normal -> nerve',
-    'nerve.distributions.one_hot_categorical -> nerve',
-    'nerve.distributions.uniform -> nerve',
-    'nerve.model_summary -> nerve',
     'nerve.tasks.charlm -> nerve',
     'nerve.tasks.parallel -> nerve',
     'nerve.tasks.runner -> nerve',
@@ -50,25 +37,7 @@ MORE_NAMES = {
     'tests/ops/test_upsample_more.py',
 }
 
-CYCLES = {
-    frozenset({
-        'nerve',
-        'nerve.distributions',
-        'nerve.distributions.bernoulli',
-        'nerve.distributions.beta',
-        'nerve.distributions.categorical',
-        'nerve.distributions.distribution',
-        'nerve.distributions.exponential',
-        'nerve.distributions.gamma',
-        'nerve.distributions.independent',
-        'nerve.distributions.kl',
-        'nerve.distributions.laplace',
-        'nerve.distributions.multivariate_normal',
-        'nerve.distributions.normal',
-        'nerve.distributions.one_hot_categorical',
-        'nerve.distributions.uniform',
-    }),
-}
+CYCLES: set = set()
 
 UPWARD = {
     'nerve.autograd.gradients -> nerve.ops.shape',
@@ -78,27 +47,9 @@ UPWARD = {
 PRIVATE_IMPORTS = {
     'nerve -> nerve.creation._float',
     'nerve -> nerve.creation._to_array',
-    'nerve.functional -> nerve.ops.inplace._math_',
-    'nerve.linalg -> nerve.tensor._dim',
     'nerve.nn.conv -> nerve.ops.conv._tuple',
     'nerve.nn.init -> nerve.ops.special_fns._log_ndtr_and_ratio',
     'nerve.nn.init -> nerve.ops.special_fns._ndtri',
     'nerve.nn.init -> nerve.ops.special_fns._ndtri_lower',
-    'nerve.ops.activation -> nerve.tensor._dim',
-    'nerve.ops.activation_more -> nerve.tensor._dim',
-    'nerve.ops.compare -> nerve.tensor._dim',
-    'nerve.ops.counting -> nerve.tensor._dim',
-    'nerve.ops.distance -> nerve.tensor._dim',
-    'nerve.ops.index_more -> nerve.tensor._dim',
-    'nerve.ops.indexing -> nerve.tensor._dim',
-    'nerve.ops.indexing -> nerve.tensor._index',
-    'nerve.ops.inplace -> nerve.tensor._index',
-    'nerve.ops.reduce -> nerve.tensor._dim',
-    'nerve.ops.reduce_more -> nerve.tensor._dim',
-    'nerve.ops.scan -> nerve.tensor._dim',
-    'nerve.ops.scatter -> nerve.tensor._dim',
-    'nerve.ops.shape -> nerve.tensor._dim',
-    'nerve.ops.shape_more -> nerve.tensor._dim',
-    'nerve.ops.sorting -> nerve.tensor._dim',
     'nerve.special -> nerve.ops.mathfns_more._binary_float',
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numbers
 
-import nerve
+from nerve import creation
+from nerve.autograd.grad_mode import no_grad
 from nerve.distributions import constraints
 from nerve.distributions.distribution import (
     Distribution,
@@ -15,6 +16,7 @@ from nerve.distributions.distribution import (
     probs_to_logits,
 )
 from nerve.nn import functional as F
+from nerve.ops.shape_more import broadcast_tensors
 
 
 class Bernoulli(Distribution):
@@ -63,8 +65,8 @@ class Bernoulli(Distribution):
     @property
     def mode(self):
         p = self.probs
-        half = nerve.full_like(p, float("nan"))
-        return nerve.where(p == 0.5, half, (p >= 0.5).type_as(p)).detach()
+        half = creation.full_like(p, float("nan"))
+        return half.where(p == 0.5, (p >= 0.5).type_as(p)).detach()
 
     @property
     def variance(self):
@@ -72,7 +74,7 @@ class Bernoulli(Distribution):
 
     def sample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        with nerve.no_grad():
+        with no_grad():
             p = self.probs.expand(shape)
             u = draw(lambda g, s: g.random(s), shape, p.dtype)
             return (u < p).type_as(p)
@@ -80,13 +82,13 @@ class Bernoulli(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        logits, value = nerve.broadcast_tensors(self.logits, value)
+        logits, value = broadcast_tensors(self.logits, value)
         return -F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self):
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):
-        values = nerve.arange(2, dtype=self._param.dtype)
+        values = creation.arange(2, dtype=self._param.dtype)
         values = values.reshape((-1,) + (1,) * len(self.batch_shape))
         return values.expand((-1,) + tuple(self.batch_shape)) if expand else values

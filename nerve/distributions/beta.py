@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import nerve
 from nerve.distributions import constraints
 from nerve.distributions.distribution import Distribution, broadcast_all, draw
+from nerve.tensor import Tensor
 
 
 class Beta(Distribution):
@@ -52,16 +52,16 @@ class Beta(Distribution):
 
     def _log_beta(self):
         a, b = self.concentration1, self.concentration0
-        return nerve.lgamma(a) + nerve.lgamma(b) - nerve.lgamma(a + b)
+        return Tensor.lgamma(a) + Tensor.lgamma(b) - Tensor.lgamma(a + b)
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
         a, b = self.concentration1, self.concentration0
-        return nerve.xlogy(a - 1, value) + nerve.xlogy(b - 1, 1 - value) - self._log_beta()
+        return Tensor.xlogy(a - 1, value) + Tensor.xlogy(b - 1, 1 - value) - self._log_beta()
 
     def entropy(self):
         a, b = self.concentration1, self.concentration0
         total = a + b
-        return (self._log_beta() - (a - 1) * nerve.digamma(a) - (b - 1) * nerve.digamma(b)
-                + (total - 2) * nerve.digamma(total))
+        return (self._log_beta() - (a - 1) * Tensor.digamma(a) - (b - 1) * Tensor.digamma(b)
+                + (total - 2) * Tensor.digamma(total))

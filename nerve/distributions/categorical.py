@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import nerve
+from nerve import creation, dtypes
 from nerve.distributions import constraints
 from nerve.distributions.distribution import (
     Distribution,
@@ -12,6 +12,7 @@ from nerve.distributions.distribution import (
     logits_to_probs,
     probs_to_logits,
 )
+from nerve.ops.shape_more import broadcast_tensors
 from nerve.random import rng
 from nerve.tensor import Tensor
 
@@ -76,7 +77,7 @@ class Categorical(Distribution):
 
     @property
     def mean(self):
-        return nerve.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+        return creation.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
 
     @property
     def mode(self):
@@ -84,7 +85,7 @@ class Categorical(Distribution):
 
     @property
     def variance(self):
-        return nerve.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+        return creation.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
 
     def sample(self, sample_shape=()):
         # inverse-CDF draw: the index of the first cumulative probability above u
@@ -99,7 +100,7 @@ class Categorical(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         value = value.long().unsqueeze(-1)
-        value, log_pmf = nerve.broadcast_tensors(value, self.logits)
+        value, log_pmf = broadcast_tensors(value, self.logits)
         return log_pmf.gather(-1, value[..., :1]).squeeze(-1)
 
     def entropy(self):
@@ -109,6 +110,6 @@ class Categorical(Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = nerve.arange(self._num_events, dtype=nerve.int64)
+        values = creation.arange(self._num_events, dtype=dtypes.int64)
         values = values.reshape((-1,) + (1,) * len(self.batch_shape))
         return values.expand((-1,) + tuple(self.batch_shape)) if expand else values

@@ -12,8 +12,10 @@ import numbers
 
 import numpy as np
 
-import nerve
+from nerve import creation, dtypes
+from nerve.autograd.grad_mode import no_grad
 from nerve.distributions import constraints
+from nerve.ops.shape_more import broadcast_tensors
 from nerve.random import rng
 from nerve.tensor import Size, Tensor
 
@@ -32,9 +34,9 @@ def broadcast_all(*values):
         if not isinstance(v, (Tensor, numbers.Number)):
             raise ValueError("Input arguments must all be instances of numbers.Number "
                              f"or nerve.Tensor, got {type(v).__name__}")
-    dtype = tensors[0].dtype if tensors else nerve.get_default_dtype()
-    out = [v if isinstance(v, Tensor) else nerve.tensor(float(v), dtype=dtype) for v in values]
-    return tuple(nerve.broadcast_tensors(*out)) if len(out) > 1 else (out[0],)
+    dtype = tensors[0].dtype if tensors else dtypes.get_default_dtype()
+    out = [v if isinstance(v, Tensor) else creation.tensor(float(v), dtype=dtype) for v in values]
+    return tuple(broadcast_tensors(*out)) if len(out) > 1 else (out[0],)
 
 
 def sum_rightmost(value: Tensor, dim: int) -> Tensor:
@@ -52,11 +54,11 @@ def clamp_probs(probs: Tensor) -> Tensor:
 
 def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
     p = clamp_probs(probs)
-    return nerve.log(p) - nerve.log1p(-p) if is_binary else nerve.log(p)
+    return Tensor.log(p) - Tensor.log1p(-p) if is_binary else Tensor.log(p)
 
 
 def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
-    return nerve.sigmoid(logits) if is_binary else nerve.softmax(logits, -1)
+    return Tensor.sigmoid(logits) if is_binary else Tensor.softmax(logits, -1)
 
 
 def draw(fn, shape, dtype) -> Tensor:
@@ -153,7 +155,7 @@ class Distribution:
         return self.variance.sqrt()
 
     def sample(self, sample_shape=()) -> Tensor:
-        with nerve.no_grad():
+        with no_grad():
             return self.rsample(sample_shape)
 
     def rsample(self, sample_shape=()) -> Tensor:
@@ -175,7 +177,7 @@ class Distribution:
         raise NotImplementedError
 
     def perplexity(self) -> Tensor:
-        return nerve.exp(self.entropy())
+        return Tensor.exp(self.entropy())
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         raise NotImplementedError

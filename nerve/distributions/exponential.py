@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import nerve
+from nerve import creation
 from nerve.distributions import constraints
 from nerve.distributions.distribution import Distribution, broadcast_all, draw
+from nerve.tensor import Tensor
 
 
 class Exponential(Distribution):
@@ -27,7 +28,7 @@ class Exponential(Distribution):
 
     @property
     def mode(self):
-        return nerve.zeros_like(self.rate)
+        return creation.zeros_like(self.rate)
 
     @property
     def stddev(self):
@@ -50,10 +51,10 @@ class Exponential(Distribution):
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return 1 - nerve.exp(-self.rate * value)
+        return 1 - Tensor.exp(-self.rate * value)
 
     def icdf(self, value):
-        return -nerve.log1p(-value) / self.rate
+        return -Tensor.log1p(-value) / self.rate
 
     def entropy(self):
-        return 1.0 - nerve.log(self.rate)
+        return 1.0 - Tensor.log(self.rate)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-import nerve
+from nerve.autograd.grad_mode import no_grad
 from nerve.distributions import constraints
 from nerve.distributions.distribution import Distribution, broadcast_all, draw
+from nerve.tensor import Tensor
 
 
 class Gamma(Distribution):
@@ -39,7 +40,7 @@ class Gamma(Distribution):
 
     def sample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        with nerve.no_grad():
+        with no_grad():
             a = np.broadcast_to(self.concentration.detach().numpy(), shape)
             g = draw(lambda gen, s: gen.standard_gamma(a, s), shape, self.rate.dtype)
             tiny = float(np.finfo(self.rate.dtype).tiny)
@@ -49,8 +50,8 @@ class Gamma(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         a, b = self.concentration, self.rate
-        return nerve.xlogy(a, b) + nerve.xlogy(a - 1, value) - b * value - nerve.lgamma(a)
+        return Tensor.xlogy(a, b) + Tensor.xlogy(a - 1, value) - b * value - Tensor.lgamma(a)
 
     def entropy(self):
         a = self.concentration
-        return a - nerve.log(self.rate) + nerve.lgamma(a) + (1.0 - a) * nerve.digamma(a)
+        return a - Tensor.log(self.rate) + Tensor.lgamma(a) + (1.0 - a) * Tensor.digamma(a)

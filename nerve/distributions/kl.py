@@ -6,7 +6,7 @@ registered pair for the two argument types (as ``torch.distributions.kl``).
 
 from __future__ import annotations
 
-import nerve
+from nerve import creation, linalg
 from nerve.distributions.bernoulli import Bernoulli
 from nerve.distributions.categorical import Categorical
 from nerve.distributions.distribution import sum_rightmost
@@ -16,6 +16,7 @@ from nerve.distributions.multivariate_normal import MultivariateNormal, batch_ma
 from nerve.distributions.normal import Normal
 from nerve.distributions.one_hot_categorical import OneHotCategorical
 from nerve.nn import functional as F
+from nerve.ops.shape_more import broadcast_shapes
 
 _KL_REGISTRY: dict = {}
 _KL_MEMO: dict = {}
@@ -59,11 +60,11 @@ def kl_divergence(p, q):
 
 
 def _inf_where(mask, value):
-    return nerve.where(mask, nerve.full_like(value, float("inf")), value)
+    return creation.full_like(value, float("inf")).where(mask, value)
 
 
 def _zero_where(mask, value):
-    return nerve.where(mask, nerve.zeros_like(value), value)
+    return creation.zeros_like(value).where(mask, value)
 
 
 @register_kl(Normal, Normal)
@@ -124,9 +125,9 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     half_term1 = (lq.diagonal(0, -2, -1).log().sum(-1)
                   - lp.diagonal(0, -2, -1).log().sum(-1))
-    lead = nerve.broadcast_shapes(tuple(lp.shape[:-2]), tuple(lq.shape[:-2]))
+    lead = broadcast_shapes(tuple(lp.shape[:-2]), tuple(lq.shape[:-2]))
     lq_b = lq.tril().expand(tuple(lead) + (n, n))
-    term2 = nerve.linalg.solve(lq_b, lp.expand(tuple(lead) + (n, n))).pow(2)
+    term2 = linalg.solve(lq_b, lp.expand(tuple(lead) + (n, n))).pow(2)
     term2 = term2.reshape(tuple(lead) + (-1,)).sum(-1)
     term3 = batch_mahalanobis(lq, q.loc - p.loc)
     out = half_term1 + 0.5 * (term2 + term3 - n)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-import nerve
 from nerve.distributions.distribution import LocationScale, draw
+from nerve.tensor import Tensor
 
 
 class Laplace(LocationScale):
@@ -29,22 +29,22 @@ class Laplace(LocationScale):
         eps = float(np.finfo(self.loc.dtype).eps)
         # u in (−1 + eps, 1): keeps log1p(−|u|) finite
         u = draw(lambda g, s: g.uniform(eps - 1, 1, s), shape, self.loc.dtype)
-        return self.loc - self.scale * u.sign() * nerve.log1p(-u.abs())
+        return self.loc - self.scale * u.sign() * Tensor.log1p(-u.abs())
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return -nerve.log(2 * self.scale) - nerve.abs(value - self.loc) / self.scale
+        return -Tensor.log(2 * self.scale) - Tensor.abs(value - self.loc) / self.scale
 
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
         d = value - self.loc
-        return 0.5 - 0.5 * d.sign() * nerve.expm1(-d.abs() / self.scale)
+        return 0.5 - 0.5 * d.sign() * Tensor.expm1(-d.abs() / self.scale)
 
     def icdf(self, value):
         term = value - 0.5
-        return self.loc - self.scale * term.sign() * nerve.log1p(-2 * term.abs())
+        return self.loc - self.scale * term.sign() * Tensor.log1p(-2 * term.abs())
 
     def entropy(self):
-        return 1 + nerve.log(2 * self.scale)
+        return 1 + Tensor.log(2 * self.scale)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-import nerve
+from nerve import linalg
 from nerve.distributions import constraints
 from nerve.distributions.distribution import Distribution, draw
+from nerve.ops.shape_more import broadcast_shapes
 
 
 def batch_mahalanobis(scale_tril, diff):
@@ -16,9 +17,9 @@ def batch_mahalanobis(scale_tril, diff):
     keeps the gradient on the lower triangle, as a triangular solve's would.
     """
     n = diff.shape[-1]
-    lead = nerve.broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(diff.shape[:-1]))
+    lead = broadcast_shapes(tuple(scale_tril.shape[:-2]), tuple(diff.shape[:-1]))
     lower = scale_tril.tril().expand(tuple(lead) + (n, n))
-    y = nerve.linalg.solve(lower, diff.expand(tuple(lead) + (n,)).unsqueeze(-1))
+    y = linalg.solve(lower, diff.expand(tuple(lead) + (n,)).unsqueeze(-1))
     return y.squeeze(-1).pow(2).sum(-1)
 
 
@@ -52,7 +53,7 @@ class MultivariateNormal(Distribution):
         if matrix.dim() < 2:
             raise ValueError(f"{name} matrix must be at least two-dimensional, "
                              "with optional leading batch dimensions")
-        batch_shape = nerve.broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1]))
+        batch_shape = broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1]))
         n = loc.shape[-1]
         setattr(self, name, matrix.expand(tuple(batch_shape) + (-1, -1)))
         self.loc = loc.expand(tuple(batch_shape) + (-1,))
@@ -60,10 +61,10 @@ class MultivariateNormal(Distribution):
         if scale_tril is not None:
             self._unbroadcasted_scale_tril = scale_tril
         elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = nerve.linalg.cholesky(covariance_matrix)
+            self._unbroadcasted_scale_tril = linalg.cholesky(covariance_matrix)
         else:
-            self._unbroadcasted_scale_tril = nerve.linalg.cholesky(
-                nerve.linalg.inv(precision_matrix))
+            self._unbroadcasted_scale_tril = linalg.cholesky(
+                linalg.inv(precision_matrix))
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)
@@ -87,7 +88,7 @@ class MultivariateNormal(Distribution):
             if name == "scale_tril":
                 return lower.expand(shape)
             cov = lower.matmul(lower.mT)
-            return (cov if name == "covariance_matrix" else nerve.linalg.inv(cov)).expand(shape)
+            return (cov if name == "covariance_matrix" else linalg.inv(cov)).expand(shape)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @property

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-import nerve
 from nerve.distributions.distribution import LocationScale, draw
+from nerve.tensor import Tensor
 
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
@@ -39,11 +39,11 @@ class Normal(LocationScale):
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return 0.5 * (1 + nerve.erf((value - self.loc) * self.scale.reciprocal()
+        return 0.5 * (1 + Tensor.erf((value - self.loc) * self.scale.reciprocal()
                                     / math.sqrt(2)))
 
     def icdf(self, value):
-        return self.loc + self.scale * nerve.erfinv(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * Tensor.erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self):
-        return 0.5 + 0.5 * math.log(2 * math.pi) + nerve.log(self.scale)
+        return 0.5 + 0.5 * math.log(2 * math.pi) + Tensor.log(self.scale)

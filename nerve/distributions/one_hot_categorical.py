@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import nerve
+from nerve import creation
 from nerve.distributions import constraints
 from nerve.distributions.categorical import Categorical
 from nerve.distributions.distribution import Distribution
@@ -78,7 +78,7 @@ class OneHotCategorical(Distribution):
 
     def enumerate_support(self, expand=True):
         n = self.event_shape[0]
-        values = nerve.eye(n, dtype=self._param.dtype)
+        values = creation.eye(n, dtype=self._param.dtype)
         values = values.reshape((n,) + (1,) * len(self.batch_shape) + (n,))
         return values.expand((n,) + tuple(self.batch_shape) + (n,)) if expand else values
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import nerve
+from nerve import creation
 from nerve.distributions import constraints
 from nerve.distributions.distribution import Distribution, broadcast_all, draw
+from nerve.tensor import Tensor
 
 
 class Uniform(Distribution):
@@ -29,7 +30,7 @@ class Uniform(Distribution):
 
     @property
     def mode(self):
-        return nerve.full_like(self.high, float("nan"))
+        return creation.full_like(self.high, float("nan"))
 
     @property
     def stddev(self):
@@ -49,7 +50,7 @@ class Uniform(Distribution):
             self._validate_sample(value)
         lb = (self.low <= value).type_as(self.low)
         ub = (self.high > value).type_as(self.low)
-        return nerve.log(lb * ub) - nerve.log(self.high - self.low)
+        return Tensor.log(lb * ub) - Tensor.log(self.high - self.low)
 
     def cdf(self, value):
         if self._validate_args:
@@ -60,4 +61,4 @@ class Uniform(Distribution):
         return value * (self.high - self.low) + self.low
 
     def entropy(self):
-        return nerve.log(self.high - self.low)
+        return Tensor.log(self.high - self.low)
