@@ -11,6 +11,7 @@ from nerve.backend.arrayfns import broadcast_shapes
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import float32
 from nerve.ops.activation import Softmax
+from nerve.ops.dropout import _mask
 from nerve.ops.elementwise import Where
 from nerve.tensor import Tensor
 
@@ -237,8 +238,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         mask = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
     drop = None
     if dropout_p > 0:
-        from nerve.ops.dropout import _mask
-
         drop = _mask((*batch, lq, sk), query._data, dropout_p)
     out = ScaledDotProductAttention.apply(query, key, value, mask, keep=keep, scale=scale,
                                           drop=drop, causal=is_causal)

@@ -8,7 +8,9 @@ import math
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
+from nerve.backend.arrayfns import namespace_for
 from nerve.ops.linear_map import linear_op_graph
+from nerve.ops.reduce import mean
 from nerve.ops.shape import squeeze, unsqueeze
 
 
@@ -44,8 +46,6 @@ def adaptive_bins(n: int, out: int, xp=None):
     """Start and end (exclusive) of each adaptive pooling bin, as PyTorch computes them,
     as arrays of ``xp`` (the input's array module; NumPy when None)."""
     if xp is None:
-        from nerve.backend.arrayfns import namespace_for
-
         xp = namespace_for(None)
     i = xp.arange(out)
     return (i * n) // out, -((-(i + 1) * n) // out)
@@ -135,8 +135,6 @@ def _adaptive_size(op, x, dims, output_size) -> tuple:
 def _adaptive_avg(op, dims, input, output_size):  # noqa: A002
     out = _adaptive_size(op, input, dims, output_size)
     if dims > 1 and out == (1,) * dims:  # global average pooling: one mean, no bin matrices
-        from nerve.ops.reduce import mean
-
         return mean(input, dim=tuple(range(-dims, 0)), keepdim=True)
     return _from_2d(AdaptiveAvgPool.apply(_as_2d(input, dims), out=out), dims)
 

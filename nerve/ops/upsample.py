@@ -18,6 +18,7 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.arrayfns import reduceat
 from nerve.dtypes import float32, float64, int64
+from nerve.ops import pool_adaptive as pa
 from nerve.ops.linear_map import linear_op_graph
 from nerve.ops.shape import squeeze, unsqueeze
 
@@ -200,8 +201,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
     out, scales = _output_size(tuple(input.shape[2:]), size, scale_factor,
                                recompute_scale_factor)
     if mode == "area":
-        from nerve.ops import pool_adaptive as pa
-
         pool = (pa.adaptive_avg_pool1d, pa.adaptive_avg_pool2d, pa.adaptive_avg_pool3d)
         return pool[dims - 1](input, out)
     if mode in ("linear", "bilinear", "trilinear"):
