@@ -36,9 +36,79 @@ from nerve.ops.mathfns import arctan2, atan2, erf, expm1, isclose, lerp, log1p
 from nerve.linalg import tensor_norm as norm
 from nerve import linalg
 
-import numpy as _np  # noqa: E402
+import builtins  # this module's int, sum, all ... are nerve's
 
-__version__ = "0.1.0"
+import numpy as _np
+
+# elementwise math, comparisons, logic and dtype utilities (these names shadow builtins
+# such as all, any and round inside this module: the functions below use builtins.*)
+from nerve.ops.mathfns_more import (acos, acosh, arccos, arccosh, arcsin, arcsinh,  # noqa: I001
+                                    arctan, arctanh, asin, asinh, atan, atanh, copysign,
+                                    cosh, deg2rad, digamma, erfc, erfinv, exp2, fix,
+                                    float_power, fmod, frac, hypot, i0, ldexp, lgamma, log2,
+                                    log10, logaddexp, logaddexp2, logit, mvlgamma, nan_to_num,
+                                    polygamma, rad2deg, reciprocal, remainder, rsqrt, sinc,
+                                    sinh, tan, trunc, xlogy)
+from nerve.ops.compare_more import (bitwise_and, bitwise_not, bitwise_or,
+                                    bitwise_xor, floor_divide, gcd, ge, greater,
+                                    greater_equal, gt, heaviside, is_nonzero, isin, isneginf,
+                                    isposinf, isreal, lcm, le, less, less_equal, logical_and,
+                                    logical_or, logical_xor, lt, ne, nextafter, not_equal,
+                                    signbit)
+from nerve.ops.arithmetic import (absolute, divide, multiply, negative,
+                                  positive, sgn, subtract, true_divide)
+from nerve.ops.compare import (all, any, ceil, count_nonzero, floor, isfinite,
+                               isinf, logical_not, round)
+from nerve.dtypes_info import (can_cast, finfo, iinfo, is_complex,
+                               is_floating_point, promote_types, result_type)
+from nerve.printing import set_printoptions
+# shapes, reductions, linear algebra and indexing (shape_more, reduce_more, linalg_more, ...)
+from nerve.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv, addr,
+                                baddbmm, chain_matmul, inner, kron, mv, tensordot, vdot)
+from nerve.ops.linalg_more import (cholesky, det, inverse, logdet, matrix_exp,
+                                   matrix_power, pinverse, slogdet, svd)
+from nerve.ops.distance import cdist, corrcoef, cov, dist, pdist, renorm
+from nerve.ops.index_more import (diagonal_scatter, index_copy, index_fill,
+                                  index_put, index_reduce, masked_scatter, scatter_reduce,
+                                  select_scatter, slice_scatter, take, take_along_dim)
+from nerve.ops.counting import (argwhere, bincount, bucketize, histc, nonzero,
+                                searchsorted, unique, unique_consecutive)
+from nerve.ops.shape_more import (atleast_1d, atleast_2d, atleast_3d,
+                                  block_diag, broadcast_shapes, broadcast_tensors,
+                                  cartesian_prod, column_stack, combinations, diag_embed,
+                                  diagflat, diff, dsplit, dstack, hsplit, hstack, meshgrid,
+                                  moveaxis, movedim, narrow, narrow_copy, ravel, rot90,
+                                  row_stack, select, split_with_sizes, swapdims, tensor_split,
+                                  tile, tril_indices, triu_indices, unravel_index, vander,
+                                  vsplit, vstack)
+from nerve.ops.reduce_more import (aminmax, cummax, cummin,
+                                   cumulative_trapezoid, logcumsumexp, median, mode, nanmean,
+                                   nanmedian, nanquantile, nansum, quantile, std_mean,
+                                   trapezoid, trapz, var_mean)
+from nerve.backend.threads import get_num_threads, set_num_threads
+
+from nerve import data, functional, nn, optim, train  # (after the core they build on)
+from nerve.io import load, save
+from nerve.creation import from_dlpack  # noqa: F401
+from nerve import utils  # (torch.utils.data's name for nerve.data)
+from nerve import special, testing
+from nerve import func  # (torch.func's functional_call)
+from nerve import distributions  # (uses the ops and nn.functional above)
+from nerve import accelerator, amp, backends, cuda  # (CPU PyTorch's answers)
+from nerve.amp import autocast, is_autocast_enabled
+from nerve import distributed  # (mpi4py loads only when a process group starts)
+from nerve import onnx  # (the onnx package loads only when export/load_model run)
+from nerve.legacy_tensors import (BFloat16Tensor, BoolTensor, ByteTensor,
+                                  CharTensor, DoubleTensor, FloatTensor, HalfTensor,
+                                  IntTensor, LongTensor, ShortTensor)
+from nerve.model_summary import summary  # (torchinfo's model summary)
+
+from nerve.backend import check_device as _check_device
+from nerve.creation import _float
+from nerve.tensor.core import to_array as _to_array
+
+
+from nerve.version import __version__  # noqa: E402
 
 
 def is_tensor(obj) -> bool:
@@ -95,8 +165,6 @@ dtype = _np.dtype  # nerve.float32 etc. are NumPy dtypes: isinstance(x.dtype, ne
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  # noqa: F811
     """``obj`` as a Tensor, sharing memory with a Tensor or NumPy array when the dtype
     allows (``copy=True`` always copies, ``copy=False`` refuses to)."""
-    from nerve.creation import _to_array, check_device
-
     want = None if dtype is None else _np.dtype(dtype)
     if isinstance(obj, Tensor) and (want is None or want == obj.dtype) and not copy:
         return obj.requires_grad_() if requires_grad else obj
@@ -109,19 +177,15 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  #
         arr = arr.copy()
     out = Tensor._wrap(arr)
     if device is not None:
-        out = out.to(check_device(device))
+        out = out.to(_check_device(device))
     return out.requires_grad_() if requires_grad else out
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None,  # noqa: F811
                   requires_grad=False, pin_memory=False):
     """An uninitialised tensor of ``size`` whose strides (in elements) are ``stride``."""
-    from nerve.creation import _float, check_device
-
     if device is not None:
-        check_device(device)
-    import builtins  # this module's int and sum are nerve's
-
+        _check_device(device)
     size = tuple(builtins.int(s) for s in size)
     stride = tuple(builtins.int(s) for s in stride)
     if len(size) != len(stride):
@@ -142,67 +206,3 @@ def typename(obj) -> str:
     cls = type(obj)
     module = cls.__module__
     return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
-
-
-# elementwise math, comparisons, logic and dtype utilities (after the defs above: these
-# names shadow builtins such as all, any and round inside this module)
-from nerve.ops.mathfns_more import (acos, acosh, arccos, arccosh, arcsin, arcsinh,  # noqa: E402, I001
-                                    arctan, arctanh, asin, asinh, atan, atanh, copysign,
-                                    cosh, deg2rad, digamma, erfc, erfinv, exp2, fix,
-                                    float_power, fmod, frac, hypot, i0, ldexp, lgamma, log2,
-                                    log10, logaddexp, logaddexp2, logit, mvlgamma, nan_to_num,
-                                    polygamma, rad2deg, reciprocal, remainder, rsqrt, sinc,
-                                    sinh, tan, trunc, xlogy)
-from nerve.ops.compare_more import (bitwise_and, bitwise_not, bitwise_or,  # noqa: E402
-                                    bitwise_xor, floor_divide, gcd, ge, greater,
-                                    greater_equal, gt, heaviside, is_nonzero, isin, isneginf,
-                                    isposinf, isreal, lcm, le, less, less_equal, logical_and,
-                                    logical_or, logical_xor, lt, ne, nextafter, not_equal,
-                                    signbit)
-from nerve.ops.arithmetic import (absolute, divide, multiply, negative,  # noqa: E402
-                                  positive, sgn, subtract, true_divide)
-from nerve.ops.compare import (all, any, ceil, count_nonzero, floor, isfinite,  # noqa: E402
-                               isinf, logical_not, round)
-from nerve.dtypes_info import (can_cast, finfo, iinfo, is_complex,  # noqa: E402
-                               is_floating_point, promote_types, result_type)
-from nerve.printing import set_printoptions  # noqa: E402
-# shapes, reductions, linear algebra and indexing (shape_more, reduce_more, linalg_more, ...)
-from nerve.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv, addr,  # noqa: E402
-                                baddbmm, chain_matmul, inner, kron, mv, tensordot, vdot)
-from nerve.ops.linalg_more import (cholesky, det, inverse, logdet, matrix_exp,  # noqa: E402
-                                   matrix_power, pinverse, slogdet, svd)
-from nerve.ops.distance import cdist, corrcoef, cov, dist, pdist, renorm  # noqa: E402
-from nerve.ops.index_more import (diagonal_scatter, index_copy, index_fill,  # noqa: E402
-                                  index_put, index_reduce, masked_scatter, scatter_reduce,
-                                  select_scatter, slice_scatter, take, take_along_dim)
-from nerve.ops.counting import (argwhere, bincount, bucketize, histc, nonzero,  # noqa: E402
-                                searchsorted, unique, unique_consecutive)
-from nerve.ops.shape_more import (atleast_1d, atleast_2d, atleast_3d,  # noqa: E402
-                                  block_diag, broadcast_shapes, broadcast_tensors,
-                                  cartesian_prod, column_stack, combinations, diag_embed,
-                                  diagflat, diff, dsplit, dstack, hsplit, hstack, meshgrid,
-                                  moveaxis, movedim, narrow, narrow_copy, ravel, rot90,
-                                  row_stack, select, split_with_sizes, swapdims, tensor_split,
-                                  tile, tril_indices, triu_indices, unravel_index, vander,
-                                  vsplit, vstack)
-from nerve.ops.reduce_more import (aminmax, cummax, cummin,  # noqa: E402
-                                   cumulative_trapezoid, logcumsumexp, median, mode, nanmean,
-                                   nanmedian, nanquantile, nansum, quantile, std_mean,
-                                   trapezoid, trapz, var_mean)
-from nerve.backend.threads import get_num_threads, set_num_threads  # noqa: E402
-
-from nerve import data, functional, nn, optim, train  # noqa: E402  (after the core they build on)
-from nerve.io import load, save  # noqa: E402
-from nerve.creation import from_dlpack  # noqa: E402, F401
-from nerve import utils  # noqa: E402  (torch.utils.data's name for nerve.data)
-from nerve import special, testing  # noqa: E402
-from nerve import func  # noqa: E402  (torch.func's functional_call)
-from nerve import distributions  # noqa: E402  (uses the ops and nn.functional above)
-from nerve import accelerator, amp, backends, cuda  # noqa: E402  (CPU PyTorch's answers)
-from nerve.amp import autocast, is_autocast_enabled  # noqa: E402
-from nerve import distributed  # noqa: E402  (mpi4py loads only when a process group starts)
-from nerve import onnx  # noqa: E402  (the onnx package loads only when export/load_model run)
-from nerve.legacy_tensors import (BFloat16Tensor, BoolTensor, ByteTensor,  # noqa: E402
-                                  CharTensor, DoubleTensor, FloatTensor, HalfTensor,
-                                  IntTensor, LongTensor, ShortTensor)
-from nerve.model_summary import summary  # noqa: E402  (torchinfo's model summary)

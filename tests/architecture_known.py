@@ -46,7 +46,6 @@ UPWARD = {
 
 PRIVATE_IMPORTS = {
     'nerve -> nerve.creation._float',
-    'nerve -> nerve.creation._to_array',
     'nerve.nn.conv -> nerve.ops.conv._tuple',
     'nerve.nn.init -> nerve.ops.special_fns._log_ndtr_and_ratio',
     'nerve.nn.init -> nerve.ops.special_fns._ndtri',
