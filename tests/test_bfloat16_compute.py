@@ -93,6 +93,19 @@ def test_matmul_and_linear_match_torch():
     _same(F.linear(na, nb.t(), nc), torch.nn.functional.linear(ta, tb.t(), tc))
 
 
+INPLACE = {"add_": lambda x: x.add_(1.3), "sub_": lambda x: x.sub_(1.3),
+           "mul_": lambda x: x.mul_(2.7), "div_": lambda x: x.div_(2.7),
+           "add_tensor": lambda x: x.add_(x * 0.7), "clamp_": lambda x: x.clamp_(-0.3, 0.3)}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_updates_match_torch(name):
+    na, ta = _pair(64, 32, seed=5)
+    INPLACE[name](na)
+    INPLACE[name](ta)
+    _same(na, ta)
+
+
 def test_views_stay_views():
     x = nerve.zeros(2, 3, dtype=nerve.bfloat16)
     v = x.view(3, 2)

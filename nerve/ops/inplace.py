@@ -51,6 +51,10 @@ def _ufunc_(x, op: str, ufunc, other, compute):
     if _graph(x, op, (other,)):
         return _rebind(x, op, compute)
     try:  # the ufunc by name, from the array module of x
+        if x._data.dtype.kind == "V":  # bfloat16: the op's float32 compute, rounded once
+            with no_grad():
+                x._data[...] = compute(x.detach())._data
+            return x
         getattr(array_module(x._data), ufunc)(x._data, _array(other), out=x._data)
     except (ValueError, TypeError) as err:  # a bad shape, or float into an int tensor
         raise RuntimeError(f"{op}: {err}") from None
