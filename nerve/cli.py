@@ -254,8 +254,8 @@ def cmd_eval(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    import nerve
     from nerve.backend import check_device
+    from nerve.random import manual_seed
     from nerve.tasks import open_run
 
     if args.length < 1:
@@ -263,7 +263,7 @@ def cmd_generate(args) -> int:
     if args.temperature <= 0:
         raise ValueError(f"--temperature must be positive, got {args.temperature}")
     check_device(args.device)
-    nerve.manual_seed(args.seed)
+    manual_seed(args.seed)
     task, model, _ = open_run(args.checkpoint, args.device)
     print(task.generate(model, args.length, args.temperature, args.prime))
     return 0
@@ -285,14 +285,15 @@ def cmd_bench(args) -> int:
 def cmd_info(args) -> int:
     import numpy as np
 
-    import nerve
     from nerve.backend import blas_summary
+    from nerve.backend.threads import get_num_threads
+    from nerve.version import __version__
 
-    print(f"nerve {nerve.__version__}")
+    print(f"nerve {__version__}")
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}")
     print("array backend: numpy (device cpu)")
     print(f"BLAS: {blas_summary()}")
-    print(f"threads: {_thread_pools()}; nerve's own passes {nerve.get_num_threads()} "
+    print(f"threads: {_thread_pools()}; nerve's own passes {get_num_threads()} "
           f"(nerve.set_num_threads); {os.cpu_count()} cores")
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
               "OMP_NUM_THREADS"):

@@ -9,12 +9,7 @@ LONG_FILES = {
     'nerve/ops/mathfns_more.py',
 }
 
-FACE_IMPORTS = {
-    'nerve.cli -> nerve',
-    'nerve.tasks.charlm -> nerve',
-    'nerve.tasks.parallel -> nerve',
-    'nerve.tasks.runner -> nerve',
-}
+FACE_IMPORTS: set = set()
 
 MORE_NAMES = {
     'nerve/ops/activation_more.py',

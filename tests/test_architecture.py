@@ -33,7 +33,7 @@ TIERS = {
     # the array seam and plain values: no Tensor here
     "nerve.backend": "backend", "nerve.backends": "backend", "nerve.dtypes": "backend",
     "nerve.dtypes_info": "backend", "nerve.random": "backend", "nerve.bf16_dtype": "backend",
-    "nerve.npz_archive": "backend", "nerve.printing": "backend",
+    "nerve.npz_archive": "backend", "nerve.printing": "backend", "nerve.version": "backend",
     # Tensor and what makes plain ones
     "nerve.tensor": "tensor", "nerve.tensor_device": "tensor", "nerve.creation": "tensor",
     "nerve.legacy_tensors": "tensor", "nerve.testing": "tensor",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import nerve
 import nerve.nn.functional as F
 from nerve import nn
+from nerve.creation import tensor
 from nerve.data import DataLoader
 from nerve.tasks.base import Task, register
 from nerve.tasks.config import TaskConfig, option
@@ -128,6 +128,6 @@ class CharLMTask(Task):
                              f"{''.join(unknown)!r}")
         model.eval()
         device = next(iter(model.parameters())).device
-        ids = nerve.tensor(self.vocab.encode(prime), device=device).reshape(1, -1)
+        ids = tensor(self.vocab.encode(prime), device=device).reshape(1, -1)
         tokens, _ = generate(model, ids, length, temperature)
         return prime + self.vocab.decode(tokens[0])

@@ -13,7 +13,10 @@ import os
 import shutil
 import sys
 
-import nerve
+from nerve.backend.threads import set_num_threads
+from nerve.creation import tensor
+from nerve.dtypes import float64
+from nerve.train import Callback
 
 # Set by the launching ``nerve train --nproc N`` in its children's environment, so that a
 # child never launches again even under a launcher that sets none of the variables below.
@@ -77,7 +80,7 @@ def limit_threads(world: int) -> None:
     local = int(os.environ.get("MPI_LOCALNRANKS") or os.environ.get("OMPI_COMM_WORLD_LOCAL_SIZE")
                 or world)
     threads = max(1, (os.cpu_count() or 1) // local)
-    nerve.set_num_threads(threads)
+    set_num_threads(threads)
     if "OPENBLAS_NUM_THREADS" in os.environ or "OMP_NUM_THREADS" in os.environ:
         return
     try:
@@ -102,7 +105,7 @@ def shard_loader(loader, world: int, seed: int):
                       drop_last=loader.drop_last, collate_fn=collate)
 
 
-class RankEpochs(nerve.train.Callback):
+class RankEpochs(Callback):
     """Re-orders the shards each epoch (``set_epoch``) and averages the epoch's logged
     figures over the ranks (all_reduce AVG), in place, before the callbacks after it."""
 
@@ -121,6 +124,6 @@ class RankEpochs(nerve.train.Callback):
         if not logs:
             return
         keys = sorted(logs)  # the same order on every rank
-        values = nerve.tensor(np.array([float(logs[k]) for k in keys]), dtype=nerve.float64)
+        values = tensor(np.array([float(logs[k]) for k in keys]), dtype=float64)
         dist.all_reduce(values, op=dist.ReduceOp.AVG)
         logs.update(zip(keys, values.numpy().tolist(), strict=True))

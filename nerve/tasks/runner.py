@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import warnings
 
-import nerve
+from nerve.random import manual_seed
+from nerve.train import Callback, History
 from nerve.tasks.base import Task, run_record, save_run
 
 
-class _EpochCheckpoint(nerve.train.Callback):
+class _EpochCheckpoint(Callback):
     """Writes ``last.nrv`` after every epoch (the state ``--resume`` continues from)."""
 
     def __init__(self, path: str, task: Task, loader, past: list | None = None,
@@ -36,7 +37,7 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
     from nerve.train import evaluate, fit, load_checkpoint
 
     cfg = task.config
-    nerve.manual_seed(cfg.seed)
+    manual_seed(cfg.seed)
     train_loader, val_loader, test_loader = task.loaders()
     model = task.build_model().to(device)  # fit and evaluate move each batch there
     optimizer = task.build_optimizer(model.parameters())
@@ -64,7 +65,7 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
         loader = parallel.shard_loader(train_loader, world, cfg.seed)
         callbacks.append(parallel.RankEpochs(loader.sampler))
         if rank:  # its own dropout masks and augmentations, not rank 0's
-            nerve.manual_seed(cfg.seed + 7919 * rank + start)
+            manual_seed(cfg.seed + 7919 * rank + start)
     verbose = verbose and rank == 0
     os.makedirs(out_dir, exist_ok=True)
     ckpt = os.path.join(out_dir, "last.nrv")
@@ -102,7 +103,7 @@ def _rebuild_schedule(task: Task, optimizer, start: int):
 
 def _whole_history(logs: list[dict]):
     """A History of every epoch, those before a resume included (for the plot)."""
-    history = nerve.train.History()
+    history = History()
     for entry in logs:
         history.on_epoch_end(entry["epoch"], {k: v for k, v in entry.items() if k != "epoch"})
     return history
