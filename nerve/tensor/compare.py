@@ -13,30 +13,30 @@ from nerve.tensor.ops_table import ops
 
 
 class CompareMethods:
-    """Tensor's comparisons, tests, rounding and logic (results without a gradient) (a mixin of Tensor)."""
+    """Comparisons, tests, rounding and logic (a mixin of Tensor)."""
 
     __slots__ = ()
 
     # ----- nerve/ops/compare.py ------------------------------------------------------------
 
     def all(self, dim=None, keepdim=False):
-        """``all`` of this tensor (see ``nerve.ops.compare``)."""
+        """Whether every element is nonzero (along ``dim`` when given)."""
         return ops.all(self, dim, keepdim)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        """``allclose`` of this tensor (see ``nerve.ops.compare``)."""
+        """Whether |self - other| <= atol + rtol·|other| everywhere (a Python bool)."""
         return ops.allclose(self, other, rtol, atol, equal_nan)
 
     def any(self, dim=None, keepdim=False):
-        """``any`` of this tensor (see ``nerve.ops.compare``)."""
+        """Whether some element is nonzero (along ``dim`` when given)."""
         return ops.any(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
-        """``argmax`` of this tensor (see ``nerve.ops.compare``)."""
+        """The index of the largest element (along ``dim`` when given), int64."""
         return ops.argmax(self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
-        """``argmin`` of this tensor (see ``nerve.ops.compare``)."""
+        """The index of the smallest element (along ``dim`` when given), int64."""
         return ops.argmin(self, dim, keepdim)
 
     def ceil(self, *, out=None):
@@ -44,11 +44,11 @@ class CompareMethods:
         return ops.ceil(self, out=out)
 
     def count_nonzero(self, dim=None):
-        """``count_nonzero`` of this tensor (see ``nerve.ops.compare``)."""
+        """How many elements are nonzero (along ``dim`` when given)."""
         return ops.count_nonzero(self, dim)
 
     def equal(self, other):
-        """``equal`` of this tensor (see ``nerve.ops.compare``)."""
+        """Whether ``other`` has this shape and these values (a Python bool)."""
         return ops.equal(self, other)
 
     def floor(self, *, out=None):

@@ -28,33 +28,33 @@ class IndexingMethods:
         return ops.setitem(self, index, value)
 
     def gather(self, dim, index):
-        """``gather`` of this tensor (see ``nerve.ops.indexing``)."""
+        """out[i][j] = self[index[i][j]][j] (for dim 0): values picked along ``dim``."""
         return ops.gather(self, dim, index)
 
     def index_select(self, dim, index):
-        """``index_select`` of this tensor (see ``nerve.ops.indexing``)."""
+        """The slices at ``index`` (a 1-D int tensor) along ``dim``."""
         return ops.index_select(self, dim, index)
 
     def masked_fill(self, mask, value):
-        """``masked_fill`` of this tensor (see ``nerve.ops.indexing``)."""
+        """A copy with ``value`` where ``mask`` is True."""
         return ops.masked_fill(self, mask, value)
 
     # ----- nerve/ops/index_more.py ---------------------------------------------------------
 
     def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
-        """``diagonal_scatter`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with ``src`` written onto the diagonal (offset, dim1, dim2)."""
         return ops.diagonal_scatter(self, src, offset, dim1, dim2)
 
     def index_copy(self, dim, index, source):
-        """``index_copy`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with the slices of ``source`` written at ``index`` along ``dim``."""
         return ops.index_copy(self, dim, index, source)
 
     def index_fill(self, dim, index, value):
-        """``index_fill`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with ``value`` written at ``index`` along ``dim``."""
         return ops.index_fill(self, dim, index, value)
 
     def index_put(self, indices, values, accumulate=False):
-        """``index_put`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with ``values`` at ``indices`` (summed in when ``accumulate``)."""
         return ops.index_put(self, indices, values, accumulate)
 
     def index_reduce(self, dim, index, source, reduce, *, include_self=True):
@@ -62,27 +62,27 @@ class IndexingMethods:
         return ops.index_reduce(self, dim, index, source, reduce, include_self=include_self)
 
     def masked_scatter(self, mask, source):
-        """``masked_scatter`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with the elements of ``source``, in order, where ``mask`` is True."""
         return ops.masked_scatter(self, mask, source)
 
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
-        """``scatter_reduce`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with ``src`` reduced into the places ``index`` names along ``dim``."""
         return ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
     def select_scatter(self, src, dim, index):
-        """``select_scatter`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with ``src`` written into slice ``index`` of ``dim``."""
         return ops.select_scatter(self, src, dim, index)
 
     def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
-        """``slice_scatter`` of this tensor (see ``nerve.ops.index_more``)."""
+        """A copy with ``src`` written into the slice start:end:step of ``dim``."""
         return ops.slice_scatter(self, src, dim, start, end, step)
 
     def take(self, index):
-        """``take`` of this tensor (see ``nerve.ops.index_more``)."""
+        """The elements at flat positions ``index`` (of the flattened tensor)."""
         return ops.take(self, index)
 
     def take_along_dim(self, indices, dim=None):
-        """``take_along_dim`` of this tensor (see ``nerve.ops.index_more``)."""
+        """Values picked along ``dim`` at ``indices`` (numpy's take_along_axis)."""
         return ops.take_along_dim(self, indices, dim)
 
     # ----- nerve/ops/scatter.py ------------------------------------------------------------
@@ -96,17 +96,17 @@ class IndexingMethods:
         return ops.masked_select(self, mask)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
-        """``scatter`` of this tensor (see ``nerve.ops.scatter``)."""
+        """A copy with ``src`` (or ``value``) written where ``index`` says along ``dim``."""
         return ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def scatter_add(self, dim, index, src):
-        """``scatter_add`` of this tensor (see ``nerve.ops.scatter``)."""
+        """A copy with ``src`` summed into the places ``index`` names along ``dim``."""
         return ops.scatter_add(self, dim, index, src)
 
     # ----- nerve/ops/counting.py -----------------------------------------------------------
 
     def argwhere(self):
-        """``argwhere`` of this tensor (see ``nerve.ops.counting``)."""
+        """The indices of the nonzero elements, one row each (int64)."""
         return ops.argwhere(self)
 
     def bincount(self, weights=None, minlength=0):
@@ -114,11 +114,11 @@ class IndexingMethods:
         return ops.bincount(self, weights, minlength)
 
     def histc(self, bins=100, min=0, max=0):
-        """``histc`` of this tensor (see ``nerve.ops.counting``)."""
+        """A histogram of ``bins`` equal bins over [min, max] (the data's range if both 0)."""
         return ops.histc(self, bins, min, max)
 
     def nonzero(self, *, as_tuple=False):
-        """``nonzero`` of this tensor (see ``nerve.ops.counting``)."""
+        """The indices of the nonzero elements (one row each, or a tuple per dim)."""
         return ops.nonzero(self, as_tuple=as_tuple)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):

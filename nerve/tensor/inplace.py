@@ -14,30 +14,30 @@ from nerve.tensor.ops_table import ops
 
 
 class InplaceMethods:
-    """Tensor's in-place writes (``add_``, ``copy_``, ``fill_``, random fills) and the (a mixin of Tensor)."""
+    """In-place writes and in-place index, comparison and product ops (a mixin of Tensor)."""
 
     __slots__ = ()
 
     # ----- nerve/ops/inplace.py ------------------------------------------------------------
 
     def add_(self, other, alpha=1):
-        """``add_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """self += alpha·other, in place."""
         return ops.add_(self, other, alpha)
 
     def bernoulli_(self, p=0.5, generator=None):
-        """``bernoulli_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Fill with 1 (probability ``p``) or 0, in place."""
         return ops.bernoulli_(self, p, generator)
 
     def clamp_(self, min=None, max=None):
-        """``clamp_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Clamp into [min, max], in place."""
         return ops.clamp_(self, min, max)
 
     def clamp_max(self, max):
-        """``clamp_max`` of this tensor (see ``nerve.ops.inplace``)."""
+        """min(self, max) elementwise."""
         return ops.clamp_max(self, max)
 
     def clamp_min(self, min):
-        """``clamp_min`` of this tensor (see ``nerve.ops.inplace``)."""
+        """max(self, min) elementwise."""
         return ops.clamp_min(self, min)
 
     def clip_(self, min=None, max=None):
@@ -45,42 +45,42 @@ class InplaceMethods:
         return ops.clamp_(self, min, max)
 
     def copy_(self, src):
-        """``copy_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Write ``src`` (broadcast, cast to this dtype) into this tensor."""
         return ops.copy_(self, src)
 
     def div_(self, other):
-        """``div_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """self /= other, in place."""
         return ops.div_(self, other)
 
     def fill_(self, value):
-        """``fill_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Fill with ``value``, in place."""
         return ops.fill_(self, value)
 
     def masked_fill_(self, mask, value):
-        """``masked_fill_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Write ``value`` where ``mask`` is True, in place."""
         return ops.masked_fill_(self, mask, value)
 
     def mul_(self, other):
-        """``mul_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """self *= other, in place."""
         return ops.mul_(self, other)
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        """``normal_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Fill with draws from N(mean, std²), in place."""
         return ops.normal_(self, mean, std, generator)
 
     def sub_(self, other, alpha=1):
-        """``sub_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """self -= alpha·other, in place."""
         return ops.sub_(self, other, alpha)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        """``uniform_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Fill with draws from U[a, b), in place."""
         return ops.uniform_(self, a, b, generator)
 
     def zero_(self):
-        """``zero_`` of this tensor (see ``nerve.ops.inplace``)."""
+        """Fill with zeros, in place."""
         return ops.zero_(self)
 
-    # ----- in-place forms of nerve/ops/compare.py ------------------------------------------------------------
+    # ----- in-place forms of nerve/ops/compare.py --------------------------------------------
 
     def ceil_(self):
         """In-place ``ceil``: the result is written into this tensor."""
@@ -102,7 +102,7 @@ class InplaceMethods:
         """In-place ``sign``: the result is written into this tensor."""
         return ops.inplace_call(self, "sign_", ops.sign)
 
-    # ----- in-place forms of nerve/ops/compare_more.py -------------------------------------------------------
+    # ----- in-place forms of nerve/ops/compare_more.py ---------------------------------------
 
     def bitwise_and_(self, other, *, out=None):
         """In-place ``bitwise_and``: the result is written into this tensor."""
@@ -196,7 +196,7 @@ class InplaceMethods:
         """In-place ``not_equal``: the result is written into this tensor."""
         return ops.inplace_call(self, "not_equal_", ops.ne, other, out=out)
 
-    # ----- in-place forms of nerve/ops/index_more.py ---------------------------------------------------------
+    # ----- in-place forms of nerve/ops/index_more.py -----------------------------------------
 
     def index_copy_(self, dim, index, source):
         """In-place ``index_copy``: the result is written into this tensor."""
@@ -224,7 +224,7 @@ class InplaceMethods:
         return ops.inplace_call(self, "scatter_reduce_", ops.scatter_reduce, dim, index, src,
                                 reduce, include_self=include_self)
 
-    # ----- in-place forms of nerve/ops/scatter.py ------------------------------------------------------------
+    # ----- in-place forms of nerve/ops/scatter.py --------------------------------------------
 
     def index_add_(self, dim, index, source, *, alpha=1):
         """In-place ``index_add``: the result is written into this tensor."""
@@ -239,7 +239,7 @@ class InplaceMethods:
         """In-place ``scatter_add``: the result is written into this tensor."""
         return ops.inplace_call(self, "scatter_add_", ops.scatter_add, dim, index, src)
 
-    # ----- in-place forms of nerve/ops/products.py -----------------------------------------------------------
+    # ----- in-place forms of nerve/ops/products.py -------------------------------------------
 
     def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
         """In-place ``addbmm``: the result is written into this tensor."""
@@ -270,19 +270,19 @@ class InplaceMethods:
         return ops.inplace_call(self, "baddbmm_", ops.baddbmm, batch1, batch2, beta=beta,
                                 alpha=alpha)
 
-    # ----- in-place forms of nerve/ops/distance.py -----------------------------------------------------------
+    # ----- in-place forms of nerve/ops/distance.py -------------------------------------------
 
     def renorm_(self, p, dim, maxnorm):
         """In-place ``renorm``: the result is written into this tensor."""
         return ops.inplace_call(self, "renorm_", ops.renorm, p, dim, maxnorm)
 
-    # ----- in-place forms of nerve/ops/reduce_more.py --------------------------------------------------------
+    # ----- in-place forms of nerve/ops/reduce_more.py ----------------------------------------
 
     def logcumsumexp_(self, dim):
         """In-place ``logcumsumexp``: the result is written into this tensor."""
         return ops.inplace_call(self, "logcumsumexp_", ops.logcumsumexp, dim)
 
-    # ----- in-place forms of nerve/ops/shape.py --------------------------------------------------------------
+    # ----- in-place forms of nerve/ops/shape.py ----------------------------------------------
 
     def tril_(self, diagonal=0):
         """In-place ``tril``: the result is written into this tensor."""
@@ -292,7 +292,7 @@ class InplaceMethods:
         """In-place ``triu``: the result is written into this tensor."""
         return ops.inplace_call(self, "triu_", ops.triu, diagonal)
 
-    # ----- in-place forms of nerve/ops/inplace.py ------------------------------------------------------------
+    # ----- in-place forms of nerve/ops/inplace.py --------------------------------------------
 
     def clamp_max_(self, max):
         """In-place ``clamp_max``: the result is written into this tensor."""

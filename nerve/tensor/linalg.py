@@ -20,37 +20,37 @@ class LinalgMethods:
     # ----- nerve/ops/linalg.py -------------------------------------------------------------
 
     def bmm(self, mat2):
-        """``bmm`` of this tensor (see ``nerve.ops.linalg``)."""
+        """Batched matrix product (b, n, m) @ (b, m, p) -> (b, n, p)."""
         return ops.bmm(self, mat2)
 
     def dot(self, other):
-        """``dot`` of this tensor (see ``nerve.ops.linalg``)."""
+        """The inner product of two 1-D tensors."""
         return ops.dot(self, other)
 
     def matmul(self, other):
-        """``matmul`` of this tensor (see ``nerve.ops.linalg``)."""
+        """self @ other, with numpy's broadcasting rules for 1-D and batched operands."""
         return ops.matmul(self, other)
 
     def mm(self, mat2):
-        """``mm`` of this tensor (see ``nerve.ops.linalg``)."""
+        """Matrix product (n, m) @ (m, p) -> (n, p)."""
         return ops.mm(self, mat2)
 
     def outer(self, vec2):
-        """``outer`` of this tensor (see ``nerve.ops.linalg``)."""
+        """The outer product of two 1-D tensors: out[i, j] = self[i]·vec2[j]."""
         return ops.outer(self, vec2)
 
     # ----- nerve/ops/linalg_more.py --------------------------------------------------------
 
     def cholesky(self, upper=False):
-        """``cholesky`` of this tensor (see ``nerve.ops.linalg_more``)."""
+        """L with L·Lᵀ = self (U = Lᵀ with ``upper``), for a positive definite matrix."""
         return ops.cholesky(self, upper)
 
     def det(self):
-        """``det`` of this tensor (see ``nerve.ops.linalg_more``)."""
+        """The determinant (of each matrix in the batch)."""
         return ops.det(self)
 
     def inverse(self):
-        """PyTorch's other name for ``inv``."""
+        """The matrix inverse (of each matrix in the batch)."""
         return ops.inv(self)
 
     def logdet(self):
@@ -58,7 +58,7 @@ class LinalgMethods:
         return ops.logdet(self)
 
     def matrix_exp(self):
-        """``matrix_exp`` of this tensor (see ``nerve.ops.linalg_more``)."""
+        """The matrix exponential Σ Aᵏ/k!."""
         return ops.matrix_exp(self)
 
     def matrix_power(self, n):
@@ -66,11 +66,11 @@ class LinalgMethods:
         return ops.matrix_power(self, n)
 
     def pinverse(self, rcond=1e-15):
-        """``pinverse`` of this tensor (see ``nerve.ops.linalg_more``)."""
+        """The Moore-Penrose pseudo-inverse (singular values below rcond·σ_max dropped)."""
         return ops.pinverse(self, rcond)
 
     def slogdet(self):
-        """``slogdet`` of this tensor (see ``nerve.ops.linalg_more``)."""
+        """(sign, log|det|) of each matrix."""
         return ops.slogdet(self)
 
     def svd(self, some=True, compute_uv=True):
@@ -80,47 +80,47 @@ class LinalgMethods:
     # ----- nerve/ops/products.py -----------------------------------------------------------
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
-        """``addbmm`` of this tensor (see ``nerve.ops.products``)."""
+        """beta·self + alpha·Σ_b batch1[b] @ batch2[b]."""
         return ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
-        """``addcdiv`` of this tensor (see ``nerve.ops.products``)."""
+        """self + value·tensor1 / tensor2."""
         return ops.addcdiv(self, tensor1, tensor2, value=value)
 
     def addcmul(self, tensor1, tensor2, *, value=1):
-        """``addcmul`` of this tensor (see ``nerve.ops.products``)."""
+        """self + value·tensor1·tensor2."""
         return ops.addcmul(self, tensor1, tensor2, value=value)
 
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-        """``addmm`` of this tensor (see ``nerve.ops.products``)."""
+        """beta·self + alpha·(mat1 @ mat2)."""
         return ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def addmv(self, mat, vec, *, beta=1, alpha=1):
-        """``addmv`` of this tensor (see ``nerve.ops.products``)."""
+        """beta·self + alpha·(mat @ vec)."""
         return ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
 
     def addr(self, vec1, vec2, *, beta=1, alpha=1):
-        """``addr`` of this tensor (see ``nerve.ops.products``)."""
+        """beta·self + alpha·outer(vec1, vec2)."""
         return ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-        """``baddbmm`` of this tensor (see ``nerve.ops.products``)."""
+        """beta·self + alpha·(batch1 @ batch2), batch by batch."""
         return ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def inner(self, other):
-        """``inner`` of this tensor (see ``nerve.ops.products``)."""
+        """The inner product over the last dimension of both."""
         return ops.inner(self, other)
 
     def kron(self, other):
-        """``kron`` of this tensor (see ``nerve.ops.products``)."""
+        """The Kronecker product."""
         return ops.kron(self, other)
 
     def mv(self, vec):
-        """``mv`` of this tensor (see ``nerve.ops.products``)."""
+        """Matrix-vector product (n, m) @ (m,) -> (n,)."""
         return ops.mv(self, vec)
 
     def vdot(self, other):
-        """``vdot`` of this tensor (see ``nerve.ops.products``)."""
+        """The inner product of two 1-D tensors (the first conjugated)."""
         return ops.vdot(self, other)
 
     # ----- nerve/ops/distance.py -----------------------------------------------------------
@@ -130,19 +130,19 @@ class LinalgMethods:
         return ops.corrcoef(self)
 
     def cov(self, *, correction=1, fweights=None, aweights=None):
-        """``cov`` of this tensor (see ``nerve.ops.distance``)."""
+        """The covariance matrix of the rows (variables) over the columns (observations)."""
         return ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
 
     def dist(self, other, p=2):
-        """``dist`` of this tensor (see ``nerve.ops.distance``)."""
+        """The p-norm of self - other."""
         return ops.dist(self, other, p)
 
     def renorm(self, p, dim, maxnorm):
-        """``renorm`` of this tensor (see ``nerve.ops.distance``)."""
+        """A copy whose slices along ``dim`` with p-norm above ``maxnorm`` are scaled to it."""
         return ops.renorm(self, p, dim, maxnorm)
 
     # ----- nerve/linalg.py -----------------------------------------------------------------
 
     def norm(self, p='fro', dim=None, keepdim=False, out=None, dtype=None):
-        """PyTorch's other name for ``tensor_norm``."""
+        """The vector p-norm over ``dim`` (all elements by default); 'fro' is p = 2."""
         return ops.tensor_norm(self, p, dim, keepdim, out, dtype)

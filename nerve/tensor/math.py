@@ -20,15 +20,15 @@ class MathMethods:
     # ----- nerve/ops/elementwise.py --------------------------------------------------------
 
     def abs(self):
-        """``abs`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """|x| elementwise."""
         return ops.abs(self)
 
     def add(self, other, alpha=1):
-        """``add`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """self + alpha·other."""
         return ops.add(self, other, alpha)
 
     def clamp(self, min=None, max=None):
-        """``clamp`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """Elementwise min(max(x, min), max)."""
         return ops.clamp(self, min, max)
 
     def clip(self, min=None, max=None):
@@ -36,73 +36,73 @@ class MathMethods:
         return ops.clamp(self, min, max)
 
     def cos(self):
-        """``cos`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """cos(x) elementwise."""
         return ops.cos(self)
 
     def div(self, other, *, rounding_mode=None, out=None):
-        """``div`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """self / other (rounded toward zero or down with ``rounding_mode``)."""
         return ops.div(self, other, rounding_mode=rounding_mode, out=out)
 
     def exp(self):
-        """``exp`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """eˣ elementwise."""
         return ops.exp(self)
 
     def log(self):
-        """``log`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """The natural logarithm elementwise."""
         return ops.log(self)
 
     def maximum(self, other):
-        """``maximum`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """The elementwise maximum of self and other."""
         return ops.maximum(self, other)
 
     def minimum(self, other):
-        """``minimum`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """The elementwise minimum of self and other."""
         return ops.minimum(self, other)
 
     def mul(self, other):
-        """``mul`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """self · other elementwise."""
         return ops.mul(self, other)
 
     def neg(self):
-        """``neg`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """-x elementwise."""
         return ops.neg(self)
 
     def pow(self, exponent):
-        """``pow`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """self ** exponent elementwise."""
         return ops.pow(self, exponent)
 
     def sin(self):
-        """``sin`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """sin(x) elementwise."""
         return ops.sin(self)
 
     def sqrt(self):
-        """``sqrt`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """√x elementwise."""
         return ops.sqrt(self)
 
     def square(self):
-        """``square`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """x² elementwise."""
         return ops.square(self)
 
     def sub(self, other, alpha=1):
-        """``sub`` of this tensor (see ``nerve.ops.elementwise``)."""
+        """self - alpha·other."""
         return ops.sub(self, other, alpha)
 
     # ----- nerve/ops/arithmetic.py ---------------------------------------------------------
 
     def absolute(self, *, out=None):
-        """``absolute`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        """PyTorch's other name for ``abs``."""
         return ops.absolute(self, out=out)
 
     def divide(self, other, *, rounding_mode=None, out=None):
-        """``divide`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        """PyTorch's other name for ``div``."""
         return ops.divide(self, other, rounding_mode=rounding_mode, out=out)
 
     def multiply(self, other, *, out=None):
-        """``multiply`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        """PyTorch's other name for ``mul``."""
         return ops.multiply(self, other, out=out)
 
     def negative(self, *, out=None):
-        """``negative`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        """PyTorch's other name for ``neg``."""
         return ops.negative(self, out=out)
 
     def positive(self):
@@ -114,11 +114,11 @@ class MathMethods:
         return ops.sgn(self, out=out)
 
     def subtract(self, other, *, alpha=1, out=None):
-        """``subtract`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        """PyTorch's other name for ``sub``."""
         return ops.subtract(self, other, alpha=alpha, out=out)
 
     def true_divide(self, other, *, out=None):
-        """``true_divide`` of this tensor (see ``nerve.ops.arithmetic``)."""
+        """self / other (true division, a float result)."""
         return ops.true_divide(self, other, out=out)
 
     # ----- nerve/ops/mathfns.py ------------------------------------------------------------
@@ -128,15 +128,15 @@ class MathMethods:
         return ops.atan2(self, other)
 
     def atan2(self, other):
-        """``atan2`` of this tensor (see ``nerve.ops.mathfns``)."""
+        """The angle of the point (other, self): atan(self/other) in the right quadrant."""
         return ops.atan2(self, other)
 
     def erf(self):
-        """``erf`` of this tensor (see ``nerve.ops.mathfns``)."""
+        """The error function 2/√π ∫₀ˣ e^(-t²) dt elementwise."""
         return ops.erf(self)
 
     def expm1(self):
-        """``expm1`` of this tensor (see ``nerve.ops.mathfns``)."""
+        """eˣ - 1, exact for small x."""
         return ops.expm1(self)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -148,7 +148,7 @@ class MathMethods:
         return ops.lerp(self, end, weight)
 
     def log1p(self):
-        """``log1p`` of this tensor (see ``nerve.ops.mathfns``)."""
+        """log(1 + x), exact for small x."""
         return ops.log1p(self)
 
     # ----- nerve/ops/mathfns_more.py -------------------------------------------------------
@@ -238,7 +238,7 @@ class MathMethods:
         return ops.float_power(self, exponent, out=out)
 
     def fmod(self, other, *, out=None):
-        """``fmod`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        """The remainder of self / other with the sign of self (C's fmod)."""
         return ops.fmod(self, other, out=out)
 
     def frac(self, *, out=None):
@@ -270,7 +270,7 @@ class MathMethods:
         return ops.log2(self, out=out)
 
     def logaddexp(self, other, *, out=None):
-        """``logaddexp`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        """log(eˢᵉˡᶠ + eᵒᵗʰᵉʳ) without overflow."""
         return ops.logaddexp(self, other, out=out)
 
     def logaddexp2(self, other, *, out=None):
@@ -278,7 +278,7 @@ class MathMethods:
         return ops.logaddexp2(self, other, out=out)
 
     def logit(self, eps=None, *, out=None):
-        """``logit`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
         return ops.logit(self, eps, out=out)
 
     def mvlgamma(self, p, *, out=None):
@@ -286,7 +286,7 @@ class MathMethods:
         return ops.mvlgamma(self, p, out=out)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None, *, out=None):
-        """``nan_to_num`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        """NaN, +inf and -inf replaced by finite numbers."""
         return ops.nan_to_num(self, nan, posinf, neginf, out=out)
 
     def rad2deg(self, *, out=None):
@@ -298,7 +298,7 @@ class MathMethods:
         return ops.reciprocal(self, out=out)
 
     def remainder(self, other, *, out=None):
-        """``remainder`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        """The remainder of self / other with the sign of other (Python's %)."""
         return ops.remainder(self, other, out=out)
 
     def sinc(self, *, out=None):
@@ -318,29 +318,29 @@ class MathMethods:
         return ops.trunc(self, out=out)
 
     def xlogy(self, other, *, out=None):
-        """``xlogy`` of this tensor (see ``nerve.ops.mathfns_more``)."""
+        """self · log(other), 0 where self is 0."""
         return ops.xlogy(self, other, out=out)
 
     # ----- nerve/ops/activation.py ---------------------------------------------------------
 
     def log_softmax(self, dim=None, dtype=None):
-        """``log_softmax`` of this tensor (see ``nerve.ops.activation``)."""
+        """log(softmax(x)) along ``dim``, computed stably."""
         return ops.log_softmax(self, dim, dtype)
 
     def relu(self, inplace=False):
-        """``relu`` of this tensor (see ``nerve.ops.activation``)."""
+        """max(x, 0) elementwise."""
         return ops.relu(self, inplace)
 
     def sigmoid(self):
-        """``sigmoid`` of this tensor (see ``nerve.ops.activation``)."""
+        """1 / (1 + e⁻ˣ) elementwise."""
         return ops.sigmoid(self)
 
     def softmax(self, dim=None, dtype=None):
-        """``softmax`` of this tensor (see ``nerve.ops.activation``)."""
+        """eˣ / Σ eˣ along ``dim``."""
         return ops.softmax(self, dim, dtype)
 
     def tanh(self):
-        """``tanh`` of this tensor (see ``nerve.ops.activation``)."""
+        """tanh(x) elementwise."""
         return ops.tanh(self)
 
     # ----- composed of the ops above ---------------------------------------------------

@@ -20,61 +20,61 @@ class ReduceMethods:
     # ----- nerve/ops/reduce.py -------------------------------------------------------------
 
     def amax(self, dim=(), keepdim=False):
-        """``amax`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The largest value over ``dim`` (all dims by default), no indices."""
         return ops.amax(self, dim, keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        """``amin`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The smallest value over ``dim`` (all dims by default), no indices."""
         return ops.amin(self, dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
-        """``logsumexp`` of this tensor (see ``nerve.ops.reduce``)."""
+        """log Σ eˣ over ``dim``, computed stably."""
         return ops.logsumexp(self, dim, keepdim)
 
     def max(self, dim=None, keepdim=False, *, other=None):
-        """``max`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The largest element; with ``dim``, (values, indices); with a tensor, maximum."""
         return ops.max(self, dim, keepdim, other=other)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
-        """``mean`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The mean over ``dim`` (all elements by default)."""
         return ops.mean(self, dim, keepdim, dtype)
 
     def min(self, dim=None, keepdim=False, *, other=None):
-        """``min`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The smallest element; with ``dim``, (values, indices); with a tensor, minimum."""
         return ops.min(self, dim, keepdim, other=other)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
-        """``prod`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The product over ``dim`` (all elements by default)."""
         return ops.prod(self, dim, keepdim, dtype)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """``std`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The standard deviation over ``dim`` (Bessel-corrected unless told otherwise)."""
         return ops.std(self, dim, unbiased, keepdim, correction=correction)
 
     def sum(self, dim=None, keepdim=False, dtype=None):
-        """``sum`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The sum over ``dim`` (all elements by default)."""
         return ops.sum(self, dim, keepdim, dtype)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """``var`` of this tensor (see ``nerve.ops.reduce``)."""
+        """The variance over ``dim`` (Bessel-corrected unless told otherwise)."""
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
 
     # ----- nerve/ops/reduce_more.py --------------------------------------------------------
 
     def aminmax(self, *, dim=None, keepdim=False):
-        """``aminmax`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """(min, max) over ``dim`` (all elements by default)."""
         return ops.aminmax(self, dim=dim, keepdim=keepdim)
 
     def cummax(self, dim):
-        """``cummax`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """(values, indices) of the running maximum along ``dim``."""
         return ops.cummax(self, dim)
 
     def cummin(self, dim):
-        """``cummin`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """(values, indices) of the running minimum along ``dim``."""
         return ops.cummin(self, dim)
 
     def logcumsumexp(self, dim):
-        """``logcumsumexp`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """log of the running sum of eˣ along ``dim``, computed stably."""
         return ops.logcumsumexp(self, dim)
 
     def median(self, dim=None, keepdim=False):
@@ -82,11 +82,11 @@ class ReduceMethods:
         return ops.median(self, dim, keepdim)
 
     def mode(self, dim=-1, keepdim=False):
-        """``mode`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """(values, indices) of the most frequent value along ``dim``."""
         return ops.mode(self, dim, keepdim)
 
     def nanmean(self, dim=None, keepdim=False, *, dtype=None):
-        """``nanmean`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """The mean over ``dim``, NaNs left out."""
         return ops.nanmean(self, dim, keepdim, dtype=dtype)
 
     def nanmedian(self, dim=None, keepdim=False):
@@ -98,27 +98,27 @@ class ReduceMethods:
         return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None):
-        """``nansum`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """The sum over ``dim``, NaNs counted as zero."""
         return ops.nansum(self, dim, keepdim, dtype=dtype)
 
     def quantile(self, q, dim=None, keepdim=False, *, interpolation='linear'):
-        """``quantile`` of this tensor (see ``nerve.ops.reduce_more``)."""
+        """The q-th quantiles over ``dim`` (interpolated as ``interpolation`` says)."""
         return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
     # ----- nerve/ops/scan.py ---------------------------------------------------------------
 
     def cumprod(self, dim, *, dtype=None):
-        """``cumprod`` of this tensor (see ``nerve.ops.scan``)."""
+        """The running product along ``dim``."""
         return ops.cumprod(self, dim, dtype=dtype)
 
     def cumsum(self, dim, *, dtype=None):
-        """``cumsum`` of this tensor (see ``nerve.ops.scan``)."""
+        """The running sum along ``dim``."""
         return ops.cumsum(self, dim, dtype=dtype)
 
     # ----- nerve/ops/sorting.py ------------------------------------------------------------
 
     def argsort(self, dim=-1, descending=False, stable=False):
-        """``argsort`` of this tensor (see ``nerve.ops.sorting``)."""
+        """The indices that sort along ``dim``."""
         return ops.argsort(self, dim, descending, stable)
 
     def kthvalue(self, k, dim=-1, keepdim=False):
@@ -126,7 +126,7 @@ class ReduceMethods:
         return ops.kthvalue(self, k, dim, keepdim)
 
     def msort(self):
-        """``msort`` of this tensor (see ``nerve.ops.sorting``)."""
+        """Sorted along the first dimension."""
         return ops.msort(self)
 
     def sort(self, dim=-1, descending=False, stable=False):
@@ -134,5 +134,5 @@ class ReduceMethods:
         return ops.sort(self, dim, descending, stable)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        """``topk`` of this tensor (see ``nerve.ops.sorting``)."""
+        """(values, indices) of the k largest (or smallest) along ``dim``."""
         return ops.topk(self, k, dim, largest, sorted)

@@ -20,7 +20,7 @@ class ShapeMethods:
     # ----- nerve/ops/shape.py --------------------------------------------------------------
 
     def chunk(self, chunks, dim=0):
-        """``chunk`` of this tensor (see ``nerve.ops.shape``)."""
+        """``chunks`` nearly equal views along ``dim``."""
         return ops.chunk(self, chunks, dim)
 
     def diag(self, diagonal=0):
@@ -32,11 +32,11 @@ class ShapeMethods:
         return ops.diagonal(self, offset, dim1, dim2)
 
     def expand(self, *sizes):
-        """``expand`` of this tensor (see ``nerve.ops.shape``)."""
+        """A view broadcast to ``sizes`` (-1 keeps a size), without copying."""
         return ops.expand(self, *sizes)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        """``flatten`` of this tensor (see ``nerve.ops.shape``)."""
+        """Dims start_dim..end_dim merged into one."""
         return ops.flatten(self, start_dim, end_dim)
 
     def flip(self, dims):
@@ -44,27 +44,27 @@ class ShapeMethods:
         return ops.flip(self, dims)
 
     def fliplr(self):
-        """``fliplr`` of this tensor (see ``nerve.ops.shape``)."""
+        """Reversed along dim 1."""
         return ops.fliplr(self)
 
     def flipud(self):
-        """``flipud`` of this tensor (see ``nerve.ops.shape``)."""
+        """Reversed along dim 0."""
         return ops.flipud(self)
 
     def permute(self, *dims):
-        """``permute`` of this tensor (see ``nerve.ops.shape``)."""
+        """A view with the dims reordered as ``dims``."""
         return ops.permute(self, *dims)
 
     def repeat(self, *sizes):
-        """``repeat`` of this tensor (see ``nerve.ops.shape``)."""
+        """The tensor tiled ``sizes`` times along each dim (a copy)."""
         return ops.repeat(self, *sizes)
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
-        """``repeat_interleave`` of this tensor (see ``nerve.ops.shape``)."""
+        """Each element repeated ``repeats`` times along ``dim``."""
         return ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def reshape(self, *shape):
-        """``reshape`` of this tensor (see ``nerve.ops.shape``)."""
+        """The same elements in ``shape`` (a view when the layout allows, else a copy)."""
         return ops.reshape(self, *shape)
 
     def roll(self, shifts, dims=None):
@@ -72,11 +72,11 @@ class ShapeMethods:
         return ops.roll(self, shifts, dims)
 
     def split(self, split_size_or_sections, dim=0):
-        """``split`` of this tensor (see ``nerve.ops.shape``)."""
+        """Views of ``split_size_or_sections`` along ``dim``."""
         return ops.split(self, split_size_or_sections, dim)
 
     def squeeze(self, dim=None):
-        """``squeeze`` of this tensor (see ``nerve.ops.shape``)."""
+        """A view without the size-1 dims (only ``dim`` when given)."""
         return ops.squeeze(self, dim)
 
     def swapaxes(self, dim0, dim1):
@@ -88,15 +88,15 @@ class ShapeMethods:
         return ops.transpose(self, dim0, dim1)
 
     def t(self):
-        """``t`` of this tensor (see ``nerve.ops.shape``)."""
+        """The transpose of a matrix (a 0-d or 1-D tensor as it is)."""
         return ops.t(self)
 
     def trace(self):
-        """``trace`` of this tensor (see ``nerve.ops.shape``)."""
+        """The sum of the main diagonal of a matrix."""
         return ops.trace(self)
 
     def transpose(self, dim0, dim1):
-        """``transpose`` of this tensor (see ``nerve.ops.shape``)."""
+        """A view with dims dim0 and dim1 swapped."""
         return ops.transpose(self, dim0, dim1)
 
     def tril(self, diagonal=0):
@@ -108,41 +108,41 @@ class ShapeMethods:
         return ops.triu(self, diagonal)
 
     def unbind(self, dim=0):
-        """``unbind`` of this tensor (see ``nerve.ops.shape``)."""
+        """The slices along ``dim``, as a tuple of views."""
         return ops.unbind(self, dim)
 
     def unflatten(self, dim, sizes):
-        """``unflatten`` of this tensor (see ``nerve.ops.shape``)."""
+        """Dim ``dim`` split into ``sizes``."""
         return ops.unflatten(self, dim, sizes)
 
     def unsqueeze(self, dim):
-        """``unsqueeze`` of this tensor (see ``nerve.ops.shape``)."""
+        """A view with a size-1 dim inserted at ``dim``."""
         return ops.unsqueeze(self, dim)
 
     def view(self, *shape):
-        """``view`` of this tensor (see ``nerve.ops.shape``)."""
+        """A view with ``shape`` (-1 infers one size); the layout must allow it."""
         return ops.view(self, *shape)
 
     # ----- nerve/ops/shape_more.py ---------------------------------------------------------
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
-        """``diag_embed`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """Matrices with the last dim on their (offset) diagonal."""
         return ops.diag_embed(self, offset, dim1, dim2)
 
     def diagflat(self, offset=0):
-        """``diagflat`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """A square matrix with the flattened tensor on its (offset) diagonal."""
         return ops.diagflat(self, offset)
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
-        """``diff`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """The n-th forward difference along ``dim``."""
         return ops.diff(self, n, dim, prepend, append)
 
     def dsplit(self, indices_or_sections):
-        """``dsplit`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """Split along dim 2 (depth)."""
         return ops.dsplit(self, indices_or_sections)
 
     def hsplit(self, indices_or_sections):
-        """``hsplit`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """Split along dim 1 (dim 0 for a 1-D tensor)."""
         return ops.hsplit(self, indices_or_sections)
 
     def moveaxis(self, source, destination):
@@ -150,35 +150,35 @@ class ShapeMethods:
         return ops.movedim(self, source, destination)
 
     def movedim(self, source, destination):
-        """``movedim`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """A view with dims ``source`` moved to positions ``destination``."""
         return ops.movedim(self, source, destination)
 
     def narrow(self, dim, start, length):
-        """``narrow`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """A view of ``length`` entries of ``dim`` from ``start``."""
         return ops.narrow(self, dim, start, length)
 
     def narrow_copy(self, dim, start, length):
-        """``narrow_copy`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """A copy of ``narrow(dim, start, length)``."""
         return ops.narrow_copy(self, dim, start, length)
 
     def ravel(self):
-        """``ravel`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """The elements as a 1-D tensor (a view when contiguous)."""
         return ops.ravel(self)
 
     def rot90(self, k=1, dims=(0, 1)):
-        """``rot90`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """Rotated k quarter turns in the plane of ``dims``."""
         return ops.rot90(self, k, dims)
 
     def select(self, dim, index):
-        """``select`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """The slice at ``index`` of ``dim`` (that dim removed)."""
         return ops.select(self, dim, index)
 
     def split_with_sizes(self, split_sizes, dim=0):
-        """``split_with_sizes`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """Views of ``split_sizes`` along ``dim``."""
         return ops.split_with_sizes(self, split_sizes, dim)
 
     def sum_to_size(self, *size):
-        """``sum_to_size`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """Summed down to ``size`` (the reverse of broadcasting)."""
         return ops.sum_to_size(self, *size)
 
     def tensor_split(self, indices_or_sections, dim=0):
@@ -186,7 +186,7 @@ class ShapeMethods:
         return ops.tensor_split(self, indices_or_sections, dim)
 
     def tile(self, dims):
-        """``tile`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """The tensor repeated ``dims`` times along each dim."""
         return ops.tile(self, dims)
 
     def unfold(self, dimension, size, step):
@@ -194,7 +194,7 @@ class ShapeMethods:
         return ops.unfold(self, dimension, size, step)
 
     def vsplit(self, indices_or_sections):
-        """``vsplit`` of this tensor (see ``nerve.ops.shape_more``)."""
+        """Split along dim 0."""
         return ops.vsplit(self, indices_or_sections)
 
     # ----- shaped like another tensor -----------------------------------------------
