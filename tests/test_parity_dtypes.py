@@ -110,6 +110,8 @@ def _diff(ours, ref, floats):
             return f"dtype {od} vs {rd}"
         if tuple(ours.shape) != tuple(ref.shape):
             return f"shape {tuple(ours.shape)} vs {tuple(ref.shape)}"
+        if ref.dtype == torch.bfloat16:  # torch's .numpy() has no bfloat16: compare float64
+            ours, ref = ours.double(), ref.double()
         if floats and ref.dtype.is_floating_point and not np.allclose(
                 ours.numpy(), ref.detach().numpy(), rtol=1e-4, atol=1e-5, equal_nan=True):
             return "values"
