@@ -47,6 +47,7 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "_hooks",
                  "__weakref__")
+    __module__ = "nerve.tensor"  # where programs import it from (and where it used to live)
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:

@@ -8,6 +8,8 @@ import builtins
 class Size(tuple):
     """A shape: a tuple that prints as PyTorch's ``Size([...])``."""
 
+    __module__ = "nerve.tensor"
+
     def __repr__(self) -> str:
         return f"nerve.Size({list(self)})"
 
