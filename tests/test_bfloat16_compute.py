@@ -236,6 +236,16 @@ def test_cpu_autocast_matches_torch():
         np.testing.assert_array_equal(n.grad.numpy(), t.grad.numpy())
 
 
+def test_a_disabled_region_inside_switches_autocast_off_as_torch():
+    for lib in (torch, nerve):
+        a = lib.ones(2, 2)
+        with lib.autocast("cpu", dtype=lib.bfloat16):
+            with lib.autocast("cpu", enabled=False):
+                assert not lib.is_autocast_enabled("cpu") and (a @ a).dtype == lib.float32
+            assert lib.is_autocast_enabled("cpu") and (a @ a).dtype == lib.bfloat16
+        assert (a @ a).dtype == lib.float32
+
+
 def test_float16_autocast_on_cpu_stays_float32():
     # documented: NumPy has no float16 BLAS, so a CPU float16 region keeps float32
     lin = nerve.nn.Linear(3, 2)

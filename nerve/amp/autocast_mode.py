@@ -82,6 +82,7 @@ class autocast:  # noqa: N801 - PyTorch's name
                           "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
                           "torch.float16 currently.", UserWarning, stacklevel=2)
             self._enabled = False
+        self._paused: list = []
         self._cpu_bf16 = (self._enabled and device_type == "cpu"
                           and str(self.fast_dtype).rpartition(".")[2] == "bfloat16"
                           and _bf16_loads())
@@ -94,6 +95,8 @@ class autocast:  # noqa: N801 - PyTorch's name
                 _cuda_switch(+1)
             elif self._cpu_bf16:
                 _cpu_switch(+1)
+        else:  # inside an enabled region, a disabled one switches it off until it ends
+            self._paused.append(_pause(self.device))
         return self
 
     def __exit__(self, *exc) -> bool:
@@ -103,6 +106,8 @@ class autocast:  # noqa: N801 - PyTorch's name
                 _cuda_switch(-1)
             elif self._cpu_bf16:
                 _cpu_switch(-1)
+        else:
+            _resume(self.device, self._paused.pop())
         return False
 
     def __call__(self, func):
@@ -163,3 +168,21 @@ def _cpu_switch(step: int) -> None:
     function.autocast_ops.update((MatMul, LinearFn, Conv))
     _cpu_depth[0] += step
     bf16_compute.autocast_cpu[0] = _cpu_depth[0] > 0
+
+
+def _casting_flag(device_type: str) -> list:
+    from nerve.autograd import bf16_compute, function
+
+    return function.autocast_cuda if device_type == "cuda" else bf16_compute.autocast_cpu
+
+
+def _pause(device_type: str) -> tuple:
+    depths = _depths()
+    depth, flag = depths.get(device_type, 0), _casting_flag(device_type)
+    was = flag[0]
+    depths[device_type], flag[0] = 0, False
+    return depth, was
+
+
+def _resume(device_type: str, saved: tuple) -> None:
+    _depths()[device_type], _casting_flag(device_type)[0] = saved
