@@ -15,12 +15,19 @@ import math
 import numpy as np
 
 from nerve import random as _random
+from nerve.bf16_dtype import is_bf16
 from nerve.tensor import Size, Tensor
 
 # (rtol, atol) per dtype, as torch.testing; integers and bools compare exactly
 _TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5),
                np.dtype(np.float64): (1e-7, 1e-7), np.dtype(np.complex64): (1.3e-6, 1e-5),
                np.dtype(np.complex128): (1e-7, 1e-7)}
+
+
+def _tolerance(d) -> tuple:
+    if d.kind == "V" and is_bf16(d):
+        return (1.6e-2, 1e-5)  # torch.testing's for bfloat16
+    return _TOLERANCES.get(d, (0.0, 0.0))
 
 
 class _MismatchError(Exception):
@@ -143,10 +150,10 @@ def _compare_arrays(actual, expected, rtol, atol, equal_nan, check_dtype) -> Non
                         f"nerve.{e.dtype}.")
     exact = a.dtype.kind in "biu" and e.dtype.kind in "biu"
     if rtol is None:
-        rtol, atol = (max(_TOLERANCES.get(a.dtype, (0.0, 0.0))[0],
-                          _TOLERANCES.get(e.dtype, (0.0, 0.0))[0]),
-                      max(_TOLERANCES.get(a.dtype, (0.0, 0.0))[1],
-                          _TOLERANCES.get(e.dtype, (0.0, 0.0))[1]))
+        rtol, atol = (max(_tolerance(a.dtype)[0], _tolerance(e.dtype)[0]),
+                      max(_tolerance(a.dtype)[1], _tolerance(e.dtype)[1]))
+    if a.dtype.kind == "V" or e.dtype.kind == "V":  # bfloat16: compare the values in float64
+        a, e = a.astype(np.float64), e.astype(np.float64)
     if exact:  # bools and integers subtract as int64 (no wrap-around, no bool subtraction)
         a, e = a.astype(np.int64), e.astype(np.int64)
     ok = _close(a, e, rtol, atol, equal_nan)

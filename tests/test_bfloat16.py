@@ -190,6 +190,14 @@ def test_module_casts():
     assert lin.weight.dtype == nerve.float32
 
 
+def test_assert_close_uses_torchs_bfloat16_tolerance():
+    for lib in (torch, nerve):
+        x = lib.tensor([1.0, 2.0]).bfloat16()
+        lib.testing.assert_close(x, lib.tensor([1.0078125, 2.0]).bfloat16())  # 1 ulp
+        with pytest.raises(AssertionError, match="not close"):
+            lib.testing.assert_close(x, lib.tensor([1.03125, 2.0]).bfloat16())
+
+
 # ----- save and load -------------------------------------------------------------------
 def test_save_load_round_trip_says_bfloat16(tmp_path):
     x = nerve.randn(4, 3).bfloat16()
