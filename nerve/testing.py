@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from nerve import random as _random
-from nerve.bf16_dtype import is_bf16
+from nerve.bf16_dtype import is_bf16 as _is_bf16
 from nerve.tensor import Size, Tensor
 
 # (rtol, atol) per dtype, as torch.testing; integers and bools compare exactly
@@ -25,7 +25,7 @@ _TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6
 
 
 def _tolerance(d) -> tuple:
-    if d.kind == "V" and is_bf16(d):
+    if d.kind == "V" and _is_bf16(d):
         return (1.6e-2, 1e-5)  # torch.testing's for bfloat16
     return _TOLERANCES.get(d, (0.0, 0.0))
 
