@@ -188,6 +188,10 @@ def test_module_casts():
     assert isinstance(lin.weight, nerve.nn.Parameter) and lin.weight.requires_grad
     lin.float()
     assert lin.weight.dtype == nerve.float32
+    for lib in (torch, nerve):
+        m = lib.nn.Linear(3, 2)
+        assert m.bfloat16() is m and m.weight.dtype == m.bias.dtype == lib.bfloat16
+        assert m.half().weight.dtype == lib.float16
 
 
 def test_assert_close_uses_torchs_bfloat16_tolerance():

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from nerve.dtypes import is_floating
+from nerve.dtypes import is_floating, to_dtype
 from nerve.nn.devices import check_device_argument
 from nerve.nn.hooks import call_with_hooks
 from nerve.nn.parameter import Buffer, Parameter
@@ -350,6 +350,13 @@ class Module:
 
     def double(self) -> Module:
         return self._cast(np.float64)
+
+    def half(self) -> Module:
+        return self._cast(np.float16)
+
+    def bfloat16(self) -> Module:
+        """Floating parameters and buffers as bfloat16 (needs ml_dtypes)."""
+        return self._cast(to_dtype("bfloat16"))
 
     def cpu(self) -> Module:
         return self._move("cpu")
