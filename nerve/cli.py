@@ -325,7 +325,7 @@ def cmd_lab(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from nerve.onnx.checkpoint import export_checkpoint
+    from nerve.tasks.export import export_checkpoint
 
     info = export_checkpoint(args.checkpoint, args.out, args.opset)
     print(f"{info['task']}: {args.out} (opset {info['opset']}, {info['nodes']} nodes, "

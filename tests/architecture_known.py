@@ -36,7 +36,6 @@ CYCLES: set = set()
 
 UPWARD = {
     'nerve.autograd.gradients -> nerve.ops.shape',
-    'nerve.onnx.checkpoint -> nerve.tasks',
 }
 
 PRIVATE_IMPORTS = {

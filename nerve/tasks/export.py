@@ -9,7 +9,7 @@ def export_checkpoint(checkpoint: str, out: str, opset_version: int = 17) -> dic
     """Rebuild the checkpoint's task model, trace it on one batch of the task's test data
     (the batch axis dynamic) and write ``out``. Returns a summary for the command."""
     from nerve.onnx.exporter import export
-    from nerve.tasks import open_run
+    from nerve.tasks.base import open_run
 
     task, model, _ = open_run(checkpoint)
     _, _, test_loader = task.loaders()
