@@ -251,3 +251,47 @@ def test_float16_autocast_on_cpu_stays_float32():
     lin = nerve.nn.Linear(3, 2)
     with nerve.autocast("cpu", dtype=nerve.float16):
         assert lin(nerve.randn(2, 3)).dtype == nerve.float32
+
+
+def _block(lib):
+    nn = lib.nn
+
+    class Block(nn.Module):  # a GPT block's ops: embedding, layer norm, attention, GELU
+        def __init__(self):
+            super().__init__()
+            self.emb, self.ln = nn.Embedding(50, 32), nn.LayerNorm(32)
+            self.att = nn.MultiheadAttention(32, 4, batch_first=True)
+            self.mlp = nn.Sequential(nn.Linear(32, 64), nn.GELU(), nn.Linear(64, 32))
+            self.head = nn.Linear(32, 50)
+
+        def forward(self, idx):
+            x = self.emb(idx)
+            h = self.ln(x)
+            x = x + self.att(h, h, h, need_weights=False)[0]
+            return self.head(x + self.mlp(self.ln(x)))
+
+    return Block()
+
+
+def test_transformer_block_in_bfloat16_is_close_to_torch():
+    # composites (layer norm, attention, GELU) round their intermediates where torch's
+    # kernels differ, so here the tolerance is 2⁻⁵ of each tensor's largest magnitude
+    torch.manual_seed(0)
+    tm, nm = _block(torch), _block(nerve)
+    nm.load_state_dict({k: nerve.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    tm.bfloat16()
+    nm.bfloat16()
+    rng = np.random.default_rng(0)
+    idx, tgt = rng.integers(0, 50, (4, 10)), rng.integers(0, 50, (40,))
+    to, no = tm(torch.tensor(idx)), nm(nerve.tensor(idx))
+    tl = torch.nn.functional.cross_entropy(to.view(-1, 50), torch.tensor(tgt))
+    nl = F.cross_entropy(no.view(-1, 50), nerve.tensor(tgt))
+    assert no.dtype == nl.dtype == nerve.bfloat16
+    tl.backward()
+    nl.backward()
+    pairs = [(no, to), (nl, tl)] + [(dict(nm.named_parameters())[k].grad, p.grad)
+                                    for k, p in tm.named_parameters()]
+    for n, t in pairs:
+        a, b = n.float().detach().numpy(), t.float().detach().numpy()
+        assert n.dtype == nerve.bfloat16
+        assert np.abs(a - b).max() <= 2 ** -5 * np.abs(b).max()
