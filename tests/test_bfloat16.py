@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import warnings
 import zipfile
 
 import numpy as np
@@ -200,6 +201,21 @@ def test_assert_close_uses_torchs_bfloat16_tolerance():
         lib.testing.assert_close(x, lib.tensor([1.0078125, 2.0]).bfloat16())  # 1 ulp
         with pytest.raises(AssertionError, match="not close"):
             lib.testing.assert_close(x, lib.tensor([1.03125, 2.0]).bfloat16())
+
+
+def test_anomaly_mode_sees_a_bfloat16_nan():
+    for lib in (torch, nerve):
+        x = lib.tensor([1.0, 0.0]).bfloat16().requires_grad_()
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # torch's "Anomaly Detection has been enabled"
+            with pytest.raises(RuntimeError, match="nan"), lib.autograd.detect_anomaly():
+                (x.log() * 0).sum().backward()  # log's backward: 0 / 0 at x = 0
+
+
+def test_standardize_keeps_a_bfloat16_dtype():
+    x = nerve.randn(8, 3).bfloat16()
+    std = nerve.data.transforms.Standardize(dim=0).fit(x)
+    assert std.mean.dtype == std.std.dtype == nerve.bfloat16
 
 
 # ----- save and load -------------------------------------------------------------------

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nerve.dtypes import is_floating
+
 
 def _function():
     # function.py imports Tensor, which imports this package: it is looked up on use
@@ -113,7 +115,8 @@ class Anomaly:
 
 def _bad(arr) -> str | None:
     """'nan' or 'inf' when ``arr`` holds one (NaN first: it is the worse news)."""
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fc":
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fcV" or (
+            arr.dtype.kind == "V" and not is_floating(arr.dtype)):  # bfloat16 is kind V
         return None
     if np.isfinite(arr).all():
         return None
@@ -123,7 +126,7 @@ def _bad(arr) -> str | None:
 def _describe(arrays) -> str:
     parts = []
     for a in arrays:
-        if isinstance(a, np.ndarray) and a.size and a.dtype.kind in "fc":
+        if isinstance(a, np.ndarray) and a.size and (a.dtype.kind == "c" or is_floating(a.dtype)):
             finite = a[np.isfinite(a)]
             hi = np.abs(finite).max() if finite.size else float("nan")
             parts.append(f"shape {a.shape}, max |x| {hi:.3g}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nerve.dtypes import is_floating
 from nerve.tensor import Tensor
 
 
@@ -126,7 +127,7 @@ class Standardize:
         mean = arr.mean(axis=self.dim, keepdims=True)
         std = arr.std(axis=self.dim, keepdims=True)
         std[std < self.eps] = 1.0
-        dtype = _array(x).dtype if _array(x).dtype.kind == "f" else np.float32
+        dtype = _array(x).dtype if is_floating(_array(x).dtype) else np.float32
         self.mean = Tensor._wrap(mean.astype(dtype))
         self.std = Tensor._wrap(std.astype(dtype))
         return self
