@@ -279,7 +279,7 @@ def _graph(t: Tensor, op: str, values=()) -> bool:
         if t._ctx is None:
             raise RuntimeError(LEAF.format(op))
         return True
-    if t._data.dtype.kind != "c" and not is_floating(t._data.dtype):
+    if t._data.dtype.kind not in "fc" and not is_floating(t._data.dtype):  # kind first: cheap
         return False  # an integer tensor cannot join the graph: a plain (casting) write
     return any(isinstance(v, Tensor) and v.requires_grad for v in values)
 
