@@ -104,7 +104,7 @@ from nerve.legacy_tensors import (BFloat16Tensor, BoolTensor, ByteTensor,
 from nerve.model_summary import summary  # (torchinfo's model summary)
 
 from nerve.backend import check_device as _check_device
-from nerve.creation import _float
+from nerve.dtypes import to_dtype as _to_dtype
 from nerve.tensor.core import to_array as _to_array
 
 
@@ -191,7 +191,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None,  # noqa
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape: {len(size)} sizes and "
                            f"{len(stride)} strides")
-    d = _float(dtype)
+    d = get_default_dtype() if dtype is None else _to_dtype(dtype)
     n = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if 0 not in size else 0
     base = _np.empty(n, d)
     arr = _np.lib.stride_tricks.as_strided(base, size, tuple(s * d.itemsize for s in stride))

@@ -39,7 +39,6 @@ UPWARD = {
 }
 
 PRIVATE_IMPORTS = {
-    'nerve -> nerve.creation._float',
     'nerve.nn.conv -> nerve.ops.conv._tuple',
     'nerve.nn.init -> nerve.ops.special_fns._log_ndtr_and_ratio',
     'nerve.nn.init -> nerve.ops.special_fns._ndtri',
