@@ -6,7 +6,7 @@
 - "resnet_train": 3x32x32, batch 32: conv 3->64 3x3 + BN + ReLU, two basic residual blocks
   of 64 channels, global average pool, linear 64->10, cross-entropy, SGD momentum 0.9.
 
-nerve's 3x3 convs run by im2col or Winograd as ``nerve.ops.winograd.select`` picks;
+nerve's 3x3 convs run by im2col or Winograd as ``nerve.ops.nn.winograd.select`` picks;
 NERVE_CONV3X3=im2col|f2|f4|auto forces a path, and ``python -m benchmarks.conv3x3
 --steps 3`` times these two steps with im2col against auto, each in its own process.
 """

@@ -1,5 +1,5 @@
 """3x3 stride-1 convolutions, im2col against Winograd F(2x2, 3x3) and F(4x4, 3x3):
-the per-shape timings behind ``nerve.ops.winograd.select`` and the float32 error of
+the per-shape timings behind ``nerve.ops.nn.winograd.select`` and the float32 error of
 each path against a float64 reference on realistic activations.
 
     python -m benchmarks.conv3x3             # timings over the shape grid, then errors
@@ -37,8 +37,8 @@ SHAPES = [(64, 1, 32, 28), (64, 32, 64, 14), (32, 3, 64, 32), (32, 64, 64, 32)] 
 
 def _steps(shape, path, dtype=np.float32):
     """Three callables (forward, ∂L/∂x, ∂L/∂W) of one conv of ``shape`` by ``path``."""
-    from nerve.ops import winograd
-    from nerve.ops.conv import Conv
+    from nerve.ops.nn import winograd
+    from nerve.ops.nn.conv import Conv
 
     n, c, o, s = shape
     rng = np.random.default_rng(0)
@@ -79,7 +79,7 @@ def time_shape(shape, rounds: int) -> dict:
 
 
 def print_timings(shapes, rounds: int) -> None:
-    from nerve.ops import winograd
+    from nerve.ops.nn import winograd
 
     print(f"load average {os.getloadavg()[0]:.1f}; ms, best of {rounds}; "
           "'train' = forward + ∂L/∂x + ∂L/∂W")
@@ -98,8 +98,8 @@ def print_timings(shapes, rounds: int) -> None:
 def errors(shape=(8, 64, 64, 32)) -> dict:
     """{path: {"forward"|"dx"|"dw": (max abs error, max abs error / max |reference|)}} of
     float32 against float64 im2col, post-ReLU inputs and He-initialised kernels."""
-    from nerve.ops import winograd
-    from nerve.ops.conv import Conv
+    from nerve.ops.nn import winograd
+    from nerve.ops.nn.conv import Conv
 
     n, c, o, s = shape
     rng = np.random.default_rng(0)

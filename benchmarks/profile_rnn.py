@@ -54,8 +54,8 @@ def _arrays(gates: int, seed: int = 0) -> dict:
 
 def fused_node(kind: str, clock, repeats: int) -> dict:
     """Forward and backward of one fused LSTMFn/GRUFn on raw arrays (ms)."""
-    from nerve.ops.recurrent_gru import GRUFn
-    from nerve.ops.recurrent_lstm import LSTMFn
+    from nerve.ops.nn.recurrent_gru import GRUFn
+    from nerve.ops.nn.recurrent_lstm import LSTMFn
 
     lstm = kind == "LSTM"
     a = _arrays(4 if lstm else 3)

@@ -17,22 +17,22 @@ from nerve.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye
                             full, full_like, linspace, logspace, multinomial, normal, ones,
                             ones_like, rand, rand_like, randint, randint_like, randn,
                             randn_like, randperm, tensor, zeros, zeros_like)
-from nerve.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
-from nerve.ops.elementwise import (abs, add, clamp, clip, cos, div, exp, log, maximum, minimum,
+from nerve.ops.nn.activation import log_softmax, relu, sigmoid, softmax, tanh
+from nerve.ops.math.elementwise import (abs, add, clamp, clip, cos, div, exp, log, maximum, minimum,
                                    mul, neg, pow, sin, sqrt, square, sub, where)
-from nerve.ops.indexing import gather, index_select, masked_fill
-from nerve.ops.linalg import bmm, dot, matmul, mm, outer
-from nerve.ops.reduce import amax, amin, logsumexp, max, mean, min, prod, std, sum, var
-from nerve.ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten,
+from nerve.ops.shape.indexing import gather, index_select, masked_fill
+from nerve.ops.linalg.matmul import bmm, dot, matmul, mm, outer
+from nerve.ops.reduce.reductions import amax, amin, logsumexp, max, mean, min, prod, std, sum, var
+from nerve.ops.shape.rearrange import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten,
                              pad, permute, repeat, reshape, split, squeeze, stack, swapaxes, t,
                              transpose, unbind, unflatten, unsqueeze)
-from nerve.ops.shape import (diag, diagonal, flip, fliplr, flipud, repeat_interleave, roll,
+from nerve.ops.shape.rearrange import (diag, diagonal, flip, fliplr, flipud, repeat_interleave, roll,
                              trace, tril, triu)
-from nerve.ops.scan import cumprod, cumsum
-from nerve.ops.sorting import argsort, kthvalue, msort, sort, topk
-from nerve.ops.scatter import index_add, masked_select, scatter, scatter_add
-from nerve.ops.einsum import einsum
-from nerve.ops.mathfns import arctan2, atan2, erf, expm1, isclose, lerp, log1p
+from nerve.ops.reduce.scan import cumprod, cumsum
+from nerve.ops.reduce.sorting import argsort, kthvalue, msort, sort, topk
+from nerve.ops.shape.scatter import index_add, masked_select, scatter, scatter_add
+from nerve.ops.linalg.einsum import einsum
+from nerve.ops.math.elementary import arctan2, atan2, erf, expm1, isclose, lerp, log1p
 from nerve.linalg import tensor_norm as norm
 from nerve import linalg
 
@@ -42,38 +42,38 @@ import numpy as _np
 
 # elementwise math, comparisons, logic and dtype utilities (these names shadow builtins
 # such as all, any and round inside this module: the functions below use builtins.*)
-from nerve.ops.mathfns_more import (acos, acosh, arccos, arccosh, arcsin, arcsinh,  # noqa: I001
+from nerve.ops.math.transcendental import (acos, acosh, arccos, arccosh, arcsin, arcsinh,  # noqa: I001
                                     arctan, arctanh, asin, asinh, atan, atanh, copysign,
                                     cosh, deg2rad, digamma, erfc, erfinv, exp2, fix,
                                     float_power, fmod, frac, hypot, i0, ldexp, lgamma, log2,
                                     log10, logaddexp, logaddexp2, logit, mvlgamma, nan_to_num,
                                     polygamma, rad2deg, reciprocal, remainder, rsqrt, sinc,
                                     sinh, tan, trunc, xlogy)
-from nerve.ops.compare_more import (bitwise_and, bitwise_not, bitwise_or,
+from nerve.ops.math.logical import (bitwise_and, bitwise_not, bitwise_or,
                                     bitwise_xor, floor_divide, gcd, ge, greater,
                                     greater_equal, gt, heaviside, is_nonzero, isin, isneginf,
                                     isposinf, isreal, lcm, le, less, less_equal, logical_and,
                                     logical_or, logical_xor, lt, ne, nextafter, not_equal,
                                     signbit)
-from nerve.ops.arithmetic import (absolute, divide, multiply, negative,
+from nerve.ops.math.arithmetic import (absolute, divide, multiply, negative,
                                   positive, sgn, subtract, true_divide)
-from nerve.ops.compare import (all, any, ceil, count_nonzero, floor, isfinite,
+from nerve.ops.math.compare import (all, any, ceil, count_nonzero, floor, isfinite,
                                isinf, logical_not, round)
 from nerve.dtypes_info import (can_cast, finfo, iinfo, is_complex,
                                is_floating_point, promote_types, result_type)
 from nerve.printing import set_printoptions
-# shapes, reductions, linear algebra and indexing (shape_more, reduce_more, linalg_more, ...)
-from nerve.ops.products import (addbmm, addcdiv, addcmul, addmm, addmv, addr,
+# shapes, reductions, linear algebra and indexing (ops.shape.dims, ops.reduce.statistics, ops.linalg.decompositions, ...)
+from nerve.ops.linalg.products import (addbmm, addcdiv, addcmul, addmm, addmv, addr,
                                 baddbmm, chain_matmul, inner, kron, mv, tensordot, vdot)
-from nerve.ops.linalg_more import (cholesky, det, inverse, logdet, matrix_exp,
+from nerve.ops.linalg.decompositions import (cholesky, det, inverse, logdet, matrix_exp,
                                    matrix_power, pinverse, slogdet, svd)
-from nerve.ops.distance import cdist, corrcoef, cov, dist, pdist, renorm
-from nerve.ops.index_more import (diagonal_scatter, index_copy, index_fill,
+from nerve.ops.linalg.distance import cdist, corrcoef, cov, dist, pdist, renorm
+from nerve.ops.shape.index_write import (diagonal_scatter, index_copy, index_fill,
                                   index_put, index_reduce, masked_scatter, scatter_reduce,
                                   select_scatter, slice_scatter, take, take_along_dim)
-from nerve.ops.counting import (argwhere, bincount, bucketize, histc, nonzero,
+from nerve.ops.math.counting import (argwhere, bincount, bucketize, histc, nonzero,
                                 searchsorted, unique, unique_consecutive)
-from nerve.ops.shape_more import (atleast_1d, atleast_2d, atleast_3d,
+from nerve.ops.shape.dims import (atleast_1d, atleast_2d, atleast_3d,
                                   block_diag, broadcast_shapes, broadcast_tensors,
                                   cartesian_prod, column_stack, combinations, diag_embed,
                                   diagflat, diff, dsplit, dstack, hsplit, hstack, meshgrid,
@@ -81,7 +81,7 @@ from nerve.ops.shape_more import (atleast_1d, atleast_2d, atleast_3d,
                                   row_stack, select, split_with_sizes, swapdims, tensor_split,
                                   tile, tril_indices, triu_indices, unravel_index, vander,
                                   vsplit, vstack)
-from nerve.ops.reduce_more import (aminmax, cummax, cummin,
+from nerve.ops.reduce.statistics import (aminmax, cummax, cummin,
                                    cumulative_trapezoid, logcumsumexp, median, mode, nanmean,
                                    nanmedian, nanquantile, nansum, quantile, std_mean,
                                    trapezoid, trapz, var_mean)

@@ -4,7 +4,7 @@ backward of their own (they are built from ops that have one)."""
 from __future__ import annotations
 
 # ----- activations ---------------------------------------------------------------------
-from nerve.ops.activation import (  # noqa: F401
+from nerve.ops.nn.activation import (  # noqa: F401
     crelu,
     elu,
     gelu,
@@ -24,7 +24,7 @@ from nerve.ops.activation import (  # noqa: F401
     softplus,
     tanh,
 )
-from nerve.ops.activation_more import (  # noqa: F401
+from nerve.ops.nn.activation_piecewise import (  # noqa: F401
     celu,
     celu_,
     glu,
@@ -40,17 +40,17 @@ from nerve.ops.activation_more import (  # noqa: F401
 )
 
 # ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
-from nerve.ops.attention import scaled_dot_product_attention  # noqa: F401
-from nerve.ops.bilinear import bilinear  # noqa: F401
+from nerve.ops.nn.attention import scaled_dot_product_attention  # noqa: F401
+from nerve.ops.nn.bilinear import bilinear  # noqa: F401
 
 # ----- convolution, pooling, upsampling, ROI pooling -----------------------------------
-from nerve.ops.conv import conv1d, conv2d, conv3d  # noqa: F401
-from nerve.ops.conv_transpose import (  # noqa: F401
+from nerve.ops.nn.conv import conv1d, conv2d, conv3d  # noqa: F401
+from nerve.ops.nn.conv_transpose import (  # noqa: F401
     conv_transpose1d,
     conv_transpose2d,
     conv_transpose3d,
 )
-from nerve.ops.dropout import (  # noqa: F401
+from nerve.ops.nn.dropout import (  # noqa: F401
     alpha_dropout,
     dropout,
     dropout1d,
@@ -58,11 +58,11 @@ from nerve.ops.dropout import (  # noqa: F401
     dropout3d,
     feature_alpha_dropout,
 )
-from nerve.ops.embedding import embedding, embedding_bag  # noqa: F401
-from nerve.ops.fold import fold, unfold  # noqa: F401
-from nerve.ops.inplace import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
-from nerve.ops.linear import linear  # noqa: F401
-from nerve.ops.loss import (  # noqa: F401  (losses)
+from nerve.ops.nn.embedding import embedding, embedding_bag  # noqa: F401
+from nerve.ops.shape.fold import fold, unfold  # noqa: F401
+from nerve.ops.inplace.updates import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
+from nerve.ops.nn.linear import linear  # noqa: F401
+from nerve.ops.nn.loss import (  # noqa: F401  (losses)
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -74,7 +74,7 @@ from nerve.ops.loss import (  # noqa: F401  (losses)
     smooth_l1_loss,
     soft_margin_loss,
 )
-from nerve.ops.loss_more import (  # noqa: F401  (margin, embedding and likelihood losses)
+from nerve.ops.nn.loss_margin import (  # noqa: F401  (margin, embedding and likelihood losses)
     cosine_embedding_loss,
     gaussian_nll_loss,
     hinge_embedding_loss,
@@ -85,16 +85,16 @@ from nerve.ops.loss_more import (  # noqa: F401  (margin, embedding and likeliho
     poisson_nll_loss,
     triplet_margin_loss,
 )
-from nerve.ops.mathfns import cosine_similarity, normalize, pairwise_distance  # noqa: F401
-from nerve.ops.multi_head_attention import multi_head_attention_forward  # noqa: F401
-from nerve.ops.normalization import batch_norm, layer_norm  # noqa: F401
-from nerve.ops.normalization_more import (  # noqa: F401
+from nerve.ops.math.elementary import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from nerve.ops.nn.multi_head_attention import multi_head_attention_forward  # noqa: F401
+from nerve.ops.nn.normalization import batch_norm, layer_norm  # noqa: F401
+from nerve.ops.nn.group_norm import (  # noqa: F401
     group_norm,
     instance_norm,
     local_response_norm,
 )
-from nerve.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
-from nerve.ops.pool import (  # noqa: F401
+from nerve.ops.shape.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
+from nerve.ops.nn.pool import (  # noqa: F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_avg_pool3d,
@@ -109,38 +109,38 @@ from nerve.ops.pool import (  # noqa: F401
     max_pool3d,
     stochastic_pool2d,
 )
-from nerve.ops.rms_norm import rms_norm  # noqa: F401
-from nerve.ops.roi import roi_pool  # noqa: F401
-from nerve.ops.scatter import one_hot  # noqa: F401
+from nerve.ops.nn.rms_norm import rms_norm  # noqa: F401
+from nerve.ops.nn.roi import roi_pool  # noqa: F401
+from nerve.ops.shape.scatter import one_hot  # noqa: F401
 
 # ----- shape and indexing --------------------------------------------------------------
-from nerve.ops.shape import pad  # noqa: F401
-from nerve.ops.upsample import (  # noqa: F401
+from nerve.ops.shape.rearrange import pad  # noqa: F401
+from nerve.ops.nn.upsample import (  # noqa: F401
     interpolate,
     upsample_bilinear,
     upsample_nearest,
 )
 
 
-from nerve.ops.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401
-from nerve.ops.ctc import ctc_loss  # noqa: F401
-from nerve.ops.distance import pdist  # noqa: F401
-from nerve.ops.fractional_pool import (  # noqa: F401
+from nerve.ops.shape.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401
+from nerve.ops.nn.ctc import ctc_loss  # noqa: F401
+from nerve.ops.linalg.distance import pdist  # noqa: F401
+from nerve.ops.nn.fractional_pool import (  # noqa: F401
     fractional_max_pool2d,
     fractional_max_pool2d_with_indices,
 )
-from nerve.ops.grid_sample import affine_grid, grid_sample  # noqa: F401
-from nerve.ops.gumbel import gumbel_softmax  # noqa: F401
-from nerve.ops.inplace import inplace_form as _inplace_math
-from nerve.ops.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401
-from nerve.ops.pool_indices import (  # noqa: F401
+from nerve.ops.nn.grid_sample import affine_grid, grid_sample  # noqa: F401
+from nerve.ops.nn.gumbel import gumbel_softmax  # noqa: F401
+from nerve.ops.inplace.updates import inplace_form as _inplace_math
+from nerve.ops.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401
+from nerve.ops.nn.pool_indices import (  # noqa: F401
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d_with_indices,
     max_pool1d_with_indices,
     max_pool2d_with_indices,
 )
-from nerve.ops.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401
-from nerve.ops.unpool import max_unpool1d, max_unpool2d  # noqa: F401
+from nerve.ops.nn.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401
+from nerve.ops.nn.unpool import max_unpool1d, max_unpool2d  # noqa: F401
 
 
 # ----- unpooling, Lp and fractional pooling, spatial transformers, CTC, shuffles --------
@@ -154,4 +154,4 @@ def upsample(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
-selu_ = _inplace_math("selu", "nerve.ops.activation.selu")
+selu_ = _inplace_math("selu", "nerve.ops.nn.activation.selu")

@@ -1,7 +1,7 @@
 """nerve.linalg: PyTorch's torch.linalg norms (vector_norm, matrix_norm, norm) and the
 products already in nerve.
 
-The vector norm is one op (nerve/ops/mathfns.py, VectorNorm); the matrix norms that need
+The vector norm is one op (nerve/ops/math/elementary.py, VectorNorm); the matrix norms that need
 no decomposition are composites of it and of sum/amax. Norms that need the singular
 values ('nuc', 2, -2) raise NotImplementedError.
 """
@@ -13,8 +13,8 @@ import math
 import numpy as _np
 
 from nerve.autograd.function import wrap as _wrap_result
-from nerve.ops.linalg import matmul
-from nerve.ops.linalg_more import (
+from nerve.ops.linalg.matmul import matmul
+from nerve.ops.linalg.decompositions import (
     LinAlgError,
     det,
     eigh,
@@ -27,13 +27,13 @@ from nerve.ops.linalg_more import (
     solve,
     svdvals,
 )
-from nerve.ops.linalg_more import linalg_cholesky as cholesky
-from nerve.ops.linalg_more import linalg_slogdet as slogdet
-from nerve.ops.linalg_more import linalg_svd as svd
-from nerve.ops.mathfns import vector_norm
-from nerve.ops.products import multi_dot
-from nerve.ops.shape import stack as _stack
-from nerve.ops.shape_more import vander as _vander
+from nerve.ops.linalg.decompositions import linalg_cholesky as cholesky
+from nerve.ops.linalg.decompositions import linalg_slogdet as slogdet
+from nerve.ops.linalg.decompositions import linalg_svd as svd
+from nerve.ops.math.elementary import vector_norm
+from nerve.ops.linalg.products import multi_dot
+from nerve.ops.shape.rearrange import stack as _stack
+from nerve.ops.shape.dims import vander as _vander
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
@@ -102,7 +102,7 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None): 
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
-# ----- decompositions, inverses and products (nerve/ops/linalg_more.py, products.py) -----
+# ----- decompositions, inverses and products (nerve/ops/linalg/decompositions.py, products.py) -----
 __all__ += ["LinAlgError", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_power",
             "cholesky", "slogdet", "svd", "pinv", "qr", "solve", "svdvals", "multi_dot",
             "cross", "vecdot", "diagonal", "inv_ex", "cholesky_ex", "solve_ex",

@@ -1,7 +1,7 @@
 """``torch.special`` for nerve: special functions under PyTorch's names and signatures.
 
 Most are nerve's own ops under a second name (gammaln is lgamma, psi is digamma, expit
-is sigmoid, multigammaln is mvlgamma); the rest live in nerve/ops/special_fns.py. All
+is sigmoid, multigammaln is mvlgamma); the rest live in nerve/ops/math/special.py. All
 are differentiable where PyTorch's are; ``zeta`` is not (PyTorch has no derivative for
 it either). ``modified_bessel_i0``/``_i1`` are i0/i1 (PyTorch's are not differentiable;
 nerve's are).
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from nerve.ops import activation as _activation
-from nerve.ops.compare import round as _round
-from nerve.ops.mathfns import erf as _erf
-from nerve.ops.mathfns import expm1 as _expm1
-from nerve.ops.mathfns import log1p as _log1p
-from nerve.ops.mathfns_more import (
+from nerve.ops.nn import activation as _activation
+from nerve.ops.math.compare import round as _round
+from nerve.ops.math.elementary import erf as _erf
+from nerve.ops.math.elementary import expm1 as _expm1
+from nerve.ops.math.elementary import log1p as _log1p
+from nerve.ops.math.transcendental import (
     _binary_float,
     digamma,
     erfc,
@@ -31,8 +31,8 @@ from nerve.ops.mathfns_more import (
     sinc,
     xlogy,
 )
-from nerve.ops.reduce import logsumexp as _logsumexp
-from nerve.ops.special_fns import (
+from nerve.ops.reduce.reductions import logsumexp as _logsumexp
+from nerve.ops.math.special import (
     entr,
     erfcx,
     hurwitz_zeta,

@@ -11,7 +11,7 @@ comparison with torch, ``gradcheck=False`` leaves a row out of the finite differ
 A table file holds its rows and one call that turns them into tests::
 
     from opcheck import Case, table_tests
-    from nerve.ops import fold
+    from nerve.ops.shape import fold
 
     CASES = [Case("Fold/basic", fold_fn, torch_fold_fn, [(2, 12, 9)]), ...]
 

@@ -35,7 +35,7 @@ TIERS = {
     "nerve.dtypes_info": "backend", "nerve.random": "backend", "nerve.bf16_dtype": "backend",
     "nerve.npz_archive": "backend", "nerve.printing": "backend", "nerve.version": "backend",
     # Tensor and what makes plain ones
-    "nerve.tensor": "tensor", "nerve.tensor_device": "tensor", "nerve.creation": "tensor",
+    "nerve.tensor": "tensor", "nerve.creation": "tensor",
     "nerve.legacy_tensors": "tensor", "nerve.testing": "tensor",
     # Function, the engine, grad modes, gradcheck, anomaly core
     "nerve.autograd": "autograd",

@@ -1,4 +1,4 @@
-"""In-place ops inside a graph (nerve/ops/inplace.py): the tensor object is rebound to the
+"""In-place ops inside a graph (nerve/ops/inplace/updates.py): the tensor object is rebound to the
 result, gradients match PyTorch, leaves and views are refused as described there."""
 
 import numpy as np

@@ -148,7 +148,7 @@ class AnomalyMode(OpWatch):
         self._tensor = None
 
     def __enter__(self) -> AnomalyMode:
-        from nerve.tensor import Tensor  # tensor.py imports this package
+        from nerve.tensor import Tensor  # the tensor tier imports autograd
 
         self._tensor = Tensor
         return super().__enter__()

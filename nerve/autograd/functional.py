@@ -71,7 +71,7 @@ def _block(rows: list, shape: tuple, x, create_graph: bool):
     if not rows:
         return Tensor._wrap(_xp(x).zeros(shape, x._data.dtype))
     if create_graph:
-        from nerve.ops.shape import stack
+        from nerve.ops.shape.rearrange import stack
 
         with enable_grad():
             return stack(rows).reshape(shape)

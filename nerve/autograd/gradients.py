@@ -226,7 +226,7 @@ def _batched(outputs, inputs, grad_outputs, retain_graph, allow_unused, material
         if col[0] is None:
             out.append(None)
         elif create_graph:
-            from nerve.ops.shape import stack
+            from nerve.ops.shape.rearrange import stack
 
             out.append(stack(col))
         else:

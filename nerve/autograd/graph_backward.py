@@ -173,7 +173,7 @@ def _overwritten_parents(fn):
     """``fn.parents`` with each input whose value an in-place op has since overwritten
     replaced by a stand-in that raises when read, or None when there is none.
 
-    nerve/ops/inplace.py keeps a rebound tensor's old version only as a place in the graph
+    nerve/ops/inplace/updates.py keeps a rebound tensor's old version only as a place in the graph
     (its array becomes a zero-stride dummy; the nodes saved the raw values they need), so
     a backward_graph that reads that input's values would compute on the dummy."""
     stale = None

@@ -1,6 +1,6 @@
 """Versions of a tensor rebound by an in-place op in a graph, and the edges they leave.
 
-An in-place op in a graph (nerve/ops/inplace.py) computes out of place and *rebinds*
+An in-place op in a graph (nerve/ops/inplace/updates.py) computes out of place and *rebinds*
 the tensor object to the result, so ``y.grad_fn`` changes as in PyTorch. A node
 records its inputs as Tensor objects, so nodes recorded before the rebinding (``s = y
 * 3; y.relu_()``) point at ``y``, which now holds the newer version. Each node also

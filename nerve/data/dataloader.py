@@ -164,7 +164,7 @@ def _stack(batch: list) -> Tensor:
         raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, "
                            f"but got shapes {sorted(shapes)}")
     if any(t.requires_grad for t in batch):
-        from nerve.ops.shape import stack
+        from nerve.ops.shape.rearrange import stack
 
         return stack(batch)
     return Tensor._wrap(np.stack([t._data for t in batch]))

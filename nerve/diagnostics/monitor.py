@@ -33,7 +33,7 @@ from nerve.backend import to_host
 from nerve.nn.activation import ReLU, Sigmoid, Tanh
 from nerve.nn.module import Module
 from nerve.nn.rnn import RNNBase, RNNCellBase
-from nerve.ops import activation as _ops
+from nerve.ops.nn import activation as _ops
 from nerve.train.callbacks import Callback
 
 SATURATION = 0.99  # |tanh| or the distance of σ from 0/1 beyond which σ' < 0.01·max

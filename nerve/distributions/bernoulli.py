@@ -16,7 +16,7 @@ from nerve.distributions.distribution import (
     probs_to_logits,
 )
 from nerve.nn import functional as F
-from nerve.ops.shape_more import broadcast_tensors
+from nerve.ops.shape.dims import broadcast_tensors
 
 
 class Bernoulli(Distribution):

@@ -12,7 +12,7 @@ from nerve.distributions.distribution import (
     logits_to_probs,
     probs_to_logits,
 )
-from nerve.ops.shape_more import broadcast_tensors
+from nerve.ops.shape.dims import broadcast_tensors
 from nerve.random import rng
 from nerve.tensor import Tensor
 

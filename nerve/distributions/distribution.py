@@ -15,7 +15,7 @@ import numpy as np
 from nerve import creation, dtypes
 from nerve.autograd.grad_mode import no_grad
 from nerve.distributions import constraints
-from nerve.ops.shape_more import broadcast_tensors
+from nerve.ops.shape.dims import broadcast_tensors
 from nerve.random import rng
 from nerve.tensor import Size, Tensor
 

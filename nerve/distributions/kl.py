@@ -16,7 +16,7 @@ from nerve.distributions.multivariate_normal import MultivariateNormal, batch_ma
 from nerve.distributions.normal import Normal
 from nerve.distributions.one_hot_categorical import OneHotCategorical
 from nerve.nn import functional as F
-from nerve.ops.shape_more import broadcast_shapes
+from nerve.ops.shape.dims import broadcast_shapes
 
 _KL_REGISTRY: dict = {}
 _KL_MEMO: dict = {}

@@ -7,7 +7,7 @@ import math
 from nerve import linalg
 from nerve.distributions import constraints
 from nerve.distributions.distribution import Distribution, draw
-from nerve.ops.shape_more import broadcast_shapes
+from nerve.ops.shape.dims import broadcast_shapes
 
 
 def batch_mahalanobis(scale_tril, diff):

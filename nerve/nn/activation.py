@@ -21,7 +21,7 @@ from nerve.tensor import Tensor
 class _Inplace(Module):
     """An activation with PyTorch's ``inplace`` flag: with it the input tensor itself is
     overwritten and returned (in a graph it is rebound to the result, see
-    nerve/ops/inplace.py)."""
+    nerve/ops/inplace/updates.py)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()

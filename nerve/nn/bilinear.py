@@ -10,7 +10,7 @@ from nerve import dtypes
 from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
-from nerve.ops.bilinear import bilinear
+from nerve.ops.nn.bilinear import bilinear
 from nerve.tensor import Tensor
 
 

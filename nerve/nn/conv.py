@@ -10,8 +10,8 @@ from nerve import functional as F
 from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
-from nerve.ops.conv import _tuple, conv_padding
-from nerve.ops.conv_transpose import output_padding_for
+from nerve.ops.nn.conv import _tuple, conv_padding
+from nerve.ops.nn.conv_transpose import output_padding_for
 from nerve.tensor import Tensor
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}

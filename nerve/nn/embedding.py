@@ -9,7 +9,7 @@ from nerve import dtypes
 from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
-from nerve.ops.embedding import embedding, embedding_bag
+from nerve.ops.nn.embedding import embedding, embedding_bag
 from nerve.tensor import Tensor
 
 

@@ -20,10 +20,10 @@ from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
 from nerve.nn.sequence import PackedSequence
-from nerve.ops.recurrent import rnn_cell, rnn_sequence
-from nerve.ops.recurrent_gru import gru_cell, gru_sequence
-from nerve.ops.recurrent_lstm import lstm_cell, lstm_sequence
-from nerve.ops.shape import cat, stack
+from nerve.ops.nn.recurrent import rnn_cell, rnn_sequence
+from nerve.ops.nn.recurrent_gru import gru_cell, gru_sequence
+from nerve.ops.nn.recurrent_lstm import lstm_cell, lstm_sequence
+from nerve.ops.shape.rearrange import cat, stack
 from nerve.tensor import Tensor
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}

@@ -91,7 +91,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
 
 
 def _pad_time(x: Tensor, extra: int) -> Tensor:
-    from nerve.ops.shape import cat
+    from nerve.ops.shape.rearrange import cat
 
     zeros = Tensor._wrap(array_module(x._data).zeros((extra,) + tuple(x.shape[1:]), x.dtype))
     return cat([x, zeros], dim=0)
@@ -100,7 +100,7 @@ def _pad_time(x: Tensor, extra: int) -> Tensor:
 def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
                  padding_side: str = "right") -> Tensor:
     """Stack sequences of shapes (Lᵢ, *) into (max L, B, *) (or (B, max L, *)), padded."""
-    from nerve.ops.shape import cat, stack
+    from nerve.ops.shape.rearrange import cat, stack
 
     if padding_side != "right":
         raise NotImplementedError("pad_sequence: only padding_side='right' is supported")

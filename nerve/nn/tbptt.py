@@ -17,7 +17,7 @@ from nerve.autograd import grad_mode
 from nerve.backend import array_module, draws, to_host
 from nerve.dtypes import float64, int64
 from nerve.nn.module import Module
-from nerve.ops.shape import cat
+from nerve.ops.shape.rearrange import cat
 from nerve.tensor import Tensor
 
 

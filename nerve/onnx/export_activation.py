@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from nerve.onnx.registry import register
-from nerve.ops import activation as act
+from nerve.ops.nn import activation as act
 
 _PLAIN = {act.Tanh: "Tanh", act.Sigmoid: "Sigmoid", act.ReLU: "Relu"}
 

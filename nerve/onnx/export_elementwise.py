@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.onnx.registry import register
-from nerve.ops import elementwise as ew
-from nerve.ops import reduce as rd
+from nerve.ops.math import elementwise as ew
+from nerve.ops.reduce import reductions as rd
 from nerve.tensor import Tensor
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.onnx.registry import register
-from nerve.ops import embedding as emb
-from nerve.ops import indexing as ix
-from nerve.ops import shape as sh
+from nerve.ops.nn import embedding as emb
+from nerve.ops.shape import indexing as ix
+from nerve.ops.shape import rearrange as sh
 
 _BIG = np.iinfo(np.int64).max
 

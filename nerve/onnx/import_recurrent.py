@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from nerve.onnx.errors import UnsupportedOperatorError
 from nerve.onnx.import_registry import op
-from nerve.ops.recurrent import rnn_sequence
-from nerve.ops.recurrent_gru import gru_sequence
-from nerve.ops.recurrent_lstm import lstm_sequence
-from nerve.ops.shape import cat, stack
+from nerve.ops.nn.recurrent import rnn_sequence
+from nerve.ops.nn.recurrent_gru import gru_sequence
+from nerve.ops.nn.recurrent_lstm import lstm_sequence
+from nerve.ops.shape.rearrange import cat, stack
 
 # for each nerve gate, the ONNX block it comes from
 _FROM_ONNX = {"LSTM": [0, 2, 3, 1], "GRU": [1, 0, 2], "RNN": [0]}

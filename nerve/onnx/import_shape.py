@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.onnx.import_registry import const, ints, op, positive_axis
-from nerve.ops.shape import cat
+from nerve.ops.shape.rearrange import cat
 from nerve.tensor import Tensor
 
 _BIG = 2 ** 62

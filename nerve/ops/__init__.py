@@ -2,32 +2,19 @@
 
 Importing the package loads the families whose functions Tensor's methods call: each
 registers them in the tensor tier's ops table (nerve/tensor/ops_table.py) as it loads,
-so that ``x.sum()`` finds ``nerve.ops.reduce.sum`` however nerve was entered.
+so that ``x.sum()`` finds ``nerve.ops.reduce.reductions.sum`` however nerve was entered.
+
+The families live in topic subpackages: math/, linalg/, reduce/, shape/, inplace/ and
+nn/ (the layers' ops).
 """
 
 from nerve.autograd import tensor_backward  # noqa: F401  (Tensor.backward, hooks)
-from nerve.ops import (  # noqa: F401  (each registers its Tensor methods)
-    activation,
-    arithmetic,
-    compare,
-    compare_more,
-    counting,
-    distance,
-    elementwise,
-    index_more,
-    indexing,
-    inplace,
-    linalg,
-    linalg_more,
-    mathfns,
-    mathfns_more,
-    products,
-    reduce,
-    reduce_more,
-    scan,
-    scatter,
-    shape,
-    shape_more,
-    sorting,
-)
-from nerve.ops.roi import roi_pool  # noqa: F401  (torchvision.ops.roi_pool's spelling)
+# each family registers its Tensor methods as it loads
+from nerve.ops.linalg import decompositions, distance, matmul, products  # noqa: F401
+from nerve.ops.math import (  # noqa: F401
+    arithmetic, compare, counting, elementary, elementwise, logical, transcendental)
+from nerve.ops.nn import activation  # noqa: F401
+from nerve.ops.reduce import reductions, scan, sorting, statistics  # noqa: F401
+from nerve.ops.shape import dims, index_write, indexing, rearrange, scatter  # noqa: F401
+from nerve.ops.inplace import updates  # noqa: F401
+from nerve.ops.nn.roi import roi_pool  # noqa: F401  (torchvision.ops.roi_pool's spelling)

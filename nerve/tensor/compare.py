@@ -3,7 +3,7 @@
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -17,7 +17,7 @@ class CompareMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/compare.py ------------------------------------------------------------
+    # ----- nerve/ops/math/compare.py ------------------------------------------------------------
 
     def all(self, dim=None, keepdim=False):
         """Whether every element is nonzero (along ``dim`` when given)."""
@@ -79,7 +79,7 @@ class CompareMethods:
         """Elementwise ``sign``, without gradient; a bool tensor is its own sign."""
         return ops.sign(self)
 
-    # ----- nerve/ops/compare_more.py -------------------------------------------------------
+    # ----- nerve/ops/math/logical.py -------------------------------------------------------
 
     def bitwise_and(self, other, *, out=None):
         """Elementwise ``bitwise_and`` (NumPy's ``bitwise_and``), without gradient."""

@@ -302,7 +302,7 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
     def __rmatmul__(self, other):
         return ops.MatMul.apply(other, self)
 
-    # ``y += 1`` is in place, as in PyTorch (nerve/ops/inplace.py: in a graph, y is
+    # ``y += 1`` is in place, as in PyTorch (nerve/ops/inplace/updates.py: in a graph, y is
     # rebound to the result; a leaf that requires grad is refused).
     def __iadd__(self, other):
         return ops.augmented(self, other, "add_")

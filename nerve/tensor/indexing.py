@@ -3,7 +3,7 @@
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -17,7 +17,7 @@ class IndexingMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/indexing.py -----------------------------------------------------------
+    # ----- nerve/ops/shape/indexing.py -----------------------------------------------------------
 
     def __getitem__(self, index):
         """``x[index]``: basic indexing gives a view, advanced indexing a copy."""
@@ -39,7 +39,7 @@ class IndexingMethods:
         """A copy with ``value`` where ``mask`` is True."""
         return ops.masked_fill(self, mask, value)
 
-    # ----- nerve/ops/index_more.py ---------------------------------------------------------
+    # ----- nerve/ops/shape/index_write.py ---------------------------------------------------------
 
     def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
         """A copy with ``src`` written onto the diagonal (offset, dim1, dim2)."""
@@ -85,7 +85,7 @@ class IndexingMethods:
         """Values picked along ``dim`` at ``indices`` (numpy's take_along_axis)."""
         return ops.take_along_dim(self, indices, dim)
 
-    # ----- nerve/ops/scatter.py ------------------------------------------------------------
+    # ----- nerve/ops/shape/scatter.py ------------------------------------------------------------
 
     def index_add(self, dim, index, source, *, alpha=1):
         """A copy of ``input`` with α · ``source``'s slices added at ``index`` along ``dim``."""
@@ -103,7 +103,7 @@ class IndexingMethods:
         """A copy with ``src`` summed into the places ``index`` names along ``dim``."""
         return ops.scatter_add(self, dim, index, src)
 
-    # ----- nerve/ops/counting.py -----------------------------------------------------------
+    # ----- nerve/ops/math/counting.py -----------------------------------------------------------
 
     def argwhere(self):
         """The indices of the nonzero elements, one row each (int64)."""

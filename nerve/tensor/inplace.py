@@ -4,7 +4,7 @@ in-place forms of comparisons, index and product ops (``x.ge_(y)``, ``x.addmm_(a
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -18,7 +18,7 @@ class InplaceMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/inplace.py ------------------------------------------------------------
+    # ----- nerve/ops/inplace/updates.py ------------------------------------------------------------
 
     def add_(self, other, alpha=1):
         """self += alpha·other, in place."""
@@ -80,7 +80,7 @@ class InplaceMethods:
         """Fill with zeros, in place."""
         return ops.zero_(self)
 
-    # ----- in-place forms of nerve/ops/compare.py --------------------------------------------
+    # ----- in-place forms of nerve/ops/math/compare.py --------------------------------------------
 
     def ceil_(self):
         """In-place ``ceil``: the result is written into this tensor."""
@@ -102,7 +102,7 @@ class InplaceMethods:
         """In-place ``sign``: the result is written into this tensor."""
         return ops.inplace_call(self, "sign_", ops.sign)
 
-    # ----- in-place forms of nerve/ops/compare_more.py ---------------------------------------
+    # ----- in-place forms of nerve/ops/math/logical.py ---------------------------------------
 
     def bitwise_and_(self, other, *, out=None):
         """In-place ``bitwise_and``: the result is written into this tensor."""
@@ -196,7 +196,7 @@ class InplaceMethods:
         """In-place ``not_equal``: the result is written into this tensor."""
         return ops.inplace_call(self, "not_equal_", ops.ne, other, out=out)
 
-    # ----- in-place forms of nerve/ops/index_more.py -----------------------------------------
+    # ----- in-place forms of nerve/ops/shape/index_write.py -----------------------------------------
 
     def index_copy_(self, dim, index, source):
         """In-place ``index_copy``: the result is written into this tensor."""
@@ -224,7 +224,7 @@ class InplaceMethods:
         return ops.inplace_call(self, "scatter_reduce_", ops.scatter_reduce, dim, index, src,
                                 reduce, include_self=include_self)
 
-    # ----- in-place forms of nerve/ops/scatter.py --------------------------------------------
+    # ----- in-place forms of nerve/ops/shape/scatter.py --------------------------------------------
 
     def index_add_(self, dim, index, source, *, alpha=1):
         """In-place ``index_add``: the result is written into this tensor."""
@@ -239,7 +239,7 @@ class InplaceMethods:
         """In-place ``scatter_add``: the result is written into this tensor."""
         return ops.inplace_call(self, "scatter_add_", ops.scatter_add, dim, index, src)
 
-    # ----- in-place forms of nerve/ops/products.py -------------------------------------------
+    # ----- in-place forms of nerve/ops/linalg/products.py -------------------------------------------
 
     def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
         """In-place ``addbmm``: the result is written into this tensor."""
@@ -270,19 +270,19 @@ class InplaceMethods:
         return ops.inplace_call(self, "baddbmm_", ops.baddbmm, batch1, batch2, beta=beta,
                                 alpha=alpha)
 
-    # ----- in-place forms of nerve/ops/distance.py -------------------------------------------
+    # ----- in-place forms of nerve/ops/linalg/distance.py -------------------------------------------
 
     def renorm_(self, p, dim, maxnorm):
         """In-place ``renorm``: the result is written into this tensor."""
         return ops.inplace_call(self, "renorm_", ops.renorm, p, dim, maxnorm)
 
-    # ----- in-place forms of nerve/ops/reduce_more.py ----------------------------------------
+    # ----- in-place forms of nerve/ops/reduce/statistics.py ----------------------------------------
 
     def logcumsumexp_(self, dim):
         """In-place ``logcumsumexp``: the result is written into this tensor."""
         return ops.inplace_call(self, "logcumsumexp_", ops.logcumsumexp, dim)
 
-    # ----- in-place forms of nerve/ops/shape.py ----------------------------------------------
+    # ----- in-place forms of nerve/ops/shape/rearrange.py ----------------------------------------------
 
     def tril_(self, diagonal=0):
         """In-place ``tril``: the result is written into this tensor."""
@@ -292,7 +292,7 @@ class InplaceMethods:
         """In-place ``triu``: the result is written into this tensor."""
         return ops.inplace_call(self, "triu_", ops.triu, diagonal)
 
-    # ----- in-place forms of nerve/ops/inplace.py --------------------------------------------
+    # ----- in-place forms of nerve/ops/inplace/updates.py --------------------------------------------
 
     def clamp_max_(self, max):
         """In-place ``clamp_max``: the result is written into this tensor."""

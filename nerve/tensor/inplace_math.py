@@ -3,7 +3,7 @@
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -17,7 +17,7 @@ class InplaceMathMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/elementwise.py --------------------------------------------------------
+    # ----- nerve/ops/math/elementwise.py --------------------------------------------------------
 
     def abs_(self):
         """In-place ``abs``: the result is written into this tensor."""
@@ -72,7 +72,7 @@ class InplaceMathMethods:
         return ops.inplace_call(self, "true_divide_", ops.div, other, rounding_mode=rounding_mode,
                                 out=out)
 
-    # ----- nerve/ops/arithmetic.py ---------------------------------------------------------
+    # ----- nerve/ops/math/arithmetic.py ---------------------------------------------------------
 
     def divide_(self, other, *, rounding_mode=None, out=None):
         """In-place ``divide``: the result is written into this tensor."""
@@ -87,7 +87,7 @@ class InplaceMathMethods:
         """In-place ``subtract``: the result is written into this tensor."""
         return ops.inplace_call(self, "subtract_", ops.subtract, other, alpha=alpha, out=out)
 
-    # ----- nerve/ops/mathfns.py ------------------------------------------------------------
+    # ----- nerve/ops/math/elementary.py ------------------------------------------------------------
 
     def arctan2_(self, other):
         """In-place ``arctan2``: the result is written into this tensor."""
@@ -113,7 +113,7 @@ class InplaceMathMethods:
         """In-place ``log1p``: the result is written into this tensor."""
         return ops.inplace_call(self, "log1p_", ops.log1p)
 
-    # ----- nerve/ops/mathfns_more.py -------------------------------------------------------
+    # ----- nerve/ops/math/transcendental.py -------------------------------------------------------
 
     def acos_(self, *, out=None):
         """In-place ``acos``: the result is written into this tensor."""
@@ -275,7 +275,7 @@ class InplaceMathMethods:
         """In-place ``xlogy``: the result is written into this tensor."""
         return ops.inplace_call(self, "xlogy_", ops.xlogy, other, out=out)
 
-    # ----- nerve/ops/activation.py ---------------------------------------------------------
+    # ----- nerve/ops/nn/activation.py ---------------------------------------------------------
 
     def relu_(self, inplace=False):
         """In-place ``relu``: the result is written into this tensor."""

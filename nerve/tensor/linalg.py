@@ -3,7 +3,7 @@
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -17,7 +17,7 @@ class LinalgMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/linalg.py -------------------------------------------------------------
+    # ----- nerve/ops/linalg/matmul.py -------------------------------------------------------------
 
     def bmm(self, mat2):
         """Batched matrix product (b, n, m) @ (b, m, p) -> (b, n, p)."""
@@ -39,7 +39,7 @@ class LinalgMethods:
         """The outer product of two 1-D tensors: out[i, j] = self[i]·vec2[j]."""
         return ops.outer(self, vec2)
 
-    # ----- nerve/ops/linalg_more.py --------------------------------------------------------
+    # ----- nerve/ops/linalg/decompositions.py --------------------------------------------------------
 
     def cholesky(self, upper=False):
         """L with L·Lᵀ = self (U = Lᵀ with ``upper``), for a positive definite matrix."""
@@ -77,7 +77,7 @@ class LinalgMethods:
         """torch.svd: U, S, V with A = U diag(S) Vᵀ (V, not Vᵀ); some=False gives square U, V."""
         return ops.svd(self, some, compute_uv)
 
-    # ----- nerve/ops/products.py -----------------------------------------------------------
+    # ----- nerve/ops/linalg/products.py -----------------------------------------------------------
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         """beta·self + alpha·Σ_b batch1[b] @ batch2[b]."""
@@ -123,7 +123,7 @@ class LinalgMethods:
         """The inner product of two 1-D tensors (the first conjugated)."""
         return ops.vdot(self, other)
 
-    # ----- nerve/ops/distance.py -----------------------------------------------------------
+    # ----- nerve/ops/linalg/distance.py -----------------------------------------------------------
 
     def corrcoef(self):
         """Pearson correlations: cov / √(var_i var_j), clipped to [-1, 1]."""

@@ -3,7 +3,7 @@
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -17,7 +17,7 @@ class MathMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/elementwise.py --------------------------------------------------------
+    # ----- nerve/ops/math/elementwise.py --------------------------------------------------------
 
     def abs(self):
         """|x| elementwise."""
@@ -87,7 +87,7 @@ class MathMethods:
         """self - alpha·other."""
         return ops.sub(self, other, alpha)
 
-    # ----- nerve/ops/arithmetic.py ---------------------------------------------------------
+    # ----- nerve/ops/math/arithmetic.py ---------------------------------------------------------
 
     def absolute(self, *, out=None):
         """PyTorch's other name for ``abs``."""
@@ -121,7 +121,7 @@ class MathMethods:
         """self / other (true division, a float result)."""
         return ops.true_divide(self, other, out=out)
 
-    # ----- nerve/ops/mathfns.py ------------------------------------------------------------
+    # ----- nerve/ops/math/elementary.py ------------------------------------------------------------
 
     def arctan2(self, other):
         """PyTorch's other name for ``atan2``."""
@@ -151,7 +151,7 @@ class MathMethods:
         """log(1 + x), exact for small x."""
         return ops.log1p(self)
 
-    # ----- nerve/ops/mathfns_more.py -------------------------------------------------------
+    # ----- nerve/ops/math/transcendental.py -------------------------------------------------------
 
     def acos(self, *, out=None):
         """y = arccos x;  ∂L/∂x = -δ / √(1 - x²)"""
@@ -321,7 +321,7 @@ class MathMethods:
         """self · log(other), 0 where self is 0."""
         return ops.xlogy(self, other, out=out)
 
-    # ----- nerve/ops/activation.py ---------------------------------------------------------
+    # ----- nerve/ops/nn/activation.py ---------------------------------------------------------
 
     def log_softmax(self, dim=None, dtype=None):
         """log(softmax(x)) along ``dim``, computed stably."""

@@ -1,7 +1,7 @@
 """The table through which Tensor's methods reach the ops above them.
 
 Tensor sits below autograd and the ops (backend <- tensor <- autograd <- ops), yet
-``x.sum()`` must run ``nerve.ops.reduce.sum``. So the methods are declared here in the
+``x.sum()`` must run ``nerve.ops.reduce.reductions.sum``. So the methods are declared here in the
 tensor tier (nerve/tensor/*.py, one-liners such as ``return ops.sum(self, dim,
 keepdim, dtype)``) and call through ``ops``, an object whose attributes the op modules
 set as they load: each ends with ``ops_table.register(sum, mean, ...)``. The arrow of

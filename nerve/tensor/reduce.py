@@ -3,7 +3,7 @@
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -17,7 +17,7 @@ class ReduceMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/reduce.py -------------------------------------------------------------
+    # ----- nerve/ops/reduce/reductions.py -------------------------------------------------------------
 
     def amax(self, dim=(), keepdim=False):
         """The largest value over ``dim`` (all dims by default), no indices."""
@@ -59,7 +59,7 @@ class ReduceMethods:
         """The variance over ``dim`` (Bessel-corrected unless told otherwise)."""
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
 
-    # ----- nerve/ops/reduce_more.py --------------------------------------------------------
+    # ----- nerve/ops/reduce/statistics.py --------------------------------------------------------
 
     def aminmax(self, *, dim=None, keepdim=False):
         """(min, max) over ``dim`` (all elements by default)."""
@@ -105,7 +105,7 @@ class ReduceMethods:
         """The q-th quantiles over ``dim`` (interpolated as ``interpolation`` says)."""
         return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
-    # ----- nerve/ops/scan.py ---------------------------------------------------------------
+    # ----- nerve/ops/reduce/scan.py ---------------------------------------------------------------
 
     def cumprod(self, dim, *, dtype=None):
         """The running product along ``dim``."""
@@ -115,7 +115,7 @@ class ReduceMethods:
         """The running sum along ``dim``."""
         return ops.cumsum(self, dim, dtype=dtype)
 
-    # ----- nerve/ops/sorting.py ------------------------------------------------------------
+    # ----- nerve/ops/reduce/sorting.py ------------------------------------------------------------
 
     def argsort(self, dim=-1, descending=False, stable=False):
         """The indices that sort along ``dim``."""

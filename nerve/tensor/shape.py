@@ -3,7 +3,7 @@
 Each method is declared here and calls the op of the same name (or the one named) in
 the ops table, ``nerve/tensor/ops_table.py``, which the op modules fill as they load;
 the comment above each group names the file that holds the ops. In-place forms go
-through ``nerve/ops/inplace.py``'s ``inplace_call``: written into the tensor's array
+through ``nerve/ops/inplace/updates.py``'s ``inplace_call``: written into the tensor's array
 outside a graph, computed out of place and rebound inside one.
 """
 
@@ -17,7 +17,7 @@ class ShapeMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/shape.py --------------------------------------------------------------
+    # ----- nerve/ops/shape/rearrange.py --------------------------------------------------------------
 
     def chunk(self, chunks, dim=0):
         """``chunks`` nearly equal views along ``dim``."""
@@ -123,7 +123,7 @@ class ShapeMethods:
         """A view with ``shape`` (-1 infers one size); the layout must allow it."""
         return ops.view(self, *shape)
 
-    # ----- nerve/ops/shape_more.py ---------------------------------------------------------
+    # ----- nerve/ops/shape/dims.py ---------------------------------------------------------
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         """Matrices with the last dim on their (offset) diagonal."""

@@ -204,8 +204,8 @@ def _node_types(fn, inputs) -> set:
 
 def _claiming() -> dict:
     """Every public Function class of nerve.ops with a differentiable backward, by name."""
-    for info in pkgutil.iter_modules(nerve.ops.__path__):
-        importlib.import_module(f"nerve.ops.{info.name}")
+    for info in pkgutil.walk_packages(nerve.ops.__path__, "nerve.ops."):
+        importlib.import_module(info.name)
     found, todo = {}, [Function]
     while todo:
         for sub in todo.pop().__subclasses__():

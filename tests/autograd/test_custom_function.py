@@ -367,7 +367,7 @@ def test_missing_backward_and_unexpected_keyword():
 
 def test_internal_ops_keep_the_base_apply():
     from nerve.autograd.function import Function
-    from nerve.ops.activation import Sigmoid
+    from nerve.ops.nn.activation import Sigmoid
 
     assert Sigmoid.apply.__func__ is Function.apply.__func__
     assert make_sq(nerve).apply.__func__ is not Function.apply.__func__

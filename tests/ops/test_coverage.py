@@ -1,5 +1,6 @@
-"""Meta-test: every Function in nerve/ops/<family>.py has a row in the CASES table of
-tests/ops/test_<family>*.py (the row name's prefix before "/" is the class name)."""
+"""Meta-test: every Function in nerve/ops/<topic>/<family>.py has a row in the CASES table
+of tests/ops/<topic>/test_<family>*.py (the row name's prefix before "/" is the class
+name)."""
 
 import functools
 import importlib
@@ -15,7 +16,10 @@ import nerve.ops
 from nerve.autograd.function import Function
 
 HERE = Path(__file__).parent
-FAMILIES = sorted(m.name for m in pkgutil.iter_modules(nerve.ops.__path__))
+# "topic.family": the op modules of each topic subpackage (nerve/ops/math/elementwise.py ...)
+FAMILIES = sorted(f"{topic.name}.{m.name}" for topic in pkgutil.iter_modules(nerve.ops.__path__)
+                  if topic.ispkg
+                  for m in pkgutil.iter_modules([str(Path(nerve.ops.__path__[0]) / topic.name)]))
 
 
 @functools.cache
@@ -34,10 +38,11 @@ def _covers(stem: str, family: str) -> bool:
 
 
 def table_rows(family: str) -> set:
-    """Class names covered by the CASES of the family's test modules."""
+    """Class names covered by the CASES of the family's test modules ("topic.family")."""
+    topic, _, family = family.rpartition(".")
     rows = set()
-    for path in sorted(HERE.glob("test_*.py")):
-        if path.name != Path(__file__).name and _covers(path.stem, family):
+    for path in sorted((HERE / topic).glob("test_*.py")):
+        if _covers(path.stem, family):
             for case in getattr(_load(path), "CASES", []):
                 rows.add(case.name.split("/")[0])
     return rows
@@ -57,15 +62,17 @@ def test_every_function_has_a_row(family):
     module = importlib.import_module(f"nerve.ops.{family}")
     missing = missing_rows(module, table_rows(family))
     assert not missing, (
-        f"nerve/ops/{family}.py: no row in the CASES of tests/ops/test_{family}*.py for "
+        f"nerve/ops/{family.replace('.', '/')}.py: no row in the CASES of tests/ops/"
+        f"{family.replace('.', '/test_')}*.py for "
         f"{sorted(missing)}"
     )
 
 
 def test_the_families_are_found():
-    assert {"elementwise", "reduce", "shape", "indexing", "linalg", "activation"} <= set(FAMILIES)
-    assert {"Add", "MatMul", "Softmax"} <= table_rows("elementwise") | table_rows("linalg") | \
-        table_rows("activation")
+    assert {"math.elementwise", "reduce.reductions", "shape.rearrange", "shape.indexing",
+            "linalg.matmul", "nn.activation"} <= set(FAMILIES)
+    assert {"Add", "MatMul", "Softmax"} <= table_rows("math.elementwise") | \
+        table_rows("linalg.matmul") | table_rows("nn.activation")
 
 
 def test_a_function_without_a_row_is_reported():
@@ -87,6 +94,6 @@ def test_a_function_without_a_row_is_reported():
         setattr(module, cls.__name__, cls)
     rows = {Case("Covered/x", None, None, []).name.split("/")[0]}
     assert missing_rows(module, rows) == {"Forgotten"}
-    assert _covers("test_activation_extra", "activation")
+    assert _covers("test_activation_smooth", "activation")
     assert _covers("test_recurrent", "recurrent_gru")
     assert not _covers("test_linalg", "linear")

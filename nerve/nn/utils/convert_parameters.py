@@ -9,7 +9,7 @@ from nerve.tensor import Tensor
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated in order (differentiable)."""
-    from nerve.ops.shape import cat
+    from nerve.ops.shape.rearrange import cat
 
     return cat([p.reshape(-1) for p in parameters])
 

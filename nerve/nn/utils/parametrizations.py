@@ -13,7 +13,7 @@ from nerve.nn.module import Module
 from nerve.nn.utils import parametrize
 from nerve.nn.utils.spectral_norm import _default_dim, normalize_, weight_matrix
 from nerve.nn.utils.weight_norm import norm_except_dim, weight_norm_of
-from nerve.ops.shape import cat as _cat  # private: not a name of torch's module
+from nerve.ops.shape.rearrange import cat as _cat  # private: not a name of torch's module
 from nerve.tensor import Tensor
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]

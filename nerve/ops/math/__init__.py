@@ -1,0 +1,1 @@
+"""Elementwise arithmetic and functions, comparisons and the special functions."""

@@ -1,0 +1,1 @@
+"""Reductions, statistics, scans and sorting."""

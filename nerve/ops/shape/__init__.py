@@ -1,0 +1,1 @@
+"""Ops that move elements: reshapes, indexing, scatters, padding, rearrangements."""
