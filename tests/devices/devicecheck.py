@@ -17,18 +17,21 @@ import nerve
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEVICE = "cuda"
-_ROW = re.compile(r"\bCase\(\s*(f?[\"']|\n)")  # a row made here (not an isinstance check)
+# a table: a module-level CASES list (rows made by Case(...) directly or by a helper)
+_TABLE = re.compile(r"^[A-Z_]*CASES[A-Z_0-9]* *[=+]", re.M)
 
 
 def table_files() -> list:
-    """Every test module that builds op-table rows (imports opcheck and calls ``Case(``)."""
+    """Every test module that builds op-table rows (imports opcheck and defines a CASES
+    table at module level, whether its rows call ``Case(`` or a helper that does)."""
     out = []
     for path in sorted(glob.glob(os.path.join(TESTS, "**", "test_*.py"), recursive=True)):
         if os.sep + "devices" + os.sep in path:
             continue
         with open(path, encoding="utf-8") as f:
             text = f.read()
-            if _ROW.search(text) and ("from opcheck import" in text or "import opcheck" in text):
+            if _TABLE.search(text) and "Case(" in text and (
+                    "from opcheck import" in text or "import opcheck" in text):
                 out.append(path)
     return out
 

@@ -17,7 +17,10 @@ def idx(*values):
 
 def pair(fn):
     """fn(m, *xs) called with nerve or torch as m: one row serves both frameworks."""
-    return (lambda *xs: fn(nerve, nerve.from_numpy, *xs),
+    def on_device(xs):  # fixed indices and masks go where the inputs are, as torch needs
+        return lambda a: nerve.from_numpy(a).to(xs[0].device)
+
+    return (lambda *xs: fn(nerve, on_device(xs), *xs),
             lambda *xs: fn(torch, torch.from_numpy, *xs))
 
 
