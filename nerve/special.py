@@ -16,8 +16,8 @@ from nerve.ops.math.compare import round as _round
 from nerve.ops.math.elementary import erf as _erf
 from nerve.ops.math.elementary import expm1 as _expm1
 from nerve.ops.math.elementary import log1p as _log1p
+from nerve.ops.math.transcendental import binary_float as _binary_float
 from nerve.ops.math.transcendental import (
-    _binary_float,
     digamma,
     erfc,
     erfinv,

@@ -19,10 +19,4 @@ UPWARD = {
     'nerve.autograd.gradients -> nerve.ops.shape.rearrange',
 }
 
-PRIVATE_IMPORTS = {
-    'nerve.nn.conv -> nerve.ops.nn.conv._tuple',
-    'nerve.nn.init -> nerve.ops.math.special._log_ndtr_and_ratio',
-    'nerve.nn.init -> nerve.ops.math.special._ndtri',
-    'nerve.nn.init -> nerve.ops.math.special._ndtri_lower',
-    'nerve.special -> nerve.ops.math.transcendental._binary_float',
-}
+PRIVATE_IMPORTS: set = set()

@@ -10,7 +10,7 @@ from nerve import functional as F
 from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
-from nerve.ops.nn.conv import _tuple, conv_padding
+from nerve.ops.nn.conv import dims_tuple, conv_padding
 from nerve.ops.nn.conv_transpose import output_padding_for
 from nerve.tensor import Tensor
 
@@ -43,16 +43,16 @@ class _ConvNd(Module):
             raise ValueError(f"padding_mode must be one of {sorted(_PADDING_MODES)}, but got "
                              f"padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, n, "kernel_size", name)
-        self.stride = _tuple(stride, n, "stride", name)
-        self.dilation = _tuple(dilation, n, "dilation", name)
+        self.kernel_size = dims_tuple(kernel_size, n, "kernel_size", name)
+        self.stride = dims_tuple(stride, n, "stride", name)
+        self.dilation = dims_tuple(dilation, n, "dilation", name)
         if isinstance(padding, str):
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)
             self.padding = padding
         else:
-            self.padding = _tuple(padding, n, "padding", name)
+            self.padding = dims_tuple(padding, n, "padding", name)
         self.padding_mode = padding_mode
         # PyTorch's Conv layers carry these too (shared _ConvNd attributes)
         self.transposed, self.output_padding = False, (0,) * n
@@ -178,12 +178,12 @@ class _ConvTransposeNd(_ConvNd):
             raise ValueError(f"{name}: padding must be an int or a tuple of ints, got "
                              f"'{padding}' (strings such as 'same' are for Conv layers only)")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, n, "kernel_size", name)
-        self.stride = _tuple(stride, n, "stride", name)
-        self.padding = _tuple(padding, n, "padding", name)
-        self.output_padding = _tuple(output_padding, n, "output_padding", name)
+        self.kernel_size = dims_tuple(kernel_size, n, "kernel_size", name)
+        self.stride = dims_tuple(stride, n, "stride", name)
+        self.padding = dims_tuple(padding, n, "padding", name)
+        self.output_padding = dims_tuple(output_padding, n, "output_padding", name)
         self.transposed = True
-        self.dilation = _tuple(dilation, n, "dilation", name)
+        self.dilation = dims_tuple(dilation, n, "dilation", name)
         self.padding_mode = padding_mode
         self._make_parameters((in_channels, out_channels // groups) + self.kernel_size, bias,
                               dtype)

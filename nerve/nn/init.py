@@ -104,20 +104,20 @@ def _std_normal_between(alpha: float, beta: float, shape, generator, flip: bool)
     """Standard normal draws conditioned on [alpha, beta] (alpha ≤ 0), negated if ``flip``.
     A window deep in the left tail works with ln Φ, where Φ itself would underflow:
     ln p = ln Φ(β) + ln(r + U (1 - r)), r = Φ(α)/Φ(β)."""
-    from nerve.ops.math.special import _log_ndtr_and_ratio, _ndtri_lower
+    from nerve.ops.math.special import log_ndtr_and_ratio, ndtri_lower_array
 
-    log_cdf, _ = _log_ndtr_and_ratio(np.array([alpha, beta]))
+    log_cdf, _ = log_ndtr_and_ratio(np.array([alpha, beta]))
     if math.exp(log_cdf[1]) - math.exp(log_cdf[0]) > 0.25:
         # a wide window: rejection keeps ≥ 1/4 of plain normal draws, far cheaper than Φ⁻¹
         return _rejected_outside(alpha, beta, shape, generator) * (-1 if flip else 1)
     if beta < 0:
         r = math.exp(log_cdf[0] - log_cdf[1])
         u = rng(generator).uniform(0.0, 1.0, shape)
-        z = _ndtri_lower(log_cdf[1] + np.log(r + u * (1 - r)))
+        z = ndtri_lower_array(log_cdf[1] + np.log(r + u * (1 - r)))
     else:
-        from nerve.ops.math.special import _ndtri
+        from nerve.ops.math.special import ndtri_array
 
-        z = _ndtri(rng(generator).uniform(math.exp(log_cdf[0]), math.exp(log_cdf[1]), shape))
+        z = ndtri_array(rng(generator).uniform(math.exp(log_cdf[0]), math.exp(log_cdf[1]), shape))
     return -z if flip else z
 
 

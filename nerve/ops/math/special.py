@@ -19,7 +19,7 @@ from nerve.dtypes import float64
 from nerve.ops.math import special_arrays as special
 from nerve.ops.nn.activation import _normal_cdf
 from nerve.ops.math.elementwise import _floating
-from nerve.ops.math.transcendental import _binary, _binary_float, _Unary, _unary, no_out
+from nerve.ops.math.transcendental import _binary, binary_float, _Unary, _unary, no_out
 
 _SQRT2 = math.sqrt(2)
 _SQRT_PI = math.sqrt(math.pi)
@@ -93,7 +93,7 @@ class Ndtr(_Unary):
     df = staticmethod(lambda x, y, xp: xp.exp(-0.5 * x * x) / _SQRT_2PI)
 
 
-def _log_ndtr_and_ratio(x):
+def log_ndtr_and_ratio(x):
     """(ln Φ(x), φ(x)/Φ(x)) in float64. Left tail (z = -x/√2 ≥ 2):
     ln Φ = -z² - ln(2√π F(z)) and φ/Φ = √2 F(z); elsewhere Φ is accurate as computed,
     and for x > 0 ln Φ = ln(1 - Φ(-x)) keeps the digits of the tiny Φ(-x)."""
@@ -122,29 +122,29 @@ class LogNdtr(Function):
 
     def forward(self, x):
         x = _floating(x)
-        y, self.ratio = _log_ndtr_and_ratio(x)
+        y, self.ratio = log_ndtr_and_ratio(x)
         return y.astype(x.dtype)
 
     def backward(self, dy):
         return (dy * self.ratio).astype(dy.dtype)
 
 
-def _ndtri(p):
-    """Φ⁻¹(p), from _ndtri_lower on min(p, 1 - p) (1 - p is exact for p > ½) by symmetry."""
+def ndtri_array(p):
+    """Φ⁻¹(p), from ndtri_lower_array on min(p, 1 - p) (1 - p is exact for p > ½) by symmetry."""
     xp = array_module(p)
     p = xp.asarray(p, float64)
     upper = p > 0.5
     q = xp.where(upper, 1 - p, p)
     inside = (q > 0) & (q <= 0.5)
     out = xp.full(p.shape, math.nan)
-    out[inside] = _ndtri_lower(xp.log(q[inside]))
+    out[inside] = ndtri_lower_array(xp.log(q[inside]))
     out[q == 0] = -math.inf
     out = xp.where(upper, -out, out)
     out[(p < 0) | (p > 1) | xp.isnan(p)] = math.nan
     return out
 
 
-def _ndtri_lower(log_q):
+def ndtri_lower_array(log_q):
     """Φ⁻¹(q) for q ≤ ½ given ln q (so that q may underflow): a starting point from
     erfinv, or from the tail asymptotics y² ≈ t - ln t - ln 2π with t = -2 ln q where
     2q - 1 rounds to -1, then Newton steps on ln Φ(y) - ln q, nearly linear in the tail."""
@@ -159,7 +159,7 @@ def _ndtri_lower(log_q):
     tail = log_q < math.log(1e-3)
     yt, log_qt = y[tail], log_q[tail]
     for _ in range(6):
-        log_cdf, ratio = _log_ndtr_and_ratio(yt)
+        log_cdf, ratio = log_ndtr_and_ratio(yt)
         yt = yt - (log_cdf - log_qt) / ratio
     y[tail] = yt
     return y
@@ -167,7 +167,7 @@ def _ndtri_lower(log_q):
 
 class Ndtri(_Unary):
     """y = Φ⁻¹(x);  ∂L/∂x = δ / φ(y) = δ · √(2π) e^(y²/2)"""
-    f = staticmethod(_ndtri)
+    f = staticmethod(ndtri_array)
     df = staticmethod(lambda x, y, xp: _SQRT_2PI * xp.exp(0.5 * y * y))
 
 
@@ -213,7 +213,7 @@ class Xlog1py(Function):
 
     def forward(self, a, b):
         xp = array_module(a, b)
-        self.a, self.b = a, b = _binary_float(a, b)
+        self.a, self.b = a, b = binary_float(a, b)
         with errstate(xp, divide="ignore", invalid="ignore"):
             y = a * xp.log1p(b)
             return xp.where((a == 0) & ~xp.isnan(b), 0, y).astype(y.dtype)

@@ -244,7 +244,7 @@ class NanToNum(Function):
 
 
 # ----- two inputs ---------------------------------------------------------------------
-def _binary_float(a, b):
+def binary_float(a, b):
     """Both operands as arrays of PyTorch's result dtype, integers as the default float
     (a Python number takes the tensor's dtype, so that float32 is not widened)."""
     a, b = _promote(a, b)
@@ -304,7 +304,7 @@ class Hypot(Function):
 
     def forward(self, a, b):
         xp = array_module(a, b)
-        self.a, self.b = a, b = _binary_float(a, b)
+        self.a, self.b = a, b = binary_float(a, b)
         self.y = xp.hypot(a, b)
         return self.y
 
@@ -322,7 +322,7 @@ class Logaddexp(Function):
 
     def forward(self, a, b):
         xp = array_module(a, b)
-        self.a, self.b = a, b = _binary_float(a, b)
+        self.a, self.b = a, b = binary_float(a, b)
         with errstate(xp, invalid="ignore"):
             self.y = xp.logaddexp(a, b)
         return self.y
@@ -340,7 +340,7 @@ class Logaddexp2(Function):
 
     def forward(self, a, b):
         xp = array_module(a, b)
-        self.a, self.b = a, b = _binary_float(a, b)
+        self.a, self.b = a, b = binary_float(a, b)
         with errstate(xp, invalid="ignore"):
             self.y = xp.logaddexp2(a, b)
         return self.y
@@ -360,7 +360,7 @@ class Xlogy(Function):
 
     def forward(self, a, b):
         xp = array_module(a, b)
-        self.a, self.b = a, b = _binary_float(a, b)
+        self.a, self.b = a, b = binary_float(a, b)
         with errstate(xp, divide="ignore", invalid="ignore"):
             y = a * xp.log(b)
             return xp.where((a == 0) & ~xp.isnan(b), 0, y).astype(y.dtype)
@@ -381,7 +381,7 @@ class Copysign(Function):
 
     def forward(self, a, b):
         xp = array_module(a, b)
-        self.a, b = _binary_float(a, b)
+        self.a, b = binary_float(a, b)
         self.y = xp.copysign(self.a, b)
         return self.y
 

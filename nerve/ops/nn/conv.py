@@ -380,7 +380,7 @@ def col2im(dcols, x_shape, xp_shape, sizes, pad, stride, dilation):
 
 
 # ----- argument handling and the functional wrappers ---------------------------------------
-def _tuple(v, n: int, name: str, op: str) -> tuple:
+def dims_tuple(v, n: int, name: str, op: str) -> tuple:
     if isinstance(v, int):
         return (v,) * n
     v = tuple(v)
@@ -406,7 +406,7 @@ def conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, op: str
                                f"convolutions (stride={stride})")
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return tuple((t // 2, t - t // 2) for t in total)
-    p = _tuple(padding, n, "padding", op)
+    p = dims_tuple(padding, n, "padding", op)
     if any(v < 0 for v in p):
         raise RuntimeError(f"{op}: negative padding is not supported, got {p}")
     return tuple((v, v) for v in p)
@@ -469,8 +469,8 @@ def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):  # 
     if unbatched:
         input = reshape(input, (1,) + tuple(input.shape))  # noqa: A001
     _check_conv(op, input, weight, bias, dims, groups)
-    stride = _tuple(stride, dims, "stride", op)
-    dilation = _tuple(dilation, dims, "dilation", op)
+    stride = dims_tuple(stride, dims, "stride", op)
+    dilation = dims_tuple(dilation, dims, "dilation", op)
     if min(stride) < 1 or min(dilation) < 1:
         raise RuntimeError(f"{op}: stride and dilation must be positive, got stride={stride}, "
                            f"dilation={dilation}")

@@ -13,7 +13,7 @@ import math
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module, ascontiguousarray
-from nerve.ops.nn.conv import _tuple, _ungroup, check_ranks, col2im, im2col_nd, pad_channels_last
+from nerve.ops.nn.conv import dims_tuple, _ungroup, check_ranks, col2im, im2col_nd, pad_channels_last
 from nerve.ops.shape.fold import Unfold
 from nerve.ops.shape.rearrange import reshape
 
@@ -190,9 +190,9 @@ def _conv_transpose(op, dims, input, weight, bias, stride, padding,  # noqa: A00
     if unbatched:
         input = reshape(input, (1,) + tuple(input.shape))  # noqa: A001
     _check(op, input, weight, bias, dims, groups)
-    stride, dilation = _tuple(stride, dims, "stride", op), _tuple(dilation, dims, "dilation", op)
-    padding = _tuple(padding, dims, "padding", op)
-    output_padding = _tuple(output_padding, dims, "output_padding", op)
+    stride, dilation = dims_tuple(stride, dims, "stride", op), dims_tuple(dilation, dims, "dilation", op)
+    padding = dims_tuple(padding, dims, "padding", op)
+    output_padding = dims_tuple(output_padding, dims, "output_padding", op)
     if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0 or min(output_padding) < 0:
         raise RuntimeError(f"{op}: stride and dilation must be positive and padding, "
                            f"output_padding non-negative, got stride={stride}, dilation="

@@ -8,7 +8,7 @@ import math
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.dtypes import int64
-from nerve.ops.nn.conv import _tuple as conv_tuple
+from nerve.ops.nn.conv import dims_tuple as conv_tuple
 from nerve.tensor import Tensor
 
 

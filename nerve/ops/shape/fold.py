@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from nerve.autograd.function import Function
 from nerve.backend import ascontiguousarray
-from nerve.ops.nn.conv import _tuple, col2im, im2col, pad_channels_last
+from nerve.ops.nn.conv import dims_tuple, col2im, im2col, pad_channels_last
 from nerve.ops.shape.rearrange import reshape
 
 
@@ -83,9 +83,9 @@ class Fold(Function):
 
 # ----- the functional wrappers -----------------------------------------------------------
 def _params(op, kernel_size, dilation, padding, stride):
-    kernel = _tuple(kernel_size, 2, "kernel_size", op)
-    dilation, stride = _tuple(dilation, 2, "dilation", op), _tuple(stride, 2, "stride", op)
-    padding = _tuple(padding, 2, "padding", op)
+    kernel = dims_tuple(kernel_size, 2, "kernel_size", op)
+    dilation, stride = dims_tuple(dilation, 2, "dilation", op), dims_tuple(stride, 2, "stride", op)
+    padding = dims_tuple(padding, 2, "padding", op)
     if min(kernel) < 1 or min(dilation) < 1 or min(stride) < 1 or min(padding) < 0:
         raise RuntimeError(f"{op}: kernel_size, dilation and stride must be positive and "
                            f"padding non-negative, got kernel_size={kernel}, dilation="
@@ -119,7 +119,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # n
     if input.ndim not in (2, 3):
         raise RuntimeError(f"fold: expected 2D (unbatched) or 3D (batched) input, but got "
                            f"input of size: {list(input.shape)}")
-    size = _tuple(output_size, 2, "output_size", "fold")
+    size = dims_tuple(output_size, 2, "output_size", "fold")
     args = _params("fold", kernel_size, dilation, padding, stride)
     kernel, padding, stride, dilation = args
     rows, length = input.shape[-2:]
