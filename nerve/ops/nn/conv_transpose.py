@@ -13,7 +13,8 @@ import math
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module, ascontiguousarray
-from nerve.ops.nn.conv import dims_tuple, _ungroup, check_ranks, col2im, im2col_nd, pad_channels_last
+from nerve.ops.nn.conv import _ungroup, check_ranks, dims_tuple
+from nerve.ops.nn.im2col import col2im, im2col_nd, pad_channels_last
 from nerve.ops.shape.fold import Unfold
 from nerve.ops.shape.rearrange import reshape
 

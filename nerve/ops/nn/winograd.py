@@ -50,6 +50,7 @@ from functools import cache
 from nerve.backend import array_module, as_strided, ascontiguousarray, device_of, same_module
 from nerve.backend.parallel import over_batch
 from nerve.dtypes import float32, float64
+from nerve.ops.nn.im2col import pad_channels_last
 
 CONV3X3 = os.environ.get("NERVE_CONV3X3", "auto")  # "auto", "im2col", "f2" or "f4"
 _CONV3X3_TILES = {"im2col": 0, "f2": 2, "f4": 4}
@@ -180,8 +181,6 @@ def geometry(size: tuple, padding: tuple, m: int):
 def winograd_conv(x, w, padding: tuple, m: int, bias=None, keep_tiles: bool = False):
     """y = conv2d(x, w, padding), 3x3 stride 1, by F(m×m, 3×3): x (N, C, H, W), w (O, C, 3, 3)
     -> channels-last y (N, OH, OW, O), and V (α², tiles, C) when ``keep_tiles``."""
-    from nerve.ops.nn.conv import pad_channels_last
-
     n = x.shape[0]
     (oh, ow), (th, tw), pads = geometry(x.shape[2:], padding, m)
     v = input_tiles(pad_channels_last(x, *pads), m, (th, tw))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from nerve.autograd.function import Function
 from nerve.backend import ascontiguousarray
-from nerve.ops.nn.conv import dims_tuple, col2im, im2col, pad_channels_last
+from nerve.ops.nn.conv import dims_tuple
+from nerve.ops.nn.im2col import col2im, im2col, pad_channels_last
 from nerve.ops.shape.rearrange import reshape
 
 

@@ -5,7 +5,7 @@ import torch.nn.functional as TF
 from opcheck import Case, all_functions, check_gradcheck, check_torch, table_tests
 
 import nerve
-from nerve.ops.nn import conv
+from nerve.ops.nn import conv, im2col
 from nerve.ops.nn.conv import conv1d, conv2d
 
 
@@ -149,7 +149,7 @@ def test_weight_gradient_with_rebuilt_columns(monkeypatch):
 
 def test_col2im_in_cache_blocks(monkeypatch):
     # blocks of one sample (the default block is larger than these small tensors)
-    monkeypatch.setattr(conv, "_COL2IM_BLOCK_BYTES", 1)
+    monkeypatch.setattr(im2col, "_COL2IM_BLOCK_BYTES", 1)
     check_torch(_case2d("blocked_col2im", (3, 2, 6, 5), (3, 2, 3, 3), stride=(1, 2), padding=1))
 
 
