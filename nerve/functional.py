@@ -65,15 +65,14 @@ from nerve.ops.nn.linear import linear  # noqa: F401
 from nerve.ops.nn.loss import (  # noqa: F401  (losses)
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
-    cross_entropy,
     huber_loss,
     kl_div,
     l1_loss,
     mse_loss,
-    nll_loss,
     smooth_l1_loss,
     soft_margin_loss,
 )
+from nerve.ops.nn.loss_classification import cross_entropy, nll_loss  # noqa: F401
 from nerve.ops.nn.loss_margin import (  # noqa: F401  (margin, embedding and likelihood losses)
     cosine_embedding_loss,
     gaussian_nll_loss,

@@ -5,7 +5,6 @@ sets only shrink."""
 
 LONG_FILES = {
     'nerve/ops/math/transcendental.py',
-    'nerve/ops/nn/loss.py',
 }
 
 FACE_IMPORTS: set = set()
