@@ -27,7 +27,8 @@ CASES = [
          _torch_put(ROWS), [(3, 4), (2, 4)]),
     Case("IndexPut/all", lambda x, v: IndexPut.apply(x, v, index=Ellipsis),
          _torch_put(Ellipsis), [(2, 3), (3,)]),
-    Case("IndexPut/mask", lambda x, v: IndexPut.apply(x, v, index=on_device_of(np.eye(3, dtype=bool), x)),
+    Case("IndexPut/mask",
+         lambda x, v: IndexPut.apply(x, v, index=on_device_of(np.eye(3, dtype=bool), x)),
          _torch_put(torch.eye(3, dtype=torch.bool)), [(3, 3), ()]),
 ]
 

@@ -224,7 +224,8 @@ def edge_cases():
         Case("BinaryCrossEntropyWithLogits/large", F.binary_cross_entropy_with_logits,
              tF.binary_cross_entropy_with_logits, [LARGE, UNIT_T]),
         # torch's soft_margin_loss overflows to inf here; its softplus is the stable reference
-        Case("SoftMarginLoss/large", lambda x: F.soft_margin_loss(x, n_(SIGNS).to(x.dtype).to(x.device)),
+        Case("SoftMarginLoss/large",
+             lambda x: F.soft_margin_loss(x, n_(SIGNS).to(x.dtype).to(x.device)),
              lambda x: tF.softplus(-t_(SIGNS).to(x.dtype) * x).mean(), [LARGE]),
         Case("MseLoss/batch1", F.mse_loss, tF.mse_loss, [(1, 1), (1, 1)]),
         Case("MseLoss/0d", F.mse_loss, tF.mse_loss, [(), ()]),

@@ -21,7 +21,8 @@ CASES = [
          lambda x: GetItemGrad.apply(x, shape=(3, 4), index=(slice(1, None), slice(0, None, 2))),
          lambda x: torch.zeros(3, 4, dtype=x.dtype).index_put(
              (torch.arange(1, 3)[:, None], torch.arange(0, 4, 2)), x), [(2, 2)]),
-    Case("GetItemGrad/repeated_rows", lambda x: GetItemGrad.apply(x, shape=(3, 4), index=on_device_of(ROWS, x)),
+    Case("GetItemGrad/repeated_rows",
+         lambda x: GetItemGrad.apply(x, shape=(3, 4), index=on_device_of(ROWS, x)),
          _scatter((3, 4), (torch.tensor(ROWS),)), [(3, 4)]),
 ]
 
