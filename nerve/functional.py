@@ -3,6 +3,11 @@ backward of their own (they are built from ops that have one)."""
 
 from __future__ import annotations
 
+from nerve.ops.inplace.updates import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
+from nerve.ops.inplace.updates import inplace_form as _inplace_math
+from nerve.ops.linalg.distance import pdist  # noqa: F401
+from nerve.ops.math.elementary import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+
 # ----- activations ---------------------------------------------------------------------
 from nerve.ops.nn.activation import (  # noqa: F401
     crelu,
@@ -50,6 +55,7 @@ from nerve.ops.nn.conv_transpose import (  # noqa: F401
     conv_transpose2d,
     conv_transpose3d,
 )
+from nerve.ops.nn.ctc import ctc_loss  # noqa: F401
 from nerve.ops.nn.dropout import (  # noqa: F401
     alpha_dropout,
     dropout,
@@ -59,8 +65,17 @@ from nerve.ops.nn.dropout import (  # noqa: F401
     feature_alpha_dropout,
 )
 from nerve.ops.nn.embedding import embedding, embedding_bag  # noqa: F401
-from nerve.ops.shape.fold import fold, unfold  # noqa: F401
-from nerve.ops.inplace.updates import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
+from nerve.ops.nn.fractional_pool import (  # noqa: F401
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+)
+from nerve.ops.nn.grid_sample import affine_grid, grid_sample  # noqa: F401
+from nerve.ops.nn.group_norm import (  # noqa: F401
+    group_norm,
+    instance_norm,
+    local_response_norm,
+)
+from nerve.ops.nn.gumbel import gumbel_softmax  # noqa: F401
 from nerve.ops.nn.linear import linear  # noqa: F401
 from nerve.ops.nn.loss import (  # noqa: F401  (losses)
     binary_cross_entropy,
@@ -84,15 +99,9 @@ from nerve.ops.nn.loss_margin import (  # noqa: F401  (margin, embedding and lik
     poisson_nll_loss,
     triplet_margin_loss,
 )
-from nerve.ops.math.elementary import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from nerve.ops.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401
 from nerve.ops.nn.multi_head_attention import multi_head_attention_forward  # noqa: F401
 from nerve.ops.nn.normalization import batch_norm, layer_norm  # noqa: F401
-from nerve.ops.nn.group_norm import (  # noqa: F401
-    group_norm,
-    instance_norm,
-    local_response_norm,
-)
-from nerve.ops.shape.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from nerve.ops.nn.pool import (  # noqa: F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -108,38 +117,28 @@ from nerve.ops.nn.pool import (  # noqa: F401
     max_pool3d,
     stochastic_pool2d,
 )
-from nerve.ops.nn.rms_norm import rms_norm  # noqa: F401
-from nerve.ops.nn.roi import roi_pool  # noqa: F401
-from nerve.ops.shape.scatter import one_hot  # noqa: F401
-
-# ----- shape and indexing --------------------------------------------------------------
-from nerve.ops.shape.rearrange import pad  # noqa: F401
-from nerve.ops.nn.upsample import (  # noqa: F401
-    interpolate,
-    upsample_bilinear,
-    upsample_nearest,
-)
-
-
-from nerve.ops.shape.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401
-from nerve.ops.nn.ctc import ctc_loss  # noqa: F401
-from nerve.ops.linalg.distance import pdist  # noqa: F401
-from nerve.ops.nn.fractional_pool import (  # noqa: F401
-    fractional_max_pool2d,
-    fractional_max_pool2d_with_indices,
-)
-from nerve.ops.nn.grid_sample import affine_grid, grid_sample  # noqa: F401
-from nerve.ops.nn.gumbel import gumbel_softmax  # noqa: F401
-from nerve.ops.inplace.updates import inplace_form as _inplace_math
-from nerve.ops.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401
 from nerve.ops.nn.pool_indices import (  # noqa: F401
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d_with_indices,
     max_pool1d_with_indices,
     max_pool2d_with_indices,
 )
+from nerve.ops.nn.rms_norm import rms_norm  # noqa: F401
+from nerve.ops.nn.roi import roi_pool  # noqa: F401
 from nerve.ops.nn.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401
 from nerve.ops.nn.unpool import max_unpool1d, max_unpool2d  # noqa: F401
+from nerve.ops.nn.upsample import (  # noqa: F401
+    interpolate,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from nerve.ops.shape.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401
+from nerve.ops.shape.fold import fold, unfold  # noqa: F401
+from nerve.ops.shape.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
+
+# ----- shape and indexing --------------------------------------------------------------
+from nerve.ops.shape.rearrange import pad  # noqa: F401
+from nerve.ops.shape.scatter import one_hot  # noqa: F401
 
 
 # ----- unpooling, Lp and fractional pooling, spatial transformers, CTC, shuffles --------

@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from nerve.ops.nn import activation as _activation
 from nerve.ops.math.compare import round as _round
 from nerve.ops.math.elementary import erf as _erf
 from nerve.ops.math.elementary import expm1 as _expm1
 from nerve.ops.math.elementary import log1p as _log1p
+from nerve.ops.math.special import (
+    entr,
+    erfcx,
+    hurwitz_zeta,
+    i0e,
+    i1,
+    i1e,
+    log_ndtr,
+    ndtr,
+    ndtri,
+    xlog1py,
+)
 from nerve.ops.math.transcendental import binary_float as _binary_float
 from nerve.ops.math.transcendental import (
     digamma,
@@ -31,19 +42,8 @@ from nerve.ops.math.transcendental import (
     sinc,
     xlogy,
 )
+from nerve.ops.nn import activation as _activation
 from nerve.ops.reduce.reductions import logsumexp as _logsumexp
-from nerve.ops.math.special import (
-    entr,
-    erfcx,
-    hurwitz_zeta,
-    i0e,
-    i1,
-    i1e,
-    log_ndtr,
-    ndtr,
-    ndtri,
-    xlog1py,
-)
 from nerve.tensor import Tensor
 
 gammaln = lgamma

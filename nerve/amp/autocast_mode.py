@@ -132,8 +132,8 @@ def _cuda_switch(step: int) -> None:
     """Open (+1) or close (-1) a CUDA autocast region: Function.apply runs the matrix
     products in float16 while any is open."""
     from nerve.autograd import function
-    from nerve.ops.nn.conv import Conv
     from nerve.ops.linalg.matmul import MatMul
+    from nerve.ops.nn.conv import Conv
     from nerve.ops.nn.linear import LinearFn
 
     function.autocast_ops.update((MatMul, LinearFn, Conv))
@@ -161,8 +161,8 @@ def _cpu_switch(step: int) -> None:
     """Open (+1) or close (-1) a CPU bfloat16 autocast region: Function.apply rounds the
     matrix products' float32 inputs to bfloat16 while any is open."""
     from nerve.autograd import bf16_compute, function
-    from nerve.ops.nn.conv import Conv
     from nerve.ops.linalg.matmul import MatMul
+    from nerve.ops.nn.conv import Conv
     from nerve.ops.nn.linear import LinearFn
 
     function.autocast_ops.update((MatMul, LinearFn, Conv))

@@ -10,7 +10,7 @@ from nerve import functional as F
 from nerve.nn import init
 from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
-from nerve.ops.nn.conv import dims_tuple, conv_padding
+from nerve.ops.nn.conv import conv_padding, dims_tuple
 from nerve.ops.nn.conv_transpose import output_padding_for
 from nerve.tensor import Tensor
 

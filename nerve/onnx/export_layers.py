@@ -5,14 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.onnx.registry import register
-from nerve.ops.nn import attention as att
-from nerve.ops.nn import conv
-from nerve.ops.nn import conv_transpose
-from nerve.ops.nn import dropout
 from nerve.ops.linalg import matmul as linalg
-from nerve.ops.nn import linear
-from nerve.ops.nn import normalization
-from nerve.ops.nn import pool
+from nerve.ops.nn import attention as att
+from nerve.ops.nn import conv, conv_transpose, dropout, linear, normalization, pool
 from nerve.ops.nn import pool_adaptive as apool
 
 

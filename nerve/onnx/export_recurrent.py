@@ -10,9 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from nerve.onnx.registry import register
-from nerve.ops.nn import recurrent
-from nerve.ops.nn import recurrent_gru
-from nerve.ops.nn import recurrent_lstm
+from nerve.ops.nn import recurrent, recurrent_gru, recurrent_lstm
 
 _ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN": [0]}
 

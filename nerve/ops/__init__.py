@@ -9,12 +9,20 @@ nn/ (the layers' ops).
 """
 
 from nerve.autograd import tensor_backward  # noqa: F401  (Tensor.backward, hooks)
+from nerve.ops.inplace import updates  # noqa: F401
+
 # each family registers its Tensor methods as it loads
 from nerve.ops.linalg import decompositions, distance, matmul, products  # noqa: F401
 from nerve.ops.math import (  # noqa: F401
-    arithmetic, compare, counting, elementary, elementwise, logical, transcendental)
+    arithmetic,
+    compare,
+    counting,
+    elementary,
+    elementwise,
+    logical,
+    transcendental,
+)
 from nerve.ops.nn import activation  # noqa: F401
+from nerve.ops.nn.roi import roi_pool  # noqa: F401  (torchvision.ops.roi_pool's spelling)
 from nerve.ops.reduce import reductions, scan, sorting, statistics  # noqa: F401
 from nerve.ops.shape import dims, index_write, indexing, rearrange, scatter  # noqa: F401
-from nerve.ops.inplace import updates  # noqa: F401
-from nerve.ops.nn.roi import roi_pool  # noqa: F401  (torchvision.ops.roi_pool's spelling)

@@ -7,8 +7,8 @@ import os
 import warnings
 
 from nerve.random import manual_seed
-from nerve.train import Callback, History
 from nerve.tasks.base import Task, run_record, save_run
+from nerve.train import Callback, History
 
 
 class _EpochCheckpoint(Callback):

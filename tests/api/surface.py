@@ -4,8 +4,8 @@ surface.json from this checkout; do that only when a public name is added on pur
 (a restructuring must leave the file unchanged)."""
 
 from __future__ import annotations
-
 import __future__
+
 import importlib
 import inspect
 import json

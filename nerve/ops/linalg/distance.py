@@ -11,8 +11,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import float32, is_floating
-from nerve.ops.math.elementwise import need_tensor, where
 from nerve.ops.math.elementary import vector_norm
+from nerve.ops.math.elementwise import need_tensor, where
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 

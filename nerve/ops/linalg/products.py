@@ -11,8 +11,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.dtypes import is_floating
 from nerve.ops.linalg import matmul as L
-from nerve.ops.shape import rearrange as S
 from nerve.ops.math.elementwise import need_tensor, where
+from nerve.ops.shape import rearrange as S
 from nerve.tensor import ops_table
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.dtypes import int64, uint8
-from nerve.ops.math.elementwise import need_tensor
 from nerve.ops.math.elementary import _same_dtype_tensors
+from nerve.ops.math.elementwise import need_tensor
 from nerve.ops.math.transcendental import _refuse, no_out
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim

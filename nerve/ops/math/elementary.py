@@ -9,8 +9,8 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import float64, is_floating, result_type
-from nerve.ops.nn.activation import _erf_series, _erfc_tail
 from nerve.ops.math.elementwise import Abs, Exp, Where, _floating, _promote, need_tensor
+from nerve.ops.nn.activation import _erf_series, _erfc_tail
 from nerve.ops.reduce.reductions import _axes, _expand_graph
 from nerve.ops.shape.rearrange import broadcast_to
 from nerve.tensor import ops_table

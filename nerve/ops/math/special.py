@@ -17,9 +17,9 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import float64
 from nerve.ops.math import special_arrays as special
-from nerve.ops.nn.activation import _normal_cdf
 from nerve.ops.math.elementwise import _floating
-from nerve.ops.math.transcendental import _binary, binary_float, _Unary, _unary, no_out
+from nerve.ops.math.transcendental import _binary, _Unary, _unary, binary_float, no_out
+from nerve.ops.nn.activation import _normal_cdf
 
 _SQRT2 = math.sqrt(2)
 _SQRT_PI = math.sqrt(math.pi)

@@ -13,8 +13,8 @@ import math
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import float64
-from nerve.ops.nn.activation import _erf_series, _erfc_tail
 from nerve.ops.math.elementary import _erf
+from nerve.ops.nn.activation import _erf_series, _erfc_tail
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _LOG_PI = math.log(math.pi)

@@ -10,8 +10,8 @@ from nerve.backend.arrayfns import errstate
 from nerve.backend.parallel import over_batch
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import float32, float64, is_floating
-from nerve.ops.math.elementwise import Exp, Where, _floating
 from nerve.ops.inplace.updates import inplace_call, maybe_inplace
+from nerve.ops.math.elementwise import Exp, Where, _floating
 
 # math.elementary, math.special_arrays and math.special import the first three from here
 from nerve.ops.math.normal_cdf import (  # noqa: F401

@@ -10,9 +10,9 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import float32
+from nerve.ops.math.elementwise import Where
 from nerve.ops.nn.activation import Softmax
 from nerve.ops.nn.dropout import _mask
-from nerve.ops.math.elementwise import Where
 from nerve.tensor import Tensor
 
 # ruff: noqa: A002 - PyTorch's argument names (query, key, value)

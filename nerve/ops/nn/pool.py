@@ -20,9 +20,9 @@ from nerve.autograd.grad_mode import is_grad_enabled
 from nerve.backend import array_module, as_strided, draws
 from nerve.backend.parallel import over_batch
 from nerve.dtypes import int64
-from nerve.ops.nn.im2col import _kernel_offsets
-from nerve.ops.nn.conv import dims_tuple as conv_tuple
 from nerve.ops.linalg.linear_map import LinearMap, frozen
+from nerve.ops.nn.conv import dims_tuple as conv_tuple
+from nerve.ops.nn.im2col import _kernel_offsets
 from nerve.ops.nn.pool_adaptive import (  # noqa: F401 - nerve.ops.nn.pool's public names
     AdaptiveAvgPool,
     AdaptiveMaxPool,

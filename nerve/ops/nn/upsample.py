@@ -18,8 +18,8 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.backend.arrayfns import reduceat
 from nerve.dtypes import float32, float64, int64
-from nerve.ops.nn import pool_adaptive as pa
 from nerve.ops.linalg.linear_map import linear_op_graph
+from nerve.ops.nn import pool_adaptive as pa
 from nerve.ops.shape.rearrange import squeeze, unsqueeze
 
 _F32 = float32.type  # the scalar type the source positions of float32 inputs use

@@ -12,12 +12,12 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import accumulate, errstate
 from nerve.dtypes import float64, int64, is_floating
-from nerve.ops.reduce import reductions as R
-from nerve.ops.shape import rearrange as S
 from nerve.ops.math.elementwise import need_tensor, where
-from nerve.ops.shape.indexing import Gather
+from nerve.ops.reduce import reductions as R
 from nerve.ops.reduce.scan import cumsum
+from nerve.ops.shape import rearrange as S
 from nerve.ops.shape.dims import diff, movedim
+from nerve.ops.shape.indexing import Gather
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as check
 

@@ -12,10 +12,10 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module, arrayfns
 from nerve.backend.windows import as_strided
 from nerve.dtypes import float32, int64, is_floating, result_type
-from nerve.ops.shape import rearrange as S
 from nerve.ops.math.elementwise import need_tensors
-from nerve.ops.shape.padding import pad
 from nerve.ops.reduce.scan import cumprod
+from nerve.ops.shape import rearrange as S
+from nerve.ops.shape.padding import pad
 from nerve.ops.shape.scatter import IndexAdd
 from nerve.tensor import Size, ops_table
 from nerve.tensor import wrap_dim as check

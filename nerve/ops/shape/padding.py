@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
-from nerve.ops.shape.indexing import GetItem
 from nerve.ops.linalg.linear_map import linear_op_graph
+from nerve.ops.shape.indexing import GetItem
 
 
 class Pad(Function):

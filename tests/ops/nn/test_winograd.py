@@ -6,8 +6,7 @@ import torch.nn.functional as TF
 from opcheck import Case, check_gradcheck, check_torch
 
 import nerve
-from nerve.ops.nn import conv
-from nerve.ops.nn import winograd
+from nerve.ops.nn import conv, winograd
 from nerve.ops.nn.conv import Conv, conv2d
 from nerve.ops.nn.winograd import winograd_input_grad
 
