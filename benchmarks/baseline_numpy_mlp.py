@@ -17,8 +17,10 @@ from benchmarks.runner import time_call
 def numpy_train():
     """One SGD-momentum step of the 784-512-512-10 ReLU MLP with cross-entropy."""
     rng = np.random.default_rng(0)
-    ws = [(rng.standard_normal((o, i)) * 0.03).astype(np.float32)
-          for i, o in zip(SIZES[:-1], SIZES[1:])]
+    ws = [
+        (rng.standard_normal((o, i)) * 0.03).astype(np.float32)
+        for i, o in zip(SIZES[:-1], SIZES[1:])
+    ]
     bs = [np.zeros(o, np.float32) for o in SIZES[1:]]
     vel = [np.zeros_like(p) for p in ws + bs]
     x, y = _data(BATCH)
@@ -54,9 +56,11 @@ def main(argv=None) -> None:
     torch.set_num_threads(2)
     for _ in range(args.rounds):
         tp, tn, tt = (time_call(f(), 5) for f in (numpy_train, nerve_train, torch_train))
-        print(f"plain numpy {BATCH / tp:8,.0f}/s  nerve {BATCH / tn:8,.0f}/s  "
-              f"torch {BATCH / tt:8,.0f}/s   plain/torch {tt / tp:.2f}x  "
-              f"nerve/torch {tt / tn:.2f}x  nerve/plain {tp / tn:.2f}x")
+        print(
+            f"plain numpy {BATCH / tp:8,.0f}/s  nerve {BATCH / tn:8,.0f}/s  "
+            f"torch {BATCH / tt:8,.0f}/s   plain/torch {tt / tp:.2f}x  "
+            f"nerve/torch {tt / tn:.2f}x  nerve/plain {tp / tn:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from benchmarks import registry, runner
 def main(argv=None) -> int:
     framework, name, rounds, *rest = sys.argv[1:] if argv is None else argv
     if framework not in runner.FRAMEWORKS:
-        raise SystemExit(f"benchmarks.child: framework must be one of {runner.FRAMEWORKS}, "
-                         f"got {framework!r}")
+        raise SystemExit(
+            f"benchmarks.child: framework must be one of {runner.FRAMEWORKS}, got {framework!r}"
+        )
     w = registry.find(name)
     min_time = float(rest[0]) if rest else 0.2
     print(json.dumps(runner.measure(w, framework, int(rounds), min_time)))

@@ -29,9 +29,17 @@ def _data(shape, batch):
 
 def _cnn(nn):
     return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+        nn.Conv2d(1, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(3136, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
 
 
 def _nerve_resnet():
@@ -46,9 +54,16 @@ def _torch_resnet():
     def block():
         return _torch_block(nn)
 
-    return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
-                         nn.ReLU(), block(), block(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                         nn.Linear(64, 10))
+    return nn.Sequential(
+        nn.Conv2d(3, 64, 3, padding=1, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        block(),
+        block(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
 
 
 def _torch_block(nn):
@@ -128,10 +143,20 @@ def torch_resnet():
 
 
 WORKLOADS = [
-    Workload("cnn_train", "samples", CNN_BATCH, nerve_cnn, torch_cnn,
-             "conv32-pool-conv64-pool-fc128-fc10 on 1x28x28, cross-entropy, SGD momentum, "
-             "batch 64"),
-    Workload("resnet_train", "samples", RESNET_BATCH, nerve_resnet, torch_resnet,
-             "conv64+BN+ReLU, 2 basic blocks of 64, global avg pool, fc 10 on 3x32x32, "
-             "batch 32"),
+    Workload(
+        "cnn_train",
+        "samples",
+        CNN_BATCH,
+        nerve_cnn,
+        torch_cnn,
+        "conv32-pool-conv64-pool-fc128-fc10 on 1x28x28, cross-entropy, SGD momentum, batch 64",
+    ),
+    Workload(
+        "resnet_train",
+        "samples",
+        RESNET_BATCH,
+        nerve_resnet,
+        torch_resnet,
+        "conv64+BN+ReLU, 2 basic blocks of 64, global avg pool, fc 10 on 3x32x32, batch 32",
+    ),
 ]

@@ -28,11 +28,26 @@ import numpy as np  # noqa: E402
 
 PATHS = ("im2col", "f2", "f4")
 # (N, C_in, C_out, H=W): cnn_train's and resnet_train's 3x3 convs, then a grid around them
-SHAPES = [(64, 1, 32, 28), (64, 32, 64, 14), (32, 3, 64, 32), (32, 64, 64, 32)] + [
-    (32, c, c, s) for c in (8, 16, 24, 32, 64, 128) for s in (8, 16, 32)
-    if c * c * s * s <= 1 << 22
-] + [(32, 4, 64, 16), (32, 8, 64, 16), (32, 64, 8, 16), (32, 16, 64, 16), (32, 64, 16, 16),
-     (32, 64, 64, 7), (32, 64, 64, 4), (32, 64, 64, 2), (8, 256, 256, 8)]
+SHAPES = (
+    [(64, 1, 32, 28), (64, 32, 64, 14), (32, 3, 64, 32), (32, 64, 64, 32)]
+    + [
+        (32, c, c, s)
+        for c in (8, 16, 24, 32, 64, 128)
+        for s in (8, 16, 32)
+        if c * c * s * s <= 1 << 22
+    ]
+    + [
+        (32, 4, 64, 16),
+        (32, 8, 64, 16),
+        (32, 64, 8, 16),
+        (32, 16, 64, 16),
+        (32, 64, 16, 16),
+        (32, 64, 64, 7),
+        (32, 64, 64, 4),
+        (32, 64, 64, 2),
+        (8, 256, 256, 8),
+    ]
+)
 
 
 def _steps(shape, path, dtype=np.float32):
@@ -60,6 +75,7 @@ def _steps(shape, path, dtype=np.float32):
         def run():
             winograd.CONV3X3 = path
             fn.backward(dy)
+
         return run
 
     return forward, grad(0), grad(1)
@@ -81,8 +97,10 @@ def time_shape(shape, rounds: int) -> dict:
 def print_timings(shapes, rounds: int) -> None:
     from nerve.ops.nn import winograd
 
-    print(f"load average {os.getloadavg()[0]:.1f}; ms, best of {rounds}; "
-          "'train' = forward + ∂L/∂x + ∂L/∂W")
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; ms, best of {rounds}; "
+        "'train' = forward + ∂L/∂x + ∂L/∂W"
+    )
     print("| N, C_in, C_out, H=W | path | forward | ∂L/∂x | ∂L/∂W | train | rule |")
     print("|---|---|---|---|---|---|---|")
     for shape in shapes:
@@ -91,8 +109,10 @@ def print_timings(shapes, rounds: int) -> None:
         for p in PATHS:
             f, dx, dw = best[p]
             mark = " <-" if p == rule else ""
-            print(f"| {shape} | {p} | {f:.2f} | {dx:.2f} | {dw:.2f} | {f + dx + dw:.2f} |{mark} |",
-                  flush=True)
+            print(
+                f"| {shape} | {p} | {f:.2f} | {dx:.2f} | {dw:.2f} | {f + dx + dw:.2f} |{mark} |",
+                flush=True,
+            )
 
 
 def errors(shape=(8, 64, 64, 32)) -> dict:
@@ -110,8 +130,7 @@ def errors(shape=(8, 64, 64, 32)) -> dict:
     def run(path, dtype):
         winograd.CONV3X3 = path
         fn = Conv()
-        y = fn.forward(x.astype(dtype), w.astype(dtype), None, (1, 1), ((1, 1), (1, 1)),
-                       (1, 1), 1)
+        y = fn.forward(x.astype(dtype), w.astype(dtype), None, (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
         fn.needs_input_grad = (True, True)
         dx, dw, _ = fn.backward(dy.astype(dtype))
         return {"forward": y, "dx": dx, "dw": dw}
@@ -120,15 +139,22 @@ def errors(shape=(8, 64, 64, 32)) -> dict:
     out = {}
     for p in PATHS:
         got = run(p, np.float32)
-        out[p] = {k: (float(np.abs(got[k] - ref[k]).max()),
-                      float(np.abs(got[k] - ref[k]).max() / np.abs(ref[k]).max())) for k in ref}
+        out[p] = {
+            k: (
+                float(np.abs(got[k] - ref[k]).max()),
+                float(np.abs(got[k] - ref[k]).max() / np.abs(ref[k]).max()),
+            )
+            for k in ref
+        }
     winograd.CONV3X3 = "auto"
     return out
 
 
 def print_errors(shape=(8, 64, 64, 32)) -> None:
-    print(f"\nfloat32 error against float64, conv {shape} (N, C_in, C_out, H=W), pad 1, "
-          "post-ReLU input, He-init kernels: max abs (max abs / max |ref|)")
+    print(
+        f"\nfloat32 error against float64, conv {shape} (N, C_in, C_out, H=W), pad 1, "
+        "post-ReLU input, He-init kernels: max abs (max abs / max |ref|)"
+    )
     print("| path | forward | ∂L/∂x | ∂L/∂W |")
     print("|---|---|---|---|")
     for p, e in errors(shape).items():
@@ -153,10 +179,13 @@ def print_steps(pairs: int, rounds: int, names=("cnn_train", "resnet_train")) ->
                 times[path].append(r["s"])
             loads.append(os.getloadavg()[0])
         ratios = [a / b for a, b in zip(times["im2col"], times["auto"])]
-        print(f"{name}: im2col ms {[round(t * 1e3, 1) for t in times['im2col']]}, "
-              f"auto ms {[round(t * 1e3, 1) for t in times['auto']]}, speedup per pair "
-              f"{[round(r, 2) for r in ratios]}, median {statistics.median(ratios):.2f}x; "
-              f"load average {min(loads):.1f}-{max(loads):.1f}", flush=True)
+        print(
+            f"{name}: im2col ms {[round(t * 1e3, 1) for t in times['im2col']]}, "
+            f"auto ms {[round(t * 1e3, 1) for t in times['auto']]}, speedup per pair "
+            f"{[round(r, 2) for r in ratios]}, median {statistics.median(ratios):.2f}x; "
+            f"load average {min(loads):.1f}-{max(loads):.1f}",
+            flush=True,
+        )
 
 
 def main(argv=None) -> int:
@@ -164,14 +193,18 @@ def main(argv=None) -> int:
     ap.add_argument("--shapes", nargs="*", help="N,C_in,C_out,H shapes (default: the grid)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--errors", action="store_true", help="only the error table")
-    ap.add_argument("--steps", type=int, default=0, metavar="PAIRS",
-                    help="time cnn_train/resnet_train steps, im2col vs auto, PAIRS pairs")
+    ap.add_argument(
+        "--steps",
+        type=int,
+        default=0,
+        metavar="PAIRS",
+        help="time cnn_train/resnet_train steps, im2col vs auto, PAIRS pairs",
+    )
     args = ap.parse_args(argv)
     if args.steps:
         print_steps(args.steps, args.rounds)
         return 0
-    shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes] if args.shapes \
-        else SHAPES
+    shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes] if args.shapes else SHAPES
     if not args.errors:
         print_timings(shapes, args.rounds)
     print_errors()

@@ -38,10 +38,13 @@ def _worker(steps: int) -> None:
 
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
-    results = {name: _measure(make, shape, batch, steps, rank, world)
-               for name, make, shape, batch in (("mlp_train", _nerve_model, (784,), BATCH),
-                                                ("cnn_train", lambda: _cnn(nn), (1, 28, 28),
-                                                 CNN_BATCH))}
+    results = {
+        name: _measure(make, shape, batch, steps, rank, world)
+        for name, make, shape, batch in (
+            ("mlp_train", _nerve_model, (784,), BATCH),
+            ("cnn_train", lambda: _cnn(nn), (1, 28, 28), CNN_BATCH),
+        )
+    }
     if rank == 0:
         print("RESULT " + json.dumps({"world": world, "models": results}), flush=True)
     dist.destroy_process_group()
@@ -90,8 +93,12 @@ def _measure(make, shape, batch: int, steps: int, rank: int, world: int) -> dict
         dist.all_reduce(flat)
 
     row = {"batch": batch, "grad_bytes": int(flat.numpy().nbytes)}
-    for label, fn in (("compute", compute), ("ddp", overlapped), ("no_overlap", after),
-                      ("allreduce", allreduce)):
+    for label, fn in (
+        ("compute", compute),
+        ("ddp", overlapped),
+        ("no_overlap", after),
+        ("allreduce", allreduce),
+    ):
         for _ in range(3):
             fn()
         dist.barrier()
@@ -109,13 +116,24 @@ def _measure(make, shape, batch: int, steps: int, rank: int, world: int) -> dict
 def _launch(n: int, steps: int) -> dict:
     mpiexec = Path(sys.executable).parent / "mpiexec"
     threads = str(max(1, (os.cpu_count() or 1) // n))
-    env = dict(os.environ, OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads,
-               MKL_NUM_THREADS=threads, PYTHONPATH=str(ROOT))
-    out = subprocess.run([str(mpiexec), "-n", str(n), sys.executable, __file__, "--worker",
-                          "--steps", str(steps)], capture_output=True, text=True, env=env,
-                         timeout=600, check=True, cwd=ROOT).stdout
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=threads,
+        OPENBLAS_NUM_THREADS=threads,
+        MKL_NUM_THREADS=threads,
+        PYTHONPATH=str(ROOT),
+    )
+    out = subprocess.run(
+        [str(mpiexec), "-n", str(n), sys.executable, __file__, "--worker", "--steps", str(steps)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=True,
+        cwd=ROOT,
+    ).stdout
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def main() -> None:
@@ -128,16 +146,20 @@ def main() -> None:
         _worker(args.steps)
         return
     runs = [_launch(n, args.steps) for n in args.ranks]
-    print(f"{'model':10} {'ranks':>5} {'samples/s':>10} {'compute ms':>10} {'ddp ms':>8} "
-          f"{'no-overlap ms':>13} {'allreduce ms':>12} {'MB':>6} {'GB/s':>6} {'share':>6}")
+    print(
+        f"{'model':10} {'ranks':>5} {'samples/s':>10} {'compute ms':>10} {'ddp ms':>8} "
+        f"{'no-overlap ms':>13} {'allreduce ms':>12} {'MB':>6} {'GB/s':>6} {'share':>6}"
+    )
     for run in runs:
         for name, r in run["models"].items():
             mb = r["grad_bytes"] / 1e6
             share = max(0.0, r["ddp"] - r["compute"]) / r["ddp"]
-            print(f"{name:10} {run['world']:5d} {r['batch'] / r['ddp']:10,.0f} "
-                  f"{r['compute'] * 1e3:10.2f} {r['ddp'] * 1e3:8.2f} "
-                  f"{r['no_overlap'] * 1e3:13.2f} {r['allreduce'] * 1e3:12.3f} {mb:6.2f} "
-                  f"{mb / 1e3 / r['allreduce']:6.2f} {share:6.1%}")
+            print(
+                f"{name:10} {run['world']:5d} {r['batch'] / r['ddp']:10,.0f} "
+                f"{r['compute'] * 1e3:10.2f} {r['ddp'] * 1e3:8.2f} "
+                f"{r['no_overlap'] * 1e3:13.2f} {r['allreduce'] * 1e3:12.3f} {mb:6.2f} "
+                f"{mb / 1e3 / r['allreduce']:6.2f} {share:6.1%}"
+            )
 
 
 if __name__ == "__main__":

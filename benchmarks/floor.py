@@ -23,16 +23,26 @@ def linear(rows: int, inp: int, out: int, train: bool = True, dx: bool = True) -
     return gemms
 
 
-def conv2d(n: int, c: int, h: int, w: int, o: int, k: int = 3, pad: int = 1,
-           train: bool = True, dx: bool = True) -> list:
+def conv2d(
+    n: int,
+    c: int,
+    h: int,
+    w: int,
+    o: int,
+    k: int = 3,
+    pad: int = 1,
+    train: bool = True,
+    dx: bool = True,
+) -> list:
     """Stride-1 convolution as im2col: (N·OH·OW, C·K·K) @ (C·K·K, O) forward; backward
     ∂W = δᵀ cols and ∂cols = δ W (scattered back by col2im, not a GEMM)."""
     rows = n * (h + 2 * pad - k + 1) * (w + 2 * pad - k + 1)
     return linear(rows, c * k * k, o, train, dx)
 
 
-def recurrent(batch: int, seq: int, inp: int, hidden: int, gates: int, train: bool = True,
-              dx: bool = True) -> list:
+def recurrent(
+    batch: int, seq: int, inp: int, hidden: int, gates: int, train: bool = True, dx: bool = True
+) -> list:
     """A recurrent layer: the input projection of all steps as one GEMM, one recurrent
     GEMM per step forward and one per step backward (∂h), the weight gradients as one
     GEMM each over all steps."""
@@ -77,8 +87,11 @@ def gemm_step(gemms: list, seed: int = 0):
 
 
 def _mlp(batch: int, train: bool) -> list:
-    return (linear(batch, 784, 512, train, dx=False) + linear(batch, 512, 512, train)
-            + linear(batch, 512, 10, train))
+    return (
+        linear(batch, 784, 512, train, dx=False)
+        + linear(batch, 512, 512, train)
+        + linear(batch, 512, 10, train)
+    )
 
 
 def _char_lm(gates: int) -> list:  # benchmarks/rnn.py: vocab 96, embed 64, hidden 256
@@ -97,10 +110,15 @@ def _gpt(layers=4, heads=4, width=128, block=128, batch=16, vocab=65) -> list:
 GEMMS = {
     "mlp_train": _mlp(128, True),
     "mlp_infer_b1": _mlp(1, False),
-    "cnn_train": (conv2d(64, 1, 28, 28, 32, dx=False) + conv2d(64, 32, 14, 14, 64)
-                  + linear(64, 3136, 128) + linear(64, 128, 10)),
-    "resnet_train": (conv2d(32, 3, 32, 32, 64, dx=False) + 4 * conv2d(32, 64, 32, 32, 64)
-                     + linear(32, 64, 10)),
+    "cnn_train": (
+        conv2d(64, 1, 28, 28, 32, dx=False)
+        + conv2d(64, 32, 14, 14, 64)
+        + linear(64, 3136, 128)
+        + linear(64, 128, 10)
+    ),
+    "resnet_train": (
+        conv2d(32, 3, 32, 32, 64, dx=False) + 4 * conv2d(32, 64, 32, 32, 64) + linear(32, 64, 10)
+    ),
     "lstm_train": _char_lm(4),
     "gru_train": _char_lm(3),
     "gpt_train": _gpt(),

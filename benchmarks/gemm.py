@@ -28,8 +28,13 @@ def gflops(repeats: int = 5) -> list:
         b = rng.standard_normal((k, n)).astype(np.float32)
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
         flop = 2 * m * k * n
-        rows.append(((m, k, n), flop / time_call(lambda a=a, b=b: a @ b, repeats) / 1e9,
-                     flop / time_call(lambda ta=ta, tb=tb: ta @ tb, repeats) / 1e9))
+        rows.append(
+            (
+                (m, k, n),
+                flop / time_call(lambda a=a, b=b: a @ b, repeats) / 1e9,
+                flop / time_call(lambda ta=ta, tb=tb: ta @ tb, repeats) / 1e9,
+            )
+        )
     return rows
 
 
@@ -87,8 +92,11 @@ def thread_table(shapes: list, rounds: int = 5, min_time: float = 0.05) -> list:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.gemm", description=__doc__)
-    p.add_argument("--threads", action="store_true",
-                   help="1 vs all BLAS threads, quiet and loaded (default: GFLOP/s)")
+    p.add_argument(
+        "--threads",
+        action="store_true",
+        help="1 vs all BLAS threads, quiet and loaded (default: GFLOP/s)",
+    )
     p.add_argument("--busy", type=int, default=2)
     p.add_argument("--rounds", type=int, default=7)
     args = p.parse_args(argv)

@@ -159,16 +159,26 @@ def gemms(cfg: Config) -> list:
     from benchmarks import floor
 
     rows, c = cfg.batch * cfg.block, cfg.n_embd
-    layer = (floor.linear(rows, c, 3 * c) + floor.linear(rows, c, c)
-             + floor.linear(rows, c, 4 * c) + floor.linear(rows, 4 * c, c)
-             + floor.attention(cfg.batch, cfg.n_head, cfg.block, c // cfg.n_head))
+    layer = (
+        floor.linear(rows, c, 3 * c)
+        + floor.linear(rows, c, c)
+        + floor.linear(rows, c, 4 * c)
+        + floor.linear(rows, 4 * c, c)
+        + floor.attention(cfg.batch, cfg.n_head, cfg.block, c // cfg.n_head)
+    )
     return layer * cfg.n_layer + floor.linear(rows, c, cfg.vocab)
 
 
 WORKLOADS = [
-    Workload("gpt_train", "tokens", FULL.batch * FULL.block, _setup("nerve"), _setup("torch"),
-             "decoder-only transformer 4x4x128, block 128, batch 16, AdamW (tokens/s)",
-             gemms=gemms(FULL)),
+    Workload(
+        "gpt_train",
+        "tokens",
+        FULL.batch * FULL.block,
+        _setup("nerve"),
+        _setup("torch"),
+        "decoder-only transformer 4x4x128, block 128, batch 16, AdamW (tokens/s)",
+        gemms=gemms(FULL),
+    ),
 ]
 
 
@@ -190,15 +200,33 @@ def _compare(pairs: int, steps: int, rounds: int) -> None:
     for i in range(pairs):
         ms = {}
         for name in ("nerve", "torch"):
-            out = subprocess.run([sys.executable, "-m", "benchmarks.gpt", name, "--steps",
-                                  str(steps), "--rounds", str(rounds)], env=env,
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.gpt",
+                    name,
+                    "--steps",
+                    str(steps),
+                    "--rounds",
+                    str(rounds),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             ms[name] = float(out.split("ms/step")[0].split()[-1])
         ratios.append(ms["torch"] / ms["nerve"])
-        print(f"pair {i + 1}: nerve {ms['nerve']:.1f} ms/step, torch {ms['torch']:.1f} ms/step, "
-              f"speed ratio {ratios[-1]:.2f}x  (load {os.getloadavg()[0]:.1f})", flush=True)
-    print(f"median speed ratio (nerve / torch): {statistics.median(ratios):.2f}x, "
-          f"spread {min(ratios):.2f}-{max(ratios):.2f}, load average {os.getloadavg()}")
+        print(
+            f"pair {i + 1}: nerve {ms['nerve']:.1f} ms/step, torch {ms['torch']:.1f} ms/step, "
+            f"speed ratio {ratios[-1]:.2f}x  (load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+    print(
+        f"median speed ratio (nerve / torch): {statistics.median(ratios):.2f}x, "
+        f"spread {min(ratios):.2f}-{max(ratios):.2f}, load average {os.getloadavg()}"
+    )
 
 
 def _op_names() -> dict:
@@ -243,13 +271,14 @@ def profile(fw_name: str, steps: int, top: int = 15) -> None:
     print("| op | ms/step | share |\n|---|---|---|")
     for name, ms in sorted(rows.items(), key=lambda r: -r[1])[:top]:
         print(f"| {name} | {ms:.1f} | {ms / total:.0%} |")
-    print(f"| everything else (Python, engine, ops below the top) | "
-          f"{total - sum(sorted(rows.values())[-top:]):.1f} | |")
+    print(
+        f"| everything else (Python, engine, ops below the top) | "
+        f"{total - sum(sorted(rows.values())[-top:]):.1f} | |"
+    )
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawTextHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("which", choices=["nerve", "torch", "compare"])
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--rounds", type=int, default=3)

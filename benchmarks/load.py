@@ -51,8 +51,12 @@ def start(kind: str = "python", max_seconds: float = 900.0) -> subprocess.Popen:
     if kind not in ("python", "numpy"):
         raise ValueError(f"busy process kind must be 'python' or 'numpy', got {kind!r}")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-    p = subprocess.Popen([sys.executable, "-c", _SPIN, str(os.getpid()), str(max_seconds), kind],
-                         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [sys.executable, "-c", _SPIN, str(os.getpid()), str(max_seconds), kind],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
     _live.append(p)
     return p
 

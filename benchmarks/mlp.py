@@ -23,8 +23,13 @@ def _nerve_model():
     from nerve import nn
 
     nerve.manual_seed(0)
-    return nn.Sequential(nn.Linear(SIZES[0], SIZES[1]), nn.ReLU(), nn.Linear(SIZES[1], SIZES[2]),
-                         nn.ReLU(), nn.Linear(SIZES[2], SIZES[3]))
+    return nn.Sequential(
+        nn.Linear(SIZES[0], SIZES[1]),
+        nn.ReLU(),
+        nn.Linear(SIZES[1], SIZES[2]),
+        nn.ReLU(),
+        nn.Linear(SIZES[2], SIZES[3]),
+    )
 
 
 def _torch_model():
@@ -32,8 +37,13 @@ def _torch_model():
     from torch import nn
 
     torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(SIZES[0], SIZES[1]), nn.ReLU(), nn.Linear(SIZES[1], SIZES[2]),
-                         nn.ReLU(), nn.Linear(SIZES[2], SIZES[3]))
+    return nn.Sequential(
+        nn.Linear(SIZES[0], SIZES[1]),
+        nn.ReLU(),
+        nn.Linear(SIZES[1], SIZES[2]),
+        nn.ReLU(),
+        nn.Linear(SIZES[2], SIZES[3]),
+    )
 
 
 def nerve_train():
@@ -95,8 +105,20 @@ def torch_infer():
 
 
 WORKLOADS = [
-    Workload("mlp_train", "samples", BATCH, nerve_train, torch_train,
-             "MLP 784-512-512-10, ReLU, cross-entropy, SGD momentum 0.9, batch 128"),
-    Workload("mlp_infer_b1", "latency", 1, nerve_infer, torch_infer,
-             "the same MLP's forward, batch 1, no grad"),
+    Workload(
+        "mlp_train",
+        "samples",
+        BATCH,
+        nerve_train,
+        torch_train,
+        "MLP 784-512-512-10, ReLU, cross-entropy, SGD momentum 0.9, batch 128",
+    ),
+    Workload(
+        "mlp_infer_b1",
+        "latency",
+        1,
+        nerve_infer,
+        torch_infer,
+        "the same MLP's forward, batch 1, no grad",
+    ),
 ]

@@ -77,8 +77,13 @@ def gemm_operands(name):
     import numpy as np
 
     rng = np.random.default_rng(0)
-    return [(rng.standard_normal((m, k), dtype=np.float32),
-             rng.standard_normal((k, n), dtype=np.float32)) for m, k, n in _conv_gemms(name)]
+    return [
+        (
+            rng.standard_normal((m, k), dtype=np.float32),
+            rng.standard_normal((k, n), dtype=np.float32),
+        )
+        for m, k, n in _conv_gemms(name)
+    ]
 
 
 def gemm_seconds(ops) -> float:
@@ -109,10 +114,11 @@ def profile(name, steps=20):
     finally:
         _restore(originals)
     step_s, gemm_s = statistics.median(plain), statistics.median(gemm)
-    print(f"\n## {name}: step {step_s * 1e3:.1f} ms (median of {steps}), GEMMs alone "
-          f"{gemm_s * 1e3:.1f} ms -> {100 * (1 - gemm_s / step_s):.0f}% outside BLAS")
-    rows = sorted(((sum(v) / steps, k, len(v) // steps) for k, v in totals.items()),
-                  reverse=True)
+    print(
+        f"\n## {name}: step {step_s * 1e3:.1f} ms (median of {steps}), GEMMs alone "
+        f"{gemm_s * 1e3:.1f} ms -> {100 * (1 - gemm_s / step_s):.0f}% outside BLAS"
+    )
+    rows = sorted(((sum(v) / steps, k, len(v) // steps) for k, v in totals.items()), reverse=True)
     for sec, key, calls in rows:
         if sec >= 1e-4:
             print(f"  {key:<28} {sec * 1e3:7.2f} ms  {100 * sec / step_s:5.1f}%  x{calls}")
@@ -137,17 +143,20 @@ def interleaved(name, steps=30):
             cpu[i].append(time.process_time() - c0)
     for label, t in (("wall", wall), ("cpu", cpu)):
         nerve_s, torch_s = (statistics.median(v) for v in t)
-        print(f"{name} interleaved, {torch.get_num_threads()} threads, {label} time: nerve "
-              f"{nerve_s * 1e3:.1f} ms, torch {torch_s * 1e3:.1f} ms per step -> ratio "
-              f"{torch_s / nerve_s:.2f}x")
+        print(
+            f"{name} interleaved, {torch.get_num_threads()} threads, {label} time: nerve "
+            f"{nerve_s * 1e3:.1f} ms, torch {torch_s * 1e3:.1f} ms per step -> ratio "
+            f"{torch_s / nerve_s:.2f}x"
+        )
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("names", nargs="*", default=["cnn_train", "resnet_train"])
     p.add_argument("--steps", type=int, default=20)
-    p.add_argument("--ratio", action="store_true",
-                   help="only the nerve/PyTorch ratio, their steps interleaved")
+    p.add_argument(
+        "--ratio", action="store_true", help="only the nerve/PyTorch ratio, their steps interleaved"
+    )
     args = p.parse_args(argv)
     for name in args.names:
         if args.ratio:

@@ -47,9 +47,14 @@ def _arrays(gates: int, seed: int = 0) -> dict:
     def r(*shape, scale=1.0):
         return (rng.standard_normal(shape) * scale).astype(np.float32)
 
-    return {"x": r(BATCH, SEQ, EMBED), "w_ih": r(g, EMBED, scale=0.06),
-            "w_hh": r(g, HIDDEN, scale=0.06), "b_ih": r(g, scale=0.06),
-            "b_hh": r(g, scale=0.06), "dy": r(BATCH, SEQ, HIDDEN)}
+    return {
+        "x": r(BATCH, SEQ, EMBED),
+        "w_ih": r(g, EMBED, scale=0.06),
+        "w_hh": r(g, HIDDEN, scale=0.06),
+        "b_ih": r(g, scale=0.06),
+        "b_hh": r(g, scale=0.06),
+        "dy": r(BATCH, SEQ, HIDDEN),
+    }
 
 
 def fused_node(kind: str, clock, repeats: int) -> dict:
@@ -73,8 +78,7 @@ def fused_node(kind: str, clock, repeats: int) -> dict:
         t2 = clock()
         fwd.append(t1 - t0)
         bwd.append(t2 - t1)
-    return {"forward": 1e3 * float(np.median(fwd[1:])),
-            "backward": 1e3 * float(np.median(bwd[1:]))}
+    return {"forward": 1e3 * float(np.median(fwd[1:])), "backward": 1e3 * float(np.median(bwd[1:]))}
 
 
 def gemm_groups(gates: int, clock, repeats: int) -> dict:
@@ -102,9 +106,14 @@ def gemm_groups(gates: int, clock, repeats: int) -> dict:
         dz.T @ x2  # dW_ih
         dz @ w_ih  # dx
 
-    return {name: _median_ms(f, clock, repeats) for name, f in
-            (("per-step GEMMs fwd", fwd_steps), ("per-step GEMMs bwd", bwd_steps),
-             ("large GEMMs", large))}
+    return {
+        name: _median_ms(f, clock, repeats)
+        for name, f in (
+            ("per-step GEMMs fwd", fwd_steps),
+            ("per-step GEMMs bwd", bwd_steps),
+            ("large GEMMs", large),
+        )
+    }
 
 
 def step_gemm_variants(clock, repeats: int) -> dict:
@@ -112,22 +121,28 @@ def step_gemm_variants(clock, repeats: int) -> dict:
     a = _arrays(4)
     w, h = a["w_hh"], np.ascontiguousarray(a["x"][:, 0].repeat(4, axis=1))
     wt = np.ascontiguousarray(w.T)
-    out_bg, out_gb = np.empty((BATCH, 4 * HIDDEN), np.float32), np.empty((4 * HIDDEN, BATCH),
-                                                                        np.float32)
+    out_bg, out_gb = (
+        np.empty((BATCH, 4 * HIDDEN), np.float32),
+        np.empty((4 * HIDDEN, BATCH), np.float32),
+    )
     dz = np.ascontiguousarray(a["w_hh"][:BATCH].repeat(4, axis=1))
     dh = np.empty((BATCH, HIDDEN), np.float32)
     dht = np.empty((HIDDEN, BATCH), np.float32)
     dzt = np.ascontiguousarray(dz.T)
-    variants = {"h @ W_hh.T -> (B, 4H)": lambda: np.matmul(h, w.T, out=out_bg),
-                "W_hh @ h.T -> (4H, B)": lambda: np.matmul(w, h.T, out=out_gb),
-                "h @ W_hhT(contig) -> (B, 4H)": lambda: np.matmul(h, wt, out=out_bg),
-                "bwd dz @ W_hh -> (B, H)": lambda: np.matmul(dz, w, out=dh),
-                "bwd W_hh.T @ dz.T -> (H, B)": lambda: np.matmul(w.T, dzt, out=dht)}
+    variants = {
+        "h @ W_hh.T -> (B, 4H)": lambda: np.matmul(h, w.T, out=out_bg),
+        "W_hh @ h.T -> (4H, B)": lambda: np.matmul(w, h.T, out=out_gb),
+        "h @ W_hhT(contig) -> (B, 4H)": lambda: np.matmul(h, wt, out=out_bg),
+        "bwd dz @ W_hh -> (B, H)": lambda: np.matmul(dz, w, out=dh),
+        "bwd W_hh.T @ dz.T -> (H, B)": lambda: np.matmul(w.T, dzt, out=dht),
+    }
     res = {}
     for name, f in variants.items():
+
         def block(f=f):
             for _ in range(50):
                 f()
+
         res[name] = 1e3 * _median_ms(block, clock, repeats) / 50
     return res
 
@@ -163,8 +178,11 @@ def report(threads: int, repeats: int) -> None:
             gemms = gemm_groups(gates, clock, repeats)
             rest = node["forward"] + node["backward"] - sum(gemms.values())
             print(f"{kind} node: " + ", ".join(f"{k} {v:.2f} ms" for k, v in node.items()))
-            print("   " + ", ".join(f"{k} {v:.2f} ms" for k, v in gemms.items())
-                  + f", everything else {rest:.2f} ms")
+            print(
+                "   "
+                + ", ".join(f"{k} {v:.2f} ms" for k, v in gemms.items())
+                + f", everything else {rest:.2f} ms"
+            )
         for name, us in step_gemm_variants(clock, repeats).items():
             print(f"   per-step GEMM {name}: {us:.0f} µs")
         tus = torch_step_gemm(threads, repeats)
@@ -172,13 +190,14 @@ def report(threads: int, repeats: int) -> None:
             print(f"   per-step GEMM in torch (B, H) x (H, 4H): {tus:.0f} µs (wall)")
         if threads != 1:
             for kind in ("LSTM", "GRU"):
-                print(f"{kind} train step phases (ms):",
-                      {k: round(v, 2) for k, v in profile(kind, repeats).items()})
+                print(
+                    f"{kind} train step phases (ms):",
+                    {k: round(v, 2) for k, v in profile(kind, repeats).items()},
+                )
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawTextHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--repeats", type=int, default=9)
     args = p.parse_args(argv)

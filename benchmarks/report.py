@@ -55,8 +55,14 @@ def quiet_row(res: dict, w) -> list:
     fl = _median(res["floor"])
     floor = f"{fl * 1e3:.2f} ms" if fl else MISSING
     share = f"{fl / n:.0%}" if fl and n else MISSING
-    return [w.name, fmt_rate(n, w.unit, w.per_call), fmt_rate(t, w.unit, w.per_call),
-            fmt_ratio(ratio), floor, share]
+    return [
+        w.name,
+        fmt_rate(n, w.unit, w.per_call),
+        fmt_rate(t, w.unit, w.per_call),
+        fmt_ratio(ratio),
+        floor,
+        share,
+    ]
 
 
 def slowdowns(res: dict, fw: str) -> list:
@@ -70,15 +76,32 @@ def loaded_row(res: dict, w) -> list:
     rel = MISSING
     if sn and st:
         rel = f"{sn[0] / st[0]:.2f}"
-    return [w.name, fmt_rate(_median(ld.get("nerve", [])), w.unit, w.per_call),
-            fmt_rate(_median(ld.get("torch", [])), w.unit, w.per_call),
-            fmt_ratio(sn), fmt_ratio(st), rel]
+    return [
+        w.name,
+        fmt_rate(_median(ld.get("nerve", [])), w.unit, w.per_call),
+        fmt_rate(_median(ld.get("torch", [])), w.unit, w.per_call),
+        fmt_ratio(sn),
+        fmt_ratio(st),
+        rel,
+    ]
 
 
-QUIET_HEAD = ["workload", "nerve", "torch", "nerve speed / torch (median of pairs, spread)",
-              "GEMM floor", "floor / nerve step"]
-LOADED_HEAD = ["workload", "nerve loaded", "torch loaded", "nerve slowdown", "torch slowdown",
-               "nerve's / torch's"]
+QUIET_HEAD = [
+    "workload",
+    "nerve",
+    "torch",
+    "nerve speed / torch (median of pairs, spread)",
+    "GEMM floor",
+    "floor / nerve step",
+]
+LOADED_HEAD = [
+    "workload",
+    "nerve loaded",
+    "torch loaded",
+    "nerve slowdown",
+    "torch slowdown",
+    "nerve's / torch's",
+]
 
 
 def table(head: list, rows: list, markdown: bool = False) -> str:

@@ -140,12 +140,30 @@ def torch_generate():
 
 
 WORKLOADS = [
-    Workload("lstm_train", "tokens", BATCH * SEQ, nerve_train("LSTM"), torch_train("LSTM"),
-             "char LM: vocab 96, embedding 64, LSTM 256, seq 64, batch 32, Adam 1e-3"),
-    Workload("gru_train", "tokens", BATCH * SEQ, nerve_train("GRU"), torch_train("GRU"),
-             "the same char LM with a GRU"),
-    Workload("lstm_generate", "latency", 1, nerve_generate, torch_generate,
-             "one character at a time, batch 1, sampling at temperature 0.8"),
+    Workload(
+        "lstm_train",
+        "tokens",
+        BATCH * SEQ,
+        nerve_train("LSTM"),
+        torch_train("LSTM"),
+        "char LM: vocab 96, embedding 64, LSTM 256, seq 64, batch 32, Adam 1e-3",
+    ),
+    Workload(
+        "gru_train",
+        "tokens",
+        BATCH * SEQ,
+        nerve_train("GRU"),
+        torch_train("GRU"),
+        "the same char LM with a GRU",
+    ),
+    Workload(
+        "lstm_generate",
+        "latency",
+        1,
+        nerve_generate,
+        torch_generate,
+        "one character at a time, batch 1, sampling at temperature 0.8",
+    ),
 ]
 
 
@@ -158,8 +176,13 @@ def profile(kind: str = "LSTM", repeats: int = 20) -> dict:
     opt = nerve.optim.Adam(model.parameters(), lr=1e-3)
     x, y = (nerve.from_numpy(a) for a in _batch())
     target = y.reshape(-1)
-    phases = {"embedding fwd": [], f"{kind} fwd": [], "head+loss fwd": [], "backward": [],
-              "adam": []}
+    phases = {
+        "embedding fwd": [],
+        f"{kind} fwd": [],
+        "head+loss fwd": [],
+        "backward": [],
+        "adam": [],
+    }
     for _ in range(repeats):
         opt.zero_grad()
         t0 = time.perf_counter()

@@ -28,32 +28,50 @@ import sys
 
 from benchmarks import load, registry, report, runner
 
-TORCH_MISSING = ("# torch is not installed: nerve is timed alone and the torch columns are "
-                 "'-' (pip install torch==2.13.0, or pip install -e \".[test]\")")
+TORCH_MISSING = (
+    "# torch is not installed: nerve is timed alone and the torch columns are "
+    "'-' (pip install torch==2.13.0, or pip install -e \".[test]\")"
+)
 
 
 def parse(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("names", nargs="*", help="workloads to run (default: all; see --list)")
     p.add_argument("--pairs", type=int, default=3, help="nerve/torch process pairs (default 3)")
-    p.add_argument("--rounds", type=int, default=5,
-                   help="timed rounds in each process, the best counts (default 5)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="timed rounds in each process, the best counts (default 5)",
+    )
     p.add_argument("--repeats", type=int, dest="rounds", help=argparse.SUPPRESS)  # old name
-    p.add_argument("--min-time", type=float, default=0.2,
-                   help="seconds a round lasts at least (default 0.2)")
+    p.add_argument(
+        "--min-time", type=float, default=0.2, help="seconds a round lasts at least (default 0.2)"
+    )
     p.add_argument("--markdown", action="store_true", help="tables in Markdown")
-    p.add_argument("--loaded", action="store_true",
-                   help="also run each pair beside busy processes and report slowdowns")
+    p.add_argument(
+        "--loaded",
+        action="store_true",
+        help="also run each pair beside busy processes and report slowdowns",
+    )
     p.add_argument("--busy", type=int, default=2, help="busy processes for --loaded (default 2)")
     p.add_argument("--no-torch", action="store_true", help="time nerve alone")
-    p.add_argument("--no-env-rerun", action="store_true",
-                   help="only the environment as it is (no run with the OpenBLAS variables unset)")
+    p.add_argument(
+        "--no-env-rerun",
+        action="store_true",
+        help="only the environment as it is (no run with the OpenBLAS variables unset)",
+    )
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     args = p.parse_args(argv)
     if args.pairs < 1 or args.rounds < 1 or args.busy < 1:
-        p.error(f"--pairs, --rounds and --busy must be at least 1, got {args.pairs}, "
-                f"{args.rounds}, {args.busy}")
+        p.error(
+            f"--pairs, --rounds and --busy must be at least 1, got {args.pairs}, "
+            f"{args.rounds}, {args.busy}"
+        )
     return args
 
 
@@ -61,15 +79,19 @@ def chosen(names: list) -> list:
     ws = registry.all_workloads()
     unknown = set(names) - {w.name for w in ws}
     if unknown:
-        raise SystemExit(f"benchmarks.run: unknown workload(s) {', '.join(sorted(unknown))}; "
-                         f"the workloads are: {', '.join(w.name for w in ws)}")
+        raise SystemExit(
+            f"benchmarks.run: unknown workload(s) {', '.join(sorted(unknown))}; "
+            f"the workloads are: {', '.join(w.name for w in ws)}"
+        )
     return [w for w in ws if not names or w.name in names]
 
 
 def run_setting(ws: list, args, env: dict, with_torch: bool, compare=None) -> int:
     compare = compare or runner.compare
-    print(f"# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: {runner.env_label(env)}; "
-          f"{args.pairs} pairs x {args.rounds} rounds; {load.load_line()} at the start")
+    print(
+        f"# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: {runner.env_label(env)}; "
+        f"{args.pairs} pairs x {args.rounds} rounds; {load.load_line()} at the start"
+    )
     loaded = args.busy if args.loaded else 0
     results, errors = [], []
     for w in ws:
@@ -82,13 +104,19 @@ def run_setting(ws: list, args, env: dict, with_torch: bool, compare=None) -> in
             errors.append(f"# {w.name}: {res['error']}")
     if results and results[0][0].get("blas_policy"):
         print(f"# nerve's BLAS threads: {results[0][0]['blas_policy']}")
-    print(report.table(report.QUIET_HEAD, [report.quiet_row(r, w) for r, w in results],
-                       args.markdown))
+    print(
+        report.table(report.QUIET_HEAD, [report.quiet_row(r, w) for r, w in results], args.markdown)
+    )
     if loaded:
-        print(f"\n# beside {loaded} busy processes; slowdown = loaded / quiet, median of pairs; "
-              f"{load.load_line()} at the end")
-        print(report.table(report.LOADED_HEAD, [report.loaded_row(r, w) for r, w in results],
-                           args.markdown))
+        print(
+            f"\n# beside {loaded} busy processes; slowdown = loaded / quiet, median of pairs; "
+            f"{load.load_line()} at the end"
+        )
+        print(
+            report.table(
+                report.LOADED_HEAD, [report.loaded_row(r, w) for r, w in results], args.markdown
+            )
+        )
     for e in errors:
         print(e)
     sys.stdout.flush()

@@ -103,8 +103,9 @@ def child_env(unset_vars: bool) -> dict:
     return {k: v for k, v in os.environ.items() if not (unset_vars and k in ENV_VARS)}
 
 
-def run_child(name: str, framework: str, rounds: int, env: dict, timeout: float = 900.0,
-              min_time: float = 0.2) -> dict:
+def run_child(
+    name: str, framework: str, rounds: int, env: dict, timeout: float = 900.0, min_time: float = 0.2
+) -> dict:
     """``measure`` in a fresh interpreter; its last stdout line is the JSON result."""
     cmd = [sys.executable, "-m", "benchmarks.child", framework, name, str(rounds), str(min_time)]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,8 +118,16 @@ def run_child(name: str, framework: str, rounds: int, env: dict, timeout: float 
     return json.loads(lines[-1])
 
 
-def compare(name: str, pairs: int = 3, rounds: int = 5, env: dict | None = None,
-            with_torch: bool = True, loaded: int = 0, min_time: float = 0.2, child=None) -> dict:
+def compare(
+    name: str,
+    pairs: int = 3,
+    rounds: int = 5,
+    env: dict | None = None,
+    with_torch: bool = True,
+    loaded: int = 0,
+    min_time: float = 0.2,
+    child=None,
+) -> dict:
     """Alternate nerve and torch children ``pairs`` times; with ``loaded`` > 0 each pair
     is followed by the same pair while that many busy processes run (benchmarks/load.py).
 
@@ -173,5 +182,7 @@ def env_label(env: dict | None = None) -> str:
 
 
 def machine_line() -> str:
-    return f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}, " \
-           f"BLAS: {blas_info()}"
+    return (
+        f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}, "
+        f"BLAS: {blas_info()}"
+    )

@@ -39,10 +39,22 @@ def _backward(pair):
 
 
 WORKLOADS = [
-    Workload("op_record", "latency", 1, _record(_nerve_pair), _record(_torch_pair),
-             "a * b on 1-element tensors with grad (graph recorded)"),
-    Workload("op_backward", "latency", 1, _backward(_nerve_pair), _backward(_torch_pair),
-             "(a * b).sum().backward() on 1-element tensors"),
+    Workload(
+        "op_record",
+        "latency",
+        1,
+        _record(_nerve_pair),
+        _record(_torch_pair),
+        "a * b on 1-element tensors with grad (graph recorded)",
+    ),
+    Workload(
+        "op_backward",
+        "latency",
+        1,
+        _backward(_nerve_pair),
+        _backward(_torch_pair),
+        "(a * b).sum().backward() on 1-element tensors",
+    ),
 ]
 
 
@@ -100,10 +112,28 @@ def _gelu(fw):
 
 
 WORKLOADS += [
-    Workload("pow3", "latency", 1, _activation("nerve", _pow3), _activation("torch", _pow3),
-             "pow(x, 3.0) forward and backward on (12, 64, 256)"),
-    Workload("gelu", "latency", 1, _activation("nerve", _gelu), _activation("torch", _gelu),
-             "nn.GELU() forward and backward on (12, 64, 256)"),
-    Workload("lstm_cell_loop", "latency", 1, _cell_loop("nerve"), _cell_loop("torch"),
-             "200 LSTMCell(32, 64) steps at batch 8, then one backward"),
+    Workload(
+        "pow3",
+        "latency",
+        1,
+        _activation("nerve", _pow3),
+        _activation("torch", _pow3),
+        "pow(x, 3.0) forward and backward on (12, 64, 256)",
+    ),
+    Workload(
+        "gelu",
+        "latency",
+        1,
+        _activation("nerve", _gelu),
+        _activation("torch", _gelu),
+        "nn.GELU() forward and backward on (12, 64, 256)",
+    ),
+    Workload(
+        "lstm_cell_loop",
+        "latency",
+        1,
+        _cell_loop("nerve"),
+        _cell_loop("torch"),
+        "200 LSTMCell(32, 64) steps at batch 8, then one backward",
+    ),
 ]

@@ -3,31 +3,131 @@
 from nerve.tensor import Size, Tensor  # noqa: I001  (Tensor first, then the ops it calls)
 from nerve import ops as _ops  # noqa: F401  (fills the table Tensor's methods call)
 from nerve import autograd
-from nerve.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
-                                      is_inference_mode_enabled, no_grad, set_grad_enabled)
+from nerve.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from nerve.autograd import is_anomaly_enabled
 from nerve.backend import device
 from nerve.backend import allocator as _allocator  # noqa: F401  (malloc reuses big blocks)
-from nerve.dtypes import (bfloat16, bool, double, float, float16, float32, float64,
-                          get_default_dtype, half, int, int8, int16, int32, int64, long,
-                          set_default_dtype, short, uint8)
-from nerve.random import Generator, default_generator, get_rng_state, manual_seed, seed, \
-    set_rng_state, initial_seed
-from nerve.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy,
-                            full, full_like, linspace, logspace, multinomial, normal, ones,
-                            ones_like, rand, rand_like, randint, randint_like, randn,
-                            randn_like, randperm, tensor, zeros, zeros_like)
+from nerve.dtypes import (
+    bfloat16,
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from nerve.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    manual_seed,
+    seed,
+    set_rng_state,
+    initial_seed,
+)
+from nerve.creation import (
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from nerve.ops.nn.activation import log_softmax, relu, sigmoid, softmax, tanh
-from nerve.ops.math.elementwise import (abs, add, clamp, clip, cos, div, exp, log, maximum, minimum,
-                                   mul, neg, pow, sin, sqrt, square, sub, where)
+from nerve.ops.math.elementwise import (
+    abs,
+    add,
+    clamp,
+    clip,
+    cos,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    sin,
+    sqrt,
+    square,
+    sub,
+    where,
+)
 from nerve.ops.shape.indexing import gather, index_select, masked_fill
 from nerve.ops.linalg.matmul import bmm, dot, matmul, mm, outer
 from nerve.ops.reduce.reductions import amax, amin, logsumexp, max, mean, min, prod, std, sum, var
-from nerve.ops.shape.rearrange import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten,
-                             pad, permute, repeat, reshape, split, squeeze, stack, swapaxes, t,
-                             transpose, unbind, unflatten, unsqueeze)
-from nerve.ops.shape.rearrange import (diag, diagonal, flip, fliplr, flipud, repeat_interleave, roll,
-                             trace, tril, triu)
+from nerve.ops.shape.rearrange import (
+    broadcast_to,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    expand,
+    flatten,
+    pad,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    t,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+)
+from nerve.ops.shape.rearrange import (
+    diag,
+    diagonal,
+    flip,
+    fliplr,
+    flipud,
+    repeat_interleave,
+    roll,
+    trace,
+    tril,
+    triu,
+)
 from nerve.ops.reduce.scan import cumprod, cumsum
 from nerve.ops.reduce.sorting import argsort, kthvalue, msort, sort, topk
 from nerve.ops.shape.scatter import index_add, masked_select, scatter, scatter_add
@@ -42,49 +142,221 @@ import numpy as _np
 
 # elementwise math, comparisons, logic and dtype utilities (these names shadow builtins
 # such as all, any and round inside this module: the functions below use builtins.*)
-from nerve.ops.math.transcendental import (acos, acosh, arccos, arccosh, arcsin, arcsinh,  # noqa: I001
-                                    arctan, arctanh, asin, asinh, atan, atanh, copysign,
-                                    cosh, deg2rad, digamma, erfc, erfinv, exp2, fix,
-                                    float_power, fmod, frac, hypot, i0, ldexp, lgamma, log2,
-                                    log10, logaddexp, logaddexp2, logit, mvlgamma, nan_to_num,
-                                    polygamma, rad2deg, reciprocal, remainder, rsqrt, sinc,
-                                    sinh, tan, trunc, xlogy)
-from nerve.ops.math.logical import (bitwise_and, bitwise_not, bitwise_or,
-                                    bitwise_xor, floor_divide, gcd, ge, greater,
-                                    greater_equal, gt, heaviside, is_nonzero, isin, isneginf,
-                                    isposinf, isreal, lcm, le, less, less_equal, logical_and,
-                                    logical_or, logical_xor, lt, ne, nextafter, not_equal,
-                                    signbit)
-from nerve.ops.math.arithmetic import (absolute, divide, multiply, negative,
-                                  positive, sgn, subtract, true_divide)
-from nerve.ops.math.compare import (all, any, ceil, count_nonzero, floor, isfinite,
-                               isinf, logical_not, round)
-from nerve.dtypes_info import (can_cast, finfo, iinfo, is_complex,
-                               is_floating_point, promote_types, result_type)
+from nerve.ops.math.transcendental import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,  # noqa: I001
+    arctan,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    copysign,
+    cosh,
+    deg2rad,
+    digamma,
+    erfc,
+    erfinv,
+    exp2,
+    fix,
+    float_power,
+    fmod,
+    frac,
+    hypot,
+    i0,
+    ldexp,
+    lgamma,
+    log2,
+    log10,
+    logaddexp,
+    logaddexp2,
+    logit,
+    mvlgamma,
+    nan_to_num,
+    polygamma,
+    rad2deg,
+    reciprocal,
+    remainder,
+    rsqrt,
+    sinc,
+    sinh,
+    tan,
+    trunc,
+    xlogy,
+)
+from nerve.ops.math.logical import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    floor_divide,
+    gcd,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    heaviside,
+    is_nonzero,
+    isin,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
+    le,
+    less,
+    less_equal,
+    logical_and,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    nextafter,
+    not_equal,
+    signbit,
+)
+from nerve.ops.math.arithmetic import (
+    absolute,
+    divide,
+    multiply,
+    negative,
+    positive,
+    sgn,
+    subtract,
+    true_divide,
+)
+from nerve.ops.math.compare import (
+    all,
+    any,
+    ceil,
+    count_nonzero,
+    floor,
+    isfinite,
+    isinf,
+    logical_not,
+    round,
+)
+from nerve.dtypes_info import (
+    can_cast,
+    finfo,
+    iinfo,
+    is_complex,
+    is_floating_point,
+    promote_types,
+    result_type,
+)
 from nerve.printing import set_printoptions
-# shapes, reductions, linear algebra and indexing (ops.shape.dims, ops.reduce.statistics, ops.linalg.decompositions, ...)
-from nerve.ops.linalg.products import (addbmm, addcdiv, addcmul, addmm, addmv, addr,
-                                baddbmm, chain_matmul, inner, kron, mv, tensordot, vdot)
-from nerve.ops.linalg.decompositions import (cholesky, det, inverse, logdet, matrix_exp,
-                                   matrix_power, pinverse, slogdet, svd)
+
+# shapes, reductions, linear algebra and indexing
+# (ops.shape.dims, ops.reduce.statistics, ops.linalg.decompositions, ...)
+from nerve.ops.linalg.products import (
+    addbmm,
+    addcdiv,
+    addcmul,
+    addmm,
+    addmv,
+    addr,
+    baddbmm,
+    chain_matmul,
+    inner,
+    kron,
+    mv,
+    tensordot,
+    vdot,
+)
+from nerve.ops.linalg.decompositions import (
+    cholesky,
+    det,
+    inverse,
+    logdet,
+    matrix_exp,
+    matrix_power,
+    pinverse,
+    slogdet,
+    svd,
+)
 from nerve.ops.linalg.distance import cdist, corrcoef, cov, dist, pdist, renorm
-from nerve.ops.shape.index_write import (diagonal_scatter, index_copy, index_fill,
-                                  index_put, index_reduce, masked_scatter, scatter_reduce,
-                                  select_scatter, slice_scatter, take, take_along_dim)
-from nerve.ops.math.counting import (argwhere, bincount, bucketize, histc, nonzero,
-                                searchsorted, unique, unique_consecutive)
-from nerve.ops.shape.dims import (atleast_1d, atleast_2d, atleast_3d,
-                                  block_diag, broadcast_shapes, broadcast_tensors,
-                                  cartesian_prod, column_stack, combinations, diag_embed,
-                                  diagflat, diff, dsplit, dstack, hsplit, hstack, meshgrid,
-                                  moveaxis, movedim, narrow, narrow_copy, ravel, rot90,
-                                  row_stack, select, split_with_sizes, swapdims, tensor_split,
-                                  tile, tril_indices, triu_indices, unravel_index, vander,
-                                  vsplit, vstack)
-from nerve.ops.reduce.statistics import (aminmax, cummax, cummin,
-                                   cumulative_trapezoid, logcumsumexp, median, mode, nanmean,
-                                   nanmedian, nanquantile, nansum, quantile, std_mean,
-                                   trapezoid, trapz, var_mean)
+from nerve.ops.shape.index_write import (
+    diagonal_scatter,
+    index_copy,
+    index_fill,
+    index_put,
+    index_reduce,
+    masked_scatter,
+    scatter_reduce,
+    select_scatter,
+    slice_scatter,
+    take,
+    take_along_dim,
+)
+from nerve.ops.math.counting import (
+    argwhere,
+    bincount,
+    bucketize,
+    histc,
+    nonzero,
+    searchsorted,
+    unique,
+    unique_consecutive,
+)
+from nerve.ops.shape.dims import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    broadcast_shapes,
+    broadcast_tensors,
+    cartesian_prod,
+    column_stack,
+    combinations,
+    diag_embed,
+    diagflat,
+    diff,
+    dsplit,
+    dstack,
+    hsplit,
+    hstack,
+    meshgrid,
+    moveaxis,
+    movedim,
+    narrow,
+    narrow_copy,
+    ravel,
+    rot90,
+    row_stack,
+    select,
+    split_with_sizes,
+    swapdims,
+    tensor_split,
+    tile,
+    tril_indices,
+    triu_indices,
+    unravel_index,
+    vander,
+    vsplit,
+    vstack,
+)
+from nerve.ops.reduce.statistics import (
+    aminmax,
+    cummax,
+    cummin,
+    cumulative_trapezoid,
+    logcumsumexp,
+    median,
+    mode,
+    nanmean,
+    nanmedian,
+    nanquantile,
+    nansum,
+    quantile,
+    std_mean,
+    trapezoid,
+    trapz,
+    var_mean,
+)
 from nerve.backend.threads import get_num_threads, set_num_threads
 
 from nerve import data, functional, nn, optim, train  # (after the core they build on)
@@ -98,9 +370,18 @@ from nerve import accelerator, amp, backends, cuda  # (CPU PyTorch's answers)
 from nerve.amp import autocast, is_autocast_enabled
 from nerve import distributed  # (mpi4py loads only when a process group starts)
 from nerve import onnx  # (the onnx package loads only when export/load_model run)
-from nerve.legacy_tensors import (BFloat16Tensor, BoolTensor, ByteTensor,
-                                  CharTensor, DoubleTensor, FloatTensor, HalfTensor,
-                                  IntTensor, LongTensor, ShortTensor)
+from nerve.legacy_tensors import (
+    BFloat16Tensor,
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from nerve.model_summary import summary  # (torchinfo's model summary)
 
 from nerve.backend import check_device as _check_device
@@ -115,39 +396,39 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input) -> int:  # noqa: A002
+def numel(input) -> int:
     return input.numel()
 
 
-def argmax(input, dim=None, keepdim=False):  # noqa: A002
+def argmax(input, dim=None, keepdim=False):
     return input.argmax(dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim=False):  # noqa: A002
+def argmin(input, dim=None, keepdim=False):
     return input.argmin(dim, keepdim)
 
 
-def sign(input):  # noqa: A002
+def sign(input):
     return input.sign()
 
 
-def eq(input, other):  # noqa: A002
+def eq(input, other):
     return input == other
 
 
-def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):  # noqa: A002
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     return input.allclose(other, rtol, atol, equal_nan)
 
 
-def equal(input, other):  # noqa: A002
+def equal(input, other):
     return input.equal(other)
 
 
-def isnan(input):  # noqa: A002
+def isnan(input):
     return input.isnan()
 
 
-def clone(input):  # noqa: A002
+def clone(input):
     return input.clone()
 
 
@@ -169,8 +450,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  #
     if isinstance(obj, Tensor) and (want is None or want == obj.dtype) and not copy:
         return obj.requires_grad_() if requires_grad else obj
     src = obj._data if isinstance(obj, Tensor) else obj
-    if isinstance(src, _np.ndarray) and want is not None and want != src.dtype \
-            and copy is False:
+    if isinstance(src, _np.ndarray) and want is not None and want != src.dtype and copy is False:
         raise ValueError(f"can't alias tensor with dtype '{src.dtype}' into dtype '{want}'.")
     arr = _to_array(obj, want)
     if copy and _np.shares_memory(arr, src) if isinstance(src, _np.ndarray) else copy:
@@ -181,16 +461,25 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):  #
     return out.requires_grad_() if requires_grad else out
 
 
-def empty_strided(size, stride, *, dtype=None, layout=None, device=None,  # noqa: F811
-                  requires_grad=False, pin_memory=False):
+def empty_strided(
+    size,
+    stride,
+    *,
+    dtype=None,
+    layout=None,
+    device=None,  # noqa: F811
+    requires_grad=False,
+    pin_memory=False,
+):
     """An uninitialised tensor of ``size`` whose strides (in elements) are ``stride``."""
     if device is not None:
         _check_device(device)
     size = tuple(builtins.int(s) for s in size)
     stride = tuple(builtins.int(s) for s in stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape: {len(size)} sizes and "
-                           f"{len(stride)} strides")
+        raise RuntimeError(
+            f"mismatch in length of strides and shape: {len(size)} sizes and {len(stride)} strides"
+        )
     d = get_default_dtype() if dtype is None else _to_dtype(dtype)
     n = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if 0 not in size else 0
     base = _np.empty(n, d)

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from nerve.backend import device as _device
 
-__all__ = ["current_accelerator", "current_device_index", "device_count", "is_available",
-           "set_device_index", "synchronize"]
+__all__ = [
+    "current_accelerator",
+    "current_device_index",
+    "device_count",
+    "is_available",
+    "set_device_index",
+    "synchronize",
+]
 
 _NONE = "Cannot access accelerator device when none is available."
 

@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import sys
 
-MISSING = ("nerve.bfloat16 needs the ml_dtypes package (NumPy has no bfloat16 of its own): "
-           "pip install ml_dtypes, or pip install 'nerve[bf16]'")
-NOT_ON_CUDA = ("nerve.bfloat16 tensors cannot live on cuda: nerve's CUDA device is CuPy, "
-               "which has no bfloat16 dtype (the strict stand-in keeps CuPy's rules); keep "
-               "them on the CPU, or use nerve.float16 on the GPU")
+MISSING = (
+    "nerve.bfloat16 needs the ml_dtypes package (NumPy has no bfloat16 of its own): "
+    "pip install ml_dtypes, or pip install 'nerve[bf16]'"
+)
+NOT_ON_CUDA = (
+    "nerve.bfloat16 tensors cannot live on cuda: nerve's CUDA device is CuPy, "
+    "which has no bfloat16 dtype (the strict stand-in keeps CuPy's rules); keep "
+    "them on the CPU, or use nerve.float16 on the GPU"
+)
 _loaded: list = []  # [the NumPy bfloat16 dtype] once ml_dtypes has been loaded
 # callables run once, when nerve first makes or meets a bfloat16 array (Function.apply
 # turns on its float32 compute for bfloat16 arrays there, so a run without bfloat16, even

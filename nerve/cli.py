@@ -43,73 +43,123 @@ def _task_options(tasks: dict) -> str:
     for name, cls in sorted(tasks.items()):
         rows = option_table(cls.Config)
         own = [r for r in rows if r[0] not in base or r[3] != base[r[0]][3]]
-        lines.append(f"  {name:<11} " + ", ".join(
-            f"{n} {d}" for n, _, d, _ in rows if n in base and d != base[n][2]
-            and all(n != r[0] for r in own)))
+        lines.append(
+            f"  {name:<11} "
+            + ", ".join(
+                f"{n} {d}"
+                for n, _, d, _ in rows
+                if n in base and d != base[n][2] and all(n != r[0] for r in own)
+            )
+        )
         lines += [f"    {n:<11} {t:<6} {d!r:<7} {h}" for n, t, d, h in own]
-    lines += ["optimizer arguments: --set NAME=VALUE for any keyword argument of the chosen",
-              "  optimizer's signature (nerve.optim), e.g. --optimizer sgd --set momentum=0.5",
-              "  (the tasks' SGD has momentum 0.9 unless set), --optimizer adam --set "
-              "betas=0.9,0.99"]
+    lines += [
+        "optimizer arguments: --set NAME=VALUE for any keyword argument of the chosen",
+        "  optimizer's signature (nerve.optim), e.g. --optimizer sgd --set momentum=0.5",
+        "  (the tasks' SGD has momentum 0.9 unless set), --optimizer adam --set betas=0.9,0.99",
+    ]
     return "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
     from nerve.tasks import TASKS
 
-    p = argparse.ArgumentParser(prog="nerve", description=__doc__.splitlines()[0],
-                                epilog=EPILOG, formatter_class=argparse.RawTextHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="nerve",
+        description=__doc__.splitlines()[0],
+        epilog=EPILOG,
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     fmt = argparse.RawTextHelpFormatter
 
-    d = sub.add_parser("demo", help="the main job on built-in data", formatter_class=fmt,
-                       epilog="example:\n  nerve demo --out runs/demo --quick")
+    d = sub.add_parser(
+        "demo",
+        help="the main job on built-in data",
+        formatter_class=fmt,
+        epilog="example:\n  nerve demo --out runs/demo --quick",
+    )
     d.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
     d.add_argument("--quick", action="store_true", help="fewer epochs (a smoke test)")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--quiet", action="store_true", help="no progress bars or epoch lines")
 
-    t = sub.add_parser("train", help="train a built-in task", formatter_class=fmt,
-                       epilog="examples:\n  nerve train digits-mlp --epochs 20\n"
-                              "  nerve train charlm --hidden 256 --out runs/lm\n"
-                              "  nerve train --config task.toml\n"
-                              "  nerve train digits-cnn --optimizer sgd --set nesterov=true\n"
-                              "\ntasks:\n"
-                              + "\n".join(f"  {n:<12} {c.description}"
-                                          for n, c in sorted(TASKS.items()))
-                              + "\n\n" + _task_options(TASKS))
-    t.add_argument("task", nargs="?", choices=sorted(TASKS), metavar="TASK",
-                   help="one of: " + ", ".join(sorted(TASKS)))
+    t = sub.add_parser(
+        "train",
+        help="train a built-in task",
+        formatter_class=fmt,
+        epilog="examples:\n  nerve train digits-mlp --epochs 20\n"
+        "  nerve train charlm --hidden 256 --out runs/lm\n"
+        "  nerve train --config task.toml\n"
+        "  nerve train digits-cnn --optimizer sgd --set nesterov=true\n"
+        "\ntasks:\n"
+        + "\n".join(f"  {n:<12} {c.description}" for n, c in sorted(TASKS.items()))
+        + "\n\n"
+        + _task_options(TASKS),
+    )
+    t.add_argument(
+        "task",
+        nargs="?",
+        choices=sorted(TASKS),
+        metavar="TASK",
+        help="one of: " + ", ".join(sorted(TASKS)),
+    )
     t.add_argument("--config", help="TOML file: task = '...' and option = value lines")
-    for name, typ in (("epochs", int), ("batch-size", int), ("lr", float), ("hidden", int),
-                      ("seed", int)):
+    for name, typ in (
+        ("epochs", int),
+        ("batch-size", int),
+        ("lr", float),
+        ("hidden", int),
+        ("seed", int),
+    ):
         t.add_argument(f"--{name}", type=typ, default=None)
-    t.add_argument("--optimizer", default=None, metavar="NAME",
-                   help="any nerve.optim optimizer, in any case (default adam); its\n"
-                        "arguments by --set, e.g. --set momentum=0.5")
-    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="any task option or optimizer argument, e.g. --set seq_len=128\n"
-                        "(the lists below); an unknown key is an error")
+    t.add_argument(
+        "--optimizer",
+        default=None,
+        metavar="NAME",
+        help="any nerve.optim optimizer, in any case (default adam); its\n"
+        "arguments by --set, e.g. --set momentum=0.5",
+    )
+    t.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any task option or optimizer argument, e.g. --set seq_len=128\n"
+        "(the lists below); an unknown key is an error",
+    )
     t.add_argument("--out", default=None, help="output folder (default ./nerve-runs/<time>)")
     t.add_argument("--resume", default=None, metavar="CHECKPOINT")
-    t.add_argument("--device", default="cpu",
-                   help="cpu, or cuda / cuda:N (needs cupy: docs/devices.md)")
+    t.add_argument(
+        "--device", default="cpu", help="cpu, or cuda / cuda:N (needs cupy: docs/devices.md)"
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bars")
-    t.add_argument("--nproc", type=int, default=1, metavar="N",
-                   help="data-parallel over N MPI processes (launches mpiexec -n N itself,\n"
-                        "or runs under a given mpiexec); the batch size stays global")
+    t.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        metavar="N",
+        help="data-parallel over N MPI processes (launches mpiexec -n N itself,\n"
+        "or runs under a given mpiexec); the batch size stays global",
+    )
     t.set_defaults(usage_error=t.error)  # a bad task option is a usage error of train
 
-    e = sub.add_parser("eval", help="evaluate a checkpoint on its task's test split",
-                       formatter_class=fmt, epilog="example:\n  nerve eval runs/mlp/last.nrv")
+    e = sub.add_parser(
+        "eval",
+        help="evaluate a checkpoint on its task's test split",
+        formatter_class=fmt,
+        epilog="example:\n  nerve eval runs/mlp/last.nrv",
+    )
     e.add_argument("checkpoint")
     e.add_argument("--device", default="cpu", help="cpu, or cuda / cuda:N")
 
-    g = sub.add_parser("generate", help="sample text from a character-model checkpoint",
-                       formatter_class=fmt,
-                       epilog="example:\n  nerve generate runs/lm/last.nrv --length 200")
+    g = sub.add_parser(
+        "generate",
+        help="sample text from a character-model checkpoint",
+        formatter_class=fmt,
+        epilog="example:\n  nerve generate runs/lm/last.nrv --length 200",
+    )
     g.add_argument("checkpoint")
     g.add_argument("--length", type=int, default=300)
     g.add_argument("--temperature", type=float, default=0.8)
@@ -117,31 +167,53 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--device", default="cpu", help="cpu, or cuda / cuda:N")
 
-    b = sub.add_parser("bench", help="benchmarks side by side with PyTorch", formatter_class=fmt,
-                       epilog="examples:\n  nerve bench --markdown\n  nerve bench --loaded\n"
-                              "  nerve bench mlp_train --pairs 5\n(python -m benchmarks.run "
-                              "--help tells the method)")
+    b = sub.add_parser(
+        "bench",
+        help="benchmarks side by side with PyTorch",
+        formatter_class=fmt,
+        epilog="examples:\n  nerve bench --markdown\n  nerve bench --loaded\n"
+        "  nerve bench mlp_train --pairs 5\n(python -m benchmarks.run "
+        "--help tells the method)",
+    )
     b.add_argument("names", nargs="*", help="workloads (default: all)")
     b.add_argument("--against", choices=["torch", "none"], default="torch")
     b.add_argument("--markdown", action="store_true")
     b.add_argument("--pairs", type=int, default=3, help="nerve/torch process pairs (default 3)")
-    b.add_argument("--rounds", "--repeats", type=int, default=5, dest="rounds",
-                   help="timed rounds per process, the best counts (default 5)")
+    b.add_argument(
+        "--rounds",
+        "--repeats",
+        type=int,
+        default=5,
+        dest="rounds",
+        help="timed rounds per process, the best counts (default 5)",
+    )
     b.add_argument("--loaded", action="store_true", help="also beside two busy processes")
 
-    sub.add_parser("info", help="version, array backend, BLAS and threads", formatter_class=fmt,
-                   epilog="example:\n  nerve info")
+    sub.add_parser(
+        "info",
+        help="version, array backend, BLAS and threads",
+        formatter_class=fmt,
+        epilog="example:\n  nerve info",
+    )
 
-    x = sub.add_parser("export", help="a checkpoint's model as an ONNX file", formatter_class=fmt,
-                       epilog="example:\n  nerve export runs/mlp/last.nrv mlp.onnx")
+    x = sub.add_parser(
+        "export",
+        help="a checkpoint's model as an ONNX file",
+        formatter_class=fmt,
+        epilog="example:\n  nerve export runs/mlp/last.nrv mlp.onnx",
+    )
     x.add_argument("checkpoint")
     x.add_argument("out", help="the .onnx file to write")
     x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
 
     from nerve.diagnostics.labs import LAB_NAMES
 
-    lab = sub.add_parser("lab", help="a lecture experiment: its finding and its plot",
-                         formatter_class=fmt, epilog="example:\n  nerve lab vanishing --quick")
+    lab = sub.add_parser(
+        "lab",
+        help="a lecture experiment: its finding and its plot",
+        formatter_class=fmt,
+        epilog="example:\n  nerve lab vanishing --quick",
+    )
     lab.add_argument("name", choices=LAB_NAMES, metavar="NAME", help=", ".join(LAB_NAMES))
     lab.add_argument("--quick", action="store_true", help="a reduced run (a smoke test)")
     lab.add_argument("--out", default=None, help="plot folder (default ./nerve-runs/<time>)")
@@ -172,8 +244,11 @@ def cmd_train(args) -> int:
         try:
             return _train(args)
         except BaseException as err:  # the other ranks would wait in a collective
-            print(f"nerve: error on rank {dist.get_rank()}: {type(err).__name__}: {err}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"nerve: error on rank {dist.get_rank()}: {type(err).__name__}: {err}",
+                file=sys.stderr,
+                flush=True,
+            )
             from nerve.distributed.process_group import mpi
 
             mpi().COMM_WORLD.Abort(1)
@@ -194,15 +269,23 @@ def _train(args) -> int:
         name = from_file.pop("task", None)
         task_name = task_name or name
         layers.append((args.config, from_file))
-    flags = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
-                               ("lr", args.lr), ("hidden", args.hidden), ("seed", args.seed),
-                               ("optimizer", args.optimizer)) if v is not None}
+    flags = {
+        k: v
+        for k, v in (
+            ("epochs", args.epochs),
+            ("batch_size", args.batch_size),
+            ("lr", args.lr),
+            ("hidden", args.hidden),
+            ("seed", args.seed),
+            ("optimizer", args.optimizer),
+        )
+        if v is not None
+    }
     layers += [("command line", flags), ("--set", _parse_sets(args.set))]
     if args.resume:  # continue the checkpoint's run: its options, unless given again
         record = run_record(args.resume)
         if task_name not in (None, record["task"]):
-            raise ValueError(f"--resume {args.resume} is a {record['task']} run, not "
-                             f"{task_name}")
+            raise ValueError(f"--resume {args.resume} is a {record['task']} run, not {task_name}")
         task_name, saved = record["task"], record["config"]
     if task_name is None:
         raise ValueError("name a TASK or give --config with a task = '...' line")
@@ -216,9 +299,9 @@ def _train(args) -> int:
     import nerve.distributed as dist
 
     rank = dist.get_rank() if dist.is_initialized() else 0
-    model, history, report = run_training(task, out, args.resume,
-                                          verbose=not args.quiet and rank == 0,
-                                          device=args.device)
+    model, history, report = run_training(
+        task, out, args.resume, verbose=not args.quiet and rank == 0, device=args.device
+    )
     if rank:  # rank 0 alone reports, plots and (in run_training) writes the checkpoint
         return 0
     print_report(task.name, report)
@@ -273,8 +356,10 @@ def cmd_bench(args) -> int:
     try:
         from benchmarks import run as bench_run
     except ImportError:
-        raise RuntimeError("the benchmarks/ folder is not importable: run `nerve bench` from "
-                           "a checkout of nerve (pip install -e .)") from None
+        raise RuntimeError(
+            "the benchmarks/ folder is not importable: run `nerve bench` from "
+            "a checkout of nerve (pip install -e .)"
+        ) from None
     argv = list(args.names) + ["--pairs", str(args.pairs), "--rounds", str(args.rounds)]
     argv += [f"--{k}" for k in ("markdown", "loaded") if getattr(args, k)]
     if args.against == "none":
@@ -293,10 +378,11 @@ def cmd_info(args) -> int:
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}")
     print("array backend: numpy (device cpu)")
     print(f"BLAS: {blas_summary()}")
-    print(f"threads: {_thread_pools()}; nerve's own passes {get_num_threads()} "
-          f"(nerve.set_num_threads); {os.cpu_count()} cores")
-    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-              "OMP_NUM_THREADS"):
+    print(
+        f"threads: {_thread_pools()}; nerve's own passes {get_num_threads()} "
+        f"(nerve.set_num_threads); {os.cpu_count()} cores"
+    )
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         print(f"{k}: {os.environ.get(k, '(unset)')}")
     return 0
 
@@ -311,16 +397,23 @@ def _thread_pools() -> str:
         from threadpoolctl import threadpool_info  # optional, lazily: only for OpenMP pools
     except ImportError:
         return line
-    omp = [f"OpenMP ({i.get('internal_api')}) {i.get('num_threads')}"
-           for i in threadpool_info() if i.get("user_api") == "openmp"]
+    omp = [
+        f"OpenMP ({i.get('internal_api')}) {i.get('num_threads')}"
+        for i in threadpool_info()
+        if i.get("user_api") == "openmp"
+    ]
     return ", ".join([line, *omp])
 
 
 def cmd_lab(args) -> int:
     from nerve.diagnostics.labs import run_lab
 
-    run_lab(args.name, quick=args.quick, out=args.out or _default_out("lab-" + args.name),
-            seed=args.seed)
+    run_lab(
+        args.name,
+        quick=args.quick,
+        out=args.out or _default_out("lab-" + args.name),
+        seed=args.seed,
+    )
     return 0
 
 
@@ -328,14 +421,23 @@ def cmd_export(args) -> int:
     from nerve.tasks.export import export_checkpoint
 
     info = export_checkpoint(args.checkpoint, args.out, args.opset)
-    print(f"{info['task']}: {args.out} (opset {info['opset']}, {info['nodes']} nodes, "
-          f"{info['initializers']} initializers, traced on input {info['input']}, batch "
-          "axis dynamic)")
+    print(
+        f"{info['task']}: {args.out} (opset {info['opset']}, {info['nodes']} nodes, "
+        f"{info['initializers']} initializers, traced on input {info['input']}, batch "
+        "axis dynamic)"
+    )
     return 0
 
 
-COMMANDS = {"train": cmd_train, "eval": cmd_eval, "generate": cmd_generate,
-            "bench": cmd_bench, "info": cmd_info, "lab": cmd_lab, "export": cmd_export}
+COMMANDS = {
+    "train": cmd_train,
+    "eval": cmd_eval,
+    "generate": cmd_generate,
+    "bench": cmd_bench,
+    "info": cmd_info,
+    "lab": cmd_lab,
+    "export": cmd_export,
+}
 
 
 def main(argv=None) -> int:
@@ -348,8 +450,9 @@ def main(argv=None) -> int:
         if args.command == "demo":
             from nerve.demo import run_demo
 
-            return run_demo(args.out or _default_out("demo"), quick=args.quick, seed=args.seed,
-                            quiet=args.quiet)
+            return run_demo(
+                args.out or _default_out("demo"), quick=args.quick, seed=args.seed, quiet=args.quiet
+            )
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("nerve: interrupted", file=sys.stderr)

@@ -48,8 +48,11 @@ def _float_only(dtype, op: str) -> np.dtype:
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``; Python floats become float32."""
     arr = _to_array(data, dtype)
-    return _make(arr.copy() if type(arr) is not np.ndarray else np.array(arr, copy=True),
-                 requires_grad, device)
+    return _make(
+        arr.copy() if type(arr) is not np.ndarray else np.array(arr, copy=True),
+        requires_grad,
+        device,
+    )
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -80,14 +83,19 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
-        dtype = (dtypes.bool if isinstance(fill_value, bool) else
-                 dtypes.int64 if isinstance(fill_value, int) else dtypes.get_default_dtype())
-    return _make(np.full(_shape((size,)), fill_value, dtypes.to_dtype(dtype)), requires_grad,
-                 device)
+        dtype = (
+            dtypes.bool
+            if isinstance(fill_value, bool)
+            else dtypes.int64
+            if isinstance(fill_value, int)
+            else dtypes.get_default_dtype()
+        )
+    return _make(
+        np.full(_shape((size,)), fill_value, dtypes.to_dtype(dtype)), requires_grad, device
+    )
 
 
-def arange(start, end=None, step=1, dtype=None, device=None,
-           requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -95,18 +103,19 @@ def arange(start, end=None, step=1, dtype=None, device=None,
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
-    return _make(np.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad,
-                 device)
+    return _make(np.arange(start, end, step).astype(dtypes.to_dtype(dtype)), requires_grad, device)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     return _make(np.linspace(start, end, int(steps)).astype(_float(dtype)), requires_grad, device)
 
 
-def logspace(start, end, steps, base=10.0, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    return _make(np.logspace(start, end, int(steps), base=base).astype(_float(dtype)),
-                 requires_grad, device)
+def logspace(
+    start, end, steps, base=10.0, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    return _make(
+        np.logspace(start, end, int(steps), base=base).astype(_float(dtype)), requires_grad, device
+    )
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -115,8 +124,11 @@ def eye(n, m=None, dtype=None, device=None, requires_grad: bool = False) -> Tens
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    arr = _random.rng(generator).random(_shape(size), dtype=np.float64).astype(
-        _float_only(dtype, "rand"))
+    arr = (
+        _random.rng(generator)
+        .random(_shape(size), dtype=np.float64)
+        .astype(_float_only(dtype, "rand"))
+    )
     return _make(arr, requires_grad, device)
 
 
@@ -145,8 +157,15 @@ def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     return _make(arr.astype(dtypes.to_dtype(dtype) or dtypes.int64), False, device)
 
 
-def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None,
-           requires_grad: bool = False) -> Tensor:
+def normal(
+    mean=0.0,
+    std=1.0,
+    size=None,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+) -> Tensor:
     arr = _random.rng(generator).normal(mean, std, _shape((size,)) if size else None)
     return _make(np.asarray(arr, _float(dtype)), requires_grad, device)
 
@@ -156,7 +175,7 @@ def bernoulli(input, generator=None) -> Tensor:  # noqa: A002 - PyTorch's argume
     return Tensor._wrap((_random.rng(generator).random(p.shape) < p).astype(p.dtype))
 
 
-def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:  # noqa: A002
+def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor:
     """Draw category indices with probabilities proportional to the rows of ``input``.
 
     All rows at once: with replacement by inverting each row's cumulative distribution,
@@ -166,11 +185,14 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
     rows = p.reshape(-1, p.shape[-1])  # (..., K) -> (R, K)
     k = rows.shape[1]
     if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
-        raise RuntimeError("multinomial: probabilities must be finite, non-negative and "
-                           "have a positive sum in every row")
+        raise RuntimeError(
+            "multinomial: probabilities must be finite, non-negative and "
+            "have a positive sum in every row"
+        )
     if not replacement and num_samples > k:
-        raise RuntimeError(f"multinomial: cannot sample {num_samples} > {k} categories "
-                           "without replacement")
+        raise RuntimeError(
+            f"multinomial: cannot sample {num_samples} > {k} categories without replacement"
+        )
     g = _random.rng(generator)
     if replacement:
         cdf = np.cumsum(rows, axis=1)
@@ -185,7 +207,7 @@ def multinomial(input, num_samples, replacement=False, generator=None) -> Tensor
 
 
 def _like(fn):
-    def like(input, dtype=None, device=None, requires_grad: bool = False, **kw):  # noqa: A002
+    def like(input, dtype=None, device=None, requires_grad: bool = False, **kw):
         d = dtype or input.dtype
         device = input.device if device is None else device
         if fn in (rand, randn) and not dtypes.is_floating(d):
@@ -204,14 +226,24 @@ rand_like = _like(rand)
 randn_like = _like(randn)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A002
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
-                device=input.device if device is None else device, requires_grad=requires_grad)
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(
+        tuple(input.shape),
+        fill_value,
+        dtype=dtype or input.dtype,
+        device=input.device if device is None else device,
+        requires_grad=requires_grad,
+    )
 
 
-def randint_like(input, low, high=None, dtype=None, device=None) -> Tensor:  # noqa: A002
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=input.device if device is None else device)
+def randint_like(input, low, high=None, dtype=None, device=None) -> Tensor:
+    return randint(
+        low,
+        high,
+        tuple(input.shape),
+        dtype=dtype or input.dtype,
+        device=input.device if device is None else device,
+    )
 
 
 def from_dlpack(ext):

@@ -14,8 +14,11 @@ import time
 DEMO_TASKS = [("digits-mlp", {}), ("digits-cnn", {}), ("charlm", {})]
 # --quick: a smoke test of a few seconds a task; the char model still gets enough steps
 # (5 epochs of 20,000 characters) to beat the unigram baseline
-QUICK = {"digits-mlp": {"epochs": 2}, "digits-cnn": {"epochs": 1},
-         "charlm": {"epochs": 5, "max_chars": 20000}}
+QUICK = {
+    "digits-mlp": {"epochs": 2},
+    "digits-cnn": {"epochs": 1},
+    "charlm": {"epochs": 5, "max_chars": 20000},
+}
 
 
 def run_demo(out_dir: str, quick: bool = False, seed: int = 0, quiet: bool = False) -> int:
@@ -51,11 +54,15 @@ def baseline_verdict(report: dict, quick: bool = False) -> str:
     if not base:
         return f"perplexity {ppl:.2f} (no unigram baseline for this text)"
     if ppl < base:
-        return (f"the model beats the unigram baseline: perplexity {ppl:.2f} against "
-                f"{base:.2f} ({base / ppl:.1f}x lower)")
+        return (
+            f"the model beats the unigram baseline: perplexity {ppl:.2f} against "
+            f"{base:.2f} ({base / ppl:.1f}x lower)"
+        )
     hint = " (a --quick run: train longer without it)" if quick else " (train longer)"
-    return (f"the model is NO better than the unigram baseline: perplexity {ppl:.2f} "
-            f"against {base:.2f}{hint}")
+    return (
+        f"the model is NO better than the unigram baseline: perplexity {ppl:.2f} "
+        f"against {base:.2f}{hint}"
+    )
 
 
 def _duration(seconds: float) -> str:

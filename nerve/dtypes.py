@@ -80,8 +80,11 @@ def _scalar_dtype(v) -> np.dtype | None:
         return bool
     if isinstance(v, builtins.int | np.integer):
         return int64
-    if isinstance(v, builtins.float | np.floating) or isinstance(v, np.generic) \
-            and is_bf16(v.dtype):  # a NumPy bfloat16 scalar counts as a Python float
+    if (
+        isinstance(v, builtins.float | np.floating)
+        or isinstance(v, np.generic)
+        and is_bf16(v.dtype)
+    ):  # a NumPy bfloat16 scalar counts as a Python float
         return get_default_dtype()
     return None
 

@@ -29,8 +29,9 @@ class finfo:  # noqa: N801 - PyTorch's name
     def __init__(self, type=None) -> None:  # noqa: A002 - PyTorch's name
         d = dtypes.get_default_dtype() if type is None else _dtype(type, "finfo")
         if not dtypes.is_floating(d):
-            raise TypeError("finfo() requires a floating point input type. Use iinfo to "
-                            f"handle '{d}'")
+            raise TypeError(
+                f"finfo() requires a floating point input type. Use iinfo to handle '{d}'"
+            )
         info = np.finfo(d)  # ml_dtypes gives np.finfo its bfloat16 limits
         self.bits = builtins.int(info.bits)
         self.eps = builtins.float(info.eps)
@@ -47,22 +48,23 @@ class finfo:  # noqa: N801 - PyTorch's name
         return hash(("finfo", self.dtype))
 
     def __repr__(self) -> str:
-        return (f"finfo(resolution={_g(self.resolution)}, min={_g(self.min)}, "
-                f"max={_g(self.max)}, eps={_g(self.eps)}, "
-                f"smallest_normal={_g(self.smallest_normal)}, tiny={_g(self.tiny)}, "
-                f"dtype={self.dtype})")
+        return (
+            f"finfo(resolution={_g(self.resolution)}, min={_g(self.min)}, "
+            f"max={_g(self.max)}, eps={_g(self.eps)}, "
+            f"smallest_normal={_g(self.smallest_normal)}, tiny={_g(self.tiny)}, "
+            f"dtype={self.dtype})"
+        )
 
 
 class iinfo:  # noqa: N801
     """Limits of an integer dtype: ``bits``, ``max``, ``min`` and ``dtype`` (its name)."""
 
-    def __init__(self, type) -> None:  # noqa: A002
+    def __init__(self, type) -> None:
         d = _dtype(type, "iinfo")
         if d.kind == "b":
             raise TypeError(f"{d} is not supported by iinfo")
         if d.kind not in "iu":
-            raise TypeError("iinfo() requires an integer input type. Use finfo to handle "
-                            f"'{d}'")
+            raise TypeError(f"iinfo() requires an integer input type. Use finfo to handle '{d}'")
         info = np.iinfo(d)
         self.bits = builtins.int(info.bits)
         self.max = builtins.int(info.max)
@@ -101,6 +103,7 @@ def result_type(tensor, other) -> np.dtype:
     """The dtype of an arithmetic op on ``tensor`` and ``other`` (tensors or numbers):
     dimensioned tensors before 0-d ones before Python numbers, a lower tier only counting
     when its category is higher (int tensor with 2.5 → the default float dtype)."""
+
     def value(v):
         if hasattr(v, "_data"):
             return v._data
@@ -115,5 +118,5 @@ def is_floating_point(input) -> bool:  # noqa: A002 - PyTorch's name
     return dtypes.is_floating(input.dtype)
 
 
-def is_complex(input) -> bool:  # noqa: A002
+def is_complex(input) -> bool:
     return input.dtype.kind == "c"

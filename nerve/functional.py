@@ -142,13 +142,19 @@ from nerve.ops.shape.scatter import one_hot  # noqa: F401
 
 
 # ----- unpooling, Lp and fractional pooling, spatial transformers, CTC, shuffles --------
-def upsample(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
-             align_corners=None):
+def upsample(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+):
     """Deprecated alias of interpolate (as in PyTorch, with its warning)."""
     import warnings
 
-    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
-                  "instead.", stacklevel=2)
+    warnings.warn(
+        "nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
+    )
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 

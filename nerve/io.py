@@ -55,10 +55,13 @@ def save(obj, f, **_compat) -> None:
     """
     arrays: dict[str, np.ndarray] = {}
     tree = _encode(obj, arrays, set())
-    meta = {key: {"dtype": arr.dtype.str, "shape": list(arr.shape), "sha256": _sha256(arr)}
-            for key, arr in arrays.items()}
-    header = json.dumps({"version": _VERSION, "tree": tree, "arrays": meta},
-                        allow_nan=True).encode("utf-8")
+    meta = {
+        key: {"dtype": arr.dtype.str, "shape": list(arr.shape), "sha256": _sha256(arr)}
+        for key, arr in arrays.items()
+    }
+    header = json.dumps({"version": _VERSION, "tree": tree, "arrays": meta}, allow_nan=True).encode(
+        "utf-8"
+    )
     arrays[_HEADER] = np.frombuffer(header, dtype=np.uint8)
     arrays[_DIGEST] = np.frombuffer(hashlib.sha256(header).hexdigest().encode(), np.uint8)
     if hasattr(f, "write"):
@@ -108,7 +111,7 @@ def _remove_stale_temporaries(folder: str, base: str) -> None:
     except OSError:
         return
     for name in names:
-        pid = name[len(prefix):].split(".", 1)[0]
+        pid = name[len(prefix) :].split(".", 1)[0]
         full = os.path.join(folder, name)
         try:
             if pid.isdigit():
@@ -135,8 +138,9 @@ def _sha256(arr: np.ndarray) -> str:
     return hashlib.sha256(arr.reshape(-1).view(np.uint8)).hexdigest()
 
 
-def load(f, map_location=None, weights_only: bool = True, *, max_bytes: int | None = None,
-         **_compat):
+def load(
+    f, map_location=None, weights_only: bool = True, *, max_bytes: int | None = None, **_compat
+):
     """Read back what ``save`` wrote: the same structure, with Tensors for tensors.
 
     Tensors go back to the device they were saved from, unless ``map_location`` says
@@ -168,9 +172,11 @@ def load(f, map_location=None, weights_only: bool = True, *, max_bytes: int | No
     except ArchiveError as err:
         raise LoadError(f"nerve.load: {label} is not a readable nerve file: {err}") from None
     except Exception as err:  # noqa: BLE001 - a hostile header can raise anything in decoding
-        raise LoadError(f"nerve.load: {label} is not a readable nerve file "
-                        f"(corrupt, or not written by nerve.save): {type(err).__name__}: "
-                        f"{err}") from None
+        raise LoadError(
+            f"nerve.load: {label} is not a readable nerve file "
+            f"(corrupt, or not written by nerve.save): {type(err).__name__}: "
+            f"{err}"
+        ) from None
 
 
 def _check_magic(f, label: str) -> None:
@@ -183,18 +189,22 @@ def _check_magic(f, label: str) -> None:
         with open(f, "rb") as fh:
             magic = fh.read(4)
     if magic[:1] == b"\x80":
-        raise LoadError(f"nerve.load: {label} is a Python pickle; refusing to load it "
-                        "(unpickling can run code)")
+        raise LoadError(
+            f"nerve.load: {label} is a Python pickle; refusing to load it (unpickling can run code)"
+        )
     if magic != b"PK\x03\x04":
-        raise LoadError(f"nerve.load: {label} is not a readable nerve file: it is not an "
-                        "npz (zip) archive as written by nerve.save")
+        raise LoadError(
+            f"nerve.load: {label} is not a readable nerve file: it is not an "
+            "npz (zip) archive as written by nerve.save"
+        )
 
 
 def _read(members: dict, label: str):
     if _HEADER not in members:
         if any(k.startswith("__nerve") for k in members):
-            raise LoadError(f"nerve.load: {label} is corrupt: it has nerve entries but no "
-                            "header entry")
+            raise LoadError(
+                f"nerve.load: {label} is corrupt: it has nerve entries but no header entry"
+            )
         return OrderedDict((k, Tensor._wrap(v)) for k, v in members.items())
     raw = members.pop(_HEADER)
     if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -202,9 +212,13 @@ def _read(members: dict, label: str):
     header = json.loads(raw.tobytes().decode("utf-8"))
     version = header.get("version") if isinstance(header, dict) else header
     if version == 1:
-        warnings.warn(f"nerve.load: {label} was written by an older nerve (format 1, without "
-                      "digests), so corruption in it cannot be detected; save it again to add "
-                      "them", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"nerve.load: {label} was written by an older nerve (format 1, without "
+            "digests), so corruption in it cannot be detected; save it again to add "
+            "them",
+            UserWarning,
+            stacklevel=3,
+        )
     elif version == _VERSION:
         _verify(raw, header, members, label)
     else:
@@ -221,17 +235,23 @@ def _verify(raw: np.ndarray, header: dict, members: dict, label: str) -> None:
     if not isinstance(meta, dict) or set(meta) != set(members):
         extra = sorted(set(members) - set(meta or ()))[:3]
         missing = sorted(set(meta or ()) - set(members))[:3]
-        raise LoadError(f"nerve.load: {label} is corrupt: entries {extra} are not in its "
-                        f"header, entries {missing} are missing")
+        raise LoadError(
+            f"nerve.load: {label} is corrupt: entries {extra} are not in its "
+            f"header, entries {missing} are missing"
+        )
     for key, arr in members.items():
         want = meta[key]
         if arr.dtype.str != want["dtype"] or list(arr.shape) != want["shape"]:
-            raise LoadError(f"nerve.load: {label} is corrupt: entry {key!r} holds "
-                            f"{arr.dtype.str} {list(arr.shape)}, its header says "
-                            f"{want['dtype']} {want['shape']}")
+            raise LoadError(
+                f"nerve.load: {label} is corrupt: entry {key!r} holds "
+                f"{arr.dtype.str} {list(arr.shape)}, its header says "
+                f"{want['dtype']} {want['shape']}"
+            )
         if _sha256(arr) != want["sha256"]:
-            raise LoadError(f"nerve.load: {label} is corrupt: entry {key!r} "
-                            f"({want['dtype']} {want['shape']}) does not match its SHA-256")
+            raise LoadError(
+                f"nerve.load: {label} is corrupt: entry {key!r} "
+                f"({want['dtype']} {want['shape']}) does not match its SHA-256"
+            )
 
 
 def _entry(members: dict, key, label: str) -> np.ndarray:
@@ -267,8 +287,10 @@ def _encode(obj, arrays: dict, active: set):
         return {"dtype": obj.str}
     if isinstance(obj, dict | list | tuple):
         return _encode_container(obj, arrays, active)
-    raise TypeError(f"nerve.save: cannot save an object of type {type(obj).__name__} (supported: "
-                    "dict, list, tuple, Tensor, NumPy array, number, str, bytes, bool, None)")
+    raise TypeError(
+        f"nerve.save: cannot save an object of type {type(obj).__name__} (supported: "
+        "dict, list, tuple, Tensor, NumPy array, number, str, bytes, bool, None)"
+    )
 
 
 def _encode_container(obj, arrays: dict, active: set):
@@ -278,8 +300,9 @@ def _encode_container(obj, arrays: dict, active: set):
     try:
         if isinstance(obj, dict):
             tag = "odict" if isinstance(obj, OrderedDict) else "dict"
-            items = [[_encode(k, arrays, active), _encode(v, arrays, active)]
-                     for k, v in obj.items()]
+            items = [
+                [_encode(k, arrays, active), _encode(v, arrays, active)] for k, v in obj.items()
+            ]
             return {tag: items}
         tag = "list" if isinstance(obj, list) else "tuple"
         return {tag: [_encode(v, arrays, active) for v in obj]}
@@ -297,8 +320,10 @@ def _put(arr: np.ndarray, arrays: dict) -> str:
     if bf16_dtype.is_bf16(arr.dtype):
         arr = arr.view(np.uint16)  # its bit patterns; the structure entry names the dtype
     if arr.dtype.kind not in NUMERIC_KINDS or arr.dtype.fields is not None:
-        raise TypeError(f"nerve.save: arrays of dtype {arr.dtype} cannot be saved without "
-                        "pickle; only numeric and bool arrays can be saved")
+        raise TypeError(
+            f"nerve.save: arrays of dtype {arr.dtype} cannot be saved without "
+            "pickle; only numeric and bool arrays can be saved"
+        )
     key = f"a{len(arrays)}"
     # stored in C order, so the digest of the bytes in memory is the digest of the file's
     arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
@@ -347,8 +372,10 @@ def _typed(archive: dict, key, node: dict, label: str) -> np.ndarray:
     if want != "bfloat16":
         raise LoadError(f"nerve.load: {label} has an entry of unknown dtype {want!r:.40}")
     if arr.dtype != np.uint16:
-        raise LoadError(f"nerve.load: {label} is corrupt: its bfloat16 entry {key!r} holds "
-                        f"{arr.dtype.str}, not the 16-bit patterns (<u2) nerve.save writes")
+        raise LoadError(
+            f"nerve.load: {label} is corrupt: its bfloat16 entry {key!r} holds "
+            f"{arr.dtype.str}, not the 16-bit patterns (<u2) nerve.save writes"
+        )
     return arr.view(bf16_dtype.in_use())
 
 
@@ -370,10 +397,12 @@ def _place(arr: np.ndarray, node: dict):
         where = where.get(saved, saved)
     target = saved if where is None else str(device(where))
     if device(target).type == "cuda" and not cuda_available():
-        raise _NoDeviceError("Attempting to deserialize object on a CUDA device but "
-                           "nerve.cuda.is_available() is False. If you are running on a "
-                           "CPU-only machine, please use nerve.load with "
-                           "map_location=nerve.device('cpu') to map your storages to the CPU.")
+        raise _NoDeviceError(
+            "Attempting to deserialize object on a CUDA device but "
+            "nerve.cuda.is_available() is False. If you are running on a "
+            "CPU-only machine, please use nerve.load with "
+            "map_location=nerve.device('cpu') to map your storages to the CPU."
+        )
     return to_device(arr, target)
 
 
@@ -387,4 +416,3 @@ def _tensor(arr: np.ndarray, node: dict) -> Tensor:
     if node.get("requires_grad"):
         t.requires_grad_(True)
     return t
-

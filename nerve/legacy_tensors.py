@@ -13,8 +13,18 @@ from nerve.backend import check_device
 from nerve.dtypes import bfloat16, is_floating, to_dtype
 from nerve.tensor import Tensor
 
-__all__ = ["BFloat16Tensor", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor",
-           "FloatTensor", "HalfTensor", "IntTensor", "LongTensor", "ShortTensor"]
+__all__ = [
+    "BFloat16Tensor",
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+]
 
 
 class _LegacyType(type):
@@ -30,22 +40,27 @@ class _LegacyType(type):
             return Tensor._wrap(np.empty(args, to_dtype(cls.dtype)))
         if len(args) == 1 and isinstance(args[0], Tensor):
             if args[0].dtype != cls.dtype:
-                raise TypeError(f"{cls.__name__}: expected a tensor of dtype {cls.dtype}, got "
-                                f"one of dtype {args[0].dtype}")
+                raise TypeError(
+                    f"{cls.__name__}: expected a tensor of dtype {cls.dtype}, got "
+                    f"one of dtype {args[0].dtype}"
+                )
             return args[0]
         if len(args) == 1 and not isinstance(args[0], str | bytes | int | float):
             data = np.asarray(getattr(args[0], "_data", args[0]))
             if data.dtype.kind not in "biuf" and not is_floating(data.dtype):
                 raise TypeError(f"new(): invalid data type '{type(args[0]).__name__}'")
             return Tensor._wrap(data.astype(to_dtype(cls.dtype)))
-        raise TypeError(f"{cls.__name__}(): expected sizes (ints) or one sequence of "
-                        f"numbers, got {tuple(type(a).__name__ for a in args)}")
+        raise TypeError(
+            f"{cls.__name__}(): expected sizes (ints) or one sequence of "
+            f"numbers, got {tuple(type(a).__name__ for a in args)}"
+        )
 
 
 def _legacy(name: str, dtype) -> type:
     d = dtype if dtype is bfloat16 else np.dtype(dtype)  # bfloat16 stays lazy (ml_dtypes)
-    return _LegacyType(name, (), {"dtype": d, "__module__": "nerve",
-                                  "__doc__": f"A {d} tensor, the legacy way."})
+    return _LegacyType(
+        name, (), {"dtype": d, "__module__": "nerve", "__doc__": f"A {d} tensor, the legacy way."}
+    )
 
 
 FloatTensor = _legacy("FloatTensor", np.float32)

@@ -46,13 +46,16 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
     """'fro' (√Σ x²), 1 / -1 (max / min column sum of |x|), inf / -inf (max / min row sum)
     over the two dims ``dim``."""
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
-                           f"dimensions, got {A.ndim}")
+        raise RuntimeError(
+            f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got {A.ndim}"
+        )
     if dtype is not None:
         A = A.to(dtype)  # noqa: N806 - torch.linalg names the matrix A
     if ord in _SVD_ORDS:
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values "
-                                  "(SVD), which nerve does not provide")
+        raise NotImplementedError(
+            f"linalg.matrix_norm: ord={ord!r} needs singular values "
+            "(SVD), which nerve does not provide"
+        )
     if ord == "fro":
         return vector_norm(A, 2, dim, keepdim)
     if ord not in (1, -1, math.inf, -math.inf):
@@ -73,26 +76,33 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002, N8
         dim = tuple(dim)
     if ord is None:
         return vector_norm(A, 2, dim, keepdim, dtype=dtype)
-    if isinstance(dim, int) or (dim is None and A.ndim == 1) or \
-            (isinstance(dim, tuple) and len(dim) == 1):
+    if (
+        isinstance(dim, int)
+        or (dim is None and A.ndim == 1)
+        or (isinstance(dim, tuple) and len(dim) == 1)
+    ):
         if isinstance(ord, str):
-            raise RuntimeError(f"linalg.norm: ord={ord!r} is a matrix norm; it needs a "
-                               "2-D input or two dims")
+            raise RuntimeError(
+                f"linalg.norm: ord={ord!r} is a matrix norm; it needs a 2-D input or two dims"
+            )
         return vector_norm(A, ord, dim, keepdim, dtype=dtype)
     if dim is None and A.ndim != 2:
-        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
-                           f"be 1D or 2D. Got {A.ndim}D.")
+        raise RuntimeError(
+            f"linalg.norm: If dim is not specified but ord is, the input must "
+            f"be 1D or 2D. Got {A.ndim}D."
+        )
     return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
 
 
-def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002
+def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm / Tensor.norm: p='fro' or a number is the vector p-norm over ``dim``
     (all entries if None); 'fro' over two dims is the same sum; 'nuc' needs an SVD."""
     if out is not None:
         raise NotImplementedError("norm: out= is not supported; use the returned tensor")
     if p == "nuc":
-        raise NotImplementedError("norm: p='nuc' needs singular values (SVD), which nerve "
-                                  "does not provide")
+        raise NotImplementedError(
+            "norm: p='nuc' needs singular values (SVD), which nerve does not provide"
+        )
     if isinstance(dim, int):
         dim = (dim,)
     if p == "fro":
@@ -102,11 +112,33 @@ def tensor_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None): 
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
-# ----- decompositions, inverses and products (nerve/ops/linalg/decompositions.py, products.py) -----
-__all__ += ["LinAlgError", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_power",
-            "cholesky", "slogdet", "svd", "pinv", "qr", "solve", "svdvals", "multi_dot",
-            "cross", "vecdot", "diagonal", "inv_ex", "cholesky_ex", "solve_ex",
-            "matrix_rank", "cond", "vander"]
+# ----- decompositions, inverses and products (ops/linalg/decompositions.py, products.py) -----
+__all__ += [
+    "LinAlgError",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "matrix_exp",
+    "matrix_power",
+    "cholesky",
+    "slogdet",
+    "svd",
+    "pinv",
+    "qr",
+    "solve",
+    "svdvals",
+    "multi_dot",
+    "cross",
+    "vecdot",
+    "diagonal",
+    "inv_ex",
+    "cholesky_ex",
+    "solve_ex",
+    "matrix_rank",
+    "cond",
+    "vander",
+]
 
 
 def cross(input, other, *, dim=-1):  # noqa: A002 - PyTorch's argument names
@@ -115,12 +147,15 @@ def cross(input, other, *, dim=-1):  # noqa: A002 - PyTorch's argument names
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     d = _dim(dim, input.ndim, "linalg.cross")
     if input.shape[d] != 3 or other.shape[d] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                           f"{input.shape[d]} and {other.shape[d]}")
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+            f"{input.shape[d]} and {other.shape[d]}"
+        )
     a = [input.select(d, i) for i in range(3)]
     b = [other.select(d, i) for i in range(3)]
-    return _stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
-                  a[0] * b[1] - a[1] * b[0]], d)
+    return _stack(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], d
+    )
 
 
 def vecdot(x, y, *, dim=-1):

@@ -39,18 +39,24 @@ class ModelSummary:
 
     def __str__(self) -> str:
         width = max([len(f"{x.name} ({x.kind})") for x in self.layers] + [24])
-        lines = [f"{'Layer (type)':<{width}}  {'Output Shape':<22}{'Param #':>12}",
-                 "=" * (width + 36)]
+        lines = [
+            f"{'Layer (type)':<{width}}  {'Output Shape':<22}{'Param #':>12}",
+            "=" * (width + 36),
+        ]
         for x in self.layers:
             shape = "-" if x.output_shape is None else str(list(x.output_shape))
-            lines.append(f"{x.name + ' (' + x.kind + ')':<{width}}  {shape:<22}"
-                         f"{x.num_params:>12,}")
+            lines.append(f"{x.name + ' (' + x.kind + ')':<{width}}  {shape:<22}{x.num_params:>12,}")
             for dim, r in x.unused.items():
-                lines.append(f"{'':<{width}}  ! the last {r} input position(s) of spatial "
-                             f"dim {dim} are never seen by the window")
-        lines += ["=" * (width + 36), f"Total params: {self.total_params:,}",
-                  f"Trainable params: {self.trainable_params:,}",
-                  f"Non-trainable params: {self.total_params - self.trainable_params:,}"]
+                lines.append(
+                    f"{'':<{width}}  ! the last {r} input position(s) of spatial "
+                    f"dim {dim} are never seen by the window"
+                )
+        lines += [
+            "=" * (width + 36),
+            f"Total params: {self.total_params:,}",
+            f"Trainable params: {self.trainable_params:,}",
+            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
+        ]
         return "\n".join(lines)
 
 
@@ -90,8 +96,7 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose: int =
 
     if input_data is None:
         if input_size is None:
-            raise ValueError("summary: give input_size (with the batch dimension) or "
-                             "input_data")
+            raise ValueError("summary: give input_size (with the batch dimension) or input_data")
         sizes = input_size if isinstance(input_size, list) else [input_size]
         kinds = dtypes or [None] * len(sizes)
         input_data = [zeros(*s, dtype=dt) for s, dt in zip(sizes, kinds)]
@@ -102,10 +107,14 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose: int =
     for name, module in model.named_modules():
         leaf = not any(True for _ in module.children())
         if leaf or any(True for _ in module.parameters(recurse=False)):
+
             def hook(m, args, output, name=name):
                 first = output[0] if isinstance(output, tuple) else output
-                seen[name] = (tuple(first.shape) if hasattr(first, "shape") else None,
-                              _unused(m, args[0] if args else None))
+                seen[name] = (
+                    tuple(first.shape) if hasattr(first, "shape") else None,
+                    _unused(m, args[0] if args else None),
+                )
+
             handles.append(module.register_forward_hook(hook))
     was_training = model.training
     model.eval()
@@ -120,10 +129,16 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose: int =
     for name, module in model.named_modules():
         if name in seen:
             params = list(module.parameters(recurse=False))
-            layers.append(LayerInfo(name or type(module).__name__, type(module).__name__,
-                                    seen[name][0], sum(p.numel() for p in params),
-                                    sum(p.numel() for p in params if p.requires_grad),
-                                    seen[name][1]))
+            layers.append(
+                LayerInfo(
+                    name or type(module).__name__,
+                    type(module).__name__,
+                    seen[name][0],
+                    sum(p.numel() for p in params),
+                    sum(p.numel() for p in params if p.requires_grad),
+                    seen[name][1],
+                )
+            )
     total = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     result = ModelSummary(layers, total, trainable)

@@ -80,28 +80,37 @@ def _check_directory(infos, size: int, limit: int) -> None:
         if name in seen:
             raise ArchiveError(f"it holds a second member named {name!r}")
         if not name.endswith(".npy") or "/" in name:
-            raise ArchiveError(f"it holds {name!r}, which is not a NumPy array; nerve never "
-                               "unpickles (a PyTorch .pt file is refused)")
+            raise ArchiveError(
+                f"it holds {name!r}, which is not a NumPy array; nerve never "
+                "unpickles (a PyTorch .pt file is refused)"
+            )
         seen.add(name)
         if info.flag_bits & 0x1:
             raise ArchiveError(f"member {name!r} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ArchiveError(f"member {name!r} uses compression method {info.compress_type} "
-                               "(only stored and deflated members are read)")
+            raise ArchiveError(
+                f"member {name!r} uses compression method {info.compress_type} "
+                "(only stored and deflated members are read)"
+            )
         if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-            raise ArchiveError(f"member {name!r} is stored uncompressed but declares "
-                               f"{info.file_size} bytes in {info.compress_size}")
+            raise ArchiveError(
+                f"member {name!r} is stored uncompressed but declares "
+                f"{info.file_size} bytes in {info.compress_size}"
+            )
     if sum(i.compress_size for i in infos) > size:
         raise ArchiveError(f"its members declare more bytes than the file's {size}")
     total = sum(i.file_size for i in infos)
     if total > limit:
-        raise ArchiveError(f"its arrays would take {total} bytes once read, over the limit of "
-                           f"{limit} (pass max_bytes= to allow more)")
+        raise ArchiveError(
+            f"its arrays would take {total} bytes once read, over the limit of "
+            f"{limit} (pass max_bytes= to allow more)"
+        )
 
 
 def _check_layout(fp, infos) -> None:
     """Walk the file: members back to back from the start, then exactly one central
     directory entry per member, then the end record. Nothing may be left over."""
+
     def at(pos: int, n: int) -> bytes:
         fp.seek(pos)
         return fp.read(n)
@@ -125,8 +134,10 @@ def _check_layout(fp, infos) -> None:
         pos += 46 + name_len + extra_len + comment_len
         entries += 1
     if entries != len(infos) or at(pos, 4) not in (b"PK\x05\x06", b"PK\x06\x06"):
-        raise ArchiveError(f"its directory lists {len(infos)} members but the file holds "
-                           f"{entries} directory entries before offset {pos}")
+        raise ArchiveError(
+            f"its directory lists {len(infos)} members but the file holds "
+            f"{entries} directory entries before offset {pos}"
+        )
 
 
 def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> np.ndarray:
@@ -134,18 +145,24 @@ def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> np
     with archive.open(info) as fh:
         try:
             version = np.lib.format.read_magic(fh)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
             shape, fortran, dtype = read_header(fh, max_header_size=_MAX_NPY_HEADER)
         except (ValueError, TypeError, SyntaxError) as err:
             raise ArchiveError(f"member {name!r} has no valid .npy header ({err})") from None
         if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype:
-            raise ArchiveError(f"member {name!r} holds dtype {dtype.str!r}; only numeric and "
-                               "bool arrays are read")
+            raise ArchiveError(
+                f"member {name!r} holds dtype {dtype.str!r}; only numeric and bool arrays are read"
+            )
         nbytes = math.prod(shape) * dtype.itemsize
         if nbytes > limit or fh.tell() + nbytes != info.file_size:
-            raise ArchiveError(f"member {name!r} declares shape {shape} of {dtype.str} "
-                               f"({nbytes} bytes) but holds {info.file_size - fh.tell()}")
+            raise ArchiveError(
+                f"member {name!r} declares shape {shape} of {dtype.str} "
+                f"({nbytes} bytes) but holds {info.file_size - fh.tell()}"
+            )
         data = np.empty(nbytes, np.uint8)  # read straight into the array's own memory
         got = fh.readinto(memoryview(data))
         if got != nbytes or fh.read(1):  # reading to the end checks the member's CRC-32

@@ -9,25 +9,40 @@ import numpy as np
 from nerve import dtypes
 
 # torch.set_printoptions' state (nerve.set_printoptions changes it)
-PRINT_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
-                 "sci_mode": None}
-_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
-             "full": (4, float("inf"), 3, 80)}
+PRINT_OPTIONS = {
+    "precision": 4,
+    "threshold": 1000,
+    "edgeitems": 3,
+    "linewidth": 80,
+    "sci_mode": None,
+}
+_PROFILES = {
+    "default": (4, 1000, 3, 80),
+    "short": (2, 1000, 2, 80),
+    "full": (4, float("inf"), 3, 80),
+}
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None) -> None:
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+) -> None:
     """PyTorch's print options: digits after the point, the element count above which
     only ``edgeitems`` per edge are shown, the line width, a profile ("default", "short",
     "full") and ``sci_mode`` (None: automatic; like PyTorch, every call resets it)."""
     if profile is not None:
         if profile not in _PROFILES:
-            raise ValueError(f"set_printoptions: unknown profile {profile!r}, expected one "
-                             f"of {sorted(_PROFILES)}")
+            raise ValueError(
+                f"set_printoptions: unknown profile {profile!r}, expected one "
+                f"of {sorted(_PROFILES)}"
+            )
         keys = ("precision", "threshold", "edgeitems", "linewidth")
         PRINT_OPTIONS.update(zip(keys, _PROFILES[profile]))
-    for key, value in (("precision", precision), ("threshold", threshold),
-                       ("edgeitems", edgeitems), ("linewidth", linewidth)):
+    for key, value in (
+        ("precision", precision),
+        ("threshold", threshold),
+        ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):
         if value is not None:
             PRINT_OPTIONS[key] = value
     PRINT_OPTIONS["sci_mode"] = sci_mode
@@ -39,8 +54,11 @@ def _float_formatter(arr: np.ndarray):
     finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
     nonzero = finite[finite != 0]
     whole = bool(np.all(finite == np.round(finite)))
-    sci = nonzero.size and (nonzero.max() > 1e8 or nonzero.max() / nonzero.min() > 1e3
-                            or (not whole and nonzero.min() < 1e-4))
+    sci = nonzero.size and (
+        nonzero.max() > 1e8
+        or nonzero.max() / nonzero.min() > 1e3
+        or (not whole and nonzero.min() < 1e-4)
+    )
     if PRINT_OPTIONS["sci_mode"] is not None:
         sci = PRINT_OPTIONS["sci_mode"]
     digits = PRINT_OPTIONS["precision"]
@@ -74,18 +92,26 @@ def format_tensor(t) -> str:
     formatter = {"bool": lambda v: str(bool(v)).rjust(width)}
     flat = arr.reshape(-1)
     edge = PRINT_OPTIONS["edgeitems"]
-    shown = flat if flat.size <= PRINT_OPTIONS["threshold"] else np.concatenate(
-        [flat[:edge], flat[-edge:]])
+    shown = (
+        flat
+        if flat.size <= PRINT_OPTIONS["threshold"]
+        else np.concatenate([flat[:edge], flat[-edge:]])
+    )
     if arr.dtype.kind == "f":
         formatter["float_kind"] = _float_formatter(shown)
         width = len(formatter["float_kind"](shown[0])) if shown.size else 0
     elif arr.dtype.kind in "iu":
         width = max((len(str(v)) for v in shown.tolist()), default=0)
     threshold = PRINT_OPTIONS["threshold"]
-    body = np.array2string(arr, separator=", ", prefix="tensor(",
-                           threshold=sys.maxsize if threshold == float("inf") else threshold,
-                           edgeitems=PRINT_OPTIONS["edgeitems"],
-                           max_line_width=_line_width(arr.ndim, width), formatter=formatter)
+    body = np.array2string(
+        arr,
+        separator=", ",
+        prefix="tensor(",
+        threshold=sys.maxsize if threshold == float("inf") else threshold,
+        edgeitems=PRINT_OPTIONS["edgeitems"],
+        max_line_width=_line_width(arr.ndim, width),
+        formatter=formatter,
+    )
     extras = []
     if arr.size == 0 and arr.shape != (0,):
         extras.append(f"size={tuple(arr.shape)}")

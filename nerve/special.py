@@ -51,10 +51,40 @@ psi = digamma
 modified_bessel_i0 = i0
 modified_bessel_i1 = i1
 
-__all__ = ["digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1",
-           "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
-           "logsumexp", "modified_bessel_i0", "modified_bessel_i1", "multigammaln", "ndtr",
-           "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy", "zeta"]
+__all__ = [
+    "digamma",
+    "entr",
+    "erf",
+    "erfc",
+    "erfcx",
+    "erfinv",
+    "exp2",
+    "expit",
+    "expm1",
+    "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
+    "log1p",
+    "log_ndtr",
+    "log_softmax",
+    "logit",
+    "logsumexp",
+    "modified_bessel_i0",
+    "modified_bessel_i1",
+    "multigammaln",
+    "ndtr",
+    "ndtri",
+    "polygamma",
+    "psi",
+    "round",
+    "sinc",
+    "softmax",
+    "xlog1py",
+    "xlogy",
+    "zeta",
+]
 
 
 def erf(input, *, out=None):  # noqa: A002 - PyTorch's argument names
@@ -62,23 +92,23 @@ def erf(input, *, out=None):  # noqa: A002 - PyTorch's argument names
     return _erf(input)
 
 
-def expm1(input, *, out=None):  # noqa: A002
+def expm1(input, *, out=None):
     no_out(out, "expm1")
     return _expm1(input)
 
 
-def log1p(input, *, out=None):  # noqa: A002
+def log1p(input, *, out=None):
     no_out(out, "log1p")
     return _log1p(input)
 
 
-def expit(input, *, out=None):  # noqa: A002
+def expit(input, *, out=None):
     """σ(x) = 1 / (1 + e⁻ˣ) (nerve.sigmoid)."""
     no_out(out, "expit")
     return _activation.sigmoid(input)
 
 
-def multigammaln(input, p: int, *, out=None):  # noqa: A002
+def multigammaln(input, p: int, *, out=None):
     """ln Γₚ(x), the multivariate log-gamma (nerve.mvlgamma)."""
     return mvlgamma(input, p, out=out)
 
@@ -87,20 +117,20 @@ def round(input, *, decimals: int = 0, out=None):  # noqa: A001, A002
     return _round(input, decimals=decimals, out=out)
 
 
-def softmax(input, dim: int, *, dtype=None):  # noqa: A002
+def softmax(input, dim: int, *, dtype=None):
     return _activation.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input, dim: int, *, dtype=None):  # noqa: A002
+def log_softmax(input, dim: int, *, dtype=None):
     return _activation.log_softmax(input, dim, dtype=dtype)
 
 
-def logsumexp(input, dim, keepdim: bool = False, *, out=None):  # noqa: A002
+def logsumexp(input, dim, keepdim: bool = False, *, out=None):
     no_out(out, "logsumexp")
     return _logsumexp(input, dim, keepdim)
 
 
-def zeta(input, other, *, out=None):  # noqa: A002
+def zeta(input, other, *, out=None):
     """The Hurwitz zeta function ζ(x, q) = Σₖ (k + q)⁻ˣ (ζ(x, 1) is Riemann's), elementwise
     over broadcast input x and other q. Not differentiable (as PyTorch)."""
     no_out(out, "zeta")

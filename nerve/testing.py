@@ -19,9 +19,13 @@ from nerve.bf16_dtype import is_bf16 as _is_bf16
 from nerve.tensor import Size, Tensor
 
 # (rtol, atol) per dtype, as torch.testing; integers and bools compare exactly
-_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5),
-               np.dtype(np.float64): (1e-7, 1e-7), np.dtype(np.complex64): (1.3e-6, 1e-5),
-               np.dtype(np.complex128): (1e-7, 1e-7)}
+_TOLERANCES = {
+    np.dtype(np.float16): (1e-3, 1e-5),
+    np.dtype(np.float32): (1.3e-6, 1e-5),
+    np.dtype(np.float64): (1e-7, 1e-7),
+    np.dtype(np.complex64): (1.3e-6, 1e-5),
+    np.dtype(np.complex128): (1e-7, 1e-7),
+}
 
 
 def _tolerance(d) -> tuple:
@@ -38,10 +42,19 @@ class _MismatchError(Exception):
         self.message, self.path = message, path
 
 
-def assert_close(actual, expected, *, rtol: float | None = None, atol: float | None = None,
-                 equal_nan: bool = False, check_dtype: bool = True, msg=None,
-                 check_device: bool = True, check_layout: bool = True,
-                 check_stride: bool = False) -> None:
+def assert_close(
+    actual,
+    expected,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    equal_nan: bool = False,
+    check_dtype: bool = True,
+    msg=None,
+    check_device: bool = True,
+    check_layout: bool = True,
+    check_stride: bool = False,
+) -> None:
     """Raise AssertionError unless ``actual`` and ``expected`` are close.
 
     Accepts nerve Tensors, NumPy arrays (the two may be mixed; PyTorch refuses to mix
@@ -51,8 +64,10 @@ def assert_close(actual, expected, *, rtol: float | None = None, atol: float | N
     for ported code; nerve has one device, one layout, and contiguous results.
     """
     if (rtol is None) != (atol is None):
-        raise ValueError("Both 'rtol' and 'atol' must be either specified or omitted, but "
-                         f"got no {'rtol' if rtol is None else 'atol'}.")
+        raise ValueError(
+            "Both 'rtol' and 'atol' must be either specified or omitted, but "
+            f"got no {'rtol' if rtol is None else 'atol'}."
+        )
     try:
         _compare(actual, expected, rtol, atol, equal_nan, check_dtype)
     except _MismatchError as m:
@@ -83,13 +98,15 @@ def _compare(actual, expected, rtol, atol, equal_nan, check_dtype) -> None:
         return _compare_mappings(actual, expected, rtol, atol, equal_nan, check_dtype)
     if _is_sequence(actual) and _is_sequence(expected):
         if len(actual) != len(expected):
-            raise _MismatchError(f"The length of the sequences mismatch: {len(actual)} != "
-                            f"{len(expected)}")
+            raise _MismatchError(
+                f"The length of the sequences mismatch: {len(actual)} != {len(expected)}"
+            )
         for i, (a, e) in enumerate(zip(actual, expected)):
             _nested(i, _compare, a, e, rtol, atol, equal_nan, check_dtype)
         return None
-    raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} "
-                    f"and {type(expected)}.")
+    raise TypeError(
+        f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}."
+    )
 
 
 def _is_sequence(x) -> bool:
@@ -100,9 +117,11 @@ def _compare_mappings(actual, expected, rtol, atol, equal_nan, check_dtype) -> N
     if set(actual) != set(expected):
         missing = sorted(map(repr, set(expected) - set(actual)))
         extra = sorted(map(repr, set(actual) - set(expected)))
-        raise _MismatchError("The keys of the mappings do not match:\n"
-                        f"Missing keys in the actual mapping: {missing}\n"
-                        f"Extra keys in the actual mapping: {extra}")
+        raise _MismatchError(
+            "The keys of the mappings do not match:\n"
+            f"Missing keys in the actual mapping: {missing}\n"
+            f"Extra keys in the actual mapping: {extra}"
+        )
     for k in expected:
         _nested(k, _compare, actual[k], expected[k], rtol, atol, equal_nan, check_dtype)
 
@@ -130,10 +149,12 @@ def _compare_numbers(actual, expected, rtol, atol, equal_nan, check_dtype) -> No
 def _scalar_message(actual, expected, diff, rel, rtol, atol, exact) -> str:
     allowed_abs = "" if exact else f" (up to {atol} allowed)"
     allowed_rel = "" if exact else f" (up to {rtol} allowed)"
-    return (f"Scalars are not {'equal' if exact else 'close'}!\n\n"
-            f"Expected {expected} but got {actual}.\n"
-            f"Absolute difference: {diff}{allowed_abs}\n"
-            f"Relative difference: {rel}{allowed_rel}")
+    return (
+        f"Scalars are not {'equal' if exact else 'close'}!\n\n"
+        f"Expected {expected} but got {actual}.\n"
+        f"Absolute difference: {diff}{allowed_abs}\n"
+        f"Relative difference: {rel}{allowed_rel}"
+    )
 
 
 def _as_array(x) -> np.ndarray:
@@ -143,15 +164,19 @@ def _as_array(x) -> np.ndarray:
 def _compare_arrays(actual, expected, rtol, atol, equal_nan, check_dtype) -> None:
     a, e = _as_array(actual), _as_array(expected)
     if a.shape != e.shape:
-        raise _MismatchError(f"The values for attribute 'shape' do not match: {Size(a.shape)} != "
-                        f"{Size(e.shape)}.")
+        raise _MismatchError(
+            f"The values for attribute 'shape' do not match: {Size(a.shape)} != {Size(e.shape)}."
+        )
     if check_dtype and a.dtype != e.dtype:
-        raise _MismatchError(f"The values for attribute 'dtype' do not match: nerve.{a.dtype} != "
-                        f"nerve.{e.dtype}.")
+        raise _MismatchError(
+            f"The values for attribute 'dtype' do not match: nerve.{a.dtype} != nerve.{e.dtype}."
+        )
     exact = a.dtype.kind in "biu" and e.dtype.kind in "biu"
     if rtol is None:
-        rtol, atol = (max(_tolerance(a.dtype)[0], _tolerance(e.dtype)[0]),
-                      max(_tolerance(a.dtype)[1], _tolerance(e.dtype)[1]))
+        rtol, atol = (
+            max(_tolerance(a.dtype)[0], _tolerance(e.dtype)[0]),
+            max(_tolerance(a.dtype)[1], _tolerance(e.dtype)[1]),
+        )
     if a.dtype.kind == "V" or e.dtype.kind == "V":  # bfloat16: compare the values in float64
         a, e = a.astype(np.float64), e.astype(np.float64)
     if exact:  # bools and integers subtract as int64 (no wrap-around, no bool subtraction)
@@ -184,8 +209,11 @@ def _array_message(a, e, ok, rtol, atol, exact) -> str:
     diff = np.where(ok, 0, diff)
     rel = np.where(ok, 0, rel)
     wrong, total = int((~ok).sum()), ok.size
-    lines = [f"Tensor-likes are not {'equal' if exact else 'close'}!", "",
-             f"Mismatched elements: {wrong} / {total} ({100 * wrong / total:.1f}%)"]
+    lines = [
+        f"Tensor-likes are not {'equal' if exact else 'close'}!",
+        "",
+        f"Mismatched elements: {wrong} / {total} ({100 * wrong / total:.1f}%)",
+    ]
     for label, values, bound in (("absolute", diff, atol), ("relative", rel, rtol)):
         flat = values.reshape(-1)
         nan = np.flatnonzero(np.isnan(flat))
@@ -197,10 +225,17 @@ def _array_message(a, e, ok, rtol, atol, exact) -> str:
     return "\n".join(lines)
 
 
-def make_tensor(*shape, dtype, device=None, low: float | None = None,
-                high: float | None = None, requires_grad: bool = False,
-                noncontiguous: bool = False, exclude_zero: bool = False,
-                memory_format=None) -> Tensor:
+def make_tensor(
+    *shape,
+    dtype,
+    device=None,
+    low: float | None = None,
+    high: float | None = None,
+    requires_grad: bool = False,
+    noncontiguous: bool = False,
+    exclude_zero: bool = False,
+    memory_format=None,
+) -> Tensor:
     """A tensor of ``shape`` filled with uniform random values, as torch.testing.
 
     Floats are drawn from [low, high), default [-9, 9); integers from
@@ -213,8 +248,10 @@ def make_tensor(*shape, dtype, device=None, low: float | None = None,
     shape = tuple(int(s) for s in shape)
     dt = np.dtype(dtype)
     if requires_grad and dt.kind in "biu":
-        raise ValueError("`requires_grad=True` is not supported for boolean and integral "
-                         f"dtypes, but got dtype=nerve.{dt}")
+        raise ValueError(
+            "`requires_grad=True` is not supported for boolean and integral "
+            f"dtypes, but got dtype=nerve.{dt}"
+        )
     g = _random.rng()
     if dt.kind == "b":
         values = g.random(shape) < 0.5

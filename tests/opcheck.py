@@ -106,8 +106,8 @@ def make_inputs(case: Case, seed: int = 0) -> list:
 
 def _nerve(values, dtype):
     return [
-        v.value if isinstance(v, Const) else
-        nerve.tensor(v.astype(dtype), requires_grad=True) for v in values
+        v.value if isinstance(v, Const) else nerve.tensor(v.astype(dtype), requires_grad=True)
+        for v in values
     ]
 
 
@@ -125,7 +125,9 @@ def _torch(values, dtype):
 def _unconst(values):
     return [
         (nerve.from_numpy(v.value) if isinstance(v.value, np.ndarray) else v.value)
-        if isinstance(v, Const) else v for v in values
+        if isinstance(v, Const)
+        else v
+        for v in values
     ]
 
 
@@ -151,8 +153,9 @@ def check_torch(case: Case, dtype=np.float32) -> None:
         tnp = t.detach().numpy()
         assert o.shape == tuple(t.shape), f"{case}: shape {o.shape} vs torch {tuple(t.shape)}"
         assert o.dtype == tnp.dtype, f"{case}: dtype {o.dtype} vs torch {tnp.dtype}"
-        np.testing.assert_allclose(o.detach().numpy(), tnp, rtol=case.rtol, atol=case.atol,
-                                   err_msg=f"{case}: forward")
+        np.testing.assert_allclose(
+            o.detach().numpy(), tnp, rtol=case.rtol, atol=case.atol, err_msg=f"{case}: forward"
+        )
         if t.requires_grad:
             w = rng.standard_normal(tuple(t.shape)).astype(dtype)
             loss = loss + (o * nerve.tensor(w)).sum()
@@ -168,8 +171,13 @@ def check_torch(case: Case, dtype=np.float32) -> None:
             assert x.grad is not None, f"{case}: input {i} got no gradient"
             assert isinstance(x.grad, nerve.Tensor)
             assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
-            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=case.rtol,
-                                       atol=case.atol, err_msg=f"{case}: grad of input {i}")
+            np.testing.assert_allclose(
+                x.grad.numpy(),
+                t.grad.numpy(),
+                rtol=case.rtol,
+                atol=case.atol,
+                err_msg=f"{case}: grad of input {i}",
+            )
 
 
 def all_functions(module) -> set:
@@ -177,14 +185,23 @@ def all_functions(module) -> set:
     from nerve.autograd.function import Function
 
     return {
-        name for name, obj in vars(module).items()
-        if isinstance(obj, type) and issubclass(obj, Function) and obj is not Function
+        name
+        for name, obj in vars(module).items()
+        if isinstance(obj, type)
+        and issubclass(obj, Function)
+        and obj is not Function
         and obj.__module__ == module.__name__
     }
 
 
-def table_tests(cases: list, *, float64: bool = False, against_torch: bool = True,
-                covers=None, ignore_warnings: str | None = None) -> dict:
+def table_tests(
+    cases: list,
+    *,
+    float64: bool = False,
+    against_torch: bool = True,
+    covers=None,
+    ignore_warnings: str | None = None,
+) -> dict:
     """Define the standard tests of the table ``cases`` in the calling module (see the
     module docstring) and return them by name. ``ignore_warnings`` (the reason) silences
     warnings during the comparisons with torch, for a torch function that warns about

@@ -31,33 +31,55 @@ import import_graph  # noqa: E402
 # Each module (by its longest listed prefix) belongs to one tier. Bottom to top:
 TIERS = {
     # the array seam and plain values: no Tensor here
-    "nerve.backend": "backend", "nerve.backends": "backend", "nerve.dtypes": "backend",
-    "nerve.dtypes_info": "backend", "nerve.random": "backend", "nerve.bf16_dtype": "backend",
-    "nerve.npz_archive": "backend", "nerve.printing": "backend", "nerve.version": "backend",
+    "nerve.backend": "backend",
+    "nerve.backends": "backend",
+    "nerve.dtypes": "backend",
+    "nerve.dtypes_info": "backend",
+    "nerve.random": "backend",
+    "nerve.bf16_dtype": "backend",
+    "nerve.npz_archive": "backend",
+    "nerve.printing": "backend",
+    "nerve.version": "backend",
     # Tensor and what makes plain ones
-    "nerve.tensor": "tensor", "nerve.creation": "tensor",
-    "nerve.legacy_tensors": "tensor", "nerve.testing": "tensor",
+    "nerve.tensor": "tensor",
+    "nerve.creation": "tensor",
+    "nerve.legacy_tensors": "tensor",
+    "nerve.testing": "tensor",
     # Function, the engine, grad modes, gradcheck, anomaly core
     "nerve.autograd": "autograd",
     # the primitives: Function families
     "nerve.ops": "ops",
     # composites and torch's functional faces on the ops; torch.autograd.functional
     # (jacobian, hessian, vjp...) is built of grad and the ops too
-    "nerve.functional": "functional", "nerve.linalg": "functional",
-    "nerve.special": "functional", "nerve.autograd.functional": "functional",
+    "nerve.functional": "functional",
+    "nerve.linalg": "functional",
+    "nerve.special": "functional",
+    "nerve.autograd.functional": "functional",
     # devices: CUDA, autocast
-    "nerve.cuda": "devices", "nerve.accelerator": "devices", "nerve.amp": "devices",
+    "nerve.cuda": "devices",
+    "nerve.accelerator": "devices",
+    "nerve.amp": "devices",
     # process groups and collectives (DistributedDataParallel and the samplers use them)
     "nerve.distributed": "distributed",
     # Module and the layers; what is built of layers
-    "nerve.nn": "nn", "nerve.func": "nn", "nerve.models": "models",
-    "nerve.model_summary": "models", "nerve.distributions": "models",
+    "nerve.nn": "nn",
+    "nerve.func": "nn",
+    "nerve.models": "models",
+    "nerve.model_summary": "models",
+    "nerve.distributions": "models",
     "nerve.optim": "optim",
-    "nerve.data": "data", "nerve.utils": "data", "nerve.utils.data": "data",
-    "nerve.io": "io", "nerve.onnx": "onnx",
-    "nerve.train": "train", "nerve.utils.tensorboard": "train",
+    "nerve.data": "data",
+    "nerve.utils": "data",
+    "nerve.utils.data": "data",
+    "nerve.io": "io",
+    "nerve.onnx": "onnx",
+    "nerve.train": "train",
+    "nerve.utils.tensorboard": "train",
     "nerve.diagnostics": "diagnostics",
-    "nerve.tasks": "app", "nerve.cli": "app", "nerve.demo": "app", "nerve.__main__": "app",
+    "nerve.tasks": "app",
+    "nerve.cli": "app",
+    "nerve.demo": "app",
+    "nerve.__main__": "app",
 }
 
 # tier -> the tiers it may import (at module level or inside a function). A tier may
@@ -79,8 +101,8 @@ ALLOWED = {
     "onnx": _CORE | {"nn", "io"},
     "train": _CORE | {"distributed", "nn", "models", "optim", "data", "io"},
     "diagnostics": _CORE | {"distributed", "nn", "models", "optim", "data", "io", "train"},
-    "app": _CORE | {"distributed", "nn", "models", "optim", "data", "io", "onnx", "train",
-                    "diagnostics"},
+    "app": _CORE
+    | {"distributed", "nn", "models", "optim", "data", "io", "onnx", "train", "diagnostics"},
 }
 
 
@@ -102,25 +124,31 @@ def found():
     return architecture.violations(TIERS, ALLOWED, ROOT)
 
 
-CHECKS = {"long_files": "files over 500 lines", "face_imports": "imports of the nerve face",
-          "more_names": "files named *_more", "cycles": "module-level import cycles",
-          "upward": "upward imports", "private_imports": "imports of other packages' "
-          "private names"}
+CHECKS = {
+    "long_files": "files over 500 lines",
+    "face_imports": "imports of the nerve face",
+    "more_names": "files named *_more",
+    "cycles": "module-level import cycles",
+    "upward": "upward imports",
+    "private_imports": "imports of other packages' private names",
+}
 
 
 @pytest.mark.parametrize("check", sorted(CHECKS))
 def test_no_new_violation(found, check):
     new = found[check] - getattr(known, check.upper())
-    assert not new, (f"{CHECKS[check]} (tools/architecture.py {check}): "
-                     + "; ".join(sorted(map(_show, new))))
+    assert not new, f"{CHECKS[check]} (tools/architecture.py {check}): " + "; ".join(
+        sorted(map(_show, new))
+    )
 
 
 @pytest.mark.parametrize("check", sorted(CHECKS))
 def test_known_violations_still_violate(found, check):
     fixed = getattr(known, check.upper()) - found[check]
-    assert not fixed, (f"fixed, take them off tests/architecture_known.py {check.upper()} "
-                       "(python tools/architecture.py --known): "
-                       + "; ".join(sorted(map(_show, fixed))))
+    assert not fixed, (
+        f"fixed, take them off tests/architecture_known.py {check.upper()} "
+        "(python tools/architecture.py --known): " + "; ".join(sorted(map(_show, fixed)))
+    )
 
 
 def _show(item) -> str:
@@ -138,8 +166,9 @@ def test_checker_sees_a_cycle_and_an_upward_arrow(tmp_path):
     (pkg / "ops" / "b.py").write_text("def f():\n    from nerve.ops import a\nfrom . import a\n")
     (pkg / "nn.py").write_text("_y = 1\n")
     root = str(tmp_path)
-    got = architecture.violations({"nerve.ops": "ops", "nerve.nn": "nn"},
-                                  {"ops": set(), "nn": {"ops"}}, root)
+    got = architecture.violations(
+        {"nerve.ops": "ops", "nerve.nn": "nn"}, {"ops": set(), "nn": {"ops"}}, root
+    )
     assert got["cycles"] == {frozenset({"nerve.ops.a", "nerve.ops.b"})}
     assert got["upward"] == {"nerve.ops.a -> nerve.nn"}
     assert got["private_imports"] == {"nerve.ops.a -> nerve.nn._y"}

@@ -22,8 +22,9 @@ BF16 = np.dtype(ml_dtypes.bfloat16)
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
+    )
 
 
 # ----- the dtype object -----------------------------------------------------------------
@@ -87,9 +88,16 @@ def test_without_ml_dtypes_the_error_says_what_to_install():
 
 
 # ----- promotion, finfo ---------------------------------------------------------------
-PAIRS = [("bfloat16", "float32"), ("bfloat16", "float16"), ("bfloat16", "float64"),
-         ("bfloat16", "int64"), ("bfloat16", "int32"), ("bfloat16", "uint8"),
-         ("bfloat16", "bool"), ("bfloat16", "bfloat16")]
+PAIRS = [
+    ("bfloat16", "float32"),
+    ("bfloat16", "float16"),
+    ("bfloat16", "float64"),
+    ("bfloat16", "int64"),
+    ("bfloat16", "int32"),
+    ("bfloat16", "uint8"),
+    ("bfloat16", "bool"),
+    ("bfloat16", "bfloat16"),
+]
 
 
 @pytest.mark.parametrize("a, b", PAIRS)
@@ -104,8 +112,10 @@ def test_promotion_matches_torch(a, b):
         assert str(nerve.result_type(nx, ny)) == str(torch.result_type(tx, ty))[6:]
     assert str(nerve.promote_types(na, nb)) == str(torch.promote_types(ta, tb))[6:]
     for f, t in ((na, nb), (nb, na)):
-        tf, tt = getattr(torch, str(np.dtype(f)) if f is not nerve.bfloat16 else "bfloat16"), \
-            getattr(torch, str(np.dtype(t)) if t is not nerve.bfloat16 else "bfloat16")
+        tf, tt = (
+            getattr(torch, str(np.dtype(f)) if f is not nerve.bfloat16 else "bfloat16"),
+            getattr(torch, str(np.dtype(t)) if t is not nerve.bfloat16 else "bfloat16"),
+        )
         assert nerve.can_cast(f, t) == torch.can_cast(tf, tt)
 
 
@@ -116,8 +126,11 @@ def test_python_numbers_keep_bfloat16_as_torch():
         assert (x + v).dtype == nerve.bfloat16 and (t + v).dtype == torch.bfloat16
         assert (v * x).dtype == nerve.bfloat16
     assert nerve.result_type(x, 2.5) == nerve.bfloat16
-    assert nerve.result_type(nerve.ones(3, dtype=nerve.int64), nerve.tensor(
-        1.0, dtype=nerve.bfloat16)) == nerve.bfloat16 == BF16
+    assert (
+        nerve.result_type(nerve.ones(3, dtype=nerve.int64), nerve.tensor(1.0, dtype=nerve.bfloat16))
+        == nerve.bfloat16
+        == BF16
+    )
 
 
 def test_finfo_matches_torch():
@@ -136,9 +149,13 @@ def test_finfo_matches_torch():
 def test_creation_and_casts_match_torch():
     vals = [1.0, -2.5, 3.3, 1e-3, 65504.0, 3.0e38]
     t = torch.tensor(vals, dtype=torch.bfloat16)
-    for n in (nerve.tensor(vals, dtype=nerve.bfloat16), nerve.tensor(vals).to(nerve.bfloat16),
-              nerve.tensor(vals).bfloat16(), nerve.tensor(vals).type(nerve.bfloat16),
-              nerve.tensor(vals, dtype=nerve.float64).to(dtype=nerve.bfloat16)):
+    for n in (
+        nerve.tensor(vals, dtype=nerve.bfloat16),
+        nerve.tensor(vals).to(nerve.bfloat16),
+        nerve.tensor(vals).bfloat16(),
+        nerve.tensor(vals).type(nerve.bfloat16),
+        nerve.tensor(vals, dtype=nerve.float64).to(dtype=nerve.bfloat16),
+    ):
         assert n.dtype == nerve.bfloat16
         np.testing.assert_array_equal(n.float().numpy(), t.float().numpy())
         assert n.float().dtype == nerve.float32 and n.double().dtype == nerve.float64
@@ -222,8 +239,15 @@ def test_standardize_keeps_a_bfloat16_dtype():
 def test_save_load_round_trip_says_bfloat16(tmp_path):
     x = nerve.randn(4, 3).bfloat16()
     p = nerve.nn.Parameter(nerve.randn(2).bfloat16())
-    obj = {"x": x, "p": p, "arr": np.arange(3).astype(BF16), "scalar": BF16.type(1.5),
-           "dtype": nerve.bfloat16, "np_dtype": BF16, "f32": nerve.ones(2)}
+    obj = {
+        "x": x,
+        "p": p,
+        "arr": np.arange(3).astype(BF16),
+        "scalar": BF16.type(1.5),
+        "dtype": nerve.bfloat16,
+        "np_dtype": BF16,
+        "f32": nerve.ones(2),
+    }
     path = tmp_path / "bf16.pt"
     nerve.save(obj, path)
     out = nerve.load(path)
@@ -248,8 +272,9 @@ def test_model_state_dict_round_trip(tmp_path):
     fresh = nerve.nn.Sequential(nerve.nn.Linear(3, 4), nerve.nn.ReLU(), nerve.nn.Linear(4, 1))
     fresh.to(nerve.bfloat16).load_state_dict(nerve.load(buf))
     x = nerve.randn(2, 3).bfloat16()
-    np.testing.assert_array_equal(fresh(x).float().detach().numpy(),
-                                  model(x).float().detach().numpy())
+    np.testing.assert_array_equal(
+        fresh(x).float().detach().numpy(), model(x).float().detach().numpy()
+    )
 
 
 def _rewrite_header(path, old: str, new: str):
@@ -264,7 +289,8 @@ def _rewrite_header(path, old: str, new: str):
     text = json.dumps(header).replace(old, new)
     members["__nerve__"] = np.frombuffer(text.encode(), np.uint8)
     members["__nerve_sha256__"] = np.frombuffer(
-        hashlib.sha256(text.encode()).hexdigest().encode(), np.uint8)
+        hashlib.sha256(text.encode()).hexdigest().encode(), np.uint8
+    )
     with open(path, "wb") as f:  # (np.savez would add ".npz" to the name)
         np.savez(f, **members)
 
@@ -317,10 +343,13 @@ def test_cuda_has_no_bfloat16_even_on_the_strict_device():
     use_strict_device(True)
     try:
         x = nerve.ones(2, dtype=nerve.bfloat16)
-        for move in (lambda: x.to("cuda"), lambda: x.cuda(),
-                     lambda: nerve.ones(2, dtype=nerve.bfloat16, device="cuda"),
-                     lambda: nerve.ones(2, device="cuda").to(nerve.bfloat16),
-                     lambda: nerve.nn.Linear(2, 2).cuda().to(nerve.bfloat16)):
+        for move in (
+            lambda: x.to("cuda"),
+            lambda: x.cuda(),
+            lambda: nerve.ones(2, dtype=nerve.bfloat16, device="cuda"),
+            lambda: nerve.ones(2, device="cuda").to(nerve.bfloat16),
+            lambda: nerve.nn.Linear(2, 2).cuda().to(nerve.bfloat16),
+        ):
             with pytest.raises(TypeError, match="CuPy, which has no bfloat16"):
                 move()
         assert nerve.cuda.is_bf16_supported() is False

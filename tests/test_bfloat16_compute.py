@@ -37,18 +37,29 @@ def _within_one_ulp(n, t):
 
 
 ELEMENTWISE = {
-    "add": lambda m, a, b: a + b, "sub": lambda m, a, b: a - b, "mul": lambda m, a, b: a * b,
-    "div": lambda m, a, b: a / b, "neg": lambda m, a, b: -a, "abs": lambda m, a, b: a.abs(),
-    "exp": lambda m, a, b: a.exp(), "log": lambda m, a, b: a.abs().log(),
-    "sqrt": lambda m, a, b: a.abs().sqrt(), "tanh": lambda m, a, b: a.tanh(),
-    "sigmoid": lambda m, a, b: a.sigmoid(), "relu": lambda m, a, b: a.relu(),
-    "pow2": lambda m, a, b: a ** 2, "maximum": lambda m, a, b: m.maximum(a, b),
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: a - b,
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "neg": lambda m, a, b: -a,
+    "abs": lambda m, a, b: a.abs(),
+    "exp": lambda m, a, b: a.exp(),
+    "log": lambda m, a, b: a.abs().log(),
+    "sqrt": lambda m, a, b: a.abs().sqrt(),
+    "tanh": lambda m, a, b: a.tanh(),
+    "sigmoid": lambda m, a, b: a.sigmoid(),
+    "relu": lambda m, a, b: a.relu(),
+    "pow2": lambda m, a, b: a**2,
+    "maximum": lambda m, a, b: m.maximum(a, b),
     "where": lambda m, a, b: m.where(a > b, a, b),
     # Python numbers: torch rounds the number to bfloat16 for add, sub and pow, not for
     # mul and div (their CPU kernels keep it in float32)
-    "add_number": lambda m, a, b: a + 1.3, "rsub_number": lambda m, a, b: 1.3 - a,
-    "mul_number": lambda m, a, b: a * 2.7, "div_number": lambda m, a, b: a / 2.7,
-    "pow_number": lambda m, a, b: a.abs() ** 1.3, "add_int": lambda m, a, b: a + 3,
+    "add_number": lambda m, a, b: a + 1.3,
+    "rsub_number": lambda m, a, b: 1.3 - a,
+    "mul_number": lambda m, a, b: a * 2.7,
+    "div_number": lambda m, a, b: a / 2.7,
+    "pow_number": lambda m, a, b: a.abs() ** 1.3,
+    "add_int": lambda m, a, b: a + 3,
     "broadcast": lambda m, a, b: a + b[0],
 }
 
@@ -61,9 +72,13 @@ def test_elementwise_matches_torch(name):
 
 
 REDUCTIONS = {
-    "sum": lambda m, a: a.sum(), "sum0": lambda m, a: a.sum(0), "mean1": lambda m, a: a.mean(1),
-    "max": lambda m, a: a.amax(1), "softmax": lambda m, a: m.softmax(a, 1),
-    "log_softmax": lambda m, a: m.log_softmax(a, 1), "var": lambda m, a: a.var(0),
+    "sum": lambda m, a: a.sum(),
+    "sum0": lambda m, a: a.sum(0),
+    "mean1": lambda m, a: a.mean(1),
+    "max": lambda m, a: a.amax(1),
+    "softmax": lambda m, a: m.softmax(a, 1),
+    "log_softmax": lambda m, a: m.log_softmax(a, 1),
+    "var": lambda m, a: a.var(0),
     "cumsum": lambda m, a: a.cumsum(1),
 }
 ONE_ULP = {"softmax", "log_softmax"}
@@ -93,9 +108,14 @@ def test_matmul_and_linear_match_torch():
     _same(F.linear(na, nb.t(), nc), torch.nn.functional.linear(ta, tb.t(), tc))
 
 
-INPLACE = {"add_": lambda x: x.add_(1.3), "sub_": lambda x: x.sub_(1.3),
-           "mul_": lambda x: x.mul_(2.7), "div_": lambda x: x.div_(2.7),
-           "add_tensor": lambda x: x.add_(x * 0.7), "clamp_": lambda x: x.clamp_(-0.3, 0.3)}
+INPLACE = {
+    "add_": lambda x: x.add_(1.3),
+    "sub_": lambda x: x.sub_(1.3),
+    "mul_": lambda x: x.mul_(2.7),
+    "div_": lambda x: x.div_(2.7),
+    "add_tensor": lambda x: x.add_(x * 0.7),
+    "clamp_": lambda x: x.clamp_(-0.3, 0.3),
+}
 
 
 @pytest.mark.parametrize("name", sorted(INPLACE))
@@ -122,8 +142,9 @@ def test_views_stay_views():
 
 def _mlp(lib):
     nn = lib.nn
-    return nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 16), nn.ReLU(),
-                         nn.Linear(16, 4))
+    return nn.Sequential(
+        nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4)
+    )
 
 
 def _twins(seed=0):
@@ -140,8 +161,12 @@ def _data(seed=3):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((32, 8)).astype(np.float32)
     y = rng.standard_normal((32, 4)).astype(np.float32)
-    return (nerve.tensor(x).bfloat16(), nerve.tensor(y).bfloat16(),
-            torch.tensor(x).bfloat16(), torch.tensor(y).bfloat16())
+    return (
+        nerve.tensor(x).bfloat16(),
+        nerve.tensor(y).bfloat16(),
+        torch.tensor(x).bfloat16(),
+        torch.tensor(y).bfloat16(),
+    )
 
 
 def test_mlp_forward_and_backward_match_torch():
@@ -178,9 +203,14 @@ def test_adam_steps_match_torch_fused(name):
     # torch's fused optimizers update a bfloat16 parameter in float32 and round once, as
     # nerve does (nerve/optim/bf16_update.py)
     nm, tm = _twins()
-    nopt, topt = _train(nm, tm, lambda n, t: (
-        getattr(nerve.optim, name)(n, lr=0.01, weight_decay=0.01),
-        getattr(torch.optim, name)(t, lr=0.01, weight_decay=0.01, fused=True)))
+    nopt, topt = _train(
+        nm,
+        tm,
+        lambda n, t: (
+            getattr(nerve.optim, name)(n, lr=0.01, weight_decay=0.01),
+            getattr(torch.optim, name)(t, lr=0.01, weight_decay=0.01, fused=True),
+        ),
+    )
     for k, p in tm.named_parameters():
         q = dict(nm.named_parameters())[k]
         _same(q, p)
@@ -192,8 +222,15 @@ def test_adam_steps_match_torch_fused(name):
 def test_sgd_step_is_rounded_once_and_within_one_ulp_of_torch():
     nm, tm = _twins()
     before = {k: p.detach().float().numpy() for k, p in tm.named_parameters()}
-    nopt, topt = _train(nm, tm, lambda n, t: (nerve.optim.SGD(n, lr=0.1, momentum=0.9),
-                                              torch.optim.SGD(t, lr=0.1, momentum=0.9)), 1)
+    nopt, topt = _train(
+        nm,
+        tm,
+        lambda n, t: (
+            nerve.optim.SGD(n, lr=0.1, momentum=0.9),
+            torch.optim.SGD(t, lr=0.1, momentum=0.9),
+        ),
+        1,
+    )
     for k, p in tm.named_parameters():
         q = dict(nm.named_parameters())[k]
         assert q.dtype == nerve.bfloat16 and nopt.state[q]["momentum_buffer"].dtype == q.dtype
@@ -289,9 +326,10 @@ def test_transformer_block_in_bfloat16_is_close_to_torch():
     assert no.dtype == nl.dtype == nerve.bfloat16
     tl.backward()
     nl.backward()
-    pairs = [(no, to), (nl, tl)] + [(dict(nm.named_parameters())[k].grad, p.grad)
-                                    for k, p in tm.named_parameters()]
+    pairs = [(no, to), (nl, tl)] + [
+        (dict(nm.named_parameters())[k].grad, p.grad) for k, p in tm.named_parameters()
+    ]
     for n, t in pairs:
         a, b = n.float().detach().numpy(), t.float().detach().numpy()
         assert n.dtype == nerve.bfloat16
-        assert np.abs(a - b).max() <= 2 ** -5 * np.abs(b).max()
+        assert np.abs(a - b).max() <= 2**-5 * np.abs(b).max()

@@ -26,8 +26,18 @@ def test_train_eval_resume_round_trip(mlp_run, capsys):
     assert code == 0 and "digits-mlp: test" in out and "accuracy" in out
     acc2 = float(out.split("accuracy")[1].split()[0])
     assert 0.5 < acc2 <= 1.0
-    code, out, _ = run(capsys, "train", "digits-mlp", "--epochs", "4", "--resume", ckpt,
-                       "--out", str(mlp_run), "--quiet")
+    code, out, _ = run(
+        capsys,
+        "train",
+        "digits-mlp",
+        "--epochs",
+        "4",
+        "--resume",
+        ckpt,
+        "--out",
+        str(mlp_run),
+        "--quiet",
+    )
     assert code == 0
     code, out, _ = run(capsys, "eval", ckpt)
     assert code == 0 and float(out.split("accuracy")[1].split()[0]) >= acc2 - 0.02
@@ -60,20 +70,35 @@ def test_resume_after_interrupt_matches_uninterrupted_run(tmp_path, monkeypatch,
 
 def test_charlm_train_generate(tmp_path, capsys):
     out = tmp_path / "lm"
-    code, text, _ = run(capsys, "train", "charlm", "--epochs", "1", "--hidden", "32",
-                        "--set", "max_chars=6000", "--set", "seq_len=32", "--out", str(out),
-                        "--quiet")
+    code, text, _ = run(
+        capsys,
+        "train",
+        "charlm",
+        "--epochs",
+        "1",
+        "--hidden",
+        "32",
+        "--set",
+        "max_chars=6000",
+        "--set",
+        "seq_len=32",
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert code == 0 and "perplexity" in text and "unigram_perplexity" in text
-    code, text, _ = run(capsys, "generate", str(out / "last.nrv"), "--length", "50",
-                        "--prime", "The ")
+    code, text, _ = run(
+        capsys, "generate", str(out / "last.nrv"), "--length", "50", "--prime", "The "
+    )
     assert code == 0 and text.startswith("The ") and len(text.rstrip("\n")) >= 54
 
 
 def test_config_file(tmp_path, capsys):
     cfg = tmp_path / "task.toml"
     cfg.write_text('task = "digits-mlp"\n[train]\nepochs = 1\nbatch_size = 64\nhidden = 16\n')
-    code, out, _ = run(capsys, "train", "--config", str(cfg), "--out", str(tmp_path / "r"),
-                       "--quiet")
+    code, out, _ = run(
+        capsys, "train", "--config", str(cfg), "--out", str(tmp_path / "r"), "--quiet"
+    )
     assert code == 0 and os.path.exists(tmp_path / "r" / "last.nrv")
 
 
@@ -89,8 +114,16 @@ def test_damaged_checkpoint_is_one_line_error(mlp_run, tmp_path, capsys, damage)
 
 
 def test_missing_data_folder(tmp_path, capsys):
-    code, _, err = run(capsys, "train", "charlm", "--set", f"text={tmp_path / 'nope'}",
-                       "--quiet", "--out", str(tmp_path / "o"))
+    code, _, err = run(
+        capsys,
+        "train",
+        "charlm",
+        "--set",
+        f"text={tmp_path / 'nope'}",
+        "--quiet",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert code == 1 and "nope" in err and err.count("\n") == 1
 
 
@@ -101,8 +134,12 @@ def test_bad_option_exits_2(capsys):
     with pytest.raises(SystemExit) as e:
         main(["train", "no-such-task"])
     assert e.value.code == 2
-    for bad in (["--set", "hiden=8"], ["--set", "epochs=many"], ["--set", "momentum=0.5"],
-                ["--optimizer", "nope"]):  # the task's config finds these: usage errors too
+    for bad in (
+        ["--set", "hiden=8"],
+        ["--set", "epochs=many"],
+        ["--set", "momentum=0.5"],
+        ["--optimizer", "nope"],
+    ):  # the task's config finds these: usage errors too
         with pytest.raises(SystemExit) as e:
             main(["train", "digits-mlp", *bad])
         assert e.value.code == 2
@@ -134,9 +171,14 @@ def test_info_shows_the_blas_threads():
     from nerve.backend import blas
 
     env = dict(os.environ, NERVE_BLAS_THREADS="1")
-    out = subprocess.run([sys.executable, "-m", "nerve", "info"], capture_output=True,
-                         text=True, check=True, env=env,
-                         cwd=os.path.dirname(os.path.dirname(__file__))).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "nerve", "info"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    ).stdout
     line = next(x for x in out.splitlines() if x.startswith("threads: "))
     if blas.available():
         assert f"BLAS 1 of {blas.max_threads()} now, fixed at 1" in line
@@ -161,8 +203,13 @@ def test_import_nerve_does_not_load_threadpoolctl():
     import sys
 
     code = "import sys, nerve; print('threadpoolctl' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -175,16 +222,36 @@ def test_help_has_examples(capsys):
 
 
 def test_reber_task_lstm_remembers(tmp_path, capsys):
-    code, out, _ = run(capsys, "train", "reber", "--epochs", "10", "--set", "train_size=3000",
-                       "--quiet", "--out", str(tmp_path / "r"))
+    code, out, _ = run(
+        capsys,
+        "train",
+        "reber",
+        "--epochs",
+        "10",
+        "--set",
+        "train_size=3000",
+        "--quiet",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert code == 0
     acc = float(out.split("long_range_accuracy")[1].split()[0])
     assert acc > 0.9
 
 
 def test_quiet_prints_the_results_only(tmp_path, capsys):
-    code, out, err = run(capsys, "train", "digits-mlp", "--epochs", "2", "--hidden", "8",
-                         "--out", str(tmp_path), "--quiet")
+    code, out, err = run(
+        capsys,
+        "train",
+        "digits-mlp",
+        "--epochs",
+        "2",
+        "--hidden",
+        "8",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    )
     assert code == 0 and "digits-mlp: test loss" in out
     assert "Epoch" not in out + err and "batch/s" not in err
 
@@ -198,10 +265,23 @@ def test_learning_curves_are_titled_with_the_task(tmp_path, capsys, monkeypatch)
     import nerve
 
     titles = []
-    monkeypatch.setattr(nerve.train.History, "plot",
-                        lambda self, path, keys=None, title=None, dpi=100: titles.append(title))
-    code, _, _ = run(capsys, "train", "digits-mlp", "--epochs", "1", "--hidden", "8",
-                     "--out", str(tmp_path), "--quiet")
+    monkeypatch.setattr(
+        nerve.train.History,
+        "plot",
+        lambda self, path, keys=None, title=None, dpi=100: titles.append(title),
+    )
+    code, _, _ = run(
+        capsys,
+        "train",
+        "digits-mlp",
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    )
     assert code == 0 and titles == ["digits-mlp: learning curves"]
 
 
@@ -209,8 +289,15 @@ def test_redirected_output_is_written_line_by_line(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys; from nerve.cli import main; main(['info']); "
-            "print('line-buffered', sys.stdout.line_buffering)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout
+    code = (
+        "import sys; from nerve.cli import main; main(['info']); "
+        "print('line-buffered', sys.stdout.line_buffering)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    ).stdout
     assert "line-buffered True" in out

@@ -39,10 +39,15 @@ def test_resume_refuses_a_checkpoint_of_another_task(tmp_path):
     assert main(["train", "charlm", "--resume", str(tmp_path / "last.nrv")]) != 0
 
 
-@pytest.mark.parametrize("option,value,word", [("--hidden", "0", "hidden"),
-                                               ("--epochs", "0", "epochs"),
-                                               ("--batch-size", "-4", "batch_size"),
-                                               ("--lr", "0", "lr")])
+@pytest.mark.parametrize(
+    "option,value,word",
+    [
+        ("--hidden", "0", "hidden"),
+        ("--epochs", "0", "epochs"),
+        ("--batch-size", "-4", "batch_size"),
+        ("--lr", "0", "lr"),
+    ],
+)
 def test_sizes_that_cannot_train_get_one_line(tmp_path, capsys, option, value, word):
     assert main(["train", "digits-mlp", option, value, "--out", str(tmp_path), "--quiet"]) == 1
     err = capsys.readouterr().err.strip()
@@ -58,8 +63,10 @@ def test_eval_takes_the_run_folder(tmp_path, capsys):
 
 
 def test_no_progress_bars_when_the_output_is_not_a_terminal(tmp_path, capsys):
-    assert main(["train", "digits-mlp", "--epochs", "2", "--hidden", "16",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(["train", "digits-mlp", "--epochs", "2", "--hidden", "16", "--out", str(tmp_path)])
+        == 0
+    )
     captured = capsys.readouterr()
     assert "batch/s" not in captured.err and "\r" not in captured.err
     assert "Epoch 2/2" in captured.out + captured.err  # the per-epoch summaries stay

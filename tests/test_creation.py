@@ -5,9 +5,23 @@ import torch
 import nerve
 
 
-@pytest.mark.parametrize("data", [[1, 2], [1.0], [True, False], 3, 2.5, [[1, 2], [3, 4]],
-                                  [1, 2.5], np.ones(2), np.ones(2, np.float32),
-                                  np.arange(3, dtype=np.int32), np.float64(1.5), []])
+@pytest.mark.parametrize(
+    "data",
+    [
+        [1, 2],
+        [1.0],
+        [True, False],
+        3,
+        2.5,
+        [[1, 2], [3, 4]],
+        [1, 2.5],
+        np.ones(2),
+        np.ones(2, np.float32),
+        np.arange(3, dtype=np.int32),
+        np.float64(1.5),
+        [],
+    ],
+)
 def test_tensor_dtype_follows_torch(data):
     assert nerve.tensor(data).dtype == torch.tensor(data).numpy().dtype
     assert nerve.tensor(data).shape == tuple(torch.tensor(data).shape)
@@ -52,8 +66,9 @@ def test_full_dtype_from_fill_value(value):
     assert nerve.full((2, 1), value).tolist() == torch.full((2, 1), value).tolist()
 
 
-@pytest.mark.parametrize("args", [(5,), (1, 4), (0, 1, 0.1), (2.0, 5.0), (5, 1, -2),
-                                  (np.int64(3),), (0, 1, 0.3)])
+@pytest.mark.parametrize(
+    "args", [(5,), (1, 4), (0, 1, 0.1), (2.0, 5.0), (5, 1, -2), (np.int64(3),), (0, 1, 0.3)]
+)
 def test_arange_matches_torch(args):
     ours, theirs = nerve.arange(*args), torch.arange(*args)
     assert ours.dtype == theirs.numpy().dtype
@@ -96,9 +111,14 @@ def test_randint_bad_range_raises():
 def _draws():
     x = nerve.empty(3)
     x.normal_()
-    return [nerve.rand(3).tolist(), nerve.randn(2, 2).tolist(),
-            nerve.randint(0, 100, (4,)).tolist(), nerve.randperm(6).tolist(), x.tolist(),
-            nerve.rand_like(nerve.zeros(2)).tolist()]
+    return [
+        nerve.rand(3).tolist(),
+        nerve.randn(2, 2).tolist(),
+        nerve.randint(0, 100, (4,)).tolist(),
+        nerve.randperm(6).tolist(),
+        x.tolist(),
+        nerve.rand_like(nerve.zeros(2)).tolist(),
+    ]
 
 
 def test_manual_seed_makes_every_draw_reproducible():
@@ -127,8 +147,13 @@ def test_rng_state_round_trip():
 
 def test_like_constructors_keep_shape_and_dtype():
     x = nerve.zeros(2, 3, dtype=nerve.float64)
-    for fn in (nerve.zeros_like, nerve.ones_like, nerve.empty_like, nerve.rand_like,
-               nerve.randn_like):
+    for fn in (
+        nerve.zeros_like,
+        nerve.ones_like,
+        nerve.empty_like,
+        nerve.rand_like,
+        nerve.randn_like,
+    ):
         y = fn(x)
         assert y.shape == (2, 3) and y.dtype == nerve.float64
     assert nerve.ones_like(x).tolist() == [[1.0] * 3] * 2

@@ -33,11 +33,14 @@ def test_the_demo_and_the_tasks_do_not_import_the_command():
     package = Path(__file__).resolve().parents[1] / "nerve"
     for path in [package / "demo.py", *sorted((package / "tasks").glob("*.py"))]:
         tree = ast.parse(path.read_text("utf-8"))
-        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
-                    for a in n.names}
-        imported |= {n.module for n in ast.walk(tree)
-                     if isinstance(n, ast.ImportFrom) and n.module}
-        imported |= {f"{n.module}.{a.name}" for n in ast.walk(tree)
-                     if isinstance(n, ast.ImportFrom) and n.module for a in n.names}
-        assert not {m for m in imported if m == "nerve.cli" or m.startswith("nerve.cli.")}, \
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        imported |= {
+            f"{n.module}.{a.name}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module
+            for a in n.names
+        }
+        assert not {m for m in imported if m == "nerve.cli" or m.startswith("nerve.cli.")}, (
             path.name
+        )

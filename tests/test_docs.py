@@ -19,8 +19,22 @@ DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md"] + sorted(DOCS.glob("*.md"))
 FENCE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 LINK = re.compile(r"\]\(([^)#\s]+\.md)(#[^)]*)?\)")
-EXPECTED = ["index", "tensors", "autograd", "nn", "losses", "optim", "data", "training",
-            "cnn", "recurrent", "cli", "io", "performance", "lectures"]
+EXPECTED = [
+    "index",
+    "tensors",
+    "autograd",
+    "nn",
+    "losses",
+    "optim",
+    "data",
+    "training",
+    "cnn",
+    "recurrent",
+    "cli",
+    "io",
+    "performance",
+    "lectures",
+]
 
 
 def python_blocks(text: str) -> list[tuple[int, str]]:
@@ -74,8 +88,9 @@ def test_index_links_every_page_and_links_resolve():
             target = (page.parent / m.group(1)).resolve()
             assert target.is_file(), f"{page.name}: broken link to {m.group(1)}"
             if m.group(2):
-                assert m.group(2)[1:] in anchors(target.read_text("utf-8")), \
+                assert m.group(2)[1:] in anchors(target.read_text("utf-8")), (
                     f"{page.name}: no heading for {m.group(1)}{m.group(2)}"
+                )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

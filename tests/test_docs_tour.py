@@ -17,7 +17,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def tour_lines() -> list[str]:
     text = README.read_text("utf-8")
-    section = text[text.index("## A tour of the command"):]
+    section = text[text.index("## A tour of the command") :]
     block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 
@@ -51,8 +51,9 @@ def test_every_line_parses_and_reads_only_what_an_earlier_line_wrote():
                 assert _inside(path, written), f"{line!r} reads {path}, not written before"
         if args.command == "train" and args.resume:
             before = written[_inside(args.resume, written)]
-            assert args.epochs and before and args.epochs > before, \
+            assert args.epochs and before and args.epochs > before, (
                 f"{line!r} resumes a {before}-epoch run to {args.epochs} epochs"
+            )
         if args.command == "train" and (args.out or args.resume):
             out = args.out or os.path.dirname(args.resume)
             written[os.path.normpath(out)] = args.epochs

@@ -9,8 +9,11 @@ import torch.nn.functional as TF
 import nerve
 import nerve.nn.functional as F
 
-F32, F64, I64 = (nerve.float32, torch.float32), (nerve.float64, torch.float64), \
-    (nerve.int64, torch.int64)
+F32, F64, I64 = (
+    (nerve.float32, torch.float32),
+    (nerve.float64, torch.float64),
+    (nerve.int64, torch.int64),
+)
 
 
 def _pair(shape, dt):
@@ -50,22 +53,30 @@ def test_message_names_torch_type_names():
 
 
 def test_linear_refuses_a_bias_of_another_dtype():
-    _raises_like_torch(lambda m, f, x, w, b: f.linear(x, w, b), "linear.*bias",
-                       _pair((2, 3), F32), _pair((4, 3), F32), _pair((4,), F64))
+    _raises_like_torch(
+        lambda m, f, x, w, b: f.linear(x, w, b),
+        "linear.*bias",
+        _pair((2, 3), F32),
+        _pair((4, 3), F32),
+        _pair((4,), F64),
+    )
 
 
 @pytest.mark.parametrize("fn", ["conv1d", "conv2d"])
 def test_conv_refuses_mixed_dtypes(fn):
     shape = {"conv1d": ((1, 2, 5), (3, 2, 2)), "conv2d": ((1, 2, 5, 5), (3, 2, 2, 2))}[fn]
-    _raises_like_torch(lambda m, f, x, w: getattr(f, fn)(x, w), fn,
-                       _pair(shape[0], F32), _pair(shape[1], F64))
+    _raises_like_torch(
+        lambda m, f, x, w: getattr(f, fn)(x, w), fn, _pair(shape[0], F32), _pair(shape[1], F64)
+    )
 
 
 def test_same_dtype_products_still_work_and_elementwise_ops_promote():
     a64 = nerve.ones(2, 3, dtype=nerve.float64)
     assert (a64 @ a64.T).dtype == nerve.float64
-    for a, b in [(nerve.ones(3), nerve.ones(3, dtype=nerve.float64)),
-                 (nerve.tensor([1, 2, 3]), nerve.ones(3))]:
+    for a, b in [
+        (nerve.ones(3), nerve.ones(3, dtype=nerve.float64)),
+        (nerve.tensor([1, 2, 3]), nerve.ones(3)),
+    ]:
         ta, tb = torch.from_numpy(a.numpy()), torch.from_numpy(b.numpy())
         for f in (lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x - y):
             assert str(f(a, b).dtype) == str(f(ta, tb).dtype).removeprefix("torch.")
@@ -87,6 +98,7 @@ def test_softmax_dtype_argument_casts_first(name):
         assert y.dtype == dt[0]
         np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-6)
     xf, tf = _pair((2, 3), F32)
-    _raises_like_torch(lambda m, f, x: getattr(f, name)(x, 1, dtype=I64[m is torch]),
-                       name, (xf, tf))
+    _raises_like_torch(
+        lambda m, f, x: getattr(f, name)(x, 1, dtype=I64[m is torch]), name, (xf, tf)
+    )
     assert isinstance(NotImplementedError(), RuntimeError)  # so `except RuntimeError` works

@@ -15,8 +15,9 @@ import fuzz_loaders  # noqa: E402
 
 @pytest.fixture(scope="module")
 def report():
-    return fuzz_loaders.run(count=300, seed=12345, jobs=2, chunk=150,
-                            names=["nrv", "idx", "cifar", "toml", "onnx"])
+    return fuzz_loaders.run(
+        count=300, seed=12345, jobs=2, chunk=150, names=["nrv", "idx", "cifar", "toml", "onnx"]
+    )
 
 
 def test_every_loader_was_fuzzed(report):

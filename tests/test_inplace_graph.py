@@ -103,20 +103,43 @@ def augmented(x, m, f):
     return y
 
 
-@pytest.mark.parametrize("fn", [chain, consumer_before, consumers_of_two_versions,
-                                buffer_filled_with_grads, setitem_masks, alias_in_a_list,
-                                fill_and_zero, augmented], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn",
+    [
+        chain,
+        consumer_before,
+        consumers_of_two_versions,
+        buffer_filled_with_grads,
+        setitem_masks,
+        alias_in_a_list,
+        fill_and_zero,
+        augmented,
+    ],
+    ids=lambda f: f.__name__,
+)
 def test_in_place_in_a_graph_matches_torch(fn):
     yn, yt = _both(fn)
     names = {_name(yn.grad_fn), _name(yt.grad_fn)}
     assert len(names) == 1 or names == {"indexput", "copyslices"}  # y[i] = v
 
 
-@pytest.mark.parametrize("name,kw", [("relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
-                                     ("elu", {}), ("selu", {}), ("silu", {}), ("mish", {}),
-                                     ("hardtanh", {}), ("relu6", {}), ("celu", {}),
-                                     ("threshold", {"threshold": 0.1, "value": -2.0}),
-                                     ("hardsigmoid", {}), ("hardswish", {})])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("relu", {}),
+        ("leaky_relu", {"negative_slope": 0.2}),
+        ("elu", {}),
+        ("selu", {}),
+        ("silu", {}),
+        ("mish", {}),
+        ("hardtanh", {}),
+        ("relu6", {}),
+        ("celu", {}),
+        ("threshold", {"threshold": 0.1, "value": -2.0}),
+        ("hardsigmoid", {}),
+        ("hardswish", {}),
+    ],
+)
 def test_functional_inplace_writes_into_a_non_leaf(name, kw):
     seen = {}
 
@@ -174,13 +197,20 @@ def test_resnet_block_forward_matches_torch(inplace):
     yt.backward(torch.from_numpy(g))
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-5)
     for m, tm in [(conv1, tconv1), (conv2, tconv2), (bn1, tbn1), (bn2, tbn2)]:
-        np.testing.assert_allclose(m.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-4,
-                                   atol=1e-4)
+        np.testing.assert_allclose(
+            m.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-4, atol=1e-4
+        )
 
 
 def test_inplace_layer_returns_its_input_object():
-    for m in [nn.ReLU(inplace=True), nn.LeakyReLU(0.1, inplace=True), nn.ELU(inplace=True),
-              nn.Hardtanh(inplace=True), nn.ReLU6(inplace=True), nn.SELU(inplace=True)]:
+    for m in [
+        nn.ReLU(inplace=True),
+        nn.LeakyReLU(0.1, inplace=True),
+        nn.ELU(inplace=True),
+        nn.Hardtanh(inplace=True),
+        nn.ReLU6(inplace=True),
+        nn.SELU(inplace=True),
+    ]:
         x = nerve.tensor(A.copy(), requires_grad=True)
         y = x * 1
         assert m(y) is y, m
@@ -200,10 +230,18 @@ def test_rebound_tensor_keeps_dtype_shape_and_reports_like_torch():
 
 def test_leaf_that_requires_grad_is_refused_outside_no_grad():
     w = nerve.ones(3, requires_grad=True)
-    for call in [lambda: w.add_(1), lambda: w.relu_(), lambda: w.__setitem__(0, 2.0),
-                 lambda: F.relu(w, inplace=True), lambda: w.zero_(), lambda: w.copy_(w * 2)]:
-        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being "
-                                               "used in an in-place operation"):
+    for call in [
+        lambda: w.add_(1),
+        lambda: w.relu_(),
+        lambda: w.__setitem__(0, 2.0),
+        lambda: F.relu(w, inplace=True),
+        lambda: w.zero_(),
+        lambda: w.copy_(w * 2),
+    ]:
+        with pytest.raises(
+            RuntimeError,
+            match="a leaf Variable that requires grad is being used in an in-place operation",
+        ):
             call()
     with pytest.raises(RuntimeError, match="leaf Variable"):
         w += 1
@@ -216,9 +254,15 @@ def test_leaf_that_requires_grad_is_refused_outside_no_grad():
 def test_view_of_a_graph_tensor_is_refused_not_silently_wrong():
     x = nerve.tensor(A.copy(), requires_grad=True)
     y = x * 2
-    for call in [lambda: y[0].relu_(), lambda: y.view(-1).add_(1), lambda: y.t().mul_(2),
-                 lambda: y[:, 1:].copy_(x[:, 1:]), lambda: y[0, 1].relu_(),
-                 lambda: F.relu(y.reshape(4, 3), inplace=True), lambda: y.split(1)[0].exp_()]:
+    for call in [
+        lambda: y[0].relu_(),
+        lambda: y.view(-1).add_(1),
+        lambda: y.t().mul_(2),
+        lambda: y[:, 1:].copy_(x[:, 1:]),
+        lambda: y[0, 1].relu_(),
+        lambda: F.relu(y.reshape(4, 3), inplace=True),
+        lambda: y.split(1)[0].exp_(),
+    ]:
         with pytest.raises(RuntimeError, match="view of another tensor"):
             call()
     h = y.view(-1)  # a view of a view of y, which the test holds

@@ -35,12 +35,25 @@ class Inner(Module):
 def _optimizer_state():
     """The shape of a PyTorch Adam state_dict: int keys, nested dicts, tuples, None."""
     return {
-        "state": {0: {"step": nerve.tensor(3.0), "exp_avg": nerve.randn(3, 4),
-                      "exp_avg_sq": nerve.rand(3, 4)},
-                  1: {"step": nerve.tensor(3.0), "exp_avg": nerve.zeros(3),
-                      "exp_avg_sq": nerve.zeros(3)}},
-        "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0,
-                          "amsgrad": False, "foreach": None, "params": [0, 1]}],
+        "state": {
+            0: {
+                "step": nerve.tensor(3.0),
+                "exp_avg": nerve.randn(3, 4),
+                "exp_avg_sq": nerve.rand(3, 4),
+            },
+            1: {"step": nerve.tensor(3.0), "exp_avg": nerve.zeros(3), "exp_avg_sq": nerve.zeros(3)},
+        },
+        "param_groups": [
+            {
+                "lr": 1e-3,
+                "betas": (0.9, 0.999),
+                "eps": 1e-8,
+                "weight_decay": 0,
+                "amsgrad": False,
+                "foreach": None,
+                "params": [0, 1],
+            }
+        ],
     }
 
 
@@ -85,11 +98,23 @@ def test_state_dict_round_trip(tmp_path):
 
 def test_checkpoint_round_trip(tmp_path):
     net = Net()
-    ckpt = {"model": net.state_dict(), "optimizer": _optimizer_state(), "epoch": 3,
-            "best": float("nan"), "history": [0.5, 0.25], "name": "run-1", "done": False,
-            "note": None, "raw": b"\x00\x01", "arr": np.arange(4, dtype=np.int16),
-            "scalar": np.float32(2.5), "dtype": np.dtype("float32"), (1, "a"): "tuple key",
-            "param": Parameter(nerve.ones(2)), "leaf": nerve.ones(2, requires_grad=True)}
+    ckpt = {
+        "model": net.state_dict(),
+        "optimizer": _optimizer_state(),
+        "epoch": 3,
+        "best": float("nan"),
+        "history": [0.5, 0.25],
+        "name": "run-1",
+        "done": False,
+        "note": None,
+        "raw": b"\x00\x01",
+        "arr": np.arange(4, dtype=np.int16),
+        "scalar": np.float32(2.5),
+        "dtype": np.dtype("float32"),
+        (1, "a"): "tuple key",
+        "param": Parameter(nerve.ones(2)),
+        "leaf": nerve.ones(2, requires_grad=True),
+    }
     path = str(tmp_path / "ckpt.npz")
     nerve.save(ckpt, path)
     back = nerve.load(path)
@@ -210,15 +235,18 @@ def test_malformed_header_is_refused(tmp_path):
         nerve.load(path)
 
 
-@pytest.mark.parametrize("obj", [
-    nerve.tensor(3.5),
-    nerve.tensor([True, False]),
-    nerve.ones(2, 3, dtype=nerve.float16),
-    nerve.zeros(0, 4),
-    nerve.from_numpy(np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2]),  # a strided view
-    {"": [], "ü": (), "e": {}, 1.5: -2, -7: [[1], [2.0, [None]]]},
-    [float("inf"), -float("inf"), 10**30, -0.0, "x" * 1000],
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        nerve.tensor(3.5),
+        nerve.tensor([True, False]),
+        nerve.ones(2, 3, dtype=nerve.float16),
+        nerve.zeros(0, 4),
+        nerve.from_numpy(np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2]),  # a strided view
+        {"": [], "ü": (), "e": {}, 1.5: -2, -7: [[1], [2.0, [None]]]},
+        [float("inf"), -float("inf"), 10**30, -0.0, "x" * 1000],
+    ],
+)
 def test_edge_round_trips(tmp_path, obj):
     nerve.save(obj, tmp_path / "e")
     _same(obj, nerve.load(tmp_path / "e"))
@@ -226,6 +254,7 @@ def test_edge_round_trips(tmp_path, obj):
 
 def test_resumed_training_matches_uninterrupted(tmp_path):
     """A real model and Adam checkpoint: resuming gives the same next step."""
+
     def make():
         nerve.manual_seed(0)
         model = nerve.nn.Sequential(nerve.nn.Linear(4, 3), nerve.nn.Tanh(), nerve.nn.Linear(3, 2))
@@ -240,8 +269,9 @@ def test_resumed_training_matches_uninterrupted(tmp_path):
     model, opt = make()
     for _ in range(3):
         step(model, opt, x)
-    nerve.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3},
-               tmp_path / "ckpt")
+    nerve.save(
+        {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, tmp_path / "ckpt"
+    )
     step(model, opt, x)
     ckpt = nerve.load(tmp_path / "ckpt")
     model2, opt2 = make()

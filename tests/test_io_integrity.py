@@ -19,8 +19,12 @@ from nerve.io import LoadError
 
 def _saved(tmp_path, obj=None):
     path = tmp_path / "ck.nrv"
-    nerve.save(obj if obj is not None else {"w": nerve.arange(12.0).reshape(3, 4),
-                                             "step": 5, "name": "run"}, path)
+    nerve.save(
+        obj
+        if obj is not None
+        else {"w": nerve.arange(12.0).reshape(3, 4), "step": 5, "name": "run"},
+        path,
+    )
     return path
 
 
@@ -54,8 +58,11 @@ def test_format_2_records_a_digest_of_every_array_and_of_the_header(tmp_path):
     assert header["version"] == 2
     key = _tensor_member(members)[:-4]
     arr = np.load(io.BytesIO(members[key + ".npy"]))
-    assert header["arrays"][key] == {"dtype": "<f4", "shape": [3, 4],
-                                     "sha256": hashlib.sha256(arr.tobytes()).hexdigest()}
+    assert header["arrays"][key] == {
+        "dtype": "<f4",
+        "shape": [3, 4],
+        "sha256": hashlib.sha256(arr.tobytes()).hexdigest(),
+    }
     digest = np.load(io.BytesIO(members["__nerve_sha256__.npy"])).tobytes().decode()
     assert digest == hashlib.sha256(raw).hexdigest()
 
@@ -75,17 +82,23 @@ def test_a_tensor_changed_with_a_valid_zip_crc_is_detected(tmp_path):
 def test_a_header_changed_with_a_valid_zip_crc_is_detected(tmp_path):
     path = _saved(tmp_path)
     members = _members(path)
-    raw = np.load(io.BytesIO(members["__nerve__.npy"])).tobytes().replace(b'"step", 5',
-                                                                          b'"step", 7')
+    raw = (
+        np.load(io.BytesIO(members["__nerve__.npy"])).tobytes().replace(b'"step", 5', b'"step", 7')
+    )
     members["__nerve__.npy"] = _npy(np.frombuffer(raw, np.uint8))
     _rewrite(path, members)
     with pytest.raises(LoadError, match="header does not match its digest"):
         nerve.load(path)
 
 
-@pytest.mark.parametrize("replacement", [np.array([b"abcd"] * 12).reshape(3, 4),
-                                         np.arange(12, dtype=np.float64).reshape(3, 4),
-                                         np.arange(12, dtype=np.float32)])
+@pytest.mark.parametrize(
+    "replacement",
+    [
+        np.array([b"abcd"] * 12).reshape(3, 4),
+        np.arange(12, dtype=np.float64).reshape(3, 4),
+        np.arange(12, dtype=np.float32),
+    ],
+)
 def test_another_dtype_or_shape_under_a_tensors_name_is_refused(tmp_path, replacement):
     path = _saved(tmp_path)
     members = _members(path)
@@ -120,18 +133,22 @@ def _patch_local_and_central(path, offset_local, offset_central, value: bytes):
     """Overwrite a field of the first member's local header and central-directory entry."""
     data = bytearray(path.read_bytes())
     central = data.find(b"PK\x01\x02")
-    data[offset_local:offset_local + len(value)] = value
-    data[central + offset_central:central + offset_central + len(value)] = value
+    data[offset_local : offset_local + len(value)] = value
+    data[central + offset_central : central + offset_central + len(value)] = value
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("field,local,central,value,match", [
-    ("encrypted flag", 6, 8, b"\x01\x00", "encrypted"),
-    ("compression method", 8, 10, b"\x0e\x00", "compression method 14"),
-    ("version needed", 4, 6, b"\xff\x00", "not a readable nerve file"),
-])
-def test_odd_zip_features_give_load_error_not_zipfiles_own(tmp_path, field, local, central,
-                                                           value, match):
+@pytest.mark.parametrize(
+    "field,local,central,value,match",
+    [
+        ("encrypted flag", 6, 8, b"\x01\x00", "encrypted"),
+        ("compression method", 8, 10, b"\x0e\x00", "compression method 14"),
+        ("version needed", 4, 6, b"\xff\x00", "not a readable nerve file"),
+    ],
+)
+def test_odd_zip_features_give_load_error_not_zipfiles_own(
+    tmp_path, field, local, central, value, match
+):
     path = _saved(tmp_path)
     _patch_local_and_central(path, local, central, value)
     with pytest.raises(LoadError, match=match):
@@ -150,8 +167,9 @@ def test_a_decompression_bomb_is_refused_before_inflating(tmp_path):
 @pytest.mark.parametrize("shape", [(1 << 32,), (1 << 40, 8), (3, 1 << 60)])
 def test_a_huge_declared_shape_is_refused_before_allocating(tmp_path, shape):
     header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
-                                                  "shape": shape})
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": shape}
+    )
     path = tmp_path / "huge.npz"
     _rewrite(path, {"w.npy": header.getvalue() + b"\0" * 64})
     with pytest.raises(LoadError, match=r"declares shape .* but holds 64"):
@@ -180,8 +198,10 @@ def _load_error(path):
 
 def test_a_format_1_file_still_loads_with_a_warning(tmp_path):
     path = tmp_path / "old.nrv"
-    header = {"version": 1, "tree": {"dict": [["w", {"tensor": "a0", "requires_grad": False}],
-                                              ["epoch", 3]]}}
+    header = {
+        "version": 1,
+        "tree": {"dict": [["w", {"tensor": "a0", "requires_grad": False}], ["epoch", 3]]},
+    }
     raw = np.frombuffer(json.dumps(header).encode(), np.uint8)
     np.savez(path, a0=np.ones((2, 2), np.float32), __nerve__=raw)
     with pytest.warns(UserWarning, match="format 1, without digests"):
@@ -191,10 +211,15 @@ def test_a_format_1_file_still_loads_with_a_warning(tmp_path):
 
 
 def test_round_trip_of_layouts_the_digest_must_see_alike(tmp_path):
-    obj = {"t": nerve.arange(12.0).reshape(3, 4).t(), "scalar": np.float64(2.5),
-           "zero_d": nerve.tensor(3.0), "big_endian": np.arange(4, dtype=">i4"),
-           "empty": nerve.zeros(0, 3), "flags": nerve.tensor([True, False]),
-           "blob": b"\x00\x01"}
+    obj = {
+        "t": nerve.arange(12.0).reshape(3, 4).t(),
+        "scalar": np.float64(2.5),
+        "zero_d": nerve.tensor(3.0),
+        "big_endian": np.arange(4, dtype=">i4"),
+        "empty": nerve.zeros(0, 3),
+        "flags": nerve.tensor([True, False]),
+        "blob": b"\x00\x01",
+    }
     back = nerve.load(_saved(tmp_path, obj))
     np.testing.assert_array_equal(back["t"].numpy(), obj["t"].numpy())
     assert back["zero_d"].shape == () and back["scalar"] == 2.5
@@ -209,8 +234,12 @@ def test_string_arrays_are_not_saved(tmp_path):
 
 
 def test_temporaries_of_dead_writers_are_removed_by_the_next_save(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead_pid = int(dead.stdout)
     stale = tmp_path / f".last.nrv.{dead_pid}.k3j2.tmp"
     live = tmp_path / f".last.nrv.{os.getppid()}.x9q1.tmp"  # a writer still running

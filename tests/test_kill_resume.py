@@ -11,10 +11,12 @@ sys.path.insert(0, TOOLS)
 import kill_resume  # noqa: E402
 
 
-def test_killed_and_resumed_training_ends_bitwise_where_an_uninterrupted_run_ends(tmp_path,
-                                                                                  monkeypatch):
-    monkeypatch.setitem(kill_resume.TASKS, "digits-mlp",
-                        ["--epochs", "4", "--hidden", "64", "--set", "dropout=0.3"])
+def test_killed_and_resumed_training_ends_bitwise_where_an_uninterrupted_run_ends(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setitem(
+        kill_resume.TASKS, "digits-mlp", ["--epochs", "4", "--hidden", "64", "--set", "dropout=0.3"]
+    )
     result = kill_resume.run_task("digits-mlp", 2, str(tmp_path), random.Random(7))
     assert result["kills"] == 2
     assert result["loadable_after_kill"] + result["no_checkpoint_yet"] == 2
@@ -35,8 +37,9 @@ def test_a_resume_keeps_the_whole_loss_trajectory_in_the_checkpoint(tmp_path):
     run_training(task(3), str(tmp_path / "cut"), verbose=False)
     ref = run_history(str(tmp_path / "ref" / "last.nrv"))
     # resuming from the finished run's file trains nothing and keeps all three epochs
-    _, history, _ = run_training(task(3), str(tmp_path / "cut"),
-                                 resume=str(tmp_path / "cut" / "last.nrv"), verbose=False)
+    _, history, _ = run_training(
+        task(3), str(tmp_path / "cut"), resume=str(tmp_path / "cut" / "last.nrv"), verbose=False
+    )
     assert [e["epoch"] for e in ref] == [0, 1, 2]
     assert run_history(str(tmp_path / "cut" / "last.nrv")) == ref
     assert history.epoch == [0, 1, 2] and history.history["loss"] == [e["loss"] for e in ref]

@@ -7,8 +7,17 @@ import nerve
 
 torch = pytest.importorskip("torch")
 
-NAMES = ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor",
-         "ShortTensor", "CharTensor", "HalfTensor"]
+NAMES = [
+    "FloatTensor",
+    "DoubleTensor",
+    "LongTensor",
+    "IntTensor",
+    "BoolTensor",
+    "ByteTensor",
+    "ShortTensor",
+    "CharTensor",
+    "HalfTensor",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -11,8 +11,10 @@ tnn = torch.nn
 
 
 def _twin_counts(model) -> dict:
-    return {name: sum(p.numel() for p in m.parameters(recurse=False))
-            for name, m in model.named_modules()}
+    return {
+        name: sum(p.numel() for p in m.parameters(recurse=False))
+        for name, m in model.named_modules()
+    }
 
 
 def _check(ours, theirs, x_size, **kwargs):
@@ -25,21 +27,33 @@ def _check(ours, theirs, x_size, **kwargs):
 
 
 def _mlp(lib):
-    return lib.nn.Sequential(lib.nn.Flatten(), lib.nn.Linear(64, 128), lib.nn.ReLU(),
-                             lib.nn.Dropout(0.2), lib.nn.Linear(128, 10))
+    return lib.nn.Sequential(
+        lib.nn.Flatten(),
+        lib.nn.Linear(64, 128),
+        lib.nn.ReLU(),
+        lib.nn.Dropout(0.2),
+        lib.nn.Linear(128, 10),
+    )
 
 
 def _cnn(lib):
     n = lib.nn
-    return n.Sequential(n.Conv2d(1, 16, 3, padding=1), n.BatchNorm2d(16), n.ReLU(),
-                        n.MaxPool2d(2), n.Conv2d(16, 32, 3, padding=1), n.ReLU(),
-                        n.AdaptiveAvgPool2d(1), n.Flatten(), n.Linear(32, 10))
+    return n.Sequential(
+        n.Conv2d(1, 16, 3, padding=1),
+        n.BatchNorm2d(16),
+        n.ReLU(),
+        n.MaxPool2d(2),
+        n.Conv2d(16, 32, 3, padding=1),
+        n.ReLU(),
+        n.AdaptiveAvgPool2d(1),
+        n.Flatten(),
+        n.Linear(32, 10),
+    )
 
 
 def test_mlp_and_cnn_match_torch():
     s = _check(_mlp(nerve), _mlp(torch), (4, 8, 8))
-    assert [x.output_shape for x in s.layers] == [(4, 64), (4, 128), (4, 128), (4, 128),
-                                                  (4, 10)]
+    assert [x.output_shape for x in s.layers] == [(4, 64), (4, 128), (4, 128), (4, 128), (4, 10)]
     s = _check(_cnn(nerve), _cnn(torch), (2, 1, 8, 8))
     assert s.layers[3].output_shape == tuple(_cnn(torch)[:4](torch.zeros(2, 1, 8, 8)).shape)
     assert not s.flagged
@@ -55,8 +69,9 @@ class TorchBlock(tnn.Module):
         self.bn2 = tnn.BatchNorm2d(planes)
         self.downsample = None
         if stride != 1 or inplanes != planes:
-            self.downsample = tnn.Sequential(tnn.Conv2d(inplanes, planes, 1, stride, bias=False),
-                                             tnn.BatchNorm2d(planes))
+            self.downsample = tnn.Sequential(
+                tnn.Conv2d(inplanes, planes, 1, stride, bias=False), tnn.BatchNorm2d(planes)
+            )
 
 
 class TorchResNet(tnn.Module):
@@ -66,8 +81,9 @@ class TorchResNet(tnn.Module):
         self.bn1 = tnn.BatchNorm2d(width)
         self.relu = tnn.ReLU()
         self.layer1 = tnn.Sequential(TorchBlock(width, width), TorchBlock(width, width))
-        self.layer2 = tnn.Sequential(TorchBlock(width, 2 * width, 2),
-                                     TorchBlock(2 * width, 2 * width))
+        self.layer2 = tnn.Sequential(
+            TorchBlock(width, 2 * width, 2), TorchBlock(2 * width, 2 * width)
+        )
         self.avgpool = tnn.AdaptiveAvgPool2d(1)
         self.fc = tnn.Linear(2 * width, 10)
 

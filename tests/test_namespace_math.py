@@ -34,15 +34,23 @@ I = np.array([0, 3, -4, 7, -9, 12])
 J = np.array([5, -3, 6, 2, 4, -8])
 B = np.array([True, False, True, False, True, True])
 
-DTYPES = {"float32": E.astype(np.float32), "float64": E, "int64": I, "int32": I.astype(np.int32),
-          "uint8": np.abs(I).astype(np.uint8), "bool": B}
+DTYPES = {
+    "float32": E.astype(np.float32),
+    "float64": E,
+    "int64": I,
+    "int32": I.astype(np.int32),
+    "uint8": np.abs(I).astype(np.uint8),
+    "bool": B,
+}
 
 
 def _both(name, *args, **kw):
-    ours = getattr(nerve, name)(*[nerve.from_numpy(a) if isinstance(a, np.ndarray) else a
-                                  for a in args], **kw)
-    ref = getattr(torch, name)(*[torch.from_numpy(a) if isinstance(a, np.ndarray) else a
-                                 for a in args], **kw)
+    ours = getattr(nerve, name)(
+        *[nerve.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args], **kw
+    )
+    ref = getattr(torch, name)(
+        *[torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args], **kw
+    )
     return ours, ref
 
 
@@ -53,8 +61,22 @@ def _same(ours, ref):
     np.testing.assert_array_equal(ours.numpy(), r)
 
 
-COMPARE = ["ge", "gt", "le", "lt", "ne", "eq", "greater", "greater_equal", "less",
-           "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor"]
+COMPARE = [
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "ne",
+    "eq",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+]
 
 
 @pytest.mark.parametrize("name", COMPARE)
@@ -70,8 +92,10 @@ def test_comparisons_and_logic(name):
 
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
-@pytest.mark.parametrize("name", ["isfinite", "isinf", "isnan", "isneginf", "isposinf",
-                                  "isreal", "signbit", "logical_not"])
+@pytest.mark.parametrize(
+    "name",
+    ["isfinite", "isinf", "isnan", "isneginf", "isposinf", "isreal", "signbit", "logical_not"],
+)
 def test_unary_tests(name, dtype):
     x = DTYPES[dtype]
     _same(*_both(name, x))
@@ -120,8 +144,9 @@ def test_isin():
     assert nerve.isin(nerve.tensor([1, 2]), 2).tolist() == [False, True]
 
 
-@pytest.mark.parametrize("a,b", [(I, J), (E, E[::-1].copy()), (I, 2.5), (I, -3),
-                                 (E.astype(np.float32), J[:1].copy())])
+@pytest.mark.parametrize(
+    "a,b", [(I, J), (E, E[::-1].copy()), (I, 2.5), (I, -3), (E.astype(np.float32), J[:1].copy())]
+)
 def test_floor_divide_and_rounding_modes(a, b):
     with np.errstate(all="ignore"):
         _same(*_both("floor_divide", a, b))
@@ -133,9 +158,11 @@ def test_floor_divide_and_rounding_modes(a, b):
 
 
 def test_integer_division_by_zero_raises():
-    for call in (lambda: nerve.floor_divide(nerve.tensor([1, 2]), nerve.tensor([0, 1])),
-                 lambda: nerve.divide(nerve.tensor([1]), 0, rounding_mode="trunc"),
-                 lambda: nerve.remainder(nerve.tensor([1]), 0)):
+    for call in (
+        lambda: nerve.floor_divide(nerve.tensor([1, 2]), nerve.tensor([0, 1])),
+        lambda: nerve.divide(nerve.tensor([1]), 0, rounding_mode="trunc"),
+        lambda: nerve.remainder(nerve.tensor([1]), 0),
+    ):
         with pytest.raises(RuntimeError, match="ZeroDivisionError"):
             call()
     with pytest.raises(RuntimeError, match="rounding_mode"):
@@ -187,18 +214,33 @@ def test_reductions_with_dims_and_round_decimals():
 
 def test_out_is_refused():
     x = nerve.tensor([1.0, 2.0])
-    for call in (lambda: nerve.ge(x, 1, out=x), lambda: nerve.floor(x, out=x),
-                 lambda: nerve.all(x, out=x), lambda: nerve.divide(x, 2, out=x)):
+    for call in (
+        lambda: nerve.ge(x, 1, out=x),
+        lambda: nerve.floor(x, out=x),
+        lambda: nerve.all(x, out=x),
+        lambda: nerve.divide(x, 2, out=x),
+    ):
         with pytest.raises(NotImplementedError, match="out="):
             call()
 
 
-@pytest.mark.parametrize("name,arg", [("ge_", 1.0), ("lt_", 0.0), ("eq_", 1.5),
-                                      ("logical_and_", None), ("logical_not_", None),
-                                      ("floor_divide_", 0.7), ("sgn_", None),
-                                      ("nextafter_", None), ("heaviside_", None),
-                                      ("divide_", 4.0), ("subtract_", 1.0),
-                                      ("negative_", None)])
+@pytest.mark.parametrize(
+    "name,arg",
+    [
+        ("ge_", 1.0),
+        ("lt_", 0.0),
+        ("eq_", 1.5),
+        ("logical_and_", None),
+        ("logical_not_", None),
+        ("floor_divide_", 0.7),
+        ("sgn_", None),
+        ("nextafter_", None),
+        ("heaviside_", None),
+        ("divide_", 4.0),
+        ("subtract_", 1.0),
+        ("negative_", None),
+    ],
+)
 def test_inplace_comparisons_write_in_the_tensors_dtype(name, arg):
     x0 = np.array([1.5, -0.5, 0.0, 2.0], np.float32)
     n, t = nerve.from_numpy(x0.copy()), torch.from_numpy(x0.copy())
@@ -232,8 +274,7 @@ TALL = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int
 @pytest.mark.parametrize("i", range(3))
 def test_finfo(i):
     ours, ref = nerve.finfo(FLOATS[i]), torch.finfo(TFLOATS[i])
-    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution",
-                  "dtype"):
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
         assert getattr(ours, field) == getattr(ref, field), field
         assert type(getattr(ours, field)) is type(getattr(ref, field)), field
     assert repr(ours) == repr(ref)
@@ -269,22 +310,30 @@ def test_promote_types_and_can_cast_tables():
 @pytest.mark.parametrize("other", [2, 2.5, True, "0d_f64", "i32", "f16"])
 @pytest.mark.parametrize("base", ["i64", "f32", "u8", "b"])
 def test_result_type(base, other):
-    arrays = {"i64": np.array([1, 2]), "f32": np.array([1.0], np.float32),
-              "u8": np.array([1], np.uint8), "b": np.array([True]),
-              "0d_f64": np.array(1.0), "i32": np.array([3], np.int32),
-              "f16": np.array([1.0], np.float16)}
+    arrays = {
+        "i64": np.array([1, 2]),
+        "f32": np.array([1.0], np.float32),
+        "u8": np.array([1], np.uint8),
+        "b": np.array([True]),
+        "0d_f64": np.array(1.0),
+        "i32": np.array([3], np.int32),
+        "f16": np.array([1.0], np.float16),
+    }
     a = arrays[base]
     b = arrays.get(other, other) if isinstance(other, str) else other
-    ours = nerve.result_type(nerve.from_numpy(a), nerve.from_numpy(b)
-                             if isinstance(b, np.ndarray) else b)
-    ref = torch.result_type(torch.from_numpy(a), torch.from_numpy(b)
-                            if isinstance(b, np.ndarray) else b)
+    ours = nerve.result_type(
+        nerve.from_numpy(a), nerve.from_numpy(b) if isinstance(b, np.ndarray) else b
+    )
+    ref = torch.result_type(
+        torch.from_numpy(a), torch.from_numpy(b) if isinstance(b, np.ndarray) else b
+    )
     assert str(ours) == str(ref)[6:]
 
 
 def test_is_floating_point_and_complex():
     assert nerve.is_floating_point(nerve.zeros(1)) and not nerve.is_floating_point(
-        nerve.tensor([1]))
+        nerve.tensor([1])
+    )
     assert not nerve.is_complex(nerve.zeros(1)) and not nerve.zeros(1).is_complex()
     assert nerve.is_tensor(nerve.zeros(1)) and not nerve.is_tensor(1.0)
 
@@ -297,19 +346,32 @@ def restore_print():
     torch.set_printoptions(profile="default")
 
 
-@pytest.mark.parametrize("options", [
-    {"precision": 2}, {"sci_mode": True}, {"sci_mode": False}, {"precision": 6},
-    {"threshold": 5, "edgeitems": 1}, {"profile": "short"}, {"profile": "full"},
-    {"precision": 3, "sci_mode": True},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"precision": 2},
+        {"sci_mode": True},
+        {"sci_mode": False},
+        {"precision": 6},
+        {"threshold": 5, "edgeitems": 1},
+        {"profile": "short"},
+        {"profile": "full"},
+        {"precision": 3, "sci_mode": True},
+    ],
+)
 def test_set_printoptions(options, restore_print):
     nerve.set_printoptions(**options)
     torch.set_printoptions(**options)
-    for values in ([1.2345, 100.0], [1e-5, 2.0], [0.5, 1.25, 3.0, 4.0, 5.5, 6.0, 7.0],
-                   np.arange(1500) / 7.0):
+    for values in (
+        [1.2345, 100.0],
+        [1e-5, 2.0],
+        [0.5, 1.25, 3.0, 4.0, 5.5, 6.0, 7.0],
+        np.arange(1500) / 7.0,
+    ):
         data = np.asarray(values, np.float32)
         assert repr(nerve.from_numpy(data)) == repr(torch.from_numpy(data)).replace(
-            " ..., ", " ..., ").replace(",  ...,", ", ...,"), values
+            " ..., ", " ..., "
+        ).replace(",  ...,", ", ...,"), values
 
 
 def test_set_printoptions_resets_sci_mode_and_rejects_unknown_profiles(restore_print):

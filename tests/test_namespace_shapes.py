@@ -19,8 +19,11 @@ tensor_split hsplit vsplit dsplit hstack vstack dstack column_stack row_stack at
 atleast_2d atleast_3d diff rot90 unravel_index broadcast_tensors broadcast_shapes median
 nanmedian mode nanmean nansum quantile nanquantile logcumsumexp cummax cummin aminmax
 kthvalue std_mean var_mean trapezoid trapz cumulative_trapezoid unflatten""".split()
-METHODS = NAMES + """unfold new_empty_strided is_same_size ndimension stride storage_offset
+METHODS = (
+    NAMES
+    + """unfold new_empty_strided is_same_size ndimension stride storage_offset
 sum_to_size split_with_sizes""".split()
+)
 INPLACE = """index_fill_ index_copy_ index_put_ index_reduce_ masked_scatter_ scatter_reduce_
 addmm_ addmv_ addr_ addbmm_ baddbmm_ addcmul_ addcdiv_ renorm_ logcumsumexp_""".split()
 LINALG = """det inv slogdet svd svdvals matrix_norm vector_norm norm cholesky pinv
@@ -39,21 +42,24 @@ def test_every_name_exists():
 X = np.random.default_rng(0).permutation(12).reshape(3, 4).astype(np.float32)
 
 
-@pytest.mark.parametrize("name, fields, call", [
-    ("median", ("values", "indices"), lambda m, x: m.median(x, 1)),
-    ("nanmedian", ("values", "indices"), lambda m, x: m.nanmedian(x, 1)),
-    ("mode", ("values", "indices"), lambda m, x: m.mode(x, 1)),
-    ("cummax", ("values", "indices"), lambda m, x: m.cummax(x, 1)),
-    ("cummin", ("values", "indices"), lambda m, x: m.cummin(x, 1)),
-    ("aminmax", ("min", "max"), lambda m, x: m.aminmax(x)),
-    ("kthvalue", ("values", "indices"), lambda m, x: m.kthvalue(x, 2)),
-    ("slogdet", ("sign", "logabsdet"), lambda m, x: m.slogdet(x[:, :3])),
-    ("svd", ("U", "S", "V"), lambda m, x: m.svd(x)),
-    ("linalg_svd", ("U", "S", "Vh"), lambda m, x: m.linalg.svd(x)),
-    ("linalg_slogdet", ("sign", "logabsdet"), lambda m, x: m.linalg.slogdet(x[:, :3])),
-    ("linalg_qr", ("Q", "R"), lambda m, x: m.linalg.qr(x)),
-    ("linalg_eigh", ("eigenvalues", "eigenvectors"), lambda m, x: m.linalg.eigh(x[:, :3])),
-])
+@pytest.mark.parametrize(
+    "name, fields, call",
+    [
+        ("median", ("values", "indices"), lambda m, x: m.median(x, 1)),
+        ("nanmedian", ("values", "indices"), lambda m, x: m.nanmedian(x, 1)),
+        ("mode", ("values", "indices"), lambda m, x: m.mode(x, 1)),
+        ("cummax", ("values", "indices"), lambda m, x: m.cummax(x, 1)),
+        ("cummin", ("values", "indices"), lambda m, x: m.cummin(x, 1)),
+        ("aminmax", ("min", "max"), lambda m, x: m.aminmax(x)),
+        ("kthvalue", ("values", "indices"), lambda m, x: m.kthvalue(x, 2)),
+        ("slogdet", ("sign", "logabsdet"), lambda m, x: m.slogdet(x[:, :3])),
+        ("svd", ("U", "S", "V"), lambda m, x: m.svd(x)),
+        ("linalg_svd", ("U", "S", "Vh"), lambda m, x: m.linalg.svd(x)),
+        ("linalg_slogdet", ("sign", "logabsdet"), lambda m, x: m.linalg.slogdet(x[:, :3])),
+        ("linalg_qr", ("Q", "R"), lambda m, x: m.linalg.qr(x)),
+        ("linalg_eigh", ("eigenvalues", "eigenvectors"), lambda m, x: m.linalg.eigh(x[:, :3])),
+    ],
+)
 def test_named_tuples_as_torch(name, fields, call):
     ours, theirs = call(nerve, nerve.tensor(X)), call(torch, torch.tensor(X))
     assert type(ours).__name__ == type(theirs).__name__ == name
@@ -64,16 +70,29 @@ def test_named_tuples_as_torch(name, fields, call):
 
 
 def test_plain_tuples_where_torch_returns_tuples():
-    for fn in (lambda m: m.std_mean(m.ones(3)), lambda m: m.var_mean(m.ones(3)),
-               lambda m: m.meshgrid(m.ones(2), m.ones(3), indexing="ij"),
-               lambda m: m.broadcast_tensors(m.ones(2), m.ones(3, 1)),
-               lambda m: m.unique(m.ones(3), return_counts=True)):
+    for fn in (
+        lambda m: m.std_mean(m.ones(3)),
+        lambda m: m.var_mean(m.ones(3)),
+        lambda m: m.meshgrid(m.ones(2), m.ones(3), indexing="ij"),
+        lambda m: m.broadcast_tensors(m.ones(2), m.ones(3, 1)),
+        lambda m: m.unique(m.ones(3), return_counts=True),
+    ):
         assert type(fn(nerve)) is type(fn(torch)) is tuple
 
 
 def test_float64_stays_float64():
     x = nerve.tensor(X.astype(np.float64))
-    for out in (nerve.quantile(x, 0.5), x.median(), nerve.cdist(x, x), nerve.cov(x),
-                x.logcumsumexp(0), nerve.det(x[:, :3]), nerve.kron(x, x), x.unfold(1, 2, 1),
-                nerve.trapezoid(x), nerve.nanmean(x), nerve.block_diag(x, x)):
+    for out in (
+        nerve.quantile(x, 0.5),
+        x.median(),
+        nerve.cdist(x, x),
+        nerve.cov(x),
+        x.logcumsumexp(0),
+        nerve.det(x[:, :3]),
+        nerve.kron(x, x),
+        x.unfold(1, 2, 1),
+        nerve.trapezoid(x),
+        nerve.nanmean(x),
+        nerve.block_diag(x, x),
+    ):
         assert out.dtype == nerve.float64

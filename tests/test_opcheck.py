@@ -38,8 +38,12 @@ def _row(name, fn, torch_fn, inputs=((3, 4),)):
 
 def _table(cases, **options) -> dict:
     """The namespace of a fake table module after its ``table_tests`` call."""
-    namespace = {"__name__": "fake_table", "CASES": cases, "OPTIONS": options,
-                 "table_tests": table_tests}
+    namespace = {
+        "__name__": "fake_table",
+        "CASES": cases,
+        "OPTIONS": options,
+        "table_tests": table_tests,
+    }
     exec("table_tests(CASES, **OPTIONS)", namespace)
     return namespace
 
@@ -118,19 +122,27 @@ def test_the_coverage_check_names_a_function_without_a_row():
     for cls in (Covered, Forgotten):
         cls.__module__ = module.__name__
         setattr(module, cls.__name__, cls)
-    check = _table([_row("Covered/x", lambda x: x, lambda x: x)],
-                   covers=module)["test_every_function_has_a_case"]
+    check = _table([_row("Covered/x", lambda x: x, lambda x: x)], covers=module)[
+        "test_every_function_has_a_case"
+    ]
     with pytest.raises(AssertionError, match=r"fake_ops: no row for \['Forgotten'\]"):
         check()
-    check = _table([_row("Covered/x", lambda x: x, lambda x: x),
-                    _row("Forgotten/y", lambda x: x, lambda x: x)],
-                   covers=module)["test_every_function_has_a_case"]
+    check = _table(
+        [
+            _row("Covered/x", lambda x: x, lambda x: x),
+            _row("Forgotten/y", lambda x: x, lambda x: x),
+        ],
+        covers=module,
+    )["test_every_function_has_a_case"]
     check()
 
 
 def test_a_module_that_already_defines_a_standard_test_is_refused():
-    namespace = {"__name__": "fake_table", "table_tests": table_tests,
-                 "CASES": [_row("Neg", lambda x: -x, lambda x: -x)],
-                 "test_against_torch": lambda case: None}
+    namespace = {
+        "__name__": "fake_table",
+        "table_tests": table_tests,
+        "CASES": [_row("Neg", lambda x: -x, lambda x: -x)],
+        "test_against_torch": lambda case: None,
+    }
     with pytest.raises(ValueError, match="fake_table already defines test_against_torch"):
         exec("table_tests(CASES)", namespace)

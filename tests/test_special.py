@@ -13,10 +13,27 @@ POS = rng.uniform(0.6, 4.0, (3, 4))
 PROB = rng.uniform(0.05, 0.95, (3, 4))
 
 UNARY = {  # name -> input values
-    "digamma": POS, "psi": POS, "entr": POS, "erf": X, "erfc": X, "erfcx": X,
-    "erfinv": PROB * 2 - 1, "exp2": X, "expit": X, "expm1": X, "gammaln": POS, "i0": X,
-    "i0e": X, "i1": X, "i1e": X, "log1p": POS, "log_ndtr": X * 4, "logit": PROB,
-    "ndtr": X, "ndtri": PROB, "sinc": X,
+    "digamma": POS,
+    "psi": POS,
+    "entr": POS,
+    "erf": X,
+    "erfc": X,
+    "erfcx": X,
+    "erfinv": PROB * 2 - 1,
+    "exp2": X,
+    "expit": X,
+    "expm1": X,
+    "gammaln": POS,
+    "i0": X,
+    "i0e": X,
+    "i1": X,
+    "i1e": X,
+    "log1p": POS,
+    "log_ndtr": X * 4,
+    "logit": PROB,
+    "ndtr": X,
+    "ndtri": PROB,
+    "sinc": X,
 }
 
 
@@ -60,8 +77,10 @@ def test_functions_with_more_arguments():
         (S.round(x * 10, decimals=1), torch.special.round(t * 10, decimals=1)),
         (S.softmax(x, 1), torch.special.softmax(t, 1)),
         (S.log_softmax(x, 0), torch.special.log_softmax(t, 0)),
-        (S.softmax(nerve.tensor([1, 2]), 0, dtype=nerve.float64),
-         torch.special.softmax(torch.tensor([1, 2]), 0, dtype=torch.float64)),
+        (
+            S.softmax(nerve.tensor([1, 2]), 0, dtype=nerve.float64),
+            torch.special.softmax(torch.tensor([1, 2]), 0, dtype=torch.float64),
+        ),
         (S.logsumexp(x, 1), torch.special.logsumexp(t, 1)),
         (S.logsumexp(x, (0, 1), keepdim=True), torch.special.logsumexp(t, (0, 1), keepdim=True)),
         (S.zeta(x + 1, x), torch.special.zeta(t + 1, t)),

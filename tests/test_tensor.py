@@ -56,9 +56,25 @@ def test_cast_back_propagates_in_the_source_dtype():
     assert x.grad.dtype == nerve.float32 and x.grad.tolist() == [3.0, 3.0]
 
 
-REPR_CASES = [[1e-8, 1.0], [1000.5, 1.0], [1.5, float("nan"), float("inf")], [[1.5, -2.25],
-              [3.0, 4.0]], -0.5, [0.1, 0.2], [-1.0, 0.0, 1.0], [], [0.001, 0.01], 3.5, 2.0,
-              [1, -200], [True, False], 7, [[True], [True]], [1e9, 1.0], [123456.7, 1.0]]
+REPR_CASES = [
+    [1e-8, 1.0],
+    [1000.5, 1.0],
+    [1.5, float("nan"), float("inf")],
+    [[1.5, -2.25], [3.0, 4.0]],
+    -0.5,
+    [0.1, 0.2],
+    [-1.0, 0.0, 1.0],
+    [],
+    [0.001, 0.01],
+    3.5,
+    2.0,
+    [1, -200],
+    [True, False],
+    7,
+    [[True], [True]],
+    [1e9, 1.0],
+    [123456.7, 1.0],
+]
 
 
 @pytest.mark.parametrize("data", REPR_CASES, ids=str)
@@ -116,10 +132,16 @@ def test_broadcast_error_names_op_and_both_shapes():
 
 def _dtype_operand(kind):
     return {
-        "f32": nerve.ones(2), "f64": nerve.ones(2, dtype=nerve.float64),
-        "i64": nerve.tensor([1, 2]), "i32": nerve.tensor([1, 2], dtype=nerve.int32),
-        "bool": nerve.tensor([True, False]), "f64_0d": nerve.tensor(2.0, dtype=nerve.float64),
-        "i64_0d": nerve.tensor(3), "float": 2.5, "int": 3, "pybool": True,
+        "f32": nerve.ones(2),
+        "f64": nerve.ones(2, dtype=nerve.float64),
+        "i64": nerve.tensor([1, 2]),
+        "i32": nerve.tensor([1, 2], dtype=nerve.int32),
+        "bool": nerve.tensor([True, False]),
+        "f64_0d": nerve.tensor(2.0, dtype=nerve.float64),
+        "i64_0d": nerve.tensor(3),
+        "float": 2.5,
+        "int": 3,
+        "pybool": True,
         "np_f64": np.float64(2.0),
     }[kind]
 
@@ -128,8 +150,7 @@ def _torch_operand(v):
     return torch.from_numpy(np.array(v.numpy())) if isinstance(v, nerve.Tensor) else v
 
 
-KINDS = ["f32", "f64", "i64", "i32", "bool", "f64_0d", "i64_0d", "float", "int", "pybool",
-         "np_f64"]
+KINDS = ["f32", "f64", "i64", "i32", "bool", "f64_0d", "i64_0d", "float", "int", "pybool", "np_f64"]
 
 
 @pytest.mark.parametrize("left", KINDS[:7])
@@ -160,7 +181,7 @@ shapes = st.lists(st.integers(1, 3), min_size=0, max_size=3)
 def broadcast_pair(draw):
     """Two shapes that broadcast: start from one shape, drop leading dims and set some to 1."""
     full = draw(shapes)
-    other = [1 if draw(st.booleans()) else n for n in full][draw(st.integers(0, len(full))):]
+    other = [1 if draw(st.booleans()) else n for n in full][draw(st.integers(0, len(full))) :]
     return (tuple(full), tuple(other)) if draw(st.booleans()) else (tuple(other), tuple(full))
 
 

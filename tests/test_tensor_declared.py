@@ -17,8 +17,16 @@ import nerve
 from nerve.tensor import ops_table
 
 TENSOR_DIR = Path(nerve.__file__).parent / "tensor"
-_SLOT_AND_PYTHON = {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__",
-                    "__slots__", "__firstlineno__", "__static_attributes__"}
+_SLOT_AND_PYTHON = {
+    "__module__",
+    "__qualname__",
+    "__doc__",
+    "__dict__",
+    "__weakref__",
+    "__slots__",
+    "__firstlineno__",
+    "__static_attributes__",
+}
 
 
 def _body_names(cls) -> set:
@@ -39,8 +47,9 @@ def _body_names(cls) -> set:
     raise AssertionError(f"class {cls.__name__} not found in its module")
 
 
-@pytest.mark.parametrize("cls", [c for c in nerve.Tensor.__mro__ if c is not object],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls", [c for c in nerve.Tensor.__mro__ if c is not object], ids=lambda c: c.__name__
+)
 def test_every_attribute_is_written_in_the_class_body(cls):
     assert cls.__module__.startswith("nerve.tensor"), cls
     declared = _body_names(cls) | set(getattr(cls, "__slots__", ()))
@@ -73,12 +82,14 @@ def test_the_tensor_tier_imports_no_op_and_no_engine(path):
         else:
             continue
         for n in names:
-            assert not n.startswith(("nerve.ops", "nerve.autograd", "nerve.nn")), \
+            assert not n.startswith(("nerve.ops", "nerve.autograd", "nerve.nn")), (
                 f"{path.name} imports {n}"
+            )
             assert n != "nerve", f"{path.name} imports the nerve face"
             if n.startswith("nerve.") and n.count(".") == 1:  # from nerve import x
-                assert n in ("nerve.dtypes", "nerve.printing", "nerve.random"), \
+                assert n in ("nerve.dtypes", "nerve.printing", "nerve.random"), (
                     f"{path.name} imports {n} from the nerve face"
+                )
 
 
 def test_methods_call_the_ops_they_name():

@@ -7,9 +7,17 @@ import nerve
 
 torch = pytest.importorskip("torch")
 
-CASES = [(65.0, "float32", ""), (65.0, "float32", ".4f"), (1 / 3, "float32", ""),
-         (1 / 3, "float64", ".3e"), (3, "int64", "5"), (3, "int64", "d"), (True, "bool", ""),
-         (-2.5, "float32", "+.1f"), (1e-9, "float32", "")]
+CASES = [
+    (65.0, "float32", ""),
+    (65.0, "float32", ".4f"),
+    (1 / 3, "float32", ""),
+    (1 / 3, "float64", ".3e"),
+    (3, "int64", "5"),
+    (3, "int64", "d"),
+    (True, "bool", ""),
+    (-2.5, "float32", "+.1f"),
+    (1e-9, "float32", ""),
+]
 
 
 @pytest.mark.parametrize("value, dtype, spec", CASES)

@@ -62,12 +62,15 @@ def test_int_relative_difference_is_exact():
     assert "0.333333" in ours and "0.333333" in theirs
 
 
-@pytest.mark.parametrize("actual, expected", [
-    (_t([1.0, 2.0]), _t([1.0, 2.0], nerve.float64)),
-    (_t([1.0, 2.0]), _t([1.0, 2.0, 3.0])),
-    ([1.0, 2.0], [1.0, 2.0, 3.0]),
-    (1, 1.0),
-])
+@pytest.mark.parametrize(
+    "actual, expected",
+    [
+        (_t([1.0, 2.0]), _t([1.0, 2.0], nerve.float64)),
+        (_t([1.0, 2.0]), _t([1.0, 2.0, 3.0])),
+        ([1.0, 2.0], [1.0, 2.0, 3.0]),
+        (1, 1.0),
+    ],
+)
 def test_structure_messages_match_torch(actual, expected):
     ours, theirs = _messages(actual, expected)
     assert ours == theirs.replace("torch.", "nerve.")
@@ -85,8 +88,9 @@ def test_default_tolerances_per_dtype():
 
 def test_check_dtype_off_uses_the_looser_tolerance():
     assert_close(_t([1.0]), _t([1.0 + 5e-6], nerve.float64), check_dtype=False)
-    tt.assert_close(torch.tensor([1.0]), torch.tensor([1.0 + 5e-6], dtype=torch.float64),
-                    check_dtype=False)
+    tt.assert_close(
+        torch.tensor([1.0]), torch.tensor([1.0 + 5e-6], dtype=torch.float64), check_dtype=False
+    )
 
 
 def test_nan_and_inf():
@@ -128,9 +132,16 @@ def test_msg_and_tolerance_arguments():
 
 
 # ----- make_tensor ----------------------------------------------------------------------
-@pytest.mark.parametrize("dtype, lo, hi", [(nerve.float32, -9, 9), (nerve.float64, -9, 9),
-                                           (nerve.int64, -9, 9), (nerve.uint8, 0, 9),
-                                           (nerve.int8, -9, 9)])
+@pytest.mark.parametrize(
+    "dtype, lo, hi",
+    [
+        (nerve.float32, -9, 9),
+        (nerve.float64, -9, 9),
+        (nerve.int64, -9, 9),
+        (nerve.uint8, 0, 9),
+        (nerve.int8, -9, 9),
+    ],
+)
 def test_make_tensor_default_ranges(dtype, lo, hi):
     x = make_tensor(20000, dtype=dtype).numpy()
     t = tt.make_tensor(20000, dtype=getattr(torch, np.dtype(dtype).name), device="cpu").numpy()
@@ -153,14 +164,21 @@ def test_make_tensor_shapes_bounds_and_grad():
     b = make_tensor(1000, dtype=nerve.bool).numpy()
     assert b.dtype == np.bool_ and 0.4 < b.mean() < 0.6
     assert (make_tensor(100, dtype=nerve.uint8, low=-5).numpy() >= 0).all()
-    assert (make_tensor(100, dtype=nerve.int64, low=0, high=2,
-                        exclude_zero=True).numpy() == 1).all()
+    assert (
+        make_tensor(100, dtype=nerve.int64, low=0, high=2, exclude_zero=True).numpy() == 1
+    ).all()
     assert make_tensor(3, dtype=nerve.float32, low=1, high=1).tolist() == [1.0, 1.0, 1.0]
 
 
-@pytest.mark.parametrize("kw", [{"low": 2, "high": 1}, {"low": math.nan},
-                                {"low": 1, "high": 1, "dtype_int": True},
-                                {"requires_grad": True, "dtype_int": True}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"low": 2, "high": 1},
+        {"low": math.nan},
+        {"low": 1, "high": 1, "dtype_int": True},
+        {"requires_grad": True, "dtype_int": True},
+    ],
+)
 def test_make_tensor_errors_match_torch(kw):
     kw = dict(kw)
     is_int = kw.pop("dtype_int", False)

@@ -17,9 +17,22 @@ import nerve
 
 torch = pytest.importorskip("torch")
 
-FAMILIES = ["nn", "nn.functional", "nn.init", "nn.utils", "nn.utils.rnn", "nn.utils.prune",
-            "nn.utils.parametrize", "nn.utils.parametrizations", "optim", "optim.lr_scheduler",
-            "utils.data", "autograd", "distributions", "func"]
+FAMILIES = [
+    "nn",
+    "nn.functional",
+    "nn.init",
+    "nn.utils",
+    "nn.utils.rnn",
+    "nn.utils.prune",
+    "nn.utils.parametrize",
+    "nn.utils.parametrizations",
+    "optim",
+    "optim.lr_scheduler",
+    "utils.data",
+    "autograd",
+    "distributions",
+    "func",
+]
 # torch packages whose submodules real programs import (and their __all__ say what)
 SUBPACKAGES = {"nn": "nn.modules", "optim": "optim", "utils.data": "utils.data"}
 
@@ -29,7 +42,7 @@ def _public_path(module: str | None) -> str | None:
     private homes (``utils.data._utils`` is private in name only: programs import it)."""
     if not isinstance(module, str) or not module.startswith("torch."):
         return None
-    path = module[len("torch."):]
+    path = module[len("torch.") :]
     private = [p for p in path.split(".") if p.startswith("_")]
     return None if private and not path.startswith("utils.data._utils") else path
 
@@ -58,8 +71,7 @@ def _pairs() -> list[tuple[str, str, str]]:
                 if hasattr(ours, name) and not inspect.ismodule(getattr(ours, name)):
                     pairs.add((family, path, name))
         for name in getattr(package, "__all__", ()):
-            if hasattr(ours, name) and not inspect.ismodule(getattr(ours, name)) \
-                    and sub != family:
+            if hasattr(ours, name) and not inspect.ismodule(getattr(ours, name)) and sub != family:
                 pairs.add((family, sub, name))
     return sorted(pairs)
 
@@ -70,10 +82,23 @@ PARAMS = PAIRS
 
 def test_the_list_covers_the_families():
     paths = {p for _, p, _ in PAIRS}
-    for path in ("nn.modules.linear", "nn.modules.rnn", "nn.modules.container", "nn.parameter",
-                 "nn.modules.module", "optim.optimizer", "optim.lr_scheduler", "nn.utils.rnn",
-                 "nn.init", "autograd.function", "nn.functional", "utils.data.dataloader",
-                 "utils.data.dataset", "utils.data.sampler", "utils.data._utils.collate"):
+    for path in (
+        "nn.modules.linear",
+        "nn.modules.rnn",
+        "nn.modules.container",
+        "nn.parameter",
+        "nn.modules.module",
+        "optim.optimizer",
+        "optim.lr_scheduler",
+        "nn.utils.rnn",
+        "nn.init",
+        "autograd.function",
+        "nn.functional",
+        "utils.data.dataloader",
+        "utils.data.dataset",
+        "utils.data.sampler",
+        "utils.data._utils.collate",
+    ):
         assert path in paths, path
     assert len(PAIRS) > 300
 

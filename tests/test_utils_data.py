@@ -8,10 +8,26 @@ import torch.utils.data as tud
 import nerve
 import nerve.utils.data as nud
 
-NAMES = ["DataLoader", "Dataset", "TensorDataset", "random_split", "Subset", "ConcatDataset",
-         "IterableDataset", "Sampler", "SequentialSampler", "RandomSampler",
-         "SubsetRandomSampler", "BatchSampler", "default_collate", "default_convert",
-         "get_worker_info", "WeightedRandomSampler", "ChainDataset", "StackDataset"]
+NAMES = [
+    "DataLoader",
+    "Dataset",
+    "TensorDataset",
+    "random_split",
+    "Subset",
+    "ConcatDataset",
+    "IterableDataset",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "BatchSampler",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
+    "WeightedRandomSampler",
+    "ChainDataset",
+    "StackDataset",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -52,8 +68,7 @@ def test_weighted_without_replacement_first_draw_and_uniqueness():
     np.testing.assert_allclose(firsts / 8000, w / w.sum(), atol=0.015)
     # second draw, as torch's sequential sampling: P(j) = Σᵢ pᵢ pⱼ / (1 - pᵢ)
     p = w / w.sum()
-    expect = np.array([sum(p[i] * p[j] / (1 - p[i]) for i in range(5) if i != j)
-                       for j in range(5)])
+    expect = np.array([sum(p[i] * p[j] / (1 - p[i]) for i in range(5) if i != j) for j in range(5)])
     np.testing.assert_allclose(seconds / 8000, expect, atol=0.015)
 
 
@@ -78,17 +93,20 @@ def test_weighted_is_reproducible_with_a_generator():
     assert a == b
 
 
-@pytest.mark.parametrize("args, kwargs, at_iter", [
-    (([1, 2], 0), {}, False),
-    (([1, 2], 2.0), {}, False),
-    (([1, 2], True), {}, False),
-    (([1, 2], 2), {"replacement": 1}, False),
-    (([[1, 0], [0, 1]], 2), {}, False),
-    (([1, -2], 2), {}, True),
-    (([0, 0], 2), {}, True),
-    (([], 2), {}, True),
-    (([1, 0, 0, 1], 5), {"replacement": False}, True),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, at_iter",
+    [
+        (([1, 2], 0), {}, False),
+        (([1, 2], 2.0), {}, False),
+        (([1, 2], True), {}, False),
+        (([1, 2], 2), {"replacement": 1}, False),
+        (([[1, 0], [0, 1]], 2), {}, False),
+        (([1, -2], 2), {}, True),
+        (([0, 0], 2), {}, True),
+        (([], 2), {}, True),
+        (([1, 0, 0, 1], 5), {"replacement": False}, True),
+    ],
+)
 def test_weighted_errors_match_torch(args, kwargs, at_iter):
     def run(mod):
         s = mod.WeightedRandomSampler(*args, **kwargs)
@@ -172,8 +190,7 @@ def test_stack_dataset_in_a_dataloader():
     assert batch["x"][0].tolist() == [0.0, 1.0, 2.0] and batch["y"].tolist() == [0, 1, 0]
 
 
-@pytest.mark.parametrize("args, kwargs", [(([1, 2], [3]), {}), (([1],), {"a": [1]}),
-                                          ((), {})])
+@pytest.mark.parametrize("args, kwargs", [(([1, 2], [3]), {}), (([1],), {"a": [1]}), ((), {})])
 def test_stack_dataset_errors_match_torch(args, kwargs):
     with pytest.raises(ValueError) as te:
         tud.StackDataset(*args, **kwargs)

@@ -56,13 +56,13 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
     elif kind == "interesting":
         value = _INTERESTING[rng.integers(len(_INTERESTING))]
         order = "little" if rng.integers(2) else "big"
-        buf[at:at + 4] = value.to_bytes(4, order)
+        buf[at : at + 4] = value.to_bytes(4, order)
     elif kind == "truncate":
         del buf[at:]
     elif kind == "insert":
         buf[at:at] = rng.integers(0, 256, int(rng.integers(1, 17)), dtype=np.uint8).tobytes()
     elif kind == "delete":
-        del buf[at:at + int(rng.integers(1, 65))]
+        del buf[at : at + int(rng.integers(1, 65))]
     else:
         end = min(n, at + int(rng.integers(1, 65)))
         buf[at:end] = bytes(end - at)
@@ -71,20 +71,29 @@ def mutate(data: bytes, rng: np.random.Generator) -> tuple[str, bytes]:
 
 # ----- the loaders: a valid seed file, how to load it, what is clean and what is equal ----
 
+
 def _same(a, b) -> bool:
     """Deep equality that also tells dtypes, shapes and Tensor-ness apart."""
     import nerve
 
     if isinstance(a, nerve.Tensor) or isinstance(b, nerve.Tensor):
-        return (type(a) is type(b) and a.requires_grad == b.requires_grad
-                and _same(a.numpy() if not a.requires_grad else a.detach().numpy(),
-                          b.numpy() if not b.requires_grad else b.detach().numpy()))
+        return (
+            type(a) is type(b)
+            and a.requires_grad == b.requires_grad
+            and _same(
+                a.numpy() if not a.requires_grad else a.detach().numpy(),
+                b.numpy() if not b.requires_grad else b.detach().numpy(),
+            )
+        )
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
-                and a.tobytes() == b.tobytes())
+        return (
+            type(a) is type(b)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and a.tobytes() == b.tobytes()
+        )
     if isinstance(a, dict):
-        return (type(a) is type(b) and list(a) == list(b)
-                and all(_same(a[k], b[k]) for k in a))
+        return type(a) is type(b) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple):
         return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
     return type(a) is type(b) and (a == b or (a != a and b != b))
@@ -100,12 +109,18 @@ class Checkpoint:
         nerve.manual_seed(0)
         model = nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
         opt = nerve.optim.Adam(model.parameters(), lr=0.01)
-        nn.functional.cross_entropy(model(nerve.randn(4, 8)), nerve.tensor([0, 1, 2, 0])
-                                    ).backward()
+        nn.functional.cross_entropy(model(nerve.randn(4, 8)), nerve.tensor([0, 1, 2, 0])).backward()
         opt.step()
         path = os.path.join(folder, "seed.nrv")
-        nerve.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3,
-                    "config": '{"lr": 0.01}'}, path)
+        nerve.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "epoch": 3,
+                "config": '{"lr": 0.01}',
+            },
+            path,
+        )
         return path
 
     def load(self, path: str):
@@ -148,15 +163,35 @@ class CifarBatch:
         rng = np.random.default_rng(0)
         base = os.path.join(folder, "cifar-10-batches-py")
         os.makedirs(base, exist_ok=True)
-        batch = {"batch_label": "testing batch 1 of 1", "labels": [3, 1, 4, 1],
-                 "data": rng.integers(0, 256, (4, 3072), dtype=np.uint8),
-                 "filenames": ["a.png", "b.png", "c.png", "d.png"]}
-        names = {"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog",
-                                 "frog", "horse", "ship", "truck"]}
+        batch = {
+            "batch_label": "testing batch 1 of 1",
+            "labels": [3, 1, 4, 1],
+            "data": rng.integers(0, 256, (4, 3072), dtype=np.uint8),
+            "filenames": ["a.png", "b.png", "c.png", "d.png"],
+        }
+        names = {
+            "label_names": [
+                "airplane",
+                "automobile",
+                "bird",
+                "cat",
+                "deer",
+                "dog",
+                "frog",
+                "horse",
+                "ship",
+                "truck",
+            ]
+        }
         with open(os.path.join(base, "batches.meta"), "wb") as f:
             pickle.dump(names, f, protocol=4)
-        for name in ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
-                     "data_batch_5"):
+        for name in (
+            "data_batch_1",
+            "data_batch_2",
+            "data_batch_3",
+            "data_batch_4",
+            "data_batch_5",
+        ):
             with open(os.path.join(base, name), "wb") as f:
                 pickle.dump(batch, f, protocol=4)
         path = os.path.join(base, "test_batch")
@@ -182,8 +217,10 @@ class TaskConfig:
     def seed(self, folder: str) -> str:
         path = os.path.join(folder, "task.toml")
         with open(path, "w") as f:
-            f.write('task = "digits-mlp"\nepochs = 5\nbatch_size = 32\n\n'
-                    '[optim]\nlr = 0.01\noptimizer = "sgd"\n\n[model]\nhidden = 64\n')
+            f.write(
+                'task = "digits-mlp"\nepochs = 5\nbatch_size = 32\n\n'
+                '[optim]\nlr = 0.01\noptimizer = "sgd"\n\n[model]\nhidden = 64\n'
+            )
         return path
 
     def load(self, path: str):
@@ -222,8 +259,9 @@ class OnnxModel:
         with nerve.no_grad():
             out = model(nerve.ones(1, 4))
         # a damaged graph may list other outputs: compare whatever it returns
-        return tuple(o.numpy().copy() for o in out) if isinstance(out, tuple) else (
-            out.numpy().copy())
+        return (
+            tuple(o.numpy().copy() for o in out) if isinstance(out, tuple) else (out.numpy().copy())
+        )
 
     def clean(self):
         from nerve.onnx.errors import OnnxLoadError, OnnxRunError, UnsupportedOperatorError
@@ -245,6 +283,7 @@ def available_loaders() -> list:
 
 
 # ----- the worker: loads mutants under limits ----------------------------------------------
+
 
 class _AlarmError(Exception):
     pass
@@ -277,7 +316,8 @@ def _work(job):
             counts[outcome] = counts.get(outcome, 0) + 1
             counts[f"{kind}:{outcome}"] = counts.get(f"{kind}:{outcome}", 0) + 1
             if outcome in ("crash", "hang", "memory") or (
-                    outcome == "different" and loader.checksummed):
+                outcome == "different" and loader.checksummed
+            ):
                 bad.append({"mutant": i, "kind": kind, "outcome": outcome, "detail": detail})
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return loader_name, counts, bad[:20], slowest, rss_mb
@@ -304,10 +344,12 @@ def _one(loader, path, reference, clean):
 
 def run(count: int, seed: int = 0, jobs: int = 2, names=None, chunk: int = 500) -> dict:
     loaders = [x.name for x in available_loaders() if names is None or x.name in names]
-    work = [(name, s, min(chunk, count - s), seed) for name in loaders
-            for s in range(0, count, chunk)]
-    report = {name: {"counts": {}, "bad": [], "slowest_s": 0.0, "peak_rss_mb": 0.0}
-              for name in loaders}
+    work = [
+        (name, s, min(chunk, count - s), seed) for name in loaders for s in range(0, count, chunk)
+    ]
+    report = {
+        name: {"counts": {}, "bad": [], "slowest_s": 0.0, "peak_rss_mb": 0.0} for name in loaders
+    }
     with mp.get_context("spawn").Pool(jobs, maxtasksperchild=1) as pool:
         for name, counts, bad, slowest, rss in pool.imap_unordered(_work, work):
             entry = report[name]
@@ -335,17 +377,23 @@ def main(argv=None) -> int:
     names = args.loaders.split(",") if args.loaders else None
     t0 = time.perf_counter()
     report = run(args.count, args.seed, args.jobs, names)
-    print(f"{'loader':<8}{'mutants':>8}{'error':>8}{'identical':>10}{'different':>10}"
-          f"{'crash':>7}{'hang':>6}{'memory':>7}{'slowest s':>10}{'peak MB':>9}")
+    print(
+        f"{'loader':<8}{'mutants':>8}{'error':>8}{'identical':>10}{'different':>10}"
+        f"{'crash':>7}{'hang':>6}{'memory':>7}{'slowest s':>10}{'peak MB':>9}"
+    )
     for name, e in report.items():
         c = e["counts"]
-        print(f"{name:<8}{e['mutants']:>8}{c.get('error', 0):>8}{c.get('identical', 0):>10}"
-              f"{c.get('different', 0):>10}{c.get('crash', 0):>7}{c.get('hang', 0):>6}"
-              f"{c.get('memory', 0):>7}{e['slowest_s']:>10.3f}{e['peak_rss_mb']:>9.0f}")
+        print(
+            f"{name:<8}{e['mutants']:>8}{c.get('error', 0):>8}{c.get('identical', 0):>10}"
+            f"{c.get('different', 0):>10}{c.get('crash', 0):>7}{c.get('hang', 0):>6}"
+            f"{c.get('memory', 0):>7}{e['slowest_s']:>10.3f}{e['peak_rss_mb']:>9.0f}"
+        )
         for b in e["bad"][:5]:
             print(f"    {b['outcome']} (mutant {b['mutant']}, {b['kind']}): {b['detail']}")
-    print(f"({time.perf_counter() - t0:.0f} s; 'different' is a failure only for nrv, "
-          "the one format with digests)")
+    print(
+        f"({time.perf_counter() - t0:.0f} s; 'different' is a failure only for nrv, "
+        "the one format with digests)"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

@@ -50,7 +50,8 @@ def _parse(path: str) -> ast.Module:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _module_level(body: list) -> list:
@@ -170,10 +171,12 @@ def local_imports(root: str = ROOT) -> list[tuple[str, int]]:
             for node in fn.body:
                 for sub in ast.walk(node):
                     if isinstance(sub, ast.Import) and any(
-                            a.name == "nerve" or a.name.startswith("nerve.") for a in sub.names):
+                        a.name == "nerve" or a.name.startswith("nerve.") for a in sub.names
+                    ):
                         out.append((name, sub.lineno))
-                    elif isinstance(sub, ast.ImportFrom) and (sub.level or (
-                            sub.module or "").split(".")[0] == "nerve"):
+                    elif isinstance(sub, ast.ImportFrom) and (
+                        sub.level or (sub.module or "").split(".")[0] == "nerve"
+                    ):
                         out.append((name, sub.lineno))
     return sorted(set(out))
 
@@ -193,8 +196,7 @@ def main(argv: list[str]) -> int:
     graph = build_graph(ROOT)
     comps = cycles(graph)
     print(f"modules: {len(graph)}, module-level edges: {sum(map(len, graph.values()))}")
-    print(f"cycles (SCCs of more than one module): {len(comps)}; sizes: "
-          f"{[len(c) for c in comps]}")
+    print(f"cycles (SCCs of more than one module): {len(comps)}; sizes: {[len(c) for c in comps]}")
     print(f"largest cycle: {len(comps[0]) if comps else 1} module(s)")
     print(f"function-local imports of nerve modules: {len(local_imports(ROOT))}")
     print(f"lines with noqa: E402: {len(noqa_e402(ROOT))}")

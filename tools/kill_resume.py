@@ -33,8 +33,18 @@ from fuzz_loaders import _same  # one deep equality for both harnesses (same fol
 TASKS = {
     "digits-mlp": ["--epochs", "6", "--set", "dropout=0.3"],
     "digits-cnn": ["--epochs", "2", "--hidden", "8", "--set", "dropout=0.3"],
-    "charlm": ["--epochs", "3", "--hidden", "48", "--set", "max_chars=12000",
-               "--set", "layers=2", "--set", "dropout=0.3"],
+    "charlm": [
+        "--epochs",
+        "3",
+        "--hidden",
+        "48",
+        "--set",
+        "max_chars=12000",
+        "--set",
+        "layers=2",
+        "--set",
+        "dropout=0.3",
+    ],
 }
 
 
@@ -45,13 +55,13 @@ def _command(task: str, out: str, resume: bool) -> list[str]:
 
 def _env() -> dict:
     # one BLAS thread: the products then add up in one order, run after run
-    return dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                MPLBACKEND="Agg")
+    return dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MPLBACKEND="Agg")
 
 
 def _train(task: str, out: str, resume: bool) -> subprocess.Popen:
-    return subprocess.Popen(_command(task, out, resume), env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        _command(task, out, resume), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def _loads(path: str) -> bool:
@@ -93,8 +103,9 @@ def run_task(task: str, kills: int, folder: str, rng: random.Random) -> dict:
         p.kill()
         p.wait()
         killed += 1
-        during_write += any(n.endswith(".tmp") for n in os.listdir(out)) if os.path.isdir(
-            out) else 0
+        during_write += (
+            any(n.endswith(".tmp") for n in os.listdir(out)) if os.path.isdir(out) else 0
+        )
         last = os.path.join(out, "last.nrv")
         if not os.path.exists(last):
             missing += 1
@@ -106,13 +117,20 @@ def run_task(task: str, kills: int, folder: str, rng: random.Random) -> dict:
     b = nerve.load(os.path.join(out, "last.nrv"))
     differing = [k for k in a if k not in b or not _same(a[k], b[k])]
     history = json.loads(b["history"]) if "history" in b else []
-    return {"task": task, "kills": killed, "starts": starts, "fresh_restarts": restarts,
-            "killed_during_write": during_write, "loadable_after_kill": loadable,
-            "no_checkpoint_yet": missing,
-            "identical": not differing, "differing_keys": differing,
-            "epochs_in_history": len(history),
-            "stale_temporaries": sorted(n for n in os.listdir(out) if n.endswith(".tmp")),
-            "reference_run_s": round(duration, 2)}
+    return {
+        "task": task,
+        "kills": killed,
+        "starts": starts,
+        "fresh_restarts": restarts,
+        "killed_during_write": during_write,
+        "loadable_after_kill": loadable,
+        "no_checkpoint_yet": missing,
+        "identical": not differing,
+        "differing_keys": differing,
+        "epochs_in_history": len(history),
+        "stale_temporaries": sorted(n for n in os.listdir(out) if n.endswith(".tmp")),
+        "reference_run_s": round(duration, 2),
+    }
 
 
 _WRITER = """
@@ -152,8 +170,9 @@ def kill_writes(kills: int, folder: str, rng: random.Random) -> dict:
     during_write = whole = missing = 0
     w = np.zeros(1)
     for _ in range(kills):
-        p = subprocess.Popen([sys.executable, "-c", _WRITER, path], env=_env(),
-                             stdout=subprocess.PIPE, text=True)
+        p = subprocess.Popen(
+            [sys.executable, "-c", _WRITER, path], env=_env(), stdout=subprocess.PIPE, text=True
+        )
         if p.stdout.readline() != "saving\n":  # it died before its first save
             p.wait()
             raise RuntimeError(f"kill_writes: the save loop did not start (exit {p.returncode})")
@@ -171,10 +190,16 @@ def kill_writes(kills: int, folder: str, rng: random.Random) -> dict:
     left = [n for n in os.listdir(os.path.dirname(path)) if n.endswith(".tmp")]
     nerve.save({"w": nerve.ones(1)}, path)
     after = [n for n in os.listdir(os.path.dirname(path)) if n.endswith(".tmp")]
-    return {"task": "save-loop", "kills": kills, "killed_during_write": during_write,
-            "loaded_whole": whole, "no_checkpoint_yet": missing,
-            "temporaries_before_next_save": len(left), "stale_temporaries": after,
-            "identical": whole + missing == kills and bool(np.isfinite(w).all())}
+    return {
+        "task": "save-loop",
+        "kills": kills,
+        "killed_during_write": during_write,
+        "loaded_whole": whole,
+        "no_checkpoint_yet": missing,
+        "temporaries_before_next_save": len(left),
+        "stale_temporaries": after,
+        "identical": whole + missing == kills and bool(np.isfinite(w).all()),
+    }
 
 
 def main(argv=None) -> int:

@@ -48,8 +48,10 @@ def main() -> None:
     assert np.array_equal(images.astype(np.float64), bunch.images)
     test = stratified_test_mask(labels, N_TEST, SEED)
     np.savez_compressed(OUT, images=images, labels=labels, test=test)
-    print(f"wrote {os.path.normpath(OUT)}: {os.path.getsize(OUT):,} bytes, "
-          f"{int(test.sum())} test / {int((~test).sum())} train")
+    print(
+        f"wrote {os.path.normpath(OUT)}: {os.path.getsize(OUT):,} bytes, "
+        f"{int(test.sum())} test / {int((~test).sum())} train"
+    )
 
 
 if __name__ == "__main__":

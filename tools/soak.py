@@ -76,9 +76,12 @@ def _loop(steps: int, loss_fn, opt) -> dict:
         if step in marks:
             rss[step] = round(rss_mb(), 1)
             losses.append(loss.item())
-    return {"rss_mb": rss, "loss_at_marks": [round(v, 4) for v in losses],
-            "finite": bool(np.isfinite(losses).all()),
-            "ms_per_step": round(1000 * (time.perf_counter() - t0) / steps, 3)}
+    return {
+        "rss_mb": rss,
+        "loss_at_marks": [round(v, 4) for v in losses],
+        "finite": bool(np.isfinite(losses).all()),
+        "ms_per_step": round(1000 * (time.perf_counter() - t0) / steps, 3),
+    }
 
 
 def long_sequence(cell: str, length: int) -> dict:
@@ -94,16 +97,22 @@ def long_sequence(cell: str, length: int) -> dict:
     loss = out.pow(2).mean()
     loss.backward()
     grads = [p.grad.numpy() for p in layer.parameters()] + [x.grad.numpy()]
-    return {"length": length, "seconds": round(time.perf_counter() - t0, 3),
-            "rss_growth_mb": round(rss_mb() - before, 1),
-            "finite": bool(np.isfinite(loss.item()) and all(np.isfinite(g).all() for g in grads)),
-            "first_step_grad_norm": float(np.linalg.norm(x.grad.numpy()[:, 0]))}
+    return {
+        "length": length,
+        "seconds": round(time.perf_counter() - t0, 3),
+        "rss_growth_mb": round(rss_mb() - before, 1),
+        "finite": bool(np.isfinite(loss.item()) and all(np.isfinite(g).all() for g in grads)),
+        "first_step_grad_norm": float(np.linalg.norm(x.grad.numpy()[:, 0])),
+    }
 
 
 def run(steps: int = 10_000, length: int = 10_000) -> dict:
-    return {"mlp": train_mlp(steps), "lstm": train_lstm(steps),
-            "lstm_sequence": long_sequence("LSTM", length),
-            "gru_sequence": long_sequence("GRU", length)}
+    return {
+        "mlp": train_mlp(steps),
+        "lstm": train_lstm(steps),
+        "lstm_sequence": long_sequence("LSTM", length),
+        "gru_sequence": long_sequence("GRU", length),
+    }
 
 
 def main(argv=None) -> int:

@@ -5,5 +5,11 @@ from nerve.amp import autocast_mode, grad_scaler
 from nerve.amp.autocast_mode import autocast, is_autocast_available, is_autocast_enabled
 from nerve.amp.grad_scaler import GradScaler
 
-__all__ = ["GradScaler", "autocast", "autocast_mode", "grad_scaler", "is_autocast_available",
-           "is_autocast_enabled"]
+__all__ = [
+    "GradScaler",
+    "autocast",
+    "autocast_mode",
+    "grad_scaler",
+    "is_autocast_available",
+    "is_autocast_enabled",
+]

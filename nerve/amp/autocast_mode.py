@@ -25,9 +25,28 @@ import warnings
 
 __all__ = ["autocast", "is_autocast_available", "is_autocast_enabled"]
 
-_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip",
-                 "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
-                 "privateuseone")
+_DEVICE_TYPES = (
+    "cpu",
+    "cuda",
+    "ipu",
+    "xpu",
+    "mkldnn",
+    "opengl",
+    "opencl",
+    "ideep",
+    "hip",
+    "ve",
+    "fpga",
+    "maia",
+    "xla",
+    "lazy",
+    "vulkan",
+    "mps",
+    "meta",
+    "hpu",
+    "mtia",
+    "privateuseone",
+)
 _CPU_DTYPES = ("bfloat16", "float16")
 _state = threading.local()  # device type -> depth of enabled autocast regions
 
@@ -51,41 +70,61 @@ class autocast:  # noqa: N801 - PyTorch's name
     """``with autocast(device_type, dtype=None, enabled=True, cache_enabled=None):`` or
     ``@autocast(...)`` on a function. See the module docstring for what nerve does."""
 
-    def __init__(self, device_type: str, dtype=None, enabled: bool = True,
-                 cache_enabled: bool | None = None) -> None:
+    def __init__(
+        self, device_type: str, dtype=None, enabled: bool = True, cache_enabled: bool | None = None
+    ) -> None:
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         if device_type not in _DEVICE_TYPES:
-            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at "
-                               f"start of device string: {device_type}")
+            raise RuntimeError(
+                f"Expected one of {', '.join(_DEVICE_TYPES)} device type at "
+                f"start of device string: {device_type}"
+            )
         self.device = device_type
-        self.fast_dtype = ("bfloat16" if device_type == "cpu" else "float16") if dtype is None \
-            else dtype
+        self.fast_dtype = (
+            ("bfloat16" if device_type == "cpu" else "float16") if dtype is None else dtype
+        )
         self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
         self._enabled = bool(enabled)
         if self._enabled and device_type == "cuda" and not _cuda_available():
-            warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
-                          "autocast.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "CUDA is not available or torch_xla is imported. Disabling autocast.",
+                UserWarning,
+                stacklevel=2,
+            )
             self._enabled = False
         elif self._enabled and device_type == "cuda":
             if str(self.fast_dtype).rpartition(".")[2] != "float16":
-                warnings.warn("nerve's CUDA autocast runs in float16 only (CuPy has no "
-                              "bfloat16 arithmetic). Disabling autocast.", UserWarning,
-                              stacklevel=2)
+                warnings.warn(
+                    "nerve's CUDA autocast runs in float16 only (CuPy has no "
+                    "bfloat16 arithmetic). Disabling autocast.",
+                    UserWarning,
+                    stacklevel=2,
+                )
                 self._enabled = False
         elif self._enabled and device_type != "cpu":
-            warnings.warn(f"nerve has no '{device_type}' backend. Disabling autocast.",
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                f"nerve has no '{device_type}' backend. Disabling autocast.",
+                UserWarning,
+                stacklevel=2,
+            )
             self._enabled = False
         elif self._enabled and str(self.fast_dtype).rpartition(".")[2] not in _CPU_DTYPES:
-            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
-                          "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
-                          "torch.float16 currently.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "In CPU autocast, but the target dtype is not supported. Disabling "
+                "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
+                "torch.float16 currently.",
+                UserWarning,
+                stacklevel=2,
+            )
             self._enabled = False
         self._paused: list = []
-        self._cpu_bf16 = (self._enabled and device_type == "cpu"
-                          and str(self.fast_dtype).rpartition(".")[2] == "bfloat16"
-                          and _bf16_loads())
+        self._cpu_bf16 = (
+            self._enabled
+            and device_type == "cpu"
+            and str(self.fast_dtype).rpartition(".")[2] == "bfloat16"
+            and _bf16_loads()
+        )
 
     def __enter__(self) -> autocast:
         if self._enabled:
@@ -151,8 +190,9 @@ def _bf16_loads() -> bool:
     try:
         in_use()
     except ImportError as err:
-        warnings.warn(f"CPU autocast to bfloat16 runs in float32 here: {err}", UserWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"CPU autocast to bfloat16 runs in float32 here: {err}", UserWarning, stacklevel=3
+        )
         return False
     return True
 

@@ -26,14 +26,23 @@ _READY, _UNSCALED, _STEPPED = 0, 1, 2
 
 
 class GradScaler:
-    def __init__(self, device: str = "cuda", init_scale: float = 2.0**16,
-                 growth_factor: float = 2.0, backoff_factor: float = 0.5,
-                 growth_interval: int = 2000, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        device: str = "cuda",
+        init_scale: float = 2.0**16,
+        growth_factor: float = 2.0,
+        backoff_factor: float = 0.5,
+        growth_interval: int = 2000,
+        enabled: bool = True,
+    ) -> None:
         self._device = device
         self._enabled = bool(enabled)
         if self._enabled and device == "cuda" and not cuda_available():
-            warnings.warn("torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
-                          "Disabling.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.",
+                UserWarning,
+                stacklevel=2,
+            )
             self._enabled = False
         if self._enabled:
             if growth_factor <= 1.0:
@@ -75,14 +84,17 @@ class GradScaler:
             return
         state = self._state(optimizer)
         if state[0] == _UNSCALED:
-            raise RuntimeError("unscale_() has already been called on this optimizer since "
-                               "the last update().")
+            raise RuntimeError(
+                "unscale_() has already been called on this optimizer since the last update()."
+            )
         if state[0] == _STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
         if self._scale is None:
-            raise AssertionError("Attempted unscale_ but _scale is None.  This may indicate "
-                                 "your script did not use scaler.scale(loss or outputs) "
-                                 "earlier in the iteration.")
+            raise AssertionError(
+                "Attempted unscale_ but _scale is None.  This may indicate "
+                "your script did not use scaler.scale(loss or outputs) "
+                "earlier in the iteration."
+            )
         inv = np.float32(np.float64(1.0) / np.float64(self._scale))
         found = False
         for group in optimizer.param_groups:
@@ -100,8 +112,7 @@ class GradScaler:
         if not self._enabled:
             return optimizer.step(*args, **kwargs)
         if "closure" in kwargs:
-            raise RuntimeError("Closure use is not currently supported if GradScaler is "
-                               "enabled.")
+            raise RuntimeError("Closure use is not currently supported if GradScaler is enabled.")
         state = self._state(optimizer)
         if state[0] == _STEPPED:
             raise RuntimeError("step() has already been called since the last update().")
@@ -116,14 +127,18 @@ class GradScaler:
         if not self._enabled:
             return
         if self._scale is None:
-            raise AssertionError("Attempted update but _scale is None.  This may indicate "
-                                 "your script did not use scaler.scale(loss or outputs) "
-                                 "earlier in the iteration.")
+            raise AssertionError(
+                "Attempted update but _scale is None.  This may indicate "
+                "your script did not use scaler.scale(loss or outputs) "
+                "earlier in the iteration."
+            )
         if new_scale is not None:
             if isinstance(new_scale, Tensor):
                 if new_scale.numel() != 1 or new_scale.requires_grad:
-                    raise AssertionError("new_scale should be a float or a 1-element "
-                                         "nerve.FloatTensor with requires_grad=False.")
+                    raise AssertionError(
+                        "new_scale should be a float or a 1-element "
+                        "nerve.FloatTensor with requires_grad=False."
+                    )
                 new_scale = new_scale.item()
             self._scale = np.array(new_scale, np.float32)
         else:
@@ -131,14 +146,12 @@ class GradScaler:
             if not found:
                 raise AssertionError("No inf checks were recorded prior to update.")
             if any(found):
-                self._scale = (self._scale * np.float32(self._backoff_factor)).astype(
-                    np.float32)
+                self._scale = (self._scale * np.float32(self._backoff_factor)).astype(np.float32)
                 self._growth_tracker = 0
             else:
                 self._growth_tracker += 1
                 if self._growth_tracker == self._growth_interval:
-                    self._scale = (self._scale * np.float32(self._growth_factor)).astype(
-                        np.float32)
+                    self._scale = (self._scale * np.float32(self._growth_factor)).astype(np.float32)
                     self._growth_tracker = 0
         self._per_optimizer = {}
 
@@ -168,17 +181,22 @@ class GradScaler:
     def state_dict(self) -> dict:
         if not self._enabled:
             return {}
-        return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
-                "backoff_factor": self._backoff_factor,
-                "growth_interval": self._growth_interval,
-                "_growth_tracker": self._growth_tracker}
+        return {
+            "scale": self.get_scale(),
+            "growth_factor": self._growth_factor,
+            "backoff_factor": self._backoff_factor,
+            "growth_interval": self._growth_interval,
+            "_growth_tracker": self._growth_tracker,
+        }
 
     def load_state_dict(self, state_dict: dict) -> None:
         if not self._enabled:
             return
         if len(state_dict) == 0:
-            raise RuntimeError("The source state dict is empty, possibly because it was "
-                               "saved from a disabled instance of GradScaler.")
+            raise RuntimeError(
+                "The source state dict is empty, possibly because it was "
+                "saved from a disabled instance of GradScaler."
+            )
         self._init_scale = state_dict["scale"]
         if self._scale is not None:
             self._scale = np.array(state_dict["scale"], np.float32)

@@ -17,10 +17,12 @@ from nerve.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 # function.py, custom.py, gradients.py and functional.py import Tensor, which imports this
 # package: they load on first use.
-_LAZY = {"Function": ("nerve.autograd.function", "Function"),
-         "FunctionCtx": ("nerve.autograd.custom", "FunctionCtx"),
-         "function": ("nerve.autograd.function", None),
-         "functional": ("nerve.autograd.functional", None)}
+_LAZY = {
+    "Function": ("nerve.autograd.function", "Function"),
+    "FunctionCtx": ("nerve.autograd.custom", "FunctionCtx"),
+    "function": ("nerve.autograd.function", None),
+    "functional": ("nerve.autograd.functional", None),
+}
 
 
 def __getattr__(name):
@@ -33,26 +35,64 @@ def __getattr__(name):
     raise AttributeError(f"module 'nerve.autograd' has no attribute '{name}'")
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None) -> None:
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph=False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
     """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (one backward
     pass over all of them); with ``inputs``, only into those tensors."""
     from nerve.autograd import gradients
 
-    return gradients.backward(tensors, grad_tensors, retain_graph, create_graph,
-                              grad_variables, inputs)
+    return gradients.backward(
+        tensors, grad_tensors, retain_graph, create_graph, grad_variables, inputs
+    )
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """The gradients of ``outputs`` w.r.t. ``inputs``, without touching any ``.grad``."""
     from nerve.autograd import gradients
 
-    return gradients.grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
-                          only_inputs, allow_unused, is_grads_batched, materialize_grads)
+    return gradients.grad(
+        outputs,
+        inputs,
+        grad_outputs,
+        retain_graph,
+        create_graph,
+        only_inputs,
+        allow_unused,
+        is_grads_batched,
+        materialize_grads,
+    )
 
 
-__all__ = ["Function", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck",
-           "GradcheckError", "gradgradcheck", "inference_mode", "is_anomaly_enabled",
-           "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
-           "set_grad_enabled"]
+__all__ = [
+    "Function",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "GradcheckError",
+    "gradgradcheck",
+    "inference_mode",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "no_grad",
+    "set_detect_anomaly",
+    "set_grad_enabled",
+]

@@ -48,8 +48,10 @@ class OpWatch:
     def __enter__(self) -> OpWatch:
         function = _function()
         if function._observer is not None:
-            raise RuntimeError("nerve.diagnostics: another anomaly mode or backprop trace is "
-                               "already active; nest them one at a time")
+            raise RuntimeError(
+                "nerve.diagnostics: another anomaly mode or backprop trace is "
+                "already active; nest them one at a time"
+            )
         if self.model is not None:
             self._hook_modules(self.model)
         function._observer = self._observe
@@ -115,8 +117,11 @@ class Anomaly:
 
 def _bad(arr) -> str | None:
     """'nan' or 'inf' when ``arr`` holds one (NaN first: it is the worse news)."""
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fcV" or (
-            arr.dtype.kind == "V" and not is_floating(arr.dtype)):  # bfloat16 is kind V
+    if (
+        not isinstance(arr, np.ndarray)
+        or arr.dtype.kind not in "fcV"
+        or (arr.dtype.kind == "V" and not is_floating(arr.dtype))
+    ):  # bfloat16 is kind V
         return None
     if np.isfinite(arr).all():
         return None
@@ -157,8 +162,10 @@ class AnomalyMode(OpWatch):
         if self.first is None:
             self.first = anomaly
         if self.raise_error:
-            raise AnomalyError(f"anomaly: {anomaly}. Earlier ops were finite, so this op is "
-                               "where the problem starts.")
+            raise AnomalyError(
+                f"anomaly: {anomaly}. Earlier ops were finite, so this op is "
+                "where the problem starts."
+            )
 
     def _check_forward(self, fn, inputs, out, layer) -> None:
         tensor = self._tensor
@@ -166,14 +173,22 @@ class AnomalyMode(OpWatch):
         bad = next((b for b in map(_bad, outs) if b), None)
         arrays = [x._data if isinstance(x, tensor) else x for x in inputs]
         if bad and not any(_bad(a) for a in arrays):
-            self._report(Anomaly(op_name(fn), layer, "forward", bad,
-                                 "inputs: " + _describe(arrays)))
+            self._report(
+                Anomaly(op_name(fn), layer, "forward", bad, "inputs: " + _describe(arrays))
+            )
         for x in inputs:  # data or a parameter that arrived non-finite: no op made it
             leaf_bad = isinstance(x, tensor) and x._ctx is None and _bad(x._data)
             if leaf_bad:
-                self._report(Anomaly(op_name(fn), layer, "forward", leaf_bad,
-                                     f"an input leaf tensor of shape {tuple(x.shape)} already "
-                                     f"held {leaf_bad}: the data or a parameter is bad"))
+                self._report(
+                    Anomaly(
+                        op_name(fn),
+                        layer,
+                        "forward",
+                        leaf_bad,
+                        f"an input leaf tensor of shape {tuple(x.shape)} already "
+                        f"held {leaf_bad}: the data or a parameter is bad",
+                    )
+                )
         self._wrap_backward(fn, layer)
 
     def _check_backward(self, fn, inputs, out, layer) -> None:
@@ -188,9 +203,15 @@ class AnomalyMode(OpWatch):
             for i, g in enumerate(grads if isinstance(grads, tuple) else (grads,)):
                 bad = _bad(np.asarray(g)) if g is not None else None
                 if bad and upstream_ok:
-                    self._report(Anomaly(op_name(fn) + "Backward", layer, "backward", bad,
-                                         f"gradient for input {i}; upstream: "
-                                         + _describe(list(dys))))
+                    self._report(
+                        Anomaly(
+                            op_name(fn) + "Backward",
+                            layer,
+                            "backward",
+                            bad,
+                            f"gradient for input {i}; upstream: " + _describe(list(dys)),
+                        )
+                    )
             return grads
 
         fn.backward = checked  # an instance attribute: only this node is affected

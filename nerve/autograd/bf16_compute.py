@@ -107,8 +107,7 @@ def widen_backward(fn, cast: tuple) -> None:
     backward, bf16 = fn.backward, _bf16[0]
 
     def in_float32(*dys):
-        grads = backward(*[d.astype(_F32) if d is not None and d.dtype == bf16 else d
-                           for d in dys])
+        grads = backward(*[d.astype(_F32) if d is not None and d.dtype == bf16 else d for d in dys])
         if not cast:
             return grads
         grads = list(grads) if type(grads) is tuple else [grads]

@@ -55,8 +55,10 @@ class FunctionCtx:
     def save_for_backward(self, *tensors) -> None:
         for t in tensors:
             if t is not None and not isinstance(t, Tensor):
-                raise TypeError("save_for_backward can only save variables, but argument "
-                                f"{tensors.index(t)} is of type {type(t).__name__}")
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument "
+                    f"{tensors.index(t)} is of type {type(t).__name__}"
+                )
         self._saved = tensors
 
     @property
@@ -83,9 +85,20 @@ class FunctionCtx:
 # What the engine and this module keep in the node's __dict__, which the engine clears
 # after backward (freeing the saved tensors); the user's own attributes live in
 # ``_attrs`` and outlive it, as on a PyTorch ctx.
-_NODE_FIELDS = frozenset({"parents", "needs_input_grad", "n_outputs", "backward",
-                          "_tensor_hooks", "_saved", "_out_meta", "_non_diff", "_dirty",
-                          "materialize_grads"})
+_NODE_FIELDS = frozenset(
+    {
+        "parents",
+        "needs_input_grad",
+        "n_outputs",
+        "backward",
+        "_tensor_hooks",
+        "_saved",
+        "_out_meta",
+        "_non_diff",
+        "_dirty",
+        "materialize_grads",
+    }
+)
 
 
 class BackwardCFunction(FunctionCtx):
@@ -104,8 +117,9 @@ class BackwardCFunction(FunctionCtx):
         try:
             return object.__getattribute__(self, "_attrs")[name]
         except (KeyError, AttributeError):
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute "
-                                 f"'{name}'") from None
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute '{name}'"
+            ) from None
 
     def __delattr__(self, name: str) -> None:
         if name in _NODE_FIELDS:
@@ -148,8 +162,10 @@ def _check_grads(node, result) -> tuple:
     if len(result) > n and all(g is None for g in result[n:]):
         result = result[:n]
     if len(result) != n:
-        raise RuntimeError(f"function {name} returned an incorrect number of gradients "
-                           f"(expected {n}, got {len(result)})")
+        raise RuntimeError(
+            f"function {name} returned an incorrect number of gradients "
+            f"(expected {n}, got {len(result)})"
+        )
     out = []
     for i, (g, x) in enumerate(zip(result, inputs)):
         if g is None:
@@ -158,14 +174,18 @@ def _check_grads(node, result) -> tuple:
         if not isinstance(g, Tensor):
             raise RuntimeError(f"expected Variable or None (got {_typename(g)})")
         if not isinstance(x, Tensor):
-            raise RuntimeError(f"function {name} returned a gradient different than None at "
-                               f"position {i + 1}, but the corresponding forward input was "
-                               "not a Variable")
+            raise RuntimeError(
+                f"function {name} returned a gradient different than None at "
+                f"position {i + 1}, but the corresponding forward input was "
+                "not a Variable"
+            )
         arr = g._data
         if arr.shape != x._data.shape and not _expandable(x._data.shape, arr.shape):
-            raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - "
-                               f"got {list(arr.shape)} but expected shape compatible with "
-                               f"{list(x._data.shape)}")
+            raise RuntimeError(
+                f"Function {name} returned an invalid gradient at index {i} - "
+                f"got {list(arr.shape)} but expected shape compatible with "
+                f"{list(x._data.shape)}"
+            )
         out.append(arr)
     return tuple(out)
 
@@ -190,8 +210,9 @@ def _bind(cls, args: tuple, kwargs: dict) -> tuple:
         params = params[1:]
     bound = sig.replace(parameters=params).bind_partial(*args, **kwargs)
     if bound.kwargs:
-        raise TypeError(f"forward() got an unexpected keyword argument "
-                        f"'{next(iter(bound.kwargs))}'")
+        raise TypeError(
+            f"forward() got an unexpected keyword argument '{next(iter(bound.kwargs))}'"
+        )
     return tuple(bound.args)
 
 
@@ -229,8 +250,11 @@ def apply(cls, *args, **kwargs):
             continue
         # the namespace too: a missing gradient is materialised as zeros on the output's device
         meta.append((o._data.shape, o._data.dtype, array_module(o._data)))
-        diff = record and (o._data.dtype.kind == "c" or is_floating(o._data.dtype)) \
+        diff = (
+            record
+            and (o._data.dtype.kind == "c" or is_floating(o._data.dtype))
             and not any(o is t for t in non_diff)
+        )
         results.append(_output(o, ctx if diff else None, i, dirty))
     if record:
         d["parents"], d["n_outputs"], d["_out_meta"] = args, len(outs), meta
@@ -258,8 +282,9 @@ def _rebase_dirty(args: tuple, dirty: tuple) -> tuple:
     for a in args:
         if isinstance(a, Tensor) and any(a is d for d in dirty):
             if a.requires_grad and a._ctx is None:
-                raise RuntimeError("a leaf Variable that requires grad has been used in an "
-                                   "in-place operation.")
+                raise RuntimeError(
+                    "a leaf Variable that requires grad has been used in an in-place operation."
+                )
             stand_in = _new(Tensor)
             stand_in._data, stand_in.grad, stand_in._hooks = a._data, None, None
             stand_in._ctx, stand_in._out_index = a._ctx, a._out_index
@@ -272,8 +297,11 @@ def _rebase_dirty(args: tuple, dirty: tuple) -> tuple:
 def install(cls) -> None:
     """Give a PyTorch-style Function subclass its own ``apply`` and node class."""
     cls._setup_style = _overrides_setup_context(cls)
-    cls._backward_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,),
-                             {"_forward_cls": cls, "__module__": cls.__module__})
+    cls._backward_cls = type(
+        f"{cls.__name__}Backward",
+        (BackwardCFunction,),
+        {"_forward_cls": cls, "__module__": cls.__module__},
+    )
     cls.apply = classmethod(apply)
     from nerve.autograd.function import Function
 
@@ -293,5 +321,7 @@ def _overrides_setup_context(cls) -> bool:
 
 
 def _missing_backward(ctx, *grads):
-    raise NotImplementedError("You must implement either the backward or vjp method for your "
-                              "custom autograd.Function to use it with backward mode AD.")
+    raise NotImplementedError(
+        "You must implement either the backward or vjp method for your "
+        "custom autograd.Function to use it with backward mode AD."
+    )

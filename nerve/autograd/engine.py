@@ -143,8 +143,7 @@ def _release(fn, waiting: dict, final) -> None:
 
 
 @_with_final_callbacks
-def run_backward(root, grad: np.ndarray, retain_graph: bool = False,
-                 observer=None) -> None:
+def run_backward(root, grad: np.ndarray, retain_graph: bool = False, observer=None) -> None:
     """Backpropagate ``grad`` (the gradient of the loss w.r.t. ``root``) to the leaves;
     ``observer(node, grad_outputs, grad_inputs)`` sees each node walked (module doc)."""
     given = {id(grad)}

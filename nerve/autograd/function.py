@@ -161,7 +161,8 @@ def _same_device(cls, inputs) -> bool:
             if first is None:
                 first = a
             elif type(a) is not type(first) or (
-                    type(a) is not ndarray and device_of(a) != device_of(first)):
+                type(a) is not ndarray and device_of(a) != device_of(first)
+            ):
                 if _movable_scalar(x):
                     scalars = True
                     continue
@@ -172,7 +173,8 @@ def _same_device(cls, inputs) -> bool:
                 raise RuntimeError(
                     "Expected all tensors to be on the same device, but found at least two "
                     f"devices, {d1} and {d2}! (in {cls.__name__.lower()}: move every input "
-                    "to one device with .to(device))")
+                    "to one device with .to(device))"
+                )
     return scalars
 
 
@@ -186,11 +188,17 @@ def _needs_grad(inputs, array) -> bool:
 
 def _scalars_to_device(inputs, arrays) -> list:
     """The 0-d CPU tensors among ``inputs`` copied to the device of the others."""
-    device = next(_namespaces.device_of(x._data) for x in inputs
-                  if isinstance(x, Tensor) and type(x._data) is not ndarray)
-    return [_namespaces.to_device(a, device)
-            if isinstance(x, Tensor) and type(a) is ndarray and a.ndim == 0 else a
-            for x, a in zip(inputs, arrays)]
+    device = next(
+        _namespaces.device_of(x._data)
+        for x in inputs
+        if isinstance(x, Tensor) and type(x._data) is not ndarray
+    )
+    return [
+        _namespaces.to_device(a, device)
+        if isinstance(x, Tensor) and type(a) is ndarray and a.ndim == 0
+        else a
+        for x, a in zip(inputs, arrays)
+    ]
 
 
 def autocast_covers(cls, a) -> bool:

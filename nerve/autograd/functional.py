@@ -28,11 +28,15 @@ def _as_tuple(x, what: str, fn: str) -> tuple[bool, tuple]:
     if not all(isinstance(t, Tensor) for t in items):
         kind = type(x if not is_tuple else next(t for t in items if not isinstance(t, Tensor)))
         if what == "inputs":
-            raise TypeError(f"The inputs given to {fn} must be either a Tensor or a tuple of "
-                            f"Tensors but the given inputs has type {kind}.")
-        raise TypeError(f"The outputs of the user-provided function given to {fn} must be "
-                        "either a Tensor or a tuple of Tensors but the given outputs of the "
-                        f"user-provided function has type {kind}.")
+            raise TypeError(
+                f"The inputs given to {fn} must be either a Tensor or a tuple of "
+                f"Tensors but the given inputs has type {kind}."
+            )
+        raise TypeError(
+            f"The outputs of the user-provided function given to {fn} must be "
+            "either a Tensor or a tuple of Tensors but the given outputs of the "
+            f"user-provided function has type {kind}."
+        )
     return is_tuple, items
 
 
@@ -42,9 +46,12 @@ def _call(func, inputs: tuple, fn: str, create_graph: bool = False):
     Without create_graph the inputs are fresh leaves (the results know nothing of the
     inputs' history); with it an input that requires grad is used as it is, so that
     the results stay differentiable w.r.t. it (PyTorch's ``_grad_preprocess``)."""
-    leaves = tuple(x if create_graph and x.requires_grad else
-                   Tensor._wrap(x._data).requires_grad_(x.is_floating_point())
-                   for x in inputs)
+    leaves = tuple(
+        x
+        if create_graph and x.requires_grad
+        else Tensor._wrap(x._data).requires_grad_(x.is_floating_point())
+        for x in inputs
+    )
     with enable_grad():
         out = func(*leaves)
     is_tuple, outs = _as_tuple(out, "outputs", fn)
@@ -58,9 +65,14 @@ def _grads(outs: tuple, leaves: tuple, vs: list, retain: bool, create_graph: boo
     zeros = [Tensor._wrap(_xp(x).zeros_like(x._data)) for x in leaves]
     if not pairs or not needed:
         return zeros
-    got = grad([o for o, _ in pairs], needed, [v for _, v in pairs],
-               retain_graph=retain or create_graph, create_graph=create_graph,
-               allow_unused=True)
+    got = grad(
+        [o for o, _ in pairs],
+        needed,
+        [v for _, v in pairs],
+        retain_graph=retain or create_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
     it = iter(got)
     res = [next(it) if x.requires_grad else z for x, z in zip(leaves, zeros)]
     return [z if g is None else g for g, z in zip(res, zeros)]
@@ -78,16 +90,23 @@ def _block(rows: list, shape: tuple, x, create_graph: bool):
     return Tensor._wrap(_xp(x).stack([r._data for r in rows]).reshape(shape))
 
 
-def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
-             vectorize: bool = False, strategy: str = "reverse-mode"):
+def jacobian(
+    func,
+    inputs,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    strategy: str = "reverse-mode",
+):
     """The Jacobian of ``func`` at ``inputs``: for output o and input x a Tensor of
     shape ``o.shape + x.shape``, nested as tuples like the outputs and inputs."""
     if strategy not in ("forward-mode", "reverse-mode"):
-        raise AssertionError('Expected strategy to be either "forward-mode" or '
-                             '"reverse-mode".')
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
     if strategy == "forward-mode" and not vectorize:
-        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
-                                  "Hessian is only implemented for `vectorize=True`.")
+        raise NotImplementedError(
+            "Computing Jacobian using forward-AD or forward-over-reverse "
+            "Hessian is only implemented for `vectorize=True`."
+        )
     in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
     out_tuple, outs, leaves = _call(func, inputs, "jacobian", create_graph)
     result = []
@@ -101,8 +120,9 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
             got = _grads((o,), leaves, [onehot.reshape(o._data.shape)], keep, create_graph)
             for r, g in zip(rows, got):
                 r.append(g)
-        blocks = tuple(_block(r, o._data.shape + x._data.shape, x, create_graph)
-                       for r, x in zip(rows, leaves))
+        blocks = tuple(
+            _block(r, o._data.shape + x._data.shape, x, create_graph) for r, x in zip(rows, leaves)
+        )
         result.append(blocks if in_tuple else blocks[0])
     return tuple(result) if out_tuple else result[0]
 
@@ -113,8 +133,10 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     out_tuple, outs, leaves = _call(func, inputs, "vjp", create_graph)
     if v is None:
         if len(outs) != 1 or outs[0]._data.size != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function "
-                               "returns a single Tensor with a single element.")
+            raise RuntimeError(
+                "The vector v can only be None if the user-provided function "
+                "returns a single Tensor with a single element."
+            )
         vs = [Tensor._wrap(_xp(outs[0]).ones_like(outs[0]._data))]
     else:
         vs = list(_as_tuple(v, "inputs", "vjp")[1])
@@ -139,8 +161,10 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     products = []
     for o, row in zip(outs, jac):
         # (O..., I...) -> (O, I) @ (I,) for each input, summed
-        total = sum(block._data.reshape(o._data.size, -1) @ vi._data.reshape(-1)
-                    for block, vi in zip(row, vs))
+        total = sum(
+            block._data.reshape(o._data.size, -1) @ vi._data.reshape(-1)
+            for block, vi in zip(row, vs)
+        )
         products.append(Tensor._wrap(_xp(o).asarray(total).reshape(o._data.shape)))
     return _detached(outs, out_tuple), tuple(products) if out_tuple else products[0]
 
@@ -150,9 +174,11 @@ def _same_shapes(vs: list, ts: tuple, what: str) -> None:
         raise RuntimeError(f"v has invalid size: should be {len(ts)} but got {len(vs)}")
     for i, (a, t) in enumerate(zip(vs, ts)):
         if a.shape != t._data.shape:
-            raise RuntimeError(f"Mismatch in shape: v[{i}] has a shape of "
-                               f"nerve.Size({list(a.shape)}) and the {what}[{i}] has a shape "
-                               f"of nerve.Size({list(t._data.shape)}).")
+            raise RuntimeError(
+                f"Mismatch in shape: v[{i}] has a shape of "
+                f"nerve.Size({list(a.shape)}) and the {what}[{i}] has a shape "
+                f"of nerve.Size({list(t._data.shape)})."
+            )
 
 
 def _detached(outs: tuple, is_tuple: bool, create_graph: bool = False):
@@ -162,25 +188,36 @@ def _detached(outs: tuple, is_tuple: bool, create_graph: bool = False):
 
 def _scalar_output(func, fn: str):
     """``func`` checked to return one single-element Tensor, returned squeezed."""
+
     def single(*inp):
         out = func(*inp)
         is_tuple, outs = _as_tuple(out, "outputs", fn)
         if is_tuple:
             raise RuntimeError(f"The function given to {fn} should return a single Tensor")
         if outs[0]._data.size != 1:
-            raise RuntimeError(f"The Tensor returned by the function given to {fn} should "
-                               "contain a single element")
+            raise RuntimeError(
+                f"The Tensor returned by the function given to {fn} should contain a single element"
+            )
         return outs[0].reshape(())
+
     return single
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):
+def hessian(
+    func,
+    inputs,
+    create_graph=False,
+    strict=False,
+    vectorize=False,
+    outer_jacobian_strategy="reverse-mode",
+):
     """The Hessian of a scalar ``func``: H[i][j] = ∂²f/∂xᵢ∂xⱼ of shape xᵢ.shape + xⱼ.shape
     (a Tensor for one input, a tuple of tuples for several): the Jacobian of ∇f."""
     if outer_jacobian_strategy == "forward-mode":
-        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
-                                  "Hessian is only implemented for `vectorize=True`.")
+        raise NotImplementedError(
+            "Computing Jacobian using forward-AD or forward-over-reverse "
+            "Hessian is only implemented for `vectorize=True`."
+        )
     in_tuple, ins = _as_tuple(inputs, "inputs", "hessian")
     single = _scalar_output(func, "hessian")
 
@@ -195,9 +232,11 @@ def _input_vectors(v, ins, fn: str) -> list:
     """The vectors v (one per input, of its shape); None only for a single 1-element input."""
     if v is None:
         if len(ins) != 1 or ins[0]._data.size != 1:
-            raise RuntimeError("The vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single "
-                               "element.")
+            raise RuntimeError(
+                "The vector v can only be None if the input to the "
+                "user-provided function is a single Tensor with a single "
+                "element."
+            )
         return [Tensor._wrap(_xp(ins[0]).ones_like(ins[0]._data))]
     vs = list(_as_tuple(v, "inputs", fn)[1])
     _same_shapes([t._data for t in vs], ins, "inputs")
@@ -212,8 +251,7 @@ def _second(func, inputs, v, create_graph: bool, fn: str):
     first = _grads(outs, leaves, [Tensor._wrap(_xp(outs[0]).ones_like(outs[0]._data))], True, True)
     pairs = [(g, w) for g, w in zip(first, vs) if g.requires_grad]
     if pairs:
-        res = _grads(tuple(g for g, _ in pairs), leaves, [w for _, w in pairs], False,
-                     create_graph)
+        res = _grads(tuple(g for g, _ in pairs), leaves, [w for _, w in pairs], False, create_graph)
     else:
         res = [Tensor._wrap(_xp(x).zeros_like(x._data)) for x in leaves]
     out = outs[0] if create_graph else outs[0].detach()

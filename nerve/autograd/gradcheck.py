@@ -18,8 +18,15 @@ def _weighted(outs, weights) -> float:
     return float(sum((o._data.astype(np.float64) * w).sum() for o, w in zip(outs, weights)))
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, seed: int = 0) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
     """Check ``fn``'s gradients w.r.t. every input that requires grad.
 
     With a random upstream gradient v, L = Σ v · fn(x). The analytic ∂L/∂x from
@@ -88,9 +95,19 @@ def _numerical(fn, inputs, x, weights, eps: float) -> np.ndarray:
     return numeric
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
-                  raise_exception: bool = True, seed: int = 0, **_ignored) -> bool:
+def gradgradcheck(
+    func,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    seed: int = 0,
+    **_ignored,
+) -> bool:
     """Check the second derivatives of ``func`` (double backward) as torch's gradgradcheck.
 
     The first-order gradient G(x, v) = vᵀ ∂func/∂x, taken with ``create_graph=True``, is
@@ -110,11 +127,15 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         with enable_grad():
             outs = _outputs(func, inputs)
         rng = np.random.default_rng(seed)
-        grad_outputs = tuple(Tensor._wrap(rng.standard_normal(o.shape)).requires_grad_()
-                             for o in outs if o.requires_grad)
+        grad_outputs = tuple(
+            Tensor._wrap(rng.standard_normal(o.shape)).requires_grad_()
+            for o in outs
+            if o.requires_grad
+        )
     else:
-        grad_outputs = (tuple(grad_outputs) if isinstance(grad_outputs, tuple | list)
-                        else (grad_outputs,))
+        grad_outputs = (
+            tuple(grad_outputs) if isinstance(grad_outputs, tuple | list) else (grad_outputs,)
+        )
 
     def first_order(*args):
         xs, vs = args[:n], args[n:]
@@ -122,8 +143,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         with enable_grad():
             outs = [o for o in _outputs(func, xs) if o.requires_grad]
             got = grad(outs, diff, list(vs), create_graph=True, allow_unused=True)
-        return tuple(Tensor._wrap(np.zeros(x.shape)) if g is None else g
-                     for g, x in zip(got, diff))
+        return tuple(Tensor._wrap(np.zeros(x.shape)) if g is None else g for g, x in zip(got, diff))
 
     # nerve's recorded backward is code of its own (backward_graph), so check first that it
     # gives the first-order gradient at all (torch's has one backward for both)
@@ -140,6 +160,14 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
             raise GradcheckError(
                 f"gradgradcheck: the gradient recorded with create_graph=True differs from the "
                 f"first-order one for input {k} of shape {tuple(r.shape)} (max abs error "
-                f"{np.abs(r._data - p).max():.3g})")
-    return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception, seed=seed)
+                f"{np.abs(r._data - p).max():.3g})"
+            )
+    return gradcheck(
+        first_order,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        seed=seed,
+    )

@@ -41,8 +41,9 @@ def _grad_outputs(outputs: tuple, grad_outputs) -> list:
     arrays = []
     for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
         if not isinstance(o, Tensor) or not o.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
-                               "have a grad_fn")
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
         if g is None:
             if o._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
@@ -50,9 +51,11 @@ def _grad_outputs(outputs: tuple, grad_outputs) -> list:
             continue
         arr = g._data if isinstance(g, Tensor) else array_module(o._data).asarray(g)
         if arr.shape != o._data.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
-                               f"nerve.Size({list(arr.shape)}) and output[{i}] has a shape "
-                               f"of nerve.Size({list(o._data.shape)}).")
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of "
+                f"nerve.Size({list(arr.shape)}) and output[{i}] has a shape "
+                f"of nerve.Size({list(o._data.shape)})."
+            )
         arrays.append(arr.astype(o._data.dtype, copy=False))
     return arrays
 
@@ -68,8 +71,14 @@ def _run(outputs: tuple, grads: list, retain_graph) -> None:
     root.backward(retain_graph=retain_graph)
 
 
-def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
-             create_graph: bool = False, grad_variables=None, inputs=None) -> None:
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
     """Accumulate the gradients of ``tensors`` (weighted by ``grad_tensors``) into the
     ``.grad`` of the leaves, or only of ``inputs`` when given."""
     if grad_variables is not None:
@@ -78,8 +87,9 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     if create_graph:
         if inputs is not None and not _seq(inputs):
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-        _graph_backward(outputs, grad_tensors, retain_graph,
-                        None if inputs is None else _seq(inputs))
+        _graph_backward(
+            outputs, grad_tensors, retain_graph, None if inputs is None else _seq(inputs)
+        )
         return
     if inputs is not None:
         inputs = _seq(inputs)
@@ -101,44 +111,76 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     _run(outputs, _grad_outputs(outputs, grad_tensors), retain_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
-         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
-         is_grads_batched: bool = False, materialize_grads: bool = False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+):
     """The gradients of ``outputs`` w.r.t. ``inputs`` (leaves or not), leaving every
     ``.grad`` untouched. ``inputs`` may be a dict name -> tensor (a dict comes back)."""
     if materialize_grads and allow_unused is False:
-        raise ValueError("Expected allow_unused to be True or not passed when "
-                         "materialize_grads=True, but got: allow_unused=False.")
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when "
+            "materialize_grads=True, but got: allow_unused=False."
+        )
     if isinstance(inputs, dict):
         names = list(inputs)
-        got = grad(outputs, [inputs[k] for k in names], grad_outputs, retain_graph,
-                   create_graph, only_inputs, allow_unused, is_grads_batched,
-                   materialize_grads)
+        got = grad(
+            outputs,
+            [inputs[k] for k in names],
+            grad_outputs,
+            retain_graph,
+            create_graph,
+            only_inputs,
+            allow_unused,
+            is_grads_batched,
+            materialize_grads,
+        )
         return dict(zip(names, got))
     outputs, inputs = _seq(outputs), _seq(inputs)
     if is_grads_batched:
-        return _batched(outputs, inputs, grad_outputs, retain_graph, allow_unused,
-                        materialize_grads, create_graph)
+        return _batched(
+            outputs,
+            inputs,
+            grad_outputs,
+            retain_graph,
+            allow_unused,
+            materialize_grads,
+            create_graph,
+        )
     for x in inputs:
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _grad_outputs(outputs, grad_outputs)
     if create_graph:
-        got = run_graph_backward(outputs, _as_tensors(grads, grad_outputs),
-                                 create_graph if retain_graph is None else retain_graph,
-                                 inputs)
+        got = run_graph_backward(
+            outputs,
+            _as_tensors(grads, grad_outputs),
+            create_graph if retain_graph is None else retain_graph,
+            inputs,
+        )
     else:
-        got = [None if g is None else Tensor._wrap(g)
-               for g in _collect(outputs, inputs, grads, retain_graph)]
+        got = [
+            None if g is None else Tensor._wrap(g)
+            for g in _collect(outputs, inputs, grads, retain_graph)
+        ]
     result = []
     for i, (x, g) in enumerate(zip(inputs, got)):
         if g is None:
             if materialize_grads:
                 g = Tensor._wrap(array_module(x._data).zeros_like(x._data))
             elif not allow_unused:
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not "
-                                   "have been used in the graph. Set allow_unused=True if "
-                                   "this is the desired behavior.")
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not "
+                    "have been used in the graph. Set allow_unused=True if "
+                    "this is the desired behavior."
+                )
         result.append(g)
     return tuple(result)
 
@@ -147,8 +189,10 @@ def _as_tensors(arrays: list, grad_outputs) -> list:
     """The grad_outputs as Tensors for the recorded walk: a given Tensor of the right
     dtype is kept as it is (a gradient may flow into it, as ``vhp`` needs)."""
     given = (None,) * len(arrays) if grad_outputs is None else _seq(grad_outputs)
-    return [g if isinstance(g, Tensor) and g._data.dtype == a.dtype else Tensor._wrap(a)
-            for a, g in zip(arrays, given)]
+    return [
+        g if isinstance(g, Tensor) and g._data.dtype == a.dtype else Tensor._wrap(a)
+        for a, g in zip(arrays, given)
+    ]
 
 
 def _graph_backward(outputs: tuple, grad_tensors, retain_graph, inputs) -> None:
@@ -182,8 +226,9 @@ def _collect(outputs: tuple, inputs: tuple, grads: list, retain_graph) -> list:
                 got.append(None if x.grad is None else x.grad._data)
             else:
                 parts = captured[id(x)]
-                got.append(None if not parts else parts[0] if len(parts) == 1
-                           else sum(parts[1:], parts[0]))
+                got.append(
+                    None if not parts else parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
+                )
         return got
     finally:
         hooks.grad_call[0] = prev
@@ -210,16 +255,28 @@ def _leaves(outputs: tuple) -> list:
     return list(found.values())
 
 
-def _batched(outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize,
-             create_graph=False) -> tuple:
+def _batched(
+    outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize, create_graph=False
+) -> tuple:
     """``is_grads_batched``: one backward per row of the batched grad_outputs."""
     gos = _seq(grad_outputs)
     n = gos[0].shape[0]
     rows = []
     for b in range(n):
         keep = True if b < n - 1 else retain_graph
-        rows.append(grad(outputs, inputs, [g[b] for g in gos], keep, create_graph, True,
-                         allow_unused, False, materialize))
+        rows.append(
+            grad(
+                outputs,
+                inputs,
+                [g[b] for g in gos],
+                keep,
+                create_graph,
+                True,
+                allow_unused,
+                False,
+                materialize,
+            )
+        )
     out = []
     for i in range(len(inputs)):
         col = [r[i] for r in rows]

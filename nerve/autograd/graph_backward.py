@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-
 from nerve.autograd import hooks, rebound
 from nerve.autograd.custom import once_differentiable
 from nerve.autograd.engine import FREED, _with_final_callbacks, toposort
 from nerve.autograd.function import Function
 from nerve.autograd.grad_mode import enable_grad, no_grad
 
-NO_GRAPH = ("{name}: no differentiable backward (backward_graph) is implemented for this op, "
-            "so its gradient cannot be part of a graph; create_graph=True (double backward, "
-            "hessian, hvp, gradient penalties) is not supported through {name}")
+NO_GRAPH = (
+    "{name}: no differentiable backward (backward_graph) is implemented for this op, "
+    "so its gradient cannot be part of a graph; create_graph=True (double backward, "
+    "hessian, hvp, gradient penalties) is not supported through {name}"
+)
 
 
 # once_differentiable's wrapper, recognised by its code object (custom.py marks nothing)
@@ -55,8 +55,11 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
 
     wanted = None if inputs is None else {id(x): k for k, x in enumerate(inputs)}
     results = None if inputs is None else [None] * len(inputs)
-    wanted_nodes = {} if inputs is None else {(x._ctx, x._out_index): k
-                                              for k, x in enumerate(inputs) if x._ctx}
+    wanted_nodes = (
+        {}
+        if inputs is None
+        else {(x._ctx, x._out_index): k for k, x in enumerate(inputs) if x._ctx}
+    )
     leaf_sums: dict = {}  # id(leaf) -> [leaf, summed gradient]
     for o in outputs:
         ctx = o._ctx
@@ -143,8 +146,10 @@ def _custom_backward(node, *douts):
             result = user(node, *grads)
         anchors = [t for t in grads if isinstance(t, Tensor) and t.requires_grad]
         result = result if isinstance(result, tuple) else (result,)
-        result = tuple(r if r is None or not anchors else
-                       _NotTwice.apply(r, *anchors, name=node.name()) for r in result)
+        result = tuple(
+            r if r is None or not anchors else _NotTwice.apply(r, *anchors, name=node.name())
+            for r in result
+        )
     else:
         result = user(node, *grads)
     result = result if isinstance(result, tuple) else (result,)
@@ -152,8 +157,10 @@ def _custom_backward(node, *douts):
     if len(result) > n and all(g is None for g in result[n:]):
         result = result[:n]
     if len(result) != n:
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {n}, got {len(result)})")
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {n}, got {len(result)})"
+        )
     return result
 
 
@@ -165,8 +172,10 @@ class _NotTwice(Function):
         return g
 
     def backward(self, dy):
-        raise RuntimeError("trying to differentiate twice a function that was marked with "
-                           f"@once_differentiable ({self.fn_name})")
+        raise RuntimeError(
+            "trying to differentiate twice a function that was marked with "
+            f"@once_differentiable ({self.fn_name})"
+        )
 
 
 def _overwritten_parents(fn):
@@ -179,8 +188,15 @@ def _overwritten_parents(fn):
     stale = None
     for i, (p, needed) in enumerate(zip(fn.parents, fn.needs_input_grad)):
         arr = getattr(p, "_data", None)
-        if (needed and arr is not None and arr.ndim and arr.base is not None
-                and arr.base.size == 1 and arr.flags.writeable and not any(arr.strides)):
+        if (
+            needed
+            and arr is not None
+            and arr.ndim
+            and arr.base is not None
+            and arr.base.size == 1
+            and arr.flags.writeable
+            and not any(arr.strides)
+        ):
             stale = stale or list(fn.parents)
             stale[i] = _Overwritten.of(p, fn.name())
     return None if stale is None else tuple(stale)
@@ -198,7 +214,12 @@ def _overwritten_class():
         def of(cls, p, name: str):
             t = object.__new__(cls)
             t.grad, t.requires_grad, t._ctx, t._out_index, t._hooks = (
-                None, p.requires_grad, p._ctx, p._out_index, None)
+                None,
+                p.requires_grad,
+                p._ctx,
+                p._out_index,
+                None,
+            )
             t.node_name = name
             return t
 
@@ -207,7 +228,8 @@ def _overwritten_class():
             raise RuntimeError(
                 f"{self.node_name}: create_graph=True needs the value of an input that an "
                 "in-place operation has overwritten since (nerve keeps no copy of the old "
-                "value); use the out-of-place op (e.g. x = x.relu() for x.relu_())")
+                "value); use the out-of-place op (e.g. x = x.relu() for x.relu_())"
+            )
 
     return Overwritten
 
@@ -232,8 +254,11 @@ def _useful(order: list, wanted: dict, wanted_nodes: dict) -> set:
             if not needed:
                 continue
             pctx = parent._ctx
-            if (id(parent) in wanted and pctx is None) or pctx in useful or (
-                    pctx is not None and (pctx, parent._out_index) in wanted_nodes):
+            if (
+                (id(parent) in wanted and pctx is None)
+                or pctx in useful
+                or (pctx is not None and (pctx, parent._out_index) in wanted_nodes)
+            ):
                 useful.add(fn)
                 break
     return useful
@@ -264,7 +289,8 @@ def _fit(g, parent):
     if g._data.shape != shape:
         lead = g.ndim - len(shape)
         axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and g._data.shape[lead + i] != 1)
+            lead + i for i, n in enumerate(shape) if n == 1 and g._data.shape[lead + i] != 1
+        )
         if axes:
             g = g.sum(dim=axes, keepdim=True)
         g = g.reshape(shape)

@@ -105,8 +105,14 @@ def backward_with_leaf_hooks(run, root, grad, retain: bool) -> None:
             continue
         got: list = []
         grad_t = leaf.grad
-        swapped[id(leaf)] = (leaf, e, leaf._hooks, got, grad_t, None if grad_t is None else
-                             grad_t._data)
+        swapped[id(leaf)] = (
+            leaf,
+            e,
+            leaf._hooks,
+            got,
+            grad_t,
+            None if grad_t is None else grad_t._data,
+        )
         leaf._hooks = [lambda g, got=got: got.append(g._data)]
 
     def final(leaf) -> None:

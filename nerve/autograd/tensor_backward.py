@@ -11,16 +11,15 @@ from nerve.backend import array_module, as_array
 from nerve.tensor import Tensor, ops_table
 
 
-def tensor_backward(t: Tensor, gradient=None, retain_graph=None, create_graph=False,
-                    inputs=None) -> None:
+def tensor_backward(
+    t: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None
+) -> None:
     """``t.backward(gradient)``: accumulate d(t)/d(leaf) into every leaf's ``.grad``
     that requires grad (with ``inputs`` or ``create_graph``, nerve.autograd.backward)."""
     if inputs is not None or create_graph:
         return gradients.backward(t, gradient, retain_graph, create_graph, inputs=inputs)
     if not t.requires_grad:
-        raise RuntimeError(
-            "element 0 of tensors does not require grad and does not have a grad_fn"
-        )
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
     data = t._data
     if gradient is None:
         if data.size != 1:
@@ -32,9 +31,7 @@ def tensor_backward(t: Tensor, gradient=None, retain_graph=None, create_graph=Fa
     else:
         grad = gradient._data if isinstance(gradient, Tensor) else as_array(gradient)
         if grad.shape != data.shape:
-            raise RuntimeError(
-                f"backward: gradient has shape {grad.shape}, expected {data.shape}"
-            )
+            raise RuntimeError(f"backward: gradient has shape {grad.shape}, expected {data.shape}")
         grad = grad.astype(data.dtype, copy=False)
     if rebound.Version.live:  # in-place ops rebound tensors: nerve/autograd/rebound.py
         rebound.mend_stale_edges(t)
@@ -61,8 +58,7 @@ def register_post_accumulate_grad_hook(t: Tensor, hook):
     if not t.requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if t._ctx is not None:
-        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
-                           "tensors")
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     return hooks.register_post_accumulate(t, hook)
 
 
@@ -73,6 +69,12 @@ def retain_grad(t: Tensor) -> None:
         hooks.retain_grad(t)
 
 
-ops_table.register(tensor_backward, register_hook, register_post_accumulate_grad_hook,
-                   retain_grad, hooks.retains_grad, grad_mode.is_grad_enabled,
-                   transfer.ToDevice)
+ops_table.register(
+    tensor_backward,
+    register_hook,
+    register_post_accumulate_grad_hook,
+    retain_grad,
+    hooks.retains_grad,
+    grad_mode.is_grad_enabled,
+    transfer.ToDevice,
+)

@@ -55,8 +55,10 @@ def blas_summary() -> str:
 
         for i in threadpool_info():
             if i.get("user_api") == "blas":
-                return (f"{i.get('internal_api')} {i.get('version')}, kernel "
-                        f"{i.get('architecture')}, {i.get('num_threads')} threads")
+                return (
+                    f"{i.get('internal_api')} {i.get('version')}, kernel "
+                    f"{i.get('architecture')}, {i.get('num_threads')} threads"
+                )
     except ImportError:
         pass
     try:

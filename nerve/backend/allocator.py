@@ -33,8 +33,9 @@ def tune() -> bool:
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # musl or another libc: leave it alone
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-                and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    )
 
 
 TUNED = tune()

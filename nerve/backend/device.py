@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 
-INSTALL = ("install CuPy for your CUDA version: pip install cupy-cuda12x (CUDA 12), "
-           "pip install cupy-cuda13x (CUDA 13), or add [ctk] (cupy-cuda12x[ctk]) to get the "
-           "CUDA toolkit libraries from pip too; pip install nerve[gpu] brings cupy-cuda12x")
+INSTALL = (
+    "install CuPy for your CUDA version: pip install cupy-cuda12x (CUDA 12), "
+    "pip install cupy-cuda13x (CUDA 13), or add [ctk] (cupy-cuda12x[ctk]) to get the "
+    "CUDA toolkit libraries from pip too; pip install nerve[gpu] brings cupy-cuda12x"
+)
 
 
 class device:  # noqa: N801 - PyTorch's name
@@ -19,7 +21,7 @@ class device:  # noqa: N801 - PyTorch's name
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index  # noqa: A001
         elif isinstance(type, int) and not isinstance(type, bool):
@@ -48,8 +50,11 @@ class device:  # noqa: N801 - PyTorch's name
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self) -> str:
-        return f"device(type='{self.type}')" if self.index is None else (
-            f"device(type='{self.type}', index={self.index})")
+        return (
+            f"device(type='{self.type}')"
+            if self.index is None
+            else (f"device(type='{self.type}', index={self.index})")
+        )
 
 
 CPU = device("cpu")
@@ -64,7 +69,8 @@ def no_cuda(what: str = "", why: str = "") -> CUDAUnavailableError:
     why = why or "CuPy is not installed"
     return CUDAUnavailableError(
         f"{what + ': ' if what else ''}nerve not compiled with CUDA enabled: device 'cuda' "
-        f"needs CuPy and a GPU ({why}); {INSTALL}; or run on 'cpu'")
+        f"needs CuPy and a GPU ({why}); {INSTALL}; or run on 'cpu'"
+    )
 
 
 _strict = {"on": None}
@@ -130,8 +136,10 @@ def check_device(dev, what: str = "") -> device:
     n = cuda_device_count()
     index = current_index() if d.index is None else d.index
     if index >= n:
-        raise RuntimeError(f"CUDA error: invalid device ordinal ({what or 'device'} "
-                           f"'cuda:{index}' asked for; {n} CUDA device(s) visible)")
+        raise RuntimeError(
+            f"CUDA error: invalid device ordinal ({what or 'device'} "
+            f"'cuda:{index}' asked for; {n} CUDA device(s) visible)"
+        )
     return device("cuda", index)
 
 

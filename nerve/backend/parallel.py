@@ -42,8 +42,13 @@ def over_batch(run, n: int, nbytes: int, like=None) -> None:
     ``like`` a device array (not NumPy's), always one call: the device runs its kernels
     in parallel itself, and host threads would only serialise on its stream."""
     k = num_threads()
-    if (k < 2 or n < 2 or nbytes < MIN_BYTES or (like is not None and type(like) is not _HOST)
-            or not _busy.acquire(blocking=False)):
+    if (
+        k < 2
+        or n < 2
+        or nbytes < MIN_BYTES
+        or (like is not None and type(like) is not _HOST)
+        or not _busy.acquire(blocking=False)
+    ):
         run(0, n)
         return
     try:

@@ -26,16 +26,17 @@ import numpy as np
 
 from nerve.bf16_dtype import NOT_ON_CUDA
 
-_IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
-             "construct a NumPy array explicitly.")
+_IMPLICIT = (
+    "Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
+    "construct a NumPy array explicitly."
+)
 _SCALARS = (int, float, bool, complex, np.generic)
 # numpy functions that copy host data onto the device explicitly (cupy.asarray/array do)
 _TRANSFERS = {"asarray", "array", "asanyarray"}
 # numpy names CuPy does not have
 _MISSING = {"errstate", "seterr", "geterr"}
 _UFUNC_METHODS = {
-    "at": {"add", "subtract", "maximum", "minimum", "bitwise_and", "bitwise_or",
-           "bitwise_xor"},
+    "at": {"add", "subtract", "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor"},
     "reduce": {"add", "multiply"},
     "accumulate": {"add", "multiply"},
     "reduceat": {"add"},
@@ -66,8 +67,10 @@ def unwrap(v, transfer: bool = False):
     if isinstance(v, np.ndarray):
         if transfer:
             return v.copy()
-        raise TypeError(f"Unsupported type {t}: a NumPy array cannot be an argument of a "
-                        "strict-device function; move it with nerve.backend.to_device first")
+        raise TypeError(
+            f"Unsupported type {t}: a NumPy array cannot be an argument of a "
+            "strict-device function; move it with nerve.backend.to_device first"
+        )
     return v
 
 
@@ -131,13 +134,17 @@ class StrictArray:
     __array_ufunc__ = None
 
     def __array_function__(self, func, types, args, kwargs):
-        raise TypeError(f"Unsupported type {type(self)}: numpy.{func.__name__} cannot take a "
-                        "strict-device array (use the array module from "
-                        "nerve.backend.array_module)")
+        raise TypeError(
+            f"Unsupported type {type(self)}: numpy.{func.__name__} cannot take a "
+            "strict-device array (use the array module from "
+            "nerve.backend.array_module)"
+        )
 
     def __dlpack__(self, *args, **kwargs):
-        raise BufferError("a strict-device array cannot be exported with DLPack (it stands "
-                          "in for GPU memory); copy it to the host first")
+        raise BufferError(
+            "a strict-device array cannot be exported with DLPack (it stands "
+            "in for GPU memory); copy it to the host first"
+        )
 
     def __dlpack_device__(self):
         return (2, 0)  # kDLCUDA, device 0: what a CuPy array on GPU 0 reports
@@ -258,16 +265,28 @@ def _index(index):
     if t is tuple:
         return tuple(_index(i) for i in index)
     if isinstance(index, np.ndarray):
-        raise IndexError(f"Unsupported type {t} as an index of a strict-device array: move "
-                         "the index to the device")
+        raise IndexError(
+            f"Unsupported type {t} as an index of a strict-device array: move "
+            "the index to the device"
+        )
     return index
 
 
-for _name, _op in [("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
-                   ("truediv", operator.truediv), ("floordiv", operator.floordiv),
-                   ("mod", operator.mod), ("pow", operator.pow), ("matmul", operator.matmul),
-                   ("and", operator.and_), ("or", operator.or_), ("xor", operator.xor),
-                   ("lshift", operator.lshift), ("rshift", operator.rshift)]:
+for _name, _op in [
+    ("add", operator.add),
+    ("sub", operator.sub),
+    ("mul", operator.mul),
+    ("truediv", operator.truediv),
+    ("floordiv", operator.floordiv),
+    ("mod", operator.mod),
+    ("pow", operator.pow),
+    ("matmul", operator.matmul),
+    ("and", operator.and_),
+    ("or", operator.or_),
+    ("xor", operator.xor),
+    ("lshift", operator.lshift),
+    ("rshift", operator.rshift),
+]:
     _f, _r = _binary(_op)
     setattr(StrictArray, f"__{_name}__", _f)
     setattr(StrictArray, f"__r{_name}__", _r)
@@ -305,7 +324,8 @@ class StrictUfunc:
         if allowed is not None and self._u.__name__ not in allowed:
             raise NotImplementedError(
                 f"{self._u.__name__}.{name} is not supported on the device (CuPy supports "
-                f"{name} only for {', '.join(sorted(allowed))}); use a nerve.backend helper")
+                f"{name} only for {', '.join(sorted(allowed))}); use a nerve.backend helper"
+            )
         v = getattr(self._u, name)
         if callable(v):
             return lambda *args, **kwargs: _call(v, args, kwargs)
@@ -330,8 +350,10 @@ class StrictNamespace:
         if name in cache:
             return cache[name]
         if name in _MISSING:
-            raise AttributeError(f"module '{self.__name__}' has no attribute '{name}' (CuPy "
-                                 "has none either; use nerve.backend.errstate)")
+            raise AttributeError(
+                f"module '{self.__name__}' has no attribute '{name}' (CuPy "
+                "has none either; use nerve.backend.errstate)"
+            )
         v = getattr(self._module, name)
         if name == "ndarray":
             v = StrictArray

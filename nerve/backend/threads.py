@@ -61,7 +61,7 @@ def set_num_threads(num: int) -> None:
 
 
 def blas_mode() -> int | str:
-    """"auto" (follow the load) or a fixed thread count, from NERVE_BLAS_THREADS once."""
+    """ "auto" (follow the load) or a fixed thread count, from NERVE_BLAS_THREADS once."""
     if _watch["mode"] is None:
         env = os.environ.get("NERVE_BLAS_THREADS", "auto").strip().lower()
         if env == "auto":
@@ -69,8 +69,11 @@ def blas_mode() -> int | str:
         else:
             _watch["mode"] = int(env) if env.isdigit() and int(env) > 0 else "auto"
             if _watch["mode"] == "auto":  # a warning, not an error: `import nerve` must work
-                warnings.warn(f"NERVE_BLAS_THREADS must be 'auto' or a positive integer, got "
-                              f"{env!r}; following the load ('auto')", stacklevel=2)
+                warnings.warn(
+                    f"NERVE_BLAS_THREADS must be 'auto' or a positive integer, got "
+                    f"{env!r}; following the load ('auto')",
+                    stacklevel=2,
+                )
     return _watch["mode"]
 
 
@@ -88,7 +91,7 @@ def _own_running() -> int:
                     stat = f.read()
             except OSError:  # the thread ended meanwhile
                 continue
-            n += stat[stat.rindex(b")") + 2:][:1] == b"R"
+            n += stat[stat.rindex(b")") + 2 :][:1] == b"R"
     except OSError:
         return 0
     return n
@@ -128,8 +131,9 @@ def start_watcher() -> bool:
         return False
     _watch["stop"] = stop = threading.Event()
     _watch["pid"] = os.getpid()
-    _watch["thread"] = t = threading.Thread(target=_loop, args=(stop,), daemon=True,
-                                            name="nerve-blas-threads")
+    _watch["thread"] = t = threading.Thread(
+        target=_loop, args=(stop,), daemon=True, name="nerve-blas-threads"
+    )
     t.start()
     return True
 

@@ -4,16 +4,27 @@ kernels to switch); their defaults are PyTorch's."""
 
 from __future__ import annotations
 
-__all__ = ["enable_flash_sdp", "enable_math_sdp", "enable_mem_efficient_sdp",
-           "flash_sdp_enabled", "is_built", "math_sdp_enabled", "matmul",
-           "mem_efficient_sdp_enabled"]
+__all__ = [
+    "enable_flash_sdp",
+    "enable_math_sdp",
+    "enable_mem_efficient_sdp",
+    "flash_sdp_enabled",
+    "is_built",
+    "math_sdp_enabled",
+    "matmul",
+    "mem_efficient_sdp_enabled",
+]
 
 
 class _MatmulFlags:
     """``torch.backends.cuda.matmul``: only PyTorch's attribute names are accepted."""
 
-    _DEFAULTS = {"allow_tf32": False, "allow_fp16_reduced_precision_reduction": True,
-                 "allow_bf16_reduced_precision_reduction": True, "fp32_precision": "none"}
+    _DEFAULTS = {
+        "allow_tf32": False,
+        "allow_fp16_reduced_precision_reduction": True,
+        "allow_bf16_reduced_precision_reduction": True,
+        "fp32_precision": "none",
+    }
 
     def __init__(self) -> None:
         object.__setattr__(self, "_values", dict(self._DEFAULTS))

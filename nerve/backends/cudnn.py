@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["allow_tf32", "benchmark", "benchmark_limit", "deterministic", "enabled", "flags",
-           "is_available", "version"]
+__all__ = [
+    "allow_tf32",
+    "benchmark",
+    "benchmark_limit",
+    "deterministic",
+    "enabled",
+    "flags",
+    "is_available",
+    "version",
+]
 
 enabled = True
 benchmark = False
@@ -24,14 +32,20 @@ def version() -> None:
 
 
 @contextlib.contextmanager
-def flags(enabled: bool = False, benchmark: bool = False, benchmark_limit: int = 10,
-          deterministic: bool = False, allow_tf32: bool = True):
+def flags(
+    enabled: bool = False,
+    benchmark: bool = False,
+    benchmark_limit: int = 10,
+    deterministic: bool = False,
+    allow_tf32: bool = True,
+):
     """Set the flags inside the block and restore them after it, as PyTorch's does."""
     module = globals()
     names = ("enabled", "benchmark", "deterministic", "allow_tf32")
     saved = {n: module[n] for n in names}
-    module.update(enabled=enabled, benchmark=benchmark, deterministic=deterministic,
-                  allow_tf32=allow_tf32)
+    module.update(
+        enabled=enabled, benchmark=benchmark, deterministic=deterministic, allow_tf32=allow_tf32
+    )
     try:
         yield
     finally:

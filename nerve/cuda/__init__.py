@@ -24,14 +24,42 @@ from nerve.backend.device import set_current_index as _set_current_index
 from nerve.backend.device import strict_enabled as _strict
 from nerve.cuda import amp
 
-__all__ = ["Event", "Stream", "amp", "current_device", "current_stream", "device",
-           "device_count", "empty_cache", "get_arch_list", "get_device_capability",
-           "get_device_name", "get_device_properties", "get_rng_state", "get_rng_state_all",
-           "init", "initial_seed", "ipc_collect", "is_available", "is_bf16_supported",
-           "is_initialized", "manual_seed", "manual_seed_all", "max_memory_allocated",
-           "max_memory_reserved", "mem_get_info", "memory_allocated", "memory_reserved",
-           "reset_peak_memory_stats", "seed", "seed_all", "set_device", "set_rng_state",
-           "set_rng_state_all", "synchronize"]
+__all__ = [
+    "Event",
+    "Stream",
+    "amp",
+    "current_device",
+    "current_stream",
+    "device",
+    "device_count",
+    "empty_cache",
+    "get_arch_list",
+    "get_device_capability",
+    "get_device_name",
+    "get_device_properties",
+    "get_rng_state",
+    "get_rng_state_all",
+    "init",
+    "initial_seed",
+    "ipc_collect",
+    "is_available",
+    "is_bf16_supported",
+    "is_initialized",
+    "manual_seed",
+    "manual_seed_all",
+    "max_memory_allocated",
+    "max_memory_reserved",
+    "mem_get_info",
+    "memory_allocated",
+    "memory_reserved",
+    "reset_peak_memory_stats",
+    "seed",
+    "seed_all",
+    "set_device",
+    "set_rng_state",
+    "set_rng_state_all",
+    "synchronize",
+]
 
 
 def is_available() -> bool:
@@ -75,8 +103,10 @@ def _index(device, name: str) -> int:
         i = _current_index() if d.index is None else d.index
     n = device_count()
     if not 0 <= i < n:
-        raise RuntimeError(f"CUDA error: invalid device ordinal (nerve.cuda.{name}: device "
-                           f"{i} asked for; {n} CUDA device(s) visible)")
+        raise RuntimeError(
+            f"CUDA error: invalid device ordinal (nerve.cuda.{name}: device "
+            f"{i} asked for; {n} CUDA device(s) visible)"
+        )
     return i
 
 
@@ -256,11 +286,14 @@ class device:  # noqa: N801 - PyTorch's name
 
 class Stream:
     def __init__(self, *args, **kwargs) -> None:
-        raise RuntimeError("nerve.cuda.Stream is not modelled: nerve runs every CuPy call on "
-                           "the current stream")
+        raise RuntimeError(
+            "nerve.cuda.Stream is not modelled: nerve runs every CuPy call on the current stream"
+        )
 
 
 class Event:
     def __init__(self, *args, **kwargs) -> None:
-        raise RuntimeError("nerve.cuda.Event is not modelled: time device work with "
-                           "nerve.cuda.synchronize() and time.perf_counter()")
+        raise RuntimeError(
+            "nerve.cuda.Event is not modelled: time device work with "
+            "nerve.cuda.synchronize() and time.perf_counter()"
+        )

@@ -24,10 +24,24 @@ from nerve.data.samplers import (
 from nerve.data.sequences import EmbeddedReber, embedded_reber
 from nerve.data.worker import get_worker_info
 
-__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
-           "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
-           "TensorDataset", "datasets", "default_collate", "default_convert", "random_split",
-           "transforms"]
+__all__ = [
+    "BatchSampler",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "datasets",
+    "default_collate",
+    "default_convert",
+    "random_split",
+    "transforms",
+]
 __all__ += ["EmbeddedReber", "embedded_reber", "sequences"]
 __all__ += ["ChainDataset", "StackDataset", "WeightedRandomSampler", "get_worker_info"]
 __all__ += ["DistributedSampler"]

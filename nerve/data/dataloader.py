@@ -27,10 +27,20 @@ class DataLoader:
     loading always runs in the calling process.
     """
 
-    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,
-                 sampler=None, batch_sampler=None, num_workers: int = 0, collate_fn=None,
-                 pin_memory: bool = False, drop_last: bool = False,
-                 generator: _random.Generator | None = None, **_ignored) -> None:
+    def __init__(
+        self,
+        dataset,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler=None,
+        batch_sampler=None,
+        num_workers: int = 0,
+        collate_fn=None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        generator: _random.Generator | None = None,
+        **_ignored,
+    ) -> None:
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
         self.num_workers, self.pin_memory, self.generator = num_workers, pin_memory, generator
         self._iterable = isinstance(dataset, IterableDataset)
@@ -40,14 +50,20 @@ class DataLoader:
         elif self._iterable:
             sampler = None
         elif sampler is None:
-            sampler = (RandomSampler(dataset, generator=generator) if shuffle
-                       else SequentialSampler(dataset))
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else SequentialSampler(dataset)
+            )
         if batch_sampler is None and batch_size is not None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self._auto_collation = batch_sampler is not None or bool(self._iterable and batch_size)
-        self.collate_fn = collate_fn if collate_fn is not None else (
-            default_collate if self._auto_collation else default_convert)
+        self.collate_fn = (
+            collate_fn
+            if collate_fn is not None
+            else (default_collate if self._auto_collation else default_convert)
+        )
         self._fast = collate_fn is None and hasattr(dataset, "_fetch_batch")
 
     def __len__(self) -> int:
@@ -66,8 +82,11 @@ class DataLoader:
         return self._iter_batches()
 
     def _iter_batches(self):
-        batches = (self.batch_sampler._batches() if hasattr(self.batch_sampler, "_batches")
-                   else (np.asarray(b, dtype=np.int64) for b in self.batch_sampler))
+        batches = (
+            self.batch_sampler._batches()
+            if hasattr(self.batch_sampler, "_batches")
+            else (np.asarray(b, dtype=np.int64) for b in self.batch_sampler)
+        )
         for idx in batches:
             batch = self.dataset._fetch_batch(idx) if self._fast else None
             if batch is None:
@@ -95,17 +114,24 @@ def _fetch(dataset, indices: list) -> list:
 
 def _check_options(iterable, shuffle, sampler, batch_sampler, batch_size, drop_last) -> None:
     if iterable and (shuffle or sampler is not None or batch_sampler is not None):
-        raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle, "
-                         f"sampler and batch_sampler options, got shuffle={shuffle}")
+        raise ValueError(
+            "DataLoader with IterableDataset: expected unspecified shuffle, "
+            f"sampler and batch_sampler options, got shuffle={shuffle}"
+        )
     if sampler is not None and shuffle:
         raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
-    if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
-                                      or drop_last):
-        raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
-                         "batch_size, shuffle, sampler, and drop_last")
+    if batch_sampler is not None and (
+        batch_size != 1 or shuffle or sampler is not None or drop_last
+    ):
+        raise ValueError(
+            "DataLoader: batch_sampler option is mutually exclusive with "
+            "batch_size, shuffle, sampler, and drop_last"
+        )
     if batch_size is None and drop_last:
-        raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
-                         "mutually exclusive with drop_last")
+        raise ValueError(
+            "DataLoader: batch_size=None option disables auto-batching and is "
+            "mutually exclusive with drop_last"
+        )
 
 
 def default_collate(batch):
@@ -120,12 +146,19 @@ def default_collate(batch):
         return _stack(batch)
     if isinstance(elem, np.ndarray | np.generic):
         if elem.dtype.kind in "OSUV":
-            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, "
-                            f"numbers, dicts or lists; found numpy array of dtype {elem.dtype}")
+            raise TypeError(
+                f"default_collate: batch must contain tensors, numpy arrays, "
+                f"numbers, dicts or lists; found numpy array of dtype {elem.dtype}"
+            )
         return Tensor._wrap(np.stack([np.asarray(b) for b in batch]))
     if isinstance(elem, bool | int | float):
-        kind = np.bool_ if isinstance(elem, bool) else np.int64 if isinstance(elem, int) \
+        kind = (
+            np.bool_
+            if isinstance(elem, bool)
+            else np.int64
+            if isinstance(elem, int)
             else np.float64
+        )
         return Tensor._wrap(np.asarray(batch, dtype=kind))
     if isinstance(elem, str | bytes):
         return batch
@@ -135,12 +168,16 @@ def default_collate(batch):
         return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
     if isinstance(elem, abc.Sequence):
         if any(len(s) != len(elem) for s in batch):
-            raise RuntimeError("default_collate: each element in list of batch should be of "
-                               f"equal size, got lengths {[len(s) for s in batch]}")
+            raise RuntimeError(
+                "default_collate: each element in list of batch should be of "
+                f"equal size, got lengths {[len(s) for s in batch]}"
+            )
         fields = [default_collate(list(s)) for s in zip(*batch)]
         return fields if isinstance(elem, tuple) else _rebuild(elem, fields)
-    raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, "
-                    f"dicts or lists; found {type(elem).__name__}")
+    raise TypeError(
+        "default_collate: batch must contain tensors, numpy arrays, numbers, "
+        f"dicts or lists; found {type(elem).__name__}"
+    )
 
 
 def default_convert(data):
@@ -161,8 +198,10 @@ def default_convert(data):
 def _stack(batch: list) -> Tensor:
     shapes = {tuple(t.shape) for t in batch}
     if len(shapes) > 1:
-        raise RuntimeError(f"default_collate: stack expects each tensor to be equal size, "
-                           f"but got shapes {sorted(shapes)}")
+        raise RuntimeError(
+            f"default_collate: stack expects each tensor to be equal size, "
+            f"but got shapes {sorted(shapes)}"
+        )
     if any(t.requires_grad for t in batch):
         from nerve.ops.shape.rearrange import stack
 

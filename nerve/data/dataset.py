@@ -53,11 +53,15 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors: Tensor) -> None:
         tensors = tuple(_as_tensor(t) for t in tensors)
         if tensors and any(t.ndim == 0 for t in tensors):
-            raise _SizeError("TensorDataset: every tensor needs a first (sample) dimension, "
-                             f"got shapes {[tuple(t.shape) for t in tensors]}")
+            raise _SizeError(
+                "TensorDataset: every tensor needs a first (sample) dimension, "
+                f"got shapes {[tuple(t.shape) for t in tensors]}"
+            )
         if tensors and any(t.shape[0] != tensors[0].shape[0] for t in tensors):
-            raise _SizeError("Size mismatch between tensors: TensorDataset expects the same "
-                             f"first dimension, got shapes {[tuple(t.shape) for t in tensors]}")
+            raise _SizeError(
+                "Size mismatch between tensors: TensorDataset expects the same "
+                f"first dimension, got shapes {[tuple(t.shape) for t in tensors]}"
+            )
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -68,8 +72,9 @@ class TensorDataset(Dataset):
 
     def _fetch_batch(self, indices: np.ndarray) -> list | None:
         """A whole batch by one fancy index per tensor (what collating the samples gives)."""
-        return [t[indices] if t.requires_grad else Tensor._wrap(t._data[indices])
-                for t in self.tensors]
+        return [
+            t[indices] if t.requires_grad else Tensor._wrap(t._data[indices]) for t in self.tensors
+        ]
 
 
 class Subset(Dataset):
@@ -116,8 +121,10 @@ class ConcatDataset(Dataset):
         n = len(self)
         if idx < 0:
             if -idx > n:
-                raise ValueError(f"ConcatDataset: absolute value of index {idx} should not "
-                                 f"exceed dataset length {n}")
+                raise ValueError(
+                    f"ConcatDataset: absolute value of index {idx} should not "
+                    f"exceed dataset length {n}"
+                )
             idx += n
         if idx >= n:
             raise IndexError(f"ConcatDataset: index {idx} is out of range for length {n}")
@@ -126,8 +133,9 @@ class ConcatDataset(Dataset):
         return self.datasets[which][idx - start]
 
 
-def random_split(dataset: Dataset, lengths: Sequence[int | float],
-                 generator: _random.Generator | None = None) -> list[Subset]:
+def random_split(
+    dataset: Dataset, lengths: Sequence[int | float], generator: _random.Generator | None = None
+) -> list[Subset]:
     """Split ``dataset`` at random into non-overlapping Subsets of the given lengths.
 
     ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1;
@@ -139,16 +147,20 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         lengths = _fractions_to_counts(lengths, n)
     if any(not float(k).is_integer() or k < 0 for k in lengths):
-        raise ValueError(f"random_split: lengths must be non-negative integers or fractions "
-                         f"summing to 1, got {lengths}")
+        raise ValueError(
+            f"random_split: lengths must be non-negative integers or fractions "
+            f"summing to 1, got {lengths}"
+        )
     lengths = [int(k) for k in lengths]
     if sum(lengths) != n:
-        raise ValueError("random_split: Sum of input lengths does not equal the length of the "
-                         f"input dataset! ({sum(lengths)} vs {n})")
+        raise ValueError(
+            "random_split: Sum of input lengths does not equal the length of the "
+            f"input dataset! ({sum(lengths)} vs {n})"
+        )
     perm = _random.rng(generator).permutation(n).tolist()
     splits, start = [], 0
     for k in lengths:
-        splits.append(Subset(dataset, perm[start:start + k]))
+        splits.append(Subset(dataset, perm[start : start + k]))
         start += k
     return splits
 
@@ -156,15 +168,18 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
 def _fractions_to_counts(fractions: list, n: int) -> list[int]:
     for i, frac in enumerate(fractions):
         if not 0 <= frac <= 1:
-            raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1, "
-                             f"got {frac}")
+            raise ValueError(
+                f"random_split: fraction at index {i} is not between 0 and 1, got {frac}"
+            )
     counts = [int(math.floor(n * frac)) for frac in fractions]
     for i in range(n - sum(counts)):
         counts[i % len(counts)] += 1
     for i, k in enumerate(counts):
         if k == 0:
-            warnings.warn(f"random_split: length of split at index {i} is 0; "
-                          "this split will be empty", stacklevel=3)
+            warnings.warn(
+                f"random_split: length of split at index {i} is 0; this split will be empty",
+                stacklevel=3,
+            )
     return counts
 
 
@@ -201,8 +216,9 @@ class ChainDataset(IterableDataset):
 
 def _need_iterable(d) -> None:
     if not isinstance(d, IterableDataset):
-        raise _NotIterableError("ChainDataset only supports IterableDataset, got "
-                                f"{type(d).__name__}")
+        raise _NotIterableError(
+            f"ChainDataset only supports IterableDataset, got {type(d).__name__}"
+        )
 
 
 class StackDataset(Dataset):
@@ -214,15 +230,19 @@ class StackDataset(Dataset):
 
     def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
         if args and kwargs:
-            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
-                             "``kwargs``) like input/output, but both types are given.")
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                "``kwargs``) like input/output, but both types are given."
+            )
         parts = list(args) or list(kwargs.values())
         if not parts:
             raise ValueError("At least one dataset should be passed")
         self._length = len(parts[0])
         if any(len(d) != self._length for d in parts):
-            raise ValueError("Size mismatch between datasets: StackDataset expects equal "
-                             f"lengths, got {[len(d) for d in parts]}")
+            raise ValueError(
+                "Size mismatch between datasets: StackDataset expects equal "
+                f"lengths, got {[len(d) for d in parts]}"
+            )
         self.datasets = args if args else kwargs
 
     def __getitem__(self, index):
@@ -246,7 +266,9 @@ def _column(dataset, indices: list) -> list:
     if many is not None:
         samples = many(indices)
         if len(samples) != len(indices):
-            raise ValueError("Nested dataset's output size mismatch. Expected "
-                             f"{len(indices)}, got {len(samples)}")
+            raise ValueError(
+                "Nested dataset's output size mismatch. Expected "
+                f"{len(indices)}, got {len(samples)}"
+            )
         return samples
     return [dataset[i] for i in indices]

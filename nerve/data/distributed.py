@@ -27,8 +27,15 @@ class DistributedSampler(Sampler):
     default process group's rank and world size). Call ``set_epoch(epoch)`` before each
     epoch so that the shuffled order changes from epoch to epoch."""
 
-    def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None,
-                 shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        dataset,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
         if num_replicas is None or rank is None:
             from nerve import distributed as dist
 
@@ -37,8 +44,9 @@ class DistributedSampler(Sampler):
             num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
             rank = dist.get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
-            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
-                             f"[0, {num_replicas - 1}]")
+            raise ValueError(
+                f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
+            )
         self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
         self.epoch, self.drop_last, self.shuffle, self.seed = 0, drop_last, shuffle, seed
         n = len(dataset)
@@ -56,10 +64,10 @@ class DistributedSampler(Sampler):
         else:
             order = np.arange(n, dtype=np.int64)
         if self.drop_last:
-            order = order[:self.total_size]
+            order = order[: self.total_size]
         elif self.total_size > n and n:
             order = np.resize(order, self.total_size)  # repeats from the start: torch's padding
-        return order[self.rank:self.total_size:self.num_replicas]
+        return order[self.rank : self.total_size : self.num_replicas]
 
     def __iter__(self):
         return iter(self._indices().tolist())

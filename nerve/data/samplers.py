@@ -48,13 +48,19 @@ class RandomSampler(Sampler):
 
     CHUNK = 1 << 16
 
-    def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
-                 generator: _random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        data_source,
+        replacement: bool = False,
+        num_samples: int | None = None,
+        generator: _random.Generator | None = None,
+    ) -> None:
         if not isinstance(replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got {replacement!r}")
         if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
-            raise ValueError("num_samples should be a positive integer value, "
-                             f"but got num_samples={num_samples}")
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
         self.data_source, self.replacement = data_source, replacement
         self._num_samples, self.generator = num_samples, generator
 
@@ -77,7 +83,7 @@ class RandomSampler(Sampler):
                 yield rng.integers(0, n, size=min(self.CHUNK, k - start))
         elif n:
             for start in range(0, k, n):
-                yield rng.permutation(n)[:k - start].astype(np.int64)
+                yield rng.permutation(n)[: k - start].astype(np.int64)
 
     def _indices(self) -> np.ndarray:
         return np.concatenate([*self._chunks(), np.zeros(0, np.int64)])
@@ -105,8 +111,9 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler, batch_size: int, drop_last: bool) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError("batch_size should be a positive integer value, "
-                             f"but got batch_size={batch_size}")
+            raise ValueError(
+                f"batch_size should be a positive integer value, but got batch_size={batch_size}"
+            )
         if not isinstance(drop_last, bool):
             raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
@@ -133,7 +140,7 @@ class BatchSampler(Sampler):
             order = np.concatenate([left, chunk]) if len(left) else chunk
             full = len(order) - len(order) % size
             for start in range(0, full, size):
-                yield order[start:start + size]
+                yield order[start : start + size]
             left = order[full:]
         if len(left) and not self.drop_last:
             yield left
@@ -157,18 +164,26 @@ class WeightedRandomSampler(Sampler):
     last, in random order, as in PyTorch.
     """
 
-    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
-                 generator: _random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        weights: Sequence[float],
+        num_samples: int,
+        replacement: bool = True,
+        generator: _random.Generator | None = None,
+    ) -> None:
         if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
-            raise ValueError("num_samples should be a positive integer value, "
-                             f"but got num_samples={num_samples}")
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
         if not isinstance(replacement, bool):
-            raise ValueError(f"replacement should be a boolean value, but got "
-                             f"replacement={replacement}")
+            raise ValueError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
+            )
         w = np.asarray(getattr(weights, "_data", weights), dtype=np.float64)
         if w.ndim != 1:
-            raise ValueError("weights should be a 1d sequence but given weights have shape "
-                             f"{tuple(w.shape)}")
+            raise ValueError(
+                f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}"
+            )
         from nerve.tensor import Tensor
 
         self.weights = Tensor._wrap(w)
@@ -184,20 +199,23 @@ class WeightedRandomSampler(Sampler):
         w, k = self.weights._data, self.num_samples
         if w.size == 0 or not np.all(np.isfinite(w)) or w.sum() <= 0:
             if np.any(w < 0):
-                raise RuntimeError("invalid multinomial distribution (encountering "
-                                   "probability entry < 0)")
+                raise RuntimeError(
+                    "invalid multinomial distribution (encountering probability entry < 0)"
+                )
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if np.any(w < 0):
-            raise RuntimeError("invalid multinomial distribution (encountering probability "
-                               "entry < 0)")
+            raise RuntimeError(
+                "invalid multinomial distribution (encountering probability entry < 0)"
+            )
         rng = _random.rng(self.generator)
         if self.replacement:
             cdf = np.cumsum(w)
             picks = np.searchsorted(cdf, rng.random(k) * cdf[-1], side="right")
             return np.minimum(picks, w.size - 1)
         if k > w.size:
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                               "replacement")
+            raise RuntimeError(
+                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+            )
         with np.errstate(divide="ignore"):
             keys = rng.exponential(size=w.size) / w  # weight 0: key +inf
         tiebreak = rng.random(w.size)

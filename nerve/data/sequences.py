@@ -18,8 +18,14 @@ from nerve.tensor import Tensor
 SYMBOLS = "BTPSXVE"
 INDEX = {s: i for i, s in enumerate(SYMBOLS)}
 # state -> [(symbol, next state)], each taken with probability 1/2; None ends the string
-_REBER = {0: [("T", 1), ("P", 2)], 1: [("S", 1), ("X", 3)], 2: [("T", 2), ("V", 4)],
-          3: [("X", 2), ("S", 5)], 4: [("P", 3), ("V", 5)], 5: [("E", None)]}
+_REBER = {
+    0: [("T", 1), ("P", 2)],
+    1: [("S", 1), ("X", 3)],
+    2: [("T", 2), ("V", 4)],
+    3: [("X", 2), ("S", 5)],
+    4: [("P", 3), ("V", 5)],
+    5: [("E", None)],
+}
 
 
 def reber_string(rng: np.random.Generator) -> str:
@@ -75,7 +81,7 @@ def encode(strings: list[str]) -> tuple:
     lengths = np.array([len(s) for s in strings], np.int64)
     tokens = np.zeros((len(strings), lengths.max(initial=0)), np.int64)
     for i, s in enumerate(strings):
-        tokens[i, :len(s)] = [INDEX[c] for c in s]
+        tokens[i, : len(s)] = [INDEX[c] for c in s]
     return Tensor._wrap(tokens), Tensor._wrap(lengths)
 
 

@@ -56,8 +56,10 @@ class ToTensor:
         if not isinstance(arr, np.ndarray):
             raise TypeError(f"ToTensor: pic should be a NumPy array, got {type(pic).__name__}")
         if arr.ndim not in (2, 3):
-            raise ValueError(f"ToTensor: pic should be 2 or 3 dimensional, got {arr.ndim} "
-                             f"dimensions (shape {arr.shape})")
+            raise ValueError(
+                f"ToTensor: pic should be 2 or 3 dimensional, got {arr.ndim} "
+                f"dimensions (shape {arr.shape})"
+            )
         if arr.ndim == 2:
             arr = arr[:, :, None]
         out = np.ascontiguousarray(arr.transpose(2, 0, 1))  # (H, W, C) -> (C, H, W)
@@ -80,23 +82,29 @@ class Normalize:
 
     def __call__(self, tensor: Tensor) -> Tensor:
         if not isinstance(tensor, Tensor):
-            raise TypeError(f"Normalize: input should be a nerve Tensor, got "
-                            f"{type(tensor).__name__}")
+            raise TypeError(
+                f"Normalize: input should be a nerve Tensor, got {type(tensor).__name__}"
+            )
         if not tensor.is_floating_point():
-            raise TypeError(f"Normalize: input tensor should be a float tensor, got "
-                            f"{tensor.dtype}")
+            raise TypeError(f"Normalize: input tensor should be a float tensor, got {tensor.dtype}")
         if tensor.ndim < 3:
-            raise ValueError("Normalize: expected tensor to be a tensor image of size "
-                             f"(..., C, H, W), got tensor.size() = {tuple(tensor.shape)}")
+            raise ValueError(
+                "Normalize: expected tensor to be a tensor image of size "
+                f"(..., C, H, W), got tensor.size() = {tuple(tensor.shape)}"
+            )
         mean = _channels(self.mean, tensor.dtype)
         std = _channels(self.std, tensor.dtype)
         if (std == 0).any():
-            raise ValueError(f"Normalize: std evaluated to zero after conversion to "
-                             f"{tensor.dtype}, leading to division by zero")
+            raise ValueError(
+                f"Normalize: std evaluated to zero after conversion to "
+                f"{tensor.dtype}, leading to division by zero"
+            )
         c = tensor.shape[-3]
         if mean.size not in (1, c) or std.size not in (1, c):
-            raise RuntimeError(f"Normalize: mean has {mean.size} and std {std.size} values "
-                               f"for an input with {c} channels")
+            raise RuntimeError(
+                f"Normalize: mean has {mean.size} and std {std.size} values "
+                f"for an input with {c} channels"
+            )
         shape = (-1, 1, 1)
         if self.inplace and not tensor.requires_grad:
             tensor._data -= mean.reshape(shape)
@@ -139,10 +147,11 @@ class Standardize:
         mean, std = self.mean, self.std
         if arr.ndim == mean.ndim - 1 and self.dim == 0:  # one sample, e.g. inside a Dataset
             mean, std = Tensor._wrap(mean._data[0]), Tensor._wrap(std._data[0])
-        if arr.ndim != mean.ndim or any(a != b and b != 1 for a, b in
-                                        zip(arr.shape, mean.shape)):
-            raise RuntimeError(f"Standardize: fitted on data of shape (N, ...) matching "
-                               f"{tuple(self.mean.shape)}, got shape {tuple(arr.shape)}")
+        if arr.ndim != mean.ndim or any(a != b and b != 1 for a, b in zip(arr.shape, mean.shape)):
+            raise RuntimeError(
+                f"Standardize: fitted on data of shape (N, ...) matching "
+                f"{tuple(self.mean.shape)}, got shape {tuple(arr.shape)}"
+            )
         if isinstance(x, Tensor):
             x = x if x.is_floating_point() else x.to(mean.dtype)
             return (x - mean) / std

@@ -12,5 +12,14 @@ from nerve.diagnostics.monitor import GradientMonitor
 from nerve.diagnostics.trace import BackpropTrace, backprop_trace
 from nerve.diagnostics.verdict import Diagnosis, Finding, diagnose
 
-__all__ = ["Anomaly", "AnomalyError", "BackpropTrace", "Diagnosis", "Finding",
-           "GradientMonitor", "backprop_trace", "detect_anomaly", "diagnose"]
+__all__ = [
+    "Anomaly",
+    "AnomalyError",
+    "BackpropTrace",
+    "Diagnosis",
+    "Finding",
+    "GradientMonitor",
+    "backprop_trace",
+    "detect_anomaly",
+    "diagnose",
+]

@@ -95,8 +95,9 @@ class GradientMonitor(Callback):
     so a NaN is traced to the op and layer that first produced it.
     """
 
-    def __init__(self, model: Module | None = None, every: int = 10,
-                 detect_anomaly: bool = False) -> None:
+    def __init__(
+        self, model: Module | None = None, every: int = 10, detect_anomaly: bool = False
+    ) -> None:
         super().__init__()
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"GradientMonitor: every must be a positive int, got {every!r}")
@@ -116,8 +117,9 @@ class GradientMonitor(Callback):
     # ----- setup ----------------------------------------------------------------------
     def attach(self, model: Module) -> GradientMonitor:
         if not isinstance(model, Module):
-            raise TypeError(f"GradientMonitor: expected a nerve.nn.Module, got "
-                            f"{type(model).__name__}")
+            raise TypeError(
+                f"GradientMonitor: expected a nerve.nn.Module, got {type(model).__name__}"
+            )
         self._model, self.layers, self.activations, self._acts = model, [], [], {}
         for name, m in model.named_modules():
             if any(p is not None for p in m._parameters.values()):
@@ -177,8 +179,9 @@ class GradientMonitor(Callback):
             # a loss ten times its best and above its start is diverging: sample every step until it
             # recovers, so the gradient norm on the way to a NaN is on record
             self._best = min(self._best, abs(value))
-            self._alarm = math.isfinite(value) and abs(value) > max(ALARM * self._best,
-                                                                    abs(self.losses[0]))
+            self._alarm = math.isfinite(value) and abs(value) > max(
+                ALARM * self._best, abs(self.losses[0])
+            )
         nonfinite = value is not None and not math.isfinite(value)
         if nonfinite and self.nonfinite_step is None:
             self.nonfinite_step = self.step
@@ -207,6 +210,7 @@ class GradientMonitor(Callback):
 
     def _hook_modules(self) -> None:
         """A stack of the running modules: the op observer asks which one runs an op."""
+
         def enter(module, args, name):
             self._stack.append((name, module))
 
@@ -218,8 +222,11 @@ class GradientMonitor(Callback):
                 self._after = index
 
         for name, m in self.model.named_modules():
-            self._handles.append(m.register_forward_pre_hook(
-                lambda module, args, name=name: enter(module, args, name)))
+            self._handles.append(
+                m.register_forward_pre_hook(
+                    lambda module, args, name=name: enter(module, args, name)
+                )
+            )
             self._handles.append(m.register_forward_hook(leave, always_call=True))
 
     def _observe(self, fn, inputs, out) -> None:
@@ -242,8 +249,7 @@ class GradientMonitor(Callback):
             if len(key) == 2:
                 label = name
             else:
-                k = 1 + sum(1 for other in self._acts if other[:2] == key[:2] and
-                            len(other) == 3)
+                k = 1 + sum(1 for other in self._acts if other[:2] == key[:2] and len(other) == 3)
                 label = f"{name or 'model'}.{kind}#{k}"
             act = self._acts[key] = Activation(label, kind, after, module)
             self.activations.append(act)
@@ -264,9 +270,12 @@ class GradientMonitor(Callback):
         """(sampled steps, {layer index: values}) for weight_norm, grad_norm or
         update_ratio."""
         steps = np.array([s.step for s in self.samples])
-        return steps, {layer.index: np.array([s.layers.get(layer.index, {}).get(key, np.nan)
-                                              for s in self.samples])
-                       for layer in self.layers}
+        return steps, {
+            layer.index: np.array(
+                [s.layers.get(layer.index, {}).get(key, np.nan) for s in self.samples]
+            )
+            for layer in self.layers
+        }
 
     def verdict(self):
         """The diagnosis (see nerve.diagnostics.verdict): problems named with their
@@ -299,8 +308,11 @@ def _layer_stats(module: Module, before: dict | None) -> dict:
     params = [p for p in module._parameters.values() if p is not None]
     grads = [p.grad._data for p in params if p.grad is not None]
     w = _norm(p._data for p in params)
-    stats = {"weight_norm": w, "grad_norm": _norm(grads) if grads else 0.0,
-             "update_ratio": math.nan}
+    stats = {
+        "weight_norm": w,
+        "grad_norm": _norm(grads) if grads else 0.0,
+        "update_ratio": math.nan,
+    }
     if before is not None and all(id(p) in before for p in params):
         update = _norm(to_host(p._data) - before[id(p)] for p in params)
         stats["update_ratio"] = update / w if w > 0 else math.nan
@@ -310,8 +322,12 @@ def _layer_stats(module: Module, before: dict | None) -> dict:
 def _activation_stats(kind: str, y: np.ndarray) -> dict:
     """Per-call statistics; a unit is a feature (axis 1), pooled over batch and space."""
     y = to_host(y)
-    stats = {"n": y.shape[0] if y.ndim > 1 else 1, "mean": float(y.mean()),
-             "std": float(y.std()), "values": y.ravel()[:: max(1, y.size // _HIST)][:_HIST]}
+    stats = {
+        "n": y.shape[0] if y.ndim > 1 else 1,
+        "mean": float(y.mean()),
+        "std": float(y.std()),
+        "values": y.ravel()[:: max(1, y.size // _HIST)][:_HIST],
+    }
     if kind == "relu":
         axes = (0,) + tuple(range(2, y.ndim)) if y.ndim > 1 else ()
         stats["active"] = (y > 0).any(axis=axes) if axes else y > 0

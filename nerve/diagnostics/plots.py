@@ -24,8 +24,10 @@ def new_figure(ncols: int = 1, width: float = 6.0, height: float = 4.0):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as err:
-        raise ImportError("nerve.diagnostics plots need matplotlib, an optional dependency: "
-                          "pip install nerve[plot]") from err
+        raise ImportError(
+            "nerve.diagnostics plots need matplotlib, an optional dependency: "
+            "pip install nerve[plot]"
+        ) from err
     fig = Figure(figsize=(width * ncols, height))
     FigureCanvasAgg(fig)
     return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
@@ -83,8 +85,7 @@ def grad_norms_figure(monitor, key: str = "grad_norm"):
     return fig
 
 
-def plot_time_grad_norms(norms: dict, path: str, title: str = "gradient norm through time"
-                         ) -> str:
+def plot_time_grad_norms(norms: dict, path: str, title: str = "gradient norm through time") -> str:
     """‖∂L/∂hₜ‖ against the time step t, one line per network (``{label: array}``)."""
     return save_figure(time_grad_norms_figure(norms, title), path)
 
@@ -131,8 +132,9 @@ def activation_values(monitor) -> dict:
     return {a.name: last[a.name]["values"] for a in monitor.activations if a.name in last}
 
 
-def plot_layer_profile(profiles: dict, path: str, ylabel: str, title: str = "",
-                       log: bool = True) -> str:
+def plot_layer_profile(
+    profiles: dict, path: str, ylabel: str, title: str = "", log: bool = True
+) -> str:
     """A quantity against depth (layer 1..L), one line per network: ``{label: values}``."""
     return save_figure(layer_profile_figure(profiles, ylabel, title, log), path)
 
@@ -154,8 +156,7 @@ def layer_profile_figure(profiles: dict, ylabel: str, title: str = "", log: bool
     return fig
 
 
-def plot_bars(groups: dict, path: str, ylabel: str, title: str = "",
-              fmt: str = "{:.3g}") -> str:
+def plot_bars(groups: dict, path: str, ylabel: str, title: str = "", fmt: str = "{:.3g}") -> str:
     """Grouped bars: ``{group: {series: value}}`` (e.g. train/test error per method), each
     bar labelled with its value in ``fmt`` ("{:.1%}"), so a bar of 0 is seen too."""
     return save_figure(bars_figure(groups, ylabel, title, fmt), path)
@@ -173,8 +174,15 @@ def bars_figure(groups: dict, ylabel: str, title: str = "", fmt: str = "{:.3g}")
         ax.bar_label(bars, [fmt.format(v) for v in values], fontsize=7, padding=2)
         zero = values == 0
         if zero.any():  # a bar of height 0 draws nothing: mark where it stands
-            ax.plot((x + k * width)[zero], values[zero], "_", ms=width * 40, mew=3,
-                    color=bars.patches[0].get_facecolor(), zorder=3)
+            ax.plot(
+                (x + k * width)[zero],
+                values[zero],
+                "_",
+                ms=width * 40,
+                mew=3,
+                color=bars.patches[0].get_facecolor(),
+                zorder=3,
+            )
     wrap = max(10, int(13 * max(1, len(series) / 2)))  # characters in a group's width
     ax.set_xticks(x + 0.4 - width / 2, [_wrap(n, wrap) for n in names], fontsize=8)
     ax.axhline(0, color="black", lw=0.6)
@@ -207,11 +215,16 @@ def plot_monitor(monitor, folder: str) -> list[str]:
     values = activation_values(monitor)
     labels = {a.name: a.label for a in monitor.activations}
     if values:
-        paths.append(plot_activation_histograms({labels[k]: v for k, v in values.items()},
-                                                os.path.join(folder, "activations.png")))
+        paths.append(
+            plot_activation_histograms(
+                {labels[k]: v for k, v in values.items()}, os.path.join(folder, "activations.png")
+            )
+        )
     if monitor.samples and monitor.samples[-1].time_norms:
         kinds = {name or "model": type(m).__name__ for name, m in monitor.model.named_modules()}
-        norms = {f"{name} ({kinds.get(name, '?')})": v
-                 for name, v in monitor.samples[-1].time_norms.items()}
+        norms = {
+            f"{name} ({kinds.get(name, '?')})": v
+            for name, v in monitor.samples[-1].time_norms.items()
+        }
         paths.append(plot_time_grad_norms(norms, os.path.join(folder, "time_grad_norms.png")))
     return paths

@@ -60,13 +60,22 @@ class BackpropTrace:
         for r in self.rows:
             if r.node == node:
                 return r
-        raise KeyError(f"backprop trace: no node {node!r}; nodes: "
-                       + ", ".join(r.node for r in self.rows))
+        raise KeyError(
+            f"backprop trace: no node {node!r}; nodes: " + ", ".join(r.node for r in self.rows)
+        )
 
     def __str__(self) -> str:
         fmt = self._fmt
-        head = ("step", "node", "layer", "forward value", "upstream ∂L/∂out", "input",
-                "local ∂out/∂in", "∂L/∂input")
+        head = (
+            "step",
+            "node",
+            "layer",
+            "forward value",
+            "upstream ∂L/∂out",
+            "input",
+            "local ∂out/∂in",
+            "∂L/∂input",
+        )
         lines = [head]
         for r in self.rows:
             for i, inp in enumerate(r.inputs or [TraceInput("-", None, None)]):
@@ -74,11 +83,11 @@ class BackpropTrace:
                 grad = fmt(inp.grad)
                 if inp.accumulated is not None:
                     grad += f"  (.grad {fmt(inp.accumulated)})"
-                lines.append((first if i == 0 else ("",) * 5)
-                             + (inp.label, fmt(inp.local), grad))
+                lines.append((first if i == 0 else ("",) * 5) + (inp.label, fmt(inp.local), grad))
         widths = [max(len(line[c]) for line in lines) for c in range(len(head) - 1)]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)) + "  " + line[-1]
-                         for line in lines)
+        return "\n".join(
+            "  ".join(c.ljust(w) for c, w in zip(line, widths)) + "  " + line[-1] for line in lines
+        )
 
     def _fmt(self, a) -> str:
         if a is None:
@@ -86,9 +95,14 @@ class BackpropTrace:
         a = np.asarray(a)
         if a.size == 1:
             return f"{a.item():.6g}"
-        return np.array2string(a.ravel() if a.ndim > 1 and a.size <= self.max_print else a,
-                               precision=4, threshold=self.max_print, edgeitems=2,
-                               max_line_width=10_000, separator=" ").replace("\n", "")
+        return np.array2string(
+            a.ravel() if a.ndim > 1 and a.size <= self.max_print else a,
+            precision=4,
+            threshold=self.max_print,
+            edgeitems=2,
+            max_line_width=10_000,
+            separator=" ",
+        ).replace("\n", "")
 
 
 class backprop_trace(OpWatch):  # noqa: N801 - used like nerve.no_grad, as a context
@@ -102,16 +116,19 @@ class backprop_trace(OpWatch):  # noqa: N801 - used like nerve.no_grad, as a con
 
     def _note(self, fn, inputs, out, layer) -> None:
         if len(self._nodes) >= MAX_NODES:
-            raise RuntimeError(f"backprop_trace: more than {MAX_NODES} ops; the trace is meant "
-                               "for small networks")
+            raise RuntimeError(
+                f"backprop_trace: more than {MAX_NODES} ops; the trace is meant for small networks"
+            )
         self._nodes[fn] = (f"{op_name(fn)}#{len(self._nodes) + 1}", layer, out)
 
     def backward(self, loss: Tensor) -> BackpropTrace:
         """Run the backward pass of ``loss`` (accumulating ``.grad`` as ``loss.backward()``
         would) and return its trace: the engine's walk, seen through its observer hook."""
         if not isinstance(loss, Tensor) or loss._ctx is None:
-            raise RuntimeError("backprop_trace.backward: expected the loss Tensor produced "
-                               "inside the traced forward (one that requires grad)")
+            raise RuntimeError(
+                "backprop_trace.backward: expected the loss Tensor produced "
+                "inside the traced forward (one that requires grad)"
+            )
         rows: list = []
 
         def observe(fn, douts, dins) -> None:
@@ -151,9 +168,14 @@ class backprop_trace(OpWatch):  # noqa: N801 - used like nerve.no_grad, as a con
         if not any(isinstance(p, Tensor) and p.shape == out.shape for p in parents):
             return [None] * len(parents)
         clone = object.__new__(type(fn))
-        clone.__dict__ = {k: v.copy() if isinstance(v, np.ndarray) else v
-                          for k, v in fn.__dict__.items()}
+        clone.__dict__ = {
+            k: v.copy() if isinstance(v, np.ndarray) else v for k, v in fn.__dict__.items()
+        }
         grads = clone.backward(np.ones_like(out))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        return [np.asarray(g) if g is not None and isinstance(p, Tensor)
-                and np.shape(g) == p.shape else None for p, g in zip(parents, grads)]
+        return [
+            np.asarray(g)
+            if g is not None and isinstance(p, Tensor) and np.shape(g) == p.shape
+            else None
+            for p, g in zip(parents, grads)
+        ]

@@ -24,42 +24,74 @@ WINDOW = 5  # the latest sampled steps the activation rules look at
 MIN_EXAMPLES = 16  # examples a dead-unit judgement needs (one example kills half the units)
 
 REMEDIES = {
-    "vanishing": ["ReLU or leaky ReLU instead of sigmoid/tanh",
-                  "Glorot (sigmoid/tanh) or He (ReLU) initialisation: nerve.nn.init",
-                  "residual connections (nerve.models.resnet.BasicBlock)",
-                  "batch normalisation (nn.BatchNorm1d/2d)"],
-    "exploding": ["a lower learning rate",
-                  "gradient clipping: fit(..., clip_grad_norm=1.0) or "
-                  "nn.utils.clip_grad_norm_",
-                  "Glorot/He initialisation", "normalised inputs"],
-    "dead_relu": ["leaky ReLU or PReLU (a non-zero slope for x < 0 lets dead units recover)",
-                  "a lower learning rate", "He initialisation and zero (not negative) biases"],
-    "saturated": ["smaller initial weights: Glorot initialisation",
-                  "normalised inputs", "ReLU, which does not saturate for x > 0"],
-    "vanishing_time": ["an LSTM or GRU instead of a plain RNN",
-                       "shorter dependencies or truncated BPTT over what must be remembered"],
-    "exploding_time": ["gradient clipping (nn.utils.clip_grad_norm_)", "a lower learning rate",
-                       "an LSTM or GRU instead of a plain RNN"],
+    "vanishing": [
+        "ReLU or leaky ReLU instead of sigmoid/tanh",
+        "Glorot (sigmoid/tanh) or He (ReLU) initialisation: nerve.nn.init",
+        "residual connections (nerve.models.resnet.BasicBlock)",
+        "batch normalisation (nn.BatchNorm1d/2d)",
+    ],
+    "exploding": [
+        "a lower learning rate",
+        "gradient clipping: fit(..., clip_grad_norm=1.0) or nn.utils.clip_grad_norm_",
+        "Glorot/He initialisation",
+        "normalised inputs",
+    ],
+    "dead_relu": [
+        "leaky ReLU or PReLU (a non-zero slope for x < 0 lets dead units recover)",
+        "a lower learning rate",
+        "He initialisation and zero (not negative) biases",
+    ],
+    "saturated": [
+        "smaller initial weights: Glorot initialisation",
+        "normalised inputs",
+        "ReLU, which does not saturate for x > 0",
+    ],
+    "vanishing_time": [
+        "an LSTM or GRU instead of a plain RNN",
+        "shorter dependencies or truncated BPTT over what must be remembered",
+    ],
+    "exploding_time": [
+        "gradient clipping (nn.utils.clip_grad_norm_)",
+        "a lower learning rate",
+        "an LSTM or GRU instead of a plain RNN",
+    ],
 }
-_ORTHOGONAL = ("orthogonal recurrent weights (nn.init.orthogonal_ on weight_hh_l0): "
-               "singular values of 1, so ‖∂hₜ/∂hₜ₋₁‖ neither shrinks nor grows at the start")
+_ORTHOGONAL = (
+    "orthogonal recurrent weights (nn.init.orthogonal_ on weight_hh_l0): "
+    "singular values of 1, so ‖∂hₜ/∂hₜ₋₁‖ neither shrinks nor grows at the start"
+)
 # Through time, per recurrent layer: an LSTM or GRU already has the gated, additive state
 # path a plain RNN lacks; what helps it is opening that path (the gate biases).
 TIME_REMEDIES = {
-    ("vanishing_time", "RNN"): ["an LSTM or GRU instead of a plain RNN (an additive, gated "
-                                "state path carries the gradient)", _ORTHOGONAL],
-    ("vanishing_time", "LSTM"): ["a forget-gate bias of 1 to 3 (bias_ih_l0[H:2H], gate order "
-                                 "i, f, g, o): over T steps the cell keeps about σ(b_f)^T "
-                                 "of its gradient, 0.5^20 ≈ 1e-6 at b_f = 0, 0.95^20 ≈ 0.36 "
-                                 "at b_f = 3", _ORTHOGONAL],
-    ("vanishing_time", "GRU"): ["an update-gate bias of 1 to 3 (bias_ih_l0[H:2H], gate order r, "
-                                "z, n; h' = (1 - z) n + z h): z near 1 keeps the state and its "
-                                "gradient from step to step", _ORTHOGONAL],
-    ("exploding_time", "RNN"): ["gradient clipping (nn.utils.clip_grad_norm_)",
-                                "a lower learning rate", _ORTHOGONAL,
-                                "an LSTM or GRU instead of a plain RNN"],
-    ("exploding_time", "LSTM"): ["gradient clipping (nn.utils.clip_grad_norm_)",
-                                 "a lower learning rate", _ORTHOGONAL],
+    ("vanishing_time", "RNN"): [
+        "an LSTM or GRU instead of a plain RNN (an additive, gated "
+        "state path carries the gradient)",
+        _ORTHOGONAL,
+    ],
+    ("vanishing_time", "LSTM"): [
+        "a forget-gate bias of 1 to 3 (bias_ih_l0[H:2H], gate order "
+        "i, f, g, o): over T steps the cell keeps about σ(b_f)^T "
+        "of its gradient, 0.5^20 ≈ 1e-6 at b_f = 0, 0.95^20 ≈ 0.36 "
+        "at b_f = 3",
+        _ORTHOGONAL,
+    ],
+    ("vanishing_time", "GRU"): [
+        "an update-gate bias of 1 to 3 (bias_ih_l0[H:2H], gate order r, "
+        "z, n; h' = (1 - z) n + z h): z near 1 keeps the state and its "
+        "gradient from step to step",
+        _ORTHOGONAL,
+    ],
+    ("exploding_time", "RNN"): [
+        "gradient clipping (nn.utils.clip_grad_norm_)",
+        "a lower learning rate",
+        _ORTHOGONAL,
+        "an LSTM or GRU instead of a plain RNN",
+    ],
+    ("exploding_time", "LSTM"): [
+        "gradient clipping (nn.utils.clip_grad_norm_)",
+        "a lower learning rate",
+        _ORTHOGONAL,
+    ],
 }
 TIME_REMEDIES[("exploding_time", "GRU")] = TIME_REMEDIES[("exploding_time", "LSTM")]
 
@@ -124,8 +156,10 @@ def _nonfinite(monitor) -> list:
     before = [s.grad_norm for s in _finite_samples(monitor) if s.step < step]
     peak = max(before) if before else math.nan
     loss = next(v for v in monitor.losses if not math.isfinite(v))
-    msg = (f"loss became {loss} at step {step} after the gradient norm reached {peak:.3g}: "
-           "exploding gradients")
+    msg = (
+        f"loss became {loss} at step {step} after the gradient norm reached {peak:.3g}: "
+        "exploding gradients"
+    )
     anomaly = monitor.anomaly.first if monitor.anomaly is not None else None
     if anomaly is not None:
         msg += f"; the first non-finite value: {anomaly} (step {monitor.anomaly_step})"
@@ -158,11 +192,24 @@ def _depth(monitor) -> list:
         advice = REMEDIES["vanishing"]
         if not {"sigmoid", "tanh"} & {a.kind for a in monitor.activations}:
             advice = advice[1:]  # no saturating activation seen: "use ReLU" does not fit
-        return [Finding("vanishing", f"gradient norm at layer {first} is {ratio:.2g} of layer "
-                        f"{last}'s ({g1:.3g} vs {gl:.3g}): vanishing gradients", nums, advice)]
+        return [
+            Finding(
+                "vanishing",
+                f"gradient norm at layer {first} is {ratio:.2g} of layer "
+                f"{last}'s ({g1:.3g} vs {gl:.3g}): vanishing gradients",
+                nums,
+                advice,
+            )
+        ]
     if ratio > EXPLODE_DEPTH:
-        return [Finding("exploding", f"gradient norm at layer {first} is {ratio:.3g} times "
-                        f"layer {last}'s ({g1:.3g} vs {gl:.3g}): exploding gradients", nums)]
+        return [
+            Finding(
+                "exploding",
+                f"gradient norm at layer {first} is {ratio:.3g} times "
+                f"layer {last}'s ({g1:.3g} vs {gl:.3g}): exploding gradients",
+                nums,
+            )
+        ]
     return []
 
 
@@ -171,17 +218,32 @@ def _growth(monitor) -> list:
         return []  # already reported, with its numbers
     samples = _finite_samples(monitor)
     norms = [s.grad_norm for s in samples if s.grad_norm > 0]
-    ratios = [r["update_ratio"] for s in samples for r in s.layers.values()
-              if math.isfinite(r["update_ratio"])]
+    ratios = [
+        r["update_ratio"]
+        for s in samples
+        for r in s.layers.values()
+        if math.isfinite(r["update_ratio"])
+    ]
     if len(norms) >= 3 and max(norms) / norms[0] > GROWTH:
         growth = max(norms) / norms[0]
-        return [Finding("exploding", f"the gradient norm grew {growth:.3g}-fold, from "
-                        f"{norms[0]:.3g} to {max(norms):.3g}: exploding gradients",
-                        {"growth": growth})]
+        return [
+            Finding(
+                "exploding",
+                f"the gradient norm grew {growth:.3g}-fold, from "
+                f"{norms[0]:.3g} to {max(norms):.3g}: exploding gradients",
+                {"growth": growth},
+            )
+        ]
     if ratios and max(ratios) > UPDATE:
-        return [Finding("exploding", f"an update was {max(ratios):.3g} times the size of the "
-                        "weights it changed (healthy: about 1e-3): the learning rate is too "
-                        "high, gradients explode", {"update_ratio": max(ratios)})]
+        return [
+            Finding(
+                "exploding",
+                f"an update was {max(ratios):.3g} times the size of the "
+                "weights it changed (healthy: about 1e-3): the learning rate is too "
+                "high, gradients explode",
+                {"update_ratio": max(ratios)},
+            )
+        ]
     return []
 
 
@@ -198,10 +260,15 @@ def _activations(monitor) -> list:
         else:
             frac = float(np.mean([c["saturated"] for c in seen]))
             if frac >= SATURATED:
-                out.append(Finding("saturated", f"{frac:.0%} of the outputs of {act.label} are "
-                                   f"saturated (beyond {0.99}: derivative < 0.01 of its "
-                                   "maximum): the units have stopped learning",
-                                   {"fraction": frac, "layer": act.after}))
+                out.append(
+                    Finding(
+                        "saturated",
+                        f"{frac:.0%} of the outputs of {act.label} are "
+                        f"saturated (beyond {0.99}: derivative < 0.01 of its "
+                        "maximum): the units have stopped learning",
+                        {"fraction": frac, "layer": act.after},
+                    )
+                )
     return out
 
 
@@ -213,9 +280,14 @@ def _dead(act, seen) -> list:
     dead = 1.0 - float(ever.mean())
     if dead < DEAD:
         return []
-    return [Finding("dead_relu", f"{dead:.0%} of the units of {act.label} never activate "
-                    f"(over the last {sum(c['n'] for c in seen)} examples): dead ReLUs",
-                    {"fraction": dead, "layer": act.after})]
+    return [
+        Finding(
+            "dead_relu",
+            f"{dead:.0%} of the units of {act.label} never activate "
+            f"(over the last {sum(c['n'] for c in seen)} examples): dead ReLUs",
+            {"fraction": dead, "layer": act.after},
+        )
+    ]
 
 
 def _through_time(monitor) -> list:
@@ -235,15 +307,29 @@ def _through_time(monitor) -> list:
             advice = advice + [
                 f"dependencies of at most about {reach} steps (shorter sequences, or a loss at "
                 f"more steps): only {reach} of the {len(norms)} steps get 1e-3 of the largest "
-                f"gradient, so truncated BPTT need not reach further back than that"]
-            out.append(Finding("vanishing_time", f"‖∂L/∂h₁‖ of {name} ({kind}) is "
-                               f"{ratio:.2g} of its largest step's over {len(norms)} steps: "
-                               "vanishing gradients through time", nums, advice))
+                f"gradient, so truncated BPTT need not reach further back than that"
+            ]
+            out.append(
+                Finding(
+                    "vanishing_time",
+                    f"‖∂L/∂h₁‖ of {name} ({kind}) is "
+                    f"{ratio:.2g} of its largest step's over {len(norms)} steps: "
+                    "vanishing gradients through time",
+                    nums,
+                    advice,
+                )
+            )
         elif norms[0] / max(norms[-1], 1e-30) > EXPLODE_DEPTH:
-            out.append(Finding("exploding_time", f"‖∂L/∂h₁‖ of {name} ({kind}) is "
-                               f"{norms[0] / norms[-1]:.3g} times ‖∂L/∂h_T‖: exploding "
-                               "gradients through time", nums,
-                               TIME_REMEDIES.get(("exploding_time", kind))))
+            out.append(
+                Finding(
+                    "exploding_time",
+                    f"‖∂L/∂h₁‖ of {name} ({kind}) is "
+                    f"{norms[0] / norms[-1]:.3g} times ‖∂L/∂h_T‖: exploding "
+                    "gradients through time",
+                    nums,
+                    TIME_REMEDIES.get(("exploding_time", kind)),
+                )
+            )
     return out
 
 
@@ -256,10 +342,15 @@ def _summary(monitor, stated: bool = False) -> str:
     parts = [f"{n} sampled steps of {monitor.step}"]
     med = layer_medians(monitor)
     if len(med) >= 2 and med[max(med)] > 0 and not stated:
-        parts.append(f"gradient norm layer {min(med)}/layer {max(med)} = "
-                     f"{med[min(med)] / med[max(med)]:.2g}")
-    ratios = [r["update_ratio"] for s in monitor.samples for r in s.layers.values()
-              if math.isfinite(r["update_ratio"])]
+        parts.append(
+            f"gradient norm layer {min(med)}/layer {max(med)} = {med[min(med)] / med[max(med)]:.2g}"
+        )
+    ratios = [
+        r["update_ratio"]
+        for s in monitor.samples
+        for r in s.layers.values()
+        if math.isfinite(r["update_ratio"])
+    ]
     if ratios:
         parts.append(f"median update/weight ratio {np.median(ratios):.2g}")
     recent = monitor.samples[-1].activations

@@ -46,9 +46,11 @@ class Work:
             deadline = time.monotonic() + float(seconds)
             while not self._request.Test():
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"nerve.distributed: a collective timed out after "
-                                       f"{seconds:g} s: some rank did not join it (it died, "
-                                       f"raised or called a different collective)")
+                    raise RuntimeError(
+                        f"nerve.distributed: a collective timed out after "
+                        f"{seconds:g} s: some rank did not join it (it died, "
+                        f"raised or called a different collective)"
+                    )
         self._complete()
         return True
 
@@ -73,8 +75,9 @@ def _run(pg, start, finish=None, result=(), async_op: bool = False):
 
 def _check_tensor(t, op: str, name: str = "tensor") -> np.ndarray:
     if not isinstance(t, Tensor):
-        raise TypeError(f"{op}: expected parameter `{name}` of type nerve.Tensor but got "
-                        f"{type(t)} instead.")
+        raise TypeError(
+            f"{op}: expected parameter `{name}` of type nerve.Tensor but got {type(t)} instead."
+        )
     return t._data
 
 
@@ -90,15 +93,24 @@ def _buffer(arr: np.ndarray):
     return buf, back
 
 
-_MPI_OPS = {ReduceOp.SUM: "SUM", ReduceOp.AVG: "SUM", ReduceOp.PRODUCT: "PROD",
-            ReduceOp.MIN: "MIN", ReduceOp.MAX: "MAX", ReduceOp.BAND: "BAND",
-            ReduceOp.BOR: "BOR", ReduceOp.BXOR: "BXOR"}
+_MPI_OPS = {
+    ReduceOp.SUM: "SUM",
+    ReduceOp.AVG: "SUM",
+    ReduceOp.PRODUCT: "PROD",
+    ReduceOp.MIN: "MIN",
+    ReduceOp.MAX: "MAX",
+    ReduceOp.BAND: "BAND",
+    ReduceOp.BOR: "BOR",
+    ReduceOp.BXOR: "BXOR",
+}
 
 
 def _mpi_op(op, arr: np.ndarray, name: str):
     if op not in _MPI_OPS:
-        raise ValueError(f"{name}: unsupported op {op!r}; expected one of ReduceOp.SUM, AVG, "
-                         "PRODUCT, MIN, MAX, BAND, BOR, BXOR")
+        raise ValueError(
+            f"{name}: unsupported op {op!r}; expected one of ReduceOp.SUM, AVG, "
+            "PRODUCT, MIN, MAX, BAND, BOR, BXOR"
+        )
     if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and arr.dtype.kind not in "iub":
         raise RuntimeError(f"{name}: {op.name} needs an integer or bool tensor, got {arr.dtype}")
     return getattr(mpi(), _MPI_OPS[op])
@@ -126,12 +138,23 @@ def all_reduce(tensor: Tensor, op=ReduceOp.SUM, group=None, async_op: bool = Fal
     mop = _mpi_op(op, arr, "all_reduce")
     buf, back = _buffer(arr)
     avg = (lambda: _average(buf, pg.size())) if op is ReduceOp.AVG else None
-    return _run(pg, lambda: pg.comm.Iallreduce(mpi().IN_PLACE, buf, mop),
-                _chain(avg, back), [tensor], async_op)
+    return _run(
+        pg,
+        lambda: pg.comm.Iallreduce(mpi().IN_PLACE, buf, mop),
+        _chain(avg, back),
+        [tensor],
+        async_op,
+    )
 
 
-def reduce(tensor: Tensor, dst: int | None = None, op=ReduceOp.SUM, group=None,
-           async_op: bool = False, group_dst: int | None = None):
+def reduce(
+    tensor: Tensor,
+    dst: int | None = None,
+    op=ReduceOp.SUM,
+    group=None,
+    async_op: bool = False,
+    group_dst: int | None = None,
+):
     """Rank ``dst``'s ``tensor`` becomes op over all ranks' tensors; the others' stay."""
     arr = _check_tensor(tensor, "reduce")
     pg = resolve(group)
@@ -143,14 +166,24 @@ def reduce(tensor: Tensor, dst: int | None = None, op=ReduceOp.SUM, group=None,
     if pg.rank() == root:
         buf, back = _buffer(arr)
         avg = (lambda: _average(buf, pg.size())) if op is ReduceOp.AVG else None
-        return _run(pg, lambda: pg.comm.Ireduce(mpi_.IN_PLACE, buf, mop, root),
-                    _chain(avg, back), [tensor], async_op)
+        return _run(
+            pg,
+            lambda: pg.comm.Ireduce(mpi_.IN_PLACE, buf, mop, root),
+            _chain(avg, back),
+            [tensor],
+            async_op,
+        )
     send = np.ascontiguousarray(arr)
     return _run(pg, lambda: pg.comm.Ireduce(send, None, mop, root), None, [tensor], async_op)
 
 
-def broadcast(tensor: Tensor, src: int | None = None, group=None, async_op: bool = False,
-              group_src: int | None = None):
+def broadcast(
+    tensor: Tensor,
+    src: int | None = None,
+    group=None,
+    async_op: bool = False,
+    group_src: int | None = None,
+):
     """Every rank's ``tensor`` becomes rank ``src``'s."""
     arr = _check_tensor(tensor, "broadcast")
     pg = resolve(group)
@@ -164,14 +197,17 @@ def broadcast(tensor: Tensor, src: int | None = None, group=None, async_op: bool
 def _check_list(tensors, like: np.ndarray, n: int, op: str, name: str) -> None:
     if not isinstance(tensors, list | tuple) or len(tensors) != n:
         got = len(tensors) if isinstance(tensors, list | tuple) else type(tensors).__name__
-        raise RuntimeError(f"{op}: `{name}` must be a list of {n} tensors (one per rank), "
-                           f"got {got}")
+        raise RuntimeError(
+            f"{op}: `{name}` must be a list of {n} tensors (one per rank), got {got}"
+        )
     for i, t in enumerate(tensors):
         a = _check_tensor(t, op, f"{name}[{i}]")
         if a.shape != like.shape or a.dtype != like.dtype:
-            raise RuntimeError(f"{op}: invalid tensor at index {i} of `{name}` (expected "
-                               f"shape {like.shape} and dtype {like.dtype}, got {a.shape} "
-                               f"and {a.dtype})")
+            raise RuntimeError(
+                f"{op}: invalid tensor at index {i} of `{name}` (expected "
+                f"shape {like.shape} and dtype {like.dtype}, got {a.shape} "
+                f"and {a.dtype})"
+            )
 
 
 def _unstack(stacked: np.ndarray, tensors):
@@ -191,29 +227,45 @@ def all_gather(tensor_list: list, tensor: Tensor, group=None, async_op: bool = F
     _check_list(tensor_list, arr, pg.size(), "all_gather", "tensor_list")
     send = np.ascontiguousarray(arr)
     recv = np.empty((pg.size(),) + arr.shape, arr.dtype)  # (N, *shape)
-    return _run(pg, lambda: pg.comm.Iallgather(send, recv), _unstack(recv, tensor_list),
-                [tensor_list], async_op)
+    return _run(
+        pg,
+        lambda: pg.comm.Iallgather(send, recv),
+        _unstack(recv, tensor_list),
+        [tensor_list],
+        async_op,
+    )
 
 
-def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None,
-                           async_op: bool = False):
+def all_gather_into_tensor(
+    output_tensor: Tensor, input_tensor: Tensor, group=None, async_op: bool = False
+):
     """``output_tensor`` (N*d0, ...) or (N, d0, ...) becomes the ranks' inputs in rank order."""
-    out, arr = (_check_tensor(output_tensor, "all_gather_into_tensor", "output_tensor"),
-                _check_tensor(input_tensor, "all_gather_into_tensor", "input_tensor"))
+    out, arr = (
+        _check_tensor(output_tensor, "all_gather_into_tensor", "output_tensor"),
+        _check_tensor(input_tensor, "all_gather_into_tensor", "input_tensor"),
+    )
     pg = resolve(group)
     if pg is None:
         return None
     if out.size != arr.size * pg.size() or out.dtype != arr.dtype:
-        raise RuntimeError(f"all_gather_into_tensor: output_tensor must hold world_size "
-                           f"({pg.size()}) x input ({arr.shape}, {arr.dtype}), got "
-                           f"{out.shape}, {out.dtype}")
+        raise RuntimeError(
+            f"all_gather_into_tensor: output_tensor must hold world_size "
+            f"({pg.size()}) x input ({arr.shape}, {arr.dtype}), got "
+            f"{out.shape}, {out.dtype}"
+        )
     send = np.ascontiguousarray(arr)
     buf, back = _buffer(out)
     return _run(pg, lambda: pg.comm.Iallgather(send, buf), back, [output_tensor], async_op)
 
 
-def gather(tensor: Tensor, gather_list: list | None = None, dst: int | None = None,
-           group=None, async_op: bool = False, group_dst: int | None = None):
+def gather(
+    tensor: Tensor,
+    gather_list: list | None = None,
+    dst: int | None = None,
+    group=None,
+    async_op: bool = False,
+    group_dst: int | None = None,
+):
     """On rank ``dst``, ``gather_list[r]`` becomes rank r's ``tensor``."""
     arr = _check_tensor(tensor, "gather")
     pg = resolve(group)
@@ -223,19 +275,31 @@ def gather(tensor: Tensor, gather_list: list | None = None, dst: int | None = No
     send = np.ascontiguousarray(arr)
     if pg.rank() != root:
         if gather_list:
-            raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
-                             "ranks.")
+            raise ValueError(
+                "Argument ``gather_list`` must NOT be specified on non-destination ranks."
+            )
         return _run(pg, lambda: pg.comm.Igather(send, None, root), None, [], async_op)
     if gather_list is None:
         raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
     _check_list(gather_list, arr, pg.size(), "gather", "gather_list")
     recv = np.empty((pg.size(),) + arr.shape, arr.dtype)  # (N, *shape)
-    return _run(pg, lambda: pg.comm.Igather(send, recv, root), _unstack(recv, gather_list),
-                [gather_list], async_op)
+    return _run(
+        pg,
+        lambda: pg.comm.Igather(send, recv, root),
+        _unstack(recv, gather_list),
+        [gather_list],
+        async_op,
+    )
 
 
-def scatter(tensor: Tensor, scatter_list: list | None = None, src: int | None = None,
-            group=None, async_op: bool = False, group_src: int | None = None):
+def scatter(
+    tensor: Tensor,
+    scatter_list: list | None = None,
+    src: int | None = None,
+    group=None,
+    async_op: bool = False,
+    group_src: int | None = None,
+):
     """Rank r's ``tensor`` becomes ``scatter_list[r]`` of rank ``src``."""
     arr = _check_tensor(tensor, "scatter")
     pg = resolve(group)
@@ -245,8 +309,7 @@ def scatter(tensor: Tensor, scatter_list: list | None = None, src: int | None = 
     buf, back = _buffer(arr)
     if pg.rank() != root:
         if scatter_list:
-            raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source "
-                             "ranks.")
+            raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
         return _run(pg, lambda: pg.comm.Iscatter(None, buf, root), back, [tensor], async_op)
     if scatter_list is None:
         raise ValueError("Argument ``scatter_list`` must be specified on source rank.")

@@ -26,15 +26,20 @@ def _default(obj):
         return {_TAG: _array(obj)}
     if isinstance(obj, np.generic):
         return obj.item()
-    raise TypeError(f"nerve.distributed: objects travel as JSON (no pickle): cannot send "
-                    f"{type(obj).__name__}; use None, bool, int, float, str, list, dict, "
-                    f"NumPy arrays or Tensors")
+    raise TypeError(
+        f"nerve.distributed: objects travel as JSON (no pickle): cannot send "
+        f"{type(obj).__name__}; use None, bool, int, float, str, list, dict, "
+        f"NumPy arrays or Tensors"
+    )
 
 
 def _array(arr: np.ndarray) -> dict:
     arr = np.ascontiguousarray(arr)
-    return {"dtype": arr.dtype.str, "shape": list(arr.shape),
-            "data": base64.b64encode(arr.tobytes()).decode("ascii")}
+    return {
+        "dtype": arr.dtype.str,
+        "shape": list(arr.shape),
+        "data": base64.b64encode(arr.tobytes()).decode("ascii"),
+    }
 
 
 def _hook(d: dict):
@@ -68,31 +73,40 @@ def all_gather_object(object_list: list, obj, group=None) -> None:
     if pg is None:
         return
     if len(object_list) != pg.size():
-        raise RuntimeError(f"all_gather_object: object_list must have world_size "
-                           f"({pg.size()}) entries, got {len(object_list)}")
+        raise RuntimeError(
+            f"all_gather_object: object_list must have world_size "
+            f"({pg.size()}) entries, got {len(object_list)}"
+        )
     for i, part in enumerate(_allgather_bytes(pg, encode(obj))):
         object_list[i] = decode(part)
 
 
-def gather_object(obj, object_gather_list: list | None = None, dst: int | None = None,
-                  group=None, group_dst: int | None = None) -> None:
+def gather_object(
+    obj,
+    object_gather_list: list | None = None,
+    dst: int | None = None,
+    group=None,
+    group_dst: int | None = None,
+) -> None:
     """On rank ``dst``, ``object_gather_list[r]`` becomes rank r's ``obj``."""
     pg = resolve(group)
     if pg is None:
         return
     root = group_rank(pg, dst, group_dst, "gather_object", "dst")
-    if pg.rank() == root and (object_gather_list is None
-                              or len(object_gather_list) != pg.size()):
-        raise ValueError(f"gather_object: object_gather_list must have world_size "
-                         f"({pg.size()}) entries on the destination rank")
+    if pg.rank() == root and (object_gather_list is None or len(object_gather_list) != pg.size()):
+        raise ValueError(
+            f"gather_object: object_gather_list must have world_size "
+            f"({pg.size()}) entries on the destination rank"
+        )
     parts = _allgather_bytes(pg, encode(obj))  # small objects: one allgather is simplest
     if pg.rank() == root:
         for i, part in enumerate(parts):
             object_gather_list[i] = decode(part)
 
 
-def broadcast_object_list(object_list: list, src: int | None = None, group=None,
-                          device=None, group_src: int | None = None) -> None:
+def broadcast_object_list(
+    object_list: list, src: int | None = None, group=None, device=None, group_src: int | None = None
+) -> None:
     """Every rank's ``object_list`` (of the same length) becomes rank ``src``'s."""
     pg = resolve(group)
     if pg is None:
@@ -104,16 +118,23 @@ def broadcast_object_list(object_list: list, src: int | None = None, group=None,
     else:
         sizes = np.empty(len(object_list), np.int64)
     pg.comm.Bcast(sizes, root)
-    data = np.concatenate(parts) if pg.rank() == root and parts else \
-        np.empty(int(sizes.sum()), np.uint8)
+    data = (
+        np.concatenate(parts)
+        if pg.rank() == root and parts
+        else np.empty(int(sizes.sum()), np.uint8)
+    )
     pg.comm.Bcast(data, root)
     for i, part in enumerate(np.split(data, np.cumsum(sizes)[:-1]) if len(sizes) else []):
         object_list[i] = decode(part)
 
 
-def scatter_object_list(scatter_object_output_list: list,
-                        scatter_object_input_list: list | None = None, src: int | None = None,
-                        group=None, group_src: int | None = None) -> None:
+def scatter_object_list(
+    scatter_object_output_list: list,
+    scatter_object_input_list: list | None = None,
+    src: int | None = None,
+    group=None,
+    group_src: int | None = None,
+) -> None:
     """``scatter_object_output_list[0]`` of rank r becomes ``scatter_object_input_list[r]``
     of rank ``src``."""
     pg = resolve(group)
@@ -121,13 +142,16 @@ def scatter_object_list(scatter_object_output_list: list,
         return
     root = group_rank(pg, src, group_src, "scatter_object_list")
     if not isinstance(scatter_object_output_list, list) or not scatter_object_output_list:
-        raise ValueError("Expected argument scatter_object_output_list to be a list of size "
-                         "at least 1.")
+        raise ValueError(
+            "Expected argument scatter_object_output_list to be a list of size at least 1."
+        )
     objects = [None] * pg.size()
     if pg.rank() == root:
         if scatter_object_input_list is None or len(scatter_object_input_list) != pg.size():
-            raise ValueError(f"scatter_object_list: scatter_object_input_list must have "
-                             f"world_size ({pg.size()}) entries on the source rank")
+            raise ValueError(
+                f"scatter_object_list: scatter_object_input_list must have "
+                f"world_size ({pg.size()}) entries on the source rank"
+            )
         objects = list(scatter_object_input_list)
     broadcast_object_list(objects, group_src=root, group=group)
     scatter_object_output_list[0] = objects[pg.rank()]

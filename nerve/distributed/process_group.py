@@ -15,10 +15,13 @@ import importlib.util
 import os
 import sys
 
-INSTALL = ('nerve.distributed needs mpi4py and an MPI library: pip install "nerve[mpi]" '
-           "(mpi4py and the mpich wheel), then launch with mpiexec -n N python script.py")
-NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call "
-                   "init_process_group.")
+INSTALL = (
+    'nerve.distributed needs mpi4py and an MPI library: pip install "nerve[mpi]" '
+    "(mpi4py and the mpich wheel), then launch with mpiexec -n N python script.py"
+)
+NOT_INITIALIZED = (
+    "Default process group has not been initialized, please make sure to call init_process_group."
+)
 default_pg_timeout = datetime.timedelta(minutes=30)
 
 
@@ -120,21 +123,32 @@ def is_torchelastic_launched() -> bool:
     return False
 
 
-def init_process_group(backend: str | None = None, init_method: str | None = None,
-                       timeout: datetime.timedelta | None = None, world_size: int = -1,
-                       rank: int = -1, store=None, group_name: str = "", pg_options=None,
-                       device_id=None) -> None:
+def init_process_group(
+    backend: str | None = None,
+    init_method: str | None = None,
+    timeout: datetime.timedelta | None = None,
+    world_size: int = -1,
+    rank: int = -1,
+    store=None,
+    group_name: str = "",
+    pg_options=None,
+    device_id=None,
+) -> None:
     """Make the default group of all MPI ranks. Rank and world size come from MPI;
     ``rank``/``world_size`` and the ``RANK``/``WORLD_SIZE`` variables of ``env://``,
     where given, must agree with it. ``timeout`` bounds every wait on a collective."""
     if is_initialized():
         raise ValueError("trying to initialize the default process group twice!")
     if backend is not None and str(backend).lower() != "mpi":
-        raise ValueError(f"init_process_group: nerve.distributed runs on MPI only: expected "
-                         f"backend='mpi' (or None), got {backend!r}")
+        raise ValueError(
+            f"init_process_group: nerve.distributed runs on MPI only: expected "
+            f"backend='mpi' (or None), got {backend!r}"
+        )
     if init_method not in (None, "env://"):
-        raise ValueError(f"init_process_group: ranks come from MPI (mpiexec), so init_method "
-                         f"must be None or 'env://', got {init_method!r}")
+        raise ValueError(
+            f"init_process_group: ranks come from MPI (mpiexec), so init_method "
+            f"must be None or 'env://', got {init_method!r}"
+        )
     if store is not None:
         raise ValueError("init_process_group: nerve takes ranks from MPI and has no Store")
     mpi_ = mpi()
@@ -152,8 +166,7 @@ def _check_agrees(name: str, given: int, env: str | None, actual: int) -> None:
         if value is None or int(value) == -1 or int(value) == actual:
             continue
         hint = " (launch with mpiexec -n N)" if name == "world_size" else ""
-        raise ValueError(f"init_process_group: {source}{value} but MPI gives {name} "
-                         f"{actual}{hint}")
+        raise ValueError(f"init_process_group: {source}{value} but MPI gives {name} {actual}{hint}")
 
 
 def _abort_on_uncaught_exception(mpi_, rank: int, size: int) -> None:
@@ -163,8 +176,10 @@ def _abort_on_uncaught_exception(mpi_, rank: int, size: int) -> None:
 
     def hook(kind, value, tb) -> None:
         prev(kind, value, tb)
-        sys.stderr.write(f"nerve.distributed: rank {rank} raised {kind.__name__}: {value}; "
-                         f"aborting all {size} ranks\n")
+        sys.stderr.write(
+            f"nerve.distributed: rank {rank} raised {kind.__name__}: {value}; "
+            f"aborting all {size} ranks\n"
+        )
         sys.stderr.flush()
         mpi_.COMM_WORLD.Abort(1)
 
@@ -172,7 +187,7 @@ def _abort_on_uncaught_exception(mpi_, rank: int, size: int) -> None:
     sys.excepthook = hook
 
 
-def destroy_process_group(group: ProcessGroup | None = None) -> None:  # noqa: A002
+def destroy_process_group(group: ProcessGroup | None = None) -> None:
     """Free ``group``'s communicator; without one, the default group and all others."""
     if group is None or group is GroupMember.WORLD:
         pg = GroupMember.WORLD
@@ -186,7 +201,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:  # noqa: A
         group.comm.Free()
 
 
-def resolve(group: ProcessGroup | None) -> ProcessGroup | None:  # noqa: A002
+def resolve(group: ProcessGroup | None) -> ProcessGroup | None:
     """The group a collective runs on; None for a rank outside ``group``."""
     pg = GroupMember.WORLD
     if pg is None:
@@ -200,9 +215,16 @@ def resolve(group: ProcessGroup | None) -> ProcessGroup | None:  # noqa: A002
     return group
 
 
-def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
-              use_local_synchronization: bool = False, group_desc=None, device_id=None,
-              sort_ranks: bool = True):
+def new_group(
+    ranks=None,
+    timeout=None,
+    backend=None,
+    pg_options=None,
+    use_local_synchronization: bool = False,
+    group_desc=None,
+    device_id=None,
+    sort_ranks: bool = True,
+):
     """A group of the given global ``ranks`` (all by default). Every rank of the default
     group must call it; a rank outside ``ranks`` gets ``GroupMember.NON_GROUP_MEMBER``."""
     world = resolve(None)
@@ -211,8 +233,9 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
         members.sort()
     bad = [r for r in members if not 0 <= r < world.size()]
     if bad or len(set(members)) != len(members):
-        raise ValueError(f"new_group: ranks must be distinct and in [0, {world.size()}), "
-                         f"got {list(ranks)}")
+        raise ValueError(
+            f"new_group: ranks must be distinct and in [0, {world.size()}), got {list(ranks)}"
+        )
     me = world.rank()
     mpi_ = mpi()
     color = 0 if me in members else mpi_.UNDEFINED
@@ -222,24 +245,25 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     return ProcessGroup(comm, members, timeout or world.timeout)
 
 
-def get_rank(group: ProcessGroup | None = None) -> int:  # noqa: A002
+def get_rank(group: ProcessGroup | None = None) -> int:
     """This process's rank in ``group`` (the default group's rank is MPI's); -1 outside it."""
     pg = resolve(group)
     return -1 if pg is None else pg.rank()
 
 
-def get_world_size(group: ProcessGroup | None = None) -> int:  # noqa: A002
+def get_world_size(group: ProcessGroup | None = None) -> int:
     pg = resolve(group)
     return -1 if pg is None else pg.size()
 
 
-def get_backend(group: ProcessGroup | None = None) -> str:  # noqa: A002
+def get_backend(group: ProcessGroup | None = None) -> str:
     resolve(group)
     return "mpi"
 
 
-def group_rank(pg: ProcessGroup, global_rank: int | None, group_rank_: int | None,
-               op: str, what: str = "src") -> int:
+def group_rank(
+    pg: ProcessGroup, global_rank: int | None, group_rank_: int | None, op: str, what: str = "src"
+) -> int:
     """The group rank of a collective's root, given as a global rank or a group rank."""
     if group_rank_ is not None:
         if global_rank is not None:
@@ -249,8 +273,9 @@ def group_rank(pg: ProcessGroup, global_rank: int | None, group_rank_: int | Non
         r = 0  # torch's default root for a missing src/dst
     else:
         if int(global_rank) not in pg.ranks:
-            raise RuntimeError(f"{op}: invalid root rank: {global_rank} (the group's ranks "
-                               f"are {pg.ranks})")
+            raise RuntimeError(
+                f"{op}: invalid root rank: {global_rank} (the group's ranks are {pg.ranks})"
+            )
         return pg.ranks.index(int(global_rank))
     if not 0 <= r < pg.size():
         raise RuntimeError(f"{op}: invalid root rank: {r} (group of size {pg.size()})")

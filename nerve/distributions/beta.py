@@ -19,13 +19,14 @@ class Beta(Distribution):
     Differs from PyTorch: no rsample (see Gamma); ``rsample`` raises NotImplementedError.
     """
 
-    arg_constraints = {"concentration1": constraints.positive,
-                       "concentration0": constraints.positive}
+    arg_constraints = {
+        "concentration1": constraints.positive,
+        "concentration0": constraints.positive,
+    }
     support = constraints.unit_interval
 
     def __init__(self, concentration1, concentration0, validate_args=None) -> None:
-        self.concentration1, self.concentration0 = broadcast_all(concentration1,
-                                                                 concentration0)
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
         super().__init__(self.concentration1.shape, (), validate_args)
 
     @property
@@ -63,5 +64,9 @@ class Beta(Distribution):
     def entropy(self):
         a, b = self.concentration1, self.concentration0
         total = a + b
-        return (self._log_beta() - (a - 1) * Tensor.digamma(a) - (b - 1) * Tensor.digamma(b)
-                + (total - 2) * Tensor.digamma(total))
+        return (
+            self._log_beta()
+            - (a - 1) * Tensor.digamma(a)
+            - (b - 1) * Tensor.digamma(b)
+            + (total - 2) * Tensor.digamma(total)
+        )

@@ -24,8 +24,10 @@ class Categorical(Distribution):
     log p(k) = ℓₖ (a gather) and H = −Σₖ pₖ ℓₖ.
     """
 
-    arg_constraints = {"probs": constraints.simplex,
-                       "logits": constraints.independent(constraints.real, 1)}
+    arg_constraints = {
+        "probs": constraints.simplex,
+        "logits": constraints.independent(constraints.real, 1),
+    }
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None) -> None:

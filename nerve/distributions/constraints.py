@@ -101,11 +101,10 @@ class _IndependentConstraint(Constraint):
     def check(self, value):
         ok = self.base_constraint.check(value)
         n = self.reinterpreted_batch_ndims
-        return ok.reshape(ok.shape[:ok.ndim - n] + (-1,)).all(-1) if n else ok
+        return ok.reshape(ok.shape[: ok.ndim - n] + (-1,)).all(-1) if n else ok
 
     def __repr__(self) -> str:
-        return (f"IndependentConstraint({self.base_constraint!r}, "
-                f"{self.reinterpreted_batch_ndims})")
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
 
 
 class _Simplex(Constraint):

@@ -32,8 +32,10 @@ def broadcast_all(*values):
     tensors = [v for v in values if isinstance(v, Tensor)]
     for v in values:
         if not isinstance(v, (Tensor, numbers.Number)):
-            raise ValueError("Input arguments must all be instances of numbers.Number "
-                             f"or nerve.Tensor, got {type(v).__name__}")
+            raise ValueError(
+                "Input arguments must all be instances of numbers.Number "
+                f"or nerve.Tensor, got {type(v).__name__}"
+            )
     dtype = tensors[0].dtype if tensors else dtypes.get_default_dtype()
     out = [v if isinstance(v, Tensor) else creation.tensor(float(v), dtype=dtype) for v in values]
     return tuple(broadcast_tensors(*out)) if len(out) > 1 else (out[0],)
@@ -43,7 +45,7 @@ def sum_rightmost(value: Tensor, dim: int) -> Tensor:
     """Sum out the ``dim`` rightmost dimensions."""
     if dim == 0:
         return value
-    return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
+    return value.reshape(tuple(value.shape[: value.dim() - dim]) + (-1,)).sum(-1)
 
 
 def clamp_probs(probs: Tensor) -> Tensor:
@@ -98,7 +100,8 @@ class Distribution:
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape "
                         f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
-                        f"constraint {constraint!r}, but found invalid values:\n{value}")
+                        f"constraint {constraint!r}, but found invalid values:\n{value}"
+                    )
 
     @property
     def batch_shape(self) -> Size:
@@ -117,7 +120,8 @@ class Distribution:
         if _instance is None and type(self).__init__ != cls.__init__:
             raise NotImplementedError(
                 f"Subclass {type(self).__name__} of {cls.__name__} that defines a custom "
-                "__init__ method must also define a custom .expand() method.")
+                "__init__ method must also define a custom .expand() method."
+            )
         return cls.__new__(type(self)) if _instance is None else _instance
 
     def expand(self, batch_shape, _instance=None):
@@ -127,7 +131,7 @@ class Distribution:
         for name in self.arg_constraints:
             if name in self.__dict__:
                 value = self.__dict__[name]
-                shape = tuple(batch_shape) + tuple(value.shape[len(self._batch_shape):])
+                shape = tuple(batch_shape) + tuple(value.shape[len(self._batch_shape) :])
                 setattr(new, name, value.expand(shape))
         self._expand_extra(new, batch_shape)
         Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
@@ -187,16 +191,22 @@ class Distribution:
         if not isinstance(value, Tensor):
             raise ValueError("The value argument to log_prob must be a Tensor")
         event_dim = len(self._event_shape)
-        if tuple(value.shape[value.dim() - event_dim:]) != tuple(self._event_shape) \
-                or value.dim() < event_dim:
-            raise ValueError(f"The right-most size of value must match event_shape: "
-                             f"{value.shape} vs {self._event_shape}.")
+        if (
+            tuple(value.shape[value.dim() - event_dim :]) != tuple(self._event_shape)
+            or value.dim() < event_dim
+        ):
+            raise ValueError(
+                f"The right-most size of value must match event_shape: "
+                f"{value.shape} vs {self._event_shape}."
+            )
         actual = tuple(value.shape)
         expected = tuple(self._batch_shape) + tuple(self._event_shape)
         for i, j in zip(reversed(actual), reversed(expected)):
             if i != 1 and j != 1 and i != j:
-                raise ValueError("Value is not broadcastable with batch_shape+event_shape: "
-                                 f"{_size(actual)} vs {_size(expected)}.")
+                raise ValueError(
+                    "Value is not broadcastable with batch_shape+event_shape: "
+                    f"{_size(actual)} vs {_size(expected)}."
+                )
         support = self.support
         if support is None or support is constraints.dependent:
             return
@@ -204,7 +214,8 @@ class Distribution:
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {tuple(actual)}) "
                 f"to be within the support ({support!r}) of the distribution {self!r}, "
-                f"but found invalid values:\n{value}")
+                f"but found invalid values:\n{value}"
+            )
 
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self.__dict__]
@@ -213,8 +224,6 @@ class Distribution:
             v = self.__dict__[name]
             parts.append(f"{name}: {v.item() if v.numel() == 1 else v.size()}")
         return f"{type(self).__name__}({', '.join(parts)})"
-
-
 
 
 class lazy_property:  # noqa: N801 - a decorator, named as PyTorch's

@@ -18,19 +18,23 @@ class Independent(Distribution):
         shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
         event_dim = n + len(base_distribution.event_shape)
         if n > len(base_distribution.batch_shape):
-            raise ValueError("Expected reinterpreted_batch_ndims <= "
-                             f"len(base_distribution.batch_shape), actual {n} vs "
-                             f"{len(base_distribution.batch_shape)}")
+            raise ValueError(
+                "Expected reinterpreted_batch_ndims <= "
+                f"len(base_distribution.batch_shape), actual {n} vs "
+                f"{len(base_distribution.batch_shape)}"
+            )
         self.base_dist = base_distribution
         self.reinterpreted_batch_ndims = n
-        super().__init__(shape[:len(shape) - event_dim], shape[len(shape) - event_dim:],
-                         validate_args)
+        super().__init__(
+            shape[: len(shape) - event_dim], shape[len(shape) - event_dim :], validate_args
+        )
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Independent, _instance)
         batch_shape = tuple(batch_shape)
         new.base_dist = self.base_dist.expand(
-            batch_shape + tuple(self.event_shape[:self.reinterpreted_batch_ndims]))
+            batch_shape + tuple(self.event_shape[: self.reinterpreted_batch_ndims])
+        )
         new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args

@@ -36,8 +36,7 @@ def register_kl(type_p, type_q):
 
 
 def _dispatch(type_p, type_q):
-    matches = [(p, q) for p, q in _KL_REGISTRY
-               if issubclass(type_p, p) and issubclass(type_q, q)]
+    matches = [(p, q) for p, q in _KL_REGISTRY if issubclass(type_p, p) and issubclass(type_q, q)]
     if not matches:
         return None
 
@@ -54,8 +53,10 @@ def kl_divergence(p, q):
         _KL_MEMO[key] = _dispatch(*key)
     fn = _KL_MEMO[key]
     if fn is None:
-        raise NotImplementedError(f"No KL(p || q) is implemented for p type "
-                                  f"{type(p).__name__} and q type {type(q).__name__}")
+        raise NotImplementedError(
+            f"No KL(p || q) is implemented for p type "
+            f"{type(p).__name__} and q type {type(q).__name__}"
+        )
     return fn(p, q)
 
 
@@ -119,12 +120,13 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     """½ (tr(Σ_q⁻¹ Σₚ) + ‖L_q⁻¹(μ_q − μₚ)‖² − n) + Σ log diag L_q − Σ log diag Lₚ,
     with tr(Σ_q⁻¹ Σₚ) = ‖L_q⁻¹ Lₚ‖²_F."""
     if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two Multivariate Normals with different "
-                         "event shapes cannot be computed")
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with different "
+            "event shapes cannot be computed"
+        )
     n = p.event_shape[0]
     lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
-    half_term1 = (lq.diagonal(0, -2, -1).log().sum(-1)
-                  - lp.diagonal(0, -2, -1).log().sum(-1))
+    half_term1 = lq.diagonal(0, -2, -1).log().sum(-1) - lp.diagonal(0, -2, -1).log().sum(-1)
     lead = broadcast_shapes(tuple(lp.shape[:-2]), tuple(lq.shape[:-2]))
     lq_b = lq.tril().expand(tuple(lead) + (n, n))
     term2 = linalg.solve(lq_b, lp.expand(tuple(lead) + (n, n))).pow(2)
@@ -132,5 +134,3 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     term3 = batch_mahalanobis(lq, q.loc - p.loc)
     out = half_term1 + 0.5 * (term2 + term3 - n)
     return out.expand(tuple(p.batch_shape)) if len(p.batch_shape) else out
-
-

@@ -15,7 +15,6 @@ class Laplace(LocationScale):
     H = 1 + log 2b.
     """
 
-
     @property
     def variance(self):
         return 2 * self.scale.pow(2)

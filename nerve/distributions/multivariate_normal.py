@@ -32,27 +32,44 @@ class MultivariateNormal(Distribution):
     H = ½ n (1 + log 2π) + Σᵢ log Lᵢᵢ.
     """
 
-    arg_constraints = {"loc": constraints.real_vector,
-                       "covariance_matrix": constraints.positive_definite,
-                       "precision_matrix": constraints.positive_definite,
-                       "scale_tril": constraints.lower_cholesky}
+    arg_constraints = {
+        "loc": constraints.real_vector,
+        "covariance_matrix": constraints.positive_definite,
+        "precision_matrix": constraints.positive_definite,
+        "scale_tril": constraints.lower_cholesky,
+    }
     support = constraints.real_vector
     has_rsample = True
 
-    def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,
-                 validate_args=None) -> None:
+    def __init__(
+        self,
+        loc,
+        covariance_matrix=None,
+        precision_matrix=None,
+        scale_tril=None,
+        validate_args=None,
+    ) -> None:
         if loc.dim() < 1:
             raise ValueError("loc must be at least one-dimensional.")
         given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
         if len(given) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or "
-                             "scale_tril may be specified.")
+            raise ValueError(
+                "Exactly one of covariance_matrix or precision_matrix or "
+                "scale_tril may be specified."
+            )
         matrix = given[0]
-        name = ("scale_tril" if scale_tril is not None else
-                "covariance_matrix" if covariance_matrix is not None else "precision_matrix")
+        name = (
+            "scale_tril"
+            if scale_tril is not None
+            else "covariance_matrix"
+            if covariance_matrix is not None
+            else "precision_matrix"
+        )
         if matrix.dim() < 2:
-            raise ValueError(f"{name} matrix must be at least two-dimensional, "
-                             "with optional leading batch dimensions")
+            raise ValueError(
+                f"{name} matrix must be at least two-dimensional, "
+                "with optional leading batch dimensions"
+            )
         batch_shape = broadcast_shapes(tuple(matrix.shape[:-2]), tuple(loc.shape[:-1]))
         n = loc.shape[-1]
         setattr(self, name, matrix.expand(tuple(batch_shape) + (-1, -1)))
@@ -63,8 +80,7 @@ class MultivariateNormal(Distribution):
         elif covariance_matrix is not None:
             self._unbroadcasted_scale_tril = linalg.cholesky(covariance_matrix)
         else:
-            self._unbroadcasted_scale_tril = linalg.cholesky(
-                linalg.inv(precision_matrix))
+            self._unbroadcasted_scale_tril = linalg.cholesky(linalg.inv(precision_matrix))
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)
@@ -81,8 +97,10 @@ class MultivariateNormal(Distribution):
 
     def __getattr__(self, name):
         # the two matrices that were not given are computed from the Cholesky factor
-        if name in ("scale_tril", "covariance_matrix", "precision_matrix") \
-                and "_unbroadcasted_scale_tril" in self.__dict__:
+        if (
+            name in ("scale_tril", "covariance_matrix", "precision_matrix")
+            and "_unbroadcasted_scale_tril" in self.__dict__
+        ):
             lower = self._unbroadcasted_scale_tril
             shape = tuple(self._batch_shape) + tuple(self._event_shape) * 2
             if name == "scale_tril":

@@ -16,7 +16,6 @@ class Normal(LocationScale):
     log p(x) = −(x − μ)² / (2σ²) − log σ − log √(2π);   H = ½ + ½ log 2π + log σ.
     """
 
-
     @property
     def stddev(self):
         return self.scale
@@ -39,8 +38,7 @@ class Normal(LocationScale):
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return 0.5 * (1 + Tensor.erf((value - self.loc) * self.scale.reciprocal()
-                                    / math.sqrt(2)))
+        return 0.5 * (1 + Tensor.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
     def icdf(self, value):
         return self.loc + self.scale * Tensor.erfinv(2 * value - 1) * math.sqrt(2)

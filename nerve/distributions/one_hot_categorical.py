@@ -13,8 +13,10 @@ class OneHotCategorical(Distribution):
     """Draws are one-hot vectors of length K (event_shape (K,)); log p(x) = Σₖ xₖ log pₖ,
     computed as the Categorical log-probability of argmax x."""
 
-    arg_constraints = {"probs": constraints.simplex,
-                       "logits": constraints.independent(constraints.real, 1)}
+    arg_constraints = {
+        "probs": constraints.simplex,
+        "logits": constraints.independent(constraints.real, 1),
+    }
     support = constraints.one_hot
     has_enumerate_support = True
 

@@ -24,8 +24,9 @@ class BasicBlock(Module):
 
     expansion = 1
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1,
-                 downsample: Module | None = None) -> None:
+    def __init__(
+        self, inplanes: int, planes: int, stride: int = 1, downsample: Module | None = None
+    ) -> None:
         super().__init__()
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn1 = BatchNorm2d(planes)
@@ -51,18 +52,25 @@ class ResNet(Module):
     linear classifier. ResNet(layers=(2,)) is the "resnet_train" benchmark model;
     layers=(2, 2, 2, 2) is ResNet-18's layout."""
 
-    def __init__(self, layers=(2, 2, 2, 2), num_classes: int = 10, in_channels: int = 3,
-                 width: int = 64, block=BasicBlock) -> None:
+    def __init__(
+        self,
+        layers=(2, 2, 2, 2),
+        num_classes: int = 10,
+        in_channels: int = 3,
+        width: int = 64,
+        block=BasicBlock,
+    ) -> None:
         super().__init__()
         if not layers or min(layers) < 1:
-            raise ValueError(f"ResNet: layers must list at least one stage of >= 1 block, got "
-                             f"{tuple(layers)}")
+            raise ValueError(
+                f"ResNet: layers must list at least one stage of >= 1 block, got {tuple(layers)}"
+            )
         self.conv1 = conv3x3(in_channels, width)
         self.bn1 = BatchNorm2d(width)
         self.relu = ReLU()
         planes = width
         for i, n in enumerate(layers):
-            out = width * 2 ** i
+            out = width * 2**i
             blocks = [block(planes, out, stride=1 if i == 0 else 2)]
             blocks += [block(out, out) for _ in range(n - 1)]
             setattr(self, f"layer{i + 1}", Sequential(*blocks))
@@ -78,8 +86,7 @@ class ResNet(Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def resnet(layers=(2,), num_classes: int = 10, in_channels: int = 3,
-           width: int = 64) -> ResNet:
+def resnet(layers=(2,), num_classes: int = 10, in_channels: int = 3, width: int = 64) -> ResNet:
     """Build a small ResNet of BasicBlocks; see ``ResNet``."""
     return ResNet(tuple(layers), num_classes, in_channels, width)
 

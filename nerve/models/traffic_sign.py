@@ -18,16 +18,25 @@ class TrafficSignNet(Module):
     Defaults: 3x32x32 colour images, 43 classes (as in the German traffic-sign benchmark).
     """
 
-    def __init__(self, num_classes: int = 43, in_channels: int = 3, input_size: int = 32,
-                 activation: str = "relu") -> None:
+    def __init__(
+        self,
+        num_classes: int = 43,
+        in_channels: int = 3,
+        input_size: int = 32,
+        activation: str = "relu",
+    ) -> None:
         super().__init__()
         if activation not in _ACTIVATIONS:
-            raise ValueError(f"TrafficSignNet: activation must be one of "
-                             f"{sorted(_ACTIVATIONS)}, got '{activation}'")
+            raise ValueError(
+                f"TrafficSignNet: activation must be one of "
+                f"{sorted(_ACTIVATIONS)}, got '{activation}'"
+            )
         side = ((input_size - 4) // 2 - 4) // 2
         if side < 1:
-            raise ValueError(f"TrafficSignNet: input_size must be at least 16 (two 5x5 "
-                             f"convolutions and two 2x2 poolings), got {input_size}")
+            raise ValueError(
+                f"TrafficSignNet: input_size must be at least 16 (two 5x5 "
+                f"convolutions and two 2x2 poolings), got {input_size}"
+            )
         self.input_size, self.activation = input_size, activation
         self.conv1 = Conv2d(in_channels, 4, 5)
         self.pool1 = MaxPool2d(2)
@@ -42,6 +51,7 @@ class TrafficSignNet(Module):
         return self.fc(x.flatten(1))
 
 
-def traffic_sign_net(num_classes: int = 43, in_channels: int = 3, input_size: int = 32,
-                     activation: str = "relu") -> TrafficSignNet:
+def traffic_sign_net(
+    num_classes: int = 43, in_channels: int = 3, input_size: int = 32, activation: str = "relu"
+) -> TrafficSignNet:
     return TrafficSignNet(num_classes, in_channels, input_size, activation)

@@ -45,12 +45,14 @@ class Sequential(Module):
 
     def __delitem__(self, idx) -> None:
         keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else
-                    [keys[_index(idx, len(self), "Sequential")]]):
+        for key in (
+            keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self), "Sequential")]]
+        ):
             del self._modules[key]
         # renumber so that keys stay 0..n-1, as PyTorch does
         self.__dict__["_modules"] = OrderedDict(
-            (str(i), m) for i, m in enumerate(self._modules.values()))
+            (str(i), m) for i, m in enumerate(self._modules.values())
+        )
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -60,20 +62,23 @@ class Sequential(Module):
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, "
-                             f"but {type(other)} is given.")
+            raise ValueError(
+                "add operator supports only objects of Sequential class, "
+                f"but {type(other)} is given."
+            )
         return Sequential(*self, *other)
 
     def __iadd__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, "
-                             f"but {type(other)} is given.")
+            raise ValueError(
+                "add operator supports only objects of Sequential class, "
+                f"but {type(other)} is given."
+            )
         return self.extend(list(other))
 
     def __mul__(self, other: int) -> Sequential:
         if not isinstance(other, int) or isinstance(other, bool):
-            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and "
-                            f"{type(other)}")
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
         if other <= 0:
             raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
         return Sequential(*(list(self) * other))  # the same module objects, repeated
@@ -158,8 +163,10 @@ class ModuleList(Module):
                 runs[-1][1] = i
             else:
                 runs.append([i, i, r])
-        lines = [(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}")
-                 .replace("\n", "\n  ") for a, b, r in runs]
+        lines = [
+            (f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}").replace("\n", "\n  ")
+            for a, b, r in runs
+        ]
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
@@ -171,8 +178,10 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if not isinstance(modules, Iterable):
-            raise TypeError("ModuleList.extend should be called with an iterable, but got "
-                            + type(modules).__name__)
+            raise TypeError(
+                "ModuleList.extend should be called with an iterable, but got "
+                + type(modules).__name__
+            )
         for m in modules:
             self.append(m)
         return self
@@ -239,8 +248,9 @@ class ModuleDict(Module):
             return
         for j, pair in enumerate(modules):
             if not isinstance(pair, tuple | list) or len(pair) != 2:
-                raise ValueError(f"ModuleDict update sequence element #{j} should be a "
-                                 "(key, module) pair")
+                raise ValueError(
+                    f"ModuleDict update sequence element #{j} should be a (key, module) pair"
+                )
             self[pair[0]] = pair[1]
 
 
@@ -255,8 +265,11 @@ def _describe(key, value, type_name: bool) -> str:
 
 
 def _as_parameter(value):
-    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) \
+    return (
+        Parameter(value)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter)
         else value
+    )
 
 
 class ParameterList(Module):
@@ -303,8 +316,10 @@ class ParameterList(Module):
 
     def extend(self, values: Iterable) -> ParameterList:
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
-            raise TypeError("ParameterList.extend should be called with an iterable, but got "
-                            + type(values).__name__)
+            raise TypeError(
+                "ParameterList.extend should be called with an iterable, but got "
+                + type(values).__name__
+            )
         for v in values:
             self.append(v)
         return self
@@ -327,8 +342,10 @@ class ParameterDict(Module):
     @staticmethod
     def _check_key(key) -> str:
         if not isinstance(key, str):
-            raise TypeError("Index given to ParameterDict cannot be used as a key as it is not "
-                            f"a string (type is '{type(key).__name__}').")
+            raise TypeError(
+                "Index given to ParameterDict cannot be used as a key as it is not "
+                f"a string (type is '{type(key).__name__}')."
+            )
         if "." in key:
             raise KeyError('parameter name can\'t contain "."')
         if key == "":
@@ -418,8 +435,10 @@ class ParameterDict(Module):
 
     def update(self, parameters) -> None:
         if not isinstance(parameters, Iterable):
-            raise TypeError("ParametersDict.update should be called with an iterable of "
-                            f"key/value pairs, but got {type(parameters).__name__}")
+            raise TypeError(
+                "ParametersDict.update should be called with an iterable of "
+                f"key/value pairs, but got {type(parameters).__name__}"
+            )
         if isinstance(parameters, OrderedDict | ParameterDict):
             pairs = list(parameters.items())
         elif isinstance(parameters, Mapping):
@@ -428,12 +447,16 @@ class ParameterDict(Module):
             pairs = []
             for j, pair in enumerate(parameters):
                 if not isinstance(pair, Iterable):
-                    raise TypeError(f"ParameterDict update sequence element #{j} should be "
-                                    f"Iterable; is {type(pair).__name__}")
+                    raise TypeError(
+                        f"ParameterDict update sequence element #{j} should be "
+                        f"Iterable; is {type(pair).__name__}"
+                    )
                 pair = tuple(pair)
                 if len(pair) != 2:
-                    raise ValueError(f"ParameterDict update sequence element #{j} has length "
-                                     f"{len(pair)}; 2 is required")
+                    raise ValueError(
+                        f"ParameterDict update sequence element #{j} has length "
+                        f"{len(pair)}; 2 is required"
+                    )
                 pairs.append(pair)
         for key, value in pairs:
             self[key] = value

@@ -28,9 +28,20 @@ class _ConvNd(Module):
     _dims = 2
     _name = "Conv2d"
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         n, name = self._dims, self._name
         if groups <= 0:
@@ -40,8 +51,10 @@ class _ConvNd(Module):
         if out_channels % groups:
             raise ValueError("out_channels must be divisible by groups")
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {sorted(_PADDING_MODES)}, but got "
-                             f"padding_mode='{padding_mode}'")
+            raise ValueError(
+                f"padding_mode must be one of {sorted(_PADDING_MODES)}, but got "
+                f"padding_mode='{padding_mode}'"
+            )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = dims_tuple(kernel_size, n, "kernel_size", name)
         self.stride = dims_tuple(stride, n, "stride", name)
@@ -56,8 +69,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         # PyTorch's Conv layers carry these too (shared _ConvNd attributes)
         self.transposed, self.output_padding = False, (0,) * n
-        self._make_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
-                              dtype)
+        self._make_parameters((out_channels, in_channels // groups) + self.kernel_size, bias, dtype)
 
     def _make_parameters(self, shape: tuple, bias: bool, dtype) -> None:
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
@@ -71,37 +83,44 @@ class _ConvNd(Module):
     def reset_parameters(self) -> None:
         init.layer_default_(self.weight, self.bias)
 
-    def _check_input(self, input: Tensor) -> None:  # noqa: A002
+    def _check_input(self, input: Tensor) -> None:
         if input.ndim not in (self._dims + 1, self._dims + 2):
-            raise RuntimeError(f"{self._short()}: expected {self._dims + 1}D (unbatched) or "
-                               f"{self._dims + 2}D (batched) input, but got input of size: "
-                               f"{list(input.shape)}")
+            raise RuntimeError(
+                f"{self._short()}: expected {self._dims + 1}D (unbatched) or "
+                f"{self._dims + 2}D (batched) input, but got input of size: "
+                f"{list(input.shape)}"
+            )
         c = input.shape[-self._dims - 1]
         if c != self.in_channels:
-            raise RuntimeError(f"{self._short()}: expected input with {self.in_channels} "
-                               f"channels, but got {c} channels (input shape "
-                               f"{tuple(input.shape)})")
+            raise RuntimeError(
+                f"{self._short()}: expected input with {self.in_channels} "
+                f"channels, but got {c} channels (input shape "
+                f"{tuple(input.shape)})"
+            )
 
-    def _conv(self, input: Tensor, fn) -> Tensor:  # noqa: A002
+    def _conv(self, input: Tensor, fn) -> Tensor:
         self._check_input(input)
         padding = self.padding
         if self.padding_mode != "zeros":
-            pads = conv_padding(padding, self.kernel_size, self.stride, self.dilation,
-                                self._short())
+            pads = conv_padding(
+                padding, self.kernel_size, self.stride, self.dilation, self._short()
+            )
             # F.pad lists (left, right) from the last dim backwards
             flat = tuple(v for pair in reversed(pads) for v in pair)
             input = F.pad(input, flat, mode=self.padding_mode)  # noqa: A001
             padding = 0
-        return fn(input, self.weight, self.bias, self.stride, padding, self.dilation,
-                  self.groups)
+        return fn(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def _short(self) -> str:
-        return f"{self._name}({self.in_channels}, {self.out_channels}, " \
-               f"kernel_size={self.kernel_size})"
+        return (
+            f"{self._name}({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size})"
+        )
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
             f"stride={self.stride}"
+        )
         zero = (0,) * self._dims
         if self.padding != zero:
             s += f", padding={self.padding}"
@@ -128,7 +147,7 @@ class Conv2d(_ConvNd):
 
     _dims, _name = 2, "Conv2d"
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return self._conv(input, F.conv2d)
 
 
@@ -139,7 +158,7 @@ class Conv3d(_ConvNd):
 
     _dims, _name = 3, "Conv3d"
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return self._conv(input, F.conv3d)
 
 
@@ -149,7 +168,7 @@ class Conv1d(_ConvNd):
 
     _dims, _name = 1, "Conv1d"
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return self._conv(input, F.conv1d)
 
 
@@ -160,9 +179,21 @@ class _ConvTransposeNd(_ConvNd):
     dim 1 times the kernel), bias (out_channels,) from the same range. padding_mode 'zeros'
     only, as in PyTorch."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
-                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
         Module.__init__(self)
         n, name = self._dims, self._name
         if groups <= 0:
@@ -172,11 +203,15 @@ class _ConvTransposeNd(_ConvNd):
         if out_channels % groups:
             raise ValueError("out_channels must be divisible by groups")
         if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {name}, got '
-                             f"padding_mode='{padding_mode}'")
+            raise ValueError(
+                f'Only "zeros" padding mode is supported for {name}, got '
+                f"padding_mode='{padding_mode}'"
+            )
         if isinstance(padding, str):
-            raise ValueError(f"{name}: padding must be an int or a tuple of ints, got "
-                             f"'{padding}' (strings such as 'same' are for Conv layers only)")
+            raise ValueError(
+                f"{name}: padding must be an int or a tuple of ints, got "
+                f"'{padding}' (strings such as 'same' are for Conv layers only)"
+            )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = dims_tuple(kernel_size, n, "kernel_size", name)
         self.stride = dims_tuple(stride, n, "stride", name)
@@ -185,19 +220,32 @@ class _ConvTransposeNd(_ConvNd):
         self.transposed = True
         self.dilation = dims_tuple(dilation, n, "dilation", name)
         self.padding_mode = padding_mode
-        self._make_parameters((in_channels, out_channels // groups) + self.kernel_size, bias,
-                              dtype)
+        self._make_parameters((in_channels, out_channels // groups) + self.kernel_size, bias, dtype)
 
-    def forward(self, input: Tensor, output_size=None) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
         self._check_input(input)
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = output_padding_for(
-                self._name, output_size, tuple(input.shape[-self._dims:]), self.kernel_size,
-                self.stride, self.padding, self.dilation)
+                self._name,
+                output_size,
+                tuple(input.shape[-self._dims :]),
+                self.kernel_size,
+                self.stride,
+                self.padding,
+                self.dilation,
+            )
         fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._dims - 1]
-        return fn(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                  self.groups, self.dilation)
+        return fn(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )
 
 
 class ConvTranspose2d(_ConvTransposeNd):

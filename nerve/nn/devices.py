@@ -24,8 +24,11 @@ def check_device_argument(cls: type) -> None:
     if "device" not in params:
         return
     kind = params["device"].kind
-    position = list(params).index("device") - 1 if kind in (
-        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY) else None
+    position = (
+        list(params).index("device") - 1
+        if kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY)
+        else None
+    )
 
     @functools.wraps(init)
     def checked_init(self, *args, **kwargs):

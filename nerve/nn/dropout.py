@@ -29,7 +29,7 @@ class Dropout(_DropoutNd):
 class Dropout2d(_DropoutNd):
     """Channel dropout for (N, C, H, W) or (C, H, W): whole feature maps are zeroed."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
@@ -37,14 +37,14 @@ class Dropout3d(_DropoutNd):
     """Channel dropout for (N, C, D, H, W) or (C, D, H, W): whole feature volumes are
     zeroed."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class Dropout1d(_DropoutNd):
     """Channel dropout for (N, C, L) or (C, L): whole channels are zeroed."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
@@ -53,12 +53,12 @@ class AlphaDropout(_DropoutNd):
     saturation value and an affine map restores a zero mean and unit variance input's
     statistics; the identity in evaluation."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels of (N, C, *) input."""
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

@@ -23,10 +23,20 @@ class Embedding(Module):
     its index occurs in the mini-batch.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0,
-                 scale_grad_by_freq: bool = False, sparse: bool = False, _weight=None,
-                 _freeze: bool = False, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight=None,
+        _freeze: bool = False,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         if sparse:
             raise NotImplementedError("Embedding: sparse gradients are not supported")
@@ -36,8 +46,9 @@ class Embedding(Module):
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
         if _weight is None:
-            self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dt),
-                                    requires_grad=not _freeze)
+            self.weight = Parameter(
+                np.empty((num_embeddings, embedding_dim), dt), requires_grad=not _freeze
+            )
             self.reset_parameters()
         else:
             self.weight = _given_weight(_weight, num_embeddings, embedding_dim, _freeze)
@@ -48,26 +59,50 @@ class Embedding(Module):
     def forward(self, input) -> Tensor:  # noqa: A002 - PyTorch's argument names
         idx = input if isinstance(input, Tensor) else Tensor._wrap(np.asarray(input))
         try:
-            return embedding(idx, self.weight, self.padding_idx, self.max_norm, self.norm_type,
-                             self.scale_grad_by_freq)
+            return embedding(
+                idx,
+                self.weight,
+                self.padding_idx,
+                self.max_norm,
+                self.norm_type,
+                self.scale_grad_by_freq,
+            )
         except IndexError as err:
-            raise IndexError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): {err}") \
-                from None
+            raise IndexError(
+                f"Embedding({self.num_embeddings}, {self.embedding_dim}): {err}"
+            ) from None
         except TypeError as err:
-            raise TypeError(f"Embedding({self.num_embeddings}, {self.embedding_dim}): {err}") \
-                from None
+            raise TypeError(
+                f"Embedding({self.num_embeddings}, {self.embedding_dim}): {err}"
+            ) from None
 
     @classmethod
-    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
-                        padding_idx: int | None = None, max_norm=None, norm_type: float = 2.0,
-                        scale_grad_by_freq: bool = False, sparse: bool = False) -> Embedding:
+    def from_pretrained(
+        cls,
+        embeddings: Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm=None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
         """A layer around ``embeddings`` (rows, dim), sharing its memory; ``padding_idx``
         marks the row that gets no gradient (its values are kept, not zeroed)."""
         if embeddings.ndim != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape
-        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
-                   _weight=embeddings, _freeze=freeze)
+        return cls(
+            rows,
+            cols,
+            padding_idx,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+            _weight=embeddings,
+            _freeze=freeze,
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
@@ -87,10 +122,21 @@ class EmbeddingBag(Module):
     weight (num_embeddings, embedding_dim) is drawn from N(0, 1), the padding row zero.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
-                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
-                 sparse: bool = False, _weight=None, include_last_offset: bool = False,
-                 padding_idx: int | None = None, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        mode: str = "mean",
+        sparse: bool = False,
+        _weight=None,
+        include_last_offset: bool = False,
+        padding_idx: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         if sparse:
             raise NotImplementedError("EmbeddingBag: sparse gradients are not supported")
@@ -109,23 +155,49 @@ class EmbeddingBag(Module):
     def reset_parameters(self) -> None:
         _reset(self.weight, self.padding_idx)
 
-    def forward(self, input, offsets=None, per_sample_weights=None) -> Tensor:  # noqa: A002
-        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
-                             self.scale_grad_by_freq, self.mode, self.sparse,
-                             per_sample_weights, self.include_last_offset, self.padding_idx)
+    def forward(self, input, offsets=None, per_sample_weights=None) -> Tensor:
+        return embedding_bag(
+            input,
+            self.weight,
+            offsets,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.mode,
+            self.sparse,
+            per_sample_weights,
+            self.include_last_offset,
+            self.padding_idx,
+        )
 
     @classmethod
-    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, max_norm=None,
-                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                        mode: str = "mean", sparse: bool = False,
-                        include_last_offset: bool = False,
-                        padding_idx: int | None = None) -> EmbeddingBag:
+    def from_pretrained(
+        cls,
+        embeddings: Tensor,
+        freeze: bool = True,
+        max_norm=None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        mode: str = "mean",
+        sparse: bool = False,
+        include_last_offset: bool = False,
+        padding_idx: int | None = None,
+    ) -> EmbeddingBag:
         if embeddings.ndim != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         rows, cols = embeddings.shape
-        bag = cls(rows, cols, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
-                  _weight=embeddings, include_last_offset=include_last_offset,
-                  padding_idx=padding_idx)
+        bag = cls(
+            rows,
+            cols,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            mode,
+            sparse,
+            _weight=embeddings,
+            include_last_offset=include_last_offset,
+            padding_idx=padding_idx,
+        )
         bag.weight.requires_grad = not freeze
         return bag
 

@@ -21,8 +21,14 @@ class Normalization(Module):
     for all values); output the same shape. ``num_features`` makes the buffers before
     ``adapt`` (to load a state_dict into a fresh layer); ``mean``/``variance`` set them."""
 
-    def __init__(self, axis: int | None = -1, mean=None, variance=None, invert: bool = False,
-                 num_features: int | None = None) -> None:
+    def __init__(
+        self,
+        axis: int | None = -1,
+        mean=None,
+        variance=None,
+        invert: bool = False,
+        num_features: int | None = None,
+    ) -> None:
         super().__init__()
         self.axis, self.invert = axis, invert
         if (mean is None) != (variance is None):
@@ -46,8 +52,10 @@ class Normalization(Module):
             m, v = x.mean().reshape(1), x.var().reshape(1)
         else:
             if x.ndim == 0 or not -x.ndim <= self.axis < x.ndim:
-                raise ValueError(f"Normalization.adapt: axis {self.axis} is out of range for "
-                                 f"data of shape {x.shape}")
+                raise ValueError(
+                    f"Normalization.adapt: axis {self.axis} is out of range for "
+                    f"data of shape {x.shape}"
+                )
             rest = tuple(i for i in range(x.ndim) if i != self.axis % x.ndim)
             m, v = x.mean(axis=rest), x.var(axis=rest)
         dtype = self.mean.dtype
@@ -64,13 +72,16 @@ class Normalization(Module):
         shape[self.axis % x.ndim] = t.shape[0]
         return t.reshape(shape)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         if self.mean.numel() == 0:
             raise RuntimeError("Normalization: call adapt(x) first, or pass mean and variance")
-        if self.axis is not None and (input.ndim == 0 or
-                                      input.shape[self.axis] != self.mean.shape[0]):
-            raise RuntimeError(f"Normalization: expected {self.mean.shape[0]} features on axis "
-                               f"{self.axis}, got input of shape {tuple(input.shape)}")
+        if self.axis is not None and (
+            input.ndim == 0 or input.shape[self.axis] != self.mean.shape[0]
+        ):
+            raise RuntimeError(
+                f"Normalization: expected {self.mean.shape[0]} features on axis "
+                f"{self.axis}, got input of shape {tuple(input.shape)}"
+            )
         mean = self._shaped(self.mean, input)
         std = self._shaped(self.variance, input).sqrt()
         if self.invert:

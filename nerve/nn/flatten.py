@@ -26,17 +26,20 @@ class Unflatten(Module):
     def __init__(self, dim: int, unflattened_size) -> None:
         super().__init__()
         if not isinstance(unflattened_size, tuple | list) or not all(
-                isinstance(s, int) for s in unflattened_size):
-            raise TypeError("unflattened_size must be a tuple of ints, but found "
-                            f"{unflattened_size!r}")
+            isinstance(s, int) for s in unflattened_size
+        ):
+            raise TypeError(
+                f"unflattened_size must be a tuple of ints, but found {unflattened_size!r}"
+            )
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         try:
             return input.unflatten(self.dim, self.unflattened_size)
         except RuntimeError as err:
-            raise RuntimeError(f"{self!r}: cannot unflatten input of shape "
-                               f"{tuple(input.shape)}: {err}") from None
+            raise RuntimeError(
+                f"{self!r}: cannot unflatten input of shape {tuple(input.shape)}: {err}"
+            ) from None
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

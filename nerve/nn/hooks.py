@@ -23,8 +23,10 @@ def call_with_hooks(module, args: tuple, kwargs: dict):
             out = hook(module, args, kwargs)
             if out is not None:
                 if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                       f"(new_args, new_kwargs), but got {out}.")
+                    raise RuntimeError(
+                        "forward pre-hook must return None or a tuple of "
+                        f"(new_args, new_kwargs), but got {out}."
+                    )
                 args, kwargs = out
         else:
             out = hook(module, args)
@@ -98,9 +100,11 @@ class _Call:
                 go = _checked(out, len(go), "backward pre hook", "grad_output")
         self.grad_outputs = go
         if not self.input_node:
-            warnings.warn("Full backward hook is firing when gradients are computed with "
-                          "respect to module outputs since no inputs require gradients.",
-                          stacklevel=2)
+            warnings.warn(
+                "Full backward hook is firing when gradients are computed with "
+                "respect to module outputs since no inputs require gradients.",
+                stacklevel=2,
+            )
             self.run_hooks((None,) * self.n_inputs)
         return tuple(None if go[i] is None else go[i]._data for i in self.out_slots)
 
@@ -122,8 +126,9 @@ class _Call:
 def _checked(out, n: int, kind: str, what: str) -> tuple:
     out = tuple(out) if isinstance(out, tuple | list) else (out,)
     if len(out) != n:
-        raise RuntimeError(f"{kind} returned an invalid number of {what}: got {len(out)}, "
-                           f"but expected {n}")
+        raise RuntimeError(
+            f"{kind} returned an invalid number of {what}: got {len(out)}, but expected {n}"
+        )
     return out
 
 

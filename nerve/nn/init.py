@@ -17,8 +17,16 @@ from nerve.backend import is_device_array, to_device
 from nerve.random import rng
 from nerve.tensor import Tensor
 
-_LINEAR = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d", "sigmoid"}
+_LINEAR = {
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+}
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -46,8 +54,10 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = size(1) · receptive field, fan_out = size(0) · receptive field, where the
     receptive field is the product of the sizes after the first two (conv kernels)."""
     if tensor.ndim < 2:
-        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
-                         f"2 dimensions (got shape {tuple(tensor.shape)})")
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than "
+            f"2 dimensions (got shape {tuple(tensor.shape)})"
+        )
     receptive = math.prod(tensor.shape[2:]) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
@@ -81,8 +91,14 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     return _fill(tensor, rng(generator).normal(mean, std, tensor.shape))
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                  b: float = 2.0, generator=None) -> Tensor:
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator=None,
+) -> Tensor:
     """Fill with N(mean, std²) conditioned on [a, b]. With α = (a - mean)/std and
     β = (b - mean)/std: redraws outside [α, β] when the window holds over a quarter of
     the mass, else the inverse CDF x = mean + std · Φ⁻¹(U), U ~ U(Φ(α), Φ(β)), which
@@ -90,14 +106,19 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     of the left one, where Φ keeps its relative accuracy). Clamped to [a, b] against the
     last rounding."""
     if mean < a - 2 * std or mean > b + 2 * std:
-        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
-                      "The distribution of values may be incorrect.", stacklevel=2)
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
     alpha, beta = (a - mean) / std, (b - mean) / std
     flip = alpha > 0
     if flip:
         alpha, beta = -beta, -alpha
-    return _fill(tensor, np.clip(mean + std * _std_normal_between(alpha, beta, tensor.shape,
-                                                                   generator, flip), a, b))
+    return _fill(
+        tensor,
+        np.clip(mean + std * _std_normal_between(alpha, beta, tensor.shape, generator, flip), a, b),
+    )
 
 
 def _std_normal_between(alpha: float, beta: float, shape, generator, flip: bool):
@@ -146,8 +167,9 @@ def zeros_(tensor: Tensor) -> Tensor:
 def eye_(tensor: Tensor) -> Tensor:
     """The identity matrix (2-D tensors only)."""
     if tensor.ndim != 2:
-        raise ValueError("Only tensors with 2 dimensions are supported "
-                         f"(got shape {tuple(tensor.shape)})")
+        raise ValueError(
+            f"Only tensors with 2 dimensions are supported (got shape {tuple(tensor.shape)})"
+        )
     return _fill(tensor, np.eye(*tensor.shape))
 
 
@@ -172,8 +194,13 @@ def _kaiming_std(tensor, a, mode, nonlinearity) -> float | None:
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
+) -> Tensor:
     """He: U(-bound, bound) with bound = gain · √(3 / fan), gain = calculate_gain(
     nonlinearity, a) and fan the fan_in or fan_out (``mode``)."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
@@ -183,8 +210,13 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
+) -> Tensor:
     """He: N(0, std²) with std = gain / √fan."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
@@ -196,8 +228,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, the signs of
     R's diagonal folded into Q so the result is uniformly distributed."""
     if tensor.ndim < 2:
-        raise ValueError("Only tensors with 2 or more dimensions are supported "
-                         f"(got shape {tuple(tensor.shape)})")
+        raise ValueError(
+            "Only tensors with 2 or more dimensions are supported "
+            f"(got shape {tuple(tensor.shape)})"
+        )
     if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
@@ -227,12 +261,16 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     kernel's centre for out channel g·(out/groups) + d and in channel d, d < min(out/groups,
     in), in each of the ``groups``; the layer then passes its input channels through."""
     if tensor.ndim not in (3, 4, 5):
-        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported "
-                         f"(got shape {tuple(tensor.shape)})")
+        raise ValueError(
+            "Only tensors with 3, 4, or 5 dimensions are supported "
+            f"(got shape {tuple(tensor.shape)})"
+        )
     out_channels = tensor.shape[0]
     if out_channels % groups != 0:
-        raise ValueError(f"dim 0 must be divisible by groups (got {out_channels} output "
-                         f"channels and groups={groups})")
+        raise ValueError(
+            f"dim 0 must be divisible by groups (got {out_channels} output "
+            f"channels and groups={groups})"
+        )
     per_group = out_channels // groups
     d = np.arange(min(per_group, tensor.shape[1]))
     rows = (np.arange(groups)[:, None] * per_group + d).reshape(-1)  # (groups·min_dim,)
@@ -247,8 +285,9 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     """Martens' sparse initialisation of a 2-D weight: N(0, std²) draws, then in every
     column ⌈sparsity · rows⌉ entries, chosen at random, set to 0."""
     if tensor.ndim != 2:
-        raise ValueError("Only tensors with 2 dimensions are supported "
-                         f"(got shape {tuple(tensor.shape)})")
+        raise ValueError(
+            f"Only tensors with 2 dimensions are supported (got shape {tuple(tensor.shape)})"
+        )
     rows, cols = tensor.shape
     g = rng(generator)
     values = g.normal(0.0, std, (rows, cols))
@@ -264,8 +303,11 @@ def _deprecated(new):
     old_name = new.__name__[:-1]
 
     def old(*args, **kwargs):
-        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
-                      f"`nn.init.{new.__name__}`.", FutureWarning, stacklevel=2)
+        warnings.warn(
+            f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+            FutureWarning,
+            stacklevel=2,
+        )
         return new(*args, **kwargs)
 
     old.__name__ = old.__qualname__ = old_name

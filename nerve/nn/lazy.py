@@ -36,11 +36,13 @@ class UninitializedParameter(Parameter):
 
     @property
     def shape(self):
-        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. "
-                           "This error usually happens in `load_state_dict` when trying to "
-                           "load an uninitialized parameter into an initialized one. Call "
-                           "`forward` to initialize the parameters before accessing their "
-                           "attributes.")
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. "
+            "This error usually happens in `load_state_dict` when trying to "
+            "load an uninitialized parameter into an initialized one. Call "
+            "`forward` to initialize the parameters before accessing their "
+            "attributes."
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -51,9 +53,11 @@ class UninitializedBuffer(Tensor):
 
     __slots__ = ()
     cls_to_become = Tensor
-    materialize, shape, __repr__ = (UninitializedParameter.materialize,
-                                    UninitializedParameter.shape,
-                                    UninitializedParameter.__repr__)
+    materialize, shape, __repr__ = (
+        UninitializedParameter.materialize,
+        UninitializedParameter.shape,
+        UninitializedParameter.__repr__,
+    )
 
     def __init__(self, requires_grad: bool = False, device=None, dtype=None) -> None:
         self._init_leaf(_placeholder(device, dtype), requires_grad)
@@ -94,8 +98,11 @@ class LazyModuleMixin:
                     t.materialize(tuple((v._data if isinstance(v, Tensor) else to_host(v)).shape))
 
     def _materialize(self, shapes: dict) -> None:
-        lazy = [(getattr(self, name), shape) for name, shape in shapes.items()
-                if is_lazy(getattr(self, name))]
+        lazy = [
+            (getattr(self, name), shape)
+            for name, shape in shapes.items()
+            if is_lazy(getattr(self, name))
+        ]
         for t, shape in lazy:
             t.materialize(shape)
         if lazy:  # a checkpoint's values are kept
@@ -118,17 +125,40 @@ class LazyLinear(LazyModuleMixin, Linear):
 
     def initialize_parameters(self, input: Tensor) -> None:
         self.in_features = input.shape[-1]
-        self._materialize({"weight": (self.out_features, self.in_features),
-                           "bias": (self.out_features,)} if self.bias is not None else
-                          {"weight": (self.out_features, self.in_features)})
+        self._materialize(
+            {"weight": (self.out_features, self.in_features), "bias": (self.out_features,)}
+            if self.bias is not None
+            else {"weight": (self.out_features, self.in_features)}
+        )
 
 
 class _LazyConvNd(LazyModuleMixin):
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None,
-                 dtype=None) -> None:
-        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            0,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
     def _make_parameters(self, shape: tuple, bias: bool, dtype) -> None:
         self.weight = UninitializedParameter(dtype=dtype)
@@ -142,8 +172,7 @@ class _LazyConvNd(LazyModuleMixin):
         self.in_channels = input.shape[1 if batched else 0]
         if self.in_channels % self.groups:
             raise ValueError("in_channels must be divisible by groups")
-        shapes = {"weight": (self.out_channels, self.in_channels // self.groups)
-                  + self.kernel_size}
+        shapes = {"weight": (self.out_channels, self.in_channels // self.groups) + self.kernel_size}
         if self.bias is not None:
             shapes["bias"] = (self.out_channels,)
         self._materialize(shapes)
@@ -162,8 +191,15 @@ class LazyConv2d(_LazyConvNd, Conv2d):
 
 
 class _LazyNormBase(LazyModuleMixin):
-    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__(0, eps, momentum, affine, track_running_stats, device, dtype)
         # made after the base class moved the layer to ``device``: placed there directly
         for name in ("weight", "bias") if affine else ():
@@ -174,8 +210,11 @@ class _LazyNormBase(LazyModuleMixin):
 
     def initialize_parameters(self, input: Tensor) -> None:
         self.num_features = input.shape[1] if input.ndim > 1 else input.shape[0]
-        names = [n for n in ("weight", "bias", "running_mean", "running_var")
-                 if getattr(self, n, None) is not None]
+        names = [
+            n
+            for n in ("weight", "bias", "running_mean", "running_var")
+            if getattr(self, n, None) is not None
+        ]
         self._materialize(dict.fromkeys(names, (self.num_features,)))
 
 

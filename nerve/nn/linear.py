@@ -30,8 +30,9 @@ class Linear(Module):
     U(-1/√in_features, 1/√in_features) (kaiming_uniform_ with a = √5 for the weight).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 device=None, dtype=None) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None
+    ) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
@@ -45,7 +46,7 @@ class Linear(Module):
     def reset_parameters(self) -> None:
         init.layer_default_(self.weight, self.bias)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         shape = input._data.shape
         if not shape or shape[-1] != self.in_features:
             raise RuntimeError(
@@ -56,5 +57,7 @@ class Linear(Module):
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

@@ -22,8 +22,10 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
     def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, " \
-               f"unexpected_keys={self.unexpected_keys})"
+        return (
+            f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+            f"unexpected_keys={self.unexpected_keys})"
+        )
 
     __str__ = __repr__
 
@@ -69,12 +71,17 @@ class Module:
         d["_hook_flags"] = {}  # hook key -> (with_kwargs, always_call)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
-                                  '"forward" function')
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
+        if not (
+            self._forward_hooks
+            or self._forward_pre_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
             return self.forward(*args, **kwargs)
         return call_with_hooks(self, args, kwargs)
 
@@ -99,18 +106,24 @@ class Module:
             self.register_buffer(name, value, value.persistent)
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(nerve.Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    "(nerve.Tensor or None expected)"
+                )
             buffers[name] = value
         elif name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
-                                f"'{name}' (nerve.nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter "
+                    f"'{name}' (nerve.nn.Parameter or None expected)"
+                )
             params[name] = None
         elif name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
-                                f"'{name}' (nerve.nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module "
+                    f"'{name}' (nerve.nn.Module or None expected)"
+                )
             modules[name] = None
         else:
             object.__setattr__(self, name, value)
@@ -131,20 +144,25 @@ class Module:
         object.__delattr__(self, name)
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
-                      | set(self._modules))
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
+        )
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
-                            f"'{name}' (nerve.nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter "
+                f"'{name}' (nerve.nn.Parameter or None required)"
+            )
         _check_name(self, name, "_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
-                            f"'{name}' (nerve.Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer "
+                f"'{name}' (nerve.Tensor or None required)"
+            )
         _check_name(self, name, "_buffers")
         self._buffers[name] = tensor
         if persistent:
@@ -160,8 +178,9 @@ class Module:
 
     register_module = add_module
 
-    def _add_hook(self, store: str, hook, prepend=False, with_kwargs=False,
-                  always_call=False) -> _Handle:
+    def _add_hook(
+        self, store: str, hook, prepend=False, with_kwargs=False, always_call=False
+    ) -> _Handle:
         hooks = self.__dict__[store]
         key = next(_hook_ids)  # unique per registration, so one hook can be added twice
         hooks[key] = hook
@@ -171,15 +190,17 @@ class Module:
             self._hook_flags[key] = (with_kwargs, always_call)
         return _Handle(hooks, key, self._hook_flags)
 
-    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False) -> _Handle:
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ) -> _Handle:
         """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
         ``with_kwargs``) after forward; a non-None result replaces the output. With
         ``always_call`` it also runs (with output None) when forward raises."""
         return self._add_hook("_forward_hooks", hook, prepend, with_kwargs, always_call)
 
-    def register_forward_pre_hook(self, hook, *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> _Handle:
+    def register_forward_pre_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> _Handle:
         """Call ``hook(module, args)`` before forward; a non-None result replaces args
         (with ``with_kwargs``: ``hook(module, args, kwargs)`` -> (args, kwargs) or None)."""
         return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
@@ -204,8 +225,9 @@ class Module:
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name,
-                                           remove_duplicate)
+                yield from m.named_modules(
+                    memo, f"{prefix}.{name}" if prefix else name, remove_duplicate
+                )
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
@@ -224,8 +246,11 @@ class Module:
 
     def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
-            if recurse else [(prefix, self)]
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mprefix, m in mods:
             for name, v in getattr(m, store).items():
                 if v is None or (remove_duplicate and id(v) in seen):
@@ -233,16 +258,16 @@ class Module:
                 seen.add(id(v))
                 yield (f"{mprefix}.{name}" if mprefix else name), v
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True):
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ):
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
@@ -365,8 +390,11 @@ class Module:
         """Move parameters and buffers to the CUDA device (an index or "cuda:i")."""
         from nerve.backend import device as Device
 
-        d = Device("cuda", device) if isinstance(device, int) or device is None else (
-            Device(device))
+        d = (
+            Device("cuda", device)
+            if isinstance(device, int) or device is None
+            else (Device(device))
+        )
         return self._move(d)
 
     # ----- state ----------------------------------------------------------------------
@@ -391,32 +419,43 @@ class Module:
             if hasattr(m, "_materialize_from_state"):
                 m._materialize_from_state(state_dict, f"{name}." if name else "")
         own = self.state_dict(keep_vars=True)
-        optional = {f"{name}.{k}" if name else k for name, m in self.named_modules()
-                    for k in getattr(m, "_optional_state", ())}
+        optional = {
+            f"{name}.{k}" if name else k
+            for name, m in self.named_modules()
+            for k in getattr(m, "_optional_state", ())
+        }
         missing = [k for k in own if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in own]
         errors, updates = [], []
         if strict and (missing or unexpected):
             if missing:
-                errors.append("Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
+                errors.append(
+                    "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". "
+                )
             if unexpected:
-                errors.append("Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+                errors.append(
+                    "Unexpected key(s) in state_dict: "
+                    + ", ".join(f'"{k}"' for k in unexpected)
+                    + ". "
+                )
         for k, target in own.items():
             if k not in state_dict:
                 continue
             v = state_dict[k]
             arr = v._data if isinstance(v, Tensor) else np.asarray(v)
             if arr.shape != target._data.shape:
-                errors.append(f"size mismatch for {k}: copying a param with shape {arr.shape} "
-                              "from checkpoint, the shape in current model is "
-                              f"{target._data.shape}.")
+                errors.append(
+                    f"size mismatch for {k}: copying a param with shape {arr.shape} "
+                    "from checkpoint, the shape in current model is "
+                    f"{target._data.shape}."
+                )
                 continue
             updates.append((target, arr))
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
         for target, arr in updates:  # only once every key checked out: no half-loaded model
             target._data[...] = arr
         return IncompatibleKeys(missing, unexpected)
@@ -443,14 +482,18 @@ class Module:
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
     def num_parameters(self, trainable_only: bool = False) -> int:
-        return sum(p.numel() for p in self.parameters()
-                   if p.requires_grad or not trainable_only)
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
 
     def summary(self) -> str:
         """A table of sub-modules with their parameter counts."""
-        rows = [(name or type(self).__name__, type(m).__name__,
-                 sum(p.numel() for p in m.parameters(recurse=False)))
-                for name, m in self.named_modules()]
+        rows = [
+            (
+                name or type(self).__name__,
+                type(m).__name__,
+                sum(p.numel() for p in m.parameters(recurse=False)),
+            )
+            for name, m in self.named_modules()
+        ]
         width = max(len(r[0]) for r in rows) + 2
         out = [f"{'module':<{width}}{'type':<20}{'params':>12}"]
         out += [f"{n:<{width}}{t:<20}{c:>12,}" for n, t, c in rows]

@@ -38,9 +38,18 @@ class _NormBase(Module):
     # checkpoints from before the counter existed load as in PyTorch: the counter is kept
     _optional_state = ("num_batches_tracked",)
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, device=None,
-                 dtype=None, *, bias: bool = True) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -48,13 +57,13 @@ class _NormBase(Module):
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
         xp = namespace_for(device)  # made where they will live (no host copy to move)
         self.register_parameter("weight", _param(xp.ones(num_features, dt)) if affine else None)
-        self.register_parameter("bias", _param(xp.zeros(num_features, dt))
-                                if self._use_bias else None)
+        self.register_parameter(
+            "bias", _param(xp.zeros(num_features, dt)) if self._use_bias else None
+        )
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._wrap(xp.zeros(num_features, dt)))
             self.register_buffer("running_var", Tensor._wrap(xp.ones(num_features, dt)))
-            self.register_buffer("num_batches_tracked",
-                                 Tensor._wrap(xp.zeros((), dtypes.int64)))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(xp.zeros((), dtypes.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -70,9 +79,11 @@ class _NormBase(Module):
         _affine_identity(self)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self._use_bias}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self._use_bias}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class _BatchNorm(_NormBase):
@@ -88,12 +99,16 @@ class _BatchNorm(_NormBase):
         name = type(self).__name__
         if input.ndim not in self._dims:
             dims = " or ".join(f"{d}D" for d in self._dims)
-            raise ValueError(f"{name}: expected {dims} input (got {input.ndim}D input of "
-                             f"shape {tuple(input.shape)})")
+            raise ValueError(
+                f"{name}: expected {dims} input (got {input.ndim}D input of "
+                f"shape {tuple(input.shape)})"
+            )
         if input.shape[1] != self.num_features:
-            raise RuntimeError(f"{name}({self.num_features}): expected input with "
-                               f"{self.num_features} channels (dim 1), got shape "
-                               f"{tuple(input.shape)}")
+            raise RuntimeError(
+                f"{name}({self.num_features}): expected input with "
+                f"{self.num_features} channels (dim 1), got shape "
+                f"{tuple(input.shape)}"
+            )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
@@ -104,9 +119,16 @@ class _BatchNorm(_NormBase):
                 factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if keep else None,
-                            self.running_var if keep else None, self.weight, self.bias,
-                            use_batch, factor, self.eps)
+        return F.batch_norm(
+            input,
+            self.running_mean if keep else None,
+            self.running_var if keep else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -138,33 +160,56 @@ class _InstanceNorm(_NormBase):
     a batch of one.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = False, track_running_stats: bool = False, device=None,
-                 dtype=None, *, bias: bool = True) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias=bias)
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
         if input.ndim not in self._dims:
-            raise ValueError(f"{name}: expected {self._dims[0]}D or {self._dims[1]}D input "
-                             f"(got {input.ndim}D input of shape {tuple(input.shape)})")
+            raise ValueError(
+                f"{name}: expected {self._dims[0]}D or {self._dims[1]}D input "
+                f"(got {input.ndim}D input of shape {tuple(input.shape)})"
+            )
         unbatched = input.ndim == self._dims[0]
         c = input.shape[0 if unbatched else 1]
         if c != self.num_features:
             if self.affine:
-                raise ValueError(f"{name}({self.num_features}): expected input's size at "
-                                 f"dim={0 if unbatched else 1} to match num_features "
-                                 f"({self.num_features}), but got: {c} (input shape "
-                                 f"{tuple(input.shape)})")
-            warnings.warn(f"{name}: input's size at dim={0 if unbatched else 1} does not "
-                          f"match num_features. You can silence this warning by not passing "
-                          f"in num_features, which is not used because affine=False",
-                          stacklevel=2)
+                raise ValueError(
+                    f"{name}({self.num_features}): expected input's size at "
+                    f"dim={0 if unbatched else 1} to match num_features "
+                    f"({self.num_features}), but got: {c} (input shape "
+                    f"{tuple(input.shape)})"
+                )
+            warnings.warn(
+                f"{name}: input's size at dim={0 if unbatched else 1} does not "
+                f"match num_features. You can silence this warning by not passing "
+                f"in num_features, which is not used because affine=False",
+                stacklevel=2,
+            )
         x = input.unsqueeze(0) if unbatched else input
-        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            self.training or not self.track_running_stats,
-                            0.0 if self.momentum is None else self.momentum, self.eps)
+        y = F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
         return y.squeeze(0) if unbatched else y
 
 
@@ -191,20 +236,31 @@ class GroupNorm(Module):
     groups of num_channels / num_groups channels and all spatial positions (biased variance);
     γ (ones) and β (zeros) are per channel. The same in training and evaluation."""
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         if num_channels % num_groups != 0:
-            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
-                             f"num_groups ({num_groups})")
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                f"num_groups ({num_groups})"
+            )
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
         xp = namespace_for(device)  # made where they will live (no host copy to move)
-        self.register_parameter("weight", _param(xp.ones(num_channels, dt)) if affine
-                                else None)
-        self.register_parameter("bias", _param(xp.zeros(num_channels, dt))
-                                if affine and bias else None)
+        self.register_parameter("weight", _param(xp.ones(num_channels, dt)) if affine else None)
+        self.register_parameter(
+            "bias", _param(xp.zeros(num_channels, dt)) if affine and bias else None
+        )
 
     def reset_parameters(self) -> None:
         _affine_identity(self)
@@ -213,16 +269,17 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
-                f"affine={self.affine}, bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+            f"affine={self.affine}, bias={self.bias is not None}"
+        )
 
 
 class LocalResponseNorm(Module):
     """y_c = x_c / (k + α/n · Σ x_{c'}²)^β, the sum over the n channels around c (zero
     beyond the edges); no parameters."""
 
-    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
-                 k: float = 1.0) -> None:
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
@@ -237,8 +294,15 @@ class LayerNorm(Module):
     """y = (x - E[x]) / √(Var[x] + eps) · γ + β over the trailing ``normalized_shape`` dims of
     each sample (biased variance); γ (ones) and β (zeros) of that shape."""
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -264,8 +328,10 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}, bias={self._use_bias}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self._use_bias}"
+        )
 
 
 class RMSNorm(Module):
@@ -273,8 +339,14 @@ class RMSNorm(Module):
     sample (no centring, no bias); γ (ones) of that shape. ``eps=None`` uses the machine
     epsilon of the input's dtype."""
 
-    def __init__(self, normalized_shape, eps: float | None = None,
-                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -282,8 +354,9 @@ class RMSNorm(Module):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
         xp = namespace_for(device)  # made where they will live (no host copy to move)
-        self.register_parameter("weight", _param(xp.ones(self.normalized_shape, dt))
-                                if elementwise_affine else None)
+        self.register_parameter(
+            "weight", _param(xp.ones(self.normalized_shape, dt)) if elementwise_affine else None
+        )
 
     def reset_parameters(self) -> None:
         if self.weight is not None:
@@ -293,5 +366,6 @@ class RMSNorm(Module):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

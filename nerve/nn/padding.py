@@ -138,8 +138,10 @@ class _CircularPadNd(_PadNd):
     def forward(self, input: Tensor) -> Tensor:
         dims = (self._n + 1, self._n + 2)
         if input.ndim not in dims:
-            raise ValueError(f"{type(self).__name__}: expected {dims[0]}D or {dims[1]}D input "
-                             f"(got {input.ndim}D input of shape {tuple(input.shape)})")
+            raise ValueError(
+                f"{type(self).__name__}: expected {dims[0]}D or {dims[1]}D input "
+                f"(got {input.ndim}D input of shape {tuple(input.shape)})"
+            )
         return F.pad(input, self.padding, self._mode)
 
 

@@ -16,8 +16,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, np.float32)
-        self._init_leaf(data._data if isinstance(data, Tensor) else np.asarray(data),
-                        requires_grad)
+        self._init_leaf(data._data if isinstance(data, Tensor) else np.asarray(data), requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

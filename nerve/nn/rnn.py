@@ -43,16 +43,29 @@ class RNNBase(Module):
     ``grad_norms[k·D + d]`` lists one array of shape (T,) per backward since the forward.
     """
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0, device=None,
-                 dtype=None) -> None:
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__()
         _check_config(type(self).__name__, hidden_size, num_layers, dropout, proj_size, mode)
         if dropout > 0 and num_layers == 1:
-            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
-                          "non-zero dropout expects num_layers greater than 1, but got "
-                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so "
+                "non-zero dropout expects num_layers greater than 1, but got "
+                f"dropout={dropout} and num_layers={num_layers}",
+                stacklevel=2,
+            )
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
@@ -90,7 +103,7 @@ class RNNBase(Module):
     def all_weights(self) -> list:
         n = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         flat = [getattr(self, name) for name in self._flat_weights_names]
-        return [flat[i:i + n] for i in range(0, len(flat), n)]
+        return [flat[i : i + n] for i in range(0, len(flat), n)]
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -98,8 +111,12 @@ class RNNBase(Module):
             s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
-        for name, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
-                              ("bidirectional", False)):
+        for name, default in (
+            ("bias", True),
+            ("batch_first", False),
+            ("dropout", 0.0),
+            ("bidirectional", False),
+        ):
             if getattr(self, name) != default:
                 s += f", {name}={getattr(self, name)}"
         return s
@@ -123,8 +140,16 @@ class RNNBase(Module):
         if self.num_layers == 1 and not self.bidirectional:
             # one fused node does it all: layout and (1, B, H) states handled inside
             norms = self._norm_sinks(1)
-            out = self._layer(x, states, self.all_weights[0], False, lengths,
-                              norms and norms[0], bf and batched, True)
+            out = self._layer(
+                x,
+                states,
+                self.all_weights[0],
+                False,
+                lengths,
+                norms and norms[0],
+                bf and batched,
+                True,
+            )
             y, finals = out[0], list(out[1:])
         else:
             if bf and batched:
@@ -158,8 +183,13 @@ class RNNBase(Module):
         return x, [stack(f) for f in finals]
 
     def _layer(self, x, s0, w, reverse, lengths, norms, batch_first=False, layered=False):
-        kw = {"reverse": reverse, "lengths": lengths, "grad_norms": norms,
-              "batch_first": batch_first, "layered": layered}
+        kw = {
+            "reverse": reverse,
+            "lengths": lengths,
+            "grad_norms": norms,
+            "batch_first": batch_first,
+            "layered": layered,
+        }
         if self.mode == "LSTM":
             if self.proj_size:
                 *w, kw["weight_hr"] = w
@@ -181,16 +211,22 @@ class RNNBase(Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}: expected input to be a Tensor, got {type(x).__name__}")
         if x.ndim not in (2, 3):
-            raise ValueError(f"{name}: Expected input to be 2D (unbatched) or 3D (batched), "
-                             f"got {x.ndim}D input of shape {tuple(x.shape)}")
+            raise ValueError(
+                f"{name}: Expected input to be 2D (unbatched) or 3D (batched), "
+                f"got {x.ndim}D input of shape {tuple(x.shape)}"
+            )
         if x.shape[-1] != self.input_size:
             order = "(batch, seq, feature)" if batch_first else "(seq, batch, feature)"
-            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
-                               f"{self.input_size}, got {x.shape[-1]} (input shape "
-                               f"{tuple(x.shape)}, expected {order})")
+            raise RuntimeError(
+                f"{name}: input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {x.shape[-1]} (input shape "
+                f"{tuple(x.shape)}, expected {order})"
+            )
         if x.dtype != self.weight_ih_l0.dtype:
-            raise ValueError(f"{name}: input dtype ({x.dtype}) does not match weight dtype "
-                             f"({self.weight_ih_l0.dtype}): convert the input or the model")
+            raise ValueError(
+                f"{name}: input dtype ({x.dtype}) does not match weight dtype "
+                f"({self.weight_ih_l0.dtype}): convert the input or the model"
+            )
         if x.ndim == 2:
             return x.unsqueeze(1), False
         return x, True
@@ -241,14 +277,21 @@ def _live(h):
 def _state_error(layer, label, want, got, batched) -> str:
     hint = ""
     if layer.proj_size:
-        hint = (f" (proj_size={layer.proj_size}: h_0 has proj_size features, c_0 "
-                f"hidden_size={layer.hidden_size})")
+        hint = (
+            f" (proj_size={layer.proj_size}: h_0 has proj_size features, c_0 "
+            f"hidden_size={layer.hidden_size})"
+        )
     if batched:
-        hint += (" (input is read as (batch, seq, feature): batch_first=True)" if
-                 layer.batch_first else " (input is read as (seq, batch, feature): "
-                 "batch_first=False; pass batch_first=True for (batch, seq, feature))")
-    return (f"{type(layer).__name__}: Expected hidden state {label} of size {want}, got "
-            f"{tuple(got)}{hint}")
+        hint += (
+            " (input is read as (batch, seq, feature): batch_first=True)"
+            if layer.batch_first
+            else " (input is read as (seq, batch, feature): "
+            "batch_first=False; pass batch_first=True for (batch, seq, feature))"
+        )
+    return (
+        f"{type(layer).__name__}: Expected hidden state {label} of size {want}, got "
+        f"{tuple(got)}{hint}"
+    )
 
 
 def _check_config(name, hidden_size, num_layers, dropout, proj_size, mode) -> None:
@@ -256,21 +299,25 @@ def _check_config(name, hidden_size, num_layers, dropout, proj_size, mode) -> No
         raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size}")
     if not isinstance(num_layers, int) or num_layers <= 0:
         raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers}")
-    if not isinstance(dropout, int | float) or isinstance(dropout, bool) or \
-            not 0 <= dropout <= 1:
-        raise ValueError("dropout should be a number in range [0, 1] representing the "
-                         "probability of an element being zeroed")
+    if not isinstance(dropout, int | float) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+        raise ValueError(
+            "dropout should be a number in range [0, 1] representing the "
+            "probability of an element being zeroed"
+        )
     if not isinstance(proj_size, int) or isinstance(proj_size, bool):
-        raise TypeError(f"{name}: proj_size must be an integer, got "
-                        f"{type(proj_size).__name__}")
+        raise TypeError(f"{name}: proj_size must be an integer, got {type(proj_size).__name__}")
     if proj_size < 0:
-        raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable "
-                         f"projections, got {proj_size}")
+        raise ValueError(
+            f"{name}: proj_size should be a positive integer or zero to disable "
+            f"projections, got {proj_size}"
+        )
     if proj_size and mode != "LSTM":
         raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
     if proj_size >= hidden_size:
-        raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
-                         f"proj_size={proj_size} and hidden_size={hidden_size}")
+        raise ValueError(
+            f"{name}: proj_size has to be smaller than hidden_size, got "
+            f"proj_size={proj_size} and hidden_size={hidden_size}"
+        )
 
 
 def _check_lengths(layer, lengths, shape) -> np.ndarray:
@@ -278,34 +325,61 @@ def _check_lengths(layer, lengths, shape) -> np.ndarray:
     PyTorch's packing requires, a device tensor of lengths is refused."""
     data = lengths._data if isinstance(lengths, Tensor) else lengths
     if is_device_array(data):
-        raise RuntimeError(f"{type(layer).__name__}: 'lengths' argument should be a 1D CPU "
-                           f"int64 tensor, but got {data.ndim}D {device_of(data)} "
-                           f"{data.dtype} tensor")
+        raise RuntimeError(
+            f"{type(layer).__name__}: 'lengths' argument should be a 1D CPU "
+            f"int64 tensor, but got {data.ndim}D {device_of(data)} "
+            f"{data.dtype} tensor"
+        )
     arr = np.asarray(data)
     if arr.shape != (shape[1],) or arr.dtype.kind not in "iu":
-        raise RuntimeError(f"{type(layer).__name__}: expected lengths of {shape[1]} integers "
-                           f"(one per sequence), got {arr.dtype} array of shape {arr.shape} "
-                           f"(input read as {'(batch, seq' if layer.batch_first else '(seq, batch'}"
-                           f", feature): is batch_first={layer.batch_first} right?)")
+        raise RuntimeError(
+            f"{type(layer).__name__}: expected lengths of {shape[1]} integers "
+            f"(one per sequence), got {arr.dtype} array of shape {arr.shape} "
+            f"(input read as {'(batch, seq' if layer.batch_first else '(seq, batch'}"
+            f", feature): is batch_first={layer.batch_first} right?)"
+        )
     if arr.size and (arr.min() < 1 or arr.max() > shape[0]):
-        raise RuntimeError(f"{type(layer).__name__}: lengths must lie in [1, {shape[0]}], got "
-                           f"{arr.min()}..{arr.max()}")
+        raise RuntimeError(
+            f"{type(layer).__name__}: lengths must lie in [1, {shape[0]}], got "
+            f"{arr.min()}..{arr.max()}"
+        )
     return arr
 
 
 class RNN(RNNBase):
     """Elman network: hₜ = φ(xₜ W_ihᵀ + b_ih + hₜ₋₁ W_hhᵀ + b_hh), φ = tanh or relu."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, device=None,
-                 dtype=None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device=None,
+        dtype=None,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
-                             "'relu'.")
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
-        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, 0, device, dtype)
+        super().__init__(
+            mode,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+        )
         self.nonlinearity = nonlinearity
 
 
@@ -313,30 +387,71 @@ class LSTM(RNNBase):
     """LSTM, gates i, f, g, o:  cₜ = f ⊙ cₜ₋₁ + i ⊙ g,  hₜ = o ⊙ tanh cₜ (see LSTMFn);
     with proj_size P > 0, hₜ = W_hr (o ⊙ tanh cₜ), W_hr = weight_hr_l{k} (P, hidden)."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, proj_size: int = 0, device=None,
-                 dtype=None) -> None:
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, proj_size, device, dtype)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            device,
+            dtype,
+        )
 
 
 class GRU(RNNBase):
     """GRU, gates r, z, n:  h' = (1 - z) ⊙ n + z ⊙ h (see GRUFn)."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, device=None, dtype=None) -> None:
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, 0, device, dtype)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            0,
+            device,
+            dtype,
+        )
 
 
 class RNNCellBase(Module):
     """One step of a recurrent layer: weight_ih (G·hidden, input), weight_hh
     (G·hidden, hidden), bias_ih, bias_hh (G·hidden,) from U(-1/√hidden, 1/√hidden)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int,
-                 device=None, dtype=None) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool, gates: int, device=None, dtype=None
+    ) -> None:
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
@@ -368,12 +483,16 @@ class RNNCellBase(Module):
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}: expected input to be a Tensor, got {type(x).__name__}")
         if x.ndim not in (1, 2):
-            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D input of "
-                             f"shape {tuple(x.shape)}")
+            raise ValueError(
+                f"{name}: Expected input to be 1D or 2D, got {x.ndim}D input of "
+                f"shape {tuple(x.shape)}"
+            )
         if x.shape[-1] != self.input_size:
-            raise RuntimeError(f"{name}: input has inconsistent input_size: got "
-                               f"{x.shape[-1]} expected {self.input_size} (input shape "
-                               f"{tuple(x.shape)})")
+            raise RuntimeError(
+                f"{name}: input has inconsistent input_size: got "
+                f"{x.shape[-1]} expected {self.input_size} (input shape "
+                f"{tuple(x.shape)})"
+            )
         batched = x.ndim == 2
         x = x if batched else x.unsqueeze(0)
         if hx is None:
@@ -382,22 +501,31 @@ class RNNCellBase(Module):
         want = (x.shape[0], self.hidden_size)
         for i, h in enumerate(hx):
             if tuple(h.shape) != (want if batched else want[1:]):
-                raise RuntimeError(f"{name}: Expected hidden state {i} of size "
-                                   f"{want if batched else want[1:]}, got {tuple(h.shape)}")
+                raise RuntimeError(
+                    f"{name}: Expected hidden state {i} of size "
+                    f"{want if batched else want[1:]}, got {tuple(h.shape)}"
+                )
         return x, [_live(h) if batched else _live(h).unsqueeze(0) for h in hx], batched
 
 
 class RNNCell(RNNCellBase):
     """h' = φ(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), φ = tanh or relu."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device=None,
+        dtype=None,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input, hx=None):
         x, (h,), batched = self._check(input, hx, 1)
         h = rnn_cell(x, h, *self._weights(), nonlinearity=self.nonlinearity)
         return h if batched else h.squeeze(0)
@@ -406,11 +534,12 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step; returns (h', c')."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
-                 dtype=None) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
+    ) -> None:
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input, hx=None):
         x, (h, c), batched = self._check(input, hx, 2)
         h, c = lstm_cell(x, h, c, *self._weights())
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
@@ -419,11 +548,12 @@ class LSTMCell(RNNCellBase):
 class GRUCell(RNNCellBase):
     """One GRU step; returns h'."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
-                 dtype=None) -> None:
+    def __init__(
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
+    ) -> None:
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input, hx=None):
         x, (h,), batched = self._check(input, hx, 1)
         h = gru_cell(x, h, *self._weights())
         return h if batched else h.squeeze(0)

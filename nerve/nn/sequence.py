@@ -37,50 +37,71 @@ class PackedSequence(NamedTuple):
 def _lengths(lengths, batch: int, total: int):
     data = lengths._data if isinstance(lengths, Tensor) else lengths
     if is_device_array(data):  # PyTorch's rule: the lengths are read on the host
-        raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got "
-                           f"{data.ndim}D {lengths.device} {lengths.dtype} tensor")
+        raise RuntimeError(
+            f"'lengths' argument should be a 1D CPU int64 tensor, but got "
+            f"{data.ndim}D {lengths.device} {lengths.dtype} tensor"
+        )
     arr = to_host(data)
     if arr.ndim != 1 or arr.shape[0] != batch:
-        raise RuntimeError(f"pack_padded_sequence: expected {batch} lengths (one per "
-                           f"sequence), got shape {arr.shape}")
+        raise RuntimeError(
+            f"pack_padded_sequence: expected {batch} lengths (one per "
+            f"sequence), got shape {arr.shape}"
+        )
     if arr.dtype.kind not in "iu":
         raise RuntimeError(f"pack_padded_sequence: lengths must be integers, got {arr.dtype}")
     if arr.size and arr.min() <= 0:
-        raise RuntimeError("Length of all samples has to be greater than 0, but found an "
-                           "element in 'lengths' that is <= 0")
+        raise RuntimeError(
+            "Length of all samples has to be greater than 0, but found an "
+            "element in 'lengths' that is <= 0"
+        )
     if arr.size and arr.max() > total:
-        raise RuntimeError(f"pack_padded_sequence: a length of {arr.max()} exceeds the padded "
-                           f"length {total}")
+        raise RuntimeError(
+            f"pack_padded_sequence: a length of {arr.max()} exceeds the padded length {total}"
+        )
     return arr.astype(int64)
 
 
-def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,  # noqa: A002
-                         enforce_sorted: bool = True) -> PackedSequence:
+def pack_padded_sequence(
+    input: Tensor,
+    lengths,
+    batch_first: bool = False,
+    enforce_sorted: bool = True,
+) -> PackedSequence:
     """Bundle a padded batch, (T, B, *) or (B, T, *) if batch_first, with its lengths.
 
     As in PyTorch, ``enforce_sorted=True`` requires decreasing lengths; pass
     ``enforce_sorted=False`` for any order (nothing is sorted either way)."""
     if input.ndim < 2:
-        raise RuntimeError(f"pack_padded_sequence: expected input of at least 2 dimensions, "
-                           f"got shape {tuple(input.shape)}")
+        raise RuntimeError(
+            f"pack_padded_sequence: expected input of at least 2 dimensions, "
+            f"got shape {tuple(input.shape)}"
+        )
     x = input.transpose(0, 1) if batch_first else input
     arr = _lengths(lengths, x.shape[1], x.shape[0])
     if enforce_sorted and bool((arr[1:] > arr[:-1]).any()):
-        raise RuntimeError("`lengths` array must be sorted in decreasing order when "
-                           "`enforce_sorted` is True. You can pass `enforce_sorted=False` to "
-                           "pack_padded_sequence and/or pack_sequence to sidestep this "
-                           "requirement if you do not need ONNX exportability.")
+        raise RuntimeError(
+            "`lengths` array must be sorted in decreasing order when "
+            "`enforce_sorted` is True. You can pass `enforce_sorted=False` to "
+            "pack_padded_sequence and/or pack_sequence to sidestep this "
+            "requirement if you do not need ONNX exportability."
+        )
     return PackedSequence(x, arr)
 
 
-def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
-                        padding_value: float = 0.0, total_length: int | None = None) -> tuple:
+def pad_packed_sequence(
+    sequence: PackedSequence,
+    batch_first: bool = False,
+    padding_value: float = 0.0,
+    total_length: int | None = None,
+) -> tuple:
     """The padded tensor, (T, B, *) or (B, T, *) if batch_first, and the lengths (int64)."""
     x, lengths = sequence.data, sequence.lengths
     if total_length is not None and total_length != x.shape[0]:
         if total_length < x.shape[0]:
-            raise ValueError(f"Expected total_length to be at least {x.shape[0]}, but got "
-                             f"total_length={total_length}")
+            raise ValueError(
+                f"Expected total_length to be at least {x.shape[0]}, but got "
+                f"total_length={total_length}"
+            )
         x = _pad_time(x, total_length - x.shape[0])
     if padding_value != 0:
         xp = array_module(x._data)
@@ -97,8 +118,9 @@ def _pad_time(x: Tensor, extra: int) -> Tensor:
     return cat([x, zeros], dim=0)
 
 
-def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.0,
-                 padding_side: str = "right") -> Tensor:
+def pad_sequence(
+    sequences, batch_first: bool = False, padding_value: float = 0.0, padding_side: str = "right"
+) -> Tensor:
     """Stack sequences of shapes (Lᵢ, *) into (max L, B, *) (or (B, max L, *)), padded."""
     from nerve.ops.shape.rearrange import cat, stack
 
@@ -109,8 +131,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
     for s in sequences:
         extra = longest - s.shape[0]
         if extra:
-            fill = array_module(s._data).full((extra,) + tuple(s.shape[1:]), padding_value,
-                                              s.dtype)
+            fill = array_module(s._data).full((extra,) + tuple(s.shape[1:]), padding_value, s.dtype)
             s = cat([s, Tensor._wrap(fill)], dim=0)
         padded.append(s)
     return stack(padded, dim=0 if batch_first else 1)

@@ -45,8 +45,16 @@ class TBPTT:
     chunk's end.
     """
 
-    def __init__(self, model, optimizer, loss_fn, k1: int, k2: int | None = None,
-                 batch_first: bool = True, clip_grad_norm: float | None = None) -> None:
+    def __init__(
+        self,
+        model,
+        optimizer,
+        loss_fn,
+        k1: int,
+        k2: int | None = None,
+        batch_first: bool = True,
+        clip_grad_norm: float | None = None,
+    ) -> None:
         k2 = k1 if k2 is None else k2
         if k1 < 1 or k2 < 1:
             raise ValueError(f"TBPTT: k1 and k2 must be positive, got k1={k1}, k2={k2}")
@@ -86,8 +94,11 @@ class TBPTT:
         if self.clip_grad_norm is not None:
             from nerve.nn.utils import clip_grad_norm_
 
-            params = self.model.parameters() if isinstance(self.model, Module) else \
-                self.optimizer.param_groups[0]["params"]
+            params = (
+                self.model.parameters()
+                if isinstance(self.model, Module)
+                else self.optimizer.param_groups[0]["params"]
+            )
             clip_grad_norm_(params, self.clip_grad_norm)
         self.optimizer.step()
         self.state = detach_state(state)
@@ -142,14 +153,17 @@ def sample_next(logits: Tensor, temperature: float = 1.0, generator=None) -> Ten
     return Tensor._wrap(xp.minimum((c <= u).sum(axis=1), z.shape[1] - 1))
 
 
-def generate(model, prime: Tensor, steps: int, temperature: float = 1.0, state=None,
-             generator=None) -> tuple:
+def generate(
+    model, prime: Tensor, steps: int, temperature: float = 1.0, state=None, generator=None
+) -> tuple:
     """Feed ``prime`` (B, P) token ids through ``model`` (batch first), then sample
     ``steps`` tokens one at a time, each fed back as the next input. The model returns
     (logits (B, t, V), state). Runs without grad; returns (tokens (B, steps), state)."""
     if prime.ndim != 2 or prime.shape[1] < 1:
-        raise RuntimeError(f"generate: expected prime token ids of shape (B, P) with P >= 1, "
-                           f"got {tuple(prime.shape)}")
+        raise RuntimeError(
+            f"generate: expected prime token ids of shape (B, P) with P >= 1, "
+            f"got {tuple(prime.shape)}"
+        )
     out = array_module(prime._data).empty((prime.shape[0], steps), int64)
     mode = grad_mode.state
     prev, mode.enabled = mode.enabled, False

@@ -15,17 +15,32 @@ class Upsample(Module):
     interpolate between the two nearest inputs (align_corners: the corner pixels' centres
     line up, src = i · (in - 1)/(out - 1)); 'area' averages. See F.interpolate."""
 
-    def __init__(self, size=None, scale_factor=None, mode: str = "nearest",
-                 align_corners=None, recompute_scale_factor=None) -> None:
+    def __init__(
+        self,
+        size=None,
+        scale_factor=None,
+        mode: str = "nearest",
+        align_corners=None,
+        recompute_scale_factor=None,
+    ) -> None:
         super().__init__()
         self.name, self.size, self.mode = type(self).__name__, size, mode
-        self.scale_factor = float(scale_factor) if isinstance(scale_factor, int | float) \
+        self.scale_factor = (
+            float(scale_factor)
+            if isinstance(scale_factor, int | float)
             else (tuple(float(s) for s in scale_factor) if scale_factor else None)
+        )
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.interpolate(input, self.size, self.scale_factor, self.mode,
-                             self.align_corners, self.recompute_scale_factor)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            self.recompute_scale_factor,
+        )
 
     def extra_repr(self) -> str:
         if self.scale_factor is not None:

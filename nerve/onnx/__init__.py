@@ -14,12 +14,28 @@ from nerve.onnx.errors import (
     UnsupportedOperatorError,
 )
 
-__all__ = ["export", "load_model", "OnnxExporterError", "OnnxLoadError", "OnnxRunError",
-           "UnsupportedOperatorError"]
+__all__ = [
+    "export",
+    "load_model",
+    "OnnxExporterError",
+    "OnnxLoadError",
+    "OnnxRunError",
+    "UnsupportedOperatorError",
+]
 
 
-def export(model, args, f, input_names=None, output_names=None, dynamic_axes=None,
-           opset_version=17, do_constant_folding=True, verbose=False, training=None):
+def export(
+    model,
+    args,
+    f,
+    input_names=None,
+    output_names=None,
+    dynamic_axes=None,
+    opset_version=17,
+    do_constant_folding=True,
+    verbose=False,
+    training=None,
+):
     """Export ``model`` run on ``args`` to the ONNX file (or binary stream) ``f``, as
     torch.onnx.export's tracing exporter: see ``nerve.onnx.exporter.export``.
 
@@ -29,10 +45,19 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     from nerve.onnx.exporter import export as _export
 
     if training not in (None, False):
-        raise ValueError(f"onnx export: only eval-mode export is supported (training=None "
-                         f"or False), got training={training!r}")
-    proto = _export(model, args, f, input_names=input_names, output_names=output_names,
-                    dynamic_axes=dynamic_axes, opset_version=opset_version)
+        raise ValueError(
+            f"onnx export: only eval-mode export is supported (training=None "
+            f"or False), got training={training!r}"
+        )
+    proto = _export(
+        model,
+        args,
+        f,
+        input_names=input_names,
+        output_names=output_names,
+        dynamic_axes=dynamic_axes,
+        opset_version=opset_version,
+    )
     if verbose:
         import onnx
 

@@ -25,8 +25,9 @@ def _softmax(b, inputs, params, out):
 
 @register(act.LeakyReLU)
 def _leaky(b, inputs, params, out):
-    return [b.one("LeakyRelu", [b.value(inputs[0])],
-                  alpha=float(params.get("negative_slope", 0.01)))]
+    return [
+        b.one("LeakyRelu", [b.value(inputs[0])], alpha=float(params.get("negative_slope", 0.01)))
+    ]
 
 
 @register(act.PReLU)
@@ -61,8 +62,10 @@ def _elu(b, inputs, params, out):
 
 @register(act.Hardtanh)
 def _hardtanh(b, inputs, params, out):
-    lo, hi = (b.const(np.asarray(params.get(k, d), out.dtype), k)
-              for k, d in (("min_val", -1.0), ("max_val", 1.0)))
+    lo, hi = (
+        b.const(np.asarray(params.get(k, d), out.dtype), k)
+        for k, d in (("min_val", -1.0), ("max_val", 1.0))
+    )
     return [b.one("Clip", [b.value(inputs[0]), lo, hi])]
 
 
@@ -79,8 +82,9 @@ def _gelu(b, inputs, params, out):
     c = lambda v: b.const(np.asarray(v, dt), "c")  # noqa: E731
     if params.get("approximate", "none") == "tanh":
         cube = b.one("Mul", [b.one("Mul", [x, x]), x])
-        inner = b.one("Mul", [c(math.sqrt(2 / math.pi)),
-                              b.one("Add", [x, b.one("Mul", [cube, c(0.044715)])])])
+        inner = b.one(
+            "Mul", [c(math.sqrt(2 / math.pi)), b.one("Add", [x, b.one("Mul", [cube, c(0.044715)])])]
+        )
         t = b.one("Tanh", [inner])
     else:
         t = b.one("Erf", [b.one("Mul", [x, c(1 / math.sqrt(2))])])

@@ -18,10 +18,25 @@ def operand(b, x, out):
     return b.const(np.asarray(data, dtype=out.dtype), "scalar")
 
 
-_BINARY = {ew.Add: "Add", ew.Sub: "Sub", ew.Mul: "Mul", ew.Div: "Div", ew.Pow: "Pow",
-           ew.Maximum: "Max", ew.Minimum: "Min"}
-_UNARY = {ew.Neg: "Neg", ew.Exp: "Exp", ew.Log: "Log", ew.Sqrt: "Sqrt", ew.Abs: "Abs",
-          ew.Sin: "Sin", ew.Cos: "Cos", ew.Clone: "Identity"}
+_BINARY = {
+    ew.Add: "Add",
+    ew.Sub: "Sub",
+    ew.Mul: "Mul",
+    ew.Div: "Div",
+    ew.Pow: "Pow",
+    ew.Maximum: "Max",
+    ew.Minimum: "Min",
+}
+_UNARY = {
+    ew.Neg: "Neg",
+    ew.Exp: "Exp",
+    ew.Log: "Log",
+    ew.Sqrt: "Sqrt",
+    ew.Abs: "Abs",
+    ew.Sin: "Sin",
+    ew.Cos: "Cos",
+    ew.Clone: "Identity",
+}
 
 
 @register(*_BINARY)
@@ -68,8 +83,14 @@ def _cast(b, inputs, params, out):
     return [b.one("Cast", [b.value(inputs[0])], to=_DTYPES[str(out.dtype)])]
 
 
-_REDUCE = {rd.Sum: "ReduceSum", rd.Mean: "ReduceMean", rd.Amax: "ReduceMax",
-           rd.Amin: "ReduceMin", rd.Prod: "ReduceProd", rd.LogSumExp: "ReduceLogSumExp"}
+_REDUCE = {
+    rd.Sum: "ReduceSum",
+    rd.Mean: "ReduceMean",
+    rd.Amax: "ReduceMax",
+    rd.Amin: "ReduceMin",
+    rd.Prod: "ReduceProd",
+    rd.LogSumExp: "ReduceLogSumExp",
+}
 
 
 @register(*_REDUCE)

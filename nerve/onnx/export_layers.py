@@ -44,11 +44,13 @@ def _spatial(x_ndim: int, values):
 def _conv(b, inputs, params, out):
     x, w, bias = (list(inputs) + [None])[:3]
     pads = _spatial(x.ndim, params.get("padding", ((0, 0), (0, 0))))
-    attrs = {"kernel_shape": list(w.shape[2:]),
-             "strides": [int(s) for s in _spatial(x.ndim, params.get("stride", (1, 1)))],
-             "dilations": [int(d) for d in _spatial(x.ndim, params.get("dilation", (1, 1)))],
-             "pads": [int(p[0]) for p in pads] + [int(p[1]) for p in pads],
-             "group": int(params.get("groups", 1))}
+    attrs = {
+        "kernel_shape": list(w.shape[2:]),
+        "strides": [int(s) for s in _spatial(x.ndim, params.get("stride", (1, 1)))],
+        "dilations": [int(d) for d in _spatial(x.ndim, params.get("dilation", (1, 1)))],
+        "pads": [int(p[0]) for p in pads] + [int(p[1]) for p in pads],
+        "group": int(params.get("groups", 1)),
+    }
     args = [b.value(x), b.value(w)] + ([b.value(bias)] if bias is not None else [])
     return [b.one("Conv", args, **attrs)]
 
@@ -57,19 +59,24 @@ def _conv(b, inputs, params, out):
 def _conv_transpose(b, inputs, params, out):
     x, w, bias = (list(inputs) + [None])[:3]
     pads = [int(p) for p in _spatial(x.ndim, params.get("padding", (0, 0)))]
-    attrs = {"kernel_shape": list(w.shape[2:]),
-             "strides": [int(s) for s in _spatial(x.ndim, params.get("stride", (1, 1)))],
-             "dilations": [int(d) for d in _spatial(x.ndim, params.get("dilation", (1, 1)))],
-             "pads": pads + pads, "group": int(params.get("groups", 1)),
-             "output_padding": [int(p) for p in
-                                _spatial(x.ndim, params.get("output_padding", (0, 0)))]}
+    attrs = {
+        "kernel_shape": list(w.shape[2:]),
+        "strides": [int(s) for s in _spatial(x.ndim, params.get("stride", (1, 1)))],
+        "dilations": [int(d) for d in _spatial(x.ndim, params.get("dilation", (1, 1)))],
+        "pads": pads + pads,
+        "group": int(params.get("groups", 1)),
+        "output_padding": [int(p) for p in _spatial(x.ndim, params.get("output_padding", (0, 0)))],
+    }
     args = [b.value(x), b.value(w)] + ([b.value(bias)] if bias is not None else [])
     return [b.one("ConvTranspose", args, **attrs)]
 
 
 def _pool_attrs(g) -> dict:
-    return {"kernel_shape": [int(k) for k in g.kernel], "strides": [int(s) for s in g.stride],
-            "pads": [int(p[0]) for p in g.pad] + [int(p[1]) for p in g.pad]}
+    return {
+        "kernel_shape": [int(k) for k in g.kernel],
+        "strides": [int(s) for s in g.stride],
+        "pads": [int(p[0]) for p in g.pad] + [int(p[1]) for p in g.pad],
+    }
 
 
 @register(pool.MaxPool)
@@ -106,8 +113,10 @@ def _adaptive_avg(b, inputs, params, out):
         return [b.one("GlobalAveragePool", [b.value(x)])]
     spatial = x.shape[2:]
     if any(n % s for n, s in zip(spatial, size)):
-        raise b.fail(f"adaptive average pooling of {tuple(spatial)} to {size} (the output "
-                     "size must divide the input size)")
+        raise b.fail(
+            f"adaptive average pooling of {tuple(spatial)} to {size} (the output "
+            "size must divide the input size)"
+        )
     k = [n // s for n, s in zip(spatial, size)]
     return [b.one("AveragePool", [b.value(x)], kernel_shape=k, strides=k)]
 
@@ -116,21 +125,28 @@ def _adaptive_avg(b, inputs, params, out):
 def _batch_norm(b, inputs, params, out):
     x, w, bias = (list(inputs) + [None, None])[:3]
     if params.get("training", True):
-        raise b.fail("BatchNorm in training mode (batch statistics); export runs in eval "
-                     "mode unless the layer has track_running_stats=False")
+        raise b.fail(
+            "BatchNorm in training mode (batch statistics); export runs in eval "
+            "mode unless the layer has track_running_stats=False"
+        )
     c, dt = x.shape[1], out.dtype
     scale = b.value(w) if w is not None else b.const(np.ones(c, dt), "bn_scale")
     shift = b.value(bias) if bias is not None else b.const(np.zeros(c, dt), "bn_bias")
     mean, var = b.value(params["running_mean"]), b.value(params["running_var"])
-    return [b.one("BatchNormalization", [b.value(x), scale, shift, mean, var],
-                  epsilon=float(params.get("eps", 1e-5)))]
+    return [
+        b.one(
+            "BatchNormalization",
+            [b.value(x), scale, shift, mean, var],
+            epsilon=float(params.get("eps", 1e-5)),
+        )
+    ]
 
 
 @register(normalization.LayerNorm)
 def _layer_norm(b, inputs, params, out):
     x, w, bias = (list(inputs) + [None, None])[:3]
     k, dt = int(params.get("k", 1)), out.dtype
-    shape = x.shape[x.ndim - k:]
+    shape = x.shape[x.ndim - k :]
     scale = b.value(w) if w is not None else b.const(np.ones(shape, dt), "ln_scale")
     args = [b.value(x), scale] + ([b.value(bias)] if bias is not None else [])
     return [b.one("LayerNormalization", args, axis=-k, epsilon=float(params.get("eps", 1e-5)))]
@@ -160,6 +176,12 @@ def _sdpa(b, inputs, params, out):
         s = b.one("Add", [s, b.value(mask)])
     keep = params.get("keep")
     if keep is not None:
-        s = b.one("Where", [b.const(np.asarray(keep, bool), "keep"), s,
-                            b.const(np.asarray(-np.inf, dt), "neg_inf")])
+        s = b.one(
+            "Where",
+            [
+                b.const(np.asarray(keep, bool), "keep"),
+                s,
+                b.const(np.asarray(-np.inf, dt), "neg_inf"),
+            ],
+        )
     return [b.one("MatMul", [b.one("Softmax", [s], axis=-1), b.value(v)])]

@@ -24,8 +24,9 @@ def _gates(w, order):
 def _recurrent(b, op, x, h0, c0, weights, params, out, **attrs):
     w_ih, w_hh, b_ih, b_hh = weights
     if any(b.is_traced(w) for w in weights if w is not None):
-        raise b.fail(f"{op} with weights computed in the forward pass (export needs them "
-                     "as parameters)")
+        raise b.fail(
+            f"{op} with weights computed in the forward pass (export needs them as parameters)"
+        )
     if params.get("lengths") is not None:
         raise b.fail(f"{op} with padded sequences (lengths)")
     if x.ndim != 3:
@@ -33,8 +34,9 @@ def _recurrent(b, op, x, h0, c0, weights, params, out, **attrs):
     order, nh, dt = _ORDER[op], w_hh.shape[1], w_ih._data.dtype
     names = [b.const(_gates(w_ih._data, order), "W"), b.const(_gates(w_hh._data, order), "R")]
     bias = [np.zeros(len(order) * nh, dt) if t is None else t._data for t in (b_ih, b_hh)]
-    names.append(b.const(np.concatenate([_gates(bias[0], order)[0],
-                                         _gates(bias[1], order)[0]])[None], "B"))
+    names.append(
+        b.const(np.concatenate([_gates(bias[0], order)[0], _gates(bias[1], order)[0]])[None], "B")
+    )
     xs = b.value(x)
     batch_first = params.get("batch_first", False)
     if batch_first:
@@ -47,8 +49,7 @@ def _recurrent(b, op, x, h0, c0, weights, params, out, **attrs):
             states.append(b.unsqueeze(b.value(s), [0]) if s.ndim == 2 else b.value(s))
     ins = [xs, *names, "", *states]
     direction = "reverse" if params.get("reverse") else "forward"
-    outs = b.node(op, ins, 2 + (op == "LSTM"), hidden_size=int(nh), direction=direction,
-                  **attrs)
+    outs = b.node(op, ins, 2 + (op == "LSTM"), hidden_size=int(nh), direction=direction, **attrs)
     y = b.squeeze(outs[0], [1])  # (T, 1, B, H) -> (T, B, H)
     if batch_first:
         y = b.one("Transpose", [y], perm=[1, 0, 2])

@@ -20,8 +20,12 @@ def _reshape(b, inputs, params, out):
     x, target = inputs[0], list(out.shape)
     alt = b.alt_shapes()
     if alt is not None:
-        return [b.one("Reshape", [b.value(x), b.shape_of(b.value(x), x.shape, alt[0][0],
-                                                          target, alt[1][0])])]
+        return [
+            b.one(
+                "Reshape",
+                [b.value(x), b.shape_of(b.value(x), x.shape, alt[0][0], target, alt[1][0])],
+            )
+        ]
     shape = list(params.get("shape", target))
     shape = list(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
     dims = [int(d) for d in shape] if len(shape) == len(target) else target
@@ -46,8 +50,10 @@ def _expand(b, inputs, params, out):
     lead = len(shape) - x.ndim  # dims that x already has keep their size (1 = follow x)
     dims = [1 if i >= lead and x.shape[i - lead] == s else s for i, s in enumerate(shape)]
     if alt is not None and any(d != 1 and d != a for d, a in zip(dims, alt[1][0])):
-        raise b.fail("expand to a size that follows a dynamic axis (expand_as a traced "
-                     "tensor by broadcasting instead, or export with fixed axes)")
+        raise b.fail(
+            "expand to a size that follows a dynamic axis (expand_as a traced "
+            "tensor by broadcasting instead, or export with fixed axes)"
+        )
     return [b.one("Expand", [b.value(x), b.ints(dims)])]
 
 
@@ -65,8 +71,12 @@ def _stack(b, inputs, params, out):
 @register(sh.Split)
 def _split(b, inputs, params, out):
     sizes = [int(s) for s in params["sizes"]]
-    return b.node("Split", [b.value(inputs[0]), b.ints(sizes, "split")], len(sizes),
-                  axis=int(params.get("dim", 0)))
+    return b.node(
+        "Split",
+        [b.value(inputs[0]), b.ints(sizes, "split")],
+        len(sizes),
+        axis=int(params.get("dim", 0)),
+    )
 
 
 @register(ix.GetItem)
@@ -80,7 +90,7 @@ def _getitem(b, inputs, params, out):
     n_real = sum(1 for i in index if i is not None and i is not Ellipsis)
     if Ellipsis in index:
         at = index.index(Ellipsis)
-        index = index[:at] + (slice(None),) * (x.ndim - n_real) + index[at + 1:]
+        index = index[:at] + (slice(None),) * (x.ndim - n_real) + index[at + 1 :]
     y, axis, starts, ends, axes, steps, squeeze, new = b.value(x), 0, [], [], [], [], [], []
     out_axis, gathers = 0, []
     for i in index:
@@ -108,12 +118,22 @@ def _getitem(b, inputs, params, out):
             gathers.append((axis, i))
             out_axis += i.ndim
         else:
-            raise b.fail(f"indexing with {type(i).__name__} (only ints, slices, None, "
-                         "Ellipsis and one integer array)")
+            raise b.fail(
+                f"indexing with {type(i).__name__} (only ints, slices, None, "
+                "Ellipsis and one integer array)"
+            )
         axis += 1
     if starts:
-        y = b.one("Slice", [y, b.ints(starts, "starts"), b.ints(ends, "ends"),
-                            b.ints(axes, "axes"), b.ints(steps, "steps")])
+        y = b.one(
+            "Slice",
+            [
+                y,
+                b.ints(starts, "starts"),
+                b.ints(ends, "ends"),
+                b.ints(axes, "axes"),
+                b.ints(steps, "steps"),
+            ],
+        )
     for ax, idx in gathers:
         y = b.one("Gather", [y, b.const(idx.astype(np.int64), "index")], axis=ax)
     if squeeze:

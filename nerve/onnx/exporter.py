@@ -10,12 +10,21 @@ from nerve.onnx.graph import GraphBuilder
 from nerve.onnx.registry import HANDLERS, load_families
 from nerve.tensor import Tensor
 
-_ONNX_DTYPES = {"float32": 1, "uint8": 2, "int8": 3, "int32": 6, "int64": 7, "bool": 9,
-                "float16": 10, "float64": 11}
+_ONNX_DTYPES = {
+    "float32": 1,
+    "uint8": 2,
+    "int8": 3,
+    "int32": 6,
+    "int64": 7,
+    "bool": 9,
+    "float16": 10,
+    "float64": 11,
+}
 
 
-def export(model, args, f, input_names=None, output_names=None, dynamic_axes=None,
-           opset_version: int = 17):
+def export(
+    model, args, f, input_names=None, output_names=None, dynamic_axes=None, opset_version: int = 17
+):
     """Trace ``model(*args)`` in eval mode and write it as an ONNX model to ``f`` (a path
     or a binary file object), as torch.onnx.export's tracing exporter.
 
@@ -28,8 +37,9 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     if tracing():
         raise OnnxExporterError("onnx export: another export is tracing already")
     if not 7 <= opset_version <= 26:
-        raise ValueError(f"onnx export: opset_version must lie in 7..26 (onnxruntime's), "
-                         f"got {opset_version}")
+        raise ValueError(
+            f"onnx export: opset_version must lie in 7..26 (onnxruntime's), got {opset_version}"
+        )
     load_families()
     args = (args,) if isinstance(args, Tensor) else tuple(args)
     b = GraphBuilder(onnx, opset_version)
@@ -40,8 +50,10 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     inputs = []
     for name, a in zip(input_names, args):
         if not isinstance(a, Tensor):
-            raise TypeError(f"onnx export: expected the model's inputs as Tensors, got "
-                            f"{type(a).__name__} for '{name}'")
+            raise TypeError(
+                f"onnx export: expected the model's inputs as Tensors, got "
+                f"{type(a).__name__} for '{name}'"
+            )
         b.bind(a._data, name)
         b.used.add(name)
         inputs.append(_value_info(onnx, name, a, dynamic_axes))
@@ -50,8 +62,10 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         b.probe = _probe(model, args, dyn)
     outs = _trace(model, args, b)
     if b.probe is not None and b.call != len(b.probe):
-        raise OnnxExporterError("onnx export: the forward pass runs different ops when the "
-                                "dynamic axes change size; export with fixed axes")
+        raise OnnxExporterError(
+            "onnx export: the forward pass runs different ops when the "
+            "dynamic axes change size; export with fixed axes"
+        )
     outs = [outs] if isinstance(outs, Tensor) else list(_flatten(outs))
     output_names = list(output_names or [])
     output_names += [f"output_{i}" for i in range(len(output_names), len(outs))]
@@ -59,12 +73,10 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     for name, t in zip(output_names, outs):
         b.nodes.append(onnx.helper.make_node("Identity", [b.value(t)], [name], name=name))
         outputs.append(_value_info(onnx, name, t, dynamic_axes))
-    graph = onnx.helper.make_graph(b.nodes, type(model).__name__, inputs, outputs,
-                                   b.initializers)
+    graph = onnx.helper.make_graph(b.nodes, type(model).__name__, inputs, outputs, b.initializers)
     opset = [onnx.helper.make_opsetid("", opset_version)]
     ir = onnx.helper.find_min_ir_version_for(opset)
-    proto = onnx.helper.make_model(graph, opset_imports=opset, ir_version=ir,
-                                   producer_name="nerve")
+    proto = onnx.helper.make_model(graph, opset_imports=opset, ir_version=ir, producer_name="nerve")
     data = proto.SerializeToString()
     if hasattr(f, "write"):
         f.write(data)
@@ -81,8 +93,10 @@ def _flatten(x):
         for item in x:
             yield from _flatten(item)
     elif x is not None:
-        raise OnnxExporterError(f"onnx export: the model returned a {type(x).__name__}; "
-                                "expected Tensors (or tuples of them)")
+        raise OnnxExporterError(
+            f"onnx export: the model returned a {type(x).__name__}; "
+            "expected Tensors (or tuples of them)"
+        )
 
 
 def _value_info(onnx, name, t, dynamic_axes):
@@ -91,14 +105,17 @@ def _value_info(onnx, name, t, dynamic_axes):
     shape = [dyn.get(i, dyn.get(i - t.ndim, n)) for i, n in enumerate(t.shape)]
     elem = _ONNX_DTYPES.get(str(t._data.dtype))
     if elem is None:
-        raise OnnxExporterError(f"onnx export: '{name}' has dtype {t._data.dtype}, which "
-                                "ONNX cannot hold here")
+        raise OnnxExporterError(
+            f"onnx export: '{name}' has dtype {t._data.dtype}, which ONNX cannot hold here"
+        )
     return onnx.helper.make_tensor_value_info(name, elem, shape)
 
 
 def _shapes(values) -> list:
-    return [tuple(np.shape(v._data if isinstance(v, Tensor) else v)) if v is not None
-            else None for v in values]
+    return [
+        tuple(np.shape(v._data if isinstance(v, Tensor) else v)) if v is not None else None
+        for v in values
+    ]
 
 
 def _probe(model, args, dynamic: dict) -> list:
@@ -110,7 +127,7 @@ def _probe(model, args, dynamic: dict) -> list:
     grown = list(args)
     for i, axes in dynamic.items():
         arr = args[i]._data
-        for ax in (axes.keys() if isinstance(axes, dict) else axes):
+        for ax in axes.keys() if isinstance(axes, dict) else axes:
             arr = np.concatenate([arr, arr.take([0], axis=int(ax))], axis=int(ax))
         grown[i] = Tensor._wrap(arr)
     calls = []
@@ -125,8 +142,10 @@ def _probe(model, args, dynamic: dict) -> list:
         with trace_ops(record), no_grad():
             model(*grown)
     except Exception as err:
-        raise OnnxExporterError(f"onnx export: the model fails when a dynamic axis changes "
-                                f"size: {type(err).__name__}: {err}") from err
+        raise OnnxExporterError(
+            f"onnx export: the model fails when a dynamic axis changes "
+            f"size: {type(err).__name__}: {err}"
+        ) from err
     finally:
         model.train(was_training)
     return calls
@@ -141,7 +160,8 @@ def _trace(model, args, b: GraphBuilder):
         handler = HANDLERS.get(cls)
         if handler is None:
             raise UnsupportedOperatorError(
-                f"onnx export: nerve op {cls.__name__} has no ONNX mapping (in {b.layer()})")
+                f"onnx export: nerve op {cls.__name__} has no ONNX mapping (in {b.layer()})"
+            )
         b.current = cls
         names = handler(b, inputs, params, out)
         outs = out if type(out) is tuple else (out,)
@@ -152,11 +172,13 @@ def _trace(model, args, b: GraphBuilder):
 
     hooks = []
     for path, m in model.named_modules():
+
         def pre(mod, _args, path=path):
             b.layers.append((path, type(mod).__name__))
 
         def post(mod, _args, _out):
             b.layers.pop()
+
         hooks += [m.register_forward_pre_hook(pre), m.register_forward_hook(post)]
     was_training = model.training
     model.eval()
@@ -167,4 +189,3 @@ def _trace(model, args, b: GraphBuilder):
         for h in hooks:
             h.remove()
         model.train(was_training)
-

@@ -77,8 +77,7 @@ class GraphBuilder:
     def const(self, data, hint: str = "const", dtype=None) -> str:
         arr = np.asarray(data, dtype=dtype)
         name = self.fresh(hint)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(arr),
-                                                                   name))
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
     def ints(self, values, hint: str = "shape") -> str:
@@ -91,15 +90,23 @@ class GraphBuilder:
         if self.probe is None:
             return
         if self.call >= len(self.probe) or self.probe[self.call][0] is not cls:
-            raise self.fail("the forward pass runs different ops when the dynamic axes "
-                            "change size; export with fixed axes")
+            raise self.fail(
+                "the forward pass runs different ops when the dynamic axes "
+                "change size; export with fixed axes"
+            )
         alt = self.probe[self.call][1]
         for t, shape in zip(inputs, alt):
-            if (hasattr(t, "_data") and not self.is_traced(t)
-                    and id(t._data) not in self.named_arrays and tuple(t.shape) != shape):
-                raise self.fail(f"{cls.__name__} reads a tensor made in forward whose shape "
-                                f"{tuple(t.shape)} follows a dynamic axis; build it from the "
-                                "input (e.g. zeros_like) or export with fixed axes")
+            if (
+                hasattr(t, "_data")
+                and not self.is_traced(t)
+                and id(t._data) not in self.named_arrays
+                and tuple(t.shape) != shape
+            ):
+                raise self.fail(
+                    f"{cls.__name__} reads a tensor made in forward whose shape "
+                    f"{tuple(t.shape)} follows a dynamic axis; build it from the "
+                    "input (e.g. zeros_like) or export with fixed axes"
+                )
 
     def alt_shapes(self):
         """(input shapes, output shapes) of the current op in the probe, or None."""
@@ -118,11 +125,18 @@ class GraphBuilder:
             if d == d2:
                 pieces.append(self.ints([d]))
                 continue
-            j = next((j for j, (u, u2) in enumerate(zip(like_in, alt_in))
-                      if u != u2 and d * u2 == d2 * u), None)
+            j = next(
+                (
+                    j
+                    for j, (u, u2) in enumerate(zip(like_in, alt_in))
+                    if u != u2 and d * u2 == d2 * u
+                ),
+                None,
+            )
             if j is None:
-                raise self.fail(f"a reshape to {tuple(out)} whose dim {i} does not follow "
-                                "one input dim")
+                raise self.fail(
+                    f"a reshape to {tuple(out)} whose dim {i} does not follow one input dim"
+                )
             if shape is None:
                 shape = self.one("Shape", [x])
             dim = self.one("Gather", [shape, self.ints([j], "dim")], axis=0)
@@ -132,8 +146,10 @@ class GraphBuilder:
             elif u % d == 0 and d != u:
                 dim = self.one("Div", [dim, self.ints([u // d], "factor")])
             elif d != u:
-                raise self.fail(f"a reshape to {tuple(out)}: dim {i} is not a multiple or a "
-                                f"divisor of input dim {j}")
+                raise self.fail(
+                    f"a reshape to {tuple(out)}: dim {i} is not a multiple or a "
+                    f"divisor of input dim {j}"
+                )
             pieces.append(dim)
         return self.one("Concat", pieces, axis=0)
 
@@ -147,8 +163,14 @@ class GraphBuilder:
     def node(self, op: str, inputs, n_out: int = 1, **attrs) -> list[str]:
         """Append one node; returns its output names."""
         outs = [self.fresh(op.lower()) for _ in range(n_out)]
-        node = self.onnx.helper.make_node(op, list(inputs), outs, name=self.fresh(op),
-                                          doc_string=f"nerve layer: {self.layer()}", **attrs)
+        node = self.onnx.helper.make_node(
+            op,
+            list(inputs),
+            outs,
+            name=self.fresh(op),
+            doc_string=f"nerve layer: {self.layer()}",
+            **attrs,
+        )
         self.nodes.append(node)
         return outs
 

@@ -27,12 +27,27 @@ def _truncated_div(a, b):
     return (np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))).astype(np.result_type(a, b))
 
 
-_BINARY = {"Add": Tensor.add, "Sub": Tensor.sub, "Mul": Tensor.mul, "Div": Tensor.div,
-           "Pow": Tensor.pow, "Max": Tensor.maximum, "Min": Tensor.minimum}
+_BINARY = {
+    "Add": Tensor.add,
+    "Sub": Tensor.sub,
+    "Mul": Tensor.mul,
+    "Div": Tensor.div,
+    "Pow": Tensor.pow,
+    "Max": Tensor.maximum,
+    "Min": Tensor.minimum,
+}
 # integer arithmetic (shape computations) on the arrays: ONNX's Div truncates toward 0,
 # Mod takes the divisor's sign (fmod=0) as numpy's %
-_INTEGER = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _truncated_div,
-            "Mod": np.mod, "Max": np.maximum, "Min": np.minimum, "Pow": np.power}
+_INTEGER = {
+    "Add": np.add,
+    "Sub": np.subtract,
+    "Mul": np.multiply,
+    "Div": _truncated_div,
+    "Mod": np.mod,
+    "Max": np.maximum,
+    "Min": np.minimum,
+    "Pow": np.power,
+}
 
 
 def _integer(x) -> bool:
@@ -48,6 +63,7 @@ def _binary(name: str, fn):
         if fn is None:
             raise _unsupported(f"{name} of floating-point tensors")
         return fn(x[0], x[1]) if len(x) == 2 else _fold(fn, x)
+
     return run
 
 
@@ -62,9 +78,20 @@ def _fold(fn, xs):
     return y
 
 
-_UNARY = {"Neg": Tensor.neg, "Exp": Tensor.exp, "Log": Tensor.log, "Sqrt": Tensor.sqrt,
-          "Abs": Tensor.abs, "Sin": Tensor.sin, "Cos": Tensor.cos, "Erf": Tensor.erf,
-          "Relu": F.relu, "Sigmoid": F.sigmoid, "Tanh": F.tanh, "Softplus": F.softplus}
+_UNARY = {
+    "Neg": Tensor.neg,
+    "Exp": Tensor.exp,
+    "Log": Tensor.log,
+    "Sqrt": Tensor.sqrt,
+    "Abs": Tensor.abs,
+    "Sin": Tensor.sin,
+    "Cos": Tensor.cos,
+    "Erf": Tensor.erf,
+    "Relu": F.relu,
+    "Sigmoid": F.sigmoid,
+    "Tanh": F.tanh,
+    "Softplus": F.softplus,
+}
 for _name, _fn in _UNARY.items():
     OPS[_name] = (lambda fn: lambda x, a: fn(x[0]))(_fn)
 
@@ -123,9 +150,12 @@ def _clip(x, a):
     for bound, fn in ((lo, Tensor.maximum), (hi, Tensor.minimum)):
         if isinstance(bound, Tensor) and bound.numel() != 1:
             y = fn(y, bound)
-    scalar = [None if v is None or (isinstance(v, Tensor) and v.numel() != 1)
-              else float(np.asarray(v.numpy() if isinstance(v, Tensor) else v).reshape(-1)[0])
-              for v in (lo, hi)]
+    scalar = [
+        None
+        if v is None or (isinstance(v, Tensor) and v.numel() != 1)
+        else float(np.asarray(v.numpy() if isinstance(v, Tensor) else v).reshape(-1)[0])
+        for v in (lo, hi)
+    ]
     return Tensor.clamp(y, *scalar) if scalar != [None, None] else y
 
 
@@ -173,8 +203,15 @@ def _conv(x, a):
     before, after = _pads(a, sp)
     inp, pad = _padded(x[0], before, after)
     fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[sp]
-    return fn(inp, w, x[2] if len(x) > 2 else None, tuple(a.get("strides", [1] * sp)), pad,
-              tuple(a.get("dilations", [1] * sp)), a.get("group", 1))
+    return fn(
+        inp,
+        w,
+        x[2] if len(x) > 2 else None,
+        tuple(a.get("strides", [1] * sp)),
+        pad,
+        tuple(a.get("dilations", [1] * sp)),
+        a.get("group", 1),
+    )
 
 
 @op("ConvTranspose")
@@ -185,9 +222,16 @@ def _conv_transpose(x, a):
     if before != after or "output_shape" in a:
         raise _unsupported("ConvTranspose with asymmetric pads or output_shape")
     fn = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[sp]
-    return fn(x[0], w, x[2] if len(x) > 2 else None, tuple(a.get("strides", [1] * sp)),
-              tuple(before), tuple(a.get("output_padding", [0] * sp)), a.get("group", 1),
-              tuple(a.get("dilations", [1] * sp)))
+    return fn(
+        x[0],
+        w,
+        x[2] if len(x) > 2 else None,
+        tuple(a.get("strides", [1] * sp)),
+        tuple(before),
+        tuple(a.get("output_padding", [0] * sp)),
+        a.get("group", 1),
+        tuple(a.get("dilations", [1] * sp)),
+    )
 
 
 @op("MaxPool")
@@ -197,8 +241,14 @@ def _max_pool(x, a):
     before, after = _pads(a, sp)
     inp, pad = _padded(x[0], before, after, value=-np.inf)
     fn = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[sp]
-    return fn(inp, tuple(k), tuple(a.get("strides", [1] * sp)), pad,
-              tuple(a.get("dilations", [1] * sp)), bool(a.get("ceil_mode", 0)))
+    return fn(
+        inp,
+        tuple(k),
+        tuple(a.get("strides", [1] * sp)),
+        pad,
+        tuple(a.get("dilations", [1] * sp)),
+        bool(a.get("ceil_mode", 0)),
+    )
 
 
 @op("AveragePool")
@@ -211,8 +261,9 @@ def _avg_pool(x, a):
         raise _unsupported("AveragePool with asymmetric pads and count_include_pad=0")
     inp, pad = _padded(x[0], before, after)
     fn = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[sp]
-    return fn(inp, tuple(k), tuple(a.get("strides", [1] * sp)), pad,
-              bool(a.get("ceil_mode", 0)), include)
+    return fn(
+        inp, tuple(k), tuple(a.get("strides", [1] * sp)), pad, bool(a.get("ceil_mode", 0)), include
+    )
 
 
 @op("GlobalAveragePool")
@@ -222,13 +273,14 @@ def _global_avg(x, a):
 
 @op("BatchNormalization")
 def _batch_norm(x, a):
-    return F.batch_norm(x[0], x[3].detach(), x[4].detach(), x[1], x[2], False,
-                        eps=a.get("epsilon", 1e-5))
+    return F.batch_norm(
+        x[0], x[3].detach(), x[4].detach(), x[1], x[2], False, eps=a.get("epsilon", 1e-5)
+    )
 
 
 @op("LayerNormalization")
 def _layer_norm(x, a):
     axis = positive_axis(a.get("axis", -1), x[0].ndim)
-    return F.layer_norm(x[0], tuple(x[0].shape[axis:]), x[1], x[2] if len(x) > 2 else None,
-                        a.get("epsilon", 1e-5))
-
+    return F.layer_norm(
+        x[0], tuple(x[0].shape[axis:]), x[1], x[2] if len(x) > 2 else None, a.get("epsilon", 1e-5)
+    )

@@ -13,10 +13,12 @@ OPS: dict = {}
 
 def op(*names):
     """Register the decorated function as the runner of the ONNX ops ``names``."""
+
     def put(fn):
         for n in names:
             OPS[n] = fn
         return fn
+
     return put
 
 

@@ -8,7 +8,7 @@ from nerve.onnx.import_registry import const, ints, op, positive_axis
 from nerve.ops.shape.rearrange import cat
 from nerve.tensor import Tensor
 
-_BIG = 2 ** 62
+_BIG = 2**62
 
 
 @op("Flatten")
@@ -63,7 +63,7 @@ def _unsqueeze(x, a):
 @op("Shape")
 def _shape(x, a):
     shape = np.asarray(x[0].shape, np.int64)
-    return const(shape[a.get("start", 0):a.get("end", len(shape))])
+    return const(shape[a.get("start", 0) : a.get("end", len(shape))])
 
 
 @op("Constant")
@@ -111,7 +111,7 @@ def _gather(x, a):
     raw = idx.numpy().astype(np.int64)
     raw = np.where(raw < 0, raw + t.shape[axis], raw)
     flat = Tensor.index_select(t, axis, const(raw.reshape(-1)))
-    return flat.reshape(*t.shape[:axis], *raw.shape, *t.shape[axis + 1:])
+    return flat.reshape(*t.shape[:axis], *raw.shape, *t.shape[axis + 1 :])
 
 
 @op("GatherElements")
@@ -139,6 +139,7 @@ def _reduce(fn):
                 return t
             axes = list(range(t.ndim))
         return fn(t, tuple(positive_axis(v, t.ndim) for v in axes), keep)
+
     return run
 
 

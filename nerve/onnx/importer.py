@@ -41,11 +41,14 @@ def load_model(path) -> OnnxModule:
     try:
         proto = onnx.load_from_string(data)
     except Exception as err:  # protobuf's DecodeError and friends
-        raise OnnxLoadError(f"load_model: '{label}' is not a readable ONNX model (truncated "
-                            f"or not ONNX): {type(err).__name__}: {err}") from None
+        raise OnnxLoadError(
+            f"load_model: '{label}' is not a readable ONNX model (truncated "
+            f"or not ONNX): {type(err).__name__}: {err}"
+        ) from None
     if not proto.HasField("graph") or not proto.graph.node:
-        raise OnnxLoadError(f"load_model: '{label}' holds no ONNX graph (empty or not an "
-                            "ONNX model)")
+        raise OnnxLoadError(
+            f"load_model: '{label}' holds no ONNX graph (empty or not an ONNX model)"
+        )
     try:
         onnx.checker.check_model(proto)
         # types and static shapes must agree node by node; a damaged weight shape or
@@ -57,7 +60,8 @@ def load_model(path) -> OnnxModule:
         if node.domain not in ("", "ai.onnx") or node.op_type not in OPS:
             raise UnsupportedOperatorError(
                 f"load_model: ONNX op {node.domain + '.' if node.domain else ''}"
-                f"{node.op_type} (node '{node.name}') of '{label}' has no nerve mapping")
+                f"{node.op_type} (node '{node.name}') of '{label}' has no nerve mapping"
+            )
     return OnnxModule(proto, label)
 
 
@@ -78,8 +82,10 @@ class OnnxModule(Module):
             try:
                 arr = numpy_helper.to_array(init).copy()
             except Exception as err:  # raw bytes that do not fill the declared shape
-                raise OnnxLoadError(f"load_model: '{label}': initializer '{init.name}' is "
-                                    f"malformed: {type(err).__name__}: {err}") from None
+                raise OnnxLoadError(
+                    f"load_model: '{label}': initializer '{init.name}' is "
+                    f"malformed: {type(err).__name__}: {err}"
+                ) from None
             if arr.dtype.kind == "f":
                 attr = _attr_name(init.name, self._params.values())
                 self.register_parameter(attr, Parameter(Tensor._wrap(arr)))
@@ -96,8 +102,10 @@ class OnnxModule(Module):
         from nerve.onnx.import_registry import OPS
 
         if len(inputs) != len(self._inputs):
-            raise TypeError(f"{self._label}: the ONNX graph takes {len(self._inputs)} inputs "
-                            f"({', '.join(self._inputs)}), got {len(inputs)}")
+            raise TypeError(
+                f"{self._label}: the ONNX graph takes {len(self._inputs)} inputs "
+                f"({', '.join(self._inputs)}), got {len(inputs)}"
+            )
         env: dict[str, Tensor] = dict(self._consts)
         for onnx_name, attr in self._params.items():
             env[onnx_name] = getattr(self, attr)
@@ -110,8 +118,9 @@ class OnnxModule(Module):
             except (UnsupportedOperatorError, OnnxLoadError):
                 raise
             except Exception as err:
-                raise OnnxRunError(f"{self._label}: ONNX node '{node.name}' ({node.op_type}) "
-                                   f"failed: {err}") from err
+                raise OnnxRunError(
+                    f"{self._label}: ONNX node '{node.name}' ({node.op_type}) failed: {err}"
+                ) from err
             outs = outs if isinstance(outs, tuple | list) else (outs,)
             for name, t in zip(node.output, outs):
                 if name:

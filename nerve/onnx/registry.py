@@ -12,6 +12,7 @@ def register(*classes):
         for cls in classes:
             HANDLERS[cls] = handler
         return handler
+
     return put
 
 

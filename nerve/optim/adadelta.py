@@ -25,35 +25,67 @@ class Adadelta(Optimizer):
     default lr is 1. State per parameter: ``step``, ``square_avg`` (v), ``acc_delta`` (u).
     """
 
-    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, foreach: bool | None = None, *,
-                 capturable: bool = False, maximize: bool = False,
-                 differentiable: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         check_nonnegative("learning rate", lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_nonnegative("epsilon value", eps)
         check_nonnegative("weight_decay value", weight_decay)
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
-                        capturable=capturable, foreach=foreach, differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            capturable=capturable,
+            foreach=foreach,
+            differentiable=differentiable,
+        )
         super().__init__(params, defaults)
 
     @step_method
     def step(self) -> None:
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
-            adadelta(*self._arrays(group, self._fresh, "square_avg", "acc_delta", "step"),
-                     lr=group["lr"], rho=group["rho"], eps=group["eps"],
-                     weight_decay=group["weight_decay"], maximize=group["maximize"])
+            adadelta(
+                *self._arrays(group, self._fresh, "square_avg", "acc_delta", "step"),
+                lr=group["lr"],
+                rho=group["rho"],
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                maximize=group["maximize"],
+            )
 
     @staticmethod
     def _fresh(p) -> dict:
         return {"step": new_step(), "square_avg": zeros_state(p), "acc_delta": zeros_state(p)}
 
 
-def adadelta(params: list, grads: list, square_avgs: list,
-             acc_deltas: list, state_steps: list, *, lr: float,
-             rho: float, eps: float, weight_decay: float, maximize: bool) -> None:
+def adadelta(
+    params: list,
+    grads: list,
+    square_avgs: list,
+    acc_deltas: list,
+    state_steps: list,
+    *,
+    lr: float,
+    rho: float,
+    eps: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
     """The update of :class:`Adadelta` on raw arrays, in place."""
     for p, grad, v, u, step_t in zip(params, grads, square_avgs, acc_deltas, state_steps):
         xp = array_module(p)

@@ -17,19 +17,36 @@ class Adagrad(Optimizer):
     State per parameter (created at construction, as PyTorch does): ``step``, ``sum``.
     """
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10,
-                 foreach: bool | None = None, *, maximize: bool = False,
-                 differentiable: bool = False, fused: bool | None = None) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
         check_nonnegative("learning rate", lr)
         check_nonnegative("lr_decay value", lr_decay)
         check_nonnegative("weight_decay value", weight_decay)
         check_nonnegative("initial_accumulator_value value", initial_accumulator_value)
         check_nonnegative("epsilon value", eps)
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value,
-                        foreach=foreach, maximize=maximize, differentiable=differentiable,
-                        fused=fused)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
+        )
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -44,15 +61,31 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             params = self._with_grad(group)
             states = [self.state[p] for p in params]
-            adagrad([p._data for p in params], [p.grad._data for p in params],
-                    [s["sum"]._data for s in states], [s["step"]._data for s in states],
-                    lr=group["lr"], weight_decay=group["weight_decay"],
-                    lr_decay=group["lr_decay"], eps=group["eps"], maximize=group["maximize"])
+            adagrad(
+                [p._data for p in params],
+                [p.grad._data for p in params],
+                [s["sum"]._data for s in states],
+                [s["step"]._data for s in states],
+                lr=group["lr"],
+                weight_decay=group["weight_decay"],
+                lr_decay=group["lr_decay"],
+                eps=group["eps"],
+                maximize=group["maximize"],
+            )
 
 
-def adagrad(params: list, grads: list, state_sums: list,
-            state_steps: list, *, lr: float, weight_decay: float, lr_decay: float,
-            eps: float, maximize: bool) -> None:
+def adagrad(
+    params: list,
+    grads: list,
+    state_sums: list,
+    state_steps: list,
+    *,
+    lr: float,
+    weight_decay: float,
+    lr_decay: float,
+    eps: float,
+    maximize: bool,
+) -> None:
     """The update of :class:`Adagrad` on raw arrays, in place."""
     for p, grad, s, step_t in zip(params, grads, state_sums, state_steps):
         xp = array_module(p)

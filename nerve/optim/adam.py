@@ -17,8 +17,7 @@ from nerve.optim.optimizer import (
 )
 
 
-def check_adam_args(lr: float, betas: tuple[float, float], eps: float,
-                    weight_decay: float) -> None:
+def check_adam_args(lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
     check_nonnegative("learning rate", lr)
     check_nonnegative("epsilon value", eps)
     for i, beta in enumerate(betas):
@@ -38,16 +37,36 @@ class Adam(Optimizer):
     State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq`` (+ ``max_exp_avg_sq``).
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
-                 differentiable: bool = False, fused: bool | None = None,
-                 decoupled_weight_decay: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         check_adam_args(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
-                        capturable=capturable, differentiable=differentiable, fused=fused,
-                        decoupled_weight_decay=decoupled_weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     @step_method
@@ -57,15 +76,22 @@ class Adam(Optimizer):
             params = self._with_grad(group)
             states = [self._init_state(p, group["amsgrad"]) for p in params]
             beta1, beta2 = group["betas"]
-            adam([p._data for p in params], [p.grad._data for p in params],
-                 [s["exp_avg"]._data for s in states],
-                 [s["exp_avg_sq"]._data for s in states],
-                 [s["max_exp_avg_sq"]._data if group["amsgrad"] else None for s in states],
-                 [s["step"]._data for s in states],
-                 amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
-                 weight_decay=group["weight_decay"], eps=group["eps"],
-                 maximize=group["maximize"],
-                 decoupled_weight_decay=group["decoupled_weight_decay"])
+            adam(
+                [p._data for p in params],
+                [p.grad._data for p in params],
+                [s["exp_avg"]._data for s in states],
+                [s["exp_avg_sq"]._data for s in states],
+                [s["max_exp_avg_sq"]._data if group["amsgrad"] else None for s in states],
+                [s["step"]._data for s in states],
+                amsgrad=group["amsgrad"],
+                beta1=beta1,
+                beta2=beta2,
+                lr=group["lr"],
+                weight_decay=group["weight_decay"],
+                eps=group["eps"],
+                maximize=group["maximize"],
+                decoupled_weight_decay=group["decoupled_weight_decay"],
+            )
 
     def _init_state(self, p, amsgrad: bool) -> dict:
         state = self.state[p]
@@ -80,11 +106,23 @@ class Adam(Optimizer):
         return state
 
 
-def adam(params: list, grads: list, exp_avgs: list,
-         exp_avg_sqs: list, max_exp_avg_sqs: list,
-         state_steps: list, *, amsgrad: bool, beta1: float, beta2: float,
-         lr: float, weight_decay: float, eps: float, maximize: bool,
-         decoupled_weight_decay: bool = False) -> None:
+def adam(
+    params: list,
+    grads: list,
+    exp_avgs: list,
+    exp_avg_sqs: list,
+    max_exp_avg_sqs: list,
+    state_steps: list,
+    *,
+    amsgrad: bool,
+    beta1: float,
+    beta2: float,
+    lr: float,
+    weight_decay: float,
+    eps: float,
+    maximize: bool,
+    decoupled_weight_decay: bool = False,
+) -> None:
     """The update of :class:`Adam` / :class:`AdamW` on raw arrays, in place (the step
     counters, 0-d arrays, are incremented)."""
     for i, (p, grad) in enumerate(zip(params, grads)):
@@ -105,4 +143,3 @@ def adam(params: list, grads: list, exp_avgs: list,
         xp.divide(m, denom, out=denom)
         denom *= step_size
         p -= denom
-

@@ -24,14 +24,30 @@ class Adamax(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
     """
 
-    def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
-                 maximize: bool = False, differentiable: bool = False,
-                 capturable: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
         check_adam_args(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        foreach=foreach, maximize=maximize, differentiable=differentiable,
-                        capturable=capturable)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            capturable=capturable,
+        )
         super().__init__(params, defaults)
 
     @step_method
@@ -39,19 +55,35 @@ class Adamax(Optimizer):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            adamax(*self._arrays(group, self._fresh, "exp_avg", "exp_inf", "step"),
-                   lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                   weight_decay=group["weight_decay"], maximize=group["maximize"])
+            adamax(
+                *self._arrays(group, self._fresh, "exp_avg", "exp_inf", "step"),
+                lr=group["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                maximize=group["maximize"],
+            )
 
     @staticmethod
     def _fresh(p) -> dict:
         return {"step": new_step(), "exp_avg": zeros_state(p), "exp_inf": zeros_state(p)}
 
 
-def adamax(params: list, grads: list, exp_avgs: list,
-           exp_infs: list, state_steps: list, *, lr: float,
-           beta1: float, beta2: float, eps: float, weight_decay: float,
-           maximize: bool) -> None:
+def adamax(
+    params: list,
+    grads: list,
+    exp_avgs: list,
+    exp_infs: list,
+    state_steps: list,
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
     """The update of :class:`Adamax` on raw arrays, in place."""
     for p, grad, m, u, step_t in zip(params, grads, exp_avgs, exp_infs, state_steps):
         xp = array_module(p)

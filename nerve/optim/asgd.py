@@ -26,34 +26,73 @@ class ASGD(Optimizer):
     ``eta`` and ``mu`` (float32 scalars, as PyTorch keeps them), ``ax``.
     """
 
-    def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
-                 t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
-                 maximize: bool = False, differentiable: bool = False,
-                 capturable: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lambd: float = 1e-4,
+        alpha: float = 0.75,
+        t0: float = 1e6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
         check_nonnegative("learning rate", lr)
         check_nonnegative("weight_decay value", weight_decay)
-        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
-                        foreach=foreach, maximize=maximize, differentiable=differentiable,
-                        capturable=capturable)
+        defaults = dict(
+            lr=lr,
+            lambd=lambd,
+            alpha=alpha,
+            t0=t0,
+            weight_decay=weight_decay,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            capturable=capturable,
+        )
         super().__init__(params, defaults)
 
     @step_method
     def step(self) -> None:
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
+
             def fresh(p, lr=group["lr"]):
-                return {"step": new_step(), "eta": host_scalar(lr), "mu": host_scalar(1.0),
-                        "ax": zeros_state(p)}
+                return {
+                    "step": new_step(),
+                    "eta": host_scalar(lr),
+                    "mu": host_scalar(1.0),
+                    "ax": zeros_state(p),
+                }
 
-            asgd(*self._arrays(group, fresh, "ax", "eta", "mu", "step"),
-                 lr=group["lr"], lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
-                 weight_decay=group["weight_decay"], maximize=group["maximize"])
+            asgd(
+                *self._arrays(group, fresh, "ax", "eta", "mu", "step"),
+                lr=group["lr"],
+                lambd=group["lambd"],
+                alpha=group["alpha"],
+                t0=group["t0"],
+                weight_decay=group["weight_decay"],
+                maximize=group["maximize"],
+            )
 
 
-
-def asgd(params: list, grads: list, axs: list, etas: list, mus: list, state_steps: list, *,
-         lr: float, lambd: float, alpha: float, t0: float, weight_decay: float,
-         maximize: bool) -> None:
+def asgd(
+    params: list,
+    grads: list,
+    axs: list,
+    etas: list,
+    mus: list,
+    state_steps: list,
+    *,
+    lr: float,
+    lambd: float,
+    alpha: float,
+    t0: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
     """The update of :class:`ASGD` on raw arrays, in place (eta and mu are 0-d arrays,
     read as Python floats: kept on the host like the step count, so no device sync)."""
     for p, grad, ax, eta, mu, step_t in zip(params, grads, axs, etas, mus, state_steps):

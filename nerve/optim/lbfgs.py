@@ -30,15 +30,29 @@ class LBFGS(Optimizer):
     evaluations. One param group only; the state lives under the first parameter.
     """
 
-    def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
-                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
-                 history_size: int = 100, line_search_fn: str | None = None) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 100,
+        line_search_fn: str | None = None,
+    ) -> None:
         check_nonnegative("learning rate", lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                        tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                        history_size=history_size, line_search_fn=line_search_fn)
+        defaults = dict(
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
@@ -49,24 +63,28 @@ class LBFGS(Optimizer):
 
     def _gather_flat_grad(self):
         xp = array_module(self._params[0]._data)
-        return xp.concatenate([p.grad._data.reshape(-1) if p.grad is not None
-                               else xp.zeros(p._data.size, p._data.dtype)
-                               for p in self._params])
+        return xp.concatenate(
+            [
+                p.grad._data.reshape(-1)
+                if p.grad is not None
+                else xp.zeros(p._data.size, p._data.dtype)
+                for p in self._params
+            ]
+        )
 
     def _add_grad(self, t, d) -> None:
         """θ ← θ + t d, d split back into the parameters' shapes."""
         offset = 0
         for p in self._params:
             n = p._data.size
-            p._data += t * d[offset:offset + n].reshape(p._data.shape)
+            p._data += t * d[offset : offset + n].reshape(p._data.shape)
             offset += n
 
     def _evaluate(self, closure: Callable) -> float:
         with grad_mode.enable_grad():
             return float(closure())
 
-    def _directional_evaluate(self, closure: Callable, x: list, t,
-                              d) -> tuple:
+    def _directional_evaluate(self, closure: Callable, x: list, t, d) -> tuple:
         """Loss and gradient at θ + t d; the parameters are put back to x."""
         self._add_grad(t, d)
         loss = self._evaluate(closure)
@@ -79,8 +97,10 @@ class LBFGS(Optimizer):
         """Up to max_iter L-BFGS iterations; ``closure`` clears the gradients, computes
         the loss, calls backward and returns the loss. Returns the first loss."""
         if closure is None:
-            raise TypeError("LBFGS.step requires a closure that reevaluates the model and "
-                            "returns the loss, got None")
+            raise TypeError(
+                "LBFGS.step requires a closure that reevaluates the model and "
+                "returns the loss, got None"
+            )
         with grad_mode.no_grad():
             return self._step(closure)
 
@@ -101,8 +121,9 @@ class LBFGS(Optimizer):
         mem.save(state)
         return orig_loss
 
-    def _iterate(self, closure: Callable, group: dict, state: dict, mem: _Memory,
-                 loss: float, flat_grad) -> None:
+    def _iterate(
+        self, closure: Callable, group: dict, state: dict, mem: _Memory, loss: float, flat_grad
+    ) -> None:
         lr, max_iter = group["lr"], group["max_iter"]
         tolerance_change, line_search_fn = group["tolerance_change"], group["line_search_fn"]
         evals = 1
@@ -129,8 +150,9 @@ class LBFGS(Optimizer):
                 def obj_func(x, t, d):
                     return self._directional_evaluate(closure, x, t, d)
 
-                loss, flat_grad, mem.t, ls_evals = strong_wolfe(obj_func, x_init, mem.t, mem.d,
-                                                                 loss, flat_grad, gtd)
+                loss, flat_grad, mem.t, ls_evals = strong_wolfe(
+                    obj_func, x_init, mem.t, mem.d, loss, flat_grad, gtd
+                )
                 self._add_grad(mem.t, mem.d)
             else:
                 self._add_grad(mem.t, mem.d)
@@ -140,10 +162,13 @@ class LBFGS(Optimizer):
                     ls_evals = 1
             evals += ls_evals
             state["func_evals"] += ls_evals
-            if (n_iter == max_iter or evals >= group["max_eval"]
-                    or (ls_evals and abs(flat_grad).max() <= group["tolerance_grad"])
-                    or abs(mem.d * mem.t).max() <= tolerance_change
-                    or abs(loss - mem.prev_loss) < tolerance_change):
+            if (
+                n_iter == max_iter
+                or evals >= group["max_eval"]
+                or (ls_evals and abs(flat_grad).max() <= group["tolerance_grad"])
+                or abs(mem.d * mem.t).max() <= tolerance_change
+                or abs(loss - mem.prev_loss) < tolerance_change
+            ):
                 break
 
 

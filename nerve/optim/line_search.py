@@ -34,9 +34,19 @@ def cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     return min(max(min_pos, xmin_bound), xmax_bound)
 
 
-def strong_wolfe(obj_func: Callable, x, t, d, f: float, g, gtd,
-                 c1: float = 1e-4, c2: float = 0.9, tolerance_change: float = 1e-9,
-                 max_ls: int = 25):
+def strong_wolfe(
+    obj_func: Callable,
+    x,
+    t,
+    d,
+    f: float,
+    g,
+    gtd,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+):
     """A step t along d satisfying the strong Wolfe conditions
 
         f(x + t d) ≤ f + c₁ t gᵀd   (sufficient decrease),   |∇f(x + t d)ᵀd| ≤ −c₂ gᵀd
@@ -66,8 +76,9 @@ def strong_wolfe(obj_func: Callable, x, t, d, f: float, g, gtd,
             break
         # extrapolate: the next trial lies between 1.01 t and 10 t
         min_step = t + 0.01 * (t - t_prev)
-        t_next = cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
-                                   bounds=(min_step, t * 10))
+        t_next = cubic_interpolate(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, t * 10)
+        )
         t_prev, f_prev, g_prev, gtd_prev = t, f_new, g_new, gtd_new
         t = t_next
         f_new, g_new = obj_func(x, t, d)
@@ -77,13 +88,15 @@ def strong_wolfe(obj_func: Callable, x, t, d, f: float, g, gtd,
     if ls_iter == max_ls:
         bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
     brackets = (bracket, bracket_f, bracket_g, bracket_gtd)
-    low_pos, zoom_evals = _zoom(obj_func, x, d, f, gtd, brackets, done, ls_iter, d_norm,
-                                c1, c2, tolerance_change, max_ls)
+    low_pos, zoom_evals = _zoom(
+        obj_func, x, d, f, gtd, brackets, done, ls_iter, d_norm, c1, c2, tolerance_change, max_ls
+    )
     return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], evals + zoom_evals
 
 
-def _zoom(obj_func, x, d, f, gtd, brackets, done, ls_iter, d_norm, c1, c2,
-          tolerance_change, max_ls):
+def _zoom(
+    obj_func, x, d, f, gtd, brackets, done, ls_iter, d_norm, c1, c2, tolerance_change, max_ls
+):
     """Shrink the bracket [a, b] (in place) around a strong-Wolfe step; returns the
     position of its low end and the number of evaluations."""
     bracket, bracket_f, bracket_g, bracket_gtd = brackets
@@ -93,8 +106,9 @@ def _zoom(obj_func, x, d, f, gtd, brackets, done, ls_iter, d_norm, c1, c2,
     while not done and ls_iter < max_ls:
         if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
             break
-        t = cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0],
-                              bracket[1], bracket_f[1], bracket_gtd[1])
+        t = cubic_interpolate(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
         t, insuf_progress = _keep_off_the_ends(t, bracket, insuf_progress)
         f_new, g_new = obj_func(x, t, d)
         evals += 1

@@ -31,17 +31,35 @@ class NAdam(Optimizer):
     ``exp_avg_sq``.
     """
 
-    def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
-                 maximize: bool = False, capturable: bool = False,
-                 differentiable: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         check_adam_args(lr, betas, eps, weight_decay)
         check_nonnegative("momentum_decay value", momentum_decay)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        momentum_decay=momentum_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
-                        foreach=foreach, capturable=capturable, differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+        )
         super().__init__(params, defaults)
 
     @step_method
@@ -49,24 +67,45 @@ class NAdam(Optimizer):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            nadam(*self._arrays(group, self._fresh, "exp_avg", "exp_avg_sq", "mu_product",
-                                "step"),
-                  lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                  weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
-                  decoupled_weight_decay=group["decoupled_weight_decay"],
-                  maximize=group["maximize"])
+            nadam(
+                *self._arrays(group, self._fresh, "exp_avg", "exp_avg_sq", "mu_product", "step"),
+                lr=group["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                momentum_decay=group["momentum_decay"],
+                decoupled_weight_decay=group["decoupled_weight_decay"],
+                maximize=group["maximize"],
+            )
 
     @staticmethod
     def _fresh(p) -> dict:
-        return {"step": new_step(), "mu_product": host_scalar(1.0),
-                "exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
+        return {
+            "step": new_step(),
+            "mu_product": host_scalar(1.0),
+            "exp_avg": zeros_state(p),
+            "exp_avg_sq": zeros_state(p),
+        }
 
 
-def nadam(params: list, grads: list, exp_avgs: list,
-          exp_avg_sqs: list, mu_products: list,
-          state_steps: list, *, lr: float, beta1: float, beta2: float, eps: float,
-          weight_decay: float, momentum_decay: float, decoupled_weight_decay: bool,
-          maximize: bool) -> None:
+def nadam(
+    params: list,
+    grads: list,
+    exp_avgs: list,
+    exp_avg_sqs: list,
+    mu_products: list,
+    state_steps: list,
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    momentum_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> None:
     """The update of :class:`NAdam` on raw arrays, in place."""
     for i, (p, grad) in enumerate(zip(params, grads)):
         xp = array_module(p)

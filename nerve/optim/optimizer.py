@@ -64,8 +64,10 @@ class Optimizer:
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of "
-                            f"Tensors or dicts, but got {_typename(params)}")
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of "
+                f"Tensors or dicts, but got {_typename(params)}"
+            )
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -82,9 +84,11 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, "
-                            "but the ordering of tensors in sets will change between runs. "
-                            "Please use a list instead.")
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, "
+                "but the ordering of tensors in sets will change between runs. "
+                "Please use a list instead."
+            )
         params = list(params)
         group = dict(param_group)
         if params and all(isinstance(p, tuple) for p in params):
@@ -94,12 +98,17 @@ class Optimizer:
         _check_params(params)
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError("parameter group didn't specify a value of required "
-                                 f"optimization parameter {name}")
+                raise ValueError(
+                    "parameter group didn't specify a value of required "
+                    f"optimization parameter {name}"
+                )
             group.setdefault(name, default)
         if len({id(p) for p in params}) != len(params):
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
-                          "in future, this will cause an error", stacklevel=3)
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; "
+                "in future, this will cause an error",
+                stacklevel=3,
+            )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -126,12 +135,16 @@ class Optimizer:
         params = [p for p in group["params"] if p.grad is not None]
         for p in params:
             if not isinstance(p.grad, Tensor):
-                raise TypeError(f"{type(self).__name__}.step: a parameter's .grad must be a "
-                                f"Tensor or None, got {type(p.grad).__name__}")
+                raise TypeError(
+                    f"{type(self).__name__}.step: a parameter's .grad must be a "
+                    f"Tensor or None, got {type(p.grad).__name__}"
+                )
             if p.grad._data.shape != p._data.shape:
-                raise RuntimeError(f"{type(self).__name__}.step: a parameter of shape "
-                                   f"{tuple(p.shape)} has a gradient of shape "
-                                   f"{tuple(p.grad.shape)}")
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: a parameter of shape "
+                    f"{tuple(p.shape)} has a gradient of shape "
+                    f"{tuple(p.grad.shape)}"
+                )
         return params
 
     def _arrays(self, group: dict[str, Any], fresh: Callable, *names: str) -> tuple:
@@ -145,8 +158,11 @@ class Optimizer:
             if not state:
                 state.update(fresh(p))
             states.append(state)
-        return ([p._data for p in params], [p.grad._data for p in params],
-                *([s[n]._data for s in states] for n in names))
+        return (
+            [p._data for p in params],
+            [p.grad._data for p in params],
+            *([s[n]._data for s in states] for n in names),
+        )
 
     # ----- state_dict ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -171,10 +187,15 @@ class Optimizer:
             raise ValueError("loaded state dict has a different number of parameter groups")
         for group, saved in zip(self.param_groups, saved_groups):
             if len(group["params"]) != len(saved["params"]):
-                raise ValueError("loaded state dict contains a parameter group that doesn't "
-                                 "match the size of optimizer's group")
-        id_map = {old: p for group, saved in zip(self.param_groups, saved_groups)
-                  for old, p in zip(saved["params"], group["params"])}
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't "
+                    "match the size of optimizer's group"
+                )
+        id_map = {
+            old: p
+            for group, saved in zip(self.param_groups, saved_groups)
+            for old, p in zip(saved["params"], group["params"])
+        }
         state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for key, value in state_dict["state"].items():
             if key in id_map:
@@ -206,8 +227,9 @@ class Optimizer:
 def _check_params(params: list) -> None:
     for p in params:
         if not isinstance(p, Tensor):
-            raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                            + _typename(p))
+            raise TypeError(
+                "optimizer can only optimize Tensors, but one of the params is " + _typename(p)
+            )
         if not p.is_leaf:
             raise ValueError("can't optimize a non-leaf Tensor")
 
@@ -242,8 +264,9 @@ def check_nonnegative(name: str, value: float) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
-def direction(grad: np.ndarray, param: np.ndarray, weight_decay: float,
-              maximize: bool) -> np.ndarray:
+def direction(
+    grad: np.ndarray, param: np.ndarray, weight_decay: float, maximize: bool
+) -> np.ndarray:
     """The (possibly negated) gradient plus L2 weight decay, ``±g + λθ``.
 
     Returns ``grad`` itself when there is nothing to add: callers must not write into
@@ -256,8 +279,14 @@ def direction(grad: np.ndarray, param: np.ndarray, weight_decay: float,
     return xp.subtract(out, grad, out=out) if maximize else xp.add(out, grad, out=out)
 
 
-def decayed_direction(grad: np.ndarray, param: np.ndarray, lr: float, weight_decay: float,
-                      decoupled: bool, maximize: bool) -> np.ndarray:
+def decayed_direction(
+    grad: np.ndarray,
+    param: np.ndarray,
+    lr: float,
+    weight_decay: float,
+    decoupled: bool,
+    maximize: bool,
+) -> np.ndarray:
     """Decoupled weight decay θ ← θ(1 - ηλ) applied to ``param`` in place (AdamW's), then
     the plain direction ±g; or, coupled, the L2 direction ±g + λθ."""
     if decoupled:
@@ -267,8 +296,7 @@ def decayed_direction(grad: np.ndarray, param: np.ndarray, lr: float, weight_dec
     return direction(grad, param, weight_decay, maximize)
 
 
-def moments_(m: np.ndarray, v: np.ndarray, d: np.ndarray, beta1: float,
-             beta2: float) -> np.ndarray:
+def moments_(m: np.ndarray, v: np.ndarray, d: np.ndarray, beta1: float, beta2: float) -> np.ndarray:
     """Adam's moment estimates in place: m ← β₁m + (1-β₁)d,  v ← β₂v + (1-β₂)d²;
     returns a scratch array of d's shape."""
     xp = array_module(d)

@@ -30,16 +30,32 @@ class RAdam(Optimizer):
     ``step``, ``exp_avg``, ``exp_avg_sq``.
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0,
-                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
-                 maximize: bool = False, capturable: bool = False,
-                 differentiable: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         check_adam_args(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        maximize=maximize, foreach=foreach, capturable=capturable,
-                        decoupled_weight_decay=decoupled_weight_decay,
-                        differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            decoupled_weight_decay=decoupled_weight_decay,
+            differentiable=differentiable,
+        )
         super().__init__(params, defaults)
 
     @step_method
@@ -47,21 +63,37 @@ class RAdam(Optimizer):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
-            radam(*self._arrays(group, self._fresh, "exp_avg", "exp_avg_sq", "step"),
-                  lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                  weight_decay=group["weight_decay"],
-                  decoupled_weight_decay=group["decoupled_weight_decay"],
-                  maximize=group["maximize"])
+            radam(
+                *self._arrays(group, self._fresh, "exp_avg", "exp_avg_sq", "step"),
+                lr=group["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                decoupled_weight_decay=group["decoupled_weight_decay"],
+                maximize=group["maximize"],
+            )
 
     @staticmethod
     def _fresh(p) -> dict:
         return {"step": new_step(), "exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
 
 
-def radam(params: list, grads: list, exp_avgs: list,
-          exp_avg_sqs: list, state_steps: list, *, lr: float,
-          beta1: float, beta2: float, eps: float, weight_decay: float,
-          decoupled_weight_decay: bool, maximize: bool) -> None:
+def radam(
+    params: list,
+    grads: list,
+    exp_avgs: list,
+    exp_avg_sqs: list,
+    state_steps: list,
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> None:
     """The update of :class:`RAdam` on raw arrays, in place."""
     for i, (p, grad) in enumerate(zip(params, grads)):
         xp = array_module(p)
@@ -77,8 +109,9 @@ def radam(params: list, grads: list, exp_avgs: list,
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
         if rho_t > 5.0:
-            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            rect = math.sqrt(
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            )
             denom = xp.sqrt(v, out=tmp)
             denom += eps
             # √(1 − β₂ᵗ) / (√v + ε), the adaptive lr

@@ -25,18 +25,37 @@ class RMSprop(Optimizer):
     State per parameter: ``step``, ``square_avg`` (+ ``momentum_buffer``, ``grad_avg``).
     """
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
-                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
-                 differentiable: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         check_nonnegative("learning rate", lr)
         check_nonnegative("epsilon value", eps)
         check_nonnegative("momentum value", momentum)
         check_nonnegative("weight_decay value", weight_decay)
         check_nonnegative("alpha value", alpha)
-        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            alpha=alpha,
+            eps=eps,
+            centered=centered,
+            weight_decay=weight_decay,
+            capturable=capturable,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+        )
         super().__init__(params, defaults)
 
     @step_method
@@ -45,15 +64,21 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             params = self._with_grad(group)
             states = [self._init_state(p, group) for p in params]
-            rmsprop([p._data for p in params], [p.grad._data for p in params],
-                    [s["square_avg"]._data for s in states],
-                    [s["grad_avg"]._data if group["centered"] else None for s in states],
-                    [s["momentum_buffer"]._data if group["momentum"] > 0 else None
-                     for s in states],
-                    [s["step"]._data for s in states],
-                    lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
-                    weight_decay=group["weight_decay"], momentum=group["momentum"],
-                    centered=group["centered"], maximize=group["maximize"])
+            rmsprop(
+                [p._data for p in params],
+                [p.grad._data for p in params],
+                [s["square_avg"]._data for s in states],
+                [s["grad_avg"]._data if group["centered"] else None for s in states],
+                [s["momentum_buffer"]._data if group["momentum"] > 0 else None for s in states],
+                [s["step"]._data for s in states],
+                lr=group["lr"],
+                alpha=group["alpha"],
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                momentum=group["momentum"],
+                centered=group["centered"],
+                maximize=group["maximize"],
+            )
 
     def _init_state(self, p, group: dict) -> dict:
         state = self.state[p]
@@ -67,10 +92,22 @@ class RMSprop(Optimizer):
         return state
 
 
-def rmsprop(params: list, grads: list, square_avgs: list,
-            grad_avgs: list, momentum_buffer_list: list,
-            state_steps: list, *, lr: float, alpha: float, eps: float,
-            weight_decay: float, momentum: float, centered: bool, maximize: bool) -> None:
+def rmsprop(
+    params: list,
+    grads: list,
+    square_avgs: list,
+    grad_avgs: list,
+    momentum_buffer_list: list,
+    state_steps: list,
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+    maximize: bool,
+) -> None:
     """The update of :class:`RMSprop` on raw arrays, in place."""
     for i, (p, grad) in enumerate(zip(params, grads)):
         xp = array_module(p)

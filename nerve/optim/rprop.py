@@ -24,16 +24,30 @@ class Rprop(Optimizer):
     full-batch training. State per parameter: ``step``, ``prev`` (gₜ₋₁), ``step_size`` (Δ).
     """
 
-    def __init__(self, params, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
-                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
-                 foreach: bool | None = None, maximize: bool = False,
-                 differentiable: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        etas: tuple[float, float] = (0.5, 1.2),
+        step_sizes: tuple[float, float] = (1e-6, 50),
+        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         check_nonnegative("learning rate", lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable,
-                        capturable=capturable)
+        defaults = dict(
+            lr=lr,
+            etas=etas,
+            step_sizes=step_sizes,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            capturable=capturable,
+        )
         super().__init__(params, defaults)
 
     @step_method
@@ -44,11 +58,18 @@ class Rprop(Optimizer):
             states = [self._init_state(p, group["lr"]) for p in params]
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            rprop([p._data for p in params], [p.grad._data for p in params],
-                  [s["prev"]._data for s in states], [s["step_size"]._data for s in states],
-                  [s["step"]._data for s in states], etaminus=etaminus, etaplus=etaplus,
-                  step_size_min=step_size_min, step_size_max=step_size_max,
-                  maximize=group["maximize"])
+            rprop(
+                [p._data for p in params],
+                [p.grad._data for p in params],
+                [s["prev"]._data for s in states],
+                [s["step_size"]._data for s in states],
+                [s["step"]._data for s in states],
+                etaminus=etaminus,
+                etaplus=etaplus,
+                step_size_min=step_size_min,
+                step_size_max=step_size_max,
+                maximize=group["maximize"],
+            )
 
     def _init_state(self, p, lr: float) -> dict:
         state = self.state[p]
@@ -59,9 +80,19 @@ class Rprop(Optimizer):
         return state
 
 
-def rprop(params: list, grads: list, prevs: list,
-          step_sizes: list, state_steps: list, *, etaminus: float,
-          etaplus: float, step_size_min: float, step_size_max: float, maximize: bool) -> None:
+def rprop(
+    params: list,
+    grads: list,
+    prevs: list,
+    step_sizes: list,
+    state_steps: list,
+    *,
+    etaminus: float,
+    etaplus: float,
+    step_size_min: float,
+    step_size_max: float,
+    maximize: bool,
+) -> None:
     """The update of :class:`Rprop` on raw arrays, in place."""
     for p, grad, prev, step_size, step_t in zip(params, grads, prevs, step_sizes, state_steps):
         xp = array_module(p)

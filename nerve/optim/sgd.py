@@ -18,18 +18,36 @@ class SGD(Optimizer):
     State per parameter: ``momentum_buffer`` (when momentum ≠ 0).
     """
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None, differentiable: bool = False,
-                 fused: bool | None = None) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
         check_nonnegative("learning rate", lr)
         check_nonnegative("momentum value", momentum)
         check_nonnegative("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
-                        foreach=foreach, differentiable=differentiable, fused=fused)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
         super().__init__(params, defaults)
 
     @step_method
@@ -39,10 +57,17 @@ class SGD(Optimizer):
             params = self._with_grad(group)
             bufs = [self.state[p].get("momentum_buffer") for p in params]
             bufs = [None if b is None else b._data for b in bufs]
-            sgd([p._data for p in params], [p.grad._data for p in params], bufs,
-                lr=group["lr"], momentum=group["momentum"], dampening=group["dampening"],
-                weight_decay=group["weight_decay"], nesterov=group["nesterov"],
-                maximize=group["maximize"])
+            sgd(
+                [p._data for p in params],
+                [p.grad._data for p in params],
+                bufs,
+                lr=group["lr"],
+                momentum=group["momentum"],
+                dampening=group["dampening"],
+                weight_decay=group["weight_decay"],
+                nesterov=group["nesterov"],
+                maximize=group["maximize"],
+            )
             if group["momentum"] != 0:
                 for p, b in zip(params, bufs):
                     state = self.state[p]
@@ -50,9 +75,18 @@ class SGD(Optimizer):
                         state["momentum_buffer"] = Tensor._wrap(b)
 
 
-def sgd(params: list, grads: list,
-        momentum_buffer_list: list, *, lr: float, momentum: float,
-        dampening: float, weight_decay: float, nesterov: bool, maximize: bool) -> None:
+def sgd(
+    params: list,
+    grads: list,
+    momentum_buffer_list: list,
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+) -> None:
     """The SGD update of :class:`SGD` on raw arrays, in place. Missing momentum buffers
     (None) are created in ``momentum_buffer_list``."""
     for i, (p, grad) in enumerate(zip(params, grads)):

@@ -8,5 +8,15 @@ from nerve.tasks.base import TASKS, Task, get_task, open_run, register, task_con
 from nerve.tasks.config import ConfigError, TaskConfig, option
 from nerve.tasks.runner import run_training
 
-__all__ = ["TASKS", "ConfigError", "Task", "TaskConfig", "get_task", "open_run", "option",
-           "register", "run_training", "task_config"]
+__all__ = [
+    "TASKS",
+    "ConfigError",
+    "Task",
+    "TaskConfig",
+    "get_task",
+    "open_run",
+    "option",
+    "register",
+    "run_training",
+    "task_config",
+]

@@ -24,8 +24,10 @@ TASKS: dict[str, type[Task]] = {}
 def register(cls):
     shadowed = set(settable_fields(cls.Config)) & all_optimizer_arguments()
     if shadowed:  # --set KEY=VALUE would be ambiguous
-        raise TypeError(f"task {cls.name}: options {sorted(shadowed)} are also optimizer "
-                        "arguments; name them otherwise")
+        raise TypeError(
+            f"task {cls.name}: options {sorted(shadowed)} are also optimizer "
+            "arguments; name them otherwise"
+        )
     TASKS[cls.name] = cls
     return cls
 
@@ -43,8 +45,9 @@ class Task:
         ``--set`` values are; None values keep the default)."""
         if isinstance(config, TaskConfig):
             if not isinstance(config, self.Config):
-                raise TypeError(f"{self.name}: expected a {self.Config.__name__}, got "
-                                f"{type(config).__name__}")
+                raise TypeError(
+                    f"{self.name}: expected a {self.Config.__name__}, got {type(config).__name__}"
+                )
             check_values(config, self.name)
         else:
             config = make_config(self.Config, self.name, ("", config or {}))
@@ -93,22 +96,40 @@ def get_task(name: str, config: TaskConfig | Mapping | None = None) -> Task:
     return task_class(name)(config)
 
 
-def task_config(name: str, *layers: tuple[str, Mapping],
-                saved: Mapping | None = None) -> TaskConfig:
+def task_config(
+    name: str, *layers: tuple[str, Mapping], saved: Mapping | None = None
+) -> TaskConfig:
     """Task ``name``'s config from a checkpoint's ``saved`` one and (source, values) layers
     (``make_config``)."""
     return make_config(task_class(name).Config, name, *layers, saved=saved)
 
 
-def save_run(path: str, task: Task, model, optimizer, epoch: int, loader=None,
-             scheduler=None, history: list | None = None) -> None:
+def save_run(
+    path: str,
+    task: Task,
+    model,
+    optimizer,
+    epoch: int,
+    loader=None,
+    scheduler=None,
+    history: list | None = None,
+) -> None:
     """``history`` is every finished epoch's logs so far (a list of dicts), kept in the
     checkpoint so that a resumed run continues, and plots, the whole trajectory."""
     from nerve.train import save_checkpoint
 
-    save_checkpoint(path, model, optimizer, scheduler, epoch=epoch, train_loader=loader,
-                    task=task.name, config=json.dumps(task.config.to_dict()),
-                    extra=json.dumps(task.extra_state()), history=json.dumps(history or []))
+    save_checkpoint(
+        path,
+        model,
+        optimizer,
+        scheduler,
+        epoch=epoch,
+        train_loader=loader,
+        task=task.name,
+        config=json.dumps(task.config.to_dict()),
+        extra=json.dumps(task.extra_state()),
+        history=json.dumps(history or []),
+    )
 
 
 def run_history(path: str) -> list[dict]:
@@ -126,8 +147,11 @@ def run_record(path: str) -> dict:
     if not isinstance(obj, dict) or "task" not in obj or "config" not in obj:
         raise ValueError(f"{path} is not a checkpoint written by `nerve train`")
     history = json.loads(_text(obj["history"])) if "history" in obj else []
-    return {"task": _text(obj["task"]), "config": json.loads(_text(obj["config"])),
-            "history": history}
+    return {
+        "task": _text(obj["task"]),
+        "config": json.loads(_text(obj["config"])),
+        "history": history,
+    }
 
 
 def open_run(path: str, device="cpu"):

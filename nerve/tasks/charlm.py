@@ -19,12 +19,23 @@ class CharLM(nn.Module):
     ``forward(x, state)`` takes ids (B, T) and returns (logits (B, T, V), state).
     ``dropout`` applies to the LSTM's outputs (and between its layers, if several)."""
 
-    def __init__(self, vocab_size: int, embed: int = 64, hidden: int = 256,
-                 layers: int = 1, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embed: int = 64,
+        hidden: int = 256,
+        layers: int = 1,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed)
-        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True,
-                            dropout=dropout if layers > 1 else 0.0)
+        self.lstm = nn.LSTM(
+            embed,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, vocab_size)
 
@@ -48,14 +59,12 @@ class CharLMConfig(TaskConfig):
     lr: float = 3e-3
     hidden: int = option(256, "units of each LSTM layer")
     clip: float | None = 1.0
-    seq_len: int = option(64, "characters per training sequence (the BPTT length)",
-                          at_least=1)
+    seq_len: int = option(64, "characters per training sequence (the BPTT length)", at_least=1)
     embed: int = option(64, "size of the character embedding", at_least=1)
     layers: int = option(1, "stacked LSTM layers", at_least=1)
     dropout: float = option(0.0, "dropout on the LSTM's outputs (and between its layers)")
     max_chars: int = option(0, "train on the text's first N characters (0: the whole text)")
-    text: str = option("", "a UTF-8 file or folder to train on (empty: Python's "
-                           "documentation)")
+    text: str = option("", "a UTF-8 file or folder to train on (empty: Python's documentation)")
 
 
 @register
@@ -86,14 +95,19 @@ class CharLMTask(Task):
         text = self._corpus()
         train, val, vocab = char_datasets(text, self.config.seq_len)
         if self.vocab is not None and self.vocab != vocab:
-            raise ValueError("charlm: the text's characters differ from the checkpoint's "
-                             "vocabulary (was it trained on another text?)")
+            raise ValueError(
+                "charlm: the text's characters differ from the checkpoint's "
+                "vocabulary (was it trained on another text?)"
+            )
         self.vocab = vocab
         n_val = len(val.ids)
         self.baseline = unigram_perplexity(text[:-n_val], text[-n_val:], vocab)
         bs = self.config.batch_size
-        return (DataLoader(train, batch_size=bs, shuffle=True, drop_last=True),
-                DataLoader(val, batch_size=256), DataLoader(val, batch_size=256))
+        return (
+            DataLoader(train, batch_size=bs, shuffle=True, drop_last=True),
+            DataLoader(val, batch_size=256),
+            DataLoader(val, batch_size=256),
+        )
 
     def build_model(self) -> nn.Module:
         if self.vocab is None:
@@ -124,8 +138,9 @@ class CharLMTask(Task):
 
         unknown = [ch for ch in prime if ch not in self.vocab]
         if unknown:
-            raise ValueError(f"charlm: prime has characters outside the vocabulary: "
-                             f"{''.join(unknown)!r}")
+            raise ValueError(
+                f"charlm: prime has characters outside the vocabulary: {''.join(unknown)!r}"
+            )
         model.eval()
         device = next(iter(model.parameters())).device
         ids = tensor(self.vocab.encode(prime), device=device).reshape(1, -1)

@@ -30,13 +30,18 @@ from nerve.tasks.optimizers import (
 )
 from nerve.tasks.values import ConfigError, convert, type_name
 
-__all__ = ["ConfigError", "TaskConfig", "load_toml", "make_config", "option",
-           "option_table"]
+__all__ = ["ConfigError", "TaskConfig", "load_toml", "make_config", "option", "option_table"]
 
 
-def option(default=dataclasses.MISSING, doc: str = "", *, at_least: int | None = None,
-           positive: bool = False, settable: bool = True,
-           default_factory=dataclasses.MISSING):
+def option(
+    default=dataclasses.MISSING,
+    doc: str = "",
+    *,
+    at_least: int | None = None,
+    positive: bool = False,
+    settable: bool = True,
+    default_factory=dataclasses.MISSING,
+):
     """A config field with its one-line help ``doc`` (``nerve train --help`` shows it);
     ``at_least`` (a whole number of at least this) and ``positive`` are checked by
     ``make_config``. A subclass re-declaring the field with a plain default keeps this help
@@ -57,18 +62,21 @@ class TaskConfig:
     defaults and adds its own."""
 
     epochs: int = option(doc="passes over the training data", at_least=1)
-    batch_size: int = option(doc="samples per step (all --nproc ranks together)",
-                             at_least=1)
+    batch_size: int = option(doc="samples per step (all --nproc ranks together)", at_least=1)
     lr: float = option(doc="learning rate (the optimizer's lr)", positive=True)
     hidden: int = option(doc="width of the hidden layers", at_least=1)
-    optimizer: str = option("adam", "any nerve.optim optimizer, in any case (adam, sgd, "
-                                    "adamw, rmsprop, ...)")
+    optimizer: str = option(
+        "adam", "any nerve.optim optimizer, in any case (adam, sgd, adamw, rmsprop, ...)"
+    )
     seed: int = option(0, "seed of the weights, the shuffling and the dropout masks")
-    clip: float | None = option(None, "clip the gradients' global norm to this (none: off)",
-                                positive=True)
+    clip: float | None = option(
+        None, "clip the gradients' global norm to this (none: off)", positive=True
+    )
     optimizer_args: dict[str, Any] = option(
-        default_factory=dict, settable=False,
-        doc="the optimizer's own arguments besides lr (--set momentum=0.5)")
+        default_factory=dict,
+        settable=False,
+        doc="the optimizer's own arguments besides lr (--set momentum=0.5)",
+    )
 
     # the tasks' own defaults for an optimizer's arguments, where they differ from its
     # signature's (SGD without momentum trains these tasks badly)
@@ -92,12 +100,16 @@ def field_meta(cls, name: str) -> dict:
 def settable_fields(cls) -> dict[str, Any]:
     """Option name -> declared type, for the fields a config file or --set may give."""
     hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)
-            if field_meta(cls, f.name).get("settable", True)}
+    return {
+        f.name: hints[f.name]
+        for f in dataclasses.fields(cls)
+        if field_meta(cls, f.name).get("settable", True)
+    }
 
 
-def make_config(cls: type[TaskConfig], task: str, *layers: tuple[str, Mapping],
-                saved: Mapping | None = None) -> TaskConfig:
+def make_config(
+    cls: type[TaskConfig], task: str, *layers: tuple[str, Mapping], saved: Mapping | None = None
+) -> TaskConfig:
     """A ``cls`` from ``layers`` of (source, values), later ones winning; ``saved`` (a
     checkpoint's config) comes first, its unknown keys dropped with a warning, its optimizer
     arguments kept only while the optimizer stays the same. ``source`` names where a value
@@ -108,8 +120,9 @@ def make_config(cls: type[TaskConfig], task: str, *layers: tuple[str, Mapping],
     saved_args: dict = {}
     if saved:
         saved = dict(saved)
-        saved_args = {k: (v, "the checkpoint") for k, v in
-                      (saved.pop("optimizer_args", None) or {}).items()}
+        saved_args = {
+            k: (v, "the checkpoint") for k, v in (saved.pop("optimizer_args", None) or {}).items()
+        }
         _take(cls, task, fields, "the checkpoint", saved, values, args, lenient=True)
     saved_optimizer = str(values.get("optimizer", "")).lower()
     for source, mapping in layers:
@@ -120,8 +133,7 @@ def make_config(cls: type[TaskConfig], task: str, *layers: tuple[str, Mapping],
         args = {**saved_args, **args}
     _refuse_unknown(cls, task, fields, opt_cls, args)
     given = convert_arguments(opt_cls, args, task)
-    values["optimizer_args"] = {**cls.optimizer_defaults.get(values["optimizer"], {}),
-                                **given}
+    values["optimizer_args"] = {**cls.optimizer_defaults.get(values["optimizer"], {}), **given}
     config = cls(**values)
     check_values(config, task)
     return config
@@ -136,8 +148,10 @@ def _take(cls, task, fields, source, mapping, values, args, lenient=False) -> No
             values[key] = _field_value(cls, task, key, fields[key], value, source)
         elif lenient:  # a saved config keeps the optimizer's arguments apart, under
             # optimizer_args: a loose key is one an older version accepted and ignored
-            warnings.warn(f"{task}: the checkpoint's option '{key}' is not an option of this "
-                          "task (ignored)", stacklevel=3)
+            warnings.warn(
+                f"{task}: the checkpoint's option '{key}' is not an option of this task (ignored)",
+                stacklevel=3,
+            )
         else:
             args[key] = (value, source)
 
@@ -150,8 +164,9 @@ def _field_value(cls, task, key, typ, value, source):
         if at_least is None:
             raise
         where = f" ({source})" if source else ""
-        raise ConfigError(f"{task}: {key} must be a whole number of at least {at_least}, "
-                          f"got {value!r}{where}") from None
+        raise ConfigError(
+            f"{task}: {key} must be a whole number of at least {at_least}, got {value!r}{where}"
+        ) from None
 
 
 def _refuse_unknown(cls, task, fields, opt_cls, args) -> None:
@@ -163,9 +178,11 @@ def _refuse_unknown(cls, task, fields, opt_cls, args) -> None:
         close = difflib.get_close_matches(key, list(fields) + own, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         where = f" ({source})" if source else ""
-        raise ConfigError(f"{task}: unknown option '{key}'{where}{hint}; {task} takes "
-                          f"{', '.join(fields)}, and the arguments of its optimizer "
-                          f"{opt_cls.__name__}: {', '.join(own)}")
+        raise ConfigError(
+            f"{task}: unknown option '{key}'{where}{hint}; {task} takes "
+            f"{', '.join(fields)}, and the arguments of its optimizer "
+            f"{opt_cls.__name__}: {', '.join(own)}"
+        )
 
 
 def check_values(config: TaskConfig, task: str) -> None:
@@ -174,8 +191,7 @@ def check_values(config: TaskConfig, task: str) -> None:
         meta, v = field_meta(type(config), name), getattr(config, name)
         n = meta.get("at_least")
         if n is not None and (isinstance(v, bool) or not isinstance(v, int) or v < n):
-            raise ValueError(f"{task}: {name} must be a whole number of at least {n}, "
-                             f"got {v!r}")
+            raise ValueError(f"{task}: {name} must be a whole number of at least {n}, got {v!r}")
         if meta.get("positive") and v is not None and not v > 0:
             raise ValueError(f"{task}: {name} must be a positive number, got {v!r}")
 
@@ -191,8 +207,14 @@ def option_table(cls) -> list[tuple[str, str, Any, str]]:
     for f in dataclasses.fields(cls):
         meta = field_meta(cls, f.name)
         if meta.get("settable", True):
-            rows.append((f.name, type_name(typing.get_type_hints(cls)[f.name]), f.default,
-                         meta.get("help", "")))
+            rows.append(
+                (
+                    f.name,
+                    type_name(typing.get_type_hints(cls)[f.name]),
+                    f.default,
+                    meta.get("help", ""),
+                )
+            )
     return rows
 
 

@@ -29,8 +29,9 @@ class ShiftedImages(TensorDataset):
     """Images (N, C, H, W) and labels, each batch moved by up to ``shift`` pixels in
     each direction (filled with the background value): translation augmentation."""
 
-    def __init__(self, images: Tensor, labels: Tensor, shift: int = 1,
-                 flatten: bool = False) -> None:
+    def __init__(
+        self, images: Tensor, labels: Tensor, shift: int = 1, flatten: bool = False
+    ) -> None:
         super().__init__(images, labels)
         self.shift, self.flatten = shift, flatten
         self.fill = float(images.numpy().min())
@@ -45,8 +46,7 @@ class ShiftedImages(TensorDataset):
         # (N, C, H+2s, W+2s) -> (N, H, W, C) gathered per image -> (N, C, H, W)
         out = padded[np.arange(n)[:, None, None], :, rows[:, :, None], cols[:, None, :]]
         out = np.ascontiguousarray(out.transpose(0, 3, 1, 2))
-        return [Tensor._wrap(out.reshape(n, -1) if self.flatten else out),
-                self.tensors[1][indices]]
+        return [Tensor._wrap(out.reshape(n, -1) if self.flatten else out), self.tensors[1][indices]]
 
 
 def _splits():
@@ -89,9 +89,11 @@ class _DigitsTask(Task):
             xv, xt = xv.reshape(len(xv), -1), xt.reshape(len(xt), -1)
         bs = self.config.batch_size
         train = ShiftedImages(x, y, flatten=not self.image)
-        return (DataLoader(train, batch_size=bs, shuffle=True),
-                DataLoader(TensorDataset(xv, yv), batch_size=512),
-                DataLoader(TensorDataset(xt, yt), batch_size=512))
+        return (
+            DataLoader(train, batch_size=bs, shuffle=True),
+            DataLoader(TensorDataset(xv, yv), batch_size=512),
+            DataLoader(TensorDataset(xt, yt), batch_size=512),
+        )
 
     def normalization(self) -> nn.Normalization:
         """Fitted on the training part (validation images held out). One mean and scale
@@ -129,16 +131,25 @@ class DigitsMLP(_DigitsTask):
 
     def build_model(self) -> nn.Module:
         h, p = self.config.hidden, self.config.dropout
-        return DigitsNet(self.normalization(),
-                         nn.Linear(64, h), nn.ReLU(), nn.Dropout(p),
-                         nn.Linear(h, h), nn.ReLU(), nn.Dropout(p), nn.Linear(h, 10))
+        return DigitsNet(
+            self.normalization(),
+            nn.Linear(64, h),
+            nn.ReLU(),
+            nn.Dropout(p),
+            nn.Linear(h, h),
+            nn.ReLU(),
+            nn.Dropout(p),
+            nn.Linear(h, 10),
+        )
 
 
 @register
 class DigitsCNN(_DigitsTask):
     name = "digits-cnn"
-    description = ("CNN on the 8x8 digits as 1x8x8 images: 3 conv-BN-ReLU stages, "
-                   "2 max pools, shift augmentation")
+    description = (
+        "CNN on the 8x8 digits as 1x8x8 images: 3 conv-BN-ReLU stages, "
+        "2 max pools, shift augmentation"
+    )
     Config = DigitsCNNConfig
     image = True
 
@@ -146,9 +157,18 @@ class DigitsCNN(_DigitsTask):
         h, p = self.config.hidden, self.config.dropout
         return DigitsNet(
             self.normalization(),
-            nn.Conv2d(1, h, 3, padding=1), nn.BatchNorm2d(h), nn.ReLU(),       # h x 8 x 8
-            nn.Conv2d(h, h, 3, padding=1), nn.BatchNorm2d(h), nn.ReLU(),
-            nn.MaxPool2d(2),                                                   # h x 4 x 4
-            nn.Conv2d(h, 2 * h, 3, padding=1), nn.BatchNorm2d(2 * h), nn.ReLU(),
-            nn.MaxPool2d(2),                                                   # 2h x 2 x 2
-            nn.Flatten(), nn.Dropout(p), nn.Linear(8 * h, 10))
+            nn.Conv2d(1, h, 3, padding=1),
+            nn.BatchNorm2d(h),
+            nn.ReLU(),  # h x 8 x 8
+            nn.Conv2d(h, h, 3, padding=1),
+            nn.BatchNorm2d(h),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # h x 4 x 4
+            nn.Conv2d(h, 2 * h, 3, padding=1),
+            nn.BatchNorm2d(2 * h),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # 2h x 2 x 2
+            nn.Flatten(),
+            nn.Dropout(p),
+            nn.Linear(8 * h, 10),
+        )

@@ -16,12 +16,23 @@ def export_checkpoint(checkpoint: str, out: str, opset_version: int = 17) -> dic
     batch = next(iter(test_loader))
     x = batch[0] if isinstance(batch, list | tuple) else batch
     if not isinstance(x, Tensor):
-        raise TypeError(f"export: the task '{task.name}' gives {type(x).__name__} inputs; "
-                        "expected a Tensor")
+        raise TypeError(
+            f"export: the task '{task.name}' gives {type(x).__name__} inputs; expected a Tensor"
+        )
     x = x[:2]
     names = ["input"]
-    proto = export(model, (x,), out, input_names=names,
-                   dynamic_axes={"input": {0: "batch"}}, opset_version=opset_version)
-    return {"task": task.name, "nodes": len(proto.graph.node),
-            "initializers": len(proto.graph.initializer), "opset": opset_version,
-            "input": tuple(x.shape)}
+    proto = export(
+        model,
+        (x,),
+        out,
+        input_names=names,
+        dynamic_axes={"input": {0: "batch"}},
+        opset_version=opset_version,
+    )
+    return {
+        "task": task.name,
+        "nodes": len(proto.graph.node),
+        "initializers": len(proto.graph.initializer),
+        "opset": opset_version,
+        "input": tuple(x.shape),
+    }

@@ -24,8 +24,7 @@ def optimizer_classes() -> dict[str, type[optim.Optimizer]]:
     out = {}
     for name in optim.__all__:
         obj = getattr(optim, name)
-        if (inspect.isclass(obj) and issubclass(obj, optim.Optimizer)
-                and obj is not optim.Optimizer):
+        if inspect.isclass(obj) and issubclass(obj, optim.Optimizer) and obj is not optim.Optimizer:
             out[name.lower()] = obj
     return out
 
@@ -34,8 +33,11 @@ def needs_closure(cls) -> bool:
     """Whether ``step`` requires a closure (L-BFGS re-evaluates the model several times a
     step), which a loop that steps once per batch cannot give."""
     params = list(inspect.signature(cls.step).parameters.values())[1:]
-    return any(p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY,
-               p.POSITIONAL_OR_KEYWORD) for p in params)
+    return any(
+        p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in params
+    )
 
 
 def optimizer_class(name, owner: str = "") -> type[optim.Optimizer]:
@@ -45,18 +47,23 @@ def optimizer_class(name, owner: str = "") -> type[optim.Optimizer]:
     usable = sorted(n for n, c in classes.items() if not needs_closure(c))
     start = f"{owner}: " if owner else ""
     if not isinstance(name, str):
-        raise ConfigError(f"{start}optimizer expects a name, got {name!r} "
-                          f"({type(name).__name__}); choose from {', '.join(usable)}")
+        raise ConfigError(
+            f"{start}optimizer expects a name, got {name!r} "
+            f"({type(name).__name__}); choose from {', '.join(usable)}"
+        )
     key = name.strip().lower()
     if key not in classes:
         close = difflib.get_close_matches(key, usable, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ConfigError(f"{start}unknown optimizer '{name}'{hint}; choose from "
-                          f"{', '.join(usable)}")
+        raise ConfigError(
+            f"{start}unknown optimizer '{name}'{hint}; choose from {', '.join(usable)}"
+        )
     if needs_closure(classes[key]):
-        raise ConfigError(f"{start}optimizer '{name}': {classes[key].__name__}.step needs a "
-                          "closure that re-evaluates the model, and nerve train steps once "
-                          f"per batch; choose from {', '.join(usable)}")
+        raise ConfigError(
+            f"{start}optimizer '{name}': {classes[key].__name__}.step needs a "
+            "closure that re-evaluates the model, and nerve train steps once "
+            f"per batch; choose from {', '.join(usable)}"
+        )
     return classes[key]
 
 
@@ -67,8 +74,11 @@ def optimizer_arguments(cls) -> dict[str, inspect.Parameter]:
         sig = inspect.signature(cls, eval_str=True)
     except (NameError, TypeError, SyntaxError):  # an annotation that cannot be evaluated
         sig = inspect.signature(cls)
-    return {n: p for n, p in sig.parameters.items()
-            if n not in OWN and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    return {
+        n: p
+        for n, p in sig.parameters.items()
+        if n not in OWN and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
 
 
 def all_optimizer_arguments() -> set[str]:
@@ -86,8 +96,10 @@ def convert_arguments(cls, given: dict, owner: str) -> dict:
             close = difflib.get_close_matches(key, list(params), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             where = f" ({source})" if source else ""
-            raise ConfigError(f"{owner}: {cls.__name__} takes no argument '{key}'{where}"
-                              f"{hint}; {cls.__name__} takes: {', '.join(params)}")
+            raise ConfigError(
+                f"{owner}: {cls.__name__} takes no argument '{key}'{where}"
+                f"{hint}; {cls.__name__} takes: {', '.join(params)}"
+            )
         typ = params[key].annotation
         typ = typing.Any if typ is inspect.Parameter.empty or isinstance(typ, str) else typ
         out[key] = convert(value, typ, key, f"{owner}: {cls.__name__}", source)

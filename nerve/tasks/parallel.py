@@ -41,9 +41,11 @@ def find_mpiexec() -> str:
     beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
     found = beside if os.access(beside, os.X_OK) else shutil.which("mpiexec")
     if not found:
-        raise RuntimeError('nerve train --nproc: no mpiexec next to the Python interpreter or '
-                           'on PATH; pip install "nerve[mpi]" (mpi4py and the mpich wheel) '
-                           'or install an MPI')
+        raise RuntimeError(
+            "nerve train --nproc: no mpiexec next to the Python interpreter or "
+            'on PATH; pip install "nerve[mpi]" (mpi4py and the mpich wheel) '
+            "or install an MPI"
+        )
     return found
 
 
@@ -51,8 +53,7 @@ def relaunch(argv: list[str], nproc: int) -> int:
     """Run ``nerve <argv>`` (without ``--nproc``) as ``mpiexec -n nproc``; its exit code."""
     import subprocess
 
-    cmd = [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "nerve",
-           *strip_nproc(argv)]
+    cmd = [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "nerve", *strip_nproc(argv)]
     env = dict(os.environ, **{MARKER: str(nproc)})
     # The ranks share this machine's cores: BLAS must be told before NumPy loads, and an
     # oversubscribed 2-rank run on 2 cores is many times slower than 1 thread per rank.
@@ -77,8 +78,9 @@ def strip_nproc(argv: list[str]) -> list[str]:
 def limit_threads(world: int) -> None:
     """One rank's share of the cores for nerve's own passes and (with threadpoolctl, as
     NumPy is loaded by now) BLAS, unless the environment already says."""
-    local = int(os.environ.get("MPI_LOCALNRANKS") or os.environ.get("OMPI_COMM_WORLD_LOCAL_SIZE")
-                or world)
+    local = int(
+        os.environ.get("MPI_LOCALNRANKS") or os.environ.get("OMPI_COMM_WORLD_LOCAL_SIZE") or world
+    )
     threads = max(1, (os.cpu_count() or 1) // local)
     set_num_threads(threads)
     if "OPENBLAS_NUM_THREADS" in os.environ or "OMP_NUM_THREADS" in os.environ:
@@ -97,12 +99,19 @@ def shard_loader(loader, world: int, seed: int):
 
     bs = loader.batch_size
     if bs is None or bs < world:
-        raise ValueError(f"nerve train --nproc {world}: the batch size ({bs}) must be at least "
-                         f"the number of processes; each rank takes batch_size // nproc")
+        raise ValueError(
+            f"nerve train --nproc {world}: the batch size ({bs}) must be at least "
+            f"the number of processes; each rank takes batch_size // nproc"
+        )
     sampler = DistributedSampler(loader.dataset, shuffle=True, seed=seed)
     collate = None if loader.collate_fn is default_collate else loader.collate_fn
-    return DataLoader(loader.dataset, batch_size=bs // world, sampler=sampler,
-                      drop_last=loader.drop_last, collate_fn=collate)
+    return DataLoader(
+        loader.dataset,
+        batch_size=bs // world,
+        sampler=sampler,
+        drop_last=loader.drop_last,
+        collate_fn=collate,
+    )
 
 
 class RankEpochs(Callback):

@@ -43,7 +43,7 @@ class ReberBatches(Dataset):
         y = np.full((len(picked), n), IGNORE, np.int64)
         for row, s in enumerate(picked):  # strings are short: a loop over the batch only
             ids = [INDEX[c] for c in s]
-            x[row, :len(s) - 1], y[row, :len(s) - 1] = ids[:-1], ids[1:]
+            x[row, : len(s) - 1], y[row, : len(s) - 1] = ids[:-1], ids[1:]
         return [Tensor._wrap(x), Tensor._wrap(y)]
 
 
@@ -64,8 +64,7 @@ class ReberNet(nn.Module):
 
 
 def masked_loss(logits, y):
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1),
-                           ignore_index=IGNORE)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE)
 
 
 def long_range_accuracy(logits, y) -> float:
@@ -99,8 +98,11 @@ class ReberTask(Task):
         val = ReberBatches(EmbeddedReber(300, seed=3).strings)
         test = ReberBatches(EmbeddedReber(500, seed=2).strings)
         bs = self.config.batch_size
-        return (DataLoader(train, batch_size=bs, shuffle=True),
-                DataLoader(val, batch_size=500), DataLoader(test, batch_size=500))
+        return (
+            DataLoader(train, batch_size=bs, shuffle=True),
+            DataLoader(val, batch_size=500),
+            DataLoader(test, batch_size=500),
+        )
 
     def build_model(self) -> nn.Module:
         cell = self.config.cell

@@ -14,8 +14,15 @@ from nerve.train import Callback, History
 class _EpochCheckpoint(Callback):
     """Writes ``last.nrv`` after every epoch (the state ``--resume`` continues from)."""
 
-    def __init__(self, path: str, task: Task, loader, past: list | None = None,
-                 model=None, write: bool = True) -> None:
+    def __init__(
+        self,
+        path: str,
+        task: Task,
+        loader,
+        past: list | None = None,
+        model=None,
+        write: bool = True,
+    ) -> None:
         super().__init__()
         self.path, self.task, self.loader = path, task, loader
         self.logs = list(past or [])  # the epochs before a resume, so the file holds all
@@ -27,12 +34,21 @@ class _EpochCheckpoint(Callback):
         s = self.state
         self.logs.append({"epoch": epoch, **{k: float(v) for k, v in (logs or {}).items()}})
         if self.write:
-            save_run(self.path, self.task, self.module or s.model, s.optimizer, epoch + 1,
-                     self.loader, s.scheduler, self.logs)
+            save_run(
+                self.path,
+                self.task,
+                self.module or s.model,
+                s.optimizer,
+                epoch + 1,
+                self.loader,
+                s.scheduler,
+                self.logs,
+            )
 
 
-def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: bool = True,
-                 device="cpu"):
+def run_training(
+    task: Task, out_dir: str, resume: str | None = None, verbose: bool = True, device="cpu"
+):
     """Train ``task`` into ``out_dir`` on ``device``; returns (model, history, test metrics)."""
     from nerve.train import evaluate, fit, load_checkpoint
 
@@ -51,9 +67,11 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
         if scheduler is not None and planned != cfg.epochs:
             scheduler = _rebuild_schedule(task, optimizer, start)
             if verbose:
-                print(f"resume: the learning-rate schedule is rebuilt for {cfg.epochs} "
-                      f"epochs (the checkpoint's run planned {planned}); epoch {start + 1} "
-                      f"trains at lr {optimizer.param_groups[0]['lr']:.3g}")
+                print(
+                    f"resume: the learning-rate schedule is rebuilt for {cfg.epochs} "
+                    f"epochs (the checkpoint's run planned {planned}); epoch {start + 1} "
+                    f"trains at lr {optimizer.param_groups[0]['lr']:.3g}"
+                )
     world, rank = _world()
     trained, loader, callbacks = model, train_loader, []
     if world > 1:  # data-parallel over the process group's ranks (nerve train --nproc)
@@ -70,9 +88,20 @@ def run_training(task: Task, out_dir: str, resume: str | None = None, verbose: b
     os.makedirs(out_dir, exist_ok=True)
     ckpt = os.path.join(out_dir, "last.nrv")
     saver = _EpochCheckpoint(ckpt, task, train_loader, past, model=model, write=rank == 0)
-    fit(trained, task.loss_fn(), optimizer, loader, val_loader, epochs=cfg.epochs,
-        metrics=task.metrics, initial_epoch=start, callbacks=[*callbacks, saver],
-        verbose=verbose, clip_grad_norm=cfg.clip, scheduler=scheduler)
+    fit(
+        trained,
+        task.loss_fn(),
+        optimizer,
+        loader,
+        val_loader,
+        epochs=cfg.epochs,
+        metrics=task.metrics,
+        initial_epoch=start,
+        callbacks=[*callbacks, saver],
+        verbose=verbose,
+        clip_grad_norm=cfg.clip,
+        scheduler=scheduler,
+    )
     if start >= cfg.epochs and rank == 0:
         save_run(ckpt, task, model, optimizer, start, train_loader, scheduler, past)
     test = evaluate(model, task.loss_fn(), test_loader, metrics=task.metrics)
@@ -111,8 +140,9 @@ def _whole_history(logs: list[dict]):
 
 def print_report(task: str, report: dict) -> None:
     """The task's test figures in one line: ``digits-mlp: test loss 0.1, accuracy 0.97``."""
-    figures = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                        for k, v in report.items())
+    figures = ", ".join(
+        f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in report.items()
+    )
     print(f"{task}: test {figures}")
 
 

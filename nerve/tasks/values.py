@@ -37,8 +37,7 @@ def convert(value, typ, key: str, owner: str, source: str = ""):
     except _MismatchError:
         got = repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
         where = f" ({source})" if source else ""
-        raise ConfigError(f"{owner}: {key} expects {type_name(typ)}, got {got}{where}") \
-            from None
+        raise ConfigError(f"{owner}: {key} expects {type_name(typ)}, got {got}{where}") from None
 
 
 def type_name(typ) -> str:
@@ -58,8 +57,9 @@ def type_name(typ) -> str:
 
 
 def _is_optional(typ) -> bool:
-    return (typing.get_origin(typ) in (typing.Union, types.UnionType)
-            and type(None) in typing.get_args(typ))
+    return typing.get_origin(typ) in (typing.Union, types.UnionType) and type(
+        None
+    ) in typing.get_args(typ)
 
 
 def _convert(value, typ):
@@ -90,7 +90,6 @@ def _convert(value, typ):
     if isinstance(typ, type) and isinstance(value, typ):
         return value
     return _guess(value)  # an annotation this table does not know: the value as given
-
 
 
 def _bool(value) -> bool:
@@ -126,8 +125,7 @@ def _tuple(value, args) -> tuple:
         return tuple(_convert(v, args[0]) for v in value)
     if args and len(args) != len(value):
         raise _MismatchError
-    return tuple(_convert(v, a) for v, a in zip(value, args or [None] * len(value),
-                                                 strict=True))
+    return tuple(_convert(v, a) for v, a in zip(value, args or [None] * len(value), strict=True))
 
 
 def _guess(value):

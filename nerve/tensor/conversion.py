@@ -104,8 +104,7 @@ class ConversionMethods:
         arr = xp.array(arr, dtype=to_dtype(dtype or self.dtype), copy=True)
         return _leaf(self, arr, requires_grad)
 
-    def new_empty_strided(self, size, stride, *, dtype=None, device=None,
-                          requires_grad=False):
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
         """``new_empty(size)``: nerve's arrays choose their own strides."""
         return self.new_empty(tuple(size), dtype=dtype, requires_grad=requires_grad)
 
@@ -117,8 +116,10 @@ class ConversionMethods:
     def is_same_size(self, other):
         """Whether ``other`` has this tensor's shape."""
         if not hasattr(other, "_data"):
-            raise TypeError("is_same_size(): argument 'other' (position 1) must be Tensor, "
-                            f"not {type(other).__name__}")
+            raise TypeError(
+                "is_same_size(): argument 'other' (position 1) must be Tensor, "
+                f"not {type(other).__name__}"
+            )
         return tuple(self.shape) == tuple(other.shape)
 
     def stride(self, dim=None):

@@ -36,17 +36,26 @@ from nerve.tensor.size import Size, _dim
 _FLOAT_KINDS = "f"
 
 
-class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingMethods,
-             LinalgMethods, InplaceMethods, InplaceMathMethods, ConversionMethods,
-             AutogradMethods, DeviceMethods):
+class Tensor(
+    ShapeMethods,
+    MathMethods,
+    CompareMethods,
+    ReduceMethods,
+    IndexingMethods,
+    LinalgMethods,
+    InplaceMethods,
+    InplaceMathMethods,
+    ConversionMethods,
+    AutogradMethods,
+    DeviceMethods,
+):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     ``_data`` is a plain array of the device's array module, ``grad`` a Tensor or
     None, ``_ctx`` the Function that produced it (None for leaves).
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "_hooks",
-                 "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "_hooks", "__weakref__")
     __module__ = "nerve.tensor"  # where programs import it from (and where it used to live)
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
@@ -199,8 +208,10 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
     def __deepcopy__(self, memo) -> Tensor:
         """A new leaf (of the same class, e.g. Parameter) with copied data and grad."""
         if self._ctx is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
-                               "support the deepcopy protocol at the moment")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) "
+                "support the deepcopy protocol at the moment"
+            )
         t = object.__new__(type(self))
         if hasattr(self, "__dict__"):
             t.__dict__.update(self.__dict__)
@@ -218,8 +229,9 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
         t.requires_grad, t.grad = self.requires_grad, self.grad
         return t
 
-    def to(self, *args, dtype=None, device=None, copy: bool = False,
-           non_blocking: bool = False) -> Tensor:
+    def to(
+        self, *args, dtype=None, device=None, copy: bool = False, non_blocking: bool = False
+    ) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
         for a in args:
             if isinstance(a, Tensor):
@@ -237,13 +249,16 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
     def type(self, dtype=None):
         if dtype is None:
             return _TYPE_NAMES.get(self.dtype) or (
-                "nerve.BFloat16Tensor" if self.dtype == dtypes.bfloat16 else str(self.dtype))
+                "nerve.BFloat16Tensor" if self.dtype == dtypes.bfloat16 else str(self.dtype)
+            )
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
-            raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
-                            f"{type(other).__name__}")
+            raise TypeError(
+                f"type_as(): argument 'other' (position 1) must be Tensor, not "
+                f"{type(other).__name__}"
+            )
         return self.to(other.dtype)
 
     def clone(self) -> Tensor:
@@ -362,9 +377,12 @@ class Tensor(ShapeMethods, MathMethods, CompareMethods, ReduceMethods, IndexingM
 
 
 _TYPE_NAMES = {
-    dtypes.float32: "nerve.FloatTensor", dtypes.float64: "nerve.DoubleTensor",
-    dtypes.int64: "nerve.LongTensor", dtypes.int32: "nerve.IntTensor",
-    dtypes.bool: "nerve.BoolTensor", dtypes.float16: "nerve.HalfTensor",
+    dtypes.float32: "nerve.FloatTensor",
+    dtypes.float64: "nerve.DoubleTensor",
+    dtypes.int64: "nerve.LongTensor",
+    dtypes.int32: "nerve.IntTensor",
+    dtypes.bool: "nerve.BoolTensor",
+    dtypes.float16: "nerve.HalfTensor",
 }
 
 
@@ -386,8 +404,13 @@ def _device_repr(t) -> str:
     s = printing.format_tensor(host)[:-1]
     cuts = [i for i in (s.find(", size="), s.find(", dtype=nerve.")) if i >= 0]
     cut = min(cuts) if cuts else len(s)
-    grad = (f", grad_fn=<{t._ctx.name()}>" if t._ctx is not None else
-            ", requires_grad=True" if t.requires_grad else "")
+    grad = (
+        f", grad_fn=<{t._ctx.name()}>"
+        if t._ctx is not None
+        else ", requires_grad=True"
+        if t.requires_grad
+        else ""
+    )
     return f"{s[:cut]}, device='{t.device}'{s[cut:]}{grad})"
 
 

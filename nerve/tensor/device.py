@@ -23,8 +23,10 @@ from nerve.tensor.ops_table import ops
 
 
 def host_refusal(dev) -> TypeError:
-    return TypeError(f"can't convert {dev} device type tensor to numpy. Use Tensor.cpu() to "
-                     "copy the tensor to host memory first.")
+    return TypeError(
+        f"can't convert {dev} device type tensor to numpy. Use Tensor.cpu() to "
+        "copy the tensor to host memory first."
+    )
 
 
 class DeviceMethods:
@@ -100,8 +102,7 @@ class DeviceMethods:
     def __dlpack__(self, *args, **kwargs):
         """Zero-copy export (NumPy's or CuPy's DLPack capsule of the array)."""
         if self.requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use "
-                               "tensor.detach()")
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):

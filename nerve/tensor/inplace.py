@@ -18,7 +18,7 @@ class InplaceMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/inplace/updates.py ------------------------------------------------------------
+    # ----- nerve/ops/inplace/updates.py -----------------------------------------------------------
 
     def add_(self, other, alpha=1):
         """self += alpha·other, in place."""
@@ -196,7 +196,7 @@ class InplaceMethods:
         """In-place ``not_equal``: the result is written into this tensor."""
         return ops.inplace_call(self, "not_equal_", ops.ne, other, out=out)
 
-    # ----- in-place forms of nerve/ops/shape/index_write.py -----------------------------------------
+    # ----- in-place forms of nerve/ops/shape/index_write.py ---------------------------------------
 
     def index_copy_(self, dim, index, source):
         """In-place ``index_copy``: the result is written into this tensor."""
@@ -212,8 +212,16 @@ class InplaceMethods:
 
     def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
         """In-place ``index_reduce``: the result is written into this tensor."""
-        return ops.inplace_call(self, "index_reduce_", ops.index_reduce, dim, index, source, reduce,
-                                include_self=include_self)
+        return ops.inplace_call(
+            self,
+            "index_reduce_",
+            ops.index_reduce,
+            dim,
+            index,
+            source,
+            reduce,
+            include_self=include_self,
+        )
 
     def masked_scatter_(self, mask, source):
         """In-place ``masked_scatter``: the result is written into this tensor."""
@@ -221,10 +229,18 @@ class InplaceMethods:
 
     def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
         """In-place ``scatter_reduce``: the result is written into this tensor."""
-        return ops.inplace_call(self, "scatter_reduce_", ops.scatter_reduce, dim, index, src,
-                                reduce, include_self=include_self)
+        return ops.inplace_call(
+            self,
+            "scatter_reduce_",
+            ops.scatter_reduce,
+            dim,
+            index,
+            src,
+            reduce,
+            include_self=include_self,
+        )
 
-    # ----- in-place forms of nerve/ops/shape/scatter.py --------------------------------------------
+    # ----- in-place forms of nerve/ops/shape/scatter.py -------------------------------------------
 
     def index_add_(self, dim, index, source, *, alpha=1):
         """In-place ``index_add``: the result is written into this tensor."""
@@ -232,14 +248,15 @@ class InplaceMethods:
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         """In-place ``scatter``: the result is written into this tensor."""
-        return ops.inplace_call(self, "scatter_", ops.scatter, dim, index, src, value=value,
-                                reduce=reduce)
+        return ops.inplace_call(
+            self, "scatter_", ops.scatter, dim, index, src, value=value, reduce=reduce
+        )
 
     def scatter_add_(self, dim, index, src):
         """In-place ``scatter_add``: the result is written into this tensor."""
         return ops.inplace_call(self, "scatter_add_", ops.scatter_add, dim, index, src)
 
-    # ----- in-place forms of nerve/ops/linalg/products.py -------------------------------------------
+    # ----- in-place forms of nerve/ops/linalg/products.py -----------------------------------------
 
     def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
         """In-place ``addbmm``: the result is written into this tensor."""
@@ -267,22 +284,23 @@ class InplaceMethods:
 
     def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
         """In-place ``baddbmm``: the result is written into this tensor."""
-        return ops.inplace_call(self, "baddbmm_", ops.baddbmm, batch1, batch2, beta=beta,
-                                alpha=alpha)
+        return ops.inplace_call(
+            self, "baddbmm_", ops.baddbmm, batch1, batch2, beta=beta, alpha=alpha
+        )
 
-    # ----- in-place forms of nerve/ops/linalg/distance.py -------------------------------------------
+    # ----- in-place forms of nerve/ops/linalg/distance.py -----------------------------------------
 
     def renorm_(self, p, dim, maxnorm):
         """In-place ``renorm``: the result is written into this tensor."""
         return ops.inplace_call(self, "renorm_", ops.renorm, p, dim, maxnorm)
 
-    # ----- in-place forms of nerve/ops/reduce/statistics.py ----------------------------------------
+    # ----- in-place forms of nerve/ops/reduce/statistics.py ---------------------------------------
 
     def logcumsumexp_(self, dim):
         """In-place ``logcumsumexp``: the result is written into this tensor."""
         return ops.inplace_call(self, "logcumsumexp_", ops.logcumsumexp, dim)
 
-    # ----- in-place forms of nerve/ops/shape/rearrange.py ----------------------------------------------
+    # ----- in-place forms of nerve/ops/shape/rearrange.py -----------------------------------------
 
     def tril_(self, diagonal=0):
         """In-place ``tril``: the result is written into this tensor."""
@@ -292,7 +310,7 @@ class InplaceMethods:
         """In-place ``triu``: the result is written into this tensor."""
         return ops.inplace_call(self, "triu_", ops.triu, diagonal)
 
-    # ----- in-place forms of nerve/ops/inplace/updates.py --------------------------------------------
+    # ----- in-place forms of nerve/ops/inplace/updates.py -----------------------------------------
 
     def clamp_max_(self, max):
         """In-place ``clamp_max``: the result is written into this tensor."""

@@ -69,15 +69,17 @@ class InplaceMathMethods:
 
     def true_divide_(self, other, *, rounding_mode=None, out=None):
         """In-place ``true_divide``: the result is written into this tensor."""
-        return ops.inplace_call(self, "true_divide_", ops.div, other, rounding_mode=rounding_mode,
-                                out=out)
+        return ops.inplace_call(
+            self, "true_divide_", ops.div, other, rounding_mode=rounding_mode, out=out
+        )
 
     # ----- nerve/ops/math/arithmetic.py ---------------------------------------------------------
 
     def divide_(self, other, *, rounding_mode=None, out=None):
         """In-place ``divide``: the result is written into this tensor."""
-        return ops.inplace_call(self, "divide_", ops.divide, other, rounding_mode=rounding_mode,
-                                out=out)
+        return ops.inplace_call(
+            self, "divide_", ops.divide, other, rounding_mode=rounding_mode, out=out
+        )
 
     def sgn_(self, *, out=None):
         """In-place ``sgn``: the result is written into this tensor."""
@@ -87,7 +89,7 @@ class InplaceMathMethods:
         """In-place ``subtract``: the result is written into this tensor."""
         return ops.inplace_call(self, "subtract_", ops.subtract, other, alpha=alpha, out=out)
 
-    # ----- nerve/ops/math/elementary.py ------------------------------------------------------------
+    # ----- nerve/ops/math/elementary.py -----------------------------------------------------------
 
     def arctan2_(self, other):
         """In-place ``arctan2``: the result is written into this tensor."""
@@ -293,8 +295,10 @@ class InplaceMathMethods:
     def float_power_(self, exponent):
         """In-place ``float_power``: only a float64 tensor can hold the result."""
         if self.dtype != "float64":
-            raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype} but the "
-                               "operation's result requires dtype float64")
+            raise RuntimeError(
+                f"the base given to float_power_ has dtype {self.dtype} but the "
+                "operation's result requires dtype float64"
+            )
         return ops.inplace_call(self, "float_power_", ops.float_power, exponent)
 
     def polygamma_(self, n):

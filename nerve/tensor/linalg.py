@@ -39,7 +39,7 @@ class LinalgMethods:
         """The outer product of two 1-D tensors: out[i, j] = self[i]·vec2[j]."""
         return ops.outer(self, vec2)
 
-    # ----- nerve/ops/linalg/decompositions.py --------------------------------------------------------
+    # ----- nerve/ops/linalg/decompositions.py -----------------------------------------------------
 
     def cholesky(self, upper=False):
         """L with L·Lᵀ = self (U = Lᵀ with ``upper``), for a positive definite matrix."""
@@ -143,6 +143,6 @@ class LinalgMethods:
 
     # ----- nerve/linalg.py -----------------------------------------------------------------
 
-    def norm(self, p='fro', dim=None, keepdim=False, out=None, dtype=None):
+    def norm(self, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         """The vector p-norm over ``dim`` (all elements by default); 'fro' is p = 2."""
         return ops.tensor_norm(self, p, dim, keepdim, out, dtype)

@@ -121,7 +121,7 @@ class MathMethods:
         """self / other (true division, a float result)."""
         return ops.true_divide(self, other, out=out)
 
-    # ----- nerve/ops/math/elementary.py ------------------------------------------------------------
+    # ----- nerve/ops/math/elementary.py -----------------------------------------------------------
 
     def arctan2(self, other):
         """PyTorch's other name for ``atan2``."""

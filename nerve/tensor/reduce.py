@@ -17,7 +17,7 @@ class ReduceMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/reduce/reductions.py -------------------------------------------------------------
+    # ----- nerve/ops/reduce/reductions.py ---------------------------------------------------------
 
     def amax(self, dim=(), keepdim=False):
         """The largest value over ``dim`` (all dims by default), no indices."""
@@ -93,7 +93,7 @@ class ReduceMethods:
         """median ignoring NaN entries (NaN only where a row is all NaN)"""
         return ops.nanmedian(self, dim, keepdim)
 
-    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation='linear'):
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         """quantile ignoring NaN entries (NaN only where a row is all NaN)"""
         return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
@@ -101,7 +101,7 @@ class ReduceMethods:
         """The sum over ``dim``, NaNs counted as zero."""
         return ops.nansum(self, dim, keepdim, dtype=dtype)
 
-    def quantile(self, q, dim=None, keepdim=False, *, interpolation='linear'):
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         """The q-th quantiles over ``dim`` (interpolated as ``interpolation`` says)."""
         return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
 

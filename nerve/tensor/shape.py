@@ -17,7 +17,7 @@ class ShapeMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/shape/rearrange.py --------------------------------------------------------------
+    # ----- nerve/ops/shape/rearrange.py -----------------------------------------------------------
 
     def chunk(self, chunks, dim=0):
         """``chunks`` nearly equal views along ``dim``."""

@@ -27,8 +27,25 @@ from nerve.train.metrics import (
     top_k_accuracy,
 )
 
-__all__ = ["Accuracy", "Callback", "CallbackList", "EarlyStopping", "History",
-           "LRSchedulerCallback", "Metric", "ModelCheckpoint", "TensorBoard", "TerminateOnNaN",
-           "TopKAccuracy",
-           "TrainState", "accuracy", "evaluate", "fit", "get_metric",
-           "get_metrics", "load_checkpoint", "save_checkpoint", "top_k_accuracy"]
+__all__ = [
+    "Accuracy",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LRSchedulerCallback",
+    "Metric",
+    "ModelCheckpoint",
+    "TensorBoard",
+    "TerminateOnNaN",
+    "TopKAccuracy",
+    "TrainState",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "get_metric",
+    "get_metrics",
+    "load_checkpoint",
+    "save_checkpoint",
+    "top_k_accuracy",
+]

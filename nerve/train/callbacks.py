@@ -68,8 +68,9 @@ class CallbackList:
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
-                raise TypeError(f"callbacks must be nerve.train.Callback instances, got "
-                                f"{type(cb).__name__}")
+                raise TypeError(
+                    f"callbacks must be nerve.train.Callback instances, got {type(cb).__name__}"
+                )
             cb.set_state(state)
 
     def __getattr__(self, hook: str):
@@ -90,8 +91,11 @@ class _Monitor:
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
         if mode == "auto":
-            mode = "max" if any(k in monitor for k in ("acc", "auc", "f1", "precision",
-                                                        "recall")) else "min"
+            mode = (
+                "max"
+                if any(k in monitor for k in ("acc", "auc", "f1", "precision", "recall"))
+                else "min"
+            )
         self.owner, self.monitor, self.mode = owner, monitor, mode
         self.min_delta = abs(float(min_delta))
         self.best = math.inf if mode == "min" else -math.inf
@@ -99,8 +103,10 @@ class _Monitor:
     def value(self, logs: dict | None) -> float:
         logs = logs or {}
         if self.monitor not in logs:
-            raise KeyError(f"{self.owner} monitors {self.monitor!r}, which was not logged; "
-                           f"available: {sorted(logs)} (val_* needs a val_loader)")
+            raise KeyError(
+                f"{self.owner} monitors {self.monitor!r}, which was not logged; "
+                f"available: {sorted(logs)} (val_* needs a val_loader)"
+            )
         return float(logs[self.monitor])
 
     def improved(self, current: float) -> bool:
@@ -124,9 +130,17 @@ class EarlyStopping(Callback):
     ``start_from_epoch`` are not monitored (warm-up).
     """
 
-    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
-                 verbose: int = 0, mode: str = "auto", baseline: float | None = None,
-                 restore_best_weights: bool = False, start_from_epoch: int = 0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         super().__init__()
         if patience < 0:
             raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
@@ -162,9 +176,11 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             self.state.stop_training = True
             if self.verbose:
-                _say(f"EarlyStopping: epoch {epoch + 1}: {self.monitor} has not improved "
-                     f"for {self.wait} epochs (best {self.best:.6g} at epoch "
-                     f"{_human(self.best_epoch)}); stopping.")
+                _say(
+                    f"EarlyStopping: epoch {epoch + 1}: {self.monitor} has not improved "
+                    f"for {self.wait} epochs (best {self.best:.6g} at epoch "
+                    f"{_human(self.best_epoch)}); stopping."
+                )
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.restore_best_weights and self.best_weights is not None:
@@ -184,9 +200,15 @@ class ModelCheckpoint(Callback):
     :func:`nerve.train.load_checkpoint`.
     """
 
-    def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
-                 save_best_only: bool = False, save_weights_only: bool = False,
-                 mode: str = "auto") -> None:
+    def __init__(
+        self,
+        filepath: str | os.PathLike,
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+    ) -> None:
         super().__init__()
         self.filepath = os.fspath(filepath)
         self.tracker = _Monitor("ModelCheckpoint", monitor, mode)
@@ -208,8 +230,14 @@ class ModelCheckpoint(Callback):
             save_checkpoint(path, self.model, weights_only=True)
         else:
             s = self.state
-            save_checkpoint(path, s.model, s.optimizer, s.scheduler, epoch=epoch + 1,
-                            train_loader=s.train_loader)
+            save_checkpoint(
+                path,
+                s.model,
+                s.optimizer,
+                s.scheduler,
+                epoch=epoch + 1,
+                train_loader=s.train_loader,
+            )
         self.last_path = path
         if self.verbose:
             _say(f"ModelCheckpoint: epoch {epoch + 1}: saved {path}")
@@ -227,9 +255,11 @@ class TerminateOnNaN(Callback):
         if loss is not None and not math.isfinite(loss):
             self.stopped = (self.state.epoch, batch)
             self.state.stop_training = True
-            _say(f"TerminateOnNaN: epoch {self.state.epoch + 1}, batch {batch}: the loss is "
-                 f"{loss}; training stopped. The weights have diverged: try a lower learning "
-                 "rate, gradient clipping (fit(..., clip_grad_norm=1.0)) or normalised inputs.")
+            _say(
+                f"TerminateOnNaN: epoch {self.state.epoch + 1}, batch {batch}: the loss is "
+                f"{loss}; training stopped. The weights have diverged: try a lower learning "
+                "rate, gradient clipping (fit(..., clip_grad_norm=1.0)) or normalised inputs."
+            )
 
 
 class LRSchedulerCallback(Callback):
@@ -244,8 +274,10 @@ class LRSchedulerCallback(Callback):
     def __init__(self, scheduler, monitor: str | None = None) -> None:
         super().__init__()
         if not callable(getattr(scheduler, "step", None)):
-            raise TypeError(f"LRSchedulerCallback: expected an lr scheduler with a step() "
-                            f"method, got {type(scheduler).__name__}")
+            raise TypeError(
+                f"LRSchedulerCallback: expected an lr scheduler with a step() "
+                f"method, got {type(scheduler).__name__}"
+            )
         self.scheduler, self.monitor = scheduler, monitor
         params = inspect.signature(scheduler.step).parameters
         self.wants_metric = "metrics" in params
@@ -261,8 +293,10 @@ class LRSchedulerCallback(Callback):
         logs = logs or {}
         monitor = self.monitor or ("val_loss" if "val_loss" in logs else "loss")
         if monitor not in logs:
-            raise KeyError(f"LRSchedulerCallback monitors {monitor!r}, which was not logged; "
-                           f"available: {sorted(logs)}")
+            raise KeyError(
+                f"LRSchedulerCallback monitors {monitor!r}, which was not logged; "
+                f"available: {sorted(logs)}"
+            )
         self.scheduler.step(float(logs[monitor]))
 
 
@@ -284,12 +318,14 @@ class TensorBoard(Callback):
     a histogram of each parameter. Written by :class:`nerve.utils.tensorboard.SummaryWriter`.
     """
 
-    def __init__(self, log_dir: str = "logs", histogram_freq: int = 0,
-                 update_freq: int | str = "epoch") -> None:
+    def __init__(
+        self, log_dir: str = "logs", histogram_freq: int = 0, update_freq: int | str = "epoch"
+    ) -> None:
         super().__init__()
         if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
-            raise ValueError(f"TensorBoard: update_freq must be 'epoch' or a positive int, "
-                             f"got {update_freq!r}")
+            raise ValueError(
+                f"TensorBoard: update_freq must be 'epoch' or a positive int, got {update_freq!r}"
+            )
         self.log_dir, self.histogram_freq, self.update_freq = log_dir, histogram_freq, update_freq
         self._writers: dict = {}
         self._step = 0

@@ -16,9 +16,16 @@ from nerve import random
 _MARK = "nerve_checkpoint"
 
 
-def save_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=None,
-                    epoch: int = 0, train_loader=None, weights_only: bool = False,
-                    **extra) -> str:
+def save_checkpoint(
+    path: str | os.PathLike,
+    model,
+    optimizer=None,
+    scheduler=None,
+    epoch: int = 0,
+    train_loader=None,
+    weights_only: bool = False,
+    **extra,
+) -> str:
     """Write a checkpoint with ``nerve.save``, atomically (a crash never leaves a
     truncated file), creating the folder if needed.
 
@@ -29,9 +36,13 @@ def save_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     if weights_only:
         obj = model.state_dict()
     else:
-        obj = {_MARK: 1, "model": model.state_dict(), "epoch": int(epoch),
-               # a JSON string: the generator state holds 128-bit integers
-               "rng_state": json.dumps(random.get_rng_state())}
+        obj = {
+            _MARK: 1,
+            "model": model.state_dict(),
+            "epoch": int(epoch),
+            # a JSON string: the generator state holds 128-bit integers
+            "rng_state": json.dumps(random.get_rng_state()),
+        }
         if optimizer is not None:
             obj["optimizer"] = optimizer.state_dict()
         if scheduler is not None:
@@ -50,8 +61,14 @@ def save_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     return path
 
 
-def load_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=None,
-                    train_loader=None, restore_rng: bool = True) -> int:
+def load_checkpoint(
+    path: str | os.PathLike,
+    model,
+    optimizer=None,
+    scheduler=None,
+    train_loader=None,
+    restore_rng: bool = True,
+) -> int:
     """Load a checkpoint into fresh objects; returns the number of finished epochs.
 
     Resume with ``fit(..., initial_epoch=load_checkpoint(path, model, optimizer))``.
@@ -62,8 +79,10 @@ def load_checkpoint(path: str | os.PathLike, model, optimizer=None, scheduler=No
     device = next((p.device for p in model.parameters()), None)
     obj = load(os.fspath(path), map_location=device)  # onto the model's device
     if not isinstance(obj, dict):
-        raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds a "
-                         f"{type(obj).__name__}, not a checkpoint dict")
+        raise ValueError(
+            f"load_checkpoint: {os.fspath(path)!r} holds a "
+            f"{type(obj).__name__}, not a checkpoint dict"
+        )
     if _MARK not in obj:
         model.load_state_dict(obj)
         return 0
@@ -82,8 +101,9 @@ def _load_part(obj: dict, key: str, target, path) -> None:
     if target is None:
         return
     if key not in obj:
-        raise KeyError(f"load_checkpoint: {os.fspath(path)!r} has no {key} state "
-                       f"(keys: {sorted(obj)})")
+        raise KeyError(
+            f"load_checkpoint: {os.fspath(path)!r} has no {key} state (keys: {sorted(obj)})"
+        )
     target.load_state_dict(obj[key])
 
 

@@ -21,10 +21,21 @@ from nerve.train.history import History
 from nerve.train.metrics import get_metrics
 
 
-def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 1,
-        metrics=None, callbacks=None, scheduler=None, verbose: bool = True,
-        initial_epoch: int = 0, clip_grad_norm: float | None = None,
-        monitor: str | None = None) -> History:
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train_loader,
+    val_loader=None,
+    epochs: int = 1,
+    metrics=None,
+    callbacks=None,
+    scheduler=None,
+    verbose: bool = True,
+    initial_epoch: int = 0,
+    clip_grad_norm: float | None = None,
+    monitor: str | None = None,
+) -> History:
     """Train ``model`` for epochs ``initial_epoch .. epochs-1``; return the History.
 
     ``train_loader`` / ``val_loader`` yield ``(input, target)`` batches. ``metrics``:
@@ -39,10 +50,15 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     _check_fit_args(epochs, initial_epoch, clip_grad_norm)
     metric_fns = get_metrics(metrics)
     history = History()
-    state = TrainState(model=model, optimizer=optimizer, scheduler=scheduler,
-                       train_loader=train_loader, epochs=epochs, initial_epoch=initial_epoch,
-                       params={"epochs": epochs, "verbose": verbose,
-                               "metrics": [m.name for m in metric_fns]})
+    state = TrainState(
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        train_loader=train_loader,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        params={"epochs": epochs, "verbose": verbose, "metrics": [m.name for m in metric_fns]},
+    )
     hooks = _hooks(history, scheduler, monitor, callbacks, state)
     params = [p for p in model.parameters() if p.requires_grad]
     state.device = _model_device(model)
@@ -53,8 +69,18 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
             break
         state.epoch = epoch
         hooks.on_epoch_begin(epoch, {})
-        logs = _train_epoch(model, loss_fn, optimizer, train_loader, metric_fns, hooks, state,
-                            params, clip_grad_norm, verbose)
+        logs = _train_epoch(
+            model,
+            loss_fn,
+            optimizer,
+            train_loader,
+            metric_fns,
+            hooks,
+            state,
+            params,
+            clip_grad_norm,
+            verbose,
+        )
         if val_loader is not None:
             val = evaluate(model, loss_fn, val_loader, metric_fns)
             logs.update({f"val_{k}": v for k, v in val.items()})
@@ -105,8 +131,9 @@ def evaluate(model, loss_fn, loader, metrics=None) -> dict[str, float]:
     return sums.means()
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, metric_fns, hooks, state, params,
-                 clip, verbose) -> dict:
+def _train_epoch(
+    model, loss_fn, optimizer, loader, metric_fns, hooks, state, params, clip, verbose
+) -> dict:
     """One pass over the loader: the plain step per batch, plus bookkeeping."""
     bar = _progress(loader, state, verbose)
     sums, seen, start = _Sums(), 0, time.perf_counter()
@@ -192,8 +219,9 @@ def _check_fit_args(epochs, initial_epoch, clip) -> None:
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     if not isinstance(initial_epoch, int) or not 0 <= initial_epoch <= epochs:
-        raise ValueError(f"fit: initial_epoch must be an int in [0, epochs={epochs}], "
-                         f"got {initial_epoch!r}")
+        raise ValueError(
+            f"fit: initial_epoch must be an int in [0, epochs={epochs}], got {initial_epoch!r}"
+        )
     if clip is not None and not clip > 0:
         raise ValueError(f"fit: clip_grad_norm must be positive, got {clip!r}")
 
@@ -207,8 +235,15 @@ def _progress(loader, state, verbose):
         total = None
     # disable=None: tqdm draws no bar where its stream is not a terminal (a redirected log
     # would fill with bar redraws); the per-epoch summary lines are printed either way
-    return tqdm(loader, total=total, disable=None if verbose else True, unit="batch", leave=True,
-                desc=f"Epoch {state.epoch + 1}/{state.epochs}", dynamic_ncols=True)
+    return tqdm(
+        loader,
+        total=total,
+        disable=None if verbose else True,
+        unit="batch",
+        leave=True,
+        desc=f"Epoch {state.epoch + 1}/{state.epochs}",
+        dynamic_ncols=True,
+    )
 
 
 def _fmt(logs: dict) -> dict:

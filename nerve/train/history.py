@@ -29,8 +29,13 @@ class History(Callback):
         keys = ", ".join(self.history)
         return f"History(epochs={len(self.epoch)}, keys=[{keys}])"
 
-    def plot(self, path: str | os.PathLike, keys: list[str] | None = None,
-             title: str | None = None, dpi: int = 100) -> str:
+    def plot(
+        self,
+        path: str | os.PathLike,
+        keys: list[str] | None = None,
+        title: str | None = None,
+        dpi: int = 100,
+    ) -> str:
         """Write a PNG with one panel per quantity (train and validation curves together).
 
         ``keys`` picks the quantities to draw (default: every one recorded, e.g.
@@ -44,8 +49,10 @@ class History(Callback):
             raise ValueError("History.plot: nothing to plot, no epoch was recorded")
         missing = [k for k in names if k not in self.history and f"val_{k}" not in self.history]
         if missing:
-            raise KeyError(f"History.plot: no values recorded for {missing}; "
-                           f"recorded keys are {list(self.history)}")
+            raise KeyError(
+                f"History.plot: no values recorded for {missing}; "
+                f"recorded keys are {list(self.history)}"
+            )
         cols = min(len(names), 3)
         rows = math.ceil(len(names) / cols)
         fig = figure_cls(figsize=(4.5 * cols, 3.4 * rows), dpi=dpi)
@@ -63,8 +70,9 @@ class History(Callback):
     def _panel(self, ax, name: str, epochs: list[int]) -> None:
         for key, label in ((name, "train"), (f"val_{name}", "validation")):
             if key in self.history:
-                ax.plot(epochs[-len(self.history[key]):], self.history[key], marker=".",
-                        label=label)
+                ax.plot(
+                    epochs[-len(self.history[key]) :], self.history[key], marker=".", label=label
+                )
         ax.set_xlabel("epoch")
         if len(epochs) <= 12:  # a locator falls back to fractions when few integers fit
             ax.set_xticks(epochs)
@@ -79,9 +87,13 @@ class History(Callback):
             ax.legend()
 
 
-YLABELS = {"loss": "loss (lower is better)", "accuracy": "accuracy (fraction correct)",
-           "lr": "learning rate", "learning_rate": "learning rate",
-           "perplexity": "perplexity (lower is better)"}
+YLABELS = {
+    "loss": "loss (lower is better)",
+    "accuracy": "accuracy (fraction correct)",
+    "lr": "learning rate",
+    "learning_rate": "learning rate",
+    "perplexity": "perplexity (lower is better)",
+}
 
 
 def _base_names(history: dict) -> list[str]:
@@ -100,6 +112,8 @@ def _matplotlib():
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as err:
-        raise ImportError("History.plot needs matplotlib, an optional dependency of nerve: "
-                          "pip install nerve[plot]") from err
+        raise ImportError(
+            "History.plot needs matplotlib, an optional dependency of nerve: "
+            "pip install nerve[plot]"
+        ) from err
     return Figure, FigureCanvasAgg

@@ -56,8 +56,10 @@ class Accuracy(Metric):
             pred = (out > self.threshold).reshape(-1)
             tgt = (tgt > 0.5).reshape(-1)
         if pred.size != tgt.size:
-            raise ValueError(f"accuracy: output of shape {out.shape} does not match target "
-                             f"of shape {_array(target).shape}")
+            raise ValueError(
+                f"accuracy: output of shape {out.shape} does not match target "
+                f"of shape {_array(target).shape}"
+            )
         return float((pred.reshape(-1) == tgt.reshape(-1)).mean())  # on any device
 
 
@@ -76,12 +78,14 @@ class TopKAccuracy(Metric):
     def __call__(self, output, target) -> float:
         out, tgt = _array(output), _array(target).reshape(-1)
         if out.ndim != 2 or out.shape[0] != tgt.size:
-            raise ValueError(f"{self.name}: expected output (N, C) and target (N,), got "
-                             f"{out.shape} and {_array(target).shape}")
+            raise ValueError(
+                f"{self.name}: expected output (N, C) and target (N,), got "
+                f"{out.shape} and {_array(target).shape}"
+            )
         if self.k >= out.shape[1]:
             return 1.0
         # argpartition finds the k largest in O(C) per row, no full sort needed
-        top = array_module(out).argpartition(out, -self.k, axis=1)[:, -self.k:]
+        top = array_module(out).argpartition(out, -self.k, axis=1)[:, -self.k :]
         return float((top == tgt[:, None]).any(axis=1).mean())  # on the outputs' device
 
 
@@ -110,15 +114,16 @@ def get_metric(spec, index: int = 0) -> Metric:
         match = _TOPK.match(key)
         if match:
             return TopKAccuracy(int(match.group(1)))
-        raise ValueError(f"unknown metric {spec!r}: use 'accuracy', 'topK_accuracy' "
-                         "(e.g. 'top5_accuracy'), a Metric or a callable(output, target)")
+        raise ValueError(
+            f"unknown metric {spec!r}: use 'accuracy', 'topK_accuracy' "
+            "(e.g. 'top5_accuracy'), a Metric or a callable(output, target)"
+        )
     if callable(spec):
         name = getattr(spec, "name", None) or getattr(spec, "__name__", "")
         if not name or name.startswith("<"):
             name = f"metric_{index}"
         return _Wrapped(spec, name)
-    raise TypeError(f"a metric must be a name, a Metric or a callable, got "
-                    f"{type(spec).__name__}")
+    raise TypeError(f"a metric must be a name, a Metric or a callable, got {type(spec).__name__}")
 
 
 def get_metrics(specs) -> list[Metric]:

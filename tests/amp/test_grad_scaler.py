@@ -77,8 +77,11 @@ def test_state_dict_round_trip():
     a = nerve.amp.GradScaler("cpu", init_scale=32.0, growth_interval=7)
     b = nerve.amp.GradScaler("cpu")
     b.load_state_dict(a.state_dict())
-    assert b.state_dict() == a.state_dict() == torch.amp.GradScaler(
-        "cpu", init_scale=32.0, growth_interval=7).state_dict()
+    assert (
+        b.state_dict()
+        == a.state_dict()
+        == torch.amp.GradScaler("cpu", init_scale=32.0, growth_interval=7).state_dict()
+    )
 
 
 def test_disabled_is_a_pass_through():

@@ -12,16 +12,44 @@ import json
 import os
 
 MODULES = [
-    "nerve", "nerve.nn", "nerve.nn.functional", "nerve.nn.init", "nerve.nn.utils",
-    "nerve.nn.utils.rnn", "nerve.nn.utils.prune", "nerve.nn.utils.parametrize",
-    "nerve.nn.utils.parametrizations", "nerve.nn.modules", "nerve.optim",
-    "nerve.optim.lr_scheduler", "nerve.utils.data", "nerve.autograd", "nerve.linalg",
-    "nerve.special", "nerve.cuda", "nerve.amp", "nerve.distributions", "nerve.distributed",
-    "nerve.onnx", "nerve.func", "nerve.testing", "nerve.backends.cuda",
-    "nerve.backends.cudnn", "nerve.diagnostics", "nerve.data", "nerve.train",
+    "nerve",
+    "nerve.nn",
+    "nerve.nn.functional",
+    "nerve.nn.init",
+    "nerve.nn.utils",
+    "nerve.nn.utils.rnn",
+    "nerve.nn.utils.prune",
+    "nerve.nn.utils.parametrize",
+    "nerve.nn.utils.parametrizations",
+    "nerve.nn.modules",
+    "nerve.optim",
+    "nerve.optim.lr_scheduler",
+    "nerve.utils.data",
+    "nerve.autograd",
+    "nerve.linalg",
+    "nerve.special",
+    "nerve.cuda",
+    "nerve.amp",
+    "nerve.distributions",
+    "nerve.distributed",
+    "nerve.onnx",
+    "nerve.func",
+    "nerve.testing",
+    "nerve.backends.cuda",
+    "nerve.backends.cudnn",
+    "nerve.diagnostics",
+    "nerve.data",
+    "nerve.train",
 ]
-CLASSES = ["nerve.Tensor", "nerve.nn.Module", "nerve.nn.Parameter", "nerve.optim.Optimizer",
-           "nerve.utils.data.DataLoader", "nerve.utils.data.Dataset", "nerve.autograd.Function"]
+CLASSES = [
+    "nerve.Tensor",
+    "nerve.nn.Module",
+    "nerve.nn.Parameter",
+    "nerve.optim.Optimizer",
+    "nerve.utils.data.DataLoader",
+    "nerve.utils.data.Dataset",
+    "nerve.autograd.Function",
+]
 HERE = os.path.dirname(os.path.abspath(__file__))
 SNAPSHOT = os.path.join(HERE, "surface.json")
 
@@ -33,8 +61,11 @@ def _public(names) -> list:
 def _names(module) -> list:
     """Public names bound in a module, less the submodules (where a file lives is
     the module-path test's business, tests/test_torch_paths.py)."""
-    return [n for n in _public(dir(module))
-            if not inspect.ismodule(v := getattr(module, n)) and not isinstance(v, __future__._Feature)]
+    return [
+        n
+        for n in _public(dir(module))
+        if not inspect.ismodule(v := getattr(module, n)) and not isinstance(v, __future__._Feature)
+    ]
 
 
 def _resolve(path: str):

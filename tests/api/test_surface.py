@@ -24,5 +24,6 @@ def test_no_public_name_lost_or_added(where, now, then):
     lost = sorted(set(then[where]) - set(now[where]))
     added = sorted(set(now[where]) - set(then[where]))
     assert not lost, f"{where} lost public names: {lost}"
-    assert not added, (f"{where} gained public names {added}: if on purpose, rerun "
-                       "python tests/api/surface.py")
+    assert not added, (
+        f"{where} gained public names {added}: if on purpose, rerun python tests/api/surface.py"
+    )

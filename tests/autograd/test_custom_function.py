@@ -42,7 +42,7 @@ def make_sq(lib):
         def forward(ctx, x, k=2):
             ctx.save_for_backward(x)
             ctx.k = k
-            return x ** k
+            return x**k
 
         @staticmethod
         def backward(ctx, g):
@@ -133,7 +133,7 @@ def test_gradient_broadcast_back_to_input_shape():
         x = t(lib, np.arange(6.0).reshape(3, 2))
         w = t(lib, [[2.0, -1.0]])
         y = fn.apply(x, w)
-        (y ** 2).sum().backward()
+        (y**2).sum().backward()
         return np_of(y), np_of(x.grad), np_of(w.grad)
 
     both(make_setup_style, run)
@@ -166,8 +166,11 @@ def test_unused_output_gets_zeros_or_none_without_materialize():
         return out
 
     got = {n: run(lib, build(lib)) for n, lib in LIBS.items()}
-    assert [s for _, s in got["nerve"]] == [s for _, s in got["torch"]] == [
-        (False, False), (False, True)]
+    assert (
+        [s for _, s in got["nerve"]]
+        == [s for _, s in got["torch"]]
+        == [(False, False), (False, True)]
+    )
     for (ga, _), (gb, _) in zip(got["nerve"], got["torch"]):
         np.testing.assert_allclose(ga, gb)
 
@@ -225,8 +228,13 @@ def test_returning_an_input_and_no_grad_inputs():
         free = fn.apply(t(lib, [1.0], requires_grad=False))
         with lib.no_grad():
             off = fn.apply(x)
-        return (y is x, node.grad_enabled, free.requires_grad, off.requires_grad,
-                off.grad_fn is None), np_of(x.grad)
+        return (
+            y is x,
+            node.grad_enabled,
+            free.requires_grad,
+            off.requires_grad,
+            off.grad_fn is None,
+        ), np_of(x.grad)
 
     got = {n: run(lib, build(lib)) for n, lib in LIBS.items()}
     assert got["nerve"][0] == got["torch"][0] == (False, False, False, False, True)
@@ -275,17 +283,18 @@ def test_saved_tensors_freed_after_backward():
 
 def test_once_differentiable_decorator():
     for lib in LIBS.values():
+
         class Cube(lib.autograd.Function):
             @staticmethod
             def forward(ctx, x):
                 ctx.save_for_backward(x)
-                return x ** 3
+                return x**3
 
             @staticmethod
             @lib.autograd.function.once_differentiable
             def backward(ctx, g):
                 (x,) = ctx.saved_tensors
-                return g * 3 * x ** 2
+                return g * 3 * x**2
 
         x = t(lib, [1.0, 2.0])
         Cube.apply(x).sum().backward()
@@ -310,14 +319,17 @@ def _error(lib, backward_result, forward_args=1):
     return info.type, str(info.value)
 
 
-@pytest.mark.parametrize("result, n_args", [
-    (lambda g: (g, g), 1),             # too many gradients
-    (lambda g: g, 2),                  # too few
-    (lambda g: g[0], 1),               # wrong shape
-    (lambda g: g[:1], 1),              # not broadcastable back
-    (lambda g: (g, g), 2),             # a gradient for a non-tensor input
-    (lambda g: 3, 1),                  # not a tensor
-])
+@pytest.mark.parametrize(
+    "result, n_args",
+    [
+        (lambda g: (g, g), 1),  # too many gradients
+        (lambda g: g, 2),  # too few
+        (lambda g: g[0], 1),  # wrong shape
+        (lambda g: g[:1], 1),  # not broadcastable back
+        (lambda g: (g, g), 2),  # a gradient for a non-tensor input
+        (lambda g: 3, 1),  # not a tensor
+    ],
+)
 def test_bad_gradients_raise_like_torch(result, n_args):
     want = _error(torch, result, n_args)
     got = _error(nerve, result, n_args)
@@ -344,6 +356,7 @@ def test_extra_trailing_nones_and_expandable_gradients_are_accepted():
 
 def test_missing_backward_and_unexpected_keyword():
     for lib in LIBS.values():
+
         class NoBackward(lib.autograd.Function):
             @staticmethod
             def forward(ctx, x):

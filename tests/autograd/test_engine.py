@@ -218,7 +218,8 @@ def test_post_accumulate_hooks_fire_as_each_leaf_is_final(lib):
     seen = []
     for i, w in enumerate(ws):  # when a hook fires, has the middle layer a gradient yet?
         w.register_post_accumulate_grad_hook(
-            lambda t, i=i: seen.append((i, ws[1].grad is not None)))
+            lambda t, i=i: seen.append((i, ws[1].grad is not None))
+        )
     y = x
     for w in ws:
         y = (y @ w).tanh()
@@ -243,8 +244,11 @@ def test_queue_callback_runs_once_after_every_hook():
     ws, x = _three_layer(nerve)
     order = []
     ws[2].register_post_accumulate_grad_hook(
-        lambda t: (order.append("hook2"),
-                   queue_callback(lambda: order.append(("end", ws[0].grad is not None)))))
+        lambda t: (
+            order.append("hook2"),
+            queue_callback(lambda: order.append(("end", ws[0].grad is not None))),
+        )
+    )
     ws[0].register_post_accumulate_grad_hook(lambda t: order.append("hook0"))
     y = x
     for w in ws:

@@ -19,7 +19,7 @@ def f_single(lib):
 
 
 def f_multi(lib):
-    return lambda x, y: ((x * y).tanh(), (y ** 2).sum(0) - x, (x * 3).sum())
+    return lambda x, y: ((x * y).tanh(), (y**2).sum(0) - x, (x * 3).sum())
 
 
 def f_const(lib):
@@ -40,8 +40,10 @@ def same(a, b):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("make, arrays, single", [
-    (f_single, (X,), True), (f_multi, (X, Y), False), (f_const, (X, Y), False)])
+@pytest.mark.parametrize(
+    "make, arrays, single",
+    [(f_single, (X,), True), (f_multi, (X, Y), False), (f_const, (X, Y), False)],
+)
 def test_jacobian(make, arrays, single):
     ni, ti = inputs(nerve, *arrays), inputs(torch, *arrays)
     if single:
@@ -52,24 +54,34 @@ def test_jacobian(make, arrays, single):
 def test_jacobian_of_a_scalar_and_of_tuple_inputs_with_one_output():
     f = lambda x, y: (x * y).sum()  # noqa: E731
     same(NF.jacobian(f, inputs(nerve, Y, V2)), TF.jacobian(f, inputs(torch, Y, V2)))
-    same(NF.jacobian(f, inputs(nerve, Y, V2), strategy="reverse-mode", vectorize=True),
-         TF.jacobian(f, inputs(torch, Y, V2)))
+    same(
+        NF.jacobian(f, inputs(nerve, Y, V2), strategy="reverse-mode", vectorize=True),
+        TF.jacobian(f, inputs(torch, Y, V2)),
+    )
 
 
 def test_vjp():
     v = (rng.standard_normal((2, 3)), rng.standard_normal((3,)), np.array(1.5))
-    same(NF.vjp(f_multi(nerve), inputs(nerve, X, Y), inputs(nerve, *v)),
-         TF.vjp(f_multi(torch), inputs(torch, X, Y), inputs(torch, *v)))
-    same(NF.vjp(lambda x: (x ** 3).sum(), nerve.tensor(X)),
-         TF.vjp(lambda x: (x ** 3).sum(), torch.tensor(X)))
+    same(
+        NF.vjp(f_multi(nerve), inputs(nerve, X, Y), inputs(nerve, *v)),
+        TF.vjp(f_multi(torch), inputs(torch, X, Y), inputs(torch, *v)),
+    )
+    same(
+        NF.vjp(lambda x: (x**3).sum(), nerve.tensor(X)),
+        TF.vjp(lambda x: (x**3).sum(), torch.tensor(X)),
+    )
 
 
 def test_jvp():
     v = inputs(nerve, X * 0.5, V2), inputs(torch, X * 0.5, V2)
-    same(NF.jvp(f_multi(nerve), inputs(nerve, X, Y), v[0]),
-         TF.jvp(f_multi(torch), inputs(torch, X, Y), v[1]))
-    same(NF.jvp(lambda x: x.exp(), nerve.tensor(np.array([0.3]))),
-         TF.jvp(lambda x: x.exp(), torch.tensor(np.array([0.3]))))
+    same(
+        NF.jvp(f_multi(nerve), inputs(nerve, X, Y), v[0]),
+        TF.jvp(f_multi(torch), inputs(torch, X, Y), v[1]),
+    )
+    same(
+        NF.jvp(lambda x: x.exp(), nerve.tensor(np.array([0.3]))),
+        TF.jvp(lambda x: x.exp(), torch.tensor(np.array([0.3]))),
+    )
 
 
 def test_errors_match_torch():
@@ -88,18 +100,24 @@ def test_errors_match_torch():
 
 
 def test_second_order_functions_match_torch():
-    f = lambda x: (x * x).sin().sum() * (x ** 3).sum()  # noqa: E731
+    f = lambda x: (x * x).sin().sum() * (x**3).sum()  # noqa: E731
     v = rng.standard_normal(3)
     for lib, F in ((nerve, NF), (torch, TF)):
         x = lib.tensor(X)
-        got = (F.hessian(f, x), F.hvp(f, x, lib.tensor(v)), F.vhp(f, x, lib.tensor(v)),
-               F.jacobian(lambda x: x.tanh() * x, x, create_graph=True),
-               lib.autograd.grad((x.requires_grad_() ** 3).sum(), x, create_graph=True))
+        got = (
+            F.hessian(f, x),
+            F.hvp(f, x, lib.tensor(v)),
+            F.vhp(f, x, lib.tensor(v)),
+            F.jacobian(lambda x: x.tanh() * x, x, create_graph=True),
+            lib.autograd.grad((x.requires_grad_() ** 3).sum(), x, create_graph=True),
+        )
         if lib is nerve:
             ours = got
         else:
-            same(tuple(t if isinstance(t, tuple) else t.detach() for t in ours[:4]),
-                 tuple(t if isinstance(t, tuple) else t.detach() for t in got[:4]))
+            same(
+                tuple(t if isinstance(t, tuple) else t.detach() for t in ours[:4]),
+                tuple(t if isinstance(t, tuple) else t.detach() for t in got[:4]),
+            )
             same(ours[4][0].detach(), got[4][0].detach())
             assert ours[4][0].grad_fn is not None
 
@@ -116,8 +134,9 @@ def test_grad_several_outputs_non_leaf_input_and_no_grad_side_effects():
     got = {}
     for name, lib in (("nerve", nerve), ("torch", torch)):
         a, b, h, l1, l2 = _graph(lib)
-        g = lib.autograd.grad([l1, l2], [a, h], [lib.tensor(2.0, dtype=lib.float64), None],
-                              retain_graph=True)
+        g = lib.autograd.grad(
+            [l1, l2], [a, h], [lib.tensor(2.0, dtype=lib.float64), None], retain_graph=True
+        )
         g2 = lib.autograd.grad(l1, {"b": b})
         got[name] = (g, g2["b"], a.grad, b.grad)
     n, t = got["nerve"], got["torch"]
@@ -153,8 +172,7 @@ def test_grad_unused_inputs_and_errors():
 def test_grad_is_grads_batched():
     for lib in (nerve, torch):
         x = lib.tensor(X, requires_grad=True)
-        (j,) = lib.autograd.grad(x ** 2, x, lib.eye(3, dtype=lib.float64),
-                                 is_grads_batched=True)
+        (j,) = lib.autograd.grad(x**2, x, lib.eye(3, dtype=lib.float64), is_grads_batched=True)
         np.testing.assert_allclose(j.numpy(), np.diag(2 * X))
 
 
@@ -162,8 +180,7 @@ def test_backward_several_roots_and_inputs():
     got = {}
     for name, lib in (("nerve", nerve), ("torch", torch)):
         a, b, h, l1, l2 = _graph(lib)
-        lib.autograd.backward([l1, h], [None, lib.ones(2, 3, dtype=lib.float64)],
-                              retain_graph=True)
+        lib.autograd.backward([l1, h], [None, lib.ones(2, 3, dtype=lib.float64)], retain_graph=True)
         first = (a.grad.clone(), b.grad.clone())
         a.grad = b.grad = None
         lib.autograd.backward(l2, inputs=[a])

@@ -35,8 +35,11 @@ def _switches(lib):
 @pytest.mark.parametrize("lib", [nerve, torch], ids=["nerve", "torch"])
 @pytest.mark.parametrize("region", ["no_grad", "set_grad_enabled", "inference_mode"])
 def test_a_new_thread_starts_with_grad_on_whatever_its_parent_set(lib, region):
-    ctx = {"no_grad": lambda: lib.no_grad(), "inference_mode": lambda: lib.inference_mode(),
-           "set_grad_enabled": lambda: lib.set_grad_enabled(False)}[region]
+    ctx = {
+        "no_grad": lambda: lib.no_grad(),
+        "inference_mode": lambda: lib.inference_mode(),
+        "set_grad_enabled": lambda: lib.set_grad_enabled(False),
+    }[region]
     with ctx():
         assert not lib.is_grad_enabled()
         assert _in_thread(lambda: _switches(lib)) == (True, False, False)
@@ -44,8 +47,11 @@ def test_a_new_thread_starts_with_grad_on_whatever_its_parent_set(lib, region):
 
 
 def test_the_switches_match_torch_in_a_child_thread_under_every_region():
-    for make in (lambda lib: lib.no_grad(), lambda lib: lib.inference_mode(),
-                 lambda lib: lib.autograd.set_detect_anomaly(True)):
+    for make in (
+        lambda lib: lib.no_grad(),
+        lambda lib: lib.inference_mode(),
+        lambda lib: lib.autograd.set_detect_anomaly(True),
+    ):
         seen = []
         for lib in (nerve, torch):
             with make(lib):

@@ -32,21 +32,27 @@ def twins(build):
 
 def mlp(lib):
     nn = lib.nn
-    return nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.GELU(),
-                         nn.Linear(8, 3))
+    return nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.GELU(), nn.Linear(8, 3))
 
 
 def cnn(lib):
     nn = lib.nn
-    return nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.Softplus(), nn.MaxPool2d(2),
-                         nn.Conv2d(3, 4, 3, stride=2, padding=1), nn.Tanh(), nn.Flatten(),
-                         nn.Linear(4, 2))
+    return nn.Sequential(
+        nn.Conv2d(2, 3, 3, padding=1),
+        nn.Softplus(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(3, 4, 3, stride=2, padding=1),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(4, 2),
+    )
 
 
 def critic(lib):
     nn = lib.nn
-    return nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 16), nn.Tanh(),
-                         nn.Linear(16, 1))
+    return nn.Sequential(
+        nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1)
+    )
 
 
 X = rng.standard_normal((5, 4))
@@ -60,7 +66,7 @@ def test_gradient_norm_penalty_second_derivatives_match_torch(build, data):
     got = {}
     for lib, model in zip(LIBS, twins(build)):
         x = lib.tensor(data, requires_grad=True)
-        target = lib.tensor(T[:len(data)] % (3 if build is mlp else 2))
+        target = lib.tensor(T[: len(data)] % (3 if build is mlp else 2))
         loss = lib.nn.functional.cross_entropy(model(x), target)
         params = list(model.parameters())
         grads = lib.autograd.grad(loss, [x, *params], create_graph=True)
@@ -95,8 +101,10 @@ def test_wgan_gp_penalty_and_its_gradient_wrt_the_critic_match_torch():
 
 def test_critic_trained_with_a_gradient_penalty_follows_torch():
     """10 Adam steps of a WGAN-GP critic loss: the same loss trajectory as torch."""
-    data = [(rng.standard_normal((8, 2)), rng.standard_normal((8, 2)) * 0.5 + 2,
-             rng.random((8, 1))) for _ in range(10)]
+    data = [
+        (rng.standard_normal((8, 2)), rng.standard_normal((8, 2)) * 0.5 + 2, rng.random((8, 1)))
+        for _ in range(10)
+    ]
     losses = {}
     for lib, model in zip(LIBS, twins(critic)):
         opt = lib.optim.Adam(model.parameters(), lr=1e-2, betas=(0.5, 0.9))
@@ -104,8 +112,11 @@ def test_critic_trained_with_a_gradient_penalty_follows_torch():
         for real, fake, alpha in data:
             real, fake, alpha = (lib.tensor(a) for a in (real, fake, alpha))
             opt.zero_grad()
-            loss = (model(fake).mean() - model(real).mean()
-                    + 10 * _gradient_penalty(lib, model, real, fake, alpha))
+            loss = (
+                model(fake).mean()
+                - model(real).mean()
+                + 10 * _gradient_penalty(lib, model, real, fake, alpha)
+            )
             loss.backward()
             opt.step()
             losses[lib].append(loss.item())
@@ -138,8 +149,11 @@ def test_hvp_vhp_and_hessian_of_an_mlp_loss_in_its_weights_match_torch():
 
         wb = (lib.tensor(w0), lib.tensor(b0))
         vv = tuple(lib.tensor(a) for a in v)
-        got[lib] = (*AF.hvp(loss, wb, vv)[1], *AF.vhp(loss, wb, vv)[1],
-                    *(h for row in AF.hessian(loss, wb) for h in row))
+        got[lib] = (
+            *AF.hvp(loss, wb, vv)[1],
+            *AF.vhp(loss, wb, vv)[1],
+            *(h for row in AF.hessian(loss, wb) for h in row),
+        )
     for a, b in zip(got[nerve], got[torch]):
         close(a, b)
 
@@ -181,8 +195,10 @@ def test_hessian_of_a_scalar_function_matches_torch():
     for row_n, row_t in zip(h_n, h_t):
         for x, y in zip(row_n, row_t):
             close(x, y)
-    close(NF.hessian(lambda x: (x ** 4).sum(), nerve.tensor(a)),
-          torch.autograd.functional.hessian(lambda x: (x ** 4).sum(), torch.tensor(a)))
+    close(
+        NF.hessian(lambda x: (x**4).sum(), nerve.tensor(a)),
+        torch.autograd.functional.hessian(lambda x: (x**4).sum(), torch.tensor(a)),
+    )
 
 
 # ----- the engine's create_graph semantics, as torch's ---------------------------------------
@@ -191,7 +207,7 @@ def test_backward_create_graph_accumulates_graph_tensors_into_grad():
     out = {}
     for lib in LIBS:
         x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=lib.float64)
-        y = (x ** 3).sum()
+        y = (x**3).sum()
         y.backward(create_graph=True)  # retain_graph defaults to True with create_graph
         first = x.grad
         assert first.grad_fn is not None and first.requires_grad
@@ -249,16 +265,17 @@ def test_an_op_without_double_backward_raises_naming_it():
 def test_custom_functions_differentiate_twice_unless_once_differentiable():
     got = {}
     for lib in LIBS:
+
         class Cube(lib.autograd.Function):
             @staticmethod
             def forward(ctx, x):
                 ctx.save_for_backward(x)
-                return x ** 3
+                return x**3
 
             @staticmethod
             def backward(ctx, g):
                 (x,) = ctx.saved_tensors
-                return g * 3 * x ** 2
+                return g * 3 * x**2
 
         class Twice(lib.autograd.Function):
             @staticmethod
@@ -316,8 +333,8 @@ def test_multihead_attention_input_gradient_penalty_matches_torch():
     for lib, m in ((nerve, nm), (torch, tm)):
         xt = lib.tensor(x, requires_grad=True)
         out, _ = m(xt, xt, xt)
-        (g,) = lib.autograd.grad((out ** 2).sum(), xt, create_graph=True)
-        (g ** 2).sum().backward()
+        (g,) = lib.autograd.grad((out**2).sum(), xt, create_graph=True)
+        (g**2).sum().backward()
         got[lib] = (m.in_proj_weight.grad, m.out_proj.weight.grad, xt.grad)
     for a, b in zip(got[nerve], got[torch]):
         close(a, b)

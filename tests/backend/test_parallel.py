@@ -55,34 +55,66 @@ def _bn(training):
     rm, rv = np.array([0.1, -0.2, 0.3]), np.array([0.5, 1.5, 2.0])
 
     def fn(x, w, b):
-        stats = (nerve.tensor(rm.astype(x.dtype), device=x.device),
-                 nerve.tensor(rv.astype(x.dtype), device=x.device))
+        stats = (
+            nerve.tensor(rm.astype(x.dtype), device=x.device),
+            nerve.tensor(rv.astype(x.dtype), device=x.device),
+        )
         return F.batch_norm(x, *stats, w, b, training=training)
 
     def tfn(x, w, b):
         import torch
 
-        return TF.batch_norm(x, torch.from_numpy(rm).to(x.dtype), torch.from_numpy(rv).to(x.dtype),
-                             w, b, training=training)
+        return TF.batch_norm(
+            x,
+            torch.from_numpy(rm).to(x.dtype),
+            torch.from_numpy(rv).to(x.dtype),
+            w,
+            b,
+            training=training,
+        )
 
     return fn, tfn
 
 
 SPLIT_CASES = [
-    Case("conv_col2im", lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
-         lambda x, w, b: TF.conv2d(x, w, b, stride=2, padding=1),
-         [(5, 6, 7, 7), (4, 6, 3, 3), (4,)], atol=1e-4),
-    Case("conv_stride1", lambda x, w: F.conv2d(x, w, padding=1),
-         lambda x, w: TF.conv2d(x, w, padding=1), [(3, 5, 6, 5), (5, 5, 3, 3)], atol=1e-4),
-    Case("max_pool_tiled", lambda x: F.max_pool2d(F.relu(x), 2),
-         lambda x: TF.max_pool2d(TF.relu(x), 2), [(5, 3, 6, 8)]),
-    Case("max_pool_overlap_pad", lambda x: F.max_pool2d(x, 3, 2, padding=1),
-         lambda x: TF.max_pool2d(x, 3, 2, padding=1), [(3, 2, 7, 6)]),
-    Case("batch_norm_train_channels_last",
-         lambda x, w, b: _bn(True)[0](x.permute(0, 3, 1, 2), w, b),
-         lambda x, w, b: _bn(True)[1](x.permute(0, 3, 1, 2), w, b), [(5, 4, 3, 3), (3,), (3,)]),
-    Case("batch_norm_eval", lambda x, w, b: _bn(False)[0](x, w, b),
-         lambda x, w, b: _bn(False)[1](x, w, b), [(5, 3, 2, 2), (3,), (3,)]),
+    Case(
+        "conv_col2im",
+        lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1),
+        lambda x, w, b: TF.conv2d(x, w, b, stride=2, padding=1),
+        [(5, 6, 7, 7), (4, 6, 3, 3), (4,)],
+        atol=1e-4,
+    ),
+    Case(
+        "conv_stride1",
+        lambda x, w: F.conv2d(x, w, padding=1),
+        lambda x, w: TF.conv2d(x, w, padding=1),
+        [(3, 5, 6, 5), (5, 5, 3, 3)],
+        atol=1e-4,
+    ),
+    Case(
+        "max_pool_tiled",
+        lambda x: F.max_pool2d(F.relu(x), 2),
+        lambda x: TF.max_pool2d(TF.relu(x), 2),
+        [(5, 3, 6, 8)],
+    ),
+    Case(
+        "max_pool_overlap_pad",
+        lambda x: F.max_pool2d(x, 3, 2, padding=1),
+        lambda x: TF.max_pool2d(x, 3, 2, padding=1),
+        [(3, 2, 7, 6)],
+    ),
+    Case(
+        "batch_norm_train_channels_last",
+        lambda x, w, b: _bn(True)[0](x.permute(0, 3, 1, 2), w, b),
+        lambda x, w, b: _bn(True)[1](x.permute(0, 3, 1, 2), w, b),
+        [(5, 4, 3, 3), (3,), (3,)],
+    ),
+    Case(
+        "batch_norm_eval",
+        lambda x, w, b: _bn(False)[0](x, w, b),
+        lambda x, w, b: _bn(False)[1](x, w, b),
+        [(5, 3, 2, 2), (3,), (3,)],
+    ),
 ]
 
 

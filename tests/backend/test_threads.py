@@ -9,8 +9,10 @@ import pytest
 import nerve
 from nerve.backend import blas, parallel, threads
 
-needs_openblas = pytest.mark.skipif(not blas.available() or blas.max_threads() < 2,
-                                    reason="needs numpy's OpenBLAS with 2 or more threads")
+needs_openblas = pytest.mark.skipif(
+    not blas.available() or blas.max_threads() < 2,
+    reason="needs numpy's OpenBLAS with 2 or more threads",
+)
 
 
 @pytest.fixture
@@ -25,9 +27,20 @@ def saved(monkeypatch):
     threads.start_watcher()
 
 
-@pytest.mark.parametrize("others, cores, started, want", [
-    (0.0, 2, 2, 2), (0.4, 2, 2, 2), (0.5, 2, 2, 1), (1.0, 2, 2, 1), (2.0, 2, 2, 1),
-    (5.0, 2, 2, 1), (1.0, 8, 4, 4), (5.2, 8, 8, 3), (0.0, 1, 1, 1)])
+@pytest.mark.parametrize(
+    "others, cores, started, want",
+    [
+        (0.0, 2, 2, 2),
+        (0.4, 2, 2, 2),
+        (0.5, 2, 2, 1),
+        (1.0, 2, 2, 1),
+        (2.0, 2, 2, 1),
+        (5.0, 2, 2, 1),
+        (1.0, 8, 4, 4),
+        (5.2, 8, 8, 3),
+        (0.0, 1, 1, 1),
+    ],
+)
 def test_rule_gives_the_cores_the_others_leave(others, cores, started, want):
     assert threads.threads_for(others, cores, started) == want
 

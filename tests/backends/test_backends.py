@@ -7,10 +7,19 @@ import nerve
 
 torch = pytest.importorskip("torch")
 
-FLAGS = [("cudnn", "enabled"), ("cudnn", "benchmark"), ("cudnn", "deterministic"),
-         ("cudnn", "allow_tf32"), ("cudnn", "benchmark_limit")]
-MATMUL = ["allow_tf32", "allow_fp16_reduced_precision_reduction",
-          "allow_bf16_reduced_precision_reduction", "fp32_precision"]
+FLAGS = [
+    ("cudnn", "enabled"),
+    ("cudnn", "benchmark"),
+    ("cudnn", "deterministic"),
+    ("cudnn", "allow_tf32"),
+    ("cudnn", "benchmark_limit"),
+]
+MATMUL = [
+    "allow_tf32",
+    "allow_fp16_reduced_precision_reduction",
+    "allow_bf16_reduced_precision_reduction",
+    "fp32_precision",
+]
 
 
 @pytest.mark.parametrize("module, name", FLAGS)
@@ -44,11 +53,18 @@ def test_unknown_matmul_flag():
 
 
 def test_availability():
-    for query in ("backends.mps.is_available", "backends.mps.is_built", "backends.cuda.is_built",
-                  "backends.cudnn.is_available", "backends.cudnn.version",
-                  "backends.cuda.flash_sdp_enabled", "backends.cuda.math_sdp_enabled",
-                  "accelerator.is_available", "accelerator.current_accelerator",
-                  "accelerator.device_count"):
+    for query in (
+        "backends.mps.is_available",
+        "backends.mps.is_built",
+        "backends.cuda.is_built",
+        "backends.cudnn.is_available",
+        "backends.cudnn.version",
+        "backends.cuda.flash_sdp_enabled",
+        "backends.cuda.math_sdp_enabled",
+        "accelerator.is_available",
+        "accelerator.current_accelerator",
+        "accelerator.device_count",
+    ):
         ours, theirs = nerve, torch
         for part in query.split("."):
             ours, theirs = getattr(ours, part), getattr(theirs, part)

@@ -12,14 +12,21 @@ from benchmarks import child, floor, load, registry, report, run, runner
 
 def fake_compare(times):
     """A stand-in for runner.compare giving fixed seconds per framework and condition."""
+
     def compare(name, pairs, rounds, env, with_torch, loaded, min_time):
-        res = {"name": name, "error": None, "floor": [0.5] * pairs, "blas_policy": "stand-in",
-               "quiet": {"nerve": [times["nerve"]] * pairs}}
+        res = {
+            "name": name,
+            "error": None,
+            "floor": [0.5] * pairs,
+            "blas_policy": "stand-in",
+            "quiet": {"nerve": [times["nerve"]] * pairs},
+        }
         if with_torch:
             res["quiet"]["torch"] = [times["torch"]] * pairs
         if loaded:
             res["loaded"] = {fw: [2 * s for s in res["quiet"][fw]] for fw in res["quiet"]}
         return res
+
     return compare
 
 
@@ -29,8 +36,11 @@ def test_compare_alternates_the_frameworks_and_loads_the_machine_for_the_loaded_
     def child_run(name, fw, rounds, env, min_time):
         busy = [p for p in load._live if p.poll() is None]
         calls.append((fw, len(busy)))
-        return {"s": 2.0 if busy else 1.0, "floor_s": 0.25} if fw == "nerve" else {
-            "s": 3.0 if busy else 1.5}
+        return (
+            {"s": 2.0 if busy else 1.0, "floor_s": 0.25}
+            if fw == "nerve"
+            else {"s": 3.0 if busy else 1.5}
+        )
 
     res = runner.compare("x", pairs=2, rounds=1, env={}, loaded=1, child=child_run)
     assert calls == [("nerve", 0), ("torch", 0), ("nerve", 1), ("torch", 1)] * 2
@@ -41,8 +51,9 @@ def test_compare_alternates_the_frameworks_and_loads_the_machine_for_the_loaded_
 
 
 def test_compare_keeps_the_first_error_and_goes_on():
-    res = runner.compare("x", pairs=2, rounds=1, env={}, with_torch=False,
-                         child=lambda *a, **k: {"error": "boom"})
+    res = runner.compare(
+        "x", pairs=2, rounds=1, env={}, with_torch=False, child=lambda *a, **k: {"error": "boom"}
+    )
     assert res["error"] == "nerve: boom" and res["quiet"] == {"nerve": [None, None]}
     assert report.pair_ratios([2.0, None, 6.0], [1.0, 1.0, None]) == [2.0]
     assert report._median([None, 3.0, 1.0]) == 2.0
@@ -60,17 +71,31 @@ def test_pair_statistics():
 def test_rows_give_rates_floor_share_and_slowdowns():
     w = runner.Workload("mlp_train", "samples", 100, None, None)
     res = fake_compare({"nerve": 1.0, "torch": 2.0})("mlp_train", 3, 1, {}, True, 2, 0.1)
-    assert report.quiet_row(res, w) == ["mlp_train", "100 samples/s", "50 samples/s", "2.00x",
-                                        "500.00 ms", "50%"]
-    assert report.loaded_row(res, w) == ["mlp_train", "50 samples/s", "25 samples/s", "2.00x",
-                                         "2.00x", "1.00"]
+    assert report.quiet_row(res, w) == [
+        "mlp_train",
+        "100 samples/s",
+        "50 samples/s",
+        "2.00x",
+        "500.00 ms",
+        "50%",
+    ]
+    assert report.loaded_row(res, w) == [
+        "mlp_train",
+        "50 samples/s",
+        "25 samples/s",
+        "2.00x",
+        "2.00x",
+        "1.00",
+    ]
     lat = runner.Workload("b1", "latency", 1, None, None)
     assert report.fmt_rate(2e-5, lat.unit, 1) == "20.0 µs" and report.fmt_rate(None, "x", 1) == "-"
 
 
 def test_main_prints_both_tables_and_markdown(capsys):
-    code = run.main(["mlp_train", "--loaded", "--markdown", "--no-env-rerun", "--pairs", "2"],
-                    compare=fake_compare({"nerve": 1.0, "torch": 1.0}))
+    code = run.main(
+        ["mlp_train", "--loaded", "--markdown", "--no-env-rerun", "--pairs", "2"],
+        compare=fake_compare({"nerve": 1.0, "torch": 1.0}),
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "| mlp_train | 128 samples/s | 128 samples/s | 1.00x | 500.00 ms | 50% |" in out
@@ -155,14 +180,14 @@ def test_nerve_bench_passes_its_options_and_says_when_torch_is_missing(monkeypat
 
     def compare(name, pairs, rounds, env, with_torch, loaded, min_time):
         seen.update(name=name, pairs=pairs, rounds=rounds, with_torch=with_torch, loaded=loaded)
-        return fake_compare({"nerve": 1.0, "torch": 1.0})(name, pairs, rounds, env, with_torch,
-                                                            loaded, min_time)
+        return fake_compare({"nerve": 1.0, "torch": 1.0})(
+            name, pairs, rounds, env, with_torch, loaded, min_time
+        )
 
     monkeypatch.setattr(runner, "torch_available", lambda: False)
     monkeypatch.setattr(runner, "compare", compare)
     monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
     monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
     assert nerve_main(["bench", "mlp_train", "--pairs", "4", "--repeats", "2", "--loaded"]) == 0
-    assert seen == {"name": "mlp_train", "pairs": 4, "rounds": 2, "with_torch": False,
-                    "loaded": 2}
+    assert seen == {"name": "mlp_train", "pairs": 4, "rounds": 2, "with_torch": False, "loaded": 2}
     assert "torch is not installed" in capsys.readouterr().out

@@ -9,12 +9,34 @@ import nerve
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="the oracle is a CPU build")
 
-SAME = ["is_available", "device_count", "is_initialized", "is_bf16_supported",
-        "get_arch_list", "get_rng_state_all", "empty_cache", "memory_allocated",
-        "max_memory_allocated", "memory_reserved", "max_memory_reserved", "seed", "seed_all"]
-RAISE = ["current_device", "synchronize", "get_device_name", "get_device_properties",
-         "get_device_capability", "init", "initial_seed", "get_rng_state", "current_stream",
-         "mem_get_info", "ipc_collect"]
+SAME = [
+    "is_available",
+    "device_count",
+    "is_initialized",
+    "is_bf16_supported",
+    "get_arch_list",
+    "get_rng_state_all",
+    "empty_cache",
+    "memory_allocated",
+    "max_memory_allocated",
+    "memory_reserved",
+    "max_memory_reserved",
+    "seed",
+    "seed_all",
+]
+RAISE = [
+    "current_device",
+    "synchronize",
+    "get_device_name",
+    "get_device_properties",
+    "get_device_capability",
+    "init",
+    "initial_seed",
+    "get_rng_state",
+    "current_stream",
+    "mem_get_info",
+    "ipc_collect",
+]
 
 
 def _outcome(fn, *args):
@@ -78,19 +100,22 @@ def test_tensors_and_layers_refuse_cuda():
     assert x.is_cuda is torch.zeros(2).is_cuda is False
     assert x.is_cpu and x.get_device() == torch.zeros(2).get_device() == -1
     assert x.cpu() is x and x.to("cpu") is x and x.device == nerve.device("cpu")
-    for make in (lambda lib: lib.zeros(2).cuda(), lambda lib: lib.zeros(2).to("cuda"),
-                 lambda lib: lib.zeros(2).to(device="cuda:0"),
-                 lambda lib: lib.zeros(2, device="cuda"),
-                 lambda lib: lib.tensor([1.0], device="cuda"),
-                 lambda lib: lib.randn(2, device=lib.device("cuda")),
-                 lambda lib: lib.nn.Linear(2, 2, device="cuda"),
-                 lambda lib: lib.nn.Linear(2, 2, True, "cuda"),
-                 lambda lib: lib.nn.Conv2d(1, 1, 3, device="cuda"),
-                 lambda lib: lib.nn.LSTM(2, 3, device="cuda"),
-                 lambda lib: lib.nn.Embedding(3, 2, device="cuda"),
-                 lambda lib: lib.nn.LayerNorm(2, device="cuda"),
-                 lambda lib: lib.nn.Linear(2, 2).cuda(),
-                 lambda lib: lib.nn.Linear(2, 2).to("cuda")):
+    for make in (
+        lambda lib: lib.zeros(2).cuda(),
+        lambda lib: lib.zeros(2).to("cuda"),
+        lambda lib: lib.zeros(2).to(device="cuda:0"),
+        lambda lib: lib.zeros(2, device="cuda"),
+        lambda lib: lib.tensor([1.0], device="cuda"),
+        lambda lib: lib.randn(2, device=lib.device("cuda")),
+        lambda lib: lib.nn.Linear(2, 2, device="cuda"),
+        lambda lib: lib.nn.Linear(2, 2, True, "cuda"),
+        lambda lib: lib.nn.Conv2d(1, 1, 3, device="cuda"),
+        lambda lib: lib.nn.LSTM(2, 3, device="cuda"),
+        lambda lib: lib.nn.Embedding(3, 2, device="cuda"),
+        lambda lib: lib.nn.LayerNorm(2, device="cuda"),
+        lambda lib: lib.nn.Linear(2, 2).cuda(),
+        lambda lib: lib.nn.Linear(2, 2).to("cuda"),
+    ):
         with pytest.raises(AssertionError):
             make(torch)
         with pytest.raises(AssertionError, match="pip install cupy-cuda12x"):

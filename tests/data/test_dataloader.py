@@ -58,13 +58,17 @@ def _epoch(loader):
     return [[t.numpy().copy() for t in batch] for batch in loader]
 
 
-@pytest.mark.parametrize("batch_size,drop_last", [(1, False), (5, False), (5, True), (23, True),
-                                                  (30, False), (30, True)])
+@pytest.mark.parametrize(
+    "batch_size,drop_last", [(1, False), (5, False), (5, True), (23, True), (30, False), (30, True)]
+)
 def test_batches_and_len_match_torch(batch_size, drop_last):
     x, y = _data()
     ours = DataLoader(_tensor_ds(x, y), batch_size=batch_size, drop_last=drop_last)
-    ref = tud.DataLoader(tud.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
-                         batch_size=batch_size, drop_last=drop_last)
+    ref = tud.DataLoader(
+        tud.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
+        batch_size=batch_size,
+        drop_last=drop_last,
+    )
     assert len(ours) == len(ref)
     got, want = list(ours), list(ref)
     assert len(got) == len(want)
@@ -81,9 +85,13 @@ def test_fast_path_equals_slow_path(monkeypatch):
 
     monkeypatch.setattr(TensorDataset, "__getitem__", no_per_sample)
     x, y = _data()
-    for ds_fast, ds_slow in [(_tensor_ds(x, y), Samples(x, y)),
-                             (Subset(_tensor_ds(x, y), [3, 1, 4, 15, 9, 2, 6]),
-                              Subset(Samples(x, y), [3, 1, 4, 15, 9, 2, 6]))]:
+    for ds_fast, ds_slow in [
+        (_tensor_ds(x, y), Samples(x, y)),
+        (
+            Subset(_tensor_ds(x, y), [3, 1, 4, 15, 9, 2, 6]),
+            Subset(Samples(x, y), [3, 1, 4, 15, 9, 2, 6]),
+        ),
+    ]:
         g1, g2 = nerve.Generator().manual_seed(7), nerve.Generator().manual_seed(7)
         fast = DataLoader(ds_fast, batch_size=4, shuffle=True, generator=g1)
         slow = DataLoader(ds_slow, batch_size=4, shuffle=True, generator=g2)
@@ -110,14 +118,16 @@ def test_shuffle_reproducible_and_new_order_each_epoch():
     h = nerve.Generator().manual_seed(11)
     a = _epoch(DataLoader(ds, batch_size=7, shuffle=True, generator=g))
     b = _epoch(DataLoader(ds, batch_size=7, shuffle=True, generator=h))
-    np.testing.assert_array_equal(np.concatenate([t[0] for t in a]),
-                                  np.concatenate([t[0] for t in b]))
+    np.testing.assert_array_equal(
+        np.concatenate([t[0] for t in a]), np.concatenate([t[0] for t in b])
+    )
 
 
 def test_drop_last_sizes():
     x, y = _data(23)
-    sizes = [len(b[0]) for b in DataLoader(_tensor_ds(x, y), batch_size=5, shuffle=True,
-                                           drop_last=True)]
+    sizes = [
+        len(b[0]) for b in DataLoader(_tensor_ds(x, y), batch_size=5, shuffle=True, drop_last=True)
+    ]
     assert sizes == [5, 5, 5, 5]
     sizes = [len(b[0]) for b in DataLoader(_tensor_ds(x, y), batch_size=5)]
     assert sizes == [5, 5, 5, 5, 3]
@@ -140,6 +150,7 @@ def sample_list_torch(samples):
         if isinstance(v, tuple | list):
             return type(v)(conv(w) for w in v)
         return v
+
     return [conv(s) for s in samples]
 
 
@@ -163,19 +174,24 @@ def _assert_same(a, b):
 Point = collections.namedtuple("Point", "x y")
 
 
-@pytest.mark.parametrize("samples", [
-    [1, 2, 3],
-    [1.5, 2.0],
-    [True, False],
-    ["a", "b"],
-    [np.float32(1.0), np.float32(2.0)],
-    [np.arange(3, dtype=np.int32), np.arange(3, dtype=np.int32)],
-    [(nerve.ones(2), 1), (nerve.zeros(2), 0)],
-    [[nerve.ones(2), 1.0], [nerve.zeros(2), 0.5]],
-    [{"img": nerve.ones(2, 2), "label": 3, "meta": {"id": 1.5, "name": "a"}},
-     {"img": nerve.zeros(2, 2), "label": 4, "meta": {"id": 2.5, "name": "b"}}],
-    [Point(1, 2.0), Point(3, 4.0)],
-])
+@pytest.mark.parametrize(
+    "samples",
+    [
+        [1, 2, 3],
+        [1.5, 2.0],
+        [True, False],
+        ["a", "b"],
+        [np.float32(1.0), np.float32(2.0)],
+        [np.arange(3, dtype=np.int32), np.arange(3, dtype=np.int32)],
+        [(nerve.ones(2), 1), (nerve.zeros(2), 0)],
+        [[nerve.ones(2), 1.0], [nerve.zeros(2), 0.5]],
+        [
+            {"img": nerve.ones(2, 2), "label": 3, "meta": {"id": 1.5, "name": "a"}},
+            {"img": nerve.zeros(2, 2), "label": 4, "meta": {"id": 2.5, "name": "b"}},
+        ],
+        [Point(1, 2.0), Point(3, 4.0)],
+    ],
+)
 def test_default_collate_matches_torch(samples):
     ours, ref = _collate_pair(samples)
     _assert_same(ours, ref)
@@ -248,8 +264,9 @@ def test_fast_path_reads_whole_batches(monkeypatch):
     y = np.arange(2000, dtype=np.int64)
     ds = _tensor_ds(x, y)
     nerve.manual_seed(5)
-    slow = [tuple(t.numpy() for t in b) for b in
-            DataLoader(Samples(x, y), batch_size=64, shuffle=True)]
+    slow = [
+        tuple(t.numpy() for t in b) for b in DataLoader(Samples(x, y), batch_size=64, shuffle=True)
+    ]
 
     def per_sample(self, i):
         raise AssertionError("the fast path read one sample at a time")

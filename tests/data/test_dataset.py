@@ -56,8 +56,7 @@ def test_subset_and_concat():
     sub = Subset(base, [5, 0, 2])
     assert len(sub) == 3 and [sub[i] for i in range(3)] == [25, 0, 4]
     cat = ConcatDataset([base, Squares(3)])
-    ref = tud.ConcatDataset([tud.Subset(list(range(36)), [i * i for i in range(6)]),
-                             [0, 1, 4]])
+    ref = tud.ConcatDataset([tud.Subset(list(range(36)), [i * i for i in range(6)]), [0, 1, 4]])
     assert len(cat) == len(ref) == 9
     assert [cat[i] for i in range(9)] == [ref[i] for i in range(9)]
     assert cat[-1] == ref[-1] == 4 and cat.cumulative_sizes == ref.cumulative_sizes
@@ -70,8 +69,9 @@ def test_subset_and_concat():
         ConcatDataset([])
 
 
-@pytest.mark.parametrize("lengths", [[0.7, 0.3], [0.5, 0.3, 0.2], [0.33, 0.33, 0.34],
-                                     [4, 3, 3], [1.0, 0.0]])
+@pytest.mark.parametrize(
+    "lengths", [[0.7, 0.3], [0.5, 0.3, 0.2], [0.33, 0.33, 0.34], [4, 3, 3], [1.0, 0.0]]
+)
 def test_random_split_lengths_match_torch(lengths):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -99,4 +99,3 @@ def test_random_split_reproducible_and_errors():
         random_split(range(20), [15, 4])
     with pytest.raises(ValueError, match="between 0 and 1"):
         random_split(range(20), [1.5, -0.5])
-

@@ -13,8 +13,7 @@ def test_shards_match_torch_unshuffled(n, replicas, drop_last):
     data = list(range(n))
     for rank in range(replicas):
         ours = DistributedSampler(data, replicas, rank, shuffle=False, drop_last=drop_last)
-        theirs = tud.DistributedSampler(data, replicas, rank, shuffle=False,
-                                        drop_last=drop_last)
+        theirs = tud.DistributedSampler(data, replicas, rank, shuffle=False, drop_last=drop_last)
         assert len(ours) == len(theirs) and ours.total_size == theirs.total_size
         assert list(ours) == list(theirs)
 

@@ -28,8 +28,9 @@ def test_huge_num_samples_is_lazy():
 def test_chunked_batches_are_the_sampler_order():
     data = list(range(7))
     for replacement, k in ((True, 3 * RandomSampler.CHUNK + 5), (False, 23), (False, None)):
-        sampler = RandomSampler(data, replacement=replacement, num_samples=k,
-                                generator=nerve.Generator().manual_seed(3))
+        sampler = RandomSampler(
+            data, replacement=replacement, num_samples=k, generator=nerve.Generator().manual_seed(3)
+        )
         order = list(sampler)
         sampler.generator.manual_seed(3)
         for drop_last in (False, True):

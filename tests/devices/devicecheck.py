@@ -30,8 +30,11 @@ def table_files() -> list:
             continue
         with open(path, encoding="utf-8") as f:
             text = f.read()
-            if _TABLE.search(text) and "Case(" in text and (
-                    "from opcheck import" in text or "import opcheck" in text):
+            if (
+                _TABLE.search(text)
+                and "Case(" in text
+                and ("from opcheck import" in text or "import opcheck" in text)
+            ):
                 out.append(path)
     return out
 
@@ -76,12 +79,15 @@ def _run(case, device):
     if loss is not None:
         loss.backward()
     host_outs = [o.detach().cpu().numpy() if isinstance(o, nerve.Tensor) else o for o in outs]
-    grads = [x.grad.cpu().numpy() if isinstance(x, nerve.Tensor) and x.grad is not None
-             else None for x in xs]
+    grads = [
+        x.grad.cpu().numpy() if isinstance(x, nerve.Tensor) and x.grad is not None else None
+        for x in xs
+    ]
     for o in outs:
         if isinstance(o, nerve.Tensor):
             assert o.device == nerve.device(device if device == "cpu" else "cuda:0"), (
-                f"{case}: output on {o.device}, expected {device}")
+                f"{case}: output on {o.device}, expected {device}"
+            )
     return host_outs, grads
 
 
@@ -92,10 +98,16 @@ def check_on_device(case, device: str = DEVICE) -> None:
     for i, (a, b) in enumerate(zip(outs, douts)):
         if isinstance(a, np.ndarray):
             assert a.dtype == b.dtype and a.shape == b.shape, f"{case}: output {i}"
-            np.testing.assert_allclose(b, a, rtol=case.rtol, atol=case.atol,
-                                       err_msg=f"{case}: output {i} on {device}")
+            np.testing.assert_allclose(
+                b, a, rtol=case.rtol, atol=case.atol, err_msg=f"{case}: output {i} on {device}"
+            )
     for i, (a, b) in enumerate(zip(grads, dgrads)):
         assert (a is None) == (b is None), f"{case}: gradient {i} present on one device only"
         if a is not None:
-            np.testing.assert_allclose(b, a, rtol=case.rtol, atol=case.atol,
-                                       err_msg=f"{case}: gradient of input {i} on {device}")
+            np.testing.assert_allclose(
+                b,
+                a,
+                rtol=case.rtol,
+                atol=case.atol,
+                err_msg=f"{case}: gradient of input {i} on {device}",
+            )

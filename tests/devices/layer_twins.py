@@ -33,7 +33,12 @@ TABLE = [
     Twin("RNN", _pair("RNN", 3, 4, batch_first=True), (2, 5, 3)),
     Twin("LSTM", _pair("LSTM", 3, 4, num_layers=2), (5, 2, 3)),
     Twin("GRU", _pair("GRU", 3, 4, bidirectional=True), (5, 2, 3)),
-    Twin("MLP", lambda: (nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)),
-                         torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
-                                             torch.nn.Linear(8, 2))), (3, 4)),
+    Twin(
+        "MLP",
+        lambda: (
+            nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)),
+            torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)),
+        ),
+        (3, 4),
+    ),
 ]

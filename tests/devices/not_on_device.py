@@ -50,8 +50,9 @@ def failing_now() -> tuple:
 
     rows = {k for k, case in collect().items() if fails(check_on_device, case)}
     twins = {k for k, t in TWINS.items() if fails(test_layer_twins.check_twin_on_device, t)}
-    models = {n for n in ("digits-mlp", "digits-cnn", "charlm")
-              if fails(test_training.check_parity, n)}
+    models = {
+        n for n in ("digits-mlp", "digits-cnn", "charlm") if fails(test_training.check_parity, n)
+    }
     return rows, twins, models
 
 
@@ -66,9 +67,14 @@ if __name__ == "__main__":
         sys.path.insert(0, d)
     rows, twins, models = failing_now()
     with open(os.path.join(here, "not_on_device_rows.py"), "w", encoding="utf-8") as f:
-        f.write('"""Op-table rows not on the device yet (see not_on_device.py); generated."""'
-                + ("\n\nNOT_YET = {\n" + "".join(f"    {k!r},\n" for k in sorted(rows)) + "}\n"
-                   if rows else "\n\nNOT_YET: set = set()  # every op-table row runs on the device\n"))
+        f.write(
+            '"""Op-table rows not on the device yet (see not_on_device.py); generated."""'
+            + (
+                "\n\nNOT_YET = {\n" + "".join(f"    {k!r},\n" for k in sorted(rows)) + "}\n"
+                if rows
+                else "\n\nNOT_YET: set = set()  # every op-table row runs on the device\n"
+            )
+        )
     print(f"{len(rows)} rows written to not_on_device_rows.py")
     print("LAYERS_NOT_YET =", sorted(twins))
     print("TRAINING_NOT_YET =", sorted(models))

@@ -23,8 +23,9 @@ def test_grad_defaults_and_unused_inputs_on_the_device(device):
     np.testing.assert_allclose(g.cpu().numpy(), np.sin(xs) + xs * np.cos(xs))
     np.testing.assert_array_equal(gu.cpu().numpy(), 0)
     y = x * 2
-    (b,) = nerve.autograd.grad(y, x, nerve.eye(3, dtype=nerve.float64, device=device),
-                               is_grads_batched=True)
+    (b,) = nerve.autograd.grad(
+        y, x, nerve.eye(3, dtype=nerve.float64, device=device), is_grads_batched=True
+    )
     np.testing.assert_allclose(b.cpu().numpy(), 2 * np.eye(3))
 
 
@@ -34,8 +35,13 @@ def test_functional_transforms_on_cuda_give_the_cpu_numbers():
     for device in ("cpu", "cuda"):
         x = nerve.tensor(xs, device=device)
         v = nerve.tensor([1.0, 0.5, -2.0], dtype=nerve.float64, device=device)
-        got[device] = [AF.jacobian(lambda t: t.sin() * t, x), AF.hessian(_f, x),
-                       AF.hvp(_f, x, v)[1], AF.vjp(_f, x)[1], AF.jvp(_f, x, v)[1]]
+        got[device] = [
+            AF.jacobian(lambda t: t.sin() * t, x),
+            AF.hessian(_f, x),
+            AF.hvp(_f, x, v)[1],
+            AF.vjp(_f, x)[1],
+            AF.jvp(_f, x, v)[1],
+        ]
     for a, b in zip(got["cpu"], got["cuda"]):
         assert b.device.type == "cuda"
         np.testing.assert_allclose(b.cpu().numpy(), a.numpy(), rtol=1e-12)

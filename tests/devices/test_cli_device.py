@@ -38,17 +38,23 @@ def _check_digits(tmp_path, capsys):
     assert capsys.readouterr().out == on_dev  # the same report from either device
 
 
-@pytest.mark.parametrize("task", [
-    pytest.param("digits-mlp", marks=[pytest.mark.xfail(strict=True, reason="ops not on the "
-                                                        "device yet")]
-                 if "digits-mlp" in TRAINING_NOT_YET else [])])
+@pytest.mark.parametrize(
+    "task",
+    [
+        pytest.param(
+            "digits-mlp",
+            marks=[pytest.mark.xfail(strict=True, reason="ops not on the device yet")]
+            if "digits-mlp" in TRAINING_NOT_YET
+            else [],
+        )
+    ],
+)
 def test_train_and_eval_on_cuda_match_the_cpu(tmp_path, capsys, task):
     run_check(task in TRAINING_NOT_YET, _check_digits, tmp_path, capsys)
 
 
 def test_device_that_does_not_exist_is_one_clear_line(tmp_path, capsys):
-    assert main(["train", "digits-mlp", "--out", str(tmp_path), "--device", "cuda:7",
-                 *TRAIN]) == 1
+    assert main(["train", "digits-mlp", "--out", str(tmp_path), "--device", "cuda:7", *TRAIN]) == 1
     err = capsys.readouterr().err
     assert "invalid device ordinal" in err and len(err.strip().splitlines()) == 1
     assert nerve.cuda.device_count() == 1

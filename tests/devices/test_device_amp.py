@@ -21,14 +21,17 @@ def test_autocast_runs_matmul_in_float16_on_cuda():
         s = a.sum()  # not a matrix product: keeps float32
     assert y.dtype == z.dtype == nerve.float16 and s.dtype == nerve.float32 and y.is_cuda
     assert (a @ b).dtype == nerve.float32  # off again outside the region
-    np.testing.assert_allclose(y.detach().float().cpu().numpy(), (a @ b).detach().cpu().numpy(),
-                               rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(
+        y.detach().float().cpu().numpy(), (a @ b).detach().cpu().numpy(), rtol=2e-3, atol=2e-3
+    )
     y.float().sum().backward()
     assert a.grad.dtype == nerve.float32  # gradients in the leaf's dtype
     with nerve.amp.autocast("cuda", enabled=False):
         assert (a @ b).dtype == nerve.float32
-    with pytest.warns(UserWarning, match="float16 only"), nerve.amp.autocast(
-            "cuda", dtype=nerve.float64):
+    with (
+        pytest.warns(UserWarning, match="float16 only"),
+        nerve.amp.autocast("cuda", dtype=nerve.float64),
+    ):
         assert (a @ b).dtype == nerve.float32
 
 
@@ -36,12 +39,16 @@ def _scaler_run(lib, device, grads):
     """One parameter stepped by SGD through a GradScaler fed the given gradients."""
     if lib is torch:
         p = torch.nn.Parameter(torch.ones(2))
-        opt, scaler = torch.optim.SGD([p], lr=0.5), torch.amp.GradScaler(
-            "cpu", init_scale=4.0, growth_interval=2)
+        opt, scaler = (
+            torch.optim.SGD([p], lr=0.5),
+            torch.amp.GradScaler("cpu", init_scale=4.0, growth_interval=2),
+        )
     else:
         p = nerve.nn.Parameter(nerve.ones(2, device=device))
-        opt, scaler = nerve.optim.SGD([p], lr=0.5), nerve.amp.GradScaler(
-            device, init_scale=4.0, growth_interval=2)
+        opt, scaler = (
+            nerve.optim.SGD([p], lr=0.5),
+            nerve.amp.GradScaler(device, init_scale=4.0, growth_interval=2),
+        )
     scales, values = [], []
     for g in grads:
         opt.zero_grad()
@@ -55,8 +62,14 @@ def _scaler_run(lib, device, grads):
 
 
 def test_grad_scaler_on_cuda_matches_torch():
-    grads = [[1.0, 2.0], [float("inf"), 1.0], [0.5, 0.5], [1.0, 1.0], [float("nan"), 0.0],
-             [2.0, 1.0]]
+    grads = [
+        [1.0, 2.0],
+        [float("inf"), 1.0],
+        [0.5, 0.5],
+        [1.0, 1.0],
+        [float("nan"), 0.0],
+        [2.0, 1.0],
+    ]
     ts, tv = _scaler_run(torch, "cpu", grads)
     ns, nv = _scaler_run(nerve, "cuda", grads)
     assert ns == ts

@@ -46,14 +46,24 @@ def test_creation_on_the_device():
     dev = nerve.randn(4, device="cuda")
     assert dev.is_cuda
     np.testing.assert_array_equal(dev.cpu().numpy(), cpu.numpy())  # the same draws
-    for t in (nerve.zeros(2, device="cuda"), nerve.ones(2, device=CUDA0),
-              nerve.empty(2, device="cuda"), nerve.full((2,), 3.0, device="cuda"),
-              nerve.arange(3, device="cuda"), nerve.linspace(0, 1, 5, device="cuda"),
-              nerve.eye(2, device="cuda"), nerve.rand(2, device="cuda"),
-              nerve.randint(0, 5, (3,), device="cuda"), nerve.randperm(4, device="cuda"),
-              nerve.tensor([1.0, 2.0], device="cuda"), nerve.zeros_like(dev),
-              nerve.ones_like(cpu, device="cuda"), nerve.full_like(dev, 2.0),
-              nerve.as_tensor(np.ones(2), device="cuda"), nerve.asarray([1.0], device="cuda")):
+    for t in (
+        nerve.zeros(2, device="cuda"),
+        nerve.ones(2, device=CUDA0),
+        nerve.empty(2, device="cuda"),
+        nerve.full((2,), 3.0, device="cuda"),
+        nerve.arange(3, device="cuda"),
+        nerve.linspace(0, 1, 5, device="cuda"),
+        nerve.eye(2, device="cuda"),
+        nerve.rand(2, device="cuda"),
+        nerve.randint(0, 5, (3,), device="cuda"),
+        nerve.randperm(4, device="cuda"),
+        nerve.tensor([1.0, 2.0], device="cuda"),
+        nerve.zeros_like(dev),
+        nerve.ones_like(cpu, device="cuda"),
+        nerve.full_like(dev, 2.0),
+        nerve.as_tensor(np.ones(2), device="cuda"),
+        nerve.asarray([1.0], device="cuda"),
+    ):
         assert t.is_cuda, t
     assert nerve.zeros_like(dev).is_cuda and not nerve.zeros_like(cpu).is_cuda
     leaf = nerve.zeros(2, device="cuda", requires_grad=True)
@@ -66,9 +76,12 @@ def test_host_syncs_are_explicit():
     assert "device='cuda:0'" in repr(y) and repr(y).startswith("tensor([[1.5000, 2.0000]]")
     r = repr(nerve.tensor([1, 2], dtype=nerve.int32, device="cuda"))
     assert r == "tensor([1, 2], device='cuda:0', dtype=nerve.int32)"  # torch's order
-    with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy\. "
-                                        r"Use Tensor\.cpu\(\) to copy the tensor to host "
-                                        r"memory first\."):
+    with pytest.raises(
+        TypeError,
+        match=r"can't convert cuda:0 device type tensor to numpy\. "
+        r"Use Tensor\.cpu\(\) to copy the tensor to host "
+        r"memory first\.",
+    ):
         y.numpy()
     with pytest.raises(TypeError, match="can't convert cuda:0 device type tensor"):
         np.asarray(y)
@@ -76,8 +89,10 @@ def test_host_syncs_are_explicit():
 
 def test_mixing_devices_raises_like_torch():
     a, b = nerve.ones(2), nerve.ones(2, device="cuda")
-    msg = ("Expected all tensors to be on the same device, but found at least two devices, "
-           "cpu and cuda:0!")
+    msg = (
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        "cpu and cuda:0!"
+    )
     with pytest.raises(RuntimeError, match=msg):
         a + b
     with pytest.raises(RuntimeError, match=r"cuda:0 and cpu!.*in matmul"):
@@ -113,14 +128,18 @@ def test_bad_device_index_and_missing_cupy():
         nerve.device("tpu")
     try:
         import cupy  # noqa: F401
+
         return  # a machine with CuPy cannot show the missing-CuPy error
     except ImportError:
         pass
     use_strict_device(False)
     assert not nerve.cuda.is_available() and nerve.cuda.device_count() == 0
-    for make in (lambda: nerve.zeros(2).cuda(), lambda: nerve.zeros(2, device="cuda"),
-                 lambda: nerve.nn.Linear(2, 2, device="cuda"),
-                 lambda: nerve.nn.Linear(2, 2).cuda()):
+    for make in (
+        lambda: nerve.zeros(2).cuda(),
+        lambda: nerve.zeros(2, device="cuda"),
+        lambda: nerve.nn.Linear(2, 2, device="cuda"),
+        lambda: nerve.nn.Linear(2, 2).cuda(),
+    ):
         with pytest.raises(AssertionError, match="pip install cupy-cuda12x") as err:
             make()
         assert isinstance(err.value, RuntimeError)  # CUDAUnavailableError is both
@@ -157,8 +176,11 @@ def test_module_moves_keep_parameter_identity():
 def test_optimizer_state_follows_the_parameter(tmp_path):
     p = nerve.nn.Parameter(nerve.ones(3))
     opt = nerve.optim.Adam([p], lr=0.1)
-    opt.state[p] = {"step": nerve.tensor(2.0), "exp_avg": nerve.ones(3),
-                    "exp_avg_sq": nerve.ones(3)}
+    opt.state[p] = {
+        "step": nerve.tensor(2.0),
+        "exp_avg": nerve.ones(3),
+        "exp_avg_sq": nerve.ones(3),
+    }
     sd = opt.state_dict()
     p.data = p.data.cuda()
     opt2 = nerve.optim.Adam([p], lr=0.1)
@@ -183,8 +205,9 @@ def test_checkpoints_and_map_location(tmp_path):
     nerve.save(m.state_dict(), path)
     cpu_model = nerve.nn.Linear(2, 2)
     cpu_model.load_state_dict(nerve.load(path, map_location="cpu"))
-    np.testing.assert_array_equal(cpu_model.weight.detach().numpy(),
-                                  m.weight.detach().cpu().numpy())
+    np.testing.assert_array_equal(
+        cpu_model.weight.detach().numpy(), m.weight.detach().cpu().numpy()
+    )
     use_strict_device(False)
     if not nerve.cuda.is_available():
         with pytest.raises(RuntimeError, match="map_location=nerve.device\\('cpu'\\)"):
@@ -223,8 +246,14 @@ def test_the_strict_array_keeps_cupys_rules():
     assert type(d) is strict.StrictArray
     with pytest.raises(TypeError, match="Implicit conversion to a NumPy array is not allowed"):
         np.asarray(d)
-    for bad in (lambda: np.ones(3) + d, lambda: d + np.ones(3), lambda: d * np.asarray(2.0),
-                lambda: np.exp(d), lambda: np.sum(d), lambda: d.__setitem__(0, np.ones(1))):
+    for bad in (
+        lambda: np.ones(3) + d,
+        lambda: d + np.ones(3),
+        lambda: d * np.asarray(2.0),
+        lambda: np.exp(d),
+        lambda: np.sum(d),
+        lambda: d.__setitem__(0, np.ones(1)),
+    ):
         with pytest.raises(TypeError):
             bad()
     assert (d + 1.0).sum().item() == 6.0 and (np.float32(2) * d).get().tolist() == [2.0] * 3

@@ -38,14 +38,18 @@ def check_twin_on_device(twin, device="cuda"):
     np.testing.assert_allclose(dy, y, rtol=twin.rtol, atol=twin.atol, err_msg=f"{twin}: output")
     np.testing.assert_allclose(ddx, dx, rtol=twin.rtol, atol=twin.atol, err_msg=f"{twin}: dx")
     for name, g in grads.items():
-        np.testing.assert_allclose(dgrads[name], g, rtol=twin.rtol, atol=twin.atol,
-                                   err_msg=f"{twin}: grad of {name}")
+        np.testing.assert_allclose(
+            dgrads[name], g, rtol=twin.rtol, atol=twin.atol, err_msg=f"{twin}: grad of {name}"
+        )
 
 
 def _params():
     for key, twin in sorted(TWINS.items()):
-        marks = [pytest.mark.xfail(strict=True, reason="layer's ops not on the device yet")
-                 ] if key in LAYERS_NOT_YET else []
+        marks = (
+            [pytest.mark.xfail(strict=True, reason="layer's ops not on the device yet")]
+            if key in LAYERS_NOT_YET
+            else []
+        )
         yield pytest.param(key, twin, id=key, marks=marks)
 
 
@@ -59,8 +63,9 @@ def test_twin_on_device(key, twin):
 RECURRENT = ("::RNN", "::LSTM", "::GRU")
 
 
-@pytest.mark.parametrize("key", sorted(k for k in TWINS if "tests/devices/" in k
-                                       and not k.endswith(RECURRENT)))
+@pytest.mark.parametrize(
+    "key", sorted(k for k in TWINS if "tests/devices/" in k and not k.endswith(RECURRENT))
+)
 def test_twin_on_cpu_against_torch(key):
     nerve.backend.use_strict_device(None)
     TWINS[key].check()

@@ -28,8 +28,9 @@ def test_lazy_linear_materialises_on_device(how):
     dev, got = _first_call(make, "cuda")
     assert type(dev) is nn.Linear and dev.weight.device == nerve.device("cuda:0")
     np.testing.assert_array_equal(dev.weight.detach().cpu().numpy(), cpu.weight.detach().numpy())
-    np.testing.assert_allclose(got.detach().cpu().numpy(), want.detach().numpy(), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        got.detach().cpu().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_lazy_batchnorm_buffers_on_device():

@@ -8,8 +8,7 @@ import nerve
 from nerve.train import Accuracy, TopKAccuracy
 
 
-@pytest.mark.parametrize("metric", [Accuracy(), TopKAccuracy(1), TopKAccuracy(3),
-                                    TopKAccuracy(10)])
+@pytest.mark.parametrize("metric", [Accuracy(), TopKAccuracy(1), TopKAccuracy(3), TopKAccuracy(10)])
 def test_metric_on_the_device_equals_the_cpu_value(metric):
     rng = np.random.default_rng(0)
     out, tgt = rng.standard_normal((64, 10)).astype(np.float32), rng.integers(0, 10, 64)

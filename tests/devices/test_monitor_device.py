@@ -42,8 +42,9 @@ def test_monitor_on_cuda_gives_the_cpu_numbers(kind):
             for key in ("weight_norm", "grad_norm"):
                 assert a.layers[k][key] == pytest.approx(b.layers[k][key], rel=1e-5)
         for name in a.activations:
-            assert a.activations[name]["mean"] == pytest.approx(b.activations[name]["mean"],
-                                                                 rel=1e-5, abs=1e-7)
+            assert a.activations[name]["mean"] == pytest.approx(
+                b.activations[name]["mean"], rel=1e-5, abs=1e-7
+            )
         for name in a.time_norms:
             np.testing.assert_allclose(b.time_norms[name], a.time_norms[name], rtol=1e-5)
         assert set(a.time_norms) == set(b.time_norms)

@@ -39,8 +39,12 @@ def test_square_subsequent_mask_on_device():
 
 def test_norm_layers_built_with_device_hold_their_parameters_there():
     cuda = nerve.device("cuda:0")
-    for layer in (nn.BatchNorm1d(4, device="cuda"), nn.GroupNorm(2, 4, device="cuda"),
-                  nn.LayerNorm(4, device="cuda"), nn.RMSNorm(4, device="cuda")):
+    for layer in (
+        nn.BatchNorm1d(4, device="cuda"),
+        nn.GroupNorm(2, 4, device="cuda"),
+        nn.LayerNorm(4, device="cuda"),
+        nn.RMSNorm(4, device="cuda"),
+    ):
         for t in (*layer.parameters(), *layer.buffers()):
             assert t.device == cuda, type(layer).__name__
         np.testing.assert_array_equal(layer.weight.detach().cpu().numpy(), np.ones(4))

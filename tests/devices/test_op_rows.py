@@ -16,8 +16,11 @@ print(f"device rows: {len(ROWS)}, not on the device yet: {len(NOT_YET)}")
 
 def _params():
     for key, case in ROWS.items():
-        marks = [pytest.mark.xfail(strict=True, reason="op not converted to the device seam")
-                 ] if key in NOT_YET else []
+        marks = (
+            [pytest.mark.xfail(strict=True, reason="op not converted to the device seam")]
+            if key in NOT_YET
+            else []
+        )
         yield pytest.param(case, id=key, marks=marks)
 
 

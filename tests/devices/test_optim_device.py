@@ -23,11 +23,9 @@ OPTIMIZERS = {
     "AdamW": (optim.AdamW, dict(lr=0.01)),
     "Adamax": (optim.Adamax, dict(lr=0.01, weight_decay=0.01)),
     "NAdam": (optim.NAdam, dict(lr=0.01)),
-    "NAdam-decoupled": (optim.NAdam, dict(lr=0.01, weight_decay=0.01,
-                                          decoupled_weight_decay=True)),
+    "NAdam-decoupled": (optim.NAdam, dict(lr=0.01, weight_decay=0.01, decoupled_weight_decay=True)),
     "RAdam": (optim.RAdam, dict(lr=0.01)),
-    "RAdam-decoupled": (optim.RAdam, dict(lr=0.01, weight_decay=0.01,
-                                          decoupled_weight_decay=True)),
+    "RAdam-decoupled": (optim.RAdam, dict(lr=0.01, weight_decay=0.01, decoupled_weight_decay=True)),
     "Adagrad": (optim.Adagrad, dict(lr=0.05, lr_decay=0.01, weight_decay=0.01)),
     "Adadelta": (optim.Adadelta, dict(lr=1.0, weight_decay=0.01)),
     "RMSprop": (optim.RMSprop, dict(lr=0.01)),
@@ -116,7 +114,7 @@ def test_plateau_schedule_reads_a_device_loss():
     loss = nerve.tensor(1.0, device="cuda")
     for _ in range(3):
         sched.step(loss)
-    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5 ** 2)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**2)
 
 
 @pytest.mark.parametrize("saved, loaded", [("cuda", "cpu"), ("cpu", "cuda")])

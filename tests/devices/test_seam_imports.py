@@ -13,8 +13,9 @@ NOT_YET: set[str] = set()
 def _imports_numpy(path: pathlib.Path) -> bool:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "numpy"
-                                                for a in node.names):
+        if isinstance(node, ast.Import) and any(
+            a.name.split(".")[0] == "numpy" for a in node.names
+        ):
             return True
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
             return True

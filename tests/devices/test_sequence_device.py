@@ -15,8 +15,7 @@ def _round_trip(device):
     seqs = [nerve.tensor(s, device=device) for s in SEQS]
     padded = pad_sequence(seqs, batch_first=True, padding_value=-1.0)
     packed = pack_padded_sequence(padded, [5, 2, 4], batch_first=True, enforce_sorted=False)
-    out, lengths = pad_packed_sequence(packed, batch_first=True, padding_value=7.0,
-                                       total_length=6)
+    out, lengths = pad_packed_sequence(packed, batch_first=True, padding_value=7.0, total_length=6)
     return padded, packed, out, lengths
 
 

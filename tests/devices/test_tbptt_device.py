@@ -23,8 +23,9 @@ def test_sample_next_on_device_picks_the_cpu_tokens():
 
 def _bigram(device):
     """A model whose next-token logits are a row of a fixed table (B, t) -> (B, t, V)."""
-    table = nerve.tensor(np.random.default_rng(1).standard_normal((9, 9)).astype(np.float32),
-                         device=device)
+    table = nerve.tensor(
+        np.random.default_rng(1).standard_normal((9, 9)).astype(np.float32), device=device
+    )
 
     def model(tokens, state):
         return table[tokens], state

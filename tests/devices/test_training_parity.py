@@ -28,8 +28,15 @@ def _mlp():
 
 
 def _cnn():
-    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
-                         nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.25), nn.Linear(64, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.25),
+        nn.Linear(64, 10),
+    )
 
 
 def _trajectory(model, batches, loss_fn, device, clip=None):
@@ -57,7 +64,7 @@ def _case(name):
         batches = [(b[:, :-1], b[:, 1:]) for b in ids]
         return CharLM(12, embed=6, hidden=10), batches, sequence_loss, 1.0
     x, y = _digits(image=name == "digits-cnn")
-    batches = [(x[i:i + 32], y[i:i + 32]) for i in range(0, 32 * STEPS, 32)]
+    batches = [(x[i : i + 32], y[i : i + 32]) for i in range(0, 32 * STEPS, 32)]
     return (_cnn() if name == "digits-cnn" else _mlp()), batches, F.cross_entropy, None
 
 
@@ -70,9 +77,18 @@ def check_parity(name):
     assert cpu[-1] < cpu[0] * 1.5  # it trained (not a diverging run compared with itself)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason="ops not on the device yet")]
-                 if n in TRAINING_NOT_YET else []) for n in ("digits-mlp", "digits-cnn", "charlm")])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=[pytest.mark.xfail(strict=True, reason="ops not on the device yet")]
+            if n in TRAINING_NOT_YET
+            else [],
+        )
+        for n in ("digits-mlp", "digits-cnn", "charlm")
+    ],
+)
 def test_training_parity(name):
     run_check(name in TRAINING_NOT_YET, check_parity, name)
 

@@ -121,8 +121,11 @@ def _saturated(model):
 MUST_DETECT = {
     # name: (build, the problem named, problems that must not be named)
     "deep sigmoid MLP": (lambda: run(mlp(nn.Sigmoid, depth=10)), "vanishing", ()),
-    "dead ReLU modules": (lambda: run(_dead_bias(m := mlp(nn.ReLU), m[0])), "dead_relu",
-                          ("vanishing",)),
+    "dead ReLU modules": (
+        lambda: run(_dead_bias(m := mlp(nn.ReLU), m[0])),
+        "dead_relu",
+        ("vanishing",),
+    ),
     "dead F.relu": (lambda: _functional_relu(bias=True), "dead_relu", ("vanishing",)),
     "dead Tensor.relu": (_tensor_method_relu, "dead_relu", ("vanishing",)),
     "saturated F.tanh": (lambda: _saturated(FunctionalMLP(F.tanh)), "saturated", ()),

@@ -48,8 +48,14 @@ def test_forward_nan_names_the_op_and_the_layer():
 def test_backward_inf_names_the_backward_op():
     model = _net(Sqrt())
     x = nerve.tensor([[0.0, 4.0]])
-    with pytest.raises(AnomalyError, match=r"SqrtBackward in layer 1 \(Sqrt\) produced inf "
-                                           r"in the backward pass"), detect_anomaly(model):
+    with (
+        pytest.raises(
+            AnomalyError,
+            match=r"SqrtBackward in layer 1 \(Sqrt\) produced inf "
+            r"in the backward pass",
+        ),
+        detect_anomaly(model),
+    ):
         model(x).sum().backward()
 
 
@@ -60,8 +66,7 @@ def test_record_without_raising_keeps_the_first():
         (y * 2).sum()
     assert np.isnan(y.detach().numpy()).all()
     first = anomaly.first
-    assert (first.op, first.layer, first.phase, first.value) == ("Log", "1 (Log)", "forward",
-                                                                 "nan")
+    assert (first.op, first.layer, first.phase, first.value) == ("Log", "1 (Log)", "forward", "nan")
 
 
 def test_bad_data_is_reported_as_such():

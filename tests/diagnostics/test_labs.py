@@ -86,8 +86,20 @@ def test_conv_arithmetic(tmp_path, capsys):
 
 
 def test_every_lab_is_tested_and_unknown_names_fail():
-    assert set(LAB_NAMES) == {"backprop", "graph", "vanishing", "init", "activations",
-                              "regularization", "rnn-memory", "conv-arithmetic",
-                              "parallel", "bptt", "exploding", "hello", "traffic-sign"}
+    assert set(LAB_NAMES) == {
+        "backprop",
+        "graph",
+        "vanishing",
+        "init",
+        "activations",
+        "regularization",
+        "rnn-memory",
+        "conv-arithmetic",
+        "parallel",
+        "bptt",
+        "exploding",
+        "hello",
+        "traffic-sign",
+    }
     with pytest.raises(ValueError, match="unknown lab 'nope'"):
         run_lab("nope")

@@ -35,8 +35,9 @@ def test_ratios_match_the_bptt_recursion():
     nerve.manual_seed(3)
     model = lb.DelayNet(6)
     x, tokens = lb.delay_batch(np.random.default_rng(0), 5, 12)
-    np.testing.assert_allclose(lb.reach_ratios(model, x, tokens), _numpy_ratios(model, x, tokens),
-                               rtol=1e-4)
+    np.testing.assert_allclose(
+        lb.reach_ratios(model, x, tokens), _numpy_ratios(model, x, tokens), rtol=1e-4
+    )
 
 
 def test_reach():

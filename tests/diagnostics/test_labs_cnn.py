@@ -36,11 +36,26 @@ def result(tmp_path_factory):
 def test_summary_shapes_and_parameter_counts(result):
     layers = list(result.numbers["layers"].values())
     assert [x["output"] for x in layers] == [
-        (1, 8, 32, 32), (1, 8, 32, 32), (1, 8, 16, 16), (1, 16, 16, 16), (1, 16, 16, 16),
-        (1, 16, 8, 8), (1, 1024), (1, 3)]
+        (1, 8, 32, 32),
+        (1, 8, 32, 32),
+        (1, 8, 16, 16),
+        (1, 16, 16, 16),
+        (1, 16, 16, 16),
+        (1, 16, 8, 8),
+        (1, 1024),
+        (1, 3),
+    ]
     # (K·K·C_in + 1)·C_out for the convolutions, (in + 1)·out for the dense layer
-    assert [x["parameters"] for x in layers] == [(5 * 5 * 3 + 1) * 8, 0, 0,
-                                                 (5 * 5 * 8 + 1) * 16, 0, 0, 0, (1024 + 1) * 3]
+    assert [x["parameters"] for x in layers] == [
+        (5 * 5 * 3 + 1) * 8,
+        0,
+        0,
+        (5 * 5 * 8 + 1) * 16,
+        0,
+        0,
+        0,
+        (1024 + 1) * 3,
+    ]
     assert result.numbers["total_params"] == 608 + 3216 + 3075
     assert "Total params: 6,899" in result.report
 

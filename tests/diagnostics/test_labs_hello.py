@@ -8,8 +8,9 @@ from nerve.diagnostics.labs import hello as lh
 
 def test_vocabulary_and_one_hot_follow_the_slide():
     assert lh.VOCAB == ("h", "e", "l", "o")
-    np.testing.assert_array_equal(lh.one_hot("hell"), [[1, 0, 0, 0], [0, 1, 0, 0],
-                                                       [0, 0, 1, 0], [0, 0, 1, 0]])
+    np.testing.assert_array_equal(
+        lh.one_hot("hell"), [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0]]
+    )
 
 
 def test_learns_ello(tmp_path):

@@ -29,17 +29,25 @@ def test_backprop_numbers_match_torch_and_the_slide(tmp_path):
     # the slide's rounding
     assert np.round(n["h1"], 2).tolist() == [0.79, 0.92, 0.16]
     assert round(n["theta1_T_x"][2], 2) == -1.65
-    assert (round(n["y_hat"], 4), round(n["E"], 4), n["dE_dy_hat"]) == (0.6250, 0.0703,
-                                                                        pytest.approx(-0.375,
-                                                                                      abs=1e-4))
+    assert (round(n["y_hat"], 4), round(n["E"], 4), n["dE_dy_hat"]) == (
+        0.6250,
+        0.0703,
+        pytest.approx(-0.375, abs=1e-4),
+    )
 
 
 def test_backprop_command_prints_the_numbers(tmp_path, capsys):
     assert main(["lab", "backprop", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for text in ("uses -1.5", "h1 = σ(Θ1ᵀx)  = (0.7941, 0.9206, 0.1611)", "ŷ = σ(Θ2·h1)  = 0.6250",
-                 "E             = 0.0703", "∂E/∂ŷ         = -0.3750", "trace of the backward",
-                 "Θ2 ← Θ2 - γ ∂E/∂Θ2          = (-0.1302, 0.5809, 1.3142)"):
+    for text in (
+        "uses -1.5",
+        "h1 = σ(Θ1ᵀx)  = (0.7941, 0.9206, 0.1611)",
+        "ŷ = σ(Θ2·h1)  = 0.6250",
+        "E             = 0.0703",
+        "∂E/∂ŷ         = -0.3750",
+        "trace of the backward",
+        "Θ2 ← Θ2 - γ ∂E/∂Θ2          = (-0.1302, 0.5809, 1.3142)",
+    ):
         assert text in out, text
 
 

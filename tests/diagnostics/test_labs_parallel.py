@@ -41,8 +41,9 @@ def test_the_loops_match_the_formulas(layer_inputs):
     wp, wm = w.copy(), w.copy()
     wp[j, i] += eps
     wm[j, i] -= eps
-    numeric = (np.sum(dy * lp.forward_per_unit(x, wp, b))
-               - np.sum(dy * lp.forward_per_unit(x, wm, b))) / (2 * eps)
+    numeric = (
+        np.sum(dy * lp.forward_per_unit(x, wp, b)) - np.sum(dy * lp.forward_per_unit(x, wm, b))
+    ) / (2 * eps)
     for bwd in (lp.backward_per_unit, lp.backward_per_row, lp.backward_matrix):
         dw, db, dx = bwd(x, w, dy)
         assert dw[j, i] == pytest.approx(numeric, rel=1e-6)

@@ -31,24 +31,32 @@ def test_norms_and_update_ratio_match_a_hand_computation():
     for layer, name in zip(monitor.layers, ("0", "2", "4")):
         stats = sample.layers[layer.index]
         keys = (f"{name}.weight", f"{name}.bias")
-        w = math.sqrt(sum((model.get_parameter(k)._data.astype(np.float64) ** 2).sum()
-                          for k in keys))
+        w = math.sqrt(
+            sum((model.get_parameter(k)._data.astype(np.float64) ** 2).sum() for k in keys)
+        )
         g = math.sqrt(sum((grads[k].astype(np.float64) ** 2).sum() for k in keys))
         assert stats["weight_norm"] == pytest.approx(w, rel=1e-5)
         assert stats["grad_norm"] == pytest.approx(g, rel=1e-5)
         assert stats["update_ratio"] == pytest.approx(0.1 * g / w, rel=1e-4)
     assert sample.grad_norm == pytest.approx(
-        math.sqrt(sum(s["grad_norm"] ** 2 for s in sample.layers.values())))
+        math.sqrt(sum(s["grad_norm"] ** 2 for s in sample.layers.values()))
+    )
     assert [layer.label for layer in monitor.layers] == [
-        "layer 1 (0: Linear)", "layer 2 (2: Linear)", "layer 3 (4: Linear)"]
+        "layer 1 (0: Linear)",
+        "layer 2 (2: Linear)",
+        "layer 3 (4: Linear)",
+    ]
     assert [(a.name, a.kind, a.after) for a in monitor.activations] == [
-        ("1", "relu", 1), ("3", "relu", 2)]
+        ("1", "relu", 1),
+        ("3", "relu", 2),
+    ]
     del before
 
 
 def test_activation_statistics():
-    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3), nn.Tanh(),
-                          nn.Linear(3, 2), nn.Sigmoid())
+    model = nn.Sequential(
+        nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3), nn.Tanh(), nn.Linear(3, 2), nn.Sigmoid()
+    )
     model[0].bias._data[:3] = -100.0  # units 0-2 can never activate
     model[2].weight._data[...] = 0.0
     model[2].bias._data[...] = [5.0, 0.0, -5.0]  # tanh saturated in 2 of 3 units
@@ -90,8 +98,15 @@ def test_as_a_fit_callback():
     loader = DataLoader(TensorDataset(x, y), batch_size=32)
     model = mlp(nn.ReLU)
     monitor = GradientMonitor(every=3)
-    fit(model, F.cross_entropy, nerve.optim.SGD(model.parameters(), lr=0.1), loader, epochs=2,
-        callbacks=[monitor], verbose=False)
+    fit(
+        model,
+        F.cross_entropy,
+        nerve.optim.SGD(model.parameters(), lr=0.1),
+        loader,
+        epochs=2,
+        callbacks=[monitor],
+        verbose=False,
+    )
     assert monitor.model is model and monitor.step == 16
     assert [s.step for s in monitor.samples] == [0, 3, 6, 9, 12, 15]
     assert all(math.isfinite(s.layers[1]["update_ratio"]) for s in monitor.samples)
@@ -133,9 +148,9 @@ def test_activations_are_seen_at_the_op_level():
             self.lstm = nn.LSTM(3, 5, batch_first=True)
 
         def forward(self, x):
-            h = self.act(self.fc1(x))                   # a module
-            h = F.relu(self.fc2(h)).tanh()              # F.relu, then a Tensor method
-            return self.lstm(h.unsqueeze(1))[0].sum()   # the LSTM's gates: not activations
+            h = self.act(self.fc1(x))  # a module
+            h = F.relu(self.fc2(h)).tanh()  # F.relu, then a Tensor method
+            return self.lstm(h.unsqueeze(1))[0].sum()  # the LSTM's gates: not activations
 
     model = Net()
     model.fc2.bias._data[...] = -100.0  # every unit of the relu dead
@@ -144,7 +159,10 @@ def test_activations_are_seen_at_the_op_level():
     model(nerve.randn(32, 4)).backward()
     monitor.end_step(0.0)
     assert [(a.name, a.kind, a.after) for a in monitor.activations] == [
-        ("act", "sigmoid", 1), ("model.relu#1", "relu", 2), ("model.tanh#1", "tanh", 2)]
+        ("act", "sigmoid", 1),
+        ("model.relu#1", "relu", 2),
+        ("model.tanh#1", "tanh", 2),
+    ]
     acts = monitor.samples[0].activations
     assert acts["model.relu#1"]["dead"] == 1.0 and acts["model.tanh#1"]["saturated"] == 0.0
     assert monitor.activations[1].label == "the relu after layer 2 (model.relu#1)"

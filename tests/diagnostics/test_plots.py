@@ -30,8 +30,9 @@ def test_profile_time_and_bar_plots(tmp_path):
     norms = {"RNN": np.logspace(-6, 0, 20), "LSTM": np.ones(20) * 0.3}
     assert _is_png(plots.plot_time_grad_norms(norms, str(tmp_path / "sub" / "t.png")))
     assert _is_png(plots.plot_layer_profile({"a": [1, 0, 3]}, str(tmp_path / "p.png"), "v"))
-    assert _is_png(plots.plot_bars({"x": {"train": 0.1, "test": 0.2}}, str(tmp_path / "b.png"),
-                                   "error"))
+    assert _is_png(
+        plots.plot_bars({"x": {"train": 0.1, "test": 0.2}}, str(tmp_path / "b.png"), "error")
+    )
 
 
 # ----- what a student sees: read the drawn figures back -------------------------------
@@ -49,15 +50,19 @@ def _integer_ticks(ax):
 def _points_under_legend(ax):
     """Data points (display coordinates) that the legend's box covers."""
     box = ax.get_legend().get_window_extent()
-    pts = np.concatenate([line.get_transform().transform(np.column_stack(line.get_data()))
-                          for line in ax.get_lines()])
+    pts = np.concatenate(
+        [
+            line.get_transform().transform(np.column_stack(line.get_data()))
+            for line in ax.get_lines()
+        ]
+    )
     pts = pts[np.isfinite(pts).all(1)]
     return [p for p in pts if box.contains(*p)]
 
 
 def _overlapping(labels, renderer):
     boxes = [t.get_window_extent(renderer) for t in labels if t.get_text()]
-    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
 
 
 def test_layer_and_time_axes_have_integer_ticks():
@@ -84,11 +89,22 @@ def test_a_legend_of_many_lines_covers_no_data():
 
 
 def test_bar_labels_do_not_overlap_and_zero_bars_are_visible():
-    names = ["5x5 conv, pad 2", "3x3 conv, stride 2", "3x3 conv, stride 3",
-             "AlexNet conv1 11x11/4", "VGG conv3-64", "1x1 conv 64→32", "max pool 2x2/2",
-             "max pool 3x3/2", "pruning 95% early", "pruning 90% after"]
-    groups = {n: {"train error": 0.0 if k % 3 == 0 else 0.2, "test error": 0.25}
-              for k, n in enumerate(names)}
+    names = [
+        "5x5 conv, pad 2",
+        "3x3 conv, stride 2",
+        "3x3 conv, stride 3",
+        "AlexNet conv1 11x11/4",
+        "VGG conv3-64",
+        "1x1 conv 64→32",
+        "max pool 2x2/2",
+        "max pool 3x3/2",
+        "pruning 95% early",
+        "pruning 90% after",
+    ]
+    groups = {
+        n: {"train error": 0.0 if k % 3 == 0 else 0.2, "test error": 0.25}
+        for k, n in enumerate(names)
+    }
     fig = plots.bars_figure(groups, "error", "ten methods", fmt="{:.1%}")
     renderer = _drawn(fig)
     ax = fig.axes[0]
@@ -103,8 +119,9 @@ def test_bar_labels_do_not_overlap_and_zero_bars_are_visible():
 
 
 def test_histograms_name_their_axes():
-    fig = plots.activation_histograms_figure({"1": np.random.default_rng(0).normal(size=100),
-                                              "model.relu#1": np.zeros(10)})
+    fig = plots.activation_histograms_figure(
+        {"1": np.random.default_rng(0).normal(size=100), "model.relu#1": np.zeros(10)}
+    )
     _drawn(fig)
     assert [ax.get_title() for ax in fig.axes] == ["1", "model.relu#1"]
     assert fig.axes[0].get_ylabel() == "count"

@@ -14,8 +14,9 @@ from nerve.diagnostics.labs.lecture import squared_error, textbook_network
 
 def _torch_grads():
     net, x, t = textbook_network()
-    tnet = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 2),
-                               torch.nn.Sigmoid()).double()
+    tnet = torch.nn.Sequential(
+        torch.nn.Linear(2, 2), torch.nn.Sigmoid(), torch.nn.Linear(2, 2), torch.nn.Sigmoid()
+    ).double()
     with torch.no_grad():
         for (_, p), (_, q) in zip(net.named_parameters(), tnet.named_parameters()):
             q.copy_(torch.from_numpy(p.detach().numpy()))

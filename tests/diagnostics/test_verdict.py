@@ -78,9 +78,16 @@ def test_growing_gradient_norm_is_exploding():
     assert d.problems == ["exploding"] and "grew" in d.findings[0].message
 
 
-@pytest.mark.parametrize("act,depth,lr", [(nn.ReLU, 3, 0.1), (nn.Tanh, 3, 0.1),
-                                          (nn.Sigmoid, 3, 0.5), (nn.ReLU, 6, 0.05),
-                                          (nn.LeakyReLU, 4, 0.1)])
+@pytest.mark.parametrize(
+    "act,depth,lr",
+    [
+        (nn.ReLU, 3, 0.1),
+        (nn.Tanh, 3, 0.1),
+        (nn.Sigmoid, 3, 0.5),
+        (nn.ReLU, 6, 0.05),
+        (nn.LeakyReLU, 4, 0.1),
+    ],
+)
 def test_healthy_networks_get_no_false_alarm(act, depth, lr):
     d = run(mlp(act, depth=depth), lr=lr, steps=60).verdict()
     assert d.healthy, str(d)
@@ -153,7 +160,9 @@ def test_dead_relus_written_with_f_relu_are_not_called_vanishing():
     assert "the relu after layer 1 (model.relu#1)" in dead.message
     assert not any("instead of sigmoid" in r for f in d.findings for r in f.remedies)
     assert [(a.name, a.kind, a.after) for a in monitor.activations] == [
-        ("model.relu#1", "relu", 1), ("model.relu#2", "relu", 2)]
+        ("model.relu#1", "relu", 1),
+        ("model.relu#2", "relu", 2),
+    ]
 
 
 def test_lstm_vanishing_through_time_gets_remedies_for_an_lstm():
@@ -167,8 +176,7 @@ def test_lstm_vanishing_through_time_gets_remedies_for_an_lstm():
 
 
 def test_gru_vanishing_through_time_gets_remedies_for_a_gru():
-    f = next(f for f in rnn_monitor("GRU", 0.2).verdict().findings
-             if f.problem == "vanishing_time")
+    f = next(f for f in rnn_monitor("GRU", 0.2).verdict().findings if f.problem == "vanishing_time")
     assert "(GRU)" in f.message and not any("plain RNN" in r for r in f.remedies)
     assert any("update-gate bias" in r for r in f.remedies)
 

@@ -27,9 +27,13 @@ def eq(got, want):
 
 
 every = np.stack([data(r, np.float64) for r in range(N)])
-WANT = {dist.ReduceOp.SUM: every.sum(0), dist.ReduceOp.PRODUCT: every.prod(0),
-        dist.ReduceOp.MIN: every.min(0), dist.ReduceOp.MAX: every.max(0),
-        dist.ReduceOp.AVG: every.mean(0)}
+WANT = {
+    dist.ReduceOp.SUM: every.sum(0),
+    dist.ReduceOp.PRODUCT: every.prod(0),
+    dist.ReduceOp.MIN: every.min(0),
+    dist.ReduceOp.MAX: every.max(0),
+    dist.ReduceOp.AVG: every.mean(0),
+}
 for dtype in (np.float32, np.float64, np.int64):
     for op, want in WANT.items():
         if op is dist.ReduceOp.AVG and dtype == np.int64:
@@ -48,8 +52,11 @@ for dtype in (np.float32, np.float64, np.int64):
             if work is not None:
                 work.wait()
             eq(t, want.astype(dtype) if R == N - 1 else data(R, dtype))
-    for op, fn in ((dist.ReduceOp.BAND, np.bitwise_and), (dist.ReduceOp.BOR, np.bitwise_or),
-                   (dist.ReduceOp.BXOR, np.bitwise_xor)):
+    for op, fn in (
+        (dist.ReduceOp.BAND, np.bitwise_and),
+        (dist.ReduceOp.BOR, np.bitwise_or),
+        (dist.ReduceOp.BXOR, np.bitwise_xor),
+    ):
         if dtype == np.int64:
             t = nerve.tensor(data(R, dtype))
             dist.all_reduce(t, op)
@@ -74,8 +81,9 @@ for dtype in (np.float32, np.float64, np.int64):
         for r in range(N):
             eq(out[r], data(r, dtype))
     t = nerve.zeros(2, 3, dtype=dtype)
-    dist.scatter(t, [nerve.tensor(data(r, dtype) * 10) for r in range(N)] if R == 1 else None,
-                 src=1)
+    dist.scatter(
+        t, [nerve.tensor(data(r, dtype) * 10) for r in range(N)] if R == 1 else None, src=1
+    )
     eq(t, data(R, dtype) * 10)
     flat = nerve.zeros(2 * N, 3, dtype=dtype)
     dist.all_gather_into_tensor(flat, nerve.tensor(data(R, dtype)))
@@ -89,8 +97,16 @@ eq(base, sum(np.arange(12.0).reshape(3, 4) + r for r in range(N)))
 
 # objects travel as JSON: nested containers, arrays and tensors
 got = [None] * N
-dist.all_gather_object(got, {"rank": R, "loss": 0.5 * R, "a": np.arange(3) * R,
-                             "t": nerve.ones(2) * R, "tags": ["x", None, True]})
+dist.all_gather_object(
+    got,
+    {
+        "rank": R,
+        "loss": 0.5 * R,
+        "a": np.arange(3) * R,
+        "t": nerve.ones(2) * R,
+        "tags": ["x", None, True],
+    },
+)
 for r in range(N):
     assert got[r]["rank"] == r and got[r]["tags"] == ["x", None, True]
     eq(got[r]["a"], np.arange(3) * r)
@@ -115,14 +131,13 @@ if R == 0:
     t = nerve.ones(3)
     dist.all_reduce(t, group=sub)
     eq(t, np.ones(3, np.float32))
-for bad, kind, text in ((lambda: dist.all_reduce([1.0]), TypeError, "nerve.Tensor"),
-                        (lambda: dist.broadcast(nerve.ones(2), src=N), RuntimeError,
-                         "invalid root rank"),
-                        (lambda: dist.all_gather([nerve.ones(2)], nerve.ones(2)), RuntimeError,
-                         "one per rank"),
-                        (lambda: dist.all_reduce(nerve.ones(2), dist.ReduceOp.BAND),
-                         RuntimeError, "integer"),
-                        (lambda: dist.init_process_group("mpi"), ValueError, "twice")):
+for bad, kind, text in (
+    (lambda: dist.all_reduce([1.0]), TypeError, "nerve.Tensor"),
+    (lambda: dist.broadcast(nerve.ones(2), src=N), RuntimeError, "invalid root rank"),
+    (lambda: dist.all_gather([nerve.ones(2)], nerve.ones(2)), RuntimeError, "one per rank"),
+    (lambda: dist.all_reduce(nerve.ones(2), dist.ReduceOp.BAND), RuntimeError, "integer"),
+    (lambda: dist.init_process_group("mpi"), ValueError, "twice"),
+):
     try:
         bad()
         raise AssertionError(f"expected {kind.__name__} containing {text!r}")

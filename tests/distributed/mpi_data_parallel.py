@@ -19,19 +19,27 @@ dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=30))
 R, N = dist.get_rank(), dist.get_world_size()
 K, B = 6, 32  # steps, whole-batch size
 x_all, y_all = load_digits("train", flatten=False)
-X = (x_all.numpy()[:K * B] / 16.0).astype(np.float32)
-Y = y_all.numpy()[:K * B]
+X = (x_all.numpy()[: K * B] / 16.0).astype(np.float32)
+Y = y_all.numpy()[: K * B]
 
 
 def mlp():
-    return nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
-                         nn.Linear(64, 10))
+    return nn.Sequential(
+        nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)
+    )
 
 
 def cnn():
-    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(64, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
 
 
 def rel(a, b):
@@ -49,9 +57,9 @@ def compare(name, make, flatten, opt_cls, micro=1, dtype=np.float32, **ddp_kw):
     losses, ref_losses = [], []
     half, part = B // N, B // N // micro
     for k in range(K):
-        xb = X[k * B:(k + 1) * B].astype(dtype)
+        xb = X[k * B : (k + 1) * B].astype(dtype)
         xb = xb.reshape(B, -1) if flatten else xb
-        yb = Y[k * B:(k + 1) * B]
+        yb = Y[k * B : (k + 1) * B]
         mine = slice(R * half, (R + 1) * half)
         opt.zero_grad()
         step_loss = 0.0
@@ -71,8 +79,10 @@ def compare(name, make, flatten, opt_cls, micro=1, dtype=np.float32, **ddp_kw):
         ref_loss.backward()
         ref_opt.step()
         ref_losses.append(ref_loss.item())
-    w = max(rel(a.numpy(), b.numpy()) for a, b in zip(model.state_dict().values(),
-                                                      ref.state_dict().values()))
+    w = max(
+        rel(a.numpy(), b.numpy())
+        for a, b in zip(model.state_dict().values(), ref.state_dict().values())
+    )
     np.testing.assert_allclose(losses, ref_losses, rtol=1e-5)
     for p, q in zip(model.parameters(), ref.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-7)
@@ -82,15 +92,17 @@ def compare(name, make, flatten, opt_cls, micro=1, dtype=np.float32, **ddp_kw):
     for theirs in got:
         for a, b in zip(theirs, model.parameters()):
             assert np.array_equal(a, b.detach().numpy())
-    print(f"DDP {R} {name} weights {w:.2e} losses {rel(np.array(losses), np.array(ref_losses)):.2e}"
-          f" first {ref_losses[0]:.4f} last {ref_losses[-1]:.4f}", flush=True)
+    print(
+        f"DDP {R} {name} weights {w:.2e} losses {rel(np.array(losses), np.array(ref_losses)):.2e}"
+        f" first {ref_losses[0]:.4f} last {ref_losses[-1]:.4f}",
+        flush=True,
+    )
 
 
 compare("mlp-sgd", mlp, True, nerve.optim.SGD)
 # Adam divides by sqrt(v): float32 rounding differences of tiny gradients grow past
 # 1e-5 there, so Adam runs in float64
-compare("mlp-adam-small-buckets", mlp, True, nerve.optim.Adam, dtype=np.float64,
-        bucket_cap_mb=0.01)
+compare("mlp-adam-small-buckets", mlp, True, nerve.optim.Adam, dtype=np.float64, bucket_cap_mb=0.01)
 compare("cnn-sgd", cnn, False, nerve.optim.SGD)
 compare("cnn-adam", cnn, False, nerve.optim.Adam, dtype=np.float64, bucket_cap_mb=0.005)
 compare("mlp-no_sync-2", mlp, True, nerve.optim.SGD, micro=2)
@@ -114,8 +126,9 @@ for find in (False, True):
         m(nerve.ones(3, 4) * (R + 1)).sum().backward()
         assert find, "expected an error about unused parameters"
         assert m.module.unused.weight.grad is None
-        np.testing.assert_allclose(m.module.used.weight.grad.numpy(),
-                                   np.full((2, 4), 3 * (1 + N) / 2))
+        np.testing.assert_allclose(
+            m.module.used.weight.grad.numpy(), np.full((2, 4), 3 * (1 + N) / 2)
+        )
     except RuntimeError as e:
         assert not find and "unused.weight" in str(e) and "find_unused_parameters" in str(e)
 print(f"DDP {R} unused ok", flush=True)
@@ -157,7 +170,8 @@ np.testing.assert_allclose(xs.grad.numpy(), xr.grad.numpy()[sl], rtol=1e-8, atol
 for p, q in zip(sync.parameters(), ref.parameters()):  # a summed loss: DDP's mean is 1/N
     np.testing.assert_allclose(p.grad.numpy() * N, q.grad.numpy(), rtol=1e-8, atol=1e-12)
 for name in ("running_mean", "running_var", "num_batches_tracked"):
-    np.testing.assert_allclose(getattr(sync[1], name).numpy(), getattr(ref[1], name).numpy(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        getattr(sync[1], name).numpy(), getattr(ref[1], name).numpy(), rtol=1e-10
+    )
 print(f"DDP {R} syncbn ok", flush=True)
 dist.destroy_process_group()

@@ -32,26 +32,33 @@ def test_a_rank_that_never_joins_times_the_collective_out():
 
 
 def test_import_nerve_does_not_import_mpi4py():
-    code = ("import sys, nerve, nerve.distributed, nerve.nn.parallel; "
-            "from nerve.utils.data.distributed import DistributedSampler; "
-            "print('mpi4py' in sys.modules, nerve.distributed.is_initialized())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, nerve, nerve.distributed, nerve.nn.parallel; "
+        "from nerve.utils.data.distributed import DistributedSampler; "
+        "print('mpi4py' in sys.modules, nerve.distributed.is_initialized())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.split() == ["False", "False"]
 
 
 def test_without_mpi4py_init_says_what_to_install():
-    code = ("import sys; sys.modules['mpi4py'] = None\n"
-            "import nerve.distributed as d\n"
-            "try:\n    d.init_process_group('mpi')\n"
-            "except ImportError as e:\n    print(e)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; sys.modules['mpi4py'] = None\n"
+        "import nerve.distributed as d\n"
+        "try:\n    d.init_process_group('mpi')\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert 'pip install "nerve[mpi]"' in out
 
 
-@pytest.mark.parametrize("fn", [dist.get_rank, dist.get_world_size, dist.barrier,
-                                lambda: dist.all_reduce(nerve.ones(2))])
+@pytest.mark.parametrize(
+    "fn", [dist.get_rank, dist.get_world_size, dist.barrier, lambda: dist.all_reduce(nerve.ones(2))]
+)
 def test_before_init_raises_as_torch(fn):
     assert not dist.is_initialized()
     with pytest.raises(ValueError, match="Default process group has not been initialized"):

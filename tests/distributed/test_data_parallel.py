@@ -6,8 +6,14 @@ import nerve
 from nerve.nn.parallel import DistributedDataParallel
 from tests.distributed.mpirun import run_ok
 
-CASES = ["mlp-sgd", "mlp-adam-small-buckets", "cnn-sgd", "cnn-adam", "mlp-no_sync-2",
-         "cnn-no_sync-2"]
+CASES = [
+    "mlp-sgd",
+    "mlp-adam-small-buckets",
+    "cnn-sgd",
+    "cnn-adam",
+    "mlp-no_sync-2",
+    "cnn-no_sync-2",
+]
 
 
 def test_ddp_on_two_ranks_trains_as_one_process_on_the_whole_batch():
@@ -35,8 +41,9 @@ def test_sync_batchnorm_is_batchnorm_without_a_group():
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert repr(ours) == repr(theirs)
     bn = nerve.nn.BatchNorm2d(3)
-    np.testing.assert_allclose(ours(nerve.tensor(x)).detach().numpy(),
-                               bn(nerve.tensor(x)).detach().numpy())
+    np.testing.assert_allclose(
+        ours(nerve.tensor(x)).detach().numpy(), bn(nerve.tensor(x)).detach().numpy()
+    )
     np.testing.assert_allclose(ours.running_var.numpy(), bn.running_var.numpy())
     with pytest.raises(ValueError, match="at least 2D"):
         ours(nerve.ones(3))

@@ -17,22 +17,44 @@ from tests.distributed.mpirun import ROOT, mpiexec
 
 def nerve_train(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     mpiexec()  # a clear failure if the test extra's MPI is missing
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_RANK", "NERVE_TRAIN_NPROC")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_RANK", "NERVE_TRAIN_NPROC")
+    }
     env["PYTHONPATH"] = str(ROOT)
     cmd = [sys.executable, "-m", "nerve", "train", *args]
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                              cwd=ROOT, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as e:
-        raise AssertionError(f"{' '.join(cmd)} hung: no result after {timeout} s\n"
-                             f"stdout: {e.stdout}\nstderr: {e.stderr}") from None
+        raise AssertionError(
+            f"{' '.join(cmd)} hung: no result after {timeout} s\n"
+            f"stdout: {e.stdout}\nstderr: {e.stderr}"
+        ) from None
 
 
 def test_train_on_two_processes_writes_one_checkpoint_and_resumes(tmp_path):
     out = tmp_path / "run"
-    p = nerve_train("digits-mlp", "--epochs", "2", "--hidden", "32", "--nproc", "2",
-                    "--out", str(out), "--quiet")
+    p = nerve_train(
+        "digits-mlp",
+        "--epochs",
+        "2",
+        "--hidden",
+        "32",
+        "--nproc",
+        "2",
+        "--out",
+        str(out),
+        "--quiet",
+    )
     assert p.returncode == 0, f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}"
     lines = p.stdout.splitlines()
     assert len(lines) == len(set(lines)), p.stdout  # rank 0 alone prints
@@ -55,8 +77,13 @@ def test_train_on_two_processes_writes_one_checkpoint_and_resumes(tmp_path):
 def test_nproc_is_stripped_and_the_launcher_is_seen(monkeypatch):
     assert strip_nproc(["train", "x", "--nproc", "2", "--quiet"]) == ["train", "x", "--quiet"]
     assert strip_nproc(["train", "--nproc=4", "--epochs", "2"]) == ["train", "--epochs", "2"]
-    for var in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE",
-                "NERVE_TRAIN_NPROC"):
+    for var in (
+        "PMI_RANK",
+        "PMI_SIZE",
+        "OMPI_COMM_WORLD_RANK",
+        "OMPI_COMM_WORLD_SIZE",
+        "NERVE_TRAIN_NPROC",
+    ):
         monkeypatch.delenv(var, raising=False)
     assert launcher_world_size() is None
     monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")

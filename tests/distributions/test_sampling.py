@@ -74,8 +74,11 @@ SHAPES = [
     (lambda: D.Categorical(logits=t(np.zeros((2, 3, 5)))), (2, 3), ()),
     (lambda: D.OneHotCategorical(logits=t(np.zeros((2, 5)))), (2,), (5,)),
     (lambda: D.MultivariateNormal(t(np.zeros((4, 3))), t(np.eye(3))), (4,), (3,)),
-    (lambda: D.MultivariateNormal(t(np.zeros(3)), scale_tril=t(np.stack([np.eye(3)] * 2))),
-     (2,), (3,)),
+    (
+        lambda: D.MultivariateNormal(t(np.zeros(3)), scale_tril=t(np.stack([np.eye(3)] * 2))),
+        (2,),
+        (3,),
+    ),
     (lambda: D.Independent(D.Normal(t(np.zeros((2, 3, 4))), 1.0), 2), (2,), (3, 4)),
     (lambda: D.Uniform(t(np.zeros(2)), 1.0), (2,), ()),
     (lambda: D.Exponential(t(np.ones((2, 2)))), (2, 2), ()),
@@ -136,12 +139,15 @@ def test_sample_has_no_graph_rsample_has_one():
     np.testing.assert_allclose(loc.grad.numpy(), [3.0, 3.0])
 
 
-@pytest.mark.parametrize("cls,args", [
-    (D.Exponential, (t([1.0]).requires_grad_(),)),
-    (D.Uniform, (t([0.0]).requires_grad_(), t([2.0]).requires_grad_())),
-    (D.Laplace, (t([0.0]).requires_grad_(), t([2.0]).requires_grad_())),
-    (D.MultivariateNormal, (t([0.0, 1.0]).requires_grad_(), t(np.eye(2)).requires_grad_())),
-])
+@pytest.mark.parametrize(
+    "cls,args",
+    [
+        (D.Exponential, (t([1.0]).requires_grad_(),)),
+        (D.Uniform, (t([0.0]).requires_grad_(), t([2.0]).requires_grad_())),
+        (D.Laplace, (t([0.0]).requires_grad_(), t([2.0]).requires_grad_())),
+        (D.MultivariateNormal, (t([0.0, 1.0]).requires_grad_(), t(np.eye(2)).requires_grad_())),
+    ],
+)
 def test_rsample_differentiable(cls, args):
     x = cls(*args).rsample((10,))
     x.sum().backward()
@@ -158,11 +164,15 @@ def test_gamma_beta_have_no_rsample():
 
 
 def test_has_rsample_flags_match_torch():
-    pairs = [(D.Normal(0.0, 1.0), TD.Normal(0.0, 1.0)),
-             (D.Bernoulli(0.5), TD.Bernoulli(0.5)),
-             (D.Categorical(t([0.5, 0.5])), TD.Categorical(torch.tensor([0.5, 0.5]))),
-             (D.Independent(D.Normal(t([0.0]), 1.0), 1),
-              TD.Independent(TD.Normal(torch.tensor([0.0]), 1.0), 1))]
+    pairs = [
+        (D.Normal(0.0, 1.0), TD.Normal(0.0, 1.0)),
+        (D.Bernoulli(0.5), TD.Bernoulli(0.5)),
+        (D.Categorical(t([0.5, 0.5])), TD.Categorical(torch.tensor([0.5, 0.5]))),
+        (
+            D.Independent(D.Normal(t([0.0]), 1.0), 1),
+            TD.Independent(TD.Normal(torch.tensor([0.0]), 1.0), 1),
+        ),
+    ]
     for a, b in pairs:
         assert a.has_rsample == b.has_rsample
         assert a.has_enumerate_support == b.has_enumerate_support

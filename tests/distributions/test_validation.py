@@ -25,10 +25,14 @@ BAD_PARAMS = [
     (lambda m, t: m.Beta(t([1.0]), t([0.0])), "concentration0"),
     (lambda m, t: m.Bernoulli(probs=t([1.5])), "probs"),
     (lambda m, t: m.Categorical(probs=t([-0.5, 1.5])), "probs"),
-    (lambda m, t: m.MultivariateNormal(t([0.0, 0.0]), t([[1.0, 2.0], [2.0, 1.0]])),
-     "covariance_matrix"),
-    (lambda m, t: m.MultivariateNormal(t([0.0, 0.0]), scale_tril=t([[1.0, 1.0], [0.0, 1.0]])),
-     "scale_tril"),
+    (
+        lambda m, t: m.MultivariateNormal(t([0.0, 0.0]), t([[1.0, 2.0], [2.0, 1.0]])),
+        "covariance_matrix",
+    ),
+    (
+        lambda m, t: m.MultivariateNormal(t([0.0, 0.0]), scale_tril=t([[1.0, 1.0], [0.0, 1.0]])),
+        "scale_tril",
+    ),
 ]
 
 
@@ -36,8 +40,7 @@ BAD_PARAMS = [
 def test_bad_parameters_raise_value_error_as_torch(build, param):
     with pytest.raises(ValueError, match="Expected parameter "):  # torch's Beta names
         build(TD, lambda x: torch.tensor(x, dtype=torch.float32))
-    with pytest.raises(ValueError, match=f"Expected parameter {param} .*to satisfy the "
-                                         "constraint"):
+    with pytest.raises(ValueError, match=f"Expected parameter {param} .*to satisfy the constraint"):
         build(D, t)
 
 
@@ -103,16 +106,18 @@ def test_set_default_validate_args():
 
 def test_repr_like_torch():
     assert repr(D.Normal(0.0, 1.0)) == repr(TD.Normal(0.0, 1.0))
-    assert repr(D.Normal(t([0.0, 1.0]), 1.0)) == \
-        "Normal(loc: nerve.Size([2]), scale: nerve.Size([2]))"
+    assert (
+        repr(D.Normal(t([0.0, 1.0]), 1.0)) == "Normal(loc: nerve.Size([2]), scale: nerve.Size([2]))"
+    )
     assert repr(D.Categorical(logits=t([0.0, 1.0]))) == "Categorical(logits: nerve.Size([2]))"
     assert repr(D.Independent(D.Normal(0.0, 1.0).expand((3,)), 1)).startswith("Independent(")
 
 
 def test_bernoulli_mode_and_categorical_moments():
     p = [0.2, 0.5, 0.9]
-    np.testing.assert_array_equal(D.Bernoulli(t(p)).mode.numpy(),
-                                  TD.Bernoulli(torch.tensor(p)).mode.numpy())
+    np.testing.assert_array_equal(
+        D.Bernoulli(t(p)).mode.numpy(), TD.Bernoulli(torch.tensor(p)).mode.numpy()
+    )
     c = D.Categorical(t([[0.2, 0.8], [0.6, 0.4]]))
     assert np.isnan(c.mean.numpy()).all() and c.mean.shape == (2,)
     np.testing.assert_array_equal(c.mode.numpy(), [1, 0])
@@ -140,7 +145,21 @@ def test_register_kl_and_dispatch():
 
 def test_namespace():
     assert nerve.distributions is D
-    for name in ("Normal", "Bernoulli", "Categorical", "Uniform", "Exponential", "Laplace",
-                 "Beta", "Gamma", "MultivariateNormal", "Independent", "OneHotCategorical",
-                 "kl_divergence", "register_kl", "Distribution", "constraints"):
+    for name in (
+        "Normal",
+        "Bernoulli",
+        "Categorical",
+        "Uniform",
+        "Exponential",
+        "Laplace",
+        "Beta",
+        "Gamma",
+        "MultivariateNormal",
+        "Independent",
+        "OneHotCategorical",
+        "kl_divergence",
+        "register_kl",
+        "Distribution",
+        "constraints",
+    ):
         assert hasattr(D, name) and hasattr(TD, name)

@@ -19,8 +19,9 @@ class TorchBlock(tnn.Module):
         self.bn2 = tnn.BatchNorm2d(planes)
         self.downsample = None
         if stride != 1 or inplanes != planes:
-            self.downsample = tnn.Sequential(tnn.Conv2d(inplanes, planes, 1, stride, bias=False),
-                                             tnn.BatchNorm2d(planes))
+            self.downsample = tnn.Sequential(
+                tnn.Conv2d(inplanes, planes, 1, stride, bias=False), tnn.BatchNorm2d(planes)
+            )
 
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
@@ -35,7 +36,7 @@ class TorchResNet(tnn.Module):
         self.relu = tnn.ReLU()
         planes = width
         for i, n in enumerate(layers):
-            out = width * 2 ** i
+            out = width * 2**i
             blocks = [TorchBlock(planes, out, 1 if i == 0 else 2)]
             blocks += [TorchBlock(out, out) for _ in range(n - 1)]
             setattr(self, f"layer{i + 1}", tnn.Sequential(*blocks))
@@ -68,11 +69,13 @@ def _check(model, tmodel, x, train):
     np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-3, atol=1e-4)
     params = dict(model.named_parameters())
     for name, p in tmodel.named_parameters():
-        np.testing.assert_allclose(params[name].grad.numpy(), p.grad.numpy(), rtol=1e-3,
-                                   atol=2e-4, err_msg=name)
+        np.testing.assert_allclose(
+            params[name].grad.numpy(), p.grad.numpy(), rtol=1e-3, atol=2e-4, err_msg=name
+        )
     for name, b in tmodel.named_buffers():
-        np.testing.assert_allclose(dict(model.named_buffers())[name].numpy(), b.numpy(),
-                                   rtol=1e-4, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(
+            dict(model.named_buffers())[name].numpy(), b.numpy(), rtol=1e-4, atol=1e-5, err_msg=name
+        )
 
 
 @pytest.mark.parametrize("train", [True, False])

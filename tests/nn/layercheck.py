@@ -19,8 +19,16 @@ def load_from_torch(module, tmodule) -> None:
     module.load_state_dict({k: v.detach().numpy() for k, v in tmodule.state_dict().items()})
 
 
-def twin_check(module, tmodule, x, train: bool = True, rtol: float = 1e-4,
-               atol: float = 1e-5, copy: bool = True, seed: int = 0):
+def twin_check(
+    module,
+    tmodule,
+    x,
+    train: bool = True,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    copy: bool = True,
+    seed: int = 0,
+):
     """Run both on ``x`` (a NumPy array or a shape); returns the nerve output."""
     rng = np.random.default_rng(seed)
     if isinstance(x, tuple):
@@ -45,13 +53,15 @@ def twin_check(module, tmodule, x, train: bool = True, rtol: float = 1e-4,
         tp = tparams.pop(name)
         assert isinstance(p.grad, nerve.Tensor), name
         assert p.grad.dtype == p.dtype and p.grad.shape == p.shape
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=rtol, atol=atol,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tp.grad.numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
     assert not tparams, f"parameters missing in nerve: {list(tparams)}"
     tbuffers = dict(tmodule.named_buffers())
     for name, b in module.named_buffers():
-        np.testing.assert_allclose(b.numpy(), tbuffers.pop(name).numpy(), rtol=rtol,
-                                   atol=atol, err_msg=name)
+        np.testing.assert_allclose(
+            b.numpy(), tbuffers.pop(name).numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
     assert not tbuffers
     return y
 
@@ -80,8 +90,7 @@ class Twin:
     def check(self):
         """The twin check on the CPU (weights transplanted from the torch layer)."""
         module, tmodule = self.make()
-        return twin_check(module, tmodule, self.x, train=self.train, rtol=self.rtol,
-                          atol=self.atol)
+        return twin_check(module, tmodule, self.x, train=self.train, rtol=self.rtol, atol=self.atol)
 
 
 _TESTS = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -47,9 +47,11 @@ def test_repr_matches_torch(pair):
 
 
 def test_inplace_repr_and_result():
-    for m, t in [(nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
-                 (nn.LeakyReLU(0.1, inplace=True), torch.nn.LeakyReLU(0.1, inplace=True)),
-                 (nn.ELU(inplace=True), torch.nn.ELU(inplace=True))]:
+    for m, t in [
+        (nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
+        (nn.LeakyReLU(0.1, inplace=True), torch.nn.LeakyReLU(0.1, inplace=True)),
+        (nn.ELU(inplace=True), torch.nn.ELU(inplace=True)),
+    ]:
         assert repr(m) == repr(t)
         x = nerve.tensor([-1.0, 2.0])
         np.testing.assert_allclose(m(x).numpy(), t(torch.tensor([-1.0, 2.0])).numpy())

@@ -75,8 +75,10 @@ def test_float64_stays_float64(spec):
     assert isinstance(x.grad, nerve.Tensor)
 
 
-@pytest.mark.parametrize("name,args", [("Threshold", (0.0, -1.0)), ("CELU", (0.5,)),
-                                       ("Hardsigmoid", ()), ("Hardswish", ())])
+@pytest.mark.parametrize(
+    "name,args",
+    [("Threshold", (0.0, -1.0)), ("CELU", (0.5,)), ("Hardsigmoid", ()), ("Hardswish", ())],
+)
 def test_inplace_like_torch_without_a_graph(name, args):
     data = np.array([-4.0, -1.0, 0.5, 4.0], np.float32)
     x, xt = nerve.tensor(data), torch.tensor(data)
@@ -111,8 +113,9 @@ def test_softmax2d_channels_and_shape_errors():
     y = nn.Softmax2d()(nerve.tensor(x)).numpy()
     np.testing.assert_allclose(y.sum(0), np.ones((4, 5)), rtol=1e-6)
     for shape in [(3, 4), (1, 2, 3, 4, 5)]:
-        with pytest.raises(ValueError, match=f"Softmax2d: expected input to be 3D or 4D, got "
-                                             f"{len(shape)}D"):
+        with pytest.raises(
+            ValueError, match=f"Softmax2d: expected input to be 3D or 4D, got {len(shape)}D"
+        ):
             nn.Softmax2d()(nerve.ones(*shape))
 
 
@@ -128,8 +131,9 @@ def test_layer_errors_match_torch():
 
 
 def test_in_a_sequential_trains():
-    net = nn.Sequential(nn.Linear(4, 8), nn.Hardswish(), nn.Linear(8, 6), nn.GLU(),
-                        nn.Softsign(), nn.Linear(3, 2))
+    net = nn.Sequential(
+        nn.Linear(4, 8), nn.Hardswish(), nn.Linear(8, 6), nn.GLU(), nn.Softsign(), nn.Linear(3, 2)
+    )
     x = nerve.randn(16, 4)
     net(x).pow(2).mean().backward()
     assert all(p.grad is not None for p in net.parameters())

@@ -19,8 +19,7 @@ def _arr(rng, *shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-def mha_check(kw, shapes, call_kw=None, masks=None, self_attention=False, rtol=1e-4,
-              atol=1e-5):
+def mha_check(kw, shapes, call_kw=None, masks=None, self_attention=False, rtol=1e-4, atol=1e-5):
     """Run both twins on the same inputs; masks are NumPy arrays passed as keyword args."""
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
@@ -42,18 +41,19 @@ def mha_check(kw, shapes, call_kw=None, masks=None, self_attention=False, rtol=1
     masks = masks or {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch's warning on mixed mask types
-        to, tw = tm(*[ts[i] for i in pick], **call_kw,
-                    **{k: torch.from_numpy(v) for k, v in masks.items()})
-    o, w = m(*[xs[i] for i in pick], **call_kw,
-             **{k: nerve.from_numpy(v) for k, v in masks.items()})
+        to, tw = tm(
+            *[ts[i] for i in pick], **call_kw, **{k: torch.from_numpy(v) for k, v in masks.items()}
+        )
+    o, w = m(
+        *[xs[i] for i in pick], **call_kw, **{k: nerve.from_numpy(v) for k, v in masks.items()}
+    )
     assert tuple(o.shape) == tuple(to.shape) and o.dtype == np.float32
     np.testing.assert_allclose(o.detach().numpy(), to.detach().numpy(), rtol=rtol, atol=atol)
     if tw is None:
         assert w is None
     else:
         assert tuple(w.shape) == tuple(tw.shape)
-        np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=rtol,
-                                   atol=atol)
+        np.testing.assert_allclose(w.detach().numpy(), tw.detach().numpy(), rtol=rtol, atol=atol)
     dy = _arr(rng, *to.shape)
     (o * nerve.tensor(dy)).sum().backward()
     (to * torch.from_numpy(dy)).sum().backward()
@@ -61,8 +61,9 @@ def mha_check(kw, shapes, call_kw=None, masks=None, self_attention=False, rtol=1
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=atol)
     tparams = dict(tm.named_parameters())
     for name, p in m.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tparams.pop(name).grad.numpy(), rtol=rtol,
-                                   atol=atol, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tparams.pop(name).grad.numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
     assert not tparams
     return o, w
 
@@ -85,33 +86,48 @@ ATTN_FLOAT = RNG.standard_normal((L, S)).astype(np.float32)
 ATTN_3D = RNG.standard_normal((N * H, L, S)).astype(np.float32)
 
 
-@pytest.mark.parametrize("kw,shapes,call_kw,masks", [
-    ({}, QKV, {}, {}),
-    ({}, QKV, {"average_attn_weights": False}, {}),
-    ({}, QKV, {"need_weights": False}, {}),
-    ({"batch_first": True}, QKV_BF, {}, {}),
-    ({"batch_first": True}, QKV_BF, {"need_weights": False}, {"key_padding_mask": KPM}),
-    ({}, QKV, {}, {"key_padding_mask": KPM}),
-    ({}, QKV, {}, {"attn_mask": ATTN_BOOL}),
-    ({}, QKV, {"need_weights": False}, {"attn_mask": ATTN_BOOL}),
-    ({}, QKV, {}, {"attn_mask": ATTN_FLOAT}),
-    ({}, QKV, {}, {"attn_mask": ATTN_3D}),
-    ({}, QKV, {"need_weights": False}, {"attn_mask": ATTN_3D, "key_padding_mask": KPM}),
-    ({}, QKV, {}, {"attn_mask": ATTN_FLOAT, "key_padding_mask": KPM}),
-    ({}, QKV, {}, {"key_padding_mask": np.where(KPM, -1.5, 0).astype(np.float32)}),
-    ({"bias": False}, QKV, {}, {}),
-    ({"kdim": 3, "vdim": 6}, [(L, N, E), (S, N, 3), (S, N, 6)], {}, {"key_padding_mask": KPM}),
-    ({"kdim": 3, "vdim": 6}, [(L, N, E), (S, N, 3), (S, N, 6)], {"need_weights": False}, {}),
-    ({"add_bias_kv": True}, QKV, {}, {"key_padding_mask": KPM, "attn_mask": ATTN_BOOL}),
-    ({"add_zero_attn": True}, QKV, {}, {"key_padding_mask": KPM, "attn_mask": ATTN_FLOAT}),
-    ({"add_bias_kv": True, "add_zero_attn": True}, QKV, {"need_weights": False},
-     {"attn_mask": ATTN_3D}),
-    ({}, [(L, E), (S, E), (S, E)], {}, {}),
-    ({}, [(L, E), (S, E), (S, E)], {"average_attn_weights": False},
-     {"key_padding_mask": KPM[0], "attn_mask": ATTN_3D[:H]}),
-    ({"batch_first": True}, [(L, E), (S, E), (S, E)], {"need_weights": False},
-     {"attn_mask": ATTN_BOOL}),
-])
+@pytest.mark.parametrize(
+    "kw,shapes,call_kw,masks",
+    [
+        ({}, QKV, {}, {}),
+        ({}, QKV, {"average_attn_weights": False}, {}),
+        ({}, QKV, {"need_weights": False}, {}),
+        ({"batch_first": True}, QKV_BF, {}, {}),
+        ({"batch_first": True}, QKV_BF, {"need_weights": False}, {"key_padding_mask": KPM}),
+        ({}, QKV, {}, {"key_padding_mask": KPM}),
+        ({}, QKV, {}, {"attn_mask": ATTN_BOOL}),
+        ({}, QKV, {"need_weights": False}, {"attn_mask": ATTN_BOOL}),
+        ({}, QKV, {}, {"attn_mask": ATTN_FLOAT}),
+        ({}, QKV, {}, {"attn_mask": ATTN_3D}),
+        ({}, QKV, {"need_weights": False}, {"attn_mask": ATTN_3D, "key_padding_mask": KPM}),
+        ({}, QKV, {}, {"attn_mask": ATTN_FLOAT, "key_padding_mask": KPM}),
+        ({}, QKV, {}, {"key_padding_mask": np.where(KPM, -1.5, 0).astype(np.float32)}),
+        ({"bias": False}, QKV, {}, {}),
+        ({"kdim": 3, "vdim": 6}, [(L, N, E), (S, N, 3), (S, N, 6)], {}, {"key_padding_mask": KPM}),
+        ({"kdim": 3, "vdim": 6}, [(L, N, E), (S, N, 3), (S, N, 6)], {"need_weights": False}, {}),
+        ({"add_bias_kv": True}, QKV, {}, {"key_padding_mask": KPM, "attn_mask": ATTN_BOOL}),
+        ({"add_zero_attn": True}, QKV, {}, {"key_padding_mask": KPM, "attn_mask": ATTN_FLOAT}),
+        (
+            {"add_bias_kv": True, "add_zero_attn": True},
+            QKV,
+            {"need_weights": False},
+            {"attn_mask": ATTN_3D},
+        ),
+        ({}, [(L, E), (S, E), (S, E)], {}, {}),
+        (
+            {},
+            [(L, E), (S, E), (S, E)],
+            {"average_attn_weights": False},
+            {"key_padding_mask": KPM[0], "attn_mask": ATTN_3D[:H]},
+        ),
+        (
+            {"batch_first": True},
+            [(L, E), (S, E), (S, E)],
+            {"need_weights": False},
+            {"attn_mask": ATTN_BOOL},
+        ),
+    ],
+)
 def test_against_torch(kw, shapes, call_kw, masks):
     mha_check(kw, shapes, call_kw, masks)
 
@@ -119,20 +135,35 @@ def test_against_torch(kw, shapes, call_kw, masks):
 @pytest.mark.parametrize("kw,shape", [({}, (L, N, E)), ({"batch_first": True}, (N, L, E))])
 def test_self_attention_against_torch(kw, shape):
     mha_check(kw, [shape], self_attention=True)
-    mha_check(kw, [shape], {"need_weights": False}, {"key_padding_mask": KPM[:, :L]},
-              self_attention=True)
+    mha_check(
+        kw, [shape], {"need_weights": False}, {"key_padding_mask": KPM[:, :L]}, self_attention=True
+    )
 
 
 def test_causal_hint_uses_the_mask():
     mask = np.triu(np.full((L, L), -np.inf, np.float32), 1)
     mha_check({}, [(L, N, E)], {"is_causal": True}, {"attn_mask": mask}, self_attention=True)
-    mha_check({}, [(L, N, E)], {"is_causal": True, "need_weights": False},
-              {"attn_mask": mask}, self_attention=True)
+    mha_check(
+        {},
+        [(L, N, E)],
+        {"is_causal": True, "need_weights": False},
+        {"attn_mask": mask},
+        self_attention=True,
+    )
     # without weights or padding PyTorch applies the hint and never reads the mask
-    mha_check({}, [(L, N, E)], {"is_causal": True, "need_weights": False},
-              {"attn_mask": np.zeros((L, L), np.float32)}, self_attention=True)
-    mha_check({}, QKV, {"is_causal": True, "need_weights": False},
-              {"attn_mask": ATTN_FLOAT, "key_padding_mask": KPM})
+    mha_check(
+        {},
+        [(L, N, E)],
+        {"is_causal": True, "need_weights": False},
+        {"attn_mask": np.zeros((L, L), np.float32)},
+        self_attention=True,
+    )
+    mha_check(
+        {},
+        QKV,
+        {"is_causal": True, "need_weights": False},
+        {"attn_mask": ATTN_FLOAT, "key_padding_mask": KPM},
+    )
 
 
 def test_fully_masked_row_is_nan_with_weights_and_zero_without():
@@ -164,8 +195,9 @@ def test_parameters_init_and_repr_like_torch():
     nerve.manual_seed(0)
     m, tm = nn.MultiheadAttention(64, 4), torch.nn.MultiheadAttention(64, 4)
     assert repr(m) == repr(tm)
-    assert [(k, tuple(v.shape)) for k, v in m.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in tm.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in m.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in tm.state_dict().items()
+    ]
     bound = np.sqrt(6 / (64 + 3 * 64))  # xavier_uniform_ over the (3E, E) matrix
     w = m.in_proj_weight.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
@@ -176,11 +208,16 @@ def test_parameters_init_and_repr_like_torch():
     assert np.abs(ow).max() <= 1 / 8 and np.abs(ow).max() > 0.9 / 8  # Linear's default
     assert type(m.out_proj).__name__ == "NonDynamicallyQuantizableLinear"
     assert isinstance(m.out_proj, nn.Linear)
-    for kw in [{"bias": False}, {"kdim": 3, "vdim": 5}, {"add_bias_kv": True},
-               {"kdim": 3, "add_bias_kv": True, "bias": False}]:
+    for kw in [
+        {"bias": False},
+        {"kdim": 3, "vdim": 5},
+        {"add_bias_kv": True},
+        {"kdim": 3, "add_bias_kv": True, "bias": False},
+    ]:
         m, tm = nn.MultiheadAttention(8, 2, **kw), torch.nn.MultiheadAttention(8, 2, **kw)
-        assert [(k, tuple(v.shape)) for k, v in m.state_dict().items()] == \
-            [(k, tuple(v.shape)) for k, v in tm.state_dict().items()]
+        assert [(k, tuple(v.shape)) for k, v in m.state_dict().items()] == [
+            (k, tuple(v.shape)) for k, v in tm.state_dict().items()
+        ]
         assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
     m = nn.MultiheadAttention(8, 2, add_bias_kv=True)
     assert m.bias_k.detach().numpy().std() > 0
@@ -198,33 +235,57 @@ def _t(*shape, dtype=np.float32):
     return np.random.default_rng(0).standard_normal(shape).astype(dtype)
 
 
-@pytest.mark.parametrize("args,kw,exc", [
-    ((_t(1, 2, 4, 8),) * 3, {}, AssertionError),
-    ((_t(4, 2, 7),) * 3, {}, AssertionError),
-    ((_t(4, 2, 8), _t(5, 2, 8), _t(6, 2, 8)), {}, AssertionError),
-    ((_t(4, 8), _t(5, 2, 8), _t(5, 2, 8)), {}, AssertionError),
-    ((_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)), {"attn_mask": np.zeros((3, 5), np.float32)},
-     RuntimeError),
-    ((_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)), {"attn_mask": np.zeros((3, 4, 5), np.float32)},
-     RuntimeError),
-    ((_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)), {"key_padding_mask": np.zeros((2, 4), bool)},
-     AssertionError),
-    ((_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)), {"attn_mask": np.zeros((4, 5), np.int64)},
-     AssertionError),
-    ((_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)), {"is_causal": True}, RuntimeError),
-    ((_t(4, 8), _t(5, 8), _t(5, 8)), {"attn_mask": np.zeros((3, 4, 5), np.float32)},
-     AssertionError),
-])
+@pytest.mark.parametrize(
+    "args,kw,exc",
+    [
+        ((_t(1, 2, 4, 8),) * 3, {}, AssertionError),
+        ((_t(4, 2, 7),) * 3, {}, AssertionError),
+        ((_t(4, 2, 8), _t(5, 2, 8), _t(6, 2, 8)), {}, AssertionError),
+        ((_t(4, 8), _t(5, 2, 8), _t(5, 2, 8)), {}, AssertionError),
+        (
+            (_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)),
+            {"attn_mask": np.zeros((3, 5), np.float32)},
+            RuntimeError,
+        ),
+        (
+            (_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)),
+            {"attn_mask": np.zeros((3, 4, 5), np.float32)},
+            RuntimeError,
+        ),
+        (
+            (_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)),
+            {"key_padding_mask": np.zeros((2, 4), bool)},
+            AssertionError,
+        ),
+        (
+            (_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)),
+            {"attn_mask": np.zeros((4, 5), np.int64)},
+            AssertionError,
+        ),
+        ((_t(4, 2, 8), _t(5, 2, 8), _t(5, 2, 8)), {"is_causal": True}, RuntimeError),
+        (
+            (_t(4, 8), _t(5, 8), _t(5, 8)),
+            {"attn_mask": np.zeros((3, 4, 5), np.float32)},
+            AssertionError,
+        ),
+    ],
+)
 def test_errors_like_torch(args, kw, exc):
     tm, m = torch.nn.MultiheadAttention(8, 2), nn.MultiheadAttention(8, 2)
     conv = {k: v for k, v in kw.items() if isinstance(v, np.ndarray)}
     flags = {k: v for k, v in kw.items() if k not in conv}
     with pytest.raises(exc):
-        tm(*map(torch.from_numpy, args), **flags,
-           **{k: torch.from_numpy(v) for k, v in conv.items()})
+        tm(
+            *map(torch.from_numpy, args),
+            **flags,
+            **{k: torch.from_numpy(v) for k, v in conv.items()},
+        )
     with pytest.raises(exc, match="multi_head_attention_forward"):
-        m(*map(nerve.from_numpy, args), **flags,
-          **{k: nerve.from_numpy(v) for k, v in conv.items()})
+        m(
+            *map(nerve.from_numpy, args),
+            **flags,
+            **{k: nerve.from_numpy(v) for k, v in conv.items()},
+        )
 
 
 def test_constructor_errors_like_torch():
@@ -243,7 +304,19 @@ def test_functional_form_matches_the_module():
     x = nerve.randn(L, N, E)
     o, w = m(x, x, x)
     fo, fw = nerve.nn.functional.multi_head_attention_forward(
-        x, x, x, E, H, m.in_proj_weight, m.in_proj_bias, None, None, False, 0.0,
-        m.out_proj.weight, m.out_proj.bias)
+        x,
+        x,
+        x,
+        E,
+        H,
+        m.in_proj_weight,
+        m.in_proj_bias,
+        None,
+        None,
+        False,
+        0.0,
+        m.out_proj.weight,
+        m.out_proj.bias,
+    )
     np.testing.assert_allclose(fo.detach().numpy(), o.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(fw.detach().numpy(), w.detach().numpy(), rtol=1e-6)

@@ -30,8 +30,9 @@ def test_against_torch(lead, bias):
         np.testing.assert_allclose(n.grad.numpy(), tt.grad.numpy(), rtol=1e-4, atol=1e-5)
     tp = dict(t.named_parameters())
     for name, p in m.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), rtol=1e-4,
-                                   atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tp[name].grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name
+        )
 
 
 def test_keys_repr_shapes_dtype():
@@ -42,8 +43,10 @@ def test_keys_repr_shapes_dtype():
     assert repr(nn.Bilinear(2, 3, 4, bias=False)) == repr(torch.nn.Bilinear(2, 3, 4, bias=False))
     assert nn.Bilinear(2, 3, 4, bias=False).bias is None
     m64 = nn.Bilinear(2, 3, 4, dtype=nerve.float64)
-    assert m64(nerve.ones(1, 2, dtype=nerve.float64),
-               nerve.ones(1, 3, dtype=nerve.float64)).dtype == nerve.float64
+    assert (
+        m64(nerve.ones(1, 2, dtype=nerve.float64), nerve.ones(1, 3, dtype=nerve.float64)).dtype
+        == nerve.float64
+    )
 
 
 def test_default_init_is_uniform_in_one_over_sqrt_in1():

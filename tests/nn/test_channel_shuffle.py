@@ -16,9 +16,10 @@ def test_channel_shuffle():
     twin_check(m, t, (2, 6, 4, 3))
     twin_check(m, t, (2, 6, 5))
     x = nerve.randn(2, 6, 3)
-    np.testing.assert_array_equal(nerve.nn.functional.native_channel_shuffle(x, 2).numpy(),
-                                  torch.native_channel_shuffle(torch.from_numpy(x.numpy()),
-                                                               2).numpy())
+    np.testing.assert_array_equal(
+        nerve.nn.functional.native_channel_shuffle(x, 2).numpy(),
+        torch.native_channel_shuffle(torch.from_numpy(x.numpy()), 2).numpy(),
+    )
     for bad in (nerve.randn(2, 6), nerve.randn(2, 7, 3)):
         with pytest.raises(RuntimeError):
             m(bad)

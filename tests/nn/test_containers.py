@@ -12,8 +12,14 @@ import nerve.nn as nn
 
 
 def _mlp(lib):
-    return lib.Sequential(lib.Linear(4, 8), lib.ReLU(), lib.BatchNorm1d(8), lib.Dropout(0.0),
-                          lib.Linear(8, 3), lib.Tanh())
+    return lib.Sequential(
+        lib.Linear(4, 8),
+        lib.ReLU(),
+        lib.BatchNorm1d(8),
+        lib.Dropout(0.0),
+        lib.Linear(8, 3),
+        lib.Tanh(),
+    )
 
 
 @pytest.mark.parametrize("train", [True, False])
@@ -31,11 +37,16 @@ def test_state_dict_keys_match_torch():
 
 def test_ordered_dict_names():
     def build(lib):
-        return lib.Sequential(OrderedDict([("fc", lib.Linear(2, 3)), ("act", lib.ReLU()),
-                                           ("out", lib.Linear(3, 1))]))
+        return lib.Sequential(
+            OrderedDict([("fc", lib.Linear(2, 3)), ("act", lib.ReLU()), ("out", lib.Linear(3, 1))])
+        )
+
     m, t = build(nn), build(torch.nn)
-    assert list(m.state_dict()) == list(t.state_dict()) == ["fc.weight", "fc.bias",
-                                                            "out.weight", "out.bias"]
+    assert (
+        list(m.state_dict())
+        == list(t.state_dict())
+        == ["fc.weight", "fc.bias", "out.weight", "out.bias"]
+    )
     assert m.fc is m[0] and repr(m) == repr(t)
     twin_check(m, t, (5, 2))
 
@@ -105,8 +116,12 @@ def test_module_list():
             return x
 
     net = Net()
-    assert list(net.state_dict()) == ["layers.0.weight", "layers.0.bias", "layers.1.weight",
-                                      "layers.1.bias"]
+    assert list(net.state_dict()) == [
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.1.weight",
+        "layers.1.bias",
+    ]
     assert net(nerve.ones(2, 3)).shape == (2, 1)
 
 

@@ -128,8 +128,9 @@ def test_parameter_dict_errors_like_torch():
 
 def test_sequential_slicing_arith_and_delete_like_torch():
     def build(lib):
-        return lib.Sequential(OrderedDict([("a", lib.ReLU()), ("b", lib.Tanh()),
-                                           ("c", lib.Sigmoid())]))
+        return lib.Sequential(
+            OrderedDict([("a", lib.ReLU()), ("b", lib.Tanh()), ("c", lib.Sigmoid())])
+        )
 
     s, t = build(nn), build(torch.nn)
     assert list(s[1:]._modules) == list(t[1:]._modules) and isinstance(s[1:], nn.Sequential)
@@ -146,8 +147,10 @@ def test_sequential_slicing_arith_and_delete_like_torch():
             s * bad
     with pytest.raises(ValueError, match="only objects of Sequential"):
         s + nn.ModuleList()
-    n, tn = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid()), \
-        torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid())
+    n, tn = (
+        nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid()),
+        torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Tanh(), torch.nn.Sigmoid()),
+    )
     n.insert(-1, nn.ELU())
     tn.insert(-1, torch.nn.ELU())
     del n[0]
@@ -178,6 +181,5 @@ def test_named_modules_and_parameters_with_duplicates_like_torch():
     s, t = nn.Sequential(lin, lin), torch.nn.Sequential(tlin, tlin)
     for kw in ({}, {"remove_duplicate": False}):
         assert [n for n, _ in s.named_modules(**kw)] == [n for n, _ in t.named_modules(**kw)]
-        assert [n for n, _ in s.named_parameters(**kw)] == \
-            [n for n, _ in t.named_parameters(**kw)]
+        assert [n for n, _ in s.named_parameters(**kw)] == [n for n, _ in t.named_parameters(**kw)]
     assert list(s.state_dict()) == list(t.state_dict())

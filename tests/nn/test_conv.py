@@ -27,21 +27,25 @@ def _compare(layer, tlayer, x, rtol=1e-4, atol=1e-5):
     for name, p in tlayer.named_parameters():
         got = getattr(layer, name).grad
         assert isinstance(got, nerve.Tensor), name
-        np.testing.assert_allclose(got.numpy(), p.grad.numpy(), rtol=rtol, atol=atol,
-                                   err_msg=name)
+        np.testing.assert_allclose(got.numpy(), p.grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
 
 
 CONFIGS = [
     dict(in_channels=3, out_channels=4, kernel_size=3),
-    dict(in_channels=3, out_channels=6, kernel_size=(3, 2), stride=(2, 1), padding=(1, 0),
-         dilation=(1, 2), bias=False),
+    dict(
+        in_channels=3,
+        out_channels=6,
+        kernel_size=(3, 2),
+        stride=(2, 1),
+        padding=(1, 0),
+        dilation=(1, 2),
+        bias=False,
+    ),
     dict(in_channels=4, out_channels=4, kernel_size=3, padding="same", groups=4),
     dict(in_channels=4, out_channels=6, kernel_size=2, padding="valid", groups=2),
     dict(in_channels=2, out_channels=3, kernel_size=3, padding=1, padding_mode="reflect"),
-    dict(in_channels=2, out_channels=3, kernel_size=3, padding=(2, 1),
-         padding_mode="circular"),
-    dict(in_channels=2, out_channels=3, kernel_size=3, padding="same",
-         padding_mode="replicate"),
+    dict(in_channels=2, out_channels=3, kernel_size=3, padding=(2, 1), padding_mode="circular"),
+    dict(in_channels=2, out_channels=3, kernel_size=3, padding="same", padding_mode="replicate"),
     dict(in_channels=5, out_channels=2, kernel_size=1),
 ]
 
@@ -52,12 +56,16 @@ def test_conv2d_matches_torch(cfg):
     _compare(nn.Conv2d(**cfg), torch.nn.Conv2d(**cfg), x.astype(np.float32))
 
 
-@pytest.mark.parametrize("cfg", [
-    dict(in_channels=3, out_channels=4, kernel_size=3),
-    dict(in_channels=4, out_channels=2, kernel_size=4, stride=2, padding=1, groups=2),
-    dict(in_channels=2, out_channels=3, kernel_size=3, padding="same", dilation=2, bias=False),
-    dict(in_channels=2, out_channels=3, kernel_size=3, padding=1, padding_mode="circular"),
-], ids=str)
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(in_channels=3, out_channels=4, kernel_size=3),
+        dict(in_channels=4, out_channels=2, kernel_size=4, stride=2, padding=1, groups=2),
+        dict(in_channels=2, out_channels=3, kernel_size=3, padding="same", dilation=2, bias=False),
+        dict(in_channels=2, out_channels=3, kernel_size=3, padding=1, padding_mode="circular"),
+    ],
+    ids=str,
+)
 def test_conv1d_matches_torch(cfg):
     x = np.random.default_rng(0).standard_normal((3, cfg["in_channels"], 10))
     _compare(nn.Conv1d(**cfg), torch.nn.Conv1d(**cfg), x.astype(np.float32))
@@ -92,8 +100,12 @@ def test_load_torch_state_dict_gives_same_output():
     conv = nn.Conv2d(3, 5, 3, stride=2, padding=1)
     conv.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 3, 9, 9)).astype(np.float32)
-    np.testing.assert_allclose(conv(nerve.from_numpy(x)).detach().numpy(),
-                               t(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        conv(nerve.from_numpy(x)).detach().numpy(),
+        t(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 def test_constructor_errors_are_value_errors():
@@ -120,9 +132,13 @@ def test_forward_errors_name_the_layer():
 
 
 def test_repr():
-    assert repr(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)) == \
-        repr(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False))
+    assert repr(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)) == repr(
+        torch.nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)
+    )
     assert repr(nn.Conv1d(2, 4, 3, groups=2)) == repr(torch.nn.Conv1d(2, 4, 3, groups=2))
-    for kw in (dict(padding="same"), dict(padding=(1, 2), padding_mode="reflect"),
-               dict(dilation=2, groups=2)):
+    for kw in (
+        dict(padding="same"),
+        dict(padding=(1, 2), padding_mode="reflect"),
+        dict(dilation=2, groups=2),
+    ):
         assert repr(nn.Conv2d(4, 4, 3, **kw)) == repr(torch.nn.Conv2d(4, 4, 3, **kw))

@@ -30,24 +30,29 @@ def _step(bn, tbn, x):
     (yt * torch.from_numpy(g)).sum().backward()
     np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
     for name, p in tbn.named_parameters():
-        np.testing.assert_allclose(getattr(bn, name).grad.numpy(), p.grad.numpy(), rtol=1e-4,
-                                   atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(bn, name).grad.numpy(), p.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=name
+        )
         getattr(bn, name).grad = None
         p.grad = None
 
 
-@pytest.mark.parametrize("affine,track,momentum", [(True, True, 0.1), (False, True, 0.3),
-                                                   (True, False, 0.1), (True, True, None)])
+@pytest.mark.parametrize(
+    "affine,track,momentum",
+    [(True, True, 0.1), (False, True, 0.3), (True, False, 0.1), (True, True, None)],
+)
 def test_batchnorm2d_train_then_eval_matches_torch(affine, track, momentum):
     bn, tbn = _pair(affine, track, momentum)
     rng = np.random.default_rng(0)
     for _ in range(3):
         _step(bn, tbn, (rng.standard_normal((4, 3, 5, 6)) * 2 + 1).astype(np.float32))
     if track:
-        np.testing.assert_allclose(bn.running_mean.numpy(), tbn.running_mean.numpy(), rtol=1e-5,
-                                   atol=1e-6)
-        np.testing.assert_allclose(bn.running_var.numpy(), tbn.running_var.numpy(), rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            bn.running_mean.numpy(), tbn.running_mean.numpy(), rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(
+            bn.running_var.numpy(), tbn.running_var.numpy(), rtol=1e-5, atol=1e-6
+        )
     bn.eval()
     tbn.eval()
     _step(bn, tbn, rng.standard_normal((2, 3, 4, 4)).astype(np.float32))

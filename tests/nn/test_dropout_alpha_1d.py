@@ -66,8 +66,7 @@ def test_alpha_dropout_keeps_mean_and_variance_like_torch(p):
     assert abs(dropped.mean() - p) < 0.005
     assert abs(np.isclose(ty, dropped_value, atol=1e-6).mean() - p) < 0.005
     kept = ~dropped
-    np.testing.assert_allclose(y[kept], _a(p) * x[kept] + ALPHA * _a(p) * p, rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(y[kept], _a(p) * x[kept] + ALPHA * _a(p) * p, rtol=1e-5, atol=1e-6)
 
 
 def test_alpha_dropout_gradient_is_the_scaled_mask():

@@ -9,9 +9,16 @@ import nerve.nn.functional as F
 from nerve import nn
 
 
-@pytest.mark.parametrize("fn,shape", [(F.dropout, (6, 7)), (F.dropout2d, (2, 3, 4, 4)),
-                                      (F.dropout1d, (2, 3, 5)), (F.alpha_dropout, (6, 7)),
-                                      (F.feature_alpha_dropout, (2, 3, 4))])
+@pytest.mark.parametrize(
+    "fn,shape",
+    [
+        (F.dropout, (6, 7)),
+        (F.dropout2d, (2, 3, 4, 4)),
+        (F.dropout1d, (2, 3, 5)),
+        (F.alpha_dropout, (6, 7)),
+        (F.feature_alpha_dropout, (2, 3, 4)),
+    ],
+)
 def test_functional_inplace_writes_into_input(fn, shape):
     x = nerve.randn(*shape)
     before = x.numpy().copy()

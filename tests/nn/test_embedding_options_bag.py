@@ -15,13 +15,18 @@ def _grads_match(m, t, y, ty, rtol=1e-5):
     dy = np.random.default_rng(1).standard_normal(tuple(ty.shape)).astype(np.float32)
     y.backward(nerve.tensor(dy))
     ty.backward(torch.from_numpy(dy))
-    np.testing.assert_allclose(m.weight.grad.numpy(), t.weight.grad.numpy(), rtol=rtol,
-                               atol=1e-6)
+    np.testing.assert_allclose(m.weight.grad.numpy(), t.weight.grad.numpy(), rtol=rtol, atol=1e-6)
 
 
-@pytest.mark.parametrize("kw", [dict(max_norm=1.0), dict(max_norm=0.5, norm_type=1.0),
-                                dict(scale_grad_by_freq=True, padding_idx=3),
-                                dict(max_norm=1.0, scale_grad_by_freq=True)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(max_norm=1.0),
+        dict(max_norm=0.5, norm_type=1.0),
+        dict(scale_grad_by_freq=True, padding_idx=3),
+        dict(max_norm=1.0, scale_grad_by_freq=True),
+    ],
+)
 def test_embedding_options_against_torch(kw):
     m, t = nn.Embedding(10, 4, **kw), torch.nn.Embedding(10, 4, **kw)
     load_from_torch(m, t)
@@ -59,8 +64,9 @@ def test_from_pretrained_freeze_and_padding_like_torch():
 
 
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
-@pytest.mark.parametrize("kw", [{}, dict(padding_idx=2), dict(include_last_offset=True),
-                                dict(max_norm=1.0)])
+@pytest.mark.parametrize(
+    "kw", [{}, dict(padding_idx=2), dict(include_last_offset=True), dict(max_norm=1.0)]
+)
 def test_embedding_bag_with_offsets_against_torch(mode, kw):
     m, t = nn.EmbeddingBag(8, 4, mode=mode, **kw), torch.nn.EmbeddingBag(8, 4, mode=mode, **kw)
     load_from_torch(m, t)

@@ -24,8 +24,7 @@ def test_inside_a_model_and_its_state_dict():
     model = nn.Sequential(nn.Normalization(axis=1).adapt(x), nn.Flatten(), nn.Linear(16, 2))
     state = model.state_dict()
     assert set(state) >= {"0.mean", "0.variance"}
-    fresh = nn.Sequential(nn.Normalization(axis=1, num_features=1), nn.Flatten(),
-                          nn.Linear(16, 2))
+    fresh = nn.Sequential(nn.Normalization(axis=1, num_features=1), nn.Flatten(), nn.Linear(16, 2))
     fresh.load_state_dict(state)
     inp = nerve.tensor(x)
     np.testing.assert_array_equal(fresh(inp).detach().numpy(), model(inp).detach().numpy())

@@ -8,16 +8,20 @@ import nerve
 import nerve.nn as nn
 
 
-@pytest.mark.parametrize("args,shape", [((), (2, 3, 4, 5)), ((0, -1), (2, 3, 4)),
-                                        ((1, 2), (2, 3, 4, 5)), ((2,), (2, 3, 4, 5))])
+@pytest.mark.parametrize(
+    "args,shape",
+    [((), (2, 3, 4, 5)), ((0, -1), (2, 3, 4)), ((1, 2), (2, 3, 4, 5)), ((2,), (2, 3, 4, 5))],
+)
 def test_flatten_against_torch(args, shape):
     m, t = nn.Flatten(*args), torch.nn.Flatten(*args)
     twin_check(m, t, shape)
     assert repr(m) == repr(t)
 
 
-@pytest.mark.parametrize("dim,sizes,shape", [(1, (2, 5), (3, 10)), (-1, (2, 2), (3, 2, 4)),
-                                             (0, (2, -1), (6, 2)), (1, [3, 1], (2, 3))])
+@pytest.mark.parametrize(
+    "dim,sizes,shape",
+    [(1, (2, 5), (3, 10)), (-1, (2, 2), (3, 2, 4)), (0, (2, -1), (6, 2)), (1, [3, 1], (2, 3))],
+)
 def test_unflatten_against_torch(dim, sizes, shape):
     m, t = nn.Unflatten(dim, sizes), torch.nn.Unflatten(dim, sizes)
     twin_check(m, t, shape)

@@ -17,8 +17,9 @@ from tests.nn.layercheck import load_from_torch
 
 def _net():
     m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 2))
-    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(),
-                             torch.nn.Linear(4, 2))
+    tm = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Tanh(), torch.nn.Linear(4, 2)
+    )
     load_from_torch(m, tm)
     return m, tm
 
@@ -26,13 +27,14 @@ def _net():
 def test_functional_call_values_and_gradients():
     m, tm = _net()
     rng = np.random.default_rng(0)
-    new = {"0.weight": rng.standard_normal((4, 3)), "3.bias": rng.standard_normal(2),
-           "1.running_mean": rng.standard_normal(4)}
+    new = {
+        "0.weight": rng.standard_normal((4, 3)),
+        "3.bias": rng.standard_normal(2),
+        "1.running_mean": rng.standard_normal(4),
+    }
     grad = {k: "running" not in k for k in new}
-    params = {k: nerve.tensor(v.astype(np.float32), requires_grad=grad[k])
-              for k, v in new.items()}
-    tparams = {k: torch.tensor(v.astype(np.float32), requires_grad=grad[k])
-               for k, v in new.items()}
+    params = {k: nerve.tensor(v.astype(np.float32), requires_grad=grad[k]) for k, v in new.items()}
+    tparams = {k: torch.tensor(v.astype(np.float32), requires_grad=grad[k]) for k, v in new.items()}
     m.eval()
     tm.eval()
     x = rng.standard_normal((5, 3)).astype(np.float32)
@@ -40,11 +42,12 @@ def test_functional_call_values_and_gradients():
     y = functional_call(m, params, (nerve.tensor(x),))
     yt = tcall(tm, tparams, (torch.tensor(x),))
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
-    (y ** 2).sum().backward()
-    (yt ** 2).sum().backward()
+    (y**2).sum().backward()
+    (yt**2).sum().backward()
     for k in ("0.weight", "3.bias"):
-        np.testing.assert_allclose(params[k].grad.numpy(), tparams[k].grad.numpy(), rtol=1e-4,
-                                   atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(
+            params[k].grad.numpy(), tparams[k].grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=k
+        )
     assert m[0].weight.grad is None and m[3].bias.grad is None
     assert m[0].bias.grad is not None  # the module's own tensors still used where not given
     for k, v in m.state_dict().items():
@@ -71,8 +74,10 @@ def test_errors_as_torch():
     w, x = nerve.zeros(2, 2), nerve.ones(1, 2)
     with pytest.raises(RuntimeError) as e:
         functional_call(m, {"weight": w, "foo": w}, x, strict=True)
-    assert str(e.value) == ("Error(s) in reparametrizing for Linear:\n\tUnexpected key(s): "
-                            "'foo'.\n\tMissing key(s): 'bias'.")
+    assert str(e.value) == (
+        "Error(s) in reparametrizing for Linear:\n\tUnexpected key(s): "
+        "'foo'.\n\tMissing key(s): 'bias'."
+    )
     functional_call(m, {"weight": w, "foo": w}, x)  # not strict: an extra key is harmless
     assert not hasattr(m, "foo")
     with pytest.raises(ValueError, match=r"\['weight'\] appeared in multiple dictionaries"):
@@ -90,8 +95,9 @@ def test_restores_on_error():
 
     m.forward = boom
     with pytest.raises(ValueError, match="boom"):
-        functional_call(m, {"weight": nerve.zeros(2, 2), "new_buffer": nerve.zeros(1)},
-                        nerve.ones(1, 2))
+        functional_call(
+            m, {"weight": nerve.zeros(2, 2), "new_buffer": nerve.zeros(1)}, nerve.ones(1, 2)
+        )
     assert m.weight is w0 and m._parameters["weight"] is w0
     assert not hasattr(m, "new_buffer")
 
@@ -127,8 +133,9 @@ def test_tied_weights(tie):
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-6)
     if tie:
         with pytest.raises(ValueError, match="which are tied"):
-            functional_call(m, {"a.weight": nerve.tensor(w), "b.weight": nerve.tensor(w)},
-                            nerve.tensor(x))
+            functional_call(
+                m, {"a.weight": nerve.tensor(w), "b.weight": nerve.tensor(w)}, nerve.tensor(x)
+            )
 
 
 def test_parametrized_module():
@@ -145,5 +152,4 @@ def test_parametrized_module():
     y = functional_call(m, {key: nerve.tensor(w)}, nerve.tensor(x))
     yt = tcall(tm, {key: torch.tensor(w)}, torch.tensor(x))
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-6)
-    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(), rtol=1e-6)

@@ -39,12 +39,14 @@ def test_small_functional_aliases():
     t = nerve.tensor(x.copy())
     assert F.selu_(t) is t
     np.testing.assert_allclose(t.numpy(), torch.selu(torch.from_numpy(x)).numpy(), rtol=1e-6)
-    np.testing.assert_allclose(F.pdist(nerve.tensor(x)).numpy(),
-                               torch.pdist(torch.from_numpy(x)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        F.pdist(nerve.tensor(x)).numpy(), torch.pdist(torch.from_numpy(x)).numpy(), rtol=1e-6
+    )
     img = rng.standard_normal((1, 2, 3, 3)).astype(np.float32)
     with pytest.warns(UserWarning):
         y = F.upsample(nerve.tensor(img), scale_factor=2, mode="bilinear", align_corners=False)
     with pytest.warns(UserWarning):
-        yt = torch.nn.functional.upsample(torch.from_numpy(img), scale_factor=2,
-                                          mode="bilinear", align_corners=False)
+        yt = torch.nn.functional.upsample(
+            torch.from_numpy(img), scale_factor=2, mode="bilinear", align_corners=False
+        )
     np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-5, atol=1e-6)

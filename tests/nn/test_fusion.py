@@ -26,8 +26,10 @@ def _trained_bn(bn, tbn, c):
 
 @pytest.mark.parametrize("bias,affine", [(True, True), (False, True), (True, False)])
 def test_fuse_conv_bn_eval(bias, affine):
-    conv, tconv = nn.Conv2d(3, 4, 3, padding=1, bias=bias), torch.nn.Conv2d(3, 4, 3, padding=1,
-                                                                            bias=bias)
+    conv, tconv = (
+        nn.Conv2d(3, 4, 3, padding=1, bias=bias),
+        torch.nn.Conv2d(3, 4, 3, padding=1, bias=bias),
+    )
     load_from_torch(conv, tconv)
     bn, tbn = nn.BatchNorm2d(4, affine=affine), torch.nn.BatchNorm2d(4, affine=affine)
     _trained_bn(bn, tbn, 4)
@@ -38,13 +40,13 @@ def test_fuse_conv_bn_eval(bias, affine):
     assert fused is not conv and type(fused) is nn.Conv2d
     assert list(fused.state_dict()) == list(tfused.state_dict())
     for k, v in tfused.state_dict().items():
-        np.testing.assert_allclose(fused.state_dict()[k].numpy(), v.numpy(), rtol=1e-5,
-                                   atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(
+            fused.state_dict()[k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k
+        )
     assert fused.bias.requires_grad == tfused.bias.requires_grad
     x = nerve.tensor(np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32))
     with nerve.no_grad():
-        np.testing.assert_allclose(fused(x).numpy(), bn(conv(x)).numpy(), rtol=1e-4,
-                                   atol=1e-5)
+        np.testing.assert_allclose(fused(x).numpy(), bn(conv(x)).numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_fuse_conv_transpose_bn_eval():
@@ -56,8 +58,7 @@ def test_fuse_conv_transpose_bn_eval():
     fused = nn.utils.fuse_conv_bn_eval(conv, bn, transpose=True)
     x = nerve.tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32))
     with nerve.no_grad():
-        np.testing.assert_allclose(fused(x).numpy(), bn(conv(x)).numpy(), rtol=1e-4,
-                                   atol=1e-5)
+        np.testing.assert_allclose(fused(x).numpy(), bn(conv(x)).numpy(), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("bias,features", [(True, 4), (False, 4), (True, 1)])
@@ -71,34 +72,50 @@ def test_fuse_linear_bn_eval(bias, features):
     fused = nn.utils.fuse_linear_bn_eval(lin, bn)
     tfused = torch.nn.utils.fuse_linear_bn_eval(tlin, tbn)
     for k, v in tfused.state_dict().items():
-        np.testing.assert_allclose(fused.state_dict()[k].numpy(), v.numpy(), rtol=1e-5,
-                                   atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(
+            fused.state_dict()[k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k
+        )
     if features == 4:
         x = nerve.tensor(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32))
         with nerve.no_grad():
-            np.testing.assert_allclose(fused(x).numpy(), bn(lin(x)).numpy(), rtol=1e-4,
-                                       atol=1e-5)
+            np.testing.assert_allclose(fused(x).numpy(), bn(lin(x)).numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_fuse_weights_functions_and_eval_only():
     rng = np.random.default_rng(0)
     w, b = rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
-    rm, rv, g, beta = (rng.standard_normal(4), rng.uniform(0.5, 2, 4), rng.standard_normal(4),
-                       rng.standard_normal(4))
-    fw, fb = nn.utils.fuse_conv_bn_weights(*(nerve.tensor(a) for a in (w, b, rm, rv)), 1e-5,
-                                           nerve.tensor(g), nerve.tensor(beta))
-    tw, tb = torch.nn.utils.fuse_conv_bn_weights(*(torch.tensor(a) for a in (w, b, rm, rv)),
-                                                 1e-5, torch.tensor(g), torch.tensor(beta))
+    rm, rv, g, beta = (
+        rng.standard_normal(4),
+        rng.uniform(0.5, 2, 4),
+        rng.standard_normal(4),
+        rng.standard_normal(4),
+    )
+    fw, fb = nn.utils.fuse_conv_bn_weights(
+        *(nerve.tensor(a) for a in (w, b, rm, rv)), 1e-5, nerve.tensor(g), nerve.tensor(beta)
+    )
+    tw, tb = torch.nn.utils.fuse_conv_bn_weights(
+        *(torch.tensor(a) for a in (w, b, rm, rv)), 1e-5, torch.tensor(g), torch.tensor(beta)
+    )
     assert isinstance(fw, nn.Parameter) and fw.dtype == nerve.float64
     np.testing.assert_allclose(fw.detach().numpy(), tw.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(fb.detach().numpy(), tb.detach().numpy(), rtol=1e-12)
     lw = rng.standard_normal((4, 3))
-    fw, fb = nn.utils.fuse_linear_bn_weights(nerve.tensor(lw), None,
-                                             *(nerve.tensor(a) for a in (rm, rv)), 1e-5,
-                                             nerve.tensor(g), nerve.tensor(beta))
-    tw, tb = torch.nn.utils.fuse_linear_bn_weights(torch.tensor(lw), None,
-                                                   *(torch.tensor(a) for a in (rm, rv)), 1e-5,
-                                                   torch.tensor(g), torch.tensor(beta))
+    fw, fb = nn.utils.fuse_linear_bn_weights(
+        nerve.tensor(lw),
+        None,
+        *(nerve.tensor(a) for a in (rm, rv)),
+        1e-5,
+        nerve.tensor(g),
+        nerve.tensor(beta),
+    )
+    tw, tb = torch.nn.utils.fuse_linear_bn_weights(
+        torch.tensor(lw),
+        None,
+        *(torch.tensor(a) for a in (rm, rv)),
+        1e-5,
+        torch.tensor(g),
+        torch.tensor(beta),
+    )
     np.testing.assert_allclose(fw.detach().numpy(), tw.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(fb.detach().numpy(), tb.detach().numpy(), rtol=1e-12)
     assert fb.requires_grad == tb.requires_grad
@@ -119,8 +136,10 @@ def test_skip_init():
 
 def test_clip_grads_with_norm_and_get_total_norm():
     rng = np.random.default_rng(0)
-    grads = [rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal(5)
-             .astype(np.float32)]
+    grads = [
+        rng.standard_normal((3, 4)).astype(np.float32),
+        rng.standard_normal(5).astype(np.float32),
+    ]
     ps = [nn.Parameter(np.zeros_like(g)) for g in grads]
     tps = [torch.nn.Parameter(torch.zeros(g.shape)) for g in grads]
     for p, tp, g in zip(ps, tps, grads, strict=True):

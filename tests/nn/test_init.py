@@ -25,12 +25,24 @@ def test_fan_needs_two_dims():
         init.kaiming_uniform_(nerve.empty(3, 3), mode="fan_avg")
 
 
-@pytest.mark.parametrize("name,param", [("linear", None), ("conv2d", None), ("sigmoid", None),
-                                        ("tanh", None), ("relu", None), ("leaky_relu", None),
-                                        ("leaky_relu", 0.2), ("leaky_relu", 3), ("selu", None)])
+@pytest.mark.parametrize(
+    "name,param",
+    [
+        ("linear", None),
+        ("conv2d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", 3),
+        ("selu", None),
+    ],
+)
 def test_gain_matches_torch(name, param):
     assert init.calculate_gain(name, param) == pytest.approx(
-        torch.nn.init.calculate_gain(name, param))
+        torch.nn.init.calculate_gain(name, param)
+    )
 
 
 def test_gain_errors():
@@ -96,8 +108,9 @@ def test_trunc_normal_eye_orthogonal_constant():
         q = _draw(init.orthogonal_, shape).reshape(shape[0], -1)
         small = q @ q.T if q.shape[0] <= q.shape[1] else q.T @ q
         np.testing.assert_allclose(small, np.eye(min(q.shape)), atol=1e-5)
-    np.testing.assert_array_equal(_draw(init.constant_, (2, 2), val=0.3), np.full((2, 2),
-                                  np.float32(0.3)))
+    np.testing.assert_array_equal(
+        _draw(init.constant_, (2, 2), val=0.3), np.full((2, 2), np.float32(0.3))
+    )
     assert not _draw(init.zeros_, (2, 2)).any() and _draw(init.ones_, (2,)).all()
 
 

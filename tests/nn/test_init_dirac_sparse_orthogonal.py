@@ -17,10 +17,19 @@ def _pair(shape):
     return nerve.empty(*shape, dtype=nerve.float64), torch.empty(*shape, dtype=torch.float64)
 
 
-@pytest.mark.parametrize("shape, groups", [((4, 2, 3), 1), ((6, 2, 3), 2), ((2, 3, 3, 3), 1),
-                                           ((2, 3, 4, 4), 1), ((4, 4, 3, 3), 2),
-                                           ((3, 2, 1, 3, 3), 1), ((6, 1, 2, 2, 2), 3),
-                                           ((2, 5, 5), 1)])
+@pytest.mark.parametrize(
+    "shape, groups",
+    [
+        ((4, 2, 3), 1),
+        ((6, 2, 3), 2),
+        ((2, 3, 3, 3), 1),
+        ((2, 3, 4, 4), 1),
+        ((4, 4, 3, 3), 2),
+        ((3, 2, 1, 3, 3), 1),
+        ((6, 1, 2, 2, 2), 3),
+        ((2, 5, 5), 1),
+    ],
+)
 def test_dirac_is_exactly_torchs(shape, groups):
     n, t = _pair(shape)
     init.dirac_(n, groups=groups)
@@ -35,8 +44,9 @@ def test_dirac_conv_passes_the_input_through():
     np.testing.assert_allclose(conv(x).detach().numpy(), x.numpy(), atol=1e-6)
 
 
-@pytest.mark.parametrize("shape, groups, match", [((5, 2), 1, "3, 4, or 5"),
-                                                  ((5, 2, 3), 2, "divisible by groups")])
+@pytest.mark.parametrize(
+    "shape, groups, match", [((5, 2), 1, "3, 4, or 5"), ((5, 2, 3), 2, "divisible by groups")]
+)
 def test_dirac_errors_match_torch(shape, groups, match):
     with pytest.raises(ValueError, match=match):
         tinit.dirac_(torch.empty(*shape), groups=groups)
@@ -48,8 +58,7 @@ def test_dirac_errors_match_torch(shape, groups, match):
 def test_eye_and_constant_are_exact(shape):
     n, t = _pair(shape)
     np.testing.assert_array_equal(init.eye_(n).numpy(), tinit.eye_(t).numpy())
-    np.testing.assert_array_equal(init.constant_(n, 0.25).numpy(),
-                                  tinit.constant_(t, 0.25).numpy())
+    np.testing.assert_array_equal(init.constant_(n, 0.25).numpy(), tinit.constant_(t, 0.25).numpy())
     with pytest.raises(ValueError, match="2 dimensions"):
         init.eye_(nerve.empty(3))
 
@@ -88,9 +97,16 @@ def _trunc_moments(mean, std, a, b):
     return mean + std * m, std * math.sqrt(var)
 
 
-@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, -0.5, 1.0),
-                                             (1.0, 0.5, 0.0, 3.0), (0.0, 1.0, 3.0, 4.0),
-                                             (0.0, 0.02, -0.04, 0.04)])
+@pytest.mark.parametrize(
+    "mean, std, a, b",
+    [
+        (0.0, 1.0, -2.0, 2.0),
+        (0.0, 1.0, -0.5, 1.0),
+        (1.0, 0.5, 0.0, 3.0),
+        (0.0, 1.0, 3.0, 4.0),
+        (0.0, 0.02, -0.04, 0.04),
+    ],
+)
 @pytest.mark.filterwarnings("ignore:mean is more than 2 std")
 def test_trunc_normal_moments(mean, std, a, b):
     x = init.trunc_normal_(nerve.empty(40000, dtype=nerve.float64), mean, std, a, b).numpy()
@@ -106,14 +122,16 @@ def test_trunc_normal_far_window_warns_like_torch_and_stays_inside():
     with pytest.warns(UserWarning, match="mean is more than 2 std from"):
         tinit.trunc_normal_(torch.empty(10), mean=50.0, a=-2.0, b=2.0)
     with pytest.warns(UserWarning, match="mean is more than 2 std from"):
-        x = init.trunc_normal_(nerve.empty(10000, dtype=nerve.float64), mean=50.0, a=-2.0,
-                               b=2.0).numpy()
+        x = init.trunc_normal_(
+            nerve.empty(10000, dtype=nerve.float64), mean=50.0, a=-2.0, b=2.0
+        ).numpy()
     # the conditioned law is nearly exponential below b with rate 48: mean ≈ b - 1/48
     assert x.min() >= -2 and x.max() <= 2 and abs(x.mean() - (2 - 1 / 48)) < 2e-3
 
 
-@pytest.mark.parametrize("shape, gain", [((5, 3), 1.0), ((3, 5), 2.0), ((4, 2, 3, 3), 0.5),
-                                         ((6, 6), 1.0)])
+@pytest.mark.parametrize(
+    "shape, gain", [((5, 3), 1.0), ((3, 5), 2.0), ((4, 2, 3, 3), 0.5), ((6, 6), 1.0)]
+)
 def test_orthogonal_rows_or_columns_are_orthonormal(shape, gain):
     w = init.orthogonal_(nerve.empty(*shape, dtype=nerve.float64), gain=gain).numpy()
     flat = w.reshape(shape[0], -1)
@@ -123,8 +141,12 @@ def test_orthogonal_rows_or_columns_are_orthonormal(shape, gain):
 
 def test_orthogonal_is_uniform_on_the_group():
     # Haar measure: E[Q₀₀] = 0 and E[Q₀₀²] = 1/n; an unsigned QR would bias Q₀₀'s sign
-    vals = np.array([init.orthogonal_(nerve.empty(4, 4, dtype=nerve.float64)).numpy()[0, 0]
-                     for _ in range(4000)])
+    vals = np.array(
+        [
+            init.orthogonal_(nerve.empty(4, 4, dtype=nerve.float64)).numpy()[0, 0]
+            for _ in range(4000)
+        ]
+    )
     assert abs(vals.mean()) < 0.03 and abs((vals**2).mean() - 0.25) < 0.02
 
 
@@ -134,9 +156,20 @@ def test_orthogonal_edges_match_torch():
         init.orthogonal_(nerve.empty(3))
 
 
-NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                  "conv_transpose2d", "conv_transpose3d", "sigmoid", "tanh", "relu",
-                  "leaky_relu", "selu"]
+NONLINEARITIES = [
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "selu",
+]
 
 
 @pytest.mark.parametrize("name", NONLINEARITIES)
@@ -151,9 +184,14 @@ def test_calculate_gain_leaky_slope(param):
     assert init.calculate_gain("tanh", param) == tinit.calculate_gain("tanh", param)
 
 
-@pytest.mark.parametrize("args, match", [(("leaky_relu", True), "not a valid number"),
-                                         (("leaky_relu", "a"), "not a valid number"),
-                                         (("gelu",), "Unsupported nonlinearity")])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (("leaky_relu", True), "not a valid number"),
+        (("leaky_relu", "a"), "not a valid number"),
+        (("gelu",), "Unsupported nonlinearity"),
+    ],
+)
 def test_calculate_gain_errors(args, match):
     with pytest.raises(ValueError, match=match):
         tinit.calculate_gain(*args)
@@ -161,9 +199,19 @@ def test_calculate_gain_errors(args, match):
         init.calculate_gain(*args)
 
 
-DEPRECATED = {"uniform": (), "normal": (), "constant": (0.5,), "xavier_uniform": (),
-              "xavier_normal": (), "kaiming_uniform": (), "kaiming_normal": (),
-              "orthogonal": (), "sparse": (0.5,), "dirac": (), "eye": ()}
+DEPRECATED = {
+    "uniform": (),
+    "normal": (),
+    "constant": (0.5,),
+    "xavier_uniform": (),
+    "xavier_normal": (),
+    "kaiming_uniform": (),
+    "kaiming_normal": (),
+    "orthogonal": (),
+    "sparse": (0.5,),
+    "dirac": (),
+    "eye": (),
+}
 
 
 @pytest.mark.parametrize("name", sorted(DEPRECATED))

@@ -47,8 +47,13 @@ def test_lazy_twin(name, args, kw, shape):
     twin_check(m, t, x)  # the same weights give the same outputs and gradients
 
 
-@pytest.mark.parametrize("name,args,fan_in_of", [("LazyLinear", (200,), lambda x: x.shape[-1]),
-                                                 ("LazyConv2d", (64, 3), lambda x: 9 * x.shape[1])])
+@pytest.mark.parametrize(
+    "name,args,fan_in_of",
+    [
+        ("LazyLinear", (200,), lambda x: x.shape[-1]),
+        ("LazyConv2d", (64, 3), lambda x: 9 * x.shape[1]),
+    ],
+)
 def test_initialisation_matches_torch(name, args, fan_in_of):
     nerve.manual_seed(0)
     m = getattr(nn, name)(*args)
@@ -78,8 +83,9 @@ def test_load_state_dict_materialises():
     m.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
     np.testing.assert_array_equal(m.weight.detach().numpy(), t.weight.detach().numpy())
     x = rng.standard_normal((2, 5)).astype(np.float32)
-    np.testing.assert_allclose(m(nerve.tensor(x)).detach().numpy(),
-                               t(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        m(nerve.tensor(x)).detach().numpy(), t(torch.from_numpy(x)).detach().numpy(), rtol=1e-6
+    )
     assert type(m) is nn.Linear
 
 
@@ -95,12 +101,12 @@ def test_uninitialized_shape_raises_and_errors():
 
 
 def test_in_a_sequential():
-    net = nn.Sequential(nn.LazyConv2d(4, 3), nn.LazyBatchNorm2d(), nn.ReLU(), nn.Flatten(),
-                        nn.LazyLinear(2))
+    net = nn.Sequential(
+        nn.LazyConv2d(4, 3), nn.LazyBatchNorm2d(), nn.ReLU(), nn.Flatten(), nn.LazyLinear(2)
+    )
     y = net(nerve.randn(2, 3, 6, 6))
     assert y.shape == (2, 2)
-    assert [type(m).__name__ for m in net] == ["Conv2d", "BatchNorm2d", "ReLU", "Flatten",
-                                               "Linear"]
+    assert [type(m).__name__ for m in net] == ["Conv2d", "BatchNorm2d", "ReLU", "Flatten", "Linear"]
     assert net[4].in_features == 64
 
 
@@ -109,11 +115,13 @@ def test_parent_load_state_dict_materialises_lazy_children_like_torch():
 
     src = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     ours = nerve.nn.Sequential(nerve.nn.LazyLinear(4), nerve.nn.ReLU(), nerve.nn.LazyLinear(2))
-    theirs = torch.nn.Sequential(torch.nn.LazyLinear(4), torch.nn.ReLU(),
-                                 torch.nn.LazyLinear(2))
+    theirs = torch.nn.Sequential(torch.nn.LazyLinear(4), torch.nn.ReLU(), torch.nn.LazyLinear(2))
     state = {k: v.detach().numpy() for k, v in src.state_dict().items()}
     ours.load_state_dict(state)
     theirs.load_state_dict(src.state_dict())
     x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
-    np.testing.assert_allclose(ours(nerve.from_numpy(x)).detach().numpy(),
-                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours(nerve.from_numpy(x)).detach().numpy(),
+        theirs(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-6,
+    )

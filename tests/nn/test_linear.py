@@ -54,8 +54,10 @@ def test_reset_parameters_is_reproducible():
 def test_bad_input_error_names_the_layer():
     with pytest.raises(RuntimeError) as err:
         nn.Linear(3, 4)(nerve.ones(2, 5))
-    assert str(err.value) == ("Linear(in_features=3, out_features=4): expected input with "
-                              "last dimension 3, got shape (2, 5)")
+    assert str(err.value) == (
+        "Linear(in_features=3, out_features=4): expected input with "
+        "last dimension 3, got shape (2, 5)"
+    )
     with pytest.raises(RuntimeError, match="Linear"):
         nn.Linear(3, 4)(nerve.tensor(1.0))
 

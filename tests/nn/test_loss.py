@@ -56,8 +56,7 @@ MODULES = [
     ("NLLLoss", {"reduction": "none"}, logprobs(2, C, 3, 3), labels(2, 3, 3)),
     ("CrossEntropyLoss", {}, randn(6, C), labels(6)),
     ("CrossEntropyLoss", {"weight": W, "label_smoothing": 0.1}, randn(6, C), labels(6)),
-    ("CrossEntropyLoss", {"weight": W, "reduction": "sum"}, randn(2, C, 3, 3),
-     labels(2, 3, 3)),
+    ("CrossEntropyLoss", {"weight": W, "reduction": "sum"}, randn(2, C, 3, 3), labels(2, 3, 3)),
     ("CrossEntropyLoss", {"label_smoothing": 0.2}, randn(5, C), probs(5, C)),
     ("CrossEntropyLoss", {"reduction": "none"}, randn(C), np.array(1)),
 ]
@@ -69,8 +68,9 @@ def pair(name, kwargs):
     return getattr(nn, name)(**n_kw), getattr(torch.nn, name)(**t_kw)
 
 
-@pytest.mark.parametrize("name,kwargs,x,t", MODULES,
-                         ids=[f"{m[0]}-{i}" for i, m in enumerate(MODULES)])
+@pytest.mark.parametrize(
+    "name,kwargs,x,t", MODULES, ids=[f"{m[0]}-{i}" for i, m in enumerate(MODULES)]
+)
 def test_module_matches_torch(name, kwargs, x, t):
     ours, theirs = pair(name, kwargs)
     nx, tx = nerve.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -89,10 +89,28 @@ def test_module_matches_torch(name, kwargs, x, t):
         np.testing.assert_allclose(nt.grad.numpy(), tt.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
-NAMES = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "SoftMarginLoss", "KLDivLoss",
-         "BCELoss", "BCEWithLogitsLoss", "NLLLoss", "CrossEntropyLoss"]
-ATTRS = ["reduction", "beta", "delta", "log_target", "ignore_index", "label_smoothing",
-         "weight", "pos_weight"]
+NAMES = [
+    "MSELoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "SoftMarginLoss",
+    "KLDivLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "NLLLoss",
+    "CrossEntropyLoss",
+]
+ATTRS = [
+    "reduction",
+    "beta",
+    "delta",
+    "log_target",
+    "ignore_index",
+    "label_smoothing",
+    "weight",
+    "pos_weight",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -107,11 +125,16 @@ def test_defaults_repr_and_state_dict_match_torch(name):
             assert getattr(ours, attr) == getattr(theirs, attr), attr
 
 
-@pytest.mark.parametrize("name,kwargs", [
-    ("CrossEntropyLoss", {"weight": W}), ("NLLLoss", {"weight": W}), ("BCELoss", {"weight": W}),
-    ("BCEWithLogitsLoss", {"weight": W, "pos_weight": PW}),
-    ("BCEWithLogitsLoss", {"pos_weight": PW}),
-])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("CrossEntropyLoss", {"weight": W}),
+        ("NLLLoss", {"weight": W}),
+        ("BCELoss", {"weight": W}),
+        ("BCEWithLogitsLoss", {"weight": W, "pos_weight": PW}),
+        ("BCEWithLogitsLoss", {"pos_weight": PW}),
+    ],
+)
 def test_weights_are_buffers(name, kwargs):
     ours, theirs = pair(name, kwargs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
@@ -132,7 +155,8 @@ def test_weight_buffer_changes_the_loss():
     with nerve.no_grad():
         loss.weight.mul_(nerve.tensor(W))
     expected = torch.nn.CrossEntropyLoss(weight=torch.from_numpy(W))(
-        torch.from_numpy(x.numpy()), torch.from_numpy(t.numpy())).item()
+        torch.from_numpy(x.numpy()), torch.from_numpy(t.numpy())
+    ).item()
     assert loss(x, t).item() == pytest.approx(expected, rel=1e-5)
     assert before != pytest.approx(expected)
 

@@ -11,8 +11,9 @@ import nerve.nn as nn
 rng = np.random.default_rng(0)
 
 
-@pytest.mark.parametrize("kw", [{}, dict(blank=2, reduction="sum"),
-                                dict(reduction="none", zero_infinity=True)])
+@pytest.mark.parametrize(
+    "kw", [{}, dict(blank=2, reduction="sum"), dict(reduction="none", zero_infinity=True)]
+)
 def test_ctc_loss(kw):
     t_len, n, c = 9, 3, 5
     x = rng.standard_normal((t_len, n, c)).astype(np.float32)
@@ -24,8 +25,9 @@ def test_ctc_loss(kw):
     assert repr(m) == repr(t) == "CTCLoss()"
     xn, xt = nerve.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y = m(nerve.nn.functional.log_softmax(xn, 2), tg, il, tl)
-    yt = t(torch.log_softmax(xt, 2), torch.from_numpy(tg), torch.from_numpy(il),
-           torch.from_numpy(tl))
+    yt = t(
+        torch.log_softmax(xt, 2), torch.from_numpy(tg), torch.from_numpy(il), torch.from_numpy(tl)
+    )
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5)
     if np.all(np.isfinite(yt.detach().numpy())):
         y.sum().backward()
@@ -38,8 +40,9 @@ def test_ctc_loss_bad_reduction():
         nn.CTCLoss(reduction="avg")(nerve.randn(3, 1, 4).log_softmax(2), [[1]], [3], [1])
 
 
-@pytest.mark.parametrize("kw", [{}, dict(margin=0.5, swap=True, reduction="sum"),
-                                dict(reduction="none")])
+@pytest.mark.parametrize(
+    "kw", [{}, dict(margin=0.5, swap=True, reduction="sum"), dict(reduction="none")]
+)
 def test_triplet_margin_with_distance(kw):
     a, p, q = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(3))
     m = nn.TripletMarginWithDistanceLoss(**kw)
@@ -64,9 +67,11 @@ def test_triplet_custom_distance_and_errors():
 
     a, p, q = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(3))
     y = nerve.nn.functional.triplet_margin_with_distance_loss(
-        *map(nerve.tensor, (a, p, q)), distance_function=cos, margin=0.3)
+        *map(nerve.tensor, (a, p, q)), distance_function=cos, margin=0.3
+    )
     yt = torch.nn.functional.triplet_margin_with_distance_loss(
-        *map(torch.from_numpy, (a, p, q)), distance_function=tcos, margin=0.3)
+        *map(torch.from_numpy, (a, p, q)), distance_function=tcos, margin=0.3
+    )
     np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-5)
     with pytest.raises(ValueError):
         nn.TripletMarginWithDistanceLoss(margin=0)

@@ -37,27 +37,41 @@ MODULES = [
     ("HingeEmbeddingLoss", {}, [randn(3, 4), signs(3, 4)]),
     ("HingeEmbeddingLoss", {"margin": 0.2, "reduction": "sum"}, [randn(3, 4), signs(4)]),
     ("CosineEmbeddingLoss", {}, [randn(4, 6), randn(4, 6), signs(4)]),
-    ("CosineEmbeddingLoss", {"margin": -0.3, "reduction": "none"},
-     [randn(4, 6), randn(4, 6), signs(4)]),
+    (
+        "CosineEmbeddingLoss",
+        {"margin": -0.3, "reduction": "none"},
+        [randn(4, 6), randn(4, 6), signs(4)],
+    ),
     ("MultiMarginLoss", {}, [randn(6, C), LABELS]),
-    ("MultiMarginLoss", {"p": 2, "margin": 0.5, "weight": W, "reduction": "none"},
-     [randn(6, C), LABELS]),
+    (
+        "MultiMarginLoss",
+        {"p": 2, "margin": 0.5, "weight": W, "reduction": "none"},
+        [randn(6, C), LABELS],
+    ),
     ("MultiMarginLoss", {"weight": W, "reduction": "sum"}, [randn(C), np.array(3)]),
     ("MultiLabelMarginLoss", {}, [randn(4, C), MULTI]),
     ("MultiLabelMarginLoss", {"reduction": "none"}, [randn(4, C), MULTI]),
     ("MultiLabelSoftMarginLoss", {}, [randn(4, C), pos(4, C) / 2]),
-    ("MultiLabelSoftMarginLoss", {"weight": W, "reduction": "none"},
-     [randn(4, C), pos(4, C) / 2]),
+    ("MultiLabelSoftMarginLoss", {"weight": W, "reduction": "none"}, [randn(4, C), pos(4, C) / 2]),
     ("PoissonNLLLoss", {}, [randn(3, 4), pos(3, 4) * 3]),
-    ("PoissonNLLLoss", {"log_input": False, "full": True, "eps": 1e-4, "reduction": "sum"},
-     [pos(3, 4), pos(3, 4) * 3]),
+    (
+        "PoissonNLLLoss",
+        {"log_input": False, "full": True, "eps": 1e-4, "reduction": "sum"},
+        [pos(3, 4), pos(3, 4) * 3],
+    ),
     ("GaussianNLLLoss", {}, [randn(3, 4), randn(3, 4), pos(3, 4)]),
-    ("GaussianNLLLoss", {"full": True, "eps": 1e-3, "reduction": "none"},
-     [randn(3, 4), randn(3, 4), pos(3, 1)]),
+    (
+        "GaussianNLLLoss",
+        {"full": True, "eps": 1e-3, "reduction": "none"},
+        [randn(3, 4), randn(3, 4), pos(3, 1)],
+    ),
     ("GaussianNLLLoss", {"reduction": "sum"}, [randn(3, 4), randn(3, 4), pos(3)]),
     ("TripletMarginLoss", {}, [randn(4, 6), randn(4, 6), randn(4, 6)]),
-    ("TripletMarginLoss", {"margin": 2.0, "p": 1.0, "swap": True, "reduction": "none"},
-     [randn(4, 6), randn(4, 6), randn(4, 6)]),
+    (
+        "TripletMarginLoss",
+        {"margin": 2.0, "p": 1.0, "swap": True, "reduction": "none"},
+        [randn(4, 6), randn(4, 6), randn(4, 6)],
+    ),
     ("CosineSimilarity", {}, [randn(4, 6), randn(4, 6)]),
     ("CosineSimilarity", {"dim": 0, "eps": 1e-3}, [randn(4, 6), randn(1, 6)]),
     ("PairwiseDistance", {}, [randn(4, 6), randn(4, 6)]),
@@ -71,8 +85,9 @@ def pair(name, kwargs):
     return getattr(nn, name)(**n_kw), getattr(torch.nn, name)(**t_kw)
 
 
-@pytest.mark.parametrize("name,kwargs,inputs", MODULES,
-                         ids=[f"{m[0]}-{i}" for i, m in enumerate(MODULES)])
+@pytest.mark.parametrize(
+    "name,kwargs,inputs", MODULES, ids=[f"{m[0]}-{i}" for i, m in enumerate(MODULES)]
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_module_matches_torch(name, kwargs, inputs, dtype):
     ours, theirs = pair(name, kwargs)
@@ -96,15 +111,37 @@ def test_module_matches_torch(name, kwargs, inputs, dtype):
             assert n.grad is None or not np.any(n.grad.numpy()), f"input {i}"
             continue
         assert isinstance(n.grad, nerve.Tensor) and n.grad.dtype == dtype
-        np.testing.assert_allclose(n.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-6,
-                                   err_msg=f"input {i}")
+        np.testing.assert_allclose(
+            n.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=f"input {i}"
+        )
 
 
-NAMES = ["MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "MultiMarginLoss",
-         "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "PoissonNLLLoss",
-         "GaussianNLLLoss", "TripletMarginLoss", "CosineSimilarity", "PairwiseDistance"]
-ATTRS = ["reduction", "margin", "p", "weight", "log_input", "full", "eps", "swap", "dim",
-         "norm", "keepdim"]
+NAMES = [
+    "MarginRankingLoss",
+    "HingeEmbeddingLoss",
+    "CosineEmbeddingLoss",
+    "MultiMarginLoss",
+    "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "PoissonNLLLoss",
+    "GaussianNLLLoss",
+    "TripletMarginLoss",
+    "CosineSimilarity",
+    "PairwiseDistance",
+]
+ATTRS = [
+    "reduction",
+    "margin",
+    "p",
+    "weight",
+    "log_input",
+    "full",
+    "eps",
+    "swap",
+    "dim",
+    "norm",
+    "keepdim",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -145,11 +182,14 @@ def test_constructor_errors_match_torch():
 def test_legacy_size_average_and_reduce():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name in ["MarginRankingLoss", "MultiLabelMarginLoss", "PoissonNLLLoss",
-                     "TripletMarginLoss"]:
+        for name in [
+            "MarginRankingLoss",
+            "MultiLabelMarginLoss",
+            "PoissonNLLLoss",
+            "TripletMarginLoss",
+        ]:
             for kw in ({"size_average": False}, {"reduce": False}):
-                assert getattr(nn, name)(**kw).reduction == \
-                    getattr(torch.nn, name)(**kw).reduction
+                assert getattr(nn, name)(**kw).reduction == getattr(torch.nn, name)(**kw).reduction
 
 
 def test_forward_errors_name_the_loss():

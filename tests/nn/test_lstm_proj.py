@@ -19,18 +19,22 @@ pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections")
 
 def _states(shape_h, shape_c, rng):
     arrs = [rng.standard_normal(s).astype(np.float32) for s in (shape_h, shape_c)]
-    return (tuple(nerve.tensor(a, requires_grad=True) for a in arrs),
-            tuple(torch.tensor(a, requires_grad=True) for a in arrs))
+    return (
+        tuple(nerve.tensor(a, requires_grad=True) for a in arrs),
+        tuple(torch.tensor(a, requires_grad=True) for a in arrs),
+    )
 
 
 GRID = list(itertools.product((1, 2), (False, True), (False, True), (False, True), (1, 50)))
 
 
-@pytest.mark.parametrize("layers,bidir,batch_first,with_h0,steps", GRID,
-                         ids=["-".join(map(str, g)) for g in GRID])
+@pytest.mark.parametrize(
+    "layers,bidir,batch_first,with_h0,steps", GRID, ids=["-".join(map(str, g)) for g in GRID]
+)
 def test_against_torch(layers, bidir, batch_first, with_h0, steps):
-    m, t = twins("lstm", 3, 5, num_layers=layers, bidirectional=bidir,
-                 batch_first=batch_first, proj_size=2)
+    m, t = twins(
+        "lstm", 3, 5, num_layers=layers, bidirectional=bidir, batch_first=batch_first, proj_size=2
+    )
     rng = np.random.default_rng(0)
     B, lead = 4, layers * (2 if bidir else 1)
     x = rng.standard_normal((B, steps, 3) if batch_first else (steps, B, 3)).astype(np.float32)
@@ -43,17 +47,29 @@ def test_against_torch(layers, bidir, batch_first, with_h0, steps):
 
 @pytest.mark.parametrize("batch_first,layers", itertools.product((False, True), (1, 2)))
 def test_packed_unsorted_lengths_match_torch(batch_first, layers):
-    m, t = twins("lstm", 3, 6, num_layers=layers, bidirectional=layers == 2,
-                 batch_first=batch_first, proj_size=3)
+    m, t = twins(
+        "lstm",
+        3,
+        6,
+        num_layers=layers,
+        bidirectional=layers == 2,
+        batch_first=batch_first,
+        proj_size=3,
+    )
     rng = np.random.default_rng(5)
     lengths = np.array([3, 7, 1, 5])
     x = rng.standard_normal((4, 7, 3) if batch_first else (7, 4, 3)).astype(np.float32)
-    hx, thx = _states((2 * layers if layers == 2 else 1, 4, 3),
-                      (2 * layers if layers == 2 else 1, 4, 6), rng)
+    hx, thx = _states(
+        (2 * layers if layers == 2 else 1, 4, 3), (2 * layers if layers == 2 else 1, 4, 6), rng
+    )
     nx, tx = nerve.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, (h, c) = m(nn.pack_padded_sequence(nx, lengths, batch_first, enforce_sorted=False), hx)
-    tout, (th, tc) = t(torch.nn.utils.rnn.pack_padded_sequence(
-        tx, torch.tensor(lengths), batch_first, enforce_sorted=False), thx)
+    tout, (th, tc) = t(
+        torch.nn.utils.rnn.pack_padded_sequence(
+            tx, torch.tensor(lengths), batch_first, enforce_sorted=False
+        ),
+        thx,
+    )
     y, _ = nn.pad_packed_sequence(out, batch_first)
     ty, _ = torch.nn.utils.rnn.pad_packed_sequence(tout, batch_first)
     loss = tloss = 0
@@ -67,8 +83,9 @@ def test_packed_unsorted_lengths_match_torch(batch_first, layers):
     for a, b in zip(hx, thx):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), 2e-4, 2e-5)
     for name, p in t.named_parameters():
-        np.testing.assert_allclose(getattr(m, name).grad.numpy(), p.grad.numpy(), 2e-4, 2e-5,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            getattr(m, name).grad.numpy(), p.grad.numpy(), 2e-4, 2e-5, err_msg=name
+        )
     # the lengths keyword is the same computation without packing
     y2, (h2, c2) = m(nerve.tensor(x), tuple(s.detach() for s in hx), lengths=lengths)
     np.testing.assert_array_equal(y2.detach().numpy(), y.detach().numpy())
@@ -87,8 +104,14 @@ def test_unbatched_input(layers):
 
 def test_no_bias():
     m, t = twins("lstm", 3, 4, bias=False, num_layers=2, proj_size=2)
-    assert list(dict(m.named_parameters())) == ["weight_ih_l0", "weight_hh_l0", "weight_hr_l0",
-                                                "weight_ih_l1", "weight_hh_l1", "weight_hr_l1"]
+    assert list(dict(m.named_parameters())) == [
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "weight_hr_l0",
+        "weight_ih_l1",
+        "weight_hh_l1",
+        "weight_hr_l1",
+    ]
     compare(m, t, "lstm", np.random.default_rng(4).standard_normal((5, 2, 3)).astype(np.float32))
 
 
@@ -119,8 +142,9 @@ def test_parameters_keys_order_shapes_and_init():
     assert m._flat_weights_names == t._flat_weights_names
     assert list(m.state_dict()) == list(t.state_dict())
     assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
-    assert [[tuple(p.shape) for p in w] for w in m.all_weights] == \
-        [[tuple(p.shape) for p in w] for w in t.all_weights]
+    assert [[tuple(p.shape) for p in w] for w in m.all_weights] == [
+        [tuple(p.shape) for p in w] for w in t.all_weights
+    ]
     assert m.weight_hr_l1_reverse.shape == (16, 64) and m.weight_ih_l1.shape == (256, 32)
     assert m.weight_hh_l0.shape == (256, 16)
     bound = 1 / math.sqrt(64)  # U(-1/√hidden, 1/√hidden) for every parameter, W_hr too
@@ -132,8 +156,10 @@ def test_parameters_keys_order_shapes_and_init():
 
 
 def test_repr_as_torch():
-    for kw in ({"proj_size": 2}, {"proj_size": 3, "num_layers": 2, "bidirectional": True,
-                                  "batch_first": True}):
+    for kw in (
+        {"proj_size": 2},
+        {"proj_size": 3, "num_layers": 2, "bidirectional": True, "batch_first": True},
+    ):
         assert repr(nn.LSTM(3, 5, **kw)) == repr(torch.nn.LSTM(3, 5, **kw))
     assert "proj_size" not in repr(nn.LSTM(3, 5))
 
@@ -160,27 +186,33 @@ def _raises_like_torch(make, tmake):
 
 @pytest.mark.parametrize("proj_size", [5, 7, -1])
 def test_bad_proj_size_raises_value_error(proj_size):
-    msg = _raises_like_torch(lambda: nn.LSTM(3, 5, proj_size=proj_size),
-                             lambda: torch.nn.LSTM(3, 5, proj_size=proj_size))
+    msg = _raises_like_torch(
+        lambda: nn.LSTM(3, 5, proj_size=proj_size), lambda: torch.nn.LSTM(3, 5, proj_size=proj_size)
+    )
     assert "LSTM" in msg and "proj_size" in msg and str(proj_size) in msg
 
 
 def test_non_integer_proj_size_raises_type_error():
-    _raises_like_torch(lambda: nn.LSTM(3, 5, proj_size=2.5),
-                       lambda: torch.nn.LSTM(3, 5, proj_size=2.5))
+    _raises_like_torch(
+        lambda: nn.LSTM(3, 5, proj_size=2.5), lambda: torch.nn.LSTM(3, 5, proj_size=2.5)
+    )
 
 
 def test_wrong_state_shapes_name_layer_and_shapes():
-    m, t = nn.LSTM(3, 5, num_layers=2, proj_size=2), torch.nn.LSTM(3, 5, num_layers=2,
-                                                                      proj_size=2)
+    m, t = nn.LSTM(3, 5, num_layers=2, proj_size=2), torch.nn.LSTM(3, 5, num_layers=2, proj_size=2)
     x = np.zeros((6, 4, 3), np.float32)
-    for h_shape, c_shape, label, want in (((2, 4, 5), (2, 4, 5), "h_0", (2, 4, 2)),
-                                          ((2, 4, 2), (2, 4, 2), "c_0", (2, 4, 5))):
+    for h_shape, c_shape, label, want in (
+        ((2, 4, 5), (2, 4, 5), "h_0", (2, 4, 2)),
+        ((2, 4, 2), (2, 4, 2), "c_0", (2, 4, 5)),
+    ):
         msg = _raises_like_torch(
             lambda h_shape=h_shape, c_shape=c_shape: m(
-                nerve.tensor(x), (nerve.zeros(*h_shape), nerve.zeros(*c_shape))),
+                nerve.tensor(x), (nerve.zeros(*h_shape), nerve.zeros(*c_shape))
+            ),
             lambda h_shape=h_shape, c_shape=c_shape: t(
-                torch.tensor(x), (torch.zeros(*h_shape), torch.zeros(*c_shape))))
+                torch.tensor(x), (torch.zeros(*h_shape), torch.zeros(*c_shape))
+            ),
+        )
         assert msg.startswith("LSTM") and label in msg and "proj_size=2" in msg
         assert str(want) in msg and f"got {(h_shape if label == 'h_0' else c_shape)}" in msg
     # unbatched: (layers, proj_size) and (layers, hidden_size)
@@ -189,8 +221,9 @@ def test_wrong_state_shapes_name_layer_and_shapes():
 
 
 def test_lstm_cell_has_no_proj_size():
-    _raises_like_torch(lambda: nn.LSTMCell(3, 5, proj_size=2),
-                       lambda: torch.nn.LSTMCell(3, 5, proj_size=2))
+    _raises_like_torch(
+        lambda: nn.LSTMCell(3, 5, proj_size=2), lambda: torch.nn.LSTMCell(3, 5, proj_size=2)
+    )
 
 
 def test_grad_norms_per_layer_and_direction_are_of_projected_h():

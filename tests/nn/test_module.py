@@ -16,8 +16,9 @@ def _build(lib):
             self.norm = lib.BatchNorm1d(4)
             self.act = lib.ReLU()
             self.register_buffer("step", torch.zeros(1) if lib is torch.nn else nerve.zeros(1))
-            self.register_buffer("scratch", torch.zeros(2) if lib is torch.nn else nerve.zeros(2),
-                                 persistent=False)
+            self.register_buffer(
+                "scratch", torch.zeros(2) if lib is torch.nn else nerve.zeros(2), persistent=False
+            )
 
         def forward(self, x):
             return self.act(self.norm(self.fc(x)))
@@ -53,8 +54,12 @@ def test_load_torch_state_dict_same_outputs():
     x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
     m.eval()
     t.eval()
-    np.testing.assert_allclose(m(nerve.tensor(x)).detach().numpy(),
-                               t(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        m(nerve.tensor(x)).detach().numpy(),
+        t(torch.from_numpy(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_repr_matches_torch():
@@ -145,8 +150,7 @@ def test_forward_hooks_and_pre_hooks():
     m(nerve.ones(1, 2))
     assert not seen
     m.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
-    np.testing.assert_allclose(m(nerve.ones(1, 2)).detach().numpy(),
-                               m.bias.detach().numpy()[None])
+    np.testing.assert_allclose(m(nerve.ones(1, 2)).detach().numpy(), m.bias.detach().numpy()[None])
 
 
 def test_same_hook_twice_removed_independently():
@@ -213,9 +217,11 @@ def test_missing_forward():
 
 def test_register_existing_attribute_raises_key_error():
     m = nn.Linear(2, 2)
-    for register in (lambda: m.add_module("weight", nn.ReLU()),
-                     lambda: m.register_buffer("in_features", nerve.zeros(1)),
-                     lambda: m.register_parameter("training", nn.Parameter(nerve.zeros(1)))):
+    for register in (
+        lambda: m.add_module("weight", nn.ReLU()),
+        lambda: m.register_buffer("in_features", nerve.zeros(1)),
+        lambda: m.register_parameter("training", nn.Parameter(nerve.zeros(1))),
+    ):
         with pytest.raises(KeyError, match="already exists"):
             register()
     m.register_buffer("extra", nerve.zeros(1))

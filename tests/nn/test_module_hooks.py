@@ -69,8 +69,7 @@ def test_backward_hook_with_two_inputs_and_two_outputs():
 
     seen = []
     two = Two()
-    two.register_full_backward_hook(lambda mod, gi, go: seen.append((_shapes(gi),
-                                                                     _shapes(go))))
+    two.register_full_backward_hook(lambda mod, gi, go: seen.append((_shapes(gi), _shapes(go))))
     a, b = nerve.randn(2, requires_grad=True), nerve.randn(2, requires_grad=True)
     y, _ = two(a, b)
     y.sum().backward()
@@ -99,14 +98,15 @@ def _hooked_call_log(lib) -> list:
 
     log = []
     m = Mul()
-    m.register_forward_pre_hook(lambda mod, args, kw: (args, {"b": kw["b"] + 1}),
-                                with_kwargs=True)
-    m.register_forward_hook(lambda mod, args, kw, out: log.append(("kw", kw["b"])),
-                            with_kwargs=True)
+    m.register_forward_pre_hook(lambda mod, args, kw: (args, {"b": kw["b"] + 1}), with_kwargs=True)
+    m.register_forward_hook(
+        lambda mod, args, kw, out: log.append(("kw", kw["b"])), with_kwargs=True
+    )
     m.register_forward_hook(lambda mod, args, out: log.append("first"), prepend=True)
     log.append(float(m(lib.ones(1), b=2).sum()))
-    h = m.register_forward_hook(lambda mod, args, out: log.append(("always", out)),
-                                always_call=True)
+    h = m.register_forward_hook(
+        lambda mod, args, out: log.append(("always", out)), always_call=True
+    )
     with pytest.raises(ValueError):
         m(lib.ones(1), b=-1)
     h.remove()
@@ -114,8 +114,11 @@ def _hooked_call_log(lib) -> list:
 
 
 def test_forward_hooks_kwargs_prepend_and_always_call_like_torch():
-    assert _hooked_call_log(nerve) == _hooked_call_log(torch) == \
-        ["first", ("kw", 3), 3.0, ("always", None)]
+    assert (
+        _hooked_call_log(nerve)
+        == _hooked_call_log(torch)
+        == ["first", ("kw", 3), 3.0, ("always", None)]
+    )
 
 
 def test_pre_hook_with_kwargs_must_return_a_pair():
@@ -141,16 +144,22 @@ def test_lookups_and_their_errors_like_torch():
                     self.fc = lib.nn.Linear(2, 2)
                     self.register_buffer("rb", lib.ones(1))
                     self.x = 3
+
             self.m = lib.nn.Sequential(Block())
 
     m, t = B(nerve).m, B(torch).m
     assert m.get_submodule("0.fc") is m[0].fc and m.get_submodule("") is m
     assert m.get_parameter("0.fc.bias") is m[0].fc.bias
     assert m.get_buffer("0.rb") is m[0].rb
-    for call in (lambda s: s.get_submodule("0.fc.weight"), lambda s: s.get_submodule("5"),
-                 lambda s: s.get_parameter("0.fc.foo"), lambda s: s.get_parameter("0.rb"),
-                 lambda s: s.get_parameter("0.x"), lambda s: s.get_buffer("0.x"),
-                 lambda s: s.get_parameter("0.fc")):
+    for call in (
+        lambda s: s.get_submodule("0.fc.weight"),
+        lambda s: s.get_submodule("5"),
+        lambda s: s.get_parameter("0.fc.foo"),
+        lambda s: s.get_parameter("0.rb"),
+        lambda s: s.get_parameter("0.x"),
+        lambda s: s.get_buffer("0.x"),
+        lambda s: s.get_parameter("0.fc"),
+    ):
         with pytest.raises(AttributeError) as err:
             call(m)
         with pytest.raises(AttributeError) as terr:
@@ -189,8 +198,9 @@ def test_modes_gradients_and_apply_like_torch():
     assert all(p.grad is None for p in m.parameters())
     names, tnames = [], []
     m.apply(lambda mod: names.append(type(mod).__name__))
-    tm = torch.nn.Sequential(torch.nn.Linear(2, 2),
-                             torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 1)))
+    tm = torch.nn.Sequential(
+        torch.nn.Linear(2, 2), torch.nn.Sequential(torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    )
     tm.apply(lambda mod: tnames.append(type(mod).__name__))
     assert names == tnames
     assert [n for n, _ in m.named_buffers()] == [n for n, _ in tm.named_buffers()]

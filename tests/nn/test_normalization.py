@@ -8,9 +8,14 @@ from layercheck import load_from_torch, twin_check
 import nerve
 import nerve.nn as nn
 
-BN_KW = [dict(), dict(affine=False), dict(momentum=None), dict(momentum=0.3, eps=1e-3),
-         dict(bias=False),
-         dict(track_running_stats=False)]
+BN_KW = [
+    dict(),
+    dict(affine=False),
+    dict(momentum=None),
+    dict(momentum=0.3, eps=1e-3),
+    dict(bias=False),
+    dict(track_running_stats=False),
+]
 
 
 @pytest.mark.parametrize("kw", BN_KW, ids=str)
@@ -38,7 +43,8 @@ def test_batchnorm_buffers_keys_repr():
     assert m.num_batches_tracked.dtype == nerve.int64 and m.running_var.dtype == nerve.float32
     assert repr(m) == repr(torch.nn.BatchNorm1d(4))
     assert repr(nn.BatchNorm1d(4, affine=False, momentum=None)) == repr(
-        torch.nn.BatchNorm1d(4, affine=False, momentum=None))
+        torch.nn.BatchNorm1d(4, affine=False, momentum=None)
+    )
     no_stats = nn.BatchNorm1d(4, track_running_stats=False)
     assert list(no_stats.state_dict()) == ["weight", "bias"]
     assert no_stats.running_mean is None
@@ -65,13 +71,13 @@ def test_batchnorm_eval_is_affine_map_of_running_stats():
     m.running_mean.copy_(nerve.tensor([1.0, -1.0]))
     m.running_var.copy_(nerve.tensor([4.0, 0.25]))
     y = m(nerve.tensor([[3.0, 0.0]])).detach().numpy()
-    np.testing.assert_allclose(y, [[2 / np.sqrt(4 + 1e-5), 1 / np.sqrt(0.25 + 1e-5)]],
-                               rtol=1e-6)
+    np.testing.assert_allclose(y, [[2 / np.sqrt(4 + 1e-5), 1 / np.sqrt(0.25 + 1e-5)]], rtol=1e-6)
 
 
 @pytest.mark.parametrize("shape,norm", [((4, 5), 5), ((2, 3, 4), (3, 4)), ((2, 3, 4), [4])])
-@pytest.mark.parametrize("kw", [dict(), dict(elementwise_affine=False), dict(bias=False),
-                                dict(eps=1e-3)], ids=str)
+@pytest.mark.parametrize(
+    "kw", [dict(), dict(elementwise_affine=False), dict(bias=False), dict(eps=1e-3)], ids=str
+)
 def test_layernorm_against_torch(shape, norm, kw):
     m, t = nn.LayerNorm(norm, **kw), torch.nn.LayerNorm(norm, **kw)
     if t.weight is not None:
@@ -99,8 +105,12 @@ def test_state_dict_without_num_batches_tracked_loads_like_torch():
     import torch
 
     ours, theirs = nerve.nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)
-    state = {"weight": np.full(3, 2.0, np.float32), "bias": np.ones(3, np.float32),
-             "running_mean": np.ones(3, np.float32), "running_var": np.full(3, 4.0, np.float32)}
+    state = {
+        "weight": np.full(3, 2.0, np.float32),
+        "bias": np.ones(3, np.float32),
+        "running_mean": np.ones(3, np.float32),
+        "running_var": np.full(3, 4.0, np.float32),
+    }
     result = ours.load_state_dict(state)
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
     assert result.missing_keys == [] and result.unexpected_keys == []

@@ -19,13 +19,16 @@ def _randomize(t):
             p.uniform_(0.5, 1.5)
 
 
-@pytest.mark.parametrize("args,kw,shape", [
-    ((2, 4), {}, (3, 4, 5)),
-    ((1, 3), dict(affine=False), (2, 3, 2, 2)),
-    ((3, 6), dict(eps=1e-3), (2, 6, 3, 3)),
-    ((2, 4), dict(bias=False), (5, 4)),
-    ((4, 4), {}, (2, 4, 6)),
-])
+@pytest.mark.parametrize(
+    "args,kw,shape",
+    [
+        ((2, 4), {}, (3, 4, 5)),
+        ((1, 3), dict(affine=False), (2, 3, 2, 2)),
+        ((3, 6), dict(eps=1e-3), (2, 6, 3, 3)),
+        ((2, 4), dict(bias=False), (5, 4)),
+        ((4, 4), {}, (2, 4, 6)),
+    ],
+)
 def test_groupnorm_against_torch(args, kw, shape):
     m, t = nn.GroupNorm(*args, **kw), torch.nn.GroupNorm(*args, **kw)
     _randomize(t)
@@ -61,20 +64,31 @@ def test_groupnorm_channels_last_conv_output():
     (y * y).sum().backward()
     (ty * ty).sum().backward()
     np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-3, atol=1e-4)
-    np.testing.assert_allclose(gn.weight.grad.numpy(), tgn.weight.grad.numpy(), rtol=1e-3,
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        gn.weight.grad.numpy(), tgn.weight.grad.numpy(), rtol=1e-3, atol=1e-4
+    )
 
 
-IN_KW = [dict(), dict(affine=True), dict(track_running_stats=True),
-         dict(affine=True, track_running_stats=True, momentum=0.3),
-         dict(track_running_stats=True, momentum=None), dict(affine=True, bias=False)]
+IN_KW = [
+    dict(),
+    dict(affine=True),
+    dict(track_running_stats=True),
+    dict(affine=True, track_running_stats=True, momentum=0.3),
+    dict(track_running_stats=True, momentum=None),
+    dict(affine=True, bias=False),
+]
 
 
 @pytest.mark.parametrize("kw", IN_KW, ids=str)
-@pytest.mark.parametrize("cls,shape", [("InstanceNorm1d", (4, 3, 5)),
-                                       ("InstanceNorm1d", (3, 6)),
-                                       ("InstanceNorm2d", (2, 3, 4, 4)),
-                                       ("InstanceNorm2d", (3, 4, 5))])
+@pytest.mark.parametrize(
+    "cls,shape",
+    [
+        ("InstanceNorm1d", (4, 3, 5)),
+        ("InstanceNorm1d", (3, 6)),
+        ("InstanceNorm2d", (2, 3, 4, 4)),
+        ("InstanceNorm2d", (3, 4, 5)),
+    ],
+)
 def test_instancenorm_train_then_eval(cls, shape, kw):
     m, t = getattr(nn, cls)(3, **kw), getattr(torch.nn, cls)(3, **kw)
     _randomize(t)
@@ -122,9 +136,16 @@ def test_local_response_norm_rejects_2d():
 
 
 # ----- BatchNorm and LayerNorm corners ------------------------------------------------
-@pytest.mark.parametrize("kw", [dict(momentum=None), dict(track_running_stats=False),
-                                dict(affine=False, track_running_stats=False),
-                                dict(affine=False, momentum=None)], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(momentum=None),
+        dict(track_running_stats=False),
+        dict(affine=False, track_running_stats=False),
+        dict(affine=False, momentum=None),
+    ],
+    ids=str,
+)
 def test_batchnorm2d_modes_train_eval_alternating(kw):
     m, t = nn.BatchNorm2d(3, **kw), torch.nn.BatchNorm2d(3, **kw)
     _randomize(t)
@@ -143,8 +164,9 @@ def test_batchnorm_float64_and_state_dict_round_trip():
     twin_check(m, t, x, train=False, copy=False)
     state = m.state_dict()
     assert state["num_batches_tracked"].dtype == nerve.int64
-    assert [(k, tuple(v.shape)) for k, v in state.items()] == \
-        [(k, tuple(v.shape)) for k, v in t.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in state.items()] == [
+        (k, tuple(v.shape)) for k, v in t.state_dict().items()
+    ]
     fresh = nn.BatchNorm2d(3, dtype=nerve.float64)
     fresh.load_state_dict(state)
     assert int(fresh.num_batches_tracked.item()) == 1
@@ -164,8 +186,7 @@ def test_batchnorm_channels_last_conv_output():
     np.testing.assert_allclose(bn.running_var.numpy(), tbn.running_var.numpy(), rtol=1e-5)
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(bias=False), dict(elementwise_affine=False)],
-                         ids=str)
+@pytest.mark.parametrize("kw", [dict(), dict(bias=False), dict(elementwise_affine=False)], ids=str)
 def test_layernorm_keys_repr_float64(kw):
     m, t = nn.LayerNorm((3, 4), **kw), torch.nn.LayerNorm((3, 4), **kw)
     assert list(m.state_dict()) == list(t.state_dict()) and repr(m) == repr(t)

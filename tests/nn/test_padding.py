@@ -43,8 +43,9 @@ def test_against_torch(name, args, shape):
     twin_check(m, t, np.random.default_rng(5).standard_normal(shape), copy=False)  # float64
 
 
-@pytest.mark.parametrize("name", ["ReflectionPad2d", "ReplicationPad2d", "CircularPad2d",
-                                  "ZeroPad2d"])
+@pytest.mark.parametrize(
+    "name", ["ReflectionPad2d", "ReplicationPad2d", "CircularPad2d", "ZeroPad2d"]
+)
 def test_channels_last_input(name):
     x = np.random.default_rng(1).standard_normal((2, 4, 4, 3)).astype(np.float32)
     m, t = getattr(nn, name)((1, 2, 2, 1)), getattr(torch.nn, name)((1, 2, 2, 1))
@@ -57,13 +58,16 @@ def test_channels_last_input(name):
     np.testing.assert_allclose(xn.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name,shape,exc", [
-    ("ReflectionPad1d", (2, 3, 4, 5), NotImplementedError),  # 4D with a 1-d padding
-    ("ReflectionPad2d", (4, 5), NotImplementedError),
-    ("ReplicationPad1d", (5,), NotImplementedError),
-    ("CircularPad1d", (5,), ValueError),
-    ("CircularPad2d", (4, 5), ValueError),
-])
+@pytest.mark.parametrize(
+    "name,shape,exc",
+    [
+        ("ReflectionPad1d", (2, 3, 4, 5), NotImplementedError),  # 4D with a 1-d padding
+        ("ReflectionPad2d", (4, 5), NotImplementedError),
+        ("ReplicationPad1d", (5,), NotImplementedError),
+        ("CircularPad1d", (5,), ValueError),
+        ("CircularPad2d", (4, 5), ValueError),
+    ],
+)
 def test_wrong_dims_raise_like_torch(name, shape, exc):
     x = np.zeros(shape, np.float32)
     with pytest.raises(exc):

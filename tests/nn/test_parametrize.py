@@ -73,8 +73,9 @@ def _check_twin(m, tm, x_shape=(5, 4), seed=0):
     names = [n for n, _ in m.named_parameters()]
     assert names == list(tparams)
     for n, p in m.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tparams[n].grad.numpy(), rtol=1e-4,
-                                   atol=1e-5, err_msg=n)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tparams[n].grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=n
+        )
 
 
 def test_register_without_right_inverse():
@@ -101,8 +102,10 @@ def test_original_keeps_identity_and_right_inverse_on_registration():
     TZ.register_parametrization(tm, "weight", TScale())
     assert m.parametrizations.weight.original is w0  # an optimizer holding it still works
     np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy())
-    np.testing.assert_allclose(m.parametrizations.weight.original.detach().numpy(),
-                               tm.parametrizations.weight.original.detach().numpy())
+    np.testing.assert_allclose(
+        m.parametrizations.weight.original.detach().numpy(),
+        tm.parametrizations.weight.original.detach().numpy(),
+    )
     _check_twin(m, tm, (2, 4))
 
 
@@ -114,8 +117,10 @@ def test_assignment_goes_through_right_inverse():
     m.weight = nerve.tensor(value)
     with torch.no_grad():
         tm.weight = torch.tensor(value)
-    np.testing.assert_allclose(m.parametrizations.weight.original.detach().numpy(),
-                               tm.parametrizations.weight.original.detach().numpy())
+    np.testing.assert_allclose(
+        m.parametrizations.weight.original.detach().numpy(),
+        tm.parametrizations.weight.original.detach().numpy(),
+    )
     np.testing.assert_allclose(m.weight.detach().numpy(), value)
 
 
@@ -193,8 +198,10 @@ def test_remove_one_of_two_keeps_class():
 
 def test_errors_as_torch():
     m = nn.Linear(3, 3)
-    with pytest.raises(ValueError, match="does not have a parameter, a buffer, or a "
-                                         "parametrized element with name 'foo'"):
+    with pytest.raises(
+        ValueError,
+        match="does not have a parameter, a buffer, or a parametrized element with name 'foo'",
+    ):
         Z.register_parametrization(m, "foo", Symmetric())
     with pytest.raises(ValueError, match="does not have a parametrization on weight"):
         Z.remove_parametrizations(m, "weight")
@@ -235,11 +242,13 @@ def test_load_torch_state_dict_and_train_step():
     opt, topt = nerve.optim.SGD(m.parameters(), lr=0.1), torch.optim.SGD(tm.parameters(), lr=0.1)
     opt.step()
     topt.step()
-    np.testing.assert_allclose(m[0].weight.detach().numpy(), tm[0].weight.detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        m[0].weight.detach().numpy(), tm[0].weight.detach().numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 # ----- orthogonal ---------------------------------------------------------------------
+
 
 def _orth_error(w: np.ndarray) -> float:
     if w.shape[0] < w.shape[1]:
@@ -247,9 +256,18 @@ def _orth_error(w: np.ndarray) -> float:
     return float(np.abs(w.T @ w - np.eye(w.shape[1])).max())
 
 
-@pytest.mark.parametrize("shape,orth_map", [((4, 4), None), ((5, 3), None), ((3, 5), None),
-                                            ((4, 4), "cayley"), ((5, 3), "matrix_exp"),
-                                            ((3, 5), "cayley"), ((4, 4), "householder")])
+@pytest.mark.parametrize(
+    "shape,orth_map",
+    [
+        ((4, 4), None),
+        ((5, 3), None),
+        ((3, 5), None),
+        ((4, 4), "cayley"),
+        ((5, 3), "matrix_exp"),
+        ((3, 5), "cayley"),
+        ((4, 4), "householder"),
+    ],
+)
 def test_orthogonal_against_torch(shape, orth_map):
     torch.manual_seed(0)
     tm = torch.nn.Linear(shape[1], shape[0]).double()
@@ -261,18 +279,22 @@ def test_orthogonal_against_torch(shape, orth_map):
     # move original off −I so the map itself (not only the base) is exercised
     with torch.no_grad():
         tm.parametrizations.weight.original.add_(
-            0.3 * torch.randn(shape, dtype=torch.float64).tril(-1))
+            0.3 * torch.randn(shape, dtype=torch.float64).tril(-1)
+        )
     load_from_torch(m, tm)
     w = m.weight.detach().numpy()
     assert _orth_error(w) < 1e-10
     np.testing.assert_allclose(w, tm.weight.detach().numpy(), rtol=1e-7, atol=1e-9)
     x = np.random.default_rng(1).standard_normal((2, shape[1]))
     y, yt = m(nerve.tensor(x)), tm(torch.tensor(x))
-    (y ** 3).sum().backward()
-    (yt ** 3).sum().backward()
-    np.testing.assert_allclose(m.parametrizations.weight.original.grad.numpy(),
-                               tm.parametrizations.weight.original.grad.numpy(),
-                               rtol=1e-6, atol=1e-9)
+    (y**3).sum().backward()
+    (yt**3).sum().backward()
+    np.testing.assert_allclose(
+        m.parametrizations.weight.original.grad.numpy(),
+        tm.parametrizations.weight.original.grad.numpy(),
+        rtol=1e-6,
+        atol=1e-9,
+    )
 
 
 @pytest.mark.parametrize("shape", [(4, 4), (6, 3)])
@@ -284,8 +306,9 @@ def test_orthogonal_registration_keeps_an_orthogonalised_weight(shape):
     assert m.weight.dtype == nerve.float32 and _orth_error(w) < 1e-5
     q, r = np.linalg.qr(w0)
     np.testing.assert_allclose(w, q * np.sign(np.diag(r)), rtol=1e-4, atol=1e-5)
-    np.testing.assert_array_equal(m.parametrizations.weight.original.detach().numpy(),
-                                  -np.eye(*shape, dtype=np.float32))
+    np.testing.assert_array_equal(
+        m.parametrizations.weight.original.detach().numpy(), -np.eye(*shape, dtype=np.float32)
+    )
 
 
 def test_orthogonal_trains_and_stays_orthogonal():
@@ -315,8 +338,7 @@ def test_orthogonal_without_trivialization_householder():
     TP.orthogonal(tm, orthogonal_map="householder", use_trivialization=False)
     P.orthogonal(m, orthogonal_map="householder", use_trivialization=False)
     assert list(m.state_dict()) == list(tm.state_dict())
-    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(),
-                               atol=1e-10)
+    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(), atol=1e-10)
     with pytest.raises(NotImplementedError, match="use_trivialization=False"):
         P.orthogonal(nn.Linear(3, 3), use_trivialization=False)
 
@@ -324,7 +346,7 @@ def test_orthogonal_without_trivialization_householder():
 def test_orthogonal_errors():
     with pytest.raises(ValueError, match="Expected a matrix or batch of matrices"):
         P.orthogonal(nn.Linear(3, 3), "bias")
-    with pytest.raises(ValueError, match='orthogonal_map has to be one of'):
+    with pytest.raises(ValueError, match="orthogonal_map has to be one of"):
         P.orthogonal(nn.Linear(3, 3), orthogonal_map="qr")
     with pytest.raises(ValueError, match="has no parameter or buffer with name 'w'"):
         P.orthogonal(nn.Linear(3, 3), "w")

@@ -12,8 +12,10 @@ PAIRS = [
     ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
     ("MaxPool2d", dict(kernel_size=(2, 3), stride=1, dilation=(2, 1))),
     ("AvgPool2d", dict(kernel_size=2)),
-    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
-                       count_include_pad=False)),
+    (
+        "AvgPool2d",
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    ),
     ("AvgPool2d", dict(kernel_size=3, padding=1, divisor_override=3)),
     ("AdaptiveAvgPool2d", dict(output_size=(3, 5))),
     ("AdaptiveAvgPool2d", dict(output_size=1)),
@@ -66,16 +68,18 @@ def test_stochastic_pool2d_modes():
     layer = nn.StochasticPool2d(2, generator=nerve.Generator().manual_seed(0))
     x = nerve.from_numpy(X)
     y = layer(x)
-    windows = X[:, :, :8].reshape(2, 3, 4, 2, 4, 2).transpose(0, 1, 2, 4, 3, 5).reshape(
-        2, 3, 4, 4, 4)
+    windows = (
+        X[:, :, :8].reshape(2, 3, 4, 2, 4, 2).transpose(0, 1, 2, 4, 3, 5).reshape(2, 3, 4, 4, 4)
+    )
     assert y.shape == (2, 3, 4, 4)
     # each training output is one of its window's values
     assert np.all(np.any(windows == y.numpy()[..., None], axis=-1))
     layer.eval()
     e = layer(x).numpy()
     s = windows.sum(-1)
-    np.testing.assert_allclose(e, np.where(s > 0, (windows ** 2).sum(-1) / np.where(s > 0, s, 1),
-                                           0), rtol=1e-6)
+    np.testing.assert_allclose(
+        e, np.where(s > 0, (windows**2).sum(-1) / np.where(s > 0, s, 1), 0), rtol=1e-6
+    )
     np.testing.assert_array_equal(layer(x).numpy(), e)
 
 

@@ -12,11 +12,14 @@ import nerve.nn as nn
 rng = np.random.default_rng(0)
 
 
-@pytest.mark.parametrize("args,shape", [
-    (dict(norm_type=2, kernel_size=2), (2, 3, 6, 8)),
-    (dict(norm_type=3, kernel_size=(2, 3), stride=(2, 1), ceil_mode=True), (2, 3, 7, 8)),
-    (dict(norm_type=float("inf"), kernel_size=3, stride=2), (1, 2, 7, 7)),
-])
+@pytest.mark.parametrize(
+    "args,shape",
+    [
+        (dict(norm_type=2, kernel_size=2), (2, 3, 6, 8)),
+        (dict(norm_type=3, kernel_size=(2, 3), stride=(2, 1), ceil_mode=True), (2, 3, 7, 8)),
+        (dict(norm_type=float("inf"), kernel_size=3, stride=2), (1, 2, 7, 7)),
+    ],
+)
 def test_lppool2d(args, shape):
     x = (np.abs(rng.standard_normal(shape)) + 0.1).astype(np.float32)
     m, t = nn.LPPool2d(**args), torch.nn.LPPool2d(**args)
@@ -53,13 +56,16 @@ def test_max_unpool_roundtrip(dims):
 
 
 def test_max_unpool_repr_args():
-    assert repr(nn.MaxUnpool2d((2, 3), stride=1, padding=(0, 1))) == \
-        repr(torch.nn.MaxUnpool2d((2, 3), stride=1, padding=(0, 1)))
+    assert repr(nn.MaxUnpool2d((2, 3), stride=1, padding=(0, 1))) == repr(
+        torch.nn.MaxUnpool2d((2, 3), stride=1, padding=(0, 1))
+    )
     assert repr(nn.MaxUnpool1d(3, 2, 1)) == repr(torch.nn.MaxUnpool1d(3, 2, 1))
 
 
-@pytest.mark.parametrize("kw", [dict(output_size=(4, 5)), dict(output_ratio=0.6),
-                                dict(output_size=3, return_indices=True)])
+@pytest.mark.parametrize(
+    "kw",
+    [dict(output_size=(4, 5)), dict(output_ratio=0.6), dict(output_size=3, return_indices=True)],
+)
 def test_fractional_max_pool(kw):
     x = rng.standard_normal((2, 3, 9, 10)).astype(np.float32)
     s = rng.random((2, 3, 2)).astype(np.float32)
@@ -75,8 +81,7 @@ def test_fractional_max_pool(kw):
     assert list(nn.FractionalMaxPool2d(2, output_size=2).state_dict()) == []
 
 
-@pytest.mark.parametrize("kw", [{}, dict(output_size=2, output_ratio=0.5),
-                                dict(output_ratio=1.5)])
+@pytest.mark.parametrize("kw", [{}, dict(output_size=2, output_ratio=0.5), dict(output_ratio=1.5)])
 def test_fractional_max_pool_errors(kw):
     with pytest.raises(ValueError):
         torch.nn.FractionalMaxPool2d(3, **kw)

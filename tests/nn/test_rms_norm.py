@@ -9,11 +9,14 @@ import nerve
 from nerve import nn
 
 
-@pytest.mark.parametrize("shape,norm,kw", [
-    ((3, 4), 4, {}),
-    ((2, 3, 4), (3, 4), {"eps": 1e-3}),
-    ((2, 5), [5], {"elementwise_affine": False}),
-])
+@pytest.mark.parametrize(
+    "shape,norm,kw",
+    [
+        ((3, 4), 4, {}),
+        ((2, 3, 4), (3, 4), {"eps": 1e-3}),
+        ((2, 5), [5], {"elementwise_affine": False}),
+    ],
+)
 def test_rmsnorm_against_torch(shape, norm, kw):
     tm = torch.nn.RMSNorm(norm, **kw)
     if tm.weight is not None:

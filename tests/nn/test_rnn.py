@@ -10,8 +10,12 @@ import torch
 import nerve
 from nerve import nn
 
-KINDS = {"rnn": ("RNN", {}), "relu": ("RNN", {"nonlinearity": "relu"}), "lstm": ("LSTM", {}),
-         "gru": ("GRU", {})}
+KINDS = {
+    "rnn": ("RNN", {}),
+    "relu": ("RNN", {"nonlinearity": "relu"}),
+    "lstm": ("LSTM", {}),
+    "gru": ("GRU", {}),
+}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -36,8 +40,9 @@ def twins(kind, *args, **kw):
 def _states(kind, shape, rng, given):
     if not given:
         return None, None
-    arrs = [rng.standard_normal(shape).astype(np.float32) for _ in range(2 if kind == "lstm"
-                                                                           else 1)]
+    arrs = [
+        rng.standard_normal(shape).astype(np.float32) for _ in range(2 if kind == "lstm" else 1)
+    ]
     n = [nerve.tensor(a, requires_grad=True) for a in arrs]
     t = [torch.tensor(a, requires_grad=True) for a in arrs]
     return (tuple(n), tuple(t)) if kind == "lstm" else (n[0], t[0])
@@ -76,8 +81,9 @@ def compare(m, t, kind, x, hx=None, thx=None, rtol=2e-4, atol=2e-5, seed=1):
 GRID = list(itertools.product(KINDS, (1, 2), (False, True), (False, True), (False, True)))
 
 
-@pytest.mark.parametrize("kind,layers,bidir,batch_first,with_h0", GRID,
-                         ids=["-".join(map(str, g)) for g in GRID])
+@pytest.mark.parametrize(
+    "kind,layers,bidir,batch_first,with_h0", GRID, ids=["-".join(map(str, g)) for g in GRID]
+)
 def test_against_torch(kind, layers, bidir, batch_first, with_h0):
     m, t = twins(kind, 3, 5, num_layers=layers, bidirectional=bidir, batch_first=batch_first)
     rng = np.random.default_rng(0)
@@ -112,18 +118,19 @@ def test_no_bias(kind):
     compare(m, t, kind, np.random.default_rng(4).standard_normal((5, 2, 3)).astype(np.float32))
 
 
-@pytest.mark.parametrize("kind,batch_first,layers",
-                         itertools.product(("lstm", "gru", "rnn"), (False, True), (1, 2)))
+@pytest.mark.parametrize(
+    "kind,batch_first,layers", itertools.product(("lstm", "gru", "rnn"), (False, True), (1, 2))
+)
 def test_packed_unsorted_lengths_match_torch(kind, batch_first, layers):
-    m, t = twins(kind, 3, 5, num_layers=layers, bidirectional=layers == 2,
-                 batch_first=batch_first)
+    m, t = twins(kind, 3, 5, num_layers=layers, bidirectional=layers == 2, batch_first=batch_first)
     rng = np.random.default_rng(5)
     lengths = np.array([3, 7, 1, 5])
     x = rng.standard_normal((4, 7, 3) if batch_first else (7, 4, 3)).astype(np.float32)
     nx, tx = nerve.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     packed = nn.pack_padded_sequence(nx, lengths, batch_first, enforce_sorted=False)
-    tpacked = torch.nn.utils.rnn.pack_padded_sequence(tx, torch.tensor(lengths), batch_first,
-                                                      enforce_sorted=False)
+    tpacked = torch.nn.utils.rnn.pack_padded_sequence(
+        tx, torch.tensor(lengths), batch_first, enforce_sorted=False
+    )
     out, h = m(packed)
     tout, th = t(tpacked)
     y, lens = nn.pad_packed_sequence(out, batch_first)
@@ -147,8 +154,9 @@ def test_lengths_keyword_equals_packing():
     x = nerve.randn(3, 6, 3)
     lengths = [6, 2, 4]
     y1, h1 = m(x, lengths=lengths)
-    y2, lens = nn.pad_packed_sequence(m(nn.pack_padded_sequence(x, lengths, True, False))[0],
-                                      batch_first=True)
+    y2, lens = nn.pad_packed_sequence(
+        m(nn.pack_padded_sequence(x, lengths, True, False))[0], batch_first=True
+    )
     np.testing.assert_array_equal(y1.numpy(), y2.numpy())
     short, h_short = m(x[1:2, :2])
     np.testing.assert_allclose(h1.numpy()[:, 1], h_short.numpy()[:, 0], rtol=1e-6)
@@ -174,8 +182,9 @@ def test_dropout_between_layers():
     with pytest.warns(UserWarning, match="num_layers greater than 1"):
         single = nn.LSTM(3, 5, dropout=0.5)  # one layer: dropout has no effect, as in PyTorch
     single.train()
-    np.testing.assert_array_equal(single(nerve.tensor(x))[0].detach().numpy(),
-                                  single(nerve.tensor(x))[0].detach().numpy())
+    np.testing.assert_array_equal(
+        single(nerve.tensor(x))[0].detach().numpy(), single(nerve.tensor(x))[0].detach().numpy()
+    )
 
 
 @pytest.mark.parametrize("kind,gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
@@ -242,8 +251,7 @@ def test_cells_against_torch(kind):
         for a, b in zip(_flat(hx), _flat(thx)):
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), 1e-5, 1e-6)
         for pname, p in t.named_parameters():
-            np.testing.assert_allclose(getattr(m, pname).grad.numpy(), p.grad.numpy(), 1e-4,
-                                       1e-5)
+            np.testing.assert_allclose(getattr(m, pname).grad.numpy(), p.grad.numpy(), 1e-4, 1e-5)
             p.grad = None
         m.zero_grad()
 
@@ -274,17 +282,19 @@ def test_pad_sequence_and_pad_packed_options_match_torch():
     seqs = [rng.standard_normal((n, 2)).astype(np.float32) for n in (3, 5, 1)]
     for batch_first in (False, True):
         got = nn.pad_sequence([nerve.tensor(s) for s in seqs], batch_first, padding_value=-1.0)
-        want = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first,
-                                               padding_value=-1.0)
+        want = torch.nn.utils.rnn.pad_sequence(
+            [torch.tensor(s) for s in seqs], batch_first, padding_value=-1.0
+        )
         np.testing.assert_array_equal(got.numpy(), want.numpy())
     padded = nn.pad_sequence([nerve.tensor(s) for s in seqs])
     packed = nn.pack_padded_sequence(padded, [3, 5, 1], enforce_sorted=False)
     assert packed.batch_sizes.numpy().tolist() == [3, 2, 2, 1, 1]
-    y, lengths = nn.pad_packed_sequence(packed, batch_first=True, padding_value=7.0,
-                                        total_length=6)
+    y, lengths = nn.pad_packed_sequence(packed, batch_first=True, padding_value=7.0, total_length=6)
     tp = torch.nn.utils.rnn.pack_padded_sequence(
-        torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs]), torch.tensor([3, 5, 1]),
-        enforce_sorted=False)
+        torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs]),
+        torch.tensor([3, 5, 1]),
+        enforce_sorted=False,
+    )
     ty, tl = torch.nn.utils.rnn.pad_packed_sequence(tp, True, padding_value=7.0, total_length=6)
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
     np.testing.assert_array_equal(lengths.numpy(), tl.numpy())

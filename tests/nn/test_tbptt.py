@@ -16,8 +16,11 @@ V, E, H = 7, 5, 6
 class NerveLM(nn.Module):
     def __init__(self):
         super().__init__()
-        self.embed, self.rnn, self.head = nn.Embedding(V, E), nn.LSTM(E, H, batch_first=True), \
-            nn.Linear(H, V)
+        self.embed, self.rnn, self.head = (
+            nn.Embedding(V, E),
+            nn.LSTM(E, H, batch_first=True),
+            nn.Linear(H, V),
+        )
 
     def forward(self, x, state=None):
         y, state = self.rnn(self.embed(x), state)
@@ -70,11 +73,11 @@ def torch_tbptt(t, x, y, k1, k2, lr=0.5):
         opt.zero_grad()
         state = boundary[w0]
         for b in range(w0, start, k1):  # re-run the window's earlier chunks
-            _, state = t(x[:, b:b + k1], state)
+            _, state = t(x[:, b : b + k1], state)
             boundary[b + k1] = tuple(s.detach() for s in state)
         if k2 < k1 and end - start > k2:
-            out1, state = t(x[:, start:end - k2], state)
-            out2, state = t(x[:, end - k2:end], tuple(s.detach() for s in state))
+            out1, state = t(x[:, start : end - k2], state)
+            out2, state = t(x[:, end - k2 : end], tuple(s.detach() for s in state))
             out = torch.cat([out1, out2], 1)
         else:
             out, state = t(x[:, start:end], state)
@@ -95,8 +98,13 @@ def test_weights_after_tbptt_match_torch(k1, k2):
     torch_losses = torch_tbptt(t, x, y, k1, k2)
     assert np.isfinite(loss)
     for name, p in t.named_parameters():
-        np.testing.assert_allclose(dict(m.named_parameters())[name].detach().numpy(),
-                                   p.detach().numpy(), rtol=2e-4, atol=2e-5, err_msg=name)
+        np.testing.assert_allclose(
+            dict(m.named_parameters())[name].detach().numpy(),
+            p.detach().numpy(),
+            rtol=2e-4,
+            atol=2e-5,
+            err_msg=name,
+        )
     np.testing.assert_allclose(loss, np.mean(torch_losses), rtol=1e-4)
 
 
@@ -119,8 +127,8 @@ def test_forgetting_to_detach_is_truncation_not_an_error():
     state, losses = None, []
     for start in range(0, 12, 4):
         opt.zero_grad()
-        out, state = m(nerve.tensor(x[:, start:start + 4]), state)  # no detach
-        loss = nerve_loss(out, nerve.tensor(y[:, start:start + 4]))
+        out, state = m(nerve.tensor(x[:, start : start + 4]), state)  # no detach
+        loss = nerve_loss(out, nerve.tensor(y[:, start : start + 4]))
         loss.backward()
         opt.step()
         losses.append(loss.item())
@@ -151,8 +159,7 @@ def test_sample_next_follows_softmax_at_temperature():
     np.testing.assert_allclose(freq, [0.1, 0.2, 0.7], atol=0.015)
     sharp = sample_next(logits, temperature=0.25).numpy()
     p = np.array([0.1, 0.2, 0.7]) ** 4
-    np.testing.assert_allclose(np.bincount(sharp, minlength=3) / sharp.size, p / p.sum(),
-                               atol=0.01)
+    np.testing.assert_allclose(np.bincount(sharp, minlength=3) / sharp.size, p / p.sum(), atol=0.01)
     assert np.all(sample_next(logits[:3], temperature=0).numpy() == 2)
 
 

@@ -33,8 +33,9 @@ def _perturb(tm):
     with torch.no_grad():
         for name, p in tm.named_parameters():
             if p.ndim == 1:
-                p.uniform_(0.5, 1.5) if "norm" in name and "weight" in name else \
-                    p.uniform_(-0.3, 0.3)
+                p.uniform_(0.5, 1.5) if "norm" in name and "weight" in name else p.uniform_(
+                    -0.3, 0.3
+                )
 
 
 def twin(m, tm, shapes, kw=None, train=True, rtol=2e-4, atol=2e-5):
@@ -67,8 +68,9 @@ def twin(m, tm, shapes, kw=None, train=True, rtol=2e-4, atol=2e-5):
     tparams = dict(tm.named_parameters())
     for name, p in m.named_parameters():
         assert isinstance(p.grad, nerve.Tensor), name
-        np.testing.assert_allclose(p.grad.numpy(), tparams.pop(name).grad.numpy(), rtol=rtol,
-                                   atol=atol, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tparams.pop(name).grad.numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
     assert not tparams
     return y
 
@@ -83,19 +85,25 @@ SRC, SRC_BF = (S, N, D), (N, S, D)
 TGT, TGT_BF = (T, N, D), (N, T, D)
 
 
-@pytest.mark.parametrize("kw,shapes,call", [
-    ({}, [SRC], {}),
-    ({"norm_first": True}, [SRC], {}),
-    ({"batch_first": True}, [SRC_BF], {"src_key_padding_mask": KPM}),
-    ({"batch_first": True, "norm_first": True}, [SRC_BF], {"src_mask": CAUSAL_S,
-                                                           "is_causal": True}),
-    ({}, [SRC], {"src_mask": BOOL_S, "src_key_padding_mask": KPM}),
-    ({}, [SRC], {"src_mask": CAUSAL_S}),
-    ({"activation": "gelu"}, [SRC], {}),
-    ({"bias": False, "layer_norm_eps": 1e-3}, [SRC], {"src_key_padding_mask": KPM}),
-    ({}, [(S, D)], {"src_mask": CAUSAL_S}),
-    ({"batch_first": True}, [(S, D)], {"src_key_padding_mask": KPM[0]}),
-])
+@pytest.mark.parametrize(
+    "kw,shapes,call",
+    [
+        ({}, [SRC], {}),
+        ({"norm_first": True}, [SRC], {}),
+        ({"batch_first": True}, [SRC_BF], {"src_key_padding_mask": KPM}),
+        (
+            {"batch_first": True, "norm_first": True},
+            [SRC_BF],
+            {"src_mask": CAUSAL_S, "is_causal": True},
+        ),
+        ({}, [SRC], {"src_mask": BOOL_S, "src_key_padding_mask": KPM}),
+        ({}, [SRC], {"src_mask": CAUSAL_S}),
+        ({"activation": "gelu"}, [SRC], {}),
+        ({"bias": False, "layer_norm_eps": 1e-3}, [SRC], {"src_key_padding_mask": KPM}),
+        ({}, [(S, D)], {"src_mask": CAUSAL_S}),
+        ({"batch_first": True}, [(S, D)], {"src_key_padding_mask": KPM[0]}),
+    ],
+)
 def test_encoder_layer(kw, shapes, call):
     twin(*_pair("TransformerEncoderLayer", D, HEADS, FF, dropout=0.0, **kw), shapes, call)
 
@@ -107,56 +115,77 @@ def test_encoder_layer_callable_activations_and_eval_mode():
     tm = torch.nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=TF.gelu)
     twin(m, tm, [SRC])
     m = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=nn.Tanh())
-    tm = torch.nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0,
-                                          activation=torch.nn.Tanh())
+    tm = torch.nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation=torch.nn.Tanh())
     assert repr(m) == repr(tm)
     twin(m, tm, [SRC])
 
 
-@pytest.mark.parametrize("kw,shapes,call", [
-    ({}, [TGT, SRC], {}),
-    ({"norm_first": True}, [TGT, SRC], {"tgt_mask": CAUSAL_T, "tgt_is_causal": True}),
-    ({"batch_first": True}, [TGT_BF, SRC_BF], {"tgt_key_padding_mask": TGT_KPM,
-                                               "memory_key_padding_mask": KPM}),
-    ({}, [TGT, SRC], {"tgt_mask": CAUSAL_T, "memory_mask": MEM_MASK,
-                      "memory_key_padding_mask": KPM}),
-    ({"activation": "gelu", "bias": False}, [TGT, SRC], {"memory_mask": MEM_MASK > 1}),
-    ({}, [(T, D), (S, D)], {"tgt_mask": CAUSAL_T}),
-])
+@pytest.mark.parametrize(
+    "kw,shapes,call",
+    [
+        ({}, [TGT, SRC], {}),
+        ({"norm_first": True}, [TGT, SRC], {"tgt_mask": CAUSAL_T, "tgt_is_causal": True}),
+        (
+            {"batch_first": True},
+            [TGT_BF, SRC_BF],
+            {"tgt_key_padding_mask": TGT_KPM, "memory_key_padding_mask": KPM},
+        ),
+        (
+            {},
+            [TGT, SRC],
+            {"tgt_mask": CAUSAL_T, "memory_mask": MEM_MASK, "memory_key_padding_mask": KPM},
+        ),
+        ({"activation": "gelu", "bias": False}, [TGT, SRC], {"memory_mask": MEM_MASK > 1}),
+        ({}, [(T, D), (S, D)], {"tgt_mask": CAUSAL_T}),
+    ],
+)
 def test_decoder_layer(kw, shapes, call):
     twin(*_pair("TransformerDecoderLayer", D, HEADS, FF, dropout=0.0, **kw), shapes, call)
 
 
 @pytest.mark.parametrize("batch_first,norm", [(False, True), (True, False)])
 def test_encoder_stack(batch_first, norm):
-    layer, tlayer = _pair("TransformerEncoderLayer", D, HEADS, FF, dropout=0.0,
-                          batch_first=batch_first)
+    layer, tlayer = _pair(
+        "TransformerEncoderLayer", D, HEADS, FF, dropout=0.0, batch_first=batch_first
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = nn.TransformerEncoder(layer, 2, nn.LayerNorm(D) if norm else None)
         tm = torch.nn.TransformerEncoder(tlayer, 2, torch.nn.LayerNorm(D) if norm else None)
     assert m.layers[0] is not layer and m.layers[0] is not m.layers[1]
     assert m.layers[0].linear1.weight is not m.layers[1].linear1.weight
-    np.testing.assert_array_equal(m.layers[1].linear1.weight.detach().numpy(),
-                                  layer.linear1.weight.detach().numpy())  # copies, not re-inits
+    np.testing.assert_array_equal(
+        m.layers[1].linear1.weight.detach().numpy(), layer.linear1.weight.detach().numpy()
+    )  # copies, not re-inits
     kpm = KPM if batch_first else None
-    twin(m, tm, [SRC_BF if batch_first else SRC],
-         {"mask": CAUSAL_S, "src_key_padding_mask": kpm, "is_causal": True})
+    twin(
+        m,
+        tm,
+        [SRC_BF if batch_first else SRC],
+        {"mask": CAUSAL_S, "src_key_padding_mask": kpm, "is_causal": True},
+    )
 
 
 def test_decoder_stack():
     layer, tlayer = _pair("TransformerDecoderLayer", D, HEADS, FF, dropout=0.0)
     m = nn.TransformerDecoder(layer, 2, nn.LayerNorm(D))
     tm = torch.nn.TransformerDecoder(tlayer, 2, torch.nn.LayerNorm(D))
-    twin(m, tm, [TGT, SRC], {"tgt_mask": CAUSAL_T, "memory_key_padding_mask": KPM,
-                             "tgt_key_padding_mask": TGT_KPM})
+    twin(
+        m,
+        tm,
+        [TGT, SRC],
+        {"tgt_mask": CAUSAL_T, "memory_key_padding_mask": KPM, "tgt_key_padding_mask": TGT_KPM},
+    )
 
 
-@pytest.mark.parametrize("kw,shapes", [
-    ({}, [SRC, TGT]),
-    ({"batch_first": True, "norm_first": True}, [SRC_BF, TGT_BF]),
-    ({}, [(S, D), (T, D)]),
-])
+@pytest.mark.parametrize(
+    "kw,shapes",
+    [
+        ({}, [SRC, TGT]),
+        ({"batch_first": True, "norm_first": True}, [SRC_BF, TGT_BF]),
+        ({}, [(S, D), (T, D)]),
+    ],
+)
 def test_transformer(kw, shapes):
     m, tm = _pair("Transformer", D, HEADS, 2, 1, FF, dropout=0.0, **kw)
     assert repr(m) == repr(tm)
@@ -172,8 +201,9 @@ def test_generate_square_subsequent_mask():
         tmask = torch.nn.Transformer.generate_square_subsequent_mask(sz)
         assert mask.dtype == np.float32
         np.testing.assert_array_equal(mask.numpy(), tmask.numpy())
-    assert nn.Transformer.generate_square_subsequent_mask(3, dtype=nerve.float64).dtype == \
-        np.float64
+    assert (
+        nn.Transformer.generate_square_subsequent_mask(3, dtype=nerve.float64).dtype == np.float64
+    )
 
 
 def test_defaults_state_dict_and_init():
@@ -183,8 +213,9 @@ def test_defaults_state_dict_and_init():
     assert layer.norm1.eps == 1e-5 and not layer.norm_first and not layer.self_attn.batch_first
     assert layer.activation is F.relu
     t, tt = _pair("Transformer", 16, 4, 2, 2, 32)
-    assert [(k, tuple(v.shape)) for k, v in t.state_dict().items()] == \
-        [(k, tuple(v.shape)) for k, v in tt.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in t.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in tt.state_dict().items()
+    ]
     w = t.encoder.layers[1].linear1.weight.detach().numpy()  # xavier_uniform_ (32, 16)
     bound = np.sqrt(6 / (16 + 32))
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
@@ -224,8 +255,9 @@ def test_errors_like_torch():
             m(nerve.zeros(*src), nerve.zeros(*tgt))
     layer = nn.TransformerEncoderLayer(D, HEADS, FF)
     with pytest.raises(RuntimeError, match="Need attn_mask"):
-        nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)(nerve.zeros(S, N, D),
-                                                                     is_causal=True)
+        nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)(
+            nerve.zeros(S, N, D), is_causal=True
+        )
     with pytest.raises(AssertionError, match="query should be unbatched 2D or batched 3D"):
         layer(nerve.zeros(1, S, N, D))
 
@@ -259,8 +291,16 @@ def test_encoder_inference_zeroes_padding_like_torch():
     assert y.detach().numpy()[2, 1:].any()
 
 
-@pytest.mark.parametrize("kw", [{"norm_first": True}, {"bias": False}, {"nhead": 1},
-                                {"activation": nn.Tanh()}, {"layer_norm_eps": 1e-3}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"norm_first": True},
+        {"bias": False},
+        {"nhead": 1},
+        {"activation": nn.Tanh()},
+        {"layer_norm_eps": 1e-3},
+    ],
+)
 def test_nested_tensor_reasons_like_torch(kw):
     kw = {"nhead": HEADS, "batch_first": True, **kw}
     tkw = {**kw, "activation": torch.nn.Tanh()} if "activation" in kw else kw

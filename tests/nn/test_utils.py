@@ -90,8 +90,7 @@ def test_l1_unstructured_matches_torch(amount):
     torch.nn.utils.prune.l1_unstructured(t, "weight", amount)
     np.testing.assert_array_equal(m.weight_mask.numpy(), t.weight_mask.numpy())
     np.testing.assert_allclose(m.weight.detach().numpy(), t.weight.detach().numpy())
-    assert list(m.state_dict()) == list(t.state_dict()) == ["bias", "weight_orig",
-                                                            "weight_mask"]
+    assert list(m.state_dict()) == list(t.state_dict()) == ["bias", "weight_orig", "weight_mask"]
     assert [n for n, _ in m.named_parameters()] == ["bias", "weight_orig"]
     assert prune.is_pruned(m)
 
@@ -147,8 +146,9 @@ def test_global_unstructured_matches_torch():
     ms = [nn.Linear(4, 3), nn.Linear(3, 2)]
     ts = [_torch_linear_copy(m) for m in ms]
     prune.global_unstructured([(m, "weight") for m in ms], prune.L1Unstructured, amount=0.4)
-    torch.nn.utils.prune.global_unstructured([(t, "weight") for t in ts],
-                                             torch.nn.utils.prune.L1Unstructured, amount=0.4)
+    torch.nn.utils.prune.global_unstructured(
+        [(t, "weight") for t in ts], torch.nn.utils.prune.L1Unstructured, amount=0.4
+    )
     for m, t in zip(ms, ts):
         np.testing.assert_array_equal(m.weight_mask.numpy(), t.weight_mask.numpy())
     assert sum((m.weight_mask.numpy() == 0).sum() for m in ms) == round(0.4 * 18)
@@ -160,8 +160,9 @@ def test_random_unstructured_count():
     assert (m.bias_mask.numpy() == 0).sum() == 3 and "bias_orig" in m.state_dict()
 
 
-@pytest.mark.parametrize("amount,n,dim", [(0.5, 2, 0), (2, 1, 1), (0.34, float("inf"), -1),
-                                          (0.0, 2, 0), (1.0, 1, 0)])
+@pytest.mark.parametrize(
+    "amount,n,dim", [(0.5, 2, 0), (2, 1, 1), (0.34, float("inf"), -1), (0.0, 2, 0), (1.0, 1, 0)]
+)
 def test_ln_structured_matches_torch(amount, n, dim):
     m = nn.Linear(6, 5)
     t = _torch_linear_copy(m)

@@ -12,7 +12,8 @@ import nerve.nn.utils.parametrizations as P
 from tests.nn.layercheck import load_from_torch
 
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:`(torch|nerve).nn.utils.weight_norm` is deprecated:FutureWarning")
+    "ignore:`(torch|nerve).nn.utils.weight_norm` is deprecated:FutureWarning"
+)
 
 
 def _grads_equal(m, tm, rtol=1e-4, atol=1e-5):
@@ -20,16 +21,16 @@ def _grads_equal(m, tm, rtol=1e-4, atol=1e-5):
     assert [n for n, _ in m.named_parameters()] == list(tparams)
     for n, p in m.named_parameters():
         assert p.grad is not None and p.grad.shape == p.shape, n
-        np.testing.assert_allclose(p.grad.numpy(), tparams[n].grad.numpy(), rtol=rtol,
-                                   atol=atol, err_msg=n)
+        np.testing.assert_allclose(
+            p.grad.numpy(), tparams[n].grad.numpy(), rtol=rtol, atol=atol, err_msg=n
+        )
 
 
 def _run(m, tm, x, steps=1):
     """``steps`` forwards; backward of the last; outputs compared each time."""
     for _ in range(steps):
         y, yt = m(nerve.tensor(x)), tm(torch.tensor(x))
-        np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-4,
-                                   atol=1e-5)
+        np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
     (y * y).sum().backward()
     (yt * yt).sum().backward()
 
@@ -44,8 +45,11 @@ def _layers(kind):
 
 # ----- parametrizations.weight_norm ------------------------------------------------------
 
-@pytest.mark.parametrize("kind,dim", [("linear", 0), ("linear", 1), ("linear", None),
-                                      ("conv", 0), ("conv", 1), ("conv", -2)])
+
+@pytest.mark.parametrize(
+    "kind,dim",
+    [("linear", 0), ("linear", 1), ("linear", None), ("conv", 0), ("conv", 1), ("conv", -2)],
+)
 def test_weight_norm_parametrization(kind, dim):
     m, tm, shape = _layers(kind)
     load_from_torch(m, tm)
@@ -67,16 +71,15 @@ def test_weight_norm_parametrization_loads_torch_state_and_removes():
     with torch.no_grad():
         tm.parametrizations.weight.original0.mul_(3.0)
     load_from_torch(m, tm)
-    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(), rtol=1e-6)
     nerve.nn.utils.parametrize.remove_parametrizations(m, "weight")
     torch.nn.utils.parametrize.remove_parametrizations(tm, "weight")
     assert list(m.state_dict()) == list(tm.state_dict())
-    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(), rtol=1e-6)
 
 
 # ----- parametrizations.spectral_norm ----------------------------------------------------
+
 
 @pytest.mark.parametrize("kind,n_iter", [("linear", 1), ("conv", 2), ("convt", 1)])
 def test_spectral_norm_parametrization_power_iteration(kind, n_iter):
@@ -92,8 +95,9 @@ def test_spectral_norm_parametrization_power_iteration(kind, n_iter):
     _run(m, tm, x, steps=4)
     _grads_equal(m, tm)
     for k, v in tm.state_dict().items():
-        np.testing.assert_allclose(m.state_dict()[k].numpy(), v.numpy(), rtol=1e-4,
-                                   atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(
+            m.state_dict()[k].numpy(), v.numpy(), rtol=1e-4, atol=1e-6, err_msg=k
+        )
 
 
 def test_spectral_norm_parametrization_sigma_and_eval_mode():
@@ -127,6 +131,7 @@ def test_spectral_norm_parametrization_vector_and_errors():
 
 # ----- hook-based weight_norm ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind,dim", [("linear", 0), ("linear", None), ("conv", 1)])
 def test_weight_norm_hook(kind, dim):
     m, tm, shape = _layers(kind)
@@ -144,8 +149,7 @@ def test_weight_norm_hook(kind, dim):
     nn.utils.remove_weight_norm(m)
     torch.nn.utils.remove_weight_norm(tm)
     assert list(m.state_dict()) == list(tm.state_dict())
-    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match="weight_norm of 'weight' not found"):
         nn.utils.remove_weight_norm(m)
 
@@ -161,6 +165,7 @@ def test_weight_norm_hook_loads_torch_state():
 
 # ----- hook-based spectral_norm ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind,n_iter", [("linear", 1), ("conv", 3), ("convt", 1)])
 def test_spectral_norm_hook_power_iteration(kind, n_iter):
     torch.manual_seed(0)
@@ -174,8 +179,9 @@ def test_spectral_norm_hook_power_iteration(kind, n_iter):
     _run(m, tm, x, steps=5)
     _grads_equal(m, tm)
     for k, v in tm.state_dict().items():
-        np.testing.assert_allclose(m.state_dict()[k].numpy(), v.numpy(), rtol=1e-4,
-                                   atol=1e-6, err_msg=k)
+        np.testing.assert_allclose(
+            m.state_dict()[k].numpy(), v.numpy(), rtol=1e-4, atol=1e-6, err_msg=k
+        )
     m.eval()
     tm.eval()
     u = m.weight_u.numpy().copy()
@@ -184,8 +190,9 @@ def test_spectral_norm_hook_power_iteration(kind, n_iter):
     nn.utils.remove_spectral_norm(m)
     torch.nn.utils.remove_spectral_norm(tm)
     assert list(m.state_dict()) == list(tm.state_dict())
-    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(),
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        m.weight.detach().numpy(), tm.weight.detach().numpy(), rtol=1e-5, atol=1e-7
+    )
     assert isinstance(m.weight, nn.Parameter)
 
 

@@ -29,9 +29,14 @@ def roundtrip(model, make_input, batch_axis=0, sizes=(3, 5), rtol=1e-4, atol=1e-
     onnxruntime and load_model with nerve at every batch size in ``sizes``."""
     model.eval()
     f = io.BytesIO()
-    proto = nonnx.export(model, (make_input(sizes[0]),), f, input_names=["x"],
-                         output_names=["y"],
-                         dynamic_axes={"x": {batch_axis: "batch"}, "y": {batch_axis: "batch"}})
+    proto = nonnx.export(
+        model,
+        (make_input(sizes[0]),),
+        f,
+        input_names=["x"],
+        output_names=["y"],
+        dynamic_axes={"x": {batch_axis: "batch"}, "y": {batch_axis: "batch"}},
+    )
     onnx.checker.check_model(proto, full_check=True)
     session = ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
     loaded = nonnx.load_model(f.getvalue())
@@ -41,6 +46,7 @@ def roundtrip(model, make_input, batch_axis=0, sizes=(3, 5), rtol=1e-4, atol=1e-
         got = session.run(None, {"x": x.numpy()})[0]
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=f"ort, batch {n}")
         back = run_nerve(loaded, x)
-        np.testing.assert_allclose(back, want, rtol=rtol, atol=atol,
-                                   err_msg=f"load_model, batch {n}")
+        np.testing.assert_allclose(
+            back, want, rtol=rtol, atol=atol, err_msg=f"load_model, batch {n}"
+        )
     return proto, loaded

@@ -23,14 +23,21 @@ print("ok")
 
 
 def test_import_nerve_does_not_load_onnx():
-    out = subprocess.run([sys.executable, "-c", "import sys, nerve; import nerve.onnx; "
-                          "print('onnx' in sys.modules, 'onnxruntime' in sys.modules)"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, nerve; import nerve.onnx; "
+            "print('onnx' in sys.modules, 'onnxruntime' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.split() == ["False", "False"]
 
 
 def test_without_onnx_installed_the_error_says_what_to_install(tmp_path):
-    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
-                         cwd=tmp_path)
+    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

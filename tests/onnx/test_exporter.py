@@ -19,6 +19,7 @@ from nerve.tasks.digits import DigitsCNN, DigitsMLP
 def images(c, h, w):
     def make(n):
         return nerve.randn(n, c, h, w)
+
     return make
 
 
@@ -60,18 +61,31 @@ def test_traffic_sign_net():
 
 def test_conv1d_grouped_dilated_and_pools():
     nerve.manual_seed(4)
-    model = nn.Sequential(nn.Conv1d(4, 8, 3, stride=2, padding=2, dilation=2, groups=2),
-                          nn.LeakyReLU(0.1), nn.AvgPool1d(2), nn.Conv1d(8, 6, 1),
-                          nn.Tanh(), nn.Flatten(), nn.LogSoftmax(dim=1))
+    model = nn.Sequential(
+        nn.Conv1d(4, 8, 3, stride=2, padding=2, dilation=2, groups=2),
+        nn.LeakyReLU(0.1),
+        nn.AvgPool1d(2),
+        nn.Conv1d(8, 6, 1),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.LogSoftmax(dim=1),
+    )
     roundtrip(model, lambda n: nerve.randn(n, 4, 20))
 
 
 def test_activations_layer_norm_and_transpose_conv():
     nerve.manual_seed(5)
-    model = nn.Sequential(nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
-                          nn.PReLU(4), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                          nn.LayerNorm(4), nn.Sigmoid(), nn.Linear(4, 6), nn.CReLU()
-                          if hasattr(nn, "CReLU") else nn.ReLU(), nn.Softmax(dim=-1))
+    model = nn.Sequential(
+        nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1),
+        nn.PReLU(4),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.LayerNorm(4),
+        nn.Sigmoid(),
+        nn.Linear(4, 6),
+        nn.CReLU() if hasattr(nn, "CReLU") else nn.ReLU(),
+        nn.Softmax(dim=-1),
+    )
     roundtrip(model, images(3, 5, 5))
 
 
@@ -115,6 +129,7 @@ def test_single_layer_lstm_with_initial_state():
         def forward(self, x):
             h = x[:1, :, :3] * 0 + self.h0  # (1, B, 3): follows the batch at run time
             return self.lstm(x, (h, h))[0]
+
     roundtrip(WithState(), lambda n: nerve.randn(6, n, 4), batch_axis=1)
 
 
@@ -124,8 +139,9 @@ def test_transformer_encoder(batch_first):
     layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=batch_first)
     model = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
     shape = (lambda n: (n, 5, 8)) if batch_first else (lambda n: (5, n, 8))
-    proto, _ = roundtrip(model, lambda n: nerve.randn(*shape(n)),
-                         batch_axis=0 if batch_first else 1, atol=1e-4)
+    proto, _ = roundtrip(
+        model, lambda n: nerve.randn(*shape(n)), batch_axis=0 if batch_first else 1, atol=1e-4
+    )
     assert {"LayerNormalization", "Softmax", "MatMul"} <= {n.op_type for n in proto.graph.node}
 
 
@@ -140,6 +156,7 @@ def test_multihead_attention_with_weights():
         def forward(self, x):
             out, weights = self.attn(x, x, x)
             return out + weights.sum(-1, keepdim=True)
+
     roundtrip(SelfAttention(), lambda n: nerve.randn(n, 6, 8), atol=1e-4)
 
 
@@ -147,9 +164,15 @@ def test_size_dependent_constant_is_refused():
     class MakesZeros(nn.Module):
         def forward(self, x):
             return x + nerve.zeros(x.shape[0], 3)
+
     with pytest.raises(nerve.onnx.OnnxExporterError, match="dynamic axis"):
-        nerve.onnx.export(MakesZeros(), (nerve.randn(2, 3),), io.BytesIO(),
-                          input_names=["x"], dynamic_axes={"x": [0]})
+        nerve.onnx.export(
+            MakesZeros(),
+            (nerve.randn(2, 3),),
+            io.BytesIO(),
+            input_names=["x"],
+            dynamic_axes={"x": [0]},
+        )
 
 
 def test_weights_are_initializers_and_nodes_name_layers():
@@ -165,8 +188,9 @@ def test_weights_are_initializers_and_nodes_name_layers():
 
 def test_opset_version_is_configurable():
     f = io.BytesIO()
-    proto = nerve.onnx.export(nn.Sequential(nn.Linear(3, 4)), (nerve.randn(2, 3),), f,
-                              opset_version=21)
+    proto = nerve.onnx.export(
+        nn.Sequential(nn.Linear(3, 4)), (nerve.randn(2, 3),), f, opset_version=21
+    )
     assert proto.opset_import[0].version == 21
     onnx.checker.check_model(proto, full_check=True)
 
@@ -187,8 +211,14 @@ def test_tracing_hook_is_off_after_export():
 
 class Reductions(nn.Module):
     def forward(self, x):
-        return (x.var(1) + x.amax(1) + x.mean(1) + x.logsumexp(1) + x.max(1)[0]
-                + x.clamp(-0.5, 0.5).sum(1))
+        return (
+            x.var(1)
+            + x.amax(1)
+            + x.mean(1)
+            + x.logsumexp(1)
+            + x.max(1)[0]
+            + x.clamp(-0.5, 0.5).sum(1)
+        )
 
 
 class Decoder(nn.Module):
@@ -202,26 +232,44 @@ class Decoder(nn.Module):
 
 class Indexing(nn.Module):
     def forward(self, x):  # x (N, 6, 4)
-        a = x[:, 1:4] + x[:, 1:4, ::2].sum(-1, keepdim=True)       # Slice
-        b = x[:, 0][:, None, :] * x[:, -1:, :]                      # int index, None
-        c = nerve.index_select(x, 1, nerve.tensor([5, 0, 2]))       # Gather
-        first, second = x.chunk(2, dim=1)                           # Split
+        a = x[:, 1:4] + x[:, 1:4, ::2].sum(-1, keepdim=True)  # Slice
+        b = x[:, 0][:, None, :] * x[:, -1:, :]  # int index, None
+        c = nerve.index_select(x, 1, nerve.tensor([5, 0, 2]))  # Gather
+        first, second = x.chunk(2, dim=1)  # Split
         e = nerve.cat([first, second.transpose(1, 2).transpose(1, 2)], dim=2)
         return nerve.cat([a.flatten(1), b.flatten(1), c.flatten(1), e.flatten(1)], dim=1)
 
 
 COVERAGE = {
-    "activations": (lambda: nn.Sequential(
-        nn.Linear(4, 6), nn.SELU(), nn.ReLU6(), nn.GELU(), nn.SiLU(), nn.Softplus(beta=2),
-        nn.LogSigmoid(), nn.ELU(), nn.RReLU(), nn.Hardtanh(), nn.GELU(approximate="tanh")),
-        (4,)),
-    "conv3d_same_maxpool3d_ceil": (lambda: nn.Sequential(
-        nn.Conv3d(2, 3, 3, padding="same"), nn.MaxPool3d(2, ceil_mode=True)), (2, 5, 5, 5)),
-    "avgpool_exclude_pad": (lambda: nn.Sequential(
-        nn.AvgPool2d(3, 2, padding=1, count_include_pad=False), nn.Flatten()), (2, 7, 7)),
+    "activations": (
+        lambda: nn.Sequential(
+            nn.Linear(4, 6),
+            nn.SELU(),
+            nn.ReLU6(),
+            nn.GELU(),
+            nn.SiLU(),
+            nn.Softplus(beta=2),
+            nn.LogSigmoid(),
+            nn.ELU(),
+            nn.RReLU(),
+            nn.Hardtanh(),
+            nn.GELU(approximate="tanh"),
+        ),
+        (4,),
+    ),
+    "conv3d_same_maxpool3d_ceil": (
+        lambda: nn.Sequential(nn.Conv3d(2, 3, 3, padding="same"), nn.MaxPool3d(2, ceil_mode=True)),
+        (2, 5, 5, 5),
+    ),
+    "avgpool_exclude_pad": (
+        lambda: nn.Sequential(nn.AvgPool2d(3, 2, padding=1, count_include_pad=False), nn.Flatten()),
+        (2, 7, 7),
+    ),
     "conv2d_same_even_kernel": (lambda: nn.Conv2d(2, 3, 4, padding="same"), (2, 7, 7)),
-    "unflatten_softmax": (lambda: nn.Sequential(
-        nn.Linear(6, 6), nn.Unflatten(1, (2, 3)), nn.Softmax(dim=-1)), (6,)),
+    "unflatten_softmax": (
+        lambda: nn.Sequential(nn.Linear(6, 6), nn.Unflatten(1, (2, 3)), nn.Softmax(dim=-1)),
+        (6,),
+    ),
     "transformer_decoder_layer": (Decoder, (4, 8)),
     "reductions": (Reductions, (5,)),
     "indexing_and_shapes": (Indexing, (6, 4)),
@@ -264,14 +312,29 @@ def test_initial_states_as_graph_inputs():
     rng = np.random.default_rng(3)
 
     def make(n):
-        return (nerve.tensor(rng.integers(0, 9, (n, 5))), nerve.randn(2, n, 6),
-                nerve.randn(2, n, 6))
+        return (
+            nerve.tensor(rng.integers(0, 9, (n, 5))),
+            nerve.randn(2, n, 6),
+            nerve.randn(2, n, 6),
+        )
+
     names = ["ids", "h0", "c0"]
     f = io.BytesIO()
-    proto = nerve.onnx.export(WithState(), make(2), f, input_names=names,
-                              output_names=["logits", "h", "c"],
-                              dynamic_axes={"ids": {0: "b"}, "h0": {1: "b"}, "c0": {1: "b"},
-                                            "logits": {0: "b"}, "h": {1: "b"}, "c": {1: "b"}})
+    proto = nerve.onnx.export(
+        WithState(),
+        make(2),
+        f,
+        input_names=names,
+        output_names=["logits", "h", "c"],
+        dynamic_axes={
+            "ids": {0: "b"},
+            "h0": {1: "b"},
+            "c0": {1: "b"},
+            "logits": {0: "b"},
+            "h": {1: "b"},
+            "c": {1: "b"},
+        },
+    )
     onnx.checker.check_model(proto, full_check=True)
     session = ort.InferenceSession(f.getvalue())
     for n in (2, 3):

@@ -17,8 +17,9 @@ torch = pytest.importorskip("torch")
 
 
 def transplant(torch_model, nerve_model):
-    state = {k: nerve.tensor(v.detach().numpy().copy()) for k, v in
-             torch_model.state_dict().items()}
+    state = {
+        k: nerve.tensor(v.detach().numpy().copy()) for k, v in torch_model.state_dict().items()
+    }
     nerve_model.load_state_dict(state)
     return nerve_model.eval()
 
@@ -27,18 +28,38 @@ def torch_export(model, x, batch_axis=0) -> bytes:
     f = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model.eval(), (x,), f, dynamo=False, input_names=["x"],
-                          output_names=["y"], dynamic_axes={"x": {batch_axis: "batch"}},
-                          opset_version=17)
+        torch.onnx.export(
+            model.eval(),
+            (x,),
+            f,
+            dynamo=False,
+            input_names=["x"],
+            output_names=["y"],
+            dynamic_axes={"x": {batch_axis: "batch"}},
+            opset_version=17,
+        )
     return f.getvalue()
 
 
 def twins_cnn():
-    t = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
-                            torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-                            torch.nn.Linear(64, 10), torch.nn.LogSoftmax(dim=1))
-    n = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
-                      nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10), nn.LogSoftmax(dim=1))
+    t = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(64, 10),
+        torch.nn.LogSoftmax(dim=1),
+    )
+    n = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+        nn.LogSoftmax(dim=1),
+    )
     with torch.no_grad():  # running statistics that are not 0/1
         t.train()(torch.randn(16, 1, 8, 8))
     return t, n
@@ -52,10 +73,8 @@ def test_torch_cnn_export_runs_in_nerve():
     for b in (2, 5):
         x = np.random.default_rng(b).standard_normal((b, 1, 8, 8)).astype(np.float32)
         want = run_nerve(n, nerve.tensor(x))
-        np.testing.assert_allclose(run_nerve(loaded, nerve.tensor(x)), want, rtol=1e-4,
-                                   atol=1e-5)
-        np.testing.assert_allclose(t(torch.tensor(x)).detach().numpy(), want, rtol=1e-4,
-                                   atol=1e-5)
+        np.testing.assert_allclose(run_nerve(loaded, nerve.tensor(x)), want, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(t(torch.tensor(x)).detach().numpy(), want, rtol=1e-4, atol=1e-5)
 
 
 class TorchCharLM(torch.nn.Module):
@@ -80,23 +99,24 @@ def test_torch_recurrent_export_runs_in_nerve(kind, bidirectional):
     ids = np.random.default_rng(2).integers(0, 11, (3, 7))
     loaded = load_model(torch_export(t, torch.tensor(ids)))
     want = run_nerve(n, nerve.tensor(ids))
-    np.testing.assert_allclose(run_nerve(loaded, nerve.tensor(ids)), want, rtol=1e-4,
-                               atol=1e-5)
+    np.testing.assert_allclose(run_nerve(loaded, nerve.tensor(ids)), want, rtol=1e-4, atol=1e-5)
 
 
 def test_torch_transformer_encoder_export_runs_in_nerve():
     torch.manual_seed(6)
     t = torch.nn.TransformerEncoder(
-        torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2,
-        enable_nested_tensor=False)
-    n = transplant(t, nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16,
-                                                                       batch_first=True),
-                                            2, enable_nested_tensor=False))
+        torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2, enable_nested_tensor=False
+    )
+    n = transplant(
+        t,
+        nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2, enable_nested_tensor=False
+        ),
+    )
     loaded = load_model(torch_export(t, torch.randn(3, 5, 8)))
     for b in (3, 4):  # the batch axis is dynamic: torch's shape arithmetic runs in nerve
         x = nerve.randn(b, 5, 8)
-        np.testing.assert_allclose(run_nerve(loaded, x), run_nerve(n, x), rtol=1e-4,
-                                   atol=1e-5)
+        np.testing.assert_allclose(run_nerve(loaded, x), run_nerve(n, x), rtol=1e-4, atol=1e-5)
 
 
 def test_nerve_and_torch_exports_agree():
@@ -153,8 +173,9 @@ def test_unsupported_onnx_op_is_named():
     y = onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [2])
     node = onnx.helper.make_node("Hardmax", ["x"], ["y"], name="hm")
     graph = onnx.helper.make_graph([node], "g", [x], [y])
-    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 17)],
-                                   ir_version=8)
+    model = onnx.helper.make_model(
+        graph, opset_imports=[onnx.helper.make_opsetid("", 17)], ir_version=8
+    )
     with pytest.raises(UnsupportedOperatorError, match="Hardmax.*'hm'"):
         load_model(model.SerializeToString())
 
@@ -166,8 +187,11 @@ def test_integer_div_truncates_and_mod_takes_the_divisors_sign():
     x = h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [3])
     outs = [h.make_tensor_value_info(n, onnx.TensorProto.INT64, [3]) for n in ("q", "r")]
     y = h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [3])
-    nodes = [h.make_node("Div", ["a", "b"], ["q"]), h.make_node("Mod", ["a", "b"], ["r"]),
-             h.make_node("Identity", ["x"], ["y"])]
+    nodes = [
+        h.make_node("Div", ["a", "b"], ["q"]),
+        h.make_node("Mod", ["a", "b"], ["r"]),
+        h.make_node("Identity", ["x"], ["y"]),
+    ]
     graph = h.make_graph(nodes, "g", [x], [*outs, y], [a, b])
     model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)], ir_version=8)
     q, r, _ = load_model(model.SerializeToString())(nerve.zeros(3))

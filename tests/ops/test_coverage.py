@@ -17,9 +17,12 @@ from nerve.autograd.function import Function
 
 HERE = Path(__file__).parent
 # "topic.family": the op modules of each topic subpackage (nerve/ops/math/elementwise.py ...)
-FAMILIES = sorted(f"{topic.name}.{m.name}" for topic in pkgutil.iter_modules(nerve.ops.__path__)
-                  if topic.ispkg
-                  for m in pkgutil.iter_modules([str(Path(nerve.ops.__path__[0]) / topic.name)]))
+FAMILIES = sorted(
+    f"{topic.name}.{m.name}"
+    for topic in pkgutil.iter_modules(nerve.ops.__path__)
+    if topic.ispkg
+    for m in pkgutil.iter_modules([str(Path(nerve.ops.__path__[0]) / topic.name)])
+)
 
 
 @functools.cache
@@ -51,9 +54,11 @@ def table_rows(family: str) -> set:
 def missing_rows(module, rows: set) -> set:
     """Concrete Functions without a row; private bases that leave forward abstract are
     exempt (their subclasses have rows)."""
-    concrete = {name for name in all_functions(module)
-                if not name.startswith("_") and getattr(module, name).forward is not
-                Function.forward}
+    concrete = {
+        name
+        for name in all_functions(module)
+        if not name.startswith("_") and getattr(module, name).forward is not Function.forward
+    }
     return concrete - rows
 
 
@@ -69,10 +74,17 @@ def test_every_function_has_a_row(family):
 
 
 def test_the_families_are_found():
-    assert {"math.elementwise", "reduce.reductions", "shape.rearrange", "shape.indexing",
-            "linalg.matmul", "nn.activation"} <= set(FAMILIES)
-    assert {"Add", "MatMul", "Softmax"} <= table_rows("math.elementwise") | \
-        table_rows("linalg.matmul") | table_rows("nn.activation")
+    assert {
+        "math.elementwise",
+        "reduce.reductions",
+        "shape.rearrange",
+        "shape.indexing",
+        "linalg.matmul",
+        "nn.activation",
+    } <= set(FAMILIES)
+    assert {"Add", "MatMul", "Softmax"} <= table_rows("math.elementwise") | table_rows(
+        "linalg.matmul"
+    ) | table_rows("nn.activation")
 
 
 def test_a_function_without_a_row_is_reported():

@@ -32,8 +32,13 @@ def losses_both(nerve_cls, torch_cls, kwargs: dict, steps: int = 20, dtype=np.fl
         opt.step()
         topt.step()
         for name, p, tp in zip(SHAPES, ps, tps):
-            np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=rtol,
-                                       atol=atol, err_msg=f"{name} after step {i + 1}")
+            np.testing.assert_allclose(
+                p.detach().numpy(),
+                tp.detach().numpy(),
+                rtol=rtol,
+                atol=atol,
+                err_msg=f"{name} after step {i + 1}",
+            )
     return opt, topt
 
 
@@ -49,8 +54,9 @@ def assert_state_like_torch(opt, topt) -> None:
                 assert isinstance(state[key], nerve.Tensor), key
                 assert state[key].shape == tuple(value.shape), key
                 assert str(state[key].dtype) == str(value.dtype).replace("torch.", ""), key
-                np.testing.assert_allclose(state[key].numpy(), value.numpy(), rtol=1e-5,
-                                           atol=1e-7, err_msg=key)
+                np.testing.assert_allclose(
+                    state[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-7, err_msg=key
+                )
     assert sd["param_groups"] == tsd["param_groups"]
 
 
@@ -63,8 +69,9 @@ def _run(opt, params, start: int, steps: int) -> None:
         opt.step()
 
 
-def assert_resumes_exactly(nerve_cls, kwargs: dict, before: int = 6, after: int = 10,
-                           tmp_path=None) -> None:
+def assert_resumes_exactly(
+    nerve_cls, kwargs: dict, before: int = 6, after: int = 10, tmp_path=None
+) -> None:
     """Save after ``before`` steps, load into a fresh optimizer (built with another lr)
     over fresh parameters holding the saved weights, run ``after`` more steps: the result
     equals ``before + after`` uninterrupted steps bit for bit. With tmp_path the

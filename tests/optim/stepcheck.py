@@ -55,8 +55,9 @@ def groups(params, spec):
     return [dict(params=[params[i] for i in idx], **opts) for idx, opts in spec]
 
 
-def step_both(nerve_cls, torch_cls, kwargs: dict, steps: int = 25, spec=None,
-              dtype=np.float32) -> None:
+def step_both(
+    nerve_cls, torch_cls, kwargs: dict, steps: int = 25, spec=None, dtype=np.float32
+) -> None:
     """Step both optimizers ``steps`` times; compare every parameter after each step.
 
     float32 agrees to rounding (rtol 1e-5); float64 shows that the arithmetic is the
@@ -78,8 +79,13 @@ def step_both(nerve_cls, torch_cls, kwargs: dict, steps: int = 25, spec=None,
         topt.step()
         for name, p, tp in zip(SHAPES, ps, tps):
             assert p.dtype == dtype and p.grad.dtype == dtype
-            np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=rtol,
-                                       atol=atol, err_msg=f"{name} after step {i + 1}")
+            np.testing.assert_allclose(
+                p.detach().numpy(),
+                tp.detach().numpy(),
+                rtol=rtol,
+                atol=atol,
+                err_msg=f"{name} after step {i + 1}",
+            )
 
 
 # ----- schedules ------------------------------------------------------------------------
@@ -87,10 +93,12 @@ def optimizer_pair(lr=0.1, groups=2):
     """A nerve SGD and a torch SGD with one param group per parameter, lr, 2·lr, ..."""
     p = [nerve.nn.Parameter(nerve.zeros(2)) for _ in range(groups)]
     tp = [torch.nn.Parameter(torch.zeros(2)) for _ in range(groups)]
-    opt = nerve.optim.SGD([{"params": [x], "lr": lr * (i + 1)} for i, x in enumerate(p)],
-                          lr=lr, momentum=0.9)
-    topt = torch.optim.SGD([{"params": [x], "lr": lr * (i + 1)} for i, x in enumerate(tp)],
-                           lr=lr, momentum=0.9)
+    opt = nerve.optim.SGD(
+        [{"params": [x], "lr": lr * (i + 1)} for i, x in enumerate(p)], lr=lr, momentum=0.9
+    )
+    topt = torch.optim.SGD(
+        [{"params": [x], "lr": lr * (i + 1)} for i, x in enumerate(tp)], lr=lr, momentum=0.9
+    )
     return opt, topt
 
 
@@ -115,6 +123,7 @@ def run_schedules(sched, tsched, opt, topt, steps=35, metric=None):
 
 def resumed_lrs(make, steps_before=10, steps_after=20, metric=None):
     """The lrs of an uninterrupted run, and of one saved and resumed after steps_before."""
+
     def run(opt, sched, start, n):
         out = []
         for i in range(start, start + n):
@@ -140,5 +149,6 @@ def assert_defaults_like_torch(cls, torch_cls) -> None:
     """A fresh optimizer's param group holds exactly torch's defaults."""
     group = cls([Parameter(nerve.zeros(2))]).param_groups[0]
     tgroup = torch_cls([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert {k: v for k, v in group.items() if k != "params"} == {
+        k: v for k, v in tgroup.items() if k != "params"
+    }

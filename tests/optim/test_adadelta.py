@@ -38,13 +38,16 @@ def test_adadelta_defaults_match_torch():
     assert_defaults_like_torch(optim.Adadelta, torch.optim.Adadelta)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"rho": 1.5}, "Invalid rho value: 1.5"),
-    ({"rho": -0.1}, "Invalid rho value: -0.1"),
-    ({"eps": -1}, "Invalid epsilon value: -1"),
-    ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"rho": 1.5}, "Invalid rho value: 1.5"),
+        ({"rho": -0.1}, "Invalid rho value: -0.1"),
+        ({"eps": -1}, "Invalid epsilon value: -1"),
+        ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ],
+)
 def test_adadelta_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.Adadelta([nerve.nn.Parameter(nerve.zeros(2))], **kwargs)

@@ -16,8 +16,13 @@ CASES = [
     {"lr": 0.05, "initial_accumulator_value": 0.5},
     {"lr": 0.05, "eps": 1e-3},
     {"lr": 0.05, "maximize": True},
-    {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.05, "initial_accumulator_value": 0.1,
-     "maximize": True},
+    {
+        "lr": 0.1,
+        "lr_decay": 0.05,
+        "weight_decay": 0.05,
+        "initial_accumulator_value": 0.1,
+        "maximize": True,
+    },
 ]
 
 
@@ -41,13 +46,16 @@ def test_adagrad_defaults_match_torch():
     assert_defaults_like_torch(optim.Adagrad, torch.optim.Adagrad)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"lr_decay": -1}, "Invalid lr_decay value: -1"),
-    ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
-    ({"initial_accumulator_value": -1}, "Invalid initial_accumulator_value value: -1"),
-    ({"eps": -1}, "Invalid epsilon value: -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"lr_decay": -1}, "Invalid lr_decay value: -1"),
+        ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
+        ({"initial_accumulator_value": -1}, "Invalid initial_accumulator_value value: -1"),
+        ({"eps": -1}, "Invalid epsilon value: -1"),
+    ],
+)
 def test_adagrad_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.Adagrad([nerve.nn.Parameter(nerve.zeros(2))], **kwargs)

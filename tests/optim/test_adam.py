@@ -54,17 +54,21 @@ def test_adam_defaults_match_torch():
     p = nerve.nn.Parameter(nerve.zeros(2))
     group = optim.Adam([p]).param_groups[0]
     tgroup = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert {k: v for k, v in group.items() if k != "params"} == {
+        k: v for k, v in tgroup.items() if k != "params"
+    }
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"eps": -1e-8}, "Invalid epsilon value: -1e-08"),
-    ({"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0: 1.0"),
-    ({"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
-    ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"eps": -1e-8}, "Invalid epsilon value: -1e-08"),
+        ({"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0: 1.0"),
+        ({"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
+        ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ],
+)
 def test_adam_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.Adam([nerve.nn.Parameter(nerve.zeros(2))], **kwargs)

@@ -30,15 +30,15 @@ def test_adamw_default_decay_and_group_keys():
     tgroup = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
     assert group["weight_decay"] == 1e-2
     assert group["decoupled_weight_decay"] is True
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert {k: v for k, v in group.items() if k != "params"} == {
+        k: v for k, v in tgroup.items() if k != "params"
+    }
 
 
 def test_adamw_decay_differs_from_adam_l2():
     p1 = nerve.nn.Parameter(nerve.tensor([3.0]))
     p2 = nerve.nn.Parameter(nerve.tensor([3.0]))
-    a, b = optim.AdamW([p1], lr=0.1, weight_decay=0.5), optim.Adam([p2], lr=0.1,
-                                                                   weight_decay=0.5)
+    a, b = optim.AdamW([p1], lr=0.1, weight_decay=0.5), optim.Adam([p2], lr=0.1, weight_decay=0.5)
     p1.grad, p2.grad = nerve.tensor([0.0]), nerve.tensor([0.0])
     a.step()
     b.step()

@@ -38,10 +38,13 @@ def test_asgd_defaults_match_torch():
     assert_defaults_like_torch(optim.ASGD, torch.optim.ASGD)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ],
+)
 def test_asgd_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.ASGD([nerve.nn.Parameter(nerve.zeros(2))], **kwargs)

@@ -24,11 +24,15 @@ CYCLIC = [
     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 7},
     {"base_lr": [0.01, 0.02], "max_lr": [0.1, 0.3], "step_size_up": 5, "mode": "triangular2"},
     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "exp_range", "gamma": 0.97},
-    {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 6, "base_momentum": 0.5,
-     "max_momentum": 0.95},
+    {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 6, "base_momentum": 0.5, "max_momentum": 0.95},
     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "cycle_momentum": False},
-    {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "scale_fn": lambda x: 1 / (1 + x),
-     "scale_mode": "iterations"},
+    {
+        "base_lr": 0.01,
+        "max_lr": 0.1,
+        "step_size_up": 4,
+        "scale_fn": lambda x: 1 / (1 + x),
+        "scale_mode": "iterations",
+    },
     {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2, "scale_fn": lambda c: 0.8**c},
 ]
 
@@ -77,8 +81,9 @@ def test_cyclic_state_dict_saves_callable_objects_only():
     other = S.CyclicLR(opt, 0.01, 0.1, scale_fn=Decay())
     other.load_state_dict(sd)
     assert other._scale_fn_custom.rate == 0.25
-    assert S.CyclicLR(opt, 0.01, 0.1, scale_fn=lambda c: 1.0).state_dict()[
-        "_scale_fn_custom"] is None
+    assert (
+        S.CyclicLR(opt, 0.01, 0.1, scale_fn=lambda c: 1.0).state_dict()["_scale_fn_custom"] is None
+    )
 
 
 def test_cyclic_rejects_what_torch_rejects():
@@ -128,8 +133,11 @@ def test_warm_restarts_fractional_epochs_match_torch(kwargs):
             sched.step(epoch + i / iters)
             tsched.step(epoch + i / iters)
             assert lrs(opt) == pytest.approx(lrs(topt), rel=1e-12, abs=1e-15)
-            assert (sched.last_epoch, sched.T_cur, sched.T_i) == \
-                (tsched.last_epoch, pytest.approx(tsched.T_cur), tsched.T_i)
+            assert (sched.last_epoch, sched.T_cur, sched.T_i) == (
+                tsched.last_epoch,
+                pytest.approx(tsched.T_cur),
+                tsched.T_i,
+            )
     for epoch in [30, 7.5, 0, 101.25]:
         sched.step(epoch)
         tsched.step(epoch)
@@ -138,11 +146,13 @@ def test_warm_restarts_fractional_epochs_match_torch(kwargs):
 
 def test_warm_restarts_rejects_what_torch_rejects():
     opt, _ = optimizer_pair()
-    for kwargs, message in [({"T_0": 0}, "Expected positive integer T_0, but got 0"),
-                            ({"T_0": 2.0}, "Expected positive integer T_0, but got 2.0"),
-                            ({"T_0": 2, "T_mult": 0}, "Expected integer T_mult >= 1"),
-                            ({"T_0": 2, "T_mult": 1.5}, "Expected integer T_mult >= 1"),
-                            ({"T_0": 2, "eta_min": "0"}, "Expected float or int eta_min")]:
+    for kwargs, message in [
+        ({"T_0": 0}, "Expected positive integer T_0, but got 0"),
+        ({"T_0": 2.0}, "Expected positive integer T_0, but got 2.0"),
+        ({"T_0": 2, "T_mult": 0}, "Expected integer T_mult >= 1"),
+        ({"T_0": 2, "T_mult": 1.5}, "Expected integer T_mult >= 1"),
+        ({"T_0": 2, "eta_min": "0"}, "Expected float or int eta_min"),
+    ]:
         with pytest.raises(ValueError, match=message):
             S.CosineAnnealingWarmRestarts(opt, **kwargs)
     sched = S.CosineAnnealingWarmRestarts(opt, 2)
@@ -160,19 +170,25 @@ def test_warm_restarts_no_call_order_warning_like_torch():
 
 def test_warm_restarts_inside_sequential_lr_match_torch():
     opt, topt = optimizer_pair()
-    sched = S.SequentialLR(opt, [S.LinearLR(opt, 0.1, total_iters=4),
-                                 S.CosineAnnealingWarmRestarts(opt, 3, 2)], [4])
-    tsched = T.SequentialLR(topt, [T.LinearLR(topt, 0.1, total_iters=4),
-                                   T.CosineAnnealingWarmRestarts(topt, 3, 2)], [4])
+    sched = S.SequentialLR(
+        opt, [S.LinearLR(opt, 0.1, total_iters=4), S.CosineAnnealingWarmRestarts(opt, 3, 2)], [4]
+    )
+    tsched = T.SequentialLR(
+        topt, [T.LinearLR(topt, 0.1, total_iters=4), T.CosineAnnealingWarmRestarts(topt, 3, 2)], [4]
+    )
     run_schedules(sched, tsched, opt, topt, steps=30)
 
 
 # ----- resuming ---------------------------------------------------------------------------
-@pytest.mark.parametrize("make", [
-    lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=3, mode="triangular2"),
-    lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="exp_range", gamma=0.9),
-    lambda o: S.CosineAnnealingWarmRestarts(o, 3, 2, eta_min=0.001),
-], ids=["CyclicLR-triangular2", "CyclicLR-exp_range", "CosineAnnealingWarmRestarts"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=3, mode="triangular2"),
+        lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="exp_range", gamma=0.9),
+        lambda o: S.CosineAnnealingWarmRestarts(o, 3, 2, eta_min=0.001),
+    ],
+    ids=["CyclicLR-triangular2", "CyclicLR-exp_range", "CosineAnnealingWarmRestarts"],
+)
 def test_resumed_cycles_continue_exactly(make):
     straight, resumed = resumed_lrs(make, steps_before=11, steps_after=40)
     assert straight == resumed

@@ -58,11 +58,15 @@ def _compare(ours, theirs, steps, rtol, atol):
         assert isinstance(loss, nerve.Tensor)
         np.testing.assert_allclose(loss.item(), tloss.item(), rtol=rtol, err_msg=f"step {i}")
         for name, p, tp in zip(SHAPES, ps, tps):
-            np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=rtol,
-                                       atol=atol, err_msg=f"{name} after step {i + 1}")
+            np.testing.assert_allclose(
+                p.detach().numpy(),
+                tp.detach().numpy(),
+                rtol=rtol,
+                atol=atol,
+                err_msg=f"{name} after step {i + 1}",
+            )
         state, tstate = opt.state[ps[0]], topt.state[tps[0]]
-        assert (state["func_evals"], state["n_iter"]) == (tstate["func_evals"],
-                                                         tstate["n_iter"])
+        assert (state["func_evals"], state["n_iter"]) == (tstate["func_evals"], tstate["n_iter"])
 
 
 @pytest.mark.parametrize("kwargs", CASES, ids=str)
@@ -145,15 +149,16 @@ def test_lbfgs_solves_a_quadratic_and_returns_the_first_loss():
 
 def test_lbfgs_defaults_match_torch():
     assert_defaults_like_torch(optim.LBFGS, torch.optim.LBFGS)
-    assert optim.LBFGS([nerve.nn.Parameter(nerve.zeros(2))], max_iter=8).defaults[
-        "max_eval"] == 10
+    assert optim.LBFGS([nerve.nn.Parameter(nerve.zeros(2))], max_iter=8).defaults["max_eval"] == 10
 
 
 def test_lbfgs_rejects_what_torch_rejects():
     with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         optim.LBFGS([nerve.nn.Parameter(nerve.zeros(2))], lr=-1)
-    groups = [{"params": [nerve.nn.Parameter(nerve.zeros(2))]},
-              {"params": [nerve.nn.Parameter(nerve.zeros(2))]}]
+    groups = [
+        {"params": [nerve.nn.Parameter(nerve.zeros(2))]},
+        {"params": [nerve.nn.Parameter(nerve.zeros(2))]},
+    ]
     with pytest.raises(ValueError, match="doesn't support per-parameter options"):
         optim.LBFGS(groups)
     p = nerve.nn.Parameter(nerve.ones(2))

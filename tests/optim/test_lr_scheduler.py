@@ -93,15 +93,20 @@ def test_scheduler_state_dict_keys_match_torch(name, kwargs):
         assert sd[key] == pytest.approx(tsd[key])
 
 
-@pytest.mark.parametrize("make", [
-    lambda o: S.StepLR(o, 3, 0.5),
-    lambda o: S.CosineAnnealingLR(o, 8, 0.001),
-    lambda o: S.LinearLR(o, 0.1, total_iters=15),
-    lambda o: S.LambdaLR(o, lambda e: 1 / (1 + e)),
-    lambda o: S.SequentialLR(o, [S.LinearLR(o, 0.1, total_iters=4), S.ExponentialLR(o, 0.9)],
-                             [4]),
-    lambda o: S.OneCycleLR(o, 1.0, total_steps=30),
-], ids=["StepLR", "CosineAnnealingLR", "LinearLR", "LambdaLR", "SequentialLR", "OneCycleLR"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda o: S.StepLR(o, 3, 0.5),
+        lambda o: S.CosineAnnealingLR(o, 8, 0.001),
+        lambda o: S.LinearLR(o, 0.1, total_iters=15),
+        lambda o: S.LambdaLR(o, lambda e: 1 / (1 + e)),
+        lambda o: S.SequentialLR(
+            o, [S.LinearLR(o, 0.1, total_iters=4), S.ExponentialLR(o, 0.9)], [4]
+        ),
+        lambda o: S.OneCycleLR(o, 1.0, total_steps=30),
+    ],
+    ids=["StepLR", "CosineAnnealingLR", "LinearLR", "LambdaLR", "SequentialLR", "OneCycleLR"],
+)
 def test_resumed_schedule_continues_exactly(make):
     straight, resumed = resumed_lrs(make)
     assert straight == resumed

@@ -40,14 +40,17 @@ def test_nadam_defaults_match_torch():
     assert_defaults_like_torch(optim.NAdam, torch.optim.NAdam)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"eps": -1}, "Invalid epsilon value: -1"),
-    ({"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
-    ({"betas": (0.9, -1.0)}, "Invalid beta parameter at index 1: -1.0"),
-    ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
-    ({"momentum_decay": -1}, "Invalid momentum_decay value: -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"eps": -1}, "Invalid epsilon value: -1"),
+        ({"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
+        ({"betas": (0.9, -1.0)}, "Invalid beta parameter at index 1: -1.0"),
+        ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
+        ({"momentum_decay": -1}, "Invalid momentum_decay value: -1"),
+    ],
+)
 def test_nadam_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.NAdam([nerve.nn.Parameter(nerve.zeros(2))], **kwargs)

@@ -13,8 +13,14 @@ CASES = [
     {"max_lr": 0.5, "total_steps": 40},
     {"max_lr": [0.5, 1.0], "epochs": 4, "steps_per_epoch": 10, "pct_start": 0.25},
     {"max_lr": 0.5, "total_steps": 40, "anneal_strategy": "linear", "three_phase": True},
-    {"max_lr": 0.3, "total_steps": 40, "div_factor": 10.0, "final_div_factor": 100.0,
-     "base_momentum": 0.8, "max_momentum": [0.9, 0.99]},
+    {
+        "max_lr": 0.3,
+        "total_steps": 40,
+        "div_factor": 10.0,
+        "final_div_factor": 100.0,
+        "base_momentum": 0.8,
+        "max_momentum": [0.9, 0.99],
+    },
     {"max_lr": 0.3, "total_steps": 40, "cycle_momentum": False},
 ]
 
@@ -23,8 +29,10 @@ def _pair(name):
     p = [nerve.nn.Parameter(nerve.zeros(2)) for _ in range(2)]
     tp = [torch.nn.Parameter(torch.zeros(2)) for _ in range(2)]
     kwargs = {"momentum": 0.9} if name == "SGD" else {}
-    return (getattr(optim, name)([{"params": [x]} for x in p], **kwargs),
-            getattr(torch.optim, name)([{"params": [x]} for x in tp], **kwargs))
+    return (
+        getattr(optim, name)([{"params": [x]} for x in p], **kwargs),
+        getattr(torch.optim, name)([{"params": [x]} for x in tp], **kwargs),
+    )
 
 
 def _momenta(opt):

@@ -9,11 +9,13 @@ import nerve
 from nerve import optim
 from nerve.nn import Parameter
 
-ALL = [(optim.SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
-       (optim.Adam, torch.optim.Adam, {"lr": 0.01, "amsgrad": True}),
-       (optim.AdamW, torch.optim.AdamW, {"lr": 0.01}),
-       (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.005, "momentum": 0.5, "centered": True}),
-       (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.05, "lr_decay": 0.01})]
+ALL = [
+    (optim.SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.01, "amsgrad": True}),
+    (optim.AdamW, torch.optim.AdamW, {"lr": 0.01}),
+    (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.005, "momentum": 0.5, "centered": True}),
+    (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.05, "lr_decay": 0.01}),
+]
 IDS = [c[0].__name__ for c in ALL]
 
 
@@ -182,9 +184,10 @@ def test_resuming_from_state_dict_continues_exactly(cls, tcls, kwargs):
 def test_load_torch_state_dict_as_arrays_then_continue_like_torch(cls, tcls, kwargs):
     opt, ps, topt, tps = _pair(cls, tcls, kwargs, 5)
     tsd = topt.state_dict()
-    as_arrays = {"state": {i: {k: v.numpy().copy() for k, v in s.items()}
-                           for i, s in tsd["state"].items()},
-                 "param_groups": tsd["param_groups"]}
+    as_arrays = {
+        "state": {i: {k: v.numpy().copy() for k, v in s.items()} for i, s in tsd["state"].items()},
+        "param_groups": tsd["param_groups"],
+    }
     fresh = [Parameter(nerve.tensor(tp.detach().numpy().copy())) for tp in tps]
     groups = [{"params": fresh[:2]}, {"params": fresh[2:]}]
     opt2 = cls(groups, **kwargs)
@@ -197,16 +200,19 @@ def test_load_torch_state_dict_as_arrays_then_continue_like_torch(cls, tcls, kwa
         mse_loss(tps, x, y).backward()
         topt.step()
     for name, p, tp in zip(SHAPES, fresh, tps):
-        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5,
-                                   atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            p.detach().numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=name
+        )
 
 
 def test_load_state_dict_copies_and_casts():
     p = Parameter(nerve.tensor([1.0, 2.0]))
     opt = optim.Adam([p])
     buf = np.array([0.5, 0.25])  # float64 state for a float32 parameter
-    sd = {"state": {0: {"step": nerve.tensor(4.0), "exp_avg": buf, "exp_avg_sq": buf}},
-          "param_groups": [dict(opt.state_dict()["param_groups"][0])]}
+    sd = {
+        "state": {0: {"step": nerve.tensor(4.0), "exp_avg": buf, "exp_avg_sq": buf}},
+        "param_groups": [dict(opt.state_dict()["param_groups"][0])],
+    }
     opt.load_state_dict(sd)
     state = opt.state[p]
     assert state["exp_avg"].dtype == np.float32 and state["step"].item() == 4.0

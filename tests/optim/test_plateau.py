@@ -59,5 +59,3 @@ def test_resumed_plateau_continues_exactly():
     straight, resumed = resumed_lrs(lambda o: S.ReduceLROnPlateau(o, patience=1), metric=metric)
     assert straight == resumed
     assert straight[-1] != straight[0]
-
-

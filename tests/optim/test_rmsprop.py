@@ -30,8 +30,12 @@ def test_rmsprop_matches_torch(kwargs, dtype):
 @pytest.mark.parametrize("alpha", [0.4, 0.5])
 def test_rmsprop_centered_small_alpha_matches_torch_in_float64(alpha):
     # v − ḡ² nearly cancels here, so float32 runs part by the rounding of the gradients
-    step_both(optim.RMSprop, torch.optim.RMSprop, {"lr": 0.002, "alpha": alpha,
-                                                    "centered": True}, dtype=np.float64)
+    step_both(
+        optim.RMSprop,
+        torch.optim.RMSprop,
+        {"lr": 0.002, "alpha": alpha, "centered": True},
+        dtype=np.float64,
+    )
 
 
 def test_rmsprop_centered_never_takes_sqrt_of_negative():
@@ -64,13 +68,16 @@ def test_rmsprop_defaults_match_torch():
     assert_defaults_like_torch(optim.RMSprop, torch.optim.RMSprop)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"eps": -1}, "Invalid epsilon value: -1"),
-    ({"momentum": -1}, "Invalid momentum value: -1"),
-    ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
-    ({"alpha": -1}, "Invalid alpha value: -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"eps": -1}, "Invalid epsilon value: -1"),
+        ({"momentum": -1}, "Invalid momentum value: -1"),
+        ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
+        ({"alpha": -1}, "Invalid alpha value: -1"),
+    ],
+)
 def test_rmsprop_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.RMSprop([nerve.nn.Parameter(nerve.zeros(2))], **kwargs)

@@ -37,12 +37,15 @@ def test_rprop_defaults_match_torch():
     assert_defaults_like_torch(optim.Rprop, torch.optim.Rprop)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"etas": (1.5, 2)}, "Invalid eta values: 1.5, 2"),
-    ({"etas": (0.5, 0.9)}, "Invalid eta values: 0.5, 0.9"),
-    ({"etas": (0, 1.2)}, "Invalid eta values: 0, 1.2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"etas": (1.5, 2)}, "Invalid eta values: 1.5, 2"),
+        ({"etas": (0.5, 0.9)}, "Invalid eta values: 0.5, 0.9"),
+        ({"etas": (0, 1.2)}, "Invalid eta values: 0, 1.2"),
+    ],
+)
 def test_rprop_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         optim.Rprop([nerve.nn.Parameter(nerve.zeros(2))], **kwargs)

@@ -37,17 +37,21 @@ def test_sgd_defaults_match_torch():
     group = optim.SGD([p]).param_groups[0]
     tgroup = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))]).param_groups[0]
     assert group["lr"] == 1e-3
-    assert {k: v for k, v in group.items() if k != "params"} == \
-        {k: v for k, v in tgroup.items() if k != "params"}
+    assert {k: v for k, v in group.items() if k != "params"} == {
+        k: v for k, v in tgroup.items() if k != "params"
+    }
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lr": -1}, "Invalid learning rate: -1"),
-    ({"momentum": -0.5}, "Invalid momentum value: -0.5"),
-    ({"weight_decay": -1e-3}, "Invalid weight_decay value: -0.001"),
-    ({"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
-    ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "Nesterov momentum requires"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": -1}, "Invalid learning rate: -1"),
+        ({"momentum": -0.5}, "Invalid momentum value: -0.5"),
+        ({"weight_decay": -1e-3}, "Invalid weight_decay value: -0.001"),
+        ({"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+        ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "Nesterov momentum requires"),
+    ],
+)
 def test_sgd_rejects_bad_arguments(kwargs, message):
     p = nerve.nn.Parameter(nerve.zeros(2))
     with pytest.raises(ValueError, match=message):

@@ -24,11 +24,16 @@ OPTIMIZERS = [
 
 def _models():
     torch.manual_seed(0)
-    tmodel = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Tanh(),
-                                 torch.nn.Linear(32, 16), torch.nn.ReLU(),
-                                 torch.nn.Linear(16, 4))
-    model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 16), nn.ReLU(),
-                          nn.Linear(16, 4))
+    tmodel = torch.nn.Sequential(
+        torch.nn.Linear(8, 32),
+        torch.nn.Tanh(),
+        torch.nn.Linear(32, 16),
+        torch.nn.ReLU(),
+        torch.nn.Linear(16, 4),
+    )
+    model = nn.Sequential(
+        nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 4)
+    )
     tparams = dict(tmodel.named_parameters())
     names = [name for name, _ in model.named_parameters()]
     assert names == list(tparams)
@@ -65,8 +70,7 @@ def test_mlp_training_follows_torch_loss(name, kwargs):
     opt = getattr(optim, name)(model.parameters(), **kwargs)
     topt = getattr(torch.optim, name)(tmodel.parameters(), **kwargs)
     ours = _losses(model, opt, x, y, 25)
-    theirs = _losses(tmodel, topt, x, y, 25, lib=torch,
-                     loss_fn=torch.nn.functional.cross_entropy)
+    theirs = _losses(tmodel, topt, x, y, 25, lib=torch, loss_fn=torch.nn.functional.cross_entropy)
     np.testing.assert_allclose(ours, theirs, rtol=1e-4)
     assert ours[-1] < 0.9 * ours[0]
 
@@ -77,13 +81,24 @@ def test_mlp_training_with_warmup_then_cosine_follows_torch():
     opt = optim.SGD(model.parameters(), lr=0.3, momentum=0.9)
     topt = torch.optim.SGD(tmodel.parameters(), lr=0.3, momentum=0.9)
     sched = lr_scheduler.SequentialLR(
-        opt, [lr_scheduler.LinearLR(opt, 0.1, total_iters=5),
-              lr_scheduler.CosineAnnealingLR(opt, T_max=20)], milestones=[5])
+        opt,
+        [
+            lr_scheduler.LinearLR(opt, 0.1, total_iters=5),
+            lr_scheduler.CosineAnnealingLR(opt, T_max=20),
+        ],
+        milestones=[5],
+    )
     tsched = torch.optim.lr_scheduler.SequentialLR(
-        topt, [torch.optim.lr_scheduler.LinearLR(topt, 0.1, total_iters=5),
-               torch.optim.lr_scheduler.CosineAnnealingLR(topt, T_max=20)], milestones=[5])
+        topt,
+        [
+            torch.optim.lr_scheduler.LinearLR(topt, 0.1, total_iters=5),
+            torch.optim.lr_scheduler.CosineAnnealingLR(topt, T_max=20),
+        ],
+        milestones=[5],
+    )
     ours = _losses(model, opt, x, y, 25, sched)
-    theirs = _losses(tmodel, topt, x, y, 25, tsched, lib=torch,
-                     loss_fn=torch.nn.functional.cross_entropy)
+    theirs = _losses(
+        tmodel, topt, x, y, 25, tsched, lib=torch, loss_fn=torch.nn.functional.cross_entropy
+    )
     np.testing.assert_allclose(ours, theirs, rtol=1e-4)
     assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)

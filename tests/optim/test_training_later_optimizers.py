@@ -31,8 +31,7 @@ def test_mlp_training_follows_torch_loss(name, kwargs):
     opt = getattr(optim, name)(model.parameters(), **kwargs)
     topt = getattr(torch.optim, name)(tmodel.parameters(), **kwargs)
     ours = _losses(model, opt, x, y, 25)
-    theirs = _losses(tmodel, topt, x, y, 25, lib=torch,
-                     loss_fn=torch.nn.functional.cross_entropy)
+    theirs = _losses(tmodel, topt, x, y, 25, lib=torch, loss_fn=torch.nn.functional.cross_entropy)
     np.testing.assert_allclose(ours, theirs, rtol=1e-4)
     assert ours[-1] < 0.95 * ours[0]
 
@@ -67,16 +66,15 @@ def test_mlp_training_with_cyclic_lr_follows_torch():
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     topt = torch.optim.SGD(tmodel.parameters(), lr=0.1, momentum=0.9)
     sched = lr_scheduler.CyclicLR(opt, 0.01, 0.3, step_size_up=5, mode="triangular2")
-    tsched = torch.optim.lr_scheduler.CyclicLR(topt, 0.01, 0.3, step_size_up=5,
-                                               mode="triangular2")
+    tsched = torch.optim.lr_scheduler.CyclicLR(topt, 0.01, 0.3, step_size_up=5, mode="triangular2")
     ours = _losses(model, opt, x, y, 25, sched)
-    theirs = _losses(tmodel, topt, x, y, 25, tsched, lib=torch,
-                     loss_fn=torch.nn.functional.cross_entropy)
+    theirs = _losses(
+        tmodel, topt, x, y, 25, tsched, lib=torch, loss_fn=torch.nn.functional.cross_entropy
+    )
     np.testing.assert_allclose(ours, theirs, rtol=1e-4)
 
 
-@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
-                                  "LBFGS"])
+@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD", "LBFGS"])
 def test_repr_matches_torch(name):
     opt = getattr(optim, name)([nerve.nn.Parameter(nerve.ones(1))])
     topt = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(1))])

@@ -16,8 +16,10 @@ OLD = os.path.join(os.path.dirname(__file__), "old_checkpoints")
 # What `nerve eval` printed for these files with the code that wrote them (commit 7630624,
 # inputs standardised outside the model): digits-mlp --epochs 3 --hidden 16 and
 # digits-cnn --epochs 2 --hidden 4.
-OLD_EVAL = {"digits-mlp": "test loss 2.1694, accuracy 0.2917",
-            "digits-cnn": "test loss 1.7054, accuracy 0.6028"}
+OLD_EVAL = {
+    "digits-mlp": "test loss 2.1694, accuracy 0.2917",
+    "digits-cnn": "test loss 1.7054, accuracy 0.6028",
+}
 
 
 def _raw_training_part():
@@ -47,14 +49,19 @@ def test_model_on_raw_pixels_equals_the_layers_on_standardised_pixels(name, shap
     x = np.random.default_rng(0).uniform(0, 1, shape).astype(np.float32)
     z = (x - fit.mean()) / fit.std()
     with nerve.no_grad():
-        np.testing.assert_allclose(model(nerve.tensor(x)).numpy(),
-                                   layers(nerve.tensor(z)).numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            model(nerve.tensor(x)).numpy(), layers(nerve.tensor(z)).numpy(), rtol=1e-4, atol=1e-5
+        )
 
 
 def test_checkpoint_carries_the_statistics(tmp_path, capsys):
     run = tmp_path / "mlp"
-    assert main(["train", "digits-mlp", "--epochs", "1", "--hidden", "8", "--out", str(run),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["train", "digits-mlp", "--epochs", "1", "--hidden", "8", "--out", str(run), "--quiet"]
+        )
+        == 0
+    )
     saved = nerve.load(str(run / "last.nrv"))["model"]
     assert saved["0.mean"].numpy() == pytest.approx(_raw_training_part().mean(), rel=1e-6)
     state = dict(saved, **{"0.mean": nerve.tensor([0.25]), "0.variance": nerve.tensor([4.0])})
@@ -72,8 +79,7 @@ def test_checkpoints_from_before_the_normalization_layer_evaluate_as_they_did(na
 def test_checkpoints_from_before_the_normalization_layer_resume(tmp_path, capsys):
     src = os.path.join(OLD, "digits-mlp.nrv")
     capsys.readouterr()
-    assert main(["train", "--resume", src, "--epochs", "4", "--out", str(tmp_path),
-                 "--quiet"]) == 0
+    assert main(["train", "--resume", src, "--epochs", "4", "--out", str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out
     acc = float(out.split("accuracy")[1].split()[0])
     assert acc > 0.29  # one more epoch from 0.2917 keeps learning

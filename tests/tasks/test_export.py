@@ -27,19 +27,45 @@ def _check(ckpt, out, capsys, make_input):
 
 def test_export_digits_mlp_checkpoint(tmp_path, capsys):
     run = tmp_path / "mlp"
-    assert main(["train", "digits-mlp", "--epochs", "1", "--hidden", "16", "--out", str(run),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["train", "digits-mlp", "--epochs", "1", "--hidden", "16", "--out", str(run), "--quiet"]
+        )
+        == 0
+    )
     _check(run / "last.nrv", tmp_path / "mlp.onnx", capsys, lambda n: nerve.randn(n, 64))
 
 
 def test_export_charlm_checkpoint(tmp_path, capsys):
     run = tmp_path / "lm"
-    assert main(["train", "charlm", "--epochs", "1", "--hidden", "16", "--set",
-                 "max_chars=3000", "--set", "seq_len=16", "--out", str(run), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "charlm",
+                "--epochs",
+                "1",
+                "--hidden",
+                "16",
+                "--set",
+                "max_chars=3000",
+                "--set",
+                "seq_len=16",
+                "--out",
+                str(run),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     rng = np.random.default_rng(0)
     n_vocab = open_run(str(run / "last.nrv"))[1].embed.weight.shape[0]
-    _check(run / "last.nrv", tmp_path / "lm.onnx", capsys,
-           lambda n: nerve.tensor(rng.integers(0, n_vocab, (n, 16))))
+    _check(
+        run / "last.nrv",
+        tmp_path / "lm.onnx",
+        capsys,
+        lambda n: nerve.tensor(rng.integers(0, n_vocab, (n, 16))),
+    )
 
 
 def test_export_of_a_missing_checkpoint_is_one_line_error(tmp_path, capsys):
@@ -52,8 +78,12 @@ def test_export_opset_flag(tmp_path, capsys, opset):
     import onnx
 
     run = tmp_path / "mlp"
-    assert main(["train", "digits-mlp", "--epochs", "1", "--hidden", "8", "--out", str(run),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["train", "digits-mlp", "--epochs", "1", "--hidden", "8", "--out", str(run), "--quiet"]
+        )
+        == 0
+    )
     out = tmp_path / "m.onnx"
     assert main(["export", str(run / "last.nrv"), str(out), "--opset", str(opset)]) == 0
     assert onnx.load(str(out)).opset_import[0].version == opset

@@ -90,7 +90,7 @@ class TinyLoader:
         n = len(self.x)
         order = nerve.random.rng().permutation(n) if self.shuffle else np.arange(n)
         for i in range(0, n, self.batch_size):
-            idx = order[i:i + self.batch_size]
+            idx = order[i : i + self.batch_size]
             yield nerve.Tensor._wrap(self.x[idx]), nerve.Tensor._wrap(self.y[idx])
 
 

@@ -71,8 +71,7 @@ def test_early_stopping_baseline():
 
 
 def test_restore_best_weights_when_stopped_early():
-    ran, model = _drive(EarlyStopping(patience=1, restore_best_weights=True),
-                        [1.0, 0.5, 0.7, 0.2])
+    ran, model = _drive(EarlyStopping(patience=1, restore_best_weights=True), [1.0, 0.5, 0.7, 0.2])
     assert ran == [0, 1, 2]
     np.testing.assert_array_equal(model.weight.detach().numpy(), 1.0)
 
@@ -92,20 +91,36 @@ def test_restore_best_weights_in_fit_gives_the_best_val_loss():
     model = TinyMLP(4, 16, 3)
     val = TinyLoader(x[:40], y[:40], 40)
     es = EarlyStopping(patience=10, restore_best_weights=True)
-    hist = fit(model, cross_entropy, TinySGD(model.parameters(), lr=0.5), TinyLoader(x, y, 8),
-               val, epochs=6, callbacks=[es], verbose=False)
+    hist = fit(
+        model,
+        cross_entropy,
+        TinySGD(model.parameters(), lr=0.5),
+        TinyLoader(x, y, 8),
+        val,
+        epochs=6,
+        callbacks=[es],
+        verbose=False,
+    )
     best = min(hist.history["val_loss"])
     assert es.best == best
-    assert cross_entropy(model(nerve.tensor(x[:40])), nerve.tensor(y[:40])).item() == \
-        pytest.approx(best, rel=1e-5)
+    assert cross_entropy(model(nerve.tensor(x[:40])), nerve.tensor(y[:40])).item() == pytest.approx(
+        best, rel=1e-5
+    )
 
 
 def test_monitoring_a_missing_key_is_a_clear_error():
     x, y = blobs()
     model = TinyMLP(4, 8, 3)
     with pytest.raises(KeyError, match="monitors 'val_loss'.*needs a val_loader"):
-        fit(model, cross_entropy, TinySGD(model.parameters()), TinyLoader(x, y, 40),
-            epochs=2, callbacks=[EarlyStopping()], verbose=False)
+        fit(
+            model,
+            cross_entropy,
+            TinySGD(model.parameters()),
+            TinyLoader(x, y, 40),
+            epochs=2,
+            callbacks=[EarlyStopping()],
+            verbose=False,
+        )
     with pytest.raises(ValueError, match="mode must be"):
         EarlyStopping(mode="up")
     with pytest.raises(ValueError, match="patience"):
@@ -117,11 +132,20 @@ def test_model_checkpoint_contents(tmp_path):
     model = TinyMLP(4, 8, 3)
     opt = TinySGD(model.parameters(), lr=0.1)
     ck = ModelCheckpoint(tmp_path / "run" / "ck-{epoch:02d}-{val_loss:.3f}.nrv")
-    hist = fit(model, cross_entropy, opt, TinyLoader(x, y, 40), TinyLoader(x, y, 60),
-               epochs=2, callbacks=[ck], verbose=False)
+    hist = fit(
+        model,
+        cross_entropy,
+        opt,
+        TinyLoader(x, y, 40),
+        TinyLoader(x, y, 60),
+        epochs=2,
+        callbacks=[ck],
+        verbose=False,
+    )
     files = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert files == [f"ck-{e:02d}-{v:.3f}.nrv" for e, v in
-                     zip([1, 2], hist.history["val_loss"])]  # and no temporary file left
+    assert files == [
+        f"ck-{e:02d}-{v:.3f}.nrv" for e, v in zip([1, 2], hist.history["val_loss"])
+    ]  # and no temporary file left
     saved = nerve.load(ck.last_path)
     assert saved["epoch"] == 2
     assert set(saved) >= {"model", "optimizer", "epoch", "rng_state"}
@@ -132,11 +156,9 @@ def test_model_checkpoint_contents(tmp_path):
 
 
 def test_model_checkpoint_save_best_only_and_weights_only(tmp_path):
-    ck = ModelCheckpoint(tmp_path / "best-{epoch}.nrv", save_best_only=True,
-                         save_weights_only=True)
+    ck = ModelCheckpoint(tmp_path / "best-{epoch}.nrv", save_best_only=True, save_weights_only=True)
     _drive(ck, [1.0, 0.5, 0.7, 0.4])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["best-1.nrv", "best-2.nrv",
-                                                          "best-4.nrv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best-1.nrv", "best-2.nrv", "best-4.nrv"]
     weights = nerve.load(tmp_path / "best-4.nrv")
     assert set(weights) == {"weight", "bias"}
     np.testing.assert_array_equal(weights["weight"].numpy(), 3.0)
@@ -151,8 +173,15 @@ def test_terminate_on_nan_stops_at_the_bad_batch(capsys):
     y = (x.sum(1, keepdims=True) * 100).astype(np.float32)
     model = TinyMLP(4, 16, 1)
     cb = TerminateOnNaN()
-    hist = fit(model, mse, TinySGD(model.parameters(), lr=0.01, momentum=0.0),
-               TinyLoader(x, y, 10), epochs=5, callbacks=[cb], verbose=False)
+    hist = fit(
+        model,
+        mse,
+        TinySGD(model.parameters(), lr=0.01, momentum=0.0),
+        TinyLoader(x, y, 10),
+        epochs=5,
+        callbacks=[cb],
+        verbose=False,
+    )
     assert hist.epoch == [0]
     epoch, batch = cb.stopped
     assert epoch == 0 and 0 < batch < 11
@@ -192,16 +221,26 @@ def test_lr_scheduler_steps_per_epoch_and_passes_the_metric():
     model = TinyMLP(4, 8, 3)
     opt = TinySGD(model.parameters(), lr=0.4)
     step = _Step(opt)
-    hist = fit(model, cross_entropy, opt, TinyLoader(x, y, 40), epochs=3, scheduler=step,
-               verbose=False)
+    hist = fit(
+        model, cross_entropy, opt, TinyLoader(x, y, 40), epochs=3, scheduler=step, verbose=False
+    )
     assert step.calls == 3 and hist.history["lr"] == [0.4, 0.2, 0.1]
     plateau = _Plateau()
-    hist = fit(model, cross_entropy, opt, TinyLoader(x, y, 40), TinyLoader(x, y, 60),
-               epochs=2, callbacks=[LRSchedulerCallback(plateau)], verbose=False)
+    hist = fit(
+        model,
+        cross_entropy,
+        opt,
+        TinyLoader(x, y, 40),
+        TinyLoader(x, y, 60),
+        epochs=2,
+        callbacks=[LRSchedulerCallback(plateau)],
+        verbose=False,
+    )
     assert plateau.seen == hist.history["val_loss"]
     plateau = _Plateau()
-    hist = fit(model, cross_entropy, opt, TinyLoader(x, y, 40), epochs=2, scheduler=plateau,
-               verbose=False)
+    hist = fit(
+        model, cross_entropy, opt, TinyLoader(x, y, 40), epochs=2, scheduler=plateau, verbose=False
+    )
     assert plateau.seen == hist.history["loss"]  # no validation: the training loss
 
 

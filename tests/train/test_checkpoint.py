@@ -13,8 +13,16 @@ def _run(epochs, initial_epoch=0, callbacks=None, model=None, opt=None):
     x, y = blobs()
     model = model or TinyMLP(4, 16, 3, p=0.3)
     opt = opt or TinySGD(model.parameters(), lr=0.05)
-    fit(model, cross_entropy, opt, TinyLoader(x, y, 16, shuffle=True), epochs=epochs,
-        initial_epoch=initial_epoch, callbacks=callbacks, verbose=False)
+    fit(
+        model,
+        cross_entropy,
+        opt,
+        TinyLoader(x, y, 16, shuffle=True),
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks,
+        verbose=False,
+    )
     return model, opt
 
 
@@ -78,8 +86,9 @@ def test_weights_only_and_bad_checkpoints(tmp_path):
     save_checkpoint(tmp_path / "w.nrv", model, weights_only=True)
     other = TinyMLP(4, 8, 3)
     assert load_checkpoint(tmp_path / "w.nrv", other) == 0
-    np.testing.assert_array_equal(other.fc1.weight.detach().numpy(),
-                                  model.fc1.weight.detach().numpy())
+    np.testing.assert_array_equal(
+        other.fc1.weight.detach().numpy(), model.fc1.weight.detach().numpy()
+    )
     save_checkpoint(tmp_path / "m.nrv", model, epoch=3)
     with pytest.raises(KeyError, match="has no optimizer state"):
         load_checkpoint(tmp_path / "m.nrv", model, TinySGD(model.parameters()))

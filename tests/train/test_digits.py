@@ -57,8 +57,17 @@ def _objects(lr=0.01):
 
 def _train(model, opt, sched, epochs, initial_epoch=0, callbacks=None):
     loader = DataLoader(_data(), batch_size=16, shuffle=True)
-    return fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=epochs, scheduler=sched,
-               initial_epoch=initial_epoch, callbacks=callbacks, verbose=False)
+    return fit(
+        model,
+        nn.CrossEntropyLoss(),
+        opt,
+        loader,
+        epochs=epochs,
+        scheduler=sched,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks,
+        verbose=False,
+    )
 
 
 def test_resume_with_real_components_is_exact(tmp_path):
@@ -85,15 +94,24 @@ def test_reduce_lr_on_plateau_gets_the_monitored_value():
     model = nn.Linear(6, 3)
     opt = SGD(model.parameters(), lr=0.1)
     sched = ReduceLROnPlateau(opt, factor=0.5, patience=0)
-    hist = fit(model, nn.CrossEntropyLoss(), opt, DataLoader(_data(), batch_size=32),
-               epochs=3, metrics={"flat": lambda out, y: 1.0}, scheduler=sched,
-               monitor="flat", verbose=False)
+    hist = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        opt,
+        DataLoader(_data(), batch_size=32),
+        epochs=3,
+        metrics={"flat": lambda out, y: 1.0},
+        scheduler=sched,
+        monitor="flat",
+        verbose=False,
+    )
     assert hist.history["lr"] == pytest.approx([0.1, 0.1, 0.05])  # "flat" never improves
     assert opt.param_groups[0]["lr"] == pytest.approx(0.025)
     sched = ReduceLROnPlateau(opt, factor=0.5, patience=10)
     val = DataLoader(_data(), batch_size=96)
-    hist = fit(model, nn.CrossEntropyLoss(), opt, val, val, epochs=3, scheduler=sched,
-               verbose=False)
+    hist = fit(
+        model, nn.CrossEntropyLoss(), opt, val, val, epochs=3, scheduler=sched, verbose=False
+    )
     assert sched.best == min(hist.history["val_loss"])  # it was given val_loss
 
 
@@ -102,7 +120,15 @@ def test_early_stopping_restores_a_real_models_best_weights():
     model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
     es = EarlyStopping(monitor="val_accuracy", patience=3, restore_best_weights=True)
     val = DataLoader(_data(), batch_size=96)
-    hist = fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.3), val, val,
-               epochs=8, metrics=["accuracy"], callbacks=[es], verbose=False)
-    assert evaluate(model, None, val, ["accuracy"])["accuracy"] == max(
-        hist.history["val_accuracy"])
+    hist = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        SGD(model.parameters(), lr=0.3),
+        val,
+        val,
+        epochs=8,
+        metrics=["accuracy"],
+        callbacks=[es],
+        verbose=False,
+    )
+    assert evaluate(model, None, val, ["accuracy"])["accuracy"] == max(hist.history["val_accuracy"])

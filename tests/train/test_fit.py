@@ -17,8 +17,7 @@ def _setup(p=0.0, shuffle=False, lr=0.1):
 
 def test_fit_records_history_and_learns():
     model, opt, train, val = _setup()
-    hist = fit(model, cross_entropy, opt, train, val, epochs=5, metrics=["accuracy"],
-               verbose=False)
+    hist = fit(model, cross_entropy, opt, train, val, epochs=5, metrics=["accuracy"], verbose=False)
     assert list(hist.history) == ["loss", "accuracy", "val_loss", "val_accuracy", "lr"]
     assert hist.epoch == [0, 1, 2, 3, 4]
     assert all(len(v) == 5 for v in hist.history.values())
@@ -76,7 +75,9 @@ def test_evaluate_uses_eval_mode_and_no_grad_then_restores_train():
 def test_evaluate_metrics_only_and_empty_loader():
     model, _, _, val = _setup()
     assert set(evaluate(model, None, val, ["accuracy", "top2_accuracy"])) == {
-        "accuracy", "top2_accuracy"}
+        "accuracy",
+        "top2_accuracy",
+    }
     with pytest.raises(ValueError, match="no batches"):
         evaluate(model, cross_entropy, [], None)
 
@@ -101,10 +102,27 @@ def test_callback_hook_order_and_initial_epoch():
         def on_train_end(self, logs=None):
             calls.append("train_end")
 
-    hist = fit(model, cross_entropy, opt, train, val, epochs=3, initial_epoch=2,
-               callbacks=[Recorder()], verbose=False)
-    assert calls == ["train_begin", "epoch_begin2", "batch0", "batch1", "batch2", "batch3",
-                     "epoch_end2:True", "train_end"]
+    hist = fit(
+        model,
+        cross_entropy,
+        opt,
+        train,
+        val,
+        epochs=3,
+        initial_epoch=2,
+        callbacks=[Recorder()],
+        verbose=False,
+    )
+    assert calls == [
+        "train_begin",
+        "epoch_begin2",
+        "batch0",
+        "batch1",
+        "batch2",
+        "batch3",
+        "epoch_end2:True",
+        "train_end",
+    ]
     assert hist.epoch == [2]
 
 
@@ -116,16 +134,19 @@ def test_stop_training_flag_ends_the_run_after_the_epoch():
             if epoch == 1:
                 self.state.stop_training = True
 
-    hist = fit(model, cross_entropy, opt, train, epochs=10, callbacks=[StopAt1()],
-               verbose=False)
+    hist = fit(model, cross_entropy, opt, train, epochs=10, callbacks=[StopAt1()], verbose=False)
     assert hist.epoch == [0, 1]
 
     class StopAtOnce(Callback):
         def on_train_begin(self, logs=None):
             self.state.stop_training = True
 
-    assert fit(model, cross_entropy, opt, train, epochs=3, callbacks=[StopAtOnce()],
-               verbose=False).epoch == []
+    assert (
+        fit(
+            model, cross_entropy, opt, train, epochs=3, callbacks=[StopAtOnce()], verbose=False
+        ).epoch
+        == []
+    )
 
 
 def test_progress_bar_shows_loss_metrics_and_throughput(capsys, monkeypatch):
@@ -171,7 +192,6 @@ def test_fit_with_clipping_keeps_a_diverging_run_finite():
     model = TinyMLP(4, 16, 1)
     opt = _NormSpy(model.parameters(), lr=0.01, momentum=0.0)
     opt.norms = []
-    hist = fit(model, mse, opt, TinyLoader(x, y, 30), epochs=3, clip_grad_norm=1.0,
-               verbose=False)
+    hist = fit(model, mse, opt, TinyLoader(x, y, 30), epochs=3, clip_grad_norm=1.0, verbose=False)
     assert np.isfinite(hist.history["loss"]).all()
     assert len(opt.norms) == 12 and max(opt.norms) <= 1.0 + 1e-5

@@ -11,8 +11,16 @@ from nerve.train import History
 def _history():
     h = History()
     for epoch, (loss, acc) in enumerate([(1.0, 0.5), (0.6, 0.7), (0.4, 0.8)]):
-        h.on_epoch_end(epoch, {"loss": loss, "accuracy": acc, "val_loss": loss + 0.1,
-                               "val_accuracy": acc - 0.05, "lr": 0.1 / (epoch + 1)})
+        h.on_epoch_end(
+            epoch,
+            {
+                "loss": loss,
+                "accuracy": acc,
+                "val_loss": loss + 0.1,
+                "val_accuracy": acc - 0.05,
+                "lr": 0.1 / (epoch + 1),
+            },
+        )
     return h
 
 
@@ -78,4 +86,7 @@ def test_plot_names_every_axis_and_ticks_whole_epochs(tmp_path, monkeypatch):
     assert list(loss.get_xticks()) == [1] and all(ax.get_xlabel() == "epoch" for ax in fig.axes)
     _history().plot(tmp_path / "three.png")
     assert [ax.get_ylabel() for ax in figures[1].axes] == [
-        "loss (lower is better)", "accuracy (fraction correct)", "learning rate"]
+        "loss (lower is better)",
+        "accuracy (fraction correct)",
+        "learning rate",
+    ]

@@ -8,13 +8,13 @@ import pytest
 import nerve
 from nerve.utils.tensorboard import SummaryWriter, records
 
-event_accumulator = pytest.importorskip(
-    "tensorboard.backend.event_processing.event_accumulator")
+event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
 
 
 def _load(path):
     acc = event_accumulator.EventAccumulator(
-        path, size_guidance={"scalars": 0, "images": 0, "histograms": 0, "tensors": 0})
+        path, size_guidance={"scalars": 0, "images": 0, "histograms": 0, "tensors": 0}
+    )
     acc.Reload()
     return acc
 
@@ -38,8 +38,7 @@ def test_scalars_histograms_images_text(tmp_path):
     acc = _load(str(tmp_path))
     loss = acc.Scalars("loss/train")
     assert [e.step for e in loss] == list(range(5))
-    np.testing.assert_allclose([e.value for e in loss], [1 / (s + 1) for s in range(5)],
-                               rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in loss], [1 / (s + 1) for s in range(5)], rtol=1e-6)
     (lr,) = acc.Scalars("lr")
     assert (lr.step, lr.value, lr.wall_time) == (7, 0.5, 123.0)
     (h,) = acc.Histograms("weights")

@@ -23,7 +23,24 @@ from nerve.data.datasets.text import (
 from nerve.data.datasets.timeseries import hello, noisy_sine, system_identification
 
 __all__ = ["Digits", "load_digits"]
-__all__ += ["CIFAR10", "MNIST", "CharDataset", "CharVocab", "DataFileError",
-            "DatasetNotFoundError", "DownloadError", "FashionMNIST", "UnsafePickleError",
-            "char_datasets", "hello", "load_pickle", "noisy_sine", "pydoc_corpus", "read_idx",
-            "split_text", "system_identification", "text_corpus", "unigram_perplexity"]
+__all__ += [
+    "CIFAR10",
+    "MNIST",
+    "CharDataset",
+    "CharVocab",
+    "DataFileError",
+    "DatasetNotFoundError",
+    "DownloadError",
+    "FashionMNIST",
+    "UnsafePickleError",
+    "char_datasets",
+    "hello",
+    "load_pickle",
+    "noisy_sine",
+    "pydoc_corpus",
+    "read_idx",
+    "split_text",
+    "system_identification",
+    "text_corpus",
+    "unigram_perplexity",
+]

@@ -48,8 +48,9 @@ class _Sealed:
 
 def _reconstruct(subtype, shape, dtype) -> np.ndarray:
     if subtype is not _NDARRAY:
-        raise UnsafePickleError(f"array reconstruction of {subtype!r} refused: only "
-                                "numpy.ndarray is allowed")
+        raise UnsafePickleError(
+            f"array reconstruction of {subtype!r} refused: only numpy.ndarray is allowed"
+        )
     return np.ndarray(shape, dtype=_dtype(dtype))
 
 
@@ -74,8 +75,10 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
         allowed = _ALLOWED.get((module, name))
         if allowed is None:
-            raise UnsafePickleError(f"refusing to load global {module}.{name}: only numpy "
-                                    "arrays, dicts, lists, strings and numbers are allowed")
+            raise UnsafePickleError(
+                f"refusing to load global {module}.{name}: only numpy "
+                "arrays, dicts, lists, strings and numbers are allowed"
+            )
         return allowed
 
     def persistent_load(self, pid):
@@ -94,18 +97,31 @@ def load_pickle(path: str):
             obj = _RestrictedUnpickler(io.BytesIO(f.read()), encoding="latin1").load()
     except UnsafePickleError as e:
         raise UnsafePickleError(f"{path}: {e}") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError,
-            KeyError, AttributeError, OverflowError, RecursionError, MemoryError,
-            SystemError) as e:  # SystemError: NumPy's dtype constructor fed garbage
-        raise DataFileError(f"{path}: corrupt or truncated pickle ({type(e).__name__}: "
-                            f"{e})") from None
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+        MemoryError,
+        SystemError,
+    ) as e:  # SystemError: NumPy's dtype constructor fed garbage
+        raise DataFileError(
+            f"{path}: corrupt or truncated pickle ({type(e).__name__}: {e})"
+        ) from None
     return _plain(obj, path)
 
 
 def _plain(obj, path: str):
     if isinstance(obj, dict):
-        return {(k.decode("latin1") if isinstance(k, bytes) else k): _plain(v, path)
-                for k, v in obj.items()}
+        return {
+            (k.decode("latin1") if isinstance(k, bytes) else k): _plain(v, path)
+            for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple):
         return type(obj)(_plain(v, path) for v in obj)
     if isinstance(obj, np.ndarray) and obj.dtype.hasobject:
@@ -127,14 +143,19 @@ class CIFAR10(Dataset):
     url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
     filename = "cifar-10-python.tar.gz"
     tgz_md5 = "c58f30108f718f92721af3b95e74349a"
-    train_list = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
-                  "data_batch_5"]
+    train_list = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"]
     test_list = ["test_batch"]
     meta = {"filename": "batches.meta", "key": "label_names"}
     labels_key = "labels"
 
-    def __init__(self, root: str, train: bool = True, transform=None, target_transform=None,
-                 download: bool = False) -> None:
+    def __init__(
+        self,
+        root: str,
+        train: bool = True,
+        transform=None,
+        target_transform=None,
+        download: bool = False,
+    ) -> None:
         self.root = os.path.expanduser(os.fspath(root))
         self.train, self.transform, self.target_transform = train, transform, target_transform
         if download:
@@ -152,8 +173,10 @@ class CIFAR10(Dataset):
         self._labels = (targets, np.asarray(targets, dtype=np.int64))  # for batch fetches
         self.classes = self._read_classes(os.path.join(folder, self.meta["filename"]))
         if targets and max(targets) >= len(self.classes):
-            raise DataFileError(f"{folder}: label {max(targets)} out of range for the "
-                                f"{len(self.classes)} classes in {self.meta['filename']}")
+            raise DataFileError(
+                f"{folder}: label {max(targets)} out of range for the "
+                f"{len(self.classes)} classes in {self.meta['filename']}"
+            )
 
     @property
     def class_to_idx(self) -> dict[str, int]:
@@ -170,33 +193,45 @@ class CIFAR10(Dataset):
         raise DatasetNotFoundError(
             f"{type(self).__name__}: expected {', '.join(self._needed())} in "
             f"{os.path.join(self.root, self.base_folder)!r}{where}; pass download=True, or "
-            f"unpack {self.filename} ({self.url}) into {self.root!r}")
+            f"unpack {self.filename} ({self.url}) into {self.root!r}"
+        )
 
     def _read_batch(self, path: str) -> tuple[np.ndarray, list[int]]:
         entry = load_pickle(path)
         rows = entry.get("data") if isinstance(entry, dict) else None
         labels = entry.get(self.labels_key) if isinstance(entry, dict) else None
-        if not isinstance(rows, np.ndarray) or rows.dtype != np.uint8 or rows.ndim != 2 \
-                or rows.shape[1] != 3 * 32 * 32:
-            got = f"{rows.dtype} array of shape {rows.shape}" if isinstance(
-                rows, np.ndarray) else type(rows).__name__
-            raise DataFileError(f"{path}: expected a dict with 'data', a uint8 array of "
-                                f"shape (N, 3072); got {got}")
+        if (
+            not isinstance(rows, np.ndarray)
+            or rows.dtype != np.uint8
+            or rows.ndim != 2
+            or rows.shape[1] != 3 * 32 * 32
+        ):
+            got = (
+                f"{rows.dtype} array of shape {rows.shape}"
+                if isinstance(rows, np.ndarray)
+                else type(rows).__name__
+            )
+            raise DataFileError(
+                f"{path}: expected a dict with 'data', a uint8 array of shape (N, 3072); got {got}"
+            )
         try:
             labels = np.asarray(labels if labels is not None else [], dtype=np.int64)
         except (TypeError, ValueError):
             raise DataFileError(f"{path}: '{self.labels_key}' must be a list of ints") from None
         if labels.shape != (len(rows),) or (labels.size and labels.min() < 0):
-            raise DataFileError(f"{path}: expected {len(rows)} non-negative "
-                                f"'{self.labels_key}', got {labels.shape[0]} values")
+            raise DataFileError(
+                f"{path}: expected {len(rows)} non-negative "
+                f"'{self.labels_key}', got {labels.shape[0]} values"
+            )
         return rows, labels.tolist()
 
     def _read_classes(self, path: str) -> list[str]:
         entry = load_pickle(path)
         names = entry.get(self.meta["key"]) if isinstance(entry, dict) else None
         if not isinstance(names, list) or not all(isinstance(n, str | bytes) for n in names):
-            raise DataFileError(f"{path}: expected a dict with '{self.meta['key']}', a list "
-                                "of class names")
+            raise DataFileError(
+                f"{path}: expected a dict with '{self.meta['key']}', a list of class names"
+            )
         return [n.decode("latin1") if isinstance(n, bytes) else n for n in names]
 
     def download(self) -> None:
@@ -206,10 +241,10 @@ class CIFAR10(Dataset):
             return
         except DatasetNotFoundError:
             pass
-        hint = (f"Without network, download {self.url} elsewhere and "
-                f"unpack it into {self.root!r}")
-        archive = download_file([self.url], self.root, self.filename, self.tgz_md5,
-                                type(self).__name__, hint)
+        hint = f"Without network, download {self.url} elsewhere and unpack it into {self.root!r}"
+        archive = download_file(
+            [self.url], self.root, self.filename, self.tgz_md5, type(self).__name__, hint
+        )
         self._unpack(archive)
 
     def _unpack(self, archive: str) -> None:
@@ -223,11 +258,11 @@ class CIFAR10(Dataset):
                 # the "data" filter refuses absolute paths, links out of root and devices
                 tar.extractall(scratch, filter="data")
             unpacked = os.path.join(scratch, self.base_folder)
-            missing = [n for n in self._needed()
-                       if not os.path.isfile(os.path.join(unpacked, n))]
+            missing = [n for n in self._needed() if not os.path.isfile(os.path.join(unpacked, n))]
             if missing:
-                raise DataFileError(f"{archive}: the archive lacks {self.base_folder}/"
-                                    f"{', '.join(missing)}")
+                raise DataFileError(
+                    f"{archive}: the archive lacks {self.base_folder}/{', '.join(missing)}"
+                )
             target = os.path.join(self.root, self.base_folder)
             os.makedirs(target, exist_ok=True)
             for name in os.listdir(unpacked):
@@ -262,5 +297,7 @@ class CIFAR10(Dataset):
         return [Tensor._wrap(x), Tensor._wrap(self._labels[1][indices])]
 
     def __repr__(self) -> str:
-        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
-                f"    Root location: {self.root}\n    Split: {'Train' if self.train else 'Test'}")
+        return (
+            f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
+            f"    Root location: {self.root}\n    Split: {'Train' if self.train else 'Test'}"
+        )

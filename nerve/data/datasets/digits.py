@@ -28,8 +28,9 @@ def _arrays(split: str) -> tuple[np.ndarray, np.ndarray]:
     return _cache["images"][keep], _cache["labels"][keep]
 
 
-def load_digits(split: str = "train", flatten: bool = True,
-                normalize: bool = True) -> tuple[Tensor, Tensor]:
+def load_digits(
+    split: str = "train", flatten: bool = True, normalize: bool = True
+) -> tuple[Tensor, Tensor]:
     """The 8x8 digits as ``(X, y)``: X float32, y int64 class labels 0..9.
 
     split: ``'train'`` (1,437 images), ``'test'`` (360) or ``'all'`` (1,797).
@@ -60,8 +61,9 @@ class Digits(TensorDataset):
 
     classes = [str(d) for d in range(10)]
 
-    def __init__(self, split: str = "train", image: bool = False, transform=None,
-                 target_transform=None) -> None:
+    def __init__(
+        self, split: str = "train", image: bool = False, transform=None, target_transform=None
+    ) -> None:
         x, y = load_digits(split, flatten=not image)
         super().__init__(x, y)
         self.split, self.transform, self.target_transform = split, transform, target_transform

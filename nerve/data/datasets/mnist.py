@@ -50,22 +50,29 @@ def read_idx(path: str) -> np.ndarray:
     """
     raw = _read_bytes(path)
     if len(raw) < 4:
-        raise DataFileError(f"{path}: truncated IDX file: {len(raw)} bytes, the header "
-                            "alone needs 4")
+        raise DataFileError(
+            f"{path}: truncated IDX file: {len(raw)} bytes, the header alone needs 4"
+        )
     if raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
-        raise DataFileError(f"{path}: not an IDX file: magic number 0x{raw[:4].hex()} "
-                            "(expected 0x0000 then a type code 08/09/0b/0c/0d/0e and ndim >= 1)")
+        raise DataFileError(
+            f"{path}: not an IDX file: magic number 0x{raw[:4].hex()} "
+            "(expected 0x0000 then a type code 08/09/0b/0c/0d/0e and ndim >= 1)"
+        )
     ndim, dtype = raw[3], np.dtype(_IDX_TYPES[raw[2]])
     start = 4 + 4 * ndim
     if len(raw) < start:
-        raise DataFileError(f"{path}: truncated IDX header: {ndim} dimensions need {start} "
-                            f"bytes, the file has {len(raw)}")
+        raise DataFileError(
+            f"{path}: truncated IDX header: {ndim} dimensions need {start} "
+            f"bytes, the file has {len(raw)}"
+        )
     dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     need, got = math.prod(dims) * dtype.itemsize, len(raw) - start
     if got != need:
         what = "truncated" if got < need else "corrupt (trailing bytes)"
-        raise DataFileError(f"{path}: {what} IDX file: header says shape {dims} of "
-                            f"{dtype.name}, {need} bytes of data, the file has {got}")
+        raise DataFileError(
+            f"{path}: {what} IDX file: header says shape {dims} of "
+            f"{dtype.name}, {need} bytes of data, the file has {got}"
+        )
     arr = np.frombuffer(raw, dtype=dtype, offset=start).reshape(dims)
     return arr.astype(dtype.newbyteorder("="))
 
@@ -96,14 +103,15 @@ def _fetch(url: str, path: str) -> None:
         shutil.copyfileobj(response, out)
 
 
-def download_file(urls: list[str], folder: str, filename: str, md5: str, who: str,
-                  hint: str) -> str:
+def download_file(
+    urls: list[str], folder: str, filename: str, md5: str, who: str, hint: str
+) -> str:
     """Fetch ``filename`` into ``folder`` from the first mirror that delivers it intact.
 
-    A file already there with the right md5 is kept. A download is written to a
-    ``.part`` file and renamed only once its md5 matches, so a broken transfer never
-    looks like data. Errors start with ``who`` (the dataset) and end with ``hint``
-(where to put the files by hand).
+        A file already there with the right md5 is kept. A download is written to a
+        ``.part`` file and renamed only once its md5 matches, so a broken transfer never
+        looks like data. Errors start with ``who`` (the dataset) and end with ``hint``
+    (where to put the files by hand).
     """
     path = os.path.join(folder, filename)
     if os.path.isfile(path) and md5sum(path) == md5:
@@ -125,10 +133,11 @@ def download_file(urls: list[str], folder: str, filename: str, md5: str, who: st
         _remove(tmp)
         bad_sum = f"md5 {got} of {url} does not match the expected {md5}"
     if bad_sum is not None:
-        raise DataFileError(f"{who}: checksum mismatch downloading {filename}: {bad_sum}; "
-                            f"the file was discarded. {hint}")
-    raise DownloadError(f"{who}: could not download {filename} ({'; '.join(failures)}). "
-                        f"{hint}")
+        raise DataFileError(
+            f"{who}: checksum mismatch downloading {filename}: {bad_sum}; "
+            f"the file was discarded. {hint}"
+        )
+    raise DownloadError(f"{who}: could not download {filename} ({'; '.join(failures)}). {hint}")
 
 
 class MNIST(Dataset):
@@ -141,24 +150,45 @@ class MNIST(Dataset):
     ``target_transform(label)``.
     """
 
-    mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
-               "http://yann.lecun.com/exdb/mnist/"]
-    resources = [("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-                 ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
-                 ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
-                 ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")]
-    classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five",
-               "6 - six", "7 - seven", "8 - eight", "9 - nine"]
+    mirrors = [
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "http://yann.lecun.com/exdb/mnist/",
+    ]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+        ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+        ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+    ]
+    classes = [
+        "0 - zero",
+        "1 - one",
+        "2 - two",
+        "3 - three",
+        "4 - four",
+        "5 - five",
+        "6 - six",
+        "7 - seven",
+        "8 - eight",
+        "9 - nine",
+    ]
 
-    def __init__(self, root: str, train: bool = True, transform=None, target_transform=None,
-                 download: bool = False) -> None:
+    def __init__(
+        self,
+        root: str,
+        train: bool = True,
+        transform=None,
+        target_transform=None,
+        download: bool = False,
+    ) -> None:
         self.root = os.path.expanduser(os.fspath(root))
         self.train, self.transform, self.target_transform = train, transform, target_transform
         if download:
             self.download()
         prefix = "train" if train else "t10k"
-        images_path, labels_path = self._find(f"{prefix}-images-idx3-ubyte",
-                                              f"{prefix}-labels-idx1-ubyte")
+        images_path, labels_path = self._find(
+            f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+        )
         images, labels = read_idx(images_path), read_idx(labels_path)
         _check_pair(images, images_path, labels, labels_path, len(self.classes))
         self.data = Tensor._wrap(images)
@@ -180,19 +210,29 @@ class MNIST(Dataset):
         raise DatasetNotFoundError(
             f"{type(self).__name__}: no {' and '.join(n + '[.gz]' for n in names)} in "
             f"{self.root!r}{'' if os.path.isdir(self.root) else ' (no such folder)'} nor in "
-            f"{self.raw_folder!r}; pass download=True, or put the files there by hand")
+            f"{self.raw_folder!r}; pass download=True, or put the files there by hand"
+        )
 
     def download(self) -> None:
         """Fetch the four gzipped IDX files into ``raw_folder`` unless already present."""
         names = [n[:-3] for n, _ in self.resources]
-        if any(all(_existing(os.path.join(d, n)) for n in names)
-               for d in (self.root, self.raw_folder)):
+        if any(
+            all(_existing(os.path.join(d, n)) for n in names) for d in (self.root, self.raw_folder)
+        ):
             return
-        hint = (f"Without network, put {', '.join(n for n, _ in self.resources)} (gzipped "
-                f"or not) into {self.raw_folder!r} or {self.root!r}")
+        hint = (
+            f"Without network, put {', '.join(n for n, _ in self.resources)} (gzipped "
+            f"or not) into {self.raw_folder!r} or {self.root!r}"
+        )
         for filename, md5 in self.resources:
-            download_file([m + filename for m in self.mirrors], self.raw_folder, filename,
-                          md5, type(self).__name__, hint)
+            download_file(
+                [m + filename for m in self.mirrors],
+                self.raw_folder,
+                filename,
+                md5,
+                type(self).__name__,
+                hint,
+            )
 
     def __len__(self) -> int:
         return self.data.shape[0]
@@ -214,20 +254,34 @@ class MNIST(Dataset):
         return [Tensor._wrap(x), Tensor._wrap(self.targets._data[indices])]  # (B, 1, 28, 28)
 
     def __repr__(self) -> str:
-        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
-                f"    Root location: {self.root}\n    Split: {'Train' if self.train else 'Test'}")
+        return (
+            f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
+            f"    Root location: {self.root}\n    Split: {'Train' if self.train else 'Test'}"
+        )
 
 
 class FashionMNIST(MNIST):
     """Zalando's Fashion-MNIST: 10 classes of clothing in MNIST's format and sizes."""
 
     mirrors = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
-    resources = [("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-                 ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
-                 ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
-                 ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")]
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+    ]
+    classes = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]
 
 
 def _remove(path: str) -> None:
@@ -242,17 +296,24 @@ def _existing(path: str) -> str | None:
     return None
 
 
-def _check_pair(images: np.ndarray, images_path: str, labels: np.ndarray, labels_path: str,
-                num_classes: int) -> None:
+def _check_pair(
+    images: np.ndarray, images_path: str, labels: np.ndarray, labels_path: str, num_classes: int
+) -> None:
     if images.dtype != np.uint8 or images.ndim != 3:
-        raise DataFileError(f"{images_path}: expected uint8 images of shape (N, rows, cols), "
-                            f"got {images.dtype.name} of shape {images.shape}")
+        raise DataFileError(
+            f"{images_path}: expected uint8 images of shape (N, rows, cols), "
+            f"got {images.dtype.name} of shape {images.shape}"
+        )
     if labels.dtype != np.uint8 or labels.ndim != 1:
-        raise DataFileError(f"{labels_path}: expected uint8 labels of shape (N,), got "
-                            f"{labels.dtype.name} of shape {labels.shape}")
+        raise DataFileError(
+            f"{labels_path}: expected uint8 labels of shape (N,), got "
+            f"{labels.dtype.name} of shape {labels.shape}"
+        )
     if len(images) != len(labels):
-        raise DataFileError(f"{images_path} holds {len(images)} images but {labels_path} "
-                            f"{len(labels)} labels")
+        raise DataFileError(
+            f"{images_path} holds {len(images)} images but {labels_path} {len(labels)} labels"
+        )
     if labels.size and labels.max() >= num_classes:
-        raise DataFileError(f"{labels_path}: label {int(labels.max())} out of range for "
-                            f"{num_classes} classes")
+        raise DataFileError(
+            f"{labels_path}: label {int(labels.max())} out of range for {num_classes} classes"
+        )

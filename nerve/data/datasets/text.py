@@ -28,9 +28,11 @@ def pydoc_corpus() -> str:
     try:
         from pydoc_data.topics import topics
     except ImportError:
-        raise DatasetNotFoundError("pydoc_corpus: this Python has no pydoc_data package "
-                                   "(some distributions ship it separately); use "
-                                   "text_corpus(path) with a text file instead") from None
+        raise DatasetNotFoundError(
+            "pydoc_corpus: this Python has no pydoc_data package "
+            "(some distributions ship it separately); use "
+            "text_corpus(path) with a text file instead"
+        ) from None
     return "\n\n".join(topics[key].strip("\n") for key in sorted(topics)) + "\n"
 
 
@@ -45,10 +47,13 @@ def text_corpus(path: str, pattern: str = "*.txt") -> str:
     if root.is_file():
         return _read_text(root)
     if not root.is_dir():
-        raise DatasetNotFoundError(f"text_corpus: {str(root)!r} does not exist; expected a "
-                                   f"UTF-8 text file or a folder of {pattern} files")
-    files = sorted((p for p in root.rglob(pattern) if p.is_file()),
-                   key=lambda p: p.relative_to(root).parts)
+        raise DatasetNotFoundError(
+            f"text_corpus: {str(root)!r} does not exist; expected a "
+            f"UTF-8 text file or a folder of {pattern} files"
+        )
+    files = sorted(
+        (p for p in root.rglob(pattern) if p.is_file()), key=lambda p: p.relative_to(root).parts
+    )
     if not files:
         raise DatasetNotFoundError(f"text_corpus: no {pattern} files in folder {str(root)!r}")
     texts = (_read_text(p) for p in files)
@@ -60,8 +65,9 @@ def _read_text(path: Path) -> str:
         with open(path, encoding="utf-8-sig") as f:
             return f.read()
     except UnicodeDecodeError as e:
-        raise DataFileError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at "
-                            f"offset {e.start})") from None
+        raise DataFileError(
+            f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start})"
+        ) from None
 
 
 def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
@@ -82,8 +88,10 @@ class CharVocab:
     def __init__(self, text: str | Iterable[str] = "") -> None:
         chars = sorted(set(text))
         if any(not isinstance(c, str) or len(c) != 1 for c in chars):
-            raise TypeError("CharVocab: expected a string or single characters, got "
-                            f"{[c for c in chars if not isinstance(c, str) or len(c) != 1][:5]}")
+            raise TypeError(
+                "CharVocab: expected a string or single characters, got "
+                f"{[c for c in chars if not isinstance(c, str) or len(c) != 1][:5]}"
+            )
         self.chars: list[str] = chars
         self.stoi = {c: i for i, c in enumerate(chars)}
         # sorted() orders by code point, so a binary search maps code points to ids
@@ -117,8 +125,10 @@ class CharVocab:
             known = self._codes[ids] == codes
         if not known.all():
             unknown = sorted({chr(c) for c in codes[~known].tolist()})
-            raise ValueError(f"CharVocab.encode: {len(unknown)} character(s) not in the "
-                             f"vocabulary of {len(self)}: {''.join(unknown[:20])!r}")
+            raise ValueError(
+                f"CharVocab.encode: {len(unknown)} character(s) not in the "
+                f"vocabulary of {len(self)}: {''.join(unknown[:20])!r}"
+            )
         return ids
 
     def decode(self, ids) -> str:
@@ -126,12 +136,16 @@ class CharVocab:
         arr = ids._data if isinstance(ids, Tensor) else np.asarray(ids)
         arr = arr.reshape(-1) if arr.ndim == 0 else arr
         if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
-            raise ValueError(f"CharVocab.decode: expected a 1-D sequence of integer ids, got "
-                             f"{arr.dtype} of shape {arr.shape}")
+            raise ValueError(
+                f"CharVocab.decode: expected a 1-D sequence of integer ids, got "
+                f"{arr.dtype} of shape {arr.shape}"
+            )
         if arr.size and (arr.min() < 0 or arr.max() >= len(self)):
             bad = arr[(arr < 0) | (arr >= len(self))][0]
-            raise IndexError(f"CharVocab.decode: id {int(bad)} out of range for a vocabulary "
-                             f"of {len(self)} characters")
+            raise IndexError(
+                f"CharVocab.decode: id {int(bad)} out of range for a vocabulary "
+                f"of {len(self)} characters"
+            )
         codes = self._codes[arr.astype(np.int64)].astype("<u4")
         return codes.tobytes().decode("utf-32-le", "surrogatepass")
 
@@ -141,8 +155,10 @@ class CharVocab:
     def load_state_dict(self, state: dict) -> None:
         chars = state.get("chars") if isinstance(state, dict) else None
         if not isinstance(chars, str) or sorted(set(chars)) != list(chars):
-            raise ValueError("CharVocab.load_state_dict: expected {'chars': str} of distinct "
-                             f"sorted characters, got {state!r:.80}")
+            raise ValueError(
+                "CharVocab.load_state_dict: expected {'chars': str} of distinct "
+                f"sorted characters, got {state!r:.80}"
+            )
         self.__init__(chars)
 
     @classmethod
@@ -165,8 +181,9 @@ class CharDataset(Dataset):
     ``vocab`` defaults to the text's own characters. ``text`` may also be ids.
     """
 
-    def __init__(self, text, seq_len: int, vocab: CharVocab | None = None,
-                 stride: int | None = None) -> None:
+    def __init__(
+        self, text, seq_len: int, vocab: CharVocab | None = None, stride: int | None = None
+    ) -> None:
         stride = seq_len if stride is None else stride
         for name, value in (("seq_len", seq_len), ("stride", stride)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -179,13 +196,18 @@ class CharDataset(Dataset):
                 raise ValueError("CharDataset: ids given without a vocab")
             self.vocab = vocab
             self.ids = np.asarray(text._data if isinstance(text, Tensor) else text, np.int64)
-            if self.ids.ndim != 1 or (self.ids.size and (
-                    self.ids.min() < 0 or self.ids.max() >= len(vocab))):
-                raise ValueError(f"CharDataset: expected a 1-D sequence of ids in "
-                                 f"[0, {len(vocab)}), got shape {self.ids.shape}")
+            if self.ids.ndim != 1 or (
+                self.ids.size and (self.ids.min() < 0 or self.ids.max() >= len(vocab))
+            ):
+                raise ValueError(
+                    f"CharDataset: expected a 1-D sequence of ids in "
+                    f"[0, {len(vocab)}), got shape {self.ids.shape}"
+                )
         if len(self.ids) < seq_len + 1:
-            raise ValueError(f"CharDataset: a text of {len(self.ids)} characters is too short "
-                             f"for seq_len={seq_len} (needs at least {seq_len + 1})")
+            raise ValueError(
+                f"CharDataset: a text of {len(self.ids)} characters is too short "
+                f"for seq_len={seq_len} (needs at least {seq_len + 1})"
+            )
         self.seq_len, self.stride = seq_len, stride
 
     def __len__(self) -> int:
@@ -198,7 +220,7 @@ class CharDataset(Dataset):
         if not -n <= index < n:
             raise IndexError(f"CharDataset: index {index} out of range for {n} windows")
         start = (int(index) % n) * self.stride
-        window = self.ids[start:start + self.seq_len + 1]
+        window = self.ids[start : start + self.seq_len + 1]
         return Tensor._wrap(window[:-1].copy()), Tensor._wrap(window[1:].copy())
 
     def _fetch_batch(self, indices: np.ndarray) -> list:
@@ -208,12 +230,15 @@ class CharDataset(Dataset):
         return [Tensor._wrap(windows[:, :-1].copy()), Tensor._wrap(windows[:, 1:].copy())]
 
     def __repr__(self) -> str:
-        return (f"CharDataset(windows={len(self)}, seq_len={self.seq_len}, "
-                f"stride={self.stride}, vocab={len(self.vocab)})")
+        return (
+            f"CharDataset(windows={len(self)}, seq_len={self.seq_len}, "
+            f"stride={self.stride}, vocab={len(self.vocab)})"
+        )
 
 
-def char_datasets(text: str, seq_len: int, val_fraction: float = 0.1,
-                  stride: int | None = None) -> tuple[CharDataset, CharDataset, CharVocab]:
+def char_datasets(
+    text: str, seq_len: int, val_fraction: float = 0.1, stride: int | None = None
+) -> tuple[CharDataset, CharDataset, CharVocab]:
     """``(train, val, vocab)``: ``text`` split by position, one vocabulary for both.
 
     The vocabulary covers the whole text, so every validation character has an id.

@@ -34,8 +34,14 @@ def _check_sizes(task: str, **sizes: int) -> None:
             raise ValueError(f"{task}: {name} must be a positive int, got {value!r}")
 
 
-def noisy_sine(num_samples: int = 1000, window: int = 20, horizon: int = 1,
-               noise_std: float = 0.1, split: str = "train", seed: int = 0) -> TensorDataset:
+def noisy_sine(
+    num_samples: int = 1000,
+    window: int = 20,
+    horizon: int = 1,
+    noise_std: float = 0.1,
+    split: str = "train",
+    seed: int = 0,
+) -> TensorDataset:
     """Sine waves of random period (10 to 40 steps) and phase, seen through noise.
 
     s(t) = sin(2π t / period + phase);  x(t) = s(t) + ε,  ε ~ N(0, noise_std²).
@@ -62,11 +68,16 @@ def noisy_sine(num_samples: int = 1000, window: int = 20, horizon: int = 1,
 
 def plant(y: np.ndarray, u: np.ndarray) -> np.ndarray:
     """The unknown system: y(k+1) = y(k) / (1 + y(k)²) + u(k)³."""
-    return y / (1.0 + y * y) + u ** 3
+    return y / (1.0 + y * y) + u**3
 
 
-def system_identification(num_samples: int = 1000, window: int = 10, noise_std: float = 0.0,
-                          split: str = "train", seed: int = 0) -> TensorDataset:
+def system_identification(
+    num_samples: int = 1000,
+    window: int = 10,
+    noise_std: float = 0.0,
+    split: str = "train",
+    seed: int = 0,
+) -> TensorDataset:
     """Identify a nonlinear plant from its input u and output y.
 
     The plant is ``plant``: y(k+1) = y(k) / (1 + y(k)²) + u(k)³ (Narendra and

@@ -23,31 +23,52 @@ __all__ = ["LAB_NAMES", "LabResult", "run_lab", "save_plot"]
 def _labs() -> dict:
     from nerve.diagnostics.labs import conv_arithmetic, initialisation, lecture, rnn, train
 
-    return {"backprop": lecture.lab_backprop, "graph": lecture.lab_graph,
-            "vanishing": train.lab_vanishing,
-            "init": initialisation.lab_init, "activations": train.lab_activations,
-            "regularization": train.lab_regularization,
-            "rnn-memory": rnn.lab_rnn_memory,
-            "conv-arithmetic": conv_arithmetic.lab_conv_arithmetic,
-            **_lecture_section_labs()}
+    return {
+        "backprop": lecture.lab_backprop,
+        "graph": lecture.lab_graph,
+        "vanishing": train.lab_vanishing,
+        "init": initialisation.lab_init,
+        "activations": train.lab_activations,
+        "regularization": train.lab_regularization,
+        "rnn-memory": rnn.lab_rnn_memory,
+        "conv-arithmetic": conv_arithmetic.lab_conv_arithmetic,
+        **_lecture_section_labs(),
+    }
 
 
 def _lecture_section_labs() -> dict:
     """The labs of the lectures' later sections, one file per topic."""
     from nerve.diagnostics.labs import bptt, cnn, exploding, hello, parallel
 
-    return {"parallel": parallel.lab_parallel, "bptt": bptt.lab_bptt,
-            "exploding": exploding.lab_exploding, "hello": hello.lab_hello,
-            "traffic-sign": cnn.lab_traffic_sign}
+    return {
+        "parallel": parallel.lab_parallel,
+        "bptt": bptt.lab_bptt,
+        "exploding": exploding.lab_exploding,
+        "hello": hello.lab_hello,
+        "traffic-sign": cnn.lab_traffic_sign,
+    }
 
 
-LAB_NAMES = ("backprop", "graph", "vanishing", "init", "activations", "regularization",
-             "rnn-memory", "conv-arithmetic", "parallel", "bptt", "exploding", "hello",
-             "traffic-sign")
+LAB_NAMES = (
+    "backprop",
+    "graph",
+    "vanishing",
+    "init",
+    "activations",
+    "regularization",
+    "rnn-memory",
+    "conv-arithmetic",
+    "parallel",
+    "bptt",
+    "exploding",
+    "hello",
+    "traffic-sign",
+)
 
 
-def run_lab(name: str, quick: bool = False, out: str = ".", seed: int = 0,
-            verbose: bool = True) -> LabResult:
+def run_lab(
+    name: str, quick: bool = False, out: str = ".", seed: int = 0, verbose: bool = True
+) -> LabResult:
     """Run one lab; print its report, its finding and where its plot went."""
     labs = _labs()
     if name not in labs:
@@ -58,6 +79,9 @@ def run_lab(name: str, quick: bool = False, out: str = ".", seed: int = 0,
         if result.report:
             print(result.report)
         print(f"finding: {result.finding}")
-        print(f"plot: {result.plot}" if result.plot else
-              "plot: skipped (pip install 'nerve[plot]' for matplotlib)")
+        print(
+            f"plot: {result.plot}"
+            if result.plot
+            else "plot: skipped (pip install 'nerve[plot]' for matplotlib)"
+        )
     return result

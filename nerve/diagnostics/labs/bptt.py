@@ -95,15 +95,32 @@ def plot_reach(curves: dict, cut: int, path: str, title: str) -> str:
     fig, (ax,) = new_figure(width=7.0, height=4.4)
     for label, v in curves.items():
         # the truncated curve equals the init one up to the cut: a wide band under it
-        style = (dict(lw=7, alpha=0.35, zorder=1) if "truncated" in label
-                 else dict(marker="o", ms=3, zorder=2))
+        style = (
+            dict(lw=7, alpha=0.35, zorder=1)
+            if "truncated" in label
+            else dict(marker="o", ms=3, zorder=2)
+        )
         ax.semilogy(np.arange(len(v)), positive_for_log(v), label=label, **style)
     ax.axhline(THRESHOLD, color="gray", ls=":", lw=1)
-    ax.text(0.01, THRESHOLD / 1.3, "1%", color="gray", ha="left", va="top", fontsize=8,
-            transform=ax.get_yaxis_transform())  # at the left edge, under the line
+    ax.text(
+        0.01,
+        THRESHOLD / 1.3,
+        "1%",
+        color="gray",
+        ha="left",
+        va="top",
+        fontsize=8,
+        transform=ax.get_yaxis_transform(),
+    )  # at the left edge, under the line
     ax.axvline(cut - 0.5, color="tab:green", ls="--", lw=1)
-    ax.text(cut - 0.3, 0.45, f"cut at K = {cut}", color="tab:green", fontsize=8,
-            transform=ax.get_xaxis_transform())  # x in steps, y halfway up the axes
+    ax.text(
+        cut - 0.3,
+        0.45,
+        f"cut at K = {cut}",
+        color="tab:green",
+        fontsize=8,
+        transform=ax.get_xaxis_transform(),
+    )  # x in steps, y halfway up the axes
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("steps back k")
     ax.set_ylabel(r"$\|\partial L/\partial h_{T-k}\| \;/\; \|\partial L/\partial h_T\|$")
@@ -115,8 +132,9 @@ def plot_reach(curves: dict, cut: int, path: str, title: str) -> str:
 
 def _row(v: np.ndarray, per_line: int = 16) -> str:
     """The ratios to two significant digits, ``per_line`` steps a line."""
-    return "\n    ".join(" ".join(f"{a:.2g}" for a in v[i:i + per_line])
-                         for i in range(0, len(v), per_line))
+    return "\n    ".join(
+        " ".join(f"{a:.2g}" for a in v[i : i + per_line]) for i in range(0, len(v), per_line)
+    )
 
 
 def lab_bptt(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
@@ -130,25 +148,43 @@ def lab_bptt(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     truncated = reach_ratios(model, *probe, truncate=cut)
     losses = train(model, rng, steps, 32, length)
     trained = reach_ratios(model, *probe)
-    curves = {"at init": at_init, f"after {steps} training steps": trained,
-              f"at init, truncated BPTT (K = {cut})": truncated}
-    nums = {"ratios": {k: v.tolist() for k, v in curves.items()},
-            "reach": {k: reach(v) for k, v in curves.items()},
-            "loss_first": losses[0], "loss_last": losses[-1], "cut": cut}
+    curves = {
+        "at init": at_init,
+        f"after {steps} training steps": trained,
+        f"at init, truncated BPTT (K = {cut})": truncated,
+    }
+    nums = {
+        "ratios": {k: v.tolist() for k, v in curves.items()},
+        "reach": {k: reach(v) for k, v in curves.items()},
+        "loss_first": losses[0],
+        "loss_last": losses[-1],
+        "cut": cut,
+    }
     r0, r1 = nums["reach"]["at init"], nums["reach"][f"after {steps} training steps"]
-    lines = [f"tanh RNN, {hidden} units, {length} steps; L = the loss at the last step T",
-             "‖∂L/∂h_{T-k}‖ / ‖∂L/∂h_T‖ for k = 0, 1, 2, ...:"]
+    lines = [
+        f"tanh RNN, {hidden} units, {length} steps; L = the loss at the last step T",
+        "‖∂L/∂h_{T-k}‖ / ‖∂L/∂h_T‖ for k = 0, 1, 2, ...:",
+    ]
     lines += [f"  {label}:\n    {_row(v)}" for label, v in curves.items()]
-    lines += [f"k = 10, 11, 12 at init: {_row(at_init[10:13])}",
-              f"reach (first k with ratio < 1%): at init {r0}, after training {r1}, "
-              f"truncated {nums['reach'][f'at init, truncated BPTT (K = {cut})']}",
-              f"training on 'emit the symbol of {DELAY} steps ago': cross-entropy "
-              f"{losses[0]:.3f} → {losses[-1]:.3f}"]
-    finding = (f"At init the gradient of the last step's loss falls below 1% of its size "
-               f"{r0} steps back (ratio {at_init[10]:.1e} at k = 10, {at_init[12]:.1e} at "
-               f"k = 12: the practical limit of 10-12 steps); after {steps} training steps "
-               f"on a {DELAY}-step memory task it stays above 1% for {r1} steps; truncated "
-               f"BPTT with K = {cut} cuts it to exactly {cut} steps (0 from k = {cut} on).")
-    path = save_plot(plot_reach, curves, cut, os.path.join(out, "lab_bptt.png"),
-                     f"how far BPTT reaches: tanh RNN, {hidden} units, loss at step {length}")
+    lines += [
+        f"k = 10, 11, 12 at init: {_row(at_init[10:13])}",
+        f"reach (first k with ratio < 1%): at init {r0}, after training {r1}, "
+        f"truncated {nums['reach'][f'at init, truncated BPTT (K = {cut})']}",
+        f"training on 'emit the symbol of {DELAY} steps ago': cross-entropy "
+        f"{losses[0]:.3f} → {losses[-1]:.3f}",
+    ]
+    finding = (
+        f"At init the gradient of the last step's loss falls below 1% of its size "
+        f"{r0} steps back (ratio {at_init[10]:.1e} at k = 10, {at_init[12]:.1e} at "
+        f"k = 12: the practical limit of 10-12 steps); after {steps} training steps "
+        f"on a {DELAY}-step memory task it stays above 1% for {r1} steps; truncated "
+        f"BPTT with K = {cut} cuts it to exactly {cut} steps (0 from k = {cut} on)."
+    )
+    path = save_plot(
+        plot_reach,
+        curves,
+        cut,
+        os.path.join(out, "lab_bptt.png"),
+        f"how far BPTT reaches: tanh RNN, {hidden} units, loss at step {length}",
+    )
     return LabResult("bptt", finding, nums, path, "\n".join(lines))

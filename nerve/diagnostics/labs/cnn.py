@@ -25,8 +25,9 @@ from nerve.model_summary import summary
 from nerve.random import manual_seed
 
 CLASSES = ("circle", "triangle", "square")
-COLOURS = np.array([[0.85, 0.1, 0.1], [0.1, 0.3, 0.85], [0.95, 0.8, 0.1],
-                    [0.1, 0.6, 0.2]], np.float32)  # red, blue, yellow, green
+COLOURS = np.array(
+    [[0.85, 0.1, 0.1], [0.1, 0.3, 0.85], [0.95, 0.8, 0.1], [0.1, 0.6, 0.2]], np.float32
+)  # red, blue, yellow, green
 SIZE = 32
 
 
@@ -35,11 +36,11 @@ def sign_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % len(CLASSES)
     rng.shuffle(labels)
-    cy, cx = (rng.uniform(11, SIZE - 11, (2, n, 1, 1)))
+    cy, cx = rng.uniform(11, SIZE - 11, (2, n, 1, 1))
     r = rng.uniform(7.0, 10.0, (n, 1, 1))
     yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)  # (32, 32) pixel centres
     dy, dx = yy[None] - cy, xx[None] - cx  # (n, 32, 32) offsets from each centre
-    circle = dy ** 2 + dx ** 2 <= r ** 2
+    circle = dy**2 + dx**2 <= r**2
     square = (np.abs(dy) <= 0.8 * r) & (np.abs(dx) <= 0.8 * r)
     # apex up at cy - r, base at cy + r/2: the equilateral triangle inscribed in the circle
     triangle = (dy <= r / 2) & (np.abs(dx) <= (dy + r) / np.sqrt(3))
@@ -61,9 +62,15 @@ def standardize(x: np.ndarray) -> np.ndarray:
 def sign_cnn() -> nn.Sequential:
     """conv 5x5 (3→8) → ReLU → max pool 2 → conv 5x5 (8→16) → ReLU → max pool 2 → dense."""
     return nn.Sequential(
-        nn.Conv2d(3, 8, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 8 * 8, len(CLASSES)))
+        nn.Conv2d(3, 8, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 8 * 8, len(CLASSES)),
+    )
 
 
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
@@ -82,7 +89,7 @@ def train(model, x, y, epochs: int, seed: int, batch: int = 16) -> list:
     for _ in range(epochs):
         order, total = rng.permutation(len(x)), 0.0
         for i in range(0, len(x), batch):
-            idx = order[i:i + batch]
+            idx = order[i : i + batch]
             loss = F.cross_entropy(model(creation.from_numpy(x[idx])), creation.from_numpy(y[idx]))
             opt.zero_grad()
             loss.backward()
@@ -92,8 +99,7 @@ def train(model, x, y, epochs: int, seed: int, batch: int = 16) -> list:
     return history
 
 
-def plot_signs(x: np.ndarray, y: np.ndarray, pred: np.ndarray, history: list,
-               path: str) -> str:
+def plot_signs(x: np.ndarray, y: np.ndarray, pred: np.ndarray, history: list, path: str) -> str:
     """12 test images titled with their class and the prediction, and the loss."""
     from matplotlib.ticker import MaxNLocator
 
@@ -109,8 +115,9 @@ def plot_signs(x: np.ndarray, y: np.ndarray, pred: np.ndarray, history: list,
         sub = fig.add_axes((0.02 + (i % 4) * 0.14, 0.64 - (i // 4) * 0.30, 0.12, 0.20))
         sub.imshow(x[i].transpose(1, 2, 0))
         ok = pred[i] == y[i]
-        sub.set_title(f"{CLASSES[y[i]]}\n→ {CLASSES[pred[i]]}", fontsize=7,
-                      color="black" if ok else "red")
+        sub.set_title(
+            f"{CLASSES[y[i]]}\n→ {CLASSES[pred[i]]}", fontsize=7, color="black" if ok else "red"
+        )
         sub.axis("off")
     fig.suptitle("synthetic traffic signs (test set): true class → predicted", fontsize=11)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -134,22 +141,45 @@ def lab_traffic_sign(quick: bool = False, out: str = ".", seed: int = 0) -> LabR
     with no_grad():
         model.eval()
         pred = model(creation.from_numpy(x_test[shown])).numpy().argmax(-1)
-    layers = {f"{layer.name} ({layer.kind})": {"output": layer.output_shape,
-                                               "parameters": layer.num_params}
-              for layer in info.layers}
-    nums = {"layers": layers, "total_params": info.total_params, "accuracy_before": before,
-            "test_accuracy": test_acc, "train_accuracy": train_acc, "loss": history,
-            "train_size": n_train, "test_size": n_test, "epochs": epochs}
-    lines = [f"classes: {', '.join(CLASSES)} (the colour is random, the shape is the class); "
-             f"{n_train} training and {n_test} test images, 32x32x3, each standardised",
-             "nerve.summary(model, (1, 3, 32, 32)):", str(info),
-             "training loss per epoch: " + " ".join(f"{v:.3f}" for v in history),
-             f"test accuracy {before:.1%} before training, {test_acc:.1%} after "
-             f"(train {train_acc:.1%}; chance {1 / len(CLASSES):.1%})"]
-    finding = (f"The conv-pool-conv-pool-dense net ({info.total_params:,} parameters; the "
-               f"first 5x5x3x8 convolution has {info.layers[0].num_params}) tells circles, "
-               f"triangles and squares apart with {test_acc:.1%} test accuracy after "
-               f"{epochs} epochs on {n_train} images (chance: {1 / len(CLASSES):.1%}).")
-    path = save_plot(plot_signs, test_images[shown], y_test[shown], pred, history,
-                     os.path.join(out, "lab_traffic_sign.png"))
+    layers = {
+        f"{layer.name} ({layer.kind})": {
+            "output": layer.output_shape,
+            "parameters": layer.num_params,
+        }
+        for layer in info.layers
+    }
+    nums = {
+        "layers": layers,
+        "total_params": info.total_params,
+        "accuracy_before": before,
+        "test_accuracy": test_acc,
+        "train_accuracy": train_acc,
+        "loss": history,
+        "train_size": n_train,
+        "test_size": n_test,
+        "epochs": epochs,
+    }
+    lines = [
+        f"classes: {', '.join(CLASSES)} (the colour is random, the shape is the class); "
+        f"{n_train} training and {n_test} test images, 32x32x3, each standardised",
+        "nerve.summary(model, (1, 3, 32, 32)):",
+        str(info),
+        "training loss per epoch: " + " ".join(f"{v:.3f}" for v in history),
+        f"test accuracy {before:.1%} before training, {test_acc:.1%} after "
+        f"(train {train_acc:.1%}; chance {1 / len(CLASSES):.1%})",
+    ]
+    finding = (
+        f"The conv-pool-conv-pool-dense net ({info.total_params:,} parameters; the "
+        f"first 5x5x3x8 convolution has {info.layers[0].num_params}) tells circles, "
+        f"triangles and squares apart with {test_acc:.1%} test accuracy after "
+        f"{epochs} epochs on {n_train} images (chance: {1 / len(CLASSES):.1%})."
+    )
+    path = save_plot(
+        plot_signs,
+        test_images[shown],
+        y_test[shown],
+        pred,
+        history,
+        os.path.join(out, "lab_traffic_sign.png"),
+    )
     return LabResult("traffic-sign", finding, nums, path, "\n".join(lines))

@@ -14,8 +14,7 @@ CONV_EXAMPLES = [
     # name, input (C, H, W), layer
     ("5x5 conv, pad 2 (32x32x3)", (3, 32, 32), lambda: nn.Conv2d(3, 10, 5, padding=2)),
     ("3x3 conv, stride 2 (7x7)", (1, 7, 7), lambda: nn.Conv2d(1, 1, 3, stride=2)),
-    ("3x3 conv, stride 3 (7x7) pad 1", (1, 7, 7), lambda: nn.Conv2d(1, 1, 3, stride=3,
-                                                                    padding=1)),
+    ("3x3 conv, stride 3 (7x7) pad 1", (1, 7, 7), lambda: nn.Conv2d(1, 1, 3, stride=3, padding=1)),
     ("AlexNet conv1 11x11/4", (3, 227, 227), lambda: nn.Conv2d(3, 96, 11, stride=4)),
     ("VGG conv3-64", (3, 224, 224), lambda: nn.Conv2d(3, 64, 3, padding=1)),
     ("1x1 conv 64→32", (64, 56, 56), lambda: nn.Conv2d(64, 32, 1)),
@@ -46,15 +45,27 @@ def lab_conv_arithmetic(quick: bool = False, out: str = ".", seed: int = 0) -> L
         want_shape, want_params = _expected(layer, c, h)
         ok += shape == want_shape and params == want_params
         rows.append((name, (c, h, w), shape, params, want_shape == shape and want_params == params))
-    report = "\n".join(f"  {n:<32} {'x'.join(map(str, i)):>11} -> {'x'.join(map(str, s)):<10} "
-                       f"{p:>8,} params  {'ok' if good else 'MISMATCH'}"
-                       for n, i, s, p, good in rows)
+    report = "\n".join(
+        f"  {n:<32} {'x'.join(map(str, i)):>11} -> {'x'.join(map(str, s)):<10} "
+        f"{p:>8,} params  {'ok' if good else 'MISMATCH'}"
+        for n, i, s, p, good in rows
+    )
     alex = next((r for r in rows if r[0].startswith("AlexNet")), rows[0])
-    finding = (f"{ok} of {len(rows)} layers match ⌊(W−K+2P)/S⌋+1 and (K·K·C_in+1)·C_out, e.g. "
-               f"{alex[0]}: {alex[1][1]}→{alex[2][1]} with {alex[3]:,} parameters.")
-    nums = {"matches": ok, "examples": len(rows),
-            "rows": {r[0]: {"output": r[2], "parameters": r[3]} for r in rows}}
+    finding = (
+        f"{ok} of {len(rows)} layers match ⌊(W−K+2P)/S⌋+1 and (K·K·C_in+1)·C_out, e.g. "
+        f"{alex[0]}: {alex[1][1]}→{alex[2][1]} with {alex[3]:,} parameters."
+    )
+    nums = {
+        "matches": ok,
+        "examples": len(rows),
+        "rows": {r[0]: {"output": r[2], "parameters": r[3]} for r in rows},
+    }
     bars = {r[0].split(" (")[0]: {"input size": r[1][1], "output size": r[2][1]} for r in rows}
-    path = save_plot(plots.plot_bars, bars, os.path.join(out, "lab_conv_arithmetic.png"),
-                     "spatial size", "convolution arithmetic")
+    path = save_plot(
+        plots.plot_bars,
+        bars,
+        os.path.join(out, "lab_conv_arithmetic.png"),
+        "spatial size",
+        "convolution arithmetic",
+    )
     return LabResult("conv-arithmetic", finding, nums, path, report)

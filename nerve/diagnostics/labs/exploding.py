@@ -106,8 +106,12 @@ def train(model, seed: int, steps: int, max_norm: float | None) -> dict:
                 break
             opt.step()
     finite = math.isfinite(losses[-1]) and math.isfinite(norms[-1])
-    return {"loss": losses, "grad_norm": norms, "finite": finite,
-            "diverged_at": None if finite else len(losses) - 1}
+    return {
+        "loss": losses,
+        "grad_norm": norms,
+        "finite": finite,
+        "diverged_at": None if finite else len(losses) - 1,
+    }
 
 
 def plot_exploding(runs: dict, ratios: dict, path: str) -> str:
@@ -118,13 +122,19 @@ def plot_exploding(runs: dict, ratios: dict, path: str) -> str:
     for key, ax in zip(("loss", "grad_norm"), axes):
         for label, run in runs.items():
             v = np.asarray(run[key], dtype=float)
-            line, = ax.semilogy(np.arange(len(v)), positive_for_log(v), lw=1.2, label=label)
+            (line,) = ax.semilogy(np.arange(len(v)), positive_for_log(v), lw=1.2, label=label)
             if run["diverged_at"] is not None:  # the last finite value, then inf/NaN
                 last = np.flatnonzero(np.isfinite(v))[-1]
                 ax.plot(last, v[last], "x", ms=9, mew=2, color=line.get_color())
-                ax.annotate(f"{label}: {run['loss'][-1]:.3g} at step {run['diverged_at']}",
-                            (last, v[last]), xytext=(12, -4), textcoords="offset points",
-                            fontsize=7, color=line.get_color(), va="top")
+                ax.annotate(
+                    f"{label}: {run['loss'][-1]:.3g} at step {run['diverged_at']}",
+                    (last, v[last]),
+                    xytext=(12, -4),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=line.get_color(),
+                    va="top",
+                )
         ax.set_xlabel("training step")
         ax.set_ylabel("MSE loss" if key == "loss" else "‖∇L‖ before clipping")
         ax.set_title("loss" if key == "loss" else "gradient norm", fontsize=10)
@@ -154,16 +164,22 @@ def _outcomes(plain: dict, clipped: dict, steps: int) -> tuple[str, str]:
         plain_text = f"without clipping this run stayed finite (largest gradient norm {max(g):.3g})"
     else:
         top = max(a for a in g if math.isfinite(a))
-        plain_text = (f"without clipping a gradient norm of {top:.3g} makes an SGD step "
-                      f"{LR * top:.3g} long and the loss is {plain['loss'][-1]:.3g} at step "
-                      f"{plain['diverged_at']}")
+        plain_text = (
+            f"without clipping a gradient norm of {top:.3g} makes an SGD step "
+            f"{LR * top:.3g} long and the loss is {plain['loss'][-1]:.3g} at step "
+            f"{plain['diverged_at']}"
+        )
     if not clipped["finite"]:
-        return plain_text, (f"even clipped at max_norm = {MAX_NORM:g} the run diverged at "
-                            f"step {clipped['diverged_at']}")
-    return plain_text, (f"clipped at max_norm = {MAX_NORM:g} the same run stays finite for "
-                        f"all {steps} steps, the loss falling from {clipped['loss'][0]:.3g} to "
-                        f"{np.mean(clipped['loss'][-20:]):.3g} (the best constant guess: "
-                        f"{1 / 12:.3g})")
+        return plain_text, (
+            f"even clipped at max_norm = {MAX_NORM:g} the run diverged at "
+            f"step {clipped['diverged_at']}"
+        )
+    return plain_text, (
+        f"clipped at max_norm = {MAX_NORM:g} the same run stays finite for "
+        f"all {steps} steps, the loss falling from {clipped['loss'][0]:.3g} to "
+        f"{np.mean(clipped['loss'][-20:]):.3g} (the best constant guess: "
+        f"{1 / 12:.3g})"
+    )
 
 
 def _from(start: dict, activation=Tensor.exp) -> ExpRNN:
@@ -181,26 +197,41 @@ def lab_exploding(quick: bool = False, out: str = ".", seed: int = 0) -> LabResu
     model = ExpRNN()
     scale = enlarge_recurrent_weights(model, probe[0])
     start = model.state_dict()
-    ratios = {name: step_back_ratios(_from(start, act), *probe)
-              for name, act in (("exp", Tensor.exp), ("tanh", F.tanh))}
-    runs = {label: train(_from(start), seed, steps, max_norm) for label, max_norm in
-            (("no clipping", None), (f"clip_grad_norm_({MAX_NORM:g})", MAX_NORM))}
+    ratios = {
+        name: step_back_ratios(_from(start, act), *probe)
+        for name, act in (("exp", Tensor.exp), ("tanh", F.tanh))
+    }
+    runs = {
+        label: train(_from(start), seed, steps, max_norm)
+        for label, max_norm in (("no clipping", None), (f"clip_grad_norm_({MAX_NORM:g})", MAX_NORM))
+    }
     plain_text, clip_text = _outcomes(*runs.values(), steps)
     k = int(np.argmax(ratios["exp"]))
-    nums = {"ratios": {name: v.tolist() for name, v in ratios.items()}, "runs": runs,
-            "lr": LR, "max_norm": MAX_NORM, "steps": steps, "scale": scale,
-            "growth": float(ratios["exp"][k])}
-    lines = [f"hₜ = exp(W_ih xₜ + W_hh hₜ₋₁ + b), {HIDDEN} units, T = {STEPS_IN_TIME}, "
-             f"target = the last input; SGD lr = {LR}, {steps} steps",
-             f"large weights: W_hh ~ N(0, 0.25/{HIDDEN}) scaled by {scale:.2f}, the most (in "
-             "steps of 5%) that keeps every h_T below 100 on the probe",
-             "‖∂L/∂h_{T-k}‖/‖∂L/∂h_T‖ at init, k = 0..T-1:",
-             *(f"  {name:<5}" + " ".join(f"{a:.2g}" for a in v) for name, v in ratios.items()),
-             "gradient norm, no clipping, steps 0..: " +
-             " ".join(f"{a:.3g}" for a in runs["no clipping"]["grad_norm"][:12]),
-             plain_text, clip_text]
-    finding = (f"With exp as the activation and large recurrent weights the gradient grows "
-               f"going back in time, ‖∂L/∂h_(T-{k})‖ = {nums['growth']:.2g} ‖∂L/∂h_T‖ (tanh with "
-               f"the same weights: {float(ratios['tanh'][k]):.2g}); {plain_text}; {clip_text}.")
+    nums = {
+        "ratios": {name: v.tolist() for name, v in ratios.items()},
+        "runs": runs,
+        "lr": LR,
+        "max_norm": MAX_NORM,
+        "steps": steps,
+        "scale": scale,
+        "growth": float(ratios["exp"][k]),
+    }
+    lines = [
+        f"hₜ = exp(W_ih xₜ + W_hh hₜ₋₁ + b), {HIDDEN} units, T = {STEPS_IN_TIME}, "
+        f"target = the last input; SGD lr = {LR}, {steps} steps",
+        f"large weights: W_hh ~ N(0, 0.25/{HIDDEN}) scaled by {scale:.2f}, the most (in "
+        "steps of 5%) that keeps every h_T below 100 on the probe",
+        "‖∂L/∂h_{T-k}‖/‖∂L/∂h_T‖ at init, k = 0..T-1:",
+        *(f"  {name:<5}" + " ".join(f"{a:.2g}" for a in v) for name, v in ratios.items()),
+        "gradient norm, no clipping, steps 0..: "
+        + " ".join(f"{a:.3g}" for a in runs["no clipping"]["grad_norm"][:12]),
+        plain_text,
+        clip_text,
+    ]
+    finding = (
+        f"With exp as the activation and large recurrent weights the gradient grows "
+        f"going back in time, ‖∂L/∂h_(T-{k})‖ = {nums['growth']:.2g} ‖∂L/∂h_T‖ (tanh with "
+        f"the same weights: {float(ratios['tanh'][k]):.2g}); {plain_text}; {clip_text}."
+    )
     path = save_plot(plot_exploding, runs, ratios, os.path.join(out, "lab_exploding.png"))
     return LabResult("exploding", finding, nums, path, "\n".join(lines))

@@ -74,11 +74,15 @@ def train(model, max_steps: int, lr: float = 0.05) -> list:
 
 
 def _table(p: np.ndarray) -> list:
-    lines = [f"  {'step':<5}{'input':<7}{'target':<8}{'predicted':<11}" +
-             "".join(f"{'p(' + c + ')':<7}" for c in VOCAB)]
+    lines = [
+        f"  {'step':<5}{'input':<7}{'target':<8}{'predicted':<11}"
+        + "".join(f"{'p(' + c + ')':<7}" for c in VOCAB)
+    ]
     for t, (a, b) in enumerate(zip(INPUT, TARGET)):
-        lines.append(f"  {t + 1:<5}{a:<7}{b:<8}{VOCAB[p[t].argmax()]:<11}" +
-                     "".join(f"{v:<7.2f}" for v in p[t]))
+        lines.append(
+            f"  {t + 1:<5}{a:<7}{b:<8}{VOCAB[p[t].argmax()]:<11}"
+            + "".join(f"{v:<7.2f}" for v in p[t])
+        )
     return [line.rstrip() for line in lines]
 
 
@@ -88,18 +92,24 @@ def plot_hello(before: np.ndarray, after: np.ndarray, losses: list, path: str) -
 
     fig, axes = new_figure(ncols=3, width=3.8, height=3.6)
     steps = [f"{t + 1}: {a}→{b}" for t, (a, b) in enumerate(zip(INPUT, TARGET))]
-    for ax, p, title in ((axes[0], before, "before training"), (axes[1], after,
-                                                                   "after training")):
+    for ax, p, title in ((axes[0], before, "before training"), (axes[1], after, "after training")):
         ax.imshow(p.T, vmin=0, vmax=1, cmap="Blues", aspect="auto")
         for t in range(p.shape[0]):
             for c in range(p.shape[1]):
-                ax.text(t, c, f"{p[t, c]:.2f}", ha="center", va="center", fontsize=8,
-                        color="white" if p[t, c] > 0.6 else "black")
+                ax.text(
+                    t,
+                    c,
+                    f"{p[t, c]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if p[t, c] > 0.6 else "black",
+                )
         ax.set_xticks(range(len(steps)), steps, fontsize=8)
         ax.set_yticks(range(len(VOCAB)), VOCAB)
         ax.set_xlabel("step: input → target")
         ax.set_ylabel("next character")
-        ax.set_title(f"pₜ {title}: predicts \"{predicted(p)}\"", fontsize=9)
+        ax.set_title(f'pₜ {title}: predicts "{predicted(p)}"', fontsize=9)
     ax = axes[2]
     ax.semilogy(np.arange(1, len(losses) + 1), losses)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -107,7 +117,7 @@ def plot_hello(before: np.ndarray, after: np.ndarray, losses: list, path: str) -
     ax.set_ylabel("cross-entropy")
     ax.set_title("loss", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
-    fig.suptitle("the \"hello\" character RNN: input \"hell\", target \"ello\"", fontsize=11)
+    fig.suptitle('the "hello" character RNN: input "hell", target "ello"', fontsize=11)
     return save_figure(fig, path)
 
 
@@ -118,24 +128,41 @@ def lab_hello(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     before = probabilities(model)
     losses = train(model, 300 if quick else 1000)
     after = probabilities(model)
-    nums = {"vocab": list(VOCAB), "one_hot": one_hot(INPUT).tolist(),
-            "before": before.tolist(), "after": after.tolist(),
-            "predicted_before": predicted(before), "predicted_after": predicted(after),
-            "steps": len(losses), "loss_first": losses[0], "loss_last": losses[-1]}
-    lines = ["vocabulary (the slide's order): " + ", ".join(VOCAB),
-             f"input \"{INPUT}\" → target \"{TARGET}\"; one-hot encoding:",
-             "  char " + " ".join(f"{c:>2}" for c in VOCAB)]
-    lines += [f"  {c:<4} " + " ".join(f"{int(v):>2}" for v in row)
-              for c, row in zip(VOCAB, np.eye(len(VOCAB), dtype=int))]
-    lines += [f"a tanh RNN with 3 hidden units; before training it predicts "
-              f"\"{nums['predicted_before']}\":", *_table(before),
-              f"after {len(losses)} Adam steps (cross-entropy {losses[0]:.3f} → "
-              f"{losses[-1]:.3f}) it predicts \"{nums['predicted_after']}\":", *_table(after)]
+    nums = {
+        "vocab": list(VOCAB),
+        "one_hot": one_hot(INPUT).tolist(),
+        "before": before.tolist(),
+        "after": after.tolist(),
+        "predicted_before": predicted(before),
+        "predicted_after": predicted(after),
+        "steps": len(losses),
+        "loss_first": losses[0],
+        "loss_last": losses[-1],
+    }
+    lines = [
+        "vocabulary (the slide's order): " + ", ".join(VOCAB),
+        f'input "{INPUT}" → target "{TARGET}"; one-hot encoding:',
+        "  char " + " ".join(f"{c:>2}" for c in VOCAB),
+    ]
+    lines += [
+        f"  {c:<4} " + " ".join(f"{int(v):>2}" for v in row)
+        for c, row in zip(VOCAB, np.eye(len(VOCAB), dtype=int))
+    ]
+    lines += [
+        f"a tanh RNN with 3 hidden units; before training it predicts "
+        f'"{nums["predicted_before"]}":',
+        *_table(before),
+        f"after {len(losses)} Adam steps (cross-entropy {losses[0]:.3f} → "
+        f'{losses[-1]:.3f}) it predicts "{nums["predicted_after"]}":',
+        *_table(after),
+    ]
     rows = np.arange(len(TARGET)), [VOCAB.index(c) for c in TARGET]
-    finding = (f"After {len(losses)} training steps the RNN predicts \"{nums['predicted_after']}"
-               f"\" from \"{INPUT}\" (it predicted \"{nums['predicted_before']}\" untrained), "
-               f"the target's probability at least {after[rows].min():.2f} at every step: the "
-               f"two \"l\" inputs give \"l\" ({after[2, 2]:.2f}) and then \"o\" "
-               f"({after[3, 3]:.2f}), which only the hidden state can tell apart.")
+    finding = (
+        f'After {len(losses)} training steps the RNN predicts "{nums["predicted_after"]}'
+        f'" from "{INPUT}" (it predicted "{nums["predicted_before"]}" untrained), '
+        f"the target's probability at least {after[rows].min():.2f} at every step: the "
+        f'two "l" inputs give "l" ({after[2, 2]:.2f}) and then "o" '
+        f"({after[3, 3]:.2f}), which only the hidden state can tell apart."
+    )
     path = save_plot(plot_hello, before, after, losses, os.path.join(out, "lab_hello.png"))
     return LabResult("hello", finding, nums, path, "\n".join(lines))

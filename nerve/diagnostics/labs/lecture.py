@@ -17,8 +17,10 @@ from nerve.diagnostics.trace import backprop_trace
 X = (1.0, -0.5)
 THETA1 = ((1.2, 2.1, -1.5), (-0.3, -0.7, 0.3))
 THETA2 = (-0.2, 0.5, 1.3)
-SLIDE_NOTE = ("note: the slide prints Θ1's third column as (1.5, 0.3), but its own arithmetic "
-              "(Θ1ᵀx third entry -1.65) uses -1.5; this lab runs -1.5 (with +1.5, ŷ = 0.79).")
+SLIDE_NOTE = (
+    "note: the slide prints Θ1's third column as (1.5, 0.3), but its own arithmetic "
+    "(Θ1ᵀx third entry -1.65) uses -1.5; this lab runs -1.5 (with +1.5, ŷ = 0.79)."
+)
 
 
 class LectureNet(nn.Module):
@@ -54,57 +56,91 @@ def lab_backprop(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
     d_y_hat = -(y - y_hat.item())  # ∂E/∂ŷ = -(y - ŷ)
     optim.SGD(net.parameters(), lr=lr).step()
     theta2_new = net.theta2.detach().numpy().copy()
-    nums = {"theta1_T_x": (x.numpy() @ np.array(THETA1)).tolist(), "h1": h1.tolist(),
-            "y_hat": y_hat.item(), "E": loss.item(), "dE_dy_hat": d_y_hat,
-            "dE_dtheta2": d_theta2.tolist(), "theta2_after": theta2_new.tolist(),
-            "dE_dtheta1": d_theta1.tolist()}
-    report = "\n".join([
-        SLIDE_NOTE,
-        f"x = {_vec(X)}, Θ1 = {[list(r) for r in THETA1]}, Θ2 = {_vec(THETA2)}, y = 1, "
-        "σ = sigmoid, no bias, E = ½(y - ŷ)², one SGD step with γ = 1",
-        f"Θ1ᵀx          = {_vec(nums['theta1_T_x'])}",
-        f"h1 = σ(Θ1ᵀx)  = {_vec(h1)}",
-        f"ŷ = σ(Θ2·h1)  = {nums['y_hat']:.4f}",
-        f"E             = {nums['E']:.4f}",
-        f"∂E/∂ŷ         = {d_y_hat:.4f}",
-        f"∂E/∂Θ2 = ∂E/∂ŷ · ŷ(1-ŷ) · h1 = {_vec(d_theta2)}",
-        f"Θ2 ← Θ2 - γ ∂E/∂Θ2          = {_vec(theta2_new)}",
-        "∂E/∂Θ1 = x ⊗ (∂E/∂ŷ · ŷ(1-ŷ) · Θ2 ⊙ h1(1-h1)) =",
-        *(f"    {_vec(row)}" for row in d_theta1),
-        "trace of the backward pass:", table])
-    finding = (f"The lecture's network gives h1 = {_vec(h1)}, ŷ = {nums['y_hat']:.4f}, "
-               f"E = {nums['E']:.4f}, ∂E/∂ŷ = {d_y_hat:.4f}; one SGD step (γ = 1) moves Θ2 "
-               f"from {_vec(THETA2)} to {_vec(theta2_new)}.")
+    nums = {
+        "theta1_T_x": (x.numpy() @ np.array(THETA1)).tolist(),
+        "h1": h1.tolist(),
+        "y_hat": y_hat.item(),
+        "E": loss.item(),
+        "dE_dy_hat": d_y_hat,
+        "dE_dtheta2": d_theta2.tolist(),
+        "theta2_after": theta2_new.tolist(),
+        "dE_dtheta1": d_theta1.tolist(),
+    }
+    report = "\n".join(
+        [
+            SLIDE_NOTE,
+            f"x = {_vec(X)}, Θ1 = {[list(r) for r in THETA1]}, Θ2 = {_vec(THETA2)}, y = 1, "
+            "σ = sigmoid, no bias, E = ½(y - ŷ)², one SGD step with γ = 1",
+            f"Θ1ᵀx          = {_vec(nums['theta1_T_x'])}",
+            f"h1 = σ(Θ1ᵀx)  = {_vec(h1)}",
+            f"ŷ = σ(Θ2·h1)  = {nums['y_hat']:.4f}",
+            f"E             = {nums['E']:.4f}",
+            f"∂E/∂ŷ         = {d_y_hat:.4f}",
+            f"∂E/∂Θ2 = ∂E/∂ŷ · ŷ(1-ŷ) · h1 = {_vec(d_theta2)}",
+            f"Θ2 ← Θ2 - γ ∂E/∂Θ2          = {_vec(theta2_new)}",
+            "∂E/∂Θ1 = x ⊗ (∂E/∂ŷ · ŷ(1-ŷ) · Θ2 ⊙ h1(1-h1)) =",
+            *(f"    {_vec(row)}" for row in d_theta1),
+            "trace of the backward pass:",
+            table,
+        ]
+    )
+    finding = (
+        f"The lecture's network gives h1 = {_vec(h1)}, ŷ = {nums['y_hat']:.4f}, "
+        f"E = {nums['E']:.4f}, ∂E/∂ŷ = {d_y_hat:.4f}; one SGD step (γ = 1) moves Θ2 "
+        f"from {_vec(THETA2)} to {_vec(theta2_new)}."
+    )
     bars = {f"Θ1[{i},{j}]": {"∂E/∂θ": d_theta1[i, j]} for i in range(2) for j in range(3)}
     bars.update({f"Θ2[{j}]": {"∂E/∂θ": d_theta2[j]} for j in range(3)})
-    path = save_plot(plots.plot_bars, bars, os.path.join(out, "lab_backprop.png"), "∂E/∂θ",
-                     "gradient of every weight, the lecture's network")
+    path = save_plot(
+        plots.plot_bars,
+        bars,
+        os.path.join(out, "lab_backprop.png"),
+        "∂E/∂θ",
+        "gradient of every weight, the lecture's network",
+    )
     return LabResult("backprop", finding, nums, path, report)
 
 
 def lab_graph(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
     """The computational graph q = x + y, f = q z at x = -2, y = 5, z = -4: ∂f/∂z = q,
     ∂f/∂q = z, and the add gate passes ∂f/∂q to both x and y."""
-    x, y, z = (creation.tensor(v, dtype=dtypes.float64, requires_grad=True) for v in (-2.0, 5.0,
-                                                                                -4.0))
+    x, y, z = (
+        creation.tensor(v, dtype=dtypes.float64, requires_grad=True) for v in (-2.0, 5.0, -4.0)
+    )
     with backprop_trace() as tracer:
         q = x + y
         f = q * z
     table = str(tracer.backward(f))
-    nums = {"q": q.item(), "f": f.item(), "df_dx": x.grad.item(), "df_dy": y.grad.item(),
-            "df_dz": z.grad.item()}
-    report = "\n".join([
-        "x = -2, y = 5, z = -4;  q = x + y,  f = q z",
-        f"forward:  q = {nums['q']:g},  f = {nums['f']:g}",
-        f"backward: ∂f/∂q = z = {z.item():g},  ∂f/∂z = q = {nums['q']:g}",
-        f"          ∂f/∂x = ∂f/∂q · 1 = {nums['df_dx']:g},  ∂f/∂y = ∂f/∂q · 1 = "
-        f"{nums['df_dy']:g}",
-        "trace of the backward pass:", table])
-    finding = (f"f = {nums['f']:g}; its gradients are ∂f/∂x = {nums['df_dx']:g}, "
-               f"∂f/∂y = {nums['df_dy']:g}, ∂f/∂z = {nums['df_dz']:g}.")
+    nums = {
+        "q": q.item(),
+        "f": f.item(),
+        "df_dx": x.grad.item(),
+        "df_dy": y.grad.item(),
+        "df_dz": z.grad.item(),
+    }
+    report = "\n".join(
+        [
+            "x = -2, y = 5, z = -4;  q = x + y,  f = q z",
+            f"forward:  q = {nums['q']:g},  f = {nums['f']:g}",
+            f"backward: ∂f/∂q = z = {z.item():g},  ∂f/∂z = q = {nums['q']:g}",
+            f"          ∂f/∂x = ∂f/∂q · 1 = {nums['df_dx']:g},  ∂f/∂y = ∂f/∂q · 1 = "
+            f"{nums['df_dy']:g}",
+            "trace of the backward pass:",
+            table,
+        ]
+    )
+    finding = (
+        f"f = {nums['f']:g}; its gradients are ∂f/∂x = {nums['df_dx']:g}, "
+        f"∂f/∂y = {nums['df_dy']:g}, ∂f/∂z = {nums['df_dz']:g}."
+    )
     bars = {f"∂f/∂{n}": {"gradient": nums[f"df_d{n}"]} for n in "xyz"}
-    path = save_plot(plots.plot_bars, bars, os.path.join(out, "lab_graph.png"), "gradient",
-                     "f = (x + y) z at x = -2, y = 5, z = -4")
+    path = save_plot(
+        plots.plot_bars,
+        bars,
+        os.path.join(out, "lab_graph.png"),
+        "gradient",
+        "f = (x + y) z at x = -2, y = 5, z = -4",
+    )
     return LabResult("graph", finding, nums, path, report)
 
 

@@ -86,10 +86,12 @@ def compute_all(x, w, b, dy) -> dict:
     with no_grad():
         layer.weight.copy_(creation.from_numpy(w))
         layer.bias.copy_(creation.from_numpy(b))
-    return {"per unit": (forward_per_unit(x, w, b), backward_per_unit(x, w, dy)),
-            "per row": (forward_per_row(x, w, b), backward_per_row(x, w, dy)),
-            "matrix": (forward_matrix(x, w, b), backward_matrix(x, w, dy)),
-            "nn.Linear": _linear_pass(layer, x, dy)}
+    return {
+        "per unit": (forward_per_unit(x, w, b), backward_per_unit(x, w, dy)),
+        "per row": (forward_per_row(x, w, b), backward_per_row(x, w, dy)),
+        "matrix": (forward_matrix(x, w, b), backward_matrix(x, w, dy)),
+        "nn.Linear": _linear_pass(layer, x, dy),
+    }
 
 
 def _once(fn) -> float:
@@ -110,10 +112,12 @@ def _passes(x, w, b, dy) -> dict:
     def linear_both():  # nn.Linear's backward needs the graph its forward records
         layer(xt).backward(dyt)
 
-    return {"per unit": (lambda: forward_per_unit(x, w, b), lambda: backward_per_unit(x, w, dy)),
-            "per row": (lambda: forward_per_row(x, w, b), lambda: backward_per_row(x, w, dy)),
-            "matrix": (lambda: forward_matrix(x, w, b), lambda: backward_matrix(x, w, dy)),
-            "nn.Linear": (linear_forward, linear_both)}
+    return {
+        "per unit": (lambda: forward_per_unit(x, w, b), lambda: backward_per_unit(x, w, dy)),
+        "per row": (lambda: forward_per_row(x, w, b), lambda: backward_per_row(x, w, dy)),
+        "matrix": (lambda: forward_matrix(x, w, b), lambda: backward_matrix(x, w, dy)),
+        "nn.Linear": (linear_forward, linear_both),
+    }
 
 
 def time_ways(x, w, b, dy, repeats: int, settings: dict, limits) -> dict:
@@ -152,13 +156,18 @@ def plot_parallel(times: dict, path: str, title: str) -> str:
     forward and backward side by side."""
     fig, axes = new_figure(ncols=2, width=4.6, height=4.2)
     from matplotlib.ticker import FuncFormatter, NullFormatter
+
     settings = list(times)
     width = 0.8 / len(settings)
     for ax, phase in zip(axes, ("forward", "backward")):
         for k, setting in enumerate(settings):
             ms = [times[setting][way][phase] * 1e3 for way in WAYS]
-            ax.bar(np.arange(len(WAYS)) + (k - (len(settings) - 1) / 2) * width, ms, width,
-                   label=setting)
+            ax.bar(
+                np.arange(len(WAYS)) + (k - (len(settings) - 1) / 2) * width,
+                ms,
+                width,
+                label=setting,
+            )
         ax.set_yscale("log")
         every = [times[st][way][phase] * 1e3 for st in settings for way in WAYS]
         # whole decades, so that a bar's height reads as a ratio from the axis
@@ -182,16 +191,24 @@ def plot_parallel(times: dict, path: str, title: str) -> str:
 def _threads_text(times: dict, nums: dict) -> str:
     """The sentence on 1 against 2 BLAS threads (and the speed-ups into ``nums``)."""
     if "2 threads" not in times:
-        return ("threadpoolctl is not installed (pip install threadpoolctl), so only the "
-                "default BLAS threads were timed.")
-    two = {p: times["1 thread"]["matrix"][p] / times["2 threads"]["matrix"][p]
-           for p in ("forward", "backward")}
+        return (
+            "threadpoolctl is not installed (pip install threadpoolctl), so only the "
+            "default BLAS threads were timed."
+        )
+    two = {
+        p: times["1 thread"]["matrix"][p] / times["2 threads"]["matrix"][p]
+        for p in ("forward", "backward")
+    }
     nums["two_thread_speedup"] = two
-    text = (f"2 BLAS threads run the matrix product {two['forward']:.2f}x (forward) and "
-            f"{two['backward']:.2f}x (backward) as fast as 1")
+    text = (
+        f"2 BLAS threads run the matrix product {two['forward']:.2f}x (forward) and "
+        f"{two['backward']:.2f}x (backward) as fast as 1"
+    )
     if min(two.values()) < 1.1:
-        text += (f" (no gain: the second core was busy, load average "
-                 f"{os.getloadavg()[0]:.1f}, and a BLAS thread waits for it)")
+        text += (
+            f" (no gain: the second core was busy, load average "
+            f"{os.getloadavg()[0]:.1f}, and a BLAS thread waits for it)"
+        )
     return text + "."
 
 
@@ -199,8 +216,10 @@ def _table(times: dict) -> list:
     lines = [f"{'':<18}" + "".join(f"{way:>12}" for way in WAYS)]
     for label, t in times.items():
         for phase in ("forward", "backward"):
-            lines.append(f"{label + ', ' + phase:<18}" +
-                         "".join(f"{t[way][phase] * 1e3:>10.3f}ms" for way in WAYS))
+            lines.append(
+                f"{label + ', ' + phase:<18}"
+                + "".join(f"{t[way][phase] * 1e3:>10.3f}ms" for way in WAYS)
+            )
     return lines
 
 
@@ -214,30 +233,51 @@ def lab_parallel(quick: bool = False, out: str = ".", seed: int = 0) -> LabResul
     dy = rng.standard_normal((n, d_out), dtype=np.float32)
     results = compute_all(x, w, b, dy)
     ref_y, ref_grads = results["matrix"]
-    agree = max(max(float(np.max(np.abs(y - ref_y))),
-                    *(float(np.max(np.abs(g - r))) for g, r in zip(grads, ref_grads)))
-                for y, grads in results.values())
+    agree = max(
+        max(
+            float(np.max(np.abs(y - ref_y))),
+            *(float(np.max(np.abs(g - r))) for g, r in zip(grads, ref_grads)),
+        )
+        for y, grads in results.values()
+    )
     limits = _thread_limits()
     settings = {"1 thread": 1, "2 threads": 2} if limits else {"default threads": None}
     times = time_ways(x, w, b, dy, repeats, settings, limits)
     first = next(iter(times.values()))
-    speed = {p: {way: first[way][p] / first["matrix"][p] for way in WAYS}
-             for p in ("forward", "backward")}
-    nums = {"sizes": {"batch": n, "in": d_in, "out": d_out}, "max_abs_difference": agree,
-            "seconds": times, "threadpoolctl": limits is not None,
-            "gpu": cuda.is_available(), "speedup_of_matrix": speed}
+    speed = {
+        p: {way: first[way][p] / first["matrix"][p] for way in WAYS}
+        for p in ("forward", "backward")
+    }
+    nums = {
+        "sizes": {"batch": n, "in": d_in, "out": d_out},
+        "max_abs_difference": agree,
+        "seconds": times,
+        "threadpoolctl": limits is not None,
+        "gpu": cuda.is_available(),
+        "speedup_of_matrix": speed,
+    }
     threads_text = _threads_text(times, nums)
-    lines = [f"one dense layer y = x Wᵀ + b: batch {n}, {d_in} inputs, {d_out} units (float32)",
-             f"the four ways agree: max |difference| = {agree:.1e}", *_table(times),
-             threads_text,
-             "GPU: present, but this lab times the CPU only" if nums["gpu"] else
-             "GPU: no GPU device in this build (nerve.cuda.is_available() is False)",
-             "timings are the fastest of several runs; on a loaded machine they vary"]
-    finding = (f"On {next(iter(times))} one matrix product is {speed['forward']['per unit']:.0f}x "
-               f"faster than the per-unit loop and {speed['forward']['per row']:.0f}x faster "
-               f"than the per-row loop in the forward pass ({speed['backward']['per unit']:.0f}x "
-               f"and {speed['backward']['per row']:.0f}x in the backward pass), with the same "
-               f"results to {agree:.0e}; {threads_text}")
-    path = save_plot(plot_parallel, times, os.path.join(out, "lab_parallel.png"),
-                     f"one dense layer, batch {n}, {d_in}→{d_out}: per unit, per row, matrix")
+    lines = [
+        f"one dense layer y = x Wᵀ + b: batch {n}, {d_in} inputs, {d_out} units (float32)",
+        f"the four ways agree: max |difference| = {agree:.1e}",
+        *_table(times),
+        threads_text,
+        "GPU: present, but this lab times the CPU only"
+        if nums["gpu"]
+        else "GPU: no GPU device in this build (nerve.cuda.is_available() is False)",
+        "timings are the fastest of several runs; on a loaded machine they vary",
+    ]
+    finding = (
+        f"On {next(iter(times))} one matrix product is {speed['forward']['per unit']:.0f}x "
+        f"faster than the per-unit loop and {speed['forward']['per row']:.0f}x faster "
+        f"than the per-row loop in the forward pass ({speed['backward']['per unit']:.0f}x "
+        f"and {speed['backward']['per row']:.0f}x in the backward pass), with the same "
+        f"results to {agree:.0e}; {threads_text}"
+    )
+    path = save_plot(
+        plot_parallel,
+        times,
+        os.path.join(out, "lab_parallel.png"),
+        f"one dense layer, batch {n}, {d_in}→{d_out}: per unit, per row, matrix",
+    )
     return LabResult("parallel", finding, nums, path, "\n".join(lines))

@@ -40,7 +40,7 @@ class ReberNet(nn.Module):
 def _batches(strings: list, batch: int, rng):
     order = rng.permutation(len(strings))
     for i in range(0, len(order), batch):
-        tokens, lengths = encode([strings[j] for j in order[i:i + batch]])
+        tokens, lengths = encode([strings[j] for j in order[i : i + batch]])
         target = tokens.numpy()[:, 1:].copy()
         n = lengths.numpy() - 1
         target[np.arange(target.shape[1])[None, :] >= n[:, None]] = -100  # padding
@@ -87,8 +87,9 @@ def lab_rnn_memory(quick: bool = False, out: str = ".", seed: int = 0) -> LabRes
     n_train, epochs, length = (3000, 8, 16) if quick else (3000, 12, 20)
     train_set = EmbeddedReber(n_train, 0, seed=seed + 1).strings
     test_set = EmbeddedReber(500, 0, seed=seed + 2).strings
-    probe = [s for s in EmbeddedReber(3000, length, seed=seed + 3).strings
-             if len(s) == length][:100]
+    probe = [s for s in EmbeddedReber(3000, length, seed=seed + 3).strings if len(s) == length][
+        :100
+    ]
     nums, norms = {}, {}
     for kind in KINDS:
         manual_seed(seed)
@@ -96,15 +97,23 @@ def lab_rnn_memory(quick: bool = False, out: str = ".", seed: int = 0) -> LabRes
         _train(model, train_set, epochs, seed)
         g = time_grad_norms(model, probe)
         norms[kind] = g
-        nums[kind] = {"accuracy": long_range_accuracy(model, test_set),
-                      "grad_ratio": float(g[1] / g[-1])}
+        nums[kind] = {
+            "accuracy": long_range_accuracy(model, test_set),
+            "grad_ratio": float(g[1] / g[-1]),
+        }
     r, lstm, gru = nums["RNN"], nums["LSTM"], nums["GRU"]
-    finding = (f"On the embedded Reber grammar after {epochs} epochs the remembered symbol is "
-               f"predicted {lstm['accuracy']:.0%} of the time by the LSTM, {gru['accuracy']:.0%} "
-               f"by the GRU and {r['accuracy']:.0%} by the plain RNN (chance: 50%); "
-               f"‖∂L/∂h₂‖/‖∂L/∂h_T‖ over {length - 3} steps is {r['grad_ratio']:.1e} for the RNN, "
-               f"{lstm['grad_ratio']:.1e} for the LSTM and {gru['grad_ratio']:.1e} for the GRU.")
-    path = save_plot(plots.plot_time_grad_norms, norms, os.path.join(out, "lab_rnn_memory.png"),
-                     f"‖∂L/∂hₜ‖ for the loss at step {length - 2}, after training")
+    finding = (
+        f"On the embedded Reber grammar after {epochs} epochs the remembered symbol is "
+        f"predicted {lstm['accuracy']:.0%} of the time by the LSTM, {gru['accuracy']:.0%} "
+        f"by the GRU and {r['accuracy']:.0%} by the plain RNN (chance: 50%); "
+        f"‖∂L/∂h₂‖/‖∂L/∂h_T‖ over {length - 3} steps is {r['grad_ratio']:.1e} for the RNN, "
+        f"{lstm['grad_ratio']:.1e} for the LSTM and {gru['grad_ratio']:.1e} for the GRU."
+    )
+    path = save_plot(
+        plots.plot_time_grad_norms,
+        norms,
+        os.path.join(out, "lab_rnn_memory.png"),
+        f"‖∂L/∂hₜ‖ for the loss at step {length - 2}, after training",
+    )
     report = "\n".join(f"  {k:4s} " + " ".join(f"{v:8.1e}" for v in g) for k, g in norms.items())
     return LabResult("rnn-memory", finding, nums, path, "‖∂L/∂hₜ‖, t = 1..T\n" + report)

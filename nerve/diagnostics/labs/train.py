@@ -27,8 +27,9 @@ def _digits(n_train: int | None = None, seed: int = 0) -> tuple:
     if n_train is not None:
         rng = np.random.default_rng(seed)
         labels = y.numpy()
-        idx = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:n_train // 10]
-                              for c in range(10)])
+        idx = np.concatenate(
+            [rng.permutation(np.flatnonzero(labels == c))[: n_train // 10] for c in range(10)]
+        )
         x, y = x[idx], y[idx]
     return x, y, xt, yt
 
@@ -43,15 +44,16 @@ def error(model, x, y) -> float:
     return float(np.mean(pred != y.numpy()))
 
 
-def train(model, opt, x, y, epochs: int, batch: int = 64, seed: int = 0, monitor=None,
-          after_epoch=None) -> None:
+def train(
+    model, opt, x, y, epochs: int, batch: int = 64, seed: int = 0, monitor=None, after_epoch=None
+) -> None:
     """The plain loop; ``after_epoch(epoch)`` returning True stops the run."""
     rng = np.random.default_rng(seed)
     n = x.shape[0]
     for epoch in range(epochs):
         order = rng.permutation(n)
         for i in range(0, n, batch):
-            idx = order[i:i + batch]
+            idx = order[i : i + batch]
             if monitor is not None:
                 monitor.begin_step()
             opt.zero_grad()
@@ -113,31 +115,50 @@ def lab_vanishing(quick: bool = False, out: str = ".", seed: int = 0) -> LabResu
         profile = [med[k] for k in sorted(med)]
         profiles[label] = profile
         verdicts[label] = monitor.verdict()
-        nums[kind] = {"ratio": profile[0] / profile[-1], "test_accuracy": 1 - error(model, xt, yt),
-                      "problems": verdicts[label].problems}
+        nums[kind] = {
+            "ratio": profile[0] / profile[-1],
+            "test_accuracy": 1 - error(model, xt, yt),
+            "problems": verdicts[label].problems,
+        }
     s, r, res = nums["sigmoid"], nums["relu"], nums["residual"]
-    finding = (f"Gradient norm at layer 1 relative to layer 10: sigmoid {s['ratio']:.1e}, "
-               f"ReLU + He {r['ratio']:.2g}, residual {res['ratio']:.2g}; after {epochs} "
-               f"epochs test accuracy is {s['test_accuracy']:.0%} for sigmoid, "
-               f"{r['test_accuracy']:.0%} for ReLU and {res['test_accuracy']:.0%} for residual: "
-               "the sigmoid network does not learn (10% is chance): vanishing gradients.")
+    finding = (
+        f"Gradient norm at layer 1 relative to layer 10: sigmoid {s['ratio']:.1e}, "
+        f"ReLU + He {r['ratio']:.2g}, residual {res['ratio']:.2g}; after {epochs} "
+        f"epochs test accuracy is {s['test_accuracy']:.0%} for sigmoid, "
+        f"{r['test_accuracy']:.0%} for ReLU and {res['test_accuracy']:.0%} for residual: "
+        "the sigmoid network does not learn (10% is chance): vanishing gradients."
+    )
     report = "\n".join(f"{k}: {v}" for k, v in verdicts.items())
-    path = save_plot(plots.plot_layer_profile, profiles, os.path.join(out, "lab_vanishing.png"),
-                     "gradient norm ‖∂L/∂W‖ (median over training)",
-                     f"10-layer MLPs on digits, {epochs} epochs")
+    path = save_plot(
+        plots.plot_layer_profile,
+        profiles,
+        os.path.join(out, "lab_vanishing.png"),
+        "gradient norm ‖∂L/∂W‖ (median over training)",
+        f"10-layer MLPs on digits, {epochs} epochs",
+    )
     return LabResult("vanishing", finding, nums, path, report)
 
 
 # ----- activations --------------------------------------------------------------------
-ACTIVATIONS = {"ReLU": nn.ReLU, "leaky ReLU": nn.LeakyReLU, "PReLU": nn.PReLU,
-               "RReLU": nn.RReLU, "CReLU": nn.CReLU}
+ACTIVATIONS = {
+    "ReLU": nn.ReLU,
+    "leaky ReLU": nn.LeakyReLU,
+    "PReLU": nn.PReLU,
+    "RReLU": nn.RReLU,
+    "CReLU": nn.CReLU,
+}
 
 
 def activation_mlp(name: str, hidden: int = 64) -> nn.Module:
     widen = 2 if name == "CReLU" else 1  # CReLU concatenates relu(x) and relu(-x)
     act = ACTIVATIONS[name]
-    return nn.Sequential(nn.Linear(64, hidden), act(), nn.Linear(hidden * widen, hidden), act(),
-                         nn.Linear(hidden * widen, 10))
+    return nn.Sequential(
+        nn.Linear(64, hidden),
+        act(),
+        nn.Linear(hidden * widen, hidden),
+        act(),
+        nn.Linear(hidden * widen, 10),
+    )
 
 
 def lab_activations(quick: bool = False, out: str = ".", seed: int = 0) -> LabResult:
@@ -153,14 +174,24 @@ def lab_activations(quick: bool = False, out: str = ".", seed: int = 0) -> LabRe
         nums[name] = {"train_error": error(model, x, y), "test_error": error(model, xt, yt)}
     best = min(nums, key=lambda k: nums[k]["test_error"])
     spread = max(v["test_error"] for v in nums.values()) - nums[best]["test_error"]
-    finding = (f"Test error after {epochs} epochs on digits: "
-               + ", ".join(f"{k} {v['test_error']:.1%}" for k, v in nums.items())
-               + " (train: " + ", ".join(f"{v['train_error']:.1%}" for v in nums.values())
-               + f"); all learn, within {spread:.1%} of the best ({best}).")
-    groups = {k: {"train error": v["train_error"], "test error": v["test_error"]}
-              for k, v in nums.items()}
-    path = save_plot(plots.plot_bars, groups, os.path.join(out, "lab_activations.png"),
-                     "error", f"activations on digits, {epochs} epochs", fmt="{:.1%}")
+    finding = (
+        f"Test error after {epochs} epochs on digits: "
+        + ", ".join(f"{k} {v['test_error']:.1%}" for k, v in nums.items())
+        + " (train: "
+        + ", ".join(f"{v['train_error']:.1%}" for v in nums.values())
+        + f"); all learn, within {spread:.1%} of the best ({best})."
+    )
+    groups = {
+        k: {"train error": v["train_error"], "test error": v["test_error"]} for k, v in nums.items()
+    }
+    path = save_plot(
+        plots.plot_bars,
+        groups,
+        os.path.join(out, "lab_activations.png"),
+        "error",
+        f"activations on digits, {epochs} epochs",
+        fmt="{:.1%}",
+    )
     return LabResult("activations", finding, nums, path)
 
 
@@ -170,8 +201,15 @@ NOISE = 0.3
 
 def _big_mlp(dropout: float = 0.0, hidden: int = 128) -> nn.Module:
     drop = [nn.Dropout(dropout)] if dropout else []
-    return nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), *drop, nn.Linear(hidden, hidden),
-                         nn.ReLU(), *drop, nn.Linear(hidden, 10))
+    return nn.Sequential(
+        nn.Linear(64, hidden),
+        nn.ReLU(),
+        *drop,
+        nn.Linear(hidden, hidden),
+        nn.ReLU(),
+        *drop,
+        nn.Linear(hidden, 10),
+    )
 
 
 def _fit_small(model, x, y, epochs, seed, weight_decay=0.0, after_epoch=None):
@@ -188,8 +226,11 @@ def _early_stopping(x, y, xv, yv, epochs, seed, patience: int = 10):
     def check(epoch):
         err = error(model, xv, yv)
         if err < best["error"]:
-            best.update(error=err, epoch=epoch, state={k: v.numpy().copy() for k, v in
-                                                       model.state_dict().items()})
+            best.update(
+                error=err,
+                epoch=epoch,
+                state={k: v.numpy().copy() for k, v in model.state_dict().items()},
+            )
         return epoch - best["epoch"] >= patience
 
     _fit_small(model, x, y, epochs, seed, after_epoch=check)
@@ -245,12 +286,17 @@ def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> La
     manual_seed(seed)
     models["pruning 95% early"] = _pruned_early(x, y, epochs, seed)
     manual_seed(seed)
-    models["pruning 90% after"] = _pruned_after(_fit_small(_big_mlp(), x, y, epochs, seed),
-                                                x, y, seed)
-    nums = {k: {"train_error": error(m, x, y), "test_error": error(m, xt, yt),
-                "weight_norm": float(np.sqrt(sum(float((p._data ** 2).sum())
-                                                 for p in m.parameters())))}
-            for k, m in models.items()}
+    models["pruning 90% after"] = _pruned_after(
+        _fit_small(_big_mlp(), x, y, epochs, seed), x, y, seed
+    )
+    nums = {
+        k: {
+            "train_error": error(m, x, y),
+            "test_error": error(m, xt, yt),
+            "weight_norm": float(np.sqrt(sum(float((p._data**2).sum()) for p in m.parameters()))),
+        }
+        for k, m in models.items()
+    }
     nums["early stopping"]["stopped_epoch"] = stopped
     long = 60 if quick else 100
     manual_seed(seed)
@@ -260,16 +306,26 @@ def lab_regularization(quick: bool = False, out: str = ".", seed: int = 0) -> La
     finding = (
         f"Trained on {n} digits ({noise:.0%} of the labels random) for {epochs} epochs, the "
         f"plain MLP overfits (train error {b['train_error']:.1%}, test {b['test_error']:.1%}); "
-        "test error with " + ", ".join(
-            f"{k} {nums[k]['test_error']:.1%}" for k in
-            ("L2 weight decay", "dropout 0.5", "early stopping", "pruning 95% early"))
+        "test error with "
+        + ", ".join(
+            f"{k} {nums[k]['test_error']:.1%}"
+            for k in ("L2 weight decay", "dropout 0.5", "early stopping", "pruning 95% early")
+        )
         + f" (early stopping at epoch {stopped}; weight decay shrinks the weight norm from "
         f"{b['weight_norm']:.1f} to {nums['L2 weight decay']['weight_norm']:.1f}). Pruning "
         f"slows memorisation rather than stopping it: trained {long} epochs the sparse net "
         f"reaches {early['test_error_long']:.1%}; pruning 90% after training (then fine-tuning 2 "
-        f"epochs) gives {after['test_error']:.1%} with a tenth of the weights.")
-    groups = {k: {"train error": v["train_error"], "test error": v["test_error"]}
-              for k, v in nums.items()}
-    path = save_plot(plots.plot_bars, groups, os.path.join(out, "lab_regularization.png"),
-                     "error", f"{n} training digits, {epochs} epochs", fmt="{:.1%}")
+        f"epochs) gives {after['test_error']:.1%} with a tenth of the weights."
+    )
+    groups = {
+        k: {"train error": v["train_error"], "test error": v["test_error"]} for k, v in nums.items()
+    }
+    path = save_plot(
+        plots.plot_bars,
+        groups,
+        os.path.join(out, "lab_regularization.png"),
+        "error",
+        f"{n} training digits, {epochs} epochs",
+        fmt="{:.1%}",
+    )
     return LabResult("regularization", finding, nums, path)

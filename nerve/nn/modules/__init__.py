@@ -23,4 +23,3 @@ from nerve.nn.modules.rnn import *  # noqa: F403
 from nerve.nn.modules.sparse import *  # noqa: F403
 from nerve.nn.modules.transformer import *  # noqa: F403
 from nerve.nn.modules.upsampling import *  # noqa: F403
-

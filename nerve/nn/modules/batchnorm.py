@@ -4,5 +4,11 @@ from nerve.nn.lazy import LazyBatchNorm1d, LazyBatchNorm2d
 from nerve.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from nerve.nn.parallel.sync_batchnorm import SyncBatchNorm
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
-           "SyncBatchNorm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "SyncBatchNorm",
+]

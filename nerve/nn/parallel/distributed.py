@@ -20,8 +20,13 @@ from nerve.nn.module import Module
 from nerve.nn.parallel.reducer import Reducer
 from nerve.tensor import Tensor
 
-_UNSUPPORTED = ("delay_all_reduce_named_params", "param_to_hook_all_reduce", "mixed_precision",
-                "device_mesh", "bucket_cap_mb_list")
+_UNSUPPORTED = (
+    "delay_all_reduce_named_params",
+    "param_to_hook_all_reduce",
+    "mixed_precision",
+    "device_mesh",
+    "bucket_cap_mb_list",
+)
 
 
 class DistributedDataParallel(Module):
@@ -40,34 +45,57 @@ class DistributedDataParallel(Module):
     - ``.module`` is the wrapped module; ``state_dict()`` keys start with ``module.``.
     """
 
-    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0,
-                 broadcast_buffers: bool | None = None, init_sync: bool = True,
-                 process_group=None, bucket_cap_mb: float | None = None,
-                 find_unused_parameters: bool = False, check_reduction: bool = False,
-                 gradient_as_bucket_view: bool = False, static_graph: bool = False,
-                 delay_all_reduce_named_params=None, param_to_hook_all_reduce=None,
-                 mixed_precision=None, device_mesh=None,
-                 skip_all_reduce_unused_params: bool = False, bucket_cap_mb_list=None,
-                 batched_grad_copy: bool = False, forward_sync_buffers: bool | None = None):
+    def __init__(
+        self,
+        module: Module,
+        device_ids=None,
+        output_device=None,
+        dim: int = 0,
+        broadcast_buffers: bool | None = None,
+        init_sync: bool = True,
+        process_group=None,
+        bucket_cap_mb: float | None = None,
+        find_unused_parameters: bool = False,
+        check_reduction: bool = False,
+        gradient_as_bucket_view: bool = False,
+        static_graph: bool = False,
+        delay_all_reduce_named_params=None,
+        param_to_hook_all_reduce=None,
+        mixed_precision=None,
+        device_mesh=None,
+        skip_all_reduce_unused_params: bool = False,
+        bucket_cap_mb_list=None,
+        batched_grad_copy: bool = False,
+        forward_sync_buffers: bool | None = None,
+    ):
         super().__init__()
         if not isinstance(module, Module):
-            raise TypeError(f"DistributedDataParallel: expected an nn.Module, got "
-                            f"{type(module).__name__}")
-        given = dict(delay_all_reduce_named_params=delay_all_reduce_named_params,
-                     param_to_hook_all_reduce=param_to_hook_all_reduce,
-                     mixed_precision=mixed_precision, device_mesh=device_mesh,
-                     bucket_cap_mb_list=bucket_cap_mb_list)
+            raise TypeError(
+                f"DistributedDataParallel: expected an nn.Module, got {type(module).__name__}"
+            )
+        given = dict(
+            delay_all_reduce_named_params=delay_all_reduce_named_params,
+            param_to_hook_all_reduce=param_to_hook_all_reduce,
+            mixed_precision=mixed_precision,
+            device_mesh=device_mesh,
+            bucket_cap_mb_list=bucket_cap_mb_list,
+        )
         for name in _UNSUPPORTED:
             if given[name] is not None:
-                raise NotImplementedError(f"DistributedDataParallel: {name} is not supported "
-                                          "by nerve")
+                raise NotImplementedError(
+                    f"DistributedDataParallel: {name} is not supported by nerve"
+                )
         if device_ids not in (None, [], ["cpu"]) or output_device not in (None, "cpu"):
-            raise ValueError("DistributedDataParallel: device_ids and output_device must be "
-                             f"None for a CPU module, got {device_ids!r}, {output_device!r}")
+            raise ValueError(
+                "DistributedDataParallel: device_ids and output_device must be "
+                f"None for a CPU module, got {device_ids!r}, {output_device!r}"
+            )
         params = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         if not params:
-            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't "
-                               "have any parameter that requires a gradient.")
+            raise RuntimeError(
+                "DistributedDataParallel is not needed when a module doesn't "
+                "have any parameter that requires a gradient."
+            )
         self.module = module
         self.process_group = resolve(process_group)
         self.device_ids, self.output_device, self.dim = device_ids, output_device, dim
@@ -79,11 +107,17 @@ class DistributedDataParallel(Module):
         self.require_forward_param_sync = True
         _check_same_shapes(module, self.process_group)
         if init_sync:
-            _broadcast_coalesced([p for p in module.parameters()] + _buffers(module),
-                                 self.process_group)
+            _broadcast_coalesced(
+                [p for p in module.parameters()] + _buffers(module), self.process_group
+            )
         self.__dict__["reducer"] = Reducer(
-            [p for _, p in params], [n for n, _ in params], self.process_group,
-            self.bucket_bytes_cap, self.find_unused_parameters, gradient_as_bucket_view)
+            [p for _, p in params],
+            [n for n, _ in params],
+            self.process_group,
+            self.bucket_bytes_cap,
+            self.find_unused_parameters,
+            gradient_as_bucket_view,
+        )
 
     def forward(self, *inputs, **kwargs):
         training = grad_mode.state.enabled
@@ -104,8 +138,9 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = prev
 
     def will_sync_module_buffers(self) -> bool:
-        return self.broadcast_buffers and self.process_group.size() > 1 and bool(
-            _buffers(self.module))
+        return (
+            self.broadcast_buffers and self.process_group.size() > 1 and bool(_buffers(self.module))
+        )
 
 
 def _buffers(module: Module) -> list:
@@ -124,7 +159,7 @@ def _broadcast_coalesced(tensors: list, pg) -> None:
         start = 0
         for t in group:
             n = t._data.size
-            t._data[...] = flat._data[start:start + n].reshape(t._data.shape)
+            t._data[...] = flat._data[start : start + n].reshape(t._data.shape)
             start += n
 
 
@@ -136,8 +171,12 @@ def _check_same_shapes(module: Module, pg) -> None:
     dist.all_gather_object(everyone, mine, group=pg)
     for r, theirs in enumerate(everyone):
         if theirs != mine:
-            diff = next((f"{a} vs {b}" for a, b in zip(mine, theirs) if a != b),
-                        f"{len(mine)} vs {len(theirs)} parameters")
-            raise RuntimeError(f"DistributedDataParallel: rank {pg.rank()} and rank {r} have "
-                               f"different parameters ({diff}); every rank must build the "
-                               "same module")
+            diff = next(
+                (f"{a} vs {b}" for a, b in zip(mine, theirs) if a != b),
+                f"{len(mine)} vs {len(theirs)} parameters",
+            )
+            raise RuntimeError(
+                f"DistributedDataParallel: rank {pg.rank()} and rank {r} have "
+                f"different parameters ({diff}); every rank must build the "
+                "same module"
+            )

@@ -17,12 +17,14 @@ import numpy as np
 import nerve.distributed as dist
 
 FIRST_BUCKET_BYTES = 1024 * 1024  # torch's: a small first bucket starts the traffic early
-UNUSED = ("Expected to have finished reduction in the prior iteration before starting a new "
-          "one. This error indicates that your module has parameters that were not used in "
-          "producing loss: {names}. You can enable unused parameter detection by passing the "
-          "keyword argument `find_unused_parameters=True` to "
-          "`nerve.nn.parallel.DistributedDataParallel`, and by making sure all `forward` "
-          "function outputs participate in calculating loss.")
+UNUSED = (
+    "Expected to have finished reduction in the prior iteration before starting a new "
+    "one. This error indicates that your module has parameters that were not used in "
+    "producing loss: {names}. You can enable unused parameter detection by passing the "
+    "keyword argument `find_unused_parameters=True` to "
+    "`nerve.nn.parallel.DistributedDataParallel`, and by making sure all `forward` "
+    "function outputs participate in calculating loss."
+)
 
 
 class Bucket:
@@ -38,7 +40,7 @@ class Bucket:
 
     def view(self, i: int) -> np.ndarray:
         p = self.params[i]
-        return self.buffer[self.offsets[i]:self.offsets[i + 1]].reshape(p._data.shape)
+        return self.buffer[self.offsets[i] : self.offsets[i + 1]].reshape(p._data.shape)
 
 
 def make_buckets(params: list, cap_bytes: int) -> list[Bucket]:
@@ -63,8 +65,15 @@ class Reducer:
     allreduce when it is full and, at the end of backward, waits for them all and writes
     the averaged gradients back into ``.grad``."""
 
-    def __init__(self, params: list, names: list[str], pg, cap_bytes: int,
-                 find_unused: bool, grad_as_view: bool) -> None:
+    def __init__(
+        self,
+        params: list,
+        names: list[str],
+        pg,
+        cap_bytes: int,
+        find_unused: bool,
+        grad_as_view: bool,
+    ) -> None:
         from nerve.autograd import engine
 
         self.engine, self.pg = engine, pg
@@ -120,8 +129,12 @@ class Reducer:
             for b in self.buckets:  # no allreduce may stay in flight over freed buffers
                 if b.work is not None:
                     b.work.wait()
-            names = [self.names[id(p)] for b in missing
-                     for i, p in enumerate(b.params) if i not in b.ready]
+            names = [
+                self.names[id(p)]
+                for b in missing
+                for i, p in enumerate(b.params)
+                if i not in b.ready
+            ]
             raise RuntimeError(UNUSED.format(names=", ".join(names)))
         used = np.zeros(len(self.params), np.int32)
         for k, p in enumerate(self.params):

@@ -32,8 +32,13 @@ class SyncBatchNormFn(Function):
     def forward(self, x, w, b, pg=None, eps=1e-5, stats=None):
         axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, -1) + (1,) * (x.ndim - 2)  # per channel, broadcast over (N, C, ...)
-        local = np.stack([x.sum(axes, dtype=np.float64), (x.astype(np.float64) ** 2).sum(axes),
-                          np.full(x.shape[1], x.size / x.shape[1])])  # (3, C)
+        local = np.stack(
+            [
+                x.sum(axes, dtype=np.float64),
+                (x.astype(np.float64) ** 2).sum(axes),
+                np.full(x.shape[1], x.size / x.shape[1]),
+            ]
+        )  # (3, C)
         s, q, m = _sum_over_ranks(local, pg)
         mean = s / m
         var = np.maximum(q / m - mean * mean, 0.0)
@@ -62,35 +67,49 @@ class SyncBatchNorm(_BatchNorm):
     of several ranks is initialised. Same parameters, buffers and state_dict as the
     BatchNorm layers; any input of 2 or more dimensions (N, C, ...)."""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, process_group=None,
-                 device=None, dtype=None, *, bias: bool = True) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias=bias)
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group=None,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
         self.process_group = process_group
 
     def _check_input(self, input: Tensor) -> None:  # noqa: A002 - torch's name
         if input.ndim < 2:
-            raise ValueError(f"SyncBatchNorm: expected at least 2D input (got {input.ndim}D "
-                             "input)")
+            raise ValueError(f"SyncBatchNorm: expected at least 2D input (got {input.ndim}D input)")
         if input.shape[1] != self.num_features:
-            raise RuntimeError(f"SyncBatchNorm({self.num_features}): expected input with "
-                               f"{self.num_features} channels (dim 1), got shape "
-                               f"{tuple(input.shape)}")
+            raise RuntimeError(
+                f"SyncBatchNorm({self.num_features}): expected input with "
+                f"{self.num_features} channels (dim 1), got shape "
+                f"{tuple(input.shape)}"
+            )
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:
         import nerve.distributed as dist
 
         self._check_input(input)
-        if not self.training or not dist.is_initialized() or \
-                dist.get_world_size(self.process_group) <= 1:
+        if (
+            not self.training
+            or not dist.is_initialized()
+            or dist.get_world_size(self.process_group) <= 1
+        ):
             return super().forward(input)
         c, dt = self.num_features, input.dtype
         w = self.weight if self.weight is not None else Tensor._wrap(np.ones(c, dt))
         b = self.bias if self.bias is not None else Tensor._wrap(np.zeros(c, dt))
         stats: dict = {}
-        out = SyncBatchNormFn.apply(input, w, b, pg=self.process_group, eps=self.eps,
-                                    stats=stats)
+        out = SyncBatchNormFn.apply(input, w, b, pg=self.process_group, eps=self.eps, stats=stats)
         if self.track_running_stats:
             self._update_running(stats["mean"], stats["var"], stats["m"])
         return out
@@ -98,8 +117,7 @@ class SyncBatchNorm(_BatchNorm):
     def _update_running(self, mean, var, m) -> None:
         """running = (1 - momentum) running + momentum batch (unbiased variance)."""
         self.num_batches_tracked._data += 1
-        f = (1.0 / float(self.num_batches_tracked._data) if self.momentum is None
-             else self.momentum)
+        f = 1.0 / float(self.num_batches_tracked._data) if self.momentum is None else self.momentum
         rm, rv = self.running_mean._data, self.running_var._data
         rm[...] = (1 - f) * rm + f * mean
         rv[...] = (1 - f) * rv + f * var * m / max(m - 1, 1)
@@ -110,8 +128,14 @@ class SyncBatchNorm(_BatchNorm):
         parameters and buffers (the module itself when it is a BatchNorm)."""
         out = module
         if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
-            out = cls(module.num_features, module.eps, module.momentum, module.affine,
-                      module.track_running_stats, process_group)
+            out = cls(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+            )
             if module.affine:
                 out.weight, out.bias = module.weight, module.bias
             if module.track_running_stats:

@@ -28,8 +28,12 @@ def _total_norm(arrays: list, norm_type: float):
     return xp.linalg.norm(xp.stack(norms), ord=norm_type)
 
 
-def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
-                   error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+def get_total_norm(
+    tensors: Tensor | Iterable[Tensor],
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach=None,
+) -> Tensor:
     """The joint norm of the given tensors, as a Tensor of their dtype."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if not tensors:
@@ -44,9 +48,13 @@ def get_total_norm(tensors: Tensor | Iterable[Tensor], norm_type: float = 2.0,
     return Tensor._wrap(total.astype(tensors[0].dtype))
 
 
-def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
-                    foreach=None) -> Tensor:
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach=None,
+) -> Tensor:
     """Scale all gradients together, in place, so that their joint norm is at most
     ``max_norm``: g ← g · min(1, max_norm / (‖g‖ + 1e-6)).
 
@@ -68,20 +76,25 @@ def _scale(grads: list, max_norm: float, total) -> None:
         g._data *= coef.astype(g._data.dtype)
 
 
-def clip_grads_with_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                          total_norm: Tensor, foreach=None) -> None:
+def clip_grads_with_norm_(
+    parameters: Tensor | Iterable[Tensor], max_norm: float, total_norm: Tensor, foreach=None
+) -> None:
     """Scale the gradients in place by min(1, max_norm / (total_norm + 1e-6)), with a
     ``total_norm`` computed beforehand (e.g. by ``get_total_norm`` over several groups)."""
     grads = _grads(parameters)
     if not grads:
         return
-    total = total_norm._data if isinstance(total_norm, Tensor) else array_module(
-        grads[0]._data).asarray(float(total_norm))
+    total = (
+        total_norm._data
+        if isinstance(total_norm, Tensor)
+        else array_module(grads[0]._data).asarray(float(total_norm))
+    )
     _scale(grads, max_norm, total)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
-                     foreach=None) -> None:
+def clip_grad_value_(
+    parameters: Tensor | Iterable[Tensor], clip_value: float, foreach=None
+) -> None:
     """Clamp every gradient element, in place, to [-clip_value, clip_value]."""
     clip_value = float(clip_value)
     for g in _grads(parameters):

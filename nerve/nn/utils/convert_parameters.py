@@ -21,10 +21,12 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     params = list(parameters)
     need = sum(p.numel() for p in params)
     if vec.ndim != 1 or vec.numel() != need:
-        raise RuntimeError(f"vector_to_parameters: expected a 1-D vector of {need} elements "
-                           f"(the parameters' total), got shape {tuple(vec.shape)}")
+        raise RuntimeError(
+            f"vector_to_parameters: expected a 1-D vector of {need} elements "
+            f"(the parameters' total), got shape {tuple(vec.shape)}"
+        )
     pointer = 0
     for p in params:
         n = p.numel()
-        p._data = vec._data[pointer:pointer + n].reshape(p._data.shape)
+        p._data = vec._data[pointer : pointer + n].reshape(p._data.shape)
         pointer += n

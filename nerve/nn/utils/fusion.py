@@ -16,8 +16,12 @@ from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
 from nerve.tensor import Tensor
 
-__all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
-           "fuse_linear_bn_weights"]
+__all__ = [
+    "fuse_conv_bn_eval",
+    "fuse_conv_bn_weights",
+    "fuse_linear_bn_eval",
+    "fuse_linear_bn_weights",
+]
 
 
 def _arr(t) -> np.ndarray | None:
@@ -35,9 +39,16 @@ def _requires_grad(t) -> bool:
     return t is not None and bool(getattr(t, "requires_grad", True))
 
 
-def fuse_conv_bn_weights(conv_w: Tensor, conv_b: Tensor | None, bn_rm: Tensor, bn_rv: Tensor,
-                         bn_eps: float, bn_w: Tensor | None, bn_b: Tensor | None,
-                         transpose: bool = False) -> tuple[Parameter, Parameter]:
+def fuse_conv_bn_weights(
+    conv_w: Tensor,
+    conv_b: Tensor | None,
+    bn_rm: Tensor,
+    bn_rv: Tensor,
+    bn_eps: float,
+    bn_w: Tensor | None,
+    bn_b: Tensor | None,
+    transpose: bool = False,
+) -> tuple[Parameter, Parameter]:
     """(W · s, (b − μ) · s + β), s broadcast over the output-channel axis of the weight
     (axis 1 for a transposed convolution)."""
     w = _arr(conv_w)
@@ -48,8 +59,7 @@ def fuse_conv_bn_weights(conv_w: Tensor, conv_b: Tensor | None, bn_rm: Tensor, b
     shape[1 if transpose else 0] = -1
     fused_w = (w * scale.reshape(shape)).astype(w.dtype)
     fused_b = ((b - rm) * scale + beta).astype(w.dtype if conv_b is None else b.dtype)
-    return (Parameter(fused_w, _requires_grad(conv_w)),
-            Parameter(fused_b, _requires_grad(conv_b)))
+    return (Parameter(fused_w, _requires_grad(conv_w)), Parameter(fused_b, _requires_grad(conv_b)))
 
 
 def fuse_conv_bn_eval(conv: Module, bn: Module, transpose: bool = False) -> Module:
@@ -58,14 +68,27 @@ def fuse_conv_bn_eval(conv: Module, bn: Module, transpose: bool = False) -> Modu
     assert bn.running_mean is not None and bn.running_var is not None
     fused = copy.deepcopy(conv)
     fused.weight, fused.bias = fuse_conv_bn_weights(
-        fused.weight, fused.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight,
-        bn.bias, transpose)
+        fused.weight,
+        fused.bias,
+        bn.running_mean,
+        bn.running_var,
+        bn.eps,
+        bn.weight,
+        bn.bias,
+        transpose,
+    )
     return fused
 
 
-def fuse_linear_bn_weights(linear_w: Tensor, linear_b: Tensor | None, bn_rm: Tensor,
-                           bn_rv: Tensor, bn_eps: float, bn_w: Tensor,
-                           bn_b: Tensor) -> tuple[Parameter, Parameter]:
+def fuse_linear_bn_weights(
+    linear_w: Tensor,
+    linear_b: Tensor | None,
+    bn_rm: Tensor,
+    bn_rv: Tensor,
+    bn_eps: float,
+    bn_w: Tensor,
+    bn_b: Tensor,
+) -> tuple[Parameter, Parameter]:
     """(W · s (per output row), (b − μ) · s + β)."""
     w = _arr(linear_w)
     rm, scale = _bn_scale(bn_rm, bn_rv, bn_eps, bn_w)
@@ -73,17 +96,21 @@ def fuse_linear_bn_weights(linear_w: Tensor, linear_b: Tensor | None, bn_rm: Ten
     beta = np.zeros_like(rm) if bn_b is None else _arr(bn_b)
     fused_w = (w * scale[:, None]).astype(w.dtype)
     fused_b = ((b - rm) * scale + beta).astype(w.dtype if linear_b is None else b.dtype)
-    return (Parameter(fused_w, _requires_grad(linear_w)),
-            Parameter(fused_b, _requires_grad(linear_b)))
+    return (
+        Parameter(fused_w, _requires_grad(linear_w)),
+        Parameter(fused_b, _requires_grad(linear_b)),
+    )
 
 
 def fuse_linear_bn_eval(linear: Module, bn: Module) -> Module:
     """A copy of ``linear`` computing linear → bn (both in eval mode) in one layer."""
     assert not (linear.training or bn.training), "Fusion only for eval!"
-    assert linear.out_features == bn.num_features or bn.num_features == 1, \
+    assert linear.out_features == bn.num_features or bn.num_features == 1, (
         "To fuse, linear.out_features == bn.num_features or bn.num_features == 1"
+    )
     assert bn.running_mean is not None and bn.running_var is not None
     fused = copy.deepcopy(linear)
     fused.weight, fused.bias = fuse_linear_bn_weights(
-        fused.weight, fused.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias)
+        fused.weight, fused.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias
+    )
     return fused

@@ -16,8 +16,11 @@ __all__ = ["skip_init"]
 def _no_init():
     """Make every in-place initialiser of nerve.nn.init a no-op for the duration; layers
     allocate with np.empty, so their tensors are left uninitialised."""
-    names = [n for n in vars(init) if n.endswith("_") and not n.startswith("_")
-             and callable(getattr(init, n))]
+    names = [
+        n
+        for n in vars(init)
+        if n.endswith("_") and not n.startswith("_") and callable(getattr(init, n))
+    ]
     saved = {n: getattr(init, n) for n in names}
 
     def skip(tensor=None, *args, **kwargs):

@@ -45,16 +45,21 @@ class _SpectralNorm(Module):
     training mode only): u ← Wv/‖Wv‖, v ← Wᵀu/‖Wᵀu‖, σ = uᵀWv with u, v constant for the
     gradient. A vector is simply normalised."""
 
-    def __init__(self, weight: Tensor, n_power_iterations: int = 1, dim: int = 0,
-                 eps: float = 1e-12) -> None:
+    def __init__(
+        self, weight: Tensor, n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12
+    ) -> None:
         super().__init__()
         ndim = weight.ndim
         if dim >= ndim or dim < -ndim:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[-{ndim}, {ndim - 1}] but got {dim})")
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of "
+                f"[-{ndim}, {ndim - 1}] but got {dim})"
+            )
         if n_power_iterations <= 0:
-            raise ValueError("Expected n_power_iterations to be positive, but got "
-                             f"n_power_iterations={n_power_iterations}")
+            raise ValueError(
+                "Expected n_power_iterations to be positive, but got "
+                f"n_power_iterations={n_power_iterations}"
+            )
         self.dim = dim % ndim
         self.eps = eps
         if ndim > 1:
@@ -64,10 +69,12 @@ class _SpectralNorm(Module):
             mat = weight_matrix(weight.detach(), self.dim)._data
             h, w = mat.shape
             dtype = mat.dtype
-            self.register_buffer("_u", Tensor._wrap(
-                normalize_(rng().standard_normal(h).astype(dtype), eps)))
-            self.register_buffer("_v", Tensor._wrap(
-                normalize_(rng().standard_normal(w).astype(dtype), eps)))
+            self.register_buffer(
+                "_u", Tensor._wrap(normalize_(rng().standard_normal(h).astype(dtype), eps))
+            )
+            self.register_buffer(
+                "_v", Tensor._wrap(normalize_(rng().standard_normal(w).astype(dtype), eps))
+            )
             self._power_method(mat, 15)
 
     def _power_method(self, mat: np.ndarray, n_power_iterations: int) -> None:
@@ -90,8 +97,13 @@ class _SpectralNorm(Module):
         return value
 
 
-def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
-                  eps: float = 1e-12, dim: int | None = None) -> Module:
+def spectral_norm(
+    module: Module,
+    name: str = "weight",
+    n_power_iterations: int = 1,
+    eps: float = 1e-12,
+    dim: int | None = None,
+) -> Module:
     """Divide ``module.name`` by its spectral norm at every access (see _SpectralNorm);
     ``dim`` defaults to 1 for ConvTranspose and 0 otherwise."""
     weight = getattr(module, name, None)
@@ -100,7 +112,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if dim is None:
         dim = _default_dim(module)
     parametrize.register_parametrization(
-        module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+        module, name, _SpectralNorm(weight, n_power_iterations, dim, eps)
+    )
     return module
 
 
@@ -112,8 +125,8 @@ def householder_product(a: Tensor, tau: Tensor) -> Tensor:
     v = a.tril(-1) + creation.eye(n, k, dtype=a.dtype)
     q = creation.eye(n, dtype=a.dtype).expand(*a.shape[:-2], n, n)
     for i in range(k):  # the reflections compose in order: inherently sequential
-        vi = v[..., :, i:i + 1]  # (..., n, 1)
-        q = q - (q @ vi) @ (vi.mT * tau[..., i:i + 1].unsqueeze(-1))
+        vi = v[..., :, i : i + 1]  # (..., n, 1)
+        q = q - (q @ vi) @ (vi.mT * tau[..., i : i + 1].unsqueeze(-1))
     return q[..., :, :k]
 
 
@@ -138,8 +151,9 @@ class _Orthogonal(Module):
 
     _MAPS = ("matrix_exp", "cayley", "householder")
 
-    def __init__(self, weight: Tensor, orthogonal_map: str, *,
-                 use_trivialization: bool = True) -> None:
+    def __init__(
+        self, weight: Tensor, orthogonal_map: str, *, use_trivialization: bool = True
+    ) -> None:
         super().__init__()
         self.shape = tuple(weight.shape)
         self.orthogonal_map = orthogonal_map
@@ -174,8 +188,10 @@ class _Orthogonal(Module):
 
     def right_inverse(self, q: Tensor) -> Tensor:
         if tuple(q.shape) != self.shape:
-            raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
-                             f"Got a tensor of shape {tuple(q.shape)}.")
+            raise ValueError(
+                f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                f"Got a tensor of shape {tuple(q.shape)}."
+            )
         with no_grad():
             return self._right_inverse(q)
 
@@ -203,9 +219,11 @@ class _Orthogonal(Module):
         n, k = arr.shape[-2:]
         if "base" not in self._buffers:
             if self.orthogonal_map != "householder":
-                raise NotImplementedError("It is not possible to assign to the matrix "
-                                          "exponential or the Cayley parametrizations when "
-                                          "use_trivialization=False.")
+                raise NotImplementedError(
+                    "It is not possible to assign to the matrix "
+                    "exponential or the Cayley parametrizations when "
+                    "use_trivialization=False."
+                )
             return self._compact_qr(arr, transpose)
         if n == k:
             base = arr.copy() if _is_orthogonal(arr) else _make_orthogonal(arr)
@@ -221,8 +239,13 @@ class _Orthogonal(Module):
         return Tensor._wrap(neg_id)
 
 
-def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
-               use_trivialization: bool = True) -> Module:
+def orthogonal(
+    module: Module,
+    name: str = "weight",
+    orthogonal_map: str | None = None,
+    *,
+    use_trivialization: bool = True,
+) -> Module:
     """Constrain ``module.name`` (a matrix or batch of matrices) to be orthogonal: QᵀQ = I
     (or QQᵀ = I for a wide matrix). ``orthogonal_map`` is "matrix_exp" (default for a
     square matrix), "cayley" or "householder" (default otherwise)."""
@@ -230,14 +253,16 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
     if weight.ndim < 2:
-        raise ValueError("Expected a matrix or batch of matrices. Got a tensor of "
-                         f"{weight.ndim} dimensions.")
+        raise ValueError(
+            f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions."
+        )
     if orthogonal_map is None:
-        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] \
-            else "householder"
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
     if orthogonal_map not in _Orthogonal._MAPS:
-        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", '
-                         f'"householder". Got: {orthogonal_map}')
+        raise ValueError(
+            'orthogonal_map has to be one of "matrix_exp", "cayley", '
+            f'"householder". Got: {orthogonal_map}'
+        )
     orth = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
     parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module

@@ -23,9 +23,15 @@ from nerve.nn.module import Module
 from nerve.nn.parameter import Parameter
 from nerve.tensor import Tensor
 
-__all__ = ["ParametrizationList", "cached", "is_parametrized", "register_parametrization",
-           "remove_parametrizations", "transfer_parametrizations_and_params",
-           "type_before_parametrizations"]
+__all__ = [
+    "ParametrizationList",
+    "cached",
+    "is_parametrized",
+    "register_parametrization",
+    "remove_parametrizations",
+    "transfer_parametrizations_and_params",
+    "type_before_parametrizations",
+]
 
 _cache_depth = 0
 _cache: dict = {}
@@ -72,59 +78,72 @@ class ParametrizationList(ModuleList):
                 if hasattr(m, "right_inverse"):
                     new = m.right_inverse(new)
         if not isinstance(new, Tensor | Sequence):
-            raise ValueError("'right_inverse' must return a Tensor or a Sequence of tensors "
-                             f"(list, tuple...). Got {type(new).__name__}")
+            raise ValueError(
+                "'right_inverse' must return a Tensor or a Sequence of tensors "
+                f"(list, tuple...). Got {type(new).__name__}"
+            )
         self.is_tensor = isinstance(new, Tensor)
         self.ntensors = 1 if self.is_tensor else len(new)
         if self.is_tensor:
             if not unsafe and new.dtype != dtype:
-                raise ValueError("When `right_inverse` outputs one tensor, it may not change "
-                                 f"the dtype.\noriginal.dtype: {dtype}\n"
-                                 f"right_inverse(original).dtype: {new.dtype}")
+                raise ValueError(
+                    "When `right_inverse` outputs one tensor, it may not change "
+                    f"the dtype.\noriginal.dtype: {dtype}\n"
+                    f"right_inverse(original).dtype: {new.dtype}"
+                )
             with no_grad():
                 _set_data(original, new)
             _register(self, "original", original)
         else:
             for i, part in enumerate(new):
                 if not isinstance(part, Tensor):
-                    raise ValueError("'right_inverse' must return a Tensor or a Sequence of "
-                                     f"tensors (list, tuple...). Got element {i} of the "
-                                     f"sequence with type {type(part).__name__}.")
+                    raise ValueError(
+                        "'right_inverse' must return a Tensor or a Sequence of "
+                        f"tensors (list, tuple...). Got element {i} of the "
+                        f"sequence with type {type(part).__name__}."
+                    )
                 if isinstance(original, Parameter):
                     part = Parameter(part.detach()._data.copy(), original.requires_grad)
                 _register(self, f"original{i}", part)
         if not unsafe:
             z = self()
             if not isinstance(z, Tensor):
-                raise ValueError("A parametrization must return a tensor. Got "
-                                 f"{type(z).__name__}.")
+                raise ValueError(f"A parametrization must return a tensor. Got {type(z).__name__}.")
             if z.dtype != dtype or tuple(z.shape) != shape:
-                raise ValueError("Registering a parametrization may not change the shape or "
-                                 f"dtype of the tensor.\nunparametrized dtype: {dtype}\n"
-                                 f"unparametrized shape: {shape}\nparametrized dtype: "
-                                 f"{z.dtype}\nparametrized shape: {tuple(z.shape)}")
+                raise ValueError(
+                    "Registering a parametrization may not change the shape or "
+                    f"dtype of the tensor.\nunparametrized dtype: {dtype}\n"
+                    f"unparametrized shape: {shape}\nparametrized dtype: "
+                    f"{z.dtype}\nparametrized shape: {tuple(z.shape)}"
+                )
 
     def right_inverse(self, value: Tensor) -> None:
         """Set the original tensor(s) so that the chain maps them to ``value``."""
         with no_grad():
             for m in reversed(self):
                 if not hasattr(m, "right_inverse"):
-                    raise RuntimeError(f"parametrization {type(m).__name__} does not "
-                                       "implement right_inverse.")
+                    raise RuntimeError(
+                        f"parametrization {type(m).__name__} does not implement right_inverse."
+                    )
                 value = m.right_inverse(value)
             if self.is_tensor:
                 if not isinstance(value, Tensor):
-                    raise ValueError(f"`right_inverse` should return a tensor. Got "
-                                     f"{type(value).__name__}")
+                    raise ValueError(
+                        f"`right_inverse` should return a tensor. Got {type(value).__name__}"
+                    )
                 if value.dtype != self.original.dtype:
-                    raise ValueError(f"The tensor returned by `right_inverse` has dtype "
-                                     f"{value.dtype} while `original` has dtype "
-                                     f"{self.original.dtype}")
+                    raise ValueError(
+                        f"The tensor returned by `right_inverse` has dtype "
+                        f"{value.dtype} while `original` has dtype "
+                        f"{self.original.dtype}"
+                    )
                 _set_data(self.original, value)
                 return
             if not isinstance(value, Sequence) or len(value) != self.ntensors:
-                raise ValueError(f"'right_inverse' must return a sequence of tensors of "
-                                 f"length {self.ntensors}. Got {type(value).__name__}")
+                raise ValueError(
+                    f"'right_inverse' must return a sequence of tensors of "
+                    f"length {self.ntensors}. Got {type(value).__name__}"
+                )
             for i, part in enumerate(value):
                 _set_data(getattr(self, f"original{i}"), part)
 
@@ -142,8 +161,9 @@ def _parametrized_class(module: Module) -> None:
     cls = type(module)
 
     def getstate(self):
-        raise RuntimeError("Serialization of parametrized modules is only supported through "
-                           "state_dict().")
+        raise RuntimeError(
+            "Serialization of parametrized modules is only supported through state_dict()."
+        )
 
     def deepcopy(self, memo):
         # the copy shares the Parametrized class (and so its properties), as in PyTorch
@@ -179,8 +199,9 @@ def _add_property(module: Module, tensor_name: str) -> None:
     setattr(type(module), tensor_name, property(get_parametrized, set_original))
 
 
-def register_parametrization(module: Module, tensor_name: str, parametrization: Module, *,
-                             unsafe: bool = False) -> Module:
+def register_parametrization(
+    module: Module, tensor_name: str, parametrization: Module, *, unsafe: bool = False
+) -> Module:
     """Make ``module.<tensor_name>`` equal ``parametrization(original)``; registering a
     second parametrization on the same tensor chains it after the first."""
     parametrization.train(module.training)
@@ -189,13 +210,14 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
             y = getattr(module, tensor_name)
             x = parametrization(y)
             if not isinstance(x, Tensor):
-                raise ValueError(f"A parametrization must return a tensor. Got "
-                                 f"{type(x).__name__}.")
+                raise ValueError(f"A parametrization must return a tensor. Got {type(x).__name__}.")
             if x.dtype != y.dtype or tuple(x.shape) != tuple(y.shape):
-                raise ValueError("Registering a parametrization may not change the shape or "
-                                 f"dtype of the tensor.\nunparametrized dtype: {y.dtype}\n"
-                                 f"unparametrized shape: {tuple(y.shape)}\nparametrized "
-                                 f"dtype: {x.dtype}\nparametrized shape: {tuple(x.shape)}")
+                raise ValueError(
+                    "Registering a parametrization may not change the shape or "
+                    f"dtype of the tensor.\nunparametrized dtype: {y.dtype}\n"
+                    f"unparametrized shape: {tuple(y.shape)}\nparametrized "
+                    f"dtype: {x.dtype}\nparametrized shape: {tuple(x.shape)}"
+                )
         module.parametrizations[tensor_name].append(parametrization)
         module.parametrizations[tensor_name].unsafe |= unsafe
     elif tensor_name in module._buffers or tensor_name in module._parameters:
@@ -208,8 +230,10 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         module.parametrizations[tensor_name] = chain
         _add_property(module, tensor_name)
     else:
-        raise ValueError(f"Module '{module}' does not have a parameter, a buffer, or a "
-                         f"parametrized element with name '{tensor_name}'")
+        raise ValueError(
+            f"Module '{module}' does not have a parameter, a buffer, or a "
+            f"parametrized element with name '{tensor_name}'"
+        )
     return module
 
 
@@ -221,8 +245,9 @@ def is_parametrized(module: Module, tensor_name: str | None = None) -> bool:
     return len(chains) > 0 if tensor_name is None else tensor_name in chains
 
 
-def remove_parametrizations(module: Module, tensor_name: str,
-                            leave_parametrized: bool = True) -> Module:
+def remove_parametrizations(
+    module: Module, tensor_name: str, leave_parametrized: bool = True
+) -> Module:
     """Undo the parametrizations of ``tensor_name``: the tensor becomes a plain parameter
     (or buffer) again, holding the current parametrized value (``leave_parametrized``) or
     the original one."""
@@ -236,13 +261,15 @@ def remove_parametrizations(module: Module, tensor_name: str,
                 _set_data(original, getattr(module, tensor_name))
     elif leave_parametrized:
         t = getattr(module, tensor_name)
-        requires_grad = any(getattr(chain, f"original{i}").requires_grad
-                            for i in range(chain.ntensors))
-        original = Parameter(t.detach()._data, requires_grad) if requires_grad \
-            else t.detach()
+        requires_grad = any(
+            getattr(chain, f"original{i}").requires_grad for i in range(chain.ntensors)
+        )
+        original = Parameter(t.detach()._data, requires_grad) if requires_grad else t.detach()
     else:
-        raise ValueError("Cannot leave unparametrized (`leave_parametrized=False`) a tensor "
-                         "that is parametrized in terms of a sequence of tensors.")
+        raise ValueError(
+            "Cannot leave unparametrized (`leave_parametrized=False`) a tensor "
+            "that is parametrized in terms of a sequence of tensors."
+        )
     delattr(type(module), tensor_name)
     del module.parametrizations[tensor_name]
     _register(module, tensor_name, original)
@@ -257,8 +284,9 @@ def type_before_parametrizations(module: Module) -> type:
     return type(module).__bases__[0] if is_parametrized(module) else type(module)
 
 
-def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
-                                         tensor_name: str | None = None) -> Module:
+def transfer_parametrizations_and_params(
+    from_module: Module, to_module: Module, tensor_name: str | None = None
+) -> Module:
     """Give ``to_module`` the same parametrizations (the same modules) and a copy of the
     original tensors of ``from_module``, for ``tensor_name`` or for all of them."""
     if not is_parametrized(from_module):
@@ -276,6 +304,8 @@ def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
                 _set_data(to_chain.original, chain.original.detach().clone())
             else:
                 for i in range(chain.ntensors):
-                    _set_data(getattr(to_chain, f"original{i}"),
-                              getattr(chain, f"original{i}").detach().clone())
+                    _set_data(
+                        getattr(to_chain, f"original{i}"),
+                        getattr(chain, f"original{i}").detach().clone(),
+                    )
     return to_module

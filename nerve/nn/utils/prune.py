@@ -21,15 +21,20 @@ def _n_to_prune(amount, size: int) -> int:
         raise TypeError(f"Invalid type for amount: {amount}. Must be int or float.")
     if isinstance(amount, numbers.Integral):
         if amount < 0:
-            raise ValueError(f"amount={amount} should either be a float in the range [0, 1] "
-                             "or a non-negative integer")
+            raise ValueError(
+                f"amount={amount} should either be a float in the range [0, 1] "
+                "or a non-negative integer"
+            )
         if amount > size:
-            raise ValueError(f"amount={amount} should be smaller than the number of "
-                             f"parameters to prune={size}")
+            raise ValueError(
+                f"amount={amount} should be smaller than the number of parameters to prune={size}"
+            )
         return int(amount)
     if not 0.0 <= amount <= 1.0:
-        raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a "
-                         "non-negative integer")
+        raise ValueError(
+            f"amount={amount} should either be a float in the range [0, 1] or a "
+            "non-negative integer"
+        )
     return round(amount * size)
 
 
@@ -69,17 +74,21 @@ class BasePruningMethod:
         if old is None:
             param = module._parameters.get(name)
             if param is None:
-                raise AttributeError(f"Parameter '{name}' of module {type(module).__name__} "
-                                     "does not exist or is None")
+                raise AttributeError(
+                    f"Parameter '{name}' of module {type(module).__name__} "
+                    "does not exist or is None"
+                )
             default = np.ones_like(param._data)
         else:
             param = module._parameters[name + "_orig"]
             default = module._buffers[name + "_mask"]._data
         scores = param._data if importance_scores is None else np.asarray(importance_scores)
         if scores.shape != param._data.shape:
-            raise ValueError(f"importance_scores should have the same shape as parameter "
-                             f"{name} of {type(module).__name__}: {scores.shape} vs "
-                             f"{param._data.shape}")
+            raise ValueError(
+                f"importance_scores should have the same shape as parameter "
+                f"{name} of {type(module).__name__}: {scores.shape} vs "
+                f"{param._data.shape}"
+            )
         mask = method.compute_mask(scores, default)
         if old is None:
             del module._parameters[name]
@@ -117,15 +126,16 @@ class LnStructured(BasePruningMethod):
     def slice_scores(self, scores: np.ndarray) -> np.ndarray:
         other = tuple(a for a in range(scores.ndim) if a != self.dim % scores.ndim)
         if self.n in ("fro", 2):
-            return np.sqrt((scores ** 2).sum(other))
+            return np.sqrt((scores**2).sum(other))
         if self.n in (np.inf, float("inf"), "inf"):
             return np.abs(scores).max(other)
         return (np.abs(scores) ** self.n).sum(other) ** (1.0 / self.n)
 
     def compute_mask(self, scores, default_mask):
         if scores.ndim < 1 or not -scores.ndim <= self.dim < scores.ndim:
-            raise IndexError(f"ln_structured: dim={self.dim} is out of range for a "
-                             f"{scores.ndim}-d parameter")
+            raise IndexError(
+                f"ln_structured: dim={self.dim} is out of range for a {scores.ndim}-d parameter"
+            )
         axis = self.dim % scores.ndim
         other = tuple(a for a in range(scores.ndim) if a != axis)
         alive = np.flatnonzero(default_mask.sum(other) != 0)
@@ -201,13 +211,12 @@ def identity(module: Module, name: str) -> Module:
     return custom_from_mask(module, name, np.ones(getattr(module, name).shape))
 
 
-def global_unstructured(parameters, pruning_method=L1Unstructured, importance_scores=None,
-                        **kwargs) -> None:
+def global_unstructured(
+    parameters, pruning_method=L1Unstructured, importance_scores=None, **kwargs
+) -> None:
     """Prune across several (module, name) pairs at once by one global ranking."""
     pairs = list(parameters)
-    scores = [
-        (importance_scores or {}).get((m, n), _current(m, n)) for m, n in pairs
-    ]
+    scores = [(importance_scores or {}).get((m, n), _current(m, n)) for m, n in pairs]
     masks = [_current_mask(m, n) for m, n in pairs]
     flat_scores = np.concatenate([np.asarray(s).reshape(-1) for s in scores])
     flat_mask = np.concatenate([m.reshape(-1) for m in masks])
@@ -215,7 +224,7 @@ def global_unstructured(parameters, pruning_method=L1Unstructured, importance_sc
     flat = method.compute_mask(flat_scores, flat_mask)
     pointer = 0
     for (m, n), old in zip(pairs, masks):
-        part = flat[pointer:pointer + old.size].reshape(old.shape)
+        part = flat[pointer : pointer + old.size].reshape(old.shape)
         pointer += old.size
         CustomFromMask.apply(m, n, part)
 
@@ -234,8 +243,9 @@ def remove(module: Module, name: str) -> Module:
     """Make pruning permanent: ``name`` becomes a plain Parameter holding orig · mask."""
     method = _find_method(module, name)
     if method is None:
-        raise ValueError(f"Parameter '{name}' of module {module} has to be pruned before "
-                         "pruning can be removed")
+        raise ValueError(
+            f"Parameter '{name}' of module {module} has to be pruned before pruning can be removed"
+        )
     data = method.apply_mask(module)._data
     for key, hook in list(module._forward_pre_hooks.items()):
         if hook is method:
@@ -249,5 +259,8 @@ def remove(module: Module, name: str) -> Module:
 
 def is_pruned(module: Module) -> bool:
     """True if any sub-module has a pruned parameter."""
-    return any(isinstance(h, BasePruningMethod)
-               for m in module.modules() for h in m._forward_pre_hooks.values())
+    return any(
+        isinstance(h, BasePruningMethod)
+        for m in module.modules()
+        for h in m._forward_pre_hooks.values()
+    )

@@ -43,11 +43,14 @@ def _default_dim(module: Module) -> int:
 class SpectralNorm:
     """The forward pre-hook that sets ``module.name = name_orig / σ``."""
 
-    def __init__(self, name: str = "weight", n_power_iterations: int = 1, dim: int = 0,
-                 eps: float = 1e-12) -> None:
+    def __init__(
+        self, name: str = "weight", n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12
+    ) -> None:
         if n_power_iterations <= 0:
-            raise ValueError("Expected n_power_iterations to be positive, but got "
-                             f"n_power_iterations={n_power_iterations}")
+            raise ValueError(
+                "Expected n_power_iterations to be positive, but got "
+                f"n_power_iterations={n_power_iterations}"
+            )
         self.name, self.dim, self.eps = name, dim, eps
         self.n_power_iterations = n_power_iterations
 
@@ -66,17 +69,18 @@ class SpectralNorm:
         return weight / sigma
 
     @staticmethod
-    def apply(module: Module, name: str, n_power_iterations: int, dim: int,
-              eps: float) -> SpectralNorm:
+    def apply(
+        module: Module, name: str, n_power_iterations: int, dim: int, eps: float
+    ) -> SpectralNorm:
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, SpectralNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two spectral_norm hooks on the same "
-                                   f"parameter {name}")
+                raise RuntimeError(
+                    f"Cannot register two spectral_norm hooks on the same parameter {name}"
+                )
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         weight = module._parameters.get(name)
         if weight is None:
-            raise AttributeError(f"'{type(module).__name__}' object has no parameter "
-                                 f"'{name}'")
+            raise AttributeError(f"'{type(module).__name__}' object has no parameter '{name}'")
         from nerve.random import rng
 
         h, w = weight_matrix(weight.detach(), dim).shape
@@ -104,12 +108,18 @@ class SpectralNorm:
         setattr(module, self.name, self.compute_weight(module, module.training))
 
 
-def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1,
-                  eps: float = 1e-12, dim: int | None = None) -> Module:
+def spectral_norm(
+    module: Module,
+    name: str = "weight",
+    n_power_iterations: int = 1,
+    eps: float = 1e-12,
+    dim: int | None = None,
+) -> Module:
     """Divide ``module.name`` by its spectral norm before every forward (see module doc);
     ``dim`` defaults to 1 for ConvTranspose (its output channels) and 0 otherwise."""
-    SpectralNorm.apply(module, name, n_power_iterations,
-                       _default_dim(module) if dim is None else dim, eps)
+    SpectralNorm.apply(
+        module, name, n_power_iterations, _default_dim(module) if dim is None else dim, eps
+    )
     return module
 
 

@@ -23,14 +23,18 @@ def _merge(dicts) -> dict:
     if isinstance(dicts, Mapping):
         return dict(dicts)
     if not isinstance(dicts, Sequence):
-        raise ValueError("Expected all elements of parameter_and_buffer_dicts to be "
-                         f"dictionaries, got {type(dicts).__name__}")
+        raise ValueError(
+            "Expected all elements of parameter_and_buffer_dicts to be "
+            f"dictionaries, got {type(dicts).__name__}"
+        )
     merged: dict = {}
     for d in dicts:
         repeated = sorted(k for k in d if k in merged)
         if repeated:
-            raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of "
-                             "functional call is ambiguous")
+            raise ValueError(
+                f"{repeated} appeared in multiple dictionaries; behavior of "
+                "functional call is ambiguous"
+            )
         merged.update(d)
     return merged
 
@@ -43,8 +47,10 @@ def _tensor_names(module: Module) -> list[str]:
 def _tie(module: Module, values: dict) -> dict:
     """Give every name of a shared tensor the value given for any of its names."""
     groups: dict = {}
-    for members in (module.named_parameters(remove_duplicate=False),
-                    module.named_buffers(remove_duplicate=False)):
+    for members in (
+        module.named_parameters(remove_duplicate=False),
+        module.named_buffers(remove_duplicate=False),
+    ):
         for name, t in members:
             groups.setdefault(id(t), []).append(name)
     out = dict(values)
@@ -53,8 +59,10 @@ def _tie(module: Module, values: dict) -> dict:
         if len(names) < 2 or not given:
             continue
         if len({id(values[n]) for n in given}) > 1:
-            raise ValueError(f"functional_call got multiple values for keys {sorted(given)}, "
-                             "which are tied. Consider using tie_weights=False")
+            raise ValueError(
+                f"functional_call got multiple values for keys {sorted(given)}, "
+                "which are tied. Consider using tie_weights=False"
+            )
         out.update({n: values[given[0]] for n in names})
     return out
 
@@ -92,8 +100,9 @@ def _swap(m: Module, name: str, value):
 def _restore(record) -> None:
     where, m, name, old = record
     d = m.__dict__
-    target = d["_tensor_overrides"] if where == "override" else \
-        d if where == "__dict__" else d[where]
+    target = (
+        d["_tensor_overrides"] if where == "override" else d if where == "__dict__" else d[where]
+    )
     if old is _ABSENT:
         del target[name]
     else:
@@ -110,12 +119,20 @@ def _check_strict(module: Module, keys) -> None:
             lines.append("Unexpected key(s): " + ", ".join(f"'{k}'" for k in unexpected) + ".")
         if missing:
             lines.append("Missing key(s): " + ", ".join(f"'{k}'" for k in missing) + ".")
-        raise RuntimeError(f"Error(s) in reparametrizing for {module._get_name()}:\n\t"
-                           + "\n\t".join(lines))
+        raise RuntimeError(
+            f"Error(s) in reparametrizing for {module._get_name()}:\n\t" + "\n\t".join(lines)
+        )
 
 
-def functional_call(module: Module, parameters_and_buffers, args=None, kwargs=None, *,
-                    tie_weights: bool = True, strict: bool = False):
+def functional_call(
+    module: Module,
+    parameters_and_buffers,
+    args=None,
+    kwargs=None,
+    *,
+    tie_weights: bool = True,
+    strict: bool = False,
+):
     """``module(*args, **kwargs)`` with the tensors named in ``parameters_and_buffers`` (a
     dict, or a sequence of dicts with distinct keys) in place of the module's own.
 
@@ -136,8 +153,10 @@ def functional_call(module: Module, parameters_and_buffers, args=None, kwargs=No
     try:
         for key, value in values.items():
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"functional_call: the value for '{key}' must be a Tensor, "
-                                f"got {type(value).__name__}")
+                raise TypeError(
+                    f"functional_call: the value for '{key}' must be a Tensor, "
+                    f"got {type(value).__name__}"
+                )
             m, name = _owner(module, key)
             records.append(_swap(m, name, value))
         return module(*args, **kwargs)

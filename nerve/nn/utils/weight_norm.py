@@ -42,20 +42,21 @@ class WeightNorm:
         self.name, self.dim = name, -1 if dim is None else dim
 
     def compute_weight(self, module: Module) -> Tensor:
-        return weight_norm_of(getattr(module, self.name + "_v"),
-                              getattr(module, self.name + "_g"), self.dim)
+        return weight_norm_of(
+            getattr(module, self.name + "_v"), getattr(module, self.name + "_g"), self.dim
+        )
 
     @staticmethod
     def apply(module: Module, name: str, dim: int | None) -> WeightNorm:
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two weight_norm hooks on the same "
-                                   f"parameter {name}")
+                raise RuntimeError(
+                    f"Cannot register two weight_norm hooks on the same parameter {name}"
+                )
         fn = WeightNorm(name, dim)
         weight = module._parameters.get(name)
         if weight is None:
-            raise AttributeError(f"'{type(module).__name__}' object has no parameter "
-                                 f"'{name}'")
+            raise AttributeError(f"'{type(module).__name__}' object has no parameter '{name}'")
         g = norm_except_dim(weight.detach(), fn.dim)
         del module._parameters[name]
         module.register_parameter(name + "_g", Parameter(g._data.copy()))
@@ -77,9 +78,12 @@ class WeightNorm:
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Reparametrize ``module.name`` as g · v / ‖v‖ (parameters ``name_g``, ``name_v``)."""
-    warnings.warn("`nerve.nn.utils.weight_norm` is deprecated in favor of "
-                  "`nerve.nn.utils.parametrizations.weight_norm`.", FutureWarning,
-                  stacklevel=2)
+    warnings.warn(
+        "`nerve.nn.utils.weight_norm` is deprecated in favor of "
+        "`nerve.nn.utils.parametrizations.weight_norm`.",
+        FutureWarning,
+        stacklevel=2,
+    )
     WeightNorm.apply(module, name, dim)
     return module
 

@@ -70,27 +70,27 @@ def add_(input, other, alpha=1):  # noqa: A002 - PyTorch's argument names
     return _ufunc_(input, "add_", "add", o, lambda s: s + o)
 
 
-def sub_(input, other, alpha=1):  # noqa: A002
+def sub_(input, other, alpha=1):
     o = _scaled(other, alpha)
     return _ufunc_(input, "sub_", "subtract", o, lambda s: s - o)
 
 
-def mul_(input, other):  # noqa: A002
+def mul_(input, other):
     return _ufunc_(input, "mul_", "multiply", other, lambda s: s * other)
 
 
-def div_(input, other):  # noqa: A002
+def div_(input, other):
     return _ufunc_(input, "div_", "divide", other, lambda s: s / other)
 
 
-def clamp_(input, min=None, max=None):  # noqa: A002
+def clamp_(input, min=None, max=None):
     if _graph(input, "clamp_"):
         return _rebind(input, "clamp_", lambda s: clamp(s, min, max))
     array_module(input._data).clip(input._data, _array(min), _array(max), out=input._data)
     return input
 
 
-def _put(input, op: str, index, value):  # noqa: A002
+def _put(input, op: str, index, value):
     """``input[index] = value``, through the graph when it needs to be."""
     if _graph(input, op, (value,)):
         return _rebind(input, op, lambda s: IndexPut.apply(s, value, index=index))
@@ -98,55 +98,74 @@ def _put(input, op: str, index, value):  # noqa: A002
     return input
 
 
-def copy_(input, src):  # noqa: A002
+def copy_(input, src):
     return _put(input, "copy_", Ellipsis, src)
 
 
-def fill_(input, value):  # noqa: A002
+def fill_(input, value):
     if not isinstance(value, Tensor) or not value.requires_grad:
         value = value.item() if hasattr(value, "item") else value
     return _put(input, "fill_", Ellipsis, value)
 
 
-def zero_(input):  # noqa: A002
+def zero_(input):
     return fill_(input, 0)
 
 
-def uniform_(input, a: float = 0.0, b: float = 1.0, generator=None):  # noqa: A002
+def uniform_(input, a: float = 0.0, b: float = 1.0, generator=None):
     # drawn on the host (a CPU run's numbers on every device), then moved to the tensor's
-    return _put(input, "uniform_", Ellipsis, same_module(
-        _random.rng(generator).uniform(a, b, input._data.shape), input._data))
+    return _put(
+        input,
+        "uniform_",
+        Ellipsis,
+        same_module(_random.rng(generator).uniform(a, b, input._data.shape), input._data),
+    )
 
 
-def normal_(input, mean: float = 0.0, std: float = 1.0, generator=None):  # noqa: A002
-    return _put(input, "normal_", Ellipsis, same_module(
-        _random.rng(generator).normal(mean, std, input._data.shape), input._data))
+def normal_(input, mean: float = 0.0, std: float = 1.0, generator=None):
+    return _put(
+        input,
+        "normal_",
+        Ellipsis,
+        same_module(_random.rng(generator).normal(mean, std, input._data.shape), input._data),
+    )
 
 
-def bernoulli_(input, p: float = 0.5, generator=None):  # noqa: A002
-    return _put(input, "bernoulli_", Ellipsis, same_module(
-        _random.rng(generator).random(input._data.shape) < p, input._data))
+def bernoulli_(input, p: float = 0.5, generator=None):
+    return _put(
+        input,
+        "bernoulli_",
+        Ellipsis,
+        same_module(_random.rng(generator).random(input._data.shape) < p, input._data),
+    )
 
 
-def masked_fill_(input, mask, value):  # noqa: A002
+def masked_fill_(input, mask, value):
     xp = array_module(input._data)
     m = xp.asarray(_array(mask))
     return _put(input, "masked_fill_", xp.broadcast_to(m, input._data.shape), value)
 
 
-def setitem(input, index, value) -> None:  # noqa: A002
+def setitem(input, index, value) -> None:
     idx = _index(index)
     xp = array_module(input._data)
     if isinstance(idx, list):
         idx = xp.asarray(idx)
     if xp is not array_module():  # a host index of a device tensor moves over, as in torch
-        idx = tuple(_on(i, input._data) for i in idx) if isinstance(idx, tuple) else \
-            _on(idx, input._data)
+        idx = (
+            tuple(_on(i, input._data) for i in idx)
+            if isinstance(idx, tuple)
+            else _on(idx, input._data)
+        )
     _put(input, "__setitem__", idx, value)
 
 
-_OUT_OF_PLACE = {"add_": lambda a, b: a + b, "sub_": lambda a, b: a - b,
-                 "mul_": lambda a, b: a * b, "div_": lambda a, b: a / b}
+_OUT_OF_PLACE = {
+    "add_": lambda a, b: a + b,
+    "sub_": lambda a, b: a - b,
+    "mul_": lambda a, b: a * b,
+    "div_": lambda a, b: a / b,
+}
 
 
 def augmented(t: Tensor, other, op: str):
@@ -162,16 +181,18 @@ _INPLACE = {"add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_}
 
 
 # ----- in-place math (x.exp_(), x.relu_() ...) and the functional ``inplace=`` flag ------
-def _write(input, arr, op: str):  # noqa: A002
+def _write(input, arr, op: str):
     try:
         array_module(input._data).copyto(input._data, arr, casting="same_kind")
     except TypeError:
-        raise RuntimeError(f"{op}: result type {arr.dtype} can't be cast to the desired "
-                           f"output type {input._data.dtype}") from None
+        raise RuntimeError(
+            f"{op}: result type {arr.dtype} can't be cast to the desired "
+            f"output type {input._data.dtype}"
+        ) from None
     return input
 
 
-def maybe_inplace(input, out, inplace: bool, op: str = "inplace"):  # noqa: A002
+def maybe_inplace(input, out, inplace: bool, op: str = "inplace"):
     """The functional ops' ``inplace=True``, given ``out = SomeOp.apply(input, ...)``
     already computed: ``input`` takes ``out``'s value and returns itself. In a graph, the
     node's edge to ``input`` is moved to a snapshot of it before ``input`` is rebound."""
@@ -192,7 +213,7 @@ def maybe_inplace(input, out, inplace: bool, op: str = "inplace"):  # noqa: A002
 _ROUNDING = ("floor_", "ceil_", "round_", "trunc_")
 
 
-def inplace_call(input, op: str, fn, *args, **kwargs):  # noqa: A002
+def inplace_call(input, op: str, fn, *args, **kwargs):
     """``fn(input, *args, **kwargs)`` written into ``input``, which is returned."""
     if op in _ROUNDING and input._data.dtype.kind in "iub":
         return input  # rounding an integer tensor changes nothing
@@ -209,7 +230,7 @@ def inplace_form(name: str, fn_path: str):
     op = name + "_"
     found = []
 
-    def method(input, *args, **kwargs):  # noqa: A002
+    def method(input, *args, **kwargs):
         if not found:
             found.append(getattr(importlib.import_module(module), attr))
         return inplace_call(input, op, found[0], *args, **kwargs)
@@ -227,11 +248,11 @@ hardtanh_ = inplace_form("hardtanh", "nerve.ops.nn.activation.hardtanh")
 rrelu_ = inplace_form("rrelu", "nerve.ops.nn.activation.rrelu")
 
 
-def clamp_min(input, min):  # noqa: A002
+def clamp_min(input, min):
     return clamp(input, min=min)
 
 
-def clamp_max(input, max):  # noqa: A002
+def clamp_max(input, max):
     return clamp(input, max=max)
 
 
@@ -369,8 +390,10 @@ def _snapshot(t: Tensor) -> Tensor:
 def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
     """Rebind t to ``out`` (computed from ``snap``, t's old version)."""
     if out._data.shape != t._data.shape:
-        raise RuntimeError(f"{op}: output with shape {list(t._data.shape)} doesn't match "
-                           f"the broadcast shape {list(out._data.shape)}")
+        raise RuntimeError(
+            f"{op}: output with shape {list(t._data.shape)} doesn't match "
+            f"the broadcast shape {list(out._data.shape)}"
+        )
     if out._data.dtype != t._data.dtype:
         out = Cast.apply(out, dtype=t._data.dtype)
     if not out.requires_grad:  # floor_, sign_ ...: the old value gets a zero gradient
@@ -384,8 +407,11 @@ def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
     # recognises as "values not kept" (a read-only broadcast view stands in off the CPU)
     xp = array_module(old)
     one = xp.zeros(1, old.dtype)
-    snap._data = xp.ndarray(old.shape, old.dtype, one, 0, (0,) * old.ndim) \
-        if xp is array_module() else xp.broadcast_to(one.reshape(()), old.shape)
+    snap._data = (
+        xp.ndarray(old.shape, old.dtype, one, 0, (0,) * old.ndim)
+        if xp is array_module()
+        else xp.broadcast_to(one.reshape(()), old.shape)
+    )
     return t
 
 
@@ -397,5 +423,22 @@ def _rebind(t: Tensor, op: str, compute) -> Tensor:
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(add_, augmented, bernoulli_, clamp_, clamp_max, clamp_min, copy_, div_, fill_,
-                   inplace_call, masked_fill_, mul_, normal_, setitem, sub_, uniform_, zero_)
+ops_table.register(
+    add_,
+    augmented,
+    bernoulli_,
+    clamp_,
+    clamp_max,
+    clamp_min,
+    copy_,
+    div_,
+    fill_,
+    inplace_call,
+    masked_fill_,
+    mul_,
+    normal_,
+    setitem,
+    sub_,
+    uniform_,
+    zero_,
+)

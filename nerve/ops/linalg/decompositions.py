@@ -34,11 +34,14 @@ def _square(op, a):
     if a.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     if a.shape[-1] != a.shape[-2]:
-        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
-                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+        raise RuntimeError(
+            f"{op}: A must be batches of square matrices, but they are "
+            f"{a.shape[-2]} by {a.shape[-1]} matrices"
+        )
     if not is_floating(a.dtype):
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
-                           f"Got {_tname(a.dtype)}")
+        raise RuntimeError(
+            f"{op}: Expected a floating point or complex tensor as input. Got {_tname(a.dtype)}"
+        )
 
 
 def _tname(dtype):
@@ -102,8 +105,10 @@ class Inverse(Function):
         try:
             self.y = xp.linalg.inv(a)
         except arrayfns.LinAlgError:
-            raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
-                              "not be completed because the input matrix is singular.") from None
+            raise LinAlgError(
+                "linalg.inv: The diagonal element is zero, the inversion could "
+                "not be completed because the input matrix is singular."
+            ) from None
         return self.y
 
     def backward(self, dy):
@@ -120,8 +125,9 @@ class Solve(Function):
         try:
             self.x = xp.linalg.solve(a, b)
         except arrayfns.LinAlgError:
-            raise LinAlgError("linalg.solve: The solver failed because the input matrix is "
-                              "singular.") from None
+            raise LinAlgError(
+                "linalg.solve: The solver failed because the input matrix is singular."
+            ) from None
         return self.x
 
     def backward(self, dy):
@@ -141,8 +147,10 @@ class Cholesky(Function):
         try:
             self.l = xp.linalg.cholesky(a)
         except arrayfns.LinAlgError:
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
-                              "because the input is not positive-definite.") from None
+            raise LinAlgError(
+                "linalg.cholesky: The factorization could not be completed "
+                "because the input is not positive-definite."
+            ) from None
         return _mT(self.l).copy() if upper else self.l
 
     def backward(self, dy):
@@ -164,7 +172,7 @@ def _expm(a):
     # the squaring count follows the norm: a host sync on a device
     norm = float(xp.abs(a).sum(-2).max()) if a.size else 0.0
     s = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
-    x = a / (2.0 ** s)
+    x = a / (2.0**s)
     eye = xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape)
     out, term = eye.copy(), eye
     for k in range(1, 19):
@@ -302,8 +310,9 @@ class Qr(Function):
 # ----- wrappers: torch.* spellings and torch.linalg.* spellings -------------------------
 def _float(op, a):
     if not is_floating(a.dtype):
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
-                           f"Got {_tname(a.dtype)}")
+        raise RuntimeError(
+            f"{op}: Expected a floating point or complex tensor as input. Got {_tname(a.dtype)}"
+        )
 
 
 def det(A):  # noqa: N803 - PyTorch's argument names
@@ -341,14 +350,18 @@ def solve(A, B, *, left=True):  # noqa: N803
     if not left:  # X A = B  <=>  Aᵀ Xᵀ = Bᵀ
         return solve(A.mT, B.mT).mT
     if A.dtype != B.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {A.dtype} and B of type {B.dtype} instead")
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found "
+            f"A of type {A.dtype} and B of type {B.dtype} instead"
+        )
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     if vector:
         return Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
     if B.shape[-2] != A.shape[-1]:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                           f"AX = B ({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation "
+            f"AX = B ({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})"
+        )
     return Solve.apply(A, B)
 
 
@@ -371,8 +384,10 @@ def matrix_power(A, n):  # noqa: N803
     xp = array_module(A)
 
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
-                           f"they are {tuple(A.shape)} matrices")
+        raise RuntimeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but "
+            f"they are {tuple(A.shape)} matrices"
+        )
     if n == 0:
         eye = xp.eye(A.shape[-1], dtype=A.dtype)
         return wrap(xp.broadcast_to(eye, tuple(A.shape)).copy())
@@ -397,7 +412,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):  # noqa: N803
     return Pinv.apply(A, atol=atol or 0.0, rtol=rtol, hermitian=hermitian)
 
 
-def pinverse(input, rcond=1e-15):  # noqa: A002
+def pinverse(input, rcond=1e-15):
     return pinv(input, rtol=rcond)
 
 
@@ -407,13 +422,12 @@ def linalg_svd(A, full_matrices=True, *, driver=None):  # noqa: N803
     return LinalgSvdResult(u, s, v.mT)
 
 
-def svd(input, some=True, compute_uv=True):  # noqa: A002
+def svd(input, some=True, compute_uv=True):
     """torch.svd: U, S, V with A = U diag(S) Vᵀ (V, not Vᵀ); some=False gives square U, V."""
     xp = array_module(input)
     _float("svd", input._data)
     u, s, v = Svd.apply(input, full_matrices=not some)
     if not compute_uv:
-
         m, n = input.shape[-2:]
         shape = tuple(input.shape[:-2])
         zeros_u = wrap(xp.zeros(shape + (m, m), input.dtype))
@@ -436,8 +450,10 @@ def eigvalsh(A, UPLO="L"):  # noqa: N803
 
 def qr(A, mode="reduced"):  # noqa: N803
     if mode not in ("reduced", "complete", "r"):
-        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
-                           "'reduced' (default), 'r', or 'complete'")
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of "
+            "'reduced' (default), 'r', or 'complete'"
+        )
     _float("linalg.qr", A._data)
     return QrResult(*Qr.apply(A, mode=mode))
 

@@ -41,7 +41,7 @@ class Cdist(Function):
         elif math.isinf(p):
             self.d = diff.max(-1) if diff.shape[-1] else diff.sum(-1)
         else:
-            self.d = (diff ** p).sum(-1) ** (1 / p)
+            self.d = (diff**p).sum(-1) ** (1 / p)
         return self.d
 
     def backward(self, dy):
@@ -74,15 +74,17 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
     if x1.shape[-1] != x2.shape[-1]:
-        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
-                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
     if not is_floating(x1.dtype) or not is_floating(x2.dtype):
         raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype}")
     if x1.dtype != x2.dtype:
-        raise RuntimeError(f"cdist: X1 and X2 must have the same dtype, got {x1.dtype} and "
-                           f"{x2.dtype}")
+        raise RuntimeError(
+            f"cdist: X1 and X2 must have the same dtype, got {x1.dtype} and {x2.dtype}"
+        )
     return Cdist.apply(x1, x2, p=float(p))
 
 
@@ -105,17 +107,19 @@ def pdist(input, p=2):  # noqa: A002 - PyTorch's argument names
     return vector_norm(diff, p, 1)
 
 
-def dist(input, other, p=2):  # noqa: A002
+def dist(input, other, p=2):
     need_tensor("dist", other)
     return vector_norm(input - other, p)
 
 
-def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
+def cov(input, *, correction=1, fweights=None, aweights=None):
     """Covariance of the variables in the rows of (V, N) input (observations in columns),
     with optional integer frequency and real observation weights."""
     if input.ndim > 2:
-        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
-                           f"input with {input.ndim} dimensions")
+        raise RuntimeError(
+            f"cov(): expected input to have two or fewer dimensions but got an "
+            f"input with {input.ndim} dimensions"
+        )
     if input.dtype == bool_:
         raise RuntimeError("cov(): bool dtype is not supported for input")
     x = input.reshape(1, -1) if input.ndim < 2 else input
@@ -135,8 +139,11 @@ def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
         w = w.to(x.dtype)
         wsum = w.sum()
         avg = (x * w).sum(1, keepdim=True) / wsum
-        norm = wsum - correction if aweights is None or correction == 0 else \
-            wsum - correction * (w * aweights).sum() / wsum
+        norm = (
+            wsum - correction
+            if aweights is None or correction == 0
+            else wsum - correction * (w * aweights).sum() / wsum
+        )
     c = x - avg
     cw = c if w is None else c * w
     if not hasattr(norm, "_data"):
@@ -145,7 +152,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
     return out.reshape(()) if input.ndim < 2 else out
 
 
-def corrcoef(input):  # noqa: A002
+def corrcoef(input):
     """Pearson correlations: cov / √(var_i var_j), clipped to [-1, 1]."""
     c = cov(input)
     if c.ndim == 0:
@@ -154,13 +161,14 @@ def corrcoef(input):  # noqa: A002
     return (c / d.reshape(-1, 1) / d.reshape(1, -1)).clamp(-1, 1)
 
 
-def renorm(input, p, dim, maxnorm):  # noqa: A002
+def renorm(input, p, dim, maxnorm):
     """Each slice along ``dim`` whose p-norm exceeds maxnorm is scaled down to norm maxnorm
     (by maxnorm / (norm + 1e-7)); the others stay."""
 
     if input.ndim <= 1:
-        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
-                           "dimensions")
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
+        )
     if p <= 0:
         raise RuntimeError(f"renorm: non-positive-norm not supported, got {p}")
     if maxnorm < 0:

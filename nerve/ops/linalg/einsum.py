@@ -30,15 +30,18 @@ class Einsum(Function):
         for sub, x in zip(self.inputs, self.xs):
             for c, n in zip(sub, x.shape):
                 sizes[c] = max(sizes.get(c, 1), n)
-        return tuple(self._grad(k, dy, sizes) if need else None
-                     for k, need in enumerate(self.needs_input_grad))
+        return tuple(
+            self._grad(k, dy, sizes) if need else None
+            for k, need in enumerate(self.needs_input_grad)
+        )
 
     def _grad(self, k, dy, sizes):
         sub = self.inputs[k]
         if len(set(sub)) != len(sub):
             raise NotImplementedError(
                 f"einsum: the gradient for operand {k} ('{sub}'), which repeats an index "
-                "(a diagonal or trace), is not supported")
+                "(a diagonal or trace), is not supported"
+            )
         others = [(s, x) for m, (s, x) in enumerate(zip(self.inputs, self.xs)) if m != k]
         seen = set(self.output).union(*(s for s, _ in others))
         kept = "".join(c for c in sub if c in seen)
@@ -64,14 +67,19 @@ class Einsum(Function):
                 continue
             sub = self.inputs[k]
             if len(set(sub)) != len(sub):
-                raise NotImplementedError(f"einsum: the gradient for operand {k} ('{sub}'), "
-                                          "which repeats an index, is not supported")
-            others = [(s, x) for m, (s, x) in enumerate(zip(self.inputs, self.parents))
-                      if m != k]
+                raise NotImplementedError(
+                    f"einsum: the gradient for operand {k} ('{sub}'), "
+                    "which repeats an index, is not supported"
+                )
+            others = [(s, x) for m, (s, x) in enumerate(zip(self.inputs, self.parents)) if m != k]
             seen = set(self.output).union(*(s for s, _ in others))
             kept = "".join(c for c in sub if c in seen)
-            g = Einsum.apply(dy, *(x for _, x in others),
-                             inputs=(self.output, *(s for s, _ in others)), output=kept)
+            g = Einsum.apply(
+                dy,
+                *(x for _, x in others),
+                inputs=(self.output, *(s for s, _ in others)),
+                output=kept,
+            )
             if len(kept) < len(sub):
                 g = Reshape.apply(g, shape=tuple(sizes[c] if c in seen else 1 for c in sub))
                 g = Expand.apply(g, shape=tuple(sizes[c] for c in sub))
@@ -94,33 +102,41 @@ def _parse(equation: str, shapes: list) -> tuple:
     lhs, arrow, rhs = eq.partition("->")
     subs = lhs.split(",")
     if len(subs) != len(shapes):
-        raise ValueError(f"einsum(): {len(subs)} operand(s) in the equation '{equation}' but "
-                         f"{len(shapes)} given")
+        raise ValueError(
+            f"einsum(): {len(subs)} operand(s) in the equation '{equation}' but {len(shapes)} given"
+        )
     free = [c for c in string.ascii_letters if c not in eq]
-    ell = max((len(shape) - (len(s) - 3) for s, shape in zip(subs, shapes) if "..." in s),
-              default=0)
+    ell = max(
+        (len(shape) - (len(s) - 3) for s, shape in zip(subs, shapes) if "..." in s), default=0
+    )
     fill = "".join(free[:ell])
     for i, (s, shape) in enumerate(zip(subs, shapes)):
         if "..." in s:
             n = len(shape) - (len(s) - 3)
             if n < 0:
-                raise ValueError(f"einsum(): operand {i} has {len(shape)} dims, fewer than "
-                                 f"the subscript '{s}' names")
-            s = s.replace("...", fill[ell - n:])
+                raise ValueError(
+                    f"einsum(): operand {i} has {len(shape)} dims, fewer than "
+                    f"the subscript '{s}' names"
+                )
+            s = s.replace("...", fill[ell - n :])
         if not s.isalpha() and s:
-            raise ValueError(f"einsum(): invalid subscript '{s}' in '{equation}' (letters "
-                             "and '...' only)")
+            raise ValueError(
+                f"einsum(): invalid subscript '{s}' in '{equation}' (letters and '...' only)"
+            )
         if len(s) != len(shape):
-            raise ValueError(f"einsum(): the number of subscripts in '{s}' ({len(s)}) does "
-                             f"not match the number of dimensions ({len(shape)}) of operand "
-                             f"{i}")
+            raise ValueError(
+                f"einsum(): the number of subscripts in '{s}' ({len(s)}) does "
+                f"not match the number of dimensions ({len(shape)}) of operand "
+                f"{i}"
+            )
         subs[i] = s
     if arrow:
         out = rhs.replace("...", fill)
     else:
         letters = "".join(subs)
-        out = fill + "".join(sorted(c for c in set(letters) if letters.count(c) == 1
-                                    and c not in fill))
+        out = fill + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in fill)
+        )
     return subs, out
 
 
@@ -134,8 +150,9 @@ def einsum(equation: str, *operands):
     subs, out = _parse(equation, [tuple(x.shape) for x in operands])
     dtypes = {x.dtype for x in operands}
     if len(dtypes) > 1:
-        raise RuntimeError(f"einsum(): expected operands of one dtype, got "
-                           f"{sorted(map(str, dtypes))}")
+        raise RuntimeError(
+            f"einsum(): expected operands of one dtype, got {sorted(map(str, dtypes))}"
+        )
     try:
         return Einsum.apply(*operands, inputs=tuple(subs), output=out)
     except RuntimeError as err:

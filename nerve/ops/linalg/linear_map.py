@@ -39,5 +39,6 @@ def linear_op_graph(node, dy, **params):
     """``backward_graph`` of an op linear in its one input (y = A x, so ∂L/∂x = Aᵀ δ): the
     backward is Aᵀ, and its adjoint is the op's own forward with the same ``params``."""
     twin, cls = frozen(node), type(node)
-    return LinearMap.apply(dy, map=twin.backward,
-                           adjoint=lambda g: object.__new__(cls).forward(g, **params))
+    return LinearMap.apply(
+        dy, map=twin.backward, adjoint=lambda g: object.__new__(cls).forward(g, **params)
+    )

@@ -18,19 +18,27 @@ class MatMul(Function):
 
     def forward(self, a, b):
         if a.dtype != b.dtype:  # PyTorch does not promote in products (elementwise ops do)
-            raise ValueError(f"expected m1 and m2 to have the same dtype, but got: "
-                             f"{c_name(a.dtype)} != {c_name(b.dtype)}")
+            raise ValueError(
+                f"expected m1 and m2 to have the same dtype, but got: "
+                f"{c_name(a.dtype)} != {c_name(b.dtype)}"
+            )
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError("both arguments to matmul need to be at least 1D, "
-                             f"but they are {a.ndim}D and {b.ndim}D")
+            raise ValueError(
+                "both arguments to matmul need to be at least 1D, "
+                f"but they are {a.ndim}D and {b.ndim}D"
+            )
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied "
-                             f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
+            raise ValueError(
+                f"shapes {a.shape} and {b.shape} cannot be multiplied "
+                f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})"
+            )
         try:
             broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
-            raise ValueError(f"batch dimensions {a.shape[:-2]} and {b.shape[:-2]} of shapes "
-                             f"{a.shape} and {b.shape} cannot be broadcast") from None
+            raise ValueError(
+                f"batch dimensions {a.shape[:-2]} and {b.shape[:-2]} of shapes "
+                f"{a.shape} and {b.shape} cannot be broadcast"
+            ) from None
         self.a, self.b = a, b
         return a @ b
 
@@ -76,10 +84,19 @@ class MatMul(Function):
         return da, db
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>"}
+_C_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+    "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>",
+}
 
 
 def c_name(dtype) -> str:
@@ -89,22 +106,24 @@ def c_name(dtype) -> str:
 
 def _same_dtype(op: str, a, b) -> None:
     if a.dtype != b.dtype and not autocast_covers(MatMul, a._data):
-        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
-                           f"{c_name(a.dtype)} != {c_name(b.dtype)}")
+        raise RuntimeError(
+            f"{op}: expected m1 and m2 to have the same dtype, but got: "
+            f"{c_name(a.dtype)} != {c_name(b.dtype)}"
+        )
 
 
 def matmul(input, other):  # noqa: A002 - PyTorch's argument names
     return MatMul.apply(input, other)
 
 
-def mm(input, mat2):  # noqa: A002
+def mm(input, mat2):
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
     _same_dtype("mm", input, mat2)
     return MatMul.apply(input, mat2)
 
 
-def bmm(input, mat2):  # noqa: A002
+def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
     _same_dtype("bmm", input, mat2)
@@ -113,14 +132,14 @@ def bmm(input, mat2):  # noqa: A002
     return MatMul.apply(input, mat2)
 
 
-def dot(input, other):  # noqa: A002
+def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"dot: expected 1-D tensors, got {input.ndim}-D and {other.ndim}-D")
     _same_dtype("dot", input, other)
     return MatMul.apply(input, other)
 
 
-def outer(input, vec2):  # noqa: A002
+def outer(input, vec2):
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 

@@ -19,17 +19,24 @@ from nerve.tensor import ops_table
 def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument names
     """β·input + α·prod; β = 0 ignores input (its NaN and inf are not propagated)."""
     if input.dtype != prod.dtype:
-        raise RuntimeError(f"{op}: expected self and mat2 to have the same dtype, but got: "
-                           f"{L.c_name(input.dtype)} != {L.c_name(prod.dtype)}")
+        raise RuntimeError(
+            f"{op}: expected self and mat2 to have the same dtype, but got: "
+            f"{L.c_name(input.dtype)} != {L.c_name(prod.dtype)}"
+        )
     try:
         broadcast_shapes(tuple(input.shape), tuple(prod.shape))
     except ValueError:
-        raise RuntimeError(f"{op}: the input of shape {tuple(input.shape)} does not broadcast "
-                           f"to the product's shape {tuple(prod.shape)}") from None
-    if not is_floating(input.dtype) and (not float(alpha).is_integer() or
-                                    not float(beta).is_integer()):
-        raise RuntimeError(f"{op}: For integral input tensors, argument alpha and beta must "
-                           "not be a floating point number.")
+        raise RuntimeError(
+            f"{op}: the input of shape {tuple(input.shape)} does not broadcast "
+            f"to the product's shape {tuple(prod.shape)}"
+        ) from None
+    if not is_floating(input.dtype) and (
+        not float(alpha).is_integer() or not float(beta).is_integer()
+    ):
+        raise RuntimeError(
+            f"{op}: For integral input tensors, argument alpha and beta must "
+            "not be a floating point number."
+        )
     scaled = prod if alpha == 1 else prod * alpha
     if beta == 0:
         keep = array_module(input._data).isfinite(input._data) if is_floating(input.dtype) else True
@@ -37,52 +44,56 @@ def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument na
     return scaled + (input if beta == 1 else input * beta)
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):  # noqa: A002
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _update("addmm", input, L.mm(mat1, mat2), beta, alpha)
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):  # noqa: A002
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return _update("baddbmm", input, L.bmm(batch1, batch2), beta, alpha)
 
 
-def addbmm(input, batch1, batch2, *, beta=1, alpha=1):  # noqa: A002
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return _update("addbmm", input, L.bmm(batch1, batch2).sum(0), beta, alpha)
 
 
-def mv(input, vec):  # noqa: A002
+def mv(input, vec):
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
     if input.shape[1] != vec.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}"
-                           f"x{input.shape[1]}), vec ({vec.shape[0]})")
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}"
+            f"x{input.shape[1]}), vec ({vec.shape[0]})"
+        )
     L._same_dtype("mv", input, vec)
     return L.matmul(input, vec)
 
 
-def addmv(input, mat, vec, *, beta=1, alpha=1):  # noqa: A002
+def addmv(input, mat, vec, *, beta=1, alpha=1):
     return _update("addmv", input, mv(mat, vec), beta, alpha)
 
 
-def addr(input, vec1, vec2, *, beta=1, alpha=1):  # noqa: A002
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
     if vec1.ndim != 1 or vec2.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D")
     return _update("addr", input, L.outer(vec1, vec2), beta, alpha)
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):  # noqa: A002
+def addcmul(input, tensor1, tensor2, *, value=1):
     prod = tensor1 * tensor2
     return input + (prod if value == 1 else prod * value)
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
+def addcdiv(input, tensor1, tensor2, *, value=1):
     if tensor1.dtype.kind in "biu" and tensor2.dtype.kind in "biu":
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
-                           "future release addcdiv will perform a true division of tensor1 and "
-                           "tensor2. The historic addcdiv behavior can be implemented as "
-                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) "
-                           "for integer inputs and as (input + value * tensor1 / tensor2) for "
-                           "float inputs. The future addcdiv behavior is just the latter "
-                           "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a "
+            "future release addcdiv will perform a true division of tensor1 and "
+            "tensor2. The historic addcdiv behavior can be implemented as "
+            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) "
+            "for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
     q = tensor1 / tensor2
     return input + (q if value == 1 else q * value)
 
@@ -112,9 +123,11 @@ def tensordot(a, b, dims=2):
     da, db = [d % max(a.ndim, 1) for d in da], [d % max(b.ndim, 1) for d in db]
     for i, j in zip(da, db):
         if a.shape[i] != b.shape[j]:
-            raise RuntimeError(f"contracted dimensions need to match, but first has size "
-                               f"{a.shape[i]} in dim {i} and second has size {b.shape[j]} in "
-                               f"dim {j}")
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size "
+                f"{a.shape[i]} in dim {i} and second has size {b.shape[j]} in "
+                f"dim {j}"
+            )
     L._same_dtype("tensordot", a, b)
     fa = [i for i in range(a.ndim) if i not in da]
     fb = [j for j in range(b.ndim) if j not in db]
@@ -126,25 +139,26 @@ def tensordot(a, b, dims=2):
     return S.reshape(out, tuple(a.shape[i] for i in fa) + tuple(b.shape[j] for j in fb))
 
 
-def inner(input, other):  # noqa: A002
+def inner(input, other):
     need_tensor("inner", other)
     _no_bool_product("inner", input, other)
     if input.ndim == 0 or other.ndim == 0:
         return input * other
     if input.shape[-1] != other.shape[-1]:
-        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
-                           f"got shapes {list(input.shape)} and {list(other.shape)}")
+        raise RuntimeError(
+            f"inner() the last dimension must match on both input tensors but "
+            f"got shapes {list(input.shape)} and {list(other.shape)}"
+        )
     return tensordot(input, other, ([-1], [-1]))
 
 
-def vdot(input, other):  # noqa: A002
+def vdot(input, other):
     if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D "
-                           "tensors")
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     return L.dot(input, other)
 
 
-def kron(input, other):  # noqa: A002
+def kron(input, other):
     """(a ⊗ b)[i·p + k, j·q + l] = a[i, j] b[k, l], in any number of dims: a broadcast
     product over interleaved axes, then a reshape."""
     need_tensor("kron", other)

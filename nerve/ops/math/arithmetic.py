@@ -27,43 +27,45 @@ def divide(input, other, *, rounding_mode=None, out=None):  # noqa: A002 - PyTor
         if _kind(input) == "f" or _kind(other) == "f" or isinstance(other, float):
             return Trunc.apply(E.div(input, other))
         return trunc_divide(input, other)
-    raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                       f"found '{rounding_mode}'")
+    raise RuntimeError(
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+        f"found '{rounding_mode}'"
+    )
 
 
-def true_divide(input, other, *, out=None):  # noqa: A002
+def true_divide(input, other, *, out=None):
     no_out(out, "true_divide")
     return E.div(input, other)
 
 
-def multiply(input, other, *, out=None):  # noqa: A002
+def multiply(input, other, *, out=None):
     no_out(out, "multiply")
     return E.mul(input, other)
 
 
-def subtract(input, other, *, alpha=1, out=None):  # noqa: A002
+def subtract(input, other, *, alpha=1, out=None):
     no_out(out, "subtract")
     return E.sub(input, other, alpha)
 
 
-def negative(input, *, out=None):  # noqa: A002
+def negative(input, *, out=None):
     no_out(out, "negative")
     return E.neg(input)
 
 
-def positive(input):  # noqa: A002
+def positive(input):
     """input itself (an error for bool, as in PyTorch)."""
     if input.dtype.kind == "b":
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
-def absolute(input, *, out=None):  # noqa: A002
+def absolute(input, *, out=None):
     no_out(out, "absolute")
     return E.abs(input)
 
 
-def sgn(input, *, out=None):  # noqa: A002
+def sgn(input, *, out=None):
     """sign(input) for real tensors (PyTorch's complex-aware sign)."""
     no_out(out, "sgn")
     return input.clone() if input.dtype.kind == "b" else C.sign(input)

@@ -13,7 +13,7 @@ from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
 
-def _no_bool(input, op: str) -> None:  # noqa: A002
+def _no_bool(input, op: str) -> None:
     if input._data.dtype.kind == "b":
         raise RuntimeError(f"{op}(): does not support bool input")
 
@@ -29,45 +29,45 @@ def _arg(name, input, dim, keepdim):  # noqa: A002 - PyTorch's argument names
     return wrap(fn(input._data, axis=axis, keepdims=keepdim).astype(int64))
 
 
-def argmax(input, dim=None, keepdim=False):  # noqa: A002
+def argmax(input, dim=None, keepdim=False):
     _no_bool(input, "argmax")
     return _arg("argmax", input, dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim=False):  # noqa: A002
+def argmin(input, dim=None, keepdim=False):
     _no_bool(input, "argmin")
     return _arg("argmin", input, dim, keepdim)
 
 
-def equal(input, other) -> bool:  # noqa: A002
+def equal(input, other) -> bool:
     need_tensor("equal", other)
     return input.shape == other.shape and bool((input._data == other._data).all())
 
 
-def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:  # noqa: A002
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
     other = _same_dtype_tensors("allclose", input, other)
     xp = array_module(input._data)
     return bool(xp.allclose(input._data, other._data, rtol, atol, equal_nan))
 
 
-def _any(input, dim=None, keepdim=False):  # noqa: A002
+def _any(input, dim=None, keepdim=False):
     return wrap(input._data.any(axis=dim, keepdims=keepdim))
 
 
-def _all(input, dim=None, keepdim=False):  # noqa: A002
+def _all(input, dim=None, keepdim=False):
     return wrap(input._data.all(axis=dim, keepdims=keepdim))
 
 
-def _count_nonzero(input, dim=None):  # noqa: A002
+def _count_nonzero(input, dim=None):
     return wrap(array_module(input._data).count_nonzero(input._data, axis=dim))
 
 
-def nonzero(input):  # noqa: A002
+def nonzero(input):
     return wrap(array_module(input._data).argwhere(input._data))
 
 
 def _elementwise(name: str):
-    def op(input):  # noqa: A002
+    def op(input):
         return wrap(getattr(array_module(input._data), name)(input._data))
 
     op.__name__ = name
@@ -79,9 +79,10 @@ _logical_not = _elementwise("logical_not")
 _sign = _elementwise("sign")
 
 
-def sign(input):  # noqa: A002
+def sign(input):
     """Elementwise ``sign``, without gradient; a bool tensor is its own sign."""
     return wrap(input._data.copy()) if input._data.dtype.kind == "b" else _sign(input)
+
 
 isnan = _elementwise("isnan")
 _isinf = _elementwise("isinf")
@@ -92,7 +93,7 @@ _round = _elementwise("round")
 
 
 # ----- PyTorch's signatures (out=, a list of dims) for the ops above -----------------
-def _reduce_dtype(input, result):  # noqa: A002
+def _reduce_dtype(input, result):
     # PyTorch's all/any keep uint8 for a uint8 input, bool otherwise
     return result.to(uint8) if input.dtype == uint8 else result
 
@@ -111,12 +112,12 @@ def _dims(dim):
     return tuple(dim) if isinstance(dim, list) else dim
 
 
-def count_nonzero(input, dim=None):  # noqa: A002
+def count_nonzero(input, dim=None):
     return _count_nonzero(input, _dims(dim))
 
 
 def _unary(fn, name: str, refuse: str = ""):
-    def op(input, *, out=None):  # noqa: A002
+    def op(input, *, out=None):
         no_out(out, name)
         _refuse(name, refuse, input)
         return fn(input)
@@ -143,5 +144,20 @@ def round(input, *, decimals=0, out=None):  # noqa: A001, A002
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(all, allclose, any, argmax, argmin, ceil, count_nonzero, equal, floor, isfinite,
-                   isinf, isnan, logical_not, round, sign)
+ops_table.register(
+    all,
+    allclose,
+    any,
+    argmax,
+    argmin,
+    ceil,
+    count_nonzero,
+    equal,
+    floor,
+    isfinite,
+    isinf,
+    isnan,
+    logical_not,
+    round,
+    sign,
+)

@@ -25,11 +25,11 @@ def nonzero(input, *, as_tuple=False):  # noqa: A002 - PyTorch's argument names
     return wrap(xp.argwhere(a).astype(int64))
 
 
-def argwhere(input):  # noqa: A002
+def argwhere(input):
     return nonzero(input)
 
 
-def bincount(input, weights=None, minlength=0):  # noqa: A002
+def bincount(input, weights=None, minlength=0):
     """Counts of each value 0..max of a 1-D non-negative integer tensor (sums of weights)."""
     xp = array_module(input)
     a = input._data
@@ -48,7 +48,7 @@ def bincount(input, weights=None, minlength=0):  # noqa: A002
     return wrap(xp.bincount(a, w.astype(float64), minlength).astype(dtype))
 
 
-def histc(input, bins=100, min=0, max=0):  # noqa: A002
+def histc(input, bins=100, min=0, max=0):
     """Counts in ``bins`` equal bins over [min, max] (the data's range if min = max);
     entries outside are left out, the top edge belongs to the last bin."""
     xp = array_module(input)
@@ -71,41 +71,52 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     return wrap(xp.bincount(idx, minlength=bins).astype(a.dtype))
 
 
-def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,  # noqa: A002
-                 sorter=None):
+def searchsorted(
+    sorted_sequence,
+    input,
+    *,
+    out_int32=False,
+    right=False,
+    side=None,
+    sorter=None,
+):
     """Index where each value would be inserted to keep each row sorted (the first such
     place, or the last with right=True / side='right')."""
     xp = array_module(sorted_sequence)
     seq = _arr(sorted_sequence)
     vals = _arr(input, seq)
-    if (seq.dtype.kind == "b" or vals.dtype.kind == "b") and \
-            (seq.ndim <= 1 or seq.shape[:-1] == vals.shape[:-1]):  # else the shape error
+    if (seq.dtype.kind == "b" or vals.dtype.kind == "b") and (
+        seq.ndim <= 1 or seq.shape[:-1] == vals.shape[:-1]
+    ):  # else the shape error
         raise NotImplementedError("searchsorted: not implemented for dtype bool")
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"side can only be 'left' or 'right' but got {side}")
         if right and side == "left":
-            raise RuntimeError("side and right can't be set to opposites, got side of left "
-                               "while right was True")
+            raise RuntimeError(
+                "side and right can't be set to opposites, got side of left while right was True"
+            )
         right = side == "right"
     if sorter is not None:
         seq = xp.take_along_axis(seq, _arr(sorter), -1)
     dtype = int32 if out_int32 else int64
     if seq.ndim <= 1:
-        return wrap(xp.searchsorted(seq, vals, side="right" if right else "left")
-                     .astype(dtype))
+        return wrap(xp.searchsorted(seq, vals, side="right" if right else "left").astype(dtype))
     if seq.shape[:-1] != vals.shape[:-1]:
-        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
-                           f"the first N-1 dimensions of boundaries tensor and input value "
-                           f"tensor must match, but we got boundaries tensor "
-                           f"{list(seq.shape)} and input value tensor {list(vals.shape)}")
+        raise RuntimeError(
+            f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
+            f"the first N-1 dimensions of boundaries tensor and input value "
+            f"tensor must match, but we got boundaries tensor "
+            f"{list(seq.shape)} and input value tensor {list(vals.shape)}"
+        )
     # (…, K, 1) against (…, 1, N): the count of entries before each value
-    cmp = seq[..., None, :] <= vals[..., :, None] if right else \
-        seq[..., None, :] < vals[..., :, None]
+    cmp = (
+        seq[..., None, :] <= vals[..., :, None] if right else seq[..., None, :] < vals[..., :, None]
+    )
     return wrap(cmp.sum(-1).astype(dtype))
 
 
-def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
+def bucketize(input, boundaries, *, out_int32=False, right=False):
     b = _arr(boundaries)
     if b.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({b.ndim})")
@@ -121,21 +132,20 @@ def _results(values, inverse, counts, return_inverse, return_counts):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (or slices along ``dim``), always in ascending order."""
     xp = array_module(input)
 
     a = input._data
     if dim is None:
         values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True)
-        return _results(values, inverse.reshape(a.shape), counts, return_inverse,
-                        return_counts)
+        return _results(values, inverse.reshape(a.shape), counts, return_inverse, return_counts)
     d = _dim(dim, a.ndim, "unique")
     values, inverse, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=d)
     return _results(values, inverse.reshape(-1), counts, return_inverse, return_counts)
 
 
-def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """One value (or slice along ``dim``) per run of equal consecutive ones."""
     xp = array_module(input)
 

@@ -180,15 +180,15 @@ def log1p(input):  # noqa: A002 - PyTorch's argument names
     return Log1p.apply(input)
 
 
-def expm1(input):  # noqa: A002
+def expm1(input):
     return Expm1.apply(input)
 
 
-def erf(input):  # noqa: A002
+def erf(input):
     return Erf.apply(input)
 
 
-def atan2(input, other):  # noqa: A002
+def atan2(input, other):
     need_tensor("atan2", other)
     return Atan2.apply(input, other)
 
@@ -196,23 +196,26 @@ def atan2(input, other):  # noqa: A002
 arctan2 = atan2
 
 
-def lerp(input, end, weight):  # noqa: A002
+def lerp(input, end, weight):
     """input + weight · (end - input): a composite, its gradient follows from Sub/Mul/Add."""
     return input + weight * (end - input)
 
 
-def _same_dtype_tensors(op: str, input, other):  # noqa: A002
+def _same_dtype_tensors(op: str, input, other):
     """isclose/allclose compare two tensors of one dtype, as PyTorch's do; returns other."""
     if not hasattr(other, "_data"):
-        raise TypeError(f"{op}(): argument 'other' (position 2) must be Tensor, not "
-                        f"{type(other).__name__}")
+        raise TypeError(
+            f"{op}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"{op}: {input._data.dtype} did not match {other._data.dtype} "
-                           "(both tensors must have the same dtype)")
+        raise RuntimeError(
+            f"{op}: {input._data.dtype} did not match {other._data.dtype} "
+            "(both tensors must have the same dtype)"
+        )
     return other
 
 
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| ≤ atol + rtol · |other| elementwise (a bool tensor, no gradient)."""
     xp = array_module(input)
 
@@ -220,23 +223,23 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A00
     return wrap(xp.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """torch.linalg.vector_norm: the p-norm of the entries over ``dim`` (all by default)."""
     if dtype is not None:
         x = x.to(dtype)
     if not is_floating(x.dtype):
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input. "
-                           f"Got {x.dtype}")
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point tensor as input. Got {x.dtype}"
+        )
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     axis = _axes(x, dim, "linalg.vector_norm")
     if x._data.size == 0 and float(ord) < 0:
-        raise RuntimeError("linalg.vector_norm cannot compute the negative norm of an empty "
-                           "tensor")
+        raise RuntimeError("linalg.vector_norm cannot compute the negative norm of an empty tensor")
     return VectorNorm.apply(x, ord=float(ord), axis=axis, keepdim=keepdim)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """x / max(‖x‖ₚ, eps) along ``dim`` (F.normalize)."""
     if out is not None:
         raise NotImplementedError("normalize: out= is not supported")
@@ -251,8 +254,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     try:
         shape = broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     except ValueError:
-        raise RuntimeError(f"cosine_similarity: shapes {tuple(x1.shape)} and "
-                           f"{tuple(x2.shape)} cannot be broadcast") from None
+        raise RuntimeError(
+            f"cosine_similarity: shapes {tuple(x1.shape)} and {tuple(x2.shape)} cannot be broadcast"
+        ) from None
     x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
     if x1.dtype != x2.dtype:  # computed in the promoted dtype (integers alone are refused)
         d = result_type(x1._data, x2._data)

@@ -19,16 +19,18 @@ def need_tensor(op: str, value, name: str = "other", pos: int = 2) -> None:
     """TypeError, as PyTorch's argument parser raises, for a Python number where only a
     tensor is accepted."""
     if not hasattr(value, "_data"):
-        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
-                        f"{type(value).__name__}")
+        raise TypeError(
+            f"{op}(): argument '{name}' (position {pos}) must be Tensor, not {type(value).__name__}"
+        )
 
 
 def need_tensors(op: str, values) -> list:
     """The same for a sequence argument (cat, block_diag, broadcast_tensors ...)."""
     for i, v in enumerate(values):
         if not hasattr(v, "_data"):
-            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got "
-                            f"{type(v).__name__}")
+            raise TypeError(
+                f"{op}(): expected Tensor as element {i} in argument 0, but got {type(v).__name__}"
+            )
     return values
 
 
@@ -51,8 +53,10 @@ class Sub(Function):
 
     def forward(self, a, b):
         if _is_bool(a) or _is_bool(b):
-            raise ValueError("Subtraction, the `-` operator, with a bool tensor is not "
-                             "supported. To invert a mask, use the `~` operator instead.")
+            raise ValueError(
+                "Subtraction, the `-` operator, with a bool tensor is not "
+                "supported. To invert a mask, use the `~` operator instead."
+            )
         a, b = _promote(a, b)
         return a - b
 
@@ -77,8 +81,10 @@ class Mul(Function):
 
     def backward_graph(self, dy):
         a, b = self.parents
-        return (dy * b if self.needs_input_grad[0] else None,
-                dy * a if self.needs_input_grad[1] else None)
+        return (
+            dy * b if self.needs_input_grad[0] else None,
+            dy * a if self.needs_input_grad[1] else None,
+        )
 
 
 class Div(Function):
@@ -99,8 +105,10 @@ class Div(Function):
 
     def backward_graph(self, dy):
         a, b = self.parents
-        return (dy / b if self.needs_input_grad[0] else None,
-                -dy * a / (b * b) if self.needs_input_grad[1] else None)
+        return (
+            dy / b if self.needs_input_grad[0] else None,
+            -dy * a / (b * b) if self.needs_input_grad[1] else None,
+        )
 
 
 class Neg(Function):
@@ -108,8 +116,10 @@ class Neg(Function):
 
     def forward(self, x):
         if x.dtype.kind == "b":
-            raise ValueError("Negation, the `-` operator, on a bool tensor is not supported; "
-                             "use the `~` operator instead.")
+            raise ValueError(
+                "Negation, the `-` operator, on a bool tensor is not supported; "
+                "use the `~` operator instead."
+            )
         return -x
 
     def backward(self, dy):
@@ -162,7 +172,7 @@ class Pow(Function):
             a_arr = xp.asarray(getattr(a, "_data", a))
             with errstate(xp, divide="ignore", invalid="ignore"):
                 log_a = Log.apply(a) if hasattr(a, "_data") else xp.log(a_arr)
-                db = dy * (a ** b) * log_a
+                db = dy * (a**b) * log_a
             zero = (a_arr == 0) & (b_arr >= 0)
             if zero.any():
                 db = Where.apply(~zero, db, xp.zeros((), dy.dtype))
@@ -368,11 +378,15 @@ def _promote(a, b):
     (int64 array * 2.5 would be float64, float32 * 0-d float64 array float64)."""
     ta, tb = type(a), type(b)
     if ta in _ARRAYS:
-        if (a.dtype == b.dtype if tb in _ARRAYS else
-                tb is float and a.dtype.kind == "f" or tb is int and a.dtype.kind in "fiu"):
+        if (
+            a.dtype == b.dtype
+            if tb in _ARRAYS
+            else tb is float and a.dtype.kind == "f" or tb is int and a.dtype.kind in "fiu"
+        ):
             return a, b  # the common cases, where NumPy already agrees with PyTorch
-    elif tb in _ARRAYS and (ta is float and b.dtype.kind == "f"
-                            or ta is int and b.dtype.kind in "fiu"):
+    elif tb in _ARRAYS and (
+        ta is float and b.dtype.kind == "f" or ta is int and b.dtype.kind in "fiu"
+    ):
         return a, b
     dtype = result_type(a, b)
     xp = array_module(a, b)  # a scalar becomes a 0-d array on the other operand's device
@@ -396,15 +410,15 @@ def add(input, other, alpha=1):  # noqa: A002 - PyTorch's argument names
     return Add.apply(input, other if alpha == 1 else other * alpha)
 
 
-def sub(input, other, alpha=1):  # noqa: A002
+def sub(input, other, alpha=1):
     return Sub.apply(input, other if alpha == 1 else other * alpha)
 
 
-def mul(input, other):  # noqa: A002
+def mul(input, other):
     return Mul.apply(input, other)
 
 
-def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
+def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None or out is not None:
         from nerve.ops.math.arithmetic import divide
 
@@ -412,7 +426,7 @@ def div(input, other, *, rounding_mode=None, out=None):  # noqa: A002
     return Div.apply(input, other)
 
 
-def neg(input):  # noqa: A002
+def neg(input):
     return Neg.apply(input)
 
 
@@ -422,15 +436,15 @@ def pow(input, exponent):  # noqa: A001, A002
     return Pow.apply(input, exponent)
 
 
-def exp(input):  # noqa: A002
+def exp(input):
     return Exp.apply(input)
 
 
-def log(input):  # noqa: A002
+def log(input):
     return Log.apply(input)
 
 
-def sqrt(input):  # noqa: A002
+def sqrt(input):
     return Sqrt.apply(input)
 
 
@@ -440,30 +454,30 @@ def abs(input):  # noqa: A001, A002
     return Abs.apply(input)
 
 
-def sin(input):  # noqa: A002
+def sin(input):
     return Sin.apply(input)
 
 
-def cos(input):  # noqa: A002
+def cos(input):
     return Cos.apply(input)
 
 
-def square(input):  # noqa: A002
+def square(input):
     x = input.long() if input._data.dtype.kind == "b" else input  # pow(b, 2) is int64
     return Mul.apply(x, x)
 
 
-def maximum(input, other):  # noqa: A002
+def maximum(input, other):
     need_tensor("maximum", other)
     return Maximum.apply(input, other)
 
 
-def minimum(input, other):  # noqa: A002
+def minimum(input, other):
     need_tensor("minimum", other)
     return Minimum.apply(input, other)
 
 
-def clamp(input, min=None, max=None):  # noqa: A002
+def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if any(getattr(b, "ndim", 0) for b in (min, max)):
@@ -481,19 +495,48 @@ def clamp(input, min=None, max=None):  # noqa: A002
 clip = clamp
 
 
-def where(condition, input=None, other=None):  # noqa: A002
+def where(condition, input=None, other=None):
     if input is None and other is None:  # where(c) is nonzero(c, as_tuple=True)
         return nonzero(condition, as_tuple=True)
-    cond = condition._data if hasattr(condition, "_data") else \
-        array_module(input, other).asarray(condition)
+    cond = (
+        condition._data
+        if hasattr(condition, "_data")
+        else array_module(input, other).asarray(condition)
+    )
     if cond.dtype.kind != "b":
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
     return Where.apply(cond, input, other)
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(Abs, Add, Cast, Clone, Div, Mul, Neg, Pow, Sub, abs, add, clamp, cos, div, exp,
-                   log, maximum, minimum, mul, need_tensor, neg, pow, sin, sqrt, square, sub,
-                   where)
+ops_table.register(
+    Abs,
+    Add,
+    Cast,
+    Clone,
+    Div,
+    Mul,
+    Neg,
+    Pow,
+    Sub,
+    abs,
+    add,
+    clamp,
+    cos,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    need_tensor,
+    neg,
+    pow,
+    sin,
+    sqrt,
+    square,
+    sub,
+    where,
+)
 # PyTorch rounds a Python-number operand of these to a bfloat16 result dtype first
 Add.bf16_round_operands = Sub.bf16_round_operands = Pow.bf16_round_operands = True

@@ -29,8 +29,9 @@ def _operands(a, b, op: str):
     try:
         broadcast_shapes(_shape(a), _shape(b))
     except ValueError:
-        raise RuntimeError(f"{op}: the shapes {list(_shape(a))} and {list(_shape(b))} "
-                           f"cannot be broadcast together") from None
+        raise RuntimeError(
+            f"{op}: the shapes {list(_shape(a))} and {list(_shape(b))} cannot be broadcast together"
+        ) from None
     xp = array_module(a, b)
     return xp.asarray(a, dtype=dtype), xp.asarray(b, dtype=dtype)
 
@@ -55,7 +56,7 @@ def _binary(ufunc: str, name: str, refuse: str = "", promote: bool = True, scala
 
 
 def _unary(ufunc: str, name: str, refuse: str = ""):
-    def op(input, *, out=None):  # noqa: A002
+    def op(input, *, out=None):
         no_out(out, name)
         _refuse(name, refuse, input)
         return wrap(getattr(array_module(input._data), ufunc)(input._data))
@@ -86,7 +87,7 @@ isposinf = _unary("isposinf", "isposinf")
 isneginf = _unary("isneginf", "isneginf")
 
 
-def signbit(input, *, out=None):  # noqa: A002
+def signbit(input, *, out=None):
     """Whether the sign bit is set (True for -0.0 too), without gradient."""
     no_out(out, "signbit")
     arr = input._data
@@ -94,11 +95,10 @@ def signbit(input, *, out=None):  # noqa: A002
     return wrap(xp.signbit(arr) if arr.dtype.kind in "fiu" else xp.zeros(arr.shape, bool))
 
 
-def isreal(input):  # noqa: A002
+def isreal(input):
     """True everywhere for a real dtype (nerve has no complex tensors of its own)."""
     arr = input._data
-    return wrap(array_module(arr).ones(arr.shape, bool) if arr.dtype.kind != "c" else
-                 arr.imag == 0)
+    return wrap(array_module(arr).ones(arr.shape, bool) if arr.dtype.kind != "c" else arr.imag == 0)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
@@ -111,7 +111,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     return wrap(xp.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 
-def heaviside(input, values, *, out=None):  # noqa: A002
+def heaviside(input, values, *, out=None):
     """0 where input < 0 (and where it is NaN), ``values`` where input = 0, 1 where > 0."""
     no_out(out, "heaviside")
     need_tensor("heaviside", values, "values")
@@ -119,8 +119,10 @@ def heaviside(input, values, *, out=None):  # noqa: A002
     xp = array_module(x, v)
     x, v = xp.asarray(x), xp.asarray(v)
     if x.dtype != v.dtype:
-        raise RuntimeError("heaviside is not yet implemented for tensors with different "
-                           f"dtypes (got {x.dtype} and {v.dtype})")
+        raise RuntimeError(
+            "heaviside is not yet implemented for tensors with different "
+            f"dtypes (got {x.dtype} and {v.dtype})"
+        )
     x, v = _operands(x, v, "heaviside")
     return wrap(xp.where(x == 0, v, x > 0).astype(x.dtype))
 
@@ -131,7 +133,7 @@ def _check_int_divisor(op: str, a, b) -> None:
         raise RuntimeError(f"{op}: ZeroDivisionError (an integer divided by zero)")
 
 
-def floor_divide(input, other, *, out=None):  # noqa: A002
+def floor_divide(input, other, *, out=None):
     """⌊input / other⌋ (Python's //), without gradient."""
     no_out(out, "floor_divide")
     _refuse("floor_divide", "b", input, other)
@@ -142,7 +144,7 @@ def floor_divide(input, other, *, out=None):  # noqa: A002
         return wrap(xp.floor_divide(a, b))
 
 
-def trunc_divide(input, other):  # noqa: A002
+def trunc_divide(input, other):
     """input / other rounded toward zero (``div(..., rounding_mode="trunc")``)."""
     _refuse("div", "b", input, other)
     a, b = _operands(input, other, "div")
@@ -155,16 +157,40 @@ def trunc_divide(input, other):  # noqa: A002
         return wrap((a - xp.fmod(a, b)) // b)
 
 
-def is_nonzero(input) -> bool:  # noqa: A002
+def is_nonzero(input) -> bool:
     """bool(input) for a tensor of exactly one element."""
     n = input._data.size
     if n != 1:
-        raise RuntimeError("Boolean value of Tensor with "
-                           f"{'no values' if n == 0 else 'more than one value'} is ambiguous")
+        raise RuntimeError(
+            "Boolean value of Tensor with "
+            f"{'no values' if n == 0 else 'more than one value'} is ambiguous"
+        )
     return bool(input._data.reshape(()))
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, floor_divide, gcd, ge,
-                   gt, heaviside, is_nonzero, isneginf, isposinf, isreal, lcm, le, logical_and,
-                   logical_or, logical_xor, lt, ne, nextafter, signbit)
+ops_table.register(
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    eq,
+    floor_divide,
+    gcd,
+    ge,
+    gt,
+    heaviside,
+    is_nonzero,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
+    le,
+    logical_and,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    nextafter,
+    signbit,
+)

@@ -13,8 +13,10 @@ _INV_SQRT_2 = 1 / math.sqrt(2)
 # Maclaurin coefficients of erf(z)/z in powers of z²: 2/√π · (-1)ⁿ / (n! (2n+1));
 # 40 terms reach double precision for |z| < 2 (beyond, 1 + erf z would lose the relative
 # accuracy of the lower tail to cancellation, so the continued fraction takes over).
-_ERF_SERIES = [2 / math.sqrt(math.pi) * (-1) ** n
-               / (math.prod(map(float, range(1, n + 1))) * (2 * n + 1)) for n in range(40)]
+_ERF_SERIES = [
+    2 / math.sqrt(math.pi) * (-1) ** n / (math.prod(map(float, range(1, n + 1))) * (2 * n + 1))
+    for n in range(40)
+]
 
 
 def _erfc_tail(z):
@@ -37,8 +39,18 @@ def _erf_series(z):
 # Numerical Recipes' Chebyshev fit erfc z ≈ t·exp(-z² + P(t)), t = 1/(1 + z/2), z ≥ 0:
 # relative error below 1.2e-7 for every z, so the lower tail of Φ keeps float32's
 # relative accuracy (1 + erf z would cancel to 0), with one exponential.
-_ERFC_FIT = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
-             -1.13520398, 1.48851587, -0.82215223, 0.17087277)
+_ERFC_FIT = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
 
 
 # Φ's ~25 passes run over blocks of this many values, so that the scratch arrays stay in
@@ -55,7 +67,7 @@ def _normal_cdf_f32(x):
     z, t = xp.empty(size, float32), xp.empty(size, float32)
     for i in range(0, flat.size, _CDF_BLOCK):
         n = min(_CDF_BLOCK, flat.size - i)
-        _cdf_block(flat[i:i + n], out[i:i + n], z[:n], t[:n])
+        _cdf_block(flat[i : i + n], out[i : i + n], z[:n], t[:n])
     return out.reshape(x.shape)
 
 

@@ -66,18 +66,21 @@ def _i1_over_x(x, i1):
 
 class I0e(_Unary):
     """y = I₀(x) e^(-|x|);  ∂L/∂x = δ · (I₁e(x) - sign(x) y)"""
+
     f = staticmethod(lambda x: _scaled_bessel(x, 0))
     df = staticmethod(lambda x, y, xp: _scaled_bessel(x, 1) - xp.sign(x) * y)
 
 
 class I1(_Unary):
     """y = I₁(x);  ∂L/∂x = δ · (I₀(x) - I₁(x)/x), ½ at x = 0"""
+
     f = staticmethod(lambda x: special.i1(x))
     df = staticmethod(lambda x, y, xp: special.i0(x) - _i1_over_x(x, y))
 
 
 class I1e(_Unary):
     """y = I₁(x) e^(-|x|);  ∂L/∂x = δ · (I₀e(x) - y (sign(x) + 1/x)), ½ at x = 0"""
+
     f = staticmethod(lambda x: _scaled_bessel(x, 1))
     df = staticmethod(lambda x, y, xp: _scaled_bessel(x, 0) - _i1_over_x(x, y) - xp.sign(x) * y)
 
@@ -89,6 +92,7 @@ def _ndtr(x):
 
 class Ndtr(_Unary):
     """y = Φ(x) = ½ (1 + erf(x/√2));  ∂L/∂x = δ · φ(x) = δ · e^(-x²/2)/√(2π)"""
+
     f = staticmethod(lambda x: _ndtr(x))
     df = staticmethod(lambda x, y, xp: xp.exp(-0.5 * x * x) / _SQRT_2PI)
 
@@ -103,7 +107,7 @@ def log_ndtr_and_ratio(x):
     z = -x / _SQRT2
     tail = z >= 2
     frac = _continued_fraction(z[tail])
-    log_cdf[tail] = -z[tail] ** 2 - xp.log(2 * _SQRT_PI * frac)
+    log_cdf[tail] = -(z[tail] ** 2) - xp.log(2 * _SQRT_PI * frac)
     ratio[tail] = _SQRT2 * frac
     rest = ~tail
     xr = x[rest]
@@ -153,8 +157,9 @@ def ndtri_lower_array(log_q):
     t = -2 * log_q
     with errstate(xp, invalid="ignore", divide="ignore"):
         tail_guess = -xp.sqrt(xp.maximum(t - xp.log(t) - math.log(2 * math.pi), 0))
-    y = xp.where(log_q < math.log(1e-12), tail_guess,
-                 _SQRT2 * special.erfinv(2 * xp.exp(log_q) - 1))
+    y = xp.where(
+        log_q < math.log(1e-12), tail_guess, _SQRT2 * special.erfinv(2 * xp.exp(log_q) - 1)
+    )
     # from q ≈ 10⁻³ up, 2q - 1 carries q's digits and the erfinv start is already exact
     tail = log_q < math.log(1e-3)
     yt, log_qt = y[tail], log_q[tail]
@@ -167,6 +172,7 @@ def ndtri_lower_array(log_q):
 
 class Ndtri(_Unary):
     """y = Φ⁻¹(x);  ∂L/∂x = δ / φ(y) = δ · √(2π) e^(y²/2)"""
+
     f = staticmethod(ndtri_array)
     df = staticmethod(lambda x, y, xp: _SQRT_2PI * xp.exp(0.5 * y * y))
 
@@ -188,6 +194,7 @@ def _erfcx(x):
 
 class Erfcx(_Unary):
     """y = e^(x²) erfc x;  ∂L/∂x = δ · (2x y - 2/√π)"""
+
     f = staticmethod(_erfcx)
     df = staticmethod(lambda x, y, xp: 2 * x * y - 2 / _SQRT_PI)
 
@@ -245,7 +252,7 @@ def hurwitz_zeta(x, q):
         for k in range(n):
             total += (q + k) ** -x
         a = q + n
-        total += a ** (1 - x) / (x - 1) + 0.5 * a ** -x
+        total += a ** (1 - x) / (x - 1) + 0.5 * a**-x
         rising, power = x.copy(), a ** (-x - 1)
         for j, b in enumerate(special._B2K, start=1):
             total += b / math.factorial(2 * j) * rising * power

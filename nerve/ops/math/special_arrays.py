@@ -142,8 +142,9 @@ def polygamma(n: int, x):
         inv = 1 / z
         total = math.factorial(n - 1) * inv**n + fact / 2 * inv ** (n + 1)
         for k, b in enumerate(_B2K, start=1):
-            total = total + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * \
-                inv ** (2 * k + n)
+            total = total + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * inv ** (
+                2 * k + n
+            )
         y = sign * total + acc
     pole = (x <= 0) & (x == xp.floor(x))
     y[pole] = math.inf if n % 2 else math.nan
@@ -168,11 +169,29 @@ def erfc(x):
 
 
 # Giles (2010), "Approximating the erfinv function": erfinv(a) ≈ a · p(w), w = -ln(1 - a²)
-_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
-                  0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_GILES_CENTRAL = (
+    2.81022636e-08,
+    3.43273939e-07,
+    -3.5233877e-06,
+    -4.39150654e-06,
+    0.00021858087,
+    -0.00125372503,
+    -0.00417768164,
+    0.246640727,
+    1.50140941,
+)
 _STEPS = 4
-_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
-               0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+_GILES_TAIL = (
+    -0.000200214257,
+    0.000100950558,
+    0.00134934322,
+    -0.00367342844,
+    0.00573950773,
+    -0.0076224613,
+    0.00943887047,
+    1.00167406,
+    2.83297682,
+)
 
 
 def erfinv(x):

@@ -45,83 +45,99 @@ class _Unary(Function):
 
 class Tan(_Unary):
     """y = tan x;  ∂L/∂x = δ · (1 + y²)"""
+
     f, df = "tan", staticmethod(lambda x, y, xp: 1 + y * y)
 
 
 class Asin(_Unary):
     """y = arcsin x;  ∂L/∂x = δ / √(1 - x²)"""
+
     f, df = "arcsin", staticmethod(lambda x, y, xp: 1 / xp.sqrt(1 - x * x))
 
 
 class Acos(_Unary):
     """y = arccos x;  ∂L/∂x = -δ / √(1 - x²)"""
+
     f, df = "arccos", staticmethod(lambda x, y, xp: -1 / xp.sqrt(1 - x * x))
 
 
 class Atan(_Unary):
     """y = arctan x;  ∂L/∂x = δ / (1 + x²)"""
+
     f, df = "arctan", staticmethod(lambda x, y, xp: 1 / (1 + x * x))
 
 
 class Sinh(_Unary):
     """y = sinh x;  ∂L/∂x = δ · cosh x"""
+
     f, df = "sinh", staticmethod(lambda x, y, xp: xp.cosh(x))
 
 
 class Cosh(_Unary):
     """y = cosh x;  ∂L/∂x = δ · sinh x"""
+
     f, df = "cosh", staticmethod(lambda x, y, xp: xp.sinh(x))
 
 
 class Asinh(_Unary):
     """y = arsinh x;  ∂L/∂x = δ / √(x² + 1)"""
+
     f, df = "arcsinh", staticmethod(lambda x, y, xp: 1 / xp.sqrt(x * x + 1))
 
 
 class Acosh(_Unary):
     """y = arcosh x;  ∂L/∂x = δ / √((x - 1)(x + 1))"""
+
     f, df = "arccosh", staticmethod(lambda x, y, xp: 1 / xp.sqrt((x - 1) * (x + 1)))
 
 
 class Atanh(_Unary):
     """y = artanh x;  ∂L/∂x = δ / (1 - x²)"""
+
     f, df = "arctanh", staticmethod(lambda x, y, xp: 1 / (1 - x * x))
 
 
 class Log2(_Unary):
     """y = log₂ x;  ∂L/∂x = δ / (x ln 2)"""
+
     f, df = "log2", staticmethod(lambda x, y, xp: 1 / (x * _LN2))
 
 
 class Log10(_Unary):
     """y = log₁₀ x;  ∂L/∂x = δ / (x ln 10)"""
+
     f, df = "log10", staticmethod(lambda x, y, xp: 1 / (x * _LN10))
 
 
 class Exp2(_Unary):
     """y = 2ˣ;  ∂L/∂x = δ · y ln 2"""
+
     f, df = "exp2", staticmethod(lambda x, y, xp: y * _LN2)
 
 
 class Reciprocal(_Unary):
     """y = 1/x;  ∂L/∂x = -δ · y²"""
+
     f, df = "reciprocal", staticmethod(lambda x, y, xp: -y * y)
 
 
 class Rsqrt(_Unary):
     """y = 1/√x;  ∂L/∂x = -δ · y³ / 2"""
+
     f = staticmethod(lambda x: 1 / array_module(x).sqrt(x))
     df = staticmethod(lambda x, y, xp: -0.5 * y * y * y)
 
 
 class Deg2rad(_Unary):
     """y = x · π/180;  ∂L/∂x = δ · π/180"""
+
     f = staticmethod(lambda x: x * (math.pi / 180))
     df = staticmethod(lambda x, y, xp: math.pi / 180)
 
 
 class Rad2deg(_Unary):
     """y = x · 180/π;  ∂L/∂x = δ · 180/π"""
+
     f = staticmethod(lambda x: x * (180 / math.pi))
     df = staticmethod(lambda x, y, xp: 180 / math.pi)
 
@@ -143,28 +159,33 @@ class Sinc(_Unary):
 
 class Erfc(_Unary):
     """y = erfc x = 1 - erf x;  ∂L/∂x = -δ · 2/√π · e^(-x²)"""
+
     f = staticmethod(special.erfc)
     df = staticmethod(lambda x, y, xp: -_TWO_OVER_SQRT_PI * xp.exp(-x * x))
 
 
 class Erfinv(_Unary):
     """y = erf⁻¹ x;  ∂L/∂x = δ · √π/2 · e^(y²)"""
+
     f = staticmethod(special.erfinv)
     df = staticmethod(lambda x, y, xp: xp.exp(y * y) / _TWO_OVER_SQRT_PI)
 
 
 class Lgamma(_Unary):
     """y = ln |Γ(x)|;  ∂L/∂x = δ · ψ(x)"""
+
     f, df = staticmethod(special.lgamma), staticmethod(lambda x, y, xp: special.digamma(x))
 
 
 class Digamma(_Unary):
     """y = ψ(x) = Γ'(x)/Γ(x);  ∂L/∂x = δ · ψ⁽¹⁾(x)"""
+
     f, df = staticmethod(special.digamma), staticmethod(lambda x, y, xp: special.polygamma(1, x))
 
 
 class I0(_Unary):
     """y = I₀(x), the modified Bessel function of order 0;  ∂L/∂x = δ · I₁(x)"""
+
     f, df = staticmethod(special.i0), staticmethod(lambda x, y, xp: special.i1(x))
 
 
@@ -399,9 +420,11 @@ class Copysign(Function):
 # ----- the wrappers: PyTorch's names and signatures --------------------------------------
 def no_out(out, op: str) -> None:
     if out is not None:
-        raise NotImplementedError(f"{op}: the out= argument is not supported by nerve; use "
-                                  f"the returned tensor (or an in-place method such as "
-                                  f"x.{op}_())")
+        raise NotImplementedError(
+            f"{op}: the out= argument is not supported by nerve; use "
+            f"the returned tensor (or an in-place method such as "
+            f"x.{op}_())"
+        )
 
 
 def _refuse(op: str, kinds: str, *values) -> None:
@@ -427,7 +450,7 @@ def _unary(cls, name: str, refuse: str = ""):
 
 
 def _binary(cls, name: str, refuse: str = "", scalar: bool = True):
-    def op(input, other, *, out=None):  # noqa: A002
+    def op(input, other, *, out=None):
         no_out(out, name)
         if not scalar:
             need_tensor(name, other)
@@ -473,24 +496,24 @@ xlogy = _binary(Xlogy, "xlogy")
 copysign = _binary(Copysign, "copysign")
 
 
-def polygamma(n: int, input, *, out=None):  # noqa: A002
+def polygamma(n: int, input, *, out=None):
     no_out(out, "polygamma")
     if int(n) != n or n < 0:
         raise RuntimeError(f"polygamma(n, x) does not support negative n (got {n})")
     return Polygamma.apply(input, n=int(n))
 
 
-def logit(input, eps=None, *, out=None):  # noqa: A002
+def logit(input, eps=None, *, out=None):
     no_out(out, "logit")
     return Logit.apply(input, eps=eps)
 
 
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):  # noqa: A002
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     no_out(out, "nan_to_num")
     return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
 
 
-def mvlgamma(input, p: int, *, out=None):  # noqa: A002
+def mvlgamma(input, p: int, *, out=None):
     """ln Γₚ(x) = p(p-1)/4 · ln π + Σᵢ₌₀..ₚ₋₁ ln Γ(x - i/2): a composite of lgamma."""
     xp = array_module(input)
     no_out(out, "mvlgamma")
@@ -499,17 +522,17 @@ def mvlgamma(input, p: int, *, out=None):  # noqa: A002
     if not is_floating(input.dtype):
         raise RuntimeError(f"mvlgamma: expected a floating point input, got {input.dtype}")
     if not xp.all(input._data > (p - 1) / 2):
-        raise RuntimeError(f"mvlgamma: All elements must be greater than (p-1)/2 = "
-                           f"{(p - 1) / 2}")
+        raise RuntimeError(f"mvlgamma: All elements must be greater than (p-1)/2 = {(p - 1) / 2}")
 
     halves = wrap(xp.arange(p, dtype=input.dtype) / 2)  # (p,)
     terms = lgamma(input.unsqueeze(-1) - halves)  # (..., p)
     return terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
 
 
-def float_power(input, exponent, *, out=None):  # noqa: A002
+def float_power(input, exponent, *, out=None):
     """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64 (PyTorch's result dtype): Cast, then Pow."""
     no_out(out, "float_power")
+
     def f64(v):
         return v.to(float64) if hasattr(v, "_data") else float(v)
 
@@ -518,15 +541,50 @@ def float_power(input, exponent, *, out=None):  # noqa: A002
     return _pow(f64(input), f64(exponent))
 
 
-def ldexp(input, other, *, out=None):  # noqa: A002
+def ldexp(input, other, *, out=None):
     """input · 2ᵒᵗʰᵉʳ: a composite of Pow and Mul (so it is a float, as in PyTorch)."""
     no_out(out, "ldexp")
     need_tensor("ldexp", other)
-    return mul(input, _pow(2.0, other) if hasattr(other, "_data") else 2.0 ** other)
+    return mul(input, _pow(2.0, other) if hasattr(other, "_data") else 2.0**other)
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(acos, acosh, asin, asinh, atan, atanh, copysign, cosh, deg2rad, digamma, erfc,
-                   erfinv, exp2, float_power, fmod, frac, hypot, i0, ldexp, lgamma, log10, log2,
-                   logaddexp, logaddexp2, logit, mvlgamma, nan_to_num, polygamma, rad2deg,
-                   reciprocal, remainder, rsqrt, sinc, sinh, tan, trunc, xlogy)
+ops_table.register(
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    copysign,
+    cosh,
+    deg2rad,
+    digamma,
+    erfc,
+    erfinv,
+    exp2,
+    float_power,
+    fmod,
+    frac,
+    hypot,
+    i0,
+    ldexp,
+    lgamma,
+    log10,
+    log2,
+    logaddexp,
+    logaddexp2,
+    logit,
+    mvlgamma,
+    nan_to_num,
+    polygamma,
+    rad2deg,
+    reciprocal,
+    remainder,
+    rsqrt,
+    sinc,
+    sinh,
+    tan,
+    trunc,
+    xlogy,
+)

@@ -1,1 +1,2 @@
-"""The layers' ops: activations, dropout, linear, convolution, pooling, resizing, normalization, recurrent cells, attention and losses."""
+"""The layers' ops: activations, dropout, linear, convolution, pooling, resizing,
+normalization, recurrent cells, attention and losses."""

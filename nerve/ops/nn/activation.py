@@ -75,8 +75,7 @@ class ReLU(Function):
             self.y = xp.maximum(x, 0)
             return self.y
         self.y = y = xp.empty_like(x)
-        over_batch(lambda lo, hi: xp.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x.nbytes,
-                   like=x)
+        over_batch(lambda lo, hi: xp.maximum(x[lo:hi], 0, out=y[lo:hi]), len(x), x.nbytes, like=x)
         return y
 
     def backward(self, dy):
@@ -87,8 +86,12 @@ class ReLU(Function):
         # every op downstream, each then copying back to its channels-last data)
         xp = array_module(dy)
         dx = xp.empty_like(y, dtype=dy.dtype)
-        over_batch(lambda lo, hi: xp.multiply(dy[lo:hi], y[lo:hi] > 0, out=dx[lo:hi]),
-                   len(dx), dx.nbytes, like=dx)
+        over_batch(
+            lambda lo, hi: xp.multiply(dy[lo:hi], y[lo:hi] > 0, out=dx[lo:hi]),
+            len(dx),
+            dx.nbytes,
+            like=dx,
+        )
         return dx
 
     def backward_graph(self, dy):
@@ -138,21 +141,21 @@ def tanh(input):  # noqa: A002 - PyTorch's argument names
     return Tanh.apply(input)
 
 
-def sigmoid(input):  # noqa: A002
+def sigmoid(input):
     return Sigmoid.apply(input)
 
 
-def relu(input, inplace=False):  # noqa: A002
+def relu(input, inplace=False):
     _no_bool(input, "relu")
     return maybe_inplace(input, ReLU.apply(input), inplace, "relu_")
 
 
-def softmax(input, dim=None, dtype=None):  # noqa: A002
+def softmax(input, dim=None, dtype=None):
     x = _cast(input, dtype, "softmax")
     return Softmax.apply(x, dim=_softmax_dim(input, dim, "softmax"))
 
 
-def log_softmax(input, dim=None, dtype=None):  # noqa: A002
+def log_softmax(input, dim=None, dtype=None):
     x = _cast(input, dtype, "log_softmax")
     return LogSoftmax.apply(x, dim=_softmax_dim(input, dim, "log_softmax"))
 
@@ -160,8 +163,9 @@ def log_softmax(input, dim=None, dtype=None):  # noqa: A002
 def _float_only(x, op: str) -> None:
     """PyTorch has no integer or bool kernel for these activations."""
     if not is_floating(x._data.dtype):
-        raise NotImplementedError(f"{op}: not implemented for dtype {x._data.dtype} "
-                                  "(expected a floating point input)")
+        raise NotImplementedError(
+            f"{op}: not implemented for dtype {x._data.dtype} (expected a floating point input)"
+        )
 
 
 def _no_bool(x, op: str) -> None:
@@ -174,9 +178,11 @@ def _cast(x, dtype, op: str):
     a RuntimeError)."""
     x = x if dtype is None else x.to(dtype)
     if x._data.dtype.kind != "c" and not is_floating(x._data.dtype):
-        raise NotImplementedError(f"{op}: not implemented for dtype {x._data.dtype} (a "
-                                  "floating point tensor is expected; pass dtype= or call "
-                                  ".float() first)")
+        raise NotImplementedError(
+            f"{op}: not implemented for dtype {x._data.dtype} (a "
+            "floating point tensor is expected; pass dtype= or call "
+            ".float() first)"
+        )
     return x
 
 
@@ -335,18 +341,21 @@ _SQRT_2_PI = math.sqrt(2 / math.pi)  # Python floats keep float32 arrays float32
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _INV_SQRT_2 = 1 / math.sqrt(2)
 _GELU_C = 0.044715
+
+
 def _sigmoid(x):
     """σ(x) = ½(1 + tanh(x/2)): never overflows."""
     return 0.5 * (1 + array_module(x).tanh(0.5 * x))
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+def leaky_relu(input, negative_slope=0.01, inplace=False):
     _float_only(input, "leaky_relu")
-    return maybe_inplace(input, LeakyReLU.apply(input, negative_slope=negative_slope), inplace,
-                         "leaky_relu_")
+    return maybe_inplace(
+        input, LeakyReLU.apply(input, negative_slope=negative_slope), inplace, "leaky_relu_"
+    )
 
 
-def prelu(input, weight):  # noqa: A002
+def prelu(input, weight):
     c = input.shape[1] if input.ndim >= 2 else 1
     if weight.numel() != 1 and weight.numel() != c:
         raise RuntimeError(
@@ -357,7 +366,7 @@ def prelu(input, weight):  # noqa: A002
     return PReLU.apply(input, weight)
 
 
-def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if not training:
         out = LeakyReLU.apply(input, negative_slope=(lower + upper) / 2)
         return maybe_inplace(input, out, inplace, "rrelu_")
@@ -369,17 +378,17 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
     return maybe_inplace(input, RReLU.apply(input, noise), inplace, "rrelu_")
 
 
-def crelu(input, dim=1):  # noqa: A002
+def crelu(input, dim=1):
     """Concatenated ReLU (not in PyTorch): cat(relu(x), relu(-x)) along ``dim`` (channels)."""
     return CReLU.apply(input, dim=_dim(dim, input.ndim, "crelu"))
 
 
-def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+def elu(input, alpha=1.0, inplace=False):
     _float_only(input, "elu")
     return maybe_inplace(input, ELU.apply(input, alpha=alpha), inplace, "elu_")
 
 
-def selu(input, inplace=False):  # noqa: A002
+def selu(input, inplace=False):
     if inplace:  # a composite: computed on a snapshot of input, then written into it
         return inplace_call(input, "selu_", selu)
     _float_only(input, "selu")
@@ -390,47 +399,49 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def gelu(input, approximate="none"):  # noqa: A002
+def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"gelu: approximate argument must be either none or tanh, "
-                           f"got {approximate!r}")
+        raise RuntimeError(
+            f"gelu: approximate argument must be either none or tanh, got {approximate!r}"
+        )
     _float_only(input, "gelu")
     return GELU.apply(input, approximate=approximate)
 
 
-def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+def softplus(input, beta=1.0, threshold=20.0):
     _float_only(input, "softplus")
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
-def logsigmoid(input):  # noqa: A002
+def logsigmoid(input):
     _float_only(input, "logsigmoid")
     return LogSigmoid.apply(input)
 
 
-def silu(input, inplace=False):  # noqa: A002
+def silu(input, inplace=False):
     _float_only(input, "silu")
     return maybe_inplace(input, SiLU.apply(input), inplace, "silu_")
 
 
-def mish(input, inplace=False):  # noqa: A002
+def mish(input, inplace=False):
     _float_only(input, "mish")
     return maybe_inplace(input, Mish.apply(input), inplace, "mish_")
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
-        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
-                         f"({max_val})")
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+        )
     _no_bool(input, "hardtanh")
-    return maybe_inplace(input, Hardtanh.apply(input, min_val=min_val, max_val=max_val), inplace,
-                         "hardtanh_")
+    return maybe_inplace(
+        input, Hardtanh.apply(input, min_val=min_val, max_val=max_val), inplace, "hardtanh_"
+    )
 
 
-def relu6(input, inplace=False):  # noqa: A002
+def relu6(input, inplace=False):
     _no_bool(input, "relu6")
-    return maybe_inplace(input, Hardtanh.apply(input, min_val=0.0, max_val=6.0), inplace,
-                         "relu6_")
+    return maybe_inplace(input, Hardtanh.apply(input, min_val=0.0, max_val=6.0), inplace, "relu6_")
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)

@@ -41,8 +41,9 @@ class Softshrink(Function):
     def forward(self, x, lambd=0.5):
         xp = array_module(x)
         self.keep = xp.abs(x) > lambd
-        return xp.where(self.keep, x - xp.sign(x) * xp.asarray(lambd, dtype=x.dtype),
-                        xp.zeros((), x.dtype))
+        return xp.where(
+            self.keep, x - xp.sign(x) * xp.asarray(lambd, dtype=x.dtype), xp.zeros((), x.dtype)
+        )
 
     def backward(self, dy):
         return dy * self.keep
@@ -164,56 +165,57 @@ class Hardswish(Function):
 # ----- wrappers: PyTorch's signatures and argument checks ---------------------------------
 def softsign(input):  # noqa: A002 - PyTorch's argument names
     if input.dtype == bool_:
-        raise NotImplementedError("softsign: not implemented for dtype bool (abs has no bool "
-                                  "kernel)")
+        raise NotImplementedError(
+            "softsign: not implemented for dtype bool (abs has no bool kernel)"
+        )
     return Softsign.apply(input)
 
 
-def softshrink(input, lambd=0.5):  # noqa: A002
+def softshrink(input, lambd=0.5):
     if lambd < 0:
         raise RuntimeError(f"softshrink: lambda must be in range [0, inf) but found {lambd}")
     return Softshrink.apply(_need_float(input, "softshrink"), lambd=lambd)
 
 
-def hardshrink(input, lambd=0.5):  # noqa: A002
+def hardshrink(input, lambd=0.5):
     return Hardshrink.apply(_need_float(input, "hardshrink"), lambd=lambd)
 
 
-def tanhshrink(input):  # noqa: A002
+def tanhshrink(input):
     """x - tanh x: a composite, ∂L/∂x = δ tanh² x follows from Sub and Tanh."""
     return input - tanh(input)
 
 
-def threshold(input, threshold, value, inplace=False):  # noqa: A002
-    return maybe_inplace(input, Threshold.apply(input, threshold=threshold, value=value),
-                         inplace)
+def threshold(input, threshold, value, inplace=False):
+    return maybe_inplace(input, Threshold.apply(input, threshold=threshold, value=value), inplace)
 
 
-def glu(input, dim=-1):  # noqa: A002
+def glu(input, dim=-1):
     if input.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = _dim(dim, input.ndim, "glu")
     if input.shape[d] % 2:
-        raise RuntimeError(f"glu: Halving dimension must be even, but dimension {d} is size "
-                           f"{input.shape[d]}")
+        raise RuntimeError(
+            f"glu: Halving dimension must be even, but dimension {d} is size {input.shape[d]}"
+        )
     return GLU.apply(_need_float(input, "glu"), dim=d)
 
 
-def celu(input, alpha=1.0, inplace=False):  # noqa: A002
+def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("celu: ZeroDivisionError: alpha cannot be 0 for CELU")
     return maybe_inplace(input, CELU.apply(_need_float(input, "celu"), alpha=alpha), inplace)
 
 
-def hardsigmoid(input, inplace=False):  # noqa: A002
+def hardsigmoid(input, inplace=False):
     return maybe_inplace(input, Hardsigmoid.apply(_need_float(input, "hardsigmoid")), inplace)
 
 
-def hardswish(input, inplace=False):  # noqa: A002
+def hardswish(input, inplace=False):
     return maybe_inplace(input, Hardswish.apply(_need_float(input, "hardswish")), inplace)
 
 
-def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(-x) along ``dim`` (PyTorch's implicit choice when dim is None)."""
     d = _softmax_dim(input, dim, "softmin")
     return softmax(-(input if dtype is None else input.to(dtype)), d)
@@ -221,8 +223,9 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
 
 def _need_float(x, op: str):
     if not is_floating(x.dtype):
-        raise NotImplementedError(f"{op}: not implemented for dtype {x.dtype} (expected a "
-                                  "floating point input)")
+        raise NotImplementedError(
+            f"{op}: not implemented for dtype {x.dtype} (expected a floating point input)"
+        )
     return x
 
 

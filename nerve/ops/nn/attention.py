@@ -39,8 +39,12 @@ class ScaledDotProductAttention(Function):
         if mask is not None:
             s = _add(s, mask)
         if keep is not None:  # an additive 0/-∞ bias: one in-place add, not xp.where
-            s = _add(s, _causal_bias(*keep.shape, s.dtype, xp) if causal else
-                     xp.where(keep, 0, -math.inf).astype(s.dtype))
+            s = _add(
+                s,
+                _causal_bias(*keep.shape, s.dtype, xp)
+                if causal
+                else xp.where(keep, 0, -math.inf).astype(s.dtype),
+            )
         self.p = p = _softmax_(s)
         self.drop, self.keep, self.causal = drop, keep, causal
         pd = p if drop is None else p * drop
@@ -164,25 +168,35 @@ def _read_only(a):
 
 def _check(query, key, value, attn_mask) -> None:
     if min(query.ndim, key.ndim, value.ndim) < 2:
-        raise RuntimeError(f"scaled_dot_product_attention: Expected query, key, and value to all "
-                           f"be at least 2 dimensional, but got query.dim: {query.ndim} "
-                           f"key.dim: {key.ndim} and value.dim: {value.ndim} instead.")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: Expected query, key, and value to all "
+            f"be at least 2 dimensional, but got query.dim: {query.ndim} "
+            f"key.dim: {key.ndim} and value.dim: {value.ndim} instead."
+        )
     if not query.dtype == key.dtype == value.dtype:
-        raise RuntimeError(f"scaled_dot_product_attention: Expected query, key, and value to "
-                           f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
-                           f"{key.dtype} and value.dtype: {value.dtype} instead.")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: Expected query, key, and value to "
+            f"have the same dtype, but got query.dtype: {query.dtype} key.dtype: "
+            f"{key.dtype} and value.dtype: {value.dtype} instead."
+        )
     if query.shape[-1] != key.shape[-1]:
-        raise RuntimeError(f"scaled_dot_product_attention: query and key must have the same "
-                           f"embedding size (last dim), got query {tuple(query.shape)} and key "
-                           f"{tuple(key.shape)}")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: query and key must have the same "
+            f"embedding size (last dim), got query {tuple(query.shape)} and key "
+            f"{tuple(key.shape)}"
+        )
     if key.shape[-2] != value.shape[-2]:
-        raise RuntimeError(f"scaled_dot_product_attention: key and value must have the same "
-                           f"sequence length (dim -2), got key {tuple(key.shape)} and value "
-                           f"{tuple(value.shape)}")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: key and value must have the same "
+            f"sequence length (dim -2), got key {tuple(key.shape)} and value "
+            f"{tuple(value.shape)}"
+        )
     if attn_mask is not None and attn_mask.dtype not in (bool_, float32, query.dtype):
-        raise RuntimeError(f"scaled_dot_product_attention: Expected attn_mask dtype to be bool "
-                           f"or float or to match query dtype, but got attn_mask.dtype: "
-                           f"{attn_mask.dtype} and query.dtype: {query.dtype} instead.")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: Expected attn_mask dtype to be bool "
+            f"or float or to match query dtype, but got attn_mask.dtype: "
+            f"{attn_mask.dtype} and query.dtype: {query.dtype} instead."
+        )
 
 
 def _group_heads(query, key, value, attn_mask):
@@ -191,10 +205,12 @@ def _group_heads(query, key, value, attn_mask):
     repeated copy of K and V)."""
     hq, hk = query.shape[-3], key.shape[-3]
     if hk != value.shape[-3] or hq % hk:
-        raise RuntimeError(f"scaled_dot_product_attention: Number of heads in key and value "
-                           f"must divide the number of heads in query, got query "
-                           f"{tuple(query.shape)}, key {tuple(key.shape)}, value "
-                           f"{tuple(value.shape)}")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: Number of heads in key and value "
+            f"must divide the number of heads in query, got query "
+            f"{tuple(query.shape)}, key {tuple(key.shape)}, value "
+            f"{tuple(value.shape)}"
+        )
     g = hq // hk
     query = query.reshape(*query.shape[:-3], hk, g, *query.shape[-2:])
     key, value = key.unsqueeze(-3), value.unsqueeze(-3)
@@ -206,8 +222,9 @@ def _group_heads(query, key, value, attn_mask):
     return query, key, value, attn_mask
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
     """softmax(Q Kᵀ · scale + mask) V over the last two dims; see
     ``ScaledDotProductAttention``. ``scale`` defaults to 1/√E; ``is_causal`` lets query i see
     keys 0..i (the top-left aligned lower triangle) and excludes ``attn_mask``;
@@ -217,13 +234,13 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         attn_mask = wrap(array_module(query).asarray(attn_mask))
     _check(query, key, value, attn_mask)
     if is_causal and attn_mask is not None:
-        raise RuntimeError("scaled_dot_product_attention: Explicit attn_mask should not be set "
-                           "when is_causal=True")
+        raise RuntimeError(
+            "scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True"
+        )
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
     lq, sk = query.shape[-2], key.shape[-2]
-    grouped = (enable_gqa and min(query.ndim, key.ndim) >= 3
-               and query.shape[-3] != key.shape[-3])
+    grouped = enable_gqa and min(query.ndim, key.ndim) >= 3 and query.shape[-3] != key.shape[-3]
     out_shape = None
     if grouped:
         q_shape = tuple(query.shape)
@@ -239,8 +256,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     drop = None
     if dropout_p > 0:
         drop = _mask((*batch, lq, sk), query._data, dropout_p)
-    out = ScaledDotProductAttention.apply(query, key, value, mask, keep=keep, scale=scale,
-                                          drop=drop, causal=is_causal)
+    out = ScaledDotProductAttention.apply(
+        query, key, value, mask, keep=keep, scale=scale, drop=drop, causal=is_causal
+    )
     return out if out_shape is None else out.reshape(out_shape)
 
 
@@ -253,9 +271,11 @@ def _batch_shape(query, key, value, attn_mask, lq, sk) -> tuple:
             if full != (*batch, lq, sk):
                 raise ValueError
     except ValueError:
-        raise RuntimeError(f"scaled_dot_product_attention: the batch dims of query "
-                           f"{tuple(query.shape)}, key {tuple(key.shape)}, value "
-                           f"{tuple(value.shape)} and attn_mask "
-                           f"{None if attn_mask is None else tuple(attn_mask.shape)} (which must "
-                           f"broadcast to (..., {lq}, {sk})) do not broadcast") from None
+        raise RuntimeError(
+            f"scaled_dot_product_attention: the batch dims of query "
+            f"{tuple(query.shape)}, key {tuple(key.shape)}, value "
+            f"{tuple(value.shape)} and attn_mask "
+            f"{None if attn_mask is None else tuple(attn_mask.shape)} (which must "
+            f"broadcast to (..., {lq}, {sk})) do not broadcast"
+        ) from None
     return batch

@@ -56,26 +56,34 @@ def bilinear(input1, input2, weight, bias=None):
     leading dimensions, weight (out, in1, in2), bias (out,); output (*, out)."""
     x1, x2, w = input1._data, input2._data, weight._data
     if w.ndim != 3:
-        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got shape "
-                           f"{w.shape}")
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got shape {w.shape}")
     if x1.ndim != x2.ndim or x1.ndim == 0:
-        raise RuntimeError(f"bilinear(): input1 and input2 must have the same number of "
-                           f"dimensions (at least 1), got shapes {x1.shape} and {x2.shape}")
+        raise RuntimeError(
+            f"bilinear(): input1 and input2 must have the same number of "
+            f"dimensions (at least 1), got shapes {x1.shape} and {x2.shape}"
+        )
     for d, (a, c) in enumerate(zip(x1.shape[:-1], x2.shape[:-1])):
         if a != c:
-            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: "
-                               f"got {a} and {c}")
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {c}"
+            )
     for k, x in ((1, x1), (2, x2)):
         if x.shape[-1] != w.shape[k]:
-            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
-                               f"{x.shape[-1]} but expected {w.shape[k]}")
+            raise RuntimeError(
+                f"bilinear(): input{k} size does not match weight size: got "
+                f"{x.shape[-1]} but expected {w.shape[k]}"
+            )
     named = [("input1", x1), ("input2", x2), ("weight", w)]
     named += [] if bias is None else [("bias", bias._data)]
     if len({a.dtype for _, a in named}) > 1:  # PyTorch refuses to promote here
-        raise RuntimeError("bilinear(): all tensors must have the same dtype, got "
-                           + ", ".join(f"{k}: {_dtype_name(a.dtype)}" for k, a in named))
+        raise RuntimeError(
+            "bilinear(): all tensors must have the same dtype, got "
+            + ", ".join(f"{k}: {_dtype_name(a.dtype)}" for k, a in named)
+        )
     if bias is not None and bias._data.shape != (w.shape[0],):
-        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
-                           f"{bias._data.shape[-1] if bias._data.ndim else 1} but expected "
-                           f"{w.shape[0]}")
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got "
+            f"{bias._data.shape[-1] if bias._data.ndim else 1} but expected "
+            f"{w.shape[0]}"
+        )
     return BilinearFn.apply(input1, input2, weight, bias)

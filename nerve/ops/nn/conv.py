@@ -53,8 +53,9 @@ class Conv(Function):
     col2im.
     """
 
-    def forward(self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)),
-                dilation=(1, 1), groups=1):
+    def forward(
+        self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
+    ):
         self.one_d = x.ndim == 3
         if self.one_d:  # (N, C, L) -> (N, C, 1, L); (O, C/G, K) -> (O, C/G, 1, K)
             x, w = x[:, :, None, :], w[:, :, None, :]
@@ -62,16 +63,29 @@ class Conv(Function):
         o, cg, *kernel = w.shape
         xp = array_module(x)
         self.wm, self.groups, self.w_shape, self.padding = None, groups, w.shape, padding
-        self.tile = 0 if self.one_d else winograd.tile_for(c, o, x.shape[2:], kernel, stride,
-                                                       dilation, groups, padding, x.dtype)
+        self.tile = (
+            0
+            if self.one_d
+            else winograd.tile_for(
+                c, o, x.shape[2:], kernel, stride, dilation, groups, padding, x.dtype
+            )
+        )
         if self.tile:
             self.geometry = (x.shape, None, None, None, stride, dilation)
             return self._forward_winograd(x, w, b)
         xpad = pad_channels_last(x, *(v for pair in padding for v in pair))  # (N, *Sp, C)
-        out = tuple((size - d * (k - 1) - 1) // s + 1
-                    for size, k, s, d in zip(xpad.shape[1:-1], kernel, stride, dilation))
-        self.geometry = (x.shape, xpad.shape, (*kernel, *out), tuple(p for p, _ in padding),
-                         stride, dilation)
+        out = tuple(
+            (size - d * (k - 1) - 1) // s + 1
+            for size, k, s, d in zip(xpad.shape[1:-1], kernel, stride, dilation)
+        )
+        self.geometry = (
+            x.shape,
+            xpad.shape,
+            (*kernel, *out),
+            tuple(p for p, _ in padding),
+            stride,
+            dilation,
+        )
         # Few input channels (a first layer): K-major columns, a row of ones adding the bias
         self.k_major, self.ones = groups == 1 and c <= _K_MAJOR_CHANNELS, b is not None
         cols = self._columns(xpad)
@@ -115,8 +129,9 @@ class Conv(Function):
             v = self.v
             if v is None:
                 v = winograd.winograd_conv(self.x, w, self.padding, m, keep_tiles=True)[1]
-            dw = winograd.winograd_weight_grad(v, dy, m, winograd.geometry(size, self.padding,
-                                                                           m)[1])
+            dw = winograd.winograd_weight_grad(
+                v, dy, m, winograd.geometry(size, self.padding, m)[1]
+            )
         if need_x:
             dx = self._input_grad_winograd(dy, w)
             if dx is None:  # (O, C, 3, 3) -> (1, 3·3·C, O), im2col's kernel matrix
@@ -128,16 +143,31 @@ class Conv(Function):
         """∂L/∂x by Winograd where ``tile_for`` picks it for the O -> C convolution of δ
         (padded by 2 - P), else None."""
         full = tuple((2 - a, 2 - b) for a, b in self.padding)
-        m = 0 if self.one_d else winograd.tile_for(
-            w.shape[0], w.shape[1], dy.shape[2:], w.shape[2:], self.geometry[4],
-            self.geometry[5], self.groups, full, dy.dtype)
-        return winograd.winograd_input_grad(dy, w, self.padding, m).transpose(0, 3, 1, 2) \
-            if m else None
+        m = (
+            0
+            if self.one_d
+            else winograd.tile_for(
+                w.shape[0],
+                w.shape[1],
+                dy.shape[2:],
+                w.shape[2:],
+                self.geometry[4],
+                self.geometry[5],
+                self.groups,
+                full,
+                dy.dtype,
+            )
+        )
+        return (
+            winograd.winograd_input_grad(dy, w, self.padding, m).transpose(0, 3, 1, 2)
+            if m
+            else None
+        )
 
     def _columns(self, xpad):
         """The im2col matrix of the padded input: (G, N·∏O, K), or (K (+1), N·∏O)."""
         _, _, sizes, _, stride, dilation = self.geometry
-        kernel, out = sizes[:len(stride)], sizes[len(stride):]
+        kernel, out = sizes[: len(stride)], sizes[len(stride) :]
         if self.k_major:
             return im2col_k_major(xpad, kernel, out, stride, dilation, self.ones)
         return im2col_nd(xpad, kernel, out, stride, dilation, self.groups)
@@ -165,16 +195,23 @@ class Conv(Function):
             if self.k_major and self.ones:  # (1, K + 1, O): the last row is Σ δ
                 db, dwm = dwm[0, -1], dwm[:, :-1]
             # (G, ∏K·C/G, O/G) -> (O, C/G, *K)
-            dw = dwm.reshape(g, *kernel, cg, o // g).transpose(
-                0, sp + 2, sp + 1, *range(1, sp + 1)).reshape(self.w_shape)
+            dw = (
+                dwm.reshape(g, *kernel, cg, o // g)
+                .transpose(0, sp + 2, sp + 1, *range(1, sp + 1))
+                .reshape(self.w_shape)
+            )
             dw = dw[:, :, 0, :] if self.one_d else ascontiguousarray(dw)
         if need_x:
             # Stride 1: ∂L/∂x as a convolution of δ, unless that GEMM would be narrow (few
             # input channels), where BLAS runs well below its rate and col2im is cheaper.
-            as_conv = (all(s == 1 for s in self.geometry[4]) and g == 1
-                       and (cg >= o or cg >= 64))
-            dx = None if self.one_d or g > 1 or len(kernel) != 2 else self._input_grad_winograd(
-                dy, self.wm[0].reshape(*kernel, cg, o).transpose(3, 2, 0, 1))
+            as_conv = all(s == 1 for s in self.geometry[4]) and g == 1 and (cg >= o or cg >= 64)
+            dx = (
+                None
+                if self.one_d or g > 1 or len(kernel) != 2
+                else self._input_grad_winograd(
+                    dy, self.wm[0].reshape(*kernel, cg, o).transpose(3, 2, 0, 1)
+                )
+            )
             if dx is None and as_conv:
                 dx = self._input_grad_stride1(dy)
             if dx is None:
@@ -193,8 +230,10 @@ class Conv(Function):
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
         stride, dilation, g = self.geometry[4], self.geometry[5], self.groups
         if len(stride) != 2:
-            raise RuntimeError(f"{self.name()}: double backward (create_graph=True) is "
-                               "implemented for conv1d and conv2d, not conv3d")
+            raise RuntimeError(
+                f"{self.name()}: double backward (create_graph=True) is "
+                "implemented for conv1d and conv2d, not conv3d"
+            )
         if self.one_d:
             x, w, dy = x.unsqueeze(2), w.unsqueeze(2), dy.unsqueeze(2)
         (n, c, h, wd), (o, cg, kh, kw) = x.shape, w.shape
@@ -203,8 +242,11 @@ class Conv(Function):
         args = {"kernel": (kh, kw), "padding": (0, 0), "stride": stride, "dilation": dilation}
         dx = dw = db = None
         if need_w:
-            xpad = Pad.apply(x, widths=((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt + pb + pl + pr \
+            xpad = (
+                Pad.apply(x, widths=((0, 0), (0, 0), (pt, pb), (pl, pr)))
+                if pt + pb + pl + pr
                 else x
+            )
             cols = Unfold.apply(xpad, **args).reshape(n, g, cg * kh * kw, -1)
             dw = (dy2 @ cols.transpose(-1, -2)).sum(dim=0).reshape(o, cg, kh, kw)
             dw = dw.squeeze(2) if self.one_d else dw
@@ -212,8 +254,9 @@ class Conv(Function):
             wm = w.reshape(g, o // g, cg * kh * kw)
             dcols = (wm.transpose(-1, -2) @ dy2).reshape(n, c * kh * kw, -1)
             dxp = Fold.apply(dcols, size=(h + pt + pb, wd + pl + pr), **args)
-            dx = GetItem.apply(dxp, index=(slice(None), slice(None), slice(pt, pt + h),
-                                           slice(pl, pl + wd)))
+            dx = GetItem.apply(
+                dxp, index=(slice(None), slice(None), slice(pt, pt + h), slice(pl, pl + wd))
+            )
             dx = dx.squeeze(2) if self.one_d else dx
         if need_b:
             db = dy.sum(dim=(0, 2, 3))
@@ -222,15 +265,19 @@ class Conv(Function):
     def _input_grad(self, d2):
         """∂L/∂X = δ Wᵀ, then col2im: the general case (strides, groups)."""
         g, kernel = self.groups, self.w_shape[2:]
-        sp, n, out = len(kernel), self.geometry[0][0], self.geometry[2][len(kernel):]
+        sp, n, out = len(kernel), self.geometry[0][0], self.geometry[2][len(kernel) :]
         wt = self.wm.transpose(0, 2, 1)
         # One GEMM (a batch of ∏K small ones would contiguous-ify col2im's reads, but
         # each BLAS call pays a thread sync, ruinous on a busy machine)
-        dcols = d2[0] @ wt[0] if g == 1 else _ungroup(array_module(d2).matmul(d2, wt),
-                                                      math.prod(kernel))
+        dcols = (
+            d2[0] @ wt[0]
+            if g == 1
+            else _ungroup(array_module(d2).matmul(d2, wt), math.prod(kernel))
+        )
         # (N·∏O, ∏K·C) -> (*K, N, *O, C)
         dcols = dcols.reshape(n, *out, *kernel, -1).transpose(
-            *range(sp + 1, 2 * sp + 1), 0, *range(1, sp + 1), 2 * sp + 1)
+            *range(sp + 1, 2 * sp + 1), 0, *range(1, sp + 1), 2 * sp + 1
+        )
         return col2im(dcols, *self.geometry)
 
     def _input_grad_stride1(self, dy):
@@ -243,8 +290,7 @@ class Conv(Function):
         full = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
         if any(max(p) > f for p, f in zip(self.padding, full)):
             return None
-        dyp = pad_channels_last(dy, *(f - p for f, pair in zip(full, self.padding)
-                                      for p in pair))
+        dyp = pad_channels_last(dy, *(f - p for f, pair in zip(full, self.padding) for p in pair))
         cols = im2col_nd(dyp, kernel, size, (1,) * len(size), dilation)[0]  # (N·∏S, ∏K·O)
         # (G=1, ∏K·C, O) -> flipped (∏K·O, C): rows (K-1-p, ..., o)
         flip = (slice(None, None, -1),) * len(kernel)
@@ -264,8 +310,9 @@ def _weight_grad(cols, d2, n: int, k_major: bool = False):
     (g, k, rows), xp = cols_t.shape, array_module(cols)
     if g == 1 and k <= _PER_SAMPLE_MAX_K and rows >= 8192 and rows % n == 0:
         per = rows // n  # (N, K, OH·OW) @ (N, OH·OW, O), summed over the batch
-        return xp.matmul(cols_t[0].reshape(k, n, per).transpose(1, 0, 2),
-                         d2.reshape(n, per, -1)).sum(axis=0)[None]
+        return xp.matmul(
+            cols_t[0].reshape(k, n, per).transpose(1, 0, 2), d2.reshape(n, per, -1)
+        ).sum(axis=0)[None]
     return (cols_t[0] @ d2[0])[None] if g == 1 else xp.matmul(cols_t, d2)
 
 
@@ -296,11 +343,13 @@ def conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, op: str
         if padding == "valid":
             return ((0, 0),) * n
         if padding != "same":
-            raise ValueError(f"{op}: invalid padding string '{padding}', should be one of "
-                             "{'valid', 'same'}")
+            raise ValueError(
+                f"{op}: invalid padding string '{padding}', should be one of {{'valid', 'same'}}"
+            )
         if any(s != 1 for s in stride):
-            raise RuntimeError(f"{op}: padding='same' is not supported for strided "
-                               f"convolutions (stride={stride})")
+            raise RuntimeError(
+                f"{op}: padding='same' is not supported for strided convolutions (stride={stride})"
+            )
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return tuple((t // 2, t - t // 2) for t in total)
     p = dims_tuple(padding, n, "padding", op)
@@ -309,8 +358,9 @@ def conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, op: str
     return tuple((v, v) for v in p)
 
 
-def conv_output_size(op: str, size: tuple, kernel: tuple, pad: tuple, stride: tuple,
-                     dilation: tuple) -> tuple:
+def conv_output_size(
+    op: str, size: tuple, kernel: tuple, pad: tuple, stride: tuple, dilation: tuple
+) -> tuple:
     """OH = ⌊(H + P_before + P_after - D(K - 1) - 1) / S⌋ + 1 per spatial dim; a kernel larger
     than the padded input is an error naming the op, the input size and the formula."""
     out = []
@@ -323,7 +373,8 @@ def conv_output_size(op: str, size: tuple, kernel: tuple, pad: tuple, stride: tu
                 f"size {padded} (input {length} + padding {p0 + p1}) in spatial dim {i}: "
                 f"output size (W - K + 2P)/S + 1 = ({length} - {span} + {p0 + p1})/{s} + 1 = "
                 f"{(padded - span) / s + 1:g} is not positive. Input size {tuple(size)}, "
-                f"kernel {tuple(kernel)}")
+                f"kernel {tuple(kernel)}"
+            )
         out.append((padded - span) // s + 1)
     return tuple(out)
 
@@ -335,33 +386,42 @@ def check_ranks(op: str, x, w, dims: int, layout: str) -> None:
     """The weight (``layout`` names its first two dims) and the batched input both have
     dims + 2 dimensions."""
     if w.ndim != dims + 2:
-        raise RuntimeError(f"{op}: expected a weight of {dims + 2} dimensions ({layout}, "
-                           f"{_KERNEL_DIMS[dims]}), got shape {tuple(w.shape)}")
+        raise RuntimeError(
+            f"{op}: expected a weight of {dims + 2} dimensions ({layout}, "
+            f"{_KERNEL_DIMS[dims]}), got shape {tuple(w.shape)}"
+        )
     if x.ndim != dims + 2:
-        raise RuntimeError(f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) "
-                           f"input, but got input of size: {list(x.shape)}")
+        raise RuntimeError(
+            f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) "
+            f"input, but got input of size: {list(x.shape)}"
+        )
 
 
 def _check_conv(op: str, x, w, b, dims: int, groups: int) -> None:
     check_ranks(op, x, w, dims, "out_channels, in_channels/groups")
     if groups < 1 or w.shape[0] % groups:
-        raise RuntimeError(f"{op}: groups must be a positive divisor of out_channels "
-                           f"{w.shape[0]}, got groups={groups}")
+        raise RuntimeError(
+            f"{op}: groups must be a positive divisor of out_channels "
+            f"{w.shape[0]}, got groups={groups}"
+        )
     if x.shape[1] != w.shape[1] * groups:
         raise RuntimeError(
             f"{op}: Given groups={groups}, weight of size {list(w.shape)}, expected "
             f"input{list(x.shape)} to have {w.shape[1] * groups} channels, but got "
-            f"{x.shape[1]} channels instead")
+            f"{x.shape[1]} channels instead"
+        )
     if b is not None and tuple(b.shape) != (w.shape[0],):
-        raise RuntimeError(f"{op}: expected bias of shape ({w.shape[0]},) (out_channels), "
-                           f"got {tuple(b.shape)}")
+        raise RuntimeError(
+            f"{op}: expected bias of shape ({w.shape[0]},) (out_channels), got {tuple(b.shape)}"
+        )
     for name, t in (("weight", w), ("bias", b)):
         if t is not None and t.dtype != x.dtype and not autocast_covers(Conv, x._data):
-            raise RuntimeError(f"{op}: Input type ({x.dtype}) and {name} type ({t.dtype}) "
-                               "should be the same")
+            raise RuntimeError(
+                f"{op}: Input type ({x.dtype}) and {name} type ({t.dtype}) should be the same"
+            )
 
 
-def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):  # noqa: A002
+def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
     unbatched = input.ndim == dims + 1
     if unbatched:
         input = reshape(input, (1,) + tuple(input.shape))  # noqa: A001
@@ -369,30 +429,32 @@ def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):  # 
     stride = dims_tuple(stride, dims, "stride", op)
     dilation = dims_tuple(dilation, dims, "dilation", op)
     if min(stride) < 1 or min(dilation) < 1:
-        raise RuntimeError(f"{op}: stride and dilation must be positive, got stride={stride}, "
-                           f"dilation={dilation}")
+        raise RuntimeError(
+            f"{op}: stride and dilation must be positive, got stride={stride}, dilation={dilation}"
+        )
     kernel = tuple(weight.shape[2:])
     pad = conv_padding(padding, kernel, stride, dilation, op)
     conv_output_size(op, tuple(input.shape[2:]), kernel, pad, stride, dilation)
     if dims == 1:
         pad, stride, dilation = ((0, 0),) + pad, (1,) + stride, (1,) + dilation
-    y = Conv.apply(input, weight, bias, stride=stride, padding=pad, dilation=dilation,
-                   groups=groups)
+    y = Conv.apply(
+        input, weight, bias, stride=stride, padding=pad, dilation=dilation, groups=groups
+    )
     return reshape(y, tuple(y.shape[1:])) if unbatched else y
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, KH, KW);
     padding is an int, a pair, 'valid' or 'same'. See ``Conv``."""
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of input (N, C, L) or (C, L) with weight (O, C/groups, K)."""
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D (volumetric) convolution of input (N, C, D, H, W) or (C, D, H, W) with weight
     (O, C/groups, KD, KH, KW); padding is an int, a triple, 'valid' or 'same'."""
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)

@@ -31,7 +31,7 @@ def _unshift(a, k: int):
     """a[..., s + k] at position s (-∞ past the end)."""
     xp = array_module(a)
     out = xp.full_like(a, -math.inf)
-    out[..., :a.shape[-1] - k] = a[..., k:]
+    out[..., : a.shape[-1] - k] = a[..., k:]
     return out
 
 
@@ -44,8 +44,15 @@ class CTC(Function):
     log_softmax that made log_probs (identical once it goes back through it, since the
     first term sums to -1 over c); frames past a sample's input length get 0."""
 
-    def forward(self, lp, targets=None, input_lengths=None, target_lengths=None, blank=0,
-                zero_infinity=False):
+    def forward(
+        self,
+        lp,
+        targets=None,
+        input_lengths=None,
+        target_lengths=None,
+        blank=0,
+        zero_infinity=False,
+    ):
         xp = array_module(lp)
         t_max, n, _ = lp.shape
         s_ext = 2 * targets.shape[1] + 1
@@ -68,9 +75,10 @@ class CTC(Function):
         last = input_lengths - 1
         end = 2 * target_lengths
         a_end = alpha[last, xp.arange(n)]  # (N, 2S+1)
-        fin = xp.logaddexp(a_end[xp.arange(n), end],
-                           xp.where(end > 0, a_end[xp.arange(n), xp.maximum(end - 1, 0)],
-                                    -math.inf))
+        fin = xp.logaddexp(
+            a_end[xp.arange(n), end],
+            xp.where(end > 0, a_end[xp.arange(n), xp.maximum(end - 1, 0)], -math.inf),
+        )
         nll = -fin
         self.saved = lp, ext, skip, emit, alpha, nll, input_lengths, end
         self.zero_infinity = zero_infinity
@@ -98,9 +106,11 @@ class CTC(Function):
                 init = xp.full((n, s_ext), -math.inf, dtype=lp.dtype)
                 init[ns, end] = emit[t, ns, end]
                 init[ns, xp.maximum(end - 1, 0)] = xp.where(
-                    end > 0, emit[t, ns, xp.maximum(end - 1, 0)], init[ns, 0])
-                beta = xp.where(start[:, None], init, xp.where(t < lengths[:, None] - 1,
-                                                                beta, -math.inf))
+                    end > 0, emit[t, ns, xp.maximum(end - 1, 0)], init[ns, 0]
+                )
+                beta = xp.where(
+                    start[:, None], init, xp.where(t < lengths[:, None] - 1, beta, -math.inf)
+                )
                 ab = alpha[t] + beta  # (N, 2S+1)
                 m = xp.max(ab, axis=1, keepdims=True)
                 m = xp.where(xp.isfinite(m), m, 0)
@@ -124,8 +134,7 @@ def _lengths(v, n: int, name: str):
     if a.dtype.kind not in "iu":
         raise RuntimeError(f"ctc_loss: {name} must be integers, got {a.dtype}")
     if a.shape[0] != n:
-        raise RuntimeError(f"ctc_loss: {name} must be of size batch_size ({n}), got "
-                           f"{a.shape[0]}")
+        raise RuntimeError(f"ctc_loss: {name} must be of size batch_size ({n}), got {a.shape[0]}")
     return a.astype(int64)
 
 
@@ -138,12 +147,19 @@ def _padded_targets(targets, target_lengths):
     out = array_module(tg).zeros((len(target_lengths), s), dtype=int64)
     starts = target_lengths.cumsum() - target_lengths
     for i, (st, ln) in enumerate(zip(starts, target_lengths)):  # one slice per sample
-        out[i, :ln] = tg[st:st + ln]
+        out[i, :ln] = tg[st : st + ln]
     return out
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0,  # noqa: PLR0913
-             reduction="mean", zero_infinity=False):
+def ctc_loss(
+    log_probs,
+    targets,
+    input_lengths,
+    target_lengths,
+    blank=0,  # noqa: PLR0913
+    reduction="mean",
+    zero_infinity=False,
+):
     """CTC loss of log_probs (T, N, C) (log_softmax outputs) against targets (N, S) padded
     or 1-D concatenated; 'mean' divides each loss by its target length, then averages."""
 
@@ -154,25 +170,37 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0,  # noqa
         log_probs = unsqueeze(log_probs, 1)
         targets = to_host(targets._data if isinstance(targets, Tensor) else targets)[None]
     if log_probs.ndim != 3:
-        raise RuntimeError(f"ctc_loss: expected log_probs of shape (T, N, C) or (T, C), got "
-                           f"{list(log_probs.shape)}")
+        raise RuntimeError(
+            f"ctc_loss: expected log_probs of shape (T, N, C) or (T, C), got "
+            f"{list(log_probs.shape)}"
+        )
     t_max, n, c = log_probs.shape
     il = _lengths(input_lengths, n, "input_lengths")
     tl = _lengths(target_lengths, n, "target_lengths")
     tg = _padded_targets(targets, tl)
     if il.size and (il.max() > t_max or il.min() < 1):
         bad = il.max() if il.max() > t_max else il.min()
-        raise RuntimeError(f"ctc_loss: Expected input_lengths to have value at most {t_max} "
-                           f"(and at least 1), but got value {bad}")
+        raise RuntimeError(
+            f"ctc_loss: Expected input_lengths to have value at most {t_max} "
+            f"(and at least 1), but got value {bad}"
+        )
     if tl.size and tl.max() > tg.shape[1]:
-        raise RuntimeError(f"ctc_loss: Expected tensor to have size at least {tl.max()} at "
-                           f"dimension 1, but got size {tg.shape[1]} for argument #2 'targets'")
+        raise RuntimeError(
+            f"ctc_loss: Expected tensor to have size at least {tl.max()} at "
+            f"dimension 1, but got size {tg.shape[1]} for argument #2 'targets'"
+        )
     if not 0 <= blank < c:
         raise RuntimeError(f"ctc_loss: blank must be in label range [0, {c}), got {blank}")
     dev = log_probs.device
     tl = to_device(tl, dev)
-    loss = CTC.apply(log_probs, targets=to_device(tg, dev), input_lengths=to_device(il, dev),
-                     target_lengths=tl, blank=blank, zero_infinity=zero_infinity)
+    loss = CTC.apply(
+        log_probs,
+        targets=to_device(tg, dev),
+        input_lengths=to_device(il, dev),
+        target_lengths=tl,
+        blank=blank,
+        zero_infinity=zero_infinity,
+    )
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":

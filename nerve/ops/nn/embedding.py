@@ -127,12 +127,15 @@ class EmbeddingBagFn(Function):
 
 def _check_indices(op: str, indices, n: int, error) -> None:
     if indices.dtype.kind not in "iu":
-        raise TypeError(f"{op}: expected an integer index tensor (Long or Int), got "
-                        f"dtype {indices.dtype}")
+        raise TypeError(
+            f"{op}: expected an integer index tensor (Long or Int), got dtype {indices.dtype}"
+        )
     low = -n if error is IndexError else 0  # embedding_bag, like PyTorch, has no negatives
     if indices.size and (indices.min() < low or indices.max() >= n):
-        raise error(f"{op}: index out of range in self (indices "
-                    f"{indices.min()}..{indices.max()}, table of {n} rows)")
+        raise error(
+            f"{op}: index out of range in self (indices "
+            f"{indices.min()}..{indices.max()}, table of {n} rows)"
+        )
 
 
 def _renorm_rows(weight, indices, max_norm: float, norm_type: float) -> None:
@@ -146,8 +149,15 @@ def _renorm_rows(weight, indices, max_norm: float, norm_type: float) -> None:
     w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002
-              scale_grad_by_freq=False, sparse=False):
+def embedding(
+    input,
+    weight,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
+):
     """Rows of ``weight`` (num_embeddings, embedding_dim) picked by the integer ``input``.
 
     With ``max_norm`` the rows read are first renormalised in place (see _renorm_rows)."""
@@ -161,9 +171,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
         idx = _raw(input)
         _check_indices("embedding", idx, weight.shape[0], IndexError)
         _renorm_rows(weight, idx, max_norm, norm_type)
-    return EmbeddingFn.apply(weight, input, padding_idx=padding_idx,
-                             scale_grad_by_freq=bool(scale_grad_by_freq))
-
+    return EmbeddingFn.apply(
+        weight, input, padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq)
+    )
 
 
 def _raw(x):
@@ -174,28 +184,33 @@ def _bag_ids(idx, offsets, include_last_offset: bool):
     """Flat indices, the bag of every position (-1: in no bag) and the number of bags."""
     if idx.ndim == 2:
         if offsets is not None:
-            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
-                             "is a mini-batch of fixed length sequences. However, found "
-                             f"offsets of type {type(offsets)}")
+            raise ValueError(
+                "if input is 2D, then offsets has to be None, as input is treated "
+                "is a mini-batch of fixed length sequences. However, found "
+                f"offsets of type {type(offsets)}"
+            )
         b, length = idx.shape
         xp = array_module(idx)
         return idx.reshape(-1), xp.repeat(xp.arange(b), length), b
     if idx.ndim != 1:
-        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
-                         f"{idx.ndim}")
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
     off = None if offsets is None else _raw(offsets)
     if off is None or off.ndim != 1:
-        raise ValueError("offsets has to be a 1D Tensor" + (" but got None" if off is None
-                                                            else ""))
+        raise ValueError("offsets has to be a 1D Tensor" + (" but got None" if off is None else ""))
     if off.dtype.kind not in "iu":
-        raise TypeError(f"embedding_bag: expected integer offsets (Long or Int), got dtype "
-                        f"{off.dtype}")
+        raise TypeError(
+            f"embedding_bag: expected integer offsets (Long or Int), got dtype {off.dtype}"
+        )
     if off.size and off[0] != 0:
-        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
-                           f"has to start from position 0. However, got {off[0]}")
+        raise RuntimeError(
+            "offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
+            f"has to start from position 0. However, got {off[0]}"
+        )
     if off.size and off[-1] > idx.size:
-        raise RuntimeError(f"offsets[-1] can not be greater than input's length {idx.size} "
-                           f"but got offsets[-1] of {off[-1]}")
+        raise RuntimeError(
+            f"offsets[-1] can not be greater than input's length {idx.size} "
+            f"but got offsets[-1] of {off[-1]}"
+        )
     xp = array_module(idx)
     if bool((xp.diff(off) < 0).any()):
         raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {off.tolist()}")
@@ -207,9 +222,19 @@ def _bag_ids(idx, offsets, include_last_offset: bool):
     return idx, bag, starts.size
 
 
-def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # noqa: A002
-                  scale_grad_by_freq=False, mode="mean", sparse=False, per_sample_weights=None,
-                  include_last_offset=False, padding_idx=None):
+def embedding_bag(
+    input,
+    weight,
+    offsets=None,
+    max_norm=None,
+    norm_type=2,
+    scale_grad_by_freq=False,
+    mode="mean",
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+):
     """Sums, means or maxima of bags of rows of ``weight`` (num_embeddings, embedding_dim).
 
     ``input`` (B, N) is B bags of N indices; or ``input`` (L,) with ``offsets`` (B,), the
@@ -230,11 +255,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # no
             raise NotImplementedError(
                 "embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                 f"supported for mode='sum' (got mode='{mode}'). Please open a feature "
-                "request on GitHub.")
+                "request on GitHub."
+            )
         if tuple(per_sample_weights.shape) != tuple(_raw(input).shape):
-            raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape})"
-                             " is not None, then it must have the same shape as the input "
-                             f"({tuple(_raw(input).shape)})")
+            raise ValueError(
+                f"embedding_bag: If per_sample_weights ({per_sample_weights.shape})"
+                " is not None, then it must have the same shape as the input "
+                f"({tuple(_raw(input).shape)})"
+            )
     n = weight.shape[0]
     _check_indices("embedding_bag", _raw(input), n, RuntimeError)
     idx, bag, n_bags = _bag_ids(_raw(input), offsets, include_last_offset)
@@ -244,6 +272,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # no
     if padding_idx is not None:
         keep &= idx != (padding_idx + n if padding_idx < 0 else padding_idx)
     psw = None if per_sample_weights is None else per_sample_weights.reshape(-1)
-    return EmbeddingBagFn.apply(weight, psw, idx=idx[keep], bag=bag[keep], keep=keep,
-                                n_bags=n_bags, mode=mode,
-                                scale_grad_by_freq=bool(scale_grad_by_freq))
+    return EmbeddingBagFn.apply(
+        weight,
+        psw,
+        idx=idx[keep],
+        bag=bag[keep],
+        keep=keep,
+        n_bags=n_bags,
+        mode=mode,
+        scale_grad_by_freq=bool(scale_grad_by_freq),
+    )

@@ -76,8 +76,12 @@ class GridSample(Function):
         else:
             x0, y0 = xp.floor(ix), xp.floor(iy)
             tx, ty = ix - x0, iy - y0
-            corners = [(y0, x0, (1 - tx) * (1 - ty)), (y0, x0 + 1, tx * (1 - ty)),
-                       (y0 + 1, x0, (1 - tx) * ty), (y0 + 1, x0 + 1, tx * ty)]
+            corners = [
+                (y0, x0, (1 - tx) * (1 - ty)),
+                (y0, x0 + 1, tx * (1 - ty)),
+                (y0 + 1, x0, (1 - tx) * ty),
+                (y0 + 1, x0 + 1, tx * ty),
+            ]
             self.t, self.d = (tx, ty), (dix, diy)
         rows = xp.arange(n)[:, None, None]
         self.reads, y = [], 0
@@ -117,34 +121,52 @@ _MODES = ("bilinear", "nearest", "bicubic")
 _PADDINGS = ("zeros", "border", "reflection")
 
 
-def grid_sample(input, grid, mode="bilinear", padding_mode="zeros",  # noqa: A002
-                align_corners=None):
+def grid_sample(
+    input,
+    grid,
+    mode="bilinear",
+    padding_mode="zeros",
+    align_corners=None,
+):
     """Sample (N, C, H, W) at grid (N, Ho, Wo, 2) of normalised (x, y) -> (N, C, Ho, Wo)."""
     op = "grid_sample"
     if mode not in _MODES:
-        raise ValueError(f"nn.functional.{op}(): expected mode to be 'bilinear', 'nearest' or "
-                         f"'bicubic', but got: '{mode}'")
+        raise ValueError(
+            f"nn.functional.{op}(): expected mode to be 'bilinear', 'nearest' or "
+            f"'bicubic', but got: '{mode}'"
+        )
     if padding_mode not in _PADDINGS:
-        raise ValueError(f"nn.functional.{op}(): expected padding_mode to be 'zeros', "
-                         f"'border', or 'reflection', but got: '{padding_mode}'")
+        raise ValueError(
+            f"nn.functional.{op}(): expected padding_mode to be 'zeros', "
+            f"'border', or 'reflection', but got: '{padding_mode}'"
+        )
     if mode == "bicubic":
         raise NotImplementedError(f"{op}: mode 'bicubic' is not implemented in nerve")
     if input.ndim != 4 or grid.ndim != 4:
-        raise RuntimeError(f"{op}(): expected 4D input and grid (5D volumes are not "
-                           f"implemented), but got input with sizes {list(input.shape)} and "
-                           f"grid with sizes {list(grid.shape)}")
+        raise RuntimeError(
+            f"{op}(): expected 4D input and grid (5D volumes are not "
+            f"implemented), but got input with sizes {list(input.shape)} and "
+            f"grid with sizes {list(grid.shape)}"
+        )
     if grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"{op}(): expected grid and input to have same batch size, but got "
-                           f"input with sizes {list(input.shape)} and grid with sizes "
-                           f"{list(grid.shape)}")
+        raise RuntimeError(
+            f"{op}(): expected grid and input to have same batch size, but got "
+            f"input with sizes {list(input.shape)} and grid with sizes "
+            f"{list(grid.shape)}"
+        )
     if grid.shape[-1] != 2:
-        raise RuntimeError(f"{op}(): expected grid to have size 2 in last dimension, but got "
-                           f"grid with sizes {list(grid.shape)}")
+        raise RuntimeError(
+            f"{op}(): expected grid to have size 2 in last dimension, but got "
+            f"grid with sizes {list(grid.shape)}"
+        )
     if input.dtype != grid.dtype:
-        raise RuntimeError(f"{op}(): expected input and grid to have the same dtype, but "
-                           f"input has {input.dtype} and grid has {grid.dtype}")
-    return GridSample.apply(input, grid, mode=mode, padding_mode=padding_mode,
-                            align_corners=bool(align_corners))
+        raise RuntimeError(
+            f"{op}(): expected input and grid to have the same dtype, but "
+            f"input has {input.dtype} and grid has {grid.dtype}"
+        )
+    return GridSample.apply(
+        input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners)
+    )
 
 
 def _base_axis(n: int, align_corners: bool, dtype, xp):
@@ -164,11 +186,15 @@ def affine_grid(theta, size, align_corners=None):
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     dims = len(size) - 2
     if dims not in (2, 3):
-        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {size}.")
+        raise NotImplementedError(
+            f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+            f"affine transforms, respectively. Got size {size}."
+        )
     if tuple(theta.shape) != (size[0], dims, dims + 1):
-        raise ValueError(f"Expected a batch of {dims}D affine matrices of shape "
-                         f"Nx{dims}x{dims + 1} for size {size}. Got {tuple(theta.shape)}.")
+        raise ValueError(
+            f"Expected a batch of {dims}D affine matrices of shape "
+            f"Nx{dims}x{dims + 1} for size {size}. Got {tuple(theta.shape)}."
+        )
     if min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     dtype, xp = theta.dtype, array_module(theta)

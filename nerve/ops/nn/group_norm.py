@@ -28,15 +28,24 @@ class GroupNorm(Function):
     any layout, so a conv's channels-last output is not copied.
     """
 
-    def forward(self, x, w=None, b=None, groups=1, eps=1e-5, running_mean=None,
-                running_var=None, momentum=0.1):
+    def forward(
+        self,
+        x,
+        w=None,
+        b=None,
+        groups=1,
+        eps=1e-5,
+        running_mean=None,
+        running_var=None,
+        momentum=0.1,
+    ):
         n, c, *rest = x.shape
         xg = x.reshape(n, groups, c // groups, *rest)
         self.axes = axes = tuple(range(2, xg.ndim))
         self.m = m = c // groups * math.prod(rest)
         mean = xg.mean(axis=axes, keepdims=True)
         xc = xg - mean
-        sub = "ngcdefh"[:xc.ndim]  # Σ xc² per (n, g) without a squared temporary
+        sub = "ngcdefh"[: xc.ndim]  # Σ xc² per (n, g) without a squared temporary
         xp = array_module(x)
         var = xp.einsum(f"{sub},{sub}->ng", xc, xc)[(...,) + (None,) * len(axes)] / m
         self.inv_std = (1 / xp.sqrt(var + eps)).astype(x.dtype)
@@ -116,7 +125,7 @@ class LocalResponseNorm(Function):
         self.before, self.after = size // 2, (size - 1) // 2
         self.coef = alpha / size
         self.s = s = k + self.coef * _window_sum(x * x, self.before, self.after)
-        self.s_pow = s ** -beta
+        self.s_pow = s**-beta
         self.x, self.beta = x, beta
         self.y = x * self.s_pow
         return self.y
@@ -132,54 +141,81 @@ def _window_sum(a, before, after):
     c = a.shape[1]
     out = a.copy()
     for d in range(1, min(before, c - 1) + 1):
-        out[:, d:] += a[:, :c - d]
+        out[:, d:] += a[:, : c - d]
     for d in range(1, min(after, c - 1) + 1):
-        out[:, :c - d] += a[:, d:]
+        out[:, : c - d] += a[:, d:]
     return out
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalize each sample over groups of channels; see ``GroupNorm``."""
     if input.ndim < 2:
-        raise RuntimeError(f"group_norm: expected at least 2 dimensions for input tensor but "
-                           f"received {input.ndim}")
+        raise RuntimeError(
+            f"group_norm: expected at least 2 dimensions for input tensor but received {input.ndim}"
+        )
     c = input.shape[1]
     if num_groups <= 0 or c % num_groups:
-        raise RuntimeError(f"group_norm: expected number of channels in input to be divisible "
-                           f"by num_groups, but got input of shape {list(input.shape)} and "
-                           f"num_groups={num_groups}")
+        raise RuntimeError(
+            f"group_norm: expected number of channels in input to be divisible "
+            f"by num_groups, but got input of shape {list(input.shape)} and "
+            f"num_groups={num_groups}"
+        )
     _check_channels("group_norm", input, weight, bias)
     return GroupNorm.apply(input, weight, bias, groups=num_groups, eps=eps)
 
 
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-5):
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-5,
+):
     """Normalize each (sample, channel) over its spatial values (GroupNorm with G = C); with
     ``use_input_stats=False`` the running statistics are used instead, per channel."""
     if input.ndim < 2:
-        raise RuntimeError(f"instance_norm: expected input with at least 2 dimensions "
-                           f"(N, C, ...), got shape {tuple(input.shape)}")
+        raise RuntimeError(
+            f"instance_norm: expected input with at least 2 dimensions "
+            f"(N, C, ...), got shape {tuple(input.shape)}"
+        )
     _check_channels("instance_norm", input, weight, bias, running_mean, running_var)
     if not use_input_stats:
         if running_mean is None or running_var is None:
-            raise RuntimeError("instance_norm: expected running_mean and running_var to be "
-                               "defined when use_input_stats is false")
+            raise RuntimeError(
+                "instance_norm: expected running_mean and running_var to be "
+                "defined when use_input_stats is false"
+            )
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     if math.prod(input.shape[2:]) <= 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
-                         f"{list(input.shape)}")
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size "
+            f"{list(input.shape)}"
+        )
     rm = None if running_mean is None else running_mean._data
     rv = None if running_var is None else running_var._data
-    return GroupNorm.apply(input, weight, bias, groups=input.shape[1], eps=eps,
-                           running_mean=rm, running_var=rv, momentum=momentum)
+    return GroupNorm.apply(
+        input,
+        weight,
+        bias,
+        groups=input.shape[1],
+        eps=eps,
+        running_mean=rm,
+        running_var=rv,
+        momentum=momentum,
+    )
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """Normalize each value by the energy of its neighbours across channels; see
     ``LocalResponseNorm``."""
     if input.ndim < 3:
-        raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input "
-                         f"(got {input.ndim} dimensions)")
+        raise ValueError(
+            f"local_response_norm: expected 3D or higher dimensionality input "
+            f"(got {input.ndim} dimensions)"
+        )
     if input.numel() == 0:
         return input
     return LocalResponseNorm.apply(input, size=int(size), alpha=alpha, beta=beta, k=k)
@@ -189,6 +225,8 @@ def _check_channels(op, input, *vectors):
     c = input.shape[1]
     for t in vectors:
         if t is not None and tuple(t.shape) != (c,):
-            raise RuntimeError(f"{op}: expected weight, bias and running statistics to be "
-                               f"vectors of size {c} (the channels of input shape "
-                               f"{list(input.shape)}), but got one of shape {list(t.shape)}")
+            raise RuntimeError(
+                f"{op}: expected weight, bias and running statistics to be "
+                f"vectors of size {c} (the channels of input shape "
+                f"{list(input.shape)}), but got one of shape {list(t.shape)}"
+            )

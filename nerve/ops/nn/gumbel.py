@@ -9,8 +9,7 @@ from nerve.backend import array_module
 from nerve.creation import rand
 
 
-def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10,
-                   dim: int = -1):
+def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1):
     """softmax((logits - log E)/τ) along dim, E ~ Exp(1) (so -log E ~ Gumbel(0, 1))."""
     u = rand(*logits.shape, dtype=logits.dtype, device=logits.device)._data
     xp = array_module(u)

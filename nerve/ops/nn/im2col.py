@@ -24,8 +24,9 @@ def pad_channels_last(x, *pads):
     if not any(pads):
         return ascontiguousarray(xt)
     before, after = pads[0::2], pads[1::2]
-    xpad = array_module(x).empty((n, *(s + a + b for s, a, b in zip(size, before, after)), c),
-                                 dtype=x.dtype)
+    xpad = array_module(x).empty(
+        (n, *(s + a + b for s, a, b in zip(size, before, after)), c), dtype=x.dtype
+    )
     inner = tuple(slice(b, b + s) for b, s in zip(before, size))
 
     def run(lo, hi):  # zero the border only: the interior is overwritten anyway
@@ -52,14 +53,21 @@ def im2col_nd(xpad, kernel, out, stride, dilation, groups=1):
     s_n, *s_sp, s_c = xpad.strides
     # A read-only strided view (N, *O, *K, C) of the padded input; one copy makes it the
     # GEMM operand.
-    view = as_strided(xpad, (n, *out, *kernel, c),
-                      (s_n, *(t * s for t, s in zip(s_sp, stride)),
-                       *(t * d for t, d in zip(s_sp, dilation)), s_c), writeable=False)
+    view = as_strided(
+        xpad,
+        (n, *out, *kernel, c),
+        (
+            s_n,
+            *(t * s for t, s in zip(s_sp, stride)),
+            *(t * d for t, d in zip(s_sp, dilation)),
+            s_c,
+        ),
+        writeable=False,
+    )
     rows, k, xp = n * math.prod(out), math.prod(kernel) * c, array_module(xpad)
     if groups == 1:
         cols = xp.empty(view.shape, dtype=xpad.dtype)
-        over_batch(lambda lo, hi: xp.copyto(cols[lo:hi], view[lo:hi]), n, cols.nbytes,
-                   like=xpad)
+        over_batch(lambda lo, hi: xp.copyto(cols[lo:hi], view[lo:hi]), n, cols.nbytes, like=xpad)
         return cols.reshape(1, rows, k)
     # (N, *O, *K, G, C/G) -> (G, N·∏O, ∏K·C/G)
     view = view.reshape(*view.shape[:-1], groups, c // groups)
@@ -69,8 +77,10 @@ def im2col_nd(xpad, kernel, out, stride, dilation, groups=1):
 def _kernel_offsets(kernel, out, stride, dilation):
     """For each kernel offset (p, q, ...), in im2col's order: the slices of the padded
     input (one per spatial dim) it reads for every output position."""
-    ranges = [[slice(p * d, p * d + s * (o - 1) + 1, s) for p in range(k)]
-              for k, o, s, d in zip(kernel, out, stride, dilation)]
+    ranges = [
+        [slice(p * d, p * d + s * (o - 1) + 1, s) for p in range(k)]
+        for k, o, s, d in zip(kernel, out, stride, dilation)
+    ]
     return itertools.product(*ranges)
 
 
@@ -84,7 +94,7 @@ def im2col_k_major(xpad, kernel, out, stride, dilation, ones=False):
     cols = array_module(xpad).empty((k + ones, n, *out), dtype=xpad.dtype)
     for i, sl in enumerate(_kernel_offsets(kernel, out, stride, dilation)):
         view = xpad[(slice(None), *sl)]  # (N, *O, C)
-        cols[i * c:(i + 1) * c] = view.transpose(sp + 1, *range(sp + 1))
+        cols[i * c : (i + 1) * c] = view.transpose(sp + 1, *range(sp + 1))
     if ones:
         cols[k] = 1
     return cols.reshape(k + ones, -1)
@@ -105,7 +115,7 @@ def col2im(dcols, x_shape, xp_shape, sizes, pad, stride, dilation):
 
     def run(lo, hi):  # samples [lo, hi): one chunk per core
         for b in range(lo, hi, step):
-            part, src = dxp[b:min(b + step, hi)], src_all[:, b:min(b + step, hi)]
+            part, src = dxp[b : min(b + step, hi)], src_all[:, b : min(b + step, hi)]
             for i, sl in enumerate(offs):
                 part[(slice(None), *sl)] += src[i]
 

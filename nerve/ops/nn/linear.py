@@ -48,8 +48,9 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
     try:
         x, w = input._data, weight._data
     except AttributeError:  # a number: PyTorch's argument parser raises TypeError
-        raise TypeError(f"linear(): argument 'weight' (position 2) must be Tensor, not "
-                        f"{type(weight).__name__}") from None
+        raise TypeError(
+            f"linear(): argument 'weight' (position 2) must be Tensor, not {type(weight).__name__}"
+        ) from None
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise RuntimeError(
             f"linear: mat1 and mat2 shapes cannot be multiplied (input shape "
@@ -58,12 +59,17 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument names
         )
     cast = autocast_covers(LinearFn, x)  # an autocast region casts all three first
     if x.dtype != w.dtype and not cast:  # PyTorch does not promote here
-        raise RuntimeError(f"linear: expected m1 and m2 to have the same dtype, but got: "
-                           f"{c_name(x.dtype)} != {c_name(w.dtype)} (input and weight)")
+        raise RuntimeError(
+            f"linear: expected m1 and m2 to have the same dtype, but got: "
+            f"{c_name(x.dtype)} != {c_name(w.dtype)} (input and weight)"
+        )
     if bias is not None and bias._data.dtype != w.dtype and not cast:
-        raise RuntimeError(f"linear: expected bias to have the weight's dtype, but got: "
-                           f"{c_name(bias._data.dtype)} != {c_name(w.dtype)}")
+        raise RuntimeError(
+            f"linear: expected bias to have the weight's dtype, but got: "
+            f"{c_name(bias._data.dtype)} != {c_name(w.dtype)}"
+        )
     if bias is not None and bias._data.shape not in ((w.shape[0],), ()):
-        raise RuntimeError(f"linear: bias of shape {bias._data.shape} does not match "
-                           f"{w.shape[0]} output features")
+        raise RuntimeError(
+            f"linear: bias of shape {bias._data.shape} does not match {w.shape[0]} output features"
+        )
     return LinearFn.apply(input, weight, bias)

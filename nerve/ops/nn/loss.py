@@ -118,8 +118,9 @@ class SmoothL1Loss(_Reduced, Function):
     def backward_graph(self, dy):
         x, t = self.parents[:2]
         xp = array_module(self.d)
-        slope = (xp.sign(self.d) if self.beta == 0 else
-                 Clamp.apply((x - t) / self.beta, lo=-1.0, hi=1.0))
+        slope = (
+            xp.sign(self.d) if self.beta == 0 else Clamp.apply((x - t) / self.beta, lo=-1.0, hi=1.0)
+        )
         dx = self._delta_graph(dy) * slope
         return dx, (-dx if self.needs_input_grad[1] else None)
 
@@ -194,8 +195,9 @@ class BinaryCrossEntropy(_Reduced, Function):
         xp = array_module(x, t)
         for name, v in (("input", x), ("target", t)):
             if ((v < 0) | (v > 1)).any():
-                raise RuntimeError(f"binary_cross_entropy: all elements of {name} should be "
-                                   "between 0 and 1")
+                raise RuntimeError(
+                    f"binary_cross_entropy: all elements of {name} should be between 0 and 1"
+                )
         with errstate(xp, divide="ignore"):
             self.log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
             self.log_1mx = xp.maximum(xp.log1p(-x), _LOG_FLOOR)
@@ -214,8 +216,10 @@ class BinaryCrossEntropy(_Reduced, Function):
         dx = g * (x - t) / Clamp.apply(x * (1 - x), lo=_BCE_EPS)
         dt = None
         if self.needs_input_grad[1]:
-            dt = g * (Clamp.apply(Log.apply(1 - x), lo=_LOG_FLOOR)
-                      - Clamp.apply(Log.apply(x), lo=_LOG_FLOOR))
+            dt = g * (
+                Clamp.apply(Log.apply(1 - x), lo=_LOG_FLOOR)
+                - Clamp.apply(Log.apply(x), lo=_LOG_FLOOR)
+            )
         return dx, dt
 
 
@@ -253,8 +257,11 @@ def _reduction(reduction, size_average=None, reduce=None, allowed=("none", "mean
     if size_average is not None or reduce is not None:
         avg = size_average is None or size_average
         reduction = ("mean" if avg else "sum") if reduce is None or reduce else "none"
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", stacklevel=3)
+        warnings.warn(
+            "size_average and reduce args will be deprecated, please use "
+            f"reduction='{reduction}' instead.",
+            stacklevel=3,
+        )
     if reduction not in allowed:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
@@ -283,25 +290,40 @@ def _pointwise(op, input, target):  # noqa: A002 - PyTorch's argument names
         target = target.to(input.dtype)
     if input.shape != target.shape:
         if _broadcast(input.shape, target.shape) is None:
-            raise RuntimeError(f"{op}: input of shape {tuple(input.shape)} and target of shape "
-                               f"{tuple(target.shape)} cannot be broadcast together")
-        warnings.warn(f"{op}: Using a target size ({tuple(target.shape)}) that is different to "
-                      f"the input size ({tuple(input.shape)}). This will likely lead to "
-                      "incorrect results due to broadcasting. Please ensure they have the "
-                      "same size.", stacklevel=3)
+            raise RuntimeError(
+                f"{op}: input of shape {tuple(input.shape)} and target of shape "
+                f"{tuple(target.shape)} cannot be broadcast together"
+            )
+        warnings.warn(
+            f"{op}: Using a target size ({tuple(target.shape)}) that is different to "
+            f"the input size ({tuple(input.shape)}). This will likely lead to "
+            "incorrect results due to broadcasting. Please ensure they have the "
+            "same size.",
+            stacklevel=3,
+        )
     return target
 
 
-def _distance(cls, op, input, target, reduction, weight=None, by_weight=True,  # noqa: A002
-              **params):
+def _distance(
+    cls,
+    op,
+    input,
+    target,
+    reduction,
+    weight=None,
+    by_weight=True,
+    **params,
+):
     """A pointwise loss; with an elementwise weight it is composed from differentiable ops
     as in PyTorch, whose weighted 'mean' divides by Σ w (MSE, L1) or by the count (Huber)."""
     target = _pointwise(op, input, target)
     if weight is None:
         return cls.apply(input, target, reduction=reduction, **params)
     if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: Weights and input must have the same size (weight "
-                         f"{tuple(weight.shape)}, input {tuple(input.shape)}).")
+        raise ValueError(
+            f"{op}: Weights and input must have the same size (weight "
+            f"{tuple(weight.shape)}, input {tuple(input.shape)})."
+        )
     wl = cls.apply(input, target, reduction="none", **params) * weight
     if reduction == "none":
         return wl
@@ -310,81 +332,141 @@ def _distance(cls, op, input, target, reduction, weight=None, by_weight=True,  #
     return wl.sum() / weight.sum() if by_weight else wl.mean()
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
-             weight=None):
+def mse_loss(
+    input,
+    target,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    weight=None,
+):
     reduction = _reduction(reduction, size_average, reduce)
     return _distance(MseLoss, "mse_loss", input, target, reduction, weight)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
-            weight=None):
+def l1_loss(
+    input,
+    target,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    weight=None,
+):
     reduction = _reduction(reduction, size_average, reduce)
     return _distance(L1Loss, "l1_loss", input, target, reduction, weight)
 
 
-def smooth_l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
-                   reduction="mean", beta=1.0):
+def smooth_l1_loss(
+    input,
+    target,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    beta=1.0,
+):
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     return _distance(SmoothL1Loss, "smooth_l1_loss", input, target, reduction, beta=float(beta))
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     reduction = _reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    return _distance(HuberLoss, "huber_loss", input, target, reduction, weight,
-                     by_weight=False, delta=float(delta))
+    return _distance(
+        HuberLoss,
+        "huber_loss",
+        input,
+        target,
+        reduction,
+        weight,
+        by_weight=False,
+        delta=float(delta),
+    )
 
 
-def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A002
-                     reduction="mean"):
+def soft_margin_loss(
+    input,
+    target,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
     target = _pointwise("soft_margin_loss", input, target)
     shape = _broadcast(input.shape, target.shape)
     if tuple(shape) != tuple(input.shape):  # PyTorch writes into an input-shaped output
-        raise RuntimeError(f"soft_margin_loss: output with shape {list(input.shape)} doesn't "
-                           f"match the broadcast shape {list(shape)}")
+        raise RuntimeError(
+            f"soft_margin_loss: output with shape {list(input.shape)} doesn't "
+            f"match the broadcast shape {list(shape)}"
+        )
     reduction = _reduction(reduction, size_average, reduce)
     return SoftMarginLoss.apply(input, target.detach(), reduction=reduction)
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
-           log_target=False):
+def kl_div(
+    input,
+    target,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    log_target=False,
+):
     target = _pointwise("kl_div", input, target)
     reduction = _reduction(reduction, size_average, reduce, ("none", "mean", "sum", "batchmean"))
     return KlDiv.apply(input, target, reduction=reduction, log_target=bool(log_target))
 
 
-def _bce_args(op, input, target, *weights):  # noqa: A002
+def _bce_args(op, input, target, *weights):
     """Check BCE's operands; weight and pos_weight become arrays of the input's dtype."""
     _need_tensors(op, input=input, target=target)
     if not is_floating(target.dtype):
-        raise RuntimeError(f"{op}: expected a floating point target (probabilities), got "
-                           f"dtype {target.dtype}")
+        raise RuntimeError(
+            f"{op}: expected a floating point target (probabilities), got dtype {target.dtype}"
+        )
     if target.shape != input.shape:
-        raise ValueError(f"{op}: Target size ({tuple(target.shape)}) must be the same as "
-                         f"input size ({tuple(input.shape)})")
+        raise ValueError(
+            f"{op}: Target size ({tuple(target.shape)}) must be the same as "
+            f"input size ({tuple(input.shape)})"
+        )
     xp = array_module(input)
-    arrays = [None if w is None else xp.asarray(getattr(w, "_data", w)).astype(input.dtype)
-              for w in weights]
+    arrays = [
+        None if w is None else xp.asarray(getattr(w, "_data", w)).astype(input.dtype)
+        for w in weights
+    ]
     for name, w in zip(("weight", "pos_weight"), arrays):
         if w is not None and _broadcast(w.shape, input.shape) != input.shape:
-            raise RuntimeError(f"{op}: {name} of shape {w.shape} does not broadcast to the "
-                               f"input's shape {tuple(input.shape)}")
+            raise RuntimeError(
+                f"{op}: {name} of shape {w.shape} does not broadcast to the "
+                f"input's shape {tuple(input.shape)}"
+            )
     return arrays
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None,  # noqa: A002
-                         reduce=None, reduction="mean"):
+def binary_cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
     reduction = _reduction(reduction, size_average, reduce)
     (w,) = _bce_args("binary_cross_entropy", input, target, weight)
     return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,  # noqa: A002
-                                     reduce=None, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+    pos_weight=None,
+):
     reduction = _reduction(reduction, size_average, reduce)
     w, pw = _bce_args("binary_cross_entropy_with_logits", input, target, weight, pos_weight)
-    return BinaryCrossEntropyWithLogits.apply(input, target, weight=w, pos_weight=pw,
-                                              reduction=reduction)
+    return BinaryCrossEntropyWithLogits.apply(
+        input, target, weight=w, pos_weight=pw, reduction=reduction
+    )

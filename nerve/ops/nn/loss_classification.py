@@ -17,9 +17,11 @@ def _class_targets(target, n_classes, weight, ignore_index, dtype):
     valid = target != ignore_index
     bad = valid & ((target < 0) | (target >= n_classes))
     if bad.any():
-        raise IndexError(f"Target {target[bad].reshape(-1)[0].item()} is out of bounds. "
-                         f"(expected class indices in [0, {n_classes - 1}] or "
-                         f"ignore_index={ignore_index})")
+        raise IndexError(
+            f"Target {target[bad].reshape(-1)[0].item()} is out of bounds. "
+            f"(expected class indices in [0, {n_classes - 1}] or "
+            f"ignore_index={ignore_index})"
+        )
     safe = array_module(target).where(valid, target, 0).astype(int64)
     wy = valid.astype(dtype) if weight is None else weight[safe] * valid
     return valid, safe, wy
@@ -78,8 +80,9 @@ class CrossEntropy(_Reduced, Function):
     ∂L/∂x = δ (p Σ_c q_c - q)  (softmax minus the smoothed one-hot when unweighted);
     ∂L/∂t_c = -δ (1 - ε) w_c ŷ_c  (probability targets)."""
 
-    def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean",
-                label_smoothing=0.0):
+    def forward(
+        self, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+    ):
         self.logp, self.p = _log_softmax(x, with_softmax=True)
         self.eps, self.n_classes = label_smoothing, x.shape[1]
         cshape = (1, -1) + (1,) * (x.ndim - 2)  # class weights along axis 1
@@ -148,21 +151,29 @@ def _index_shape(op, ishape, tshape):
     """PyTorch's target shapes: (C,)→(), (N, C)→(N,), (N, C, d...)→(N, d...)."""
     if len(ishape) == 1:
         if tshape not in ((), (1,)):
-            raise ValueError(f"{op}: For 1D input, 1D target must have size 1, but got target "
-                             f"size: {tshape[0] if len(tshape) == 1 else list(tshape)}")
+            raise ValueError(
+                f"{op}: For 1D input, 1D target must have size 1, but got target "
+                f"size: {tshape[0] if len(tshape) == 1 else list(tshape)}"
+            )
         return
     if len(ishape) == 2 and len(tshape) != 1:
-        raise RuntimeError(f"{op}: 0D or 1D target tensor expected, multi-target not supported "
-                           f"(input {ishape}, target {tshape})")
+        raise RuntimeError(
+            f"{op}: 0D or 1D target tensor expected, multi-target not supported "
+            f"(input {ishape}, target {tshape})"
+        )
     if tshape and tshape[0] != ishape[0]:
-        raise ValueError(f"{op}: Expected input batch_size ({ishape[0]}) to match target "
-                         f"batch_size ({tshape[0]}).")
+        raise ValueError(
+            f"{op}: Expected input batch_size ({ishape[0]}) to match target "
+            f"batch_size ({tshape[0]})."
+        )
     if tshape != ishape[:1] + ishape[2:]:
-        raise RuntimeError(f"{op}: Expected target size {list(ishape[:1] + ishape[2:])}, got "
-                           f"{list(tshape)} (input {ishape})")
+        raise RuntimeError(
+            f"{op}: Expected target size {list(ishape[:1] + ishape[2:])}, got "
+            f"{list(tshape)} (input {ishape})"
+        )
 
 
-def _class_args(op, input, target, weight, ignore_index, label_smoothing=0.0):  # noqa: A002
+def _class_args(op, input, target, weight, ignore_index, label_smoothing=0.0):
     """Check a classification loss's operands; returns (weight array, probability targets?)."""
     _need_tensors(op, input=input, target=target)
     if input.ndim == 0:
@@ -170,36 +181,47 @@ def _class_args(op, input, target, weight, ignore_index, label_smoothing=0.0):  
     ishape, tshape = tuple(input.shape), tuple(target.shape)
     n_classes = ishape[1] if len(ishape) > 1 else ishape[0]
     if len(ishape) > 1 and tshape and tshape[0] != ishape[0]:  # PyTorch checks this first
-        raise ValueError(f"{op}: Expected input batch_size ({ishape[0]}) to match target "
-                         f"batch_size ({tshape[0]}).")
+        raise ValueError(
+            f"{op}: Expected input batch_size ({ishape[0]}) to match target "
+            f"batch_size ({tshape[0]})."
+        )
     if weight is not None and tuple(weight.shape) != (n_classes,):
-        raise RuntimeError(f"{op}: weight tensor should be defined either for all {n_classes} "
-                           f"classes or no classes but got weight tensor of shape: "
-                           f"{list(weight.shape)}")
+        raise RuntimeError(
+            f"{op}: weight tensor should be defined either for all {n_classes} "
+            f"classes or no classes but got weight tensor of shape: "
+            f"{list(weight.shape)}"
+        )
     if label_smoothing > 1:
-        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: "
-                           f"{label_smoothing}")
+        raise RuntimeError(
+            f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
+        )
     probs = op == "cross_entropy" and tshape == ishape
     if probs and not is_floating(target.dtype):
-        raise RuntimeError(f"{op}: Expected floating point type for target with class "
-                           f"probabilities, got {target.dtype}")
+        raise RuntimeError(
+            f"{op}: Expected floating point type for target with class "
+            f"probabilities, got {target.dtype}"
+        )
     if probs and ignore_index != -100:
         raise RuntimeError(f"{op}: ignore_index is not supported for floating point target")
     if not probs and target.dtype not in (int64, uint8):
-        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte (class indices), "
-                           f"but got {target.dtype} (input {ishape}, target {tshape})")
+        raise RuntimeError(
+            f"{op}: expected target dtype to be Long or Byte (class indices), "
+            f"but got {target.dtype} (input {ishape}, target {tshape})"
+        )
     if not probs:
         _index_shape(op, ishape, tshape)
     w = None if weight is None else array_module(input).asarray(getattr(weight, "_data", weight))
     return (None if w is None else w.astype(input.dtype)), probs
 
 
-def _classify(cls, input, target, probs, reduction, **params):  # noqa: A002
+def _classify(cls, input, target, probs, reduction, **params):
     """Apply a classification Function, making an unbatched input (C,) a batch of one."""
     if target.device != input.device:  # index targets go in as arrays, unchecked by apply
-        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
-                           f"two devices, {input.device} and {target.device}! (in "
-                           f"{cls.__name__.lower()}: move the target to the input's device)")
+        raise RuntimeError(
+            f"Expected all tensors to be on the same device, but found at least "
+            f"two devices, {input.device} and {target.device}! (in "
+            f"{cls.__name__.lower()}: move the target to the input's device)"
+        )
     t = target if probs else target._data
     if input.ndim > 1:
         return cls.apply(input, t, reduction=reduction, **params)
@@ -209,19 +231,41 @@ def _classify(cls, input, target, probs, reduction, **params):  # noqa: A002
     return y.reshape(() if probs else tuple(target.shape)) if reduction == "none" else y
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
-             reduce=None, reduction="mean"):
+def nll_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+):
     reduction = _reduction(reduction, size_average, reduce)
     w, _ = _class_args("nll_loss", input, target, weight, ignore_index)
-    return _classify(NllLoss, input, target, False, reduction, weight=w,
-                     ignore_index=int(ignore_index))
+    return _classify(
+        NllLoss, input, target, False, reduction, weight=w, ignore_index=int(ignore_index)
+    )
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
-                  reduce=None, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     reduction = _reduction(reduction, size_average, reduce)
-    w, probs = _class_args("cross_entropy", input, target, weight, ignore_index,
-                           label_smoothing)
-    return _classify(CrossEntropy, input, target, probs, reduction, weight=w,
-                     ignore_index=int(ignore_index),
-                     label_smoothing=max(float(label_smoothing), 0.0))
+    w, probs = _class_args("cross_entropy", input, target, weight, ignore_index, label_smoothing)
+    return _classify(
+        CrossEntropy,
+        input,
+        target,
+        probs,
+        reduction,
+        weight=w,
+        ignore_index=int(ignore_index),
+        label_smoothing=max(float(label_smoothing), 0.0),
+    )

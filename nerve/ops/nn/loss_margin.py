@@ -71,8 +71,7 @@ class MultiLabelMarginLoss(_Reduced, Function):
         z = (1 - xj)[:, :, None] + x[:, None, :]
         self.hit = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]
         self.cls, self.c = cls, c
-        return self._reduce(xp.where(self.hit, z, 0).sum((1, 2)).astype(x.dtype) / c,
-                            reduction)
+        return self._reduce(xp.where(self.hit, z, 0).sum((1, 2)).astype(x.dtype) / c, reduction)
 
     def backward(self, dy):
         xp = array_module(self.hit)
@@ -87,8 +86,9 @@ def _check_dims(op, **tensors):
     dims = {name: t.ndim for name, t in tensors.items()}
     if len(set(dims.values())) > 1:
         got = ", ".join(f"{k}: {tuple(t.shape)}" for k, t in tensors.items())
-        raise RuntimeError(f"{op}: All input tensors should have same dimension but got "
-                           f"sizes: {got}")
+        raise RuntimeError(
+            f"{op}: All input tensors should have same dimension but got sizes: {got}"
+        )
 
 
 def _float_target(target, input):  # noqa: A002 - PyTorch's argument names
@@ -103,22 +103,26 @@ def _reduced(loss, reduction):
 
 def _class_index(op, target):
     if target.dtype != int64:
-        raise RuntimeError(f"{op}: expected target of scalar type Long (int64) but found "
-                           f"{target.dtype}")
+        raise RuntimeError(
+            f"{op}: expected target of scalar type Long (int64) but found {target.dtype}"
+        )
 
 
-def _as_matrix(op, input):  # noqa: A002
+def _as_matrix(op, input):
     """PyTorch's 'non-empty vector or matrix with optional 0-dim batch size'."""
     shape = tuple(input.shape)
     if input.ndim > 2 or (input.ndim == 2 and shape[1] == 0) or shape == (0,):
-        raise RuntimeError(f"{op}: Expected non-empty vector or matrix with optional 0-dim "
-                           f"batch size, but got: {list(shape)}")
+        raise RuntimeError(
+            f"{op}: Expected non-empty vector or matrix with optional 0-dim "
+            f"batch size, but got: {list(shape)}"
+        )
     return input.reshape(1, -1) if input.ndim < 2 else input
 
 
 # ----- the losses ------------------------------------------------------------------------
-def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
-                        reduction="mean"):
+def margin_ranking_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+):
     """l = max(0, -y (x₁ - x₂) + margin), y ∈ {1, -1} says which input should rank higher."""
     reduction = _reduction(reduction, size_average, reduce)
     _need_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
@@ -127,8 +131,14 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
     return _reduced((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
-def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,  # noqa: A002
-                         reduction="mean"):
+def hinge_embedding_loss(
+    input,
+    target,
+    margin=1.0,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
     """l = x where y = 1, max(0, margin - x) where y = -1 (as PyTorch: a target that is
     neither adds both terms)."""
     reduction = _reduction(reduction, size_average, reduce)
@@ -137,8 +147,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduced(pulled + where(target != -1, input, 0.0), reduction)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
-                          reduction="mean"):
+def cosine_embedding_loss(
+    input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"
+):
     """With cos = x₁·x₂ / √((‖x₁‖² + ε)(‖x₂‖² + ε)), ε = 1e-12:
     l = 1 - cos where y = 1, max(0, cos - margin) where y = -1 (0 for other targets).
     Inputs (N, D) with target (N,), or (D,) with target ()."""
@@ -147,73 +158,99 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     _need_tensors(op, input1=input1, input2=input2, target=target)
     sizes = f"{list(input1.shape)} and {list(input2.shape)}"
     if target.ndim > 1:
-        raise RuntimeError(f"{op}: 0D or 1D target tensor expected, multi-target not "
-                           f"supported (target {list(target.shape)})")
+        raise RuntimeError(
+            f"{op}: 0D or 1D target tensor expected, multi-target not "
+            f"supported (target {list(target.shape)})"
+        )
     if target.ndim == 1 and not input1.ndim == input2.ndim == 2:
-        raise RuntimeError(f"{op}: 1D target tensor expects 2D input tensors, but found "
-                           f"inputs with sizes {sizes}.")
+        raise RuntimeError(
+            f"{op}: 1D target tensor expects 2D input tensors, but found inputs with sizes {sizes}."
+        )
     if target.ndim == 0 and not input1.ndim == input2.ndim == 1:
-        raise RuntimeError(f"{op}: 0D target tensor expects 1D input tensors, but found "
-                           f"inputs with sizes {sizes}.")
+        raise RuntimeError(
+            f"{op}: 0D target tensor expects 1D input tensors, but found inputs with sizes {sizes}."
+        )
     dim = input1.ndim - 1
     dot = (input1 * input2).sum(dim)
     sq1, sq2 = (input1 * input1).sum(dim) + 1e-12, (input2 * input2).sum(dim) + 1e-12
     cos = dot / (sq1 * sq2).sqrt()
-    loss = where(target == 1, 1 - cos, 0.0) + where(target == -1,
-                                                     (cos - margin).clamp(min=0), 0.0)
+    loss = where(target == 1, 1 - cos, 0.0) + where(target == -1, (cos - margin).clamp(min=0), 0.0)
     return _reduced(loss, reduction)
 
 
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None,  # noqa: A002
-                      size_average=None, reduce=None, reduction="mean"):
+def multi_margin_loss(
+    input,
+    target,
+    p=1,
+    margin=1.0,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
     reduction = _reduction(reduction, size_average, reduce)
     op = "multi_margin_loss"
     _need_tensors(op, input=input, target=target)
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
     if weight is not None and weight.ndim != 1:
-        raise ValueError(f"{op}: weight must be one-dimensional, got shape "
-                         f"{list(weight.shape)}")
+        raise ValueError(f"{op}: weight must be one-dimensional, got shape {list(weight.shape)}")
     _class_index(op, target)
     x = _as_matrix(op, input)
     n, c = x.shape
     if target.ndim > 1 or target.numel() != n:
-        raise RuntimeError(f"{op}: target tensor should be 1-D with size equal to the number "
-                           f"of input samples (batch size). Expected target size [{n}], but "
-                           f"got {list(target.shape)}. Input has shape {list(input.shape)}.")
+        raise RuntimeError(
+            f"{op}: target tensor should be 1-D with size equal to the number "
+            f"of input samples (batch size). Expected target size [{n}], but "
+            f"got {list(target.shape)}. Input has shape {list(input.shape)}."
+        )
     if weight is not None and weight.numel() != c:
-        raise RuntimeError(f"{op}: inconsistent weight size, expected {c} but got "
-                           f"{list(weight.shape)}")
+        raise RuntimeError(
+            f"{op}: inconsistent weight size, expected {c} but got {list(weight.shape)}"
+        )
     y = target._data.reshape(n)
     if bool(((y < 0) | (y >= c)).any()):
         raise RuntimeError(f"{op}: target out of range (expected class indices in [0, {c}))")
     w = None if weight is None else weight._data.astype(x.dtype, copy=False)
-    out = MultiMarginLoss.apply(x, y, p=int(p), margin=float(margin), weight=w,
-                                reduction=reduction)
+    out = MultiMarginLoss.apply(x, y, p=int(p), margin=float(margin), weight=w, reduction=reduction)
     return out.reshape(tuple(target.shape)) if reduction == "none" else out
 
 
-def multilabel_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A002
-                           reduction="mean"):
+def multilabel_margin_loss(
+    input,
+    target,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
     reduction = _reduction(reduction, size_average, reduce)
     op = "multilabel_margin_loss"
     _need_tensors(op, input=input, target=target)
     _class_index(op, target)
     x = _as_matrix(op, input)
-    if tuple(target.shape) != tuple(input.shape) and not (input.ndim == 0 and
-                                                          target.numel() == 1):
-        raise RuntimeError(f"{op}: inconsistent target size: {list(target.shape)} for input "
-                           f"of size: {list(input.shape)}")
+    if tuple(target.shape) != tuple(input.shape) and not (input.ndim == 0 and target.numel() == 1):
+        raise RuntimeError(
+            f"{op}: inconsistent target size: {list(target.shape)} for input "
+            f"of size: {list(input.shape)}"
+        )
     y = target._data.reshape(x.shape)
     if bool(((y < -1) | (y >= x.shape[1])).any()):
-        raise RuntimeError(f"{op}: target is out of range (expected class indices in "
-                           f"[0, {x.shape[1]}) or -1 to end the list)")
+        raise RuntimeError(
+            f"{op}: target is out of range (expected class indices in "
+            f"[0, {x.shape[1]}) or -1 to end the list)"
+        )
     out = MultiLabelMarginLoss.apply(x, y, reduction=reduction)
     return out.reshape(tuple(input.shape)[:-1]) if reduction == "none" else out
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  # noqa: A002
-                                reduce=None, reduction="mean"):
+def multilabel_soft_margin_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
     """l = -Σ_c w_c [y_c ln σ(x_c) + (1 - y_c) ln σ(-x_c)] / C over the last dimension."""
     reduction = _reduction(reduction, size_average, reduce)
     _need_tensors("multilabel_soft_margin_loss", input=input, target=target)
@@ -225,8 +262,16 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  
     return _reduced(loss.sum(-1 if input.ndim else None) / c, reduction)
 
 
-def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None,  # noqa: A002
-                     eps=1e-8, reduce=None, reduction="mean"):
+def poisson_nll_loss(
+    input,
+    target,
+    log_input=True,
+    full=False,
+    size_average=None,
+    eps=1e-8,
+    reduce=None,
+    reduction="mean",
+):
     """l = e^x - y x (log_input), or x - y ln(x + eps); ``full`` adds Stirling's
     y ln y - y + ½ ln(2π y) where y > 1."""
     reduction = _reduction(reduction, size_average, reduce)
@@ -241,7 +286,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return _reduced(loss, reduction)
 
 
-def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):  # noqa: A002
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """l = ½ (ln max(var, eps) + (x - y)² / max(var, eps)) (+ ½ ln 2π if ``full``).
     var has the input's shape, or one dimension of size 1 (or the last one missing) for a
     shared variance. As in PyTorch, the clamp at eps is not differentiated through."""
@@ -256,10 +301,12 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if vshape != ishape:
         if ishape[:-1] == vshape:
             var = var.unsqueeze(-1)
-        elif not (len(ishape) == len(vshape)
-                  and sum(v for i, v in zip(ishape, vshape) if i != v) == 1):
-            raise ValueError(f"{op}: var is of incorrect size (var {list(vshape)}, input "
-                             f"{list(ishape)})")
+        elif not (
+            len(ishape) == len(vshape) and sum(v for i, v in zip(ishape, vshape) if i != v) == 1
+        ):
+            raise ValueError(
+                f"{op}: var is of incorrect size (var {list(vshape)}, input {list(ishape)})"
+            )
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not valid")
     floor = array_module(var._data).maximum(var._data, var.dtype.type(eps)) - var._data
@@ -271,8 +318,18 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _reduced(loss, reduction)
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
-                        size_average=None, reduce=None, reduction="mean"):
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin=1.0,
+    p=2,
+    eps=1e-6,
+    swap=False,
+    size_average=None,
+    reduce=None,
+    reduction="mean",
+):
     """l = max(0, margin + d(a, p) - d(a, n)), d the pairwise p-norm distance; ``swap`` uses
     min(d(a, n), d(p, n)) as the negative distance."""
     reduction = _reduction(reduction, size_average, reduce)
@@ -281,10 +338,12 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if margin <= 0:
         raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim:
-        raise RuntimeError(f"{op}: The anchor, positive, and negative tensors are expected to "
-                           f"have the same number of dimensions, but got: anchor "
-                           f"{anchor.ndim}D, positive {positive.ndim}D, and negative "
-                           f"{negative.ndim}D inputs")
+        raise RuntimeError(
+            f"{op}: The anchor, positive, and negative tensors are expected to "
+            f"have the same number of dimensions, but got: anchor "
+            f"{anchor.ndim}D, positive {positive.ndim}D, and negative "
+            f"{negative.ndim}D inputs"
+        )
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:

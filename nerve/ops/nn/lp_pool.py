@@ -30,26 +30,25 @@ class LPRoot(Function):
         return xp.where(a == 0, 0, dy * slope).astype(a.dtype, copy=False)
 
 
-def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):  # noqa: A002
+def _lp_pool(dims, input, norm_type, kernel_size, stride, ceil_mode):
     op = f"lp_pool{dims}d"
     k = pool._tuple(kernel_size, dims, "kernel_size", op)
     if norm_type == float("inf"):
-        return getattr(pool, f"max_pool{dims}d")(input.abs(), kernel_size, stride, 0, 1,
-                                                 ceil_mode)
+        return getattr(pool, f"max_pool{dims}d")(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     if norm_type == -float("inf"):
-        return -getattr(pool, f"max_pool{dims}d")(-input.abs(), kernel_size, stride, 0, 1,
-                                                  ceil_mode)
-    avg = getattr(pool, f"avg_pool{dims}d")(input.pow(norm_type), kernel_size, stride, 0,
-                                           ceil_mode)
+        return -getattr(pool, f"max_pool{dims}d")(
+            -input.abs(), kernel_size, stride, 0, 1, ceil_mode
+        )
+    avg = getattr(pool, f"avg_pool{dims}d")(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return LPRoot.apply(avg, k=math.prod(k), p=float(norm_type))
 
 
-def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """2-D power-average pooling of (N, C, H, W): (Σ_window xᵖ)^(1/p); p = ∞ is max
     pooling of |x|."""
     return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
 
 
-def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """1-D power-average pooling of (N, C, L)."""
     return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)

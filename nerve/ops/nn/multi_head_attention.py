@@ -28,33 +28,46 @@ def _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads) -> 
     """True for batched (L, N, E) input, False for unbatched (L, E); as PyTorch's checks."""
     if query.ndim == 3:
         if key.ndim != 3 or value.ndim != 3:
-            _fail(f"For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
-                  f"{key.ndim}-D and {value.ndim}-D tensors respectively")
+            _fail(
+                f"For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+                f"{key.ndim}-D and {value.ndim}-D tensors respectively"
+            )
         if key_padding_mask is not None and key_padding_mask.ndim != 2:
-            _fail(f"For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D "
-                  f"but found {key_padding_mask.ndim}-D tensor instead")
+            _fail(
+                f"For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D "
+                f"but found {key_padding_mask.ndim}-D tensor instead"
+            )
         if attn_mask is not None and attn_mask.ndim not in (2, 3):
-            _fail(f"For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
-                  f"but found {attn_mask.ndim}-D tensor instead")
+            _fail(
+                f"For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
+                f"but found {attn_mask.ndim}-D tensor instead"
+            )
         return True
     if query.ndim == 2:
         if key.ndim != 2 or value.ndim != 2:
-            _fail(f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
-                  f"{key.ndim}-D and {value.ndim}-D tensors respectively")
+            _fail(
+                f"For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+                f"{key.ndim}-D and {value.ndim}-D tensors respectively"
+            )
         if key_padding_mask is not None and key_padding_mask.ndim != 1:
-            _fail(f"For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or "
-                  f"1-D but found {key_padding_mask.ndim}-D tensor instead")
+            _fail(
+                f"For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or "
+                f"1-D but found {key_padding_mask.ndim}-D tensor instead"
+            )
         if attn_mask is not None:
             if attn_mask.ndim not in (2, 3):
-                _fail(f"For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or "
-                      f"3-D but found {attn_mask.ndim}-D tensor instead")
+                _fail(
+                    f"For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or "
+                    f"3-D but found {attn_mask.ndim}-D tensor instead"
+                )
             want = (num_heads, query.shape[0], key.shape[0])
             if attn_mask.ndim == 3 and tuple(attn_mask.shape) != want:
-                _fail(f"Expected `attn_mask` shape to be {want} but got "
-                      f"{tuple(attn_mask.shape)}")
+                _fail(f"Expected `attn_mask` shape to be {want} but got {tuple(attn_mask.shape)}")
         return False
-    _fail(f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D "
-          f"query tensor")
+    _fail(
+        f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D "
+        f"query tensor"
+    )
 
 
 def _additive(mask, name: str, query):
@@ -75,18 +88,20 @@ def _additive(mask, name: str, query):
 def _project(query, key, value, e, in_proj_weight, in_proj_bias, separate, qkv_weights):
     bq = bk = bv = None
     if in_proj_bias is not None:
-        bq, bk, bv = in_proj_bias[:e], in_proj_bias[e:2 * e], in_proj_bias[2 * e:]
+        bq, bk, bv = in_proj_bias[:e], in_proj_bias[e : 2 * e], in_proj_bias[2 * e :]
     if separate:
         wq, wk, wv = qkv_weights
         if wq is None or wk is None or wv is None:
-            _fail("use_separate_proj_weight is True but q_proj_weight, k_proj_weight or "
-                  "v_proj_weight is None")
+            _fail(
+                "use_separate_proj_weight is True but q_proj_weight, k_proj_weight or "
+                "v_proj_weight is None"
+            )
     else:
         if in_proj_weight is None:
             _fail("use_separate_proj_weight is False but in_proj_weight is None")
         if query is key and key is value:  # self-attention: one GEMM for the three
             return linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
-        wq, wk, wv = in_proj_weight[:e], in_proj_weight[e:2 * e], in_proj_weight[2 * e:]
+        wq, wk, wv = in_proj_weight[:e], in_proj_weight[e : 2 * e], in_proj_weight[2 * e :]
     return linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
 
 
@@ -96,18 +111,40 @@ def _heads(x, static, bsz, num_heads, head_dim, name):
     if static is None:
         return x.reshape(x.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
     if tuple(static.shape[::2]) != (bsz * num_heads, head_dim):
-        _fail(f"expecting static_{name} of shape ({bsz * num_heads}, S, {head_dim}), got "
-              f"{tuple(static.shape)}")
+        _fail(
+            f"expecting static_{name} of shape ({bsz * num_heads}, S, {head_dim}), got "
+            f"{tuple(static.shape)}"
+        )
     return static.reshape(bsz, num_heads, static.shape[1], head_dim)
 
 
 def multi_head_attention_forward(
-        query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
-        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
-        training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
-        use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
-        v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
-        is_causal=False):
+    query,
+    key,
+    value,
+    embed_dim_to_check,
+    num_heads,
+    in_proj_weight,
+    in_proj_bias,
+    bias_k,
+    bias_v,
+    add_zero_attn,
+    dropout_p,
+    out_proj_weight,
+    out_proj_bias,
+    training=True,
+    key_padding_mask=None,
+    need_weights=True,
+    attn_mask=None,
+    use_separate_proj_weight=False,
+    q_proj_weight=None,
+    k_proj_weight=None,
+    v_proj_weight=None,
+    static_k=None,
+    static_v=None,
+    average_attn_weights=True,
+    is_causal=False,
+):
     """Multi-head attention on sequence-first input (L, N, E) (or unbatched (L, E)):
     head h attends with softmax(Q_h K_hᵀ/√hd + mask) V_h, the heads are concatenated and
     projected by out_proj. Bool masks mark positions *not* to attend (True = masked out).
@@ -126,14 +163,18 @@ def multi_head_attention_forward(
         _fail(f"embed_dim {e} not divisible by num_heads {num_heads}")
     if use_separate_proj_weight:
         if tuple(key.shape[:2]) != tuple(value.shape[:2]):
-            _fail(f"key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
-                  f"{tuple(value.shape[:2])}")
+            _fail(
+                f"key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
+                f"{tuple(value.shape[:2])}"
+            )
     elif tuple(key.shape) != tuple(value.shape):
         _fail(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
     if is_causal and attn_mask is None:
-        raise RuntimeError("multi_head_attention_forward: Need attn_mask if specifying the "
-                           "is_causal hint. You may use the Transformer module method "
-                           "`generate_square_subsequent_mask` to create this mask.")
+        raise RuntimeError(
+            "multi_head_attention_forward: Need attn_mask if specifying the "
+            "is_causal hint. You may use the Transformer module method "
+            "`generate_square_subsequent_mask` to create this mask."
+        )
     # PyTorch trusts the hint where SDPA can apply it: the mask is then not read at all
     causal_hint = is_causal and key_padding_mask is None and not need_weights
     if causal_hint:
@@ -142,16 +183,25 @@ def multi_head_attention_forward(
     key_padding_mask = _additive(key_padding_mask, "key_padding_mask", query)
     attn_mask = _additive(attn_mask, "attn_mask", query)
 
-    q, k, v = _project(query, key, value, e, in_proj_weight, in_proj_bias,
-                       use_separate_proj_weight, (q_proj_weight, k_proj_weight, v_proj_weight))
+    q, k, v = _project(
+        query,
+        key,
+        value,
+        e,
+        in_proj_weight,
+        in_proj_bias,
+        use_separate_proj_weight,
+        (q_proj_weight, k_proj_weight, v_proj_weight),
+    )
     src_len = key.shape[0]
     if attn_mask is not None:
-        want = (tgt_len, src_len) if attn_mask.ndim == 2 else (bsz * num_heads, tgt_len,
-                                                               src_len)
+        want = (tgt_len, src_len) if attn_mask.ndim == 2 else (bsz * num_heads, tgt_len, src_len)
         if tuple(attn_mask.shape) != want:
-            raise RuntimeError(f"multi_head_attention_forward: The shape of the "
-                               f"{attn_mask.ndim}D attn_mask is {tuple(attn_mask.shape)}, but "
-                               f"should be {want}.")
+            raise RuntimeError(
+                f"multi_head_attention_forward: The shape of the "
+                f"{attn_mask.ndim}D attn_mask is {tuple(attn_mask.shape)}, but "
+                f"should be {want}."
+            )
         if attn_mask.ndim == 2:
             attn_mask = attn_mask.unsqueeze(0)
     if bias_k is not None and bias_v is not None:
@@ -178,14 +228,19 @@ def multi_head_attention_forward(
     src_len = k.shape[2]
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
-            _fail(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
-                  f"{tuple(key_padding_mask.shape)}")
+            _fail(
+                f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
+                f"{tuple(key_padding_mask.shape)}"
+            )
         kpm = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
         kpm = kpm.reshape(bh, 1, src_len)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
     if attn_mask is not None:  # (1 or N·H, L, S) -> (1 or N, 1 or H, L, S)
-        attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else
-                     attn_mask.reshape(bsz, num_heads, -1, src_len))
+        attn_mask = (
+            attn_mask.unsqueeze(0)
+            if attn_mask.shape[0] == 1
+            else attn_mask.reshape(bsz, num_heads, -1, src_len)
+        )
     if not training:
         dropout_p = 0.0
 

@@ -26,8 +26,17 @@ class BatchNorm(Function):
     a conv's channels-last output is (N·H·W, C, 1), a contiguous one (N, C, H·W).
     """
 
-    def forward(self, x, w=None, b=None, running_mean=None, running_var=None, training=True,
-                momentum=0.1, eps=1e-5):
+    def forward(
+        self,
+        x,
+        w=None,
+        b=None,
+        running_mean=None,
+        running_var=None,
+        training=True,
+        momentum=0.1,
+        eps=1e-5,
+    ):
         x3, self.layout = _channel_view(x)
         m = x3.shape[0] * x3.shape[2]
         self.training, self.m, self.x_shape, self.w = training, m, x.shape, w
@@ -62,8 +71,12 @@ class BatchNorm(Function):
         dy3, _ = _channel_view(dy, self.layout)
         s, xc, m, xp = self.inv_std, self.xc, self.m, array_module(dy)
         # Σ δ and Σ δ (x - μ) per channel, in one pass
-        sum_dy, sum_dyxc = _sums(lambda lo, hi: xp.stack(
-            [_channel_sum(dy3[lo:hi]), _channel_sum(dy3[lo:hi], xc[lo:hi])]), dy3)
+        sum_dy, sum_dyxc = _sums(
+            lambda lo, hi: xp.stack(
+                [_channel_sum(dy3[lo:hi]), _channel_sum(dy3[lo:hi], xc[lo:hi])]
+            ),
+            dy3,
+        )
         dx = None
         if need[0]:
             a = s if self.w is None else s * self.w
@@ -173,7 +186,7 @@ class LayerNorm(Function):
         self.axes = tuple(range(x.ndim - k, x.ndim))
         self.lead = tuple(range(x.ndim - k))
         self.shape, self.w, self.eps = x.shape, w, eps
-        n, xp = math.prod(x.shape[x.ndim - k:]), array_module(x)
+        n, xp = math.prod(x.shape[x.ndim - k :]), array_module(x)
         x2 = x.reshape(-1, n)  # (*, normalized) -> (rows, n): row sums along contiguous memory
         xc = x2 - x2.mean(axis=1, keepdims=True)
         var = xp.einsum("rn,rn->r", xc, xc)[:, None] / n  # Σ (x - μ)² without a temporary
@@ -206,8 +219,9 @@ class LayerNorm(Function):
         if need[1]:
             dw = xp.einsum("rn,rn->n", dy2, xhat).reshape(self.w.shape)
         if need[2]:
-            db = dy2.sum(axis=0).reshape(self.w.shape if self.w is not None else
-                                         self.shape[len(self.lead):])
+            db = dy2.sum(axis=0).reshape(
+                self.w.shape if self.w is not None else self.shape[len(self.lead) :]
+            )
         return dx, dw, db
 
     def backward_graph(self, dy):
@@ -243,47 +257,80 @@ def layer_norm_reference(x, w=None, b=None, k=1, eps=1e-5):
     return y if b is None else y + b
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
-               training=False, momentum=0.1, eps=1e-5):
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-5,
+):
     """Normalize per channel (axis 1); see ``BatchNorm``. ``running_mean``/``running_var``
     (Tensors or None) are updated in place when training."""
     c = input.shape[1] if input.ndim >= 2 else None
     if c is None:
-        raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), "
-                         f"got shape {tuple(input.shape)}")
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
+        raise ValueError(
+            f"batch_norm: expected input with at least 2 dimensions (N, C, ...), "
+            f"got shape {tuple(input.shape)}"
+        )
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None and t.numel() != c:
-            raise RuntimeError(f"batch_norm: {name} should contain {c} elements (the channels "
-                               f"of input shape {tuple(input.shape)}), not {t.numel()}")
+            raise RuntimeError(
+                f"batch_norm: {name} should contain {c} elements (the channels "
+                f"of input shape {tuple(input.shape)}), not {t.numel()}"
+            )
     if training and input.numel() // c <= 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                         f"size {list(input.shape)}")
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input "
+            f"size {list(input.shape)}"
+        )
     if not training and (running_mean is None or running_var is None):
-        raise RuntimeError("batch_norm: running_mean and running_var must be given when not "
-                           "training")
+        raise RuntimeError(
+            "batch_norm: running_mean and running_var must be given when not training"
+        )
     for t in (running_mean, running_var):  # passed as arrays: apply's device check skips them
         if t is not None and t.device != input.device:
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
-                               f"least two devices, {input.device} and {t.device}! (in "
-                               "batch_norm: running_mean and running_var must be on the "
-                               "input's device)")
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but found at "
+                f"least two devices, {input.device} and {t.device}! (in "
+                "batch_norm: running_mean and running_var must be on the "
+                "input's device)"
+            )
     rm = None if running_mean is None else running_mean._data
     rv = None if running_var is None else running_var._data
-    return BatchNorm.apply(input, weight, bias, running_mean=rm, running_var=rv,
-                           training=training, momentum=momentum, eps=eps)
+    return BatchNorm.apply(
+        input,
+        weight,
+        bias,
+        running_mean=rm,
+        running_var=rv,
+        training=training,
+        momentum=momentum,
+        eps=eps,
+    )
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalize over the trailing ``normalized_shape`` axes; see ``LayerNorm``."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
-    if k == 0 or tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
-        raise RuntimeError(f"layer_norm: Given normalized_shape={list(shape)}, expected input "
-                           f"with shape [*, {', '.join(map(str, shape))}], but got input of "
-                           f"size {list(input.shape)}")
+    if k == 0 or tuple(input.shape[input.ndim - k :]) != shape or input.ndim < k:
+        raise RuntimeError(
+            f"layer_norm: Given normalized_shape={list(shape)}, expected input "
+            f"with shape [*, {', '.join(map(str, shape))}], but got input of "
+            f"size {list(input.shape)}"
+        )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
-            raise RuntimeError(f"layer_norm: {name} of shape {tuple(t.shape)} does not match "
-                               f"normalized_shape {shape}")
+            raise RuntimeError(
+                f"layer_norm: {name} of shape {tuple(t.shape)} does not match "
+                f"normalized_shape {shape}"
+            )
     return LayerNorm.apply(input, weight, bias, k=k, eps=eps)

@@ -47,17 +47,18 @@ class Geometry:
         self.shape = shape  # the input's (H, W) or (D, H, W)
         self.kernel, self.stride, self.dilation, self.out = kernel, stride, dilation, out
         # Pad enough after for the last (possibly partial) window to fit in the buffer.
-        self.pad = tuple((p, max(p, (o - 1) * s + d * (k - 1) + 1 - n - p))
-                         for n, k, s, p, d, o in zip(shape, kernel, stride, pad, dilation, out))
+        self.pad = tuple(
+            (p, max(p, (o - 1) * s + d * (k - 1) + 1 - n - p))
+            for n, k, s, p, d, o in zip(shape, kernel, stride, pad, dilation, out)
+        )
 
     @property
     def non_overlapping(self) -> bool:
-        return all(s >= d * (k - 1) + 1 for k, s, d in
-                   zip(self.kernel, self.stride, self.dilation))
+        return all(s >= d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride, self.dilation))
 
 
 def _padded_shape(x, g: Geometry) -> tuple:
-    return x.shape[:-len(g.shape)] + tuple(n + a + b for n, (a, b) in zip(g.shape, g.pad))
+    return x.shape[: -len(g.shape)] + tuple(n + a + b for n, (a, b) in zip(g.shape, g.pad))
 
 
 def _inside(g: Geometry) -> tuple:
@@ -86,8 +87,12 @@ def windows(xpad, g: Geometry):
     """(B, Hp, Wp) -> strided view (B, OH, OW, KH, KW) of every pooling window."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out
     s_b, s_h, s_w = xpad.strides
-    return as_strided(xpad, (xpad.shape[0], oh, ow, kh, kw),
-                      (s_b, s_h * sh, s_w * sw, s_h * dh, s_w * dw), writeable=False)
+    return as_strided(
+        xpad,
+        (xpad.shape[0], oh, ow, kh, kw),
+        (s_b, s_h * sh, s_w * sw, s_h * dh, s_w * dw),
+        writeable=False,
+    )
 
 
 def scatter(part, g: Geometry, x):
@@ -103,8 +108,10 @@ def grad_buffer(g: Geometry, x):
     """The gradient of the padded input, in x's memory layout: zeros, or uninitialised
     when the windows tile the input exactly (every element is written once)."""
     xp, padded_shape = array_module(x), _padded_shape(x, g)
-    tiled = all(s == k and d == 1 and o * s == n + p0 + p1 for s, k, d, o, n, (p0, p1)
-                in zip(g.stride, g.kernel, g.dilation, g.out, g.shape, g.pad))
+    tiled = all(
+        s == k and d == 1 and o * s == n + p0 + p1
+        for s, k, d, o, n, (p0, p1) in zip(g.stride, g.kernel, g.dilation, g.out, g.shape, g.pad)
+    )
     if padded_shape == x.shape:
         return xp.empty_like(x) if tiled else xp.zeros_like(x)
     return xp.zeros(padded_shape, dtype=x.dtype)
@@ -214,8 +221,9 @@ def _flat_index(idx, g: Geometry):
     ((D, H, W) volume): per axis, window start + offset·dilation, raveled."""
     xp, sp, flat = array_module(idx), len(g.shape), 0
     local = xp.unravel_index(idx.astype(int64), g.kernel)
-    for i, (k, n, s, d, (p, _), o) in enumerate(zip(local, g.shape, g.stride, g.dilation,
-                                                    g.pad, g.out)):
+    for i, (k, n, s, d, (p, _), o) in enumerate(
+        zip(local, g.shape, g.stride, g.dilation, g.pad, g.out)
+    ):
         start = xp.arange(o).reshape((-1,) + (1,) * (sp - i - 1)) * s - p
         flat = flat * n + start + k * d
     return flat
@@ -244,8 +252,11 @@ class AvgPool(Function):
     def backward_graph(self, dy):
         """B δ spreads δ/d over each window; Bᵀ is this pooling itself."""
         twin = frozen(self)
-        return LinearMap.apply(dy, map=twin.backward, adjoint=lambda gx: AvgPool().forward(
-            gx, geometry=twin.g, divisor=twin.divisor))
+        return LinearMap.apply(
+            dy,
+            map=twin.backward,
+            adjoint=lambda gx: AvgPool().forward(gx, geometry=twin.g, divisor=twin.divisor),
+        )
 
 
 def avg_divisor(g: Geometry, count_include_pad: bool, divisor_override, dtype, xp):
@@ -302,8 +313,9 @@ class StochasticPool(Function):
             scale = xp.where(self.total > 0, dy3 / self.safe, 0)
             dwin = (2 * self.flat - self.y[..., None]) * scale[..., None]
         dwin = dwin.astype(self.dtype, copy=False)
-        return scatter(lambda k, out: dwin[..., k] if out is None else xp.copyto(out, dwin[..., k]),
-                       g, self.x3).reshape(self.x_shape)
+        return scatter(
+            lambda k, out: dwin[..., k] if out is None else xp.copyto(out, dwin[..., k]), g, self.x3
+        ).reshape(self.x_shape)
 
 
 # ----- argument handling and the functional wrappers ---------------------------------------
@@ -323,103 +335,199 @@ def pool_output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) ->
 
 def _geometry(op, x, dims, kernel_size, stride, padding, dilation, ceil_mode) -> Geometry:
     if x.ndim not in (dims + 1, dims + 2):
-        raise RuntimeError(f"{op}: expected {dims + 1}D or {dims + 2}D input (batch "
-                           f"dimension optional), but got input of size: {list(x.shape)}")
+        raise RuntimeError(
+            f"{op}: expected {dims + 1}D or {dims + 2}D input (batch "
+            f"dimension optional), but got input of size: {list(x.shape)}"
+        )
     k = _tuple(kernel_size, dims, "kernel_size", op)
-    s = k if stride is None or stride == () or stride == [] else _tuple(stride, dims,
-                                                                          "stride", op)
+    s = k if stride is None or stride == () or stride == [] else _tuple(stride, dims, "stride", op)
     p, d = _tuple(padding, dims, "padding", op), _tuple(dilation, dims, "dilation", op)
     if min(k) < 1 or min(s) < 1 or min(d) < 1:
-        raise RuntimeError(f"{op}: kernel_size, stride and dilation must be positive, got "
-                           f"kernel_size={k}, stride={s}, dilation={d}")
+        raise RuntimeError(
+            f"{op}: kernel_size, stride and dilation must be positive, got "
+            f"kernel_size={k}, stride={s}, dilation={d}"
+        )
     if any(pi < 0 or pi > ki // 2 for pi, ki in zip(p, k)):
-        raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but "
-                           f"got pad={p}, kernel_size={k}")
+        raise RuntimeError(
+            f"{op}: pad should be at most half of effective kernel size, but "
+            f"got pad={p}, kernel_size={k}"
+        )
     size = tuple(x.shape[-dims:])
     out = tuple(pool_output_size(*a, ceil_mode) for a in zip(size, k, s, p, d))
     if min(out) < 1:
         raise RuntimeError(
             f"{op}: Given input size: {tuple(x.shape[1:] if x.ndim == dims + 2 else x.shape)}. "
             f"Calculated output size: {out} from (W - K + 2P)/S + 1 with kernel {k}, stride "
-            f"{s}, padding {p}. Output size is too small")
+            f"{s}, padding {p}. Output size is too small"
+        )
     if dims == 1:
         size, k, s, d, out = ((1,) + t for t in (size, k, s, d, out))
         p = (0,) + p
     return Geometry(size, k, s, p, d, out)
 
 
-def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode,  # noqa: A002
-              return_indices):
+def _max_pool(
+    op,
+    dims,
+    input,
+    kernel_size,
+    stride,
+    padding,
+    dilation,
+    ceil_mode,
+    return_indices,
+):
     g = _geometry(op, input, dims, kernel_size, stride, padding, dilation, ceil_mode)
-    out = MaxPool.apply(_as_2d(input, dims), geometry=g, return_indices=return_indices,
-                        needs_grad=input.requires_grad and is_grad_enabled())
+    out = MaxPool.apply(
+        _as_2d(input, dims),
+        geometry=g,
+        return_indices=return_indices,
+        needs_grad=input.requires_grad and is_grad_enabled(),
+    )
     if return_indices:
         out = (out[0], _detached(out[1]))
     return _from_2d(out, dims)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
-               ceil_mode=False, return_indices=False):
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """2-D max pooling of (N, C, H, W) or (C, H, W); stride defaults to kernel_size."""
-    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation,
-                     ceil_mode, return_indices)
+    return _max_pool(
+        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
-               ceil_mode=False, return_indices=False):
+def max_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """1-D max pooling of (N, C, L) or (C, L); stride defaults to kernel_size."""
-    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation,
-                     ceil_mode, return_indices)
+    return _max_pool(
+        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
-               ceil_mode=False, return_indices=False):
+def max_pool3d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """3-D max pooling of (N, C, D, H, W) or (C, D, H, W); stride defaults to kernel_size;
     indices are flat into each D·H·W volume."""
-    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
-                     ceil_mode, return_indices)
+    return _max_pool(
+        "max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode,  # noqa: A002
-              count_include_pad, divisor_override):
+def _avg_pool(
+    op,
+    dims,
+    input,
+    kernel_size,
+    stride,
+    padding,
+    ceil_mode,
+    count_include_pad,
+    divisor_override,
+):
     g = _geometry(op, input, dims, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{op}: divisor must be not zero")
-    div = avg_divisor(g, count_include_pad, divisor_override, input.dtype,
-                      array_module(input))
+    div = avg_divisor(g, count_include_pad, divisor_override, input.dtype, array_module(input))
     return _from_2d(AvgPool.apply(_as_2d(input, dims), geometry=g, divisor=div), dims)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """2-D average pooling of (N, C, H, W) or (C, H, W); stride defaults to kernel_size."""
-    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
+    return _avg_pool(
+        "avg_pool2d",
+        2,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
-def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
-               count_include_pad=True, divisor_override=None):
+def avg_pool3d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """3-D average pooling of (N, C, D, H, W) or (C, D, H, W); stride defaults to
     kernel_size."""
-    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, divisor_override)
+    return _avg_pool(
+        "avg_pool3d",
+        3,
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
-               count_include_pad=True):
+def avg_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+):
     """1-D average pooling of (N, C, L) or (C, L); stride defaults to kernel_size."""
-    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
-                     count_include_pad, None)
+    return _avg_pool(
+        "avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
 
 
-def stochastic_pool2d(input, kernel_size, stride=None, training=True,  # noqa: A002
-                      generator=None):
+def stochastic_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    training=True,
+    generator=None,
+):
     """Stochastic pooling of non-negative activations (N, C, H, W): in training each
     window outputs one of its values drawn with probability a_i / Σ a, in evaluation the
     probability-weighted average Σ a_i² / Σ a. See ``StochasticPool``."""
     g = _geometry("stochastic_pool2d", input, 2, kernel_size, stride, 0, 1, False)
     if input.numel() and float(input._data.min()) < 0:
-        raise ValueError(f"stochastic_pool2d: expects non-negative activations (apply ReLU "
-                         f"first), got a minimum of {float(input._data.min()):g}")
-    return StochasticPool.apply(input, geometry=g, training=training,
-                                rng=random.rng(generator))
+        raise ValueError(
+            f"stochastic_pool2d: expects non-negative activations (apply ReLU "
+            f"first), got a minimum of {float(input._data.min()):g}"
+        )
+    return StochasticPool.apply(input, geometry=g, training=training, rng=random.rng(generator))

@@ -31,13 +31,14 @@ class AdaptiveAvgPool(Function):
         return y
 
     def backward_graph(self, dy):
-        return linear_op_graph(self, dy, out=tuple(dy.shape[-len(self.mats):]))
+        return linear_op_graph(self, dy, out=tuple(dy.shape[-len(self.mats) :]))
 
     def backward(self, dy):
         if len(self.mats) == 3:
             lead, d = dy.shape[:-3], self.mats[0].shape[1]
             dy = (self.mats[0].T @ dy.reshape(*lead, dy.shape[-3], -1)).reshape(
-                *lead, d, *dy.shape[-2:])
+                *lead, d, *dy.shape[-2:]
+            )
         ah, aw = self.mats[-2:]
         return array_module(dy).matmul(ah.T, dy) @ aw
 
@@ -70,12 +71,15 @@ class AdaptiveMaxPool(Function):
         xb = x.reshape((-1,) + size)
         bins = [_bin_index(n, o, xp) for n, o in zip(size, out)]  # per axis (O, K)
         # Index arrays broadcasting to (O₁, K₁, O₂, K₂, ...): one gather of every bin
-        index = [b.reshape((1,) * (2 * i) + b.shape + (1,) * (2 * (sp - i - 1)))
-                 for i, b in enumerate(bins)]
+        index = [
+            b.reshape((1,) * (2 * i) + b.shape + (1,) * (2 * (sp - i - 1)))
+            for i, b in enumerate(bins)
+        ]
         win = xb[(slice(None), *index)]
         # (B, O₁, K₁, O₂, K₂, ...) -> (B, *out, ∏K)
         win = win.transpose(0, *range(1, 2 * sp, 2), *range(2, 2 * sp + 1, 2)).reshape(
-            xb.shape[0], *out, -1)
+            xb.shape[0], *out, -1
+        )
         idx = win.argmax(axis=-1)
         y = xp.take_along_axis(win, idx[..., None], axis=-1)[..., 0]
         # the argmax's flat index into the input's plane (volume)
@@ -88,8 +92,8 @@ class AdaptiveMaxPool(Function):
 
     def backward(self, dy, _dindices=None):
         xp = array_module(dy)
-        b, plane = self.flat.shape[0], math.prod(self.x_shape[-self.sp:])
-        target = (self.flat + (xp.arange(b) * plane).reshape((-1,) + (1,) * self.sp))
+        b, plane = self.flat.shape[0], math.prod(self.x_shape[-self.sp :])
+        target = self.flat + (xp.arange(b) * plane).reshape((-1,) + (1,) * self.sp)
         dx = xp.bincount(target.reshape(-1), weights=dy.reshape(-1), minlength=b * plane)
         return dx.astype(dy.dtype).reshape(self.x_shape)
 
@@ -119,43 +123,49 @@ def _detached(t):
 
 def _adaptive_size(op, x, dims, output_size) -> tuple:
     if x.ndim not in (dims + 1, dims + 2) or min(x.shape[-dims:]) < 1:
-        raise RuntimeError(f"{op}: expected {dims + 1}D or {dims + 2}D input with non-zero "
-                           f"spatial size, but got input of size: {list(x.shape)}")
-    sizes = (output_size,) * dims if output_size is None or isinstance(output_size, int) \
+        raise RuntimeError(
+            f"{op}: expected {dims + 1}D or {dims + 2}D input with non-zero "
+            f"spatial size, but got input of size: {list(x.shape)}"
+        )
+    sizes = (
+        (output_size,) * dims
+        if output_size is None or isinstance(output_size, int)
         else tuple(output_size)
+    )
     if len(sizes) != dims:
-        raise ValueError(f"{op}: output_size must be an int or a tuple of {dims}, got "
-                         f"{output_size}")
+        raise ValueError(
+            f"{op}: output_size must be an int or a tuple of {dims}, got {output_size}"
+        )
     out = tuple(n if o is None else int(o) for o, n in zip(sizes, x.shape[-dims:]))
     if min(out) < 1:
         raise RuntimeError(f"{op}: output_size must be positive, got {out}")
     return ((1,) + out) if dims == 1 else out
 
 
-def _adaptive_avg(op, dims, input, output_size):  # noqa: A002
+def _adaptive_avg(op, dims, input, output_size):
     out = _adaptive_size(op, input, dims, output_size)
     if dims > 1 and out == (1,) * dims:  # global average pooling: one mean, no bin matrices
         return mean(input, dim=tuple(range(-dims, 0)), keepdim=True)
     return _from_2d(AdaptiveAvgPool.apply(_as_2d(input, dims), out=out), dims)
 
 
-def adaptive_avg_pool3d(input, output_size):  # noqa: A002
+def adaptive_avg_pool3d(input, output_size):
     """Average over PyTorch's adaptive bins of (N, C, D, H, W) or (C, D, H, W) to an
     (OD, OH, OW) output; output_size 1 is global average pooling."""
     return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
 
 
-def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive bins to an (OH, OW) output; output_size 1 is
     global average pooling."""
     return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
 
 
-def adaptive_avg_pool1d(input, output_size):  # noqa: A002
+def adaptive_avg_pool1d(input, output_size):
     return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 
 
-def _adaptive_max(op, dims, input, output_size, return_indices):  # noqa: A002
+def _adaptive_max(op, dims, input, output_size, return_indices):
     out = _adaptive_size(op, input, dims, output_size)
     y = AdaptiveMaxPool.apply(_as_2d(input, dims), out=out, return_indices=return_indices)
     if return_indices:
@@ -163,16 +173,16 @@ def _adaptive_max(op, dims, input, output_size, return_indices):  # noqa: A002
     return _from_2d(y, dims)
 
 
-def adaptive_max_pool3d(input, output_size, return_indices=False):  # noqa: A002
+def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive bins of (N, C, D, H, W) or (C, D, H, W) to an
     (OD, OH, OW) output; indices are flat into each D·H·W volume."""
     return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
+def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive bins to an (OH, OW) output; 1 is global max pooling."""
     return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
+def adaptive_max_pool1d(input, output_size, return_indices=False):
     return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)

@@ -63,8 +63,9 @@ def time_mask(xp, lengths, nt: int, nb: int, dtype):
         raise ValueError(f"expected {nb} lengths (one per sequence), got shape {shape}")
     lengths = [int(v) for v in (lengths.tolist() if hasattr(lengths, "tolist") else lengths)]
     if lengths and (min(lengths) < 0 or max(lengths) > nt):
-        raise ValueError(f"lengths must lie in [0, {nt}] (the padded length), got "
-                         f"{min(lengths)}..{max(lengths)}")
+        raise ValueError(
+            f"lengths must lie in [0, {nt}] (the padded length), got {min(lengths)}..{max(lengths)}"
+        )
     inside = xp.arange(nt)[:, None] < xp.asarray(lengths)[None, :]
     return inside.astype(dtype)[:, :, None]
 
@@ -202,12 +203,25 @@ class RNNFn(Function):
     ∂L/∂W_ih = Σₜ aₜᵀ xₜ,  ∂L/∂W_hh = Σₜ aₜᵀ hₜ₋₁,  ∂L/∂b_ih = ∂L/∂b_hh = Σₜ aₜ.
     """
 
-    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh",
-                reverse=False, lengths=None, grad_norms=None, batch_first=False,
-                layered=False):
+    def forward(
+        self,
+        x,
+        h0,
+        w_ih,
+        w_hh,
+        b_ih=None,
+        b_hh=None,
+        nonlinearity="tanh",
+        reverse=False,
+        lengths=None,
+        grad_norms=None,
+        batch_first=False,
+        layered=False,
+    ):
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
-                             "'relu'.")
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
         xp = array_module(x)
         x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
@@ -272,20 +286,49 @@ class RNNFn(Function):
         return dx, dh0, dw_ih, dw_hh, db, db
 
 
-def rnn_sequence(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002
-                 nonlinearity: str = "tanh", reverse: bool = False, lengths=None,
-                 grad_norms: list | None = None, batch_first: bool = False,
-                 layered: bool = False):
+def rnn_sequence(
+    input,
+    hx,
+    weight_ih,
+    weight_hh,
+    bias_ih=None,
+    bias_hh=None,
+    nonlinearity: str = "tanh",
+    reverse: bool = False,
+    lengths=None,
+    grad_norms: list | None = None,
+    batch_first: bool = False,
+    layered: bool = False,
+):
     """One Elman RNN layer in one direction over input (T, B, I) ((B, T, I) if
     batch_first); returns (output (T, B, H), h_n (B, H)). ``hx`` may be None (zeros);
     ``layered`` states are (1, B, H), as an nn layer's."""
-    return RNNFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh,
-                       nonlinearity=nonlinearity, reverse=reverse, lengths=lengths,
-                       grad_norms=grad_norms, batch_first=batch_first, layered=layered)
+    return RNNFn.apply(
+        input,
+        hx,
+        weight_ih,
+        weight_hh,
+        bias_ih,
+        bias_hh,
+        nonlinearity=nonlinearity,
+        reverse=reverse,
+        lengths=lengths,
+        grad_norms=grad_norms,
+        batch_first=batch_first,
+        layered=layered,
+    )
 
 
-def rnn_cell(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002
-             nonlinearity: str = "tanh"):
+def rnn_cell(
+    input,
+    hx,
+    weight_ih,
+    weight_hh,
+    bias_ih=None,
+    bias_hh=None,
+    nonlinearity: str = "tanh",
+):
     """One step h' = φ(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) for input (B, I), hx (B, H)."""
-    return RNNFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh,
-                       nonlinearity=nonlinearity)[1]
+    return RNNFn.apply(
+        input, hx, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity=nonlinearity
+    )[1]

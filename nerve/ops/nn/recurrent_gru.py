@@ -47,7 +47,7 @@ def _sigmoid_(xp, a) -> None:
 
 def _n_first(w, nh: int):
     """Rows (or entries) [r; z; n] reordered as [n; r; z], the order of D's rows."""
-    return array_module(w).concatenate([w[2 * nh:], w[:2 * nh]])
+    return array_module(w).concatenate([w[2 * nh :], w[: 2 * nh]])
 
 
 def _n_last(w, nh: int):
@@ -66,8 +66,20 @@ class GRUFn(Function):
     ∂L/∂h = [δa_r δa_z δaₙ⊙r] W_hh + δ ⊙ z; the weight gradients are Σₜ of outer products.
     """
 
-    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, lengths=None,
-                grad_norms=None, batch_first=False, layered=False):
+    def forward(
+        self,
+        x,
+        h0,
+        w_ih,
+        w_hh,
+        b_ih=None,
+        b_hh=None,
+        reverse=False,
+        lengths=None,
+        grad_norms=None,
+        batch_first=False,
+        layered=False,
+    ):
         xp = array_module(x)
         x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
@@ -75,7 +87,7 @@ class GRUFn(Function):
         h0 = state_in(self, "hx", h0, nb, nh)
         bias = b_ih
         if b_hh is not None:  # b_hr, b_hz add as b_ir, b_iz (one pass); b_hn cannot
-            bias = xp.concatenate([b_hh[:2 * nh], xp.zeros(nh, b_hh.dtype)])
+            bias = xp.concatenate([b_hh[: 2 * nh], xp.zeros(nh, b_hh.dtype)])
             bias = bias if b_ih is None else bias + b_ih
         self.x2, acts = project_fm(x, w_ih, bias)  # (T, 3H, B): becomes [r z n] in place
         dt = acts.dtype
@@ -84,7 +96,7 @@ class GRUFn(Function):
         hs = xp.empty((nh, nt + 1, nb), dt)  # previous states of all steps: one (H, T·B)
         hs[:, nt if reverse else 0] = 0 if h0 is None else h0.T
         self.us = xp.empty((nt, nh, nb), dt)
-        b_hn = xp.zeros((nh, 1), dt) if b_hh is None else b_hh[2 * nh:, None]
+        b_hn = xp.zeros((nh, 1), dt) if b_hh is None else b_hh[2 * nh :, None]
         self.hs, self.acts, self.w_ih, self.w_hh = hs, acts, w_ih, w_hh
         self.reverse, self.grad_norms = reverse, grad_norms
         self._steps_forward(b_hn)
@@ -101,10 +113,10 @@ class GRUFn(Function):
             prev, out = slots(t, self.reverse)
             a, u, hp, h = acts[t], us[t], hs[:, prev], hs[:, out]
             xp.matmul(w_hh, hp, out=tmp)  # (3H, H) @ (H, B)
-            rz, n = a[:2 * nh], a[2 * nh:]
-            rz += tmp[:2 * nh]
+            rz, n = a[: 2 * nh], a[2 * nh :]
+            rz += tmp[: 2 * nh]
             _sigmoid_(xp, rz)
-            xp.add(tmp[2 * nh:], b_hn, out=u)
+            xp.add(tmp[2 * nh :], b_hn, out=u)
             xp.multiply(rz[:nh], u, out=t1)
             n += t1
             xp.tanh(n, out=n)
@@ -127,8 +139,9 @@ class GRUFn(Function):
         d = xp.empty((4 * nh, nt, nb), dt)  # rows [δaₙ; δa_r; δa_z; δaₙ⊙r], steps as columns
         xp.copyto(d, ds.transpose(1, 0, 2))  # runs of B contiguous values: cheap
         finish_norms(self, norms)
-        return self._grads(d.reshape(4 * nh, nt * nb),
-                           dh.T.reshape(self.state_shape) if need_h0 else None)
+        return self._grads(
+            d.reshape(4 * nh, nt * nb), dh.T.reshape(self.state_shape) if need_h0 else None
+        )
 
     def _steps_backward(self, dy, dh, d, norms, need_h0) -> None:
         acts, hs, us, m, reverse = self.acts, self.hs, self.us, self.m, self.reverse
@@ -142,9 +155,9 @@ class GRUFn(Function):
             record_norms(self, norms, dh, t)
             carry = None if m is None else mask_split(dh, m[t])
             a, hp = acts[t], hs[:, slots(t, reverse)[0]]
-            r, z, n = a[:nh], a[nh:2 * nh], a[2 * nh:]
+            r, z, n = a[:nh], a[nh : 2 * nh], a[2 * nh :]
             dt_ = d[t]
-            dan, dar, daz, danr = (dt_[i * nh:(i + 1) * nh] for i in range(4))
+            dan, dar, daz, danr = (dt_[i * nh : (i + 1) * nh] for i in range(4))
             xp.subtract(1, z, out=t2)
             t2 *= dh  # δ(1 - z), shared by δaₙ and δa_z
             xp.multiply(n, n, out=t1)
@@ -171,7 +184,7 @@ class GRUFn(Function):
         ∂L/∂W_ih = d[:3H] x, ∂L/∂x = d[:3H]ᵀ W_ih (rows reordered), as GEMMs."""
         need, nh, ni = self.needs_input_grad, d.shape[0] // 4, self.w_ih.shape[1]
         xp = array_module(d)
-        di = d[:3 * nh]
+        di = d[: 3 * nh]
         dx = x_grad(self, di.T @ _n_first(self.w_ih, nh)) if need[0] else None
         dw_hh = None
         if need[3]:
@@ -188,20 +201,40 @@ class GRUFn(Function):
             db = _n_last(di.sum(axis=1), nh) if need_b else None
         if not need_b:
             return dx, dh0, dw_ih, dw_hh, None, None
-        db_hh = xp.concatenate([db[:2 * nh], d[3 * nh:].sum(axis=1)])  # b_hn: Σ δaₙ⊙r
+        db_hh = xp.concatenate([db[: 2 * nh], d[3 * nh :].sum(axis=1)])  # b_hn: Σ δaₙ⊙r
         return dx, dh0, dw_ih, dw_hh, (db if need[4] else None), db_hh
 
 
-def gru_sequence(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None,  # noqa: A002
-                 reverse: bool = False, lengths=None, grad_norms: list | None = None,
-                 batch_first: bool = False, layered: bool = False):
+def gru_sequence(
+    input,
+    hx,
+    weight_ih,
+    weight_hh,
+    bias_ih=None,
+    bias_hh=None,
+    reverse: bool = False,
+    lengths=None,
+    grad_norms: list | None = None,
+    batch_first: bool = False,
+    layered: bool = False,
+):
     """One GRU layer in one direction over input (T, B, I); returns
     (output (T, B, H), h_n (B, H)); batch_first, layered and ``hx`` as rnn_sequence."""
-    return GRUFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh, reverse=reverse,
-                       lengths=lengths, grad_norms=grad_norms, batch_first=batch_first,
-                       layered=layered)
+    return GRUFn.apply(
+        input,
+        hx,
+        weight_ih,
+        weight_hh,
+        bias_ih,
+        bias_hh,
+        reverse=reverse,
+        lengths=lengths,
+        grad_norms=grad_norms,
+        batch_first=batch_first,
+        layered=layered,
+    )
 
 
-def gru_cell(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None):  # noqa: A002
+def gru_cell(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None):
     """One GRU step for input (B, I), hx (B, H); returns h'."""
     return GRUFn.apply(input, hx, weight_ih, weight_hh, bias_ih, bias_hh)[1]

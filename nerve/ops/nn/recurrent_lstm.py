@@ -44,7 +44,7 @@ def _gate_columns(xp, nh: int, dtype) -> tuple:
     """(4H, 1) scale s and shift s₀ of the gate rows: ½, ½ on i, f, o and 1, 0 on g,
     cached per array module (so on the device they are made once)."""
     s, s0 = xp.full((4 * nh, 1), 0.5, dtype), xp.full((4 * nh, 1), 0.5, dtype)
-    s[2 * nh:3 * nh], s0[2 * nh:3 * nh] = 1, 0
+    s[2 * nh : 3 * nh], s0[2 * nh : 3 * nh] = 1, 0
     for v in (s, s0):  # shared through the cache: read-only where the module allows
         try:
             v.flags.writeable = False
@@ -63,7 +63,7 @@ def _gates(xp, a, nh: int) -> None:
         a *= s
         a += s0
         return
-    sig = (a[:2 * nh], a[3 * nh:])  # i, f and o: contiguous row blocks
+    sig = (a[: 2 * nh], a[3 * nh :])  # i, f and o: contiguous row blocks
     for blk in sig:
         blk *= 0.5
     xp.tanh(a, out=a)
@@ -75,10 +75,10 @@ def _gates(xp, a, nh: int) -> None:
 def _gate_slopes(xp, a, nh: int, out, tmp):
     """σ' = σ(1 - σ) on i, f, o and tanh' = (1 - g)(1 + g) on g, from the gates a."""
     xp.subtract(1, a, out=out)
-    out[:2 * nh] *= a[:2 * nh]
-    out[3 * nh:] *= a[3 * nh:]
-    xp.add(a[2 * nh:3 * nh], 1, out=tmp)
-    out[2 * nh:3 * nh] *= tmp
+    out[: 2 * nh] *= a[: 2 * nh]
+    out[3 * nh :] *= a[3 * nh :]
+    xp.add(a[2 * nh : 3 * nh], 1, out=tmp)
+    out[2 * nh : 3 * nh] *= tmp
     return out
 
 
@@ -86,9 +86,11 @@ def _hidden_size(w_hh, w_hr) -> int:
     """H of a projected LSTM, after checking W_hh (4H, P) against W_hr (P, H)."""
     nh, npr = w_hh.shape[0] // 4, w_hh.shape[1]
     if w_hr.shape != (npr, nh) or w_hh.shape[0] != 4 * nh or not 0 < npr < nh:
-        raise ValueError(f"weight_hr of shape {w_hr.shape} does not fit weight_hh of shape "
-                         f"{w_hh.shape}: expected (proj_size, hidden_size) = {(npr, nh)} with "
-                         "proj_size < hidden_size")
+        raise ValueError(
+            f"weight_hr of shape {w_hr.shape} does not fit weight_hh of shape "
+            f"{w_hh.shape}: expected (proj_size, hidden_size) = {(npr, nh)} with "
+            "proj_size < hidden_size"
+        )
     return nh
 
 
@@ -107,8 +109,22 @@ class LSTMFn(Function):
     ∂L/∂W_hr = Σₜ δhₜᵀ rₜ.  ``grad_norms`` records ‖δhₜ‖ of the (projected) hₜ.
     """
 
-    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False,
-                lengths=None, grad_norms=None, batch_first=False, layered=False):
+    def forward(
+        self,
+        x,
+        h0,
+        c0,
+        w_ih,
+        w_hh,
+        b_ih=None,
+        b_hh=None,
+        w_hr=None,
+        reverse=False,
+        lengths=None,
+        grad_norms=None,
+        batch_first=False,
+        layered=False,
+    ):
         xp = array_module(x)
         x = as_sequence(self, x, batch_first, layered)
         nt, nb, _ = x.shape
@@ -135,8 +151,11 @@ class LSTMFn(Function):
         last = 0 if reverse else nt
         y = hs[:, :-1] if reverse else hs[:, 1:]  # (P, T, B)
         y = y.transpose(1, 2, 0)  # -> (T, B, P), a view
-        return (seq_out(self, y if m is None else y * m), state_out(self, hs[:, last].T),
-                state_out(self, cs[last].T))
+        return (
+            seq_out(self, y if m is None else y * m),
+            state_out(self, hs[:, last].T),
+            state_out(self, cs[last].T),
+        )
 
     def _steps_forward(self) -> None:
         acts, hs, cs, tcs, m, w_hh = self.acts, self.hs, self.cs, self.tcs, self.m, self.w_hh
@@ -150,15 +169,15 @@ class LSTMFn(Function):
             a, hp, cp, c, tc = acts[t], hs[:, prev], cs[prev], cs[out], tcs[t]
             a += xp.matmul(w_hh, hp, out=tmp)  # (4H, P) @ (P, B)
             _gates(xp, a, nh)
-            xp.multiply(a[nh:2 * nh], cp, out=c)
-            xp.multiply(a[:nh], a[2 * nh:3 * nh], out=t1)
+            xp.multiply(a[nh : 2 * nh], cp, out=c)
+            xp.multiply(a[:nh], a[2 * nh : 3 * nh], out=t1)
             c += t1
             xp.tanh(c, out=tc)
             h = hs[:, out]
             if w_hr is None:
-                xp.multiply(a[3 * nh:], tc, out=h)
+                xp.multiply(a[3 * nh :], tc, out=h)
             else:
-                xp.multiply(a[3 * nh:], tc, out=rs[:, t])
+                xp.multiply(a[3 * nh :], tc, out=rs[:, t])
                 xp.matmul(w_hr, rs[:, t], out=h)  # (P, H) @ (H, B)
             if m is not None:
                 blend(xp, h, hp, m[t], th)
@@ -181,9 +200,11 @@ class LSTMFn(Function):
         xp.copyto(dz, dzs.transpose(1, 0, 2))  # runs of B contiguous values: cheap
         finish_norms(self, norms)
         h_shape, c_shape = self.state_shapes
-        return self._grads(dz.reshape(4 * nh, nt * nb),
-                           dh.T.reshape(h_shape) if need_h0 else None,
-                           dc.T.reshape(c_shape) if need_h0 else None)
+        return self._grads(
+            dz.reshape(4 * nh, nt * nb),
+            dh.T.reshape(h_shape) if need_h0 else None,
+            dc.T.reshape(c_shape) if need_h0 else None,
+        )
 
     def _steps_backward(self, dy, dh, dc, dz, norms, need_h0) -> None:
         acts, cs, tcs, m, reverse = self.acts, self.cs, self.tcs, self.m, self.reverse
@@ -204,15 +225,15 @@ class LSTMFn(Function):
             a, tc, z = acts[t], tcs[t], dz[t]
             xp.multiply(tc, tc, out=t1)
             xp.subtract(1, t1, out=t1)
-            t1 *= a[3 * nh:]
+            t1 *= a[3 * nh :]
             t1 *= dr
             dc += t1
-            xp.multiply(dc, a[2 * nh:3 * nh], out=z[:nh])
-            xp.multiply(dc, cs[slots(t, reverse)[0]], out=z[nh:2 * nh])
-            xp.multiply(dc, a[:nh], out=z[2 * nh:3 * nh])
-            xp.multiply(dr, tc, out=z[3 * nh:])
+            xp.multiply(dc, a[2 * nh : 3 * nh], out=z[:nh])
+            xp.multiply(dc, cs[slots(t, reverse)[0]], out=z[nh : 2 * nh])
+            xp.multiply(dc, a[:nh], out=z[2 * nh : 3 * nh])
+            xp.multiply(dr, tc, out=z[3 * nh :])
             z *= _gate_slopes(xp, a, nh, d4, t1)
-            dc *= a[nh:2 * nh]
+            dc *= a[nh : 2 * nh]
             if k == nt - 1 and not need_h0:
                 break
             xp.matmul(self.w_hh.T, z, out=dh)  # (P, 4H) @ (4H, B)
@@ -243,21 +264,51 @@ class LSTMFn(Function):
         return dx, dh0, dc0, dw_ih, dw_hh, db, db, dw_hr
 
 
-def lstm_sequence(input, hx, cx, weight_ih, weight_hh, bias_ih=None,  # noqa: A002
-                  bias_hh=None, weight_hr=None, reverse: bool = False, lengths=None,
-                  grad_norms: list | None = None, batch_first: bool = False,
-                  layered: bool = False):
+def lstm_sequence(
+    input,
+    hx,
+    cx,
+    weight_ih,
+    weight_hh,
+    bias_ih=None,
+    bias_hh=None,
+    weight_hr=None,
+    reverse: bool = False,
+    lengths=None,
+    grad_norms: list | None = None,
+    batch_first: bool = False,
+    layered: bool = False,
+):
     """One LSTM layer in one direction over input (T, B, I); returns
     (output (T, B, H), h_n (B, H), c_n (B, H)); batch_first, layered and ``hx``/``cx``
     as rnn_sequence. With ``weight_hr`` (P, H) (proj_size P) output and h are projected:
     output (T, B, P), hx and h_n (B, P), and weight_hh is (4H, P)."""
-    return LSTMFn.apply(input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh, weight_hr,
-                        reverse=reverse, lengths=lengths, grad_norms=grad_norms,
-                        batch_first=batch_first, layered=layered)
+    return LSTMFn.apply(
+        input,
+        hx,
+        cx,
+        weight_ih,
+        weight_hh,
+        bias_ih,
+        bias_hh,
+        weight_hr,
+        reverse=reverse,
+        lengths=lengths,
+        grad_norms=grad_norms,
+        batch_first=batch_first,
+        layered=layered,
+    )
 
 
-def lstm_cell(input, hx, cx, weight_ih, weight_hh, bias_ih=None,  # noqa: A002
-              bias_hh=None):
+def lstm_cell(
+    input,
+    hx,
+    cx,
+    weight_ih,
+    weight_hh,
+    bias_ih=None,
+    bias_hh=None,
+):
     """One LSTM step for input (B, I), states (B, H); returns (h', c')."""
     _, h, c = LSTMFn.apply(input, hx, cx, weight_ih, weight_hh, bias_ih, bias_hh)
     return h, c

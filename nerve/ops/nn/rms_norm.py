@@ -59,25 +59,35 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     by ``weight``; ``eps`` defaults to the machine epsilon of the input's dtype. See
     ``RMSNorm``."""
     if isinstance(normalized_shape, int):
-        raise TypeError(f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
-                        f"ints, not int ({normalized_shape})")
+        raise TypeError(
+            f"rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+            f"ints, not int ({normalized_shape})"
+        )
     shape = tuple(normalized_shape)
     k = len(shape)
     if k == 0:
-        raise RuntimeError("rms_norm: Expected normalized_shape to be at least 1-dimensional, "
-                           "i.e., containing at least one element, but got normalized_shape "
-                           "= []")
+        raise RuntimeError(
+            "rms_norm: Expected normalized_shape to be at least 1-dimensional, "
+            "i.e., containing at least one element, but got normalized_shape "
+            "= []"
+        )
     if input.ndim < k:
-        raise ValueError(f"rms_norm: Input tensor must have at least {k} dimensions for "
-                         f"normalized_shape={list(shape)}, but got {input.ndim}")
-    if tuple(input.shape[input.ndim - k:]) != shape:
-        raise RuntimeError(f"rms_norm: Given normalized_shape={list(shape)}, expected input "
-                           f"with shape [*, {', '.join(map(str, shape))}], but got input of "
-                           f"size {list(input.shape)}")
+        raise ValueError(
+            f"rms_norm: Input tensor must have at least {k} dimensions for "
+            f"normalized_shape={list(shape)}, but got {input.ndim}"
+        )
+    if tuple(input.shape[input.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"rms_norm: Given normalized_shape={list(shape)}, expected input "
+            f"with shape [*, {', '.join(map(str, shape))}], but got input of "
+            f"size {list(input.shape)}"
+        )
     if weight is not None and tuple(weight.shape) != shape:
-        raise RuntimeError(f"rms_norm: Expected weight to be of same shape as "
-                           f"normalized_shape, but got weight of shape {list(weight.shape)} "
-                           f"and normalized_shape = {list(shape)}")
+        raise RuntimeError(
+            f"rms_norm: Expected weight to be of same shape as "
+            f"normalized_shape, but got weight of shape {list(weight.shape)} "
+            f"and normalized_shape = {list(shape)}"
+        )
     if eps is None:
         eps = float(finfo(input.dtype).eps)
     return RMSNorm.apply(input, weight, k=k, eps=eps)

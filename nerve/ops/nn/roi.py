@@ -53,8 +53,10 @@ def _bins(rois, output_size, scale, h, w, dtype):
     scale, xp = dtype.type(scale), array_module(rois)
     box = _round(rois[:, 1:].astype(dtype) * scale).astype(int64)  # x1, y1, x2, y2
     out = []
-    for lo, hi, bins, size in ((box[:, 1], box[:, 3], output_size[0], h),
-                               (box[:, 0], box[:, 2], output_size[1], w)):
+    for lo, hi, bins, size in (
+        (box[:, 1], box[:, 3], output_size[0], h),
+        (box[:, 0], box[:, 2], output_size[1], w),
+    ):
         extent = xp.maximum(hi - lo + 1, 1).astype(dtype)
         bin_size = extent / dtype.type(bins)  # (K,)
         i = xp.arange(bins, dtype=dtype)
@@ -97,31 +99,36 @@ def _as_rois(boxes, dtype, xp):
     if isinstance(boxes, list | tuple):
         # boxes given as host lists (or on the device) are copied explicitly to xp's device
         parts = [xp.asarray(getattr(b, "_data", b), dtype=dtype).reshape(-1, 4) for b in boxes]
-        index = xp.concatenate([xp.full(len(p), i, dtype) for i, p in enumerate(parts)]) \
-            if parts else xp.zeros(0, dtype)
+        index = (
+            xp.concatenate([xp.full(len(p), i, dtype) for i, p in enumerate(parts)])
+            if parts
+            else xp.zeros(0, dtype)
+        )
         body = xp.concatenate(parts) if parts else xp.zeros((0, 4), dtype)
         return xp.concatenate([index[:, None], body], axis=1)
     rois = xp.asarray(getattr(boxes, "_data", boxes))
     if rois.ndim != 2 or rois.shape[1] != 5:
-        raise ValueError(f"roi_pool: boxes must be a Tensor[K, 5] (batch_index, x1, y1, x2, "
-                         f"y2) or a list of Tensor[L, 4], got shape {rois.shape}")
+        raise ValueError(
+            f"roi_pool: boxes must be a Tensor[K, 5] (batch_index, x1, y1, x2, "
+            f"y2) or a list of Tensor[L, 4], got shape {rois.shape}"
+        )
     return rois.astype(dtype, copy=False)
 
 
-def roi_pool(input, boxes, output_size, spatial_scale: float = 1.0):  # noqa: A002
+def roi_pool(input, boxes, output_size, spatial_scale: float = 1.0):
     """Max-pool each box of ``boxes`` in ``input`` (N, C, H, W) to ``output_size``, giving
     (K, C, PH, PW); torchvision.ops.roi_pool's semantics (see ``RoIPool``)."""
     if input.ndim != 4:
-        raise ValueError(f"roi_pool: expected input of shape (N, C, H, W), got "
-                         f"{list(input.shape)}")
+        raise ValueError(f"roi_pool: expected input of shape (N, C, H, W), got {list(input.shape)}")
     out = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
     if len(out) != 2 or min(out) < 1:
-        raise ValueError(f"roi_pool: output_size must be a positive int or pair, got "
-                         f"{output_size}")
+        raise ValueError(f"roi_pool: output_size must be a positive int or pair, got {output_size}")
     xp = array_module(input)
     rois = _as_rois(boxes, input.dtype, xp)
     b = rois[:, 0]
     if len(b) and (b.min() < 0 or b.max() >= input.shape[0] or bool((b != xp.round(b)).any())):
-        raise IndexError(f"roi_pool: box batch indices must be integers in [0, "
-                         f"{input.shape[0]}), got {xp.unique(b)[:5].tolist()}")
+        raise IndexError(
+            f"roi_pool: box batch indices must be integers in [0, "
+            f"{input.shape[0]}), got {xp.unique(b)[:5].tolist()}"
+        )
     return RoIPool.apply(input, rois=rois, output_size=out, spatial_scale=spatial_scale)

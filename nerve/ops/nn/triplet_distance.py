@@ -7,9 +7,16 @@ from nerve.ops.math.elementary import pairwise_distance
 from nerve.ops.math.elementwise import clamp, minimum
 
 
-def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
-                                      margin: float = 1.0, swap: bool = False,
-                                      reduction: str = "mean"):
+def triplet_margin_with_distance_loss(
+    anchor,
+    positive,
+    negative,
+    *,
+    distance_function=None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+):
     """swap uses min(d(a, n), d(p, n)) as the negative distance (Balntas et al. 2016)."""
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -17,9 +24,11 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
         raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.ndim, positive.ndim, negative.ndim)
     if len(set(dims)) != 1:
-        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
-                           f"the same number of dimensions, but got: anchor {dims[0]}D, "
-                           f"positive {dims[1]}D, and negative {dims[2]}D inputs")
+        raise RuntimeError(
+            f"The anchor, positive, and negative tensors are expected to have "
+            f"the same number of dimensions, but got: anchor {dims[0]}D, "
+            f"positive {dims[1]}D, and negative {dims[2]}D inputs"
+        )
     d = distance_function if distance_function is not None else pairwise_distance
     dist_pos, dist_neg = d(anchor, positive), d(anchor, negative)
     if swap:

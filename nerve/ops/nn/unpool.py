@@ -42,41 +42,58 @@ def _default_size(x, dims, kernel_size, stride, padding, output_size, op) -> tup
     default = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip(spatial, s, p, k))
     if output_size is None:
         return default
-    size = tuple(int(v) for v in (output_size.shape if hasattr(output_size, "shape")
-                                  else output_size))
+    size = tuple(
+        int(v) for v in (output_size.shape if hasattr(output_size, "shape") else output_size)
+    )
     if len(size) == dims + 2:
         size = size[2:]
     if len(size) != dims:
-        raise ValueError(f"{op}: output_size should be a sequence containing {dims} or "
-                         f"{dims + 2} elements, but it has a length of '{len(size)}'")
+        raise ValueError(
+            f"{op}: output_size should be a sequence containing {dims} or "
+            f"{dims + 2} elements, but it has a length of '{len(size)}'"
+        )
     for d, (o, m) in enumerate(zip(size, default)):
         lo, hi = m - s[d], m + s[d]
         if not lo < o < hi:
-            raise ValueError(f'{op}: invalid output_size "{size}" (dim {d} must be between '
-                             f"{lo} and {hi})")
+            raise ValueError(
+                f'{op}: invalid output_size "{size}" (dim {d} must be between {lo} and {hi})'
+            )
     return size
 
 
-def _max_unpool(op, dims, input, indices, kernel_size, stride, padding,  # noqa: A002
-                output_size):
+def _max_unpool(
+    op,
+    dims,
+    input,
+    indices,
+    kernel_size,
+    stride,
+    padding,
+    output_size,
+):
     x = input
     if x.ndim not in (dims + 1, dims + 2):
-        raise RuntimeError(f"{op}: expected {dims + 1}D or {dims + 2}D input (batch "
-                           f"dimension optional), but got input of size: {list(x.shape)}")
+        raise RuntimeError(
+            f"{op}: expected {dims + 1}D or {dims + 2}D input (batch "
+            f"dimension optional), but got input of size: {list(x.shape)}"
+        )
     idx = indices._data if isinstance(indices, Tensor) else array_module(x).asarray(indices)
     if idx.dtype != int64:
-        raise RuntimeError(f"{op}: elements in indices should be type int64 but got: "
-                           f"{idx.dtype}")
+        raise RuntimeError(f"{op}: elements in indices should be type int64 but got: {idx.dtype}")
     if tuple(idx.shape) != tuple(x.shape):
-        raise RuntimeError(f"{op}: expected shape of indices to be same as that of the input "
-                           f"tensor ({list(x.shape)}) but got indices tensor with shape: "
-                           f"{list(idx.shape)}")
+        raise RuntimeError(
+            f"{op}: expected shape of indices to be same as that of the input "
+            f"tensor ({list(x.shape)}) but got indices tensor with shape: "
+            f"{list(idx.shape)}"
+        )
     size = _default_size(x, dims, kernel_size, stride, padding, output_size, op)
     plane = math.prod(size)
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.max() if idx.max() >= plane else idx.min()
-        raise RuntimeError(f"{op}: Found an invalid max index: {bad} (output volumes are of "
-                           f"size {'x'.join(map(str, size))})")
+        raise RuntimeError(
+            f"{op}: Found an invalid max index: {bad} (output volumes are of "
+            f"size {'x'.join(map(str, size))})"
+        )
     lead = tuple(x.shape[:-dims])
     b = math.prod(lead)
     flat = x.reshape(b, -1)  # (*, spatial) -> (B, L_in)
@@ -84,16 +101,26 @@ def _max_unpool(op, dims, input, indices, kernel_size, stride, padding,  # noqa:
     return y.reshape(lead + size)
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0,  # noqa: A002
-                 output_size=None):
+def max_unpool2d(
+    input,
+    indices,
+    kernel_size,
+    stride=None,
+    padding=0,
+    output_size=None,
+):
     """Inverse of max_pool2d: (N, C, H, W) values and indices -> (N, C, H_out, W_out),
     H_out = (H - 1)·stride - 2·padding + kernel_size unless output_size is given."""
-    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
-                       output_size)
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0,  # noqa: A002
-                 output_size=None):
+def max_unpool1d(
+    input,
+    indices,
+    kernel_size,
+    stride=None,
+    padding=0,
+    output_size=None,
+):
     """Inverse of max_pool1d: (N, C, L) -> (N, C, L_out)."""
-    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
-                       output_size)
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)

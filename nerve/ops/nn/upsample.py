@@ -82,8 +82,9 @@ class UpsampleCubic(Function):
 
     def backward_graph(self, dy):
         _, axis, index = self.args
-        return linear_op_graph(self, dy, axis=axis, index=index,
-                               weight=[wk.reshape(-1) for wk in self.w])
+        return linear_op_graph(
+            self, dy, axis=axis, index=index, weight=[wk.reshape(-1) for wk in self.w]
+        )
 
 
 def _sum_sorted(v, index, n: int, axis: int):
@@ -107,8 +108,9 @@ def _scale(n: int, out: int, scale, dtype):
     return dtype(1.0 / scale) if scale else dtype(n) / dtype(out)
 
 
-def nearest_index(n: int, out: int, scale: float | None, exact: bool = False,
-                  shortcut: bool = False, xp=None):
+def nearest_index(
+    n: int, out: int, scale: float | None, exact: bool = False, shortcut: bool = False, xp=None
+):
     """Source index of each output position ('nearest' or 'nearest-exact'), in float32
     whatever the input's type, as PyTorch does, as an array of ``xp`` (the input's
     module). With ``shortcut`` (PyTorch's 2-D 'nearest' kernel) scale_factor is ignored
@@ -121,8 +123,7 @@ def nearest_index(n: int, out: int, scale: float | None, exact: bool = False,
     return xp.minimum(xp.floor(pos * s).astype(int64), n - 1)
 
 
-def linear_index(n: int, out: int, scale: float | None, align_corners: bool,
-                 dtype=_F32, xp=None):
+def linear_index(n: int, out: int, scale: float | None, align_corners: bool, dtype=_F32, xp=None):
     """(i₀, i₁, λ) of each output position for linear interpolation. An axis whose size
     does not change is copied, whatever scale_factor says (as in PyTorch)."""
     if out == n:
@@ -131,15 +132,13 @@ def linear_index(n: int, out: int, scale: float | None, align_corners: bool,
     if align_corners:
         src = dst * (dtype(n - 1) / dtype(out - 1) if out > 1 else dtype(0))
     else:
-        src = xp.maximum(_scale(n, out, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5),
-                         dtype(0))
+        src = xp.maximum(_scale(n, out, scale, dtype) * (dst + dtype(0.5)) - dtype(0.5), dtype(0))
     i0 = xp.floor(src).astype(int64)
     lam = xp.clip(src - i0.astype(dtype), 0, 1)
     return i0, i0 + (i0 < n - 1), lam
 
 
-def cubic_index(n: int, out: int, scale: float | None, align_corners: bool,
-                dtype=_F32, xp=None):
+def cubic_index(n: int, out: int, scale: float | None, align_corners: bool, dtype=_F32, xp=None):
     """(j, w): the four clamped source indices (4, out) and their Keys weights (4, out),
     A = -0.75, with the source position unclamped (PyTorch's cubic convention)."""
     dst = xp.arange(out, dtype=dtype)
@@ -167,8 +166,15 @@ _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "near
 _LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A002
-                align_corners=None, recompute_scale_factor=None, antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input by
     ``mode`` (nearest, nearest-exact, linear (3-D), bilinear and bicubic (4-D), trilinear
     (5-D), area) to ``size`` or by ``scale_factor``."""
@@ -176,30 +182,38 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
         raise NotImplementedError(
             f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
             f"{input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear "
-            f"| area | nearest-exact (got {mode})")
+            f"| area | nearest-exact (got {mode})"
+        )
     if mode in _LINEAR_DIMS:
         align_corners = bool(align_corners)
     elif align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
+        raise ValueError(
+            "align_corners option can only be set with the interpolating modes: "
+            "linear | bilinear | bicubic | trilinear"
+        )
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     dims = input.ndim - 2
     for what, v in (("output size", size), ("scale_factor", scale_factor)):
         if isinstance(v, tuple | list) and len(v) != dims:  # PyTorch checks this first
-            raise ValueError(f"interpolate: Input and {what} must have the same number of "
-                             f"spatial dimensions, but got input with spatial dimensions of "
-                             f"{list(input.shape[2:])} and {what} of {tuple(v)}")
+            raise ValueError(
+                f"interpolate: Input and {what} must have the same number of "
+                f"spatial dimensions, but got input with spatial dimensions of "
+                f"{list(input.shape[2:])} and {what} of {tuple(v)}"
+            )
     if mode in _LINEAR_DIMS and dims != _LINEAR_DIMS[mode]:
-        raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs "
-                                  f"{_LINEAR_DIMS[mode] + 2}D input")
+        raise NotImplementedError(
+            f"interpolate: Got {input.ndim}D input, but {mode} mode needs "
+            f"{_LINEAR_DIMS[mode] + 2}D input"
+        )
     if dims not in (1, 2, 3):
-        raise NotImplementedError(f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors "
-                                  f"supported (got {input.ndim}D) for the modes: nearest | "
-                                  f"linear | bilinear | bicubic | trilinear | area | "
-                                  f"nearest-exact (got {mode})")
-    out, scales = _output_size(tuple(input.shape[2:]), size, scale_factor,
-                               recompute_scale_factor)
+        raise NotImplementedError(
+            f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors "
+            f"supported (got {input.ndim}D) for the modes: nearest | "
+            f"linear | bilinear | bicubic | trilinear | area | "
+            f"nearest-exact (got {mode})"
+        )
+    out, scales = _output_size(tuple(input.shape[2:]), size, scale_factor, recompute_scale_factor)
     if mode == "area":
         pool = (pa.adaptive_avg_pool1d, pa.adaptive_avg_pool2d, pa.adaptive_avg_pool3d)
         return pool[dims - 1](input, out)
@@ -222,8 +236,10 @@ def _output_size(spatial: tuple, size, scale_factor, recompute) -> tuple:
         if recompute:
             scales = (None,) * dims
     if min(out) < 1:
-        raise RuntimeError(f"interpolate: Input and output sizes should be greater than 0, "
-                           f"but got input {spatial} output {out}")
+        raise RuntimeError(
+            f"interpolate: Input and output sizes should be greater than 0, "
+            f"but got input {spatial} output {out}"
+        )
     return out, scales
 
 
@@ -231,36 +247,38 @@ def _float(input):  # noqa: A002 - the type the source positions are computed in
     return float64.type if input.dtype == float64 else _F32
 
 
-def _nearest(input, out, scales, exact):  # noqa: A002
+def _nearest(input, out, scales, exact):
     shortcut, xp = len(out) == 2 and not exact, array_module(input)
-    idx = [nearest_index(n, o, s, exact, shortcut, xp) for n, o, s in
-           zip(input.shape[2:], out, scales)]
+    idx = [
+        nearest_index(n, o, s, exact, shortcut, xp) for n, o, s in zip(input.shape[2:], out, scales)
+    ]
     if len(out) == 3:
         # (N, C, D, H, W) -> (N, C, D, OH, OW) -> (N, C, D, OH·OW): D then picks rows
         n, c, d = input.shape[:3]
         y = UpsampleNearest.apply(input, rows=idx[1], cols=idx[2])
-        y = UpsampleNearest.apply(y.reshape(n, c, d, out[1] * out[2]), rows=idx[0],
-                                  cols=xp.arange(out[1] * out[2]))
+        y = UpsampleNearest.apply(
+            y.reshape(n, c, d, out[1] * out[2]), rows=idx[0], cols=xp.arange(out[1] * out[2])
+        )
         return y.reshape(n, c, *out)
     if len(out) == 1:
-        y = UpsampleNearest.apply(unsqueeze(input, -2), rows=xp.zeros(1, int64),
-                                  cols=idx[0])
+        y = UpsampleNearest.apply(unsqueeze(input, -2), rows=xp.zeros(1, int64), cols=idx[0])
         return squeeze(y, -2)
     return UpsampleNearest.apply(input, rows=idx[0], cols=idx[1])
 
 
-def _linear(input, out, scales, align_corners):  # noqa: A002
+def _linear(input, out, scales, align_corners):
     dt, xp = _float(input), array_module(input)
     y = input
     # along W first, then H: the same order of products and sums as PyTorch's kernel
     for axis in range(-1, -len(out) - 1, -1):
-        i0, i1, lam = linear_index(input.shape[axis], out[axis], scales[axis],
-                                   align_corners, dt, xp)
+        i0, i1, lam = linear_index(
+            input.shape[axis], out[axis], scales[axis], align_corners, dt, xp
+        )
         y = UpsampleLinear.apply(y, axis=axis, i0=i0, i1=i1, lam=lam)
     return y
 
 
-def _cubic(input, out, scales, align_corners):  # noqa: A002
+def _cubic(input, out, scales, align_corners):
     dt, xp = _float(input), array_module(input)
     y = input
     for axis in (-1, -2):
@@ -272,15 +290,16 @@ def _cubic(input, out, scales, align_corners):  # noqa: A002
 def _per_dim(v, dims: int, name: str) -> tuple:
     t = tuple(v) if isinstance(v, tuple | list) else (v,) * dims
     if len(t) != dims:
-        raise ValueError(f"interpolate: {name} shape must match input spatial dims ({dims}), "
-                         f"got {v}")
+        raise ValueError(
+            f"interpolate: {name} shape must match input spatial dims ({dims}), got {v}"
+        )
     return t
 
 
-def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
+def upsample_nearest(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
-def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
+def upsample_bilinear(input, size=None, scale_factor=None):
     """Bilinear upsampling with align_corners=True (the deprecated F.upsample_bilinear)."""
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

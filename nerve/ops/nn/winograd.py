@@ -59,8 +59,9 @@ POINTS = {2: (0, 1, -1), 4: (0, 1, -1, Fraction(1, 2), -2)}
 
 def _vander(points, n: int) -> list:
     """Rows (1, a, ..., aⁿ⁻¹) for each finite point, then (0, ..., 0, 1) for ∞."""
-    return [[Fraction(a) ** k for k in range(n)] for a in points] + \
-        [[Fraction(0)] * (n - 1) + [Fraction(1)]]
+    return [[Fraction(a) ** k for k in range(n)] for a in points] + [
+        [Fraction(0)] * (n - 1) + [Fraction(1)]
+    ]
 
 
 def _inverse(rows: list) -> list:
@@ -84,8 +85,9 @@ def cook_toom(m: int, r: int = 3, points: tuple | None = None):
     points = POINTS[m] if points is None else points
     alpha = m + r - 1
     if len(points) != alpha - 1 or len(set(points)) != alpha - 1:
-        raise ValueError(f"winograd: F({m},{r}) needs {alpha - 1} distinct finite points, "
-                         f"got {points}")
+        raise ValueError(
+            f"winograd: F({m},{r}) needs {alpha - 1} distinct finite points, got {points}"
+        )
     v_inv = _inverse(_vander(points, alpha))
     bt = [list(col) for col in zip(*v_inv)]  # V⁻ᵀ
     g = _vander(points, r)
@@ -95,8 +97,9 @@ def cook_toom(m: int, r: int = 3, points: tuple | None = None):
         g[i] = [v / scale for v in g[i]]
     at = [list(col) for col in zip(*_vander(points, m))]
     host = array_module()
-    return tuple(host.array([[float(v) for v in row] for row in mat], dtype=float64)
-                 for mat in (at, g, bt))
+    return tuple(
+        host.array([[float(v) for v in row] for row in mat], dtype=float64) for mat in (at, g, bt)
+    )
 
 
 _PLACED: dict = {}  # (m, points, dtype, device) -> (Aᵀ, G, Bᵀ) on that device
@@ -109,8 +112,9 @@ def _matrices(m: int, like):
     mats = _PLACED.get(key)
     if mats is None:
         at, g, bt = cook_toom(m, 3, POINTS[m])
-        mats = _PLACED[key] = tuple(same_module(a, like) for a in
-                                    (at.astype(like.dtype), g, bt.astype(like.dtype)))
+        mats = _PLACED[key] = tuple(
+            same_module(a, like) for a in (at.astype(like.dtype), g, bt.astype(like.dtype))
+        )
     return mats
 
 
@@ -143,11 +147,11 @@ def input_tiles(xpad, m: int, tiles: tuple):
     u = xp.matmul(bt, rows)  # (N, TH, α_a, Wp·C)
     s_u, s_t, s_a, s_e = u.strides  # s_e: one element; an image column is C of them
     # (α_a, α_j, N, TH, TW, C): column j of tile (t, s) is image column m·s + j
-    view = as_strided(u, (alpha, alpha, n, th, tw, c),
-                      (s_a, c * s_e, s_u, s_t, m * c * s_e, s_e), writeable=False)
+    view = as_strided(
+        u, (alpha, alpha, n, th, tw, c), (s_a, c * s_e, s_u, s_t, m * c * s_e, s_e), writeable=False
+    )
     d = xp.empty(view.shape, dtype=xpad.dtype)
-    over_batch(lambda lo, hi: xp.copyto(d[:, :, lo:hi], view[:, :, lo:hi]), n, d.nbytes,
-               like=xpad)
+    over_batch(lambda lo, hi: xp.copyto(d[:, :, lo:hi], view[:, :, lo:hi]), n, d.nbytes, like=xpad)
     # per a: d[a] B, i.e. Bᵀ applied along j
     return xp.matmul(bt, d.reshape(alpha, alpha, -1)).reshape(alpha * alpha, -1, c)
 
@@ -217,20 +221,35 @@ def winograd_input_grad(dy, w, padding: tuple, m: int):
     return winograd_conv(dy, wf, full, m)[0]
 
 
-def tile_for(c: int, o: int, size: tuple, kernel: tuple, stride: tuple, dilation: tuple,
-             groups: int, padding: tuple, dtype) -> int:
+def tile_for(
+    c: int,
+    o: int,
+    size: tuple,
+    kernel: tuple,
+    stride: tuple,
+    dilation: tuple,
+    groups: int,
+    padding: tuple,
+    dtype,
+) -> int:
     """The m of F(m×m, 3×3) for this conv, or 0 for im2col: Winograd needs a 3x3 kernel,
     stride 1, no dilation, one group, padding ≤ 2 and float32/64; then CONV3X3 decides,
     "auto" by ``select``'s measured rule."""
-    if (tuple(kernel) != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1)
-            or groups != 1 or not all(0 <= v <= 2 for p in padding for v in p)
-            or dtype not in (float32, float64)):
+    if (
+        tuple(kernel) != (3, 3)
+        or tuple(stride) != (1, 1)
+        or tuple(dilation) != (1, 1)
+        or groups != 1
+        or not all(0 <= v <= 2 for p in padding for v in p)
+        or dtype not in (float32, float64)
+    ):
         return 0
     if CONV3X3 == "auto":  # select decides on the output size
         return select(c, o, *(s + a + b - 2 for s, (a, b) in zip(size, padding)))
     if CONV3X3 not in _CONV3X3_TILES:
-        raise ValueError(f"conv2d: NERVE_CONV3X3 must be one of 'auto', 'im2col', 'f2', "
-                         f"'f4', got {CONV3X3!r}")
+        raise ValueError(
+            f"conv2d: NERVE_CONV3X3 must be one of 'auto', 'im2col', 'f2', 'f4', got {CONV3X3!r}"
+        )
     return _CONV3X3_TILES[CONV3X3]
 
 

@@ -252,34 +252,33 @@ def sum(input, dim=None, keepdim=False, dtype=None):  # noqa: A001, A002 - PyTor
     return Sum.apply(x, axis=_axes(x, dim, "sum"), keepdim=keepdim)
 
 
-def mean(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
+def mean(input, dim=None, keepdim=False, dtype=None):
     x = input if dtype is None else input.to(dtype)
     _need_float(x, "mean")
     return Mean.apply(x, axis=_axes(x, dim, "mean"), keepdim=keepdim)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _need_float(input, "var")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return Var.apply(input, axis=_axes(input, dim, "var"), correction=correction,
-                     keepdim=keepdim)
+    return Var.apply(input, axis=_axes(input, dim, "var"), correction=correction, keepdim=keepdim)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _need_float(input, "std")
     return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
-def amax(input, dim=(), keepdim=False):  # noqa: A002
+def amax(input, dim=(), keepdim=False):
     return Amax.apply(input, axis=_axes(input, dim, "amax"), keepdim=keepdim)
 
 
-def amin(input, dim=(), keepdim=False):  # noqa: A002
+def amin(input, dim=(), keepdim=False):
     return Amin.apply(input, axis=_axes(input, dim, "amin"), keepdim=keepdim)
 
 
-def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
+def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):
     if other is not None:
         return (Maximum if op == "max" else Minimum).apply(input, other)
     if dim is None:
@@ -288,8 +287,10 @@ def _minmax(fn_all, fn_dim, op, input, dim, keepdim, other):  # noqa: A002
         dim = int(dim)
     if not isinstance(dim, int):
         if not hasattr(dim, "_data"):  # max(x, 2.5): neither a dim nor a tensor
-            raise TypeError(f"{op}() received an invalid combination of arguments: dim must "
-                            f"be an int or other a Tensor, got {type(dim).__name__}")
+            raise TypeError(
+                f"{op}() received an invalid combination of arguments: dim must "
+                f"be an int or other a Tensor, got {type(dim).__name__}"
+            )
         other, dim = dim, None
         return _minmax(fn_all, fn_dim, op, input, None, keepdim, other)
     d = _dim(dim, input.ndim, op) if input.ndim else 0
@@ -311,7 +312,7 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001, A002
     return _minmax(Amin, MinDim, "min", input, dim, keepdim, other)
 
 
-def prod(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
+def prod(input, dim=None, keepdim=False, dtype=None):
     if dim is not None and not isinstance(dim, numbers.Integral):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = input if dtype is None else input.to(dtype)
@@ -320,7 +321,7 @@ def prod(input, dim=None, keepdim=False, dtype=None):  # noqa: A002
     return Prod.apply(x, axis=_axes(x, dim, "prod"), keepdim=keepdim)
 
 
-def logsumexp(input, dim, keepdim=False):  # noqa: A002
+def logsumexp(input, dim, keepdim=False):
     if input.dtype.kind in "biu":  # integers and bools reduce in the default float dtype
         return logsumexp(input.to(get_default_dtype()), dim, keepdim)
     return LogSumExp.apply(input, axis=_axes(input, dim, "logsumexp"), keepdim=keepdim)

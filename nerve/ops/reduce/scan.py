@@ -72,11 +72,11 @@ def _scan(cls, input, dim, dtype, op: str):  # noqa: A002 - PyTorch's argument n
     return cls.apply(x, dim=d)
 
 
-def cumsum(input, dim, *, dtype=None):  # noqa: A002
+def cumsum(input, dim, *, dtype=None):
     return _scan(Cumsum, input, dim, dtype, "cumsum")
 
 
-def cumprod(input, dim, *, dtype=None):  # noqa: A002
+def cumprod(input, dim, *, dtype=None):
     return _scan(Cumprod, input, dim, dtype, "cumprod")
 
 

@@ -38,8 +38,11 @@ class _TakeAlong(Function):
         """The backward puts δ back at the indices; its adjoint takes them out again."""
         xp = array_module(dy)
         twin, index, dim, shape = frozen(self), self.index, self.dim, tuple(dy.shape)
-        return LinearMap.apply(dy, map=twin.backward, adjoint=lambda g: xp.take_along_axis(
-            g, index, axis=dim).reshape(shape))
+        return LinearMap.apply(
+            dy,
+            map=twin.backward,
+            adjoint=lambda g: xp.take_along_axis(g, index, axis=dim).reshape(shape),
+        )
 
 
 class Sort(_TakeAlong):
@@ -88,7 +91,7 @@ def _prepare(input, dim, op: str):  # noqa: A002 - PyTorch's argument names
     return input, d, False
 
 
-def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+def sort(input, dim=-1, descending=False, stable=False):
     """Sorted values and their original indices along ``dim`` (always a stable sort)."""
     x, d, scalar = _prepare(input, dim, "sort")
     idx = _argsort(x._data, d, descending)
@@ -98,13 +101,13 @@ def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
     return SortResult(values, wrap(idx))
 
 
-def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+def argsort(input, dim=-1, descending=False, stable=False):
     x, d, scalar = _prepare(input, dim, "argsort")
     idx = _argsort(x._data, d, descending)
     return wrap(idx.reshape(()) if scalar else idx)
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (smallest with largest=False) entries along ``dim`` and their indices,
     in sorted order (also with sorted=False)."""
     xp = array_module(input)
@@ -113,8 +116,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
         raise RuntimeError("topk does not support bool dtypes on CPU")
     n = x.shape[d]
     if not 0 <= k <= n:
-        raise RuntimeError(f"topk: selected index k out of range (k={k}, size {n} along "
-                           f"dim {d})")
+        raise RuntimeError(f"topk: selected index k out of range (k={k}, size {n} along dim {d})")
     a = x._data
     if 0 < k < n // 4:
         # partition first, then sort only the k picked entries
@@ -130,7 +132,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     return TopKResult(values, wrap(idx))
 
 
-def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
+def kthvalue(input, k, dim=-1, keepdim=False):
     """The k-th smallest entry (k counts from 1) along ``dim`` and its index."""
     xp = array_module(input)
     x, d, scalar = _prepare(input, dim, "kthvalue")
@@ -138,8 +140,9 @@ def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
         raise NotImplementedError("kthvalue: not implemented for dtype bool")
     n = x.shape[d]
     if not 1 <= k <= n:
-        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
-                           f"(k={k}, size {n})")
+        raise RuntimeError(
+            f"kthvalue(): selected number k out of range for dimension {d} (k={k}, size {n})"
+        )
     part = xp.argpartition(x._data, k - 1, axis=d)
     idx = xp.take(part, xp.arange(k - 1, k), axis=d)  # keeps the axis: (…, 1, …)
     values = KthValue.apply(x, index=idx, dim=d, keepdim=keepdim or scalar)
@@ -148,7 +151,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
     return KthValueResult(values, wrap(idx if keepdim else xp.squeeze(idx, axis=d)))
 
 
-def msort(input):  # noqa: A002
+def msort(input):
     return sort(input, dim=0).values
 
 

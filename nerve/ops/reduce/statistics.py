@@ -57,13 +57,12 @@ def _middle(a, axis, skip_nan):
     if skip_nan:
         k = xp.maximum((a.shape[axis] - nan.sum(axis, keepdims=True) - 1) // 2, 0)
         return xp.take_along_axis(order, k, axis)
-    mid = xp.take(order, xp.arange((a.shape[axis] - 1) // 2, (a.shape[axis] + 1) // 2),
-                  axis=axis)
+    mid = xp.take(order, xp.arange((a.shape[axis] - 1) // 2, (a.shape[axis] + 1) // 2), axis=axis)
     first_nan = xp.argmax(nan, axis=axis, keepdims=True)
     return xp.where(nan.any(axis, keepdims=True), first_nan, mid)
 
 
-def _even_over_ties(input, value):  # noqa: A002
+def _even_over_ties(input, value):
     """``value`` (a 0-d array) as a function of input whose gradient is shared evenly among
     the entries equal to it, as PyTorch's full reductions do."""
     a = input._data
@@ -73,30 +72,30 @@ def _even_over_ties(input, value):  # noqa: A002
     return where(wrap(hit), input, wrap(xp.zeros((), input.dtype))).sum() / wrap(count)
 
 
-def median(input, dim=None, keepdim=False):  # noqa: A002
+def median(input, dim=None, keepdim=False):
     """The lower median (of n entries, the ((n-1)//2)-th smallest); NaN if any is NaN."""
     _no_bool(input, "median")
     if dim is None:
         return _full_median(input, skip_nan=False)
-    return _pick("median", MedianResult, input, dim, keepdim,
-                 lambda a, d: _middle(a, d, False))
+    return _pick("median", MedianResult, input, dim, keepdim, lambda a, d: _middle(a, d, False))
 
 
-def nanmedian(input, dim=None, keepdim=False):  # noqa: A002
+def nanmedian(input, dim=None, keepdim=False):
     """median ignoring NaN entries (NaN only where a row is all NaN)."""
     _no_bool(input, "nanmedian")
     if dim is None:
         return _full_median(input, skip_nan=True)
-    return _pick("nanmedian", NanMedianResult, input, dim, keepdim,
-                 lambda a, d: _middle(a, d, True))
+    return _pick(
+        "nanmedian", NanMedianResult, input, dim, keepdim, lambda a, d: _middle(a, d, True)
+    )
 
 
-def _no_bool(input, op: str) -> None:  # noqa: A002
+def _no_bool(input, op: str) -> None:
     if input.dtype.kind == "b":
         raise NotImplementedError(f"{op}: not implemented for dtype bool")
 
 
-def _full_median(input, skip_nan):  # noqa: A002
+def _full_median(input, skip_nan):
     flat = input._data.reshape(-1)
     xp = array_module(flat)
     if flat.size == 0:
@@ -130,11 +129,11 @@ def _mode_index(a, axis):
     return xp.expand_dims(idx.reshape(shape[:-1]), axis)
 
 
-def mode(input, dim=-1, keepdim=False):  # noqa: A002
+def mode(input, dim=-1, keepdim=False):
     return _pick("mode", ModeResult, input, dim, keepdim, _mode_index)
 
 
-def _cum_extreme(op, result, input, dim, better):  # noqa: A002
+def _cum_extreme(op, result, input, dim, better):
     """Running max/min and the index of its (latest) attainer; NaN propagates."""
     x = input.reshape(1) if input.ndim == 0 else input
     d = _dim(dim, x.ndim, op)
@@ -145,8 +144,11 @@ def _cum_extreme(op, result, input, dim, better):  # noqa: A002
     shape = [1] * a.ndim
     shape[d] = a.shape[d]
     j = xp.arange(a.shape[d]).reshape(shape)
-    idx = accumulate("maximum", xp.where(attains, j, 0), axis=d) if a.size else \
-        xp.zeros(a.shape, int64)
+    idx = (
+        accumulate("maximum", xp.where(attains, j, 0), axis=d)
+        if a.size
+        else xp.zeros(a.shape, int64)
+    )
     idx = idx.astype(int64)
     values = Gather.apply(x, index=idx, dim=d)
     if input.ndim == 0:
@@ -154,11 +156,11 @@ def _cum_extreme(op, result, input, dim, better):  # noqa: A002
     return result(values, wrap(idx))
 
 
-def cummax(input, dim):  # noqa: A002
+def cummax(input, dim):
     return _cum_extreme("cummax", CummaxResult, input, dim, "maximum")
 
 
-def cummin(input, dim):  # noqa: A002
+def cummin(input, dim):
     return _cum_extreme("cummin", CumminResult, input, dim, "minimum")
 
 
@@ -184,19 +186,22 @@ class LogCumSumExp(Function):
         return xp.nan_to_num(parts[0] - parts[1], nan=0.0)
 
 
-def logcumsumexp(input, dim):  # noqa: A002
+def logcumsumexp(input, dim):
     if not is_floating(input.dtype):
-        raise RuntimeError(f"logcumsumexp(): expected input to have floating point dtype but "
-                           f"got {input.dtype}")
+        raise RuntimeError(
+            f"logcumsumexp(): expected input to have floating point dtype but got {input.dtype}"
+        )
     if input.ndim == 0:
         return LogCumSumExp.apply(input.reshape(1), dim=0).reshape(())
     return LogCumSumExp.apply(input, dim=_dim(dim, input.ndim, "logcumsumexp"))
 
 
-def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
+def aminmax(input, *, dim=None, keepdim=False):
     if input.numel() == 0:
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
-                           "operation has no identity.")
+        raise RuntimeError(
+            "aminmax(): cannot compute aminmax over an empty dimension as the "
+            "operation has no identity."
+        )
     dims = () if dim is None else dim
     lo, hi = R.amin(input, dims, keepdim), R.amax(input, dims, keepdim)
     if dim is None and keepdim:
@@ -204,17 +209,21 @@ def aminmax(input, *, dim=None, keepdim=False):  # noqa: A002
     return AminmaxResult(lo, hi)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
-    return (R.std(input, dim, unbiased, keepdim, correction=correction),
-            R.mean(input, dim, keepdim))
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (
+        R.std(input, dim, unbiased, keepdim, correction=correction),
+        R.mean(input, dim, keepdim),
+    )
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):  # noqa: A002
-    return (R.var(input, dim, unbiased, keepdim, correction=correction),
-            R.mean(input, dim, keepdim))
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return (
+        R.var(input, dim, unbiased, keepdim, correction=correction),
+        R.mean(input, dim, keepdim),
+    )
 
 
-def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
     x = input if dtype is None else input.to(dtype)
     if is_floating(x.dtype):
         xp = array_module(x._data)
@@ -222,11 +231,13 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     return R.sum(x, dim, keepdim)
 
 
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     x = input if dtype is None else input.to(dtype)
     if not is_floating(x.dtype):
-        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {_tname(x.dtype)}")
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point or complex dtype "
+            f"but got {_tname(x.dtype)}"
+        )
     axes = R._axes(x, dim, "nanmean")
     xp = array_module(x._data)
     count = (~xp.isnan(x._data)).sum(axis=axes, keepdims=keepdim)
@@ -237,13 +248,15 @@ def _tname(dtype):
     return {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(str(dtype), str(dtype))
 
 
-def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A002
+def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):
     if not is_floating(input.dtype):
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
     modes = ("linear", "lower", "higher", "midpoint", "nearest")
     if interpolation not in modes:
-        raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, "
-                           f"midpoint or nearest. Got {interpolation}")
+        raise RuntimeError(
+            f"{op}() interpolation must be one of linear, lower, higher, "
+            f"midpoint or nearest. Got {interpolation}"
+        )
     if hasattr(q, "_data"):
         if q.dtype != input.dtype:
             raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor")
@@ -259,8 +272,11 @@ def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A00
         raise RuntimeError(f"{op}() q values must be in the range [0, 1]")
     if input.numel() == 0:
         raise RuntimeError(f"{op}() input tensor must be non-empty")
-    x = S.reshape(input, -1) if dim is None else movedim(input, _dim(dim, max(input.ndim, 1),
-                                                                     op), -1)
+    x = (
+        S.reshape(input, -1)
+        if dim is None
+        else movedim(input, _dim(dim, max(input.ndim, 1), op), -1)
+    )
     if x.ndim == 0:
         x = S.reshape(x, 1)
     xs = x.sort(-1).values  # (…, n), NaN last; the gradient goes back through the sort
@@ -295,13 +311,13 @@ def _quantile(op, input, q, dim, keepdim, interpolation, skip_nan):  # noqa: A00
     return S.squeeze(out, 0) if scalar_q else out
 
 
-def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  # noqa: A002
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The q-th quantiles along ``dim`` (of all entries if None); q a number or a 1-D
     tensor (its dim comes first). NaN where a row has a NaN."""
     return _quantile("quantile", input, q, dim, keepdim, interpolation, skip_nan=False)
 
 
-def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):  # noqa: A002
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """quantile ignoring NaN entries (NaN only where a row is all NaN)."""
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, skip_nan=True)
 
@@ -311,8 +327,7 @@ def _bool_y_or_x(op, y, x):
     if x is not None:  # a spacing given as a number goes in dx=
         need_tensor(op, x, "x")
     if y.dtype.kind == "b" or getattr(getattr(x, "dtype", None), "kind", None) == "b":
-        raise RuntimeError(f"{op}: received a bool input for `x` or `y`, but bool is not "
-                           "supported")
+        raise RuntimeError(f"{op}: received a bool input for `x` or `y`, but bool is not supported")
 
 
 def _spacing(op, y, x, dx, d):
@@ -349,5 +364,16 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(aminmax, cummax, cummin, logcumsumexp, median, mode, nanmean, nanmedian,
-                   nanquantile, nansum, quantile)
+ops_table.register(
+    aminmax,
+    cummax,
+    cummin,
+    logcumsumexp,
+    median,
+    mode,
+    nanmean,
+    nanmedian,
+    nanquantile,
+    nansum,
+    quantile,
+)

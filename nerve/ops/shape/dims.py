@@ -45,8 +45,12 @@ class UnfoldDim(Function):
         shape[dim] = (x.shape[dim] - size) // step + 1
         strides = list(x.strides)
         strides[dim] *= step
-        return as_strided(x, tuple(shape) + (size,), tuple(strides) + (x.strides[dim],),
-                          writeable=step >= size and x.flags.writeable)
+        return as_strided(
+            x,
+            tuple(shape) + (size,),
+            tuple(strides) + (x.strides[dim],),
+            writeable=step >= size and x.flags.writeable,
+        )
 
     def backward(self, dy):
         xp = array_module(dy)
@@ -55,8 +59,9 @@ class UnfoldDim(Function):
         moved = xp.moveaxis(dx, self.dim, 0)
         # one vectorised add per window offset k (a loop over the window, not the data)
         for k in range(self.size):
-            moved[k:k + self.step * (nw - 1) + 1:self.step] += xp.moveaxis(dy[..., k],
-                                                                           self.dim, 0)
+            moved[k : k + self.step * (nw - 1) + 1 : self.step] += xp.moveaxis(
+                dy[..., k], self.dim, 0
+            )
         return dx
 
 
@@ -75,24 +80,26 @@ def unfold(input, dimension, size, step):  # noqa: A002 - PyTorch's argument nam
     return out.reshape(out.shape[-1:]) if input.ndim == 0 else out
 
 
-def tile(input, dims):  # noqa: A002
+def tile(input, dims):
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     dims = (1,) * (input.ndim - len(dims)) + dims
     return S.repeat(input, dims)
 
 
-def ravel(input):  # noqa: A002
+def ravel(input):
     return S.reshape(input, -1)
 
 
-def movedim(input, source, destination):  # noqa: A002
+def movedim(input, source, destination):
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     n = input.ndim
     if len(src) != len(dst):
-        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
-                           f"dims) should contain the same number of dims as destination "
-                           f"({list(dst)} dims)")
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} "
+            f"dims) should contain the same number of dims as destination "
+            f"({list(dst)} dims)"
+        )
     src = [_dim(d, n, "movedim") for d in src]
     dst = [_dim(d, n, "movedim") for d in dst]
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
@@ -109,13 +116,14 @@ moveaxis = movedim
 swapdims = S.transpose
 
 
-def narrow(input, dim, start, length):  # noqa: A002
+def narrow(input, dim, start, length):
     d = _dim(dim, input.ndim, "narrow")
     n = input.shape[d]
     start = int(start)
     if not -n <= start <= n:
-        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but "
-                         f"got {start})")
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
     if start < 0:
         start += n
     if length < 0 or start + length > n:
@@ -123,24 +131,26 @@ def narrow(input, dim, start, length):  # noqa: A002
     return input[(slice(None),) * d + (slice(start, start + length),)]
 
 
-def narrow_copy(input, dim, start, length):  # noqa: A002
+def narrow_copy(input, dim, start, length):
     return narrow(input, dim, start, length).clone()
 
 
-def select(input, dim, index):  # noqa: A002
+def select(input, dim, index):
     d = _dim(dim, input.ndim, "select")
     n = input.shape[d]
     if not -n <= index < n:
-        raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"{list(input.shape)} at dimension {d}")
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size "
+            f"{list(input.shape)} at dimension {d}"
+        )
     return input[(slice(None),) * d + (int(index),)]
 
 
-def split_with_sizes(input, split_sizes, dim=0):  # noqa: A002
+def split_with_sizes(input, split_sizes, dim=0):
     return S.split(input, list(split_sizes), dim)
 
 
-def tensor_split(input, indices_or_sections, dim=0):  # noqa: A002
+def tensor_split(input, indices_or_sections, dim=0):
     """Pieces along ``dim``: n sections (the first n mod k one longer) or cut at indices."""
     d = _dim(dim, input.ndim, "tensor_split")
     n = input.shape[d]
@@ -160,34 +170,40 @@ def tensor_split(input, indices_or_sections, dim=0):  # noqa: A002
     return tuple(input[pre + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
 
 
-def _dsplit_like(op, input, ios, dim, min_ndim):  # noqa: A002
+def _dsplit_like(op, input, ios, dim, min_ndim):
     if input.ndim < min_ndim:
-        raise RuntimeError(f"torch.{op} requires a tensor with at least {min_ndim} dimension, "
-                           f"but got a tensor with {input.ndim} dimensions!")
+        raise RuntimeError(
+            f"torch.{op} requires a tensor with at least {min_ndim} dimension, "
+            f"but got a tensor with {input.ndim} dimensions!"
+        )
     if isinstance(ios, int) and input.shape[dim] % ios:
-        raise RuntimeError(f"torch.{op} attempted to split along dimension {dim}, but the size "
-                           f"of the dimension {input.shape[dim]} is not divisible by the "
-                           f"split_size {ios}!")
+        raise RuntimeError(
+            f"torch.{op} attempted to split along dimension {dim}, but the size "
+            f"of the dimension {input.shape[dim]} is not divisible by the "
+            f"split_size {ios}!"
+        )
     return tensor_split(input, ios, dim)
 
 
-def hsplit(input, indices_or_sections):  # noqa: A002
+def hsplit(input, indices_or_sections):
     return _dsplit_like("hsplit", input, indices_or_sections, 0 if input.ndim == 1 else 1, 1)
 
 
-def vsplit(input, indices_or_sections):  # noqa: A002
+def vsplit(input, indices_or_sections):
     return _dsplit_like("vsplit", input, indices_or_sections, 0, 2)
 
 
-def dsplit(input, indices_or_sections):  # noqa: A002
+def dsplit(input, indices_or_sections):
     return _dsplit_like("dsplit", input, indices_or_sections, 2, 3)
 
 
 def _atleast(shape_of, args):
     single = len(args) == 1 and not isinstance(args[0], list | tuple)
     need_tensors("atleast_nd", _seq(args))
-    out = tuple(t if t.ndim >= len(shape_of((1,))) else S.reshape(t, shape_of(tuple(t.shape)))
-                for t in _seq(args))
+    out = tuple(
+        t if t.ndim >= len(shape_of((1,))) else S.reshape(t, shape_of(tuple(t.shape)))
+        for t in _seq(args)
+    )
     return out[0] if single else out
 
 
@@ -200,8 +216,9 @@ def atleast_2d(*tensors):
 
 
 def atleast_3d(*tensors):
-    return _atleast(lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s),
-                    tensors)
+    return _atleast(
+        lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s), tensors
+    )
 
 
 def hstack(tensors):
@@ -224,7 +241,7 @@ def column_stack(tensors):
     return S.cat([S.reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in tensors], 1)
 
 
-def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
+def rot90(input, k=1, dims=(0, 1)):
     dims = tuple(dims)
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
@@ -232,8 +249,9 @@ def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
     a, b = (_dim(d, input.ndim, "rot90") for d in dims)
     if a == b:
-        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {a} and "
-                           f"dim1 = {b}")
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {a} and dim1 = {b}"
+        )
     k %= 4
     if k == 1:
         return S.transpose(S.flip(input, b), a, b)
@@ -249,8 +267,9 @@ def broadcast_shapes(*shapes):
     try:
         return Size(arrayfns.broadcast_shapes(*shapes))
     except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: "
-                           f"{shapes}") from None
+        raise RuntimeError(
+            f"Shape mismatch: objects cannot be broadcast to a single shape: {shapes}"
+        ) from None
 
 
 def broadcast_tensors(*tensors):
@@ -262,18 +281,22 @@ def broadcast_tensors(*tensors):
 def meshgrid(*tensors, indexing="ij"):
     ts = _seq(tensors)
     if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
-                           f"received: {indexing}")
+        raise RuntimeError(
+            f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}'
+        )
     for t in ts:
         if t.ndim > 1:
-            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
-                               f"but got: {t.ndim}D")
+            raise RuntimeError(
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.ndim}D"
+            )
     swap = indexing == "xy" and len(ts) >= 2
     if swap:
         ts[0], ts[1] = ts[1], ts[0]
     sizes = tuple(t.numel() for t in ts)
-    out = [S.expand(S.reshape(t, tuple(-1 if i == j else 1 for j in range(len(ts)))), sizes)
-           for i, t in enumerate(ts)]
+    out = [
+        S.expand(S.reshape(t, tuple(-1 if i == j else 1 for j in range(len(ts)))), sizes)
+        for i, t in enumerate(ts)
+    ]
     if swap:  # the grids of the swapped inputs, handed back in the inputs' order
         out[0], out[1] = out[1], out[0]
     return tuple(out)
@@ -286,15 +309,14 @@ def cartesian_prod(*tensors):
     return S.stack([S.reshape(g, -1) for g in meshgrid(*ts)], 1)
 
 
-def combinations(input, r=2, with_replacement=False):  # noqa: A002
+def combinations(input, r=2, with_replacement=False):
     if input.ndim != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
         return wrap(array_module(input._data).empty(0, input.dtype))
-    pick = itertools.combinations_with_replacement if with_replacement else \
-        itertools.combinations
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = array_module(input._data).asarray(list(pick(range(input.shape[0]), r)), dtype=int64)
     idx = idx.reshape(-1, r)
     return input[idx]
@@ -306,8 +328,10 @@ def block_diag(*tensors):
     ts = [t.reshape(1, -1) if t.ndim < 2 else t for t in tensors]
     for i, t in enumerate(ts):
         if t.ndim != 2:
-            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
-                               f"dimensions. Input {i} has {t.ndim} dimensions")
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer "
+                f"dimensions. Input {i} has {t.ndim} dimensions"
+            )
     if not ts:
         return wrap(array_module().empty((1, 0), float32))
     dtype = result_type(*(t._data for t in ts))
@@ -320,7 +344,7 @@ def block_diag(*tensors):
     return S.cat(rows, 0)
 
 
-def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Each last-dim vector of ``input`` on the ``offset`` diagonal of a new matrix whose
     two dims are ``dim1`` and ``dim2`` of the output."""
     n = input.shape[-1] if input.ndim else 1
@@ -333,12 +357,16 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
     xp = array_module(x._data)
     rows = xp.arange(n) - min(offset, 0)
     # (…, n) added into (…, m*m) zeros at the diagonal's flat places -> (…, m, m)
-    flat = IndexAdd.apply(xp.zeros(tuple(x.shape[:-1]) + (m * m,), x.dtype), x,
-                          index=rows * m + rows + offset, dim=x.ndim - 1)
+    flat = IndexAdd.apply(
+        xp.zeros(tuple(x.shape[:-1]) + (m * m,), x.dtype),
+        x,
+        index=rows * m + rows + offset,
+        dim=x.ndim - 1,
+    )
     return movedim(S.reshape(flat, tuple(x.shape[:-1]) + (m, m)), (-2, -1), (a, b))
 
 
-def diagflat(input, offset=0):  # noqa: A002
+def diagflat(input, offset=0):
     return S.diag(S.reshape(input, -1), offset)
 
 
@@ -379,22 +407,36 @@ def unravel_index(indices, shape):
         raise TypeError(f"expected 'indices' to be integer dtype, but got {idx.dtype}")
     size = math.prod(shape)
     if idx.size and (idx.min() < -size or idx.max() >= size):  # a host sync, as torch's
-        raise RuntimeError("index out of bounds: indices must be in the range of the shape's "
-                           f"number of elements ({size})")
+        raise RuntimeError(
+            "index out of bounds: indices must be in the range of the shape's "
+            f"number of elements ({size})"
+        )
     out = xp.unravel_index(xp.where(idx < 0, idx + size, idx), shape) if shape else ()
     return tuple(wrap(o.astype(int64)) for o in out)
 
 
-def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
+def diff(input, n=1, dim=-1, prepend=None, append=None):
     """n-th forward difference along ``dim`` (logical xor for bool), after joining
     ``prepend`` and ``append``."""
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     d = _dim(dim, input.ndim, "diff")
     parts = [p for p in (prepend, input, append) if p is not None]
-    x = S.cat([p if p.ndim else S.expand(S.reshape(p, (1,) * input.ndim),
-                                         input.shape[:d] + (1,) + input.shape[d + 1:])
-               for p in parts], d) if len(parts) > 1 else input
+    x = (
+        S.cat(
+            [
+                p
+                if p.ndim
+                else S.expand(
+                    S.reshape(p, (1,) * input.ndim), input.shape[:d] + (1,) + input.shape[d + 1 :]
+                )
+                for p in parts
+            ],
+            d,
+        )
+        if len(parts) > 1
+        else input
+    )
     pre = (slice(None),) * d
     for _ in range(n):
         if x.shape[d] == 0:
@@ -404,19 +446,37 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
     return x
 
 
-def sum_to_size(input, *size):  # noqa: A002
+def sum_to_size(input, *size):
     size = tuple(_seq(size))
     lead = input.ndim - len(size)
     if lead < 0 or any(s != 1 and s != n for s, n in zip(size, input.shape[lead:])):
-        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
-                           f"{{{list(input.shape)}}}.")
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
-                                      if s == 1 and input.shape[lead + i] != 1)
+        raise RuntimeError(
+            f"size {{{list(size)}}} is not expandable to size {{{list(input.shape)}}}."
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(size) if s == 1 and input.shape[lead + i] != 1
+    )
     x = input.sum(axes, keepdim=True) if axes else input
     return S.reshape(x, size)
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(diag_embed, diagflat, diff, dsplit, hsplit, movedim, narrow, narrow_copy, ravel,
-                   rot90, select, split_with_sizes, sum_to_size, tensor_split, tile, unfold,
-                   vsplit)
+ops_table.register(
+    diag_embed,
+    diagflat,
+    diff,
+    dsplit,
+    hsplit,
+    movedim,
+    narrow,
+    narrow_copy,
+    ravel,
+    rot90,
+    select,
+    split_with_sizes,
+    sum_to_size,
+    tensor_split,
+    tile,
+    unfold,
+    vsplit,
+)

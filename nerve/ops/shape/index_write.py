@@ -57,14 +57,14 @@ class MaskedScatter(Function):
         self.mask, self.src_shape = mask, source.shape
         self.k = int(mask.sum())  # a host sync on a device: the count sizes the copy
         y = x.copy()
-        y[mask] = source.reshape(-1)[:self.k]
+        y[mask] = source.reshape(-1)[: self.k]
         return y
 
     def backward(self, dy):
         xp = array_module(dy)
         dx = xp.where(self.mask, 0, dy)
         dsrc = xp.zeros(math.prod(self.src_shape), dy.dtype)
-        dsrc[:self.k] = dy[self.mask]
+        dsrc[: self.k] = dy[self.mask]
         return dx, dsrc.reshape(self.src_shape)
 
 
@@ -85,11 +85,24 @@ class ScatterReduce(Function):
         hit[self.where] = True
         self.hit = hit
         init = {"sum": 0, "mean": 0, "prod": 1, "amax": -math.inf, "amin": math.inf}[reduce]
-        y = x.copy() if include_self else xp.where(hit, xp.asarray(init, dtype=x.dtype)
-                                                   if x.dtype.kind == "f" else
-                                                   _int_init(xp, reduce, x.dtype), x)
-        ufunc = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
-                 "amin": "minimum"}[reduce]
+        y = (
+            x.copy()
+            if include_self
+            else xp.where(
+                hit,
+                xp.asarray(init, dtype=x.dtype)
+                if x.dtype.kind == "f"
+                else _int_init(xp, reduce, x.dtype),
+                x,
+            )
+        )
+        ufunc = {
+            "sum": "add",
+            "mean": "add",
+            "prod": "multiply",
+            "amax": "maximum",
+            "amin": "minimum",
+        }[reduce]
         ufunc_at(ufunc, y, self.where, s)
         if reduce == "mean":
             count = xp.full(x.shape, 1 if include_self else 0, int64)
@@ -139,8 +152,9 @@ def _others(v, nz_prod, zeros):
     and its number of zero factors."""
     xp = array_module(v)
     safe = xp.where(v != 0, v, 1)
-    return xp.where(v != 0, xp.where(zeros == 0, nz_prod / safe, 0),
-                    xp.where(zeros == 1, nz_prod, 0))
+    return xp.where(
+        v != 0, xp.where(zeros == 0, nz_prod / safe, 0), xp.where(zeros == 1, nz_prod, 0)
+    )
 
 
 def _int_init(xp, reduce, dtype):
@@ -152,16 +166,18 @@ def _int_init(xp, reduce, dtype):
     return xp.asarray(1 if reduce == "prod" else 0, dtype=dtype)
 
 
-def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noqa: A002
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+        )
     d, idx = _check("scatter_reduce", input, dim, index, src)
-    return ScatterReduce.apply(input, src, index=idx, dim=d, reduce=reduce,
-                               include_self=include_self)
+    return ScatterReduce.apply(
+        input, src, index=idx, dim=d, reduce=reduce, include_self=include_self
+    )
 
 
-def _vector_index(op, input, dim, index):  # noqa: A002
+def _vector_index(op, input, dim, index):
     idx = _arr(index, input._data)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
@@ -175,11 +191,13 @@ def _vector_index(op, input, dim, index):  # noqa: A002
     return d, idx % max(n, 1)
 
 
-def index_reduce(input, dim, index, source, reduce, *, include_self=True):  # noqa: A002
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """scatter_reduce with the vector ``index`` spread over source's other dims."""
     if reduce not in ("prod", "mean", "amax", "amin"):
-        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
-                           f"amin but got {reduce}.")
+        raise RuntimeError(
+            f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+            f"amin but got {reduce}."
+        )
     d, idx = _vector_index("index_reduce", input, dim, index)
     shape = [1] * source.ndim
     shape[d] = -1
@@ -187,15 +205,17 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):  # no
     return scatter_reduce(input, d, wrap(full), source, reduce, include_self=include_self)
 
 
-def index_copy(input, dim, index, source):  # noqa: A002
+def index_copy(input, dim, index, source):
     d, idx = _vector_index("index_copy", input, dim, index)
     if source.dtype != input.dtype:
-        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
-                           f"but got (self) {input.dtype} and (source) {source.dtype}")
+        raise RuntimeError(
+            f"index_copy_(): self and source expected to have the same dtype, "
+            f"but got (self) {input.dtype} and (source) {source.dtype}"
+        )
     return PutAt.apply(input, source, index=(slice(None),) * d + (idx,))
 
 
-def index_fill(input, dim, index, value):  # noqa: A002
+def index_fill(input, dim, index, value):
     d, idx = _vector_index("index_fill", input, dim, index)
     xp = array_module(input._data)
     mask = xp.zeros(input.shape[d] if input.ndim else 1, bool)
@@ -206,48 +226,57 @@ def index_fill(input, dim, index, value):  # noqa: A002
     return where(wrap(mask), value.to(input.dtype), input)
 
 
-def index_put(input, indices, values, accumulate=False):  # noqa: A002
-    index = tuple(_arr(i, input._data) if hasattr(i, "_data") or not isinstance(i, slice)
-                  else i for i in indices)
+def index_put(input, indices, values, accumulate=False):
+    index = tuple(
+        _arr(i, input._data) if hasattr(i, "_data") or not isinstance(i, slice) else i
+        for i in indices
+    )
     if values.dtype != input.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{input.dtype} for the destination and {values.dtype} for the "
-                           "source.")
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{input.dtype} for the destination and {values.dtype} for the "
+            "source."
+        )
     target = input._data[index].shape
     try:
         if broadcast_shapes(tuple(values.shape), target) != target:
             raise ValueError
     except ValueError:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot "
-                           f"be broadcast to indexing result of shape "
-                           f"{list(input._data[index].shape)}") from None
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(values.shape)} cannot "
+            f"be broadcast to indexing result of shape "
+            f"{list(input._data[index].shape)}"
+        ) from None
     return PutAt.apply(input, values, index=index, accumulate=accumulate)
 
 
-def masked_scatter(input, mask, source):  # noqa: A002
+def masked_scatter(input, mask, source):
     m = array_module(input._data).broadcast_to(_arr(mask, input._data), tuple(input.shape))
     if m.dtype.kind != "b":
-        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
-                           f"dtype {m.dtype}")
+        raise RuntimeError(
+            f"masked_scatter_ only supports boolean masks, but got mask with dtype {m.dtype}"
+        )
     if int(m.sum()) > source.numel():  # a host sync on a device, as torch's check
-        raise RuntimeError("masked_scatter: expected source to have at least as many elements "
-                           "as ones in mask")
+        raise RuntimeError(
+            "masked_scatter: expected source to have at least as many elements as ones in mask"
+        )
     return MaskedScatter.apply(input, source, mask=m)
 
 
-def select_scatter(input, src, dim, index):  # noqa: A002
+def select_scatter(input, src, dim, index):
     d = _dim(dim, input.ndim, "select_scatter")
     return _scatter_view(input, src, (slice(None),) * d + (int(index),), "select_scatter")
 
 
-def slice_scatter(input, src, dim=0, start=None, end=None, step=1):  # noqa: A002
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     need_tensor("slice_scatter", src, "src")
     d = _dim(dim, input.ndim, "slice_scatter")
-    return _scatter_view(input, src, (slice(None),) * d + (slice(start, end, step),),
-                         "slice_scatter")
+    return _scatter_view(
+        input, src, (slice(None),) * d + (slice(start, end, step),), "slice_scatter"
+    )
 
 
-def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     n = input.ndim
     a, b = _dim(dim1, n, "diagonal_scatter"), _dim(dim2, n, "diagonal_scatter")
     r, c = input.shape[a], input.shape[b]
@@ -258,47 +287,56 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
     # the diagonal's axis comes first in x[index] when the two arrays are apart, last in torch
     target_last = tuple(input.shape[i] for i in range(n) if i not in (a, b)) + (k,)
     if tuple(src.shape) != target_last:
-        raise RuntimeError(f"diagonal_scatter: expected src to have a size equal to the slice "
-                           f"of self. src size = {list(src.shape)}, slice size = "
-                           f"{list(target_last)}")
+        raise RuntimeError(
+            f"diagonal_scatter: expected src to have a size equal to the slice "
+            f"of self. src size = {list(src.shape)}, slice size = "
+            f"{list(target_last)}"
+        )
     lead = abs(a - b) != 1
     value = src.movedim(-1, 0) if lead else src.movedim(-1, min(a, b))
     return PutAt.apply(input, value, index=tuple(index))
 
 
-def _scatter_view(input, src, index, op):  # noqa: A002
+def _scatter_view(input, src, index, op):
     shape = input._data[index].shape
     if tuple(src.shape) != shape:
-        raise RuntimeError(f"{op}: expected src to have a size equal to the slice of self. "
-                           f"src size = {list(src.shape)}, slice size = {list(shape)}")
+        raise RuntimeError(
+            f"{op}: expected src to have a size equal to the slice of self. "
+            f"src size = {list(src.shape)}, slice size = {list(shape)}"
+        )
     return PutAt.apply(input, src, index=index)
 
 
-def take(input, index):  # noqa: A002
+def take(input, index):
     idx = _arr(index, input._data)
     n = input.numel()
     # a host sync on a device; torch raises there too (a device-side assert on CUDA)
     if idx.size and (idx.min() < -n or idx.max() >= n):
         bad = idx[(idx >= n) | (idx < -n)]
-        raise IndexError(f"out of range: tried to access index {int(bad[0])} on a tensor of "
-                         f"{n} elements.")
+        raise IndexError(
+            f"out of range: tried to access index {int(bad[0])} on a tensor of {n} elements."
+        )
     return input.reshape(-1)[idx % max(n, 1)]
 
 
-def take_along_dim(input, indices, dim=None):  # noqa: A002
+def take_along_dim(input, indices, dim=None):
     idx = _arr(indices, input._data)
     if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be int64 but got "
-                           f"{idx.dtype} instead")
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be int64 but got {idx.dtype} instead"
+        )
     if dim is None:
         return take(input, wrap(idx.reshape(-1)))
     d = _dim(dim, input.ndim, "take_along_dim")
     if idx.ndim != input.ndim:
-        raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
-                           f"number of dimensions, but got {input.ndim} dimensions for input, "
-                           f"and {idx.ndim} dimensions for indices")
-    shape = list(broadcast_shapes(*[tuple(s[:d] + s[d + 1:]) for s in
-                                       (tuple(input.shape), idx.shape)]))
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same "
+            f"number of dimensions, but got {input.ndim} dimensions for input, "
+            f"and {idx.ndim} dimensions for indices"
+        )
+    shape = list(
+        broadcast_shapes(*[tuple(s[:d] + s[d + 1 :]) for s in (tuple(input.shape), idx.shape)])
+    )
     x_shape = tuple(shape[:d] + [input.shape[d]] + shape[d:])
     i_shape = tuple(shape[:d] + [idx.shape[d]] + shape[d:])
     x = input if tuple(input.shape) == x_shape else input.expand(x_shape)
@@ -309,6 +347,16 @@ def take_along_dim(input, indices, dim=None):  # noqa: A002
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(diagonal_scatter, index_copy, index_fill, index_put, index_reduce,
-                   masked_scatter, scatter_reduce, select_scatter, slice_scatter, take,
-                   take_along_dim)
+ops_table.register(
+    diagonal_scatter,
+    index_copy,
+    index_fill,
+    index_put,
+    index_reduce,
+    masked_scatter,
+    scatter_reduce,
+    select_scatter,
+    slice_scatter,
+    take,
+    take_along_dim,
+)

@@ -119,33 +119,41 @@ def getitem(input, index):  # noqa: A002 - PyTorch's argument names
     if isinstance(idx, list):
         idx = xp.asarray(idx)
     if xp is not array_module():  # a host index of a device tensor moves over, as in torch
-        idx = tuple(_on(i, input._data) for i in idx) if isinstance(idx, tuple) else \
-            _on(idx, input._data)
+        idx = (
+            tuple(_on(i, input._data) for i in idx)
+            if isinstance(idx, tuple)
+            else _on(idx, input._data)
+        )
     if type(idx) in MODULES_OF and idx.dtype.kind == "f":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return GetItem.apply(input, index=idx)
 
 
-def gather(input, dim, index):  # noqa: A002
+def gather(input, dim, index):
     idx = _array(index, "gather", input._data)
     d = _dim(dim, input.ndim, "gather")
     if idx.ndim != input.ndim:
-        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions as "
-                           f"input tensor ({idx.ndim} vs {input.ndim})")
+        raise RuntimeError(
+            f"gather(): Index tensor must have the same number of dimensions as "
+            f"input tensor ({idx.ndim} vs {input.ndim})"
+        )
     for i, (a, b) in enumerate(zip(idx.shape, input.shape)):
         if i != d and a > b:
-            raise RuntimeError(f"gather(): Size does not match at dimension {i}: index "
-                               f"{tuple(idx.shape)}, input {tuple(input.shape)}")
+            raise RuntimeError(
+                f"gather(): Size does not match at dimension {i}: index "
+                f"{tuple(idx.shape)}, input {tuple(input.shape)}"
+            )
     n = input.shape[d]
     # a host sync on a device; torch raises there too (a device-side assert on CUDA)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
-        raise RuntimeError(f"gather(): index {bad} is out of bounds for dimension {d} with "
-                           f"size {n}")
+        raise RuntimeError(
+            f"gather(): index {bad} is out of bounds for dimension {d} with size {n}"
+        )
     return Gather.apply(input, index=idx, dim=d)
 
 
-def index_select(input, dim, index):  # noqa: A002
+def index_select(input, dim, index):
     idx = _array(index, "index_select", input._data)
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -157,7 +165,7 @@ def index_select(input, dim, index):  # noqa: A002
     return IndexSelect.apply(input, index=idx.reshape(-1), dim=d)
 
 
-def masked_fill(input, mask, value):  # noqa: A002
+def masked_fill(input, mask, value):
     xp = array_module(input._data)
     m = mask._data if hasattr(mask, "_data") else xp.asarray(mask)
     if m.dtype.kind != "b":
@@ -166,8 +174,10 @@ def masked_fill(input, mask, value):  # noqa: A002
         )
     if hasattr(value, "_data"):  # a 0-d tensor stays on its device (no .item() sync)
         if value.ndim:
-            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but "
-                               f"got tensor with {value.ndim} dimension(s).")
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but "
+                f"got tensor with {value.ndim} dimension(s)."
+            )
         fill = value._data.astype(input.dtype)
     else:
         fill = xp.asarray(value.item() if hasattr(value, "item") else value, dtype=input.dtype)

@@ -85,8 +85,9 @@ class Cat(Function):
     def backward_graph(self, dy):
         cuts = [0, *self.bounds, dy.shape[self.dim]]
         lead = (slice(None),) * self.dim
-        return tuple(GetItem.apply(dy, index=lead + (slice(lo, hi),))
-                     for lo, hi in zip(cuts[:-1], cuts[1:]))
+        return tuple(
+            GetItem.apply(dy, index=lead + (slice(lo, hi),)) for lo, hi in zip(cuts[:-1], cuts[1:])
+        )
 
 
 class Stack(Function):
@@ -140,8 +141,6 @@ def _same_dtype(xs):
     return [x.astype(dtype, copy=False) for x in xs]
 
 
-
-
 def _dim(d, ndim, op):
     return check(d, ndim, op)
 
@@ -166,27 +165,28 @@ def view(input, *shape):  # noqa: A002 - PyTorch's argument names
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
             f"(view of shape {tuple(input.shape)} with strides {input.stride()} as "
-            f"{tuple(out.shape)})")
+            f"{tuple(out.shape)})"
+        )
     return out
 
 
-def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
+def flatten(input, start_dim=0, end_dim=-1):
     s = input.shape
     if not s:
         return reshape(input, 1)
     a, b = _dim(start_dim, len(s), "flatten"), _dim(end_dim, len(s), "flatten")
     if a > b:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    return reshape(input, s[:a] + (-1,) + s[b + 1:])
+    return reshape(input, s[:a] + (-1,) + s[b + 1 :])
 
 
-def unflatten(input, dim, sizes):  # noqa: A002
+def unflatten(input, dim, sizes):
     s = input.shape
     d = _dim(dim, len(s), "unflatten")
-    return reshape(input, s[:d] + tuple(sizes) + s[d + 1:])
+    return reshape(input, s[:d] + tuple(sizes) + s[d + 1 :])
 
 
-def squeeze(input, dim=None):  # noqa: A002
+def squeeze(input, dim=None):
     s = input.shape
     if dim is None:
         return reshape(input, tuple(n for n in s if n != 1))
@@ -194,26 +194,27 @@ def squeeze(input, dim=None):  # noqa: A002
     return reshape(input, tuple(n for i, n in enumerate(s) if not (i in dims and n == 1)))
 
 
-def unsqueeze(input, dim):  # noqa: A002
+def unsqueeze(input, dim):
     s = input.shape
     d = _dim(dim, len(s) + 1, "unsqueeze")
     return reshape(input, s[:d] + (1,) + s[d:])
 
 
-def permute(input, *dims):  # noqa: A002
+def permute(input, *dims):
     if len(dims) == 1 and isinstance(dims[0], tuple | list):
         dims = tuple(dims[0])
     n = input.ndim
     if len(dims) != n:
-        raise RuntimeError(f"permute: number of dims don't match: got {len(dims)} for a "
-                           f"tensor of {n} dims")
+        raise RuntimeError(
+            f"permute: number of dims don't match: got {len(dims)} for a tensor of {n} dims"
+        )
     dims = tuple(_dim(d, n, "permute") for d in dims)
     if len(set(dims)) != n:
         raise RuntimeError(f"permute: repeated dim in {dims}")
     return Permute.apply(input, dims=dims)
 
 
-def transpose(input, dim0, dim1):  # noqa: A002
+def transpose(input, dim0, dim1):
     n = input.ndim
     if n == 0:
         return input
@@ -226,34 +227,38 @@ def transpose(input, dim0, dim1):  # noqa: A002
 swapaxes = transpose
 
 
-def t(input):  # noqa: A002
+def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return transpose(input, 0, 1) if input.ndim == 2 else input
 
 
-def expand(input, *sizes):  # noqa: A002
+def expand(input, *sizes):
     if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
         sizes = tuple(sizes[0])
     s = input.shape
     if len(sizes) < len(s):
-        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
-                           f"or equal to the number of dimensions in the tensor ({len(s)})")
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+            f"or equal to the number of dimensions in the tensor ({len(s)})"
+        )
     lead = len(sizes) - len(s)
     shape = tuple(s[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
     for i, n in enumerate(s):
         if n != 1 and n != shape[lead + i]:
-            raise RuntimeError(f"expand: the expanded size of the tensor ({shape[lead + i]}) must "
-                               f"match the existing size ({n}) at non-singleton dimension {i}. "
-                               f"Target sizes: {list(sizes)}. Tensor sizes: {list(s)}")
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({shape[lead + i]}) must "
+                f"match the existing size ({n}) at non-singleton dimension {i}. "
+                f"Target sizes: {list(sizes)}. Tensor sizes: {list(s)}"
+            )
     return Expand.apply(input, shape=shape)
 
 
-def broadcast_to(input, shape):  # noqa: A002
+def broadcast_to(input, shape):
     return expand(input, tuple(shape))
 
 
-def repeat(input, *sizes):  # noqa: A002
+def repeat(input, *sizes):
     if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
         sizes = tuple(sizes[0])
     s = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
@@ -269,19 +274,24 @@ def cat(tensors, dim=0):
         raise ValueError("cat: expected a non-empty list of Tensors")
     for i, x in enumerate(tensors):
         if not hasattr(x, "_data"):
-            raise TypeError(f"cat(): expected Tensor as element {i} in argument 0, but got "
-                            f"{type(x).__name__}")
+            raise TypeError(
+                f"cat(): expected Tensor as element {i} in argument 0, but got {type(x).__name__}"
+            )
         if x.ndim == 0:
-            raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
-                               "concatenated")
+            raise RuntimeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated"
+            )
     tensors = [x for x in tensors if not (x.ndim == 1 and x.shape[0] == 0)] or tensors[:1]
     ref = tensors[0]
     d = _dim(dim, ref.ndim, "cat")
     for x in tensors[1:]:
-        if x.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, ref.shape))
-                                     if i != d):
-            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: got "
-                               f"shapes {tuple(ref.shape)} and {tuple(x.shape)}")
+        if x.ndim != ref.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, ref.shape)) if i != d
+        ):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {d}: got "
+                f"shapes {tuple(ref.shape)} and {tuple(x.shape)}"
+            )
     return Cat.apply(*tensors, dim=d)
 
 
@@ -294,8 +304,10 @@ def stack(tensors, dim=0):
         raise RuntimeError("stack: expected a non-empty list of Tensors")
     for x in tensors[1:]:
         if x.shape != tensors[0].shape:
-            raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
-                               f"{tuple(tensors[0].shape)} and {tuple(x.shape)}")
+            raise RuntimeError(
+                f"stack: expects each tensor to be equal size, but got "
+                f"{tuple(tensors[0].shape)} and {tuple(x.shape)}"
+            )
     return Stack.apply(*tensors, dim=_dim(dim, tensors[0].ndim + 1, "stack"))
 
 
@@ -310,62 +322,65 @@ def split(tensor, split_size_or_sections, dim=0):
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
-                               f"(input tensor's size at dimension {d}), but got {sizes}")
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                f"(input tensor's size at dimension {d}), but got {sizes}"
+            )
     out = Split.apply(tensor, sizes=tuple(sizes), dim=d)
     return out if isinstance(out, tuple) else (out,)
 
 
-def chunk(input, chunks, dim=0):  # noqa: A002
+def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[_dim(dim, input.ndim, "chunk")]
     return split(input, max(1, -(-n // chunks)), dim)
 
 
-def unbind(input, dim=0):  # noqa: A002
+def unbind(input, dim=0):
     d = _dim(dim, input.ndim, "unbind")
     return tuple(squeeze(p, d) for p in split(input, 1, d))
 
 
-
-
 # ----- reorderings and triangles: composites of GetItem, IndexSelect, Where ------------
-def flip(input, dims):  # noqa: A002
+def flip(input, dims):
     """Reverse the order of the entries along ``dims`` (a view through negative strides)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     axes = {_dim(d, input.ndim, "flip") for d in dims}
     if len(axes) != len(dims):
         raise RuntimeError(f"flip: dims has duplicates, original flip dims={list(dims)}")
-    return input[tuple(slice(None, None, -1) if i in axes else slice(None)
-                       for i in range(input.ndim))]
+    return input[
+        tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(input.ndim))
+    ]
 
 
-def fliplr(input):  # noqa: A002
+def fliplr(input):
     if input.ndim < 2:
         raise RuntimeError("fliplr: Input must be >= 2-d.")
     return flip(input, 1)
 
 
-def flipud(input):  # noqa: A002
+def flipud(input):
     if input.ndim < 1:
         raise RuntimeError("flipud: Input must be >= 1-d.")
     return flip(input, 0)
 
 
-def roll(input, shifts, dims=None):  # noqa: A002
+def roll(input, shifts, dims=None):
     """Shift entries cyclically by ``shifts`` along ``dims`` (the flattened tensor if None)."""
     if dims is None:
         if not isinstance(shifts, int) and len(shifts) != 1:
             raise RuntimeError("roll: with dims=None, shifts must be a single number")
         flat = reshape(input, -1)
-        return reshape(roll(flat, shifts if isinstance(shifts, int) else shifts[0], 0),
-                       tuple(input.shape))
+        return reshape(
+            roll(flat, shifts if isinstance(shifts, int) else shifts[0], 0), tuple(input.shape)
+        )
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
-        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
-                           f"dims: {len(dims)}")
+        raise RuntimeError(
+            f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)}"
+        )
     x = input
     for s, d in zip(shifts, dims):
         d = _dim(d, x.ndim, "roll")
@@ -376,7 +391,7 @@ def roll(input, shifts, dims=None):  # noqa: A002
     return x
 
 
-def _triangle(input, diagonal: int, lower: bool, op: str):  # noqa: A002
+def _triangle(input, diagonal: int, lower: bool, op: str):
     if input.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
     r, c = input.shape[-2:]
@@ -387,17 +402,17 @@ def _triangle(input, diagonal: int, lower: bool, op: str):  # noqa: A002
     return Where.apply(keep, input, xp.zeros((), input.dtype))
 
 
-def tril(input, diagonal=0):  # noqa: A002
+def tril(input, diagonal=0):
     """The lower triangle (entries with col - row ≤ diagonal) of the last two dims."""
     return _triangle(input, diagonal, True, "tril")
 
 
-def triu(input, diagonal=0):  # noqa: A002
+def triu(input, diagonal=0):
     """The upper triangle (entries with col - row ≥ diagonal) of the last two dims."""
     return _triangle(input, diagonal, False, "triu")
 
 
-def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
+def diagonal(input, offset=0, dim1=0, dim2=1):
     """The entries x[i, i + offset] of dims (dim1, dim2), as a new last dimension."""
     n = input.ndim
     a, b = _dim(dim1, n, "diagonal"), _dim(dim2, n, "diagonal")
@@ -410,7 +425,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
     return x[(Ellipsis, rows, rows + offset)]
 
 
-def diag(input, diagonal=0):  # noqa: A002
+def diag(input, diagonal=0):
     """1-D input: a square matrix with it on the ``diagonal``; 2-D: that diagonal."""
     if input.ndim == 2:
         return _diagonal(input, diagonal)
@@ -421,15 +436,16 @@ def diag(input, diagonal=0):  # noqa: A002
     xp = array_module(input._data)
     rows = xp.arange(n) - min(diagonal, 0)
     # (n,) added into the flattened (m*m,) zeros at the diagonal's places
-    flat = IndexAdd.apply(xp.zeros(m * m, input.dtype), input, index=rows * m + rows + diagonal,
-                          dim=0)
+    flat = IndexAdd.apply(
+        xp.zeros(m * m, input.dtype), input, index=rows * m + rows + diagonal, dim=0
+    )
     return reshape(flat, m, m)
 
 
 _diagonal = diagonal  # diag's argument named diagonal hides the function
 
 
-def trace(input):  # noqa: A002
+def trace(input):
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     if input.dtype.kind == "b":
@@ -437,7 +453,7 @@ def trace(input):  # noqa: A002
     return _diagonal(input).sum()
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # noqa: A002
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeat each entry ``repeats`` times (an int, or one count per entry) along ``dim``
     (of the flattened input if None). With only an integer tensor of counts, returns
     the indices repeated by those counts."""
@@ -451,8 +467,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
     reps = repeats._data if hasattr(repeats, "_data") else xp.asarray(repeats)
     n = x.shape[d] if x.ndim else 1
     if reps.ndim and reps.size not in (1, n):
-        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input "
-                           f"along dim {d} ({n}), got {reps.size}")
+        raise RuntimeError(
+            f"repeat_interleave: repeats must have the same size as input "
+            f"along dim {d} ({n}), got {reps.size}"
+        )
     if (reps < 0).any():
         raise RuntimeError("repeat_interleave: repeats can not be negative")
     index = repeat_each(xp.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
@@ -462,6 +480,29 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
-ops_table.register(chunk, diag, diagonal, expand, flatten, flip, fliplr, flipud, permute, repeat,
-                   repeat_interleave, reshape, roll, split, squeeze, t, trace, transpose, tril,
-                   triu, unbind, unflatten, unsqueeze, view)
+ops_table.register(
+    chunk,
+    diag,
+    diagonal,
+    expand,
+    flatten,
+    flip,
+    fliplr,
+    flipud,
+    permute,
+    repeat,
+    repeat_interleave,
+    reshape,
+    roll,
+    split,
+    squeeze,
+    t,
+    trace,
+    transpose,
+    tril,
+    triu,
+    unbind,
+    unflatten,
+    unsqueeze,
+    view,
+)

@@ -17,8 +17,10 @@ def _places(index, dim: int) -> tuple:
     dim = 1, an open grid over the index's shape with the index on ``dim``."""
     xp = array_module(index)
     # axis k's positions shaped (1, …, n_k, …, 1), broadcasting against the index
-    grid = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (index.ndim - k - 1))
-            for k, n in enumerate(index.shape)]
+    grid = [
+        xp.arange(n).reshape((1,) * k + (n,) + (1,) * (index.ndim - k - 1))
+        for k, n in enumerate(index.shape)
+    ]
     grid[dim] = index
     return tuple(grid)
 
@@ -105,17 +107,25 @@ def _check(op: str, input, dim, index, src=None):  # noqa: A002 - PyTorch's argu
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {idx.dtype}")
     d = _dim(dim, input.ndim, op)
     if idx.ndim != input.ndim and idx.size:
-        raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as "
-                           f"self tensor ({idx.ndim} vs {input.ndim})")
+        raise RuntimeError(
+            f"{op}(): Index tensor must have the same number of dimensions as "
+            f"self tensor ({idx.ndim} vs {input.ndim})"
+        )
     if src is not None and src.dtype != input.dtype:
-        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype "
-                           f"({input.dtype} vs {src.dtype})")
+        raise RuntimeError(
+            f"{op}(): Expected self.dtype to be equal to src.dtype ({input.dtype} vs {src.dtype})"
+        )
     for i, n in enumerate(idx.shape):
         if (i != d and n > input.shape[i]) or (src is not None and n > src.shape[i]):
-            raise RuntimeError(f"{op}(): Expected index {tuple(idx.shape)} to be smaller than "
-                               f"self {tuple(input.shape)} apart from dimension {d}"
-                               + (f" and to be smaller size than src {tuple(src.shape)}"
-                                  if src is not None else ""))
+            raise RuntimeError(
+                f"{op}(): Expected index {tuple(idx.shape)} to be smaller than "
+                f"self {tuple(input.shape)} apart from dimension {d}"
+                + (
+                    f" and to be smaller size than src {tuple(src.shape)}"
+                    if src is not None
+                    else ""
+                )
+            )
     _bounds(op, idx, input.shape[d] if input.ndim else 1, d)
     return d, idx
 
@@ -124,11 +134,10 @@ def _bounds(op, idx, n, d):
     # a host sync on a device; torch raises there too (a device-side assert on CUDA)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
-        raise RuntimeError(f"{op}(): index {bad} is out of bounds for dimension {d} with "
-                           f"size {n}")
+        raise RuntimeError(f"{op}(): index {bad} is out of bounds for dimension {d} with size {n}")
 
 
-def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """A copy of ``input`` with ``src`` (a tensor, or a number ``value``) written at the
     places ``index`` addresses along ``dim``. reduce='add' adds instead of writing."""
     if src is not None and not isinstance(src, Tensor):
@@ -149,27 +158,33 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A
     return Scatter.apply(input, src, index=idx, dim=d)
 
 
-def scatter_add(input, dim, index, src):  # noqa: A002
+def scatter_add(input, dim, index, src):
     d, idx = _check("scatter_add", input, dim, index, src)
     return ScatterAdd.apply(input, src, index=idx, dim=d)
 
 
-def index_add(input, dim, index, source, *, alpha=1):  # noqa: A002
+def index_add(input, dim, index, source, *, alpha=1):
     """A copy of ``input`` with α · ``source``'s slices added at ``index`` along ``dim``."""
     idx = index._data if hasattr(index, "_data") else array_module(input._data).asarray(index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
-        raise RuntimeError(f"index_add_(): Index is supposed to be a vector of integers, got "
-                           f"dtype {idx.dtype} and shape {tuple(idx.shape)}")
+        raise RuntimeError(
+            f"index_add_(): Index is supposed to be a vector of integers, got "
+            f"dtype {idx.dtype} and shape {tuple(idx.shape)}"
+        )
     d = _dim(dim, input.ndim, "index_add")
     idx = idx.reshape(-1)
-    expect = tuple(input.shape[:d]) + (idx.size,) + tuple(input.shape[d + 1:])
+    expect = tuple(input.shape[:d]) + (idx.size,) + tuple(input.shape[d + 1 :])
     if tuple(source.shape) != expect and input.ndim:
-        raise RuntimeError(f"index_add_(): source of shape {tuple(source.shape)} does not "
-                           f"match {expect} (self {tuple(input.shape)}, {idx.size} indices "
-                           f"along dim {d})")
+        raise RuntimeError(
+            f"index_add_(): source of shape {tuple(source.shape)} does not "
+            f"match {expect} (self {tuple(input.shape)}, {idx.size} indices "
+            f"along dim {d})"
+        )
     if source.dtype != input.dtype:
-        raise RuntimeError(f"index_add_(): self ({input.dtype}) and source ({source.dtype}) "
-                           "must have the same scalar type")
+        raise RuntimeError(
+            f"index_add_(): self ({input.dtype}) and source ({source.dtype}) "
+            "must have the same scalar type"
+        )
     _bounds("index_add", idx, input.shape[d] if input.ndim else 1, d)
     return IndexAdd.apply(input, source, index=idx, dim=d, alpha=alpha)
 
@@ -185,18 +200,19 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("one_hot: Class values must be non-negative.")
     if num_classes == -1:
         if idx.size == 0:
-            raise RuntimeError("one_hot: Can not infer total number of classes from empty "
-                               "tensor.")
+            raise RuntimeError("one_hot: Can not infer total number of classes from empty tensor.")
         num_classes = int(idx.max()) + 1
     if idx.size and idx.max() >= num_classes:
-        raise RuntimeError(f"one_hot: Class values must be smaller than num_classes "
-                           f"({num_classes}), got {int(idx.max())}.")
+        raise RuntimeError(
+            f"one_hot: Class values must be smaller than num_classes "
+            f"({num_classes}), got {int(idx.max())}."
+        )
     # (…,) vs (num_classes,) broadcast compare -> (…, num_classes)
     xp = array_module(idx)
     return wrap((idx[..., None] == xp.arange(num_classes)).astype(int64))
 
 
-def masked_select(input, mask):  # noqa: A002
+def masked_select(input, mask):
     """The entries of ``input`` where the (broadcast) bool ``mask`` is True, as 1-D."""
     from nerve.ops.shape.rearrange import broadcast_to
 
@@ -207,8 +223,10 @@ def masked_select(input, mask):  # noqa: A002
     try:
         shape = broadcast_shapes(tuple(input.shape), m.shape)
     except ValueError:
-        raise RuntimeError(f"masked_select: the mask of shape {m.shape} does not broadcast "
-                           f"with the input of shape {tuple(input.shape)}") from None
+        raise RuntimeError(
+            f"masked_select: the mask of shape {m.shape} does not broadcast "
+            f"with the input of shape {tuple(input.shape)}"
+        ) from None
     x = input if tuple(input.shape) == shape else broadcast_to(input, shape)
     return x[xp.broadcast_to(m, shape)]
 

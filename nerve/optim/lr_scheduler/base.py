@@ -15,9 +15,11 @@ from typing import Any
 
 from nerve.optim.optimizer import Optimizer
 
-_EPOCH_DEPRECATION = ("The epoch parameter in `scheduler.step()` was not necessary and is being "
-                      "deprecated where possible. Please use `scheduler.step()` to step the "
-                      "scheduler.")
+_EPOCH_DEPRECATION = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler."
+)
 
 
 class LRScheduler:
@@ -37,9 +39,11 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                                   "when resuming an optimizer (load the optimizer's "
-                                   "state_dict first, or start from last_epoch=-1)")
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] "
+                        "when resuming an optimizer (load the optimizer's "
+                        "state_dict first, or start from last_epoch=-1)"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         _track_step_calls(optimizer)
@@ -71,15 +75,23 @@ class LRScheduler:
 
     def _warn_outside_step(self) -> None:
         if not getattr(self, "_get_lr_called_within_step", False):
-            warnings.warn("To get the last learning rate computed by the scheduler, please use "
-                          "`get_last_lr()`.", UserWarning, stacklevel=3)
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, please use "
+                "`get_last_lr()`.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def step(self, epoch: int | None = None) -> None:
         """Advance the schedule by one step (call it after ``optimizer.step()``)."""
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
-            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
-                          "Call them in the opposite order, or the first value of the "
-                          "learning rate schedule is skipped.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                "Call them in the opposite order, or the first value of the "
+                "learning rate schedule is skipped.",
+                UserWarning,
+                stacklevel=2,
+            )
         self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION, UserWarning, stacklevel=2)

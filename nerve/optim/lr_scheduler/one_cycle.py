@@ -12,12 +12,14 @@ class MomentumCycling:
     """For schedulers that cycle SGD's momentum (or Adam's β₁) against the learning rate:
     per-group ``base_momentum``/``max_momentum``, starting at the maximum."""
 
-    def _init_momentum(self, optimizer: Optimizer, base_momentum, max_momentum,
-                       last_epoch: int) -> tuple[list, list]:
+    def _init_momentum(
+        self, optimizer: Optimizer, base_momentum, max_momentum, last_epoch: int
+    ) -> tuple[list, list]:
         """Checks the optimizer, sets the starting momentum; returns (bases, tops)."""
         if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-            raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                             "option enabled")
+            raise ValueError(
+                "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+            )
         self.use_beta1 = "betas" in optimizer.defaults
         bases = _per_group("base_momentum", optimizer, base_momentum)
         tops = _per_group("max_momentum", optimizer, max_momentum)
@@ -41,14 +43,23 @@ class OneCycleLR(MomentumCycling, LRScheduler):
     initial_lr first). Momentum (or Adam's β₁) moves the opposite way when
     cycle_momentum. Step it after every batch."""
 
-    def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
-                 total_steps: int | None = None, epochs: int | None = None,
-                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
-                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
-                 base_momentum: float | list[float] = 0.85,
-                 max_momentum: float | list[float] = 0.95, div_factor: float = 25.0,
-                 final_div_factor: float = 1e4, three_phase: bool = False,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -57,8 +68,9 @@ class OneCycleLR(MomentumCycling, LRScheduler):
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError("anneal_strategy must be one of 'cos' or 'linear', instead got "
-                             f"{anneal_strategy}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+            )
         self._anneal_func_type = anneal_strategy
         max_lrs = _per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
@@ -81,8 +93,10 @@ class OneCycleLR(MomentumCycling, LRScheduler):
         self._warn_outside_step()
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"Tried to step {step} times. The specified number of total "
-                             f"steps is {self.total_steps}")
+            raise ValueError(
+                f"Tried to step {step} times. The specified number of total "
+                f"steps is {self.total_steps}"
+            )
         lrs = []
         for group in self.optimizer.param_groups:
             start = 0.0
@@ -90,11 +104,14 @@ class OneCycleLR(MomentumCycling, LRScheduler):
                 end = phase["end_step"]
                 if step <= end or i == len(self._schedule_phases) - 1:
                     pct = (step - start) / (end - start)
-                    lrs.append(self._anneal(group[phase["start_lr"]],
-                                            group[phase["end_lr"]], pct))
+                    lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct))
                     if self.cycle_momentum:
-                        self._set_momentum(group, self._anneal(
-                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct))
+                        self._set_momentum(
+                            group,
+                            self._anneal(
+                                group[phase["start_momentum"]], group[phase["end_momentum"]], pct
+                            ),
+                        )
                     break
                 start = end
         return lrs
@@ -109,32 +126,49 @@ def _total_steps(total_steps, epochs, steps_per_epoch) -> int:
         if not isinstance(epochs, int) or epochs <= 0:
             raise ValueError(f"Expected positive integer epochs, but got {epochs}")
         if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-            raise ValueError("Expected positive integer steps_per_epoch, but got "
-                             f"{steps_per_epoch}")
+            raise ValueError(
+                f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+            )
         return epochs * steps_per_epoch
     raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
 
 
 def _phases(total: int, pct_start: float, three_phase: bool) -> list[dict]:
     def phase(end_step, start_lr, end_lr, start_m, end_m):
-        return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
-                "start_momentum": start_m, "end_momentum": end_m}
+        return {
+            "end_step": end_step,
+            "start_lr": start_lr,
+            "end_lr": end_lr,
+            "start_momentum": start_m,
+            "end_momentum": end_m,
+        }
 
     warm_end = float(pct_start * total) - 1
     if three_phase:
-        return [phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                phase(float(2 * pct_start * total) - 2, "max_lr", "initial_lr",
-                      "base_momentum", "max_momentum"),
-                phase(total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
-    return [phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-            phase(total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        return [
+            phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+            phase(
+                float(2 * pct_start * total) - 2,
+                "max_lr",
+                "initial_lr",
+                "base_momentum",
+                "max_momentum",
+            ),
+            phase(total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+        ]
+    return [
+        phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+        phase(total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+    ]
 
 
 def _per_group(name: str, optimizer: Optimizer, value) -> list:
     n = len(optimizer.param_groups)
     if isinstance(value, list | tuple):
         if len(value) != n:
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
-                             f"{name} has {len(value)} values, param_groups has {n}.")
+            raise ValueError(
+                f"{name} must have the same length as optimizer.param_groups. "
+                f"{name} has {len(value)} values, param_groups has {n}."
+            )
         return list(value)
     return [value] * n

@@ -6,30 +6,46 @@ by changing ``torch`` to ``nerve``. The DataLoader always loads in the calling p
 """
 
 from nerve.data import (
-                        BatchSampler,
-                        ChainDataset,
-                        ConcatDataset,
-                        DataLoader,
-                        Dataset,
-                        IterableDataset,
-                        RandomSampler,
-                        Sampler,
-                        SequentialSampler,
-                        StackDataset,
-                        Subset,
-                        SubsetRandomSampler,
-                        TensorDataset,
-                        WeightedRandomSampler,
-                        default_collate,
-                        default_convert,
-                        get_worker_info,
-                        random_split,
+    BatchSampler,
+    ChainDataset,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    StackDataset,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    default_collate,
+    default_convert,
+    get_worker_info,
+    random_split,
 )
 
-__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
-           "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset",
-           "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
-           "default_collate", "default_convert", "get_worker_info", "random_split"]
+__all__ = [
+    "BatchSampler",
+    "ChainDataset",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "StackDataset",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
+    "random_split",
+]
 
 # torch.utils.data's submodules (real programs import them: makemore does
 # ``from torch.utils.data.dataloader import DataLoader``); distributed loads on first use
@@ -46,6 +62,7 @@ def __getattr__(name: str):
         try:
             return module.DistributedSampler
         except ImportError as err:  # hasattr() and getattr(..., default) expect this type
-            raise AttributeError(f"nerve.utils.data.DistributedSampler is not available: "
-                                 f"{err}") from err
+            raise AttributeError(
+                f"nerve.utils.data.DistributedSampler is not available: {err}"
+            ) from err
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

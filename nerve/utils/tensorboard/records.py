@@ -46,8 +46,9 @@ def masked_crc(data: bytes) -> int:
 def record(data: bytes) -> bytes:
     """One TFRecord around ``data``."""
     header = struct.pack("<Q", len(data))
-    return (header + struct.pack("<I", masked_crc(header)) + data
-            + struct.pack("<I", masked_crc(data)))
+    return (
+        header + struct.pack("<I", masked_crc(header)) + data + struct.pack("<I", masked_crc(data))
+    )
 
 
 # ----- protocol-buffer fields --------------------------------------------------------
@@ -86,8 +87,12 @@ def packed_doubles(number: int, values) -> bytes:
 
 
 # ----- the messages ------------------------------------------------------------------
-def event(wall_time: float, step: int | None = None, summary: bytes | None = None,
-          file_version: str | None = None) -> bytes:
+def event(
+    wall_time: float,
+    step: int | None = None,
+    summary: bytes | None = None,
+    file_version: str | None = None,
+) -> bytes:
     """Event: wall_time (1, double), step (2, int64), file_version (3), summary (5)."""
     out = double_field(1, wall_time)
     if step is not None:
@@ -114,9 +119,15 @@ def histogram_value(tag: str, values: np.ndarray, bins) -> bytes:
     sum_squares (5), bucket_limit (6, the right edges), bucket (7, the counts)."""
     v = np.asarray(values, np.float64).reshape(-1)
     counts, edges = np.histogram(v, bins=bins)
-    histo = (double_field(1, v.min()) + double_field(2, v.max()) + double_field(3, v.size)
-             + double_field(4, v.sum()) + double_field(5, float(v @ v))
-             + packed_doubles(6, edges[1:]) + packed_doubles(7, counts))
+    histo = (
+        double_field(1, v.min())
+        + double_field(2, v.max())
+        + double_field(3, v.size)
+        + double_field(4, v.sum())
+        + double_field(5, float(v @ v))
+        + packed_doubles(6, edges[1:])
+        + packed_doubles(7, counts)
+    )
     return bytes_field(1, tag) + bytes_field(5, histo)
 
 
@@ -124,8 +135,7 @@ def image_value(tag: str, hwc: np.ndarray) -> bytes:
     """Summary.Value: tag (1), image (4): height (1), width (2), colorspace (3, the channel
     count), encoded_image_string (4, PNG)."""
     h, w, c = hwc.shape
-    image = (varint_field(1, h) + varint_field(2, w) + varint_field(3, c)
-             + bytes_field(4, png(hwc)))
+    image = varint_field(1, h) + varint_field(2, w) + varint_field(3, c) + bytes_field(4, png(hwc))
     return bytes_field(1, tag) + bytes_field(4, image)
 
 
@@ -146,9 +156,17 @@ def png(hwc: np.ndarray) -> bytes:
     rows = np.concatenate([np.zeros((h, 1), np.uint8), hwc.reshape(h, w * c)], axis=1)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows.tobytes())) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows.tobytes()))
+        + chunk(b"IEND", b"")
+    )

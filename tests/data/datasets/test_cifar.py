@@ -21,8 +21,7 @@ from nerve.data.datasets import (
 )
 from nerve.data.datasets import mnist as mnist_module
 
-CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-           "truck"]
+CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
 class Py2Array:
@@ -39,8 +38,9 @@ class Py2Array:
 
 def py2_pickle(obj) -> bytes:
     # protocol 2 names globals on text lines, so the old numpy module name drops in
-    return pickle.dumps(obj, protocol=2).replace(b"numpy._core.multiarray",
-                                                 b"numpy.core.multiarray")
+    return pickle.dumps(obj, protocol=2).replace(
+        b"numpy._core.multiarray", b"numpy.core.multiarray"
+    )
 
 
 def write_batches(folder, sizes=(3, 2, 2, 1, 2), test_size=4, py2=False, seed=0):
@@ -52,9 +52,12 @@ def write_batches(folder, sizes=(3, 2, 2, 1, 2), test_size=4, py2=False, seed=0)
     for name, n in zip(names, list(sizes) + [test_size]):
         rows = rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)
         labels = rng.integers(0, 10, size=n).tolist()
-        entry = {"batch_label": f"batch {name}", "labels": labels,
-                 "data": Py2Array(rows) if py2 else rows,
-                 "filenames": [f"img_{i}.png" for i in range(n)]}
+        entry = {
+            "batch_label": f"batch {name}",
+            "labels": labels,
+            "data": Py2Array(rows) if py2 else rows,
+            "filenames": [f"img_{i}.png" for i in range(n)],
+        }
         blob = py2_pickle(entry) if py2 else pickle.dumps(entry, protocol=4)
         with open(os.path.join(folder, name), "wb") as f:
             f.write(blob)
@@ -70,8 +73,9 @@ def test_reads_batches_in_nhwc(tmp_path, py2):
     batches = write_batches(tmp_path / "cifar-10-batches-py", py2=py2)
     if py2:  # the fake Python 2 file reads the same through the standard unpickler
         with open(tmp_path / "cifar-10-batches-py" / "test_batch", "rb") as f:
-            np.testing.assert_array_equal(pickle.load(f, encoding="latin1")["data"],
-                                          batches["test_batch"][0])
+            np.testing.assert_array_equal(
+                pickle.load(f, encoding="latin1")["data"], batches["test_batch"][0]
+            )
     ds = CIFAR10(tmp_path)
     rows = np.concatenate([batches[f"data_batch_{i}"][0] for i in range(1, 6)])
     labels = sum((batches[f"data_batch_{i}"][1] for i in range(1, 6)), [])
@@ -79,8 +83,9 @@ def test_reads_batches_in_nhwc(tmp_path, py2):
     assert ds.data.flags.c_contiguous and ds.targets == labels and ds.classes == CLASSES
     # a row holds the red plane, then green, then blue, each 32x32 row-major
     i, r, c = 7, 5, 30
-    assert [ds.data[i, r, c, ch] for ch in range(3)] == [rows[i, ch * 1024 + r * 32 + c]
-                                                         for ch in range(3)]
+    assert [ds.data[i, r, c, ch] for ch in range(3)] == [
+        rows[i, ch * 1024 + r * 32 + c] for ch in range(3)
+    ]
     img, label = ds[i]
     assert img.dtype == np.float32 and tuple(img.shape) == (3, 32, 32) and label == labels[i]
     np.testing.assert_allclose(img.numpy(), rows[i].reshape(3, 32, 32) / 255.0, rtol=1e-6)
@@ -98,8 +103,9 @@ def test_loader_batches_and_transforms(tmp_path):
         np.testing.assert_array_equal(x.numpy()[i], ds[i][0].numpy())
     assert y.numpy().tolist() == ds.targets[:6]
     seen = []
-    tf = CIFAR10(tmp_path, transform=lambda a: seen.append(a.shape) or a.sum(),
-                 target_transform=lambda t: -t)
+    tf = CIFAR10(
+        tmp_path, transform=lambda a: seen.append(a.shape) or a.sum(), target_transform=lambda t: -t
+    )
     value, label = tf[3]
     assert seen == [(32, 32, 3)] and value == ds.data[3].sum() and label == -ds.targets[3]
 
@@ -130,12 +136,15 @@ class EvalString:
         return eval, ("__import__('os').getcwd()",)
 
 
-@pytest.mark.parametrize("payload,names", [
-    (lambda m: {"data": Evil(m), "labels": [0]}, "system"),
-    (lambda m: [EvalString()], "builtins.eval"),
-    (lambda m: {"data": np.ma.masked_array([1, 2])}, "numpy.ma"),
-    (lambda m: {"data": np.array([1, "x"], dtype=object)}, "Python objects"),
-])
+@pytest.mark.parametrize(
+    "payload,names",
+    [
+        (lambda m: {"data": Evil(m), "labels": [0]}, "system"),
+        (lambda m: [EvalString()], "builtins.eval"),
+        (lambda m: {"data": np.ma.masked_array([1, 2])}, "numpy.ma"),
+        (lambda m: {"data": np.array([1, "x"], dtype=object)}, "Python objects"),
+    ],
+)
 def test_malicious_pickles_are_refused_and_run_nothing(tmp_path, payload, names):
     marker = tmp_path / "pwned"
     folder = tmp_path / "cifar-10-batches-py"
@@ -158,8 +167,9 @@ def test_allowed_globals_cannot_be_modified_or_misused(tmp_path):
     with pytest.raises(UnsafePickleError, match="calling numpy.ndarray is refused"):
         load_pickle(str(path))
     # the reconstructor builds plain ndarrays only
-    path.write_bytes(b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\ndtype\nK\x01\x85X\x01"
-                     b"\x00\x00\x00b\x87R.")
+    path.write_bytes(
+        b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\ndtype\nK\x01\x85X\x01\x00\x00\x00b\x87R."
+    )
     with pytest.raises(UnsafePickleError, match="only numpy.ndarray"):
         load_pickle(str(path))
 
@@ -173,8 +183,11 @@ def test_corrupt_and_malformed_batches(tmp_path):
         CIFAR10(tmp_path)
     bad = {"data": np.zeros((2, 100), np.uint8), "labels": [0, 1]}
     (folder / "data_batch_2").write_bytes(pickle.dumps(bad, protocol=4))
-    with pytest.raises(DataFileError, match=r"uint8 array of shape \(N, 3072\); got uint8 "
-                                            r"array of shape \(2, 100\)"):
+    with pytest.raises(
+        DataFileError,
+        match=r"uint8 array of shape \(N, 3072\); got uint8 "
+        r"array of shape \(2, 100\)",
+    ):
         CIFAR10(tmp_path)
     bad = {"data": np.zeros((2, 3072), np.uint8), "labels": [0]}
     (folder / "data_batch_2").write_bytes(pickle.dumps(bad, protocol=4))
@@ -234,8 +247,9 @@ def test_download_checksum_mismatch(tmp_path, monkeypatch):
             f.write(b"not the archive")
 
     monkeypatch.setattr(mnist_module, "_fetch", fetch)
-    with pytest.raises(DataFileError, match="^CIFAR10: checksum mismatch downloading "
-                                            "cifar-10-python.tar.gz"):
+    with pytest.raises(
+        DataFileError, match="^CIFAR10: checksum mismatch downloading cifar-10-python.tar.gz"
+    ):
         CIFAR10(tmp_path, download=True)
     assert os.listdir(tmp_path) == []
 

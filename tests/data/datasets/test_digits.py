@@ -54,7 +54,8 @@ def test_split_fixed_disjoint_and_stratified():
     nerve.manual_seed(123)
     np.testing.assert_array_equal(load_digits("test")[1].numpy(), yte.numpy())
     assert xte.numpy().reshape(360, -1).sum() == pytest.approx(
-        xa.numpy().reshape(1797, -1).sum() - xtr.numpy().reshape(1437, -1).sum())
+        xa.numpy().reshape(1797, -1).sum() - xtr.numpy().reshape(1437, -1).sum()
+    )
 
 
 def test_dataset_class_and_loader():

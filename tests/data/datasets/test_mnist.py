@@ -20,8 +20,14 @@ from nerve.data.datasets import (
 )
 from nerve.data.datasets import mnist as mnist_module
 
-_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(">i2"): 0x0B,
-          np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D, np.dtype(">f8"): 0x0E}
+_CODES = {
+    np.dtype(np.uint8): 0x08,
+    np.dtype(np.int8): 0x09,
+    np.dtype(">i2"): 0x0B,
+    np.dtype(">i4"): 0x0C,
+    np.dtype(">f4"): 0x0D,
+    np.dtype(">f8"): 0x0E,
+}
 
 
 def idx_bytes(arr: np.ndarray) -> bytes:
@@ -48,8 +54,7 @@ def make_split(folder, prefix, n, gz, seed):
     return images, labels
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32,
-                                   np.float64])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
 @pytest.mark.parametrize("gz", [False, True])
 def test_read_idx_round_trip(tmp_path, dtype, gz):
     arr = (np.arange(2 * 3 * 5) - 7).astype(dtype).reshape(2, 3, 5)
@@ -60,15 +65,18 @@ def test_read_idx_round_trip(tmp_path, dtype, gz):
     np.testing.assert_array_equal(out, arr)
 
 
-@pytest.mark.parametrize("mangle,match", [
-    (lambda b: b[:3], "truncated IDX file: 3 bytes"),
-    (lambda b: b"\x01" + b[1:], "not an IDX file: magic number 0x01"),
-    (lambda b: b[:2] + b"\x07" + b[3:], "not an IDX file"),
-    (lambda b: b[:3] + b"\x00" + b[4:], "not an IDX file"),
-    (lambda b: b[:9], "truncated IDX header: 3 dimensions need 16 bytes"),
-    (lambda b: b[:-1], r"truncated IDX file: header says shape \(2, 3, 5\)"),
-    (lambda b: b + b"\x00", "trailing bytes"),
-])
+@pytest.mark.parametrize(
+    "mangle,match",
+    [
+        (lambda b: b[:3], "truncated IDX file: 3 bytes"),
+        (lambda b: b"\x01" + b[1:], "not an IDX file: magic number 0x01"),
+        (lambda b: b[:2] + b"\x07" + b[3:], "not an IDX file"),
+        (lambda b: b[:3] + b"\x00" + b[4:], "not an IDX file"),
+        (lambda b: b[:9], "truncated IDX header: 3 dimensions need 16 bytes"),
+        (lambda b: b[:-1], r"truncated IDX file: header says shape \(2, 3, 5\)"),
+        (lambda b: b + b"\x00", "trailing bytes"),
+    ],
+)
 def test_read_idx_rejects_bad_files(tmp_path, mangle, match):
     path = tmp_path / "bad-idx3-ubyte"
     path.write_bytes(mangle(idx_bytes(np.zeros((2, 3, 5), np.uint8))))
@@ -112,8 +120,11 @@ def test_transforms_and_batches_match_samples(tmp_path):
         np.testing.assert_array_equal(x.numpy()[i], plain[i][0].numpy())
         assert int(y.numpy()[i]) == plain[i][1]
     seen = []
-    tf = MNIST(tmp_path, transform=lambda a: (seen.append(a.dtype), transforms.ToTensor()(a))[1],
-               target_transform=lambda t: t + 100)
+    tf = MNIST(
+        tmp_path,
+        transform=lambda a: (seen.append(a.dtype), transforms.ToTensor()(a))[1],
+        target_transform=lambda t: t + 100,
+    )
     img, label = tf[2]
     assert seen == [np.uint8] and label == plain[2][1] + 100
     np.testing.assert_array_equal(img.numpy(), plain[2][0].numpy())
@@ -159,8 +170,11 @@ def test_inconsistent_files(tmp_path, kind):
         write_idx(labels, np.array([0, 1, 10, 2], np.uint8))
     else:
         write_idx(images, np.zeros((4, 784), np.uint8))
-    match = {"count": "4 images but", "labels_range": "label 10 out of range",
-             "image_dims": "expected uint8 images of shape"}[kind]
+    match = {
+        "count": "4 images but",
+        "labels_range": "label 10 out of range",
+        "image_dims": "expected uint8 images of shape",
+    }[kind]
     with pytest.raises(DataFileError, match=match):
         MNIST(tmp_path)
 
@@ -171,9 +185,11 @@ def _serve(tmp_path, monkeypatch, corrupt=()):
     for prefix, n in (("train", 6), ("t10k", 2)):
         rng = np.random.default_rng(n)
         payload[f"{prefix}-images-idx3-ubyte.gz"] = gzip.compress(
-            idx_bytes(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)))
+            idx_bytes(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        )
         payload[f"{prefix}-labels-idx1-ubyte.gz"] = gzip.compress(
-            idx_bytes(rng.integers(0, 10, n).astype(np.uint8)))
+            idx_bytes(rng.integers(0, 10, n).astype(np.uint8))
+        )
     resources = [(name, hashlib.md5(body).hexdigest()) for name, body in payload.items()]
     calls = []
 
@@ -195,8 +211,11 @@ def test_download_writes_verified_files(tmp_path, monkeypatch):
     ds = MNIST(tmp_path / "data", download=True)
     raw = tmp_path / "data" / "MNIST" / "raw"
     assert sorted(os.listdir(raw)) == sorted(payload)  # no .part files left behind
-    assert len(ds) == 6 and len(calls) == 4 and all(c.startswith("https://mirror.invalid/a/")
-                                                    for c in calls)
+    assert (
+        len(ds) == 6
+        and len(calls) == 4
+        and all(c.startswith("https://mirror.invalid/a/") for c in calls)
+    )
     MNIST(tmp_path / "data", train=False, download=True)
     assert len(calls) == 4  # present files are not fetched again
 
@@ -217,8 +236,9 @@ def test_download_falls_back_to_next_mirror(tmp_path, monkeypatch):
 
 def test_download_checksum_mismatch(tmp_path, monkeypatch):
     _serve(tmp_path, monkeypatch, corrupt={"train-labels-idx1-ubyte.gz"})
-    with pytest.raises(DataFileError, match="checksum mismatch downloading "
-                                            "train-labels-idx1-ubyte.gz") as info:
+    with pytest.raises(
+        DataFileError, match="checksum mismatch downloading train-labels-idx1-ubyte.gz"
+    ) as info:
         MNIST(tmp_path, download=True)
     assert "does not match the expected" in str(info.value)
     assert str(info.value).startswith("MNIST: checksum mismatch")

@@ -64,13 +64,15 @@ def test_text_corpus_errors(tmp_path):
     assert str(missing) in str(info.value) and "*.txt" in str(info.value)
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("caf\xe9".encode("latin-1"))
-    with pytest.raises(DataFileError, match=r"latin1\.txt: not UTF-8 text \(byte 0xe9 at "
-                                            r"offset 3\)"):
+    with pytest.raises(
+        DataFileError,
+        match=r"latin1\.txt: not UTF-8 text \(byte 0xe9 at "
+        r"offset 3\)",
+    ):
         text_corpus(tmp_path)
 
 
-@pytest.mark.parametrize("n,frac,cut", [(100, 0.1, 90), (7, 0.1, 6), (10, 0.0, 10),
-                                        (3, 0.5, 1)])
+@pytest.mark.parametrize("n,frac,cut", [(100, 0.1, 90), (7, 0.1, 6), (10, 0.0, 10), (3, 0.5, 1)])
 def test_split_text_by_position(n, frac, cut):
     text = "".join(chr(65 + i % 26) for i in range(n))
     train, val = split_text(text, frac)
@@ -166,14 +168,17 @@ def test_char_dataset_loader_matches_samples(corpus):
         np.testing.assert_array_equal(yb.numpy()[row], ds[i][1].numpy())
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(text="abc", seq_len=3), "3 characters is too short for seq_len=3"),
-    (dict(text="abcdef", seq_len=0), "seq_len must be a positive int"),
-    (dict(text="abcdef", seq_len=2.0), "seq_len"),
-    (dict(text="abcdef", seq_len=2, stride=0), "stride must be a positive int"),
-    (dict(text=np.arange(5), seq_len=2), "without a vocab"),
-    (dict(text=np.array([0, 1, 5]), seq_len=1, vocab=CharVocab("abc")), r"ids in \[0, 3\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(text="abc", seq_len=3), "3 characters is too short for seq_len=3"),
+        (dict(text="abcdef", seq_len=0), "seq_len must be a positive int"),
+        (dict(text="abcdef", seq_len=2.0), "seq_len"),
+        (dict(text="abcdef", seq_len=2, stride=0), "stride must be a positive int"),
+        (dict(text=np.arange(5), seq_len=2), "without a vocab"),
+        (dict(text=np.array([0, 1, 5]), seq_len=1, vocab=CharVocab("abc")), r"ids in \[0, 3\)"),
+    ],
+)
 def test_char_dataset_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         CharDataset(**kwargs)
@@ -185,7 +190,7 @@ def test_char_datasets_split_by_position(corpus):
     assert "Ω" in vocab and train.vocab is vocab and val.vocab is vocab
     assert len(train.ids) == 18_001 and len(val.ids) == 2_000  # 20,001 chars, last 10%
     assert vocab.decode(train.ids) + vocab.decode(val.ids) == text
-    assert vocab.decode(val.ids) == text[-len(val.ids):]
+    assert vocab.decode(val.ids) == text[-len(val.ids) :]
     assert len(train) == (len(train.ids) - 51) // 50 + 1
 
 

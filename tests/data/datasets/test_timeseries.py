@@ -77,16 +77,19 @@ def test_rnn_input_layout_matches_torch():
     assert tuple(out.shape) == (32, 20, 8) and tuple(yb.shape) == (32, 1)
 
 
-@pytest.mark.parametrize("fn,kwargs,match", [
-    (noisy_sine, dict(window=0), "window must be a positive int"),
-    (noisy_sine, dict(num_samples=2.5), "num_samples"),
-    (noisy_sine, dict(horizon=True), "horizon"),
-    (noisy_sine, dict(noise_std=-1), "noise_std must be >= 0"),
-    (noisy_sine, dict(split="val"), "split must be one of"),
-    (system_identification, dict(window=-3), "window"),
-    (system_identification, dict(noise_std=-0.1), "noise_std"),
-    (system_identification, dict(split="dev"), "split"),
-])
+@pytest.mark.parametrize(
+    "fn,kwargs,match",
+    [
+        (noisy_sine, dict(window=0), "window must be a positive int"),
+        (noisy_sine, dict(num_samples=2.5), "num_samples"),
+        (noisy_sine, dict(horizon=True), "horizon"),
+        (noisy_sine, dict(noise_std=-1), "noise_std must be >= 0"),
+        (noisy_sine, dict(split="val"), "split must be one of"),
+        (system_identification, dict(window=-3), "window"),
+        (system_identification, dict(noise_std=-0.1), "noise_std"),
+        (system_identification, dict(split="dev"), "split"),
+    ],
+)
 def test_bad_arguments(fn, kwargs, match):
     with pytest.raises(ValueError, match=match):
         fn(**kwargs)
@@ -103,8 +106,7 @@ def test_hello_toy():
     assert ds.vocab.decode(x.numpy()[0].argmax(-1)) == "hell"
     assert ds.vocab.decode(y.numpy()[0]) == "ello"
     ids = hello(one_hot=False)
-    assert ids.tensors[0].dtype == np.int64 and ds.vocab.decode(ids.tensors[0].numpy()[0]) \
-        == "hell"
+    assert ids.tensors[0].dtype == np.int64 and ds.vocab.decode(ids.tensors[0].numpy()[0]) == "hell"
     other = hello("abcab")
     assert len(other.vocab) == 3 and tuple(other.tensors[0].shape) == (1, 4, 3)
     assert other.vocab.decode(other.tensors[1].numpy()[0]) == "bcab"

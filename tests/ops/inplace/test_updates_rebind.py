@@ -21,15 +21,30 @@ def _torch_put(index):
 
 
 CASES = [
-    Case("IndexPut/slice_broadcast", lambda x, v: IndexPut.apply(x, v, index=(slice(None), 1)),
-         _torch_put((slice(None), 1)), [(3, 4), (1,)]),
-    Case("IndexPut/rows", lambda x, v: IndexPut.apply(x, v, index=on_device_of(ROWS, x)),
-         _torch_put(ROWS), [(3, 4), (2, 4)]),
-    Case("IndexPut/all", lambda x, v: IndexPut.apply(x, v, index=Ellipsis),
-         _torch_put(Ellipsis), [(2, 3), (3,)]),
-    Case("IndexPut/mask",
-         lambda x, v: IndexPut.apply(x, v, index=on_device_of(np.eye(3, dtype=bool), x)),
-         _torch_put(torch.eye(3, dtype=torch.bool)), [(3, 3), ()]),
+    Case(
+        "IndexPut/slice_broadcast",
+        lambda x, v: IndexPut.apply(x, v, index=(slice(None), 1)),
+        _torch_put((slice(None), 1)),
+        [(3, 4), (1,)],
+    ),
+    Case(
+        "IndexPut/rows",
+        lambda x, v: IndexPut.apply(x, v, index=on_device_of(ROWS, x)),
+        _torch_put(ROWS),
+        [(3, 4), (2, 4)],
+    ),
+    Case(
+        "IndexPut/all",
+        lambda x, v: IndexPut.apply(x, v, index=Ellipsis),
+        _torch_put(Ellipsis),
+        [(2, 3), (3,)],
+    ),
+    Case(
+        "IndexPut/mask",
+        lambda x, v: IndexPut.apply(x, v, index=on_device_of(np.eye(3, dtype=bool), x)),
+        _torch_put(torch.eye(3, dtype=torch.bool)),
+        [(3, 3), ()],
+    ),
 ]
 
 

@@ -37,10 +37,20 @@ CASES = [
     case("uppercase", "Ab,bC->AC", [(2, 3), (3, 4)]),
     case("size1_broadcast", "ij,ij->ij", [(1, 4), (3, 4)]),
     # operands above 4096 entries take NumPy's BLAS path (checked by torch only: size)
-    case("large_blas_path", "bij,jk->bik", [(2, 40, 60), (60, 70)], gradcheck=False,
-         rtol=1e-3, atol=1e-4),
-    Case("Einsum/list", lambda a, b: nerve.einsum("ij,jk", [a, b]),
-         lambda a, b: torch.einsum("ij,jk", [a, b]), [(2, 3), (3, 2)]),
+    case(
+        "large_blas_path",
+        "bij,jk->bik",
+        [(2, 40, 60), (60, 70)],
+        gradcheck=False,
+        rtol=1e-3,
+        atol=1e-4,
+    ),
+    Case(
+        "Einsum/list",
+        lambda a, b: nerve.einsum("ij,jk", [a, b]),
+        lambda a, b: torch.einsum("ij,jk", [a, b]),
+        [(2, 3), (3, 2)],
+    ),
 ]
 
 
@@ -51,8 +61,9 @@ def test_trace_and_diagonal_forward_match_torch_without_grad():
     a = np.random.default_rng(0).standard_normal((3, 3)).astype(np.float32)
     for equation in ("ii->", "ii->i", "ii"):
         got = nerve.einsum(equation, nerve.from_numpy(a)).numpy()
-        np.testing.assert_allclose(got, torch.einsum(equation, torch.from_numpy(a)).numpy(),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            got, torch.einsum(equation, torch.from_numpy(a)).numpy(), rtol=1e-6
+        )
 
 
 def test_repeated_index_gradient_raises_not_implemented():

@@ -13,8 +13,11 @@ M = np.random.default_rng(0).standard_normal((4, 3))
 
 def _map(x):
     # M placed on the array's device (the device tests run this row on "cuda" too)
-    return LinearMap.apply(x, map=lambda a: a @ same_module(M.astype(a.dtype), a),
-                           adjoint=lambda g: g @ same_module(M.T.astype(g.dtype), g))
+    return LinearMap.apply(
+        x,
+        map=lambda a: a @ same_module(M.astype(a.dtype), a),
+        adjoint=lambda g: g @ same_module(M.T.astype(g.dtype), g),
+    )
 
 
 CASES = [Case("LinearMap/matrix", _map, lambda x: x @ torch.tensor(M, dtype=x.dtype), [(2, 4)])]

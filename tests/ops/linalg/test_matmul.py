@@ -37,9 +37,13 @@ table_tests(CASES)
 
 
 @settings(max_examples=25, deadline=None)
-@given(batch_a=st.lists(st.sampled_from([1, 2, 3]), max_size=2),
-       batch_b=st.lists(st.sampled_from([1, 2, 3]), max_size=2),
-       n=st.integers(1, 3), k=st.integers(1, 3), m=st.integers(1, 3))
+@given(
+    batch_a=st.lists(st.sampled_from([1, 2, 3]), max_size=2),
+    batch_b=st.lists(st.sampled_from([1, 2, 3]), max_size=2),
+    n=st.integers(1, 3),
+    k=st.integers(1, 3),
+    m=st.integers(1, 3),
+)
 def test_random_broadcast_batches_against_torch(batch_a, batch_b, n, k, m):
     try:
         np.broadcast_shapes(tuple(batch_a), tuple(batch_b))
@@ -51,8 +55,7 @@ def test_random_broadcast_batches_against_torch(batch_a, batch_b, n, k, m):
     x, y = nerve.tensor(a, requires_grad=True), nerve.tensor(b, requires_grad=True)
     tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     out, tout = x @ y, tx @ ty
-    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-5)
     out.sum().backward()
     tout.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5)

@@ -14,8 +14,12 @@ CASES = [
     Case("Add/broadcast", lambda a, b: a + b, lambda a, b: a + b, [(2, 3, 4), (3, 1)]),
     Case("Add/scalar", lambda a: 2.5 + a, lambda a: 2.5 + a, [(3,)]),
     Case("Add/0d", lambda a, b: a + b, lambda a, b: a + b, [(), (2, 2)]),
-    Case("Add/alpha", lambda a, b: nerve.add(a, b, alpha=2), lambda a, b: torch.add(a, b, alpha=2),
-         [(3,), (3,)]),
+    Case(
+        "Add/alpha",
+        lambda a, b: nerve.add(a, b, alpha=2),
+        lambda a, b: torch.add(a, b, alpha=2),
+        [(3,), (3,)],
+    ),
     Case("Sub/broadcast", lambda a, b: a - b, lambda a, b: a - b, [(4, 1), (1, 5)]),
     Case("Sub/rscalar", lambda a: 1 - a, lambda a: 1 - a, [(3, 2)]),
     Case("Mul/broadcast", lambda a, b: a * b, lambda a, b: a * b, [(2, 3, 4), (1, 4)]),
@@ -39,14 +43,24 @@ CASES = [
     Case("Sin", nerve.sin, torch.sin, [(3, 4)]),
     Case("Cos", nerve.cos, torch.cos, [(3, 4)]),
     Case("Maximum", nerve.maximum, torch.maximum, [(3, 4), (4,)]),
-    Case("Maximum/tie", nerve.maximum, torch.maximum, [np.ones((2, 2)), np.ones((2, 2))],
-         gradcheck=False),
+    Case(
+        "Maximum/tie",
+        nerve.maximum,
+        torch.maximum,
+        [np.ones((2, 2)), np.ones((2, 2))],
+        gradcheck=False,
+    ),
     Case("Minimum", nerve.minimum, torch.minimum, [(3, 4), (3, 1)]),
-    Case("Clamp", lambda a: nerve.clamp(a, -0.5, 0.5), lambda a: torch.clamp(a, -0.5, 0.5),
-         [(3, 4)]),
+    Case(
+        "Clamp", lambda a: nerve.clamp(a, -0.5, 0.5), lambda a: torch.clamp(a, -0.5, 0.5), [(3, 4)]
+    ),
     Case("Clamp/min", lambda a: a.clamp(min=0.1), lambda a: a.clamp(min=0.1), [(3, 4)]),
-    Case("Where", lambda a, b: nerve.where(nerve.tensor(COND.value, device=a.device), a, b),
-         lambda a, b: torch.where(torch.from_numpy(COND.value), a, b), [(3, 4), (4,)]),
+    Case(
+        "Where",
+        lambda a, b: nerve.where(nerve.tensor(COND.value, device=a.device), a, b),
+        lambda a, b: torch.where(torch.from_numpy(COND.value), a, b),
+        [(3, 4), (4,)],
+    ),
     Case("Cast", lambda a: a.double() * 2, lambda a: a.double() * 2, [(3,)], gradcheck=False),
     Case("Clone", lambda a: a.clone(), lambda a: a.clone(), [(3,)]),
     Case("Square", nerve.square, torch.square, [(2, 3)]),
@@ -69,7 +83,7 @@ def test_int_division_gives_float32():
 def test_scalar_keeps_float32():
     x = nerve.ones(3)
     assert (x * 2.5).dtype == nerve.float32
-    assert (2 ** x).dtype == nerve.float32
+    assert (2**x).dtype == nerve.float32
 
 
 @pytest.mark.parametrize("exponent", [2, 3, 3.0, 0.5, -1, 2.5])

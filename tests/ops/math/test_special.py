@@ -54,19 +54,27 @@ def test_matches_torch_in_float64_with_edges(name):
 
 def test_i1_and_ndtr_match_torch_in_float64():
     x = GRID[np.abs(GRID) < 700]
-    np.testing.assert_allclose(F.i1(nerve.tensor(x)).numpy(),
-                               torch.special.i1(torch.tensor(x)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        F.i1(nerve.tensor(x)).numpy(), torch.special.i1(torch.tensor(x)).numpy(), rtol=1e-12
+    )
     # torch's float64 ndtr is 0.5 (1 + erf): absolute accuracy only in the left tail (steps
     # of 2⁻⁵⁴, 0 below -8.3); nerve keeps the tail's relative accuracy
     ours, theirs = F.ndtr(nerve.tensor(GRID)).numpy(), torch.special.ndtr(torch.tensor(GRID))
     np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=6e-17)
     assert F.ndtr(nerve.tensor(-10.0, dtype=nerve.float64)).item() == pytest.approx(
-        7.619853024160527e-24, rel=1e-13)
+        7.619853024160527e-24, rel=1e-13
+    )
 
 
 def test_ndtri_matches_torch_and_inverts_ndtr():
-    p = np.concatenate([np.logspace(-300, -1, 200), np.linspace(0.01, 0.99, 99),
-                        1 - np.logspace(-15, -2, 40), [0.0, 1.0, -0.1, 1.1, np.nan]])
+    p = np.concatenate(
+        [
+            np.logspace(-300, -1, 200),
+            np.linspace(0.01, 0.99, 99),
+            1 - np.logspace(-15, -2, 40),
+            [0.0, 1.0, -0.1, 1.1, np.nan],
+        ]
+    )
     ours = F.ndtri(nerve.tensor(p)).numpy()
     theirs = torch.special.ndtri(torch.tensor(p)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
@@ -78,8 +86,9 @@ def test_ndtri_matches_torch_and_inverts_ndtr():
 def test_log_ndtr_far_left_tail_is_finite():
     y = F.log_ndtr(nerve.tensor([-1e3, -1e5])).numpy()
     assert np.all(np.isfinite(y))
-    np.testing.assert_allclose(y, torch.special.log_ndtr(torch.tensor([-1e3, -1e5])).numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        y, torch.special.log_ndtr(torch.tensor([-1e3, -1e5])).numpy(), rtol=1e-6
+    )
 
 
 def test_entr_and_xlog1py_edges_like_torch():
@@ -90,9 +99,11 @@ def test_entr_and_xlog1py_edges_like_torch():
     np.testing.assert_allclose(F.entr(x).detach().numpy(), torch.special.entr(tx).detach())
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), equal_nan=True)
     a, b = [0.0, 0.0, 1.0], [-1.0, np.nan, -1.0]
-    np.testing.assert_allclose(F.xlog1py(nerve.tensor(a), nerve.tensor(b)).numpy(),
-                               torch.special.xlog1py(torch.tensor(a), torch.tensor(b)).numpy(),
-                               equal_nan=True)
+    np.testing.assert_allclose(
+        F.xlog1py(nerve.tensor(a), nerve.tensor(b)).numpy(),
+        torch.special.xlog1py(torch.tensor(a), torch.tensor(b)).numpy(),
+        equal_nan=True,
+    )
 
 
 ZETA_X = np.array([2.0, 3, 1, 0.5, 2, 2, -1, 2, 4.5, 30, 1.5, 2, 7, 1.0001, 3])
@@ -105,12 +116,19 @@ def test_hurwitz_zeta_matches_torch():
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, equal_nan=True)
 
 
-@pytest.mark.parametrize("name", ["i0e", "i1", "i1e", "ndtr", "ndtri", "log_ndtr", "erfcx",
-                                  "entr"])
+@pytest.mark.parametrize("name", ["i0e", "i1", "i1e", "ndtr", "ndtri", "log_ndtr", "erfcx", "entr"])
 @pytest.mark.parametrize("dtype", [nerve.int64, nerve.bool, nerve.float64, nerve.float32])
 def test_dtypes_like_torch(name, dtype):
     x = nerve.tensor([0, 1, 1], dtype=dtype)
-    t = torch.tensor([0, 1, 1], dtype=getattr(torch, np.dtype(dtype).name.replace("bool_", "bool")
-                                               if np.dtype(dtype).kind != "b" else "bool"))
-    assert getattr(F, name)(x).dtype == np.dtype(str(getattr(torch.special, name)(t).dtype)
-                                                 .removeprefix("torch."))
+    t = torch.tensor(
+        [0, 1, 1],
+        dtype=getattr(
+            torch,
+            np.dtype(dtype).name.replace("bool_", "bool")
+            if np.dtype(dtype).kind != "b"
+            else "bool",
+        ),
+    )
+    assert getattr(F, name)(x).dtype == np.dtype(
+        str(getattr(torch.special, name)(t).dtype).removeprefix("torch.")
+    )

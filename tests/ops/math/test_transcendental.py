@@ -55,62 +55,114 @@ CASES = [
     Case("Erfc", nerve.erfc, torch.erfc, [X * 2]),
     Case("Erfc/tails", nerve.erfc, torch.erfc, [np.linspace(-5, 5, 12).reshape(3, 4)]),
     Case("Erfinv", nerve.erfinv, torch.erfinv, [UNIT]),
-    Case("Erfinv/tails", nerve.erfinv, torch.erfinv,
-         [np.array([-0.999, -0.99, 0.95, 0.999])], rtol=1e-3),
+    Case(
+        "Erfinv/tails",
+        nerve.erfinv,
+        torch.erfinv,
+        [np.array([-0.999, -0.99, 0.95, 0.999])],
+        rtol=1e-3,
+    ),
     Case("Lgamma", nerve.lgamma, torch.lgamma, [GAMMA_X]),
     Case("Digamma", nerve.digamma, torch.digamma, [GAMMA_X], rtol=1e-3, atol=1e-4),
-    Case("Polygamma", lambda x: nerve.polygamma(1, x), lambda x: torch.polygamma(1, x),
-         [POS], rtol=1e-3),
-    Case("Polygamma/n3", lambda x: x.polygamma(3), lambda x: x.polygamma(3), [POS + 0.5],
-         rtol=1e-3),
-    Case("Polygamma/n0", lambda x: nerve.polygamma(0, x), lambda x: torch.polygamma(0, x),
-         [POS]),
+    Case(
+        "Polygamma",
+        lambda x: nerve.polygamma(1, x),
+        lambda x: torch.polygamma(1, x),
+        [POS],
+        rtol=1e-3,
+    ),
+    Case(
+        "Polygamma/n3", lambda x: x.polygamma(3), lambda x: x.polygamma(3), [POS + 0.5], rtol=1e-3
+    ),
+    Case("Polygamma/n0", lambda x: nerve.polygamma(0, x), lambda x: torch.polygamma(0, x), [POS]),
     Case("I0", nerve.i0, torch.i0, [X * 4]),
-    Case("I0/large", nerve.i0, torch.i0, [np.array([[-40.0, 31.0], [35.0, 50.0]])],
-         gradcheck=False),
+    Case(
+        "I0/large", nerve.i0, torch.i0, [np.array([[-40.0, 31.0], [35.0, 50.0]])], gradcheck=False
+    ),
     Case("Trunc", nerve.trunc, torch.trunc, [OFF_INT]),
     Case("Trunc/fix", nerve.fix, torch.fix, [OFF_INT]),
     Case("Frac", nerve.frac, torch.frac, [OFF_INT]),
     Case("Logit", nerve.logit, torch.logit, [PROB]),
     Case("Logit/eps", lambda x: nerve.logit(x, 0.2), lambda x: torch.logit(x, 0.2), [PROB]),
     Case("NanToNum", nerve.nan_to_num, torch.nan_to_num, [NONFINITE], gradcheck=False),
-    Case("NanToNum/values", lambda x: x.nan_to_num(1.0, 9.0, -9.0),
-         lambda x: x.nan_to_num(1.0, 9.0, -9.0), [NONFINITE], gradcheck=False),
+    Case(
+        "NanToNum/values",
+        lambda x: x.nan_to_num(1.0, 9.0, -9.0),
+        lambda x: x.nan_to_num(1.0, 9.0, -9.0),
+        [NONFINITE],
+        gradcheck=False,
+    ),
     Case("NanToNum/finite", nerve.nan_to_num, torch.nan_to_num, [X]),
     Case("Fmod", nerve.fmod, torch.fmod, [NUMERATOR, DIVISOR]),
-    Case("Fmod/scalar", lambda a: nerve.fmod(a, 1.5), lambda a: torch.fmod(a, 1.5),
-         [NUMERATOR + 0.05]),
+    Case(
+        "Fmod/scalar",
+        lambda a: nerve.fmod(a, 1.5),
+        lambda a: torch.fmod(a, 1.5),
+        [NUMERATOR + 0.05],
+    ),
     Case("Remainder", nerve.remainder, torch.remainder, [NUMERATOR, DIVISOR]),
-    Case("Remainder/broadcast", lambda a, b: a.remainder(b), lambda a, b: a.remainder(b),
-         [NUMERATOR, DIVISOR[0]]),
+    Case(
+        "Remainder/broadcast",
+        lambda a, b: a.remainder(b),
+        lambda a, b: a.remainder(b),
+        [NUMERATOR, DIVISOR[0]],
+    ),
     Case("Hypot", nerve.hypot, torch.hypot, [X, (3, 4)]),
     Case("Hypot/broadcast", nerve.hypot, torch.hypot, [(2, 3), (3,)]),
     Case("Logaddexp", nerve.logaddexp, torch.logaddexp, [X, (3, 4)]),
-    Case("Logaddexp/wide", nerve.logaddexp, torch.logaddexp,
-         [np.array([800.0, -800.0, 3.0]), np.array([799.0, -801.0, -500.0])]),
+    Case(
+        "Logaddexp/wide",
+        nerve.logaddexp,
+        torch.logaddexp,
+        [np.array([800.0, -800.0, 3.0]), np.array([799.0, -801.0, -500.0])],
+    ),
     Case("Logaddexp2", nerve.logaddexp2, torch.logaddexp2, [X, (3, 4)]),
     Case("Xlogy", nerve.xlogy, torch.xlogy, [X, POS]),
     Case("Xlogy/zero_x", nerve.xlogy, torch.xlogy, [XLOGY_A, np.abs(XLOGY_A) + 0.5]),
     Case("Xlogy/scalar_x", lambda y: nerve.xlogy(2.0, y), lambda y: torch.xlogy(2.0, y), [POS]),
     Case("Copysign", nerve.copysign, torch.copysign, [X, (3, 4)]),
     Case("Copysign/scalar", lambda a: a.copysign(-1.0), lambda a: a.copysign(-1.0), [X]),
-    Case("Mvlgamma/composite", lambda x: nerve.mvlgamma(x, 3), lambda x: torch.mvlgamma(x, 3),
-         [POS + 1.5]),
-    Case("FloatPower/composite", lambda x: nerve.float_power(x, 2.5),
-         lambda x: torch.float_power(x, 2.5), [POS]),
+    Case(
+        "Mvlgamma/composite",
+        lambda x: nerve.mvlgamma(x, 3),
+        lambda x: torch.mvlgamma(x, 3),
+        [POS + 1.5],
+    ),
+    Case(
+        "FloatPower/composite",
+        lambda x: nerve.float_power(x, 2.5),
+        lambda x: torch.float_power(x, 2.5),
+        [POS],
+    ),
     Case("FloatPower/tensor_exponent", nerve.float_power, torch.float_power, [POS, X]),
     # (non-negative exponents: PyTorch's own gradient is 0 where an integer one is < 0)
-    Case("Ldexp/composite", lambda x: nerve.ldexp(x, nerve.tensor([1, 2, 3, 0], device=x.device)),
-         lambda x: torch.ldexp(x, torch.tensor([1, 2, 3, 0])), [X]),
+    Case(
+        "Ldexp/composite",
+        lambda x: nerve.ldexp(x, nerve.tensor([1, 2, 3, 0], device=x.device)),
+        lambda x: torch.ldexp(x, torch.tensor([1, 2, 3, 0])),
+        [X],
+    ),
     Case("Ldexp/float_exponent", nerve.ldexp, torch.ldexp, [X, (3, 4)]),
-    Case("Divide/trunc", lambda a, b: nerve.divide(a, b, rounding_mode="trunc"),
-         lambda a, b: torch.divide(a, b, rounding_mode="trunc"), [NUMERATOR, DIVISOR]),
-    Case("Xlogy/const_x", lambda y: nerve.xlogy(nerve.tensor([0.0, 2.0], device=y.device), y),
-         lambda y: torch.xlogy(torch.tensor([0.0, 2.0]), y), [np.array([0.5, 1.5])]),
+    Case(
+        "Divide/trunc",
+        lambda a, b: nerve.divide(a, b, rounding_mode="trunc"),
+        lambda a, b: torch.divide(a, b, rounding_mode="trunc"),
+        [NUMERATOR, DIVISOR],
+    ),
+    Case(
+        "Xlogy/const_x",
+        lambda y: nerve.xlogy(nerve.tensor([0.0, 2.0], device=y.device), y),
+        lambda y: torch.xlogy(torch.tensor([0.0, 2.0]), y),
+        [np.array([0.5, 1.5])],
+    ),
     Case("Tan/scalar", nerve.tan, torch.tan, [np.array(0.3)]),
-    Case("Hypot/const", lambda a, b: nerve.hypot(a, nerve.tensor(b)),
-         lambda a, b: torch.hypot(a, torch.tensor(b)), [X, Const(np.float32(2.0))],
-         gradcheck=False),
+    Case(
+        "Hypot/const",
+        lambda a, b: nerve.hypot(a, nerve.tensor(b)),
+        lambda a, b: torch.hypot(a, torch.tensor(b)),
+        [X, Const(np.float32(2.0))],
+        gradcheck=False,
+    ),
 ]
 
 
@@ -137,8 +189,13 @@ def _close(ours, ref, tol):
 
 @pytest.mark.parametrize("name", ["lgamma", "digamma", "erfc", "erfinv", "i0"])
 def test_special_matches_torch_in_float64(name):
-    x = np.concatenate([GRID, EDGES]) if name != "erfinv" else np.concatenate(
-        [np.linspace(-1, 1, 2001), [1 - 1e-16, -1 + 1e-12, 1e-300, 1.5, -2.0, np.nan]])
+    x = (
+        np.concatenate([GRID, EDGES])
+        if name != "erfinv"
+        else np.concatenate(
+            [np.linspace(-1, 1, 2001), [1 - 1e-16, -1 + 1e-12, 1e-300, 1.5, -2.0, np.nan]]
+        )
+    )
     if name == "i0":
         # (PyTorch's i0(±inf) is NaN; nerve's is the limit, +inf)
         x = np.concatenate([np.linspace(-700, 700, 1401), [0.0, 710.0, np.nan]])
@@ -151,8 +208,11 @@ def test_polygamma_matches_torch_in_float64(n):
     x = GRID[(GRID > -5) & (GRID != np.floor(GRID))]
     ref = _torch64(lambda t: torch.polygamma(n, t), x)
     # torch's trigamma itself is only good to ~5e-10 (checked against mpmath)
-    _close(nerve.polygamma(n, nerve.tensor(x, dtype=nerve.float64)).numpy(), ref,
-           1e-9 if n == 1 else 1e-12)
+    _close(
+        nerve.polygamma(n, nerve.tensor(x, dtype=nerve.float64)).numpy(),
+        ref,
+        1e-9 if n == 1 else 1e-12,
+    )
 
 
 def test_erfinv_inverts_erf_and_keeps_the_tail():
@@ -165,18 +225,39 @@ def test_erfinv_inverts_erf_and_keeps_the_tail():
 
 def test_gamma_special_values():
     assert np.abs(special.lgamma(np.array([1.0, 2.0]))).max() < 1e-15
-    np.testing.assert_allclose(special.lgamma(np.array([0.5])), [np.log(np.sqrt(np.pi))],
-                               rtol=1e-14)
-    np.testing.assert_allclose(special.digamma(np.array([1.0])), [-0.5772156649015329],
-                               rtol=1e-14)
-    np.testing.assert_allclose(special.polygamma(1, np.array([1.0])), [np.pi ** 2 / 6],
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        special.lgamma(np.array([0.5])), [np.log(np.sqrt(np.pi))], rtol=1e-14
+    )
+    np.testing.assert_allclose(special.digamma(np.array([1.0])), [-0.5772156649015329], rtol=1e-14)
+    np.testing.assert_allclose(special.polygamma(1, np.array([1.0])), [np.pi**2 / 6], rtol=1e-14)
 
 
 # ----- dtypes and errors ------------------------------------------------------------------
-UNARY_FLOAT = ["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
-               "log2", "log10", "exp2", "reciprocal", "rsqrt", "deg2rad", "rad2deg", "sinc",
-               "erfc", "erfinv", "lgamma", "digamma", "i0", "logit"]
+UNARY_FLOAT = [
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "log2",
+    "log10",
+    "exp2",
+    "reciprocal",
+    "rsqrt",
+    "deg2rad",
+    "rad2deg",
+    "sinc",
+    "erfc",
+    "erfinv",
+    "lgamma",
+    "digamma",
+    "i0",
+    "logit",
+]
 
 
 @pytest.mark.parametrize("name", UNARY_FLOAT)
@@ -189,11 +270,17 @@ def test_integer_inputs_give_torch_dtype(name, dtype):
     np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-5, equal_nan=True)
 
 
-@pytest.mark.parametrize("name", ["fmod", "remainder", "xlogy", "copysign", "float_power",
-                                  "ldexp"])
-@pytest.mark.parametrize("types", [("int64", "int64"), ("int64", "float32"),
-                                   ("float64", "int32"), ("int32", "int64"),
-                                   ("float32", "float64")])
+@pytest.mark.parametrize("name", ["fmod", "remainder", "xlogy", "copysign", "float_power", "ldexp"])
+@pytest.mark.parametrize(
+    "types",
+    [
+        ("int64", "int64"),
+        ("int64", "float32"),
+        ("float64", "int32"),
+        ("int32", "int64"),
+        ("float32", "float64"),
+    ],
+)
 def test_binary_dtypes(name, types):
     a = np.array([7, -7, 3, 0]).astype(types[0])
     b = np.array([2, 3, -2, 5]).astype(types[1])
@@ -205,20 +292,38 @@ def test_binary_dtypes(name, types):
 
 def test_python_numbers_take_the_tensors_dtype():
     for name in ("xlogy", "hypot", "copysign", "logaddexp"):
-        for x in (nerve.tensor([1, 2]), nerve.tensor([1.0, 2.0]),
-                  nerve.tensor([1.0], dtype=nerve.float64)):
+        for x in (
+            nerve.tensor([1, 2]),
+            nerve.tensor([1.0, 2.0]),
+            nerve.tensor([1.0], dtype=nerve.float64),
+        ):
             ours = getattr(nerve, name)(x.float() if name in ("hypot", "logaddexp") else x, 3)
             t = torch.from_numpy(x.numpy())
             t = t.float() if name in ("hypot", "logaddexp") else t
-            ref = getattr(torch, name)(t, torch.tensor(3) if name in ("hypot", "logaddexp")
-                                       else 3)
+            ref = getattr(torch, name)(t, torch.tensor(3) if name in ("hypot", "logaddexp") else 3)
             assert ours.dtype == ref.numpy().dtype, name
 
 
 def test_edge_values_match_torch():
     e = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.5], np.float64)
-    for name in ["tan", "asin", "acosh", "atanh", "log2", "log10", "exp2", "reciprocal",
-                 "rsqrt", "sinc", "trunc", "frac", "logit", "nan_to_num", "sinh", "cosh"]:
+    for name in [
+        "tan",
+        "asin",
+        "acosh",
+        "atanh",
+        "log2",
+        "log10",
+        "exp2",
+        "reciprocal",
+        "rsqrt",
+        "sinc",
+        "trunc",
+        "frac",
+        "logit",
+        "nan_to_num",
+        "sinh",
+        "cosh",
+    ]:
         ours = getattr(nerve, name)(nerve.tensor(e)).numpy()
         ref = getattr(torch, name)(torch.from_numpy(e)).numpy()
         np.testing.assert_allclose(ours, ref, rtol=1e-12, equal_nan=True, err_msg=name)
@@ -226,8 +331,7 @@ def test_edge_values_match_torch():
         a, b = np.meshgrid(e, e)
         ours = getattr(nerve, name)(nerve.tensor(a), nerve.tensor(b)).numpy()
         ref = getattr(torch, name)(torch.from_numpy(a), torch.from_numpy(b)).numpy()
-        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15, equal_nan=True,
-                                   err_msg=name)
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15, equal_nan=True, err_msg=name)
 
 
 def test_integer_fmod_and_remainder():
@@ -249,12 +353,16 @@ def test_trunc_keeps_integers_and_grads_are_zero():
     assert x.grad.tolist() == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("call", [
-    lambda: nerve.frac(nerve.tensor([1, 2])), lambda: nerve.trunc(nerve.tensor([True])),
-    lambda: nerve.hypot(nerve.tensor([1, 2]), nerve.tensor([1, 2])),
-    lambda: nerve.logaddexp(nerve.tensor([True]), nerve.tensor([True])),
-    lambda: nerve.fmod(nerve.tensor([True]), nerve.tensor([True])),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: nerve.frac(nerve.tensor([1, 2])),
+        lambda: nerve.trunc(nerve.tensor([True])),
+        lambda: nerve.hypot(nerve.tensor([1, 2]), nerve.tensor([1, 2])),
+        lambda: nerve.logaddexp(nerve.tensor([True]), nerve.tensor([True])),
+        lambda: nerve.fmod(nerve.tensor([True]), nerve.tensor([True])),
+    ],
+)
 def test_unsupported_dtypes_raise_not_implemented(call):
     with pytest.raises(NotImplementedError):
         call()
@@ -262,8 +370,12 @@ def test_unsupported_dtypes_raise_not_implemented(call):
 
 def test_out_argument_is_refused():
     x = nerve.tensor([0.5])
-    for call in (lambda: nerve.tan(x, out=x), lambda: nerve.fmod(x, 2.0, out=x),
-                 lambda: nerve.logit(x, out=x), lambda: nerve.polygamma(1, x, out=x)):
+    for call in (
+        lambda: nerve.tan(x, out=x),
+        lambda: nerve.fmod(x, 2.0, out=x),
+        lambda: nerve.logit(x, out=x),
+        lambda: nerve.polygamma(1, x, out=x),
+    ):
         with pytest.raises(NotImplementedError, match="out="):
             call()
 
@@ -276,14 +388,38 @@ def test_mvlgamma_and_polygamma_errors():
 
 
 # ----- in place -------------------------------------------------------------------------
-@pytest.mark.parametrize("name,args", [
-    ("tan_", ()), ("arcsin_", ()), ("atanh_", ()), ("log2_", ()), ("exp2_", ()),
-    ("reciprocal_", ()), ("rsqrt_", ()), ("trunc_", ()), ("frac_", ()), ("fmod_", (0.3,)),
-    ("remainder_", (-0.3,)), ("hypot_", (None,)), ("xlogy_", (3.0,)), ("lgamma_", ()),
-    ("digamma_", ()), ("polygamma_", (2,)), ("erfc_", ()), ("erfinv_", ()), ("i0_", ()),
-    ("logit_", (0.1,)), ("sinc_", ()), ("copysign_", (-1.0,)), ("nan_to_num_", ()),
-    ("deg2rad_", ()), ("rad2deg_", ()), ("ldexp_", (None,)), ("sinh_", ()),
-])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("tan_", ()),
+        ("arcsin_", ()),
+        ("atanh_", ()),
+        ("log2_", ()),
+        ("exp2_", ()),
+        ("reciprocal_", ()),
+        ("rsqrt_", ()),
+        ("trunc_", ()),
+        ("frac_", ()),
+        ("fmod_", (0.3,)),
+        ("remainder_", (-0.3,)),
+        ("hypot_", (None,)),
+        ("xlogy_", (3.0,)),
+        ("lgamma_", ()),
+        ("digamma_", ()),
+        ("polygamma_", (2,)),
+        ("erfc_", ()),
+        ("erfinv_", ()),
+        ("i0_", ()),
+        ("logit_", (0.1,)),
+        ("sinc_", ()),
+        ("copysign_", (-1.0,)),
+        ("nan_to_num_", ()),
+        ("deg2rad_", ()),
+        ("rad2deg_", ()),
+        ("ldexp_", (None,)),
+        ("sinh_", ()),
+    ],
+)
 def test_inplace_matches_torch(name, args):
     x0 = np.array([0.25, 0.5, 0.75], np.float32)
     if args == (None,):

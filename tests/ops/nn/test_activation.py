@@ -14,24 +14,36 @@ CASES = [
     Case("Tanh/0d", nerve.tanh, torch.tanh, [()]),
     Case("Sigmoid", nerve.sigmoid, torch.sigmoid, [(3, 4)]),
     Case("Sigmoid/wide", lambda x: x.sigmoid(), lambda x: x.sigmoid(), [WIDE]),
-    Case("Sigmoid/noncontig", lambda x: nerve.sigmoid(x.T), lambda x: torch.sigmoid(x.T),
-         [(3, 2)]),
+    Case("Sigmoid/noncontig", lambda x: nerve.sigmoid(x.T), lambda x: torch.sigmoid(x.T), [(3, 2)]),
     Case("ReLU", nerve.relu, torch.relu, [NONZERO]),
     Case("ReLU/method_batch1", lambda x: x.relu(), lambda x: x.relu(), [NONZERO[:1]]),
-    Case("Softmax/last", lambda x: nerve.softmax(x, -1), lambda x: torch.softmax(x, -1),
-         [(3, 4)]),
+    Case("Softmax/last", lambda x: nerve.softmax(x, -1), lambda x: torch.softmax(x, -1), [(3, 4)]),
     Case("Softmax/dim0", lambda x: x.softmax(0), lambda x: x.softmax(0), [(3, 4)]),
-    Case("Softmax/3d_mid", lambda x: nerve.softmax(x, 1), lambda x: torch.softmax(x, 1),
-         [(2, 3, 4)]),
-    Case("Softmax/wide", lambda x: nerve.softmax(x * 40, 1), lambda x: torch.softmax(x * 40, 1),
-         [WIDE], gradcheck=False),
-    Case("Softmax/size1", lambda x: nerve.softmax(x, 1), lambda x: torch.softmax(x, 1),
-         [(3, 1)]),
-    Case("LogSoftmax/last", lambda x: nerve.log_softmax(x, -1),
-         lambda x: torch.log_softmax(x, -1), [(3, 4)]),
+    Case(
+        "Softmax/3d_mid", lambda x: nerve.softmax(x, 1), lambda x: torch.softmax(x, 1), [(2, 3, 4)]
+    ),
+    Case(
+        "Softmax/wide",
+        lambda x: nerve.softmax(x * 40, 1),
+        lambda x: torch.softmax(x * 40, 1),
+        [WIDE],
+        gradcheck=False,
+    ),
+    Case("Softmax/size1", lambda x: nerve.softmax(x, 1), lambda x: torch.softmax(x, 1), [(3, 1)]),
+    Case(
+        "LogSoftmax/last",
+        lambda x: nerve.log_softmax(x, -1),
+        lambda x: torch.log_softmax(x, -1),
+        [(3, 4)],
+    ),
     Case("LogSoftmax/dim0", lambda x: x.log_softmax(0), lambda x: x.log_softmax(0), [(2, 3, 2)]),
-    Case("LogSoftmax/wide", lambda x: nerve.log_softmax(x * 40, 1),
-         lambda x: torch.log_softmax(x * 40, 1), [WIDE], atol=1e-3),
+    Case(
+        "LogSoftmax/wide",
+        lambda x: nerve.log_softmax(x * 40, 1),
+        lambda x: torch.log_softmax(x * 40, 1),
+        [WIDE],
+        atol=1e-3,
+    ),
 ]
 
 
@@ -46,8 +58,9 @@ def test_softmax_dim_none_follows_torch_legacy_rule(shape):
     np.testing.assert_allclose(nerve.softmax(nerve.tensor(x)).numpy(), expected, rtol=1e-6)
     with pytest.warns(UserWarning):
         expected = torch.nn.functional.log_softmax(torch.tensor(x), dim=None).numpy()
-    np.testing.assert_allclose(nerve.log_softmax(nerve.tensor(x)).numpy(), expected, rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        nerve.log_softmax(nerve.tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_activations_stay_finite_for_huge_inputs():

@@ -32,17 +32,19 @@ CASES = [
     Case("Softsign", F.softsign, TF.softsign, [X]),
     Case("Softsign/wide", F.softsign, TF.softsign, [WIDE]),
     Case("Softshrink", F.softshrink, TF.softshrink, [X]),
-    Case("Softshrink/lambd", lambda x: F.softshrink(x, 1.5), lambda x: TF.softshrink(x, 1.5),
-         [X5]),
-    Case("Softshrink/zero", lambda x: F.softshrink(x, 0.0), lambda x: TF.softshrink(x, 0.0),
-         [X]),
+    Case("Softshrink/lambd", lambda x: F.softshrink(x, 1.5), lambda x: TF.softshrink(x, 1.5), [X5]),
+    Case("Softshrink/zero", lambda x: F.softshrink(x, 0.0), lambda x: TF.softshrink(x, 0.0), [X]),
     Case("Hardshrink", F.hardshrink, TF.hardshrink, [X]),
-    Case("Hardshrink/lambd", lambda x: F.hardshrink(x, 1.5), lambda x: TF.hardshrink(x, 1.5),
-         [X5]),
-    Case("Threshold", lambda x: F.threshold(x, 0.2, -2.0), lambda x: TF.threshold(x, 0.2, -2.0),
-         [X5]),
-    Case("Threshold/value", lambda x: F.threshold(x, -1.5, 20), lambda x: TF.threshold(x, -1.5, 20),
-         [X5]),
+    Case("Hardshrink/lambd", lambda x: F.hardshrink(x, 1.5), lambda x: TF.hardshrink(x, 1.5), [X5]),
+    Case(
+        "Threshold", lambda x: F.threshold(x, 0.2, -2.0), lambda x: TF.threshold(x, 0.2, -2.0), [X5]
+    ),
+    Case(
+        "Threshold/value",
+        lambda x: F.threshold(x, -1.5, 20),
+        lambda x: TF.threshold(x, -1.5, 20),
+        [X5],
+    ),
     Case("GLU", F.glu, TF.glu, [X]),
     Case("GLU/dim1", lambda x: F.glu(x, 1), lambda x: TF.glu(x, 1), [X3]),
     Case("GLU/dim0", lambda x: F.glu(x, 0), lambda x: TF.glu(x, 0), [(4, 3)]),
@@ -88,19 +90,30 @@ def test_threshold_at_the_threshold_and_int_input():
     assert y.dtype == nerve.int64
 
 
-@pytest.mark.parametrize("fn", [F.softsign, F.celu, F.hardswish, F.hardsigmoid, F.tanhshrink,
-                                F.glu, lambda x: F.softmin(x, 0)])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        F.softsign,
+        F.celu,
+        F.hardswish,
+        F.hardsigmoid,
+        F.tanhshrink,
+        F.glu,
+        lambda x: F.softmin(x, 0),
+    ],
+)
 def test_stable_for_huge_inputs(fn):
-    x = nerve.tensor([-1e4, -80.0, 0.0, 80.0, 1e4, 3.0], dtype=nerve.float32,
-                     requires_grad=True)
+    x = nerve.tensor([-1e4, -80.0, 0.0, 80.0, 1e4, 3.0], dtype=nerve.float32, requires_grad=True)
     y = fn(x)
     y.sum().backward()
     assert np.isfinite(y.detach().numpy()).all() and np.isfinite(x.grad.numpy()).all()
     assert y.dtype == nerve.float32 and x.grad.dtype == nerve.float32
 
 
-@pytest.mark.parametrize("name,args", [("threshold", (0.0, -1.0)), ("celu", (0.5,)),
-                                       ("hardsigmoid", ()), ("hardswish", ())])
+@pytest.mark.parametrize(
+    "name,args",
+    [("threshold", (0.0, -1.0)), ("celu", (0.5,)), ("hardsigmoid", ()), ("hardswish", ())],
+)
 def test_inplace_flag(name, args):
     data = np.array([-4.0, -1.0, 0.5, 4.0], np.float32)
     x = nerve.tensor(data)
@@ -123,8 +136,9 @@ def test_functional_inplace_forms():
     np.testing.assert_array_equal(x.numpy(), [0.0, 0.0, 2.0])
     x = nerve.tensor([-1.0, 0.3, 2.0])
     F.celu_(x, 2.0)
-    np.testing.assert_allclose(x.numpy(), TF.celu(torch.tensor([-1.0, 0.3, 2.0]), 2.0).numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        x.numpy(), TF.celu(torch.tensor([-1.0, 0.3, 2.0]), 2.0).numpy(), rtol=1e-6
+    )
 
 
 def test_softmin_implicit_dim_and_dtype():

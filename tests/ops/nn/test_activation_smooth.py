@@ -24,15 +24,24 @@ def _crelu_torch(x, dim=1):
 
 CASES = [
     Case("LeakyReLU", F.leaky_relu, TF.leaky_relu, [X]),
-    Case("LeakyReLU/slope", lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2),
-         [X]),
+    Case("LeakyReLU/slope", lambda x: F.leaky_relu(x, 0.2), lambda x: TF.leaky_relu(x, 0.2), [X]),
     Case("PReLU/shared", F.prelu, TF.prelu, [X, np.array([0.25])]),
-    Case("PReLU/channels", F.prelu, TF.prelu, [X[:, :, None] * np.ones((1, 1, 2)),
-                                               np.array([0.1, 0.2, 0.3, -0.4])]),
+    Case(
+        "PReLU/channels",
+        F.prelu,
+        TF.prelu,
+        [X[:, :, None] * np.ones((1, 1, 2)), np.array([0.1, 0.2, 0.3, -0.4])],
+    ),
     Case("PReLU/2d", F.prelu, TF.prelu, [X.reshape(3, 2, 2), np.array([0.3, 0.7])]),
-    Case("RReLU/train", lambda x: activation.RReLU.apply(x, on_device_of(NOISE.astype(x.dtype), x)),
-         lambda x: x * torch.from_numpy(NOISE.astype(np.float32 if x.dtype == torch.float32
-                                                     else np.float64)), [X]),
+    Case(
+        "RReLU/train",
+        lambda x: activation.RReLU.apply(x, on_device_of(NOISE.astype(x.dtype), x)),
+        lambda x: (
+            x
+            * torch.from_numpy(NOISE.astype(np.float32 if x.dtype == torch.float32 else np.float64))
+        ),
+        [X],
+    ),
     Case("RReLU/eval", lambda x: F.rrelu(x), lambda x: TF.rrelu(x, training=False), [X]),
     Case("CReLU", F.crelu, _crelu_torch, [X]),
     Case("CReLU/dim0", lambda x: F.crelu(x, 0), lambda x: _crelu_torch(x, 0), [X]),
@@ -43,13 +52,25 @@ CASES = [
     Case("ELU/selu", F.selu, TF.selu, [X]),
     Case("GELU", F.gelu, TF.gelu, [X * 2]),
     Case("GELU/wide", F.gelu, TF.gelu, [WIDE]),
-    Case("GELU/tanh", lambda x: F.gelu(x, approximate="tanh"),
-         lambda x: TF.gelu(x, approximate="tanh"), [X * 2]),
-    Case("GELU/tanh_wide", lambda x: F.gelu(x, approximate="tanh"),
-         lambda x: TF.gelu(x, approximate="tanh"), [WIDE]),
+    Case(
+        "GELU/tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: TF.gelu(x, approximate="tanh"),
+        [X * 2],
+    ),
+    Case(
+        "GELU/tanh_wide",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: TF.gelu(x, approximate="tanh"),
+        [WIDE],
+    ),
     Case("Softplus", F.softplus, TF.softplus, [X]),
-    Case("Softplus/beta", lambda x: F.softplus(x, 2.0, 5.0), lambda x: TF.softplus(x, 2.0, 5.0),
-         [X * 3]),
+    Case(
+        "Softplus/beta",
+        lambda x: F.softplus(x, 2.0, 5.0),
+        lambda x: TF.softplus(x, 2.0, 5.0),
+        [X * 3],
+    ),
     Case("Softplus/wide", F.softplus, TF.softplus, [WIDE]),
     Case("LogSigmoid", F.logsigmoid, TF.logsigmoid, [X]),
     Case("LogSigmoid/wide", F.logsigmoid, TF.logsigmoid, [WIDE * 3]),
@@ -58,8 +79,12 @@ CASES = [
     Case("Mish", F.mish, TF.mish, [X]),
     Case("Mish/wide", F.mish, TF.mish, [WIDE]),
     Case("Hardtanh", F.hardtanh, TF.hardtanh, [X * 2]),
-    Case("Hardtanh/range", lambda x: F.hardtanh(x, -0.5, 2.0),
-         lambda x: TF.hardtanh(x, -0.5, 2.0), [X * 2]),
+    Case(
+        "Hardtanh/range",
+        lambda x: F.hardtanh(x, -0.5, 2.0),
+        lambda x: TF.hardtanh(x, -0.5, 2.0),
+        [X * 2],
+    ),
     Case("Hardtanh/relu6", F.relu6, TF.relu6, [X * 5]),
     Case("LeakyReLU/scalar", F.leaky_relu, TF.leaky_relu, [np.array(-1.5)]),
     Case("GELU/size1", F.gelu, TF.gelu, [(1, 1)]),
@@ -136,8 +161,10 @@ def test_gelu_float32_fast_path_agrees_with_the_formula(approximate):
     if approximate == "tanh":
         t = np.tanh(np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64**3))
         want = 0.5 * x64 * (1 + t)
-        dwant = dy * (0.5 * (1 + t) + 0.5 * x64 * (1 - t * t) * np.sqrt(2 / np.pi)
-                      * (1 + 3 * 0.044715 * x64**2))
+        dwant = dy * (
+            0.5 * (1 + t)
+            + 0.5 * x64 * (1 - t * t) * np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * x64**2)
+        )
     else:
         cdf = activation._normal_cdf(x64)
         want = x64 * cdf

@@ -22,8 +22,10 @@ DROP = (RNG.random((2, 3, 5)) >= 0.25) / 0.75
 
 
 def _sdpa(**kw):
-    return (lambda q, k, v, *m: F.scaled_dot_product_attention(q, k, v, *m, **kw),
-            lambda q, k, v, *m: TF.scaled_dot_product_attention(q, k, v, *m, **kw))
+    return (
+        lambda q, k, v, *m: F.scaled_dot_product_attention(q, k, v, *m, **kw),
+        lambda q, k, v, *m: TF.scaled_dot_product_attention(q, k, v, *m, **kw),
+    )
 
 
 def _fixed_dropout(q, k, v):
@@ -40,38 +42,69 @@ def _torch_dropout(q, k, v):
 CASES = [
     Case("ScaledDotProductAttention/2d", *_sdpa(), [(3, 4), (5, 4), (5, 6)]),
     Case("ScaledDotProductAttention/4d", *_sdpa(), [(2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 5)]),
-    Case("ScaledDotProductAttention/5d", *_sdpa(), [(2, 1, 2, 3, 4), (2, 1, 2, 5, 4),
-                                                    (2, 1, 2, 5, 3)]),
-    Case("ScaledDotProductAttention/broadcast_batch", *_sdpa(), [(2, 3, 3, 4), (3, 5, 4),
-                                                                 (5, 2)]),
-    Case("ScaledDotProductAttention/scale", *_sdpa(scale=0.3), [(2, 3, 4), (2, 5, 4),
-                                                               (2, 5, 4)]),
-    Case("ScaledDotProductAttention/causal", *_sdpa(is_causal=True), [(2, 4, 3), (2, 4, 3),
-                                                                     (2, 4, 5)]),
-    Case("ScaledDotProductAttention/causal_wide", *_sdpa(is_causal=True),
-         [(2, 3, 4), (2, 6, 4), (2, 6, 4)]),
-    Case("ScaledDotProductAttention/causal_tall", *_sdpa(is_causal=True),
-         [(6, 4), (3, 4), (3, 2)]),
-    Case("ScaledDotProductAttention/bool_mask", *_sdpa(), [(2, 3, 4), (2, 5, 4), (2, 5, 4),
-                                                          BOOL]),
-    Case("ScaledDotProductAttention/bool_mask_4d", *_sdpa(),
-         [(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4), BOOL_4D]),
-    Case("ScaledDotProductAttention/fully_masked_row", *_sdpa(),
-         [(2, 3, 4), (2, 5, 4), (2, 5, 4), Const(HOLE)]),
-    Case("ScaledDotProductAttention/float_mask", *_sdpa(), [(2, 3, 4), (2, 5, 4), (2, 5, 4),
-                                                           (3, 5)]),
-    Case("ScaledDotProductAttention/float_mask_heads", *_sdpa(),
-         [(2, 3, 3, 4), (2, 3, 5, 4), (2, 3, 5, 2), (3, 1, 5)]),
-    Case("ScaledDotProductAttention/neg_inf_row", *_sdpa(),
-         [(2, 3, 4), (2, 5, 4), (2, 5, 4), Const(NEG_INF)]),
-    Case("ScaledDotProductAttention/gqa", *_sdpa(enable_gqa=True),
-         [(2, 6, 3, 4), (2, 2, 5, 4), (2, 2, 5, 3)]),
-    Case("ScaledDotProductAttention/gqa_mask", *_sdpa(enable_gqa=True),
-         [(1, 4, 3, 4), (1, 2, 5, 4), (1, 2, 5, 3), (4, 3, 5)]),
-    Case("ScaledDotProductAttention/gqa_causal", *_sdpa(enable_gqa=True, is_causal=True),
-         [(4, 3, 4), (1, 3, 4), (1, 3, 4)]),
-    Case("ScaledDotProductAttention/dropout", _fixed_dropout, _torch_dropout,
-         [(2, 3, 4), (2, 5, 4), (2, 5, 3)]),
+    Case(
+        "ScaledDotProductAttention/5d",
+        *_sdpa(),
+        [(2, 1, 2, 3, 4), (2, 1, 2, 5, 4), (2, 1, 2, 5, 3)],
+    ),
+    Case("ScaledDotProductAttention/broadcast_batch", *_sdpa(), [(2, 3, 3, 4), (3, 5, 4), (5, 2)]),
+    Case("ScaledDotProductAttention/scale", *_sdpa(scale=0.3), [(2, 3, 4), (2, 5, 4), (2, 5, 4)]),
+    Case(
+        "ScaledDotProductAttention/causal",
+        *_sdpa(is_causal=True),
+        [(2, 4, 3), (2, 4, 3), (2, 4, 5)],
+    ),
+    Case(
+        "ScaledDotProductAttention/causal_wide",
+        *_sdpa(is_causal=True),
+        [(2, 3, 4), (2, 6, 4), (2, 6, 4)],
+    ),
+    Case("ScaledDotProductAttention/causal_tall", *_sdpa(is_causal=True), [(6, 4), (3, 4), (3, 2)]),
+    Case("ScaledDotProductAttention/bool_mask", *_sdpa(), [(2, 3, 4), (2, 5, 4), (2, 5, 4), BOOL]),
+    Case(
+        "ScaledDotProductAttention/bool_mask_4d",
+        *_sdpa(),
+        [(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4), BOOL_4D],
+    ),
+    Case(
+        "ScaledDotProductAttention/fully_masked_row",
+        *_sdpa(),
+        [(2, 3, 4), (2, 5, 4), (2, 5, 4), Const(HOLE)],
+    ),
+    Case(
+        "ScaledDotProductAttention/float_mask", *_sdpa(), [(2, 3, 4), (2, 5, 4), (2, 5, 4), (3, 5)]
+    ),
+    Case(
+        "ScaledDotProductAttention/float_mask_heads",
+        *_sdpa(),
+        [(2, 3, 3, 4), (2, 3, 5, 4), (2, 3, 5, 2), (3, 1, 5)],
+    ),
+    Case(
+        "ScaledDotProductAttention/neg_inf_row",
+        *_sdpa(),
+        [(2, 3, 4), (2, 5, 4), (2, 5, 4), Const(NEG_INF)],
+    ),
+    Case(
+        "ScaledDotProductAttention/gqa",
+        *_sdpa(enable_gqa=True),
+        [(2, 6, 3, 4), (2, 2, 5, 4), (2, 2, 5, 3)],
+    ),
+    Case(
+        "ScaledDotProductAttention/gqa_mask",
+        *_sdpa(enable_gqa=True),
+        [(1, 4, 3, 4), (1, 2, 5, 4), (1, 2, 5, 3), (4, 3, 5)],
+    ),
+    Case(
+        "ScaledDotProductAttention/gqa_causal",
+        *_sdpa(enable_gqa=True, is_causal=True),
+        [(4, 3, 4), (1, 3, 4), (1, 3, 4)],
+    ),
+    Case(
+        "ScaledDotProductAttention/dropout",
+        _fixed_dropout,
+        _torch_dropout,
+        [(2, 3, 4), (2, 5, 4), (2, 5, 3)],
+    ),
 ]
 
 
@@ -100,18 +133,21 @@ def _x(*shape, dtype=np.float32):
     return np.random.default_rng(0).standard_normal(shape).astype(dtype)
 
 
-@pytest.mark.parametrize("args,kw", [
-    ((_x(4), _x(4), _x(4)), {}),
-    ((_x(3, 4), _x(5, 4, dtype=np.float64), _x(5, 4)), {}),
-    ((_x(3, 4), _x(5, 3), _x(5, 4)), {}),
-    ((_x(3, 4), _x(5, 4), _x(6, 4)), {}),
-    ((_x(3, 4), _x(5, 4), _x(5, 4), np.zeros((3, 5), np.int64)), {}),
-    ((_x(3, 4), _x(5, 4), _x(5, 4), np.zeros((3, 5), np.float64)), {}),
-    ((_x(3, 4), _x(5, 4), _x(5, 4), np.ones((2, 5), bool)), {}),
-    ((_x(3, 4), _x(5, 4), _x(5, 4), np.ones((3, 5), bool)), {"is_causal": True}),
-    ((_x(2, 3, 4), _x(3, 5, 4), _x(3, 5, 4)), {}),
-    ((_x(1, 4, 3, 4), _x(1, 3, 5, 4), _x(1, 3, 5, 4)), {"enable_gqa": True}),
-])
+@pytest.mark.parametrize(
+    "args,kw",
+    [
+        ((_x(4), _x(4), _x(4)), {}),
+        ((_x(3, 4), _x(5, 4, dtype=np.float64), _x(5, 4)), {}),
+        ((_x(3, 4), _x(5, 3), _x(5, 4)), {}),
+        ((_x(3, 4), _x(5, 4), _x(6, 4)), {}),
+        ((_x(3, 4), _x(5, 4), _x(5, 4), np.zeros((3, 5), np.int64)), {}),
+        ((_x(3, 4), _x(5, 4), _x(5, 4), np.zeros((3, 5), np.float64)), {}),
+        ((_x(3, 4), _x(5, 4), _x(5, 4), np.ones((2, 5), bool)), {}),
+        ((_x(3, 4), _x(5, 4), _x(5, 4), np.ones((3, 5), bool)), {"is_causal": True}),
+        ((_x(2, 3, 4), _x(3, 5, 4), _x(3, 5, 4)), {}),
+        ((_x(1, 4, 3, 4), _x(1, 3, 5, 4), _x(1, 3, 5, 4)), {"enable_gqa": True}),
+    ],
+)
 def test_errors_like_torch(args, kw):
     with pytest.raises(RuntimeError):
         TF.scaled_dot_product_attention(*map(torch.from_numpy, args), **kw)

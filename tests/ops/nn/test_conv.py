@@ -11,14 +11,26 @@ from nerve.ops.nn.conv import conv1d, conv2d
 
 def _case2d(name, x, w, bias=True, **kw):
     inputs = [x, w] + ([(w[0],)] if bias else [])
-    return Case(f"Conv/{name}", lambda *a: conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw),
-                inputs, rtol=1e-4, atol=1e-4)
+    return Case(
+        f"Conv/{name}",
+        lambda *a: conv2d(*a, **kw),
+        lambda *a: TF.conv2d(*a, **kw),
+        inputs,
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 def _case1d(name, x, w, bias=True, **kw):
     inputs = [x, w] + ([(w[0],)] if bias else [])
-    return Case(f"Conv/1d_{name}", lambda *a: conv1d(*a, **kw), lambda *a: TF.conv1d(*a, **kw),
-                inputs, rtol=1e-4, atol=1e-4)
+    return Case(
+        f"Conv/1d_{name}",
+        lambda *a: conv1d(*a, **kw),
+        lambda *a: TF.conv1d(*a, **kw),
+        inputs,
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 CASES = [
@@ -39,15 +51,17 @@ CASES = [
     _case2d("stride_gt_kernel", (2, 2, 9, 9), (2, 2, 2, 2), stride=3, padding=1),
     # stride 1 with padding beyond D(K-1): ∂L/∂x by col2im, not as a convolution of δ
     _case2d("pad_gt_kernel", (2, 2, 4, 5), (3, 2, 3, 2), padding=(3, 2)),
-    _case2d("dilated_stride1", (2, 3, 7, 8), (4, 3, 3, 3), bias=False, dilation=2,
-            padding=(2, 3)),
+    _case2d("dilated_stride1", (2, 3, 7, 8), (4, 3, 3, 3), bias=False, dilation=2, padding=(2, 3)),
     # as many input channels as output ones: ∂L/∂x as a convolution of the padded δ
     _case2d("stride1_as_conv", (2, 5, 6, 5), (3, 5, 3, 2), padding=(1, 0)),
-    _case2d("stride1_as_conv_dilated", (1, 4, 7, 7), (4, 4, 2, 3), dilation=(2, 1),
-            padding="same"),
-    Case("Conv/noncontig", lambda x, w: conv2d(x.transpose(2, 3), w, padding=1),
-         lambda x, w: TF.conv2d(x.transpose(2, 3), w, padding=1), [(2, 2, 5, 4), (3, 2, 3, 3)],
-         atol=1e-4),
+    _case2d("stride1_as_conv_dilated", (1, 4, 7, 7), (4, 4, 2, 3), dilation=(2, 1), padding="same"),
+    Case(
+        "Conv/noncontig",
+        lambda x, w: conv2d(x.transpose(2, 3), w, padding=1),
+        lambda x, w: TF.conv2d(x.transpose(2, 3), w, padding=1),
+        [(2, 2, 5, 4), (3, 2, 3, 3)],
+        atol=1e-4,
+    ),
     _case1d("basic", (2, 3, 9), (4, 3, 3)),
     _case1d("stride_pad_dil", (2, 2, 11), (3, 2, 3), stride=2, padding=2, dilation=2),
     _case1d("groups_same", (2, 4, 7), (4, 2, 4), groups=2, padding="same", bias=False),
@@ -74,8 +88,13 @@ def test_random_configurations_against_torch(seed):
     h = dilation[0] * (kh - 1) + 1 + int(rng.integers(0, 6))
     w = dilation[1] * (kw - 1) + 1 + int(rng.integers(0, 6))
     kw_args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    case = _case2d(f"random{seed}", (int(rng.integers(1, 4)), cin, h, w),
-                   (cout, cin // groups, kh, kw), bias=bool(rng.integers(0, 2)), **kw_args)
+    case = _case2d(
+        f"random{seed}",
+        (int(rng.integers(1, 4)), cin, h, w),
+        (cout, cin // groups, kh, kw),
+        bias=bool(rng.integers(0, 2)),
+        **kw_args,
+    )
     check_torch(case)
 
 
@@ -143,8 +162,17 @@ def test_first_layer_weight_gradient_path_against_torch():
 def test_weight_gradient_with_rebuilt_columns(monkeypatch):
     # Huge im2col matrices are not kept for backward but rebuilt from the padded input
     monkeypatch.setattr(conv, "_KEEP_COLS_BYTES", 0)
-    check_torch(_case2d("rebuilt_cols", (2, 4, 7, 6), (6, 2, 3, 2), stride=(2, 1), padding=1,
-                        dilation=(1, 2), groups=2))
+    check_torch(
+        _case2d(
+            "rebuilt_cols",
+            (2, 4, 7, 6),
+            (6, 2, 3, 2),
+            stride=(2, 1),
+            padding=1,
+            dilation=(1, 2),
+            groups=2,
+        )
+    )
 
 
 def test_col2im_in_cache_blocks(monkeypatch):
@@ -160,8 +188,10 @@ def test_stride1_input_gradient_as_convolution_matches_col2im(seed):
     rng = np.random.default_rng(seed)
     kh, kw = (int(v) for v in rng.integers(1, 5, 2))
     dilation = tuple(int(v) for v in rng.integers(1, 3, 2))
-    pad = tuple((int(rng.integers(0, d * (k - 1) + 1)), int(rng.integers(0, d * (k - 1) + 1)))
-                for d, k in zip(dilation, (kh, kw)))
+    pad = tuple(
+        (int(rng.integers(0, d * (k - 1) + 1)), int(rng.integers(0, d * (k - 1) + 1)))
+        for d, k in zip(dilation, (kh, kw))
+    )
     x = rng.standard_normal((2, 3, 9, 8))
     w = rng.standard_normal((5, 3, kh, kw))
     fn = conv.Conv()
@@ -174,8 +204,9 @@ def test_stride1_input_gradient_as_convolution_matches_col2im(seed):
     np.testing.assert_allclose(fast, fn._input_grad(d2), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if "groups" not in c.name
-                                  and "depthwise" not in c.name], ids=str)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if "groups" not in c.name and "depthwise" not in c.name], ids=str
+)
 def test_row_major_columns_against_torch(case, monkeypatch):
     # the small tables take the K-major columns (few channels); force the row-major im2col
     monkeypatch.setattr(conv, "_K_MAJOR_CHANNELS", 0)
@@ -184,14 +215,25 @@ def test_row_major_columns_against_torch(case, monkeypatch):
 
 def test_k_major_columns_rebuilt_in_backward(monkeypatch):
     monkeypatch.setattr(conv, "_KEEP_COLS_BYTES", 0)
-    check_gradcheck(_case2d("k_major_rebuilt", (2, 3, 7, 6), (4, 3, 3, 2), stride=(2, 1),
-                            padding=(1, 0), dilation=(1, 2)))
+    check_gradcheck(
+        _case2d(
+            "k_major_rebuilt",
+            (2, 3, 7, 6),
+            (4, 3, 3, 2),
+            stride=(2, 1),
+            padding=(1, 0),
+            dilation=(1, 2),
+        )
+    )
 
 
 def test_k_major_columns_carry_the_bias_row():
     fn = conv.Conv()
-    x, w, b = np.ones((2, 1, 4, 4), np.float32), np.ones((3, 1, 2, 2), np.float32), \
-        np.arange(3, dtype=np.float32)
+    x, w, b = (
+        np.ones((2, 1, 4, 4), np.float32),
+        np.ones((3, 1, 2, 2), np.float32),
+        np.arange(3, dtype=np.float32),
+    )
     fn.forward(x, w, b)
     assert fn.k_major and fn.cols.shape == (5, 2 * 3 * 3)
     np.testing.assert_array_equal(fn.cols[-1], 1)

@@ -12,21 +12,34 @@ from nerve.ops.nn.conv_transpose import conv_transpose1d, conv_transpose2d
 def _case(name, x, w, bias=True, groups=1, **kw):
     inputs = [x, w] + ([(w[1] * groups,)] if bias else [])
     one_d = len(w) == 3
-    fn, tfn = ((conv_transpose1d, TF.conv_transpose1d) if one_d else
-               (conv_transpose2d, TF.conv_transpose2d))
-    return Case(f"ConvTranspose/{'1d_' if one_d else ''}{name}",
-                lambda *a: fn(*a, groups=groups, **kw),
-                lambda *a: tfn(*a, groups=groups, **kw), inputs, rtol=1e-4, atol=1e-4)
+    fn, tfn = (
+        (conv_transpose1d, TF.conv_transpose1d)
+        if one_d
+        else (conv_transpose2d, TF.conv_transpose2d)
+    )
+    return Case(
+        f"ConvTranspose/{'1d_' if one_d else ''}{name}",
+        lambda *a: fn(*a, groups=groups, **kw),
+        lambda *a: tfn(*a, groups=groups, **kw),
+        inputs,
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 CASES = [
     _case("basic", (2, 3, 4, 5), (3, 2, 3, 3)),
     _case("stride2_pad1", (2, 2, 4, 4), (2, 3, 3, 3), stride=2, padding=1),
-    _case("output_padding", (2, 2, 3, 4), (2, 3, 3, 2), stride=(2, 3), padding=(1, 0),
-          output_padding=(1, 2)),
+    _case(
+        "output_padding",
+        (2, 2, 3, 4),
+        (2, 3, 3, 2),
+        stride=(2, 3),
+        padding=(1, 0),
+        output_padding=(1, 2),
+    ),
     _case("dilation", (1, 2, 4, 3), (2, 2, 3, 2), dilation=(2, 3), padding=1),
-    _case("output_padding_lt_dilation", (1, 2, 3, 3), (2, 3, 3, 3), dilation=2,
-          output_padding=1),
+    _case("output_padding_lt_dilation", (1, 2, 3, 3), (2, 3, 3, 3), dilation=2, output_padding=1),
     _case("groups", (2, 4, 3, 4), (4, 3, 3, 3), groups=2, stride=2, bias=False),
     _case("depthwise", (2, 3, 4, 4), (3, 1, 2, 2), groups=3, stride=2),
     _case("kernel_eq_stride", (2, 3, 3, 2), (3, 4, 2, 2), stride=2),
@@ -34,13 +47,17 @@ CASES = [
     _case("batch1_size1", (1, 1, 1, 1), (1, 1, 1, 1)),
     _case("unbatched", (2, 3, 4), (2, 3, 3, 3), padding=1),
     _case("big_padding", (1, 2, 5, 5), (2, 2, 3, 3), padding=2),
-    Case("ConvTranspose/noncontig",
-         lambda x, w: conv_transpose2d(x.transpose(2, 3), w, stride=2),
-         lambda x, w: TF.conv_transpose2d(x.transpose(2, 3), w, stride=2),
-         [(2, 2, 3, 4), (2, 3, 3, 3)], atol=1e-4),
+    Case(
+        "ConvTranspose/noncontig",
+        lambda x, w: conv_transpose2d(x.transpose(2, 3), w, stride=2),
+        lambda x, w: TF.conv_transpose2d(x.transpose(2, 3), w, stride=2),
+        [(2, 2, 3, 4), (2, 3, 3, 3)],
+        atol=1e-4,
+    ),
     _case("basic", (2, 3, 6), (3, 4, 3)),
-    _case("stride_pad_dil", (2, 2, 5), (2, 3, 3), stride=3, padding=2, dilation=2,
-          output_padding=1),
+    _case(
+        "stride_pad_dil", (2, 2, 5), (2, 3, 3), stride=3, padding=2, dilation=2, output_padding=1
+    ),
     _case("groups", (2, 4, 5), (4, 1, 4), groups=2, stride=2, bias=False),
     _case("unbatched", (3, 5), (3, 2, 2)),
 ]
@@ -66,11 +83,11 @@ def test_random_configurations_against_torch(seed):
     x = rng.standard_normal((2, cin, 5, 4)).astype(np.float32)
     w = rng.standard_normal((cin, cout // groups, kh, kw)).astype(np.float32)
     b = rng.standard_normal(cout).astype(np.float32)
-    kw_ = dict(stride=stride, padding=padding, output_padding=out_pad, groups=groups,
-               dilation=dilation)
+    kw_ = dict(
+        stride=stride, padding=padding, output_padding=out_pad, groups=groups, dilation=dilation
+    )
     y = conv_transpose2d(nerve.tensor(x), nerve.tensor(w), nerve.tensor(b), **kw_)
-    yt = TF.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b),
-                             **kw_)
+    yt = TF.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), **kw_)
     np.testing.assert_allclose(y.numpy(), yt.numpy(), rtol=1e-4, atol=1e-4)
 
 

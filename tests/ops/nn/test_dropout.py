@@ -69,6 +69,5 @@ def test_dropout2d_zeroes_whole_channels():
     assert 0 < (per_channel[:, :, 0] == 0).mean() < 1
     with pytest.warns(UserWarning, match="deprecated"):  # other ranks: as in PyTorch
         assert F.dropout2d(nerve.ones(2, 3), 0.5).shape == (2, 3)
-    with pytest.raises(RuntimeError, match="at least 2 dimensions"), \
-            pytest.warns(UserWarning):
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"), pytest.warns(UserWarning):
         F.dropout2d(nerve.ones(3), 0.5)

@@ -14,18 +14,44 @@ REPEATS = Const(np.random.default_rng(0).integers(0, 5, 200).astype(np.int64))
 # The padding row is used in the output but by definition gets no gradient, so finite
 # differences disagree there: those rows are checked against torch only.
 CASES = [
-    Case("EmbeddingFn/2d-index", lambda w, i: F.embedding(i, w), lambda w, i: TF.embedding(i, w),
-         [(5, 3), IDX]),
-    Case("EmbeddingFn/padding", lambda w, i: F.embedding(i, w, padding_idx=2),
-         lambda w, i: TF.embedding(i, w, padding_idx=2), [(5, 3), IDX], gradcheck=False),
-    Case("EmbeddingFn/negative-padding", lambda w, i: F.embedding(i, w, padding_idx=-1),
-         lambda w, i: TF.embedding(i, w, padding_idx=-1), [(5, 3), IDX], gradcheck=False),
-    Case("EmbeddingFn/many-repeats", lambda w, i: F.embedding(i, w),
-         lambda w, i: TF.embedding(i, w), [(5, 4), REPEATS]),
-    Case("EmbeddingFn/scalar-index", lambda w, i: F.embedding(i, w),
-         lambda w, i: TF.embedding(i, w), [(5, 2), Const(np.array(3))]),
-    Case("EmbeddingFn/int32-index", lambda w, i: F.embedding(i, w),
-         lambda w, i: TF.embedding(i, w), [(5, 2), Const(np.array([1, 1, 0], np.int32))]),
+    Case(
+        "EmbeddingFn/2d-index",
+        lambda w, i: F.embedding(i, w),
+        lambda w, i: TF.embedding(i, w),
+        [(5, 3), IDX],
+    ),
+    Case(
+        "EmbeddingFn/padding",
+        lambda w, i: F.embedding(i, w, padding_idx=2),
+        lambda w, i: TF.embedding(i, w, padding_idx=2),
+        [(5, 3), IDX],
+        gradcheck=False,
+    ),
+    Case(
+        "EmbeddingFn/negative-padding",
+        lambda w, i: F.embedding(i, w, padding_idx=-1),
+        lambda w, i: TF.embedding(i, w, padding_idx=-1),
+        [(5, 3), IDX],
+        gradcheck=False,
+    ),
+    Case(
+        "EmbeddingFn/many-repeats",
+        lambda w, i: F.embedding(i, w),
+        lambda w, i: TF.embedding(i, w),
+        [(5, 4), REPEATS],
+    ),
+    Case(
+        "EmbeddingFn/scalar-index",
+        lambda w, i: F.embedding(i, w),
+        lambda w, i: TF.embedding(i, w),
+        [(5, 2), Const(np.array(3))],
+    ),
+    Case(
+        "EmbeddingFn/int32-index",
+        lambda w, i: F.embedding(i, w),
+        lambda w, i: TF.embedding(i, w),
+        [(5, 2), Const(np.array([1, 1, 0], np.int32))],
+    ),
 ]
 
 

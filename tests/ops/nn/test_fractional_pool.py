@@ -42,10 +42,16 @@ table_tests(CASES)
 def test_indices_match_torch(dtype):
     x = rng.standard_normal((2, 4, 25, 19)).astype(dtype)
     s = rng.random((2, 4, 2)).astype(dtype)
-    y, i = F.fractional_max_pool2d(nerve.tensor(x), 3, output_ratio=(0.7, 0.6),
-                                   return_indices=True, _random_samples=s)
-    ty, ti = TF.fractional_max_pool2d(torch.from_numpy(x), 3, output_ratio=(0.7, 0.6),
-                                      return_indices=True, _random_samples=torch.from_numpy(s))
+    y, i = F.fractional_max_pool2d(
+        nerve.tensor(x), 3, output_ratio=(0.7, 0.6), return_indices=True, _random_samples=s
+    )
+    ty, ti = TF.fractional_max_pool2d(
+        torch.from_numpy(x),
+        3,
+        output_ratio=(0.7, 0.6),
+        return_indices=True,
+        _random_samples=torch.from_numpy(s),
+    )
     np.testing.assert_array_equal(i.numpy(), ti.numpy())
     np.testing.assert_array_equal(y.numpy(), ty.numpy())
 
@@ -56,13 +62,17 @@ def test_random_samples_drawn_when_absent():
     assert y.shape == (2, 3, 4, 4)
 
 
-@pytest.mark.parametrize("kw", [dict(output_size=8), dict(output_size=2,
-                                                          _random_samples=np.zeros((1, 2, 2)))])
+@pytest.mark.parametrize(
+    "kw", [dict(output_size=8), dict(output_size=2, _random_samples=np.zeros((1, 2, 2)))]
+)
 def test_errors_match_torch(kw):
     x = rng.standard_normal((1, 3, 9, 9)).astype(np.float32)
     with pytest.raises(RuntimeError):
-        TF.fractional_max_pool2d(torch.from_numpy(x), 3, **{k: torch.from_numpy(v)
-                                 if isinstance(v, np.ndarray) else v for k, v in kw.items()})
+        TF.fractional_max_pool2d(
+            torch.from_numpy(x),
+            3,
+            **{k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()},
+        )
     with pytest.raises(RuntimeError):
         F.fractional_max_pool2d(nerve.tensor(x), 3, **kw)
     with pytest.raises(ValueError):

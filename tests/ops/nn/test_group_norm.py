@@ -17,13 +17,14 @@ def _channels_last(fn):
 
 
 def _gn(groups, eps=1e-5):
-    return (lambda x, *wb: F.group_norm(x, groups, *wb, eps=eps),
-            lambda x, *wb: TF.group_norm(x, groups, *wb, eps=eps))
+    return (
+        lambda x, *wb: F.group_norm(x, groups, *wb, eps=eps),
+        lambda x, *wb: TF.group_norm(x, groups, *wb, eps=eps),
+    )
 
 
 def _lrn(*args):
-    return (lambda x: F.local_response_norm(x, *args),
-            lambda x: TF.local_response_norm(x, *args))
+    return (lambda x: F.local_response_norm(x, *args), lambda x: TF.local_response_norm(x, *args))
 
 
 CASES = [
@@ -34,16 +35,19 @@ CASES = [
     Case("GroupNorm/eps", *_gn(2, 0.1), [(2, 4, 3), (4,), (4,)]),
     Case("GroupNorm/per_channel", *_gn(4), [(2, 4, 3, 3), (4,), (4,)]),
     Case("GroupNorm/channels_last", *map(_channels_last, _gn(2)), [(2, 3, 3, 4), (4,), (4,)]),
-    Case("GroupNorm/instance", lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
-         lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), [(2, 3, 5), (3,), (3,)]),
+    Case(
+        "GroupNorm/instance",
+        lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+        lambda x, w, b: TF.instance_norm(x, weight=w, bias=b),
+        [(2, 3, 5), (3,), (3,)],
+    ),
     Case("GroupNorm/instance_2d", F.instance_norm, TF.instance_norm, [(2, 3, 3, 4)]),
     Case("LocalResponseNorm/3d", *_lrn(3), [(2, 5, 4)]),
     Case("LocalResponseNorm/even", *_lrn(2, 0.1, 0.6, 2.0), [(2, 4, 3, 3)]),
     Case("LocalResponseNorm/wide", *_lrn(7, 0.5, 0.75, 1.0), [(2, 3, 4)]),
     Case("LocalResponseNorm/5d", *_lrn(4, 0.3, 1.2, 1.5), [(1, 6, 2, 2, 2)]),
     Case("LocalResponseNorm/size1", *_lrn(1, 0.2), [(2, 3, 4)]),
-    Case("LocalResponseNorm/channels_last", *map(_channels_last, _lrn(3, 0.2)),
-         [(2, 3, 3, 5)]),
+    Case("LocalResponseNorm/channels_last", *map(_channels_last, _lrn(3, 0.2)), [(2, 3, 3, 5)]),
 ]
 
 
@@ -67,20 +71,25 @@ def test_instance_norm_running_stats_like_torch():
     assert rm.dtype == np.float32
 
 
-@pytest.mark.parametrize("call,exc", [
-    (lambda f: f.group_norm(f.x(2, 4, 3), 3), RuntimeError),
-    (lambda f: f.group_norm(f.x(2, 4, 3), 2, f.x(3)), RuntimeError),
-    (lambda f: f.group_norm(f.x(4), 2), RuntimeError),
-    (lambda f: f.instance_norm(f.x(2, 3, 1)), ValueError),
-    (lambda f: f.instance_norm(f.x(3, 4)), ValueError),
-    (lambda f: f.instance_norm(f.x(2, 3, 4), use_input_stats=False), RuntimeError),
-    (lambda f: f.local_response_norm(f.x(2, 3), 2), ValueError),
-])
+@pytest.mark.parametrize(
+    "call,exc",
+    [
+        (lambda f: f.group_norm(f.x(2, 4, 3), 3), RuntimeError),
+        (lambda f: f.group_norm(f.x(2, 4, 3), 2, f.x(3)), RuntimeError),
+        (lambda f: f.group_norm(f.x(4), 2), RuntimeError),
+        (lambda f: f.instance_norm(f.x(2, 3, 1)), ValueError),
+        (lambda f: f.instance_norm(f.x(3, 4)), ValueError),
+        (lambda f: f.instance_norm(f.x(2, 3, 4), use_input_stats=False), RuntimeError),
+        (lambda f: f.local_response_norm(f.x(2, 3), 2), ValueError),
+    ],
+)
 def test_errors_like_torch(call, exc):
     class N:
         x = staticmethod(lambda *s: nerve.zeros(*s))
+
     class T:
         x = staticmethod(lambda *s: torch.zeros(*s))
+
     for name in ("group_norm", "instance_norm", "local_response_norm"):
         setattr(N, name, staticmethod(getattr(F, name)))
         setattr(T, name, staticmethod(getattr(TF, name)))

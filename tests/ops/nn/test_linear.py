@@ -17,8 +17,12 @@ CASES = [
     Case("LinearFn/4d", F.linear, TF.linear, [(2, 1, 2, 3), (2, 3), (2,)]),
     Case("LinearFn/1d", F.linear, TF.linear, [(3,), (4, 3), (4,)]),
     Case("LinearFn/batch1", F.linear, TF.linear, [(1, 3), (1, 3), (1,)]),
-    Case("LinearFn/noncontig", lambda x, w, b: F.linear(x.T, w, b),
-         lambda x, w, b: TF.linear(x.T, w, b), [(3, 5), (4, 3), (4,)]),
+    Case(
+        "LinearFn/noncontig",
+        lambda x, w, b: F.linear(x.T, w, b),
+        lambda x, w, b: TF.linear(x.T, w, b),
+        [(3, 5), (4, 3), (4,)],
+    ),
 ]
 
 

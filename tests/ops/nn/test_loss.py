@@ -49,6 +49,7 @@ def t_(a):
 def pair(name, nerve_fn, torch_fn, target, inputs, **kw):
     """A Case for a loss of (input, fixed target) with options ``kw``; float arrays among
     the options (weights) are cast to the input's dtype for torch, as torch requires."""
+
     def n_fn(x):  # the target and weights on the input's device, as a torch program must
         t = n_(target).to(x.dtype) if target.dtype.kind == "f" else n_(target)
         return nerve_fn(x, t.to(x.device), **_n_opts(kw, x.device))
@@ -56,6 +57,7 @@ def pair(name, nerve_fn, torch_fn, target, inputs, **kw):
     def t_fn(x):
         t = t_(target).to(x.dtype) if target.dtype.kind == "f" else t_(target)
         return torch_fn(x, t, **_t_opts(kw, x))
+
     return Case(name, n_fn, t_fn, inputs)
 
 
@@ -70,17 +72,31 @@ def opts(**kw) -> str:
 
 def ce_index_cases():
     out = []
-    for red, weight, ls, ignore in itertools.product(REDUCTIONS, (None, W), (0.0, 0.2),
-                                                     (-100, 3)):
+    for red, weight, ls, ignore in itertools.product(REDUCTIONS, (None, W), (0.0, 0.2), (-100, 3)):
         kw = dict(reduction=red, label_smoothing=ls, ignore_index=ignore)
         if weight is not None:
             kw["weight"] = weight
-        out.append(pair(f"CrossEntropy/index[{opts(**kw)}]", F.cross_entropy,
-                        tF.cross_entropy, ignoring(LABELS, ignore), [(6, C)], **kw))
+        out.append(
+            pair(
+                f"CrossEntropy/index[{opts(**kw)}]",
+                F.cross_entropy,
+                tF.cross_entropy,
+                ignoring(LABELS, ignore),
+                [(6, C)],
+                **kw,
+            )
+        )
         sp = dict(kw, weight=W4) if weight is not None else kw
-        out.append(pair(f"CrossEntropy/spatial[{opts(**sp)}]", F.cross_entropy,
-                        tF.cross_entropy, ignoring(LABELS_SPATIAL, ignore), [(2, 4, 3, 3)],
-                        **sp))
+        out.append(
+            pair(
+                f"CrossEntropy/spatial[{opts(**sp)}]",
+                F.cross_entropy,
+                tF.cross_entropy,
+                ignoring(LABELS_SPATIAL, ignore),
+                [(2, 4, 3, 3)],
+                **sp,
+            )
+        )
     return out
 
 
@@ -90,17 +106,24 @@ def ce_prob_cases():
         kw = dict(reduction=red, label_smoothing=ls)
         if weight is not None:
             kw["weight"] = weight
-        out.append(Case(f"CrossEntropy/probs[{opts(**kw)}]",
-                        lambda x, p, kw=kw: F.cross_entropy(x, p, **_n_opts(kw)),
-                        lambda x, p, kw=kw: tF.cross_entropy(x, p, **_t_opts(kw, x)),
-                        [(6, C), PROBS]))
+        out.append(
+            Case(
+                f"CrossEntropy/probs[{opts(**kw)}]",
+                lambda x, p, kw=kw: F.cross_entropy(x, p, **_n_opts(kw)),
+                lambda x, p, kw=kw: tF.cross_entropy(x, p, **_t_opts(kw, x)),
+                [(6, C), PROBS],
+            )
+        )
     sp = dict(weight=W4, label_smoothing=0.1)
     for red in REDUCTIONS:
-        out.append(Case(f"CrossEntropy/probs-spatial[{red}]",
-                        lambda x, p, r=red: F.cross_entropy(x, p, reduction=r, **_n_opts(sp)),
-                        lambda x, p, r=red: tF.cross_entropy(x, p, reduction=r,
-                                                             **_t_opts(sp, x)),
-                        [(2, 4, 3, 3), PROBS_SPATIAL]))
+        out.append(
+            Case(
+                f"CrossEntropy/probs-spatial[{red}]",
+                lambda x, p, r=red: F.cross_entropy(x, p, reduction=r, **_n_opts(sp)),
+                lambda x, p, r=red: tF.cross_entropy(x, p, reduction=r, **_t_opts(sp, x)),
+                [(2, 4, 3, 3), PROBS_SPATIAL],
+            )
+        )
     return out
 
 
@@ -118,11 +141,28 @@ def nll_cases():
         kw = dict(reduction=red, ignore_index=ignore)
         if weight is not None:
             kw["weight"] = weight
-        out.append(pair(f"NllLoss/[{opts(**kw)}]", F.nll_loss, tF.nll_loss,
-                        ignoring(LABELS, ignore), [(6, C)], **kw))
+        out.append(
+            pair(
+                f"NllLoss/[{opts(**kw)}]",
+                F.nll_loss,
+                tF.nll_loss,
+                ignoring(LABELS, ignore),
+                [(6, C)],
+                **kw,
+            )
+        )
     for red in REDUCTIONS:
-        out.append(pair(f"NllLoss/spatial[{red}]", F.nll_loss, tF.nll_loss, LABELS_SPATIAL,
-                        [(2, 4, 3, 3)], reduction=red, weight=W4))
+        out.append(
+            pair(
+                f"NllLoss/spatial[{red}]",
+                F.nll_loss,
+                tF.nll_loss,
+                LABELS_SPATIAL,
+                [(2, 4, 3, 3)],
+                reduction=red,
+                weight=W4,
+            )
+        )
     return out
 
 
@@ -130,47 +170,92 @@ def pointwise_cases():
     out = []
     for red in REDUCTIONS:
         out += [
-            Case(f"MseLoss/[{red}]", lambda x, y, r=red: F.mse_loss(x, y, reduction=r),
-                 lambda x, y, r=red: tF.mse_loss(x, y, reduction=r), [(3, 4), (3, 4)]),
-            Case(f"MseLoss/weight[{red}]",
-                 lambda x, y, w, r=red: F.mse_loss(x, y, reduction=r, weight=w),
-                 lambda x, y, w, r=red: tF.mse_loss(x, y, reduction=r, weight=w),
-                 [(3, 4), (3, 4), POS]),
-            Case(f"L1Loss/[{red}]", lambda x, y, r=red: F.l1_loss(x, y, reduction=r),
-                 lambda x, y, r=red: tF.l1_loss(x, y, reduction=r), [(3, 4), (3, 4)]),
-            Case(f"L1Loss/weight[{red}]",
-                 lambda x, y, w, r=red: F.l1_loss(x, y, reduction=r, weight=w),
-                 lambda x, y, w, r=red: tF.l1_loss(x, y, reduction=r, weight=w),
-                 [(3, 4), (3, 4), POS]),
-            Case(f"HuberLoss/weight[{red}]",
-                 lambda x, y, w, r=red: F.huber_loss(x, y, reduction=r, delta=0.7, weight=w),
-                 lambda x, y, w, r=red: tF.huber_loss(x, y, reduction=r, delta=0.7, weight=w),
-                 [(3, 4), (3, 4), POS]),
-            Case(f"SmoothL1Loss/[{red}]",
-                 lambda x, y, r=red: F.smooth_l1_loss(x, y, reduction=r, beta=0.5),
-                 lambda x, y, r=red: tF.smooth_l1_loss(x, y, reduction=r, beta=0.5),
-                 [(3, 4), (3, 4)]),
-            Case(f"KlDiv/[{red}]", lambda x, y, r=red: F.kl_div(x, y, reduction=r),
-                 lambda x, y, r=red: tF.kl_div(x, y, reduction=r), [(3, 4), POS]),
-            pair(f"SoftMarginLoss/[{red}]", F.soft_margin_loss, tF.soft_margin_loss, SIGNS,
-                 [(3, 4)], reduction=red),
+            Case(
+                f"MseLoss/[{red}]",
+                lambda x, y, r=red: F.mse_loss(x, y, reduction=r),
+                lambda x, y, r=red: tF.mse_loss(x, y, reduction=r),
+                [(3, 4), (3, 4)],
+            ),
+            Case(
+                f"MseLoss/weight[{red}]",
+                lambda x, y, w, r=red: F.mse_loss(x, y, reduction=r, weight=w),
+                lambda x, y, w, r=red: tF.mse_loss(x, y, reduction=r, weight=w),
+                [(3, 4), (3, 4), POS],
+            ),
+            Case(
+                f"L1Loss/[{red}]",
+                lambda x, y, r=red: F.l1_loss(x, y, reduction=r),
+                lambda x, y, r=red: tF.l1_loss(x, y, reduction=r),
+                [(3, 4), (3, 4)],
+            ),
+            Case(
+                f"L1Loss/weight[{red}]",
+                lambda x, y, w, r=red: F.l1_loss(x, y, reduction=r, weight=w),
+                lambda x, y, w, r=red: tF.l1_loss(x, y, reduction=r, weight=w),
+                [(3, 4), (3, 4), POS],
+            ),
+            Case(
+                f"HuberLoss/weight[{red}]",
+                lambda x, y, w, r=red: F.huber_loss(x, y, reduction=r, delta=0.7, weight=w),
+                lambda x, y, w, r=red: tF.huber_loss(x, y, reduction=r, delta=0.7, weight=w),
+                [(3, 4), (3, 4), POS],
+            ),
+            Case(
+                f"SmoothL1Loss/[{red}]",
+                lambda x, y, r=red: F.smooth_l1_loss(x, y, reduction=r, beta=0.5),
+                lambda x, y, r=red: tF.smooth_l1_loss(x, y, reduction=r, beta=0.5),
+                [(3, 4), (3, 4)],
+            ),
+            Case(
+                f"KlDiv/[{red}]",
+                lambda x, y, r=red: F.kl_div(x, y, reduction=r),
+                lambda x, y, r=red: tF.kl_div(x, y, reduction=r),
+                [(3, 4), POS],
+            ),
+            pair(
+                f"SoftMarginLoss/[{red}]",
+                F.soft_margin_loss,
+                tF.soft_margin_loss,
+                SIGNS,
+                [(3, 4)],
+                reduction=red,
+            ),
         ]
     for beta in (0.0, 1.0, 3.0):
-        out.append(Case(f"SmoothL1Loss/beta={beta}",
-                        lambda x, y, b=beta: F.smooth_l1_loss(x, y, beta=b),
-                        lambda x, y, b=beta: tF.smooth_l1_loss(x, y, beta=b), [(3, 4), (3, 4)]))
+        out.append(
+            Case(
+                f"SmoothL1Loss/beta={beta}",
+                lambda x, y, b=beta: F.smooth_l1_loss(x, y, beta=b),
+                lambda x, y, b=beta: tF.smooth_l1_loss(x, y, beta=b),
+                [(3, 4), (3, 4)],
+            )
+        )
     for delta in (0.3, 1.0, 2.5):
-        out.append(Case(f"HuberLoss/delta={delta}",
-                        lambda x, y, d=delta: F.huber_loss(x, y, delta=d, reduction="sum"),
-                        lambda x, y, d=delta: tF.huber_loss(x, y, delta=d, reduction="sum"),
-                        [(3, 4), (3, 4)]))
+        out.append(
+            Case(
+                f"HuberLoss/delta={delta}",
+                lambda x, y, d=delta: F.huber_loss(x, y, delta=d, reduction="sum"),
+                lambda x, y, d=delta: tF.huber_loss(x, y, delta=d, reduction="sum"),
+                [(3, 4), (3, 4)],
+            )
+        )
     for red in ("batchmean", "sum", "none"):
-        out.append(Case(f"KlDiv/log_target[{red}]",
-                        lambda x, y, r=red: F.kl_div(x, y, reduction=r, log_target=True),
-                        lambda x, y, r=red: tF.kl_div(x, y, reduction=r, log_target=True),
-                        [(3, 4), (3, 4)]))
-    out.append(Case("KlDiv/batchmean", lambda x, y: F.kl_div(x, y, reduction="batchmean"),
-                    lambda x, y: tF.kl_div(x, y, reduction="batchmean"), [(3, 4), POS]))
+        out.append(
+            Case(
+                f"KlDiv/log_target[{red}]",
+                lambda x, y, r=red: F.kl_div(x, y, reduction=r, log_target=True),
+                lambda x, y, r=red: tF.kl_div(x, y, reduction=r, log_target=True),
+                [(3, 4), (3, 4)],
+            )
+        )
+    out.append(
+        Case(
+            "KlDiv/batchmean",
+            lambda x, y: F.kl_div(x, y, reduction="batchmean"),
+            lambda x, y: tF.kl_div(x, y, reduction="batchmean"),
+            [(3, 4), POS],
+        )
+    )
     return out
 
 
@@ -178,22 +263,28 @@ def bce_cases():
     out = []
     for red, weight in itertools.product(REDUCTIONS, (None, POS[0])):
         kw = dict(reduction=red) if weight is None else dict(reduction=red, weight=weight)
-        out.append(Case(f"BinaryCrossEntropy/[{opts(**kw)}]",
-                        lambda x, y, kw=kw: F.binary_cross_entropy(x, y, **_n_opts(kw)),
-                        lambda x, y, kw=kw: tF.binary_cross_entropy(x, y, **_t_opts(kw, x)),
-                        [UNIT, UNIT_T]))
+        out.append(
+            Case(
+                f"BinaryCrossEntropy/[{opts(**kw)}]",
+                lambda x, y, kw=kw: F.binary_cross_entropy(x, y, **_n_opts(kw)),
+                lambda x, y, kw=kw: tF.binary_cross_entropy(x, y, **_t_opts(kw, x)),
+                [UNIT, UNIT_T],
+            )
+        )
     for red, weight, pw in itertools.product(REDUCTIONS, (None, POS), (None, POS[1] * 3)):
         kw = dict(reduction=red)
         if weight is not None:
             kw["weight"] = weight
         if pw is not None:
             kw["pos_weight"] = pw
-        out.append(Case(f"BinaryCrossEntropyWithLogits/[{opts(**kw)}]",
-                        lambda x, y, kw=kw: F.binary_cross_entropy_with_logits(
-                            x, y, **_n_opts(kw)),
-                        lambda x, y, kw=kw: tF.binary_cross_entropy_with_logits(
-                            x, y, **_t_opts(kw, x)),
-                        [(3, 4), UNIT_T]))
+        out.append(
+            Case(
+                f"BinaryCrossEntropyWithLogits/[{opts(**kw)}]",
+                lambda x, y, kw=kw: F.binary_cross_entropy_with_logits(x, y, **_n_opts(kw)),
+                lambda x, y, kw=kw: tF.binary_cross_entropy_with_logits(x, y, **_t_opts(kw, x)),
+                [(3, 4), UNIT_T],
+            )
+        )
     return out
 
 
@@ -201,41 +292,96 @@ def edge_cases():
     """Batch of one, unbatched input, uint8 targets, ±1e4 logits, all targets ignored."""
     return [
         pair("CrossEntropy/batch1", F.cross_entropy, tF.cross_entropy, np.array([3]), [(1, C)]),
-        pair("CrossEntropy/unbatched", F.cross_entropy, tF.cross_entropy, np.array(2), [(C,)],
-             reduction="none"),
-        pair("CrossEntropy/unbatched-ls", F.cross_entropy, tF.cross_entropy, np.array(2),
-             [(C,)], weight=W, label_smoothing=0.1),
-        Case("CrossEntropy/unbatched-probs", F.cross_entropy, tF.cross_entropy,
-             [(C,), PROBS[0]]),
-        pair("CrossEntropy/uint8", F.cross_entropy, tF.cross_entropy,
-             np.array([0, 4, 1], np.uint8), [(3, C)]),
-        pair("CrossEntropy/3d", F.cross_entropy, tF.cross_entropy, LABELS_SPATIAL[:, 0],
-             [(2, 4, 3)], weight=W4, reduction="none"),
-        pair("CrossEntropy/all-ignored-sum", F.cross_entropy, tF.cross_entropy,
-             np.full(3, -100), [(3, C)], reduction="sum"),
-        pair("CrossEntropy/large", F.cross_entropy, tF.cross_entropy, np.array([1, 0, 3]),
-             [LARGE]),
-        pair("CrossEntropy/large-ls", F.cross_entropy, tF.cross_entropy, np.array([0, 1, 2]),
-             [LARGE], label_smoothing=0.1, weight=W[:4], reduction="none"),
-        Case("CrossEntropy/large-probs", F.cross_entropy, tF.cross_entropy,
-             [LARGE, softmax((3, 4))]),
+        pair(
+            "CrossEntropy/unbatched",
+            F.cross_entropy,
+            tF.cross_entropy,
+            np.array(2),
+            [(C,)],
+            reduction="none",
+        ),
+        pair(
+            "CrossEntropy/unbatched-ls",
+            F.cross_entropy,
+            tF.cross_entropy,
+            np.array(2),
+            [(C,)],
+            weight=W,
+            label_smoothing=0.1,
+        ),
+        Case("CrossEntropy/unbatched-probs", F.cross_entropy, tF.cross_entropy, [(C,), PROBS[0]]),
+        pair(
+            "CrossEntropy/uint8",
+            F.cross_entropy,
+            tF.cross_entropy,
+            np.array([0, 4, 1], np.uint8),
+            [(3, C)],
+        ),
+        pair(
+            "CrossEntropy/3d",
+            F.cross_entropy,
+            tF.cross_entropy,
+            LABELS_SPATIAL[:, 0],
+            [(2, 4, 3)],
+            weight=W4,
+            reduction="none",
+        ),
+        pair(
+            "CrossEntropy/all-ignored-sum",
+            F.cross_entropy,
+            tF.cross_entropy,
+            np.full(3, -100),
+            [(3, C)],
+            reduction="sum",
+        ),
+        pair("CrossEntropy/large", F.cross_entropy, tF.cross_entropy, np.array([1, 0, 3]), [LARGE]),
+        pair(
+            "CrossEntropy/large-ls",
+            F.cross_entropy,
+            tF.cross_entropy,
+            np.array([0, 1, 2]),
+            [LARGE],
+            label_smoothing=0.1,
+            weight=W[:4],
+            reduction="none",
+        ),
+        Case(
+            "CrossEntropy/large-probs", F.cross_entropy, tF.cross_entropy, [LARGE, softmax((3, 4))]
+        ),
         pair("NllLoss/batch1", F.nll_loss, tF.nll_loss, np.array([4]), [(1, C)]),
         pair("NllLoss/unbatched", F.nll_loss, tF.nll_loss, np.array(1), [(C,)], weight=W),
-        Case("BinaryCrossEntropyWithLogits/large", F.binary_cross_entropy_with_logits,
-             tF.binary_cross_entropy_with_logits, [LARGE, UNIT_T]),
+        Case(
+            "BinaryCrossEntropyWithLogits/large",
+            F.binary_cross_entropy_with_logits,
+            tF.binary_cross_entropy_with_logits,
+            [LARGE, UNIT_T],
+        ),
         # torch's soft_margin_loss overflows to inf here; its softplus is the stable reference
-        Case("SoftMarginLoss/large",
-             lambda x: F.soft_margin_loss(x, n_(SIGNS).to(x.dtype).to(x.device)),
-             lambda x: tF.softplus(-t_(SIGNS).to(x.dtype) * x).mean(), [LARGE]),
+        Case(
+            "SoftMarginLoss/large",
+            lambda x: F.soft_margin_loss(x, n_(SIGNS).to(x.dtype).to(x.device)),
+            lambda x: tF.softplus(-t_(SIGNS).to(x.dtype) * x).mean(),
+            [LARGE],
+        ),
         Case("MseLoss/batch1", F.mse_loss, tF.mse_loss, [(1, 1), (1, 1)]),
         Case("MseLoss/0d", F.mse_loss, tF.mse_loss, [(), ()]),
-        Case("L1Loss/noncontig", lambda x, y: F.l1_loss(x.T, y), lambda x, y: tF.l1_loss(x.T, y),
-             [(4, 3), (3, 4)]),
+        Case(
+            "L1Loss/noncontig",
+            lambda x, y: F.l1_loss(x.T, y),
+            lambda x, y: tF.l1_loss(x.T, y),
+            [(4, 3), (3, 4)],
+        ),
     ]
 
 
-CASES = ce_index_cases() + ce_prob_cases() + nll_cases() + pointwise_cases() + bce_cases() \
+CASES = (
+    ce_index_cases()
+    + ce_prob_cases()
+    + nll_cases()
+    + pointwise_cases()
+    + bce_cases()
     + edge_cases()
+)
 
 
 table_tests(CASES, ignore_warnings="torch's kl_div warns about reduction='mean'")
@@ -257,8 +403,10 @@ def test_cross_entropy_is_one_node():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_large_logits_stay_finite(dtype):
     x = nerve.tensor(LARGE.astype(dtype), requires_grad=True)
-    for loss in (F.cross_entropy(x, nerve.tensor([1, 0, 3]), label_smoothing=0.2),
-                 F.binary_cross_entropy_with_logits(x, n_(UNIT_T.astype(dtype)))):
+    for loss in (
+        F.cross_entropy(x, nerve.tensor([1, 0, 3]), label_smoothing=0.2),
+        F.binary_cross_entropy_with_logits(x, n_(UNIT_T.astype(dtype))),
+    ):
         x.grad = None
         loss.backward()
         assert loss.dtype == dtype and np.isfinite(loss.item())
@@ -288,8 +436,10 @@ def test_dtypes_follow_the_input():
     assert F.cross_entropy(x, nerve.tensor([0, 1, 2]), weight=n_(W)).dtype == np.float64
     y = nerve.randn(3, C)
     assert F.mse_loss(y, nerve.tensor(np.ones((3, C), np.int64))).dtype == np.float32
-    assert F.cross_entropy(y, nerve.tensor([0, 1, 2]), weight=n_(W.astype(np.float64))
-                           ).dtype == np.float32
+    assert (
+        F.cross_entropy(y, nerve.tensor([0, 1, 2]), weight=n_(W.astype(np.float64))).dtype
+        == np.float32
+    )
 
 
 # ----- errors: the types PyTorch raises, messages naming the loss and the shapes --------------

@@ -30,13 +30,17 @@ def _bn(training, eps=1e-5):
 def _permuted(fns):
     """Feed (N, H, W, C) input as the (N, C, H, W) view of its channels-last memory."""
     fn, tfn = fns
-    return (lambda x, *a: fn(x.permute(0, 3, 1, 2), *a),
-            lambda x, *a: tfn(x.permute(0, 3, 1, 2), *a))
+    return (
+        lambda x, *a: fn(x.permute(0, 3, 1, 2), *a),
+        lambda x, *a: tfn(x.permute(0, 3, 1, 2), *a),
+    )
 
 
 def _ln(shape):
-    return (lambda x, w=None, b=None: F.layer_norm(x, shape, w, b),
-            lambda x, w=None, b=None: TF.layer_norm(x, shape, w, b))
+    return (
+        lambda x, w=None, b=None: F.layer_norm(x, shape, w, b),
+        lambda x, w=None, b=None: TF.layer_norm(x, shape, w, b),
+    )
 
 
 CASES = [
@@ -55,8 +59,12 @@ CASES = [
     Case("LayerNorm/2dims", *_ln((2, 3)), [(2, 2, 3), (2, 3), (2, 3)]),
     Case("LayerNorm/noaffine", *_ln((5,)), [(2, 5)]),
     Case("LayerNorm/1d", *_ln((4,)), [(4,), (4,), (4,)]),
-    Case("LayerNorm/noncontig", lambda x, w, b: F.layer_norm(x.T, (3,), w, b),
-         lambda x, w, b: TF.layer_norm(x.T, (3,), w, b), [(3, 4), (3,), (3,)]),
+    Case(
+        "LayerNorm/noncontig",
+        lambda x, w, b: F.layer_norm(x.T, (3,), w, b),
+        lambda x, w, b: TF.layer_norm(x.T, (3,), w, b),
+        [(3, 4), (3,), (3,)],
+    ),
 ]
 
 
@@ -97,9 +105,11 @@ def test_layer_norm_in_place_forward_agrees_with_the_reference(k, affine):
 
     g = np.random.default_rng(4)
     x = g.standard_normal((3, 5, 6)) * 3 + 1
-    shape = x.shape[3 - k:]
+    shape = x.shape[3 - k :]
     w, b = (g.standard_normal(shape), g.standard_normal(shape)) if affine else (None, None)
     got = nerve.nn.functional.layer_norm(
-        nerve.from_numpy(x), shape, *(None if a is None else nerve.from_numpy(a) for a in (w, b)))
-    np.testing.assert_allclose(got.numpy(), layer_norm_reference(x, w, b, k), rtol=1e-12,
-                               atol=1e-12)
+        nerve.from_numpy(x), shape, *(None if a is None else nerve.from_numpy(a) for a in (w, b))
+    )
+    np.testing.assert_allclose(
+        got.numpy(), layer_norm_reference(x, w, b, k), rtol=1e-12, atol=1e-12
+    )

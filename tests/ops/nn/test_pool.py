@@ -25,86 +25,221 @@ def _pair(name, nfn, tfn, inputs, **kw):
 
 
 CASES = [
-    _pair("MaxPool/2x2", lambda x: P.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2),
-          [(2, 3, 6, 8)]),
-    _pair("MaxPool/odd_size_floor", lambda x: P.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2),
-          [(1, 2, 7, 5)]),
-    _pair("MaxPool/overlap_pad", lambda x: P.max_pool2d(x, 3, 2, 1),
-          lambda x: TF.max_pool2d(x, 3, 2, 1), [(2, 2, 9, 8)]),
-    _pair("MaxPool/rect_dilation_ceil", lambda x: P.max_pool2d(x, (3, 2), (2, 1), (1, 1), (1, 2),
-                                                               ceil_mode=True),
-          lambda x: TF.max_pool2d(x, (3, 2), (2, 1), (1, 1), (1, 2), ceil_mode=True),
-          [(2, 2, 10, 7)]),
-    _pair("MaxPool/ceil_partial", lambda x: P.max_pool2d(x, 3, 2, ceil_mode=True),
-          lambda x: TF.max_pool2d(x, 3, 2, ceil_mode=True), [(1, 2, 8, 6)]),
-    _pair("MaxPool/stride1", lambda x: P.max_pool2d(x, 2, 1), lambda x: TF.max_pool2d(x, 2, 1),
-          [(2, 2, 4, 5)]),
-    _pair("MaxPool/ties_after_relu", lambda x: P.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2),
-          [RELU], gradcheck=False),
-    _pair("MaxPool/ties_overlap", lambda x: P.max_pool2d(x, 3, 1, 1),
-          lambda x: TF.max_pool2d(x, 3, 1, 1), [RELU], gradcheck=False),
-    _pair("MaxPool/unbatched", lambda x: P.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2),
-          [(3, 4, 4)]),
-    _pair("MaxPool/noncontig", lambda x: P.max_pool2d(x.transpose(2, 3), 2),
-          lambda x: TF.max_pool2d(x.transpose(2, 3), 2), [(2, 2, 4, 6)]),
-    _pair("MaxPool/1d", lambda x: P.max_pool1d(x, 3, 2, 1, ceil_mode=True),
-          lambda x: TF.max_pool1d(x, 3, 2, 1, ceil_mode=True), [(2, 3, 10)]),
-    _pair("MaxPool/1d_unbatched", lambda x: P.max_pool1d(x, 2), lambda x: TF.max_pool1d(x, 2),
-          [(3, 7)]),
-    _pair("AvgPool/2x2", lambda x: P.avg_pool2d(x, 2), lambda x: TF.avg_pool2d(x, 2),
-          [(2, 3, 6, 8)]),
-    _pair("AvgPool/overlap_pad", lambda x: P.avg_pool2d(x, 3, 2, 1),
-          lambda x: TF.avg_pool2d(x, 3, 2, 1), [(2, 2, 9, 8)]),
-    _pair("AvgPool/exclude_pad_ceil", lambda x: P.avg_pool2d(x, 3, 2, 1, True, False),
-          lambda x: TF.avg_pool2d(x, 3, 2, 1, True, False), [(2, 2, 10, 7)]),
-    _pair("AvgPool/include_pad_ceil", lambda x: P.avg_pool2d(x, (3, 2), (2, 3), (1, 1), True),
-          lambda x: TF.avg_pool2d(x, (3, 2), (2, 3), (1, 1), True), [(1, 2, 10, 8)]),
-    _pair("AvgPool/divisor_override", lambda x: P.avg_pool2d(x, 3, 1, 1, divisor_override=4),
-          lambda x: TF.avg_pool2d(x, 3, 1, 1, divisor_override=4), [(2, 2, 5, 5)]),
-    _pair("AvgPool/1d", lambda x: P.avg_pool1d(x, 4, 3, 2, ceil_mode=True),
-          lambda x: TF.avg_pool1d(x, 4, 3, 2, ceil_mode=True), [(2, 3, 10)]),
-    _pair("AvgPool/1d_exclude_pad", lambda x: P.avg_pool1d(x, 3, 2, 1, count_include_pad=False),
-          lambda x: TF.avg_pool1d(x, 3, 2, 1, count_include_pad=False), [(2, 3, 9)]),
-    _pair("AdaptiveAvgPool/uneven", lambda x: P.adaptive_avg_pool2d(x, (3, 4)),
-          lambda x: TF.adaptive_avg_pool2d(x, (3, 4)), [(2, 3, 10, 7)]),
-    _pair("AdaptiveAvgPool/upsampling_bins", lambda x: P.adaptive_avg_pool2d(x, (5, 3)),
-          lambda x: TF.adaptive_avg_pool2d(x, (5, 3)), [(1, 2, 3, 2)]),
-    _pair("AdaptiveAvgPool/none_keeps_size", lambda x: P.adaptive_avg_pool2d(x, (None, 2)),
-          lambda x: TF.adaptive_avg_pool2d(x, (None, 2)), [(2, 2, 4, 5)]),
-    _pair("AdaptiveAvgPool/global", lambda x: P.adaptive_avg_pool2d(x, 1),
-          lambda x: TF.adaptive_avg_pool2d(x, 1), [(2, 3, 5, 4)]),
-    _pair("AdaptiveAvgPool/1d", lambda x: P.adaptive_avg_pool1d(x, 4),
-          lambda x: TF.adaptive_avg_pool1d(x, 4), [(2, 3, 10)]),
-    _pair("AdaptiveMaxPool/uneven", lambda x: P.adaptive_max_pool2d(x, (3, 4)),
-          lambda x: TF.adaptive_max_pool2d(x, (3, 4)), [(2, 3, 10, 7)]),
-    _pair("AdaptiveMaxPool/global", lambda x: P.adaptive_max_pool2d(x, 1),
-          lambda x: TF.adaptive_max_pool2d(x, 1), [(2, 3, 5, 4)]),
-    _pair("AdaptiveMaxPool/ties", lambda x: P.adaptive_max_pool2d(x, (4, 5)),
-          lambda x: TF.adaptive_max_pool2d(x, (4, 5)), [RELU], gradcheck=False),
-    _pair("AdaptiveMaxPool/1d_unbatched", lambda x: P.adaptive_max_pool1d(x, 3),
-          lambda x: TF.adaptive_max_pool1d(x, 3), [(3, 8)]),
-    _pair("StochasticPool/eval", lambda x: P.stochastic_pool2d(x, 2, training=False),
-          lambda x: _torch_stochastic_eval(x, 2, 2), [POS]),
-    _pair("StochasticPool/eval_overlap", lambda x: P.stochastic_pool2d(x, 3, 2, training=False),
-          lambda x: _torch_stochastic_eval(x, 3, 2), [POS]),
-    _pair("StochasticPool/eval_dead_window", lambda x: P.stochastic_pool2d(x, 2, training=False),
-          lambda x: _torch_stochastic_eval(x, 2, 2), [DEAD], gradcheck=False),
+    _pair(
+        "MaxPool/2x2", lambda x: P.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2), [(2, 3, 6, 8)]
+    ),
+    _pair(
+        "MaxPool/odd_size_floor",
+        lambda x: P.max_pool2d(x, 2),
+        lambda x: TF.max_pool2d(x, 2),
+        [(1, 2, 7, 5)],
+    ),
+    _pair(
+        "MaxPool/overlap_pad",
+        lambda x: P.max_pool2d(x, 3, 2, 1),
+        lambda x: TF.max_pool2d(x, 3, 2, 1),
+        [(2, 2, 9, 8)],
+    ),
+    _pair(
+        "MaxPool/rect_dilation_ceil",
+        lambda x: P.max_pool2d(x, (3, 2), (2, 1), (1, 1), (1, 2), ceil_mode=True),
+        lambda x: TF.max_pool2d(x, (3, 2), (2, 1), (1, 1), (1, 2), ceil_mode=True),
+        [(2, 2, 10, 7)],
+    ),
+    _pair(
+        "MaxPool/ceil_partial",
+        lambda x: P.max_pool2d(x, 3, 2, ceil_mode=True),
+        lambda x: TF.max_pool2d(x, 3, 2, ceil_mode=True),
+        [(1, 2, 8, 6)],
+    ),
+    _pair(
+        "MaxPool/stride1",
+        lambda x: P.max_pool2d(x, 2, 1),
+        lambda x: TF.max_pool2d(x, 2, 1),
+        [(2, 2, 4, 5)],
+    ),
+    _pair(
+        "MaxPool/ties_after_relu",
+        lambda x: P.max_pool2d(x, 2),
+        lambda x: TF.max_pool2d(x, 2),
+        [RELU],
+        gradcheck=False,
+    ),
+    _pair(
+        "MaxPool/ties_overlap",
+        lambda x: P.max_pool2d(x, 3, 1, 1),
+        lambda x: TF.max_pool2d(x, 3, 1, 1),
+        [RELU],
+        gradcheck=False,
+    ),
+    _pair(
+        "MaxPool/unbatched",
+        lambda x: P.max_pool2d(x, 2),
+        lambda x: TF.max_pool2d(x, 2),
+        [(3, 4, 4)],
+    ),
+    _pair(
+        "MaxPool/noncontig",
+        lambda x: P.max_pool2d(x.transpose(2, 3), 2),
+        lambda x: TF.max_pool2d(x.transpose(2, 3), 2),
+        [(2, 2, 4, 6)],
+    ),
+    _pair(
+        "MaxPool/1d",
+        lambda x: P.max_pool1d(x, 3, 2, 1, ceil_mode=True),
+        lambda x: TF.max_pool1d(x, 3, 2, 1, ceil_mode=True),
+        [(2, 3, 10)],
+    ),
+    _pair(
+        "MaxPool/1d_unbatched",
+        lambda x: P.max_pool1d(x, 2),
+        lambda x: TF.max_pool1d(x, 2),
+        [(3, 7)],
+    ),
+    _pair(
+        "AvgPool/2x2", lambda x: P.avg_pool2d(x, 2), lambda x: TF.avg_pool2d(x, 2), [(2, 3, 6, 8)]
+    ),
+    _pair(
+        "AvgPool/overlap_pad",
+        lambda x: P.avg_pool2d(x, 3, 2, 1),
+        lambda x: TF.avg_pool2d(x, 3, 2, 1),
+        [(2, 2, 9, 8)],
+    ),
+    _pair(
+        "AvgPool/exclude_pad_ceil",
+        lambda x: P.avg_pool2d(x, 3, 2, 1, True, False),
+        lambda x: TF.avg_pool2d(x, 3, 2, 1, True, False),
+        [(2, 2, 10, 7)],
+    ),
+    _pair(
+        "AvgPool/include_pad_ceil",
+        lambda x: P.avg_pool2d(x, (3, 2), (2, 3), (1, 1), True),
+        lambda x: TF.avg_pool2d(x, (3, 2), (2, 3), (1, 1), True),
+        [(1, 2, 10, 8)],
+    ),
+    _pair(
+        "AvgPool/divisor_override",
+        lambda x: P.avg_pool2d(x, 3, 1, 1, divisor_override=4),
+        lambda x: TF.avg_pool2d(x, 3, 1, 1, divisor_override=4),
+        [(2, 2, 5, 5)],
+    ),
+    _pair(
+        "AvgPool/1d",
+        lambda x: P.avg_pool1d(x, 4, 3, 2, ceil_mode=True),
+        lambda x: TF.avg_pool1d(x, 4, 3, 2, ceil_mode=True),
+        [(2, 3, 10)],
+    ),
+    _pair(
+        "AvgPool/1d_exclude_pad",
+        lambda x: P.avg_pool1d(x, 3, 2, 1, count_include_pad=False),
+        lambda x: TF.avg_pool1d(x, 3, 2, 1, count_include_pad=False),
+        [(2, 3, 9)],
+    ),
+    _pair(
+        "AdaptiveAvgPool/uneven",
+        lambda x: P.adaptive_avg_pool2d(x, (3, 4)),
+        lambda x: TF.adaptive_avg_pool2d(x, (3, 4)),
+        [(2, 3, 10, 7)],
+    ),
+    _pair(
+        "AdaptiveAvgPool/upsampling_bins",
+        lambda x: P.adaptive_avg_pool2d(x, (5, 3)),
+        lambda x: TF.adaptive_avg_pool2d(x, (5, 3)),
+        [(1, 2, 3, 2)],
+    ),
+    _pair(
+        "AdaptiveAvgPool/none_keeps_size",
+        lambda x: P.adaptive_avg_pool2d(x, (None, 2)),
+        lambda x: TF.adaptive_avg_pool2d(x, (None, 2)),
+        [(2, 2, 4, 5)],
+    ),
+    _pair(
+        "AdaptiveAvgPool/global",
+        lambda x: P.adaptive_avg_pool2d(x, 1),
+        lambda x: TF.adaptive_avg_pool2d(x, 1),
+        [(2, 3, 5, 4)],
+    ),
+    _pair(
+        "AdaptiveAvgPool/1d",
+        lambda x: P.adaptive_avg_pool1d(x, 4),
+        lambda x: TF.adaptive_avg_pool1d(x, 4),
+        [(2, 3, 10)],
+    ),
+    _pair(
+        "AdaptiveMaxPool/uneven",
+        lambda x: P.adaptive_max_pool2d(x, (3, 4)),
+        lambda x: TF.adaptive_max_pool2d(x, (3, 4)),
+        [(2, 3, 10, 7)],
+    ),
+    _pair(
+        "AdaptiveMaxPool/global",
+        lambda x: P.adaptive_max_pool2d(x, 1),
+        lambda x: TF.adaptive_max_pool2d(x, 1),
+        [(2, 3, 5, 4)],
+    ),
+    _pair(
+        "AdaptiveMaxPool/ties",
+        lambda x: P.adaptive_max_pool2d(x, (4, 5)),
+        lambda x: TF.adaptive_max_pool2d(x, (4, 5)),
+        [RELU],
+        gradcheck=False,
+    ),
+    _pair(
+        "AdaptiveMaxPool/1d_unbatched",
+        lambda x: P.adaptive_max_pool1d(x, 3),
+        lambda x: TF.adaptive_max_pool1d(x, 3),
+        [(3, 8)],
+    ),
+    _pair(
+        "StochasticPool/eval",
+        lambda x: P.stochastic_pool2d(x, 2, training=False),
+        lambda x: _torch_stochastic_eval(x, 2, 2),
+        [POS],
+    ),
+    _pair(
+        "StochasticPool/eval_overlap",
+        lambda x: P.stochastic_pool2d(x, 3, 2, training=False),
+        lambda x: _torch_stochastic_eval(x, 3, 2),
+        [POS],
+    ),
+    _pair(
+        "StochasticPool/eval_dead_window",
+        lambda x: P.stochastic_pool2d(x, 2, training=False),
+        lambda x: _torch_stochastic_eval(x, 2, 2),
+        [DEAD],
+        gradcheck=False,
+    ),
 ]
 
 
 table_tests(CASES)
 
 
-@pytest.mark.parametrize("fn,tfn,shape", [
-    (lambda x: P.max_pool2d(x, 3, 2, 1, return_indices=True),
-     lambda x: TF.max_pool2d(x, 3, 2, 1, return_indices=True), (2, 3, 7, 5)),
-    (lambda x: P.max_pool2d(x, 2, ceil_mode=True, return_indices=True),
-     lambda x: TF.max_pool2d(x, 2, ceil_mode=True, return_indices=True), (2, 3, 7, 5)),
-    (lambda x: P.adaptive_max_pool2d(x, (3, 2), return_indices=True),
-     lambda x: TF.adaptive_max_pool2d(x, (3, 2), return_indices=True), (2, 3, 7, 5)),
-    (lambda x: P.max_pool1d(x, 3, 2, 1, return_indices=True),
-     lambda x: TF.max_pool1d(x, 3, 2, 1, return_indices=True), (2, 3, 9)),
-])
+@pytest.mark.parametrize(
+    "fn,tfn,shape",
+    [
+        (
+            lambda x: P.max_pool2d(x, 3, 2, 1, return_indices=True),
+            lambda x: TF.max_pool2d(x, 3, 2, 1, return_indices=True),
+            (2, 3, 7, 5),
+        ),
+        (
+            lambda x: P.max_pool2d(x, 2, ceil_mode=True, return_indices=True),
+            lambda x: TF.max_pool2d(x, 2, ceil_mode=True, return_indices=True),
+            (2, 3, 7, 5),
+        ),
+        (
+            lambda x: P.adaptive_max_pool2d(x, (3, 2), return_indices=True),
+            lambda x: TF.adaptive_max_pool2d(x, (3, 2), return_indices=True),
+            (2, 3, 7, 5),
+        ),
+        (
+            lambda x: P.max_pool1d(x, 3, 2, 1, return_indices=True),
+            lambda x: TF.max_pool1d(x, 3, 2, 1, return_indices=True),
+            (2, 3, 9),
+        ),
+    ],
+)
 def test_return_indices_match_torch(fn, tfn, shape):
     x = np.maximum(rng.standard_normal(shape), 0).astype(np.float32)
     (y, i), (ty, ti) = fn(nerve.tensor(x, requires_grad=True)), tfn(torch.from_numpy(x))
@@ -114,8 +249,11 @@ def test_return_indices_match_torch(fn, tfn, shape):
 
 
 def test_output_too_small_names_op_size_and_formula():
-    with pytest.raises(RuntimeError, match=r"max_pool2d: Given input size: \(1, 2, 2\)\. "
-                                           r"Calculated output size: \(0, 0\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"max_pool2d: Given input size: \(1, 2, 2\)\. "
+        r"Calculated output size: \(0, 0\)",
+    ):
         P.max_pool2d(nerve.randn(1, 1, 2, 2), 3)
     with pytest.raises(RuntimeError, match="avg_pool1d.*too small"):
         P.avg_pool1d(nerve.randn(1, 1, 2), 3)
@@ -162,6 +300,7 @@ def test_max_pool_inference_path_matches():
     x = nerve.from_numpy(RELU.astype(np.float32))
     with nerve.no_grad():
         y = P.max_pool2d(x, 3, 2, 1)
-    np.testing.assert_array_equal(y.numpy(), TF.max_pool2d(torch.from_numpy(x.numpy()), 3, 2,
-                                                           1).numpy())
+    np.testing.assert_array_equal(
+        y.numpy(), TF.max_pool2d(torch.from_numpy(x.numpy()), 3, 2, 1).numpy()
+    )
     assert not y.requires_grad

@@ -8,8 +8,7 @@ from test_activation_smooth import CASES as _ACTIVATION_ROWS
 
 from nerve.ops.nn import rectifiers
 
-CASES = [case for case in _ACTIVATION_ROWS
-         if case.name.split("/")[0] in all_functions(rectifiers)]
+CASES = [case for case in _ACTIVATION_ROWS if case.name.split("/")[0] in all_functions(rectifiers)]
 
 
 def test_every_rectifier_has_rows():

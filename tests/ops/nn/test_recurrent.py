@@ -37,8 +37,9 @@ def torch_layer(kind, x, states, weights, reverse=False, lengths=None, **kw):
         lengths = np.full(x.shape[1], nt)
     index = _reverse_index(nt, lengths)
     xin = _time_gather(x, index) if reverse else x
-    packed = torch.nn.utils.rnn.pack_padded_sequence(xin, torch.from_numpy(lengths),
-                                                     enforce_sorted=False)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        xin, torch.from_numpy(lengths), enforce_sorted=False
+    )
     hx = tuple(s[None] for s in states) if kind == "lstm" else states[0][None]
     y, h = functional_call(module, params, (packed, hx))
     y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, total_length=nt)
@@ -46,11 +47,22 @@ def torch_layer(kind, x, states, weights, reverse=False, lengths=None, **kw):
     return (y,) + (tuple(s[0] for s in h) if kind == "lstm" else (h[0],))
 
 
-def rnn_case(name, nonlinearity="tanh", nt=4, nb=3, ni=2, nh=3, bias=True, reverse=False,
-             lengths=None, h0=True):
+def rnn_case(
+    name,
+    nonlinearity="tanh",
+    nt=4,
+    nb=3,
+    ni=2,
+    nh=3,
+    bias=True,
+    reverse=False,
+    lengths=None,
+    h0=True,
+):
     def fn(x, h, *w):
-        return rnn_sequence(x, h if h0 else None, *w, nonlinearity=nonlinearity,
-                            reverse=reverse, lengths=lengths)
+        return rnn_sequence(
+            x, h if h0 else None, *w, nonlinearity=nonlinearity, reverse=reverse, lengths=lengths
+        )
 
     def tfn(x, h, *w):
         h = h if h0 else torch.zeros_like(h)
@@ -63,26 +75,37 @@ def rnn_case(name, nonlinearity="tanh", nt=4, nb=3, ni=2, nh=3, bias=True, rever
 def _relu_safe():
     # relu kinks make finite differences fail; shift pre-activations away from 0
     rng = np.random.default_rng(3)
-    return [rng.standard_normal((3, 2, 2)), rng.standard_normal((2, 3)) + 2,
-            rng.standard_normal((3, 2)) * 0.3, rng.standard_normal((3, 3)) * 0.3,
-            np.full(3, 1.5), np.full(3, 1.0)]
+    return [
+        rng.standard_normal((3, 2, 2)),
+        rng.standard_normal((2, 3)) + 2,
+        rng.standard_normal((3, 2)) * 0.3,
+        rng.standard_normal((3, 3)) * 0.3,
+        np.full(3, 1.5),
+        np.full(3, 1.0),
+    ]
 
 
 CASES = [
     rnn_case("RNNFn/tanh"),
     rnn_case("RNNFn/relu", nonlinearity="relu"),
-    Case("RNNFn/relu-positive",
-         lambda x, h, *w: rnn_sequence(x, h, *w, nonlinearity="relu"),
-         lambda x, h, *w: torch_layer("rnn", x, (h,), w, nonlinearity="relu"), _relu_safe()),
+    Case(
+        "RNNFn/relu-positive",
+        lambda x, h, *w: rnn_sequence(x, h, *w, nonlinearity="relu"),
+        lambda x, h, *w: torch_layer("rnn", x, (h,), w, nonlinearity="relu"),
+        _relu_safe(),
+    ),
     rnn_case("RNNFn/no-bias", bias=False),
     rnn_case("RNNFn/reverse", reverse=True),
     rnn_case("RNNFn/no-h0", h0=False),
     rnn_case("RNNFn/lengths", lengths=LENGTHS),
     rnn_case("RNNFn/reverse-lengths", reverse=True, lengths=LENGTHS),
     rnn_case("RNNFn/one-step", nt=1, nb=1),
-    Case("RNNFn/cell", lambda x, h, *w: rnn_cell(x, h, *w),
-         lambda x, h, *w: torch.rnn_tanh_cell(x, h, *w), [(2, 3), (2, 4), (4, 3), (4, 4),
-                                                         (4,), (4,)]),
+    Case(
+        "RNNFn/cell",
+        lambda x, h, *w: rnn_cell(x, h, *w),
+        lambda x, h, *w: torch.rnn_tanh_cell(x, h, *w),
+        [(2, 3), (2, 4), (4, 3), (4, 4), (4,), (4,)],
+    ),
 ]
 # relu with random inputs may sit on a kink where finite differences are meaningless;
 # "relu-positive" gradchecks relu away from the kinks
@@ -95,8 +118,10 @@ table_tests(CASES)
 def test_padded_steps_get_no_gradient_and_keep_state():
     rng = np.random.default_rng(0)
     x = nerve.tensor(rng.standard_normal((5, 2, 3)).astype(np.float32), requires_grad=True)
-    w = [nerve.tensor(rng.standard_normal(s).astype(np.float32) * 0.5, requires_grad=True)
-         for s in [(4, 3), (4, 4), (4,), (4,)]]
+    w = [
+        nerve.tensor(rng.standard_normal(s).astype(np.float32) * 0.5, requires_grad=True)
+        for s in [(4, 3), (4, 4), (4,), (4,)]
+    ]
     y, h = rnn_sequence(x, None, *w, lengths=np.array([2, 5]))
     full_y, full_h = rnn_sequence(x[:2, :1], None, *w)
     np.testing.assert_allclose(h.detach().numpy()[0], full_h.detach().numpy()[0], rtol=1e-6)
@@ -108,8 +133,10 @@ def test_padded_steps_get_no_gradient_and_keep_state():
 def test_grad_norms_recorded_per_step():
     rng = np.random.default_rng(0)
     x = nerve.tensor(rng.standard_normal((6, 2, 3)), requires_grad=True)
-    w = [nerve.tensor(rng.standard_normal(s), requires_grad=True)
-         for s in [(4, 3), (4, 4), (4,), (4,)]]
+    w = [
+        nerve.tensor(rng.standard_normal(s), requires_grad=True)
+        for s in [(4, 3), (4, 4), (4,), (4,)]
+    ]
     norms = []
     y, _ = rnn_sequence(x, None, *w, grad_norms=norms)
     dy = rng.standard_normal((6, 2, 4))
@@ -141,5 +168,6 @@ def test_bad_shapes_raise_runtime_error():
 
 def test_unknown_nonlinearity():
     with pytest.raises((RuntimeError, ValueError), match="nonlinearity"):
-        rnn_sequence(nerve.zeros(1, 1, 1), None, nerve.zeros(1, 1), nerve.zeros(1, 1),
-                     nonlinearity="gelu")
+        rnn_sequence(
+            nerve.zeros(1, 1, 1), None, nerve.zeros(1, 1), nerve.zeros(1, 1), nonlinearity="gelu"
+        )

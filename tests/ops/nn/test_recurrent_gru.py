@@ -29,9 +29,12 @@ CASES = [
     gru_case("GRUFn/reverse-lengths", reverse=True, lengths=LENGTHS),
     gru_case("GRUFn/one-step-batch1", nt=1, nb=1),
     gru_case("GRUFn/long", nt=200, nb=2, nh=4, gradcheck=False, rtol=1e-3, atol=1e-5),
-    Case("GRUFn/cell", lambda x, h, *w: gru_cell(x, h, *w),
-         lambda x, h, *w: torch.gru_cell(x, h, *w),
-         [(2, 3), (2, 4), (12, 3), (12, 4), (12,), (12,)]),
+    Case(
+        "GRUFn/cell",
+        lambda x, h, *w: gru_cell(x, h, *w),
+        lambda x, h, *w: torch.gru_cell(x, h, *w),
+        [(2, 3), (2, 4), (12, 3), (12, 4), (12,), (12,)],
+    ),
 ]
 
 

@@ -11,11 +11,11 @@ from nerve.ops.nn.recurrent_lstm import lstm_cell, lstm_sequence
 LENGTHS9 = np.array([5, 1, 3, 4, 2, 5, 1, 2, 3])
 
 
-def lstm_case(name, nt=4, nb=3, ni=2, nh=3, bias=True, reverse=False, lengths=None, h0=True,
-              **kw):
+def lstm_case(name, nt=4, nb=3, ni=2, nh=3, bias=True, reverse=False, lengths=None, h0=True, **kw):
     def fn(x, h, c, *w):
-        return lstm_sequence(x, h if h0 else None, c if h0 else None, *w, reverse=reverse,
-                             lengths=lengths)
+        return lstm_sequence(
+            x, h if h0 else None, c if h0 else None, *w, reverse=reverse, lengths=lengths
+        )
 
     def tfn(x, h, c, *w):
         if not h0:
@@ -40,9 +40,12 @@ CASES = [
     lstm_case("LSTMFn/batch9-lengths", nt=5, nb=9, lengths=LENGTHS9),
     lstm_case("LSTMFn/batch9-reverse-no-state", nt=5, nb=9, reverse=True, h0=False),
     lstm_case("LSTMFn/batch9-no-bias", nt=5, nb=9, bias=False),
-    Case("LSTMFn/cell", lambda x, h, c, *w: lstm_cell(x, h, c, *w),
-         lambda x, h, c, *w: torch.lstm_cell(x, (h, c), *w),
-         [(2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)]),
+    Case(
+        "LSTMFn/cell",
+        lambda x, h, c, *w: lstm_cell(x, h, c, *w),
+        lambda x, h, c, *w: torch.lstm_cell(x, (h, c), *w),
+        [(2, 3), (2, 4), (2, 4), (16, 3), (16, 4), (16,), (16,)],
+    ),
 ]
 
 

@@ -30,21 +30,41 @@ def torch_proj(x, h, c, weights, reverse=False, lengths=None):
     lengths = np.full(nb, nt) if lengths is None else lengths
     index = _reverse_index(nt, lengths)
     xin = _time_gather(x, index) if reverse else x
-    packed = torch.nn.utils.rnn.pack_padded_sequence(xin, torch.from_numpy(lengths),
-                                                     enforce_sorted=False)
-    y, (hn, cn) = functional_call(module, dict(zip(names, weights)), (packed, (h[None],
-                                                                               c[None])))
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        xin, torch.from_numpy(lengths), enforce_sorted=False
+    )
+    y, (hn, cn) = functional_call(module, dict(zip(names, weights)), (packed, (h[None], c[None])))
     y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, total_length=nt)
     y = _time_gather(y, index) if reverse else y
     return y, hn[0], cn[0]
 
 
-def proj_case(name, nt=4, nb=3, ni=2, nh=4, npr=2, bias=True, reverse=False, lengths=None,
-              h0=True, batch_first=False, **kw):
+def proj_case(
+    name,
+    nt=4,
+    nb=3,
+    ni=2,
+    nh=4,
+    npr=2,
+    bias=True,
+    reverse=False,
+    lengths=None,
+    h0=True,
+    batch_first=False,
+    **kw,
+):
     def fn(x, h, c, *w):
         *w, w_hr = w
-        return lstm_sequence(x, h if h0 else None, c if h0 else None, *w, weight_hr=w_hr,
-                             reverse=reverse, lengths=lengths, batch_first=batch_first)
+        return lstm_sequence(
+            x,
+            h if h0 else None,
+            c if h0 else None,
+            *w,
+            weight_hr=w_hr,
+            reverse=reverse,
+            lengths=lengths,
+            batch_first=batch_first,
+        )
 
     def tfn(x, h, c, *w):
         if not h0:
@@ -55,8 +75,11 @@ def proj_case(name, nt=4, nb=3, ni=2, nh=4, npr=2, bias=True, reverse=False, len
         return torch_proj(x, h, c, w, reverse, lengths)
 
     g = 4 * nh
-    shapes = [(nb, nt, ni) if batch_first else (nt, nb, ni), (nb, npr), (nb, nh), (g, ni),
-              (g, npr)] + ([(g,), (g,)] if bias else []) + [(npr, nh)]
+    shapes = (
+        [(nb, nt, ni) if batch_first else (nt, nb, ni), (nb, npr), (nb, nh), (g, ni), (g, npr)]
+        + ([(g,), (g,)] if bias else [])
+        + [(npr, nh)]
+    )
     return Case(name, fn, tfn, shapes, **kw)
 
 
@@ -96,8 +119,9 @@ def test_gradients_of_weight_hr_alone_and_partial_needs():
         nx = nerve.tensor(x, requires_grad=wanted is None)
         tx = torch.tensor(x, requires_grad=wanted is None)
         y, h, c = lstm_sequence(nx, None, None, *nw[:4], weight_hr=nw[4])
-        ty, th, tc = torch_proj(tx, torch.zeros(3, 2, dtype=tx.dtype),
-                                torch.zeros(3, 4, dtype=tx.dtype), tw)
+        ty, th, tc = torch_proj(
+            tx, torch.zeros(3, 2, dtype=tx.dtype), torch.zeros(3, 4, dtype=tx.dtype), tw
+        )
         (y.sum() + 2 * c.sum()).backward()
         (ty.sum() + 2 * tc.sum()).backward()
         got, want = (nw[4], tw[4]) if wanted == 4 else (nx, tx)
@@ -112,23 +136,30 @@ def test_grad_norms_are_those_of_the_projected_state():
     x, dy = rng.standard_normal((nt, nb, 2)), rng.standard_normal((nt, nb, 2))
     ws = _weights(rng)
     norms = []
-    y, _, _ = lstm_sequence(nerve.tensor(x), None, None,
-                            *[nerve.tensor(w, requires_grad=True) for w in ws[:4]],
-                            weight_hr=nerve.tensor(ws[4]), grad_norms=norms)
+    y, _, _ = lstm_sequence(
+        nerve.tensor(x),
+        None,
+        None,
+        *[nerve.tensor(w, requires_grad=True) for w in ws[:4]],
+        weight_hr=nerve.tensor(ws[4]),
+        grad_norms=norms,
+    )
     (y * nerve.tensor(dy)).sum().backward()
     module = torch.nn.LSTM(2, 4, proj_size=2).double()
     params = {n: torch.tensor(w, requires_grad=True) for n, w in zip(NAMES, ws)}
     h, c = torch.zeros(1, nb, 2, dtype=torch.float64), torch.zeros(1, nb, 4, dtype=torch.float64)
     ys, hs = [], []
     for t in range(nt):
-        yt, (h, c) = functional_call(module, params, (torch.tensor(x[t:t + 1]), (h, c)))
+        yt, (h, c) = functional_call(module, params, (torch.tensor(x[t : t + 1]), (h, c)))
         for v in (yt, h):
             v.retain_grad()
         ys.append(yt)
         hs.append(h)
-    sum((yt * torch.tensor(dy[t:t + 1])).sum() for t, yt in enumerate(ys)).backward()
-    want = [np.linalg.norm(ys[t].grad.numpy() + (hs[t].grad.numpy() if hs[t].grad is not None
-                                                 else 0)) for t in range(nt)]
+    sum((yt * torch.tensor(dy[t : t + 1])).sum() for t, yt in enumerate(ys)).backward()
+    want = [
+        np.linalg.norm(ys[t].grad.numpy() + (hs[t].grad.numpy() if hs[t].grad is not None else 0))
+        for t in range(nt)
+    ]
     assert len(norms) == 1 and norms[0].shape == (nt,)
     np.testing.assert_allclose(norms[0], want, rtol=1e-10)
 
@@ -140,8 +171,7 @@ def test_mismatched_weight_hr_names_the_shapes():
     with pytest.raises(RuntimeError, match=r"weight_hr.*\(4, 2\).*weight_hh.*\(16, 2\)"):
         lstm_sequence(x, None, None, *ws[:4], weight_hr=ws[4].T)
     with pytest.raises(RuntimeError, match=r"expected hx of shape \(2, 2\), got \(2, 4\)"):
-        lstm_sequence(x, nerve.zeros(2, 4, dtype=nerve.float64), None, *ws[:4],
-                      weight_hr=ws[4])
+        lstm_sequence(x, nerve.zeros(2, 4, dtype=nerve.float64), None, *ws[:4], weight_hr=ws[4])
 
 
 def test_float32_in_float32_out():

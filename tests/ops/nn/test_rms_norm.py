@@ -11,8 +11,10 @@ import nerve.nn.functional as F
 
 
 def _rms(shape, **kw):
-    return (lambda x, *w: F.rms_norm(x, shape, *w, **kw),
-            lambda x, *w: TF.rms_norm(x, shape, *w, **kw))
+    return (
+        lambda x, *w: F.rms_norm(x, shape, *w, **kw),
+        lambda x, *w: TF.rms_norm(x, shape, *w, **kw),
+    )
 
 
 CASES = [
@@ -38,11 +40,16 @@ def test_default_eps_is_the_dtype_epsilon(dtype):
     np.testing.assert_array_equal(F.rms_norm(nerve.zeros(2, 3), (3,)).numpy(), 0)
 
 
-@pytest.mark.parametrize("shape,norm,wshape,exc", [
-    ((2, 3), (4,), None, RuntimeError), ((2, 4), (4,), (3,), RuntimeError),
-    ((2, 4), (), None, RuntimeError), ((4,), (2, 4), None, ValueError),
-    ((2, 4), 4, None, TypeError),
-])
+@pytest.mark.parametrize(
+    "shape,norm,wshape,exc",
+    [
+        ((2, 3), (4,), None, RuntimeError),
+        ((2, 4), (4,), (3,), RuntimeError),
+        ((2, 4), (), None, RuntimeError),
+        ((4,), (2, 4), None, ValueError),
+        ((2, 4), 4, None, TypeError),
+    ],
+)
 def test_errors_like_torch(shape, norm, wshape, exc):
     x = np.ones(shape, np.float32)
     w = None if wshape is None else np.ones(wshape, np.float32)

@@ -21,8 +21,9 @@ def reference_roi_pool(x, rois, out, scale):
     f = x.dtype.type
     for k, r in enumerate(rois.astype(x.dtype)):
         b = int(r[0])
-        x1, y1, x2, y2 = (int(math.copysign(math.floor(abs(v) + 0.5), v))
-                          for v in (r[1:] * f(scale)))
+        x1, y1, x2, y2 = (
+            int(math.copysign(math.floor(abs(v) + 0.5), v)) for v in (r[1:] * f(scale))
+        )
         bh, bw = f(max(y2 - y1 + 1, 1)) / f(ph), f(max(x2 - x1 + 1, 1)) / f(pw)
         for i in range(ph):
             for j in range(pw):
@@ -51,16 +52,32 @@ def reference_grad(x, arg, rois, dy):
 
 
 rng = np.random.default_rng(0)
-ROIS = np.array([[0, 0, 0, 7, 5], [1, 2.4, 1.6, 6.5, 7], [0, 3, 3, 3, 3], [1, -2, -3, 20, 4],
-                 [0, 5, 5, 1, 1], [1, 10, 10, 14, 14]], np.float64)
+ROIS = np.array(
+    [
+        [0, 0, 0, 7, 5],
+        [1, 2.4, 1.6, 6.5, 7],
+        [0, 3, 3, 3, 3],
+        [1, -2, -3, 20, 4],
+        [0, 5, 5, 1, 1],
+        [1, 10, 10, 14, 14],
+    ],
+    np.float64,
+)
 
 CASES = [
-    Case("RoIPool/2x2", lambda x: roi_pool(x, nerve.from_numpy(ROIS), 2), None,
-         [(2, 3, 8, 9)]),
-    Case("RoIPool/3x2_scaled", lambda x: roi_pool(x, nerve.from_numpy(ROIS), (3, 2), 0.5), None,
-         [(2, 2, 8, 9)]),
-    Case("RoIPool/list_boxes", lambda x, b: roi_pool(x, [b, b * 0.5], 2), None,
-         [(2, 2, 6, 6), Const(np.array([[0.0, 0, 4, 5], [1, 2, 5, 3]]))]),
+    Case("RoIPool/2x2", lambda x: roi_pool(x, nerve.from_numpy(ROIS), 2), None, [(2, 3, 8, 9)]),
+    Case(
+        "RoIPool/3x2_scaled",
+        lambda x: roi_pool(x, nerve.from_numpy(ROIS), (3, 2), 0.5),
+        None,
+        [(2, 2, 8, 9)],
+    ),
+    Case(
+        "RoIPool/list_boxes",
+        lambda x, b: roi_pool(x, [b, b * 0.5], 2),
+        None,
+        [(2, 2, 6, 6), Const(np.array([[0.0, 0, 4, 5], [1, 2, 5, 3]]))],
+    ),
 ]
 
 
@@ -73,8 +90,15 @@ def test_every_function_has_a_case():
     assert all_functions(roi) == {"RoIPool"}
 
 
-@pytest.mark.parametrize("out,scale,dtype", [((2, 2), 1.0, np.float32), ((3, 2), 0.5, np.float32),
-                                             ((1, 4), 0.25, np.float64), ((7, 7), 1.0, np.float32)])
+@pytest.mark.parametrize(
+    "out,scale,dtype",
+    [
+        ((2, 2), 1.0, np.float32),
+        ((3, 2), 0.5, np.float32),
+        ((1, 4), 0.25, np.float64),
+        ((7, 7), 1.0, np.float32),
+    ],
+)
 def test_against_torchvision_semantics(out, scale, dtype):
     x = rng.standard_normal((2, 3, 16, 15)).astype(dtype)
     x[0, 0, :4, :4] = 0  # ties
@@ -86,8 +110,9 @@ def test_against_torchvision_semantics(out, scale, dtype):
     np.testing.assert_array_equal(y.detach().numpy(), ry)
     dy = rng.standard_normal(ry.shape).astype(dtype)
     y.backward(nerve.from_numpy(dy))
-    np.testing.assert_allclose(xt.grad.numpy(), reference_grad(x, arg, rois, dy), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        xt.grad.numpy(), reference_grad(x, arg, rois, dy), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_list_of_boxes_equals_indexed_tensor():

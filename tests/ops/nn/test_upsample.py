@@ -8,8 +8,12 @@ from nerve.ops.nn.upsample import interpolate
 
 
 def _case(name, shape, **kw):
-    return Case(f"UpsampleNearest/{name}", lambda x: interpolate(x, **kw),
-                lambda x: TF.interpolate(x, **kw), [shape])
+    return Case(
+        f"UpsampleNearest/{name}",
+        lambda x: interpolate(x, **kw),
+        lambda x: TF.interpolate(x, **kw),
+        [shape],
+    )
 
 
 CASES = [

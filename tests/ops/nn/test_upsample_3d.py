@@ -13,8 +13,12 @@ from nerve.ops.nn.upsample import interpolate
 
 
 def _case(prefix, name, shape, **kw):
-    return Case(f"{prefix}/3d_{name}", lambda x: interpolate(x, **kw),
-                lambda x: TF.interpolate(x, **kw), [shape])
+    return Case(
+        f"{prefix}/3d_{name}",
+        lambda x: interpolate(x, **kw),
+        lambda x: TF.interpolate(x, **kw),
+        [shape],
+    )
 
 
 CASES = [
@@ -25,10 +29,15 @@ CASES = [
     _case("UpsampleNearest", "fractional", (1, 2, 3, 5, 4), scale_factor=(1.7, 1.0, 1.3)),
     _case("UpsampleNearest", "exact", (1, 2, 3, 4, 5), size=(5, 3, 7), mode="nearest-exact"),
     _case("UpsampleLinear", "trilinear", (1, 2, 3, 4, 2), scale_factor=1.5, mode="trilinear"),
-    _case("UpsampleLinear", "trilinear_align", (1, 2, 3, 2, 4), size=(4, 3, 5),
-          mode="trilinear", align_corners=True),
-    _case("UpsampleLinear", "trilinear_down", (1, 1, 5, 6, 4), size=(2, 3, 3),
-          mode="trilinear"),
+    _case(
+        "UpsampleLinear",
+        "trilinear_align",
+        (1, 2, 3, 2, 4),
+        size=(4, 3, 5),
+        mode="trilinear",
+        align_corners=True,
+    ),
+    _case("UpsampleLinear", "trilinear_down", (1, 1, 5, 6, 4), size=(2, 3, 3), mode="trilinear"),
     _case("area", "area", (1, 2, 4, 6, 5), size=(2, 3, 4), mode="area"),
 ]
 
@@ -39,8 +48,10 @@ table_tests(CASES)
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "trilinear", "area"])
 def test_float64_and_the_upsample_layer(mode):
     x = np.random.default_rng(0).standard_normal((2, 2, 3, 4, 5))
-    m, tm = nerve.nn.Upsample(scale_factor=1.7, mode=mode), torch.nn.Upsample(
-        scale_factor=1.7, mode=mode)
+    m, tm = (
+        nerve.nn.Upsample(scale_factor=1.7, mode=mode),
+        torch.nn.Upsample(scale_factor=1.7, mode=mode),
+    )
     assert repr(m) == repr(tm)
     y = m(nerve.tensor(x))
     assert y.dtype == nerve.float64

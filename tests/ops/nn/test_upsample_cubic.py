@@ -12,8 +12,12 @@ from nerve.ops.nn.upsample import interpolate
 
 
 def _cubic(name, shape, **kw):
-    return Case(f"UpsampleCubic/{name}", lambda x: interpolate(x, mode="bicubic", **kw),
-                lambda x: TF.interpolate(x, mode="bicubic", **kw), [shape])
+    return Case(
+        f"UpsampleCubic/{name}",
+        lambda x: interpolate(x, mode="bicubic", **kw),
+        lambda x: TF.interpolate(x, mode="bicubic", **kw),
+        [shape],
+    )
 
 
 CASES = [
@@ -27,10 +31,12 @@ CASES = [
     _cubic("same_size", (1, 2, 3, 5), size=(3, 5)),
     _cubic("from_1x1", (2, 1, 1, 1), size=(3, 2)),
     _cubic("to_1x1_align", (1, 2, 3, 4), size=1, align_corners=True),
-    Case("UpsampleCubic/noncontig",
-         lambda x: interpolate(x.transpose(2, 3), scale_factor=2, mode="bicubic"),
-         lambda x: TF.interpolate(x.transpose(2, 3), scale_factor=2, mode="bicubic"),
-         [(1, 2, 4, 3)]),
+    Case(
+        "UpsampleCubic/noncontig",
+        lambda x: interpolate(x.transpose(2, 3), scale_factor=2, mode="bicubic"),
+        lambda x: TF.interpolate(x.transpose(2, 3), scale_factor=2, mode="bicubic"),
+        [(1, 2, 4, 3)],
+    ),
 ]
 
 
@@ -41,8 +47,11 @@ table_tests(CASES)
 def test_float64_and_float32(align_corners):
     x = np.random.default_rng(0).standard_normal((2, 2, 5, 6))
     kw = dict(scale_factor=2.3, mode="bicubic", align_corners=align_corners)
-    np.testing.assert_allclose(interpolate(nerve.tensor(x), **kw).numpy(),
-                               TF.interpolate(torch.tensor(x), **kw).numpy(), atol=1e-13)
+    np.testing.assert_allclose(
+        interpolate(nerve.tensor(x), **kw).numpy(),
+        TF.interpolate(torch.tensor(x), **kw).numpy(),
+        atol=1e-13,
+    )
     y = interpolate(nerve.tensor(x.astype(np.float32)), **kw)
     assert y.dtype == nerve.float32
 
@@ -59,5 +68,6 @@ def test_upsample_layer():
     m = nerve.nn.Upsample(scale_factor=1.5, mode="bicubic")
     tm = torch.nn.Upsample(scale_factor=1.5, mode="bicubic")
     assert repr(m) == repr(tm)
-    np.testing.assert_allclose(m(nerve.tensor(x)).numpy(), tm(torch.tensor(x)).numpy(),
-                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        m(nerve.tensor(x)).numpy(), tm(torch.tensor(x)).numpy(), rtol=1e-5, atol=1e-5
+    )

@@ -12,8 +12,12 @@ from nerve.ops.nn.upsample import interpolate
 
 
 def _case(prefix, name, shape, **kw):
-    return Case(f"{prefix}/{name}", lambda x: interpolate(x, **kw),
-                lambda x: TF.interpolate(x, **kw), [shape])
+    return Case(
+        f"{prefix}/{name}",
+        lambda x: interpolate(x, **kw),
+        lambda x: TF.interpolate(x, **kw),
+        [shape],
+    )
 
 
 def _lin(name, shape, **kw):
@@ -26,15 +30,18 @@ def _near(name, shape, **kw):
 
 CASES = [
     _lin("bilinear_x2", (2, 3, 3, 4), mode="bilinear", scale_factor=2),
-    _lin("bilinear_x2_align", (2, 3, 3, 4), mode="bilinear", scale_factor=2,
-         align_corners=True),
+    _lin("bilinear_x2_align", (2, 3, 3, 4), mode="bilinear", scale_factor=2, align_corners=True),
     _lin("bilinear_size", (1, 2, 4, 5), mode="bilinear", size=(7, 3)),
-    _lin("bilinear_size_align", (1, 2, 4, 5), mode="bilinear", size=(7, 3),
-         align_corners=True),
+    _lin("bilinear_size_align", (1, 2, 4, 5), mode="bilinear", size=(7, 3), align_corners=True),
     _lin("bilinear_down", (1, 2, 7, 6), mode="bilinear", size=(3, 2)),
     _lin("bilinear_fractional", (1, 2, 5, 4), mode="bilinear", scale_factor=(1.7, 0.6)),
-    _lin("bilinear_recompute", (1, 2, 5, 4), mode="bilinear", scale_factor=1.3,
-         recompute_scale_factor=True),
+    _lin(
+        "bilinear_recompute",
+        (1, 2, 5, 4),
+        mode="bilinear",
+        scale_factor=1.3,
+        recompute_scale_factor=True,
+    ),
     _lin("bilinear_to_1x1_align", (1, 2, 3, 4), mode="bilinear", size=1, align_corners=True),
     _lin("bilinear_from_1x1", (2, 1, 1, 1), mode="bilinear", size=(3, 2)),
     # an axis that keeps its size is copied, whatever scale_factor says
@@ -43,10 +50,12 @@ CASES = [
     _lin("linear_x3", (2, 3, 5), mode="linear", scale_factor=3),
     _lin("linear_size_align", (2, 3, 5), mode="linear", size=9, align_corners=True),
     _lin("linear_down", (2, 3, 9), mode="linear", scale_factor=0.4),
-    Case("UpsampleLinear/noncontig",
-         lambda x: interpolate(x.transpose(2, 3), scale_factor=2, mode="bilinear"),
-         lambda x: TF.interpolate(x.transpose(2, 3), scale_factor=2, mode="bilinear"),
-         [(1, 2, 4, 3)]),
+    Case(
+        "UpsampleLinear/noncontig",
+        lambda x: interpolate(x.transpose(2, 3), scale_factor=2, mode="bilinear"),
+        lambda x: TF.interpolate(x.transpose(2, 3), scale_factor=2, mode="bilinear"),
+        [(1, 2, 4, 3)],
+    ),
     _near("exact_fractional", (2, 3, 4, 5), scale_factor=1.7),
     _near("exact_size", (1, 2, 7, 5), size=(3, 11)),
     _near("exact_1d", (2, 3, 7), size=4),
@@ -64,8 +73,11 @@ table_tests(CASES)
 def test_float64_matches_torch(align_corners):
     x = np.random.default_rng(0).standard_normal((2, 2, 5, 6))
     kw = dict(scale_factor=2.3, mode="bilinear", align_corners=align_corners)
-    np.testing.assert_allclose(interpolate(nerve.tensor(x), **kw).numpy(),
-                               TF.interpolate(torch.tensor(x), **kw).numpy(), atol=1e-13)
+    np.testing.assert_allclose(
+        interpolate(nerve.tensor(x), **kw).numpy(),
+        TF.interpolate(torch.tensor(x), **kw).numpy(),
+        atol=1e-13,
+    )
 
 
 @pytest.mark.parametrize("n, scale", [(3, 1.3), (10, 2.05)])
@@ -76,7 +88,8 @@ def test_1d_nearest_applies_the_scale_at_same_or_twice_the_size(n, scale):
     x = np.random.default_rng(0).standard_normal((1, 2, n))
     np.testing.assert_array_equal(
         interpolate(nerve.tensor(x), scale_factor=scale).numpy(),
-        TF.interpolate(torch.tensor(x), scale_factor=scale).numpy())
+        TF.interpolate(torch.tensor(x), scale_factor=scale).numpy(),
+    )
     check_gradcheck(_case("UpsampleNearest", "1d", (1, 2, n), scale_factor=scale))
 
 

@@ -17,8 +17,9 @@ def path(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize("m, points", [(2, None), (4, None), (4, (0, 1, -1, 2, -2)),
-                                       (3, (0, 1, -1, 2))])
+@pytest.mark.parametrize(
+    "m, points", [(2, None), (4, None), (4, (0, 1, -1, 2, -2)), (3, (0, 1, -1, 2))]
+)
 def test_cook_toom_computes_the_1d_correlation(m, points):
     at, g, bt = winograd.cook_toom(m, 3, points or winograd.POINTS[m])
     alpha = m + 2
@@ -26,14 +27,14 @@ def test_cook_toom_computes_the_1d_correlation(m, points):
     assert np.array_equal(bt, np.round(bt)), "Bᵀ's rows are scaled to integers"
     rng = np.random.default_rng(m)
     d, k = rng.standard_normal(alpha), rng.standard_normal(3)
-    expect = np.array([d[i:i + 3] @ k for i in range(m)])  # y_i = Σ_k d_{i+k} g_k
+    expect = np.array([d[i : i + 3] @ k for i in range(m)])  # y_i = Σ_k d_{i+k} g_k
     np.testing.assert_allclose(at @ ((g @ k) * (bt @ d)), expect, rtol=1e-12, atol=1e-12)
 
 
 def test_cook_toom_f2_is_lavins_up_to_row_signs():
     at, g, bt = winograd.cook_toom(2, 3, (0, 1, -1))
     lavin_bt = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]])
-    lavin_g = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])
+    lavin_g = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
     np.testing.assert_array_equal(np.abs(bt), np.abs(lavin_bt))
     np.testing.assert_allclose(np.abs(g), np.abs(lavin_g))
     np.testing.assert_array_equal(at, [[1, 1, 1, 0], [0, 1, -1, 1]])
@@ -48,9 +49,13 @@ def test_cook_toom_rejects_repeated_or_missing_points():
 
 # (N, C, O, H, W, padding): partial tiles (odd and non-multiple sizes), padding 0/1/2 and
 # asymmetric, batch 1, outputs smaller than one tile
-SHAPES = [(2, 3, 4, 7, 9, ((1, 1), (1, 1))), (1, 5, 6, 8, 8, ((0, 0), (2, 2))),
-          (2, 2, 3, 5, 6, ((0, 2), (1, 0))), (1, 4, 2, 3, 3, ((0, 0), (0, 0))),
-          (3, 6, 5, 13, 4, ((2, 1), (1, 2)))]
+SHAPES = [
+    (2, 3, 4, 7, 9, ((1, 1), (1, 1))),
+    (1, 5, 6, 8, 8, ((0, 0), (2, 2))),
+    (2, 2, 3, 5, 6, ((0, 2), (1, 0))),
+    (1, 4, 2, 3, 3, ((0, 0), (0, 0))),
+    (3, 6, 5, 13, 4, ((2, 1), (1, 2))),
+]
 
 
 @pytest.mark.parametrize("m", [2, 4])
@@ -70,16 +75,23 @@ def test_winograd_matches_im2col_in_float64(m, shape, monkeypatch):
     fn.needs_input_grad = (True, True, False)
     dx_ref, dw_ref, _ = fn.backward(dy)
     tiles = winograd.geometry((h, w), pad, m)[1]
-    np.testing.assert_allclose(winograd.winograd_weight_grad(v, dy, m, tiles), dw_ref,
-                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        winograd.winograd_weight_grad(v, dy, m, tiles), dw_ref, rtol=1e-10, atol=1e-10
+    )
     dx = winograd.winograd_input_grad(dy, k, pad, m).transpose(0, 3, 1, 2)
     np.testing.assert_allclose(dx, dx_ref, rtol=1e-10, atol=1e-10)
 
 
 def _case(name, x, w, bias=True, **kw):
     inputs = [x, w] + ([(w[0],)] if bias else [])
-    return Case(f"Winograd/{name}", lambda *a: conv2d(*a, **kw),
-                lambda *a: TF.conv2d(*a, **kw), inputs, rtol=1e-4, atol=1e-4)
+    return Case(
+        f"Winograd/{name}",
+        lambda *a: conv2d(*a, **kw),
+        lambda *a: TF.conv2d(*a, **kw),
+        inputs,
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 CASES = [
@@ -89,9 +101,13 @@ CASES = [
     _case("same", (2, 3, 6, 7), (2, 3, 3, 3), padding="same"),
     _case("batch1_tiny", (1, 1, 3, 3), (1, 1, 3, 3), padding=1),
     _case("unbatched", (3, 5, 6), (4, 3, 3, 3), padding=1),
-    Case("Winograd/noncontig", lambda x, w: conv2d(x.transpose(2, 3), w, padding=1),
-         lambda x, w: TF.conv2d(x.transpose(2, 3), w, padding=1), [(2, 3, 5, 6), (4, 3, 3, 3)],
-         atol=1e-4),
+    Case(
+        "Winograd/noncontig",
+        lambda x, w: conv2d(x.transpose(2, 3), w, padding=1),
+        lambda x, w: TF.conv2d(x.transpose(2, 3), w, padding=1),
+        [(2, 3, 5, 6), (4, 3, 3, 3)],
+        atol=1e-4,
+    ),
 ]
 
 
@@ -121,30 +137,47 @@ def test_double_backward_after_a_winograd_forward(path, monkeypatch):
     x = nerve.tensor(rng.standard_normal((1, 2, 5, 5)), requires_grad=True)
     w = nerve.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
     (gx,) = nerve.autograd.grad(conv2d(x, w, padding=1).sum(), [x], create_graph=True)
-    (gw,) = nerve.autograd.grad((gx ** 2).sum(), [w])
+    (gw,) = nerve.autograd.grad((gx**2).sum(), [w])
     monkeypatch.setattr(winograd, "CONV3X3", "im2col")
     (gx2,) = nerve.autograd.grad(conv2d(x, w, padding=1).sum(), [x], create_graph=True)
-    (gw2,) = nerve.autograd.grad((gx2 ** 2).sum(), [w])
+    (gw2,) = nerve.autograd.grad((gx2**2).sum(), [w])
     np.testing.assert_allclose(gw.numpy(), gw2.numpy(), rtol=1e-10)
 
 
 def test_auto_rule_picks_winograd_for_wide_convs_and_im2col_for_first_layers(monkeypatch):
     monkeypatch.setattr(winograd, "CONV3X3", "auto")
-    wide = conv2d(nerve.randn(1, 64, 16, 16, requires_grad=True), nerve.randn(64, 64, 3, 3),
-                  padding=1)
-    first = conv2d(nerve.randn(1, 1, 16, 16, requires_grad=True), nerve.randn(32, 1, 3, 3),
-                   padding=1)
+    wide = conv2d(
+        nerve.randn(1, 64, 16, 16, requires_grad=True), nerve.randn(64, 64, 3, 3), padding=1
+    )
+    first = conv2d(
+        nerve.randn(1, 1, 16, 16, requires_grad=True), nerve.randn(32, 1, 3, 3), padding=1
+    )
     assert wide.grad_fn.tile == winograd.select(64, 64, 16, 16) != 0
     assert first.grad_fn.tile == 0
 
 
-@pytest.mark.parametrize("kw", [{"stride": (2, 1)}, {"dilation": (1, 2)}, {"groups": 2},
-                                {"padding": ((3, 3), (1, 1))}, {"kernel": (5, 5)},
-                                {"dtype": np.float16}], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"stride": (2, 1)},
+        {"dilation": (1, 2)},
+        {"groups": 2},
+        {"padding": ((3, 3), (1, 1))},
+        {"kernel": (5, 5)},
+        {"dtype": np.float16},
+    ],
+    ids=str,
+)
 def test_other_convs_fall_back_to_im2col(kw, monkeypatch):
     monkeypatch.setattr(winograd, "CONV3X3", "f4")
-    base = {"kernel": (3, 3), "stride": (1, 1), "dilation": (1, 1), "groups": 1,
-            "padding": ((1, 1), (1, 1)), "dtype": np.float32}
+    base = {
+        "kernel": (3, 3),
+        "stride": (1, 1),
+        "dilation": (1, 1),
+        "groups": 1,
+        "padding": ((1, 1), (1, 1)),
+        "dtype": np.float32,
+    }
     assert winograd.tile_for(4, 4, (8, 8), **base) == 4
     assert winograd.tile_for(4, 4, (8, 8), **(base | kw)) == 0
 
@@ -167,7 +200,8 @@ def _float32_errors(shape=(2, 32, 32, 16)):
     out = {"im2col": Conv().forward(x32, k32, None, (1, 1), ((1, 1), (1, 1)), (1, 1), 1)}
     for m in (2, 4):
         out[f"f{m}"] = winograd.winograd_conv(x32, k32, ((1, 1), (1, 1)), m)[0].transpose(
-            0, 3, 1, 2)
+            0, 3, 1, 2
+        )
     return {p: float(np.abs(y - ref).max() / np.abs(ref).max()) for p, y in out.items()}
 
 
@@ -200,11 +234,26 @@ def test_winograd_forward_with_im2col_input_gradient(monkeypatch):
     assert conv2d(x, nerve.randn(5, 3, 3, 3), padding=1).grad_fn.tile == 4
 
 
-@pytest.mark.parametrize("c, o, size, tile", [
-    (8, 8, 32, 0), (4, 64, 16, 0), (1, 32, 28, 0), (3, 64, 32, 0),  # few channels
-    (16, 16, 16, 4), (64, 64, 32, 4), (32, 64, 14, 4), (64, 8, 16, 4), (8, 64, 16, 4),
-    (12, 12, 16, 0),
-    (64, 64, 2, 0), (64, 64, 3, 0), (64, 64, 5, 2), (64, 64, 6, 2), (64, 64, 7, 4)])
+@pytest.mark.parametrize(
+    "c, o, size, tile",
+    [
+        (8, 8, 32, 0),
+        (4, 64, 16, 0),
+        (1, 32, 28, 0),
+        (3, 64, 32, 0),  # few channels
+        (16, 16, 16, 4),
+        (64, 64, 32, 4),
+        (32, 64, 14, 4),
+        (64, 8, 16, 4),
+        (8, 64, 16, 4),
+        (12, 12, 16, 0),
+        (64, 64, 2, 0),
+        (64, 64, 3, 0),
+        (64, 64, 5, 2),
+        (64, 64, 6, 2),
+        (64, 64, 7, 4),
+    ],
+)
 def test_selection_rule(c, o, size, tile):
     assert winograd.select(c, o, size, size) == tile
 
@@ -216,8 +265,9 @@ def test_im2col_forward_with_winograd_input_gradient(monkeypatch):
     check_torch(case)
     check_gradcheck(case)
     calls = []
-    monkeypatch.setattr(winograd, "winograd_input_grad",
-                        lambda *a: calls.append(a) or winograd_input_grad(*a))
+    monkeypatch.setattr(
+        winograd, "winograd_input_grad", lambda *a: calls.append(a) or winograd_input_grad(*a)
+    )
     x = nerve.randn(1, 3, 5, 5, requires_grad=True)
     y = conv2d(x, nerve.randn(5, 3, 3, 3), padding=1)
     assert y.grad_fn.tile == 0

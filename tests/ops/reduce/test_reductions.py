@@ -14,53 +14,100 @@ ZEROS = np.array([[1.5, 0.0, 2.0], [0.0, 0.0, -1.0], [0.5, -2.0, 1.2]])  # produ
 CASES = [
     Case("Sum/all", lambda x: x.sum(), lambda x: x.sum(), [(3, 4)]),
     Case("Sum/dim", lambda x: x.sum(1), lambda x: x.sum(1), [(2, 3, 4)]),
-    Case("Sum/dims_keepdim", lambda x: x.sum((0, 2), keepdim=True),
-         lambda x: x.sum((0, 2), keepdim=True), [(2, 3, 4)]),
+    Case(
+        "Sum/dims_keepdim",
+        lambda x: x.sum((0, 2), keepdim=True),
+        lambda x: x.sum((0, 2), keepdim=True),
+        [(2, 3, 4)],
+    ),
     Case("Sum/negdim", lambda x: nerve.sum(x, -1), lambda x: torch.sum(x, -1), [(2, 3)]),
     Case("Sum/0d", lambda x: x.sum(), lambda x: x.sum(), [()]),
     Case("Sum/size1", lambda x: x.sum(0), lambda x: x.sum(0), [(1, 3)]),
     Case("Sum/noncontig", lambda x: x.T.sum(0), lambda x: x.T.sum(0), [(3, 4)]),
     Case("Mean/all", lambda x: x.mean(), lambda x: x.mean(), [(3, 4)]),
     Case("Mean/dims", lambda x: x.mean((0, -1)), lambda x: x.mean((0, -1)), [(2, 3, 4)]),
-    Case("Mean/keepdim", lambda x: nerve.mean(x, 1, keepdim=True),
-         lambda x: torch.mean(x, 1, keepdim=True), [(2, 3)]),
+    Case(
+        "Mean/keepdim",
+        lambda x: nerve.mean(x, 1, keepdim=True),
+        lambda x: torch.mean(x, 1, keepdim=True),
+        [(2, 3)],
+    ),
     Case("Var/all", lambda x: x.var(), lambda x: x.var(), [(3, 4)]),
     Case("Var/dim", lambda x: x.var(1), lambda x: x.var(1), [(3, 4)]),
-    Case("Var/biased_keepdim", lambda x: x.var(0, unbiased=False, keepdim=True),
-         lambda x: x.var(0, unbiased=False, keepdim=True), [(3, 4)]),
-    Case("Var/correction", lambda x: nerve.var(x, (0, 1), correction=0),
-         lambda x: torch.var(x, (0, 1), correction=0), [(2, 3, 2)]),
+    Case(
+        "Var/biased_keepdim",
+        lambda x: x.var(0, unbiased=False, keepdim=True),
+        lambda x: x.var(0, unbiased=False, keepdim=True),
+        [(3, 4)],
+    ),
+    Case(
+        "Var/correction",
+        lambda x: nerve.var(x, (0, 1), correction=0),
+        lambda x: torch.var(x, (0, 1), correction=0),
+        [(2, 3, 2)],
+    ),
     Case("Var/std", lambda x: x.std(1), lambda x: x.std(1), [(3, 5)]),
     Case("Var/std_all", lambda x: nerve.std(x), lambda x: torch.std(x), [(4, 2)]),
     Case("Amax/all", lambda x: x.max(), lambda x: x.max(), [(3, 4)]),
     Case("Amax/ties", lambda x: x.max(), lambda x: x.max(), [TIES], gradcheck=False),
-    Case("Amax/amax_dims", lambda x: nerve.amax(x, (0, 2)), lambda x: torch.amax(x, (0, 2)),
-         [(2, 3, 4)]),
+    Case(
+        "Amax/amax_dims",
+        lambda x: nerve.amax(x, (0, 2)),
+        lambda x: torch.amax(x, (0, 2)),
+        [(2, 3, 4)],
+    ),
     Case("Amax/amax_ties", lambda x: x.amax(1), lambda x: x.amax(1), [TIES], gradcheck=False),
     Case("Amin/all", lambda x: x.min(), lambda x: x.min(), [(3, 4)]),
-    Case("Amin/amin_keepdim", lambda x: x.amin(0, keepdim=True),
-         lambda x: x.amin(0, keepdim=True), [(3, 4)]),
+    Case(
+        "Amin/amin_keepdim",
+        lambda x: x.amin(0, keepdim=True),
+        lambda x: x.amin(0, keepdim=True),
+        [(3, 4)],
+    ),
     Case("MaxDim/dim", lambda x: x.max(1), lambda x: x.max(1), [(3, 4)]),
-    Case("MaxDim/keepdim", lambda x: nerve.max(x, 0, keepdim=True),
-         lambda x: torch.max(x, 0, keepdim=True), [(3, 4)]),
+    Case(
+        "MaxDim/keepdim",
+        lambda x: nerve.max(x, 0, keepdim=True),
+        lambda x: torch.max(x, 0, keepdim=True),
+        [(3, 4)],
+    ),
     Case("MaxDim/negdim3d", lambda x: x.max(-1), lambda x: x.max(-1), [(2, 3, 4)]),
     Case("MaxDim/0d", lambda x: x.max(0), lambda x: x.max(0), [()]),
     Case("MinDim/dim", lambda x: x.min(0), lambda x: x.min(0), [(3, 4)]),
-    Case("MinDim/keepdim", lambda x: x.min(1, keepdim=True), lambda x: x.min(1, keepdim=True),
-         [(2, 3, 4)]),
+    Case(
+        "MinDim/keepdim",
+        lambda x: x.min(1, keepdim=True),
+        lambda x: x.min(1, keepdim=True),
+        [(2, 3, 4)],
+    ),
     Case("Prod/all", lambda x: x.prod(), lambda x: x.prod(), [(2, 3)]),
     Case("Prod/dim", lambda x: x.prod(1), lambda x: x.prod(1), [(2, 3, 4)]),
-    Case("Prod/keepdim", lambda x: x.prod(0, keepdim=True), lambda x: x.prod(0, keepdim=True),
-         [(3, 2)]),
+    Case(
+        "Prod/keepdim",
+        lambda x: x.prod(0, keepdim=True),
+        lambda x: x.prod(0, keepdim=True),
+        [(3, 2)],
+    ),
     Case("Prod/zeros_dim", lambda x: x.prod(1), lambda x: x.prod(1), [ZEROS]),
     Case("Prod/zeros_all", lambda x: x.prod(), lambda x: x.prod(), [ZEROS[:1]]),
-    Case("LogSumExp/dim", lambda x: nerve.logsumexp(x, 1), lambda x: torch.logsumexp(x, 1),
-         [(3, 4)]),
-    Case("LogSumExp/dims_keepdim", lambda x: x.logsumexp((0, 2), keepdim=True),
-         lambda x: x.logsumexp((0, 2), keepdim=True), [(2, 3, 4)]),
-    Case("LogSumExp/large", lambda x: nerve.logsumexp(x * 1000, 0),
-         lambda x: torch.logsumexp(x * 1000, 0), [(4, 2)], rtol=1e-4, atol=1e-3,
-         gradcheck=False),
+    Case(
+        "LogSumExp/dim", lambda x: nerve.logsumexp(x, 1), lambda x: torch.logsumexp(x, 1), [(3, 4)]
+    ),
+    Case(
+        "LogSumExp/dims_keepdim",
+        lambda x: x.logsumexp((0, 2), keepdim=True),
+        lambda x: x.logsumexp((0, 2), keepdim=True),
+        [(2, 3, 4)],
+    ),
+    Case(
+        "LogSumExp/large",
+        lambda x: nerve.logsumexp(x * 1000, 0),
+        lambda x: torch.logsumexp(x * 1000, 0),
+        [(4, 2)],
+        rtol=1e-4,
+        atol=1e-3,
+        gradcheck=False,
+    ),
 ]
 
 
@@ -76,8 +123,10 @@ def test_random_dims_against_torch(shape, data):
     for op in ("sum", "mean", "amax", "logsumexp"):
         a = nerve.tensor(x, requires_grad=True)
         b = torch.tensor(x, requires_grad=True)
-        y, ty = getattr(a, op)(tuple(dims), keepdim=keepdim), getattr(b, op)(tuple(dims),
-                                                                         keepdim=keepdim)
+        y, ty = (
+            getattr(a, op)(tuple(dims), keepdim=keepdim),
+            getattr(b, op)(tuple(dims), keepdim=keepdim),
+        )
         assert y.shape == tuple(ty.shape)
         np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
         y.sum().backward()
@@ -148,8 +197,15 @@ def test_mean_of_int_raises():
 
 def test_reduce_dim_out_of_range_raises_index_error():
     x = nerve.ones(2, 3)
-    for fn in (lambda: x.sum(2), lambda: x.mean(-3), lambda: x.max(5), lambda: x.var(2),
-               lambda: x.logsumexp(3), lambda: x.argmax(2), lambda: x.prod(2)):
+    for fn in (
+        lambda: x.sum(2),
+        lambda: x.mean(-3),
+        lambda: x.max(5),
+        lambda: x.var(2),
+        lambda: x.logsumexp(3),
+        lambda: x.argmax(2),
+        lambda: x.prod(2),
+    ):
         with pytest.raises(IndexError, match="out of range"):
             fn()
 

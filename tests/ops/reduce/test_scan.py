@@ -17,8 +17,12 @@ CASES = [
     Case("Cumsum/0d", lambda x: x.cumsum(0), lambda x: x.cumsum(0), [()]),
     Case("Cumsum/size1", lambda x: x.cumsum(1), lambda x: x.cumsum(1), [(3, 1)]),
     Case("Cumsum/noncontig", lambda x: x.T.cumsum(1), lambda x: x.T.cumsum(1), [(4, 3)]),
-    Case("Cumsum/dtype", lambda x: x.cumsum(0, dtype=nerve.float64),
-         lambda x: x.cumsum(0, dtype=torch.float64), [(4,)]),
+    Case(
+        "Cumsum/dtype",
+        lambda x: x.cumsum(0, dtype=nerve.float64),
+        lambda x: x.cumsum(0, dtype=torch.float64),
+        [(4,)],
+    ),
     Case("Cumprod/dim1", lambda x: nerve.cumprod(x, 1), lambda x: torch.cumprod(x, 1), [(3, 4)]),
     Case("Cumprod/dim0_3d", lambda x: x.cumprod(0), lambda x: x.cumprod(0), [(3, 2, 2)]),
     Case("Cumprod/zeros", lambda x: x.cumprod(1), lambda x: x.cumprod(1), [WITH_ZEROS]),
@@ -33,8 +37,9 @@ table_tests(CASES)
 @pytest.mark.parametrize("dtype", [nerve.int32, nerve.bool, nerve.int64])
 def test_integer_scans_are_int64(dtype):
     x = nerve.tensor([1, 0, 2, 1]).to(dtype)
-    t = torch.tensor([1, 0, 2, 1]).to({nerve.int32: torch.int32, nerve.bool: torch.bool,
-                                      nerve.int64: torch.int64}[dtype])
+    t = torch.tensor([1, 0, 2, 1]).to(
+        {nerve.int32: torch.int32, nerve.bool: torch.bool, nerve.int64: torch.int64}[dtype]
+    )
     for op in ("cumsum", "cumprod"):
         got, want = getattr(x, op)(0), getattr(t, op)(0)
         assert got.dtype == nerve.int64

@@ -18,24 +18,43 @@ def both(fn):
 
 CASES = [
     Case("Sort/last", both(lambda x: x.sort()), both(lambda x: x.sort()), [DISTINCT]),
-    Case("Sort/dim0_desc", both(lambda x: nerve.sort(x, 0, descending=True)),
-         both(lambda x: torch.sort(x, 0, descending=True)), [DISTINCT]),
+    Case(
+        "Sort/dim0_desc",
+        both(lambda x: nerve.sort(x, 0, descending=True)),
+        both(lambda x: torch.sort(x, 0, descending=True)),
+        [DISTINCT],
+    ),
     Case("Sort/3d", both(lambda x: x.sort(1)), both(lambda x: x.sort(1)), [(2, 5, 3)]),
     Case("Sort/0d", both(lambda x: x.sort()), both(lambda x: x.sort()), [()]),
-    Case("Sort/noncontig", both(lambda x: x.T.sort(stable=True)),
-         both(lambda x: x.T.sort(stable=True)), [DISTINCT]),
+    Case(
+        "Sort/noncontig",
+        both(lambda x: x.T.sort(stable=True)),
+        both(lambda x: x.T.sort(stable=True)),
+        [DISTINCT],
+    ),
     Case("Sort/msort", nerve.msort, torch.msort, [DISTINCT]),
     Case("TopK/largest", both(lambda x: x.topk(3)), both(lambda x: x.topk(3)), [DISTINCT]),
-    Case("TopK/smallest_dim0", both(lambda x: nerve.topk(x, 2, dim=0, largest=False)),
-         both(lambda x: torch.topk(x, 2, dim=0, largest=False)), [DISTINCT]),
+    Case(
+        "TopK/smallest_dim0",
+        both(lambda x: nerve.topk(x, 2, dim=0, largest=False)),
+        both(lambda x: torch.topk(x, 2, dim=0, largest=False)),
+        [DISTINCT],
+    ),
     Case("TopK/partition", both(lambda x: x.topk(5)), both(lambda x: x.topk(5)), [ROW]),
-    Case("TopK/partition_smallest", both(lambda x: x.topk(4, largest=False)),
-         both(lambda x: x.topk(4, largest=False)), [ROW]),
+    Case(
+        "TopK/partition_smallest",
+        both(lambda x: x.topk(4, largest=False)),
+        both(lambda x: x.topk(4, largest=False)),
+        [ROW],
+    ),
     Case("TopK/all", both(lambda x: x.topk(6)), both(lambda x: x.topk(6)), [DISTINCT]),
-    Case("KthValue/last", both(lambda x: x.kthvalue(2)), both(lambda x: x.kthvalue(2)),
-         [DISTINCT]),
-    Case("KthValue/dim0_keepdim", both(lambda x: nerve.kthvalue(x, 3, 0, keepdim=True)),
-         both(lambda x: torch.kthvalue(x, 3, 0, keepdim=True)), [DISTINCT]),
+    Case("KthValue/last", both(lambda x: x.kthvalue(2)), both(lambda x: x.kthvalue(2)), [DISTINCT]),
+    Case(
+        "KthValue/dim0_keepdim",
+        both(lambda x: nerve.kthvalue(x, 3, 0, keepdim=True)),
+        both(lambda x: torch.kthvalue(x, 3, 0, keepdim=True)),
+        [DISTINCT],
+    ),
 ]
 
 
@@ -65,8 +84,10 @@ def test_argsort_matches_torch_and_sorts_integers():
     got = nerve.from_numpy(a).argsort(dim=1, descending=True)
     want = torch.from_numpy(a).argsort(dim=1, descending=True, stable=True)
     np.testing.assert_array_equal(got.numpy(), want.numpy())
-    np.testing.assert_array_equal(nerve.argsort(nerve.from_numpy(DISTINCT)).numpy(),
-                                  torch.argsort(torch.from_numpy(DISTINCT)).numpy())
+    np.testing.assert_array_equal(
+        nerve.argsort(nerve.from_numpy(DISTINCT)).numpy(),
+        torch.argsort(torch.from_numpy(DISTINCT)).numpy(),
+    )
     assert nerve.from_numpy(a).sort().values.dtype == nerve.int64
 
 

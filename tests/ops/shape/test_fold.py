@@ -10,8 +10,7 @@ from nerve.ops.shape.fold import fold, unfold
 
 
 def _unfold(name, shape, **kw):
-    return Case(f"Unfold/{name}", lambda x: unfold(x, **kw), lambda x: TF.unfold(x, **kw),
-                [shape])
+    return Case(f"Unfold/{name}", lambda x: unfold(x, **kw), lambda x: TF.unfold(x, **kw), [shape])
 
 
 def _fold(name, shape, **kw):
@@ -26,12 +25,17 @@ CASES = [
     _unfold("1x1", (2, 4, 3, 3), kernel_size=1),
     _unfold("unbatched", (3, 4, 4), kernel_size=(2, 3), padding=(1, 0)),
     _unfold("kernel_eq_input", (2, 2, 3, 3), kernel_size=3),
-    Case("Unfold/noncontig", lambda x: unfold(x.transpose(2, 3), 2, stride=2),
-         lambda x: TF.unfold(x.transpose(2, 3), 2, stride=2), [(2, 2, 5, 4)]),
+    Case(
+        "Unfold/noncontig",
+        lambda x: unfold(x.transpose(2, 3), 2, stride=2),
+        lambda x: TF.unfold(x.transpose(2, 3), 2, stride=2),
+        [(2, 2, 5, 4)],
+    ),
     _fold("basic", (2, 12, 12), output_size=(4, 5), kernel_size=2),
     _fold("stride_padding", (2, 8, 12), output_size=(5, 6), kernel_size=2, stride=2, padding=1),
-    _fold("dilation", (1, 18, 4), output_size=(5, 5), kernel_size=3, dilation=2, padding=1,
-          stride=2),
+    _fold(
+        "dilation", (1, 18, 4), output_size=(5, 5), kernel_size=3, dilation=2, padding=1, stride=2
+    ),
     _fold("rect", (2, 12, 6), output_size=(5, 4), kernel_size=(3, 2), stride=(1, 2)),
     _fold("unbatched", (8, 9), output_size=(4, 4), kernel_size=2),
     _fold("size1", (1, 1, 1), output_size=1, kernel_size=1),
@@ -50,8 +54,11 @@ def test_unfold_matmul_fold_is_a_convolution():
     x, w = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 3))
     cols = unfold(nerve.tensor(x), 3, padding=1, stride=2)  # (N, C·9, L)
     y = (nerve.tensor(w.reshape(4, -1)) @ cols).reshape(2, 4, 3, 3)
-    np.testing.assert_allclose(y.numpy(), nerve.nn.functional.conv2d(
-        nerve.tensor(x), nerve.tensor(w), padding=1, stride=2).numpy(), atol=1e-12)
+    np.testing.assert_allclose(
+        y.numpy(),
+        nerve.nn.functional.conv2d(nerve.tensor(x), nerve.tensor(w), padding=1, stride=2).numpy(),
+        atol=1e-12,
+    )
 
 
 def test_bad_arguments():

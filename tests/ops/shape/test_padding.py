@@ -21,8 +21,10 @@ def _case(name, pad, shape, mode="constant", **kw):
 
 def _channels_last(pad, mode):
     """The input as a conv's channels-last output: a non-contiguous view."""
-    return (lambda x: F.pad(x.permute(0, 3, 1, 2), pad, mode=mode),
-            lambda x: TF.pad(x.permute(0, 3, 1, 2), pad, mode=mode))
+    return (
+        lambda x: F.pad(x.permute(0, 3, 1, 2), pad, mode=mode),
+        lambda x: TF.pad(x.permute(0, 3, 1, 2), pad, mode=mode),
+    )
 
 
 CASES = [
@@ -41,19 +43,21 @@ for mode in ("reflect", "replicate", "circular"):
         _case(f"PadEdge/{mode}_3d", (1, 0, 0, 1, 1, 1), (1, 2, 2, 3, 3), mode),
         _case(f"PadEdge/{mode}_negative", (-1, 2, 2, -1), (1, 2, 4, 5), mode),
         _case(f"PadEdge/{mode}_full", (3, 3), (2, 2, 4), mode),
-        Case(f"PadEdge/{mode}_channels_last", *_channels_last((1, 2, 2, 1), mode),
-             [(2, 4, 3, 3)]),
+        Case(f"PadEdge/{mode}_channels_last", *_channels_last((1, 2, 2, 1), mode), [(2, 4, 3, 3)]),
     ]
 
 
 table_tests(CASES, float64=True)
 
 
-@pytest.mark.parametrize("mode,pad,shape", [
-    ("reflect", (4, 0), (2, 3, 4)),      # reflect needs pad < size
-    ("reflect", (0, 0, 3, 0), (2, 3, 3)),
-    ("circular", (5, 0), (2, 3, 4)),     # circular wraps at most once
-])
+@pytest.mark.parametrize(
+    "mode,pad,shape",
+    [
+        ("reflect", (4, 0), (2, 3, 4)),  # reflect needs pad < size
+        ("reflect", (0, 0, 3, 0), (2, 3, 3)),
+        ("circular", (5, 0), (2, 3, 4)),  # circular wraps at most once
+    ],
+)
 def test_too_wide_raises_like_torch(mode, pad, shape):
     x = np.zeros(shape, np.float32)
     with pytest.raises(RuntimeError):
@@ -63,9 +67,15 @@ def test_too_wide_raises_like_torch(mode, pad, shape):
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-@pytest.mark.parametrize("pad,shape", [
-    ((1, 1), (4,)), ((1, 1, 1, 1), (2, 4)), ((1, 1), (1, 2, 3, 4)), ((1,) * 8, (1, 2, 3, 4, 5)),
-])
+@pytest.mark.parametrize(
+    "pad,shape",
+    [
+        ((1, 1), (4,)),
+        ((1, 1, 1, 1), (2, 4)),
+        ((1, 1), (1, 2, 3, 4)),
+        ((1,) * 8, (1, 2, 3, 4, 5)),
+    ],
+)
 def test_unsupported_dims_raise_like_torch(mode, pad, shape):
     x = np.zeros(shape, np.float32)
     with pytest.raises(NotImplementedError):

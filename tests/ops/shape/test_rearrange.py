@@ -21,61 +21,126 @@ CASES = [
     Case("Reshape/from_0d", lambda x: x.reshape(1, 1, 1), lambda x: x.reshape(1, 1, 1), [()]),
     Case("Reshape/noncontig", lambda x: x.T.reshape(-1), lambda x: x.T.reshape(-1), [(3, 4)]),
     Case("Reshape/flatten", lambda x: x.flatten(1), lambda x: x.flatten(1), [(2, 3, 4)]),
-    Case("Reshape/flatten_mid", lambda x: nerve.flatten(x, 1, 2),
-         lambda x: torch.flatten(x, 1, 2), [(2, 3, 4, 1)]),
-    Case("Reshape/unflatten", lambda x: x.unflatten(1, (2, 3)),
-         lambda x: x.unflatten(1, (2, 3)), [(2, 6)]),
+    Case(
+        "Reshape/flatten_mid",
+        lambda x: nerve.flatten(x, 1, 2),
+        lambda x: torch.flatten(x, 1, 2),
+        [(2, 3, 4, 1)],
+    ),
+    Case(
+        "Reshape/unflatten",
+        lambda x: x.unflatten(1, (2, 3)),
+        lambda x: x.unflatten(1, (2, 3)),
+        [(2, 6)],
+    ),
     Case("Reshape/squeeze", lambda x: x.squeeze(), lambda x: x.squeeze(), [(1, 3, 1, 2)]),
     Case("Reshape/squeeze_dim", lambda x: x.squeeze(-2), lambda x: x.squeeze(-2), [(3, 1, 2)]),
     Case("Reshape/squeeze_non1", lambda x: x.squeeze(0), lambda x: x.squeeze(0), [(3, 2)]),
     Case("Reshape/unsqueeze", lambda x: x.unsqueeze(1), lambda x: x.unsqueeze(1), [(3, 2)]),
-    Case("Reshape/unsqueeze_last", lambda x: nerve.unsqueeze(x, -1),
-         lambda x: torch.unsqueeze(x, -1), [(3,)]),
-    Case("Reshape/view_as", lambda x, y: x.view_as(y) * y, lambda x, y: x.view_as(y) * y,
-         [(6,), (2, 3)]),
+    Case(
+        "Reshape/unsqueeze_last",
+        lambda x: nerve.unsqueeze(x, -1),
+        lambda x: torch.unsqueeze(x, -1),
+        [(3,)],
+    ),
+    Case(
+        "Reshape/view_as",
+        lambda x, y: x.view_as(y) * y,
+        lambda x, y: x.view_as(y) * y,
+        [(6,), (2, 3)],
+    ),
     Case("Permute/3d", lambda x: x.permute(2, 0, 1), lambda x: x.permute(2, 0, 1), [(2, 3, 4)]),
-    Case("Permute/transpose", lambda x: x.transpose(0, -1), lambda x: x.transpose(0, -1),
-         [(2, 3, 4)]),
+    Case(
+        "Permute/transpose", lambda x: x.transpose(0, -1), lambda x: x.transpose(0, -1), [(2, 3, 4)]
+    ),
     Case("Permute/T", lambda x: x.T, lambda x: x.T, [(3, 4)]),
     Case("Permute/t", lambda x: x.t(), lambda x: x.t(), [(3, 2)]),
     Case("Permute/mT", lambda x: x.mT, lambda x: x.mT, [(2, 3, 4)]),
-    Case("Expand/new_axes", lambda x: x.expand(2, 3, 4), lambda x: x.expand(2, 3, 4),
-         [(3, 1)]),
+    Case("Expand/new_axes", lambda x: x.expand(2, 3, 4), lambda x: x.expand(2, 3, 4), [(3, 1)]),
     Case("Expand/minus1", lambda x: x.expand(-1, 5), lambda x: x.expand(-1, 5), [(3, 1)]),
-    Case("Expand/expand_as", lambda x, y: x.expand_as(y) * y, lambda x, y: x.expand_as(y) * y,
-         [(1, 4), (3, 4)]),
+    Case(
+        "Expand/expand_as",
+        lambda x, y: x.expand_as(y) * y,
+        lambda x, y: x.expand_as(y) * y,
+        [(1, 4), (3, 4)],
+    ),
     Case("Expand/repeat", lambda x: x.repeat(2, 1, 3), lambda x: x.repeat(2, 1, 3), [(2, 3)]),
-    Case("Expand/broadcast_to", lambda x: nerve.broadcast_to(x, (2, 3)),
-         lambda x: torch.broadcast_to(x, (2, 3)), [()]),
-    Case("Cat/dim0", lambda a, b: nerve.cat([a, b]), lambda a, b: torch.cat([a, b]),
-         [(2, 3), (4, 3)]),
-    Case("Cat/negdim", lambda a, b, c: nerve.cat([a, b, c], -1),
-         lambda a, b, c: torch.cat([a, b, c], -1), [(2, 1), (2, 3), (2, 2)]),
-    Case("Cat/noncontig", lambda a, b: nerve.cat([a.T, b], 1),
-         lambda a, b: torch.cat([a.T, b], 1), [(3, 2), (2, 2)]),
-    Case("Stack/dim0", lambda a, b: nerve.stack([a, b]), lambda a, b: torch.stack([a, b]),
-         [(2, 3), (2, 3)]),
-    Case("Stack/lastdim", lambda a, b, c: nerve.stack([a, b, c], -1),
-         lambda a, b, c: torch.stack([a, b, c], -1), [(2,), (2,), (2,)]),
-    Case("Stack/0d", lambda a, b: nerve.stack([a, b]), lambda a, b: torch.stack([a, b]),
-         [(), ()]),
+    Case(
+        "Expand/broadcast_to",
+        lambda x: nerve.broadcast_to(x, (2, 3)),
+        lambda x: torch.broadcast_to(x, (2, 3)),
+        [()],
+    ),
+    Case(
+        "Cat/dim0", lambda a, b: nerve.cat([a, b]), lambda a, b: torch.cat([a, b]), [(2, 3), (4, 3)]
+    ),
+    Case(
+        "Cat/negdim",
+        lambda a, b, c: nerve.cat([a, b, c], -1),
+        lambda a, b, c: torch.cat([a, b, c], -1),
+        [(2, 1), (2, 3), (2, 2)],
+    ),
+    Case(
+        "Cat/noncontig",
+        lambda a, b: nerve.cat([a.T, b], 1),
+        lambda a, b: torch.cat([a.T, b], 1),
+        [(3, 2), (2, 2)],
+    ),
+    Case(
+        "Stack/dim0",
+        lambda a, b: nerve.stack([a, b]),
+        lambda a, b: torch.stack([a, b]),
+        [(2, 3), (2, 3)],
+    ),
+    Case(
+        "Stack/lastdim",
+        lambda a, b, c: nerve.stack([a, b, c], -1),
+        lambda a, b, c: torch.stack([a, b, c], -1),
+        [(2,), (2,), (2,)],
+    ),
+    Case("Stack/0d", lambda a, b: nerve.stack([a, b]), lambda a, b: torch.stack([a, b]), [(), ()]),
     Case("Split/size", lambda x: _pieces(*x.split(2)), lambda x: _pieces(*x.split(2)), [(5, 2)]),
-    Case("Split/sections", lambda x: _pieces(*nerve.split(x, [1, 3], 1)),
-         lambda x: _pieces(*torch.split(x, [1, 3], 1)), [(2, 4)]),
+    Case(
+        "Split/sections",
+        lambda x: _pieces(*nerve.split(x, [1, 3], 1)),
+        lambda x: _pieces(*torch.split(x, [1, 3], 1)),
+        [(2, 4)],
+    ),
     Case("Split/unused_piece", lambda x: x.split(2)[1], lambda x: x.split(2)[1], [(5,)]),
-    Case("Split/chunk", lambda x: _pieces(*x.chunk(3, -1)), lambda x: _pieces(*x.chunk(3, -1)),
-         [(2, 7)]),
-    Case("Split/unbind", lambda x: _pieces(*x.unbind(1)), lambda x: _pieces(*x.unbind(1)),
-         [(2, 3)]),
+    Case(
+        "Split/chunk",
+        lambda x: _pieces(*x.chunk(3, -1)),
+        lambda x: _pieces(*x.chunk(3, -1)),
+        [(2, 7)],
+    ),
+    Case(
+        "Split/unbind", lambda x: _pieces(*x.unbind(1)), lambda x: _pieces(*x.unbind(1)), [(2, 3)]
+    ),
     Case("Pad/last", lambda x: nerve.pad(x, (1, 2)), lambda x: TF.pad(x, (1, 2)), [(2, 3)]),
-    Case("Pad/two_dims_value", lambda x: nerve.pad(x, (1, 0, 0, 2), value=0.5),
-         lambda x: TF.pad(x, (1, 0, 0, 2), value=0.5), [(1, 2, 2, 3)]),
-    Case("PadEdge/reflect", lambda x: nerve.pad(x, (2, 1), mode="reflect"),
-         lambda x: TF.pad(x, (2, 1), mode="reflect"), [(1, 2, 5)]),
-    Case("PadEdge/replicate", lambda x: nerve.pad(x, (1, 2, 2, 1), mode="replicate"),
-         lambda x: TF.pad(x, (1, 2, 2, 1), mode="replicate"), [(1, 1, 3, 3)]),
-    Case("PadEdge/circular", lambda x: nerve.pad(x, (1, 2), mode="circular"),
-         lambda x: TF.pad(x, (1, 2), mode="circular"), [(1, 2, 4)]),
+    Case(
+        "Pad/two_dims_value",
+        lambda x: nerve.pad(x, (1, 0, 0, 2), value=0.5),
+        lambda x: TF.pad(x, (1, 0, 0, 2), value=0.5),
+        [(1, 2, 2, 3)],
+    ),
+    Case(
+        "PadEdge/reflect",
+        lambda x: nerve.pad(x, (2, 1), mode="reflect"),
+        lambda x: TF.pad(x, (2, 1), mode="reflect"),
+        [(1, 2, 5)],
+    ),
+    Case(
+        "PadEdge/replicate",
+        lambda x: nerve.pad(x, (1, 2, 2, 1), mode="replicate"),
+        lambda x: TF.pad(x, (1, 2, 2, 1), mode="replicate"),
+        [(1, 1, 3, 3)],
+    ),
+    Case(
+        "PadEdge/circular",
+        lambda x: nerve.pad(x, (1, 2), mode="circular"),
+        lambda x: TF.pad(x, (1, 2), mode="circular"),
+        [(1, 2, 4)],
+    ),
 ]
 
 
@@ -142,9 +207,16 @@ def test_expand_bad_size_raises():
 
 def test_shape_dim_out_of_range_raises_index_error():
     x = nerve.ones(2, 3)
-    for fn in (lambda: x.transpose(0, 2), lambda: x.unsqueeze(4), lambda: x.squeeze(3),
-               lambda: x.permute(0, 5), lambda: nerve.cat([x, x], 2),
-               lambda: nerve.stack([x, x], 4), lambda: x.split(1, 2), lambda: x.flatten(3)):
+    for fn in (
+        lambda: x.transpose(0, 2),
+        lambda: x.unsqueeze(4),
+        lambda: x.squeeze(3),
+        lambda: x.permute(0, 5),
+        lambda: nerve.cat([x, x], 2),
+        lambda: nerve.stack([x, x], 4),
+        lambda: x.split(1, 2),
+        lambda: x.flatten(3),
+    ):
         with pytest.raises(IndexError, match="out of range"):
             fn()
 
@@ -166,9 +238,11 @@ def test_pad_rejects_odd_length():
 
 
 def test_cat_and_stack_promote_like_torch():
-    pairs = [(nerve.tensor([1]), nerve.tensor([1.5])),
-             (nerve.tensor([True]), nerve.tensor([2])),
-             (nerve.ones(1), nerve.ones(1, dtype=nerve.float64))]
+    pairs = [
+        (nerve.tensor([1]), nerve.tensor([1.5])),
+        (nerve.tensor([True]), nerve.tensor([2])),
+        (nerve.ones(1), nerve.ones(1, dtype=nerve.float64)),
+    ]
     for a, b in pairs:
         ta, tb = torch.from_numpy(a.numpy()), torch.from_numpy(b.numpy())
         assert nerve.cat([a, b]).dtype == torch.cat([ta, tb]).numpy().dtype

@@ -24,30 +24,70 @@ def _on(a, like):
 
 
 CASES = [
-    Case("Scatter/src", lambda x, s: x.scatter(0, _on(UNIQUE0, x), s),
-         lambda x, s: x.scatter(0, _t(UNIQUE0)[1], s), [(4, 3), (2, 3)]),
-    Case("Scatter/big_src", lambda x, s: nerve.scatter(x, 0, _on(UNIQUE0, x), s),
-         # torch's own backward rejects a src larger than the index; it uses only this corner
-         lambda x, s: torch.scatter(x, 0, _t(UNIQUE0)[1], s[:2, :3]), [(4, 3), (3, 5)]),
-    Case("Scatter/value", lambda x: x.scatter(0, _on(UNIQUE0, x), 2.5),
-         lambda x: x.scatter(0, _t(UNIQUE0)[1], 2.5), [(4, 3)]),
-    Case("Scatter/value_kw", lambda x: nerve.scatter(x, -2, _on(UNIQUE0, x), value=-1.0),
-         lambda x: torch.scatter(x, -2, _t(UNIQUE0)[1], value=-1.0), [(4, 3)]),
-    Case("ScatterAdd/dim1", lambda x, s: x.scatter_add(1, _on(REPEAT1, x), s),
-         lambda x, s: x.scatter_add(1, _t(REPEAT1)[1], s), [(3, 5), (3, 6)]),
-    Case("ScatterAdd/reduce", lambda x, s: x.scatter(1, _on(REPEAT1, x), s, reduce="add"),
-         # torch's deprecated reduce= has no derivative; its value is scatter_add's
-         lambda x, s: x.scatter_add(1, _t(REPEAT1)[1], s), [(3, 5), (3, 6)]),
-    Case("ScatterAdd/3d", lambda x, s: nerve.scatter_add(x, 2, _on(REPEAT1[None], x), s),
-         lambda x, s: torch.scatter_add(x, 2, _t(REPEAT1[None])[1], s), [(2, 3, 5), (1, 3, 6)]),
-    Case("IndexAdd/dim0", lambda x, s: x.index_add(0, _on(INDEX, x), s),
-         lambda x, s: x.index_add(0, _t(INDEX)[1], s), [(5, 3), (5, 3)]),
-    Case("IndexAdd/dim1_alpha", lambda x, s: nerve.index_add(x, 1, _on(INDEX, x), s, alpha=2.0),
-         lambda x, s: torch.index_add(x, 1, _t(INDEX)[1], s, alpha=2.0), [(2, 5), (2, 5)]),
+    Case(
+        "Scatter/src",
+        lambda x, s: x.scatter(0, _on(UNIQUE0, x), s),
+        lambda x, s: x.scatter(0, _t(UNIQUE0)[1], s),
+        [(4, 3), (2, 3)],
+    ),
+    Case(
+        "Scatter/big_src",
+        lambda x, s: nerve.scatter(x, 0, _on(UNIQUE0, x), s),
+        # torch's own backward rejects a src larger than the index; it uses only this corner
+        lambda x, s: torch.scatter(x, 0, _t(UNIQUE0)[1], s[:2, :3]),
+        [(4, 3), (3, 5)],
+    ),
+    Case(
+        "Scatter/value",
+        lambda x: x.scatter(0, _on(UNIQUE0, x), 2.5),
+        lambda x: x.scatter(0, _t(UNIQUE0)[1], 2.5),
+        [(4, 3)],
+    ),
+    Case(
+        "Scatter/value_kw",
+        lambda x: nerve.scatter(x, -2, _on(UNIQUE0, x), value=-1.0),
+        lambda x: torch.scatter(x, -2, _t(UNIQUE0)[1], value=-1.0),
+        [(4, 3)],
+    ),
+    Case(
+        "ScatterAdd/dim1",
+        lambda x, s: x.scatter_add(1, _on(REPEAT1, x), s),
+        lambda x, s: x.scatter_add(1, _t(REPEAT1)[1], s),
+        [(3, 5), (3, 6)],
+    ),
+    Case(
+        "ScatterAdd/reduce",
+        lambda x, s: x.scatter(1, _on(REPEAT1, x), s, reduce="add"),
+        # torch's deprecated reduce= has no derivative; its value is scatter_add's
+        lambda x, s: x.scatter_add(1, _t(REPEAT1)[1], s),
+        [(3, 5), (3, 6)],
+    ),
+    Case(
+        "ScatterAdd/3d",
+        lambda x, s: nerve.scatter_add(x, 2, _on(REPEAT1[None], x), s),
+        lambda x, s: torch.scatter_add(x, 2, _t(REPEAT1[None])[1], s),
+        [(2, 3, 5), (1, 3, 6)],
+    ),
+    Case(
+        "IndexAdd/dim0",
+        lambda x, s: x.index_add(0, _on(INDEX, x), s),
+        lambda x, s: x.index_add(0, _t(INDEX)[1], s),
+        [(5, 3), (5, 3)],
+    ),
+    Case(
+        "IndexAdd/dim1_alpha",
+        lambda x, s: nerve.index_add(x, 1, _on(INDEX, x), s, alpha=2.0),
+        lambda x, s: torch.index_add(x, 1, _t(INDEX)[1], s, alpha=2.0),
+        [(2, 5), (2, 5)],
+    ),
     Case("IndexAdd/diag", lambda x: nerve.diag(x, 1), lambda x: torch.diag(x, 1), [(3,)]),
     Case("IndexAdd/diag_neg", lambda x: x.diag(-2), lambda x: x.diag(-2), [(2,)]),
-    Case("GetItem/masked_select", lambda x, m: x.masked_select(m),
-         lambda x, m: x.masked_select(m), [(3, 4), Const(rng.standard_normal(4) > 0)]),
+    Case(
+        "GetItem/masked_select",
+        lambda x, m: x.masked_select(m),
+        lambda x, m: x.masked_select(m),
+        [(3, 4), Const(rng.standard_normal(4) > 0)],
+    ),
 ]
 
 
@@ -92,8 +132,10 @@ def test_one_hot_matches_torch():
     got, want = F.one_hot(nerve.from_numpy(a)), TF.one_hot(torch.from_numpy(a))
     assert got.dtype == nerve.int64 and tuple(got.shape) == tuple(want.shape)
     np.testing.assert_array_equal(got.numpy(), want.numpy())
-    np.testing.assert_array_equal(F.one_hot(nerve.from_numpy(a), num_classes=6).numpy(),
-                                  TF.one_hot(torch.from_numpy(a), num_classes=6).numpy())
+    np.testing.assert_array_equal(
+        F.one_hot(nerve.from_numpy(a), num_classes=6).numpy(),
+        TF.one_hot(torch.from_numpy(a), num_classes=6).numpy(),
+    )
 
 
 def test_one_hot_errors():
