@@ -27,7 +27,6 @@ from nerve.ops.math.special import (
     ndtri,
     xlog1py,
 )
-from nerve.ops.math.transcendental import binary_float as _binary_float
 from nerve.ops.math.transcendental import (
     digamma,
     erfc,
@@ -42,6 +41,7 @@ from nerve.ops.math.transcendental import (
     sinc,
     xlogy,
 )
+from nerve.ops.math.transcendental_binary import binary_float as _binary_float
 from nerve.ops.nn import activation as _activation
 from nerve.ops.reduce.reductions import logsumexp as _logsumexp
 from nerve.tensor import Tensor

@@ -18,7 +18,8 @@ from nerve.backend.arrayfns import errstate
 from nerve.dtypes import float64
 from nerve.ops.math import special_arrays as special
 from nerve.ops.math.elementwise import _floating
-from nerve.ops.math.transcendental import _binary, _Unary, _unary, binary_float, no_out
+from nerve.ops.math.transcendental import _binary, _Unary, _unary, no_out
+from nerve.ops.math.transcendental_binary import binary_float
 from nerve.ops.nn.activation import _normal_cdf
 
 _SQRT2 = math.sqrt(2)
