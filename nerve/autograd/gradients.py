@@ -15,6 +15,7 @@ from nerve.autograd.graph_backward import run_graph_backward
 from nerve.backend import array_module
 from nerve.dtypes import float64
 from nerve.tensor import Tensor
+from nerve.tensor.ops_table import ops
 
 
 class _Roots(Function):
@@ -282,10 +283,8 @@ def _batched(
         col = [r[i] for r in rows]
         if col[0] is None:
             out.append(None)
-        elif create_graph:
-            from nerve.ops.shape.rearrange import stack
-
-            out.append(stack(col))
+        elif create_graph:  # through the op, so the stacked rows stay in the graph
+            out.append(ops.stack(col))
         else:
             out.append(Tensor._wrap(array_module(col[0]._data).stack([c._data for c in col])))
     return tuple(out)

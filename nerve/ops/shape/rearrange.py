@@ -496,6 +496,7 @@ ops_table.register(
     roll,
     split,
     squeeze,
+    stack,
     t,
     trace,
     transpose,
