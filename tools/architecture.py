@@ -277,6 +277,11 @@ def _table():
     return TIERS, ALLOWED
 
 
+def _quoted(name: str) -> str:
+    """A module or path name as ruff format writes it (double quotes)."""
+    return '"' + name + '"'
+
+
 def _write_known(found: dict) -> None:
     lines = [
         '"""Known violations of the architecture checks (tests/test_architecture.py) while',
@@ -293,10 +298,10 @@ def _write_known(found: dict) -> None:
         for item in sorted(sorted(i) if isinstance(i, frozenset) else i for i in items):
             if isinstance(item, list):
                 lines.append("    frozenset({")
-                lines += [f"        {m!r}," for m in item]
+                lines += [f"        {_quoted(m)}," for m in item]
                 lines.append("    }),")
             else:
-                lines.append(f"    {item!r},")
+                lines.append(f"    {_quoted(item)},")
         lines += ["}", ""]
     with open(KNOWN_FILE, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
