@@ -117,17 +117,13 @@ from nerve.ops.shape.rearrange import (
     unsqueeze,
 )
 from nerve.ops.shape.rearrange import (
-    diag,
-    diagonal,
     flip,
     fliplr,
     flipud,
     repeat_interleave,
     roll,
-    trace,
-    tril,
-    triu,
 )
+from nerve.ops.shape.rearrange_triangles import diag, diagonal, trace, tril, triu
 from nerve.ops.reduce.scan import cumprod, cumsum
 from nerve.ops.reduce.sorting import argsort, kthvalue, msort, sort, topk
 from nerve.ops.shape.scatter import index_add, masked_select, scatter, scatter_add

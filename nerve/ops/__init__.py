@@ -25,4 +25,11 @@ from nerve.ops.math import (  # noqa: F401
 from nerve.ops.nn import activation  # noqa: F401
 from nerve.ops.nn.roi import roi_pool  # noqa: F401  (torchvision.ops.roi_pool's spelling)
 from nerve.ops.reduce import reductions, scan, sorting, statistics  # noqa: F401
-from nerve.ops.shape import dims, index_write, indexing, rearrange, scatter  # noqa: F401
+from nerve.ops.shape import (  # noqa: F401
+    dims,
+    index_write,
+    indexing,
+    rearrange,
+    rearrange_triangles,  # noqa: F401
+    scatter,
+)

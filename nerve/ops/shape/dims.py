@@ -16,6 +16,7 @@ from nerve.ops.math.elementwise import need_tensors
 from nerve.ops.reduce.scan import cumprod
 from nerve.ops.shape import rearrange as S
 from nerve.ops.shape.padding import pad
+from nerve.ops.shape.rearrange_triangles import diag
 from nerve.ops.shape.scatter import IndexAdd
 from nerve.tensor import Size, ops_table
 from nerve.tensor import wrap_dim as check
@@ -367,7 +368,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 
 def diagflat(input, offset=0):
-    return S.diag(S.reshape(input, -1), offset)
+    return diag(S.reshape(input, -1), offset)
 
 
 def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name
