@@ -5,10 +5,8 @@ sets only shrink."""
 
 LONG_FILES = {
     "nerve/nn/module.py",
-    "nerve/nn/rnn.py",
     "nerve/ops/math/elementwise.py",
     "nerve/ops/nn/pool.py",
-    "nerve/ops/shape/rearrange.py",
 }
 
 FACE_IMPORTS: set = set()

@@ -32,7 +32,8 @@ from nerve.autograd import function as _function
 from nerve.backend import to_host
 from nerve.nn.activation import ReLU, Sigmoid, Tanh
 from nerve.nn.module import Module
-from nerve.nn.rnn import RNNBase, RNNCellBase
+from nerve.nn.rnn import RNNBase
+from nerve.nn.rnn_cells import RNNCellBase
 from nerve.ops.nn import activation as _ops
 from nerve.train.callbacks import Callback
 

@@ -147,7 +147,8 @@ from nerve.nn.pooling import (
     MaxUnpool2d,
     StochasticPool2d,
 )
-from nerve.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from nerve.nn.rnn import GRU, LSTM, RNN, RNNBase
+from nerve.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from nerve.nn.sequence import (
     PackedSequence,
     pack_padded_sequence,
