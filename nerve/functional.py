@@ -115,7 +115,6 @@ from nerve.ops.nn.pool import (  # noqa: F401
     max_pool1d,
     max_pool2d,
     max_pool3d,
-    stochastic_pool2d,
 )
 from nerve.ops.nn.pool_indices import (  # noqa: F401
     adaptive_max_pool1d_with_indices,
@@ -123,6 +122,7 @@ from nerve.ops.nn.pool_indices import (  # noqa: F401
     max_pool1d_with_indices,
     max_pool2d_with_indices,
 )
+from nerve.ops.nn.pool_stochastic import stochastic_pool2d  # noqa: F401
 from nerve.ops.nn.rms_norm import rms_norm  # noqa: F401
 from nerve.ops.nn.roi import roi_pool  # noqa: F401
 from nerve.ops.nn.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401

@@ -6,7 +6,6 @@ sets only shrink."""
 LONG_FILES = {
     "nerve/nn/module.py",
     "nerve/ops/math/elementwise.py",
-    "nerve/ops/nn/pool.py",
 }
 
 FACE_IMPORTS: set = set()

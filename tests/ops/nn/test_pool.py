@@ -6,6 +6,7 @@ from opcheck import Case, table_tests
 
 import nerve
 from nerve.ops.nn import pool as P
+from nerve.ops.nn import pool_stochastic as SP
 
 rng = np.random.default_rng(0)
 RELU = np.maximum(rng.standard_normal((2, 3, 6, 6)), 0)  # many ties at 0
@@ -192,19 +193,19 @@ CASES = [
     ),
     _pair(
         "StochasticPool/eval",
-        lambda x: P.stochastic_pool2d(x, 2, training=False),
+        lambda x: SP.stochastic_pool2d(x, 2, training=False),
         lambda x: _torch_stochastic_eval(x, 2, 2),
         [POS],
     ),
     _pair(
         "StochasticPool/eval_overlap",
-        lambda x: P.stochastic_pool2d(x, 3, 2, training=False),
+        lambda x: SP.stochastic_pool2d(x, 3, 2, training=False),
         lambda x: _torch_stochastic_eval(x, 3, 2),
         [POS],
     ),
     _pair(
         "StochasticPool/eval_dead_window",
-        lambda x: P.stochastic_pool2d(x, 2, training=False),
+        lambda x: SP.stochastic_pool2d(x, 2, training=False),
         lambda x: _torch_stochastic_eval(x, 2, 2),
         [DEAD],
         gradcheck=False,
@@ -265,7 +266,7 @@ def test_bad_arguments():
     with pytest.raises(RuntimeError, match="expected 3D or 4D"):
         P.max_pool2d(nerve.randn(6, 6), 2)
     with pytest.raises(ValueError, match="non-negative"):
-        P.stochastic_pool2d(nerve.randn(1, 1, 4, 4), 2)
+        SP.stochastic_pool2d(nerve.randn(1, 1, 4, 4), 2)
 
 
 def test_float32_and_grad_tensor():
@@ -279,7 +280,7 @@ def test_float32_and_grad_tensor():
 def test_stochastic_training_samples_by_activation():
     a = np.array([[1.0, 0.0], [3.0, 6.0]], np.float32)
     x = nerve.tensor(np.tile(a, (1, 2000, 1, 1)), requires_grad=True)  # 2000 windows
-    y = P.stochastic_pool2d(x, 2, training=True, generator=nerve.Generator().manual_seed(0))
+    y = SP.stochastic_pool2d(x, 2, training=True, generator=nerve.Generator().manual_seed(0))
     vals = y.detach().numpy().ravel()
     freq = np.array([(vals == v).mean() for v in (1.0, 0.0, 3.0, 6.0)])
     np.testing.assert_allclose(freq, [0.1, 0.0, 0.3, 0.6], atol=0.03)
@@ -292,7 +293,7 @@ def test_stochastic_training_samples_by_activation():
 
 def test_stochastic_eval_is_deterministic_weighted_average():
     x = nerve.tensor([[[[1.0, 0.0], [3.0, 6.0]]]])
-    y = P.stochastic_pool2d(x, 2, training=False)
+    y = SP.stochastic_pool2d(x, 2, training=False)
     np.testing.assert_allclose(y.numpy().ravel(), [(1 + 9 + 36) / 10])
 
 
