@@ -8,11 +8,38 @@ those of the inputs are: two identity nodes mark them, one on the inputs before
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 from nerve.autograd import grad_mode
 from nerve.autograd.function import Function
 from nerve.tensor import Tensor
+
+
+class RemovableHandle:
+    """What ``register_*_hook`` returns: ``remove()`` takes the hook off again (also on
+    leaving a ``with`` block), as torch.utils.hooks.RemovableHandle does."""
+
+    def __init__(self, hooks: dict, key: int, *extra: dict) -> None:
+        self.hooks, self.key, self.extra = hooks, key, extra
+
+    def remove(self) -> None:
+        for d in (self.hooks, *self.extra):
+            d.pop(self.key, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+_hook_ids = itertools.count()
+
+
+def next_hook_id() -> int:
+    """A key unique per registration, so that one hook can be registered twice."""
+    return next(_hook_ids)
 
 
 def call_with_hooks(module, args: tuple, kwargs: dict):

@@ -3,7 +3,6 @@ attribute assignment, as in PyTorch, and make up the state_dict."""
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from nerve.dtypes import is_floating, to_dtype
 from nerve.nn.devices import check_device_argument
-from nerve.nn.hooks import call_with_hooks
+from nerve.nn.hooks import RemovableHandle, call_with_hooks, next_hook_id
 from nerve.nn.parameter import Buffer, Parameter
 from nerve.tensor import Tensor
 
@@ -28,24 +27,6 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
         )
 
     __str__ = __repr__
-
-
-_hook_ids = itertools.count()
-
-
-class _Handle:
-    def __init__(self, hooks: dict, key: int, *extra: dict) -> None:
-        self.hooks, self.key, self.extra = hooks, key, extra
-
-    def remove(self) -> None:
-        for d in (self.hooks, *self.extra):
-            d.pop(self.key, None)
-
-    def __enter__(self) -> _Handle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 class Module:
@@ -180,19 +161,19 @@ class Module:
 
     def _add_hook(
         self, store: str, hook, prepend=False, with_kwargs=False, always_call=False
-    ) -> _Handle:
+    ) -> RemovableHandle:
         hooks = self.__dict__[store]
-        key = next(_hook_ids)  # unique per registration, so one hook can be added twice
+        key = next_hook_id()  # unique per registration, so one hook can be added twice
         hooks[key] = hook
         if prepend:
             hooks.move_to_end(key, last=False)
         if with_kwargs or always_call:
             self._hook_flags[key] = (with_kwargs, always_call)
-        return _Handle(hooks, key, self._hook_flags)
+        return RemovableHandle(hooks, key, self._hook_flags)
 
     def register_forward_hook(
         self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
-    ) -> _Handle:
+    ) -> RemovableHandle:
         """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with
         ``with_kwargs``) after forward; a non-None result replaces the output. With
         ``always_call`` it also runs (with output None) when forward raises."""
@@ -200,18 +181,18 @@ class Module:
 
     def register_forward_pre_hook(
         self, hook, *, prepend: bool = False, with_kwargs: bool = False
-    ) -> _Handle:
+    ) -> RemovableHandle:
         """Call ``hook(module, args)`` before forward; a non-None result replaces args
         (with ``with_kwargs``: ``hook(module, args, kwargs)`` -> (args, kwargs) or None)."""
         return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
 
-    def register_full_backward_hook(self, hook, prepend: bool = False) -> _Handle:
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` once the gradients with respect
         to the module's tensor arguments are known; a non-None result (a tuple like
         grad_input) replaces them."""
         return self._add_hook("_backward_hooks", hook, prepend)
 
-    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> _Handle:
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_output)`` once the gradients with respect to the
         module's outputs are known; a non-None result replaces them."""
         return self._add_hook("_backward_pre_hooks", hook, prepend)
