@@ -74,23 +74,19 @@ from nerve.ops.nn.activation import log_softmax, relu, sigmoid, softmax, tanh
 from nerve.ops.math.elementwise import (
     abs,
     add,
-    clamp,
-    clip,
-    cos,
     div,
     exp,
     log,
-    maximum,
-    minimum,
     mul,
     neg,
     pow,
-    sin,
     sqrt,
     square,
     sub,
     where,
 )
+from nerve.ops.math.elementwise_extrema import clamp, clip, maximum, minimum
+from nerve.ops.math.transcendental import cos, sin
 from nerve.ops.shape.indexing import gather, index_select, masked_fill
 from nerve.ops.linalg.matmul import bmm, dot, matmul, mm, outer
 from nerve.ops.reduce.reductions import amax, amin, logsumexp, max, mean, min, prod, std, sum, var

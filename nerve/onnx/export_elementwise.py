@@ -6,6 +6,8 @@ import numpy as np
 
 from nerve.onnx.registry import register
 from nerve.ops.math import elementwise as ew
+from nerve.ops.math import elementwise_extrema as ex
+from nerve.ops.math import transcendental as tr
 from nerve.ops.reduce import reductions as rd
 from nerve.tensor import Tensor
 
@@ -24,8 +26,8 @@ _BINARY = {
     ew.Mul: "Mul",
     ew.Div: "Div",
     ew.Pow: "Pow",
-    ew.Maximum: "Max",
-    ew.Minimum: "Min",
+    ex.Maximum: "Max",
+    ex.Minimum: "Min",
 }
 _UNARY = {
     ew.Neg: "Neg",
@@ -33,8 +35,8 @@ _UNARY = {
     ew.Log: "Log",
     ew.Sqrt: "Sqrt",
     ew.Abs: "Abs",
-    ew.Sin: "Sin",
-    ew.Cos: "Cos",
+    tr.Sin: "Sin",
+    tr.Cos: "Cos",
     ew.Clone: "Identity",
 }
 
@@ -55,7 +57,7 @@ def _cls(b):
     return b.current
 
 
-@register(ew.Clamp)
+@register(ex.Clamp)
 def _clamp(b, inputs, params, out):
     x, lo, hi = (list(inputs) + [None, None])[:3]
     bound = [("" if v is None else operand(b, v, out)) for v in (lo, hi)]

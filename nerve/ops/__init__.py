@@ -19,6 +19,7 @@ from nerve.ops.math import (  # noqa: F401
     counting,
     elementary,
     elementwise,
+    elementwise_extrema,
     logical,
     transcendental,
 )

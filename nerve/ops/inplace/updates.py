@@ -36,7 +36,8 @@ from nerve.autograd.grad_mode import no_grad
 from nerve.autograd.rebound import Version
 from nerve.backend import array_module, same_module
 from nerve.dtypes import is_floating
-from nerve.ops.math.elementwise import Cast, clamp
+from nerve.ops.math.elementwise import Cast
+from nerve.ops.math.elementwise_extrema import clamp
 from nerve.ops.shape.indexing import GetItem, _is_advanced, _on
 from nerve.tensor import Tensor, ops_table
 from nerve.tensor import index_arrays as _index

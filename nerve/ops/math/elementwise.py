@@ -243,88 +243,6 @@ class Abs(Function):
         return dy * array_module(self.x).sign(self.x)
 
 
-class Sin(Function):
-    """y = sin x;  ∂L/∂x = δ · cos x"""
-
-    def forward(self, x):
-        self.x = x = _floating(x)
-        return array_module(x).sin(x)
-
-    def backward(self, dy):
-        return dy * array_module(dy).cos(self.x)
-
-    def backward_graph(self, dy):
-        return dy * Cos.apply(self.parents[0])
-
-
-class Cos(Function):
-    """y = cos x;  ∂L/∂x = -δ · sin x"""
-
-    def forward(self, x):
-        self.x = x = _floating(x)
-        return array_module(x).cos(x)
-
-    def backward(self, dy):
-        return -dy * array_module(dy).sin(self.x)
-
-    def backward_graph(self, dy):
-        return -dy * Sin.apply(self.parents[0])
-
-
-class Maximum(Function):
-    """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""
-
-    def forward(self, a, b):
-        self.a, self.b = a, b = _promote(a, b)
-        return array_module(a, b).maximum(a, b)
-
-    def backward(self, dy):
-        return _split_tie(dy, self.a > self.b, self.a == self.b, self.needs_input_grad)
-
-    def backward_graph(self, dy):
-        return _split_tie(dy, self.a > self.b, self.a == self.b, self.needs_input_grad)
-
-
-class Minimum(Function):
-    """y = min(a, b);  the gradient goes to the smaller input, split evenly on ties."""
-
-    def forward(self, a, b):
-        self.a, self.b = a, b = _promote(a, b)
-        return array_module(a, b).minimum(a, b)
-
-    def backward(self, dy):
-        return _split_tie(dy, self.a < self.b, self.a == self.b, self.needs_input_grad)
-
-    def backward_graph(self, dy):
-        return _split_tie(dy, self.a < self.b, self.a == self.b, self.needs_input_grad)
-
-
-def _split_tie(dy, a_wins, tie, needs):
-    share_a = a_wins + 0.5 * tie
-    da = dy * share_a if needs[0] else None
-    db = dy * (1 - share_a) if needs[1] else None
-    return da, db
-
-
-class Clamp(Function):
-    """y = min(max(x, lo), hi);  ∂L/∂x = δ where lo ≤ x ≤ hi, else 0"""
-
-    def forward(self, x, lo=None, hi=None):
-        xp = array_module(x)
-        self.mask = xp.ones(x.shape, bool)
-        if lo is not None:
-            self.mask &= x >= lo
-        if hi is not None:
-            self.mask &= x <= hi
-        return xp.clip(x, lo, hi)
-
-    def backward(self, dy):
-        return dy * self.mask, None, None
-
-    def backward_graph(self, dy):
-        return dy * self.mask, None, None
-
-
 class Where(Function):
     """y = c ? a : b;  ∂L/∂a = δ where c, ∂L/∂b = δ where not c"""
 
@@ -454,45 +372,9 @@ def abs(input):  # noqa: A001, A002
     return Abs.apply(input)
 
 
-def sin(input):
-    return Sin.apply(input)
-
-
-def cos(input):
-    return Cos.apply(input)
-
-
 def square(input):
     x = input.long() if input._data.dtype.kind == "b" else input  # pow(b, 2) is int64
     return Mul.apply(x, x)
-
-
-def maximum(input, other):
-    need_tensor("maximum", other)
-    return Maximum.apply(input, other)
-
-
-def minimum(input, other):
-    need_tensor("minimum", other)
-    return Minimum.apply(input, other)
-
-
-def clamp(input, min=None, max=None):
-    if min is None and max is None:
-        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if any(getattr(b, "ndim", 0) for b in (min, max)):
-        # tensor bounds broadcast elementwise and get gradients, as maximum/minimum's do
-        out = input if min is None else maximum(input, min)
-        return out if max is None else minimum(out, max)
-    lo = min.item() if hasattr(min, "item") else min
-    hi = max.item() if hasattr(max, "item") else max
-    x = input
-    if x._data.dtype.kind in "biu" and isinstance(lo, float) | isinstance(hi, float):
-        x = x.to(get_default_dtype())  # an integer tensor clamped to a float bound
-    return Clamp.apply(x, lo, hi)
-
-
-clip = clamp
 
 
 def where(condition, input=None, other=None):
@@ -521,18 +403,13 @@ ops_table.register(
     Sub,
     abs,
     add,
-    clamp,
-    cos,
     div,
     exp,
     log,
-    maximum,
-    minimum,
     mul,
     need_tensor,
     neg,
     pow,
-    sin,
     sqrt,
     square,
     sub,

@@ -1,8 +1,8 @@
-"""More elementwise math with gradients: trigonometric and hyperbolic functions and their
-inverses, log2/log10/exp2, reciprocal, rounding parts, the gamma family, erfc/erfinv,
-logit, sinc, nan_to_num; and PyTorch's signatures for the two-input functions
-(fmod/remainder, hypot, logaddexp, xlogy, copysign), whose Functions are in
-transcendental_binary.py.
+"""More elementwise math with gradients: sin, cos and the other trigonometric and
+hyperbolic functions and their inverses, log2/log10/exp2, reciprocal, rounding parts,
+the gamma family, erfc/erfinv, logit, sinc, nan_to_num; and PyTorch's signatures for
+the two-input functions (fmod/remainder, hypot, logaddexp, xlogy, copysign), whose
+Functions are in transcendental_binary.py.
 
 Integer and bool inputs of a float function compute in the default float dtype (as
 ``torch.tan(int_tensor)`` is float32); the special functions run in float64 (nerve/ops/
@@ -52,6 +52,34 @@ class _Unary(Function):
         xp = array_module(dy)
         with errstate(xp, all="ignore"):
             return (dy * self.df(self.x, self.y, xp)).astype(dy.dtype, copy=False)
+
+
+class Sin(Function):
+    """y = sin x;  ∂L/∂x = δ · cos x"""
+
+    def forward(self, x):
+        self.x = x = _floating(x)
+        return array_module(x).sin(x)
+
+    def backward(self, dy):
+        return dy * array_module(dy).cos(self.x)
+
+    def backward_graph(self, dy):
+        return dy * Cos.apply(self.parents[0])
+
+
+class Cos(Function):
+    """y = cos x;  ∂L/∂x = -δ · sin x"""
+
+    def forward(self, x):
+        self.x = x = _floating(x)
+        return array_module(x).cos(x)
+
+    def backward(self, dy):
+        return -dy * array_module(dy).sin(self.x)
+
+    def backward_graph(self, dy):
+        return -dy * Sin.apply(self.parents[0])
 
 
 class Tan(_Unary):
@@ -320,6 +348,14 @@ def _binary(cls, name: str, refuse: str = "", scalar: bool = True):
     return op
 
 
+def sin(input):
+    return Sin.apply(input)
+
+
+def cos(input):
+    return Cos.apply(input)
+
+
 tan = _unary(Tan, "tan")
 asin = arcsin = _unary(Asin, "asin")
 acos = arccos = _unary(Acos, "acos")
@@ -415,6 +451,7 @@ ops_table.register(
     atan,
     atanh,
     copysign,
+    cos,
     cosh,
     deg2rad,
     digamma,
@@ -440,6 +477,7 @@ ops_table.register(
     reciprocal,
     remainder,
     rsqrt,
+    sin,
     sinc,
     sinh,
     tan,

@@ -12,7 +12,8 @@ from nerve.backend import array_module
 from nerve.dtypes import bool as bool_
 from nerve.dtypes import is_floating
 from nerve.ops.inplace.updates import inplace_form, maybe_inplace
-from nerve.ops.math.elementwise import Abs, Clamp, Exp, Where, _floating
+from nerve.ops.math.elementwise import Abs, Exp, Where, _floating
+from nerve.ops.math.elementwise_extrema import Clamp
 from nerve.ops.nn.activation import Sigmoid, _sigmoid, _softmax_dim, softmax, tanh
 from nerve.ops.shape.indexing import GetItem
 from nerve.ops.shape.rearrange import Cat

@@ -12,7 +12,8 @@ from nerve.autograd.function import Function, as_array
 from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import is_floating
-from nerve.ops.math.elementwise import Clamp, Log
+from nerve.ops.math.elementwise import Log
+from nerve.ops.math.elementwise_extrema import Clamp
 from nerve.ops.nn.activation import Sigmoid, Softplus
 from nerve.tensor import Tensor
 

@@ -16,7 +16,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import scatter_add
 from nerve.dtypes import int64, is_floating
 from nerve.ops.math.elementary import pairwise_distance
-from nerve.ops.math.elementwise import minimum, where
+from nerve.ops.math.elementwise import where
+from nerve.ops.math.elementwise_extrema import minimum
 from nerve.ops.nn.activation import logsigmoid
 from nerve.ops.nn.loss import _need_tensors, _Reduced, _reduction
 

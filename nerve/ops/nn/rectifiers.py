@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
-from nerve.ops.math.elementwise import Clamp, Exp, Where
+from nerve.ops.math.elementwise import Exp, Where
+from nerve.ops.math.elementwise_extrema import Clamp
 
 
 class LeakyReLU(Function):

@@ -4,7 +4,7 @@ distance a callable (pairwise Euclidean by default); autograd differentiates thr
 from __future__ import annotations
 
 from nerve.ops.math.elementary import pairwise_distance
-from nerve.ops.math.elementwise import clamp, minimum
+from nerve.ops.math.elementwise_extrema import clamp, minimum
 
 
 def triplet_margin_with_distance_loss(

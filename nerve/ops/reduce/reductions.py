@@ -11,7 +11,8 @@ from nerve.autograd.function import Function, wrap
 from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.dtypes import get_default_dtype, int32, int64, is_floating
-from nerve.ops.math.elementwise import Exp, Maximum, Minimum
+from nerve.ops.math.elementwise import Exp
+from nerve.ops.math.elementwise_extrema import Maximum, Minimum
 from nerve.ops.shape.rearrange import Expand, Reshape
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim

@@ -30,6 +30,8 @@ def _t(fn):
 
 
 CASES = [
+    Case("Sin", nerve.sin, torch.sin, [(3, 4)]),
+    Case("Cos", nerve.cos, torch.cos, [(3, 4)]),
     Case("Tan", nerve.tan, torch.tan, [UNIT]),
     Case("Tan/method", lambda x: x.tan(), lambda x: x.tan(), [(2, 3)]),
     Case("Asin", nerve.asin, torch.asin, [UNIT]),
