@@ -352,6 +352,9 @@ from nerve.ops.reduce.statistics import (
 from nerve.backend.threads import get_num_threads, set_num_threads
 
 from nerve import data, functional, nn, optim, train  # (after the core they build on)
+
+# torch's top-level spellings of nn.functional ops (torch.conv2d ...)
+from nerve.top_level_functional import *  # noqa: F403
 from nerve.io import load, save
 from nerve.creation import from_dlpack  # noqa: F401
 from nerve import utils  # (torch.utils.data's name for nerve.data)

@@ -54,6 +54,7 @@ TIERS = {
     "nerve.functional": "functional",
     "nerve.linalg": "functional",
     "nerve.special": "functional",
+    "nerve.top_level_functional": "functional",
     "nerve.autograd.functional": "functional",
     # devices: CUDA, autocast
     "nerve.cuda": "devices",
