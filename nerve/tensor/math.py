@@ -27,18 +27,6 @@ class MathMethods:
         """self + alpha·other."""
         return ops.add(self, other, alpha)
 
-    def clamp(self, min=None, max=None):
-        """Elementwise min(max(x, min), max)."""
-        return ops.clamp(self, min, max)
-
-    def clip(self, min=None, max=None):
-        """PyTorch's other name for ``clamp``."""
-        return ops.clamp(self, min, max)
-
-    def cos(self):
-        """cos(x) elementwise."""
-        return ops.cos(self)
-
     def div(self, other, *, rounding_mode=None, out=None):
         """self / other (rounded toward zero or down with ``rounding_mode``)."""
         return ops.div(self, other, rounding_mode=rounding_mode, out=out)
@@ -50,14 +38,6 @@ class MathMethods:
     def log(self):
         """The natural logarithm elementwise."""
         return ops.log(self)
-
-    def maximum(self, other):
-        """The elementwise maximum of self and other."""
-        return ops.maximum(self, other)
-
-    def minimum(self, other):
-        """The elementwise minimum of self and other."""
-        return ops.minimum(self, other)
 
     def mul(self, other):
         """self · other elementwise."""
@@ -71,10 +51,6 @@ class MathMethods:
         """self ** exponent elementwise."""
         return ops.pow(self, exponent)
 
-    def sin(self):
-        """sin(x) elementwise."""
-        return ops.sin(self)
-
     def sqrt(self):
         """√x elementwise."""
         return ops.sqrt(self)
@@ -86,6 +62,34 @@ class MathMethods:
     def sub(self, other, alpha=1):
         """self - alpha·other."""
         return ops.sub(self, other, alpha)
+
+    # ----- nerve/ops/math/elementwise_extrema.py --------------------------------------------------
+
+    def clamp(self, min=None, max=None):
+        """Elementwise min(max(x, min), max)."""
+        return ops.clamp(self, min, max)
+
+    def clip(self, min=None, max=None):
+        """PyTorch's other name for ``clamp``."""
+        return ops.clamp(self, min, max)
+
+    def maximum(self, other):
+        """The elementwise maximum of self and other."""
+        return ops.maximum(self, other)
+
+    def minimum(self, other):
+        """The elementwise minimum of self and other."""
+        return ops.minimum(self, other)
+
+    # ----- sin and cos: nerve/ops/math/transcendental.py ------------------------------------------
+
+    def cos(self):
+        """cos(x) elementwise."""
+        return ops.cos(self)
+
+    def sin(self):
+        """sin(x) elementwise."""
+        return ops.sin(self)
 
     # ----- nerve/ops/math/arithmetic.py ---------------------------------------------------------
 

@@ -23,14 +23,6 @@ class ShapeMethods:
         """``chunks`` nearly equal views along ``dim``."""
         return ops.chunk(self, chunks, dim)
 
-    def diag(self, diagonal=0):
-        """1-D input: a square matrix with it on the ``diagonal``; 2-D: that diagonal."""
-        return ops.diag(self, diagonal)
-
-    def diagonal(self, offset=0, dim1=0, dim2=1):
-        """The entries x[i, i + offset] of dims (dim1, dim2), as a new last dimension."""
-        return ops.diagonal(self, offset, dim1, dim2)
-
     def expand(self, *sizes):
         """A view broadcast to ``sizes`` (-1 keeps a size), without copying."""
         return ops.expand(self, *sizes)
@@ -91,21 +83,9 @@ class ShapeMethods:
         """The transpose of a matrix (a 0-d or 1-D tensor as it is)."""
         return ops.t(self)
 
-    def trace(self):
-        """The sum of the main diagonal of a matrix."""
-        return ops.trace(self)
-
     def transpose(self, dim0, dim1):
         """A view with dims dim0 and dim1 swapped."""
         return ops.transpose(self, dim0, dim1)
-
-    def tril(self, diagonal=0):
-        """The lower triangle (entries with col - row ≤ diagonal) of the last two dims."""
-        return ops.tril(self, diagonal)
-
-    def triu(self, diagonal=0):
-        """The upper triangle (entries with col - row ≥ diagonal) of the last two dims."""
-        return ops.triu(self, diagonal)
 
     def unbind(self, dim=0):
         """The slices along ``dim``, as a tuple of views."""
@@ -122,6 +102,28 @@ class ShapeMethods:
     def view(self, *shape):
         """A view with ``shape`` (-1 infers one size); the layout must allow it."""
         return ops.view(self, *shape)
+
+    # ----- nerve/ops/shape/rearrange_triangles.py -------------------------------------------------
+
+    def diag(self, diagonal=0):
+        """1-D input: a square matrix with it on the ``diagonal``; 2-D: that diagonal."""
+        return ops.diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The entries x[i, i + offset] of dims (dim1, dim2), as a new last dimension."""
+        return ops.diagonal(self, offset, dim1, dim2)
+
+    def trace(self):
+        """The sum of the main diagonal of a matrix."""
+        return ops.trace(self)
+
+    def tril(self, diagonal=0):
+        """The lower triangle (entries with col - row ≤ diagonal) of the last two dims."""
+        return ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """The upper triangle (entries with col - row ≥ diagonal) of the last two dims."""
+        return ops.triu(self, diagonal)
 
     # ----- nerve/ops/shape/dims.py ---------------------------------------------------------
 
