@@ -2,6 +2,7 @@
 
 from nerve.tensor import Size, Tensor  # noqa: I001  (Tensor first, then the ops it calls)
 from nerve import ops as _ops  # noqa: F401  (fills the table Tensor's methods call)
+from nerve import functional  # (the composites: fills the table's x.eq, x.nonzero ...)
 from nerve import autograd
 from nerve.autograd.grad_mode import (
     enable_grad,
@@ -180,7 +181,7 @@ from nerve.ops.math.transcendental import (
     trunc,
     xlogy,
 )
-from nerve.ops.math.logical import (
+from nerve.functional.logical import (
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -210,7 +211,7 @@ from nerve.ops.math.logical import (
     not_equal,
     signbit,
 )
-from nerve.ops.math.arithmetic import (
+from nerve.functional.arithmetic import (
     absolute,
     divide,
     multiply,
@@ -220,7 +221,7 @@ from nerve.ops.math.arithmetic import (
     subtract,
     true_divide,
 )
-from nerve.ops.math.compare import (
+from nerve.functional.compare import (
     all,
     any,
     ceil,
@@ -244,7 +245,7 @@ from nerve.printing import set_printoptions
 
 # shapes, reductions, linear algebra and indexing
 # (ops.shape.dims, ops.reduce.statistics, ops.linalg.decompositions, ...)
-from nerve.ops.linalg.products import (
+from nerve.functional.products import (
     addbmm,
     addcdiv,
     addcmul,
@@ -284,7 +285,7 @@ from nerve.ops.shape.index_write import (
     take,
     take_along_dim,
 )
-from nerve.ops.math.counting import (
+from nerve.functional.counting import (
     argwhere,
     bincount,
     bucketize,
@@ -351,7 +352,7 @@ from nerve.ops.reduce.statistics import (
 )
 from nerve.backend.threads import get_num_threads, set_num_threads
 
-from nerve import data, functional, nn, optim, train  # (after the core they build on)
+from nerve import data, nn, optim, train  # (after the core they build on)
 
 # torch's top-level spellings of nn.functional ops (torch.conv2d ...)
 from nerve.top_level_functional import *  # noqa: F403

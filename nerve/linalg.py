@@ -13,6 +13,7 @@ import math
 import numpy as _np
 
 from nerve.autograd.function import wrap as _wrap_result
+from nerve.functional.products import multi_dot
 from nerve.ops.linalg.decompositions import (
     LinAlgError,
     det,
@@ -30,7 +31,6 @@ from nerve.ops.linalg.decompositions import linalg_cholesky as cholesky
 from nerve.ops.linalg.decompositions import linalg_slogdet as slogdet
 from nerve.ops.linalg.decompositions import linalg_svd as svd
 from nerve.ops.linalg.matmul import matmul
-from nerve.ops.linalg.products import multi_dot
 from nerve.ops.math.elementary import vector_norm
 from nerve.ops.shape.dims import vander as _vander
 from nerve.ops.shape.rearrange import stack as _stack

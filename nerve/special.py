@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nerve.ops.math.compare import round as _round
+from nerve.functional.compare import round as _round
 from nerve.ops.math.elementary import erf as _erf
 from nerve.ops.math.elementary import expm1 as _expm1
 from nerve.ops.math.elementary import log1p as _log1p

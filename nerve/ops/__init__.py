@@ -12,15 +12,11 @@ from nerve.autograd import tensor_backward  # noqa: F401  (Tensor.backward, hook
 from nerve.ops.inplace import updates  # noqa: F401
 
 # each family registers its Tensor methods as it loads
-from nerve.ops.linalg import decompositions, distance, matmul, products  # noqa: F401
+from nerve.ops.linalg import decompositions, distance, matmul  # noqa: F401
 from nerve.ops.math import (  # noqa: F401
-    arithmetic,
-    compare,
-    counting,
     elementary,
     elementwise,
     elementwise_extrema,
-    logical,
     transcendental,
 )
 from nerve.ops.nn import activation  # noqa: F401

@@ -17,7 +17,7 @@ class CompareMethods:
 
     __slots__ = ()
 
-    # ----- nerve/ops/math/compare.py ------------------------------------------------------------
+    # ----- nerve/functional/compare.py ----------------------------------------------------------
 
     def all(self, dim=None, keepdim=False):
         """Whether every element is nonzero (along ``dim`` when given)."""
@@ -79,7 +79,7 @@ class CompareMethods:
         """Elementwise ``sign``, without gradient; a bool tensor is its own sign."""
         return ops.sign(self)
 
-    # ----- nerve/ops/math/logical.py -------------------------------------------------------
+    # ----- nerve/functional/logical.py -----------------------------------------------------
 
     def bitwise_and(self, other, *, out=None):
         """Elementwise ``bitwise_and`` (NumPy's ``bitwise_and``), without gradient."""

@@ -103,7 +103,7 @@ class IndexingMethods:
         """A copy with ``src`` summed into the places ``index`` names along ``dim``."""
         return ops.scatter_add(self, dim, index, src)
 
-    # ----- nerve/ops/math/counting.py -----------------------------------------------------------
+    # ----- nerve/functional/counting.py ---------------------------------------------------------
 
     def argwhere(self):
         """The indices of the nonzero elements, one row each (int64)."""

@@ -80,7 +80,7 @@ class InplaceMethods:
         """Fill with zeros, in place."""
         return ops.zero_(self)
 
-    # ----- in-place forms of nerve/ops/math/compare.py --------------------------------------------
+    # ----- in-place forms of nerve/functional/compare.py ------------------------------------------
 
     def ceil_(self):
         """In-place ``ceil``: the result is written into this tensor."""
@@ -102,7 +102,7 @@ class InplaceMethods:
         """In-place ``sign``: the result is written into this tensor."""
         return ops.inplace_call(self, "sign_", ops.sign)
 
-    # ----- in-place forms of nerve/ops/math/logical.py ---------------------------------------
+    # ----- in-place forms of nerve/functional/logical.py -------------------------------------
 
     def bitwise_and_(self, other, *, out=None):
         """In-place ``bitwise_and``: the result is written into this tensor."""
@@ -256,7 +256,7 @@ class InplaceMethods:
         """In-place ``scatter_add``: the result is written into this tensor."""
         return ops.inplace_call(self, "scatter_add_", ops.scatter_add, dim, index, src)
 
-    # ----- in-place forms of nerve/ops/linalg/products.py -----------------------------------------
+    # ----- in-place forms of nerve/functional/products.py -----------------------------------------
 
     def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
         """In-place ``addbmm``: the result is written into this tensor."""

@@ -73,7 +73,7 @@ class InplaceMathMethods:
             self, "true_divide_", ops.div, other, rounding_mode=rounding_mode, out=out
         )
 
-    # ----- nerve/ops/math/arithmetic.py ---------------------------------------------------------
+    # ----- nerve/functional/arithmetic.py -------------------------------------------------------
 
     def divide_(self, other, *, rounding_mode=None, out=None):
         """In-place ``divide``: the result is written into this tensor."""

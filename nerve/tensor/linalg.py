@@ -77,7 +77,7 @@ class LinalgMethods:
         """torch.svd: U, S, V with A = U diag(S) Vᵀ (V, not Vᵀ); some=False gives square U, V."""
         return ops.svd(self, some, compute_uv)
 
-    # ----- nerve/ops/linalg/products.py -----------------------------------------------------------
+    # ----- nerve/functional/products.py -----------------------------------------------------------
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         """beta·self + alpha·Σ_b batch1[b] @ batch2[b]."""

@@ -91,7 +91,7 @@ class MathMethods:
         """sin(x) elementwise."""
         return ops.sin(self)
 
-    # ----- nerve/ops/math/arithmetic.py ---------------------------------------------------------
+    # ----- nerve/functional/arithmetic.py -------------------------------------------------------
 
     def absolute(self, *, out=None):
         """PyTorch's other name for ``abs``."""

@@ -104,7 +104,8 @@ def c_name(dtype) -> str:
     return _C_NAMES.get(str(dtype), str(dtype))
 
 
-def _same_dtype(op: str, a, b) -> None:
+def same_product_dtype(op: str, a, b) -> None:
+    """PyTorch's RuntimeError for a product of two dtypes (unless autocast covers it)."""
     if a.dtype != b.dtype and not autocast_covers(MatMul, a._data):
         raise RuntimeError(
             f"{op}: expected m1 and m2 to have the same dtype, but got: "
@@ -119,14 +120,14 @@ def matmul(input, other):  # noqa: A002 - PyTorch's argument names
 def mm(input, mat2):
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
-    _same_dtype("mm", input, mat2)
+    same_product_dtype("mm", input, mat2)
     return MatMul.apply(input, mat2)
 
 
 def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
-    _same_dtype("bmm", input, mat2)
+    same_product_dtype("bmm", input, mat2)
     if input.shape[0] != mat2.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
     return MatMul.apply(input, mat2)
@@ -135,7 +136,7 @@ def bmm(input, mat2):
 def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"dot: expected 1-D tensors, got {input.ndim}-D and {other.ndim}-D")
-    _same_dtype("dot", input, other)
+    same_product_dtype("dot", input, other)
     return MatMul.apply(input, other)
 
 

@@ -201,7 +201,7 @@ def lerp(input, end, weight):
     return input + weight * (end - input)
 
 
-def _same_dtype_tensors(op: str, input, other):
+def same_dtype_tensors(op: str, input, other):
     """isclose/allclose compare two tensors of one dtype, as PyTorch's do; returns other."""
     if not hasattr(other, "_data"):
         raise TypeError(
@@ -219,7 +219,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| ≤ atol + rtol · |other| elementwise (a bool tensor, no gradient)."""
     xp = array_module(input)
 
-    b = _same_dtype_tensors("isclose", input, other)._data
+    b = same_dtype_tensors("isclose", input, other)._data
     return wrap(xp.isclose(input._data, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

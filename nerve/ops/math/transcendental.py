@@ -313,7 +313,7 @@ def no_out(out, op: str) -> None:
         )
 
 
-def _refuse(op: str, kinds: str, *values) -> None:
+def refuse_kinds(op: str, kinds: str, *values) -> None:
     """NotImplementedError, as PyTorch raises, for a dtype the op has no kernel for. The
     kernel runs in the promoted dtype, so hypot(int64, float32) is fine and fmod(bool, 1)
     runs in int64."""
@@ -327,7 +327,7 @@ def _refuse(op: str, kinds: str, *values) -> None:
 def _unary(cls, name: str, refuse: str = ""):
     def op(input, *, out=None):  # noqa: A002 - PyTorch's argument names
         no_out(out, name)
-        _refuse(name, refuse, input)
+        refuse_kinds(name, refuse, input)
         return cls.apply(input)
 
     op.__name__ = op.__qualname__ = name
@@ -340,7 +340,7 @@ def _binary(cls, name: str, refuse: str = "", scalar: bool = True):
         no_out(out, name)
         if not scalar:
             need_tensor(name, other)
-        _refuse(name, refuse, input, other)
+        refuse_kinds(name, refuse, input, other)
         return cls.apply(input, other)
 
     op.__name__ = op.__qualname__ = name

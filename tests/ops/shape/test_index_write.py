@@ -1,5 +1,5 @@
 """Indexed writes and reads (nerve/ops/shape/index_write.py) with gradients, and the integer ops
-without one (nerve/ops/math/counting.py): values and dtypes as torch's, edges included."""
+without one (nerve/functional/counting.py): values and dtypes as torch's, edges included."""
 
 import numpy as np
 import pytest

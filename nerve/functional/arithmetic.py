@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from nerve.ops.math import compare as C
+from nerve.functional import compare as C
+from nerve.functional.logical import floor_divide, trunc_divide
 from nerve.ops.math import elementwise as E
-from nerve.ops.math.logical import floor_divide, trunc_divide
 from nerve.ops.math.transcendental import Trunc, no_out
 from nerve.tensor import ops_table
 

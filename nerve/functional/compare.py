@@ -6,9 +6,9 @@ from __future__ import annotations
 from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.dtypes import int64, uint8
-from nerve.ops.math.elementary import _same_dtype_tensors
+from nerve.ops.math.elementary import same_dtype_tensors
 from nerve.ops.math.elementwise import need_tensor
-from nerve.ops.math.transcendental import _refuse, no_out
+from nerve.ops.math.transcendental import no_out, refuse_kinds
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
@@ -45,7 +45,7 @@ def equal(input, other) -> bool:
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    other = _same_dtype_tensors("allclose", input, other)
+    other = same_dtype_tensors("allclose", input, other)
     xp = array_module(input._data)
     return bool(xp.allclose(input._data, other._data, rtol, atol, equal_nan))
 
@@ -119,7 +119,7 @@ def count_nonzero(input, dim=None):
 def _unary(fn, name: str, refuse: str = ""):
     def op(input, *, out=None):
         no_out(out, name)
-        _refuse(name, refuse, input)
+        refuse_kinds(name, refuse, input)
         return fn(input)
 
     op.__name__ = op.__qualname__ = name
@@ -137,7 +137,7 @@ logical_not = _unary(_logical_not, "logical_not")
 def round(input, *, decimals=0, out=None):  # noqa: A001, A002
     """Round half to even, at ``decimals`` digits after the point."""
     no_out(out, "round")
-    _refuse("round", "b", input)
+    refuse_kinds("round", "b", input)
     if decimals == 0:
         return _round(input)
     return wrap(array_module(input._data).round(input._data, decimals))

@@ -64,7 +64,7 @@ def mv(input, vec):
             f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}"
             f"x{input.shape[1]}), vec ({vec.shape[0]})"
         )
-    L._same_dtype("mv", input, vec)
+    L.same_product_dtype("mv", input, vec)
     return L.matmul(input, vec)
 
 
@@ -128,7 +128,7 @@ def tensordot(a, b, dims=2):
                 f"{a.shape[i]} in dim {i} and second has size {b.shape[j]} in "
                 f"dim {j}"
             )
-    L._same_dtype("tensordot", a, b)
+    L.same_product_dtype("tensordot", a, b)
     fa = [i for i in range(a.ndim) if i not in da]
     fb = [j for j in range(b.ndim) if j not in db]
     k = math.prod(a.shape[i] for i in da)
@@ -180,7 +180,7 @@ def multi_dot(tensors):
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
     out = ts[0]
     for t in ts[1:]:
-        L._same_dtype("multi_dot", out, t)
+        L.same_product_dtype("multi_dot", out, t)
         out = L.matmul(out, t)
     return out
 

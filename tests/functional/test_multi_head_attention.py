@@ -7,7 +7,7 @@ import pytest
 
 import nerve
 from nerve import nn
-from nerve.ops.nn.multi_head_attention import _heads
+from nerve.functional.multi_head_attention import _heads
 
 
 def test_head_split_is_a_view_of_the_qkv_product():

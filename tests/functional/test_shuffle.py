@@ -4,7 +4,7 @@ import torch.nn.functional as TF
 from opcheck import Case, table_tests
 
 import nerve
-from nerve.ops.shape.pixel_shuffle import pixel_shuffle, pixel_unshuffle
+from nerve.functional.shuffle import pixel_shuffle, pixel_unshuffle
 
 
 def _case(name, fn, tfn, shape, r):

@@ -1,5 +1,10 @@
-"""Sub-pixel rearrangements (Shi et al. 2016): channels traded for resolution and back.
-Composites of reshape and permute, so their gradients are the inverse rearrangement."""
+"""Shuffles of channels and pixels, composites of reshape and permute/transpose, so that
+their gradients are the inverse rearrangement (which autograd derives):
+
+- sub-pixel rearrangements (Shi et al. 2016): channels traded for resolution and back;
+- channel shuffle (ShuffleNet): split C channels into g groups and interleave them, so that
+  the next grouped convolution sees channels from every group.
+"""
 
 from __future__ import annotations
 
@@ -53,3 +58,27 @@ def pixel_unshuffle(input, downscale_factor: int):
     x = reshape(input, (*lead, c, h // r, r, w // r, r))
     x = permute(x, (*range(k), k, k + 2, k + 4, k + 1, k + 3))
     return reshape(x, (*lead, c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups: int):
+    """(N, C, *) -> (N, C, *) with channel i·(C/g) + j moved to j·g + i."""
+    if input.ndim <= 2:
+        raise RuntimeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with "
+            f"sizes {list(input.shape)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
+    # (N, C, *) -> (N, g, C/g, *) -> (N, C/g, g, *) -> (N, C, *)
+    y = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return y.reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle

@@ -1,8 +1,33 @@
 """nerve.nn.functional: stateless wrappers over the ops, and composites that need no
-backward of their own (they are built from ops that have one)."""
+backward of their own (they are built from ops that have one).
+
+This package is the functional tier, above the ops (ops -> functional, never back). Its
+modules hold the composites; this ``__init__`` is the face ``nerve.nn.functional``:
+
+- arithmetic.py: PyTorch's arithmetic names (divide with rounding_mode, subtract ...);
+- compare.py: all/any, arg-max/min, equal/allclose, floor/ceil/round, isinf ...;
+- logical.py: named comparisons, logical and bitwise ops, gcd, floor_divide, isin ...;
+- counting.py: nonzero, unique, bincount, histc, searchsorted, bucketize;
+- products.py: addmm and the other BLAS-style products, tensordot, kron, multi_dot;
+- gumbel.py, multi_head_attention.py, triplet_distance.py, shuffle.py (pixel and
+  channel shuffles): the nn composites.
+
+The first five register Tensor's methods (``x.eq``, ``x.nonzero``, ``x.addmm`` ...) in
+nerve/tensor/ops_table.py as they load; ``nerve`` imports this package right after
+``nerve.ops`` so that the table is full before anything else runs.
+"""
 
 from __future__ import annotations
 
+from nerve.functional.gumbel import gumbel_softmax  # noqa: F401
+from nerve.functional.multi_head_attention import multi_head_attention_forward  # noqa: F401
+from nerve.functional.shuffle import (  # noqa: F401
+    channel_shuffle,
+    native_channel_shuffle,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
+from nerve.functional.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401
 from nerve.ops.inplace.updates import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
 from nerve.ops.inplace.updates import inplace_form as _inplace_math
 from nerve.ops.linalg.distance import pdist  # noqa: F401
@@ -75,7 +100,6 @@ from nerve.ops.nn.group_norm import (  # noqa: F401
     instance_norm,
     local_response_norm,
 )
-from nerve.ops.nn.gumbel import gumbel_softmax  # noqa: F401
 from nerve.ops.nn.linear import linear  # noqa: F401
 from nerve.ops.nn.loss import (  # noqa: F401  (losses)
     binary_cross_entropy,
@@ -100,7 +124,6 @@ from nerve.ops.nn.loss_margin import (  # noqa: F401  (margin, embedding and lik
     triplet_margin_loss,
 )
 from nerve.ops.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401
-from nerve.ops.nn.multi_head_attention import multi_head_attention_forward  # noqa: F401
 from nerve.ops.nn.normalization import batch_norm, layer_norm  # noqa: F401
 from nerve.ops.nn.pool import (  # noqa: F401
     adaptive_avg_pool1d,
@@ -125,16 +148,13 @@ from nerve.ops.nn.pool_indices import (  # noqa: F401
 from nerve.ops.nn.pool_stochastic import stochastic_pool2d  # noqa: F401
 from nerve.ops.nn.rms_norm import rms_norm  # noqa: F401
 from nerve.ops.nn.roi import roi_pool  # noqa: F401
-from nerve.ops.nn.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401
 from nerve.ops.nn.unpool import max_unpool1d, max_unpool2d  # noqa: F401
 from nerve.ops.nn.upsample import (  # noqa: F401
     interpolate,
     upsample_bilinear,
     upsample_nearest,
 )
-from nerve.ops.shape.channel_shuffle import channel_shuffle, native_channel_shuffle  # noqa: F401
 from nerve.ops.shape.fold import fold, unfold  # noqa: F401
-from nerve.ops.shape.pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
 
 # ----- shape and indexing --------------------------------------------------------------
 from nerve.ops.shape.rearrange import pad  # noqa: F401

@@ -11,7 +11,7 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes, errstate
 from nerve.dtypes import is_floating, result_type
 from nerve.ops.math.elementwise import need_tensor
-from nerve.ops.math.transcendental import _refuse, no_out
+from nerve.ops.math.transcendental import no_out, refuse_kinds
 from nerve.tensor import ops_table
 
 
@@ -41,7 +41,7 @@ def _binary(ufunc: str, name: str, refuse: str = "", promote: bool = True, scala
         no_out(out, name)
         if not scalar:
             need_tensor(name, other)
-        _refuse(name, refuse, input, other)
+        refuse_kinds(name, refuse, input, other)
         if promote:
             a, b = _operands(input, other, name)
         else:
@@ -58,7 +58,7 @@ def _binary(ufunc: str, name: str, refuse: str = "", promote: bool = True, scala
 def _unary(ufunc: str, name: str, refuse: str = ""):
     def op(input, *, out=None):
         no_out(out, name)
-        _refuse(name, refuse, input)
+        refuse_kinds(name, refuse, input)
         return wrap(getattr(array_module(input._data), ufunc)(input._data))
 
     op.__name__ = op.__qualname__ = name
@@ -136,7 +136,7 @@ def _check_int_divisor(op: str, a, b) -> None:
 def floor_divide(input, other, *, out=None):
     """⌊input / other⌋ (Python's //), without gradient."""
     no_out(out, "floor_divide")
-    _refuse("floor_divide", "b", input, other)
+    refuse_kinds("floor_divide", "b", input, other)
     a, b = _operands(input, other, "floor_divide")
     _check_int_divisor("floor_divide", a, b)
     xp = array_module(a, b)
@@ -146,7 +146,7 @@ def floor_divide(input, other, *, out=None):
 
 def trunc_divide(input, other):
     """input / other rounded toward zero (``div(..., rounding_mode="trunc")``)."""
-    _refuse("div", "b", input, other)
+    refuse_kinds("div", "b", input, other)
     a, b = _operands(input, other, "div")
     _check_int_divisor("div", a, b)
     xp = array_module(a, b)
