@@ -42,6 +42,8 @@ from nerve.ops.shape.indexing import GetItem, _is_advanced, _on
 from nerve.tensor import Tensor, ops_table
 from nerve.tensor import index_arrays as _index
 
+__all__ = ["elu_", "hardtanh_", "leaky_relu_", "relu_", "rrelu_"]
+
 
 def _array(v):
     return v._data if hasattr(v, "_data") else v
