@@ -9,6 +9,8 @@ import math
 from nerve.backend import array_module
 from nerve.dtypes import float32, float64
 
+__all__: list[str] = []
+
 _INV_SQRT_2 = 1 / math.sqrt(2)
 # Maclaurin coefficients of erf(z)/z in powers of z²: 2/√π · (-1)ⁿ / (n! (2n+1));
 # 40 terms reach double precision for |z| < 2 (beyond, 1 + erf z would lose the relative
