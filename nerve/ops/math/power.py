@@ -8,6 +8,8 @@ from __future__ import annotations
 from nerve.backend import MODULES_OF, array_module
 from nerve.backend.arrayfns import errstate
 
+__all__: list[str] = []
+
 
 def pow_grad_a(a, b, dy):
     """δ · b · aᵇ⁻¹, 0 where b = 0."""
