@@ -25,6 +25,11 @@ from nerve.random import rng
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = [
+    "crelu", "elu", "gelu", "hardtanh", "leaky_relu", "log_softmax", "logsigmoid", "mish",
+    "prelu", "relu", "relu6", "rrelu", "selu", "sigmoid", "silu", "softmax", "softplus", "tanh",
+]  # fmt: skip
+
 
 class Tanh(Function):
     """y = tanh x;  ∂L/∂x = δ · (1 - y²)"""
