@@ -19,6 +19,11 @@ from nerve.ops.shape.indexing import GetItem
 from nerve.ops.shape.rearrange import Cat
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = [
+    "celu", "celu_", "glu", "hardshrink", "hardsigmoid", "hardswish", "softmin", "softshrink",
+    "softsign", "tanhshrink", "threshold", "threshold_",
+]  # fmt: skip
+
 
 class Softsign(Function):
     """y = x / (1 + |x|);  ∂L/∂x = δ / (1 + |x|)²"""
