@@ -15,6 +15,8 @@ from nerve.ops.nn.activation import Softmax
 from nerve.ops.nn.dropout import _mask
 from nerve.tensor import Tensor
 
+__all__ = ["scaled_dot_product_attention"]
+
 # ruff: noqa: A002 - PyTorch's argument names (query, key, value)
 
 
