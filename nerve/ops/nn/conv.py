@@ -24,6 +24,8 @@ from nerve.ops.shape.indexing import GetItem
 from nerve.ops.shape.padding import Pad
 from nerve.ops.shape.rearrange import reshape
 
+__all__ = ["conv1d", "conv2d", "conv3d"]
+
 _KEEP_COLS_BYTES = 1 << 27  # 128 MiB
 _K_MAJOR_CHANNELS = 4  # up to this many input channels, im2col builds Xᵀ (K-major)
 _PER_SAMPLE_MAX_K = 64  # ∂L/∂W summed per sample up to this many kernel entries
