@@ -18,6 +18,8 @@ from nerve.ops.nn.im2col import col2im, im2col_nd, pad_channels_last
 from nerve.ops.shape.fold import Unfold
 from nerve.ops.shape.rearrange import reshape
 
+__all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
+
 
 class ConvTranspose(Function):
     """Transposed convolution, G groups of C_in/G input channels:
