@@ -11,6 +11,8 @@ import math
 from nerve.backend import array_module, as_strided, ascontiguousarray
 from nerve.backend.parallel import over_batch
 
+__all__: list[str] = []
+
 _COL2IM_BLOCK_BYTES = 1 << 20  # about a core's L2 cache
 
 
