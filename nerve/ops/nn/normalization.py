@@ -9,6 +9,8 @@ from nerve.backend import array_module
 from nerve.backend.parallel import over_batch
 from nerve.ops.reduce.reductions import Mean, Sum
 
+__all__ = ["batch_norm", "layer_norm"]
+
 
 class BatchNorm(Function):
     """Batch normalization over every axis but the channel axis 1 (so (N, C), (N, C, L) and
