@@ -24,6 +24,8 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 
+__all__: list[str] = []
+
 
 def steps(nt: int, reverse: bool):
     return range(nt - 1, -1, -1) if reverse else range(nt)
