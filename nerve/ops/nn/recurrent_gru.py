@@ -36,6 +36,8 @@ from nerve.ops.nn.recurrent import (
     x_grad,
 )
 
+__all__: list[str] = []
+
 
 def _sigmoid_(xp, a) -> None:
     """σ(v) = ½ tanh(v/2) + ½ in place: stable for any v."""
