@@ -52,6 +52,8 @@ from nerve.backend.parallel import over_batch
 from nerve.dtypes import float32, float64
 from nerve.ops.nn.im2col import pad_channels_last
 
+__all__: list[str] = []
+
 CONV3X3 = os.environ.get("NERVE_CONV3X3", "auto")  # "auto", "im2col", "f2" or "f4"
 _CONV3X3_TILES = {"im2col": 0, "f2": 2, "f4": 4}
 POINTS = {2: (0, 1, -1), 4: (0, 1, -1, Fraction(1, 2), -2)}
