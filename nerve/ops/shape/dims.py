@@ -21,6 +21,15 @@ from nerve.ops.shape.scatter import IndexAdd
 from nerve.tensor import Size, ops_table
 from nerve.tensor import wrap_dim as check
 
+__all__ = [
+    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
+    "broadcast_tensors", "cartesian_prod", "column_stack", "combinations", "diag_embed",
+    "diagflat", "diff", "dsplit", "dstack", "hsplit", "hstack", "meshgrid", "moveaxis",
+    "movedim", "narrow", "narrow_copy", "ravel", "rot90", "row_stack", "select",
+    "split_with_sizes", "swapdims", "tensor_split", "tile", "tril_indices", "triu_indices",
+    "unravel_index", "vander", "vsplit", "vstack",
+]  # fmt: skip
+
 
 def _dim(d, ndim, op):
     return check(d, ndim, op)
