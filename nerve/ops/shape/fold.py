@@ -15,6 +15,8 @@ from nerve.ops.nn.conv import dims_tuple
 from nerve.ops.nn.im2col import col2im, im2col, pad_channels_last
 from nerve.ops.shape.rearrange import reshape
 
+__all__ = ["fold", "unfold"]
+
 
 def _unfold(x, kernel, padding, stride, dilation):
     """(N, C, H, W) -> (N, C·KH·KW, OH·OW)."""
