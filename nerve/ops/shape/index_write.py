@@ -18,6 +18,12 @@ from nerve.ops.shape.scatter import _bounds, _check, _places
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as check
 
+__all__ = [
+    "diagonal_scatter", "index_copy", "index_fill", "index_put", "index_reduce",
+    "masked_scatter", "scatter_reduce", "select_scatter", "slice_scatter", "take",
+    "take_along_dim",
+]  # fmt: skip
+
 
 def _arr(x, like):
     """x's array, or x (a list, a number) as an array on ``like``'s device."""
