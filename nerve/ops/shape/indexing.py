@@ -11,6 +11,8 @@ from nerve.tensor import index_arrays as _index
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as check
 
+__all__ = ["gather", "index_select", "masked_fill"]
+
 
 def _is_advanced(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
