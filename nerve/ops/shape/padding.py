@@ -7,6 +7,8 @@ from nerve.backend import array_module
 from nerve.ops.linalg.linear_map import linear_op_graph
 from nerve.ops.shape.indexing import GetItem
 
+__all__ = ["pad"]
+
 
 class Pad(Function):
     """y = x with constant borders;  ∂L/∂x = δ without the borders"""
