@@ -13,6 +13,12 @@ from nerve.ops.shape.padding import Pad, PadEdge, pad  # noqa: F401  (nerve.pad,
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as check
 
+__all__ = [
+    "broadcast_to", "cat", "chunk", "concat", "concatenate", "expand", "flatten", "flip",
+    "fliplr", "flipud", "permute", "repeat", "repeat_interleave", "reshape", "roll", "split",
+    "squeeze", "stack", "swapaxes", "t", "transpose", "unbind", "unflatten", "unsqueeze",
+]  # fmt: skip
+
 
 class Reshape(Function):
     """y = x with a new shape (same elements in row-major order);  ∂L/∂x = δ reshaped back"""
