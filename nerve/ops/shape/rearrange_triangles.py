@@ -10,6 +10,8 @@ from nerve.ops.shape.rearrange import _dim, permute, reshape
 from nerve.ops.shape.scatter import IndexAdd
 from nerve.tensor import ops_table
 
+__all__ = ["diag", "diagonal", "trace", "tril", "triu"]
+
 
 def _triangle(input, diagonal: int, lower: bool, op: str):
     if input.ndim < 2:
