@@ -11,6 +11,8 @@ from nerve.dtypes import int64
 from nerve.tensor import Tensor, ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = ["index_add", "masked_select", "one_hot", "scatter", "scatter_add"]
+
 
 def _places(index, dim: int) -> tuple:
     """The places index addresses: index[i][j][k] stands for (i, index[i][j][k], k) at
