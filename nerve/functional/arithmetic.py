@@ -10,6 +10,10 @@ from nerve.ops.math import elementwise as E
 from nerve.ops.math.transcendental import Trunc, no_out
 from nerve.tensor import ops_table
 
+__all__ = [
+    "absolute", "divide", "multiply", "negative", "positive", "sgn", "subtract", "true_divide",
+]  # fmt: skip
+
 
 def _kind(v) -> str:
     return getattr(getattr(v, "dtype", None), "kind", "i")

@@ -12,6 +12,10 @@ from nerve.ops.math.transcendental import no_out, refuse_kinds
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = [
+    "all", "any", "ceil", "count_nonzero", "floor", "isfinite", "isinf", "logical_not", "round",
+]  # fmt: skip
+
 
 def _no_bool(input, op: str) -> None:
     if input._data.dtype.kind == "b":

@@ -9,6 +9,11 @@ from nerve.dtypes import float32, float64, int32, int64, is_floating
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = [
+    "argwhere", "bincount", "bucketize", "histc", "nonzero", "searchsorted", "unique",
+    "unique_consecutive",
+]  # fmt: skip
+
 
 def _arr(x, like=None):
     """x's array, or x (a number, a list) as an array on ``like``'s device."""

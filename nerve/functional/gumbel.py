@@ -8,6 +8,8 @@ from nerve.autograd.function import wrap
 from nerve.backend import array_module
 from nerve.creation import rand
 
+__all__ = ["gumbel_softmax"]
+
 
 def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1):
     """softmax((logits - log E)/τ) along dim, E ~ Exp(1) (so -log E ~ Gumbel(0, 1))."""

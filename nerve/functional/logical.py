@@ -14,6 +14,13 @@ from nerve.ops.math.elementwise import need_tensor
 from nerve.ops.math.transcendental import no_out, refuse_kinds
 from nerve.tensor import ops_table
 
+__all__ = [
+    "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "floor_divide", "gcd", "ge",
+    "greater", "greater_equal", "gt", "heaviside", "is_nonzero", "isin", "isneginf", "isposinf",
+    "isreal", "lcm", "le", "less", "less_equal", "logical_and", "logical_or", "logical_xor",
+    "lt", "ne", "nextafter", "not_equal", "signbit",
+]  # fmt: skip
+
 
 def _array(v):
     return v._data if hasattr(v, "_data") else v

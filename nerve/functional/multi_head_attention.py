@@ -16,6 +16,8 @@ from nerve.ops.nn.linear import linear
 from nerve.ops.shape.rearrange import cat, pad
 from nerve.tensor import Tensor
 
+__all__ = ["multi_head_attention_forward"]
+
 # ruff: noqa: A002 - PyTorch's argument names
 
 

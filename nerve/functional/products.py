@@ -15,6 +15,11 @@ from nerve.ops.math.elementwise import need_tensor, where
 from nerve.ops.shape import rearrange as S
 from nerve.tensor import ops_table
 
+__all__ = [
+    "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "addr", "baddbmm", "chain_matmul",
+    "inner", "kron", "multi_dot", "mv", "tensordot", "vdot",
+]  # fmt: skip
+
 
 def _update(op, input, prod, beta, alpha):  # noqa: A002 - PyTorch's argument names
     """β·input + α·prod; β = 0 ignores input (its NaN and inf are not propagated)."""

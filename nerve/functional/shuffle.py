@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from nerve.ops.shape.rearrange import permute, reshape
 
+__all__ = ["channel_shuffle", "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle"]
+
 
 def _check(op: str, input, factor, name: str) -> int:
     if isinstance(factor, bool) or not isinstance(factor, int):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from nerve.ops.math.elementary import pairwise_distance
 from nerve.ops.math.elementwise_extrema import clamp, minimum
 
+__all__ = ["triplet_margin_with_distance_loss"]
+
 
 def triplet_margin_with_distance_loss(
     anchor,

@@ -13,6 +13,12 @@ from nerve.dtypes import is_floating
 from nerve.dtypes_info import finfo
 from nerve.tensor import ops_table
 
+__all__ = [
+    "LinAlgError", "cholesky", "det", "eigh", "eigvalsh", "inv", "inverse", "linalg_cholesky",
+    "linalg_slogdet", "linalg_svd", "logdet", "matrix_exp", "matrix_power", "pinv", "pinverse",
+    "qr", "slogdet", "solve", "svd", "svdvals",
+]  # fmt: skip
+
 SlogdetResult = namedtuple("slogdet", ["sign", "logabsdet"])
 LinalgSlogdetResult = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 SvdResult = namedtuple("svd", ["U", "S", "V"])

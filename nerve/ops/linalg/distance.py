@@ -16,6 +16,8 @@ from nerve.ops.math.elementwise import need_tensor, where
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = ["cdist", "corrcoef", "cov", "dist", "pdist", "renorm"]
+
 
 def _mT(a):  # noqa: N802
     return array_module(a).swapaxes(a, -1, -2)

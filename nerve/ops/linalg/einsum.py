@@ -8,6 +8,8 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.ops.shape.rearrange import Expand, Reshape
 
+__all__ = ["einsum"]
+
 
 class Einsum(Function):
     """y[out] = Σ over the indices not in ``out`` of Πₖ xₖ[inₖ]  (e.g. "ij,jk->ik": Y = A B).

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from nerve.autograd.function import Function
 
+__all__: list[str] = []
+
 
 class LinearMap(Function):
     """y = A(x) for a linear map A on arrays given with its adjoint Aᵀ;  ∂L/∂x = Aᵀ(δ)"""

@@ -8,6 +8,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import broadcast_shapes
 from nerve.tensor import ops_table
 
+__all__ = ["bmm", "dot", "matmul", "mm", "outer"]
+
 
 class MatMul(Function):
     """Y = A B (1-D, 2-D, batched and broadcast, as numpy.matmul).

@@ -15,6 +15,11 @@ from nerve.ops.reduce.reductions import _axes, _expand_graph
 from nerve.ops.shape.rearrange import broadcast_to
 from nerve.tensor import ops_table
 
+__all__ = [
+    "arctan2", "atan2", "cosine_similarity", "erf", "expm1", "isclose", "lerp", "log1p",
+    "normalize", "pairwise_distance", "vector_norm",
+]  # fmt: skip
+
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 

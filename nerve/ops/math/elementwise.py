@@ -11,6 +11,8 @@ from nerve.dtypes import get_default_dtype, is_floating, result_type
 from nerve.ops.math.power import pow_grad_a, small_power, small_power_grad
 from nerve.tensor import ops_table
 
+__all__ = ["abs", "add", "div", "exp", "log", "mul", "neg", "pow", "sqrt", "square", "sub", "where"]
+
 _ARRAYS = MODULES_OF  # array type -> its module: numpy's, cupy's and the strict device's
 
 

@@ -9,6 +9,8 @@ from nerve.dtypes import get_default_dtype
 from nerve.ops.math.elementwise import _promote, need_tensor
 from nerve.tensor import ops_table
 
+__all__ = ["clamp", "clip", "maximum", "minimum"]
+
 
 class Maximum(Function):
     """y = max(a, b);  the gradient goes to the larger input, split evenly on ties."""

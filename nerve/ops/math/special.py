@@ -22,6 +22,10 @@ from nerve.ops.math.transcendental import _binary, _Unary, _unary, no_out
 from nerve.ops.math.transcendental_binary import binary_float
 from nerve.ops.nn.activation import _normal_cdf
 
+__all__ = [
+    "entr", "erfcx", "hurwitz_zeta", "i0e", "i1", "i1e", "log_ndtr", "ndtr", "ndtri", "xlog1py",
+]  # fmt: skip
+
 _SQRT2 = math.sqrt(2)
 _SQRT_PI = math.sqrt(math.pi)
 _SQRT_2PI = math.sqrt(2 * math.pi)

@@ -16,6 +16,8 @@ from nerve.dtypes import float64
 from nerve.ops.math.elementary import _erf
 from nerve.ops.nn.activation import _erf_series, _erfc_tail
 
+__all__: list[str] = []
+
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _LOG_PI = math.log(math.pi)
 _SHIFT = 10.0  # the asymptotic series are used from here on

@@ -30,6 +30,15 @@ from nerve.ops.math.transcendental_binary import (
 )
 from nerve.tensor import ops_table
 
+__all__ = [
+    "acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "asin",
+    "asinh", "atan", "atanh", "copysign", "cos", "cosh", "deg2rad", "digamma", "erfc", "erfinv",
+    "exp2", "fix", "float_power", "fmod", "frac", "hypot", "i0", "ldexp", "lgamma", "log10",
+    "log2", "logaddexp", "logaddexp2", "logit", "mvlgamma", "nan_to_num", "polygamma",
+    "rad2deg", "reciprocal", "remainder", "rsqrt", "sin", "sinc", "sinh", "tan", "trunc",
+    "xlogy",
+]  # fmt: skip
+
 _LN2, _LN10 = math.log(2), math.log(10)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 

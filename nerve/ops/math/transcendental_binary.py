@@ -13,6 +13,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.ops.math.elementwise import _floating, _promote
 
+__all__: list[str] = []
+
 
 def binary_float(a, b):
     """Both operands as arrays of PyTorch's result dtype, integers as the default float

@@ -6,6 +6,8 @@ from __future__ import annotations
 from nerve.autograd.function import Function
 from nerve.backend import array_module
 
+__all__ = ["bilinear"]
+
 
 class BilinearFn(Function):
     """y[n, o] = Σᵢⱼ x1[n, i] A[o, i, j] x2[n, j] + b[o]   (y = x1ᵀ Aₒ x2 + b per output).

@@ -18,6 +18,8 @@ from nerve.dtypes import int64
 from nerve.ops.shape.rearrange import squeeze, unsqueeze
 from nerve.tensor import Tensor
 
+__all__ = ["ctc_loss"]
+
 
 def _shift(a, k: int):
     """a[..., s - k] at position s (-∞ where s < k)."""

@@ -12,6 +12,10 @@ from nerve.dtypes import float64
 from nerve.ops.inplace.updates import inplace_call
 from nerve.random import rng
 
+__all__ = [
+    "alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout",
+]  # fmt: skip
+
 
 class Dropout(Function):
     """y = x · m (+ c) with m = [u ≥ p] / (1 - p), u ~ U(0, 1) per element (the draw is an

@@ -8,6 +8,8 @@ from nerve.backend import array_module, as_array
 from nerve.backend.arrayfns import reduceat, repeat_each
 from nerve.ops.linalg.linear_map import LinearMap, frozen
 
+__all__ = ["embedding", "embedding_bag"]
+
 _MODES = ("sum", "mean", "max")
 
 

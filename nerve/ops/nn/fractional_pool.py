@@ -13,6 +13,8 @@ from nerve.ops.nn.pool import _detached
 from nerve.ops.shape.rearrange import squeeze, unsqueeze
 from nerve.tensor import Tensor
 
+__all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices"]
+
 
 def interval_starts(u, n: int, out: int, k: int):
     """Window starts (…, out) for samples u (…), computed in u's precision as PyTorch does,

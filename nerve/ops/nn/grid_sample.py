@@ -15,6 +15,8 @@ from nerve.backend.arrayfns import scatter_add
 from nerve.dtypes import float64, int64, is_floating
 from nerve.ops.linalg.matmul import matmul
 
+__all__ = ["affine_grid", "grid_sample"]
+
 
 def _reflect(x, lo2, hi2):
     """Reflect x into [lo2/2, hi2/2] (as a mirror bouncing at both ends), with ∂/∂x = ±1."""

@@ -9,6 +9,8 @@ from nerve.backend import array_module
 from nerve.ops.nn.normalization import batch_norm
 from nerve.ops.reduce.reductions import Mean, Sum
 
+__all__ = ["group_norm", "instance_norm", "local_response_norm"]
+
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from nerve.autograd.function import Function, autocast_covers
 from nerve.ops.linalg.matmul import c_name
 
+__all__ = ["linear"]
+
 
 class LinearFn(Function):
     """Linear (delta rule): y = x Wᵀ + b  (the bias unit), for x of shape (*, in).

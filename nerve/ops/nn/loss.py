@@ -17,6 +17,11 @@ from nerve.ops.math.elementwise_extrema import Clamp
 from nerve.ops.nn.activation import Sigmoid, Softplus
 from nerve.tensor import Tensor
 
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss", "kl_div",
+    "l1_loss", "mse_loss", "smooth_l1_loss", "soft_margin_loss",
+]  # fmt: skip
+
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here so that log(0) stays finite
 _BCE_EPS = 1e-12  # and keeps x(1 - x) away from zero in BCE's gradient
 

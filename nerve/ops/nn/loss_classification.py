@@ -10,6 +10,8 @@ from nerve.dtypes import int64, is_floating, uint8
 from nerve.ops.nn.activation import LogSoftmax, Softmax
 from nerve.ops.nn.loss import _need_tensors, _Reduced, _reduction
 
+__all__ = ["cross_entropy", "nll_loss"]
+
 
 def _class_targets(target, n_classes, weight, ignore_index, dtype):
     """For class-index targets: the valid mask, the targets with ignored ones set to 0

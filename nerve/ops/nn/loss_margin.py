@@ -21,6 +21,12 @@ from nerve.ops.math.elementwise_extrema import minimum
 from nerve.ops.nn.activation import logsigmoid
 from nerve.ops.nn.loss import _need_tensors, _Reduced, _reduction
 
+__all__ = [
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
+    "poisson_nll_loss", "triplet_margin_loss",
+]  # fmt: skip
+
 
 class MultiMarginLoss(_Reduced, Function):
     """Multi-class hinge loss of x (N, C) for class indices y (N,), with z_i = margin - x_y + x_i:

@@ -10,6 +10,8 @@ from nerve.backend import array_module
 from nerve.backend.arrayfns import errstate
 from nerve.ops.nn import pool
 
+__all__ = ["lp_pool1d", "lp_pool2d"]
+
 
 class LPRoot(Function):
     """y = (k·a)^(1/p) for the window averages a of xᵖ (k = window size);

@@ -38,6 +38,8 @@ from nerve.ops.nn.pool_adaptive import (  # noqa: F401 - nerve.ops.nn.pool's pub
     adaptive_max_pool3d,
 )
 
+__all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "max_pool1d", "max_pool2d", "max_pool3d"]
+
 
 class Geometry:
     """Window geometry of one pooling call: kernel, stride, padding (before, after, the

@@ -13,6 +13,11 @@ from nerve.ops.linalg.linear_map import linear_op_graph
 from nerve.ops.reduce.reductions import mean
 from nerve.ops.shape.rearrange import squeeze, unsqueeze
 
+__all__ = [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d",
+]  # fmt: skip
+
 
 class AdaptiveAvgPool(Function):
     """Adaptive average pooling: output bin i covers [⌊iH/OH⌋, ⌈(i+1)H/OH⌉). Averaging is

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from nerve.ops.nn.pool import adaptive_max_pool1d, adaptive_max_pool2d, max_pool1d, max_pool2d
 
+__all__ = [
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "max_pool1d_with_indices", "max_pool2d_with_indices",
+]  # fmt: skip
+
 
 def max_pool2d_with_indices(
     input,

@@ -8,6 +8,8 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module, draws
 from nerve.ops.nn.pool import _geometry, padded, scatter, windows
 
+__all__ = ["stochastic_pool2d"]
+
 
 class StochasticPool(Function):
     """Stochastic pooling (Zeiler & Fergus, 2013) of non-negative activations a with

@@ -8,6 +8,8 @@ from nerve.backend import array_module
 from nerve.ops.math.elementwise import Exp, Where
 from nerve.ops.math.elementwise_extrema import Clamp
 
+__all__: list[str] = []
+
 
 class LeakyReLU(Function):
     """y = x if x > 0 else a·x  (a the negative slope);  ∂L/∂x = δ · (1 if x > 0 else a)"""

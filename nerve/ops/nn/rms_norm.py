@@ -7,6 +7,8 @@ from nerve.backend import array_module
 from nerve.dtypes_info import finfo
 from nerve.ops.reduce.reductions import Mean, Sum
 
+__all__ = ["rms_norm"]
+
 # ruff: noqa: A002 - PyTorch's argument names (input)
 
 

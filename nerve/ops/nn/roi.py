@@ -8,6 +8,8 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module
 from nerve.dtypes import int64
 
+__all__ = ["roi_pool"]
+
 _CHUNK = 1 << 22  # gathered elements per chunk of boxes, bounding the working memory
 
 

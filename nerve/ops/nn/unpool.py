@@ -11,6 +11,8 @@ from nerve.dtypes import int64
 from nerve.ops.nn.conv import dims_tuple as conv_tuple
 from nerve.tensor import Tensor
 
+__all__ = ["max_unpool1d", "max_unpool2d"]
+
 
 class MaxUnpool(Function):
     """y[b, indices[b, j]] = x[b, j] on each plane b (y zero elsewhere);

@@ -22,6 +22,8 @@ from nerve.ops.linalg.linear_map import linear_op_graph
 from nerve.ops.nn import pool_adaptive as pa
 from nerve.ops.shape.rearrange import squeeze, unsqueeze
 
+__all__ = ["interpolate", "upsample_bilinear", "upsample_nearest"]
+
 _F32 = float32.type  # the scalar type the source positions of float32 inputs use
 
 

@@ -17,6 +17,8 @@ from nerve.ops.shape.rearrange import Expand, Reshape
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = ["amax", "amin", "logsumexp", "max", "mean", "min", "prod", "std", "sum", "var"]
+
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
 

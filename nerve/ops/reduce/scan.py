@@ -9,6 +9,8 @@ from nerve.ops.linalg.linear_map import linear_op_graph
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = ["cumprod", "cumsum"]
+
 
 def _rev_cumsum(a, axis):
     """Σ_{i ≥ j} aᵢ along ``axis``: a cumulative sum run from the end."""

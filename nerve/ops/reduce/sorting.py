@@ -13,6 +13,8 @@ from nerve.ops.linalg.linear_map import LinearMap, frozen
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as _dim
 
+__all__ = ["argsort", "kthvalue", "msort", "sort", "topk"]
+
 # PyTorch returns torch.return_types.<op>(values=..., indices=...)
 SortResult = namedtuple("sort", ["values", "indices"])
 TopKResult = namedtuple("topk", ["values", "indices"])

@@ -21,6 +21,12 @@ from nerve.ops.shape.indexing import Gather
 from nerve.tensor import ops_table
 from nerve.tensor import wrap_dim as check
 
+__all__ = [
+    "aminmax", "cummax", "cummin", "cumulative_trapezoid", "logcumsumexp", "median", "mode",
+    "nanmean", "nanmedian", "nanquantile", "nansum", "quantile", "std_mean", "trapezoid",
+    "trapz", "var_mean",
+]  # fmt: skip
+
 MedianResult = namedtuple("median", ["values", "indices"])
 NanMedianResult = namedtuple("nanmedian", ["values", "indices"])
 ModeResult = namedtuple("mode", ["values", "indices"])
