@@ -71,61 +71,36 @@ from nerve.creation import (
     zeros,
     zeros_like,
 )
-from nerve.ops.nn.activation import log_softmax, relu, sigmoid, softmax, tanh
-from nerve.ops.math.elementwise import (
-    abs,
-    add,
-    div,
-    exp,
-    log,
-    mul,
-    neg,
-    pow,
-    sqrt,
-    square,
-    sub,
-    where,
-)
-from nerve.ops.math.elementwise_extrema import clamp, clip, maximum, minimum
-from nerve.ops.math.transcendental import cos, sin
-from nerve.ops.shape.indexing import gather, index_select, masked_fill
-from nerve.ops.linalg.matmul import bmm, dot, matmul, mm, outer
-from nerve.ops.reduce.reductions import amax, amin, logsumexp, max, mean, min, prod, std, sum, var
-from nerve.ops.shape.rearrange import (
-    broadcast_to,
-    cat,
-    chunk,
-    concat,
-    concatenate,
-    expand,
-    flatten,
-    pad,
-    permute,
-    repeat,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    swapaxes,
-    t,
-    transpose,
-    unbind,
-    unflatten,
-    unsqueeze,
-)
-from nerve.ops.shape.rearrange import (
-    flip,
-    fliplr,
-    flipud,
-    repeat_interleave,
-    roll,
-)
-from nerve.ops.shape.rearrange_triangles import diag, diagonal, trace, tril, triu
-from nerve.ops.reduce.scan import cumprod, cumsum
-from nerve.ops.reduce.sorting import argsort, kthvalue, msort, sort, topk
-from nerve.ops.shape.scatter import index_add, masked_select, scatter, scatter_add
-from nerve.ops.linalg.einsum import einsum
-from nerve.ops.math.elementary import arctan2, atan2, erf, expm1, isclose, lerp, log1p
+
+# ----- the op families: _OPS below binds the names of their __all__
+from nerve.functional import arithmetic as _arithmetic
+from nerve.functional import compare as _compare
+from nerve.functional import counting as _counting
+from nerve.functional import logical as _logical
+from nerve.functional import products as _products
+from nerve.ops import Take as _Take
+from nerve.ops import export as _export
+from nerve.ops.linalg import decompositions as _decompositions
+from nerve.ops.linalg import distance as _distance
+from nerve.ops.linalg import einsum as _einsum
+from nerve.ops.linalg import matmul as _matmul
+from nerve.ops.math import elementary as _elementary
+from nerve.ops.math import elementwise as _elementwise
+from nerve.ops.math import elementwise_extrema as _elementwise_extrema
+from nerve.ops.math import transcendental as _transcendental
+from nerve.ops.nn import activation as _activation
+from nerve.ops.reduce import reductions as _reductions
+from nerve.ops.reduce import scan as _scan
+from nerve.ops.reduce import sorting as _sorting
+from nerve.ops.reduce import statistics as _statistics
+from nerve.ops.shape import dims as _dims
+from nerve.ops.shape import index_write as _index_write
+from nerve.ops.shape import indexing as _indexing
+from nerve.ops.shape import padding as _padding
+from nerve.ops.shape import rearrange as _rearrange
+from nerve.ops.shape import rearrange_triangles as _rearrange_triangles
+from nerve.ops.shape import scatter as _scatter
+
 from nerve.linalg import tensor_norm as norm
 from nerve import linalg
 
@@ -133,105 +108,6 @@ import builtins  # this module's int, sum, all ... are nerve's
 
 import numpy as _np
 
-# elementwise math, comparisons, logic and dtype utilities (these names shadow builtins
-# such as all, any and round inside this module: the functions below use builtins.*)
-from nerve.ops.math.transcendental import (
-    acos,
-    acosh,
-    arccos,
-    arccosh,
-    arcsin,
-    arcsinh,  # noqa: I001
-    arctan,
-    arctanh,
-    asin,
-    asinh,
-    atan,
-    atanh,
-    copysign,
-    cosh,
-    deg2rad,
-    digamma,
-    erfc,
-    erfinv,
-    exp2,
-    fix,
-    float_power,
-    fmod,
-    frac,
-    hypot,
-    i0,
-    ldexp,
-    lgamma,
-    log2,
-    log10,
-    logaddexp,
-    logaddexp2,
-    logit,
-    mvlgamma,
-    nan_to_num,
-    polygamma,
-    rad2deg,
-    reciprocal,
-    remainder,
-    rsqrt,
-    sinc,
-    sinh,
-    tan,
-    trunc,
-    xlogy,
-)
-from nerve.functional.logical import (
-    bitwise_and,
-    bitwise_not,
-    bitwise_or,
-    bitwise_xor,
-    floor_divide,
-    gcd,
-    ge,
-    greater,
-    greater_equal,
-    gt,
-    heaviside,
-    is_nonzero,
-    isin,
-    isneginf,
-    isposinf,
-    isreal,
-    lcm,
-    le,
-    less,
-    less_equal,
-    logical_and,
-    logical_or,
-    logical_xor,
-    lt,
-    ne,
-    nextafter,
-    not_equal,
-    signbit,
-)
-from nerve.functional.arithmetic import (
-    absolute,
-    divide,
-    multiply,
-    negative,
-    positive,
-    sgn,
-    subtract,
-    true_divide,
-)
-from nerve.functional.compare import (
-    all,
-    any,
-    ceil,
-    count_nonzero,
-    floor,
-    isfinite,
-    isinf,
-    logical_not,
-    round,
-)
 from nerve.dtypes_info import (
     can_cast,
     finfo,
@@ -243,113 +119,6 @@ from nerve.dtypes_info import (
 )
 from nerve.printing import set_printoptions
 
-# shapes, reductions, linear algebra and indexing
-# (ops.shape.dims, ops.reduce.statistics, ops.linalg.decompositions, ...)
-from nerve.functional.products import (
-    addbmm,
-    addcdiv,
-    addcmul,
-    addmm,
-    addmv,
-    addr,
-    baddbmm,
-    chain_matmul,
-    inner,
-    kron,
-    mv,
-    tensordot,
-    vdot,
-)
-from nerve.ops.linalg.decompositions import (
-    cholesky,
-    det,
-    inverse,
-    logdet,
-    matrix_exp,
-    matrix_power,
-    pinverse,
-    slogdet,
-    svd,
-)
-from nerve.ops.linalg.distance import cdist, corrcoef, cov, dist, pdist, renorm
-from nerve.ops.shape.index_write import (
-    diagonal_scatter,
-    index_copy,
-    index_fill,
-    index_put,
-    index_reduce,
-    masked_scatter,
-    scatter_reduce,
-    select_scatter,
-    slice_scatter,
-    take,
-    take_along_dim,
-)
-from nerve.functional.counting import (
-    argwhere,
-    bincount,
-    bucketize,
-    histc,
-    nonzero,
-    searchsorted,
-    unique,
-    unique_consecutive,
-)
-from nerve.ops.shape.dims import (
-    atleast_1d,
-    atleast_2d,
-    atleast_3d,
-    block_diag,
-    broadcast_shapes,
-    broadcast_tensors,
-    cartesian_prod,
-    column_stack,
-    combinations,
-    diag_embed,
-    diagflat,
-    diff,
-    dsplit,
-    dstack,
-    hsplit,
-    hstack,
-    meshgrid,
-    moveaxis,
-    movedim,
-    narrow,
-    narrow_copy,
-    ravel,
-    rot90,
-    row_stack,
-    select,
-    split_with_sizes,
-    swapdims,
-    tensor_split,
-    tile,
-    tril_indices,
-    triu_indices,
-    unravel_index,
-    vander,
-    vsplit,
-    vstack,
-)
-from nerve.ops.reduce.statistics import (
-    aminmax,
-    cummax,
-    cummin,
-    cumulative_trapezoid,
-    logcumsumexp,
-    median,
-    mode,
-    nanmean,
-    nanmedian,
-    nanquantile,
-    nansum,
-    quantile,
-    std_mean,
-    trapezoid,
-    trapz,
-    var_mean,
-)
 from nerve.backend.threads import get_num_threads, set_num_threads
 
 from nerve import data, nn, optim, train  # (after the core they build on)
@@ -386,6 +155,60 @@ from nerve.tensor.core import to_array as _to_array
 
 
 from nerve.version import __version__  # noqa: E402
+
+
+# ----- the ops: what each family's __all__ offers to torch's top level (nerve/ops/__init__.py's
+# Take and export). These names shadow builtins such as all, any, round and sum in this
+# module: the functions below use builtins.*
+_OPS = (
+    # the families of torch's top level, whole
+    *map(
+        _Take,
+        (
+            _elementwise,
+            _elementwise_extrema,
+            _transcendental,
+            _arithmetic,
+            _compare,
+            _logical,
+            _counting,
+            _matmul,
+            _einsum,
+            _distance,
+            _reductions,
+            _scan,
+            _sorting,
+            _statistics,
+            _rearrange,
+            _rearrange_triangles,
+            _dims,
+            _indexing,
+            _index_write,
+            _padding,
+        ),
+    ),
+    # what torch keeps at its top level of families it shares with torch.linalg and
+    # torch.nn.functional (the top-level spellings of F's ops: nerve/top_level_functional.py)
+    _Take(_elementary, but=("normalize", "vector_norm")),
+    _Take(_products, but=("multi_dot",)),
+    _Take(_scatter, but=("one_hot",)),
+    _Take(
+        _decompositions,
+        only=(
+            "cholesky",
+            "det",
+            "inverse",
+            "logdet",
+            "matrix_exp",
+            "matrix_power",
+            "pinverse",
+            "slogdet",
+            "svd",
+        ),
+    ),
+    _Take(_activation, only=("log_softmax", "relu", "sigmoid", "softmax", "tanh")),
+)
+_export(globals(), _OPS)
 
 
 def is_tensor(obj) -> bool:

@@ -12,156 +12,99 @@ modules hold the composites; this ``__init__`` is the face ``nerve.nn.functional
 - gumbel.py, multi_head_attention.py, triplet_distance.py, shuffle.py (pixel and
   channel shuffles): the nn composites.
 
-The first five register Tensor's methods (``x.eq``, ``x.nonzero``, ``x.addmm`` ...) in
+The face is built from the families' ``__all__`` (``_FAMILIES`` below, ``nerve.ops.export``):
+every nn family whole, the in-place activations, fold and pad, and three of elementary's
+and distance's ops; nerve.nn.functional takes this ``__all__``.
+
+The first five modules register Tensor's methods (``x.eq``, ``x.nonzero``, ``x.addmm`` ...) in
 nerve/tensor/ops_table.py as they load; ``nerve`` imports this package right after
 ``nerve.ops`` so that the table is full before anything else runs.
 """
 
 from __future__ import annotations
 
-from nerve.functional.gumbel import gumbel_softmax  # noqa: F401
-from nerve.functional.multi_head_attention import multi_head_attention_forward  # noqa: F401
-from nerve.functional.shuffle import (  # noqa: F401
-    channel_shuffle,
-    native_channel_shuffle,
-    pixel_shuffle,
-    pixel_unshuffle,
-)
-from nerve.functional.triplet_distance import triplet_margin_with_distance_loss  # noqa: F401
-from nerve.ops.inplace.updates import elu_, hardtanh_, leaky_relu_, relu_, rrelu_  # noqa: F401
-from nerve.ops.inplace.updates import inplace_form as _inplace_math
-from nerve.ops.linalg.distance import pdist  # noqa: F401
-from nerve.ops.math.elementary import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from nerve.functional import gumbel as _gumbel
+from nerve.functional import multi_head_attention as _multi_head_attention
+from nerve.functional import shuffle as _shuffle
+from nerve.functional import triplet_distance as _triplet_distance
+from nerve.ops import Take as _Take
+from nerve.ops import export as _export
+from nerve.ops.inplace import updates as _updates
+from nerve.ops.linalg import distance as _distance
+from nerve.ops.math import elementary as _elementary
+from nerve.ops.nn import activation as _activation
+from nerve.ops.nn import activation_piecewise as _activation_piecewise
+from nerve.ops.nn import attention as _attention
+from nerve.ops.nn import bilinear as _bilinear
+from nerve.ops.nn import conv as _conv
+from nerve.ops.nn import conv_transpose as _conv_transpose
+from nerve.ops.nn import ctc as _ctc
+from nerve.ops.nn import dropout as _dropout
+from nerve.ops.nn import embedding as _embedding
+from nerve.ops.nn import fractional_pool as _fractional_pool
+from nerve.ops.nn import grid_sample as _grid_sample
+from nerve.ops.nn import group_norm as _group_norm
+from nerve.ops.nn import linear as _linear
+from nerve.ops.nn import loss as _loss
+from nerve.ops.nn import loss_classification as _loss_classification
+from nerve.ops.nn import loss_margin as _loss_margin
+from nerve.ops.nn import lp_pool as _lp_pool
+from nerve.ops.nn import normalization as _normalization
+from nerve.ops.nn import pool as _pool
+from nerve.ops.nn import pool_adaptive as _pool_adaptive
+from nerve.ops.nn import pool_indices as _pool_indices
+from nerve.ops.nn import pool_stochastic as _pool_stochastic
+from nerve.ops.nn import rms_norm as _rms_norm
+from nerve.ops.nn import roi as _roi
+from nerve.ops.nn import unpool as _unpool
+from nerve.ops.nn import upsample as _upsample
+from nerve.ops.shape import fold as _fold
+from nerve.ops.shape import padding as _padding
+from nerve.ops.shape import scatter as _scatter
 
-# ----- activations ---------------------------------------------------------------------
-from nerve.ops.nn.activation import (  # noqa: F401
-    crelu,
-    elu,
-    gelu,
-    hardtanh,
-    leaky_relu,
-    log_softmax,
-    logsigmoid,
-    mish,
-    prelu,
-    relu,
-    relu6,
-    rrelu,
-    selu,
-    sigmoid,
-    silu,
-    softmax,
-    softplus,
-    tanh,
+_FAMILIES = (
+    # every family of the layers' ops, whole
+    *map(
+        _Take,
+        (
+            _activation,
+            _activation_piecewise,
+            _attention,
+            _bilinear,
+            _conv,
+            _conv_transpose,
+            _ctc,
+            _dropout,
+            _embedding,
+            _fractional_pool,
+            _grid_sample,
+            _group_norm,
+            _linear,
+            _loss,
+            _loss_classification,
+            _loss_margin,
+            _lp_pool,
+            _normalization,
+            _pool,
+            _pool_adaptive,
+            _pool_indices,
+            _pool_stochastic,
+            _rms_norm,
+            _roi,
+            _unpool,
+            _upsample,
+        ),
+    ),
+    # the composites of this package, the in-place activations, fold/unfold and pad
+    *map(_Take, (_gumbel, _multi_head_attention, _shuffle, _triplet_distance)),
+    *map(_Take, (_updates, _fold, _padding)),
+    # torch.nn.functional's share of topics that are mostly torch's top level
+    _Take(_elementary, only=("cosine_similarity", "normalize", "pairwise_distance")),
+    _Take(_distance, only=("pdist",)),
+    _Take(_scatter, only=("one_hot",)),
 )
-from nerve.ops.nn.activation_piecewise import (  # noqa: F401
-    celu,
-    celu_,
-    glu,
-    hardshrink,
-    hardsigmoid,
-    hardswish,
-    softmin,
-    softshrink,
-    softsign,
-    tanhshrink,
-    threshold,
-    threshold_,
-)
-
-# ----- linear, dropout, normalization (nn layers' ops) ---------------------------------
-from nerve.ops.nn.attention import scaled_dot_product_attention  # noqa: F401
-from nerve.ops.nn.bilinear import bilinear  # noqa: F401
-
-# ----- convolution, pooling, upsampling, ROI pooling -----------------------------------
-from nerve.ops.nn.conv import conv1d, conv2d, conv3d  # noqa: F401
-from nerve.ops.nn.conv_transpose import (  # noqa: F401
-    conv_transpose1d,
-    conv_transpose2d,
-    conv_transpose3d,
-)
-from nerve.ops.nn.ctc import ctc_loss  # noqa: F401
-from nerve.ops.nn.dropout import (  # noqa: F401
-    alpha_dropout,
-    dropout,
-    dropout1d,
-    dropout2d,
-    dropout3d,
-    feature_alpha_dropout,
-)
-from nerve.ops.nn.embedding import embedding, embedding_bag  # noqa: F401
-from nerve.ops.nn.fractional_pool import (  # noqa: F401
-    fractional_max_pool2d,
-    fractional_max_pool2d_with_indices,
-)
-from nerve.ops.nn.grid_sample import affine_grid, grid_sample  # noqa: F401
-from nerve.ops.nn.group_norm import (  # noqa: F401
-    group_norm,
-    instance_norm,
-    local_response_norm,
-)
-from nerve.ops.nn.linear import linear  # noqa: F401
-from nerve.ops.nn.loss import (  # noqa: F401  (losses)
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    huber_loss,
-    kl_div,
-    l1_loss,
-    mse_loss,
-    smooth_l1_loss,
-    soft_margin_loss,
-)
-from nerve.ops.nn.loss_classification import cross_entropy, nll_loss  # noqa: F401
-from nerve.ops.nn.loss_margin import (  # noqa: F401  (margin, embedding and likelihood losses)
-    cosine_embedding_loss,
-    gaussian_nll_loss,
-    hinge_embedding_loss,
-    margin_ranking_loss,
-    multi_margin_loss,
-    multilabel_margin_loss,
-    multilabel_soft_margin_loss,
-    poisson_nll_loss,
-    triplet_margin_loss,
-)
-from nerve.ops.nn.lp_pool import lp_pool1d, lp_pool2d  # noqa: F401
-from nerve.ops.nn.normalization import batch_norm, layer_norm  # noqa: F401
-from nerve.ops.nn.pool import (  # noqa: F401
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    adaptive_avg_pool3d,
-    adaptive_max_pool1d,
-    adaptive_max_pool2d,
-    adaptive_max_pool3d,
-    avg_pool1d,
-    avg_pool2d,
-    avg_pool3d,
-    max_pool1d,
-    max_pool2d,
-    max_pool3d,
-)
-from nerve.ops.nn.pool_indices import (  # noqa: F401
-    adaptive_max_pool1d_with_indices,
-    adaptive_max_pool2d_with_indices,
-    max_pool1d_with_indices,
-    max_pool2d_with_indices,
-)
-from nerve.ops.nn.pool_stochastic import stochastic_pool2d  # noqa: F401
-from nerve.ops.nn.rms_norm import rms_norm  # noqa: F401
-from nerve.ops.nn.roi import roi_pool  # noqa: F401
-from nerve.ops.nn.unpool import max_unpool1d, max_unpool2d  # noqa: F401
-from nerve.ops.nn.upsample import (  # noqa: F401
-    interpolate,
-    upsample_bilinear,
-    upsample_nearest,
-)
-from nerve.ops.shape.fold import fold, unfold  # noqa: F401
-
-# ----- shape and indexing --------------------------------------------------------------
-from nerve.ops.shape.rearrange import pad  # noqa: F401
-from nerve.ops.shape.scatter import one_hot  # noqa: F401
 
 
-# ----- unpooling, Lp and fractional pooling, spatial transformers, CTC, shuffles --------
 def upsample(
     input,
     size=None,
@@ -175,7 +118,11 @@ def upsample(
     warnings.warn(
         "nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", stacklevel=2
     )
-    return interpolate(input, size, scale_factor, mode, align_corners)
+    return _upsample.interpolate(input, size, scale_factor, mode, align_corners)
 
 
-selu_ = _inplace_math("selu", "nerve.ops.nn.activation.selu")
+selu_ = _updates.inplace_form("selu", "nerve.ops.nn.activation.selu")
+
+# the names defined here, then every family's: nerve.nn.functional is this list
+_OWN = ("selu_", "upsample")
+__all__ = sorted([*_OWN, *_export(globals(), _FAMILIES)])

@@ -1,6 +1,5 @@
-"""``nerve.nn.functional`` is ``nerve.functional`` (PyTorch's import path)."""
+"""``nerve.nn.functional`` is ``nerve.functional`` (PyTorch's import path): the names of
+its ``__all__``, which nerve/functional/__init__.py builds from the op families'."""
 
 from nerve.functional import *  # noqa: F403
-from nerve.functional import __dict__ as _all
-
-globals().update({k: v for k, v in _all.items() if not k.startswith("__")})
+from nerve.functional import __all__  # noqa: F401
