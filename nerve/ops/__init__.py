@@ -3,6 +3,8 @@
 Importing the package loads the families whose functions Tensor's methods call: each
 registers them in the tensor tier's ops table (nerve/tensor/ops_table.py) as it loads,
 so that ``x.sum()`` finds ``nerve.ops.reduce.reductions.sum`` however nerve was entered.
+The composites above the ops (``x.eq``, ``x.nonzero``, ``x.addmm`` ...) register the same
+way from nerve/functional/, which ``nerve`` imports right after this package.
 
 The families live in topic subpackages: math/, linalg/, reduce/, shape/, inplace/ and
 nn/ (the layers' ops).
