@@ -1,5 +1,9 @@
-"""In-place ops inside a graph (nerve/ops/inplace/updates.py): the tensor object is rebound to the
-result, gradients match PyTorch, leaves and views are refused as described there."""
+"""In-place ops inside a graph (nerve/ops/inplace/updates.py): a tensor that is no view is
+rebound to the result, a write to a view reaches its base's memory (CopySlices, as in
+PyTorch); values, grad_fn names and gradients match PyTorch, and leaves that require grad
+(or their views) are refused as there. The version counters: tests/autograd/test_versions.py."""
+
+import re
 
 import numpy as np
 import pytest
@@ -251,28 +255,125 @@ def test_leaf_that_requires_grad_is_refused_outside_no_grad():
     assert w.is_leaf and w.tolist() == [4.0, 4.0, 4.0]
 
 
-def test_view_of_a_graph_tensor_is_refused_not_silently_wrong():
-    x = nerve.tensor(A.copy(), requires_grad=True)
-    y = x * 2
-    for call in [
-        lambda: y[0].relu_(),
-        lambda: y.view(-1).add_(1),
-        lambda: y.t().mul_(2),
-        lambda: y[:, 1:].copy_(x[:, 1:]),
-        lambda: y[0, 1].relu_(),
-        lambda: F.relu(y.reshape(4, 3), inplace=True),
-        lambda: y.split(1)[0].exp_(),
-    ]:
-        with pytest.raises(RuntimeError, match="view of another tensor"):
-            call()
-    h = y.view(-1)  # a view of a view of y, which the test holds
-    with pytest.raises(RuntimeError, match="view of another tensor"):
-        h.view(3, 4).add_(1)
-    buf = nerve.zeros(3, 4, dtype=nerve.float64)
-    with pytest.raises(RuntimeError, match="view of another tensor"):
-        buf[1:].copy_(y[1:])
-    buf[1:] = y[1:]  # through the base: fine
-    np.testing.assert_allclose(buf.detach().numpy()[1:], 2 * A[1:])
+def _through(write):
+    def fn(x, m, f):
+        y = x * 2
+        write(y, x, f)
+        return y
+
+    fn.__name__ = write.__name__
+    return fn
+
+
+def relu_of_a_row(y, x, f):
+    y[0].relu_()
+
+
+def add_through_view(y, x, f):
+    y.view(-1).add_(1)
+
+
+def mul_through_t(y, x, f):
+    y.t().mul_(2)
+
+
+def zero_a_column(y, x, f):
+    y[:, 1].zero_()
+
+
+def copy_from_the_graph(y, x, f):
+    y[:, 1:].copy_(x[:, 1:] * x[:, :3])
+
+
+def functional_inplace_on_reshape(y, x, f):
+    f.relu(y.reshape(4, 3), inplace=True)
+
+
+def view_of_a_view(y, x, f):
+    h = y.view(-1)
+    h.view(3, 4)[1].mul_(x[0])
+    h[2:5].clamp_(max=0.5)
+
+
+def written_twice(y, x, f):
+    v = y[1:]
+    v.mul_(x[1:])
+    v[:, 0].sub_(1)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        relu_of_a_row,
+        add_through_view,
+        mul_through_t,
+        zero_a_column,
+        copy_from_the_graph,
+        functional_inplace_on_reshape,
+        view_of_a_view,
+        written_twice,
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_write_to_a_view_in_a_graph_reaches_its_base_like_torch(write):
+    yn, yt = _both(_through(write))  # y's values (the memory is shared) and x's gradient
+    assert _name(yn.grad_fn) == _name(yt.grad_fn) == "copyslices"
+    assert yn._version == yt._version
+
+
+def test_buffer_written_through_a_view_joins_the_graph_like_torch():
+    def fn(x, m, f):
+        buf = m.zeros(3, 4, dtype=x.dtype)
+        buf[1:].copy_(x[1:] * 2)
+        buf[0].add_(x[0])
+        return buf
+
+    yn, yt = _both(fn)
+    assert _name(yn.grad_fn) == _name(yt.grad_fn) == "copyslices"
+
+
+def test_the_view_itself_becomes_a_view_of_the_new_version_like_torch():
+    def fn(x, m, f):
+        y = x * 2
+        v = y[1]
+        v.relu_()
+        return v * 3 + y.sum()
+
+    yn, yt = _both(fn, n_extra=0)
+    assert _name(yn.grad_fn) == _name(yt.grad_fn)
+
+
+def test_write_to_a_view_of_a_leaf_that_requires_grad_is_refused_like_torch():
+    msg = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+    for lib in (nerve, torch):
+        w, z = lib.ones(2, 3, requires_grad=True), lib.zeros(2)
+        for call in [
+            lambda w=w: w[0].add_(1),
+            lambda w=w: w.view(-1).relu_(),
+            lambda w=w, z=z: w.t()[1].copy_(z),
+        ]:
+            with pytest.raises(RuntimeError, match=re.escape(msg)):
+                call()
+        with lib.no_grad():
+            w[0].add_(1)
+        assert w.tolist() == [[2.0] * 3, [1.0] * 3]
+
+
+def test_write_to_one_of_several_views_is_refused_like_torch():
+    for lib in (nerve, torch):
+        y = lib.ones(2, 3, requires_grad=True) * 2
+        with pytest.raises(RuntimeError, match=r"^Output 0 of Split is a view and is being"):
+            y.split(1)[0].exp_()
+        with pytest.raises(RuntimeError, match=r"^Output 1 of Split is a view and is being"):
+            y.chunk(2)[1].add_(1)
+
+
+def test_write_to_an_expanded_view_is_refused_like_torch():
+    x = nerve.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        (x * 1).expand(2, 3).mul_(2)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        (torch.ones(3, requires_grad=True) * 1).expand(2, 3).mul_(2)
 
 
 def view_of_an_unheld_temporary(x, m, f):  # nothing else can see the base: allowed
@@ -339,19 +440,19 @@ def test_ordinary_ops_record_plain_bools():
     assert y.requires_grad is True and (y + 1).requires_grad is True
 
 
-def test_version_tokens_die_with_their_tensors():
+def test_snapshots_of_rebound_tensors_die_with_their_tensors():
     import gc
 
-    from nerve.autograd import rebound as rebind
+    from nerve.autograd import versions
 
     gc.collect()
-    before = rebind.Version.live
+    before = versions.rebinds_live[0]
     x = nerve.ones(3, requires_grad=True)
     y = x * 2
     y.relu_()
     y.add_(1)
-    assert rebind.Version.live == before + 2
+    assert versions.rebinds_live[0] == before + 1 and y._version == 2
     y.sum().backward()
     del y
     gc.collect()
-    assert rebind.Version.live == before
+    assert versions.rebinds_live[0] == before

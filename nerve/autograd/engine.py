@@ -30,6 +30,7 @@ import functools
 
 import numpy as np
 
+from nerve.autograd import versions
 from nerve.backend.namespaces import as_array
 
 FREED = (
@@ -160,12 +161,15 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False, observer=No
     order = toposort(ctx)
     final = leaf_final[0]
     waiting = None if final is None else _leaf_edges(order)
+    written = versions.last_write
     for fn in order:
         douts = pending.pop(fn, None)
         if douts is None:
             if waiting is not None:
                 _release(fn, waiting, final)
             continue
+        if written[0] > fn.__dict__.get("_epoch", 0):  # memory written since fn was recorded
+            versions.check_saved(fn)
         if fn.n_outputs == 1:
             dins = fn.backward(douts[0])
         else:

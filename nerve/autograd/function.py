@@ -13,7 +13,7 @@ import numpy as np
 
 from nerve import bf16_dtype as _bf16_dtype
 from nerve.autograd import bf16_compute as _bf16_compute
-from nerve.autograd import grad_mode
+from nerve.autograd import grad_mode, versions
 from nerve.autograd.custom import FunctionCtx, once_differentiable  # noqa: F401
 from nerve.backend import namespaces as _namespaces
 from nerve.dtypes import is_floating as _is_floating
@@ -42,6 +42,7 @@ autocast_cuda = [False]
 # float32 copies of bfloat16 arrays and rounds back (nerve/autograd/bf16_compute.py).
 _bf16 = False
 _new = object.__new__
+_clock = versions.clock  # each node records it: nerve/autograd/versions.py
 ndarray = np.ndarray
 _as_array = _namespaces.as_array
 
@@ -59,11 +60,17 @@ class Function:
             from nerve.autograd import custom
 
             custom.install(cls)
+        if cls.__dict__.get("is_view"):
+            cls.apply = classmethod(_view_apply)
 
     # True for ops that only move or view elements: they run on bfloat16 arrays as they are
     bf16_native = False
     # True where PyTorch rounds a Python-number operand to a bfloat16 result's dtype
     bf16_round_operands = False
+    # True for ops whose output may be a view of their first input (it then shares the
+    # input's version counter and names it as ``_base``); such a class gets its own
+    # ``apply`` at class creation, so the other ops never look at this flag
+    is_view = False
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
@@ -109,10 +116,12 @@ class Function:
         if type(out) is tuple:
             if record:
                 fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, len(out)
+                fn._epoch = _clock[0]
             return tuple(_output(o, fn if record else None, i) for i, o in enumerate(out))
         # An integer or bool result (a cast) carries no gradient, as in PyTorch.
         if record and (out.dtype.kind in "fc" or _is_floating(out.dtype)):
             fn.parents, fn.needs_input_grad, fn.n_outputs = inputs, needs, 1
+            fn._epoch = _clock[0]
             return _output(out, fn, 0)
         return _output(out, None, 0)
 
@@ -121,6 +130,13 @@ class Function:
 
     def name(self) -> str:
         return type(self).__name__ + "Backward"
+
+
+def _view_apply(cls, *inputs, **params):
+    """``apply`` of a view op: the outputs that share the input's memory become its views."""
+    out = Function.apply.__func__(cls, *inputs, **params)
+    versions.mark_view(inputs[0], out)
+    return out
 
 
 def _output(arr, fn, index):

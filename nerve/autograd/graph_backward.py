@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 
-from nerve.autograd import hooks, rebound
+from nerve.autograd import hooks, versions
 from nerve.autograd.custom import once_differentiable
 from nerve.autograd.engine import FREED, _with_final_callbacks, toposort
 from nerve.autograd.function import Function
@@ -65,9 +65,9 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
         ctx = o._ctx
         if ctx is not None and ctx.__dict__.get("parents") is None:
             raise RuntimeError(FREED)
-    if rebound.Version.live:  # in-place ops rebound tensors (as Tensor.backward does)
+    if versions.rebinds_live[0]:  # in-place ops rebound tensors (as Tensor.backward does)
         for o in outputs:
-            rebound.mend_stale_edges(o)
+            versions.mend_stale_edges(o)
     order = toposort(_Root(tuple(outputs)))[1:]
     keep = None if wanted is None else _useful(order, wanted, wanted_nodes)
     pending: dict = {}
@@ -78,6 +78,8 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
             douts = pending.pop(fn, None)
             if douts is None:
                 continue
+            if versions.last_write[0] > fn.__dict__.get("_epoch", 0):
+                versions.check_saved(fn)  # memory written since fn was recorded
             douts = _node_hooks(fn, douts)
             for i, g in enumerate(douts):
                 k = wanted_nodes.get((fn, i))

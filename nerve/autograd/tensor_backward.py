@@ -5,7 +5,7 @@ the engine's entry points are handed down to it from here."""
 
 from __future__ import annotations
 
-from nerve.autograd import grad_mode, gradients, hooks, rebound, transfer
+from nerve.autograd import grad_mode, gradients, hooks, transfer, versions
 from nerve.autograd.engine import run_backward
 from nerve.backend import array_module, as_array
 from nerve.tensor import Tensor, ops_table
@@ -33,8 +33,8 @@ def tensor_backward(
         if grad.shape != data.shape:
             raise RuntimeError(f"backward: gradient has shape {grad.shape}, expected {data.shape}")
         grad = grad.astype(data.dtype, copy=False)
-    if rebound.Version.live:  # in-place ops rebound tensors: nerve/autograd/rebound.py
-        rebound.mend_stale_edges(t)
+    if versions.rebinds_live[0]:  # in-place ops rebound tensors: nerve/autograd/versions.py
+        versions.mend_stale_edges(t)
     mode = grad_mode.state
     prev, mode.enabled = mode.enabled, False
     try:
@@ -77,4 +77,5 @@ ops_table.register(
     hooks.retains_grad,
     grad_mode.is_grad_enabled,
     transfer.ToDevice,
+    share_version=versions.share,
 )

@@ -23,7 +23,7 @@ import numpy as np
 from nerve.autograd.anomaly_mode import OpWatch, op_name
 from nerve.autograd.engine import run_backward
 from nerve.autograd.grad_mode import no_grad
-from nerve.autograd.rebound import mend_stale_edges
+from nerve.autograd.versions import mend_stale_edges
 from nerve.tensor import Tensor
 
 MAX_NODES = 2000

@@ -33,8 +33,10 @@ class AutogradMethods:
         return self
 
     def detach(self):
-        """A new leaf sharing this tensor's memory, outside the graph."""
-        return self._wrap(self._data)
+        """A new leaf sharing this tensor's memory (and version counter), outside the graph."""
+        t = self._wrap(self._data)
+        ops.share_version(self, t, False)
+        return t
 
     def detach_(self):
         """Make this tensor a leaf outside the graph (in place); returns it."""

@@ -55,7 +55,20 @@ class Tensor(
     None, ``_ctx`` the Function that produced it (None for leaves).
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "_hooks", "__weakref__")
+    # _vc (the version counter, shared with views) and _view_base (the base of a view) stay
+    # unset until a write or a view needs them (nerve/autograd/versions.py), so that making
+    # a tensor costs no more than before
+    __slots__ = (
+        "_data",
+        "grad",
+        "requires_grad",
+        "_ctx",
+        "_out_index",
+        "_hooks",
+        "_vc",
+        "_view_base",
+        "__weakref__",
+    )
     __module__ = "nerve.tensor"  # where programs import it from (and where it used to live)
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
@@ -118,6 +131,20 @@ class Tensor(
     @property
     def grad_fn(self):
         return self._ctx
+
+    @property
+    def _version(self) -> int:
+        """How many in-place ops have written this tensor, its base or its views."""
+        c = getattr(self, "_vc", None)
+        return 0 if c is None else c.version
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of (the root of a chain of views), else None."""
+        return getattr(self, "_view_base", None)
+
+    def _is_view(self) -> bool:
+        return getattr(self, "_view_base", None) is not None
 
     @property
     def T(self) -> Tensor:  # noqa: N802

@@ -50,6 +50,19 @@ def index_put(x, v):
     return y
 
 
+def copy_slices(x, v):
+    y = x * x
+    y.t()[0, 1:].mul_(v * v)  # a write through a view: CopySlices over AsStrided
+    return y
+
+
+def as_strided_grad(x):
+    from nerve.ops.inplace.views import AsStridedGrad
+
+    pos = np.array([[3, 0], [5, 1]])
+    return AsStridedGrad.apply(x * x, shape=(2, 3), pos=pos)
+
+
 # name -> (function, inputs); the function squares its input where the op alone is linear,
 # so that the second derivative is not trivially zero
 CASES = {
@@ -145,6 +158,8 @@ CASES = {
     "expand": (lambda a: (a * a).expand(2, 3, 4), (t(3, 1),)),
     "getitem": (lambda a: (a * a)[1:, [0, 2, 2]], (t(3, 4),)),
     "index_put": (index_put, (t(3, 4), t(2))),
+    "copy_slices": (copy_slices, (t(3, 4), t(2))),
+    "as_strided_grad": (as_strided_grad, (t(2, 2),)),
     "gather_index_select": (
         lambda a: (a * a).gather(1, IDX) + a.index_select(1, c([3, 0])),
         (t(2, 5),),

@@ -1,44 +1,40 @@
 """In-place updates (``add_``, ``relu_``, ``x[i] = v`` ...), attached to Tensor as methods.
 
 Outside a graph (no grad needed, or under ``nerve.no_grad()``: an optimizer step, an
-initialiser) they write into the tensor's array, as PyTorch does.
+initialiser) they write into the tensor's array, as PyTorch does. Every in-place op adds
+one to the tensor's version (``x._version``, shared with its views and base): the
+counters and the checks backward makes with them are in nerve/autograd/versions.py.
 
 Inside a graph (the target requires grad, or a value that requires grad is written into
-it) the op is computed out of place and the tensor object is rebound to the result, so
-that it carries the new ``grad_fn`` as in PyTorch; a leaf that requires grad is refused.
-How, and what happens to views: below, after the ops (the graph path); the versions
-a rebound tensor leaves behind, and how backward mends the edges recorded before:
-nerve/autograd/rebound.py.
+it) the op is computed out of place through the ordinary Functions, on a *snapshot* of
+the target (a new Tensor object holding its old array and node); a leaf that requires
+grad, or a view of one, is refused as in PyTorch. Then:
 
-The graph path: inside a graph nerve does not overwrite memory (a node may have saved
-the old array for its backward). The op is computed out of place through the ordinary
-Functions, on a *snapshot* of the target (a new Tensor object holding its old array and
-node), and the target object is then *rebound* to the result: its array, node and
-output index change, as ``y.grad_fn`` does in PyTorch. Every saved value stays valid.
-
-Views: a rebound tensor gets a new array, so a write cannot reach other tensors that
-share its memory. Where the target is a view of a tensor that anything else still
-refers to (``y[0].relu_()``, ``y.view(-1).add_(1)`` with y held) the op is refused with
-a RuntimeError instead of silently leaving y unchanged; a view of a temporary nobody
-holds (``F.relu(conv(x).flatten(1), inplace=True)``) is simply rebound, and
-``y[0] = ...`` and ``y[0] += ...`` (a read and a ``__setitem__`` on y) work.
+- a tensor that is no view is *rebound* to the result: its array, node and output index
+  change, as ``y.grad_fn`` does in PyTorch, and nothing is overwritten, so every value a
+  node saved stays valid (the nodes recorded before are moved onto the snapshot at
+  backward: nerve/autograd/versions.py);
+- a view's result is written into its memory, which is its base's, and the base becomes
+  ``CopySlices`` of its old version, as in PyTorch (nerve/ops/inplace/views.py):
+  ``y[0].relu_()``, ``y.view(-1).add_(1)``, ``y.t().mul_(2)`` change y. One of several
+  views made by one op (``y.split(1)[0]``) and an expanded view are refused, as there.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
 
 from nerve import random as _random
 from nerve.autograd import grad_mode
-from nerve.autograd.function import Function, wrap
+from nerve.autograd.function import Function
 from nerve.autograd.grad_mode import no_grad
-from nerve.autograd.rebound import Version
+from nerve.autograd.versions import bump, rebound
 from nerve.backend import array_module, same_module
 from nerve.dtypes import is_floating
+from nerve.ops.inplace.views import VIEW_OF_LEAF, AsStrided, CopySlices, positions
 from nerve.ops.math.elementwise import Cast
 from nerve.ops.math.elementwise_extrema import clamp
-from nerve.ops.shape.indexing import GetItem, _is_advanced, _on
+from nerve.ops.shape.indexing import GetItem, _on
 from nerve.tensor import Tensor, ops_table
 from nerve.tensor import index_arrays as _index
 
@@ -57,10 +53,11 @@ def _ufunc_(x, op: str, ufunc, other, compute):
         if x._data.dtype.kind == "V":  # bfloat16: the op's float32 compute, rounded once
             with no_grad():
                 x._data[...] = compute(x.detach())._data
-            return x
-        getattr(array_module(x._data), ufunc)(x._data, _array(other), out=x._data)
+        else:
+            getattr(array_module(x._data), ufunc)(x._data, _array(other), out=x._data)
     except (ValueError, TypeError) as err:  # a bad shape, or float into an int tensor
         raise RuntimeError(f"{op}: {err}") from None
+    bump(x)
     return x
 
 
@@ -90,6 +87,7 @@ def clamp_(input, min=None, max=None):
     if _graph(input, "clamp_"):
         return _rebind(input, "clamp_", lambda s: clamp(s, min, max))
     array_module(input._data).clip(input._data, _array(min), _array(max), out=input._data)
+    bump(input)
     return input
 
 
@@ -98,6 +96,7 @@ def _put(input, op: str, index, value):
     if _graph(input, op, (value,)):
         return _rebind(input, op, lambda s: IndexPut.apply(s, value, index=index))
     input._data[index] = _array(value)
+    bump(input)
     return input
 
 
@@ -163,20 +162,9 @@ def setitem(input, index, value) -> None:
     _put(input, "__setitem__", idx, value)
 
 
-_OUT_OF_PLACE = {
-    "add_": lambda a, b: a + b,
-    "sub_": lambda a, b: a - b,
-    "mul_": lambda a, b: a * b,
-    "div_": lambda a, b: a / b,
-}
-
-
 def augmented(t: Tensor, other, op: str):
-    """``t += other`` etc.: in place, like PyTorch. A view in a graph is the one
-    exception: ``y[i] += v`` reads the view, adds, and writes it back through
-    ``y.__setitem__``, so the view's own update is done out of place."""
-    if _graph(t, op, (other,)) and _shared_view(t):
-        return _OUT_OF_PLACE[op](t, other)
+    """``t += other`` etc.: in place, like PyTorch (``y[i] += v`` writes through the view
+    y[i], then Python's ``y.__setitem__`` writes it into y once more, as in PyTorch)."""
     return _INPLACE[op](t, other)
 
 
@@ -192,6 +180,7 @@ def _write(input, arr, op: str):
             f"{op}: result type {arr.dtype} can't be cast to the desired "
             f"output type {input._data.dtype}"
         ) from None
+    bump(input)
     return input
 
 
@@ -207,9 +196,12 @@ def maybe_inplace(input, out, inplace: bool, op: str = "inplace"):
     parents = None if fn is None else fn.__dict__.get("parents")
     if parents is None or not any(p is input for p in parents):
         return out  # a composite: out is not one node over input, so stay out of place
-    _refuse_shared_view(input, op)
-    snap = _snapshot(input)
+    root = _view_root(input)
+    snap = _snapshot(input, root is not None)
     fn.parents = tuple(snap if p is input else p for p in parents)
+    if root is not None:
+        _keep_own_copies(fn, input._data)  # the write below must not reach what fn saved
+        return _through_view(input, root, snap, out, op)
     return _adopt(input, out, snap, op)
 
 
@@ -261,6 +253,11 @@ def clamp_max(input, max):
 
 _new = object.__new__
 LEAF = "{}: a leaf Variable that requires grad is being used in an in-place operation."
+MULTI_VIEW = (
+    "Output {} of {} is a view and is being modified inplace. This view is the output of a "
+    "function that returns multiple views. Such functions do not allow the output views to "
+    "be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
 
 
 class IndexPut(Function):
@@ -308,102 +305,54 @@ def _graph(t: Tensor, op: str, values=()) -> bool:
     return any(isinstance(v, Tensor) and v.requires_grad for v in values)
 
 
-def _shared_view(t: Tensor) -> bool:
-    """Whether some other tensor that anything still refers to sees t's memory, so that
-    PyTorch would write through to it: t is an untracked view of an array held
-    elsewhere, or the output of a node that shares memory with an input (view, reshape,
-    getitem ...; a basic-index element too, which numpy copies but PyTorch views) that
-    is referenced by more than that node, or is itself such a view."""
-    arr, fn = t._data, t._ctx
-    while True:
-        if fn is None:
-            return arr.base is not None and not _unseen(arr.base, "array")
-        element = type(fn) is GetItem and not _is_advanced(fn.__dict__.get("index"))
-        if not element and arr.base is None:
-            return False
-        base = None
-        for p in fn.__dict__.get("parents", ()):
-            if isinstance(p, Tensor) and (element or _shares(arr, p._data)):
-                base = p
-                break
-        p = None  # the loop's own reference would blur the count below
-        if base is None:
-            return False
-        if not _unseen(base, "tensor"):
-            return True
-        arr, fn = base._data, base._ctx  # a view of a view: the next link too
+def _view_root(t: Tensor):
+    """The base whose memory a graph write to ``t`` must reach (None: t is no view, or
+    a view of an older version of a base that has been rebound since)."""
+    base = t._base
+    if base is None or not array_module(t._data).may_share_memory(t._data, base._data):
+        return None
+    if base.requires_grad and base._ctx is None:
+        raise RuntimeError(VIEW_OF_LEAF)
+    fn = t._ctx
+    if fn is not None and fn.is_view and fn.n_outputs > 1:
+        raise RuntimeError(MULTI_VIEW.format(t._out_index, type(fn).__name__))
+    return base
 
 
-def _unseen(obj, kind: str) -> bool:
-    """Whether nothing but the node (or view) in hand refers to ``obj`` (CPython's
-    reference count, against the count measured once for exactly that situation; where
-    there is no reference count nothing can be told, and the answer is no)."""
-    if _getrefcount is None:
-        return False
-    if not _REFS:
-        _calibrate()
-    return _getrefcount(obj) <= _REFS[kind]
-
-
-def _shares(a, b) -> bool:
-    return array_module(a).may_share_memory(a, b)
-
-
-def _calibrate() -> None:
-    """Measure the counts _shared_view sees for a base that only one node holds (a
-    tensor) and for an array that only one view holds."""
-    _REFS["tensor"] = _REFS["array"] = 1 << 30
-    xp = array_module()  # host arrays: reference counts are the same on every device
-    held = wrap(xp.zeros(2))
-    t = wrap(held._data.reshape(1, 2))
-    ctx = _new(Function)
-    ctx.parents = (held,)
-    t._ctx, held = ctx, None
-    u = wrap(xp.zeros(4)[1:])
-    for kind, probe in (("tensor", t), ("array", u)):
-        for k in range(1, 12):
-            _REFS[kind] = k
-            if not _shared_view(probe):
-                break
-        else:
-            _REFS[kind] = 0  # no count fits: every base counts as seen (the safe side)
-
-
-_getrefcount = getattr(sys, "getrefcount", None)
-_REFS: dict = {}
-
-
-def _refuse_shared_view(t: Tensor, op: str) -> None:
-    if _shared_view(t):
-        raise RuntimeError(
-            f"{op}: the tensor (shape {tuple(t._data.shape)}) is a view of another tensor, "
-            "and the in-place write is part of the graph; nerve computes it out of place "
-            "and cannot carry it through to the tensor it views, as PyTorch does. Write "
-            "through the base instead (base[index] = value), or clone() the view first."
-        )
-
-
-def _snapshot(t: Tensor) -> Tensor:
+def _snapshot(t: Tensor, written: bool = False) -> Tensor:
+    """A new Tensor for t's current version (its array and node). Where the write goes
+    into memory, it shares t's counter, so that the nodes moved onto it are checked."""
     s = _new(Tensor)
     s._data, s.grad, s.requires_grad = t._data, None, t.requires_grad
     s._ctx, s._out_index, s._hooks = t._ctx, t._out_index, None
+    if written:
+        s._vc = t._vc
     return s
+
+
+def _fitted(out: Tensor, like: Tensor, old: Tensor, op: str) -> Tensor:
+    """``out`` checked against the shape of the tensor it is written into, cast to its
+    dtype, and tied to ``old`` where it has no gradient (floor_, sign_ ...: zero)."""
+    if out._data.shape != like._data.shape:
+        raise RuntimeError(
+            f"{op}: output with shape {list(like._data.shape)} doesn't match "
+            f"the broadcast shape {list(out._data.shape)}"
+        )
+    if out._data.dtype != like._data.dtype:
+        out = Cast.apply(out, dtype=like._data.dtype)
+    if not out.requires_grad:
+        out = IndexPut.apply(old, out._data, index=Ellipsis)
+    return out
 
 
 def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
     """Rebind t to ``out`` (computed from ``snap``, t's old version)."""
-    if out._data.shape != t._data.shape:
-        raise RuntimeError(
-            f"{op}: output with shape {list(t._data.shape)} doesn't match "
-            f"the broadcast shape {list(out._data.shape)}"
-        )
-    if out._data.dtype != t._data.dtype:
-        out = Cast.apply(out, dtype=t._data.dtype)
-    if not out.requires_grad:  # floor_, sign_ ...: the old value gets a zero gradient
-        out = IndexPut.apply(snap, out._data, index=Ellipsis)
+    out = _fitted(out, t, snap, op)
     old = snap._data
     t._data, t._ctx, t._out_index = out._data, out._ctx, out._out_index
-    t.requires_grad = Version(snap)
+    t.requires_grad = True
+    bump(t, written=False)
+    rebound(t, snap)
     # The snapshot now only stands for the old version's place in the graph (its shape
     # and dtype); a node that needs the old values saved them itself.
     # one writable element under zero strides, no memory held: the form graph_backward
@@ -418,11 +367,46 @@ def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
     return t
 
 
+def _keep_own_copies(fn, memory) -> None:
+    """Replace the arrays node ``fn`` (just recorded) keeps that overlap ``memory`` by copies."""
+    may_share = array_module(memory).may_share_memory
+    for k, v in list(fn.__dict__.items()):
+        if type(v) is type(memory) and may_share(v, memory):
+            fn.__dict__[k] = v.copy()
+
+
+def _through_view(t, root, snap_t, new, op: str, old_root=None, pos=None) -> Tensor:
+    """Write ``new`` (t's new version, computed out of place) into t's memory, which is
+    root's: root becomes CopySlices(root's old version, new), t the view of it
+    (nerve/ops/inplace/views.py)."""
+    if old_root is None:
+        old_root, pos = _snapshot(root, True), positions(t._data, root._data)
+    new = _fitted(new, t, snap_t, op)
+    if root._ctx is not None:  # the node that made root's memory may keep it: a copy
+        _keep_own_copies(root._ctx, root._data)
+    array_module(t._data).copyto(t._data, new._data)
+    bump(t)
+    out = CopySlices.apply(old_root, new, pos=pos)
+    root._ctx, root._out_index, root.requires_grad = out._ctx, 0, True
+    rebound(root, old_root)
+    view = AsStrided.apply(root, pos=pos)
+    t._ctx, t._out_index, t.requires_grad = view._ctx, 0, True
+    rebound(t, snap_t)
+    return t
+
+
 def _rebind(t: Tensor, op: str, compute) -> Tensor:
-    """The graph path: ``compute(snapshot)`` out of place, then rebind t to the result."""
-    _refuse_shared_view(t, op)
-    snap = _snapshot(t)
-    return _adopt(t, compute(snap), snap, op)
+    """The graph path: ``compute(snapshot)`` out of place, then rebind t to the result;
+    a view's result is written through to its base's memory."""
+    root = _view_root(t)
+    if root is None:
+        snap = _snapshot(t)
+        return _adopt(t, compute(snap), snap, op)
+    # op computes on a copy of the old values (its backward may keep them), taken from
+    # root's old version, so that the gradient of those places reaches it
+    old_root, pos = _snapshot(root, True), positions(t._data, root._data)
+    old = AsStrided.apply(old_root, pos=pos)
+    return _through_view(t, root, _snapshot(t, True), compute(old), op, old_root, pos)
 
 
 # Tensor's methods call these (declared in nerve/tensor/; see nerve/tensor/ops_table.py)
