@@ -23,6 +23,8 @@ from nerve.autograd.function import Function
 from nerve.backend import array_module, same_module
 from nerve.backend.arrayfns import scatter_add
 
+__all__: list[str] = []
+
 VIEW_OF_LEAF = (
     "a view of a leaf Variable that requires grad is being used in an in-place operation."
 )
