@@ -12,12 +12,13 @@ modules hold the composites; this ``__init__`` is the face ``nerve.nn.functional
 - gumbel.py, multi_head_attention.py, triplet_distance.py, shuffle.py (pixel and
   channel shuffles): the nn composites.
 
-The face is built from the families' ``__all__`` (``_FAMILIES`` below, ``nerve.ops.export``):
-every nn family whole, the in-place activations, fold and pad, and three of elementary's
-and distance's ops; nerve.nn.functional takes this ``__all__``.
+The face is built from the families' ``__all__`` (``_FAMILIES`` below, bound by
+``nerve.ops.export``): every family of the layers' ops whole, the in-place activations,
+fold and pad, and cosine_similarity, normalize, pairwise_distance, pdist and one_hot from
+the topics that are mostly torch's top level; nerve.nn.functional takes this ``__all__``.
 
-The first five modules register Tensor's methods (``x.eq``, ``x.nonzero``, ``x.addmm`` ...) in
-nerve/tensor/ops_table.py as they load; ``nerve`` imports this package right after
+The first five modules register Tensor's methods (``x.eq``, ``x.nonzero``, ``x.addmm``
+...) in nerve/tensor/ops_table.py as they load; ``nerve`` imports this package right after
 ``nerve.ops`` so that the table is full before anything else runs.
 """
 
