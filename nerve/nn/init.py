@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from nerve.autograd import versions
 from nerve.backend import is_device_array, to_device
 from nerve.random import rng
 from nerve.tensor import Tensor
@@ -78,6 +79,7 @@ def _fill(tensor: Tensor, values) -> Tensor:
     if isinstance(values, np.ndarray) and is_device_array(data):
         values = to_device(values.astype(data.dtype, copy=False), tensor.device)
     data[...] = values
+    versions.bump(tensor)  # an in-place write, as tensor.uniform_() in PyTorch's init
     return tensor
 
 

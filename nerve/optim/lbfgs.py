@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nerve.autograd import grad_mode
+from nerve.autograd import grad_mode, versions
 from nerve.backend import array_module, to_device
 from nerve.optim.line_search import strong_wolfe
 from nerve.optim.optimizer import Optimizer, check_nonnegative
@@ -79,6 +79,7 @@ class LBFGS(Optimizer):
             n = p._data.size
             p._data += t * d[offset : offset + n].reshape(p._data.shape)
             offset += n
+        versions.bump_all(self._params)
 
     def _evaluate(self, closure: Callable) -> float:
         with grad_mode.enable_grad():
@@ -91,6 +92,7 @@ class LBFGS(Optimizer):
         flat_grad = self._gather_flat_grad()
         for p, x_p in zip(self._params, x):
             p._data[...] = x_p
+        versions.bump_all(self._params)
         return loss, flat_grad
 
     def step(self, closure: Callable):  # type: ignore[override]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nerve import bf16_dtype
-from nerve.autograd import grad_mode
+from nerve.autograd import grad_mode, versions
 from nerve.backend import array_module, to_device
 from nerve.dtypes import is_floating
 from nerve.optim.bf16_update import float32_update
@@ -36,7 +36,7 @@ required = _RequiredParameter()
 def step_method(step: Callable) -> Callable:
     """Wrap an optimizer's ``step``: the closure runs in grad mode, the update under
     no_grad (in float32 for bfloat16 parameters: nerve/optim/bf16_update.py), and the
-    closure's loss is returned."""
+    closure's loss is returned; the updated parameters' versions go up by one."""
 
     @functools.wraps(step)
     def wrapper(self, closure=None):
@@ -50,6 +50,8 @@ def step_method(step: Callable) -> Callable:
                     step(self)
             else:
                 step(self)
+        # the update wrote the parameters in place: their versions go up, as in PyTorch
+        versions.bump_all([p for g in self.param_groups for p in g["params"] if p.grad is not None])
         return loss
 
     return wrapper
