@@ -1,6 +1,7 @@
 """Where a CNN training step spends its time: ``python -m benchmarks.profile_cnn [NAME...]``.
 
-Times every Function's forward and backward (by wrapping them), the whole step, and the
+Times every Function's forward and backward (by wrapping them; one row per class and
+shape of its first array argument, i.e. per layer), the whole step, and the
 GEMMs of the step alone (the same matrix products, timed by themselves), so the share of
 the step outside BLAS can be read off. Medians over several steps, since the machines
 are noisy. Not collected by pytest.
@@ -44,7 +45,9 @@ def _instrument(totals):
                 try:
                     return _orig(self, *a, **k)
                 finally:
-                    totals[_key].append(time.perf_counter() - t0)
+                    # keyed by the first array's shape too: one row per layer
+                    shape = next((tuple(v.shape) for v in a if hasattr(v, "shape")), ())
+                    totals[_key, shape].append(time.perf_counter() - t0)
 
             setattr(cls, meth, timed)
             originals.append((cls, meth, orig))
@@ -119,9 +122,12 @@ def profile(name, steps=20):
         f"{gemm_s * 1e3:.1f} ms -> {100 * (1 - gemm_s / step_s):.0f}% outside BLAS"
     )
     rows = sorted(((sum(v) / steps, k, len(v) // steps) for k, v in totals.items()), reverse=True)
-    for sec, key, calls in rows:
+    for sec, (key, shape), calls in rows:
         if sec >= 1e-4:
-            print(f"  {key:<28} {sec * 1e3:7.2f} ms  {100 * sec / step_s:5.1f}%  x{calls}")
+            dims = "x".join(map(str, shape))
+            print(
+                f"  {key:<22} {dims:<14} {sec * 1e3:7.2f} ms  {100 * sec / step_s:5.1f}%  x{calls}"
+            )
 
 
 def interleaved(name, steps=30):

@@ -18,7 +18,7 @@ import numbers
 
 from nerve.autograd.function import Function, autocast_covers
 from nerve.backend import array_module, ascontiguousarray
-from nerve.ops.nn import winograd
+from nerve.ops.nn import conv_shards, winograd
 from nerve.ops.nn.im2col import col2im, im2col_k_major, im2col_nd, pad_channels_last
 from nerve.ops.shape.indexing import GetItem
 from nerve.ops.shape.padding import Pad
@@ -58,7 +58,34 @@ class Conv(Function):
     def forward(
         self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
     ):
-        self.one_d = x.ndim == 3
+        params = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        self.parts = None
+        # A large 2-D im2col conv runs in batch shards, one per core (Winograd's many small
+        # passes gain nothing from them: measured slower)
+        if x.ndim == 4 and not winograd.tile_for(
+            x.shape[1],
+            w.shape[0],
+            x.shape[2:],
+            w.shape[2:],
+            stride,
+            dilation,
+            groups,
+            padding,
+            x.dtype,
+        ):
+            size = [
+                (s + a + z - d * (k - 1) - 1) // t + 1
+                for s, (a, z), k, t, d in zip(x.shape[2:], padding, w.shape[2:], stride, dilation)
+            ]
+            shards = conv_shards.shards_for(x, w, size, groups)
+            if shards:
+                return conv_shards.forward(self, shards, x, w, b, size, params)
+        return self._forward_serial(x, w, b, **params)
+
+    def _forward_serial(self, x, w, b, stride, padding, dilation, groups, into=None):
+        """The whole batch in this thread; ``into``, when given, is a channels-last
+        (N, OH, OW, O) buffer the output is written to (a shard's rows of the batch)."""
+        self.one_d, self.parts = x.ndim == 3, None
         if self.one_d:  # (N, C, L) -> (N, C, 1, L); (O, C/G, K) -> (O, C/G, 1, K)
             x, w = x[:, :, None, :], w[:, :, None, :]
         n, c = x.shape[:2]
@@ -74,7 +101,7 @@ class Conv(Function):
         )
         if self.tile:
             self.geometry = (x.shape, None, None, None, stride, dilation)
-            return self._forward_winograd(x, w, b)
+            return self._forward_winograd(x, w, b, into)
         xpad = pad_channels_last(x, *(v for pair in padding for v in pair))  # (N, *Sp, C)
         out = tuple(
             (size - d * (k - 1) - 1) // s + 1
@@ -96,12 +123,16 @@ class Conv(Function):
         self.wm = wm = ascontiguousarray(
             w.reshape(groups, o // groups, cg, *kernel).transpose(0, *range(3, 3 + sp), 2, 1)
         ).reshape(groups, -1, o // groups)
+        y2 = None if into is None else into.reshape(-1, o)  # a contiguous buffer's rows
         if self.k_major:
-            y = cols.T @ (wm[0] if b is None else xp.concatenate([wm[0], b[None]]))
+            wb = wm[0] if b is None else xp.concatenate([wm[0], b[None]])
+            y = xp.matmul(cols.T, wb, out=y2)
         else:
-            y = cols[0] @ wm[0] if groups == 1 else _ungroup(xp.matmul(cols, wm))
+            y = xp.matmul(cols[0], wm[0], out=y2) if groups == 1 else _ungroup(xp.matmul(cols, wm))
             if b is not None:
                 y += b
+            if y2 is not None and y is not y2:
+                y2[...] = y
         # Keep the columns for ∂L/∂W unless they are huge (∏K times the input); then keep
         # the padded input and rebuild them in backward: memory over a second copy.
         self.cols = cols if cols.nbytes <= _KEEP_COLS_BYTES else None
@@ -110,10 +141,13 @@ class Conv(Function):
         y = y.reshape(n, *out, o).transpose(0, sp + 1, *range(1, sp + 1))
         return y[:, :, 0, :] if self.one_d else y
 
-    def _forward_winograd(self, x, w, b):
+    def _forward_winograd(self, x, w, b, into=None):
         """y by F(m×m, 3×3); keeps V (the transformed input tiles) for ∂L/∂W, or x itself
         when V is huge, and w for ∂L/∂x."""
         y, v = winograd.winograd_conv(x, w, self.padding, self.tile, b, keep_tiles=True)
+        if into is not None:
+            into[...] = y
+            y = into
         self.v = v if v.nbytes <= _KEEP_COLS_BYTES else None
         self.x, self.w = (x if self.v is None else None), w
         return y.transpose(0, 3, 1, 2)  # channels-last (N, OH, OW, O) -> the (N, O, OH, OW) view
@@ -175,6 +209,8 @@ class Conv(Function):
         return im2col_nd(xpad, kernel, out, stride, dilation, self.groups)
 
     def backward(self, dy):
+        if self.parts:
+            return conv_shards.backward(self, dy)
         need_x, need_w, need_b = (*self.needs_input_grad, False)[:3]
         if self.tile:
             return self._backward_winograd(dy, need_x, need_w, need_b)
