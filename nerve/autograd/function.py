@@ -60,7 +60,7 @@ class Function:
             from nerve.autograd import custom
 
             custom.install(cls)
-        if cls.__dict__.get("is_view"):
+        if cls.__dict__.get("_view_op"):
             cls.apply = classmethod(_view_apply)
 
     # True for ops that only move or view elements: they run on bfloat16 arrays as they are
@@ -70,7 +70,7 @@ class Function:
     # True for ops whose output may be a view of their first input (it then shares the
     # input's version counter and names it as ``_base``); such a class gets its own
     # ``apply`` at class creation, so the other ops never look at this flag
-    is_view = False
+    _view_op = False
 
     def forward(self, *arrays, **params):
         raise NotImplementedError

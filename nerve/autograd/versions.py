@@ -110,7 +110,7 @@ def share(src, alias, view: bool) -> None:
 
 
 def mark_view(src, out) -> None:
-    """After a view op (a Function with ``is_view = True``): each output whose array
+    """After a view op (a Function with ``_view_op = True``): each output whose array
     shares ``src``'s memory becomes a view of it (reshape and advanced indexing may copy)."""
     arr = src._data
     for o in out if type(out) is tuple else (out,):

@@ -314,7 +314,7 @@ def _view_root(t: Tensor):
     if base.requires_grad and base._ctx is None:
         raise RuntimeError(VIEW_OF_LEAF)
     fn = t._ctx
-    if fn is not None and fn.is_view and fn.n_outputs > 1:
+    if fn is not None and fn._view_op and fn.n_outputs > 1:
         raise RuntimeError(MULTI_VIEW.format(t._out_index, type(fn).__name__))
     return base
 

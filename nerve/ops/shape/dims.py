@@ -46,7 +46,7 @@ class UnfoldDim(Function):
     ∂L/∂x[…, j, …] = Σ over (i, k) with i·step + k = j of δ[…, i, …, k]"""
 
     bf16_native = True  # moves elements only: runs on bfloat16 as it is
-    is_view = True  # its output may be the input's memory: nerve/autograd/versions.py
+    _view_op = True  # its output may be the input's memory: nerve/autograd/versions.py
 
     def forward(self, x, dim=0, size=1, step=1):
         self.shape, self.dim, self.size, self.step = x.shape, dim, size, step

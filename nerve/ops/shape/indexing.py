@@ -24,7 +24,7 @@ class GetItem(Function):
     (summed where an integer index repeats)"""
 
     bf16_native = True  # moves elements only: runs on bfloat16 as it is
-    is_view = True  # its output may be the input's memory: nerve/autograd/versions.py
+    _view_op = True  # its output may be the input's memory: nerve/autograd/versions.py
 
     def forward(self, x, index=None):
         self.shape, self.index = x.shape, index

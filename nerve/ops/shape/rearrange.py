@@ -24,7 +24,7 @@ class Reshape(Function):
     """y = x with a new shape (same elements in row-major order);  ∂L/∂x = δ reshaped back"""
 
     bf16_native = True  # moves elements only: runs on bfloat16 as it is
-    is_view = True  # its output may be the input's memory: nerve/autograd/versions.py
+    _view_op = True  # its output may be the input's memory: nerve/autograd/versions.py
 
     def forward(self, x, shape=()):
         self.shape = x.shape
@@ -46,7 +46,7 @@ class Permute(Function):
     """y = x with its axes reordered;  ∂L/∂x = δ with the inverse order"""
 
     bf16_native = True  # moves elements only: runs on bfloat16 as it is
-    is_view = True  # its output may be the input's memory: nerve/autograd/versions.py
+    _view_op = True  # its output may be the input's memory: nerve/autograd/versions.py
 
     def forward(self, x, dims=()):
         self.inverse = tuple(sorted(range(len(dims)), key=list(dims).__getitem__))
@@ -64,7 +64,7 @@ class Expand(Function):
     (the engine does that sum, as for any broadcast)."""
 
     bf16_native = True  # moves elements only: runs on bfloat16 as it is
-    is_view = True  # its output may be the input's memory: nerve/autograd/versions.py
+    _view_op = True  # its output may be the input's memory: nerve/autograd/versions.py
 
     def forward(self, x, shape=()):
         return array_module(x).broadcast_to(x, shape)
@@ -119,7 +119,7 @@ class Split(Function):
     ∂L/∂x = the pieces' gradients joined (zeros for pieces without one)"""
 
     bf16_native = True  # moves elements only: runs on bfloat16 as it is
-    is_view = True  # its output may be the input's memory: nerve/autograd/versions.py
+    _view_op = True  # its output may be the input's memory: nerve/autograd/versions.py
 
     def forward(self, x, sizes=(), dim=0):
         self.dim, self.dtype = dim, x.dtype
