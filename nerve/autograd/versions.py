@@ -26,11 +26,20 @@ The rules, as in PyTorch:
   node recorded before the rebinding points at the object, which now holds the newer
   version, so before a backward each such edge is moved to the snapshot of the version
   that node saw (the counter keeps the snapshots, with the clock of each rebinding).
+  Where PyTorch raises because such an op overwrote a saved value (``z = y * y`` then
+  ``y.add_(1)``), nerve has overwritten nothing and gives the right gradient. A write
+  to a view in a graph does overwrite memory: its base's node and its own become
+  CopySlices and AsStrided (nerve/ops/inplace/views.py), and the checks above apply.
+
+Why this shape: a counter per memory (not per object) is what makes a write through any
+alias visible, as in PyTorch; a clock instead of a version per saved value lets a node
+record one integer, whatever it saved, and lets backward skip a node's check (one
+comparison) unless some memory was written after that node was made.
 """
 
 from __future__ import annotations
 
-from nerve.backend import MODULES_OF
+from nerve.backend import MODULES_OF, array_module
 
 clock = [0]  # writes and rebindings so far; a node records it when it is created
 last_write = [0]  # the clock of the latest write into memory: the engine checks after one
@@ -90,7 +99,7 @@ def bump(t, written: bool = True) -> None:
         fn = base._ctx
         if fn is not None and "_out_written" not in fn.__dict__:
             # the node that made this memory may have kept it (its output) for backward
-            fn._out_written = (base._out_index, c, c.version - 1, base._data, base)
+            fn._out_written = (base._out_index, c, c.version - 1, base._data, base.type())
 
 
 def bump_all(tensors) -> None:
@@ -120,8 +129,6 @@ def mark_view(src, out) -> None:
 
 
 def _overlaps(a, b) -> bool:
-    from nerve.backend import array_module
-
     return bool(array_module(a).may_share_memory(a, b))
 
 
@@ -177,13 +184,14 @@ def check_saved(fn) -> None:
             continue
         kept = _kept(d) if kept is None else kept
         if any(_overlaps(k, p._data) for k in kept if _same_module(k, p._data)):
-            raise RuntimeError(_message(p, c.version, c.version_at(epoch), p._ctx, p._out_index))
+            then = c.version_at(epoch)
+            raise RuntimeError(_message(p.type(), p._data, c.version, then, p._ctx, p._out_index))
     out = d.get("_out_written")
     if out is not None:
-        index, c, then, arr, base = out
+        index, c, then, arr, kind = out
         kept = _kept(d) if kept is None else kept
         if c.version != then and any(_overlaps(k, arr) for k in kept if _same_module(k, arr)):
-            raise RuntimeError(_message(base, c.version, then, fn, index, arr))
+            raise RuntimeError(_message(kind, arr, c.version, then, fn, index))
 
 
 def _kept(d: dict) -> list:
@@ -204,9 +212,8 @@ def _same_module(a, b) -> bool:
     return type(a) is type(b)
 
 
-def _message(t, now: int, then: int, fn, index: int, arr=None) -> str:
-    arr = t._data if arr is None else arr
+def _message(kind: str, arr, now: int, then: int, fn, index: int) -> str:
     which = "" if fn is None else f", which is output {index} of {type(fn).__name__},"
     return MODIFIED.format(
-        kind=t.type(), shape=", ".join(map(str, arr.shape)), which=which, now=now, then=then
+        kind=kind, shape=", ".join(map(str, arr.shape)), which=which, now=now, then=then
     )

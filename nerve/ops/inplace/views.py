@@ -106,6 +106,8 @@ class CopySlices(Function):
     """y = x with the places ``pos`` replaced by r (x's memory already holds them: the
     forward returns it); ∂L/∂x = δ with those places zeroed, ∂L/∂r = δ at those places."""
 
+    bf16_native = True  # moves elements only: runs on bfloat16 as it is
+
     def forward(self, x, r, pos=None):
         self.pos = pos
         return x
