@@ -29,6 +29,8 @@ from contextlib import contextmanager
 
 from nerve.backend import array_module, blas, is_device_array, parallel
 
+__all__: list[str] = []
+
 ENABLED = True
 MIN_MACS = 1 << 23  # multiply-adds of the whole conv: ~1 ms of one core's BLAS
 
