@@ -17,7 +17,7 @@ with one gather or scatter whatever chain of views (slices, transposes, reshapes
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module, same_module
@@ -45,23 +45,24 @@ def _layout(a) -> tuple:
 def positions(view, base):
     """For each element of ``view`` (whose memory lies in ``base``'s), its index in
     ``base.reshape(-1)`` (C order), as an int array of the view's shape on base's device."""
+    host = array_module()  # the layout is worked out on the host, whatever the device
     pb, shape_b, strides_b, isz = _layout(base)
     pv, shape_v, strides_v, _ = _layout(view)
-    if not int(np.prod(shape_b)):
-        return same_module(np.zeros(shape_v, np.intp), base)
+    if not math.prod(shape_b):
+        return same_module(host.zeros(shape_v, host.intp), base)
     lo = pb + sum(min(0, s * (n - 1)) for s, n in zip(strides_b, shape_b))
     hi = pb + sum(max(0, s * (n - 1)) for s, n in zip(strides_b, shape_b)) + isz
-    cells = np.full((hi - lo) // isz, -1, np.intp)
+    cells = host.full((hi - lo) // isz, -1, host.intp)
     step = cells.itemsize
 
     def laid(start, shape, strides):
-        return np.lib.stride_tricks.as_strided(
+        return host.lib.stride_tricks.as_strided(
             cells[(start - lo) // isz :], shape, [s // isz * step for s in strides]
         )
 
-    laid(pb, shape_b, strides_b)[...] = np.arange(int(np.prod(shape_b))).reshape(shape_b)
+    laid(pb, shape_b, strides_b)[...] = host.arange(math.prod(shape_b)).reshape(shape_b)
     pos = laid(pv, shape_v, strides_v).copy()
-    if pos.size and (pos.min() < 0 or np.unique(pos).size != pos.size):
+    if pos.size and (pos.min() < 0 or host.unique(pos).size != pos.size):
         raise RuntimeError(OVERLAP)  # an expanded view: one place written several times
     return same_module(pos, base)
 
@@ -77,7 +78,7 @@ class AsStrided(Function):
         return x.reshape(-1)[pos]
 
     def backward(self, dy):
-        dx = array_module(dy).zeros(int(np.prod(self.shape)), dy.dtype)
+        dx = array_module(dy).zeros(math.prod(self.shape), dy.dtype)
         scatter_add(dx, self.pos, dy)
         return dx.reshape(self.shape)
 
@@ -91,7 +92,7 @@ class AsStridedGrad(Function):
 
     def forward(self, dy, shape=(), pos=None):
         self.pos = pos
-        dx = array_module(dy).zeros(int(np.prod(shape)), dy.dtype)
+        dx = array_module(dy).zeros(math.prod(shape), dy.dtype)
         scatter_add(dx, pos, dy)
         return dx.reshape(shape)
 
