@@ -48,7 +48,9 @@ def small_power(a, b):
     if e == 2:
         return a * a
     if e == 3:
-        return a * a * a
+        y = a * a
+        y *= a  # in place: one temporary, not two
+        return y
     if a.dtype.kind in "fc":
         xp = array_module(a)
         if e == 0.5:
@@ -67,7 +69,12 @@ def small_power_grad(a, b, y, dy):
     if e == 2:
         return dy * (a + a)
     if e == 3:
-        return dy * (3 * (a * a))
+        g = a * a
+        g *= 3
+        if g.shape == dy.shape and g.dtype == dy.dtype:
+            g *= dy  # in place where δ has the result's shape and dtype
+            return g
+        return dy * g
     if a.dtype.kind in "fc":
         if e == 0.5:
             with errstate(array_module(a), divide="ignore"):

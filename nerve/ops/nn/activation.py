@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
+from nerve.autograd import grad_mode
 from nerve.autograd.function import Function
 from nerve.backend import array_module, draws
-from nerve.backend.arrayfns import errstate
 from nerve.backend.parallel import over_batch
 from nerve.dtypes import bool as bool_
-from nerve.dtypes import float32, float64, is_floating
+from nerve.dtypes import float64, is_floating
 from nerve.ops.inplace.updates import inplace_call, maybe_inplace
-from nerve.ops.math.elementwise import Exp, Where, _floating
+from nerve.ops.math.elementwise import Where, _floating
 
 # math.elementary, math.special_arrays and math.special import the first three from here
 from nerve.ops.math.normal_cdf import (  # noqa: F401
@@ -20,6 +18,7 @@ from nerve.ops.math.normal_cdf import (  # noqa: F401
     _normal_cdf,
     _normal_cdf_f32,
 )
+from nerve.ops.nn.gelu import GELU  # noqa: F401 - re-exported (ONNX export, tests)
 from nerve.ops.nn.rectifiers import ELU, CReLU, LeakyReLU, PReLU, RReLU  # noqa: F401 - re-exported
 from nerve.random import rng
 from nerve.tensor import ops_table
@@ -198,72 +197,6 @@ def _softmax_dim(x, dim, op: str) -> int:
 
 
 # ----- smooth activations -----------------------------------------------------------------
-class GELU(Function):
-    """y = x Φ(x), Φ the standard normal CDF;  ∂L/∂x = δ · (Φ(x) + x φ(x)),
-    φ(x) = e^(-x²/2) / √(2π).
-
-    approximate='tanh': y = ½ x (1 + tanh u), u = √(2/π) (x + 0.044715 x³);
-    ∂L/∂x = δ · (½ (1 + tanh u) + ½ x (1 - tanh² u) √(2/π) (1 + 3·0.044715 x²))
-
-    Computed in place over two buffers: ½ (1 + tanh u) as σ(2u) = 1/(1 + e^(-2u)), which
-    has no cancellation where tanh u ≈ -1, and 1 - tanh² u = 4 σ(2u)(1 - σ(2u)); float32
-    takes Φ from one exponential (:func:`_normal_cdf_f32`), float64 from the series
-    (:func:`_normal_cdf`, the reference the fast path is tested against).
-    """
-
-    def forward(self, x, approximate="none"):
-        self.x, self.approximate = x, approximate
-        xp = array_module(x)
-        if approximate == "tanh":
-            s = x * x  # σ(2u) = 1 / (1 + e^(-2u))
-            s *= _GELU_C
-            s += 1
-            s *= x
-            s *= -2 * _SQRT_2_PI
-            with errstate(xp, over="ignore"):
-                xp.exp(s, out=s)
-            s += 1
-            self.s = xp.reciprocal(s, out=s)
-            return x * s
-        self.cdf = _normal_cdf_f32(x) if x.dtype == float32 else _normal_cdf(x).astype(x.dtype)
-        return x * self.cdf
-
-    def backward(self, dy):
-        x = self.x
-        if self.approximate == "tanh":
-            s = self.s  # σ(2u) + 2 x σ(2u)(1 - σ(2u)) du/dx
-            du = x * x
-            du *= 3 * _GELU_C
-            du += 1
-            du *= 2 * _SQRT_2_PI
-            g = 1 - s
-            g *= s
-            g *= du
-            g *= x
-            g += s
-            g *= dy
-            return g
-        g = x * x  # Φ(x) + x φ(x)
-        g *= -0.5
-        array_module(g).exp(g, out=g)
-        g *= _INV_SQRT_2PI
-        g *= x
-        g += self.cdf
-        g *= dy
-        return g
-
-    def backward_graph(self, dy):
-        x = self.parents[0]
-        if self.approximate == "tanh":
-            t = Tanh.apply((x + x * x * x * _GELU_C) * _SQRT_2_PI)
-            du = (x * x * (3 * _GELU_C) + 1) * _SQRT_2_PI
-            return dy * ((t + 1) * 0.5 + x * (1 - t * t) * du * 0.5)
-        from nerve.ops.math.elementary import Erf  # math.elementary imports this module
-
-        cdf = (Erf.apply(x * _INV_SQRT_2) + 1) * 0.5
-        return dy * (cdf + x * Exp.apply(x * x * -0.5) * _INV_SQRT_2PI)
-
-
 class Softplus(Function):
     """y = (1/β) ln(1 + e^(βx)), and y = x where βx > threshold;
     ∂L/∂x = δ · σ(βx)  (δ where βx > threshold).  ln(1 + eᶻ) is logaddexp(0, z): no overflow."""
@@ -342,12 +275,6 @@ class Hardtanh(Function):
         return dy * self.inside
 
 
-_SQRT_2_PI = math.sqrt(2 / math.pi)  # Python floats keep float32 arrays float32
-_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
-_INV_SQRT_2 = 1 / math.sqrt(2)
-_GELU_C = 0.044715
-
-
 def _sigmoid(x):
     """σ(x) = ½(1 + tanh(x/2)): never overflows."""
     return 0.5 * (1 + array_module(x).tanh(0.5 * x))
@@ -410,7 +337,9 @@ def gelu(input, approximate="none"):
             f"gelu: approximate argument must be either none or tanh, got {approximate!r}"
         )
     _float_only(input, "gelu")
-    return GELU.apply(input, approximate=approximate)
+    # the forward keeps the slope only where a backward will use it
+    needed = grad_mode.state.enabled and input.requires_grad
+    return GELU.apply(input, approximate=approximate, derivative=needed)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
