@@ -59,26 +59,15 @@ class Conv(Function):
         self, x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1
     ):
         params = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
-        self.parts = None
-        # A large 2-D im2col conv runs in batch shards, one per core (Winograd's many small
-        # passes gain nothing from them: measured slower)
-        if x.ndim == 4 and not winograd.tile_for(
-            x.shape[1],
-            w.shape[0],
-            x.shape[2:],
-            w.shape[2:],
-            stride,
-            dilation,
-            groups,
-            padding,
-            x.dtype,
-        ):
+        self.parts, self.in_shard = None, False
+        if x.ndim == 4:  # a large 2-D im2col conv runs in batch shards, one per free core
             size = [
                 (s + a + z - d * (k - 1) - 1) // t + 1
                 for s, (a, z), k, t, d in zip(x.shape[2:], padding, w.shape[2:], stride, dilation)
             ]
             shards = conv_shards.shards_for(x, w, size, groups)
-            if shards:
+            spec = (x.shape[1], w.shape[0], x.shape[2:], w.shape[2:], stride, dilation, groups)
+            if shards and not winograd.tile_for(*spec, padding, x.dtype, sharded=True):
                 return conv_shards.forward(self, shards, x, w, b, size, params)
         return self._forward_serial(x, w, b, **params)
 
@@ -96,7 +85,7 @@ class Conv(Function):
             0
             if self.one_d
             else winograd.tile_for(
-                c, o, x.shape[2:], kernel, stride, dilation, groups, padding, x.dtype
+                c, o, x.shape[2:], kernel, stride, dilation, groups, padding, x.dtype, self.in_shard
             )
         )
         if self.tile:
@@ -192,6 +181,7 @@ class Conv(Function):
                 self.groups,
                 full,
                 dy.dtype,
+                self.in_shard,
             )
         )
         return (

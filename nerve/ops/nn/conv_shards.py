@@ -16,8 +16,9 @@ With shards, everything a shard does runs beside the other shard, BLAS one threa
 call (two shards each calling a two-thread GEMM fight over the same two cores), and the
 nested ``over_batch`` passes run whole inside their shard.
 
-When (``shards_for``): host arrays, 2-D, at least two threads and two samples, and at
-least MIN_MACS multiply-adds (below that the hand-off costs more than the second core
+When (``shards_for``): host arrays, 2-D, at least two threads (and two BLAS threads: the
+load watcher's verdict that two cores are free) and two samples, and at least MIN_MACS
+multiply-adds (below that the hand-off costs more than the second core
 gives). ``ENABLED`` turns it off (the serial path is the reference the shards are tested
 against).
 """
@@ -36,8 +37,12 @@ MIN_MACS = 1 << 23  # multiply-adds of the whole conv: ~1 ms of one core's BLAS
 
 
 def threads() -> int:
-    """Shards per conv: the threads nerve's passes split over."""
-    return parallel.num_threads()
+    """Shards per conv: the threads nerve's passes split over, at most the BLAS threads
+    the load watcher (nerve/backend/threads.py) leaves: on a busy machine it drops BLAS
+    to the free cores, and a shard on a core another process holds only makes the other
+    shard wait (measured: 45 against 35-40 ms per cnn_train step at load average 2.3)."""
+    k = parallel.num_threads()
+    return min(k, blas.get()) if blas.available() else k
 
 
 def shards_for(x, w, out_size: tuple, groups: int) -> list | None:
@@ -83,6 +88,8 @@ def forward(fn, shards: list, x, w, b, out_size: tuple, params: dict):
     The parts are kept on ``fn`` for ``backward``."""
     cls, xp = type(fn), array_module(x)
     fn.parts, fn.shards = [cls() for _ in shards], shards
+    for part in fn.parts:  # the parts pick their paths by the sharded rule (winograd.select)
+        part.in_shard = True
     y = xp.empty((x.shape[0], *out_size, w.shape[0]), dtype=x.dtype)
 
     def job(i):

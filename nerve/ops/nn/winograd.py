@@ -233,10 +233,11 @@ def tile_for(
     groups: int,
     padding: tuple,
     dtype,
+    sharded: bool = False,
 ) -> int:
     """The m of F(m×m, 3×3) for this conv, or 0 for im2col: Winograd needs a 3x3 kernel,
     stride 1, no dilation, one group, padding ≤ 2 and float32/64; then CONV3X3 decides,
-    "auto" by ``select``'s measured rule."""
+    "auto" by ``select``'s measured rule (``sharded``: im2col would run in batch shards)."""
     if (
         tuple(kernel) != (3, 3)
         or tuple(stride) != (1, 1)
@@ -247,7 +248,7 @@ def tile_for(
     ):
         return 0
     if CONV3X3 == "auto":  # select decides on the output size
-        return select(c, o, *(s + a + b - 2 for s, (a, b) in zip(size, padding)))
+        return select(c, o, *(s + a + b - 2 for s, (a, b) in zip(size, padding)), sharded)
     if CONV3X3 not in _CONV3X3_TILES:
         raise ValueError(
             f"conv2d: NERVE_CONV3X3 must be one of 'auto', 'im2col', 'f2', 'f4', got {CONV3X3!r}"
@@ -255,28 +256,39 @@ def tile_for(
     return _CONV3X3_TILES[CONV3X3]
 
 
-def select(c: int, o: int, oh: int, ow: int) -> int:
+def select(c: int, o: int, oh: int, ow: int, sharded: bool = False) -> int:
     """The measured rule: the m of F(m×m, 3×3) for a conv of C -> O channels and an
-    OH×OW output, or 0 for im2col.
+    OH×OW output, or 0 for im2col (``sharded``: im2col would run in batch shards, one
+    per free core, nerve/ops/nn/conv_shards.py; see the second rule below).
 
     Winograd when C·O/(C + O) ≥ 7 (half the harmonic mean of the channel counts: the
-    GEMMs' share of the work, against the transforms' (C + O) passes) and OH, OW ≥ 16;
+    GEMMs' share of the work, against the transforms' (C + O) passes) and OH, OW ≥ 4;
     then the tile with fewer products, α²·⌈OH/m⌉·⌈OW/m⌉ (ties go to F(2x2), the more
-    accurate), which from 16x16 up is always F(4x4).
+    accurate), which is F(4x4) from 7x7 up.
 
-    Re-measured once im2col convs ran in batch shards, one per core (conv_shards.py),
-    which Winograd's many small passes do not gain from; ms for forward + ∂L/∂x + ∂L/∂W
-    through ``Conv`` (best of 9, 2 cores, load average 2-3,
-    float32, pad 1; N, C -> O, size: im2col sharded / F(2x2) / F(4x4)):
-    64, 32 -> 64, 14² (cnn_train's second conv): 9.6 / - / 18.8, and 19.0 / 21.1 / 20.5
-    in a busier second run (F(4x4) pays for 16² tiles over a 14² output);
-    32, 64 -> 64 at 8²: 5.6 / 7.5 / 6.8; 32, 128 -> 128 at 8²: 17.2 / 22.1 / 28.7
-    (im2col wins below 16²); at 16²: 32 -> 32: 6.9 / 8.8 / 6.1, 64 -> 64: 23.7 / 22.6 /
-    16.6, 128 -> 128: 115 / 110 / 81; at 32²: 16 -> 16: 18.9 / 21.6 / 13.1, 32 -> 32:
-    38.1 / 38.6 / 23.7, 64 -> 64 (resnet_train's blocks): 118 / 111 / 63. First layers
-    (C = 1 or 3) are far below the channel line.
+    Measured by ``python -m benchmarks.conv3x3 --rounds 7`` (2 cores, load average ~12,
+    float32, batch 32, pad 1; ms for forward + ∂L/∂x + ∂L/∂W, im2col / F(2x2) / F(4x4)):
+    C=O=8 at 8², 16², 32²: 1.0/2.0/1.7, 3.3/5.3/3.7, 12.0/17.9/13.5 (im2col wins);
+    C=O=16: 2.0/2.7/2.3 at 8², 7.3/8.9/6.5 at 16², 85/77/59 at 32² (the crossover);
+    C=O=24 at 8²: 4.0/4.4/3.4; C=O=32 at 32²: 397/326/235; C=O=64 at 32²: 1568/796/508;
+    C=O=128 at 16²: 2490/795/496; C, O = 4, 64: 15.6/43.6/37.1 and 8, 64: 44.8/59.1/39.5
+    (C·O/(C + O) = 3.8 and 7.1; for 8, 64 the forward alone is 9.8 against 16.2 by
+    F(4x4), the training step's sum favours it); 64, 8: 45.8/48.2/33.6;
+    C=O=64 at 7²: 55/34/19, 4²: 9.7/5.4/5.7, 2²: 1.9/3.4/5.9; cnn_train's second conv
+    (64, 32 -> 64, 14²): 565/361/313; first layers (C = 1 or 3) are far below the line.
+
+    Sharded (two free cores): im2col's shards keep both cores busy through every pass,
+    Winograd's many small passes do not gain from shards, so Winograd needs OH, OW ≥ 16
+    (then F(4x4)). Through ``Conv``, forward + ∂L/∂x + ∂L/∂W, ms, best of 9, load
+    average 2-3, N, C -> O, size: im2col sharded / F(2x2) / F(4x4) serial: 64, 32 -> 64,
+    14²: 9.6 / - / 18.8; 32, 64 -> 64, 8²: 5.6 / 7.5 / 6.8; 32, 128 -> 128, 8²: 17.2 /
+    22.1 / 28.7; at 16²: 32 -> 32: 6.9 / 8.8 / 6.1, 64 -> 64: 23.7 / 22.6 / 16.6; at
+    32²: 16 -> 16: 18.9 / 21.6 / 13.1, 64 -> 64 (resnet_train's blocks): 118 / 111 / 63.
+    The whole cnn_train step: 22-25 ms sharded with im2col against 33-36 by F(4x4) when
+    two cores were free; at load average 2.2 (one free core, no shards) F(4x4) stays
+    ahead, 36-40 against 41-45 ms by serial im2col.
     """
-    if c * o < 7 * (c + o) or min(oh, ow) < 16:
+    if c * o < 7 * (c + o) or min(oh, ow) < (16 if sharded else 4):
         return 0
     f2, f4 = 16 * -(-oh // 2) * -(-ow // 2), 36 * -(-oh // 4) * -(-ow // 4)
     return 4 if f4 < f2 else 2

@@ -140,3 +140,18 @@ def test_every_shard_runs_when_the_split_pool_is_busy(sharded, monkeypatch):
     monkeypatch.setattr(parallel, "num_threads", lambda: 1)
     case = ROWS_2D[1]
     check_torch(case)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_rule_follows_the_shards(threads, monkeypatch):
+    # cnn_train's second conv: F(4x4) when it runs serially, im2col in shards on 2 cores
+    monkeypatch.setattr(winograd, "CONV3X3", "auto")
+    monkeypatch.setattr(conv_shards, "threads", lambda: threads)
+    x = nerve.randn(4, 32, 14, 14, requires_grad=True)
+    w = nerve.randn(64, 32, 3, 3, requires_grad=True)
+    fn = conv2d(x, w, padding=1).grad_fn
+    if threads == 1:
+        assert fn.parts is None and fn.tile == 4
+    else:
+        assert len(fn.parts) == 2 and fn.tile == 0
+        assert all(p.in_shard and p.tile == 0 for p in fn.parts)

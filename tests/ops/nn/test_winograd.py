@@ -226,7 +226,7 @@ def test_chosen_points_beat_lavins_for_f4(monkeypatch):
 def test_winograd_forward_with_im2col_input_gradient(monkeypatch):
     # the rule is asked again for ∂L/∂x with the channels swapped (O -> C)
     monkeypatch.setattr(winograd, "CONV3X3", "auto")
-    monkeypatch.setattr(winograd, "select", lambda c, o, h, w: 4 if c == 3 else 0)
+    monkeypatch.setattr(winograd, "select", lambda c, o, h, w, sharded=False: 4 if c == 3 else 0)
     case = _case("fwd_f4_dx_im2col", (2, 3, 7, 6), (5, 3, 3, 3), padding=1)
     check_torch(case)
     check_gradcheck(case)
@@ -243,26 +243,42 @@ def test_winograd_forward_with_im2col_input_gradient(monkeypatch):
         (3, 64, 32, 0),  # few channels
         (16, 16, 16, 4),
         (64, 64, 32, 4),
-        (32, 64, 14, 0),  # cnn_train's second conv: sharded im2col wins below 16x16
-        (64, 64, 8, 0),
-        (128, 128, 8, 0),
-        (32, 32, 16, 4),
+        (32, 64, 14, 4),
         (64, 8, 16, 4),
         (8, 64, 16, 4),
         (12, 12, 16, 0),
         (64, 64, 2, 0),
-        (64, 64, 7, 0),
-        (64, 64, 15, 0),
-        (64, 64, 17, 4),
+        (64, 64, 3, 0),
+        (64, 64, 5, 2),
+        (64, 64, 6, 2),
+        (64, 64, 7, 4),
     ],
 )
 def test_selection_rule(c, o, size, tile):
     assert winograd.select(c, o, size, size) == tile
 
 
+@pytest.mark.parametrize(
+    "c, o, size, tile",
+    [
+        (32, 64, 14, 0),  # cnn_train's second conv: sharded im2col wins below 16x16
+        (64, 64, 8, 0),
+        (128, 128, 8, 0),
+        (64, 64, 15, 0),
+        (32, 32, 16, 4),
+        (64, 64, 32, 4),  # resnet_train's blocks
+        (8, 64, 16, 4),
+        (12, 12, 16, 0),  # below the channel line either way
+        (3, 64, 32, 0),
+    ],
+)
+def test_selection_rule_when_im2col_runs_in_shards(c, o, size, tile):
+    assert winograd.select(c, o, size, size, sharded=True) == tile
+
+
 def test_im2col_forward_with_winograd_input_gradient(monkeypatch):
     monkeypatch.setattr(winograd, "CONV3X3", "auto")
-    monkeypatch.setattr(winograd, "select", lambda c, o, h, w: 2 if c == 5 else 0)
+    monkeypatch.setattr(winograd, "select", lambda c, o, h, w, sharded=False: 2 if c == 5 else 0)
     case = _case("fwd_im2col_dx_f2", (2, 3, 7, 6), (5, 3, 3, 3), padding=(0, 1))
     check_torch(case)
     check_gradcheck(case)
