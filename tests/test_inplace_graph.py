@@ -343,6 +343,16 @@ def test_the_view_itself_becomes_a_view_of_the_new_version_like_torch():
     assert _name(yn.grad_fn) == _name(yt.grad_fn)
 
 
+def test_views_made_before_a_write_and_used_after_see_the_new_version_like_torch():
+    def fn(x, m, f):
+        y = x * 2
+        row, col, t = y[0], y[:, 0], y.t()
+        row.mul_(3)  # col[0] and t[0, 0] are that memory too
+        return col * 5 + t[0] * t[1, :3] + y[:, 1]
+
+    _both(fn)
+
+
 def test_write_to_a_view_of_a_leaf_that_requires_grad_is_refused_like_torch():
     msg = "a view of a leaf Variable that requires grad is being used in an in-place operation."
     for lib in (nerve, torch):

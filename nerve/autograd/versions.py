@@ -29,7 +29,9 @@ The rules, as in PyTorch:
   Where PyTorch raises because such an op overwrote a saved value (``z = y * y`` then
   ``y.add_(1)``), nerve has overwritten nothing and gives the right gradient. A write
   to a view in a graph does overwrite memory: its base's node and its own become
-  CopySlices and AsStrided (nerve/ops/inplace/views.py), and the checks above apply.
+  CopySlices and AsStrided (nerve/ops/inplace/views.py), and the checks above apply;
+  another view of that base, made before and used after, is read by the later nodes as
+  AsStrided of the newer version (PyTorch regenerates its grad_fn the same way).
 
 Why this shape: a counter per memory (not per object) is what makes a write through any
 alias visible, as in PyTorch; a clock instead of a version per saved value lets a node
@@ -44,6 +46,8 @@ from nerve.backend import MODULES_OF, array_module
 clock = [0]  # writes and rebindings so far; a node records it when it is created
 last_write = [0]  # the clock of the latest write into memory: the engine checks after one
 rebinds_live = [0]  # counters holding snapshots of rebound tensors: backward mends while > 0
+# set by nerve/ops/inplace/views.py: (view, base) -> the view as a node over that base
+regenerate_view: list = [None]
 _KEEP = 64  # the bumps whose clock a counter remembers (enough to name an old version)
 
 MODIFIED = (
@@ -57,14 +61,15 @@ MODIFIED = (
 class Counter:
     """The version shared by a tensor, its views and its detached aliases.
 
-    ``version``: in-place ops so far; ``bumps``: the clocks of the latest ones; ``written``:
-    the clock of the latest write into memory; ``rebinds``: id(tensor) -> [(clock,
-    snapshot of the version before)], for tensors rebound in a graph."""
+    ``version``: in-place ops so far; ``bumps``: the clocks of the latest ones;
+    ``written``, ``writes``: the clock of the latest write into memory, of the latest
+    ones; ``rebinds``: id(tensor) -> [(clock, snapshot of the version before)], for
+    tensors rebound in a graph."""
 
-    __slots__ = ("version", "bumps", "written", "rebinds")
+    __slots__ = ("version", "bumps", "written", "writes", "rebinds")
 
     def __init__(self) -> None:
-        self.version, self.bumps, self.written, self.rebinds = 0, [], 0, None
+        self.version, self.bumps, self.written, self.writes, self.rebinds = 0, [], 0, [], None
 
     def __del__(self) -> None:
         if self.rebinds is not None:
@@ -94,6 +99,9 @@ def bump(t, written: bool = True) -> None:
         del c.bumps[: _KEEP // 2]
     if written:
         c.written = last_write[0] = clock[0]
+        c.writes.append(clock[0])
+        if len(c.writes) > _KEEP:
+            del c.writes[: _KEEP // 2]
         base = getattr(t, "_view_base", None)
         base = t if base is None else base
         fn = base._ctx
@@ -145,7 +153,7 @@ def rebound(t, snapshot) -> None:
 def mend_stale_edges(root) -> None:
     """Point every edge recorded before an in-place rebinding of its input at the
     snapshot of the version it saw (backward calls it while ``rebinds_live``)."""
-    todo, seen = [root._ctx], set()
+    todo, seen, fresh = [root._ctx], set(), {}
     while todo:
         fn = todo.pop()
         if fn is None or fn in seen:
@@ -166,9 +174,34 @@ def mend_stale_edges(root) -> None:
                         fixed = fixed or list(parents)
                         fixed[i] = p = snap
                         break
+            if c is not None and c.writes and p._ctx is not None and p._base is not None:
+                q = _fresh_view(p, c, epoch, fresh)
+                if q is not None:
+                    fixed = fixed or list(parents)
+                    fixed[i] = p = q
             todo.append(p._ctx)
         if fixed is not None:
             fn.parents = tuple(fixed)
+
+
+def _fresh_view(p, c: Counter, epoch: int, fresh: dict):
+    """A view made before its base's memory was written, used by a node recorded after:
+    the view of the base's version that node saw, as PyTorch regenerates a view's
+    grad_fn (its values are the memory, so its gradient must reach the newer version)."""
+    made = p._ctx.__dict__.get("_epoch", 0)
+    if not any(made < w <= epoch for w in c.writes):
+        return None
+    base = p._base
+    for when, snap in c.rebinds.get(id(base), ()) if c.rebinds else ():
+        if when > epoch:
+            base = snap
+            break
+    key = (id(p), id(base))
+    if key not in fresh:
+        fresh[key] = None
+        if _overlaps(p._data, base._data):
+            fresh[key] = regenerate_view[0](p, base)
+    return fresh[key]
 
 
 def check_saved(fn) -> None:
