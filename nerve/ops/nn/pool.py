@@ -147,7 +147,8 @@ class MaxPool(Function):
 
         def run(lo, hi):
             views, out = offsets(xpad[lo:hi], g), y[lo:hi]
-            xp.copyto(out, next(views))
+            first, second = next(views), next(views, None)  # the first two straight into y
+            xp.copyto(out, first) if second is None else xp.maximum(first, second, out=out)
             for v in views:
                 xp.maximum(out, v, out=out)  # propagates NaN, as PyTorch
 
@@ -162,6 +163,8 @@ class MaxPool(Function):
         return y, _flat_index(idx, g)
 
     def backward(self, dy, _dindices=None):
+        if self.g.non_overlapping:
+            return self._backward_disjoint(dy)
         g, y, xp = self.g, self.y, array_module(self.y)
         # What is left of δ for the offsets still to come: a window's first maximum takes it
         # all (ties go to the earliest offset, as in PyTorch), later equal ones get zero.
@@ -178,6 +181,30 @@ class MaxPool(Function):
                 return taken
 
             scatter_into(part, g, dxp[lo:hi])
+
+        over_batch(run, len(y), dxp.nbytes, like=y)
+        return unpadded(dxp, g)
+
+    def _backward_disjoint(self, dy):
+        """Disjoint windows (stride ≥ window): ∂L/∂x at offset k = δ · [x_k = y, no earlier
+        offset held y], masks as bytes (m_k > seen is "m_k and not seen"): one comparison
+        and one product per offset, no running remainder of δ."""
+        g, y, xp = self.g, self.y, array_module(self.y)
+        dy = dy if dy.strides == y.strides else _like(y, dy)  # passes stream in y's order
+        dxp, last = grad_buffer(g, self.x), math.prod(g.kernel) - 1
+
+        def run(lo, hi):
+            yc, d, seen = y[lo:hi], dy[lo:hi], None
+            pairs = zip(offsets(self.xpad[lo:hi], g), offsets(dxp[lo:hi], g))
+            for k, (v, out) in enumerate(pairs):
+                m = xp.equal(v, yc)
+                if seen is None:
+                    seen = m
+                else:
+                    xp.greater(m, seen, out=m)
+                    if k < last:
+                        xp.logical_or(seen, m, out=seen)
+                xp.multiply(d, m, out=out)
 
         over_batch(run, len(y), dxp.nbytes, like=y)
         return unpadded(dxp, g)

@@ -305,3 +305,34 @@ def test_max_pool_inference_path_matches():
         y.numpy(), TF.max_pool2d(torch.from_numpy(x.numpy()), 3, 2, 1).numpy()
     )
     assert not y.requires_grad
+
+
+@pytest.mark.parametrize(
+    "dims, shape, kw",
+    [
+        (2, (3, 4, 8, 8), {"kernel_size": 2}),
+        (2, (2, 3, 7, 9), {"kernel_size": 2, "ceil_mode": True}),
+        (2, (2, 3, 7, 9), {"kernel_size": 3, "stride": 3, "padding": 1}),
+        (2, (2, 2, 9, 8), {"kernel_size": (2, 3), "stride": (3, 4), "dilation": (2, 1)}),
+        (1, (2, 3, 11), {"kernel_size": 3}),
+        (3, (2, 2, 4, 6, 6), {"kernel_size": 2}),
+    ],
+    ids=["2x2", "ceil", "padded", "gaps_dilated", "1d", "3d"],
+)
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_disjoint_max_pool_backward_routes_ties_as_torch(dims, shape, kw, layout, monkeypatch):
+    # small integers: many ties, which must all go to each window's first maximum
+    r = np.random.default_rng(1)
+    x = r.integers(0, 3, shape).astype(np.float64)
+    if layout == "channels_last":  # as a conv's output: channels innermost in memory
+        x = np.ascontiguousarray(np.moveaxis(x, 1, -1)).transpose(0, -1, *range(1, dims + 1))
+    calls, disjoint = [], P.MaxPool._backward_disjoint
+    monkeypatch.setattr(P.MaxPool, "_backward_disjoint", lambda *a: calls.append(1) or disjoint(*a))
+    xt = nerve.tensor(x, requires_grad=True)
+    y = {1: P.max_pool1d, 2: P.max_pool2d, 3: P.max_pool3d}[dims](xt, **kw)
+    dy = np.random.default_rng(2).standard_normal(y.shape)
+    y.backward(nerve.tensor(dy))
+    assert calls == [1]
+    tx = torch.from_numpy(x).requires_grad_()
+    getattr(TF, f"max_pool{dims}d")(tx, **kw).backward(torch.from_numpy(dy))
+    np.testing.assert_array_equal(xt.grad.numpy(), tx.grad.numpy())
