@@ -38,6 +38,8 @@ from nerve.ops.nn.recurrent import (
     x_grad,
 )
 
+__all__: list[str] = []
+
 
 @functools.lru_cache(maxsize=64)
 def _gate_columns(xp, nh: int, dtype) -> tuple:
