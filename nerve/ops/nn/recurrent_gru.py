@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
+from nerve.ops.nn import recurrent_shards
 from nerve.ops.nn.recurrent import (
     as_sequence,
     blend,
@@ -87,6 +88,14 @@ class GRUFn(Function):
         nt, nb, _ = x.shape
         nh = w_hh.shape[1]
         h0 = state_in(self, "hx", h0, nb, nh)
+        self.shards = recurrent_shards.shards_for(self, x, nb, 3 * nh, grad_norms)
+        if self.shards is not None:  # independent batch shards, one thread each
+            time_mask(xp, lengths, nt, nb, x.dtype)  # checked on the whole batch
+            y, (h,) = recurrent_shards.forward(
+                self, GRUFn, self.shards, x, (h0,), (w_ih, w_hh, b_ih, b_hh),
+                lengths=lengths, reverse=reverse,
+            )  # fmt: skip
+            return seq_out(self, y), state_out(self, h)
         bias = b_ih
         if b_hh is not None:  # b_hr, b_hz add as b_ir, b_iz (one pass); b_hn cannot
             bias = xp.concatenate([b_hh[: 2 * nh], xp.zeros(nh, b_hh.dtype)])
@@ -129,6 +138,14 @@ class GRUFn(Function):
                 blend(xp, h, hp, m[t], t1)
 
     def backward(self, dy, dh_n):
+        if self.shards is not None:
+            dh_n = None if dh_n is None else dh_n.reshape(self.state_shape[-2:])
+            grads = recurrent_shards.backward(self, seq_grad(self, dy), [dh_n], 2)
+            if grads[0] is not None:
+                grads[0] = x_grad(self, grads[0].reshape(-1, grads[0].shape[2]))
+            if grads[1] is not None:
+                grads[1] = grads[1].reshape(self.state_shape)
+            return tuple(grads)
         nt, nh, nb = self.us.shape
         dt = self.us.dtype
         xp = array_module(self.us)

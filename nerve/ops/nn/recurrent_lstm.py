@@ -20,6 +20,7 @@ import functools
 
 from nerve.autograd.function import Function
 from nerve.backend import array_module
+from nerve.ops.nn import recurrent_shards
 from nerve.ops.nn.recurrent import (
     as_sequence,
     blend,
@@ -136,6 +137,14 @@ class LSTMFn(Function):
         h_shape = self.state_shape
         c0 = state_in(self, "cx", c0, nb, nh)
         self.state_shapes = (h_shape, self.state_shape)
+        self.shards = recurrent_shards.shards_for(self, x, nb, 4 * nh, grad_norms)
+        if self.shards is not None:  # independent batch shards, one thread each
+            time_mask(xp, lengths, nt, nb, x.dtype)  # checked on the whole batch
+            y, (h, c) = recurrent_shards.forward(
+                self, LSTMFn, self.shards, x, (h0, c0), (w_ih, w_hh, b_ih, b_hh, w_hr),
+                lengths=lengths, reverse=reverse,
+            )  # fmt: skip
+            return seq_out(self, y), state_out(self, h), state_out(self, c)
         self.x2, p = project_fm(x, w_ih, None if b_ih is None else b_ih + b_hh)
         dt = p.dtype
         m = time_mask(xp, lengths, nt, nb, dt)
@@ -186,6 +195,17 @@ class LSTMFn(Function):
                 blend(xp, c, cp, m[t], t1)
 
     def backward(self, dy, dh_n, dc_n):
+        if self.shards is not None:
+            dy, shapes = seq_grad(self, dy), self.state_shapes
+            states = [
+                None if g is None else g.reshape(s[-2:]) for g, s in zip((dh_n, dc_n), shapes)
+            ]
+            grads = recurrent_shards.backward(self, dy, states, 3)
+            if grads[0] is not None:
+                grads[0] = x_grad(self, grads[0].reshape(-1, grads[0].shape[2]))
+            for i, shape in ((1, shapes[0]), (2, shapes[1])):
+                grads[i] = None if grads[i] is None else grads[i].reshape(shape)
+            return tuple(grads)
         nt, nh, nb = self.tcs.shape
         dt, nr = self.tcs.dtype, self.hs.shape[0]
         xp = array_module(self.tcs)
