@@ -18,16 +18,17 @@ elements, so the shards' GEMMs and gate math run truly in parallel. While shards
 BLAS is set to one thread per call (two shards each calling a two-thread GEMM fight
 over the same two cores: measured 50 against 35 ms per LSTM node) and restored after.
 (BLAS's thread count is process-wide: the load watcher of nerve/backend/threads.py may
-change it back during a run, which costs speed, never correctness.)
+change it back during a run, which costs speed, never correctness; see ENABLED.)
 
-When (``shards_for``): host arrays, at least two threads, and at least two BLAS
-threads now (where the watcher of nerve/backend/threads.py has found a core taken by
-another process, BLAS is down to one thread and a second shard would only wait for a
-core: measured 82 against 60 ms per LSTM node beside one busy process), no
-``grad_norms`` (they are norms over the whole batch), at least MIN_ROWS sequences per
-shard and a per-step gate block (G·H·B/S values) of at least MIN_BLOCK; below that the
-hand-off costs more than the second core gives. The serial path (one shard) is the
-reference the shards are tested against (tests/ops/nn/test_recurrent_shards.py).
+When (``shards_for``): NERVE_RNN_SHARDS=1 (off by default, see ENABLED), host
+arrays, at least two threads, and at least two BLAS threads now (where the watcher of
+nerve/backend/threads.py has found a core taken by another process, BLAS is down to
+one thread and a second shard would only wait for a core: measured 82 against 60 ms
+per LSTM node beside one busy process), no ``grad_norms`` (they are norms over the
+whole batch), at least MIN_ROWS sequences per shard and a per-step gate block
+(G·H·B/S values) of at least MIN_BLOCK; below that the hand-off costs more than the
+second core gives. The serial path (one shard) is the reference the shards are tested
+against (tests/ops/nn/test_recurrent_shards.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ from contextlib import contextmanager
 
 from nerve.backend import array_module, blas, is_device_array, parallel
 
+# Off unless NERVE_RNN_SHARDS=1: on a quiet 2-core machine the shards tie the serial path
+# on two BLAS threads (LSTM node 28 ms each, GRU 24 vs 25 ms), and while the load
+# watcher runs it may give BLAS its second thread back in the middle of a sharded run,
+# two two-thread GEMMs then fight over the cores and the lstm_train step went from 38
+# to 60 ms. Kept, tested, for a watcher that can be held off during a run.
+ENABLED = os.environ.get("NERVE_RNN_SHARDS", "0").strip() == "1"
 MIN_ROWS = 8  # sequences per shard
 MIN_BLOCK = 8192  # values of a shard's per-step gate block G·H·(B/S)
 _pool = {"exec": None, "size": 0}
@@ -49,7 +56,9 @@ def shards_for(fn, x, nb: int, gate_rows: int, grad_norms) -> list | None:
     """The (lo, hi) batch rows of each shard, or None for the serial path (always for
     a shard's own Function)."""
     k = parallel.num_threads()
-    if grad_norms is not None or is_device_array(x) or getattr(fn, "in_shard", False):
+    if not ENABLED or grad_norms is not None or is_device_array(x):
+        return None
+    if getattr(fn, "in_shard", False):
         return None
     if blas.available():  # the cores the load watcher finds free (threads.py): a shard
         k = min(k, blas.get())  # with no core of its own only waits (measured 82 vs 60 ms)

@@ -31,6 +31,7 @@ def force(monkeypatch):
     """Small sizes shard too (normally they run serially), on a BLAS that looks free."""
 
     def set_(on: bool):
+        monkeypatch.setattr(recurrent_shards, "ENABLED", True)
         monkeypatch.setattr(recurrent_shards, "MIN_ROWS", 1 if on else 10**9)
         monkeypatch.setattr(recurrent_shards, "MIN_BLOCK", 1)
         monkeypatch.setattr(recurrent_shards.parallel, "num_threads", lambda: 3)
@@ -105,6 +106,7 @@ def test_shards_gradcheck(force, kind):
 
 def test_serial_where_blas_has_one_thread(monkeypatch):
     """A core taken by another process (BLAS down to one thread): no second shard."""
+    monkeypatch.setattr(recurrent_shards, "ENABLED", True)
     monkeypatch.setattr(recurrent_shards.parallel, "num_threads", lambda: 2)
     monkeypatch.setattr(blas, "available", lambda: True)
     x = np.zeros((4, 64, 8), np.float32)
@@ -123,3 +125,9 @@ def test_a_shard_error_is_raised_after_all_shards_end(force):
     w = [nerve.randn(16, 5), nerve.randn(16, 4)]  # input size 2 against weight_ih's 5
     with pytest.raises(RuntimeError, match="input size 2 does not match weight_ih"):
         lstm_sequence(x, None, None, *w)
+
+
+def test_off_by_default_without_the_switch(monkeypatch):
+    monkeypatch.setattr(recurrent_shards, "ENABLED", False)
+    x = np.zeros((4, 64, 8), np.float32)
+    assert recurrent_shards.shards_for(object(), x, 64, 1024, None) is None
