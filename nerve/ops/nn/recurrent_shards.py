@@ -40,11 +40,12 @@ from contextlib import contextmanager
 
 from nerve.backend import array_module, blas, is_device_array, parallel
 
-# Off unless NERVE_RNN_SHARDS=1: on a quiet 2-core machine the shards tie the serial path
-# on two BLAS threads (LSTM node 28 ms each, GRU 24 vs 25 ms), and while the load
-# watcher runs it may give BLAS its second thread back in the middle of a sharded run,
-# two two-thread GEMMs then fight over the cores and the lstm_train step went from 38
-# to 60 ms. Kept, tested, for a watcher that can be held off during a run.
+# Off unless NERVE_RNN_SHARDS=1. Measured on 2 quiet cores (benchmarks.rnn --profile):
+# the raw nodes tie the serial path on two BLAS threads (LSTM 28 ms each, GRU 24 vs 25),
+# but inside the lstm_train step the shards lose: fwd+bwd 31 -> 52 ms with
+# NERVE_BLAS_THREADS=2 fixed, 34 -> 60 ms following the load (the watcher may hand
+# BLAS its second thread back mid-run). Not yet understood (the per-run BLAS switch?
+# the GIL between the shards' short ufuncs?): kept, tested, for whoever finds out.
 ENABLED = os.environ.get("NERVE_RNN_SHARDS", "0").strip() == "1"
 MIN_ROWS = 8  # sequences per shard
 MIN_BLOCK = 8192  # values of a shard's per-step gate block G·H·(B/S)
