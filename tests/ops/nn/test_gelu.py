@@ -1,6 +1,6 @@
 """GELU's fused float32 path (nerve/ops/nn/gelu.py, Φ from nerve/ops/math/normal_cdf.py)
 against the formulas as written in float64 and against PyTorch, over a wide range and in
-the tails; the finite-difference and PyTorch rows are in test_activation_smooth.py."""
+the tails; and its rows: float64 finite differences and PyTorch, values and gradients."""
 
 import math
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from opcheck import Case, table_tests
 
 import nerve
 import nerve.nn.functional as F
@@ -17,6 +18,32 @@ from nerve.ops.nn import gelu as gelu_mod
 # every float32 from -14 to 14 at a spacing of 1e-4, and values around the block size
 WIDE = np.linspace(-14, 14, 280001).astype(np.float32)
 TINY = np.float32(np.finfo(np.float32).tiny)
+
+# the rows' points, as the other smooth activations' (away from 0 for smooth differences)
+rng = np.random.default_rng(0)
+X = rng.standard_normal((3, 4))
+X[np.abs(X) < 0.05] += 0.2
+ROWS_WIDE = np.linspace(-30, 30, 12).reshape(3, 4) + 0.01
+
+CASES = [
+    Case("GELU", F.gelu, TF.gelu, [X * 2]),
+    Case("GELU/wide", F.gelu, TF.gelu, [ROWS_WIDE]),
+    Case(
+        "GELU/tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: TF.gelu(x, approximate="tanh"),
+        [X * 2],
+    ),
+    Case(
+        "GELU/tanh_wide",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: TF.gelu(x, approximate="tanh"),
+        [ROWS_WIDE],
+    ),
+    Case("GELU/size1", F.gelu, TF.gelu, [(1, 1)]),
+]
+
+table_tests(CASES)
 
 
 def _truth(x):
