@@ -40,6 +40,8 @@ from contextlib import contextmanager
 
 from nerve.backend import array_module, blas, is_device_array, parallel
 
+__all__: list[str] = []
+
 # Off unless NERVE_RNN_SHARDS=1. Measured on 2 quiet cores (benchmarks.rnn --profile):
 # the raw nodes tie the serial path on two BLAS threads (LSTM 28 ms each, GRU 24 vs 25),
 # but inside the lstm_train step the shards lose: fwd+bwd 31 -> 52 ms with
