@@ -19,20 +19,27 @@ nested ``over_batch`` passes run whole inside their shard.
 When (``shards_for``): host arrays, 2-D, at least two threads (and two BLAS threads: the
 load watcher's verdict that two cores are free) and two samples, and at least MIN_MACS
 multiply-adds (below that the hand-off costs more than the second core
-gives). ``ENABLED`` turns it off (the serial path is the reference the shards are tested
+gives). ``ENABLED`` turns it on (the serial path is the reference the shards are tested
 against).
+
+Off by default (``NERVE_CONV_SHARDS=1`` turns it on): measured on 2 cores (SkylakeX
+kernel, load 0.5-0.9), cnn_train's step took 29.6, 29.9, 27.9 ms with shards against
+25.3, 25.0, 23.9 ms without, alternating processes (/tmp/cnn_toggle.py, not in the repo),
+and resnet_train tied (259/241 against 275/237 ms); the start of the session's serial
+path took 27.3 and 27.1 ms.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from contextlib import contextmanager
 
 from nerve.backend import array_module, blas, is_device_array, parallel
 
 __all__: list[str] = []
 
-ENABLED = True
+ENABLED = os.environ.get("NERVE_CONV_SHARDS") == "1"
 MIN_MACS = 1 << 23  # multiply-adds of the whole conv: ~1 ms of one core's BLAS
 
 
