@@ -118,6 +118,8 @@ class ScaledDotProductAttention(Function):
         q, k, v, mask = (*self.parents, None)[:4]
         keep = self.keep
         need, drop, scale = self.needs_input_grad, self.drop, self.scale
+        if drop is not None:  # the forward keeps the dropout mask transposed, as Sᵀ
+            drop = array_module(drop).swapaxes(drop, -1, -2)
         s = q @ k.transpose(-1, -2) * scale
         if mask is not None:
             s = s + mask
