@@ -9,8 +9,11 @@ import time
 import nerve
 import nerve.distributed as dist
 
-dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=2))
 mode = sys.argv[1]
+# "raise" must end by rank 1's abort, not by rank 0's timeout: with 2 s there, a slow
+# start of rank 1 on a loaded machine let rank 0 time out first and cut rank 1's message
+seconds = 2 if mode == "hang" else 20
+dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=seconds))
 if dist.get_rank() == 1:
     if mode == "raise":
         raise ValueError("rank 1 fails on purpose")
