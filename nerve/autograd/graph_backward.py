@@ -79,7 +79,7 @@ def run_graph_backward(outputs: tuple, grads: list, retain_graph: bool, inputs=N
             if douts is None:
                 continue
             if versions.last_write[0] > fn.__dict__.get("_epoch", 0):
-                versions.check_saved(fn)  # memory written since fn was recorded
+                versions.check_saved(fn, strict=True)  # memory written since fn was recorded
             douts = _node_hooks(fn, douts)
             for i, g in enumerate(douts):
                 k = wanted_nodes.get((fn, i))

@@ -12,14 +12,15 @@ The rules, as in PyTorch:
   creation (``fn._epoch``, one store in ``Function.apply``). A write at a later clock
   than a node cannot have been seen by it.
 - **saved values** (:func:`check_saved`, called by the engine before a node's backward
-  once any write has happened): a node whose input's memory was written after the node
-  was recorded, and which keeps that memory among its own attributes (nerve's Functions
-  save what backward needs on ``self``), raises PyTorch's "modified by an inplace
-  operation" error; so does a node whose output was written over (``y = x.exp()``, then
-  ``y.add_(1)`` under ``no_grad``). Keeping a copy, or nothing, is not an error. This is
-  coarser than PyTorch, which knows which input each derivative formula needs: nerve
-  raises wherever the node holds the memory (``w * x`` then ``w.add_(1)`` under no_grad
-  raises even when x needs no grad), never where a gradient would silently be wrong.
+  once any write has happened): a value a node keeps among its own attributes (nerve's
+  Functions save what backward needs on ``self``) whose memory was written after the
+  node was recorded (an input's, or the node's own output, as ``y = x.exp()`` then
+  ``y.add_(1)`` under ``no_grad``) is replaced by a stand-in that raises PyTorch's
+  "modified by an inplace operation" error when the backward reads it. So ``w * x``, then
+  ``w.add_(1)`` under no_grad, backpropagates to w when x needs no gradient (w's
+  derivative reads x only), and raises when x needs one, as in PyTorch. A backward
+  recorded as a graph (``create_graph``) reads its inputs as tensors, so there an
+  overwritten kept value raises at once. Keeping a copy, or nothing, is not an error.
 - **rebound tensors** (:func:`mend_stale_edges`): in a graph, an in-place op on a tensor
   that is not a view computes out of place and rebinds the tensor object to the result
   (nerve/ops/inplace/updates.py), so nothing is overwritten; its version still goes up. A
@@ -64,12 +65,13 @@ class Counter:
     ``version``: in-place ops so far; ``bumps``: the clocks of the latest ones;
     ``written``, ``writes``: the clock of the latest write into memory, of the latest
     ones; ``rebinds``: id(tensor) -> [(clock, snapshot of the version before)], for
-    tensors rebound in a graph."""
+    tensors rebound in a graph; ``viewed``: some view of this memory was made."""
 
-    __slots__ = ("version", "bumps", "written", "writes", "rebinds")
+    __slots__ = ("version", "bumps", "written", "writes", "rebinds", "viewed")
 
     def __init__(self) -> None:
         self.version, self.bumps, self.written, self.writes, self.rebinds = 0, [], 0, [], None
+        self.viewed = False
 
     def __del__(self) -> None:
         if self.rebinds is not None:
@@ -120,8 +122,9 @@ def bump_all(tensors) -> None:
 def share(src, alias, view: bool) -> None:
     """``alias`` sees ``src``'s memory: it shares its counter, and is a view of ``src``'s
     base when ``view`` (``detach()`` shares the counter but is no view, as in PyTorch)."""
-    alias._vc = counter(src)
+    c = alias._vc = counter(src)
     if view:
+        c.viewed = True
         base = getattr(src, "_view_base", None)
         alias._view_base = src if base is None else base
 
@@ -204,45 +207,76 @@ def _fresh_view(p, c: Counter, epoch: int, fresh: dict):
     return fresh[key]
 
 
-def check_saved(fn) -> None:
-    """Raise PyTorch's error if ``fn`` keeps memory that was written after it was
-    recorded: an input's, or its own output's (the engine calls it once ``last_write``
-    is later than ``fn._epoch``)."""
+def check_saved(fn, strict: bool = False) -> None:
+    """Before ``fn``'s backward (the engine calls it once ``last_write`` is later than
+    ``fn._epoch``): each value fn keeps whose memory was written after fn was recorded
+    (an input's, or its own output's) is replaced by a stand-in that raises PyTorch's
+    error when the backward reads it, so a backward that does not need it (``w * x``
+    keeps w for x's gradient only) runs, as PyTorch's does where it saved nothing.
+    ``strict`` (a backward recorded as a graph, which reads the inputs themselves) and
+    custom Functions' saved Tensors: an overwritten kept value raises at once instead."""
     d = fn.__dict__
     epoch = d.get("_epoch", 0)
-    kept = None
+    written = []  # (memory, the error naming it)
     for p in d.get("parents", ()):
         c = getattr(p, "_vc", None)
-        if c is None or c.written <= epoch:
-            continue
-        kept = _kept(d) if kept is None else kept
-        if any(_overlaps(k, p._data) for k in kept if _same_module(k, p._data)):
+        if c is not None and c.written > epoch:
             then = c.version_at(epoch)
-            raise RuntimeError(_message(p.type(), p._data, c.version, then, p._ctx, p._out_index))
+            message = _message(p.type(), p._data, c.version, then, p._ctx, p._out_index)
+            written.append((p._data, message))
     out = d.get("_out_written")
-    if out is not None:
+    if out is not None and out[1].version != out[2]:
         index, c, then, arr, kind = out
-        kept = _kept(d) if kept is None else kept
-        if c.version != then and any(_overlaps(k, arr) for k in kept if _same_module(k, arr)):
-            raise RuntimeError(_message(kind, arr, c.version, then, fn, index))
-
-
-def _kept(d: dict) -> list:
-    """The arrays a node holds on itself (and inside tuples, lists and Tensors there)."""
-    out = []
-    for k, v in d.items():
-        if k in ("parents", "_out_written", "_tensor_hooks"):
+        written.append((arr, _message(kind, arr, c.version, then, fn, index)))
+    for key, value in list(d.items()) if written else ():
+        if key in ("parents", "_out_written", "_tensor_hooks"):
             continue
-        for x in v if type(v) in (tuple, list) else (v,):
-            if type(x) not in MODULES_OF:
-                x = getattr(x, "_data", None)  # a Tensor (a custom Function's saved ones)
-            if type(x) in MODULES_OF:
-                out.append(x)
-    return out
+        several = type(value) in (tuple, list)
+        items = list(value) if several else [value]
+        hit = False
+        for j, x in enumerate(items):
+            message = _overwritten(x, written)
+            if message is not None:
+                if strict or type(x) not in MODULES_OF:  # a Tensor: raise now
+                    raise RuntimeError(message)
+                items[j], hit = Overwritten(message), True
+        if hit:
+            d[key] = type(value)(items) if several else items[0]
 
 
-def _same_module(a, b) -> bool:
-    return type(a) is type(b)
+def _overwritten(x, written: list):
+    """The error for ``x`` (an array, or a Tensor) if it is memory in ``written``."""
+    a = x if type(x) in MODULES_OF else getattr(x, "_data", None)
+    if type(a) not in MODULES_OF:
+        return None
+    for memory, message in written:
+        if type(a) is type(memory) and _overlaps(a, memory):
+            return message
+    return None
+
+
+class Overwritten:
+    """Stands, in a node, for a value an in-place op has overwritten since the node was
+    recorded: reading it in any way (arithmetic, NumPy, attributes) raises the error."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def _refuse(self, *args, **kwargs):
+        raise RuntimeError(self.message)
+
+    def __getattr__(self, name: str):
+        raise RuntimeError(self.message)
+
+    __array_ufunc__ = __array_function__ = __array__ = __getitem__ = __setitem__ = _refuse
+    __len__ = __iter__ = __float__ = __int__ = __bool__ = __index__ = _refuse
+    __neg__ = __pos__ = __abs__ = __invert__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _refuse
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _refuse
+    __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _refuse
 
 
 def _message(kind: str, arr, now: int, then: int, fn, index: int) -> str:

@@ -353,6 +353,9 @@ def _adopt(t: Tensor, out: Tensor, snap: Tensor, op: str) -> Tensor:
     t.requires_grad = True
     bump(t, written=False)
     rebound(t, snap)
+    c = t._vc
+    if c.viewed:  # views of the old memory keep it alive anyway, and may be read as
+        return t  # views of the old version (versions.py): the snapshot keeps its array
     # The snapshot now only stands for the old version's place in the graph (its shape
     # and dtype); a node that needs the old values saved them itself.
     # one writable element under zero strides, no memory held: the form graph_backward
