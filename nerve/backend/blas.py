@@ -10,6 +10,7 @@ platform without /proc) ``available()`` is False and nothing is changed.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import os
@@ -85,3 +86,17 @@ def put(n: int) -> None:
     _find()
     if _lib["set"] is not None:
         _lib["set"](max(1, min(int(n), _lib["max"])))
+
+
+@contextlib.contextmanager
+def one_thread():
+    """BLAS on one thread inside the block (for work that runs beside other threads, each
+    calling BLAS: two-thread GEMMs from two threads would fight over the same cores)."""
+    before = get() if available() else 1
+    if before > 1:
+        put(1)
+    try:
+        yield
+    finally:
+        if before > 1:
+            put(before)

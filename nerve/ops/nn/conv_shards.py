@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import os
-from contextlib import contextmanager
 
 from nerve.backend import array_module, blas, is_device_array, parallel
 
@@ -65,18 +64,6 @@ def shards_for(x, w, out_size: tuple, groups: int) -> list | None:
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-@contextmanager
-def _one_blas_thread():
-    before = blas.get() if blas.available() else 1
-    if before > 1:
-        blas.put(1)
-    try:
-        yield
-    finally:
-        if before > 1:
-            blas.put(before)
-
-
 def _each(jobs: list) -> None:
     """Run every job, one per thread of ``over_batch``'s pool, BLAS one thread per call;
     passes split by ``over_batch`` inside a job then run whole (no nested split)."""
@@ -85,7 +72,7 @@ def _each(jobs: list) -> None:
         for i in range(lo, hi):
             jobs[i]()
 
-    with _one_blas_thread():
+    with blas.one_thread():
         parallel.over_batch(run, len(jobs), parallel.MIN_BYTES)
 
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 from nerve.backend import array_module, blas, is_device_array, parallel
 
@@ -88,22 +87,10 @@ if hasattr(os, "register_at_fork"):  # a forked child has no pool threads: start
     os.register_at_fork(after_in_child=lambda: _pool.update(exec=None, size=0))
 
 
-@contextmanager
-def _one_blas_thread():
-    before = blas.get() if blas.available() else 1
-    if before > 1:
-        blas.put(1)
-    try:
-        yield
-    finally:
-        if before > 1:
-            blas.put(before)
-
-
 def run_all(jobs: list) -> list:
     """jobs[0]() here and the others on the pool, one BLAS thread each; every job is
     waited for before the first error (if any) is raised."""
-    with _one_blas_thread():
+    with blas.one_thread():
         futures = [_executor(len(jobs) - 1).submit(j) for j in jobs[1:]]
         error, results = None, []
         try:
