@@ -167,17 +167,12 @@ def _over_chunks(part, p) -> None:
         for a in range(lo, hi, step):
             part(slice(a, min(a + step, hi)))
 
-    before = blas.get() if blas.available() else 1
-    if before > 1:
-        blas.put(1)
-    try:
-        if min(parallel.num_threads(), before) < 2 or is_device_array(p):
+    free = blas.get() if blas.available() else 1  # what the load watcher leaves BLAS
+    with blas.one_thread():
+        if min(parallel.num_threads(), free) < 2 or is_device_array(p):
             run(0, n)
         else:
             parallel.over_batch(run, n, p.nbytes, like=p)
-    finally:
-        if before > 1:
-            blas.put(before)
 
 
 def _softmax_(s, axis=-1):
